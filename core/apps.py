@@ -1,0 +1,9 @@
+"""Shared pieces: health check, home page, audit events and base models."""
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "core"
+    verbose_name = "Core"

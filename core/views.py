@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from core.health import run_checks
+from core.navigation import home_sections
+
+
+@require_GET
+@never_cache
+def health(request: HttpRequest) -> JsonResponse:
+    checks = run_checks()
+    healthy = all(check["ok"] for check in checks.values())
+    # 503 lets load balancers and docker-compose take the instance out of rotation.
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"sections": home_sections(request.user)})

@@ -1,0 +1,9 @@
+"""Registrations, evidence and its files, mapping to criteria, declarations."""
+
+from django.apps import AppConfig
+
+
+class PortfoliosConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "portfolios"
+    verbose_name = "Portfolios"

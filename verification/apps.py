@@ -1,0 +1,9 @@
+"""Internal verification sampling, EQA access and certification claims."""
+
+from django.apps import AppConfig
+
+
+class VerificationConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "verification"
+    verbose_name = "Verification"
