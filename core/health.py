@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.db import connection
 
 from config.celery_app import app as celery_app
@@ -57,7 +57,7 @@ def check_storage() -> Check:
             default_storage.delete(saved)
     except Exception as exc:
         return {"ok": False, "error": type(exc).__name__}
-    return {"ok": True, "backend": type(default_storage._wrapped).__name__}
+    return {"ok": True, "backend": type(storages["default"]).__name__}
 
 
 def run_checks() -> dict[str, Check]:

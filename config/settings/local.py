@@ -1,6 +1,6 @@
 """Development on one machine: `make run`. Debug on, a fixed throw-away secret key."""
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 from config.settings.base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)

@@ -3,7 +3,7 @@
 `python manage.py check --deploy` must report nothing with the variables in .env.example set.
 """
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 from config.settings.base import env
 
 DEBUG = False
@@ -31,8 +31,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Hashed, compressed static files served by whitenoise straight from gunicorn.
-STORAGES["staticfiles"] = {  # noqa: F405
+STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
 }
 
-LOGGING["root"]["level"] = env("DJANGO_LOG_LEVEL", default="WARNING")  # noqa: F405
+LOGGING["root"]["level"] = env("DJANGO_LOG_LEVEL", default="WARNING")

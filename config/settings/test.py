@@ -4,7 +4,7 @@ The database comes from DATABASE_URL (CI points it at PostgreSQL); without it, S
 Tasks always run eagerly here; the tests that need a real worker configure it themselves.
 """
 
-from config.settings.base import *  # noqa: F403
+from config.settings.base import *
 from config.settings.base import BASE_DIR, env
 
 DEBUG = False
@@ -17,9 +17,12 @@ CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = None
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
-DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///:memory:")}
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '.test-db.sqlite3'}")
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A named test database lets the live-server thread share it with the tests.
+    # Never in-memory: the live server's thread would then share the tests' own connection
+    # (pytest-django passes in-memory connections across), and SQLite crashes under that.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 
 MEDIA_ROOT = BASE_DIR / ".test-media"

@@ -21,7 +21,9 @@ def test_it_creates_a_demo_admin_whose_printed_login_works(settings) -> None:
     printed = out.getvalue()
     assert f"{DEMO_ADMIN.email}  /  {DEMO_ADMIN.password}" in printed
     admin = authenticate(username=DEMO_ADMIN.email, password=DEMO_ADMIN.password)
-    assert admin is not None and admin.is_superuser and admin.is_staff
+    assert admin is not None
+    assert admin.is_superuser
+    assert admin.is_staff
 
 
 def test_running_it_again_resets_the_password_and_adds_no_one(settings) -> None:

@@ -40,7 +40,8 @@ def test_it_requires_an_email_address() -> None:
 def test_a_superuser_is_staff() -> None:
     admin = User.objects.create_superuser("boss@centre.example", "pw-long-enough")
 
-    assert admin.is_staff and admin.is_superuser
+    assert admin.is_staff
+    assert admin.is_superuser
 
 
 def test_names_fall_back_to_the_email_address() -> None:

@@ -42,7 +42,7 @@ def test_it_rejects_post(client: Client) -> None:
 def test_it_leaves_no_probe_files_behind(client: Client) -> None:
     client.get("/health/")
 
-    directories, files = default_storage.listdir("health")
+    _directories, files = default_storage.listdir("health")
     assert files == []
 
 

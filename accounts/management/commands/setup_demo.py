@@ -24,7 +24,8 @@ class DemoLogin:
     full_name: str
 
 
-DEMO_PASSWORD = "demo-pass-2026"
+# Printed on purpose for the demo; the command refuses to run with DEBUG off.
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105
 DEMO_ADMIN = DemoLogin(
     role="Site administrator",
     email="admin@demo.example",
@@ -64,7 +65,9 @@ class Command(BaseCommand):
         admin.save()
 
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo sign-in details (all on http://127.0.0.1:8000/):"))
+        self.stdout.write(
+            self.style.SUCCESS("Demo sign-in details (all on http://127.0.0.1:8000/):")
+        )
         width = max(len(login.role) for login in logins)
         for login in logins:
             self.stdout.write(f"  {login.role:<{width}}  {login.email}  /  {login.password}")

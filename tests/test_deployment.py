@@ -1,0 +1,225 @@
+"""The production shape: docker-compose.yml, the Dockerfile and the production settings.
+
+No Docker engine runs here, so these tests read the files and check that everything they name
+(commands, modules, settings, files copied) exists in the project.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = Path(settings.BASE_DIR)
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "x" * 20 + "production-test-key-" + "7f3a9c1e5b2d8f4a6c0e" * 2,
+    "DJANGO_ALLOWED_HOSTS": "portfolio.example.org",
+    "DATABASE_URL": "sqlite:////tmp/eportfolio-deploy-check.sqlite3",
+}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _command(service: dict[str, Any]) -> list[str]:
+    command = service["command"]
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+def _module_exists(dotted: str) -> bool:
+    module, _, attribute = dotted.partition(":")
+    imported = importlib.import_module(module)
+    return not attribute or hasattr(imported, attribute)
+
+
+def test_compose_has_the_production_services(compose: dict[str, Any]) -> None:
+    assert {"web", "worker", "db", "redis", "minio"} <= set(compose["services"])
+    for name in ("web", "worker", "db", "redis", "minio"):
+        assert "healthcheck" in compose["services"][name], f"{name} has no health check"
+    assert {"postgres-data", "redis-data", "minio-data"} <= set(compose["volumes"])
+
+
+def test_the_web_service_runs_gunicorn_on_the_project_wsgi_app(compose: dict[str, Any]) -> None:
+    web = compose["services"]["web"]
+    words = _command(web)
+    script = " ".join(words)
+    match = re.search(r"gunicorn (\S+)", script)
+    assert match, script
+    assert _module_exists(match.group(1))
+    assert "manage.py migrate" in script
+    assert (ROOT / "manage.py").exists()
+    # Its health check asks the project's own /health/ endpoint.
+    assert "/health/" in " ".join(web["healthcheck"]["test"])
+
+
+def test_the_worker_service_runs_the_project_celery_app(compose: dict[str, Any]) -> None:
+    words = _command(compose["services"]["worker"])
+    assert words[:2] == ["celery", "-A"]
+    app_module = words[2]
+    module = importlib.import_module(app_module)
+    assert hasattr(module, "app")
+    assert "worker" in words
+    assert "celery -A " + app_module in compose["services"]["worker"]["healthcheck"]["test"][1]
+
+
+def test_every_settings_module_named_exists(compose: dict[str, Any]) -> None:
+    named = set()
+    for service in compose["services"].values():
+        environment = service.get("environment") or {}
+        if "DJANGO_SETTINGS_MODULE" in environment:
+            named.add(environment["DJANGO_SETTINGS_MODULE"])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    named.update(re.findall(r"DJANGO_SETTINGS_MODULE=(\S+)", dockerfile))
+    assert named == {"config.settings.production"}
+    for module in named:
+        assert (ROOT / (module.replace(".", "/") + ".py")).exists()
+
+
+def test_the_app_services_get_every_variable_production_requires(compose: dict[str, Any]) -> None:
+    environment = compose["services"]["web"]["environment"]
+    for required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"):
+        assert required in environment
+    # Media goes to MinIO through django-storages.
+    assert environment["AWS_S3_ENDPOINT_URL"].startswith("http://minio:")
+    assert environment["CELERY_BROKER_URL"].startswith("redis://redis:")
+    assert compose["services"]["worker"]["environment"] == environment
+
+
+def test_the_dockerfile_copies_only_what_exists_and_serves_with_gunicorn() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY "):
+            *sources, _destination = line.split()[1:]
+            for source in sources:
+                assert (ROOT / source).exists(), f"Dockerfile copies missing {source}"
+    cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.M)
+    assert cmd
+    assert "gunicorn" in cmd.group(1)
+    assert "config.wsgi:application" in cmd.group(1)
+    # Every project package is in the image.
+    for package in (
+        "config",
+        "core",
+        "accounts",
+        "qualifications",
+        "portfolios",
+        "assessments",
+        "verification",
+    ):
+        assert f"COPY {package} ./{package}" in dockerfile
+
+
+def _run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_reports_nothing_with_the_documented_environment() -> None:
+    result = _run_manage("check", "--deploy", "--fail-level", "DEBUG", env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SECRET_KEY"}
+
+    result = _run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_keeps_media_in_object_storage_when_a_bucket_is_set() -> None:
+    env = {
+        **PRODUCTION_ENV,
+        "AWS_STORAGE_BUCKET_NAME": "eportfolio-media",
+        "AWS_S3_ENDPOINT_URL": "http://minio:9000",
+    }
+    code = (
+        "import django; django.setup();"
+        'from django.core.files.storage import storages;s=storages["default"];'
+        "from django.conf import settings as c;"
+        "print(type(s).__name__, c.STORAGES['staticfiles']['BACKEND'],"
+        " c.CELERY_TASK_ALWAYS_EAGER)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **env, "CELERY_BROKER_URL": "redis://redis:6379/0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "S3Storage",
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "False",
+    ]
+
+
+def test_the_local_defaults_are_the_embedded_setup() -> None:
+    code = (
+        "import django; django.setup();"
+        'from django.core.files.storage import storages;s=storages["default"];'
+        "from django.conf import settings as c;"
+        "print(c.DATABASES['default']['ENGINE'], type(s).__name__,"
+        " c.CELERY_TASK_ALWAYS_EAGER, c.EMAIL_BACKEND, c.DEBUG)"
+    )
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "AWS_", "EMAIL_"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.local"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "FileSystemStorage",
+        "True",
+        "django.core.mail.backends.console.EmailBackend",
+        "True",
+    ]
+
+
+def test_env_example_documents_every_variable_the_settings_read() -> None:
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    read = set()
+    for path in (ROOT / "config" / "settings").glob("*.py"):
+        read.update(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]+)\"", path.read_text()))
+    for path in (ROOT / "tests").rglob("*.py"):
+        read.update(re.findall(r"os\.environ\.get\(\"([A-Z][A-Z0-9_]+)\"", path.read_text()))
+    assert read, "found no variables: the pattern is broken"
+    assert read - documented == set()
