@@ -13,7 +13,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check worker clean
+.PHONY: install run test lint format migrations-check worker bench clean
 
 # Re-install only when the pinned dependencies change.
 $(STAMP): pyproject.toml
@@ -27,6 +27,7 @@ install: $(STAMP)
 
 run: install
 	$(MANAGE) migrate --noinput
+	$(MANAGE) load_catalogue
 	$(MANAGE) setup_demo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
@@ -43,6 +44,9 @@ format: install
 
 migrations-check: install
 	$(MANAGE) makemigrations --check --dry-run
+
+bench: install
+	$(BIN)/python bench/catalogue_load.py
 
 worker: install
 	$(BIN)/celery -A config.celery_app worker --loglevel=INFO

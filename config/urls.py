@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
+    path("catalogue/", include("qualifications.urls")),
     path("admin/", admin.site.urls),
 ]

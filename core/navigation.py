@@ -33,6 +33,15 @@ def home_sections(user: AbstractBaseUser | AnonymousUser) -> list[Section]:
         )
     sections.append(
         Section(
+            title="Qualification catalogue",
+            description="Qualifications, their rules of combination, units, learning outcomes "
+            "and assessment criteria, as the awarding bodies specify them.",
+            url=reverse("qualifications:list"),
+            link_text="Browse qualifications",
+        )
+    )
+    sections.append(
+        Section(
             title="Your account",
             description="Change your password.",
             url=reverse("password_change"),

@@ -58,6 +58,7 @@ def test_the_readme_and_makefile_agree_on_the_two_commands() -> None:
         assert f"make {target}" in readme, target
     run_recipe = re.search(r"^run:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
     assert "migrate" in run_recipe
+    assert "load_catalogue" in run_recipe
     assert "setup_demo" in run_recipe
     assert "runserver $(HOST):$(PORT)" in run_recipe
     assert re.search(r"^HOST \?= 127\.0\.0\.1$", makefile, re.M)

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+SFJ = "601/1109/4"
+PEARSON_CERT = "603/5449/5"
+IMI = "601/3456/2"
+
+
+def test_the_catalogue_needs_sign_in(client: Client) -> None:
+    for url in (
+        reverse("qualifications:list"),
+        reverse("qualifications:detail", args=[SFJ]),
+        reverse("qualifications:unit", args=["A/506/2130"]),
+        reverse("qualifications:standard", args=["customer-service-practitioner"]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_list_shows_every_qualification(client: Client, signed_in: User) -> None:
+    html = client.get(reverse("qualifications:list")).content.decode()
+
+    for number in (SFJ, IMI, "600/1686/3", "600/1684/X", PEARSON_CERT, "603/5450/1", "601/3973/0"):
+        assert number in html
+    assert "7 qualifications" in html
+
+
+def test_the_list_filters_by_awarding_body_level_and_status(
+    client: Client, signed_in: User
+) -> None:
+    url = reverse("qualifications:list")
+
+    pearson = client.get(url, {"awarding_body": "PEARSON"}).content.decode()
+    assert PEARSON_CERT in pearson
+    assert SFJ not in pearson
+    level_1 = client.get(url, {"level": "1"}).content.decode()
+    assert "600/1686/3" in level_1
+    assert IMI not in level_1
+    # SFJ's certification end date (31 March 2023) has passed: the qualification is closed.
+    closed = client.get(url, {"status": "closed"}).content.decode()
+    assert SFJ in closed
+    assert "1 qualification<" in closed
+
+
+def test_a_bad_filter_value_is_ignored_with_the_form_showing_why(
+    client: Client, signed_in: User
+) -> None:
+    response = client.get(reverse("qualifications:list"), {"level": "99"})
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_qualification_page_states_its_rules_in_plain_words(
+    client: Client, signed_in: User
+) -> None:
+    html = client.get(reverse("qualifications:detail", args=[SFJ])).content.decode()
+
+    assert "Achieve at least 42 credits." in html
+    assert "Group A (mandatory): take all" in html
+    assert (
+        "At least 10 credits from Group B, Group C, Group D or Group E must be at Level 3." in html
+    )
+
+
+def test_an_unknown_qualification_is_404(client: Client, signed_in: User) -> None:
+    assert client.get("/catalogue/qualifications/999/9999/9/").status_code == 404
+
+
+def test_qualification_pages_cost_the_same_queries_whatever_their_size(
+    client: Client, signed_in: User, django_assert_num_queries
+) -> None:
+    client.get(reverse("qualifications:detail", args=[PEARSON_CERT]))  # warm the session
+
+    with django_assert_num_queries(9) as small:
+        client.get(reverse("qualifications:detail", args=[PEARSON_CERT]))
+    with django_assert_num_queries(len(small.captured_queries)):
+        # The SFJ diploma: 59 units, about 1,200 criteria.
+        client.get(reverse("qualifications:detail", args=[SFJ]))
+
+
+def test_unit_pages_cost_the_same_queries_whatever_their_size(
+    client: Client, signed_in: User, django_assert_num_queries
+) -> None:
+    client.get(reverse("qualifications:unit", args=["PEARSON:Unit 7"]))
+
+    with django_assert_num_queries(8) as small:
+        client.get(reverse("qualifications:unit", args=["PEARSON:Unit 7"]))
+    with django_assert_num_queries(len(small.captured_queries)):
+        client.get(reverse("qualifications:unit", args=["A/506/2130"]))
+
+
+def test_the_unit_page_lists_outcomes_criteria_and_the_statements_they_evidence(
+    client: Client, signed_in: User
+) -> None:
+    html = client.get(reverse("qualifications:unit", args=["A/506/2130"])).content.decode()
+
+    assert "Deliver customer service" in html
+    assert 'id="ac-1.1"' in html
+    # NCFE's mapping cites this unit (NCFE Unit 1) for statement K3 among others.
+    assert "#statement-K3" in html
+    assert "as CS 7" in html
+
+
+def test_the_standard_page_shows_each_statement_and_its_criteria(
+    client: Client, signed_in: User, django_assert_num_queries
+) -> None:
+    url = reverse("qualifications:standard", args=["customer-service-practitioner"])
+    client.get(url)
+
+    with django_assert_num_queries(7):
+        html = client.get(url).content.decode()
+
+    assert "Understand who customers are." in html
+    assert "No mapping:" in html
+    assert 'id="statement-S9"' in html
