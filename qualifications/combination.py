@@ -421,7 +421,8 @@ def describe(rules: CombinationRules) -> list[str]:
     for group in rules.groups:
         parts = []
         if group.mandatory:
-            parts.append(f"take all {_plural(len(group.units), 'unit')}")
+            count = len(group.units)
+            parts.append("take its one unit" if count == 1 else f"take all {count} units")
         if group.min_credits is not None:
             parts.append(f"at least {_plural(group.min_credits, 'credit')}")
         if group.max_credits is not None:

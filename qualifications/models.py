@@ -74,12 +74,9 @@ class QualificationQuerySet(models.QuerySet["Qualification"]):
         )
 
 
-class QualificationManager(models.Manager["Qualification"]):
+class QualificationManager(models.Manager.from_queryset(QualificationQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, number: str) -> Qualification:
         return self.get(number=number)
-
-    def get_queryset(self) -> QualificationQuerySet:
-        return QualificationQuerySet(self.model, using=self._db)
 
 
 class Qualification(models.Model):
