@@ -18,6 +18,7 @@ from qualifications.combination import (
 )
 from qualifications.models import Qualification
 from qualifications.queries import combination_rules
+from tests.conftest import ensure_catalogue
 
 NUMBERS = ["601/1109/4", "601/3456/2", "600/1686/3", "600/1684/X", "603/5449/5", "603/5450/1"]
 
@@ -25,6 +26,7 @@ NUMBERS = ["601/1109/4", "601/3456/2", "600/1686/3", "600/1684/X", "603/5449/5",
 @pytest.fixture(scope="module")
 def real_rules(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> dict:
     with django_db_blocker.unblock():
+        ensure_catalogue()
         return {
             q.number: combination_rules(q) for q in Qualification.objects.filter(number__in=NUMBERS)
         }
