@@ -20,6 +20,10 @@ from qualifications.models import Qualification
 from qualifications.queries import combination_rules
 from tests.conftest import ensure_catalogue
 
+# Read-only use of the catalogue; the mark also makes pytest-django set up the test database
+# when this module runs on its own.
+pytestmark = pytest.mark.django_db
+
 NUMBERS = ["601/1109/4", "601/3456/2", "600/1686/3", "600/1684/X", "603/5449/5", "603/5450/1"]
 
 
