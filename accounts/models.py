@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -10,7 +11,22 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(models.QuerySet["User"]):
+    def visible_to(self, user: Any) -> UserQuerySet:
+        """People a user may see: themselves, and everyone at centres they administer."""
+        from accounts.access import centre_ids
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            models.Q(pk=user.pk)
+            | models.Q(memberships__centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
+        ).distinct()
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
@@ -74,3 +90,172 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Role(models.TextChoices):
+    LEARNER = "learner", "Learner"
+    ASSESSOR = "assessor", "Assessor"
+    INTERNAL_VERIFIER = "iv", "Internal verifier"
+    CENTRE_ADMIN = "admin", "Centre admin"
+    EQA = "eqa", "External quality assurer"
+
+
+STAFF_ROLES = (Role.ASSESSOR, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN)
+
+
+class CentreQuerySet(models.QuerySet["Centre"]):
+    def visible_to(self, user: Any) -> CentreQuerySet:
+        from accounts.access import centre_ids
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(pk__in=centre_ids(user, *Role.values))
+
+
+class Centre(models.Model):
+    name = models.CharField(max_length=200)
+    number = models.CharField("centre number", max_length=30, unique=True)
+    qualifications = models.ManyToManyField(
+        "qualifications.Qualification",
+        blank=True,
+        related_name="centres",
+        help_text="Qualifications the centre is approved to offer.",
+    )
+
+    objects = CentreQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def visible_to(self, user: Any) -> MembershipQuerySet:
+        """Your own roles, and every role at the centres you administer."""
+        from accounts.access import centre_ids
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            models.Q(user_id=user.pk) | models.Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
+        )
+
+    def current(self, today: date | None = None) -> MembershipQuerySet:
+        """Active and not expired (EQA access is time-limited)."""
+        today = today or timezone.localdate()
+        return self.filter(is_active=True).filter(
+            models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=today)
+        )
+
+
+class Membership(models.Model):
+    """A person's role at a centre. One login may hold several."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="EQA access ends after this date."
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["centre__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "centre", "role"], name="accounts_membership_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.centre.name}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.is_active and (
+            self.expires_on is None or self.expires_on >= timezone.localdate()
+        )
+
+
+class LearnerProfile(models.Model):
+    """The learner's details, as the IMI contact sheet asks for them."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="learner_profile")
+    uln = models.CharField(
+        "unique learner number", max_length=10, blank=True, help_text="10 digits, if known."
+    )
+    date_of_birth = models.DateField(null=True, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    employer = models.CharField(max_length=200, blank=True)
+    employer_contact_name = models.CharField(max_length=150, blank=True)
+    employer_contact_email = models.EmailField(blank=True)
+    employer_contact_phone = models.CharField(max_length=40, blank=True)
+
+    def __str__(self) -> str:
+        return f"Learner profile of {self.user}"
+
+    def age_on(self, day: date) -> int | None:
+        if not self.date_of_birth:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class StaffCredential(models.Model):
+    """An assessor or verifier qualification, held or being worked towards."""
+
+    class Kind(models.TextChoices):
+        ASSESSOR = "assessor", "Assessor qualification"
+        VERIFIER = "verifier", "Internal verifier qualification"
+
+    class Status(models.TextChoices):
+        HELD = "held", "Held"
+        WORKING_TOWARDS = "working_towards", "Working towards"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="credentials")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200, help_text="e.g. Level 3 Certificate in Assessing")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    achieved_on = models.DateField(null=True, blank=True)
+    # SFJ allows 18 months from starting work as an assessor/verifier to achieve the qualification.
+    deadline = models.DateField(null=True, blank=True)
+    levels = models.JSONField(
+        default=list, blank=True, help_text="Levels this person may assess or verify."
+    )
+
+    class Meta:
+        ordering = ["user", "kind", "title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+
+class CompetenceRecord(models.Model):
+    """Occupational competence and CPD entries for assessors and verifiers."""
+
+    class Kind(models.TextChoices):
+        OCCUPATIONAL = "occupational", "Occupational competence"
+        CPD = "cpd", "Continuing professional development"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="competence_records")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    date = models.DateField()
+    activity = models.CharField(max_length=300)
+    hours = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["user", "-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.activity}"

@@ -22,3 +22,63 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save_password(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.save(update_fields=["password"])
+
+
+class CentreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Centre"
+
+    name = factory.Sequence(lambda n: f"Training Centre {n}")
+    number = factory.Sequence(lambda n: f"C{n:05d}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Membership"
+
+    user = factory.SubFactory(UserFactory)
+    centre = factory.SubFactory(CentreFactory)
+    role = "learner"
+
+
+class LearnerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.LearnerProfile"
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=19, maximum_age=60)
+    uln = factory.Sequence(lambda n: f"{1000000000 + n}")
+
+
+def member(centre: object, role: str, **user_fields: object) -> User:
+    """A new person holding `role` at `centre` (learners get a profile, aged 30)."""
+    import datetime
+
+    user = UserFactory(**user_fields)
+    MembershipFactory(user=user, centre=centre, role=role)
+    if role == "learner":
+        LearnerProfileFactory(user=user, date_of_birth=datetime.date(1995, 5, 17))
+    if role == "eqa":
+        from accounts.models import Membership
+
+        Membership.objects.filter(user=user, centre=centre, role=role).update(
+            expires_on=datetime.date.today() + datetime.timedelta(days=90)
+        )
+    return user
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A bare registration row (tests of the services use portfolios.services instead)."""
+
+    class Meta:
+        model = "portfolios.Registration"
+
+    learner = factory.SubFactory(UserFactory)
+    centre = factory.SubFactory(CentreFactory)
+    qualification = factory.LazyFunction(
+        lambda: __import__(
+            "qualifications.models", fromlist=["Qualification"]
+        ).Qualification.objects.get(number="601/3456/2")
+    )
+    start_date = factory.Faker("date_this_year")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import authenticate
 from django.db import IntegrityError
+from django.test import RequestFactory
 
 from accounts.models import User
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -21,7 +22,14 @@ def test_email_is_the_login_and_is_stored_in_lower_case() -> None:
 def test_it_signs_in_whatever_the_capitals_of_the_address() -> None:
     user = UserFactory(email="sam@centre.example")
 
-    assert authenticate(username="SAM@Centre.Example", password=DEFAULT_PASSWORD) == user
+    assert (
+        authenticate(
+            request=RequestFactory().post("/accounts/login/"),
+            username="SAM@Centre.Example",
+            password=DEFAULT_PASSWORD,
+        )
+        == user
+    )
 
 
 def test_the_database_refuses_a_second_account_differing_only_in_capitals() -> None:

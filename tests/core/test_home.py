@@ -33,8 +33,8 @@ def test_the_home_page_costs_a_fixed_number_of_queries(
     UserFactory.create_batch(20)
     client.force_login(user)
 
-    # Session and user: nothing grows with the size of the site.
-    with django_assert_num_queries(2):
+    # Session, user and the person's roles (for the header): nothing grows with the site.
+    with django_assert_num_queries(3):
         assert client.get("/").status_code == 200
 
 

@@ -80,7 +80,7 @@ def test_qualification_pages_cost_the_same_queries_whatever_their_size(
 ) -> None:
     client.get(reverse("qualifications:detail", args=[PEARSON_CERT]))  # warm the session
 
-    with django_assert_num_queries(10) as small:
+    with django_assert_num_queries(11) as small:
         client.get(reverse("qualifications:detail", args=[PEARSON_CERT]))
     with django_assert_num_queries(len(small.captured_queries)):
         # The SFJ diploma: 59 units, about 1,200 criteria.
@@ -92,7 +92,7 @@ def test_unit_pages_cost_the_same_queries_whatever_their_size(
 ) -> None:
     client.get(reverse("qualifications:unit", args=["PEARSON:Unit 7"]))
 
-    with django_assert_num_queries(8) as small:
+    with django_assert_num_queries(9) as small:
         client.get(reverse("qualifications:unit", args=["PEARSON:Unit 7"]))
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(reverse("qualifications:unit", args=["A/506/2130"]))
@@ -116,7 +116,7 @@ def test_the_standard_page_shows_each_statement_and_its_criteria(
     url = reverse("qualifications:standard", args=["customer-service-practitioner"])
     client.get(url)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         html = client.get(url).content.decode()
 
     assert "Understand who customers are." in html

@@ -1,0 +1,57 @@
+"""The role a person is working in: one login, several memberships, switched in the header."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
+
+from accounts.models import Membership, Role
+
+SESSION_KEY = "active_membership"
+# Which role to start in when a person has several: the broadest view first.
+ROLE_ORDER = [Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER, Role.ASSESSOR, Role.EQA, Role.LEARNER]
+
+
+def current_memberships(request: HttpRequest) -> list[Membership]:
+    if not request.user.is_authenticated:
+        return []
+    if not hasattr(request, "_memberships"):
+        request._memberships = sorted(  # type: ignore[attr-defined]
+            Membership.objects.current().filter(user=request.user).select_related("centre"),
+            key=lambda m: (ROLE_ORDER.index(m.role), m.centre.name),
+        )
+    return request._memberships  # type: ignore[attr-defined]
+
+
+def active_membership(request: HttpRequest) -> Membership | None:
+    memberships = current_memberships(request)
+    if not memberships:
+        return None
+    wanted = request.session.get(SESSION_KEY)
+    for membership in memberships:
+        if membership.pk == wanted:
+            return membership
+    return memberships[0]
+
+
+class ActiveMembershipMiddleware:
+    """Sets request.membership (lazily: pages that never ask cost no query)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = SimpleLazyObject(lambda: active_membership(request))  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+def memberships(request: HttpRequest) -> dict:
+    """Template context for the header's role switcher."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    return {
+        "memberships": SimpleLazyObject(lambda: current_memberships(request)),
+        "active_membership": request.membership if hasattr(request, "membership") else None,
+    }

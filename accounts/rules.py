@@ -1,0 +1,54 @@
+"""Permissions on centres, people and roles (django-rules), mirroring the visible_to QuerySets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from accounts.access import has_role_at
+from accounts.models import Role
+
+
+@rules.predicate
+def belongs_to_centre(user: Any, centre: Any) -> bool:
+    return centre is not None and has_role_at(user, centre.pk, *Role.values)
+
+
+@rules.predicate
+def administers_centre(user: Any, centre: Any) -> bool:
+    return centre is not None and has_role_at(user, centre.pk, Role.CENTRE_ADMIN)
+
+
+@rules.predicate
+def is_self(user: Any, person: Any) -> bool:
+    return person is not None and person.pk == user.pk
+
+
+@rules.predicate
+def administers_a_centre_of(user: Any, person: Any) -> bool:
+    if person is None:
+        return False
+    centres = person.memberships.values_list("centre_id", flat=True)
+    return any(has_role_at(user, centre_id, Role.CENTRE_ADMIN) for centre_id in set(centres))
+
+
+@rules.predicate
+def administers_membership_centre(user: Any, membership: Any) -> bool:
+    return membership is not None and has_role_at(user, membership.centre_id, Role.CENTRE_ADMIN)
+
+
+@rules.predicate
+def is_own_membership(user: Any, membership: Any) -> bool:
+    return membership is not None and membership.user_id == user.pk
+
+
+rules.add_perm("accounts.view_centre", rules.is_superuser | belongs_to_centre)
+rules.add_perm("accounts.manage_centre", rules.is_superuser | administers_centre)
+rules.add_perm("accounts.view_person", rules.is_superuser | is_self | administers_a_centre_of)
+rules.add_perm("accounts.manage_person", rules.is_superuser | administers_a_centre_of)
+rules.add_perm(
+    "accounts.view_membership",
+    rules.is_superuser | is_own_membership | administers_membership_centre,
+)
+rules.add_perm("accounts.manage_membership", rules.is_superuser | administers_membership_centre)

@@ -1,0 +1,276 @@
+"""Registering learners and the life of a registration. Every change writes an audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Centre, Membership, Role, User
+from core.audit import record_event
+from portfolios.models import TRANSITIONS, Registration, RegistrationStatus, RegistrationUnit
+from qualifications.combination import Result, check, mandatory_units
+from qualifications.models import Qualification, QualificationStatus
+from qualifications.queries import combination_rules
+
+
+class RegistrationError(Exception):
+    """A registration change that the rules forbid; the message is for the person making it."""
+
+
+def _has_role(user: User, centre: Centre, role: str) -> bool:
+    return Membership.objects.current().filter(user=user, centre=centre, role=role).exists()
+
+
+def check_eligibility(
+    *, learner: User, centre: Centre, qualification: Qualification, start_date: date
+) -> list[str]:
+    """Every reason this learner may not be registered; empty when they may."""
+    problems = []
+    if not centre.qualifications.filter(pk=qualification.pk).exists():
+        problems.append(
+            f"{centre.name} is not approved to offer {qualification.number} {qualification.title}."
+        )
+    status = qualification.status_on(start_date)
+    if status == QualificationStatus.NOT_YET_OPEN:
+        problems.append(
+            f"{qualification.number} is not open for registration until "
+            f"{qualification.operational_start:%d %B %Y}."
+        )
+    elif status in (QualificationStatus.CERTIFICATION_ONLY, QualificationStatus.CLOSED):
+        problems.append(
+            f"{qualification.number} closed to new learners on "
+            f"{qualification.operational_end:%d %B %Y}; it takes no new registrations."
+        )
+    if qualification.minimum_age:
+        profile = getattr(learner, "learner_profile", None)
+        age = profile.age_on(start_date) if profile else None
+        if age is None:
+            problems.append(
+                f"{qualification.number} has a minimum age of {qualification.minimum_age}: "
+                "record the learner's date of birth first."
+            )
+        elif age < qualification.minimum_age:
+            problems.append(
+                f"The learner is {age} on the start date; {qualification.number} has a minimum "
+                f"age of {qualification.minimum_age}."
+            )
+    return problems
+
+
+def unit_choice_result(qualification: Qualification, unit_keys: Iterable[str]) -> Result:
+    """How a set of units stands against the rules (mandatory units are always included)."""
+    rules = combination_rules(qualification)
+    return check(rules, set(unit_keys) | mandatory_units(rules))
+
+
+def _validate_units(qualification: Qualification, unit_keys: Iterable[str]) -> tuple[set, Result]:
+    rules = combination_rules(qualification)
+    chosen = set(unit_keys) | mandatory_units(rules)
+    result = check(rules, chosen)
+    refused = [p.message for p in result.problems if p.code in ("barred", "not_in_qualification")]
+    if refused:
+        raise RegistrationError(" ".join(refused))
+    return chosen, result
+
+
+@transaction.atomic
+def register_learner(
+    *,
+    actor: User,
+    learner: User,
+    centre: Centre,
+    qualification: Qualification,
+    start_date: date,
+    planned_end_date: date | None = None,
+    awarding_body_number: str = "",
+    unit_keys: Iterable[str] = (),
+    assessors: Iterable[User] = (),
+    internal_verifier: User | None = None,
+) -> Registration:
+    if not _has_role(learner, centre, Role.LEARNER):
+        raise RegistrationError(f"{learner} is not a learner at {centre.name}.")
+    problems = check_eligibility(
+        learner=learner, centre=centre, qualification=qualification, start_date=start_date
+    )
+    if problems:
+        raise RegistrationError(" ".join(problems))
+    if planned_end_date and planned_end_date < start_date:
+        raise RegistrationError("The planned end date is before the start date.")
+    if Registration.objects.filter(
+        learner=learner,
+        centre=centre,
+        qualification=qualification,
+        status=RegistrationStatus.ACTIVE,
+    ).exists():
+        raise RegistrationError(f"{learner} is already registered on {qualification.number} here.")
+    chosen, _ = _validate_units(qualification, unit_keys)
+    registration = Registration.objects.create(
+        learner=learner,
+        centre=centre,
+        qualification=qualification,
+        start_date=start_date,
+        planned_end_date=planned_end_date,
+        awarding_body_number=awarding_body_number,
+    )
+    _set_units(registration, chosen)
+    record_event(
+        actor=actor,
+        action="registration.created",
+        target=registration,
+        centre_id=centre.pk,
+        data={
+            "learner": learner.pk,
+            "qualification": qualification.number,
+            "units": sorted(chosen),
+        },
+    )
+    assign_staff(
+        actor=actor,
+        registration=registration,
+        assessors=list(assessors),
+        internal_verifier=internal_verifier,
+    )
+    return registration
+
+
+def _set_units(registration: Registration, keys: set[str]) -> None:
+    from qualifications.models import Unit
+
+    wanted = {unit.key: unit for unit in Unit.objects.filter(key__in=keys)}
+    current = set(registration.unit_choices.values_list("unit__key", flat=True))
+    registration.unit_choices.filter(unit__key__in=current - set(wanted)).delete()
+    RegistrationUnit.objects.bulk_create(
+        [RegistrationUnit(registration=registration, unit=wanted[k]) for k in set(wanted) - current]
+    )
+
+
+@transaction.atomic
+def choose_units(*, actor: User, registration: Registration, unit_keys: Iterable[str]) -> Result:
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status != RegistrationStatus.ACTIVE:
+        raise RegistrationError("Units can only be changed while the registration is active.")
+    chosen, result = _validate_units(registration.qualification, unit_keys)
+    before = sorted(registration.unit_choices.values_list("unit__key", flat=True))
+    _set_units(registration, chosen)
+    record_event(
+        actor=actor,
+        action="registration.units_chosen",
+        target=registration,
+        centre_id=registration.centre_id,
+        data={"before": before, "after": sorted(chosen)},
+    )
+    return result
+
+
+@transaction.atomic
+def assign_staff(
+    *,
+    actor: User,
+    registration: Registration,
+    assessors: list[User] | None = None,
+    internal_verifier: User | None = None,
+) -> Registration:
+    """Set the registration's assessors and/or internal verifier (None leaves them as they are)."""
+    centre = registration.centre
+    data: dict = {}
+    if assessors is not None:
+        for assessor in assessors:
+            if not _has_role(assessor, centre, Role.ASSESSOR):
+                raise RegistrationError(f"{assessor} is not an assessor at {centre.name}.")
+            if assessor.pk == registration.learner_id:
+                raise RegistrationError("A learner cannot assess their own portfolio.")
+        registration.assessors.set(assessors)
+        data["assessors"] = sorted(a.pk for a in assessors)
+    if internal_verifier is not None:
+        if not _has_role(internal_verifier, centre, Role.INTERNAL_VERIFIER):
+            raise RegistrationError(
+                f"{internal_verifier} is not an internal verifier at {centre.name}."
+            )
+        if internal_verifier.pk == registration.learner_id:
+            raise RegistrationError("A learner cannot verify their own portfolio.")
+        registration.internal_verifier = internal_verifier
+        registration.save(update_fields=["internal_verifier", "updated_at"])
+        data["internal_verifier"] = internal_verifier.pk
+    if data:
+        record_event(
+            actor=actor,
+            action="registration.staff_assigned",
+            target=registration,
+            centre_id=centre.pk,
+            data=data,
+        )
+    return registration
+
+
+@transaction.atomic
+def change_status(
+    *, actor: User, registration: Registration, status: str, reason: str = ""
+) -> Registration:
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if status not in TRANSITIONS[registration.status]:
+        raise RegistrationError(
+            f"A registration that is {registration.get_status_display().lower()} cannot become "
+            f"{RegistrationStatus(status).label.lower()}."
+        )
+    before = registration.status
+    registration.status = status
+    registration.status_reason = reason
+    registration.save(update_fields=["status", "status_reason", "updated_at"])
+    record_event(
+        actor=actor,
+        action="registration.status_changed",
+        target=registration,
+        centre_id=registration.centre_id,
+        data={"from": before, "to": status, "reason": reason},
+    )
+    return registration
+
+
+def withdraw(*, actor: User, registration: Registration, reason: str) -> Registration:
+    if not reason.strip():
+        raise RegistrationError("Say why the learner is withdrawn.")
+    return change_status(
+        actor=actor, registration=registration, status=RegistrationStatus.WITHDRAWN, reason=reason
+    )
+
+
+@transaction.atomic
+def transfer(
+    *,
+    actor: User,
+    registration: Registration,
+    to_centre: Centre,
+    reason: str,
+    start_date: date | None = None,
+) -> Registration:
+    """Close this registration as transferred and open one at the receiving centre."""
+    if to_centre.pk == registration.centre_id:
+        raise RegistrationError("The learner is already at this centre.")
+    if not reason.strip():
+        raise RegistrationError("Say why the learner is transferred.")
+    from accounts.services import role_grant
+
+    role_grant(actor=actor, user=registration.learner, centre=to_centre, role=Role.LEARNER)
+    units = list(registration.unit_choices.values_list("unit__key", flat=True))
+    old = change_status(
+        actor=actor,
+        registration=registration,
+        status=RegistrationStatus.TRANSFERRED,
+        reason=reason,
+    )
+    new = register_learner(
+        actor=actor,
+        learner=old.learner,
+        centre=to_centre,
+        qualification=old.qualification,
+        start_date=start_date or timezone.localdate(),
+        planned_end_date=old.planned_end_date,
+        awarding_body_number=old.awarding_body_number,
+        unit_keys=units,
+    )
+    old.transferred_to = new
+    old.save(update_fields=["transferred_to", "updated_at"])
+    return new
