@@ -5,5 +5,8 @@ urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("catalogue/", include("qualifications.urls")),
+    path("centre/import/", include("portfolios.import_urls")),
+    path("centre/", include("accounts.centre_urls")),
+    path("portfolio/", include("portfolios.urls")),
     path("admin/", admin.site.urls),
 ]
