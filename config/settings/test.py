@@ -23,7 +23,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Never in-memory: the live server's thread would then share the tests' own connection
     # (pytest-django passes in-memory connections across), and SQLite crashes under that.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # One file per test process, so two test runs at once never share (and wreck) a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db.sqlite3-{os.getpid()}")}
 
 MEDIA_ROOT = BASE_DIR / ".test-media"
 STORAGES = {
