@@ -4,6 +4,8 @@ The database comes from DATABASE_URL (CI points it at PostgreSQL); without it, S
 Tasks always run eagerly here; the tests that need a real worker configure it themselves.
 """
 
+import os
+
 from config.settings.base import *
 from config.settings.base import BASE_DIR, env
 
