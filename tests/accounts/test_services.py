@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from accounts.models import Centre, LearnerProfile, Membership, Role, User
+from accounts.services import (
+    AccessError,
+    invitation_send,
+    person_create,
+    role_grant,
+    role_revoke,
+)
+from core.models import AuditEvent
+from tests.factories import CentreFactory, UserFactory, member
+
+pytestmark = pytest.mark.django_db
+
+IN_A_YEAR = datetime.date.today() + datetime.timedelta(days=365)
+
+
+@pytest.fixture
+def centre(db: None) -> Centre:
+    return CentreFactory(name="Northgate Training")
+
+
+@pytest.fixture
+def admin(centre: Centre) -> User:
+    return member(centre, Role.CENTRE_ADMIN)
+
+
+def _actions() -> list[str]:
+    return list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
+
+
+# ---------------------------------------------------------------- person_create
+
+
+def test_adding_a_new_address_creates_a_login_that_cannot_sign_in_yet(
+    centre: Centre, admin: User
+) -> None:
+    user, membership = person_create(
+        actor=admin,
+        centre=centre,
+        email=" Rita.Patel@Example.COM ",
+        full_name="Rita Patel",
+        role=Role.LEARNER,
+    )
+
+    assert user.email == "rita.patel@example.com"
+    assert user.full_name == "Rita Patel"
+    assert not user.has_usable_password()
+    assert membership.user == user
+    assert membership.centre == centre
+    assert membership.role == Role.LEARNER
+    assert membership.is_current
+    assert LearnerProfile.objects.filter(user=user).exists()
+    assert _actions() == ["person.created", "role.granted"]
+    created = AuditEvent.objects.get(action="person.created")
+    assert (created.actor, created.object_id, created.centre_id) == (
+        admin,
+        str(user.pk),
+        centre.pk,
+    )
+
+
+def test_adding_a_new_person_with_a_password_lets_them_sign_in(centre: Centre) -> None:
+    user, _ = person_create(
+        actor=None,
+        centre=centre,
+        email="ola@example.com",
+        full_name="Ola",
+        role=Role.ASSESSOR,
+        password="a-long-enough-passphrase",
+    )
+
+    assert user.check_password("a-long-enough-passphrase")
+    assert not LearnerProfile.objects.filter(user=user).exists()
+
+
+def test_adding_an_existing_address_gives_that_person_the_role(centre: Centre, admin: User) -> None:
+    existing = member(CentreFactory(), Role.ASSESSOR, email="lee@example.com", full_name="Lee")
+    users_before = User.objects.count()
+
+    user, membership = person_create(
+        actor=admin,
+        centre=centre,
+        email="LEE@example.com",
+        full_name="Someone Else",
+        role=Role.INTERNAL_VERIFIER,
+    )
+
+    assert user == existing
+    assert User.objects.count() == users_before
+    user.refresh_from_db()
+    assert user.full_name == "Lee"  # an existing person's name is theirs to keep
+    assert user.has_usable_password()
+    assert membership.role == Role.INTERNAL_VERIFIER
+    assert _actions() == ["role.granted"]
+
+
+def test_adding_someone_twice_in_the_same_role_changes_nothing(centre: Centre, admin: User) -> None:
+    first = person_create(
+        actor=admin, centre=centre, email="k@example.com", full_name="K", role=Role.LEARNER
+    )
+
+    second = person_create(
+        actor=admin, centre=centre, email="k@example.com", full_name="K", role=Role.LEARNER
+    )
+
+    assert second == first
+    assert Membership.objects.filter(user=first[0]).count() == 1
+    assert _actions() == ["person.created", "role.granted"]
+
+
+def test_a_refused_person_create_leaves_no_login_behind(centre: Centre, admin: User) -> None:
+    with pytest.raises(AccessError):
+        person_create(
+            actor=admin, centre=centre, email="eqa@example.com", full_name="E", role=Role.EQA
+        )
+
+    assert not User.objects.filter(email="eqa@example.com").exists()
+    assert _actions() == []
+
+
+# ---------------------------------------------------------------- role_grant and role_revoke
+
+
+def test_an_external_quality_assurer_needs_an_expiry_date(centre: Centre, admin: User) -> None:
+    person = UserFactory()
+
+    with pytest.raises(AccessError) as refused:
+        role_grant(actor=admin, user=person, centre=centre, role=Role.EQA)
+
+    assert str(refused.value) == (
+        "External quality assurers need an expiry date: their access is time-limited."
+    )
+    assert not Membership.objects.filter(user=person).exists()
+
+
+def test_an_external_quality_assurer_with_an_expiry_date_is_granted(
+    centre: Centre, admin: User
+) -> None:
+    person = UserFactory()
+
+    membership = role_grant(
+        actor=admin, user=person, centre=centre, role=Role.EQA, expires_on=IN_A_YEAR
+    )
+
+    assert membership.expires_on == IN_A_YEAR
+    assert membership.is_current
+    event = AuditEvent.objects.get()
+    assert event.action == "role.granted"
+    assert event.data == {
+        "user": person.pk,
+        "role": Role.EQA,
+        "expires_on": IN_A_YEAR.isoformat(),
+    }
+
+
+def test_an_unknown_role_is_refused(centre: Centre, admin: User) -> None:
+    with pytest.raises(ValueError, match="unknown role"):
+        role_grant(actor=admin, user=UserFactory(), centre=centre, role="headteacher")
+
+
+def test_granting_a_revoked_role_again_reactivates_it(centre: Centre, admin: User) -> None:
+    person = member(centre, Role.ASSESSOR)
+    membership = person.memberships.get()
+    role_revoke(actor=admin, membership=membership)
+
+    again = role_grant(actor=admin, user=person, centre=centre, role=Role.ASSESSOR)
+
+    assert again.pk == membership.pk
+    assert again.is_active
+    assert _actions() == ["role.revoked", "role.granted"]
+
+
+def test_an_eqa_role_can_be_extended(centre: Centre, admin: User) -> None:
+    person = member(centre, Role.EQA)
+
+    extended = role_grant(
+        actor=admin, user=person, centre=centre, role=Role.EQA, expires_on=IN_A_YEAR
+    )
+
+    assert extended.expires_on == IN_A_YEAR
+    assert Membership.objects.filter(user=person).count() == 1
+
+
+def test_revoking_a_role_deactivates_it_and_never_deletes_it(centre: Centre, admin: User) -> None:
+    person = member(centre, Role.ASSESSOR)
+    membership = person.memberships.get()
+
+    role_revoke(actor=admin, membership=membership)
+
+    membership.refresh_from_db()
+    assert not membership.is_active
+    assert not Membership.objects.current().filter(pk=membership.pk).exists()
+    event = AuditEvent.objects.get()
+    assert event.action == "role.revoked"
+    assert event.data == {"user": person.pk, "role": Role.ASSESSOR}
+
+
+def test_revoking_a_revoked_role_again_records_nothing(centre: Centre, admin: User) -> None:
+    membership = member(centre, Role.ASSESSOR).memberships.get()
+    role_revoke(actor=admin, membership=membership)
+
+    role_revoke(actor=admin, membership=membership)
+
+    assert _actions() == ["role.revoked"]
+
+
+# ---------------------------------------------------------------- invitation_send
+
+
+def test_an_invitation_sends_a_link_that_sets_the_password(
+    centre: Centre, admin: User, client: Client
+) -> None:
+    user, _ = person_create(
+        actor=admin,
+        centre=centre,
+        email="new.learner@example.com",
+        full_name="New Learner",
+        role=Role.LEARNER,
+    )
+    request = RequestFactory().get("/")
+
+    invitation_send(request=request, user=user)
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["new.learner@example.com"]
+    assert message.subject == "You have been invited to the e-portfolio"
+    assert "Hello New Learner" in message.body
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", message.body).group(1)
+
+    form_page = client.get(link, follow=True)
+    assert form_page.status_code == 200
+    assert "Choose a new password" in form_page.content.decode()
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "fresh-passphrase-99", "new_password2": "fresh-passphrase-99"},
+    )
+    assert done["Location"] == reverse("password_reset_complete")
+    user.refresh_from_db()
+    assert user.check_password("fresh-passphrase-99")
+
+    signed_in = client.post(
+        reverse("login"),
+        {"username": "new.learner@example.com", "password": "fresh-passphrase-99"},
+    )
+    assert signed_in.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_an_invitation_link_works_only_once(centre: Centre, client: Client) -> None:
+    user, _ = person_create(
+        actor=None, centre=centre, email="once@example.com", full_name="Once", role=Role.LEARNER
+    )
+    invitation_send(request=RequestFactory().get("/"), user=user)
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "fresh-passphrase-99", "new_password2": "fresh-passphrase-99"},
+    )
+
+    again = Client().get(link, follow=True)
+
+    assert "This link no longer works" in again.content.decode()
+
+
+def test_an_inactive_login_is_not_invited(centre: Centre) -> None:
+    user = UserFactory(is_active=False)
+
+    invitation_send(request=RequestFactory().get("/"), user=user)
+
+    assert mail.outbox == []

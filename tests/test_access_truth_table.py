@@ -1,0 +1,344 @@
+"""Who may see and manage what: one truth table per kind of object.
+
+Each row is checked twice, against the django-rules permission and against the QuerySet that
+lists the objects (`visible_to` / `manageable_by`), so the two can never drift apart.
+
+The world: the person under test works at the "own" centre; the "other" centre is one where
+they hold no role. "Linked" registrations are the learner's own, and the ones the assessors
+(current, revoked, or holding no role at all) and the internal verifier are assigned to;
+"unlinked" ones belong to another learner and have nobody assigned.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.models import Centre, Membership, Role, User
+from portfolios.models import Registration
+from tests.factories import (
+    CentreFactory,
+    MembershipFactory,
+    RegistrationFactory,
+    UserFactory,
+    member,
+)
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "learner",
+    "assessor",
+    "internal verifier",
+    "centre admin",
+    "EQA current",
+    "EQA expired",
+    "assessor revoked",
+    "centre admin revoked",
+    "no role",
+    "superuser",
+    "anonymous",
+]
+
+Y, N = True, False
+
+# ---------------------------------------------------------------- the expected tables
+
+# (role, centre, relation): (may view, may manage)
+REGISTRATION = {
+    ("learner", "own centre", "linked"): (Y, N),  # their own registration
+    ("learner", "own centre", "unlinked"): (N, N),  # another learner's
+    ("learner", "other centre", "linked"): (Y, N),  # their own, e.g. before a transfer
+    ("learner", "other centre", "unlinked"): (N, N),
+    ("assessor", "own centre", "linked"): (Y, N),  # assigned
+    ("assessor", "own centre", "unlinked"): (N, N),  # not assigned
+    ("assessor", "other centre", "linked"): (N, N),  # assigned, but no role there
+    ("assessor", "other centre", "unlinked"): (N, N),
+    ("internal verifier", "own centre", "linked"): (Y, N),
+    ("internal verifier", "own centre", "unlinked"): (N, N),
+    ("internal verifier", "other centre", "linked"): (N, N),
+    ("internal verifier", "other centre", "unlinked"): (N, N),
+    ("centre admin", "own centre", "linked"): (Y, Y),
+    ("centre admin", "own centre", "unlinked"): (Y, Y),
+    ("centre admin", "other centre", "linked"): (N, N),
+    ("centre admin", "other centre", "unlinked"): (N, N),
+    ("EQA current", "own centre", "linked"): (Y, N),
+    ("EQA current", "own centre", "unlinked"): (Y, N),
+    ("EQA current", "other centre", "linked"): (N, N),
+    ("EQA current", "other centre", "unlinked"): (N, N),
+    ("EQA expired", "own centre", "linked"): (N, N),
+    ("EQA expired", "own centre", "unlinked"): (N, N),
+    ("EQA expired", "other centre", "linked"): (N, N),
+    ("EQA expired", "other centre", "unlinked"): (N, N),
+    ("assessor revoked", "own centre", "linked"): (N, N),  # still listed, role gone
+    ("assessor revoked", "own centre", "unlinked"): (N, N),
+    ("assessor revoked", "other centre", "linked"): (N, N),
+    ("assessor revoked", "other centre", "unlinked"): (N, N),
+    ("centre admin revoked", "own centre", "linked"): (N, N),
+    ("centre admin revoked", "own centre", "unlinked"): (N, N),
+    ("centre admin revoked", "other centre", "linked"): (N, N),
+    ("centre admin revoked", "other centre", "unlinked"): (N, N),
+    ("no role", "own centre", "linked"): (N, N),  # listed as assessor, holds no role
+    ("no role", "own centre", "unlinked"): (N, N),
+    ("no role", "other centre", "linked"): (N, N),
+    ("no role", "other centre", "unlinked"): (N, N),
+    ("superuser", "own centre", "linked"): (Y, Y),
+    ("superuser", "own centre", "unlinked"): (Y, Y),
+    ("superuser", "other centre", "linked"): (Y, Y),
+    ("superuser", "other centre", "unlinked"): (Y, Y),
+    ("anonymous", "own centre", "linked"): (N, N),
+    ("anonymous", "own centre", "unlinked"): (N, N),
+    ("anonymous", "other centre", "linked"): (N, N),
+    ("anonymous", "other centre", "unlinked"): (N, N),
+}
+
+# (role, centre): (may view, may manage)
+CENTRE = {
+    ("learner", "own centre"): (Y, N),
+    ("learner", "other centre"): (N, N),
+    ("assessor", "own centre"): (Y, N),
+    ("assessor", "other centre"): (N, N),
+    ("internal verifier", "own centre"): (Y, N),
+    ("internal verifier", "other centre"): (N, N),
+    ("centre admin", "own centre"): (Y, Y),
+    ("centre admin", "other centre"): (N, N),
+    ("EQA current", "own centre"): (Y, N),
+    ("EQA current", "other centre"): (N, N),
+    ("EQA expired", "own centre"): (N, N),
+    ("EQA expired", "other centre"): (N, N),
+    ("assessor revoked", "own centre"): (N, N),
+    ("assessor revoked", "other centre"): (N, N),
+    ("centre admin revoked", "own centre"): (N, N),
+    ("centre admin revoked", "other centre"): (N, N),
+    ("no role", "own centre"): (N, N),
+    ("no role", "other centre"): (N, N),
+    ("superuser", "own centre"): (Y, Y),
+    ("superuser", "other centre"): (Y, Y),
+    ("anonymous", "own centre"): (N, N),
+    ("anonymous", "other centre"): (N, N),
+}
+
+# (role, whose record): (may view, may manage). Anonymous has no "self".
+PERSON = {
+    ("learner", "self"): (Y, N),
+    ("learner", "someone at own centre"): (N, N),
+    ("learner", "someone at other centre"): (N, N),
+    ("assessor", "self"): (Y, N),
+    ("assessor", "someone at own centre"): (N, N),
+    ("assessor", "someone at other centre"): (N, N),
+    ("internal verifier", "self"): (Y, N),
+    ("internal verifier", "someone at own centre"): (N, N),
+    ("internal verifier", "someone at other centre"): (N, N),
+    ("centre admin", "self"): (Y, Y),  # an admin is a person at their own centre
+    ("centre admin", "someone at own centre"): (Y, Y),
+    ("centre admin", "someone at other centre"): (N, N),
+    ("EQA current", "self"): (Y, N),
+    ("EQA current", "someone at own centre"): (N, N),
+    ("EQA current", "someone at other centre"): (N, N),
+    ("EQA expired", "self"): (Y, N),
+    ("EQA expired", "someone at own centre"): (N, N),
+    ("EQA expired", "someone at other centre"): (N, N),
+    ("assessor revoked", "self"): (Y, N),
+    ("assessor revoked", "someone at own centre"): (N, N),
+    ("assessor revoked", "someone at other centre"): (N, N),
+    ("centre admin revoked", "self"): (Y, N),
+    ("centre admin revoked", "someone at own centre"): (N, N),
+    ("centre admin revoked", "someone at other centre"): (N, N),
+    ("no role", "self"): (Y, N),
+    ("no role", "someone at own centre"): (N, N),
+    ("no role", "someone at other centre"): (N, N),
+    ("superuser", "self"): (Y, Y),
+    ("superuser", "someone at own centre"): (Y, Y),
+    ("superuser", "someone at other centre"): (Y, Y),
+    ("anonymous", "someone at own centre"): (N, N),
+    ("anonymous", "someone at other centre"): (N, N),
+}
+
+# (role, which membership): (may view, may manage). Only roles that hold one have "own".
+MEMBERSHIP = {
+    ("learner", "own"): (Y, N),
+    ("learner", "another's at own centre"): (N, N),
+    ("learner", "another's at other centre"): (N, N),
+    ("assessor", "own"): (Y, N),
+    ("assessor", "another's at own centre"): (N, N),
+    ("assessor", "another's at other centre"): (N, N),
+    ("internal verifier", "own"): (Y, N),
+    ("internal verifier", "another's at own centre"): (N, N),
+    ("internal verifier", "another's at other centre"): (N, N),
+    ("centre admin", "own"): (Y, Y),
+    ("centre admin", "another's at own centre"): (Y, Y),
+    ("centre admin", "another's at other centre"): (N, N),
+    ("EQA current", "own"): (Y, N),
+    ("EQA current", "another's at own centre"): (N, N),
+    ("EQA current", "another's at other centre"): (N, N),
+    ("EQA expired", "own"): (Y, N),  # the history of one's own roles stays visible
+    ("EQA expired", "another's at own centre"): (N, N),
+    ("EQA expired", "another's at other centre"): (N, N),
+    ("assessor revoked", "own"): (Y, N),
+    ("assessor revoked", "another's at own centre"): (N, N),
+    ("assessor revoked", "another's at other centre"): (N, N),
+    ("centre admin revoked", "own"): (Y, N),
+    ("centre admin revoked", "another's at own centre"): (N, N),
+    ("centre admin revoked", "another's at other centre"): (N, N),
+    ("no role", "another's at own centre"): (N, N),
+    ("no role", "another's at other centre"): (N, N),
+    ("superuser", "another's at own centre"): (Y, Y),
+    ("superuser", "another's at other centre"): (Y, Y),
+    ("anonymous", "another's at own centre"): (N, N),
+    ("anonymous", "another's at other centre"): (N, N),
+}
+
+
+def test_every_table_covers_every_role() -> None:
+    for table in (REGISTRATION, CENTRE, PERSON, MEMBERSHIP):
+        assert {key[0] for key in table} == set(ROLES)
+    assert len(REGISTRATION) == len(ROLES) * 4
+    assert len(CENTRE) == len(ROLES) * 2
+
+
+# ---------------------------------------------------------------- the world
+
+
+@dataclass
+class World:
+    own: Centre
+    other: Centre
+    actors: dict[str, Any]
+    registrations: dict[tuple[str, str], Registration]
+    people: dict[str, User]
+    memberships: dict[str, Membership]
+
+
+def _revoked(centre: Centre, role: str) -> User:
+    person = member(centre, role)
+    Membership.objects.filter(user=person).update(is_active=False)
+    return person
+
+
+@pytest.fixture
+def world(catalogue: None) -> World:
+    own, other = CentreFactory(), CentreFactory()
+    expired_eqa = member(own, Role.EQA)
+    Membership.objects.filter(user=expired_eqa).update(
+        expires_on=datetime.date.today() - datetime.timedelta(days=1)
+    )
+    actors: dict[str, Any] = {
+        "learner": member(own, Role.LEARNER),
+        "assessor": member(own, Role.ASSESSOR),
+        "internal verifier": member(own, Role.INTERNAL_VERIFIER),
+        "centre admin": member(own, Role.CENTRE_ADMIN),
+        "EQA current": member(own, Role.EQA),
+        "EQA expired": expired_eqa,
+        "assessor revoked": _revoked(own, Role.ASSESSOR),
+        "centre admin revoked": _revoked(own, Role.CENTRE_ADMIN),
+        "no role": UserFactory(),
+        "superuser": UserFactory(is_superuser=True, is_staff=True),
+        "anonymous": AnonymousUser(),
+    }
+    someone_here, someone_there = member(own, Role.LEARNER), member(other, Role.LEARNER)
+    assigned = [actors["assessor"], actors["assessor revoked"], actors["no role"]]
+    registrations = {}
+    for name, centre in (("own centre", own), ("other centre", other)):
+        linked = RegistrationFactory(
+            centre=centre,
+            learner=actors["learner"],
+            internal_verifier=actors["internal verifier"],
+        )
+        linked.assessors.set(assigned)
+        registrations[name, "linked"] = linked
+        unlinked_learner = someone_here if centre == own else someone_there
+        registrations[name, "unlinked"] = RegistrationFactory(
+            centre=centre, learner=unlinked_learner
+        )
+    return World(
+        own=own,
+        other=other,
+        actors=actors,
+        registrations=registrations,
+        people={"someone at own centre": someone_here, "someone at other centre": someone_there},
+        memberships={
+            "another's at own centre": someone_here.memberships.get(),
+            "another's at other centre": someone_there.memberships.get(),
+        },
+    )
+
+
+def _params(table: dict) -> list:
+    return [pytest.param(*key, *value, id="|".join(key)) for key, value in table.items()]
+
+
+# ---------------------------------------------------------------- the checks
+
+
+@pytest.mark.parametrize(("role", "centre", "relation", "view", "manage"), _params(REGISTRATION))
+def test_registration_access_follows_the_table(
+    world: World, role: str, centre: str, relation: str, view: bool, manage: bool
+) -> None:
+    actor = world.actors[role]
+    registration = world.registrations[centre, relation]
+
+    assert actor.has_perm("portfolios.view_registration", registration) is view
+    assert Registration.objects.visible_to(actor).filter(pk=registration.pk).exists() is view
+    assert actor.has_perm("portfolios.manage_registration", registration) is manage
+    assert Registration.objects.manageable_by(actor).filter(pk=registration.pk).exists() is manage
+
+
+@pytest.mark.parametrize(("role", "centre", "view", "manage"), _params(CENTRE))
+def test_centre_access_follows_the_table(
+    world: World, role: str, centre: str, view: bool, manage: bool
+) -> None:
+    actor = world.actors[role]
+    target = world.own if centre == "own centre" else world.other
+
+    assert actor.has_perm("accounts.view_centre", target) is view
+    assert Centre.objects.visible_to(actor).filter(pk=target.pk).exists() is view
+    # There is no manageable_by QuerySet for centres: the permission is the whole rule.
+    assert actor.has_perm("accounts.manage_centre", target) is manage
+
+
+@pytest.mark.parametrize(("role", "whose", "view", "manage"), _params(PERSON))
+def test_person_access_follows_the_table(
+    world: World, role: str, whose: str, view: bool, manage: bool
+) -> None:
+    actor = world.actors[role]
+    person = actor if whose == "self" else world.people[whose]
+
+    assert actor.has_perm("accounts.view_person", person) is view
+    assert User.objects.visible_to(actor).filter(pk=person.pk).exists() is view
+    assert actor.has_perm("accounts.manage_person", person) is manage
+
+
+@pytest.mark.parametrize(("role", "which", "view", "manage"), _params(MEMBERSHIP))
+def test_membership_access_follows_the_table(
+    world: World, role: str, which: str, view: bool, manage: bool
+) -> None:
+    actor = world.actors[role]
+    membership = actor.memberships.get() if which == "own" else world.memberships[which]
+
+    assert actor.has_perm("accounts.view_membership", membership) is view
+    assert Membership.objects.visible_to(actor).filter(pk=membership.pk).exists() is view
+    assert actor.has_perm("accounts.manage_membership", membership) is manage
+
+
+def test_a_person_listed_twice_at_a_centre_is_listed_once(world: World) -> None:
+    admin = world.actors["centre admin"]
+    person = world.people["someone at own centre"]
+    MembershipFactory(user=person, centre=world.own, role=Role.ASSESSOR)
+
+    assert list(User.objects.visible_to(admin).filter(pk=person.pk)) == [person]
+
+
+def test_a_registration_with_several_assessors_is_listed_once(world: World) -> None:
+    registration = world.registrations["own centre", "linked"]
+    second = member(world.own, Role.ASSESSOR)
+    registration.assessors.add(second)
+    admin = world.actors["centre admin"]
+
+    assert list(Registration.objects.visible_to(second).filter(pk=registration.pk)) == [
+        registration
+    ]
+    assert Registration.objects.visible_to(admin).filter(pk=registration.pk).count() == 1
