@@ -1,6 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from accounts import centre_views as views
 
 app_name = "centre"
 
 # Centre admin pages (people, roles, registrations, assignment).
-urlpatterns: list = []
+urlpatterns = [
+    path("people/", views.people, name="people"),
+    path("people/add/", views.person_add_view, name="person_add"),
+    path("people/<int:pk>/", views.person, name="person"),
+    path("people/<int:pk>/roles/", views.role_grant_view, name="role_grant"),
+    path(
+        "people/<int:pk>/roles/<int:membership_pk>/revoke/",
+        views.role_revoke_view,
+        name="role_revoke",
+    ),
+    path("people/<int:pk>/profile/", views.profile_update_view, name="profile"),
+    path("people/<int:pk>/credentials/", views.credential_add_view, name="credential_add"),
+    path("people/<int:pk>/competence/", views.competence_add_view, name="competence_add"),
+    path("registrations/", views.registrations, name="registrations"),
+    path("registrations/assign/", views.assign_bulk, name="assign_bulk"),
+    path("registrations/new/", views.register, name="register"),
+]

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.http import HttpRequest
 
-from accounts.models import Centre, LearnerProfile, Membership, Role, User
+from accounts.models import (
+    Centre,
+    CompetenceRecord,
+    LearnerProfile,
+    Membership,
+    Role,
+    StaffCredential,
+    User,
+)
 from core.audit import record_event
 
 
@@ -105,3 +114,125 @@ def invitation_send(*, request: HttpRequest, user: User) -> None:
             subject_template_name="registration/invitation_subject.txt",
             email_template_name="registration/invitation_email.html",
         )
+
+
+def person_add(
+    *,
+    actor: User | None,
+    centre: Centre,
+    email: str,
+    full_name: str,
+    role: str,
+    expires_on: date | None = None,
+    invite_request: HttpRequest | None = None,
+) -> tuple[User, Membership, bool]:
+    """The centre page's "add a person": person_create, then (once committed) the invitation.
+
+    Only someone who cannot sign in yet is invited; returns whether an invitation was queued.
+    """
+    with transaction.atomic():
+        user, membership = person_create(
+            actor=actor,
+            centre=centre,
+            email=email,
+            full_name=full_name,
+            role=role,
+            expires_on=expires_on,
+        )
+        invite = invite_request is not None and not user.has_usable_password()
+        if invite:
+            # After commit: never mail a link to an account that was rolled back.
+            transaction.on_commit(lambda: invitation_send(request=invite_request, user=user))
+    return user, membership, invite
+
+
+@transaction.atomic
+def learner_profile_update(
+    *, actor: User | None, user: User, centre: Centre, **fields: object
+) -> LearnerProfile:
+    """Record a learner's details (ULN, date of birth, contacts, employer)."""
+    editable = {f.name for f in LearnerProfile._meta.get_fields()} - {"id", "user"}
+    unknown = set(fields) - editable
+    if unknown:
+        raise ValueError(f"not learner profile fields: {sorted(unknown)}")
+    profile, _ = LearnerProfile.objects.select_for_update().get_or_create(user=user)
+    changed = [name for name, value in fields.items() if getattr(profile, name) != value]
+    if changed:
+        for name in changed:
+            setattr(profile, name, fields[name])
+        profile.save(update_fields=changed)
+        # Field names only: the audit trail need not copy personal details.
+        record_event(
+            actor=actor,
+            action="learner_profile.updated",
+            target=profile,
+            centre_id=centre.pk,
+            data={"user": user.pk, "fields": sorted(changed)},
+        )
+    return profile
+
+
+@transaction.atomic
+def credential_add(
+    *,
+    actor: User | None,
+    user: User,
+    centre: Centre,
+    kind: str,
+    title: str,
+    status: str,
+    achieved_on: date | None = None,
+    deadline: date | None = None,
+    levels: list[str] | None = None,
+) -> StaffCredential:
+    """Record an assessor or verifier qualification, held or being worked towards."""
+    if status == StaffCredential.Status.HELD and deadline is not None:
+        raise ValueError("A qualification already held has no deadline.")
+    # The same entry twice (a double-submitted form) is one credential.
+    credential, created = StaffCredential.objects.get_or_create(
+        user=user,
+        kind=kind,
+        title=title.strip(),
+        status=status,
+        defaults={"achieved_on": achieved_on, "deadline": deadline, "levels": levels or []},
+    )
+    if created:
+        record_event(
+            actor=actor,
+            action="credential.added",
+            target=credential,
+            centre_id=centre.pk,
+            data={"user": user.pk, "kind": kind, "status": status},
+        )
+    return credential
+
+
+@transaction.atomic
+def competence_record_add(
+    *,
+    actor: User | None,
+    user: User,
+    centre: Centre,
+    kind: str,
+    date: date,
+    activity: str,
+    hours: Decimal | None = None,
+    notes: str = "",
+) -> CompetenceRecord:
+    """Record occupational competence or CPD for an assessor or verifier."""
+    record, created = CompetenceRecord.objects.get_or_create(
+        user=user,
+        kind=kind,
+        date=date,
+        activity=activity.strip(),
+        defaults={"hours": hours, "notes": notes},
+    )
+    if created:
+        record_event(
+            actor=actor,
+            action="competence.added",
+            target=record,
+            centre_id=centre.pk,
+            data={"user": user.pk, "kind": kind, "date": date.isoformat()},
+        )
+    return record

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Centre, Membership, Role, User
@@ -107,14 +107,22 @@ def register_learner(
     ).exists():
         raise RegistrationError(f"{learner} is already registered on {qualification.number} here.")
     chosen, _ = _validate_units(qualification, unit_keys)
-    registration = Registration.objects.create(
-        learner=learner,
-        centre=centre,
-        qualification=qualification,
-        start_date=start_date,
-        planned_end_date=planned_end_date,
-        awarding_body_number=awarding_body_number,
-    )
+    try:
+        # A savepoint: if a simultaneous submission won the race, the database's constraint
+        # refuses this one and the caller's transaction stays usable.
+        with transaction.atomic():
+            registration = Registration.objects.create(
+                learner=learner,
+                centre=centre,
+                qualification=qualification,
+                start_date=start_date,
+                planned_end_date=planned_end_date,
+                awarding_body_number=awarding_body_number,
+            )
+    except IntegrityError:
+        raise RegistrationError(
+            f"{learner} is already registered on {qualification.number} here."
+        ) from None
     _set_units(registration, chosen)
     record_event(
         actor=actor,
@@ -127,12 +135,15 @@ def register_learner(
             "units": sorted(chosen),
         },
     )
-    assign_staff(
-        actor=actor,
-        registration=registration,
-        assessors=list(assessors),
-        internal_verifier=internal_verifier,
-    )
+    assessors = list(assessors)
+    if assessors or internal_verifier is not None:
+        # Only when there is someone to assign: an empty assignment is no event.
+        assign_staff(
+            actor=actor,
+            registration=registration,
+            assessors=assessors,
+            internal_verifier=internal_verifier,
+        )
     return registration
 
 
@@ -215,6 +226,19 @@ def change_status(
             f"A registration that is {registration.get_status_display().lower()} cannot become "
             f"{RegistrationStatus(status).label.lower()}."
         )
+    if (
+        status == RegistrationStatus.ACTIVE
+        and Registration.objects.filter(
+            learner_id=registration.learner_id,
+            centre_id=registration.centre_id,
+            qualification_id=registration.qualification_id,
+            status=RegistrationStatus.ACTIVE,
+        ).exists()
+    ):
+        # Reopening would make two live registrations (the database refuses it too).
+        raise RegistrationError(
+            "The learner has another active registration on this qualification here."
+        )
     before = registration.status
     registration.status = status
     registration.status_reason = reason
@@ -274,3 +298,26 @@ def transfer(
     old.transferred_to = new
     old.save(update_fields=["transferred_to", "updated_at"])
     return new
+
+
+@transaction.atomic
+def assign_staff_bulk(
+    *,
+    actor: User,
+    registrations: Iterable[Registration],
+    assessors: list[User] | None = None,
+    internal_verifier: User | None = None,
+) -> int:
+    """assign_staff for each registration, all or none: one refusal leaves every one unchanged."""
+    if assessors is None and internal_verifier is None:
+        raise RegistrationError("Choose an assessor or an internal verifier to assign.")
+    count = 0
+    for registration in registrations:
+        assign_staff(
+            actor=actor,
+            registration=registration,
+            assessors=assessors,
+            internal_verifier=internal_verifier,
+        )
+        count += 1
+    return count

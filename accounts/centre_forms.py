@@ -1,0 +1,108 @@
+"""Forms for the centre admin's pages about people. They validate; accounts.services changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accounts.models import CompetenceRecord, LearnerProfile, Role, StaffCredential, User
+from qualifications.models import LEVEL_CHOICES
+
+EQA_NEEDS_EXPIRY = "External quality assurers need an expiry date: their access is time-limited."
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, help_text="Name or e-mail address.")
+
+
+class RoleGrantForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    expires_on = forms.DateField(
+        label="Access ends on",
+        required=False,
+        widget=DateInput,
+        help_text="Required for external quality assurers.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("role") == Role.EQA and not data.get("expires_on"):
+            self.add_error("expires_on", EQA_NEEDS_EXPIRY)
+        return data
+
+
+class PersonAddForm(RoleGrantForm):
+    full_name = forms.CharField(max_length=150)
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    send_invitation = forms.BooleanField(
+        label="Send an invitation",
+        required=False,
+        initial=True,
+        help_text="E-mail a link to choose a password (only to someone without one yet).",
+    )
+
+    field_order = ["full_name", "email", "role", "expires_on", "send_invitation"]
+
+    def clean_email(self) -> str:
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+
+class LearnerProfileForm(forms.ModelForm):
+    class Meta:
+        model = LearnerProfile
+        fields = [
+            "uln",
+            "date_of_birth",
+            "phone",
+            "address",
+            "employer",
+            "employer_contact_name",
+            "employer_contact_email",
+            "employer_contact_phone",
+        ]
+        widgets = {"date_of_birth": DateInput, "address": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_uln(self) -> str:
+        uln = self.cleaned_data["uln"].strip()
+        if uln and not (uln.isdigit() and len(uln) == 10):
+            raise forms.ValidationError("A unique learner number is 10 digits.")
+        return uln
+
+
+class StaffCredentialForm(forms.ModelForm):
+    prefix = "credential"  # one page holds several forms: keep the field ids apart
+    levels = forms.MultipleChoiceField(
+        choices=LEVEL_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Levels this person may assess or verify.",
+    )
+
+    class Meta:
+        model = StaffCredential
+        fields = ["kind", "title", "status", "achieved_on", "deadline", "levels"]
+        widgets = {"achieved_on": DateInput, "deadline": DateInput}
+        labels = {"kind": "Qualification for", "deadline": "Deadline to achieve it"}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        status = data.get("status")
+        if status == StaffCredential.Status.WORKING_TOWARDS and not data.get("deadline"):
+            self.add_error("deadline", "Give the date by which it must be achieved.")
+        if status == StaffCredential.Status.HELD and data.get("deadline"):
+            self.add_error("deadline", "A qualification already held has no deadline.")
+        return data
+
+
+class CompetenceRecordForm(forms.ModelForm):
+    prefix = "record"
+
+    class Meta:
+        model = CompetenceRecord
+        fields = ["kind", "date", "activity", "hours", "notes"]
+        widgets = {"date": DateInput, "notes": forms.Textarea(attrs={"rows": 2})}

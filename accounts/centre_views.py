@@ -1,0 +1,407 @@
+"""The centre admin's pages: people, roles, profiles, credentials, registrations.
+
+The centre is the one of the active role (request.membership); anyone not working as a centre
+admin gets 403. People and registrations of other centres answer 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.centre_forms import (
+    CompetenceRecordForm,
+    LearnerProfileForm,
+    PersonAddForm,
+    PersonSearchForm,
+    RoleGrantForm,
+    StaffCredentialForm,
+)
+from accounts.models import STAFF_ROLES, Centre, LearnerProfile, Membership, Role, User
+from accounts.services import (
+    AccessError,
+    competence_record_add,
+    credential_add,
+    learner_profile_update,
+    person_add,
+    role_grant,
+    role_revoke,
+)
+from portfolios.forms import BulkAssignForm, RegisterForm, RegisterStartForm, RegistrationFilterForm
+from portfolios.models import Registration
+from portfolios.services import (
+    RegistrationError,
+    assign_staff_bulk,
+    check_eligibility,
+    register_learner,
+    unit_choice_result,
+)
+from portfolios.views import form_errors, unit_groups
+from qualifications.queries import combination_rules
+
+PAGE_SIZE = 25
+
+
+def _admin_centre(request: HttpRequest) -> Centre:
+    """The centre the person is working at as its admin, or 403."""
+    membership = request.membership  # type: ignore[attr-defined]
+    if not membership or membership.role != Role.CENTRE_ADMIN:
+        raise PermissionDenied("These pages are for centre admins.")
+    return membership.centre
+
+
+def _page_of(request: HttpRequest, queryset: QuerySet) -> Any:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# ---------------------------------------------------------------- people
+
+
+@require_GET
+@login_required
+def people(request: HttpRequest) -> HttpResponse:
+    centre = _admin_centre(request)
+    form = PersonSearchForm(request.GET or None)
+    persons = (
+        User.objects.filter(memberships__centre=centre)
+        .distinct()
+        .order_by("full_name", "email")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(centre=centre).order_by("role"),
+                to_attr="centre_roles",
+            )
+        )
+    )
+    if form.is_valid() and form.cleaned_data["q"]:
+        q = form.cleaned_data["q"]
+        persons = persons.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
+    return render(
+        request,
+        "centre/people.html",
+        {"centre": centre, "form": form, "page_obj": _page_of(request, persons)},
+    )
+
+
+def _person(request: HttpRequest, centre: Centre, pk: int) -> User:
+    return get_object_or_404(
+        User.objects.visible_to(request.user).filter(memberships__centre=centre), pk=pk
+    )
+
+
+def _person_page(
+    request: HttpRequest, centre: Centre, person: User, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    roles = list(person.memberships.filter(centre=centre).order_by("role"))
+    held = {m.role for m in roles}
+    is_learner = Role.LEARNER in held
+    is_staff = bool(held & set(STAFF_ROLES))
+    profile = LearnerProfile.objects.filter(user=person).first() if is_learner else None
+    context: dict[str, Any] = {
+        "centre": centre,
+        "person": person,
+        "roles": roles,
+        "grant_form": forms.get("grant_form") or RoleGrantForm(),
+        "is_learner": is_learner,
+        "is_staff": is_staff,
+    }
+    if is_learner:
+        context["profile_form"] = forms.get("profile_form") or LearnerProfileForm(instance=profile)
+    if is_staff:
+        context["credentials"] = list(person.credentials.all())
+        context["records"] = list(person.competence_records.all())
+        context["credential_form"] = forms.get("credential_form") or StaffCredentialForm()
+        context["record_form"] = forms.get("record_form") or CompetenceRecordForm()
+    return render(request, "centre/person.html", context, status=status)
+
+
+@require_GET
+@login_required
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    centre = _admin_centre(request)
+    return _person_page(request, centre, _person(request, centre, pk))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def person_add_view(request: HttpRequest) -> HttpResponse:
+    centre = _admin_centre(request)
+    form = PersonAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, _, invited = person_add(
+                actor=request.user,
+                centre=centre,
+                email=data["email"],
+                full_name=data["full_name"],
+                role=data["role"],
+                expires_on=data["expires_on"],
+                invite_request=request if data["send_invitation"] else None,
+            )
+        except (AccessError, ValueError) as error:
+            messages.error(request, str(error))
+        else:
+            text = f"{user} is now {Role(data['role']).label.lower()} at {centre.name}."
+            if invited:
+                text += f" An invitation to choose a password is on its way to {user.email}."
+            messages.success(request, text)
+            return redirect("centre:person", pk=user.pk)
+    elif request.method == "POST":
+        messages.error(request, form_errors(form))
+    return render(request, "centre/person_add.html", {"centre": centre, "form": form})
+
+
+@require_POST
+@login_required
+def role_grant_view(request: HttpRequest, pk: int) -> HttpResponse:
+    centre = _admin_centre(request)
+    person = _person(request, centre, pk)
+    form = RoleGrantForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _person_page(request, centre, person, status=400, grant_form=form)
+    try:
+        membership = role_grant(
+            actor=request.user,
+            user=person,
+            centre=centre,
+            role=form.cleaned_data["role"],
+            expires_on=form.cleaned_data["expires_on"],
+        )
+    except (AccessError, ValueError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{person} is now {membership.get_role_display().lower()}.")
+    return redirect("centre:person", pk=person.pk)
+
+
+@require_POST
+@login_required
+def role_revoke_view(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    centre = _admin_centre(request)
+    person = _person(request, centre, pk)
+    membership = get_object_or_404(
+        Membership.objects.visible_to(request.user).filter(centre=centre, user=person),
+        pk=membership_pk,
+    )
+    try:
+        role_revoke(actor=request.user, membership=membership)
+    except AccessError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{person} is no longer {membership.get_role_display().lower()}.")
+    return redirect("centre:person", pk=person.pk)
+
+
+@require_POST
+@login_required
+def profile_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+    centre = _admin_centre(request)
+    person = _person(request, centre, pk)
+    if not person.memberships.filter(centre=centre, role=Role.LEARNER).exists():
+        messages.error(request, f"{person} is not a learner at {centre.name}.")
+        return redirect("centre:person", pk=person.pk)
+    form = LearnerProfileForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _person_page(request, centre, person, status=400, profile_form=form)
+    learner_profile_update(actor=request.user, user=person, centre=centre, **form.cleaned_data)
+    messages.success(request, "Learner details saved.")
+    return redirect("centre:person", pk=person.pk)
+
+
+def _staff_person(request: HttpRequest, centre: Centre, pk: int) -> User:
+    person = _person(request, centre, pk)
+    if not person.memberships.filter(centre=centre, role__in=STAFF_ROLES).exists():
+        raise PermissionDenied("Credentials are kept for assessors, verifiers and admins.")
+    return person
+
+
+@require_POST
+@login_required
+def credential_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    centre = _admin_centre(request)
+    person = _staff_person(request, centre, pk)
+    form = StaffCredentialForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _person_page(request, centre, person, status=400, credential_form=form)
+    try:
+        credential_add(actor=request.user, user=person, centre=centre, **form.cleaned_data)
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Credential added.")
+    return redirect("centre:person", pk=person.pk)
+
+
+@require_POST
+@login_required
+def competence_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    centre = _admin_centre(request)
+    person = _staff_person(request, centre, pk)
+    form = CompetenceRecordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _person_page(request, centre, person, status=400, record_form=form)
+    competence_record_add(actor=request.user, user=person, centre=centre, **form.cleaned_data)
+    messages.success(request, "Record added.")
+    return redirect("centre:person", pk=person.pk)
+
+
+# ---------------------------------------------------------------- registrations
+
+
+def _centre_registrations(request: HttpRequest, centre: Centre) -> QuerySet[Registration]:
+    return Registration.objects.manageable_by(request.user).filter(centre=centre)
+
+
+@require_GET
+@login_required
+def registrations(request: HttpRequest) -> HttpResponse:
+    centre = _admin_centre(request)
+    form = RegistrationFilterForm(request.GET or None, centre=centre)
+    rows = (
+        _centre_registrations(request, centre)
+        .select_related("learner", "qualification", "internal_verifier")
+        .prefetch_related("assessors")
+        .order_by("learner__full_name", "-created_at")
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            q = data["q"]
+            rows = rows.filter(
+                Q(learner__full_name__icontains=q)
+                | Q(learner__email__icontains=q)
+                | Q(qualification__number__icontains=q)
+                | Q(qualification__title__icontains=q)
+                | Q(awarding_body_number__icontains=q)
+            )
+        if data["status"]:
+            rows = rows.filter(status=data["status"])
+        if data["assessor"]:
+            rows = rows.filter(assessors=data["assessor"])
+    bulk_form = BulkAssignForm(centre=centre, registrations=_centre_registrations(request, centre))
+    return render(
+        request,
+        "centre/registrations.html",
+        {
+            "centre": centre,
+            "form": form,
+            "bulk_form": bulk_form,
+            "page_obj": _page_of(request, rows),
+        },
+    )
+
+
+@require_POST
+@login_required
+def assign_bulk(request: HttpRequest) -> HttpResponse:
+    centre = _admin_centre(request)
+    form = BulkAssignForm(
+        request.POST, centre=centre, registrations=_centre_registrations(request, centre)
+    )
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("centre:registrations")
+    assessor = form.cleaned_data["assessor"]
+    try:
+        count = assign_staff_bulk(
+            actor=request.user,
+            registrations=form.cleaned_data["registrations"],
+            assessors=[assessor] if assessor else None,
+            internal_verifier=form.cleaned_data["internal_verifier"],
+        )
+    except RegistrationError as error:
+        messages.error(request, f"Nothing was changed: {error}")
+    else:
+        messages.success(request, f"Staff assigned to {count} registration{'s' * (count != 1)}.")
+    return redirect("centre:registrations")
+
+
+def _register_step2(
+    request: HttpRequest, centre: Centre, start: RegisterStartForm, form: RegisterForm | None
+) -> HttpResponse:
+    qualification = start.cleaned_data["qualification"]
+    rules = combination_rules(qualification)
+    chosen = form.data.getlist("units") if form is not None else []
+    if form is None:
+        form = RegisterForm(initial=start.cleaned_data, centre=centre, unit_keys=list(rules.units))
+    return render(
+        request,
+        "centre/register_units.html",
+        {
+            "centre": centre,
+            "start": start,
+            "form": form,
+            "qualification": qualification,
+            "learner": start.cleaned_data["learner"],
+            "groups": unit_groups(rules, chosen),
+            "result": unit_choice_result(qualification, chosen),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    """Step 1 (GET with no choice yet): learner, qualification, dates. Step 2: units and staff."""
+    centre = _admin_centre(request)
+    if request.method == "POST":
+        start = RegisterStartForm(request.POST, centre=centre)
+        if not start.is_valid():
+            messages.error(request, form_errors(start))
+            return render(request, "centre/register.html", {"centre": centre, "form": start})
+        rules = combination_rules(start.cleaned_data["qualification"])
+        form = RegisterForm(request.POST, centre=centre, unit_keys=list(rules.units))
+        if not form.is_valid():
+            messages.error(request, form_errors(form))
+            return _register_step2(request, centre, start, form)
+        data = form.cleaned_data
+        try:
+            registration = register_learner(
+                actor=request.user,
+                learner=data["learner"],
+                centre=centre,
+                qualification=data["qualification"],
+                start_date=data["start_date"],
+                planned_end_date=data["planned_end_date"],
+                awarding_body_number=data["awarding_body_number"],
+                unit_keys=data["units"],
+                assessors=list(data["assessors"]),
+                internal_verifier=data["internal_verifier"],
+            )
+        except RegistrationError as error:
+            messages.error(request, str(error))
+            return _register_step2(request, centre, start, form)
+        messages.success(
+            request,
+            f"{registration.learner} is registered on {registration.qualification.number}.",
+        )
+        return redirect("portfolios:registration", pk=registration.pk)
+
+    start = RegisterStartForm(request.GET or None, centre=centre)
+    # "Continue" carries step=units; the "change these" link back from step 2 does not.
+    if request.GET.get("step") == "units" and start.is_valid():
+        problems = check_eligibility(
+            learner=start.cleaned_data["learner"],
+            centre=centre,
+            qualification=start.cleaned_data["qualification"],
+            start_date=start.cleaned_data["start_date"],
+        )
+        if not problems:
+            return _register_step2(request, centre, start, None)
+        for problem in problems:
+            messages.error(request, problem)
+    return render(request, "centre/register.html", {"centre": centre, "form": start})

@@ -1,0 +1,604 @@
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import (
+    Centre,
+    CompetenceRecord,
+    LearnerProfile,
+    Membership,
+    StaffCredential,
+    User,
+)
+from core.models import AuditEvent
+from portfolios.models import Registration, RegistrationStatus
+from qualifications.models import Qualification
+from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
+
+pytestmark = pytest.mark.django_db
+
+IMI = "601/3456/2"
+
+
+@dataclass
+class World:
+    centre: Centre
+    admin: User
+    learner: User
+    assessor: User
+    iv: User
+
+
+@pytest.fixture
+def world() -> World:
+    centre = CentreFactory(name="Northgate Training")
+    return World(
+        centre=centre,
+        admin=member(centre, "admin"),
+        learner=member(centre, "learner", full_name="Lena Learner"),
+        assessor=member(centre, "assessor", full_name="Arthur Assessor"),
+        iv=member(centre, "iv", full_name="Ivy Verifier"),
+    )
+
+
+@pytest.fixture
+def as_admin(client: Client, world: World) -> Client:
+    client.force_login(world.admin)
+    return client
+
+
+def person_url(person: User) -> str:
+    return reverse("centre:person", args=[person.pk])
+
+
+# ---------------------------------------------------------------- who may use the pages
+
+
+@pytest.mark.parametrize(
+    "name", ["centre:people", "centre:person_add", "centre:registrations", "centre:register"]
+)
+def test_the_centre_pages_need_sign_in(client: Client, name: str) -> None:
+    response = client.get(reverse(name))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("role", ["learner", "assessor", "iv", "eqa"])
+@pytest.mark.parametrize(
+    "name", ["centre:people", "centre:person_add", "centre:registrations", "centre:register"]
+)
+def test_people_who_are_not_centre_admins_get_403(
+    client: Client, world: World, role: str, name: str
+) -> None:
+    client.force_login(member(world.centre, role))
+
+    assert client.get(reverse(name)).status_code == 403
+
+
+def test_someone_without_any_role_gets_403(client: Client, user: User) -> None:
+    client.force_login(user)
+
+    assert client.get(reverse("centre:people")).status_code == 403
+
+
+def test_an_admin_working_in_another_role_gets_403(client: Client, world: World) -> None:
+    Membership.objects.create(user=world.admin, centre=CentreFactory(), role="learner")
+    learner_role = world.admin.memberships.get(role="learner")
+    client.force_login(world.admin)
+    client.post(reverse("switch_role"), {"membership": learner_role.pk})
+
+    assert client.get(reverse("centre:people")).status_code == 403
+
+
+# ---------------------------------------------------------------- the people list
+
+
+def test_the_people_list_shows_everyone_at_the_centre_with_their_roles(
+    as_admin: Client, world: World
+) -> None:
+    elsewhere = member(CentreFactory(), "learner", full_name="Olga Otherplace")
+
+    html = as_admin.get(reverse("centre:people")).content.decode()
+
+    assert "Lena Learner" in html
+    assert "Arthur Assessor" in html
+    assert "Internal verifier" in html
+    assert elsewhere.full_name not in html
+    assert "4 people" in html
+    assert f'href="{person_url(world.learner)}"' in html
+
+
+def test_the_people_list_searches_by_name_and_email(as_admin: Client, world: World) -> None:
+    by_name = as_admin.get(reverse("centre:people"), {"q": "lena"}).content.decode()
+    by_email = as_admin.get(reverse("centre:people"), {"q": world.iv.email}).content.decode()
+
+    assert "Lena Learner" in by_name
+    assert "Arthur Assessor" not in by_name
+    assert "Ivy Verifier" in by_email
+    assert "Lena Learner" not in by_email
+
+
+def test_the_people_list_marks_a_role_taken_away(as_admin: Client, world: World) -> None:
+    Membership.objects.filter(user=world.assessor).update(is_active=False)
+
+    html = as_admin.get(reverse("centre:people")).content.decode()
+
+    assert "Assessor (ended)" in html
+
+
+def test_the_people_list_comes_25_a_page(as_admin: Client, world: World) -> None:
+    for _ in range(30):
+        member(world.centre, "learner")
+
+    first = as_admin.get(reverse("centre:people")).content.decode()
+    second = as_admin.get(reverse("centre:people"), {"page": 2}).content.decode()
+
+    assert "Page 1 of 2" in first
+    assert len(re.findall(r'href="/centre/people/\d+/"', first)) == 25
+    assert "Page 2 of 2" in second
+
+
+def test_the_people_list_costs_the_same_for_3_or_30_people(
+    as_admin: Client, world: World, django_assert_num_queries
+) -> None:
+    url = reverse("centre:people")
+    as_admin.get(url)
+
+    with django_assert_num_queries(6) as small:
+        as_admin.get(url)
+    for _ in range(26):
+        member(world.centre, "assessor")
+    with django_assert_num_queries(len(small.captured_queries)):
+        as_admin.get(url)
+
+
+# ---------------------------------------------------------------- one person
+
+
+def test_the_person_page_shows_roles_and_learner_details(as_admin: Client, world: World) -> None:
+    html = as_admin.get(person_url(world.learner)).content.decode()
+
+    assert "Lena Learner" in html
+    assert "Learner details" in html
+    assert LearnerProfile.objects.get(user=world.learner).uln in html
+    assert "Assessor and verifier qualifications" not in html
+
+
+def test_the_person_page_of_staff_lists_credentials_and_competence(
+    as_admin: Client, world: World
+) -> None:
+    StaffCredential.objects.create(
+        user=world.assessor,
+        kind="assessor",
+        title="Level 3 Certificate in Assessing Vocational Achievement",
+        status="held",
+        levels=["2", "3"],
+    )
+
+    html = as_admin.get(person_url(world.assessor)).content.decode()
+
+    assert "Level 3 Certificate in Assessing Vocational Achievement" in html
+    assert "2, 3" in html
+    assert "Occupational competence and CPD" in html
+    assert "Learner details" not in html
+
+
+def test_another_centres_admin_gets_404_for_a_person(client: Client, world: World) -> None:
+    client.force_login(member(CentreFactory(), "admin"))
+
+    assert client.get(person_url(world.learner)).status_code == 404
+    response = client.post(reverse("centre:role_grant", args=[world.learner.pk]), {"role": "admin"})
+    assert response.status_code == 404
+    assert not world.learner.memberships.filter(role="admin").exists()
+
+
+def test_the_admin_gives_a_role(as_admin: Client, world: World) -> None:
+    response = as_admin.post(
+        reverse("centre:role_grant", args=[world.learner.pk]), {"role": "assessor"}, follow=True
+    )
+
+    assert world.learner.memberships.filter(role="assessor", is_active=True).exists()
+    assert "Lena Learner is now assessor." in response.content.decode()
+    assert AuditEvent.objects.filter(action="role.granted").exists()
+
+
+def test_an_eqa_role_needs_an_expiry_date(as_admin: Client, world: World) -> None:
+    url = reverse("centre:role_grant", args=[world.iv.pk])
+
+    refused = as_admin.post(url, {"role": "eqa"})
+    as_admin.post(url, {"role": "eqa", "expires_on": "2030-01-31"})
+
+    assert refused.status_code == 400
+    assert "External quality assurers need an expiry date" in refused.content.decode()
+    assert world.iv.memberships.get(role="eqa").expires_on == datetime.date(2030, 1, 31)
+
+
+def test_the_admin_takes_a_role_away(as_admin: Client, world: World) -> None:
+    membership = world.assessor.memberships.get()
+
+    response = as_admin.post(
+        reverse("centre:role_revoke", args=[world.assessor.pk, membership.pk]), follow=True
+    )
+
+    membership.refresh_from_db()
+    assert not membership.is_active
+    assert "is no longer assessor." in response.content.decode()
+
+
+def test_a_role_at_another_centre_cannot_be_taken_away(as_admin: Client, world: World) -> None:
+    other = Membership.objects.create(user=world.assessor, centre=CentreFactory(), role="iv")
+
+    response = as_admin.post(reverse("centre:role_revoke", args=[world.assessor.pk, other.pk]))
+
+    assert response.status_code == 404
+    other.refresh_from_db()
+    assert other.is_active
+
+
+def test_the_admin_edits_the_learner_profile(as_admin: Client, world: World) -> None:
+    response = as_admin.post(
+        reverse("centre:profile", args=[world.learner.pk]),
+        {
+            "uln": "1234567890",
+            "date_of_birth": "2001-02-03",
+            "phone": "01234 567890",
+            "address": "1 High Street",
+            "employer": "Acme Motors",
+            "employer_contact_name": "Eve Employer",
+            "employer_contact_email": "eve@acme.example",
+            "employer_contact_phone": "",
+        },
+        follow=True,
+    )
+
+    profile = LearnerProfile.objects.get(user=world.learner)
+    assert profile.uln == "1234567890"
+    assert profile.date_of_birth == datetime.date(2001, 2, 3)
+    assert profile.employer_contact_name == "Eve Employer"
+    assert "Learner details saved." in response.content.decode()
+    event = AuditEvent.objects.get(action="learner_profile.updated")
+    assert "employer" in event.data["fields"]
+
+
+def test_a_uln_is_ten_digits(as_admin: Client, world: World) -> None:
+    response = as_admin.post(reverse("centre:profile", args=[world.learner.pk]), {"uln": "12ab"})
+
+    assert response.status_code == 400
+    assert "A unique learner number is 10 digits." in response.content.decode()
+
+
+def test_only_a_learner_here_has_learner_details(as_admin: Client, world: World) -> None:
+    response = as_admin.post(
+        reverse("centre:profile", args=[world.assessor.pk]), {"uln": "1234567890"}, follow=True
+    )
+
+    assert "is not a learner at Northgate Training." in response.content.decode()
+    assert not LearnerProfile.objects.filter(user=world.assessor).exists()
+
+
+def test_the_admin_adds_a_credential_once_even_if_submitted_twice(
+    as_admin: Client, world: World
+) -> None:
+    url = reverse("centre:credential_add", args=[world.assessor.pk])
+    data = {
+        "credential-kind": "assessor",
+        "credential-title": "Level 3 Award in Assessing Competence",
+        "credential-status": "working_towards",
+        "credential-deadline": "2027-06-30",
+        "credential-levels": ["2", "3"],
+    }
+
+    first = as_admin.post(url, data, follow=True)
+    as_admin.post(url, data)
+
+    credential = StaffCredential.objects.get(user=world.assessor)
+    assert credential.levels == ["2", "3"]
+    assert credential.deadline == datetime.date(2027, 6, 30)
+    assert "Credential added." in first.content.decode()
+    assert AuditEvent.objects.filter(action="credential.added").count() == 1
+
+
+def test_a_credential_worked_towards_needs_a_deadline(as_admin: Client, world: World) -> None:
+    response = as_admin.post(
+        reverse("centre:credential_add", args=[world.assessor.pk]),
+        {
+            "credential-kind": "assessor",
+            "credential-title": "TAQA",
+            "credential-status": "working_towards",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Give the date by which it must be achieved." in response.content.decode()
+    assert not StaffCredential.objects.exists()
+
+
+def test_learners_have_no_credentials(as_admin: Client, world: World) -> None:
+    response = as_admin.post(
+        reverse("centre:credential_add", args=[world.learner.pk]),
+        {"credential-kind": "assessor", "credential-title": "TAQA", "credential-status": "held"},
+    )
+
+    assert response.status_code == 403
+
+
+def test_the_admin_adds_a_cpd_record_once_even_if_submitted_twice(
+    as_admin: Client, world: World
+) -> None:
+    url = reverse("centre:competence_add", args=[world.iv.pk])
+    data = {
+        "record-kind": "cpd",
+        "record-date": "2026-03-01",
+        "record-activity": "Standardisation meeting",
+        "record-hours": "2.5",
+    }
+
+    response = as_admin.post(url, data, follow=True)
+    as_admin.post(url, data)
+
+    record = CompetenceRecord.objects.get(user=world.iv)
+    assert str(record.hours) == "2.5"
+    assert "Record added." in response.content.decode()
+    assert "Standardisation meeting" in response.content.decode()
+
+
+def test_a_cpd_record_needs_a_date_and_an_activity(as_admin: Client, world: World) -> None:
+    response = as_admin.post(
+        reverse("centre:competence_add", args=[world.iv.pk]), {"record-kind": "cpd"}
+    )
+
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert not CompetenceRecord.objects.exists()
+
+
+# ---------------------------------------------------------------- adding a person
+
+
+def test_an_invited_person_gets_a_link_that_sets_their_password(
+    client: Client, world: World, django_capture_on_commit_callbacks
+) -> None:
+    client.force_login(world.admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("centre:person_add"),
+            {
+                "full_name": "Nia Newcomer",
+                "email": "Nia@Example.com",
+                "role": "learner",
+                "send_invitation": "on",
+            },
+            follow=True,
+        )
+
+    person = User.objects.get(email="nia@example.com")
+    assert not person.has_usable_password()
+    assert person.memberships.get().role == "learner"
+    assert "An invitation to choose a password is on its way" in response.content.decode()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["nia@example.com"]
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body)[1]
+
+    client.logout()
+    form_page = client.get(link, follow=True)
+    set_url = form_page.redirect_chain[-1][0]
+    client.post(
+        set_url, {"new_password1": "a-long-new-pass-42", "new_password2": "a-long-new-pass-42"}
+    )
+
+    person.refresh_from_db()
+    assert person.check_password("a-long-new-pass-42")
+
+
+def test_adding_without_an_invitation_sends_nothing(
+    as_admin: Client, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        as_admin.post(
+            reverse("centre:person_add"),
+            {"full_name": "Quiet Person", "email": "quiet@example.com", "role": "assessor"},
+        )
+
+    assert User.objects.filter(email="quiet@example.com").exists()
+    assert mail.outbox == []
+
+
+def test_adding_an_existing_address_adds_the_role_to_that_account(
+    as_admin: Client, world: World, django_capture_on_commit_callbacks
+) -> None:
+    existing = UserFactory(email="known@example.com", full_name="Known Person")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):  # a double submit as well
+            as_admin.post(
+                reverse("centre:person_add"),
+                {
+                    "full_name": "Someone Else",
+                    "email": "KNOWN@example.com",
+                    "role": "iv",
+                    "send_invitation": "on",
+                },
+            )
+
+    assert User.objects.filter(email__iexact="known@example.com").count() == 1
+    assert existing.memberships.filter(centre=world.centre, role="iv").count() == 1
+    assert mail.outbox == []  # they already have a password
+
+
+def test_adding_an_eqa_needs_an_expiry_date(as_admin: Client) -> None:
+    response = as_admin.post(
+        reverse("centre:person_add"),
+        {"full_name": "Eric Eqa", "email": "eric@example.com", "role": "eqa"},
+    )
+
+    assert "External quality assurers need an expiry date" in response.content.decode()
+    assert not User.objects.filter(email="eric@example.com").exists()
+
+
+def test_adding_needs_a_valid_address(as_admin: Client) -> None:
+    response = as_admin.post(
+        reverse("centre:person_add"),
+        {"full_name": "X", "email": "not-an-address", "role": "learner"},
+    )
+
+    assert "Enter a valid email address." in response.content.decode()
+
+
+# ---------------------------------------------------------------- registrations list
+
+
+def imi() -> Qualification:
+    return Qualification.objects.get(number=IMI)
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_the_registrations_list_shows_only_this_centres_registrations(
+    as_admin: Client, world: World
+) -> None:
+    mine = RegistrationFactory(learner=world.learner, centre=world.centre, qualification=imi())
+    theirs = RegistrationFactory(qualification=imi())
+
+    html = as_admin.get(reverse("centre:registrations")).content.decode()
+
+    assert f'href="/portfolio/registrations/{mine.pk}/"' in html
+    assert f'href="/portfolio/registrations/{theirs.pk}/"' not in html
+    assert "1 registration<" in html
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_the_registrations_list_searches_and_filters(as_admin: Client, world: World) -> None:
+    other = member(world.centre, "learner", full_name="Olly Other")
+    lena = RegistrationFactory(learner=world.learner, centre=world.centre, qualification=imi())
+    olly = RegistrationFactory(
+        learner=other, centre=world.centre, qualification=imi(), status="withdrawn"
+    )
+    lena.assessors.add(world.assessor)
+    url = reverse("centre:registrations")
+
+    def shown(params: dict) -> set[int]:
+        html = as_admin.get(url, params).content.decode()
+        return {int(pk) for pk in re.findall(r'name="registrations" value="(\d+)"', html)}
+
+    assert shown({"q": "lena"}) == {lena.pk}
+    assert shown({"q": IMI}) == {lena.pk, olly.pk}
+    assert shown({"status": "withdrawn"}) == {olly.pk}
+    assert shown({"assessor": world.assessor.pk}) == {lena.pk}
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_the_registrations_list_costs_the_same_for_3_or_30(
+    as_admin: Client, world: World, django_assert_num_queries
+) -> None:
+    def make(count: int) -> None:
+        for _ in range(count):
+            registration = RegistrationFactory(
+                learner=member(world.centre, "learner"), centre=world.centre, qualification=imi()
+            )
+            registration.assessors.add(world.assessor)
+
+    url = reverse("centre:registrations")
+    make(3)
+    as_admin.get(url)
+    with django_assert_num_queries(9) as small:
+        as_admin.get(url)
+    make(27)
+    with django_assert_num_queries(len(small.captured_queries)):
+        html = as_admin.get(url).content.decode()
+    assert "Page 1 of 2" in html
+
+
+# ---------------------------------------------------------------- bulk assignment
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_the_admin_assigns_staff_to_the_ticked_registrations(
+    as_admin: Client, world: World
+) -> None:
+    ticked = [
+        RegistrationFactory(
+            learner=member(world.centre, "learner"), centre=world.centre, qualification=imi()
+        )
+        for _ in range(2)
+    ]
+    unticked = RegistrationFactory(learner=world.learner, centre=world.centre, qualification=imi())
+
+    response = as_admin.post(
+        reverse("centre:assign_bulk"),
+        {
+            "registrations": [r.pk for r in ticked],
+            "assessor": world.assessor.pk,
+            "internal_verifier": world.iv.pk,
+        },
+        follow=True,
+    )
+
+    assert "Staff assigned to 2 registrations." in response.content.decode()
+    for registration in ticked:
+        registration.refresh_from_db()
+        assert list(registration.assessors.all()) == [world.assessor]
+        assert registration.internal_verifier == world.iv
+    assert not unticked.assessors.exists()
+    assert AuditEvent.objects.filter(action="registration.staff_assigned").count() == 2
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_bulk_assignment_is_all_or_nothing(as_admin: Client, world: World) -> None:
+    # The assessor is also a learner here: they may not assess their own portfolio.
+    Membership.objects.create(user=world.assessor, centre=world.centre, role="learner")
+    fine = RegistrationFactory(learner=world.learner, centre=world.centre, qualification=imi())
+    own = RegistrationFactory(learner=world.assessor, centre=world.centre, qualification=imi())
+
+    response = as_admin.post(
+        reverse("centre:assign_bulk"),
+        {"registrations": [fine.pk, own.pk], "assessor": world.assessor.pk},
+        follow=True,
+    )
+
+    assert "Nothing was changed: A learner cannot assess their own portfolio." in (
+        response.content.decode()
+    )
+    assert not fine.assessors.exists()
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_bulk_assignment_explains_what_is_missing(as_admin: Client, world: World) -> None:
+    registration = RegistrationFactory(
+        learner=world.learner, centre=world.centre, qualification=imi()
+    )
+    url = reverse("centre:assign_bulk")
+
+    nobody = as_admin.post(url, {"registrations": [registration.pk]}, follow=True)
+    nothing = as_admin.post(url, {"assessor": world.assessor.pk}, follow=True)
+
+    assert "Choose an assessor or an internal verifier to assign." in nobody.content.decode()
+    assert "Tick at least one registration." in nothing.content.decode()
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_bulk_assignment_ignores_no_other_centres_registration(
+    as_admin: Client, world: World
+) -> None:
+    theirs = RegistrationFactory(qualification=imi())
+
+    response = as_admin.post(
+        reverse("centre:assign_bulk"),
+        {"registrations": [theirs.pk], "assessor": world.assessor.pk},
+        follow=True,
+    )
+
+    assert "Select a valid choice" in response.content.decode()
+    assert not theirs.assessors.exists()
+    assert Registration.objects.filter(status=RegistrationStatus.ACTIVE).count() == 1
+
+
+def test_bulk_assignment_answers_only_posts(as_admin: Client) -> None:
+    assert as_admin.get(reverse("centre:assign_bulk")).status_code == 405
