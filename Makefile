@@ -28,7 +28,7 @@ install: $(STAMP)
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_catalogue
-	$(MANAGE) setup_demo
+	$(MANAGE) seed_demo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: install

@@ -1,15 +1,24 @@
-"""What the home page offers each person: one card per thing their roles let them do.
+"""What the home page offers each person: their role's work first, then one card per thing
+their login lets them do.
 
-Apps add their cards here as they land (by URL name, so `core` imports none of them).
+`core` sits beneath the apps, so it names their pages by URL name and imports their models and
+queries only inside the functions that build a role's page (never at import time).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.urls import reverse
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import QueryDict
+from django.urls import NoReverseMatch, reverse
+
+PER_PAGE = 25
+LATEST = 5
 
 
 @dataclass(frozen=True)
@@ -20,9 +29,18 @@ class Section:
     link_text: str
 
 
+def link(name: str, *args: Any) -> str | None:
+    """The URL of a named page, or None while that page does not exist yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
 def home_sections(user: AbstractBaseUser | AnonymousUser) -> list[Section]:
     sections: list[Section] = []
-    if getattr(user, "is_staff", False):
+    # Only superusers may use the Django admin (accounts/admin.py), so only they see the card.
+    if getattr(user, "is_superuser", False):
         sections.append(
             Section(
                 title="Site administration",
@@ -49,3 +67,173 @@ def home_sections(user: AbstractBaseUser | AnonymousUser) -> list[Section]:
         )
     )
     return sections
+
+
+# ------------------------------------------------------------------------ role home pages
+
+
+def _paginate(queryset: QuerySet, params: QueryDict, key: str = "page") -> Page:
+    """A page of 25, with links to its neighbours that keep the search and other pages."""
+    page = Paginator(queryset, PER_PAGE).get_page(params.get(key))
+    for attribute, number in (
+        ("previous_url", page.number - 1 if page.has_previous() else None),
+        ("next_url", page.number + 1 if page.has_next() else None),
+    ):
+        url = None
+        if number is not None:
+            query = params.copy()
+            query[key] = str(number)
+            url = f"?{query.urlencode()}"
+        setattr(page, attribute, url)
+    return page
+
+
+def _search(queryset: QuerySet, q: str) -> QuerySet:
+    if not q:
+        return queryset
+    return queryset.filter(
+        Q(learner__full_name__icontains=q)
+        | Q(learner__email__icontains=q)
+        | Q(qualification__number__icontains=q)
+        | Q(qualification__title__icontains=q)
+    )
+
+
+def _with_links(page: Page) -> Page:
+    for registration in page.object_list:
+        registration.url = link("portfolios:registration", registration.pk)
+    return page
+
+
+def _registrations(user: Any) -> QuerySet:
+    from portfolios.models import Registration
+
+    return Registration.objects.visible_to(user).select_related("learner", "qualification")
+
+
+def learner_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """The learner's registrations and how their unit choice stands against the rules."""
+    from portfolios.models import RegistrationUnit
+    from qualifications.combination import check, mandatory_units
+    from qualifications.queries import combination_rules
+
+    registrations = (
+        _registrations(user)
+        .filter(learner=user, centre=membership.centre)
+        .prefetch_related(
+            Prefetch(
+                "unit_choices",
+                queryset=RegistrationUnit.objects.select_related("unit").order_by("unit__key"),
+            )
+        )
+    )
+    page = _with_links(_paginate(registrations, params))
+    # Rules are loaded once per qualification: the cost grows with the catalogue, not the list.
+    rules: dict[int, Any] = {}
+    for registration in page.object_list:
+        if registration.qualification_id not in rules:
+            rules[registration.qualification_id] = combination_rules(registration.qualification)
+        qualification_rules = rules[registration.qualification_id]
+        keys = {choice.unit.key for choice in registration.unit_choices.all()}
+        registration.chosen_units = [
+            qualification_rules.units[key].label if key in qualification_rules.units else key
+            for key in sorted(keys)
+        ]
+        registration.choice = check(
+            qualification_rules, keys | mandatory_units(qualification_rules)
+        )
+    return {"page": page}
+
+
+def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """The assessor's caseload at this centre."""
+    q = params.get("q", "").strip()
+    caseload = _search(
+        _registrations(user).filter(centre=membership.centre, assessors=user), q
+    ).order_by("learner__full_name", "learner__email", "pk")
+    return {"page": _with_links(_paginate(caseload, params)), "q": q}
+
+
+def verifier_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """The learners (and their assessors) an internal verifier covers at this centre."""
+    from accounts.models import User
+
+    q = params.get("q", "").strip()
+    covered = (
+        _search(_registrations(user).filter(centre=membership.centre, internal_verifier=user), q)
+        .prefetch_related("assessors")
+        .order_by("learner__full_name", "learner__email", "pk")
+    )
+    assessors = (
+        User.objects.filter(assessing__centre=membership.centre, assessing__internal_verifier=user)
+        .annotate(learner_count=Count("assessing__learner", distinct=True))
+        .order_by("full_name", "email")
+    )
+    return {
+        "page": _with_links(_paginate(covered, params)),
+        "assessor_page": _paginate(assessors, params, "assessors_page"),
+        "q": q,
+    }
+
+
+def admin_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """Counts and the latest people and registrations at the centre the admin runs."""
+    from accounts.models import STAFF_ROLES, Membership, Role
+    from portfolios.models import Registration, RegistrationStatus
+
+    centre = membership.centre
+    people = Membership.objects.current().filter(centre=centre)
+    counts = people.aggregate(
+        learners=Count("user", distinct=True, filter=Q(role=Role.LEARNER)),
+        staff=Count("user", distinct=True, filter=Q(role__in=STAFF_ROLES)),
+    )
+    registrations = Registration.objects.manageable_by(user).filter(centre=centre)
+    counts |= registrations.aggregate(
+        registrations=Count("pk"),
+        active=Count("pk", filter=Q(status=RegistrationStatus.ACTIVE)),
+    )
+    latest = registrations.select_related("learner", "qualification").order_by(
+        "-created_at", "-pk"
+    )[:LATEST]
+    for registration in latest:
+        registration.url = link("portfolios:registration", registration.pk)
+    latest_people = people.select_related("user").order_by("-created_at", "-pk")[:LATEST]
+    for person in latest_people:
+        person.url = link("centre:person", person.user_id)
+    return {
+        "counts": counts,
+        "latest_people": latest_people,
+        "latest_registrations": latest,
+        "links": {
+            "people": link("centre:people"),
+            "registrations": link("centre:registrations"),
+            "register": link("centre:register"),
+            "import": link("imports:upload"),
+        },
+    }
+
+
+def eqa_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """The centre's registrations, read-only, while the EQA's access lasts."""
+    q = params.get("q", "").strip()
+    registrations = _search(_registrations(user).filter(centre=membership.centre), q).order_by(
+        "learner__full_name", "learner__email", "pk"
+    )
+    return {"page": _with_links(_paginate(registrations, params)), "q": q}
+
+
+ROLE_HOMES = {
+    "learner": ("core/home_learner.html", learner_home),
+    "assessor": ("core/home_assessor.html", assessor_home),
+    "iv": ("core/home_iv.html", verifier_home),
+    "admin": ("core/home_admin.html", admin_home),
+    "eqa": ("core/home_eqa.html", eqa_home),
+}
+
+
+def role_home(user: Any, membership: Any, params: QueryDict) -> tuple[str, dict[str, Any]]:
+    """The template and context of the home page for the role the person is working in."""
+    if membership is None:
+        return "core/home.html", {}
+    template, build = ROLE_HOMES[membership.role]
+    return template, build(user, membership, params)

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.health import run_checks
-from core.navigation import home_sections
+from core.navigation import home_sections, role_home
 
 
 @require_GET
@@ -22,6 +22,11 @@ def health(request: HttpRequest) -> JsonResponse:
     )
 
 
+@require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"sections": home_sections(request.user)})
+    """Each role's work at the centre it is working in; everyone's cards beneath."""
+    membership = request.membership  # type: ignore[attr-defined]
+    template, context = role_home(request.user, membership or None, request.GET)
+    context |= {"sections": home_sections(request.user), "membership": membership or None}
+    return render(request, template, context)

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from portfolios import import_views
 
 app_name = "imports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", import_views.upload, name="upload"),
+]

@@ -59,7 +59,8 @@ def test_the_readme_and_makefile_agree_on_the_two_commands() -> None:
     run_recipe = re.search(r"^run:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
     assert "migrate" in run_recipe
     assert "load_catalogue" in run_recipe
-    assert "setup_demo" in run_recipe
+    assert "seed_demo" in run_recipe
+    assert run_recipe.index("load_catalogue") < run_recipe.index("seed_demo")
     assert "runserver $(HOST):$(PORT)" in run_recipe
     assert re.search(r"^HOST \?= 127\.0\.0\.1$", makefile, re.M)
     assert re.search(r"^PORT \?= 8000$", makefile, re.M)

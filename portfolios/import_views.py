@@ -1,0 +1,87 @@
+"""The centre admin's CSV import of learners and registrations."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Centre, Role
+from portfolios.imports import (
+    COLUMNS,
+    MAX_BYTES,
+    ImportRejected,
+    decode_upload,
+    import_registrations,
+)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="A .csv file of at most 2 MB, UTF-8, with a header row.",
+        allow_empty_file=True,  # clean_file says "empty" in words of its own
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(
+                "Choose a .csv file: save the spreadsheet as CSV (UTF-8) first."
+            )
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                "The file is larger than 2 MB: split it into smaller files."
+            )
+        try:
+            return decode_upload(upload.read())
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def _administered_centre(request: HttpRequest) -> Centre:
+    membership = request.membership  # type: ignore[attr-defined]
+    if not membership or membership.role != Role.CENTRE_ADMIN:
+        raise PermissionDenied("Only a centre admin can import learners.")
+    if not request.user.has_perm("accounts.manage_centre", membership.centre):
+        raise PermissionDenied("Only a centre admin can import learners.")
+    return membership.centre
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    centre = _administered_centre(request)
+    problems: list[str] = []
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                registrations = import_registrations(
+                    actor=request.user, centre=centre, text=form.cleaned_data["file"]
+                )
+            except ImportRejected as exc:
+                problems = exc.problems
+                messages.error(
+                    request,
+                    f"Nothing was imported: the file has {len(problems)} "
+                    f"problem{'s' if len(problems) != 1 else ''}, listed below.",
+                )
+            else:
+                count = len(registrations)
+                messages.success(
+                    request,
+                    f"Imported {count} registration{'s' if count != 1 else ''} at {centre.name}.",
+                )
+                return redirect("imports:upload")
+    else:
+        form = UploadForm()
+    return render(
+        request,
+        "imports/upload.html",
+        {"form": form, "centre": centre, "columns": COLUMNS, "problems": problems},
+    )

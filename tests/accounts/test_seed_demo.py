@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import datetime
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.management.commands.seed_demo import CENTRE_NAME, CENTRE_NUMBER
+from accounts.models import Centre, LearnerProfile, Membership, StaffCredential, User
+from core.models import AuditEvent
+from portfolios.models import Registration, RegistrationUnit
+from portfolios.services import unit_choice_result
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded(settings) -> list[dict[str, str]]:
+    settings.DEBUG = True
+    return json.loads(seed("--json"))
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            User,
+            Centre,
+            Membership,
+            LearnerProfile,
+            StaffCredential,
+            Registration,
+            RegistrationUnit,
+            AuditEvent,
+        )
+    }
+
+
+def test_it_refuses_without_debug_unless_told(settings) -> None:
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="Refusing to create demo users"):
+        seed()
+    assert not User.objects.exists()
+
+    seed("--allow-without-debug")
+    assert Centre.objects.filter(number=CENTRE_NUMBER).exists()
+
+
+def test_it_builds_a_centre_with_every_role(seeded: list[dict[str, str]]) -> None:
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    assert centre.name == CENTRE_NAME
+    approved = set(centre.qualifications.values_list("number", flat=True))
+    assert "601/1109/4" not in approved  # SFJ is closed
+    assert approved == {
+        "600/1686/3",
+        "600/1684/X",
+        "601/3456/2",
+        "601/3973/0",
+        "603/5449/5",
+        "603/5450/1",
+    }
+    roles = list(Membership.objects.filter(centre=centre).values_list("role", flat=True))
+    assert roles.count("admin") == 1
+    assert roles.count("assessor") == 2
+    assert roles.count("iv") == 2  # the internal verifier and the assessor who also verifies
+    assert roles.count("eqa") == 1
+    assert roles.count("learner") == 12
+    eqa = Membership.objects.get(centre=centre, role="eqa")
+    assert eqa.expires_on == timezone.localdate() + datetime.timedelta(days=90)
+    two_roles = [
+        user for user in User.objects.all() if user.memberships.filter(centre=centre).count() == 2
+    ]
+    assert [user.email for user in two_roles] == ["marcus.reid@demo.example"]
+    assert User.objects.get(email="admin@demo.example").is_superuser
+
+
+def test_every_learner_is_registered_with_a_valid_choice_and_staff(
+    seeded: list[dict[str, str]],
+) -> None:
+    registrations = Registration.objects.filter(centre__number=CENTRE_NUMBER)
+
+    assert registrations.count() == 12
+    assert registrations.values("learner").distinct().count() == 12
+    assert registrations.values("qualification").distinct().count() == 6
+    for registration in registrations:
+        profile = registration.learner.learner_profile
+        assert profile.date_of_birth
+        assert len(profile.uln) == 10
+        assert profile.employer
+        keys = set(registration.unit_choices.values_list("unit__key", flat=True))
+        result = unit_choice_result(registration.qualification, keys)
+        if registration.qualification.rules_given:
+            assert result.ok, (registration, result.problems)
+        assert registration.assessors.count() == 1
+        assert registration.internal_verifier is not None
+        assert registration.internal_verifier not in registration.assessors.all()
+    # Registered through the services: each has its audit event.
+    assert AuditEvent.objects.filter(action="registration.created").count() == 12
+
+
+def test_running_it_twice_changes_nothing(settings, seeded: list[dict[str, str]]) -> None:
+    before = row_counts()
+    users = dict(User.objects.values_list("email", "password"))
+
+    again = json.loads(seed("--json"))
+
+    assert again == seeded
+    assert row_counts() == before
+    after = dict(User.objects.values_list("email", "password"))
+    # Only setup_demo's superuser has its password reset (it always does); no one else changes.
+    del users["admin@demo.example"], after["admin@demo.example"]
+    assert after == users
+
+
+def test_the_printed_logins_are_one_a_line(settings) -> None:
+    settings.DEBUG = True
+    logins = json.loads(seed("--json"))
+
+    printed = seed()
+
+    assert "Demo sign-in details" in printed
+    for login in logins:
+        assert f"{login['role']}" in printed
+        assert f"{login['email']}  /  {login['password']}" in printed
+    assert len(logins) == 1 + 5 + 12
+    assert {login["role"] for login in logins} >= {
+        "Site administrator",
+        "Centre admin",
+        "Assessor",
+        "Internal verifier",
+        "Assessor and internal verifier",
+        "External quality assurer",
+        "Learner",
+    }
+
+
+def test_the_json_is_only_the_list(seeded: list[dict[str, str]]) -> None:
+    assert all(set(login) == {"role", "email", "password"} for login in seeded)
+
+
+def test_every_printed_login_signs_in_and_sees_their_work(
+    client: Client, seeded: list[dict[str, str]]
+) -> None:
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    for login in seeded:
+        # Through the sign-in form (django-axes refuses client.login without a request).
+        response = client.post(
+            reverse("login"),
+            {"username": login["email"], "password": login["password"]},
+            follow=True,
+        )
+        assert response.redirect_chain == [("/", 302)], login
+        html = response.content.decode()
+        user = User.objects.get(email=login["email"])
+        role = login["role"]
+        if role == "Site administrator":
+            assert 'href="/admin/"' in html
+        elif role == "Learner":
+            registration = Registration.objects.get(learner=user)
+            assert registration.qualification.number in html
+            assert "Your registrations at Northgate Training Centre" in html
+        elif role == "Centre admin":
+            assert "Latest registrations" in html
+            newest = Registration.objects.filter(centre=centre).latest("created_at", "pk")
+            assert newest.learner.full_name.replace("'", "&#x27;") in html
+        elif role == "External quality assurer":
+            assert "Read-only access" in html
+            assert html.count("<tr>") >= 13
+        else:
+            # Assessors see their caseload; the assessor who is also IV starts as IV.
+            if role == "Internal verifier" or role.startswith("Assessor and"):
+                learners = Registration.objects.filter(internal_verifier=user)
+            else:
+                learners = Registration.objects.filter(assessors=user)
+            assert learners.exists()
+            for registration in learners:
+                assert registration.learner.full_name.replace("'", "&#x27;") in html
+        client.post(reverse("logout"))
