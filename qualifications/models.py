@@ -166,6 +166,10 @@ class Unit(models.Model):
     aim = models.TextField("aim or rationale", blank=True)
     nos = models.JSONField("NOS mapping codes", default=list, blank=True)
     assessment_requirements = models.TextField(blank=True)
+    real_work_only = models.BooleanField(
+        default=False,
+        help_text="Evidence must come from real work: no simulation or realistic environment.",
+    )
     guidance = models.TextField("assessment guidance", blank=True)
     source = models.CharField("source document", max_length=300)
     source_line = models.PositiveIntegerField(null=True, blank=True)

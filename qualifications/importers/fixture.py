@@ -43,6 +43,7 @@ def specification_to_fixture(spec: Specification) -> list[Obj]:
                 aim=unit.aim,
                 nos=list(unit.nos),
                 assessment_requirements=unit.assessment_requirements,
+                real_work_only=unit.real_work_only,
                 guidance=unit.guidance,
                 source=unit_source[unit.key],
                 source_line=unit.source_line,

@@ -481,6 +481,8 @@ class _Parser:
             kind=kind,
             aim=aim,
             assessment_requirements=requirements,
+            # "assessed in a real working environment" (Unit 8), not "real or simulated" (5-7).
+            real_work_only="in a real working environment" in requirements,
             guidance=guidance,
             outcomes=outcomes,
             source_line=start + 1,

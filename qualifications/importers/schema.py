@@ -52,6 +52,9 @@ class Unit:
     aim: str = ""  # aim / rationale / unit introduction as printed
     nos: list[str] = field(default_factory=list)  # NOS mapping codes
     assessment_requirements: str = ""  # e.g. "must be assessed in real work"
+    # The specification requires evidence from real work: no simulation or realistic-environment
+    # evidence (SFJ: every Level 3 and 4 unit; Pearson: Unit 8).
+    real_work_only: bool = False
     guidance: str = ""  # unit-level assessment guidance
     outcomes: list[Outcome] = field(default_factory=list)
     source_line: int | None = None  # first line of the unit in the source

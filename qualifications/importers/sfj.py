@@ -796,6 +796,7 @@ def parse(document: SourceDocument) -> Specification:
                 glh=glh,
                 kind="competence",
                 assessment_requirements=requirements,
+                real_work_only=bool(real_work) and level_value in ("3", "4"),
                 outcomes=outcomes,
                 source_line=block.line,
             )
