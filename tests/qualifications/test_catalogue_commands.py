@@ -221,8 +221,9 @@ def test_a_malformed_fixture_loads_nothing_and_says_which(
 def test_real_work_only_units_are_sfj_level_3_and_4_and_pearson_unit_8(catalogue: None) -> None:
     flagged = set(Unit.objects.filter(real_work_only=True).values_list("key", flat=True))
     sfj_high = set(
-        Unit.objects.filter(memberships__qualification__number="601/1109/4", level__in=["3", "4"])
-        .values_list("key", flat=True)
+        Unit.objects.filter(
+            memberships__qualification__number="601/1109/4", level__in=["3", "4"]
+        ).values_list("key", flat=True)
     )
 
     assert len(sfj_high) == 33
