@@ -8,5 +8,8 @@ urlpatterns = [
     path("centre/import/", include("portfolios.import_urls")),
     path("centre/", include("accounts.centre_urls")),
     path("portfolio/", include("portfolios.urls")),
+    path("portfolio/evidence/", include("portfolios.evidence_urls")),
+    path("portfolio/files/", include("portfolios.file_urls")),
+    path("portfolio/witness/", include("portfolios.witness_urls")),
     path("admin/", admin.site.urls),
 ]

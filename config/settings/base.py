@@ -151,6 +151,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Evidence uploads: the largest file accepted. Uploads over 2.5 MB stream to a temporary file
+# on disk (Django's default), then to storage in chunks, so memory stays flat whatever the size.
+EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_MB", default=500) * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+
 # ---------------------------------------------------------------- forms
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
