@@ -1,10 +1,11 @@
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
 app_name = "files"
 
 
-def _not_yet(request, pk):  # placeholder until the upload and download views land
+def _not_yet(request: HttpRequest, pk: int) -> HttpResponse:
+    # Placeholder until the upload and download views land.
     return HttpResponse(status=501)
 
 
