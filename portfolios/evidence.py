@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import IO, Any
 
 import filetype
@@ -76,6 +76,8 @@ ALLOWED_TYPES: dict[str, str] = {
     "video/x-m4v": "M4V video",
 }
 SNIFF_BYTES = 8192
+# The same draft asked for twice within this time is one request sent twice, not two drafts.
+DOUBLE_SUBMIT_WINDOW = timedelta(seconds=30)
 HASH_CHUNK = 1024 * 1024
 
 
@@ -136,7 +138,30 @@ def evidence_create(
     context: str,
     description: str = "",
 ) -> Evidence:
+    # Lock the registration so two copies of one form (a double click) are seen in turn.
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
     _require_active(registration)
+    fields = {
+        "title": title,
+        "description": description,
+        "evidence_date": evidence_date,
+        "method": method,
+        "context": context,
+    }
+    repeat = (
+        Evidence.objects.filter(
+            registration=registration,
+            created_by=actor,
+            status=EvidenceStatus.DRAFT,
+            previous__isnull=True,
+            created_at__gte=timezone.now() - DOUBLE_SUBMIT_WINDOW,
+            **fields,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if repeat is not None:
+        return repeat
     evidence = Evidence.objects.create(
         registration=registration,
         title=title,
@@ -355,9 +380,13 @@ def submission_content(evidence: Evidence) -> dict[str, Any]:
         "evidence_date": evidence.evidence_date.isoformat(),
         "method": evidence.method,
         "context": evidence.context,
+        # Sorted by hash then name: dicts themselves cannot be compared.
         "files": sorted(
-            {"name": f.original_name, "sha256": f.sha256, "size": f.size}
-            for f in evidence.files.all()
+            (
+                {"name": f.original_name, "sha256": f.sha256, "size": f.size}
+                for f in evidence.files.all()
+            ),
+            key=lambda f: (f["sha256"], f["name"]),
         ),
         "criteria": sorted(
             f"{unit_key} {number}"

@@ -1,15 +1,10 @@
-from django.http import HttpRequest, HttpResponse
 from django.urls import path
+
+from portfolios import file_views
 
 app_name = "files"
 
-
-def _not_yet(request: HttpRequest, pk: int) -> HttpResponse:
-    # Placeholder until the upload and download views land.
-    return HttpResponse(status=501)
-
-
 urlpatterns = [
-    path("evidence/<int:pk>/upload/", _not_yet, name="upload"),
-    path("<int:pk>/", _not_yet, name="download"),
+    path("evidence/<int:pk>/upload/", file_views.upload, name="upload"),
+    path("<int:pk>/", file_views.download, name="download"),
 ]

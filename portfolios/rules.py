@@ -61,3 +61,46 @@ can_manage_registration = is_superuser | administers_registration_centre
 
 rules.add_perm("portfolios.view_registration", can_view_registration)
 rules.add_perm("portfolios.manage_registration", can_manage_registration)
+
+
+# ---------------------------------------------------------------- evidence
+# They mirror Evidence.objects.visible_to: evidence follows its registration, except that drafts
+# are the learner's alone. Changes are the learner's alone (the services refuse anything that
+# is no longer a draft, with a message), so views test these rules with rules.test_rule, which
+# does not let superusers through as user.has_perm would.
+
+
+@rules.predicate
+def is_own_evidence(user: Any, evidence: Any) -> bool:
+    return evidence is not None and evidence.registration.learner_id == user.pk
+
+
+@rules.predicate
+def is_draft_evidence(user: Any, evidence: Any) -> bool:
+    from portfolios.models import EvidenceStatus
+
+    return evidence is not None and evidence.status == EvidenceStatus.DRAFT
+
+
+@rules.predicate
+def can_view_evidence_registration(user: Any, evidence: Any) -> bool:
+    return evidence is not None and can_view_registration(user, evidence.registration)
+
+
+@rules.predicate
+def is_active_registration(user: Any, registration: Any) -> bool:
+    from portfolios.models import RegistrationStatus
+
+    return registration is not None and registration.status == RegistrationStatus.ACTIVE
+
+
+can_view_evidence = (
+    is_superuser | is_own_evidence | (~is_draft_evidence & can_view_evidence_registration)
+)
+can_add_evidence = is_own_registration & is_active_registration
+can_change_evidence = is_own_evidence
+
+rules.add_perm("portfolios.view_evidence", can_view_evidence)
+rules.add_rule("portfolios.add_evidence", can_add_evidence)
+# Edit, upload, remove a file, map, sign and submit, delete a draft, start a new version.
+rules.add_rule("portfolios.change_evidence", can_change_evidence)

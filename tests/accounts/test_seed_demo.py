@@ -13,10 +13,31 @@ from django.utils import timezone
 from accounts.management.commands.seed_demo import CENTRE_NAME, CENTRE_NUMBER
 from accounts.models import Centre, LearnerProfile, Membership, StaffCredential, User
 from core.models import AuditEvent
-from portfolios.models import Registration, RegistrationUnit
+from portfolios.models import (
+    Declaration,
+    Evidence,
+    EvidenceCriterion,
+    EvidenceFile,
+    EvidenceStatus,
+    Registration,
+    RegistrationUnit,
+    WitnessRequest,
+)
 from portfolios.services import unit_choice_result
 
-pytestmark = pytest.mark.usefixtures("catalogue")
+pytestmark = pytest.mark.usefixtures("catalogue", "media")
+
+
+@pytest.fixture
+def media(settings, tmp_path) -> None:
+    """The demo's files go to a throwaway folder, not the shared test media."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
 
 
 def seed(*args: str) -> str:
@@ -43,6 +64,11 @@ def row_counts() -> dict[str, int]:
             Registration,
             RegistrationUnit,
             AuditEvent,
+            Evidence,
+            EvidenceFile,
+            EvidenceCriterion,
+            Declaration,
+            WitnessRequest,
         )
     }
 
@@ -110,9 +136,10 @@ def test_every_learner_is_registered_with_a_valid_choice_and_staff(
     assert AuditEvent.objects.filter(action="registration.created").count() == 12
 
 
-def test_running_it_twice_changes_nothing(settings, seeded: list[dict[str, str]]) -> None:
+def test_running_it_twice_changes_nothing(settings, tmp_path, seeded: list[dict[str, str]]) -> None:
     before = row_counts()
     users = dict(User.objects.values_list("email", "password"))
+    stored = sorted(p.name for p in (tmp_path / "media").rglob("*") if p.is_file())
 
     again = json.loads(seed("--json"))
 
@@ -122,6 +149,7 @@ def test_running_it_twice_changes_nothing(settings, seeded: list[dict[str, str]]
     # Only setup_demo's superuser has its password reset (it always does); no one else changes.
     del users["admin@demo.example"], after["admin@demo.example"]
     assert after == users
+    assert sorted(p.name for p in (tmp_path / "media").rglob("*") if p.is_file()) == stored
 
 
 def test_the_printed_logins_are_one_a_line(settings) -> None:
@@ -188,3 +216,98 @@ def test_every_printed_login_signs_in_and_sees_their_work(
             for registration in learners:
                 assert registration.learner.full_name.replace("'", "&#x27;") in html
         client.post(reverse("logout"))
+
+
+# ---------------------------------------------------------------- the demo's evidence
+
+
+def test_the_portfolios_hold_evidence_in_every_state(seeded: list[dict[str, str]]) -> None:
+    evidence = Evidence.objects.filter(registration__centre__number=CENTRE_NUMBER)
+
+    states = set(evidence.values_list("status", flat=True))
+    assert states >= {EvidenceStatus.DRAFT, EvidenceStatus.SUBMITTED, EvidenceStatus.RETURNED}
+    # Every learner has a draft and a submitted, declared piece of work.
+    for registration in Registration.objects.filter(centre__number=CENTRE_NUMBER):
+        mine = evidence.filter(registration=registration)
+        assert mine.filter(status=EvidenceStatus.DRAFT).exists(), registration
+        assert mine.filter(status=EvidenceStatus.SUBMITTED, declaration__isnull=False).exists()
+    # Everything the learner submitted carries their declaration; the witness's does not.
+    for item in evidence.exclude(status=EvidenceStatus.DRAFT):
+        if hasattr(item, "witness_request"):
+            assert not Declaration.objects.filter(evidence=item).exists()
+        else:
+            assert item.declaration.signed_by == item.registration.learner
+            assert item.declaration.typed_name == item.registration.learner.full_name
+
+
+def test_returned_evidence_was_resubmitted_as_version_two(seeded: list[dict[str, str]]) -> None:
+    returned = Evidence.objects.filter(status=EvidenceStatus.RETURNED)
+
+    assert returned.count() == 4  # every third learner
+    for first in returned:
+        assert first.version == 1
+        second = first.next_version
+        assert second.version == 2
+        assert second.status == EvidenceStatus.SUBMITTED
+        assert second.declaration.content_hash != first.declaration.content_hash
+        assert set(second.criteria.all()) == set(first.criteria.all())
+        assert [f.sha256 for f in second.files.all()] == [f.sha256 for f in first.files.all()]
+        assert AuditEvent.objects.for_object(first).filter(action="evidence.returned").exists()
+
+
+def test_one_witness_has_signed_and_one_is_still_asked(seeded: list[dict[str, str]]) -> None:
+    signed = WitnessRequest.objects.get(used_at__isnull=False)
+    waiting = WitnessRequest.objects.get(used_at__isnull=True)
+
+    assert signed.evidence.status == EvidenceStatus.SUBMITTED
+    assert signed.evidence.method == "witness"
+    assert signed.signed_name == "Mark Doyle"
+    assert set(signed.evidence.criteria.all()) == set(signed.criteria.all())
+    assert waiting.evidence is None
+    assert waiting.is_expert
+    assert waiting.expires_at > timezone.now()
+    assert signed.registration == waiting.registration
+    assert signed.registration.learner.email == "olivia.bennett@learner.demo.example"
+
+
+def test_the_files_are_real_pdfs_and_images_stored_under_random_names(
+    seeded: list[dict[str, str]],
+) -> None:
+    import hashlib
+
+    from django.core.files.storage import default_storage
+
+    from portfolios.evidence import sniff
+
+    files = EvidenceFile.objects.all()
+    assert set(files.values_list("content_type", flat=True)) == {
+        "application/pdf",
+        "image/png",
+        "text/plain",
+    }
+    for record in files:
+        with default_storage.open(record.file.name, "rb") as fh:
+            content = fh.read()
+            assert sniff(fh) == record.content_type
+        assert hashlib.sha256(content).hexdigest() == record.sha256
+        assert len(content) == record.size
+        assert record.original_name not in record.file.name
+    pdf = files.filter(content_type="application/pdf").first()
+    with default_storage.open(pdf.file.name, "rb") as fh:
+        content = fh.read()
+    assert content.startswith(b"%PDF-1.4")
+    assert content.endswith(b"\n%%EOF\n")
+
+
+def test_evidence_is_mapped_to_criteria_of_the_learners_own_units(
+    seeded: list[dict[str, str]],
+) -> None:
+    from core.audit import verify_chain
+
+    mappings = EvidenceCriterion.objects.select_related("evidence__registration", "criterion")
+    assert mappings.exists()
+    for mapping in mappings:
+        registration = mapping.evidence.registration
+        assert registration.unit_choices.filter(unit_id=mapping.criterion.unit_id).exists()
+    assert not Evidence.objects.filter(mappings__isnull=True).exclude(status="draft").exists()
+    assert verify_chain() == []

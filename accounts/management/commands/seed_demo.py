@@ -1,4 +1,6 @@
-"""A lived-in demo centre: staff in every role, twelve learners registered through the services.
+"""A lived-in demo centre: staff in every role, twelve learners registered through the services,
+and portfolios with evidence in every state (drafts, submitted and declared, returned and
+resubmitted as version 2, a signed witness testimony and a witness request still waiting).
 
 `make run` calls this after loading the catalogue. Every login's password is printed (or, with
 --json, a JSON list of {"role", "email", "password"}). Running it again changes nothing: people,
@@ -10,6 +12,8 @@ run with DEBUG off unless told otherwise.
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from io import StringIO
@@ -155,7 +159,8 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             call_command("setup_demo", allow_without_debug=True, stdout=StringIO())
-            seed(actor=User.objects.get(email=DEMO_ADMIN.email))
+            centre = seed(actor=User.objects.get(email=DEMO_ADMIN.email))
+            seed_evidence(centre=centre)
         self.print_logins(as_json=as_json)
 
     def print_logins(self, *, as_json: bool) -> None:
@@ -277,3 +282,255 @@ def seed(*, actor: User) -> Centre:
             internal_verifier=verifier,
         )
     return centre
+
+
+# ---------------------------------------------------------------- the demo's evidence
+
+
+def tiny_pdf(text: str) -> bytes:
+    """A valid one-page PDF saying `text` (Helvetica, A4), built by hand: no binary in the repo."""
+    safe = text.encode("latin-1", "replace").replace(b"\\", b"\\\\")
+    safe = safe.replace(b"(", b"\\(").replace(b")", b"\\)")
+    stream = b"BT /F1 14 Tf 72 770 Td (" + safe + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")  # and it ends with %%EOF
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def tiny_png(rgb: tuple[int, int, int], size: int = 16) -> bytes:
+    """A valid square PNG of one colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rows = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _upload(name: str, content: bytes, content_type: str) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def _criteria_by_unit(registration: Any) -> list[list[Any]]:
+    """The registration's criteria, one list per unit that has any, in catalogue order."""
+    from qualifications.models import AssessmentCriterion
+
+    by_unit: dict[int, list[Any]] = {}
+    for criterion in (
+        AssessmentCriterion.objects.filter(unit__in=registration.unit_choices.values("unit_id"))
+        .select_related("unit")
+        .order_by("unit__key", "position")
+    ):
+        by_unit.setdefault(criterion.unit_id, []).append(criterion)
+    return list(by_unit.values())
+
+
+def _return_for_demo(*, actor: User, evidence: Any, feedback: str) -> None:
+    """Stands in for the assessor's "return for resubmission" until assessment lands."""
+    from core.audit import record_event
+    from portfolios.models import EvidenceStatus
+
+    evidence.status = EvidenceStatus.RETURNED
+    evidence.save(update_fields=["status"])
+    record_event(
+        actor=actor,
+        action="evidence.returned",
+        target=evidence,
+        centre_id=evidence.registration.centre_id,
+        data={"feedback": feedback},
+    )
+
+
+def seed_evidence(*, centre: Centre) -> None:
+    """Evidence for every demo learner who has none yet (so a second run adds nothing)."""
+    from portfolios.models import Registration
+
+    learners = [learner_email(name) for name, _, _ in LEARNERS]
+    registrations = {
+        r.learner.email: r
+        for r in Registration.objects.filter(centre=centre, learner__email__in=learners)
+        .select_related("learner")
+        .prefetch_related("assessors")
+        .order_by("created_at", "pk")
+    }
+    for index, email in enumerate(learners):
+        registration = registrations.get(email)
+        if registration is None:
+            continue
+        if registration.evidence.exists() or registration.witness_requests.exists():
+            continue
+        _portfolio(index, registration)
+
+
+def _portfolio(index: int, registration: Any) -> None:
+    from portfolios.evidence import (
+        evidence_create,
+        evidence_update,
+        file_add,
+        map_criteria,
+        resubmit,
+        submit,
+    )
+    from portfolios.models import EvidenceContext, EvidenceMethod
+    from portfolios.witness import witness_request_create, witness_respond
+
+    units = _criteria_by_unit(registration)
+    if not units:
+        return
+    learner = registration.learner
+    assessor = registration.assessors.all()[0]
+    first_name = learner.get_short_name()
+    today = timezone.localdate()
+
+    def when(days_after_start: int) -> date:
+        return min(registration.start_date + timedelta(days=days_after_start), today)
+
+    def pick(unit_index: int, count: int) -> list[Any]:
+        criteria = units[unit_index % len(units)]
+        start = index % max(1, len(criteria) - count + 1)
+        return criteria[start : start + count]
+
+    # Submitted and declared: a work product in two units (or two criteria of one).
+    product = evidence_create(
+        actor=learner,
+        registration=registration,
+        title="Job sheet and customer handover notes",
+        description=f"The job sheet {first_name} completed for a real job, with handover notes.",
+        evidence_date=when(7),
+        method=EvidenceMethod.PRODUCT,
+        context=EvidenceContext.REAL_WORK_PAID,
+    )
+    file_add(
+        actor=learner,
+        evidence=product,
+        upload=_upload(
+            "job-sheet.pdf", tiny_pdf(f"Job sheet - {learner.full_name}"), "application/pdf"
+        ),
+    )
+    file_add(
+        actor=learner,
+        evidence=product,
+        upload=_upload("workplace-photo.png", tiny_png((40, 90 + index * 10, 160)), "image/png"),
+    )
+    map_criteria(actor=learner, evidence=product, criteria=pick(0, 2) + pick(1, 1))
+    submit(actor=learner, evidence=product, typed_name=learner.full_name, confirmed=True)
+
+    # A draft still being put together.
+    draft = evidence_create(
+        actor=learner,
+        registration=registration,
+        title="Reflective account: a difficult customer",
+        description="Draft: what happened, what I did and what I would do differently.",
+        evidence_date=when(14),
+        method=EvidenceMethod.REFLECTIVE_ACCOUNT,
+        context=EvidenceContext.REAL_WORK_PAID,
+    )
+    file_add(
+        actor=learner,
+        evidence=draft,
+        upload=_upload(
+            "reflective-notes.txt",
+            f"Notes by {learner.full_name}\nStill to finish.\n".encode(),
+            "text/plain",
+        ),
+    )
+    map_criteria(actor=learner, evidence=draft, criteria=pick(1, 1))
+
+    if index % 3 == 0:
+        # Returned by the assessor, then resubmitted as version 2 (version 1 stays).
+        account = evidence_create(
+            actor=learner,
+            registration=registration,
+            title="Professional discussion record",
+            description="Summary of the discussion with my assessor.",
+            evidence_date=when(10),
+            method=EvidenceMethod.PROFESSIONAL_DISCUSSION,
+            context=EvidenceContext.REAL_WORK_PAID,
+        )
+        file_add(
+            actor=learner,
+            evidence=account,
+            upload=_upload(
+                "discussion.pdf",
+                tiny_pdf(f"Professional discussion - {learner.full_name}"),
+                "application/pdf",
+            ),
+        )
+        map_criteria(actor=learner, evidence=account, criteria=pick(2, 2))
+        submit(actor=learner, evidence=account, typed_name=learner.full_name, confirmed=True)
+        _return_for_demo(
+            actor=assessor,
+            evidence=account,
+            feedback="Please say which safety checks you made and why.",
+        )
+        second = resubmit(actor=learner, evidence=account)
+        evidence_update(
+            actor=learner,
+            evidence=second,
+            description=(
+                "Summary of the discussion with my assessor, now with the safety checks I "
+                "made and why each one mattered."
+            ),
+        )
+        submit(actor=learner, evidence=second, typed_name=learner.full_name, confirmed=True)
+
+    if index == 0:
+        # One testimony signed by the witness, one request still waiting for an answer.
+        signed = witness_request_create(
+            actor=learner,
+            registration=registration,
+            witness_name="Mark Doyle",
+            witness_email="mark.doyle@employer.demo.example",
+            job_title="Team leader",
+            relationship="line manager",
+            is_expert=False,
+            activity=f"{first_name}'s work on shift over the past month.",
+            criteria=pick(0, 1) + pick(1, 1),
+        )
+        witness_respond(
+            token=signed.token,
+            testimony=(
+                f"I have supervised {first_name} for six months. Last month I watched them deal "
+                "with a busy shift calmly, follow every procedure and keep the customer informed."
+            ),
+            signed_name="Mark Doyle",
+            confirmed=True,
+        )
+        witness_request_create(
+            actor=assessor,
+            registration=registration,
+            witness_name="Priya Nair",
+            witness_email="priya.nair@employer.demo.example",
+            job_title="Duty manager",
+            relationship="senior colleague",
+            is_expert=True,
+            activity=f"{first_name}'s handling of the end-of-month stock check.",
+            criteria=pick(2, 1),
+        )

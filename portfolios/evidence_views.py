@@ -1,0 +1,379 @@
+"""The portfolio page and the evidence pages. Thin: load, check, bind a form, one service.
+
+Anything the person may not see answers 404, so existence does not leak; a change they may not
+make answers 403; a change the rules refuse (submitted evidence, the real-work rule) comes back
+as the service's message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portfolios import evidence as services
+from portfolios.evidence_forms import (
+    DeclarationForm,
+    EvidenceForm,
+    MapCriteriaForm,
+    PortfolioFilterForm,
+)
+from portfolios.models import (
+    Declaration,
+    Evidence,
+    EvidenceFile,
+    EvidenceStatus,
+    Registration,
+)
+from portfolios.progress import TakenUnit, portfolio, recorded_decisions, taken_units
+from portfolios.views import form_errors
+
+
+def _registration(request: HttpRequest, pk: int) -> Registration:
+    return get_object_or_404(
+        Registration.objects.visible_to(request.user).select_related(
+            "learner", "centre", "qualification"
+        ),
+        pk=pk,
+    )
+
+
+def _evidence(request: HttpRequest, pk: int) -> Evidence:
+    return get_object_or_404(
+        Evidence.objects.visible_to(request.user).select_related(
+            "registration__learner",
+            "registration__centre",
+            "registration__qualification",
+            "created_by",
+            "previous",
+            "declaration__signed_by",
+        ),
+        pk=pk,
+    )
+
+
+def _evidence_for_change(request: HttpRequest, pk: int) -> Evidence:
+    """Unknown or invisible: 404. Visible but not the person's to change: 403."""
+    evidence = _evidence(request, pk)
+    if not rules.test_rule("portfolios.change_evidence", request.user, evidence):
+        raise PermissionDenied
+    return evidence
+
+
+# ---------------------------------------------------------------- the portfolio
+
+
+@require_GET
+@login_required
+def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    whole = portfolio(registration, user=request.user, decisions=recorded_decisions(registration))
+    filters = PortfolioFilterForm(request.GET or None, units=whole.units)
+    shown = whole.units
+    filtered = False
+    if filters.is_bound and filters.is_valid():
+        unit_id, state = filters.cleaned_data["unit"], filters.cleaned_data["state"]
+        filtered = bool(unit_id or state)
+        shown = whole.filtered(unit_id=unit_id, state=state)
+    records = list(
+        Evidence.objects.visible_to(request.user)
+        .filter(registration=registration)
+        .annotate(criteria_count=Count("mappings"))
+        .order_by("-created_at", "-pk")
+    )
+    return render(
+        request,
+        "portfolios/portfolio.html",
+        {
+            "registration": registration,
+            "qualification": registration.qualification,
+            "portfolio": whole,
+            "units": shown,
+            "filters": filters,
+            "filtered": filtered,
+            "records": records,
+            "can_add": rules.test_rule("portfolios.add_evidence", request.user, registration),
+        },
+    )
+
+
+# ---------------------------------------------------------------- one record
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def evidence_create(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    if not rules.test_rule("portfolios.add_evidence", request.user, registration):
+        raise PermissionDenied
+    form = EvidenceForm(request.POST or None)
+    refused = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence = services.evidence_create(
+                actor=request.user, registration=registration, **form.cleaned_data
+            )
+        except services.EvidenceError as error:
+            messages.error(request, str(error))
+            refused = True
+        else:
+            messages.success(
+                request, "Draft saved. Add files, map it to criteria, then sign and submit it."
+            )
+            return redirect("evidence:detail", pk=evidence.pk)
+    return render(
+        request,
+        "portfolios/evidence_form.html",
+        {"registration": registration, "form": form, "evidence": None},
+        status=400 if refused or (form.is_bound and form.errors) else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _evidence_for_change(request, pk)
+    if evidence.is_locked:
+        messages.error(
+            request,
+            "This evidence has been submitted and can no longer change. "
+            "Start a new version to resubmit it.",
+        )
+        return redirect("evidence:detail", pk=pk)
+    initial = {
+        name: getattr(evidence, name)
+        for name in ("title", "description", "evidence_date", "method", "context")
+    }
+    form = EvidenceForm(request.POST or None, initial=initial)
+    refused = False
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            if changed:
+                services.evidence_update(actor=request.user, evidence=evidence, **changed)
+        except services.EvidenceError as error:
+            messages.error(request, str(error))
+            refused = True
+        else:
+            messages.success(request, "Changes saved." if changed else "Nothing changed.")
+            return redirect("evidence:detail", pk=pk)
+    return render(
+        request,
+        "portfolios/evidence_form.html",
+        {"registration": evidence.registration, "form": form, "evidence": evidence},
+        status=400 if refused or (form.is_bound and form.errors) else 200,
+    )
+
+
+def _versions(request: HttpRequest, evidence: Evidence) -> list[dict[str, Any]]:
+    """Every visible version of this record, oldest first, from one query."""
+    rows = {
+        row["pk"]: row
+        for row in Evidence.objects.visible_to(request.user)
+        .filter(registration_id=evidence.registration_id)
+        .values("pk", "previous_id", "version", "status", "title", "submitted_at")
+    }
+    following = {row["previous_id"]: row for row in rows.values() if row["previous_id"]}
+    first = rows.get(evidence.pk)
+    seen: set[int] = set()
+    while first and first["previous_id"] in rows and first["pk"] not in seen:
+        seen.add(first["pk"])
+        first = rows[first["previous_id"]]
+    chain = []
+    row = first
+    while row is not None and len(chain) <= len(rows):
+        chain.append(
+            {
+                **row,
+                "status_label": EvidenceStatus(row["status"]).label,
+                "current": row["pk"] == evidence.pk,
+            }
+        )
+        row = following.get(row["pk"])
+    return chain
+
+
+def _criteria_groups(units: list[TakenUnit], chosen: set[int]) -> list[TakenUnit]:
+    """The units with only the chosen criteria, for the record's 'maps to' list."""
+    groups = []
+    for entry in units:
+        outcomes = [
+            type(o)(o.outcome, [row for row in o.criteria if row.criterion.pk in chosen])
+            for o in entry.outcomes
+        ]
+        outcomes = [o for o in outcomes if o.criteria]
+        if outcomes:
+            groups.append(TakenUnit(entry.unit, entry.label, entry.mandatory, outcomes))
+    return groups
+
+
+def _detail(
+    request: HttpRequest,
+    evidence: Evidence,
+    *,
+    status: int = 200,
+    map_form: MapCriteriaForm | None = None,
+    declaration_form: DeclarationForm | None = None,
+) -> HttpResponse:
+    registration = evidence.registration
+    units = taken_units(registration)
+    mapped = set(evidence.mappings.values_list("criterion_id", flat=True))
+    learner = rules.test_rule("portfolios.change_evidence", request.user, evidence)
+    draft = evidence.status == EvidenceStatus.DRAFT
+    versions = _versions(request, evidence)
+    context: dict[str, Any] = {
+        "evidence": evidence,
+        "registration": registration,
+        "files": list(evidence.files.all()),
+        "mapped_units": _criteria_groups(units, mapped),
+        "declaration": getattr(evidence, "declaration", None),
+        "versions": versions if len(versions) > 1 else [],
+        "newer": next((v for v in versions if v["version"] > evidence.version), None),
+        "can_edit": learner and draft,
+        "can_resubmit": learner
+        and not draft
+        and not any(v["version"] > evidence.version for v in versions),
+    }
+    if context["can_edit"]:
+        if map_form is not None and map_form.is_bound:
+            ticked = {str(value) for value in map_form.data.getlist("criteria")}
+        else:
+            ticked = {str(pk) for pk in mapped}
+        context.update(
+            units=units,
+            ticked=ticked,
+            open_units={
+                entry.unit.pk
+                for entry in units
+                if any(str(row.criterion.pk) in ticked for row in entry.criteria)
+            },
+            declaration_form=declaration_form or DeclarationForm(),
+            statement=Declaration.STATEMENT,
+        )
+    return render(request, "portfolios/evidence_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _evidence(request, pk))
+
+
+@require_POST
+@login_required
+def evidence_map(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _evidence_for_change(request, pk)
+    form = MapCriteriaForm(request.POST, registration=evidence.registration)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _detail(request, evidence, status=400, map_form=form)
+    try:
+        services.map_criteria(
+            actor=request.user, evidence=evidence, criteria=form.cleaned_data["criteria"]
+        )
+    except services.EvidenceError as error:
+        messages.error(request, str(error))
+        return _detail(request, evidence, status=400, map_form=form)
+    count = len(form.cleaned_data["criteria"])
+    messages.success(
+        request, f"Mapped to {count} criterion." if count == 1 else f"Mapped to {count} criteria."
+    )
+    return redirect("evidence:detail", pk=pk)
+
+
+@require_POST
+@login_required
+def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _evidence_for_change(request, pk)
+    if evidence.status != EvidenceStatus.DRAFT and hasattr(evidence, "declaration"):
+        # The same form sent twice: the first one signed it.
+        messages.info(request, "This evidence is already signed and submitted.")
+        return redirect("evidence:detail", pk=pk)
+    form = DeclarationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _detail(request, evidence, status=400, declaration_form=form)
+    try:
+        services.submit(
+            actor=request.user,
+            evidence=evidence,
+            typed_name=form.cleaned_data["typed_name"],
+            confirmed=form.cleaned_data["confirmed"],
+        )
+    except services.EvidenceError as error:
+        messages.error(request, str(error))
+        return _detail(request, evidence, status=400, declaration_form=form)
+    messages.success(request, "Declaration signed. Your evidence is submitted to your assessor.")
+    return redirect("evidence:detail", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _evidence_for_change(request, pk)
+    if request.method == "POST":
+        try:
+            services.evidence_delete(actor=request.user, evidence=evidence)
+        except services.EvidenceError as error:
+            messages.error(request, str(error))
+            return redirect("evidence:detail", pk=pk)
+        messages.success(request, f"The draft “{evidence.title}” is deleted.")
+        return redirect("evidence:portfolio", pk=evidence.registration_id)
+    if evidence.is_locked:
+        messages.error(request, "Submitted evidence stays in the portfolio: it cannot be deleted.")
+        return redirect("evidence:detail", pk=pk)
+    return render(
+        request,
+        "portfolios/evidence_delete.html",
+        {"evidence": evidence, "registration": evidence.registration},
+    )
+
+
+@require_POST
+@login_required
+def evidence_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _evidence_for_change(request, pk)
+    newer = Evidence.objects.filter(previous=evidence).first()
+    if newer is not None:
+        # The same form sent twice: the first one started the new version.
+        messages.info(request, f"Version {newer.version} is already started.")
+        return redirect("evidence:detail", pk=newer.pk)
+    try:
+        new = services.resubmit(actor=request.user, evidence=evidence)
+    except services.EvidenceError as error:
+        messages.error(request, str(error))
+        return redirect("evidence:detail", pk=pk)
+    messages.success(
+        request,
+        f"Version {new.version} started with the same files and criteria. "
+        f"Version {evidence.version} stays in your portfolio as it was.",
+    )
+    return redirect("evidence:detail", pk=new.pk)
+
+
+@require_POST
+@login_required
+def file_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence_file = get_object_or_404(
+        EvidenceFile.objects.filter(
+            evidence__in=Evidence.objects.visible_to(request.user)
+        ).select_related("evidence__registration"),
+        pk=pk,
+    )
+    evidence = evidence_file.evidence
+    if not rules.test_rule("portfolios.change_evidence", request.user, evidence):
+        raise PermissionDenied
+    try:
+        services.file_remove(actor=request.user, evidence_file=evidence_file)
+    except services.EvidenceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{evidence_file.original_name} is removed.")
+    return redirect("evidence:detail", pk=evidence.pk)

@@ -1,0 +1,301 @@
+"""A learner's whole portfolio as a streamed ZIP: manifest.json plus every evidence file.
+
+For a subject access request or a move to another centre. The manifest describes every record;
+the files are read from storage in chunks as the archive is sent, so nothing large is ever held
+in memory. The queries run before the first byte is sent, and their number does not grow with
+the portfolio.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.text import slugify
+from zipstream import ZIP_STORED, ZipStream
+
+from core.models import AuditEvent
+from portfolios.models import (
+    Evidence,
+    EvidenceCriterion,
+    Registration,
+    WitnessRequest,
+)
+
+MANIFEST_VERSION = 1
+READ_CHUNK = 1024 * 1024
+MAX_NAME = 120
+# Windows, macOS and Linux all accept names without these.
+UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    storage_name: str
+    path: str  # inside the ZIP
+    size: int
+
+
+def safe_name(original: str) -> str:
+    """A file name safe to unpack anywhere: no folders, control characters or reserved marks."""
+    name = unicodedata.normalize("NFC", original).replace("\\", "/").rsplit("/", 1)[-1]
+    name = UNSAFE.sub("_", name).strip(" .")
+    if not name:
+        return "file"
+    stem, ext = posixpath.splitext(name)
+    if len(name) > MAX_NAME:
+        ext = ext[:20]
+        name = stem[: MAX_NAME - len(ext)] + ext
+    return name
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name (2)`, `name (3)`... whichever is free (compared case-blind)."""
+    stem, ext = posixpath.splitext(name)
+    candidate, n = name, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{stem} ({n}){ext}"
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _person(user: Any) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.get_full_name(), "email": user.email}
+
+
+def _load(registration_pk: int) -> Registration:
+    return (
+        Registration.objects.select_related(
+            "learner", "centre", "qualification", "internal_verifier", "transferred_to"
+        )
+        .prefetch_related(
+            "assessors",
+            "unit_choices__unit",
+            Prefetch(
+                "evidence",
+                queryset=Evidence.objects.select_related(
+                    "created_by", "declaration__signed_by", "witness_request"
+                )
+                .prefetch_related(
+                    "files",
+                    Prefetch(
+                        "mappings",
+                        queryset=EvidenceCriterion.objects.select_related(
+                            "criterion__unit", "criterion__outcome", "proposed_by"
+                        ).order_by("criterion__unit__key", "criterion__position"),
+                    ),
+                )
+                .order_by("created_at", "pk"),
+            ),
+            Prefetch(
+                "witness_requests",
+                queryset=WitnessRequest.objects.select_related("requested_by")
+                .prefetch_related("criteria__unit")
+                .order_by("created_at", "pk"),
+            ),
+        )
+        .get(pk=registration_pk)
+    )
+
+
+def _evidence_entry(evidence: Evidence, files: list[ArchivedFile]) -> dict[str, Any]:
+    folder = f"evidence/{evidence.pk}-v{evidence.version}"
+    taken: set[str] = set()
+    file_entries = []
+    for f in evidence.files.all():
+        path = f"{folder}/{unique_name(safe_name(f.original_name), taken)}"
+        files.append(ArchivedFile(f.file.name, path, f.size))
+        file_entries.append(
+            {
+                "name": f.original_name,
+                "path": path,
+                "content_type": f.content_type,
+                "size": f.size,
+                "sha256": f.sha256,
+                "uploaded_by": f.uploaded_by_id,
+                "uploaded_at": f.uploaded_at,
+            }
+        )
+    declaration = getattr(evidence, "declaration", None)
+    witness = getattr(evidence, "witness_request", None)
+    return {
+        "id": evidence.pk,
+        "version": evidence.version,
+        "previous": evidence.previous_id,
+        "title": evidence.title,
+        "description": evidence.description,
+        "evidence_date": evidence.evidence_date,
+        "method": evidence.method,
+        "method_label": evidence.get_method_display(),
+        "context": evidence.context,
+        "context_label": evidence.get_context_display(),
+        "status": evidence.status,
+        "created_by": _person(evidence.created_by),
+        "created_at": evidence.created_at,
+        "submitted_at": evidence.submitted_at,
+        "files": file_entries,
+        "criteria": [
+            {
+                "unit": m.criterion.unit.reference or m.criterion.unit.key,
+                "unit_title": m.criterion.unit.title,
+                "outcome": m.criterion.outcome.number,
+                "number": m.criterion.number,
+                "text": m.criterion.text,
+                "proposed_by": m.proposed_by.get_full_name(),
+                "proposed_at": m.proposed_at,
+            }
+            for m in evidence.mappings.all()
+        ],
+        "declaration": declaration
+        and {
+            "signed_by": _person(declaration.signed_by),
+            "typed_name": declaration.typed_name,
+            "statement": declaration.statement,
+            "signed_at": declaration.signed_at,
+            "content_hash": declaration.content_hash,
+        },
+        "witness_signature": witness
+        and {
+            "witness_request": witness.pk,
+            "witness_name": witness.witness_name,
+            "job_title": witness.job_title,
+            "relationship": witness.relationship,
+            "expert": witness.is_expert,
+            "signed_name": witness.signed_name,
+            "signed_at": witness.used_at,
+        },
+    }
+
+
+def _witness_entry(request: WitnessRequest) -> dict[str, Any]:
+    # Never the token's hash: it is a credential, however useless on its own.
+    return {
+        "id": request.pk,
+        "requested_by": _person(request.requested_by),
+        "witness_name": request.witness_name,
+        "witness_email": request.witness_email,
+        "job_title": request.job_title,
+        "relationship": request.relationship,
+        "expert": request.is_expert,
+        "activity": request.activity,
+        "criteria": [
+            f"{c.unit.reference or c.unit.key} {c.number}"
+            for c in sorted(request.criteria.all(), key=lambda c: (c.unit.key, c.position))
+        ],
+        "created_at": request.created_at,
+        "expires_at": request.expires_at,
+        "used_at": request.used_at,
+        "signed_name": request.signed_name,
+        "testimony": request.testimony,
+        "evidence": request.evidence_id,
+    }
+
+
+def _audit(registration: Registration, evidence_ids: list[int], witness_ids: list[int]) -> list:
+    events = AuditEvent.objects.filter(
+        Q(object_type="portfolios.registration", object_id=str(registration.pk))
+        | Q(object_type="portfolios.evidence", object_id__in=[str(pk) for pk in evidence_ids])
+        | Q(object_type="portfolios.witnessrequest", object_id__in=[str(pk) for pk in witness_ids])
+    ).select_related("actor")
+    return [
+        {
+            "id": event.pk,
+            "occurred_at": event.occurred_at,
+            "actor": event.actor.get_full_name() if event.actor else None,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "data": event.data,
+            "hash": event.hash,
+        }
+        for event in events.order_by("pk")
+    ]
+
+
+def portfolio_manifest(registration_pk: int) -> tuple[dict[str, Any], list[ArchivedFile]]:
+    """Everything about the registration, and the files to put beside it."""
+    registration = _load(registration_pk)
+    files: list[ArchivedFile] = []
+    evidence = [_evidence_entry(e, files) for e in registration.evidence.all()]
+    witnesses = list(registration.witness_requests.all())
+    qualification = registration.qualification
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "exported_at": timezone.now(),
+        "registration": {
+            "id": registration.pk,
+            "learner": _person(registration.learner),
+            "centre": {"name": registration.centre.name, "number": registration.centre.number},
+            "awarding_body_number": registration.awarding_body_number,
+            "start_date": registration.start_date,
+            "planned_end_date": registration.planned_end_date,
+            "status": registration.status,
+            "status_reason": registration.status_reason,
+            "transferred_to": registration.transferred_to_id,
+            "assessors": [_person(a) for a in registration.assessors.all()],
+            "internal_verifier": _person(registration.internal_verifier),
+            "created_at": registration.created_at,
+        },
+        "qualification": {
+            "number": qualification.number,
+            "title": qualification.title,
+        },
+        "units": [
+            {
+                "key": choice.unit.key,
+                "reference": choice.unit.reference,
+                "title": choice.unit.title,
+                "level": choice.unit.level_label,
+                "real_work_only": choice.unit.real_work_only,
+                "chosen_at": choice.chosen_at,
+            }
+            for choice in sorted(registration.unit_choices.all(), key=lambda c: c.unit.key)
+        ],
+        "evidence": evidence,
+        "witness_requests": [_witness_entry(w) for w in witnesses],
+        "audit_events": _audit(
+            registration, [e["id"] for e in evidence], [w.pk for w in witnesses]
+        ),
+    }
+    return manifest, files
+
+
+def _read(storage_name: str) -> Iterator[bytes]:
+    with default_storage.open(storage_name, "rb") as fh:
+        while chunk := fh.read(READ_CHUNK):
+            yield chunk
+
+
+def portfolio_zip(registration_pk: int) -> ZipStream:
+    """The archive, ready to stream: sized, so the response can say how long it is."""
+    manifest, files = portfolio_manifest(registration_pk)
+    archive = ZipStream(compress_type=ZIP_STORED, sized=True)
+    archive.add(
+        json.dumps(manifest, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        "manifest.json",
+    )
+    for f in files:
+        archive.add(_read(f.storage_name), f.path, size=f.size)
+    return archive
+
+
+def export_filename(registration: Registration) -> str:
+    parts = [
+        "portfolio",
+        slugify(registration.learner.get_full_name()) or str(registration.learner_id),
+        slugify(registration.qualification.number.replace("/", "-")),
+        timezone.localdate().isoformat(),
+    ]
+    return "-".join(parts) + ".zip"

@@ -1,0 +1,277 @@
+"""Evidence files in and out: the upload endpoint and the permission-checked download.
+
+There is no public media URL: every byte a browser gets comes through `download`, which first
+checks that the file's evidence is visible to the person asking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import IO
+
+import rules
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFilesSent
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+    UnreadablePostError,
+)
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from portfolios.evidence import EvidenceError, file_add, max_upload_bytes
+from portfolios.models import Evidence, EvidenceFile
+from portfolios.uploads import EvidenceUploadHandler
+
+# ---------------------------------------------------------------- upload
+
+
+@dataclass(frozen=True)
+class FileResult:
+    name: str
+    ok: bool
+    message: str
+
+
+FIELD = "files"
+INTERRUPTED = (
+    "The upload was interrupted before it finished, so nothing was saved. Try again when the "
+    "connection is steady."
+)
+
+
+@csrf_exempt
+@require_POST
+@login_required
+def upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add files to a draft. CSRF is checked in _upload: the handler must come before the body."""
+    evidence = get_object_or_404(
+        Evidence.objects.visible_to(request.user).select_related("registration"), pk=pk
+    )
+    # Only superusers see another person's draft; even they may not change it.
+    if not rules.test_rule("portfolios.change_evidence", request.user, evidence):
+        raise PermissionDenied
+    handler = EvidenceUploadHandler(request, limit=max_upload_bytes())
+    request.upload_handlers.insert(0, handler)
+    try:
+        try:
+            uploads = request.FILES.getlist(FIELD)
+        except (UnreadablePostError, MultiPartParserError):
+            return _answer(request, evidence, [FileResult("", False, INTERRUPTED)], status=400)
+        except TooManyFilesSent:
+            limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+            message = f"Upload at most {limit} files at a time. Nothing was saved."
+            return _answer(request, evidence, [FileResult("", False, message)], status=400)
+        except RequestDataTooBig:
+            message = "The form sent more than files and a few fields. Nothing was saved."
+            return _answer(request, evidence, [FileResult("", False, message)], status=400)
+        if handler.interrupted:
+            return _answer(request, evidence, [FileResult("", False, INTERRUPTED)], status=400)
+        if handler.request_refusal:
+            refused = [FileResult("", False, handler.request_refusal)]
+            return _answer(request, evidence, refused, status=413)
+        return _upload(request, evidence, handler, uploads)
+    finally:
+        handler.discard()
+
+
+@csrf_protect
+def _upload(
+    request: HttpRequest,
+    evidence: Evidence,
+    handler: EvidenceUploadHandler,
+    uploads: list[UploadedFile],
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    pending = iter(uploads)
+    results: list[FileResult] = []
+    for received in handler.received:
+        if received.field != FIELD:
+            continue
+        if received.refusal:
+            results.append(FileResult(received.name, False, received.refusal))
+            continue
+        upload_file = next(pending)
+        name = upload_file.name or "file"
+        try:
+            added = file_add(actor=user, evidence=evidence, upload=upload_file)
+        except EvidenceError as error:
+            results.append(FileResult(name, False, _naming(name, str(error))))
+            continue
+        message = f"{name} added."
+        if added.duplicate_of is not None:
+            message += (
+                " The same file is already in your portfolio as "
+                f"“{added.duplicate_of.evidence.title}”."
+            )
+        results.append(FileResult(name, True, message))
+    if not results:
+        results.append(FileResult("", False, "Choose at least one file to upload."))
+    return _answer(request, evidence, results, status=200)
+
+
+def _naming(name: str, message: str) -> str:
+    return message if name in message else f"{name}: {message}"
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def _answer(
+    request: HttpRequest, evidence: Evidence, results: list[FileResult], *, status: int
+) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"files": [asdict(result) for result in results]}, status=status)
+    for result in results:
+        if not result.ok:
+            messages.error(request, result.message)
+        elif "already in your portfolio" in result.message:
+            messages.warning(request, result.message)
+        else:
+            messages.success(request, result.message)
+    return redirect("evidence:detail", pk=evidence.pk)
+
+
+# ---------------------------------------------------------------- download
+
+# Shown in the page; everything else is offered as a download.
+INLINE_PREFIXES = ("image/", "audio/", "video/")
+INLINE_TYPES = {"application/pdf", "text/plain"}
+STREAM_CHUNK = 64 * 1024
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class RangeNotSatisfiable(Exception):
+    pass
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The (first, last) byte of a single-range request, or None to send the whole file.
+
+    Several ranges, or a header we do not understand, get the whole file (RFC 9110 allows it);
+    a range wholly past the end raises RangeNotSatisfiable.
+    """
+    if not header:
+        return None
+    match = RANGE.match(header.strip())
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        # "bytes=-500": the last 500 bytes.
+        suffix = int(last)
+        if suffix == 0:
+            raise RangeNotSatisfiable
+        return max(size - suffix, 0), size - 1
+    start = int(first)
+    if last and int(last) < start:
+        return None
+    end = int(last) if last else size - 1
+    if start >= size:
+        raise RangeNotSatisfiable
+    return start, min(end, size - 1)
+
+
+def _read_range(fh: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+    try:
+        fh.seek(start)
+        while length > 0:
+            chunk = fh.read(min(STREAM_CHUNK, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk
+    finally:
+        fh.close()
+
+
+def _is_inline(content_type: str) -> bool:
+    return content_type in INLINE_TYPES or content_type.startswith(INLINE_PREFIXES)
+
+
+@require_GET
+@login_required
+@xframe_options_sameorigin  # the evidence page previews PDFs in an <object>
+def download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    evidence_file = get_object_or_404(
+        EvidenceFile.objects.filter(evidence__in=Evidence.objects.visible_to(request.user)),
+        pk=pk,
+    )
+    return file_response(
+        evidence_file,
+        range_header=request.headers.get("Range"),
+        if_range=request.headers.get("If-Range"),
+        attachment=request.GET.get("download") == "1",
+    )
+
+
+def file_response(
+    evidence_file: EvidenceFile,
+    *,
+    range_header: str | None = None,
+    if_range: str | None = None,
+    attachment: bool = False,
+) -> HttpResponseBase:
+    """Stream a stored file, whole or one byte range, with headers that keep it harmless."""
+    size = evidence_file.size
+    etag = f'"{evidence_file.sha256}"'
+    if if_range is not None and if_range != etag:
+        range_header = None  # the browser holds other bytes: send the whole file
+    try:
+        byte_range = parse_range(range_header, size)
+    except RangeNotSatisfiable:
+        response: HttpResponseBase = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return _harden(response, inline=False)
+    stored = default_storage.open(evidence_file.file.name, "rb")
+    if byte_range is None:
+        response = FileResponse(stored)
+        response["Content-Length"] = str(size)
+    else:
+        start, end = byte_range
+        length = end - start + 1
+        response = StreamingHttpResponse(_read_range(stored, start, length), status=206)
+        response["Content-Length"] = str(length)
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    content_type = evidence_file.content_type
+    inline = not attachment and _is_inline(content_type)
+    response["Content-Type"] = (
+        f"{content_type}; charset=utf-8" if content_type.startswith("text/") else content_type
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        not inline, evidence_file.original_name
+    )
+    response["Accept-Ranges"] = "bytes"
+    response["ETag"] = etag
+    return _harden(response, inline=inline, pdf=content_type == "application/pdf")
+
+
+def _harden(response: HttpResponseBase, *, inline: bool, pdf: bool = False) -> HttpResponseBase:
+    response["X-Content-Type-Options"] = "nosniff"
+    if not (inline and pdf):
+        # An uploaded file opened in the browser runs in an opaque origin: no script of ours.
+        # Not for PDFs shown in place: Chrome and Safari refuse to render a sandboxed PDF; the
+        # bytes were sniffed as PDF and nosniff stops them being read as anything else.
+        response["Content-Security-Policy"] = "sandbox"
+    patch_cache_control(response, private=True)
+    return response

@@ -1,0 +1,136 @@
+"""The upload handler for evidence files: streams to disk, refuses a file as soon as it is too big.
+
+Installed for the upload view only (request.upload_handlers.insert(0, ...) before the body is
+read). It takes every file itself, small or large, into a temporary file, so memory stays flat
+and it alone decides what happens to the bytes:
+
+- a request whose Content-Length already says it is over the limit is refused before anything is
+  written (the body is read and thrown away, so the browser still receives the answer);
+- a file that passes the limit while it streams in is dropped at once (its partial temporary file
+  is deleted) and the other files of the request go on;
+- whatever happens (a broken connection, a parse error, a refusal), discard() deletes every
+  temporary file still on disk; the view calls it when the request ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadhandler import (
+    SkipFile,
+    StopFutureHandlers,
+    TemporaryFileUploadHandler,
+)
+from django.http import HttpRequest, QueryDict
+from django.utils.datastructures import MultiValueDict
+
+# Room for the multipart boundaries, part headers and the CSRF field around the files' bytes.
+MULTIPART_ALLOWANCE = 64 * 1024
+DRAIN_CHUNK = 256 * 1024
+
+
+def megabytes(size: int) -> str:
+    places = 1 if size < 10 * 1_048_576 else 0
+    return f"{size / 1_048_576:,.{places}f} MB"
+
+
+def request_too_big_message(size: int, limit: int) -> str:
+    return (
+        f"The upload is {megabytes(size)}, over the limit of {megabytes(limit)} for a file (and "
+        "for the files sent together), so nothing was saved. Send fewer or smaller files."
+    )
+
+
+def file_too_big_message(name: str, limit: int) -> str:
+    return f"{name} is larger than {megabytes(limit)}, the most a file may be. It was not saved."
+
+
+@dataclass(frozen=True)
+class Received:
+    """One file part of the request, in the order sent; `refusal` when it was dropped."""
+
+    field: str
+    name: str
+    refusal: str | None = None
+
+
+class EvidenceUploadHandler(TemporaryFileUploadHandler):
+    def __init__(self, request: HttpRequest | None = None, *, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.request_refusal: str | None = None
+        self.received: list[Received] = []
+        self.interrupted = False
+        self._temporary: list[TemporaryUploadedFile] = []
+
+    def handle_raw_input(
+        self,
+        input_data: IO[bytes],
+        META: dict[str, Any],
+        content_length: int,
+        boundary: bytes,
+        encoding: str | None = None,
+    ) -> tuple[QueryDict, MultiValueDict] | None:
+        if content_length > self.limit + MULTIPART_ALLOWANCE:
+            self.request_refusal = request_too_big_message(content_length, self.limit)
+            drain(input_data)
+            # An empty form: the view answers with the refusal, nothing was written.
+            return QueryDict(encoding=encoding), MultiValueDict()
+        return None
+
+    def new_file(
+        self,
+        field_name: str,
+        file_name: str,
+        content_type: str,
+        content_length: int | None,
+        charset: str | None = None,
+        content_type_extra: dict[str, Any] | None = None,
+    ) -> None:
+        # Always replace self.file first: on SkipFile Django closes (and so deletes) self.file,
+        # which must be this part's file, never the previous, completed one.
+        super().new_file(
+            field_name, file_name, content_type, content_length, charset, content_type_extra
+        )
+        self._temporary.append(self.file)
+        if content_length is not None and content_length > self.limit:
+            self._refuse()
+        # The files are ours alone: Django's memory and disk handlers never see them.
+        raise StopFutureHandlers
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        if start + len(raw_data) > self.limit:
+            self._refuse()
+        self.file.write(raw_data)
+
+    def file_complete(self, file_size: int) -> TemporaryUploadedFile:
+        self.received.append(Received(self.field_name, self.file_name or "file"))
+        return super().file_complete(file_size)
+
+    def upload_interrupted(self) -> None:
+        # The body ended in the middle of a file: drop everything received.
+        self.interrupted = True
+        self.discard()
+
+    def _refuse(self) -> None:
+        name = self.file_name or "file"
+        self.received.append(
+            Received(self.field_name, name, file_too_big_message(name, self.limit))
+        )
+        # Django closes this part's temporary file (deleting it) and skips its remaining bytes.
+        raise SkipFile
+
+    def discard(self) -> None:
+        """Delete every temporary file of this request that is still on disk."""
+        for upload in self._temporary:
+            # Closing a NamedTemporaryFile deletes it; one already moved to storage is gone.
+            upload.close()
+        self._temporary.clear()
+
+
+def drain(stream: IO[bytes]) -> None:
+    """Read a request body to its end without keeping or writing any of it."""
+    while stream.read(DRAIN_CHUNK):
+        pass

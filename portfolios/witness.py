@@ -1,0 +1,286 @@
+"""Witness testimony: a named witness, asked by an e-mailed one-time link, writes and signs it.
+
+The link carries a random token; only its SHA-256 is stored, so a copy of the database opens no
+request. The witness's signature stays on the WitnessRequest (the Declaration is the learner's);
+the audit trail records the hash of exactly what the witness signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import rules
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import User
+from core.audit import record_event
+from core.models import AuditEvent
+from portfolios.evidence import (
+    EvidenceError,
+    _check_real_work,
+    content_hash,
+    evidence_create,
+    map_criteria,
+    submission_content,
+)
+from portfolios.models import (
+    Evidence,
+    EvidenceContext,
+    EvidenceMethod,
+    EvidenceStatus,
+    Registration,
+    RegistrationStatus,
+    WitnessRequest,
+)
+from portfolios.rules import assesses_registration, is_own_registration
+from qualifications.models import AssessmentCriterion
+
+DEFAULT_EXPIRY_DAYS = 14
+MAX_EXPIRY_DAYS = 60
+# Witness testimony is about work the witness saw: only real-work contexts make sense.
+WITNESS_CONTEXTS = (EvidenceContext.REAL_WORK_PAID, EvidenceContext.REAL_WORK_VOLUNTARY)
+STATEMENT = (
+    "I confirm that I saw the learner carry out the work described, that this testimony is "
+    "true, and that it is my own account."
+)
+
+# The learner, or an assessor of the registration, may ask a witness.
+can_request_witness = is_own_registration | assesses_registration
+rules.add_perm("portfolios.request_witness", can_request_witness)
+
+
+class WitnessLinkError(EvidenceError):
+    """The link can no longer be used; `state` says why ("used" or "expired")."""
+
+    def __init__(self, message: str, *, state: str) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_by_token(token: str) -> WitnessRequest | None:
+    """The one request this token opens, or None; nothing else is ever reachable from it."""
+    return (
+        WitnessRequest.objects.select_related(
+            "registration__learner", "registration__qualification", "registration__centre"
+        )
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+
+
+def link_state(request: WitnessRequest) -> str:
+    """Whether the link is "open", "used" or "expired"."""
+    if request.used_at is not None:
+        return "used"
+    if request.expires_at <= timezone.now():
+        return "expired"
+    return "open"
+
+
+def requested_context(request: WitnessRequest) -> str:
+    """The context the requester gave, as recorded when they asked (real work, paid, if none).
+
+    The request row has no field for it, so it is read back from the request's own audit event.
+    """
+    event = (
+        AuditEvent.objects.for_object(request)
+        .filter(action="witness.requested")
+        .only("data")
+        .first()
+    )
+    context = (event.data if event else {}).get("context")
+    return context if context in WITNESS_CONTEXTS else EvidenceContext.REAL_WORK_PAID
+
+
+@dataclass(frozen=True)
+class WitnessAsked:
+    request: WitnessRequest
+    token: str  # given to the witness by e-mail; never stored
+
+
+def _check_criteria(
+    registration: Registration, criteria: list[AssessmentCriterion], context: str
+) -> None:
+    if not criteria:
+        raise EvidenceError("Choose at least one criterion for the witness to speak to.")
+    unit_ids = set(registration.unit_choices.values_list("unit_id", flat=True))
+    outside = sorted(
+        f"{c.unit.reference or c.unit.key} {c.number}"
+        for c in criteria
+        if c.unit_id not in unit_ids
+    )
+    if outside:
+        raise EvidenceError(f"Not in the units this registration takes: {', '.join(outside)}.")
+    # The same real-work rule as for any evidence (an unsaved record carries the context).
+    _check_real_work(Evidence(context=context), criteria)
+
+
+def send_request_email(*, request: WitnessRequest, link: str) -> None:
+    registration = request.registration
+    context = {
+        "request": request,
+        "learner_name": registration.learner.get_full_name(),
+        "requester_name": request.requested_by.get_full_name(),
+        "by_learner": request.requested_by_id == registration.learner_id,
+        "centre_name": registration.centre.name,
+        "qualification": registration.qualification,
+        "criteria": list(request.criteria.select_related("unit").order_by("unit__key", "position")),
+        "link": link,
+        "expires_at": request.expires_at,
+    }
+    subject = render_to_string("registration/witness_request_subject.txt", context)
+    body = render_to_string("registration/witness_request_email.txt", context)
+    send_mail(
+        " ".join(subject.split()),
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [request.witness_email],
+    )
+
+
+def witness_request_create(
+    *,
+    actor: User,
+    registration: Registration,
+    witness_name: str,
+    witness_email: str,
+    job_title: str,
+    relationship: str,
+    is_expert: bool,
+    activity: str,
+    criteria: Iterable[AssessmentCriterion],
+    context: str = EvidenceContext.REAL_WORK_PAID,
+    expires_in_days: int = DEFAULT_EXPIRY_DAYS,
+    link_for: Callable[[str], str] | None = None,
+) -> WitnessAsked:
+    """Ask a witness; once committed, e-mail them the link (`link_for(token)` builds its URL).
+
+    Without `link_for` nothing is sent (the demo seeding, which must print nothing else).
+    """
+    if not can_request_witness(actor, registration):
+        raise EvidenceError("Only the learner or their assessor can ask a witness.")
+    if registration.status != RegistrationStatus.ACTIVE:
+        raise EvidenceError("Witnesses can only be asked while the registration is active.")
+    if context not in WITNESS_CONTEXTS:
+        raise EvidenceError("Witness testimony must be about real work, paid or voluntary.")
+    if not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
+        raise EvidenceError(f"The link may last from 1 to {MAX_EXPIRY_DAYS} days.")
+    wanted = list(criteria)
+    _check_criteria(registration, wanted, context)
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        request = WitnessRequest.objects.create(
+            registration=registration,
+            requested_by=actor,
+            witness_name=witness_name.strip(),
+            witness_email=witness_email.strip(),
+            job_title=job_title.strip(),
+            relationship=relationship.strip(),
+            is_expert=is_expert,
+            activity=activity.strip(),
+            token_hash=token_hash(token),
+            expires_at=timezone.now() + timedelta(days=expires_in_days),
+        )
+        request.criteria.set(wanted)
+        record_event(
+            actor=actor,
+            action="witness.requested",
+            target=request,
+            centre_id=registration.centre_id,
+            data={
+                "registration": registration.pk,
+                "witness": request.witness_name,
+                "expert": is_expert,
+                "context": str(context),
+                "criteria": sorted(c.pk for c in wanted),
+                "expires_at": request.expires_at.isoformat(),
+            },
+        )
+        if link_for is not None:
+            link = link_for(token)
+            # After commit: never mail a link to a request that was rolled back.
+            transaction.on_commit(lambda: send_request_email(request=request, link=link))
+    return WitnessAsked(request, token)
+
+
+@transaction.atomic
+def witness_respond(*, token: str, testimony: str, signed_name: str, confirmed: bool) -> Evidence:
+    """The witness signs: the testimony becomes submitted evidence mapped to the criteria."""
+    found = find_by_token(token)
+    if found is None:
+        raise EvidenceError("This link is not valid.")
+    # Locked, so a double submit waits and then finds the link used.
+    request = WitnessRequest.objects.select_for_update().get(pk=found.pk)
+    state = link_state(request)
+    if state == "used":
+        raise WitnessLinkError("This link has already been used.", state=state)
+    if state == "expired":
+        raise WitnessLinkError("This link has expired.", state=state)
+    if not testimony.strip():
+        raise EvidenceError("Write your testimony before signing it.")
+    if not signed_name.strip():
+        raise EvidenceError("Type your name to sign the testimony.")
+    if not confirmed:
+        raise EvidenceError("Tick the box to confirm the statement.")
+    registration = found.registration
+    requester = request.requested_by
+    criteria = list(request.criteria.select_related("unit"))
+    context = requested_context(request)
+    _check_criteria(registration, criteria, context)
+    kind = "Expert witness testimony" if request.is_expert else "Witness testimony"
+    evidence = evidence_create(
+        actor=requester,
+        registration=registration,
+        title=f"{kind} from {request.witness_name}",
+        description=testimony.strip(),
+        evidence_date=timezone.localdate(),
+        method=EvidenceMethod.EXPERT_WITNESS if request.is_expert else EvidenceMethod.WITNESS,
+        context=context,
+    )
+    map_criteria(actor=requester, evidence=evidence, criteria=criteria)
+    now = timezone.now()
+    evidence.status = EvidenceStatus.SUBMITTED
+    evidence.submitted_at = now
+    evidence.save(update_fields=["status", "submitted_at"])
+    request.testimony = testimony.strip()
+    request.signed_name = " ".join(signed_name.split())
+    request.used_at = now
+    request.evidence = evidence
+    request.save(update_fields=["testimony", "signed_name", "used_at", "evidence"])
+    signed = content_hash(submission_content(evidence))
+    data: dict[str, Any] = {
+        "witness_request": request.pk,
+        "witness": request.witness_name,
+        "signed_name": request.signed_name,
+        "statement": STATEMENT,
+        "content_hash": signed,
+    }
+    # The witness has no account: the event has no actor, and names the request instead.
+    record_event(
+        actor=None,
+        action="witness.signed",
+        target=evidence,
+        centre_id=registration.centre_id,
+        data=data,
+    )
+    record_event(
+        actor=None,
+        action="witness.responded",
+        target=request,
+        centre_id=registration.centre_id,
+        data={"evidence": evidence.pk, "content_hash": signed},
+    )
+    return evidence

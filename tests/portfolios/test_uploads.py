@@ -1,0 +1,546 @@
+"""Uploading evidence files: several at once, each refused or added on its own, streamed."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import tracemalloc
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Centre, Role, User
+from portfolios.evidence import evidence_create, file_add
+from portfolios.models import (
+    Evidence,
+    EvidenceContext,
+    EvidenceFile,
+    EvidenceMethod,
+    EvidenceStatus,
+    Registration,
+)
+from portfolios.services import register_learner
+from qualifications.models import Qualification
+from tests.factories import CentreFactory, member
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+IMI = "601/3456/2"
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+TEXT = b"Notes from the observed shift: handover completed at 07:00.\n"
+BOUNDARY = "----evidence-upload-test"
+
+
+@dataclass
+class World:
+    centre: Centre
+    learner: User
+    assessor: User
+    registration: Registration
+    evidence: Evidence
+
+
+@pytest.fixture(autouse=True)
+def media(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Each test stores files, and Django writes temporary upload files, in folders of its own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    (tmp_path / "uploads").mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
+    return tmp_path
+
+
+def stored_files(tmp_path: Path) -> list[Path]:
+    return [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+
+
+def temporary_files(tmp_path: Path) -> list[Path]:
+    return list((tmp_path / "uploads").iterdir())
+
+
+@pytest.fixture
+def world() -> World:
+    centre = CentreFactory()
+    qualification = Qualification.objects.get(number=IMI)
+    centre.qualifications.add(qualification)
+    admin = member(centre, Role.CENTRE_ADMIN)
+    learner = member(centre, Role.LEARNER, full_name="Lara Learner")
+    assessor = member(centre, Role.ASSESSOR)
+    registration = register_learner(
+        actor=admin,
+        learner=learner,
+        centre=centre,
+        qualification=qualification,
+        start_date=datetime.date.today(),
+        assessors=[assessor],
+    )
+    return World(centre, learner, assessor, registration, draft(registration, learner))
+
+
+def draft(registration: Registration, learner: User, title: str = "Shift handover") -> Evidence:
+    return evidence_create(
+        actor=learner,
+        registration=registration,
+        title=title,
+        evidence_date=datetime.date.today(),
+        method=EvidenceMethod.PRODUCT,
+        context=EvidenceContext.REAL_WORK_PAID,
+    )
+
+
+def url(evidence: Evidence) -> str:
+    return reverse("files:upload", args=[evidence.pk])
+
+
+def detail(evidence: Evidence) -> str:
+    return reverse("evidence:detail", args=[evidence.pk])
+
+
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def texts(response: object) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]  # type: ignore[attr-defined]
+
+
+def multipart(*files: tuple[str, bytes]) -> bytes:
+    body = b""
+    for name, content in files:
+        body += (
+            (
+                f"--{BOUNDARY}\r\n"
+                f'Content-Disposition: form-data; name="files"; filename="{name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + content
+            + b"\r\n"
+        )
+    return body + f"--{BOUNDARY}--\r\n".encode()
+
+
+# ---------------------------------------------------------------- adding files
+
+
+def test_the_learner_uploads_several_files_at_once(client: Client, world: World) -> None:
+    client.force_login(world.learner)
+
+    response = client.post(
+        url(world.evidence),
+        {"files": [upload("report.pdf", PDF), upload("photo.png", PNG), upload("notes", TEXT)]},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == detail(world.evidence)
+    assert texts(response) == ["report.pdf added.", "photo.png added.", "notes added."]
+    files = list(world.evidence.files.order_by("pk"))
+    assert [(f.original_name, f.content_type, f.size) for f in files] == [
+        ("report.pdf", "application/pdf", len(PDF)),
+        ("photo.png", "image/png", len(PNG)),
+        ("notes", "text/plain", len(TEXT)),
+    ]
+    assert all(f.uploaded_by == world.learner for f in files)
+
+
+def test_a_refused_file_does_not_lose_the_others(client: Client, world: World, media: Path) -> None:
+    client.force_login(world.learner)
+
+    response = client.post(
+        url(world.evidence),
+        {
+            "files": [
+                upload("report.pdf", PDF),
+                upload("invoice.pdf", EXE),
+                upload("blank.txt", b""),
+                upload("photo.png", PNG),
+            ]
+        },
+    )
+
+    assert texts(response) == [
+        "report.pdf added.",
+        "invoice.pdf is not a type of file the portfolio accepts. Upload documents (PDF, Word, "
+        "Excel, PowerPoint, OpenDocument, text), images, audio or video.",
+        "blank.txt is empty: nothing was uploaded.",
+        "photo.png added.",
+    ]
+    assert sorted(world.evidence.files.values_list("original_name", flat=True)) == [
+        "photo.png",
+        "report.pdf",
+    ]
+    assert len(stored_files(media)) == 2
+    assert temporary_files(media) == []
+
+
+def test_the_same_file_twice_in_one_evidence_is_refused(client: Client, world: World) -> None:
+    client.force_login(world.learner)
+    first = client.post(
+        url(world.evidence),
+        {"files": [upload("report.pdf", PDF)]},
+        headers={"accept": "application/json"},
+    )
+    assert first.json()["files"][0]["ok"] is True
+
+    response = client.post(url(world.evidence), {"files": [upload("copy.pdf", PDF)]})
+
+    assert texts(response) == ["copy.pdf is already attached to this evidence."]
+    assert world.evidence.files.count() == 1
+
+
+def test_a_file_already_in_the_portfolio_is_added_with_a_note(client: Client, world: World) -> None:
+    earlier = draft(world.registration, world.learner, title="Night shift log")
+    file_add(actor=world.learner, evidence=earlier, upload=upload("log.pdf", PDF))
+    client.force_login(world.learner)
+
+    response = client.post(url(world.evidence), {"files": [upload("report.pdf", PDF)]})
+
+    assert texts(response) == [
+        "report.pdf added. The same file is already in your portfolio as “Night shift log”."
+    ]
+    assert world.evidence.files.count() == 1
+
+
+def test_sending_no_file_asks_for_one(client: Client, world: World) -> None:
+    client.force_login(world.learner)
+
+    response = client.post(url(world.evidence), {})
+
+    assert texts(response) == ["Choose at least one file to upload."]
+
+
+def test_a_fetch_upload_gets_json_for_each_file(client: Client, world: World) -> None:
+    earlier = draft(world.registration, world.learner, title="Night shift log")
+    file_add(actor=world.learner, evidence=earlier, upload=upload("log.pdf", PDF))
+    client.force_login(world.learner)
+
+    response = client.post(
+        url(world.evidence),
+        {"files": [upload("report.pdf", PDF), upload("setup.pdf", EXE)]},
+        headers={"accept": "application/json"},
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "files": [
+            {
+                "name": "report.pdf",
+                "ok": True,
+                "message": "report.pdf added. The same file is already in your portfolio as "
+                "“Night shift log”.",
+            },
+            {
+                "name": "setup.pdf",
+                "ok": False,
+                "message": "setup.pdf is not a type of file the portfolio accepts. Upload "
+                "documents (PDF, Word, Excel, PowerPoint, OpenDocument, text), images, audio "
+                "or video.",
+            },
+        ]
+    }
+    # The widget shows the results itself: nothing is left over for the next page.
+    assert texts(response) == []
+
+
+def test_a_double_submitted_upload_keeps_one_copy(client: Client, world: World) -> None:
+    client.force_login(world.learner)
+
+    for _ in range(2):
+        client.post(url(world.evidence), {"files": [upload("report.pdf", PDF)]})
+
+    assert world.evidence.files.count() == 1
+
+
+def test_upload_needs_a_csrf_token(world: World) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.learner)
+
+    response = client.post(url(world.evidence), {"files": [upload("report.pdf", PDF)]})
+
+    assert response.status_code == 403
+    assert not world.evidence.files.exists()
+
+
+def test_upload_refuses_get(client: Client, world: World) -> None:
+    client.force_login(world.learner)
+
+    assert client.get(url(world.evidence)).status_code == 405
+
+
+# ---------------------------------------------------------------- too big, interrupted
+
+
+def test_a_request_bigger_than_the_limit_is_refused_before_anything_is_written(
+    client: Client, world: World, media: Path, settings: pytest.FixtureRequest
+) -> None:
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 1024 * 1024
+    client.force_login(world.learner)
+    big = PDF + b"0" * (2 * 1024 * 1024)
+
+    response = client.post(url(world.evidence), {"files": [upload("video.pdf", big)]})
+
+    assert response.status_code == 302
+    assert response["Location"] == detail(world.evidence)
+    assert texts(response) == [
+        "The upload is 2.0 MB, over the limit of 1.0 MB for a file (and for the files sent "
+        "together), so nothing was saved. Send fewer or smaller files."
+    ]
+    assert not world.evidence.files.exists()
+    assert stored_files(media) == []
+    assert temporary_files(media) == []
+
+
+def test_a_file_passing_the_limit_as_it_streams_is_dropped_and_the_rest_kept(
+    world: World, media: Path, settings: pytest.FixtureRequest
+) -> None:
+    # Within the request allowance, so only the running count catches it.
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 1024 * 1024
+    client = Client()
+    client.force_login(world.learner)
+    body = multipart(("long.pdf", PDF + b"0" * 1024 * 1024), ("photo.png", PNG))
+
+    response = client.generic(
+        "POST",
+        url(world.evidence),
+        body,
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+        headers={"accept": "application/json"},
+    )
+
+    assert response.json()["files"] == [
+        {
+            "name": "long.pdf",
+            "ok": False,
+            "message": "long.pdf is larger than 1.0 MB, the most a file may be. It was not saved.",
+        },
+        {"name": "photo.png", "ok": True, "message": "photo.png added."},
+    ]
+    assert list(world.evidence.files.values_list("original_name", flat=True)) == ["photo.png"]
+    assert len(stored_files(media)) == 1
+    assert temporary_files(media) == []
+
+
+def test_an_oversized_request_in_json_mode_answers_413(
+    client: Client, world: World, settings: pytest.FixtureRequest
+) -> None:
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = 1024 * 1024
+    client.force_login(world.learner)
+
+    response = client.post(
+        url(world.evidence),
+        {"files": [upload("video.pdf", PDF + b"0" * 3 * 1024 * 1024)]},
+        headers={"accept": "application/json"},
+    )
+
+    assert response.status_code == 413
+    [result] = response.json()["files"]
+    assert result["ok"] is False
+    assert result["message"].startswith("The upload is 3.0 MB, over the limit of 1.0 MB")
+
+
+class BrokenStream:
+    """A request body that stops (or fails) part of the way through, as a dropped connection."""
+
+    def __init__(self, body: bytes, cut: int, *, fail: bool) -> None:
+        self.data = io.BytesIO(body[:cut])
+        self.fail = fail
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.data.read(size)
+        if not chunk and self.fail:
+            raise ConnectionResetError("connection reset by peer")
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.data.readline(size)
+
+
+@pytest.mark.parametrize("fail", [True, False], ids=["reset", "cut short"])
+def test_an_interrupted_upload_leaves_nothing_behind(world: World, media: Path, fail: bool) -> None:
+    client = Client()
+    client.force_login(world.learner)
+    body = multipart(("report.pdf", PDF), ("video.pdf", PDF + b"0" * 300_000))
+
+    response = client.generic(
+        "POST",
+        url(world.evidence),
+        b"",
+        headers={"accept": "application/json"},
+        CONTENT_TYPE=f"multipart/form-data; boundary={BOUNDARY}",
+        CONTENT_LENGTH=str(len(body)),
+        **{"wsgi.input": BrokenStream(body, len(body) // 2, fail=fail)},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["files"][0]["message"].startswith("The upload was interrupted")
+    assert not world.evidence.files.exists()
+    assert stored_files(media) == []
+    assert temporary_files(media) == []
+
+
+# ---------------------------------------------------------------- who may upload where
+
+
+def test_an_assessor_may_not_upload_to_a_learners_draft(client: Client, world: World) -> None:
+    client.force_login(world.assessor)
+
+    response = client.post(url(world.evidence), {"files": [upload("report.pdf", PDF)]})
+
+    # Drafts are the learner's alone: to anyone else the draft does not exist.
+    assert response.status_code == 404
+    assert not world.evidence.files.exists()
+
+
+def test_another_learner_may_not_upload(client: Client, world: World) -> None:
+    client.force_login(member(world.centre, Role.LEARNER))
+
+    response = client.post(url(world.evidence), {"files": [upload("report.pdf", PDF)]})
+
+    assert response.status_code == 404
+
+
+def test_a_superuser_sees_the_draft_but_may_not_add_to_it(
+    client: Client, world: World, staff_user: User
+) -> None:
+    client.force_login(staff_user)
+
+    response = client.post(url(world.evidence), {"files": [upload("report.pdf", PDF)]})
+
+    assert response.status_code == 403
+    assert not world.evidence.files.exists()
+
+
+def test_signing_in_comes_first(client: Client, world: World) -> None:
+    response = client.post(url(world.evidence), {"files": [upload("report.pdf", PDF)]})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_submitted_evidence_refuses_uploads(client: Client, world: World, media: Path) -> None:
+    Evidence.objects.filter(pk=world.evidence.pk).update(status=EvidenceStatus.SUBMITTED)
+    client.force_login(world.learner)
+
+    response = client.post(url(world.evidence), {"files": [upload("report.pdf", PDF)]})
+
+    assert texts(response) == [
+        "report.pdf: This evidence has been submitted and can no longer change. Start a new "
+        "version to resubmit it."
+    ]
+    assert not EvidenceFile.objects.exists()
+    assert stored_files(media) == []
+    assert temporary_files(media) == []
+
+
+# ---------------------------------------------------------------- memory
+
+
+class GeneratedBody:
+    """A multipart body made on the fly, so the test itself holds no copy of the file."""
+
+    def __init__(self, size: int) -> None:
+        head = (
+            f"--{BOUNDARY}\r\n"
+            'Content-Disposition: form-data; name="files"; filename="recording.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode() + PDF
+        tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+        self.length = len(head) + size + len(tail)
+        self.parts = self._parts(head, size, tail)
+        self.buffer = b""
+
+    @staticmethod
+    def _parts(head: bytes, size: int, tail: bytes) -> Iterator[bytes]:
+        yield head
+        filler = b"% filler line of the generated document\n" * 1600  # 64 000 bytes
+        left = size
+        while left > 0:
+            yield filler[:left]
+            left -= len(filler)
+        yield tail
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self.buffer) < size:
+            try:
+                self.buffer += next(self.parts)
+            except StopIteration:
+                break
+        if size < 0:
+            size = len(self.buffer)
+        chunk, self.buffer = self.buffer[:size], self.buffer[size:]
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        raise NotImplementedError
+
+
+def test_a_30_mb_upload_is_never_held_in_memory(world: World, media: Path) -> None:
+    client = Client()
+    client.force_login(world.learner)
+    size = 30 * 1024 * 1024
+    body = GeneratedBody(size)
+
+    tracemalloc.start()
+    try:
+        response = client.generic(
+            "POST",
+            url(world.evidence),
+            b"",
+            headers={"accept": "application/json"},
+            CONTENT_TYPE=f"multipart/form-data; boundary={BOUNDARY}",
+            CONTENT_LENGTH=str(body.length),
+            **{"wsgi.input": body},
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert response.json()["files"][0]["ok"] is True
+    assert world.evidence.files.get().size == size + len(PDF)
+    assert peak < 5 * 1024 * 1024, f"peak {peak / 1_048_576:.1f} MB"
+    assert temporary_files(media) == []
+
+
+def test_too_many_files_at_once_are_refused_together(
+    client: Client, world: World, media: Path, settings: pytest.FixtureRequest
+) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    client.force_login(world.learner)
+
+    response = client.post(
+        url(world.evidence),
+        {"files": [upload(f"note-{n}.txt", f"note {n}\n".encode()) for n in range(3)]},
+        headers={"accept": "application/json"},
+    )
+
+    assert response.status_code == 400
+    assert response.json()["files"][0]["message"] == (
+        "Upload at most 2 files at a time. Nothing was saved."
+    )
+    assert not world.evidence.files.exists()
+    assert temporary_files(media) == []
+
+
+def test_files_sent_under_another_field_name_are_ignored(client: Client, world: World) -> None:
+    client.force_login(world.learner)
+
+    response = client.post(
+        url(world.evidence),
+        {"attachment": upload("other.pdf", PDF), "files": [upload("photo.png", PNG)]},
+        headers={"accept": "application/json"},
+    )
+
+    assert [f["name"] for f in response.json()["files"]] == ["photo.png"]
+    assert list(world.evidence.files.values_list("original_name", flat=True)) == ["photo.png"]
