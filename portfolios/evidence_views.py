@@ -256,6 +256,8 @@ def _detail(
             },
             declaration_form=declaration_form or DeclarationForm(),
             statement=Declaration.STATEMENT,
+            # The upload widget warns about oversized files before sending them.
+            upload_max_bytes=services.max_upload_bytes(),
         )
     return render(request, "portfolios/evidence_detail.html", context, status=status)
 
