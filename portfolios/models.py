@@ -312,6 +312,10 @@ class WitnessRequest(models.Model):
     relationship = models.CharField("relationship to the learner", max_length=150)
     is_expert = models.BooleanField("expert witness", default=False)
     activity = models.TextField("what the witness is asked about")
+    # Where the work the witness saw took place; the testimony's evidence inherits it.
+    context = models.CharField(
+        max_length=30, choices=EvidenceContext.choices, default=EvidenceContext.REAL_WORK_PAID
+    )
     criteria = models.ManyToManyField("qualifications.AssessmentCriterion", related_name="+")
     # Only a hash of the link's token is kept: a database leak does not open the requests.
     token_hash = models.CharField(max_length=64, unique=True)

@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.audit import record_event
-from core.models import AuditEvent
 from portfolios.evidence import (
     EvidenceError,
     _check_real_work,
@@ -91,18 +90,10 @@ def link_state(request: WitnessRequest) -> str:
 
 
 def requested_context(request: WitnessRequest) -> str:
-    """The context the requester gave, as recorded when they asked (real work, paid, if none).
-
-    The request row has no field for it, so it is read back from the request's own audit event.
-    """
-    event = (
-        AuditEvent.objects.for_object(request)
-        .filter(action="witness.requested")
-        .only("data")
-        .first()
-    )
-    context = (event.data if event else {}).get("context")
-    return context if context in WITNESS_CONTEXTS else EvidenceContext.REAL_WORK_PAID
+    """The context the requester gave (real work, paid, unless they said voluntary)."""
+    if request.context in WITNESS_CONTEXTS:
+        return request.context
+    return EvidenceContext.REAL_WORK_PAID
 
 
 @dataclass(frozen=True)
@@ -191,6 +182,7 @@ def witness_request_create(
             relationship=relationship.strip(),
             is_expert=is_expert,
             activity=activity.strip(),
+            context=context,
             token_hash=token_hash(token),
             expires_at=timezone.now() + timedelta(days=expires_in_days),
         )
