@@ -11,7 +11,7 @@ Everything here costs a fixed number of queries whatever the size of the registr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,10 +56,19 @@ def state_for(*, evidenced: bool, decision: str | None = None) -> CriterionState
     return CriterionState.SUBMITTED if evidenced else CriterionState.NO_EVIDENCE
 
 
+# Apps above portfolios (assessments, verification) register functions here that return
+# criterion_id -> "met"/"not_yet_met"/"verified" for a registration; portfolios imports none
+# of them (dependencies run one way). Later providers win, so verification overrides decisions.
+DecisionProvider = Callable[[Registration], Mapping[int, str]]
+decision_providers: list[DecisionProvider] = []
+
+
 def recorded_decisions(registration: Registration) -> dict[int, str]:
-    """Assessment decisions per criterion. Empty until the assessment work records decisions
-    (it replaces this with one query returning criterion_id -> "met"/"not_yet_met"/"verified")."""
-    return {}
+    """Assessment decisions per criterion, from every registered provider (one query each)."""
+    decisions: dict[int, str] = {}
+    for provider in decision_providers:
+        decisions.update(provider(registration))
+    return decisions
 
 
 def criterion_states(

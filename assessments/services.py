@@ -1,0 +1,283 @@
+"""Judging criteria, returning evidence, signing off units, and completion.
+
+Every change is one transaction with its audit event. Decisions are append-only: a correction
+supersedes, never edits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.access import has_role_at
+from accounts.models import Role, User
+from assessments.models import Decision, Outcome, UnitSignOff
+from core.audit import record_event
+from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
+from portfolios.services import change_status
+from qualifications.combination import Result, check
+from qualifications.models import AssessmentCriterion, Unit
+from qualifications.queries import combination_rules
+
+
+class AssessmentError(Exception):
+    """A judgement or sign-off the rules refuse; the message is for the assessor."""
+
+
+def _require_assessor(user: User, registration: Registration) -> None:
+    if not (
+        has_role_at(user, registration.centre_id, Role.ASSESSOR)
+        and registration.assessors.filter(pk=user.pk).exists()
+    ):
+        raise AssessmentError("Only an assessor assigned to this learner may do this.")
+    if registration.learner_id == user.pk:
+        raise AssessmentError("Nobody may assess their own portfolio.")
+
+
+def _require_unlocked(registration: Registration, unit_id: int) -> None:
+    if UnitSignOff.objects.active().filter(registration=registration, unit_id=unit_id).exists():
+        raise AssessmentError(
+            "This unit is signed off, which locks its decisions. An internal verifier's referral "
+            "or a centre admin must unlock it first."
+        )
+
+
+def current_decision(registration: Registration, criterion: AssessmentCriterion) -> Decision | None:
+    return Decision.objects.current().filter(registration=registration, criterion=criterion).first()
+
+
+@transaction.atomic
+def record_decision(
+    *,
+    assessor: User,
+    registration: Registration,
+    criterion: AssessmentCriterion,
+    outcome: str,
+    method: str,
+    assessed_on: date,
+    feedback: str = "",
+    evidence: Iterable[Evidence] = (),
+    supersedes: Decision | None = None,
+    reason: str = "",
+) -> Decision:
+    """Judge one criterion. To correct a decision, pass it as `supersedes` with a reason.
+
+    `supersedes` must be the decision the assessor saw: if someone else has decided since, the
+    call is refused rather than silently replacing their judgement.
+    """
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    _require_assessor(assessor, registration)
+    if registration.status != RegistrationStatus.ACTIVE:
+        raise AssessmentError("Decisions can only be recorded while the registration is active.")
+    if outcome not in Outcome.values:
+        raise AssessmentError(f"Unknown outcome {outcome!r}.")
+    if not registration.unit_choices.filter(unit_id=criterion.unit_id).exists():
+        raise AssessmentError("That criterion is not in a unit this learner takes.")
+    _require_unlocked(registration, criterion.unit_id)
+    if assessed_on > timezone.localdate():
+        raise AssessmentError("The assessment date cannot be in the future.")
+    evidence = list(evidence)
+    for item in evidence:
+        if item.registration_id != registration.pk or item.status == EvidenceStatus.DRAFT:
+            raise AssessmentError("Decisions rest on this learner's submitted evidence only.")
+    current = current_decision(registration, criterion)
+    if supersedes is None and current is not None:
+        raise AssessmentError(
+            "This criterion has already been judged. To change the judgement, correct the "
+            "decision and say why."
+        )
+    if supersedes is not None:
+        if current is None or supersedes.pk != current.pk:
+            raise AssessmentError(
+                "Someone has recorded a newer decision on this criterion; reload to see it."
+            )
+        if not reason.strip():
+            raise AssessmentError("Say why the earlier decision is corrected.")
+    try:
+        with transaction.atomic():
+            decision = Decision.objects.create(
+                registration=registration,
+                criterion=criterion,
+                outcome=outcome,
+                feedback=feedback,
+                method=method,
+                assessed_on=assessed_on,
+                assessor=assessor,
+                supersedes=supersedes,
+                reason=reason.strip(),
+            )
+    except IntegrityError as exc:
+        # Another assessor's decision landed first on the same criterion.
+        raise AssessmentError(
+            "Someone recorded a decision on this criterion at the same moment; reload to see it."
+        ) from exc
+    decision.evidence.set(evidence)
+    record_event(
+        actor=assessor,
+        action="decision.corrected" if supersedes else "decision.recorded",
+        target=decision,
+        centre_id=registration.centre_id,
+        data={
+            "registration": registration.pk,
+            "criterion": criterion.pk,
+            "outcome": outcome,
+            "supersedes": supersedes.pk if supersedes else None,
+            "reason": reason.strip(),
+            "evidence": [item.pk for item in evidence],
+        },
+    )
+    return decision
+
+
+@transaction.atomic
+def return_evidence(*, assessor: User, evidence: Evidence, feedback: str) -> Evidence:
+    """Send submitted evidence back to the learner for resubmission, saying what to change."""
+    evidence = (
+        Evidence.objects.select_for_update().select_related("registration").get(pk=evidence.pk)
+    )
+    _require_assessor(assessor, evidence.registration)
+    if evidence.status != EvidenceStatus.SUBMITTED:
+        raise AssessmentError("Only submitted evidence can be returned for resubmission.")
+    if not feedback.strip():
+        raise AssessmentError("Say what the learner should change.")
+    evidence.status = EvidenceStatus.RETURNED
+    evidence.save(update_fields=["status"])
+    record_event(
+        actor=assessor,
+        action="evidence.returned",
+        target=evidence,
+        centre_id=evidence.registration.centre_id,
+        data={"feedback": feedback.strip()},
+    )
+    return evidence
+
+
+def _signed_content(registration: Registration, unit: Unit) -> dict:
+    decisions = Decision.objects.current().filter(registration=registration, criterion__unit=unit)
+    return {
+        "registration": registration.pk,
+        "unit": unit.key,
+        "decisions": sorted(
+            [d.pk, d.criterion_id, d.outcome] for d in decisions.order_by("criterion_id")
+        ),
+    }
+
+
+@transaction.atomic
+def sign_off_unit(
+    *, assessor: User, registration: Registration, unit: Unit, password: str
+) -> UnitSignOff:
+    """Sign off a unit whose every criterion is met. The assessor re-enters their password."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    _require_assessor(assessor, registration)
+    if not assessor.check_password(password):
+        raise AssessmentError("That password is not right: the unit was not signed off.")
+    if not registration.unit_choices.filter(unit=unit).exists():
+        raise AssessmentError("That unit is not one this learner takes.")
+    if UnitSignOff.objects.active().filter(registration=registration, unit=unit).exists():
+        raise AssessmentError("This unit is already signed off.")
+    criteria = set(unit.criteria.values_list("pk", flat=True))
+    met = set(
+        Decision.objects.current()
+        .filter(registration=registration, criterion_id__in=criteria, outcome=Outcome.MET)
+        .values_list("criterion_id", flat=True)
+    )
+    missing = sorted(
+        unit.criteria.filter(pk__in=criteria - met).values_list("number", flat=True),
+        key=lambda n: tuple(int(p) for p in n.split(".") if p.isdigit()),
+    )
+    if missing:
+        raise AssessmentError(
+            f"Every criterion must be met before the unit is signed off; not yet: "
+            f"{', '.join(missing)}."
+        )
+    content = _signed_content(registration, unit)
+    try:
+        with transaction.atomic():
+            sign_off = UnitSignOff.objects.create(
+                registration=registration,
+                unit=unit,
+                signed_by=assessor,
+                content_hash=hashlib.sha256(
+                    json.dumps(content, sort_keys=True).encode()
+                ).hexdigest(),
+            )
+    except IntegrityError as exc:
+        raise AssessmentError("This unit is already signed off.") from exc
+    record_event(
+        actor=assessor,
+        action="unit.signed_off",
+        target=sign_off,
+        centre_id=registration.centre_id,
+        data={"unit": unit.key, "content_hash": sign_off.content_hash},
+    )
+    return sign_off
+
+
+@transaction.atomic
+def unlock_unit(*, actor: User, sign_off: UnitSignOff, reason: str) -> UnitSignOff:
+    """Reopen a signed-off unit: an internal verifier's referral or a centre admin's decision."""
+    sign_off = (
+        UnitSignOff.objects.select_for_update().select_related("registration").get(pk=sign_off.pk)
+    )
+    registration = sign_off.registration
+    is_iv = registration.internal_verifier_id == actor.pk and has_role_at(
+        actor, registration.centre_id, Role.INTERNAL_VERIFIER
+    )
+    if not (is_iv or has_role_at(actor, registration.centre_id, Role.CENTRE_ADMIN)):
+        raise AssessmentError(
+            "Only the learner's internal verifier or a centre admin may unlock a signed-off unit."
+        )
+    if sign_off.unlocked_at is not None:
+        raise AssessmentError("This unit has already been unlocked.")
+    if not reason.strip():
+        raise AssessmentError("Say why the unit is unlocked.")
+    sign_off.unlocked_at = timezone.now()
+    sign_off.unlocked_by = actor
+    sign_off.unlock_reason = reason.strip()
+    sign_off.save(update_fields=["unlocked_at", "unlocked_by", "unlock_reason"])
+    record_event(
+        actor=actor,
+        action="unit.unlocked",
+        target=sign_off,
+        centre_id=registration.centre_id,
+        data={"reason": sign_off.unlock_reason, "by": "internal verifier" if is_iv else "admin"},
+    )
+    return sign_off
+
+
+def completion(registration: Registration) -> Result:
+    """How the rules of combination stand over the units signed off so far."""
+    signed = set(
+        UnitSignOff.objects.active()
+        .filter(registration=registration)
+        .values_list("unit__key", flat=True)
+    )
+    return check(combination_rules(registration.qualification), signed)
+
+
+def mark_complete_if_done(*, actor: User, registration: Registration) -> bool:
+    """Mark the registration complete when the signed-off units satisfy the rules."""
+    if registration.status != RegistrationStatus.ACTIVE or not completion(registration).ok:
+        return False
+    change_status(
+        actor=actor,
+        registration=registration,
+        status=RegistrationStatus.COMPLETE,
+        reason="The signed-off units satisfy the rules of combination.",
+    )
+    return True
+
+
+def decision_states(registration: Registration) -> dict[int, str]:
+    """criterion_id -> "met"/"not_yet_met" from the current decisions (one query)."""
+    return dict(
+        Decision.objects.current()
+        .filter(registration=registration)
+        .values_list("criterion_id", "outcome")
+    )
