@@ -11,5 +11,6 @@ urlpatterns = [
     path("portfolio/evidence/", include("portfolios.evidence_urls")),
     path("portfolio/files/", include("portfolios.file_urls")),
     path("portfolio/witness/", include("portfolios.witness_urls")),
+    path("assessment/", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]
