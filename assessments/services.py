@@ -81,7 +81,8 @@ def record_decision(
     _require_unlocked(registration, criterion.unit_id)
     if assessed_on > timezone.localdate():
         raise AssessmentError("The assessment date cannot be in the future.")
-    evidence = list(evidence)
+    # Read the evidence afresh: what counts is its status now, not in the caller's copy.
+    evidence = list(Evidence.objects.filter(pk__in=[item.pk for item in evidence]))
     for item in evidence:
         if item.registration_id != registration.pk or item.status == EvidenceStatus.DRAFT:
             raise AssessmentError("Decisions rest on this learner's submitted evidence only.")

@@ -352,22 +352,6 @@ def _criteria_by_unit(registration: Any) -> list[list[Any]]:
     return list(by_unit.values())
 
 
-def _return_for_demo(*, actor: User, evidence: Any, feedback: str) -> None:
-    """Stands in for the assessor's "return for resubmission" until assessment lands."""
-    from core.audit import record_event
-    from portfolios.models import EvidenceStatus
-
-    evidence.status = EvidenceStatus.RETURNED
-    evidence.save(update_fields=["status"])
-    record_event(
-        actor=actor,
-        action="evidence.returned",
-        target=evidence,
-        centre_id=evidence.registration.centre_id,
-        data={"feedback": feedback},
-    )
-
-
 def seed_evidence(*, centre: Centre) -> None:
     """Evidence for every demo learner who has none yet (so a second run adds nothing)."""
     from portfolios.models import Registration
@@ -390,6 +374,7 @@ def seed_evidence(*, centre: Centre) -> None:
 
 
 def _portfolio(index: int, registration: Any) -> None:
+    from assessments.services import record_decision, return_evidence, sign_off_unit
     from portfolios.evidence import (
         evidence_create,
         evidence_update,
@@ -439,8 +424,46 @@ def _portfolio(index: int, registration: Any) -> None:
         evidence=product,
         upload=_upload("workplace-photo.png", tiny_png((40, 90 + index * 10, 160)), "image/png"),
     )
-    map_criteria(actor=learner, evidence=product, criteria=pick(0, 2) + pick(1, 1))
+    judged = pick(0, 2) + pick(1, 1)
+    map_criteria(actor=learner, evidence=product, criteria=judged)
     submit(actor=learner, evidence=product, typed_name=learner.full_name, confirmed=True)
+    # The assessor's decisions on it: two criteria met, one not yet.
+    for position, criterion in enumerate(judged):
+        record_decision(
+            assessor=assessor,
+            registration=registration,
+            criterion=criterion,
+            outcome="met" if position < 2 else "not_yet_met",
+            method=EvidenceMethod.PRODUCT,
+            assessed_on=when(9),
+            feedback=(
+                "Clear and complete: this meets the criterion."
+                if position < 2
+                else "Not yet: say what you checked with the customer before you closed the job."
+            ),
+            evidence=[product],
+        )
+
+    if index % 4 == 1:
+        # A whole unit judged met and signed off by the assessor.
+        smallest = min(units, key=len)
+        for criterion in smallest:
+            if criterion in judged:
+                continue
+            record_decision(
+                assessor=assessor,
+                registration=registration,
+                criterion=criterion,
+                outcome="met",
+                method=EvidenceMethod.OBSERVATION,
+                assessed_on=when(20),
+                feedback="Observed in the workplace: met.",
+            )
+        unit = smallest[0].unit
+        if all(c in judged[:2] or c not in judged for c in smallest):
+            sign_off_unit(
+                assessor=assessor, registration=registration, unit=unit, password=DEMO_PASSWORD
+            )
 
     # A draft still being put together.
     draft = evidence_create(
@@ -485,8 +508,8 @@ def _portfolio(index: int, registration: Any) -> None:
         )
         map_criteria(actor=learner, evidence=account, criteria=pick(2, 2))
         submit(actor=learner, evidence=account, typed_name=learner.full_name, confirmed=True)
-        _return_for_demo(
-            actor=assessor,
+        return_evidence(
+            assessor=assessor,
             evidence=account,
             feedback="Please say which safety checks you made and why.",
         )
