@@ -132,6 +132,7 @@ def record_decision(
             "evidence": [item.pk for item in evidence],
         },
     )
+    _mark_assessed_when_complete(assessor, evidence)
     return decision
 
 
@@ -155,7 +156,39 @@ def return_evidence(*, assessor: User, evidence: Evidence, feedback: str) -> Evi
         centre_id=evidence.registration.centre_id,
         data={"feedback": feedback.strip()},
     )
+    _notify(evidence.pk, "returned")
     return evidence
+
+
+def _notify(evidence_id: int, event: str) -> None:
+    from assessments.tasks import notify_learner
+
+    # Only once the change is committed, and in the background.
+    transaction.on_commit(lambda: notify_learner.delay(evidence_id=evidence_id, event=event))
+
+
+def _mark_assessed_when_complete(assessor: User, evidence: list[Evidence]) -> None:
+    """Evidence is assessed once every criterion it is mapped to has a current decision."""
+    for item in evidence:
+        if item.status != EvidenceStatus.SUBMITTED:
+            continue
+        mapped = set(item.mappings.values_list("criterion_id", flat=True))
+        decided = set(
+            Decision.objects.current()
+            .filter(registration_id=item.registration_id, criterion_id__in=mapped)
+            .values_list("criterion_id", flat=True)
+        )
+        if mapped and mapped <= decided:
+            item.status = EvidenceStatus.ASSESSED
+            item.save(update_fields=["status"])
+            record_event(
+                actor=assessor,
+                action="evidence.assessed",
+                target=item,
+                centre_id=item.registration.centre_id,
+                data={"criteria": sorted(mapped)},
+            )
+            _notify(item.pk, "assessed")
 
 
 def _signed_content(registration: Registration, unit: Unit) -> dict:

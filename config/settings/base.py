@@ -200,6 +200,10 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     },
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+# Run with `celery -A config.celery_app beat` (or `worker -B`) beside the workers.
+CELERY_BEAT_SCHEDULE = {
+    "assessor-digests": {"task": "assessments.send_digests", "schedule": 60 * 60 * 24},
+}
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 

@@ -374,6 +374,7 @@ def seed_evidence(*, centre: Centre) -> None:
 
 
 def _portfolio(index: int, registration: Any) -> None:
+    from assessments.models import Decision
     from assessments.services import record_decision, return_evidence, sign_off_unit
     from portfolios.evidence import (
         evidence_create,
@@ -427,18 +428,18 @@ def _portfolio(index: int, registration: Any) -> None:
     judged = pick(0, 2) + pick(1, 1)
     map_criteria(actor=learner, evidence=product, criteria=judged)
     submit(actor=learner, evidence=product, typed_name=learner.full_name, confirmed=True)
-    # The assessor's decisions on it: two criteria met, one not yet.
-    for position, criterion in enumerate(judged):
+    # The assessor's decisions so far: one criterion met, one not yet, one still waiting.
+    for position, criterion in enumerate(judged[:2]):
         record_decision(
             assessor=assessor,
             registration=registration,
             criterion=criterion,
-            outcome="met" if position < 2 else "not_yet_met",
+            outcome="met" if position == 0 else "not_yet_met",
             method=EvidenceMethod.PRODUCT,
             assessed_on=when(9),
             feedback=(
                 "Clear and complete: this meets the criterion."
-                if position < 2
+                if position == 0
                 else "Not yet: say what you checked with the customer before you closed the job."
             ),
             evidence=[product],
@@ -448,8 +449,13 @@ def _portfolio(index: int, registration: Any) -> None:
         # A whole unit judged met and signed off by the assessor.
         smallest = min(units, key=len)
         for criterion in smallest:
-            if criterion in judged:
+            if criterion == judged[0]:
                 continue
+            current = (
+                Decision.objects.current()
+                .filter(registration=registration, criterion=criterion)
+                .first()
+            )
             record_decision(
                 assessor=assessor,
                 registration=registration,
@@ -458,12 +464,15 @@ def _portfolio(index: int, registration: Any) -> None:
                 method=EvidenceMethod.OBSERVATION,
                 assessed_on=when(20),
                 feedback="Observed in the workplace: met.",
+                supersedes=current,
+                reason="Observed again in the workplace." if current else "",
             )
-        unit = smallest[0].unit
-        if all(c in judged[:2] or c not in judged for c in smallest):
-            sign_off_unit(
-                assessor=assessor, registration=registration, unit=unit, password=DEMO_PASSWORD
-            )
+        sign_off_unit(
+            assessor=assessor,
+            registration=registration,
+            unit=smallest[0].unit,
+            password=DEMO_PASSWORD,
+        )
 
     # A draft still being put together.
     draft = evidence_create(
