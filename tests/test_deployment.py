@@ -223,3 +223,15 @@ def test_env_example_documents_every_variable_the_settings_read() -> None:
         read.update(re.findall(r"os\.environ\.get\(\"([A-Z][A-Z0-9_]+)\"", path.read_text()))
     assert read, "found no variables: the pattern is broken"
     assert read - documented == set()
+
+
+def test_the_beat_service_schedules_the_project_tasks(compose: dict[str, Any]) -> None:
+    from django.conf import settings as django_settings
+
+    from config.celery_app import app
+
+    words = _command(compose["services"]["beat"])
+    assert words[:4] == ["celery", "-A", "config.celery_app", "beat"]
+    app.loader.import_default_modules()
+    for entry in django_settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks, entry["task"]
