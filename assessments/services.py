@@ -250,6 +250,8 @@ def sign_off_unit(
         centre_id=registration.centre_id,
         data={"unit": unit.key, "content_hash": sign_off.content_hash},
     )
+    # The last unit needed completes the registration (rules of combination over sign-offs).
+    mark_complete_if_done(actor=assessor, registration=registration)
     return sign_off
 
 

@@ -307,3 +307,48 @@ def test_two_assessors_deciding_at_once_leave_exactly_one_decision(catalogue: No
     assert sorted(outcomes)[-1] == "recorded"
     assert outcomes.count("recorded") == 1
     assert Decision.objects.filter(criterion=criterion).count() == 1
+
+
+def test_signing_off_the_last_unit_needed_completes_the_registration(catalogue: None) -> None:
+    centre = CentreFactory()
+    certificate = Qualification.objects.get(
+        number="603/5449/5"
+    )  # Pearson: Units 1-4, all mandatory
+    centre.qualifications.add(certificate)
+    admin = member(centre, Role.CENTRE_ADMIN)
+    assessor = member(centre, Role.ASSESSOR)
+    learner = member(centre, Role.LEARNER)
+    registration = register_learner(
+        actor=admin,
+        learner=learner,
+        centre=centre,
+        qualification=certificate,
+        start_date=TODAY,
+        assessors=[assessor],
+    )
+    units = [choice.unit for choice in registration.unit_choices.select_related("unit")]
+    assert len(units) == 4
+
+    for position, unit in enumerate(sorted(units, key=lambda u: u.key)):
+        for criterion in unit.criteria.all():
+            record_decision(
+                assessor=assessor,
+                registration=registration,
+                criterion=criterion,
+                outcome="met",
+                method="assignment",
+                assessed_on=TODAY,
+            )
+        sign_off_unit(
+            assessor=assessor, registration=registration, unit=unit, password=DEFAULT_PASSWORD
+        )
+        registration.refresh_from_db()
+        expected = RegistrationStatus.COMPLETE if position == 3 else RegistrationStatus.ACTIVE
+        assert registration.status == expected
+
+    assert completion(registration).ok
+    assert (
+        AuditEvent.objects.for_object(registration)
+        .filter(action="registration.status_changed", data__to="complete")
+        .exists()
+    )

@@ -15,8 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.management.commands.seed_demo import _return_for_demo, tiny_pdf, tiny_png
+from accounts.management.commands.seed_demo import tiny_pdf, tiny_png
 from accounts.models import Centre, Role, User
+from assessments.services import return_evidence
 from portfolios import export
 from portfolios.evidence import (
     evidence_create,
@@ -121,7 +122,7 @@ def a_full_portfolio(world: World, tag: str = "") -> dict[str, Evidence]:
     map_criteria(actor=world.learner, evidence=first, criteria=criteria(world.registration, 1))
     submit(actor=world.learner, evidence=first, typed_name="Nadia Brook", confirmed=True)
     with transaction.atomic():
-        _return_for_demo(actor=world.assessor, evidence=first, feedback="More detail, please.")
+        return_evidence(assessor=world.assessor, evidence=first, feedback="More detail, please.")
     second = resubmit(actor=world.learner, evidence=first)
     submit(actor=world.learner, evidence=second, typed_name="Nadia Brook", confirmed=True)
     asked = witness_request_create(

@@ -1,0 +1,430 @@
+"""The assessor's pages: the queue, assessing one piece of evidence, and a unit's sign-off.
+
+Thin: load through visible_to (anything the person may not see answers 404), check who may act
+(403), bind a form, call one service, redirect. The services' refusals come back as messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Role, User
+from assessments import services
+from assessments.forms import JudgeForm, ReturnForm, SignOffForm, UnlockForm
+from assessments.models import Decision, Outcome, UnitSignOff
+from portfolios.models import (
+    Evidence,
+    EvidenceStatus,
+    Registration,
+    RegistrationStatus,
+    RegistrationUnit,
+)
+from portfolios.rules import (
+    administers_registration_centre,
+    assesses_registration,
+    verifies_registration,
+)
+from portfolios.views import form_errors
+from qualifications.models import AssessmentCriterion, Unit
+
+QUEUE_PAGE_SIZE = 25
+
+
+def _can_assess(user: User, registration: Registration) -> bool:
+    """An assessor assigned to the learner, at the registration's centre, never on their own."""
+    return registration.learner_id != user.pk and bool(assesses_registration(user, registration))
+
+
+def _can_unlock(user: User, registration: Registration) -> bool:
+    return bool(
+        verifies_registration(user, registration)
+        or administers_registration_centre(user, registration)
+    )
+
+
+def _unit_label(unit: Unit) -> str:
+    return unit.reference or unit.key
+
+
+# ---------------------------------------------------------------- the queue
+
+
+@require_GET
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Submitted evidence waiting for the assessor at the active centre, oldest first."""
+    membership = request.membership  # type: ignore[attr-defined]
+    is_assessor = bool(membership) and membership.role == Role.ASSESSOR
+    waiting = Evidence.objects.none()
+    if is_assessor:
+        waiting = (
+            Evidence.objects.filter(
+                status=EvidenceStatus.SUBMITTED,
+                registration__assessors=request.user,
+                registration__centre_id=membership.centre_id,
+                registration__status=RegistrationStatus.ACTIVE,
+            )
+            .exclude(registration__learner=request.user)
+            .select_related("registration__learner", "registration__qualification")
+            .annotate(criteria_count=Count("mappings"))
+            .order_by("submitted_at", "pk")
+        )
+    page_obj = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/queue.html",
+        {"page_obj": page_obj, "is_assessor": is_assessor, "membership": membership},
+    )
+
+
+# ---------------------------------------------------------------- assessing evidence
+
+
+@dataclass
+class CriterionCase:
+    """One mapped criterion on the assessing page: its decision log and the form to judge it."""
+
+    criterion: AssessmentCriterion
+    history: list[Decision] = field(default_factory=list)
+    current: Decision | None = None
+    locked: bool = False
+    form: JudgeForm | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{_unit_label(self.criterion.unit)} {self.criterion.number}"
+
+
+def _evidence(request: HttpRequest, pk: int) -> Evidence:
+    return get_object_or_404(
+        Evidence.objects.visible_to(request.user).select_related(
+            "registration__learner",
+            "registration__centre",
+            "registration__qualification",
+            "created_by",
+            "declaration__signed_by",
+        ),
+        pk=pk,
+    )
+
+
+def _evidence_to_assess(request: HttpRequest, pk: int) -> Evidence:
+    """Unknown or invisible: 404. Visible but not the person's to assess: 403."""
+    evidence = _evidence(request, pk)
+    if not _can_assess(request.user, evidence.registration):
+        raise PermissionDenied
+    return evidence
+
+
+def _judge_form(
+    evidence: Evidence, criterion_id: int, current: Decision | None, **kw: Any
+) -> JudgeForm:
+    return JudgeForm(
+        prefix=f"c{criterion_id}",
+        initial={"method": evidence.method, "supersedes": current.pk if current else None},
+        **kw,
+    )
+
+
+def _cases(
+    evidence: Evidence, *, can_assess: bool, bound: dict[int, JudgeForm]
+) -> list[CriterionCase]:
+    """The mapped criteria with their whole decision log: three queries whatever the count."""
+    registration = evidence.registration
+    criteria = [
+        mapping.criterion
+        for mapping in evidence.mappings.select_related("criterion__unit").order_by(
+            "criterion__unit_id", "criterion__position"
+        )
+    ]
+    cases = {criterion.pk: CriterionCase(criterion) for criterion in criteria}
+    decisions = list(
+        Decision.objects.filter(registration=registration, criterion_id__in=cases)
+        .select_related("assessor")
+        .order_by("decided_at", "pk")
+    )
+    superseded = {d.supersedes_id for d in decisions if d.supersedes_id}
+    locked_units = set(
+        UnitSignOff.objects.active()
+        .filter(registration=registration, unit_id__in={c.unit_id for c in criteria})
+        .values_list("unit_id", flat=True)
+    )
+    for decision in decisions:
+        decision.is_superseded = decision.pk in superseded  # type: ignore[attr-defined]
+        case = cases[decision.criterion_id]
+        case.history.append(decision)
+        if not decision.is_superseded:  # type: ignore[attr-defined]
+            case.current = decision
+    open_for_decisions = can_assess and registration.status == RegistrationStatus.ACTIVE
+    for case in cases.values():
+        case.locked = case.criterion.unit_id in locked_units
+        if open_for_decisions and not case.locked:
+            case.form = bound.get(case.criterion.pk) or _judge_form(
+                evidence, case.criterion.pk, case.current
+            )
+    return list(cases.values())
+
+
+def _assess_page(
+    request: HttpRequest,
+    evidence: Evidence,
+    *,
+    status: int = 200,
+    bound: dict[int, JudgeForm] | None = None,
+    return_form: ReturnForm | None = None,
+) -> HttpResponse:
+    can_assess = _can_assess(request.user, evidence.registration)
+    return render(
+        request,
+        "assessments/assess.html",
+        {
+            "evidence": evidence,
+            "registration": evidence.registration,
+            "files": list(evidence.files.all()),
+            "declaration": getattr(evidence, "declaration", None),
+            "cases": _cases(evidence, can_assess=can_assess, bound=bound or {}),
+            "can_assess": can_assess,
+            "can_return": can_assess and evidence.status == EvidenceStatus.SUBMITTED,
+            "return_form": return_form or ReturnForm(),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def assess(request: HttpRequest, pk: int) -> HttpResponse:
+    return _assess_page(request, _evidence(request, pk))
+
+
+def _already_recorded(current: Decision | None, user: User, data: dict[str, Any]) -> bool:
+    """The same form sent twice: the first one recorded exactly this decision."""
+    return (
+        current is not None
+        and current.pk != data["supersedes"]
+        and current.supersedes_id == data["supersedes"]
+        and current.assessor_id == user.pk
+        and current.outcome == data["outcome"]
+        and current.feedback == data["feedback"]
+    )
+
+
+@require_POST
+@login_required
+def judge(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
+    evidence = _evidence_to_assess(request, pk)
+    registration = evidence.registration
+    mapping = (
+        evidence.mappings.select_related("criterion__unit")
+        .filter(criterion_id=criterion_pk)
+        .first()
+    )
+    if mapping is None:
+        raise Http404("This evidence is not mapped to that criterion.")
+    criterion = mapping.criterion
+    form = _judge_form(evidence, criterion.pk, None, data=request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _assess_page(request, evidence, status=400, bound={criterion.pk: form})
+    data = form.cleaned_data
+    label = f"{_unit_label(criterion.unit)} {criterion.number}"
+    current = services.current_decision(registration, criterion)
+    if _already_recorded(current, request.user, data):
+        messages.info(request, f"Your decision on {label} is already recorded.")
+        return redirect(f"{reverse('assessments:assess', args=[pk])}#criterion-{criterion.pk}")
+    supersedes = None
+    if data["supersedes"]:
+        supersedes = Decision.objects.filter(
+            registration=registration, criterion=criterion, pk=data["supersedes"]
+        ).first()
+    try:
+        services.record_decision(
+            assessor=request.user,
+            registration=registration,
+            criterion=criterion,
+            outcome=data["outcome"],
+            method=data["method"],
+            assessed_on=data["assessed_on"],
+            feedback=data["feedback"],
+            evidence=[evidence],
+            supersedes=supersedes,
+            reason=data["reason"],
+        )
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+        return _assess_page(request, evidence, status=400, bound={criterion.pk: form})
+    verb = "corrected to" if supersedes else "judged"
+    messages.success(request, f"{label} {verb} {Outcome(data['outcome']).label.lower()}.")
+    return redirect(f"{reverse('assessments:assess', args=[pk])}#criterion-{criterion.pk}")
+
+
+@require_POST
+@login_required
+def return_for_resubmission(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = _evidence_to_assess(request, pk)
+    if evidence.status == EvidenceStatus.RETURNED:
+        # The same form sent twice: the first one returned it.
+        messages.info(request, "This evidence is already returned to the learner.")
+        return redirect("assessments:assess", pk=pk)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _assess_page(request, evidence, status=400, return_form=form)
+    try:
+        services.return_evidence(
+            assessor=request.user, evidence=evidence, feedback=form.cleaned_data["feedback"]
+        )
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+        return _assess_page(request, evidence, status=400, return_form=form)
+    messages.success(
+        request, "The evidence is returned to the learner with your feedback for resubmission."
+    )
+    return redirect("assessments:assess", pk=pk)
+
+
+# ---------------------------------------------------------------- a unit and its sign-off
+
+
+def _registration_unit(request: HttpRequest, pk: int, unit_pk: int) -> tuple[Registration, Unit]:
+    registration = get_object_or_404(
+        Registration.objects.visible_to(request.user).select_related(
+            "learner", "centre", "qualification"
+        ),
+        pk=pk,
+    )
+    choice = get_object_or_404(
+        RegistrationUnit.objects.select_related("unit"), registration=registration, unit_id=unit_pk
+    )
+    return registration, choice.unit
+
+
+def _unit_page(
+    request: HttpRequest,
+    registration: Registration,
+    unit: Unit,
+    *,
+    status: int = 200,
+    sign_off_form: SignOffForm | None = None,
+    unlock_form: UnlockForm | None = None,
+) -> HttpResponse:
+    criteria = list(unit.criteria.select_related("outcome").order_by("position"))
+    current = {
+        d.criterion_id: d
+        for d in Decision.objects.current()
+        .filter(registration=registration, criterion__unit=unit)
+        .select_related("assessor")
+    }
+    rows = [(criterion, current.get(criterion.pk)) for criterion in criteria]
+    met = sum(1 for _, d in rows if d is not None and d.outcome == Outcome.MET)
+    sign_offs = list(
+        UnitSignOff.objects.filter(registration=registration, unit=unit).select_related(
+            "signed_by", "unlocked_by"
+        )
+    )
+    active = next((s for s in sign_offs if s.unlocked_at is None), None)
+    can_assess = _can_assess(request.user, registration)
+    can_sign = (
+        can_assess
+        and active is None
+        and bool(criteria)
+        and met == len(criteria)
+        and registration.status == RegistrationStatus.ACTIVE
+    )
+    can_unlock = active is not None and _can_unlock(request.user, registration)
+    return render(
+        request,
+        "assessments/unit.html",
+        {
+            "registration": registration,
+            "unit": unit,
+            "unit_label": _unit_label(unit),
+            "rows": rows,
+            "met": met,
+            "total": len(criteria),
+            "active": active,
+            "earlier_sign_offs": [s for s in sign_offs if s.unlocked_at is not None],
+            "can_assess": can_assess,
+            "can_sign": can_sign,
+            "sign_off_form": sign_off_form or SignOffForm(),
+            "can_unlock": can_unlock,
+            "unlock_form": unlock_form
+            or UnlockForm(initial={"sign_off": active.pk if active else None}),
+            "completion": services.completion(registration),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def unit_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    registration, unit = _registration_unit(request, pk, unit_pk)
+    return _unit_page(request, registration, unit)
+
+
+@require_POST
+@login_required
+def sign_off(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    registration, unit = _registration_unit(request, pk, unit_pk)
+    if not _can_assess(request.user, registration):
+        raise PermissionDenied
+    if UnitSignOff.objects.active().filter(registration=registration, unit=unit).exists():
+        # The same form sent twice: the first one signed it.
+        messages.info(request, "This unit is already signed off.")
+        return redirect("assessments:unit", pk=pk, unit_pk=unit_pk)
+    form = SignOffForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _unit_page(request, registration, unit, status=400)
+    try:
+        services.sign_off_unit(
+            assessor=request.user,
+            registration=registration,
+            unit=unit,
+            password=form.cleaned_data["password"],
+        )
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+        return _unit_page(request, registration, unit, status=400)
+    messages.success(request, f"Unit {_unit_label(unit)} is signed off; its decisions are locked.")
+    return redirect("assessments:unit", pk=pk, unit_pk=unit_pk)
+
+
+@require_POST
+@login_required
+def unlock(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    registration, unit = _registration_unit(request, pk, unit_pk)
+    if not _can_unlock(request.user, registration):
+        raise PermissionDenied
+    form = UnlockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _unit_page(request, registration, unit, status=400, unlock_form=form)
+    signed = get_object_or_404(
+        UnitSignOff, pk=form.cleaned_data["sign_off"], registration=registration, unit=unit
+    )
+    if signed.unlocked_at is not None:
+        # The same form sent twice: the first one unlocked it.
+        messages.info(request, "This unit is already unlocked.")
+        return redirect("assessments:unit", pk=pk, unit_pk=unit_pk)
+    try:
+        services.unlock_unit(
+            actor=request.user, sign_off=signed, reason=form.cleaned_data["reason"]
+        )
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+        return _unit_page(request, registration, unit, status=400, unlock_form=form)
+    messages.success(request, f"Unit {_unit_label(unit)} is unlocked: its decisions can change.")
+    return redirect("assessments:unit", pk=pk, unit_pk=unit_pk)
