@@ -20,7 +20,9 @@ class JudgeForm(forms.Form):
     )
     method = forms.ChoiceField(label="Assessment method", choices=EvidenceMethod.choices)
     assessed_on = forms.DateField(
-        label="Date assessed", widget=forms.DateInput(attrs={"type": "date"})
+        label="Date assessed",
+        # <input type=date> only understands ISO dates, whatever the site's locale.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     # The decision the assessor saw when the page was drawn: a correction supersedes exactly it.
     supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
@@ -132,7 +133,11 @@ def _judge_form(
 ) -> JudgeForm:
     return JudgeForm(
         prefix=f"c{criterion_id}",
-        initial={"method": evidence.method, "supersedes": current.pk if current else None},
+        initial={
+            "method": evidence.method,
+            "assessed_on": timezone.localdate(),
+            "supersedes": current.pk if current else None,
+        },
         **kw,
     )
 
