@@ -145,13 +145,64 @@ def learner_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any
     return {"page": page}
 
 
+def with_progress(registrations: QuerySet) -> QuerySet:
+    """Annotate criteria required/met, units signed off and evidence waiting: one query in all."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from assessments.models import Decision, UnitSignOff
+    from portfolios.models import Evidence, EvidenceStatus, RegistrationUnit
+
+    def count(queryset: QuerySet, field: str) -> Coalesce:
+        grouped = (
+            queryset.filter(**{field: OuterRef("pk")})
+            .order_by()
+            .values(field)
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        )
+        return Coalesce(Subquery(grouped, output_field=IntegerField()), 0)
+
+    required = (
+        RegistrationUnit.objects.filter(registration=OuterRef("pk"))
+        .order_by()
+        .values("registration")
+        .annotate(n=Count("unit__criteria"))
+        .values("n")[:1]
+    )
+    return registrations.annotate(
+        criteria_required=Coalesce(Subquery(required, output_field=IntegerField()), 0),
+        criteria_met=count(Decision.objects.current().filter(outcome="met"), "registration"),
+        units_signed_off=count(UnitSignOff.objects.active(), "registration"),
+        evidence_waiting=count(
+            Evidence.objects.filter(status=EvidenceStatus.SUBMITTED), "registration"
+        ),
+    )
+
+
+def on_track(registration: Any, today: Any) -> bool | None:
+    """Behind when the share of criteria met trails the share of planned time gone by 20 points."""
+    start, end = registration.start_date, registration.planned_end_date
+    if not end or end <= start or not registration.criteria_required:
+        return None
+    elapsed = min(max((today - start).days / (end - start).days, 0.0), 1.0)
+    done = registration.criteria_met / registration.criteria_required
+    return elapsed - done <= 0.2
+
+
 def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
-    """The assessor's caseload at this centre."""
+    """The assessor's caseload at this centre, with each learner's progress."""
+    from django.utils import timezone
+
     q = params.get("q", "").strip()
-    caseload = _search(
-        _registrations(user).filter(centre=membership.centre, assessors=user), q
+    caseload = with_progress(
+        _search(_registrations(user).filter(centre=membership.centre, assessors=user), q)
     ).order_by("learner__full_name", "learner__email", "pk")
-    return {"page": _with_links(_paginate(caseload, params)), "q": q}
+    page = _with_links(_paginate(caseload, params))
+    today = timezone.localdate()
+    for registration in page.object_list:
+        registration.on_track = on_track(registration, today)
+    return {"page": page, "q": q}
 
 
 def verifier_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
