@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.models import AuditEvent
 from portfolios import evidence as services
 from portfolios.evidence_forms import (
     DeclarationForm,
@@ -228,8 +229,20 @@ def _detail(
     learner = rules.test_rule("portfolios.change_evidence", request.user, evidence)
     draft = evidence.status == EvidenceStatus.DRAFT
     versions = _versions(request, evidence)
+    # The assessor's feedback when this version, or the one it replaces, was returned.
+    returned = (
+        AuditEvent.objects.filter(
+            action="evidence.returned",
+            object_type=Evidence._meta.label_lower,
+            object_id__in=[str(evidence.pk), str(evidence.previous_id)],
+        )
+        .order_by("-pk")
+        .values_list("data", flat=True)
+        .first()
+    )
     context: dict[str, Any] = {
         "evidence": evidence,
+        "return_feedback": (returned or {}).get("feedback", ""),
         "registration": registration,
         "files": list(evidence.files.all()),
         "mapped_units": _criteria_groups(units, mapped),

@@ -87,3 +87,18 @@ def test_each_assessor_gets_one_digest_not_one_mail_per_submission(catalogue: No
     assert {m.to[0] for m in mail.outbox} == {case["assessor"].email, case["other_assessor"].email}
     assert all("“One”" in m.body and "“Two”" in m.body for m in mail.outbox)
     assert mail.outbox[0].subject == "2 pieces of evidence to assess"
+
+
+def test_the_learner_reads_the_return_feedback_on_both_versions(
+    catalogue: None, client: object
+) -> None:
+    case = make_case()
+    evidence = submitted_evidence(case, "Diary", ["1.1"])
+    return_evidence(assessor=case["assessor"], evidence=evidence, feedback="Add the dates.")
+    second = evidence_services.resubmit(actor=case["learner"], evidence=evidence)
+    client.force_login(case["learner"])
+
+    for pk in (evidence.pk, second.pk):
+        html = client.get(f"/portfolio/evidence/{pk}/").content.decode()
+        assert "Returned for resubmission" in html
+        assert "Add the dates." in html
