@@ -7,13 +7,10 @@ from typing import Any
 from django import forms
 
 from accounts.models import CompetenceRecord, LearnerProfile, Role, StaffCredential, User
+from core.forms import DateInput
 from qualifications.models import LEVEL_CHOICES
 
 EQA_NEEDS_EXPIRY = "External quality assurers need an expiry date: their access is time-limited."
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class PersonSearchForm(forms.Form):

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from assessments.models import Outcome
+from core.forms import DateInput
 from portfolios.models import EvidenceMethod
 
 
@@ -21,8 +22,7 @@ class JudgeForm(forms.Form):
     method = forms.ChoiceField(label="Assessment method", choices=EvidenceMethod.choices)
     assessed_on = forms.DateField(
         label="Date assessed",
-        # <input type=date> only understands ISO dates, whatever the site's locale.
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput,
     )
     # The decision the assessor saw when the page was drawn: a correction supersedes exactly it.
     supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -8,17 +8,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.forms import DateInput
 from portfolios.models import Declaration, EvidenceContext, EvidenceMethod, Registration
 from portfolios.progress import CriterionState, TakenUnit
 from qualifications.models import AssessmentCriterion
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        # A date input only takes ISO dates, whatever the locale's format.
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class PortfolioFilterForm(forms.Form):

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.access import centre_ids
 from accounts.models import Centre, Membership, Role, User
+from core.forms import DateInput
 from portfolios.models import Registration, RegistrationStatus
 from qualifications.models import Qualification
 
@@ -26,10 +27,6 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
 class QualificationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Qualification) -> str:
         return f"{obj.number} {obj.title}"
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 def people_with_role(centre: Centre, role: str) -> QuerySet[User]:
