@@ -12,5 +12,6 @@ urlpatterns = [
     path("portfolio/files/", include("portfolios.file_urls")),
     path("portfolio/witness/", include("portfolios.witness_urls")),
     path("assessment/", include("assessments.urls")),
+    path("verification/", include("verification.urls")),
     path("admin/", admin.site.urls),
 ]
