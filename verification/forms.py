@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -72,12 +73,23 @@ class RatingForm(forms.Form):
 
 
 class DrawForm(forms.Form):
-    period_start = forms.DateField(label="Period starts", widget=DateInput)
-    period_end = forms.DateField(label="Period ends", widget=DateInput)
+    period_start = forms.DateField(
+        label="Period starts",
+        widget=DateInput,
+        error_messages={"required": "Say when the plan's period starts."},
+    )
+    period_end = forms.DateField(
+        label="Period ends",
+        widget=DateInput,
+        error_messages={"required": "Say when the plan's period ends."},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["period_start"].initial = timezone.localdate
+        # A quarter by default: centres commonly plan sampling term by term.
+        today = timezone.localdate()
+        self.fields["period_start"].initial = today
+        self.fields["period_end"].initial = today + datetime.timedelta(days=91)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
