@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -77,7 +77,7 @@ def strategies(request: HttpRequest) -> HttpResponse:
     by_qualification = {
         s.qualification_id: s
         for s in SamplingStrategy.objects.filter(centre_id=centre_id).annotate(
-            last_drawn=Max("plans__created_at"), plan_count=Count("plans")
+            last_drawn=Max("plans__created_at")
         )
     }
     rows = [(q, by_qualification.get(q.pk)) for q in qualifications]
