@@ -284,6 +284,15 @@ def draw_plan(
 # ---------------------------------------------------------------- adjusting a plan
 
 
+def _require_current(plan: SamplingPlan) -> None:
+    # An earlier plan is the record of what was planned then; only the current one changes.
+    latest = SamplingPlan.objects.filter(strategy_id=plan.strategy_id).first()
+    if latest is None or latest.pk != plan.pk:
+        raise VerificationError(
+            "A newer plan has been drawn since; only the current plan can be adjusted."
+        )
+
+
 @transaction.atomic
 def add_planned_sample(
     *,
@@ -297,6 +306,7 @@ def add_planned_sample(
 ) -> PlannedSample:
     strategy = plan.strategy
     _require_planner(actor, strategy.centre_id)
+    _require_current(plan)
     if (
         registration.centre_id != strategy.centre_id
         or registration.qualification_id != strategy.qualification_id
@@ -357,6 +367,7 @@ def remove_planned_sample(*, actor: User, sample: PlannedSample, reason: str) ->
     )
     centre_id = sample.plan.strategy.centre_id
     _require_planner(actor, centre_id)
+    _require_current(sample.plan)
     if sample.removed_at is not None:
         raise VerificationError("That sample is already removed from the plan.")
     if not reason.strip():

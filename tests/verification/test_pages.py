@@ -80,17 +80,18 @@ def test_access_by_role_at_the_centre(
     if read == 200:
         assert "Ana Lima" in text(page)
         assert ("Draw a new plan" in text(page)) is change
-    draw = client.post(
-        reverse("verification:draw", args=[plan.strategy_id]),
-        {"period_start": TODAY.isoformat(), "period_end": END.isoformat()},
-    )
-    assert draw.status_code == (302 if change else 403)
     sample = plan.samples.first()
     remove = client.post(
         reverse("verification:remove_sample", args=[sample.pk]), {"reason": "Test"}
     )
     assert remove.status_code == (302 if change else 403)
+    draw = client.post(
+        reverse("verification:draw", args=[plan.strategy_id]),
+        {"period_start": TODAY.isoformat(), "period_end": END.isoformat()},
+    )
+    assert draw.status_code == (302 if change else 403)
     assert SamplingPlan.objects.count() == (2 if change else 1)
+    assert PlannedSample.objects.exclude(removed_at=None).count() == (1 if change else 0)
 
 
 @pytest.mark.parametrize("role", [Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN, Role.EQA])
@@ -310,3 +311,18 @@ def test_the_strategies_and_ratings_pages_cost_fixed_queries(
             assert client.get(reverse("verification:ratings")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_admin_lists_sampling_records_read_only(
+    client: Client, made: Centre_, staff_user: User
+) -> None:
+    plan = drawn(made)
+    as_(client, staff_user)
+    for name in ("assessorriskrating", "samplingstrategy", "samplingplan", "plannedsample"):
+        response = client.get(reverse(f"admin:verification_{name}_changelist"))
+        assert response.status_code == 200
+        assert client.get(reverse(f"admin:verification_{name}_add")).status_code == 403
+    sample = plan.samples.first()
+    url = reverse("admin:verification_plannedsample_delete", args=[sample.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert PlannedSample.objects.filter(pk=sample.pk).exists()

@@ -286,3 +286,25 @@ def test_assessors_cannot_draw_or_adjust(made) -> None:
             actor=registration.learner, sample=plan.samples.first(), reason="Not mine"
         )
     assert plan.samples.active().count() == 1
+
+
+def test_only_the_current_plan_can_be_adjusted(made: Centre_) -> None:
+    registration = add_learner(made, made.assessors[0])
+    strategy = strategy_for(made)
+    earlier = draw(made, strategy)
+    current = draw(made, strategy)
+    with pytest.raises(VerificationError, match="only the current plan"):
+        remove_planned_sample(actor=made.iv, sample=earlier.samples.get(), reason="Too late")
+    with pytest.raises(VerificationError, match="only the current plan"):
+        add_planned_sample(
+            actor=made.iv,
+            plan=earlier,
+            registration=registration,
+            assessor=made.assessors[0],
+            stage="summative",
+            planned_on=TODAY,
+        )
+    # The earlier plan keeps its sample untouched; the current one can change.
+    assert earlier.samples.active().count() == 1
+    remove_planned_sample(actor=made.iv, sample=current.samples.get(), reason="On leave")
+    assert current.samples.active().count() == 0
