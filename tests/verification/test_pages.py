@@ -92,6 +92,12 @@ def test_access_by_role_at_the_centre(
     assert draw.status_code == (302 if change else 403)
     assert SamplingPlan.objects.count() == (2 if change else 1)
     assert PlannedSample.objects.exclude(removed_at=None).count() == (1 if change else 0)
+    rate = client.post(
+        reverse("verification:ratings"),
+        {"assessor": made.assessors[0].pk, "rating": "experienced"},
+    )
+    assert rate.status_code == (302 if change else 403)
+    assert AssessorRiskRating.objects.count() == (1 if change else 0)
 
 
 @pytest.mark.parametrize("role", [Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN, Role.EQA])
