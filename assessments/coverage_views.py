@@ -21,7 +21,7 @@ from accounts.models import Role
 from assessments.coverage import StandardCoverage, State, coverage_for
 from assessments.coverage_forms import CohortFilterForm
 from portfolios.models import Registration, RegistrationStatus
-from qualifications.models import Standard
+from qualifications.models import Standard, Statement
 from qualifications.standards import qualifications_for, standards_for
 
 # Staff who see a cohort, each over the learners the role gives them at the active centre.
@@ -88,7 +88,7 @@ def standards_index(request: HttpRequest) -> HttpResponse:
 class StatementTally:
     """How many learners in the cohort cover (or partly cover) one statement."""
 
-    statement: Any
+    statement: Statement
     covered: int = 0
     partly: int = 0
     not_mapped: int = 0
