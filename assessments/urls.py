@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import views
+from assessments import coverage_views, views
 
 app_name = "assessments"
 
@@ -12,4 +12,11 @@ urlpatterns = [
     path("registration/<int:pk>/unit/<int:unit_pk>/", views.unit_page, name="unit"),
     path("registration/<int:pk>/unit/<int:unit_pk>/sign-off/", views.sign_off, name="sign_off"),
     path("registration/<int:pk>/unit/<int:unit_pk>/unlock/", views.unlock, name="unlock"),
+    path(
+        "registration/<int:pk>/standard/",
+        coverage_views.registration_coverage,
+        name="coverage",
+    ),
+    path("standards/", coverage_views.standards_index, name="standards"),
+    path("standard/<int:pk>/cohort/", coverage_views.cohort, name="cohort"),
 ]

@@ -35,6 +35,7 @@ from portfolios.models import (
 )
 from portfolios.progress import TakenUnit, portfolio, recorded_decisions, taken_units
 from portfolios.views import form_errors
+from qualifications.standards import standards_for
 
 
 def _registration(request: HttpRequest, pk: int) -> Registration:
@@ -101,6 +102,8 @@ def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
             "filtered": filtered,
             "records": records,
             "can_add": rules.test_rule("portfolios.add_evidence", request.user, registration),
+            # The KSB coverage page lives in assessments; the flag comes from the catalogue.
+            "maps_to_standard": standards_for([registration.qualification_id]).exists(),
         },
     )
 

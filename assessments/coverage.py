@@ -1,0 +1,226 @@
+"""Apprenticeship-standard coverage: which knowledge, skill and behaviour statements a learner's
+met criteria and signed-off units cover.
+
+The rule, for one registration and one statement of a standard its qualification maps to:
+
+- The specification says explicitly that nothing in the qualification maps to it (`no_mapping`):
+  "not mapped: the specification says no unit covers it". It must be evidenced outside the
+  qualification.
+- The mapping names no criteria and no units for it: "not mapped: the mapping names nothing".
+- It names criteria or units, but none in a unit this learner takes: "not mapped through this
+  learner's units".
+- Otherwise count the mapped pieces within the learner's units: each mapped criterion (done when
+  its current decision is met) and each unit mapped as a whole, as Pearson's Annexe A maps them
+  (done when the unit is signed off). All done: covered. Some: partly covered. None: not yet.
+
+The pieces are judged from `met_criteria` and `signed_off_units`, each one query for any number
+of registrations, so both pages cost a fixed number of queries. `met_criteria` is the single
+place that says which decisions count, so it can later be restricted to decisions released to
+the learner.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import models
+
+from assessments.models import Decision, Outcome, UnitSignOff
+from portfolios.models import Registration, RegistrationUnit
+from qualifications.models import AssessmentCriterion, Standard, Statement, Unit
+from qualifications.standards import MappedStatement, mapped_statements
+
+
+class State(models.TextChoices):
+    COVERED = "covered", "Covered"
+    PARTLY = "partly", "Partly covered"
+    NOT_YET = "not_yet", "Not yet covered"
+    NO_MAPPING = "no_mapping", "Not mapped: the specification says no unit covers it"
+    UNMAPPED = "unmapped", "Not mapped: the mapping names no criteria or units for it"
+    OUTSIDE_UNITS = "outside_units", "Not mapped through this learner's units"
+
+
+# The states in which the statement must be evidenced some other way than this qualification.
+NOT_MAPPED = {State.NO_MAPPING, State.UNMAPPED, State.OUTSIDE_UNITS}
+CATEGORIES = Statement.Category
+
+
+def met_criteria(registrations: Iterable[Registration]) -> dict[int, set[int]]:
+    """Per registration id, the ids of the criteria whose current decision is met. One query."""
+    ids = [registration.pk for registration in registrations]
+    met: dict[int, set[int]] = {pk: set() for pk in ids}
+    rows = (
+        Decision.objects.current()
+        .filter(registration_id__in=ids, outcome=Outcome.MET)
+        .values_list("registration_id", "criterion_id")
+    )
+    for registration_id, criterion_id in rows:
+        met[registration_id].add(criterion_id)
+    return met
+
+
+def signed_off_units(registrations: Iterable[Registration]) -> dict[int, set[int]]:
+    """Per registration id, the ids of the units with an active sign-off. One query."""
+    ids = [registration.pk for registration in registrations]
+    signed: dict[int, set[int]] = {pk: set() for pk in ids}
+    rows = (
+        UnitSignOff.objects.active()
+        .filter(registration_id__in=ids)
+        .values_list("registration_id", "unit_id")
+    )
+    for registration_id, unit_id in rows:
+        signed[registration_id].add(unit_id)
+    return signed
+
+
+def units_taken(registrations: Iterable[Registration]) -> dict[int, set[int]]:
+    """Per registration id, the ids of the units the learner takes. One query."""
+    ids = [registration.pk for registration in registrations]
+    taken: dict[int, set[int]] = {pk: set() for pk in ids}
+    rows = RegistrationUnit.objects.filter(registration_id__in=ids).values_list(
+        "registration_id", "unit_id"
+    )
+    for registration_id, unit_id in rows:
+        taken[registration_id].add(unit_id)
+    return taken
+
+
+@dataclass
+class StatementCoverage:
+    """One statement for one learner: what is mapped within their units and what is done."""
+
+    statement: Statement
+    state: State
+    criteria: list[AssessmentCriterion] = field(default_factory=list)
+    met: set[int] = field(default_factory=set)
+    units: list[Unit] = field(default_factory=list)
+    signed_off: set[int] = field(default_factory=set)
+
+    @property
+    def label(self) -> str:
+        return State(self.state).label
+
+    @property
+    def criteria_rows(self) -> list[tuple[AssessmentCriterion, bool]]:
+        return [(criterion, criterion.pk in self.met) for criterion in self.criteria]
+
+    @property
+    def unit_rows(self) -> list[tuple[Unit, bool]]:
+        return [(unit, unit.pk in self.signed_off) for unit in self.units]
+
+    @property
+    def met_count(self) -> int:
+        return len(self.met)
+
+    @property
+    def signed_off_count(self) -> int:
+        return len(self.signed_off)
+
+    @property
+    def is_covered(self) -> bool:
+        return self.state == State.COVERED
+
+    @property
+    def is_mapped(self) -> bool:
+        return self.state not in NOT_MAPPED
+
+
+def statement_coverage(
+    mapped: MappedStatement, *, taken: set[int], met: set[int], signed_off: set[int]
+) -> StatementCoverage:
+    """The rule in the module docstring, for one statement. No database access."""
+    statement = mapped.statement
+    if statement.no_mapping:
+        return StatementCoverage(statement, State.NO_MAPPING)
+    if not mapped.criteria and not mapped.units:
+        return StatementCoverage(statement, State.UNMAPPED)
+    criteria = [c for c in mapped.criteria if c.unit_id in taken]
+    units = [u for u in mapped.units if u.pk in taken]
+    if not criteria and not units:
+        return StatementCoverage(statement, State.OUTSIDE_UNITS)
+    done_criteria = {c.pk for c in criteria if c.pk in met}
+    done_units = {u.pk for u in units if u.pk in signed_off}
+    done = len(done_criteria) + len(done_units)
+    if done == len(criteria) + len(units):
+        state = State.COVERED
+    elif done:
+        state = State.PARTLY
+    else:
+        state = State.NOT_YET
+    return StatementCoverage(statement, state, criteria, done_criteria, units, done_units)
+
+
+@dataclass
+class CategoryCoverage:
+    category: str
+    label: str
+    statements: list[StatementCoverage]
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for s in self.statements if s.is_covered)
+
+    @property
+    def total(self) -> int:
+        return len(self.statements)
+
+
+@dataclass
+class StandardCoverage:
+    """One standard for one registration, statements grouped K, S, B in the standard's order."""
+
+    standard: Standard
+    statements: list[StatementCoverage]
+
+    @property
+    def categories(self) -> list[CategoryCoverage]:
+        return [
+            CategoryCoverage(
+                category,
+                label,
+                [s for s in self.statements if s.statement.category == category],
+            )
+            for category, label in CATEGORIES.choices
+        ]
+
+    @property
+    def covered(self) -> int:
+        return sum(1 for s in self.statements if s.is_covered)
+
+    @property
+    def total(self) -> int:
+        return len(self.statements)
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(s.state for s in self.statements)
+
+
+def coverage_for(
+    registrations: Sequence[Registration], standards: Sequence[Standard]
+) -> dict[int, list[StandardCoverage]]:
+    """Per registration id, its coverage of each standard. Six queries whatever the sizes."""
+    mapping = mapped_statements(standards)
+    taken = units_taken(registrations)
+    met = met_criteria(registrations)
+    signed = signed_off_units(registrations)
+    return {
+        registration.pk: [
+            StandardCoverage(
+                standard,
+                [
+                    statement_coverage(
+                        mapped,
+                        taken=taken[registration.pk],
+                        met=met[registration.pk],
+                        signed_off=signed[registration.pk],
+                    )
+                    for mapped in mapping[standard.pk]
+                ],
+            )
+            for standard in standards
+        ]
+        for registration in registrations
+    }

@@ -1,0 +1,91 @@
+"""Which qualifications reach which apprenticeship standards, and a standard's mapping as data.
+
+A standard's mapping is published for one qualification (`Standard.qualification`), but it names
+canonical units and criteria (Ofqual unit reference + criterion number). Any qualification that
+holds one of those units therefore evidences the same statements through it: NCFE's mapping serves
+IMI learners on the same units, and Pearson's Annexe A serves the Certificate (units 1-4) as well
+as the Diploma. So a qualification "maps to" a standard when it is the standard's own
+qualification or shares a mapped unit with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from qualifications.models import (
+    AssessmentCriterion,
+    Qualification,
+    QualificationUnit,
+    Standard,
+    Statement,
+    StatementCriterion,
+    Unit,
+)
+
+
+def standards_for(qualification_ids: Iterable[int] | QuerySet) -> QuerySet[Standard]:
+    """The standards the qualifications map to (one query when evaluated)."""
+    if not isinstance(qualification_ids, QuerySet):
+        qualification_ids = list(qualification_ids)
+    units = QualificationUnit.objects.filter(qualification_id__in=qualification_ids).values(
+        "unit_id"
+    )
+    by_unit = Statement.units.through.objects.filter(
+        statement__standard=OuterRef("pk"), unit_id__in=units
+    )
+    by_criterion = StatementCriterion.objects.filter(
+        statement__standard=OuterRef("pk"), criterion__unit_id__in=units
+    )
+    return Standard.objects.filter(
+        Q(qualification_id__in=qualification_ids) | Exists(by_unit) | Exists(by_criterion)
+    ).order_by("title")
+
+
+def qualifications_for(standard: Standard) -> QuerySet[Qualification]:
+    """The qualifications whose learners can evidence the standard's statements."""
+    shares_a_unit = QualificationUnit.objects.filter(qualification=OuterRef("pk")).filter(
+        Q(unit__statements__standard=standard)
+        | Q(unit__criteria__statement_links__statement__standard=standard)
+    )
+    return Qualification.objects.filter(
+        Q(pk=standard.qualification_id) | Exists(shares_a_unit)
+    ).order_by("number")
+
+
+@dataclass
+class MappedStatement:
+    """One statement with what the mapping names for it: criteria and/or whole units."""
+
+    statement: Statement
+    criteria: list[AssessmentCriterion] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+
+
+def mapped_statements(standards: Iterable[Standard]) -> dict[int, list[MappedStatement]]:
+    """Each standard's statements in order with their mapped criteria and units.
+
+    Three queries whatever the number of statements and links.
+    """
+    ids = [standard.pk for standard in standards]
+    statements = {
+        s.pk: MappedStatement(s)
+        for s in Statement.objects.filter(standard_id__in=ids).order_by("standard_id", "position")
+    }
+    for link in (
+        StatementCriterion.objects.filter(statement_id__in=statements)
+        .select_related("criterion__unit")
+        .order_by("statement_id", "position")
+    ):
+        statements[link.statement_id].criteria.append(link.criterion)
+    through = Statement.units.through.objects.filter(statement_id__in=statements).select_related(
+        "unit"
+    )
+    for row in through.order_by("unit__key"):
+        statements[row.statement_id].units.append(row.unit)
+    result: dict[int, list[MappedStatement]] = {pk: [] for pk in ids}
+    for mapped in statements.values():
+        result[mapped.statement.standard_id].append(mapped)
+    return result
