@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import views
+from assessments import record_views, views
 
 app_name = "assessments"
 
@@ -12,4 +12,19 @@ urlpatterns = [
     path("registration/<int:pk>/unit/<int:unit_pk>/", views.unit_page, name="unit"),
     path("registration/<int:pk>/unit/<int:unit_pk>/sign-off/", views.sign_off, name="sign_off"),
     path("registration/<int:pk>/unit/<int:unit_pk>/unlock/", views.unlock, name="unlock"),
+]
+
+# Assessor-made records (observation, professional discussion, questioning).
+urlpatterns += [
+    path(
+        "registration/<int:pk>/record/<str:kind>/",
+        record_views.record_create,
+        name="record_create",
+    ),
+    path("record/<int:pk>/", record_views.record_detail, name="record"),
+    path(
+        "record/<int:pk>/acknowledge/",
+        record_views.record_acknowledge,
+        name="record_acknowledge",
+    ),
 ]
