@@ -61,6 +61,8 @@ class RecordForm(forms.Form):
     def __init__(self, *args: Any, kind: str, registration: Registration, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
+        # Most records are written up on the day; the browser's date picker needs an ISO value.
+        self.fields["occurred_on"].initial = timezone.localdate
         self.fields["criteria"].queryset = AssessmentCriterion.objects.filter(
             unit_id__in=registration.unit_choices.values("unit_id")
         ).select_related("unit")

@@ -377,11 +377,12 @@ def test_only_the_assigned_assessor_may_make_a_record(client: Client, case: dict
 def test_the_create_page_offers_the_criteria_grouped_by_unit(client: Client, case: dict) -> None:
     html = signed_in(client, case["assessor"]).get(create_url(case, "questioning")).content.decode()
 
-    assert '<h1 class="h2">Record questioning</h1>' in html
+    assert '<h1 class="h2">New questioning record</h1>' in html
     assert f'id="criterion-{case["criteria"][0].pk}"' in html
     assert "Question 1" in html
     assert 'name="questions-0-answer"' in html
     assert 'name="recording"' not in html
+    assert f'value="{TODAY.isoformat()}"' in html
 
 
 def test_the_record_page_is_hidden_from_other_centres(client: Client, case: dict) -> None:
