@@ -336,6 +336,7 @@ def test_the_records_criteria_are_judged_like_any_evidence(client: Client, case:
     )
     assert page.status_code == 200
     assert "Record the decision" in page.content.decode()
+    assert reverse("assessments:record", args=[record.pk]) in page.content.decode()
     for criterion in case["criteria"]:
         decision = record_decision(
             assessor=case["assessor"],
@@ -559,3 +560,14 @@ def test_the_signature_covers_the_signed_content(case: dict) -> None:
     assert signed_content(record)["criteria"] == sorted(
         f"{c.unit.key} {c.number}" for c in case["criteria"]
     )
+
+
+def test_making_a_record_needs_the_csrf_token(case: dict) -> None:
+    # The view is csrf_exempt only so the upload handler goes in first; _create checks it.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(case["assessor"])
+
+    response = client.post(create_url(case, "observation"), form_data(case))
+
+    assert response.status_code == 403
+    assert not AssessorRecord.objects.exists()
