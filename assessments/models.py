@@ -108,3 +108,91 @@ class UnitSignOff(models.Model):
 
     def __str__(self) -> str:
         return f"Unit {self.unit_id} of registration {self.registration_id} signed off"
+
+
+# ---------------------------------------------------------------- assessor-made records
+
+
+class RecordKind(models.TextChoices):
+    """The evidence an assessor makes; the values are the evidence methods they become."""
+
+    OBSERVATION = EvidenceMethod.OBSERVATION.value, "Observation"
+    PROFESSIONAL_DISCUSSION = (
+        EvidenceMethod.PROFESSIONAL_DISCUSSION.value,
+        "Professional discussion",
+    )
+    QUESTIONING = EvidenceMethod.QUESTIONING.value, "Questioning"
+
+
+class AssessorRecordQuerySet(models.QuerySet["AssessorRecord"]):
+    def visible_to(self, user: object) -> AssessorRecordQuerySet:
+        """A record follows its evidence (and so its registration)."""
+        from portfolios.models import Evidence
+
+        return self.filter(evidence__in=Evidence.objects.visible_to(user))
+
+    def awaiting_acknowledgement(self) -> AssessorRecordQuerySet:
+        return self.filter(acknowledged_at__isnull=True)
+
+
+class AssessorRecord(models.Model):
+    """An observation, professional discussion or questioning record, signed by the assessor
+    when made and acknowledged by the learner. Its evidence carries the criteria and any file."""
+
+    evidence = models.OneToOneField(
+        "portfolios.Evidence", on_delete=models.PROTECT, related_name="assessor_record"
+    )
+    kind = models.CharField(max_length=30, choices=RecordKind.choices)
+    occurred_on = models.DateField("date")
+    place = models.CharField(max_length=200)
+    account = models.TextField(help_text="What was seen, or a summary of the discussion.")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(default=timezone.now)
+    # SHA-256 of exactly what the assessor signed: the record, its questions, criteria and file.
+    content_hash = models.CharField(max_length=64)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    learner_comment = models.TextField(blank=True)
+    learner_disagrees = models.BooleanField(default=False)
+    # The hash of the content the learner acknowledged: it must be the one signed.
+    acknowledged_hash = models.CharField(max_length=64, blank=True)
+
+    objects = AssessorRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(acknowledged_at__isnull=True) & Q(acknowledged_hash=""))
+                | (Q(acknowledged_at__isnull=False) & ~Q(acknowledged_hash="")),
+                name="assessments_record_acknowledged_with_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} record {self.pk}"
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+class RecordQuestion(models.Model):
+    """One question the assessor asked and the learner's answer, in the order asked."""
+
+    record = models.ForeignKey(AssessorRecord, on_delete=models.PROTECT, related_name="questions")
+    position = models.PositiveSmallIntegerField()
+    question = models.TextField()
+    answer = models.TextField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record", "position"], name="assessments_record_question_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Question {self.position} of record {self.record_id}"

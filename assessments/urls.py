@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import coverage_views, views
+from assessments import coverage_views, record_views, views
 
 app_name = "assessments"
 
@@ -19,4 +19,19 @@ urlpatterns = [
     ),
     path("standards/", coverage_views.standards_index, name="standards"),
     path("standard/<int:pk>/cohort/", coverage_views.cohort, name="cohort"),
+]
+
+# Assessor-made records (observation, professional discussion, questioning).
+urlpatterns += [
+    path(
+        "registration/<int:pk>/record/<str:kind>/",
+        record_views.record_create,
+        name="record_create",
+    ),
+    path("record/<int:pk>/", record_views.record_detail, name="record"),
+    path(
+        "record/<int:pk>/acknowledge/",
+        record_views.record_acknowledge,
+        name="record_acknowledge",
+    ),
 ]

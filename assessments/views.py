@@ -115,6 +115,8 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
             "registration__qualification",
             "created_by",
             "declaration__signed_by",
+            # An assessor-made record, if this is one: joined here, so no query of its own.
+            "assessor_record__assessor",
         ),
         pk=pk,
     )

@@ -87,6 +87,9 @@ def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
     records = list(
         Evidence.objects.visible_to(request.user)
         .filter(registration=registration)
+        # An assessor-made record (assessments app, named only as a relation) shows whether
+        # the learner has acknowledged it, at no extra query.
+        .select_related("assessor_record")
         .annotate(criteria_count=Count("mappings"))
         .order_by("-created_at", "-pk")
     )

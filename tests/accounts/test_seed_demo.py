@@ -233,11 +233,26 @@ def test_the_portfolios_hold_evidence_in_every_state(seeded: list[dict[str, str]
         assert mine.filter(status=EvidenceStatus.SUBMITTED, declaration__isnull=False).exists()
     # Everything the learner submitted carries their declaration; the witness's does not.
     for item in evidence.exclude(status=EvidenceStatus.DRAFT):
-        if hasattr(item, "witness_request"):
+        if hasattr(item, "witness_request") or hasattr(item, "assessor_record"):
             assert not Declaration.objects.filter(evidence=item).exists()
         else:
             assert item.declaration.signed_by == item.registration.learner
             assert item.declaration.typed_name == item.registration.learner.full_name
+
+
+def test_assessors_observations_are_signed_and_some_acknowledged(
+    seeded: list[dict[str, str]],
+) -> None:
+    from assessments.models import AssessorRecord
+
+    records = AssessorRecord.objects.filter(evidence__registration__centre__number=CENTRE_NUMBER)
+    assert records.count() == 3
+    for record in records.select_related("evidence__registration"):
+        assert record.evidence.status == EvidenceStatus.SUBMITTED
+        assert record.evidence.registration.assessors.filter(pk=record.assessor_id).exists()
+        assert record.evidence.mappings.exists()
+    assert records.filter(acknowledged_at__isnull=False).count() == 2
+    assert records.filter(learner_disagrees=True).count() == 1
 
 
 def test_returned_evidence_was_resubmitted_as_version_two(seeded: list[dict[str, str]]) -> None:

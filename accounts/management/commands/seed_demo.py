@@ -161,6 +161,7 @@ class Command(BaseCommand):
             call_command("setup_demo", allow_without_debug=True, stdout=StringIO())
             centre = seed(actor=User.objects.get(email=DEMO_ADMIN.email))
             seed_evidence(centre=centre)
+            seed_assessor_records(centre=centre)
         self.print_logins(as_json=as_json)
 
     def print_logins(self, *, as_json: bool) -> None:
@@ -566,3 +567,56 @@ def _portfolio(index: int, registration: Any) -> None:
             activity=f"{first_name}'s handling of the end-of-month stock check.",
             criteria=pick(2, 1),
         )
+
+
+# ---------------------------------------------------------------- assessor-made records
+
+
+def seed_assessor_records(*, centre: Centre) -> None:
+    """For the first three demo learners, an observation by their assessor: the first two
+    acknowledged (one with a disagreement), the third still waiting. Added once."""
+    from assessments.models import AssessorRecord, RecordKind, UnitSignOff
+    from assessments.records import acknowledge_record, create_record
+    from portfolios.models import EvidenceContext, Registration
+
+    today = timezone.localdate()
+    learners = [learner_email(name) for name, _, _ in LEARNERS[:3]]
+    registrations = (
+        Registration.objects.filter(centre=centre, learner__email__in=learners)
+        .select_related("learner")
+        .prefetch_related("assessors")
+        .order_by("created_at", "pk")
+    )
+    for index, registration in enumerate(registrations):
+        if AssessorRecord.objects.filter(evidence__registration=registration).exists():
+            continue
+        signed = set(
+            UnitSignOff.objects.active()
+            .filter(registration=registration)
+            .values_list("unit_id", flat=True)
+        )
+        units = [u for u in _criteria_by_unit(registration) if u[0].unit_id not in signed]
+        if not units:
+            continue
+        first_name = registration.learner.get_short_name()
+        record = create_record(
+            assessor=registration.assessors.all()[0],
+            registration=registration,
+            kind=RecordKind.OBSERVATION,
+            title="Observed on shift",
+            occurred_on=min(registration.start_date + timedelta(days=12), today),
+            place=f"{first_name}'s workplace",
+            context=EvidenceContext.REAL_WORK_PAID,
+            account=(
+                f"I watched {first_name} work a full shift: they followed the procedures, "
+                "checked their work and kept the customer informed throughout."
+            ),
+            criteria=units[-1][:2],
+        )
+        if index < 2:
+            acknowledge_record(
+                learner=registration.learner,
+                record=record,
+                comment="I also completed the handover, which is not mentioned." if index else "",
+                disagrees=bool(index),
+            )
