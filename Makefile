@@ -47,6 +47,7 @@ migrations-check: install
 
 bench: install
 	$(BIN)/python bench/catalogue_load.py
+	$(BIN)/python bench/import_parse.py
 
 worker: install
 	$(BIN)/celery -A config.celery_app worker --loglevel=INFO

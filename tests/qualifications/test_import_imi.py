@@ -368,15 +368,6 @@ def test_it_records_source_errors_in_the_notes_with_lines() -> None:
     assert any("CUSTOMERS' PREMISES" in note for note in notes)
 
 
-def test_it_runs_well_under_a_second() -> None:
-    import time
-
-    document = read_document(SOURCE, "imi")
-    start = time.perf_counter()
-    parse(document)
-    assert time.perf_counter() - start < 0.5
-
-
 # --- malformed input -------------------------------------------------------------------------
 
 

@@ -400,15 +400,6 @@ def test_every_link_resolves_to_an_imi_criterion_with_nearly_the_same_text() -> 
                 assert ratio > 0.85, (link, canonical)
 
 
-def test_it_runs_well_under_a_second() -> None:
-    import time
-
-    document = read_document(SOURCE, "ncfe-standard")
-    start = time.perf_counter()
-    parse(document)
-    assert time.perf_counter() - start < 0.5
-
-
 # --- malformed input -------------------------------------------------------------------------
 
 

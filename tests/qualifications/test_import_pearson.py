@@ -524,15 +524,6 @@ def test_annexe_a_statements_run_together_are_split_one_per_line() -> None:
 # ------------------------------------------------------------------------------ errors
 
 
-def test_it_runs_in_well_under_a_second() -> None:
-    import time
-
-    lines = raw_lines()
-    start = time.perf_counter()
-    parse_lines(lines)
-    assert time.perf_counter() - start < 0.5
-
-
 @pytest.mark.parametrize("name", ["sfj-601-1109-4.txt", "imi-601-3456-2.txt"])
 def test_a_document_of_another_kind_is_refused_naming_a_line(name: str) -> None:
     text = (SOURCES / name).read_text(encoding="utf-8")
