@@ -108,3 +108,7 @@ class UnitSignOff(models.Model):
 
     def __str__(self) -> str:
         return f"Unit {self.unit_id} of registration {self.registration_id} signed off"
+
+
+# Assessment plans live in their own module; importing them here registers them with the app.
+from assessments.plan_models import AssessmentPlan, PlanActivity  # noqa: E402, F401
