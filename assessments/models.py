@@ -196,3 +196,7 @@ class RecordQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"Question {self.position} of record {self.record_id}"
+
+
+# Assessment plans live in their own module; importing them here registers them with the app.
+from assessments.plan_models import AssessmentPlan, PlanActivity  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import coverage_views, record_views, views
+from assessments import coverage_views, plan_views, record_views, views
 
 app_name = "assessments"
 
@@ -34,4 +34,22 @@ urlpatterns += [
         record_views.record_acknowledge,
         name="record_acknowledge",
     ),
+    # Assessment plans
+    path("registration/<int:pk>/plans/", plan_views.plan_list, name="plans"),
+    path("registration/<int:pk>/plans/new/", plan_views.plan_create, name="plan_create"),
+    path("plan/<int:pk>/", plan_views.plan_detail, name="plan"),
+    path("plan/<int:pk>/activities/", plan_views.activity_add, name="plan_activity_add"),
+    path(
+        "plan/<int:pk>/activities/<int:activity_pk>/remove/",
+        plan_views.activity_remove,
+        name="plan_activity_remove",
+    ),
+    path(
+        "plan/<int:pk>/activities/<int:activity_pk>/done/",
+        plan_views.activity_done,
+        name="plan_activity_done",
+    ),
+    path("plan/<int:pk>/sign/assessor/", plan_views.assessor_sign, name="plan_assessor_sign"),
+    path("plan/<int:pk>/sign/learner/", plan_views.learner_sign, name="plan_learner_sign"),
+    path("plan/<int:pk>/revise/", plan_views.plan_revise, name="plan_revise"),
 ]

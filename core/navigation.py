@@ -142,7 +142,12 @@ def learner_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any
         registration.choice = check(
             qualification_rules, keys | mandatory_units(qualification_rules)
         )
-    return {"page": page}
+    from django.utils import timezone
+
+    from core.home_plans import attach_plans
+
+    plans_shown = attach_plans(list(page.object_list), timezone.localdate())
+    return {"page": page, "plans_shown": plans_shown}
 
 
 def with_progress(registrations: QuerySet) -> QuerySet:
@@ -180,29 +185,29 @@ def with_progress(registrations: QuerySet) -> QuerySet:
     )
 
 
-def on_track(registration: Any, today: Any) -> bool | None:
-    """Behind when the share of criteria met trails the share of planned time gone by 20 points."""
-    start, end = registration.start_date, registration.planned_end_date
-    if not end or end <= start or not registration.criteria_required:
-        return None
-    elapsed = min(max((today - start).days / (end - start).days, 0.0), 1.0)
-    done = registration.criteria_met / registration.criteria_required
-    return elapsed - done <= 0.2
-
-
 def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
-    """The assessor's caseload at this centre, with each learner's progress."""
+    """The assessor's caseload at this centre, with each learner's progress, overdue plan
+    actions and filters (core/caseload.py): all in SQL, so the cost does not grow with it."""
     from django.utils import timezone
 
+    from core.caseload import (
+        CaseloadFilterForm,
+        apply_filters,
+        caseload_qualifications,
+        with_pace_and_actions,
+    )
+
     q = params.get("q", "").strip()
-    caseload = with_progress(
-        _search(_registrations(user).filter(centre=membership.centre, assessors=user), q)
+    today = timezone.localdate()
+    mine = _registrations(user).filter(centre=membership.centre, assessors=user)
+    filters = CaseloadFilterForm(params, qualifications=caseload_qualifications(mine))
+    caseload = apply_filters(
+        with_pace_and_actions(with_progress(_search(mine, q)), today), filters
     ).order_by("learner__full_name", "learner__email", "pk")
     page = _with_links(_paginate(caseload, params))
-    today = timezone.localdate()
     for registration in page.object_list:
-        registration.on_track = on_track(registration, today)
-    return {"page": page, "q": q}
+        registration.on_track = {"on_track": True, "behind": False}.get(registration.pace)
+    return {"page": page, "q": q, "filters": filters}
 
 
 def verifier_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.management.commands.seed_demo import CENTRE_NAME, CENTRE_NUMBER
 from accounts.models import Centre, LearnerProfile, Membership, StaffCredential, User
+from assessments.models import AssessmentPlan, PlanActivity
 from core.models import AuditEvent
 from portfolios.models import (
     Declaration,
@@ -69,6 +70,8 @@ def row_counts() -> dict[str, int]:
             EvidenceCriterion,
             Declaration,
             WitnessRequest,
+            AssessmentPlan,
+            PlanActivity,
         )
     }
 
@@ -326,3 +329,39 @@ def test_evidence_is_mapped_to_criteria_of_the_learners_own_units(
         assert registration.unit_choices.filter(unit_id=mapping.criterion.unit_id).exists()
     assert not Evidence.objects.filter(mappings__isnull=True).exclude(status="draft").exists()
     assert verify_chain() == []
+
+
+# ---------------------------------------------------------------- the demo's plan
+
+
+def test_one_learner_has_an_agreed_plan_with_done_overdue_and_upcoming_activities(
+    client: Client, seeded: list[dict[str, str]]
+) -> None:
+    plan = AssessmentPlan.objects.get()
+    registration = plan.registration
+    today = timezone.localdate()
+
+    assert registration.learner.email == "jamal.okafor@learner.demo.example"
+    assert plan.is_agreed
+    assert list(AssessmentPlan.objects.in_force()) == [plan]
+    activities = list(plan.activities.order_by("position"))
+    assert len(activities) == 3
+    done, overdue, upcoming = activities
+    assert done.completed_at is not None
+    assert list(PlanActivity.objects.overdue(today)) == [overdue]
+    assert upcoming.completed_at is None
+    assert upcoming.target_date > today
+    for activity in activities:
+        assert activity.criteria.exists()
+        for criterion in activity.criteria.all():
+            assert registration.unit_choices.filter(unit_id=criterion.unit_id).exists()
+    assert AuditEvent.objects.filter(action="plan.learner_signed").count() == 1
+
+    # Both home pages show it: the learner's next and overdue activities, the assessor's count.
+    client.force_login(registration.learner)
+    html = client.get("/").content.decode()
+    assert overdue.description in html
+    assert upcoming.description in html
+    assessor = registration.assessors.get()
+    client.force_login(assessor)
+    assert "1 overdue" in client.get("/").content.decode()

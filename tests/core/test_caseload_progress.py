@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import Role
+from assessments import plans
 from assessments.models import Decision
-from portfolios.models import RegistrationUnit
+from portfolios.models import Evidence, RegistrationUnit
 from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, member
 
@@ -58,8 +59,9 @@ def test_progress_is_shown_and_costs_the_same_for_3_or_200_learners(
 
     client.force_login(small_assessor)
     client.get("/")
-    # Session, user, roles, the count for the pager, and one query for the page with progress.
-    with django_assert_num_queries(5):
+    # Session, user, roles, the caseload's qualifications (for the filter), the count for the
+    # pager, and one query for the page with progress, pace and overdue plan actions.
+    with django_assert_num_queries(6):
         html = client.get("/").content.decode()
     assert "3 of 9" in html
     # 90 of 100 days gone with a third of the criteria met: behind.
@@ -67,5 +69,76 @@ def test_progress_is_shown_and_costs_the_same_for_3_or_200_learners(
 
     client.force_login(big_assessor)
     client.get("/")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         client.get("/")
+    # Filtering stays in SQL: the same cost, whatever filter is chosen.
+    imi = Qualification.objects.get(number="601/3456/2")
+    with django_assert_num_queries(6):
+        html = client.get(f"/?pace=behind&qualification={imi.pk}").content.decode()
+    assert "Learners you assess at" in html
+    assert ": 200 (filtered)" in html
+
+
+def named(html: str, registration: object) -> bool:
+    return registration.learner.full_name.replace("'", "&#x27;") in html
+
+
+def test_the_caseload_shows_overdue_plan_actions_and_filters_by_them(
+    client: Client, django_assert_num_queries
+) -> None:
+    centre = CentreFactory()
+    assessor = member(centre, Role.ASSESSOR)
+    late, waiting, steady = caseload(centre, assessor, 3)
+    # Started 90 days ago of 1000: nothing met yet is still on track.
+    steady.planned_end_date = TODAY + datetime.timedelta(days=910)
+    steady.save(update_fields=["planned_end_date"])
+    other = RegistrationFactory(
+        learner=member(centre, Role.LEARNER),
+        centre=centre,
+        qualification=Qualification.objects.get(number="600/1686/3"),
+        start_date=TODAY,
+    )
+    other.assessors.add(assessor)
+    plan = plans.plan_create(assessor=assessor, registration=late, title="Plan")
+    for days in (-3, -1, 5):
+        plans.activity_add(
+            assessor=assessor,
+            plan=plan,
+            description=f"Activity {days}",
+            method="observation",
+            target_date=TODAY + datetime.timedelta(days=days),
+        )
+    plans.assessor_sign(assessor=assessor, plan=plan)
+    plans.learner_sign(learner=late.learner, plan=plan)
+    Evidence.objects.create(
+        registration=waiting,
+        title="Survey",
+        evidence_date=TODAY,
+        method="product",
+        context="real_work_paid",
+        status="submitted",
+        created_by=waiting.learner,
+    )
+    client.force_login(assessor)
+
+    html = client.get("/").content.decode()
+    assert "2 overdue" in html
+    assert all(named(html, r) for r in (late, waiting, steady, other))
+
+    def shown(query: str) -> set:
+        html = client.get(f"/?{query}").content.decode()
+        return {r.pk for r in (late, waiting, steady, other) if named(html, r)}
+
+    assert shown("overdue=on") == {late.pk}
+    assert shown("waiting=on") == {waiting.pk}
+    assert shown("pace=behind") == {late.pk, waiting.pk}
+    assert shown("pace=on_track") == {steady.pk}
+    assert shown(f"qualification={other.qualification_id}") == {other.pk}
+    assert shown("pace=behind&overdue=on") == {late.pk}
+    html = client.get("/?overdue=on&waiting=on").content.decode()
+    assert "matches the filters" in html
+    # The filter offers the caseload's own qualifications only.
+    assert html.count("<option") == 3 + 3  # pace: any, behind, on track; any + two qualifications
+    # Doing an overdue activity takes it off the count.
+    plans.activity_done(assessor=assessor, activity=plan.activities.get(description="Activity -3"))
+    assert "1 overdue" in client.get("/").content.decode()

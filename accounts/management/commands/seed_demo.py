@@ -162,6 +162,7 @@ class Command(BaseCommand):
             centre = seed(actor=User.objects.get(email=DEMO_ADMIN.email))
             seed_evidence(centre=centre)
             seed_assessor_records(centre=centre)
+            seed_plan(centre=centre)
         self.print_logins(as_json=as_json)
 
     def print_logins(self, *, as_json: bool) -> None:
@@ -620,3 +621,62 @@ def seed_assessor_records(*, centre: Centre) -> None:
                 comment="I also completed the handover, which is not mentioned." if index else "",
                 disagrees=bool(index),
             )
+
+
+# ---------------------------------------------------------------- the demo's assessment plan
+
+PLAN_LEARNER = "Jamal Okafor"
+
+
+def seed_plan(*, centre: Centre) -> None:
+    """One learner's agreed plan: an activity done, one overdue, one coming up (added once)."""
+    from assessments.models import AssessmentPlan
+    from assessments.plans import (
+        activity_add,
+        activity_done,
+        assessor_sign,
+        learner_sign,
+        plan_create,
+    )
+    from portfolios.models import EvidenceMethod, Registration
+
+    registration = (
+        Registration.objects.filter(centre=centre, learner__email=learner_email(PLAN_LEARNER))
+        .prefetch_related("assessors")
+        .first()
+    )
+    if registration is None or AssessmentPlan.objects.filter(registration=registration).exists():
+        return
+    assessor = registration.assessors.all()[0]
+    units = _criteria_by_unit(registration)
+    today = timezone.localdate()
+    plan = plan_create(
+        assessor=assessor,
+        registration=registration,
+        title="Assessment plan: first three months",
+        summary="Agreed at the induction review. We meet every fortnight to check progress.",
+    )
+    # (what, how, target in days from today): the first is done, the second overdue.
+    activities = (
+        ("Upload the job sheets from your last two jobs.", EvidenceMethod.PRODUCT, -14),
+        ("Observation of a customer handover at work.", EvidenceMethod.OBSERVATION, -5),
+        (
+            "Professional discussion on safe working practices.",
+            EvidenceMethod.PROFESSIONAL_DISCUSSION,
+            21,
+        ),
+    )
+    added = [
+        activity_add(
+            assessor=assessor,
+            plan=plan,
+            description=description,
+            method=method,
+            target_date=today + timedelta(days=days),
+            criteria=units[position % len(units)][:2] if units else [],
+        )
+        for position, (description, method, days) in enumerate(activities)
+    ]
+    assessor_sign(assessor=assessor, plan=plan)
+    learner_sign(learner=registration.learner, plan=plan)
+    activity_done(assessor=assessor, activity=added[0])

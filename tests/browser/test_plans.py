@@ -1,0 +1,112 @@
+"""An assessment plan in the browser: the assessor drafts and signs it, the learner signs it,
+and both home pages show it (with axe on every page)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from accounts.models import Role
+from portfolios.services import register_learner
+from qualifications.models import Qualification
+from tests.browser.conftest import AccessiblePage
+from tests.browser.test_sign_in import sign_in
+from tests.conftest import ensure_catalogue
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+
+TODAY = datetime.date.today()
+
+
+def add_activity(site: AccessiblePage, description: str, target: datetime.date) -> None:
+    page = site.page
+    page.get_by_role("textbox", name="Activity").fill(description)
+    page.get_by_label("Assessment method").select_option("observation")
+    page.get_by_label("Target date").fill(target.isoformat())
+    page.get_by_role("button", name="Add the activity").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_text("Activity added to the plan.")).to_be_visible()
+    site.assert_accessible()
+
+
+def sign_out(site: AccessiblePage) -> None:
+    site.page.get_by_role("button", name="Sign out").click()
+    site.page.wait_for_load_state("load")
+    site.assert_accessible()
+
+
+def test_an_assessor_and_learner_agree_a_plan_and_both_homes_show_it(
+    site: AccessiblePage,
+) -> None:
+    ensure_catalogue()
+    centre = CentreFactory()
+    imi = Qualification.objects.get(number="601/3456/2")
+    centre.qualifications.add(imi)
+    admin = member(centre, Role.CENTRE_ADMIN)
+    assessor = member(centre, Role.ASSESSOR, full_name="Alex Assessor")
+    learner = member(centre, Role.LEARNER, full_name="Ana Lima")
+    registration = register_learner(
+        actor=admin,
+        learner=learner,
+        centre=centre,
+        qualification=imi,
+        start_date=TODAY - datetime.timedelta(days=30),
+        assessors=[assessor],
+    )
+    page = site.page
+
+    site.goto("/accounts/login/")
+    sign_in(site, assessor.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    site.goto(reverse("evidence:portfolio", args=[registration.pk]))
+    page.get_by_role("link", name="Assessment plans").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    page.get_by_role("link", name="Start a plan").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    page.get_by_label("Title").fill("Ana's first plan")
+    page.get_by_role("button", name="Start the plan").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ana's first plan")
+    site.assert_accessible()
+
+    add_activity(site, "Observe a customer handover", TODAY - datetime.timedelta(days=1))
+    add_activity(site, "Professional discussion on safety", TODAY + datetime.timedelta(days=7))
+    page.get_by_role("button", name="Sign the plan as assessor").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_test_id("plan-state")).to_contain_text(
+        "Signed by the assessor, waiting for the learner"
+    )
+    site.assert_accessible()
+    sign_out(site)
+
+    site.goto("/accounts/login/")
+    sign_in(site, learner.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    expect(page.get_by_text("it waits for your signature")).to_be_visible()
+    page.get_by_role("link", name="Read and sign the plan").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    page.get_by_role("button", name="Sign and agree the plan").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_text("You signed the plan: it is agreed.")).to_be_visible()
+    site.assert_accessible()
+    site.goto("/")
+    activities = page.get_by_test_id(f"plan-activities-{registration.pk}")
+    expect(activities).to_contain_text("Overdue")
+    expect(activities).to_contain_text("Observe a customer handover")
+    expect(activities).to_contain_text("Professional discussion on safety")
+    sign_out(site)
+
+    site.goto("/accounts/login/")
+    sign_in(site, assessor.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    row = page.get_by_role("row").filter(has_text="Ana Lima")
+    expect(row).to_contain_text("1 overdue")
+    page.get_by_label("Has overdue plan actions").check()
+    page.get_by_role("button", name="Search and filter").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    expect(page.get_by_role("row").filter(has_text="Ana Lima")).to_contain_text("1 overdue")
