@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import views
+from assessments import validation_views, views
 
 app_name = "assessments"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("registration/<int:pk>/unit/<int:unit_pk>/", views.unit_page, name="unit"),
     path("registration/<int:pk>/unit/<int:unit_pk>/sign-off/", views.sign_off, name="sign_off"),
     path("registration/<int:pk>/unit/<int:unit_pk>/unlock/", views.unlock, name="unlock"),
+    path("validation/", validation_views.validation_queue, name="validation_queue"),
+    path("validation/validate/", validation_views.validate, name="validate"),
+    path("release-settings/", validation_views.release_settings, name="release_settings"),
 ]
