@@ -554,3 +554,37 @@ def test_only_centre_admins_open_the_release_settings(client: Client) -> None:
         )
         assert response.status_code == 403
     assert not ReleaseSetting.objects.exists()
+
+
+# ---------------------------------------------------------------- the demo
+
+
+def test_the_demo_has_a_pearson_learner_with_one_decision_released_and_one_waiting(
+    settings: pytest.FixtureRequest, tmp_path: pytest.FixtureRequest
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.management.commands.seed_demo import CENTRE_NUMBER
+    from assessments.release import awaiting_validation
+
+    settings.DEBUG = True  # type: ignore[attr-defined]
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    call_command("seed_demo", stdout=StringIO())
+
+    pearson = Registration.objects.filter(
+        centre__number=CENTRE_NUMBER, qualification__decisions_need_validation=True
+    )
+    assert pearson.exists()
+    agreed = DecisionValidation.objects.filter(decision__registration__in=pearson, outcome="agreed")
+    shown = agreed.values_list("decision__registration", flat=True)
+    waiting = awaiting_validation(Decision.objects.filter(registration__in=shown))
+    assert waiting.exists()
+    assert AuditEvent.objects.filter(action="decision.agreed").count() == agreed.count()
