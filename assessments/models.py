@@ -198,5 +198,66 @@ class RecordQuestion(models.Model):
         return f"Question {self.position} of record {self.record_id}"
 
 
+# ---------------------------------------------------------------- releasing decisions
+# Pearson BTEC: a decision is validated by an internal verifier before the learner sees it.
+# The qualification says whether that holds; a centre may override it per qualification.
+
+
+class ReleaseSetting(models.Model):
+    """A centre's own choice, for one qualification, whether decisions wait for IV validation."""
+
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
+    qualification = models.ForeignKey(
+        "qualifications.Qualification", on_delete=models.PROTECT, related_name="+"
+    )
+    validation_required = models.BooleanField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "qualification"], name="assessments_one_release_setting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        required = "required" if self.validation_required else "not required"
+        return f"Validation {required} for {self.qualification_id} at {self.centre_id}"
+
+
+class ValidationOutcome(models.TextChoices):
+    AGREED = "agreed", "Agreed"
+    REFERRED = "referred", "Referred back to the assessor"
+
+
+class DecisionValidation(models.Model):
+    """An internal verifier's validation of one decision. Agreed releases it to the learner;
+    referred sends it back to the assessor, whose correction (a superseding decision) is
+    validated in its turn. Never edited: one per decision."""
+
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="validation")
+    validator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    validated_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=20, choices=ValidationOutcome.choices)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["validated_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="referred") | ~Q(comment=""),
+                name="assessments_referral_has_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Decision {self.decision_id} {self.outcome} by {self.validator_id}"
+
+
 # Assessment plans live in their own module; importing them here registers them with the app.
 from assessments.plan_models import AssessmentPlan, PlanActivity  # noqa: E402, F401

@@ -16,9 +16,11 @@ from django.utils import timezone
 
 from accounts.access import has_role_at
 from accounts.models import Role, User
-from assessments.models import Decision, Outcome, UnitSignOff
+from assessments.models import Decision, Outcome, UnitSignOff, ValidationOutcome
+from assessments.release import hides_unreleased, validation_required
 from core.audit import record_event
 from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
+from portfolios.progress import CriterionState
 from portfolios.services import change_status
 from qualifications.combination import Result, check
 from qualifications.models import AssessmentCriterion, Unit
@@ -188,7 +190,10 @@ def _mark_assessed_when_complete(assessor: User, evidence: list[Evidence]) -> No
                 centre_id=item.registration.centre_id,
                 data={"criteria": sorted(mapped)},
             )
-            _notify(item.pk, "assessed")
+            # Where an IV validates decisions first, the learner hears once they are released
+            # (assessments.validation), not now.
+            if not validation_required(item.registration):
+                _notify(item.pk, "assessed")
 
 
 def _signed_content(registration: Registration, unit: Unit) -> dict:
@@ -230,6 +235,19 @@ def sign_off_unit(
             f"Every criterion must be met before the unit is signed off; not yet: "
             f"{', '.join(missing)}."
         )
+    if validation_required(registration):
+        unreleased = sorted(
+            Decision.objects.current()
+            .filter(registration=registration, criterion_id__in=criteria)
+            .exclude(validation__outcome=ValidationOutcome.AGREED)
+            .values_list("criterion__number", flat=True),
+            key=lambda n: tuple(int(p) for p in n.split(".") if p.isdigit()),
+        )
+        if unreleased:
+            raise AssessmentError(
+                "This qualification needs an internal verifier to validate every decision before "
+                f"the unit is signed off; not yet validated: {', '.join(unreleased)}."
+            )
     content = _signed_content(registration, unit)
     try:
         with transaction.atomic():
@@ -310,10 +328,17 @@ def mark_complete_if_done(*, actor: User, registration: Registration) -> bool:
     return True
 
 
-def decision_states(registration: Registration) -> dict[int, str]:
-    """criterion_id -> "met"/"not_yet_met" from the current decisions (one query)."""
-    return dict(
-        Decision.objects.current()
-        .filter(registration=registration)
-        .values_list("criterion_id", "outcome")
-    )
+def decision_states(registration: Registration, *, viewer: User | None = None) -> dict[int, str]:
+    """criterion_id -> "met"/"not_yet_met" from the current decisions (one query, two more for
+    the learner). The learner sees "awaiting validation" where a decision is not released yet."""
+    current = Decision.objects.current().filter(registration=registration)
+    if not hides_unreleased(viewer, registration):
+        return dict(current.values_list("criterion_id", "outcome"))
+    return {
+        criterion_id: outcome
+        if validated == ValidationOutcome.AGREED
+        else CriterionState.AWAITING_VALIDATION.value
+        for criterion_id, outcome, validated in current.values_list(
+            "criterion_id", "outcome", "validation__outcome"
+        )
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments import coverage_views, plan_views, record_views, views
+from assessments import coverage_views, plan_views, record_views, validation_views, views
 
 app_name = "assessments"
 
@@ -52,4 +52,7 @@ urlpatterns += [
     path("plan/<int:pk>/sign/assessor/", plan_views.assessor_sign, name="plan_assessor_sign"),
     path("plan/<int:pk>/sign/learner/", plan_views.learner_sign, name="plan_learner_sign"),
     path("plan/<int:pk>/revise/", plan_views.plan_revise, name="plan_revise"),
+    path("validation/", validation_views.validation_queue, name="validation_queue"),
+    path("validation/validate/", validation_views.validate, name="validate"),
+    path("release-settings/", validation_views.release_settings, name="release_settings"),
 ]

@@ -24,6 +24,7 @@ from accounts.models import Role, User
 from assessments import services
 from assessments.forms import JudgeForm, ReturnForm, SignOffForm, UnlockForm
 from assessments.models import Decision, Outcome, UnitSignOff
+from assessments.release import is_released, validation_required
 from portfolios.models import (
     Evidence,
     EvidenceStatus,
@@ -99,6 +100,9 @@ class CriterionCase:
     criterion: AssessmentCriterion
     history: list[Decision] = field(default_factory=list)
     current: Decision | None = None
+    # Whether the person looking sees the current decision's outcome (the learner waits for an
+    # internal verifier's validation where it is required).
+    shown: bool = True
     locked: bool = False
     form: JudgeForm | None = None
 
@@ -144,8 +148,19 @@ def _judge_form(
     )
 
 
+def _mark_release(decision: Decision, *, required: bool, learner: bool) -> None:
+    """Tell the templates whether the decision is released, and whether this viewer sees it."""
+    decision.released = is_released(decision, required=required)  # type: ignore[attr-defined]
+    decision.shown = not learner or decision.released  # type: ignore[attr-defined]
+
+
 def _cases(
-    evidence: Evidence, *, can_assess: bool, bound: dict[int, JudgeForm]
+    evidence: Evidence,
+    *,
+    can_assess: bool,
+    bound: dict[int, JudgeForm],
+    required: bool = False,
+    learner: bool = False,
 ) -> list[CriterionCase]:
     """The mapped criteria with their whole decision log: three queries whatever the count."""
     registration = evidence.registration
@@ -158,7 +173,7 @@ def _cases(
     cases = {criterion.pk: CriterionCase(criterion) for criterion in criteria}
     decisions = list(
         Decision.objects.filter(registration=registration, criterion_id__in=cases)
-        .select_related("assessor")
+        .select_related("assessor", "validation__validator")
         .order_by("decided_at", "pk")
     )
     superseded = {d.supersedes_id for d in decisions if d.supersedes_id}
@@ -169,10 +184,12 @@ def _cases(
     )
     for decision in decisions:
         decision.is_superseded = decision.pk in superseded  # type: ignore[attr-defined]
+        _mark_release(decision, required=required, learner=learner)
         case = cases[decision.criterion_id]
         case.history.append(decision)
         if not decision.is_superseded:  # type: ignore[attr-defined]
             case.current = decision
+            case.shown = decision.shown  # type: ignore[attr-defined]
     open_for_decisions = can_assess and registration.status == RegistrationStatus.ACTIVE
     for case in cases.values():
         case.locked = case.criterion.unit_id in locked_units
@@ -192,6 +209,8 @@ def _assess_page(
     return_form: ReturnForm | None = None,
 ) -> HttpResponse:
     can_assess = _can_assess(request.user, evidence.registration)
+    required = validation_required(evidence.registration)
+    learner = evidence.registration.learner_id == request.user.pk
     return render(
         request,
         "assessments/assess.html",
@@ -200,7 +219,15 @@ def _assess_page(
             "registration": evidence.registration,
             "files": list(evidence.files.all()),
             "declaration": getattr(evidence, "declaration", None),
-            "cases": _cases(evidence, can_assess=can_assess, bound=bound or {}),
+            "cases": _cases(
+                evidence,
+                can_assess=can_assess,
+                bound=bound or {},
+                required=required,
+                learner=learner,
+            ),
+            "validation_required": required,
+            "is_learner": learner,
             "can_assess": can_assess,
             "can_return": can_assess and evidence.status == EvidenceStatus.SUBMITTED,
             "return_form": return_form or ReturnForm(),
@@ -327,14 +354,20 @@ def _unit_page(
     unlock_form: UnlockForm | None = None,
 ) -> HttpResponse:
     criteria = list(unit.criteria.select_related("outcome").order_by("position"))
+    required = validation_required(registration)
+    learner = registration.learner_id == request.user.pk
     current = {
         d.criterion_id: d
         for d in Decision.objects.current()
         .filter(registration=registration, criterion__unit=unit)
-        .select_related("assessor")
+        .select_related("assessor", "validation__validator")
     }
+    for decision in current.values():
+        _mark_release(decision, required=required, learner=learner)
     rows = [(criterion, current.get(criterion.pk)) for criterion in criteria]
-    met = sum(1 for _, d in rows if d is not None and d.outcome == Outcome.MET)
+    # The learner counts only what is released to them.
+    met = sum(1 for _, d in rows if d is not None and d.outcome == Outcome.MET and d.shown)
+    unreleased = sum(1 for _, d in rows if d is not None and not d.released)
     sign_offs = list(
         UnitSignOff.objects.filter(registration=registration, unit=unit).select_related(
             "signed_by", "unlocked_by"
@@ -347,6 +380,7 @@ def _unit_page(
         and active is None
         and bool(criteria)
         and met == len(criteria)
+        and not unreleased
         and registration.status == RegistrationStatus.ACTIVE
     )
     can_unlock = active is not None and _can_unlock(request.user, registration)
@@ -360,6 +394,9 @@ def _unit_page(
             "rows": rows,
             "met": met,
             "total": len(criteria),
+            "validation_required": required,
+            "is_learner": learner,
+            "unreleased": unreleased,
             "active": active,
             "earlier_sign_offs": [s for s in sign_offs if s.unlocked_at is not None],
             "can_assess": can_assess,

@@ -76,7 +76,11 @@ def _evidence_for_change(request: HttpRequest, pk: int) -> Evidence:
 @login_required
 def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
-    whole = portfolio(registration, user=request.user, decisions=recorded_decisions(registration))
+    whole = portfolio(
+        registration,
+        user=request.user,
+        decisions=recorded_decisions(registration, viewer=request.user),
+    )
     filters = PortfolioFilterForm(request.GET or None, units=whole.units)
     shown = whole.units
     filtered = False

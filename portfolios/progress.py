@@ -31,6 +31,9 @@ from qualifications.models import AssessmentCriterion, LearningOutcome, Qualific
 class CriterionState(models.TextChoices):
     NO_EVIDENCE = "no_evidence", "No evidence"
     SUBMITTED = "submitted", "Evidence submitted"
+    # Judged, but the outcome waits for an internal verifier's validation (Pearson BTEC); what
+    # the learner sees instead of the outcome.
+    AWAITING_VALIDATION = "awaiting_validation", "Awaiting internal verification"
     NOT_YET_MET = "not_yet_met", "Not yet met"
     MET = "met", "Met"
     VERIFIED = "verified", "Verified"
@@ -38,7 +41,12 @@ class CriterionState(models.TextChoices):
 
 # The states an assessment decision may give a criterion.
 DECISION_STATES = frozenset(
-    {CriterionState.NOT_YET_MET, CriterionState.MET, CriterionState.VERIFIED}
+    {
+        CriterionState.AWAITING_VALIDATION,
+        CriterionState.NOT_YET_MET,
+        CriterionState.MET,
+        CriterionState.VERIFIED,
+    }
 )
 # States that count as "met" for progress.
 MET_STATES = frozenset({CriterionState.MET, CriterionState.VERIFIED})
@@ -59,15 +67,17 @@ def state_for(*, evidenced: bool, decision: str | None = None) -> CriterionState
 # Apps above portfolios (assessments, verification) register functions here that return
 # criterion_id -> "met"/"not_yet_met"/"verified" for a registration; portfolios imports none
 # of them (dependencies run one way). Later providers win, so verification overrides decisions.
-DecisionProvider = Callable[[Registration], Mapping[int, str]]
+# Each takes the registration and, keyword `viewer`, the person looking (None: the whole truth),
+# because the learner does not see a decision before it is released to them.
+DecisionProvider = Callable[..., Mapping[int, str]]
 decision_providers: list[DecisionProvider] = []
 
 
-def recorded_decisions(registration: Registration) -> dict[int, str]:
+def recorded_decisions(registration: Registration, *, viewer: Any = None) -> dict[int, str]:
     """Assessment decisions per criterion, from every registered provider (one query each)."""
     decisions: dict[int, str] = {}
     for provider in decision_providers:
-        decisions.update(provider(registration))
+        decisions.update(provider(registration, viewer=viewer))
     return decisions
 
 

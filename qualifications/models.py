@@ -108,6 +108,11 @@ class Qualification(models.Model):
     min_glh = models.PositiveSmallIntegerField(null=True, blank=True)
     rules_text = models.TextField("rules of combination as printed", blank=True)
     rules_given = models.BooleanField(default=True)
+    # Where the awarding body says so (Pearson BTEC), an internal verifier validates each
+    # assessment decision before the learner sees it; a centre may override it.
+    decisions_need_validation = models.BooleanField(
+        "decisions validated by an IV before the learner sees them", default=False
+    )
     source = models.CharField("source document", max_length=300)
     notes = models.JSONField(default=list, blank=True)
 

@@ -103,6 +103,12 @@ def specification_to_fixture(spec: Specification) -> list[Obj]:
                 rules_given=qualification.rules_given,
                 source=qualification.source,
                 notes=list(qualification.notes),
+                # Only where it holds, so sources that do not require it keep their fixtures.
+                **(
+                    {"decisions_need_validation": True}
+                    if qualification.decisions_need_validation
+                    else {}
+                ),
             )
         )
         member_position = 0

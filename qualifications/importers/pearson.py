@@ -156,6 +156,10 @@ CONTENT_LO_RE = re.compile(r"^Learning (outcome|aim) (\d+)\s*:\s*(.+?)\s*$", re.
 TOPIC_RE = re.compile(r"^(\d{1,2}?)([A-Z]|[1l])\s+(\S.*)$")
 GUIDE_LO_RE = re.compile(r"^Learning outcomes? (\d+)(?:\s*(?:and|&|,)\s*(\d+))*\s*$", re.I)
 TASK_RE = re.compile(r"^(\d+)\.\s+(.*)$")
+# The rule that decisions are validated before the learner sees them (see _Parser.run).
+VALIDATION_RE = re.compile(
+    r"validated by an Internal Verifier before it is given to the learner", re.I
+)
 SUBITEM_RE = re.compile(r"^\s*-?\s*([a-z])\.\s+(.*)$")
 AC_REF_RE = re.compile(r"\((?:AC\s?)?(\d+)\.(\d+)\)")
 KSB_RE = re.compile(r"^\s*(?:<p>)?\s*(\d+)\.\s*(.*)$", re.S)
@@ -916,6 +920,13 @@ class _Parser:
         standards.append(standard)
 
         self._apply_fact_notes(qualifications, by_number)
+        # "Feedback and releasing decisions" (line 452 of the 603/5449/5 specification): the
+        # information given to the learner "must be validated by an Internal Verifier before it
+        # is given to the learner". Read from the text, so a specification without it does not
+        # get the rule.
+        if self.find(0, self.n, VALIDATION_RE.search) is not None:
+            for qualification in qualifications:
+                qualification.decisions_need_validation = True
         return Specification(
             source=self.doc.name,
             awarding_body=BODY,

@@ -117,6 +117,8 @@ class Qualification:
     barred: list[tuple[str, str]] = field(default_factory=list)  # pairs of Unit.key
     rules_text: str = ""  # the rules of combination as printed
     rules_given: bool = True  # False where the source does not state the rules at all
+    # True where the source requires an IV to validate decisions before the learner sees them.
+    decisions_need_validation: bool = False
     notes: list[str] = field(default_factory=list)  # source errors and corrections, with lines
 
 

@@ -21,6 +21,7 @@ from assessments.services import (
     sign_off_unit,
     unlock_unit,
 )
+from assessments.validation import set_release_setting
 from core.models import AuditEvent
 from portfolios import evidence as evidence_services
 from portfolios.models import EvidenceStatus, RegistrationStatus
@@ -328,6 +329,10 @@ def test_signing_off_the_last_unit_needed_completes_the_registration(catalogue: 
     )
     units = [choice.unit for choice in registration.unit_choices.select_related("unit")]
     assert len(units) == 4
+    # Completion is the point here, not Pearson's validation before release (test_release.py).
+    set_release_setting(
+        actor=admin, centre=centre, qualification=certificate, validation_required=False
+    )
 
     for position, unit in enumerate(sorted(units, key=lambda u: u.key)):
         for criterion in unit.criteria.all():

@@ -411,6 +411,7 @@ def test_the_page_costs_the_same_queries_for_one_unit_as_for_every_sfj_unit(
     assert html.count('data-testid="criterion-') == len(every) > 1000
     assert f"600 of {len(every)}" in html
     # Session, user, registration, units, outcomes, criteria, mappings, records, membership,
-    # the current assessment decisions, and whether the qualification maps to a standard.
+    # the current assessment decisions, whether the qualification maps to a standard, and the
+    # centre's release setting (the learner sees only released decisions).
     with django_assert_num_queries(11):
         client.get(page(large, state="submitted"))

@@ -163,6 +163,7 @@ class Command(BaseCommand):
             seed_evidence(centre=centre)
             seed_assessor_records(centre=centre)
             seed_plan(centre=centre)
+            seed_release(centre=centre)
         self.print_logins(as_json=as_json)
 
     def print_logins(self, *, as_json: bool) -> None:
@@ -469,6 +470,7 @@ def _portfolio(index: int, registration: Any) -> None:
                 supersedes=current,
                 reason="Observed again in the workplace." if current else "",
             )
+        _release_unit(registration, smallest[0].unit)
         sign_off_unit(
             assessor=assessor,
             registration=registration,
@@ -680,3 +682,55 @@ def seed_plan(*, centre: Centre) -> None:
     assessor_sign(assessor=assessor, plan=plan)
     learner_sign(learner=registration.learner, plan=plan)
     activity_done(assessor=assessor, activity=added[0])
+
+
+# ---------------------------------------------------------------- releasing decisions (Pearson)
+
+
+def _release_unit(registration: Any, unit: Any) -> None:
+    """Where the qualification needs it, the IV agrees the unit's decisions before sign-off."""
+    from assessments.models import Decision
+    from assessments.release import awaiting_validation
+    from assessments.validation import validate_decisions
+
+    decisions = Decision.objects.filter(registration=registration, criterion__unit=unit)
+    waiting = list(awaiting_validation(decisions))
+    if waiting:
+        validate_decisions(
+            validator=registration.internal_verifier,
+            decisions=waiting,
+            outcome="agreed",
+            comment="Sound judgement against the criteria.",
+        )
+
+
+def seed_release(*, centre: Centre) -> None:
+    """On each demo registration whose decisions wait for an IV (Pearson BTEC), one decision is
+    validated and so released to the learner, and one still waits. Registrations that already
+    have a validation are left alone, so a second run adds nothing."""
+    from assessments.models import Decision, DecisionValidation
+    from assessments.release import awaiting_validation
+    from assessments.validation import validate_decision
+    from portfolios.models import Registration
+
+    learners = [learner_email(name) for name, _, _ in LEARNERS]
+    for registration in (
+        Registration.objects.filter(centre=centre, learner__email__in=learners)
+        .select_related("qualification", "internal_verifier")
+        .order_by("created_at", "pk")
+    ):
+        if DecisionValidation.objects.filter(decision__registration=registration).exists():
+            continue
+        waiting = list(
+            awaiting_validation(Decision.objects.filter(registration=registration)).order_by(
+                "decided_at", "pk"
+            )
+        )
+        if len(waiting) < 2 or registration.internal_verifier is None:
+            continue
+        validate_decision(
+            validator=registration.internal_verifier,
+            decision=waiting[0],
+            outcome="agreed",
+            comment="Sound judgement, feedback states how the criterion was met.",
+        )

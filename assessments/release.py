@@ -1,0 +1,77 @@
+"""When a decision reaches the learner.
+
+Where a qualification requires it (Pearson BTEC), an internal verifier validates each decision
+before the learner sees its outcome or feedback. The centre's own setting wins over the
+qualification's default. A decision is released when validation is not required for its
+registration, or an IV agreed it. Staff always see everything; only the learner waits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from assessments.models import Decision, DecisionValidation, ReleaseSetting, ValidationOutcome
+from portfolios.models import Registration
+
+AWAITING_LABEL = "Awaiting internal verification"
+
+
+def validation_required(registration: Registration) -> bool:
+    """The centre's setting for the qualification if it has one, else the qualification's."""
+    setting = (
+        ReleaseSetting.objects.filter(
+            centre_id=registration.centre_id, qualification_id=registration.qualification_id
+        )
+        .values_list("validation_required", flat=True)
+        .first()
+    )
+    if setting is not None:
+        return setting
+    return registration.qualification.decisions_need_validation
+
+
+def required_expression(registration_path: str = "registration") -> Coalesce:
+    """The same rule in SQL, for querysets over many registrations (no query per row)."""
+    setting = ReleaseSetting.objects.filter(
+        centre_id=OuterRef(f"{registration_path}__centre_id"),
+        qualification_id=OuterRef(f"{registration_path}__qualification_id"),
+    ).values("validation_required")[:1]
+    return Coalesce(
+        Subquery(setting, output_field=BooleanField()),
+        f"{registration_path}__qualification__decisions_need_validation",
+        output_field=BooleanField(),
+    )
+
+
+def agreed_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}validation__outcome": ValidationOutcome.AGREED})
+
+
+def is_released(decision: Decision, *, required: bool) -> bool:
+    """Needs the decision's validation loaded (select_related("validation")) to spare queries."""
+    if not required:
+        return True
+    validation = getattr(decision, "validation", None)
+    return validation is not None and validation.outcome == ValidationOutcome.AGREED
+
+
+def hides_unreleased(viewer: Any, registration: Registration) -> bool:
+    """Whether `viewer` sees only released decisions on this registration: the learner does,
+    where validation is required. Everyone else who may see the registration is staff."""
+    if viewer is None or getattr(viewer, "pk", None) != registration.learner_id:
+        return False
+    return validation_required(registration)
+
+
+def awaiting_validation(queryset: QuerySet[Decision] | None = None) -> QuerySet[Decision]:
+    """Current decisions that need validation and have none yet."""
+    queryset = queryset if queryset is not None else Decision.objects.all()
+    return (
+        queryset.filter(superseded_by__isnull=True)
+        .alias(needs_validation=required_expression())
+        .filter(needs_validation=True)
+        .exclude(Exists(DecisionValidation.objects.filter(decision=OuterRef("pk"))))
+    )

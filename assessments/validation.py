@@ -1,0 +1,156 @@
+"""Internal verifiers validate decisions before the learner sees them; centres set whether they
+must. Every change is one transaction with its audit event; a validation is never edited.
+
+A referral goes back to the assessor, who corrects the decision with a superseding one
+(services.record_decision with `supersedes`); the correction waits for validation in its turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.access import has_role_at
+from accounts.models import Centre, Role, User
+from assessments.models import (
+    Decision,
+    DecisionValidation,
+    ReleaseSetting,
+    ValidationOutcome,
+)
+from assessments.release import validation_required
+from assessments.services import AssessmentError, _notify
+from core.audit import record_event
+from portfolios.models import Evidence, EvidenceStatus
+from qualifications.models import Qualification
+
+
+@transaction.atomic
+def validate_decision(
+    *, validator: User, decision: Decision, outcome: str, comment: str = ""
+) -> DecisionValidation:
+    """Agree a decision (it is released to the learner) or refer it back to the assessor."""
+    decision = (
+        Decision.objects.select_for_update()
+        .select_related("registration__qualification", "criterion")
+        .get(pk=decision.pk)
+    )
+    registration = decision.registration
+    if not (
+        registration.internal_verifier_id == validator.pk
+        and has_role_at(validator, registration.centre_id, Role.INTERNAL_VERIFIER)
+    ):
+        raise AssessmentError("Only the learner's internal verifier may validate this decision.")
+    if decision.assessor_id == validator.pk:
+        # An IV never verifies their own assessment decisions.
+        raise AssessmentError(
+            f"You made the decision on {decision.criterion.number}: another internal verifier "
+            "must validate it."
+        )
+    if outcome not in ValidationOutcome.values:
+        raise AssessmentError(f"Unknown validation outcome {outcome!r}.")
+    comment = comment.strip()
+    if outcome == ValidationOutcome.REFERRED and not comment:
+        raise AssessmentError("Say why the decision is referred back to the assessor.")
+    if Decision.objects.filter(supersedes=decision).exists():
+        raise AssessmentError(
+            f"The decision on {decision.criterion.number} has been corrected since; "
+            "validate the correction instead."
+        )
+    if not validation_required(registration):
+        raise AssessmentError(
+            "Decisions on this qualification do not need validation at this centre."
+        )
+    try:
+        with transaction.atomic():
+            validation = DecisionValidation.objects.create(
+                decision=decision, validator=validator, outcome=outcome, comment=comment
+            )
+    except IntegrityError as exc:
+        raise AssessmentError(
+            f"The decision on {decision.criterion.number} is already validated."
+        ) from exc
+    record_event(
+        actor=validator,
+        action=f"decision.{outcome}",  # decision.agreed / decision.referred
+        target=validation,
+        centre_id=registration.centre_id,
+        data={
+            "decision": decision.pk,
+            "registration": registration.pk,
+            "criterion": decision.criterion_id,
+            "outcome": outcome,
+            "comment": comment,
+        },
+    )
+    if outcome == ValidationOutcome.AGREED:
+        _notify_released(decision)
+    return validation
+
+
+@transaction.atomic
+def validate_decisions(
+    *, validator: User, decisions: Iterable[Decision], outcome: str, comment: str = ""
+) -> list[DecisionValidation]:
+    """Several at once with the same outcome and comment: all of them, or none."""
+    decisions = list(decisions)
+    if not decisions:
+        raise AssessmentError("Choose at least one decision.")
+    return [
+        validate_decision(validator=validator, decision=d, outcome=outcome, comment=comment)
+        for d in decisions
+    ]
+
+
+def _notify_released(decision: Decision) -> None:
+    """Tell the learner about assessed evidence once every decision on it is released: the
+    e-mail they would have had when it was assessed, had nobody needed to validate it."""
+    for evidence in Evidence.objects.filter(decisions=decision, status=EvidenceStatus.ASSESSED):
+        mapped = evidence.mappings.values_list("criterion_id", flat=True)
+        waiting = (
+            Decision.objects.current()
+            .filter(registration_id=evidence.registration_id, criterion_id__in=mapped)
+            .exclude(validation__outcome=ValidationOutcome.AGREED)
+        )
+        if not waiting.exists():
+            _notify(evidence.pk, "assessed")
+
+
+@transaction.atomic
+def set_release_setting(
+    *, actor: User, centre: Centre, qualification: Qualification, validation_required: bool
+) -> ReleaseSetting:
+    """A centre admin decides, for one qualification, whether decisions wait for validation."""
+    if not has_role_at(actor, centre.pk, Role.CENTRE_ADMIN):
+        raise AssessmentError("Only a centre admin may change how decisions are released.")
+    setting = (
+        ReleaseSetting.objects.select_for_update()
+        .filter(centre=centre, qualification=qualification)
+        .first()
+    )
+    previous = setting.validation_required if setting else None
+    if setting is None:
+        setting = ReleaseSetting(centre=centre, qualification=qualification)
+    setting.validation_required = validation_required
+    setting.changed_by = actor
+    setting.changed_at = timezone.now()
+    try:
+        with transaction.atomic():
+            setting.save()
+    except IntegrityError as exc:
+        raise AssessmentError("Someone changed this setting at the same moment; reload.") from exc
+    record_event(
+        actor=actor,
+        action="release.setting_changed",
+        target=setting,
+        centre_id=centre.pk,
+        data={
+            "qualification": qualification.number,
+            "validation_required": validation_required,
+            "previous": previous,
+            "qualification_default": qualification.decisions_need_validation,
+        },
+    )
+    return setting

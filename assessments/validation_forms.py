@@ -1,0 +1,65 @@
+"""Forms for validating decisions and the centre's release settings. They validate input; the
+services in assessments.validation decide and save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from assessments.models import ValidationOutcome
+from qualifications.models import Qualification
+
+
+class DecisionIdsField(forms.Field):
+    """The ticked decisions (checkboxes named alike, drawn by the template)."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Choose at least one decision.",
+        "invalid": "Choose decisions from the list.",
+    }
+
+    def to_python(self, value: Any) -> list[int]:
+        try:
+            return sorted({int(item) for item in value or []})
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class ValidateForm(forms.Form):
+    decisions = DecisionIdsField(label="Decisions")
+    outcome = forms.ChoiceField(
+        label="Your validation", choices=ValidationOutcome.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label="Comment (required when you refer a decision back)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if (
+            cleaned.get("outcome") == ValidationOutcome.REFERRED
+            and not (cleaned.get("comment") or "").strip()
+        ):
+            self.add_error("comment", "Say why the decisions are referred back to the assessor.")
+        return cleaned
+
+
+class ReleaseSettingForm(forms.Form):
+    qualification = forms.ModelChoiceField(
+        queryset=Qualification.objects.order_by("number"), empty_label="Choose a qualification"
+    )
+    validation_required = forms.TypedChoiceField(
+        label="Before the learner sees a decision",
+        choices=[
+            ("yes", "An internal verifier validates it first"),
+            ("no", "The learner sees it at once"),
+        ],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )

@@ -1,0 +1,590 @@
+"""Pearson BTEC: an internal verifier validates each decision before the learner sees it.
+
+The learner sees "awaiting internal verification" instead of the outcome and feedback on every
+page, and hears by e-mail only once the decision is released; staff see everything. A referral
+goes back to the assessor, whose correction is validated in its turn. Centres may override the
+qualification's rule either way.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Role, User
+from assessments.models import Decision, DecisionValidation, ReleaseSetting
+from assessments.release import validation_required
+from assessments.services import AssessmentError, record_decision, sign_off_unit
+from assessments.validation import set_release_setting, validate_decision, validate_decisions
+from core.models import AuditEvent
+from portfolios import evidence as evidence_services
+from portfolios.models import Evidence, EvidenceStatus, Registration
+from portfolios.services import register_learner
+from qualifications.models import AssessmentCriterion, Qualification, Unit
+from tests.assessments.test_decisions import make_case
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, MembershipFactory, member
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+TODAY = datetime.date.today()
+PEARSON = "603/5449/5"
+SECRET = "Your customer survey covers every point in the brief."
+
+
+def pearson_case() -> dict:
+    centre = CentreFactory()
+    qualification = Qualification.objects.get(number=PEARSON)
+    centre.qualifications.add(qualification)
+    admin = member(centre, Role.CENTRE_ADMIN)
+    assessor = member(centre, Role.ASSESSOR)
+    iv = member(centre, Role.INTERNAL_VERIFIER)
+    learner = member(centre, Role.LEARNER, full_name="Bea Jones")
+    registration = register_learner(
+        actor=admin,
+        learner=learner,
+        centre=centre,
+        qualification=qualification,
+        start_date=TODAY,
+        assessors=[assessor],
+        internal_verifier=iv,
+    )
+    unit = Unit.objects.get(key="PEARSON:Unit 1")
+    return {
+        "centre": centre,
+        "qualification": qualification,
+        "admin": admin,
+        "assessor": assessor,
+        "iv": iv,
+        "learner": learner,
+        "registration": registration,
+        "unit": unit,
+        "criterion": unit.criteria.order_by("position").first(),
+    }
+
+
+def submitted(case: dict, criteria: list[AssessmentCriterion], title: str = "Survey") -> Evidence:
+    learner = case["learner"]
+    evidence = evidence_services.evidence_create(
+        actor=learner,
+        registration=case["registration"],
+        title=title,
+        evidence_date=TODAY,
+        method="product",
+        context="real_work_paid",
+        description="Work I did.",
+    )
+    evidence_services.map_criteria(actor=learner, evidence=evidence, criteria=criteria)
+    evidence_services.submit(
+        actor=learner, evidence=evidence, typed_name=learner.full_name, confirmed=True
+    )
+    return evidence
+
+
+def decide(
+    case: dict,
+    criterion: AssessmentCriterion,
+    evidence: Evidence | None = None,
+    outcome: str = "met",
+    **kw: object,
+) -> Decision:
+    return record_decision(
+        assessor=kw.pop("assessor", case["assessor"]),  # type: ignore[arg-type]
+        registration=case["registration"],
+        criterion=criterion,
+        outcome=outcome,
+        method="product",
+        assessed_on=TODAY,
+        feedback=kw.pop("feedback", SECRET),  # type: ignore[arg-type]
+        evidence=[evidence] if evidence else [],
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def as_user(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
+
+
+def row(html: str, testid: str) -> str:
+    """The table row or article the page marks with this data-testid."""
+    match = re.search(
+        rf'<(tr|article)[^>]*data-testid="{re.escape(testid)}".*?</\1>', html, flags=re.S
+    )
+    assert match, f"no {testid} on the page"
+    return match.group(0)
+
+
+def pages(case: dict, evidence: Evidence) -> dict[str, str]:
+    registration = case["registration"]
+    return {
+        "portfolio": reverse("evidence:portfolio", args=[registration.pk]),
+        "unit": reverse("assessments:unit", args=[registration.pk, case["unit"].pk]),
+        "assess": reverse("assessments:assess", args=[evidence.pk]),
+        "detail": reverse("evidence:detail", args=[evidence.pk]),
+    }
+
+
+# ---------------------------------------------------------------- the rule
+
+
+def test_the_pearson_specification_requires_validation_and_the_others_do_not() -> None:
+    assert set(
+        Qualification.objects.filter(decisions_need_validation=True).values_list(
+            "number", flat=True
+        )
+    ) == {"603/5449/5", "603/5450/1"}
+
+
+def test_the_centre_setting_wins_over_the_qualification_both_ways() -> None:
+    pearson = pearson_case()
+    imi = make_case()
+    assert validation_required(pearson["registration"])
+    assert not validation_required(imi["registration"])
+
+    set_release_setting(
+        actor=pearson["admin"],
+        centre=pearson["centre"],
+        qualification=pearson["qualification"],
+        validation_required=False,
+    )
+    set_release_setting(
+        actor=imi["admin"],
+        centre=imi["centre"],
+        qualification=imi["registration"].qualification,
+        validation_required=True,
+    )
+
+    assert not validation_required(Registration.objects.get(pk=pearson["registration"].pk))
+    assert validation_required(Registration.objects.get(pk=imi["registration"].pk))
+    events = AuditEvent.objects.filter(action="release.setting_changed")
+    assert sorted(e.data["validation_required"] for e in events) == [False, True]
+
+
+def test_only_a_centre_admin_of_that_centre_sets_the_release() -> None:
+    case = pearson_case()
+    other_admin = member(CentreFactory(), Role.CENTRE_ADMIN)
+    for actor in (case["assessor"], case["iv"], other_admin):
+        with pytest.raises(AssessmentError, match="Only a centre admin"):
+            set_release_setting(
+                actor=actor,
+                centre=case["centre"],
+                qualification=case["qualification"],
+                validation_required=False,
+            )
+    assert not ReleaseSetting.objects.exists()
+
+
+# ---------------------------------------------------------------- what the learner sees
+
+
+def test_the_learner_sees_neither_outcome_nor_feedback_until_the_iv_agrees(
+    client: Client,
+) -> None:
+    case = pearson_case()
+    evidence = submitted(case, [case["criterion"]])
+    decision = decide(case, case["criterion"], evidence)
+    urls = pages(case, evidence)
+    criterion_row = f"criterion-{case['criterion'].pk}"
+
+    as_user(client, case["learner"])
+    for name, url in urls.items():
+        html = client.get(url).content.decode()
+        assert SECRET not in html, name
+    portfolio = row(client.get(urls["portfolio"]).content.decode(), criterion_row)
+    assert "Awaiting internal verification" in portfolio
+    assert not re.search(r"\bMet\b", portfolio)
+    unit = client.get(urls["unit"]).content.decode()
+    assert "Awaiting internal verification" in row(unit, criterion_row)
+    assert "Criteria met: 0 of" in unit
+    assess = row(client.get(urls["assess"]).content.decode(), criterion_row)
+    assert "awaiting internal verification" in assess
+    assert not re.search(r"\bMet\b", assess)
+
+    # Staff see the decision whole meanwhile.
+    as_user(client, case["assessor"])
+    assess = client.get(urls["assess"]).content.decode()
+    assert SECRET in assess
+    assert "Awaiting validation" in assess
+    unit = client.get(urls["unit"]).content.decode()
+    assert "Criteria met: 1 of" in unit
+
+    validate_decision(validator=case["iv"], decision=decision, outcome="agreed")
+
+    as_user(client, case["learner"])
+    assess = row(client.get(urls["assess"]).content.decode(), criterion_row)
+    assert SECRET in assess
+    assert re.search(r"\bMet\b", assess)
+    assert "Validated (agreed)" in assess
+    portfolio = row(client.get(urls["portfolio"]).content.decode(), criterion_row)
+    assert re.search(r"\bMet\b", portfolio)
+    assert "Awaiting" not in portfolio
+    unit = client.get(urls["unit"]).content.decode()
+    assert "Criteria met: 1 of" in unit
+    # The learner is told it is validated, not by whom.
+    assert case["iv"].get_full_name() not in unit
+
+
+def test_a_qualification_without_validation_shows_the_learner_at_once(client: Client) -> None:
+    case = make_case()
+    criterion = case["unit"].criteria.get(number="1.1")
+    decide(case, criterion, feedback="Seen at once.")
+    as_user(client, case["learner"])
+    html = client.get(
+        reverse("assessments:unit", args=[case["registration"].pk, case["unit"].pk])
+    ).content.decode()
+    assert "Awaiting internal verification" not in html
+    assert re.search(r"\bMet\b", row(html, f"criterion-{criterion.pk}"))
+    assert "Internal verification" not in html  # no column where validation does not apply
+
+
+def test_the_learner_is_told_by_email_only_on_release(
+    django_capture_on_commit_callbacks: pytest.FixtureRequest,
+) -> None:
+    case = pearson_case()
+    first, second = case["unit"].criteria.order_by("position")[:2]
+    evidence = submitted(case, [first, second])
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        decisions = [decide(case, c, evidence) for c in (first, second)]
+    evidence.refresh_from_db()
+    assert evidence.status == EvidenceStatus.ASSESSED
+    assert mail.outbox == []
+
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        validate_decision(validator=case["iv"], decision=decisions[0], outcome="agreed")
+    assert mail.outbox == []  # one decision on the evidence still waits
+
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        validate_decision(validator=case["iv"], decision=decisions[1], outcome="agreed")
+    assert [m.subject for m in mail.outbox] == ["Your evidence “Survey” has been assessed"]
+    assert mail.outbox[0].to == [case["learner"].email]
+
+
+def test_a_centre_that_turns_validation_off_tells_the_learner_at_once(
+    django_capture_on_commit_callbacks: pytest.FixtureRequest,
+) -> None:
+    case = pearson_case()
+    set_release_setting(
+        actor=case["admin"],
+        centre=case["centre"],
+        qualification=case["qualification"],
+        validation_required=False,
+    )
+    evidence = submitted(case, [case["criterion"]])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        decide(case, case["criterion"], evidence)
+    assert len(mail.outbox) == 1
+    with pytest.raises(AssessmentError, match="do not need validation"):
+        validate_decision(validator=case["iv"], decision=Decision.objects.get(), outcome="agreed")
+
+
+# ---------------------------------------------------------------- validating
+
+
+def test_an_iv_never_validates_a_decision_they_made(client: Client) -> None:
+    case = pearson_case()
+    # The IV also assesses this learner.
+    MembershipFactory(user=case["iv"], centre=case["centre"], role=Role.ASSESSOR)
+    case["registration"].assessors.add(case["iv"])
+    own = decide(case, case["criterion"], assessor=case["iv"])
+
+    with pytest.raises(AssessmentError, match="another internal verifier"):
+        validate_decision(validator=case["iv"], decision=own, outcome="agreed")
+    assert not DecisionValidation.objects.exists()
+
+    as_user(client, case["iv"])
+    html = client.get(reverse("assessments:validation_queue")).content.decode()
+    assert f'data-testid="waiting-{own.pk}"' not in html
+    assert "1 decision you made yourself waits for another internal verifier" in html
+    response = client.post(
+        reverse("assessments:validate"), {"decisions": [own.pk], "outcome": "agreed"}
+    )
+    assert response.status_code == 400
+    assert "another internal verifier" in response.content.decode()
+    assert not DecisionValidation.objects.exists()
+
+
+def test_a_referral_goes_back_to_the_assessor_whose_correction_is_validated(
+    client: Client,
+) -> None:
+    case = pearson_case()
+    evidence = submitted(case, [case["criterion"]])
+    first = decide(case, case["criterion"], evidence)
+
+    with pytest.raises(AssessmentError, match="Say why"):
+        validate_decision(validator=case["iv"], decision=first, outcome="referred")
+    validate_decision(
+        validator=case["iv"],
+        decision=first,
+        outcome="referred",
+        comment="The survey does not show 1.1; check the brief.",
+    )
+    with pytest.raises(AssessmentError, match="already validated"):
+        validate_decision(validator=case["iv"], decision=first, outcome="agreed")
+
+    # The assessor reads the referral; the learner still waits and never reads it.
+    url = reverse("assessments:assess", args=[evidence.pk])
+    html = as_user(client, case["assessor"]).get(url).content.decode()
+    assert "Referred back" in html
+    assert "check the brief" in html
+    html = as_user(client, case["learner"]).get(url).content.decode()
+    assert "check the brief" not in html
+    assert SECRET not in html
+
+    corrected = decide(
+        case,
+        case["criterion"],
+        evidence,
+        outcome="not_yet_met",
+        feedback="The survey does not yet show how the results were analysed.",
+        supersedes=first,
+        reason="Internal verifier's referral.",
+    )
+    html = as_user(client, case["iv"]).get(reverse("assessments:validation_queue")).content
+    assert f'data-testid="waiting-{corrected.pk}"'.encode() in html
+    assert f'data-testid="waiting-{first.pk}"'.encode() not in html
+    validate_decision(validator=case["iv"], decision=corrected, outcome="agreed")
+
+    html = as_user(client, case["learner"]).get(url).content.decode()
+    assert "Not yet met" in html
+    assert "how the results were analysed" in html
+    assert SECRET not in html  # the referred decision was never released
+    assert list(
+        AuditEvent.objects.filter(action__in=["decision.referred", "decision.agreed"])
+        .order_by("pk")
+        .values_list("action", "data__decision")
+    ) == [("decision.referred", first.pk), ("decision.agreed", corrected.pk)]
+
+
+def test_a_superseded_decision_cannot_be_validated() -> None:
+    case = pearson_case()
+    first = decide(case, case["criterion"])
+    decide(case, case["criterion"], supersedes=first, reason="Wrong criterion read.")
+    with pytest.raises(AssessmentError, match="corrected since"):
+        validate_decision(validator=case["iv"], decision=first, outcome="agreed")
+
+
+def test_several_decisions_are_validated_at_once_from_the_queue(client: Client) -> None:
+    case = pearson_case()
+    decisions = [decide(case, c) for c in case["unit"].criteria.order_by("position")[:3]]
+    as_user(client, case["iv"])
+
+    response = client.post(
+        reverse("assessments:validate"),
+        {"decisions": [d.pk for d in decisions], "outcome": "agreed", "comment": "Sound."},
+        follow=True,
+    )
+
+    assert "3 decisions agreed and released to the learner." in response.content.decode()
+    assert set(
+        DecisionValidation.objects.filter(outcome="agreed").values_list("decision", flat=True)
+    ) == {d.pk for d in decisions}
+    assert AuditEvent.objects.filter(action="decision.agreed").count() == 3
+    # Sent twice: nothing new, and it says so.
+    again = client.post(
+        reverse("assessments:validate"),
+        {"decisions": [d.pk for d in decisions], "outcome": "agreed"},
+        follow=True,
+    )
+    assert "already recorded" in again.content.decode()
+    assert DecisionValidation.objects.count() == 3
+
+
+def test_a_referral_without_a_comment_is_refused_and_keeps_the_choice(client: Client) -> None:
+    case = pearson_case()
+    decision = decide(case, case["criterion"])
+    as_user(client, case["iv"])
+
+    response = client.post(
+        reverse("assessments:validate"), {"decisions": [decision.pk], "outcome": "referred"}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Say why the decisions are referred back" in html
+    assert re.search(rf'value="{decision.pk}" id="decision-{decision.pk}" checked', html)
+    assert not DecisionValidation.objects.exists()
+
+
+def test_validating_answers_404_for_the_invisible_and_403_for_the_visible_but_not_yours(
+    client: Client,
+) -> None:
+    case = pearson_case()
+    decision = decide(case, case["criterion"])
+    other_iv = member(CentreFactory(), Role.INTERNAL_VERIFIER)
+    same_centre_iv = member(case["centre"], Role.INTERNAL_VERIFIER)
+    data = {"decisions": [decision.pk], "outcome": "agreed"}
+    url = reverse("assessments:validate")
+
+    assert as_user(client, other_iv).post(url, data).status_code == 404
+    assert as_user(client, same_centre_iv).post(url, data).status_code == 404
+    for user in (case["assessor"], case["learner"], case["admin"]):
+        assert as_user(client, user).post(url, data).status_code == 403, user
+    assert as_user(client, case["iv"]).get(url).status_code == 405
+    assert not DecisionValidation.objects.exists()
+
+    # The queue lists nothing for anyone but the learner's IV at that centre.
+    queue = reverse("assessments:validation_queue")
+    for user in (other_iv, same_centre_iv):
+        html = as_user(client, user).get(queue).content.decode()
+        assert f'data-testid="waiting-{decision.pk}"' not in html
+    html = as_user(client, case["assessor"]).get(queue).content.decode()
+    assert "Switch to your internal verifier role" in html
+    html = as_user(client, case["iv"]).get(queue).content.decode()
+    assert f'data-testid="waiting-{decision.pk}"' in html
+    assert SECRET in html  # the IV reads the feedback they validate
+
+
+def test_the_iv_home_links_to_the_queue(client: Client) -> None:
+    case = pearson_case()
+    html = as_user(client, case["iv"]).get(reverse("home")).content.decode()
+    assert reverse("assessments:validation_queue") in html
+
+
+def test_the_validation_queue_costs_the_same_queries_for_3_and_30_decisions(
+    client: Client, django_assert_num_queries: pytest.FixtureRequest
+) -> None:
+    small, large = pearson_case(), pearson_case()
+    for case, count in ((small, 3), (large, 30)):
+        criteria = list(
+            AssessmentCriterion.objects.filter(
+                unit__in=[c.unit for c in case["registration"].unit_choices.all()]
+            ).order_by("unit_id", "position")[:count]
+        )
+        assert len(criteria) == count
+        evidence = submitted(case, criteria)
+        for criterion in criteria:
+            decide(case, criterion, evidence)
+    url = reverse("assessments:validation_queue")
+    as_user(client, small["iv"]).get(url)
+
+    # Session, user, memberships, count, own decisions, page, evidence of the page.
+    with django_assert_num_queries(7):  # type: ignore[operator]
+        html = client.get(url).content.decode()
+    assert html.count('data-testid="waiting-') == 3
+    as_user(client, large["iv"]).get(url)
+    with django_assert_num_queries(7):  # type: ignore[operator]
+        html = client.get(url).content.decode()
+    assert html.count('data-testid="waiting-') == 25
+    first = Decision.objects.filter(registration=large["registration"]).order_by("pk").first()
+    assert re.findall(r'data-testid="waiting-(\d+)"', html)[0] == str(first.pk)  # oldest first
+
+
+# ---------------------------------------------------------------- sign-off
+
+
+def test_a_unit_is_signed_off_only_once_its_decisions_are_released(client: Client) -> None:
+    case = pearson_case()
+    decisions = [decide(case, c) for c in case["unit"].criteria.all()]
+    url = reverse("assessments:unit", args=[case["registration"].pk, case["unit"].pk])
+
+    with pytest.raises(AssessmentError, match="internal verifier to validate every decision"):
+        sign_off_unit(
+            assessor=case["assessor"],
+            registration=case["registration"],
+            unit=case["unit"],
+            password=DEFAULT_PASSWORD,
+        )
+    html = as_user(client, case["assessor"]).get(url).content.decode()
+    assert "Sign off the unit" not in html
+    assert f"{len(decisions)} decisions on this unit wait for the internal verifier" in html
+
+    validate_decisions(validator=case["iv"], decisions=decisions, outcome="agreed")
+    sign_off_unit(
+        assessor=case["assessor"],
+        registration=case["registration"],
+        unit=case["unit"],
+        password=DEFAULT_PASSWORD,
+    )
+    assert AuditEvent.objects.filter(action="unit.signed_off").count() == 1
+
+
+# ---------------------------------------------------------------- the centre's page
+
+
+def test_a_centre_admin_sets_the_release_on_the_page(client: Client) -> None:
+    case = pearson_case()
+    url = reverse("assessments:release_settings")
+    as_user(client, case["admin"])
+    html = client.get(url).content.decode()
+    assert "Validated by an internal verifier first" in row(
+        html, f"release-{case['qualification'].pk}"
+    )
+    assert url in client.get(reverse("home")).content.decode()
+
+    response = client.post(
+        url,
+        {"qualification": case["qualification"].pk, "validation_required": "no"},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert f"{PEARSON}: decisions reach the learner at once." in html
+    assert "The learner sees it at once" in row(html, f"release-{case['qualification'].pk}")
+    setting = ReleaseSetting.objects.get()
+    assert (setting.centre, setting.validation_required, setting.changed_by) == (
+        case["centre"],
+        False,
+        case["admin"],
+    )
+    event = AuditEvent.objects.get(action="release.setting_changed")
+    assert event.data["previous"] is None
+    assert event.centre_id == case["centre"].pk
+
+    bad = client.post(url, {"qualification": case["qualification"].pk})
+    assert bad.status_code == 400
+    assert "This field is required" in bad.content.decode()
+    assert ReleaseSetting.objects.get().validation_required is False
+
+
+def test_only_centre_admins_open_the_release_settings(client: Client) -> None:
+    case = pearson_case()
+    url = reverse("assessments:release_settings")
+    for user in (case["assessor"], case["iv"], case["learner"]):
+        assert as_user(client, user).get(url).status_code == 403
+        response = as_user(client, user).post(
+            url, {"qualification": case["qualification"].pk, "validation_required": "no"}
+        )
+        assert response.status_code == 403
+    assert not ReleaseSetting.objects.exists()
+
+
+# ---------------------------------------------------------------- the demo
+
+
+def test_the_demo_has_a_pearson_learner_with_one_decision_released_and_one_waiting(
+    settings: pytest.FixtureRequest, tmp_path: pytest.FixtureRequest
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.management.commands.seed_demo import CENTRE_NUMBER
+    from assessments.release import awaiting_validation
+
+    settings.DEBUG = True  # type: ignore[attr-defined]
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    call_command("seed_demo", stdout=StringIO())
+
+    pearson = Registration.objects.filter(
+        centre__number=CENTRE_NUMBER, qualification__decisions_need_validation=True
+    )
+    assert pearson.exists()
+    agreed = DecisionValidation.objects.filter(decision__registration__in=pearson, outcome="agreed")
+    shown = agreed.values_list("decision__registration", flat=True)
+    waiting = awaiting_validation(Decision.objects.filter(registration__in=shown))
+    assert waiting.exists()
+    assert AuditEvent.objects.filter(action="decision.agreed").count() == agreed.count()

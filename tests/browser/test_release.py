@@ -1,0 +1,97 @@
+"""Releasing decisions in the browser (with axe): the learner waits, the IV agrees from the
+queue, the learner then reads the outcome; the centre admin's release settings."""
+
+from __future__ import annotations
+
+import datetime
+
+from playwright.sync_api import expect
+
+from accounts.models import Role
+from assessments.services import record_decision
+from portfolios.services import register_learner
+from qualifications.models import Qualification, Unit
+from tests.browser.conftest import AccessiblePage
+from tests.browser.test_sign_in import sign_in
+from tests.conftest import ensure_catalogue
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+
+
+def test_the_learner_reads_a_decision_once_the_iv_agrees_it(site: AccessiblePage) -> None:
+    ensure_catalogue()
+    centre = CentreFactory()
+    pearson = Qualification.objects.get(number="603/5449/5")
+    centre.qualifications.add(pearson)
+    admin = member(centre, Role.CENTRE_ADMIN)
+    assessor = member(centre, Role.ASSESSOR, full_name="Alex Assessor")
+    iv = member(centre, Role.INTERNAL_VERIFIER, full_name="Ivy Verifier")
+    learner = member(centre, Role.LEARNER, full_name="Bea Jones")
+    registration = register_learner(
+        actor=admin,
+        learner=learner,
+        centre=centre,
+        qualification=pearson,
+        start_date=datetime.date.today(),
+        assessors=[assessor],
+        internal_verifier=iv,
+    )
+    unit = Unit.objects.get(key="PEARSON:Unit 1")
+    criterion = unit.criteria.order_by("position").first()
+    record_decision(
+        assessor=assessor,
+        registration=registration,
+        criterion=criterion,
+        outcome="met",
+        method="assignment",
+        assessed_on=datetime.date.today(),
+        feedback="The report covers every point of the brief.",
+    )
+    page = site.page
+    unit_path = f"/assessment/registration/{registration.pk}/unit/{unit.pk}/"
+    row = page.get_by_test_id(f"criterion-{criterion.pk}")
+
+    site.goto("/accounts/login/")
+    sign_in(site, learner.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    site.goto(unit_path)
+    expect(row).to_contain_text("Awaiting internal verification")
+    site.assert_accessible()
+    page.context.clear_cookies()
+
+    site.goto("/accounts/login/")
+    sign_in(site, iv.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    page.get_by_role("link", name="Decisions waiting for your validation").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    page.get_by_label(f"{unit.reference or unit.key} {criterion.number}").check()
+    page.get_by_label("Agreed").check()
+    page.get_by_role("button", name="Record the validation").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_text("1 decision agreed and released to the learner.")).to_be_visible()
+    site.assert_accessible()
+    page.context.clear_cookies()
+
+    site.goto("/accounts/login/")
+    sign_in(site, learner.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    site.goto(unit_path)
+    expect(row).to_contain_text("Met")
+    expect(row).to_contain_text("Validated (agreed)")
+    site.assert_accessible()
+    page.context.clear_cookies()
+
+    site.goto("/accounts/login/")
+    sign_in(site, admin.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    page.get_by_role("link", name="Releasing decisions to learners").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    page.get_by_label("Qualification").select_option(str(pearson.pk))
+    page.get_by_label("The learner sees it at once").check()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_test_id(f"release-{pearson.pk}")).to_contain_text(
+        "The learner sees it at once"
+    )
+    site.assert_accessible()
