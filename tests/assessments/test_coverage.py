@@ -12,7 +12,9 @@ from django.urls import reverse
 
 from accounts.models import Centre, Role, User
 from assessments.coverage import State, coverage_for, met_criteria, statement_coverage
+from assessments.models import Decision
 from assessments.services import record_decision, sign_off_unit
+from assessments.validation import validate_decisions
 from portfolios.models import Registration
 from portfolios.services import register_learner
 from qualifications.models import AssessmentCriterion, Qualification, Standard, Statement, Unit
@@ -191,7 +193,8 @@ def test_a_statement_the_mapping_names_nothing_for_is_unmapped_not_no_mapping() 
 def test_unit_level_mapping_counts_when_the_unit_is_signed_off() -> None:
     centre = centre_with(PEARSON_DIPLOMA)
     assessor = member(centre, Role.ASSESSOR)
-    registration = register(centre, PEARSON_DIPLOMA, assessor=assessor)
+    iv = member(centre, Role.INTERNAL_VERIFIER)
+    registration = register(centre, PEARSON_DIPLOMA, assessor=assessor, iv=iv)
     unit_5 = Unit.objects.get(key="PEARSON:Unit 5")
     # Annexe A: B2 maps to Unit 5 alone, S4 to Units 5 and 6.
     meet(registration, assessor, *unit_5.criteria.order_by("position"))
@@ -199,6 +202,12 @@ def test_unit_level_mapping_counts_when_the_unit_is_signed_off() -> None:
     every_criterion_met = states(registration)
     assert every_criterion_met["B2"] == every_criterion_met["S4"] == State.NOT_YET
 
+    # Pearson: the IV validates the decisions before the unit can be signed off.
+    validate_decisions(
+        validator=iv,
+        decisions=Decision.objects.filter(registration=registration),
+        outcome="agreed",
+    )
     sign_off_unit(
         assessor=assessor, registration=registration, unit=unit_5, password=DEFAULT_PASSWORD
     )

@@ -413,5 +413,5 @@ def test_the_page_costs_the_same_queries_for_one_unit_as_for_every_sfj_unit(
     # Session, user, registration, units, outcomes, criteria, mappings, records, membership,
     # the current assessment decisions, whether the qualification maps to a standard, and the
     # centre's release setting (the learner sees only released decisions).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(page(large, state="submitted"))
