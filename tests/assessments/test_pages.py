@@ -21,8 +21,8 @@ pytestmark = pytest.mark.usefixtures("catalogue")
 
 TODAY = datetime.date.today()
 # Session, user, evidence, assessor role, assignment, files, mappings, decisions, sign-offs,
-# and the header's memberships.
-ASSESS_QUERIES = 10
+# the header's memberships, and for the mapping form the learner's units, outcomes and criteria.
+ASSESS_QUERIES = 13
 
 
 @pytest.fixture
