@@ -49,5 +49,6 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
             parts.append(f"removed {_labels(sorted(gone, key=lambda c: c.pk))}")
         messages.success(request, f"Mapping changed and confirmed: {'; '.join(parts)}.")
     else:
-        messages.success(request, f"The learner's mapping to {len(chosen)} criteria is confirmed.")
+        count = f"{len(chosen)} criterion" if len(chosen) == 1 else f"{len(chosen)} criteria"
+        messages.success(request, f"The learner's mapping to {count} is confirmed.")
     return redirect(f"{reverse('assessments:assess', args=[pk])}#mapping-heading")
