@@ -14,6 +14,7 @@ from assessments.models import Decision
 from assessments.services import AssessmentError, record_decision, return_evidence, sign_off_unit
 from core.models import AuditEvent
 from portfolios import evidence as evidence_services
+from portfolios.export import portfolio_manifest
 from portfolios.models import Evidence, EvidenceCriterion, EvidenceStatus
 from qualifications.models import AssessmentCriterion, Unit
 from tests.assessments.test_decisions import make_case
@@ -375,3 +376,19 @@ def test_the_assessing_page_with_confirmed_mappings_costs_the_same_queries(
         large = client.get(assess_url(many))
     assert small.content.decode().count("Mapping confirmed</span> by") == 2
     assert large.content.decode().count("Mapping confirmed</span> by") == 9
+
+
+def test_the_portfolio_export_says_who_proposed_and_who_confirmed_each_criterion(
+    case: dict,
+) -> None:
+    evidence = case["evidence"]
+    confirm_mapping(assessor=case["assessor"], evidence=evidence, criteria=[case["c11"]])
+
+    manifest, _ = portfolio_manifest(case["registration"].pk)
+
+    [entry] = [e for e in manifest["evidence"] if e["id"] == evidence.pk]
+    [criterion] = entry["criteria"]
+    assert criterion["number"] == "1.1"
+    assert criterion["proposed_by"] == case["learner"].get_full_name()
+    assert criterion["confirmed_by"] == case["assessor"].get_full_name()
+    assert criterion["confirmed_at"] is not None
