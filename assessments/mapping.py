@@ -28,11 +28,17 @@ def _labels(criteria: Iterable[AssessmentCriterion]) -> str:
 
 @transaction.atomic
 def confirm_mapping(
-    *, assessor: User, evidence: Evidence, criteria: Iterable[AssessmentCriterion]
+    *,
+    assessor: User,
+    evidence: Evidence,
+    criteria: Iterable[AssessmentCriterion],
+    shown: Iterable[int] | None = None,
 ) -> tuple[set[int], set[int]]:
     """Set the evidence's criteria to `criteria` and confirm every one of them.
 
-    Sending the learner's mapping unchanged confirms it. Returns (added, removed) criterion ids.
+    Sending the learner's mapping unchanged confirms it. `shown` is the mapping the assessor
+    saw: if someone has changed it since, a change is refused rather than undoing theirs.
+    Returns (added, removed) criterion ids.
     """
     evidence = (
         Evidence.objects.select_for_update().select_related("registration").get(pk=evidence.pk)
@@ -55,6 +61,11 @@ def confirm_mapping(
     before = {m.criterion_id: m.criterion for m in mappings}
     added = set(wanted) - set(before)
     removed = set(before) - set(wanted)
+    if shown is not None and set(shown) != set(before) and (added or removed):
+        raise AssessmentError(
+            "Someone changed this mapping since you opened the page; it shows the mapping as it "
+            "is now. Tick the criteria again."
+        )
 
     unit_ids = set(registration.unit_choices.values_list("unit_id", flat=True))
     outside = [wanted[pk] for pk in added if wanted[pk].unit_id not in unit_ids]

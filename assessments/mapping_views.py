@@ -9,10 +9,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from assessments.forms import ConfirmMappingForm
 from assessments.mapping import confirm_mapping
 from assessments.services import AssessmentError
 from assessments.views import _assess_page, _evidence_to_assess
-from portfolios.evidence_forms import MapCriteriaForm
 from portfolios.views import form_errors
 from qualifications.models import AssessmentCriterion
 
@@ -25,7 +25,7 @@ def _labels(criteria: list[AssessmentCriterion]) -> str:
 @login_required
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence_to_assess(request, pk)
-    form = MapCriteriaForm(request.POST, registration=evidence.registration)
+    form = ConfirmMappingForm(request.POST, registration=evidence.registration)
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return _assess_page(request, evidence, status=400, map_form=form)
@@ -35,6 +35,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
             assessor=request.user,  # type: ignore[arg-type]
             evidence=evidence,
             criteria=chosen,
+            shown=form.cleaned_data["shown"],
         )
     except AssessmentError as error:
         messages.error(request, str(error))

@@ -229,6 +229,7 @@ def _assess_page(
             "can_map": can_map,
             "map_units": map_units,
             "map_ticked": ticked,
+            "map_shown": ",".join(str(case.criterion.pk) for case in cases),
             "map_open_units": open_units,
         },
         status=status,

@@ -392,3 +392,42 @@ def test_the_portfolio_export_says_who_proposed_and_who_confirmed_each_criterion
     assert criterion["proposed_by"] == case["learner"].get_full_name()
     assert criterion["confirmed_by"] == case["assessor"].get_full_name()
     assert criterion["confirmed_at"] is not None
+
+
+def test_a_change_from_a_stale_page_is_refused_rather_than_undoing_anothers(
+    client: Client, case: dict
+) -> None:
+    evidence = case["evidence"]
+    page = signed_in(client, case["assessor"]).get(assess_url(evidence)).content.decode()
+    shown = f"{case['c11'].pk},{case['c12'].pk}"
+    assert f'name="shown" value="{shown}"' in page
+    # Meanwhile the other assessor adds 1.3.
+    confirm_mapping(
+        assessor=case["other_assessor"],
+        evidence=evidence,
+        criteria=[case["c11"], case["c12"], case["c13"]],
+    )
+
+    response = client.post(mapping_url(evidence), {"criteria": [case["c11"].pk], "shown": shown})
+
+    assert response.status_code == 400
+    assert "Someone changed this mapping since you opened the page" in response.content.decode()
+    assert mapped(evidence) == {case["c11"].pk, case["c12"].pk, case["c13"].pk}
+
+
+def test_the_same_change_sent_twice_is_made_once_then_confirmed(client: Client, case: dict) -> None:
+    evidence = case["evidence"]
+    data = {
+        "criteria": [case["c11"].pk, case["c13"].pk],
+        "shown": f"{case['c11'].pk},{case['c12'].pk}",
+    }
+    signed_in(client, case["assessor"]).post(mapping_url(evidence), data)
+
+    second = client.post(mapping_url(evidence), data, follow=True)
+
+    assert "mapping to 2 criteria is confirmed" in second.content.decode()
+    assert mapped(evidence) == {case["c11"].pk, case["c13"].pk}
+    assert [e.action for e in mapping_events(evidence)] == [
+        "evidence.mapping_changed",
+        "evidence.mapping_confirmed",
+    ]
