@@ -64,7 +64,7 @@ def judge_met(site: AccessiblePage, criterion: AssessmentCriterion) -> None:
     page = site.page
     article = page.get_by_test_id(f"criterion-{criterion.pk}")
     article.get_by_label("Met", exact=True).check()
-    article.get_by_label("Feedback").fill(f"Shown clearly for {criterion.number}.")
+    article.get_by_label("Feedback", exact=True).fill(f"Shown clearly for {criterion.number}.")
     article.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_test_id(f"current-{criterion.pk}")).to_have_text("Met")
     page.wait_for_load_state("load")
