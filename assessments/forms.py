@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from assessments.models import Outcome
 from core.forms import DateInput
+from portfolios.evidence_forms import MapCriteriaForm
 from portfolios.models import EvidenceMethod
 
 
@@ -65,3 +66,19 @@ class UnlockForm(forms.Form):
     reason = forms.CharField(
         label="Why the unit is unlocked", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+
+
+class ConfirmMappingForm(MapCriteriaForm):
+    """The criteria the assessor confirms, and the mapping the page showed them."""
+
+    # A stale page must not undo another assessor's change: the service compares this.
+    shown = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_shown(self) -> set[int] | None:
+        raw = self.cleaned_data.get("shown", "").strip()
+        if not raw:
+            return None
+        try:
+            return {int(part) for part in raw.split(",")}
+        except ValueError:
+            raise forms.ValidationError("Reload the page and try again.") from None

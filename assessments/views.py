@@ -25,13 +25,16 @@ from assessments import services
 from assessments.forms import JudgeForm, ReturnForm, SignOffForm, UnlockForm
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
+from portfolios.evidence_forms import MapCriteriaForm
 from portfolios.models import (
     Evidence,
+    EvidenceCriterion,
     EvidenceStatus,
     Registration,
     RegistrationStatus,
     RegistrationUnit,
 )
+from portfolios.progress import taken_units
 from portfolios.rules import (
     administers_registration_centre,
     assesses_registration,
@@ -98,6 +101,7 @@ class CriterionCase:
     """One mapped criterion on the assessing page: its decision log and the form to judge it."""
 
     criterion: AssessmentCriterion
+    mapping: EvidenceCriterion | None = None
     history: list[Decision] = field(default_factory=list)
     current: Decision | None = None
     # Whether the person looking sees the current decision's outcome (the learner waits for an
@@ -164,13 +168,13 @@ def _cases(
 ) -> list[CriterionCase]:
     """The mapped criteria with their whole decision log: three queries whatever the count."""
     registration = evidence.registration
-    criteria = [
-        mapping.criterion
-        for mapping in evidence.mappings.select_related("criterion__unit").order_by(
+    mappings = list(
+        evidence.mappings.select_related("criterion__unit", "proposed_by", "confirmed_by").order_by(
             "criterion__unit_id", "criterion__position"
         )
-    ]
-    cases = {criterion.pk: CriterionCase(criterion) for criterion in criteria}
+    )
+    criteria = [mapping.criterion for mapping in mappings]
+    cases = {m.criterion_id: CriterionCase(m.criterion, mapping=m) for m in mappings}
     decisions = list(
         Decision.objects.filter(registration=registration, criterion_id__in=cases)
         .select_related("assessor", "validation__validator")
@@ -207,10 +211,32 @@ def _assess_page(
     status: int = 200,
     bound: dict[int, JudgeForm] | None = None,
     return_form: ReturnForm | None = None,
+    map_form: MapCriteriaForm | None = None,
 ) -> HttpResponse:
     can_assess = _can_assess(request.user, evidence.registration)
     required = validation_required(evidence.registration)
     learner = evidence.registration.learner_id == request.user.pk
+    cases = _cases(
+        evidence, can_assess=can_assess, bound=bound or {}, required=required, learner=learner
+    )
+    # The assessor confirms or changes the learner's mapping while the evidence waits.
+    can_map = (
+        can_assess
+        and evidence.status == EvidenceStatus.SUBMITTED
+        and evidence.registration.status == RegistrationStatus.ACTIVE
+    )
+    if map_form is not None and map_form.is_bound:
+        ticked = {str(value) for value in map_form.data.getlist("criteria")}
+    else:
+        ticked = {str(case.criterion.pk) for case in cases}
+    map_units = taken_units(evidence.registration) if can_map else []
+    open_units = {
+        entry.unit.pk
+        for entry in map_units
+        for outcome in entry.outcomes
+        for row in outcome.criteria
+        if str(row.criterion.pk) in ticked
+    }
     return render(
         request,
         "assessments/assess.html",
@@ -219,18 +245,17 @@ def _assess_page(
             "registration": evidence.registration,
             "files": list(evidence.files.all()),
             "declaration": getattr(evidence, "declaration", None),
-            "cases": _cases(
-                evidence,
-                can_assess=can_assess,
-                bound=bound or {},
-                required=required,
-                learner=learner,
-            ),
+            "cases": cases,
             "validation_required": required,
             "is_learner": learner,
             "can_assess": can_assess,
             "can_return": can_assess and evidence.status == EvidenceStatus.SUBMITTED,
             "return_form": return_form or ReturnForm(),
+            "can_map": can_map,
+            "map_units": map_units,
+            "map_ticked": ticked,
+            "map_shown": ",".join(str(case.criterion.pk) for case in cases),
+            "map_open_units": open_units,
         },
         status=status,
     )

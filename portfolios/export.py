@@ -93,7 +93,7 @@ def _load(registration_pk: int) -> Registration:
                     Prefetch(
                         "mappings",
                         queryset=EvidenceCriterion.objects.select_related(
-                            "criterion__unit", "criterion__outcome", "proposed_by"
+                            "criterion__unit", "criterion__outcome", "proposed_by", "confirmed_by"
                         ).order_by("criterion__unit__key", "criterion__position"),
                     ),
                 )
@@ -155,6 +155,8 @@ def _evidence_entry(evidence: Evidence, files: list[ArchivedFile]) -> dict[str, 
                 "text": m.criterion.text,
                 "proposed_by": m.proposed_by.get_full_name(),
                 "proposed_at": m.proposed_at,
+                "confirmed_by": m.confirmed_by.get_full_name() if m.confirmed_by else None,
+                "confirmed_at": m.confirmed_at,
             }
             for m in evidence.mappings.all()
         ],

@@ -263,6 +263,16 @@ class EvidenceCriterion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     proposed_at = models.DateTimeField(default=timezone.now)
+    # The assessor who confirmed the mapping while assessing (blank until then). Additions and
+    # removals are in the audit log with the mapping before and after.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -21,8 +21,9 @@ pytestmark = pytest.mark.usefixtures("catalogue")
 
 TODAY = datetime.date.today()
 # Session, user, evidence, assessor role, assignment, files, mappings, decisions, sign-offs,
-# the header's memberships, and the centre's release setting.
-ASSESS_QUERIES = 11
+# the header's memberships, the centre's release setting, and for the mapping form the learner's
+# units, outcomes and criteria.
+ASSESS_QUERIES = 14
 
 
 @pytest.fixture

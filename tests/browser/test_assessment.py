@@ -61,7 +61,7 @@ def test_an_assessor_judges_a_criterion_from_the_queue(site: AccessiblePage) -> 
     site.assert_accessible()
 
     page.get_by_label("Met", exact=True).check()
-    page.get_by_label("Feedback").fill("A clear survey of real customers.")
+    page.get_by_label("Feedback", exact=True).fill("A clear survey of real customers.")
     page.get_by_role("button", name="Record the decision").click()
     page.wait_for_load_state("load")
     expect(page.get_by_role("button", name="Record the correction")).to_be_visible()
