@@ -18,7 +18,9 @@ from django.conf import settings
 
 from accounts.models import Role
 from assessments.models import Decision
+from assessments.release import validation_required
 from assessments.services import completion, record_decision, sign_off_unit
+from assessments.validation import validate_decisions
 from core.models import AuditEvent
 from portfolios.models import Registration, RegistrationStatus
 from portfolios.services import register_learner
@@ -132,6 +134,7 @@ def register(qualification: QualificationModel, unit_keys: set[str]) -> tuple[Re
     centre = CentreFactory()
     centre.qualifications.add(qualification)
     assessor = member(centre, Role.ASSESSOR)
+    iv = member(centre, Role.INTERNAL_VERIFIER)
     registration = register_learner(
         actor=member(centre, Role.CENTRE_ADMIN),
         learner=member(centre, Role.LEARNER),
@@ -140,6 +143,7 @@ def register(qualification: QualificationModel, unit_keys: set[str]) -> tuple[Re
         start_date=start_date(qualification),
         unit_keys=unit_keys,
         assessors=[assessor],
+        internal_verifier=iv,
     )
     return registration, {"assessor": assessor}
 
@@ -153,6 +157,15 @@ def meet_and_sign_off(registration: Registration, unit: Unit, assessor: object) 
             outcome="met",
             method="observation",
             assessed_on=TODAY,
+        )
+    if validation_required(registration):
+        # Pearson: the IV validates the decisions before the unit may be signed off.
+        validate_decisions(
+            validator=registration.internal_verifier,
+            decisions=Decision.objects.current().filter(
+                registration=registration, criterion__unit=unit
+            ),
+            outcome="agreed",
         )
     sign_off_unit(
         assessor=assessor, registration=registration, unit=unit, password=DEFAULT_PASSWORD
