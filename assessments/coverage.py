@@ -26,8 +26,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.db.models import Q
 
 from assessments.models import Decision, Outcome, UnitSignOff
+from assessments.release import agreed_q, required_expression
 from portfolios.models import Registration, RegistrationUnit
 from qualifications.models import AssessmentCriterion, Standard, Statement, Unit
 from qualifications.standards import MappedStatement, mapped_statements
@@ -48,12 +50,19 @@ CATEGORIES = Statement.Category
 
 
 def met_criteria(registrations: Iterable[Registration]) -> dict[int, set[int]]:
-    """Per registration id, the ids of the criteria whose current decision is met. One query."""
+    """Per registration id, the ids of the criteria whose current decision is met. One query.
+
+    Where the qualification needs an IV to validate decisions before the learner sees them
+    (Pearson BTEC), a decision counts only once validated: coverage is the same for the learner
+    and for staff, and never gives away an outcome the learner may not see yet.
+    """
     ids = [registration.pk for registration in registrations]
     met: dict[int, set[int]] = {pk: set() for pk in ids}
     rows = (
         Decision.objects.current()
         .filter(registration_id__in=ids, outcome=Outcome.MET)
+        .alias(needs_validation=required_expression())
+        .filter(Q(needs_validation=False) | agreed_q())
         .values_list("registration_id", "criterion_id")
     )
     for registration_id, criterion_id in rows:

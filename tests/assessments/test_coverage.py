@@ -14,7 +14,7 @@ from accounts.models import Centre, Role, User
 from assessments.coverage import State, coverage_for, met_criteria, statement_coverage
 from assessments.models import Decision
 from assessments.services import record_decision, sign_off_unit
-from assessments.validation import validate_decisions
+from assessments.validation import set_release_setting, validate_decisions
 from portfolios.models import Registration
 from portfolios.services import register_learner
 from qualifications.models import AssessmentCriterion, Qualification, Standard, Statement, Unit
@@ -188,6 +188,27 @@ def test_a_statement_the_mapping_names_nothing_for_is_unmapped_not_no_mapping() 
 
     assert result.state == State.UNMAPPED
     assert result.label == "Not mapped: the mapping names no criteria or units for it"
+
+
+def test_a_decision_waiting_for_iv_validation_does_not_cover_yet(ncfe: dict) -> None:
+    """Where the centre has the IV validate decisions first, coverage waits for the validation,
+    so the page never gives away an outcome the learner may not see yet."""
+    registration, assessor, iv = ncfe["registration"], ncfe["assessor"], ncfe["iv"]
+    set_release_setting(
+        actor=member(ncfe["centre"], Role.CENTRE_ADMIN),
+        centre=ncfe["centre"],
+        qualification=registration.qualification,
+        validation_required=True,
+    )
+    meet(registration, assessor, criterion(UNDERSTAND_CUSTOMERS, "1.1"))
+    assert states(registration)["K2"] == State.NOT_YET
+
+    validate_decisions(
+        validator=iv,
+        decisions=Decision.objects.filter(registration=registration),
+        outcome="agreed",
+    )
+    assert states(registration)["K2"] == State.COVERED
 
 
 def test_unit_level_mapping_counts_when_the_unit_is_signed_off() -> None:
