@@ -450,6 +450,16 @@ def resubmit(*, actor: User, evidence: Evidence) -> Evidence:
         raise EvidenceError("This evidence is still a draft: edit it directly.")
     if hasattr(evidence, "next_version"):
         raise EvidenceError("A newer version of this evidence already exists.")
+    # A new version is an editable copy: only the learner's own work may be copied, never a
+    # witness's testimony or a record the assessor signed (the learner could rewrite either).
+    if (
+        hasattr(evidence, "witness_request")
+        or evidence.created_by_id != evidence.registration.learner_id
+    ):
+        raise EvidenceError(
+            "Only evidence you made yourself takes a new version: a witness testimony or an "
+            "assessor's record stays as it was signed."
+        )
     _require_active(evidence.registration)
     new = Evidence.objects.create(
         registration=evidence.registration,

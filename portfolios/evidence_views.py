@@ -260,8 +260,11 @@ def _detail(
         "versions": versions if len(versions) > 1 else [],
         "newer": next((v for v in versions if v["version"] > evidence.version), None),
         "can_edit": learner and draft,
+        # Only the learner's own work takes a new version (resubmit() refuses the rest).
         "can_resubmit": learner
         and not draft
+        and evidence.created_by_id == evidence.registration.learner_id
+        and not hasattr(evidence, "witness_request")
         and not any(v["version"] > evidence.version for v in versions),
     }
     if context["can_edit"]:

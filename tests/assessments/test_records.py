@@ -571,3 +571,17 @@ def test_making_a_record_needs_the_csrf_token(case: dict) -> None:
 
     assert response.status_code == 403
     assert not AssessorRecord.objects.exists()
+
+
+def test_the_learner_cannot_start_a_new_version_of_an_assessors_record(case: dict) -> None:
+    """A new version is an editable copy: the learner could rewrite what the assessor signed."""
+    from portfolios.evidence import EvidenceError, resubmit
+    from portfolios.models import Evidence
+
+    record = observation(case)
+    before = Evidence.objects.count()
+
+    with pytest.raises(EvidenceError, match="stays as it was signed"):
+        resubmit(actor=case["registration"].learner, evidence=record.evidence)
+
+    assert Evidence.objects.count() == before

@@ -491,3 +491,18 @@ def test_the_request_is_audited_without_the_token(world: World) -> None:
     assert event.actor == world.learner
     assert asked.token not in str(event.data)
     assert asked.request.token_hash not in str(event.data)
+
+
+def test_the_learner_cannot_start_a_new_version_of_a_witness_testimony(world: World) -> None:
+    """A new version is an editable draft copy: the learner could rewrite the witness's words."""
+    from portfolios.evidence import resubmit
+
+    asked = ask(world)
+    evidence = witness_respond(
+        token=asked.token, testimony="Seen it.", signed_name="Grace", confirmed=True
+    )
+
+    with pytest.raises(EvidenceError, match="stays as it was signed"):
+        resubmit(actor=world.learner, evidence=evidence)
+
+    assert Evidence.objects.count() == 1
