@@ -1,6 +1,6 @@
 from django.urls import path
 
-from verification import views
+from verification import standardisation_views, views
 
 app_name = "verification"
 
@@ -12,4 +12,30 @@ urlpatterns = [
     path("plan/<int:pk>/draw/", views.draw, name="draw"),
     path("plans/<int:pk>/add/", views.add_sample, name="add_sample"),
     path("samples/<int:pk>/remove/", views.remove_sample, name="remove_sample"),
+    path("standardisation/", standardisation_views.meeting_list, name="standardisation_list"),
+    path(
+        "standardisation/new/",
+        standardisation_views.meeting_create,
+        name="standardisation_create",
+    ),
+    path(
+        "standardisation/<int:pk>/",
+        standardisation_views.meeting_detail,
+        name="standardisation_detail",
+    ),
+    path(
+        "standardisation/<int:pk>/edit/",
+        standardisation_views.meeting_edit,
+        name="standardisation_edit",
+    ),
+    path(
+        "standardisation/<int:pk>/decisions/",
+        standardisation_views.outcome_add,
+        name="standardisation_add_outcome",
+    ),
+    path(
+        "standardisation/<int:pk>/finalise/",
+        standardisation_views.meeting_finalise,
+        name="standardisation_finalise",
+    ),
 ]
