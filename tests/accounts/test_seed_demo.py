@@ -25,6 +25,7 @@ from portfolios.models import (
     WitnessRequest,
 )
 from portfolios.services import unit_choice_result
+from verification.standardisation_models import StandardisationMeeting, StandardisationOutcome
 
 pytestmark = pytest.mark.usefixtures("catalogue", "media")
 
@@ -72,6 +73,8 @@ def row_counts() -> dict[str, int]:
             WitnessRequest,
             AssessmentPlan,
             PlanActivity,
+            StandardisationMeeting,
+            StandardisationOutcome,
         )
     }
 
@@ -365,3 +368,16 @@ def test_one_learner_has_an_agreed_plan_with_done_overdue_and_upcoming_activitie
     assessor = registration.assessors.get()
     client.force_login(assessor)
     assert "1 overdue" in client.get("/").content.decode()
+
+
+def test_it_records_a_finalised_standardisation_meeting(seeded: list[dict[str, str]]) -> None:
+    meeting = StandardisationMeeting.objects.get(centre__number=CENTRE_NUMBER)
+    assert meeting.status == "finalised"
+    assert meeting.qualification.number == "601/3456/2"
+    assert sorted(meeting.attendees.values_list("email", flat=True)) == [
+        "aisha.khan@demo.example",
+        "dorothy.evans@demo.example",
+        "marcus.reid@demo.example",
+    ]
+    assert list(meeting.outcomes.values_list("position", flat=True)) == [1, 2]
+    assert AuditEvent.objects.filter(action="verification.standardisation_finalised").count() == 1

@@ -164,6 +164,7 @@ class Command(BaseCommand):
             seed_assessor_records(centre=centre)
             seed_plan(centre=centre)
             seed_release(centre=centre)
+            seed_standardisation(centre=centre)
         self.print_logins(as_json=as_json)
 
     def print_logins(self, *, as_json: bool) -> None:
@@ -734,3 +735,48 @@ def seed_release(*, centre: Centre) -> None:
             outcome="agreed",
             comment="Sound judgement, feedback states how the criterion was met.",
         )
+
+
+# ---------------------------------------------------------------- standardisation (IV)
+
+
+def seed_standardisation(*, centre: Centre) -> None:
+    """One finalised standardisation meeting on the motor vehicle qualification, with both
+    assessors, the IV and two decisions; recorded once (a second run finds it and adds nothing)."""
+    from qualifications.models import Unit
+    from verification.standardisation import add_outcome, create_meeting, finalise_meeting
+    from verification.standardisation_models import StandardisationMeeting
+
+    qualification = centre.qualifications.filter(number="601/3456/2").first()
+    if qualification is None or StandardisationMeeting.objects.filter(centre=centre).exists():
+        return
+    people = {
+        person.email: User.objects.get(email=person.email)
+        for person in (VERIFIER, ASSESSOR, ASSESSOR_IV)
+    }
+    verifier = people[VERIFIER.email]
+    meeting = create_meeting(
+        actor=verifier,
+        centre=centre,
+        qualification=qualification,
+        title="Judging observations of customer handovers",
+        held_on=timezone.localdate() - timedelta(days=21),
+        attendees=list(people.values()),
+        location="Training room 2",
+        notes="Each assessor brought one observation record; we judged them together.",
+    )
+    units = list(Unit.objects.filter(memberships__qualification=qualification).order_by("key")[:1])
+    add_outcome(
+        actor=verifier,
+        meeting=meeting,
+        decision="Observation records name the job card and the vehicle registration.",
+        units=units,
+        action_owner=people[ASSESSOR.email],
+        action_due=timezone.localdate() + timedelta(days=14),
+    )
+    add_outcome(
+        actor=verifier,
+        meeting=meeting,
+        decision="Feedback says which criterion each part of the observation meets.",
+    )
+    finalise_meeting(actor=verifier, meeting=meeting)
