@@ -416,7 +416,7 @@ def _count(client: Client, url: str) -> int:
 
 
 def test_the_list_and_detail_cost_the_same_queries_for_3_and_30(
-    client: Client, catalogue: None
+    client: Client, catalogue: None, django_assert_num_queries: pytest.FixtureRequest
 ) -> None:
     lists, details = [], []
     for size in (3, 30):
@@ -432,3 +432,50 @@ def test_the_list_and_detail_cost_the_same_queries_for_3_and_30(
         details.append(_count(client, detail_url))
     assert lists[0] == lists[1]
     assert details[0] == details[1]
+    # Session, user, the person's roles (header and active role), the meetings with their
+    # counts annotated, whether they may record, and the filter's qualifications.
+    with django_assert_num_queries(6):  # type: ignore[operator]
+        client.get(list_url)
+    # Session, user, roles, the meeting, its attendees, may they record, the decisions with
+    # their owners, the decisions' units, and the decision form's units and owners.
+    with django_assert_num_queries(11):  # type: ignore[operator]
+        client.get(detail_url)
+
+
+def test_a_draft_is_changed_through_its_page_until_it_is_finalised(
+    client: Client, made: Centre_
+) -> None:
+    meeting = meeting_for(made)
+    as_(client, made.admin)
+    url = reverse("verification:standardisation_edit", args=[meeting.pk])
+    form = text(client.get(url))
+    assert 'value="Observations"' in form
+    assert 'value="Room 2"' in form
+    fields = {
+        "qualification": made.qualification.pk,
+        "title": "Observations, corrected",
+        "held_on": LAST_WEEK.isoformat(),
+        "attendees": [made.assessors[1].pk],
+        "external_attendees": "",
+        "location": "Room 3",
+    }
+    response = client.post(url, {**fields, "title": ""})
+    assert response.status_code == 400
+    assert "Give the meeting's topic." in flash(response)[0]
+    assert 'value="Room 3"' in text(response)
+    response = client.post(url, fields, follow=True)
+    assert "The meeting's details are saved." in flash(response)
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.location) == ("Observations, corrected", "Room 3")
+    assert list(meeting.attendees.all()) == [made.assessors[1]]
+    assert meeting.external_names() == []
+    event = AuditEvent.objects.get(action="verification.standardisation_changed")
+    assert event.actor == made.admin
+    assert event.data["before"]["title"] == "Observations"
+
+    add_outcome(actor=made.iv, meeting=meeting, decision="Agreed.")
+    finalise_meeting(actor=made.iv, meeting=meeting)
+    response = client.post(url, {**fields, "title": "Too late"}, follow=True)
+    assert "can no longer change" in flash(response)[0]
+    meeting.refresh_from_db()
+    assert meeting.title == "Observations, corrected"
