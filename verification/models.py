@@ -242,3 +242,11 @@ class PlannedSample(models.Model):
     def __str__(self) -> str:
         what = self.unit.key if self.unit_id else "whole portfolio"  # type: ignore[union-attr]
         return f"{self.get_stage_display()} sample of {what} for {self.registration_id}"
+
+
+# Sample records, outcomes and summative sign-off live in their own module.
+from verification.sample_models import (  # noqa: E402, F401
+    Sample,
+    SampleOutcome,
+    VerifierSignOff,
+)

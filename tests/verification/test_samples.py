@@ -1,0 +1,378 @@
+"""Sample records: the snapshot, own decisions refused, the referral loop, summative sign-off,
+the pages and who may see and do what."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from accounts.models import Role
+from assessments.models import Decision, UnitSignOff
+from assessments.services import AssessmentError, record_decision, sign_off_unit
+from core.models import AuditEvent
+from portfolios.models import RegistrationStatus
+from portfolios.services import change_status
+from tests.factories import DEFAULT_PASSWORD, member
+from tests.verification.sample_cases import PDF, TODAY, Case, decision_on, make_case
+from verification import samples
+from verification.models import PlannedSample, SampleSource, SampleStage, SamplingPlan
+from verification.sample_models import (
+    Sample,
+    SampleOutcome,
+    SampleState,
+    VerifierSignOff,
+)
+from verification.services import VerificationError, save_strategy
+
+NEXT_WEEK = TODAY + datetime.timedelta(days=7)
+
+
+@pytest.fixture(autouse=True)
+def media(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Each test stores its files in its own folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    return tmp_path
+
+
+@pytest.fixture
+def case(catalogue: None) -> Case:
+    return make_case()
+
+
+def start(case: Case, stage: str = SampleStage.INTERIM, **kw: object) -> Sample:
+    return samples.start_sample(
+        verifier=case.iv, registration=case.registration, unit=case.unit, stage=stage, **kw
+    )
+
+
+def refer(case: Case, sample: Sample, number: str = "1.1", **kw: object) -> SampleOutcome:
+    return samples.refer_back(
+        verifier=case.iv,
+        sample=sample,
+        decisions=[decision_on(case, number)],
+        actions=kw.pop("actions", "Say which customer survey question shows 1.1."),
+        deadline=kw.pop("deadline", NEXT_WEEK),
+        feedback=kw.pop("feedback", "The survey is good; the judgement needs its reason."),
+        **kw,
+    )
+
+
+def correct(case: Case, number: str = "1.1") -> Decision:
+    return record_decision(
+        assessor=case.assessor,
+        registration=case.registration,
+        criterion=case.unit.criteria.get(number=number),
+        outcome="met",
+        method="product",
+        assessed_on=TODAY,
+        feedback="Question 3 of the survey shows it.",
+        evidence=[case.evidence],
+        supersedes=decision_on(case, number),
+        reason="The IV asked which question shows it.",
+    )
+
+
+def planned(case: Case, stage: str = SampleStage.INTERIM) -> PlannedSample:
+    strategy = save_strategy(
+        actor=case.iv, centre=case.centre, qualification=case.registration.qualification, values={}
+    )
+    plan = SamplingPlan.objects.create(
+        strategy=strategy,
+        strategy_version=1,
+        period_start=TODAY,
+        period_end=NEXT_WEEK,
+        created_by=case.iv,
+    )
+    return PlannedSample.objects.create(
+        plan=plan,
+        registration=case.registration,
+        unit=case.unit,
+        assessor=case.assessor,
+        stage=stage,
+        planned_on=TODAY,
+        verifier=case.iv,
+        source=SampleSource.MANUAL,
+        added_by=case.iv,
+    )
+
+
+# ---------------------------------------------------------------- the snapshot
+
+
+def test_a_sample_keeps_a_snapshot_of_every_decision_with_its_evidence_and_its_hash(
+    case: Case,
+) -> None:
+    sample = start(case)
+
+    decisions = sample.snapshot["decisions"]
+    assert [d["number"] for d in decisions] == [
+        c.number for c in case.unit.criteria.order_by("position")
+    ]
+    first = decisions[0]
+    decision = decision_on(case, "1.1")
+    assert first["id"] == decision.pk
+    assert first["criterion"] == decision.criterion_id
+    assert (first["outcome"], first["method"]) == ("met", "product")
+    assert first["feedback"] == "Shown for 1.1."
+    assert first["assessed_on"] == TODAY.isoformat()
+    assert (first["assessor"], first["assessor_name"]) == (case.assessor.pk, "Sam Assessor")
+    [evidence] = first["evidence"]
+    assert (evidence["title"], evidence["version"]) == ("Customer survey", 1)
+    assert evidence["files"] == [
+        {"name": "survey.pdf", "sha256": hashlib.sha256(PDF).hexdigest(), "size": len(PDF)}
+    ]
+    assert (
+        sample.snapshot_hash
+        == hashlib.sha256(json.dumps(sample.snapshot, sort_keys=True).encode()).hexdigest()
+    )
+    event = AuditEvent.objects.for_object(sample).get()
+    assert event.action == "sample.started"
+    assert event.data["snapshot_hash"] == sample.snapshot_hash
+    assert event.data["decisions"] == [d["id"] for d in decisions]
+
+
+def test_a_verifier_can_never_sample_decisions_they_made_themselves(catalogue: None) -> None:
+    case = make_case(sign_off=False)
+    # The IV also assesses this learner and judges one criterion.
+    from accounts.models import Membership
+
+    Membership.objects.create(user=case.iv, centre=case.centre, role=Role.ASSESSOR)
+    case.registration.assessors.add(case.iv)
+    record_decision(
+        assessor=case.iv,
+        registration=case.registration,
+        criterion=case.unit.criteria.get(number="1.1"),
+        outcome="met",
+        method="product",
+        assessed_on=TODAY,
+        evidence=[case.evidence],
+        supersedes=decision_on(case, "1.1"),
+        reason="Second opinion.",
+    )
+
+    with pytest.raises(VerificationError, match="never sample decisions they made themselves"):
+        start(case)
+    assert not Sample.objects.exists()
+
+
+def test_only_the_learners_own_iv_samples_and_only_where_there_is_something_to_sample(
+    case: Case,
+) -> None:
+    other_iv = member(case.centre, Role.INTERNAL_VERIFIER)
+    with pytest.raises(VerificationError, match="internal verifier"):
+        samples.start_sample(
+            verifier=other_iv, registration=case.registration, unit=case.unit, stage="interim"
+        )
+    with pytest.raises(VerificationError, match="internal verifier"):
+        samples.start_sample(
+            verifier=case.admin, registration=case.registration, unit=case.unit, stage="interim"
+        )
+    empty = case.registration.unit_choices.exclude(unit=case.unit).first().unit
+    with pytest.raises(VerificationError, match="no decisions to sample"):
+        samples.start_sample(
+            verifier=case.iv, registration=case.registration, unit=empty, stage="interim"
+        )
+    assert not Sample.objects.exists()
+
+
+def test_a_planned_sample_is_started_once_even_when_clicked_twice(case: Case) -> None:
+    planned_sample = planned(case)
+
+    sample = samples.start_planned_sample(verifier=case.iv, planned_sample=planned_sample)
+    with pytest.raises(VerificationError, match="already been started"):
+        samples.start_planned_sample(verifier=case.iv, planned_sample=planned_sample)
+
+    assert sample.planned_sample == planned_sample
+    assert Sample.objects.count() == 1
+
+
+# ---------------------------------------------------------------- the referral loop
+
+
+def test_a_referral_unlocks_the_unit_and_the_assessors_correction_supersedes(case: Case) -> None:
+    sample = start(case)
+    with pytest.raises(AssessmentError, match="signed off"):
+        correct(case)
+
+    outcome = refer(case, sample)
+
+    sample.refresh_from_db()
+    assert sample.state == SampleState.REFERRED
+    assert list(outcome.decisions.all()) == [decision_on(case, "1.1")]
+    assert (outcome.deadline, outcome.snapshot_hash) == (NEXT_WEEK, sample.snapshot_hash)
+    sign_off = UnitSignOff.objects.get(registration=case.registration, unit=case.unit)
+    assert sign_off.unlocked_by == case.iv
+    assert sign_off.unlock_reason.startswith(f"Internal verifier's referral (sample {sample.pk})")
+    actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
+    assert actions[-2:] == ["sample.referred", "unit.unlocked"]
+    referred = AuditEvent.objects.get(action="sample.referred")
+    assert referred.data["deadline"] == NEXT_WEEK.isoformat()
+    assert referred.data["decisions"] == [decision_on(case, "1.1").pk]
+    # The referral is addressed to the assessor until the loop ends.
+    assert list(SampleOutcome.objects.open_referrals_for(case.assessor, case.centre.pk)) == [
+        outcome
+    ]
+
+    old = decision_on(case, "1.1")
+    corrected = correct(case)
+
+    assert corrected.supersedes == old
+    # The snapshot the referral was made on still shows the old decision.
+    assert outcome.snapshot["decisions"][0]["id"] == old.pk
+
+
+def test_the_loop_ends_when_the_verifier_agrees_after_the_corrections(case: Case) -> None:
+    sample = start(case)
+    refer(case, sample)
+    # Nothing has changed yet: a second referral (or a double click) waits for the assessor.
+    with pytest.raises(VerificationError, match="already referred back"):
+        refer(case, sample)
+    corrected = correct(case)
+    sign_off_unit(
+        assessor=case.assessor,
+        registration=case.registration,
+        unit=case.unit,
+        password=DEFAULT_PASSWORD,
+    )
+
+    agreed = samples.agree(verifier=case.iv, sample=sample, feedback="Clear now.")
+
+    sample.refresh_from_db()
+    assert sample.state == SampleState.AGREED
+    assert agreed.snapshot["decisions"][0]["id"] == corrected.pk
+    assert agreed.snapshot_hash != sample.snapshot_hash
+    assert [o.outcome for o in sample.outcomes.all()] == ["referred", "agreed"]
+    assert not SampleOutcome.objects.open_referrals_for(case.assessor, case.centre.pk).exists()
+    assert AuditEvent.objects.for_object(sample).last().action == "sample.agreed"
+    with pytest.raises(VerificationError, match="already agreed"):
+        samples.agree(verifier=case.iv, sample=sample)
+    with pytest.raises(VerificationError, match="already agreed"):
+        refer(case, sample)
+    assert sample.outcomes.count() == 2
+
+
+def test_an_outcome_on_decisions_changed_since_the_page_was_opened_is_refused(
+    case: Case,
+) -> None:
+    sample = samples.start_sample(
+        verifier=case.iv, registration=case.registration, unit=case.unit, stage="interim"
+    )
+    refer(case, sample)
+    seen = sample.snapshot_hash
+    correct(case)
+
+    with pytest.raises(VerificationError, match="changed since you opened"):
+        samples.agree(verifier=case.iv, sample=sample, seen_hash=seen)
+
+
+def test_a_referral_needs_actions_a_deadline_not_past_and_decisions_from_the_sample(
+    case: Case,
+) -> None:
+    sample = start(case)
+    with pytest.raises(VerificationError, match="what the assessor must do"):
+        refer(case, sample, actions="  ")
+    with pytest.raises(VerificationError, match="past"):
+        refer(case, sample, deadline=TODAY - datetime.timedelta(days=1))
+    with pytest.raises(VerificationError, match="Choose the decisions"):
+        samples.refer_back(
+            verifier=case.iv, sample=sample, decisions=[], actions="Fix.", deadline=NEXT_WEEK
+        )
+    assert not SampleOutcome.objects.exists()
+    assert UnitSignOff.objects.active().filter(registration=case.registration).exists()
+
+
+def test_a_referral_on_a_complete_registration_reopens_it_for_corrections(case: Case) -> None:
+    change_status(
+        actor=case.admin, registration=case.registration, status=RegistrationStatus.COMPLETE
+    )
+    sample = start(case, SampleStage.SUMMATIVE)
+
+    refer(case, sample)
+
+    case.registration.refresh_from_db()
+    assert case.registration.status == RegistrationStatus.ACTIVE
+    assert correct(case).supersedes_id is not None
+
+
+# ---------------------------------------------------------------- summative sign-off
+
+
+def test_summative_sign_off_of_a_unit_needs_an_agreed_summative_sample_and_the_unit_signed(
+    case: Case,
+) -> None:
+    interim = start(case)
+    samples.agree(verifier=case.iv, sample=interim)
+    with pytest.raises(VerificationError, match="Only a summative sample"):
+        samples.sign_off(verifier=case.iv, sample=interim, password=DEFAULT_PASSWORD)
+
+    summative = start(case, SampleStage.SUMMATIVE)
+    refer(case, summative)
+    with pytest.raises(VerificationError, match="Agree the sample"):
+        samples.sign_off(verifier=case.iv, sample=summative, password=DEFAULT_PASSWORD)
+    correct(case)
+    samples.agree(verifier=case.iv, sample=summative)
+    # The referral unlocked the unit; the assessor has not signed it again yet.
+    with pytest.raises(VerificationError, match="sign the unit off first"):
+        samples.sign_off(verifier=case.iv, sample=summative, password=DEFAULT_PASSWORD)
+    sign_off_unit(
+        assessor=case.assessor,
+        registration=case.registration,
+        unit=case.unit,
+        password=DEFAULT_PASSWORD,
+    )
+    with pytest.raises(VerificationError, match="password"):
+        samples.sign_off(verifier=case.iv, sample=summative, password="wrong")
+
+    signed = samples.sign_off(verifier=case.iv, sample=summative, password=DEFAULT_PASSWORD)
+
+    summative.refresh_from_db()
+    assert (signed.registration, signed.unit, signed.verifier) == (
+        case.registration,
+        case.unit,
+        case.iv,
+    )
+    assert signed.content_hash == summative.outcomes.get(outcome="agreed").snapshot_hash
+    event = AuditEvent.objects.for_object(signed).get()
+    assert (event.action, event.data["unit"]) == ("verification.signed_off", case.unit.key)
+    # A double click signs once.
+    with pytest.raises(VerificationError, match="already signed off"):
+        samples.sign_off(verifier=case.iv, sample=summative, password=DEFAULT_PASSWORD)
+    assert VerifierSignOff.objects.count() == 1
+
+
+def test_summative_sign_off_of_a_registration_needs_it_complete_and_no_open_referral(
+    case: Case,
+) -> None:
+    whole = samples.start_sample(
+        verifier=case.iv, registration=case.registration, stage=SampleStage.SUMMATIVE
+    )
+    samples.agree(verifier=case.iv, sample=whole)
+    with pytest.raises(VerificationError, match="complete registration"):
+        samples.sign_off(verifier=case.iv, sample=whole, password=DEFAULT_PASSWORD)
+    change_status(
+        actor=case.admin, registration=case.registration, status=RegistrationStatus.COMPLETE
+    )
+    other = start(case)
+    refer(case, other)  # reopens the registration too
+    change_status(
+        actor=case.admin, registration=case.registration, status=RegistrationStatus.COMPLETE
+    )
+    with pytest.raises(VerificationError, match="referral on this learner's work is still open"):
+        samples.sign_off(verifier=case.iv, sample=whole, password=DEFAULT_PASSWORD)
+    samples.agree(verifier=case.iv, sample=other)
+
+    signed = samples.sign_off(verifier=case.iv, sample=whole, password=DEFAULT_PASSWORD)
+
+    assert signed.unit is None
+    with pytest.raises(VerificationError, match="already signed off"):
+        samples.sign_off(verifier=case.iv, sample=whole, password=DEFAULT_PASSWORD)
