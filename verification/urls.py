@@ -1,6 +1,6 @@
 from django.urls import path
 
-from verification import views
+from verification import sample_views, views
 
 app_name = "verification"
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("plan/<int:pk>/draw/", views.draw, name="draw"),
     path("plans/<int:pk>/add/", views.add_sample, name="add_sample"),
     path("samples/<int:pk>/remove/", views.remove_sample, name="remove_sample"),
+    path("samples/<int:pk>/start/", sample_views.start, name="sample_start"),
+    path("record/<int:pk>/", sample_views.sample_detail, name="sample"),
+    path("record/<int:pk>/agree/", sample_views.agree, name="sample_agree"),
+    path("record/<int:pk>/refer/", sample_views.refer, name="sample_refer"),
+    path("record/<int:pk>/sign-off/", sample_views.sign_off, name="sample_sign_off"),
 ]

@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from accounts.models import Role
 from assessments.models import Decision, UnitSignOff
@@ -16,7 +18,7 @@ from assessments.services import AssessmentError, record_decision, sign_off_unit
 from core.models import AuditEvent
 from portfolios.models import RegistrationStatus
 from portfolios.services import change_status
-from tests.factories import DEFAULT_PASSWORD, member
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
 from tests.verification.sample_cases import PDF, TODAY, Case, decision_on, make_case
 from verification import samples
 from verification.models import PlannedSample, SampleSource, SampleStage, SamplingPlan
@@ -376,3 +378,182 @@ def test_summative_sign_off_of_a_registration_needs_it_complete_and_no_open_refe
     assert signed.unit is None
     with pytest.raises(VerificationError, match="already signed off"):
         samples.sign_off(verifier=case.iv, sample=whole, password=DEFAULT_PASSWORD)
+
+
+# ---------------------------------------------------------------- the pages
+
+
+def as_(client: Client, user: object) -> Client:
+    client.force_login(user)
+    return client
+
+
+def test_the_plan_links_each_planned_sample_and_the_iv_starts_it_once(
+    client: Client, case: Case
+) -> None:
+    planned_sample = planned(case)
+    as_(client, case.iv)
+    plan_page = client.get(reverse("verification:plan", args=[planned_sample.plan.strategy_id]))
+    url = reverse("verification:sample_start", args=[planned_sample.pk])
+    assert url in plan_page.content.decode()
+
+    preview = client.get(url).content.decode()
+    assert "has not been started yet" in preview
+    assert "survey.pdf" in preview
+    response = client.post(url)
+    sample = Sample.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("verification:sample", args=[sample.pk])
+    # A second click lands on the same record.
+    assert client.post(url).url == response.url
+    assert client.get(url).url == response.url
+    assert Sample.objects.count() == 1
+
+
+def test_the_sample_page_shows_the_decisions_evidence_files_and_snapshot(
+    client: Client, case: Case
+) -> None:
+    sample = start(case)
+    html = as_(client, case.iv).get(reverse("verification:sample", args=[sample.pk])).content
+    html = html.decode()
+    assert "Shown for 2.5." in html
+    assert reverse("evidence:detail", args=[case.evidence.pk]) in html
+    file = case.evidence.files.get()
+    assert reverse("files:download", args=[file.pk]) in html
+    assert sample.snapshot_hash in html
+    assert "Agree the decisions" in html
+    assert "Refer back" in html
+    assert "Sign off for claim" not in html  # interim
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("iv", 200),
+        ("admin", 200),
+        ("eqa", 200),
+        ("assessor", 200),  # their own decisions
+        ("unjudged_assessor", 403),  # assesses the learner, made none of these decisions
+        ("learner", 403),
+        ("other_iv", 404),  # an IV at the centre who does not cover this learner
+        ("other_centre_admin", 404),
+    ],
+)
+def test_who_may_read_a_sample(client: Client, case: Case, who: str, status: int) -> None:
+    sample = start(case)
+    people = {
+        "iv": case.iv,
+        "admin": case.admin,
+        "eqa": member(case.centre, Role.EQA),
+        "assessor": case.assessor,
+        "learner": case.learner,
+        "other_iv": member(case.centre, Role.INTERNAL_VERIFIER),
+        "other_centre_admin": member(CentreFactory(), Role.CENTRE_ADMIN),
+    }
+    if who == "unjudged_assessor":
+        people[who] = member(case.centre, Role.ASSESSOR)
+        case.registration.assessors.add(people[who])
+    response = as_(client, people[who]).get(reverse("verification:sample", args=[sample.pk]))
+    assert response.status_code == status
+
+
+def test_only_the_learners_iv_acts_on_a_sample(client: Client, case: Case) -> None:
+    sample = start(case)
+    for person in (case.admin, case.assessor, member(case.centre, Role.EQA)):
+        as_(client, person)
+        assert (
+            client.post(reverse("verification:sample_agree", args=[sample.pk])).status_code == 403
+        )
+        assert (
+            client.post(reverse("verification:sample_refer", args=[sample.pk])).status_code == 403
+        )
+        assert (
+            client.post(reverse("verification:sample_sign_off", args=[sample.pk])).status_code
+            == 403
+        )
+    as_(client, member(CentreFactory(), Role.INTERNAL_VERIFIER))
+    assert client.post(reverse("verification:sample_agree", args=[sample.pk])).status_code == 404
+    assert not SampleOutcome.objects.exists()
+
+
+def test_referring_on_the_page_then_agreeing_and_signing_off(client: Client, case: Case) -> None:
+    sample = start(case, SampleStage.SUMMATIVE)
+    page = reverse("verification:sample", args=[sample.pk])
+    as_(client, case.iv)
+    decision = decision_on(case, "1.1")
+
+    bad = client.post(
+        reverse("verification:sample_refer", args=[sample.pk]),
+        {"decisions": [decision.pk], "actions": "", "deadline": ""},
+    )
+    assert bad.status_code == 400
+    text = bad.content.decode()
+    assert "Say what the assessor must do." in text
+    assert "Give a deadline" in text
+    assert "checked" in text  # the chosen decision is kept
+    response = client.post(
+        reverse("verification:sample_refer", args=[sample.pk]),
+        {
+            "decisions": [decision.pk],
+            "actions": "Name the survey question.",
+            "deadline": NEXT_WEEK.isoformat(),
+            "feedback": "Nearly there.",
+            "seen_hash": sample.snapshot_hash,
+        },
+    )
+    assert response.status_code == 302
+    assert "referred back to the assessor" in client.get(page).content.decode()
+
+    # The assessor sees the referral on their home page.
+    home = as_(client, case.assessor).get("/").content.decode()
+    assert "Referred back to you by the internal verifier" in home
+    assert "Name the survey question." in home
+    assert page in home
+    correct(case)
+    sign_off_unit(
+        assessor=case.assessor,
+        registration=case.registration,
+        unit=case.unit,
+        password=DEFAULT_PASSWORD,
+    )
+
+    as_(client, case.iv)
+    assert "changed since the sample was started" in client.get(page).content.decode()
+    agree_url = reverse("verification:sample_agree", args=[sample.pk])
+    assert client.post(agree_url, {"feedback": "Thanks."}).status_code == 302
+    again = client.post(agree_url, {"feedback": "Thanks."}, follow=True)
+    assert "already agreed" in again.content.decode()
+    assert sample.outcomes.count() == 2
+    assert "Referred back to you" not in as_(client, case.assessor).get("/").content.decode()
+
+    as_(client, case.iv)
+    sign_url = reverse("verification:sample_sign_off", args=[sample.pk])
+    wrong = client.post(sign_url, {"password": "nope"})
+    assert wrong.status_code == 400
+    assert "password is not right" in wrong.content.decode()
+    assert client.post(sign_url, {"password": DEFAULT_PASSWORD}).status_code == 302
+    signed = client.post(sign_url, {"password": DEFAULT_PASSWORD}, follow=True).content.decode()
+    assert "already signed off" in signed
+    assert 'data-testid="signed-off"' in signed
+    assert VerifierSignOff.objects.get().unit == case.unit
+
+
+def test_the_sample_page_costs_the_same_queries_for_3_or_9_decisions(
+    client: Client, catalogue: None, django_assert_num_queries: pytest.FixtureRequest
+) -> None:
+    def url_for(judged: int) -> tuple[Case, str]:
+        made = make_case(judged=judged, sign_off=False)
+        sample = start(made)
+        refer(made, sample, number="1.1")
+        return made, reverse("verification:sample", args=[sample.pk])
+
+    small, small_url = url_for(3)
+    big, big_url = url_for(9)
+    as_(client, small.iv).get(small_url)
+    # Session, user, sample, outcomes and their decisions, roles, the decisions with evidence
+    # and files, sign-offs, the header's role switcher.
+    with django_assert_num_queries(12):  # type: ignore[operator]
+        client.get(small_url)
+    as_(client, big.iv).get(big_url)
+    with django_assert_num_queries(12):  # type: ignore[operator]
+        client.get(big_url)
