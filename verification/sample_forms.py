@@ -10,8 +10,11 @@ from core.forms import DateInput
 
 
 class AgreeForm(forms.Form):
+    # Prefixed: the agree and refer forms share a page, and ids must be unique on it.
+    prefix = "agree"
+
     feedback = forms.CharField(
-        label="Feedback to the assessor (optional)",
+        label="Feedback to the assessor on agreeing (optional)",
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -21,6 +24,8 @@ class AgreeForm(forms.Form):
 
 
 class ReferForm(forms.Form):
+    prefix = "refer"
+
     decisions = forms.TypedMultipleChoiceField(
         label="Decisions referred back",
         coerce=int,

@@ -16,6 +16,8 @@ from portfolios.models import Evidence, Registration
 from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from verification.models import PlannedSample, SampleSource, SampleStage, SamplingPlan
+from verification.services import save_strategy
 
 TODAY = datetime.date.today()
 IMI = "601/3456/2"
@@ -100,4 +102,29 @@ def decision_on(case: Case, number: str) -> Decision:
         Decision.objects.current()
         .filter(registration=case.registration, criterion__unit=case.unit)
         .get(criterion__number=number)
+    )
+
+
+def plan_sample(case: Case, stage: str = SampleStage.INTERIM) -> PlannedSample:
+    """A plan holding one planned sample of the case's unit."""
+    strategy = save_strategy(
+        actor=case.iv, centre=case.centre, qualification=case.registration.qualification, values={}
+    )
+    plan = SamplingPlan.objects.create(
+        strategy=strategy,
+        strategy_version=1,
+        period_start=TODAY,
+        period_end=TODAY + datetime.timedelta(days=30),
+        created_by=case.iv,
+    )
+    return PlannedSample.objects.create(
+        plan=plan,
+        registration=case.registration,
+        unit=case.unit,
+        assessor=case.assessor,
+        stage=stage,
+        planned_on=TODAY,
+        verifier=case.iv,
+        source=SampleSource.MANUAL,
+        added_by=case.iv,
     )

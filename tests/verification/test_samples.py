@@ -19,16 +19,23 @@ from core.models import AuditEvent
 from portfolios.models import RegistrationStatus
 from portfolios.services import change_status
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
-from tests.verification.sample_cases import PDF, TODAY, Case, decision_on, make_case
+from tests.verification.sample_cases import (
+    PDF,
+    TODAY,
+    Case,
+    decision_on,
+    make_case,
+    plan_sample,
+)
 from verification import samples
-from verification.models import PlannedSample, SampleSource, SampleStage, SamplingPlan
+from verification.models import SampleStage
 from verification.sample_models import (
     Sample,
     SampleOutcome,
     SampleState,
     VerifierSignOff,
 )
-from verification.services import VerificationError, save_strategy
+from verification.services import VerificationError
 
 NEXT_WEEK = TODAY + datetime.timedelta(days=7)
 
@@ -81,30 +88,6 @@ def correct(case: Case, number: str = "1.1") -> Decision:
         evidence=[case.evidence],
         supersedes=decision_on(case, number),
         reason="The IV asked which question shows it.",
-    )
-
-
-def planned(case: Case, stage: str = SampleStage.INTERIM) -> PlannedSample:
-    strategy = save_strategy(
-        actor=case.iv, centre=case.centre, qualification=case.registration.qualification, values={}
-    )
-    plan = SamplingPlan.objects.create(
-        strategy=strategy,
-        strategy_version=1,
-        period_start=TODAY,
-        period_end=NEXT_WEEK,
-        created_by=case.iv,
-    )
-    return PlannedSample.objects.create(
-        plan=plan,
-        registration=case.registration,
-        unit=case.unit,
-        assessor=case.assessor,
-        stage=stage,
-        planned_on=TODAY,
-        verifier=case.iv,
-        source=SampleSource.MANUAL,
-        added_by=case.iv,
     )
 
 
@@ -188,7 +171,7 @@ def test_only_the_learners_own_iv_samples_and_only_where_there_is_something_to_s
 
 
 def test_a_planned_sample_is_started_once_even_when_clicked_twice(case: Case) -> None:
-    planned_sample = planned(case)
+    planned_sample = plan_sample(case)
 
     sample = samples.start_planned_sample(verifier=case.iv, planned_sample=planned_sample)
     with pytest.raises(VerificationError, match="already been started"):
@@ -391,7 +374,7 @@ def as_(client: Client, user: object) -> Client:
 def test_the_plan_links_each_planned_sample_and_the_iv_starts_it_once(
     client: Client, case: Case
 ) -> None:
-    planned_sample = planned(case)
+    planned_sample = plan_sample(case)
     as_(client, case.iv)
     plan_page = client.get(reverse("verification:plan", args=[planned_sample.plan.strategy_id]))
     url = reverse("verification:sample_start", args=[planned_sample.pk])
@@ -484,7 +467,7 @@ def test_referring_on_the_page_then_agreeing_and_signing_off(client: Client, cas
 
     bad = client.post(
         reverse("verification:sample_refer", args=[sample.pk]),
-        {"decisions": [decision.pk], "actions": "", "deadline": ""},
+        {"refer-decisions": [decision.pk], "refer-actions": "", "refer-deadline": ""},
     )
     assert bad.status_code == 400
     text = bad.content.decode()
@@ -494,11 +477,11 @@ def test_referring_on_the_page_then_agreeing_and_signing_off(client: Client, cas
     response = client.post(
         reverse("verification:sample_refer", args=[sample.pk]),
         {
-            "decisions": [decision.pk],
-            "actions": "Name the survey question.",
-            "deadline": NEXT_WEEK.isoformat(),
-            "feedback": "Nearly there.",
-            "seen_hash": sample.snapshot_hash,
+            "refer-decisions": [decision.pk],
+            "refer-actions": "Name the survey question.",
+            "refer-deadline": NEXT_WEEK.isoformat(),
+            "refer-feedback": "Nearly there.",
+            "refer-seen_hash": sample.snapshot_hash,
         },
     )
     assert response.status_code == 302
@@ -520,8 +503,8 @@ def test_referring_on_the_page_then_agreeing_and_signing_off(client: Client, cas
     as_(client, case.iv)
     assert "changed since the sample was started" in client.get(page).content.decode()
     agree_url = reverse("verification:sample_agree", args=[sample.pk])
-    assert client.post(agree_url, {"feedback": "Thanks."}).status_code == 302
-    again = client.post(agree_url, {"feedback": "Thanks."}, follow=True)
+    assert client.post(agree_url, {"agree-feedback": "Thanks."}).status_code == 302
+    again = client.post(agree_url, {"agree-feedback": "Thanks."}, follow=True)
     assert "already agreed" in again.content.decode()
     assert sample.outcomes.count() == 2
     assert "Referred back to you" not in as_(client, case.assessor).get("/").content.decode()
