@@ -28,7 +28,7 @@ from assessments.models import Decision, UnitSignOff
 from assessments.services import AssessmentError, unlock_unit
 from core.audit import record_event
 from portfolios.models import Evidence, EvidenceFile, Registration, RegistrationStatus
-from portfolios.services import change_status
+from portfolios.services import RegistrationError, change_status
 from qualifications.models import Unit
 from verification.models import PlannedSample, SampleStage
 from verification.sample_models import (
@@ -324,12 +324,15 @@ def refer_back(
     if registration.status == RegistrationStatus.COMPLETE:
         # Decisions are recorded only on active registrations; re-signing the unit completes
         # it again (assessments.services.mark_complete_if_done).
-        change_status(
-            actor=verifier,
-            registration=registration,
-            status=RegistrationStatus.ACTIVE,
-            reason=reason,
-        )
+        try:
+            change_status(
+                actor=verifier,
+                registration=registration,
+                status=RegistrationStatus.ACTIVE,
+                reason=reason,
+            )
+        except RegistrationError as exc:
+            raise VerificationError(str(exc)) from exc
     return outcome
 
 
