@@ -207,7 +207,11 @@ def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
     page = _with_links(_paginate(caseload, params))
     for registration in page.object_list:
         registration.on_track = {"on_track": True, "behind": False}.get(registration.pace)
-    return {"page": page, "q": q, "filters": filters}
+    from verification.sample_models import SampleOutcome
+
+    # The IV's referrals waiting on this assessor's corrections (one query).
+    referrals = list(SampleOutcome.objects.open_referrals_for(user, membership.centre_id))
+    return {"page": page, "q": q, "filters": filters, "referrals": referrals}
 
 
 def verifier_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:

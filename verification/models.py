@@ -244,6 +244,12 @@ class PlannedSample(models.Model):
         return f"{self.get_stage_display()} sample of {what} for {self.registration_id}"
 
 
+# Sample records, outcomes and summative sign-off live in their own module.
+from verification.sample_models import (  # noqa: E402, F401
+    Sample,
+    SampleOutcome,
+    VerifierSignOff,
+)
 from verification.standardisation_models import (  # noqa: E402, F401
     MeetingStatus,
     StandardisationMeeting,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from verification import standardisation_views, views
+from verification import sample_views, standardisation_views, views
 
 app_name = "verification"
 
@@ -38,4 +38,9 @@ urlpatterns = [
         standardisation_views.meeting_finalise,
         name="standardisation_finalise",
     ),
+    path("samples/<int:pk>/start/", sample_views.start, name="sample_start"),
+    path("record/<int:pk>/", sample_views.sample_detail, name="sample"),
+    path("record/<int:pk>/agree/", sample_views.agree, name="sample_agree"),
+    path("record/<int:pk>/refer/", sample_views.refer, name="sample_refer"),
+    path("record/<int:pk>/sign-off/", sample_views.sign_off, name="sample_sign_off"),
 ]
