@@ -31,7 +31,9 @@ def has_role_at(user: Any, centre_id: int | None, *roles: str) -> bool:
     )
 
 
-def eqa_scope(user: Any, centre_field: str = "centre_id", qualification_field: str = "qualification_id") -> Q:
+def eqa_scope(
+    user: Any, centre_field: str = "centre_id", qualification_field: str = "qualification_id"
+) -> Q:
     """What an EQA may read, as a Q over rows with a centre and a qualification.
 
     A current EQA grant with no qualifications opens the whole centre; one with qualifications

@@ -242,3 +242,6 @@ class PlannedSample(models.Model):
     def __str__(self) -> str:
         what = self.unit.key if self.unit_id else "whole portfolio"  # type: ignore[union-attr]
         return f"{self.get_stage_display()} sample of {what} for {self.registration_id}"
+
+
+from verification.eqa_models import EqaPageView  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from verification import views
+from verification import eqa_views, views
 
 app_name = "verification"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("plan/<int:pk>/draw/", views.draw, name="draw"),
     path("plans/<int:pk>/add/", views.add_sample, name="add_sample"),
     path("samples/<int:pk>/remove/", views.remove_sample, name="remove_sample"),
+    path("eqa-visits/", eqa_views.visits, name="eqa_visits"),
 ]
