@@ -547,3 +547,42 @@ def test_the_log_keeps_its_rows_when_access_ends(world: World) -> None:
     assert EqaPageView.objects.visible_to(world.admin).count() == 1
     assert EqaPageView.objects.visible_to(eqa).count() == 1
     assert not EqaPageView.objects.visible_to(member(world.centre, Role.ASSESSOR)).exists()
+
+
+# ---------------------------------------------------------------- sampling, within the limit
+
+
+def test_a_limited_eqa_reads_only_the_sampling_of_their_qualifications(client: Client) -> None:
+    from tests.verification.cases import make_centre, strategy_for
+    from verification.services import save_strategy
+
+    made = make_centre()
+    ascentis = Qualification.objects.get(number=ASCENTIS)
+    made.centre.qualifications.add(ascentis)
+    imi_strategy = strategy_for(made)
+    other_strategy = save_strategy(
+        actor=made.iv, centre=made.centre, qualification=ascentis, values={}
+    )
+    limited, whole = UserFactory(), UserFactory()
+    for eqa, qualifications in ((limited, [made.qualification]), (whole, [])):
+        role_grant(
+            actor=made.admin,
+            user=eqa,
+            centre=made.centre,
+            role=Role.EQA,
+            expires_on=IN_A_MONTH,
+            qualifications=qualifications,
+        )
+
+    client.force_login(limited)
+    listing = client.get(reverse("verification:strategies")).content.decode()
+    assert IMI in listing
+    assert ASCENTIS not in listing
+    assert client.get(reverse("verification:plan", args=[imi_strategy.pk])).status_code == 200
+    assert client.get(reverse("verification:plan", args=[other_strategy.pk])).status_code == 404
+
+    client.force_login(whole)
+    listing = client.get(reverse("verification:strategies")).content.decode()
+    assert IMI in listing
+    assert ASCENTIS in listing
+    assert client.get(reverse("verification:plan", args=[other_strategy.pk])).status_code == 200
