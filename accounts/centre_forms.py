@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
-from accounts.models import CompetenceRecord, LearnerProfile, Role, StaffCredential, User
+from accounts.models import (
+    Centre,
+    CompetenceRecord,
+    LearnerProfile,
+    Role,
+    StaffCredential,
+    User,
+)
 from core.forms import DateInput
-from qualifications.models import LEVEL_CHOICES
+from qualifications.models import LEVEL_CHOICES, Qualification
 
 EQA_NEEDS_EXPIRY = "External quality assurers need an expiry date: their access is time-limited."
 
@@ -23,13 +31,34 @@ class RoleGrantForm(forms.Form):
         label="Access ends on",
         required=False,
         widget=DateInput,
-        help_text="Required for external quality assurers.",
+        help_text="Required for external quality assurers: a date after today.",
     )
+    qualifications = forms.ModelMultipleChoiceField(
+        label="Only these qualifications",
+        queryset=Qualification.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="External quality assurers only. Choose none for the whole centre.",
+    )
+
+    def __init__(self, *args: Any, centre: Centre | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if centre is not None:
+            self.fields["qualifications"].queryset = centre.qualifications.order_by("number")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("role") == Role.EQA and not data.get("expires_on"):
-            self.add_error("expires_on", EQA_NEEDS_EXPIRY)
+        if data.get("role") == Role.EQA:
+            expires_on = data.get("expires_on")
+            if not expires_on:
+                self.add_error("expires_on", EQA_NEEDS_EXPIRY)
+            elif expires_on <= timezone.localdate():
+                self.add_error("expires_on", "EQA access must end on a date after today.")
+        elif data.get("qualifications"):
+            self.add_error(
+                "qualifications",
+                "Only an external quality assurer's access is limited by qualification.",
+            )
         return data
 
 
@@ -43,7 +72,7 @@ class PersonAddForm(RoleGrantForm):
         help_text="E-mail a link to choose a password (only to someone without one yet).",
     )
 
-    field_order = ["full_name", "email", "role", "expires_on", "send_invitation"]
+    field_order = ["full_name", "email", "role", "expires_on", "qualifications", "send_invitation"]
 
     def clean_email(self) -> str:
         return User.objects.normalize_email(self.cleaned_data["email"]).lower()

@@ -101,7 +101,9 @@ def _person(request: HttpRequest, centre: Centre, pk: int) -> User:
 def _person_page(
     request: HttpRequest, centre: Centre, person: User, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
-    roles = list(person.memberships.filter(centre=centre).order_by("role"))
+    roles = list(
+        person.memberships.filter(centre=centre).order_by("role").prefetch_related("qualifications")
+    )
     held = {m.role for m in roles}
     is_learner = Role.LEARNER in held
     is_staff = bool(held & set(STAFF_ROLES))
@@ -110,7 +112,7 @@ def _person_page(
         "centre": centre,
         "person": person,
         "roles": roles,
-        "grant_form": forms.get("grant_form") or RoleGrantForm(),
+        "grant_form": forms.get("grant_form") or RoleGrantForm(centre=centre),
         "is_learner": is_learner,
         "is_staff": is_staff,
     }
@@ -135,7 +137,7 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def person_add_view(request: HttpRequest) -> HttpResponse:
     centre = _admin_centre(request)
-    form = PersonAddForm(request.POST or None)
+    form = PersonAddForm(request.POST or None, centre=centre)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -146,6 +148,7 @@ def person_add_view(request: HttpRequest) -> HttpResponse:
                 full_name=data["full_name"],
                 role=data["role"],
                 expires_on=data["expires_on"],
+                qualifications=data["qualifications"],
                 invite_request=request if data["send_invitation"] else None,
             )
         except (AccessError, ValueError) as error:
@@ -166,7 +169,7 @@ def person_add_view(request: HttpRequest) -> HttpResponse:
 def role_grant_view(request: HttpRequest, pk: int) -> HttpResponse:
     centre = _admin_centre(request)
     person = _person(request, centre, pk)
-    form = RoleGrantForm(request.POST)
+    form = RoleGrantForm(request.POST, centre=centre)
     if not form.is_valid():
         messages.error(request, form_errors(form))
         return _person_page(request, centre, person, status=400, grant_form=form)
@@ -177,6 +180,7 @@ def role_grant_view(request: HttpRequest, pk: int) -> HttpResponse:
             centre=centre,
             role=form.cleaned_data["role"],
             expires_on=form.cleaned_data["expires_on"],
+            qualifications=form.cleaned_data["qualifications"],
         )
     except (AccessError, ValueError) as error:
         messages.error(request, str(error))

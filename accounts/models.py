@@ -165,6 +165,14 @@ class Membership(models.Model):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # EQA only: read access limited to these qualifications; none means the whole centre. It
+    # lives here, not in verification, because portfolios' visible_to (lower) must honour it.
+    qualifications = models.ManyToManyField(
+        "qualifications.Qualification",
+        blank=True,
+        related_name="+",
+        help_text="External quality assurers: only these qualifications (none: the whole centre).",
+    )
 
     objects = MembershipQuerySet.as_manager()
 

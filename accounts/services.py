@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.models import (
     Centre,
@@ -19,6 +21,7 @@ from accounts.models import (
     User,
 )
 from core.audit import record_event
+from qualifications.models import Qualification
 
 
 class AccessError(Exception):
@@ -35,6 +38,7 @@ def person_create(
     role: str,
     password: str | None = None,
     expires_on: date | None = None,
+    qualifications: Iterable[Qualification] = (),
 ) -> tuple[User, Membership]:
     """Add someone to a centre in a role, creating their login if the address is new."""
     email = User.objects.normalize_email(email).lower()
@@ -47,29 +51,58 @@ def person_create(
             user.set_unusable_password()
             user.save(update_fields=["password"])
         record_event(actor=actor, action="person.created", target=user, centre_id=centre.pk)
-    membership = role_grant(actor=actor, user=user, centre=centre, role=role, expires_on=expires_on)
+    membership = role_grant(
+        actor=actor,
+        user=user,
+        centre=centre,
+        role=role,
+        expires_on=expires_on,
+        qualifications=qualifications,
+    )
     return user, membership
 
 
 @transaction.atomic
 def role_grant(
-    *, actor: User | None, user: User, centre: Centre, role: str, expires_on: date | None = None
+    *,
+    actor: User | None,
+    user: User,
+    centre: Centre,
+    role: str,
+    expires_on: date | None = None,
+    qualifications: Iterable[Qualification] = (),
 ) -> Membership:
+    """Give a role (or renew it). An EQA's grant is read-only, ends on a date in the future and
+    may be limited to some of the centre's qualifications (none: the whole centre)."""
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}")
-    if role == Role.EQA and expires_on is None:
-        raise AccessError(
-            "External quality assurers need an expiry date: their access is time-limited."
-        )
+    qualifications = list(qualifications)
+    if role == Role.EQA:
+        if expires_on is None:
+            raise AccessError(
+                "External quality assurers need an expiry date: their access is time-limited."
+            )
+        if expires_on <= timezone.localdate():
+            raise AccessError("EQA access must end on a date after today.")
+        offered = set(centre.qualifications.values_list("pk", flat=True))
+        if any(q.pk not in offered for q in qualifications):
+            raise AccessError(f"{centre.name} does not offer every qualification chosen.")
+    elif qualifications:
+        raise AccessError("Only an external quality assurer's access is limited by qualification.")
+    wanted = sorted(q.pk for q in qualifications)
     membership, created = Membership.objects.get_or_create(
         user=user, centre=centre, role=role, defaults={"expires_on": expires_on}
     )
-    if not created and (not membership.is_active or membership.expires_on != expires_on):
+    held = [] if created else sorted(membership.qualifications.values_list("pk", flat=True))
+    if not created and (
+        not membership.is_active or membership.expires_on != expires_on or held != wanted
+    ):
         membership.is_active = True
         membership.expires_on = expires_on
         membership.save(update_fields=["is_active", "expires_on"])
     elif not created:
         return membership
+    membership.qualifications.set(qualifications)
     if role == Role.LEARNER:
         LearnerProfile.objects.get_or_create(user=user)
     record_event(
@@ -77,7 +110,12 @@ def role_grant(
         action="role.granted",
         target=membership,
         centre_id=centre.pk,
-        data={"user": user.pk, "role": role, "expires_on": expires_on and expires_on.isoformat()},
+        data={
+            "user": user.pk,
+            "role": role,
+            "expires_on": expires_on and expires_on.isoformat(),
+            "qualifications": [q.number for q in sorted(qualifications, key=lambda q: q.number)],
+        },
     )
     return membership
 
@@ -124,6 +162,7 @@ def person_add(
     full_name: str,
     role: str,
     expires_on: date | None = None,
+    qualifications: Iterable[Qualification] = (),
     invite_request: HttpRequest | None = None,
 ) -> tuple[User, Membership, bool]:
     """The centre page's "add a person": person_create, then (once committed) the invitation.
@@ -138,6 +177,7 @@ def person_add(
             full_name=full_name,
             role=role,
             expires_on=expires_on,
+            qualifications=qualifications,
         )
         invite = invite_request is not None and not user.has_usable_password()
         if invite:

@@ -279,7 +279,24 @@ def eqa_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
     registrations = _search(_registrations(user).filter(centre=membership.centre), q).order_by(
         "learner__full_name", "learner__email", "pk"
     )
-    return {"page": _with_links(_paginate(registrations, params)), "q": q}
+    return {
+        "page": _with_links(_paginate(registrations, params)),
+        "q": q,
+        "limited_to": list(membership.qualifications.order_by("number")),
+    }
+
+
+def _ended_eqa_access(user: Any) -> list[Any]:
+    """EQA grants that have ended, so someone with no current role learns why."""
+    from accounts.models import Membership, Role
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Membership.objects.filter(user_id=user.pk, role=Role.EQA)
+        .exclude(pk__in=Membership.objects.current().values("pk"))
+        .select_related("centre")
+    )
 
 
 ROLE_HOMES = {
@@ -294,6 +311,6 @@ ROLE_HOMES = {
 def role_home(user: Any, membership: Any, params: QueryDict) -> tuple[str, dict[str, Any]]:
     """The template and context of the home page for the role the person is working in."""
     if membership is None:
-        return "core/home.html", {}
+        return "core/home.html", {"ended_eqa": _ended_eqa_access(user)}
     template, build = ROLE_HOMES[membership.role]
     return template, build(user, membership, params)

@@ -38,7 +38,7 @@ TRANSITIONS: dict[str, set[str]] = {
 class RegistrationQuerySet(models.QuerySet["Registration"]):
     def visible_to(self, user: Any) -> RegistrationQuerySet:
         """Mirrors portfolios.rules.can_view_registration: keep the two in step."""
-        from accounts.access import centre_ids
+        from accounts.access import centre_ids, eqa_scope
         from accounts.models import Role
 
         if not getattr(user, "is_authenticated", False):
@@ -51,7 +51,9 @@ class RegistrationQuerySet(models.QuerySet["Registration"]):
             | Q(
                 internal_verifier_id=user.pk, centre_id__in=centre_ids(user, Role.INTERNAL_VERIFIER)
             )
-            | Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN, Role.EQA))
+            | Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
+            # An EQA reads the whole centre, or only the qualifications of their grant.
+            | eqa_scope(user)
         ).distinct()
 
     def manageable_by(self, user: Any) -> RegistrationQuerySet:

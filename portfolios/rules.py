@@ -10,7 +10,7 @@ from typing import Any
 
 import rules
 
-from accounts.access import has_role_at
+from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Role
 
 
@@ -44,7 +44,10 @@ def administers_registration_centre(user: Any, registration: Any) -> bool:
 
 @rules.predicate
 def quality_assures_registration_centre(user: Any, registration: Any) -> bool:
-    return registration is not None and has_role_at(user, registration.centre_id, Role.EQA)
+    # Honours the qualification limit of the EQA's grant, as Registration.visible_to does.
+    return registration is not None and eqa_may_read(
+        user, registration.centre_id, registration.qualification_id
+    )
 
 
 is_superuser = rules.is_superuser

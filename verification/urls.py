@@ -1,6 +1,6 @@
 from django.urls import path
 
-from verification import sample_views, standardisation_views, views
+from verification import eqa_views, sample_views, standardisation_views, views
 
 app_name = "verification"
 
@@ -43,4 +43,5 @@ urlpatterns = [
     path("record/<int:pk>/agree/", sample_views.agree, name="sample_agree"),
     path("record/<int:pk>/refer/", sample_views.refer, name="sample_refer"),
     path("record/<int:pk>/sign-off/", sample_views.sign_off, name="sample_sign_off"),
+    path("eqa-visits/", eqa_views.visits, name="eqa_visits"),
 ]

@@ -13,11 +13,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import has_role_at
+from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Membership, Role
 from portfolios.views import form_errors
 from qualifications.models import Qualification
@@ -62,7 +62,17 @@ def _strategy(request: HttpRequest, pk: int, *, plan: bool = False) -> SamplingS
     allowed = _may_plan if plan else _may_read
     if not allowed(request.user, strategy.centre_id):
         raise PermissionDenied
+    if _eqa_outside_limit(request, strategy.qualification_id):
+        raise Http404
     return strategy
+
+
+def _eqa_outside_limit(request: HttpRequest, qualification_id: int) -> bool:
+    """An EQA whose grant names some qualifications reads only those (see accounts.access)."""
+    membership = request.membership  # type: ignore[attr-defined]
+    if not membership or membership.role != Role.EQA:
+        return False
+    return not eqa_may_read(request.user, membership.centre_id, qualification_id)
 
 
 # ---------------------------------------------------------------- strategies
@@ -74,6 +84,9 @@ def strategies(request: HttpRequest) -> HttpResponse:
     """Each qualification the centre offers, with its strategy and latest plan, if any."""
     centre_id = _active_centre_id(request)
     qualifications = list(Qualification.objects.filter(centres__pk=centre_id).order_by("number"))
+    if request.membership.role == Role.EQA:  # type: ignore[attr-defined]
+        limit = set(request.membership.qualifications.values_list("pk", flat=True))  # type: ignore[attr-defined]
+        qualifications = [q for q in qualifications if not limit or q.pk in limit]
     by_qualification = {
         s.qualification_id: s
         for s in SamplingStrategy.objects.filter(centre_id=centre_id).annotate(

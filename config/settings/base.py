@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.context.ActiveMembershipMiddleware",
+    # After the active role is known: logs each page an EQA opens, for the centre to see.
+    "verification.eqa_middleware.EqaPageLogMiddleware",
     # Last, as django-axes asks: it locks out repeated failed sign-ins.
     "axes.middleware.AxesMiddleware",
 ]

@@ -160,6 +160,7 @@ def test_an_external_quality_assurer_with_an_expiry_date_is_granted(
         "user": person.pk,
         "role": Role.EQA,
         "expires_on": IN_A_YEAR.isoformat(),
+        "qualifications": [],
     }
 
 
