@@ -255,7 +255,9 @@ def test_a_bad_period_is_refused_with_a_message(client: Client, made: Centre_) -
 def test_the_home_pages_link_to_sampling(client: Client, made: Centre_) -> None:
     for person in (made.iv, made.admin, member(made.centre, Role.EQA)):
         as_(client, person)
-        assert reverse("verification:strategies") in text(client.get("/"))
+        home = text(client.get("/"))
+        assert reverse("verification:strategies") in home
+        assert reverse("verification:standardisation_list") in home
 
 
 def _centre_with(learners: int) -> Centre_:
