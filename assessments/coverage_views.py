@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from accounts.access import eqa_scope
 from accounts.models import Role
 from assessments.coverage import StandardCoverage, State, coverage_for
 from assessments.coverage_forms import CohortFilterForm
@@ -66,6 +67,9 @@ def cohort_registrations(user: Any, membership: Any) -> QuerySet[Registration]:
         return registrations.filter(assessors=user).exclude(learner=user)
     if membership.role == Role.INTERNAL_VERIFIER:
         return registrations.filter(internal_verifier=user)
+    if membership.role == Role.EQA:
+        # The grant may be limited to some qualifications.
+        return registrations.filter(eqa_scope(user))
     return registrations
 
 

@@ -55,8 +55,12 @@ class StandardisationMeetingQuerySet(models.QuerySet["StandardisationMeeting"]):
             return self.none()
         if user.is_superuser:
             return self.all()
+        from accounts.access import eqa_scope
+
+        # An EQA reads only within their grant, which may be limited to some qualifications.
         return self.filter(
-            Q(centre_id__in=centre_ids(user, *_reader_roles()))
+            Q(centre_id__in=centre_ids(user, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN))
+            | eqa_scope(user)
             | Q(centre_id__in=centre_ids(user, Role.ASSESSOR), attendees=user)
         ).distinct()
 

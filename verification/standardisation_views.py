@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import has_role_at
+from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Role
 from portfolios.views import form_errors
 from verification import standardisation as services
@@ -31,7 +31,11 @@ LIST_ROLES = (*READER_ROLES, Role.ASSESSOR)
 
 
 def _may_read(user: Any, meeting: StandardisationMeeting) -> bool:
-    if user.is_superuser or has_role_at(user, meeting.centre_id, *READER_ROLES):
+    if user.is_superuser or has_role_at(
+        user, meeting.centre_id, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN
+    ):
+        return True
+    if eqa_may_read(user, meeting.centre_id, meeting.qualification_id):
         return True
     attended = any(person.pk == user.pk for person in meeting.attendees.all())
     return attended and has_role_at(user, meeting.centre_id, Role.ASSESSOR)

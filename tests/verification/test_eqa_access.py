@@ -586,3 +586,33 @@ def test_a_limited_eqa_reads_only_the_sampling_of_their_qualifications(client: C
     assert IMI in listing
     assert ASCENTIS in listing
     assert client.get(reverse("verification:plan", args=[other_strategy.pk])).status_code == 200
+
+
+def test_a_limited_eqa_reads_only_their_qualifications_cohort_and_standardisation(
+    client: Client, world: World
+) -> None:
+    """The standards cohort and the standardisation meetings honour the limit too."""
+    from assessments.coverage_views import cohort_registrations
+    from verification.models import StandardisationMeeting
+
+    eqa = eqa_with(world, world.imi)
+    membership = Membership.objects.get(user=eqa, centre=world.centre)
+    assert list(cohort_registrations(eqa, membership)) == [world.inside]
+
+    meetings = {
+        qualification: StandardisationMeeting.objects.create(
+            centre=world.centre,
+            qualification=qualification,
+            title=f"Standardising {qualification.number}",
+            held_on=TODAY,
+            recorded_by=world.admin,
+        )
+        for qualification in (world.imi, world.ascentis)
+    }
+    assert list(StandardisationMeeting.objects.readable_by(eqa)) == [meetings[world.imi]]
+
+    client.force_login(eqa)
+    inside = reverse("verification:standardisation_detail", args=[meetings[world.imi].pk])
+    outside = reverse("verification:standardisation_detail", args=[meetings[world.ascentis].pk])
+    assert client.get(inside).status_code == 200
+    assert client.get(outside).status_code == 403
