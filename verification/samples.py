@@ -210,7 +210,10 @@ def _lock_for_outcome(
     actor: User, sample: Sample, seen_hash: str
 ) -> tuple[Sample, list, dict, str]:
     sample = (
-        Sample.objects.select_for_update().select_related("registration", "unit").get(pk=sample.pk)
+        # Lock the sample row only: PostgreSQL refuses FOR UPDATE on the nullable unit's join.
+        Sample.objects.select_for_update(of=("self",))
+        .select_related("registration", "unit")
+        .get(pk=sample.pk)
     )
     _require_verifier(actor, sample.registration)
     if sample.state == SampleState.AGREED:
@@ -348,7 +351,10 @@ def sign_off(*, verifier: User, sample: Sample, password: str) -> VerifierSignOf
     """The IV's summative sign-off of the sample's registration (or, for a unit sample, of that
     unit, for unit-only certification). The verifier re-enters their password."""
     sample = (
-        Sample.objects.select_for_update().select_related("registration", "unit").get(pk=sample.pk)
+        # Lock the sample row only: PostgreSQL refuses FOR UPDATE on the nullable unit's join.
+        Sample.objects.select_for_update(of=("self",))
+        .select_related("registration", "unit")
+        .get(pk=sample.pk)
     )
     registration = Registration.objects.select_for_update().get(pk=sample.registration_id)
     _require_verifier(verifier, registration)
