@@ -8,6 +8,7 @@ countersigns; IV, centre admins and EQA of the centre read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -183,6 +184,19 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _plan_page(request, _plan(request, pk))
 
 
+def _act(
+    request: HttpRequest, plan: AssessmentPlan, action: Callable[[], object], done: str
+) -> HttpResponse:
+    """Run one plan service: a refusal re-renders the plan with its message, success redirects."""
+    try:
+        action()
+    except AssessmentError as error:
+        messages.error(request, str(error))
+        return _plan_page(request, plan, status=400)
+    messages.success(request, done)
+    return redirect("assessments:plan", pk=plan.pk)
+
+
 @require_POST
 @login_required
 def activity_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -204,13 +218,12 @@ def activity_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def activity_remove(request: HttpRequest, pk: int, activity_pk: int) -> HttpResponse:
     plan = _plan_to_change(request, pk)
-    try:
-        plans.activity_remove(assessor=request.user, activity=_activity(plan, activity_pk))
-    except AssessmentError as error:
-        messages.error(request, str(error))
-        return _plan_page(request, plan, status=400)
-    messages.success(request, "Activity removed from the draft.")
-    return redirect("assessments:plan", pk=plan.pk)
+    return _act(
+        request,
+        plan,
+        lambda: plans.activity_remove(assessor=request.user, activity=_activity(plan, activity_pk)),
+        "Activity removed from the draft.",
+    )
 
 
 @require_POST
@@ -221,13 +234,12 @@ def assessor_sign(request: HttpRequest, pk: int) -> HttpResponse:
         # The same form sent twice: the first one signed it.
         messages.info(request, "You have already signed this plan.")
         return redirect("assessments:plan", pk=plan.pk)
-    try:
-        plans.assessor_sign(assessor=request.user, plan=plan)
-    except AssessmentError as error:
-        messages.error(request, str(error))
-        return _plan_page(request, plan, status=400)
-    messages.success(request, "You signed the plan. It now waits for the learner's signature.")
-    return redirect("assessments:plan", pk=plan.pk)
+    return _act(
+        request,
+        plan,
+        lambda: plans.assessor_sign(assessor=request.user, plan=plan),
+        "You signed the plan. It now waits for the learner's signature.",
+    )
 
 
 @require_POST
@@ -239,13 +251,12 @@ def learner_sign(request: HttpRequest, pk: int) -> HttpResponse:
     if plan.learner_signed_at is not None:
         messages.info(request, "You have already signed this plan.")
         return redirect("assessments:plan", pk=plan.pk)
-    try:
-        plans.learner_sign(learner=request.user, plan=plan)
-    except AssessmentError as error:
-        messages.error(request, str(error))
-        return _plan_page(request, plan, status=400)
-    messages.success(request, "You signed the plan: it is agreed.")
-    return redirect("assessments:plan", pk=plan.pk)
+    return _act(
+        request,
+        plan,
+        lambda: plans.learner_sign(learner=request.user, plan=plan),
+        "You signed the plan: it is agreed.",
+    )
 
 
 @require_POST
@@ -256,13 +267,12 @@ def activity_done(request: HttpRequest, pk: int, activity_pk: int) -> HttpRespon
     if activity.completed_at is not None:
         messages.info(request, "This activity is already marked done.")
         return redirect("assessments:plan", pk=plan.pk)
-    try:
-        plans.activity_done(assessor=request.user, activity=activity)
-    except AssessmentError as error:
-        messages.error(request, str(error))
-        return _plan_page(request, plan, status=400)
-    messages.success(request, "Activity marked done.")
-    return redirect("assessments:plan", pk=plan.pk)
+    return _act(
+        request,
+        plan,
+        lambda: plans.activity_done(assessor=request.user, activity=activity),
+        "Activity marked done.",
+    )
 
 
 @require_POST
