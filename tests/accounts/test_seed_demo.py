@@ -10,7 +10,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.management.commands.seed_demo import CENTRE_NAME, CENTRE_NUMBER
+from accounts.management.commands.seed_demo import (
+    CENTRE_NAME,
+    CENTRE_NUMBER,
+    FINISHED,
+    LEARNERS,
+    learner_email,
+)
 from accounts.models import Centre, LearnerProfile, Membership, StaffCredential, User
 from assessments.models import AssessmentPlan, PlanActivity
 from core.models import AuditEvent
@@ -108,7 +114,7 @@ def test_it_builds_a_centre_with_every_role(seeded: list[dict[str, str]]) -> Non
     assert roles.count("assessor") == 2
     assert roles.count("iv") == 2  # the internal verifier and the assessor who also verifies
     assert roles.count("eqa") == 1
-    assert roles.count("learner") == 12
+    assert roles.count("learner") == 17  # 12 at work, 5 finished or left early
     eqa = Membership.objects.get(centre=centre, role="eqa")
     assert eqa.expires_on == timezone.localdate() + datetime.timedelta(days=90)
     two_roles = [
@@ -123,8 +129,8 @@ def test_every_learner_is_registered_with_a_valid_choice_and_staff(
 ) -> None:
     registrations = Registration.objects.filter(centre__number=CENTRE_NUMBER)
 
-    assert registrations.count() == 12
-    assert registrations.values("learner").distinct().count() == 12
+    assert registrations.count() == 17
+    assert registrations.values("learner").distinct().count() == 17
     assert registrations.values("qualification").distinct().count() == 6
     for registration in registrations:
         profile = registration.learner.learner_profile
@@ -139,7 +145,7 @@ def test_every_learner_is_registered_with_a_valid_choice_and_staff(
         assert registration.internal_verifier is not None
         assert registration.internal_verifier not in registration.assessors.all()
     # Registered through the services: each has its audit event.
-    assert AuditEvent.objects.filter(action="registration.created").count() == 12
+    assert AuditEvent.objects.filter(action="registration.created").count() == 17
 
 
 def test_running_it_twice_changes_nothing(settings, tmp_path, seeded: list[dict[str, str]]) -> None:
@@ -168,7 +174,7 @@ def test_the_printed_logins_are_one_a_line(settings) -> None:
     for login in logins:
         assert f"{login['role']}" in printed
         assert f"{login['email']}  /  {login['password']}" in printed
-    assert len(logins) == 1 + 5 + 12
+    assert len(logins) == 1 + 5 + 12 + 5
     assert {login["role"] for login in logins} >= {
         "Site administrator",
         "Centre admin",
@@ -232,8 +238,10 @@ def test_the_portfolios_hold_evidence_in_every_state(seeded: list[dict[str, str]
 
     states = set(evidence.values_list("status", flat=True))
     assert states >= {EvidenceStatus.DRAFT, EvidenceStatus.SUBMITTED, EvidenceStatus.RETURNED}
-    # Every learner has a draft and a submitted, declared piece of work.
-    for registration in Registration.objects.filter(centre__number=CENTRE_NUMBER):
+    # Every learner at work has a draft and a submitted, declared piece of work.
+    for registration in Registration.objects.filter(
+        centre__number=CENTRE_NUMBER, learner__email__in=[learner_email(n) for n, _, _ in LEARNERS]
+    ):
         mine = evidence.filter(registration=registration)
         assert mine.filter(status=EvidenceStatus.DRAFT).exists(), registration
         assert mine.filter(status=EvidenceStatus.SUBMITTED, declaration__isnull=False).exists()
@@ -381,3 +389,72 @@ def test_it_records_a_finalised_standardisation_meeting(seeded: list[dict[str, s
     ]
     assert list(meeting.outcomes.values_list("position", flat=True)) == [1, 2]
     assert AuditEvent.objects.filter(action="verification.standardisation_finalised").count() == 1
+
+
+# ---------------------------------------------------------------- internal verification
+
+
+def test_the_iv_samples_the_finished_learners_from_a_plan_and_signs_them_off(
+    seeded: list[dict[str, str]],
+) -> None:
+    from assessments.models import Decision, UnitSignOff
+    from portfolios.models import RegistrationStatus
+    from verification.models import AssessorRiskRating, SamplingPlan, SamplingStrategy
+    from verification.sample_models import Sample, SampleOutcome, VerifierSignOff
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    strategies = SamplingStrategy.objects.filter(centre=centre)
+    assert sorted(strategies.values_list("qualification__number", flat=True)) == [
+        "600/1684/X",
+        "600/1686/3",
+        "603/5449/5",
+    ]
+    assert SamplingPlan.objects.filter(strategy__centre=centre).count() == 3
+    rating = AssessorRiskRating.objects.get(centre=centre)
+    assert (rating.assessor.email, rating.rating) == ("marcus.reid@demo.example", "experienced")
+
+    by_name = {
+        r.learner.full_name: r
+        for r in Registration.objects.filter(
+            learner__email__in=[learner_email(f.name) for f in FINISHED]
+        )
+    }
+    assert set(by_name) == {f.name for f in FINISHED}
+    for finished in FINISHED:
+        registration = by_name[finished.name]
+        sample = Sample.objects.get(registration=registration)
+        # Every sample came from a plan, was agreed and ends in the IV's summative sign-off.
+        assert sample.planned_sample is not None
+        assert sample.stage == "summative"
+        assert sample.state == "agreed"
+        assert sample.verifier == registration.internal_verifier
+        assert not registration.assessors.filter(pk=sample.verifier_id).exists()
+        sign_off = VerifierSignOff.objects.get(registration=registration)
+        if finished.story == "left_early":
+            assert registration.status == RegistrationStatus.WITHDRAWN
+            assert sample.unit is not None
+            assert sign_off.unit == sample.unit
+            assert UnitSignOff.objects.active().filter(registration=registration).count() == 1
+        else:
+            assert registration.status == RegistrationStatus.COMPLETE
+            assert sample.unit is None
+            assert sign_off.unit is None
+
+    # One referral, resolved: the unit was unlocked, the decision corrected and the unit signed
+    # off again before the IV agreed.
+    noah = by_name["Noah Williams"]
+    outcomes = list(SampleOutcome.objects.filter(sample__registration=noah))
+    assert [o.outcome for o in outcomes] == ["referred", "agreed"]
+    referred = outcomes[0].decisions.get()
+    correction = Decision.objects.get(supersedes=referred)
+    assert correction.reason
+    unit = referred.criterion.unit
+    sign_offs = UnitSignOff.objects.filter(registration=noah, unit=unit).order_by("pk")
+    assert [s.unlocked_at is None for s in sign_offs] == [False, True]
+    assert SampleOutcome.objects.filter(outcome="referred").count() == 1
+
+
+def test_the_eqa_login_has_time_limited_read_access(seeded: list[dict[str, str]]) -> None:
+    eqa = Membership.objects.get(user__email="graham.lowe@demo.example")
+    assert eqa.role == "eqa"
+    assert eqa.expires_on > timezone.localdate()

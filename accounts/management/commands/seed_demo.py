@@ -75,6 +75,42 @@ LEARNERS = (
 )
 
 
+# Learners who have finished (or left early), for internal verification and claims; their
+# stories are told by verification/demo.py.
+CLAIMED = "claimed"
+REFERRED = "referred"
+TOO_EARLY = "too_early"
+ON_HOLD = "on_hold"
+LEFT_EARLY = "left_early"
+
+
+@dataclass(frozen=True)
+class FinishedLearner:
+    name: str
+    born: date
+    employer: str
+    qualification: str
+    weeks_ago: int  # when they registered
+    story: str
+
+
+FINISHED = (
+    FinishedLearner(
+        "Grace Mitchell", date(1995, 8, 11), "Harbour Hotels", "600/1686/3", 30, CLAIMED
+    ),
+    FinishedLearner(
+        "Noah Williams", date(2000, 1, 27), "Castle Insurance", "600/1684/X", 26, REFERRED
+    ),
+    FinishedLearner(
+        "Isla Robertson", date(1998, 10, 4), "Brightline Rail", "603/5449/5", 8, TOO_EARLY
+    ),
+    FinishedLearner("Ethan Moore", date(1993, 3, 19), "Pennine Water", "600/1686/3", 24, ON_HOLD),
+    FinishedLearner(
+        "Mia Robinson", date(2003, 6, 8), "Greenway Supermarkets", "600/1684/X", 20, LEFT_EARLY
+    ),
+)
+
+
 def learner_email(name: str) -> str:
     return name.lower().replace("'", "").replace(" ", ".") + "@learner.demo.example"
 
@@ -86,6 +122,10 @@ def demo_logins() -> list[dict[str, str]]:
     logins += [
         {"role": "Learner", "email": learner_email(name), "password": DEMO_PASSWORD}
         for name, _, _ in LEARNERS
+    ]
+    logins += [
+        {"role": "Learner", "email": learner_email(f.name), "password": DEMO_PASSWORD}
+        for f in FINISHED
     ]
     return logins
 
@@ -165,6 +205,7 @@ class Command(BaseCommand):
             seed_plan(centre=centre)
             seed_release(centre=centre)
             seed_standardisation(centre=centre)
+            seed_quality_assurance(centre=centre, actor=User.objects.get(email=CENTRE_ADMIN.email))
         self.print_logins(as_json=as_json)
 
     def print_logins(self, *, as_json: bool) -> None:
@@ -183,6 +224,12 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"  (the demo centre is {CENTRE_NAME}, centre number {CENTRE_NUMBER})")
         self.stdout.write("")
+
+
+def seed_quality_assurance(*, centre: Centre, actor: User) -> None:
+    from verification.demo import seed_quality_assurance as seed_story
+
+    seed_story(centre=centre, actor=actor)
 
 
 def _ensure_password(user: User) -> None:
