@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Decision, UnitSignOff
-from assessments.services import AssessmentError, _mark_assessed_when_complete, _require_assessor
+from assessments.services import AssessmentError, mark_assessed_when_complete, require_assessor
 from core.audit import record_event
 from portfolios.evidence import EvidenceError, _check_real_work
 from portfolios.models import Evidence, EvidenceCriterion, EvidenceStatus, RegistrationStatus
@@ -44,7 +44,7 @@ def confirm_mapping(
         Evidence.objects.select_for_update().select_related("registration").get(pk=evidence.pk)
     )
     registration = evidence.registration
-    _require_assessor(assessor, registration)
+    require_assessor(assessor, registration)
     if registration.status != RegistrationStatus.ACTIVE:
         raise AssessmentError("The mapping can only change while the registration is active.")
     if evidence.status != EvidenceStatus.SUBMITTED:
@@ -130,5 +130,5 @@ def confirm_mapping(
         },
     )
     # Removing the last undecided criterion leaves the evidence fully judged.
-    _mark_assessed_when_complete(assessor, [evidence])
+    mark_assessed_when_complete(assessor, [evidence])
     return added, removed

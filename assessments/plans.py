@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import AssessmentPlan, PlanActivity
-from assessments.services import AssessmentError, _require_assessor
+from assessments.services import AssessmentError, require_assessor
 from core.audit import record_event
 from portfolios.models import EvidenceMethod, Registration, RegistrationStatus
 from qualifications.models import AssessmentCriterion
@@ -63,7 +63,7 @@ def plan_create(
 ) -> AssessmentPlan:
     """Start the learner's first plan, as a draft."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    _require_assessor(assessor, registration)
+    require_assessor(assessor, registration)
     _require_active(registration)
     if not title.strip():
         raise AssessmentError("Give the plan a title.")
@@ -105,7 +105,7 @@ def activity_add(
 ) -> PlanActivity:
     plan = _locked_plan(plan)
     registration = plan.registration
-    _require_assessor(assessor, registration)
+    require_assessor(assessor, registration)
     _require_active(registration)
     _require_draft(plan)
     if not description.strip():
@@ -142,7 +142,7 @@ def activity_remove(*, assessor: User, activity: PlanActivity) -> None:
     """Take an activity out of a draft (nothing signed is ever deleted)."""
     plan = _locked_plan(activity.plan)
     registration = plan.registration
-    _require_assessor(assessor, registration)
+    require_assessor(assessor, registration)
     _require_active(registration)
     _require_draft(plan)
     activity = PlanActivity.objects.get(pk=activity.pk, plan=plan)
@@ -186,7 +186,7 @@ def assessor_sign(*, assessor: User, plan: AssessmentPlan) -> AssessmentPlan:
     """The assessor signs the draft; from now on it cannot change."""
     plan = _locked_plan(plan)
     registration = plan.registration
-    _require_assessor(assessor, registration)
+    require_assessor(assessor, registration)
     _require_active(registration)
     if not plan.is_draft:
         raise AssessmentError("This plan is already signed by the assessor.")
@@ -241,7 +241,7 @@ def activity_done(*, assessor: User, activity: PlanActivity) -> PlanActivity:
     """Mark an activity of the plan in force as done."""
     plan = _locked_plan(activity.plan)
     registration = plan.registration
-    _require_assessor(assessor, registration)
+    require_assessor(assessor, registration)
     _require_active(registration)
     if not AssessmentPlan.objects.in_force().filter(pk=plan.pk).exists():
         raise AssessmentError("Only activities of the agreed plan in force can be marked done.")
@@ -269,7 +269,7 @@ def plan_revise(*, assessor: User, plan: AssessmentPlan, reason: str) -> Assessm
     """
     plan = _locked_plan(plan)
     registration = plan.registration
-    _require_assessor(assessor, registration)
+    require_assessor(assessor, registration)
     _require_active(registration)
     if plan.is_draft:
         raise AssessmentError("This plan is still a draft: change it directly.")

@@ -21,7 +21,7 @@ from accounts.models import User
 from assessments import records
 from assessments.models import AssessorRecord, RecordKind, UnitSignOff
 from assessments.record_forms import AcknowledgeForm, QuestionFormSet, RecordForm
-from assessments.views import _can_assess
+from assessments.views import may_assess
 from portfolios.evidence import max_upload_bytes
 from portfolios.models import Registration
 from portfolios.progress import taken_units
@@ -94,7 +94,7 @@ def record_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     registration = _registration(request, pk)
     if kind not in RecordKind.values:
         raise Http404("No such kind of record.")
-    if not _can_assess(request.user, registration):
+    if not may_assess(request.user, registration):
         raise PermissionDenied
     record_kind = RecordKind(kind)
     handler = None
@@ -201,7 +201,7 @@ def _detail(
             "files": list(evidence.files.all()),
             "criteria": [m.criterion for m in criteria],
             "can_acknowledge": is_learner and not record.is_acknowledged,
-            "can_assess": _can_assess(request.user, registration),
+            "can_assess": may_assess(request.user, registration),
             "form": form or AcknowledgeForm(),
         },
         status=status,

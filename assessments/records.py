@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import AssessorRecord, RecordKind, RecordQuestion, UnitSignOff
-from assessments.services import AssessmentError, _require_assessor
+from assessments.services import AssessmentError, require_assessor
 from core.audit import record_event
 from portfolios.evidence import content_hash, max_upload_bytes, sha256_of, sniff
 from portfolios.models import (
@@ -145,7 +145,7 @@ def create_record(
     """Make and sign a record: its evidence is submitted at once, mapped to `criteria`."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     try:
-        _require_assessor(assessor, registration)
+        require_assessor(assessor, registration)
     except AssessmentError as error:
         raise RecordError(str(error)) from error
     if registration.status != RegistrationStatus.ACTIVE:

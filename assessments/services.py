@@ -31,7 +31,7 @@ class AssessmentError(Exception):
     """A judgement or sign-off the rules refuse; the message is for the assessor."""
 
 
-def _require_assessor(user: User, registration: Registration) -> None:
+def require_assessor(user: User, registration: Registration) -> None:
     if not (
         has_role_at(user, registration.centre_id, Role.ASSESSOR)
         and registration.assessors.filter(pk=user.pk).exists()
@@ -73,7 +73,7 @@ def record_decision(
     call is refused rather than silently replacing their judgement.
     """
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    _require_assessor(assessor, registration)
+    require_assessor(assessor, registration)
     if registration.status != RegistrationStatus.ACTIVE:
         raise AssessmentError("Decisions can only be recorded while the registration is active.")
     if outcome not in Outcome.values:
@@ -134,7 +134,7 @@ def record_decision(
             "evidence": [item.pk for item in evidence],
         },
     )
-    _mark_assessed_when_complete(assessor, evidence)
+    mark_assessed_when_complete(assessor, evidence)
     return decision
 
 
@@ -144,7 +144,7 @@ def return_evidence(*, assessor: User, evidence: Evidence, feedback: str) -> Evi
     evidence = (
         Evidence.objects.select_for_update().select_related("registration").get(pk=evidence.pk)
     )
-    _require_assessor(assessor, evidence.registration)
+    require_assessor(assessor, evidence.registration)
     if evidence.status != EvidenceStatus.SUBMITTED:
         raise AssessmentError("Only submitted evidence can be returned for resubmission.")
     if not feedback.strip():
@@ -169,7 +169,7 @@ def _notify(evidence_id: int, event: str) -> None:
     transaction.on_commit(lambda: notify_learner.delay(evidence_id=evidence_id, event=event))
 
 
-def _mark_assessed_when_complete(assessor: User, evidence: list[Evidence]) -> None:
+def mark_assessed_when_complete(assessor: User, evidence: list[Evidence]) -> None:
     """Evidence is assessed once every criterion it is mapped to has a current decision."""
     for item in evidence:
         if item.status != EvidenceStatus.SUBMITTED:
@@ -213,7 +213,7 @@ def sign_off_unit(
 ) -> UnitSignOff:
     """Sign off a unit whose every criterion is met. The assessor re-enters their password."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    _require_assessor(assessor, registration)
+    require_assessor(assessor, registration)
     if not assessor.check_password(password):
         raise AssessmentError("That password is not right: the unit was not signed off.")
     if not registration.unit_choices.filter(unit=unit).exists():

@@ -46,7 +46,7 @@ from qualifications.models import AssessmentCriterion, Unit
 QUEUE_PAGE_SIZE = 25
 
 
-def _can_assess(user: User, registration: Registration) -> bool:
+def may_assess(user: User, registration: Registration) -> bool:
     """An assessor assigned to the learner, at the registration's centre, never on their own."""
     return registration.learner_id != user.pk and bool(assesses_registration(user, registration))
 
@@ -133,7 +133,7 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
 def _evidence_to_assess(request: HttpRequest, pk: int) -> Evidence:
     """Unknown or invisible: 404. Visible but not the person's to assess: 403."""
     evidence = _evidence(request, pk)
-    if not _can_assess(request.user, evidence.registration):
+    if not may_assess(request.user, evidence.registration):
         raise PermissionDenied
     return evidence
 
@@ -213,7 +213,7 @@ def _assess_page(
     return_form: ReturnForm | None = None,
     map_form: MapCriteriaForm | None = None,
 ) -> HttpResponse:
-    can_assess = _can_assess(request.user, evidence.registration)
+    can_assess = may_assess(request.user, evidence.registration)
     required = validation_required(evidence.registration)
     learner = evidence.registration.learner_id == request.user.pk
     cases = _cases(
@@ -399,7 +399,7 @@ def _unit_page(
         )
     )
     active = next((s for s in sign_offs if s.unlocked_at is None), None)
-    can_assess = _can_assess(request.user, registration)
+    can_assess = may_assess(request.user, registration)
     can_sign = (
         can_assess
         and active is None
@@ -447,7 +447,7 @@ def unit_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 @login_required
 def sign_off(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
     registration, unit = _registration_unit(request, pk, unit_pk)
-    if not _can_assess(request.user, registration):
+    if not may_assess(request.user, registration):
         raise PermissionDenied
     if UnitSignOff.objects.active().filter(registration=registration, unit=unit).exists():
         # The same form sent twice: the first one signed it.
