@@ -22,7 +22,7 @@ from accounts.models import Role
 from assessments.coverage import StandardCoverage, State, coverage_for
 from assessments.coverage_forms import CohortFilterForm
 from portfolios.models import Registration, RegistrationStatus
-from qualifications.models import Standard, Statement
+from qualifications.models import Qualification, Standard, Statement
 from qualifications.standards import qualifications_for, standards_for
 
 # Staff who see a cohort, each over the learners the role gives them at the active centre.
@@ -58,6 +58,16 @@ def _cohort_membership(request: HttpRequest) -> Any:
     return membership
 
 
+def _qualifications_in_view(membership: Any) -> QuerySet[Qualification]:
+    """The centre's qualifications, or only those of an EQA grant limited to some."""
+    qualifications = membership.centre.qualifications.all()
+    if membership.role == Role.EQA:
+        limit = membership.qualifications.all()
+        if limit.exists():
+            return qualifications.filter(pk__in=limit.values("pk"))
+    return qualifications
+
+
 def cohort_registrations(user: Any, membership: Any) -> QuerySet[Registration]:
     """The learners the role at the active centre covers: as Registration.visible_to allows."""
     registrations = Registration.objects.filter(centre_id=membership.centre_id).exclude(
@@ -79,7 +89,9 @@ def standards_index(request: HttpRequest) -> HttpResponse:
     """The standards the active centre's qualifications map to, each with its cohort link."""
     membership = _cohort_membership(request)
     standards = list(
-        standards_for(membership.centre.qualifications.values("pk")).select_related("qualification")
+        standards_for(_qualifications_in_view(membership).values("pk")).select_related(
+            "qualification"
+        )
     )
     return render(
         request,
@@ -104,6 +116,12 @@ def cohort(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _cohort_membership(request)
     standard = get_object_or_404(Standard.objects.select_related("qualification"), pk=pk)
     qualifications = list(qualifications_for(standard))
+    if membership.role == Role.EQA:
+        # A limited grant opens only the standards its qualifications map to.
+        readable = set(_qualifications_in_view(membership).values_list("pk", flat=True))
+        qualifications = [q for q in qualifications if q.pk in readable]
+        if not qualifications:
+            raise Http404("No qualification of your access maps to this standard.")
     form = CohortFilterForm(request.GET or None, qualifications=qualifications)
     chosen = [q.pk for q in qualifications]
     if form.is_bound and form.is_valid() and form.cleaned_data["qualification"]:

@@ -616,3 +616,30 @@ def test_a_limited_eqa_reads_only_their_qualifications_cohort_and_standardisatio
     outside = reverse("verification:standardisation_detail", args=[meetings[world.ascentis].pk])
     assert client.get(inside).status_code == 200
     assert client.get(outside).status_code == 403
+
+
+def test_a_limited_eqa_lists_and_opens_only_the_standards_of_their_qualifications(
+    client: Client, world: World
+) -> None:
+    """IMI maps to the Customer Service Practitioner standard, the Pearson Diploma to the
+    Specialist one: an EQA limited to IMI sees only the first, and the other's cohort is 404."""
+    from qualifications.standards import standards_for
+
+    pearson = Qualification.objects.get(number="603/5450/1")
+    world.centre.qualifications.add(pearson)
+    practitioner = standards_for([world.imi.pk]).get()
+    specialist = standards_for([pearson.pk]).get()
+    assert practitioner != specialist
+
+    client.force_login(eqa_with(world, world.imi))
+    listing = client.get(reverse("assessments:standards")).content.decode()
+    assert practitioner.title in listing
+    assert specialist.title not in listing
+    assert client.get(reverse("assessments:cohort", args=[practitioner.pk])).status_code == 200
+    assert client.get(reverse("assessments:cohort", args=[specialist.pk])).status_code == 404
+
+    client.force_login(eqa_with(world))
+    listing = client.get(reverse("assessments:standards")).content.decode()
+    assert practitioner.title in listing
+    assert specialist.title in listing
+    assert client.get(reverse("assessments:cohort", args=[specialist.pk])).status_code == 200
