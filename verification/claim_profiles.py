@@ -50,13 +50,17 @@ def _as_typed(name: str) -> str:
     return " ".join(name.split())
 
 
-_PEARSON_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+# Letters Unicode does not decompose into a base letter and an accent.
+_PEARSON_PLAIN = str.maketrans(
+    {"’": "'", "‘": "'", "`": "'", "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d"}
+    | {"Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "TH", "þ": "th"}
+)
 _PEARSON_REFUSED = re.compile(r"[^A-Z'.:()/\- ]")
 
 
 def pearson_name(name: str) -> str:
     """Upper case A-Z ' . : ( ) / - and spaces, diacritics dropped (É → E, ß → SS)."""
-    name = name.translate(_PEARSON_APOSTROPHES)
+    name = name.translate(_PEARSON_PLAIN)
     decomposed = unicodedata.normalize("NFKD", name)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
     return " ".join(_PEARSON_REFUSED.sub("", plain).split())
