@@ -283,3 +283,21 @@ def test_holds_page_query_count_is_fixed(client, django_assert_num_queries, size
     with django_assert_num_queries(5):
         response = client.get(HOLDS)
     assert response.content.decode().count("Release the hold") == size
+
+
+def test_an_eqa_limited_to_one_qualification_sees_only_its_claims_and_holds(client):
+    from accounts.models import Membership
+    from qualifications.models import Qualification
+    from tests.verification.claim_cases import PEARSON
+
+    where = make_centre()
+    learner_on(where, name="Ian Imi")
+    pearson = learner_on(where, name="Pat Pearson", qualification=PEARSON)
+    claims.open_hold(actor=where.admin, registration=pearson, kind="appeal", reason="Pending.")
+    eqa = member(where.centre, Role.EQA)
+    Membership.objects.get(user=eqa).qualifications.add(Qualification.objects.get(number=IMI))
+    client.force_login(eqa)
+    page = client.get(CLAIMS).content.decode()
+    assert "Ian Imi" in page
+    assert "Pat Pearson" not in page
+    assert "Pat Pearson" not in client.get(HOLDS).content.decode()
