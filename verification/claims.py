@@ -275,6 +275,12 @@ def claim_overview(
     )
 
 
+def _describe(registration: Registration, unit: Unit | None) -> str:
+    """ "Ana Lima (601/3456/2)" or "Ana Lima (unit F/506/2131 of 601/3456/2)"."""
+    what = f"unit {unit.reference or unit.key} of " if unit else ""
+    return f"{registration.learner.get_full_name()} ({what}{registration.qualification.number})"
+
+
 # ---------------------------------------------------------------- holds
 
 
@@ -297,6 +303,9 @@ def open_hold(
     ):
         raise ClaimError(f"Unit {unit.reference or unit.key} is not one of the learner's units.")
     with transaction.atomic():
+        # Under the registration's lock, as adding to a claim is: a hold and a claim line
+        # never both slip past each other.
+        Registration.objects.select_for_update(of=("self",)).filter(pk=registration.pk).first()
         hold = ClaimHold.objects.create(
             registration=registration,
             unit=unit,
@@ -431,10 +440,8 @@ def add_to_claim(
             else:
                 candidate = _unit_candidate(registration, unit, facts, today)
             if candidate.reasons:
-                what = f"unit {unit.reference or unit.key} of " if unit else ""
                 raise ClaimError(
-                    f"{registration.learner.get_full_name()} ({what}"
-                    f"{registration.qualification.number}) cannot be claimed: "
+                    f"{_describe(registration, unit)} cannot be claimed: "
                     + "; ".join(candidate.reasons)
                     + "."
                 )
@@ -525,11 +532,7 @@ def export_batch(*, actor: User, batch: ClaimBatch, today: date | None = None) -
             raise ClaimError(
                 "Not exported: "
                 + " ".join(
-                    f"{line.registration.learner.get_full_name()} "
-                    f"({line.unit.reference or line.unit.key + ' of ' if line.unit else ''}"
-                    f"{'' if line.unit else line.registration.qualification.number}): "
-                    + "; ".join(reasons)
-                    + "."
+                    f"{_describe(line.registration, line.unit)}: " + "; ".join(reasons) + "."
                     for line, reasons in stale
                 )
                 + " Take these lines off the batch, or clear the reasons, then export again."

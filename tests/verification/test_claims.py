@@ -473,3 +473,20 @@ def test_done_when_the_file_lists_exactly_the_eligible_learners_and_units():
     assert waiting == {"Hugo Held", "Nina Notsigned", "Tom Toosoon", "Ursula Ended"}
     assert {c.registration.pk for c in view.full_eligible} == {eligible.pk}
     assert {c.registration.pk for c in view.unit_eligible} == {leaver.pk}
+
+
+def test_export_refuses_a_unit_line_once_the_registration_is_complete():
+    where = make_centre()
+    registration = learner_on(
+        where, name="Cleo Completed", status=RegistrationStatus.ACTIVE, iv_units=1
+    )
+    unit = units_of(IMI)[0]
+    batch = add(where, (registration.pk, unit.pk))[0].batch
+    registration.status = RegistrationStatus.COMPLETE
+    registration.save()
+    with pytest.raises(claims.ClaimError) as refused:
+        claims.export_batch(actor=where.admin, batch=batch)
+    assert (
+        f"Cleo Completed (unit {unit.reference or unit.key} of 601/3456/2): The registration is "
+        "complete: unit-only claims are for learners who leave early." in str(refused.value)
+    )
