@@ -48,6 +48,7 @@ migrations-check: install
 bench: install
 	$(BIN)/python bench/catalogue_load.py
 	$(BIN)/python bench/import_parse.py
+	$(BIN)/python bench/claim_export.py
 
 worker: install
 	$(BIN)/celery -A config.celery_app worker --loglevel=INFO

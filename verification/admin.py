@@ -4,7 +4,15 @@ write the audit trail."""
 from django.contrib import admin
 from django.http import HttpRequest
 
-from verification.models import AssessorRiskRating, PlannedSample, SamplingPlan, SamplingStrategy
+from verification.models import (
+    AssessorRiskRating,
+    ClaimBatch,
+    ClaimHold,
+    ClaimLine,
+    PlannedSample,
+    SamplingPlan,
+    SamplingStrategy,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,3 +46,20 @@ class SamplingPlanAdmin(ReadOnlyAdmin):
 class PlannedSampleAdmin(ReadOnlyAdmin):
     list_display = ["registration", "unit", "stage", "planned_on", "verifier", "removed_at"]
     list_filter = ["stage", "source"]
+
+
+@admin.register(ClaimHold)
+class ClaimHoldAdmin(ReadOnlyAdmin):
+    list_display = ["registration", "unit", "kind", "opened_by", "opened_at", "released_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(ClaimBatch)
+class ClaimBatchAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "centre", "awarding_body", "state", "created_at", "reference"]
+    list_filter = ["state"]
+
+
+@admin.register(ClaimLine)
+class ClaimLineAdmin(ReadOnlyAdmin):
+    list_display = ["batch", "registration", "unit", "achievement_date", "removed_at"]

@@ -1,0 +1,66 @@
+"""Forms for the claim and hold pages. They validate; the services in verification.claims
+decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from core.forms import DateInput
+from verification.claim_models import HoldKind
+
+
+class HoldForm(forms.Form):
+    prefix = "hold"
+
+    registration = forms.ModelChoiceField(
+        label="Learner and qualification", queryset=None, empty_label="Choose a registration"
+    )
+    unit = forms.CharField(
+        label="Unit reference (leave blank to hold the whole registration)",
+        required=False,
+        max_length=60,
+    )
+    kind = forms.ChoiceField(label="Kind of hold", choices=HoldKind.choices)
+    reason = forms.CharField(
+        label="Why the claim is held",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the claim is held."},
+    )
+
+    def __init__(self, *args: Any, registrations: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["registration"]
+        field.queryset = registrations  # type: ignore[attr-defined]
+        field.label_from_instance = lambda r: (  # type: ignore[attr-defined]
+            f"{r.learner.get_full_name()}: {r.qualification.number} ({r.get_status_display()})"
+        )
+
+
+class ReleaseForm(forms.Form):
+    note = forms.CharField(
+        label="Why the hold is released",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the hold is released."},
+    )
+
+
+class SubmitForm(forms.Form):
+    reference = forms.CharField(
+        label="The awarding body's reference for this claim",
+        max_length=100,
+        error_messages={"required": "Type the awarding body's reference for the claim."},
+    )
+
+
+class CertificateForm(forms.Form):
+    line = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    certificate_number = forms.CharField(
+        label="Certificate number (optional)", required=False, max_length=100
+    )
+    received_on = forms.DateField(label="Received on", widget=DateInput, initial=timezone.localdate)

@@ -1,0 +1,184 @@
+"""Certification claims: holds that block a claim, and claim batches of lines sent to an
+awarding body.
+
+Nothing here is deleted. A hold is released (with a note), a line taken off a draft batch is
+marked removed. "Claimed once" is the database's rule too: one live (not removed) full line per
+registration and one live line per registration and unit (the UniqueConstraints below).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class HoldKind(models.TextChoices):
+    MALPRACTICE = "malpractice", "Malpractice investigation"
+    SPECIAL_CONSIDERATION = "special_consideration", "Special consideration pending"
+    APPEAL = "appeal", "Appeal open"
+
+
+class ClaimHoldQuerySet(models.QuerySet["ClaimHold"]):
+    def open(self) -> ClaimHoldQuerySet:
+        return self.filter(released_at__isnull=True)
+
+
+class ClaimHold(models.Model):
+    """Something that stops a registration (or one of its units) being claimed, and why."""
+
+    registration = models.ForeignKey(
+        "portfolios.Registration", on_delete=models.PROTECT, related_name="claim_holds"
+    )
+    # Blank: the whole registration.
+    unit = models.ForeignKey(
+        "qualifications.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=30, choices=HoldKind.choices)
+    reason = models.TextField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_note = models.TextField(blank=True)
+
+    objects = ClaimHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True) | ~Q(release_note=""),
+                name="verification_hold_release_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} hold on {self.registration_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.released_at is None
+
+    def describe(self) -> str:
+        """The words shown as the reason a claim is blocked."""
+        return f"Open hold: {self.get_kind_display().lower()} — {self.reason}"
+
+
+class BatchState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    EXPORTED = "exported", "Exported"
+    SUBMITTED = "submitted", "Submitted"
+    CERTIFICATES_RECEIVED = "certificates_received", "Certificates received"
+
+
+class ClaimBatch(models.Model):
+    """The lines a centre claims from one awarding body at once."""
+
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
+    awarding_body = models.ForeignKey(
+        "qualifications.AwardingBody", on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=30, choices=BatchState.choices, default=BatchState.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    exported_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # The awarding body's own reference for the claim, typed in at submission.
+    reference = models.CharField("awarding body reference", max_length=100, blank=True)
+    certificates_received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # New lines go to the one open draft of their awarding body (a double click cannot
+            # start two).
+            models.UniqueConstraint(
+                fields=["centre", "awarding_body"],
+                condition=Q(state="draft"),
+                name="verification_one_draft_claim_batch",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim batch {self.pk} ({self.get_state_display()})"
+
+
+class ClaimLineQuerySet(models.QuerySet["ClaimLine"]):
+    def live(self) -> ClaimLineQuerySet:
+        return self.filter(removed_at__isnull=True)
+
+
+class ClaimLine(models.Model):
+    """One learner's qualification (unit blank) or one unit, claimed in a batch."""
+
+    batch = models.ForeignKey(ClaimBatch, on_delete=models.PROTECT, related_name="lines")
+    registration = models.ForeignKey(
+        "portfolios.Registration", on_delete=models.PROTECT, related_name="claim_lines"
+    )
+    # Blank: the full qualification.
+    unit = models.ForeignKey(
+        "qualifications.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Frozen when added, so the file never depends on later sign-off changes.
+    unit_references = models.JSONField(default=list)
+    result = models.CharField(max_length=20, default="Pass")
+    achievement_date = models.DateField()
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    certificate_number = models.CharField(max_length=100, blank=True)
+    certificate_received_on = models.DateField(null=True, blank=True)
+
+    objects = ClaimLineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=Q(unit__isnull=True, removed_at__isnull=True),
+                name="verification_qualification_claimed_once",
+            ),
+            models.UniqueConstraint(
+                fields=["registration", "unit"],
+                condition=Q(unit__isnull=False, removed_at__isnull=True),
+                name="verification_unit_claimed_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = f"unit {self.unit_id}" if self.unit_id else "qualification"
+        return f"Claim of {what} for {self.registration_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.removed_at is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "registration": self.registration_id,
+            "unit": self.unit_id,
+            "unit_references": self.unit_references,
+            "achievement_date": self.achievement_date.isoformat(),
+        }

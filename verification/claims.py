@@ -1,0 +1,703 @@
+"""Certification claims: who may be claimed (and why not), holds, and claim batches.
+
+Eligibility lives in one place, `claim_overview` (the page) and `_reasons_full` /
+`_reasons_unit` (also used to re-check on adding and exporting). The rows come from SQL; the
+facts each reason needs (holds, IV sign-offs, unit sign-offs, live lines) come in a fixed number
+of queries over all the rows at once (`_Facts`), so the page's query count does not grow.
+
+A full claim: a complete registration with the IV's summative sign-off of the registration, no
+open hold on it (or on any of its units), not already on a live line, its qualification not past
+its certification end date, and the awarding body's minimum wait since the start date passed.
+A unit-only claim (a learner who leaves early): an active assessor sign-off and an IV sign-off
+of the unit, on a registration that is active or withdrawn, with no open hold on the
+registration or the unit, not already on a live line; the certification end and minimum wait
+apply too (they are the awarding body's rules for any claim).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+
+from accounts.access import has_role_at
+from accounts.models import Role, User
+from assessments.models import UnitSignOff
+from core.audit import record_event
+from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
+from portfolios.services import RegistrationError, change_status
+from qualifications.models import Unit
+from verification.claim_models import BatchState, ClaimBatch, ClaimHold, ClaimLine
+from verification.claim_profiles import profile_for
+from verification.sample_models import VerifierSignOff
+
+RESULT_PASS = "Pass"  # noqa: S105 (a grade, not a secret)
+UNIT_CLAIM_STATUSES = (RegistrationStatus.ACTIVE, RegistrationStatus.WITHDRAWN)
+EXPORT_CHUNK = 2000
+
+
+class ClaimError(Exception):
+    """A claim step the rules refuse; the message is for the centre admin."""
+
+
+def may_manage_claims(user: Any, centre_id: int | None) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or has_role_at(
+        user, centre_id, Role.CENTRE_ADMIN
+    )
+
+
+def may_open_hold(user: Any, centre_id: int | None) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or has_role_at(
+        user, centre_id, Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER
+    )
+
+
+# ---------------------------------------------------------------- eligibility
+
+
+@dataclass
+class Candidate:
+    """A registration (unit None: the full qualification) or one unit, with what blocks it."""
+
+    registration: Registration
+    unit: Unit | None
+    reasons: list[str]
+    unit_references: list[str] = field(default_factory=list)
+    achievement_date: date | None = None
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+    @property
+    def key(self) -> str:
+        """The value of the page's checkbox."""
+        return f"{self.registration.pk}:{self.unit.pk if self.unit else 0}"
+
+
+@dataclass
+class ClaimOverview:
+    full_eligible: list[Candidate]
+    full_waiting: list[Candidate]
+    unit_eligible: list[Candidate]
+    unit_waiting: list[Candidate]
+
+
+@dataclass
+class _Facts:
+    """Everything the reasons need about a set of registrations, read in four queries."""
+
+    holds: dict[int, list[ClaimHold]]
+    iv_signed: set[tuple[int, int | None]]
+    sign_offs: dict[int, list[tuple[int, str, date]]]  # registration -> (unit, ref, date)
+    live_lines: dict[tuple[int, int | None], tuple[int, str]]  # -> (batch id, batch state)
+
+    @classmethod
+    def load(cls, registration_ids: Iterable[int]) -> _Facts:
+        ids = list(set(registration_ids))
+        holds: dict[int, list[ClaimHold]] = defaultdict(list)
+        for hold in ClaimHold.objects.open().filter(registration_id__in=ids).order_by("pk"):
+            holds[hold.registration_id].append(hold)
+        iv_signed = set(
+            VerifierSignOff.objects.filter(registration_id__in=ids).values_list(
+                "registration_id", "unit_id"
+            )
+        )
+        sign_offs: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
+        rows = (
+            UnitSignOff.objects.active()
+            .filter(registration_id__in=ids)
+            .order_by("unit__key")
+            .values_list("registration_id", "unit_id", "unit__reference", "unit__key", "signed_at")
+        )
+        for registration_id, unit_id, reference, key, signed_at in rows:
+            day = timezone.localdate(signed_at)
+            sign_offs[registration_id].append((unit_id, reference or key, day))
+        live_lines = {
+            (registration_id, unit_id): (batch_id, state)
+            for registration_id, unit_id, batch_id, state in ClaimLine.objects.live()
+            .filter(registration_id__in=ids)
+            .values_list("registration_id", "unit_id", "batch_id", "batch__state")
+        }
+        return cls(holds, iv_signed, sign_offs, live_lines)
+
+
+def _common_reasons(registration: Registration, today: date) -> list[str]:
+    qualification = registration.qualification
+    reasons = []
+    end = qualification.certification_end
+    if end and today > end:
+        reasons.append(
+            f"The qualification's certification end date was {format_date(end, 'j F Y')}: "
+            "it can no longer be claimed"
+        )
+    weeks = profile_for(qualification.awarding_body.code).min_weeks
+    claimable_from = registration.start_date + timedelta(weeks=weeks)
+    if today < claimable_from:
+        reasons.append(
+            f"{qualification.awarding_body.name} asks for {weeks} weeks from registration: "
+            f"claimable from {format_date(claimable_from, 'j F Y')}"
+        )
+    return reasons
+
+
+def _on_line(facts: _Facts, key: tuple[int, int | None], batch_id: int | None) -> list[str]:
+    line = facts.live_lines.get(key)
+    if line is None or line[0] == batch_id:
+        return []
+    return [f"Already on claim batch {line[0]} ({BatchState(line[1]).label.lower()})"]
+
+
+def _reasons_full(
+    registration: Registration, facts: _Facts, today: date, *, batch_id: int | None = None
+) -> list[str]:
+    """Why the full qualification cannot be claimed (empty: it can). `batch_id`: a line on
+    that batch is the one being checked, not a second claim."""
+    reasons = []
+    if registration.status != RegistrationStatus.COMPLETE:
+        reasons.append(f"The registration is {registration.get_status_display().lower()}")
+    if (registration.pk, None) not in facts.iv_signed:
+        reasons.append("No summative IV sign-off")
+    reasons += [hold.describe() for hold in facts.holds.get(registration.pk, [])]
+    reasons += _on_line(facts, (registration.pk, None), batch_id)
+    return reasons + _common_reasons(registration, today)
+
+
+def _reasons_unit(
+    registration: Registration,
+    unit: Unit,
+    facts: _Facts,
+    today: date,
+    *,
+    batch_id: int | None = None,
+) -> list[str]:
+    reasons = []
+    if registration.status not in UNIT_CLAIM_STATUSES:
+        reasons.append(
+            f"The registration is {registration.get_status_display().lower()}: "
+            "unit-only claims are for learners who leave early"
+        )
+    if unit.pk not in {u for u, _, _ in facts.sign_offs.get(registration.pk, [])}:
+        reasons.append("No active assessor sign-off of the unit")
+    if (registration.pk, unit.pk) not in facts.iv_signed:
+        reasons.append("No IV sign-off of the unit")
+    reasons += [
+        hold.describe()
+        for hold in facts.holds.get(registration.pk, [])
+        if hold.unit_id in (None, unit.pk)
+    ]
+    reasons += _on_line(facts, (registration.pk, unit.pk), batch_id)
+    return reasons + _common_reasons(registration, today)
+
+
+def _full_candidate(registration: Registration, facts: _Facts, today: date) -> Candidate:
+    signed = facts.sign_offs.get(registration.pk, [])
+    return Candidate(
+        registration=registration,
+        unit=None,
+        reasons=_reasons_full(registration, facts, today),
+        unit_references=[reference for _, reference, _ in signed],
+        achievement_date=max((day for _, _, day in signed), default=None),
+    )
+
+
+def _unit_candidate(
+    registration: Registration, unit: Unit, facts: _Facts, today: date
+) -> Candidate:
+    days = [day for u, _, day in facts.sign_offs.get(registration.pk, []) if u == unit.pk]
+    return Candidate(
+        registration=registration,
+        unit=unit,
+        reasons=_reasons_unit(registration, unit, facts, today),
+        unit_references=[unit.reference or unit.key],
+        achievement_date=max(days, default=None),
+    )
+
+
+def _registrations(centre_id: int, scope: Q | None) -> QuerySet[Registration]:
+    rows = Registration.objects.filter(centre_id=centre_id).select_related(
+        "learner__learner_profile", "qualification__awarding_body"
+    )
+    return rows.filter(scope) if scope is not None else rows
+
+
+def claim_overview(
+    *, centre_id: int, today: date | None = None, scope: Q | None = None
+) -> ClaimOverview:
+    """The centre's claimable registrations and units, and the complete ones still blocked,
+    each with its reasons in words. `scope`: a Q over registrations (an EQA's limit)."""
+    today = today or timezone.localdate()
+    complete = list(
+        _registrations(centre_id, scope)
+        .filter(status=RegistrationStatus.COMPLETE)
+        .order_by("learner__full_name", "pk")
+    )
+    # Units signed off by both assessor and IV, on registrations that are not complete.
+    iv_unit = VerifierSignOff.objects.filter(
+        registration_id=OuterRef("registration_id"), unit_id=OuterRef("unit_id")
+    )
+    unit_rows = list(
+        UnitSignOff.objects.active()
+        .filter(
+            Exists(iv_unit),
+            registration__in=_registrations(centre_id, scope).filter(
+                status__in=UNIT_CLAIM_STATUSES
+            ),
+        )
+        .select_related(
+            "registration__learner__learner_profile",
+            "registration__qualification__awarding_body",
+            "unit",
+        )
+        .order_by("registration__learner__full_name", "registration_id", "unit__key")
+    )
+    facts = _Facts.load([r.pk for r in complete] + [s.registration_id for s in unit_rows])
+    full = [_full_candidate(r, facts, today) for r in complete]
+    units = [_unit_candidate(s.registration, s.unit, facts, today) for s in unit_rows]
+    return ClaimOverview(
+        full_eligible=[c for c in full if c.eligible],
+        full_waiting=[c for c in full if not c.eligible],
+        unit_eligible=[c for c in units if c.eligible],
+        # A unit already claimed is done, not waiting.
+        unit_waiting=[
+            c
+            for c in units
+            if not c.eligible and (c.registration.pk, c.unit.pk) not in facts.live_lines  # type: ignore[union-attr]
+        ],
+    )
+
+
+def _describe(registration: Registration, unit: Unit | None) -> str:
+    """ "Ana Lima (601/3456/2)" or "Ana Lima (unit F/506/2131 of 601/3456/2)"."""
+    what = f"unit {unit.reference or unit.key} of " if unit else ""
+    return f"{registration.learner.get_full_name()} ({what}{registration.qualification.number})"
+
+
+# ---------------------------------------------------------------- holds
+
+
+def open_hold(
+    *,
+    actor: User,
+    registration: Registration,
+    kind: str,
+    reason: str,
+    unit: Unit | None = None,
+) -> ClaimHold:
+    """Block claims of the registration (or one unit of it) until the hold is released."""
+    if not may_open_hold(actor, registration.centre_id):
+        raise ClaimError("Only the centre's admins and internal verifiers open holds.")
+    if not reason.strip():
+        raise ClaimError("Say why the claim is held.")
+    if (
+        unit is not None
+        and not RegistrationUnit.objects.filter(registration=registration, unit=unit).exists()
+    ):
+        raise ClaimError(f"Unit {unit.reference or unit.key} is not one of the learner's units.")
+    with transaction.atomic():
+        # Under the registration's lock, as adding to a claim is: a hold and a claim line
+        # never both slip past each other.
+        Registration.objects.select_for_update(of=("self",)).filter(pk=registration.pk).first()
+        hold = ClaimHold.objects.create(
+            registration=registration,
+            unit=unit,
+            kind=kind,
+            reason=reason.strip(),
+            opened_by=actor,
+        )
+        record_event(
+            actor=actor,
+            action="claim.hold_opened",
+            target=hold,
+            centre_id=registration.centre_id,
+            data={
+                "registration": registration.pk,
+                "unit": unit.pk if unit else None,
+                "kind": kind,
+                "reason": hold.reason,
+            },
+        )
+    return hold
+
+
+def release_hold(*, actor: User, hold: ClaimHold, note: str) -> ClaimHold:
+    with transaction.atomic():
+        hold = (
+            ClaimHold.objects.select_for_update(of=("self",))
+            .select_related("registration")
+            .get(pk=hold.pk)
+        )
+        if not may_manage_claims(actor, hold.registration.centre_id):
+            raise ClaimError("Only the centre's admins release holds.")
+        if not note.strip():
+            raise ClaimError("Say why the hold is released.")
+        if hold.released_at is not None:
+            raise ClaimError("This hold is already released.")
+        hold.released_at = timezone.now()
+        hold.released_by = actor
+        hold.release_note = note.strip()
+        hold.save(update_fields=["released_at", "released_by", "release_note"])
+        record_event(
+            actor=actor,
+            action="claim.hold_released",
+            target=hold,
+            centre_id=hold.registration.centre_id,
+            data={"note": hold.release_note},
+        )
+    return hold
+
+
+# ---------------------------------------------------------------- batches
+
+
+def _lock_batch(batch: ClaimBatch, actor: User) -> ClaimBatch:
+    batch = (
+        ClaimBatch.objects.select_for_update(of=("self",))
+        .select_related("awarding_body")
+        .get(pk=batch.pk)
+    )
+    if not may_manage_claims(actor, batch.centre_id):
+        raise ClaimError("Only the centre's admins manage claims.")
+    return batch
+
+
+def _draft_for(*, actor: User, centre_id: int, awarding_body_id: int) -> ClaimBatch:
+    draft = ClaimBatch.objects.filter(
+        centre_id=centre_id, awarding_body_id=awarding_body_id, state=BatchState.DRAFT
+    ).first()
+    if draft is not None:
+        return draft
+    try:
+        with transaction.atomic():
+            draft = ClaimBatch.objects.create(
+                centre_id=centre_id, awarding_body_id=awarding_body_id, created_by=actor
+            )
+    except IntegrityError:
+        # Another request started it a moment ago.
+        return ClaimBatch.objects.get(
+            centre_id=centre_id, awarding_body_id=awarding_body_id, state=BatchState.DRAFT
+        )
+    record_event(
+        actor=actor,
+        action="claim.batch_created",
+        target=draft,
+        centre_id=centre_id,
+        data={"awarding_body": awarding_body_id},
+    )
+    return draft
+
+
+def add_to_claim(
+    *,
+    actor: User,
+    centre_id: int,
+    items: list[tuple[int, int | None]],
+    today: date | None = None,
+) -> list[ClaimLine]:
+    """Put (registration id, unit id or None) items on the draft batch of their awarding body.
+
+    All or nothing: if one is no longer claimable, nothing is added and the error names the
+    learner and the reasons. An item already on that draft (the form sent twice) is skipped.
+    """
+    if not may_manage_claims(actor, centre_id):
+        raise ClaimError("Only the centre's admins manage claims.")
+    if not items:
+        raise ClaimError("Choose at least one learner or unit to claim.")
+    today = today or timezone.localdate()
+    added: list[ClaimLine] = []
+    with transaction.atomic():
+        registrations = {
+            r.pk: r
+            for r in Registration.objects.select_for_update(of=("self",))
+            .filter(centre_id=centre_id, pk__in={r for r, _ in items})
+            .select_related("learner", "qualification__awarding_body")
+        }
+        units = Unit.objects.in_bulk({u for _, u in items if u})
+        facts = _Facts.load(registrations)
+        drafts = {
+            b.awarding_body_id: b.pk
+            for b in ClaimBatch.objects.filter(centre_id=centre_id, state=BatchState.DRAFT)
+        }
+        for registration_id, unit_id in dict.fromkeys(items):
+            registration = registrations.get(registration_id)
+            unit = units.get(unit_id) if unit_id else None
+            if registration is None or (unit_id and unit is None):
+                raise ClaimError("A chosen learner is not registered at this centre.")
+            draft_id = drafts.get(registration.qualification.awarding_body_id)
+            line = facts.live_lines.get((registration_id, unit_id))
+            if line is not None and line[0] == draft_id:
+                continue
+            if unit is None:
+                candidate = _full_candidate(registration, facts, today)
+            else:
+                candidate = _unit_candidate(registration, unit, facts, today)
+            if candidate.reasons:
+                raise ClaimError(
+                    f"{_describe(registration, unit)} cannot be claimed: "
+                    + "; ".join(candidate.reasons)
+                    + "."
+                )
+            batch = _draft_for(
+                actor=actor,
+                centre_id=centre_id,
+                awarding_body_id=registration.qualification.awarding_body_id,
+            )
+            drafts[batch.awarding_body_id] = batch.pk
+            try:
+                with transaction.atomic():
+                    new = ClaimLine.objects.create(
+                        batch=batch,
+                        registration=registration,
+                        unit=unit,
+                        unit_references=candidate.unit_references,
+                        result=RESULT_PASS,
+                        achievement_date=candidate.achievement_date or today,
+                        added_by=actor,
+                    )
+            except IntegrityError:
+                raise ClaimError(
+                    f"{registration.learner.get_full_name()} is already on a claim."
+                ) from None
+            record_event(
+                actor=actor,
+                action="claim.line_added",
+                target=new,
+                centre_id=centre_id,
+                data={"batch": batch.pk, **new.as_dict()},
+            )
+            added.append(new)
+    return added
+
+
+def remove_line(*, actor: User, line: ClaimLine) -> ClaimLine:
+    """Take a line off a draft batch (kept, marked removed); it may be claimed again later."""
+    with transaction.atomic():
+        batch = _lock_batch(line.batch, actor)
+        line = ClaimLine.objects.select_for_update(of=("self",)).get(pk=line.pk, batch=batch)
+        if batch.state != BatchState.DRAFT:
+            raise ClaimError("Lines come off a batch only while it is a draft.")
+        if line.removed_at is not None:
+            return line
+        line.removed_at = timezone.now()
+        line.removed_by = actor
+        line.save(update_fields=["removed_at", "removed_by"])
+        record_event(
+            actor=actor,
+            action="claim.line_removed",
+            target=line,
+            centre_id=batch.centre_id,
+            data={"batch": batch.pk, **line.as_dict()},
+        )
+    return line
+
+
+def stale_lines(batch: ClaimBatch, today: date | None = None) -> list[tuple[ClaimLine, list[str]]]:
+    """The batch's live lines that are no longer claimable, with the reasons."""
+    today = today or timezone.localdate()
+    lines = list(
+        batch.lines.live().select_related(
+            "registration__learner", "registration__qualification__awarding_body", "unit"
+        )
+    )
+    facts = _Facts.load(line.registration_id for line in lines)
+    stale = []
+    for line in lines:
+        if line.unit is None:
+            reasons = _reasons_full(line.registration, facts, today, batch_id=batch.pk)
+        else:
+            reasons = _reasons_unit(line.registration, line.unit, facts, today, batch_id=batch.pk)
+        if reasons:
+            stale.append((line, reasons))
+    return stale
+
+
+def export_batch(*, actor: User, batch: ClaimBatch, today: date | None = None) -> ClaimBatch:
+    """Draft → exported, once every line is re-checked. Exporting again changes nothing."""
+    with transaction.atomic():
+        batch = _lock_batch(batch, actor)
+        if batch.state != BatchState.DRAFT:
+            return batch
+        if not batch.lines.live().exists():
+            raise ClaimError("The batch has no lines to export.")
+        stale = stale_lines(batch, today)
+        if stale:
+            raise ClaimError(
+                "Not exported: "
+                + " ".join(
+                    f"{_describe(line.registration, line.unit)}: " + "; ".join(reasons) + "."
+                    for line, reasons in stale
+                )
+                + " Take these lines off the batch, or clear the reasons, then export again."
+            )
+        batch.state = BatchState.EXPORTED
+        batch.exported_at = timezone.now()
+        batch.exported_by = actor
+        batch.save(update_fields=["state", "exported_at", "exported_by"])
+        record_event(
+            actor=actor,
+            action="claim.batch_exported",
+            target=batch,
+            centre_id=batch.centre_id,
+            data={"lines": batch.lines.live().count()},
+        )
+    return batch
+
+
+def submit_batch(*, actor: User, batch: ClaimBatch, reference: str) -> ClaimBatch:
+    """Exported → submitted: the full lines' registrations become claimed."""
+    with transaction.atomic():
+        batch = _lock_batch(batch, actor)
+        if batch.state != BatchState.EXPORTED:
+            raise ClaimError(
+                f"A batch that is {batch.get_state_display().lower()} cannot be marked submitted."
+            )
+        if not reference.strip():
+            raise ClaimError("Type the awarding body's reference for the claim.")
+        for line in (
+            batch.lines.live().filter(unit__isnull=True).select_related("registration__learner")
+        ):
+            try:
+                change_status(
+                    actor=actor,
+                    registration=line.registration,
+                    status=RegistrationStatus.CLAIMED,
+                    reason=f"Claimed in batch {batch.pk}.",
+                )
+            except RegistrationError as error:
+                raise ClaimError(f"{line.registration.learner.get_full_name()}: {error}") from None
+        batch.state = BatchState.SUBMITTED
+        batch.submitted_at = timezone.now()
+        batch.submitted_by = actor
+        batch.reference = reference.strip()
+        batch.save(update_fields=["state", "submitted_at", "submitted_by", "reference"])
+        record_event(
+            actor=actor,
+            action="claim.batch_submitted",
+            target=batch,
+            centre_id=batch.centre_id,
+            data={"reference": batch.reference},
+        )
+    return batch
+
+
+def record_certificates(
+    *,
+    actor: User,
+    batch: ClaimBatch,
+    received_on: date,
+    line: ClaimLine | None = None,
+    certificate_number: str = "",
+) -> ClaimBatch:
+    """One line's certificate (line given), or every line still waiting (line None). A full
+    line's registration becomes certificated; when no line waits, the batch is done."""
+    with transaction.atomic():
+        batch = _lock_batch(batch, actor)
+        if batch.state != BatchState.SUBMITTED:
+            raise ClaimError("Certificates are recorded for a submitted batch.")
+        waiting = batch.lines.live().filter(certificate_received_on__isnull=True)
+        if line is not None:
+            waiting = waiting.filter(pk=line.pk)
+            if not waiting.exists():
+                raise ClaimError("This line's certificate is already recorded.")
+        for each in waiting.select_for_update(of=("self",)).select_related("registration"):
+            each.certificate_received_on = received_on
+            each.certificate_number = certificate_number.strip() if line is not None else ""
+            each.save(update_fields=["certificate_received_on", "certificate_number"])
+            if each.unit_id is None:
+                change_status(
+                    actor=actor,
+                    registration=each.registration,
+                    status=RegistrationStatus.CERTIFICATED,
+                    reason=f"Certificate received (claim batch {batch.pk}).",
+                )
+            record_event(
+                actor=actor,
+                action="claim.certificate_received",
+                target=each,
+                centre_id=batch.centre_id,
+                data={
+                    "batch": batch.pk,
+                    "certificate_number": each.certificate_number,
+                    "received_on": received_on.isoformat(),
+                },
+            )
+        if not batch.lines.live().filter(certificate_received_on__isnull=True).exists():
+            batch.state = BatchState.CERTIFICATES_RECEIVED
+            batch.certificates_received_at = timezone.now()
+            batch.save(update_fields=["state", "certificates_received_at"])
+            record_event(
+                actor=actor,
+                action="claim.batch_certificated",
+                target=batch,
+                centre_id=batch.centre_id,
+            )
+    return batch
+
+
+# ---------------------------------------------------------------- the file
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_filename(batch: ClaimBatch) -> str:
+    return f"claim-{batch.centre.number}-{batch.awarding_body.code}-{batch.pk}.csv"
+
+
+def export_rows(batch: ClaimBatch, *, chunk_size: int = EXPORT_CHUNK) -> Iterator[str]:
+    """The claim file, one CSV line at a time: one query, read in chunks."""
+    profile = profile_for(batch.awarding_body.code)
+    writer = csv.writer(_Echo())
+    yield writer.writerow(profile.headers)
+    rows = (
+        batch.lines.live()
+        .order_by("registration__learner__full_name", "registration_id", "unit__key", "pk")
+        .values_list(
+            "registration__centre__number",
+            "registration__awarding_body_number",
+            "registration__learner__learner_profile__uln",
+            "registration__learner__full_name",
+            "registration__learner__learner_profile__date_of_birth",
+            "registration__qualification__number",
+            "unit_id",
+            "unit_references",
+            "result",
+            "achievement_date",
+        )
+    )
+    for (
+        centre,
+        number,
+        uln,
+        name,
+        born,
+        qualification,
+        unit,
+        refs,
+        result,
+        achieved,
+    ) in rows.iterator(chunk_size=chunk_size):
+        yield writer.writerow(
+            profile.row(
+                centre_number=centre,
+                registration_number=number,
+                uln=uln or "",
+                full_name=name,
+                date_of_birth=born,
+                qualification_number=qualification,
+                is_unit=unit is not None,
+                unit_references=refs,
+                result=result,
+                achievement_date=achieved,
+            )
+        )
