@@ -149,6 +149,14 @@ class ClaimLine(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
     certificate_number = models.CharField(max_length=100, blank=True)
     certificate_received_on = models.DateField(null=True, blank=True)
+    # Frozen when the batch is exported, so every later download is the file that was sent,
+    # even if a learner's name or ULN is corrected afterwards.
+    centre_number = models.CharField(max_length=30, blank=True)
+    registration_number = models.CharField(max_length=50, blank=True)
+    uln = models.CharField(max_length=10, blank=True)
+    learner_name = models.CharField(max_length=300, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    qualification_number = models.CharField(max_length=20, blank=True)
 
     objects = ClaimLineQuerySet.as_manager()
 

@@ -24,7 +24,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
@@ -519,6 +520,23 @@ def stale_lines(batch: ClaimBatch, today: date | None = None) -> list[tuple[Clai
     return stale
 
 
+def _freeze_learner_details(batch: ClaimBatch) -> None:
+    """Copy what the file prints about each learner onto the lines, in one UPDATE."""
+    registration = Registration.objects.filter(pk=OuterRef("registration_id"))
+
+    def field(path: str) -> Subquery:
+        return Subquery(registration.values(path)[:1])
+
+    batch.lines.live().update(
+        centre_number=field("centre__number"),
+        registration_number=field("awarding_body_number"),
+        uln=Coalesce(field("learner__learner_profile__uln"), Value("")),
+        learner_name=field("learner__full_name"),
+        date_of_birth=field("learner__learner_profile__date_of_birth"),
+        qualification_number=field("qualification__number"),
+    )
+
+
 def export_batch(*, actor: User, batch: ClaimBatch, today: date | None = None) -> ClaimBatch:
     """Draft → exported, once every line is re-checked. Exporting again changes nothing."""
     with transaction.atomic():
@@ -537,6 +555,7 @@ def export_batch(*, actor: User, batch: ClaimBatch, today: date | None = None) -
                 )
                 + " Take these lines off the batch, or clear the reasons, then export again."
             )
+        _freeze_learner_details(batch)
         batch.state = BatchState.EXPORTED
         batch.exported_at = timezone.now()
         batch.exported_by = actor
@@ -661,14 +680,16 @@ def export_rows(batch: ClaimBatch, *, chunk_size: int = EXPORT_CHUNK) -> Iterato
     yield writer.writerow(profile.headers)
     rows = (
         batch.lines.live()
-        .order_by("registration__learner__full_name", "registration_id", "unit__key", "pk")
+        # The details frozen at export (_freeze_learner_details): no join, and the same file
+        # however often it is downloaded.
+        .order_by("learner_name", "registration_id", "unit__key", "pk")
         .values_list(
-            "registration__centre__number",
-            "registration__awarding_body_number",
-            "registration__learner__learner_profile__uln",
-            "registration__learner__full_name",
-            "registration__learner__learner_profile__date_of_birth",
-            "registration__qualification__number",
+            "centre_number",
+            "registration_number",
+            "uln",
+            "learner_name",
+            "date_of_birth",
+            "qualification_number",
             "unit_id",
             "unit_references",
             "result",

@@ -490,3 +490,23 @@ def test_export_refuses_a_unit_line_once_the_registration_is_complete():
         f"Cleo Completed (unit {unit.reference or unit.key} of 601/3456/2): The registration is "
         "complete: unit-only claims are for learners who leave early." in str(refused.value)
     )
+
+
+def test_every_download_is_the_file_exported_even_after_a_learner_is_corrected():
+    """The learner's details are frozen on the lines at export: a name or ULN corrected later
+    does not change the file the centre sent."""
+    where = make_centre()
+    registration = learner_on(where, name="Mary Smith", uln="9876543210")
+    batch = add(where, (registration.pk, None))[0].batch
+    claims.export_batch(actor=where.admin, batch=batch)
+    sent = "".join(claims.export_rows(batch))
+    assert "Mary" in sent
+    assert "9876543210" in sent
+
+    learner = registration.learner
+    learner.full_name = "Mary Jones"
+    learner.save()
+    learner.learner_profile.uln = "1111111111"
+    learner.learner_profile.save()
+
+    assert "".join(claims.export_rows(batch)) == sent
