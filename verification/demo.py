@@ -3,7 +3,8 @@
 Five more learners have finished, or left early, so that internal verification and claims have
 something to work on:
 
-- Grace Mitchell (Ascentis Award): complete, sampled, signed off by the IV, already claimed.
+- Grace Mitchell (Ascentis Award): complete, sampled, signed off by the IV, and claimed in a
+  batch already submitted to Ascentis.
 - Noah Williams (Ascentis Certificate): complete; the IV referred one decision back, the
   assessor corrected it and signed the unit off again, the IV agreed and signed off. Ready to
   claim.
@@ -63,7 +64,32 @@ def seed_quality_assurance(*, centre: Any, actor: Any) -> list[Any]:
         plans = _plans(centre=centre, verifier=verifier)
         for learner, registration in made:
             _verify(learner, registration, plans[registration.qualification.number], assessor)
+        _claims(centre=centre, actor=actor, made=made)
     return [registration for _, registration in made]
+
+
+def _claims(*, centre: Any, actor: Any, made: list[tuple[Any, Any]]) -> None:
+    """Grace's qualification claimed in a batch already sent to Ascentis; Ethan held by an
+    appeal. Noah (his qualification) and Mia (her unit) are left for the admin to claim."""
+    from accounts.management.commands.seed_demo import CLAIMED, ON_HOLD
+    from verification.claim_models import HoldKind
+    from verification.claims import add_to_claim, export_batch, open_hold, submit_batch
+
+    for learner, registration in made:
+        if learner.story == CLAIMED:
+            line = add_to_claim(actor=actor, centre_id=centre.pk, items=[(registration.pk, None)])[
+                0
+            ]
+            export_batch(actor=actor, batch=line.batch)
+            submit_batch(actor=actor, batch=line.batch, reference="ASC-70421-0001")
+        elif learner.story == ON_HOLD:
+            open_hold(
+                actor=actor,
+                registration=registration,
+                kind=HoldKind.APPEAL,
+                reason="The learner has appealed the grading of his workbook; the centre's "
+                "appeal panel has not met yet.",
+            )
 
 
 def _register(*, centre: Any, actor: Any, learner: Any, assessor: Any) -> Any:

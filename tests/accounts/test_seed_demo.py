@@ -436,7 +436,10 @@ def test_the_iv_samples_the_finished_learners_from_a_plan_and_signs_them_off(
             assert sign_off.unit == sample.unit
             assert UnitSignOff.objects.active().filter(registration=registration).count() == 1
         else:
-            assert registration.status == RegistrationStatus.COMPLETE
+            claimed = finished.story == "claimed"
+            assert registration.status == (
+                RegistrationStatus.CLAIMED if claimed else RegistrationStatus.COMPLETE
+            )
             assert sample.unit is None
             assert sign_off.unit is None
 
@@ -458,3 +461,54 @@ def test_the_eqa_login_has_time_limited_read_access(seeded: list[dict[str, str]]
     eqa = Membership.objects.get(user__email="graham.lowe@demo.example")
     assert eqa.role == "eqa"
     assert eqa.expires_on > timezone.localdate()
+
+
+def test_the_demo_claim_file_lists_exactly_the_eligible_learners_and_units(
+    seeded: list[dict[str, str]],
+) -> None:
+    import csv
+    import io
+
+    from portfolios.models import RegistrationStatus
+    from verification.claim_models import BatchState, ClaimBatch
+    from verification.claims import add_to_claim, claim_overview, export_batch, export_rows
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    admin = User.objects.get(email="helen.carter@demo.example")
+
+    # Already claimed: Grace, in a batch submitted to Ascentis.
+    claimed = ClaimBatch.objects.get(centre=centre)
+    assert claimed.state == BatchState.SUBMITTED
+    line = claimed.lines.get()
+    assert line.registration.learner.full_name == "Grace Mitchell"
+    assert line.registration.status == RegistrationStatus.CLAIMED
+
+    overview = claim_overview(centre_id=centre.pk)
+    assert [c.registration.learner.full_name for c in overview.full_eligible] == ["Noah Williams"]
+    assert [(c.registration.learner.full_name, c.unit.key) for c in overview.unit_eligible] == [
+        ("Mia Robinson", "L/601/6067")
+    ]
+    waiting = {c.registration.learner.full_name: " ".join(c.reasons) for c in overview.full_waiting}
+    assert set(waiting) == {"Isla Robertson", "Ethan Moore"}
+    assert "10 weeks" in waiting["Isla Robertson"]
+    assert "Open hold: appeal open" in waiting["Ethan Moore"]
+
+    lines = add_to_claim(
+        actor=admin,
+        centre_id=centre.pk,
+        items=[(c.registration.pk, None) for c in overview.full_eligible]
+        + [(c.registration.pk, c.unit.pk) for c in overview.unit_eligible],
+    )
+    batch = export_batch(actor=admin, batch=lines[0].batch)
+    assert {line.batch_id for line in lines} == {batch.pk}
+    rows = list(csv.DictReader(io.StringIO("".join(export_rows(batch)))))
+    assert len(rows) == 2
+    by_name = {(row["Forenames"], row["Surname"]): row for row in rows}
+    assert set(by_name) == {("Noah", "Williams"), ("Mia", "Robinson")}
+    noah, mia = by_name[("Noah", "Williams")], by_name[("Mia", "Robinson")]
+    assert noah["Qualification number"] == "600/1684/X"
+    assert mia["Unit references"] == "L/601/6067"
+    for row in rows:
+        assert row["Centre number"] == CENTRE_NUMBER
+        assert row["Result"] == "Pass"
+        assert len(row["ULN"]) == 10
