@@ -59,7 +59,7 @@ def seed_quality_assurance(*, centre: Any, actor: Any) -> list[Any]:
         made.append((learner, registration))
         units = _units_to_achieve(registration, learner)
         for unit in units:
-            _achieve_unit(registration, unit, assessor)
+            achieve_unit(registration, unit, assessor)
     if made:
         plans = _plans(centre=centre, verifier=verifier)
         for learner, registration in made:
@@ -159,8 +159,9 @@ def _units_to_achieve(registration: Any, learner: Any) -> list[Any]:
     return units
 
 
-def _achieve_unit(registration: Any, unit: Any, assessor: Any) -> None:
-    """The learner's workbook for the unit, judged met criterion by criterion, and signed off."""
+def achieve_unit(registration: Any, unit: Any, assessor: Any, password: str | None = None) -> None:
+    """The learner's workbook for the unit, judged met criterion by criterion, and signed off
+    (the assessor confirms with `password`, the demo's by default). Tests use it too."""
     from accounts.management.commands.seed_demo import DEMO_PASSWORD, _upload, tiny_pdf
     from assessments.models import Decision
     from assessments.release import awaiting_validation
@@ -217,7 +218,12 @@ def _achieve_unit(registration: Any, unit: Any, assessor: Any) -> None:
             outcome="agreed",
             comment="Sound judgement against the criteria.",
         )
-    sign_off_unit(assessor=assessor, registration=registration, unit=unit, password=DEMO_PASSWORD)
+    sign_off_unit(
+        assessor=assessor,
+        registration=registration,
+        unit=unit,
+        password=password or DEMO_PASSWORD,
+    )
 
 
 def _plans(*, centre: Any, verifier: Any) -> dict[str, Any]:

@@ -56,10 +56,15 @@ class ReferForm(forms.Form):
 
     def __init__(self, *args: Any, decisions: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A whole-portfolio sample holds every unit, and criterion numbers repeat across units
+        # ("1.1" in each): name the unit too.
+        whole = len({d.criterion.unit_id for d in decisions}) > 1
         self.fields["decisions"].choices = [
             (
                 d.pk,
-                f"{d.criterion.number}: {d.get_outcome_display()} by {d.assessor.get_full_name()}",
+                (f"Unit {d.criterion.unit.reference or d.criterion.unit.key} " if whole else "")
+                + f"{d.criterion.number}: {d.get_outcome_display()} by "
+                + d.assessor.get_full_name(),
             )
             for d in decisions
         ]
