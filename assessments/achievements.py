@@ -350,7 +350,7 @@ def start_build(*, record_id: int) -> bool:
     return bool(changed)
 
 
-def render_record(record: AchievementRecord, *, built_at: Any = None) -> bytes:
+def render_achievement_pdf(record: AchievementRecord, *, built_at: Any = None) -> bytes:
     """The PDF of a record's content (no database writes)."""
     return pdf.render_pdf(
         TEMPLATE,
@@ -377,7 +377,7 @@ def build_record(*, record_id: int) -> AchievementRecord:
         if record.status not in PENDING:
             return record
         built_at = timezone.now()
-        data = render_record(record, built_at=built_at)
+        data = render_achievement_pdf(record, built_at=built_at)
         name = record.file.field.generate_filename(record, "record.pdf")
         # A worker killed after writing but before committing leaves this exact name behind.
         if default_storage.exists(name):

@@ -331,7 +331,7 @@ def test_a_record_asked_for_while_one_is_pending_is_the_pending_one(done: Case) 
     assert record.status == "queued"
 
 
-def test_new_content_supersedes_the_older_record_which_is_kept(case: Case) -> None:
+def test_new_content_supersedes_the_older_record_which_is_kept(case: Case, client) -> None:
     sign(case, case.units[0])
     old = ask(case, "progress")
     meet(case, case.units[1], count=1)
@@ -344,6 +344,8 @@ def test_new_content_supersedes_the_older_record_which_is_kept(case: Case) -> No
     assert new.state == "current"
     assert default_storage.exists(old.file.name)
     assert AuditEvent.objects.for_object(old).filter(action="achievement.superseded").exists()
+    page = client.get(reverse("verify", args=[old.verification_code])).content.decode()
+    assert "a newer record has superseded it" in page
 
 
 def test_a_failed_build_says_so_and_can_be_asked_for_again(
