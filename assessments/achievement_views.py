@@ -3,6 +3,8 @@ public verification page that anyone holding a record's code may open."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -170,9 +172,23 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- public verification
 
 
+CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def _unknown(request: HttpRequest, code: str) -> HttpResponse:
+    return render(
+        request,
+        "assessments/achievement/verify_unknown.html",
+        {"code": code, "form_url": reverse("verify_form")},
+        status=404,
+    )
+
+
 @require_GET
 def verify_form(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "").strip()
+    if code and not CODE.match(code):
+        return _unknown(request, code[:60])
     if code:
         return redirect("verify", code=code)
     return render(request, "assessments/achievement/verify_form.html")
@@ -189,10 +205,8 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         .first()
     )
     if record is None:
-        return render(
-            request,
-            "assessments/achievement/verify_unknown.html",
-            {"code": code, "form_url": reverse("verify_form")},
-            status=404,
-        )
-    return render(request, "assessments/achievement/verify.html", {"record": record})
+        return _unknown(request, code[:60])
+    response = render(request, "assessments/achievement/verify.html", {"record": record})
+    # Whoever holds the code may look; search engines should not list learners' names.
+    response["X-Robots-Tag"] = "noindex"
+    return response

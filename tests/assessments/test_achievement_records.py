@@ -559,6 +559,7 @@ def test_the_verify_page_shows_only_what_anyone_may_know(done: Case, client) -> 
     response = client.get(reverse("verify", args=[record.verification_code]))
 
     assert response.status_code == 200
+    assert response["X-Robots-Tag"] == "noindex"
     page = response.content.decode()
     assert "genuine record, and it is current" in page
     assert record.pdf_sha256 in page
@@ -595,6 +596,9 @@ def test_the_verify_form_takes_a_typed_code(done: Case, client) -> None:
 
     assert response.status_code == 302
     assert response["Location"] == reverse("verify", args=[record.verification_code])
+    odd = client.get(reverse("verify_form"), {"code": "a/b c"})
+    assert odd.status_code == 404
+    assert "No record with that code" in odd.content.decode()
 
 
 def test_the_verify_page_costs_the_same_queries_whatever_the_record(
