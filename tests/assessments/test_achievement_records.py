@@ -675,3 +675,13 @@ def test_the_command_builds_a_unit_record_or_refuses_in_words(done: Case, tmp_pa
             "--unit",
             "NOPE",
         )
+
+
+def test_every_page_names_the_learner_and_the_verification_code(done: Case) -> None:
+    record = ask(done)
+    reader = PdfReader(io.BytesIO(pdf_bytes(record)))
+
+    for page in reader.pages:
+        text = page.extract_text()
+        assert "Learner: Ana Lima" in text
+        assert f"Verification code {record.verification_code}" in text
