@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,10 +39,8 @@ from qualifications.models import Unit
 from qualifications.queries import combination_rules
 
 TEMPLATE = "pdf/achievement_record.html"
-NOT_SAMPLED = "Not sampled"
-FAILED_MESSAGE = (
-    "The record could not be built. Ask for it again; if it fails again, tell your centre."
-)
+# A record still queued after this long is sent to the workers again when someone asks.
+STALE_AFTER = timedelta(minutes=10)
 
 
 class AchievementError(Exception):
@@ -304,6 +303,9 @@ def request_record(
         .first()
     )
     if existing is not None:
+        if queue and existing.is_pending and existing.requested_at < timezone.now() - STALE_AFTER:
+            # Its task may have been lost with a broker; building is idempotent, so send again.
+            _queue(existing.pk)
         return existing, False
     try:
         with transaction.atomic():

@@ -331,6 +331,22 @@ def test_a_record_asked_for_while_one_is_pending_is_the_pending_one(done: Case) 
     assert record.status == "queued"
 
 
+def test_asking_again_for_a_record_stuck_in_the_queue_sends_it_again(done: Case) -> None:
+    record, _ = achievements.request_record(
+        actor=done.assessor, registration=done.registration, kind="full", queue=False
+    )
+    # Asked for a moment ago: still in the queue, not sent twice.
+    assert ask(done).status == "queued"
+    AchievementRecord.objects.filter(pk=record.pk).update(
+        requested_at=record.requested_at - achievements.STALE_AFTER
+    )
+
+    again = ask(done)
+
+    assert again.pk == record.pk
+    assert again.status == "ready"
+
+
 def test_new_content_supersedes_the_older_record_which_is_kept(case: Case, client) -> None:
     sign(case, case.units[0])
     old = ask(case, "progress")
