@@ -701,3 +701,15 @@ def test_every_page_names_the_learner_and_the_verification_code(done: Case) -> N
         text = page.extract_text()
         assert "Learner: Ana Lima" in text
         assert f"Verification code {record.verification_code}" in text
+
+
+def test_a_criteria_table_split_across_pages_repeats_its_header(done: Case) -> None:
+    record = ask(done)
+    reader = PdfReader(io.BytesIO(pdf_bytes(record)))
+    unit_pages = [page.extract_text() for page in reader.pages[1:]]
+
+    # Four units on more than four pages: at least one table runs on to a second page.
+    assert len(unit_pages) > len(done.units)
+    for text in unit_pages:
+        assert "The learner can" in text
+        assert "Evidence reference" in text
