@@ -259,5 +259,7 @@ class DecisionValidation(models.Model):
         return f"Decision {self.decision_id} {self.outcome} by {self.validator_id}"
 
 
-# Assessment plans live in their own module; importing them here registers them with the app.
+# Assessment plans and achievement records live in their own modules; importing them here
+# registers them with the app.
+from assessments.achievement_models import AchievementRecord  # noqa: E402, F401
 from assessments.plan_models import AssessmentPlan, PlanActivity  # noqa: E402, F401

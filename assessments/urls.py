@@ -1,6 +1,7 @@
 from django.urls import path
 
 from assessments import (
+    achievement_views,
     coverage_views,
     mapping_views,
     plan_views,
@@ -63,4 +64,23 @@ urlpatterns += [
     path("validation/", validation_views.validation_queue, name="validation_queue"),
     path("validation/validate/", validation_views.validate, name="validate"),
     path("release-settings/", validation_views.release_settings, name="release_settings"),
+]
+
+# Achievement records (PDF); the public verification page is in config/urls.py.
+urlpatterns += [
+    path(
+        "registration/<int:pk>/achievement/",
+        achievement_views.records_page,
+        name="achievements",
+    ),
+    path(
+        "registration/<int:pk>/achievement/request/",
+        achievement_views.request_record,
+        name="achievement_request",
+    ),
+    path(
+        "achievement/<int:pk>/status/", achievement_views.record_status, name="achievement_status"
+    ),
+    path("achievement/<int:pk>/download/", achievement_views.download, name="achievement_download"),
+    path("achievement/<int:pk>/withdraw/", achievement_views.withdraw, name="achievement_withdraw"),
 ]

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from assessments import achievement_views
+
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
@@ -13,5 +15,8 @@ urlpatterns = [
     path("portfolio/witness/", include("portfolios.witness_urls")),
     path("assessment/", include("assessments.urls")),
     path("verification/", include("verification.urls")),
+    # Public, no sign-in: anyone holding an achievement record's code may check it.
+    path("verify/", achievement_views.verify_form, name="verify_form"),
+    path("verify/<str:code>/", achievement_views.verify, name="verify"),
     path("admin/", admin.site.urls),
 ]

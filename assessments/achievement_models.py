@@ -1,0 +1,135 @@
+"""Achievement records: the PDFs that prove what a learner achieved, and how to check one.
+
+A record keeps the exact content it prints (JSON) and its SHA-256, so asking twice for the same
+content builds once. A newer record of the same kind supersedes the older, which is kept; a
+centre admin may withdraw one. Anyone holding the verification code may confirm a record is
+genuine at /verify/<code>/.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class AchievementKind(models.TextChoices):
+    FULL = "full", "Learner achievement record"
+    UNIT = "unit", "Unit achievement record"
+    PROGRESS = "progress", "Progress report"
+
+
+class BuildStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    BUILDING = "building", "Being built"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class RecordState(models.TextChoices):
+    CURRENT = "current", "Current"
+    SUPERSEDED = "superseded", "Superseded by a newer record"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+PENDING = (BuildStatus.QUEUED, BuildStatus.BUILDING)
+
+
+def new_verification_code() -> str:
+    # 128 bits: not guessable, and URL-safe as it stands.
+    return secrets.token_urlsafe(16)
+
+
+def record_upload_path(instance: AchievementRecord, filename: str) -> str:
+    return f"achievement-records/{instance.registration_id}/{instance.verification_code}.pdf"
+
+
+class AchievementRecordQuerySet(models.QuerySet["AchievementRecord"]):
+    def visible_to(self, user: object) -> AchievementRecordQuerySet:
+        from portfolios.models import Registration
+
+        return self.filter(registration__in=Registration.objects.visible_to(user))
+
+    def pending(self) -> AchievementRecordQuerySet:
+        return self.filter(status__in=PENDING)
+
+
+class AchievementRecord(models.Model):
+    registration = models.ForeignKey(
+        "portfolios.Registration", on_delete=models.PROTECT, related_name="achievement_records"
+    )
+    kind = models.CharField(max_length=20, choices=AchievementKind.choices)
+    # Only for a unit record.
+    unit = models.ForeignKey(
+        "qualifications.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Exactly what is printed, and the SHA-256 of its canonical JSON.
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=BuildStatus.choices, default=BuildStatus.QUEUED
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=record_upload_path, max_length=200, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    verification_code = models.CharField(
+        max_length=40, unique=True, default=new_verification_code, editable=False
+    )
+    # Where the verify page lives, fixed when asked for: the QR code prints it.
+    site_url = models.CharField(max_length=200)
+    state = models.CharField(
+        max_length=20, choices=RecordState.choices, default=RecordState.CURRENT
+    )
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
+    # Blank: built by an admin with the achievement_record command.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AchievementRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # A double click cannot queue the same content twice while it is being built.
+            models.UniqueConstraint(
+                fields=["registration", "content_hash"],
+                condition=Q(status__in=["queued", "building"]),
+                name="assessments_one_pending_record_per_content",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="unit", unit__isnull=False) | (~Q(kind="unit") & Q(unit=None)),
+                name="assessments_unit_record_has_unit",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | ~Q(pdf_sha256=""),
+                name="assessments_ready_record_has_hash",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.verification_code}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING
+
+    @property
+    def verify_path(self) -> str:
+        from django.urls import reverse
+
+        return reverse("verify", args=[self.verification_code])
+
+    @property
+    def verify_url(self) -> str:
+        return self.site_url.rstrip("/") + self.verify_path

@@ -1,0 +1,502 @@
+"""Achievement records: what they print, asking for one, building it, superseding, withdrawing.
+
+The content is gathered once, when asked for, as plain JSON: exactly what the PDF prints. Its
+SHA-256 makes "the same content asked for twice is built once" a lookup. Building is done by a
+Celery task (assessments.tasks.build_achievement_record) that calls `build_record`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+
+from accounts.access import has_role_at
+from accounts.models import Role, User
+from assessments import pdf
+from assessments.achievement_models import (
+    PENDING,
+    AchievementKind,
+    AchievementRecord,
+    BuildStatus,
+    RecordState,
+)
+from assessments.models import Decision, Outcome, UnitSignOff
+from assessments.release import is_released, validation_required
+from core.audit import record_event
+from portfolios.models import Registration
+from qualifications.combination import CombinationRules, Result, check
+from qualifications.models import Unit
+from qualifications.queries import combination_rules
+
+TEMPLATE = "pdf/achievement_record.html"
+# A record still queued after this long is sent to the workers again when someone asks.
+STALE_AFTER = timedelta(minutes=10)
+
+
+class AchievementError(Exception):
+    """A record the rules refuse; the message is for the person asking."""
+
+
+# ---------------------------------------------------------------- content
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON (sorted keys, no spaces): equal content, equal hash."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _number_key(number: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in number.split(".") if part.isdigit())
+
+
+def _verifications(registration: Registration) -> dict[int | None, dict[str, str]]:
+    """unit id (None: the whole portfolio) -> the IV's name and date, from summative sign-offs
+    first, else agreed samples. Read through the registration's relations: verification builds
+    on assessments, not the reverse."""
+    found: dict[int | None, dict[str, str]] = {}
+    samples = (
+        registration.samples.filter(state="agreed")
+        .annotate(agreed_at=Max("outcomes__decided_at", filter=Q(outcomes__outcome="agreed")))
+        .values_list("unit_id", "verifier__full_name", "verifier__email", "agreed_at")
+        .order_by("agreed_at")
+    )
+    for unit_id, name, email, agreed_at in samples:
+        found[unit_id] = {"name": name or email, "date": timezone.localdate(agreed_at).isoformat()}
+    sign_offs = registration.verifier_sign_offs.values_list(
+        "unit_id", "verifier__full_name", "verifier__email", "signed_at"
+    ).order_by("signed_at")
+    for unit_id, name, email, signed_at in sign_offs:
+        found[unit_id] = {"name": name or email, "date": timezone.localdate(signed_at).isoformat()}
+    return found
+
+
+def _statement(rules: CombinationRules, achieved: set[str], result: Result) -> dict[str, Any]:
+    """How the rules of combination are met, group by group, in words."""
+    lines = []
+    for group in rules.groups:
+        done = [key for key in group.units if key in achieved]
+        credits = sum(rules.units[key].credit or 0 for key in done)
+        name = f"Group {group.code}" + (f" ({group.name})" if group.name else "")
+        if group.mandatory:
+            lines.append(f"{name}, mandatory: {len(done)} of {len(group.units)} units achieved.")
+            continue
+        parts = [f"{len(done)} unit{'s' if len(done) != 1 else ''}, {credits} credits achieved"]
+        if group.min_credits:
+            parts.append(f"{group.min_credits} credits required")
+        if group.min_units:
+            parts.append(f"{group.min_units} units required")
+        lines.append(f"{name}: " + "; ".join(parts) + ".")
+    total = f"Total: {result.credits} credits achieved"
+    if rules.min_credits:
+        total += f" of {rules.min_credits} required"
+    lines.append(total + ".")
+    return {
+        "met": result.ok,
+        "lines": lines,
+        "missing": [problem.message for problem in result.problems],
+    }
+
+
+def gather_content(
+    registration: Registration, *, kind: str, unit: Unit | None = None
+) -> dict[str, Any]:
+    """Exactly what the record prints, as JSON-ready data. A fixed number of queries."""
+    registration = Registration.objects.select_related("learner", "centre", "qualification").get(
+        pk=registration.pk
+    )
+    qualification = registration.qualification
+    rules = combination_rules(qualification)
+    sign_offs = {
+        sign_off.unit_id: sign_off
+        for sign_off in UnitSignOff.objects.active()
+        .filter(registration=registration)
+        .select_related("unit", "signed_by")
+    }
+    achieved_keys = {sign_off.unit.key for sign_off in sign_offs.values()}
+    result = check(rules, achieved_keys)
+
+    if kind == AchievementKind.FULL:
+        unit_ids = list(sign_offs)
+    elif kind == AchievementKind.UNIT:
+        if unit is None:
+            raise AchievementError("Say which unit the record is for.")
+        unit_ids = [unit.pk]
+    else:
+        unit_ids = list(registration.unit_choices.values_list("unit_id", flat=True))
+    units = sorted(
+        Unit.objects.filter(pk__in=unit_ids).prefetch_related("outcomes", "criteria"),
+        key=lambda u: (
+            list(rules.units).index(u.key) if u.key in rules.units else len(rules.units),
+            u.key,
+        ),
+    )
+
+    required = validation_required(registration)
+    decisions = (
+        Decision.objects.current()
+        .filter(registration=registration, criterion__unit_id__in=unit_ids)
+        .select_related("validation")
+        .prefetch_related("evidence")
+    )
+    met: dict[int, Decision] = {
+        decision.criterion_id: decision
+        for decision in decisions
+        # A decision the learner may not see yet is not met on paper either.
+        if decision.outcome == Outcome.MET and is_released(decision, required=required)
+    }
+    verifications = _verifications(registration)
+
+    printed_units = []
+    for item in units:
+        facts = rules.units.get(item.key)
+        sign_off = sign_offs.get(item.pk)
+        verification = verifications.get(item.pk) or verifications.get(None)
+        criteria_by_outcome: dict[int, list[Any]] = defaultdict(list)
+        for criterion in item.criteria.all():
+            criteria_by_outcome[criterion.outcome_id].append(criterion)
+        outcomes = []
+        remaining = []
+        for outcome in sorted(item.outcomes.all(), key=lambda o: o.position):
+            rows = []
+            for criterion in sorted(criteria_by_outcome[outcome.pk], key=lambda c: c.position):
+                decision = met.get(criterion.pk)
+                if decision is None:
+                    remaining.append(criterion.number)
+                rows.append(
+                    {
+                        "number": criterion.number,
+                        "text": criterion.text,
+                        "met_on": decision.assessed_on.isoformat() if decision else None,
+                        "evidence": sorted(
+                            f"E{evidence.pk} {evidence.title}"
+                            for evidence in decision.evidence.all()
+                        )
+                        if decision
+                        else [],
+                    }
+                )
+            outcomes.append({"number": outcome.number, "text": outcome.text, "criteria": rows})
+        remaining.sort(key=_number_key)
+        printed_units.append(
+            {
+                "key": item.key,
+                "label": facts.label if facts else (item.reference or item.key),
+                "reference": item.reference,
+                "title": item.title,
+                "level": item.level_label,
+                "credit": item.credit,
+                "glh": item.glh,
+                "achieved": sign_off is not None,
+                "signed_off_on": timezone.localdate(sign_off.signed_at).isoformat()
+                if sign_off
+                else None,
+                "assessor": str(sign_off.signed_by) if sign_off else None,
+                "verification": verification if sign_off else None,
+                "outcomes": outcomes,
+                "remaining": remaining,
+            }
+        )
+
+    content: dict[str, Any] = {
+        "kind": kind,
+        "title": AchievementKind(kind).label,
+        "learner": {"name": str(registration.learner)},
+        "centre": {"name": registration.centre.name, "number": registration.centre.number},
+        "qualification": {
+            "number": qualification.number,
+            "title": qualification.title,
+            "level": qualification.level_label,
+            "credits": qualification.credit_value or qualification.min_credits,
+        },
+        "units": printed_units,
+        "credits_achieved": result.credits,
+    }
+    if kind != AchievementKind.UNIT:
+        content["rules"] = _statement(rules, achieved_keys, result)
+    return content
+
+
+# ---------------------------------------------------------------- asking for a record
+
+
+def may_request(user: Any, registration: Registration) -> bool:
+    """The learner, their assessor or IV, a centre admin. An EQA only reads."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or registration.learner_id == user.pk:
+        return True
+    centre_id = registration.centre_id
+    return (
+        (
+            has_role_at(user, centre_id, Role.ASSESSOR)
+            and registration.assessors.filter(pk=user.pk).exists()
+        )
+        or (
+            registration.internal_verifier_id == user.pk
+            and has_role_at(user, centre_id, Role.INTERNAL_VERIFIER)
+        )
+        or has_role_at(user, centre_id, Role.CENTRE_ADMIN)
+    )
+
+
+def site_url(request: Any = None) -> str:
+    """Where the verify page lives: SITE_URL, else the address the record was asked from."""
+    if settings.SITE_URL:
+        return settings.SITE_URL
+    return request.build_absolute_uri("/") if request is not None else "http://localhost:8000"
+
+
+def _check_kind(registration: Registration, kind: str, unit: Unit | None) -> None:
+    if kind not in AchievementKind.values:
+        raise AchievementError(f"Unknown kind of record {kind!r}.")
+    if kind == AchievementKind.UNIT:
+        if unit is None:
+            raise AchievementError("Say which unit the record is for.")
+        if not UnitSignOff.objects.active().filter(registration=registration, unit=unit).exists():
+            raise AchievementError(
+                "A unit record is for a signed-off unit; this unit is not signed off."
+            )
+    elif unit is not None:
+        raise AchievementError("Only a unit record names a unit.")
+
+
+@transaction.atomic
+def request_record(
+    *,
+    actor: User | None,
+    registration: Registration,
+    kind: str,
+    unit: Unit | None = None,
+    site: str = "",
+    check_access: bool = True,
+    queue: bool = True,
+) -> tuple[AchievementRecord, bool]:
+    """Ask for a record. Returns (record, queued): the same content already built or being
+    built is returned as it is instead of queuing again."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if check_access and not may_request(actor, registration):
+        raise AchievementError("Only the learner, their assessor or IV, or a centre admin may ask.")
+    _check_kind(registration, kind, unit)
+    content = gather_content(registration, kind=kind, unit=unit)
+    if kind == AchievementKind.FULL and not content["rules"]["met"]:
+        raise AchievementError(
+            "The signed-off units do not yet meet the rules of combination, so there is no "
+            "achievement record yet; ask for a progress report instead."
+        )
+    digest = content_hash(content)
+    existing = (
+        AchievementRecord.objects.filter(
+            registration=registration, kind=kind, unit=unit, content_hash=digest
+        )
+        .filter(Q(status__in=PENDING) | Q(status=BuildStatus.READY, state=RecordState.CURRENT))
+        .first()
+    )
+    if existing is not None:
+        if queue and existing.is_pending and existing.requested_at < timezone.now() - STALE_AFTER:
+            # Its task may have been lost with a broker; building is idempotent, so send again.
+            _queue(existing.pk)
+        return existing, False
+    try:
+        with transaction.atomic():
+            record = AchievementRecord.objects.create(
+                registration=registration,
+                kind=kind,
+                unit=unit,
+                content=content,
+                content_hash=digest,
+                site_url=site or site_url(),
+                requested_by=actor,
+            )
+    except IntegrityError as exc:  # pragma: no cover - the registration lock serialises asks
+        raise AchievementError("That record is already being built; wait a moment.") from exc
+    record_event(
+        actor=actor,
+        action="achievement.requested",
+        target=record,
+        centre_id=registration.centre_id,
+        data={"kind": kind, "unit": unit.key if unit else None, "content_hash": digest},
+    )
+    if queue:
+        _queue(record.pk)
+    return record, True
+
+
+def _queue(record_id: int) -> None:
+    from assessments.tasks import build_achievement_record
+
+    transaction.on_commit(lambda: build_achievement_record.delay(record_id=record_id))
+
+
+# ---------------------------------------------------------------- building
+
+
+def start_build(*, record_id: int) -> bool:
+    """Mark the record as being built (visible to the polling page at once). False when there
+    is nothing to build: it is ready, failed or gone. A record left "building" by a worker that
+    died is built again: the task is acknowledged late, so another worker receives it."""
+    with transaction.atomic():
+        changed = AchievementRecord.objects.filter(pk=record_id, status__in=PENDING).update(
+            status=BuildStatus.BUILDING, attempts=F("attempts") + 1
+        )
+    return bool(changed)
+
+
+def render_achievement_pdf(record: AchievementRecord, *, built_at: Any = None) -> bytes:
+    """The PDF of a record's content (no database writes)."""
+    return pdf.render_pdf(
+        TEMPLATE,
+        {
+            "content": record.content,
+            "record": record,
+            "built_at": built_at or timezone.now(),
+            "verify_url": record.verify_url,
+            "qr": pdf.qr_svg(record.verify_url),
+        },
+    )
+
+
+def build_record(*, record_id: int) -> AchievementRecord:
+    """Build the PDF, store it and mark the record ready, once. The row stays locked while
+    building, so a second delivery of the same task waits and then finds it ready."""
+    start_build(record_id=record_id)
+    with transaction.atomic():
+        record = (
+            AchievementRecord.objects.select_for_update(of=("self",))
+            .select_related("registration")
+            .get(pk=record_id)
+        )
+        if record.status not in PENDING:
+            return record
+        built_at = timezone.now()
+        data = render_achievement_pdf(record, built_at=built_at)
+        name = record.file.field.generate_filename(record, "record.pdf")
+        # A worker killed after writing but before committing leaves this exact name behind.
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        record.file.save(name, ContentFile(data), save=False)
+        record.pdf_sha256 = hashlib.sha256(data).hexdigest()
+        record.status = BuildStatus.READY
+        record.built_at = built_at
+        record.error = ""
+        record.save(update_fields=["file", "pdf_sha256", "status", "built_at", "error"])
+        record_event(
+            actor=record.requested_by,
+            action="achievement.built",
+            target=record,
+            centre_id=record.registration.centre_id,
+            data={"pdf_sha256": record.pdf_sha256, "attempts": record.attempts},
+        )
+        _supersede_others(record)
+    return record
+
+
+def _supersede_others(record: AchievementRecord) -> None:
+    same = AchievementRecord.objects.select_for_update(of=("self",)).filter(
+        registration_id=record.registration_id,
+        kind=record.kind,
+        unit_id=record.unit_id,
+        status=BuildStatus.READY,
+        state=RecordState.CURRENT,
+    )
+    newer = same.filter(pk__gt=record.pk).order_by("-pk").first()
+    # A slow build of an older request must not displace a newer record already out.
+    older = [record] if newer else list(same.filter(pk__lt=record.pk))
+    for item in older:
+        item.state = RecordState.SUPERSEDED
+        item.superseded_by = newer or record
+        item.save(update_fields=["state", "superseded_by"])
+        record_event(
+            actor=record.requested_by,
+            action="achievement.superseded",
+            target=item,
+            centre_id=record.registration.centre_id,
+            data={"superseded_by": item.superseded_by_id},
+        )
+
+
+@transaction.atomic
+def mark_failed(*, record_id: int, error: str) -> AchievementRecord | None:
+    record = (
+        AchievementRecord.objects.select_for_update(of=("self",))
+        .select_related("registration")
+        .filter(pk=record_id)
+        .first()
+    )
+    if record is None or record.status not in PENDING:
+        return record
+    record.status = BuildStatus.FAILED
+    record.error = error[:2000]
+    record.save(update_fields=["status", "error"])
+    record_event(
+        actor=record.requested_by,
+        action="achievement.failed",
+        target=record,
+        centre_id=record.registration.centre_id,
+        data={"error": record.error, "attempts": record.attempts},
+    )
+    return record
+
+
+def build_now(
+    *, actor: User | None, registration: Registration, kind: str, unit: Unit | None = None
+) -> AchievementRecord:
+    """Ask and build in this process (the admin command): no worker needed."""
+    with transaction.atomic():
+        record, _queued = request_record(
+            actor=actor,
+            registration=registration,
+            kind=kind,
+            unit=unit,
+            check_access=False,
+            queue=False,
+        )
+    record.refresh_from_db()
+    if record.is_pending:
+        record = build_record(record_id=record.pk)
+    return record
+
+
+# ---------------------------------------------------------------- withdrawing
+
+
+@transaction.atomic
+def withdraw_record(*, actor: User, record: AchievementRecord, reason: str) -> AchievementRecord:
+    """A centre admin withdraws a record: the verify page then says so. The file is kept."""
+    record = (
+        AchievementRecord.objects.select_for_update(of=("self",))
+        .select_related("registration")
+        .get(pk=record.pk)
+    )
+    if not (
+        actor.is_superuser or has_role_at(actor, record.registration.centre_id, Role.CENTRE_ADMIN)
+    ):
+        raise AchievementError("Only a centre admin may withdraw a record.")
+    if record.status != BuildStatus.READY:
+        raise AchievementError("Only a built record can be withdrawn.")
+    if record.state == RecordState.WITHDRAWN:
+        raise AchievementError("This record is already withdrawn.")
+    if not reason.strip():
+        raise AchievementError("Say why the record is withdrawn.")
+    record.state = RecordState.WITHDRAWN
+    record.withdrawn_at = timezone.now()
+    record.withdrawn_reason = reason.strip()
+    record.save(update_fields=["state", "withdrawn_at", "withdrawn_reason"])
+    record_event(
+        actor=actor,
+        action="achievement.withdrawn",
+        target=record,
+        centre_id=record.registration.centre_id,
+        data={"reason": record.withdrawn_reason},
+    )
+    return record
