@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import has_role_at
 from assessments.models import Decision
+from portfolios.models import Registration
 from portfolios.views import form_errors
 from verification import samples
 from verification.models import PlannedSample, SampleStage, SamplingStrategy
@@ -59,6 +60,10 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     registration = planned.registration
+    # What would be sampled is the learner's decisions: only those who may read the portfolio
+    # see them, as on the started record (another IV's learner answers 404 there too).
+    if not Registration.objects.visible_to(request.user).filter(pk=registration.pk).exists():
+        raise Http404("No such sample.")
     if not _staff_reader(request.user, registration.centre_id):
         raise PermissionDenied
     started = Sample.objects.filter(planned_sample=planned).first()

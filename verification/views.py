@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Membership, Role
+from portfolios.models import Registration
 from portfolios.views import form_errors
 from qualifications.models import Qualification
 from verification import services
@@ -220,10 +221,18 @@ def _plan_page(
         plan.strategy = strategy  # already loaded: no second query
         result = coverage(plan, plan_samples(plan))
     can_plan = _may_plan(request.user, strategy.centre_id)
+    # Any IV at the centre plans, but a sample's record shows the learner's decisions, so it
+    # opens only to those who may read that learner's portfolio (their own IV, admins, EQAs).
+    readable = set(
+        Registration.objects.visible_to(request.user)
+        .filter(centre_id=strategy.centre_id, qualification_id=strategy.qualification_id)
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "verification/plan.html",
         {
+            "readable": readable,
             "strategy": strategy,
             "plan": plan,
             "earlier_plans": plans.count() - 1 if plan else 0,

@@ -440,6 +440,32 @@ def test_who_may_read_a_sample(client: Client, case: Case, who: str, status: int
     assert response.status_code == status
 
 
+def test_another_ivs_learner_is_not_linked_from_the_plan_nor_previewed(
+    client: Client, case: Case
+) -> None:
+    """Every IV at the centre plans, but the preview of a planned sample shows the learner's
+    decisions: like the started record, it opens only to the learner's own IV (and admins,
+    EQAs); another IV gets 404, and the plan names the learner without a link."""
+    planned_sample = plan_sample(case)
+    url = reverse("verification:sample_start", args=[planned_sample.pk])
+    plan_url = reverse("verification:plan", args=[planned_sample.plan.strategy_id])
+    other_iv = member(case.centre, Role.INTERNAL_VERIFIER)
+
+    as_(client, other_iv)
+    plan_page = client.get(plan_url).content.decode()
+    assert case.learner.full_name in plan_page
+    assert url not in plan_page
+    assert "For the learner's own verifier" in plan_page
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    assert not Sample.objects.exists()
+
+    for reader in (case.iv, case.admin, member(case.centre, Role.EQA)):
+        as_(client, reader)
+        assert url in client.get(plan_url).content.decode()
+        assert client.get(url).status_code == 200
+
+
 def test_only_the_learners_iv_acts_on_a_sample(client: Client, case: Case) -> None:
     sample = start(case)
     for person in (case.admin, case.assessor, member(case.centre, Role.EQA)):
