@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import AccessiblePage
+from tests.browser.steps import agree_and_sign_off, correct_decision, sign_off_unit
 from tests.browser.test_plans import sign_out
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
@@ -85,20 +86,14 @@ def test_the_iv_refers_a_decision_back_the_assessor_corrects_it_and_the_iv_signs
     page.wait_for_load_state("load")
     site.assert_accessible()
     expect(page.get_by_role("button", name="Refer back")).to_have_count(0)
-    site.goto(f"/assessment/evidence/{case.evidence.pk}/")
-    criterion = page.get_by_test_id(f"criterion-{first.criterion_id}")
-    criterion.get_by_label("Met", exact=True).check()
-    criterion.get_by_label("Feedback", exact=True).fill("Question 3 of the survey shows it.")
-    criterion.get_by_label("Why the earlier decision is corrected").fill("The IV asked which.")
-    criterion.get_by_role("button", name="Record the correction").click()
-    page.wait_for_load_state("load")
-    site.assert_accessible()
-    site.goto(f"/assessment/registration/{case.registration.pk}/unit/{case.unit.pk}/")
-    page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign off the unit").click()
-    page.wait_for_load_state("load")
-    site.assert_accessible()
-    expect(page.get_by_role("status")).to_contain_text("is signed off")
+    correct_decision(
+        site,
+        evidence_pk=case.evidence.pk,
+        criterion_id=first.criterion_id,
+        feedback="Question 3 of the survey shows it.",
+        reason="The IV asked which.",
+    )
+    sign_off_unit(site, registration_pk=case.registration.pk, unit_pk=case.unit.pk)
     sign_out(site)
 
     # The IV reviews again, agrees, and signs the unit off for claim.
@@ -108,15 +103,7 @@ def test_the_iv_refers_a_decision_back_the_assessor_corrects_it_and_the_iv_signs
     site.goto(f"/verification/record/{sample.pk}/")
     expect(page.get_by_test_id("changed")).to_be_visible()
     expect(page.get_by_test_id("decisions")).to_contain_text("Question 3 of the survey shows it.")
-    page.get_by_role("button", name="Agree the decisions").click()
-    page.wait_for_load_state("load")
-    site.assert_accessible()
-    expect(page.get_by_test_id("state")).to_contain_text("Agreed")
-    page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign off for claim").click()
-    page.wait_for_load_state("load")
-    site.assert_accessible()
-    expect(page.get_by_test_id("signed-off")).to_contain_text("Ivy Verifier")
+    agree_and_sign_off(site, sample_pk=sample.pk, verifier_name="Ivy Verifier")
 
     sample.refresh_from_db()
     assert sample.state == SampleState.AGREED

@@ -28,6 +28,7 @@ from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
 from qualifications.queries import combination_rules
 from tests.browser.conftest import AccessiblePage
+from tests.browser.steps import agree_and_sign_off, correct_decision, sign_off_unit
 from tests.browser.test_plans import sign_out
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
@@ -154,20 +155,14 @@ def test_sample_refer_correct_agree_sign_off_then_claim_once_and_the_eqa_only_re
     site.assert_accessible()
     expect(page.get_by_test_id("referrals")).to_contain_text("Say which workbook answer")
     evidence = referred.evidence.get()
-    site.goto(f"/assessment/evidence/{evidence.pk}/")
-    criterion = page.get_by_test_id(f"criterion-{referred.criterion_id}")
-    criterion.get_by_label("Met", exact=True).check()
-    criterion.get_by_label("Feedback", exact=True).fill("Workbook answer 2 shows it met.")
-    criterion.get_by_label("Why the earlier decision is corrected").fill("The IV asked which.")
-    criterion.get_by_role("button", name="Record the correction").click()
-    page.wait_for_load_state("load")
-    site.assert_accessible()
-    site.goto(f"/assessment/registration/{registration.pk}/unit/{unit.pk}/")
-    page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign off the unit").click()
-    page.wait_for_load_state("load")
-    site.assert_accessible()
-    expect(page.get_by_role("status")).to_contain_text("is signed off")
+    correct_decision(
+        site,
+        evidence_pk=evidence.pk,
+        criterion_id=referred.criterion_id,
+        feedback="Workbook answer 2 shows it met.",
+        reason="The IV asked which.",
+    )
+    sign_off_unit(site, registration_pk=registration.pk, unit_pk=unit.pk)
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.COMPLETE
     sign_out(site)
@@ -178,14 +173,7 @@ def test_sample_refer_correct_agree_sign_off_then_claim_once_and_the_eqa_only_re
     sample = Sample.objects.get(registration=registration)
     site.goto(f"/verification/record/{sample.pk}/")
     expect(page.get_by_test_id("decisions")).to_contain_text("Workbook answer 2 shows it met.")
-    page.get_by_role("button", name="Agree the decisions").click()
-    page.wait_for_load_state("load")
-    site.assert_accessible()
-    page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign off for claim").click()
-    page.wait_for_load_state("load")
-    site.assert_accessible()
-    expect(page.get_by_test_id("signed-off")).to_contain_text("Dorothy Evans")
+    agree_and_sign_off(site, sample_pk=sample.pk, verifier_name="Dorothy Evans")
     sign_out(site)
 
     # 4. The EQA reads the sample, is offered nothing to change, and a forged POST is refused.

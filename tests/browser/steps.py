@@ -1,0 +1,49 @@
+"""Steps more than one browser journey takes, written once (axe runs after each page)."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import AccessiblePage
+from tests.factories import DEFAULT_PASSWORD
+
+
+def correct_decision(
+    site: AccessiblePage, *, evidence_pk: int, criterion_id: int, feedback: str, reason: str
+) -> None:
+    """The assessor, on the assessing page, corrects a decision to met."""
+    page = site.page
+    site.goto(f"/assessment/evidence/{evidence_pk}/")
+    criterion = page.get_by_test_id(f"criterion-{criterion_id}")
+    criterion.get_by_label("Met", exact=True).check()
+    criterion.get_by_label("Feedback", exact=True).fill(feedback)
+    criterion.get_by_label("Why the earlier decision is corrected").fill(reason)
+    criterion.get_by_role("button", name="Record the correction").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+
+
+def sign_off_unit(site: AccessiblePage, *, registration_pk: int, unit_pk: int) -> None:
+    """The assessor signs a unit off with their password."""
+    page = site.page
+    site.goto(f"/assessment/registration/{registration_pk}/unit/{unit_pk}/")
+    page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign off the unit").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    expect(page.get_by_role("status")).to_contain_text("is signed off")
+
+
+def agree_and_sign_off(site: AccessiblePage, *, sample_pk: int, verifier_name: str) -> None:
+    """The IV agrees the sample as it stands and signs it off for claim."""
+    page = site.page
+    site.goto(f"/verification/record/{sample_pk}/")
+    page.get_by_role("button", name="Agree the decisions").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    expect(page.get_by_test_id("state")).to_contain_text("Agreed")
+    page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign off for claim").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    expect(page.get_by_test_id("signed-off")).to_contain_text(verifier_name)
