@@ -46,6 +46,43 @@ class Fact(NamedTuple):
     method: str
 
 
+class Material(NamedTuple):
+    """A current decision on this unit rests on this kind of record and of evidence file."""
+
+    registration_id: int
+    unit_id: int
+    record: str
+    evidence: str
+
+
+# Labels for CAMERA's "records" (who made the record the decision rests on) and "evidence"
+# (what kind of file it is): ours, in the words an IV's sampling matrix uses.
+LEARNER_RECORD = "The learner's own evidence"
+WITNESS_RECORD = "Witness testimony"
+NO_FILE = "No file (written in the record)"
+FILE_KINDS = {
+    "application/pdf": "Documents",
+    "text": "Documents",
+    "image": "Photos and images",
+    "audio": "Audio recordings",
+    "video": "Video recordings",
+}
+
+
+def record_label(assessor_kind: str | None, witness: int | None) -> str:
+    from assessments.models import RecordKind
+
+    if assessor_kind:
+        return f"Assessor's {RecordKind(assessor_kind).label.lower()} record"
+    return WITNESS_RECORD if witness else LEARNER_RECORD
+
+
+def evidence_label(content_type: str | None) -> str:
+    if not content_type:
+        return NO_FILE
+    return FILE_KINDS.get(content_type) or FILE_KINDS.get(content_type.split("/")[0], "Other files")
+
+
 @dataclass
 class Candidate:
     registration: Registration
@@ -75,6 +112,9 @@ class Population:
     assessors: dict[int, User]
     ratings: dict[int, AssessorRiskRating]
     units: dict[int, Unit]
+    # CAMERA's records and evidence: per (registration, unit), the kinds of record and of
+    # evidence file the current decisions rest on.
+    materials: list[Material] = field(default_factory=list)
 
     def rating_of(self, assessor_id: int) -> str:
         rating = self.ratings.get(assessor_id)
@@ -185,6 +225,21 @@ def population(strategy: SamplingStrategy) -> Population:
             facts=facts_of[registration.pk],
         )
     kept = [f for f in facts if f.registration_id in candidates]
+    materials = sorted(
+        {
+            Material(row[0], row[1], record_label(row[2], row[3]), evidence_label(row[4]))
+            for row in Decision.objects.current()
+            .filter(registration__in=list(candidates), evidence__isnull=False)
+            .values_list(
+                "registration_id",
+                "criterion__unit_id",
+                "evidence__assessor_record__kind",
+                "evidence__witness_request__id",
+                "evidence__files__content_type",
+            )
+            .distinct()
+        }
+    )
     return Population(
         strategy=strategy,
         candidates=candidates,
@@ -192,6 +247,7 @@ def population(strategy: SamplingStrategy) -> Population:
         assessors=assessors,
         ratings=AssessorRiskRating.objects.current_for(strategy.centre_id),
         units=units,
+        materials=materials,
     )
 
 
@@ -232,6 +288,8 @@ class Coverage:
     assessors: list[AssessorRow]
     units: list[CoverageRow]
     methods: list[CoverageRow]
+    records: list[CoverageRow]
+    evidence: list[CoverageRow]
     sites: list[CoverageRow]
     stages: list[CoverageRow]
     reasons: list[str]
@@ -328,6 +386,22 @@ def coverage(plan: SamplingPlan, samples: list[PlannedSample] | None = None) -> 
                 "the strategy asks for every method."
             )
 
+    def material_rows(kind: str) -> list[CoverageRow]:
+        """Records or evidence: learners whose decisions rest on each kind, and how many of
+        them a sample (of that unit, or of the whole portfolio) reaches."""
+        rows = []
+        for label in sorted({getattr(m, kind) for m in people.materials}):
+            having = [m for m in people.materials if getattr(m, kind) == label]
+            reached = {
+                s.registration_id
+                for s in samples
+                for m in having
+                if m.registration_id == s.registration_id and s.unit_id in (None, m.unit_id)
+            }
+            learners = {m.registration_id for m in having}
+            rows.append(CoverageRow(label=label, learners=len(learners), planned=len(reached)))
+        return rows
+
     site_rows = []
     for site in sorted(people.sites()):
         learners = {pk for pk, c in people.candidates.items() if c.site == site}
@@ -362,6 +436,8 @@ def coverage(plan: SamplingPlan, samples: list[PlannedSample] | None = None) -> 
         assessors=assessor_rows,
         units=unit_rows,
         methods=method_rows,
+        records=material_rows("record"),
+        evidence=material_rows("evidence"),
         sites=site_rows,
         stages=stage_rows,
         reasons=reasons,

@@ -293,8 +293,9 @@ def test_the_plan_page_costs_the_same_queries_for_3_and_30_registrations(
     assert counts[0] == counts[1]
     # Session, user, strategy, roles (read, plan), plan, samples, the population (registrations,
     # their assessors and units, decisions, ratings), earlier plans, the header's role switcher,
-    # the add form's three lists, and which learners' sample records the viewer may open.
-    with django_assert_num_queries(18):  # type: ignore[operator]
+    # the add form's three lists, which learners' sample records the viewer may open, and the
+    # records and evidence the decisions rest on.
+    with django_assert_num_queries(19):  # type: ignore[operator]
         client.get(url)
 
 

@@ -566,3 +566,51 @@ def test_the_sample_page_costs_the_same_queries_for_3_or_9_decisions(
     as_(client, big.iv).get(big_url)
     with django_assert_num_queries(12):  # type: ignore[operator]
         client.get(big_url)
+
+
+def test_coverage_counts_the_records_and_evidence_the_decisions_rest_on(catalogue: None) -> None:
+    """CAMERA's records (who made the record a decision rests on) and evidence (what kind of
+    file): a sample of the unit reaches both; a sample of another unit reaches neither."""
+    from assessments.models import RecordKind
+    from assessments.records import create_record
+    from verification.queries import coverage
+
+    case = make_case(sign_off=False, judged=5)
+    criterion = case.unit.criteria.order_by("position")[5]
+    record = create_record(
+        assessor=case.assessor,
+        registration=case.registration,
+        kind=RecordKind.OBSERVATION,
+        title="Observed at the counter",
+        occurred_on=datetime.date.today(),
+        place="The shop floor",
+        context="real_work_paid",
+        account="I watched Ana deal with three customers.",
+        criteria=[criterion],
+    )
+    record_decision(
+        assessor=case.assessor,
+        registration=case.registration,
+        criterion=criterion,
+        outcome="met",
+        method="observation",
+        assessed_on=datetime.date.today(),
+        evidence=[record.evidence],
+    )
+    planned = plan_sample(case)
+
+    result = coverage(planned.plan)
+    assert [(r.label, r.learners, r.planned) for r in result.records] == [
+        ("Assessor's observation record", 1, 1),
+        ("The learner's own evidence", 1, 1),
+    ]
+    assert [(r.label, r.learners, r.planned) for r in result.evidence] == [
+        ("Documents", 1, 1),
+        ("No file (written in the record)", 1, 1),
+    ]
+
+    other = case.registration.unit_choices.exclude(unit=case.unit).first().unit
+    type(planned).objects.filter(pk=planned.pk).update(unit=other)
+    result = coverage(planned.plan)
+    assert {r.planned for r in result.records + result.evidence} == {0}
+    assert not any(r.met for r in result.records)
