@@ -296,6 +296,8 @@ def holds(request: HttpRequest) -> HttpResponse:
             "form": form,
             "may_open": membership.role != Role.EQA,
             "may_release": membership.role == Role.CENTRE_ADMIN,
+            # An IV keeps holds but never sees the claims themselves: no link to a 403.
+            "may_read_claims": membership.role in READERS,
         },
         status=status,
     )

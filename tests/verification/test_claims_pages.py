@@ -174,8 +174,13 @@ def test_learners_and_assessors_get_403(client, role):
 def test_the_iv_reads_holds_but_not_claims(client):
     where = make_centre()
     client.force_login(where.iv)
-    assert client.get(HOLDS).status_code == 200
+    page = client.get(HOLDS)
+    assert page.status_code == 200
+    # The holds page does not offer the IV a link they would be refused.
+    assert f'href="{CLAIMS}"' not in page.content.decode()
     assert client.get(CLAIMS).status_code == 403
+    client.force_login(where.admin)
+    assert f'href="{CLAIMS}"' in client.get(HOLDS).content.decode()
 
 
 def test_another_centres_batch_and_hold_answer_404(client):
