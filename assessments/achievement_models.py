@@ -20,6 +20,8 @@ class AchievementKind(models.TextChoices):
     FULL = "full", "Learner achievement record"
     UNIT = "unit", "Unit achievement record"
     PROGRESS = "progress", "Progress report"
+    # Of a centre's claim batch, not of a learner: no registration (verification builds it).
+    CLAIM_SUMMARY = "claim_summary", "Claim batch summary"
 
 
 class BuildStatus(models.TextChoices):
@@ -44,23 +46,55 @@ def new_verification_code() -> str:
 
 
 def record_upload_path(instance: AchievementRecord, filename: str) -> str:
+    if instance.registration_id is None:
+        # A centre's record (a claim batch summary): no learner's folder to put it in.
+        return f"achievement-records/centre-{instance.centre_id}/{instance.verification_code}.pdf"
     return f"achievement-records/{instance.registration_id}/{instance.verification_code}.pdf"
 
 
 class AchievementRecordQuerySet(models.QuerySet["AchievementRecord"]):
     def visible_to(self, user: object) -> AchievementRecordQuerySet:
+        """A learner's records follow the registration; a centre's records (claim batch
+        summaries) are its admins' alone, as the claim pages are."""
+        from accounts.access import centre_ids
+        from accounts.models import Role
         from portfolios.models import Registration
 
-        return self.filter(registration__in=Registration.objects.visible_to(user))
+        if getattr(user, "is_superuser", False) and getattr(user, "is_authenticated", False):
+            return self.all()
+        return self.filter(
+            Q(registration__in=Registration.objects.visible_to(user))
+            | Q(
+                registration__isnull=True,
+                centre_id__in=centre_ids(user, Role.CENTRE_ADMIN),
+            )
+        )
 
     def pending(self) -> AchievementRecordQuerySet:
         return self.filter(status__in=PENDING)
 
 
 class AchievementRecord(models.Model):
+    # Blank only for a centre's record (a claim batch summary).
     registration = models.ForeignKey(
-        "portfolios.Registration", on_delete=models.PROTECT, related_name="achievement_records"
+        "portfolios.Registration",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="achievement_records",
     )
+    # The centre whose record it is: set on every new record (the registration's centre).
+    centre = models.ForeignKey(
+        "accounts.Centre",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="achievement_records",
+    )
+    # What a centre's record is of, printed where a learner's name would be
+    # ("Claim batch 12, Pearson"), and the key that groups its versions ("claim_batch:12").
+    subject = models.CharField(max_length=200, blank=True)
+    subject_key = models.CharField(max_length=100, blank=True, db_index=True)
     kind = models.CharField(max_length=20, choices=AchievementKind.choices)
     # Only for a unit record.
     unit = models.ForeignKey(
@@ -107,6 +141,17 @@ class AchievementRecord(models.Model):
                 condition=Q(status__in=["queued", "building"]),
                 name="assessments_one_pending_record_per_content",
             ),
+            # The same for a centre's record, which has no registration (NULLs never clash).
+            models.UniqueConstraint(
+                fields=["centre", "content_hash"],
+                condition=Q(status__in=["queued", "building"], registration__isnull=True),
+                name="assessments_one_pending_centre_record_per_content",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="claim_summary", registration=None, centre__isnull=False)
+                | (~Q(kind="claim_summary") & Q(registration__isnull=False)),
+                name="assessments_only_a_claim_summary_has_no_registration",
+            ),
             models.CheckConstraint(
                 condition=Q(kind="unit", unit__isnull=False) | (~Q(kind="unit") & Q(unit=None)),
                 name="assessments_unit_record_has_unit",
@@ -119,6 +164,10 @@ class AchievementRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.verification_code}"
+
+    @property
+    def is_centre_record(self) -> bool:
+        return self.registration_id is None
 
     @property
     def is_pending(self) -> bool:

@@ -41,7 +41,9 @@ def _registration(request: HttpRequest, pk: int) -> Registration:
 
 def _record(request: HttpRequest, pk: int) -> AchievementRecord:
     return get_object_or_404(
+        # A learner's records only: a centre's (a claim batch summary) has its own pages.
         AchievementRecord.objects.visible_to(request.user)
+        .filter(registration__isnull=False)
         .select_related("registration", "unit")
         .defer("content"),
         pk=pk,
@@ -197,10 +199,11 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 @require_GET
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """What anyone may know of a record: its hash, date, state, the learner's name and the
-    qualification. Nothing else."""
+    qualification (for a centre's record, its subject and centre: never a learner's name).
+    Nothing else."""
     record = (
         AchievementRecord.objects.filter(verification_code=code, status=BuildStatus.READY)
-        .select_related("registration__learner", "registration__qualification", "unit")
+        .select_related("registration__learner", "registration__qualification", "unit", "centre")
         .defer("content")
         .first()
     )

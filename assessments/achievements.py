@@ -39,6 +39,9 @@ from qualifications.models import Unit
 from qualifications.queries import combination_rules
 
 TEMPLATE = "pdf/achievement_record.html"
+# A kind printed differently; its content JSON holds everything the template prints, so building
+# it never reaches into the app that gathered it.
+TEMPLATES = {AchievementKind.CLAIM_SUMMARY: "pdf/claim_summary.html"}
 # A record still queued after this long is sent to the workers again when someone asks.
 STALE_AFTER = timedelta(minutes=10)
 
@@ -260,6 +263,8 @@ def site_url(request: Any = None) -> str:
 def _check_kind(registration: Registration, kind: str, unit: Unit | None) -> None:
     if kind not in AchievementKind.values:
         raise AchievementError(f"Unknown kind of record {kind!r}.")
+    if kind == AchievementKind.CLAIM_SUMMARY:
+        raise AchievementError("A claim batch summary is asked for from its claim batch.")
     if kind == AchievementKind.UNIT:
         if unit is None:
             raise AchievementError("Say which unit the record is for.")
@@ -311,6 +316,7 @@ def request_record(
         with transaction.atomic():
             record = AchievementRecord.objects.create(
                 registration=registration,
+                centre_id=registration.centre_id,
                 kind=kind,
                 unit=unit,
                 content=content,
@@ -355,7 +361,7 @@ def start_build(*, record_id: int) -> bool:
 def render_achievement_pdf(record: AchievementRecord, *, built_at: Any = None) -> bytes:
     """The PDF of a record's content (no database writes)."""
     return pdf.render_pdf(
-        TEMPLATE,
+        TEMPLATES.get(record.kind, TEMPLATE),
         {
             "content": record.content,
             "record": record,
@@ -394,7 +400,7 @@ def build_record(*, record_id: int) -> AchievementRecord:
             actor=record.requested_by,
             action="achievement.built",
             target=record,
-            centre_id=record.registration.centre_id,
+            centre_id=record.centre_id,
             data={"pdf_sha256": record.pdf_sha256, "attempts": record.attempts},
         )
         _supersede_others(record)
@@ -404,6 +410,7 @@ def build_record(*, record_id: int) -> AchievementRecord:
 def _supersede_others(record: AchievementRecord) -> None:
     same = AchievementRecord.objects.select_for_update(of=("self",)).filter(
         registration_id=record.registration_id,
+        subject_key=record.subject_key,
         kind=record.kind,
         unit_id=record.unit_id,
         status=BuildStatus.READY,
@@ -420,7 +427,7 @@ def _supersede_others(record: AchievementRecord) -> None:
             actor=record.requested_by,
             action="achievement.superseded",
             target=item,
-            centre_id=record.registration.centre_id,
+            centre_id=record.centre_id,
             data={"superseded_by": item.superseded_by_id},
         )
 
@@ -442,7 +449,7 @@ def mark_failed(*, record_id: int, error: str) -> AchievementRecord | None:
         actor=record.requested_by,
         action="achievement.failed",
         target=record,
-        centre_id=record.registration.centre_id,
+        centre_id=record.centre_id,
         data={"error": record.error, "attempts": record.attempts},
     )
     return record
@@ -472,15 +479,14 @@ def build_now(
 
 @transaction.atomic
 def withdraw_record(*, actor: User, record: AchievementRecord, reason: str) -> AchievementRecord:
-    """A centre admin withdraws a record: the verify page then says so. The file is kept."""
+    """A centre admin withdraws a record (of a learner, or the centre's own, such as a claim
+    batch summary): the verify page then says so. The file is kept."""
     record = (
         AchievementRecord.objects.select_for_update(of=("self",))
         .select_related("registration")
         .get(pk=record.pk)
     )
-    if not (
-        actor.is_superuser or has_role_at(actor, record.registration.centre_id, Role.CENTRE_ADMIN)
-    ):
+    if not (actor.is_superuser or has_role_at(actor, record.centre_id, Role.CENTRE_ADMIN)):
         raise AchievementError("Only a centre admin may withdraw a record.")
     if record.status != BuildStatus.READY:
         raise AchievementError("Only a built record can be withdrawn.")
@@ -496,7 +502,7 @@ def withdraw_record(*, actor: User, record: AchievementRecord, reason: str) -> A
         actor=actor,
         action="achievement.withdrawn",
         target=record,
-        centre_id=record.registration.centre_id,
+        centre_id=record.centre_id,
         data={"reason": record.withdrawn_reason},
     )
     return record

@@ -23,7 +23,7 @@ from accounts.models import Membership, Role
 from portfolios.models import Registration
 from portfolios.views import form_errors
 from qualifications.models import Unit
-from verification import claims
+from verification import claim_summary, claims
 from verification.claim_forms import CertificateForm, HoldForm, ReleaseForm, SubmitForm
 from verification.claim_models import BatchState, ClaimBatch, ClaimHold, ClaimLine
 from verification.claim_profiles import profile_for
@@ -130,14 +130,22 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _scope(request, membership, "registration__")
     if scope is not None:
         lines = lines.filter(scope)
+    may_act = membership.role == Role.CENTRE_ADMIN
+    # A draft has no summary (its lines may change): no query for one.
+    summaries = (
+        list(claim_summary.summaries_of(batch))
+        if may_act and batch.state != BatchState.DRAFT
+        else []
+    )
     return render(
         request,
         "verification/claim_batch.html",
         {
             "batch": batch,
             "lines": lines,
+            "summaries": summaries,
             "profile": profile_for(batch.awarding_body.code),
-            "may_act": membership.role == Role.CENTRE_ADMIN,
+            "may_act": may_act,
             "submit_form": SubmitForm(),
             "certificate_form": CertificateForm(),
             "filename": claims.export_filename(batch),

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from verification import claim_views, eqa_views, sample_views, standardisation_views, views
+from verification import (
+    claim_summary_views,
+    claim_views,
+    eqa_views,
+    sample_views,
+    standardisation_views,
+    views,
+)
 
 app_name = "verification"
 
@@ -53,6 +60,22 @@ urlpatterns = [
         "claims/<int:pk>/certificates/",
         claim_views.batch_certificates,
         name="claim_batch_certificates",
+    ),
+    path("claims/<int:pk>/summary/", claim_summary_views.summary_request, name="claim_summary"),
+    path(
+        "claims/<int:pk>/summary/<int:record_pk>/",
+        claim_summary_views.summary_download,
+        name="claim_summary_download",
+    ),
+    path(
+        "claims/<int:pk>/summary/<int:record_pk>/status/",
+        claim_summary_views.summary_status,
+        name="claim_summary_status",
+    ),
+    path(
+        "claims/<int:pk>/summary/<int:record_pk>/withdraw/",
+        claim_summary_views.summary_withdraw,
+        name="claim_summary_withdraw",
     ),
     path("claims/lines/<int:pk>/remove/", claim_views.line_remove, name="claim_line_remove"),
     path("claims/holds/", claim_views.holds, name="claim_holds"),

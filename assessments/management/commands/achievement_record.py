@@ -24,7 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("registration_id", type=int)
         parser.add_argument("--out", required=True, help="Where to write the PDF.")
         parser.add_argument(
-            "--kind", choices=AchievementKind.values, default=AchievementKind.FULL.value
+            "--kind",
+            # A claim batch summary is of a centre's batch, asked for from the batch.
+            choices=[k for k in AchievementKind.values if k != AchievementKind.CLAIM_SUMMARY],
+            default=AchievementKind.FULL.value,
         )
         parser.add_argument("--unit", default="", help="The unit's key, for --kind unit.")
 

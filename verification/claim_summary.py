@@ -1,0 +1,207 @@
+"""The claim batch summary: a PDF for the centre of what a claim batch claimed, for its files
+and for the awarding body's queries.
+
+It is an achievement record of the kind `claim_summary`, of the centre rather than a learner
+(no registration): asked for here, built by the same Celery task (assessments.tasks →
+achievements.build_record, which picks pdf/claim_summary.html by kind), verified at the same
+public /verify/<code>/ page (which names no learner for it). The content JSON holds everything
+printed, so building never reads verification's tables. As with learners' records, the same
+content asked for twice is built once, and a newer summary of the batch supersedes the older.
+A draft batch has no summary: its lines may still change and its learners' details are frozen
+only at export.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from assessments.achievement_models import (
+    PENDING,
+    AchievementKind,
+    AchievementRecord,
+    AchievementRecordQuerySet,
+    BuildStatus,
+    RecordState,
+)
+from assessments.achievements import STALE_AFTER, content_hash, site_url
+from core.audit import record_event
+from verification.claim_models import BatchState, ClaimBatch
+from verification.claims import ClaimError, may_manage_claims
+
+KIND = AchievementKind.CLAIM_SUMMARY
+
+
+def subject_key(batch_id: int) -> str:
+    """What groups a batch's summaries (the newer supersedes the older)."""
+    return f"claim_batch:{batch_id}"
+
+
+def subject(batch: ClaimBatch) -> str:
+    """Printed, and shown on the verify page, where a learner's name would be."""
+    return f"Claim batch {batch.pk}, {batch.awarding_body.name}"
+
+
+def _day(moment: Any) -> str | None:
+    return timezone.localdate(moment).isoformat() if moment else None
+
+
+def gather_summary(batch: ClaimBatch) -> dict[str, Any]:
+    """Exactly what the summary prints, as JSON-ready data: the batch, and one row per live
+    line. Two queries whatever the number of lines."""
+    batch = ClaimBatch.objects.select_related("centre", "awarding_body").get(pk=batch.pk)
+    lines = (
+        batch.lines.live()
+        .select_related(
+            "registration__learner__learner_profile", "registration__qualification", "unit"
+        )
+        .order_by("learner_name", "registration__learner__full_name", "unit__key", "pk")
+    )
+    rows = []
+    for line in lines:
+        registration = line.registration
+        profile = getattr(registration.learner, "learner_profile", None)
+        qualification = registration.qualification
+        rows.append(
+            {
+                # The details frozen at export (what the awarding body was sent), else today's.
+                "learner": line.learner_name or registration.learner.get_full_name(),
+                "registration_number": line.registration_number
+                or registration.awarding_body_number,
+                "uln": line.uln or (profile.uln if profile else "") or "",
+                "qualification": {
+                    "number": line.qualification_number or qualification.number,
+                    "title": qualification.title,
+                },
+                "unit": {
+                    "reference": line.unit.reference or line.unit.key,
+                    "title": line.unit.title,
+                }
+                if line.unit
+                else None,
+                "unit_references": list(line.unit_references),
+                "result": line.result,
+                "achievement_date": line.achievement_date.isoformat(),
+            }
+        )
+    full = sum(1 for row in rows if row["unit"] is None)
+    return {
+        "kind": KIND.value,
+        "title": KIND.label,
+        "subject": subject(batch),
+        "centre": {"name": batch.centre.name, "number": batch.centre.number},
+        "awarding_body": {"code": batch.awarding_body.code, "name": batch.awarding_body.name},
+        "batch": {
+            "number": batch.pk,
+            "status": batch.get_state_display(),
+            "created_on": _day(batch.created_at),
+            "exported_on": _day(batch.exported_at),
+            "submitted_on": _day(batch.submitted_at),
+            "certificates_received_on": _day(batch.certificates_received_at),
+            "reference": batch.reference,
+        },
+        "lines": rows,
+        "totals": {"full": full, "unit": len(rows) - full, "lines": len(rows)},
+    }
+
+
+def summaries_of(batch: ClaimBatch) -> AchievementRecordQuerySet:
+    """The batch's summaries, newest first (the content left out: lists never print it)."""
+    return (
+        AchievementRecord.objects.filter(
+            kind=KIND, centre_id=batch.centre_id, subject_key=subject_key(batch.pk)
+        )
+        .defer("content")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+def may_read_summary(user: Any, record: AchievementRecord) -> bool:
+    """A summary lists the centre's learners: its admins alone read it, as they alone may
+    download the claim file."""
+    return record.kind == KIND and may_manage_claims(user, record.centre_id)
+
+
+def _queue(record_id: int) -> None:
+    from assessments.tasks import build_achievement_record
+
+    transaction.on_commit(lambda: build_achievement_record.delay(record_id=record_id))
+
+
+def request_summary(
+    *, actor: User, batch: ClaimBatch, site: str = "", queue: bool = True
+) -> tuple[AchievementRecord, bool]:
+    """Ask for the batch's summary. Returns (record, queued): the same content already built
+    or being built is returned as it is instead of queuing again."""
+    with transaction.atomic():
+        # The batch's lock serialises asks: a double click finds the first one pending.
+        batch = (
+            ClaimBatch.objects.select_for_update(of=("self",))
+            .select_related("centre", "awarding_body")
+            .get(pk=batch.pk)
+        )
+        if not may_manage_claims(actor, batch.centre_id):
+            raise ClaimError("Only the centre's admins ask for a claim batch summary.")
+        if batch.state == BatchState.DRAFT:
+            raise ClaimError(
+                "A draft batch has no summary: its lines may still change. Export the batch first."
+            )
+        content = gather_summary(batch)
+        digest = content_hash(content)
+        existing = (
+            summaries_of(batch)
+            .filter(content_hash=digest)
+            .filter(Q(status__in=PENDING) | Q(status=BuildStatus.READY, state=RecordState.CURRENT))
+            .first()
+        )
+        if existing is not None:
+            if (
+                queue
+                and existing.is_pending
+                and existing.requested_at < timezone.now() - STALE_AFTER
+            ):
+                # Its task may have been lost with a broker; building is idempotent.
+                _queue(existing.pk)
+            return existing, False
+        try:
+            with transaction.atomic():
+                record = AchievementRecord.objects.create(
+                    registration=None,
+                    centre=batch.centre,
+                    subject=content["subject"],
+                    subject_key=subject_key(batch.pk),
+                    kind=KIND,
+                    content=content,
+                    content_hash=digest,
+                    site_url=site or site_url(),
+                    requested_by=actor,
+                )
+        except IntegrityError as exc:  # pragma: no cover - the batch lock serialises asks
+            raise ClaimError("That summary is already being built; wait a moment.") from exc
+        record_event(
+            actor=actor,
+            action="achievement.requested",
+            target=record,
+            centre_id=batch.centre_id,
+            data={"kind": KIND.value, "batch": batch.pk, "content_hash": digest},
+        )
+        if queue:
+            _queue(record.pk)
+    return record, True
+
+
+def withdraw_summary(*, actor: User, record: AchievementRecord, reason: str) -> AchievementRecord:
+    """A centre admin withdraws a summary (the verify page then says so; the file is kept).
+    achievements.withdraw_record checks the admin against the record's centre and audits."""
+    from assessments.achievements import AchievementError, withdraw_record
+
+    if record.kind != KIND:
+        raise ClaimError("That is not a claim batch summary.")
+    try:
+        return withdraw_record(actor=actor, record=record, reason=reason)
+    except AchievementError as error:
+        raise ClaimError(str(error)) from None
