@@ -6,8 +6,8 @@ every page):
    registration is complete again).
 3. The IV agrees and signs the portfolio off for claim.
 4. The EQA sees the sample but can change nothing.
-5. The centre admin claims the learner, exports and downloads the file, and cannot claim the
-   same learner again.
+5. The centre admin claims the learner, exports and downloads the file, marks the batch
+   submitted, builds and reads its summary PDF, and cannot claim the same learner again.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from accounts.models import Role
 from assessments.models import Decision
@@ -238,6 +239,19 @@ def test_sample_refer_correct_agree_sign_off_then_claim_once_and_the_eqa_only_re
     page.wait_for_load_state("load")
     site.assert_accessible()
     expect(page.get_by_test_id("batch-state")).to_contain_text("Submitted")
+
+    # The summary for the centre's files: asked for, built (tasks run in-process here), read.
+    page.get_by_role("button", name="Build summary (PDF)").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    with page.expect_download() as summary:
+        page.get_by_role("link", name="Download the summary (PDF)").click()
+    summary_text = "\n".join(
+        sheet.extract_text() for sheet in PdfReader(summary.value.path()).pages
+    )
+    assert "Noah Williams" in summary_text
+    assert ASCENTIS_AWARD in summary_text
+    assert "ASC-70421-0002" in summary_text
 
     # The same learner cannot be claimed again: gone from the page, and the old form refused.
     site.goto("/verification/claims/")
