@@ -94,11 +94,12 @@ class Worker:
         self.process.wait(timeout=30)
 
 
-def _redis_db() -> int:
+def _redis_db(worker_id: str) -> int:
     """A Redis database of this test process's own, so parallel runs never take each other's
     tasks: 15 alone, 10 + N for xdist's worker gwN (Redis has 16 by default)."""
-    xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
-    return 10 + int(xdist.removeprefix("gw")) % 5 if xdist else 15
+    if worker_id == "master":
+        return 15
+    return 10 + int(worker_id.removeprefix("gw")) % 5
 
 
 def _database_url() -> str:
@@ -118,9 +119,11 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def broker() -> str:
+def broker(request: pytest.FixtureRequest) -> str:
+    # What xdist's worker_id fixture gives, without needing xdist loaded.
+    worker_id = getattr(request.config, "workerinput", {}).get("workerid", "master")
     parts = urlsplit(redis_url())
-    url = urlunsplit(parts._replace(path=f"/{_redis_db()}"))
+    url = urlunsplit(parts._replace(path=f"/{_redis_db(worker_id)}"))
     # Emptied first: no task or unacknowledged message left by an earlier test.
     redis.Redis.from_url(url).flushdb()
     return url
