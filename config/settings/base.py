@@ -205,6 +205,12 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     },
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+# Tasks are acknowledged late, so a worker that dies mid-task leaves its message unacknowledged;
+# Redis hands it to another worker only after this many seconds. It must exceed the longest
+# task (CELERY_TASK_TIME_LIMIT), or a task still running elsewhere would be started again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60),
+}
 # Run with `celery -A config.celery_app beat` (or `worker -B`) beside the workers.
 CELERY_BEAT_SCHEDULE = {
     "assessor-digests": {"task": "assessments.send_digests", "schedule": 60 * 60 * 24},
