@@ -4,6 +4,9 @@
     .venv/bin/python bench/achievement_build.py --throughput [--records 100] [--workers 2]
         [--database-url postgres://...] [--redis-url redis://127.0.0.1:6379/15]
 
+--throughput needs Redis and PostgreSQL on 127.0.0.1 (as `make test`'s worker tests do); without
+--database-url it creates a throwaway database as the postgres user and drops it afterwards.
+
 The learner is registered on the IMI diploma with its largest valid combination of units (the
 most units, then the most criteria), every criterion met with evidence and every unit signed off.
 
@@ -200,7 +203,7 @@ def render_times(runs: int) -> None:
     )
 
 
-def throughput(records: int, workers: int, database_url: str, redis_url: str, workdir: str):
+def throughput(records: int, workers: int, database_url: str, redis_url: str, workdir: str) -> None:
     from django.db import connection
 
     from assessments import achievements
@@ -258,15 +261,16 @@ def throughput(records: int, workers: int, database_url: str, redis_url: str, wo
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
+            stderr=Path(workdir, f"worker{n}.log").open("w"),  # noqa: SIM115 - lives with it
         )
         for n in range(workers)
     ]
     try:
         # Let them boot (Django, WeasyPrint imports) before the clock starts.
-        app.control.ping(timeout=1)
         deadline = time.monotonic() + 60
-        while len(app.control.ping(timeout=1)) < workers and time.monotonic() < deadline:
-            pass
+        while len(app.control.ping(timeout=1)) < workers:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the workers did not start: see {workdir}/worker*.log")
         from assessments.tasks import build_achievement_record
 
         started = time.perf_counter()
