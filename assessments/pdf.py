@@ -97,11 +97,37 @@ def qr_svg(url: str) -> SafeString:
     return mark_safe(svg)  # noqa: S308 - segno's own output, the URL is encoded as modules
 
 
+@cache
+def user_agent_stylesheet() -> Any:
+    """WeasyPrint's own HTML stylesheet less its rules for every element's ::marker, footnote
+    and note pseudo-elements. Those six rules give each of a long record's thousands of cells
+    six pseudo-element styles to cascade and compute: a fifth of the render time, for
+    pseudo-elements these documents never show. Markers stay on list items."""
+    from weasyprint import CSS
+    from weasyprint.html import UA, UA_COUNTER_STYLE
+
+    lines = []
+    for line in UA.splitlines():
+        if line.startswith(("::footnote-", "::note-")):
+            continue
+        lines.append("li" + line if line.startswith("::marker") else line)
+    if len(lines) != len(UA.splitlines()) - 5:  # pragma: no cover - a new WeasyPrint
+        raise RuntimeError("WeasyPrint's user-agent stylesheet changed: review pdf.py")
+    return CSS(string="\n".join(lines), counter_style=UA_COUNTER_STYLE)
+
+
 def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     """Render a template that extends pdf/base.html to PDF/A bytes, tagged for screen readers."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    class Document(HTML):
+        # WeasyPrint (pinned) asks this private method for its default stylesheets.
+        def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+            return [user_agent_stylesheet()]
+
     html = render_to_string(template_name, {**context, "font_faces": font_faces()})
     fonts = FontConfiguration()
-    return HTML(string=html).write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, font_config=fonts)
+    return Document(string=html).write_pdf(
+        pdf_variant=PDF_VARIANT, pdf_tags=True, font_config=fonts
+    )
