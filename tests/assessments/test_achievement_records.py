@@ -779,3 +779,23 @@ def test_a_learning_outcome_is_never_left_alone_at_the_foot_of_a_page() -> None:
         ):
             alone.append((number, lines[headings[-1]]))
     assert alone == []
+
+
+def test_the_upright_faces_are_static_instances_of_the_packaged_font() -> None:
+    from fontpkg_noto_sans import ROOT
+    from fontTools.ttLib import TTFont
+
+    variable = Path(ROOT) / "files" / "NotoSans[wdth,wght].ttf"
+    faces = {(face["style"], face["weight"]): face for face in pdf.font_faces()}
+    for weight, weight_class in (("normal", 400), ("bold", 700)):
+        path = Path(faces["normal", weight]["path"])
+        font = TTFont(path)
+        # No variation tables left for WeasyPrint to instance on every PDF it writes.
+        assert "fvar" not in font
+        assert "gvar" not in font
+        assert font["OS/2"].usWeightClass == weight_class
+        assert font["name"].getBestFamilyName().startswith("Noto Sans")
+        # Asked again, the instance on disk is used, not made again.
+        made = path.stat().st_mtime_ns
+        assert pdf.static_instance(variable, weight_class) == path
+        assert path.stat().st_mtime_ns == made
