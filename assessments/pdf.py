@@ -6,9 +6,12 @@ batch summary in verification) print through the same fonts, page furniture and 
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -128,6 +131,22 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
 
     html = render_to_string(template_name, {**context, "font_faces": font_faces()})
     fonts = FontConfiguration()
-    return Document(string=html).write_pdf(
-        pdf_variant=PDF_VARIANT, pdf_tags=True, font_config=fonts
-    )
+    with collector_paused():
+        return Document(string=html).write_pdf(
+            pdf_variant=PDF_VARIANT, pdf_tags=True, font_config=fonts
+        )
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while WeasyPrint lays out: it allocates millions of small
+    objects, and each collection they set off walks the whole heap of a process that has run
+    Django for a while (up to a sixth of a long record's time). Their cycles are collected
+    once it is back on; the largest record peaks about 25 MB higher meanwhile."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
