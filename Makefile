@@ -49,6 +49,8 @@ bench: install
 	$(BIN)/python bench/catalogue_load.py
 	$(BIN)/python bench/import_parse.py
 	$(BIN)/python bench/claim_export.py
+	$(BIN)/python bench/achievement_build.py
+	$(BIN)/python bench/achievement_build.py --throughput
 
 worker: install
 	$(BIN)/celery -A config.celery_app worker --loglevel=INFO

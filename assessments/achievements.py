@@ -170,23 +170,22 @@ def gather_content(
             criteria_by_outcome[criterion.outcome_id].append(criterion)
         outcomes = []
         remaining = []
+        # Each piece of evidence is listed once under its unit; the rows cite it by reference.
+        evidence: dict[int, str] = {}
         for outcome in sorted(item.outcomes.all(), key=lambda o: o.position):
             rows = []
             for criterion in sorted(criteria_by_outcome[outcome.pk], key=lambda c: c.position):
                 decision = met.get(criterion.pk)
                 if decision is None:
                     remaining.append(criterion.number)
+                cited = sorted(decision.evidence.all(), key=lambda e: e.pk) if decision else []
+                evidence.update((item.pk, item.title) for item in cited)
                 rows.append(
                     {
                         "number": criterion.number,
                         "text": criterion.text,
                         "met_on": decision.assessed_on.isoformat() if decision else None,
-                        "evidence": sorted(
-                            f"E{evidence.pk} {evidence.title}"
-                            for evidence in decision.evidence.all()
-                        )
-                        if decision
-                        else [],
+                        "evidence": [f"E{item.pk}" for item in cited],
                     }
                 )
             outcomes.append({"number": outcome.number, "text": outcome.text, "criteria": rows})
@@ -207,6 +206,9 @@ def gather_content(
                 "assessor": str(sign_off.signed_by) if sign_off else None,
                 "verification": verification if sign_off else None,
                 "outcomes": outcomes,
+                "evidence": [
+                    {"ref": f"E{pk}", "title": title} for pk, title in sorted(evidence.items())
+                ],
                 "remaining": remaining,
             }
         )

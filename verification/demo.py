@@ -3,8 +3,8 @@
 Five more learners have finished, or left early, so that internal verification and claims have
 something to work on:
 
-- Grace Mitchell (Ascentis Award): complete, sampled, signed off by the IV, and claimed in a
-  batch already submitted to Ascentis.
+- Grace Mitchell (Ascentis Award): complete, sampled, signed off by the IV, claimed in a
+  batch already submitted to Ascentis, and her achievement record built.
 - Noah Williams (Ascentis Certificate): complete; the IV referred one decision back, the
   assessor corrected it and signed the unit off again, the IV agreed and signed off. Ready to
   claim.
@@ -65,7 +65,25 @@ def seed_quality_assurance(*, centre: Any, actor: Any) -> list[Any]:
         for learner, registration in made:
             _verify(learner, registration, plans[registration.qualification.number], assessor)
         _claims(centre=centre, actor=actor, made=made)
+    _achievement_record(centre=centre, actor=actor)
     return [registration for _, registration in made]
+
+
+def _achievement_record(*, centre: Any, actor: Any) -> Any:
+    """Grace's full achievement record, built here and now (`make run` has no worker). Asked
+    for every run, so a demo seeded before records existed gains one; the same content asked
+    again is the record already built, so a second run adds nothing."""
+    from accounts.management.commands.seed_demo import CLAIMED, FINISHED, learner_email
+    from assessments.achievements import build_now
+    from portfolios.models import Registration
+
+    grace = next(learner for learner in FINISHED if learner.story == CLAIMED)
+    registration = Registration.objects.get(
+        centre=centre,
+        learner__email=learner_email(grace.name),
+        qualification__number=grace.qualification,
+    )
+    return build_now(actor=actor, registration=registration, kind="full")
 
 
 def _claims(*, centre: Any, actor: Any, made: list[tuple[Any, Any]]) -> None:

@@ -18,6 +18,7 @@ from accounts.management.commands.seed_demo import (
     learner_email,
 )
 from accounts.models import Centre, LearnerProfile, Membership, StaffCredential, User
+from assessments.achievement_models import AchievementRecord
 from assessments.models import AssessmentPlan, PlanActivity
 from core.models import AuditEvent
 from portfolios.models import (
@@ -81,6 +82,7 @@ def row_counts() -> dict[str, int]:
             PlanActivity,
             StandardisationMeeting,
             StandardisationOutcome,
+            AchievementRecord,
         )
     }
 
@@ -512,3 +514,31 @@ def test_the_demo_claim_file_lists_exactly_the_eligible_learners_and_units(
         assert row["Centre number"] == CENTRE_NUMBER
         assert row["Result"] == "Pass"
         assert len(row["ULN"]) == 10
+
+
+def test_grace_has_a_built_achievement_record_that_verifies(
+    seeded: list[dict[str, str]], client
+) -> None:
+    import io
+
+    from django.core.files.storage import default_storage
+    from pypdf import PdfReader
+
+    record = AchievementRecord.objects.get()
+    grace = record.registration.learner
+    assert grace.full_name == "Grace Mitchell"
+    assert (record.kind, record.status, record.state) == ("full", "ready", "current")
+    with default_storage.open(record.file.name, "rb") as stored:
+        reader = PdfReader(io.BytesIO(stored.read()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Learner achievement record" in text
+    assert "Grace Mitchell" in text
+    assert record.verification_code in text
+
+    page = client.get(record.verify_path)
+    assert page.status_code == 200
+    assert "Grace Mitchell" in page.content.decode()
+    # The learner finds it from her portfolio, on the records page.
+    client.force_login(grace)
+    listing = client.get(reverse("assessments:achievements", args=[record.registration_id]))
+    assert record.verification_code in listing.content.decode()

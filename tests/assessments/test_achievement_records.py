@@ -712,4 +712,90 @@ def test_a_criteria_table_split_across_pages_repeats_its_header(done: Case) -> N
     assert len(unit_pages) > len(done.units)
     for text in unit_pages:
         assert "The learner can" in text
-        assert "Evidence reference" in text
+        assert "Date met" in text
+
+
+def _lines_top_to_bottom(page) -> list[str]:
+    """A page's text pieces (one per cell line) ordered from the top of the page down."""
+    pieces: list[tuple[float, float, str]] = []
+
+    def visit(text, cm, tm, font, size) -> None:
+        if text.strip():
+            pieces.append((-(tm[5] * cm[3] + cm[5]), tm[4] * cm[0] + cm[4], text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return [text for _y, _x, text in sorted(pieces)]
+
+
+def test_a_learning_outcome_is_never_left_alone_at_the_foot_of_a_page() -> None:
+    # One unit per page, each with one more criterion before its second outcome: whatever a
+    # page holds, one of them brings that outcome's heading to the last line of a page.
+    units = [
+        {
+            "key": f"U{rows}",
+            "label": f"Unit {rows}",
+            "title": "Keeping headings with their rows",
+            "level": "Level 2",
+            "credit": 3,
+            "achieved": False,
+            "outcomes": [
+                {
+                    "number": str(number),
+                    "text": f"Outcome {number} of unit {rows}",
+                    "criteria": [
+                        {"number": f"{number}.{n}", "text": "Do it", "met_on": None}
+                        for n in range(1, (rows if number == 1 else 3) + 1)
+                    ],
+                }
+                for number in (1, 2)
+            ],
+            "remaining": [],
+        }
+        for rows in range(28, 52)
+    ]
+    content = {
+        "kind": "progress",
+        "title": "Progress report",
+        "learner": {"name": "Ana Lima"},
+        "centre": {"name": "A centre", "number": "12345"},
+        "qualification": {"number": "1/2/3", "title": "Q", "level": "Level 2", "credits": 3},
+        "units": units,
+        "credits_achieved": 0,
+    }
+    record = AchievementRecord(site_url="http://testserver")
+    data = pdf.render_pdf(
+        achievements.TEMPLATE,
+        {"content": content, "record": record, "verify_url": record.verify_url, "qr": ""},
+    )
+
+    alone = []
+    for number, page in enumerate(PdfReader(io.BytesIO(data)).pages, 1):
+        lines = _lines_top_to_bottom(page)
+        headings = [i for i, text in enumerate(lines) if text.startswith("Learning outcome ")]
+        # After the page's last outcome heading, at least one criterion row (its number cell).
+        if headings and not any(
+            text.count(".") == 1 and text.replace(".", "").isdigit()
+            for text in lines[headings[-1] :]
+        ):
+            alone.append((number, lines[headings[-1]]))
+    assert alone == []
+
+
+def test_the_upright_faces_are_static_instances_of_the_packaged_font() -> None:
+    from fontpkg_noto_sans import ROOT
+    from fontTools.ttLib import TTFont
+
+    variable = Path(ROOT) / "files" / "NotoSans[wdth,wght].ttf"
+    faces = {(face["style"], face["weight"]): face for face in pdf.font_faces()}
+    for weight, weight_class in (("normal", 400), ("bold", 700)):
+        path = Path(faces["normal", weight]["path"])
+        font = TTFont(path)
+        # No variation tables left for WeasyPrint to instance on every PDF it writes.
+        assert "fvar" not in font
+        assert "gvar" not in font
+        assert font["OS/2"].usWeightClass == weight_class
+        assert font["name"].getBestFamilyName().startswith("Noto Sans")
+        # Asked again, the instance on disk is used, not made again.
+        made = path.stat().st_mtime_ns
+        assert pdf.static_instance(variable, weight_class) == path
+        assert path.stat().st_mtime_ns == made
