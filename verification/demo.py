@@ -4,7 +4,8 @@ Five more learners have finished, or left early, so that internal verification a
 something to work on:
 
 - Grace Mitchell (Ascentis Award): complete, sampled, signed off by the IV, claimed in a
-  batch already submitted to Ascentis, and her achievement record built.
+  batch already submitted to Ascentis (whose summary PDF is built), and her achievement
+  record built.
 - Noah Williams (Ascentis Certificate): complete; the IV referred one decision back, the
   assessor corrected it and signed the unit off again, the IV agreed and signed off. Ready to
   claim.
@@ -66,6 +67,7 @@ def seed_quality_assurance(*, centre: Any, actor: Any) -> list[Any]:
             _verify(learner, registration, plans[registration.qualification.number], assessor)
         _claims(centre=centre, actor=actor, made=made)
     _achievement_record(centre=centre, actor=actor)
+    _claim_summary(centre=centre, actor=actor)
     return [registration for _, registration in made]
 
 
@@ -84,6 +86,25 @@ def _achievement_record(*, centre: Any, actor: Any) -> Any:
         qualification__number=grace.qualification,
     )
     return build_now(actor=actor, registration=registration, kind="full")
+
+
+def _claim_summary(*, centre: Any, actor: Any) -> Any:
+    """The summary PDF of the batch submitted to Ascentis, built here and now, as the centre
+    admin would ask for it from the batch page. The same content asked again is the summary
+    already built, so a second run adds nothing."""
+    from assessments.achievements import build_record
+    from verification.claim_models import BatchState, ClaimBatch
+    from verification.claim_summary import request_summary
+
+    batch = ClaimBatch.objects.filter(
+        centre=centre, state=BatchState.SUBMITTED, reference="ASC-70421-0001"
+    ).first()
+    if batch is None:
+        return None
+    record, _ = request_summary(actor=actor, batch=batch, queue=False)
+    if record.is_pending:
+        record = build_record(record_id=record.pk)
+    return record
 
 
 def _claims(*, centre: Any, actor: Any, made: list[tuple[Any, Any]]) -> None:

@@ -524,7 +524,7 @@ def test_grace_has_a_built_achievement_record_that_verifies(
     from django.core.files.storage import default_storage
     from pypdf import PdfReader
 
-    record = AchievementRecord.objects.get()
+    record = AchievementRecord.objects.get(kind="full")
     grace = record.registration.learner
     assert grace.full_name == "Grace Mitchell"
     assert (record.kind, record.status, record.state) == ("full", "ready", "current")
@@ -542,3 +542,25 @@ def test_grace_has_a_built_achievement_record_that_verifies(
     client.force_login(grace)
     listing = client.get(reverse("assessments:achievements", args=[record.registration_id]))
     assert record.verification_code in listing.content.decode()
+
+
+def test_the_submitted_batch_has_a_built_summary_the_admin_downloads(
+    seeded: list[dict[str, str]], client
+) -> None:
+    from verification.claim_models import ClaimBatch
+
+    summary = AchievementRecord.objects.get(kind="claim_summary")
+    batch = ClaimBatch.objects.get(reference="ASC-70421-0001")
+    assert (summary.status, summary.state) == ("ready", "current")
+    assert summary.subject == f"Claim batch {batch.pk}, {batch.awarding_body.name}"
+    assert [line["learner"] for line in summary.content["lines"]] == ["Grace Mitchell"]
+    download = reverse("verification:claim_summary_download", args=[batch.pk, summary.pk])
+    client.force_login(User.objects.get(email="helen.carter@demo.example"))
+    page = client.get(reverse("verification:claim_batch", args=[batch.pk]))
+    assert download in page.content.decode()
+    assert client.get(download).status_code == 200
+    # Anyone may verify it; the public page names no learner.
+    client.logout()
+    verify = client.get(summary.verify_path).content.decode()
+    assert summary.subject in verify
+    assert "Grace Mitchell" not in verify
