@@ -107,7 +107,8 @@ def user_agent_stylesheet() -> Any:
     six pseudo-element styles to cascade and compute: a fifth of the render time, for
     pseudo-elements these documents never show. Markers stay on list items."""
     from weasyprint import CSS
-    from weasyprint.html import UA, UA_COUNTER_STYLE
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.html import UA
 
     lines = []
     for line in UA.splitlines():
@@ -116,7 +117,10 @@ def user_agent_stylesheet() -> Any:
         lines.append("li" + line if line.startswith("::marker") else line)
     if len(lines) != len(UA.splitlines()) - 5:  # pragma: no cover - a new WeasyPrint
         raise RuntimeError("WeasyPrint's user-agent stylesheet changed: review pdf.py")
-    return CSS(string="\n".join(lines), counter_style=UA_COUNTER_STYLE)
+    # Its @counter-style rules go to a dictionary of their own: WeasyPrint renders with a copy of
+    # the counter styles it parsed from its own sheet, and parsing `disc` and `decimal` into
+    # that one again only warns that they are defined already.
+    return CSS(string="\n".join(lines), counter_style=CounterStyle())
 
 
 def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:

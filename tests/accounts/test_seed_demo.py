@@ -488,7 +488,7 @@ def test_the_demo_claim_file_lists_exactly_the_eligible_learners_and_units(
     overview = claim_overview(centre_id=centre.pk)
     assert [c.registration.learner.full_name for c in overview.full_eligible] == ["Noah Williams"]
     assert [(c.registration.learner.full_name, c.unit.key) for c in overview.unit_eligible] == [
-        ("Mia Robinson", "L/601/6067")
+        ("Mia Robinson", "M/601/6059")
     ]
     waiting = {c.registration.learner.full_name: " ".join(c.reasons) for c in overview.full_waiting}
     assert set(waiting) == {"Isla Robertson", "Ethan Moore"}
@@ -509,7 +509,7 @@ def test_the_demo_claim_file_lists_exactly_the_eligible_learners_and_units(
     assert set(by_name) == {("Noah", "Williams"), ("Mia", "Robinson")}
     noah, mia = by_name[("Noah", "Williams")], by_name[("Mia", "Robinson")]
     assert noah["Qualification number"] == "600/1684/X"
-    assert mia["Unit references"] == "L/601/6067"
+    assert mia["Unit references"] == "M/601/6059"
     for row in rows:
         assert row["Centre number"] == CENTRE_NUMBER
         assert row["Result"] == "Pass"
@@ -564,3 +564,21 @@ def test_the_submitted_batch_has_a_built_summary_the_admin_downloads(
     verify = client.get(summary.verify_path).content.decode()
     assert summary.subject in verify
     assert "Grace Mitchell" not in verify
+
+
+@pytest.mark.parametrize("offset", [0, 3, 7])
+def test_a_demo_choice_takes_no_unit_the_rules_do_not_need(catalogue: None, offset: int) -> None:
+    # Greedy filling once gave Grace ten units (22 credits) for a 7-credit award.
+    from accounts.management.commands.seed_demo import a_valid_choice
+    from qualifications.combination import check, mandatory_units
+    from qualifications.models import Qualification
+    from qualifications.queries import combination_rules
+
+    for qualification in Qualification.objects.all():
+        rules = combination_rules(qualification)
+        if not rules.rules_given:
+            continue
+        chosen = a_valid_choice(rules, offset) | set(mandatory_units(rules))
+        assert check(rules, chosen).ok, qualification.number
+        optional = chosen - set(mandatory_units(rules))
+        assert all(not check(rules, chosen - {key}).ok for key in optional), qualification.number

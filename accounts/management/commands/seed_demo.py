@@ -172,6 +172,13 @@ def a_valid_choice(rules: Any, offset: int) -> set[str]:
             break
         if key not in chosen and not breaks(chosen | {key}):
             chosen.add(key)
+    # Greedy filling can overshoot (a group wanting credits at Level 1 takes every Entry 3 unit
+    # tried before one at Level 1). A learner takes what the rules ask for, not ten units for a
+    # 7-credit award: drop, latest first, each optional unit the rules do not miss.
+    if check(rules, chosen).ok:
+        for key in reversed(pool):
+            if key in chosen and key not in mandatory and check(rules, chosen - {key}).ok:
+                chosen.discard(key)
     return chosen - mandatory
 
 
