@@ -235,3 +235,13 @@ def test_the_beat_service_schedules_the_project_tasks(compose: dict[str, Any]) -
     app.loader.import_default_modules()
     for entry in django_settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks, entry["task"]
+
+
+def test_a_lost_task_comes_back_after_the_longest_task_and_well_within_the_hour() -> None:
+    # Late acknowledgement: Redis gives a dead worker's task to another after the visibility
+    # timeout. Shorter than a task may run would start live tasks twice; Redis's default hour
+    # would leave a learner's record queued that long after a worker dies.
+    from django.conf import settings
+
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert settings.CELERY_TASK_TIME_LIMIT + 60 < timeout < 60 * 60

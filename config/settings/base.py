@@ -207,9 +207,11 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
 # Tasks are acknowledged late, so a worker that dies mid-task leaves its message unacknowledged;
 # Redis hands it to another worker only after this many seconds. It must exceed the longest
-# task (CELERY_TASK_TIME_LIMIT), or a task still running elsewhere would be started again.
+# task (CELERY_TASK_TIME_LIMIT) and any retry's countdown (at most 60 s), or a task still
+# running elsewhere would be started again; beyond that, longer only delays the rescue. Redis's
+# own default is an hour.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60),
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=15 * 60),
 }
 # Run with `celery -A config.celery_app beat` (or `worker -B`) beside the workers.
 CELERY_BEAT_SCHEDULE = {
