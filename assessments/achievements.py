@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
@@ -84,13 +85,21 @@ def _verifications(registration: Registration) -> dict[int | None, dict[str, str
     return found
 
 
+def _group_name(code: str, name: str) -> str:
+    """ "Group B (Optional Units)", or the specification's own name when it already says
+    "Group B" (IMI's "Optional Group B", Ascentis's "Group B – Optional Units")."""
+    if name and re.search(rf"\bgroup {re.escape(code)}\b", name, re.IGNORECASE):
+        return name
+    return f"Group {code}" + (f" ({name})" if name else "")
+
+
 def _statement(rules: CombinationRules, achieved: set[str], result: Result) -> dict[str, Any]:
     """How the rules of combination are met, group by group, in words."""
     lines = []
     for group in rules.groups:
         done = [key for key in group.units if key in achieved]
         credits = sum(rules.units[key].credit or 0 for key in done)
-        name = f"Group {group.code}" + (f" ({group.name})" if group.name else "")
+        name = _group_name(group.code, group.name)
         if group.mandatory:
             lines.append(f"{name}, mandatory: {len(done)} of {len(group.units)} units achieved.")
             continue

@@ -799,3 +799,24 @@ def test_the_upright_faces_are_static_instances_of_the_packaged_font() -> None:
         made = path.stat().st_mtime_ns
         assert pdf.static_instance(variable, weight_class) == path
         assert path.stat().st_mtime_ns == made
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "printed"),
+    [
+        ("B", "Optional Group B", "Optional Group B"),
+        ("A", "Group A - Mandatory Units", "Group A - Mandatory Units"),
+        (
+            "A",
+            "Mandatory Group – Customer Service Foundations",
+            "Group A (Mandatory Group – Customer Service Foundations)",
+        ),
+        ("M", "Mandatory units", "Group M (Mandatory units)"),
+        ("C", "", "Group C"),
+    ],
+)
+def test_the_statement_names_a_group_once(code: str, name: str, printed: str) -> None:
+    # The specifications' own group names often carry "Group B" already: never print it twice.
+    from assessments.achievements import _group_name
+
+    assert _group_name(code, name) == printed
