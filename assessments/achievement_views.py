@@ -8,12 +8,9 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import has_role_at
@@ -140,15 +137,9 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
             {"record": record},
             status=404,
         )
-    response = FileResponse(default_storage.open(record.file.name, "rb"))
-    response["Content-Type"] = "application/pdf"
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"{record.kind}-record-{record.registration_id}-{record.pk}.pdf"
+    return achievements.pdf_response(
+        record, f"{record.kind}-record-{record.registration_id}-{record.pk}.pdf"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["ETag"] = f'"{record.pdf_sha256}"'
-    patch_cache_control(response, private=True)
-    return response
 
 
 @require_POST

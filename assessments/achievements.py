@@ -18,8 +18,11 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
+from django.http import FileResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
 
 from accounts.access import has_role_at
 from accounts.models import Role, User
@@ -310,11 +313,35 @@ def request_record(
             "The signed-off units do not yet meet the rules of combination, so there is no "
             "achievement record yet; ask for a progress report instead."
         )
+    return ask(
+        same=AchievementRecord.objects.filter(registration=registration, kind=kind, unit=unit),
+        actor=actor,
+        queue=queue,
+        event={"kind": kind, "unit": unit.key if unit else None},
+        registration=registration,
+        centre_id=registration.centre_id,
+        kind=kind,
+        unit=unit,
+        content=content,
+        site_url=site or site_url(),
+    )
+
+
+def ask(
+    *,
+    same: QuerySet[AchievementRecord],
+    actor: User | None,
+    queue: bool,
+    event: dict[str, Any],
+    content: dict[str, Any],
+    **fields: Any,
+) -> tuple[AchievementRecord, bool]:
+    """Find or create the record of `content` among `same` (one subject's records of one kind)
+    and queue its build. Returns (record, queued): the same content already built or being
+    built is returned as it is. The caller holds a lock that serialises asks for the subject."""
     digest = content_hash(content)
     existing = (
-        AchievementRecord.objects.filter(
-            registration=registration, kind=kind, unit=unit, content_hash=digest
-        )
+        same.filter(content_hash=digest)
         .filter(Q(status__in=PENDING) | Q(status=BuildStatus.READY, state=RecordState.CURRENT))
         .first()
     )
@@ -326,27 +353,31 @@ def request_record(
     try:
         with transaction.atomic():
             record = AchievementRecord.objects.create(
-                registration=registration,
-                centre_id=registration.centre_id,
-                kind=kind,
-                unit=unit,
-                content=content,
-                content_hash=digest,
-                site_url=site or site_url(),
-                requested_by=actor,
+                content=content, content_hash=digest, requested_by=actor, **fields
             )
-    except IntegrityError as exc:  # pragma: no cover - the registration lock serialises asks
+    except IntegrityError as exc:  # pragma: no cover - the caller's lock serialises asks
         raise AchievementError("That record is already being built; wait a moment.") from exc
     record_event(
         actor=actor,
         action="achievement.requested",
         target=record,
-        centre_id=registration.centre_id,
-        data={"kind": kind, "unit": unit.key if unit else None, "content_hash": digest},
+        centre_id=record.centre_id,
+        data={**event, "content_hash": digest},
     )
     if queue:
         _queue(record.pk)
     return record, True
+
+
+def pdf_response(record: AchievementRecord, filename: str) -> FileResponse:
+    """A built record's PDF as a private download (the caller has checked who may have it)."""
+    response = FileResponse(default_storage.open(record.file.name, "rb"))
+    response["Content-Type"] = "application/pdf"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["ETag"] = f'"{record.pdf_sha256}"'
+    patch_cache_control(response, private=True)
+    return response
 
 
 def _queue(record_id: int) -> None:

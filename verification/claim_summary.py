@@ -15,21 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from assessments.achievement_models import (
-    PENDING,
     AchievementKind,
     AchievementRecord,
     AchievementRecordQuerySet,
-    BuildStatus,
-    RecordState,
 )
-from assessments.achievements import STALE_AFTER, content_hash, site_url
-from core.audit import record_event
+from assessments.achievements import AchievementError, ask, site_url
 from verification.claim_models import BatchState, ClaimBatch
 from verification.claims import ClaimError, may_manage_claims
 
@@ -126,12 +121,6 @@ def may_read_summary(user: Any, record: AchievementRecord) -> bool:
     return record.kind == KIND and may_manage_claims(user, record.centre_id)
 
 
-def _queue(record_id: int) -> None:
-    from assessments.tasks import build_achievement_record
-
-    transaction.on_commit(lambda: build_achievement_record.delay(record_id=record_id))
-
-
 def request_summary(
     *, actor: User, batch: ClaimBatch, site: str = "", queue: bool = True
 ) -> tuple[AchievementRecord, bool]:
@@ -151,53 +140,28 @@ def request_summary(
                 "A draft batch has no summary: its lines may still change. Export the batch first."
             )
         content = gather_summary(batch)
-        digest = content_hash(content)
-        existing = (
-            summaries_of(batch)
-            .filter(content_hash=digest)
-            .filter(Q(status__in=PENDING) | Q(status=BuildStatus.READY, state=RecordState.CURRENT))
-            .first()
-        )
-        if existing is not None:
-            if (
-                queue
-                and existing.is_pending
-                and existing.requested_at < timezone.now() - STALE_AFTER
-            ):
-                # Its task may have been lost with a broker; building is idempotent.
-                _queue(existing.pk)
-            return existing, False
         try:
-            with transaction.atomic():
-                record = AchievementRecord.objects.create(
-                    registration=None,
-                    centre=batch.centre,
-                    subject=content["subject"],
-                    subject_key=subject_key(batch.pk),
-                    kind=KIND,
-                    content=content,
-                    content_hash=digest,
-                    site_url=site or site_url(),
-                    requested_by=actor,
-                )
-        except IntegrityError as exc:  # pragma: no cover - the batch lock serialises asks
-            raise ClaimError("That summary is already being built; wait a moment.") from exc
-        record_event(
-            actor=actor,
-            action="achievement.requested",
-            target=record,
-            centre_id=batch.centre_id,
-            data={"kind": KIND.value, "batch": batch.pk, "content_hash": digest},
-        )
-        if queue:
-            _queue(record.pk)
-    return record, True
+            return ask(
+                same=summaries_of(batch),
+                actor=actor,
+                queue=queue,
+                event={"kind": KIND.value, "batch": batch.pk},
+                registration=None,
+                centre=batch.centre,
+                subject=content["subject"],
+                subject_key=subject_key(batch.pk),
+                kind=KIND,
+                content=content,
+                site_url=site or site_url(),
+            )
+        except AchievementError as error:  # pragma: no cover - the batch lock serialises asks
+            raise ClaimError(str(error)) from None
 
 
 def withdraw_summary(*, actor: User, record: AchievementRecord, reason: str) -> AchievementRecord:
     """A centre admin withdraws a summary (the verify page then says so; the file is kept).
     achievements.withdraw_record checks the admin against the record's centre and audits."""
-    from assessments.achievements import AchievementError, withdraw_record
+    from assessments.achievements import withdraw_record
 
     if record.kind != KIND:
         raise ClaimError("That is not a claim batch summary.")

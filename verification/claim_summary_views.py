@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from assessments.achievement_models import AchievementRecord, BuildStatus
-from assessments.achievements import site_url
+from assessments.achievements import pdf_response, site_url
 from verification import claim_summary
 from verification.claim_views import _batch
 from verification.claims import ClaimError
@@ -71,15 +68,7 @@ def summary_download(request: HttpRequest, pk: int, record_pk: int) -> HttpRespo
     record = _summary(request, pk, record_pk)
     if record.status != BuildStatus.READY:
         raise Http404("This summary is not built.")
-    response = FileResponse(default_storage.open(record.file.name, "rb"))
-    response["Content-Type"] = "application/pdf"
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"claim-batch-{pk}-summary-{record.pk}.pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["ETag"] = f'"{record.pdf_sha256}"'
-    patch_cache_control(response, private=True)
-    return response
+    return pdf_response(record, f"claim-batch-{pk}-summary-{record.pk}.pdf")
 
 
 @require_POST
