@@ -18,10 +18,11 @@ from accounts.access import has_role_at
 from accounts.models import Role, User
 from assessments.models import Decision, Outcome, UnitSignOff, ValidationOutcome
 from assessments.release import hides_unreleased, validation_required
+from assessments.signals import unit_unlocked
 from core.audit import record_event
 from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
 from portfolios.progress import CriterionState
-from portfolios.services import change_status
+from portfolios.services import RegistrationError, change_status
 from qualifications.combination import Result, check
 from qualifications.models import AssessmentCriterion, Unit
 from qualifications.queries import combination_rules
@@ -302,6 +303,20 @@ def unlock_unit(*, actor: User, sign_off: UnitSignOff, reason: str) -> UnitSignO
         centre_id=registration.centre_id,
         data={"reason": sign_off.unlock_reason, "by": "internal verifier" if is_iv else "admin"},
     )
+    if registration.status == RegistrationStatus.COMPLETE:
+        # Decisions are recorded only on active registrations: an unlocked unit of a complete
+        # one could not change. Signing the unit off again completes it again
+        # (mark_complete_if_done).
+        try:
+            change_status(
+                actor=actor,
+                registration=registration,
+                status=RegistrationStatus.ACTIVE,
+                reason=f"Unit unlocked: {sign_off.unlock_reason}",
+            )
+        except RegistrationError as exc:
+            raise AssessmentError(str(exc)) from exc
+    unit_unlocked.send(sender=UnitSignOff, sign_off=sign_off, actor=actor)
     return sign_off
 
 

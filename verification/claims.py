@@ -108,9 +108,9 @@ class _Facts:
         for hold in ClaimHold.objects.open().filter(registration_id__in=ids).order_by("pk"):
             holds[hold.registration_id].append(hold)
         iv_signed = set(
-            VerifierSignOff.objects.filter(registration_id__in=ids).values_list(
-                "registration_id", "unit_id"
-            )
+            VerifierSignOff.objects.live()
+            .filter(registration_id__in=ids)
+            .values_list("registration_id", "unit_id")
         )
         sign_offs: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
         rows = (
@@ -242,7 +242,7 @@ def claim_overview(
         .order_by("learner__full_name", "pk")
     )
     # Units signed off by both assessor and IV, on registrations that are not complete.
-    iv_unit = VerifierSignOff.objects.filter(
+    iv_unit = VerifierSignOff.objects.live().filter(
         registration_id=OuterRef("registration_id"), unit_id=OuterRef("unit_id")
     )
     unit_rows = list(

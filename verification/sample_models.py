@@ -146,9 +146,16 @@ class SampleOutcome(models.Model):
         return f"Sample {self.sample_id} {self.outcome}"
 
 
+class VerifierSignOffQuerySet(models.QuerySet["VerifierSignOff"]):
+    def live(self) -> VerifierSignOffQuerySet:
+        """Those still standing: not voided by a later unlock of a unit they covered."""
+        return self.filter(voided_at__isnull=True)
+
+
 class VerifierSignOff(models.Model):
     """The internal verifier's summative sign-off of a registration (or of one unit, for
-    unit-only certification): the portfolio may be claimed. Never edited or deleted."""
+    unit-only certification): the portfolio may be claimed. Never deleted; voided (not edited)
+    when a unit it covered is unlocked."""
 
     registration = models.ForeignKey(
         "portfolios.Registration", on_delete=models.PROTECT, related_name="verifier_sign_offs"
@@ -164,18 +171,24 @@ class VerifierSignOff(models.Model):
     signed_at = models.DateTimeField(default=timezone.now)
     # SHA-256 of the agreed snapshot: what the signature covers.
     content_hash = models.CharField(max_length=64)
+    # Set when a unit it covered is unlocked: what was signed is no longer what stands. The row
+    # is kept; the IV samples the work again and signs off anew.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(blank=True)
+
+    objects = VerifierSignOffQuerySet.as_manager()
 
     class Meta:
         ordering = ["signed_at", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["registration"],
-                condition=Q(unit__isnull=True),
+                condition=Q(unit__isnull=True, voided_at__isnull=True),
                 name="verification_one_registration_sign_off",
             ),
             models.UniqueConstraint(
                 fields=["registration", "unit"],
-                condition=Q(unit__isnull=False),
+                condition=Q(unit__isnull=False, voided_at__isnull=True),
                 name="verification_one_unit_sign_off",
             ),
         ]

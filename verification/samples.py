@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from accounts.access import has_role_at
@@ -324,6 +324,9 @@ def refer_back(
             unlock_unit(actor=verifier, sign_off=sign_off, reason=reason)
         except AssessmentError as exc:
             raise VerificationError(str(exc)) from exc
+    # Unlocking a unit reopens a complete registration; this covers referred decisions on a
+    # unit that had no sign-off to unlock.
+    registration.refresh_from_db(fields=["status"])
     if registration.status == RegistrationStatus.COMPLETE:
         # Decisions are recorded only on active registrations; re-signing the unit completes
         # it again (assessments.services.mark_complete_if_done).
@@ -380,6 +383,22 @@ def sign_off(*, verifier: User, sample: Sample, password: str) -> VerifierSignOf
     ):
         raise VerificationError("The assessor must sign the unit off first.")
     agreed = sample.outcomes.get(outcome=SampleOutcomeKind.AGREED)
+    # The signature covers what the IV agreed. Decisions are never edited, only superseded, so
+    # a decision made since (a unit unlocked and reassessed after the agreement) has a new id:
+    # work this sample never saw.
+    agreed_ids = {item["id"] for item in agreed.snapshot["decisions"]}
+    changed = sorted(
+        {
+            decision.criterion.unit.reference or decision.criterion.unit.key
+            for decision in sampled_decisions(registration, sample.unit)
+            if decision.pk not in agreed_ids
+        }
+    )
+    if changed:
+        raise VerificationError(
+            f"Decisions in {', '.join(changed)} have changed since this sample was agreed: "
+            "sample the work again before signing off."
+        )
     try:
         with transaction.atomic():
             made = VerifierSignOff.objects.create(
@@ -404,3 +423,45 @@ def sign_off(*, verifier: User, sample: Sample, password: str) -> VerifierSignOf
         },
     )
     return made
+
+
+def void_sign_offs(*, sign_off: UnitSignOff, actor: User) -> list[VerifierSignOff]:
+    """A unit was unlocked: the IV's live sign-offs that covered it (the whole registration's,
+    and that unit's own) no longer stand. They are voided, with an audit event each, and kept;
+    the registration cannot be claimed until the IV samples the work again and signs off."""
+    voided = list(
+        VerifierSignOff.objects.live()
+        .select_for_update(of=("self",))
+        .filter(registration_id=sign_off.registration_id)
+        .filter(Q(unit__isnull=True) | Q(unit_id=sign_off.unit_id))
+        .select_related("registration", "unit")
+    )
+    unit = sign_off.unit.reference or sign_off.unit.key
+    for item in voided:
+        item.voided_at = timezone.now()
+        item.void_reason = f"Unit {unit} was unlocked: {sign_off.unlock_reason}"
+        item.save(update_fields=["voided_at", "void_reason"])
+        record_event(
+            actor=actor,
+            action="verification.sign_off_voided",
+            target=item,
+            centre_id=item.registration.centre_id,
+            data={
+                "registration": item.registration_id,
+                "unit": item.unit.key if item.unit else None,
+                "unlocked_unit": sign_off.unit.key,
+                "reason": item.void_reason,
+            },
+        )
+    return voided
+
+
+def _on_unit_unlocked(sender: Any, *, sign_off: UnitSignOff, actor: User, **kwargs: Any) -> None:
+    void_sign_offs(sign_off=sign_off, actor=actor)
+
+
+def connect() -> None:
+    """Called from VerificationConfig.ready()."""
+    from assessments.signals import unit_unlocked
+
+    unit_unlocked.connect(_on_unit_unlocked, dispatch_uid="verification.void_sign_offs")

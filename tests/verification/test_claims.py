@@ -25,6 +25,7 @@ from verification import claims
 from verification.claim_models import BatchState, ClaimHold, ClaimLine, HoldKind
 from verification.claim_profiles import DEFAULT, pearson_name
 from verification.claim_profiles import PEARSON as PEARSON_PROFILE
+from verification.sample_models import VerifierSignOff
 
 pytestmark = pytest.mark.django_db
 
@@ -510,3 +511,13 @@ def test_every_download_is_the_file_exported_even_after_a_learner_is_corrected()
     learner.learner_profile.save()
 
     assert "".join(claims.export_rows(batch)) == sent
+
+
+def test_a_voided_iv_sign_off_is_no_sign_off():
+    # A unit unlocked after the IV signed off voids that sign-off (verification.samples).
+    where = make_centre()
+    registration = learner_on(where)
+    VerifierSignOff.objects.filter(registration=registration).update(
+        voided_at=datetime.datetime.now(datetime.UTC), void_reason="Unit unlocked."
+    )
+    assert reasons_of(where, registration) == ["No summative IV sign-off"]

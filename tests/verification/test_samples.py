@@ -614,3 +614,78 @@ def test_coverage_counts_the_records_and_evidence_the_decisions_rest_on(catalogu
     result = coverage(planned.plan)
     assert {r.planned for r in result.records + result.evidence} == {0}
     assert not any(r.met for r in result.records)
+
+
+# ---------------------------------------------------------------- a sign-off voided
+
+
+def test_unlocking_a_unit_voids_the_iv_sign_off_until_the_work_is_sampled_again(
+    case: Case,
+) -> None:
+    from assessments.services import unlock_unit
+
+    summative = start(case, SampleStage.SUMMATIVE)
+    samples.agree(verifier=case.iv, sample=summative)
+    signed = samples.sign_off(verifier=case.iv, sample=summative, password=DEFAULT_PASSWORD)
+    # A complaint after the IV's sign-off: the centre admin reopens the unit.
+    unit_sign_off = UnitSignOff.objects.active().get(registration=case.registration, unit=case.unit)
+    unlock_unit(actor=case.admin, sign_off=unit_sign_off, reason="Complaint about 1.1.")
+
+    signed.refresh_from_db()
+    assert signed.voided_at is not None
+    assert signed.void_reason == f"Unit {case.unit.reference} was unlocked: Complaint about 1.1."
+    event = AuditEvent.objects.for_object(signed).get(action="verification.sign_off_voided")
+    assert (event.actor, event.data["unlocked_unit"]) == (case.admin, case.unit.key)
+    assert not VerifierSignOff.objects.live().exists()
+
+    # The assessor changes a decision and signs the unit off again: the old agreement did not
+    # see that decision, so it cannot carry a new signature.
+    correct(case)
+    sign_off_unit(
+        assessor=case.assessor,
+        registration=case.registration,
+        unit=case.unit,
+        password=DEFAULT_PASSWORD,
+    )
+    with pytest.raises(VerificationError, match="changed since this sample was agreed"):
+        samples.sign_off(verifier=case.iv, sample=summative, password=DEFAULT_PASSWORD)
+
+    again = start(case, SampleStage.SUMMATIVE)
+    samples.agree(verifier=case.iv, sample=again)
+    renewed = samples.sign_off(verifier=case.iv, sample=again, password=DEFAULT_PASSWORD)
+
+    # Both kept: the voided one and the one that stands.
+    assert VerifierSignOff.objects.count() == 2
+    assert list(VerifierSignOff.objects.live()) == [renewed]
+
+
+def test_unlocking_a_unit_reopens_a_complete_registration_for_its_decisions(case: Case) -> None:
+    from assessments.services import unlock_unit
+
+    change_status(
+        actor=case.admin, registration=case.registration, status=RegistrationStatus.COMPLETE
+    )
+    unit_sign_off = UnitSignOff.objects.active().get(registration=case.registration, unit=case.unit)
+    unlock_unit(actor=case.admin, sign_off=unit_sign_off, reason="Complaint about 1.1.")
+
+    case.registration.refresh_from_db()
+    assert case.registration.status == RegistrationStatus.ACTIVE
+    # The unit page's promise holds: its decisions can change.
+    assert correct(case).supersedes is not None
+
+
+def test_the_sample_page_shows_a_voided_sign_off_as_voided(client: Client, case: Case) -> None:
+    from assessments.services import unlock_unit
+
+    summative = start(case, SampleStage.SUMMATIVE)
+    samples.agree(verifier=case.iv, sample=summative)
+    samples.sign_off(verifier=case.iv, sample=summative, password=DEFAULT_PASSWORD)
+    unit_sign_off = UnitSignOff.objects.active().get(registration=case.registration, unit=case.unit)
+    unlock_unit(actor=case.admin, sign_off=unit_sign_off, reason="Complaint about 1.1.")
+
+    page = as_(client, case.iv).get(reverse("verification:sample", args=[summative.pk]))
+
+    html = page.content.decode()
+    assert 'data-testid="signed-off-voided"' in html
+    assert "Complaint about 1.1." in html
+    assert 'data-testid="signed-off"' not in html
