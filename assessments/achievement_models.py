@@ -166,10 +166,6 @@ class AchievementRecord(models.Model):
         return f"{self.get_kind_display()} {self.verification_code}"
 
     @property
-    def is_centre_record(self) -> bool:
-        return self.registration_id is None
-
-    @property
     def is_pending(self) -> bool:
         return self.status in PENDING
 

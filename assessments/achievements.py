@@ -81,7 +81,7 @@ def _verifications(registration: Registration) -> dict[int | None, dict[str, str
     for unit_id, name, email, agreed_at in samples:
         found[unit_id] = {"name": name or email, "date": timezone.localdate(agreed_at).isoformat()}
     sign_offs = (
-        registration.verifier_sign_offs.filter(voided_at__isnull=True)
+        registration.verifier_sign_offs.live()
         .values_list("unit_id", "verifier__full_name", "verifier__email", "signed_at")
         .order_by("signed_at")
     )

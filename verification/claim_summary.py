@@ -115,12 +115,6 @@ def summaries_of(batch: ClaimBatch) -> AchievementRecordQuerySet:
     )
 
 
-def may_read_summary(user: Any, record: AchievementRecord) -> bool:
-    """A summary lists the centre's learners: its admins alone read it, as they alone may
-    download the claim file."""
-    return record.kind == KIND and may_manage_claims(user, record.centre_id)
-
-
 def request_summary(
     *, actor: User, batch: ClaimBatch, site: str = "", queue: bool = True
 ) -> tuple[AchievementRecord, bool]:

@@ -619,17 +619,26 @@ def test_coverage_counts_the_records_and_evidence_the_decisions_rest_on(catalogu
 # ---------------------------------------------------------------- a sign-off voided
 
 
-def test_unlocking_a_unit_voids_the_iv_sign_off_until_the_work_is_sampled_again(
-    case: Case,
-) -> None:
+def unlock(case: Case) -> None:
+    """A complaint after the IV's sign-off: the centre admin reopens the unit."""
     from assessments.services import unlock_unit
 
+    unit_sign_off = UnitSignOff.objects.active().get(registration=case.registration, unit=case.unit)
+    unlock_unit(actor=case.admin, sign_off=unit_sign_off, reason="Complaint about 1.1.")
+
+
+def signed_then_unlocked(case: Case) -> tuple[Sample, VerifierSignOff]:
     summative = start(case, SampleStage.SUMMATIVE)
     samples.agree(verifier=case.iv, sample=summative)
     signed = samples.sign_off(verifier=case.iv, sample=summative, password=DEFAULT_PASSWORD)
-    # A complaint after the IV's sign-off: the centre admin reopens the unit.
-    unit_sign_off = UnitSignOff.objects.active().get(registration=case.registration, unit=case.unit)
-    unlock_unit(actor=case.admin, sign_off=unit_sign_off, reason="Complaint about 1.1.")
+    unlock(case)
+    return summative, signed
+
+
+def test_unlocking_a_unit_voids_the_iv_sign_off_until_the_work_is_sampled_again(
+    case: Case,
+) -> None:
+    summative, signed = signed_then_unlocked(case)
 
     signed.refresh_from_db()
     assert signed.voided_at is not None
@@ -660,13 +669,10 @@ def test_unlocking_a_unit_voids_the_iv_sign_off_until_the_work_is_sampled_again(
 
 
 def test_unlocking_a_unit_reopens_a_complete_registration_for_its_decisions(case: Case) -> None:
-    from assessments.services import unlock_unit
-
     change_status(
         actor=case.admin, registration=case.registration, status=RegistrationStatus.COMPLETE
     )
-    unit_sign_off = UnitSignOff.objects.active().get(registration=case.registration, unit=case.unit)
-    unlock_unit(actor=case.admin, sign_off=unit_sign_off, reason="Complaint about 1.1.")
+    unlock(case)
 
     case.registration.refresh_from_db()
     assert case.registration.status == RegistrationStatus.ACTIVE
@@ -675,13 +681,7 @@ def test_unlocking_a_unit_reopens_a_complete_registration_for_its_decisions(case
 
 
 def test_the_sample_page_shows_a_voided_sign_off_as_voided(client: Client, case: Case) -> None:
-    from assessments.services import unlock_unit
-
-    summative = start(case, SampleStage.SUMMATIVE)
-    samples.agree(verifier=case.iv, sample=summative)
-    samples.sign_off(verifier=case.iv, sample=summative, password=DEFAULT_PASSWORD)
-    unit_sign_off = UnitSignOff.objects.active().get(registration=case.registration, unit=case.unit)
-    unlock_unit(actor=case.admin, sign_off=unit_sign_off, reason="Complaint about 1.1.")
+    summative, _signed = signed_then_unlocked(case)
 
     page = as_(client, case.iv).get(reverse("verification:sample", args=[summative.pk]))
 
