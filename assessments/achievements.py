@@ -270,10 +270,13 @@ def may_request(user: Any, registration: Registration) -> bool:
 
 
 def site_url(request: Any = None) -> str:
-    """Where the verify page lives: SITE_URL, else the address the record was asked from."""
+    """Where the verify page lives: SITE_URL, else the address the record was asked from, else
+    the embedded server's own address (`make run` serves on 127.0.0.1:8000)."""
     if settings.SITE_URL:
-        return settings.SITE_URL
-    return request.build_absolute_uri("/") if request is not None else "http://localhost:8000"
+        return settings.SITE_URL.rstrip("/")
+    if request is not None:
+        return request.build_absolute_uri("/").rstrip("/")
+    return "http://127.0.0.1:8000"
 
 
 def _check_kind(registration: Registration, kind: str, unit: Unit | None) -> None:
@@ -342,9 +345,19 @@ def ask(
     and queue its build. Returns (record, queued): the same content already built or being
     built is returned as it is. The caller holds a lock that serialises asks for the subject."""
     digest = content_hash(content)
+    # A record built for another address (the embedded set-up, asked from another host) would
+    # print a QR code this reader cannot follow: the same content at a new address is built
+    # anew. A pending build is shared whatever its address (one build per content at a time).
     existing = (
         same.filter(content_hash=digest)
-        .filter(Q(status__in=PENDING) | Q(status=BuildStatus.READY, state=RecordState.CURRENT))
+        .filter(
+            Q(status__in=PENDING)
+            | Q(
+                status=BuildStatus.READY,
+                state=RecordState.CURRENT,
+                site_url=fields.get("site_url", ""),
+            )
+        )
         .first()
     )
     if existing is not None:

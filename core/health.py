@@ -6,6 +6,8 @@ endpoint, which needs no sign-in, never leaks hostnames or credentials.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from typing import Any
 
@@ -17,6 +19,18 @@ from django.db import connection
 from config.celery_app import app as celery_app
 
 Check = dict[str, Any]
+
+# /health/ answers anyone, so it must not write to storage on every request: a healthy write
+# probe is trusted for this long (per process), and only a failing one is tried again at once.
+STORAGE_PROBE_SECONDS = 60
+_probe_lock = threading.Lock()
+_last_probe: dict[str, Any] = {"key": None, "at": 0.0, "result": None}
+
+
+def reset_storage_probe() -> None:
+    """Forget the last storage probe (tests, or after reconfiguring storage)."""
+    with _probe_lock:
+        _last_probe.update(key=None, at=0.0, result=None)
 
 
 def check_database() -> Check:
@@ -43,6 +57,19 @@ def check_broker() -> Check:
 
 
 def check_storage() -> Check:
+    """The storage probe, at most once a minute per process while it keeps succeeding."""
+    key = repr(settings.STORAGES["default"])
+    with _probe_lock:
+        now = time.monotonic()
+        fresh = now - _last_probe["at"] < STORAGE_PROBE_SECONDS
+        if _last_probe["key"] == key and fresh and _last_probe["result"]["ok"]:
+            return dict(_last_probe["result"])
+        result = probe_storage()
+        _last_probe.update(key=key, at=now, result=result)
+        return dict(result)
+
+
+def probe_storage() -> Check:
     # Write, read back and delete a small file: proves credentials and permissions, not only
     # that a bucket or folder exists.
     name = f"health/probe-{uuid.uuid4().hex}.txt"

@@ -25,6 +25,8 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x" * 20 + "production-test-key-" + "7f3a9c1e5b2d8f4a6c0e" * 2,
     "DJANGO_ALLOWED_HOSTS": "portfolio.example.org",
     "DATABASE_URL": "sqlite:////tmp/eportfolio-deploy-check.sqlite3",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "SITE_URL": "https://portfolio.example.org",
 }
 
 
@@ -89,7 +91,13 @@ def test_every_settings_module_named_exists(compose: dict[str, Any]) -> None:
 
 def test_the_app_services_get_every_variable_production_requires(compose: dict[str, Any]) -> None:
     environment = compose["services"]["web"]["environment"]
-    for required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL"):
+    for required in (
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "SITE_URL",
+    ):
         assert required in environment
     # Media goes to MinIO through django-storages.
     assert environment["AWS_S3_ENDPOINT_URL"].startswith("http://minio:")
@@ -122,7 +130,11 @@ def test_the_dockerfile_copies_only_what_exists_and_serves_with_gunicorn() -> No
 
 
 def _run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "SITE_URL"))
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -148,6 +160,65 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CELERY_BROKER_URL", None),
+        ("CELERY_BROKER_URL", ""),
+        ("SITE_URL", None),
+        ("SITE_URL", "  "),
+    ],
+)
+def test_production_refuses_to_start_without_a_broker_or_a_site_url(
+    variable: str, value: str | None
+) -> None:
+    # Without a broker PDFs would be built inside web requests; without SITE_URL a record
+    # built by a worker would print localhost in its QR code.
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != variable}
+    if value is not None:
+        env[variable] = value
+
+    result = _run_manage("check", env=env)
+
+    assert result.returncode != 0
+    assert f"Set the {variable} environment variable" in result.stderr
+
+
+def test_production_refuses_a_site_url_that_is_not_public_https() -> None:
+    result = _run_manage("check", env={**PRODUCTION_ENV, "SITE_URL": "http://localhost:8000"})
+
+    assert result.returncode != 0
+    assert "SITE_URL must be the site's public https:// address" in result.stderr
+
+
+def test_production_sends_tasks_to_the_broker_never_eagerly() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.CELERY_TASK_ALWAYS_EAGER, settings.CELERY_BROKER_URL, settings.SITE_URL)"
+    )
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "SITE_URL"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "False",
+        "redis://redis.internal:6379/0",
+        "https://portfolio.example.org",
+    ]
 
 
 def test_production_keeps_media_in_object_storage_when_a_bucket_is_set() -> None:

@@ -21,7 +21,8 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The public address, printed (and QR-encoded) on achievement records for their verify page.
-# Blank: the address the record was asked for from (http://localhost:8000 from the command line).
+# Blank: the address the record was asked for from (http://127.0.0.1:8000 from the command line).
+# Production requires it (records are built by workers, outside any request).
 SITE_URL = env("SITE_URL", default="")
 
 LANGUAGE_CODE = "en-gb"

@@ -3,8 +3,21 @@
 `python manage.py check --deploy` must report nothing with the variables in .env.example set.
 """
 
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
 from config.settings.base import *
 from config.settings.base import env
+
+
+def _required(name: str) -> str:
+    """A variable production cannot run without: unset and empty both refuse to start."""
+    value = env(name, default="").strip()
+    if not value:
+        raise ImproperlyConfigured(f"Set the {name} environment variable (see .env.example).")
+    return value
+
 
 DEBUG = False
 # No default: the process must not start with a guessable key.
@@ -12,6 +25,20 @@ SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 DATABASES = {"default": env.db("DATABASE_URL")}
+
+# ---------------------------------------------------------------- fail safe
+# Without a broker, tasks would run eagerly inside web requests: a PDF build would hold a web
+# worker for seconds and die with it. Production refuses to start rather than do that.
+CELERY_BROKER_URL = _required("CELERY_BROKER_URL")
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
+CELERY_TASK_ALWAYS_EAGER = False
+# Records are built by workers, outside any request: without SITE_URL their QR codes and
+# verify links would name localhost. It must be the public https address.
+SITE_URL = _required("SITE_URL").rstrip("/")
+if urlsplit(SITE_URL).scheme != "https" or not urlsplit(SITE_URL).netloc:
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's public https:// address, not {SITE_URL!r}."
+    )
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 

@@ -477,6 +477,40 @@ def test_the_learner_asks_from_the_page_and_downloads_the_pdf(done: Case, client
     assert hashlib.sha256(body).hexdigest() == record.pdf_sha256
 
 
+def test_without_site_url_a_record_asked_from_a_page_prints_that_pages_host(
+    done: Case, client, settings
+) -> None:
+    # The embedded set-up has no SITE_URL: the QR code must lead back to the host the reader
+    # used, and the same content asked from another host is built again for that host.
+    settings.SITE_URL = ""
+    settings.ALLOWED_HOSTS = ["portfolio.centre.test", "127.0.0.1"]
+    client.force_login(done.learner)
+    url = reverse("assessments:achievement_request", args=[done.registration.pk])
+
+    with committing():
+        client.post(url, {"kind": "full"}, HTTP_HOST="portfolio.centre.test")
+        client.post(url, {"kind": "full"}, HTTP_HOST="portfolio.centre.test")
+    first = AchievementRecord.objects.get()
+    assert first.verify_url == f"http://portfolio.centre.test/verify/{first.verification_code}/"
+    text = pdf_text(first)
+    assert "portfolio.centre.test/verify/" in text
+
+    with committing():
+        client.post(url, {"kind": "full"}, HTTP_HOST="127.0.0.1")
+    second = AchievementRecord.objects.exclude(pk=first.pk).get()
+    assert second.verify_url.startswith("http://127.0.0.1/verify/")
+    first.refresh_from_db()
+    assert first.state == "superseded"
+
+
+def test_a_record_built_outside_a_request_names_the_embedded_server(done: Case, settings) -> None:
+    settings.SITE_URL = ""
+
+    record = achievements.build_now(actor=None, registration=done.registration, kind="full")
+
+    assert record.verify_url.startswith("http://127.0.0.1:8000/verify/")
+
+
 def test_the_portfolio_page_offers_the_achievement_record(done: Case, client) -> None:
     client.force_login(done.learner)
     page = client.get(reverse("evidence:portfolio", args=[done.registration.pk]))

@@ -5,9 +5,15 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
+from core import health
 from tests.services import redis_url
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_probe() -> None:
+    health.reset_storage_probe()
 
 
 def test_it_reports_every_check_as_json(client: Client) -> None:
@@ -91,3 +97,54 @@ def test_it_reports_a_reachable_broker(client: Client, settings) -> None:
     assert response.status_code == 200
     assert response.json()["checks"]["broker"]["ok"] is True
     assert response.json()["checks"]["broker"]["mode"] == "broker"
+
+
+def _count_writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    writes: list[str] = []
+    save = default_storage.save
+
+    def counting_save(name, content, *args, **kwargs):
+        writes.append(name)
+        return save(name, content, *args, **kwargs)
+
+    monkeypatch.setattr(default_storage, "save", counting_save)
+    return writes
+
+
+def test_anonymous_requests_write_to_storage_at_most_once_a_minute(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes = _count_writes(monkeypatch)
+    clock = [1000.0]
+    monkeypatch.setattr(health.time, "monotonic", lambda: clock[0])
+
+    for _ in range(20):
+        assert client.get("/health/").json()["checks"]["storage"]["ok"] is True
+    assert len(writes) == 1
+
+    clock[0] += health.STORAGE_PROBE_SECONDS - 1
+    client.get("/health/")
+    assert len(writes) == 1
+
+    clock[0] += 2
+    client.get("/health/")
+    assert len(writes) == 2
+
+
+def test_a_failing_probe_is_tried_again_at_once_so_recovery_shows(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save = default_storage.save
+    broken = [True]
+
+    def flaky_save(name, content, *args, **kwargs):
+        if broken[0]:
+            raise PermissionError("bucket policy")
+        return save(name, content, *args, **kwargs)
+
+    monkeypatch.setattr(default_storage, "save", flaky_save)
+    assert client.get("/health/").status_code == 503
+
+    broken[0] = False
+
+    assert client.get("/health/").status_code == 200

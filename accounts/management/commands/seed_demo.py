@@ -11,8 +11,10 @@ run with DEBUG off unless told otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import struct
+import sys
 import zlib
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -204,7 +206,12 @@ class Command(BaseCommand):
                 "Refusing to create demo users with known passwords while DEBUG is off. "
                 "Pass --allow-without-debug if this really is a demo site."
             )
-        with transaction.atomic():
+        # The demo's e-mails (the console backend prints them to standard output in `make
+        # run`) go to standard error under --json, so standard output is the JSON alone. The
+        # backend picks its stream when a message is sent, inside this block; self.stdout was
+        # bound to the real standard output before it.
+        quiet_mail = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+        with quiet_mail, transaction.atomic():
             call_command("setup_demo", allow_without_debug=True, stdout=StringIO())
             centre = seed(actor=User.objects.get(email=DEMO_ADMIN.email))
             seed_evidence(centre=centre)
