@@ -35,6 +35,18 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=0))
+
+
+def serialise_sqlite_writers(database: dict) -> None:
+    """SQLite: take the write lock when a transaction begins (BEGIN IMMEDIATE), so concurrent
+    writers wait their turn (up to `timeout` seconds) instead of failing with "database is
+    locked" when a read-then-write transaction (every audit append) upgrades its lock."""
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+        database["OPTIONS"].setdefault("timeout", 20)
+
+
+serialise_sqlite_writers(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ---------------------------------------------------------------- applications

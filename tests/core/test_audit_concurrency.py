@@ -93,3 +93,18 @@ def test_sixteen_writers_appending_repeatedly_get_contiguous_sequences_on_postgr
     sequences = list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True))
     assert sequences == list(range(1, WRITERS * APPENDS_EACH + 1))
     assert verify_chain() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sixteen_writers_at_once_on_sqlite_queue_for_the_database_lock() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite set-up's own test; PostgreSQL has the tests above")
+    centre = CentreFactory()
+    _append(centre, -1)
+
+    errors = _run_together(lambda n: _append(centre, n, times=APPENDS_EACH))
+
+    assert errors == []
+    sequences = list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True))
+    assert sequences == list(range(1, WRITERS * APPENDS_EACH + 2))
+    assert verify_chain() == []
