@@ -242,10 +242,15 @@ def verify() -> Report:
     if beyond:
         latest = beyond[-1]
         others = len(beyond) - 1
+        missing = latest.sequence - last_sequence
         report.problems.append(
             f"the chain ends at sequence {last_sequence} but {latest.describe()} recorded "
-            f"sequence {latest.sequence}: the newest {latest.sequence - last_sequence} events "
-            "are missing"
+            f"sequence {latest.sequence}: "
+            + (
+                "the newest event is missing"
+                if missing == 1
+                else f"the newest {missing} events are missing"
+            )
             + (f" ({others} other checkpoint(s) also lie past the end)" if others else "")
         )
     if report.events and not AuditChainHead.objects.filter(pk=AuditChainHead.ROW).exists():
