@@ -129,6 +129,11 @@ class AchievementRecord(models.Model):
     )
     requested_at = models.DateTimeField(default=timezone.now)
     built_at = models.DateTimeField(null=True, blank=True)
+    # The audit chain's head when the PDF was built, printed on it: a checkpoint that
+    # verify_audit_chain holds the chain to (deleting the newest events shows). Kept out of
+    # `content`, so the same content still builds once. Blank on records built before.
+    audit_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    audit_hash = models.CharField(max_length=64, blank=True)
 
     objects = AchievementRecordQuerySet.as_manager()
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -36,7 +37,7 @@ from assessments.achievement_models import (
 )
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
-from core.audit import record_event
+from core.audit import Checkpoint, chain_head, record_event
 from portfolios.models import Registration
 from qualifications.combination import CombinationRules, Result, check
 from qualifications.models import Unit
@@ -442,6 +443,9 @@ def build_record(*, record_id: int) -> AchievementRecord:
         if record.status not in PENDING:
             return record
         built_at = timezone.now()
+        # The chain's committed head, read without locking it (locking would hold every other
+        # writer for as long as the PDF takes to render): printed and kept as a checkpoint.
+        record.audit_sequence, record.audit_hash = chain_head()
         data = render_achievement_pdf(record, built_at=built_at)
         name = record.file.field.generate_filename(record, "record.pdf")
         # A worker killed after writing but before committing leaves this exact name behind.
@@ -452,13 +456,27 @@ def build_record(*, record_id: int) -> AchievementRecord:
         record.status = BuildStatus.READY
         record.built_at = built_at
         record.error = ""
-        record.save(update_fields=["file", "pdf_sha256", "status", "built_at", "error"])
+        record.save(
+            update_fields=[
+                "file",
+                "pdf_sha256",
+                "status",
+                "built_at",
+                "error",
+                "audit_sequence",
+                "audit_hash",
+            ]
+        )
         record_event(
             actor=record.requested_by,
             action="achievement.built",
             target=record,
             centre_id=record.centre_id,
-            data={"pdf_sha256": record.pdf_sha256, "attempts": record.attempts},
+            data={
+                "pdf_sha256": record.pdf_sha256,
+                "attempts": record.attempts,
+                "audit_checkpoint": record.audit_sequence,
+            },
         )
         _supersede_others(record)
     return record
@@ -529,6 +547,19 @@ def build_now(
     if record.is_pending:
         record = build_record(record_id=record.pk)
     return record
+
+
+def audit_checkpoints() -> Iterator[Checkpoint]:
+    """Each built record's audit checkpoint, in sequence order (for verify_audit_chain)."""
+    records = (
+        AchievementRecord.objects.filter(audit_sequence__isnull=False)
+        .order_by("audit_sequence", "pk")
+        .values_list("pk", "audit_sequence", "audit_hash", "built_at")
+    )
+    for pk, sequence, digest, when in records.iterator(chunk_size=2000):
+        yield Checkpoint(
+            sequence=sequence, hash=digest, when=when, where=f"achievement record {pk}"
+        )
 
 
 # ---------------------------------------------------------------- withdrawing

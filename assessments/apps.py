@@ -10,8 +10,13 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # The portfolio page shows decisions without portfolios importing this app.
+        from assessments.achievements import audit_checkpoints
         from assessments.services import decision_states
+        from core import audit
         from portfolios import progress
 
         if decision_states not in progress.decision_providers:
             progress.decision_providers.append(decision_states)
+        # verify_audit_chain checks the chain head each built record stores (core imports no app).
+        if audit_checkpoints not in audit.checkpoint_sources:
+            audit.checkpoint_sources.append(audit_checkpoints)

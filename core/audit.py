@@ -1,15 +1,33 @@
-"""Writing and verifying the hash-chained audit trail."""
+"""Writing and verifying the hash-chained audit trail, and the checkpoints that pin its end.
+
+The chain shows an event altered or removed in the middle. Removing the newest events leaves a
+shorter chain that is still whole, so its end is also recorded where deleting rows cannot reach
+it unnoticed: every achievement record and claim export stores the chain head it was made at (the
+record's PDF prints it), and a daily checkpoint file goes to file storage (S3 in production).
+`verify` checks the chain against all of them; `manage.py verify_audit_chain` runs it.
+"""
 
 from __future__ import annotations
 
+import heapq
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db import models, transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from core.models import AuditEvent
+from core.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
+CHECKPOINT_DIR = "audit/checkpoints"
+
+
+# ---------------------------------------------------------------- writing
 
 
 def record_event(
@@ -20,34 +38,226 @@ def record_event(
     centre_id: int | None = None,
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append an event. Call inside the service's transaction so both commit or neither."""
+    """Append an event. Call inside the service's transaction so both commit or neither.
+
+    The chain head stays locked until that transaction ends, so concurrent writers append one
+    after another. Take the service's other row locks before calling this, not after, or two
+    writers could each hold what the other waits for.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the state change's transaction")
-    # Lock the chain's tail so two writers cannot both extend the same predecessor.
-    last = AuditEvent.objects.select_for_update().order_by("-pk").only("hash").first()
+    head = _locked_head()
     event = AuditEvent(
+        sequence=head.sequence + 1,
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=target._meta.label_lower,
         object_id=str(target.pk),
         centre_id=centre_id,
         data=data or {},
-        previous_hash=last.hash if last else GENESIS,
+        previous_hash=head.hash,
     )
     event.occurred_at = timezone.now()
     event.hash = event.compute_hash()
     event.save(force_insert=True)
+    head.sequence, head.hash = event.sequence, event.hash
+    head.save(update_fields=["sequence", "hash"])
     return event
 
 
-def verify_chain() -> list[str]:
-    """Return a description of every break in the chain (empty when intact)."""
-    problems = []
-    previous = GENESIS
-    for event in AuditEvent.objects.order_by("pk").iterator():
-        if event.previous_hash != previous:
-            problems.append(f"event {event.pk}: does not follow its predecessor")
+def _locked_head() -> AuditChainHead:
+    """The chain head, locked for this transaction (PostgreSQL: a waiting writer reads the row
+    again once the holder commits, so it follows the event just written; SQLite: the database
+    lock taken at BEGIN IMMEDIATE already serialises writers)."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=AuditChainHead.ROW).first()
+    if head is not None:
+        return head
+    # No head yet: a new database, or one emptied by a test. Start it where the events end.
+    last = AuditEvent.objects.order_by("-sequence").only("sequence", "hash").first()
+    try:
+        with transaction.atomic():
+            return AuditChainHead.objects.create(
+                pk=AuditChainHead.ROW,
+                sequence=last.sequence if last else 0,
+                hash=last.hash if last else GENESIS,
+            )
+    except IntegrityError:
+        # Another writer created it first (we waited on its insert): queue behind it.
+        return AuditChainHead.objects.select_for_update().get(pk=AuditChainHead.ROW)
+
+
+def chain_head() -> tuple[int, str]:
+    """The newest committed event's (sequence, hash), without locking: what a checkpoint
+    records. (0, GENESIS) for an empty chain."""
+    head = AuditChainHead.objects.filter(pk=AuditChainHead.ROW).values_list("sequence", "hash")
+    found = head.first()
+    return found if found is not None else (0, GENESIS)
+
+
+# ---------------------------------------------------------------- checkpoints
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain's head as recorded somewhere outside the chain."""
+
+    sequence: int
+    hash: str
+    when: datetime | None
+    where: str
+
+    def describe(self) -> str:
+        when = f" of {self.when.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if self.when else ""
+        return f"the checkpoint{when} in {self.where}"
+
+
+# Each returns its checkpoints in ascending sequence order. Apps that store checkpoints
+# (achievement records, claim exports) append theirs in AppConfig.ready(): core imports no app.
+CheckpointSource = Callable[[], Iterable[Checkpoint]]
+checkpoint_sources: list[CheckpointSource] = []
+
+
+def checkpoint_name(when: datetime) -> str:
+    return f"{CHECKPOINT_DIR}/{when.astimezone(UTC):%Y-%m-%dT%H%M%SZ}.json"
+
+
+def write_checkpoint(*, now: datetime | None = None) -> tuple[str, Checkpoint]:
+    """Write the chain head to file storage as audit/checkpoints/<UTC time>.json. Returns the
+    stored name (storage may add a suffix rather than overwrite) and the checkpoint."""
+    now = now or timezone.now()
+    sequence, digest = chain_head()
+    payload = {
+        "sequence": sequence,
+        "hash": digest,
+        # The head is gap-free, so its sequence is the number of events; said outright for
+        # whoever reads the file without this code.
+        "events": sequence,
+        "written_at": now.isoformat(),
+    }
+    name = default_storage.save(
+        checkpoint_name(now), ContentFile(json.dumps(payload, indent=2).encode())
+    )
+    return name, Checkpoint(sequence=sequence, hash=digest, when=now, where=name)
+
+
+def stored_checkpoints() -> list[Checkpoint]:
+    """Every checkpoint file in storage, in sequence order (one a day: a short list)."""
+    try:
+        _dirs, files = default_storage.listdir(CHECKPOINT_DIR)
+    except FileNotFoundError:
+        return []
+    found = []
+    for filename in files:
+        if not filename.endswith(".json"):
+            continue
+        name = f"{CHECKPOINT_DIR}/{filename}"
+        with default_storage.open(name, "rb") as stored:
+            try:
+                payload = json.loads(stored.read())
+                found.append(
+                    Checkpoint(
+                        sequence=int(payload["sequence"]),
+                        hash=str(payload["hash"]),
+                        when=datetime.fromisoformat(payload["written_at"]),
+                        where=name,
+                    )
+                )
+            except (ValueError, KeyError, TypeError):
+                # An unreadable checkpoint is itself a finding: sequence -1 sorts first.
+                found.append(Checkpoint(sequence=-1, hash="", when=None, where=name))
+    return sorted(found, key=lambda c: c.sequence)
+
+
+def _head_checkpoint() -> list[Checkpoint]:
+    head = AuditChainHead.objects.filter(pk=AuditChainHead.ROW).first()
+    if head is None:
+        return []
+    return [
+        Checkpoint(sequence=head.sequence, hash=head.hash, when=None, where="the chain head row")
+    ]
+
+
+# ---------------------------------------------------------------- verifying
+
+
+@dataclass
+class Report:
+    events: int = 0
+    checkpoints: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def verify() -> Report:
+    """Walk the chain in sequence order (one pass, flat memory) and check each checkpoint as
+    the walk reaches its sequence; checkpoints past the end mean the newest events are gone."""
+    report = Report()
+    sources: list[Iterable[Checkpoint]] = [
+        stored_checkpoints(),
+        _head_checkpoint(),
+        *(source() for source in checkpoint_sources),
+    ]
+    pending: Iterator[Checkpoint] = heapq.merge(*sources, key=lambda c: c.sequence)
+    checkpoint = next(pending, None)
+    previous_hash = GENESIS
+    last_sequence = 0
+
+    def check(at_sequence: int, at_hash: str) -> None:
+        # Every checkpoint at or before this event: equal sequence must have equal hash.
+        nonlocal checkpoint
+        while checkpoint is not None and checkpoint.sequence <= at_sequence:
+            report.checkpoints += 1
+            if checkpoint.sequence < 0:
+                report.problems.append(f"{checkpoint.describe()} cannot be read")
+            elif checkpoint.sequence < at_sequence:
+                report.problems.append(
+                    f"{checkpoint.describe()} recorded sequence {checkpoint.sequence}, "
+                    "which is missing from the chain"
+                )
+            elif checkpoint.sequence == at_sequence and checkpoint.hash != at_hash:
+                report.problems.append(
+                    f"{checkpoint.describe()} recorded sequence {checkpoint.sequence} with hash "
+                    f"{checkpoint.hash[:12]}…, but the chain has {at_hash[:12]}… there"
+                )
+            checkpoint = next(pending, None)
+
+    check(0, GENESIS)
+    for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000):
+        report.events += 1
+        if event.sequence != last_sequence + 1:
+            report.problems.append(
+                f"event {event.pk}: sequence {event.sequence} follows {last_sequence}"
+            )
+        if event.previous_hash != previous_hash:
+            report.problems.append(f"event {event.pk}: does not follow its predecessor")
         if event.compute_hash() != event.hash:
-            problems.append(f"event {event.pk}: content does not match its hash")
-        previous = event.hash
-    return problems
+            report.problems.append(f"event {event.pk}: content does not match its hash")
+        check(event.sequence, event.hash)
+        previous_hash, last_sequence = event.hash, event.sequence
+
+    beyond = []
+    while checkpoint is not None:
+        beyond.append(checkpoint)
+        report.checkpoints += 1
+        checkpoint = next(pending, None)
+    if beyond:
+        latest = beyond[-1]
+        others = len(beyond) - 1
+        missing = latest.sequence - last_sequence
+        report.problems.append(
+            f"the chain ends at sequence {last_sequence} but {latest.describe()} recorded "
+            f"sequence {latest.sequence}: "
+            + (
+                "the newest event is missing"
+                if missing == 1
+                else f"the newest {missing} events are missing"
+            )
+            + (f" ({others} other checkpoint(s) also lie past the end)" if others else "")
+        )
+    if report.events and not AuditChainHead.objects.filter(pk=AuditChainHead.ROW).exists():
+        report.problems.append("the chain head row is missing")
+    return report
+
+
+def verify_chain() -> list[str]:
+    """Return a description of every break in the chain or its checkpoints (empty when intact)."""
+    return verify().problems

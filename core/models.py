@@ -2,7 +2,10 @@
 
 Services that change state write an AuditEvent in the same transaction. Events are chained by
 hash (each hashes its predecessor's hash with its own content), so editing or deleting a row in
-the middle shows up when the chain is verified.
+the middle shows up when the chain is verified. Each event has a gap-free sequence number, given
+under the lock of the one-row chain head (AuditChainHead), so concurrent writers queue and each
+event follows exactly one predecessor. Deleting the newest events shows against checkpoints kept
+outside the chain (see core.audit).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
+    # 1, 2, 3, … in chain order, whatever order the primary keys were handed out in.
+    sequence = models.PositiveBigIntegerField(unique=True)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -37,7 +42,7 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["pk"]
+        ordering = ["sequence"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
@@ -59,3 +64,20 @@ class AuditEvent(models.Model):
     def compute_hash(self) -> str:
         payload = json.dumps(self.content(), sort_keys=True, default=str)
         return hashlib.sha256((self.previous_hash + payload).encode()).hexdigest()
+
+
+class AuditChainHead(models.Model):
+    """The chain's newest event, in one row. record_event locks it (select_for_update) for the
+    rest of the writer's transaction, so appends queue one behind another, and updates it."""
+
+    ROW = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ROW, editable=False)
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="core_one_chain_head")]
+
+    def __str__(self) -> str:
+        return f"Audit chain head {self.sequence} {self.hash[:12]}"

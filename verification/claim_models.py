@@ -95,6 +95,10 @@ class ClaimBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     exported_at = models.DateTimeField(null=True, blank=True)
+    # The export's own audit event (the chain's head at export): a checkpoint that
+    # verify_audit_chain holds the chain to.
+    exported_audit_sequence = models.PositiveBigIntegerField(null=True, blank=True)
+    exported_audit_hash = models.CharField(max_length=64, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -32,7 +32,7 @@ from django.utils.dateformat import format as format_date
 from accounts.access import has_role_at
 from accounts.models import Role, User
 from assessments.models import UnitSignOff
-from core.audit import record_event
+from core.audit import Checkpoint, record_event
 from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
 from portfolios.services import RegistrationError, change_status
 from qualifications.models import Unit
@@ -560,14 +560,29 @@ def export_batch(*, actor: User, batch: ClaimBatch, today: date | None = None) -
         batch.exported_at = timezone.now()
         batch.exported_by = actor
         batch.save(update_fields=["state", "exported_at", "exported_by"])
-        record_event(
+        event = record_event(
             actor=actor,
             action="claim.batch_exported",
             target=batch,
             centre_id=batch.centre_id,
             data={"lines": batch.lines.live().count()},
         )
+        batch.exported_audit_sequence, batch.exported_audit_hash = event.sequence, event.hash
+        batch.save(update_fields=["exported_audit_sequence", "exported_audit_hash"])
     return batch
+
+
+def audit_checkpoints() -> Iterator[Checkpoint]:
+    """Each exported batch's audit checkpoint, in sequence order (for verify_audit_chain)."""
+    exports = (
+        ClaimBatch.objects.filter(exported_audit_sequence__isnull=False)
+        .order_by("exported_audit_sequence", "pk")
+        .values_list("pk", "exported_audit_sequence", "exported_audit_hash", "exported_at")
+    )
+    for pk, sequence, digest, when in exports.iterator(chunk_size=2000):
+        yield Checkpoint(
+            sequence=sequence, hash=digest, when=when, where=f"claim batch {pk}'s export"
+        )
 
 
 def submit_batch(*, actor: User, batch: ClaimBatch, reference: str) -> ClaimBatch:

@@ -7,7 +7,7 @@ Tasks always run eagerly here; the tests that need a real worker configure it th
 import os
 
 from config.settings.base import *
-from config.settings.base import BASE_DIR, env
+from config.settings.base import BASE_DIR, env, serialise_sqlite_writers
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret-a9d6f1e2c3b4a5968778695a4b3c2d1e0f"
@@ -27,6 +27,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # (pytest-django passes in-memory connections across), and SQLite crashes under that.
     # One file per test process, so two test runs at once never share (and wreck) a database.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db.sqlite3-{os.getpid()}")}
+serialise_sqlite_writers(DATABASES["default"])
 
 MEDIA_ROOT = BASE_DIR / ".test-media"
 STORAGES = {

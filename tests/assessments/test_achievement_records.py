@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,11 +26,13 @@ from assessments.models import Decision, DecisionValidation
 from assessments.services import record_decision, sign_off_unit
 from assessments.tasks import build_achievement_record
 from assessments.validation import set_release_setting
+from core.audit import verify_chain
 from core.models import AuditEvent
 from portfolios.models import Evidence, Registration, RegistrationStatus
 from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.support.audit import truncate_audit_chain
 
 TODAY = datetime.date.today()
 PEARSON_CERTIFICATE = "603/5449/5"  # Units 1-4, all mandatory
@@ -210,6 +213,47 @@ def test_the_pdf_prints_the_verification_code_url_and_a_qr_code(done: Case) -> N
     )
     assert str(pdf.qr_svg(record.verify_url)) in html
     assert "<svg" in html
+
+
+def test_the_pdf_prints_the_audit_checkpoint_the_record_was_built_at(done: Case) -> None:
+    record = ask(done)
+
+    requested = AuditEvent.objects.filter(action="achievement.requested").get()
+    # Built after its request was recorded: the head then was that event (or a later one).
+    assert record.audit_sequence >= requested.sequence
+    assert record.audit_hash == AuditEvent.objects.get(sequence=record.audit_sequence).hash
+    text = pdf_text(record)
+    assert f"Audit checkpoint {record.audit_sequence} · {record.audit_hash[:16]}" in text
+    built = AuditEvent.objects.filter(action="achievement.built").get()
+    assert built.data["audit_checkpoint"] == record.audit_sequence
+
+
+def test_the_checkpoint_leaves_the_same_content_built_once(done: Case) -> None:
+    first = ask(done)
+    # More events since: the chain head has moved on, but the content has not.
+    sign_off_count = AuditEvent.objects.count()
+
+    with committing():
+        again, queued = achievements.request_record(
+            actor=done.assessor, registration=done.registration, kind="full"
+        )
+
+    assert (again.pk, queued) == (first.pk, False)
+    assert "audit" not in json.dumps(first.content)
+    assert AuditEvent.objects.count() == sign_off_count
+
+
+def test_deleting_audit_events_newer_than_a_records_checkpoint_is_reported(done: Case) -> None:
+    record = ask(done)
+    assert verify_chain() == []
+
+    truncate_audit_chain(keep=record.audit_sequence - 1)
+
+    (problem,) = verify_chain()
+    assert problem.startswith(f"the chain ends at sequence {record.audit_sequence - 1} but ")
+    assert f"in achievement record {record.pk} recorded sequence {record.audit_sequence}" in (
+        problem
+    )
 
 
 def test_a_progress_report_shows_units_part_way_and_what_remains(case: Case) -> None:

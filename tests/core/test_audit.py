@@ -83,7 +83,10 @@ def test_changing_an_events_action_is_detected(chain: list[AuditEvent]) -> None:
 def test_deleting_an_event_in_the_middle_is_detected(chain: list[AuditEvent]) -> None:
     AuditEvent.objects.filter(pk=chain[2].pk).delete()
 
-    assert verify_chain() == [f"event {chain[3].pk}: does not follow its predecessor"]
+    assert verify_chain() == [
+        f"event {chain[3].pk}: sequence {chain[3].sequence} follows {chain[1].sequence}",
+        f"event {chain[3].pk}: does not follow its predecessor",
+    ]
 
 
 def test_rehashing_a_changed_event_still_breaks_the_chain(chain: list[AuditEvent]) -> None:

@@ -9,8 +9,10 @@ import io
 import pytest
 from django.db import IntegrityError, transaction
 
+from core.audit import verify_chain
 from core.models import AuditEvent
 from portfolios.models import RegistrationStatus
+from tests.support.audit import truncate_audit_chain
 from tests.verification.claim_cases import (
     IMI,
     PEARSON,
@@ -356,6 +358,38 @@ def test_exporting_twice_changes_nothing():
     claims.export_batch(actor=where.admin, batch=batch)
     assert type(batch).objects.get(pk=batch.pk).exported_at == exported_at
     assert AuditEvent.objects.filter(action="claim.batch_exported").count() == 1
+
+
+def test_an_export_keeps_its_own_audit_event_as_a_checkpoint():
+    where = make_centre()
+    registration = learner_on(where)
+    batch = add(where, (registration.pk, None))[0].batch
+
+    claims.export_batch(actor=where.admin, batch=batch)
+
+    batch.refresh_from_db()
+    exported = AuditEvent.objects.get(action="claim.batch_exported")
+    assert (batch.exported_audit_sequence, batch.exported_audit_hash) == (
+        exported.sequence,
+        exported.hash,
+    )
+
+
+def test_deleting_audit_events_back_past_an_export_is_reported():
+    where = make_centre()
+    registration = learner_on(where)
+    batch = claims.export_batch(
+        actor=where.admin, batch=add(where, (registration.pk, None))[0].batch
+    )
+    claims.submit_batch(actor=where.admin, batch=batch, reference="AB-1")
+    assert verify_chain() == []
+
+    # Hide the export and everything after it.
+    truncate_audit_chain(keep=batch.exported_audit_sequence - 1)
+
+    (problem,) = verify_chain()
+    assert f"in claim batch {batch.pk}'s export recorded sequence" in problem
+    assert problem.endswith("events are missing") or problem.endswith("event is missing")
 
 
 # ---------------------------------------------------------------- the file
