@@ -467,6 +467,10 @@ def build_record(*, record_id: int) -> AchievementRecord:
                 "audit_hash",
             ]
         )
+        # Row locks before the chain head (which record_event holds to the commit): lock now
+        # the records this one may supersede, so this build and a withdrawal (record, then
+        # head) never wait on each other.
+        list(_same_current(record).values_list("pk", flat=True))
         record_event(
             actor=record.requested_by,
             action="achievement.built",
@@ -482,8 +486,9 @@ def build_record(*, record_id: int) -> AchievementRecord:
     return record
 
 
-def _supersede_others(record: AchievementRecord) -> None:
-    same = AchievementRecord.objects.select_for_update(of=("self",)).filter(
+def _same_current(record: AchievementRecord) -> QuerySet[AchievementRecord]:
+    """The subject's current ready records of this kind, locked."""
+    return AchievementRecord.objects.select_for_update(of=("self",)).filter(
         registration_id=record.registration_id,
         subject_key=record.subject_key,
         kind=record.kind,
@@ -491,6 +496,10 @@ def _supersede_others(record: AchievementRecord) -> None:
         status=BuildStatus.READY,
         state=RecordState.CURRENT,
     )
+
+
+def _supersede_others(record: AchievementRecord) -> None:
+    same = _same_current(record)
     newer = same.filter(pk__gt=record.pk).order_by("-pk").first()
     # A slow build of an older request must not displace a newer record already out.
     older = [record] if newer else list(same.filter(pk__lt=record.pk))
