@@ -28,7 +28,7 @@ def _migrate(target: tuple[str, str]) -> Any:
     executor = MigrationExecutor(connection)
     executor.migrate([target])
     executor.loader.build_graph()
-    return executor.loader.project_state([target]).apps
+    return executor.loader.project_state(list(executor.loader.applied_migrations)).apps
 
 
 @pytest.fixture
