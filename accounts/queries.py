@@ -10,7 +10,8 @@ def centre_profile(learner: str, centre: str) -> FilteredRelation:
     `learner`: annotate it under a name, then select_related that name. One join, no query
     per row, and never another centre's profile (there is at most one per person and centre).
 
-    `Registration.objects.annotate(profile=centre_profile("learner", "centre"))`
+    `Registration.objects.annotate(profile=centre_profile("learner", "centre"))`; where the
+    centre holds no profile, Django leaves the attribute unset: read it with getattr(…, None).
     """
     return FilteredRelation(
         f"{learner}__learner_profiles",

@@ -62,7 +62,8 @@ def gather_summary(batch: ClaimBatch) -> dict[str, Any]:
     rows = []
     for line in lines:
         registration = line.registration
-        profile = line.held_profile
+        # select_related leaves a filtered relation unset (not None) when nothing matches.
+        profile = getattr(line, "held_profile", None)
         qualification = registration.qualification
         rows.append(
             {

@@ -99,7 +99,7 @@ class Candidate:
 
 def site_of(registration: Registration) -> str:
     """The assessment site: the learner's workplace, as the registration's centre records it
-    (population() selects that profile as `held_profile`)."""
+    (population() selects that profile as `held_profile`, left unset when there is none)."""
     profile = getattr(registration, "held_profile", None)
     return (profile.employer.strip() if profile else "") or NO_SITE
 

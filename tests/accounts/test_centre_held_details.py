@@ -292,7 +292,8 @@ def test_a_claim_from_a_centre_carries_its_own_learner_details_never_anothers(
         uln=A_ULN,
         date_of_birth=A_BORN,
     )
-    LearnerProfile.objects.filter(user=learner, centre=where.centre).update(date_of_birth=None)
+    # The claiming centre holds no profile at all: nothing to fall back on, least of all A's.
+    LearnerProfile.objects.filter(user=learner, centre=where.centre).delete()
     lines = claims.add_to_claim(
         actor=where.admin, centre_id=where.centre.pk, items=[(registration.pk, None)]
     )
