@@ -107,7 +107,8 @@ def _person_page(
     held = {m.role for m in roles}
     is_learner = Role.LEARNER in held
     is_staff = bool(held & set(STAFF_ROLES))
-    profile = LearnerProfile.objects.filter(user=person).first() if is_learner else None
+    # Only what this centre keeps: the person may be a member elsewhere, with other details.
+    profile = LearnerProfile.objects.at(centre).filter(user=person).first() if is_learner else None
     context: dict[str, Any] = {
         "centre": centre,
         "person": person,
@@ -119,8 +120,8 @@ def _person_page(
     if is_learner:
         context["profile_form"] = forms.get("profile_form") or LearnerProfileForm(instance=profile)
     if is_staff:
-        context["credentials"] = list(person.credentials.all())
-        context["records"] = list(person.competence_records.all())
+        context["credentials"] = list(person.credentials.filter(centre=centre))
+        context["records"] = list(person.competence_records.filter(centre=centre))
         context["credential_form"] = forms.get("credential_form") or StaffCredentialForm()
         context["record_form"] = forms.get("record_form") or CompetenceRecordForm()
     return render(request, "centre/person.html", context, status=status)

@@ -194,10 +194,28 @@ class Membership(models.Model):
         )
 
 
-class LearnerProfile(models.Model):
-    """The learner's details, as the IMI contact sheet asks for them."""
+class CentreHeldQuerySet(models.QuerySet):
+    """What a centre keeps about a person belongs to that centre: only its admins see it."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="learner_profile")
+    def visible_to(self, user: Any) -> CentreHeldQuerySet:
+        from accounts.access import centre_ids
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
+
+    def at(self, centre: Centre | int) -> CentreHeldQuerySet:
+        return self.filter(centre_id=getattr(centre, "pk", centre))
+
+
+class LearnerProfile(models.Model):
+    """The learner's details as one centre holds them (the IMI contact sheet's). A person who
+    learns at two centres has two profiles: neither centre reads or changes the other's."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="learner_profiles")
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="learner_profiles")
     uln = models.CharField(
         "unique learner number", max_length=10, blank=True, help_text="10 digits, if known."
     )
@@ -209,8 +227,17 @@ class LearnerProfile(models.Model):
     employer_contact_email = models.EmailField(blank=True)
     employer_contact_phone = models.CharField(max_length=40, blank=True)
 
+    objects = CentreHeldQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "centre"], name="accounts_learnerprofile_one_per_centre"
+            ),
+        ]
+
     def __str__(self) -> str:
-        return f"Learner profile of {self.user}"
+        return f"Learner profile of {self.user} at centre {self.centre_id}"
 
     def age_on(self, day: date) -> int | None:
         if not self.date_of_birth:
@@ -231,6 +258,8 @@ class StaffCredential(models.Model):
         WORKING_TOWARDS = "working_towards", "Working towards"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="credentials")
+    # The centre that recorded it; another centre where the person works keeps its own.
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="staff_credentials")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     title = models.CharField(max_length=200, help_text="e.g. Level 3 Certificate in Assessing")
     status = models.CharField(max_length=20, choices=Status.choices)
@@ -240,6 +269,8 @@ class StaffCredential(models.Model):
     levels = models.JSONField(
         default=list, blank=True, help_text="Levels this person may assess or verify."
     )
+
+    objects = CentreHeldQuerySet.as_manager()
 
     class Meta:
         ordering = ["user", "kind", "title"]
@@ -256,11 +287,14 @@ class CompetenceRecord(models.Model):
         CPD = "cpd", "Continuing professional development"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="competence_records")
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="competence_records")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     date = models.DateField()
     activity = models.CharField(max_length=300)
     hours = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     notes = models.TextField(blank=True)
+
+    objects = CentreHeldQuerySet.as_manager()
 
     class Meta:
         ordering = ["user", "-date"]

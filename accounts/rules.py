@@ -43,6 +43,13 @@ def is_own_membership(user: Any, membership: Any) -> bool:
     return membership is not None and membership.user_id == user.pk
 
 
+@rules.predicate
+def administers_holding_centre(user: Any, record: Any) -> bool:
+    """For what a centre keeps about a person (learner profile, staff credential, competence
+    record): only the admins of the centre that holds it, whoever else the person works for."""
+    return record is not None and has_role_at(user, record.centre_id, Role.CENTRE_ADMIN)
+
+
 rules.add_perm("accounts.view_centre", rules.is_superuser | belongs_to_centre)
 rules.add_perm("accounts.manage_centre", rules.is_superuser | administers_centre)
 rules.add_perm("accounts.view_person", rules.is_superuser | is_self | administers_a_centre_of)
@@ -52,3 +59,10 @@ rules.add_perm(
     rules.is_superuser | is_own_membership | administers_membership_centre,
 )
 rules.add_perm("accounts.manage_membership", rules.is_superuser | administers_membership_centre)
+
+# No page shows people the details a centre keeps about them, so nobody else reads them here;
+# derived uses (a sampling site, a claim file) follow their own pages' rules at that centre.
+centre_held = rules.is_superuser | administers_holding_centre
+for _model in ("learnerprofile", "staffcredential", "competencerecord"):
+    rules.add_perm(f"accounts.view_{_model}", centre_held)
+    rules.add_perm(f"accounts.change_{_model}", centre_held)

@@ -104,7 +104,8 @@ def role_grant(
         return membership
     membership.qualifications.set(qualifications)
     if role == Role.LEARNER:
-        LearnerProfile.objects.get_or_create(user=user)
+        # The centre's own record of the learner; another centre's is never copied in.
+        LearnerProfile.objects.get_or_create(user=user, centre=centre)
     record_event(
         actor=actor,
         action="role.granted",
@@ -190,12 +191,13 @@ def person_add(
 def learner_profile_update(
     *, actor: User | None, user: User, centre: Centre, **fields: object
 ) -> LearnerProfile:
-    """Record a learner's details (ULN, date of birth, contacts, employer)."""
-    editable = {f.name for f in LearnerProfile._meta.get_fields()} - {"id", "user"}
+    """Record a learner's details (ULN, date of birth, contacts, employer) as `centre` keeps
+    them: only that centre's profile changes."""
+    editable = {f.name for f in LearnerProfile._meta.get_fields()} - {"id", "user", "centre"}
     unknown = set(fields) - editable
     if unknown:
         raise ValueError(f"not learner profile fields: {sorted(unknown)}")
-    profile, _ = LearnerProfile.objects.select_for_update().get_or_create(user=user)
+    profile, _ = LearnerProfile.objects.select_for_update().get_or_create(user=user, centre=centre)
     changed = [name for name, value in fields.items() if getattr(profile, name) != value]
     if changed:
         for name in changed:
@@ -231,6 +233,7 @@ def credential_add(
     # The same entry twice (a double-submitted form) is one credential.
     credential, created = StaffCredential.objects.get_or_create(
         user=user,
+        centre=centre,
         kind=kind,
         title=title.strip(),
         status=status,
@@ -262,6 +265,7 @@ def competence_record_add(
     """Record occupational competence or CPD for an assessor or verifier."""
     record, created = CompetenceRecord.objects.get_or_create(
         user=user,
+        centre=centre,
         kind=kind,
         date=date,
         activity=activity.strip(),

@@ -112,6 +112,7 @@ def set_up_learner(*, name: str = "Grace Bench-Learner") -> Any:
     learner = person(Role.LEARNER, name)
     LearnerProfile.objects.create(
         user=learner,
+        centre=centre,
         uln="9" + suffix[:9].translate(str.maketrans("abcdef", "123456")),
         date_of_birth=datetime.date(1995, 5, 17),
     )

@@ -65,7 +65,9 @@ def main() -> None:
         for n in range(args.learners)
     )
     LearnerProfile.objects.bulk_create(
-        LearnerProfile(user=u, uln=f"{n:010d}", date_of_birth=datetime.date(2000, 1, 1))
+        LearnerProfile(
+            user=u, centre=centre, uln=f"{n:010d}", date_of_birth=datetime.date(2000, 1, 1)
+        )
         for n, u in enumerate(learners)
     )
     registrations = Registration.objects.bulk_create(

@@ -210,13 +210,17 @@ class _Validator:
                 problem("a learner cannot verify their own portfolio.")
 
         learner = User.objects.filter(email__iexact=email).first() if email else None
-        profile = getattr(learner, "learner_profile", None) if learner else None
+        # Only this centre's record counts: another centre's details are not ours to compare
+        # with (the messages would tell them to whoever uploads the file).
+        profile = (
+            LearnerProfile.objects.at(self.centre).filter(user=learner).first() if learner else None
+        )
         born = dates["date_of_birth"]
         if profile and profile.date_of_birth and born and profile.date_of_birth != born:
             # An import never overwrites what the learner's record already says.
-            problem(f"{email} is already recorded with a different date of birth.")
+            problem(f"{email} is already recorded here with a different date of birth.")
         if profile and profile.uln and uln and profile.uln != uln:
-            problem(f"{email} is already recorded with a different ULN.")
+            problem(f"{email} is already recorded here with a different ULN.")
 
         if email and qualification is not None:
             key = (email, qualification.number)
@@ -239,10 +243,14 @@ class _Validator:
             # Eligibility as it will stand after the import: the row's date of birth counts.
             candidate = learner or User(email=email)
             known_birth = profile.date_of_birth if profile else None
-            # Constructing the profile caches it as candidate.learner_profile (unsaved).
-            LearnerProfile(user=candidate, date_of_birth=born or known_birth)
             for text in check_eligibility(
-                learner=candidate, centre=self.centre, qualification=qualification, start_date=start
+                learner=candidate,
+                centre=self.centre,
+                qualification=qualification,
+                start_date=start,
+                profile=LearnerProfile(
+                    user=candidate, centre=self.centre, date_of_birth=born or known_birth
+                ),
             ):
                 problem(text)
 

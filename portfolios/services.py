@@ -8,7 +8,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Centre, Membership, Role, User
+from accounts.models import Centre, LearnerProfile, Membership, Role, User
 from core.audit import record_event
 from portfolios.models import TRANSITIONS, Registration, RegistrationStatus, RegistrationUnit
 from qualifications.combination import Result, check, mandatory_units
@@ -25,9 +25,18 @@ def _has_role(user: User, centre: Centre, role: str) -> bool:
 
 
 def check_eligibility(
-    *, learner: User, centre: Centre, qualification: Qualification, start_date: date
+    *,
+    learner: User,
+    centre: Centre,
+    qualification: Qualification,
+    start_date: date,
+    profile: LearnerProfile | None = None,
 ) -> list[str]:
-    """Every reason this learner may not be registered; empty when they may."""
+    """Every reason this learner may not be registered; empty when they may.
+
+    Age comes from the date of birth `centre` holds (another centre's record is not its to
+    read); `profile` stands in for it when the caller checks details not saved yet (an import).
+    """
     problems = []
     if not centre.qualifications.filter(pk=qualification.pk).exists():
         problems.append(
@@ -45,7 +54,8 @@ def check_eligibility(
             f"{qualification.operational_end:%d %B %Y}; it takes no new registrations."
         )
     if qualification.minimum_age:
-        profile = getattr(learner, "learner_profile", None)
+        if profile is None and learner.pk is not None:
+            profile = LearnerProfile.objects.at(centre).filter(user=learner).first()
         age = profile.age_on(start_date) if profile else None
         if age is None:
             problems.append(

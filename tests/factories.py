@@ -41,12 +41,36 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = "learner"
 
 
+class StaffCredentialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.StaffCredential"
+
+    user = factory.SubFactory(UserFactory)
+    centre = factory.SubFactory(CentreFactory)
+    kind = "assessor"
+    title = "Level 3 Certificate in Assessing"
+    status = "held"
+    achieved_on = factory.Faker("date_this_decade")
+
+
+class CompetenceRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.CompetenceRecord"
+
+    user = factory.SubFactory(UserFactory)
+    centre = factory.SubFactory(CentreFactory)
+    kind = "cpd"
+    date = factory.Faker("date_this_year")
+    activity = "Standardisation workshop"
+
+
 class LearnerProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "accounts.LearnerProfile"
-        django_get_or_create = ("user",)
+        django_get_or_create = ("user", "centre")
 
     user = factory.SubFactory(UserFactory)
+    centre = factory.SubFactory(CentreFactory)
     date_of_birth = factory.Faker("date_of_birth", minimum_age=19, maximum_age=60)
     uln = factory.Sequence(lambda n: f"{1000000000 + n}")
 
@@ -58,7 +82,7 @@ def member(centre: object, role: str, **user_fields: object) -> User:
     user = UserFactory(**user_fields)
     MembershipFactory(user=user, centre=centre, role=role)
     if role == "learner":
-        LearnerProfileFactory(user=user, date_of_birth=datetime.date(1995, 5, 17))
+        LearnerProfileFactory(user=user, centre=centre, date_of_birth=datetime.date(1995, 5, 17))
     if role == "eqa":
         from accounts.models import Membership
 

@@ -22,8 +22,11 @@ from accounts.models import Centre, Membership, Role, User
 from portfolios.models import Registration
 from tests.factories import (
     CentreFactory,
+    CompetenceRecordFactory,
+    LearnerProfileFactory,
     MembershipFactory,
     RegistrationFactory,
+    StaffCredentialFactory,
     UserFactory,
     member,
 )
@@ -193,8 +196,26 @@ MEMBERSHIP = {
 }
 
 
+# What a centre keeps about a person (learner profile, staff credential, competence record):
+# (role, whose, kept by): (may view, may change). "someone" is a member at both centres, so
+# "other centre" is another centre's admin looking at a person they share. No page shows people
+# what a centre keeps about them, so not even their own: only that centre's admins.
+CENTRE_HELD = {
+    (role, whose, kept_by): (Y, Y) if role == "superuser" else (N, N)
+    for role in ROLES
+    for whose in ("self", "someone")
+    for kept_by in ("own centre", "other centre")
+    if not (role == "anonymous" and whose == "self")
+}
+CENTRE_HELD |= {
+    ("centre admin", "self", "own centre"): (Y, Y),  # an admin is a person at their own centre
+    ("centre admin", "someone", "own centre"): (Y, Y),
+    ("centre admin", "someone", "other centre"): (N, N),  # the person is theirs too: still no
+}
+
+
 def test_every_table_covers_every_role() -> None:
-    for table in (REGISTRATION, CENTRE, PERSON, MEMBERSHIP):
+    for table in (REGISTRATION, CENTRE, PERSON, MEMBERSHIP, CENTRE_HELD):
         assert {key[0] for key in table} == set(ROLES)
     assert len(REGISTRATION) == len(ROLES) * 4
     assert len(CENTRE) == len(ROLES) * 2
@@ -322,6 +343,32 @@ def test_membership_access_follows_the_table(
     assert actor.has_perm("accounts.view_membership", membership) is view
     assert Membership.objects.visible_to(actor).filter(pk=membership.pk).exists() is view
     assert actor.has_perm("accounts.manage_membership", membership) is manage
+
+
+def _held_at(centre: Centre, person: User) -> list[Any]:
+    return [
+        LearnerProfileFactory(user=person, centre=centre),
+        StaffCredentialFactory(user=person, centre=centre),
+        CompetenceRecordFactory(user=person, centre=centre),
+    ]
+
+
+@pytest.mark.parametrize(("role", "whose", "kept_by", "view", "change"), _params(CENTRE_HELD))
+def test_centre_held_details_follow_the_table(
+    world: World, role: str, whose: str, kept_by: str, view: bool, change: bool
+) -> None:
+    actor = world.actors[role]
+    person = actor if whose == "self" else world.people["someone at own centre"]
+    if whose == "someone":
+        MembershipFactory(user=person, centre=world.other, role=Role.LEARNER)
+    centre = world.own if kept_by == "own centre" else world.other
+
+    for record in _held_at(centre, person):
+        model = type(record)
+        name = model._meta.model_name
+        assert actor.has_perm(f"accounts.view_{name}", record) is view, name
+        assert model.objects.visible_to(actor).filter(pk=record.pk).exists() is view, name
+        assert actor.has_perm(f"accounts.change_{name}", record) is change, name
 
 
 def test_a_person_listed_twice_at_a_centre_is_listed_once(world: World) -> None:

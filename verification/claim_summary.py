@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.queries import centre_profile
 from assessments.achievement_models import (
     AchievementKind,
     AchievementRecord,
@@ -51,15 +52,18 @@ def gather_summary(batch: ClaimBatch) -> dict[str, Any]:
     batch = ClaimBatch.objects.select_related("centre", "awarding_body").get(pk=batch.pk)
     lines = (
         batch.lines.live()
+        # The ULN the registration's own centre keeps, if the line has none frozen yet.
+        .annotate(held_profile=centre_profile("registration__learner", "registration__centre"))
         .select_related(
-            "registration__learner__learner_profile", "registration__qualification", "unit"
+            "registration__learner", "held_profile", "registration__qualification", "unit"
         )
         .order_by("learner_name", "registration__learner__full_name", "unit__key", "pk")
     )
     rows = []
     for line in lines:
         registration = line.registration
-        profile = getattr(registration.learner, "learner_profile", None)
+        # select_related leaves a filtered relation unset (not None) when nothing matches.
+        profile = getattr(line, "held_profile", None)
         qualification = registration.qualification
         rows.append(
             {

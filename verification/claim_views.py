@@ -122,7 +122,7 @@ def _batch(request: HttpRequest, pk: int) -> tuple[Membership, ClaimBatch]:
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership, batch = _batch(request, pk)
     lines = batch.lines.select_related(
-        "registration__learner__learner_profile",
+        "registration__learner",
         "registration__qualification",
         "unit",
         "removed_by",

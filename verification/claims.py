@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from accounts.access import has_role_at
-from accounts.models import Role, User
+from accounts.models import LearnerProfile, Role, User
 from assessments.models import UnitSignOff
 from core.audit import Checkpoint, record_event
 from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
@@ -225,7 +225,7 @@ def _unit_candidate(
 
 def _registrations(centre_id: int, scope: Q | None) -> QuerySet[Registration]:
     rows = Registration.objects.filter(centre_id=centre_id).select_related(
-        "learner__learner_profile", "qualification__awarding_body"
+        "learner", "qualification__awarding_body"
     )
     return rows.filter(scope) if scope is not None else rows
 
@@ -254,7 +254,7 @@ def claim_overview(
             ),
         )
         .select_related(
-            "registration__learner__learner_profile",
+            "registration__learner",
             "registration__qualification__awarding_body",
             "unit",
         )
@@ -522,7 +522,14 @@ def stale_lines(batch: ClaimBatch, today: date | None = None) -> list[tuple[Clai
 
 def _freeze_learner_details(batch: ClaimBatch) -> None:
     """Copy what the file prints about each learner onto the lines, in one UPDATE."""
-    registration = Registration.objects.filter(pk=OuterRef("registration_id"))
+    # The learner's details as the registration's own centre keeps them, never another's.
+    profile = LearnerProfile.objects.filter(
+        user_id=OuterRef("learner_id"), centre_id=OuterRef("centre_id")
+    )
+    registration = Registration.objects.filter(pk=OuterRef("registration_id")).annotate(
+        held_uln=Subquery(profile.values("uln")[:1]),
+        held_date_of_birth=Subquery(profile.values("date_of_birth")[:1]),
+    )
 
     def field(path: str) -> Subquery:
         return Subquery(registration.values(path)[:1])
@@ -530,9 +537,9 @@ def _freeze_learner_details(batch: ClaimBatch) -> None:
     batch.lines.live().update(
         centre_number=field("centre__number"),
         registration_number=field("awarding_body_number"),
-        uln=Coalesce(field("learner__learner_profile__uln"), Value("")),
+        uln=Coalesce(field("held_uln"), Value("")),
         learner_name=field("learner__full_name"),
-        date_of_birth=field("learner__learner_profile__date_of_birth"),
+        date_of_birth=field("held_date_of_birth"),
         qualification_number=field("qualification__number"),
     )
 

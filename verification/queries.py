@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from django.db.models import Prefetch
 
 from accounts.models import User
+from accounts.queries import centre_profile
 from assessments.models import Decision
 from portfolios.models import EvidenceMethod, Registration, RegistrationStatus, RegistrationUnit
 from qualifications.models import Unit
@@ -97,8 +98,9 @@ class Candidate:
 
 
 def site_of(registration: Registration) -> str:
-    """The assessment site: the learner's workplace, as the learner profile records it."""
-    profile = getattr(registration.learner, "learner_profile", None)
+    """The assessment site: the learner's workplace, as the registration's centre records it
+    (population() selects that profile as `held_profile`, left unset when there is none)."""
+    profile = getattr(registration, "held_profile", None)
     return (profile.employer.strip() if profile else "") or NO_SITE
 
 
@@ -181,7 +183,8 @@ def population(strategy: SamplingStrategy) -> Population:
             qualification_id=strategy.qualification_id,
             status__in=statuses,
         )
-        .select_related("learner__learner_profile")
+        .annotate(held_profile=centre_profile("learner", "centre"))
+        .select_related("learner", "held_profile")
         .prefetch_related(
             Prefetch("assessors", queryset=User.objects.order_by("full_name", "pk")),
             Prefetch(
@@ -303,7 +306,7 @@ def plan_samples(plan: SamplingPlan) -> list[PlannedSample]:
     """The plan's samples still in it, by verifier and date."""
     return list(
         plan.samples.active()
-        .select_related("registration__learner__learner_profile", "unit", "assessor", "verifier")
+        .select_related("registration__learner", "unit", "assessor", "verifier")
         .order_by("verifier__full_name", "planned_on", "pk")
     )
 

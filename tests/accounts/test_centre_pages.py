@@ -178,6 +178,7 @@ def test_the_person_page_of_staff_lists_credentials_and_competence(
 ) -> None:
     StaffCredential.objects.create(
         user=world.assessor,
+        centre=world.centre,
         kind="assessor",
         title="Level 3 Certificate in Assessing Vocational Achievement",
         status="held",

@@ -135,7 +135,7 @@ def test_every_learner_is_registered_with_a_valid_choice_and_staff(
     assert registrations.values("learner").distinct().count() == 17
     assert registrations.values("qualification").distinct().count() == 6
     for registration in registrations:
-        profile = registration.learner.learner_profile
+        profile = registration.learner.learner_profiles.get(centre=registration.centre)
         assert profile.date_of_birth
         assert len(profile.uln) == 10
         assert profile.employer

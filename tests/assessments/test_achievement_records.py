@@ -648,7 +648,7 @@ def test_a_centre_admin_withdraws_a_record_with_a_reason(done: Case, client) -> 
 
 def test_the_verify_page_shows_only_what_anyone_may_know(done: Case, client) -> None:
     record = ask(done)
-    profile = done.learner.learner_profile
+    profile = done.learner.learner_profiles.get(centre=done.centre)
 
     response = client.get(reverse("verify", args=[record.verification_code]))
 

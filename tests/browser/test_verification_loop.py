@@ -69,8 +69,7 @@ def complete_learner() -> dict:
     iv = member(centre, Role.INTERNAL_VERIFIER, full_name="Dorothy Evans")
     eqa = member(centre, Role.EQA, full_name="Graham Lowe")
     learner = member(centre, Role.LEARNER, full_name="Noah Williams")
-    learner.learner_profile.uln = "4830007919"
-    learner.learner_profile.save()
+    learner.learner_profiles.filter(centre=centre).update(uln="4830007919")
     registration = register_learner(
         actor=admin,
         learner=learner,

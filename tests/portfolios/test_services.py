@@ -157,8 +157,7 @@ def test_a_qualification_not_yet_open_takes_no_learners_before_it_opens(here: Se
 
 
 def test_a_learner_under_the_minimum_age_is_refused(here: Setting) -> None:
-    here.learner.learner_profile.date_of_birth = datetime.date(2012, 9, 2)
-    here.learner.learner_profile.save()
+    here.learner.learner_profiles.update(date_of_birth=datetime.date(2012, 9, 2))
 
     message = _refusal(here, qualification=here.ascentis)
 
@@ -168,8 +167,7 @@ def test_a_learner_under_the_minimum_age_is_refused(here: Setting) -> None:
 def test_a_learner_turning_the_minimum_age_on_the_start_date_is_accepted(
     here: Setting,
 ) -> None:
-    here.learner.learner_profile.date_of_birth = datetime.date(2011, 9, 1)
-    here.learner.learner_profile.save()
+    here.learner.learner_profiles.update(date_of_birth=datetime.date(2011, 9, 1))
 
     assert _register(here, qualification=here.ascentis).pk
 
@@ -177,11 +175,9 @@ def test_a_learner_turning_the_minimum_age_on_the_start_date_is_accepted(
 @pytest.mark.parametrize("profile", ["without a date of birth", "without a profile"])
 def test_a_minimum_age_needs_the_date_of_birth(here: Setting, profile: str) -> None:
     if profile == "without a profile":
-        here.learner.learner_profile.delete()
-        here.learner = User.objects.get(pk=here.learner.pk)
+        here.learner.learner_profiles.all().delete()
     else:
-        here.learner.learner_profile.date_of_birth = None
-        here.learner.learner_profile.save()
+        here.learner.learner_profiles.update(date_of_birth=None)
 
     message = _refusal(here, qualification=here.ascentis)
 

@@ -84,8 +84,7 @@ def learner_on(
     the days after), the whole registration signed off by the IV if `iv_signed`, and the first
     `iv_units` units signed off by the IV on their own."""
     learner = member(where.centre, Role.LEARNER, full_name=name)
-    learner.learner_profile.uln = uln
-    learner.learner_profile.save()
+    learner.learner_profiles.filter(centre=where.centre).update(uln=uln)
     registration = Registration.objects.create(
         learner=learner,
         centre=where.centre,

@@ -541,8 +541,7 @@ def test_every_download_is_the_file_exported_even_after_a_learner_is_corrected()
     learner = registration.learner
     learner.full_name = "Mary Jones"
     learner.save()
-    learner.learner_profile.uln = "1111111111"
-    learner.learner_profile.save()
+    learner.learner_profiles.update(uln="1111111111")
 
     assert "".join(claims.export_rows(batch)) == sent
 
