@@ -7,6 +7,7 @@ Celery tasks run in-process, uploaded files on local disk, e-mail to the console
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "bootstrap",
+    "csp",
     # Project apps, in the order of dependency (see docs: imports run down this list).
     "core",
     "qualifications",
@@ -71,6 +73,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every response (settings below); views that set their own
+    # (evidence files) keep theirs.
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.context.ActiveMembershipMiddleware",
     # After the active role is known: logs each page an EQA opens, for the centre to see.
@@ -126,6 +131,25 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
 # Sessions end two weeks after sign-in; signing out ends them at once.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
+
+# ---------------------------------------------------------------- content security policy
+# Strict everywhere (development, tests, production): only our own scripts, styles and fonts,
+# and no inline script, style element, style attribute or event handler in any page. Bootstrap's
+# CSS draws its icons (select arrows, the navbar toggler) as data: SVG images, hence img-src data:.
+# connect-src and media-src fall back to default-src 'self' (htmx, uploads, evidence playback).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # ---------------------------------------------------------------- static and media
 STATIC_URL = "static/"
