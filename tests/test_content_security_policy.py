@@ -56,7 +56,7 @@ MAX_PAGES_PER_LOGIN = 150
 
 def policy(header: str) -> dict[str, str]:
     directives = (part.strip().split(None, 1) for part in header.split(";") if part.strip())
-    return {name: value for name, value in directives}
+    return {part[0]: part[1] for part in directives}
 
 
 class InlineFinder(HTMLParser):
@@ -126,7 +126,7 @@ def crawl(client: Client, start: list[str]) -> set[str]:
 
 
 @pytest.fixture
-def demo(settings, tmp_path) -> None:  # noqa: ANN001
+def demo(settings, tmp_path) -> None:
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
