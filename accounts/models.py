@@ -267,3 +267,6 @@ class CompetenceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.activity}"
+
+
+from accounts.reset_models import PasswordResetRequest  # noqa: E402, F401
