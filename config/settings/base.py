@@ -195,6 +195,8 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # ---------------------------------------------------------------- forms
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Every text field with a max_length states it ("Up to N characters.") in its help text.
+FORM_RENDERER = "core.forms.FormRenderer"
 
 # ---------------------------------------------------------------- e-mail
 EMAIL_BACKEND = env(
