@@ -22,7 +22,9 @@ EQA_NEEDS_EXPIRY = "External quality assurers need an expiry date: their access 
 
 
 class PersonSearchForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, help_text="Name or e-mail address.")
+    q = forms.CharField(
+        label="Search", max_length=200, required=False, help_text="Name or e-mail address."
+    )
 
 
 class RoleGrantForm(forms.Form):

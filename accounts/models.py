@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.limits import length_checks
+
 
 class UserQuerySet(models.QuerySet["User"]):
     def visible_to(self, user: Any) -> UserQuerySet:
@@ -74,6 +76,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         ordering = ["full_name", "email"]
         constraints = [
+            *length_checks(full_name=150, email=254),
             # Unique whatever the capitals, enforced by the database, not just by forms.
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]
@@ -127,6 +130,7 @@ class Centre(models.Model):
     objects = CentreQuerySet.as_manager()
 
     class Meta:
+        constraints = [*length_checks(name=200, number=30)]
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -221,7 +225,7 @@ class LearnerProfile(models.Model):
     )
     date_of_birth = models.DateField(null=True, blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    address = models.TextField(blank=True)
+    address = models.TextField(blank=True, max_length=500)
     employer = models.CharField(max_length=200, blank=True)
     employer_contact_name = models.CharField(max_length=150, blank=True)
     employer_contact_email = models.EmailField(blank=True)
@@ -233,6 +237,15 @@ class LearnerProfile(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "centre"], name="accounts_learnerprofile_one_per_centre"
+            ),
+            *length_checks(
+                uln=10,
+                phone=40,
+                address=500,
+                employer=200,
+                employer_contact_name=150,
+                employer_contact_email=254,
+                employer_contact_phone=40,
             ),
         ]
 
@@ -273,6 +286,7 @@ class StaffCredential(models.Model):
     objects = CentreHeldQuerySet.as_manager()
 
     class Meta:
+        constraints = [*length_checks(title=200)]
         ordering = ["user", "kind", "title"]
 
     def __str__(self) -> str:
@@ -292,12 +306,16 @@ class CompetenceRecord(models.Model):
     date = models.DateField()
     activity = models.CharField(max_length=300)
     hours = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=5_000)
 
     objects = CentreHeldQuerySet.as_manager()
 
     class Meta:
+        constraints = [*length_checks(activity=300, notes=5_000)]
         ordering = ["user", "-date"]
 
     def __str__(self) -> str:
         return f"{self.date}: {self.activity}"
+
+
+from accounts.reset_models import PasswordResetRequest  # noqa: E402, F401

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
+from axes.helpers import get_client_ip_address
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.sites.shortcuts import get_current_site
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts import password_reset
 from accounts.context import SESSION_KEY, current_memberships
 
 
@@ -20,3 +27,25 @@ def switch_role(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("That is not one of your roles.")
     request.session[SESSION_KEY] = wanted
     return redirect("home")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, limited per client and per address (accounts/password_reset.py).
+
+    Every valid request records the ask and queues the same task, whether or not the address
+    belongs to anyone; the task sends the e-mail. The reply is the usual redirect either way.
+    """
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if password_reset.client_limited(get_client_ip_address(request)):
+            return render(request, "registration/password_reset_limited.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        password_reset.reset_request(
+            email=form.cleaned_data["email"],
+            client=get_client_ip_address(self.request),
+            domain=get_current_site(self.request).domain,
+            use_https=self.request.is_secure(),
+        )
+        return HttpResponseRedirect(self.get_success_url())

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.limits import length_checks
+
 
 class AchievementKind(models.TextChoices):
     FULL = "full", "Learner achievement record"
@@ -122,7 +124,7 @@ class AchievementRecord(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_reason = models.TextField(blank=True)
+    withdrawn_reason = models.TextField(blank=True, max_length=2_000)
     # Blank: built by an admin with the achievement_record command.
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -140,6 +142,7 @@ class AchievementRecord(models.Model):
     class Meta:
         ordering = ["-requested_at", "-pk"]
         constraints = [
+            *length_checks(withdrawn_reason=2_000),
             # A double click cannot queue the same content twice while it is being built.
             models.UniqueConstraint(
                 fields=["registration", "content_hash"],

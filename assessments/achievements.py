@@ -591,6 +591,11 @@ def withdraw_record(*, actor: User, record: AchievementRecord, reason: str) -> A
         raise AchievementError("This record is already withdrawn.")
     if not reason.strip():
         raise AchievementError("Say why the record is withdrawn.")
+    limit = AchievementRecord._meta.get_field("withdrawn_reason").max_length
+    if len(reason.strip()) > limit:
+        raise AchievementError(
+            f"Keep the reason to {limit:,} characters (it has {len(reason.strip()):,})."
+        )
     record.state = RecordState.WITHDRAWN
     record.withdrawn_at = timezone.now()
     record.withdrawn_reason = reason.strip()

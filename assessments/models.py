@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.limits import length_checks
 from portfolios.models import EvidenceMethod
 
 
@@ -34,7 +35,7 @@ class Decision(models.Model):
         "qualifications.AssessmentCriterion", on_delete=models.PROTECT, related_name="+"
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    feedback = models.TextField(blank=True)
+    feedback = models.TextField(blank=True, max_length=5_000)
     method = models.CharField(max_length=30, choices=EvidenceMethod.choices)
     assessed_on = models.DateField()
     evidence = models.ManyToManyField("portfolios.Evidence", blank=True, related_name="decisions")
@@ -45,13 +46,16 @@ class Decision(models.Model):
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
-    reason = models.TextField(blank=True, help_text="Why an earlier decision is corrected.")
+    reason = models.TextField(
+        blank=True, help_text="Why an earlier decision is corrected.", max_length=2_000
+    )
 
     objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["decided_at", "pk"]
         constraints = [
+            *length_checks(feedback=5_000, reason=2_000),
             # One first decision per criterion; every later one supersedes exactly one (the
             # OneToOne), so concurrent deciders cannot fork the chain.
             models.UniqueConstraint(
@@ -91,13 +95,14 @@ class UnitSignOff(models.Model):
     unlocked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    unlock_reason = models.TextField(blank=True)
+    unlock_reason = models.TextField(blank=True, max_length=2_000)
 
     objects = UnitSignOffQuerySet.as_manager()
 
     class Meta:
         ordering = ["signed_at", "pk"]
         constraints = [
+            *length_checks(unlock_reason=2_000),
             # A double-clicked sign-off cannot sign twice.
             models.UniqueConstraint(
                 fields=["registration", "unit"],
@@ -145,7 +150,9 @@ class AssessorRecord(models.Model):
     kind = models.CharField(max_length=30, choices=RecordKind.choices)
     occurred_on = models.DateField("date")
     place = models.CharField(max_length=200)
-    account = models.TextField(help_text="What was seen, or a summary of the discussion.")
+    account = models.TextField(
+        help_text="What was seen, or a summary of the discussion.", max_length=20_000
+    )
     assessor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -153,7 +160,7 @@ class AssessorRecord(models.Model):
     # SHA-256 of exactly what the assessor signed: the record, its questions, criteria and file.
     content_hash = models.CharField(max_length=64)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    learner_comment = models.TextField(blank=True)
+    learner_comment = models.TextField(blank=True, max_length=5_000)
     learner_disagrees = models.BooleanField(default=False)
     # The hash of the content the learner acknowledged: it must be the one signed.
     acknowledged_hash = models.CharField(max_length=64, blank=True)
@@ -163,6 +170,7 @@ class AssessorRecord(models.Model):
     class Meta:
         ordering = ["-signed_at", "-pk"]
         constraints = [
+            *length_checks(place=200, account=20_000, learner_comment=5_000),
             models.CheckConstraint(
                 condition=(Q(acknowledged_at__isnull=True) & Q(acknowledged_hash=""))
                 | (Q(acknowledged_at__isnull=False) & ~Q(acknowledged_hash="")),
@@ -183,12 +191,13 @@ class RecordQuestion(models.Model):
 
     record = models.ForeignKey(AssessorRecord, on_delete=models.PROTECT, related_name="questions")
     position = models.PositiveSmallIntegerField()
-    question = models.TextField()
-    answer = models.TextField()
+    question = models.TextField(max_length=5_000)
+    answer = models.TextField(max_length=10_000)
 
     class Meta:
         ordering = ["position"]
         constraints = [
+            *length_checks(question=5_000, answer=10_000),
             models.UniqueConstraint(
                 fields=["record", "position"], name="assessments_record_question_position"
             ),
@@ -244,11 +253,12 @@ class DecisionValidation(models.Model):
     )
     validated_at = models.DateTimeField(default=timezone.now)
     outcome = models.CharField(max_length=20, choices=ValidationOutcome.choices)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=5_000)
 
     class Meta:
         ordering = ["validated_at", "pk"]
         constraints = [
+            *length_checks(comment=5_000),
             models.CheckConstraint(
                 condition=~Q(outcome="referred") | ~Q(comment=""),
                 name="assessments_referral_has_comment",

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.limits import length_checks
 from portfolios.models import EvidenceMethod
 
 
@@ -48,7 +49,7 @@ class AssessmentPlan(models.Model):
         "portfolios.Registration", on_delete=models.PROTECT, related_name="plans"
     )
     title = models.CharField(max_length=200)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=5_000)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -63,13 +64,16 @@ class AssessmentPlan(models.Model):
     supersedes = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
-    reason = models.TextField(blank=True, help_text="Why the earlier plan is revised.")
+    reason = models.TextField(
+        blank=True, help_text="Why the earlier plan is revised.", max_length=2_000
+    )
 
     objects = AssessmentPlanQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
+            *length_checks(title=200, summary=5_000, reason=2_000),
             # One first plan per registration, every revision supersedes exactly one: a line.
             models.UniqueConstraint(
                 fields=["registration"],
@@ -121,7 +125,7 @@ class PlanActivityQuerySet(models.QuerySet["PlanActivity"]):
 class PlanActivity(models.Model):
     plan = models.ForeignKey(AssessmentPlan, on_delete=models.PROTECT, related_name="activities")
     position = models.PositiveSmallIntegerField()
-    description = models.TextField()
+    description = models.TextField(max_length=2_000)
     method = models.CharField(max_length=30, choices=EvidenceMethod.choices)
     target_date = models.DateField()
     criteria = models.ManyToManyField(
@@ -138,6 +142,7 @@ class PlanActivity(models.Model):
         ordering = ["position", "pk"]
         verbose_name_plural = "plan activities"
         constraints = [
+            *length_checks(description=2_000),
             models.UniqueConstraint(
                 fields=["plan", "position"], name="assessments_plan_activity_position"
             ),

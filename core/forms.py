@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
 
 
 class DateInput(forms.DateInput):
@@ -15,3 +16,25 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+class LimitStatingBoundField(forms.BoundField):
+    """A form field that says how much may be typed into it.
+
+    Every text box and text area with a max_length gets "Up to N characters." after its help
+    text (so screen readers hear it through aria-describedby too); Django already sets the
+    maxlength attribute, and the field's own validation gives the clear error past it.
+    Installed for every form through FormRenderer (settings.FORM_RENDERER).
+    """
+
+    def __init__(self, form: forms.BaseForm, field: forms.Field, name: str) -> None:
+        super().__init__(form, field, name)
+        limit = getattr(field, "max_length", None)
+        if limit and isinstance(field.widget, forms.TextInput | forms.Textarea):
+            stated = f"Up to {limit:,} characters."
+            # Help texts are rendered as trusted markup (|safe), so plain joining keeps them so.
+            self.help_text = f"{self.help_text} {stated}" if self.help_text else stated
+
+
+class FormRenderer(DjangoTemplates):
+    bound_field_class = LimitStatingBoundField

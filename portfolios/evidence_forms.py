@@ -38,6 +38,7 @@ class EvidenceForm(forms.Form):
     title = forms.CharField(max_length=200)
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5_000,
         required=False,
         help_text="What you did, and how it shows the criteria you map it to.",
     )

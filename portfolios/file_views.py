@@ -31,7 +31,6 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -152,9 +151,15 @@ def _answer(
 
 # ---------------------------------------------------------------- download
 
-# Shown in the page; everything else is offered as a download.
-INLINE_PREFIXES = ("image/", "audio/", "video/")
-INLINE_TYPES = {"application/pdf", "text/plain"}
+# Opened in the browser: plain raster images, audio and video, which a browser only ever draws or
+# plays. Everything else (PDFs, office documents, text, and SVG, HTML or XML should one ever be
+# stored) downloads as an attachment: those formats can carry script or links that would run
+# with the site's origin, or, for PDFs, inside the browser's viewer, which a sandbox cannot hold.
+INLINE_IMAGES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic"})
+INLINE_PREFIXES = ("audio/", "video/")
+# On every file response, inline or not: a file opened anyway runs in an opaque origin with no
+# script, and may load nothing but our own images and media.
+FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
 STREAM_CHUNK = 64 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -206,12 +211,11 @@ def _read_range(fh: IO[bytes], start: int, length: int) -> Iterator[bytes]:
 
 
 def _is_inline(content_type: str) -> bool:
-    return content_type in INLINE_TYPES or content_type.startswith(INLINE_PREFIXES)
+    return content_type in INLINE_IMAGES or content_type.startswith(INLINE_PREFIXES)
 
 
 @require_GET
 @login_required
-@xframe_options_sameorigin  # the evidence page previews PDFs in an <object>
 def download(request: HttpRequest, pk: int) -> HttpResponseBase:
     evidence_file = get_object_or_404(
         EvidenceFile.objects.filter(evidence__in=Evidence.objects.visible_to(request.user)),
@@ -242,7 +246,7 @@ def file_response(
     except RangeNotSatisfiable:
         response: HttpResponseBase = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
-        return _harden(response, inline=False)
+        return _harden(response)
     stored = default_storage.open(evidence_file.file.name, "rb")
     if byte_range is None:
         response = FileResponse(stored)
@@ -263,15 +267,13 @@ def file_response(
     )
     response["Accept-Ranges"] = "bytes"
     response["ETag"] = etag
-    return _harden(response, inline=inline, pdf=content_type == "application/pdf")
+    return _harden(response)
 
 
-def _harden(response: HttpResponseBase, *, inline: bool, pdf: bool = False) -> HttpResponseBase:
+def _harden(response: HttpResponseBase) -> HttpResponseBase:
+    # nosniff: the type sniffed at upload is the only one a browser may read the bytes as.
     response["X-Content-Type-Options"] = "nosniff"
-    if not (inline and pdf):
-        # An uploaded file opened in the browser runs in an opaque origin: no script of ours.
-        # Not for PDFs shown in place: Chrome and Safari refuse to render a sandboxed PDF; the
-        # bytes were sniffed as PDF and nosniff stops them being read as anything else.
-        response["Content-Security-Policy"] = "sandbox"
+    # Set here, so the site-wide CSP middleware leaves it in place of the pages' policy.
+    response["Content-Security-Policy"] = FILE_POLICY
     patch_cache_control(response, private=True)
     return response

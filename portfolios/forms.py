@@ -39,6 +39,7 @@ def people_with_role(centre: Centre, role: str) -> QuerySet[User]:
 class RegistrationFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
+        max_length=200,
         required=False,
         help_text="Learner's name or e-mail, qualification number or title, or AB number.",
     )
@@ -163,6 +164,7 @@ class WithdrawForm(forms.Form):
     prefix = "withdraw"  # the registration page holds several forms: keep the field ids apart
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2_000,
         error_messages={"required": "Say why the learner is withdrawn."},
     )
 
@@ -178,6 +180,7 @@ class TransferForm(forms.Form):
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2_000,
         error_messages={"required": "Say why the learner is transferred."},
     )
 

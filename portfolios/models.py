@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.limits import length_checks
+
 
 class RegistrationStatus(models.TextChoices):
     ACTIVE = "active", "Active"
@@ -101,7 +103,8 @@ class Registration(models.Model):
     transferred_to = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_from"
     )
-    status_reason = models.TextField(blank=True)
+    # Room for a 2,000-character reason behind the system's own prefix ("Unit unlocked: ").
+    status_reason = models.TextField(blank=True, max_length=2_100)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,6 +113,7 @@ class Registration(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            *length_checks(awarding_body_number=50, status_reason=2_100),
             # One live registration per learner, qualification and centre.
             models.UniqueConstraint(
                 fields=["learner", "qualification", "centre"],
@@ -190,7 +194,7 @@ class Evidence(models.Model):
         Registration, on_delete=models.PROTECT, related_name="evidence"
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=5_000)
     evidence_date = models.DateField("date of the evidence")
     method = models.CharField(max_length=30, choices=EvidenceMethod.choices)
     context = models.CharField(max_length=30, choices=EvidenceContext.choices)
@@ -214,6 +218,7 @@ class Evidence(models.Model):
     objects = EvidenceQuerySet.as_manager()
 
     class Meta:
+        constraints = [*length_checks(title=200, description=5_000)]
         ordering = ["-created_at"]
         verbose_name_plural = "evidence"
 
@@ -245,6 +250,7 @@ class EvidenceFile(models.Model):
     class Meta:
         ordering = ["uploaded_at", "pk"]
         constraints = [
+            *length_checks(original_name=255),
             models.UniqueConstraint(
                 fields=["evidence", "sha256"], name="portfolios_evidencefile_once_per_evidence"
             ),
@@ -305,6 +311,9 @@ class Declaration(models.Model):
     # SHA-256 of exactly what was submitted: the record, its files' hashes and its criteria.
     content_hash = models.CharField(max_length=64)
 
+    class Meta:
+        constraints = [*length_checks(typed_name=150)]
+
     def __str__(self) -> str:
         return f"Declaration by {self.typed_name} on {self.signed_at:%Y-%m-%d}"
 
@@ -323,7 +332,7 @@ class WitnessRequest(models.Model):
     job_title = models.CharField(max_length=150)
     relationship = models.CharField("relationship to the learner", max_length=150)
     is_expert = models.BooleanField("expert witness", default=False)
-    activity = models.TextField("what the witness is asked about")
+    activity = models.TextField("what the witness is asked about", max_length=2_000)
     # Where the work the witness saw took place; the testimony's evidence inherits it.
     context = models.CharField(
         max_length=30, choices=EvidenceContext.choices, default=EvidenceContext.REAL_WORK_PAID
@@ -334,13 +343,24 @@ class WitnessRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-    testimony = models.TextField(blank=True)
+    testimony = models.TextField(blank=True, max_length=10_000)
     signed_name = models.CharField(max_length=150, blank=True)
     evidence = models.OneToOneField(
         Evidence, null=True, blank=True, on_delete=models.PROTECT, related_name="witness_request"
     )
 
     class Meta:
+        constraints = [
+            *length_checks(
+                witness_name=150,
+                witness_email=254,
+                job_title=150,
+                relationship=150,
+                activity=2_000,
+                testimony=10_000,
+                signed_name=150,
+            )
+        ]
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

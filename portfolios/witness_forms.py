@@ -22,7 +22,7 @@ def registration_criteria(registration: Registration) -> list[AssessmentCriterio
 
 class WitnessRequestForm(forms.Form):
     witness_name = forms.CharField(label="Witness's full name", max_length=150)
-    witness_email = forms.EmailField(label="Witness's e-mail address")
+    witness_email = forms.EmailField(label="Witness's e-mail address", max_length=254)
     job_title = forms.CharField(label="Witness's job title", max_length=150)
     relationship = forms.CharField(
         label="Relationship to the learner",
@@ -37,6 +37,7 @@ class WitnessRequestForm(forms.Form):
     activity = forms.CharField(
         label="What the witness is asked about",
         widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2_000,
         help_text="The work they saw: what, where and when.",
     )
     context = forms.ChoiceField(
@@ -80,6 +81,7 @@ class WitnessTestimonyForm(forms.Form):
     testimony = forms.CharField(
         label="Your testimony",
         widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=10_000,
         help_text="Describe what you saw the learner do, when and where, and how well.",
     )
     signed_name = forms.CharField(label="Type your full name to sign", max_length=150)

@@ -7,6 +7,7 @@ No Docker engine runs here, so these tests read the files and check that everyth
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import shlex
@@ -250,6 +251,33 @@ def test_production_keeps_media_in_object_storage_when_a_bucket_is_set() -> None
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
         "False",
     ]
+
+
+def test_production_serves_every_response_under_the_strict_policy() -> None:
+    code = (
+        "import json, django; django.setup();"
+        "from django.conf import settings as c;"
+        "print(json.dumps(['csp.middleware.CSPMiddleware' in c.MIDDLEWARE,"
+        " c.CONTENT_SECURITY_POLICY['DIRECTIVES']]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **PRODUCTION_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    middleware, directives = json.loads(result.stdout)
+    assert middleware is True
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert not any("unsafe" in source for sources in directives.values() for source in sources)
 
 
 def test_the_local_defaults_are_the_embedded_setup() -> None:

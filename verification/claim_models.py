@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.limits import length_checks
+
 
 class HoldKind(models.TextChoices):
     MALPRACTICE = "malpractice", "Malpractice investigation"
@@ -38,7 +40,7 @@ class ClaimHold(models.Model):
         "qualifications.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(max_length=30, choices=HoldKind.choices)
-    reason = models.TextField()
+    reason = models.TextField(max_length=4_000)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -47,13 +49,14 @@ class ClaimHold(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     released_at = models.DateTimeField(null=True, blank=True)
-    release_note = models.TextField(blank=True)
+    release_note = models.TextField(blank=True, max_length=4_000)
 
     objects = ClaimHoldQuerySet.as_manager()
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
         constraints = [
+            *length_checks(reason=4_000, release_note=4_000),
             models.CheckConstraint(
                 condition=Q(released_at__isnull=True) | ~Q(release_note=""),
                 name="verification_hold_release_has_note",
@@ -110,6 +113,7 @@ class ClaimBatch(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
+            *length_checks(reference=100),
             # New lines go to the one open draft of their awarding body (a double click cannot
             # start two).
             models.UniqueConstraint(
@@ -167,6 +171,7 @@ class ClaimLine(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
+            *length_checks(certificate_number=100),
             models.UniqueConstraint(
                 fields=["registration"],
                 condition=Q(unit__isnull=True, removed_at__isnull=True),

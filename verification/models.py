@@ -19,6 +19,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.limits import length_checks
+
 
 class RiskRating(models.TextChoices):
     NEW = "new", "New"
@@ -50,13 +52,14 @@ class AssessorRiskRating(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="risk_ratings"
     )
     rating = models.CharField(max_length=20, choices=RiskRating.choices)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=2_000)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     set_at = models.DateTimeField(default=timezone.now)
 
     objects = AssessorRiskRatingQuerySet.as_manager()
 
     class Meta:
+        constraints = [*length_checks(reason=2_000)]
         ordering = ["set_at", "pk"]
 
     def __str__(self) -> str:
@@ -226,13 +229,14 @@ class PlannedSample(models.Model):
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    removal_reason = models.TextField(blank=True)
+    removal_reason = models.TextField(blank=True, max_length=2_000)
 
     objects = PlannedSampleQuerySet.as_manager()
 
     class Meta:
         ordering = ["planned_on", "pk"]
         constraints = [
+            *length_checks(removal_reason=2_000),
             models.CheckConstraint(
                 condition=Q(removed_at__isnull=True) | ~Q(removal_reason=""),
                 name="verification_removal_has_reason",

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.limits import length_checks
 from verification.models import SampleStage
 
 
@@ -114,9 +115,9 @@ class SampleOutcome(models.Model):
     outcome = models.CharField(max_length=20, choices=SampleOutcomeKind.choices)
     # The decisions referred back (empty when agreed).
     decisions = models.ManyToManyField("assessments.Decision", blank=True, related_name="+")
-    actions = models.TextField(blank=True)
+    actions = models.TextField(blank=True, max_length=4_000)
     deadline = models.DateField(null=True, blank=True)
-    feedback = models.TextField("feedback to the assessor", blank=True)
+    feedback = models.TextField("feedback to the assessor", blank=True, max_length=4_000)
     # What the verifier saw when deciding (after corrections it differs from the sample's).
     snapshot = models.JSONField()
     snapshot_hash = models.CharField(max_length=64)
@@ -130,6 +131,7 @@ class SampleOutcome(models.Model):
     class Meta:
         ordering = ["decided_at", "pk"]
         constraints = [
+            *length_checks(actions=4_000, feedback=4_000),
             # The loop ends once: a second "agree" (a double click) is refused by the database.
             models.UniqueConstraint(
                 fields=["sample"],

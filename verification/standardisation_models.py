@@ -18,6 +18,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.limits import length_checks
+
 
 class MeetingStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -75,12 +77,12 @@ class StandardisationMeeting(models.Model):
     title = models.CharField("topic", max_length=200)
     held_on = models.DateField("held on")
     location = models.CharField(max_length=200, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=10_000)
     attendees = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="standardisation_meetings", blank=True
     )
     # People from outside the centre (an employer's mentor, the EQA), one a line.
-    external_attendees = models.TextField("other attendees", blank=True)
+    external_attendees = models.TextField("other attendees", blank=True, max_length=2_000)
     status = models.CharField(
         max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT
     )
@@ -98,6 +100,7 @@ class StandardisationMeeting(models.Model):
     class Meta:
         ordering = ["-held_on", "-pk"]
         constraints = [
+            *length_checks(title=200, location=200, notes=10_000, external_attendees=2_000),
             models.CheckConstraint(
                 condition=(Q(status="draft") & Q(finalised_at__isnull=True))
                 | (Q(status="finalised") & Q(finalised_at__isnull=False)),
@@ -123,7 +126,7 @@ class StandardisationOutcome(models.Model):
         StandardisationMeeting, on_delete=models.PROTECT, related_name="outcomes"
     )
     position = models.PositiveIntegerField()
-    decision = models.TextField("decision reached")
+    decision = models.TextField("decision reached", max_length=5_000)
     units = models.ManyToManyField("qualifications.Unit", related_name="+", blank=True)
     action_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -137,6 +140,7 @@ class StandardisationOutcome(models.Model):
     class Meta:
         ordering = ["meeting", "position"]
         constraints = [
+            *length_checks(decision=5_000),
             models.UniqueConstraint(
                 fields=["meeting", "position"], name="verification_outcome_position_unique"
             ),

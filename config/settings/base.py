@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "bootstrap",
+    "csp",
     # Project apps, in the order of dependency (see docs: imports run down this list).
     "core",
     "qualifications",
@@ -85,6 +87,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every response (settings below); views that set their own
+    # (evidence files) keep theirs.
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.context.ActiveMembershipMiddleware",
     # After the active role is known: logs each page an EQA opens, for the centre to see.
@@ -138,8 +143,34 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
+# Password reset: at most this many reset e-mails per address, and reset requests per client
+# (IP address, as django-axes sees it), in the window. Counted in the database (several web
+# processes share it; the cache is per process). Past the address's limit the reply is the same
+# and no e-mail goes; past the client's the client is told to wait.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=3)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", default=10)
+PASSWORD_RESET_LIMIT_WINDOW_SECONDS = env.int("PASSWORD_RESET_LIMIT_WINDOW_SECONDS", default=3600)
 # Sessions end two weeks after sign-in; signing out ends them at once.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
+
+# ---------------------------------------------------------------- content security policy
+# Strict everywhere (development, tests, production): only our own scripts, styles and fonts,
+# and no inline script, style element, style attribute or event handler in any page. Bootstrap's
+# CSS draws its icons (select arrows, the navbar toggler) as data: SVG images, hence img-src data:.
+# connect-src and media-src fall back to default-src 'self' (htmx, uploads, evidence playback).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # ---------------------------------------------------------------- static and media
 STATIC_URL = "static/"
@@ -178,6 +209,8 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # ---------------------------------------------------------------- forms
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Every text field with a max_length states it ("Up to N characters.") in its help text.
+FORM_RENDERER = "core.forms.FormRenderer"
 
 # ---------------------------------------------------------------- e-mail
 EMAIL_BACKEND = env(

@@ -106,3 +106,21 @@ def test_the_accessibility_check_fails_a_page_with_serious_violations(
 
     with pytest.raises(AssertionError, match="serious or critical violations"):
         site.assert_accessible()
+
+
+def test_the_csp_check_fails_a_page_that_runs_an_inline_script(site: AccessiblePage) -> None:
+    site.goto("/accounts/login/")
+    # What an injected inline script would do; the page's policy refuses to run it.
+    site.page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'document.title = \"ran\"'; document.body.append(s); }"
+    )
+    for _ in range(50):
+        if site.csp_violations:
+            break
+        site.page.wait_for_timeout(100)
+
+    with pytest.raises(AssertionError, match="Content-Security-Policy violations"):
+        site.assert_accessible()
+    assert site.page.title() != "ran"
+    site.csp_violations.clear()

@@ -32,6 +32,10 @@ IMI = "601/3456/2"
 PDF = b"%PDF-1.4\n" + b"% a line of the document\n" * 40 + b"%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
 TEXT = b"Reflective account: what went well on the night shift.\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
+MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + bytes(417) * 4
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>\n'
+HTML = b"<!doctype html><title>x</title><script>alert(document.cookie)</script>\n"
 
 
 @dataclass
@@ -209,21 +213,24 @@ def test_a_file_cannot_be_posted_to(client: Client, world: World) -> None:
 # ---------------------------------------------------------------- headers
 
 
-def test_a_pdf_is_shown_in_place_with_its_sniffed_type(client: Client, world: World) -> None:
+FILE_POLICY = "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
+
+
+def test_a_pdf_is_downloaded_with_its_sniffed_type(client: Client, world: World) -> None:
     evidence_file = attach(world, "Handover report.pdf", PDF)
 
     response = fetch(client, world.learner, url(evidence_file))
 
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'inline; filename="Handover report.pdf"'
+    # A PDF can carry script and links, and a sandbox cannot hold the browser's PDF viewer.
+    assert response["Content-Disposition"] == 'attachment; filename="Handover report.pdf"'
     assert response["Content-Length"] == str(len(PDF))
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == FILE_POLICY
     assert response["Cache-Control"] == "private"
     assert response["Accept-Ranges"] == "bytes"
-    # The evidence page embeds PDFs; other sites may not frame them.
-    assert response["X-Frame-Options"] == "SAMEORIGIN"
-    # Browsers will not render a sandboxed PDF; nosniff keeps it a PDF.
-    assert "Content-Security-Policy" not in response
+    # Nothing frames evidence files any more, so the site-wide refusal stands.
+    assert response["X-Frame-Options"] == "DENY"
     body(response)
 
 
@@ -231,10 +238,11 @@ def test_a_pdf_is_shown_in_place_with_its_sniffed_type(client: Client, world: Wo
     ("name", "content", "content_type"),
     [
         ("photo.png", PNG, "image/png"),
-        ("notes.txt", TEXT, "text/plain; charset=utf-8"),
+        ("photo.jpg", JPEG, "image/jpeg"),
+        ("interview.mp3", MP3, "audio/mpeg"),
     ],
 )
-def test_images_and_text_are_shown_in_place_in_a_sandbox(
+def test_images_and_audio_are_shown_in_place_in_a_sandbox(
     client: Client, world: World, name: str, content: bytes, content_type: str
 ) -> None:
     evidence_file = attach(world, name, content)
@@ -243,9 +251,50 @@ def test_images_and_text_are_shown_in_place_in_a_sandbox(
 
     assert response["Content-Type"] == content_type
     assert response["Content-Disposition"] == f'inline; filename="{name}"'
-    assert response["Content-Security-Policy"] == "sandbox"
+    assert response["Content-Security-Policy"] == FILE_POLICY
     assert response["X-Content-Type-Options"] == "nosniff"
     assert body(response) == content
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("notes.txt", TEXT),
+        ("drawing.svg", SVG),
+        ("page.html", HTML),
+    ],
+)
+def test_text_svg_and_html_are_stored_as_plain_text_and_downloaded(
+    client: Client, world: World, name: str, content: bytes
+) -> None:
+    # SVG and HTML have no magic number: the upload sniffs them as plain text, which is what
+    # a browser would be told even if it opened them.
+    evidence_file = attach(world, name, content)
+
+    response = fetch(client, world.learner, url(evidence_file))
+
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert response["Content-Security-Policy"] == FILE_POLICY
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert body(response) == content
+
+
+@pytest.mark.parametrize(
+    "stored_type", ["image/svg+xml", "text/html", "application/xml", "application/octet-stream"]
+)
+def test_a_type_that_can_carry_script_is_downloaded_even_if_it_were_ever_stored(
+    client: Client, world: World, stored_type: str
+) -> None:
+    files = EvidenceFile.objects.filter(pk=attach(world, "drawing.svg", SVG).pk)
+    files.update(content_type=stored_type)
+
+    response = fetch(client, world.learner, url(files.get()))
+
+    assert response["Content-Disposition"] == 'attachment; filename="drawing.svg"'
+    assert response["Content-Security-Policy"] == FILE_POLICY
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body(response)
 
 
 def test_the_type_comes_from_the_bytes_not_the_name(client: Client, world: World) -> None:
@@ -265,16 +314,23 @@ def test_other_documents_are_downloaded(client: Client, world: World) -> None:
 
     assert response["Content-Type"] == "application/vnd.ms-excel"
     assert response["Content-Disposition"] == 'attachment; filename="plan.docx"'
-    assert response["Content-Security-Policy"] == "sandbox"
+    assert response["Content-Security-Policy"] == FILE_POLICY
     body(response)
 
 
-def test_download_1_forces_an_attachment(client: Client, world: World) -> None:
-    evidence_file = attach(world, "report.pdf", PDF)
+@pytest.mark.parametrize(
+    ("name", "content"), [("report.pdf", PDF), ("photo.jpg", JPEG), ("interview.mp3", MP3)]
+)
+def test_download_1_forces_an_attachment(
+    client: Client, world: World, name: str, content: bytes
+) -> None:
+    evidence_file = attach(world, name, content)
 
     response = fetch(client, world.learner, url(evidence_file) + "?download=1")
 
-    assert response["Content-Disposition"] == 'attachment; filename="report.pdf"'
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    assert response["Content-Security-Policy"] == FILE_POLICY
+    assert response["X-Content-Type-Options"] == "nosniff"
     body(response)
 
 
@@ -284,7 +340,7 @@ def test_the_original_name_is_encoded_safely(client: Client, world: World) -> No
     response = fetch(client, world.learner, url(evidence_file))
 
     assert response["Content-Disposition"] == (
-        "inline; filename*=utf-8''Zo%C3%AB%27s%20%22first%22%20report.pdf"
+        "attachment; filename*=utf-8''Zo%C3%AB%27s%20%22first%22%20report.pdf"
     )
     body(response)
 
