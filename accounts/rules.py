@@ -52,3 +52,27 @@ rules.add_perm(
     rules.is_superuser | is_own_membership | administers_membership_centre,
 )
 rules.add_perm("accounts.manage_membership", rules.is_superuser | administers_membership_centre)
+
+
+@rules.predicate
+def administers_invitation_centre(user: Any, invitation: Any) -> bool:
+    return invitation is not None and has_role_at(user, invitation.centre_id, Role.CENTRE_ADMIN)
+
+
+@rules.predicate
+def is_invitee(user: Any, invitation: Any) -> bool:
+    # The address is the invitee's identity: whoever signs in with it may answer.
+    return (
+        invitation is not None
+        and getattr(user, "is_authenticated", False)
+        and user.email.lower() == invitation.email
+    )
+
+
+rules.add_perm(
+    "accounts.view_invitation",
+    rules.is_superuser | is_invitee | administers_invitation_centre,
+)
+rules.add_perm("accounts.manage_invitation", rules.is_superuser | administers_invitation_centre)
+# A superuser is no exception: only the address's holder accepts a role in their own name.
+rules.add_perm("accounts.respond_invitation", is_invitee)
