@@ -74,5 +74,5 @@ rules.add_perm(
     rules.is_superuser | is_invitee | administers_invitation_centre,
 )
 rules.add_perm("accounts.manage_invitation", rules.is_superuser | administers_invitation_centre)
-# A superuser is no exception: only the address's holder accepts a role in their own name.
-rules.add_perm("accounts.respond_invitation", is_invitee)
+# Answering is is_invitee alone, deliberately no permission: Django's has_perm grants every
+# permission to a superuser, and nobody may accept a role in someone else's name.
