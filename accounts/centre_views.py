@@ -128,13 +128,15 @@ def _invitations_to_show(request: HttpRequest, centre: Centre) -> list[Invitatio
         .filter(centre=centre)
         .filter(pending | answered | accepted)
         .select_related("invited_by", "accepted_by")
-        .order_by("status", "-sent_at")
+        .order_by("-sent_at")
     )
-    return [
+    shown = [
         invitation
         for invitation in rows
         if invitation.status != InvitationStatus.ACCEPTED or invitation.registration_problems
     ]
+    # Those still awaiting an answer first: they are the ones with something to do.
+    return sorted(shown, key=lambda invitation: not invitation.is_open)
 
 
 def _person(request: HttpRequest, centre: Centre, pk: int) -> User:
