@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.utils import timezone
 
 from accounts.models import (
@@ -67,17 +68,46 @@ class RoleGrantForm(forms.Form):
 class PersonAddForm(RoleGrantForm):
     full_name = forms.CharField(max_length=150)
     email = forms.EmailField(label="E-mail address", max_length=254)
-    send_invitation = forms.BooleanField(
-        label="Send an invitation",
-        required=False,
-        initial=True,
-        help_text="E-mail a link to choose a password (only to someone without one yet).",
-    )
 
-    field_order = ["full_name", "email", "role", "expires_on", "qualifications", "send_invitation"]
+    field_order = ["full_name", "email", "role", "expires_on", "qualifications"]
 
     def clean_email(self) -> str:
         return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+
+class InvitationSignUpForm(forms.Form):
+    """An invitee without an account chooses their name and password."""
+
+    full_name = forms.CharField(label="Your full name", max_length=150)
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        password = data.get("password1")
+        if password and data.get("password2") and password != data["password2"]:
+            self.add_error("password2", "The two passwords differ.")
+        elif password:
+            # An unsaved user, so the similarity check sees the address and the name.
+            candidate = User(email=self.email, full_name=data.get("full_name", ""))
+            try:
+                password_validation.validate_password(password, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
 
 
 class LearnerProfileForm(forms.ModelForm):

@@ -18,6 +18,12 @@ urlpatterns = [
     path("people/<int:pk>/profile/", views.profile_update_view, name="profile"),
     path("people/<int:pk>/credentials/", views.credential_add_view, name="credential_add"),
     path("people/<int:pk>/competence/", views.competence_add_view, name="competence_add"),
+    path("invitations/<int:pk>/resend/", views.invitation_resend_view, name="invitation_resend"),
+    path(
+        "invitations/<int:pk>/withdraw/",
+        views.invitation_withdraw_view,
+        name="invitation_withdraw",
+    ),
     path("registrations/", views.registrations, name="registrations"),
     path("registrations/assign/", views.assign_bulk, name="assign_bulk"),
     path("registrations/new/", views.register, name="register"),

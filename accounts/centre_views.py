@@ -6,6 +6,8 @@ admin gets 403. People and registrations of other centres answer 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +17,8 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.centre_forms import (
@@ -25,11 +29,23 @@ from accounts.centre_forms import (
     RoleGrantForm,
     StaffCredentialForm,
 )
-from accounts.models import STAFF_ROLES, Centre, LearnerProfile, Membership, Role, User
+from accounts.models import (
+    STAFF_ROLES,
+    Centre,
+    Invitation,
+    InvitationStatus,
+    LearnerProfile,
+    Membership,
+    Role,
+    User,
+)
 from accounts.services import (
     AccessError,
+    InvitationError,
     competence_record_add,
     credential_add,
+    invitation_resend,
+    invitation_withdraw,
     learner_profile_update,
     person_add,
     role_grant,
@@ -48,6 +64,8 @@ from portfolios.views import form_errors, unit_groups
 from qualifications.queries import combination_rules
 
 PAGE_SIZE = 25
+# How long declined, withdrawn and expired invitations stay on the people page.
+RECENT_DAYS = 30
 
 
 def _admin_centre(request: HttpRequest) -> Centre:
@@ -88,8 +106,37 @@ def people(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "centre/people.html",
-        {"centre": centre, "form": form, "page_obj": _page_of(request, persons)},
+        {
+            "centre": centre,
+            "form": form,
+            "page_obj": _page_of(request, persons),
+            "invitations": _invitations_to_show(request, centre),
+        },
     )
+
+
+def _invitations_to_show(request: HttpRequest, centre: Centre) -> list[Invitation]:
+    """Those awaiting an answer, and for a while those that ended without a membership (or
+    with registrations that could not be made), so the admin knows what became of them."""
+    since = timezone.now() - timedelta(days=RECENT_DAYS)
+    pending = Q(status=InvitationStatus.PENDING, expires_at__gte=since)
+    answered = Q(responded_at__gte=since) & ~Q(status=InvitationStatus.ACCEPTED)
+    # Accepted ones are listed as people; only those whose registrations failed stay here.
+    accepted = Q(status=InvitationStatus.ACCEPTED, responded_at__gte=since)
+    rows = (
+        Invitation.objects.manageable_by(request.user)
+        .filter(centre=centre)
+        .filter(pending | answered | accepted)
+        .select_related("invited_by", "accepted_by")
+        .order_by("-sent_at")
+    )
+    shown = [
+        invitation
+        for invitation in rows
+        if invitation.status != InvitationStatus.ACCEPTED or invitation.registration_problems
+    ]
+    # Those still awaiting an answer first: they are the ones with something to do.
+    return sorted(shown, key=lambda invitation: not invitation.is_open)
 
 
 def _person(request: HttpRequest, centre: Centre, pk: int) -> User:
@@ -134,6 +181,10 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     return _person_page(request, centre, _person(request, centre, pk))
 
 
+def _invitation_link_for(request: HttpRequest) -> Callable[[str], str]:
+    return lambda token: request.build_absolute_uri(reverse("invitations:respond", args=[token]))
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def person_add_view(request: HttpRequest) -> HttpResponse:
@@ -142,7 +193,7 @@ def person_add_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user, _, invited = person_add(
+            added = person_add(
                 actor=request.user,
                 centre=centre,
                 email=data["email"],
@@ -150,19 +201,68 @@ def person_add_view(request: HttpRequest) -> HttpResponse:
                 role=data["role"],
                 expires_on=data["expires_on"],
                 qualifications=data["qualifications"],
-                invite_request=request if data["send_invitation"] else None,
+                link_for=_invitation_link_for(request),
             )
-        except (AccessError, ValueError) as error:
+        except (AccessError, InvitationError, ValueError) as error:
             messages.error(request, str(error))
         else:
-            text = f"{user} is now {Role(data['role']).label.lower()} at {centre.name}."
-            if invited:
-                text += f" An invitation to choose a password is on its way to {user.email}."
-            messages.success(request, text)
-            return redirect("centre:person", pk=user.pk)
+            role = Role(data["role"]).label.lower()
+            if isinstance(added, Invitation):
+                # Only what the admin typed: the same words whether or not the address has
+                # an account anywhere.
+                messages.success(
+                    request,
+                    f"An invitation to join {centre.name} as {role} is on its way to "
+                    f"{data['full_name']} ({data['email']}). They appear here once they accept.",
+                )
+                return redirect("centre:people")
+            messages.success(request, f"{added.user} is now {role} at {centre.name}.")
+            return redirect("centre:person", pk=added.user_id)
     elif request.method == "POST":
         messages.error(request, form_errors(form))
     return render(request, "centre/person_add.html", {"centre": centre, "form": form})
+
+
+def _invitation(request: HttpRequest, centre: Centre, pk: int) -> Invitation:
+    return get_object_or_404(
+        Invitation.objects.manageable_by(request.user).filter(centre=centre), pk=pk
+    )
+
+
+@require_POST
+@login_required
+def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    centre = _admin_centre(request)
+    invitation = _invitation(request, centre, pk)
+    try:
+        invitation_resend(
+            actor=request.user, invitation=invitation, link_for=_invitation_link_for(request)
+        )
+    except InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"The invitation to {invitation.full_name} ({invitation.email}) was sent again; "
+            "the earlier link no longer works.",
+        )
+    return redirect("centre:people")
+
+
+@require_POST
+@login_required
+def invitation_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+    centre = _admin_centre(request)
+    invitation = _invitation(request, centre, pk)
+    try:
+        invitation_withdraw(actor=request.user, invitation=invitation)
+    except InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"The invitation to {invitation.full_name} ({invitation.email}) is withdrawn."
+        )
+    return redirect("centre:people")
 
 
 @require_POST

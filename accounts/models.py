@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
@@ -316,6 +317,139 @@ class CompetenceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.activity}"
+
+
+# ---------------------------------------------------------------- invitations
+
+INVITATION_DAYS = 14
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# Every answer is final: a declined or withdrawn invitation is followed by a new one, if any.
+INVITATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    InvitationStatus.PENDING: frozenset(
+        {InvitationStatus.ACCEPTED, InvitationStatus.DECLINED, InvitationStatus.WITHDRAWN}
+    ),
+    InvitationStatus.ACCEPTED: frozenset(),
+    InvitationStatus.DECLINED: frozenset(),
+    InvitationStatus.WITHDRAWN: frozenset(),
+}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def visible_to(self, user: Any) -> InvitationQuerySet:
+        """The centre's admins see its invitations; the invitee sees those to their address."""
+        from accounts.access import centre_ids
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            models.Q(email=user.email.lower())
+            | models.Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
+        )
+
+    def manageable_by(self, user: Any) -> InvitationQuerySet:
+        """Resend and withdraw: the centre's admins."""
+        from accounts.access import centre_ids
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
+
+    def addressed_to(self, user: Any) -> InvitationQuerySet:
+        """Accept and decline: only whoever holds the address (a superuser is no exception)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(email=user.email.lower())
+
+    def open(self) -> InvitationQuerySet:
+        """Pending and not yet expired: the ones that can still be answered."""
+        return self.filter(status=InvitationStatus.PENDING, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An offer of a role at a centre, made to an e-mail address; nothing of the person is
+    attached to the centre until they accept."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("e-mail address", max_length=254)
+    # As the admin typed it: the centre never sees the account's own name before acceptance.
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="EQA access ends after this date."
+    )
+    qualifications = models.ManyToManyField(
+        "qualifications.Qualification",
+        blank=True,
+        related_name="+",
+        help_text="External quality assurers: only these qualifications (none: the whole centre).",
+    )
+    # Learners from the CSV import: each row's checked registration, made when they accept.
+    # Plain values (numbers, ids, ISO dates) so accounts need not know portfolios' models.
+    registrations = models.JSONField(default=list, blank=True)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    # Only the hash: a copy of the database must not let anyone accept in the invitee's name.
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            # Adding the same person again resends the one invitation rather than a second.
+            models.UniqueConstraint(
+                fields=["centre", "email", "role"],
+                condition=models.Q(status="pending"),
+                name="accounts_invitation_one_pending",
+            ),
+            *length_checks(email=254, full_name=150),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.email} as {self.get_role_display()} at {self.centre.name}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == InvitationStatus.PENDING and self.expires_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == InvitationStatus.PENDING and not self.is_expired
+
+    @property
+    def state_label(self) -> str:
+        return "Expired" if self.is_expired else self.get_status_display()
+
+    @property
+    def registration_problems(self) -> list[dict[str, Any]]:
+        return [entry for entry in self.registrations if entry.get("problem")]
 
 
 from accounts.reset_models import PasswordResetRequest  # noqa: E402, F401

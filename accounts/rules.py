@@ -66,3 +66,27 @@ centre_held = rules.is_superuser | administers_holding_centre
 for _model in ("learnerprofile", "staffcredential", "competencerecord"):
     rules.add_perm(f"accounts.view_{_model}", centre_held)
     rules.add_perm(f"accounts.change_{_model}", centre_held)
+
+
+@rules.predicate
+def administers_invitation_centre(user: Any, invitation: Any) -> bool:
+    return invitation is not None and has_role_at(user, invitation.centre_id, Role.CENTRE_ADMIN)
+
+
+@rules.predicate
+def is_invitee(user: Any, invitation: Any) -> bool:
+    # The address is the invitee's identity: whoever signs in with it may answer.
+    return (
+        invitation is not None
+        and getattr(user, "is_authenticated", False)
+        and user.email.lower() == invitation.email
+    )
+
+
+rules.add_perm(
+    "accounts.view_invitation",
+    rules.is_superuser | is_invitee | administers_invitation_centre,
+)
+rules.add_perm("accounts.manage_invitation", rules.is_superuser | administers_invitation_centre)
+# Answering is is_invitee alone, deliberately no permission: Django's has_perm grants every
+# permission to a superuser, and nobody may accept a role in someone else's name.

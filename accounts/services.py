@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.contrib.auth.forms import PasswordResetForm
-from django.db import transaction
-from django.http import HttpRequest
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.dispatch import Signal
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import (
+    INVITATION_DAYS,
+    INVITATION_TRANSITIONS,
     Centre,
     CompetenceRecord,
+    Invitation,
+    InvitationStatus,
     LearnerProfile,
     Membership,
     Role,
     StaffCredential,
     User,
+    hash_token,
 )
 from core.audit import record_event
 from qualifications.models import Qualification
@@ -62,18 +72,10 @@ def person_create(
     return user, membership
 
 
-@transaction.atomic
-def role_grant(
-    *,
-    actor: User | None,
-    user: User,
-    centre: Centre,
-    role: str,
-    expires_on: date | None = None,
-    qualifications: Iterable[Qualification] = (),
-) -> Membership:
-    """Give a role (or renew it). An EQA's grant is read-only, ends on a date in the future and
-    may be limited to some of the centre's qualifications (none: the whole centre)."""
+def _check_role(
+    *, centre: Centre, role: str, expires_on: date | None, qualifications: Iterable[Qualification]
+) -> list[Qualification]:
+    """What a grant (or an invitation to one) must satisfy; the qualifications as a list."""
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}")
     qualifications = list(qualifications)
@@ -89,6 +91,24 @@ def role_grant(
             raise AccessError(f"{centre.name} does not offer every qualification chosen.")
     elif qualifications:
         raise AccessError("Only an external quality assurer's access is limited by qualification.")
+    return qualifications
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    actor: User | None,
+    user: User,
+    centre: Centre,
+    role: str,
+    expires_on: date | None = None,
+    qualifications: Iterable[Qualification] = (),
+) -> Membership:
+    """Give a role (or renew it). An EQA's grant is read-only, ends on a date in the future and
+    may be limited to some of the centre's qualifications (none: the whole centre)."""
+    qualifications = _check_role(
+        centre=centre, role=role, expires_on=expires_on, qualifications=qualifications
+    )
     wanted = sorted(q.pk for q in qualifications)
     membership, created = Membership.objects.get_or_create(
         user=user, centre=centre, role=role, defaults={"expires_on": expires_on}
@@ -137,24 +157,6 @@ def role_revoke(*, actor: User | None, membership: Membership) -> Membership:
     return membership
 
 
-class _InvitationForm(PasswordResetForm):
-    def get_users(self, email: str) -> list[User]:
-        # Django's reset form skips accounts without a usable password: exactly the invited.
-        return list(User.objects.filter(email__iexact=email, is_active=True))
-
-
-def invitation_send(*, request: HttpRequest, user: User) -> None:
-    """E-mail a set-password link (Django's reset flow; console e-mail by default)."""
-    form = _InvitationForm({"email": user.email})
-    if form.is_valid():
-        form.save(
-            request=request,
-            use_https=request.is_secure(),
-            subject_template_name="registration/invitation_subject.txt",
-            email_template_name="registration/invitation_email.html",
-        )
-
-
 def person_add(
     *,
     actor: User | None,
@@ -164,14 +166,28 @@ def person_add(
     role: str,
     expires_on: date | None = None,
     qualifications: Iterable[Qualification] = (),
-    invite_request: HttpRequest | None = None,
-) -> tuple[User, Membership, bool]:
-    """The centre page's "add a person": person_create, then (once committed) the invitation.
+    link_for: Callable[[str], str] | None = None,
+) -> Membership | Invitation:
+    """The centre page's "add a person".
 
-    Only someone who cannot sign in yet is invited; returns whether an invitation was queued.
+    Someone who already holds a role here (even one taken away) is known to the admin, so the
+    role is granted at once and the Membership returned. Anyone else is invited and the
+    Invitation returned, whether or not the address has an account elsewhere: the admin's
+    reply must not tell which, and nothing of the person reaches the centre until they accept.
     """
+    email = normalise_email(email)
     with transaction.atomic():
-        user, membership = person_create(
+        known = User.objects.filter(email__iexact=email, memberships__centre=centre).first()
+        if known is not None:
+            return role_grant(
+                actor=actor,
+                user=known,
+                centre=centre,
+                role=role,
+                expires_on=expires_on,
+                qualifications=qualifications,
+            )
+        return invitation_create(
             actor=actor,
             centre=centre,
             email=email,
@@ -179,12 +195,290 @@ def person_add(
             role=role,
             expires_on=expires_on,
             qualifications=qualifications,
+            link_for=link_for,
         )
-        invite = invite_request is not None and not user.has_usable_password()
-        if invite:
-            # After commit: never mail a link to an account that was rolled back.
-            transaction.on_commit(lambda: invitation_send(request=invite_request, user=user))
-    return user, membership, invite
+
+
+# ---------------------------------------------------------------- invitations
+
+
+class InvitationError(Exception):
+    """An invitation that cannot be answered or changed so; the message says why."""
+
+
+# Sent inside invitation_accept's transaction, after the membership is granted. portfolios
+# listens and makes the registrations an import stored (accounts may not import portfolios).
+invitation_accepted = Signal()
+
+_ANSWERED = {
+    InvitationStatus.ACCEPTED: "This invitation has already been accepted.",
+    InvitationStatus.DECLINED: "This invitation was declined.",
+    InvitationStatus.WITHDRAWN: "The centre has withdrawn this invitation.",
+}
+EXPIRED = "This invitation has expired: ask the centre to send it again."
+
+
+def normalise_email(email: str) -> str:
+    return User.objects.normalize_email(email.strip()).lower()
+
+
+def invitation_link(token: str) -> str:
+    """The absolute address of an invitation's page, for e-mails and the command line."""
+    base = (settings.SITE_URL or "http://127.0.0.1:8000").rstrip("/")
+    return base + reverse("invitations:respond", args=[token])
+
+
+def _transition(invitation: Invitation, status: str) -> None:
+    if status not in INVITATION_TRANSITIONS[invitation.status]:
+        raise InvitationError(_ANSWERED.get(invitation.status, "This invitation cannot change."))
+    invitation.status = status
+    invitation.responded_at = timezone.now()
+
+
+def _new_token(invitation: Invitation) -> str:
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invitation.token_hash = hash_token(token)
+    invitation.sent_at = now
+    invitation.expires_at = now + timedelta(days=INVITATION_DAYS)
+    return token
+
+
+def _merge_registrations(
+    stored: list[dict[str, Any]], new: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The latest row for a qualification replaces an earlier one: an import run twice
+    registers once."""
+    by_qualification = {entry["qualification"]: entry for entry in stored}
+    for entry in new:
+        by_qualification[entry["qualification"]] = entry
+    return list(by_qualification.values())
+
+
+def _queue_invitation_email(invitation: Invitation, link: str) -> None:
+    transaction.on_commit(
+        lambda: invitation_email_send(invitation_id=invitation.pk, link=link), robust=True
+    )
+
+
+def invitation_email_send(*, invitation_id: int, link: str) -> None:
+    """One e-mail per sending, whoever holds the address. Only the recipient reads it, so its
+    words may follow whether they already have an account."""
+    invitation = Invitation.objects.select_related("centre", "invited_by").get(pk=invitation_id)
+    context = {
+        "invitation": invitation,
+        "centre_name": invitation.centre.name,
+        "role": invitation.get_role_display().lower(),
+        "inviter": invitation.invited_by.get_full_name() if invitation.invited_by else "",
+        "link": link,
+        "has_account": User.objects.filter(email__iexact=invitation.email).exists(),
+    }
+    subject = render_to_string("registration/centre_invitation_subject.txt", context)
+    body = render_to_string("registration/centre_invitation_email.txt", context)
+    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User | None,
+    centre: Centre,
+    email: str,
+    full_name: str,
+    role: str,
+    expires_on: date | None = None,
+    qualifications: Iterable[Qualification] = (),
+    registrations: Iterable[dict[str, Any]] = (),
+    link_for: Callable[[str], str] | None = None,
+) -> Invitation:
+    """Invite an address to a role at a centre and, once committed, e-mail the link.
+
+    A pending invitation to the same address and role is sent again (new link, new expiry,
+    the admin's latest details) rather than duplicated. The raw token is on the returned
+    object as `.token` and nowhere else.
+    """
+    email = normalise_email(email)
+    qualifications = _check_role(
+        centre=centre, role=role, expires_on=expires_on, qualifications=qualifications
+    )
+    registrations = list(registrations)
+    if registrations and role != Role.LEARNER:
+        raise ValueError("Only a learner's invitation carries registrations.")
+    pending = Invitation.objects.select_for_update().filter(
+        centre=centre, email=email, role=role, status=InvitationStatus.PENDING
+    )
+    invitation = pending.first()
+    if invitation is None:
+        invitation = Invitation(centre=centre, email=email, role=role, invited_by=actor)
+        action = "invitation.sent"
+    else:
+        action = "invitation.resent"
+    invitation.full_name = full_name.strip()
+    invitation.expires_on = expires_on
+    invitation.registrations = _merge_registrations(invitation.registrations, registrations)
+    token = _new_token(invitation)
+    try:
+        # A savepoint: a simultaneous "add" of the same person wins the constraint race.
+        with transaction.atomic():
+            invitation.save()
+    except IntegrityError:
+        raise InvitationError(
+            "This person was invited at the same moment by someone else: look at the list."
+        ) from None
+    invitation.qualifications.set(qualifications)
+    record_event(
+        actor=actor,
+        action=action,
+        target=invitation,
+        centre_id=centre.pk,
+        data={"role": role, "expires_at": invitation.expires_at.isoformat()},
+    )
+    _queue_invitation_email(invitation, (link_for or invitation_link)(token))
+    invitation.token = token  # type: ignore[attr-defined]
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(
+    *, actor: User | None, invitation: Invitation, link_for: Callable[[str], str] | None = None
+) -> Invitation:
+    """A new link and a new expiry; the old link stops working."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != InvitationStatus.PENDING:
+        raise InvitationError(_ANSWERED[invitation.status])
+    token = _new_token(invitation)
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    record_event(
+        actor=actor,
+        action="invitation.resent",
+        target=invitation,
+        centre_id=invitation.centre_id,
+        data={"role": invitation.role, "expires_at": invitation.expires_at.isoformat()},
+    )
+    _queue_invitation_email(invitation, (link_for or invitation_link)(token))
+    invitation.token = token  # type: ignore[attr-defined]
+    return invitation
+
+
+@transaction.atomic
+def invitation_withdraw(*, actor: User | None, invitation: Invitation) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _transition(invitation, InvitationStatus.WITHDRAWN)
+    invitation.save(update_fields=["status", "responded_at"])
+    record_event(
+        actor=actor,
+        action="invitation.withdrawn",
+        target=invitation,
+        centre_id=invitation.centre_id,
+        data={"role": invitation.role},
+    )
+    return invitation
+
+
+def check_answerable(invitation: Invitation, user: User | None) -> None:
+    """Who may answer (the address's holder) before what state it is in, so someone else
+    learns nothing about the invitation."""
+    if user is not None and user.email.lower() != invitation.email:
+        raise InvitationError(
+            f"This invitation was sent to {invitation.email}, and you are signed in as "
+            f"{user.email}. Sign out and open the link again to answer it."
+        )
+    if invitation.status != InvitationStatus.PENDING:
+        raise InvitationError(_ANSWERED[invitation.status])
+    if invitation.is_expired:
+        raise InvitationError(EXPIRED)
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
+    """The invitee says yes: their role at the centre begins, and stored registrations are
+    made (by portfolios, through invitation_accepted). Only the address's holder may accept."""
+    invitation = (
+        Invitation.objects.select_for_update().select_related("centre").get(pk=invitation.pk)
+    )
+    check_answerable(invitation, user)
+    _transition(invitation, InvitationStatus.ACCEPTED)
+    invitation.accepted_by = user
+    invitation.save(update_fields=["status", "responded_at", "accepted_by"])
+    # The role is the inviting admin's decision; accepting it is the invitee's.
+    membership = role_grant(
+        actor=invitation.invited_by,
+        user=user,
+        centre=invitation.centre,
+        role=invitation.role,
+        expires_on=invitation.expires_on,
+        qualifications=invitation.qualifications.all(),
+    )
+    record_event(
+        actor=user,
+        action="invitation.accepted",
+        target=invitation,
+        centre_id=invitation.centre_id,
+        data={"user": user.pk, "role": invitation.role, "membership": membership.pk},
+    )
+    invitation_accepted.send(
+        sender=Invitation, invitation=invitation, user=user, membership=membership
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_decline(*, user: User, invitation: Invitation) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    check_answerable(invitation, user)
+    _transition(invitation, InvitationStatus.DECLINED)
+    invitation.save(update_fields=["status", "responded_at"])
+    record_event(
+        actor=user,
+        action="invitation.declined",
+        target=invitation,
+        centre_id=invitation.centre_id,
+        data={"role": invitation.role},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_sign_up(
+    *, invitation: Invitation, full_name: str, password: str
+) -> tuple[User, Membership]:
+    """An address with no account accepts by choosing a password (validated by the form)."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    check_answerable(invitation, None)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationError("This address has an account now: sign in to accept.")
+    user = User.objects.create_user(
+        email=invitation.email, password=password, full_name=full_name.strip()
+    )
+    record_event(actor=user, action="person.created", target=user, centre_id=invitation.centre_id)
+    return user, invitation_accept(user=user, invitation=invitation)
+
+
+# ---------------------------------------------------------------- centres
+
+
+@transaction.atomic
+def centre_create(
+    *, actor: User | None, name: str, number: str, qualifications: Iterable[Qualification] = ()
+) -> tuple[Centre, bool]:
+    """A centre, by its number: asked again, the existing one (with any new approvals)."""
+    number = number.strip()
+    centre, created = Centre.objects.select_for_update().get_or_create(
+        number=number, defaults={"name": name.strip()}
+    )
+    approved = set(centre.qualifications.values_list("pk", flat=True))
+    added = [q for q in qualifications if q.pk not in approved]
+    if added:
+        centre.qualifications.add(*added)
+    if created or added:
+        record_event(
+            actor=actor,
+            action="centre.created" if created else "centre.qualifications_added",
+            target=centre,
+            centre_id=centre.pk,
+            data={"qualifications": sorted(q.number for q in added)},
+        )
+    return centre, created
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from assessments import achievement_views
 urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
+    path("invitations/", include("accounts.invitation_urls")),
     path("catalogue/", include("qualifications.urls")),
     path("centre/import/", include("portfolios.import_urls")),
     path("centre/", include("accounts.centre_urls")),

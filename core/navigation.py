@@ -69,6 +69,18 @@ def home_sections(user: AbstractBaseUser | AnonymousUser) -> list[Section]:
     return sections
 
 
+def open_invitations(user: Any) -> list[Any]:
+    """Invitations to the signed-in person's address still waiting for their answer."""
+    from accounts.models import Invitation
+
+    return list(
+        Invitation.objects.addressed_to(user)
+        .open()
+        .select_related("centre", "invited_by")
+        .order_by("expires_at")
+    )
+
+
 # ------------------------------------------------------------------------ role home pages
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.health import run_checks
-from core.navigation import home_sections, role_home
+from core.navigation import home_sections, open_invitations, role_home
 
 
 @require_GET
@@ -28,5 +28,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each role's work at the centre it is working in; everyone's cards beneath."""
     membership = request.membership  # type: ignore[attr-defined]
     template, context = role_home(request.user, membership or None, request.GET)
-    context |= {"sections": home_sections(request.user), "membership": membership or None}
+    context |= {
+        "sections": home_sections(request.user),
+        "membership": membership or None,
+        "invitations": open_invitations(request.user),
+    }
     return render(request, template, context)

@@ -7,3 +7,7 @@ class PortfoliosConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "portfolios"
     verbose_name = "Portfolios"
+
+    def ready(self) -> None:
+        # Connects the receiver that registers an invited learner when they accept.
+        from portfolios import services  # noqa: F401

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Centre, Role
@@ -15,6 +16,7 @@ from portfolios.imports import (
     COLUMNS,
     MAX_BYTES,
     ImportRejected,
+    ImportResult,
     decode_upload,
     import_registrations,
 )
@@ -52,6 +54,24 @@ def _administered_centre(request: HttpRequest) -> Centre:
     return membership.centre
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def import_summary(result: ImportResult, centre: Centre) -> str:
+    """The same words whoever the addresses belong to elsewhere: only counts at this centre."""
+    registered = len(result.registrations)
+    invited = len(result.invitations)
+    text = f"Imported at {centre.name}: {_plural(registered, 'registration')} made now"
+    if invited:
+        text += (
+            f"; {_plural(invited, 'learner')} invited, with "
+            f"{_plural(result.invited_rows, 'registration')} made when they accept "
+            "(see Invitations on the people page)"
+        )
+    return text + "."
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
@@ -61,8 +81,13 @@ def upload(request: HttpRequest) -> HttpResponse:
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                registrations = import_registrations(
-                    actor=request.user, centre=centre, text=form.cleaned_data["file"]
+                result = import_registrations(
+                    actor=request.user,
+                    centre=centre,
+                    text=form.cleaned_data["file"],
+                    link_for=lambda token: request.build_absolute_uri(
+                        reverse("invitations:respond", args=[token])
+                    ),
                 )
             except ImportRejected as exc:
                 problems = exc.problems
@@ -72,11 +97,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                     f"problem{'s' if len(problems) != 1 else ''}, listed below.",
                 )
             else:
-                count = len(registrations)
-                messages.success(
-                    request,
-                    f"Imported {count} registration{'s' if count != 1 else ''} at {centre.name}.",
-                )
+                messages.success(request, import_summary(result, centre))
                 return redirect("imports:upload")
     else:
         form = UploadForm()

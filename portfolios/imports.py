@@ -18,12 +18,18 @@ Every row is checked before anything is saved; if any row has a problem, nothing
 each problem is reported with its line number. A good file is imported in one transaction
 through the same services the registration pages use, so importing it again is refused line by
 line (the learners are already registered) rather than duplicating anyone.
+
+Only people who are already learners at this centre are registered at once. Any other address
+is invited (one learner invitation per address, whether or not it has an account elsewhere),
+and the invitation carries its rows' checked registrations, made when the person accepts: an
+import must not attach someone's account to a centre they never agreed to join.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -31,8 +37,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from accounts.models import Centre, LearnerProfile, Membership, Role, User
-from accounts.services import learner_profile_update, person_create
+from accounts.models import Centre, Invitation, LearnerProfile, Membership, Role, User
+from accounts.services import (
+    InvitationError,
+    invitation_create,
+    learner_profile_update,
+    role_grant,
+)
 from core.audit import record_event
 from portfolios.models import Registration, RegistrationStatus
 from portfolios.services import RegistrationError, check_eligibility, register_learner
@@ -328,37 +339,107 @@ def validate_rows(*, centre: Centre, text: str) -> list[ImportRow]:
     return rows
 
 
-def import_registrations(*, actor: User, centre: Centre, text: str) -> list[Registration]:
-    """Check every row, then register every learner in one transaction, or none."""
+@dataclass
+class ImportResult:
+    """What an import did: learners already here are registered now; anyone else is invited,
+    and registered when they accept."""
+
+    registrations: list[Registration]
+    invitations: list[Invitation]
+
+    @property
+    def invited_rows(self) -> int:
+        return sum(len(invitation.registrations) for invitation in self.invitations)
+
+
+def import_registrations(
+    *,
+    actor: User,
+    centre: Centre,
+    text: str,
+    link_for: Callable[[str], str] | None = None,
+) -> ImportResult:
+    """Check every row, then register or invite every learner in one transaction, or none."""
     try:
         with transaction.atomic():
             # One import at a time per centre, so two uploads of one file cannot both pass.
             Centre.objects.select_for_update().filter(pk=centre.pk).first()
             rows = validate_rows(centre=centre, text=text)
+            learners_here = _learners_here(centre, {row.email for row in rows})
             registrations = []
+            to_invite: dict[str, list[ImportRow]] = {}
             for row in rows:
+                if row.email not in learners_here:
+                    to_invite.setdefault(row.email, []).append(row)
+                    continue
                 try:
-                    registrations.append(_import_row(actor=actor, centre=centre, row=row))
+                    registrations.append(
+                        _import_row(
+                            actor=actor, centre=centre, learner=learners_here[row.email], row=row
+                        )
+                    )
                 except (RegistrationError, ValueError) as exc:
                     raise ImportRejected([f"Line {row.line}: {exc}"]) from exc
+            # One invitation (and one e-mail) per address, carrying every row for it.
+            invitations = [
+                invitation_create(
+                    actor=actor,
+                    centre=centre,
+                    email=email,
+                    full_name=learner_rows[0].full_name,
+                    role=Role.LEARNER,
+                    registrations=[_stored(row) for row in learner_rows],
+                    link_for=link_for,
+                )
+                for email, learner_rows in to_invite.items()
+            ]
             record_event(
                 actor=actor,
                 action="registrations.imported",
                 target=centre,
                 centre_id=centre.pk,
-                data={"registrations": [r.pk for r in registrations]},
+                data={
+                    "registrations": [r.pk for r in registrations],
+                    "invitations": [i.pk for i in invitations],
+                },
             )
     except IntegrityError:
         raise ImportRejected(
             ["Another change to these learners was saved at the same moment: try again."]
         ) from None
-    return registrations
+    except InvitationError as exc:
+        raise ImportRejected([str(exc)]) from None
+    return ImportResult(registrations=registrations, invitations=invitations)
 
 
-def _import_row(*, actor: User, centre: Centre, row: ImportRow) -> Registration:
-    learner, _ = person_create(
-        actor=actor, centre=centre, email=row.email, full_name=row.full_name, role=Role.LEARNER
-    )
+def _learners_here(centre: Centre, emails: set[str]) -> dict[str, User]:
+    """Addresses that hold a learner role at this centre (even one taken away), with their
+    account. Everyone else is invited, whether or not the address has an account elsewhere."""
+    memberships = Membership.objects.filter(
+        centre=centre, role=Role.LEARNER, user__email__in=emails
+    ).select_related("user")
+    return {m.user.email: m.user for m in memberships}
+
+
+def _stored(row: ImportRow) -> dict[str, object]:
+    """A checked row as plain values, kept on the invitation until the learner accepts."""
+    return {
+        "line": row.line,
+        "qualification": row.qualification.number,
+        "start_date": row.start_date.isoformat(),
+        "planned_end_date": row.planned_end_date and row.planned_end_date.isoformat(),
+        "awarding_body_number": row.awarding_body_number,
+        "unit_keys": row.unit_keys,
+        "assessors": [assessor.pk for assessor in row.assessors],
+        "internal_verifier": row.internal_verifier and row.internal_verifier.pk,
+        "uln": row.uln,
+        "date_of_birth": row.date_of_birth and row.date_of_birth.isoformat(),
+    }
+
+
+def _import_row(*, actor: User, centre: Centre, learner: User, row: ImportRow) -> Registration:
+    # A learner role taken away is given back, as registering them again implies.
+    role_grant(actor=actor, user=learner, centre=centre, role=Role.LEARNER)
     details: dict[str, object] = {}
     if row.uln:
         details["uln"] = row.uln

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Centre, LearnerProfile, Membership, Role, User
+from accounts.models import Centre, Invitation, LearnerProfile, Membership, Role, User
+from accounts.services import invitation_accepted, learner_profile_update
 from core.audit import record_event
 from portfolios.models import TRANSITIONS, Registration, RegistrationStatus, RegistrationUnit
 from qualifications.combination import Result, check, mandatory_units
@@ -331,3 +333,95 @@ def assign_staff_bulk(
         )
         count += 1
     return count
+
+
+# ---------------------------------------------------------------- invited learners
+
+
+def register_invited_learner(*, invitation: Invitation, learner: User) -> list[dict[str, Any]]:
+    """Make the registrations an import stored on a learner's invitation, now they accepted.
+
+    Runs inside invitation_accept's transaction. A registration that can no longer be made
+    (an assessor left, a unit was withdrawn) must not undo the acceptance: each is tried in its
+    own savepoint, and a refusal is kept on the invitation with its reason and audited, so the
+    centre admin sees it on the people page.
+    """
+    if not invitation.registrations:
+        return []
+    centre = invitation.centre
+    actor = invitation.invited_by
+    outcomes = []
+    for stored in invitation.registrations:
+        entry = dict(stored)
+        try:
+            with transaction.atomic():
+                registration = _register_stored(entry, actor=actor, learner=learner, centre=centre)
+        except (RegistrationError, ValueError) as error:
+            entry["problem"] = str(error)
+            record_event(
+                actor=actor,
+                action="invitation.registration_failed",
+                target=invitation,
+                centre_id=centre.pk,
+                data={
+                    "user": learner.pk,
+                    "qualification": entry.get("qualification"),
+                    "reason": str(error),
+                },
+            )
+        else:
+            entry["registration"] = registration.pk
+        outcomes.append(entry)
+    invitation.registrations = outcomes
+    invitation.save(update_fields=["registrations"])
+    return outcomes
+
+
+def _register_stored(
+    entry: dict[str, Any], *, actor: User | None, learner: User, centre: Centre
+) -> Registration:
+    qualification = Qualification.objects.filter(number=entry["qualification"]).first()
+    if qualification is None:
+        raise RegistrationError(f"there is no qualification {entry['qualification']} any more.")
+    details: dict[str, object] = {}
+    if entry.get("uln"):
+        details["uln"] = entry["uln"]
+    if entry.get("date_of_birth"):
+        details["date_of_birth"] = date.fromisoformat(entry["date_of_birth"])
+    profile = LearnerProfile.objects.at(centre).filter(user=learner).first()
+    # What this centre's record of the learner already says is never overwritten; blanks are
+    # filled. Another centre's record is not read: it is not this centre's to compare with.
+    details = {name: value for name, value in details.items() if not getattr(profile, name, None)}
+    if details:
+        learner_profile_update(actor=actor, user=learner, centre=centre, **details)
+        learner.refresh_from_db()
+    assessors = list(User.objects.filter(pk__in=entry.get("assessors") or []))
+    if len(assessors) != len(entry.get("assessors") or []):
+        raise RegistrationError("an assessor named in the import no longer has an account.")
+    internal_verifier = None
+    if entry.get("internal_verifier"):
+        internal_verifier = User.objects.filter(pk=entry["internal_verifier"]).first()
+        if internal_verifier is None:
+            raise RegistrationError("the internal verifier named in the import has gone.")
+    end = entry.get("planned_end_date")
+    return register_learner(
+        actor=actor,  # type: ignore[arg-type]
+        learner=learner,
+        centre=centre,
+        qualification=qualification,
+        start_date=date.fromisoformat(entry["start_date"]),
+        planned_end_date=date.fromisoformat(end) if end else None,
+        awarding_body_number=entry.get("awarding_body_number", ""),
+        unit_keys=entry.get("unit_keys") or [],
+        assessors=assessors,
+        internal_verifier=internal_verifier,
+    )
+
+
+def _on_invitation_accepted(
+    sender: object, *, invitation: Invitation, user: User, **kwargs: object
+) -> None:
+    register_invited_learner(invitation=invitation, learner=user)
+
+
+invitation_accepted.connect(_on_invitation_accepted, dispatch_uid="portfolios.register_invited")

@@ -106,3 +106,13 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
         ).Qualification.objects.get(number="601/3456/2")
     )
     start_date = factory.Faker("date_this_year")
+
+
+def invite(centre: object, email: str, role: str = "learner", **fields: object) -> object:
+    """A pending invitation made through the service (its raw token on `.token`), as an admin
+    of `centre` would send it. The e-mail goes only if the caller runs on_commit callbacks."""
+    from accounts.services import invitation_create
+
+    fields.setdefault("full_name", "Invited Person")
+    fields.setdefault("actor", None)
+    return invitation_create(centre=centre, email=email, role=role, **fields)

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from accounts.models import Centre, Membership, Role, User
+from accounts.models import Centre, Invitation, Membership, Role, User
+from accounts.rules import is_invitee
 from portfolios.models import Registration
 from tests.factories import (
     CentreFactory,
@@ -28,6 +29,7 @@ from tests.factories import (
     RegistrationFactory,
     StaffCredentialFactory,
     UserFactory,
+    invite,
     member,
 )
 
@@ -159,6 +161,20 @@ PERSON = {
     ("superuser", "someone at other centre"): (Y, Y),
     ("anonymous", "someone at own centre"): (N, N),
     ("anonymous", "someone at other centre"): (N, N),
+    ("learner", "someone invited to own centre"): (N, N),
+    ("assessor", "someone invited to own centre"): (N, N),
+    ("internal verifier", "someone invited to own centre"): (N, N),
+    ("centre admin", "someone invited to own centre"): (
+        N,
+        N,
+    ),  # invited here, not yet accepted: not theirs to see
+    ("EQA current", "someone invited to own centre"): (N, N),
+    ("EQA expired", "someone invited to own centre"): (N, N),
+    ("assessor revoked", "someone invited to own centre"): (N, N),
+    ("centre admin revoked", "someone invited to own centre"): (N, N),
+    ("no role", "someone invited to own centre"): (N, N),
+    ("superuser", "someone invited to own centre"): (Y, Y),
+    ("anonymous", "someone invited to own centre"): (N, N),
 }
 
 # (role, which membership): (may view, may manage). Only roles that hold one have "own".
@@ -214,8 +230,47 @@ CENTRE_HELD |= {
 }
 
 
+# (role, which invitation): (may view, may manage: resend/withdraw, may answer: accept/decline).
+# Invitations "to own/other centre" go to someone else's address; "to their address" is to the
+# actor, from the other centre. Anonymous has no address.
+INVITATION = {
+    ("learner", "to own centre"): (N, N, N),
+    ("learner", "to other centre"): (N, N, N),
+    ("learner", "to their address"): (Y, N, Y),
+    ("assessor", "to own centre"): (N, N, N),
+    ("assessor", "to other centre"): (N, N, N),
+    ("assessor", "to their address"): (Y, N, Y),
+    ("internal verifier", "to own centre"): (N, N, N),
+    ("internal verifier", "to other centre"): (N, N, N),
+    ("internal verifier", "to their address"): (Y, N, Y),
+    ("centre admin", "to own centre"): (Y, Y, N),
+    ("centre admin", "to other centre"): (N, N, N),
+    ("centre admin", "to their address"): (Y, N, Y),
+    ("EQA current", "to own centre"): (N, N, N),
+    ("EQA current", "to other centre"): (N, N, N),
+    ("EQA current", "to their address"): (Y, N, Y),
+    ("EQA expired", "to own centre"): (N, N, N),
+    ("EQA expired", "to other centre"): (N, N, N),
+    ("EQA expired", "to their address"): (Y, N, Y),
+    ("assessor revoked", "to own centre"): (N, N, N),
+    ("assessor revoked", "to other centre"): (N, N, N),
+    ("assessor revoked", "to their address"): (Y, N, Y),
+    ("centre admin revoked", "to own centre"): (N, N, N),
+    ("centre admin revoked", "to other centre"): (N, N, N),
+    ("centre admin revoked", "to their address"): (Y, N, Y),
+    ("no role", "to own centre"): (N, N, N),
+    ("no role", "to other centre"): (N, N, N),
+    ("no role", "to their address"): (Y, N, Y),
+    ("superuser", "to own centre"): (Y, Y, N),
+    ("superuser", "to other centre"): (Y, Y, N),
+    ("superuser", "to their address"): (Y, Y, Y),
+    ("anonymous", "to own centre"): (N, N, N),
+    ("anonymous", "to other centre"): (N, N, N),
+}
+
+
 def test_every_table_covers_every_role() -> None:
-    for table in (REGISTRATION, CENTRE, PERSON, MEMBERSHIP, CENTRE_HELD):
+    for table in (REGISTRATION, CENTRE, PERSON, MEMBERSHIP, CENTRE_HELD, INVITATION):
         assert {key[0] for key in table} == set(ROLES)
     assert len(REGISTRATION) == len(ROLES) * 4
     assert len(CENTRE) == len(ROLES) * 2
@@ -261,6 +316,9 @@ def world(catalogue: None) -> World:
         "anonymous": AnonymousUser(),
     }
     someone_here, someone_there = member(own, Role.LEARNER), member(other, Role.LEARNER)
+    # An assessor at the other centre, invited to the own centre and not (yet) accepted.
+    invited = member(other, Role.ASSESSOR)
+    invite(own, invited.email, role=Role.ASSESSOR)
     assigned = [actors["assessor"], actors["assessor revoked"], actors["no role"]]
     registrations = {}
     for name, centre in (("own centre", own), ("other centre", other)):
@@ -280,7 +338,11 @@ def world(catalogue: None) -> World:
         other=other,
         actors=actors,
         registrations=registrations,
-        people={"someone at own centre": someone_here, "someone at other centre": someone_there},
+        people={
+            "someone at own centre": someone_here,
+            "someone at other centre": someone_there,
+            "someone invited to own centre": invited,
+        },
         memberships={
             "another's at own centre": someone_here.memberships.get(),
             "another's at other centre": someone_there.memberships.get(),
@@ -369,6 +431,26 @@ def test_centre_held_details_follow_the_table(
         assert actor.has_perm(f"accounts.view_{name}", record) is view, name
         assert model.objects.visible_to(actor).filter(pk=record.pk).exists() is view, name
         assert actor.has_perm(f"accounts.change_{name}", record) is change, name
+
+
+@pytest.mark.parametrize(("role", "which", "view", "manage", "answer"), _params(INVITATION))
+def test_invitation_access_follows_the_table(
+    world: World, role: str, which: str, view: bool, manage: bool, answer: bool
+) -> None:
+    actor = world.actors[role]
+    if which == "to their address":
+        invitation = invite(world.other, actor.email, role=Role.LEARNER)
+    else:
+        centre = world.own if which == "to own centre" else world.other
+        invitation = invite(centre, "someone.else@invited.example", role=Role.LEARNER)
+
+    assert actor.has_perm("accounts.view_invitation", invitation) is view
+    assert Invitation.objects.visible_to(actor).filter(pk=invitation.pk).exists() is view
+    assert actor.has_perm("accounts.manage_invitation", invitation) is manage
+    assert Invitation.objects.manageable_by(actor).filter(pk=invitation.pk).exists() is manage
+    # Answering is a predicate, not a permission: has_perm would let a superuser answer.
+    assert is_invitee.test(actor, invitation) is answer
+    assert Invitation.objects.addressed_to(actor).filter(pk=invitation.pk).exists() is answer
 
 
 def test_a_person_listed_twice_at_a_centre_is_listed_once(world: World) -> None:

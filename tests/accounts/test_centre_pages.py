@@ -13,6 +13,7 @@ from django.utils.html import escape
 from accounts.models import (
     Centre,
     CompetenceRecord,
+    Invitation,
     LearnerProfile,
     Membership,
     StaffCredential,
@@ -21,7 +22,7 @@ from accounts.models import (
 from core.models import AuditEvent
 from portfolios.models import Registration, RegistrationStatus
 from qualifications.models import Qualification
-from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
+from tests.factories import CentreFactory, RegistrationFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -153,7 +154,8 @@ def test_the_people_list_costs_the_same_for_3_or_30_people(
     url = reverse("centre:people")
     as_admin.get(url)
 
-    with django_assert_num_queries(6) as small:
+    # One of them lists the invitations awaiting an answer.
+    with django_assert_num_queries(7) as small:
         as_admin.get(url)
     for _ in range(26):
         member(world.centre, "assessor")
@@ -365,7 +367,7 @@ def test_a_cpd_record_needs_a_date_and_an_activity(as_admin: Client, world: Worl
 # ---------------------------------------------------------------- adding a person
 
 
-def test_an_invited_person_gets_a_link_that_sets_their_password(
+def test_adding_a_new_address_invites_them_to_choose_a_password(
     client: Client, world: World, django_capture_on_commit_callbacks
 ) -> None:
     client.force_login(world.admin)
@@ -373,67 +375,51 @@ def test_an_invited_person_gets_a_link_that_sets_their_password(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("centre:person_add"),
-            {
-                "full_name": "Nia Newcomer",
-                "email": "Nia@Example.com",
-                "role": "learner",
-                "send_invitation": "on",
-            },
+            {"full_name": "Nia Newcomer", "email": "Nia@Example.com", "role": "learner"},
             follow=True,
         )
 
-    person = User.objects.get(email="nia@example.com")
-    assert not person.has_usable_password()
-    assert person.memberships.get().role == "learner"
-    assert "An invitation to choose a password is on its way" in response.content.decode()
+    # Nothing of the person exists until they accept.
+    assert not User.objects.filter(email="nia@example.com").exists()
+    assert "An invitation to join Northgate Training as learner" in response.content.decode()
+    assert "Nia Newcomer" in response.content.decode()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["nia@example.com"]
-    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body)[1]
+    link = re.search(r"https?://[^/]+(/invitations/\S+/)", mail.outbox[0].body)[1]
 
     client.logout()
-    form_page = client.get(link, follow=True)
-    set_url = form_page.redirect_chain[-1][0]
     client.post(
-        set_url, {"new_password1": "a-long-new-pass-42", "new_password2": "a-long-new-pass-42"}
+        link,
+        {
+            "full_name": "Nia Newcomer",
+            "password1": "a-long-new-pass-42",
+            "password2": "a-long-new-pass-42",
+        },
     )
 
-    person.refresh_from_db()
+    person = User.objects.get(email="nia@example.com")
     assert person.check_password("a-long-new-pass-42")
+    assert person.memberships.get().role == "learner"
 
 
-def test_adding_without_an_invitation_sends_nothing(
-    as_admin: Client, django_capture_on_commit_callbacks
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        as_admin.post(
-            reverse("centre:person_add"),
-            {"full_name": "Quiet Person", "email": "quiet@example.com", "role": "assessor"},
-        )
-
-    assert User.objects.filter(email="quiet@example.com").exists()
-    assert mail.outbox == []
-
-
-def test_adding_an_existing_address_adds_the_role_to_that_account(
+def test_adding_an_address_with_an_account_elsewhere_only_invites_it(
     as_admin: Client, world: World, django_capture_on_commit_callbacks
 ) -> None:
-    existing = UserFactory(email="known@example.com", full_name="Known Person")
+    existing = member(CentreFactory(), "assessor", email="known@example.com")
 
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(2):  # a double submit as well
             as_admin.post(
                 reverse("centre:person_add"),
-                {
-                    "full_name": "Someone Else",
-                    "email": "KNOWN@example.com",
-                    "role": "iv",
-                    "send_invitation": "on",
-                },
+                {"full_name": "Someone Else", "email": "KNOWN@example.com", "role": "iv"},
             )
 
     assert User.objects.filter(email__iexact="known@example.com").count() == 1
-    assert existing.memberships.filter(centre=world.centre, role="iv").count() == 1
-    assert mail.outbox == []  # they already have a password
+    assert not existing.memberships.filter(centre=world.centre).exists()
+    invitation = Invitation.objects.get()
+    assert (invitation.email, invitation.role) == ("known@example.com", "iv")
+    # The second submit sent the one invitation again, with a new link.
+    assert len(mail.outbox) == 2
 
 
 def test_adding_an_eqa_needs_an_expiry_date(as_admin: Client) -> None:

@@ -1,17 +1,12 @@
 from __future__ import annotations
 
 import datetime
-import re
 
 import pytest
-from django.core import mail
-from django.test import Client, RequestFactory
-from django.urls import reverse
 
 from accounts.models import Centre, LearnerProfile, Membership, Role, User
 from accounts.services import (
     AccessError,
-    invitation_send,
     person_create,
     role_grant,
     role_revoke,
@@ -213,71 +208,3 @@ def test_revoking_a_revoked_role_again_records_nothing(centre: Centre, admin: Us
     role_revoke(actor=admin, membership=membership)
 
     assert _actions() == ["role.revoked"]
-
-
-# ---------------------------------------------------------------- invitation_send
-
-
-def test_an_invitation_sends_a_link_that_sets_the_password(
-    centre: Centre, admin: User, client: Client
-) -> None:
-    user, _ = person_create(
-        actor=admin,
-        centre=centre,
-        email="new.learner@example.com",
-        full_name="New Learner",
-        role=Role.LEARNER,
-    )
-    request = RequestFactory().get("/")
-
-    invitation_send(request=request, user=user)
-
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["new.learner@example.com"]
-    assert message.subject == "You have been invited to the e-portfolio"
-    assert "Hello New Learner" in message.body
-    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", message.body).group(1)
-
-    form_page = client.get(link, follow=True)
-    assert form_page.status_code == 200
-    assert "Choose a new password" in form_page.content.decode()
-    done = client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "fresh-passphrase-99", "new_password2": "fresh-passphrase-99"},
-    )
-    assert done["Location"] == reverse("password_reset_complete")
-    user.refresh_from_db()
-    assert user.check_password("fresh-passphrase-99")
-
-    signed_in = client.post(
-        reverse("login"),
-        {"username": "new.learner@example.com", "password": "fresh-passphrase-99"},
-    )
-    assert signed_in.status_code == 302
-    assert client.session["_auth_user_id"] == str(user.pk)
-
-
-def test_an_invitation_link_works_only_once(centre: Centre, client: Client) -> None:
-    user, _ = person_create(
-        actor=None, centre=centre, email="once@example.com", full_name="Once", role=Role.LEARNER
-    )
-    invitation_send(request=RequestFactory().get("/"), user=user)
-    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
-    form_page = client.get(link, follow=True)
-    client.post(
-        form_page.redirect_chain[-1][0],
-        {"new_password1": "fresh-passphrase-99", "new_password2": "fresh-passphrase-99"},
-    )
-
-    again = Client().get(link, follow=True)
-
-    assert "This link no longer works" in again.content.decode()
-
-
-def test_an_inactive_login_is_not_invited(centre: Centre) -> None:
-    user = UserFactory(is_active=False)
-
-    invitation_send(request=RequestFactory().get("/"), user=user)
-
-    assert mail.outbox == []

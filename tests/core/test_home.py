@@ -43,9 +43,10 @@ def test_the_home_page_costs_a_fixed_number_of_queries(
     UserFactory.create_batch(20)
     client.force_login(user)
 
-    # Session, user and the person's roles (for the header), and, as they hold none, whether an
-    # EQA grant of theirs has ended: nothing grows with the site.
-    with django_assert_num_queries(4):
+    # Session, user and the person's roles (for the header), as they hold none whether an EQA
+    # grant of theirs has ended, and invitations waiting for their answer: nothing grows with
+    # the site.
+    with django_assert_num_queries(5):
         assert client.get("/").status_code == 200
 
 

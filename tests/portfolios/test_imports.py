@@ -3,11 +3,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.messages import get_messages
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Centre, LearnerProfile, Membership, User
+from accounts.models import Centre, Invitation, LearnerProfile, Membership, User
+from accounts.services import invitation_accept, invitation_sign_up
 from core.models import AuditEvent
 from portfolios.models import Registration
 from qualifications.models import Qualification
@@ -124,10 +127,24 @@ def test_the_page_documents_every_column(admin_client: Client) -> None:
 # ---------------------------------------------------------------------------- happy path
 
 
-def test_a_good_file_registers_every_learner(
-    admin_client: Client, centre: Centre, staff: dict[str, User]
+def _accept(email: str) -> User:
+    """The invitee answers: an address with an account accepts, a new one signs up."""
+    invitation = Invitation.objects.get(email=email, status="pending")
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user, _ = invitation_sign_up(
+            invitation=invitation, full_name="Their Own Name", password="a-long-new-pass-42"
+        )
+    else:
+        invitation_accept(user=user, invitation=invitation)
+    return user
+
+
+def test_a_good_file_registers_learners_here_and_invites_everyone_else(
+    admin_client: Client, centre: Centre, staff: dict[str, User], django_capture_on_commit_callbacks
 ) -> None:
-    # One new person, one who already has a login (at another centre). Kim's date of birth
+    here = member(centre, "learner", email="lou.here@learner.example")
+    # One new address, one that already has a login (at another centre). Kim's date of birth
     # is given: the one the other centre holds is not this centre's to use for the age rule.
     existing = member(CentreFactory(), "learner", email="kim.lee@learner.example")
     rows = [
@@ -143,15 +160,25 @@ def test_a_good_file_registers_every_learner(
             assessor_email="",
             iv_email="",
         ),
+        good_row("lou.here@learner.example", uln="", date_of_birth=""),
     ]
 
-    response = admin_client.post(URL, {"file": csv_file(*rows)}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(URL, {"file": csv_file(*rows)}, follow=True)
 
-    assert "Imported 2 registrations at Eastfield College." in response.content.decode()
-    sam = User.objects.get(email="sam.jones@learner.example")
-    assert sam.full_name == "Sam Jones"
-    assert not sam.has_usable_password()
-    profile = sam.learner_profiles.get()
+    assert (
+        "Imported at Eastfield College: 1 registration made now; 2 learners invited, with "
+        "2 registrations made when they accept"
+    ) in response.content.decode()
+    assert Registration.objects.get().learner == here
+    assert not User.objects.filter(email="sam.jones@learner.example").exists()
+    assert not existing.memberships.filter(centre=centre).exists()
+    assert len(mail.outbox) == 2
+
+    sam = _accept("sam.jones@learner.example")
+    kim = _accept("kim.lee@learner.example")
+
+    profile = sam.learner_profiles.get(centre=centre)
     assert profile.uln == "1234567890"
     assert profile.date_of_birth == datetime.date(2001, 4, 12)
     registration = Registration.objects.get(learner=sam)
@@ -164,11 +191,69 @@ def test_a_good_file_registers_every_learner(
     assert {"D/506/2119", "H/506/2154", "A/506/2130"} <= units  # A/506/2130 is mandatory
     assert list(registration.assessors.all()) == [staff["assessor"]]
     assert registration.internal_verifier == staff["iv"]
-    kim = Registration.objects.get(learner=existing)
-    assert kim.qualification.number == ASCENTIS
-    assert Membership.objects.filter(user=existing, centre=centre, role="learner").exists()
+    assert Registration.objects.get(learner=kim).qualification.number == ASCENTIS
+    assert Membership.objects.filter(user=kim, centre=centre, role="learner").exists()
     assert AuditEvent.objects.filter(action="registrations.imported").count() == 1
-    assert AuditEvent.objects.filter(action="registration.created").count() == 2
+    assert AuditEvent.objects.filter(action="registration.created").count() == 3
+
+
+def test_the_import_says_the_same_whether_or_not_an_address_has_an_account(
+    staff: dict[str, User], django_capture_on_commit_callbacks
+) -> None:
+    member(CentreFactory(), "learner", email="kim@learner.example")
+    replies = []
+    for email in ("kim@learner.example", "new@learner.example"):
+        college = CentreFactory(name="Same Name College")
+        college.qualifications.add(*Qualification.objects.filter(number=IMI))
+        admin = member(college, "admin")
+        client = Client()  # a fresh session each time, so no message carries over
+        client.force_login(admin)
+        mail.outbox.clear()
+        row = good_row(email, uln="", date_of_birth="", assessor_email="", iv_email="")
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(URL, {"file": csv_file(row)})
+        replies.append(
+            (
+                response.status_code,
+                response["Location"],
+                [str(m) for m in get_messages(response.wsgi_request)],
+                len(mail.outbox),
+            )
+        )
+
+    assert replies[0] == replies[1]
+
+
+def test_two_rows_for_one_new_address_make_one_invitation(
+    admin_client: Client, django_capture_on_commit_callbacks
+) -> None:
+    rows = [good_row(), good_row(qualification=ASCENTIS, optional_units="A/601/6047;R/601/6054")]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(URL, {"file": csv_file(*rows)})
+
+    invitation = Invitation.objects.get()
+    assert [entry["qualification"] for entry in invitation.registrations] == [IMI, ASCENTIS]
+    assert len(mail.outbox) == 1
+    _accept("sam.jones@learner.example")
+    assert Registration.objects.count() == 2
+
+
+def test_a_registration_that_cannot_be_made_at_acceptance_is_kept_and_shown(
+    admin_client: Client, centre: Centre, staff: dict[str, User]
+) -> None:
+    admin_client.post(URL, {"file": csv_file(good_row())})
+    Membership.objects.filter(user=staff["assessor"]).update(is_active=False)  # they left
+
+    sam = _accept("sam.jones@learner.example")
+
+    assert Membership.objects.filter(user=sam, centre=centre, role="learner").exists()
+    assert not Registration.objects.exists()
+    event = AuditEvent.objects.get(action="invitation.registration_failed")
+    assert "is not an assessor at Eastfield College" in event.data["reason"]
+    html = admin_client.get(reverse("centre:people")).content.decode()
+    assert "could not be registered on 601/3456/2" in html
+    assert "is not an assessor at Eastfield College" in html
 
 
 def test_columns_may_come_in_any_order_and_optional_ones_may_be_left_out(
@@ -180,6 +265,7 @@ def test_columns_may_come_in_any_order_and_optional_ones_may_be_left_out(
     )
 
     admin_client.post(URL, {"file": file})
+    _accept("alex@learner.example")
 
     registration = Registration.objects.get()
     assert registration.learner.email == "alex@learner.example"
@@ -191,7 +277,7 @@ def test_an_excel_byte_order_mark_is_accepted(admin_client: Client) -> None:
 
     admin_client.post(URL, {"file": SimpleUploadedFile("x.csv", data)})
 
-    assert Registration.objects.count() == 1
+    assert Invitation.objects.count() == 1
 
 
 # ------------------------------------------------------------------------- the file itself
@@ -365,23 +451,35 @@ def test_one_bad_row_stops_every_row_and_all_are_reported(admin_client: Client) 
     assert not AuditEvent.objects.exists()
 
 
-def test_importing_the_same_file_again_duplicates_nothing(admin_client: Client) -> None:
-    rows = [good_row(), good_row("kim@learner.example")]
-    admin_client.post(URL, {"file": csv_file(*rows)})
+def test_importing_the_same_file_again_duplicates_nothing(
+    admin_client: Client, centre: Centre
+) -> None:
+    member(centre, "learner", email="kim@learner.example")
+    row = good_row("kim@learner.example", uln="", date_of_birth="")
+    admin_client.post(URL, {"file": csv_file(row)})
     events = AuditEvent.objects.count()
 
-    html = problems_of(admin_client.post(URL, {"file": csv_file(*rows)}))
+    html = problems_of(admin_client.post(URL, {"file": csv_file(row)}))
 
-    assert "Line 2: sam.jones@learner.example is already registered on 601/3456/2 here." in html
-    assert "Line 3: kim@learner.example is already registered on 601/3456/2 here." in html
-    assert Registration.objects.count() == 2
-    assert User.objects.filter(email__endswith="@learner.example").count() == 2
+    assert "Line 2: kim@learner.example is already registered on 601/3456/2 here." in html
+    assert Registration.objects.count() == 1
     assert AuditEvent.objects.count() == events
+
+
+def test_inviting_the_same_file_again_resends_one_invitation(admin_client: Client) -> None:
+    for _ in range(2):
+        admin_client.post(URL, {"file": csv_file(good_row())})
+
+    invitation = Invitation.objects.get()
+    assert len(invitation.registrations) == 1
+    _accept("sam.jones@learner.example")
+    assert Registration.objects.count() == 1
 
 
 def test_the_import_only_touches_the_admins_active_centre(
     admin_client: Client, centre: Centre
 ) -> None:
     admin_client.post(URL, {"file": csv_file(good_row())})
+    _accept("sam.jones@learner.example")
 
     assert set(Registration.objects.values_list("centre", flat=True)) == {centre.pk}

@@ -17,8 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Centre, Membership, Role, User
-from accounts.services import AccessError, role_grant, role_revoke
+from accounts.models import Centre, Invitation, Membership, Role, User
+from accounts.services import AccessError, invitation_sign_up, role_grant, role_revoke
 from core.models import AuditEvent
 from portfolios.evidence import evidence_create, file_add
 from portfolios.models import (
@@ -177,7 +177,11 @@ def test_a_grant_with_no_qualification_opens_the_whole_centre(client: Client, wo
     )
 
     assert response.status_code == 302
+    # A new address is invited; the grant begins when they accept.
+    invitation = Invitation.objects.get(email="eric@example.com", role=Role.EQA)
+    invitation_sign_up(invitation=invitation, full_name="Eric Eqa", password="a-long-new-pass-42")
     grant = Membership.objects.get(user__email="eric@example.com", role=Role.EQA)
+    assert grant.expires_on == IN_A_MONTH
     assert not grant.qualifications.exists()
     eqa = grant.user
     assert set(Registration.objects.visible_to(eqa)) == {world.inside, world.outside}
