@@ -264,7 +264,7 @@ def test_an_import_is_checked_against_this_centres_record_only(
     response = client.post("/centre/import/", {"file": upload}, follow=True)
 
     html = response.content.decode()
-    assert "Imported 1 registration at Birch Training." in html
+    assert "Imported at Birch Training: 1 registration made now." in html
     assert "already recorded" not in html
     for value in A_STRINGS:
         assert value not in html
