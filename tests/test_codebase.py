@@ -75,8 +75,20 @@ def test_the_readme_sections_come_in_the_promised_order() -> None:
         "What you see after `make run`",
         "Running with PostgreSQL, Redis and a Celery worker",
         "docker-compose",
+        "Security",
         "Project layout",
     ]
+
+
+def test_every_command_the_security_section_names_exists() -> None:
+    from django.core.management import get_commands
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Security", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"manage\.py (\w+)", section))
+
+    assert {"verify_audit_chain", "audit_checkpoint", "check", "axes_reset", "seed_demo"} <= named
+    assert named <= set(get_commands())
 
 
 def test_the_design_card_layout_is_in_place() -> None:

@@ -1,10 +1,14 @@
-"""EQA access in the browser: the centre admin grants an EQA access to one qualification until
-a date, the EQA opens a portfolio, and the admin sees the visit (axe on every page)."""
+"""EQA access in the browser: the centre admin invites an EQA with access to one qualification
+until a date, the EQA joins from the e-mailed link and opens a portfolio, and the admin sees
+the visit (axe on every page)."""
 
 from __future__ import annotations
 
 import datetime
+import re
+from urllib.parse import urlsplit
 
+from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import Membership, Role, User
@@ -53,12 +57,24 @@ def test_the_admin_grants_an_eqa_one_qualification_and_sees_the_visit(
     page.get_by_label("Role").select_option("eqa")
     page.get_by_label("Access ends on").fill(until.isoformat())
     page.get_by_label(str(made.qualification)).check()
-    page.get_by_role("checkbox", name="Send an invitation").uncheck()
     page.get_by_role("button", name="Add", exact=True).click()
     page.wait_for_load_state("load")
     site.assert_accessible()
-    expect(page.get_by_role("status")).to_contain_text("is now external quality assurer")
-    expect(page.get_by_role("table", name="Roles at")).to_contain_text(str(made.qualification))
+    # An invitation, not access: nothing is granted until the EQA accepts it.
+    expect(page.get_by_role("status")).to_contain_text("An invitation to join")
+    assert not Membership.objects.filter(user__email="graham@eqa.example").exists()
+    sign_out(site)
+
+    # The EQA follows the e-mailed link, chooses a password and joins, limited as offered.
+    link = re.search(r"https?://\S+?/invitations/\S+?/", mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    site.goto(urlsplit(link.group(0)).path)
+    site.assert_accessible()
+    # Crispy marks required labels with an asterisk, so the two password boxes go by id.
+    page.locator("#id_password1").fill(DEFAULT_PASSWORD)
+    page.locator("#id_password2").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name=f"Join {made.centre.name}").click()
+    page.wait_for_load_state("load")
     grant = Membership.objects.get(user__email="graham@eqa.example", role=Role.EQA)
     assert grant.expires_on == until
     assert list(grant.qualifications.all()) == [made.qualification]
@@ -66,8 +82,6 @@ def test_the_admin_grants_an_eqa_one_qualification_and_sees_the_visit(
 
     # The EQA signs in, is told the visit is logged, and opens the one portfolio in reach.
     eqa = User.objects.get(email="graham@eqa.example")
-    eqa.set_password(DEFAULT_PASSWORD)
-    eqa.save(update_fields=["password"])
     sign_in(site, eqa.email, DEFAULT_PASSWORD)
     site.assert_accessible()
     expect(page.get_by_test_id("eqa-logged")).to_contain_text("is logged and shown to the centre")
