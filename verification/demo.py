@@ -168,10 +168,10 @@ def _register(*, centre: Any, actor: Any, learner: Any, assessor: Any, demo: Dem
         actor=actor,
         user=user,
         centre=centre,
-        uln=f"{demo.uln_base + 10_000_000 + index * 7919}",
+        uln=demo.uln(index, finished=True),
         date_of_birth=learner.born,
         employer=learner.employer,
-        phone=f"07700 9{demo.phone_block + 1:02d}{index:03d}",
+        phone=demo.phone(index, finished=True),
     )
     qualification = Qualification.objects.get(number=learner.qualification)
     start = timezone.localdate() - timedelta(weeks=learner.weeks_ago)

@@ -100,6 +100,13 @@ class DemoCentre:
         """The awarding body's reference of the batch the demo has already submitted."""
         return f"ASC-{self.number}-0001"
 
+    def uln(self, index: int, *, finished: bool = False) -> str:
+        """The ULN of the index-th learner at work (or finished)."""
+        return f"{self.uln_base + (10_000_000 if finished else 0) + index * 7919}"
+
+    def phone(self, index: int, *, finished: bool = False) -> str:
+        return f"07700 9{self.phone_block + (1 if finished else 0):02d}{index:03d}"
+
     def learner_email(self, name: str) -> str:
         return name.lower().replace("'", "").replace(" ", ".") + "@" + self.learner_domain
 
@@ -511,10 +518,10 @@ def seed(*, actor: User, demo: DemoCentre) -> Centre:
             actor=actor,
             user=learner,
             centre=centre,
-            uln=f"{demo.uln_base + index * 7919}",
+            uln=demo.uln(index),
             date_of_birth=born,
             employer=employer,
-            phone=f"07700 9{demo.phone_block:02d}{index:03d}",
+            phone=demo.phone(index),
         )
         qualification = open_ones[index % len(open_ones)]
         if Registration.objects.filter(

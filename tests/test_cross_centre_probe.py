@@ -1,0 +1,481 @@
+"""Issue 14's probe: no centre reaches another's people.
+
+Both demo centres are built with the project's own command (`seed_demo --second-centre`).
+Every demo login of each centre, in each of their current roles, crawls the site from its home
+page, following same-site links breadth first; every URL reached is recorded with its route.
+Then every role of the *other* centre asks for a sample of those URLs (a few per route, so
+every kind of page and download is tried) and must get no server error and, on a 200, none
+of the first centre's private markers: its people's names and e-mail addresses, its learners'
+ULNs, phone numbers and employers, its witnesses and its name. While crawling their own centre,
+pages must not show the other centre's markers either.
+
+`leaks()` is the checker; the tests at the end plant leaks and show that it, and the probe
+around it, catch them.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import re
+import time
+import zipfile
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from io import StringIO
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.test import Client
+from django.urls import Resolver404, resolve, reverse
+from django.utils.html import escape
+
+from accounts.management.commands.seed_demo import NORTHGATE, SOUTHFIELD, DemoCentre
+from accounts.models import Membership, Role, User
+
+# Pages a crawl never opens: leaving, files for layout, and public reference data.
+SKIPPED_PREFIXES = ("/accounts/logout/", "/accounts/role/", "/static/", "/catalogue/", "/admin/")
+# Routes that answer anyone by design, with what they may show of a centre and why.
+PUBLIC_BY_DESIGN: dict[str, tuple[frozenset[str], str]] = {
+    "verify": (
+        frozenset({"learner name", "centre name"}),
+        "anyone holding an achievement record's code may check it: the learner's name and the "
+        "qualification (a claim summary's subject and centre), nothing else",
+    ),
+    "health": (frozenset(), "the load balancer's probe: database, broker and storage, no people"),
+}
+# Every role must reach pages of each main kind of object in its own centre, so the probe
+# cannot pass by reaching nothing.
+MAIN_KINDS = {
+    "registrations": "portfolios:registration",
+    "evidence": "evidence:detail",
+    "evidence files": "files:download",
+    "samples": "verification:sample",
+    "claims": "verification:claim_batch",
+    "achievement records": "assessments:achievement_download",
+}
+PAGES_PER_ROLE = 150
+PAGES_PER_ROUTE = 8  # per role while crawling: enough of each kind, no endless filter variants
+CROSS_PER_ROUTE = 3  # URLs of each route that the other centre's roles try
+
+# ---------------------------------------------------------------- markers and the checker
+
+
+def private_markers(demo: DemoCentre) -> dict[str, str]:
+    """What no one outside `demo`'s centre may read, each with its kind."""
+    markers = {demo.name: "centre name"}
+    for person in demo.staff:
+        markers[person.full_name] = "staff name"
+        markers[person.email] = "staff e-mail"
+    finished = [(f.name, f.born, f.employer) for f in demo.finished]
+    for learners, done in ((demo.learners, False), (finished, True)):
+        for index, (name, _, employer) in enumerate(learners):
+            markers[name] = "learner name"
+            markers[demo.learner_email(name)] = "learner e-mail"
+            markers[demo.uln(index, finished=done)] = "ULN"
+            markers[demo.phone(index, finished=done)] = "phone"
+            markers[employer] = "employer"
+    for witness in demo.witnesses:
+        markers[witness.name] = "witness name"
+        markers[witness.email] = "witness e-mail"
+    return markers
+
+
+def _pattern(markers: Iterable[str]) -> re.Pattern[str]:
+    variants = {}
+    for marker in markers:
+        # As written, as HTML escapes it ("O'Connor" is "O&#x27;Connor" on a page).
+        for variant in (marker, escape(marker)):
+            variants[variant] = marker
+    alternatives = sorted(variants, key=len, reverse=True)
+    return re.compile("|".join(re.escape(v) for v in alternatives))
+
+
+_PATTERNS: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def find_markers(text: str, markers: Mapping[str, str]) -> set[str]:
+    if not markers:
+        return set()
+    key = frozenset(markers)
+    if key not in _PATTERNS:
+        _PATTERNS[key] = _pattern(markers)
+    unescaped = {escape(m): m for m in markers}
+    # PDFs and templates break lines where they like: compare with single spaces; and a PDF's
+    # Helvetica prints an apostrophe as a right quote.
+    flat = " ".join(text.split()).replace("\u2019", "'")
+    return {unescaped.get(hit, hit) for hit in _PATTERNS[key].findall(flat)}
+
+
+def read_body(response: HttpResponseBase) -> bytes:
+    """The whole body, streamed or not. The test client closes a response when its body has
+    been read to the end (so a file or a ZIP lets go), with the database connection kept; a
+    close of our own would end that connection."""
+    if response.streaming:
+        return b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    return response.content  # type: ignore[attr-defined]
+
+
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
+
+
+def texts_in(body: bytes, content_type: str) -> Iterator[str]:
+    """The text a person could read in a body: pages, CSV, JSON, PDFs and what a ZIP holds."""
+    kind = content_type.split(";")[0].strip().lower()
+    if kind.startswith(TEXT_TYPES) or kind.endswith(("+json", "+xml", "/csv")):
+        yield body.decode("utf-8", "replace")
+    elif kind == "application/pdf":
+        from pypdf import PdfReader
+
+        try:
+            reader = PdfReader(io.BytesIO(body))
+            yield "\n".join(page.extract_text() or "" for page in reader.pages)
+        except Exception:  # a PDF pypdf cannot read is checked as bytes
+            yield body.decode("latin-1")
+    elif kind in ("application/zip", "application/x-zip-compressed"):
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            for info in archive.infolist():
+                guessed = mimetypes.guess_type(info.filename)[0] or "application/octet-stream"
+                yield from texts_in(archive.read(info), guessed)
+                yield info.filename  # a file's name can name its owner too
+
+
+def is_file(response: HttpResponseBase) -> bool:
+    kind = response.get("Content-Type", "").split(";")[0]
+    return response.has_header("Content-Disposition") or kind not in ("text/html", "")
+
+
+def leaks(
+    response: HttpResponseBase, markers: Mapping[str, str], *, route: str = "", body: bytes = b""
+) -> list[str]:
+    """What `response` shows of `markers` that its route may not: ["Helen Carter (staff
+    name)", ...]; empty when it shows nothing private. A 200 only: refusals show nothing. The
+    body is read unless given."""
+    if response.status_code != 200:
+        return []
+    allowed = PUBLIC_BY_DESIGN[route][0] if route in PUBLIC_BY_DESIGN else frozenset()
+    body = body or read_body(response)
+    found: set[str] = set()
+    for text in texts_in(body, response.get("Content-Type", "")):
+        found |= find_markers(text, markers)
+    return sorted(f"{m} ({markers[m]})" for m in found if markers[m] not in allowed)
+
+
+# ---------------------------------------------------------------- the crawl
+
+
+class _Links(HTMLParser):
+    """Every same-page reference a browser would follow or fetch: links, images, media."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        wanted = {"a": "href", "img": "src", "audio": "src", "video": "src", "object": "data"}
+        name = wanted.get(tag)
+        for attr, value in attrs:
+            if attr == name and value:
+                self.found.append(value)
+
+
+def links_in(html: str, base: str) -> list[str]:
+    parser = _Links()
+    parser.feed(html)
+    urls = []
+    for href in parser.found:
+        parts = urlsplit(urljoin(base, href))
+        if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", "testserver"):
+            continue
+        if parts.path.startswith(SKIPPED_PREFIXES):
+            continue
+        urls.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return urls
+
+
+def route_of(url: str) -> str:
+    try:
+        return resolve(urlsplit(url).path).view_name
+    except Resolver404:
+        return "(no route)"
+
+
+def takes_an_id(url: str) -> bool:
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return False
+    return bool(match.args or match.kwargs)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One person working in one of their roles."""
+
+    user: User
+    membership: Membership
+
+    def __str__(self) -> str:
+        return f"{self.user.email} as {self.membership.role}"
+
+    def client(self) -> Client:
+        # Server errors come back as 500s to be reported with their URL, not raised.
+        client = Client(raise_request_exception=False)
+        client.force_login(self.user)
+        switched = client.post(reverse("switch_role"), {"membership": self.membership.pk})
+        assert switched.status_code == 302, (str(self), switched.status_code)
+        return client
+
+
+def seats(demo: DemoCentre) -> list[Seat]:
+    """Every demo login of the centre in every one of their current roles."""
+    emails = [login["email"] for login in demo.logins()]
+    found = []
+    for user in sorted(User.objects.filter(email__in=emails), key=lambda u: emails.index(u.email)):
+        for membership in Membership.objects.current().filter(user=user).order_by("pk"):
+            found.append(Seat(user, membership))
+    return found
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    route: str
+    status: int
+    seat: str
+
+
+@dataclass
+class Findings:
+    problems: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    def add(self, seat: object, url: str, problem: str) -> None:
+        self.problems.append(f"{url} as {seat}: {problem}")
+
+
+def crawl(seat: Seat, foreign: Mapping[str, str], findings: Findings) -> list[Page]:
+    """Breadth first from the home page, as `seat`; every page must be free of server errors
+    and of the `foreign` (the other centre's) markers."""
+    client = seat.client()
+    queue = deque(["/"])
+    seen = {"/"}
+    per_route: Counter[str] = Counter()
+    pages: list[Page] = []
+    while queue and len(pages) < PAGES_PER_ROLE:
+        url = queue.popleft()
+        route = route_of(url)
+        if per_route[route] >= PAGES_PER_ROUTE:
+            continue
+        per_route[route] += 1
+        response = client.get(url)
+        body = read_body(response)
+        findings.requests += 1
+        pages.append(Page(url, route, response.status_code, str(seat)))
+        if response.status_code >= 500:
+            findings.add(seat, url, f"{response.status_code} on its own centre's page")
+            continue
+        for leak in leaks(response, foreign, route=route, body=body):
+            findings.add(seat, url, f"shows the other centre's {leak}")
+        if response.status_code in (301, 302, 303, 307, 308):
+            targets = links_in(f'<a href="{response["Location"]}">', url)
+        elif response.status_code == 200 and not is_file(response):
+            targets = links_in(body.decode("utf-8", "replace"), url)
+        else:
+            targets = []
+        for target in targets:
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return pages
+
+
+def sample(pages: Iterable[Page], per_route: int = CROSS_PER_ROUTE) -> list[Page]:
+    """A few of the URLs each route answered with a 200, different objects first."""
+    by_route: dict[str, list[Page]] = {}
+    for page in pages:
+        if page.status == 200:
+            by_route.setdefault(page.route, []).append(page)
+    chosen = []
+    for found in by_route.values():
+        paths: dict[str, Page] = {}
+        for page in found:  # one URL per path (the same page with other filters waits)
+            paths.setdefault(urlsplit(page.url).path, page)
+        picked = list(paths.values())[:per_route]
+        picked += [p for p in found if p not in picked][: per_route - len(picked)]
+        chosen += picked
+    return chosen
+
+
+def cross(targets: list[Page], seat: Seat, markers: Mapping[str, str], findings: Findings) -> None:
+    """`seat`, of the other centre, asks for each of `targets`: nothing of `markers` comes back."""
+    client = seat.client()
+    for target in targets:
+        response = client.get(target.url)
+        body = read_body(response)
+        findings.requests += 1
+        if response.status_code >= 500:
+            findings.add(seat, target.url, f"{response.status_code}")
+            continue
+        for leak in leaks(response, markers, route=target.route, body=body):
+            findings.add(seat, target.url, f"shows {leak} (found by {target.seat})")
+        if (
+            response.status_code == 200
+            and target.route not in PUBLIC_BY_DESIGN
+            and takes_an_id(target.url)
+            and is_file(response)
+        ):
+            findings.add(seat, target.url, "downloads the other centre's file")
+
+
+# ---------------------------------------------------------------- the probe
+
+
+@pytest.fixture
+def both_centres(settings, tmp_path, catalogue: None) -> None:
+    """Both demo centres, built as `manage.py seed_demo --second-centre` builds them, with
+    their files in a throwaway folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    settings.DEBUG = True  # the command refuses to run without it
+    call_command("seed_demo", "--second-centre", stdout=StringIO())
+    # Pages are then served as in production (and no query log grows with every request).
+    settings.DEBUG = False
+
+
+def test_no_role_at_either_centre_reads_the_other_centres_people(both_centres: None) -> None:
+    started = time.monotonic()
+    findings = Findings()
+    report = []
+    for home, away in ((NORTHGATE, SOUTHFIELD), (SOUTHFIELD, NORTHGATE)):
+        home_seats, away_seats = seats(home), seats(away)
+        assert len(home_seats) == 5 + 1 + 17, home.name  # Marcus's twin works in two roles
+        markers, foreign = private_markers(home), private_markers(away)
+        pages = [page for seat in home_seats for page in crawl(seat, foreign, findings)]
+        reached = {page.route for page in pages if page.status == 200}
+        missing = {kind for kind, route in MAIN_KINDS.items() if route not in reached}
+        assert not missing, f"{home.name}'s own roles never reached: {sorted(missing)}"
+
+        targets = sample(pages)
+        before = findings.requests
+        for seat in away_seats:
+            cross(targets, seat, markers, findings)
+        report.append(
+            f"{home.name}: {len(pages)} pages crawled by {len(home_seats)} roles, "
+            f"{len(reached)} routes; {len(targets)} of its URLs tried by each of "
+            f"{len(away_seats)} roles of {away.name} ({findings.requests - before} requests)"
+        )
+    summary = "\n".join(
+        [*report, f"{findings.requests} requests in {time.monotonic() - started:.0f} s"]
+    )
+    print(summary)
+    assert not findings.problems, summary + "\n" + "\n".join(findings.problems[:60])
+
+
+def test_the_public_verify_page_shows_only_the_learners_name_of_a_centre(
+    both_centres: None, client: Client
+) -> None:
+    from assessments.achievement_models import AchievementRecord
+
+    for demo in (NORTHGATE, SOUTHFIELD):
+        markers = private_markers(demo)
+        records = AchievementRecord.objects.filter(centre__number=demo.number) | (
+            AchievementRecord.objects.filter(registration__centre__number=demo.number)
+        )
+        assert records.count() == 2, demo.name  # a learner's record, a claim summary
+        for record in records:
+            response = client.get(record.verify_path)
+            assert response.status_code == 200
+            shown = find_markers(read_body(response).decode(), markers)
+            if record.registration_id:
+                assert shown == {record.registration.learner.full_name}, shown
+            else:
+                assert shown == {demo.name}, shown
+            assert leaks(client.get(record.verify_path), markers, route="verify") == []
+
+
+# ---------------------------------------------------------------- planted leaks
+
+
+MARKERS = {"Helen Carter": "staff name", "Liam O'Connor": "learner name", "4820000000": "ULN"}
+
+
+def test_the_checker_finds_a_marker_on_a_page_even_when_escaped() -> None:
+    page = HttpResponse("<p>Liam O&#x27;Connor</p><p>Helen\n    Carter</p>")
+    assert leaks(page, MARKERS) == ["Helen Carter (staff name)", "Liam O'Connor (learner name)"]
+    assert leaks(HttpResponse("<p>Nobody here</p>"), MARKERS) == []
+    assert leaks(HttpResponse("Helen Carter", status=404), MARKERS) == []
+
+
+def test_the_checker_reads_streamed_downloads_and_what_a_zip_holds() -> None:
+    csv = StreamingHttpResponse(iter([b"name,uln\n", b"Someone,4820000000\n"]))
+    csv["Content-Type"] = "text/csv"
+    assert leaks(csv, MARKERS) == ["4820000000 (ULN)"]
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("manifest.json", '{"assessor": "Helen Carter"}')
+        z.writestr("evidence/photo.png", b"\x89PNG not text")
+    download = HttpResponse(archive.getvalue(), content_type="application/zip")
+    download["Content-Disposition"] = 'attachment; filename="portfolio.zip"'
+    assert leaks(download, MARKERS) == ["Helen Carter (staff name)"]
+    assert is_file(download)
+
+
+def test_the_checker_reads_text_in_a_pdf() -> None:
+    from accounts.management.commands.seed_demo import tiny_pdf
+
+    pdf = HttpResponse(tiny_pdf("Job sheet - Liam O'Connor"), content_type="application/pdf")
+    assert leaks(pdf, MARKERS) == ["Liam O'Connor (learner name)"]
+
+
+def test_the_checker_lets_a_public_route_show_only_what_it_may() -> None:
+    page = HttpResponse("<dd>Liam O&#x27;Connor</dd><dd>4820000000</dd>")
+    assert leaks(page, MARKERS, route="verify") == ["4820000000 (ULN)"]
+
+
+def _two_centres() -> tuple[Seat, Seat, dict[str, str]]:
+    """A learner registered at a centre whose admin crawls, and another centre's admin."""
+    from tests.factories import CentreFactory, RegistrationFactory, member
+
+    here, there = CentreFactory(), CentreFactory()
+    learner = member(here, "learner", full_name="Planted Learnername")
+    RegistrationFactory(learner=learner, centre=here)
+    admin_here = member(here, Role.CENTRE_ADMIN)
+    admin_there = member(there, Role.CENTRE_ADMIN)
+    seat_here = Seat(admin_here, Membership.objects.get(user=admin_here))
+    seat_there = Seat(admin_there, Membership.objects.get(user=admin_there))
+    return seat_here, seat_there, {learner.full_name: "learner name", learner.email: "e-mail"}
+
+
+@pytest.mark.usefixtures("catalogue")
+@pytest.mark.parametrize("planted", [False, True])
+def test_the_probe_fails_when_one_query_admits_every_centre(
+    monkeypatch: pytest.MonkeyPatch, planted: bool
+) -> None:
+    from portfolios.models import RegistrationQuerySet
+
+    seat_here, seat_there, markers = _two_centres()
+    if planted:
+        # The leak: registrations visible to everyone signed in, whatever their centre.
+        monkeypatch.setattr(RegistrationQuerySet, "visible_to", lambda self, user: self.all())
+    findings = Findings()
+    pages = crawl(seat_here, {}, findings)
+    assert "portfolios:registration" in {page.route for page in pages}
+
+    cross(sample(pages), seat_there, markers, findings)
+
+    flagged = [p for p in findings.problems if "Planted Learnername (learner name)" in p]
+    if planted:
+        assert any("/portfolio/registrations/" in p for p in flagged), findings.problems
+    else:
+        assert findings.problems == []
