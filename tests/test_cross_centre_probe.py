@@ -15,6 +15,7 @@ around it, catch them.
 
 from __future__ import annotations
 
+import html
 import io
 import mimetypes
 import re
@@ -23,7 +24,6 @@ import zipfile
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from io import StringIO
 from urllib.parse import urljoin, urlsplit
 
@@ -48,8 +48,8 @@ PUBLIC_BY_DESIGN: dict[str, tuple[frozenset[str], str]] = {
     ),
     "health": (frozenset(), "the load balancer's probe: database, broker and storage, no people"),
 }
-# Every role must reach pages of each main kind of object in its own centre, so the probe
-# cannot pass by reaching nothing.
+# A centre's roles, between them, must reach pages of each main kind of object there, so the
+# probe cannot pass by reaching nothing.
 MAIN_KINDS = {
     "registrations": "portfolios:registration",
     "evidence": "evidence:detail",
@@ -59,7 +59,7 @@ MAIN_KINDS = {
     "achievement records": "assessments:achievement_download",
 }
 PAGES_PER_ROLE = 150
-PAGES_PER_ROUTE = 8  # per role while crawling: enough of each kind, no endless filter variants
+PAGES_PER_ROUTE = 5  # per role while crawling: enough of each kind, no endless filter variants
 CROSS_PER_ROUTE = 3  # URLs of each route that the other centre's roles try
 
 # ---------------------------------------------------------------- markers and the checker
@@ -85,30 +85,18 @@ def private_markers(demo: DemoCentre) -> dict[str, str]:
     return markers
 
 
-def _pattern(markers: Iterable[str]) -> re.Pattern[str]:
-    variants = {}
-    for marker in markers:
-        # As written, as HTML escapes it ("O'Connor" is "O&#x27;Connor" on a page).
-        for variant in (marker, escape(marker)):
-            variants[variant] = marker
-    alternatives = sorted(variants, key=len, reverse=True)
-    return re.compile("|".join(re.escape(v) for v in alternatives))
-
-
-_PATTERNS: dict[frozenset[str], re.Pattern[str]] = {}
+def _variants(markers: Mapping[str, str]) -> list[tuple[str, str]]:
+    # As written, and as HTML escapes it ("O'Connor" is "O&#x27;Connor" on a page).
+    return [(variant, marker) for marker in markers for variant in {marker, escape(marker)}]
 
 
 def find_markers(text: str, markers: Mapping[str, str]) -> set[str]:
-    if not markers:
-        return set()
-    key = frozenset(markers)
-    if key not in _PATTERNS:
-        _PATTERNS[key] = _pattern(markers)
-    unescaped = {escape(m): m for m in markers}
     # PDFs and templates break lines where they like: compare with single spaces; and a PDF's
     # Helvetica prints an apostrophe as a right quote.
     flat = " ".join(text.split()).replace("\u2019", "'")
-    return {unescaped.get(hit, hit) for hit in _PATTERNS[key].findall(flat)}
+    # A plain substring test per marker: several times faster than one regular expression of
+    # them all, and the probe reads thousands of pages.
+    return {marker for variant, marker in _variants(markers) if variant in flat}
 
 
 def read_body(response: HttpResponseBase) -> bytes:
@@ -123,12 +111,13 @@ def read_body(response: HttpResponseBase) -> bytes:
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
 
 
-def texts_in(body: bytes, content_type: str) -> Iterator[str]:
-    """The text a person could read in a body: pages, CSV, JSON, PDFs and what a ZIP holds."""
+def texts_in(body: bytes, content_type: str, *, pdfs: bool = True) -> Iterator[str]:
+    """The text a person could read in a body: pages, CSV, JSON, PDFs (unless told not to
+    read them: it is slow) and what a ZIP holds."""
     kind = content_type.split(";")[0].strip().lower()
     if kind.startswith(TEXT_TYPES) or kind.endswith(("+json", "+xml", "/csv")):
         yield body.decode("utf-8", "replace")
-    elif kind == "application/pdf":
+    elif kind == "application/pdf" and pdfs:
         from pypdf import PdfReader
 
         try:
@@ -140,7 +129,7 @@ def texts_in(body: bytes, content_type: str) -> Iterator[str]:
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             for info in archive.infolist():
                 guessed = mimetypes.guess_type(info.filename)[0] or "application/octet-stream"
-                yield from texts_in(archive.read(info), guessed)
+                yield from texts_in(archive.read(info), guessed, pdfs=pdfs)
                 yield info.filename  # a file's name can name its owner too
 
 
@@ -150,7 +139,12 @@ def is_file(response: HttpResponseBase) -> bool:
 
 
 def leaks(
-    response: HttpResponseBase, markers: Mapping[str, str], *, route: str = "", body: bytes = b""
+    response: HttpResponseBase,
+    markers: Mapping[str, str],
+    *,
+    route: str = "",
+    body: bytes = b"",
+    pdfs: bool = True,
 ) -> list[str]:
     """What `response` shows of `markers` that its route may not: ["Helen Carter (staff
     name)", ...]; empty when it shows nothing private. A 200 only: refusals show nothing. The
@@ -160,7 +154,7 @@ def leaks(
     allowed = PUBLIC_BY_DESIGN[route][0] if route in PUBLIC_BY_DESIGN else frozenset()
     body = body or read_body(response)
     found: set[str] = set()
-    for text in texts_in(body, response.get("Content-Type", "")):
+    for text in texts_in(body, response.get("Content-Type", ""), pdfs=pdfs):
         found |= find_markers(text, markers)
     return sorted(f"{m} ({markers[m]})" for m in found if markers[m] not in allowed)
 
@@ -168,33 +162,23 @@ def leaks(
 # ---------------------------------------------------------------- the crawl
 
 
-class _Links(HTMLParser):
-    """Every same-page reference a browser would follow or fetch: links, images, media."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        wanted = {"a": "href", "img": "src", "audio": "src", "video": "src", "object": "data"}
-        name = wanted.get(tag)
-        for attr, value in attrs:
-            if attr == name and value:
-                self.found.append(value)
+# Every reference a browser would follow or fetch: links, images, media. A regular expression
+# rather than an HTML parser: twenty times faster, and the templates always quote attributes.
+LINK = re.compile(r'<(?:a|img|audio|video|object)\b[^>]*?\s(?:href|src|data)="([^"]*)"', re.I)
 
 
-def links_in(html: str, base: str) -> list[str]:
-    parser = _Links()
-    parser.feed(html)
-    urls = []
-    for href in parser.found:
-        parts = urlsplit(urljoin(base, href))
-        if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", "testserver"):
-            continue
-        if parts.path.startswith(SKIPPED_PREFIXES):
-            continue
-        urls.append(parts.path + (f"?{parts.query}" if parts.query else ""))
-    return urls
+def same_site(href: str, base: str) -> str | None:
+    """`href` as a path (and query) on this site that a crawl may open, or None."""
+    parts = urlsplit(urljoin(base, href))
+    if parts.scheme not in ("", "http", "https") or parts.netloc not in ("", "testserver"):
+        return None
+    if parts.path.startswith(SKIPPED_PREFIXES):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def links_in(page: str, base: str) -> list[str | None]:
+    return [same_site(html.unescape(href), base) for href in LINK.findall(page)]
 
 
 def route_of(url: str) -> str:
@@ -253,9 +237,27 @@ class Page:
 class Findings:
     problems: list[str] = field(default_factory=list)
     requests: int = 0
+    # By route, to see what costs.
+    seconds: Counter[str] = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
 
     def add(self, seat: object, url: str, problem: str) -> None:
         self.problems.append(f"{url} as {seat}: {problem}")
+
+    def get(self, client: Client, url: str, route: str) -> tuple[HttpResponseBase, bytes]:
+        started = time.perf_counter()
+        response = client.get(url)
+        body = read_body(response)
+        self.seconds[route] += time.perf_counter() - started
+        self.requests += 1
+        self.counts[route] += 1
+        return response, body
+
+    def slowest(self, count: int = 5) -> str:
+        return ", ".join(
+            f"{route} {seconds:.0f} s / {self.counts[route]}"
+            for route, seconds in self.seconds.most_common(count)
+        )
 
 
 def crawl(seat: Seat, foreign: Mapping[str, str], findings: Findings) -> list[Page]:
@@ -272,52 +274,63 @@ def crawl(seat: Seat, foreign: Mapping[str, str], findings: Findings) -> list[Pa
         if per_route[route] >= PAGES_PER_ROUTE:
             continue
         per_route[route] += 1
-        response = client.get(url)
-        body = read_body(response)
-        findings.requests += 1
+        response, body = findings.get(client, url, route)
         pages.append(Page(url, route, response.status_code, str(seat)))
         if response.status_code >= 500:
             findings.add(seat, url, f"{response.status_code} on its own centre's page")
             continue
-        for leak in leaks(response, foreign, route=route, body=body):
+        # A centre's own evidence PDFs hold its own people: reading them all costs more than
+        # it could find. The other centre's roles read them below.
+        for leak in leaks(response, foreign, route=route, body=body, pdfs=False):
             findings.add(seat, url, f"shows the other centre's {leak}")
+        targets: list[str | None] = []
         if response.status_code in (301, 302, 303, 307, 308):
-            targets = links_in(f'<a href="{response["Location"]}">', url)
+            targets = [same_site(response["Location"], url)]
         elif response.status_code == 200 and not is_file(response):
             targets = links_in(body.decode("utf-8", "replace"), url)
-        else:
-            targets = []
         for target in targets:
-            if target not in seen:
+            if target and target not in seen:
                 seen.add(target)
                 queue.append(target)
     return pages
 
 
-def sample(pages: Iterable[Page], per_route: int = CROSS_PER_ROUTE) -> list[Page]:
+def sample(pages: Iterable[Page], per_route: int = CROSS_PER_ROUTE) -> dict[str, list[Page]]:
     """A few of the URLs each route answered with a 200, different objects first."""
     by_route: dict[str, list[Page]] = {}
     for page in pages:
         if page.status == 200:
             by_route.setdefault(page.route, []).append(page)
-    chosen = []
-    for found in by_route.values():
+    chosen = {}
+    for route, found in by_route.items():
         paths: dict[str, Page] = {}
         for page in found:  # one URL per path (the same page with other filters waits)
             paths.setdefault(urlsplit(page.url).path, page)
         picked = list(paths.values())[:per_route]
         picked += [p for p in found if p not in picked][: per_route - len(picked)]
-        chosen += picked
+        chosen[route] = picked
     return chosen
+
+
+def targets_for(
+    seats: list[Seat], sampled: dict[str, list[Page]]
+) -> Iterator[tuple[Seat, list[Page]]]:
+    """Staff try every sampled URL. Learners share one role and one rule (their own work
+    only), so each tries one URL of every route, taking turns, and together they try all."""
+    learners = 0
+    for seat in seats:
+        if seat.membership.role != Role.LEARNER:
+            yield seat, [page for pages in sampled.values() for page in pages]
+        else:
+            yield seat, [pages[learners % len(pages)] for pages in sampled.values()]
+            learners += 1
 
 
 def cross(targets: list[Page], seat: Seat, markers: Mapping[str, str], findings: Findings) -> None:
     """`seat`, of the other centre, asks for each of `targets`: nothing of `markers` comes back."""
     client = seat.client()
     for target in targets:
-        response = client.get(target.url)
-        body = read_body(response)
-        findings.requests += 1
+        response, body = findings.get(client, target.url, target.route)
         if response.status_code >= 500:
             findings.add(seat, target.url, f"{response.status_code}")
             continue
@@ -358,49 +371,58 @@ def test_no_role_at_either_centre_reads_the_other_centres_people(both_centres: N
     report = []
     for home, away in ((NORTHGATE, SOUTHFIELD), (SOUTHFIELD, NORTHGATE)):
         home_seats, away_seats = seats(home), seats(away)
-        assert len(home_seats) == 5 + 1 + 17, home.name  # Marcus's twin works in two roles
+        assert len(home_seats) == 5 + 1 + 17, home.name  # the assessor-IV works in two roles
         markers, foreign = private_markers(home), private_markers(away)
+        crawl_started = time.monotonic()
         pages = [page for seat in home_seats for page in crawl(seat, foreign, findings)]
+        crawled_in = time.monotonic() - crawl_started
         reached = {page.route for page in pages if page.status == 200}
         missing = {kind for kind, route in MAIN_KINDS.items() if route not in reached}
         assert not missing, f"{home.name}'s own roles never reached: {sorted(missing)}"
 
-        targets = sample(pages)
-        before = findings.requests
-        for seat in away_seats:
+        sampled = sample(pages)
+        before, cross_started = findings.requests, time.monotonic()
+        for seat, targets in targets_for(away_seats, sampled):
             cross(targets, seat, markers, findings)
         report.append(
-            f"{home.name}: {len(pages)} pages crawled by {len(home_seats)} roles, "
-            f"{len(reached)} routes; {len(targets)} of its URLs tried by each of "
-            f"{len(away_seats)} roles of {away.name} ({findings.requests - before} requests)"
+            f"{home.name}: {len(pages)} pages crawled by {len(home_seats)} roles "
+            f"({len(reached)} routes, {crawled_in:.0f} s); {sum(map(len, sampled.values()))} "
+            f"of its URLs tried by the {len(away_seats)} roles of {away.name} "
+            f"({findings.requests - before} requests, {time.monotonic() - cross_started:.0f} s)"
         )
+    for demo in (NORTHGATE, SOUTHFIELD):
+        check_the_verify_pages(demo)
     summary = "\n".join(
-        [*report, f"{findings.requests} requests in {time.monotonic() - started:.0f} s"]
+        [
+            *report,
+            f"{findings.requests} requests in {time.monotonic() - started:.0f} s; "
+            f"the costliest routes: {findings.slowest()}",
+        ]
     )
     print(summary)
     assert not findings.problems, summary + "\n" + "\n".join(findings.problems[:60])
 
 
-def test_the_public_verify_page_shows_only_the_learners_name_of_a_centre(
-    both_centres: None, client: Client
-) -> None:
+def check_the_verify_pages(demo: DemoCentre) -> None:
+    """The public page of each of the centre's records, as anyone sees it: a learner's names
+    the learner (and nothing else of the centre), a claim summary's names the centre alone."""
     from assessments.achievement_models import AchievementRecord
 
-    for demo in (NORTHGATE, SOUTHFIELD):
-        markers = private_markers(demo)
-        records = AchievementRecord.objects.filter(centre__number=demo.number) | (
-            AchievementRecord.objects.filter(registration__centre__number=demo.number)
-        )
-        assert records.count() == 2, demo.name  # a learner's record, a claim summary
-        for record in records:
-            response = client.get(record.verify_path)
-            assert response.status_code == 200
-            shown = find_markers(read_body(response).decode(), markers)
-            if record.registration_id:
-                assert shown == {record.registration.learner.full_name}, shown
-            else:
-                assert shown == {demo.name}, shown
-            assert leaks(client.get(record.verify_path), markers, route="verify") == []
+    markers = private_markers(demo)
+    records = AchievementRecord.objects.filter(centre__number=demo.number) | (
+        AchievementRecord.objects.filter(registration__centre__number=demo.number)
+    )
+    assert records.count() == 2, demo.name  # a learner's record, a claim summary
+    anyone = Client()
+    for record in records.select_related("registration__learner"):
+        response = anyone.get(record.verify_path)
+        assert response.status_code == 200
+        shown = find_markers(read_body(response).decode(), markers)
+        if record.registration_id:
+            assert shown == {record.registration.learner.full_name}, shown
+        else:
+            assert shown == {demo.name}, shown
+        assert leaks(response, markers, route="verify", body=response.content) == []
 
 
 # ---------------------------------------------------------------- planted leaks
@@ -472,7 +494,8 @@ def test_the_probe_fails_when_one_query_admits_every_centre(
     pages = crawl(seat_here, {}, findings)
     assert "portfolios:registration" in {page.route for page in pages}
 
-    cross(sample(pages), seat_there, markers, findings)
+    targets = [page for pages in sample(pages).values() for page in pages]
+    cross(targets, seat_there, markers, findings)
 
     flagged = [p for p in findings.problems if "Planted Learnername (learner name)" in p]
     if planted:
