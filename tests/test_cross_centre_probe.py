@@ -59,7 +59,10 @@ MAIN_KINDS = {
     "achievement records": "assessments:achievement_download",
 }
 PAGES_PER_ROLE = 150
-PAGES_PER_ROUTE = 5  # per role while crawling: enough of each kind, no endless filter variants
+# Per role while crawling: enough of each kind, no endless filter variants. A learner's pages
+# are all their own portfolio's, so fewer of each kind show as much.
+PAGES_PER_ROUTE = 5
+LEARNER_PAGES_PER_ROUTE = 3
 CROSS_PER_ROUTE = 3  # URLs of each route that the other centre's roles try
 
 # ---------------------------------------------------------------- markers and the checker
@@ -162,9 +165,11 @@ def leaks(
 # ---------------------------------------------------------------- the crawl
 
 
-# Every reference a browser would follow or fetch: links, images, media. A regular expression
-# rather than an HTML parser: twenty times faster, and the templates always quote attributes.
-LINK = re.compile(r'<(?:a|img|audio|video|object)\b[^>]*?\s(?:href|src|data)="([^"]*)"', re.I)
+# Every reference a browser would follow or fetch: links, images, media, htmx's GETs. Regular
+# expressions rather than an HTML parser: twenty times faster, and the templates always quote.
+LINK = re.compile(
+    r'<(?:a|img|audio|video|object)\b[^>]*?\s(?:href|src|data)="([^"]*)"|\shx-get="([^"]*)"', re.I
+)
 
 
 def same_site(href: str, base: str) -> str | None:
@@ -178,7 +183,7 @@ def same_site(href: str, base: str) -> str | None:
 
 
 def links_in(page: str, base: str) -> list[str | None]:
-    return [same_site(html.unescape(href), base) for href in LINK.findall(page)]
+    return [same_site(html.unescape(a or b), base) for a, b in LINK.findall(page)]
 
 
 def route_of(url: str) -> str:
@@ -267,11 +272,12 @@ def crawl(seat: Seat, foreign: Mapping[str, str], findings: Findings) -> list[Pa
     queue = deque(["/"])
     seen = {"/"}
     per_route: Counter[str] = Counter()
+    cap = LEARNER_PAGES_PER_ROUTE if seat.membership.role == Role.LEARNER else PAGES_PER_ROUTE
     pages: list[Page] = []
     while queue and len(pages) < PAGES_PER_ROLE:
         url = queue.popleft()
         route = route_of(url)
-        if per_route[route] >= PAGES_PER_ROUTE:
+        if per_route[route] >= cap:
             continue
         per_route[route] += 1
         response, body = findings.get(client, url, route)
@@ -458,6 +464,23 @@ def test_the_checker_reads_text_in_a_pdf() -> None:
 
     pdf = HttpResponse(tiny_pdf("Job sheet - Liam O'Connor"), content_type="application/pdf")
     assert leaks(pdf, MARKERS) == ["Liam O'Connor (learner name)"]
+
+
+def test_the_crawl_follows_links_images_and_htmx_on_this_site_only() -> None:
+    page = (
+        '<a class="x" href="/a/?b=1&amp;c=2#top">x</a><img src="/portfolio/files/3/">'
+        '<div hx-get="/assessment/achievement/4/status/" hx-trigger="every 2s"></div>'
+        '<a href="mailto:a@b.example">m</a><a href="/static/x.css">s</a>'
+        '<a href="/catalogue/qualifications/">c</a><a href="https://elsewhere.example/">e</a>'
+        '<a href="../up/">u</a>'
+    )
+    found = [url for url in links_in(page, "/here/now/") if url]
+    assert found == [
+        "/a/?b=1&c=2",
+        "/portfolio/files/3/",
+        "/assessment/achievement/4/status/",
+        "/here/up/",
+    ]
 
 
 def test_the_checker_lets_a_public_route_show_only_what_it_may() -> None:
