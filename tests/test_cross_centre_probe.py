@@ -517,7 +517,7 @@ def test_the_probe_fails_when_one_query_admits_every_centre(
     pages = crawl(seat_here, {}, findings)
     assert "portfolios:registration" in {page.route for page in pages}
 
-    targets = [page for pages in sample(pages).values() for page in pages]
+    targets = [page for group in sample(pages).values() for page in group]
     cross(targets, seat_there, markers, findings)
 
     flagged = [p for p in findings.problems if "Planted Learnername (learner name)" in p]
