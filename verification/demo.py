@@ -20,41 +20,49 @@ their own decisions). The IV also rates the assessors, writes a sampling strateg
 qualifications involved and draws a plan for each; the completed learners' summative samples
 come from those plans. Each learner's story runs once: a learner who already has a
 registration is left alone, so a second run adds nothing.
+
+These are Northgate's people; `seed_demo --second-centre` tells the same stories at Southfield
+College with its own (seed_demo's DemoCentre says who is who at each).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from accounts.management.commands.seed_demo import DemoCentre
 
 STRATEGY_QUALIFICATIONS = ("600/1686/3", "600/1684/X", "603/5449/5")
 
 
-def seed_quality_assurance(*, centre: Any, actor: Any) -> list[Any]:
-    """Ratings, strategies and plans, then each finished learner's story. Returns the
-    registrations made this run (none on a second run)."""
-    from accounts.management.commands.seed_demo import ASSESSOR, ASSESSOR_IV, FINISHED, VERIFIER
+def seed_quality_assurance(*, centre: Any, actor: Any, demo: DemoCentre) -> list[Any]:
+    """Ratings, strategies and plans, then each finished learner's story at the `demo`
+    centre (a seed_demo DemoCentre). Returns the registrations made this run (none on a
+    second run)."""
     from accounts.models import User
     from verification.models import AssessorRiskRating, RiskRating
     from verification.services import set_rating
 
-    verifier = User.objects.get(email=VERIFIER.email)
-    assessor = User.objects.get(email=ASSESSOR.email)
+    verifier = User.objects.get(email=demo.verifier.email)
+    assessor = User.objects.get(email=demo.assessor.email)
     if not AssessorRiskRating.objects.filter(centre=centre).exists():
         # Marcus has assessed for years; Aisha stays unrated ("new"), so all her work is
         # sampled, as the strategy asks of a new assessor.
         set_rating(
             actor=verifier,
             centre=centre,
-            assessor=User.objects.get(email=ASSESSOR_IV.email),
+            assessor=User.objects.get(email=demo.assessor_iv.email),
             rating=RiskRating.EXPERIENCED,
             reason="Five years assessing this qualification; no referrals in the last year.",
         )
     made = []
-    for learner in FINISHED:
-        registration = _register(centre=centre, actor=actor, learner=learner, assessor=assessor)
+    for learner in demo.finished:
+        registration = _register(
+            centre=centre, actor=actor, learner=learner, assessor=assessor, demo=demo
+        )
         if registration is None:
             continue
         made.append((learner, registration))
@@ -64,31 +72,31 @@ def seed_quality_assurance(*, centre: Any, actor: Any) -> list[Any]:
     if made:
         plans = _plans(centre=centre, verifier=verifier)
         for learner, registration in made:
-            _verify(learner, registration, plans[registration.qualification.number], assessor)
-        _claims(centre=centre, actor=actor, made=made)
-    _achievement_record(centre=centre, actor=actor)
-    _claim_summary(centre=centre, actor=actor)
+            _verify(learner, registration, plans[registration.qualification.number], assessor, demo)
+        _claims(centre=centre, actor=actor, made=made, demo=demo)
+    _achievement_record(centre=centre, actor=actor, demo=demo)
+    _claim_summary(centre=centre, actor=actor, demo=demo)
     return [registration for _, registration in made]
 
 
-def _achievement_record(*, centre: Any, actor: Any) -> Any:
+def _achievement_record(*, centre: Any, actor: Any, demo: DemoCentre) -> Any:
     """Grace's full achievement record, built here and now (`make run` has no worker). Asked
     for every run, so a demo seeded before records existed gains one; the same content asked
     again is the record already built, so a second run adds nothing."""
-    from accounts.management.commands.seed_demo import CLAIMED, FINISHED, learner_email
+    from accounts.management.commands.seed_demo import CLAIMED
     from assessments.achievements import build_now
     from portfolios.models import Registration
 
-    grace = next(learner for learner in FINISHED if learner.story == CLAIMED)
+    grace = next(learner for learner in demo.finished if learner.story == CLAIMED)
     registration = Registration.objects.get(
         centre=centre,
-        learner__email=learner_email(grace.name),
+        learner__email=demo.learner_email(grace.name),
         qualification__number=grace.qualification,
     )
     return build_now(actor=actor, registration=registration, kind="full")
 
 
-def _claim_summary(*, centre: Any, actor: Any) -> Any:
+def _claim_summary(*, centre: Any, actor: Any, demo: DemoCentre) -> Any:
     """The summary PDF of the batch submitted to Ascentis, built here and now, as the centre
     admin would ask for it from the batch page. The same content asked again is the summary
     already built, so a second run adds nothing."""
@@ -97,7 +105,7 @@ def _claim_summary(*, centre: Any, actor: Any) -> Any:
     from verification.claim_summary import request_summary
 
     batch = ClaimBatch.objects.filter(
-        centre=centre, state=BatchState.SUBMITTED, reference="ASC-70421-0001"
+        centre=centre, state=BatchState.SUBMITTED, reference=demo.claim_reference
     ).first()
     if batch is None:
         return None
@@ -107,7 +115,7 @@ def _claim_summary(*, centre: Any, actor: Any) -> Any:
     return record
 
 
-def _claims(*, centre: Any, actor: Any, made: list[tuple[Any, Any]]) -> None:
+def _claims(*, centre: Any, actor: Any, made: list[tuple[Any, Any]], demo: DemoCentre) -> None:
     """Grace's qualification claimed in a batch already sent to Ascentis; Ethan held by an
     appeal. Noah (his qualification) and Mia (her unit) are left for the admin to claim."""
     from accounts.management.commands.seed_demo import CLAIMED, ON_HOLD
@@ -120,7 +128,7 @@ def _claims(*, centre: Any, actor: Any, made: list[tuple[Any, Any]]) -> None:
                 0
             ]
             export_batch(actor=actor, batch=line.batch)
-            submit_batch(actor=actor, batch=line.batch, reference="ASC-70421-0001")
+            submit_batch(actor=actor, batch=line.batch, reference=demo.claim_reference)
         elif learner.story == ON_HOLD:
             open_hold(
                 actor=actor,
@@ -131,14 +139,11 @@ def _claims(*, centre: Any, actor: Any, made: list[tuple[Any, Any]]) -> None:
             )
 
 
-def _register(*, centre: Any, actor: Any, learner: Any, assessor: Any) -> Any:
+def _register(*, centre: Any, actor: Any, learner: Any, assessor: Any, demo: DemoCentre) -> Any:
     from accounts.management.commands.seed_demo import (
         DEMO_PASSWORD,
-        FINISHED,
-        VERIFIER,
         _ensure_password,
         a_valid_choice,
-        learner_email,
     )
     from accounts.models import Role, User
     from accounts.services import learner_profile_update, person_create
@@ -150,7 +155,7 @@ def _register(*, centre: Any, actor: Any, learner: Any, assessor: Any) -> Any:
     user, _ = person_create(
         actor=actor,
         centre=centre,
-        email=learner_email(learner.name),
+        email=demo.learner_email(learner.name),
         full_name=learner.name,
         role=Role.LEARNER,
         password=DEMO_PASSWORD,
@@ -158,15 +163,15 @@ def _register(*, centre: Any, actor: Any, learner: Any, assessor: Any) -> Any:
     _ensure_password(user)
     if Registration.objects.filter(learner=user, centre=centre).exists():
         return None
-    index = [f.name for f in FINISHED].index(learner.name)
+    index = [f.name for f in demo.finished].index(learner.name)
     learner_profile_update(
         actor=actor,
         user=user,
         centre=centre,
-        uln=f"{4830000000 + index * 7919}",
+        uln=demo.uln(index, finished=True),
         date_of_birth=learner.born,
         employer=learner.employer,
-        phone=f"07700 901{index:03d}",
+        phone=demo.phone(index, finished=True),
     )
     qualification = Qualification.objects.get(number=learner.qualification)
     start = timezone.localdate() - timedelta(weeks=learner.weeks_ago)
@@ -178,10 +183,10 @@ def _register(*, centre: Any, actor: Any, learner: Any, assessor: Any) -> Any:
         qualification=qualification,
         start_date=start,
         planned_end_date=start + timedelta(days=365),
-        awarding_body_number=f"NTC{101 + index:04d}",
+        awarding_body_number=f"{demo.registration_prefix}{101 + index:04d}",
         unit_keys=a_valid_choice(combination_rules(qualification), index),
         assessors=[assessor],
-        internal_verifier=User.objects.get(email=VERIFIER.email),
+        internal_verifier=User.objects.get(email=demo.verifier.email),
     )
 
 
@@ -315,14 +320,9 @@ def _planned(plan: Any, registration: Any, unit: Any, assessor: Any, verifier: A
     )
 
 
-def _verify(learner: Any, registration: Any, plan: Any, assessor: Any) -> None:
+def _verify(learner: Any, registration: Any, plan: Any, assessor: Any, demo: DemoCentre) -> None:
     """The IV's summative sample of the finished work, its outcome and the sign-off."""
-    from accounts.management.commands.seed_demo import (
-        CENTRE_ADMIN,
-        DEMO_PASSWORD,
-        LEFT_EARLY,
-        REFERRED,
-    )
+    from accounts.management.commands.seed_demo import DEMO_PASSWORD, LEFT_EARLY, REFERRED
     from accounts.models import User
     from assessments.models import Decision, UnitSignOff
     from assessments.services import record_decision, sign_off_unit
@@ -384,7 +384,7 @@ def _verify(learner: Any, registration: Any, plan: Any, assessor: Any) -> None:
     sign_off(verifier=verifier, sample=sample, password=DEMO_PASSWORD)
     if learner.story == LEFT_EARLY:
         withdraw(
-            actor=User.objects.get(email=CENTRE_ADMIN.email),
+            actor=User.objects.get(email=demo.centre_admin.email),
             registration=registration,
             reason="Left her employer before completing; a unit certificate is to be claimed "
             "for the unit she achieved.",

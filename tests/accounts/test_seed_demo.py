@@ -582,3 +582,88 @@ def test_a_demo_choice_takes_no_unit_the_rules_do_not_need(catalogue: None, offs
         assert check(rules, chosen).ok, qualification.number
         optional = chosen - set(mandatory_units(rules))
         assert all(not check(rules, chosen - {key}).ok for key in optional), qualification.number
+
+
+# ---------------------------------------------------------------- the second centre
+
+
+@pytest.fixture
+def both_seeded(settings) -> list[dict[str, str]]:
+    settings.DEBUG = True
+    return json.loads(seed("--second-centre", "--json"))
+
+
+def test_the_second_centre_is_northgates_twin_with_its_own_people(
+    both_seeded: list[dict[str, str]],
+) -> None:
+    from accounts.management.commands.seed_demo import NORTHGATE, SOUTHFIELD
+
+    southfield = Centre.objects.get(number="70422")
+    assert southfield.name == "Southfield College"
+    northgate = Centre.objects.get(number=CENTRE_NUMBER)
+    roles = sorted(Membership.objects.filter(centre=southfield).values_list("role", flat=True))
+    assert roles == sorted(
+        Membership.objects.filter(centre=northgate).values_list("role", flat=True)
+    )
+    # Everyone at Southfield belongs to Southfield alone; no one belongs to both centres.
+    people = set(Membership.objects.filter(centre=southfield).values_list("user__email", flat=True))
+    assert people == {login["email"] for login in SOUTHFIELD.logins()}
+    assert all(email.endswith("southfield.demo.example") for email in people)
+    assert not Membership.objects.filter(user__email__in=people).exclude(centre=southfield).exists()
+    assert not people & {login["email"] for login in NORTHGATE.logins()}
+    assert not {p.full_name for p in SOUTHFIELD.staff} & {p.full_name for p in NORTHGATE.staff}
+    # The same stories, told there too.
+    for model, path in (
+        (Registration, "centre"),
+        (Evidence, "registration__centre"),
+        (EvidenceFile, "evidence__registration__centre"),
+        (WitnessRequest, "registration__centre"),
+        (AssessmentPlan, "registration__centre"),
+        (StandardisationMeeting, "centre"),
+        (AchievementRecord, "registration__centre"),
+    ):
+        here = model.objects.filter(**{path: southfield}).count()
+        assert here == model.objects.filter(**{path: northgate}).count(), model
+        assert here, model
+    for registration in Registration.objects.filter(centre=southfield):
+        assert registration.learner.learner_profile.uln.startswith("48")
+        assert registration.awarding_body_number.startswith("SFC")
+        assert registration.internal_verifier.memberships.filter(centre=southfield).exists()
+    from verification.claim_models import ClaimBatch
+
+    assert ClaimBatch.objects.get(centre=southfield).reference == "ASC-70422-0001"
+
+
+def test_the_second_centres_logins_print_after_northgates(settings) -> None:
+    from accounts.management.commands.seed_demo import SOUTHFIELD
+
+    settings.DEBUG = True
+    printed = seed("--second-centre")
+    logins = json.loads(seed("--second-centre", "--json"))
+
+    # Northgate's block is printed as it always was; Southfield's follows it.
+    northgate_only = seed()
+    assert printed.startswith(northgate_only.rstrip("\n"))
+    assert len(logins) == 1 + 2 * (5 + 12 + 5)
+    assert logins[-len(SOUTHFIELD.logins()) :] == SOUTHFIELD.logins()
+    for login in SOUTHFIELD.logins():
+        assert f"{login['email']}  /  {login['password']}" in printed
+        assert printed.index(login["email"]) > printed.index("centre number 70421")
+    assert "Southfield College, centre number 70422" in printed
+
+
+def test_running_it_twice_with_the_second_centre_changes_nothing(
+    tmp_path, both_seeded: list[dict[str, str]]
+) -> None:
+    before = row_counts()
+    users = dict(User.objects.values_list("email", "password"))
+    stored = sorted(p.name for p in (tmp_path / "media").rglob("*") if p.is_file())
+
+    again = json.loads(seed("--second-centre", "--json"))
+
+    assert again == both_seeded
+    assert row_counts() == before
+    after = dict(User.objects.values_list("email", "password"))
+    del users["admin@demo.example"], after["admin@demo.example"]
+    assert after == users
+    assert sorted(p.name for p in (tmp_path / "media").rglob("*") if p.is_file()) == stored

@@ -7,6 +7,10 @@ resubmitted as version 2, a signed witness testimony and a witness request still
 roles and registrations are found, not added twice, and the output is the same. Like
 setup_demo (which makes the site superuser, and which this command runs first), it refuses to
 run with DEBUG off unless told otherwise.
+
+With --second-centre it also builds Southfield College, Northgate's twin with other people (no
+one belongs to both), for trying the walls between centres; its logins print after Northgate's.
+A DemoCentre says who is who at each; every story below is told through it.
 """
 
 from __future__ import annotations
@@ -31,9 +35,6 @@ from accounts.management.commands.setup_demo import DEMO_ADMIN, DEMO_PASSWORD
 from accounts.models import Centre, Role, StaffCredential, User
 from accounts.services import credential_add, learner_profile_update, person_create
 
-CENTRE_NAME = "Northgate Training Centre"
-CENTRE_NUMBER = "70421"
-
 
 @dataclass(frozen=True)
 class DemoPerson:
@@ -41,40 +42,6 @@ class DemoPerson:
     email: str
     full_name: str
     roles: tuple[str, ...]
-
-
-CENTRE_ADMIN = DemoPerson(
-    "Centre admin", "helen.carter@demo.example", "Helen Carter", (Role.CENTRE_ADMIN,)
-)
-# One person in two roles shows the header's role switcher.
-ASSESSOR_IV = DemoPerson(
-    "Assessor and internal verifier",
-    "marcus.reid@demo.example",
-    "Marcus Reid",
-    (Role.ASSESSOR, Role.INTERNAL_VERIFIER),
-)
-ASSESSOR = DemoPerson("Assessor", "aisha.khan@demo.example", "Aisha Khan", (Role.ASSESSOR,))
-VERIFIER = DemoPerson(
-    "Internal verifier", "dorothy.evans@demo.example", "Dorothy Evans", (Role.INTERNAL_VERIFIER,)
-)
-EQA = DemoPerson("External quality assurer", "graham.lowe@demo.example", "Graham Lowe", (Role.EQA,))
-STAFF = (CENTRE_ADMIN, ASSESSOR_IV, ASSESSOR, VERIFIER, EQA)
-
-# (name, date of birth, employer)
-LEARNERS = (
-    ("Olivia Bennett", date(1998, 3, 14), "Harbour Hotels"),
-    ("Jamal Okafor", date(2001, 7, 2), "Northgate Motors"),
-    ("Chloe Walsh", date(1994, 11, 23), "Brightline Rail"),
-    ("Daniel Hughes", date(2003, 1, 9), "Pennine Water"),
-    ("Sophie Turner", date(1989, 6, 30), "Castle Insurance"),
-    ("Ravi Patel", date(2000, 9, 17), "Northgate Motors"),
-    ("Emily Clarke", date(1996, 4, 5), "City Council Contact Centre"),
-    ("Liam O'Connor", date(2004, 12, 12), "Harbour Hotels"),
-    ("Hannah Price", date(1992, 2, 28), "Brightline Rail"),
-    ("Tom Fletcher", date(1999, 8, 21), "Greenway Supermarkets"),
-    ("Zara Ahmed", date(2002, 5, 16), "Castle Insurance"),
-    ("Owen Jenkins", date(1997, 10, 3), "Greenway Supermarkets"),
-)
 
 
 # Learners who have finished (or left early), for internal verification and claims; their
@@ -96,39 +63,233 @@ class FinishedLearner:
     story: str
 
 
-FINISHED = (
-    FinishedLearner(
-        "Grace Mitchell", date(1995, 8, 11), "Harbour Hotels", "600/1686/3", 30, CLAIMED
+@dataclass(frozen=True)
+class Witness:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class DemoCentre:
+    """Everything that makes one demo centre itself: its name and people. The stories told
+    about them (evidence, plans, samples, claims) are the same at every demo centre."""
+
+    name: str
+    number: str
+    centre_admin: DemoPerson
+    assessor_iv: DemoPerson  # one person in two roles shows the header's role switcher
+    assessor: DemoPerson
+    verifier: DemoPerson
+    eqa: DemoPerson
+    learners: tuple[tuple[str, date, str], ...]  # (name, date of birth, employer)
+    finished: tuple[FinishedLearner, ...]
+    plan_learner: str  # whose assessment plan has an overdue activity
+    learner_domain: str
+    # The first learner's witnesses: one who has signed, one still asked.
+    witnesses: tuple[Witness, Witness]
+    registration_prefix: str  # of the awarding body's registration numbers
+    uln_base: int  # learners at work; the finished ones have uln_base + 10,000,000
+    phone_block: int  # "07700 9<block>nnn"; the finished ones have the next block
+
+    @property
+    def staff(self) -> tuple[DemoPerson, ...]:
+        return (self.centre_admin, self.assessor_iv, self.assessor, self.verifier, self.eqa)
+
+    @property
+    def claim_reference(self) -> str:
+        """The awarding body's reference of the batch the demo has already submitted."""
+        return f"ASC-{self.number}-0001"
+
+    def uln(self, index: int, *, finished: bool = False) -> str:
+        """The ULN of the index-th learner at work (or finished)."""
+        return f"{self.uln_base + (10_000_000 if finished else 0) + index * 7919}"
+
+    def phone(self, index: int, *, finished: bool = False) -> str:
+        return f"07700 9{self.phone_block + (1 if finished else 0):02d}{index:03d}"
+
+    def learner_email(self, name: str) -> str:
+        return name.lower().replace("'", "").replace(" ", ".") + "@" + self.learner_domain
+
+    def learner_emails(self) -> list[str]:
+        return [self.learner_email(name) for name, _, _ in self.learners]
+
+    def logins(self) -> list[dict[str, str]]:
+        """The centre's logins, in the order printed: staff, learners at work, finished."""
+        logins = [
+            {"role": p.label, "email": p.email, "password": DEMO_PASSWORD} for p in self.staff
+        ]
+        logins += [
+            {"role": "Learner", "email": email, "password": DEMO_PASSWORD}
+            for email in self.learner_emails()
+        ]
+        logins += [
+            {"role": "Learner", "email": self.learner_email(f.name), "password": DEMO_PASSWORD}
+            for f in self.finished
+        ]
+        return logins
+
+
+NORTHGATE = DemoCentre(
+    name="Northgate Training Centre",
+    number="70421",
+    centre_admin=DemoPerson(
+        "Centre admin", "helen.carter@demo.example", "Helen Carter", (Role.CENTRE_ADMIN,)
     ),
-    FinishedLearner(
-        "Noah Williams", date(2000, 1, 27), "Castle Insurance", "600/1684/X", 26, REFERRED
+    assessor_iv=DemoPerson(
+        "Assessor and internal verifier",
+        "marcus.reid@demo.example",
+        "Marcus Reid",
+        (Role.ASSESSOR, Role.INTERNAL_VERIFIER),
     ),
-    FinishedLearner(
-        "Isla Robertson", date(1998, 10, 4), "Brightline Rail", "603/5449/5", 8, TOO_EARLY
+    assessor=DemoPerson("Assessor", "aisha.khan@demo.example", "Aisha Khan", (Role.ASSESSOR,)),
+    verifier=DemoPerson(
+        "Internal verifier",
+        "dorothy.evans@demo.example",
+        "Dorothy Evans",
+        (Role.INTERNAL_VERIFIER,),
     ),
-    FinishedLearner("Ethan Moore", date(1993, 3, 19), "Pennine Water", "600/1686/3", 24, ON_HOLD),
-    FinishedLearner(
-        "Mia Robinson", date(2003, 6, 8), "Greenway Supermarkets", "600/1684/X", 20, LEFT_EARLY
+    eqa=DemoPerson(
+        "External quality assurer", "graham.lowe@demo.example", "Graham Lowe", (Role.EQA,)
     ),
+    learners=(
+        ("Olivia Bennett", date(1998, 3, 14), "Harbour Hotels"),
+        ("Jamal Okafor", date(2001, 7, 2), "Northgate Motors"),
+        ("Chloe Walsh", date(1994, 11, 23), "Brightline Rail"),
+        ("Daniel Hughes", date(2003, 1, 9), "Pennine Water"),
+        ("Sophie Turner", date(1989, 6, 30), "Castle Insurance"),
+        ("Ravi Patel", date(2000, 9, 17), "Northgate Motors"),
+        ("Emily Clarke", date(1996, 4, 5), "City Council Contact Centre"),
+        ("Liam O'Connor", date(2004, 12, 12), "Harbour Hotels"),
+        ("Hannah Price", date(1992, 2, 28), "Brightline Rail"),
+        ("Tom Fletcher", date(1999, 8, 21), "Greenway Supermarkets"),
+        ("Zara Ahmed", date(2002, 5, 16), "Castle Insurance"),
+        ("Owen Jenkins", date(1997, 10, 3), "Greenway Supermarkets"),
+    ),
+    finished=(
+        FinishedLearner(
+            "Grace Mitchell", date(1995, 8, 11), "Harbour Hotels", "600/1686/3", 30, CLAIMED
+        ),
+        FinishedLearner(
+            "Noah Williams", date(2000, 1, 27), "Castle Insurance", "600/1684/X", 26, REFERRED
+        ),
+        FinishedLearner(
+            "Isla Robertson", date(1998, 10, 4), "Brightline Rail", "603/5449/5", 8, TOO_EARLY
+        ),
+        FinishedLearner(
+            "Ethan Moore", date(1993, 3, 19), "Pennine Water", "600/1686/3", 24, ON_HOLD
+        ),
+        FinishedLearner(
+            "Mia Robinson", date(2003, 6, 8), "Greenway Supermarkets", "600/1684/X", 20, LEFT_EARLY
+        ),
+    ),
+    plan_learner="Jamal Okafor",
+    learner_domain="learner.demo.example",
+    witnesses=(
+        Witness("Mark Doyle", "mark.doyle@employer.demo.example"),
+        Witness("Priya Nair", "priya.nair@employer.demo.example"),
+    ),
+    registration_prefix="NTC",
+    uln_base=4820000000,
+    phone_block=0,
 )
+
+# A second centre, the first's twin with other people, for trying the walls between centres
+# (seed_demo --second-centre). No one works or learns at both.
+SOUTHFIELD = DemoCentre(
+    name="Southfield College",
+    number="70422",
+    centre_admin=DemoPerson(
+        "Centre admin",
+        "rebecca.lawson@southfield.demo.example",
+        "Rebecca Lawson",
+        (Role.CENTRE_ADMIN,),
+    ),
+    assessor_iv=DemoPerson(
+        "Assessor and internal verifier",
+        "kwame.asante@southfield.demo.example",
+        "Kwame Asante",
+        (Role.ASSESSOR, Role.INTERNAL_VERIFIER),
+    ),
+    assessor=DemoPerson(
+        "Assessor", "fiona.gallagher@southfield.demo.example", "Fiona Gallagher", (Role.ASSESSOR,)
+    ),
+    verifier=DemoPerson(
+        "Internal verifier",
+        "bernard.okoye@southfield.demo.example",
+        "Bernard Okoye",
+        (Role.INTERNAL_VERIFIER,),
+    ),
+    eqa=DemoPerson(
+        "External quality assurer",
+        "margaret.shaw@southfield.demo.example",
+        "Margaret Shaw",
+        (Role.EQA,),
+    ),
+    learners=(
+        ("Amelia Hart", date(1997, 2, 19), "Quayside Hotels"),
+        ("Kofi Mensah", date(2002, 4, 8), "Southfield Motors"),
+        ("Lucy Fraser", date(1993, 12, 1), "Meridian Rail"),
+        ("Samuel Wright", date(2003, 3, 27), "Severn Water"),
+        ("Ellie Morgan", date(1990, 7, 14), "Anchor Insurance"),
+        ("Arjun Mehta", date(2001, 10, 30), "Southfield Motors"),
+        ("Freya Campbell", date(1995, 5, 22), "Borough Council Contact Centre"),
+        ("Sean O'Brien", date(2004, 11, 6), "Quayside Hotels"),
+        ("Megan Lloyd", date(1991, 1, 15), "Meridian Rail"),
+        ("Jack Dawson", date(1998, 9, 3), "Fairway Supermarkets"),
+        ("Aaliyah Hussain", date(2002, 6, 25), "Anchor Insurance"),
+        ("Rhys Powell", date(1996, 8, 12), "Fairway Supermarkets"),
+    ),
+    finished=(
+        FinishedLearner(
+            "Poppy Sinclair", date(1994, 9, 2), "Quayside Hotels", "600/1686/3", 30, CLAIMED
+        ),
+        FinishedLearner(
+            "Oscar Bradley", date(1999, 2, 16), "Anchor Insurance", "600/1684/X", 26, REFERRED
+        ),
+        FinishedLearner(
+            "Ruby Henderson", date(1997, 11, 21), "Meridian Rail", "603/5449/5", 8, TOO_EARLY
+        ),
+        FinishedLearner("Harry Marsh", date(1992, 4, 7), "Severn Water", "600/1686/3", 24, ON_HOLD),
+        FinishedLearner(
+            "Evie Chapman", date(2003, 7, 29), "Fairway Supermarkets", "600/1684/X", 20, LEFT_EARLY
+        ),
+    ),
+    plan_learner="Kofi Mensah",
+    learner_domain="learner.southfield.demo.example",
+    witnesses=(
+        Witness("Gareth Lewis", "gareth.lewis@employer.southfield.demo.example"),
+        Witness("Nadia Rahman", "nadia.rahman@employer.southfield.demo.example"),
+    ),
+    registration_prefix="SFC",
+    uln_base=4840000000,
+    phone_block=2,
+)
+
+# Northgate's names as they were before there were two centres (tests and docs use them).
+CENTRE_NAME = NORTHGATE.name
+CENTRE_NUMBER = NORTHGATE.number
+CENTRE_ADMIN = NORTHGATE.centre_admin
+ASSESSOR_IV = NORTHGATE.assessor_iv
+ASSESSOR = NORTHGATE.assessor
+VERIFIER = NORTHGATE.verifier
+EQA = NORTHGATE.eqa
+STAFF = NORTHGATE.staff
+LEARNERS = NORTHGATE.learners
+FINISHED = NORTHGATE.finished
+PLAN_LEARNER = NORTHGATE.plan_learner
 
 
 def learner_email(name: str) -> str:
-    return name.lower().replace("'", "").replace(" ", ".") + "@learner.demo.example"
+    """A Northgate learner's e-mail address."""
+    return NORTHGATE.learner_email(name)
 
 
-def demo_logins() -> list[dict[str, str]]:
+def demo_logins(*, second_centre: bool = False) -> list[dict[str, str]]:
     """Every demo login, in the order printed."""
     logins = [{"role": DEMO_ADMIN.role, "email": DEMO_ADMIN.email, "password": DEMO_PASSWORD}]
-    logins += [{"role": p.label, "email": p.email, "password": DEMO_PASSWORD} for p in STAFF]
-    logins += [
-        {"role": "Learner", "email": learner_email(name), "password": DEMO_PASSWORD}
-        for name, _, _ in LEARNERS
-    ]
-    logins += [
-        {"role": "Learner", "email": learner_email(f.name), "password": DEMO_PASSWORD}
-        for f in FINISHED
-    ]
+    logins += NORTHGATE.logins()
+    if second_centre:
+        logins += SOUTHFIELD.logins()
     return logins
 
 
@@ -199,8 +360,21 @@ class Command(BaseCommand):
             dest="as_json",
             help='Print only a JSON list of {"role", "email", "password"}.',
         )
+        parser.add_argument(
+            "--second-centre",
+            action="store_true",
+            help=f"Also build {SOUTHFIELD.name}, a second centre with its own people, "
+            "for trying the walls between centres.",
+        )
 
-    def handle(self, *args: Any, allow_without_debug: bool, as_json: bool, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        allow_without_debug: bool,
+        as_json: bool,
+        second_centre: bool,
+        **options: Any,
+    ) -> None:
         if not settings.DEBUG and not allow_without_debug:
             raise CommandError(
                 "Refusing to create demo users with known passwords while DEBUG is off. "
@@ -211,39 +385,61 @@ class Command(BaseCommand):
         # backend picks its stream when a message is sent, inside this block; self.stdout was
         # bound to the real standard output before it.
         quiet_mail = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+        demos = (NORTHGATE, SOUTHFIELD) if second_centre else (NORTHGATE,)
         with quiet_mail, transaction.atomic():
             call_command("setup_demo", allow_without_debug=True, stdout=StringIO())
-            centre = seed(actor=User.objects.get(email=DEMO_ADMIN.email))
-            seed_evidence(centre=centre)
-            seed_assessor_records(centre=centre)
-            seed_plan(centre=centre)
-            seed_release(centre=centre)
-            seed_standardisation(centre=centre)
-            seed_quality_assurance(centre=centre, actor=User.objects.get(email=CENTRE_ADMIN.email))
-        self.print_logins(as_json=as_json)
+            for demo in demos:
+                seed_centre(demo)
+        self.print_logins(as_json=as_json, second_centre=second_centre)
 
-    def print_logins(self, *, as_json: bool) -> None:
-        logins = demo_logins()
+    def print_logins(self, *, as_json: bool, second_centre: bool) -> None:
+        logins = demo_logins(second_centre=second_centre)
         if as_json:
             self.stdout.write(json.dumps(logins, indent=2))
             return
+        # One column width for both centres, so the second block lines up with the first.
+        width = max(len(login["role"]) for login in logins)
         self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS("Demo sign-in details (all on http://127.0.0.1:8000/):")
         )
-        width = max(len(login["role"]) for login in logins)
-        for login in logins:
+        for login in demo_logins():
             self.stdout.write(
                 f"  {login['role']:<{width}}  {login['email']}  /  {login['password']}"
             )
         self.stdout.write(f"  (the demo centre is {CENTRE_NAME}, centre number {CENTRE_NUMBER})")
         self.stdout.write("")
+        if second_centre:
+            self.stdout.write(self.style.SUCCESS(f"The second centre, {SOUTHFIELD.name}:"))
+            for login in SOUTHFIELD.logins():
+                self.stdout.write(
+                    f"  {login['role']:<{width}}  {login['email']}  /  {login['password']}"
+                )
+            self.stdout.write(
+                f"  (the second centre is {SOUTHFIELD.name}, centre number {SOUTHFIELD.number}; "
+                "no one works or learns at both)"
+            )
+            self.stdout.write("")
 
 
-def seed_quality_assurance(*, centre: Centre, actor: User) -> None:
+def seed_centre(demo: DemoCentre) -> Centre:
+    """One demo centre, all its stories told (each finds what exists, adds what is missing)."""
+    centre = seed(actor=User.objects.get(email=DEMO_ADMIN.email), demo=demo)
+    seed_evidence(centre=centre, demo=demo)
+    seed_assessor_records(centre=centre, demo=demo)
+    seed_plan(centre=centre, demo=demo)
+    seed_release(centre=centre, demo=demo)
+    seed_standardisation(centre=centre, demo=demo)
+    seed_quality_assurance(
+        centre=centre, actor=User.objects.get(email=demo.centre_admin.email), demo=demo
+    )
+    return centre
+
+
+def seed_quality_assurance(*, centre: Centre, actor: User, demo: DemoCentre) -> None:
     from verification.demo import seed_quality_assurance as seed_story
 
-    seed_story(centre=centre, actor=actor)
+    seed_story(centre=centre, actor=actor, demo=demo)
 
 
 def _ensure_password(user: User) -> None:
@@ -252,7 +448,7 @@ def _ensure_password(user: User) -> None:
         user.save(update_fields=["password"])
 
 
-def seed(*, actor: User) -> Centre:
+def seed(*, actor: User, demo: DemoCentre) -> Centre:
     """The demo centre and everyone in it; finds what exists, adds what is missing."""
     from portfolios.models import Registration, RegistrationStatus
     from portfolios.services import register_learner
@@ -260,7 +456,7 @@ def seed(*, actor: User) -> Centre:
     from qualifications.queries import combination_rules
 
     today = timezone.localdate()
-    centre, _ = Centre.objects.get_or_create(number=CENTRE_NUMBER, defaults={"name": CENTRE_NAME})
+    centre, _ = Centre.objects.get_or_create(number=demo.number, defaults={"name": demo.name})
     catalogue = list(Qualification.objects.with_status(today).order_by("number"))
     centre.qualifications.add(
         *[q for q in catalogue if q.current_status != QualificationStatus.CLOSED]
@@ -270,7 +466,7 @@ def seed(*, actor: User) -> Centre:
         raise CommandError("The catalogue has no open qualification: run load_catalogue first.")
 
     people: dict[str, User] = {}
-    for person in STAFF:
+    for person in demo.staff:
         for role in person.roles:
             user, _ = person_create(
                 actor=actor,
@@ -284,10 +480,18 @@ def seed(*, actor: User) -> Centre:
         _ensure_password(user)
         people[person.email] = user
     for person, kind, title in (
-        (ASSESSOR_IV, StaffCredential.Kind.ASSESSOR, "Level 3 Certificate in Assessing"),
-        (ASSESSOR_IV, StaffCredential.Kind.VERIFIER, "Level 4 Award in Internal Quality Assurance"),
-        (ASSESSOR, StaffCredential.Kind.ASSESSOR, "Level 3 Certificate in Assessing"),
-        (VERIFIER, StaffCredential.Kind.VERIFIER, "Level 4 Award in Internal Quality Assurance"),
+        (demo.assessor_iv, StaffCredential.Kind.ASSESSOR, "Level 3 Certificate in Assessing"),
+        (
+            demo.assessor_iv,
+            StaffCredential.Kind.VERIFIER,
+            "Level 4 Award in Internal Quality Assurance",
+        ),
+        (demo.assessor, StaffCredential.Kind.ASSESSOR, "Level 3 Certificate in Assessing"),
+        (
+            demo.verifier,
+            StaffCredential.Kind.VERIFIER,
+            "Level 4 Award in Internal Quality Assurance",
+        ),
     ):
         credential_add(
             actor=actor,
@@ -300,11 +504,11 @@ def seed(*, actor: User) -> Centre:
         )
 
     rules_cache: dict[int, Any] = {}
-    for index, (name, born, employer) in enumerate(LEARNERS):
+    for index, (name, born, employer) in enumerate(demo.learners):
         learner, _ = person_create(
             actor=actor,
             centre=centre,
-            email=learner_email(name),
+            email=demo.learner_email(name),
             full_name=name,
             role=Role.LEARNER,
             password=DEMO_PASSWORD,
@@ -314,10 +518,10 @@ def seed(*, actor: User) -> Centre:
             actor=actor,
             user=learner,
             centre=centre,
-            uln=f"{4820000000 + index * 7919}",
+            uln=demo.uln(index),
             date_of_birth=born,
             employer=employer,
-            phone=f"07700 900{index:03d}",
+            phone=demo.phone(index),
         )
         qualification = open_ones[index % len(open_ones)]
         if Registration.objects.filter(
@@ -330,8 +534,8 @@ def seed(*, actor: User) -> Centre:
         if qualification.pk not in rules_cache:
             rules_cache[qualification.pk] = combination_rules(qualification)
         # Assessors alternate; the IV never verifies their own assessments.
-        assessor = people[ASSESSOR_IV.email] if index % 2 == 0 else people[ASSESSOR.email]
-        verifier = people[VERIFIER.email] if index % 2 == 0 else people[ASSESSOR_IV.email]
+        assessor = people[demo.assessor_iv.email if index % 2 == 0 else demo.assessor.email]
+        verifier = people[demo.verifier.email if index % 2 == 0 else demo.assessor_iv.email]
         learner.refresh_from_db()
         start = today - timedelta(days=30 + 21 * index)
         register_learner(
@@ -341,7 +545,7 @@ def seed(*, actor: User) -> Centre:
             qualification=qualification,
             start_date=start,
             planned_end_date=start + timedelta(days=365),
-            awarding_body_number=f"NTC{index + 1:04d}",
+            awarding_body_number=f"{demo.registration_prefix}{index + 1:04d}",
             unit_keys=a_valid_choice(rules_cache[qualification.pk], index // len(open_ones)),
             assessors=[assessor],
             internal_verifier=verifier,
@@ -417,11 +621,11 @@ def _criteria_by_unit(registration: Any) -> list[list[Any]]:
     return list(by_unit.values())
 
 
-def seed_evidence(*, centre: Centre) -> None:
+def seed_evidence(*, centre: Centre, demo: DemoCentre) -> None:
     """Evidence for every demo learner who has none yet (so a second run adds nothing)."""
     from portfolios.models import Registration
 
-    learners = [learner_email(name) for name, _, _ in LEARNERS]
+    learners = demo.learner_emails()
     registrations = {
         r.learner.email: r
         for r in Registration.objects.filter(centre=centre, learner__email__in=learners)
@@ -435,10 +639,10 @@ def seed_evidence(*, centre: Centre) -> None:
             continue
         if registration.evidence.exists() or registration.witness_requests.exists():
             continue
-        _portfolio(index, registration)
+        _portfolio(index, registration, demo)
 
 
-def _portfolio(index: int, registration: Any) -> None:
+def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
     from assessments.models import Decision
     from assessments.services import record_decision, return_evidence, sign_off_unit
     from portfolios.evidence import (
@@ -601,11 +805,12 @@ def _portfolio(index: int, registration: Any) -> None:
 
     if index == 0:
         # One testimony signed by the witness, one request still waiting for an answer.
+        first_witness, second_witness = demo.witnesses
         signed = witness_request_create(
             actor=learner,
             registration=registration,
-            witness_name="Mark Doyle",
-            witness_email="mark.doyle@employer.demo.example",
+            witness_name=first_witness.name,
+            witness_email=first_witness.email,
             job_title="Team leader",
             relationship="line manager",
             is_expert=False,
@@ -618,14 +823,14 @@ def _portfolio(index: int, registration: Any) -> None:
                 f"I have supervised {first_name} for six months. Last month I watched them deal "
                 "with a busy shift calmly, follow every procedure and keep the customer informed."
             ),
-            signed_name="Mark Doyle",
+            signed_name=first_witness.name,
             confirmed=True,
         )
         witness_request_create(
             actor=assessor,
             registration=registration,
-            witness_name="Priya Nair",
-            witness_email="priya.nair@employer.demo.example",
+            witness_name=second_witness.name,
+            witness_email=second_witness.email,
             job_title="Duty manager",
             relationship="senior colleague",
             is_expert=True,
@@ -637,7 +842,7 @@ def _portfolio(index: int, registration: Any) -> None:
 # ---------------------------------------------------------------- assessor-made records
 
 
-def seed_assessor_records(*, centre: Centre) -> None:
+def seed_assessor_records(*, centre: Centre, demo: DemoCentre) -> None:
     """For the first three demo learners, an observation by their assessor: the first two
     acknowledged (one with a disagreement), the third still waiting. Added once."""
     from assessments.models import AssessorRecord, RecordKind, UnitSignOff
@@ -645,7 +850,7 @@ def seed_assessor_records(*, centre: Centre) -> None:
     from portfolios.models import EvidenceContext, Registration
 
     today = timezone.localdate()
-    learners = [learner_email(name) for name, _, _ in LEARNERS[:3]]
+    learners = demo.learner_emails()[:3]
     registrations = (
         Registration.objects.filter(centre=centre, learner__email__in=learners)
         .select_related("learner")
@@ -689,10 +894,8 @@ def seed_assessor_records(*, centre: Centre) -> None:
 
 # ---------------------------------------------------------------- the demo's assessment plan
 
-PLAN_LEARNER = "Jamal Okafor"
 
-
-def seed_plan(*, centre: Centre) -> None:
+def seed_plan(*, centre: Centre, demo: DemoCentre) -> None:
     """One learner's agreed plan: an activity done, one overdue, one coming up (added once)."""
     from assessments.models import AssessmentPlan
     from assessments.plans import (
@@ -705,7 +908,9 @@ def seed_plan(*, centre: Centre) -> None:
     from portfolios.models import EvidenceMethod, Registration
 
     registration = (
-        Registration.objects.filter(centre=centre, learner__email=learner_email(PLAN_LEARNER))
+        Registration.objects.filter(
+            centre=centre, learner__email=demo.learner_email(demo.plan_learner)
+        )
         .prefetch_related("assessors")
         .first()
     )
@@ -766,7 +971,7 @@ def _release_unit(registration: Any, unit: Any) -> None:
         )
 
 
-def seed_release(*, centre: Centre) -> None:
+def seed_release(*, centre: Centre, demo: DemoCentre) -> None:
     """On each demo registration whose decisions wait for an IV (Pearson BTEC), one decision is
     validated and so released to the learner, and one still waits. Registrations that already
     have a validation are left alone, so a second run adds nothing."""
@@ -775,7 +980,7 @@ def seed_release(*, centre: Centre) -> None:
     from assessments.validation import validate_decision
     from portfolios.models import Registration
 
-    learners = [learner_email(name) for name, _, _ in LEARNERS]
+    learners = demo.learner_emails()
     for registration in (
         Registration.objects.filter(centre=centre, learner__email__in=learners)
         .select_related("qualification", "internal_verifier")
@@ -801,7 +1006,7 @@ def seed_release(*, centre: Centre) -> None:
 # ---------------------------------------------------------------- standardisation (IV)
 
 
-def seed_standardisation(*, centre: Centre) -> None:
+def seed_standardisation(*, centre: Centre, demo: DemoCentre) -> None:
     """One finalised standardisation meeting on the motor vehicle qualification, with both
     assessors, the IV and two decisions; recorded once (a second run finds it and adds nothing)."""
     from qualifications.models import Unit
@@ -813,9 +1018,9 @@ def seed_standardisation(*, centre: Centre) -> None:
         return
     people = {
         person.email: User.objects.get(email=person.email)
-        for person in (VERIFIER, ASSESSOR, ASSESSOR_IV)
+        for person in (demo.verifier, demo.assessor, demo.assessor_iv)
     }
-    verifier = people[VERIFIER.email]
+    verifier = people[demo.verifier.email]
     meeting = create_meeting(
         actor=verifier,
         centre=centre,
@@ -832,7 +1037,7 @@ def seed_standardisation(*, centre: Centre) -> None:
         meeting=meeting,
         decision="Observation records name the job card and the vehicle registration.",
         units=units,
-        action_owner=people[ASSESSOR.email],
+        action_owner=people[demo.assessor.email],
         action_due=timezone.localdate() + timedelta(days=14),
     )
     add_outcome(
