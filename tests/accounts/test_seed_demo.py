@@ -626,7 +626,7 @@ def test_the_second_centre_is_northgates_twin_with_its_own_people(
         assert here == model.objects.filter(**{path: northgate}).count(), model
         assert here, model
     for registration in Registration.objects.filter(centre=southfield):
-        assert registration.learner.learner_profile.uln.startswith("48")
+        assert registration.learner.learner_profiles.get(centre=southfield).uln.startswith("48")
         assert registration.awarding_body_number.startswith("SFC")
         assert registration.internal_verifier.memberships.filter(centre=southfield).exists()
     from verification.claim_models import ClaimBatch
