@@ -130,12 +130,17 @@ def test_the_dockerfile_copies_only_what_exists_and_serves_with_gunicorn() -> No
         assert f"COPY {package} ./{package}" in dockerfile
 
 
-def _run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {
+def _clean_environ() -> dict[str, str]:
+    """This process's environment without the settings a subprocess must take from the test."""
+    return {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "SITE_URL"))
     }
+
+
+def _run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = _clean_environ()
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -199,11 +204,7 @@ def test_production_sends_tasks_to_the_broker_never_eagerly() -> None:
         "import django; django.setup(); from django.conf import settings;"
         "print(settings.CELERY_TASK_ALWAYS_EAGER, settings.CELERY_BROKER_URL, settings.SITE_URL)"
     )
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "SITE_URL"))
-    }
+    clean = _clean_environ()
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
