@@ -1,0 +1,99 @@
+"""What every benchmark under `bench/` shares: one row shape, timing helpers, the scale database.
+
+A benchmark suite is a module `bench/<name>.py` with
+
+    def bench(ctx: Context) -> list[Row]: ...
+
+`bench/run.py` (what `make bench` calls) sets Django up once against the scale database
+(built by `manage.py seed_scale` on PostgreSQL), calls each suite in turn, prints one table
+(measure, project, floor, ratio, goal, met) and writes it as JSON. A suite measures the
+project's own path (a page through the test client, a command, a task) and, in the same run,
+its floor: the hand-written SQL (or the library call alone) that returns the same data. Ratios
+are what to read on a shared machine; absolute goals hold on an idle one.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Row:
+    """One line of the table. `project` and `floor` are in `unit` (ms, s, KB, MB/s, queries)."""
+
+    measure: str
+    project: float
+    unit: str
+    goal: str
+    met: bool
+    floor: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.floor in (None, 0):
+            return None
+        return self.project / self.floor
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ratio"] = None if self.ratio is None else round(self.ratio, 2)
+        return data
+
+
+@dataclass
+class Context:
+    """What a suite is given: the scale database's named objects and the run's options."""
+
+    database_url: str
+    repeat: int = 5
+    # Named objects of the large centre (ids), filled in by run.py from seed_scale's manifest.
+    scale: dict[str, Any] = field(default_factory=dict)
+
+
+def median_seconds(fn: Callable[[], object], *, repeat: int = 5, warmup: int = 1) -> float:
+    """Median wall time of `fn()` over `repeat` runs after `warmup` untimed ones.
+
+    The median, not the best: a page must be fast as people meet it, and the median is steady
+    enough on a shared machine without hiding a slow path the way the minimum can.
+    """
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        gc.collect()
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def sql_floor(statements: Sequence[tuple[str, Sequence[Any]]]) -> Callable[[], None]:
+    """A callable that runs hand-written SQL and fetches every row, as a page's floor."""
+    from django.db import connection
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                if cursor.description is not None:
+                    cursor.fetchall()
+
+    return run
+
+
+def within(
+    project: float, floor: float | None, *, ratio: float | None = None, under: float | None = None
+) -> bool:
+    """Whether a measure meets a goal of 'at most `ratio` x floor' and/or 'under `under`'."""
+    ok = True
+    if ratio is not None and floor:
+        ok = ok and project <= ratio * floor
+    if under is not None:
+        ok = ok and project < under
+    return ok
