@@ -167,8 +167,8 @@ def judge_evidence(
     if errors:
         count = len(errors)
         raise JudgingError(
-            f"Nothing was recorded: {count} criterion{'s' * (count != 1)} "
-            f"need{'s' * (count == 1)} your attention (marked below).",
+            f"Nothing was recorded: {count} {'criterion needs' if count == 1 else 'criteria need'} "
+            "your attention (marked below).",
             rows=errors,
         )
     try:

@@ -32,7 +32,7 @@ def _summary(result: judging.JudgingResult) -> str:
         for d in result.decisions
     ]
     count = len(parts)
-    return f"{count} criterion{'s' * (count != 1)} judged: {'; '.join(parts)}."
+    return f"{count} {'criterion' if count == 1 else 'criteria'} judged: {'; '.join(parts)}."
 
 
 @require_POST
