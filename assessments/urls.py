@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("evidence/<int:pk>/return/", views.return_for_resubmission, name="return"),
     path("evidence/<int:pk>/mapping/", mapping_views.confirm, name="confirm_mapping"),
+    path(
+        "evidence/<int:pk>/mapping/unit/<int:unit_pk>/",
+        mapping_views.unit_criteria,
+        name="mapping_unit",
+    ),
     path("registration/<int:pk>/unit/<int:unit_pk>/", views.unit_page, name="unit"),
     path("registration/<int:pk>/unit/<int:unit_pk>/sign-off/", views.sign_off, name="sign_off"),
     path("registration/<int:pk>/unit/<int:unit_pk>/unlock/", views.unlock, name="unlock"),

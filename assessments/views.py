@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
@@ -22,6 +23,7 @@ from assessments import services
 from assessments.forms import ReturnForm, SignOffForm, UnlockForm
 from assessments.judging_forms import JudgingForm, row_prefix
 from assessments.judging_page import JudgingState, judging_context, overall_feedback
+from assessments.mapping_tree import mapping_units
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
 from portfolios.evidence_forms import MapCriteriaForm
@@ -33,7 +35,6 @@ from portfolios.models import (
     RegistrationStatus,
     RegistrationUnit,
 )
-from portfolios.progress import taken_units
 from portfolios.rules import (
     administers_registration_centre,
     assesses_registration,
@@ -110,6 +111,10 @@ class CriterionCase:
     # In the one judging form: whether this row can be judged, and what it holds (the
     # assessor's own input again after a refused submit, so nothing typed is lost).
     judgeable: bool = False
+    # Built once in Python: the template would otherwise localise the id and reverse the URL
+    # once per use, which is most of a 25-row page's cost.
+    key: str = ""
+    unit_url: str = ""
     choice: str = ""
     feedback: str = ""
     reason: str = ""
@@ -189,9 +194,15 @@ def _cases(
     open_for_decisions = can_assess and registration.status == RegistrationStatus.ACTIVE
     typed = bound.data if bound is not None else {}
     row_errors = row_errors or {}
+    unit_urls = {
+        unit_id: reverse("assessments:unit", args=[registration.pk, unit_id])
+        for unit_id in {case.criterion.unit_id for case in cases.values()}
+    }
     for case in cases.values():
         case.locked = case.criterion.unit_id in locked_units
         case.judgeable = open_for_decisions and not case.locked
+        case.key = str(case.criterion.pk)
+        case.unit_url = unit_urls[case.criterion.unit_id]
         prefix = row_prefix(case.criterion.pk)
         case.choice = typed.get(f"{prefix}-outcome", "")
         case.feedback = typed.get(f"{prefix}-feedback", "")
@@ -245,16 +256,28 @@ def _assess_page(
     )
     if map_form is not None and map_form.is_bound:
         ticked = {str(value) for value in map_form.data.getlist("criteria")}
+        ticked_units = set(
+            AssessmentCriterion.objects.filter(
+                pk__in=[int(v) for v in ticked if v.isdigit()]
+            ).values_list("unit_id", flat=True)
+        )
     else:
         ticked = {str(case.criterion.pk) for case in cases}
-    map_units = taken_units(evidence.registration) if can_map else []
-    open_units = {
-        entry.unit.pk
-        for entry in map_units
-        for outcome in entry.outcomes
-        for row in outcome.criteria
-        if str(row.criterion.pk) in ticked
-    }
+        ticked_units = {case.criterion.unit_id for case in cases}
+    map_units: list = []
+    open_units: set[int] = set()
+    if can_map:
+        # Units holding a ticked criterion are drawn open, so the form sends the whole mapping
+        # back; others load their criteria when opened (?map_unit= without JavaScript).
+        asked = {int(v) for v in request.GET.getlist("map_unit") if v.isdigit()}
+        map_units, open_units = mapping_units(
+            evidence.registration, open_units=ticked_units | asked
+        )
+        # The closed units' addresses, built once rather than by a template tag per unit.
+        prefix = reverse("assessments:mapping_unit", args=[evidence.pk, 0]).removesuffix("0/")
+        for entry in map_units:
+            entry.key = str(entry.unit.pk)  # type: ignore[attr-defined]
+            entry.url = f"{prefix}{entry.key}/"  # type: ignore[attr-defined]
     return render(
         request,
         "assessments/assess.html",
