@@ -39,13 +39,14 @@ def sign_off_unit(site: AccessiblePage, *, registration_pk: int, unit_pk: int) -
 
 
 def agree_and_sign_off(site: AccessiblePage, *, sample_pk: int, verifier_name: str) -> None:
-    """The IV agrees the sample as it stands and signs it off for claim."""
+    """The IV agrees the sample as it stands (every decision left at "Agree" in the one review
+    form, saved in place) and signs it off for claim."""
     page = site.page
     site.goto(f"/verification/record/{sample_pk}/")
-    page.get_by_role("button", name="Agree the decisions").click()
-    page.wait_for_load_state("load")
-    site.assert_accessible()
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.get_by_test_id("review-result")).to_contain_text("the review is closed")
     expect(page.get_by_test_id("state")).to_contain_text("Agreed")
+    site.assert_accessible()
     page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign off for claim").click()
     page.wait_for_load_state("load")
