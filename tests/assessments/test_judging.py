@@ -386,3 +386,31 @@ def test_the_page_and_the_submit_cost_the_same_queries_for_5_and_25_criteria(
             assert client.post(judge_url(evidence), data).status_code == 302
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_mapping_form_draws_the_mapped_units_and_loads_another_when_opened(
+    client: Client, case: dict
+) -> None:
+    other = (
+        (case["registration"].unit_choices.exclude(unit=case["unit"]).select_related("unit"))
+        .first()
+        .unit
+    )
+    their = other.criteria.order_by("position").first()
+    mine = case["criteria"][0]
+    unit_url = reverse("assessments:mapping_unit", args=[case["evidence"].pk, other.pk])
+    signed_in(client, case["assessor"])
+
+    page = client.get(assess_url(case["evidence"])).content.decode()
+    assert f'id="map-criterion-{mine.pk}" checked' in page
+    assert f'id="map-criterion-{their.pk}"' not in page  # not drawn until opened
+    assert f'hx-get="{unit_url}"' in page
+    assert f'href="?map_unit={other.pk}#map-unit-{other.pk}"' in page  # without JavaScript
+
+    opened = client.get(unit_url).content.decode()
+    assert f'id="map-criterion-{their.pk}"' in opened
+    assert "checked" not in opened
+    without_js = client.get(assess_url(case["evidence"]), {"map_unit": other.pk})
+    assert f'id="map-criterion-{their.pk}"' in without_js.content.decode()
+
+    assert signed_in(client, case["learner"]).get(unit_url).status_code == 403
