@@ -14,7 +14,7 @@ from assessments import judging
 from assessments.judging_forms import JudgingForm
 from assessments.judging_page import JudgingState
 from assessments.models import Outcome
-from assessments.views import _assess_page, _evidence, _evidence_to_assess, _unit_label
+from assessments.views import _assess_page, _evidence_to_assess, _unit_label
 from qualifications.models import AssessmentCriterion
 
 
@@ -68,10 +68,10 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
         )
     done = _summary(result)
     if htmx:
-        # Fresh from the database: the new decisions, the evidence's status, a new token.
-        return _assess_page(
-            request, _evidence(request, pk), judging_state=JudgingState(done=done), fragment=True
-        )
+        # The new decisions, the evidence's status (assessed once every criterion is judged)
+        # and a new token.
+        evidence.refresh_from_db(fields=["status"])
+        return _assess_page(request, evidence, judging_state=JudgingState(done=done), fragment=True)
     messages.success(request, done)
     return redirect(f"{reverse('assessments:assess', args=[pk])}#criteria-heading")
 

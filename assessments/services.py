@@ -151,7 +151,8 @@ def write_decision(
         raise AssessmentError(
             "Someone recorded a decision on this criterion at the same moment; reload to see it."
         ) from exc
-    decision.evidence.set(evidence)
+    # A new decision links no evidence yet: add, without set's read of what is linked.
+    decision.evidence.add(*evidence)
     record_event(
         actor=assessor,
         action="decision.corrected" if supersedes else "decision.recorded",
