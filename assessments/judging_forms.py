@@ -35,10 +35,12 @@ class JudgingForm(forms.Form):
         label="Overall feedback (optional)", required=False, max_length=FEEDBACK_LIMIT
     )
     # Drawn with the form; the service records each token once (a double submit is harmless).
-    token = forms.UUIDField(error_messages={"required": "Reload the page and try again."})
+    token = forms.UUIDField(
+        max_length=36, error_messages={"required": "Reload the page and try again."}
+    )
     # The criteria the form showed, so a row whose criterion was unmapped since is still read
     # (and refused by the service) rather than silently dropped.
-    rows = forms.CharField(required=False)
+    rows = forms.CharField(required=False, max_length=20_000)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
