@@ -36,11 +36,11 @@ class JudgingForm(forms.Form):
     )
     # Drawn with the form; the service records each token once (a double submit is harmless).
     token = forms.UUIDField(
-        max_length=36, error_messages={"required": "Reload the page and try again."}
+        widget=forms.HiddenInput, error_messages={"required": "Reload the page and try again."}
     )
     # The criteria the form showed, so a row whose criterion was unmapped since is still read
     # (and refused by the service) rather than silently dropped.
-    rows = forms.CharField(required=False, max_length=20_000)
+    rows = forms.CharField(required=False, max_length=20_000, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
