@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from assessments.forms import ConfirmMappingForm
 from assessments.mapping import confirm_mapping
+from assessments.mapping_tree import mapping_units
 from assessments.services import AssessmentError
 from assessments.views import _assess_page, _evidence_to_assess
+from portfolios.models import EvidenceStatus, RegistrationStatus
 from portfolios.views import form_errors
 from qualifications.models import AssessmentCriterion
 
@@ -53,3 +56,22 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
         count = f"{len(chosen)} criterion" if len(chosen) == 1 else f"{len(chosen)} criteria"
         messages.success(request, f"The learner's mapping to {count} is confirmed.")
     return redirect(f"{reverse('assessments:assess', args=[pk])}#mapping-heading")
+
+
+@require_GET
+@login_required
+def unit_criteria(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """One of the learner's units as mapping checkboxes, loaded when the assessor opens it."""
+    evidence = _evidence_to_assess(request, pk)
+    registration = evidence.registration
+    if not (
+        evidence.status == EvidenceStatus.SUBMITTED
+        and registration.status == RegistrationStatus.ACTIVE
+    ):
+        raise PermissionDenied
+    units, loaded = mapping_units(registration, open_units={unit_pk})
+    entry = next((u for u in units if u.unit.pk == unit_pk and u.unit.pk in loaded), None)
+    if entry is None:
+        raise Http404("The learner does not take that unit.")
+    ticked = {str(c) for c in evidence.mappings.values_list("criterion_id", flat=True)}
+    return render(request, "assessments/_map_unit.html", {"entry": entry, "map_ticked": ticked})

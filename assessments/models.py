@@ -272,4 +272,5 @@ class DecisionValidation(models.Model):
 # Assessment plans and achievement records live in their own modules; importing them here
 # registers them with the app.
 from assessments.achievement_models import AchievementRecord  # noqa: E402, F401
+from assessments.judgement_models import Judgement  # noqa: E402, F401
 from assessments.plan_models import AssessmentPlan, PlanActivity  # noqa: E402, F401

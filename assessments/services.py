@@ -102,6 +102,37 @@ def record_decision(
             )
         if not reason.strip():
             raise AssessmentError("Say why the earlier decision is corrected.")
+    decision = write_decision(
+        assessor=assessor,
+        registration=registration,
+        criterion=criterion,
+        outcome=outcome,
+        method=method,
+        assessed_on=assessed_on,
+        feedback=feedback,
+        evidence=evidence,
+        supersedes=supersedes,
+        reason=reason,
+    )
+    mark_assessed_when_complete(assessor, evidence)
+    return decision
+
+
+def write_decision(
+    *,
+    assessor: User,
+    registration: Registration,
+    criterion: AssessmentCriterion,
+    outcome: str,
+    method: str,
+    assessed_on: date,
+    feedback: str,
+    evidence: list[Evidence],
+    supersedes: Decision | None,
+    reason: str,
+) -> Decision:
+    """The row and audit event of one decision, once its caller has checked everything under
+    the registration's lock (record_decision for one criterion, assessments.judging for many)."""
     try:
         with transaction.atomic():
             decision = Decision.objects.create(
@@ -120,7 +151,8 @@ def record_decision(
         raise AssessmentError(
             "Someone recorded a decision on this criterion at the same moment; reload to see it."
         ) from exc
-    decision.evidence.set(evidence)
+    # A new decision links no evidence yet: add, without set's read of what is linked.
+    decision.evidence.add(*evidence)
     record_event(
         actor=assessor,
         action="decision.corrected" if supersedes else "decision.recorded",
@@ -135,7 +167,6 @@ def record_decision(
             "evidence": [item.pk for item in evidence],
         },
     )
-    mark_assessed_when_complete(assessor, evidence)
     return decision
 
 

@@ -3,6 +3,7 @@ from django.urls import path
 from assessments import (
     achievement_views,
     coverage_views,
+    judging_views,
     mapping_views,
     plan_views,
     record_views,
@@ -15,9 +16,20 @@ app_name = "assessments"
 urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("evidence/<int:pk>/", views.assess, name="assess"),
-    path("evidence/<int:pk>/criterion/<int:criterion_pk>/", views.judge, name="judge"),
+    path("evidence/<int:pk>/judge/", judging_views.judge, name="judge"),
+    # The former one-criterion form: redirects to the criterion on the assessing page.
+    path(
+        "evidence/<int:pk>/criterion/<int:criterion_pk>/",
+        judging_views.old_criterion_form,
+        name="judge_criterion",
+    ),
     path("evidence/<int:pk>/return/", views.return_for_resubmission, name="return"),
     path("evidence/<int:pk>/mapping/", mapping_views.confirm, name="confirm_mapping"),
+    path(
+        "evidence/<int:pk>/mapping/unit/<int:unit_pk>/",
+        mapping_views.unit_criteria,
+        name="mapping_unit",
+    ),
     path("registration/<int:pk>/unit/<int:unit_pk>/", views.unit_page, name="unit"),
     path("registration/<int:pk>/unit/<int:unit_pk>/sign-off/", views.sign_off, name="sign_off"),
     path("registration/<int:pk>/unit/<int:unit_pk>/unlock/", views.unlock, name="unlock"),

@@ -7,22 +7,23 @@ Thin: load through visible_to (anything the person may not see answers 404), che
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
 from assessments import services
-from assessments.forms import JudgeForm, ReturnForm, SignOffForm, UnlockForm
+from assessments.forms import ReturnForm, SignOffForm, UnlockForm
+from assessments.judging_forms import JudgingForm, row_prefix
+from assessments.judging_page import JudgingState, judging_context, overall_feedback
+from assessments.mapping_tree import mapping_units
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
 from portfolios.evidence_forms import MapCriteriaForm
@@ -34,7 +35,6 @@ from portfolios.models import (
     RegistrationStatus,
     RegistrationUnit,
 )
-from portfolios.progress import taken_units
 from portfolios.rules import (
     administers_registration_centre,
     assesses_registration,
@@ -108,7 +108,17 @@ class CriterionCase:
     # internal verifier's validation where it is required).
     shown: bool = True
     locked: bool = False
-    form: JudgeForm | None = None
+    # In the one judging form: whether this row can be judged, and what it holds (the
+    # assessor's own input again after a refused submit, so nothing typed is lost).
+    judgeable: bool = False
+    # Built once in Python: the template would otherwise localise the id and reverse the URL
+    # once per use, which is most of a 25-row page's cost.
+    key: str = ""
+    unit_url: str = ""
+    choice: str = ""
+    feedback: str = ""
+    reason: str = ""
+    error: str = ""
 
     @property
     def label(self) -> str:
@@ -138,20 +148,6 @@ def _evidence_to_assess(request: HttpRequest, pk: int) -> Evidence:
     return evidence
 
 
-def _judge_form(
-    evidence: Evidence, criterion_id: int, current: Decision | None, **kw: Any
-) -> JudgeForm:
-    return JudgeForm(
-        prefix=f"c{criterion_id}",
-        initial={
-            "method": evidence.method,
-            "assessed_on": timezone.localdate(),
-            "supersedes": current.pk if current else None,
-        },
-        **kw,
-    )
-
-
 def _mark_release(decision: Decision, *, required: bool, learner: bool) -> None:
     """Tell the templates whether the decision is released, and whether this viewer sees it."""
     decision.released = is_released(decision, required=required)  # type: ignore[attr-defined]
@@ -162,7 +158,8 @@ def _cases(
     evidence: Evidence,
     *,
     can_assess: bool,
-    bound: dict[int, JudgeForm],
+    bound: JudgingForm | None = None,
+    row_errors: dict[int, str] | None = None,
     required: bool = False,
     learner: bool = False,
 ) -> list[CriterionCase]:
@@ -195,12 +192,22 @@ def _cases(
             case.current = decision
             case.shown = decision.shown  # type: ignore[attr-defined]
     open_for_decisions = can_assess and registration.status == RegistrationStatus.ACTIVE
+    typed = bound.data if bound is not None else {}
+    row_errors = row_errors or {}
+    unit_urls = {
+        unit_id: reverse("assessments:unit", args=[registration.pk, unit_id])
+        for unit_id in {case.criterion.unit_id for case in cases.values()}
+    }
     for case in cases.values():
         case.locked = case.criterion.unit_id in locked_units
-        if open_for_decisions and not case.locked:
-            case.form = bound.get(case.criterion.pk) or _judge_form(
-                evidence, case.criterion.pk, case.current
-            )
+        case.judgeable = open_for_decisions and not case.locked
+        case.key = str(case.criterion.pk)
+        case.unit_url = unit_urls[case.criterion.unit_id]
+        prefix = row_prefix(case.criterion.pk)
+        case.choice = typed.get(f"{prefix}-outcome", "")
+        case.feedback = typed.get(f"{prefix}-feedback", "")
+        case.reason = typed.get(f"{prefix}-reason", "")
+        case.error = row_errors.get(case.criterion.pk, "")
     return list(cases.values())
 
 
@@ -209,16 +216,38 @@ def _assess_page(
     evidence: Evidence,
     *,
     status: int = 200,
-    bound: dict[int, JudgeForm] | None = None,
     return_form: ReturnForm | None = None,
     map_form: MapCriteriaForm | None = None,
+    judging: JudgingForm | None = None,
+    judging_state: JudgingState | None = None,
+    fragment: bool = False,
 ) -> HttpResponse:
     can_assess = may_assess(request.user, evidence.registration)
     required = validation_required(evidence.registration)
     learner = evidence.registration.learner_id == request.user.pk
+    state = judging_state or JudgingState()
     cases = _cases(
-        evidence, can_assess=can_assess, bound=bound or {}, required=required, learner=learner
+        evidence,
+        can_assess=can_assess,
+        bound=judging,
+        row_errors=state.row_errors,
+        required=required,
+        learner=learner,
     )
+    context = {
+        "evidence": evidence,
+        "registration": evidence.registration,
+        "cases": cases,
+        "validation_required": required,
+        "is_learner": learner,
+        "can_assess": can_assess,
+        "judging": judging_context(evidence, cases, judging, state),
+        "judgements": overall_feedback(evidence, required=required, learner=learner),
+    }
+    if fragment:
+        # htmx: only the form comes back (and the evidence's status, out of band).
+        context["fragment"] = True
+        return render(request, "assessments/_judging.html", context, status=status)
     # The assessor confirms or changes the learner's mapping while the evidence waits.
     can_map = (
         can_assess
@@ -227,28 +256,35 @@ def _assess_page(
     )
     if map_form is not None and map_form.is_bound:
         ticked = {str(value) for value in map_form.data.getlist("criteria")}
+        ticked_units = set(
+            AssessmentCriterion.objects.filter(
+                pk__in=[int(v) for v in ticked if v.isdigit()]
+            ).values_list("unit_id", flat=True)
+        )
     else:
         ticked = {str(case.criterion.pk) for case in cases}
-    map_units = taken_units(evidence.registration) if can_map else []
-    open_units = {
-        entry.unit.pk
-        for entry in map_units
-        for outcome in entry.outcomes
-        for row in outcome.criteria
-        if str(row.criterion.pk) in ticked
-    }
+        ticked_units = {case.criterion.unit_id for case in cases}
+    map_units: list = []
+    open_units: set[int] = set()
+    if can_map:
+        # Units holding a ticked criterion are drawn open, so the form sends the whole mapping
+        # back; others load their criteria when opened (?map_unit= without JavaScript).
+        asked = {int(v) for v in request.GET.getlist("map_unit") if v.isdigit()}
+        map_units, open_units = mapping_units(
+            evidence.registration, open_units=ticked_units | asked
+        )
+        # The closed units' addresses, built once rather than by a template tag per unit.
+        prefix = reverse("assessments:mapping_unit", args=[evidence.pk, 0]).removesuffix("0/")
+        for entry in map_units:
+            entry.key = str(entry.unit.pk)  # type: ignore[attr-defined]
+            entry.url = f"{prefix}{entry.key}/"  # type: ignore[attr-defined]
     return render(
         request,
         "assessments/assess.html",
         {
-            "evidence": evidence,
-            "registration": evidence.registration,
+            **context,
             "files": list(evidence.files.all()),
             "declaration": getattr(evidence, "declaration", None),
-            "cases": cases,
-            "validation_required": required,
-            "is_learner": learner,
-            "can_assess": can_assess,
             "can_return": can_assess and evidence.status == EvidenceStatus.SUBMITTED,
             "return_form": return_form or ReturnForm(),
             "can_map": can_map,
@@ -265,67 +301,6 @@ def _assess_page(
 @login_required
 def assess(request: HttpRequest, pk: int) -> HttpResponse:
     return _assess_page(request, _evidence(request, pk))
-
-
-def _already_recorded(current: Decision | None, user: User, data: dict[str, Any]) -> bool:
-    """The same form sent twice: the first one recorded exactly this decision."""
-    return (
-        current is not None
-        and current.pk != data["supersedes"]
-        and current.supersedes_id == data["supersedes"]
-        and current.assessor_id == user.pk
-        and current.outcome == data["outcome"]
-        and current.feedback == data["feedback"]
-    )
-
-
-@require_POST
-@login_required
-def judge(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponse:
-    evidence = _evidence_to_assess(request, pk)
-    registration = evidence.registration
-    mapping = (
-        evidence.mappings.select_related("criterion__unit")
-        .filter(criterion_id=criterion_pk)
-        .first()
-    )
-    if mapping is None:
-        raise Http404("This evidence is not mapped to that criterion.")
-    criterion = mapping.criterion
-    form = _judge_form(evidence, criterion.pk, None, data=request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _assess_page(request, evidence, status=400, bound={criterion.pk: form})
-    data = form.cleaned_data
-    label = f"{_unit_label(criterion.unit)} {criterion.number}"
-    current = services.current_decision(registration, criterion)
-    if _already_recorded(current, request.user, data):
-        messages.info(request, f"Your decision on {label} is already recorded.")
-        return redirect(f"{reverse('assessments:assess', args=[pk])}#criterion-{criterion.pk}")
-    supersedes = None
-    if data["supersedes"]:
-        supersedes = Decision.objects.filter(
-            registration=registration, criterion=criterion, pk=data["supersedes"]
-        ).first()
-    try:
-        services.record_decision(
-            assessor=request.user,
-            registration=registration,
-            criterion=criterion,
-            outcome=data["outcome"],
-            method=data["method"],
-            assessed_on=data["assessed_on"],
-            feedback=data["feedback"],
-            evidence=[evidence],
-            supersedes=supersedes,
-            reason=data["reason"],
-        )
-    except services.AssessmentError as error:
-        messages.error(request, str(error))
-        return _assess_page(request, evidence, status=400, bound={criterion.pk: form})
-    verb = "corrected to" if supersedes else "judged"
-    messages.success(request, f"{label} {verb} {Outcome(data['outcome']).label.lower()}.")
-    return redirect(f"{reverse('assessments:assess', args=[pk])}#criterion-{criterion.pk}")
 
 
 @require_POST

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import has_role_at
@@ -24,8 +25,9 @@ from portfolios.models import Registration
 from portfolios.views import form_errors
 from verification import samples
 from verification.models import PlannedSample, SampleStage, SamplingStrategy
-from verification.sample_forms import AgreeForm, ReferForm, VerifierSignOffForm
-from verification.sample_models import Sample, SampleOutcome, SampleState
+from verification.sample_forms import ReviewForm, VerifierSignOffForm
+from verification.sample_models import Sample, SampleOutcome, SampleOutcomeKind, SampleState
+from verification.sample_review import review_rows
 from verification.services import VerificationError
 from verification.views import READER_ROLES
 
@@ -133,8 +135,10 @@ def _page(
     outcomes: list[SampleOutcome],
     *,
     status: int = 200,
-    agree_form: AgreeForm | None = None,
-    refer_form: ReferForm | None = None,
+    review_form: ReviewForm | None = None,
+    review_error: str = "",
+    review_done: str = "",
+    fragment: bool = False,
 ) -> HttpResponse:
     decisions = samples.sampled_decisions(sample.registration, sample.unit)
     current = samples.snapshot_of(sample.registration, sample.unit, decisions)
@@ -142,29 +146,29 @@ def _page(
     may_act = samples.may_sample(request.user, sample.registration)
     open_review = sample.state != SampleState.AGREED
     sign_offs = list(sample.sign_offs.select_related("verifier"))
-    initial = {"seen_hash": current_hash}
-    return render(
-        request,
-        "verification/sample.html",
-        {
-            "sample": sample,
-            "registration": sample.registration,
-            "outcomes": outcomes,
-            "decisions": decisions,
-            "current_hash": current_hash,
-            "changed": current_hash != sample.snapshot_hash,
-            "may_act": may_act and open_review,
-            "agree_form": agree_form or AgreeForm(initial=initial),
-            "refer_form": refer_form or ReferForm(initial=initial, decisions=decisions),
-            "sign_offs": sign_offs,
-            "may_sign": may_act
-            and sample.stage == SampleStage.SUMMATIVE
-            and sample.state == SampleState.AGREED
-            and not sign_offs,
-            "sign_off_form": VerifierSignOffForm(),
-        },
-        status=status,
-    )
+    form = review_form or ReviewForm(decisions=decisions)
+    context = {
+        "sample": sample,
+        "registration": sample.registration,
+        "outcomes": outcomes,
+        "decisions": decisions,
+        "current_hash": current_hash,
+        "changed": current_hash != sample.snapshot_hash,
+        "may_act": may_act and open_review,
+        "review": review_rows(form, decisions, current_hash, refused=bool(review_error)),
+        "review_error": review_error,
+        "review_done": review_done,
+        "sign_offs": sign_offs,
+        "may_sign": may_act
+        and sample.stage == SampleStage.SUMMATIVE
+        and sample.state == SampleState.AGREED
+        and not sign_offs,
+        "sign_off_form": VerifierSignOffForm(),
+        "fragment": fragment,
+    }
+    if fragment:
+        return render(request, "verification/_sample_body.html", context, status=status)
+    return render(request, "verification/sample.html", context, status=status)
 
 
 @require_http_methods(["GET"])
@@ -181,65 +185,105 @@ def _acting(request: HttpRequest, pk: int) -> tuple[Sample, list[SampleOutcome]]
     return sample, outcomes
 
 
+def _answer(
+    request: HttpRequest, pk: int, message: str, *, htmx: bool, level: int = messages.SUCCESS
+) -> HttpResponse:
+    """Done (or done already): htmx gets the record again in place; a plain POST a redirect."""
+    if htmx:
+        sample, outcomes = _load(request, pk)
+        return _page(request, sample, outcomes, review_done=message, fragment=True)
+    messages.add_message(request, level, message)
+    return redirect("verification:sample", pk=pk)
+
+
 @require_POST
 @login_required
-def agree(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole sample reviewed in one form: all agreed closes it; any referred refers those
+    back (verification.samples.agree / refer_back, append-only outcomes)."""
     sample, outcomes = _acting(request, pk)
+    htmx = bool(getattr(request, "htmx", False))
     if sample.state == SampleState.AGREED:
         # The same form sent twice: the first one agreed it.
-        messages.info(request, "This sample is already agreed.")
-        return redirect("verification:sample", pk=pk)
-    form = AgreeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _page(request, sample, outcomes, status=400, agree_form=form)
-    try:
-        samples.agree(
-            verifier=request.user,
-            sample=sample,
-            feedback=form.cleaned_data["feedback"],
-            seen_hash=form.cleaned_data["seen_hash"],
+        return _answer(
+            request, pk, "This sample is already agreed.", htmx=htmx, level=messages.INFO
         )
+    decisions = samples.sampled_decisions(sample.registration, sample.unit)
+    form = ReviewForm(request.POST, decisions=decisions)
+    refused_status = 200 if htmx else 400  # htmx swaps only 2xx answers
+    if not form.is_valid():
+        return _page(
+            request,
+            sample,
+            outcomes,
+            status=refused_status,
+            review_form=form,
+            review_error="Nothing was recorded: correct what is marked below.",
+            fragment=htmx,
+        )
+    data = form.cleaned_data
+    referred = form.referred()
+    last = outcomes[-1] if outcomes else None
+    if (
+        referred
+        and last is not None
+        and last.outcome == SampleOutcomeKind.REFERRED
+        and last.snapshot_hash == data["seen_hash"]
+        and {d.pk for d in last.decisions.all()} == {d.pk for d in referred}
+    ):
+        # The same referral sent twice: the first one recorded it.
+        return _answer(
+            request, pk, "This referral is already recorded.", htmx=htmx, level=messages.INFO
+        )
+    try:
+        if referred:
+            samples.refer_back(
+                verifier=request.user,  # type: ignore[arg-type]
+                sample=sample,
+                decisions=referred,
+                actions=data["actions"],
+                deadline=data["deadline"],
+                feedback=data["feedback"],
+                seen_hash=data["seen_hash"],
+            )
+        else:
+            samples.agree(
+                verifier=request.user,  # type: ignore[arg-type]
+                sample=sample,
+                feedback=data["feedback"],
+                seen_hash=data["seen_hash"],
+            )
     except VerificationError as error:
-        messages.error(request, str(error))
-        return _page(request, sample, outcomes, status=400, agree_form=form)
-    messages.success(request, "You agreed the sampled decisions; the review is closed.")
-    return redirect("verification:sample", pk=pk)
+        return _page(
+            request,
+            sample,
+            outcomes,
+            status=refused_status,
+            review_form=form,
+            review_error=str(error),
+            fragment=htmx,
+        )
+    if not referred:
+        return _answer(
+            request, pk, "You agreed the sampled decisions; the review is closed.", htmx=htmx
+        )
+    count = len(referred)
+    return _answer(
+        request,
+        pk,
+        f"{count} decision{'s' * (count != 1)} referred back to the assessor, "
+        f"due by {data['deadline']:%-d %B %Y}.",
+        htmx=htmx,
+    )
 
 
 @require_POST
 @login_required
-def refer(request: HttpRequest, pk: int) -> HttpResponse:
-    sample, outcomes = _acting(request, pk)
-    if sample.state == SampleState.AGREED:
-        messages.info(request, "This sample is already agreed.")
-        return redirect("verification:sample", pk=pk)
-    decisions = samples.sampled_decisions(sample.registration, sample.unit)
-    form = ReferForm(request.POST, decisions=decisions)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _page(request, sample, outcomes, status=400, refer_form=form)
-    data = form.cleaned_data
-    try:
-        samples.refer_back(
-            verifier=request.user,
-            sample=sample,
-            decisions=[d for d in decisions if d.pk in set(data["decisions"])],
-            actions=data["actions"],
-            deadline=data["deadline"],
-            feedback=data["feedback"],
-            seen_hash=data["seen_hash"],
-        )
-    except VerificationError as error:
-        messages.error(request, str(error))
-        return _page(request, sample, outcomes, status=400, refer_form=form)
-    count = len(data["decisions"])
-    messages.success(
-        request,
-        f"{count} decision{'s' * (count != 1)} referred back to the assessor, "
-        f"due by {data['deadline']:%-d %B %Y}.",
-    )
-    return redirect("verification:sample", pk=pk)
+def old_outcome_form(request: HttpRequest, pk: int) -> HttpResponse:
+    """The former separate agree and refer forms' addresses: the review is one form now."""
+    _acting(request, pk)
+    messages.info(request, "The sample is reviewed in one form now; nothing was recorded.")
+    return redirect(f"{reverse('verification:sample', args=[pk])}#review-heading")
 
 
 @require_POST

@@ -47,8 +47,10 @@ urlpatterns = [
     ),
     path("samples/<int:pk>/start/", sample_views.start, name="sample_start"),
     path("record/<int:pk>/", sample_views.sample_detail, name="sample"),
-    path("record/<int:pk>/agree/", sample_views.agree, name="sample_agree"),
-    path("record/<int:pk>/refer/", sample_views.refer, name="sample_refer"),
+    path("record/<int:pk>/review/", sample_views.review, name="sample_review"),
+    # The former separate forms: they redirect to the one review form.
+    path("record/<int:pk>/agree/", sample_views.old_outcome_form, name="sample_agree"),
+    path("record/<int:pk>/refer/", sample_views.old_outcome_form, name="sample_refer"),
     path("record/<int:pk>/sign-off/", sample_views.sign_off, name="sample_sign_off"),
     path("eqa-visits/", eqa_views.visits, name="eqa_visits"),
     path("claims/", claim_views.claims_page, name="claims"),

@@ -14,6 +14,7 @@ from assessments.services import record_decision, sign_off_unit
 from portfolios import evidence as evidence_services
 from portfolios.models import Evidence, EvidenceStatus, Registration
 from qualifications.models import AssessmentCriterion
+from tests.assessments.judging_data import form_data
 from tests.assessments.test_decisions import make_case
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
 
@@ -21,9 +22,9 @@ pytestmark = pytest.mark.usefixtures("catalogue")
 
 TODAY = datetime.date.today()
 # Session, user, evidence, assessor role, assignment, files, mappings, decisions, sign-offs,
-# the header's memberships, the centre's release setting, and for the mapping form the learner's
-# units, outcomes and criteria.
-ASSESS_QUERIES = 14
+# the header's memberships, the centre's release setting, the judgements' overall feedback, and for
+# the mapping form the learner's units, outcomes and criteria.
+ASSESS_QUERIES = 15
 
 
 @pytest.fixture
@@ -56,20 +57,12 @@ def assess_url(evidence: Evidence) -> str:
     return reverse("assessments:assess", args=[evidence.pk])
 
 
-def judge_url(evidence: Evidence, criterion: AssessmentCriterion) -> str:
-    return reverse("assessments:judge", args=[evidence.pk, criterion.pk])
+def judge_url(evidence: Evidence) -> str:
+    return reverse("assessments:judge", args=[evidence.pk])
 
 
 def unit_url(case: dict, name: str = "unit") -> str:
     return reverse(f"assessments:{name}", args=[case["registration"].pk, case["unit"].pk])
-
-
-def judgement(criterion: AssessmentCriterion, outcome: str = "met", **extra: object) -> dict:
-    prefix = f"c{criterion.pk}-"
-    data = {"outcome": outcome, "feedback": "Clear work.", "method": "product"}
-    data["assessed_on"] = TODAY.isoformat()
-    data.update(extra)  # type: ignore[arg-type]
-    return {prefix + key: value for key, value in data.items()}
 
 
 def signed_in(client: Client, user: User) -> Client:
@@ -100,7 +93,8 @@ def test_the_assigned_assessor_sees_the_evidence_with_its_declaration_and_a_form
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="declaration"' in html
-    assert "Record the decision" in html
+    assert "Record the judgements" in html
+    assert f'name="c{case["criterion"].pk}-outcome"' in html
     assert "Return to the learner" in html
 
 
@@ -114,7 +108,7 @@ def test_an_unassigned_assessor_and_another_centres_assessor_get_404(
         signed_in(client, person)
         assert client.get(assess_url(case["evidence"])).status_code == 404
         assert client.get(unit_url(case)).status_code == 404
-        response = client.post(judge_url(case["evidence"], case["criterion"]), {})
+        response = client.post(judge_url(case["evidence"]), {})
         assert response.status_code == 404
     assert not Decision.objects.exists()
 
@@ -125,10 +119,10 @@ def test_the_learner_reads_the_page_without_forms_and_gets_403_on_post(
     signed_in(client, case["learner"])
 
     html = client.get(assess_url(case["evidence"])).content.decode()
-    assert "Record the decision" not in html
+    assert "Record the judgements" not in html
     assert "Return to the learner" not in html
     judged = client.post(
-        judge_url(case["evidence"], case["criterion"]), judgement(case["criterion"])
+        judge_url(case["evidence"]), form_data(case["evidence"], {case["criterion"]: "met"})
     )
     returned = client.post(
         reverse("assessments:return", args=[case["evidence"].pk]), {"feedback": "x"}
@@ -153,10 +147,14 @@ def test_the_assessor_judges_a_criterion_and_a_double_submit_records_it_once(
     client: Client, case: dict
 ) -> None:
     signed_in(client, case["assessor"])
-    data = judgement(case["criterion"], "not_yet_met", feedback="Add the results.")
+    data = form_data(
+        case["evidence"],
+        {case["criterion"]: "not_yet_met"},
+        feedback={case["criterion"]: "Add the results."},
+    )
 
-    first = client.post(judge_url(case["evidence"], case["criterion"]), data)
-    second = client.post(judge_url(case["evidence"], case["criterion"]), data, follow=True)
+    first = client.post(judge_url(case["evidence"]), data)
+    second = client.post(judge_url(case["evidence"]), data, follow=True)
 
     assert first.status_code == 302
     decision = Decision.objects.get()
@@ -169,15 +167,20 @@ def test_a_correction_needs_a_reason_and_both_decisions_stay_visible(
     client: Client, case: dict
 ) -> None:
     signed_in(client, case["assessor"])
-    url = judge_url(case["evidence"], case["criterion"])
-    client.post(url, judgement(case["criterion"], "not_yet_met"))
+    url = judge_url(case["evidence"])
+    client.post(url, form_data(case["evidence"], {case["criterion"]: "not_yet_met"}))
     first = Decision.objects.get()
 
-    refused = client.post(url, judgement(case["criterion"], "met", supersedes=first.pk))
+    refused = client.post(url, form_data(case["evidence"], {case["criterion"]: "met"}))
     assert refused.status_code == 400
     assert "Say why" in refused.content.decode()
     client.post(
-        url, judgement(case["criterion"], "met", supersedes=first.pk, reason="Re-observed.")
+        url,
+        form_data(
+            case["evidence"],
+            {case["criterion"]: "met"},
+            reasons={case["criterion"]: "Re-observed."},
+        ),
     )
 
     second = Decision.objects.current().get()
@@ -192,6 +195,8 @@ def test_a_correction_needs_a_reason_and_both_decisions_stay_visible(
 def test_a_first_decision_posted_after_someone_elses_is_refused_with_a_message(
     client: Client, case: dict
 ) -> None:
+    # The form as drawn before the other assessor decided.
+    data = form_data(case["evidence"], {case["criterion"]: "not_yet_met"})
     record_decision(
         assessor=case["other_assessor"],
         registration=case["registration"],
@@ -201,23 +206,29 @@ def test_a_first_decision_posted_after_someone_elses_is_refused_with_a_message(
         assessed_on=TODAY,
     )
 
-    response = signed_in(client, case["assessor"]).post(
-        judge_url(case["evidence"], case["criterion"]), judgement(case["criterion"], "not_yet_met")
-    )
+    response = signed_in(client, case["assessor"]).post(judge_url(case["evidence"]), data)
 
     assert response.status_code == 400
-    assert "already been judged" in response.content.decode()
+    assert "after you opened the form" in response.content.decode()
     assert Decision.objects.count() == 1
 
 
-def test_a_criterion_the_evidence_is_not_mapped_to_answers_404(client: Client, case: dict) -> None:
+def test_a_criterion_the_evidence_is_not_mapped_to_is_refused_by_its_row(
+    client: Client, case: dict
+) -> None:
     other = case["unit"].criteria.get(number="1.2")
+    data = form_data(case["evidence"], {case["criterion"]: "met"})
+    data["rows"] += f",{other.pk}"
+    data[f"c{other.pk}-outcome"] = "met"
+    data[f"c{other.pk}-feedback"] = "Shows every customer type."
 
-    response = signed_in(client, case["assessor"]).post(
-        judge_url(case["evidence"], other), judgement(other)
-    )
+    response = signed_in(client, case["assessor"]).post(judge_url(case["evidence"]), data)
 
-    assert response.status_code == 404
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "no longer mapped" in html
+    assert "Shows every customer type." in html  # what was typed in the refused row is kept
+    assert not Decision.objects.exists()
 
 
 # ---------------------------------------------------------------- returning

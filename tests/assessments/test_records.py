@@ -20,6 +20,7 @@ from core.models import AuditEvent
 from portfolios.evidence import content_hash
 from portfolios.models import EvidenceFile, EvidenceStatus
 from qualifications.models import AssessmentCriterion
+from tests.assessments.judging_data import form_data as judging_form
 from tests.assessments.test_decisions import make_case
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
 
@@ -335,18 +336,16 @@ def test_the_records_criteria_are_judged_like_any_evidence(client: Client, case:
         reverse("assessments:assess", args=[evidence.pk])
     )
     assert page.status_code == 200
-    assert "Record the decision" in page.content.decode()
-    assert reverse("assessments:record", args=[record.pk]) in page.content.decode()
+    assert "Record the judgements" in page.content.decode()
     for criterion in case["criteria"]:
-        decision = record_decision(
-            assessor=case["assessor"],
-            registration=case["registration"],
-            criterion=criterion,
-            outcome="met",
-            method="observation",
-            assessed_on=TODAY,
-            evidence=[evidence],
-        )
+        assert f'name="c{criterion.pk}-outcome"' in page.content.decode()
+    assert reverse("assessments:record", args=[record.pk]) in page.content.decode()
+    # Both criteria judged in the one form, in one submit.
+    client.post(
+        reverse("assessments:judge", args=[evidence.pk]),
+        judging_form(evidence, dict.fromkeys(case["criteria"], "met"), method="observation"),
+    )
+    for decision in Decision.objects.current().filter(criterion__in=case["criteria"]):
         assert list(decision.evidence.all()) == [evidence]
     evidence.refresh_from_db()
     assert evidence.status == EvidenceStatus.ASSESSED

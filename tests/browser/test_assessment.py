@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from playwright.sync_api import expect
 
@@ -61,11 +62,14 @@ def test_an_assessor_judges_a_criterion_from_the_queue(site: AccessiblePage) -> 
     site.assert_accessible()
 
     page.get_by_label("Met", exact=True).check()
-    page.get_by_label("Feedback", exact=True).fill("A clear survey of real customers.")
-    page.get_by_role("button", name="Record the decision").click()
-    page.wait_for_load_state("load")
-    expect(page.get_by_role("button", name="Record the correction")).to_be_visible()
-    page.wait_for_load_state("load")
+    page.get_by_role("textbox", name=re.compile("^Feedback on")).fill(
+        "A clear survey of real customers."
+    )
+    page.get_by_role("button", name="Record the judgements").click()
+    expect(page.get_by_test_id("judging-result")).to_contain_text("1 criterion judged")
+    # The criterion is now judged: the form offers to correct it, with a reason.
+    expect(page.get_by_label("Why the earlier decision is corrected")).to_be_visible()
+    expect(page.get_by_test_id("evidence-status")).to_have_text("Assessed")
     site.assert_accessible()
 
     site.goto(f"/assessment/registration/{registration.pk}/unit/{unit.pk}/")

@@ -60,14 +60,22 @@ def open_from_queue(site: AccessiblePage, title: str) -> None:
     site.assert_accessible()
 
 
-def judge_met(site: AccessiblePage, criterion: AssessmentCriterion) -> None:
+def judge_met(site: AccessiblePage, *criteria: AssessmentCriterion) -> None:
+    """Judge `criteria` met in the one form, in one submit."""
     page = site.page
-    article = page.get_by_test_id(f"criterion-{criterion.pk}")
-    article.get_by_label("Met", exact=True).check()
-    article.get_by_label("Feedback", exact=True).fill(f"Shown clearly for {criterion.number}.")
-    article.get_by_role("button", name="Record the decision").click()
-    expect(page.get_by_test_id(f"current-{criterion.pk}")).to_have_text("Met")
-    page.wait_for_load_state("load")
+    for criterion in criteria:
+        article = page.get_by_test_id(f"criterion-{criterion.pk}")
+        article.get_by_label("Met", exact=True).check()
+        article.get_by_role("textbox", name=re.compile("^Feedback on")).fill(
+            f"Shown clearly for {criterion.number}."
+        )
+    page.get_by_role("button", name="Record the judgements").click()
+    count = len(criteria)
+    expect(page.get_by_test_id("judging-result")).to_contain_text(
+        f"{count} {'criterion' if count == 1 else 'criteria'} judged"
+    )
+    for criterion in criteria:
+        expect(page.get_by_test_id(f"current-{criterion.pk}")).to_have_text("Met")
     site.assert_accessible()
 
 
@@ -156,9 +164,8 @@ def test_an_assessment_from_submission_to_sign_off_seen_by_the_learner_and_no_on
             "Mapping confirmed by Alex Assessor"
         )
 
-    # Judge its six criteria met: the evidence is then assessed.
-    for number in ("1.1", "1.2", "2.1", "2.2", "2.3", "3.1"):
-        judge_met(site, criteria[number])
+    # Judge its six criteria met in one submit: the evidence is then assessed.
+    judge_met(site, *(criteria[number] for number in ("1.1", "1.2", "2.1", "2.2", "2.3", "3.1")))
     expect(page.get_by_test_id("evidence-status")).to_have_text("Assessed")
 
     # Return the call notes for resubmission.

@@ -57,24 +57,32 @@ def test_the_iv_refers_a_decision_back_the_assessor_corrects_it_and_the_iv_signs
     expect(page.get_by_role("status")).to_contain_text("The sample is started")
     expect(page.get_by_test_id("decisions")).to_contain_text("survey.pdf")
 
-    # Nothing chosen: a clear message, and what was typed is kept.
-    page.get_by_label("Actions for the assessor").fill("Name the survey question that shows 1.1.")
-    page.get_by_role("button", name="Refer back").click()
-    page.wait_for_load_state("load")
-    site.assert_accessible()
-    expect(page.get_by_role("status")).to_contain_text("Choose at least one decision")
-    expect(page.get_by_label("Actions for the assessor")).to_have_value(
-        "Name the survey question that shows 1.1."
-    )
-    page.get_by_role("checkbox", name="1.1: Met by Sam Assessor", exact=True).check()
-    deadline = datetime.date.today() + datetime.timedelta(days=7)
-    page.get_by_label("Deadline").fill(deadline.isoformat())
+    # 1.1 referred back without saying what to do: a clear message by the field, and what was
+    # chosen and typed is kept.
+    page.evaluate("window.reviewMarker = 'same page'")  # a page load would lose it
+    row = page.get_by_test_id(f"review-{first.pk}")
+    # By keyboard: the row's checked "Agree" takes the focus, the arrow key moves to "Refer back".
+    row.get_by_label("Agree", exact=True).focus()
+    page.keyboard.press("ArrowRight")
+    expect(row.get_by_label("Refer back")).to_be_checked()
     page.get_by_label("Feedback to the assessor (optional)", exact=True).fill("Nearly there.")
-    page.get_by_role("button", name="Refer back").click()
-    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.get_by_test_id("review-error")).to_be_visible()
+    expect(page.get_by_text("Say what the assessor must do.")).to_be_visible()
+    expect(page.get_by_test_id(f"review-{first.pk}").get_by_label("Refer back")).to_be_checked()
+    expect(page.get_by_label("Feedback to the assessor (optional)", exact=True)).to_have_value(
+        "Nearly there."
+    )
     site.assert_accessible()
-    expect(page.get_by_role("status")).to_contain_text("1 decision referred back")
+    page.get_by_label("Actions for the assessor").fill("Name the survey question that shows 1.1.")
+    deadline = datetime.date.today() + datetime.timedelta(days=7)
+    page.get_by_label("Deadline for the actions").fill(deadline.isoformat())
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.get_by_test_id("review-result")).to_contain_text("1 decision referred back")
+    expect(page.get_by_test_id("review-result")).to_be_focused()
+    assert page.evaluate("window.reviewMarker") == "same page"  # saved in place, no page load
     expect(page.get_by_test_id("state")).to_contain_text("Referred back to the assessor")
+    site.assert_accessible()
     sign_out(site)
 
     # The assessor finds the referral on their home page and corrects the decision.
@@ -85,7 +93,7 @@ def test_the_iv_refers_a_decision_back_the_assessor_corrects_it_and_the_iv_signs
     referrals.get_by_role("link").click()
     page.wait_for_load_state("load")
     site.assert_accessible()
-    expect(page.get_by_role("button", name="Refer back")).to_have_count(0)
+    expect(page.get_by_role("button", name="Record the review")).to_have_count(0)
     correct_decision(
         site,
         evidence_pk=case.evidence.pk,

@@ -134,18 +134,17 @@ def test_sample_refer_correct_agree_sign_off_then_claim_once_and_the_eqa_only_re
     site.assert_accessible()
     expect(page.get_by_role("status")).to_contain_text("The sample is started")
     page.get_by_role(
-        "checkbox",
+        "group",
         name=f"Unit {unit_label} {referred.criterion.number}: Met by Aisha Khan",
         exact=True,
-    ).check()
+    ).get_by_label("Refer back").check()
     page.get_by_label("Actions for the assessor").fill("Say which workbook answer shows it.")
-    page.get_by_label("Deadline").fill(
+    page.get_by_label("Deadline for the actions").fill(
         (datetime.date.today() + datetime.timedelta(days=7)).isoformat()
     )
-    page.get_by_role("button", name="Refer back").click()
-    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.get_by_test_id("review-result")).to_contain_text("1 decision referred back")
     site.assert_accessible()
-    expect(page.get_by_role("status")).to_contain_text("1 decision referred back")
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.ACTIVE  # reopened for the correction
     sign_out(site)
@@ -182,8 +181,7 @@ def test_sample_refer_correct_agree_sign_off_then_claim_once_and_the_eqa_only_re
     site.goto(f"/verification/record/{sample.pk}/")
     expect(page.get_by_test_id("state")).to_contain_text("Agreed")
     expect(page.get_by_test_id("decisions")).to_contain_text("Workbook answer 2 shows it met.")
-    expect(page.get_by_role("button", name="Agree the decisions")).to_have_count(0)
-    expect(page.get_by_role("button", name="Refer back")).to_have_count(0)
+    expect(page.get_by_role("button", name="Record the review")).to_have_count(0)
     expect(page.get_by_role("button", name="Sign off for claim")).to_have_count(0)
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
     forged = page.request.post(
@@ -192,6 +190,12 @@ def test_sample_refer_correct_agree_sign_off_then_claim_once_and_the_eqa_only_re
         form={"refer-actions": "Changed by the EQA", "refer-deadline": "2030-01-01"},
     )
     assert forged.status == 403
+    forged_review = page.request.post(
+        f"{site.base_url}/verification/record/{sample.pk}/review/",
+        headers={"X-CSRFToken": token, "Referer": page.url},
+        form={"actions": "Changed by the EQA", "deadline": "2030-01-01"},
+    )
+    assert forged_review.status == 403
     sign_out(site)
 
     # 5. The centre admin claims the learner, exports and downloads the file.

@@ -404,8 +404,11 @@ def test_the_sample_page_shows_the_decisions_evidence_files_and_snapshot(
     file = case.evidence.files.get()
     assert reverse("files:download", args=[file.pk]) in html
     assert sample.snapshot_hash in html
-    assert "Agree the decisions" in html
-    assert "Refer back" in html
+    assert "Record the review" in html
+    for decision in Decision.objects.current().filter(registration=case.registration):
+        # One review form: every decision may be agreed or referred back.
+        assert f'id="d{decision.pk}-agree"' in html
+        assert f'id="d{decision.pk}-refer"' in html
     assert "Sign off for claim" not in html  # interim
 
 
@@ -468,8 +471,15 @@ def test_another_ivs_learner_is_not_linked_from_the_plan_nor_previewed(
 
 def test_only_the_learners_iv_acts_on_a_sample(client: Client, case: Case) -> None:
     sample = start(case)
+    agree_all = {"seen_hash": sample.snapshot_hash}
     for person in (case.admin, case.assessor, member(case.centre, Role.EQA)):
         as_(client, person)
+        assert (
+            client.post(
+                reverse("verification:sample_review", args=[sample.pk]), agree_all
+            ).status_code
+            == 403
+        )
         assert (
             client.post(reverse("verification:sample_agree", args=[sample.pk])).status_code == 403
         )
@@ -482,6 +492,8 @@ def test_only_the_learners_iv_acts_on_a_sample(client: Client, case: Case) -> No
         )
     as_(client, member(CentreFactory(), Role.INTERNAL_VERIFIER))
     assert client.post(reverse("verification:sample_agree", args=[sample.pk])).status_code == 404
+    review = reverse("verification:sample_review", args=[sample.pk])
+    assert client.post(review, agree_all).status_code == 404
     assert not SampleOutcome.objects.exists()
 
 
@@ -491,23 +503,22 @@ def test_referring_on_the_page_then_agreeing_and_signing_off(client: Client, cas
     as_(client, case.iv)
     decision = decision_on(case, "1.1")
 
-    bad = client.post(
-        reverse("verification:sample_refer", args=[sample.pk]),
-        {"refer-decisions": [decision.pk], "refer-actions": "", "refer-deadline": ""},
-    )
+    review = reverse("verification:sample_review", args=[sample.pk])
+
+    bad = client.post(review, {f"d{decision.pk}": "refer", "actions": "", "deadline": ""})
     assert bad.status_code == 400
     text = bad.content.decode()
     assert "Say what the assessor must do." in text
     assert "Give a deadline" in text
-    assert "checked" in text  # the chosen decision is kept
+    assert f'id="d{decision.pk}-refer" checked' in text  # the chosen decision is kept
     response = client.post(
-        reverse("verification:sample_refer", args=[sample.pk]),
+        review,
         {
-            "refer-decisions": [decision.pk],
-            "refer-actions": "Name the survey question.",
-            "refer-deadline": NEXT_WEEK.isoformat(),
-            "refer-feedback": "Nearly there.",
-            "refer-seen_hash": sample.snapshot_hash,
+            f"d{decision.pk}": "refer",
+            "actions": "Name the survey question.",
+            "deadline": NEXT_WEEK.isoformat(),
+            "feedback": "Nearly there.",
+            "seen_hash": sample.snapshot_hash,
         },
     )
     assert response.status_code == 302
@@ -528,9 +539,9 @@ def test_referring_on_the_page_then_agreeing_and_signing_off(client: Client, cas
 
     as_(client, case.iv)
     assert "changed since the sample was started" in client.get(page).content.decode()
-    agree_url = reverse("verification:sample_agree", args=[sample.pk])
-    assert client.post(agree_url, {"agree-feedback": "Thanks."}).status_code == 302
-    again = client.post(agree_url, {"agree-feedback": "Thanks."}, follow=True)
+    # Every decision left at "agree": the review agrees the sample.
+    assert client.post(review, {"feedback": "Thanks."}).status_code == 302
+    again = client.post(review, {"feedback": "Thanks."}, follow=True)
     assert "already agreed" in again.content.decode()
     assert sample.outcomes.count() == 2
     assert "Referred back to you" not in as_(client, case.assessor).get("/").content.decode()
