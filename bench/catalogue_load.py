@@ -33,9 +33,15 @@ TARGET_SECONDS = 10.0
 def bench(ctx: Context) -> list[Row]:
     from django.core.management import call_command
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as queries:
+    queries = []
+
+    def count(execute, sql, params, many, context):  # noqa: ANN001 (Django's hook)
+        queries.append(1)
+        return execute(sql, params, many, context)
+
+    # A counting hook, not CaptureQueriesContext: that keeps only the last 9,000.
+    with connection.execute_wrapper(count):
         started = time.perf_counter()
         call_command("load_catalogue", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         reload = time.perf_counter() - started
@@ -46,7 +52,7 @@ def bench(ctx: Context) -> list[Row]:
             unit="s",
             goal=f"< {TARGET_SECONDS:.0f} s",
             met=reload < TARGET_SECONDS,
-            note=f"{len(queries)} queries",
+            note=f"{len(queries):,} queries",
         )
     ]
     child = subprocess.run(  # noqa: S603 (this file)

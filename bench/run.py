@@ -26,6 +26,7 @@ import importlib
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -263,9 +264,11 @@ def read_manifest(path: Path) -> dict[str, Any]:
         return {}
 
 
-def ensure_seeded(url: str, manifest: Path, *, reseed: bool, platform: bool) -> dict[str, Any]:
+def ensure_seeded(
+    url: str, manifest: Path, *, reseed: bool, platform: bool, seed_args: Sequence[str] = ()
+) -> dict[str, Any]:
     """The seeded database's manifest, seeding it first unless it is current."""
-    version = code_version()
+    version = code_version() + (":" + " ".join(seed_args) if seed_args else "")
     found = read_manifest(manifest)
     current = (
         not reseed and found.get("code_version") == version and found.get("database_url") == url
@@ -281,7 +284,7 @@ def ensure_seeded(url: str, manifest: Path, *, reseed: bool, platform: bool) -> 
     started = time.perf_counter()
     manage(url, "migrate", "--noinput", "-v0")
     manage(url, "load_catalogue")
-    extra = ["--platform"] if platform else []
+    extra = [*(["--platform"] if platform else []), *seed_args]
     manage(url, "seed_scale", "--allow-without-debug", "--manifest", str(manifest), *extra)
     data = read_manifest(manifest)
     data.update(
@@ -337,6 +340,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--load", action="store_true", help="Also run the load test (minutes).")
     parser.add_argument("--repeat", type=int, default=5, help="Timed runs per measure.")
     parser.add_argument("--json", type=Path, help="Also write the results here.")
+    parser.add_argument(
+        "--seed-args",
+        default="",
+        help='Passed to seed_scale, e.g. "--caseload 20 --claimable 500" for a quick small run.',
+    )
     args = parser.parse_args(argv)
 
     names = SUITES + (LOAD_SUITES if args.load else [])
@@ -350,13 +358,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         names = wanted
     started = time.perf_counter()
     try:
-        scale = ensure_seeded(args.database_url, MANIFEST, reseed=args.reseed, platform=False)
+        seed_args = shlex.split(args.seed_args)
+        scale = ensure_seeded(
+            args.database_url, MANIFEST, reseed=args.reseed, platform=False, seed_args=seed_args
+        )
         platform_data: dict[str, Any] = {}
         second = None
         if args.platform:
             second = platform_url(args.database_url)
             platform_data = ensure_seeded(
-                second, PLATFORM_MANIFEST, reseed=args.reseed, platform=True
+                second, PLATFORM_MANIFEST, reseed=args.reseed, platform=True, seed_args=seed_args
             )
             platform_data = {**platform_data, "alias": "platform"}
     except Exception as exc:
