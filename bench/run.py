@@ -273,6 +273,14 @@ def ensure_seeded(
     current = (
         not reseed and found.get("code_version") == version and found.get("database_url") == url
     )
+    _, name = _admin_url(url)
+    mine = "bench" in name or found.get("database_url") == url
+    # Never drop a database the bench did not make (a developer's own, given by mistake)
+    # unless --reseed says so; ensure_database here only creates one that is missing.
+    if not current and not reseed and not mine and not ensure_database(url):
+        raise RuntimeError(
+            f"{name} exists and was not seeded by bench/run.py; pass --reseed to drop it"
+        )
     fresh = ensure_database(url, drop=not current)
     if current and not fresh:
         print(f"Reusing {url} (seeded {found.get('seeded_at', '?')}).")
