@@ -4,6 +4,7 @@
 #   make lint              ruff lint and format check
 #   make migrations-check  fail if a model change has no migration
 #   make worker            a Celery worker (needs CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0)
+#   make bench             every benchmark against a large seeded centre, in one table (PostgreSQL)
 
 PYTHON ?= python3
 VENV := .venv
@@ -45,12 +46,10 @@ format: install
 migrations-check: install
 	$(MANAGE) makemigrations --check --dry-run
 
+# Needs PostgreSQL on 127.0.0.1:5432 (BENCH_ARGS="--database-url ..." for another); the first
+# run seeds the large centre (minutes). BENCH_ARGS="--platform", "--load", "--only judging".
 bench: install
-	$(BIN)/python bench/catalogue_load.py
-	$(BIN)/python bench/import_parse.py
-	$(BIN)/python bench/claim_export.py
-	$(BIN)/python bench/achievement_build.py
-	$(BIN)/python bench/achievement_build.py --throughput
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 worker: install
 	$(BIN)/celery -A config.celery_app worker --loglevel=INFO

@@ -15,6 +15,10 @@ median render time, pages, units and criteria. With --throughput it starts real 
 (`--pool=solo`, one process each) against Redis and PostgreSQL, queues that many records (each a
 different learner name, so none is deduplicated) and prints the wall time and records a minute.
 Numbers are printed, never asserted.
+
+As a suite of bench/run.py (`bench(ctx)`): the full record of seed_scale's largest IMI learner,
+rendered `repeat` times in this process (nothing is written). The throughput mode needs Redis
+and workers, so it runs only from here.
 """
 
 from __future__ import annotations
@@ -42,39 +46,43 @@ PASSWORD = "bench-password"  # noqa: S105 - the bench's own throwaway users
 
 
 def largest_combination(rules: Any, criteria: dict[str, int]) -> frozenset[str]:
-    """The valid set of units with the most units, then the most criteria. Every optional unit
-    is taken, except in groups capped by credits or units, where a small knapsack picks the
-    subset; the rules engine then confirms the result is valid."""
-    from qualifications.combination import check, mandatory_units
+    """qualifications.combination.largest_combination (seed_scale uses it too)."""
+    from qualifications.combination import largest_combination as largest
 
-    chosen = set(mandatory_units(rules))
-    for group in rules.groups:
-        if group.mandatory:
-            continue
-        pool = [key for key in group.units if key not in chosen]
-        cap_credits = group.max_credits
-        cap_units = group.max_units or len(pool)
-        if cap_credits is None and cap_units >= len(pool):
-            chosen.update(pool)
-            continue
-        # best[(credits, units)] = (units, criteria, keys), over subsets within the caps.
-        best: dict[tuple[int, int], tuple[int, int, tuple[str, ...]]] = {(0, 0): (0, 0, ())}
-        for key in pool:
-            credit = rules.units[key].credit or 0
-            for (used, count), (n, crit, keys) in list(best.items()):
-                if cap_credits is not None and used + credit > cap_credits:
-                    continue
-                if count + 1 > cap_units:
-                    continue
-                slot = (used + credit, count + 1)
-                candidate = (n + 1, crit + criteria.get(key, 0), (*keys, key))
-                if slot not in best or candidate[:2] > best[slot][:2]:
-                    best[slot] = candidate
-        chosen.update(max(best.values())[2])
-    result = check(rules, chosen)
-    if not result.ok:
-        raise SystemExit(f"no valid largest combination: {[p.message for p in result.problems]}")
-    return frozenset(chosen)
+    return largest(rules, criteria)
+
+
+def bench(ctx: Any) -> list[Any]:
+    from assessments import achievements
+    from assessments.achievement_models import AchievementRecord
+    from bench.harness import Row
+
+    record_id = ctx.scale.get("achievement_record")
+    if not record_id:
+        raise RuntimeError("seed_scale built no achievement record (see its manifest)")
+    record = AchievementRecord.objects.get(pk=record_id)
+    units = record.content["units"]
+    criteria = sum(len(o["criteria"]) for u in units for o in u["outcomes"])
+    times = []
+    data = b""
+    for _ in range(max(1, ctx.repeat)):
+        started = time.perf_counter()
+        data = achievements.render_achievement_pdf(record)
+        times.append(time.perf_counter() - started)
+    median = statistics.median(times)
+    return [
+        Row(
+            measure="achievement_build: largest IMI record, rendered",
+            project=median,
+            unit="s",
+            goal=f"< {TARGET_SECONDS:.0f} s",
+            met=median < TARGET_SECONDS,
+            note=(
+                f"{len(units)} units, {criteria} criteria, {count_pages(data)} pages, "
+                f"{len(data) / 1e3:.0f} kB; median of {len(times)}"
+            ),
+        )
+    ]
 
 
 def set_up_learner(*, name: str = "Grace Bench-Learner") -> Any:

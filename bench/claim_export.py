@@ -1,7 +1,15 @@
 """Benchmark: streaming a 10,000-learner claim file (target: under 5 s).
 
     .venv/bin/python bench/claim_export.py [--learners N] [--database-url URL]
+    .venv/bin/python bench/claim_export.py --database-url URL --manifest bench/.scale.json
 
+As a suite of bench/run.py (`bench(ctx)`, or alone with --manifest on a database seed_scale
+built): on Scale Centre's 10,000 registrations ready to claim, the claims page, adding them
+all to a claim, exporting the batch and downloading its file, each page beside its floor (the
+same SQL run bare). It all happens in a transaction that is rolled back, so the database is
+left ready to claim again.
+
+Without --manifest:
 Builds a throwaway SQLite database (or uses the URL given, e.g. an empty PostgreSQL database),
 bulk-creates N learners with complete registrations and one exported claim batch holding a line
 for each, then times consuming the download view's streamed response through the test client
@@ -20,16 +28,165 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.harness import Context, Row, median_seconds, sql_floor, within  # noqa: E402
 
 TARGET_SECONDS = 5.0
+
+
+class _RollBack(Exception):
+    """Raised to undo the claim the suite made."""
+
+
+def replayed(run: object) -> list[tuple[str, tuple]]:
+    """The SQL a request ran, as statements to run bare: its floor."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run()  # type: ignore[operator]
+    skip = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+    return [
+        (query["sql"].replace("%", "%%"), ())
+        for query in queries.captured_queries
+        if not query["sql"].startswith(skip)
+    ]
+
+
+def bench(ctx: Context) -> list[Row]:
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.urls import reverse
+
+    from accounts.models import User
+    from verification.claims import add_to_claim, claim_overview, export_batch
+
+    scale = ctx.scale
+    admin = User.objects.get(pk=scale["admin"])
+    client = Client()
+    client.force_login(admin)
+    rows: list[Row] = []
+
+    page_url = reverse("verification:claims")
+
+    def page() -> None:
+        response = client.get(page_url)
+        if response.status_code != 200:
+            raise RuntimeError(f"the claims page answered {response.status_code}")
+
+    eligible = claim_overview(centre_id=scale["centre"]).full_eligible
+    project = median_seconds(page, repeat=ctx.repeat)
+    floor = median_seconds(sql_floor(replayed(page)), repeat=ctx.repeat)
+    size = len(client.get(page_url).content)
+    rows.append(
+        Row(
+            measure=f"claim_export: claims page, {len(eligible):,} ready",
+            project=project * 1000,
+            floor=floor * 1000,
+            unit="ms",
+            goal="<= 3x floor",
+            met=within(project, floor, ratio=3),
+            note=f"{size / 1024:,.0f} KB; floor: the page's own SQL run bare",
+        )
+    )
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            lines = add_to_claim(
+                actor=admin,
+                centre_id=scale["centre"],
+                items=[(c.registration.pk, None) for c in eligible],
+            )
+            added = time.perf_counter() - started
+            rows.append(
+                Row(
+                    measure=f"claim_export: add {len(lines):,} to a claim",
+                    project=added,
+                    unit="s",
+                    goal=f"< {TARGET_SECONDS:.0f} s",
+                    met=added < TARGET_SECONDS,
+                )
+            )
+            batch = lines[0].batch
+            started = time.perf_counter()
+            export_batch(actor=admin, batch=batch)
+            exported = time.perf_counter() - started
+            rows.append(
+                Row(
+                    measure=f"claim_export: export the batch ({len(lines):,} lines re-checked)",
+                    project=exported,
+                    unit="s",
+                    goal=f"< {TARGET_SECONDS:.0f} s",
+                    met=exported < TARGET_SECONDS,
+                )
+            )
+            url = reverse("verification:claim_batch_download", args=[batch.pk])
+
+            def download() -> None:
+                for _chunk in client.get(url).streaming_content:
+                    pass
+
+            floor_sql = [
+                (
+                    "SELECT centre_number, registration_number, uln, learner_name, "
+                    "date_of_birth, qualification_number, unit_id, unit_references, result, "
+                    "achievement_date FROM verification_claimline "
+                    "WHERE batch_id = %s AND removed_at IS NULL "
+                    "ORDER BY learner_name, registration_id, unit_id, id",
+                    (batch.pk,),
+                )
+            ]
+            project = median_seconds(download, repeat=ctx.repeat)
+            floor = median_seconds(sql_floor(floor_sql), repeat=ctx.repeat)
+            rows.append(
+                Row(
+                    measure=f"claim_export: download the claim file ({len(lines):,} learners)",
+                    project=project,
+                    floor=floor,
+                    unit="s",
+                    goal=f"< {TARGET_SECONDS:.0f} s",
+                    met=within(project, floor, under=TARGET_SECONDS),
+                    note="floor: one SELECT of the lines' frozen columns",
+                )
+            )
+            raise _RollBack
+    except _RollBack:
+        pass
+    connection.close()
+    return rows
+
+
+def scale_main(database_url: str, manifest: Path, repeat: int) -> None:
+    import json
+
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ["DJANGO_ALLOWED_HOSTS"] = "localhost,127.0.0.1,testserver"
+    import django
+
+    django.setup()
+    ctx = Context(database_url=database_url, repeat=repeat, scale=json.loads(manifest.read_text()))
+    for row in bench(ctx):
+        ratio = f" ({row.ratio:.1f}x floor)" if row.ratio else ""
+        verdict = "met" if row.met else "MISSED"
+        print(f"{row.measure}: {row.project:.2f} {row.unit}{ratio}, {row.goal}: {verdict}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--database-url")
+    parser.add_argument("--manifest", type=Path, help="seed_scale's manifest: measure on it")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.manifest:
+        if not args.database_url:
+            parser.error("--manifest needs the seeded database's --database-url")
+        scale_main(args.database_url, args.manifest, args.repeat)
+        return
     workdir = tempfile.mkdtemp(prefix="claim-bench-")
     os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"

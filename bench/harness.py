@@ -54,6 +54,11 @@ class Context:
     repeat: int = 5
     # Named objects of the large centre (ids), filled in by run.py from seed_scale's manifest.
     scale: dict[str, Any] = field(default_factory=dict)
+    # With run.py --platform: the platform database's manifest, its "database_url", and
+    # "alias", the Django connection name it is open under ("platform"). Empty otherwise.
+    platform: dict[str, Any] = field(default_factory=dict)
+    # run.py --load: the load test is asked for.
+    load: bool = False
 
 
 def median_seconds(fn: Callable[[], object], *, repeat: int = 5, warmup: int = 1) -> float:

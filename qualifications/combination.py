@@ -250,6 +250,40 @@ def optional_units(rules: CombinationRules) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def largest_combination(rules: CombinationRules, criteria: Mapping[str, int]) -> frozenset[str]:
+    """The valid set of units with the most units, then the most criteria. Every optional unit
+    is taken, except in groups capped by credits or units, where a small knapsack picks the
+    subset; the rules engine then confirms the result is valid."""
+    chosen = set(mandatory_units(rules))
+    for group in rules.groups:
+        if group.mandatory:
+            continue
+        pool = [key for key in group.units if key not in chosen]
+        cap_credits = group.max_credits
+        cap_units = group.max_units or len(pool)
+        if cap_credits is None and cap_units >= len(pool):
+            chosen.update(pool)
+            continue
+        # best[(credits, units)] = (units, criteria, keys), over subsets within the caps.
+        best: dict[tuple[int, int], tuple[int, int, tuple[str, ...]]] = {(0, 0): (0, 0, ())}
+        for key in pool:
+            credit = rules.units[key].credit or 0
+            for (used, count), (n, crit, keys) in list(best.items()):
+                if cap_credits is not None and used + credit > cap_credits:
+                    continue
+                if count + 1 > cap_units:
+                    continue
+                slot = (used + credit, count + 1)
+                candidate = (n + 1, crit + criteria.get(key, 0), (*keys, key))
+                if slot not in best or candidate[:2] > best[slot][:2]:
+                    best[slot] = candidate
+        chosen.update(max(best.values())[2])
+    result = check(rules, chosen)
+    if not result.ok:
+        raise ValueError(f"no valid largest combination: {[p.message for p in result.problems]}")
+    return frozenset(chosen)
+
+
 def valid_combinations(
     rules: CombinationRules, *, exact_credits: int | None = None
 ) -> Iterable[frozenset[str]]:

@@ -100,6 +100,9 @@ def seed(*, sizes: Sizes, say: Say = print) -> dict[str, Any]:
     """Build the scale centre (and the platform with sizes.platform); return the manifest.
 
     Refuses if the centre exists already: read its manifest with `manifest()` instead."""
+    from django.contrib.auth.hashers import make_password
+    from django.test import override_settings
+
     from accounts.models import Centre
 
     if Centre.objects.filter(number=CENTRE_NUMBER).exists():
@@ -109,19 +112,24 @@ def seed(*, sizes: Sizes, say: Say = print) -> dict[str, Any]:
         )
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    # Every login gets the real hash (computed once: hashing 10,000 passwords would take over
+    # an hour). While seeding, the staff hold a cheap one instead: each unit sign-off asks for
+    # the assessor's password, and checking a real hash costs a second or more each time.
+    final_hash = make_password(PASSWORD)
     # Mail the services queue (notifications of assessed evidence) goes nowhere, and the eager
     # tasks that send it do not log a line each.
-    from django.test import override_settings
-
     task_log = logging.getLogger("celery.app.trace")
     level = task_log.level
     task_log.setLevel(logging.WARNING)
     try:
         with (
-            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            ),
             transaction.atomic(),
         ):
-            _seed_centre(sizes=sizes, say=say, timings=timings)
+            _seed_centre(sizes=sizes, say=say, timings=timings, final_hash=final_hash)
     finally:
         task_log.setLevel(level)
     timings["centre"] = time.perf_counter() - started
@@ -140,7 +148,7 @@ def seed(*, sizes: Sizes, say: Say = print) -> dict[str, Any]:
 # ---------------------------------------------------------------- the centre, through services
 
 
-def _seed_centre(*, sizes: Sizes, say: Say, timings: dict[str, float]) -> None:
+def _seed_centre(*, sizes: Sizes, say: Say, timings: dict[str, float], final_hash: str) -> None:
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import Centre, Role, User
@@ -158,8 +166,7 @@ def _seed_centre(*, sizes: Sizes, say: Say, timings: dict[str, float]) -> None:
     centre.qualifications.add(*Qualification.objects.all())
     if not Qualification.objects.filter(number=SFJ).exists():
         raise ScaleError("The catalogue is not loaded: run load_catalogue first.")
-    # One hash for every login: hashing 10,000 passwords would take over an hour.
-    password_hash = make_password(PASSWORD)
+    password_hash = make_password(PASSWORD)  # the cheap one, while seeding
     admin, _ = person_create(
         actor=None, centre=centre, email=ADMIN, full_name="Sam Admin", role=Role.CENTRE_ADMIN
     )
@@ -187,7 +194,8 @@ def _seed_centre(*, sizes: Sizes, say: Say, timings: dict[str, float]) -> None:
     if sizes.largest_imi:
         _largest_imi(centre=centre, admin=admin, staff=staff, password=password_hash)
     mark = lap("largest IMI and its achievement record (services)", mark)
-    _claimable(centre=centre, admin=admin, staff=staff, sizes=sizes, password=password_hash)
+    _claimable(centre=centre, admin=admin, staff=staff, sizes=sizes, password=final_hash)
+    User.objects.filter(email__endswith="@" + DOMAIN).update(password=final_hash)
     lap("claimable registrations (bulk)", mark)
 
 
@@ -480,23 +488,28 @@ def _sampling_plan(*, centre: Any, staff: dict[str, Any], sizes: Sizes) -> None:
             break
 
 
-def largest_valid_choice(rules: Any) -> set[str]:
-    """As many optional units as the rules allow (none barred, no maximum broken)."""
-    from qualifications.combination import check, mandatory_units, optional_units
+def _largest_choice(number: str) -> set[str]:
+    """The valid units with the most units, then the most criteria (the achievement-record
+    benchmark's learner: the longest record the rules allow)."""
+    from collections import Counter
 
-    chosen = set(mandatory_units(rules))
-    breaking = ("barred", "group_max_credits", "group_max_units", "total_max_credits")
-    for key in sorted(optional_units(rules)):
-        if not any(p.code in breaking for p in check(rules, chosen | {key}).problems):
-            chosen.add(key)
-    return chosen - set(mandatory_units(rules))
+    from qualifications.combination import largest_combination
+    from qualifications.models import AssessmentCriterion
+    from qualifications.queries import combination_rules
+
+    rules = combination_rules(_qualification(number))
+    criteria = Counter(
+        AssessmentCriterion.objects.filter(unit__key__in=rules.units).values_list(
+            "unit__key", flat=True
+        )
+    )
+    return set(largest_combination(rules, criteria))
 
 
 def _largest_imi(*, centre: Any, admin: Any, staff: dict[str, Any], password: str) -> None:
     """The largest IMI registration the rules allow, every unit achieved, and its full
     achievement record built here (the achievement-record benchmark's document)."""
     from assessments.achievements import build_now
-    from qualifications.queries import combination_rules
     from verification.demo import achieve_unit
 
     learner = _learner(
@@ -513,7 +526,7 @@ def _largest_imi(*, centre: Any, admin: Any, staff: dict[str, Any], password: st
         learner=learner,
         number=IMI,
         start=timezone.localdate() - timedelta(days=400),
-        unit_keys=largest_valid_choice(combination_rules(_qualification(IMI))),
+        unit_keys=_largest_choice(IMI),
         assessor=staff[CLAIM_ASSESSOR],
         verifier=staff[CLAIM_IV],
         index=999,
@@ -614,8 +627,161 @@ def _claimable(
         write_learners(writer, bulk_staff, batch)
 
 
+PLATFORM_QUALIFICATIONS = (IMI, IMI, IMI, NCFE, ASCENTIS_CERTIFICATE)
+GOLDEN = 0.6180339887  # spreads each learner's progress evenly over 0-1, in no visible order
+
+
 def seed_platform(*, sizes: Sizes, say: Say = print) -> dict[str, int]:
-    raise ScaleError("The platform option is not written yet.")
+    """`sizes.platform_centres` more centres with `sizes.platform_learners` learners between
+    them and at least `sizes.platform_decisions` decisions, in bulk. Each centre's admin,
+    assessors and IV are made through the services; the learners and their portfolios in bulk
+    (verification/scale_bulk.py), in a spread of progress from nothing to complete."""
+
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.management.commands.seed_demo import a_valid_choice
+    from accounts.models import Centre, Role, User
+    from accounts.services import person_create
+    from qualifications.combination import mandatory_units
+    from qualifications.models import Qualification
+    from qualifications.queries import combination_rules
+    from verification.scale_bulk import RowWriter, Staff, chunks, write_learners
+
+    started = time.perf_counter()
+    password = make_password(PASSWORD)
+    file_name, file_size, file_sha = _stored_workbook()
+    today = timezone.localdate()
+    # A few valid unit choices per qualification, as UnitPlans with nothing decided yet.
+    choices: dict[str, list[list[Any]]] = {}
+    for number in set(PLATFORM_QUALIFICATIONS):
+        rules = combination_rules(_qualification(number))
+        choices[number] = [
+            _criteria_rows(a_valid_choice(rules, offset) | set(mandatory_units(rules)))
+            for offset in range(4)
+        ]
+    plans = []  # (centre index, qualification number, choice, share of criteria decided)
+    for index in range(sizes.platform_learners):
+        number = PLATFORM_QUALIFICATIONS[index % len(PLATFORM_QUALIFICATIONS)]
+        # One learner in ten has finished; the rest are spread from not started to nearly done.
+        share = 1.0 if index % 10 == 3 else index * GOLDEN % 1
+        plans.append((index % sizes.platform_centres, number, choices[number][index % 4], share))
+
+    def decided(units: list[Any], share: float) -> int:
+        return round(min(1.0, share) * sum(len(u.criteria) for u in units))
+
+    # Stretch the spread until the decisions reach the target (some learners then finish).
+    stretch = 0.8
+    while (
+        sum(
+            decided(units, share if share == 1 else share * stretch) for _, _, units, share in plans
+        )
+        < sizes.platform_decisions
+        and stretch < 4
+    ):
+        stretch += 0.05
+
+    writer = RowWriter()
+    totals = {"centres": 0, "learners": 0, "decisions": 0, "events": 0, "complete": 0}
+    qualifications = dict(Qualification.objects.values_list("number", "pk"))
+    for centre_index in range(sizes.platform_centres):
+        number = str(PLATFORM_CENTRE_NUMBER + 1 + centre_index)
+        centre = Centre.objects.create(name=f"Platform Centre {number}", number=number)
+        centre.qualifications.add(*Qualification.objects.filter(number__in=PLATFORM_QUALIFICATIONS))
+        admin, _ = person_create(
+            actor=None,
+            centre=centre,
+            email=f"admin@c{number}.platform.example",
+            full_name=f"Admin {number}",
+            role=Role.CENTRE_ADMIN,
+        )
+        people = {}
+        for local, role in (
+            ("assessor1", Role.ASSESSOR),
+            ("assessor2", Role.ASSESSOR),
+            ("iv", Role.INTERNAL_VERIFIER),
+        ):
+            people[local], _ = person_create(
+                actor=admin,
+                centre=centre,
+                email=f"{local}@c{number}.platform.example",
+                full_name=f"{local.title()} {number}",
+                role=role,
+            )
+        User.objects.filter(email__endswith=f"@c{number}.platform.example").update(
+            password=password
+        )
+        totals["centres"] += 1
+        mine = [(position, plan) for position, plan in enumerate(plans) if plan[0] == centre_index]
+        for assessor_key in ("assessor1", "assessor2"):
+            for qualification in sorted(set(PLATFORM_QUALIFICATIONS)):
+                group = [
+                    (position, plan)
+                    for n, (position, plan) in enumerate(mine)
+                    if plan[1] == qualification and (n % 2 == 0) == (assessor_key == "assessor1")
+                ]
+                if not group:
+                    continue
+                staff = Staff(
+                    centre_id=centre.pk,
+                    qualification_id=qualifications[qualification],
+                    qualification_number=qualification,
+                    admin_id=admin.pk,
+                    assessor_id=people[assessor_key].pk,
+                    assessor_name=people[assessor_key].get_full_name(),
+                    verifier_id=people["iv"].pk,
+                    password_hash=password,
+                    file_name=file_name,
+                    file_size=file_size,
+                    file_sha256=file_sha,
+                )
+                learners = [
+                    _platform_learner(
+                        position, number, units, share if share == 1 else share * stretch, today
+                    )
+                    for position, (_, _, units, share) in group
+                ]
+                for batch in chunks(learners, 500):
+                    counts = write_learners(writer, staff, batch)
+                    for key in ("learners", "decisions", "events", "complete"):
+                        totals[key] += counts[key]
+        if centre_index % 10 == 9:
+            say(
+                f"  {totals['centres']} centres, {totals['learners']:,} learners, "
+                f"{totals['decisions']:,} decisions ({time.perf_counter() - started:.0f} s)"
+            )
+    say(
+        f"  platform: {totals['centres']} centres, {totals['learners']:,} learners, "
+        f"{totals['decisions']:,} decisions, {totals['events']:,} audit events"
+    )
+    return totals
+
+
+def _platform_learner(
+    position: int, centre_number: str, units: list[Any], share: float, today: date
+) -> Any:
+    """One bulk learner at a platform centre, `share` of their criteria judged (whole units
+    first, signed off; the rest part-way through the next)."""
+    from dataclasses import replace
+
+    from verification.scale_bulk import Learner
+
+    left = round(min(1.0, share) * sum(len(u.criteria) for u in units))
+    planned = []
+    for unit in units:
+        take = min(left, len(unit.criteria))
+        left -= take
+        planned.append(replace(unit, decided=take, signed_off=take == len(unit.criteria)))
+    return Learner(
+        email=f"learner{position:05d}@c{centre_number}.platform.example",
+        full_name=f"Platform Learner {position:05d}",
+        uln=f"{6_000_000_000 + position * 7_919}"[:10],
+        born=date(1980 + position % 25, 1 + position % 12, 1 + position % 28),
+        employer=EMPLOYERS[position % len(EMPLOYERS)],
+        awarding_body_number=f"PLT{position:06d}",
+        start_date=today - timedelta(days=30 + position % 700),
+        units=planned,
+        complete=all(u.signed_off for u in planned),
+    )
 
 
 # ---------------------------------------------------------------- the manifest
@@ -675,6 +841,12 @@ def manifest() -> dict[str, Any]:
         ),
         "caseload": Registration.objects.filter(assessors=users.get(ASSESSOR)).count(),
         "plan": plan.pk if plan else None,
+        "iv_strategy": plan.strategy_id if plan else None,
+        "admin_email": ADMIN,
+        "assessor_email": ASSESSOR,
+        "iv_email": IV,
+        "learner_email": FULL_LEARNER,
+        "imi_learner_email": IMI_LEARNER,
         "plan_samples": PlannedSample.objects.active().filter(plan=plan).count() if plan else 0,
         "sample": sample.pk if sample else None,
         "judging_evidence": judging.pk if judging else None,

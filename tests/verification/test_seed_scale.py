@@ -8,7 +8,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from accounts.models import Centre, LearnerProfile, Membership, Role
 from assessments.models import Decision, Outcome, UnitSignOff
@@ -26,6 +26,15 @@ from verification.scale import CENTRE_NUMBER, SFJ
 pytestmark = pytest.mark.usefixtures("catalogue", "media")
 
 SMALL = ("--caseload", "6", "--samples", "9", "--claimable", "7", "--sfj-units", "1")
+PLATFORM = (
+    "--platform",
+    "--platform-centres",
+    "2",
+    "--platform-learners",
+    "10",
+    "--platform-decisions",
+    "400",
+)
 
 
 @pytest.fixture
@@ -56,15 +65,14 @@ def seed_scale(manifest: Path, *extra: str) -> str:
 
 def test_seed_scale_builds_the_centre_the_benchmarks_measure(tmp_path: Path) -> None:
     # One seeding for every check: seeding is the slow part.
-    seed_scale(tmp_path / "scale.json")
+    seed_scale(tmp_path / "scale.json", *PLATFORM)
     seeded = json.loads((tmp_path / "scale.json").read_text())
     it_builds_the_named_people_and_counts(seeded)
     the_sfj_learner_has_every_unit_judged_met_on_evidence(seeded)
     the_bulk_registrations_are_as_the_services_leave_them(seeded)
+    the_platform_has_its_centres_learners_and_decisions(seeded)
     assert verify_chain() == []
     seeding_again_changes_nothing_and_writes_the_manifest(seeded, tmp_path)
-    with pytest.raises(CommandError, match="--platform"):
-        seed_scale(tmp_path / "p.json", "--platform")
 
 
 def it_builds_the_named_people_and_counts(seeded: dict) -> None:
@@ -113,6 +121,16 @@ def the_bulk_registrations_are_as_the_services_leave_them(seeded: dict) -> None:
     snapshot = snapshot_of(registration, None, sampled_decisions(registration, None))
     assert iv.sample.snapshot == snapshot
     assert iv.content_hash == iv.sample.snapshot_hash == hash_of(snapshot)
+
+
+def the_platform_has_its_centres_learners_and_decisions(seeded: dict) -> None:
+    assert seeded["platform_centres"] == 2
+    platform = Registration.objects.filter(centre__number__gt=CENTRE_NUMBER)
+    assert platform.count() == 10
+    assert Decision.objects.filter(registration__in=platform).count() >= 400
+    # A spread of progress: some learners finished (and claimable), some not started.
+    assert platform.filter(status=RegistrationStatus.COMPLETE).exists()
+    assert platform.filter(decisions__isnull=True).exists()
 
 
 def seeding_again_changes_nothing_and_writes_the_manifest(seeded: dict, tmp_path: Path) -> None:
