@@ -343,10 +343,15 @@ def mark_complete_if_done(*, actor: User, registration: Registration) -> bool:
     return True
 
 
-def decision_states(registration: Registration, *, viewer: User | None = None) -> dict[int, str]:
+def decision_states(
+    registration: Registration, *, viewer: User | None = None, unit_id: int | None = None
+) -> dict[int, str]:
     """criterion_id -> "met"/"not_yet_met" from the current decisions (one query, two more for
-    the learner). The learner sees "awaiting validation" where a decision is not released yet."""
+    the learner), of one unit's criteria if `unit_id` is given. The learner sees "awaiting
+    validation" where a decision is not released yet."""
     current = Decision.objects.current().filter(registration=registration)
+    if unit_id is not None:
+        current = current.filter(criterion__unit_id=unit_id)
     if not hides_unreleased(viewer, registration):
         return dict(current.values_list("criterion_id", "outcome"))
     return {
