@@ -177,6 +177,18 @@ def _unit_rows(
     return rows
 
 
+RECORD_FIELDS = (
+    "registration",
+    "title",
+    "version",
+    "method",
+    "evidence_date",
+    "status",
+    "created_at",
+    "assessor_record__acknowledged_at",
+)
+
+
 def _record_rows(records: list[Evidence], *, learner_looks: bool) -> tuple[list, list]:
     """The evidence records' table rows, and (for the learner) the assessor's records that
     wait for their acknowledgement. An absent assessor record is looked up once here: in the
@@ -229,6 +241,8 @@ def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
         # An assessor-made record (assessments app, named only as a relation) shows whether
         # the learner has acknowledged it, at no extra query.
         .select_related("assessor_record")
+        # What the table shows, not the descriptions and accounts.
+        .only(*RECORD_FIELDS)
         .annotate(criteria_count=Count("mappings"))
         .order_by("-created_at", "-pk")
     )

@@ -228,22 +228,31 @@ def _choices(
     ]
 
 
-def _outline(units: list[TakenUnit]) -> list[TakenUnit]:
-    """Fill in the units' outcomes and criteria (no states yet). Two queries."""
+def _outline(units: list[TakenUnit], *, joined: bool = False) -> list[TakenUnit]:
+    """Fill in the units' outcomes and criteria (no states yet). Two queries, or one if
+    `joined` (the outcomes read with their criteria: an outcome with none is then left out,
+    which the catalogue never has)."""
     by_unit = {entry.unit.pk: entry for entry in units}
     outcomes: dict[int, OutcomeRows] = {}
-    for outcome in LearningOutcome.objects.filter(unit_id__in=list(by_unit)).order_by(
-        "unit_id", "position"
-    ):
-        rows = OutcomeRows(outcome)
-        outcomes[outcome.pk] = rows
-        by_unit[outcome.unit_id].outcomes.append(rows)
-    criteria = AssessmentCriterion.objects.filter(unit_id__in=list(by_unit)).order_by(
-        "unit_id", "position"
-    )
+    criteria = AssessmentCriterion.objects.filter(unit_id__in=list(by_unit))
+    if joined:
+        criteria = criteria.select_related("outcome").order_by(
+            "unit_id", "outcome__position", "position"
+        )
+    else:
+        for outcome in LearningOutcome.objects.filter(unit_id__in=list(by_unit)).order_by(
+            "unit_id", "position"
+        ):
+            outcomes[outcome.pk] = OutcomeRows(outcome)
+            by_unit[outcome.unit_id].outcomes.append(outcomes[outcome.pk])
+        criteria = criteria.order_by("unit_id", "position")
     for criterion in criteria:
         criterion.unit = by_unit[criterion.unit_id].unit  # spare templates a query per row
-        outcomes[criterion.outcome_id].criteria.append(CriterionRow(criterion))
+        rows = outcomes.get(criterion.outcome_id)
+        if rows is None:
+            rows = outcomes[criterion.outcome_id] = OutcomeRows(criterion.outcome)
+            by_unit[criterion.unit_id].outcomes.append(rows)
+        rows.criteria.append(CriterionRow(criterion))
     return units
 
 
@@ -299,13 +308,13 @@ def unit_portfolio(
     decisions: Mapping[int, str],
 ) -> TakenUnit | None:
     """One unit's outcomes and criteria, each with its state and the evidence `user` may see
-    mapped to it: four queries whatever the unit, besides the decisions passed in. None when
+    mapped to it: three queries whatever the unit, besides the decisions passed in. None when
     the registration does not take the unit. The registration must be one `user` may see
     (loaded through Registration.objects.visible_to)."""
     units = _choices(registration, unit_id, brief=True)
     if not units:
         return None
-    _outline(units)
+    _outline(units, joined=True)
     mappings = (
         EvidenceCriterion.objects.filter(
             criterion__unit_id=unit_id,
