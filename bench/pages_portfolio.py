@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import os
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import Context, Row, median_seconds, sql_floor, within  # noqa: E402
+from bench.harness import Context, Row, sql_floor, within  # noqa: E402
 
 SFJ = "601/1109/4"
 SCALE_LEARNER = "full.sfj@scale.example"
@@ -308,6 +311,24 @@ def unit_floor(ids: dict[str, Any], *, drafts: bool) -> list[tuple[str, dict[str
 # ---------------------------------------------------------------- the suite
 
 
+def paired_medians(
+    project: Callable[[], object], floor: Callable[[], object], *, repeat: int
+) -> tuple[float, float]:
+    """Median seconds of `project` and of `floor`, run in turn (one of each, `repeat` times,
+    after one untimed pair): on a shared machine the load changes from second to second, and
+    alternating gives both the same conditions, so their ratio holds."""
+    project()
+    floor()
+    project_times, floor_times = [], []
+    for _ in range(repeat):
+        for fn, times in ((project, project_times), (floor, floor_times)):
+            gc.collect()
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+    return statistics.median(project_times), statistics.median(floor_times)
+
+
 def bench(ctx: Context) -> list[Row]:
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
@@ -330,7 +351,10 @@ def bench(ctx: Context) -> list[Row]:
         client.force_login(user)
         return client
 
-    def timed_get(client: Client, url: str, **headers: str) -> tuple[float, int]:
+    def timed_get(
+        client: Client, url: str, floor: list[tuple[str, Any]], **headers: str
+    ) -> tuple[float, float, int]:
+        """Median ms of the page and of its floor, and the page's bytes."""
         size = 0
 
         def get() -> None:
@@ -340,12 +364,12 @@ def bench(ctx: Context) -> list[Row]:
                 raise RuntimeError(f"{url} answered {response.status_code}")
             size = len(response.content)
 
-        return median_seconds(get, repeat=ctx.repeat) * 1000, size
+        page_s, floor_s = paired_medians(get, sql_floor(floor), repeat=ctx.repeat)
+        return page_s * 1000, floor_s * 1000, size
 
     rows = []
     for who, user, drafts in (("learner", learner, True), ("assessor", assessor, False)):
-        ms, size = timed_get(client_for(user), page_url)
-        floor = median_seconds(sql_floor(page_floor(ids, drafts=drafts)), repeat=ctx.repeat) * 1000
+        ms, floor, size = timed_get(client_for(user), page_url, page_floor(ids, drafts=drafts))
         rows.append(
             Row(
                 measure=f"portfolio page, 59 units / 1,232 criteria, as the {who}",
@@ -368,8 +392,9 @@ def bench(ctx: Context) -> list[Row]:
                 )
             )
     if unit_url is not None:
-        ms, size = timed_get(client_for(learner), unit_url, **{"HX-Request": "true"})
-        floor = median_seconds(sql_floor(unit_floor(ids, drafts=True)), repeat=ctx.repeat) * 1000
+        ms, floor, size = timed_get(
+            client_for(learner), unit_url, unit_floor(ids, drafts=True), **{"HX-Request": "true"}
+        )
         rows.append(
             Row(
                 measure=f"unit criteria fragment (htmx), largest unit: {ids['unit_criteria']} "

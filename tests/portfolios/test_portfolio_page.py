@@ -601,13 +601,13 @@ def test_the_page_costs_the_same_queries_for_one_unit_as_for_every_sfj_unit(
     assert html.count('<li class="unit ') == 59
     assert f"600 of {len(every)}" in html
     # Session, user, registration (the learner's own: the predicate asks nothing more), the
-    # centre's release setting (the learner sees only released decisions), the current
-    # decisions, units, criteria counted, records, whether the qualification maps to a
-    # standard, and the membership (header).
-    with django_assert_num_queries(10):
+    # current decisions (with the centre's release setting: the learner sees only released
+    # ones), units, criteria counted, records, whether the qualification maps to a standard,
+    # and the membership (header).
+    with django_assert_num_queries(9):
         client.get(page(large, state="submitted"))
     # Filtered to one unit, its criteria come too: the unit, criteria, mappings.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(page(large, unit=str(every[-1].unit_id)))
 
 
@@ -626,18 +626,18 @@ def test_a_unit_costs_the_same_queries_whatever_its_size_and_the_portfolios(
     htmx = {"HX-Request": "true"}
     _queries(client, unit_page(small, smallest_of_small), **htmx)  # warm the session
 
-    # Session, user, registration, release setting, the unit's decisions, the unit, its
-    # criteria with their outcomes, the mappings, and the membership (the EQA page log asks).
-    with django_assert_num_queries(9):
+    # Session, user, registration, the unit's decisions (with the release setting), the unit,
+    # its criteria with their outcomes, the mappings, and the membership (the EQA page log).
+    with django_assert_num_queries(8):
         client.get(unit_page(small, smallest_of_small), headers=htmx)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(unit_page(large, largest), headers=htmx)
     assert response.content.decode().count('data-testid="criterion-') == sizes[largest]
     # As a page of its own, the same.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(unit_page(large, largest))
     # The assessor: the predicate asks whether they hold the role at the centre and are
-    # assigned (two), and the release setting is not asked (staff see every decision).
+    # assigned (two more).
     client.force_login(world.assessor)
     _queries(client, unit_page(large, largest), **htmx)
     with django_assert_num_queries(10):
