@@ -198,20 +198,17 @@ def _record_rows(records: list[Evidence], *, learner_looks: bool) -> tuple[list,
     rows, awaiting = [], []
     for record in records:
         assessor_record = getattr(record, "assessor_record", None)
-        status = record.get_status_display()
+        acknowledged = None  # not an assessor's record
         if assessor_record is not None:
-            if assessor_record.acknowledged_at:
-                status += ", acknowledged by the learner"
-            else:
-                status += ", awaiting the learner's acknowledgement"
-                if learner_looks:
-                    awaiting.append(
-                        {
-                            "title": record.title,
-                            "method": record.get_method_display().lower(),
-                            "url": record_url(assessor_record.pk),
-                        }
-                    )
+            acknowledged = bool(assessor_record.acknowledged_at)
+            if learner_looks and not acknowledged:
+                awaiting.append(
+                    {
+                        "title": record.title,
+                        "method": record.get_method_display().lower(),
+                        "url": record_url(assessor_record.pk),
+                    }
+                )
         rows.append(
             {
                 "url": evidence_url(record.pk),
@@ -220,7 +217,8 @@ def _record_rows(records: list[Evidence], *, learner_looks: bool) -> tuple[list,
                 "method": record.get_method_display(),
                 "date": f"{record.evidence_date.day} {record.evidence_date:%b %Y}",
                 "criteria": str(record.criteria_count),  # type: ignore[attr-defined]
-                "status": status,
+                "status": record.get_status_display(),
+                "acknowledged": acknowledged,
             }
         )
     return rows, awaiting
