@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
+import json
 import os
 import statistics
 import sys
@@ -45,10 +46,13 @@ MAX_KB = 150.0
 # ---------------------------------------------------------------- the learner
 
 
-def ensure_learner() -> dict[str, int]:
-    """Ids of the large SFJ registration, its learner and assessor, and its largest unit."""
+def ensure_learner(scale: dict[str, Any] | None = None) -> dict[str, int]:
+    """Ids of the large SFJ registration, its learner and assessor, and its largest unit:
+    seed_scale's (from its manifest, or found by e-mail), else this suite's own."""
     from portfolios.models import Registration
 
+    if scale and scale.get("registration"):
+        return _named(Registration.objects.get(pk=scale["registration"]))
     registration = (
         Registration.objects.filter(
             learner__email__in=[SCALE_LEARNER, OWN_LEARNER], qualification__number=SFJ
@@ -336,7 +340,7 @@ def bench(ctx: Context) -> list[Row]:
     from accounts.models import User
     from portfolios.models import Registration
 
-    ids: dict[str, Any] = ensure_learner()
+    ids: dict[str, Any] = ensure_learner(ctx.scale)
     ids["qualification"] = Registration.objects.get(pk=ids["registration"]).qualification_id
     learner = User.objects.get(pk=ids["learner"])
     assessor = User.objects.get(pk=ids["assessor"])
@@ -414,6 +418,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--manifest",
+        default=str(ROOT / "bench" / ".scale.json"),
+        help="seed_scale's manifest, if the database holds the scale centre",
+    )
     args = parser.parse_args()
     if not args.database_url:
         parser.error("give --database-url (PostgreSQL) or set DATABASE_URL")
@@ -429,7 +438,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if not Qualification.objects.filter(number=SFJ).exists():
         call_command("load_catalogue", verbosity=0)
-    rows = bench(Context(database_url=args.database_url, repeat=args.repeat))
+    manifest = Path(args.manifest)
+    scale = json.loads(manifest.read_text()) if manifest.is_file() else {}
+    rows = bench(Context(database_url=args.database_url, repeat=args.repeat, scale=scale))
     print(f"{'measure':<72} {'project':>9} {'floor':>8} {'ratio':>6}  goal / met")
     for row in rows:
         floor = "" if row.floor is None else f"{row.floor:.1f}"
