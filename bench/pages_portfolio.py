@@ -52,7 +52,12 @@ def ensure_learner(scale: dict[str, Any] | None = None) -> dict[str, int]:
     from portfolios.models import Registration
 
     if scale and scale.get("registration"):
-        return _named(Registration.objects.get(pk=scale["registration"]))
+        # Only if this database is the one the manifest describes.
+        named = Registration.objects.filter(
+            pk=scale["registration"], learner__email=SCALE_LEARNER
+        ).first()
+        if named is not None:
+            return _named(named)
     registration = (
         Registration.objects.filter(
             learner__email__in=[SCALE_LEARNER, OWN_LEARNER], qualification__number=SFJ
