@@ -109,12 +109,16 @@ def _unit_facts(entry: TakenUnit) -> str:
 
 
 def _link_evidence(entries: list[TakenUnit]) -> None:
-    """Give each piece of evidence shown against a criterion its URL, once per piece."""
+    """Give each piece of evidence shown against a criterion its URL and status in words,
+    worked out once per piece (a piece mapped to many criteria comes once per mapping)."""
     evidence_url = url_for_ids("evidence:detail")
+    done: dict[int, tuple[str, str]] = {}
     for entry in entries:
         for row in entry.criteria:
             for item in row.evidence:
-                item.url = evidence_url(item.pk)  # type: ignore[attr-defined]
+                if item.pk not in done:
+                    done[item.pk] = (evidence_url(item.pk), item.get_status_display().lower())
+                item.url, item.status_words = done[item.pk]  # type: ignore[attr-defined]
 
 
 def _only_state(entry: TakenUnit, state: str) -> TakenUnit:
