@@ -243,6 +243,24 @@ def test_who_may_open_a_unit_is_who_may_open_the_portfolio(
         assert 'data-testid="criterion-' in response.content.decode()
 
 
+@pytest.mark.parametrize("who", ["learner", "assessor", "iv", "admin", "eqa", "superuser"])
+def test_evidence_seen_in_a_visible_registration_is_what_visible_to_gives(
+    world: World, who: str
+) -> None:
+    registration = registered(world)
+    first, second = criteria(registration)[:2]
+    record(registration, [first], title="Submitted")
+    record(registration, [second], title="A draft", status=EvidenceStatus.DRAFT)
+    user = person(world, who)
+
+    seen = set(Evidence.objects.seen_in(registration, user))
+
+    assert seen == set(Evidence.objects.visible_to(user).filter(registration=registration))
+    assert {e.title for e in seen} == (
+        {"Submitted", "A draft"} if who in ("learner", "superuser") else {"Submitted"}
+    )
+
+
 def test_a_unit_the_registration_does_not_take_is_not_found(client: Client, world: World) -> None:
     registration = registered(world)
     elsewhere = Qualification.objects.get(number=SFJ).memberships.first().unit
