@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.access import has_role_at
 from accounts.models import Role, User
 from assessments.models import Decision, Outcome, UnitSignOff, ValidationOutcome
-from assessments.release import hides_unreleased, validation_required
+from assessments.release import required_expression, validation_required
 from assessments.signals import unit_unlocked
 from core.audit import record_event
 from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
@@ -374,17 +374,24 @@ def mark_complete_if_done(*, actor: User, registration: Registration) -> bool:
     return True
 
 
-def decision_states(registration: Registration, *, viewer: User | None = None) -> dict[int, str]:
-    """criterion_id -> "met"/"not_yet_met" from the current decisions (one query, two more for
-    the learner). The learner sees "awaiting validation" where a decision is not released yet."""
+def decision_states(
+    registration: Registration, *, viewer: User | None = None, unit_id: int | None = None
+) -> dict[int, str]:
+    """criterion_id -> "met"/"not_yet_met" from the current decisions (one query), of one
+    unit's criteria if `unit_id` is given. The learner sees "awaiting validation" where a
+    decision is not released yet."""
     current = Decision.objects.current().filter(registration=registration)
-    if not hides_unreleased(viewer, registration):
-        return dict(current.values_list("criterion_id", "outcome"))
+    if unit_id is not None:
+        current = current.filter(criterion__unit_id=unit_id)
+    if viewer is None or getattr(viewer, "pk", None) != registration.learner_id:
+        return dict(current.values_list("criterion_id", "outcome"))  # staff see it all
+    # The learner (hides_unreleased's rule): whether validation is required is read in the
+    # same query rather than asked first, as the portfolio's pages ask on every request.
     return {
         criterion_id: outcome
-        if validated == ValidationOutcome.AGREED
+        if not required or validated == ValidationOutcome.AGREED
         else CriterionState.AWAITING_VALIDATION.value
-        for criterion_id, outcome, validated in current.values_list(
-            "criterion_id", "outcome", "validation__outcome"
-        )
+        for criterion_id, outcome, validated, required in current.annotate(
+            required=required_expression()
+        ).values_list("criterion_id", "outcome", "validation__outcome", "required")
     }

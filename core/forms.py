@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 
 class DateInput(forms.DateInput):
@@ -38,3 +41,32 @@ class LimitStatingBoundField(forms.BoundField):
 
 class FormRenderer(DjangoTemplates):
     bound_field_class = LimitStatingBoundField
+
+
+class QuickSelect(forms.Select):
+    """A single-choice select built in Python: Django's own renders a template per option,
+    which on a long list (a portfolio's 59 units) costs more than the rest of the page. Plain
+    choices only, no option groups."""
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> str:
+        selected = {str(v) for v in self.format_value(value)}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (
+                    "" if key is None else key,
+                    mark_safe(" selected") if str(key) in selected else "",
+                    label,
+                )
+                for key, label in self.choices
+            ),
+        )
+        final = self.build_attrs(self.attrs, attrs)
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)

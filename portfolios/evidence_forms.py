@@ -8,18 +8,21 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.forms import DateInput
+from core.forms import DateInput, QuickSelect
 from portfolios.models import Declaration, EvidenceContext, EvidenceMethod, Registration
 from portfolios.progress import CriterionState, TakenUnit
 from qualifications.models import AssessmentCriterion
 
 
 class PortfolioFilterForm(forms.Form):
-    unit = forms.TypedChoiceField(label="Unit", coerce=int, empty_value=None, required=False)
+    unit = forms.TypedChoiceField(
+        label="Unit", coerce=int, empty_value=None, required=False, widget=QuickSelect
+    )
     state = forms.ChoiceField(
         label="State",
         choices=[("", "Any state"), *CriterionState.choices],
         required=False,
+        widget=QuickSelect,
     )
 
     def __init__(self, *args: Any, units: list[TakenUnit], **kwargs: Any) -> None:

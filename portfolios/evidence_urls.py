@@ -6,6 +6,7 @@ app_name = "evidence"
 
 urlpatterns = [
     path("registration/<int:pk>/", views.portfolio_page, name="portfolio"),
+    path("registration/<int:pk>/units/<int:unit_pk>/", views.portfolio_unit, name="portfolio_unit"),
     path("registration/<int:pk>/new/", views.evidence_create, name="create"),
     path("<int:pk>/", views.evidence_detail, name="detail"),
     path("<int:pk>/edit/", views.evidence_edit, name="edit"),

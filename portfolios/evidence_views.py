@@ -7,17 +7,22 @@ as the service's message.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.links import url_for_ids
 from core.models import AuditEvent
 from portfolios import evidence as services
 from portfolios.evidence_forms import (
@@ -33,18 +38,33 @@ from portfolios.models import (
     EvidenceStatus,
     Registration,
 )
-from portfolios.progress import TakenUnit, portfolio, recorded_decisions, taken_units
+from portfolios.progress import (
+    STATE_LABELS,
+    CriterionState,
+    OutcomeRows,
+    Portfolio,
+    Progress,
+    TakenUnit,
+    recorded_decisions,
+    taken_units,
+    unit_portfolio,
+    unit_summaries,
+)
 from portfolios.views import form_errors
 from qualifications.standards import standards_for
 
 
 def _registration(request: HttpRequest, pk: int) -> Registration:
-    return get_object_or_404(
-        Registration.objects.visible_to(request.user).select_related(
-            "learner", "centre", "qualification"
-        ),
-        pk=pk,
+    """The registration, if the person may see it (portfolios.view_registration, which
+    Registration.objects.visible_to mirrors), else 404. Loaded by id and then asked of the
+    predicate: visible_to's DISTINCT over every role's subquery takes longer to plan than the
+    predicate takes to answer (no query for the learner, two for an assessor)."""
+    registration = get_object_or_404(
+        Registration.objects.select_related("learner", "centre", "qualification"), pk=pk
     )
+    if not request.user.has_perm("portfolios.view_registration", registration):
+        raise Http404("No registration you may see has that id.")
+    return registration
 
 
 def _evidence(request: HttpRequest, pk: int) -> Evidence:
@@ -70,32 +90,166 @@ def _evidence_for_change(request: HttpRequest, pk: int) -> Evidence:
 
 
 # ---------------------------------------------------------------- the portfolio
+# The page lists the units with their counts; a unit's criteria come when it is opened (htmx
+# fetches the unit's fragment; without JavaScript the same URL is a page of its own). Links,
+# facts and states are built here once per unit or record, not per row by template tags.
+
+
+def _unit_facts(entry: TakenUnit) -> str:
+    unit = entry.unit
+    facts = ["Mandatory" if entry.mandatory else "Chosen"]
+    if unit.reference and unit.reference != entry.label:
+        facts.append(f"Unit reference {unit.reference}")
+    facts.append(unit.level_label)
+    if unit.credit:
+        facts.append(f"{unit.credit} credit{'s' if unit.credit != 1 else ''}")
+    if unit.real_work_only:
+        facts.append("Must be achieved in real work")
+    return " · ".join(facts)
+
+
+def _link_evidence(entries: list[TakenUnit]) -> None:
+    """Give each piece of evidence shown against a criterion its URL and status in words,
+    worked out once per piece (a piece mapped to many criteria comes once per mapping)."""
+    evidence_url = url_for_ids("evidence:detail")
+    done: dict[int, tuple[str, str]] = {}
+    for entry in entries:
+        for row in entry.criteria:
+            for item in row.evidence:
+                if item.pk not in done:
+                    done[item.pk] = (evidence_url(item.pk), item.get_status_display().lower())
+                item.url, item.status_words = done[item.pk]  # type: ignore[attr-defined]
+
+
+def _only_state(entry: TakenUnit, state: str) -> TakenUnit:
+    """The unit with only its criteria in `state` (and the outcomes that still have some)."""
+    if not state:
+        return entry
+    outcomes = [
+        OutcomeRows(o.outcome, [row for row in o.criteria if row.state == state])
+        for o in entry.outcomes
+    ]
+    return replace(entry, outcomes=[o for o in outcomes if o.criteria])
+
+
+def _progress_text(progress: Progress) -> str:
+    return f"{progress.met} of {progress.total} criteria met, {progress.evidenced} with evidence"
+
+
+def _unit_rows(
+    registration: Registration,
+    whole: Portfolio,
+    *,
+    user: Any,
+    decisions: dict[int, str],
+    unit_id: int | None,
+    state: str,
+) -> list[dict[str, Any]]:
+    """The units that pass the filters, as the template shows them: text and links made here,
+    once per unit. Filtered to one unit, its criteria come too (one unit: bounded)."""
+    unit_url = url_for_ids("evidence:portfolio_unit", registration.pk)
+    decisions_url = url_for_ids("assessments:unit", registration.pk)
+    query = f"?{urlencode({'state': state})}" if state else ""
+    state_words = STATE_LABELS[state].lower() if state else ""
+    rows = []
+    for entry in whole.units:
+        progress = entry.progress
+        if (unit_id and entry.unit.pk != unit_id) or (state and not progress.states[state]):
+            continue
+        opened = None
+        if unit_id:
+            opened = unit_portfolio(registration, entry.unit.pk, user=user, decisions=decisions)
+            if opened is not None:
+                _link_evidence([opened])
+                opened = _only_state(opened, state)
+        summary = f"Criteria of {entry.label}"
+        if state:
+            summary += f": {progress.states[state]} {state_words}"
+        rows.append(
+            {
+                "id": entry.dom_id,
+                "label": entry.label,
+                "name": f"{entry.label} {entry.unit.title}",
+                "facts": _unit_facts(entry),
+                "progress": _progress_text(progress),
+                "summary": summary,
+                "url": unit_url(entry.unit.pk) + query,
+                "decisions_url": decisions_url(entry.unit.pk),
+                "opened": opened,
+            }
+        )
+    return rows
+
+
+RECORD_FIELDS = (
+    "registration",
+    "title",
+    "version",
+    "method",
+    "evidence_date",
+    "status",
+    "created_at",
+    "assessor_record__acknowledged_at",
+)
+
+
+def _record_rows(records: list[Evidence], *, learner_looks: bool) -> tuple[list, list]:
+    """The evidence records' table rows, and (for the learner) the assessor's records that
+    wait for their acknowledgement. An absent assessor record is looked up once here: in the
+    template each failed lookup costs an exception and a dir() of the object."""
+    evidence_url = url_for_ids("evidence:detail")
+    record_url = url_for_ids("assessments:record")
+    rows, awaiting = [], []
+    for record in records:
+        assessor_record = getattr(record, "assessor_record", None)
+        acknowledged = None  # not an assessor's record
+        if assessor_record is not None:
+            acknowledged = bool(assessor_record.acknowledged_at)
+            if learner_looks and not acknowledged:
+                awaiting.append(
+                    {
+                        "title": record.title,
+                        "method": record.get_method_display().lower(),
+                        "url": record_url(assessor_record.pk),
+                    }
+                )
+        rows.append(
+            {
+                "url": evidence_url(record.pk),
+                "title": record.title,
+                "version": str(record.version),
+                "method": record.get_method_display(),
+                "date": f"{record.evidence_date.day} {record.evidence_date:%b %Y}",
+                "criteria": str(record.criteria_count),  # type: ignore[attr-defined]
+                "status": record.get_status_display(),
+                "acknowledged": acknowledged,
+            }
+        )
+    return rows, awaiting
 
 
 @require_GET
 @login_required
 def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
-    whole = portfolio(
-        registration,
-        user=request.user,
-        decisions=recorded_decisions(registration, viewer=request.user),
-    )
+    decisions = recorded_decisions(registration, viewer=request.user)
+    whole = unit_summaries(registration, decisions=decisions)
     filters = PortfolioFilterForm(request.GET or None, units=whole.units)
-    shown = whole.units
-    filtered = False
+    unit_id, state = None, ""
     if filters.is_bound and filters.is_valid():
         unit_id, state = filters.cleaned_data["unit"], filters.cleaned_data["state"]
-        filtered = bool(unit_id or state)
-        shown = whole.filtered(unit_id=unit_id, state=state)
     records = list(
-        Evidence.objects.visible_to(request.user)
-        .filter(registration=registration)
+        Evidence.objects.seen_in(registration, request.user)
         # An assessor-made record (assessments app, named only as a relation) shows whether
         # the learner has acknowledged it, at no extra query.
         .select_related("assessor_record")
+        # What the table shows, not the descriptions and accounts.
+        .only(*RECORD_FIELDS)
         .annotate(criteria_count=Count("mappings"))
         .order_by("-created_at", "-pk")
+    )
+    record_rows, awaiting = _record_rows(
+        records, learner_looks=registration.learner_id == request.user.pk
     )
     return render(
         request,
@@ -104,15 +258,60 @@ def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
             "registration": registration,
             "qualification": registration.qualification,
             "portfolio": whole,
-            "units": shown,
+            "unit_rows": _unit_rows(
+                registration,
+                whole,
+                user=request.user,
+                decisions=decisions,
+                unit_id=unit_id,
+                state=state,
+            ),
             "filters": filters,
-            "filtered": filtered,
-            "records": records,
+            "filtered": bool(unit_id or state),
+            "records": record_rows,
+            "awaiting": awaiting,
             "can_add": rules.test_rule("portfolios.add_evidence", request.user, registration),
             # The KSB coverage page lives in assessments; the flag comes from the catalogue.
             "maps_to_standard": standards_for([registration.qualification_id]).exists(),
         },
     )
+
+
+@require_GET
+@login_required
+def portfolio_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+    """One unit's criteria: the fragment htmx puts into the portfolio page when the unit is
+    opened, or (without htmx) a page of its own. Whoever may see the portfolio may see it."""
+    registration = _registration(request, pk)
+    entry = unit_portfolio(
+        registration,
+        unit_pk,
+        user=request.user,
+        decisions=recorded_decisions(registration, viewer=request.user, unit_id=unit_pk),
+    )
+    if entry is None:
+        raise Http404("The registration does not take that unit.")
+    state = request.GET.get("state", "")
+    if state not in CriterionState.values:
+        state = ""
+    _link_evidence([entry])
+    shown = _only_state(entry, state)
+    context = {
+        "registration": registration,
+        "qualification": registration.qualification,
+        "entry": shown,
+        "progress": entry.progress,
+        "facts": _unit_facts(entry),
+        "shown_count": len(shown.criteria),
+        "state_label": CriterionState(state).label if state else "",
+        "portfolio_url": reverse("evidence:portfolio", args=[registration.pk]),
+        "decisions_url": reverse("assessments:unit", args=[registration.pk, entry.unit.pk]),
+    }
+    template = "_unit_fragment.html" if request.htmx else "portfolio_unit.html"
+    response = render(request, f"portfolios/{template}", context)
+    # One URL, two bodies: caches must key on the header that chooses between them.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 # ---------------------------------------------------------------- one record

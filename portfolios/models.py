@@ -188,6 +188,16 @@ class EvidenceQuerySet(models.QuerySet["Evidence"]):
             Q(status=EvidenceStatus.DRAFT) & ~Q(registration__learner_id=user.pk)
         )
 
+    def seen_in(self, registration: Registration, user: Any) -> EvidenceQuerySet:
+        """What visible_to(user).filter(registration=registration) gives, for a registration
+        already loaded through Registration.objects.visible_to(user): the same rule without
+        asking again whether the registration is visible (the portfolio's pages read it twice
+        or three times a request)."""
+        evidence = self.filter(registration=registration)
+        if getattr(user, "is_superuser", False) or registration.learner_id == user.pk:
+            return evidence
+        return evidence.exclude(status=EvidenceStatus.DRAFT)
+
 
 class Evidence(models.Model):
     registration = models.ForeignKey(

@@ -10,13 +10,13 @@ Everything here costs a fixed number of queries whatever the size of the registr
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import BooleanField, ExpressionWrapper, F, FilteredRelation, Q
 
 from portfolios.models import (
     Evidence,
@@ -25,7 +25,7 @@ from portfolios.models import (
     Registration,
     RegistrationUnit,
 )
-from qualifications.models import AssessmentCriterion, LearningOutcome, QualificationUnit, Unit
+from qualifications.models import AssessmentCriterion, LearningOutcome, Unit
 
 
 class CriterionState(models.TextChoices):
@@ -68,16 +68,19 @@ def state_for(*, evidenced: bool, decision: str | None = None) -> CriterionState
 # criterion_id -> "met"/"not_yet_met"/"verified" for a registration; portfolios imports none
 # of them (dependencies run one way). Later providers win, so verification overrides decisions.
 # Each takes the registration and, keyword `viewer`, the person looking (None: the whole truth),
-# because the learner does not see a decision before it is released to them.
+# because the learner does not see a decision before it is released to them; and keyword
+# `unit_id`, to read one unit's decisions only (None: every unit).
 DecisionProvider = Callable[..., Mapping[int, str]]
 decision_providers: list[DecisionProvider] = []
 
 
-def recorded_decisions(registration: Registration, *, viewer: Any = None) -> dict[int, str]:
+def recorded_decisions(
+    registration: Registration, *, viewer: Any = None, unit_id: int | None = None
+) -> dict[int, str]:
     """Assessment decisions per criterion, from every registered provider (one query each)."""
     decisions: dict[int, str] = {}
     for provider in decision_providers:
-        decisions.update(provider(registration, viewer=viewer))
+        decisions.update(provider(registration, viewer=viewer, unit_id=unit_id))
     return decisions
 
 
@@ -102,16 +105,28 @@ def criterion_states(
 
 @dataclass
 class Progress:
-    total: int = 0
-    evidenced: int = 0
-    met: int = 0
+    """How many criteria are in each state (a filter by state needs no criterion loaded), and
+    from that the counts the pages show."""
+
+    states: Counter[str] = field(default_factory=Counter)
 
     def add(self, state: str) -> None:
-        self.total += 1
-        if state != CriterionState.NO_EVIDENCE:
-            self.evidenced += 1
-        if state in MET_STATES:
-            self.met += 1
+        self.states[state] += 1
+
+    def update(self, other: Progress) -> None:
+        self.states.update(other.states)
+
+    @property
+    def total(self) -> int:
+        return sum(self.states.values())
+
+    @property
+    def evidenced(self) -> int:
+        return self.total - self.states[CriterionState.NO_EVIDENCE]
+
+    @property
+    def met(self) -> int:
+        return sum(self.states[state] for state in MET_STATES)
 
     @property
     def evidenced_percent(self) -> int:
@@ -122,6 +137,19 @@ class Progress:
         return round(100 * self.met / self.total) if self.total else 0
 
 
+# Each state's badge (Bootstrap classes), looked up once per row here rather than chosen by a
+# chain of template conditions per row.
+STATE_BADGES = {
+    CriterionState.NO_EVIDENCE: "text-bg-light border",
+    CriterionState.SUBMITTED: "text-bg-info",
+    CriterionState.AWAITING_VALIDATION: "text-bg-light border",
+    CriterionState.NOT_YET_MET: "text-bg-warning",
+    CriterionState.MET: "text-bg-primary",
+    CriterionState.VERIFIED: "text-bg-success",
+}
+STATE_LABELS = {state: state.label for state in CriterionState}
+
+
 @dataclass
 class CriterionRow:
     criterion: AssessmentCriterion
@@ -130,7 +158,11 @@ class CriterionRow:
 
     @property
     def state_label(self) -> str:
-        return CriterionState(self.state).label
+        return STATE_LABELS[self.state]
+
+    @property
+    def badge(self) -> str:
+        return STATE_BADGES[self.state]
 
 
 @dataclass
@@ -156,23 +188,37 @@ class TakenUnit:
         return [row for outcome in self.outcomes for row in outcome.criteria]
 
 
-def taken_units(registration: Registration) -> list[TakenUnit]:
-    """The registration's units in the qualification's order, each with its outcomes and
-    criteria (no states yet). Three queries."""
-    membership = QualificationUnit.objects.filter(
-        qualification_id=registration.qualification_id, unit_id=OuterRef("unit_id")
-    )
+# The unit's long texts, which the portfolio never shows: not read for it.
+LONG_UNIT_FIELDS = ("aim", "nos", "assessment_requirements", "guidance", "source")
+
+
+def _choices(
+    registration: Registration, unit_id: int | None = None, *, brief: bool = False
+) -> list[TakenUnit]:
+    """The registration's units (or the one unit, if it takes it) in the qualification's order,
+    with no outcomes yet; `brief` leaves the units' long texts unread. One query."""
+    choices = RegistrationUnit.objects.filter(registration=registration)
+    if unit_id is not None:
+        choices = choices.filter(unit_id=unit_id)
+    if brief:
+        choices = choices.defer(*(f"unit__{name}" for name in LONG_UNIT_FIELDS))
     choices = (
-        RegistrationUnit.objects.filter(registration=registration)
-        .select_related("unit")
+        choices.select_related("unit")
+        # The unit's place in this qualification, joined (a unit outside it has none).
         .annotate(
-            position=Subquery(membership.values("position")[:1]),
-            code=Subquery(membership.values("code")[:1]),
-            mandatory=Subquery(membership.values("group__mandatory")[:1]),
+            membership=FilteredRelation(
+                "unit__memberships",
+                condition=Q(unit__memberships__qualification_id=registration.qualification_id),
+            )
+        )
+        .annotate(
+            position=F("membership__position"),
+            code=F("membership__code"),
+            mandatory=F("membership__group__mandatory"),
         )
         .order_by(F("position").asc(nulls_last=True), "unit__key")
     )
-    units = [
+    return [
         TakenUnit(
             unit=choice.unit,
             label=choice.code or choice.unit.reference or choice.unit.key,
@@ -180,21 +226,40 @@ def taken_units(registration: Registration) -> list[TakenUnit]:
         )
         for choice in choices
     ]
+
+
+def _outline(units: list[TakenUnit], *, joined: bool = False) -> list[TakenUnit]:
+    """Fill in the units' outcomes and criteria (no states yet). Two queries, or one if
+    `joined` (the outcomes read with their criteria: an outcome with none is then left out,
+    which the catalogue never has)."""
     by_unit = {entry.unit.pk: entry for entry in units}
     outcomes: dict[int, OutcomeRows] = {}
-    for outcome in LearningOutcome.objects.filter(unit_id__in=by_unit).order_by(
-        "unit_id", "position"
-    ):
-        rows = OutcomeRows(outcome)
-        outcomes[outcome.pk] = rows
-        by_unit[outcome.unit_id].outcomes.append(rows)
-    criteria = AssessmentCriterion.objects.filter(unit_id__in=by_unit).order_by(
-        "unit_id", "position"
-    )
+    criteria = AssessmentCriterion.objects.filter(unit_id__in=list(by_unit))
+    if joined:
+        criteria = criteria.select_related("outcome").order_by(
+            "unit_id", "outcome__position", "position"
+        )
+    else:
+        for outcome in LearningOutcome.objects.filter(unit_id__in=list(by_unit)).order_by(
+            "unit_id", "position"
+        ):
+            outcomes[outcome.pk] = OutcomeRows(outcome)
+            by_unit[outcome.unit_id].outcomes.append(outcomes[outcome.pk])
+        criteria = criteria.order_by("unit_id", "position")
     for criterion in criteria:
         criterion.unit = by_unit[criterion.unit_id].unit  # spare templates a query per row
-        outcomes[criterion.outcome_id].criteria.append(CriterionRow(criterion))
+        rows = outcomes.get(criterion.outcome_id)
+        if rows is None:
+            rows = outcomes[criterion.outcome_id] = OutcomeRows(criterion.outcome)
+            by_unit[criterion.unit_id].outcomes.append(rows)
+        rows.criteria.append(CriterionRow(criterion))
     return units
+
+
+def taken_units(registration: Registration) -> list[TakenUnit]:
+    """The registration's units in the qualification's order, each with its outcomes and
+    criteria (no states yet). Three queries."""
+    return _outline(_choices(registration))
 
 
 @dataclass
@@ -203,26 +268,64 @@ class Portfolio:
     units: list[TakenUnit]
     progress: Progress
 
-    def filtered(self, *, unit_id: int | None = None, state: str = "") -> list[TakenUnit]:
-        """The units (and within them outcomes and criteria) that pass the filters; progress
-        stays that of the whole unit."""
-        shown = []
-        for entry in self.units:
-            if unit_id and entry.unit.pk != unit_id:
-                continue
-            if not state:
-                shown.append(entry)
-                continue
-            outcomes = [
-                OutcomeRows(o.outcome, [row for row in o.criteria if row.state == state])
-                for o in entry.outcomes
-            ]
-            outcomes = [o for o in outcomes if o.criteria]
-            if outcomes:
-                shown.append(
-                    TakenUnit(entry.unit, entry.label, entry.mandatory, outcomes, entry.progress)
-                )
-        return shown
+
+def unit_summaries(registration: Registration, *, decisions: Mapping[int, str]) -> Portfolio:
+    """Every unit taken with its criteria counted by state, and the whole portfolio's count,
+    without loading a criterion's text or evidence: two queries whatever the size, besides
+    the decisions passed in. Only submitted evidence counts, so who looks does not matter."""
+    units = _choices(registration, brief=True)
+    by_unit = {entry.unit.pk: entry for entry in units}
+    counting = EvidenceCriterion.objects.filter(
+        evidence__registration=registration, evidence__status__in=COUNTING_STATUSES
+    ).values("criterion_id")
+    criteria = (
+        AssessmentCriterion.objects.filter(unit_id__in=list(by_unit))
+        .order_by()  # counted, not listed: the default order would join the units to sort
+        # One IN (subquery) the database hashes once, not an EXISTS per criterion: a popular
+        # criterion has evidence from thousands of registrations.
+        .annotate(evidenced=ExpressionWrapper(Q(pk__in=counting), output_field=BooleanField()))
+        .values_list("pk", "unit_id", "evidenced")
+    )
+    unknown = set(decisions.values()) - DECISION_STATES
+    if unknown:
+        raise ValueError(f"unknown decisions {sorted(unknown)!r}")
+    # state_for's rule, inlined: this loop runs once per criterion of the whole portfolio.
+    submitted, no_evidence = CriterionState.SUBMITTED.value, CriterionState.NO_EVIDENCE.value
+    counters = {unit_pk: entry.progress.states for unit_pk, entry in by_unit.items()}
+    for pk, unit_id, evidenced in criteria:
+        counters[unit_id][decisions.get(pk) or (submitted if evidenced else no_evidence)] += 1
+    overall = Progress()
+    for entry in units:
+        overall.update(entry.progress)
+    return Portfolio(registration=registration, units=units, progress=overall)
+
+
+def unit_portfolio(
+    registration: Registration,
+    unit_id: int,
+    *,
+    user: Any,
+    decisions: Mapping[int, str],
+) -> TakenUnit | None:
+    """One unit's outcomes and criteria, each with its state and the evidence `user` may see
+    mapped to it: three queries whatever the unit, besides the decisions passed in. None when
+    the registration does not take the unit. The registration must be one `user` may see
+    (loaded through Registration.objects.visible_to)."""
+    units = _choices(registration, unit_id, brief=True)
+    if not units:
+        return None
+    _outline(units, joined=True)
+    mappings = (
+        EvidenceCriterion.objects.filter(
+            criterion__unit_id=unit_id,
+            evidence__in=Evidence.objects.seen_in(registration, user),
+        )
+        .select_related("evidence")
+        # What a row shows of each piece, not its description.
+        .only("criterion", "evidence__title", "evidence__version", "evidence__status")
+        .order_by("evidence__title", "evidence__version", "evidence_id")
+    )
+    return assemble(registration, units, mappings, decisions).units[0]
 
 
 def portfolio(

@@ -123,6 +123,10 @@ def pages(case: dict, evidence: Evidence) -> dict[str, str]:
     registration = case["registration"]
     return {
         "portfolio": reverse("evidence:portfolio", args=[registration.pk]),
+        # The unit's criteria, as the portfolio shows them when the unit is opened.
+        "portfolio_unit": reverse(
+            "evidence:portfolio_unit", args=[registration.pk, case["unit"].pk]
+        ),
         "unit": reverse("assessments:unit", args=[registration.pk, case["unit"].pk]),
         "assess": reverse("assessments:assess", args=[evidence.pk]),
         "detail": reverse("evidence:detail", args=[evidence.pk]),
@@ -195,7 +199,7 @@ def test_the_learner_sees_neither_outcome_nor_feedback_until_the_iv_agrees(
     for name, url in urls.items():
         html = client.get(url).content.decode()
         assert SECRET not in html, name
-    portfolio = row(client.get(urls["portfolio"]).content.decode(), criterion_row)
+    portfolio = row(client.get(urls["portfolio_unit"]).content.decode(), criterion_row)
     assert "Awaiting internal verification" in portfolio
     assert not re.search(r"\bMet\b", portfolio)
     unit = client.get(urls["unit"]).content.decode()
@@ -220,7 +224,7 @@ def test_the_learner_sees_neither_outcome_nor_feedback_until_the_iv_agrees(
     assert SECRET in assess
     assert re.search(r"\bMet\b", assess)
     assert "Validated (agreed)" in assess
-    portfolio = row(client.get(urls["portfolio"]).content.decode(), criterion_row)
+    portfolio = row(client.get(urls["portfolio_unit"]).content.decode(), criterion_row)
     assert re.search(r"\bMet\b", portfolio)
     assert "Awaiting" not in portfolio
     unit = client.get(urls["unit"]).content.decode()

@@ -490,9 +490,17 @@ def test_the_learner_signs_and_submits(
     assert Declaration.objects.filter(evidence=evidence).count() == 1
     assert AuditEvent.objects.filter(action="evidence.submitted").count() == 1
     assert "already signed and submitted" in " ".join(messages_of(again))
-    # On the portfolio, the criteria now have evidence submitted.
-    html = client.get(url("portfolio", registration.pk)).content.decode()
+    # On the portfolio, the criteria now have evidence submitted (seen when their unit opens).
+    mapped = criteria_of(registration)[:3]
+    html = "".join(
+        client.get(
+            reverse("evidence:portfolio_unit", args=[registration.pk, unit_id])
+        ).content.decode()
+        for unit_id in {c.unit_id for c in mapped}
+    )
     assert html.count("Evidence submitted</span>") == 3
+    overview = client.get(url("portfolio", registration.pk)).content.decode()
+    assert 'data-testid="progress-overall-evidenced-count">3 of' in overview
 
 
 @pytest.mark.parametrize(

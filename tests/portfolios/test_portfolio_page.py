@@ -29,7 +29,7 @@ from portfolios.progress import (
     taken_units,
 )
 from portfolios.services import register_learner
-from qualifications.models import AssessmentCriterion, Qualification, QualificationUnit
+from qualifications.models import AssessmentCriterion, Qualification, QualificationUnit, Unit
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
 
 pytestmark = pytest.mark.usefixtures("catalogue")
@@ -133,6 +133,30 @@ def page(registration: Registration, **query: str) -> str:
     return url
 
 
+def unit_page(registration: Registration, unit: Unit | int, **query: str) -> str:
+    unit_id = unit if isinstance(unit, int) else unit.pk
+    url = reverse("evidence:portfolio_unit", args=[registration.pk, unit_id])
+    if query:
+        url += "?" + "&".join(f"{key}={value}" for key, value in query.items())
+    return url
+
+
+def opened(client: Client, registration: Registration, unit_key: str, **query: str) -> str:
+    """A unit's criteria as htmx fetches them when the unit is opened."""
+    unit = registration.units.get(key=unit_key)
+    response = client.get(unit_page(registration, unit, **query), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def every_unit(client: Client, registration: Registration) -> str:
+    """The fragments of every unit the registration takes, one after the other."""
+    return "".join(
+        opened(client, registration, key)
+        for key in registration.units.order_by("key").values_list("key", flat=True)
+    )
+
+
 def row(html: str, criterion: AssessmentCriterion) -> str:
     found = re.search(rf'<tr data-testid="criterion-{criterion.pk}">(.*?)</tr>', html, re.S)
     assert found, f"no row for criterion {criterion.pk}"
@@ -164,13 +188,12 @@ def test_the_portfolio_needs_sign_in(client: Client, world: World) -> None:
         ("a former eqa", 404),
     ],
 )
-def test_who_may_open_the_portfolio(client: Client, world: World, who: str, status: int) -> None:
-    registration = registered(world)
+def person(world: World, who: str) -> User:
     people = {
-        "learner": world.learner,
-        "assessor": world.assessor,
-        "iv": world.iv,
-        "admin": world.admin,
+        "learner": lambda: world.learner,
+        "assessor": lambda: world.assessor,
+        "iv": lambda: world.iv,
+        "admin": lambda: world.admin,
         "eqa": lambda: member(world.centre, Role.EQA),
         "superuser": lambda: UserFactory(is_superuser=True, is_staff=True),
         "another learner": lambda: member(world.centre, Role.LEARNER),
@@ -178,10 +201,83 @@ def test_who_may_open_the_portfolio(client: Client, world: World, who: str, stat
         "another centre's admin": lambda: member(CentreFactory(), Role.CENTRE_ADMIN),
         "a former eqa": lambda: _former_eqa(world.centre),
     }
-    person = people[who]
-    client.force_login(person() if callable(person) else person)
+    return people[who]()
+
+
+WHO_MAY_SEE = [
+    ("learner", 200),
+    ("assessor", 200),
+    ("iv", 200),
+    ("admin", 200),
+    ("eqa", 200),
+    ("superuser", 200),
+    ("another learner", 404),
+    ("an unassigned assessor", 404),
+    ("another centre's admin", 404),
+    ("a former eqa", 404),
+]
+
+
+@pytest.mark.parametrize(("who", "status"), WHO_MAY_SEE)
+def test_who_may_open_the_portfolio(client: Client, world: World, who: str, status: int) -> None:
+    registration = registered(world)
+    client.force_login(person(world, who))
 
     assert client.get(page(registration)).status_code == status
+
+
+@pytest.mark.parametrize("htmx", [True, False], ids=["fragment", "page"])
+@pytest.mark.parametrize(("who", "status"), WHO_MAY_SEE)
+def test_who_may_open_a_unit_is_who_may_open_the_portfolio(
+    client: Client, world: World, who: str, status: int, htmx: bool
+) -> None:
+    registration = registered(world)
+    unit = registration.units.get(key=IMI_MANDATORY[0])
+    client.force_login(person(world, who))
+    headers = {"HX-Request": "true"} if htmx else {}
+
+    response = client.get(unit_page(registration, unit), headers=headers)
+
+    assert response.status_code == status
+    if status == 200:
+        assert 'data-testid="criterion-' in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["learner", "assessor", "iv", "admin", "eqa", "superuser"])
+def test_evidence_seen_in_a_visible_registration_is_what_visible_to_gives(
+    world: World, who: str
+) -> None:
+    registration = registered(world)
+    first, second = criteria(registration)[:2]
+    record(registration, [first], title="Submitted")
+    record(registration, [second], title="A draft", status=EvidenceStatus.DRAFT)
+    user = person(world, who)
+
+    seen = set(Evidence.objects.seen_in(registration, user))
+
+    assert seen == set(Evidence.objects.visible_to(user).filter(registration=registration))
+    assert {e.title for e in seen} == (
+        {"Submitted", "A draft"} if who in ("learner", "superuser") else {"Submitted"}
+    )
+
+
+def test_a_unit_the_registration_does_not_take_is_not_found(client: Client, world: World) -> None:
+    registration = registered(world)
+    elsewhere = Qualification.objects.get(number=SFJ).memberships.first().unit
+    client.force_login(world.learner)
+
+    assert client.get(unit_page(registration, elsewhere)).status_code == 404
+    assert client.get(unit_page(registration, 987654)).status_code == 404
+
+
+def test_the_unit_needs_sign_in(client: Client, world: World) -> None:
+    registration = registered(world)
+    unit = registration.units.get(key=IMI_MANDATORY[0])
+
+    response = client.get(unit_page(registration, unit))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
 
 
 def _former_eqa(centre: Centre) -> User:
@@ -195,7 +291,7 @@ def _former_eqa(centre: Centre) -> User:
 # ---------------------------------------------------------------- what it shows
 
 
-def test_the_learner_sees_every_unit_outcome_and_criterion_with_no_evidence_yet(
+def test_the_page_lists_every_unit_and_no_criterion_until_one_is_opened(
     client: Client, world: World
 ) -> None:
     registration = registered(world)
@@ -208,25 +304,74 @@ def test_the_learner_sees_every_unit_outcome_and_criterion_with_no_evidence_yet(
         assert key in html
     assert "Mandatory" in html
     every = criteria(registration)
-    assert html.count('data-testid="criterion-') == len(every)
-    assert "Outcome 1:" in html
-    assert html.count("No evidence</span>") == len(every)
+    assert 'data-testid="criterion-' not in html
     assert f"0 of {len(every)} (0%)" in html
     assert 'role="progressbar"' in html
     assert 'aria-valuenow="0"' in html
     assert "Add evidence" in html
+    for unit in registration.units.all():
+        total = len(criteria(registration, unit.key))
+        block = re.search(rf'<li [^>]*data-testid="unit-{unit.pk}">(.*?)</li>', html, re.S)
+        assert block, unit.key
+        assert f"0 of {total} criteria met, 0 with evidence" in block.group(1)
+        # Opened with htmx; without JavaScript the same URL is a page of its own.
+        url = unit_page(registration, unit)
+        assert f'hx-get="{url}"' in block.group(1)
+        assert f'<a href="{url}">Show the criteria of' in block.group(1)
+        assert "<summary>" in block.group(1)
+
+
+def test_opening_each_unit_shows_its_outcomes_and_criteria(client: Client, world: World) -> None:
+    registration = registered(world)
+    client.force_login(world.learner)
+
+    html = every_unit(client, registration)
+
+    every = criteria(registration)
+    assert html.count('data-testid="criterion-') == len(every)
+    assert "Outcome 1:" in html
+    assert html.count("No evidence</span>") == len(every)
+    assert "<html" not in html
+
+
+def test_the_fragment_says_what_arrived_and_the_plain_page_stands_alone(
+    client: Client, world: World
+) -> None:
+    registration = registered(world)
+    unit = registration.units.get(key=IMI_MANDATORY[0])
+    total = len(criteria(registration, unit.key))
+    client.force_login(world.learner)
+
+    fragment = client.get(unit_page(registration, unit), headers={"HX-Request": "true"})
+    plain = client.get(unit_page(registration, unit))
+
+    assert "HX-Request" in fragment["Vary"]
+    assert "HX-Request" in plain["Vary"]
+    # The page's status line (role="status") is filled out of band, so it is announced.
+    assert (
+        '<p id="criteria-status" hx-swap-oob="innerHTML">Criteria of' in fragment.content.decode()
+    )
+    assert f"shown: {total}." in fragment.content.decode()
+    html = plain.content.decode()
+    assert html.count("<h1") == 1
+    assert unit.title in html
+    assert html.count('data-testid="criterion-') == total
+    assert page(registration) in html  # back to the portfolio
+    assert reverse("assessments:unit", args=[registration.pk, unit.pk]) in html
 
 
 def test_submitted_evidence_marks_its_criteria_and_drafts_do_not(
     client: Client, world: World
 ) -> None:
     registration = registered(world)
-    first, second, third = criteria(registration, IMI_MANDATORY[0])[:3]
+    unit_criteria = criteria(registration, IMI_MANDATORY[0])
+    first, second, third = unit_criteria[:3]
     record(registration, [first, second], title="Observed complaint")
     record(registration, [third], title="Unsigned notes", status=EvidenceStatus.DRAFT)
     client.force_login(world.learner)
 
-    html = client.get(page(registration)).content.decode()
+    overview = client.get(page(registration)).content.decode()
+    html = opened(client, registration, IMI_MANDATORY[0])
 
     assert "Evidence submitted" in row(html, first)
     assert "Observed complaint" in row(html, first)
@@ -236,24 +381,26 @@ def test_submitted_evidence_marks_its_criteria_and_drafts_do_not(
     assert "Unsigned notes" in row(html, third)
     assert "No evidence" in row(html, third)
     total = len(criteria(registration))
-    assert f"2 of {total} (" in html
-    assert 'data-testid="progress-overall-evidenced-count">2 of' in html
+    assert f"2 of {total} (" in overview
+    assert 'data-testid="progress-overall-evidenced-count">2 of' in overview
+    assert f"0 of {len(unit_criteria)} criteria met, 2 with evidence" in overview
 
 
 def test_the_assessor_never_sees_the_learners_drafts(client: Client, world: World) -> None:
     registration = registered(world)
-    first = criteria(registration)[0]
+    first = criteria(registration, IMI_MANDATORY[0])[0]
     record(registration, [first], title="Unsigned notes", status=EvidenceStatus.DRAFT)
     client.force_login(world.assessor)
 
-    html = client.get(page(registration)).content.decode()
+    overview = client.get(page(registration)).content.decode()
+    html = opened(client, registration, IMI_MANDATORY[0])
 
-    assert "Unsigned notes" not in html
+    assert "Unsigned notes" not in overview + html
     assert "No evidence" in row(html, first)
-    assert "Add evidence" not in html
+    assert "Add evidence" not in overview
 
 
-def test_filtering_by_unit_shows_that_unit_only(client: Client, world: World) -> None:
+def test_filtering_by_unit_shows_that_unit_with_its_criteria(client: Client, world: World) -> None:
     registration = registered(world)
     wanted = registration.units.get(key=IMI_MANDATORY[1])
     client.force_login(world.learner)
@@ -263,22 +410,40 @@ def test_filtering_by_unit_shows_that_unit_only(client: Client, world: World) ->
     shown = set(re.findall(r'data-testid="criterion-(\d+)"', html))
     assert shown == {str(c.pk) for c in criteria(registration, IMI_MANDATORY[1])}
     assert "Showing 1 of" in html
+    assert "<details open>" in html
 
 
-def test_filtering_by_state_shows_only_criteria_in_that_state(client: Client, world: World) -> None:
+def test_filtering_by_state_lists_the_units_with_such_criteria_and_opens_them_filtered(
+    client: Client, world: World
+) -> None:
     registration = registered(world)
-    evidenced = criteria(registration)[:4]
+    first_unit = criteria(registration, IMI_MANDATORY[0])
+    evidenced = [*first_unit[:3], criteria(registration, IMI_MANDATORY[2])[0]]
     record(registration, evidenced)
     client.force_login(world.learner)
 
     html = client.get(page(registration, state="submitted")).content.decode()
     empty = client.get(page(registration, state="met")).content.decode()
 
-    shown = set(re.findall(r'data-testid="criterion-(\d+)"', html))
-    assert shown == {str(c.pk) for c in evidenced}
+    listed = set(re.findall(r'<li [^>]*data-testid="unit-(\d+)"', html))
+    assert listed == {
+        str(registration.units.get(key=key).pk) for key in (IMI_MANDATORY[0], IMI_MANDATORY[2])
+    }
+    assert re.search(r"<summary>Criteria of [^<:]+: 3 evidence submitted</summary>", html)
+    assert (
+        unit_page(registration, registration.units.get(key=IMI_MANDATORY[0])) + ("?state=submitted")
+        in html
+    )
+    assert "Showing 2 of" in html
     assert "No criteria match the filter." in empty
     # Progress stays that of the whole portfolio.
     assert f"4 of {len(criteria(registration))}" in html
+    fragment = opened(client, registration, IMI_MANDATORY[0], state="submitted")
+    shown = set(re.findall(r'data-testid="criterion-(\d+)"', fragment))
+    assert shown == {str(c.pk) for c in first_unit[:3]}
+    assert "shown: 3 evidence submitted." in fragment
+    unfiltered = opened(client, registration, IMI_MANDATORY[0], state="lost")
+    assert unfiltered.count('data-testid="criterion-') == len(first_unit)
 
 
 def test_a_filter_that_makes_no_sense_is_shown_as_an_error_not_a_crash(
@@ -375,13 +540,56 @@ def test_units_come_in_the_qualifications_order(world: World) -> None:
 # ---------------------------------------------------------------- cost
 
 
-def _queries(client: Client, url: str) -> int:
+def _queries(client: Client, url: str, **headers: str) -> int:
     from django.db import connection
 
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
+        response = client.get(url, headers=headers)
     assert response.status_code == 200
     return len(captured.captured_queries)
+
+
+def every_sfj_unit_decided(world: World) -> Registration:
+    """The largest portfolio there is: all 59 SFJ units, one piece of evidence per unit mapped
+    to each of its criteria, every criterion judged met. Straight into the tables, in bulk:
+    these tests are about the page, and the services have tests of their own."""
+    from assessments.models import Decision
+
+    registration = sfj_with_every_unit(world)
+    every = criteria(registration)
+    by_unit: dict[int, list[AssessmentCriterion]] = {}
+    for criterion in every:
+        by_unit.setdefault(criterion.unit_id, []).append(criterion)
+    evidence = Evidence.objects.bulk_create(
+        Evidence(
+            registration=registration,
+            title=f"Workplace observation {n}",
+            evidence_date=datetime.date(2021, 1, 11),
+            method=EvidenceMethod.OBSERVATION,
+            context=EvidenceContext.REAL_WORK_PAID,
+            status=EvidenceStatus.ASSESSED,
+            created_by=world.learner,
+        )
+        for n in range(len(by_unit))
+    )
+    EvidenceCriterion.objects.bulk_create(
+        EvidenceCriterion(evidence=piece, criterion=c, proposed_by=world.learner)
+        for piece, unit_criteria in zip(evidence, by_unit.values(), strict=True)
+        for c in unit_criteria
+    )
+    Decision.objects.bulk_create(
+        Decision(
+            registration=registration,
+            criterion=c,
+            outcome="met",
+            method=EvidenceMethod.OBSERVATION,
+            assessed_on=datetime.date(2021, 2, 1),
+            assessor=world.assessor,
+            feedback="Seen and well done.",
+        )
+        for c in every
+    )
+    return registration
 
 
 def test_the_page_costs_the_same_queries_for_one_unit_as_for_every_sfj_unit(
@@ -408,10 +616,72 @@ def test_the_page_costs_the_same_queries_for_one_unit_as_for_every_sfj_unit(
         response = client.get(page(large))
 
     html = response.content.decode()
-    assert html.count('data-testid="criterion-') == len(every) > 1000
+    assert html.count('<li class="unit ') == 59
     assert f"600 of {len(every)}" in html
-    # Session, user, registration, units, outcomes, criteria, mappings, records, membership,
-    # the current assessment decisions, whether the qualification maps to a standard, and the
-    # centre's release setting (the learner sees only released decisions).
-    with django_assert_num_queries(12):
+    # Session, user, registration (the learner's own: the predicate asks nothing more), the
+    # current decisions (with the centre's release setting: the learner sees only released
+    # ones), units, criteria counted, records, whether the qualification maps to a standard,
+    # and the membership (header).
+    with django_assert_num_queries(9):
         client.get(page(large, state="submitted"))
+    # Filtered to one unit, its criteria come too: the unit, criteria, mappings.
+    with django_assert_num_queries(12):
+        client.get(page(large, unit=str(every[-1].unit_id)))
+
+
+def test_a_unit_costs_the_same_queries_whatever_its_size_and_the_portfolios(
+    client: Client, world: World, django_assert_num_queries: pytest.FixtureRequest
+) -> None:
+    small = registered(world)
+    large = sfj_with_every_unit(world)
+    every = criteria(large)
+    for start in range(0, 600, 20):
+        record(large, every[start : start + 20], title=f"Evidence {start}")
+    sizes = {u.pk: len(criteria(large, u.key)) for u in large.units.all()}
+    largest = max(sizes, key=sizes.__getitem__)
+    smallest_of_small = small.units.order_by("key").first()
+    client.force_login(world.learner)
+    htmx = {"HX-Request": "true"}
+    _queries(client, unit_page(small, smallest_of_small), **htmx)  # warm the session
+
+    # Session, user, registration, the unit's decisions (with the release setting), the unit,
+    # its criteria with their outcomes, the mappings, and the membership (the EQA page log).
+    with django_assert_num_queries(8):
+        client.get(unit_page(small, smallest_of_small), headers=htmx)
+    with django_assert_num_queries(8):
+        response = client.get(unit_page(large, largest), headers=htmx)
+    assert response.content.decode().count('data-testid="criterion-') == sizes[largest]
+    # As a page of its own, the same.
+    with django_assert_num_queries(8):
+        client.get(unit_page(large, largest))
+    # The assessor: the predicate asks whether they hold the role at the centre and are
+    # assigned (two more).
+    client.force_login(world.assessor)
+    _queries(client, unit_page(large, largest), **htmx)
+    with django_assert_num_queries(10):
+        client.get(unit_page(large, largest), headers=htmx)
+
+
+def test_the_largest_portfolio_fits_in_150_kb_and_a_unit_comes_whole(
+    client: Client, world: World
+) -> None:
+    """CI keeps the shape the benchmark times: the page of a learner with all 59 SFJ units
+    and 1,232 criteria decided stays under 150 KB (it was 1 MB with every criterion on it)."""
+    registration = every_sfj_unit_decided(world)
+    every = criteria(registration)
+    client.force_login(world.learner)
+
+    response = client.get(page(registration))
+
+    html = response.content.decode()
+    assert len(every) == 1232
+    assert len(response.content) <= 150 * 1024, f"{len(response.content) / 1024:.0f} KB"
+    assert f"1232 of {len(every)} (100%)" in html
+    assert html.count('<li class="unit ') == 59
+    assert html.count(" criteria met, ") == 59
+    assert 'data-testid="criterion-' not in html
+    client.force_login(world.assessor)
+    assert len(client.get(page(registration)).content) <= 150 * 1024
+    largest = max(registration.units.all(), key=lambda unit: len(criteria(registration, unit.key)))
+    fragment = opened(client, registration, largest.key)
+    assert fragment.count("Met</span>") == len(criteria(registration, largest.key))
