@@ -1,6 +1,6 @@
 """The upload handler for evidence files: streams to disk, refuses a file as soon as it is too big.
 
-Installed for the upload view only (request.upload_handlers.insert(0, ...) before the body is
+Installed for the upload view only (handler.install(request), before the body is
 read). It takes every file itself, small or large, into a temporary file, so memory stays flat
 and it alone decides what happens to the bytes:
 
@@ -10,15 +10,21 @@ and it alone decides what happens to the bytes:
   is deleted) and the other files of the request go on;
 - whatever happens (a broken connection, a parse error, a refusal), discard() deletes every
   temporary file still on disk; the view calls it when the request ends.
+
+Each file is hashed (SHA-256) and its first bytes kept as the chunks arrive, so the services
+never read it back: on the filesystem storage the temporary file is then moved (renamed) into
+place, and the bytes are written once; object storage reads it once, to send it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import (
+    FileUploadHandler,
     SkipFile,
     StopFutureHandlers,
     TemporaryFileUploadHandler,
@@ -29,6 +35,11 @@ from django.utils.datastructures import MultiValueDict
 # Room for the multipart boundaries, part headers and the CSRF field around the files' bytes.
 MULTIPART_ALLOWANCE = 64 * 1024
 DRAIN_CHUNK = 256 * 1024
+# How much of a file's start the type sniffer reads (filetype needs at most 8 KB).
+HEAD_BYTES = 8192
+# Django's parser reads the body in the smallest chunk any handler asks for (64 KB by default);
+# 1 MB chunks cost less Python per byte and still keep memory flat.
+CHUNK_BYTES = 1024 * 1024
 
 
 def megabytes(size: int) -> str:
@@ -47,6 +58,14 @@ def file_too_big_message(name: str, limit: int) -> str:
     return f"{name} is larger than {megabytes(limit)}, the most a file may be. It was not saved."
 
 
+class StreamedUpload(TemporaryUploadedFile):
+    """A file as EvidenceUploadHandler received it: in its temporary file, with its SHA-256 and
+    first bytes taken on the way in (set once the whole file has arrived)."""
+
+    sha256: str | None = None
+    head: bytes = b""
+
+
 @dataclass(frozen=True)
 class Received:
     """One file part of the request, in the order sent; `refusal` when it was dropped."""
@@ -57,6 +76,8 @@ class Received:
 
 
 class EvidenceUploadHandler(TemporaryFileUploadHandler):
+    chunk_size = CHUNK_BYTES
+
     def __init__(self, request: HttpRequest | None = None, *, limit: int) -> None:
         super().__init__(request)
         self.limit = limit
@@ -64,6 +85,16 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
         self.received: list[Received] = []
         self.interrupted = False
         self._temporary: list[TemporaryUploadedFile] = []
+        self._digest = hashlib.sha256()
+        self._head = bytearray()
+
+    def install(self, request: HttpRequest) -> None:
+        """Take every file of `request` alone, before its body is read.
+
+        Django's own handlers would never see a file (new_file stops them), but the parser
+        reads in the smallest chunk any handler asks for, so they are left out altogether.
+        """
+        request.upload_handlers = [self]
 
     def handle_raw_input(
         self,
@@ -91,10 +122,15 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
     ) -> None:
         # Always replace self.file first: on SkipFile Django closes (and so deletes) self.file,
         # which must be this part's file, never the previous, completed one.
-        super().new_file(
-            field_name, file_name, content_type, content_length, charset, content_type_extra
+        FileUploadHandler.new_file(
+            self, field_name, file_name, content_type, content_length, charset, content_type_extra
+        )
+        self.file = StreamedUpload(
+            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
         )
         self._temporary.append(self.file)
+        self._digest = hashlib.sha256()
+        self._head = bytearray()
         if content_length is not None and content_length > self.limit:
             self._refuse()
         # The files are ours alone: Django's memory and disk handlers never see them.
@@ -104,9 +140,15 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
         if start + len(raw_data) > self.limit:
             self._refuse()
         self.file.write(raw_data)
+        # Hashed here, while the chunk is in memory, rather than read back from disk later.
+        self._digest.update(raw_data)
+        if len(self._head) < HEAD_BYTES:
+            self._head += raw_data[: HEAD_BYTES - len(self._head)]
 
     def file_complete(self, file_size: int) -> TemporaryUploadedFile:
         self.received.append(Received(self.field_name, self.file_name or "file"))
+        self.file.sha256 = self._digest.hexdigest()
+        self.file.head = bytes(self._head)
         return super().file_complete(file_size)
 
     def upload_interrupted(self) -> None:
