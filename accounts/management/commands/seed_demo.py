@@ -20,20 +20,18 @@ import json
 import struct
 import sys
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from io import StringIO
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.hashers import MD5PasswordHasher, make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.test.utils import override_settings
 from django.utils import timezone
 
+from accounts.hashers import hashing_once
 from accounts.management.commands.setup_demo import DEMO_ADMIN, DEMO_PASSWORD
 from accounts.models import Centre, Role, StaffCredential, User
 from accounts.services import credential_add, learner_profile_update, person_create
@@ -389,7 +387,7 @@ class Command(BaseCommand):
         # bound to the real standard output before it.
         quiet_mail = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
         demos = (NORTHGATE, SOUTHFIELD) if second_centre else (NORTHGATE,)
-        with quiet_mail, transaction.atomic(), demo_password_hashed_once():
+        with quiet_mail, transaction.atomic(), hashing_once():
             call_command("setup_demo", allow_without_debug=True, stdout=StringIO())
             for demo in demos:
                 seed_centre(demo)
@@ -443,35 +441,6 @@ def seed_quality_assurance(*, centre: Centre, actor: User, demo: DemoCentre) -> 
     from verification.demo import seed_quality_assurance as seed_story
 
     seed_story(centre=centre, actor=actor, demo=demo)
-
-
-# While seeding, passwords are hashed with this cheap hasher; see demo_password_hashed_once.
-SEEDING_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
-
-
-@contextlib.contextmanager
-def demo_password_hashed_once() -> Iterator[None]:
-    """Pay for the password hasher once, not at every demo account and signature.
-
-    Every demo login has the same printed password, and the stories hash it for each account and
-    check it at each unit and sample signed off: over a hundred rounds of a hasher built to be
-    slow, most of the command's time. Inside this block a cheap hasher comes first, so those
-    rounds cost nothing; on the way out every account it hashed is given one real hash of the
-    demo password (the project's own hasher), made once. Only the demo password may be set
-    inside: anything else would be left with a hash no sign-in accepts, so it is refused.
-    """
-    with override_settings(PASSWORD_HASHERS=[SEEDING_HASHER, *settings.PASSWORD_HASHERS]):
-        yield
-    cheap = MD5PasswordHasher()
-    seeded = User.objects.filter(password__startswith=f"{cheap.algorithm}$")
-    others = [
-        user.email
-        for user in seeded.only("email", "password")
-        if not cheap.verify(DEMO_PASSWORD, user.password)
-    ]
-    if others:
-        raise CommandError(f"Seeding set a password other than the demo's for {others}.")
-    seeded.update(password=make_password(DEMO_PASSWORD))
 
 
 def _ensure_password(user: User) -> None:
