@@ -100,7 +100,7 @@ def record_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     handler = None
     if request.method == "POST":
         handler = RecordingUploadHandler(request, limit=max_upload_bytes())
-        request.upload_handlers.insert(0, handler)
+        handler.install(request)
     try:
         return _create(request, registration, record_kind, handler)
     finally:

@@ -22,7 +22,7 @@ from accounts.models import User
 from assessments.models import AssessorRecord, RecordKind, RecordQuestion, UnitSignOff
 from assessments.services import AssessmentError, require_assessor
 from core.audit import record_event
-from portfolios.evidence import content_hash, max_upload_bytes, sha256_of, sniff
+from portfolios.evidence import content_hash, max_upload_bytes, upload_sha256, upload_type
 from portfolios.models import (
     NOT_REAL_WORK,
     Evidence,
@@ -59,7 +59,7 @@ def check_recording(upload: UploadedFile) -> str:
     limit = max_upload_bytes()
     if upload.size > limit:
         raise RecordError(f"{name} is larger than {megabytes(limit)}, the most a file may be.")
-    kind = sniff(upload.file)
+    kind = upload_type(upload)
     if kind is None or not kind.startswith("audio/"):
         raise RecordError(
             f"{name} is not an audio recording the portfolio accepts. Upload MP3, M4A, WAV, "
@@ -237,10 +237,10 @@ def _store(assessor: User, evidence: Evidence, upload: UploadedFile, content_typ
         original_name=(upload.name or "recording")[-255:],
         content_type=content_type,
         size=upload.size or 0,
-        sha256=sha256_of(upload.file),
+        sha256=upload_sha256(upload),
         uploaded_by=assessor,
     )
-    # Streams from the upload's temporary file to storage in chunks; never all in memory.
+    # Moved into place on the filesystem storage, streamed in chunks to object storage.
     item.file.save("upload", upload, save=False)
     try:
         item.save()

@@ -62,7 +62,6 @@ SUITES = [
     "achievement_record",
     "achievement_build",
     "upload",
-    "upload_memory",
 ]
 # Only with --load: it starts gunicorn and locust for minutes.
 LOAD_SUITES = ["load"]

@@ -32,6 +32,7 @@ from portfolios.models import (
     Registration,
     RegistrationStatus,
 )
+from portfolios.uploads import HEAD_BYTES, StreamedUpload
 from qualifications.models import AssessmentCriterion
 
 
@@ -75,7 +76,7 @@ ALLOWED_TYPES: dict[str, str] = {
     "video/3gpp": "3GP video",
     "video/x-m4v": "M4V video",
 }
-SNIFF_BYTES = 8192
+SNIFF_BYTES = HEAD_BYTES  # what the upload handler keeps of each file as it streams in
 # The same draft asked for twice within this time is one request sent twice, not two drafts.
 DOUBLE_SUBMIT_WINDOW = timedelta(seconds=30)
 HASH_CHUNK = 1024 * 1024
@@ -90,6 +91,11 @@ def sniff(fh: IO[bytes]) -> str | None:
     fh.seek(0)
     head = fh.read(SNIFF_BYTES)
     fh.seek(0)
+    return sniff_head(head)
+
+
+def sniff_head(head: bytes) -> str | None:
+    """The content type from a file's first SNIFF_BYTES bytes, or None when not accepted."""
     kind = filetype.guess(head)
     if kind is not None:
         return kind.mime if kind.mime in ALLOWED_TYPES else None
@@ -112,6 +118,20 @@ def sha256_of(fh: IO[bytes]) -> str:
         digest.update(chunk)
     fh.seek(0)
     return digest.hexdigest()
+
+
+def upload_type(upload: UploadedFile) -> str | None:
+    """The sniffed content type of an upload, from the bytes kept as it streamed in if it did."""
+    if isinstance(upload, StreamedUpload) and upload.sha256 is not None:
+        return sniff_head(upload.head)
+    return sniff(upload.file)
+
+
+def upload_sha256(upload: UploadedFile) -> str:
+    """The upload's SHA-256: taken as it streamed in, or else read from the file once."""
+    if isinstance(upload, StreamedUpload) and upload.sha256 is not None:
+        return upload.sha256
+    return sha256_of(upload.file)
 
 
 def _require_draft(evidence: Evidence) -> None:
@@ -250,13 +270,13 @@ def file_add(*, actor: User, evidence: Evidence, upload: UploadedFile) -> FileAd
             f"{name} is {upload.size / 1_048_576:.0f} MB; files may be at most "
             f"{limit / 1_048_576:.0f} MB."
         )
-    content_type = sniff(upload.file)
+    content_type = upload_type(upload)
     if content_type is None:
         raise EvidenceError(
             f"{name} is not a type of file the portfolio accepts. Upload documents (PDF, "
             "Word, Excel, PowerPoint, OpenDocument, text), images, audio or video."
         )
-    digest = sha256_of(upload.file)
+    digest = upload_sha256(upload)
     with transaction.atomic():
         evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
         _require_draft(evidence)
@@ -277,7 +297,8 @@ def file_add(*, actor: User, evidence: Evidence, upload: UploadedFile) -> FileAd
             sha256=digest,
             uploaded_by=actor,
         )
-        # Streams from the upload's temporary file to storage in chunks; never all in memory.
+        # The filesystem storage moves the upload's temporary file into place (no copy); object
+        # storage streams it in chunks. Never all in memory.
         record.file.save("upload", upload, save=False)
         stored_name = record.file.name
         try:

@@ -68,7 +68,7 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
     if not rules.test_rule("portfolios.change_evidence", request.user, evidence):
         raise PermissionDenied
     handler = EvidenceUploadHandler(request, limit=max_upload_bytes())
-    request.upload_handlers.insert(0, handler)
+    handler.install(request)
     try:
         try:
             uploads = request.FILES.getlist(FIELD)

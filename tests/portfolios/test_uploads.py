@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
+import threading
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 from django.contrib.messages import get_messages
@@ -15,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+import portfolios.uploads
 from accounts.models import Centre, Role, User
 from portfolios.evidence import evidence_create, file_add
 from portfolios.models import (
@@ -26,6 +30,7 @@ from portfolios.models import (
     Registration,
 )
 from portfolios.services import register_learner
+from portfolios.uploads import CHUNK_BYTES, StreamedUpload
 from qualifications.models import Qualification
 from tests.factories import CentreFactory, member
 
@@ -544,3 +549,136 @@ def test_files_sent_under_another_field_name_are_ignored(client: Client, world: 
 
     assert [f["name"] for f in response.json()["files"]] == ["photo.png"]
     assert list(world.evidence.files.values_list("original_name", flat=True)) == ["photo.png"]
+
+
+# ---------------------------------------------------------------- hashed as they stream in
+# Each file is written once: hashed and sniffed as its chunks arrive, then moved into place.
+
+# Several of the parser's chunks, and not a whole number of them.
+BIG_PDF = PDF + bytes(range(256)) * (3 * CHUNK_BYTES // 256) + b"tail"
+
+
+class CountingReads:
+    """A temporary file that counts the bytes read back from it."""
+
+    def __init__(self, fh: IO[bytes], counter: list[int]) -> None:
+        self._fh = fh
+        self._counter = counter
+
+    def read(self, *args: Any) -> bytes:
+        data = self._fh.read(*args)
+        self._counter.append(len(data))
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fh, name)
+
+    def __iter__(self) -> Any:
+        return iter(self._fh)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every read of an upload's temporary file, in bytes."""
+    counter: list[int] = []
+
+    class Counted(StreamedUpload):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.file = CountingReads(self.file, counter)
+
+    monkeypatch.setattr(portfolios.uploads, "StreamedUpload", Counted)
+    return counter
+
+
+def post(world: World, *files: tuple[str, bytes]) -> dict:
+    client = Client()
+    client.force_login(world.learner)
+    body = multipart(*files)
+    response = client.generic(
+        "POST",
+        url(world.evidence),
+        body,
+        headers={"accept": "application/json"},
+        CONTENT_TYPE=f"multipart/form-data; boundary={BOUNDARY}",
+    )
+    return response.json()
+
+
+def spoolers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "upload-spooler"]
+
+
+def test_the_stored_hash_is_the_sha256_of_the_stored_bytes(world: World, media: Path) -> None:
+    answer = post(world, ("report.pdf", BIG_PDF), ("small.pdf", PDF))
+
+    assert [f["ok"] for f in answer["files"]] == [True, True]
+    for record, content in zip(world.evidence.files.order_by("pk"), [BIG_PDF, PDF], strict=True):
+        stored = (media / "media" / record.file.name).read_bytes()
+        assert stored == content
+        assert record.sha256 == hashlib.sha256(stored).hexdigest()
+        assert record.size == len(content)
+        assert record.content_type == "application/pdf"
+    assert spoolers() == []
+
+
+def test_the_filesystem_storage_takes_the_file_without_reading_it_back(
+    world: World, media: Path, reads: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_second_pass(fh: IO[bytes]) -> str:
+        raise AssertionError("the upload was hashed again from disk")
+
+    monkeypatch.setattr("portfolios.evidence.sha256_of", no_second_pass)
+
+    answer = post(world, ("report.pdf", BIG_PDF))
+
+    assert answer["files"][0]["ok"] is True
+    assert sum(reads) == 0
+    assert [p.read_bytes() for p in stored_files(media)] == [BIG_PDF]
+    assert temporary_files(media) == []
+
+
+def test_a_storage_that_copies_reads_the_file_once(
+    world: World, media: Path, reads: list[int], settings: pytest.FixtureRequest
+) -> None:
+    # Object storage (S3) cannot take a file by renaming it: it reads it, once, to send it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+
+    answer = post(world, ("report.pdf", BIG_PDF))
+
+    assert answer["files"][0]["ok"] is True
+    assert sum(reads) == len(BIG_PDF)
+    record = EvidenceFile.objects.get(evidence=world.evidence)
+    assert record.sha256 == hashlib.sha256(BIG_PDF).hexdigest()
+    with record.file.open("rb") as stored:
+        assert stored.read() == BIG_PDF
+    assert temporary_files(media) == []
+
+
+def test_a_refused_streamed_file_leaves_nothing_behind(world: World, media: Path) -> None:
+    big_exe = EXE + b"\x00" * (2 * CHUNK_BYTES)
+
+    answer = post(world, ("invoice.pdf", big_exe), ("report.pdf", BIG_PDF))
+
+    assert [f["ok"] for f in answer["files"]] == [False, True]
+    assert "not a type of file the portfolio accepts" in answer["files"][0]["message"]
+    assert [p.read_bytes() for p in stored_files(media)] == [BIG_PDF]
+    assert temporary_files(media) == []
+    assert spoolers() == []
+
+
+def test_a_file_passing_the_limit_mid_stream_leaves_nothing_behind(
+    world: World, media: Path, settings: pytest.FixtureRequest
+) -> None:
+    # Under the limit for the request (so it is parsed), over it for the first file.
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = len(BIG_PDF) - 1024
+
+    answer = post(world, ("video.pdf", BIG_PDF), ("report.pdf", PDF))
+
+    assert [f["ok"] for f in answer["files"]] == [False, True]
+    assert [p.read_bytes() for p in stored_files(media)] == [PDF]
+    assert temporary_files(media) == []
+    assert spoolers() == []

@@ -31,6 +31,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.hashers import hashing_once
 from accounts.management.commands.setup_demo import DEMO_ADMIN, DEMO_PASSWORD
 from accounts.models import Centre, Role, StaffCredential, User
 from accounts.services import credential_add, learner_profile_update, person_create
@@ -386,7 +387,7 @@ class Command(BaseCommand):
         # bound to the real standard output before it.
         quiet_mail = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
         demos = (NORTHGATE, SOUTHFIELD) if second_centre else (NORTHGATE,)
-        with quiet_mail, transaction.atomic():
+        with quiet_mail, transaction.atomic(), hashing_once():
             call_command("setup_demo", allow_without_debug=True, stdout=StringIO())
             for demo in demos:
                 seed_centre(demo)
