@@ -1,0 +1,334 @@
+"""The assessor's caseload of 200 learners: the home page through the test client, its SQL, and
+the hand-written SQL that returns exactly the rows it shows.
+
+Suite: `bench(ctx)` (bench/run.py) measures seed_scale's `assessor@scale.example` when the
+manifest names it. Standalone (`python bench/pages_caseload.py --database-url postgres://...`)
+it builds its own centre of 200 learners through the project's services once (about a minute;
+kept for the next run) and prints its rows.
+
+Two floors are measured in the same run, both returning the page's 25 rows (learner,
+qualification, status, dates, criteria met of required, units signed off, evidence waiting,
+pace, overdue plan actions) and the caseload's count:
+- "log": recounted from the decision log, sign-offs, evidence and units (what the figures cost
+  without a read model; the issue's 30-45 ms);
+- "read model": the same rows from portfolios_registrationprogress.
+The goal "SQL <= 3x floor" is judged against the read model's floor, the stricter one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.harness import Context, Row, median_seconds, sql_floor, within  # noqa: E402
+
+CENTRE_NUMBER = "90150"
+LEARNERS = 200
+QUALIFICATION = "601/3456/2"  # IMI Level 2 Diploma: 9 mandatory units
+PASSWORD = "bench-password"  # noqa: S105 - the bench's own throwaway users
+ASSESSOR = "assessor@caseload-bench.example"
+PAGE_GOAL_MS = 200.0
+SQL_RATIO = 3.0
+
+
+def build_caseload() -> Any:
+    """An assessor with 200 learners on the IMI diploma, each somewhere along the way: up to
+    20 criteria met, some evidence waiting, start dates spread over a year. Through the
+    services, so every read model is kept as it is in use. Returns the assessor."""
+    from accounts.models import Centre, LearnerProfile, Membership, Role, User
+    from assessments.services import record_decision
+    from portfolios import evidence as evidence_services
+    from portfolios.services import register_learner
+    from qualifications.combination import mandatory_units
+    from qualifications.models import AssessmentCriterion, Qualification
+    from qualifications.queries import combination_rules
+
+    existing = User.objects.filter(email=ASSESSOR).first()
+    if existing is not None:
+        return existing
+    rng = random.Random(15)  # noqa: S311 - repeatable test data, not secrets
+    qualification = Qualification.objects.get(number=QUALIFICATION)
+    centre = Centre.objects.create(name="Caseload Bench Centre", number=CENTRE_NUMBER)
+    centre.qualifications.add(qualification)
+
+    def person(email: str, role: str, full_name: str) -> User:
+        user = User.objects.create_user(email, PASSWORD, full_name=full_name)
+        Membership.objects.create(user=user, centre=centre, role=role)
+        return user
+
+    admin = person("admin@caseload-bench.example", Role.CENTRE_ADMIN, "Ada Admin")
+    assessor = person(ASSESSOR, Role.ASSESSOR, "Sam Assessor")
+    units = sorted(mandatory_units(combination_rules(qualification)))
+    criteria = list(
+        AssessmentCriterion.objects.filter(unit__key__in=units).order_by("unit__key", "position")
+    )
+    today = datetime.date.today()
+    for n in range(LEARNERS):
+        learner = person(
+            f"learner{n:03}@caseload-bench.example", Role.LEARNER, f"Learner {n:03} Bench"
+        )
+        LearnerProfile.objects.create(
+            user=learner,
+            centre=centre,
+            uln=f"9{n:09}",
+            date_of_birth=datetime.date(1995, 5, 17),
+        )
+        start = today - datetime.timedelta(days=rng.randint(20, 330))
+        registration = register_learner(
+            actor=admin,
+            learner=learner,
+            centre=centre,
+            qualification=qualification,
+            start_date=start,
+            planned_end_date=start + datetime.timedelta(days=365),
+            unit_keys=units,
+            assessors=[assessor],
+        )
+        evidence = evidence_services.evidence_create(
+            actor=learner,
+            registration=registration,
+            title="Workplace log",
+            description="What I did at work this month.",
+            evidence_date=today,
+            method="product",
+            context="real_work_paid",
+        )
+        met = rng.randint(0, 20)
+        evidence_services.map_criteria(
+            actor=learner, evidence=evidence, criteria=criteria[: max(met, 1) + 2]
+        )
+        evidence_services.submit(
+            actor=learner, evidence=evidence, typed_name=learner.full_name, confirmed=True
+        )
+        for criterion in criteria[:met]:
+            record_decision(
+                assessor=assessor,
+                registration=registration,
+                criterion=criterion,
+                outcome="met",
+                method="product",
+                assessed_on=today,
+                evidence=[evidence],
+            )
+    return assessor
+
+
+def _tables() -> dict[str, str]:
+    from django.apps import apps
+
+    names = {
+        "registration": "portfolios.Registration",
+        "assessors": None,
+        "user": "accounts.User",
+        "qualification": "qualifications.Qualification",
+        "registration_unit": "portfolios.RegistrationUnit",
+        "criterion": "qualifications.AssessmentCriterion",
+        "decision": "assessments.Decision",
+        "sign_off": "assessments.UnitSignOff",
+        "evidence": "portfolios.Evidence",
+        "plan": "assessments.AssessmentPlan",
+        "activity": "assessments.PlanActivity",
+        "progress": "portfolios.RegistrationProgress",
+    }
+    tables = {}
+    for key, label in names.items():
+        if label is None:
+            continue
+        with contextlib.suppress(LookupError):  # the read model, before its migration
+            tables[key] = apps.get_model(label)._meta.db_table
+    registration = apps.get_model("portfolios.Registration")
+    tables["assessors"] = registration.assessors.through._meta.db_table
+    return tables
+
+
+# Overdue plan actions, by hand: open activities past their date in the plan in force (the
+# latest agreed). Shared by both floors: the read model keeps only the date the first falls due.
+OVERDUE = """
+    (SELECT count(*) FROM {activity} a JOIN {plan} p ON p.id = a.plan_id
+      WHERE p.registration_id = m.id AND a.completed_at IS NULL AND a.target_date < %s
+        AND p.assessor_signed_at IS NOT NULL AND p.learner_signed_at IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM {plan} later WHERE later.registration_id = p.registration_id
+              AND later.assessor_signed_at IS NOT NULL AND later.learner_signed_at IS NOT NULL
+              AND later.learner_signed_at > p.learner_signed_at))
+"""
+
+MINE = """
+    SELECT r.id, r.start_date, r.planned_end_date, r.status, u.full_name, u.email,
+           q.number, q.title
+      FROM {registration} r
+      JOIN {assessors} ra ON ra.registration_id = r.id AND ra.user_id = %s
+      JOIN {user} u ON u.id = r.learner_id
+      JOIN {qualification} q ON q.id = r.qualification_id
+     WHERE r.centre_id = %s
+"""
+
+
+def log_floor(assessor_id: int, centre_id: int, today: datetime.date) -> list[tuple[str, list]]:
+    """The page's rows recounted from the log (pace left to Python: it is arithmetic)."""
+    t = _tables()
+    page = f"""
+        WITH m AS ({MINE} ORDER BY u.full_name, u.email, r.id LIMIT 25)
+        SELECT m.*,
+          (SELECT count(*) FROM {{registration_unit}} ru
+             JOIN {{criterion}} c ON c.unit_id = ru.unit_id WHERE ru.registration_id = m.id),
+          (SELECT count(*) FROM {{decision}} d WHERE d.registration_id = m.id
+             AND d.outcome = 'met'
+             AND NOT EXISTS (SELECT 1 FROM {{decision}} s WHERE s.supersedes_id = d.id)),
+          (SELECT count(*) FROM {{sign_off}} s WHERE s.registration_id = m.id
+             AND s.unlocked_at IS NULL),
+          (SELECT count(*) FROM {{evidence}} e WHERE e.registration_id = m.id
+             AND e.status = 'submitted'),
+          {OVERDUE}
+        FROM m ORDER BY m.full_name, m.email, m.id
+    """.format(**t)  # noqa: S608 - table names from the models, no input
+    count = f"SELECT count(*) FROM ({MINE}) m".format(**t)  # noqa: S608 - as above
+    return [(count, [assessor_id, centre_id]), (page, [assessor_id, centre_id, today])]
+
+
+def read_model_floor(
+    assessor_id: int, centre_id: int, today: datetime.date
+) -> list[tuple[str, list]]:
+    """The page's rows from the read model: figures and pace are columns."""
+    t = _tables()
+    page = f"""
+        WITH m AS ({MINE} ORDER BY u.full_name, u.email, r.id LIMIT 25)
+        SELECT m.*, p.criteria_required, p.criteria_met, p.units_signed_off,
+               p.evidence_waiting, p.behind_from, {OVERDUE}
+          FROM m JOIN {{progress}} p ON p.registration_id = m.id
+         ORDER BY m.full_name, m.email, m.id
+    """.format(**t)  # noqa: S608 - table names from the models, no input
+    count = f"SELECT count(*) FROM ({MINE}) m".format(**t)  # noqa: S608 - as above
+    return [(count, [assessor_id, centre_id]), (page, [assessor_id, centre_id, today])]
+
+
+class SqlTimer:
+    """Adds up the time the database takes over every query run through Django."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.queries = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.queries += 1
+
+
+def measure(assessor: Any, *, repeat: int, label: str = "caseload of 200") -> list[Row]:
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from accounts.models import Membership
+
+    centre_id = Membership.objects.filter(user=assessor, role="assessor").values_list(
+        "centre_id", flat=True
+    )[0]
+    client = Client()
+    client.force_login(assessor)
+    rows: list[Row] = []
+    for query, name in (("", "page"), ("?pace=behind", "filtered: behind")):
+        url = f"/{query}"
+
+        def get(url: str = url) -> None:
+            response = client.get(url)
+            if response.status_code != 200 or b"Learners you assess at" not in response.content:
+                raise SystemExit(f"the caseload page failed: {response.status_code}")
+
+        total = median_seconds(get, repeat=repeat) * 1000
+        timers = []
+        for _ in range(repeat):
+            timer = SqlTimer()
+            with connection.execute_wrapper(timer):
+                get()
+            timers.append(timer)
+        timers.sort(key=lambda timer: timer.seconds)
+        sql = timers[len(timers) // 2].seconds * 1000
+        queries = timers[0].queries
+        today = timezone.localdate()
+        log = median_seconds(sql_floor(log_floor(assessor.pk, centre_id, today)), repeat=repeat)
+        floor = log * 1000
+        note = f"{queries} queries; log floor {floor:.1f} ms"
+        if "progress" in _tables():
+            model = median_seconds(
+                sql_floor(read_model_floor(assessor.pk, centre_id, today)), repeat=repeat
+            )
+            floor = model * 1000
+            note += f", read-model floor {floor:.1f} ms, SQL/log floor {sql / (log * 1000):.2f}x"
+        rows.append(
+            Row(
+                f"{label}, {name}: total",
+                round(total, 1),
+                "ms",
+                f"< {PAGE_GOAL_MS:.0f} ms",
+                within(total, None, under=PAGE_GOAL_MS),
+                floor=round(floor, 1),
+            )
+        )
+        rows.append(
+            Row(
+                f"{label}, {name}: SQL",
+                round(sql, 1),
+                "ms",
+                f"SQL <= {SQL_RATIO:.0f}x floor",
+                within(sql, floor, ratio=SQL_RATIO),
+                floor=round(floor, 1),
+                note=note,
+            )
+        )
+    return rows
+
+
+def bench(ctx: Context) -> list[Row]:
+    from accounts.models import User
+
+    email = ctx.scale.get("assessor_email", "assessor@scale.example")
+    assessor = User.objects.filter(email=email).first() or build_caseload()
+    return measure(assessor, repeat=ctx.repeat)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", help="PostgreSQL, e.g. postgres://postgres@127.0.0.1/x")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="bench-caseload-")
+    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from qualifications.models import Qualification
+
+    if not Qualification.objects.filter(number=QUALIFICATION).exists():
+        call_command("load_catalogue", verbosity=0)
+    started = time.perf_counter()
+    rows = bench(Context(database_url=os.environ["DATABASE_URL"], repeat=args.repeat))
+    print(f"(set-up and runs: {time.perf_counter() - started:.0f} s)")
+    for row in rows:
+        ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "-"
+        print(
+            f"{row.measure:<40} {row.project:>8} {row.unit} floor {row.floor} ratio {ratio}"
+            f"  goal {row.goal}: {'met' if row.met else 'NOT MET'}  {row.note}"
+        )
+
+
+if __name__ == "__main__":
+    main()
