@@ -1,10 +1,17 @@
-"""The assessor's caseload shows each learner's progress at a fixed query cost."""
+"""The assessor's caseload shows each learner's progress at a fixed query cost.
+
+These tests build rows directly (factories, raw creates), around the services that keep the
+progress read model; `recounted()` brings it level, as `recount_progress --fix` does after a
+bulk load. tests/portfolios/test_readmodel.py checks the services keep it without help.
+"""
 
 from __future__ import annotations
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import Role
@@ -15,6 +22,10 @@ from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, member
 
 TODAY = datetime.date.today()
+
+
+def recounted() -> None:
+    call_command("recount_progress", "--fix", stdout=StringIO(), stderr=StringIO())
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -56,6 +67,7 @@ def test_progress_is_shown_and_costs_the_same_for_3_or_200_learners(
             assessed_on=TODAY,
             assessor=small_assessor,
         )
+    recounted()
 
     client.force_login(small_assessor)
     client.get("/")
@@ -120,6 +132,7 @@ def test_the_caseload_shows_overdue_plan_actions_and_filters_by_them(
         status="submitted",
         created_by=waiting.learner,
     )
+    recounted()
     client.force_login(assessor)
 
     html = client.get("/").content.decode()
