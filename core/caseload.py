@@ -16,6 +16,16 @@ from django import forms
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+# The progress row's columns the caseload reads.
+SHOWN = (
+    "criteria_required",
+    "criteria_met",
+    "units_signed_off",
+    "evidence_waiting",
+    "paced",
+    "behind_from",
+)
+
 
 def caseload(user: Any, membership: Any) -> QuerySet:
     """The registrations `user` assesses at the membership's centre, with their learner,
@@ -28,8 +38,20 @@ def caseload(user: Any, membership: Any) -> QuerySet:
     """
     from portfolios.models import Registration
 
-    return Registration.objects.filter(centre=membership.centre, assessors=user).select_related(
-        "learner", "qualification", "progress"
+    return (
+        Registration.objects.filter(centre=membership.centre, assessors=user)
+        .select_related("learner", "qualification", "progress")
+        # What the page shows: not the qualification's rules text and notes, nor passwords.
+        .only(
+            "start_date",
+            "planned_end_date",
+            "status",
+            "learner__full_name",
+            "learner__email",
+            "qualification__number",
+            "qualification__title",
+            *(f"progress__{name}" for name in SHOWN),
+        )
     )
 
 
