@@ -351,3 +351,43 @@ def test_changes_to_one_registration_at_the_same_moment_leave_its_progress_right
 
     assert errors == []
     agrees(registration, criteria_met=2, evidence_waiting=2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_recounts_whose_changes_overlap_count_both() -> None:
+    """The row lock itself, without the registration lock the services also take: each writer
+    adds a decision, then both recount while the other's is still uncommitted. The second to
+    lock must wait for the first to commit and count afresh, or the row misses one."""
+    if connection.vendor != "postgresql":
+        unavailable("PostgreSQL", "this test needs concurrent transactions and row locks")
+    from django.db import transaction
+
+    from assessments.models import Decision
+    from portfolios.readmodel import refresh_progress
+    from tests.conftest import ensure_catalogue
+
+    ensure_catalogue()
+    case = make_case()
+    registration = case["registration"]
+    both_written = threading.Barrier(2)
+
+    def writer(criterion: AssessmentCriterion) -> Callable[[], object]:
+        def work() -> None:
+            with transaction.atomic():
+                Decision.objects.create(
+                    registration=registration,
+                    criterion=criterion,
+                    outcome="met",
+                    method="observation",
+                    assessed_on=TODAY,
+                    assessor=case["assessor"],
+                )
+                both_written.wait(timeout=30)
+                refresh_progress(registration)
+
+        return work
+
+    errors = _together(writer(case["criteria"][0]), writer(case["criteria"][1]))
+
+    assert errors == []
+    agrees(registration, criteria_met=2)
