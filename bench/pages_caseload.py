@@ -20,8 +20,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import gc
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -31,7 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import Context, Row, median_seconds, sql_floor, within  # noqa: E402
+from bench.harness import Context, Row, sql_floor, within  # noqa: E402
 
 CENTRE_NUMBER = "90150"
 LEARNERS = 200
@@ -180,42 +182,85 @@ MINE = """
 """
 
 
-def log_floor(assessor_id: int, centre_id: int, today: datetime.date) -> list[tuple[str, list]]:
-    """The page's rows recounted from the log (pace left to Python: it is arithmetic)."""
-    t = _tables()
-    page = f"""
-        WITH m AS ({MINE} ORDER BY u.full_name, u.email, r.id LIMIT 25)
-        SELECT m.*,
-          (SELECT count(*) FROM {{registration_unit}} ru
-             JOIN {{criterion}} c ON c.unit_id = ru.unit_id WHERE ru.registration_id = m.id),
-          (SELECT count(*) FROM {{decision}} d WHERE d.registration_id = m.id
-             AND d.outcome = 'met'
-             AND NOT EXISTS (SELECT 1 FROM {{decision}} s WHERE s.supersedes_id = d.id)),
-          (SELECT count(*) FROM {{sign_off}} s WHERE s.registration_id = m.id
-             AND s.unlocked_at IS NULL),
-          (SELECT count(*) FROM {{evidence}} e WHERE e.registration_id = m.id
-             AND e.status = 'submitted'),
-          {OVERDUE}
-        FROM m ORDER BY m.full_name, m.email, m.id
-    """.format(**t)  # noqa: S608 - table names from the models, no input
-    count = f"SELECT count(*) FROM ({MINE}) m".format(**t)  # noqa: S608 - as above
-    return [(count, [assessor_id, centre_id]), (page, [assessor_id, centre_id, today])]
+# What every signed-in page reads besides its own rows, by hand: the session, the user, their
+# roles (the header), invitations waiting for them; and the rest of the caseload page: the
+# filter's qualifications and the internal verifier's open referrals of this assessor.
+AROUND = [
+    (
+        "SELECT session_data FROM django_session WHERE session_key = %s AND expire_date > now()",
+        ["session_key"],
+    ),
+    (
+        "SELECT id, password, email, full_name, is_active, is_superuser FROM {user} WHERE id = %s",
+        ["assessor"],
+    ),
+    (
+        "SELECT m.id, m.role, m.centre_id, c.name FROM accounts_membership m "
+        "JOIN accounts_centre c ON c.id = m.centre_id WHERE m.user_id = %s AND m.is_active "
+        "AND (m.expires_on IS NULL OR m.expires_on >= current_date)",
+        ["assessor"],
+    ),
+    (
+        "SELECT DISTINCT q.id, q.number, q.title FROM {qualification} q "
+        "JOIN {registration} r ON r.qualification_id = q.id "
+        "JOIN {assessors} ra ON ra.registration_id = r.id AND ra.user_id = %s "
+        "WHERE r.centre_id = %s ORDER BY q.number",
+        ["assessor", "centre"],
+    ),
+    (
+        "SELECT o.id, o.deadline, o.actions, s.registration_id FROM verification_sampleoutcome o "
+        "JOIN verification_sample s ON s.id = o.sample_id "
+        "JOIN {registration} r ON r.id = s.registration_id "
+        "WHERE o.outcome = 'referred' AND s.state = 'referred' AND r.centre_id = %s "
+        "AND NOT EXISTS (SELECT 1 FROM verification_sampleoutcome l "
+        "                 WHERE l.sample_id = o.sample_id AND l.id > o.id) "
+        "AND EXISTS (SELECT 1 FROM verification_sampleoutcome_decisions od "
+        "            JOIN {decision} d ON d.id = od.decision_id "
+        "            WHERE od.sampleoutcome_id = o.id AND d.assessor_id = %s) "
+        "ORDER BY o.deadline, o.id",
+        ["centre", "assessor"],
+    ),
+    (
+        "SELECT id, centre_id, role, expires_at FROM accounts_invitation WHERE email = %s "
+        "AND status = 'pending' AND expires_at > now() ORDER BY expires_at",
+        ["email"],
+    ),
+]
+
+LOG_ROWS = """
+    WITH m AS ({mine} ORDER BY u.full_name, u.email, r.id LIMIT 25)
+    SELECT m.*,
+      (SELECT count(*) FROM {registration_unit} ru
+         JOIN {criterion} c ON c.unit_id = ru.unit_id WHERE ru.registration_id = m.id),
+      (SELECT count(*) FROM {decision} d WHERE d.registration_id = m.id AND d.outcome = 'met'
+         AND NOT EXISTS (SELECT 1 FROM {decision} s WHERE s.supersedes_id = d.id)),
+      (SELECT count(*) FROM {sign_off} s WHERE s.registration_id = m.id
+         AND s.unlocked_at IS NULL),
+      (SELECT count(*) FROM {evidence} e WHERE e.registration_id = m.id
+         AND e.status = 'submitted'),
+      {overdue}
+    FROM m ORDER BY m.full_name, m.email, m.id
+"""
+
+MODEL_ROWS = """
+    WITH m AS ({mine} ORDER BY u.full_name, u.email, r.id LIMIT 25)
+    SELECT m.*, p.criteria_required, p.criteria_met, p.units_signed_off,
+           p.evidence_waiting, p.paced, p.behind_from, {overdue}
+      FROM m JOIN {progress} p ON p.registration_id = m.id
+     ORDER BY m.full_name, m.email, m.id
+"""
 
 
-def read_model_floor(
-    assessor_id: int, centre_id: int, today: datetime.date
-) -> list[tuple[str, list]]:
-    """The page's rows from the read model: figures and pace are columns."""
+def page_floor(rows: str, names: dict[str, Any]) -> list[tuple[str, list]]:
+    """The whole page's data by hand, `rows` (LOG_ROWS or MODEL_ROWS) for the caseload: the
+    same number of statements as the page, each returning what the page shows."""
     t = _tables()
-    page = f"""
-        WITH m AS ({MINE} ORDER BY u.full_name, u.email, r.id LIMIT 25)
-        SELECT m.*, p.criteria_required, p.criteria_met, p.units_signed_off,
-               p.evidence_waiting, p.behind_from, {OVERDUE}
-          FROM m JOIN {{progress}} p ON p.registration_id = m.id
-         ORDER BY m.full_name, m.email, m.id
-    """.format(**t)  # noqa: S608 - table names from the models, no input
-    count = f"SELECT count(*) FROM ({MINE}) m".format(**t)  # noqa: S608 - as above
-    return [(count, [assessor_id, centre_id]), (page, [assessor_id, centre_id, today])]
+    values = {**t, "mine": MINE.format(**t), "overdue": OVERDUE.format(**t)}
+    statements = [(sql.format(**t), [names[p] for p in params]) for sql, params in AROUND]
+    count = "SELECT count(*) FROM ({mine}) m".format(**values)  # noqa: S608 - model tables
+    page = rows.format(**values)
+    mine = [names["assessor"], names["centre"]]
+    return [*statements, (count, mine), (page, [*mine, names["today"]])]
 
 
 class SqlTimer:
@@ -234,7 +279,40 @@ class SqlTimer:
             self.queries += 1
 
 
+class Recorder(SqlTimer):
+    """SqlTimer that also keeps each statement, for EXPLAIN afterwards."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statements: list[tuple[str, Any]] = []
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.statements.append((sql, params))
+        return super().__call__(execute, sql, params, many, context)
+
+
+def database_ms(statements: list[tuple[str, Any]]) -> float:
+    """Planning plus execution time as PostgreSQL reports it (EXPLAIN ANALYZE), summed: the
+    database's own work, without the round trips and scheduling a loaded machine adds."""
+    from django.db import connection
+
+    total = 0.0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+            plan = plan[0] if isinstance(plan, list) else plan
+            total += plan["Planning Time"] + plan["Execution Time"]
+    return total
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) * 1000
+
+
 def measure(assessor: Any, *, repeat: int, label: str = "caseload of 200") -> list[Row]:
+    """Each round runs the page (timing it and its SQL at once) and then both floors, so a
+    shared machine's load falls on all three alike; medians over the rounds."""
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -246,35 +324,59 @@ def measure(assessor: Any, *, repeat: int, label: str = "caseload of 200") -> li
     )[0]
     client = Client()
     client.force_login(assessor)
+    names = {
+        "assessor": assessor.pk,
+        "centre": centre_id,
+        "email": assessor.email.lower(),
+        "session_key": client.cookies["sessionid"].value,
+        "today": timezone.localdate(),
+    }
+    has_model = "progress" in _tables()
+    log = sql_floor(page_floor(LOG_ROWS, names))
+    model = sql_floor(page_floor(MODEL_ROWS, names)) if has_model else None
     rows: list[Row] = []
     for query, name in (("", "page"), ("?pace=behind", "filtered: behind")):
         url = f"/{query}"
-
-        def get(url: str = url) -> None:
-            response = client.get(url)
+        totals: list[float] = []
+        sqls: list[float] = []
+        logs: list[float] = []
+        models: list[float] = []
+        queries = 0
+        explained: list[float] = []
+        explained_floor: list[float] = []
+        for round_ in range(repeat + 1):
+            gc.collect()
+            timer = Recorder()
+            started = time.perf_counter()
+            with connection.execute_wrapper(timer):
+                response = client.get(url)
+            total = time.perf_counter() - started
             if response.status_code != 200 or b"Learners you assess at" not in response.content:
                 raise SystemExit(f"the caseload page failed: {response.status_code}")
-
-        total = median_seconds(get, repeat=repeat) * 1000
-        timers = []
-        for _ in range(repeat):
-            timer = SqlTimer()
-            with connection.execute_wrapper(timer):
-                get()
-            timers.append(timer)
-        timers.sort(key=lambda timer: timer.seconds)
-        sql = timers[len(timers) // 2].seconds * 1000
-        queries = timers[0].queries
-        today = timezone.localdate()
-        log = median_seconds(sql_floor(log_floor(assessor.pk, centre_id, today)), repeat=repeat)
-        floor = log * 1000
-        note = f"{queries} queries; log floor {floor:.1f} ms"
-        if "progress" in _tables():
-            model = median_seconds(
-                sql_floor(read_model_floor(assessor.pk, centre_id, today)), repeat=repeat
-            )
-            floor = model * 1000
-            note += f", read-model floor {floor:.1f} ms, SQL/log floor {sql / (log * 1000):.2f}x"
+            started = time.perf_counter()
+            log()
+            log_time = time.perf_counter() - started
+            model_time = 0.0
+            if model is not None:
+                started = time.perf_counter()
+                model()
+                model_time = time.perf_counter() - started
+            if round_ == 0:
+                continue  # warm-up
+            if connection.vendor == "postgresql":
+                explained.append(database_ms(timer.statements))
+                floor_statements = page_floor(MODEL_ROWS if has_model else LOG_ROWS, names)
+                explained_floor.append(database_ms(floor_statements))
+            totals.append(total)
+            sqls.append(timer.seconds)
+            logs.append(log_time)
+            models.append(model_time)
+            queries = timer.queries
+        total, sql, log_floor_ms = _median(totals), _median(sqls), _median(logs)
+        floor = _median(models) if has_model else log_floor_ms
+        note = f"{queries} queries; floor from the log {log_floor_ms:.1f} ms"
+        if has_model:
+            note += f" (SQL {sql / log_floor_ms:.2f}x it); floor from the read model {floor:.1f} ms"
         rows.append(
             Row(
                 f"{label}, {name}: total",
@@ -296,6 +398,19 @@ def measure(assessor: Any, *, repeat: int, label: str = "caseload of 200") -> li
                 note=note,
             )
         )
+        if explained:
+            db, db_floor = statistics.median(explained), statistics.median(explained_floor)
+            rows.append(
+                Row(
+                    f"{label}, {name}: database time",
+                    round(db, 2),
+                    "ms",
+                    f"<= {SQL_RATIO:.0f}x floor",
+                    within(db, db_floor, ratio=SQL_RATIO),
+                    floor=round(db_floor, 2),
+                    note="EXPLAIN ANALYZE planning + execution, summed over the statements",
+                )
+            )
     return rows
 
 
