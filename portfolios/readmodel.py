@@ -23,7 +23,10 @@ queries per change.
 
 Lock order: the row lock must come before the service's first audit event (core.audit locks the
 chain head until commit). A second refresh in the same transaction, after an event, is safe:
-the transaction holds the row already.
+the transaction holds the row already (services that recount only after their events, such as
+witness_respond, confirm_mapping and refer_back, call `lock_progress` first); so is the first
+refresh of a registration the transaction has just created (transfer, invitations), whose row
+nobody else can hold.
 
 Figures that live in apps above portfolios (decisions, sign-offs, plans) are registered here
 by those apps (assessments/apps.py), as `decision_providers` are: portfolios imports none of
