@@ -41,7 +41,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, DateField, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -70,6 +70,7 @@ figures: dict[str, Callable[[], Any]] = {}
 # with the registration's id in place of this stand-in.
 _STAND_IN = -7_294_361_118
 _compiled: dict[str, tuple[str, list[Any], int]] = {}
+_DATE = DateField()
 
 
 def register_figure(name: str, build: Callable[[], Any]) -> None:
@@ -194,7 +195,13 @@ def recount_one(registration_id: int, *, using: str = "default") -> dict[str, An
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         found = cursor.fetchone()
-    return None if found is None else _figures(dict(zip(names, found, strict=True)))
+    if found is None:
+        return None
+    row = dict(zip(names, found, strict=True))
+    # Raw rows skip the ORM's converters: SQLite gives a computed date back as text.
+    for name in ("start_date", "planned_end_date", "n_plan_due"):
+        row[name] = _DATE.to_python(row[name])
+    return _figures(row)
 
 
 def lock_progress(registration: Registration | int) -> RegistrationProgress:

@@ -391,3 +391,28 @@ def test_two_recounts_whose_changes_overlap_count_both() -> None:
 
     assert errors == []
     agrees(registration, criteria_met=2)
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_a_recount_that_changes_nothing_writes_nothing(django_assert_num_queries) -> None:
+    from django.db import transaction
+
+    from portfolios.readmodel import refresh_progress
+
+    case = make_case()
+    registration = case["registration"]
+    plan = plans.plan_create(assessor=case["assessor"], registration=registration, title="Plan")
+    plans.activity_add(
+        assessor=case["assessor"],
+        plan=plan,
+        description="Observe",
+        method="observation",
+        target_date=TODAY + datetime.timedelta(days=3),
+    )
+    plans.assessor_sign(assessor=case["assessor"], plan=plan)
+    plans.learner_sign(learner=case["learner"], plan=plan)
+    agrees(registration, plan_due=TODAY + datetime.timedelta(days=3), paced=True)
+
+    # The row's lock and the recount: no write when every figure (dates included) is the same.
+    with transaction.atomic(), django_assert_num_queries(2):
+        refresh_progress(registration)
