@@ -10,6 +10,7 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # The portfolio page shows decisions without portfolios importing this app.
+        from assessments import readmodel
         from assessments.achievements import audit_checkpoints
         from assessments.services import decision_states
         from core import audit
@@ -17,6 +18,8 @@ class AssessmentsConfig(AppConfig):
 
         if decision_states not in progress.decision_providers:
             progress.decision_providers.append(decision_states)
+        # Criteria met, units signed off and plan dates for the progress read model.
+        readmodel.connect()
         # verify_audit_chain checks the chain head each built record stores (core imports no app).
         if audit_checkpoints not in audit.checkpoint_sources:
             audit.checkpoint_sources.append(audit_checkpoints)

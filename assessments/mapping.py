@@ -19,6 +19,7 @@ from assessments.services import AssessmentError, mark_assessed_when_complete, r
 from core.audit import record_event
 from portfolios.evidence import EvidenceError, _check_real_work
 from portfolios.models import Evidence, EvidenceCriterion, EvidenceStatus, RegistrationStatus
+from portfolios.readmodel import lock_progress
 from qualifications.models import AssessmentCriterion
 
 
@@ -98,6 +99,8 @@ def confirm_mapping(
             ", so it stays mapped. Correct the decision instead."
         )
 
+    # Removing a criterion may leave the evidence assessed (below, after the audit event).
+    lock_progress(registration)
     now = timezone.now()
     evidence.mappings.filter(criterion_id__in=removed).delete()
     EvidenceCriterion.objects.bulk_create(

@@ -22,6 +22,7 @@ from assessments.models import AssessmentPlan, PlanActivity
 from assessments.services import AssessmentError, require_assessor
 from core.audit import record_event
 from portfolios.models import EvidenceMethod, Registration, RegistrationStatus
+from portfolios.readmodel import refresh_progress
 from qualifications.models import AssessmentCriterion
 
 
@@ -226,6 +227,8 @@ def learner_sign(*, learner: User, plan: AssessmentPlan) -> AssessmentPlan:
         )
     plan.learner_signed_at = timezone.now()
     plan.save(update_fields=["learner_signed_at"])
+    # The agreed plan comes into force: its activities' dates are the ones that fall due.
+    refresh_progress(registration)
     record_event(
         actor=learner,
         action="plan.learner_signed",
@@ -251,6 +254,7 @@ def activity_done(*, assessor: User, activity: PlanActivity) -> PlanActivity:
     activity.completed_at = timezone.now()
     activity.completed_by = assessor
     activity.save(update_fields=["completed_at", "completed_by"])
+    refresh_progress(registration)
     record_event(
         actor=assessor,
         action="plan.activity_done",

@@ -33,6 +33,7 @@ from portfolios.models import (
     Registration,
     RegistrationStatus,
 )
+from portfolios.readmodel import refresh_progress
 from portfolios.uploads import megabytes
 from qualifications.models import AssessmentCriterion
 
@@ -205,6 +206,8 @@ def create_record(
             for n, q in enumerate(questions, start=1)
         ]
     )
+    # The record's evidence arrives waiting for assessment.
+    refresh_progress(registration)
     stored = ""
     try:
         if recording is not None:

@@ -22,6 +22,7 @@ from assessments.signals import unit_unlocked
 from core.audit import record_event
 from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
 from portfolios.progress import CriterionState
+from portfolios.readmodel import refresh_progress
 from portfolios.services import RegistrationError, change_status
 from qualifications.combination import Result, check
 from qualifications.models import AssessmentCriterion, Unit
@@ -153,6 +154,7 @@ def write_decision(
         ) from exc
     # A new decision links no evidence yet: add, without set's read of what is linked.
     decision.evidence.add(*evidence)
+    refresh_progress(registration)
     record_event(
         actor=assessor,
         action="decision.corrected" if supersedes else "decision.recorded",
@@ -183,6 +185,7 @@ def return_evidence(*, assessor: User, evidence: Evidence, feedback: str) -> Evi
         raise AssessmentError("Say what the learner should change.")
     evidence.status = EvidenceStatus.RETURNED
     evidence.save(update_fields=["status"])
+    refresh_progress(evidence.registration_id)
     record_event(
         actor=assessor,
         action="evidence.returned",
@@ -202,7 +205,12 @@ def _notify(evidence_id: int, event: str) -> None:
 
 
 def mark_assessed_when_complete(assessor: User, evidence: list[Evidence]) -> None:
-    """Evidence is assessed once every criterion it is mapped to has a current decision."""
+    """Evidence is assessed once every criterion it is mapped to has a current decision.
+
+    Callers hold the progress rows of the evidence's registrations already (refresh_progress
+    or lock_progress before their first audit event): this writes events before recounting.
+    """
+    assessed: set[int] = set()
     for item in evidence:
         if item.status != EvidenceStatus.SUBMITTED:
             continue
@@ -215,6 +223,7 @@ def mark_assessed_when_complete(assessor: User, evidence: list[Evidence]) -> Non
         if mapped and mapped <= decided:
             item.status = EvidenceStatus.ASSESSED
             item.save(update_fields=["status"])
+            assessed.add(item.registration_id)
             record_event(
                 actor=assessor,
                 action="evidence.assessed",
@@ -226,6 +235,8 @@ def mark_assessed_when_complete(assessor: User, evidence: list[Evidence]) -> Non
             # (assessments.validation), not now.
             if not validation_required(item.registration):
                 _notify(item.pk, "assessed")
+    for registration_id in sorted(assessed):
+        refresh_progress(registration_id)
 
 
 def _signed_content(registration: Registration, unit: Unit) -> dict:
@@ -293,6 +304,7 @@ def sign_off_unit(
             )
     except IntegrityError as exc:
         raise AssessmentError("This unit is already signed off.") from exc
+    refresh_progress(registration)
     record_event(
         actor=assessor,
         action="unit.signed_off",
@@ -327,6 +339,7 @@ def unlock_unit(*, actor: User, sign_off: UnitSignOff, reason: str) -> UnitSignO
     sign_off.unlocked_by = actor
     sign_off.unlock_reason = reason.strip()
     sign_off.save(update_fields=["unlocked_at", "unlocked_by", "unlock_reason"])
+    refresh_progress(registration)
     record_event(
         actor=actor,
         action="unit.unlocked",

@@ -1,8 +1,10 @@
-"""The assessor's caseload: pace and overdue plan actions worked out in SQL, and the filters.
+"""The assessor's caseload: one page of their learners with the progress read model's figures
+(portfolios.RegistrationProgress), pace and overdue plan actions, and the filters.
 
-Everything is an annotation on the registrations QuerySet, so filtering and paging stay in the
-database and a caseload of 200 costs the same queries as one of 3. `core` sits beneath the apps,
-so their models are imported inside the functions.
+The figures are columns kept in step with the log by the services, so a caseload of 200 costs
+a count and one page of 25 rows whatever the size of the learners' portfolios; filters read
+the same (indexed) columns. `core` sits beneath the apps, so their models are imported inside
+the functions.
 """
 
 from __future__ import annotations
@@ -11,70 +13,56 @@ import datetime
 from typing import Any
 
 from django import forms
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    F,
-    FloatField,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+# The progress row's columns the caseload reads.
+SHOWN = (
+    "criteria_required",
+    "criteria_met",
+    "units_signed_off",
+    "evidence_waiting",
+    "paced",
+    "behind_from",
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Least, NullIf
-from django.db.models.lookups import LessThanOrEqual
-
-# How far the share of criteria met may trail the share of planned time gone before a learner
-# counts as behind (20 percentage points).
-SLACK = 0.2
 
 
-class Days(Func):
-    """A date as a number of days, so two dates subtract to a day count in SQL."""
+def caseload(user: Any, membership: Any) -> QuerySet:
+    """The registrations `user` assesses at the membership's centre, with their learner,
+    qualification and progress row joined in.
 
-    function = "julianday"
-    output_field = FloatField()
+    `membership` is the person's current assessor role there (core.navigation.role_home), which
+    is all Registration.visible_to asks of an assessor; its other branches, and the DISTINCT
+    their joins need, add nothing here. One link per registration and assessor, so no
+    duplicates either.
+    """
+    from portfolios.models import Registration
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="(EXTRACT(EPOCH FROM (%(expressions)s)::timestamp) / 86400.0)",
-            **extra,
+    return (
+        Registration.objects.filter(centre=membership.centre, assessors=user)
+        .select_related("learner", "qualification", "progress")
+        # What the page shows: not the qualification's rules text and notes, nor passwords.
+        .only(
+            "start_date",
+            "planned_end_date",
+            "status",
+            "learner__full_name",
+            "learner__email",
+            "qualification__number",
+            "qualification__title",
+            *(f"progress__{name}" for name in SHOWN),
         )
+    )
 
 
-def with_pace_and_actions(registrations: QuerySet, today: datetime.date) -> QuerySet:
-    """Annotate `pace` ("on_track", "behind" or "" when there is no planned end or nothing to
-    do) and `overdue_actions` (activities of the agreed plan in force past their date).
+def with_overdue_actions(registrations: QuerySet, today: datetime.date) -> QuerySet:
+    """Annotate `overdue_actions`: activities of the agreed plan in force past their date.
 
-    Needs `criteria_met` and `criteria_required` from core.navigation.with_progress.
+    Only the page's rows are fetched with it (the paginator's count leaves unused annotations
+    out), and the filter reads the progress row's `plan_due` instead.
     """
     from assessments.models import PlanActivity
 
-    start, end = Days(F("start_date")), Days(F("planned_end_date"))
-    elapsed = Least(
-        Greatest((Days(Value(today)) - start) / NullIf(end - start, Value(0.0)), Value(0.0)),
-        Value(1.0),
-    )
-    done = Cast(F("criteria_met"), FloatField()) / Cast(F("criteria_required"), FloatField())
-    # The guard comes first: CASE evaluates the lag only where the division makes sense.
-    pace = Case(
-        When(
-            Q(planned_end_date__isnull=True)
-            | Q(planned_end_date__lte=F("start_date"))
-            | Q(criteria_required=0),
-            then=Value(""),
-        ),
-        When(LessThanOrEqual(elapsed - done, Value(SLACK)), then=Value("on_track")),
-        default=Value("behind"),
-        output_field=CharField(),
-    )
     overdue = (
         PlanActivity.objects.overdue(today)
         .filter(plan__registration=OuterRef("pk"))
@@ -84,9 +72,27 @@ def with_pace_and_actions(registrations: QuerySet, today: datetime.date) -> Quer
         .values("n")[:1]
     )
     return registrations.annotate(
-        pace=pace,
-        overdue_actions=Coalesce(Subquery(overdue, output_field=IntegerField()), 0),
+        overdue_actions=Coalesce(Subquery(overdue, output_field=IntegerField()), 0)
     )
+
+
+def show_progress(registrations: list[Any], today: datetime.date) -> None:
+    """Copy each row's figures onto its registration for the template, with `on_track` (True,
+    False, or None where pace means nothing)."""
+    from portfolios.models import RegistrationProgress
+
+    blank = RegistrationProgress()  # a row not counted yet (recount_progress --fix) shows 0
+    for registration in registrations:
+        progress = getattr(registration, "progress", None) or blank
+        registration.criteria_required = progress.criteria_required
+        registration.criteria_met = progress.criteria_met
+        registration.units_signed_off = progress.units_signed_off
+        registration.evidence_waiting = progress.evidence_waiting
+        registration.on_track = (
+            None
+            if not progress.paced
+            else progress.behind_from is None or progress.behind_from > today
+        )
 
 
 SELECT = forms.Select(attrs={"class": "form-select"})
@@ -129,17 +135,25 @@ def caseload_qualifications(registrations: QuerySet) -> list[tuple[int, str]]:
     ]
 
 
-def apply_filters(registrations: QuerySet, form: CaseloadFilterForm) -> QuerySet:
-    """The caseload narrowed by a valid form (an invalid one filters nothing but the search)."""
+def apply_filters(
+    registrations: QuerySet, form: CaseloadFilterForm, today: datetime.date
+) -> QuerySet:
+    """The caseload narrowed by a valid form (an invalid one filters nothing but the search),
+    on the progress row's indexed columns."""
     if not form.is_valid():
         return registrations
     data = form.cleaned_data
-    if data["pace"]:
-        registrations = registrations.filter(pace=data["pace"])
+    if data["pace"] == "behind":
+        registrations = registrations.filter(progress__paced=True, progress__behind_from__lte=today)
+    elif data["pace"] == "on_track":
+        registrations = registrations.filter(
+            Q(progress__behind_from__isnull=True) | Q(progress__behind_from__gt=today),
+            progress__paced=True,
+        )
     if data["qualification"]:
         registrations = registrations.filter(qualification_id=data["qualification"])
     if data["waiting"]:
-        registrations = registrations.filter(evidence_waiting__gt=0)
+        registrations = registrations.filter(progress__evidence_waiting__gt=0)
     if data["overdue"]:
-        registrations = registrations.filter(overdue_actions__gt=0)
+        registrations = registrations.filter(progress__plan_due__lt=today)
     return registrations

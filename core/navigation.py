@@ -162,63 +162,35 @@ def learner_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any
     return {"page": page, "plans_shown": plans_shown}
 
 
-def with_progress(registrations: QuerySet) -> QuerySet:
-    """Annotate criteria required/met, units signed off and evidence waiting: one query in all."""
-    from django.db.models import Count, IntegerField, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
-    from assessments.models import Decision, UnitSignOff
-    from portfolios.models import Evidence, EvidenceStatus, RegistrationUnit
-
-    def count(queryset: QuerySet, field: str) -> Coalesce:
-        grouped = (
-            queryset.filter(**{field: OuterRef("pk")})
-            .order_by()
-            .values(field)
-            .annotate(n=Count("pk"))
-            .values("n")[:1]
-        )
-        return Coalesce(Subquery(grouped, output_field=IntegerField()), 0)
-
-    required = (
-        RegistrationUnit.objects.filter(registration=OuterRef("pk"))
-        .order_by()
-        .values("registration")
-        .annotate(n=Count("unit__criteria"))
-        .values("n")[:1]
-    )
-    return registrations.annotate(
-        criteria_required=Coalesce(Subquery(required, output_field=IntegerField()), 0),
-        criteria_met=count(Decision.objects.current().filter(outcome="met"), "registration"),
-        units_signed_off=count(UnitSignOff.objects.active(), "registration"),
-        evidence_waiting=count(
-            Evidence.objects.filter(status=EvidenceStatus.SUBMITTED), "registration"
-        ),
-    )
-
-
 def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
-    """The assessor's caseload at this centre, with each learner's progress, overdue plan
-    actions and filters (core/caseload.py): all in SQL, so the cost does not grow with it."""
+    """The assessor's caseload at this centre, a page at a time, with each learner's progress
+    from the read model, overdue plan actions and filters (core/caseload.py): a count and one
+    page of rows, whatever the caseload's or the portfolios' size."""
     from django.utils import timezone
 
     from core.caseload import (
         CaseloadFilterForm,
         apply_filters,
+        caseload,
         caseload_qualifications,
-        with_pace_and_actions,
+        show_progress,
+        with_overdue_actions,
     )
 
     q = params.get("q", "").strip()
     today = timezone.localdate()
-    mine = _registrations(user).filter(centre=membership.centre, assessors=user)
+    mine = caseload(user, membership)
     filters = CaseloadFilterForm(params, qualifications=caseload_qualifications(mine))
-    caseload = apply_filters(
-        with_pace_and_actions(with_progress(_search(mine, q)), today), filters
-    ).order_by("learner__full_name", "learner__email", "pk")
-    page = _with_links(_paginate(caseload, params))
-    for registration in page.object_list:
-        registration.on_track = {"on_track": True, "behind": False}.get(registration.pace)
+    chosen = apply_filters(_search(mine, q), filters, today)
+    page = _with_links(
+        _paginate(
+            with_overdue_actions(chosen, today).order_by(
+                "learner__full_name", "learner__email", "pk"
+            ),
+            params,
+        )
+    )
+    show_progress(page.object_list, today)
     from verification.sample_models import SampleOutcome
 
     # The IV's referrals waiting on this assessor's corrections (one query).

@@ -32,6 +32,7 @@ from portfolios.models import (
     Registration,
     RegistrationStatus,
 )
+from portfolios.readmodel import refresh_progress
 from portfolios.uploads import HEAD_BYTES, StreamedUpload
 from qualifications.models import AssessmentCriterion
 
@@ -451,6 +452,7 @@ def submit(*, actor: User, evidence: Evidence, typed_name: str, confirmed: bool)
     evidence.status = EvidenceStatus.SUBMITTED
     evidence.submitted_at = timezone.now()
     evidence.save(update_fields=["status", "submitted_at"])
+    refresh_progress(evidence.registration_id)
     record_event(
         actor=actor,
         action="evidence.submitted",

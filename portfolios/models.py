@@ -375,3 +375,44 @@ class WitnessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Testimony from {self.witness_name} for {self.registration}"
+
+
+class RegistrationProgress(models.Model):
+    """Where a registration stands, as pages that list many show it: a read model.
+
+    Every service that changes a figure recounts this registration's row in the same
+    transaction (portfolios/readmodel.py), under the row's lock; `manage.py recount_progress`
+    compares every row with a full recount from the log and repairs it with --fix.
+    """
+
+    registration = models.OneToOneField(
+        Registration, primary_key=True, on_delete=models.CASCADE, related_name="progress"
+    )
+    criteria_required = models.PositiveIntegerField(default=0)
+    criteria_met = models.PositiveIntegerField(default=0)
+    units_signed_off = models.PositiveIntegerField(default=0)
+    evidence_waiting = models.PositiveIntegerField(default=0)
+    # Pace depends on the day, so the row keeps the day it turns: `paced` is False where pace
+    # means nothing (no planned end, nothing required), and a paced learner is behind from
+    # `behind_from` on (never, when null) until the figures change.
+    paced = models.BooleanField(default=False)
+    behind_from = models.DateField(null=True, blank=True)
+    # The earliest target date among the open activities of the plan in force: its actions
+    # are overdue from the day after.
+    plan_due = models.DateField(null=True, blank=True)
+    counted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "registration progress"
+        indexes = [
+            models.Index(fields=["behind_from"], name="portfolios_progress_behind"),
+            models.Index(fields=["plan_due"], name="portfolios_progress_plan_due"),
+            models.Index(
+                fields=["evidence_waiting"],
+                condition=Q(evidence_waiting__gt=0),
+                name="portfolios_progress_waiting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Progress of registration {self.registration_id}"

@@ -13,6 +13,7 @@ from accounts.models import Centre, Invitation, LearnerProfile, Membership, Role
 from accounts.services import invitation_accepted, learner_profile_update
 from core.audit import record_event
 from portfolios.models import TRANSITIONS, Registration, RegistrationStatus, RegistrationUnit
+from portfolios.readmodel import refresh_progress
 from qualifications.combination import Result, check, mandatory_units
 from qualifications.models import Qualification, QualificationStatus
 from qualifications.queries import combination_rules
@@ -136,6 +137,7 @@ def register_learner(
             f"{learner} is already registered on {qualification.number} here."
         ) from None
     _set_units(registration, chosen)
+    refresh_progress(registration)
     record_event(
         actor=actor,
         action="registration.created",
@@ -178,6 +180,7 @@ def choose_units(*, actor: User, registration: Registration, unit_keys: Iterable
     chosen, result = _validate_units(registration.qualification, unit_keys)
     before = sorted(registration.unit_choices.values_list("unit__key", flat=True))
     _set_units(registration, chosen)
+    refresh_progress(registration)
     record_event(
         actor=actor,
         action="registration.units_chosen",

@@ -40,6 +40,7 @@ from portfolios.models import (
     RegistrationStatus,
     WitnessRequest,
 )
+from portfolios.readmodel import lock_progress, refresh_progress
 from portfolios.rules import assesses_registration, is_own_registration
 from qualifications.models import AssessmentCriterion
 
@@ -233,6 +234,8 @@ def witness_respond(*, token: str, testimony: str, signed_name: str, confirmed: 
     context = requested_context(request)
     _check_criteria(registration, criteria, context)
     kind = "Expert witness testimony" if request.is_expert else "Witness testimony"
+    # The testimony arrives as evidence waiting; creating it writes audit events first.
+    lock_progress(registration)
     evidence = evidence_create(
         actor=requester,
         registration=registration,
@@ -247,6 +250,7 @@ def witness_respond(*, token: str, testimony: str, signed_name: str, confirmed: 
     evidence.status = EvidenceStatus.SUBMITTED
     evidence.submitted_at = now
     evidence.save(update_fields=["status", "submitted_at"])
+    refresh_progress(registration)
     request.testimony = testimony.strip()
     request.signed_name = " ".join(signed_name.split())
     request.used_at = now

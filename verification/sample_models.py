@@ -94,15 +94,19 @@ class SampleOutcomeQuerySet(models.QuerySet["SampleOutcome"]):
 
     def open_referrals_for(self, user: Any, centre_id: int) -> SampleOutcomeQuerySet:
         """Referrals still waiting on the assessor's corrections, of decisions `user` made."""
+        # EXISTS rather than a join and DISTINCT: one row per referral without sorting every
+        # column (snapshots included) to drop duplicates.
+        referred = SampleOutcome.decisions.through.objects.filter(
+            sampleoutcome_id=OuterRef("pk"), decision__assessor=user
+        )
         return (
             self.latest_only()
             .filter(
+                Exists(referred),
                 outcome=SampleOutcomeKind.REFERRED,
                 sample__state=SampleState.REFERRED,
                 sample__registration__centre_id=centre_id,
-                decisions__assessor=user,
             )
-            .distinct()
             .select_related("sample__registration__learner", "sample__unit", "decided_by")
             .order_by("deadline", "pk")
         )

@@ -28,6 +28,7 @@ from assessments.models import Decision, UnitSignOff
 from assessments.services import AssessmentError, unlock_unit
 from core.audit import record_event
 from portfolios.models import Evidence, EvidenceFile, Registration, RegistrationStatus
+from portfolios.readmodel import lock_progress
 from portfolios.services import RegistrationError, change_status
 from qualifications.models import Unit
 from verification.models import PlannedSample, SampleStage
@@ -301,6 +302,8 @@ def refer_back(
     outcome.decisions.set(referred)
     sample.state = SampleState.REFERRED
     sample.save(update_fields=["state"])
+    # Unlocking below recounts the progress row after this event: its lock must come first.
+    lock_progress(registration)
     record_event(
         actor=verifier,
         action="sample.referred",

@@ -138,6 +138,7 @@ def seed(*, sizes: Sizes, say: Say = print) -> dict[str, Any]:
         started = time.perf_counter()
         with transaction.atomic():
             seed_platform(sizes=sizes, say=say)
+            _count_progress()
         timings["platform"] = time.perf_counter() - started
         say(f"Platform built in {timings['platform']:.1f} s.")
     data = manifest()
@@ -196,7 +197,17 @@ def _seed_centre(*, sizes: Sizes, say: Say, timings: dict[str, float], final_has
     mark = lap("largest IMI and its achievement record (services)", mark)
     _claimable(centre=centre, admin=admin, staff=staff, sizes=sizes, password=final_hash)
     User.objects.filter(email__endswith="@" + DOMAIN).update(password=final_hash)
-    lap("claimable registrations (bulk)", mark)
+    mark = lap("claimable registrations (bulk)", mark)
+    _count_progress()
+    lap("progress of the bulk registrations", mark)
+
+
+def _count_progress() -> None:
+    """The bulk writes registrations around the services that keep their progress read model
+    (portfolios/readmodel.py): count theirs now, as `recount_progress --fix` would."""
+    from portfolios.readmodel import fill_missing
+
+    fill_missing()
 
 
 def _learner(

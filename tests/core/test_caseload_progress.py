@@ -1,10 +1,17 @@
-"""The assessor's caseload shows each learner's progress at a fixed query cost."""
+"""The assessor's caseload shows each learner's progress at a fixed query cost.
+
+These tests build rows directly (factories, raw creates), around the services that keep the
+progress read model; `recounted()` brings it level, as `recount_progress --fix` does after a
+bulk load. tests/portfolios/test_readmodel.py checks the services keep it without help.
+"""
 
 from __future__ import annotations
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import Role
@@ -15,6 +22,11 @@ from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, member
 
 TODAY = datetime.date.today()
+
+
+def recounted() -> None:
+    call_command("recount_progress", "--fix", stdout=StringIO(), stderr=StringIO())
+
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -56,6 +68,7 @@ def test_progress_is_shown_and_costs_the_same_for_3_or_200_learners(
             assessed_on=TODAY,
             assessor=small_assessor,
         )
+    recounted()
 
     client.force_login(small_assessor)
     client.get("/")
@@ -120,6 +133,7 @@ def test_the_caseload_shows_overdue_plan_actions_and_filters_by_them(
         status="submitted",
         created_by=waiting.learner,
     )
+    recounted()
     client.force_login(assessor)
 
     html = client.get("/").content.decode()
@@ -143,3 +157,36 @@ def test_the_caseload_shows_overdue_plan_actions_and_filters_by_them(
     # Doing an overdue activity takes it off the count.
     plans.activity_done(assessor=assessor, activity=plan.activities.get(description="Activity -3"))
     assert "1 overdue" in client.get("/").content.decode()
+
+
+def test_the_caseload_reads_the_read_model_once_a_page_and_counts_without_it(
+    client: Client,
+) -> None:
+    """No DISTINCT and no count of the log on the page; the paginator's count is a bare join,
+    and only the page's query (25 rows) works out overdue plan actions."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    centre = CentreFactory()
+    assessor = member(centre, Role.ASSESSOR)
+    caseload(centre, assessor, 30)
+    recounted()
+    client.force_login(assessor)
+    client.get("/")
+
+    for url in ("/", "/?pace=behind", "/?page=2"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        caseload_sql = [
+            q["sql"] for q in queries if "portfolios_registration_assessors" in q["sql"]
+        ]
+        # The filter's qualifications, the pager's count, the page.
+        assert len(caseload_sql) == 3, caseload_sql
+        assert not any("DISTINCT" in sql for sql in caseload_sql)
+        assert not any("assessments_decision" in sql for sql in caseload_sql)
+        assert not any("portfolios_evidence" in sql for sql in caseload_sql)
+        count, page = caseload_sql[1], caseload_sql[2]
+        assert count.startswith("SELECT COUNT(*)")
+        assert "assessments_planactivity" not in count
+        assert "assessments_planactivity" in page
+        assert "portfolios_registrationprogress" in page
