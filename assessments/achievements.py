@@ -416,9 +416,7 @@ def start_build(*, record_id: int) -> bool:
     return bool(changed)
 
 
-def print_context(
-    record: AchievementRecord, *, built_at: Any = None
-) -> tuple[str, dict[str, Any]]:
+def print_context(record: AchievementRecord, *, built_at: Any = None) -> tuple[str, dict[str, Any]]:
     """The template a record prints through and its context (no database access)."""
     return TEMPLATES.get(record.kind, TEMPLATE), {
         "content": record.content,

@@ -213,20 +213,20 @@ def floor_statements(strategy_id: int) -> list[tuple[str, list[Any]]]:
             f"""SELECT r.id, r.status, r.learner_id, lp.employer FROM portfolios_registration r
                 LEFT JOIN accounts_learnerprofile lp
                   ON lp.user_id = r.learner_id AND lp.centre_id = r.centre_id
-                WHERE r.id IN ({population})""",
+                WHERE r.id IN ({population})""",  # noqa: S608 - constant SQL
             [strategy_id],
         ),
         (
             f"""SELECT ra.registration_id, ra.user_id, u.full_name
                 FROM portfolios_registration_assessors ra JOIN accounts_user u ON u.id = ra.user_id
-                WHERE ra.registration_id IN ({population})""",
+                WHERE ra.registration_id IN ({population})""",  # noqa: S608 - constant SQL
             [strategy_id],
         ),
         (
             f"""SELECT ru.registration_id, ru.unit_id, un.key, un.reference, un.title
                 FROM portfolios_registrationunit ru
                 JOIN qualifications_unit un ON un.id = ru.unit_id
-                WHERE ru.registration_id IN ({population})""",
+                WHERE ru.registration_id IN ({population})""",  # noqa: S608 - constant SQL
             [strategy_id],
         ),
         (
@@ -235,7 +235,7 @@ def floor_statements(strategy_id: int) -> list[tuple[str, list[Any]]]:
                 JOIN qualifications_assessmentcriterion c ON c.id = d.criterion_id
                 WHERE d.registration_id IN ({population})
                   AND NOT EXISTS (SELECT 1 FROM assessments_decision n
-                                  WHERE n.supersedes_id = d.id)""",
+                                  WHERE n.supersedes_id = d.id)""",  # noqa: S608 - constant SQL
             [strategy_id],
         ),
         (
@@ -248,7 +248,7 @@ def floor_statements(strategy_id: int) -> list[tuple[str, list[Any]]]:
                 LEFT JOIN portfolios_evidencefile f ON f.evidence_id = de.evidence_id
                 WHERE d.registration_id IN ({population})
                   AND NOT EXISTS (SELECT 1 FROM assessments_decision n
-                                  WHERE n.supersedes_id = d.id)""",
+                                  WHERE n.supersedes_id = d.id)""",  # noqa: S608 - constant SQL
             [strategy_id],
         ),
         (
