@@ -3,10 +3,11 @@
     .venv/bin/python bench/achievement_record.py --database-url postgres://... [--repeat 5]
         [--profile]
 
-The record is the full achievement record of a learner on the IMI qualification with the most
-criteria, registered on its largest valid combination of units, every criterion met with
-evidence and every unit signed off (built through the services by bench/achievement_build.py's
-set-up; a learner built by an earlier run on the same database is used again).
+The record is seed_scale's (imi.full@scale.example's, when `--manifest`, default
+bench/.scale.json, names it), else the full achievement record of a learner on the IMI
+qualification with the most criteria, registered on its largest valid combination of units,
+every criterion met with evidence and every unit signed off (built through the services by
+bench/achievement_build.py's set-up; a learner built by an earlier run is used again).
 
 Rows:
 - the project's render (`render_achievement_pdf`: the template, the QR code, WeasyPrint with the
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import sys
 import tempfile
@@ -57,11 +59,18 @@ def largest_imi_number() -> str:
     return best
 
 
-def bench_record(number: str) -> Any:
-    """The full record of the bench's learner on `number`: reused when an earlier run made
-    one on this database, else built through the services."""
+def bench_record(number: str, scale: dict[str, Any] | None = None) -> Any:
+    """The full record of the largest learner on `number`: seed_scale's (imi.full@scale.example,
+    named in its manifest) when there is one, else the bench's own learner, reused when an
+    earlier run made one on this database, else built through the services."""
     from assessments import achievements
+    from assessments.achievement_models import AchievementRecord
     from portfolios.models import Registration, RegistrationStatus
+
+    seeded = (scale or {}).get("achievement_record")
+    record = AchievementRecord.objects.filter(pk=seeded).first() if seeded else None
+    if record is not None:
+        return record
 
     registration = (
         Registration.objects.filter(
@@ -148,7 +157,7 @@ def rows(number: str, result: dict[str, Any]) -> list[Row]:
 
 def bench(ctx: Context) -> list[Row]:
     number = largest_imi_number()
-    return rows(number, measure(bench_record(number), repeat=ctx.repeat))
+    return rows(number, measure(bench_record(number, ctx.scale), repeat=ctx.repeat))
 
 
 def profile(record: Any) -> None:
@@ -189,11 +198,18 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a throwaway SQLite database")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=ROOT / "bench" / ".scale.json",
+        help="seed_scale's manifest, used when it exists (default bench/.scale.json)",
+    )
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="achievement-record-bench-")
     setup_django(args.database_url, workdir)
+    scale = json.loads(args.manifest.read_text()) if args.manifest.exists() else {}
     number = largest_imi_number()
-    record = bench_record(number)
+    record = bench_record(number, scale)
     if args.profile:
         profile(record)
         return

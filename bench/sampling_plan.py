@@ -7,11 +7,12 @@ The page is what an internal verifier opens (`verification:plan`, through Django
 signed in as the IV): the strategy, whether the plan meets it and why not, the planned samples,
 and the plan's coverage of assessors, units, methods, records, evidence, sites and stages.
 
-Its data: the IV plan of seed_scale (`iv@scale.example`, 230 samples) when the manifest names
-it, else a centre this bench builds through the project's services (register, judge with
-evidence, complete, strategy, draw), kept on the database and used again by later runs: at
-5 samples (3 learners) and at 230 (138 learners: two thirds part-way with four judged units,
-of which the strategy samples half; a third complete, sampled whole).
+Its data at 230: the IV plan of seed_scale (`iv@scale.example`'s, 230 samples) when the
+manifest (`--manifest`, default bench/.scale.json) names it, else a centre this bench builds
+through the project's services (register, judge with evidence, complete, strategy, draw), kept
+on the database and used again by later runs. At 5 always the bench's own (3 learners), and
+its own 230 is 138 learners: two thirds part-way with four judged units, of which the strategy
+samples half; a third complete, sampled whole.
 
 Rows, each beside its floor (the hand-written SQL that reads the same data, in the same run):
 - the page at 5 and at 230 samples; goal at 230: under 300 ms;
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import sys
 import tempfile
@@ -160,11 +162,16 @@ def build_centre(samples: int) -> tuple[int, int]:
 
 
 def plans(ctx: Context) -> dict[int, tuple[int, int]]:
-    """Per size: (strategy id, IV id). seed_scale's IV plan stands for 230 when it is there."""
+    """Per size: (strategy id, IV id). seed_scale's IV plan (iv@scale.example's, named in its
+    manifest) stands for 230 when it is there and of that size."""
+    from verification.models import SamplingPlan
+
     found = {}
     scale = ctx.scale or {}
-    if scale.get("iv_strategy") and scale.get("iv"):
-        found[230] = (int(scale["iv_strategy"]), int(scale["iv"]))
+    if scale.get("plan") and scale.get("iv") and scale.get("plan_samples") == SIZES[-1]:
+        plan = SamplingPlan.objects.filter(pk=scale["plan"]).first()
+        if plan is not None:
+            found[SIZES[-1]] = (plan.strategy_id, int(scale["iv"]))
     for size in SIZES:
         found.setdefault(size, build_centre(size))
     return found
@@ -375,9 +382,16 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a throwaway SQLite database")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=ROOT / "bench" / ".scale.json",
+        help="seed_scale's manifest, used when it exists (default bench/.scale.json)",
+    )
     args = parser.parse_args()
     setup_django(args.database_url, tempfile.mkdtemp(prefix="sampling-plan-bench-"))
-    ctx = Context(database_url=os.environ["DATABASE_URL"], repeat=args.repeat)
+    scale = json.loads(args.manifest.read_text()) if args.manifest.exists() else {}
+    ctx = Context(database_url=os.environ["DATABASE_URL"], repeat=args.repeat, scale=scale)
     if args.profile:
         profile(ctx)
         return
