@@ -221,6 +221,8 @@ def population(strategy: SamplingStrategy) -> Population:
         for row in Decision.objects.current()
         .filter(registration__in=ids)
         .values_list("registration_id", "criterion__unit_id", "assessor_id", "method")
+        # No ordering: the model's own would join DISTINCT and keep every decision's row.
+        .order_by()
         .distinct()
     )
     facts_of: dict[int, list[Fact]] = defaultdict(list)
@@ -275,7 +277,9 @@ def population(strategy: SamplingStrategy) -> Population:
         {
             Material(row[0], row[1], record_label(row[2], row[3]), evidence_label(row[4]))
             for row in Decision.objects.current()
-            .filter(registration__in=ids, evidence__isnull=False)
+            # The candidates by id: as a subquery, PostgreSQL plans this join over every
+            # decision in the database (seconds on a large one).
+            .filter(registration__in=list(candidates), evidence__isnull=False)
             .values_list(
                 "registration_id",
                 "criterion__unit_id",
@@ -283,8 +287,8 @@ def population(strategy: SamplingStrategy) -> Population:
                 "evidence__witness_request__id",
                 "evidence__files__content_type",
             )
+            .order_by()
             .distinct()
-            if row[0] in candidates
         }
     )
     return Population(
