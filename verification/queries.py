@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
+from django.db.models import Exists, OuterRef, QuerySet
+
 from accounts.queries import centre_profile
 from assessments.models import Decision
 from portfolios.models import EvidenceMethod, Registration, RegistrationStatus, RegistrationUnit
@@ -28,6 +30,12 @@ from verification.models import (
 )
 
 NO_SITE = "No employer recorded"
+
+
+def _current_decisions() -> QuerySet[Decision]:
+    """Decisions no later one supersedes, as NOT EXISTS: the reverse join `current()` makes
+    is planned on PostgreSQL as scans of every decision in the database."""
+    return Decision.objects.filter(~Exists(Decision.objects.filter(supersedes=OuterRef("pk"))))
 
 
 def rounded_up_share(percent: int, count: int) -> int:
@@ -218,7 +226,7 @@ def population(strategy: SamplingStrategy) -> Population:
     )
     facts = sorted(
         Fact(*row)
-        for row in Decision.objects.current()
+        for row in _current_decisions()
         .filter(registration__in=ids)
         .values_list("registration_id", "criterion__unit_id", "assessor_id", "method")
         # No ordering: the model's own would join DISTINCT and keep every decision's row.
@@ -276,7 +284,7 @@ def population(strategy: SamplingStrategy) -> Population:
     materials = sorted(
         {
             Material(row[0], row[1], record_label(row[2], row[3]), evidence_label(row[4]))
-            for row in Decision.objects.current()
+            for row in _current_decisions()
             # The candidates by id: as a subquery, PostgreSQL plans this join over every
             # decision in the database (seconds on a large one).
             .filter(registration__in=list(candidates), evidence__isnull=False)
