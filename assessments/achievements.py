@@ -416,18 +416,20 @@ def start_build(*, record_id: int) -> bool:
     return bool(changed)
 
 
+def print_context(record: AchievementRecord, *, built_at: Any = None) -> tuple[str, dict[str, Any]]:
+    """The template a record prints through and its context (no database access)."""
+    return TEMPLATES.get(record.kind, TEMPLATE), {
+        "content": record.content,
+        "record": record,
+        "built_at": built_at or timezone.now(),
+        "verify_url": record.verify_url,
+        "qr": pdf.qr_svg(record.verify_url),
+    }
+
+
 def render_achievement_pdf(record: AchievementRecord, *, built_at: Any = None) -> bytes:
     """The PDF of a record's content (no database writes)."""
-    return pdf.render_pdf(
-        TEMPLATES.get(record.kind, TEMPLATE),
-        {
-            "content": record.content,
-            "record": record,
-            "built_at": built_at or timezone.now(),
-            "verify_url": record.verify_url,
-            "qr": pdf.qr_svg(record.verify_url),
-        },
-    )
+    return pdf.render_pdf(*print_context(record, built_at=built_at))
 
 
 def build_record(*, record_id: int) -> AchievementRecord:

@@ -129,8 +129,13 @@ def user_agent_stylesheet() -> Any:
     return CSS(string="\n".join(lines), counter_style=CounterStyle())
 
 
-def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
-    """Render a template that extends pdf/base.html to PDF/A bytes, tagged for screen readers."""
+def render_html(template_name: str, context: dict[str, Any]) -> str:
+    """The HTML a template that extends pdf/base.html gives, with the record's fonts."""
+    return render_to_string(template_name, {**context, "font_faces": font_faces()})
+
+
+def html_to_pdf(html: str) -> bytes:
+    """PDF/A bytes, tagged for screen readers, of HTML from render_html()."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
@@ -139,12 +144,16 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
         def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
             return [user_agent_stylesheet()]
 
-    html = render_to_string(template_name, {**context, "font_faces": font_faces()})
     fonts = FontConfiguration()
     with collector_paused():
         return Document(string=html).write_pdf(
             pdf_variant=PDF_VARIANT, pdf_tags=True, font_config=fonts
         )
+
+
+def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+    """Render a template that extends pdf/base.html to PDF/A bytes, tagged for screen readers."""
+    return html_to_pdf(render_html(template_name, context))
 
 
 @contextmanager

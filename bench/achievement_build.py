@@ -85,9 +85,9 @@ def bench(ctx: Any) -> list[Any]:
     ]
 
 
-def set_up_learner(*, name: str = "Grace Bench-Learner") -> Any:
-    """A centre, staff and one learner on the IMI diploma's largest combination, all met and
-    signed off. Returns the registration."""
+def set_up_learner(*, name: str = "Grace Bench-Learner", number: str = IMI_DIPLOMA) -> Any:
+    """A centre, staff and one learner on the qualification's (by default the IMI diploma's)
+    largest combination, all met and signed off. Returns the registration."""
     from accounts.models import Centre, LearnerProfile, Membership, Role, User
     from assessments.services import record_decision, sign_off_unit
     from portfolios.models import Evidence
@@ -95,7 +95,7 @@ def set_up_learner(*, name: str = "Grace Bench-Learner") -> Any:
     from qualifications.models import AssessmentCriterion, Qualification, Unit
     from qualifications.queries import combination_rules
 
-    qualification = Qualification.objects.get(number=IMI_DIPLOMA)
+    qualification = Qualification.objects.get(number=number)
     rules = combination_rules(qualification)
     criteria: dict[str, int] = {}
     for key in AssessmentCriterion.objects.filter(unit__key__in=rules.units).values_list(

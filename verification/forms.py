@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -99,8 +101,25 @@ class DrawForm(forms.Form):
         return cleaned
 
 
+class LearnerChoices(ModelChoiceIterator):
+    """The registrations as rows, not model instances: the list is as long as the centre's
+    learners on the qualification, and the plan page prints it beside every plan."""
+
+    def __iter__(self) -> Iterator[tuple[Any, str]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = self.queryset.values_list("pk", "learner__full_name", "learner__email", "status")
+        for pk, full_name, email, status in rows:
+            label = f"{full_name or email} ({RegistrationStatus(status).label.lower()})"
+            yield (ModelChoiceIteratorValue(pk, None), label)
+
+
+class LearnerField(forms.ModelChoiceField):
+    iterator = LearnerChoices
+
+
 class AddSampleForm(forms.Form):
-    registration = forms.ModelChoiceField(
+    registration = LearnerField(
         label="Learner", queryset=Registration.objects.none(), empty_label="Choose…"
     )
     assessor = forms.ModelChoiceField(
@@ -122,10 +141,10 @@ class AddSampleForm(forms.Form):
             centre_id=strategy.centre_id,
             qualification_id=strategy.qualification_id,
             status__in=[RegistrationStatus.ACTIVE, RegistrationStatus.COMPLETE],
-        ).select_related("learner")
-        self.fields["registration"].queryset = registrations.order_by("learner__full_name", "pk")
-        self.fields["registration"].label_from_instance = lambda r: (
-            f"{r.learner.get_full_name()} ({r.get_status_display().lower()})"
+        )
+        # Validation reads the chosen one as an object; the options are rows (LearnerChoices).
+        self.fields["registration"].queryset = registrations.select_related("learner").order_by(
+            "learner__full_name", "pk"
         )
         self.fields["assessor"].queryset = User.objects.filter(
             assessing__in=registrations.values("pk")

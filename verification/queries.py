@@ -11,26 +11,31 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from datetime import date
+from typing import NamedTuple
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, QuerySet
 
-from accounts.models import User
 from accounts.queries import centre_profile
 from assessments.models import Decision
 from portfolios.models import EvidenceMethod, Registration, RegistrationStatus, RegistrationUnit
-from qualifications.models import Unit
 from verification.models import (
     DEFAULT_RATING,
     AssessorRiskRating,
-    PlannedSample,
     RiskRating,
+    SampleSource,
     SampleStage,
     SamplingPlan,
     SamplingStrategy,
 )
 
 NO_SITE = "No employer recorded"
+
+
+def _current_decisions() -> QuerySet[Decision]:
+    """Decisions no later one supersedes, as NOT EXISTS: the reverse join `current()` makes
+    is planned on PostgreSQL as scans of every decision in the database."""
+    return Decision.objects.filter(~Exists(Decision.objects.filter(supersedes=OuterRef("pk"))))
 
 
 def rounded_up_share(percent: int, count: int) -> int:
@@ -84,11 +89,27 @@ def evidence_label(content_type: str | None) -> str:
     return FILE_KINDS.get(content_type) or FILE_KINDS.get(content_type.split("/")[0], "Other files")
 
 
+class UnitInfo(NamedTuple):
+    key: str
+    reference: str
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.reference or self.key}: {self.title}"
+
+
 @dataclass
 class Candidate:
-    registration: Registration
+    """A registration in the population, as plain values (no model instances: the population
+    can be thousands of learners)."""
+
+    registration_id: int
     stage: str
     site: str
+    internal_verifier_id: int | None
+    start_date: date
+    planned_end_date: date | None
     assessor_ids: list[int]
     unit_ids: list[int]
     facts: list[Fact] = field(default_factory=list)
@@ -96,52 +117,65 @@ class Candidate:
     def judged_units(self, assessor_id: int) -> set[int]:
         return {f.unit_id for f in self.facts if f.assessor_id == assessor_id}
 
+    def sampleable(self) -> list[int]:
+        """Assessors whose work on this learner can be sampled: any assigned assessor at
+        completion; part-way, only those who have judged something."""
+        if self.stage == SampleStage.SUMMATIVE:
+            return list(self.assessor_ids)
+        judged = {f.assessor_id for f in self.facts}
+        return [pk for pk in self.assessor_ids if pk in judged]
 
-def site_of(registration: Registration) -> str:
-    """The assessment site: the learner's workplace, as the registration's centre records it
-    (population() selects that profile as `held_profile`, left unset when there is none)."""
-    profile = getattr(registration, "held_profile", None)
-    return (profile.employer.strip() if profile else "") or NO_SITE
+
+def site_of(employer: str | None) -> str:
+    """The assessment site: the learner's workplace, as the registration's centre records it."""
+    return (employer or "").strip() or NO_SITE
 
 
 @dataclass
 class Population:
-    """The registrations a strategy samples from now, and what was judged in them."""
+    """The registrations a strategy samples from now, and what was judged in them.
+
+    Everything a plan's coverage asks of it is indexed once here, so that checking a plan of
+    S samples costs in proportion to S plus the population, never S times the population."""
 
     strategy: SamplingStrategy
     candidates: dict[int, Candidate]
     facts: list[Fact]
-    assessors: dict[int, User]
+    # The assessors' names (full name, else e-mail), by id.
+    assessors: dict[int, str]
     ratings: dict[int, AssessorRiskRating]
-    units: dict[int, Unit]
+    units: dict[int, UnitInfo]
     # CAMERA's records and evidence: per (registration, unit), the kinds of record and of
     # evidence file the current decisions rest on.
     materials: list[Material] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._sampleable = {pk: c.sampleable() for pk, c in self.candidates.items()}
+        self._methods: dict[tuple[int, int | None], set[str]] = defaultdict(set)
+        for f in self.facts:
+            self._methods[f.registration_id, f.unit_id].add(f.method)
+            self._methods[f.registration_id, None].add(f.method)
 
     def rating_of(self, assessor_id: int) -> str:
         rating = self.ratings.get(assessor_id)
         return rating.rating if rating else DEFAULT_RATING
 
     def assessor_order(self) -> list[int]:
-        return sorted(
-            self.assessors, key=lambda pk: (self.assessors[pk].get_full_name().lower(), pk)
-        )
+        return sorted(self.assessors, key=lambda pk: (self.assessors[pk].lower(), pk))
 
     def assessors_sampleable(self, candidate_id: int) -> list[int]:
-        """Assessors whose work on this learner can be sampled: any assigned assessor at
-        completion; part-way, only those who have judged something."""
-        candidate = self.candidates[candidate_id]
-        if candidate.stage == SampleStage.SUMMATIVE:
-            return list(candidate.assessor_ids)
-        judged = {f.assessor_id for f in candidate.facts}
-        return [pk for pk in candidate.assessor_ids if pk in judged]
+        return self._sampleable[candidate_id]
+
+    def learners_by_assessor(self) -> dict[int, set[int]]:
+        """Each assessor's learners whose work on them can be sampled (one pass)."""
+        learners: dict[int, set[int]] = defaultdict(set)
+        for candidate_id, assessor_ids in self._sampleable.items():
+            for assessor_id in assessor_ids:
+                learners[assessor_id].add(candidate_id)
+        return learners
 
     def learners_of(self, assessor_id: int) -> set[int]:
-        return {
-            candidate_id
-            for candidate_id in self.candidates
-            if assessor_id in self.assessors_sampleable(candidate_id)
-        }
+        return set(self.learners_by_assessor().get(assessor_id, ()))
 
     def methods(self) -> set[str]:
         return {f.method for f in self.facts}
@@ -149,89 +183,110 @@ class Population:
     def sites(self) -> set[str]:
         return {c.site for c in self.candidates.values()}
 
-    def _in_scope(self, registration_id: int, unit_id: int | None) -> list[Fact]:
-        candidate = self.candidates.get(registration_id)
-        if candidate is None:
-            return []
-        return [f for f in candidate.facts if unit_id is None or f.unit_id == unit_id]
+    def methods_in_scope(self, registration_id: int, unit_id: int | None) -> set[str]:
+        """The methods judged in a sample's scope: its unit, or the whole portfolio."""
+        return self._methods.get((registration_id, unit_id), set())
 
-    def methods_covered(self, samples: Iterable[dict[str, Any]]) -> set[str]:
-        return {
-            f.method for s in samples for f in self._in_scope(s["registration"].pk, s["unit_id"])
-        }
+    def methods_covered(self, scopes: Iterable[tuple[int, int | None]]) -> set[str]:
+        covered: set[str] = set()
+        for registration_id, unit_id in scopes:
+            covered |= self.methods_in_scope(registration_id, unit_id)
+        return covered
 
-    def sites_covered(self, samples: Iterable[dict[str, Any]]) -> set[str]:
-        return {
-            self.candidates[s["registration"].pk].site
-            for s in samples
-            if s["registration"].pk in self.candidates
-        }
+    def sites_covered(self, registration_ids: Iterable[int]) -> set[str]:
+        return {self.candidates[pk].site for pk in registration_ids if pk in self.candidates}
 
 
 def population(strategy: SamplingStrategy) -> Population:
     """Registrations the strategy samples: active ones already part-way (some decision made)
     for interim sampling, complete ones for summative, each only if the strategy asks for it.
-    Five queries whatever their number."""
+    Six queries whatever their number, each read as plain rows."""
     statuses = []
     if strategy.interim_required:
         statuses.append(RegistrationStatus.ACTIVE)
     if strategy.summative_required:
         statuses.append(RegistrationStatus.COMPLETE)
-    registrations = list(
-        Registration.objects.filter(
-            centre_id=strategy.centre_id,
-            qualification_id=strategy.qualification_id,
-            status__in=statuses,
-        )
-        .annotate(held_profile=centre_profile("learner", "centre"))
-        .select_related("learner", "held_profile")
-        .prefetch_related(
-            Prefetch("assessors", queryset=User.objects.order_by("full_name", "pk")),
-            Prefetch(
-                "unit_choices",
-                queryset=RegistrationUnit.objects.select_related("unit").order_by("unit__key"),
-            ),
+    registrations = Registration.objects.filter(
+        centre_id=strategy.centre_id,
+        qualification_id=strategy.qualification_id,
+        status__in=statuses,
+    )
+    ids = registrations.values("pk")
+    rows = list(
+        registrations.annotate(held_profile=centre_profile("learner", "centre"))
+        .values_list(
+            "pk",
+            "status",
+            "internal_verifier_id",
+            "start_date",
+            "planned_end_date",
+            "held_profile__employer",
         )
         .order_by("pk")
     )
     facts = sorted(
-        Fact(row[0], row[1], row[2], row[3])
-        for row in Decision.objects.current()
-        .filter(registration__in=[r.pk for r in registrations])
+        Fact(*row)
+        for row in _current_decisions()
+        .filter(registration__in=ids)
         .values_list("registration_id", "criterion__unit_id", "assessor_id", "method")
+        # No ordering: the model's own would join DISTINCT and keep every decision's row.
+        .order_by()
         .distinct()
     )
     facts_of: dict[int, list[Fact]] = defaultdict(list)
     for fact in facts:
         facts_of[fact.registration_id].append(fact)
+    assessors_of: dict[int, list[int]] = defaultdict(list)
+    names: dict[int, str] = {}
+    for registration_id, user_id, full_name, email in (
+        Registration.assessors.through.objects.filter(registration__in=ids)
+        .values_list("registration_id", "user_id", "user__full_name", "user__email")
+        .order_by("user__full_name", "user_id")
+    ):
+        assessors_of[registration_id].append(user_id)
+        names[user_id] = full_name or email
+    units_of: dict[int, list[int]] = defaultdict(list)
+    unit_info: dict[int, UnitInfo] = {}
+    for registration_id, unit_id, key, reference, title in (
+        RegistrationUnit.objects.filter(registration__in=ids)
+        .values_list("registration_id", "unit_id", "unit__key", "unit__reference", "unit__title")
+        .order_by("unit__key")
+    ):
+        units_of[registration_id].append(unit_id)
+        unit_info.setdefault(unit_id, UnitInfo(key, reference, title))
+
     candidates: dict[int, Candidate] = {}
-    assessors: dict[int, User] = {}
-    units: dict[int, Unit] = {}
-    for registration in registrations:
-        if registration.status == RegistrationStatus.ACTIVE and not facts_of[registration.pk]:
+    assessors: dict[int, str] = {}
+    units: dict[int, UnitInfo] = {}
+    for pk, status, verifier_id, start_date, planned_end_date, employer in rows:
+        if status == RegistrationStatus.ACTIVE and not facts_of[pk]:
             continue  # not part-way yet: nothing judged to sample
-        people = list(registration.assessors.all())
-        for person in people:
-            assessors[person.pk] = person
-        for choice in registration.unit_choices.all():
-            units[choice.unit_id] = choice.unit
-        candidates[registration.pk] = Candidate(
-            registration=registration,
+        for person in assessors_of[pk]:
+            assessors[person] = names[person]
+        for unit_id in units_of[pk]:
+            units[unit_id] = unit_info[unit_id]
+        candidates[pk] = Candidate(
+            registration_id=pk,
             stage=(
                 SampleStage.SUMMATIVE
-                if registration.status == RegistrationStatus.COMPLETE
+                if status == RegistrationStatus.COMPLETE
                 else SampleStage.INTERIM
             ),
-            site=site_of(registration),
-            assessor_ids=[p.pk for p in people],
-            unit_ids=[c.unit_id for c in registration.unit_choices.all()],
-            facts=facts_of[registration.pk],
+            site=site_of(employer),
+            internal_verifier_id=verifier_id,
+            start_date=start_date,
+            planned_end_date=planned_end_date,
+            assessor_ids=assessors_of[pk],
+            unit_ids=units_of[pk],
+            facts=facts_of[pk],
         )
     kept = [f for f in facts if f.registration_id in candidates]
     materials = sorted(
         {
             Material(row[0], row[1], record_label(row[2], row[3]), evidence_label(row[4]))
-            for row in Decision.objects.current()
+            for row in _current_decisions()
+            # The candidates by id: as a subquery, PostgreSQL plans this join over every
+            # decision in the database (seconds on a large one).
             .filter(registration__in=list(candidates), evidence__isnull=False)
             .values_list(
                 "registration_id",
@@ -240,6 +295,7 @@ def population(strategy: SamplingStrategy) -> Population:
                 "evidence__witness_request__id",
                 "evidence__files__content_type",
             )
+            .order_by()
             .distinct()
         }
     )
@@ -259,7 +315,8 @@ def population(strategy: SamplingStrategy) -> Population:
 
 @dataclass
 class AssessorRow:
-    assessor: User
+    assessor_id: int
+    name: str
     rating: str
     rate: int
     learners: int
@@ -284,10 +341,40 @@ class CoverageRow:
         return self.planned > 0 or self.learners == 0
 
 
+def _name(full_name: str | None, email: str | None) -> str:
+    return full_name or email or ""
+
+
+@dataclass(frozen=True)
+class SampleRow:
+    """A planned sample as the plan page prints it: plain values, names read in its one query."""
+
+    pk: int
+    registration_id: int
+    unit_id: int | None
+    assessor_id: int
+    stage: str
+    planned_on: date
+    source: str
+    verifier: str
+    learner: str
+    unit_ref: str
+    unit_title: str
+    assessor: str
+
+    @property
+    def stage_label(self) -> str:
+        return str(SampleStage(self.stage).label)
+
+    @property
+    def source_label(self) -> str:
+        return str(SampleSource(self.source).label)
+
+
 @dataclass
 class Coverage:
     plan: SamplingPlan
-    samples: list[PlannedSample]
+    samples: list[SampleRow]
     assessors: list[AssessorRow]
     units: list[CoverageRow]
     methods: list[CoverageRow]
@@ -302,115 +389,178 @@ class Coverage:
         return not self.reasons
 
 
-def plan_samples(plan: SamplingPlan) -> list[PlannedSample]:
-    """The plan's samples still in it, by verifier and date."""
-    return list(
-        plan.samples.active()
-        .select_related("registration__learner", "unit", "assessor", "verifier")
+def plan_samples(plan: SamplingPlan) -> list[SampleRow]:
+    """The plan's samples still in it, by verifier and date, as rows (one query)."""
+    return [
+        SampleRow(
+            pk=row[0],
+            registration_id=row[1],
+            unit_id=row[2],
+            assessor_id=row[3],
+            stage=row[4],
+            planned_on=row[5],
+            source=row[6],
+            verifier=_name(row[7], row[8]),
+            learner=_name(row[9], row[10]),
+            unit_ref=(row[12] or row[11] or "") if row[2] else "",
+            unit_title=row[13] or "",
+            assessor=_name(row[14], row[15]),
+        )
+        for row in plan.samples.active()
         .order_by("verifier__full_name", "planned_on", "pk")
-    )
+        .values_list(
+            "pk",
+            "registration_id",
+            "unit_id",
+            "assessor_id",
+            "stage",
+            "planned_on",
+            "source",
+            "verifier__full_name",
+            "verifier__email",
+            "registration__learner__full_name",
+            "registration__learner__email",
+            "unit__key",
+            "unit__reference",
+            "unit__title",
+            "assessor__full_name",
+            "assessor__email",
+        )
+    ]
 
 
-def coverage(plan: SamplingPlan, samples: list[PlannedSample] | None = None) -> Coverage:
-    """How the plan covers the strategy's population now, and every way it falls short."""
+def _reached(
+    samples: list[SampleRow], by_scope: dict[tuple[int, int | None], set[str]]
+) -> dict[str, set[int]]:
+    """Per label (a method, a kind of record or of evidence): the learners whose samples reach
+    it, a sample of a unit reaching that unit's and a whole-portfolio sample all of them."""
+    reached: dict[str, set[int]] = defaultdict(set)
+    for sample in samples:
+        for label in by_scope.get((sample.registration_id, sample.unit_id), ()):
+            reached[label].add(sample.registration_id)
+    return reached
+
+
+def coverage(plan: SamplingPlan, samples: list[SampleRow] | None = None) -> Coverage:
+    """How the plan covers the strategy's population now, and every way it falls short.
+
+    In proportion to the samples plus the population: each is indexed once, then every row
+    of the coverage is counted from the indexes."""
     strategy = plan.strategy
     people = population(strategy)
     if samples is None:
         samples = plan_samples(plan)
-    scoped = [{"registration": s.registration, "unit_id": s.unit_id} for s in samples]
+    candidates = people.candidates
+
+    planned_by_assessor: dict[int, set[int]] = defaultdict(set)
+    planned_by_unit: dict[int, set[int]] = defaultdict(set)
+    planned_by_stage: dict[str, set[int]] = defaultdict(set)
+    planned_by_site: dict[str, set[int]] = defaultdict(set)
+    whole: set[int] = set()
+    for sample in samples:
+        planned_by_assessor[sample.assessor_id].add(sample.registration_id)
+        planned_by_stage[sample.stage].add(sample.registration_id)
+        if sample.unit_id is None:
+            whole.add(sample.registration_id)
+        else:
+            planned_by_unit[sample.unit_id].add(sample.registration_id)
+        if sample.registration_id in candidates:
+            planned_by_site[candidates[sample.registration_id].site].add(sample.registration_id)
 
     assessor_rows = []
     reasons = []
+    learners_by_assessor = people.learners_by_assessor()
     for assessor_id in people.assessor_order():
         rating = people.rating_of(assessor_id)
         rate = strategy.rate_for(rating)
-        learners = people.learners_of(assessor_id)
+        learners = learners_by_assessor.get(assessor_id, set())
         required = rounded_up_share(rate, len(learners))
         if strategy.cover_every_assessor and learners:
             required = max(required, 1)
-        planned = len({s.registration_id for s in samples if s.assessor_id == assessor_id})
         row = AssessorRow(
-            assessor=people.assessors[assessor_id],
+            assessor_id=assessor_id,
+            name=people.assessors[assessor_id],
             rating=RiskRating(rating).label,
             rate=rate,
             learners=len(learners),
             required=required,
-            planned=planned,
+            planned=len(planned_by_assessor.get(assessor_id, ())),
         )
         assessor_rows.append(row)
         if not row.met:
             reasons.append(
-                f"Assessor {row.assessor.get_full_name()}: {planned} of {row.learners} "
+                f"Assessor {row.name}: {row.planned} of {row.learners} "
                 f"learner{'s' if row.learners != 1 else ''} planned, the strategy asks {rate} % "
                 f"({required})."
             )
 
+    # A unit's learners: those judged in it, and every complete learner taking it.
+    learners_by_unit: dict[int, set[int]] = defaultdict(set)
+    for fact in people.facts:
+        learners_by_unit[fact.unit_id].add(fact.registration_id)
+    for pk, candidate in candidates.items():
+        if candidate.stage == SampleStage.SUMMATIVE:
+            for unit_id in candidate.unit_ids:
+                learners_by_unit[unit_id].add(pk)
     unit_rows = []
     for unit_id, unit in sorted(people.units.items(), key=lambda item: item[1].key):
-        judged = {f.registration_id for f in people.facts if f.unit_id == unit_id}
-        summative = {
-            pk
-            for pk, c in people.candidates.items()
-            if c.stage == SampleStage.SUMMATIVE and unit_id in c.unit_ids
-        }
-        learners = judged | summative
+        learners = learners_by_unit.get(unit_id)
         if not learners:
             continue
-        planned = {
-            s.registration_id
-            for s in samples
-            if s.unit_id == unit_id or (s.unit_id is None and s.registration_id in learners)
-        }
+        planned = planned_by_unit.get(unit_id, set()) | (whole & learners)
         unit_rows.append(
-            CoverageRow(
-                label=f"{unit.reference or unit.key}: {unit.title}",
-                learners=len(learners),
-                planned=len(planned),
-            )
+            CoverageRow(label=unit.label, learners=len(learners), planned=len(planned))
         )
 
-    covered_methods = people.methods_covered(scoped)
+    learners_by_method: dict[str, set[int]] = defaultdict(set)
+    for fact in people.facts:
+        learners_by_method[fact.method].add(fact.registration_id)
+    methods_reached = _reached(samples, people._methods)
     method_rows = []
-    for method in sorted(people.methods(), key=lambda m: EvidenceMethod(m).label):
-        learners = {f.registration_id for f in people.facts if f.method == method}
-        planned = {
-            s.registration_id
-            for s in samples
-            if method in {f.method for f in people._in_scope(s.registration_id, s.unit_id)}
-        }
+    for method in sorted(learners_by_method, key=lambda m: EvidenceMethod(m).label):
+        label = EvidenceMethod(method).label
         method_rows.append(
             CoverageRow(
-                label=EvidenceMethod(method).label, learners=len(learners), planned=len(planned)
+                label=label,
+                learners=len(learners_by_method[method]),
+                planned=len(methods_reached.get(method, ())),
             )
         )
-        if strategy.cover_every_method and method not in covered_methods:
+        if strategy.cover_every_method and method not in methods_reached:
             reasons.append(
-                f"No sample covers the method {EvidenceMethod(method).label.lower()}; "
-                "the strategy asks for every method."
+                f"No sample covers the method {label.lower()}; the strategy asks for every method."
             )
 
     def material_rows(kind: str) -> list[CoverageRow]:
         """Records or evidence: learners whose decisions rest on each kind, and how many of
         them a sample (of that unit, or of the whole portfolio) reaches."""
-        rows = []
-        for label in sorted({getattr(m, kind) for m in people.materials}):
-            having = [m for m in people.materials if getattr(m, kind) == label]
-            reached = {
-                s.registration_id
-                for s in samples
-                for m in having
-                if m.registration_id == s.registration_id and s.unit_id in (None, m.unit_id)
-            }
-            learners = {m.registration_id for m in having}
-            rows.append(CoverageRow(label=label, learners=len(learners), planned=len(reached)))
-        return rows
+        by_scope: dict[tuple[int, int | None], set[str]] = defaultdict(set)
+        learners: dict[str, set[int]] = defaultdict(set)
+        for material in people.materials:
+            label = getattr(material, kind)
+            by_scope[material.registration_id, material.unit_id].add(label)
+            by_scope[material.registration_id, None].add(label)
+            learners[label].add(material.registration_id)
+        reached = _reached(samples, by_scope)
+        return [
+            CoverageRow(
+                label=label, learners=len(learners[label]), planned=len(reached.get(label, ()))
+            )
+            for label in sorted(learners)
+        ]
 
+    learners_by_site: dict[str, set[int]] = defaultdict(set)
+    learners_by_stage: dict[str, set[int]] = defaultdict(set)
+    for pk, candidate in candidates.items():
+        learners_by_site[candidate.site].add(pk)
+        learners_by_stage[candidate.stage].add(pk)
     site_rows = []
-    for site in sorted(people.sites()):
-        learners = {pk for pk, c in people.candidates.items() if c.site == site}
-        planned = {s.registration_id for s in samples if s.registration_id in learners}
-        site_rows.append(CoverageRow(label=site, learners=len(learners), planned=len(planned)))
-        if strategy.cover_every_site and not planned:
+    for site in sorted(learners_by_site):
+        planned_count = len(planned_by_site.get(site, ()))
+        site_rows.append(
+            CoverageRow(label=site, learners=len(learners_by_site[site]), planned=planned_count)
+        )
+        if strategy.cover_every_site and not planned_count:
             reasons.append(
                 f"No sample covers the assessment site {site}; the strategy asks for every site."
             )
@@ -420,8 +570,8 @@ def coverage(plan: SamplingPlan, samples: list[PlannedSample] | None = None) -> 
         (SampleStage.INTERIM, strategy.interim_required),
         (SampleStage.SUMMATIVE, strategy.summative_required),
     ):
-        learners = {pk for pk, c in people.candidates.items() if c.stage == stage}
-        planned = {s.registration_id for s in samples if s.stage == stage}
+        learners = learners_by_stage.get(stage, set())
+        planned = planned_by_stage.get(stage, set())
         stage_rows.append(
             CoverageRow(
                 label=SampleStage(stage).label, learners=len(learners), planned=len(planned)

@@ -30,7 +30,7 @@ from verification.models import (
     SamplingPlan,
     SamplingStrategy,
 )
-from verification.queries import Population, population, rounded_up_share
+from verification.queries import Candidate, Population, population, rounded_up_share
 
 
 class VerificationError(Exception):
@@ -153,12 +153,10 @@ def save_strategy(
 # ---------------------------------------------------------------- drawing a plan
 
 
-def _interim_date(registration: Registration, start: date, end: date) -> date:
+def _interim_date(candidate: Candidate, start: date, end: date) -> date:
     """Half-way through the learner's programme, kept inside the plan's period."""
-    if registration.planned_end_date and registration.planned_end_date > registration.start_date:
-        middle = (
-            registration.start_date + (registration.planned_end_date - registration.start_date) / 2
-        )
+    if candidate.planned_end_date and candidate.planned_end_date > candidate.start_date:
+        middle = candidate.start_date + (candidate.planned_end_date - candidate.start_date) / 2
     else:
         middle = start + (end - start) / 2
     return min(max(middle, start), end)
@@ -180,21 +178,20 @@ def _draw(
 
     def add(candidate_id: int, assessor_id: int, units: Iterable[int | None]) -> None:
         candidate = people.candidates[candidate_id]
-        registration = candidate.registration
         for unit_id in units:
-            key = (registration.pk, unit_id, assessor_id)
+            key = (candidate_id, unit_id, assessor_id)
             if key in seen:
                 continue
             seen.add(key)
             summative = candidate.stage == SampleStage.SUMMATIVE
             chosen.append(
                 {
-                    "registration": registration,
+                    "registration_id": candidate_id,
                     "unit_id": unit_id,
                     "assessor_id": assessor_id,
                     "stage": candidate.stage,
-                    "planned_on": start if summative else _interim_date(registration, start, end),
-                    "verifier_id": registration.internal_verifier_id,
+                    "planned_on": start if summative else _interim_date(candidate, start, end),
+                    "verifier_id": candidate.internal_verifier_id,
                 }
             )
 
@@ -207,8 +204,9 @@ def _draw(
         rng.shuffle(pool)
         return list(pool[: max(1, rounded_up_share(strategy.unit_share, len(pool)))])
 
+    learners_by_assessor = people.learners_by_assessor()
     for assessor_id in people.assessor_order():
-        learners = sorted(people.learners_of(assessor_id))
+        learners = sorted(learners_by_assessor.get(assessor_id, ()))
         rng.shuffle(learners)
         rate = strategy.rate_for(people.rating_of(assessor_id))
         need = rounded_up_share(rate, len(learners))
@@ -220,7 +218,9 @@ def _draw(
     # Top up so every method and every site used is sampled at least once.
     if strategy.cover_every_method:
         for method in sorted(people.methods()):
-            if method in people.methods_covered(chosen):
+            if method in people.methods_covered(
+                (c["registration_id"], c["unit_id"]) for c in chosen
+            ):
                 continue
             facts = sorted(f for f in people.facts if f.method == method)
             fact = facts[rng.randrange(len(facts))]
@@ -229,7 +229,7 @@ def _draw(
             add(fact.registration_id, fact.assessor_id, [unit])
     if strategy.cover_every_site:
         for site in sorted(people.sites()):
-            if site in people.sites_covered(chosen):
+            if site in people.sites_covered(c["registration_id"] for c in chosen):
                 continue
             options = sorted(
                 (candidate_id, assessor_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,6 +214,24 @@ def test_the_pdf_prints_the_verification_code_url_and_a_qr_code(done: Case) -> N
     )
     assert str(pdf.qr_svg(record.verify_url)) in html
     assert "<svg" in html
+
+
+def test_the_record_is_a_light_document_one_row_of_four_cells_a_criterion(done: Case) -> None:
+    """What WeasyPrint's time follows is the boxes it lays out, draws and tags: a criterion is
+    one row of four cells; a unit adds a row to the summary and lines of facts, not a table of
+    its own; no cell carries borders."""
+    record = ask(done)
+    html = pdf.render_html(*achievements.print_context(record))
+    units = record.content["units"]
+    criteria = sum(len(o["criteria"]) for u in units for o in u["outcomes"])
+    outcomes = sum(len(u["outcomes"]) for u in units)
+    cells = len(re.findall(r"<t[hd][ >]", html))
+    headers = 5 + 4 * len(units)  # the summary's and each criteria table's
+    front = 7 * 2  # the record's own facts: seven label and value pairs
+    assert cells <= 4 * criteria + outcomes + 5 * len(units) + headers + front
+    assert html.count("<table") == 2 + len(units)
+    css = render_to_string("pdf/base.css", {"font_faces": []})
+    assert "th, td { border" not in css
 
 
 def test_the_pdf_prints_the_audit_checkpoint_the_record_was_built_at(done: Case) -> None:

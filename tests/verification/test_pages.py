@@ -299,6 +299,64 @@ def test_the_plan_page_costs_the_same_queries_for_3_and_30_registrations(
         client.get(url)
 
 
+def _plan_with(learners: int) -> SamplingPlan:
+    """A plan whose size follows `learners`, with names of one length, so that the page's
+    bytes depend on the number of samples alone."""
+    made = make_centre()
+    for number in range(learners):
+        add_learner(
+            made,
+            made.assessors[number % 2],
+            employer=f"Garage {number % 4}",
+            method=("observation", "questioning")[number % 2],
+            complete=number % 3 == 0,
+            name=f"Learner {number:04d}",
+        )
+    return drawn(made)
+
+
+def test_the_plan_page_grows_in_proportion_to_its_samples(
+    client: Client, catalogue: None, django_assert_num_queries: pytest.FixtureRequest
+) -> None:
+    """The page at 4x the samples: the same queries, not one more model instance built (the
+    population and the samples are read as rows), and HTML that grows by a fixed amount per
+    sample. The old page loaded every registration, its learner, units and assessors as
+    objects, and counted its coverage in loops of samples x population."""
+    from django.db.models.signals import post_init
+
+    built: list[str] = []
+
+    def count(sender: type, **kwargs: object) -> None:
+        built.append(sender.__name__)
+
+    measured = {}
+    for learners in (6, 24):
+        plan = _plan_with(learners)
+        samples = plan.samples.count()
+        url = reverse("verification:plan", args=[plan.strategy_id])
+        as_(client, plan.created_by).get(url)
+        built.clear()
+        post_init.connect(count)
+        try:
+            with django_assert_num_queries(19):  # type: ignore[operator]
+                response = client.get(url)
+        finally:
+            post_init.disconnect(count)
+        assert response.status_code == 200
+        measured[learners] = (samples, sorted(built), len(response.content))
+
+    (small, small_built, small_bytes), (large, large_built, large_bytes) = (
+        measured[6],
+        measured[24],
+    )
+    assert large == 4 * small
+    assert large_built == small_built
+    # Each sample is one row of the table with its record link and removal form; the rest of
+    # the page (coverage tables, forms) grows with the population by far less.
+    per_sample = (large_bytes - small_bytes) / (large - small)
+    assert 600 < per_sample < 1_700, per_sample
+
+
 def test_the_strategies_and_ratings_pages_cost_fixed_queries(
     client: Client, catalogue: None
 ) -> None:
