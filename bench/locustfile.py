@@ -71,7 +71,11 @@ class Person(FastHttpUser):
         # The proxy's https ends here: the session and CSRF cookies are Secure, and a browser
         # sends them to the https site, so this client sends them on the loopback's http.
         self.client.cookiejar.set_policy(DefaultCookiePolicy(secure_protocols=("https", "http")))
-        self.post_headers = {**self.headers, "Origin": origin, "Referer": origin + "/accounts/login/"}
+        self.post_headers = {
+            **self.headers,
+            "Origin": origin,
+            "Referer": origin + "/accounts/login/",
+        }
         self.sign_in()
 
     def sign_in(self) -> None:
@@ -107,7 +111,9 @@ class Person(FastHttpUser):
             return
         self.static_done = True
         for url in sorted(set(STATIC.findall(html))):
-            with self.client.get(url, name="static", headers=self.headers, catch_response=True) as r:
+            with self.client.get(
+                url, name="static", headers=self.headers, catch_response=True
+            ) as r:
                 if r.status_code != 200:
                     r.failure(f"{url}: {r.status_code}")
 

@@ -39,7 +39,14 @@ TRANSITIONS: dict[str, set[str]] = {
 
 class RegistrationQuerySet(models.QuerySet["Registration"]):
     def visible_to(self, user: Any) -> RegistrationQuerySet:
-        """Mirrors portfolios.rules.can_view_registration: keep the two in step."""
+        """Mirrors portfolios.rules.can_view_registration: keep the two in step.
+
+        Every branch is a condition on the registration's own row (the assessors through a
+        subquery, not a join), so each row comes once without DISTINCT: nearly every page
+        loads its registration through here, and DISTINCT over the wide rows (with the learner
+        and qualification selected beside them) made PostgreSQL sort and compare them all, a
+        centre admin's 10,000 included, and made every count a count of a subquery.
+        """
         from accounts.access import centre_ids, eqa_scope
         from accounts.models import Role
 
@@ -47,16 +54,19 @@ class RegistrationQuerySet(models.QuerySet["Registration"]):
             return self.none()
         if user.is_superuser:
             return self.all()
+        assessed = self.model.assessors.through.objects.filter(user_id=user.pk).values(
+            "registration_id"
+        )
         return self.filter(
             Q(learner_id=user.pk)
-            | Q(assessors=user.pk, centre_id__in=centre_ids(user, Role.ASSESSOR))
+            | Q(pk__in=assessed, centre_id__in=centre_ids(user, Role.ASSESSOR))
             | Q(
                 internal_verifier_id=user.pk, centre_id__in=centre_ids(user, Role.INTERNAL_VERIFIER)
             )
             | Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
             # An EQA reads the whole centre, or only the qualifications of their grant.
             | eqa_scope(user)
-        ).distinct()
+        )
 
     def manageable_by(self, user: Any) -> RegistrationQuerySet:
         from accounts.access import centre_ids
