@@ -63,9 +63,9 @@ GOAL_P95_MS = 300.0
 SIGN_IN = "sign-in (POST)"
 # One page kind's URLs per person at most: enough variety, a plan that stays small.
 PER_KIND = 8
-# Gunicorn's default worker count for this machine: see `choose_workers`.
-DEFAULT_WORKERS = 4
-DEFAULT_THREADS = 1
+# The service's shape on this 2-core machine (config/gunicorn.py says why).
+DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)
+DEFAULT_THREADS = 4
 
 
 # ---------------------------------------------------------------------------- the database
@@ -377,10 +377,18 @@ def server_environment(database_url: str, media_root: str) -> dict[str, str]:
     return env
 
 
-def collectstatic(env: dict[str, str]) -> None:
+_COLLECTED: set[Path] = set()
+
+
+def collectstatic(env: dict[str, str], code: Path = ROOT) -> None:
+    """Once a run of this script per checkout (it compresses every file: minutes on a busy
+    machine)."""
+    if code in _COLLECTED:
+        return
+    _COLLECTED.add(code)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
+        cwd=code,
         env=env,
         check=True,
     )
@@ -388,25 +396,23 @@ def collectstatic(env: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def gunicorn(
-    env: dict[str, str], *, port: int, workers: int, threads: int, log: Path
+    env: dict[str, str], *, port: int, workers: int, threads: int, log: Path, code: Path = ROOT
 ) -> Iterator[subprocess.Popen]:
     """gunicorn on the loopback, until the block ends; then stopped (TERM, then KILL)."""
+    # The service's own settings (config/gunicorn.py), with the shape under test.
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        str(ROOT / "config" / "gunicorn.py"),
         "config.wsgi:application",
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--graceful-timeout",
-        "5",
     ]
-    if threads > 1:
-        command += ["--threads", str(threads), "--worker-class", "gthread"]
+    env = {**env, "WEB_CONCURRENCY": str(workers), "WEB_THREADS": str(threads)}
     with log.open("w") as out:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        server = subprocess.Popen(command, cwd=code, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     try:
         wait_until_up(port, server)
         yield server
@@ -555,6 +561,7 @@ def run_load(
     plan: dict[str, Any] | None = None,
     workdir: Path | None = None,
     profile: Path | None = None,
+    code: Path = ROOT,
 ) -> Result:
     """Start gunicorn, run locust headless for `run_time` s, stop both, read every sample."""
 
@@ -566,7 +573,7 @@ def run_load(
     from django.conf import settings
 
     env = server_environment(database_url, str(settings.MEDIA_ROOT))
-    collectstatic(env)
+    collectstatic(env, code)
     port = free_port()
     machine = MachineLoad()
     with gunicorn(
@@ -575,6 +582,7 @@ def run_load(
         workers=workers,
         threads=threads,
         log=workdir / f"gunicorn-{workers}-{threads}.log",
+        code=code,
     ) as server:
         machine.load_before = os.getloadavg()
         locust_env = {**os.environ, "LOAD_PLAN": str(plan_path), "LOAD_SAMPLES": str(samples_path)}
@@ -823,6 +831,12 @@ def main() -> None:
     )
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--profile", type=Path, help="py-spy's collapsed stacks of gunicorn, here")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=ROOT,
+        help="serve the project from this checkout (a copy of another commit: before/after)",
+    )
     args = parser.parse_args()
     setup_django(args.database_url)
     prepare()
@@ -830,7 +844,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="load-"))
     shapes = [(args.workers, args.threads)]
     if args.sweep:
-        shapes = [(2, 1), (3, 1), (4, 1), (5, 1), (2, 4), (3, 4)]
+        shapes = [(2, 1), (3, 1), (4, 1), (5, 1), (2, 4), (4, 4)]
     results = []
     for workers, threads in shapes:
         result = run_load(
@@ -843,6 +857,7 @@ def main() -> None:
             plan=plan,
             workdir=workdir,
             profile=args.profile,
+            code=args.code,
         )
         results.append(result)
         print(report(result), flush=True)
@@ -870,6 +885,7 @@ def main() -> None:
                         "overall": r.overall,
                         "sign_in": r.sign_in,
                         "rps": r.rps,
+                        "requests": r.requests,
                         "failures": r.failures,
                         "machine": r.machine.__dict__,
                     }
