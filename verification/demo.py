@@ -203,9 +203,17 @@ def _units_to_achieve(registration: Any, learner: Any) -> list[Any]:
     return units
 
 
-def achieve_unit(registration: Any, unit: Any, assessor: Any, password: str | None = None) -> None:
+def achieve_unit(
+    registration: Any,
+    unit: Any,
+    assessor: Any,
+    password: str | None = None,
+    *,
+    sign_off: bool = True,
+) -> None:
     """The learner's workbook for the unit, judged met criterion by criterion, and signed off
-    (the assessor confirms with `password`, the demo's by default). Tests use it too."""
+    (the assessor confirms with `password`, the demo's by default; `sign_off=False` leaves the
+    unit met but unsigned). Tests and seed_scale use it too."""
     from accounts.management.commands.seed_demo import DEMO_PASSWORD, _upload, tiny_pdf
     from assessments.models import Decision
     from assessments.release import awaiting_validation
@@ -262,12 +270,13 @@ def achieve_unit(registration: Any, unit: Any, assessor: Any, password: str | No
             outcome="agreed",
             comment="Sound judgement against the criteria.",
         )
-    sign_off_unit(
-        assessor=assessor,
-        registration=registration,
-        unit=unit,
-        password=password or DEMO_PASSWORD,
-    )
+    if sign_off:
+        sign_off_unit(
+            assessor=assessor,
+            registration=registration,
+            unit=unit,
+            password=password or DEMO_PASSWORD,
+        )
 
 
 def _plans(*, centre: Any, verifier: Any) -> dict[str, Any]:
