@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
+from accounts.access import remember_current_roles
 from accounts.models import Membership, Role
 
 SESSION_KEY = "active_membership"
@@ -22,6 +24,7 @@ def current_memberships(request: HttpRequest) -> list[Membership]:
             Membership.objects.current().filter(user=request.user).select_related("centre"),
             key=lambda m: (ROLE_ORDER.index(m.role), m.centre.name),
         )
+        remember_current_roles(request.user, request._memberships)  # type: ignore[attr-defined]
     return request._memberships  # type: ignore[attr-defined]
 
 
@@ -36,14 +39,26 @@ def active_membership(request: HttpRequest) -> Membership | None:
     return memberships[0]
 
 
+# Not pages: the browser's files and the load balancer's probe load no roles.
+NOT_PAGES = ("/" + settings.STATIC_URL.strip("/") + "/", "/health/", "/favicon.ico")
+
+
 class ActiveMembershipMiddleware:
-    """Sets request.membership (lazily: pages that never ask cost no query)."""
+    """Sets request.membership, and loads a signed-in person's roles before the view.
+
+    Every page loads them anyway (the header shows the role; the EQA page log asks after the
+    view), so loading them first costs no query, and lets the visible_to querysets the view
+    builds name the person's centres instead of resolving membership subqueries
+    (accounts.access.remember_current_roles).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = SimpleLazyObject(lambda: active_membership(request))  # type: ignore[attr-defined]
+        if request.user.is_authenticated and not request.path.startswith(NOT_PAGES):
+            current_memberships(request)
         return self.get_response(request)
 
 

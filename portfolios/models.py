@@ -39,24 +39,39 @@ TRANSITIONS: dict[str, set[str]] = {
 
 class RegistrationQuerySet(models.QuerySet["Registration"]):
     def visible_to(self, user: Any) -> RegistrationQuerySet:
-        """Mirrors portfolios.rules.can_view_registration: keep the two in step."""
-        from accounts.access import centre_ids, eqa_scope
+        """Mirrors portfolios.rules.can_view_registration: keep the two in step.
+
+        Every branch is a condition on the registration's own row (the assessors through a
+        subquery, not a join), so each row comes once without DISTINCT: nearly every page
+        loads its registration through here, and DISTINCT over the wide rows (with the learner
+        and qualification selected beside them) made PostgreSQL sort and compare them all, a
+        centre admin's 10,000 included, and made every count a count of a subquery.
+        """
+        from accounts.access import centre_ids, eqa_scope, may_hold
         from accounts.models import Role
 
         if not getattr(user, "is_authenticated", False):
             return self.none()
         if user.is_superuser:
             return self.all()
-        return self.filter(
-            Q(learner_id=user.pk)
-            | Q(assessors=user.pk, centre_id__in=centre_ids(user, Role.ASSESSOR))
-            | Q(
+        # A branch for each role the person may hold (all of them unless this request has
+        # loaded their roles: accounts.access.remember_current_roles).
+        visible = Q(learner_id=user.pk)
+        if may_hold(user, Role.ASSESSOR):
+            assessed = self.model.assessors.through.objects.filter(user_id=user.pk).values(
+                "registration_id"
+            )
+            visible |= Q(pk__in=assessed, centre_id__in=centre_ids(user, Role.ASSESSOR))
+        if may_hold(user, Role.INTERNAL_VERIFIER):
+            visible |= Q(
                 internal_verifier_id=user.pk, centre_id__in=centre_ids(user, Role.INTERNAL_VERIFIER)
             )
-            | Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
+        if may_hold(user, Role.CENTRE_ADMIN):
+            visible |= Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
+        if may_hold(user, Role.EQA):
             # An EQA reads the whole centre, or only the qualifications of their grant.
-            | eqa_scope(user)
-        ).distinct()
+            visible |= eqa_scope(user)
+        return self.filter(visible)
 
     def manageable_by(self, user: Any) -> RegistrationQuerySet:
         from accounts.access import centre_ids

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from accounts.access import remember_current_roles
 from accounts.models import Centre, Invitation, Membership, Role, User
 from accounts.rules import is_invitee
 from portfolios.models import Registration
@@ -350,6 +351,16 @@ def world(catalogue: None) -> World:
     )
 
 
+def in_a_request(actor: Any) -> Any:
+    """The actor as a page sees them: a fresh user object carrying the roles the request loaded
+    for the header (accounts.context), which the visible_to querysets then use."""
+    if not actor.is_authenticated:
+        return actor
+    fresh = User.objects.get(pk=actor.pk)
+    remember_current_roles(fresh, Membership.objects.current().filter(user=fresh))
+    return fresh
+
+
 def _params(table: dict) -> list:
     return [pytest.param(*key, *value, id="|".join(key)) for key, value in table.items()]
 
@@ -368,6 +379,9 @@ def test_registration_access_follows_the_table(
     assert Registration.objects.visible_to(actor).filter(pk=registration.pk).exists() is view
     assert actor.has_perm("portfolios.manage_registration", registration) is manage
     assert Registration.objects.manageable_by(actor).filter(pk=registration.pk).exists() is manage
+    paged = in_a_request(actor)
+    assert Registration.objects.visible_to(paged).filter(pk=registration.pk).exists() is view
+    assert Registration.objects.manageable_by(paged).filter(pk=registration.pk).exists() is manage
 
 
 @pytest.mark.parametrize(("role", "centre", "view", "manage"), _params(CENTRE))
@@ -379,6 +393,7 @@ def test_centre_access_follows_the_table(
 
     assert actor.has_perm("accounts.view_centre", target) is view
     assert Centre.objects.visible_to(actor).filter(pk=target.pk).exists() is view
+    assert Centre.objects.visible_to(in_a_request(actor)).filter(pk=target.pk).exists() is view
     # There is no manageable_by QuerySet for centres: the permission is the whole rule.
     assert actor.has_perm("accounts.manage_centre", target) is manage
 
@@ -392,6 +407,7 @@ def test_person_access_follows_the_table(
 
     assert actor.has_perm("accounts.view_person", person) is view
     assert User.objects.visible_to(actor).filter(pk=person.pk).exists() is view
+    assert User.objects.visible_to(in_a_request(actor)).filter(pk=person.pk).exists() is view
     assert actor.has_perm("accounts.manage_person", person) is manage
 
 
@@ -404,6 +420,8 @@ def test_membership_access_follows_the_table(
 
     assert actor.has_perm("accounts.view_membership", membership) is view
     assert Membership.objects.visible_to(actor).filter(pk=membership.pk).exists() is view
+    paged = in_a_request(actor)
+    assert Membership.objects.visible_to(paged).filter(pk=membership.pk).exists() is view
     assert actor.has_perm("accounts.manage_membership", membership) is manage
 
 
@@ -430,6 +448,8 @@ def test_centre_held_details_follow_the_table(
         name = model._meta.model_name
         assert actor.has_perm(f"accounts.view_{name}", record) is view, name
         assert model.objects.visible_to(actor).filter(pk=record.pk).exists() is view, name
+        paged = in_a_request(actor)
+        assert model.objects.visible_to(paged).filter(pk=record.pk).exists() is view, name
         assert actor.has_perm(f"accounts.change_{name}", record) is change, name
 
 
