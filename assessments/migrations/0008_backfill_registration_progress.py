@@ -125,7 +125,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("assessments", "0006_text_limits"),
+        ("assessments", "0007_judgement"),
         ("portfolios", "0006_registration_progress"),
     ]
 
