@@ -145,7 +145,7 @@ PAGES: list[Page] = [
     Page(
         "admin people search",
         "admin",
-        lambda ids: _query(_u("centre:people")(ids), q="Claimant 0042"),
+        lambda ids: _query(_u("centre:people")(ids), q="Claimant 00002"),
     ),
     Page("admin people page 50", "admin", lambda ids: _query(_u("centre:people")(ids), page="50")),
     Page("admin person add", "admin", _u("centre:person_add")),
@@ -155,7 +155,7 @@ PAGES: list[Page] = [
     Page(
         "admin registrations search",
         "admin",
-        lambda ids: _query(_u("centre:registrations")(ids), q="Claimant 0042"),
+        lambda ids: _query(_u("centre:registrations")(ids), q="Claimant 00002"),
     ),
     Page(
         "admin registrations complete",
@@ -276,7 +276,7 @@ def resolve_ids() -> Ids:
     ids["claim_batch"] = batch.pk if batch else None
     achievement = AchievementRecord.objects.filter(registration__centre=centre).first()
     ids["achievement_code"] = getattr(achievement, "code", None) if achievement else None
-    claimant = User.objects.filter(email=scale.email("claim00042")).first()
+    claimant = User.objects.filter(email=scale.email("claim00002")).first()
     ids["person"] = claimant.pk if claimant else None
     return ids
 
