@@ -75,9 +75,6 @@ PAGES: list[Page] = [
     Page(
         "learner portfolio", "learner", _u("portfolios:registration", "registration"), "portfolio"
     ),
-    Page(
-        "learner registration units", "learner", _u("portfolios:registration_units", "registration")
-    ),
     Page("learner evidence list", "learner", _u("evidence:portfolio", "registration")),
     Page("learner evidence new", "learner", _u("evidence:create", "registration")),
     Page("learner evidence detail", "learner", _u("evidence:detail", "evidence")),
@@ -95,19 +92,7 @@ PAGES: list[Page] = [
         "assessor judging page", "assessor", _u("assessments:assess", "judging_evidence"), "judging"
     ),
     Page("assessor evidence detail", "assessor", _u("evidence:detail", "judging_evidence")),
-    Page(
-        "assessor judge criterion",
-        "assessor",
-        _u("assessments:judge", "judging_evidence", "judging_criterion"),
-        "judging",
-    ),
-    Page(
-        "assessor mapping confirm",
-        "assessor",
-        _u("assessments:confirm_mapping", "judging_evidence"),
-    ),
     Page("assessor unit page", "assessor", _u("assessments:unit", "registration", "unit")),
-    Page("assessor unit sign-off", "assessor", _u("assessments:sign_off", "registration", "unit")),
     Page(
         "assessor learner portfolio",
         "assessor",
@@ -128,7 +113,7 @@ PAGES: list[Page] = [
     # internal verifier (iv@: plan of 230 samples)
     Page("iv home", "iv", _u("home")),
     Page("iv validation queue", "iv", _u("assessments:validation_queue")),
-    Page("iv release settings", "iv", _u("assessments:release_settings")),
+    Page("admin release settings", "admin", _u("assessments:release_settings")),
     Page("iv strategies", "iv", _u("verification:strategies")),
     Page("iv strategy edit", "iv", _u("verification:strategy_edit", "imi")),
     Page("iv ratings", "iv", _u("verification:ratings")),
@@ -137,7 +122,7 @@ PAGES: list[Page] = [
     Page("iv standardisation", "iv", _u("verification:standardisation_list")),
     Page("iv standardisation new", "iv", _u("verification:standardisation_create")),
     Page("iv standardisation detail", "iv", _u("verification:standardisation_detail", "meeting")),
-    Page("iv eqa visits", "iv", _u("verification:eqa_visits")),
+    Page("admin eqa visits", "admin", _u("verification:eqa_visits")),
     Page("iv learner portfolio", "iv", _u("portfolios:registration", "judging_registration")),
     # centre admin (admin@: 10,000 registrations to claim)
     Page("admin home", "admin", _u("home")),
@@ -167,11 +152,7 @@ PAGES: list[Page] = [
         "admin",
         lambda ids: _query(_u("centre:registrations")(ids), page="50"),
     ),
-    Page("admin registrations assign", "admin", _u("centre:assign_bulk")),
     Page("admin register", "admin", _u("centre:register")),
-    Page("admin registration staff", "admin", _u("portfolios:registration_assign", "registration")),
-    Page("admin registration withdraw", "admin", _u("portfolios:withdraw", "registration")),
-    Page("admin registration transfer", "admin", _u("portfolios:transfer", "registration")),
     Page("admin import", "admin", _u("imports:upload")),
     Page("admin claims", "admin", _u("verification:claims")),
     Page("admin claim batch", "admin", _u("verification:claim_batch", "claim_batch")),

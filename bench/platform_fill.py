@@ -42,6 +42,7 @@ def fill(
 ) -> dict[str, int]:
     """Write the platform into the current database (seeded by seed_scale). Returns counts."""
     from django.contrib.auth.hashers import make_password
+    from django.db import transaction
     from django.utils import timezone
 
     from accounts.management.commands.seed_demo import a_valid_choice
@@ -74,72 +75,76 @@ def fill(
     ]
     index = 0
     for c in range(centres):
-        number = str(scale.PLATFORM_CENTRE_NUMBER + 1 + c)
-        centre = Centre.objects.create(name=f"Platform Centre {number}", number=number)
-        centre.qualifications.add(*(q for q, _ in plans.values()))
-        admin, _ = person_create(
-            actor=None,
-            centre=centre,
-            email=f"admin.{number}@platform.example",
-            full_name=f"Admin {number}",
-            role=Role.CENTRE_ADMIN,
-        )
-        assessor, _ = person_create(
-            actor=admin,
-            centre=centre,
-            email=f"assessor.{number}@platform.example",
-            full_name=f"Assessor {number}",
-            role=Role.ASSESSOR,
-        )
-        verifier, _ = person_create(
-            actor=admin,
-            centre=centre,
-            email=f"iv.{number}@platform.example",
-            full_name=f"Verifier {number}",
-            role=Role.INTERNAL_VERIFIER,
-        )
-        User.objects.filter(pk__in=[admin.pk, assessor.pk, verifier.pk]).update(password=password)
-        qualification, units = plans[QUALIFICATIONS[c % len(QUALIFICATIONS)]]
-        staff = Staff(
-            centre_id=centre.pk,
-            qualification_id=qualification.pk,
-            qualification_number=qualification.number,
-            admin_id=admin.pk,
-            assessor_id=assessor.pk,
-            assessor_name=assessor.get_full_name(),
-            verifier_id=verifier.pk,
-            password_hash=password,
-            file_name=name,
-            file_size=size,
-            file_sha256=digest,
-        )
-        people = []
-        for _ in range(per_centre[c]):
-            complete = index % 10 == 0
-            people.append(
-                Learner(
-                    email=f"learner{index:05d}.{number}@platform.example",
-                    full_name=f"Platform Learner {index:05d}",
-                    uln=f"{6_100_000_000 + index * 7_919}"[:10],
-                    born=date(1980 + index % 25, 1 + index % 12, 1 + index % 28),
-                    employer=scale.EMPLOYERS[index % len(scale.EMPLOYERS)],
-                    awarding_body_number=f"PLT{index:06d}",
-                    start_date=today - timedelta(days=30 + index % 400),
-                    units=_progress(units, complete=complete, target=per_learner, index=index),
-                    complete=complete,
+        # A centre at a time, in one transaction: the audit chain's bulk append needs one.
+        with transaction.atomic():
+            number = str(scale.PLATFORM_CENTRE_NUMBER + 1 + c)
+            centre = Centre.objects.create(name=f"Platform Centre {number}", number=number)
+            centre.qualifications.add(*(q for q, _ in plans.values()))
+            admin, _ = person_create(
+                actor=None,
+                centre=centre,
+                email=f"admin.{number}@platform.example",
+                full_name=f"Admin {number}",
+                role=Role.CENTRE_ADMIN,
+            )
+            assessor, _ = person_create(
+                actor=admin,
+                centre=centre,
+                email=f"assessor.{number}@platform.example",
+                full_name=f"Assessor {number}",
+                role=Role.ASSESSOR,
+            )
+            verifier, _ = person_create(
+                actor=admin,
+                centre=centre,
+                email=f"iv.{number}@platform.example",
+                full_name=f"Verifier {number}",
+                role=Role.INTERNAL_VERIFIER,
+            )
+            User.objects.filter(pk__in=[admin.pk, assessor.pk, verifier.pk]).update(
+                password=password
+            )
+            qualification, units = plans[QUALIFICATIONS[c % len(QUALIFICATIONS)]]
+            staff = Staff(
+                centre_id=centre.pk,
+                qualification_id=qualification.pk,
+                qualification_number=qualification.number,
+                admin_id=admin.pk,
+                assessor_id=assessor.pk,
+                assessor_name=assessor.get_full_name(),
+                verifier_id=verifier.pk,
+                password_hash=password,
+                file_name=name,
+                file_size=size,
+                file_sha256=digest,
+            )
+            people = []
+            for _ in range(per_centre[c]):
+                complete = index % 10 == 0
+                people.append(
+                    Learner(
+                        email=f"learner{index:05d}.{number}@platform.example",
+                        full_name=f"Platform Learner {index:05d}",
+                        uln=f"{6_100_000_000 + index * 7_919}"[:10],
+                        born=date(1980 + index % 25, 1 + index % 12, 1 + index % 28),
+                        employer=scale.EMPLOYERS[index % len(scale.EMPLOYERS)],
+                        awarding_body_number=f"PLT{index:06d}",
+                        start_date=today - timedelta(days=30 + index % 400),
+                        units=_progress(units, complete=complete, target=per_learner, index=index),
+                        complete=complete,
+                    )
                 )
-            )
-            index += 1
-        for batch in chunks(people, 1_000):
-            made = write_learners(writer, staff, batch)
-            for key in ("learners", "decisions", "evidence", "events"):
-                totals[key] += made[key]
-        totals["centres"] += 1
-        if (c + 1) % 10 == 0 or c + 1 == centres:
-            say(
-                f"  {c + 1} centres, {totals['learners']:,} learners, "
-                f"{totals['decisions']:,} decisions, {time.perf_counter() - started:.0f} s"
-            )
+                index += 1
+            for batch in chunks(people, 1_000):
+                made = write_learners(writer, staff, batch)
+                for key in ("learners", "decisions", "evidence", "events"):
+                    totals[key] += made[key]
+            totals["centres"] += 1
+            if (c + 1) % 10 == 0 or c + 1 == centres:
+                say(
+                    f"  {c + 1} centres, {totals['learners']:,} learners, "
+                    f"{totals['decisions']:,} decisions, {time.perf_counter() - started:.0f} s"
+                )
     return totals
 
 

@@ -169,3 +169,15 @@ def test_the_busiest_pages_reach_the_large_tables_through_an_index(
     # Every held page has its object in the small centre: none may silently drop out.
     assert opened == len(HELD)
     assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.django_db
+def test_a_query_no_index_serves_is_caught() -> None:
+    if connection.vendor != "postgresql":
+        unavailable("PostgreSQL", "EXPLAIN's plans are PostgreSQL's")
+    # No index covers previous_hash: the detector must see the sequential scan...
+    assert seq_scans_without_seqscan(
+        "SELECT id FROM core_auditevent WHERE previous_hash = 'x'"
+    ) == ["core_auditevent"]
+    # ...and not one where the primary key serves.
+    assert seq_scans_without_seqscan("SELECT id FROM core_auditevent WHERE id = 1") == []
