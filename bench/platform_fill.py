@@ -38,6 +38,7 @@ def fill(
     centres: int = 99,
     learners: int = 20_000,
     decisions: int = 1_000_000,
+    only: range | None = None,
     say: Callable[[str], None] = print,
 ) -> dict[str, int]:
     """Write the platform into the current database (seeded by seed_scale). Returns counts."""
@@ -54,8 +55,6 @@ def fill(
     from verification import scale
     from verification.scale_bulk import Learner, RowWriter, Staff, chunks, write_learners
 
-    if Centre.objects.filter(number=str(scale.PLATFORM_CENTRE_NUMBER + 1)).exists():
-        raise SystemExit("The platform is already filled in this database.")
     started = time.perf_counter()
     password = make_password(scale.PASSWORD)
     name, size, digest = scale._stored_workbook()
@@ -73,11 +72,15 @@ def fill(
     per_centre = [
         learners // centres + (1 if i < learners % centres else 0) for i in range(centres)
     ]
-    index = 0
-    for c in range(centres):
+    for c in only if only is not None else range(centres):
+        number = str(scale.PLATFORM_CENTRE_NUMBER + 1 + c)
+        # A centre already written is kept: the fill can be resumed, or split between
+        # processes by centre (`--only`), each centre its own transaction.
+        if Centre.objects.filter(number=number).exists():
+            continue
+        index = sum(per_centre[:c])
         # A centre at a time, in one transaction: the audit chain's bulk append needs one.
         with transaction.atomic():
-            number = str(scale.PLATFORM_CENTRE_NUMBER + 1 + c)
             centre = Centre.objects.create(name=f"Platform Centre {number}", number=number)
             centre.qualifications.add(*(q for q, _ in plans.values()))
             admin, _ = person_create(
@@ -175,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--centres", type=int, default=99)
     parser.add_argument("--learners", type=int, default=20_000)
     parser.add_argument("--decisions", type=int, default=1_000_000)
+    parser.add_argument(
+        "--only", default="", help="FIRST:END, the centres (0-based) this process writes"
+    )
     args = parser.parse_args(argv)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -186,7 +192,11 @@ def main(argv: list[str] | None = None) -> int:
 
     # Mail queued by the services goes nowhere.
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        totals = fill(centres=args.centres, learners=args.learners, decisions=args.decisions)
+        first, _, end = args.only.partition(":")
+        only = range(int(first), int(end)) if args.only else None
+        totals = fill(
+            centres=args.centres, learners=args.learners, decisions=args.decisions, only=only
+        )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(totals)
