@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.limits import length_checks
@@ -47,16 +47,23 @@ class RegistrationQuerySet(models.QuerySet["Registration"]):
             return self.none()
         if user.is_superuser:
             return self.all()
+        # Every arm is a condition on the registration's own row (the assessor arm an EXISTS,
+        # not a join): no DISTINCT, so the planner can probe the rows an outer query wants by
+        # their index instead of building the whole visible set (issue 15: on a platform of
+        # many centres that set meant a sequential scan of every registration).
+        assessing = Registration.assessors.through.objects.filter(
+            registration_id=OuterRef("pk"), user_id=user.pk
+        )
         return self.filter(
             Q(learner_id=user.pk)
-            | Q(assessors=user.pk, centre_id__in=centre_ids(user, Role.ASSESSOR))
+            | Q(Exists(assessing), centre_id__in=centre_ids(user, Role.ASSESSOR))
             | Q(
                 internal_verifier_id=user.pk, centre_id__in=centre_ids(user, Role.INTERNAL_VERIFIER)
             )
             | Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
             # An EQA reads the whole centre, or only the qualifications of their grant.
             | eqa_scope(user)
-        ).distinct()
+        )
 
     def manageable_by(self, user: Any) -> RegistrationQuerySet:
         from accounts.access import centre_ids
@@ -112,6 +119,12 @@ class Registration(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # A centre's registrations are counted by status and the newest shown from the
+        # centre's own rows, whatever else the platform holds (issue 15).
+        indexes = [
+            models.Index(fields=["centre", "status"], name="portfolios_reg_centre_idx"),
+            models.Index(fields=["centre", "-created_at", "-id"], name="portfolios_reg_newest_idx"),
+        ]
         constraints = [
             *length_checks(awarding_body_number=50, status_reason=2_100),
             # One live registration per learner, qualification and centre.
