@@ -101,16 +101,25 @@ def people(request: HttpRequest) -> HttpResponse:
             )
         )
     )
+    paginator = Paginator(persons, PAGE_SIZE)
     if form.is_valid() and form.cleaned_data["q"]:
         q = form.cleaned_data["q"]
-        persons = persons.filter(Q(full_name__icontains=q) | Q(email__icontains=q))
+        paginator = Paginator(
+            persons.filter(Q(full_name__icontains=q) | Q(email__icontains=q)), PAGE_SIZE
+        )
+    else:
+        # Counted from the centre's memberships alone (an index), not by testing every
+        # person on the platform for one.
+        paginator.count = (
+            Membership.objects.filter(centre=centre).order_by().values("user_id").distinct().count()
+        )
     return render(
         request,
         "centre/people.html",
         {
             "centre": centre,
             "form": form,
-            "page_obj": _page_of(request, persons),
+            "page_obj": paginator.get_page(request.GET.get("page")),
             "invitations": _invitations_to_show(request, centre),
         },
     )
