@@ -62,6 +62,8 @@ SUITES = [
     "achievement_record",
     "achievement_build",
     "upload",
+    # Needs --platform; without it, one row saying so.
+    "pages_platform",
 ]
 # Only with --load: it starts gunicorn and locust for minutes.
 LOAD_SUITES = ["load"]
@@ -376,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             platform_data = ensure_seeded(
                 second, PLATFORM_MANIFEST, reseed=args.reseed, platform=True, seed_args=seed_args
             )
-            platform_data = {**platform_data, "alias": "platform"}
+            platform_data = {**platform_data, "alias": "platform", "database_url": second}
     except Exception as exc:
         print(f"bench: could not prepare the database: {exc}", file=sys.stderr)
         print("make bench needs PostgreSQL on 127.0.0.1:5432 (or --database-url).", file=sys.stderr)

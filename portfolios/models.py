@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.limits import length_checks
@@ -56,12 +56,16 @@ class RegistrationQuerySet(models.QuerySet["Registration"]):
             return self.all()
         # A branch for each role the person may hold (all of them unless this request has
         # loaded their roles: accounts.access.remember_current_roles).
+        # Every arm is a condition on the registration's own row (the assessor arm an EXISTS,
+        # not a join): no DISTINCT, so the planner can probe the rows an outer query wants by
+        # their index instead of building the whole visible set (on a platform of many
+        # centres that set meant a sequential scan of every registration).
         visible = Q(learner_id=user.pk)
         if may_hold(user, Role.ASSESSOR):
-            assessed = self.model.assessors.through.objects.filter(user_id=user.pk).values(
-                "registration_id"
+            assessing = self.model.assessors.through.objects.filter(
+                registration_id=OuterRef("pk"), user_id=user.pk
             )
-            visible |= Q(pk__in=assessed, centre_id__in=centre_ids(user, Role.ASSESSOR))
+            visible |= Q(Exists(assessing), centre_id__in=centre_ids(user, Role.ASSESSOR))
         if may_hold(user, Role.INTERNAL_VERIFIER):
             visible |= Q(
                 internal_verifier_id=user.pk, centre_id__in=centre_ids(user, Role.INTERNAL_VERIFIER)
@@ -127,6 +131,12 @@ class Registration(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # A centre's registrations are counted by status and the newest shown from the
+        # centre's own rows, whatever else the platform holds (issue 15).
+        indexes = [
+            models.Index(fields=["centre", "status"], name="portfolios_reg_centre_idx"),
+            models.Index(fields=["centre", "-created_at", "-id"], name="portfolios_reg_newest_idx"),
+        ]
         constraints = [
             *length_checks(awarding_body_number=50, status_reason=2_100),
             # One live registration per learner, qualification and centre.

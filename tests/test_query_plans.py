@@ -1,0 +1,183 @@
+"""The busiest pages reach the large tables through an index (issue 15: pages on the platform).
+
+bench/pages_platform.py measures every page of Scale Centre on the platform-sized data and
+EXPLAINs its queries there. Timings and plans on a million rows are no business of CI, but
+whether an index *can* serve each query is, and that does not depend on the data's size: with
+`enable_seqscan = off` PostgreSQL penalises every sequential scan so heavily that it keeps one
+only where no index path exists at all. So on a small seed_scale centre this captures each
+page's queries and EXPLAINs them with sequential scans switched off; a `Seq Scan` left on a
+table that grows with the platform (decisions, audit events, evidence, registrations...) is a
+query that would read the whole table on a large platform. The plan's shape, not its cost or
+time, is asserted, so the test cannot be noisy. PostgreSQL only (EXPLAIN is PostgreSQL's);
+under CI=true it must run.
+"""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import LearnerProfile, Membership, User
+from assessments.models import Decision, UnitSignOff
+from bench.pages_platform import PAGES, Worker
+from core.models import AuditEvent
+from portfolios.models import (
+    Declaration,
+    Evidence,
+    EvidenceCriterion,
+    EvidenceFile,
+    Registration,
+    RegistrationUnit,
+)
+from tests.services import unavailable
+from verification.sample_models import Sample, SampleOutcome, VerifierSignOff
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+# The tables that grow with the platform's learners and decisions.
+LARGE = {
+    model._meta.db_table
+    for model in (
+        AuditEvent,
+        Decision,
+        Decision.evidence.through,
+        UnitSignOff,
+        Evidence,
+        EvidenceFile,
+        EvidenceCriterion,
+        Declaration,
+        Registration,
+        Registration.assessors.through,
+        RegistrationUnit,
+        User,
+        Membership,
+        LearnerProfile,
+        Sample,
+        SampleOutcome,
+        VerifierSignOff,
+    )
+}
+
+# The pages people open most, on every role's way through the day (bench/pages_platform.py's
+# names). Other pages are measured by the bench; these are held by CI.
+HELD = [
+    "learner home",
+    "learner evidence list",
+    "learner evidence detail",
+    "learner witness requests",
+    "learner plans",
+    "assessor queue",
+    "assessor unit page",
+    "assessor learner portfolio",
+    "iv home",
+    "iv validation queue",
+    "iv strategies",
+    "iv ratings",
+    "admin home",
+    "admin people",
+    "admin people search",
+    "admin person",
+    "admin registrations",
+    "admin registrations search",
+    "admin registrations complete",
+    "admin claims",
+    "admin claim holds",
+]
+
+
+@pytest.fixture
+def media(settings, tmp_path) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+
+
+def seq_scans_without_seqscan(sql: str) -> list[str]:
+    """The large tables still scanned sequentially in `sql`'s plan when PostgreSQL is told to
+    avoid sequential scans: those it has no index to reach by."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+        finally:
+            cursor.execute("SET LOCAL enable_seqscan = on")
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    found: list[str] = []
+
+    def walk(node: dict[str, Any]) -> None:
+        if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") in LARGE:
+            found.append(node["Relation Name"])
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return found
+
+
+def test_the_busiest_pages_reach_the_large_tables_through_an_index(
+    tmp_path: Path, media: None
+) -> None:
+    if connection.vendor != "postgresql":
+        unavailable("PostgreSQL", "EXPLAIN's plans are PostgreSQL's")
+    call_command(
+        "seed_scale",
+        "--caseload",
+        "2",
+        "--samples",
+        "2",
+        "--claimable",
+        "3",
+        "--sfj-units",
+        "1",
+        "--no-largest-imi",
+        "--allow-without-debug",
+        "--manifest",
+        str(tmp_path / "scale.json"),
+        stdout=StringIO(),
+    )
+    worker = Worker()
+    pages = {page.name: page for page in PAGES}
+    offenders = []
+    opened = 0
+    for name in HELD:
+        assert name in pages, name
+        if worker.url(name) is None:
+            continue
+        with CaptureQueriesContext(connection) as captured:
+            response = worker.get(name)
+        assert response.status_code == 200, (name, response.status_code)
+        opened += 1
+        for query in captured.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            for table in seq_scans_without_seqscan(sql):
+                offenders.append(f"{name}: Seq Scan on {table}\n    {sql}")
+    # Every held page has its object in the small centre: none may silently drop out.
+    assert opened == len(HELD)
+    assert not offenders, "\n".join(offenders)
+
+
+@pytest.mark.django_db
+def test_a_query_no_index_serves_is_caught() -> None:
+    if connection.vendor != "postgresql":
+        unavailable("PostgreSQL", "EXPLAIN's plans are PostgreSQL's")
+    # No index covers previous_hash: the detector must see the sequential scan...
+    assert seq_scans_without_seqscan(
+        "SELECT id FROM core_auditevent WHERE previous_hash = 'x'"
+    ) == ["core_auditevent"]
+    # ...and not one where the primary key serves.
+    assert seq_scans_without_seqscan("SELECT id FROM core_auditevent WHERE id = 1") == []
