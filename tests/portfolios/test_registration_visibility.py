@@ -17,7 +17,9 @@ from accounts.models import Centre, Membership, Role, User
 from portfolios.models import Registration
 from tests.factories import CentreFactory, RegistrationFactory, member
 
-pytestmark = pytest.mark.django_db
+# The factories pick catalogue qualifications; a transactional test run earlier in the same
+# worker may have emptied the tables, so ask for the catalogue.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalogue")]
 
 
 @pytest.fixture
