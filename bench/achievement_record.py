@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import Context, Row, median_seconds, within  # noqa: E402
+from bench.harness import Context, Row, median_seconds, print_profile, within  # noqa: E402
 
 GOAL_SECONDS = 3.0
 LEARNER = "Grace Bench-Learner"
@@ -161,19 +161,10 @@ def bench(ctx: Context) -> list[Row]:
 
 
 def profile(record: Any) -> None:
-    import cProfile
-    import pstats
 
     from assessments import achievements
 
-    achievements.render_achievement_pdf(record)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    achievements.render_achievement_pdf(record)
-    profiler.disable()
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("tottime").print_stats(30)
-    stats.sort_stats("cumulative").print_stats(40)
+    print_profile(lambda: achievements.render_achievement_pdf(record), top=30)
 
 
 def setup_django(database_url: str | None, workdir: str) -> None:

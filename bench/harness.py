@@ -102,3 +102,18 @@ def within(
     if under is not None:
         ok = ok and project < under
     return ok
+
+
+def print_profile(fn: Callable[[], object], *, top: int = 25, callers: int = 40) -> None:
+    """Run `fn` once to warm it, then once under cProfile; print where the time goes."""
+    import cProfile
+    import pstats
+
+    fn()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    fn()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(callers)

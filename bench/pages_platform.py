@@ -4,7 +4,7 @@
         [--repeat 3] [--only name,name] [--no-explain]
 
 SMALL is a database seeded by `manage.py seed_scale` alone; BIG the same centre with the
-platform around it (`seed_scale --platform`, or bench/platform_fill.py on a copy of SMALL).
+platform around it (`seed_scale --platform`).
 For each page a role of Scale Centre can open (the GET views of every urls.py, each on a real
 object of the centre), it times the GET on both databases, page by page in turn so that the
 machine's load falls on both alike, and reports the ratio: the goal is at most 3x, the page

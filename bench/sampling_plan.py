@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import Context, Row, median_seconds, sql_floor, within  # noqa: E402
+from bench.harness import Context, Row, median_seconds, print_profile, sql_floor, within  # noqa: E402
 
 GOAL_MS = 300.0
 SIZES = (5, 230)
@@ -347,19 +347,9 @@ def bench(ctx: Context) -> list[Row]:
 
 
 def profile(ctx: Context) -> None:
-    import cProfile
-    import pstats
-
     strategy_id, iv_id = plans(ctx)[SIZES[-1]]
     client, url = page(strategy_id, iv_id)
-    client.get(url)
-    profiler = cProfile.Profile()
-    profiler.enable()
-    client.get(url)
-    profiler.disable()
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats(40)
+    print_profile(lambda: client.get(url))
 
 
 def setup_django(database_url: str | None, workdir: str) -> None:
