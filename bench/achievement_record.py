@@ -161,7 +161,6 @@ def bench(ctx: Context) -> list[Row]:
 
 
 def profile(record: Any) -> None:
-
     from assessments import achievements
 
     print_profile(lambda: achievements.render_achievement_pdf(record), top=30)
