@@ -14,10 +14,16 @@ average before and after and the CPU that gunicorn, PostgreSQL, locust and every
 Sign-in is reported on its own row: the POST of the form costs the deliberate password hasher
 (PBKDF2, Django's default), and a person signs in once a session, not once a page.
 
-The database: made if missing, migrated, the catalogue loaded, then the demo
-(`seed_demo --second-centre`) and, where 50 distinct sign-ins need more staff than the demo has,
-extra assessors, internal verifiers and admins added through the services (`people.load.example`,
-the demo password) and given work (learners to assess, to verify). Running again finds them.
+The database. As a suite of `make bench` (`bench/run.py --load`): a copy of the large centre's
+bench database (`<name>_load`, made from it as a template, so the load's sessions and extra staff
+never touch the data the other suites time), and the people are Scale Centre's
+(`seed_scale`): learners of the 200-learner caseload, assessor@ and claims.assessor@, iv@ and
+claims.iv@, admin@, and, where 50 distinct sign-ins need more staff than it has, extra
+assessors (co-assessors of the same caseload of 200), internal verifiers (each verifying a slice
+of it) and admins added through the services (`people.load.example`). The copy is made again
+when the bench database is seeded again. Standalone (`--demo`, the default when run alone):
+the demo centres (`seed_demo --second-centre`) in a database of its own, with the same kind of
+extra staff. Running again finds them.
 
 The server: gunicorn with `config.settings.production` (DEBUG off, the real password hasher,
 CONN_MAX_AGE 60, hashed static files served by whitenoise after collectstatic, WARNING logs),
@@ -41,7 +47,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +65,9 @@ MIX = {"learner": 30, "assessor": 10, "iv": 6, "admin": 4}
 # Staff the demo lacks for 50 distinct sign-ins, added at each demo centre.
 EXTRA_DOMAIN = "people.load.example"
 EXTRA_STAFF = {"assessor": 4, "internal_verifier": 1, "centre_admin": 1}
+DEMO_CENTRES = ("70421", "70422")
+# Scale Centre has two of each staff role and one admin: 50 sign-ins need 10/6/4.
+SCALE_EXTRA_STAFF = {"assessor": 8, "internal_verifier": 4, "centre_admin": 3}
 GOAL_P95_MS = 300.0
 SIGN_IN = "sign-in (POST)"
 # One page kind's URLs per person at most: enough variety, a plan that stays small.
@@ -181,6 +190,137 @@ def add_extra_staff() -> None:
                     )
 
 
+def prepare_scale() -> None:
+    """At Scale Centre (a copy of the bench database): the staff 50 distinct sign-ins need.
+    Extra assessors join assessor@'s caseload of 200 as co-assessors, so each has the big
+    caseload the issue measures; extra internal verifiers each take a slice of the caseload that
+    iv@ does not sample (its IMI plan stays whole); extra admins are admins. Through the
+    services, audited; found, not added twice."""
+    from django.db import transaction
+
+    from accounts.models import Centre, Role, User
+    from accounts.services import person_create
+    from portfolios.models import Registration, RegistrationStatus
+    from portfolios.services import assign_staff
+    from verification import scale
+
+    centre = Centre.objects.get(number=scale.CENTRE_NUMBER)
+    actor = User.objects.get(email=scale.ADMIN)
+    made: dict[str, list[User]] = {}
+    with transaction.atomic():
+        for role, count in SCALE_EXTRA_STAFF.items():
+            for n in range(1, count + 1):
+                email = f"{role.replace('_', '-')}{n}.{centre.number}@{EXTRA_DOMAIN}"
+                if not User.objects.filter(email=email).exists():
+                    person_create(
+                        actor=actor,
+                        centre=centre,
+                        email=email,
+                        full_name=f"Load {role.replace('_', ' ').title()} {n}",
+                        role=getattr(Role, role.upper()),
+                        password=scale.PASSWORD,
+                    )
+                made.setdefault(role, []).append(User.objects.get(email=email))
+        caseload = list(
+            Registration.objects.filter(
+                centre=centre, assessors__email=scale.ASSESSOR, status=RegistrationStatus.ACTIVE
+            )
+            .select_related("qualification")
+            .prefetch_related("assessors")
+            .order_by("pk")
+        )
+        verifiers = made["internal_verifier"]
+        others = [r for r in caseload if r.qualification.number != scale.IMI]
+        for registration in caseload:
+            assessors = list(registration.assessors.all())
+            wanted = assessors + [a for a in made["assessor"] if a not in assessors]
+            verifier = None
+            if registration in others:
+                verifier = verifiers[others.index(registration) % len(verifiers)]
+            if wanted != assessors or (
+                verifier is not None and registration.internal_verifier_id != verifier.pk
+            ):
+                assign_staff(
+                    actor=actor,
+                    registration=registration,
+                    assessors=wanted,
+                    internal_verifier=verifier,
+                )
+
+
+def copy_database(source_url: str, *, stamp: str) -> str:
+    """`<source>_load`, a copy of the seeded bench database, made anew when `stamp` (the
+    source's seeding time) differs from the copy's. CREATE DATABASE ... TEMPLATE copies the
+    files: seconds, where seeding takes many minutes; the source must have no other sessions
+    for it, so this process's own are closed first."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg2
+    from django.db import connections
+    from psycopg2 import sql
+
+    parts = urlsplit(source_url)
+    source = parts.path.lstrip("/")
+    name = f"{source}_load"
+    target_url = urlunsplit(parts._replace(path="/" + name))
+    connections.close_all()
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                [name],
+            )
+            found = cursor.fetchone()
+            if found is not None and found[0] == stamp:
+                return target_url
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            for attempt in range(10):
+                try:
+                    cursor.execute(
+                        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                            sql.Identifier(name), sql.Identifier(source)
+                        )
+                    )
+                    break
+                except psycopg2.errors.ObjectInUse:
+                    # Someone (a developer's shell, another tool) still reads the source.
+                    if attempt == 9:
+                        raise
+                    time.sleep(3)
+            cursor.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(
+                    sql.Identifier(name), sql.Literal(stamp)
+                )
+            )
+    finally:
+        admin.close()
+    return target_url
+
+
+def plan_in_child(database_url: str, users: int, out: Path) -> dict[str, Any]:
+    """prepare_scale and build_plan against another database than this process's `default`:
+    in a child process of this file (Django sets up one default database per process)."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    subprocess.run(  # noqa: S603 (this file)
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--database-url",
+            database_url,
+            "--users",
+            str(users),
+            "--scale",
+            "--plan-only",
+            str(out),
+        ],
+        check=True,
+        env=env,
+    )
+    return json.loads(out.read_text())
+
+
 # ---------------------------------------------------------------------------- the plan
 
 
@@ -192,24 +332,30 @@ def mix_for(users: int) -> dict[str, int]:
     return mix
 
 
-def build_plan(users: int) -> dict[str, Any]:
+def build_plan(users: int, centres: Sequence[str] = DEMO_CENTRES) -> dict[str, Any]:
     """Who signs in (distinct logins of each role) and which pages each may open."""
+    from django.db.models import Q
     from django.urls import reverse
 
     from accounts.context import ROLE_ORDER
     from accounts.management.commands.setup_demo import DEMO_PASSWORD
     from accounts.models import Membership, Role
     from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
+    from verification import scale
     from verification.claim_models import ClaimBatch
     from verification.models import SamplingStrategy
     from verification.sample_models import Sample
 
-    demo_centres = ["70421", "70422"]
     # The role each person lands in after signing in (accounts.context: the broadest first).
+    # Learners: those with work under way (Scale Centre also holds 10,000 finished ones).
     first_role: dict[int, Membership] = {}
+    active = Registration.objects.filter(
+        centre__number__in=centres, status=RegistrationStatus.ACTIVE
+    ).values("learner_id")
     for membership in (
         Membership.objects.current()
-        .filter(centre__number__in=demo_centres)
+        .filter(centre__number__in=centres)
+        .filter(~Q(role=Role.LEARNER) | Q(user_id__in=active))
         .select_related("user", "centre")
         .order_by("user__email")
     ):
@@ -230,6 +376,7 @@ def build_plan(users: int) -> dict[str, Any]:
             "witness": some([reverse("witness:list", args=[r.pk]) for r in registrations]),
         }
 
+    password = scale.PASSWORD if scale.CENTRE_NUMBER in centres else DEMO_PASSWORD
     role_names = {
         Role.LEARNER: "learner",
         Role.ASSESSOR: "assessor",
@@ -237,9 +384,11 @@ def build_plan(users: int) -> dict[str, Any]:
         Role.CENTRE_ADMIN: "admin",
     }
     people: dict[str, list[dict[str, Any]]] = {role: [] for role in MIX}
+    mix = mix_for(users)
     for membership in first_role.values():
         role = role_names.get(membership.role)
-        if role is None:
+        # Twice the logins a role needs is plenty of variety; a big centre has thousands.
+        if role is None or len(people[role]) >= 2 * mix[role]:
             continue
         user, centre = membership.user, membership.centre
         mine = Registration.objects.visible_to(user).filter(centre=centre)
@@ -330,12 +479,11 @@ def build_plan(users: int) -> dict[str, Any]:
         people[role].append(
             {
                 "email": user.email,
-                "password": DEMO_PASSWORD,
+                "password": password,
                 "pages": pages,
                 "centre": centre.number,
             }
         )
-    mix = mix_for(users)
     for role, wanted in mix.items():
         # Alternate the centres, so both are busy.
         people[role].sort(key=lambda p: (p["email"].split("@")[1], p["email"]))
@@ -633,7 +781,8 @@ def run_load(
             swarm = subprocess.Popen(  # noqa: S603
                 command, cwd=ROOT, env=locust_env, stdout=out, stderr=subprocess.STDOUT
             )
-            database = str(settings.DATABASES["default"]["NAME"])
+            # The backends serving the load's database (its name is the URL's path).
+            database = database_url.rsplit("/", 1)[-1].split("?")[0]
             before = _cpu_by_kind(server.pid, swarm.pid, database)
             # Sampled just before locust ends (its process tree is gone after).
             after = before
@@ -801,15 +950,26 @@ def rows(result: Result, *, floor: Result | None = None, hasher: float | None = 
 
 
 def bench(ctx: Context) -> list[Row]:
-    """For `bench/run.py --load` (Django already set up against ctx.database_url): 10 users
-    for a minute as the floor, then 50 for the measure, on the default worker shape."""
-    prepare()
+    """For `bench/run.py --load`: on a copy of the large centre's database, 10 users for a
+    minute as the floor, then 50 for the measure, on the default worker shape."""
     workdir = Path(tempfile.mkdtemp(prefix="load-"))
+    url = copy_database(ctx.database_url, stamp=str(ctx.scale.get("seeded_at", "")))
+    print(f"load: on {url} (a copy of the bench database), Scale Centre's people")
     few = run_load(
-        database_url=ctx.database_url, users=10, run_time=60, spawn_rate=2, workdir=workdir
+        database_url=url,
+        users=10,
+        run_time=60,
+        spawn_rate=2,
+        workdir=workdir,
+        plan=plan_in_child(url, 10, workdir / "plan-10.json"),
     )
     print(report(few))
-    many = run_load(database_url=ctx.database_url, users=50, workdir=workdir)
+    many = run_load(
+        database_url=url,
+        users=50,
+        workdir=workdir,
+        plan=plan_in_child(url, 50, workdir / "plan-50.json"),
+    )
     print(report(many))
     return rows(many, floor=few, hasher=hasher_ms())
 
@@ -837,10 +997,25 @@ def main() -> None:
         default=ROOT,
         help="serve the project from this checkout (a copy of another commit: before/after)",
     )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="Scale Centre's people (a database seed_scale built; bench/run.py --load copies one)",
+    )
+    parser.add_argument("--plan-only", type=Path, help="write the plan here and stop")
     args = parser.parse_args()
     setup_django(args.database_url)
-    prepare()
-    plan = build_plan(args.users)
+    if args.scale:
+        from verification import scale
+
+        prepare_scale()
+        plan = build_plan(args.users, centres=(scale.CENTRE_NUMBER,))
+    else:
+        prepare()
+        plan = build_plan(args.users)
+    if args.plan_only:
+        args.plan_only.write_text(json.dumps(plan))
+        return
     workdir = Path(tempfile.mkdtemp(prefix="load-"))
     shapes = [(args.workers, args.threads)]
     if args.sweep:

@@ -85,3 +85,36 @@ def test_every_suite_the_issue_names_is_listed() -> None:
         "import_parse",
     }
     assert named <= set(SUITES)
+
+
+def test_a_new_migration_migrates_the_seeded_database_a_seed_change_seeds_it_again(
+    tmp_path, monkeypatch
+) -> None:
+    """Seeding the large centre takes many minutes: a new index must not cost a reseed, but a
+    change to what the seed builds must."""
+    from bench import run
+
+    (tmp_path / "verification").mkdir()
+    (tmp_path / "portfolios" / "migrations").mkdir(parents=True)
+    (tmp_path / "fixtures" / "catalogue").mkdir(parents=True)
+    for name in run.SEED_SOURCES:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("# seed\n")
+    monkeypatch.setattr(run, "ROOT", tmp_path)
+    before = run.code_version()
+    (tmp_path / "portfolios" / "migrations" / "0099_an_index.py").write_text("# index\n")
+    assert run.code_version() == before
+    (tmp_path / "verification" / "scale.py").write_text("# seed, changed\n")
+    assert run.code_version() != before
+
+    calls: list[tuple[str, ...]] = []
+    manifest = tmp_path / "scale.json"
+    url = "postgres://postgres@127.0.0.1:5432/eportfolio_bench_test_fake"
+    manifest.write_text(json.dumps({"code_version": run.code_version(), "database_url": url}))
+    monkeypatch.setattr(run, "ensure_database", lambda url, drop=False: False)
+    monkeypatch.setattr(run, "manage", lambda url, *args: calls.append(args))
+
+    found = run.ensure_seeded(url, manifest, reseed=False, platform=False)
+
+    assert found["database_url"] == url
+    assert calls == [("migrate", "--noinput", "-v0")]  # migrated forward, not seeded
