@@ -288,6 +288,9 @@ def ensure_seeded(
     if current and not fresh:
         print(f"Reusing {url} (seeded {found.get('seeded_at', '?')}); migrating it forward.")
         manage(url, "migrate", "--noinput", "-v0")
+        # The statistics the planner reads: a database that was just copied, restored or
+        # migrated may have none, and the timings would be of a planner guessing.
+        analyze(url)
         return found
     print(
         f"Seeding {url}: migrate, load the catalogue, seed_scale"
@@ -309,6 +312,18 @@ def ensure_seeded(
     )
     manifest.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     return data
+
+
+def analyze(url: str) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    finally:
+        connection.close()
 
 
 def platform_url(url: str) -> str:

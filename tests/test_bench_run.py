@@ -113,8 +113,9 @@ def test_a_new_migration_migrates_the_seeded_database_a_seed_change_seeds_it_aga
     manifest.write_text(json.dumps({"code_version": run.code_version(), "database_url": url}))
     monkeypatch.setattr(run, "ensure_database", lambda url, drop=False: False)
     monkeypatch.setattr(run, "manage", lambda url, *args: calls.append(args))
+    monkeypatch.setattr(run, "analyze", lambda url: calls.append(("analyze",)))
 
     found = run.ensure_seeded(url, manifest, reseed=False, platform=False)
 
     assert found["database_url"] == url
-    assert calls == [("migrate", "--noinput", "-v0")]  # migrated forward, not seeded
+    assert calls == [("migrate", "--noinput", "-v0"), ("analyze",)]  # migrated, not seeded

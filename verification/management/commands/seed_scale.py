@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from verification.scale import ScaleError, Sizes, manifest, seed
 
@@ -87,6 +88,12 @@ class Command(BaseCommand):
                     "The centre is seeded without the platform: seed a fresh database with "
                     "--platform."
                 ) from exc
+        if connection.vendor == "postgresql":
+            # Fresh statistics, as autovacuum would gather in time on a live database: straight
+            # after bulk inserts the planner still believes the tables small or empty and
+            # picks sequential scans (100 ms instead of under 1 ms for a portfolio's evidence).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         path: Path = options["manifest"]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
