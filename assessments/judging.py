@@ -34,6 +34,7 @@ from portfolios.models import (
     Registration,
     RegistrationStatus,
 )
+from portfolios.readmodel import lock_progress, refresh_progress
 from qualifications.models import AssessmentCriterion
 
 NOT_MAPPED = "This criterion is no longer mapped to this evidence; nothing was recorded on it."
@@ -184,6 +185,9 @@ def judge_evidence(
     except IntegrityError as exc:
         # Only reachable without the registration lock (it serialises the same form's copies).
         raise JudgingError("This form was already sent; reload the page.") from exc
+    # The progress row is locked before the first audit event (the lock order every service
+    # keeps) and recounted once for the form, not once per criterion.
+    lock_progress(registration)
     decisions = [
         write_decision(
             assessor=assessor,
@@ -196,9 +200,12 @@ def judge_evidence(
             evidence=[evidence],
             supersedes=current.get(row.criterion_id),
             reason=row.reason,
+            refresh=False,
         )
         for row in judged
     ]
+    if decisions:
+        refresh_progress(registration)
     judgement.decisions.add(*decisions)
     record_event(
         actor=assessor,

@@ -131,9 +131,12 @@ def write_decision(
     evidence: list[Evidence],
     supersedes: Decision | None,
     reason: str,
+    refresh: bool = True,
 ) -> Decision:
     """The row and audit event of one decision, once its caller has checked everything under
-    the registration's lock (record_decision for one criterion, assessments.judging for many)."""
+    the registration's lock (record_decision for one criterion, assessments.judging for many).
+    `refresh=False` leaves the progress read model to the caller, who recounts it once after
+    writing many (having locked its row before the first audit event)."""
     try:
         with transaction.atomic():
             decision = Decision.objects.create(
@@ -154,7 +157,8 @@ def write_decision(
         ) from exc
     # A new decision links no evidence yet: add, without set's read of what is linked.
     decision.evidence.add(*evidence)
-    refresh_progress(registration)
+    if refresh:
+        refresh_progress(registration)
     record_event(
         actor=assessor,
         action="decision.corrected" if supersedes else "decision.recorded",

@@ -16,9 +16,10 @@ median render time, pages, units and criteria. With --throughput it starts real 
 different learner name, so none is deduplicated) and prints the wall time and records a minute.
 Numbers are printed, never asserted.
 
-As a suite of bench/run.py (`bench(ctx)`): the full record of seed_scale's largest IMI learner,
-rendered `repeat` times in this process (nothing is written). The throughput mode needs Redis
-and workers, so it runs only from here.
+Not a suite of bench/run.py: bench/achievement_record.py times the same record there, built as
+the worker builds it, beside WeasyPrint alone on the same HTML (its docstring says why the two
+used to disagree). This script keeps the learner's set-up (which that suite uses on a database
+seed_scale did not fill) and the throughput mode, which needs Redis and workers.
 """
 
 from __future__ import annotations
@@ -50,39 +51,6 @@ def largest_combination(rules: Any, criteria: dict[str, int]) -> frozenset[str]:
     from qualifications.combination import largest_combination as largest
 
     return largest(rules, criteria)
-
-
-def bench(ctx: Any) -> list[Any]:
-    from assessments import achievements
-    from assessments.achievement_models import AchievementRecord
-    from bench.harness import Row
-
-    record_id = ctx.scale.get("achievement_record")
-    if not record_id:
-        raise RuntimeError("seed_scale built no achievement record (see its manifest)")
-    record = AchievementRecord.objects.get(pk=record_id)
-    units = record.content["units"]
-    criteria = sum(len(o["criteria"]) for u in units for o in u["outcomes"])
-    times = []
-    data = b""
-    for _ in range(max(1, ctx.repeat)):
-        started = time.perf_counter()
-        data = achievements.render_achievement_pdf(record)
-        times.append(time.perf_counter() - started)
-    median = statistics.median(times)
-    return [
-        Row(
-            measure="achievement_build: largest IMI record, rendered",
-            project=median,
-            unit="s",
-            goal=f"< {TARGET_SECONDS:.0f} s",
-            met=median < TARGET_SECONDS,
-            note=(
-                f"{len(units)} units, {criteria} criteria, {count_pages(data)} pages, "
-                f"{len(data) / 1e3:.0f} kB; median of {len(times)}"
-            ),
-        )
-    ]
 
 
 def set_up_learner(*, name: str = "Grace Bench-Learner", number: str = IMI_DIPLOMA) -> Any:

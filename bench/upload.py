@@ -3,18 +3,24 @@
     .venv/bin/python bench/upload.py [--size-mb 1024] [--server gunicorn|runserver] [--keep]
 
 Goals: throughput at least 60 % of dd's in the same run (the file is written once, hashed as it
-streams in, and moved into storage), and the web process's memory growth under 50 MB.
+streams in, and renamed into storage), and the web process's memory growth under 50 MB.
 
-Starts the app as a separate process (gunicorn with one sync worker, or runserver --noreload) on
-a free loopback port, with a throw-away SQLite database, media folder and temporary folder (one
-filesystem, as a deployment's media and upload folders usually are), and
-EVIDENCE_MAX_UPLOAD_MB=1100. It makes a learner with a draft evidence, signs in through the real
-sign-in page, uploads one small file to warm the process up, then streams the big file: a PDF
-header and filler generated on the fly, sent with a Content-Length and a streamed body (Django
-does not accept chunked request bodies), so this client never holds more than a chunk of it.
-The time runs from the first byte sent to the answer, so it covers parsing, writing, hashing
-and storing. The floor is `dd conv=fsync` writing as many bytes into the same folder, run just
-before and just after the upload; their mean is the floor.
+Starts the app as a separate process (gunicorn with one sync worker through config.wsgi, as
+deployed, or runserver --noreload) on a free loopback port, with a throw-away SQLite database,
+media folder and temporary folder, and EVIDENCE_MAX_UPLOAD_MB=1100. The temporary folder
+(TMPDIR) is a folder of its own: the upload handler stages files inside the media folder, so the
+rename into place never depends on where TMPDIR is. It makes a learner with a draft evidence,
+signs in through the real sign-in page, uploads one small file to warm the process up, then
+streams the big file: a PDF header and filler generated on the fly, sent with a Content-Length
+and a streamed body (Django does not accept chunked request bodies), so this client never holds
+more than a chunk of it. The time runs from the first byte sent to the answer, so it covers
+parsing, writing, hashing, syncing and storing.
+
+The floor is `dd bs=1M conv=fdatasync` writing as many bytes into the same media folder, run
+just before and just after the upload; their mean is the floor. Both sides end with the bytes on
+disk: the upload handler fdatasyncs a file before it is recorded (a stored evidence file must
+survive a crash as its database row does), so dd syncs too. Without a sync on either side dd
+would time the page cache, not the disk, and the comparison would say nothing about writing once.
 
 Memory is read with psutil from the process that serves the request: its resident set size
 sampled every 10 ms during the upload, and the kernel's own high-water mark (VmHWM), which is
@@ -48,6 +54,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from harness import Context, Row  # noqa: E402
+
+STAGING = ".incoming"  # portfolios.uploads.STAGING; this process does not import Django
 
 TARGET_MB = 50
 DD_SHARE = 0.60
@@ -237,7 +245,7 @@ class Sampler(threading.Thread):
 
 
 def dd_write(folder: Path, size: int) -> float:
-    """Seconds `dd` takes to write `size` bytes into `folder` and fsync them: the disk's floor."""
+    """Seconds `dd` takes to write `size` bytes into `folder` and fdatasync them: the floor."""
     target = folder / "dd.bin"
     started = time.perf_counter()
     subprocess.run(  # noqa: S603 (fixed command)
@@ -247,7 +255,7 @@ def dd_write(folder: Path, size: int) -> float:
             f"of={target}",
             f"bs={CHUNK}",
             f"count={size // CHUNK}",
-            "conv=fsync",
+            "conv=fdatasync",
         ],
         check=True,
         capture_output=True,
@@ -269,7 +277,7 @@ def measure(*, size_mb: int = 1024, server_kind: str = "gunicorn", keep: bool = 
         "DJANGO_MEDIA_ROOT": str(workdir / "media"),
         "EVIDENCE_MAX_UPLOAD_MB": "1100",
         "AWS_STORAGE_BUCKET_NAME": "",
-        # Django's temporary upload files go here, beside the media folder.
+        # Anything else's temporary files; the uploads themselves are staged in the media folder.
         "TMPDIR": str(workdir / "tmp"),
         "DJANGO_LOG_LEVEL": "WARNING",
         # A fresh password for the throw-away learner, for the prepare step and the sign-in.
@@ -324,7 +332,8 @@ def measure(*, size_mb: int = 1024, server_kind: str = "gunicorn", keep: bool = 
                 "SELECT size, file FROM portfolios_evidencefile ORDER BY id DESC LIMIT 1"
             ).fetchone()
         on_disk = (workdir / "media" / stored_name).stat().st_size
-        leftovers = list((workdir / "tmp").iterdir())
+        staged = workdir / "media" / STAGING
+        leftovers = [*(workdir / "tmp").iterdir(), *(staged.iterdir() if staged.exists() else [])]
         peak = max(sampler.peak, hwm_after or 0) if hwm_reset else sampler.peak
         return {
             "server": server_kind,
@@ -366,7 +375,7 @@ def rows(result: dict) -> list[Row]:
             result["mb_per_s"] >= DD_SHARE * result["dd_mb_per_s"],
             floor=result["dd_mb_per_s"],
             note=(
-                f"{result['seconds']:.1f} s; floor: dd conv=fsync to the same folder "
+                f"{result['seconds']:.1f} s; floor: dd conv=fdatasync to the same folder "
                 f"({result['dd_seconds'][0]:.1f} s before, {result['dd_seconds'][1]:.1f} s after)"
             ),
         ),

@@ -12,18 +12,27 @@ and it alone decides what happens to the bytes:
   temporary file still on disk; the view calls it when the request ends.
 
 Each file is hashed (SHA-256) and its first bytes kept as the chunks arrive, so the services
-never read it back: on the filesystem storage the temporary file is then moved (renamed) into
-place, and the bytes are written once; object storage reads it once, to send it.
+never read it back. On the filesystem storage the temporary file is made inside the storage's own
+folder (in STAGING, beside the files it joins), so moving it into place is a rename on the same
+filesystem whatever FILE_UPLOAD_TEMP_DIR or TMPDIR say: the bytes touch the disk once. It is made
+durable as it streams (writeback started every few MB, fdatasync at the end) because a stored
+file must survive a crash as the database row pointing at it does. Object storage (S3) reads the
+temporary file once, to send it; there the file stays in Django's temporary folder, unsynced.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
+import tempfile
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.core.files.uploadhandler import (
     FileUploadHandler,
@@ -39,11 +48,16 @@ MULTIPART_ALLOWANCE = 64 * 1024
 DRAIN_CHUNK = 256 * 1024
 # How much of a file's start the type sniffer reads (filetype needs at most 8 KB).
 HEAD_BYTES = 8192
-# Django's parser reads the body in the smallest chunk any handler asks for (64 KB by default);
-# Larger chunks cost less Python per byte; 256 KB keeps the request under a few MB of memory.
-CHUNK_BYTES = 256 * 1024
-# Chunks waiting for the spooler thread; the parser waits when it runs this far ahead.
-SPOOL_DEPTH = 2
+# Django's parser reads the body in the smallest chunk any handler asks for (64 KB by default).
+# Larger chunks cost less Python per byte: 1 MB matches gunicorn's largest read from the socket
+# (SocketUnreader.max_body_chunk), so its buffers hand chunks over with the fewest copies, and a
+# request still holds only a few MB (a chunk being parsed, one queued, one being written).
+CHUNK_BYTES = 1024 * 1024
+# The folder, inside the filesystem storage's location, where uploads stream before the rename.
+STAGING = ".incoming"
+# Every this many bytes the kernel is asked to start writing the file out, so the final
+# fdatasync waits for the last few MB rather than the whole file.
+WRITEBACK_BYTES = 8 * 1024 * 1024
 
 
 def megabytes(size: int) -> str:
@@ -62,6 +76,16 @@ def file_too_big_message(name: str, limit: int) -> str:
     return f"{name} is larger than {megabytes(limit)}, the most a file may be. It was not saved."
 
 
+def staging_dir() -> str | None:
+    """Where an upload's temporary file goes: inside the filesystem storage's location (so it is
+    moved into place by a rename), or Django's FILE_UPLOAD_TEMP_DIR for any other storage."""
+    if isinstance(default_storage, FileSystemStorage):
+        folder = Path(default_storage.location) / STAGING
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder)
+    return settings.FILE_UPLOAD_TEMP_DIR
+
+
 class StreamedUpload(TemporaryUploadedFile):
     """A file as EvidenceUploadHandler received it: in its temporary file, with its SHA-256 and
     first bytes taken on the way in (set once the whole file has arrived)."""
@@ -69,43 +93,95 @@ class StreamedUpload(TemporaryUploadedFile):
     sha256: str | None = None
     head: bytes = b""
 
+    def __init__(
+        self,
+        name: str,
+        content_type: str,
+        size: int,
+        charset: str | None,
+        content_type_extra: dict[str, Any] | None = None,
+        *,
+        folder: str | None = None,
+    ) -> None:
+        # TemporaryUploadedFile, but in `folder`: the temporary file is deleted when closed,
+        # unless the storage has moved it into place first.
+        file = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed by discard())
+            suffix=".upload" + os.path.splitext(name)[1], dir=folder
+        )
+        super(TemporaryUploadedFile, self).__init__(
+            file, name, content_type, size, charset, content_type_extra
+        )
+
 
 class Spooler:
     """Writes one file's chunks to its temporary file and hashes them, on a thread of its own.
 
     The multipart parser is Python and holds the GIL; writing and SHA-256 are C that release
     it, so on a thread beside the parser they take a second core instead of adding to its time.
-    At most SPOOL_DEPTH chunks wait, so memory stays flat.
+    One chunk is written while the parser reads the next, never more, so memory stays flat.
     """
 
-    def __init__(self, fh: IO[bytes]) -> None:
+    def __init__(self, fh: IO[bytes], *, durable: bool) -> None:
         self.fh = fh
+        self.durable = durable
+        self.written = 0
+        self.flushed = 0  # bytes already handed to the kernel's writeback
         self.digest = hashlib.sha256()
         self.error: BaseException | None = None
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=SPOOL_DEPTH)
+        # Unbounded, but put() waits until the chunk before is written: one in hand at a time.
+        self._queue: queue.Queue[bytes | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="upload-spooler", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while (chunk := self._queue.get()) is not None:
-            if self.error is not None:
-                continue  # keep taking chunks so the parser never waits on a dead writer
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                self._queue.task_done()
+                return
             try:
-                self.fh.write(chunk)
-                self.digest.update(chunk)
+                # After an error keep taking chunks, so the parser never waits on a dead writer.
+                if self.error is None:
+                    self._write(chunk)
             except BaseException as exc:  # raised again in the request's thread
                 self.error = exc
+            finally:
+                del chunk  # not held while waiting for the next one
+                self._queue.task_done()
+
+    def _write(self, chunk: bytes) -> None:
+        self.fh.write(chunk)
+        self.digest.update(chunk)
+        self.written += len(chunk)
+        if self.durable and self.written - self.flushed >= WRITEBACK_BYTES:
+            self._start_writeback()
+
+    def _start_writeback(self) -> None:
+        # On Linux, DONTNEED on dirty pages starts their writeback without waiting for it (and
+        # drops them from the cache once clean: nobody reads an upload back soon). Without it
+        # the kernel holds a 1 GB file in memory until the fdatasync, which then waits for all
+        # of it, after the upload, instead of beside it.
+        self.fh.flush()
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(
+                self.fh.fileno(), self.flushed, self.written - self.flushed, os.POSIX_FADV_DONTNEED
+            )
+        self.flushed = self.written
 
     def put(self, chunk: bytes) -> None:
+        self._queue.join()
         if self.error is not None:
             raise self.error
         self._queue.put(chunk)
 
     def finish(self) -> str:
-        """Wait for every chunk to be written; the file's SHA-256."""
+        """Wait for every chunk to be written (and on disk, if durable); the file's SHA-256."""
         self.stop()
         if self.error is not None:
             raise self.error
+        if self.durable:
+            self.fh.flush()
+            os.fdatasync(self.fh.fileno())
         return self.digest.hexdigest()
 
     def stop(self) -> None:
@@ -136,6 +212,9 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
         self._temporary: list[TemporaryUploadedFile] = []
         self._spooler: Spooler | None = None
         self._head = bytearray()
+        self._folder: str | None = None
+        self._in_storage = False
+        self._refused_last = False
 
     def install(self, request: HttpRequest) -> None:
         """Take every file of `request` alone, before its body is read.
@@ -144,6 +223,8 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
         reads in the smallest chunk any handler asks for, so they are left out altogether.
         """
         request.upload_handlers = [self]
+        self._in_storage = isinstance(default_storage, FileSystemStorage)
+        self._folder = staging_dir()
 
     def handle_raw_input(
         self,
@@ -175,10 +256,16 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
             self, field_name, file_name, content_type, content_length, charset, content_type_extra
         )
         self.file = StreamedUpload(
-            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+            self.file_name,
+            self.content_type,
+            0,
+            self.charset,
+            self.content_type_extra,
+            folder=self._folder,
         )
         self._temporary.append(self.file)
         self._head = bytearray()
+        self._refused_last = False
         if content_length is not None and content_length > self.limit:
             self._refuse()
         # The files are ours alone: Django's memory and disk handlers never see them.
@@ -188,7 +275,8 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
         if start + len(raw_data) > self.limit:
             self._refuse()
         if self._spooler is None:
-            self._spooler = Spooler(self.file)
+            # Durable only where the file is moved into place as it is (the filesystem storage).
+            self._spooler = Spooler(self.file, durable=self._in_storage)
         # Written and hashed while the chunk is in memory, rather than read back from disk.
         self._spooler.put(raw_data)
         if len(self._head) < HEAD_BYTES:
@@ -205,11 +293,17 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
         return super().file_complete(file_size)
 
     def upload_interrupted(self) -> None:
+        # Django calls this when the last file part never completed. That is also the case when
+        # it was refused for its size (SkipFile) and the body then ended as it should: the other
+        # files, complete, are kept and the refusal said.
+        if self._refused_last:
+            return
         # The body ended in the middle of a file: drop everything received.
         self.interrupted = True
         self.discard()
 
     def _refuse(self) -> None:
+        self._refused_last = True
         name = self.file_name or "file"
         self.received.append(
             Received(self.field_name, name, file_too_big_message(name, self.limit))

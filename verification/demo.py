@@ -27,6 +27,7 @@ College with its own (seed_demo's DemoCentre says who is who at each).
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -215,9 +216,10 @@ def achieve_unit(
     (the assessor confirms with `password`, the demo's by default; `sign_off=False` leaves the
     unit met but unsigned). Tests and seed_scale use it too."""
     from accounts.management.commands.seed_demo import DEMO_PASSWORD, _upload, tiny_pdf
+    from assessments.judging import RowJudgement, judge_evidence
     from assessments.models import Decision
     from assessments.release import awaiting_validation
-    from assessments.services import record_decision, sign_off_unit
+    from assessments.services import sign_off_unit
     from assessments.validation import validate_decisions
     from portfolios.evidence import evidence_create, file_add, map_criteria, submit
     from portfolios.models import EvidenceContext, EvidenceMethod
@@ -246,17 +248,25 @@ def achieve_unit(
     )
     map_criteria(actor=learner, evidence=evidence, criteria=criteria)
     submit(actor=learner, evidence=evidence, typed_name=learner.full_name, confirmed=True)
-    for criterion in criteria:
-        record_decision(
-            assessor=assessor,
-            registration=registration,
-            criterion=criterion,
-            outcome="met",
-            method=EvidenceMethod.PRODUCT,
-            assessed_on=done_on,
-            feedback="Your workbook answer and your example from work meet this criterion.",
-            evidence=[evidence],
-        )
+    # Judged in one form, as an assessor does (assessments.judging): the same decisions, each
+    # with its row, progress and audit event, but the checks and the lock once for the unit
+    # rather than once per criterion (seed_scale's 1,232-criterion learner spent half its time
+    # on them).
+    judge_evidence(
+        assessor=assessor,
+        evidence=evidence,
+        rows=[
+            RowJudgement(
+                criterion_id=criterion.pk,
+                outcome="met",
+                feedback="Your workbook answer and your example from work meet this criterion.",
+            )
+            for criterion in criteria
+        ],
+        method=EvidenceMethod.PRODUCT,
+        assessed_on=done_on,
+        token=uuid.uuid4(),
+    )
     waiting = list(
         awaiting_validation(
             Decision.objects.filter(registration=registration, criterion__unit=unit)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -328,7 +329,7 @@ def _caseload(
 ) -> None:
     """The assessor's other learners, in a spread of progress (index 0 is the SFJ learner)."""
     from accounts.management.commands.seed_demo import _upload, a_valid_choice, tiny_pdf
-    from assessments.services import record_decision
+    from assessments.judging import RowJudgement, judge_evidence
     from portfolios.evidence import evidence_create, file_add, map_criteria, submit
     from portfolios.models import EvidenceContext, EvidenceMethod
     from qualifications.queries import combination_rules
@@ -408,17 +409,22 @@ def _caseload(
             item = evidence(
                 registration, "Job sheet and handover notes", part, EvidenceMethod.PRODUCT
             )
-            for position, criterion in enumerate(part):
-                record_decision(
-                    assessor=assessor,
-                    registration=registration,
-                    criterion=criterion,
-                    outcome="not_yet_met" if position == 2 else "met",
-                    method=EvidenceMethod.PRODUCT,
-                    assessed_on=min(start + timedelta(days=21), today),
-                    feedback="Met." if position < 2 else "Not yet: say what you checked first.",
-                    evidence=[item],
-                )
+            # One judging form for the three, as the assessor's page sends it.
+            judge_evidence(
+                assessor=assessor,
+                evidence=item,
+                rows=[
+                    RowJudgement(
+                        criterion_id=criterion.pk,
+                        outcome="not_yet_met" if position == 2 else "met",
+                        feedback="Met." if position < 2 else "Not yet: say what you checked first.",
+                    )
+                    for position, criterion in enumerate(part)
+                ],
+                method=EvidenceMethod.PRODUCT,
+                assessed_on=min(start + timedelta(days=21), today),
+                token=uuid.uuid4(),
+            )
         if index % 3 == 0 and len(rest) > 1:
             # Evidence waiting for the assessor.
             evidence(

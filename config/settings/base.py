@@ -201,8 +201,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Evidence uploads: the largest file accepted. Uploads over 2.5 MB stream to a temporary file
-# on disk (Django's default), then to storage in chunks, so memory stays flat whatever the size.
+# Evidence uploads: the largest file accepted. portfolios.uploads streams every file to a
+# temporary file (inside MEDIA_ROOT/.incoming on the filesystem storage, so it is renamed into
+# place; in FILE_UPLOAD_TEMP_DIR for S3), hashing it on the way, so memory stays flat.
 EVIDENCE_MAX_UPLOAD_BYTES = env.int("EVIDENCE_MAX_UPLOAD_MB", default=500) * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 

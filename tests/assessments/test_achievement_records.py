@@ -917,3 +917,30 @@ def test_the_statement_names_a_group_once(code: str, name: str, printed: str) ->
     from assessments.achievements import _group_name
 
     assert _group_name(code, name) == printed
+
+
+def test_the_benchmark_builds_a_record_as_the_worker_does_and_leaves_nothing(
+    done: Case, settings: object, tmp_path: Path
+) -> None:
+    from bench.achievement_record import build_once
+
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    records, events = AchievementRecord.objects.count(), AuditEvent.objects.count()
+
+    built = build_once(done.registration)
+
+    # The task's own work, timed: the record it built was ready, and printed this HTML.
+    assert built.seconds > 0
+    assert built.record.status == "ready"
+    assert built.record.pdf_sha256
+    assert done.registration.learner.full_name in built.html
+    assert built.pdf_bytes > 1000
+    # Rolled back, the stored PDF deleted.
+    assert (AchievementRecord.objects.count(), AuditEvent.objects.count()) == (records, events)
+    assert [p for p in (tmp_path / "media").rglob("*") if p.is_file()] == []

@@ -103,6 +103,32 @@ def test_three_criteria_are_judged_in_one_submit_with_one_event_per_decision(cas
     assert actions == ["decision.recorded"] * 3 + ["judgement.recorded"]
 
 
+def test_a_form_recounts_the_learners_progress_once_and_it_agrees_with_a_full_recount(
+    case: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import assessments.judging
+    from portfolios.readmodel import differences
+
+    recounts: list[int] = []
+    real = assessments.judging.refresh_progress
+
+    def counted(registration: object) -> object:
+        recounts.append(1)
+        return real(registration)
+
+    monkeypatch.setattr(assessments.judging, "refresh_progress", counted)
+    criteria = list(case["unit"].criteria.order_by("position"))
+
+    judge(case, [RowJudgement(criterion.pk, "met") for criterion in criteria])
+
+    assert len(criteria) > 1
+    assert recounts == [1]
+    registration = case["registration"]
+    assert list(differences(type(registration).objects.filter(pk=registration.pk))) == []
+    registration.refresh_from_db()
+    assert registration.progress.criteria_met == len(criteria)
+
+
 def test_rows_left_unchanged_make_no_decision_and_an_empty_form_is_refused(case: dict) -> None:
     rows = [RowJudgement(c.pk, "") for c in case["criteria"]]
 

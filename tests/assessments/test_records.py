@@ -19,6 +19,7 @@ from assessments.services import record_decision, sign_off_unit
 from core.models import AuditEvent
 from portfolios.evidence import content_hash
 from portfolios.models import EvidenceFile, EvidenceStatus
+from portfolios.uploads import STAGING
 from qualifications.models import AssessmentCriterion
 from tests.assessments.judging_data import form_data as judging_form
 from tests.assessments.test_decisions import make_case
@@ -272,6 +273,8 @@ def test_an_oversized_recording_is_refused_and_the_typed_record_comes_back(
     assert not AssessorRecord.objects.exists()
     assert stored_files(media) == []
     assert list((media / "uploads").iterdir()) == []
+    # The recording streamed inside the storage's folder, and was deleted there.
+    assert list((media / "media" / STAGING).iterdir()) == []
 
 
 def test_a_professional_discussion_needs_its_recording(client: Client, case: dict) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import itertools
 import threading
 import tracemalloc
 from collections.abc import Iterator
@@ -68,12 +69,23 @@ def media(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return tmp_path
 
 
+def staging(tmp_path: Path) -> Path:
+    """Where the handler streams files on the filesystem storage: inside the storage's folder."""
+    return tmp_path / "media" / portfolios.uploads.STAGING
+
+
 def stored_files(tmp_path: Path) -> list[Path]:
-    return [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+    return [
+        p
+        for p in (tmp_path / "media").rglob("*")
+        if p.is_file() and staging(tmp_path) not in p.parents
+    ]
 
 
 def temporary_files(tmp_path: Path) -> list[Path]:
-    return list((tmp_path / "uploads").iterdir())
+    """Temporary files left anywhere an upload may stream to."""
+    staged = list(staging(tmp_path).iterdir()) if staging(tmp_path).exists() else []
+    return [*(tmp_path / "uploads").iterdir(), *staged]
 
 
 @pytest.fixture
@@ -679,6 +691,124 @@ def test_a_file_passing_the_limit_mid_stream_leaves_nothing_behind(
     answer = post(world, ("video.pdf", BIG_PDF), ("report.pdf", PDF))
 
     assert [f["ok"] for f in answer["files"]] == [False, True]
+    assert [p.read_bytes() for p in stored_files(media)] == [PDF]
+    assert temporary_files(media) == []
+    assert spoolers() == []
+
+
+# ---------------------------------------------------------------- written once, into place
+
+
+@pytest.fixture
+def staged(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """The path and inode of every upload's temporary file, as the handler made it."""
+    made: list[tuple[str, int]] = []
+
+    class Recorded(StreamedUpload):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            path = self.temporary_file_path()
+            made.append((path, Path(path).stat().st_ino))
+
+    monkeypatch.setattr(portfolios.uploads, "StreamedUpload", Recorded)
+    return made
+
+
+def test_the_file_streams_into_the_storage_folder_and_is_renamed_into_place(
+    world: World, media: Path, staged: list[tuple[str, int]]
+) -> None:
+    # FILE_UPLOAD_TEMP_DIR (the fixture's "uploads") may be on another filesystem, where a move
+    # is a copy: the handler stages inside the storage's own folder instead.
+    answer = post(world, ("report.pdf", BIG_PDF))
+
+    assert answer["files"][0]["ok"] is True
+    [(path, inode)] = staged
+    assert Path(path).parent == staging(media)
+    [stored] = stored_files(media)
+    assert stored.stat().st_ino == inode  # the same file, renamed: its bytes were not copied
+    assert stored.read_bytes() == BIG_PDF
+    assert temporary_files(media) == []
+
+
+def test_a_stored_file_is_on_disk_before_it_is_recorded(
+    world: World, media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[tuple[int, int]] = []
+    real_fdatasync = portfolios.uploads.os.fdatasync
+
+    def fdatasync(fd: int) -> None:
+        synced.append((EvidenceFile.objects.count(), portfolios.uploads.os.fstat(fd).st_size))
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(portfolios.uploads.os, "fdatasync", fdatasync)
+
+    answer = post(world, ("report.pdf", BIG_PDF), ("small.pdf", PDF))
+
+    assert [f["ok"] for f in answer["files"]] == [True, True]
+    # Each file synced whole, before any row pointing at it existed.
+    assert synced == [(0, len(BIG_PDF)), (0, len(PDF))]
+
+
+def test_writeback_starts_while_a_large_file_streams(
+    world: World, media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(portfolios.uploads, "WRITEBACK_BYTES", CHUNK_BYTES)
+    advised: list[tuple[int, int]] = []
+    real_fadvise = portfolios.uploads.os.posix_fadvise
+
+    def posix_fadvise(fd: int, offset: int, length: int, advice: int) -> None:
+        advised.append((offset, length))
+        real_fadvise(fd, offset, length, advice)
+
+    monkeypatch.setattr(portfolios.uploads.os, "posix_fadvise", posix_fadvise)
+
+    answer = post(world, ("report.pdf", BIG_PDF))
+
+    assert answer["files"][0]["ok"] is True
+    # Ranges that follow on from each other from the start, each at least WRITEBACK_BYTES.
+    assert len(advised) >= 2
+    assert advised[0][0] == 0
+    for (offset, length), (following, _) in itertools.pairwise(advised):
+        assert offset + length == following
+        assert length >= CHUNK_BYTES
+    assert [p.read_bytes() for p in stored_files(media)] == [BIG_PDF]
+
+
+def test_object_storage_gets_the_file_from_djangos_temporary_folder_unsynced(
+    world: World,
+    media: Path,
+    staged: list[tuple[str, int]],
+    settings: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # S3 copies the file anyway, so it is not made durable here, nor staged in a media folder.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    monkeypatch.setattr(portfolios.uploads.os, "fdatasync", pytest.fail)
+
+    answer = post(world, ("report.pdf", BIG_PDF))
+
+    assert answer["files"][0]["ok"] is True
+    [(path, _)] = staged
+    assert Path(path).parent == media / "uploads"
+    assert temporary_files(media) == []
+
+
+def test_the_last_file_over_the_limit_mid_stream_is_refused_and_the_others_kept(
+    world: World, media: Path, settings: pytest.FixtureRequest, staged: list[tuple[str, int]]
+) -> None:
+    # Under the limit for the request (so it streams), over it for the file, past its 3rd chunk.
+    # Django reports the last part's SkipFile as an interrupted upload: it is not one.
+    settings.EVIDENCE_MAX_UPLOAD_BYTES = len(BIG_PDF) - 1024
+
+    answer = post(world, ("report.pdf", PDF), ("video.pdf", BIG_PDF))
+
+    assert [f["ok"] for f in answer["files"]] == [True, False]
+    assert answer["files"][1]["message"].startswith("video.pdf is larger than")
+    assert [Path(path).parent for path, _ in staged] == [staging(media)] * 2
+    assert not Path(staged[1][0]).exists()
     assert [p.read_bytes() for p in stored_files(media)] == [PDF]
     assert temporary_files(media) == []
     assert spoolers() == []
