@@ -301,6 +301,7 @@ def ensure_seeded(
     manage(url, "load_catalogue")
     extra = [*(["--platform"] if platform else []), *seed_args]
     manage(url, "seed_scale", "--allow-without-debug", "--manifest", str(manifest), *extra)
+    analyze(url)
     data = read_manifest(manifest)
     data.update(
         {
@@ -317,10 +318,19 @@ def ensure_seeded(
 def analyze(url: str) -> None:
     import psycopg2
 
+    from psycopg2 import sql
+
     connection = psycopg2.connect(url)
     connection.autocommit = True
     try:
         with connection.cursor() as cursor:
+            # As production's PostgreSQL is set (docker-compose.yml: SSD storage), for the
+            # pages and their floors alike.
+            cursor.execute(
+                sql.SQL("ALTER DATABASE {} SET random_page_cost = 1.1").format(
+                    sql.Identifier(_admin_url(url)[1])
+                )
+            )
             cursor.execute("ANALYZE")
     finally:
         connection.close()

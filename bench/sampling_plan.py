@@ -179,13 +179,25 @@ def plans(ctx: Context) -> dict[int, tuple[int, int]]:
 
 def floor_statements(strategy_id: int) -> list[tuple[str, list[Any]]]:
     """The page's data in hand-written SQL: the strategy and its current plan, the plan's
-    samples with their names, and the population's facts the coverage counts."""
-    population = """
+    samples with their names, and the population's facts the coverage counts.
+
+    The population (the registrations the strategy covers) is read first, by its own timed
+    statement, and the facts then by its ids: nested as `IN (SELECT ...)` the planner
+    misjudged the population's size 13-fold and hashed every decision in the database (190 ms
+    where the ids take a few), and a floor must be the cheapest SQL for the data, not a slow
+    plan that flatters the page."""
+    from django.db import connection
+
+    population_sql = """
         SELECT r.id FROM portfolios_registration r
         JOIN verification_samplingstrategy s ON s.id = %s
         WHERE r.centre_id = s.centre_id AND r.qualification_id = s.qualification_id
           AND r.status IN ('active', 'complete')"""
+    with connection.cursor() as cursor:
+        cursor.execute(population_sql, [strategy_id])
+        ids = [row[0] for row in cursor.fetchall()]
     return [
+        (population_sql, [strategy_id]),
         (
             """SELECT s.*, c.name, q.number, q.title FROM verification_samplingstrategy s
                JOIN accounts_centre c ON c.id = s.centre_id
@@ -217,46 +229,46 @@ def floor_statements(strategy_id: int) -> list[tuple[str, list[Any]]]:
             [strategy_id],
         ),
         (
-            f"""SELECT r.id, r.status, r.learner_id, lp.employer FROM portfolios_registration r
+            """SELECT r.id, r.status, r.learner_id, lp.employer FROM portfolios_registration r
                 LEFT JOIN accounts_learnerprofile lp
                   ON lp.user_id = r.learner_id AND lp.centre_id = r.centre_id
-                WHERE r.id IN ({population})""",  # noqa: S608 - constant SQL
-            [strategy_id],
+                WHERE r.id = ANY(%s)""",
+            [ids],
         ),
         (
-            f"""SELECT ra.registration_id, ra.user_id, u.full_name
+            """SELECT ra.registration_id, ra.user_id, u.full_name
                 FROM portfolios_registration_assessors ra JOIN accounts_user u ON u.id = ra.user_id
-                WHERE ra.registration_id IN ({population})""",  # noqa: S608 - constant SQL
-            [strategy_id],
+                WHERE ra.registration_id = ANY(%s)""",
+            [ids],
         ),
         (
-            f"""SELECT ru.registration_id, ru.unit_id, un.key, un.reference, un.title
+            """SELECT ru.registration_id, ru.unit_id, un.key, un.reference, un.title
                 FROM portfolios_registrationunit ru
                 JOIN qualifications_unit un ON un.id = ru.unit_id
-                WHERE ru.registration_id IN ({population})""",  # noqa: S608 - constant SQL
-            [strategy_id],
+                WHERE ru.registration_id = ANY(%s)""",
+            [ids],
         ),
         (
-            f"""SELECT DISTINCT d.registration_id, c.unit_id, d.assessor_id, d.method
+            """SELECT DISTINCT d.registration_id, c.unit_id, d.assessor_id, d.method
                 FROM assessments_decision d
                 JOIN qualifications_assessmentcriterion c ON c.id = d.criterion_id
-                WHERE d.registration_id IN ({population})
+                WHERE d.registration_id = ANY(%s)
                   AND NOT EXISTS (SELECT 1 FROM assessments_decision n
-                                  WHERE n.supersedes_id = d.id)""",  # noqa: S608 - constant SQL
-            [strategy_id],
+                                  WHERE n.supersedes_id = d.id)""",
+            [ids],
         ),
         (
-            f"""SELECT DISTINCT d.registration_id, c.unit_id, ar.kind, w.id, f.content_type
+            """SELECT DISTINCT d.registration_id, c.unit_id, ar.kind, w.id, f.content_type
                 FROM assessments_decision d
                 JOIN qualifications_assessmentcriterion c ON c.id = d.criterion_id
                 JOIN assessments_decision_evidence de ON de.decision_id = d.id
                 LEFT JOIN assessments_assessorrecord ar ON ar.evidence_id = de.evidence_id
                 LEFT JOIN portfolios_witnessrequest w ON w.evidence_id = de.evidence_id
                 LEFT JOIN portfolios_evidencefile f ON f.evidence_id = de.evidence_id
-                WHERE d.registration_id IN ({population})
+                WHERE d.registration_id = ANY(%s)
                   AND NOT EXISTS (SELECT 1 FROM assessments_decision n
-                                  WHERE n.supersedes_id = d.id)""",  # noqa: S608 - constant SQL
-            [strategy_id],
+                                  WHERE n.supersedes_id = d.id)""",
+            [ids],
         ),
         (
             """SELECT r.assessor_id, r.rating FROM verification_assessorriskrating r
