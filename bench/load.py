@@ -291,9 +291,7 @@ def copy_database(source_url: str, *, stamp: str) -> str:
                     time.sleep(3)
             # Settings belong to a database, not its files: the template's are not copied.
             cursor.execute(
-                sql.SQL("ALTER DATABASE {} SET random_page_cost = 1.1").format(
-                    sql.Identifier(name)
-                )
+                sql.SQL("ALTER DATABASE {} SET random_page_cost = 1.1").format(sql.Identifier(name))
             )
             cursor.execute(
                 sql.SQL("COMMENT ON DATABASE {} IS {}").format(

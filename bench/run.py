@@ -317,7 +317,6 @@ def ensure_seeded(
 
 def analyze(url: str) -> None:
     import psycopg2
-
     from psycopg2 import sql
 
     connection = psycopg2.connect(url)
