@@ -46,6 +46,26 @@ def required_expression(registration_path: str = "registration") -> Coalesce:
     )
 
 
+def required_for(registration: Registration) -> Coalesce:
+    """The rule for one registration, in SQL that does not refer to the outer row: PostgreSQL
+    computes it once for the query (an InitPlan), where required_expression joins the
+    registration and its qualification to every decision and asks again for each (a third
+    of the learner's portfolio query for 1,232 decisions)."""
+    from qualifications.models import Qualification
+
+    setting = ReleaseSetting.objects.filter(
+        centre_id=registration.centre_id, qualification_id=registration.qualification_id
+    ).values("validation_required")[:1]
+    default = Qualification.objects.filter(pk=registration.qualification_id).values(
+        "decisions_need_validation"
+    )[:1]
+    return Coalesce(
+        Subquery(setting, output_field=BooleanField()),
+        Subquery(default, output_field=BooleanField()),
+        output_field=BooleanField(),
+    )
+
+
 def agreed_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}validation__outcome": ValidationOutcome.AGREED})
 

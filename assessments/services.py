@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.access import has_role_at
 from accounts.models import Role, User
 from assessments.models import Decision, Outcome, UnitSignOff, ValidationOutcome
-from assessments.release import required_expression, validation_required
+from assessments.release import required_for, validation_required
 from assessments.signals import unit_unlocked
 from core.audit import record_event
 from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
@@ -401,7 +401,8 @@ def decision_states(
     if unit_id is not None:
         current = current.filter(criterion__unit_id=unit_id)
     if viewer is None or getattr(viewer, "pk", None) != registration.learner_id:
-        return dict(current.values_list("criterion_id", "outcome"))  # staff see it all
+        # Staff see it all; one current decision per criterion, so no order is needed.
+        return dict(current.order_by().values_list("criterion_id", "outcome"))
     # The learner (hides_unreleased's rule): whether validation is required is read in the
     # same query rather than asked first, as the portfolio's pages ask on every request.
     return {
@@ -409,6 +410,9 @@ def decision_states(
         if not required or validated == ValidationOutcome.AGREED
         else CriterionState.AWAITING_VALIDATION.value
         for criterion_id, outcome, validated, required in current.annotate(
-            required=required_expression()
-        ).values_list("criterion_id", "outcome", "validation__outcome", "required")
+            required=required_for(registration)
+        )
+        # One current decision per criterion (a unique index says so): order is no matter.
+        .order_by()
+        .values_list("criterion_id", "outcome", "validation__outcome", "required")
     }
