@@ -25,22 +25,23 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
 from accounts.access import has_role_at
 from accounts.models import LearnerProfile, Role, User
 from assessments.models import UnitSignOff
-from core.audit import Checkpoint, append_events, record_event
-from core.models import AuditEvent
+from core.audit import Checkpoint, record_event
 from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
 from portfolios.services import RegistrationError, change_status
-from qualifications.models import Unit
+from qualifications.models import Qualification, Unit
 from verification.claim_models import BatchState, ClaimBatch, ClaimHold, ClaimLine
 from verification.claim_profiles import profile_for
 from verification.claim_queries import UNIT_CLAIM_STATUSES, ClaimFilter, full_ready
 from verification.sample_models import VerifierSignOff
+from verification.scale_bulk import RowWriter
+from verification.scale_bulk import event as bulk_event
 
 RESULT_PASS = "Pass"  # noqa: S105 (a grade, not a secret)
 EXPORT_CHUNK = 2000
@@ -121,10 +122,12 @@ class _Facts:
             UnitSignOff.objects.active()
             .filter(registration_id__in=ids)
             .order_by("unit__key")
-            .values_list("registration_id", "unit_id", "unit__reference", "unit__key", "signed_at")
+            # The local day in SQL (the current time zone, as timezone.localdate gives it):
+            # 30,000 conversions in Python cost half a second.
+            .annotate(day=TruncDate("signed_at"))
+            .values_list("registration_id", "unit_id", "unit__reference", "unit__key", "day")
         )
-        for registration_id, unit_id, reference, key, signed_at in rows:
-            day = timezone.localdate(signed_at)
+        for registration_id, unit_id, reference, key, day in rows:
             sign_offs[registration_id].append((unit_id, reference or key, day))
         live_lines = {
             (registration_id, unit_id): (batch_id, state)
@@ -499,16 +502,23 @@ def add_items(
     wanted = list(dict.fromkeys(items))
     result = AddResult(added=[])
     with transaction.atomic():
+        # Only the columns the rules read: at 10,000 rows, building each registration's
+        # learner and qualification objects cost more than every query here put together.
         registrations = {
             r.pk: r
-            for r in Registration.objects.select_for_update(of=("self",))
+            for r in Registration.objects.select_for_update()
             .filter(centre_id=centre_id, pk__in={r for r, _ in wanted})
-            .select_related("learner", "qualification__awarding_body")
+            .only("id", "centre_id", "learner_id", "qualification_id", "status", "start_date")
             .order_by("pk")
         }
         units = Unit.objects.in_bulk({u for _, u in wanted if u})
         if any(r not in registrations or (u and u not in units) for r, u in wanted):
             raise ClaimError("A chosen learner is not registered at this centre.")
+        qualifications = Qualification.objects.select_related("awarding_body").in_bulk(
+            {r.qualification_id for r in registrations.values()}
+        )
+        for registration in registrations.values():
+            registration.qualification = qualifications[registration.qualification_id]
         # Read after the locks: a line another admin just committed is seen here.
         facts = _Facts.load(registrations)
         drafts = {
@@ -516,6 +526,7 @@ def add_items(
             for b in ClaimBatch.objects.filter(centre_id=centre_id, state=BatchState.DRAFT)
         }
         accepted: list[Candidate] = []
+        refused: list[Candidate] = []
         for registration_id, unit_id in wanted:
             registration = registrations[registration_id]
             unit = units[unit_id] if unit_id else None
@@ -529,10 +540,15 @@ def add_items(
                 candidate = _full_candidate(registration, facts, today)
             else:
                 candidate = _unit_candidate(registration, unit, facts, today)
-            if candidate.reasons:
-                result.refused.append((_describe(registration, unit), candidate.reasons))
-            else:
-                accepted.append(candidate)
+            (refused if candidate.reasons else accepted).append(candidate)
+        if refused:
+            # Named in words: their learners' names, read for them alone.
+            learners = User.objects.in_bulk({c.registration.learner_id for c in refused})
+            for candidate in refused:
+                candidate.registration.learner = learners[candidate.registration.learner_id]
+                result.refused.append(
+                    (_describe(candidate.registration, candidate.unit), candidate.reasons)
+                )
         if result.refused and all_or_nothing:
             raise ClaimError(result.refusal())
         batches = {
@@ -564,16 +580,18 @@ def add_items(
                 "else: nothing was added. Open the page again to see what is left to claim."
             ) from None
         # One event per line, as adding them one by one wrote: who added which registration
-        # (or unit) to which batch, and when.
-        append_events(
-            AuditEvent(
-                actor=actor,
-                action="claim.line_added",
-                object_type=ClaimLine._meta.label_lower,
-                object_id=str(line.pk),
-                centre_id=centre_id,
-                data={"batch": line.batch_id, **line.as_dict()},
-                occurred_at=now,
+        # (or unit) to which batch, and when. Chained by append_events and written as the
+        # seed writes its millions (COPY on PostgreSQL): at 10,000 lines the ORM's
+        # bulk_create of events was a third of the time.
+        RowWriter().write_events(
+            bulk_event(
+                actor.pk,
+                "claim.line_added",
+                ClaimLine,
+                line.pk,
+                centre_id,
+                {"batch": line.batch_id, **line.as_dict()},
+                now,
             )
             for line in lines
         )

@@ -212,9 +212,10 @@ def test_adding_costs_the_same_queries_for_2_or_10(django_assert_num_queries, si
     where = make_centre()
     items = [(learner_on(where, name=f"Learner {n}").pk, None) for n in range(size)]
     claims.add_to_claim(actor=where.admin, centre_id=where.centre.pk, items=items[:1])
-    # Registrations locked, four facts, drafts, the lines inserted; the audit chain head
-    # locked, the events inserted, the head saved; savepoints around them. None per item.
-    with django_assert_num_queries(16):
+    # Registrations locked, their qualifications, four facts, drafts, the lines inserted; the
+    # audit chain head locked, the events inserted, the head saved; savepoints around them.
+    # None per item.
+    with django_assert_num_queries(17):
         added = claims.add_to_claim(actor=where.admin, centre_id=where.centre.pk, items=items)
     assert len(added) == size - 1
 
