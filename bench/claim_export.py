@@ -199,7 +199,8 @@ def scale_main(database_url: str, manifest: Path, repeat: int) -> None:
     for row in bench(ctx):
         ratio = f" ({row.ratio:.1f}x floor)" if row.ratio else ""
         verdict = "met" if row.met else "MISSED"
-        print(f"{row.measure}: {row.project:.2f} {row.unit}{ratio}, {row.goal}: {verdict}")
+        note = f" [{row.note}]" if row.note else ""
+        print(f"{row.measure}: {row.project:.2f} {row.unit}{ratio}, {row.goal}: {verdict}{note}")
 
 
 def main() -> None:

@@ -214,8 +214,8 @@ def test_adding_costs_the_same_queries_for_2_or_10(django_assert_num_queries, si
     claims.add_to_claim(actor=where.admin, centre_id=where.centre.pk, items=items[:1])
     # Registrations locked, their qualifications, four facts, drafts, the lines inserted; the
     # audit chain head locked, the events inserted, the head saved; savepoints around them.
-    # None per item.
-    with django_assert_num_queries(17):
+    # None per item. (PostgreSQL writes the events with COPY, which the count does not see.)
+    with django_assert_num_queries(16 if connection.vendor == "postgresql" else 17):
         added = claims.add_to_claim(actor=where.admin, centre_id=where.centre.pk, items=items)
     assert len(added) == size - 1
 
