@@ -41,6 +41,27 @@ class HoldForm(forms.Form):
         )
 
 
+class ClaimFilterForm(forms.Form):
+    """Narrows the claims page's lists (GET). Bad input narrows nothing rather than failing."""
+
+    q = forms.CharField(
+        label="Learner name, ULN or registration number", required=False, max_length=100
+    )
+    qualification = forms.ModelChoiceField(
+        label="Qualification", queryset=None, required=False, empty_label="All qualifications"
+    )
+
+    def __init__(self, *args: Any, qualifications: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["qualification"]
+        field.queryset = qualifications  # type: ignore[attr-defined]
+        field.label_from_instance = lambda q: f"{q.number} {q.title}"  # type: ignore[attr-defined]
+
+
+class LineSearchForm(forms.Form):
+    q = forms.CharField(label="Learner name or registration number", required=False, max_length=100)
+
+
 class ReleaseForm(forms.Form):
     note = forms.CharField(
         label="Why the hold is released",

@@ -13,23 +13,36 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import eqa_scope
 from accounts.models import Membership, Role
 from portfolios.models import Registration
 from portfolios.views import form_errors
-from qualifications.models import Unit
-from verification import claim_summary, claims
-from verification.claim_forms import CertificateForm, HoldForm, ReleaseForm, SubmitForm
+from qualifications.models import Qualification, Unit
+from verification import claim_queries, claim_summary, claims
+from verification.claim_forms import (
+    CertificateForm,
+    ClaimFilterForm,
+    HoldForm,
+    LineSearchForm,
+    ReleaseForm,
+    SubmitForm,
+)
 from verification.claim_models import BatchState, ClaimBatch, ClaimHold, ClaimLine
 from verification.claim_profiles import profile_for
+from verification.claim_queries import ClaimFilter
 
 READERS = (Role.CENTRE_ADMIN, Role.EQA)
 HOLD_READERS = (Role.CENTRE_ADMIN, Role.EQA, Role.INTERNAL_VERIFIER)
+# Rows per page of each list: what a person can take in, whatever the centre's size.
+PAGE_SIZE = 25
 
 
 def _membership(request: HttpRequest, roles: tuple[str, ...]) -> Membership:
@@ -58,35 +71,110 @@ def _admin(request: HttpRequest) -> Membership:
 # ---------------------------------------------------------------- what may be claimed
 
 
+def _page(rows: QuerySet, params: QueryDict, key: str) -> Page:
+    """A page of PAGE_SIZE, with links to its neighbours that keep the filter and the other
+    lists' pages."""
+    page = Paginator(rows, PAGE_SIZE).get_page(params.get(key))
+    for attribute, number in (
+        ("previous_url", page.number - 1 if page.has_previous() else None),
+        ("next_url", page.number + 1 if page.has_next() else None),
+    ):
+        url = None
+        if number is not None:
+            query = params.copy()
+            query[key] = str(number)
+            url = f"?{query.urlencode()}"
+        setattr(page, attribute, url)
+    return page
+
+
+def _with_query(url: str, params: QueryDict) -> str:
+    return f"{url}?{params.urlencode()}" if params else url
+
+
+def _claim_filter(request: HttpRequest, centre_id: int) -> tuple[ClaimFilterForm, ClaimFilter]:
+    # The qualifications the centre has registrations on (its index on centre), not the
+    # whole catalogue.
+    qualifications = Qualification.objects.filter(
+        pk__in=Registration.objects.filter(centre_id=centre_id).values("qualification_id")
+    ).order_by("number")
+    form = ClaimFilterForm(request.GET or None, qualifications=qualifications)
+    if not form.is_valid():
+        return form, ClaimFilter()
+    chosen = form.cleaned_data["qualification"]
+    return form, ClaimFilter(
+        qualification_id=chosen.pk if chosen else None, q=form.cleaned_data["q"] or ""
+    )
+
+
+def _chosen_items(values: list[str]) -> list[tuple[int, int | None]]:
+    items = []
+    for value in values:
+        registration_id, _, unit_id = value.partition(":")
+        if registration_id.isdigit() and unit_id.isdigit():
+            items.append((int(registration_id), int(unit_id) or None))
+    return items
+
+
+def _added(request: HttpRequest, result: claims.AddResult) -> None:
+    count = len(result.added)
+    text = f"{count:,} line{'s' if count != 1 else ''} added to the draft claim batches."
+    if result.already:
+        text += f" {result.already:,} already on their draft were left as they were."
+    messages.success(request, text)
+    if result.refused:
+        messages.warning(
+            request,
+            f"{len(result.refused):,} could not be claimed and were left out. " + result.refusal(),
+        )
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def claims_page(request: HttpRequest) -> HttpResponse:
     membership = _admin(request)
+    centre_id = membership.centre_id
+    form, flt = _claim_filter(request, centre_id)
+    here = _with_query(reverse("verification:claims"), request.GET)
+    chosen: set[str] = set()
     if request.method == "POST":
-        items = []
-        for value in request.POST.getlist("claim"):
-            registration_id, _, unit_id = value.partition(":")
-            if not (registration_id.isdigit() and unit_id.isdigit()):
-                continue
-            items.append((int(registration_id), int(unit_id) or None))
         try:
-            added = claims.add_to_claim(
-                actor=request.user, centre_id=membership.centre_id, items=items
-            )
+            if request.POST.get("add") == "all":
+                _added(request, claims.add_ready(actor=request.user, centre_id=centre_id, flt=flt))
+            else:
+                _added(
+                    request,
+                    claims.add_items(
+                        actor=request.user,
+                        centre_id=centre_id,
+                        items=_chosen_items(request.POST.getlist("claim")),
+                    ),
+                )
         except claims.ClaimError as error:
+            # Shown again with the same boxes ticked: nothing the admin chose is lost.
             messages.error(request, str(error))
+            chosen = set(request.POST.getlist("claim"))
         else:
-            messages.success(
-                request,
-                f"{len(added)} line{'s' if len(added) != 1 else ''} added to the draft "
-                "claim batches.",
-            )
-        return redirect("verification:claims")
-    overview = claims.claim_overview(
-        centre_id=membership.centre_id, scope=_scope(request, membership)
+            return redirect(here)
+    today = timezone.localdate()
+    scope = _scope(request, membership)
+    unit_scope = _scope(request, membership, "registration__")
+    lists = {"centre_id": centre_id, "today": today, "flt": flt}
+    ready = _page(claim_queries.full_ready(scope=scope, **lists), request.GET, "page")
+    waiting = _page(claim_queries.full_waiting(scope=scope, **lists), request.GET, "waiting_page")
+    units = _page(claim_queries.units_ready(scope=unit_scope, **lists), request.GET, "units_page")
+    units_waiting = _page(
+        claim_queries.units_waiting(scope=unit_scope, **lists), request.GET, "units_waiting_page"
     )
+    full_rows, waiting_rows = list(ready.object_list), list(waiting.object_list)
+    unit_rows, unit_waiting_rows = list(units.object_list), list(units_waiting.object_list)
+    full, unit = claims.candidates_for(
+        full_rows + waiting_rows, unit_rows + unit_waiting_rows, today
+    )
+    ready.candidates, waiting.candidates = full[: len(full_rows)], full[len(full_rows) :]
+    units.candidates, units_waiting.candidates = unit[: len(unit_rows)], unit[len(unit_rows) :]
     batches = (
-        ClaimBatch.objects.filter(centre_id=membership.centre_id)
+        ClaimBatch.objects.filter(centre_id=centre_id)
         .select_related("awarding_body")
         .annotate(line_count=Count("lines", filter=Q(lines__removed_at__isnull=True)))
     )
@@ -95,10 +183,18 @@ def claims_page(request: HttpRequest) -> HttpResponse:
         "verification/claims.html",
         {
             "centre": membership.centre,
-            "overview": overview,
+            "form": form,
+            "filtered": bool(flt.q.strip() or flt.qualification_id),
+            "ready": ready,
+            "waiting": waiting,
+            "units": units,
+            "units_waiting": units_waiting,
+            "chosen": chosen,
+            "here": here,
             "batches": batches,
             "may_act": membership.role == Role.CENTRE_ADMIN,
         },
+        status=400 if chosen else 200,
     )
 
 
@@ -126,10 +222,21 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "registration__qualification",
         "unit",
         "removed_by",
-    ).order_by("removed_at", "registration__learner__full_name", "pk")
+    ).order_by(F("removed_at").asc(nulls_first=True), "registration__learner__full_name", "pk")
     scope = _scope(request, membership, "registration__")
     if scope is not None:
         lines = lines.filter(scope)
+    counts = lines.order_by().aggregate(
+        live=Count("pk", filter=Q(removed_at__isnull=True)),
+        removed=Count("pk", filter=Q(removed_at__isnull=False)),
+    )
+    form = LineSearchForm(request.GET or None)
+    if form.is_valid() and form.cleaned_data["q"]:
+        text = form.cleaned_data["q"]
+        lines = lines.filter(
+            Q(registration__learner__full_name__icontains=text)
+            | Q(registration__awarding_body_number__iexact=text)
+        )
     may_act = membership.role == Role.CENTRE_ADMIN
     # A draft has no summary (its lines may change): no query for one.
     summaries = (
@@ -142,7 +249,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "verification/claim_batch.html",
         {
             "batch": batch,
-            "lines": lines,
+            "page": _page(lines, request.GET, "page"),
+            "counts": counts,
+            "form": form,
             "summaries": summaries,
             "profile": profile_for(batch.awarding_body.code),
             "may_act": may_act,

@@ -265,7 +265,10 @@ def test_claims_page_query_count_is_fixed(client, django_assert_num_queries, siz
     for n in range(size):
         learner_on(where, name=f"Ready {n} Person")
     client.force_login(where.admin)
-    with django_assert_num_queries(10):
+    # Session, user and role; the qualifications to filter by; each of the four lists counted
+    # and paged; the facts behind the rows shown (holds, IV sign-offs, unit sign-offs, lines);
+    # the batches.
+    with django_assert_num_queries(16):
         response = client.get(CLAIMS)
     assert response.content.decode().count('name="claim"') == 2 * size
 
@@ -275,7 +278,9 @@ def test_batch_page_query_count_is_fixed(client, django_assert_num_queries, size
     where = make_centre()
     batch = _populate(where, size)
     client.force_login(where.admin)
-    with django_assert_num_queries(5):
+    # Session, user and role; the batch; its lines counted (live and removed), the page's
+    # count and its rows.
+    with django_assert_num_queries(7):
         response = client.get(reverse("verification:claim_batch", args=[batch.pk]))
     assert response.content.decode().count("Take off the batch") == size
 
