@@ -51,7 +51,15 @@ from accounts.services import (
     role_grant,
     role_revoke,
 )
-from portfolios.forms import BulkAssignForm, RegisterForm, RegisterStartForm, RegistrationFilterForm
+from core.forms import picker_results
+from portfolios.forms import (
+    BulkAssignForm,
+    LearnerPicker,
+    RegisterForm,
+    RegisterStartForm,
+    RegistrationFilterForm,
+    centre_learners,
+)
 from portfolios.models import Registration
 from portfolios.services import (
     RegistrationError,
@@ -123,6 +131,16 @@ def people(request: HttpRequest) -> HttpResponse:
             "invitations": _invitations_to_show(request, centre),
         },
     )
+
+
+@require_GET
+@login_required
+def learner_search(request: HttpRequest) -> HttpResponse:
+    """htmx: the centre's learners matching what the admin typed into a learner picker."""
+    centre = _admin_centre(request)
+    if not request.user.has_perm("accounts.search_learners", centre):
+        raise PermissionDenied("Only the centre's admins search its learners.")
+    return picker_results(request, LearnerPicker(queryset=centre_learners(centre), centre=centre))
 
 
 def _invitations_to_show(request: HttpRequest, centre: Centre) -> list[Invitation]:

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import eqa_scope
 from accounts.models import Membership, Role
-from portfolios.models import Registration
+from portfolios.forms import picker_registrations
 from portfolios.views import form_errors
 from qualifications.models import Unit
 from verification import claim_summary, claims
@@ -30,6 +31,7 @@ from verification.claim_profiles import profile_for
 
 READERS = (Role.CENTRE_ADMIN, Role.EQA)
 HOLD_READERS = (Role.CENTRE_ADMIN, Role.EQA, Role.INTERNAL_VERIFIER)
+HOLDS_PAGE_SIZE = 25
 
 
 def _membership(request: HttpRequest, roles: tuple[str, ...]) -> Membership:
@@ -254,12 +256,11 @@ def batch_certificates(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def holds(request: HttpRequest) -> HttpResponse:
     membership = _membership(request, HOLD_READERS)
-    registrations = (
-        Registration.objects.filter(centre_id=membership.centre_id)
-        .select_related("learner", "qualification")
-        .order_by("learner__full_name", "pk")
+    form = HoldForm(
+        request.POST or None,
+        centre=membership.centre,
+        registrations=picker_registrations(membership.centre),
     )
-    form = HoldForm(request.POST or None, registrations=registrations)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -295,12 +296,15 @@ def holds(request: HttpRequest) -> HttpResponse:
     scope = _scope(request, membership, "registration__")
     if scope is not None:
         rows = rows.filter(scope)
+    # A page at a time: the holds of years of claims are no list to print whole.
+    page_obj = Paginator(rows, HOLDS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "verification/holds.html",
         {
             "centre": membership.centre,
-            "holds": rows,
+            "holds": page_obj,
+            "page_obj": page_obj,
             "form": form,
             "may_open": membership.role != Role.EQA,
             "may_release": membership.role == Role.CENTRE_ADMIN,
