@@ -39,6 +39,7 @@ from accounts.models import (
     Role,
     User,
 )
+from accounts.queries import people_matching
 from accounts.services import (
     AccessError,
     InvitationError,
@@ -69,6 +70,7 @@ from portfolios.services import (
     unit_choice_result,
 )
 from portfolios.views import form_errors, unit_groups
+from qualifications.models import Qualification
 from qualifications.queries import combination_rules
 
 PAGE_SIZE = 25
@@ -112,9 +114,7 @@ def people(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(persons, PAGE_SIZE)
     if form.is_valid() and form.cleaned_data["q"]:
         q = form.cleaned_data["q"]
-        paginator = Paginator(
-            persons.filter(Q(full_name__icontains=q) | Q(email__icontains=q)), PAGE_SIZE
-        )
+        paginator = Paginator(persons.filter(people_matching(q, centre)), PAGE_SIZE)
     else:
         # Counted from the centre's memberships alone (an index), not by testing every
         # person on the platform for one.
@@ -414,11 +414,15 @@ def registrations(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if data["q"]:
             q = data["q"]
+            # learner IN (the people matching): the trigram indexes find them, not a join
+            # that tests every registration's learner.
+            learners = User.objects.filter(people_matching(q, centre)).values("pk")
+            qualifications = Qualification.objects.filter(
+                Q(number__icontains=q) | Q(title__icontains=q)
+            ).values("pk")
             rows = rows.filter(
-                Q(learner__full_name__icontains=q)
-                | Q(learner__email__icontains=q)
-                | Q(qualification__number__icontains=q)
-                | Q(qualification__title__icontains=q)
+                Q(learner__in=learners)
+                | Q(qualification__in=qualifications)
                 | Q(awarding_body_number__icontains=q)
             )
         if data["status"]:

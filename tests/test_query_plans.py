@@ -80,6 +80,8 @@ HELD = [
     "iv validation queue",
     "iv strategies",
     "iv ratings",
+    "iv sampling plan",
+    "iv registration search",
     "admin home",
     "admin people",
     "admin people search",
@@ -87,6 +89,9 @@ HELD = [
     "admin registrations",
     "admin registrations search",
     "admin registrations complete",
+    "admin register",
+    "admin learner search",
+    "admin registration search",
     "admin claims",
     "admin claim holds",
 ]
