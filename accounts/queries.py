@@ -34,10 +34,11 @@ def people_matching(q: str, centre: Any) -> Q:
     """
     from accounts.models import LearnerProfile
 
-    found = Q(full_name__icontains=q) | Q(email__icontains=q)
     if looks_like_uln(q):
-        found |= Q(pk__in=LearnerProfile.objects.filter(centre=centre, uln=q).values("user_id"))
-    return found
+        # Ten digits are a ULN, never part of a name; and OR-ing the two would stop
+        # PostgreSQL combining the trigram indexes (it walked every user instead).
+        return Q(pk__in=LearnerProfile.objects.filter(centre=centre, uln=q).values("user_id"))
+    return Q(full_name__icontains=q) | Q(email__icontains=q)
 
 
 def people_named(q: str, centre: Any) -> Q:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse_lazy
 
 from accounts.access import centre_ids
@@ -82,14 +82,24 @@ class RegistrationPicker(PickerField):
         )
 
     def search(self, q: str) -> QuerySet[Registration]:
-        # learner IN (the people matching): the trigram indexes find the people, and their
-        # registrations come by the learner index, never a walk of the centre's thousands.
-        people = User.objects.filter(people_matching(q, self.centre)).values("pk")
-        return self.queryset.filter(Q(learner__in=people) | Q(awarding_body_number__iexact=q))
+        return self._of(User.objects.filter(people_matching(q, self.centre)), q)
 
     def exact(self, q: str) -> QuerySet[Registration]:
-        people = User.objects.filter(people_named(q, self.centre)).values("pk")
-        return self.queryset.filter(Q(learner__in=people) | Q(awarding_body_number__iexact=q))
+        return self._of(User.objects.filter(people_named(q, self.centre)), q)
+
+    def _of(self, people: QuerySet[User], q: str) -> QuerySet[Registration]:
+        # pk IN (those of the people matching UNION those with the AB number): each half has
+        # its index (the learner's, the AB number's), so neither walks the centre's
+        # thousands; an OR of the two did, and misjudged how many rows it would find.
+        ids = (
+            Registration.objects.filter(learner__in=people.values("pk"))
+            .order_by()
+            .values("pk")
+            .union(
+                Registration.objects.filter(awarding_body_number__iexact=q).order_by().values("pk")
+            )
+        )
+        return self.queryset.filter(pk__in=ids)
 
 
 # The registrations an IV may add to a sampling plan: not yet claimed, withdrawn or moved.
