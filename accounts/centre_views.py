@@ -528,7 +528,11 @@ def register(request: HttpRequest) -> HttpResponse:
         )
         return redirect("portfolios:registration", pk=registration.pk)
 
-    start = RegisterStartForm(request.GET or None, centre=centre)
+    if set(request.GET) == {"learner"}:
+        # From a learner's page: the learner chosen, nothing else yet, so no errors either.
+        start = RegisterStartForm(initial={"learner": request.GET["learner"]}, centre=centre)
+    else:
+        start = RegisterStartForm(request.GET or None, centre=centre)
     # "Continue" carries step=units; the "change these" link back from step 2 does not.
     if request.GET.get("step") == "units" and start.is_valid():
         problems = check_eligibility(

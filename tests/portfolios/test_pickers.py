@@ -423,3 +423,29 @@ def test_the_holds_page_costs_the_same_for_few_and_many_registrations_and_holds(
     assert "<option" not in html.split('name="hold-registration_search"')[1].split("</div>")[0]
     assert html.count("<tr>") <= 26  # the header and one page of holds
     assert "Page 1 of 2" in html
+
+
+def test_a_learners_page_offers_to_register_them_with_the_learner_chosen(
+    client: Client, world: World
+) -> None:
+    client.force_login(world.admin)
+
+    person = client.get(reverse("centre:person", args=[world.learner.pk])).content.decode()
+    url = reverse("centre:register") + f"?learner={world.learner.pk}"
+    html = client.get(url).content.decode()
+
+    assert f'href="{url}"' in person.replace("&amp;", "&")
+    assert f'value="{world.learner.pk}" checked' in html
+    assert "is-invalid" not in html  # nothing asked for yet, so nothing wrong yet
+
+
+def test_the_register_link_with_another_centres_learner_chooses_nobody(
+    client: Client, world: World
+) -> None:
+    other = member(CentreFactory(), "learner")
+    client.force_login(world.admin)
+
+    html = client.get(reverse("centre:register") + f"?learner={other.pk}").content.decode()
+
+    assert other.email not in html
+    assert 'type="radio"' not in html
