@@ -99,3 +99,37 @@ def test_without_javascript_the_form_comes_back_with_the_matches(
         expect(page.get_by_role("heading", level=1)).to_contain_text("Register Lara Learner")
     finally:
         context.close()
+
+
+def test_an_admin_opens_a_hold_on_a_registration_found_by_typing(site: AccessiblePage) -> None:
+    from django.urls import reverse
+
+    from accounts.models import User
+    from tests.factories import RegistrationFactory
+    from verification.claim_models import ClaimHold
+
+    centre, admin = _centre_with_learners()
+    lara = User.objects.get(full_name="Lara Learner")
+    registration = RegistrationFactory(learner=lara, centre=centre)
+    page = site.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    site.goto("/accounts/login/")
+    sign_in(site, admin.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    site.goto(reverse("verification:claim_holds"))
+
+    page.get_by_role("searchbox", name=re.compile("^Learner and qualification")).fill("lara")
+    results = page.locator("#id_hold-registration_results")
+    expect(results.get_by_role("radio")).to_have_count(1)
+    site.assert_accessible()
+    results.get_by_role("radio").check()
+    page.get_by_label("Kind of hold").select_option(index=0)
+    page.get_by_label("Why the claim is held").fill("Under investigation.")
+    # The table of holds scrolls in its own box; the page and the form do not.
+    wide = "the holds page scrolls sideways at 390 px"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wide
+    page.get_by_role("button", name="Open the hold").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    expect(page.get_by_text("The hold is open")).to_be_visible()
+    assert ClaimHold.objects.get().registration_id == registration.pk
