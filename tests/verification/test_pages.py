@@ -395,3 +395,20 @@ def test_the_admin_lists_sampling_records_read_only(
     url = reverse("admin:verification_plannedsample_delete", args=[sample.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert PlannedSample.objects.filter(pk=sample.pk).exists()
+
+
+def test_the_plan_pages_learner_picker_searches_only_that_qualifications_open_registrations(
+    client: Client, catalogue: None
+) -> None:
+    made = _centre_with(3)
+    plan = drawn(made)
+    strategy = plan.strategy
+
+    html = as_(client, made.iv).get(reverse("verification:plan", args=[strategy.pk])).content
+    page = html.decode().replace("&amp;", "&")
+
+    search = reverse("portfolios:registration_search")
+    assert f"{search}?qualification={strategy.qualification_id}&open=1&field=registration" in page
+    # No list of every learner: the box and its (empty) matches.
+    assert 'name="registration_search"' in page
+    assert 'name="registration"' not in page.split('name="registration_search"')[1][:400]
