@@ -7,6 +7,7 @@ app_name = "centre"
 # Centre admin pages (people, roles, registrations, assignment).
 urlpatterns = [
     path("people/", views.people, name="people"),
+    path("people/learners/search/", views.learner_search, name="learner_search"),
     path("people/add/", views.person_add_view, name="person_add"),
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/roles/", views.role_grant_view, name="role_grant"),

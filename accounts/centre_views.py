@@ -39,6 +39,7 @@ from accounts.models import (
     Role,
     User,
 )
+from accounts.queries import people_matching
 from accounts.services import (
     AccessError,
     InvitationError,
@@ -51,7 +52,15 @@ from accounts.services import (
     role_grant,
     role_revoke,
 )
-from portfolios.forms import BulkAssignForm, RegisterForm, RegisterStartForm, RegistrationFilterForm
+from core.forms import picker_results
+from portfolios.forms import (
+    BulkAssignForm,
+    LearnerPicker,
+    RegisterForm,
+    RegisterStartForm,
+    RegistrationFilterForm,
+    centre_learners,
+)
 from portfolios.models import Registration
 from portfolios.services import (
     RegistrationError,
@@ -61,6 +70,7 @@ from portfolios.services import (
     unit_choice_result,
 )
 from portfolios.views import form_errors, unit_groups
+from qualifications.models import Qualification
 from qualifications.queries import combination_rules
 
 PAGE_SIZE = 25
@@ -104,9 +114,7 @@ def people(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(persons, PAGE_SIZE)
     if form.is_valid() and form.cleaned_data["q"]:
         q = form.cleaned_data["q"]
-        paginator = Paginator(
-            persons.filter(Q(full_name__icontains=q) | Q(email__icontains=q)), PAGE_SIZE
-        )
+        paginator = Paginator(persons.filter(people_matching(q, centre)), PAGE_SIZE)
     else:
         # Counted from the centre's memberships alone (an index), not by testing every
         # person on the platform for one.
@@ -123,6 +131,16 @@ def people(request: HttpRequest) -> HttpResponse:
             "invitations": _invitations_to_show(request, centre),
         },
     )
+
+
+@require_GET
+@login_required
+def learner_search(request: HttpRequest) -> HttpResponse:
+    """htmx: the centre's learners matching what the admin typed into a learner picker."""
+    centre = _admin_centre(request)
+    if not request.user.has_perm("accounts.search_learners", centre):
+        raise PermissionDenied("Only the centre's admins search its learners.")
+    return picker_results(request, LearnerPicker(queryset=centre_learners(centre), centre=centre))
 
 
 def _invitations_to_show(request: HttpRequest, centre: Centre) -> list[Invitation]:
@@ -396,11 +414,15 @@ def registrations(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if data["q"]:
             q = data["q"]
+            # learner IN (the people matching): the trigram indexes find them, not a join
+            # that tests every registration's learner.
+            learners = User.objects.filter(people_matching(q, centre)).values("pk")
+            qualifications = Qualification.objects.filter(
+                Q(number__icontains=q) | Q(title__icontains=q)
+            ).values("pk")
             rows = rows.filter(
-                Q(learner__full_name__icontains=q)
-                | Q(learner__email__icontains=q)
-                | Q(qualification__number__icontains=q)
-                | Q(qualification__title__icontains=q)
+                Q(learner__in=learners)
+                | Q(qualification__in=qualifications)
                 | Q(awarding_body_number__icontains=q)
             )
         if data["status"]:
@@ -506,7 +528,11 @@ def register(request: HttpRequest) -> HttpResponse:
         )
         return redirect("portfolios:registration", pk=registration.pk)
 
-    start = RegisterStartForm(request.GET or None, centre=centre)
+    if set(request.GET) == {"learner"}:
+        # From a learner's page: the learner chosen, nothing else yet, so no errors either.
+        start = RegisterStartForm(initial={"learner": request.GET["learner"]}, centre=centre)
+    else:
+        start = RegisterStartForm(request.GET or None, centre=centre)
     # "Continue" carries step=units; the "change these" link back from step 2 does not.
     if request.GET.get("step") == "units" and start.is_valid():
         problems = check_eligibility(

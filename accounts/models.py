@@ -246,6 +246,9 @@ class LearnerProfile(models.Model):
     objects = CentreHeldQuerySet.as_manager()
 
     class Meta:
+        # A picker finds a learner by the exact ULN a centre holds: without it, every profile
+        # of the platform is read.
+        indexes = [models.Index(fields=["centre", "uln"], name="accounts_profile_uln_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "centre"], name="accounts_learnerprofile_one_per_centre"

@@ -90,3 +90,7 @@ rules.add_perm(
 rules.add_perm("accounts.manage_invitation", rules.is_superuser | administers_invitation_centre)
 # Answering is is_invitee alone, deliberately no permission: Django's has_perm grants every
 # permission to a superuser, and nobody may accept a role in someone else's name.
+
+# Finding a centre's learners by name (the register page's picker): its admins only. An
+# assessor or IV of the same centre reaches learners through their own caseloads.
+rules.add_perm("accounts.search_learners", rules.is_superuser | administers_centre)

@@ -153,6 +153,30 @@ PAGES: list[Page] = [
         lambda ids: _query(_u("centre:registrations")(ids), page="50"),
     ),
     Page("admin register", "admin", _u("centre:register")),
+    # The pickers' searches (the register, holds and sampling plan pages find people by typing).
+    Page(
+        "admin learner search",
+        "admin",
+        lambda ids: _query(_u("centre:learner_search")(ids), field="learner", q="Claimant 0000"),
+    ),
+    Page(
+        "admin registration search",
+        "admin",
+        lambda ids: _query(
+            _u("portfolios:registration_search")(ids), field="hold-registration", q="claim0000"
+        ),
+    ),
+    Page(
+        "iv registration search",
+        "iv",
+        lambda ids: _query(
+            _u("portfolios:registration_search")(ids),
+            field="registration",
+            q="Learner 00",
+            qualification=str(ids["imi"]),
+            open="1",
+        ),
+    ),
     Page("admin import", "admin", _u("imports:upload")),
     Page("admin claims", "admin", _u("verification:claims")),
     Page("admin claim batch", "admin", _u("verification:claim_batch", "claim_batch")),

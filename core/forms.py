@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -70,3 +76,228 @@ class QuickSelect(forms.Select):
         )
         final = self.build_attrs(self.attrs, attrs)
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), options)
+
+
+# ---------------------------------------------------------------- the searchable picker
+
+# Matches listed at once: enough to find someone by part of a name, few enough to read.
+PICKER_LIMIT = 20
+PICKER_MIN_CHARS = 2
+SEARCH_SUFFIX = "_search"
+
+
+@dataclass(frozen=True)
+class PickerValue:
+    """What a picker posts: the choice ticked (a pk), or failing that the text typed."""
+
+    chosen: str
+    query: str
+
+
+class SearchPicker(forms.TextInput):
+    """A text box that finds one of thousands (a centre's learners or registrations) instead
+    of a <select> of them all.
+
+    The box is named `<name>_search`; the matches are radio buttons named `<name>`, listed
+    under it. With JavaScript htmx fetches the matches while the person types (the field's
+    `search_url`); without it the form comes back from the server with the same matches to
+    choose from, or takes an exact e-mail / ULN typed into the box (PickerField.to_python).
+    Radios, not an ARIA combobox: the keyboard and screen readers already know them.
+    """
+
+    input_type = "search"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({"autocomplete": "off", **(attrs or {})})
+        self.field: PickerField | None = None
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> PickerValue | None:
+        chosen = data.get(name) or ""
+        query = (data.get(name + SEARCH_SUFFIX) or "").strip()
+        if not chosen and not query:
+            return None
+        return PickerValue(chosen=str(chosen), query=query)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and name + SEARCH_SUFFIX not in data
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: Any = None,
+    ) -> str:
+        if self.field is None:
+            raise TypeError("A SearchPicker is rendered by its PickerField.")
+        if isinstance(value, PickerValue):
+            chosen, query = value.chosen, value.query
+        else:
+            chosen, query = ("" if value is None else str(value)), ""
+        final = self.build_attrs(self.attrs, attrs)
+        box_id = final.get("id") or f"id_{name}"
+        results_id = f"{box_id}_results"
+        final.update(
+            {
+                "type": self.input_type,
+                "name": name + SEARCH_SUFFIX,
+                "id": box_id,
+                "value": query,
+                "aria-controls": results_id,
+                "hx-get": _with_query(str(self.field.search_url), field=name),
+                # "search" is the box being cleared (or Enter) in browsers that send it.
+                "hx-trigger": "input changed delay:300ms, search",
+                "hx-target": f"#{results_id}",
+                "hx-swap": "innerHTML",
+            }
+        )
+        results = self.field.results_html(name, query, chosen=chosen)
+        return format_html(
+            '<input{}><div id="{}" class="picker-results" aria-live="polite">{}</div>',
+            flatatt(final),
+            results_id,
+            results,
+        )
+
+
+def _with_query(url: str, **params: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
+
+
+class PickerField(forms.ModelChoiceField):
+    """One of a (long) queryset, found by typing: subclasses say how to search it.
+
+    `search(q)` gives the matches listed for part of a name; `exact(q)` the ones an exact
+    identifier names (an e-mail, a ULN), which are taken without a further choice. The search
+    endpoint lists `search(q)` through `results_html`, so what the page offers and what the
+    form accepts come from one queryset.
+    """
+
+    widget = SearchPicker
+    noun = "choice"
+    nouns = "choices"
+
+    def __init__(self, *args: Any, search_url: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.search_url = search_url
+        self.widget.field = self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> PickerField:
+        result = super().__deepcopy__(memo)
+        result.widget.field = result  # each form's copy renders from its own queryset
+        return result
+
+    # What a subclass gives.
+    def search(self, q: str) -> QuerySet:
+        raise NotImplementedError
+
+    def exact(self, q: str) -> QuerySet:
+        raise NotImplementedError
+
+    # The choices are searched, never listed whole: Django would otherwise iterate the
+    # queryset for has_changed, a <select> or choices.
+    def _get_choices(self) -> list[tuple[Any, str]]:
+        return []
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, PickerValue):
+            chosen, query = value.chosen, value.query
+        else:
+            chosen, query = ("" if value is None else str(value)), ""
+        if chosen not in self.empty_values:
+            return super().to_python(chosen)
+        if not query:
+            return None
+        named = list(self.exact(query)[:2])
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise ValidationError(
+                f"More than one {self.noun} is “{query}”: choose one from the list.",
+                code="ambiguous",
+            )
+        if len(query) < PICKER_MIN_CHARS:
+            raise ValidationError(
+                f"Type at least {PICKER_MIN_CHARS} characters to find a {self.noun}.",
+                code="short",
+            )
+        if self.search(query)[:1].exists():
+            raise ValidationError(
+                f"Choose the {self.noun} from those matching “{query}”.", code="choose"
+            )
+        raise ValidationError(f"No {self.noun} matches “{query}”.", code="none")
+
+    def matches(self, q: str) -> tuple[list[Any], bool]:
+        """At most PICKER_LIMIT matches, and whether there are more."""
+        if len(q) < PICKER_MIN_CHARS:
+            return [], False
+        found = list(self.search(q)[: PICKER_LIMIT + 1])
+        return found[:PICKER_LIMIT], len(found) > PICKER_LIMIT
+
+    def results_html(self, name: str, query: str, *, chosen: str = "") -> str:
+        """The radios under the box: the choice already made, then the matches for `query`."""
+        picked = None
+        if chosen.isdigit():
+            picked = self.queryset.filter(pk=chosen).first()
+        found, more = ([], False) if picked is not None else self.matches(query)
+        rows = [picked] if picked is not None else found
+        radios = format_html_join(
+            "",
+            '<div class="form-check"><input class="form-check-input" type="radio" name="{}"'
+            ' id="{}" value="{}"{}><label class="form-check-label" for="{}">{}</label></div>',
+            (
+                (
+                    name,
+                    f"id_{name}_{row.pk}",
+                    row.pk,
+                    mark_safe(" checked") if row is picked else "",
+                    f"id_{name}_{row.pk}",
+                    self.label_from_instance(row),
+                )
+                for row in rows
+            ),
+        )
+        if picked is not None:
+            legend = f"Chosen {self.noun} (search again to change)"
+        elif not query:
+            return ""
+        elif len(query) < PICKER_MIN_CHARS:
+            return format_html(
+                '<p class="form-text mb-0">Type at least {} characters.</p>', PICKER_MIN_CHARS
+            )
+        elif not found:
+            return format_html(
+                '<p class="form-text mb-0">No {} matches “{}”.</p>', self.noun, query
+            )
+        else:
+            count = f"{len(found)} {self.noun if len(found) == 1 else self.nouns}"
+            legend = f"{'The first ' if more else ''}{count} matching “{query}”"
+        note = (
+            mark_safe(
+                '<p class="form-text mb-0">There are more: type more of the name to narrow it.</p>'
+            )
+            if more
+            else ""
+        )
+        return format_html(
+            '<fieldset class="picker-choices mt-2"><legend class="form-label fs-6">{}</legend>'
+            "{}{}</fieldset>",
+            legend,
+            radios,
+            note,
+        )
+
+
+FIELD_NAME = re.compile(r"^[\w-]{1,80}$")
+
+
+def picker_results(request: HttpRequest, field: PickerField) -> HttpResponse:
+    """The search endpoint's answer: the radios for what was typed, for htmx to put under the
+    box. The caller has checked who may search what; `field` holds only what they may see."""
+    name = request.GET.get("field", "")
+    if not FIELD_NAME.match(name):
+        return HttpResponseBadRequest("Which field is searched?")
+    query = (request.GET.get(name + SEARCH_SUFFIX) or request.GET.get("q") or "").strip()
+    return HttpResponse(field.results_html(name, query[:200]))

@@ -6,10 +6,12 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse_lazy
 
 from accounts.access import centre_ids
 from accounts.models import Centre, Membership, Role, User
-from core.forms import DateInput
+from accounts.queries import people_matching, people_named
+from core.forms import DateInput, PickerField
 from portfolios.models import Registration, RegistrationStatus
 from qualifications.models import Qualification
 
@@ -22,6 +24,95 @@ class PersonChoiceField(forms.ModelChoiceField):
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.get_full_name()} ({obj.email})" if obj.full_name else obj.email
+
+
+def person_label(person: User) -> str:
+    return f"{person.get_full_name()} ({person.email})" if person.full_name else person.email
+
+
+class LearnerPicker(PickerField):
+    """One of a centre's learners, found by part of the name or e-mail, or the exact ULN.
+
+    A centre has thousands: a <select> of them all cost the register page seconds."""
+
+    noun, nouns = "learner", "learners"
+
+    def __init__(self, *args: Any, centre: Centre | int | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("search_url", reverse_lazy("centre:learner_search"))
+        kwargs.setdefault(
+            "help_text", "Type part of the learner's name or e-mail, or their ULN, and choose."
+        )
+        super().__init__(*args, **kwargs)
+        self.centre = centre
+
+    def label_from_instance(self, obj: User) -> str:
+        return person_label(obj)
+
+    def search(self, q: str) -> QuerySet[User]:
+        return self.queryset.filter(people_matching(q, self.centre))
+
+    def exact(self, q: str) -> QuerySet[User]:
+        return self.queryset.filter(people_named(q, self.centre))
+
+
+def centre_learners(centre: Centre) -> QuerySet[User]:
+    return people_with_role(centre, Role.LEARNER)
+
+
+class RegistrationPicker(PickerField):
+    """One of a centre's registrations, found by the learner (part of the name or e-mail, the
+    exact ULN) or the exact awarding body number."""
+
+    noun, nouns = "registration", "registrations"
+
+    def __init__(self, *args: Any, centre: Centre | int | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("search_url", reverse_lazy("portfolios:registration_search"))
+        kwargs.setdefault(
+            "help_text",
+            "Type part of the learner's name or e-mail, their ULN or the awarding body "
+            "number, and choose.",
+        )
+        super().__init__(*args, **kwargs)
+        self.centre = centre
+
+    def label_from_instance(self, obj: Registration) -> str:
+        return (
+            f"{obj.learner.get_full_name()} ({obj.learner.email}): "
+            f"{obj.qualification.number} ({obj.get_status_display()})"
+        )
+
+    def search(self, q: str) -> QuerySet[Registration]:
+        return self._of(User.objects.filter(people_matching(q, self.centre)), q)
+
+    def exact(self, q: str) -> QuerySet[Registration]:
+        return self._of(User.objects.filter(people_named(q, self.centre)), q)
+
+    def _of(self, people: QuerySet[User], q: str) -> QuerySet[Registration]:
+        # pk IN (those of the people matching UNION those with the AB number): each half has
+        # its index (the learner's, the AB number's), so neither walks the centre's
+        # thousands; an OR of the two did, and misjudged how many rows it would find.
+        ids = (
+            Registration.objects.filter(learner__in=people.values("pk"))
+            .order_by()
+            .values("pk")
+            .union(
+                Registration.objects.filter(awarding_body_number__iexact=q).order_by().values("pk")
+            )
+        )
+        return self.queryset.filter(pk__in=ids)
+
+
+# The registrations an IV may add to a sampling plan: not yet claimed, withdrawn or moved.
+SAMPLEABLE_STATUSES = (RegistrationStatus.ACTIVE, RegistrationStatus.COMPLETE)
+
+
+def picker_registrations(centre: Centre | int) -> QuerySet[Registration]:
+    """What a registration picker lists: the centre's, with what their labels print."""
+    return (
+        Registration.objects.filter(centre_id=getattr(centre, "pk", centre))
+        .select_related("learner", "qualification")
+        .order_by("learner__full_name", "learner__email", "pk")
+    )
 
 
 class QualificationChoiceField(forms.ModelChoiceField):
@@ -90,7 +181,7 @@ class BulkAssignForm(forms.Form):
 class RegisterStartForm(forms.Form):
     """Step 1: who, on what, when. The units depend on the qualification, so they come next."""
 
-    learner = PersonChoiceField(queryset=User.objects.none(), empty_label="Choose a learner")
+    learner = LearnerPicker(queryset=User.objects.none())
     qualification = QualificationChoiceField(
         queryset=Qualification.objects.none(),
         empty_label="Choose a qualification",
@@ -105,7 +196,8 @@ class RegisterStartForm(forms.Form):
     def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.centre = centre
-        self.fields["learner"].queryset = people_with_role(centre, Role.LEARNER)
+        self.fields["learner"].queryset = centre_learners(centre)
+        self.fields["learner"].centre = centre
         self.fields["qualification"].queryset = centre.qualifications.order_by("number")
 
     def clean(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from core.limits import length_checks
@@ -136,6 +137,8 @@ class Registration(models.Model):
         indexes = [
             models.Index(fields=["centre", "status"], name="portfolios_reg_centre_idx"),
             models.Index(fields=["centre", "-created_at", "-id"], name="portfolios_reg_newest_idx"),
+            # A registration picker finds one by its AB number, whatever its case.
+            models.Index(Upper("awarding_body_number"), name="portfolios_reg_ab_number_idx"),
         ]
         constraints = [
             *length_checks(awarding_body_number=50, status_reason=2_100),

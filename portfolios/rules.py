@@ -66,6 +66,19 @@ rules.add_perm("portfolios.view_registration", can_view_registration)
 rules.add_perm("portfolios.manage_registration", can_manage_registration)
 
 
+@rules.predicate
+def administers_or_verifies_at_centre(user: Any, centre: Any) -> bool:
+    return centre is not None and has_role_at(
+        user, centre.pk, Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER
+    )
+
+
+# Finding any of a centre's registrations by learner (the pickers of the holds page and the
+# IV's sampling plan): its admins and internal verifiers, who open holds and sample across the
+# centre. Assessors and learners have their own lists; an EQA changes nothing, so picks nothing.
+rules.add_perm("portfolios.search_registrations", is_superuser | administers_or_verifies_at_centre)
+
+
 # ---------------------------------------------------------------- evidence
 # They mirror Evidence.objects.visible_to: evidence follows its registration, except that drafts
 # are the learner's alone. Changes are the learner's alone (the services refuse anything that

@@ -5,6 +5,7 @@ from portfolios import views
 app_name = "portfolios"
 
 urlpatterns = [
+    path("registrations/search/", views.registration_search, name="registration_search"),
     path("registrations/<int:pk>/", views.registration_detail, name="registration"),
     path("registrations/<int:pk>/units/", views.registration_units, name="registration_units"),
     path("registrations/<int:pk>/staff/", views.registration_assign, name="registration_assign"),

@@ -12,8 +12,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
-from portfolios.forms import AssignStaffForm, TransferForm, UnitChoiceForm, WithdrawForm
+from accounts.models import Role, User
+from core.forms import picker_results
+from portfolios.forms import (
+    SAMPLEABLE_STATUSES,
+    AssignStaffForm,
+    RegistrationPicker,
+    TransferForm,
+    UnitChoiceForm,
+    WithdrawForm,
+    picker_registrations,
+)
 from portfolios.models import Registration, RegistrationStatus
 from portfolios.services import (
     RegistrationError,
@@ -46,6 +55,28 @@ def unit_groups(rules: CombinationRules, chosen: Iterable[str]) -> list[dict[str
 
 def form_errors(form: Any) -> str:
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
+@require_GET
+@login_required
+def registration_search(request: HttpRequest) -> HttpResponse:
+    """htmx: the registrations of the centre one works at whose learner matches what was
+    typed into a registration picker (the holds page, the IV's sampling plan)."""
+    membership = request.membership  # type: ignore[attr-defined]
+    if not membership or membership.role not in (Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER):
+        raise PermissionDenied("Registrations are found by the centre's admins and IVs.")
+    centre = membership.centre
+    if not request.user.has_perm("portfolios.search_registrations", centre):
+        raise PermissionDenied("Registrations are found by the centre's admins and IVs.")
+    registrations = picker_registrations(centre)
+    # A picker that offers only some (the sampling plan: one qualification, not yet claimed)
+    # says so in its URL; the form it serves validates against the same narrowing.
+    qualification = request.GET.get("qualification", "")
+    if qualification.isdigit():
+        registrations = registrations.filter(qualification_id=int(qualification))
+    if request.GET.get("open"):
+        registrations = registrations.filter(status__in=SAMPLEABLE_STATUSES)
+    return picker_results(request, RegistrationPicker(queryset=registrations, centre=centre))
 
 
 @require_POST

@@ -80,6 +80,8 @@ HELD = [
     "iv validation queue",
     "iv strategies",
     "iv ratings",
+    "iv sampling plan",
+    "iv registration search",
     "admin home",
     "admin people",
     "admin people search",
@@ -87,6 +89,9 @@ HELD = [
     "admin registrations",
     "admin registrations search",
     "admin registrations complete",
+    "admin register",
+    "admin learner search",
+    "admin registration search",
     "admin claims",
     "admin claim holds",
 ]
@@ -181,3 +186,35 @@ def test_a_query_no_index_serves_is_caught() -> None:
     ) == ["core_auditevent"]
     # ...and not one where the primary key serves.
     assert seq_scans_without_seqscan("SELECT id FROM core_auditevent WHERE id = 1") == []
+
+
+@pytest.mark.django_db
+def test_searches_by_part_of_a_name_or_email_use_the_trigram_indexes() -> None:
+    """icontains is UPPER(column::text) LIKE '%q%': no B-tree serves it, and with sequential
+    scans off PostgreSQL would still walk a whole B-tree and filter. The trigram indexes of
+    accounts 0008 must be on exactly that expression for the planner to pick them."""
+    if connection.vendor != "postgresql":
+        unavailable("PostgreSQL", "EXPLAIN's plans are PostgreSQL's")
+    from accounts.queries import people_matching
+
+    def indexes(node: dict[str, Any]) -> list[str]:
+        found = [node["Index Name"]] if "Index Name" in node else []
+        for child in node.get("Plans", []):
+            found += indexes(child)
+        return found
+
+    for q in ("lovelace", "ada@centre"):
+        sql, params = (
+            User.objects.filter(people_matching(q, None)).values("pk").query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            # Only a bitmap scan is left: one needs an index whose condition is the LIKE.
+            for method in ("seqscan", "indexscan", "indexonlyscan"):
+                cursor.execute(f"SET LOCAL enable_{method} = off")
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+            for method in ("seqscan", "indexscan", "indexonlyscan"):
+                cursor.execute(f"SET LOCAL enable_{method} = on")
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        used = indexes(plan[0]["Plan"])
+        assert {"accounts_user_name_trgm", "accounts_user_email_trgm"} <= set(used), (q, used)

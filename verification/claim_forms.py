@@ -9,15 +9,19 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import Centre
 from core.forms import DateInput
+from portfolios.forms import RegistrationPicker
+from portfolios.models import Registration
 from verification.claim_models import HoldKind
 
 
 class HoldForm(forms.Form):
     prefix = "hold"
 
-    registration = forms.ModelChoiceField(
-        label="Learner and qualification", queryset=None, empty_label="Choose a registration"
+    # A picker, not a <select>: a centre claims for thousands of registrations.
+    registration = RegistrationPicker(
+        label="Learner and qualification", queryset=Registration.objects.none()
     )
     unit = forms.CharField(
         label="Unit reference (leave blank to hold the whole registration)",
@@ -32,13 +36,13 @@ class HoldForm(forms.Form):
         error_messages={"required": "Say why the claim is held."},
     )
 
-    def __init__(self, *args: Any, registrations: QuerySet, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, centre: Centre, registrations: QuerySet[Registration], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["registration"]
         field.queryset = registrations  # type: ignore[attr-defined]
-        field.label_from_instance = lambda r: (  # type: ignore[attr-defined]
-            f"{r.learner.get_full_name()}: {r.qualification.number} ({r.get_status_display()})"
-        )
+        field.centre = centre  # type: ignore[attr-defined]
 
 
 class ClaimFilterForm(forms.Form):

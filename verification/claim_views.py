@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import eqa_scope
 from accounts.models import Membership, Role
+from portfolios.forms import picker_registrations
 from portfolios.models import Registration
 from portfolios.views import form_errors
 from qualifications.models import Qualification, Unit
@@ -43,6 +44,7 @@ READERS = (Role.CENTRE_ADMIN, Role.EQA)
 HOLD_READERS = (Role.CENTRE_ADMIN, Role.EQA, Role.INTERNAL_VERIFIER)
 # Rows per page of each list: what a person can take in, whatever the centre's size.
 PAGE_SIZE = 25
+HOLDS_PAGE_SIZE = PAGE_SIZE
 
 
 def _membership(request: HttpRequest, roles: tuple[str, ...]) -> Membership:
@@ -363,12 +365,11 @@ def batch_certificates(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def holds(request: HttpRequest) -> HttpResponse:
     membership = _membership(request, HOLD_READERS)
-    registrations = (
-        Registration.objects.filter(centre_id=membership.centre_id)
-        .select_related("learner", "qualification")
-        .order_by("learner__full_name", "pk")
+    form = HoldForm(
+        request.POST or None,
+        centre=membership.centre,
+        registrations=picker_registrations(membership.centre),
     )
-    form = HoldForm(request.POST or None, registrations=registrations)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -404,12 +405,15 @@ def holds(request: HttpRequest) -> HttpResponse:
     scope = _scope(request, membership, "registration__")
     if scope is not None:
         rows = rows.filter(scope)
+    # A page at a time: the holds of years of claims are no list to print whole.
+    page_obj = Paginator(rows, HOLDS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "verification/holds.html",
         {
             "centre": membership.centre,
-            "holds": rows,
+            "holds": page_obj,
+            "page_obj": page_obj,
             "form": form,
             "may_open": membership.role != Role.EQA,
             "may_release": membership.role == Role.CENTRE_ADMIN,

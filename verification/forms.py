@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
 from core.forms import DateInput
-from portfolios.models import Registration, RegistrationStatus
+from portfolios.forms import SAMPLEABLE_STATUSES, RegistrationPicker, picker_registrations
+from portfolios.models import Registration
 from qualifications.models import Unit
 from verification.models import RiskRating, SampleStage, SamplingStrategy
 
@@ -101,27 +101,9 @@ class DrawForm(forms.Form):
         return cleaned
 
 
-class LearnerChoices(ModelChoiceIterator):
-    """The registrations as rows, not model instances: the list is as long as the centre's
-    learners on the qualification, and the plan page prints it beside every plan."""
-
-    def __iter__(self) -> Iterator[tuple[Any, str]]:
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        rows = self.queryset.values_list("pk", "learner__full_name", "learner__email", "status")
-        for pk, full_name, email, status in rows:
-            label = f"{full_name or email} ({RegistrationStatus(status).label.lower()})"
-            yield (ModelChoiceIteratorValue(pk, None), label)
-
-
-class LearnerField(forms.ModelChoiceField):
-    iterator = LearnerChoices
-
-
 class AddSampleForm(forms.Form):
-    registration = LearnerField(
-        label="Learner", queryset=Registration.objects.none(), empty_label="Choose…"
-    )
+    # A picker, not a <select>: a qualification may have thousands of learners at a centre.
+    registration = RegistrationPicker(label="Learner", queryset=Registration.objects.none())
     assessor = forms.ModelChoiceField(
         label="Assessor whose decisions are sampled",
         queryset=User.objects.none(),
@@ -140,11 +122,17 @@ class AddSampleForm(forms.Form):
         registrations = Registration.objects.filter(
             centre_id=strategy.centre_id,
             qualification_id=strategy.qualification_id,
-            status__in=[RegistrationStatus.ACTIVE, RegistrationStatus.COMPLETE],
+            status__in=SAMPLEABLE_STATUSES,
         )
-        # Validation reads the chosen one as an object; the options are rows (LearnerChoices).
-        self.fields["registration"].queryset = registrations.select_related("learner").order_by(
-            "learner__full_name", "pk"
+        picker = self.fields["registration"]
+        picker.queryset = picker_registrations(strategy.centre_id).filter(  # type: ignore[attr-defined]
+            qualification_id=strategy.qualification_id, status__in=SAMPLEABLE_STATUSES
+        )
+        picker.centre = strategy.centre_id  # type: ignore[attr-defined]
+        # The search endpoint narrows to the same registrations.
+        picker.search_url = (  # type: ignore[attr-defined]
+            f"{reverse('portfolios:registration_search')}"
+            f"?qualification={strategy.qualification_id}&open=1"
         )
         self.fields["assessor"].queryset = User.objects.filter(
             assessing__in=registrations.values("pk")

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
-from accounts.queries import centre_profile
+from accounts.models import LearnerProfile
 from assessments.models import Decision
 from portfolios.models import EvidenceMethod, Registration, RegistrationStatus, RegistrationUnit
 from verification.models import (
@@ -213,14 +213,23 @@ def population(strategy: SamplingStrategy) -> Population:
     )
     ids = registrations.values("pk")
     rows = list(
-        registrations.annotate(held_profile=centre_profile("learner", "centre"))
+        # The employer the centre holds, looked up per registration by the profile's (user,
+        # centre) index: joining through the learner (centre_profile) made PostgreSQL read
+        # the whole users table of the platform to hash it.
+        registrations.annotate(
+            held_employer=Subquery(
+                LearnerProfile.objects.filter(
+                    user_id=OuterRef("learner_id"), centre_id=OuterRef("centre_id")
+                ).values("employer")[:1]
+            )
+        )
         .values_list(
             "pk",
             "status",
             "internal_verifier_id",
             "start_date",
             "planned_end_date",
-            "held_profile__employer",
+            "held_employer",
         )
         .order_by("pk")
     )

@@ -37,7 +37,9 @@ def test_an_admin_registers_a_learner_who_then_sees_the_qualification(site: Acce
     site.goto("/centre/registrations/new/")
     page = site.page
     award = Qualification.objects.get(number=AWARD)
-    page.get_by_label("Learner").select_option(value=str(learner.pk))
+    # The learner is found by typing part of the name (the picker), then chosen.
+    page.get_by_role("searchbox", name=re.compile("^Learner")).fill("lara")
+    page.get_by_role("radio", name=re.compile("Lara Learner")).check()
     page.get_by_label("Qualification").select_option(value=str(award.pk))
     page.get_by_label("Start date").fill("2026-09-01")
     page.get_by_role("button", name="Continue to units").click()

@@ -413,16 +413,22 @@ def step1(world: World, number: str, learner: User | None = None, **extra: objec
     }
 
 
-def test_step_one_offers_the_centres_learners_and_approved_qualifications(
+def test_step_one_finds_the_centres_learners_and_offers_approved_qualifications(
     client: Client, world: World
 ) -> None:
-    elsewhere = member(CentreFactory(), "learner")
+    # The learner is found by searching (a picker), never listed whole: a centre has thousands.
+    elsewhere = member(CentreFactory(), "learner", full_name=world.learner.full_name)
     client.force_login(world.admin)
 
     html = client.get(register_url()).content.decode()
+    found = client.get(
+        register_url(step="units", learner_search=world.learner.full_name[:4])
+    ).content.decode()
 
-    assert world.learner.email in html
-    assert elsewhere.email not in html
+    assert world.learner.email not in html
+    assert 'name="learner_search"' in html
+    assert world.learner.email in found
+    assert elsewhere.email not in found
     assert IMI in html
     assert "600/1684/X" not in html  # the centre is not approved for it
 

@@ -293,9 +293,10 @@ def test_the_plan_page_costs_the_same_queries_for_3_and_30_registrations(
     assert counts[0] == counts[1]
     # Session, user, strategy, roles (read, plan), plan, samples, the population (registrations,
     # their assessors and units, decisions, ratings), earlier plans, the header's role switcher,
-    # the add form's three lists, which learners' sample records the viewer may open, and the
-    # records and evidence the decisions rest on.
-    with django_assert_num_queries(19):  # type: ignore[operator]
+    # the add form's two lists (assessors, units: the learner is a search box, no list), which
+    # learners' sample records the viewer may open, and the records and evidence the decisions
+    # rest on.
+    with django_assert_num_queries(18):  # type: ignore[operator]
         client.get(url)
 
 
@@ -338,7 +339,8 @@ def test_the_plan_page_grows_in_proportion_to_its_samples(
         built.clear()
         post_init.connect(count)
         try:
-            with django_assert_num_queries(19):  # type: ignore[operator]
+            # 18: the learner is a search box now, not a list of every registration.
+            with django_assert_num_queries(18):  # type: ignore[operator]
                 response = client.get(url)
         finally:
             post_init.disconnect(count)
@@ -393,3 +395,20 @@ def test_the_admin_lists_sampling_records_read_only(
     url = reverse("admin:verification_plannedsample_delete", args=[sample.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert PlannedSample.objects.filter(pk=sample.pk).exists()
+
+
+def test_the_plan_pages_learner_picker_searches_only_that_qualifications_open_registrations(
+    client: Client, catalogue: None
+) -> None:
+    made = _centre_with(3)
+    plan = drawn(made)
+    strategy = plan.strategy
+
+    html = as_(client, made.iv).get(reverse("verification:plan", args=[strategy.pk])).content
+    page = html.decode().replace("&amp;", "&")
+
+    search = reverse("portfolios:registration_search")
+    assert f"{search}?qualification={strategy.qualification_id}&open=1&field=registration" in page
+    # No list of every learner: the box and its (empty) matches.
+    assert 'name="registration_search"' in page
+    assert 'name="registration"' not in page.split('name="registration_search"')[1][:400]
