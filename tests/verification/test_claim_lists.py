@@ -28,7 +28,8 @@ from verification.claim_models import ClaimLine, HoldKind
 from verification.claim_queries import ClaimFilter
 from verification.sample_models import VerifierSignOff
 
-pytestmark = pytest.mark.django_db
+# The catalogue asked for: a transactional test earlier in the same worker may have emptied it.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalogue")]
 
 CLAIMS = reverse("verification:claims")
 
