@@ -271,8 +271,9 @@ def resolve_ids() -> Ids:
     ids["record"] = record.pk if record else None
     ids["standard"] = None
     ids["standard_registration"] = None
-    sampling = SamplingPlan.objects.filter(strategy__centre=centre).first()
-    ids["plan_sampling"] = sampling.pk if sampling else None
+    # The plan page is addressed by its strategy (verification:plan takes the strategy's id).
+    sampling = SamplingPlan.objects.filter(strategy__centre=centre).order_by("pk").first()
+    ids["plan_sampling"] = sampling.strategy_id if sampling else None
     sample = Sample.objects.filter(registration__centre=centre, verifier_id=ids["iv"]).first()
     ids["sample"] = sample.pk if sample else None
     meeting = StandardisationMeeting.objects.filter(centre=centre).first()
