@@ -139,6 +139,31 @@ def prepare() -> None:
     add_extra_staff()
 
 
+def extra_people(
+    centre: Any, actor: Any, counts: dict[str, int], password: str, suffix: str = ""
+) -> dict[str, list[Any]]:
+    """`counts` people of each role at `centre` (role name -> how many), added by `actor`
+    through the services, or found if an earlier run added them."""
+    from accounts.models import Role, User
+    from accounts.services import person_create
+
+    made: dict[str, list[Any]] = {}
+    for role, count in counts.items():
+        for n in range(1, count + 1):
+            email = f"{role.replace('_', '-')}{n}.{centre.number}@{EXTRA_DOMAIN}"
+            if not User.objects.filter(email=email).exists():
+                person_create(
+                    actor=actor,
+                    centre=centre,
+                    email=email,
+                    full_name=f"Load {role.replace('_', ' ').title()} {n}{suffix}",
+                    role=getattr(Role, role.upper()),
+                    password=password,
+                )
+            made.setdefault(role, []).append(User.objects.get(email=email))
+    return made
+
+
 def add_extra_staff() -> None:
     """At each demo centre: assessors who share the demo assessor's caseload, an internal
     verifier who takes over a third of the active learners, an admin. Through the services,
@@ -147,8 +172,7 @@ def add_extra_staff() -> None:
 
     from accounts.management.commands.seed_demo import NORTHGATE, SOUTHFIELD
     from accounts.management.commands.setup_demo import DEMO_PASSWORD
-    from accounts.models import Centre, Role, User
-    from accounts.services import person_create
+    from accounts.models import Centre, User
     from portfolios.models import Registration, RegistrationStatus
     from portfolios.services import assign_staff
 
@@ -156,20 +180,7 @@ def add_extra_staff() -> None:
         centre = Centre.objects.get(number=demo.number)
         actor = User.objects.get(email=demo.centre_admin.email)
         with transaction.atomic():
-            made: dict[str, list[User]] = {}
-            for role, count in EXTRA_STAFF.items():
-                for n in range(1, count + 1):
-                    email = f"{role.replace('_', '-')}{n}.{demo.number}@{EXTRA_DOMAIN}"
-                    if not User.objects.filter(email=email).exists():
-                        person_create(
-                            actor=actor,
-                            centre=centre,
-                            email=email,
-                            full_name=f"Load {role.replace('_', ' ').title()} {n} {demo.number}",
-                            role=getattr(Role, role.upper()),
-                            password=DEMO_PASSWORD,
-                        )
-                    made.setdefault(role, []).append(User.objects.get(email=email))
+            made = extra_people(centre, actor, EXTRA_STAFF, DEMO_PASSWORD, f" {demo.number}")
             active = list(
                 Registration.objects.filter(centre=centre, status=RegistrationStatus.ACTIVE)
                 .prefetch_related("assessors")
@@ -198,29 +209,15 @@ def prepare_scale() -> None:
     services, audited; found, not added twice."""
     from django.db import transaction
 
-    from accounts.models import Centre, Role, User
-    from accounts.services import person_create
+    from accounts.models import Centre, User
     from portfolios.models import Registration, RegistrationStatus
     from portfolios.services import assign_staff
     from verification import scale
 
     centre = Centre.objects.get(number=scale.CENTRE_NUMBER)
     actor = User.objects.get(email=scale.ADMIN)
-    made: dict[str, list[User]] = {}
     with transaction.atomic():
-        for role, count in SCALE_EXTRA_STAFF.items():
-            for n in range(1, count + 1):
-                email = f"{role.replace('_', '-')}{n}.{centre.number}@{EXTRA_DOMAIN}"
-                if not User.objects.filter(email=email).exists():
-                    person_create(
-                        actor=actor,
-                        centre=centre,
-                        email=email,
-                        full_name=f"Load {role.replace('_', ' ').title()} {n}",
-                        role=getattr(Role, role.upper()),
-                        password=scale.PASSWORD,
-                    )
-                made.setdefault(role, []).append(User.objects.get(email=email))
+        made = extra_people(centre, actor, SCALE_EXTRA_STAFF, scale.PASSWORD)
         caseload = list(
             Registration.objects.filter(
                 centre=centre, assessors__email=scale.ASSESSOR, status=RegistrationStatus.ACTIVE

@@ -84,9 +84,12 @@ def open_invitations(user: Any) -> list[Any]:
 # ------------------------------------------------------------------------ role home pages
 
 
-def _paginate(queryset: QuerySet, params: QueryDict, key: str = "page") -> Page:
-    """A page of 25, with links to its neighbours that keep the search and other pages."""
-    page = Paginator(queryset, PER_PAGE).get_page(params.get(key))
+def paginate(
+    queryset: QuerySet, params: QueryDict, key: str = "page", *, per_page: int = PER_PAGE
+) -> Page:
+    """A page of 25, with links to its neighbours that keep the search and other pages (each
+    list of a page has its own `key`)."""
+    page = Paginator(queryset, per_page).get_page(params.get(key))
     for attribute, number in (
         ("previous_url", page.number - 1 if page.has_previous() else None),
         ("next_url", page.number + 1 if page.has_next() else None),
@@ -139,7 +142,7 @@ def learner_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any
             )
         )
     )
-    page = _with_links(_paginate(registrations, params))
+    page = _with_links(paginate(registrations, params))
     # Rules are loaded once per qualification: the cost grows with the catalogue, not the list.
     rules: dict[int, Any] = {}
     for registration in page.object_list:
@@ -183,7 +186,7 @@ def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
     filters = CaseloadFilterForm(params, qualifications=caseload_qualifications(mine))
     chosen = apply_filters(_search(mine, q), filters, today)
     page = _with_links(
-        _paginate(
+        paginate(
             with_overdue_actions(chosen, today).order_by(
                 "learner__full_name", "learner__email", "pk"
             ),
@@ -214,8 +217,8 @@ def verifier_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
         .order_by("full_name", "email")
     )
     return {
-        "page": _with_links(_paginate(covered, params)),
-        "assessor_page": _paginate(assessors, params, "assessors_page"),
+        "page": _with_links(paginate(covered, params)),
+        "assessor_page": paginate(assessors, params, "assessors_page"),
         "q": q,
     }
 
@@ -264,7 +267,7 @@ def eqa_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
         "learner__full_name", "learner__email", "pk"
     )
     return {
-        "page": _with_links(_paginate(registrations, params)),
+        "page": _with_links(paginate(registrations, params)),
         "q": q,
         "limited_to": list(membership.qualifications.order_by("number")),
     }

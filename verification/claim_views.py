@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import eqa_scope
 from accounts.models import Membership, Role
+from core.navigation import paginate
 from portfolios.forms import picker_registrations
 from portfolios.models import Registration
 from portfolios.views import form_errors
@@ -74,20 +75,7 @@ def _admin(request: HttpRequest) -> Membership:
 
 
 def _page(rows: QuerySet, params: QueryDict, key: str) -> Page:
-    """A page of PAGE_SIZE, with links to its neighbours that keep the filter and the other
-    lists' pages."""
-    page = Paginator(rows, PAGE_SIZE).get_page(params.get(key))
-    for attribute, number in (
-        ("previous_url", page.number - 1 if page.has_previous() else None),
-        ("next_url", page.number + 1 if page.has_next() else None),
-    ):
-        url = None
-        if number is not None:
-            query = params.copy()
-            query[key] = str(number)
-            url = f"?{query.urlencode()}"
-        setattr(page, attribute, url)
-    return page
+    return paginate(rows, params, key, per_page=PAGE_SIZE)
 
 
 def _with_query(url: str, params: QueryDict) -> str:
