@@ -39,10 +39,8 @@ work.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import io
-import json
 import os
 import statistics
 import sys
@@ -55,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import Context, Row, median_seconds, within  # noqa: E402
+from bench.harness import Context, Row, median_seconds, read_scale, standalone_parser, within  # noqa: E402
 
 GOAL_SECONDS = 3.0
 LEARNER = "Grace Bench-Learner"
@@ -273,20 +271,10 @@ def setup_django(database_url: str | None, workdir: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", help="default: a throwaway SQLite database")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--profile", action="store_true")
-    parser.add_argument(
-        "--manifest",
-        type=Path,
-        default=ROOT / "bench" / ".scale.json",
-        help="seed_scale's manifest, used when it exists (default bench/.scale.json)",
-    )
-    args = parser.parse_args()
+    args = standalone_parser(__doc__, repeat=5).parse_args()
     workdir = tempfile.mkdtemp(prefix="achievement-record-bench-")
     setup_django(args.database_url, workdir)
-    scale = json.loads(args.manifest.read_text()) if args.manifest.exists() else {}
+    scale = read_scale(args.manifest)
     number = largest_imi_number()
     registration = bench_registration(number, scale)
     if args.profile:

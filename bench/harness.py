@@ -14,11 +14,14 @@ are what to read on a shared machine; absolute goals hold on an idle one.
 
 from __future__ import annotations
 
+import argparse
 import gc
+import json
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -117,3 +120,25 @@ def print_profile(fn: Callable[[], object], *, top: int = 25, callers: int = 40)
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(callers)
+
+
+def standalone_parser(doc: str | None, *, repeat: int) -> argparse.ArgumentParser:
+    """A suite's command line when run alone: a database (a throwaway SQLite one by default),
+    how many times to time each measure, a profile of where the time goes, and seed_scale's
+    manifest to measure on when there is one."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--database-url", help="default: a throwaway SQLite database")
+    parser.add_argument("--repeat", type=int, default=repeat)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=Path(__file__).resolve().parent / ".scale.json",
+        help="seed_scale's manifest, used when it exists (default bench/.scale.json)",
+    )
+    return parser
+
+
+def read_scale(manifest: Path) -> dict[str, Any]:
+    """seed_scale's manifest, or nothing when the large centre was not built."""
+    return json.loads(manifest.read_text()) if manifest.is_file() else {}

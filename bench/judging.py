@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import sys
 import time
@@ -35,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import Context, Row, median_seconds, sql_floor, within  # noqa: E402
+from bench.harness import Context, Row, median_seconds, read_scale, sql_floor, within  # noqa: E402
 
 QUALIFICATION = "601/1109/4"
 CENTRE_NUMBER = "90015"
@@ -419,7 +418,7 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    scale = json.loads(args.manifest.read_text()) if args.manifest.exists() else {}
+    scale = read_scale(args.manifest)
     rows = bench(Context(database_url=args.database_url, repeat=args.repeat, scale=scale))
     print(f"{'measure':58} {'project':>9} {'floor':>9} {'ratio':>7}  goal      met  note")
     for row in rows:

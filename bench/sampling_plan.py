@@ -25,9 +25,7 @@ Rows, each beside its floor (the hand-written SQL that reads the same data, in t
 
 from __future__ import annotations
 
-import argparse
 import datetime
-import json
 import os
 import sys
 import tempfile
@@ -39,7 +37,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import Context, Row, median_seconds, print_profile, sql_floor, within  # noqa: E402
+from bench.harness import (  # noqa: E402
+    Context,
+    Row,
+    median_seconds,
+    print_profile,
+    read_scale,
+    sql_floor,
+    standalone_parser,
+    within,
+)
 
 GOAL_MS = 300.0
 SIZES = (5, 230)
@@ -380,19 +387,9 @@ def setup_django(database_url: str | None, workdir: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", help="default: a throwaway SQLite database")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--profile", action="store_true")
-    parser.add_argument(
-        "--manifest",
-        type=Path,
-        default=ROOT / "bench" / ".scale.json",
-        help="seed_scale's manifest, used when it exists (default bench/.scale.json)",
-    )
-    args = parser.parse_args()
+    args = standalone_parser(__doc__, repeat=5).parse_args()
     setup_django(args.database_url, tempfile.mkdtemp(prefix="sampling-plan-bench-"))
-    scale = json.loads(args.manifest.read_text()) if args.manifest.exists() else {}
+    scale = read_scale(args.manifest)
     ctx = Context(database_url=os.environ["DATABASE_URL"], repeat=args.repeat, scale=scale)
     if args.profile:
         profile(ctx)
