@@ -433,10 +433,12 @@ def _detail(
     declaration_form: DeclarationForm | None = None,
 ) -> HttpResponse:
     registration = evidence.registration
-    units = taken_units(registration)
     mapped = set(evidence.mappings.values_list("criterion_id", flat=True))
     learner = rules.test_rule("portfolios.change_evidence", request.user, evidence)
     draft = evidence.status == EvidenceStatus.DRAFT
+    # Only the learner's own draft offers every criterion to tick; otherwise the page lists
+    # the mapped ones, so it reads those and not the whole portfolio's 1,000 and more.
+    units = taken_units(registration, only=None if learner and draft else mapped)
     versions = _versions(request, evidence)
     # The assessor's feedback when this version, or the one it replaces, was returned.
     returned = (

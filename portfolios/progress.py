@@ -11,7 +11,7 @@ Everything here costs a fixed number of queries whatever the size of the registr
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,13 +193,22 @@ LONG_UNIT_FIELDS = ("aim", "nos", "assessment_requirements", "guidance", "source
 
 
 def _choices(
-    registration: Registration, unit_id: int | None = None, *, brief: bool = False
+    registration: Registration,
+    unit_id: int | None = None,
+    *,
+    brief: bool = False,
+    holding: Collection[int] | None = None,
 ) -> list[TakenUnit]:
     """The registration's units (or the one unit, if it takes it) in the qualification's order,
-    with no outcomes yet; `brief` leaves the units' long texts unread. One query."""
+    with no outcomes yet; `brief` leaves the units' long texts unread; `holding` keeps only the
+    units of those criteria. One query."""
     choices = RegistrationUnit.objects.filter(registration=registration)
     if unit_id is not None:
         choices = choices.filter(unit_id=unit_id)
+    if holding is not None:
+        choices = choices.filter(
+            unit_id__in=AssessmentCriterion.objects.filter(pk__in=list(holding)).values("unit_id")
+        )
     if brief:
         choices = choices.defer(*(f"unit__{name}" for name in LONG_UNIT_FIELDS))
     choices = (
@@ -228,13 +237,19 @@ def _choices(
     ]
 
 
-def _outline(units: list[TakenUnit], *, joined: bool = False) -> list[TakenUnit]:
+def _outline(
+    units: list[TakenUnit], *, joined: bool = False, only: Collection[int] | None = None
+) -> list[TakenUnit]:
     """Fill in the units' outcomes and criteria (no states yet). Two queries, or one if
     `joined` (the outcomes read with their criteria: an outcome with none is then left out,
-    which the catalogue never has)."""
+    which the catalogue never has). `only` reads just those criteria and their outcomes,
+    joined: a page that lists a few criteria of a big portfolio does not read all of it."""
     by_unit = {entry.unit.pk: entry for entry in units}
     outcomes: dict[int, OutcomeRows] = {}
     criteria = AssessmentCriterion.objects.filter(unit_id__in=list(by_unit))
+    if only is not None:
+        criteria = criteria.filter(pk__in=list(only))
+        joined = True
     if joined:
         criteria = criteria.select_related("outcome").order_by(
             "unit_id", "outcome__position", "position"
@@ -256,9 +271,15 @@ def _outline(units: list[TakenUnit], *, joined: bool = False) -> list[TakenUnit]
     return units
 
 
-def taken_units(registration: Registration) -> list[TakenUnit]:
+def taken_units(
+    registration: Registration, *, only: Collection[int] | None = None
+) -> list[TakenUnit]:
     """The registration's units in the qualification's order, each with its outcomes and
-    criteria (no states yet). Three queries."""
+    criteria (no states yet). Three queries; two with `only` (just those criteria, and the
+    units' long texts unread)."""
+    if only is not None:
+        units = _choices(registration, brief=True, holding=only)
+        return _outline(units, only=only)
     return _outline(_choices(registration))
 
 
