@@ -86,12 +86,30 @@ def hides_unreleased(viewer: Any, registration: Registration) -> bool:
     return validation_required(registration)
 
 
-def awaiting_validation(queryset: QuerySet[Decision] | None = None) -> QuerySet[Decision]:
-    """Current decisions that need validation and have none yet."""
+def needing_validation(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
+    """The registrations whose decisions need validation (the rule of validation_required)."""
+    setting = ReleaseSetting.objects.filter(
+        centre_id=OuterRef("centre_id"), qualification_id=OuterRef("qualification_id")
+    ).values("validation_required")[:1]
+    return registrations.alias(
+        needs_validation=Coalesce(
+            Subquery(setting, output_field=BooleanField()),
+            "qualification__decisions_need_validation",
+            output_field=BooleanField(),
+        )
+    ).filter(needs_validation=True)
+
+
+def awaiting_validation(
+    queryset: QuerySet[Decision] | None = None, *, rule_checked: bool = False
+) -> QuerySet[Decision]:
+    """Current decisions that need validation and have none yet. `rule_checked`: the queryset
+    is already limited to registrations that need validation (needing_validation), so the rule
+    is not asked again of every decision."""
     queryset = queryset if queryset is not None else Decision.objects.all()
-    return (
-        queryset.filter(superseded_by__isnull=True)
-        .alias(needs_validation=required_expression())
-        .filter(needs_validation=True)
-        .exclude(Exists(DecisionValidation.objects.filter(decision=OuterRef("pk"))))
-    )
+    queryset = queryset.filter(superseded_by__isnull=True)
+    if not rule_checked:
+        queryset = queryset.alias(needs_validation=required_expression()).filter(
+            needs_validation=True
+        )
+    return queryset.exclude(Exists(DecisionValidation.objects.filter(decision=OuterRef("pk"))))

@@ -138,7 +138,10 @@ def learner_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any
         .prefetch_related(
             Prefetch(
                 "unit_choices",
-                queryset=RegistrationUnit.objects.select_related("unit").order_by("unit__key"),
+                # Only the keys: the units' long texts are most of their bytes.
+                queryset=RegistrationUnit.objects.select_related("unit")
+                .only("registration_id", "unit__key")
+                .order_by("unit__key"),
             )
         )
     )

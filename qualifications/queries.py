@@ -11,29 +11,41 @@ _LEVEL_LABELS = dict(LEVEL_CHOICES)
 
 def combination_rules(qualification: Qualification) -> CombinationRules:
     """The qualification's rules of combination as plain data for `combination.check`."""
+    # Plain rows, not models: a qualification has up to a few hundred units, and this runs on
+    # every learner's home page; the units' long texts are never read here.
     memberships = list(
         QualificationUnit.objects.filter(qualification=qualification)
-        .select_related("unit", "group")
         .order_by("position")
+        .values_list(
+            "group_id",
+            "code",
+            "unit__key",
+            "unit__reference",
+            "unit__title",
+            "unit__credit",
+            "unit__glh",
+            "unit__level_rank",
+            "unit__level",
+        )
     )
     units = {
-        m.unit.key: UnitFacts(
-            key=m.unit.key,
-            label=m.code or m.unit.reference or m.unit.key,
-            title=m.unit.title,
-            credit=m.unit.credit,
-            glh=m.unit.glh,
-            level_rank=m.unit.level_rank,
-            level_label=m.unit.level_label,
+        key: UnitFacts(
+            key=key,
+            label=code or reference or key,
+            title=title,
+            credit=credit,
+            glh=glh,
+            level_rank=rank,
+            level_label=_LEVEL_LABELS.get(level, level),
         )
-        for m in memberships
+        for _group, code, key, reference, title, credit, glh, rank, level in memberships
     }
     groups = tuple(
         GroupRules(
             code=group.code,
             name=group.name,
             mandatory=group.mandatory,
-            units=tuple(m.unit.key for m in memberships if m.group_id == group.pk),
+            units=tuple(m[2] for m in memberships if m[0] == group.pk),
             min_credits=group.min_credits,
             max_credits=group.max_credits,
             min_units=group.min_units,
@@ -54,9 +66,9 @@ def combination_rules(qualification: Qualification) -> CombinationRules:
     # A barred pair only matters when both units can count towards this qualification; the
     # specification's table also names units of sister qualifications.
     barred = tuple(
-        (pair.unit_a.key, pair.unit_b.key)
-        for pair in qualification.barred_pairs.select_related("unit_a", "unit_b")
-        if pair.unit_a.key in units and pair.unit_b.key in units
+        (a, b)
+        for a, b in qualification.barred_pairs.values_list("unit_a__key", "unit_b__key")
+        if a in units and b in units
     )
     return CombinationRules(
         qualification=qualification.number,

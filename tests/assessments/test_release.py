@@ -469,12 +469,14 @@ def test_the_validation_queue_costs_the_same_queries_for_3_and_30_decisions(
     url = reverse("assessments:validation_queue")
     as_user(client, small["iv"]).get(url)
 
-    # Session, user, memberships, count, own decisions, page, evidence of the page.
-    with django_assert_num_queries(7):  # type: ignore[operator]
+    # Session, user, memberships, the IV's registrations that need validation (a list, so
+    # the database starts from them, not from every decision of the centre), count, own
+    # decisions, page, evidence of the page.
+    with django_assert_num_queries(8):  # type: ignore[operator]
         html = client.get(url).content.decode()
     assert html.count('data-testid="waiting-') == 3
     as_user(client, large["iv"]).get(url)
-    with django_assert_num_queries(7):  # type: ignore[operator]
+    with django_assert_num_queries(8):  # type: ignore[operator]
         html = client.get(url).content.decode()
     assert html.count('data-testid="waiting-') == 25
     first = Decision.objects.filter(registration=large["registration"]).order_by("pk").first()
@@ -592,3 +594,42 @@ def test_the_demo_has_a_pearson_learner_with_one_decision_released_and_one_waiti
     waiting = awaiting_validation(Decision.objects.filter(registration__in=shown))
     assert waiting.exists()
     assert AuditEvent.objects.filter(action="decision.agreed").count() == agreed.count()
+
+
+def test_the_registrations_needing_validation_are_those_validation_required_names() -> None:
+    # needing_validation is validation_required in SQL, for the IV's queue: the centre's own
+    # setting first, else the qualification's default; both ways round, for both kinds.
+    from assessments.models import ReleaseSetting
+    from assessments.release import needing_validation
+    from tests.factories import RegistrationFactory
+
+    pearson = pearson_case()
+    other_centre = CentreFactory()
+    plain = Qualification.objects.filter(decisions_need_validation=False).first()
+    assert plain is not None
+    made = [pearson["registration"]]
+    for centre in (pearson["centre"], other_centre):
+        for qualification in (pearson["qualification"], plain):
+            made.append(RegistrationFactory(centre=centre, qualification=qualification))
+    # The other centre turns its defaults round: validation for the plain one, none for
+    # Pearson (the model allows it; the settings page is where policy is enforced).
+    ReleaseSetting.objects.create(
+        centre=other_centre,
+        qualification=plain,
+        validation_required=True,
+        changed_by=pearson["admin"],
+    )
+    ReleaseSetting.objects.create(
+        centre=other_centre,
+        qualification=pearson["qualification"],
+        validation_required=False,
+        changed_by=pearson["admin"],
+    )
+    found = set(
+        needing_validation(Registration.objects.filter(pk__in=[r.pk for r in made])).values_list(
+            "pk", flat=True
+        )
+    )
+    expected = {r.pk for r in made if validation_required(r)}
+    assert found == expected
+    assert len(expected) == 3  # Pearson at the first centre twice, plain at the second
