@@ -10,11 +10,12 @@ connections, not throughput). Threads (gthread) keep a worker answering pages wh
 threads hashes a password: hashlib's PBKDF2 releases the GIL. So: 2 processes per core, 4
 threads each, unless WEB_CONCURRENCY / WEB_THREADS say otherwise (a container given one core).
 
-bench/load.py measures the shape: on this 2-core machine with little else running (0.3 of a core), 50 people
-on the large centre (Scale Centre) through 4 x 4 gthread got p95 115 ms over 1,481 pages (24.5
-pages a second, no errors), gunicorn using 0.52 of the 2 cores (23 ms of CPU a request, sign-ins
-included) and PostgreSQL 0.05, so the shape leaves room. `--sweep` compares 2 to 5 sync workers
-and gthread side by side; run it on an idle machine before changing these numbers.
+bench/load.py measures the shape: on this 2-core machine with little else running (0.3 of a
+core), 50 people on the large centre (Scale Centre) through 4 x 4 gthread got p95 115 ms over
+1,481 pages (24.5 pages a second, no errors), gunicorn using 0.52 of the 2 cores (23 ms of CPU
+a request, sign-ins included) and PostgreSQL 0.05, so the shape leaves room. `--sweep` compares
+2 to 5 sync workers and gthread side by side; run it on an idle machine before changing these
+numbers.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import eqa_may_read, has_role_at
@@ -29,6 +30,8 @@ from verification.models import (
     AssessorRiskRating,
     PlannedSample,
     RiskRating,
+    SampleSource,
+    SampleStage,
     SamplingPlan,
     SamplingStrategy,
 )
@@ -246,9 +249,24 @@ def _plan_page(
         # page's time at 230 samples.
         record_url = url_pattern("verification:sample_start")
         remove_url = url_pattern("verification:remove_sample")
+        # Each row as a dict of finished strings: the template then finds every value at its
+        # first lookup, where an object's attribute costs a failed item lookup first, and a
+        # date filter per row costs its machinery (together most of the page at 230 rows).
+        stages = {value: str(label) for value, label in SampleStage.choices}
+        sources = {value: str(label) for value, label in SampleSource.choices}
         rows = [
             {
-                "sample": sample,
+                "pk": sample.pk,
+                "verifier": sample.verifier or "No verifier assigned",
+                "planned_on": dateformat.format(sample.planned_on, "j M Y"),
+                "learner": sample.learner,
+                "unit": f"{sample.unit_ref}: {sample.unit_title}"
+                if sample.unit_id
+                else "The whole portfolio",
+                "unit_short": sample.unit_ref if sample.unit_id else "whole portfolio",
+                "stage": stages[sample.stage],
+                "assessor": sample.assessor,
+                "source": sources[sample.source],
                 "record_url": record_url.format(sample.pk)
                 if sample.registration_id in readable
                 else "",
