@@ -83,6 +83,10 @@ class QuickSelect(forms.Select):
 # Matches listed at once: enough to find someone by part of a name, few enough to read.
 PICKER_LIMIT = 20
 PICKER_MIN_CHARS = 2
+# Up to this many matches, a search reads their ids first and then orders just those (see
+# PickerField.matches); beyond it, matches are common enough that walking the list in order
+# finds the first ones at once.
+PICKER_FEW = 500
 SEARCH_SUFFIX = "_search"
 
 
@@ -233,7 +237,16 @@ class PickerField(forms.ModelChoiceField):
         """At most PICKER_LIMIT matches, and whether there are more."""
         if len(q) < PICKER_MIN_CHARS:
             return [], False
-        found = list(self.search(q)[: PICKER_LIMIT + 1])
+        search = self.search(q)
+        # The ids of the matches first, unordered: the trigram indexes find a rare name
+        # among a platform's users in a millisecond. Asked in one query for the first
+        # matches by name, PostgreSQL instead walks every user in name order testing each
+        # (it guesses 1% match: 40 ms on 30,000 users for a name 10 of them have). When
+        # there are few, order just those; when there are many, that walk is short.
+        ids = list(search.order_by().values_list("pk", flat=True)[: PICKER_FEW + 1])
+        if len(ids) <= PICKER_FEW:
+            search = self.queryset.filter(pk__in=ids)
+        found = list(search[: PICKER_LIMIT + 1])
         return found[:PICKER_LIMIT], len(found) > PICKER_LIMIT
 
     def results_html(self, name: str, query: str, *, chosen: str = "") -> str:

@@ -90,14 +90,14 @@ class RegistrationPicker(PickerField):
     def _of(self, people: QuerySet[User], q: str) -> QuerySet[Registration]:
         # pk IN (those of the people matching UNION those with the AB number): each half has
         # its index (the learner's, the AB number's), so neither walks the centre's
-        # thousands; an OR of the two did, and misjudged how many rows it would find.
+        # thousands; an OR of the two did, and misjudged how many rows it would find. Each
+        # half is of the picker's own registrations (the centre's, narrowed): unnarrowed, the
+        # people's half read every registration of the platform to hash it against them.
+        mine = self.queryset.order_by()
         ids = (
-            Registration.objects.filter(learner__in=people.values("pk"))
-            .order_by()
+            mine.filter(learner__in=people.values("pk"))
             .values("pk")
-            .union(
-                Registration.objects.filter(awarding_body_number__iexact=q).order_by().values("pk")
-            )
+            .union(mine.filter(awarding_body_number__iexact=q).values("pk"))
         )
         return self.queryset.filter(pk__in=ids)
 

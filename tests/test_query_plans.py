@@ -73,6 +73,7 @@ HELD = [
     "learner evidence detail",
     "learner witness requests",
     "learner plans",
+    "assessor home (caseload)",
     "assessor queue",
     "assessor unit page",
     "assessor learner portfolio",

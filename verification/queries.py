@@ -211,7 +211,6 @@ def population(strategy: SamplingStrategy) -> Population:
         qualification_id=strategy.qualification_id,
         status__in=statuses,
     )
-    ids = registrations.values("pk")
     rows = list(
         # The employer the centre holds, looked up per registration by the profile's (user,
         # centre) index: joining through the learner (centre_profile) made PostgreSQL read
@@ -233,6 +232,11 @@ def population(strategy: SamplingStrategy) -> Population:
         )
         .order_by("pk")
     )
+    # The ids just read, as a list rather than the same filter as a subquery: PostgreSQL
+    # guesses a subquery's size from each column alone (a centre's share of registrations
+    # times a qualification's share: thousands where there are 160) and read every decision
+    # and every registration's assessors to hash them; a list it counts.
+    ids = [row[0] for row in rows]
     facts = sorted(
         Fact(*row)
         for row in _current_decisions()

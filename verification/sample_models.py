@@ -80,6 +80,16 @@ class Sample(models.Model):
                 name="verification_one_record_per_planned_sample",
             ),
         ]
+        indexes = [
+            # The assessor's home lists the referrals waiting on them: a handful of samples
+            # among a platform's thousands, found through this small index rather than by
+            # reading every sample (the state is fixed, so the index holds only those rows).
+            models.Index(
+                fields=["registration"],
+                condition=Q(state=SampleState.REFERRED),
+                name="verification_sample_referred",
+            ),
+        ]
 
     def __str__(self) -> str:
         what = self.unit.key if self.unit_id else "whole portfolio"  # type: ignore[union-attr]
