@@ -127,3 +127,71 @@ def insert_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+class RowWriter:
+    """Reserves ids and writes rows (tuples in the order of `columns`) to a model's table:
+    the scale seed's millions. `reserve` moves a sequence past a block in two steps, so it is
+    for a writer alone on the table (seeding), not for requests."""
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self._next: dict[str, int] = {}
+
+    def reserve(self, model: type[models.Model], count: int) -> int:
+        """The first of `count` consecutive ids no other row has or will be given."""
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                sequence = cursor.fetchone()[0]
+                if count == 0:
+                    return 0
+                # One statement moves the sequence past the whole block.
+                cursor.execute(
+                    "SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, count]
+                )
+                return int(cursor.fetchone()[0]) - count + 1
+            cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608
+            first = max(int(cursor.fetchone()[0]) + 1, self._next.get(table, 1))
+        self._next[table] = first + count
+        return first
+
+    def write(
+        self, model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]
+    ) -> None:
+        if not rows:
+            return
+        # Columns left out take the field's default, as Model() would give them.
+        given = set(columns)
+        missing = [
+            f for f in model._meta.concrete_fields if f.attname not in given and not f.primary_key
+        ]
+        if missing:
+            defaults = tuple(f.get_default() for f in missing)
+            columns = (*columns, *(f.attname for f in missing))
+            rows = [row + defaults for row in rows]
+        if self.postgres:
+            self._copy(model, columns, rows)
+        else:
+            model.objects.bulk_create(
+                [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
+            )
+
+    def _copy(
+        self, model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]
+    ) -> None:
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        json_columns = [isinstance(fields[c], models.JSONField) for c in columns]
+        copy_lines(
+            model,
+            columns,
+            (
+                "\t".join(
+                    copy_value(value, is_json)
+                    for value, is_json in zip(row, json_columns, strict=True)
+                )
+                + "\n"
+                for row in rows
+            ),
+        )
