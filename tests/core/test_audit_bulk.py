@@ -11,6 +11,7 @@ from accounts.models import Centre
 from core.audit import record_event, record_events, verify_chain
 from core.models import AuditEvent
 from tests.factories import CentreFactory, member
+from tests.services import in_ci
 
 AWKWARD = [
     {"z": 1, "a": [1, 2, None], "nested": {"b": True, "a": 1.5}},
@@ -83,3 +84,20 @@ def test_no_items_record_nothing() -> None:
 def test_recording_events_outside_a_transaction_is_refused() -> None:
     with pytest.raises(RuntimeError, match="inside the state change's transaction"):
         record_events(actor=None, action="x", model=Centre, centre_id=None, items=[(1, {})])
+
+
+@pytest.mark.django_db
+def test_the_hash_keeps_its_unique_index_and_no_prefix_index() -> None:
+    if connection.vendor != "postgresql":
+        if in_ci():
+            pytest.fail("this index test must run on PostgreSQL in CI")
+        pytest.skip("the LIKE index is PostgreSQL's (Django adds none on SQLite)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'core_auditevent' "
+            "AND indexdef LIKE '%%(hash%%'"
+        )
+        found = [row[0] for row in cursor.fetchall()]
+    assert len(found) == 1
+    assert "UNIQUE" in found[0]
+    assert "pattern_ops" not in found[0]
