@@ -5,6 +5,10 @@ shorter chain that is still whole, so its end is also recorded where deleting ro
 it unnoticed: every achievement record and claim export stores the chain head it was made at (the
 record's PDF prints it), and a daily checkpoint file goes to file storage (S3 in production).
 `verify` checks the chain against all of them; `manage.py verify_audit_chain` runs it.
+
+Writing: `record_event` appends one event; `record_events` one per row of a change applied to
+many rows at once (10,000 lines added to a claim), in one COPY; `append_events` / `copy_events`
+chain events built one by one in bulk (the scale seed).
 """
 
 from __future__ import annotations
