@@ -4,14 +4,13 @@ from django.urls import path
 from accounts import views
 from accounts.forms import SignInForm
 
-# Django's own authentication views, with our templates (templates/registration/).
+# Django's own authentication views, with our templates (templates/registration/); sign-in
+# writes in one transaction (accounts/views.py).
 # No app_name: the auth views reverse these names ("password_reset_done" etc.) unqualified.
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=SignInForm, redirect_authenticated_user=True
-        ),
+        views.SignInView.as_view(authentication_form=SignInForm, redirect_authenticated_user=True),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -72,6 +72,7 @@ LOAD_SUITES = ["load"]
 SEED_SOURCES = [
     "verification/scale.py",
     "verification/scale_bulk.py",
+    "core/bulk.py",
     "verification/demo.py",
     "accounts/management/commands/seed_demo.py",
 ]

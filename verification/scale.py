@@ -600,9 +600,10 @@ def _claimable(
     from dataclasses import replace
 
     from accounts.management.commands.seed_demo import a_valid_choice
+    from core.bulk import RowWriter
     from qualifications.combination import mandatory_units
     from qualifications.queries import combination_rules
-    from verification.scale_bulk import Learner, RowWriter, Staff, chunks, write_learners
+    from verification.scale_bulk import Learner, Staff, chunks, write_learners
 
     if not sizes.claimable:
         return
@@ -659,10 +660,11 @@ def seed_platform(*, sizes: Sizes, say: Say = print) -> dict[str, int]:
     from accounts.management.commands.seed_demo import a_valid_choice
     from accounts.models import Centre, Role, User
     from accounts.services import person_create
+    from core.bulk import RowWriter
     from qualifications.combination import mandatory_units
     from qualifications.models import Qualification
     from qualifications.queries import combination_rules
-    from verification.scale_bulk import RowWriter, Staff, chunks, write_learners
+    from verification.scale_bulk import Staff, chunks, write_learners
 
     started = time.perf_counter()
     password = make_password(PASSWORD)

@@ -3,9 +3,10 @@
 `manage.py seed_scale` builds the people and portfolios it measures through the services
 (verification/scale.py). The bulk behind them (10,000 registrations ready to claim, and the
 platform's 20,000 learners and million decisions) would take hours that way, so it is written
-here in batches: COPY on PostgreSQL, bulk_create elsewhere. Every row is what the service would
-have written (the same fields, the same content hashes, computed by the services' own hash
-functions), and every state change has its audit event, chained by core.audit.append_events.
+here in batches by core.bulk.RowWriter: COPY on PostgreSQL, bulk_create elsewhere. Every row is
+what the service would have written (the same fields, the same content hashes, computed by the
+services' own hash functions), and every state change has its audit event, chained by
+core.audit.copy_events.
 
 Ids are reserved from each table's sequence before the rows are built, so rows that point at
 each other (a decision at its evidence) are written without reading anything back.
@@ -14,190 +15,18 @@ each other (a decision at its evidence) are written without reading anything bac
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection, models
 from django.utils import timezone
 
-from core.audit import append_events
+from core.audit import bulk_event as event
+from core.audit import copy_events
+from core.bulk import RowWriter
 from core.models import AuditEvent
-
-# ---------------------------------------------------------------- writing rows
-
-
-class RowWriter:
-    """Reserves ids and writes rows (tuples in the order of `columns`) to a model's table."""
-
-    def __init__(self) -> None:
-        self.postgres = connection.vendor == "postgresql"
-        self._next: dict[str, int] = {}
-
-    def reserve(self, model: type[models.Model], count: int) -> int:
-        """The first of `count` consecutive ids no other row has or will be given."""
-        table = model._meta.db_table
-        with connection.cursor() as cursor:
-            if self.postgres:
-                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                sequence = cursor.fetchone()[0]
-                if count == 0:
-                    return 0
-                # One statement moves the sequence past the whole block.
-                cursor.execute(
-                    "SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, count]
-                )
-                return int(cursor.fetchone()[0]) - count + 1
-            cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')  # noqa: S608
-            first = max(int(cursor.fetchone()[0]) + 1, self._next.get(table, 1))
-        self._next[table] = first + count
-        return first
-
-    def write(
-        self, model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]
-    ) -> None:
-        if not rows:
-            return
-        # Columns left out take the field's default, as Model() would give them.
-        given = set(columns)
-        missing = [
-            f for f in model._meta.concrete_fields if f.attname not in given and not f.primary_key
-        ]
-        if missing:
-            defaults = tuple(f.get_default() for f in missing)
-            columns = (*columns, *(f.attname for f in missing))
-            rows = [row + defaults for row in rows]
-        if self.postgres:
-            self._copy(model, columns, rows)
-        else:
-            model.objects.bulk_create(
-                [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
-            )
-
-    def _copy(
-        self, model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple]
-    ) -> None:
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        json_columns = [isinstance(fields[c], models.JSONField) for c in columns]
-        buffer = io.StringIO()
-        for row in rows:
-            buffer.write(
-                "\t".join(
-                    _copy_value(value, is_json)
-                    for value, is_json in zip(row, json_columns, strict=True)
-                )
-            )
-            buffer.write("\n")
-        buffer.seek(0)
-        names = ", ".join(f'"{model._meta.get_field(c).column}"' for c in columns)
-        with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN', buffer)
-
-    def write_events(self, events: Iterable[AuditEvent]) -> int:
-        """Chain and store audit events (in the order given)."""
-        columns = (
-            "sequence",
-            "occurred_at",
-            "actor_id",
-            "action",
-            "object_type",
-            "object_id",
-            "centre_id",
-            "data",
-            "previous_hash",
-            "hash",
-        )
-
-        def store(batch: list[AuditEvent]) -> None:
-            if not self.postgres:
-                # bulk_create wants model instances.
-                batch = [
-                    e
-                    if isinstance(e, AuditEvent)
-                    else AuditEvent(**{c: getattr(e, c) for c in columns})
-                    for e in batch
-                ]
-            self.write(AuditEvent, columns, [tuple(getattr(e, c) for c in columns) for e in batch])
-
-        return append_events(events, write=store, batch_size=20_000)
-
-
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_DATES: dict[Any, str] = {}  # the few distinct dates and times, written thousands of times
-
-
-def _copy_value(value: Any, is_json: bool) -> str:
-    """One value in COPY's text format (a million rows: the common cases come first)."""
-    kind = type(value)
-    if kind is int:
-        return str(value)
-    if value is None:
-        return r"\N"
-    if is_json:
-        value = json.dumps(value)
-    elif kind is bool:
-        return "t" if value else "f"
-    elif kind is datetime or kind is date:
-        found = _DATES.get(value)
-        if found is None:
-            found = _DATES[value] = value.isoformat()
-        return found
-    elif kind is not str:
-        value = str(value)
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        return value.translate(_ESCAPES)
-    return value
-
-
-class _Event:
-    """An audit event to append in bulk: AuditEvent's own content() and compute_hash(), without
-    a model instance's cost (a million of them)."""
-
-    __slots__ = (
-        "action",
-        "actor_id",
-        "centre_id",
-        "data",
-        "hash",
-        "object_id",
-        "object_type",
-        "occurred_at",
-        "previous_hash",
-        "sequence",
-    )
-    content = AuditEvent.content
-    compute_hash = AuditEvent.compute_hash
-
-    def __init__(self, **values: Any) -> None:
-        for name, value in values.items():
-            setattr(self, name, value)
-
-
-def event(
-    actor_id: int | None,
-    action: str,
-    model: type[models.Model],
-    object_id: int,
-    centre_id: int,
-    data: dict[str, Any],
-    at: datetime,
-) -> AuditEvent:
-    return _Event(  # type: ignore[return-value]
-        sequence=None,
-        actor_id=actor_id,
-        action=action,
-        object_type=model._meta.label_lower,
-        object_id=str(object_id),
-        centre_id=centre_id,
-        data=data,
-        occurred_at=at,
-        previous_hash="",
-        hash="",
-    )
-
 
 # ---------------------------------------------------------------- portfolios in bulk
 
@@ -894,7 +723,7 @@ def write_learners(writer: RowWriter, staff: Staff, learners: Sequence[Learner])
     )
     for kind, model, columns in tables:
         writer.write(model, columns, rows[kind])
-    writer.write_events(events)
+    copy_events(events, writer=writer)
     return {
         "learners": n,
         "decisions": decision_count,

@@ -44,6 +44,39 @@ def test_signing_in_leads_home_and_the_header_says_who(client: Client) -> None:
     assert "Welcome, Amira" in html
 
 
+def test_signing_in_rotates_the_session_logs_the_access_and_costs_fixed_queries(
+    client: Client, django_assert_num_queries
+) -> None:
+    from axes.models import AccessLog
+    from django.contrib.sessions.models import Session
+
+    user = UserFactory()
+    before = client.session
+    before["seen"] = True
+    before.save()
+
+    # The old session read; the failure count checked, the person read; then in one
+    # transaction the new session (its key checked unused, inserted), the old one read and
+    # deleted, the access attempts cleared (read twice) and the access logged, the last
+    # sign-in time; the roles read (for the page log); the session's contents saved.
+    # Savepoints around the transaction and each session write (the test runs inside a
+    # transaction of its own). None of it grows with anything.
+    with django_assert_num_queries(19):
+        response = client.post(
+            reverse("login"), {"username": user.email, "password": DEFAULT_PASSWORD}
+        )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    after = client.cookies["sessionid"].value
+    assert after != before.session_key
+    assert not Session.objects.filter(session_key=before.session_key).exists()
+    assert Session.objects.get(session_key=after).get_decoded()["_auth_user_id"] == str(user.pk)
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert AccessLog.objects.filter(username=user.email).count() == 1
+
+
 def test_a_wrong_password_gets_a_clear_message_and_keeps_the_address(client: Client) -> None:
     user = UserFactory()
 
