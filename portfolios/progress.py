@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, F, FilteredRelation, Q
 
+from core.prepared import Prepared
 from portfolios.models import (
     Evidence,
     EvidenceCriterion,
@@ -192,40 +193,77 @@ class TakenUnit:
 LONG_UNIT_FIELDS = ("aim", "nos", "assessment_requirements", "guidance", "source")
 
 
+def _unit_fields(*, brief: bool) -> list[str]:
+    return [
+        field.attname
+        for field in Unit._meta.concrete_fields
+        if not (brief and field.attname in LONG_UNIT_FIELDS)
+    ]
+
+
+def _choice_rows(*, brief: bool, one: bool) -> Callable[..., models.QuerySet]:
+    """The query behind _choices, for Prepared: the units' fields, then their position, code
+    and group's mandatory flag in the qualification."""
+
+    def build(*, registration: int, qualification: int, unit: int = 0) -> models.QuerySet:
+        choices = RegistrationUnit.objects.filter(registration_id=registration)
+        if one:
+            choices = choices.filter(unit_id=unit)
+        return (
+            # The unit's place in this qualification, joined (a unit outside it has none).
+            choices.annotate(
+                membership=FilteredRelation(
+                    "unit__memberships",
+                    condition=Q(unit__memberships__qualification_id=qualification),
+                )
+            )
+            .annotate(
+                position=F("membership__position"),
+                code=F("membership__code"),
+                mandatory=F("membership__group__mandatory"),
+            )
+            .order_by(F("position").asc(nulls_last=True), "unit__key")
+            .values_list(
+                *(f"unit__{name}" for name in _unit_fields(brief=brief)), "code", "mandatory"
+            )
+        )
+
+    if one:
+        return build
+
+    def every(*, registration: int, qualification: int) -> models.QuerySet:
+        return build(registration=registration, qualification=qualification)
+
+    return every
+
+
+# Every portfolio page reads the units taken: compiled once (core.prepared), by (brief, one).
+_CHOICES = {
+    (brief, one): Prepared(_choice_rows(brief=brief, one=one))
+    for brief in (False, True)
+    for one in (False, True)
+}
+
+
 def _choices(
     registration: Registration, unit_id: int | None = None, *, brief: bool = False
 ) -> list[TakenUnit]:
     """The registration's units (or the one unit, if it takes it) in the qualification's order,
     with no outcomes yet; `brief` leaves the units' long texts unread. One query."""
-    choices = RegistrationUnit.objects.filter(registration=registration)
+    ids = {"registration": registration.pk, "qualification": registration.qualification_id}
     if unit_id is not None:
-        choices = choices.filter(unit_id=unit_id)
-    if brief:
-        choices = choices.defer(*(f"unit__{name}" for name in LONG_UNIT_FIELDS))
-    choices = (
-        choices.select_related("unit")
-        # The unit's place in this qualification, joined (a unit outside it has none).
-        .annotate(
-            membership=FilteredRelation(
-                "unit__memberships",
-                condition=Q(unit__memberships__qualification_id=registration.qualification_id),
+        ids["unit"] = unit_id
+    rows = _CHOICES[brief, unit_id is not None].rows(**ids)
+    names = _unit_fields(brief=brief)
+    taken = []
+    for *values, code, mandatory in rows:
+        unit = Unit.from_db("default", names, values)
+        taken.append(
+            TakenUnit(
+                unit=unit, label=code or unit.reference or unit.key, mandatory=bool(mandatory)
             )
         )
-        .annotate(
-            position=F("membership__position"),
-            code=F("membership__code"),
-            mandatory=F("membership__group__mandatory"),
-        )
-        .order_by(F("position").asc(nulls_last=True), "unit__key")
-    )
-    return [
-        TakenUnit(
-            unit=choice.unit,
-            label=choice.code or choice.unit.reference or choice.unit.key,
-            mandatory=bool(choice.mandatory),
-        )
-        for choice in choices
-    ]
+    return taken
 
 
 def _outline(units: list[TakenUnit], *, joined: bool = False) -> list[TakenUnit]:
@@ -256,6 +294,38 @@ def _outline(units: list[TakenUnit], *, joined: bool = False) -> list[TakenUnit]
     return units
 
 
+_CRITERION_FIELDS = [field.attname for field in AssessmentCriterion._meta.concrete_fields]
+_OUTCOME_FIELDS = [field.attname for field in LearningOutcome._meta.concrete_fields]
+
+
+def _unit_outline_rows(*, unit: int) -> models.QuerySet:
+    return (
+        AssessmentCriterion.objects.filter(unit_id=unit)
+        .order_by("outcome__position", "position")
+        .values_list(*_CRITERION_FIELDS, *(f"outcome__{name}" for name in _OUTCOME_FIELDS))
+    )
+
+
+UNIT_OUTLINE = Prepared(_unit_outline_rows)
+
+
+def _unit_outline(entry: TakenUnit) -> TakenUnit:
+    """_outline(joined=True) of one unit, from its compiled query: one query."""
+    outcomes: dict[int, OutcomeRows] = {}
+    split = len(_CRITERION_FIELDS)
+    for row in UNIT_OUTLINE.rows(unit=entry.unit.pk):
+        criterion = AssessmentCriterion.from_db("default", _CRITERION_FIELDS, row[:split])
+        criterion.unit = entry.unit  # spare templates a query per row
+        rows = outcomes.get(criterion.outcome_id)
+        if rows is None:
+            outcome = LearningOutcome.from_db("default", _OUTCOME_FIELDS, row[split:])
+            rows = outcomes[outcome.pk] = OutcomeRows(outcome)
+            entry.outcomes.append(rows)
+        criterion.outcome = rows.outcome
+        rows.criteria.append(CriterionRow(criterion))
+    return entry
+
+
 def taken_units(registration: Registration) -> list[TakenUnit]:
     """The registration's units in the qualification's order, each with its outcomes and
     criteria (no states yet). Three queries."""
@@ -269,23 +339,36 @@ class Portfolio:
     progress: Progress
 
 
-def unit_summaries(registration: Registration, *, decisions: Mapping[int, str]) -> Portfolio:
-    """Every unit taken with its criteria counted by state, and the whole portfolio's count,
-    without loading a criterion's text or evidence: two queries whatever the size, besides
-    the decisions passed in. Only submitted evidence counts, so who looks does not matter."""
-    units = _choices(registration, brief=True)
-    by_unit = {entry.unit.pk: entry for entry in units}
+def _counted_criteria(*, registration: int) -> models.QuerySet:
+    """Each criterion of the units taken, its unit, and whether submitted evidence stands
+    behind it."""
     counting = EvidenceCriterion.objects.filter(
-        evidence__registration=registration, evidence__status__in=COUNTING_STATUSES
+        evidence__registration_id=registration, evidence__status__in=COUNTING_STATUSES
     ).values("criterion_id")
-    criteria = (
-        AssessmentCriterion.objects.filter(unit_id__in=list(by_unit))
+    return (
+        AssessmentCriterion.objects.filter(
+            unit_id__in=RegistrationUnit.objects.filter(registration_id=registration).values(
+                "unit_id"
+            )
+        )
         .order_by()  # counted, not listed: the default order would join the units to sort
         # One IN (subquery) the database hashes once, not an EXISTS per criterion: a popular
         # criterion has evidence from thousands of registrations.
         .annotate(evidenced=ExpressionWrapper(Q(pk__in=counting), output_field=BooleanField()))
         .values_list("pk", "unit_id", "evidenced")
     )
+
+
+COUNTED_CRITERIA = Prepared(_counted_criteria)
+
+
+def unit_summaries(registration: Registration, *, decisions: Mapping[int, str]) -> Portfolio:
+    """Every unit taken with its criteria counted by state, and the whole portfolio's count,
+    without loading a criterion's text or evidence: two queries whatever the size, besides
+    the decisions passed in. Only submitted evidence counts, so who looks does not matter."""
+    units = _choices(registration, brief=True)
+    by_unit = {entry.unit.pk: entry for entry in units}
+    criteria = COUNTED_CRITERIA.rows(registration=registration.pk)
     unknown = set(decisions.values()) - DECISION_STATES
     if unknown:
         raise ValueError(f"unknown decisions {sorted(unknown)!r}")
@@ -298,6 +381,41 @@ def unit_summaries(registration: Registration, *, decisions: Mapping[int, str]) 
     for entry in units:
         overall.update(entry.progress)
     return Portfolio(registration=registration, units=units, progress=overall)
+
+
+# What a criterion's row shows of each piece of evidence mapped to it (not its description),
+# in the model's order of fields, which Model.from_db expects.
+_EVIDENCE_SHOWN = [
+    field.attname
+    for field in Evidence._meta.concrete_fields
+    if field.attname in {"id", "title", "version", "status"}
+]
+
+
+def _unit_evidence(*, registration: int, unit: int, drafts: bool = True) -> models.QuerySet:
+    """(criterion id, evidence fields) of each mapping of the unit's criteria to the
+    registration's evidence, drafts left out unless `drafts` (Evidence.objects.seen_in's rule:
+    they are the learner's alone)."""
+    evidence = Evidence.objects.filter(registration_id=registration)
+    if not drafts:
+        evidence = evidence.exclude(status=EvidenceStatus.DRAFT)
+    return (
+        EvidenceCriterion.objects.filter(criterion__unit_id=unit, evidence__in=evidence)
+        .order_by("evidence__title", "evidence__version", "evidence_id")
+        .values_list("criterion_id", *(f"evidence__{name}" for name in _EVIDENCE_SHOWN))
+    )
+
+
+def _unit_evidence_seen_by_staff(*, registration: int, unit: int) -> models.QuerySet:
+    return _unit_evidence(registration=registration, unit=unit, drafts=False)
+
+
+def _unit_evidence_with_drafts(*, registration: int, unit: int) -> models.QuerySet:
+    return _unit_evidence(registration=registration, unit=unit)
+
+
+UNIT_EVIDENCE = Prepared(_unit_evidence_seen_by_staff)
+UNIT_EVIDENCE_WITH_DRAFTS = Prepared(_unit_evidence_with_drafts)
 
 
 def unit_portfolio(
@@ -314,17 +432,20 @@ def unit_portfolio(
     units = _choices(registration, unit_id, brief=True)
     if not units:
         return None
-    _outline(units, joined=True)
-    mappings = (
-        EvidenceCriterion.objects.filter(
-            criterion__unit_id=unit_id,
-            evidence__in=Evidence.objects.seen_in(registration, user),
-        )
-        .select_related("evidence")
-        # What a row shows of each piece, not its description.
-        .only("criterion", "evidence__title", "evidence__version", "evidence__status")
-        .order_by("evidence__title", "evidence__version", "evidence_id")
-    )
+    _unit_outline(units[0])
+    ids = {"registration": registration.pk, "unit": unit_id}
+    if getattr(user, "is_superuser", False) or registration.learner_id == user.pk:
+        rows = UNIT_EVIDENCE_WITH_DRAFTS.rows(**ids)
+    else:
+        rows = UNIT_EVIDENCE.rows(**ids)
+    # One instance per piece, however many of the unit's criteria it is mapped to.
+    pieces: dict[int, Evidence] = {}
+    mappings = []
+    for criterion_id, *values in rows:
+        evidence = pieces.get(values[0])
+        if evidence is None:
+            evidence = pieces[values[0]] = Evidence.from_db("default", _EVIDENCE_SHOWN, values)
+        mappings.append((criterion_id, evidence))
     return assemble(registration, units, mappings, decisions).units[0]
 
 
@@ -343,21 +464,28 @@ def portfolio(
         .select_related("evidence")
         .order_by("evidence__title", "evidence__version", "evidence_id")
     )
-    return assemble(registration, units, mappings, decisions or {})
+    return assemble(
+        registration,
+        units,
+        ((mapping.criterion_id, mapping.evidence) for mapping in mappings),
+        decisions or {},
+    )
 
 
 def assemble(
     registration: Registration,
     units: list[TakenUnit],
-    mappings: Iterable[EvidenceCriterion],
+    mappings: Iterable[tuple[int, Evidence]],
     decisions: Mapping[int, str],
 ) -> Portfolio:
+    """The units with each criterion's state and evidence, from (criterion id, evidence)
+    pairs in the order to show them."""
     evidence_for: dict[int, list[Evidence]] = defaultdict(list)
     evidenced: set[int] = set()
-    for mapping in mappings:
-        evidence_for[mapping.criterion_id].append(mapping.evidence)
-        if mapping.evidence.status in COUNTING_STATUSES:
-            evidenced.add(mapping.criterion_id)
+    for criterion_id, evidence in mappings:
+        evidence_for[criterion_id].append(evidence)
+        if evidence.status in COUNTING_STATUSES:
+            evidenced.add(criterion_id)
     overall = Progress()
     for entry in units:
         for row in entry.criteria:
