@@ -7,23 +7,27 @@ of their time. A page that runs the same shape on every request, with only ids c
 it once with a stand-in for each id, keeps the SQL, the parameters and the converters, and then
 only puts the real ids in place of the stand-ins. The rows are what `values_list` would give.
 
-The shape must depend on nothing but the ids passed in (no date, no list whose length varies,
-no user-dependent branch: a branch is a second Prepared), which `Prepared` checks as far as it
-can: every id must reach the parameters, and no parameter may be a stand-in it did not expect.
+The arguments are integer ids, or dates where named in `dates` (a `today` for "current" rows).
+The shape must depend on nothing but them (no date of its own, no list whose length varies, no
+branch on who looks: a branch is a second Prepared); each argument must reach the parameters,
+which is checked when the query is compiled.
 """
 
 from __future__ import annotations
 
+import datetime
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
 
-# Ids no row has; each argument gets its own, so each can be found among the parameters.
+# Ids no row has, and a date no row has; each argument gets its own, so each can be found
+# among the parameters.
 _STAND_IN = -7_294_361_000
+_STAND_IN_DATE = datetime.date(1001, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     slots: dict[str, tuple[int, ...]]  # argument -> the parameters it fills
+    adapted: frozenset[str]  # date arguments the backend takes as text (SQLite)
     converters: dict[int, tuple[list[Any], Any]]  # column -> (converters, expression)
 
 
@@ -38,49 +43,73 @@ class Prepared:
     """`build(**ids)` returns a `values_list` queryset; `rows(**ids)` returns its rows, having
     built and compiled it only the first time on each database."""
 
-    def __init__(self, build: Callable[..., QuerySet]) -> None:
+    def __init__(self, build: Callable[..., QuerySet], *, dates: Iterable[str] = ()) -> None:
         self.build = build
         self.names = tuple(inspect.signature(build).parameters)
+        self.dates = frozenset(dates)
+        if not self.dates <= set(self.names):
+            unknown = sorted(self.dates - set(self.names))
+            raise ValueError(f"{build.__qualname__} takes no {unknown}")
         self._compiled: dict[str, _Compiled] = {}
 
     def _compile(self, using: str) -> _Compiled:
-        stand_ins = {name: _STAND_IN - n for n, name in enumerate(self.names)}
+        ops = connections[using].ops
+        stand_ins: dict[str, Any] = {
+            name: _STAND_IN_DATE + datetime.timedelta(days=n)
+            if name in self.dates
+            else _STAND_IN - n
+            for n, name in enumerate(self.names)
+        }
         queryset = self.build(**stand_ins)
         if queryset._iterable_class.__name__ != "ValuesListIterable":
             raise TypeError(f"{self.build.__qualname__} must return values_list(...) rows")
         compiler = queryset.query.get_compiler(using)
         sql, params = compiler.as_sql()
         params = tuple(params)
-        slots = {
-            name: tuple(at for at, value in enumerate(params) if value == stand_in)
-            for name, stand_in in stand_ins.items()
-        }
+        slots, adapted = {}, set()
+        for name, stand_in in stand_ins.items():
+            slots[name] = tuple(at for at, value in enumerate(params) if value == stand_in)
+            if name in self.dates and not slots[name]:
+                as_text = ops.adapt_datefield_value(stand_in)
+                slots[name] = tuple(at for at, value in enumerate(params) if value == as_text)
+                adapted.add(name)
         missing = [name for name, positions in slots.items() if not positions]
         if missing:
             raise ValueError(f"{self.build.__qualname__}: {missing} do not reach the SQL")
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         converters = compiler.get_converters(fields)
-        compiled = _Compiled(sql=sql, params=params, slots=slots, converters=converters)
+        compiled = _Compiled(
+            sql=sql,
+            params=params,
+            slots=slots,
+            adapted=frozenset(adapted),
+            converters=converters,
+        )
         self._compiled[using] = compiled
         return compiled
 
-    def rows(self, *, using: str = "default", **ids: int) -> list[tuple[Any, ...]]:
+    def rows(self, *, using: str = "default", **ids: Any) -> list[tuple[Any, ...]]:
         if ids.keys() != set(self.names):
             raise TypeError(f"{self.build.__qualname__} takes {self.names}, given {tuple(ids)}")
         compiled = self._compiled.get(using) or self._compile(using)
+        connection = connections[using]
         params = list(compiled.params)
         for name, positions in compiled.slots.items():
             value = ids[name]
-            if not isinstance(value, int) or isinstance(value, bool):
+            if name in self.dates:
+                if type(value) is not datetime.date:
+                    raise TypeError(f"{name} must be a date, not {value!r}")
+                if name in compiled.adapted:
+                    value = connection.ops.adapt_datefield_value(value)
+            elif not isinstance(value, int) or isinstance(value, bool):
                 raise TypeError(f"{name} must be an integer id, not {value!r}")
             for at in positions:
                 params[at] = value
-        connection = connections[using]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
+            rows = cursor.fetchall()  # tuples, from both PostgreSQL and SQLite
         if not compiled.converters:
-            return [tuple(row) for row in rows]
+            return rows
         converted = []
         for row in rows:
             values = list(row)

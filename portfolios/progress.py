@@ -201,17 +201,15 @@ def _unit_fields(*, brief: bool) -> list[str]:
     ]
 
 
-def _choice_rows(*, brief: bool, one: bool) -> Callable[..., models.QuerySet]:
-    """The query behind _choices, for Prepared: the units' fields, then their position, code
-    and group's mandatory flag in the qualification."""
+def _choice_rows(*, brief: bool) -> Callable[..., models.QuerySet]:
+    """The query behind _choices, for Prepared: the units' fields, then their code and group's
+    mandatory flag in the qualification."""
 
-    def build(*, registration: int, qualification: int, unit: int = 0) -> models.QuerySet:
-        choices = RegistrationUnit.objects.filter(registration_id=registration)
-        if one:
-            choices = choices.filter(unit_id=unit)
+    def build(*, registration: int, qualification: int) -> models.QuerySet:
         return (
+            RegistrationUnit.objects.filter(registration_id=registration)
             # The unit's place in this qualification, joined (a unit outside it has none).
-            choices.annotate(
+            .annotate(
                 membership=FilteredRelation(
                     "unit__memberships",
                     condition=Q(unit__memberships__qualification_id=qualification),
@@ -228,32 +226,19 @@ def _choice_rows(*, brief: bool, one: bool) -> Callable[..., models.QuerySet]:
             )
         )
 
-    if one:
-        return build
-
-    def every(*, registration: int, qualification: int) -> models.QuerySet:
-        return build(registration=registration, qualification=qualification)
-
-    return every
+    return build
 
 
-# Every portfolio page reads the units taken: compiled once (core.prepared), by (brief, one).
-_CHOICES = {
-    (brief, one): Prepared(_choice_rows(brief=brief, one=one))
-    for brief in (False, True)
-    for one in (False, True)
-}
+# Every portfolio page reads the units taken: compiled once (core.prepared), brief or not.
+_CHOICES = {brief: Prepared(_choice_rows(brief=brief)) for brief in (False, True)}
 
 
-def _choices(
-    registration: Registration, unit_id: int | None = None, *, brief: bool = False
-) -> list[TakenUnit]:
-    """The registration's units (or the one unit, if it takes it) in the qualification's order,
-    with no outcomes yet; `brief` leaves the units' long texts unread. One query."""
-    ids = {"registration": registration.pk, "qualification": registration.qualification_id}
-    if unit_id is not None:
-        ids["unit"] = unit_id
-    rows = _CHOICES[brief, unit_id is not None].rows(**ids)
+def _choices(registration: Registration, *, brief: bool = False) -> list[TakenUnit]:
+    """The registration's units in the qualification's order, with no outcomes yet; `brief`
+    leaves the units' long texts unread. One query."""
+    rows = _CHOICES[brief].rows(
+        registration=registration.pk, qualification=registration.qualification_id
+    )
     names = _unit_fields(brief=brief)
     taken = []
     for *values, code, mandatory in rows:
@@ -266,28 +251,21 @@ def _choices(
     return taken
 
 
-def _outline(units: list[TakenUnit], *, joined: bool = False) -> list[TakenUnit]:
-    """Fill in the units' outcomes and criteria (no states yet). Two queries, or one if
-    `joined` (the outcomes read with their criteria: an outcome with none is then left out,
-    which the catalogue never has)."""
+def _outline(units: list[TakenUnit]) -> list[TakenUnit]:
+    """Fill in the units' outcomes and criteria (no states yet). Two queries."""
     by_unit = {entry.unit.pk: entry for entry in units}
     outcomes: dict[int, OutcomeRows] = {}
-    criteria = AssessmentCriterion.objects.filter(unit_id__in=list(by_unit))
-    if joined:
-        criteria = criteria.select_related("outcome").order_by(
-            "unit_id", "outcome__position", "position"
-        )
-    else:
-        for outcome in LearningOutcome.objects.filter(unit_id__in=list(by_unit)).order_by(
-            "unit_id", "position"
-        ):
-            outcomes[outcome.pk] = OutcomeRows(outcome)
-            by_unit[outcome.unit_id].outcomes.append(outcomes[outcome.pk])
-        criteria = criteria.order_by("unit_id", "position")
-    for criterion in criteria:
+    for outcome in LearningOutcome.objects.filter(unit_id__in=list(by_unit)).order_by(
+        "unit_id", "position"
+    ):
+        outcomes[outcome.pk] = OutcomeRows(outcome)
+        by_unit[outcome.unit_id].outcomes.append(outcomes[outcome.pk])
+    for criterion in AssessmentCriterion.objects.filter(unit_id__in=list(by_unit)).order_by(
+        "unit_id", "position"
+    ):
         criterion.unit = by_unit[criterion.unit_id].unit  # spare templates a query per row
         rows = outcomes.get(criterion.outcome_id)
-        if rows is None:
+        if rows is None:  # an outcome of another unit: the catalogue never has one
             rows = outcomes[criterion.outcome_id] = OutcomeRows(criterion.outcome)
             by_unit[criterion.unit_id].outcomes.append(rows)
         rows.criteria.append(CriterionRow(criterion))
@@ -298,31 +276,67 @@ _CRITERION_FIELDS = [field.attname for field in AssessmentCriterion._meta.concre
 _OUTCOME_FIELDS = [field.attname for field in LearningOutcome._meta.concrete_fields]
 
 
-def _unit_outline_rows(*, unit: int) -> models.QuerySet:
+def _one_unit_rows(*, registration: int, qualification: int, unit: int) -> models.QuerySet:
+    """The unit as _choices gives it (if the registration takes it) with its criteria and their
+    outcomes, one row a criterion: the floor's shape, one query where three were."""
     return (
-        AssessmentCriterion.objects.filter(unit_id=unit)
-        .order_by("outcome__position", "position")
-        .values_list(*_CRITERION_FIELDS, *(f"outcome__{name}" for name in _OUTCOME_FIELDS))
+        RegistrationUnit.objects.filter(registration_id=registration, unit_id=unit)
+        .annotate(
+            membership=FilteredRelation(
+                "unit__memberships",
+                condition=Q(unit__memberships__qualification_id=qualification),
+            )
+        )
+        .annotate(code=F("membership__code"), mandatory=F("membership__group__mandatory"))
+        .order_by("unit__criteria__outcome__position", "unit__criteria__position")
+        .values_list(
+            *(f"unit__{name}" for name in _unit_fields(brief=True)),
+            "code",
+            "mandatory",
+            # A unit with no criteria still comes, once, with these empty (a LEFT JOIN).
+            *(f"unit__criteria__{name}" for name in _CRITERION_FIELDS),
+            *(f"unit__criteria__outcome__{name}" for name in _OUTCOME_FIELDS),
+        )
     )
 
 
-UNIT_OUTLINE = Prepared(_unit_outline_rows)
+ONE_UNIT = Prepared(_one_unit_rows)
 
 
-def _unit_outline(entry: TakenUnit) -> TakenUnit:
-    """_outline(joined=True) of one unit, from its compiled query: one query."""
+def _one_unit(registration: Registration, unit_id: int) -> TakenUnit | None:
+    """One unit taken, as _choices gives it, with its outcomes and criteria (no states yet),
+    in one query; None if the registration does not take it."""
+    rows = ONE_UNIT.rows(
+        registration=registration.pk,
+        qualification=registration.qualification_id,
+        unit=unit_id,
+    )
+    if not rows:
+        return None
+    names = _unit_fields(brief=True)
+    at_criterion = len(names) + 2
+    at_outcome = at_criterion + len(_CRITERION_FIELDS)
+    first = rows[0]
+    unit = Unit.from_db("default", names, first[: len(names)])
+    code, mandatory = first[len(names)], first[len(names) + 1]
+    entry = TakenUnit(
+        unit=unit, label=code or unit.reference or unit.key, mandatory=bool(mandatory)
+    )
     outcomes: dict[int, OutcomeRows] = {}
-    split = len(_CRITERION_FIELDS)
-    for row in UNIT_OUTLINE.rows(unit=entry.unit.pk):
-        criterion = AssessmentCriterion.from_db("default", _CRITERION_FIELDS, row[:split])
-        criterion.unit = entry.unit  # spare templates a query per row
-        rows = outcomes.get(criterion.outcome_id)
-        if rows is None:
-            outcome = LearningOutcome.from_db("default", _OUTCOME_FIELDS, row[split:])
-            rows = outcomes[outcome.pk] = OutcomeRows(outcome)
-            entry.outcomes.append(rows)
-        criterion.outcome = rows.outcome
-        rows.criteria.append(CriterionRow(criterion))
+    for row in rows:
+        if row[at_criterion] is None:  # the unit has no criteria
+            continue
+        criterion = AssessmentCriterion.from_db(
+            "default", _CRITERION_FIELDS, row[at_criterion:at_outcome]
+        )
+        criterion.unit = unit  # spare templates a query per row
+        rows_of_outcome = outcomes.get(criterion.outcome_id)
+        if rows_of_outcome is None:
+            outcome = LearningOutcome.from_db("default", _OUTCOME_FIELDS, row[at_outcome:])
+            rows_of_outcome = outcomes[outcome.pk] = OutcomeRows(outcome)
+            entry.outcomes.append(rows_of_outcome)
+        criterion.outcome = rows_of_outcome.outcome
+        rows_of_outcome.criteria.append(CriterionRow(criterion))
     return entry
 
 
@@ -426,13 +440,13 @@ def unit_portfolio(
     decisions: Mapping[int, str],
 ) -> TakenUnit | None:
     """One unit's outcomes and criteria, each with its state and the evidence `user` may see
-    mapped to it: three queries whatever the unit, besides the decisions passed in. None when
+    mapped to it: two queries whatever the unit, besides the decisions passed in. None when
     the registration does not take the unit. The registration must be one `user` may see
     (loaded through Registration.objects.visible_to)."""
-    units = _choices(registration, unit_id, brief=True)
-    if not units:
+    entry = _one_unit(registration, unit_id)
+    if entry is None:
         return None
-    _unit_outline(units[0])
+    units = [entry]
     ids = {"registration": registration.pk, "unit": unit_id}
     if getattr(user, "is_superuser", False) or registration.learner_id == user.pk:
         rows = UNIT_EVIDENCE_WITH_DRAFTS.rows(**ids)

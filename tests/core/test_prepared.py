@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.db.models import QuerySet
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from accounts.context import ROLE_ORDER, current_memberships
+from accounts.models import Membership
 from core.prepared import Prepared
 from portfolios.models import Registration
 from portfolios.queries import registration_with_people
 from qualifications.models import Qualification
-from tests.factories import RegistrationFactory
+from tests.factories import CentreFactory, RegistrationFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +101,55 @@ def test_the_registration_comes_with_its_people_as_select_related_gives_it() -> 
     for field in Registration._meta.concrete_fields:
         assert getattr(loaded, field.attname) == getattr(expected, field.attname)
     assert registration_with_people(registration.pk + 1000) is None
+
+
+def _current_roles(*, user: int, today: datetime.date) -> QuerySet:
+    return (
+        Membership.objects.current(today)
+        .filter(user_id=user)
+        .order_by("pk")
+        .values_list("pk", "role", "expires_on", "created_at")
+    )
+
+
+def test_a_date_argument_takes_the_real_date_in_place_of_its_stand_in() -> None:
+    centre = CentreFactory()
+    person = member(centre, "assessor")
+    Membership.objects.create(
+        user=person, centre=centre, role="eqa", expires_on=datetime.date(2030, 6, 30)
+    )
+    prepared = Prepared(_current_roles, dates=["today"])
+
+    for today in (datetime.date(2030, 6, 30), datetime.date(2030, 7, 1), datetime.date(2030, 6, 1)):
+        ids = {"user": person.pk, "today": today}
+        assert prepared.rows(**ids) == list(_current_roles(**ids))
+    assert len(prepared.rows(user=person.pk, today=datetime.date(2030, 6, 30))) == 2
+    assert len(prepared.rows(user=person.pk, today=datetime.date(2030, 7, 1))) == 1
+    with pytest.raises(TypeError):
+        prepared.rows(user=person.pk, today="2030-07-01")
+
+
+def test_the_header_reads_the_current_memberships_with_their_centres_in_one_query() -> None:
+    centre = CentreFactory()
+    person = member(centre, "assessor")
+    Membership.objects.create(
+        user=person,
+        centre=centre,
+        role="eqa",
+        expires_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    Membership.objects.create(user=person, centre=CentreFactory(), role="iv")
+    request = RequestFactory().get("/")
+    request.user = person
+
+    with CaptureQueriesContext(connection) as queries:
+        loaded = current_memberships(request)
+        assert [(m.role, m.centre.name) for m in loaded] == [
+            (m.role, m.centre.name)
+            for m in sorted(
+                Membership.objects.current().filter(user=person).select_related("centre"),
+                key=lambda m: (ROLE_ORDER.index(m.role), m.centre.name),
+            )
+        ]
+    assert len(queries) == 2  # the memberships, then the ORM's own list to compare with
+    assert {m.role for m in loaded} == {"assessor", "iv"}
