@@ -153,3 +153,29 @@ def test_the_header_reads_the_current_memberships_with_their_centres_in_one_quer
         ]
     assert len(queries) == 2  # the memberships, then the ORM's own list to compare with
     assert {m.role for m in loaded} == {"assessor", "iv"}
+
+
+def test_a_session_is_read_as_djangos_store_reads_it_and_not_once_expired() -> None:
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+
+    from core.sessions import SessionStore
+
+    stored = SessionStore()
+    stored["role"] = 7
+    stored.create()
+    stored["role"] = 7
+    stored.save()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert SessionStore(stored.session_key).load() == {"role": 7}
+    assert len(queries) == 1
+    assert DatabaseStore(stored.session_key).load() == {"role": 7}
+    assert SessionStore("no-such-key-0123456789abcdef").load() == {}
+
+    Session = SessionStore.get_model_class()
+    Session.objects.filter(session_key=stored.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    expired = SessionStore(stored.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None
