@@ -110,16 +110,22 @@ def _unit_facts(entry: TakenUnit) -> str:
 
 
 def _link_evidence(entries: list[TakenUnit]) -> None:
-    """Give each piece of evidence shown against a criterion its URL and status in words,
-    worked out once per piece (a piece mapped to many criteria comes once per mapping)."""
+    """Give each piece of evidence shown against a criterion its URL, status in words and
+    version as text, worked out once per piece (a piece mapped to many criteria comes once per
+    mapping). Text, because the template localizes a number it is given, which costs more than
+    the rest of the row (measured)."""
     evidence_url = url_for_ids("evidence:detail")
-    done: dict[int, tuple[str, str]] = {}
+    done: dict[int, tuple[str, str, str]] = {}
     for entry in entries:
         for row in entry.criteria:
             for item in row.evidence:
                 if item.pk not in done:
-                    done[item.pk] = (evidence_url(item.pk), item.get_status_display().lower())
-                item.url, item.status_words = done[item.pk]  # type: ignore[attr-defined]
+                    done[item.pk] = (
+                        evidence_url(item.pk),
+                        item.get_status_display().lower(),
+                        str(item.version),
+                    )
+                item.url, item.status_words, item.version_text = done[item.pk]  # type: ignore[attr-defined]
 
 
 def _only_state(entry: TakenUnit, state: str) -> TakenUnit:

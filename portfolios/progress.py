@@ -162,6 +162,11 @@ class CriterionRow:
         return STATE_LABELS[self.state]
 
     @property
+    def testid(self) -> str:
+        # Text, not the id: the template localizes a number, at several times the cost.
+        return f"criterion-{self.criterion.pk}"
+
+    @property
     def badge(self) -> str:
         return STATE_BADGES[self.state]
 
