@@ -55,6 +55,10 @@ def centre_ids(user: Any, *roles: str) -> QuerySet | list[int]:
 def has_role_at(user: Any, centre_id: int | None, *roles: str) -> bool:
     if not getattr(user, "is_authenticated", False) or centre_id is None:
         return False
+    held = current_roles(user)
+    if held is not None:
+        # Loaded for this request by the same rule (Membership.objects.current()): no query.
+        return any((centre_id, role) in held for role in roles)
     from accounts.models import Membership
 
     return (

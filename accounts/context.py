@@ -3,17 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from accounts.access import remember_current_roles
-from accounts.models import Membership, Role
+from accounts.models import Centre, Membership, Role
+from core.prepared import Prepared
 
 SESSION_KEY = "active_membership"
 # Which role to start in when a person has several: the broadest view first.
 ROLE_ORDER = [Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER, Role.ASSESSOR, Role.EQA, Role.LEARNER]
+
+
+_MEMBERSHIP_FIELDS = [field.attname for field in Membership._meta.concrete_fields]
+_CENTRE_FIELDS = [field.attname for field in Centre._meta.concrete_fields]
+
+
+def _current_rows(*, user: int, today: date) -> QuerySet:
+    return (
+        Membership.objects.current(today)
+        .filter(user_id=user)
+        .order_by()
+        .values_list(*_MEMBERSHIP_FIELDS, *(f"centre__{name}" for name in _CENTRE_FIELDS))
+    )
+
+
+# Every page asks: compiled once (core.prepared).
+CURRENT = Prepared(_current_rows, dates=["today"])
+
+
+def _current(user_id: int) -> list[Membership]:
+    """Membership.objects.current().filter(user=...).select_related("centre"), one query."""
+    memberships = []
+    split = len(_MEMBERSHIP_FIELDS)
+    for row in CURRENT.rows(user=user_id, today=timezone.localdate()):
+        membership = Membership.from_db("default", _MEMBERSHIP_FIELDS, row[:split])
+        centre = Centre.from_db("default", _CENTRE_FIELDS, row[split:])
+        Membership.centre.field.set_cached_value(membership, centre)
+        memberships.append(membership)
+    return memberships
 
 
 def current_memberships(request: HttpRequest) -> list[Membership]:
@@ -21,7 +54,7 @@ def current_memberships(request: HttpRequest) -> list[Membership]:
         return []
     if not hasattr(request, "_memberships"):
         request._memberships = sorted(  # type: ignore[attr-defined]
-            Membership.objects.current().filter(user=request.user).select_related("centre"),
+            _current(request.user.pk),
             key=lambda m: (ROLE_ORDER.index(m.role), m.centre.name),
         )
         remember_current_roles(request.user, request._memberships)  # type: ignore[attr-defined]

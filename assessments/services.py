@@ -12,14 +12,16 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.access import has_role_at
 from accounts.models import Role, User
 from assessments.models import Decision, Outcome, UnitSignOff, ValidationOutcome
-from assessments.release import required_for, validation_required
+from assessments.release import required_for_ids, validation_required
 from assessments.signals import unit_unlocked
 from core.audit import record_event
+from core.prepared import Prepared
 from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
 from portfolios.progress import CriterionState
 from portfolios.readmodel import refresh_progress
@@ -391,28 +393,67 @@ def mark_complete_if_done(*, actor: User, registration: Registration) -> bool:
     return True
 
 
+def _staff_decisions(*, registration: int) -> QuerySet:
+    # One current decision per criterion, so no order is needed.
+    return (
+        Decision.objects.current()
+        .filter(registration_id=registration)
+        .order_by()
+        .values_list("criterion_id", "outcome")
+    )
+
+
+def _staff_unit_decisions(*, registration: int, unit: int) -> QuerySet:
+    return _staff_decisions(registration=registration).filter(criterion__unit_id=unit)
+
+
+def _learner_decisions(*, registration: int, centre: int, qualification: int) -> QuerySet:
+    # Whether validation is required is read in the same query rather than asked first, as
+    # the portfolio's pages ask on every request. One current decision per criterion (a unique
+    # index says so): order is no matter.
+    return (
+        Decision.objects.current()
+        .filter(registration_id=registration)
+        .annotate(required=required_for_ids(centre_id=centre, qualification_id=qualification))
+        .order_by()
+        .values_list("criterion_id", "outcome", "validation__outcome", "required")
+    )
+
+
+def _learner_unit_decisions(
+    *, registration: int, centre: int, qualification: int, unit: int
+) -> QuerySet:
+    return _learner_decisions(
+        registration=registration, centre=centre, qualification=qualification
+    ).filter(criterion__unit_id=unit)
+
+
+# The portfolio's pages ask on every request: compiled once (core.prepared).
+STAFF_DECISIONS = Prepared(_staff_decisions)
+STAFF_UNIT_DECISIONS = Prepared(_staff_unit_decisions)
+LEARNER_DECISIONS = Prepared(_learner_decisions)
+LEARNER_UNIT_DECISIONS = Prepared(_learner_unit_decisions)
+
+
 def decision_states(
     registration: Registration, *, viewer: User | None = None, unit_id: int | None = None
 ) -> dict[int, str]:
     """criterion_id -> "met"/"not_yet_met" from the current decisions (one query), of one
     unit's criteria if `unit_id` is given. The learner sees "awaiting validation" where a
     decision is not released yet."""
-    current = Decision.objects.current().filter(registration=registration)
+    ids: dict[str, int] = {"registration": registration.pk}
     if unit_id is not None:
-        current = current.filter(criterion__unit_id=unit_id)
+        ids["unit"] = unit_id
     if viewer is None or getattr(viewer, "pk", None) != registration.learner_id:
-        # Staff see it all; one current decision per criterion, so no order is needed.
-        return dict(current.order_by().values_list("criterion_id", "outcome"))
-    # The learner (hides_unreleased's rule): whether validation is required is read in the
-    # same query rather than asked first, as the portfolio's pages ask on every request.
+        # Staff see it all.
+        staff = STAFF_DECISIONS if unit_id is None else STAFF_UNIT_DECISIONS
+        return dict(staff.rows(**ids))
+    # The learner (hides_unreleased's rule).
+    learner = LEARNER_DECISIONS if unit_id is None else LEARNER_UNIT_DECISIONS
+    ids.update(centre=registration.centre_id, qualification=registration.qualification_id)
     return {
         criterion_id: outcome
         if not required or validated == ValidationOutcome.AGREED
         else CriterionState.AWAITING_VALIDATION.value
-        for criterion_id, outcome, validated, required in current.annotate(
-            required=required_for(registration)
-        )
-        # One current decision per criterion (a unique index says so): order is no matter.
-        .order_by()
-        .values_list("criterion_id", "outcome", "validation__outcome", "required")
+        for criterion_id, outcome, validated, required in learner.rows(**ids)
     }

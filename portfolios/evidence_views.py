@@ -15,7 +15,6 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,6 +34,7 @@ from portfolios.models import (
     Declaration,
     Evidence,
     EvidenceFile,
+    EvidenceMethod,
     EvidenceStatus,
     Registration,
 )
@@ -50,8 +50,9 @@ from portfolios.progress import (
     unit_portfolio,
     unit_summaries,
 )
+from portfolios.queries import RecordRow, portfolio_records, registration_with_people
 from portfolios.views import form_errors
-from qualifications.standards import standards_for
+from qualifications.standards import maps_to_standard
 
 
 def _registration(request: HttpRequest, pk: int) -> Registration:
@@ -59,10 +60,10 @@ def _registration(request: HttpRequest, pk: int) -> Registration:
     Registration.objects.visible_to mirrors), else 404. Loaded by id and then asked of the
     predicate: visible_to's DISTINCT over every role's subquery takes longer to plan than the
     predicate takes to answer (no query for the learner, two for an assessor)."""
-    registration = get_object_or_404(
-        Registration.objects.select_related("learner", "centre", "qualification"), pk=pk
-    )
-    if not request.user.has_perm("portfolios.view_registration", registration):
+    registration = registration_with_people(pk)
+    if registration is None or not request.user.has_perm(
+        "portfolios.view_registration", registration
+    ):
         raise Http404("No registration you may see has that id.")
     return registration
 
@@ -109,16 +110,22 @@ def _unit_facts(entry: TakenUnit) -> str:
 
 
 def _link_evidence(entries: list[TakenUnit]) -> None:
-    """Give each piece of evidence shown against a criterion its URL and status in words,
-    worked out once per piece (a piece mapped to many criteria comes once per mapping)."""
+    """Give each piece of evidence shown against a criterion its URL, status in words and
+    version as text, worked out once per piece (a piece mapped to many criteria comes once per
+    mapping). Text, because the template localizes a number it is given, which costs more than
+    the rest of the row (measured)."""
     evidence_url = url_for_ids("evidence:detail")
-    done: dict[int, tuple[str, str]] = {}
+    done: dict[int, tuple[str, str, str]] = {}
     for entry in entries:
         for row in entry.criteria:
             for item in row.evidence:
                 if item.pk not in done:
-                    done[item.pk] = (evidence_url(item.pk), item.get_status_display().lower())
-                item.url, item.status_words = done[item.pk]  # type: ignore[attr-defined]
+                    done[item.pk] = (
+                        evidence_url(item.pk),
+                        item.get_status_display().lower(),
+                        str(item.version),
+                    )
+                item.url, item.status_words, item.version_text = done[item.pk]  # type: ignore[attr-defined]
 
 
 def _only_state(entry: TakenUnit, state: str) -> TakenUnit:
@@ -181,36 +188,24 @@ def _unit_rows(
     return rows
 
 
-RECORD_FIELDS = (
-    "registration",
-    "title",
-    "version",
-    "method",
-    "evidence_date",
-    "status",
-    "created_at",
-    "assessor_record__acknowledged_at",
-)
-
-
-def _record_rows(records: list[Evidence], *, learner_looks: bool) -> tuple[list, list]:
+def _record_rows(records: list[RecordRow], *, learner_looks: bool) -> tuple[list, list]:
     """The evidence records' table rows, and (for the learner) the assessor's records that
-    wait for their acknowledgement. An absent assessor record is looked up once here: in the
-    template each failed lookup costs an exception and a dir() of the object."""
+    wait for their acknowledgement."""
     evidence_url = url_for_ids("evidence:detail")
     record_url = url_for_ids("assessments:record")
+    methods = dict(EvidenceMethod.choices)
+    statuses = dict(EvidenceStatus.choices)
     rows, awaiting = [], []
     for record in records:
-        assessor_record = getattr(record, "assessor_record", None)
         acknowledged = None  # not an assessor's record
-        if assessor_record is not None:
-            acknowledged = bool(assessor_record.acknowledged_at)
+        if record.assessor_record is not None:
+            acknowledged = bool(record.acknowledged_at)
             if learner_looks and not acknowledged:
                 awaiting.append(
                     {
                         "title": record.title,
-                        "method": record.get_method_display().lower(),
-                        "url": record_url(assessor_record.pk),
+                        "method": methods[record.method].lower(),
+                        "url": record_url(record.assessor_record),
                     }
                 )
         rows.append(
@@ -218,10 +213,10 @@ def _record_rows(records: list[Evidence], *, learner_looks: bool) -> tuple[list,
                 "url": evidence_url(record.pk),
                 "title": record.title,
                 "version": str(record.version),
-                "method": record.get_method_display(),
+                "method": methods[record.method],
                 "date": f"{record.evidence_date.day} {record.evidence_date:%b %Y}",
-                "criteria": str(record.criteria_count),  # type: ignore[attr-defined]
-                "status": record.get_status_display(),
+                "criteria": str(record.criteria_count),
+                "status": statuses[record.status],
                 "acknowledged": acknowledged,
             }
         )
@@ -238,16 +233,7 @@ def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
     unit_id, state = None, ""
     if filters.is_bound and filters.is_valid():
         unit_id, state = filters.cleaned_data["unit"], filters.cleaned_data["state"]
-    records = list(
-        Evidence.objects.seen_in(registration, request.user)
-        # An assessor-made record (assessments app, named only as a relation) shows whether
-        # the learner has acknowledged it, at no extra query.
-        .select_related("assessor_record")
-        # What the table shows, not the descriptions and accounts.
-        .only(*RECORD_FIELDS)
-        .annotate(criteria_count=Count("mappings"))
-        .order_by("-created_at", "-pk")
-    )
+    records = portfolio_records(registration, request.user)
     record_rows, awaiting = _record_rows(
         records, learner_looks=registration.learner_id == request.user.pk
     )
@@ -272,7 +258,7 @@ def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
             "awaiting": awaiting,
             "can_add": rules.test_rule("portfolios.add_evidence", request.user, registration),
             # The KSB coverage page lives in assessments; the flag comes from the catalogue.
-            "maps_to_standard": standards_for([registration.qualification_id]).exists(),
+            "maps_to_standard": maps_to_standard(registration.qualification_id),
         },
     )
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, F, FilteredRelation, Q
 
+from core.prepared import Prepared
 from portfolios.models import (
     Evidence,
     EvidenceCriterion,
@@ -161,6 +162,11 @@ class CriterionRow:
         return STATE_LABELS[self.state]
 
     @property
+    def testid(self) -> str:
+        # Text, not the id: the template localizes a number, at several times the cost.
+        return f"criterion-{self.criterion.pk}"
+
+    @property
     def badge(self) -> str:
         return STATE_BADGES[self.state]
 
@@ -192,75 +198,164 @@ class TakenUnit:
 LONG_UNIT_FIELDS = ("aim", "nos", "assessment_requirements", "guidance", "source")
 
 
-def _choices(
-    registration: Registration,
-    unit_id: int | None = None,
-    *,
-    brief: bool = False,
-    holding: Collection[int] | None = None,
-) -> list[TakenUnit]:
-    """The registration's units (or the one unit, if it takes it) in the qualification's order,
-    with no outcomes yet; `brief` leaves the units' long texts unread; `holding` keeps only the
-    units of those criteria. One query."""
-    choices = RegistrationUnit.objects.filter(registration=registration)
-    if unit_id is not None:
-        choices = choices.filter(unit_id=unit_id)
-    if holding is not None:
-        choices = choices.filter(
-            unit_id__in=AssessmentCriterion.objects.filter(pk__in=list(holding)).values("unit_id")
-        )
-    if brief:
-        choices = choices.defer(*(f"unit__{name}" for name in LONG_UNIT_FIELDS))
-    choices = (
-        choices.select_related("unit")
-        # The unit's place in this qualification, joined (a unit outside it has none).
-        .annotate(
-            membership=FilteredRelation(
-                "unit__memberships",
-                condition=Q(unit__memberships__qualification_id=registration.qualification_id),
-            )
-        )
-        .annotate(
-            position=F("membership__position"),
-            code=F("membership__code"),
-            mandatory=F("membership__group__mandatory"),
-        )
-        .order_by(F("position").asc(nulls_last=True), "unit__key")
-    )
+def _unit_fields(*, brief: bool) -> list[str]:
     return [
-        TakenUnit(
-            unit=choice.unit,
-            label=choice.code or choice.unit.reference or choice.unit.key,
-            mandatory=bool(choice.mandatory),
-        )
-        for choice in choices
+        field.attname
+        for field in Unit._meta.concrete_fields
+        if not (brief and field.attname in LONG_UNIT_FIELDS)
     ]
 
 
-def _outline(
-    units: list[TakenUnit], *, joined: bool = False, only: Collection[int] | None = None
-) -> list[TakenUnit]:
-    """Fill in the units' outcomes and criteria (no states yet). Two queries, or one if
-    `joined` (the outcomes read with their criteria: an outcome with none is then left out,
-    which the catalogue never has). `only` reads just those criteria and their outcomes,
-    joined: a page that lists a few criteria of a big portfolio does not read all of it."""
+def _choice_rows(*, brief: bool) -> Callable[..., models.QuerySet]:
+    """The query behind _choices, for Prepared: the units' fields, then their code and group's
+    mandatory flag in the qualification."""
+
+    def build(*, registration: int, qualification: int) -> models.QuerySet:
+        return (
+            RegistrationUnit.objects.filter(registration_id=registration)
+            # The unit's place in this qualification, joined (a unit outside it has none).
+            .annotate(
+                membership=FilteredRelation(
+                    "unit__memberships",
+                    condition=Q(unit__memberships__qualification_id=qualification),
+                )
+            )
+            .annotate(
+                position=F("membership__position"),
+                code=F("membership__code"),
+                mandatory=F("membership__group__mandatory"),
+            )
+            .order_by(F("position").asc(nulls_last=True), "unit__key")
+            .values_list(
+                *(f"unit__{name}" for name in _unit_fields(brief=brief)), "code", "mandatory"
+            )
+        )
+
+    return build
+
+
+# Every portfolio page reads the units taken: compiled once (core.prepared), brief or not.
+_CHOICES = {brief: Prepared(_choice_rows(brief=brief)) for brief in (False, True)}
+
+
+def _choices(registration: Registration, *, brief: bool = False) -> list[TakenUnit]:
+    """The registration's units in the qualification's order, with no outcomes yet; `brief`
+    leaves the units' long texts unread. One query."""
+    rows = _CHOICES[brief].rows(
+        registration=registration.pk, qualification=registration.qualification_id
+    )
+    names = _unit_fields(brief=brief)
+    taken = []
+    for *values, code, mandatory in rows:
+        unit = Unit.from_db("default", names, values)
+        taken.append(
+            TakenUnit(
+                unit=unit, label=code or unit.reference or unit.key, mandatory=bool(mandatory)
+            )
+        )
+    return taken
+
+
+def _outline(units: list[TakenUnit]) -> list[TakenUnit]:
+    """Fill in the units' outcomes and criteria (no states yet). Two queries."""
     by_unit = {entry.unit.pk: entry for entry in units}
     outcomes: dict[int, OutcomeRows] = {}
-    criteria = AssessmentCriterion.objects.filter(unit_id__in=list(by_unit))
-    if only is not None:
-        criteria = criteria.filter(pk__in=list(only))
-        joined = True
-    if joined:
-        criteria = criteria.select_related("outcome").order_by(
-            "unit_id", "outcome__position", "position"
+    for outcome in LearningOutcome.objects.filter(unit_id__in=list(by_unit)).order_by(
+        "unit_id", "position"
+    ):
+        outcomes[outcome.pk] = OutcomeRows(outcome)
+        by_unit[outcome.unit_id].outcomes.append(outcomes[outcome.pk])
+    for criterion in AssessmentCriterion.objects.filter(unit_id__in=list(by_unit)).order_by(
+        "unit_id", "position"
+    ):
+        criterion.unit = by_unit[criterion.unit_id].unit  # spare templates a query per row
+        rows = outcomes.get(criterion.outcome_id)
+        if rows is None:  # an outcome of another unit: the catalogue never has one
+            rows = outcomes[criterion.outcome_id] = OutcomeRows(criterion.outcome)
+            by_unit[criterion.unit_id].outcomes.append(rows)
+        rows.criteria.append(CriterionRow(criterion))
+    return units
+
+
+_CRITERION_FIELDS = [field.attname for field in AssessmentCriterion._meta.concrete_fields]
+_OUTCOME_FIELDS = [field.attname for field in LearningOutcome._meta.concrete_fields]
+
+
+def _one_unit_rows(*, registration: int, qualification: int, unit: int) -> models.QuerySet:
+    """The unit as _choices gives it (if the registration takes it) with its criteria and their
+    outcomes, one row a criterion: the floor's shape, one query where three were."""
+    return (
+        RegistrationUnit.objects.filter(registration_id=registration, unit_id=unit)
+        .annotate(
+            membership=FilteredRelation(
+                "unit__memberships",
+                condition=Q(unit__memberships__qualification_id=qualification),
+            )
         )
-    else:
-        for outcome in LearningOutcome.objects.filter(unit_id__in=list(by_unit)).order_by(
-            "unit_id", "position"
-        ):
-            outcomes[outcome.pk] = OutcomeRows(outcome)
-            by_unit[outcome.unit_id].outcomes.append(outcomes[outcome.pk])
-        criteria = criteria.order_by("unit_id", "position")
+        .annotate(code=F("membership__code"), mandatory=F("membership__group__mandatory"))
+        .order_by("unit__criteria__outcome__position", "unit__criteria__position")
+        .values_list(
+            *(f"unit__{name}" for name in _unit_fields(brief=True)),
+            "code",
+            "mandatory",
+            # A unit with no criteria still comes, once, with these empty (a LEFT JOIN).
+            *(f"unit__criteria__{name}" for name in _CRITERION_FIELDS),
+            *(f"unit__criteria__outcome__{name}" for name in _OUTCOME_FIELDS),
+        )
+    )
+
+
+ONE_UNIT = Prepared(_one_unit_rows)
+
+
+def _one_unit(registration: Registration, unit_id: int) -> TakenUnit | None:
+    """One unit taken, as _choices gives it, with its outcomes and criteria (no states yet),
+    in one query; None if the registration does not take it."""
+    rows = ONE_UNIT.rows(
+        registration=registration.pk,
+        qualification=registration.qualification_id,
+        unit=unit_id,
+    )
+    if not rows:
+        return None
+    names = _unit_fields(brief=True)
+    at_criterion = len(names) + 2
+    at_outcome = at_criterion + len(_CRITERION_FIELDS)
+    first = rows[0]
+    unit = Unit.from_db("default", names, first[: len(names)])
+    code, mandatory = first[len(names)], first[len(names) + 1]
+    entry = TakenUnit(
+        unit=unit, label=code or unit.reference or unit.key, mandatory=bool(mandatory)
+    )
+    outcomes: dict[int, OutcomeRows] = {}
+    for row in rows:
+        if row[at_criterion] is None:  # the unit has no criteria
+            continue
+        criterion = AssessmentCriterion.from_db(
+            "default", _CRITERION_FIELDS, row[at_criterion:at_outcome]
+        )
+        criterion.unit = unit  # spare templates a query per row
+        rows_of_outcome = outcomes.get(criterion.outcome_id)
+        if rows_of_outcome is None:
+            outcome = LearningOutcome.from_db("default", _OUTCOME_FIELDS, row[at_outcome:])
+            rows_of_outcome = outcomes[outcome.pk] = OutcomeRows(outcome)
+            entry.outcomes.append(rows_of_outcome)
+        criterion.outcome = rows_of_outcome.outcome
+        rows_of_outcome.criteria.append(CriterionRow(criterion))
+    return entry
+
+
+def _outline_only(units: list[TakenUnit], only: Collection[int]) -> list[TakenUnit]:
+    """Those criteria only, with their outcomes (joined), in the units given; the units that
+    hold none of them left out. One query: a page that lists a few criteria of a big portfolio
+    does not read all of it."""
+    by_unit = {entry.unit.pk: entry for entry in units}
+    outcomes: dict[int, OutcomeRows] = {}
+    criteria = (
+        AssessmentCriterion.objects.filter(pk__in=list(only), unit_id__in=list(by_unit))
+        .select_related("outcome")
+        .order_by("unit_id", "outcome__position", "position")
+    )
     for criterion in criteria:
         criterion.unit = by_unit[criterion.unit_id].unit  # spare templates a query per row
         rows = outcomes.get(criterion.outcome_id)
@@ -268,18 +363,17 @@ def _outline(
             rows = outcomes[criterion.outcome_id] = OutcomeRows(criterion.outcome)
             by_unit[criterion.unit_id].outcomes.append(rows)
         rows.criteria.append(CriterionRow(criterion))
-    return units
+    return [entry for entry in units if entry.outcomes]
 
 
 def taken_units(
     registration: Registration, *, only: Collection[int] | None = None
 ) -> list[TakenUnit]:
     """The registration's units in the qualification's order, each with its outcomes and
-    criteria (no states yet). Three queries; two with `only` (just those criteria, and the
-    units' long texts unread)."""
+    criteria (no states yet). Three queries; two with `only` (just those criteria, in the units
+    that hold them, the units' long texts unread)."""
     if only is not None:
-        units = _choices(registration, brief=True, holding=only)
-        return _outline(units, only=only)
+        return _outline_only(_choices(registration, brief=True), only)
     return _outline(_choices(registration))
 
 
@@ -290,23 +384,36 @@ class Portfolio:
     progress: Progress
 
 
-def unit_summaries(registration: Registration, *, decisions: Mapping[int, str]) -> Portfolio:
-    """Every unit taken with its criteria counted by state, and the whole portfolio's count,
-    without loading a criterion's text or evidence: two queries whatever the size, besides
-    the decisions passed in. Only submitted evidence counts, so who looks does not matter."""
-    units = _choices(registration, brief=True)
-    by_unit = {entry.unit.pk: entry for entry in units}
+def _counted_criteria(*, registration: int) -> models.QuerySet:
+    """Each criterion of the units taken, its unit, and whether submitted evidence stands
+    behind it."""
     counting = EvidenceCriterion.objects.filter(
-        evidence__registration=registration, evidence__status__in=COUNTING_STATUSES
+        evidence__registration_id=registration, evidence__status__in=COUNTING_STATUSES
     ).values("criterion_id")
-    criteria = (
-        AssessmentCriterion.objects.filter(unit_id__in=list(by_unit))
+    return (
+        AssessmentCriterion.objects.filter(
+            unit_id__in=RegistrationUnit.objects.filter(registration_id=registration).values(
+                "unit_id"
+            )
+        )
         .order_by()  # counted, not listed: the default order would join the units to sort
         # One IN (subquery) the database hashes once, not an EXISTS per criterion: a popular
         # criterion has evidence from thousands of registrations.
         .annotate(evidenced=ExpressionWrapper(Q(pk__in=counting), output_field=BooleanField()))
         .values_list("pk", "unit_id", "evidenced")
     )
+
+
+COUNTED_CRITERIA = Prepared(_counted_criteria)
+
+
+def unit_summaries(registration: Registration, *, decisions: Mapping[int, str]) -> Portfolio:
+    """Every unit taken with its criteria counted by state, and the whole portfolio's count,
+    without loading a criterion's text or evidence: two queries whatever the size, besides
+    the decisions passed in. Only submitted evidence counts, so who looks does not matter."""
+    units = _choices(registration, brief=True)
+    by_unit = {entry.unit.pk: entry for entry in units}
+    criteria = COUNTED_CRITERIA.rows(registration=registration.pk)
     unknown = set(decisions.values()) - DECISION_STATES
     if unknown:
         raise ValueError(f"unknown decisions {sorted(unknown)!r}")
@@ -321,6 +428,41 @@ def unit_summaries(registration: Registration, *, decisions: Mapping[int, str]) 
     return Portfolio(registration=registration, units=units, progress=overall)
 
 
+# What a criterion's row shows of each piece of evidence mapped to it (not its description),
+# in the model's order of fields, which Model.from_db expects.
+_EVIDENCE_SHOWN = [
+    field.attname
+    for field in Evidence._meta.concrete_fields
+    if field.attname in {"id", "title", "version", "status"}
+]
+
+
+def _unit_evidence(*, registration: int, unit: int, drafts: bool = True) -> models.QuerySet:
+    """(criterion id, evidence fields) of each mapping of the unit's criteria to the
+    registration's evidence, drafts left out unless `drafts` (Evidence.objects.seen_in's rule:
+    they are the learner's alone)."""
+    evidence = Evidence.objects.filter(registration_id=registration)
+    if not drafts:
+        evidence = evidence.exclude(status=EvidenceStatus.DRAFT)
+    return (
+        EvidenceCriterion.objects.filter(criterion__unit_id=unit, evidence__in=evidence)
+        .order_by("evidence__title", "evidence__version", "evidence_id")
+        .values_list("criterion_id", *(f"evidence__{name}" for name in _EVIDENCE_SHOWN))
+    )
+
+
+def _unit_evidence_seen_by_staff(*, registration: int, unit: int) -> models.QuerySet:
+    return _unit_evidence(registration=registration, unit=unit, drafts=False)
+
+
+def _unit_evidence_with_drafts(*, registration: int, unit: int) -> models.QuerySet:
+    return _unit_evidence(registration=registration, unit=unit)
+
+
+UNIT_EVIDENCE = Prepared(_unit_evidence_seen_by_staff)
+UNIT_EVIDENCE_WITH_DRAFTS = Prepared(_unit_evidence_with_drafts)
+
+
 def unit_portfolio(
     registration: Registration,
     unit_id: int,
@@ -329,23 +471,26 @@ def unit_portfolio(
     decisions: Mapping[int, str],
 ) -> TakenUnit | None:
     """One unit's outcomes and criteria, each with its state and the evidence `user` may see
-    mapped to it: three queries whatever the unit, besides the decisions passed in. None when
+    mapped to it: two queries whatever the unit, besides the decisions passed in. None when
     the registration does not take the unit. The registration must be one `user` may see
     (loaded through Registration.objects.visible_to)."""
-    units = _choices(registration, unit_id, brief=True)
-    if not units:
+    entry = _one_unit(registration, unit_id)
+    if entry is None:
         return None
-    _outline(units, joined=True)
-    mappings = (
-        EvidenceCriterion.objects.filter(
-            criterion__unit_id=unit_id,
-            evidence__in=Evidence.objects.seen_in(registration, user),
-        )
-        .select_related("evidence")
-        # What a row shows of each piece, not its description.
-        .only("criterion", "evidence__title", "evidence__version", "evidence__status")
-        .order_by("evidence__title", "evidence__version", "evidence_id")
-    )
+    units = [entry]
+    ids = {"registration": registration.pk, "unit": unit_id}
+    if getattr(user, "is_superuser", False) or registration.learner_id == user.pk:
+        rows = UNIT_EVIDENCE_WITH_DRAFTS.rows(**ids)
+    else:
+        rows = UNIT_EVIDENCE.rows(**ids)
+    # One instance per piece, however many of the unit's criteria it is mapped to.
+    pieces: dict[int, Evidence] = {}
+    mappings = []
+    for criterion_id, *values in rows:
+        evidence = pieces.get(values[0])
+        if evidence is None:
+            evidence = pieces[values[0]] = Evidence.from_db("default", _EVIDENCE_SHOWN, values)
+        mappings.append((criterion_id, evidence))
     return assemble(registration, units, mappings, decisions).units[0]
 
 
@@ -364,21 +509,28 @@ def portfolio(
         .select_related("evidence")
         .order_by("evidence__title", "evidence__version", "evidence_id")
     )
-    return assemble(registration, units, mappings, decisions or {})
+    return assemble(
+        registration,
+        units,
+        ((mapping.criterion_id, mapping.evidence) for mapping in mappings),
+        decisions or {},
+    )
 
 
 def assemble(
     registration: Registration,
     units: list[TakenUnit],
-    mappings: Iterable[EvidenceCriterion],
+    mappings: Iterable[tuple[int, Evidence]],
     decisions: Mapping[int, str],
 ) -> Portfolio:
+    """The units with each criterion's state and evidence, from (criterion id, evidence)
+    pairs in the order to show them."""
     evidence_for: dict[int, list[Evidence]] = defaultdict(list)
     evidenced: set[int] = set()
-    for mapping in mappings:
-        evidence_for[mapping.criterion_id].append(mapping.evidence)
-        if mapping.evidence.status in COUNTING_STATUSES:
-            evidenced.add(mapping.criterion_id)
+    for criterion_id, evidence in mappings:
+        evidence_for[criterion_id].append(evidence)
+        if evidence.status in COUNTING_STATUSES:
+            evidenced.add(criterion_id)
     overall = Progress()
     for entry in units:
         for row in entry.criteria:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import rules
+from django.db.models import QuerySet
 
 from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Role
+from core.prepared import Prepared
 
 
 @rules.predicate
@@ -19,12 +21,25 @@ def is_own_registration(user: Any, registration: Any) -> bool:
     return registration is not None and registration.learner_id == user.pk
 
 
+def _assignment(*, registration: int, user: int) -> QuerySet:
+    from portfolios.models import Registration
+
+    return Registration.assessors.through.objects.filter(
+        registration_id=registration, user_id=user
+    ).values_list("pk")[:1]
+
+
+# Asked on every page of a registration an assessor opens: compiled once (core.prepared).
+ASSIGNMENT = Prepared(_assignment)
+
+
 @rules.predicate
 def assesses_registration(user: Any, registration: Any) -> bool:
     return (
         registration is not None
+        and registration.pk is not None
         and has_role_at(user, registration.centre_id, Role.ASSESSOR)
-        and registration.assessors.filter(pk=user.pk).exists()
+        and bool(ASSIGNMENT.rows(registration=registration.pk, user=user.pk))
     )
 
 

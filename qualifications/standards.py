@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from core.prepared import Prepared
 from qualifications.models import (
     AssessmentCriterion,
     Qualification,
@@ -42,6 +43,19 @@ def standards_for(qualification_ids: Iterable[int] | QuerySet) -> QuerySet[Stand
     return Standard.objects.filter(
         Q(qualification_id__in=qualification_ids) | Exists(by_unit) | Exists(by_criterion)
     ).order_by("title")
+
+
+def _mapped_standard(*, qualification: int) -> QuerySet:
+    return standards_for([qualification]).order_by().values_list("pk")[:1]
+
+
+# The portfolio page asks on every request whether to link the coverage page: compiled once.
+MAPPED_STANDARD = Prepared(_mapped_standard)
+
+
+def maps_to_standard(qualification_id: int) -> bool:
+    """Whether the qualification maps to any apprenticeship standard (one query)."""
+    return bool(MAPPED_STANDARD.rows(qualification=qualification_id))
 
 
 def qualifications_for(standard: Standard) -> QuerySet[Qualification]:

@@ -160,6 +160,8 @@ PASSWORD_RESET_LIMIT_PER_CLIENT = env.int("PASSWORD_RESET_LIMIT_PER_CLIENT", def
 PASSWORD_RESET_LIMIT_WINDOW_SECONDS = env.int("PASSWORD_RESET_LIMIT_WINDOW_SECONDS", default=3600)
 # Sessions end two weeks after sign-in; signing out ends them at once.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
+# Django's database sessions, read by a query compiled once (every request reads one).
+SESSION_ENGINE = "core.sessions"
 
 # ---------------------------------------------------------------- content security policy
 # Strict everywhere (development, tests, production): only our own scripts, styles and fonts,

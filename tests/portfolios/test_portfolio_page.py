@@ -270,6 +270,27 @@ def test_a_unit_the_registration_does_not_take_is_not_found(client: Client, worl
     assert client.get(unit_page(registration, 987654)).status_code == 404
 
 
+def test_a_unit_with_no_criteria_opens_empty_rather_than_as_not_taken(
+    client: Client, world: World
+) -> None:
+    registration = registered(world)
+    bare = Unit.objects.create(
+        key="BARE-1",
+        reference="B/000/0001",
+        title="A unit with nothing to assess",
+        level="2",
+        level_rank=4,
+        source="test",
+    )
+    RegistrationUnit.objects.create(registration=registration, unit=bare)
+    client.force_login(world.learner)
+
+    response = client.get(unit_page(registration, bare), headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert "No criteria of B/000/0001" in response.content.decode()
+
+
 def test_the_unit_needs_sign_in(client: Client, world: World) -> None:
     registration = registered(world)
     unit = registration.units.get(key=IMI_MANDATORY[0])
@@ -624,8 +645,8 @@ def test_the_page_costs_the_same_queries_for_one_unit_as_for_every_sfj_unit(
     # and the membership (header).
     with django_assert_num_queries(9):
         client.get(page(large, state="submitted"))
-    # Filtered to one unit, its criteria come too: the unit, criteria, mappings.
-    with django_assert_num_queries(12):
+    # Filtered to one unit, its criteria come too: the unit with its criteria, the mappings.
+    with django_assert_num_queries(11):
         client.get(page(large, unit=str(every[-1].unit_id)))
 
 
@@ -644,21 +665,21 @@ def test_a_unit_costs_the_same_queries_whatever_its_size_and_the_portfolios(
     htmx = {"HX-Request": "true"}
     _queries(client, unit_page(small, smallest_of_small), **htmx)  # warm the session
 
-    # Session, user, registration, the unit's decisions (with the release setting), the unit,
-    # its criteria with their outcomes, the mappings, and the membership (the EQA page log).
-    with django_assert_num_queries(8):
+    # Session, user, registration, the unit's decisions (with the release setting), the unit
+    # with its criteria and their outcomes, the mappings, and the membership (the EQA page log).
+    with django_assert_num_queries(7):
         client.get(unit_page(small, smallest_of_small), headers=htmx)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(unit_page(large, largest), headers=htmx)
     assert response.content.decode().count('data-testid="criterion-') == sizes[largest]
     # As a page of its own, the same.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(unit_page(large, largest))
-    # The assessor: the predicate asks whether they hold the role at the centre and are
-    # assigned (two more).
+    # The assessor: the predicate asks whether they are assigned (one more; that they hold
+    # the role at the centre comes from the memberships the request has loaded).
     client.force_login(world.assessor)
     _queries(client, unit_page(large, largest), **htmx)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         client.get(unit_page(large, largest), headers=htmx)
 
 

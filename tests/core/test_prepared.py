@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.models import QuerySet
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.context import ROLE_ORDER, current_memberships
+from accounts.models import Membership
+from core.prepared import Prepared
+from portfolios.models import Registration
+from portfolios.queries import registration_with_people
+from qualifications.models import Qualification
+from tests.factories import CentreFactory, RegistrationFactory, member
+
+pytestmark = pytest.mark.django_db
+
+
+def _of_learner(*, registration: int, centre: int) -> QuerySet:
+    # A date, a JSON list and a joined column: each needs the backend's converters on SQLite.
+    return (
+        Registration.objects.filter(pk=registration, centre_id=centre)
+        .order_by()
+        .values_list("pk", "start_date", "learner__email", "qualification__notes")
+    )
+
+
+def test_it_gives_the_rows_the_orm_gives_for_any_ids() -> None:
+    first, second = RegistrationFactory(), RegistrationFactory()
+    prepared = Prepared(_of_learner)
+
+    for registration in (first, second, first):
+        ids = {"registration": registration.pk, "centre": registration.centre_id}
+        assert prepared.rows(**ids) == list(_of_learner(**ids))
+    assert prepared.rows(registration=first.pk, centre=second.centre_id) == []
+
+
+def test_it_builds_and_compiles_the_query_once() -> None:
+    registration = RegistrationFactory()
+    built = []
+
+    def build(*, registration: int, centre: int) -> QuerySet:
+        built.append(registration)
+        return _of_learner(registration=registration, centre=centre)
+
+    prepared = Prepared(build)
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            prepared.rows(registration=registration.pk, centre=registration.centre_id)
+        assert len(queries) == 1
+
+    assert len(built) == 1
+
+
+def test_an_id_that_never_reaches_the_sql_is_refused() -> None:
+    def build(*, registration: int, unit: int) -> QuerySet:
+        return Registration.objects.filter(pk=registration).values_list("pk")
+
+    with pytest.raises(ValueError, match="unit"):
+        Prepared(build).rows(registration=1, unit=2)
+
+
+def test_it_wants_rows_not_model_instances() -> None:
+    def build(*, qualification: int) -> QuerySet:
+        return Qualification.objects.filter(pk=qualification)
+
+    with pytest.raises(TypeError, match="values_list"):
+        Prepared(build).rows(qualification=1)
+
+
+def test_it_takes_integer_ids_and_exactly_the_ones_it_names() -> None:
+    prepared = Prepared(_of_learner)
+
+    with pytest.raises(TypeError):
+        prepared.rows(registration="1 OR 1=1", centre=1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        prepared.rows(registration=True, centre=1)
+    with pytest.raises(TypeError):
+        prepared.rows(registration=1)
+
+
+def test_the_registration_comes_with_its_people_as_select_related_gives_it() -> None:
+    registration = RegistrationFactory()
+    expected = Registration.objects.select_related("learner", "centre", "qualification").get(
+        pk=registration.pk
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        loaded = registration_with_people(registration.pk)
+        assert loaded is not None
+        for name in ("learner", "centre", "qualification"):
+            got, wanted = getattr(loaded, name), getattr(expected, name)
+            assert got.pk == wanted.pk
+            for field in type(wanted)._meta.concrete_fields:
+                assert getattr(got, field.attname) == getattr(wanted, field.attname)
+    assert len(queries) == 1
+    for field in Registration._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname)
+    assert registration_with_people(registration.pk + 1000) is None
+
+
+def _current_roles(*, user: int, today: datetime.date) -> QuerySet:
+    return (
+        Membership.objects.current(today)
+        .filter(user_id=user)
+        .order_by("pk")
+        .values_list("pk", "role", "expires_on", "created_at")
+    )
+
+
+def test_a_date_argument_takes_the_real_date_in_place_of_its_stand_in() -> None:
+    centre = CentreFactory()
+    person = member(centre, "assessor")
+    Membership.objects.create(
+        user=person, centre=centre, role="eqa", expires_on=datetime.date(2030, 6, 30)
+    )
+    prepared = Prepared(_current_roles, dates=["today"])
+
+    for today in (datetime.date(2030, 6, 30), datetime.date(2030, 7, 1), datetime.date(2030, 6, 1)):
+        ids = {"user": person.pk, "today": today}
+        assert prepared.rows(**ids) == list(_current_roles(**ids))
+    assert len(prepared.rows(user=person.pk, today=datetime.date(2030, 6, 30))) == 2
+    assert len(prepared.rows(user=person.pk, today=datetime.date(2030, 7, 1))) == 1
+    with pytest.raises(TypeError):
+        prepared.rows(user=person.pk, today="2030-07-01")
+
+
+def test_the_header_reads_the_current_memberships_with_their_centres_in_one_query() -> None:
+    centre = CentreFactory()
+    person = member(centre, "assessor")
+    Membership.objects.create(
+        user=person,
+        centre=centre,
+        role="eqa",
+        expires_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    Membership.objects.create(user=person, centre=CentreFactory(), role="iv")
+    request = RequestFactory().get("/")
+    request.user = person
+
+    with CaptureQueriesContext(connection) as queries:
+        loaded = current_memberships(request)
+        assert [(m.role, m.centre.name) for m in loaded] == [
+            (m.role, m.centre.name)
+            for m in sorted(
+                Membership.objects.current().filter(user=person).select_related("centre"),
+                key=lambda m: (ROLE_ORDER.index(m.role), m.centre.name),
+            )
+        ]
+    assert len(queries) == 2  # the memberships, then the ORM's own list to compare with
+    assert {m.role for m in loaded} == {"assessor", "iv"}
+
+
+def test_a_session_is_read_as_djangos_store_reads_it_and_not_once_expired() -> None:
+    from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
+
+    from core.sessions import SessionStore
+
+    stored = SessionStore()
+    stored["role"] = 7
+    stored.create()
+    stored["role"] = 7
+    stored.save()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert SessionStore(stored.session_key).load() == {"role": 7}
+    assert len(queries) == 1
+    assert DatabaseStore(stored.session_key).load() == {"role": 7}
+    assert SessionStore("no-such-key-0123456789abcdef").load() == {}
+
+    Session = SessionStore.get_model_class()
+    Session.objects.filter(session_key=stored.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    expired = SessionStore(stored.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None
