@@ -220,7 +220,7 @@ def test_the_pdf_prints_the_verification_code_url_and_a_qr_code(done: Case) -> N
 def test_the_record_is_a_light_document_one_row_of_two_cells_a_criterion(done: Case) -> None:
     """What WeasyPrint's time follows is the boxes it lays out, draws and tags: a criterion is
     one row of two cells holding plain text (its number and text; the date met and evidence);
-    a unit adds a row to the summary and lines of facts, not a table of its own; no cell
+    a unit adds a row to the summary and plain lines of facts, not a table of its own; no cell
     carries borders; the margin boxes have set widths, so no page measures their content."""
     record = ask(done)
     html = pdf.render_html(*achievements.print_context(record))
@@ -240,6 +240,7 @@ def test_the_record_is_a_light_document_one_row_of_two_cells_a_criterion(done: C
         f"{criterion['number']} {criterion['text']}",
         f"{criterion['met_on']} · {', '.join(criterion['evidence'])}",
     ) in [(unescape(head), unescape(cell)) for head, cell in rows]
+    assert "<b>" not in html  # a unit's facts are plain lines: no inline box a label
     css = render_to_string("pdf/base.css", {"font_faces": []})
     assert "th, td { border" not in css
     for box in ("@top-left", "@bottom-left", "@bottom-right"):
