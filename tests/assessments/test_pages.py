@@ -21,10 +21,11 @@ from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
 pytestmark = pytest.mark.usefixtures("catalogue")
 
 TODAY = datetime.date.today()
-# Session, user, evidence, assessor role, assignment, files, mappings, decisions, sign-offs,
-# the header's memberships, the centre's release setting, the judgements' overall feedback, and for
-# the mapping form the learner's units, outcomes and criteria.
-ASSESS_QUERIES = 15
+# Session, user, the header's memberships (which also answer "is an assessor here"), evidence,
+# assignment, files, mappings, decisions, sign-offs, the centre's release setting, the
+# judgements' overall feedback, and for the mapping form the learner's units, outcomes and
+# criteria.
+ASSESS_QUERIES = 14
 
 
 @pytest.fixture
