@@ -17,7 +17,8 @@ from portfolios.queries import registration_with_people
 from qualifications.models import Qualification
 from tests.factories import CentreFactory, RegistrationFactory, member
 
-pytestmark = pytest.mark.django_db
+# The factories pick qualifications from the catalogue.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalogue")]
 
 
 def _of_learner(*, registration: int, centre: int) -> QuerySet:

@@ -291,12 +291,13 @@ def test_the_plan_page_costs_the_same_queries_for_3_and_30_registrations(
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    # Session, user, strategy, roles (read, plan), plan, samples, the population (registrations,
+    # Session, user, strategy (the roles to read and plan come from the header's memberships),
+    # plan, samples, the population (registrations,
     # their assessors and units, decisions, ratings), earlier plans, the header's role switcher,
     # the add form's two lists (assessors, units: the learner is a search box, no list), which
     # learners' sample records the viewer may open, and the records and evidence the decisions
     # rest on.
-    with django_assert_num_queries(18):  # type: ignore[operator]
+    with django_assert_num_queries(16):  # type: ignore[operator]
         client.get(url)
 
 
@@ -339,8 +340,9 @@ def test_the_plan_page_grows_in_proportion_to_its_samples(
         built.clear()
         post_init.connect(count)
         try:
-            # 18: the learner is a search box now, not a list of every registration.
-            with django_assert_num_queries(18):  # type: ignore[operator]
+            # 16: the learner is a search box, not a list of every registration; the roles
+            # come from the header's memberships.
+            with django_assert_num_queries(16):  # type: ignore[operator]
                 response = client.get(url)
         finally:
             post_init.disconnect(count)

@@ -432,13 +432,15 @@ def test_the_list_and_detail_cost_the_same_queries_for_3_and_30(
         details.append(_count(client, detail_url))
     assert lists[0] == lists[1]
     assert details[0] == details[1]
-    # Session, user, the person's roles (header and active role), the meetings with their
-    # counts annotated, whether they may record, and the filter's qualifications.
-    with django_assert_num_queries(6):  # type: ignore[operator]
+    # Session, user, the person's roles (header and active role, which also answer whether
+    # they may record), the meetings with their counts annotated, and the filter's
+    # qualifications.
+    with django_assert_num_queries(5):  # type: ignore[operator]
         client.get(list_url)
-    # Session, user, roles, the meeting, its attendees, may they record, the decisions with
-    # their owners, the decisions' units, and the decision form's units and owners.
-    with django_assert_num_queries(11):  # type: ignore[operator]
+    # Session, user, roles (which also answer whether they may record), the meeting, its
+    # attendees, the decisions with their owners, the decisions' units, and the decision
+    # form's units and owners.
+    with django_assert_num_queries(9):  # type: ignore[operator]
         client.get(detail_url)
 
 
