@@ -34,14 +34,16 @@ def validation_required(registration: Registration) -> bool:
 
 
 def required_expression(registration_path: str = "registration") -> Coalesce:
-    """The same rule in SQL, for querysets over many registrations (no query per row)."""
+    """The same rule in SQL, for querysets over many registrations (no query per row);
+    `registration_path` "" when the queryset is of registrations themselves."""
+    prefix = f"{registration_path}__" if registration_path else ""
     setting = ReleaseSetting.objects.filter(
-        centre_id=OuterRef(f"{registration_path}__centre_id"),
-        qualification_id=OuterRef(f"{registration_path}__qualification_id"),
+        centre_id=OuterRef(f"{prefix}centre_id"),
+        qualification_id=OuterRef(f"{prefix}qualification_id"),
     ).values("validation_required")[:1]
     return Coalesce(
         Subquery(setting, output_field=BooleanField()),
-        f"{registration_path}__qualification__decisions_need_validation",
+        f"{prefix}qualification__decisions_need_validation",
         output_field=BooleanField(),
     )
 
@@ -98,16 +100,9 @@ def hides_unreleased(viewer: Any, registration: Registration) -> bool:
 
 def needing_validation(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
     """The registrations whose decisions need validation (the rule of validation_required)."""
-    setting = ReleaseSetting.objects.filter(
-        centre_id=OuterRef("centre_id"), qualification_id=OuterRef("qualification_id")
-    ).values("validation_required")[:1]
-    return registrations.alias(
-        needs_validation=Coalesce(
-            Subquery(setting, output_field=BooleanField()),
-            "qualification__decisions_need_validation",
-            output_field=BooleanField(),
-        )
-    ).filter(needs_validation=True)
+    return registrations.alias(needs_validation=required_expression("")).filter(
+        needs_validation=True
+    )
 
 
 def awaiting_validation(

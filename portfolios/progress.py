@@ -265,16 +265,30 @@ def _outline(units: list[TakenUnit]) -> list[TakenUnit]:
     ):
         outcomes[outcome.pk] = OutcomeRows(outcome)
         by_unit[outcome.unit_id].outcomes.append(outcomes[outcome.pk])
-    for criterion in AssessmentCriterion.objects.filter(unit_id__in=list(by_unit)).order_by(
-        "unit_id", "position"
-    ):
+    _attach(
+        AssessmentCriterion.objects.filter(unit_id__in=list(by_unit)).order_by(
+            "unit_id", "position"
+        ),
+        by_unit,
+        outcomes,
+    )
+    return units
+
+
+def _attach(
+    criteria: Iterable[AssessmentCriterion],
+    by_unit: dict[int, TakenUnit],
+    outcomes: dict[int, OutcomeRows],
+) -> None:
+    """Each criterion under its outcome in its unit; an outcome not yet known is added (read
+    with the criterion, or of another unit: the catalogue never has one)."""
+    for criterion in criteria:
         criterion.unit = by_unit[criterion.unit_id].unit  # spare templates a query per row
         rows = outcomes.get(criterion.outcome_id)
-        if rows is None:  # an outcome of another unit: the catalogue never has one
+        if rows is None:
             rows = outcomes[criterion.outcome_id] = OutcomeRows(criterion.outcome)
             by_unit[criterion.unit_id].outcomes.append(rows)
         rows.criteria.append(CriterionRow(criterion))
-    return units
 
 
 _CRITERION_FIELDS = [field.attname for field in AssessmentCriterion._meta.concrete_fields]
@@ -350,19 +364,13 @@ def _outline_only(units: list[TakenUnit], only: Collection[int]) -> list[TakenUn
     hold none of them left out. One query: a page that lists a few criteria of a big portfolio
     does not read all of it."""
     by_unit = {entry.unit.pk: entry for entry in units}
-    outcomes: dict[int, OutcomeRows] = {}
-    criteria = (
+    _attach(
         AssessmentCriterion.objects.filter(pk__in=list(only), unit_id__in=list(by_unit))
         .select_related("outcome")
-        .order_by("unit_id", "outcome__position", "position")
+        .order_by("unit_id", "outcome__position", "position"),
+        by_unit,
+        {},
     )
-    for criterion in criteria:
-        criterion.unit = by_unit[criterion.unit_id].unit  # spare templates a query per row
-        rows = outcomes.get(criterion.outcome_id)
-        if rows is None:
-            rows = outcomes[criterion.outcome_id] = OutcomeRows(criterion.outcome)
-            by_unit[criterion.unit_id].outcomes.append(rows)
-        rows.criteria.append(CriterionRow(criterion))
     return [entry for entry in units if entry.outcomes]
 
 
