@@ -26,7 +26,15 @@ from portfolios.services import register_learner
 from qualifications.models import Qualification
 from tests.factories import CentreFactory, member
 
-PROJECT_APPS = ["core", "qualifications", "accounts", "portfolios", "assessments", "verification"]
+PROJECT_APPS = [
+    "core",
+    "qualifications",
+    "accounts",
+    "portfolios",
+    "assessments",
+    "verification",
+    "certification",
+]
 IMI = "601/3456/2"
 
 SYSTEM = "filled by the system, never typed"
