@@ -21,6 +21,7 @@ COPY qualifications ./qualifications
 COPY portfolios ./portfolios
 COPY assessments ./assessments
 COPY verification ./verification
+COPY certification ./certification
 COPY templates ./templates
 COPY static ./static
 COPY fixtures ./fixtures

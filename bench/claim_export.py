@@ -93,8 +93,8 @@ def bench(ctx: Context) -> list[Row]:
     from django.utils import timezone
 
     from accounts.models import User
-    from verification.claim_queries import full_ready
-    from verification.claims import add_ready, export_batch
+    from certification.claims import add_ready, export_batch
+    from certification.queries import full_ready
 
     scale = ctx.scale
     rows: list[Row] = []
@@ -109,7 +109,7 @@ def bench(ctx: Context) -> list[Row]:
             row, _ = _page_row(
                 f"claim_export: claims page (first page), {ready:,} ready",
                 client,
-                reverse("verification:claims"),
+                reverse("certification:claims"),
                 ctx,
             )
             rows.append(row)
@@ -132,7 +132,7 @@ def bench(ctx: Context) -> list[Row]:
             row, _ = _page_row(
                 f"claim_export: batch page (first page), {len(lines):,} lines",
                 client,
-                reverse("verification:claim_batch", args=[batch.pk]),
+                reverse("certification:claim_batch", args=[batch.pk]),
                 ctx,
             )
             rows.append(row)
@@ -149,7 +149,7 @@ def bench(ctx: Context) -> list[Row]:
                     met=exported < TARGET_SECONDS,
                 )
             )
-            url = reverse("verification:claim_batch_download", args=[batch.pk])
+            url = reverse("certification:claim_batch_download", args=[batch.pk])
 
             def download() -> None:
                 for _chunk in client.get(url).streaming_content:
@@ -159,7 +159,7 @@ def bench(ctx: Context) -> list[Row]:
                 (
                     "SELECT centre_number, registration_number, uln, learner_name, "
                     "date_of_birth, qualification_number, unit_id, unit_references, result, "
-                    "achievement_date FROM verification_claimline "
+                    "achievement_date FROM certification_claimline "
                     "WHERE batch_id = %s AND removed_at IS NULL "
                     "ORDER BY learner_name, registration_id, unit_id, id",
                     (batch.pk,),
@@ -228,9 +228,9 @@ def main() -> None:
     from django.utils import timezone
 
     from accounts.models import Centre, LearnerProfile, Membership, Role, User
+    from certification.models import BatchState, ClaimBatch, ClaimLine
     from portfolios.models import Registration, RegistrationStatus
     from qualifications.models import AwardingBody, Qualification
-    from verification.claim_models import BatchState, ClaimBatch, ClaimLine
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -291,7 +291,7 @@ def main() -> None:
 
     # Exporting copies each learner's details onto the lines in one UPDATE (the eligibility
     # re-check before it is left out: these bench learners have no sign-offs to check).
-    from verification.claims import _freeze_learner_details
+    from certification.claims import _freeze_learner_details
 
     started = time.perf_counter()
     _freeze_learner_details(batch)
@@ -300,7 +300,7 @@ def main() -> None:
 
     client = Client()
     client.force_login(admin)
-    url = reverse("verification:claim_batch_download", args=[batch.pk])
+    url = reverse("certification:claim_batch_download", args=[batch.pk])
     started = time.perf_counter()
     response = client.get(url)
     size = rows = 0

@@ -341,9 +341,9 @@ def build_plan(users: int, centres: Sequence[str] = DEMO_CENTRES) -> dict[str, A
     from accounts.context import ROLE_ORDER
     from accounts.management.commands.setup_demo import DEMO_PASSWORD
     from accounts.models import Membership, Role
+    from certification.models import ClaimBatch
     from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
     from verification import scale
-    from verification.claim_models import ClaimBatch
     from verification.models import SamplingStrategy
     from verification.sample_models import Sample
 
@@ -467,11 +467,11 @@ def build_plan(users: int, centres: Sequence[str] = DEMO_CENTRES) -> dict[str, A
                     .distinct()
                 ]
             )
-            pages["claims"] = [reverse("verification:claims")]
-            pages["holds"] = [reverse("verification:claim_holds")]
+            pages["claims"] = [reverse("certification:claims")]
+            pages["holds"] = [reverse("certification:claim_holds")]
             pages["claim batch"] = some(
                 [
-                    reverse("verification:claim_batch", args=[pk])
+                    reverse("certification:claim_batch", args=[pk])
                     for pk in ClaimBatch.objects.filter(centre=centre)
                     .order_by("-pk")
                     .values_list("pk", flat=True)

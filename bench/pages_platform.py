@@ -178,9 +178,9 @@ PAGES: list[Page] = [
         ),
     ),
     Page("admin import", "admin", _u("imports:upload")),
-    Page("admin claims", "admin", _u("verification:claims")),
-    Page("admin claim batch", "admin", _u("verification:claim_batch", "claim_batch")),
-    Page("admin claim holds", "admin", _u("verification:claim_holds")),
+    Page("admin claims", "admin", _u("certification:claims")),
+    Page("admin claim batch", "admin", _u("certification:claim_batch", "claim_batch")),
+    Page("admin claim holds", "admin", _u("certification:claim_holds")),
     Page("admin catalogue", "admin", _u("qualifications:list")),
     Page(
         "admin qualification",
@@ -211,6 +211,7 @@ def resolve_ids() -> Ids:
     from assessments.achievement_models import AchievementRecord
     from assessments.models import AssessorRecord
     from assessments.plan_models import AssessmentPlan
+    from certification.models import ClaimBatch
     from portfolios.models import (
         Evidence,
         EvidenceCriterion,
@@ -220,7 +221,6 @@ def resolve_ids() -> Ids:
     )
     from qualifications.models import Qualification
     from verification import scale
-    from verification.claim_models import ClaimBatch
     from verification.models import SamplingPlan
     from verification.sample_models import Sample
     from verification.standardisation_models import StandardisationMeeting

@@ -15,6 +15,8 @@ urlpatterns = [
     path("portfolio/files/", include("portfolios.file_urls")),
     path("portfolio/witness/", include("portfolios.witness_urls")),
     path("assessment/", include("assessments.urls")),
+    # Claims keep the addresses they had under verification (bookmarks, links in e-mails).
+    path("verification/claims/", include("certification.urls")),
     path("verification/", include("verification.urls")),
     # Public, no sign-in: anyone holding an achievement record's code may check it.
     path("verify/", achievement_views.verify_form, name="verify_form"),

@@ -18,10 +18,30 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# A model that moved to another app keeps the object_type its earlier events were written with:
+# the chain hashes it, so those events are never rewritten. Readers match the current label and
+# every label the model had before (objects keep their ids when a model moves).
+LEGACY_OBJECT_TYPES: dict[str, tuple[str, ...]] = {
+    # Claims left verification for their own app (certification 0001/0002, verification 0008).
+    "certification.claimbatch": ("verification.claimbatch",),
+    "certification.claimhold": ("verification.claimhold",),
+    "certification.claimline": ("verification.claimline",),
+}
+
+
+def object_types(model: type[models.Model] | models.Model) -> list[str]:
+    """Every object_type the events of this model's objects may carry, the current one first."""
+    label = model._meta.label_lower
+    return [label, *LEGACY_OBJECT_TYPES.get(label, ())]
+
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def for_object(self, obj: models.Model) -> AuditEventQuerySet:
-        return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        types = object_types(obj)
+        # One label (most models): an equality, as before, for the (object_type, object_id) index.
+        if len(types) == 1:
+            return self.filter(object_type=types[0], object_id=str(obj.pk))
+        return self.filter(object_type__in=types, object_id=str(obj.pk))
 
 
 class AuditEvent(models.Model):

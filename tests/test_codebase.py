@@ -99,6 +99,7 @@ def test_the_design_card_layout_is_in_place() -> None:
         "portfolios",
         "assessments",
         "verification",
+        "certification",
         "accounts",
         "core",
         "templates",

@@ -55,7 +55,7 @@ MAIN_KINDS = {
     "evidence": "evidence:detail",
     "evidence files": "files:download",
     "samples": "verification:sample",
-    "claims": "verification:claim_batch",
+    "claims": "certification:claim_batch",
     "achievement records": "assessments:achievement_download",
 }
 PAGES_PER_ROLE = 150

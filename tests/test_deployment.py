@@ -126,6 +126,7 @@ def test_the_dockerfile_copies_only_what_exists_and_serves_with_gunicorn() -> No
         "portfolios",
         "assessments",
         "verification",
+        "certification",
     ):
         assert f"COPY {package} ./{package}" in dockerfile
 

@@ -26,7 +26,15 @@ from portfolios.services import register_learner
 from qualifications.models import Qualification
 from tests.factories import CentreFactory, member
 
-PROJECT_APPS = ["core", "qualifications", "accounts", "portfolios", "assessments", "verification"]
+PROJECT_APPS = [
+    "core",
+    "qualifications",
+    "accounts",
+    "portfolios",
+    "assessments",
+    "verification",
+    "certification",
+]
 IMI = "601/3456/2"
 
 SYSTEM = "filled by the system, never typed"
@@ -43,7 +51,7 @@ EXEMPT = {
     "core.AuditChainHead.hash": HASH,
     "accounts.Invitation.token_hash": HASH,
     "assessments.AchievementRecord.audit_hash": HASH,
-    "verification.ClaimBatch.exported_audit_hash": HASH,
+    "certification.ClaimBatch.exported_audit_hash": HASH,
     "qualifications.AwardingBody.code": CATALOGUE,
     "qualifications.AwardingBody.name": CATALOGUE,
     "qualifications.Qualification.number": CATALOGUE,
@@ -99,12 +107,12 @@ EXEMPT = {
     "assessments.AchievementRecord.verification_code": "random, made by the system",
     "assessments.AchievementRecord.site_url": "from settings.SITE_URL or the request's host",
     "assessments.AssessmentPlan.content_hash": HASH,
-    "verification.ClaimLine.result": SYSTEM,
-    "verification.ClaimLine.centre_number": "copied from the centre at export",
-    "verification.ClaimLine.registration_number": "copied from the registration at export",
-    "verification.ClaimLine.uln": "copied from the learner profile at export",
-    "verification.ClaimLine.learner_name": "copied from the user at export",
-    "verification.ClaimLine.qualification_number": "copied from the catalogue at export",
+    "certification.ClaimLine.result": SYSTEM,
+    "certification.ClaimLine.centre_number": "copied from the centre at export",
+    "certification.ClaimLine.registration_number": "copied from the registration at export",
+    "certification.ClaimLine.uln": "copied from the learner profile at export",
+    "certification.ClaimLine.learner_name": "copied from the user at export",
+    "certification.ClaimLine.qualification_number": "copied from the catalogue at export",
     "verification.EqaPageView.method": "the request's method",
     "verification.EqaPageView.path": "the request's path, cut to 2,000 characters",
     "verification.Sample.snapshot_hash": HASH,

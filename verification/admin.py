@@ -6,9 +6,6 @@ from django.http import HttpRequest
 
 from verification.models import (
     AssessorRiskRating,
-    ClaimBatch,
-    ClaimHold,
-    ClaimLine,
     PlannedSample,
     SamplingPlan,
     SamplingStrategy,
@@ -46,20 +43,3 @@ class SamplingPlanAdmin(ReadOnlyAdmin):
 class PlannedSampleAdmin(ReadOnlyAdmin):
     list_display = ["registration", "unit", "stage", "planned_on", "verifier", "removed_at"]
     list_filter = ["stage", "source"]
-
-
-@admin.register(ClaimHold)
-class ClaimHoldAdmin(ReadOnlyAdmin):
-    list_display = ["registration", "unit", "kind", "opened_by", "opened_at", "released_at"]
-    list_filter = ["kind"]
-
-
-@admin.register(ClaimBatch)
-class ClaimBatchAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "centre", "awarding_body", "state", "created_at", "reference"]
-    list_filter = ["state"]
-
-
-@admin.register(ClaimLine)
-class ClaimLineAdmin(ReadOnlyAdmin):
-    list_display = ["batch", "registration", "unit", "achievement_date", "removed_at"]

@@ -1,4 +1,4 @@
-"""Internal verification sampling, EQA access and certification claims."""
+"""Internal verification: sampling, standardisation and EQA access."""
 
 from django.apps import AppConfig
 
@@ -9,12 +9,7 @@ class VerificationConfig(AppConfig):
     verbose_name = "Verification"
 
     def ready(self) -> None:
-        from core import audit
         from verification import samples
-        from verification.claims import audit_checkpoints
 
         # An unlocked unit voids the IV's sign-off that covered it (assessments cannot import us).
         samples.connect()
-        # verify_audit_chain checks the chain head each claim export stores.
-        if audit_checkpoints not in audit.checkpoint_sources:
-            audit.checkpoint_sources.append(audit_checkpoints)

@@ -102,8 +102,8 @@ def _claim_summary(*, centre: Any, actor: Any, demo: DemoCentre) -> Any:
     admin would ask for it from the batch page. The same content asked again is the summary
     already built, so a second run adds nothing."""
     from assessments.achievements import build_record
-    from verification.claim_models import BatchState, ClaimBatch
-    from verification.claim_summary import request_summary
+    from certification.models import BatchState, ClaimBatch
+    from certification.summaries import request_summary
 
     batch = ClaimBatch.objects.filter(
         centre=centre, state=BatchState.SUBMITTED, reference=demo.claim_reference
@@ -120,8 +120,9 @@ def _claims(*, centre: Any, actor: Any, made: list[tuple[Any, Any]], demo: DemoC
     """Grace's qualification claimed in a batch already sent to Ascentis; Ethan held by an
     appeal. Noah (his qualification) and Mia (her unit) are left for the admin to claim."""
     from accounts.management.commands.seed_demo import CLAIMED, ON_HOLD
-    from verification.claim_models import HoldKind
-    from verification.claims import add_to_claim, export_batch, open_hold, submit_batch
+    from certification.claims import add_to_claim, export_batch, submit_batch
+    from certification.holds import open_hold
+    from certification.models import HoldKind
 
     for learner, registration in made:
         if learner.story == CLAIMED:

@@ -249,13 +249,6 @@ class PlannedSample(models.Model):
 
 
 # Sample records, outcomes and summative sign-off live in their own module.
-from verification.claim_models import (  # noqa: E402, F401
-    BatchState,
-    ClaimBatch,
-    ClaimHold,
-    ClaimLine,
-    HoldKind,
-)
 from verification.eqa_models import EqaPageView  # noqa: E402, F401
 from verification.sample_models import (  # noqa: E402, F401
     Sample,

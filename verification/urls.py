@@ -1,8 +1,6 @@
 from django.urls import path
 
 from verification import (
-    claim_summary_views,
-    claim_views,
     eqa_views,
     sample_views,
     standardisation_views,
@@ -53,33 +51,4 @@ urlpatterns = [
     path("record/<int:pk>/refer/", sample_views.old_outcome_form, name="sample_refer"),
     path("record/<int:pk>/sign-off/", sample_views.sign_off, name="sample_sign_off"),
     path("eqa-visits/", eqa_views.visits, name="eqa_visits"),
-    path("claims/", claim_views.claims_page, name="claims"),
-    path("claims/<int:pk>/", claim_views.batch_detail, name="claim_batch"),
-    path("claims/<int:pk>/export/", claim_views.batch_export, name="claim_batch_export"),
-    path("claims/<int:pk>/download/", claim_views.batch_download, name="claim_batch_download"),
-    path("claims/<int:pk>/submit/", claim_views.batch_submit, name="claim_batch_submit"),
-    path(
-        "claims/<int:pk>/certificates/",
-        claim_views.batch_certificates,
-        name="claim_batch_certificates",
-    ),
-    path("claims/<int:pk>/summary/", claim_summary_views.summary_request, name="claim_summary"),
-    path(
-        "claims/<int:pk>/summary/<int:record_pk>/",
-        claim_summary_views.summary_download,
-        name="claim_summary_download",
-    ),
-    path(
-        "claims/<int:pk>/summary/<int:record_pk>/status/",
-        claim_summary_views.summary_status,
-        name="claim_summary_status",
-    ),
-    path(
-        "claims/<int:pk>/summary/<int:record_pk>/withdraw/",
-        claim_summary_views.summary_withdraw,
-        name="claim_summary_withdraw",
-    ),
-    path("claims/lines/<int:pk>/remove/", claim_views.line_remove, name="claim_line_remove"),
-    path("claims/holds/", claim_views.holds, name="claim_holds"),
-    path("claims/holds/<int:pk>/release/", claim_views.hold_release, name="claim_hold_release"),
 ]

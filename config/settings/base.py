@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "portfolios",
     "assessments",
     "verification",
+    "certification",
 ]
 
 MIDDLEWARE = [

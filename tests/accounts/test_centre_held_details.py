@@ -29,12 +29,12 @@ from accounts.services import (
     learner_profile_update,
     role_grant,
 )
+from certification import claims, summaries
 from core.models import AuditEvent
 from portfolios.services import check_eligibility
 from qualifications.models import Qualification
+from tests.certification.claim_cases import learner_on, make_centre
 from tests.factories import CentreFactory, member
-from tests.verification.claim_cases import learner_on, make_centre
-from verification import claim_summary, claims
 
 pytestmark = pytest.mark.django_db
 
@@ -300,7 +300,7 @@ def test_a_claim_from_a_centre_carries_its_own_learner_details_never_anothers(
     batch = lines[0].batch
 
     # A draft's summary reads today's details: the claiming centre's.
-    assert [row["uln"] for row in claim_summary.gather_summary(batch)["lines"]] == [""]
+    assert [row["uln"] for row in summaries.gather_summary(batch)["lines"]] == [""]
     claims.export_batch(actor=where.admin, batch=batch)
     text = "".join(claims.export_rows(batch))
 

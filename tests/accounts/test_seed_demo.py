@@ -471,9 +471,10 @@ def test_the_demo_claim_file_lists_exactly_the_eligible_learners_and_units(
     import csv
     import io
 
+    from certification.claims import add_to_claim, export_batch, export_rows
+    from certification.eligibility import claim_overview
+    from certification.models import BatchState, ClaimBatch
     from portfolios.models import RegistrationStatus
-    from verification.claim_models import BatchState, ClaimBatch
-    from verification.claims import add_to_claim, claim_overview, export_batch, export_rows
 
     centre = Centre.objects.get(number=CENTRE_NUMBER)
     admin = User.objects.get(email="helen.carter@demo.example")
@@ -547,16 +548,16 @@ def test_grace_has_a_built_achievement_record_that_verifies(
 def test_the_submitted_batch_has_a_built_summary_the_admin_downloads(
     seeded: list[dict[str, str]], client
 ) -> None:
-    from verification.claim_models import ClaimBatch
+    from certification.models import ClaimBatch
 
     summary = AchievementRecord.objects.get(kind="claim_summary")
     batch = ClaimBatch.objects.get(reference="ASC-70421-0001")
     assert (summary.status, summary.state) == ("ready", "current")
     assert summary.subject == f"Claim batch {batch.pk}, {batch.awarding_body.name}"
     assert [line["learner"] for line in summary.content["lines"]] == ["Grace Mitchell"]
-    download = reverse("verification:claim_summary_download", args=[batch.pk, summary.pk])
+    download = reverse("certification:claim_summary_download", args=[batch.pk, summary.pk])
     client.force_login(User.objects.get(email="helen.carter@demo.example"))
-    page = client.get(reverse("verification:claim_batch", args=[batch.pk]))
+    page = client.get(reverse("certification:claim_batch", args=[batch.pk]))
     assert download in page.content.decode()
     assert client.get(download).status_code == 200
     # Anyone may verify it; the public page names no learner.
@@ -629,7 +630,7 @@ def test_the_second_centre_is_northgates_twin_with_its_own_people(
         assert registration.learner.learner_profiles.get(centre=southfield).uln.startswith("48")
         assert registration.awarding_body_number.startswith("SFC")
         assert registration.internal_verifier.memberships.filter(centre=southfield).exists()
-    from verification.claim_models import ClaimBatch
+    from certification.models import ClaimBatch
 
     assert ClaimBatch.objects.get(centre=southfield).reference == "ASC-70422-0001"
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from certification.models import ClaimLine
+from certification.views import claims as claim_views
 from portfolios.models import RegistrationStatus
 from tests.browser.conftest import AccessiblePage
 from tests.browser.test_judging import fits
 from tests.browser.test_sign_in import sign_in
+from tests.certification.claim_cases import learner_on, make_centre
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD
-from tests.verification.claim_cases import learner_on, make_centre
-from verification import claim_views
-from verification.claim_models import ClaimLine
 
 
 @pytest.fixture

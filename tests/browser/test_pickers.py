@@ -105,8 +105,8 @@ def test_an_admin_opens_a_hold_on_a_registration_found_by_typing(site: Accessibl
     from django.urls import reverse
 
     from accounts.models import User
+    from certification.models import ClaimHold
     from tests.factories import RegistrationFactory
-    from verification.claim_models import ClaimHold
 
     centre, admin = _centre_with_learners()
     lara = User.objects.get(full_name="Lara Learner")
@@ -116,7 +116,7 @@ def test_an_admin_opens_a_hold_on_a_registration_found_by_typing(site: Accessibl
     site.goto("/accounts/login/")
     sign_in(site, admin.email, DEFAULT_PASSWORD)
     site.assert_accessible()
-    site.goto(reverse("verification:claim_holds"))
+    site.goto(reverse("certification:claim_holds"))
 
     page.get_by_role("searchbox", name=re.compile("^Learner and qualification")).fill("lara")
     results = page.locator("#id_hold-registration_results")

@@ -24,6 +24,7 @@ from pypdf import PdfReader
 
 from accounts.models import Role
 from assessments.models import Decision
+from certification.models import BatchState, ClaimLine
 from portfolios.models import Registration, RegistrationStatus
 from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
@@ -34,7 +35,6 @@ from tests.browser.test_plans import sign_out
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
-from verification.claim_models import BatchState, ClaimLine
 from verification.demo import achieve_unit
 from verification.models import SampleStage
 from verification.sample_models import Sample, SampleState, VerifierSignOff

@@ -243,7 +243,7 @@ def test_an_internal_verifier_sees_the_learners_and_assessors_they_cover(
     assert "Not Covered" not in html
     assert f"<td>{assessor.email}</td>\n            <td>2</td>" in html
     # An IV may hold a learner's claim (suspected malpractice, say).
-    assert f'href="{link("verification:claim_holds")}"' in html
+    assert f'href="{link("certification:claim_holds")}"' in html
 
 
 def test_a_centre_admin_sees_counts_latest_and_links(client: Client, centre: Centre) -> None:

@@ -20,13 +20,13 @@ from django.urls import reverse
 
 from accounts.models import Centre, LearnerProfile, User
 from accounts.rules import administers_centre
+from certification.models import ClaimHold
 from core.forms import PICKER_LIMIT
 from portfolios.forms import RegisterStartForm
 from portfolios.models import Registration, RegistrationStatus
 from portfolios.rules import administers_or_verifies_at_centre
 from qualifications.models import Qualification
 from tests.factories import CentreFactory, RegistrationFactory, member
-from verification.claim_models import ClaimHold
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -407,7 +407,7 @@ def test_a_hold_is_opened_on_the_registration_named_by_the_learners_email(
     client.force_login(world.admin)
 
     response = client.post(
-        reverse("verification:claim_holds"),
+        reverse("certification:claim_holds"),
         {
             "hold-registration_search": "ada@centre.example",
             "hold-kind": "malpractice",
@@ -424,7 +424,7 @@ def test_a_hold_on_another_centres_registration_is_refused(client: Client, world
     client.force_login(world.admin)
 
     response = client.post(
-        reverse("verification:claim_holds"),
+        reverse("certification:claim_holds"),
         {
             "hold-registration": str(elsewhere.pk),
             "hold-kind": "malpractice",
@@ -448,7 +448,7 @@ def test_the_holds_page_costs_the_same_for_few_and_many_registrations_and_holds(
 
     hold(0)
     client.force_login(world.admin)
-    url = reverse("verification:claim_holds")
+    url = reverse("certification:claim_holds")
     client.get(url)
     with CaptureQueriesContext(connection) as few:
         client.get(url)

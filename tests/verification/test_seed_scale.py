@@ -13,11 +13,11 @@ from django.core.management import call_command
 from accounts.models import Centre, LearnerProfile, Membership, Role
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.services import _signed_content
+from certification.eligibility import claim_overview
 from core.audit import verify_chain
 from portfolios.evidence import content_hash, submission_content
 from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
 from qualifications.models import AssessmentCriterion
-from verification.claims import claim_overview
 from verification.models import PlannedSample
 from verification.sample_models import Sample, SampleState, VerifierSignOff
 from verification.samples import hash_of, sampled_decisions, snapshot_of

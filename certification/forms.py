@@ -1,4 +1,4 @@
-"""Forms for the claim and hold pages. They validate; the services in verification.claims
+"""Forms for the claim and hold pages. They validate; the services in certification.claims
 decide."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Centre
+from certification.models import HoldKind
 from core.forms import DateInput
 from portfolios.forms import RegistrationPicker
 from portfolios.models import Registration
-from verification.claim_models import HoldKind
 
 
 class HoldForm(forms.Form):

@@ -1,11 +1,11 @@
 """The claims page's lists in SQL: what is ready to claim and what still waits, filtered and
 paged, for a centre with 10,000 of them.
 
-`claims._reasons_full` / `_reasons_unit` say in words why one registration or unit cannot be
+`eligibility.reasons_full` / `reasons_unit` say in words why one registration or unit cannot be
 claimed, from facts read for the rows at hand; adding to a claim and exporting re-check with
 them. Choosing one page of 25 out of 10,000 that way would mean reading all 10,000 first, so
 the same rules are written here once more, as conditions the database can count and page by.
-tests/verification/test_claim_lists.py holds the two to the same answer for every reason.
+tests/certification/test_claim_lists.py holds the two to the same answer for every reason.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, 
 
 from accounts.models import LearnerProfile
 from assessments.models import UnitSignOff
+from certification.models import ClaimHold, ClaimLine
+from certification.profiles import DEFAULT, PROFILES
 from portfolios.models import Registration, RegistrationStatus
-from verification.claim_models import ClaimHold, ClaimLine
-from verification.claim_profiles import DEFAULT, PROFILES
 from verification.sample_models import VerifierSignOff
 
 UNIT_CLAIM_STATUSES = (RegistrationStatus.ACTIVE, RegistrationStatus.WITHDRAWN)
@@ -35,7 +35,7 @@ class ClaimFilter:
 
 
 def claimable_now(today: date, prefix: str = "") -> Q:
-    """The awarding body's rules for any claim (claims._common_reasons): the qualification's
+    """The awarding body's rules for any claim (eligibility._common_reasons): the qualification's
     certification end not passed, and its minimum wait since the start date over."""
     end = f"{prefix}qualification__certification_end"
     start = f"{prefix}start_date__lte"
@@ -102,7 +102,7 @@ def full_ready(
 def full_waiting(
     *, centre_id: int, today: date, scope: Q | None = None, flt: ClaimFilter | None = None
 ) -> QuerySet[Registration]:
-    """Complete registrations that may not be claimed yet (claims._reasons_full says why)."""
+    """Complete registrations that may not be claimed yet (eligibility.reasons_full says why)."""
     # CASE, not a negated Q: NOT over a nullable join (certification_end) would drop the rows
     # whose condition is NULL rather than false.
     return (

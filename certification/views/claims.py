@@ -1,9 +1,7 @@
-"""The certification claim pages: what may be claimed, claim batches, holds.
+"""The certification claim pages: what may be claimed, and claim batches.
 
-Thin: the role the person works in now decides the centre (request.membership). Centre admins
-act; an EQA reads (POST → 403, and a qualification-limited EQA sees only those qualifications);
-an internal verifier opens and reads holds; learners and assessors get 403. Another centre's
-batch or hold answers 404. Every change is one service call in verification.claims.
+Who may open them is certification.views.common's (centre admins act, an EQA reads). Every change
+is one service call in certification.claims.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,54 +19,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import eqa_scope
-from accounts.models import Membership, Role
+from accounts.models import Role
+from certification import claims, eligibility, queries, summaries
+from certification.forms import CertificateForm, ClaimFilterForm, LineSearchForm, SubmitForm
+from certification.models import BatchState, ClaimBatch, ClaimError, ClaimLine
+from certification.profiles import profile_for
+from certification.queries import ClaimFilter
+from certification.views.common import admin_membership, batch_for, eqa_limit
 from core.navigation import paginate
-from portfolios.forms import picker_registrations
 from portfolios.models import Registration
 from portfolios.views import form_errors
-from qualifications.models import Qualification, Unit
-from verification import claim_queries, claim_summary, claims
-from verification.claim_forms import (
-    CertificateForm,
-    ClaimFilterForm,
-    HoldForm,
-    LineSearchForm,
-    ReleaseForm,
-    SubmitForm,
-)
-from verification.claim_models import BatchState, ClaimBatch, ClaimHold, ClaimLine
-from verification.claim_profiles import profile_for
-from verification.claim_queries import ClaimFilter
+from qualifications.models import Qualification
 
-READERS = (Role.CENTRE_ADMIN, Role.EQA)
-HOLD_READERS = (Role.CENTRE_ADMIN, Role.EQA, Role.INTERNAL_VERIFIER)
 # Rows per page of each list: what a person can take in, whatever the centre's size.
 PAGE_SIZE = 25
-HOLDS_PAGE_SIZE = PAGE_SIZE
-
-
-def _membership(request: HttpRequest, roles: tuple[str, ...]) -> Membership:
-    membership = request.membership  # type: ignore[attr-defined]
-    if not membership or membership.role not in roles:
-        raise PermissionDenied("Claims are handled by the centre's admins.")
-    if request.method == "POST" and membership.role == Role.EQA:
-        raise PermissionDenied("External quality assurers read claims but never change them.")
-    return membership
-
-
-def _scope(request: HttpRequest, membership: Membership, prefix: str = "") -> Q | None:
-    """An EQA reads only what their grant opens."""
-    if membership.role != Role.EQA:
-        return None
-    return eqa_scope(request.user, f"{prefix}centre_id", f"{prefix}qualification_id")
-
-
-def _admin(request: HttpRequest) -> Membership:
-    membership = _membership(request, READERS)
-    if request.method == "POST" and membership.role != Role.CENTRE_ADMIN:
-        raise PermissionDenied
-    return membership
 
 
 # ---------------------------------------------------------------- what may be claimed
@@ -122,10 +86,10 @@ def _added(request: HttpRequest, result: claims.AddResult) -> None:
 @require_http_methods(["GET", "POST"])
 @login_required
 def claims_page(request: HttpRequest) -> HttpResponse:
-    membership = _admin(request)
+    membership = admin_membership(request)
     centre_id = membership.centre_id
     form, flt = _claim_filter(request, centre_id)
-    here = _with_query(reverse("verification:claims"), request.GET)
+    here = _with_query(reverse("certification:claims"), request.GET)
     chosen: set[str] = set()
     if request.method == "POST":
         try:
@@ -140,25 +104,25 @@ def claims_page(request: HttpRequest) -> HttpResponse:
                         items=_chosen_items(request.POST.getlist("claim")),
                     ),
                 )
-        except claims.ClaimError as error:
+        except ClaimError as error:
             # Shown again with the same boxes ticked: nothing the admin chose is lost.
             messages.error(request, str(error))
             chosen = set(request.POST.getlist("claim"))
         else:
             return redirect(here)
     today = timezone.localdate()
-    scope = _scope(request, membership)
-    unit_scope = _scope(request, membership, "registration__")
+    scope = eqa_limit(request, membership)
+    unit_scope = eqa_limit(request, membership, "registration__")
     lists = {"centre_id": centre_id, "today": today, "flt": flt}
-    ready = _page(claim_queries.full_ready(scope=scope, **lists), request.GET, "page")
-    waiting = _page(claim_queries.full_waiting(scope=scope, **lists), request.GET, "waiting_page")
-    units = _page(claim_queries.units_ready(scope=unit_scope, **lists), request.GET, "units_page")
+    ready = _page(queries.full_ready(scope=scope, **lists), request.GET, "page")
+    waiting = _page(queries.full_waiting(scope=scope, **lists), request.GET, "waiting_page")
+    units = _page(queries.units_ready(scope=unit_scope, **lists), request.GET, "units_page")
     units_waiting = _page(
-        claim_queries.units_waiting(scope=unit_scope, **lists), request.GET, "units_waiting_page"
+        queries.units_waiting(scope=unit_scope, **lists), request.GET, "units_waiting_page"
     )
     full_rows, waiting_rows = list(ready.object_list), list(waiting.object_list)
     unit_rows, unit_waiting_rows = list(units.object_list), list(units_waiting.object_list)
-    full, unit = claims.candidates_for(
+    full, unit = eligibility.candidates_for(
         full_rows + waiting_rows, unit_rows + unit_waiting_rows, today
     )
     ready.candidates, waiting.candidates = full[: len(full_rows)], full[len(full_rows) :]
@@ -170,7 +134,7 @@ def claims_page(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "verification/claims.html",
+        "certification/claims.html",
         {
             "centre": membership.centre,
             "form": form,
@@ -191,29 +155,17 @@ def claims_page(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- batches
 
 
-def _batch(request: HttpRequest, pk: int) -> tuple[Membership, ClaimBatch]:
-    membership = _admin(request)
-    batch = get_object_or_404(
-        ClaimBatch.objects.select_related(
-            "centre", "awarding_body", "created_by", "exported_by", "submitted_by"
-        ),
-        pk=pk,
-        centre_id=membership.centre_id,
-    )
-    return membership, batch
-
-
 @require_GET
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    membership, batch = _batch(request, pk)
+    membership, batch = batch_for(request, pk)
     lines = batch.lines.select_related(
         "registration__learner",
         "registration__qualification",
         "unit",
         "removed_by",
     ).order_by(F("removed_at").asc(nulls_first=True), "registration__learner__full_name", "pk")
-    scope = _scope(request, membership, "registration__")
+    scope = eqa_limit(request, membership, "registration__")
     if scope is not None:
         lines = lines.filter(scope)
     counts = lines.order_by().aggregate(
@@ -229,20 +181,18 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     may_act = membership.role == Role.CENTRE_ADMIN
     # A draft has no summary (its lines may change): no query for one.
-    summaries = (
-        list(claim_summary.summaries_of(batch))
-        if may_act and batch.state != BatchState.DRAFT
-        else []
+    batch_summaries = (
+        list(summaries.summaries_of(batch)) if may_act and batch.state != BatchState.DRAFT else []
     )
     return render(
         request,
-        "verification/claim_batch.html",
+        "certification/claim_batch.html",
         {
             "batch": batch,
             "page": _page(lines, request.GET, "page"),
             "counts": counts,
             "form": form,
-            "summaries": summaries,
+            "summaries": batch_summaries,
             "profile": profile_for(batch.awarding_body.code),
             "may_act": may_act,
             "submit_form": SubmitForm(),
@@ -255,17 +205,17 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _run(request: HttpRequest, batch: ClaimBatch, action: Any, success: str) -> HttpResponse:
     try:
         action()
-    except claims.ClaimError as error:
+    except ClaimError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, success)
-    return redirect("verification:claim_batch", pk=batch.pk)
+    return redirect("certification:claim_batch", pk=batch.pk)
 
 
 @require_POST
 @login_required
 def line_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _admin(request)
+    membership = admin_membership(request)
     line = get_object_or_404(
         ClaimLine.objects.select_related("batch"), pk=pk, batch__centre_id=membership.centre_id
     )
@@ -280,7 +230,7 @@ def line_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
-    _, batch = _batch(request, pk)
+    _, batch = batch_for(request, pk)
     return _run(
         request,
         batch,
@@ -292,12 +242,12 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
-    membership, batch = _batch(request, pk)
+    membership, batch = batch_for(request, pk)
     if membership.role != Role.CENTRE_ADMIN:
         raise PermissionDenied("The claim file is for the centre's admins.")
     if batch.state == BatchState.DRAFT:
         messages.error(request, "Export the batch first: its lines are checked again then.")
-        return redirect("verification:claim_batch", pk=batch.pk)
+        return redirect("certification:claim_batch", pk=batch.pk)
     response = StreamingHttpResponse(claims.export_rows(batch), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="{claims.export_filename(batch)}"'
     return response
@@ -306,11 +256,11 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    _, batch = _batch(request, pk)
+    _, batch = batch_for(request, pk)
     form = SubmitForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_errors(form))
-        return redirect("verification:claim_batch", pk=batch.pk)
+        return redirect("certification:claim_batch", pk=batch.pk)
     return _run(
         request,
         batch,
@@ -324,11 +274,11 @@ def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def batch_certificates(request: HttpRequest, pk: int) -> HttpResponse:
-    _, batch = _batch(request, pk)
+    _, batch = batch_for(request, pk)
     form = CertificateForm(request.POST)
     if not form.is_valid():
         messages.error(request, form_errors(form))
-        return redirect("verification:claim_batch", pk=batch.pk)
+        return redirect("certification:claim_batch", pk=batch.pk)
     line = None
     if form.cleaned_data["line"]:
         line = get_object_or_404(batch.lines.live(), pk=form.cleaned_data["line"])
@@ -344,87 +294,3 @@ def batch_certificates(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "The certificate is recorded." if line else "Every waiting certificate is recorded.",
     )
-
-
-# ---------------------------------------------------------------- holds
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def holds(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request, HOLD_READERS)
-    form = HoldForm(
-        request.POST or None,
-        centre=membership.centre,
-        registrations=picker_registrations(membership.centre),
-    )
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            unit = None
-            try:
-                if data["unit"].strip():
-                    unit = Unit.objects.filter(
-                        Q(reference=data["unit"].strip()) | Q(key=data["unit"].strip())
-                    ).first()
-                    if unit is None:
-                        raise claims.ClaimError(f"No unit has the reference {data['unit']}.")
-                claims.open_hold(
-                    actor=request.user,
-                    registration=data["registration"],
-                    unit=unit,
-                    kind=data["kind"],
-                    reason=data["reason"],
-                )
-            except claims.ClaimError as error:
-                form.add_error(None, str(error))
-            else:
-                messages.success(request, "The hold is open: the claim is blocked until released.")
-                return redirect("verification:claim_holds")
-        status = 400
-    rows = ClaimHold.objects.filter(registration__centre_id=membership.centre_id).select_related(
-        "registration__learner",
-        "registration__qualification",
-        "unit",
-        "opened_by",
-        "released_by",
-    )
-    scope = _scope(request, membership, "registration__")
-    if scope is not None:
-        rows = rows.filter(scope)
-    # A page at a time: the holds of years of claims are no list to print whole.
-    page_obj = Paginator(rows, HOLDS_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "verification/holds.html",
-        {
-            "centre": membership.centre,
-            "holds": page_obj,
-            "page_obj": page_obj,
-            "form": form,
-            "may_open": membership.role != Role.EQA,
-            "may_release": membership.role == Role.CENTRE_ADMIN,
-            # An IV keeps holds but never sees the claims themselves: no link to a 403.
-            "may_read_claims": membership.role in READERS,
-        },
-        status=status,
-    )
-
-
-@require_POST
-@login_required
-def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = _admin(request)
-    hold = get_object_or_404(ClaimHold, pk=pk, registration__centre_id=membership.centre_id)
-    form = ReleaseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("verification:claim_holds")
-    try:
-        claims.release_hold(actor=request.user, hold=hold, note=form.cleaned_data["note"])
-    except claims.ClaimError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "The hold is released.")
-    return redirect("verification:claim_holds")

@@ -9,16 +9,16 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Role
+from certification import claims, holds
+from certification.models import BatchState, ClaimBatch, ClaimHold, ClaimLine
 from portfolios.models import RegistrationStatus
+from tests.certification.claim_cases import IMI, learner_on, make_centre, units_of
 from tests.factories import member
-from tests.verification.claim_cases import IMI, learner_on, make_centre, units_of
-from verification import claims
-from verification.claim_models import BatchState, ClaimBatch, ClaimHold, ClaimLine
 
 pytestmark = pytest.mark.django_db
 
-CLAIMS = reverse("verification:claims")
-HOLDS = reverse("verification:claim_holds")
+CLAIMS = reverse("certification:claims")
+HOLDS = reverse("certification:claim_holds")
 
 
 def batch_of(where, count: int = 1) -> ClaimBatch:
@@ -60,7 +60,7 @@ def test_add_by_post_twice_adds_once(client):
 def test_add_refused_says_why(client):
     where = make_centre()
     registration = learner_on(where, name="Hugo Held")
-    claims.open_hold(actor=where.iv, registration=registration, kind="appeal", reason="Appealed.")
+    holds.open_hold(actor=where.iv, registration=registration, kind="appeal", reason="Appealed.")
     client.force_login(where.admin)
     page = client.post(CLAIMS, {"claim": [f"{registration.pk}:0"]}, follow=True)
     assert "Hugo Held (601/3456/2) cannot be claimed: Open hold: appeal open" in (
@@ -73,10 +73,10 @@ def test_batch_pages_export_download_submit_and_certificates(client):
     where = make_centre()
     batch = batch_of(where, 2)
     client.force_login(where.admin)
-    url = reverse("verification:claim_batch", args=[batch.pk])
-    download = reverse("verification:claim_batch_download", args=[batch.pk])
+    url = reverse("certification:claim_batch", args=[batch.pk])
+    download = reverse("certification:claim_batch_download", args=[batch.pk])
     assert client.get(download).status_code == 302  # a draft has no file yet
-    client.post(reverse("verification:claim_batch_export", args=[batch.pk]))
+    client.post(reverse("certification:claim_batch_export", args=[batch.pk]))
     response = client.get(download)
     assert response.streaming
     assert response["Content-Disposition"] == (
@@ -84,20 +84,20 @@ def test_batch_pages_export_download_submit_and_certificates(client):
     )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 3
-    client.post(reverse("verification:claim_batch_submit", args=[batch.pk]), {"reference": "R9"})
+    client.post(reverse("certification:claim_batch_submit", args=[batch.pk]), {"reference": "R9"})
     batch.refresh_from_db()
     assert batch.state == BatchState.SUBMITTED
     assert batch.reference == "R9"
     line = batch.lines.first()
     client.post(
-        reverse("verification:claim_batch_certificates", args=[batch.pk]),
+        reverse("certification:claim_batch_certificates", args=[batch.pk]),
         {"line": line.pk, "certificate_number": "N1", "received_on": "2026-12-01"},
     )
     line.refresh_from_db()
     assert line.certificate_number == "N1"
     assert line.registration.status == RegistrationStatus.CERTIFICATED
     client.post(
-        reverse("verification:claim_batch_certificates", args=[batch.pk]),
+        reverse("certification:claim_batch_certificates", args=[batch.pk]),
         {"received_on": "2026-12-02"},
     )
     batch.refresh_from_db()
@@ -109,10 +109,10 @@ def test_export_of_a_stale_batch_is_refused_on_the_page(client):
     where = make_centre()
     batch = batch_of(where)
     registration = batch.lines.get().registration
-    claims.open_hold(actor=where.admin, registration=registration, kind="appeal", reason="Late.")
+    holds.open_hold(actor=where.admin, registration=registration, kind="appeal", reason="Late.")
     client.force_login(where.admin)
     page = client.post(
-        reverse("verification:claim_batch_export", args=[batch.pk]), follow=True
+        reverse("certification:claim_batch_export", args=[batch.pk]), follow=True
     ).content.decode()
     assert "Not exported: Learner 0 Person (601/3456/2): Open hold: appeal open — Late." in page
     batch.refresh_from_db()
@@ -124,7 +124,7 @@ def test_remove_a_line_from_the_draft(client):
     batch = batch_of(where)
     line = batch.lines.get()
     client.force_login(where.admin)
-    client.post(reverse("verification:claim_line_remove", args=[line.pk]))
+    client.post(reverse("certification:claim_line_remove", args=[line.pk]))
     line.refresh_from_db()
     assert line.removed_at is not None
     assert line.removed_by == where.admin
@@ -147,7 +147,7 @@ def test_holds_open_and_release_by_page(client):
     hold = ClaimHold.objects.get()
     assert hold.unit == unit
     assert hold.opened_by == where.iv
-    release = reverse("verification:claim_hold_release", args=[hold.pk])
+    release = reverse("certification:claim_hold_release", args=[hold.pk])
     assert client.post(release, {"note": "no"}).status_code == 403  # the IV does not release
     client.force_login(where.admin)
     missing = client.post(HOLDS, {"hold-registration": registration.pk, "hold-kind": "appeal"})
@@ -166,7 +166,7 @@ def test_learners_and_assessors_get_403(client, role):
     where = make_centre()
     batch = batch_of(where)
     client.force_login(member(where.centre, role))
-    for url in [CLAIMS, HOLDS, reverse("verification:claim_batch", args=[batch.pk])]:
+    for url in [CLAIMS, HOLDS, reverse("certification:claim_batch", args=[batch.pk])]:
         assert client.get(url).status_code == 403
     assert client.post(CLAIMS, {"claim": ["1:0"]}).status_code == 403
 
@@ -187,17 +187,19 @@ def test_another_centres_batch_and_hold_answer_404(client):
     where, elsewhere = make_centre(), make_centre()
     batch = batch_of(elsewhere)
     registration = batch.lines.get().registration
-    hold = claims.open_hold(
+    hold = holds.open_hold(
         actor=elsewhere.admin, registration=registration, kind="appeal", reason="x"
     )
     client.force_login(where.admin)
-    assert client.get(reverse("verification:claim_batch", args=[batch.pk])).status_code == 404
+    assert client.get(reverse("certification:claim_batch", args=[batch.pk])).status_code == 404
     assert (
-        client.post(reverse("verification:claim_batch_export", args=[batch.pk])).status_code == 404
+        client.post(reverse("certification:claim_batch_export", args=[batch.pk])).status_code == 404
     )
     line = batch.lines.get()
-    assert client.post(reverse("verification:claim_line_remove", args=[line.pk])).status_code == 404
-    release = reverse("verification:claim_hold_release", args=[hold.pk])
+    assert (
+        client.post(reverse("certification:claim_line_remove", args=[line.pk])).status_code == 404
+    )
+    release = reverse("certification:claim_hold_release", args=[hold.pk])
     assert client.post(release, {"note": "x"}).status_code == 404
     assert "Learner 0 Person" not in client.get(CLAIMS).content.decode()
 
@@ -206,10 +208,10 @@ def test_eqa_reads_but_never_changes(client):
     where = make_centre()
     batch = batch_of(where)
     registration = batch.lines.get().registration
-    hold = claims.open_hold(actor=where.admin, registration=registration, kind="appeal", reason="x")
+    hold = holds.open_hold(actor=where.admin, registration=registration, kind="appeal", reason="x")
     eqa = member(where.centre, Role.EQA)
     client.force_login(eqa)
-    url = reverse("verification:claim_batch", args=[batch.pk])
+    url = reverse("certification:claim_batch", args=[batch.pk])
     assert client.get(CLAIMS).status_code == 200
     assert client.get(HOLDS).status_code == 200
     detail = client.get(url)
@@ -218,10 +220,10 @@ def test_eqa_reads_but_never_changes(client):
     for post in [
         CLAIMS,
         HOLDS,
-        reverse("verification:claim_batch_export", args=[batch.pk]),
-        reverse("verification:claim_batch_submit", args=[batch.pk]),
-        reverse("verification:claim_hold_release", args=[hold.pk]),
-        reverse("verification:claim_line_remove", args=[batch.lines.get().pk]),
+        reverse("certification:claim_batch_export", args=[batch.pk]),
+        reverse("certification:claim_batch_submit", args=[batch.pk]),
+        reverse("certification:claim_hold_release", args=[hold.pk]),
+        reverse("certification:claim_line_remove", args=[batch.lines.get().pk]),
     ]:
         assert client.post(post, {"note": "x", "reference": "x"}).status_code == 403
     batch.refresh_from_db()
@@ -249,7 +251,7 @@ def _populate(where, size: int) -> ClaimBatch:
             iv_signed=False,
             iv_units=1,
         )
-        claims.open_hold(
+        holds.open_hold(
             actor=where.admin,
             registration=learner_on(where, name=f"Held {n} Person"),
             kind="appeal",
@@ -281,7 +283,7 @@ def test_batch_page_query_count_is_fixed(client, django_assert_num_queries, size
     # Session, user and role; the batch; its lines counted (live and removed), the page's
     # count and its rows.
     with django_assert_num_queries(7):
-        response = client.get(reverse("verification:claim_batch", args=[batch.pk]))
+        response = client.get(reverse("certification:claim_batch", args=[batch.pk]))
     assert response.content.decode().count("Take off the batch") == size
 
 
@@ -298,12 +300,12 @@ def test_holds_page_query_count_is_fixed(client, django_assert_num_queries, size
 def test_an_eqa_limited_to_one_qualification_sees_only_its_claims_and_holds(client):
     from accounts.models import Membership
     from qualifications.models import Qualification
-    from tests.verification.claim_cases import PEARSON
+    from tests.certification.claim_cases import PEARSON
 
     where = make_centre()
     learner_on(where, name="Ian Imi")
     pearson = learner_on(where, name="Pat Pearson", qualification=PEARSON)
-    claims.open_hold(actor=where.admin, registration=pearson, kind="appeal", reason="Pending.")
+    holds.open_hold(actor=where.admin, registration=pearson, kind="appeal", reason="Pending.")
     eqa = member(where.centre, Role.EQA)
     Membership.objects.get(user=eqa).qualifications.add(Qualification.objects.get(number=IMI))
     client.force_login(eqa)

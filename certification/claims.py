@@ -1,52 +1,47 @@
-"""Certification claims: who may be claimed (and why not), holds, and claim batches.
+"""Claim batches: adding to a claim, taking a line off, exporting the awarding body's file,
+marking the batch submitted and recording the certificates received.
 
-Eligibility lives in one place, `claim_overview` (the page) and `_reasons_full` /
-`_reasons_unit` (also used to re-check on adding and exporting). The rows come from SQL; the
-facts each reason needs (holds, IV sign-offs, unit sign-offs, live lines) come in a fixed number
-of queries over all the rows at once (`_Facts`), so the page's query count does not grow.
-
-A full claim: a complete registration with the IV's summative sign-off of the registration, no
-open hold on it (or on any of its units), not already on a live line, its qualification not past
-its certification end date, and the awarding body's minimum wait since the start date passed.
-A unit-only claim (a learner who leaves early): an active assessor sign-off and an IV sign-off
-of the unit, on a registration that is active or withdrawn, with no open hold on the
-registration or the unit, not already on a live line; the certification end and minimum wait
-apply too (they are the awarding body's rules for any claim).
+Draft → exported → submitted → certificates received. Every item added or exported is checked
+again with the rules in certification.eligibility, under the registrations' locks.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from itertools import repeat
 from typing import Any, overload
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 
-from accounts.access import has_role_at
-from accounts.models import LearnerProfile, Role, User
-from assessments.models import UnitSignOff
+from accounts.models import LearnerProfile, User
+from certification.eligibility import (
+    Candidate,
+    Facts,
+    describe,
+    full_candidate,
+    reasons_full,
+    reasons_unit,
+    unit_candidate,
+)
+from certification.models import BatchState, ClaimBatch, ClaimError, ClaimLine
+from certification.profiles import profile_for
+from certification.queries import ClaimFilter, full_ready
+from certification.rules import may_manage_claims
 from core.audit import Checkpoint, record_event, record_events
 from core.bulk import insert_rows
-from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
+from portfolios.models import Registration, RegistrationStatus
 from portfolios.services import RegistrationError, change_status
 from qualifications.models import Qualification, Unit
-from verification.claim_models import BatchState, ClaimBatch, ClaimHold, ClaimLine
-from verification.claim_profiles import profile_for
-from verification.claim_queries import UNIT_CLAIM_STATUSES, ClaimFilter, full_ready
-from verification.sample_models import VerifierSignOff
 
 RESULT_PASS = "Pass"  # noqa: S105 (a grade, not a secret)
 EXPORT_CHUNK = 2000
-BULK_SIZE = 2000
 # What add_items writes of a line; the rest of ClaimLine's columns take their defaults.
 LINE_COLUMNS = (
     "batch_id",
@@ -65,337 +60,6 @@ _LINE_BLANKS = tuple(
 )
 # An error names this many refused learners, then counts the rest.
 REFUSALS_NAMED = 10
-
-
-class ClaimError(Exception):
-    """A claim step the rules refuse; the message is for the centre admin."""
-
-
-def may_manage_claims(user: Any, centre_id: int | None) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or has_role_at(
-        user, centre_id, Role.CENTRE_ADMIN
-    )
-
-
-def may_open_hold(user: Any, centre_id: int | None) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or has_role_at(
-        user, centre_id, Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER
-    )
-
-
-# ---------------------------------------------------------------- eligibility
-
-
-@dataclass
-class Candidate:
-    """A registration (unit None: the full qualification) or one unit, with what blocks it."""
-
-    registration: Registration
-    unit: Unit | None
-    reasons: list[str]
-    unit_references: list[str] = field(default_factory=list)
-    achievement_date: date | None = None
-
-    @property
-    def eligible(self) -> bool:
-        return not self.reasons
-
-    @property
-    def key(self) -> str:
-        """The value of the page's checkbox."""
-        return f"{self.registration.pk}:{self.unit.pk if self.unit else 0}"
-
-
-@dataclass
-class ClaimOverview:
-    full_eligible: list[Candidate]
-    full_waiting: list[Candidate]
-    unit_eligible: list[Candidate]
-    unit_waiting: list[Candidate]
-
-
-@dataclass
-class _Facts:
-    """Everything the reasons need about a set of registrations, read in four queries."""
-
-    holds: dict[int, list[ClaimHold]]
-    iv_signed: set[tuple[int, int | None]]
-    sign_offs: dict[int, list[tuple[int, str, date]]]  # registration -> (unit, ref, date)
-    live_lines: dict[tuple[int, int | None], tuple[int, str]]  # -> (batch id, batch state)
-
-    @classmethod
-    def load(cls, registration_ids: Iterable[int]) -> _Facts:
-        ids = set(registration_ids)
-        holds: dict[int, list[ClaimHold]] = defaultdict(list)
-        for hold in ClaimHold.objects.open().filter(registration_id__any=ids).order_by("pk"):
-            holds[hold.registration_id].append(hold)
-        iv_signed = set(
-            VerifierSignOff.objects.live()
-            .filter(registration_id__any=ids)
-            .values_list("registration_id", "unit_id")
-        )
-        sign_offs: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
-        rows = (
-            UnitSignOff.objects.active()
-            .filter(registration_id__any=ids)
-            .order_by("unit__key")
-            # The local day in SQL (the current time zone, as timezone.localdate gives it):
-            # 30,000 conversions in Python cost half a second.
-            .annotate(day=TruncDate("signed_at"))
-            .values_list("registration_id", "unit_id", "unit__reference", "unit__key", "day")
-        )
-        for registration_id, unit_id, reference, key, day in rows:
-            sign_offs[registration_id].append((unit_id, reference or key, day))
-        live_lines = {
-            (registration_id, unit_id): (batch_id, state)
-            for registration_id, unit_id, batch_id, state in ClaimLine.objects.live()
-            .filter(registration_id__any=ids)
-            .values_list("registration_id", "unit_id", "batch_id", "batch__state")
-        }
-        return cls(holds, iv_signed, sign_offs, live_lines)
-
-
-def _common_reasons(registration: Registration, today: date) -> list[str]:
-    qualification = registration.qualification
-    reasons = []
-    end = qualification.certification_end
-    if end and today > end:
-        reasons.append(
-            f"The qualification's certification end date was {format_date(end, 'j F Y')}: "
-            "it can no longer be claimed"
-        )
-    weeks = profile_for(qualification.awarding_body.code).min_weeks
-    claimable_from = registration.start_date + timedelta(weeks=weeks)
-    if today < claimable_from:
-        reasons.append(
-            f"{qualification.awarding_body.name} asks for {weeks} weeks from registration: "
-            f"claimable from {format_date(claimable_from, 'j F Y')}"
-        )
-    return reasons
-
-
-def _on_line(facts: _Facts, key: tuple[int, int | None], batch_id: int | None) -> list[str]:
-    line = facts.live_lines.get(key)
-    if line is None or line[0] == batch_id:
-        return []
-    return [f"Already on claim batch {line[0]} ({BatchState(line[1]).label.lower()})"]
-
-
-def _reasons_full(
-    registration: Registration, facts: _Facts, today: date, *, batch_id: int | None = None
-) -> list[str]:
-    """Why the full qualification cannot be claimed (empty: it can). `batch_id`: a line on
-    that batch is the one being checked, not a second claim."""
-    reasons = []
-    if registration.status != RegistrationStatus.COMPLETE:
-        reasons.append(f"The registration is {registration.get_status_display().lower()}")
-    if (registration.pk, None) not in facts.iv_signed:
-        reasons.append("No summative IV sign-off")
-    reasons += [hold.describe() for hold in facts.holds.get(registration.pk, [])]
-    reasons += _on_line(facts, (registration.pk, None), batch_id)
-    return reasons + _common_reasons(registration, today)
-
-
-def _reasons_unit(
-    registration: Registration,
-    unit: Unit,
-    facts: _Facts,
-    today: date,
-    *,
-    batch_id: int | None = None,
-) -> list[str]:
-    reasons = []
-    if registration.status not in UNIT_CLAIM_STATUSES:
-        reasons.append(
-            f"The registration is {registration.get_status_display().lower()}: "
-            "unit-only claims are for learners who leave early"
-        )
-    if unit.pk not in {u for u, _, _ in facts.sign_offs.get(registration.pk, [])}:
-        reasons.append("No active assessor sign-off of the unit")
-    if (registration.pk, unit.pk) not in facts.iv_signed:
-        reasons.append("No IV sign-off of the unit")
-    reasons += [
-        hold.describe()
-        for hold in facts.holds.get(registration.pk, [])
-        if hold.unit_id in (None, unit.pk)
-    ]
-    reasons += _on_line(facts, (registration.pk, unit.pk), batch_id)
-    return reasons + _common_reasons(registration, today)
-
-
-def _full_candidate(registration: Registration, facts: _Facts, today: date) -> Candidate:
-    signed = facts.sign_offs.get(registration.pk, [])
-    return Candidate(
-        registration=registration,
-        unit=None,
-        reasons=_reasons_full(registration, facts, today),
-        unit_references=[reference for _, reference, _ in signed],
-        achievement_date=max((day for _, _, day in signed), default=None),
-    )
-
-
-def _unit_candidate(
-    registration: Registration, unit: Unit, facts: _Facts, today: date
-) -> Candidate:
-    days = [day for u, _, day in facts.sign_offs.get(registration.pk, []) if u == unit.pk]
-    return Candidate(
-        registration=registration,
-        unit=unit,
-        reasons=_reasons_unit(registration, unit, facts, today),
-        unit_references=[unit.reference or unit.key],
-        achievement_date=max(days, default=None),
-    )
-
-
-def _registrations(centre_id: int, scope: Q | None) -> QuerySet[Registration]:
-    rows = Registration.objects.filter(centre_id=centre_id).select_related(
-        "learner", "qualification__awarding_body"
-    )
-    return rows.filter(scope) if scope is not None else rows
-
-
-def claim_overview(
-    *, centre_id: int, today: date | None = None, scope: Q | None = None
-) -> ClaimOverview:
-    """The centre's claimable registrations and units, and the complete ones still blocked,
-    each with its reasons in words. `scope`: a Q over registrations (an EQA's limit)."""
-    today = today or timezone.localdate()
-    complete = list(
-        _registrations(centre_id, scope)
-        .filter(status=RegistrationStatus.COMPLETE)
-        .order_by("learner__full_name", "pk")
-    )
-    # Units signed off by both assessor and IV, on registrations that are not complete.
-    iv_unit = VerifierSignOff.objects.live().filter(
-        registration_id=OuterRef("registration_id"), unit_id=OuterRef("unit_id")
-    )
-    unit_rows = list(
-        UnitSignOff.objects.active()
-        .filter(
-            Exists(iv_unit),
-            registration__in=_registrations(centre_id, scope).filter(
-                status__in=UNIT_CLAIM_STATUSES
-            ),
-        )
-        .select_related(
-            "registration__learner",
-            "registration__qualification__awarding_body",
-            "unit",
-        )
-        .order_by("registration__learner__full_name", "registration_id", "unit__key")
-    )
-    facts = _Facts.load([r.pk for r in complete] + [s.registration_id for s in unit_rows])
-    full = [_full_candidate(r, facts, today) for r in complete]
-    units = [_unit_candidate(s.registration, s.unit, facts, today) for s in unit_rows]
-    return ClaimOverview(
-        full_eligible=[c for c in full if c.eligible],
-        # A registration already on a live line is claimed (its batch shows it), not waiting.
-        full_waiting=[
-            c for c in full if not c.eligible and (c.registration.pk, None) not in facts.live_lines
-        ],
-        unit_eligible=[c for c in units if c.eligible],
-        # A unit already claimed is done, not waiting.
-        unit_waiting=[
-            c
-            for c in units
-            if not c.eligible and (c.registration.pk, c.unit.pk) not in facts.live_lines  # type: ignore[union-attr]
-        ],
-    )
-
-
-def candidates_for(
-    registrations: list[Registration], unit_sign_offs: list[UnitSignOff], today: date
-) -> tuple[list[Candidate], list[Candidate]]:
-    """The full and unit candidates for rows already chosen (a page of each list), with their
-    reasons, units and dates, from one read of the facts for all of them."""
-    facts = _Facts.load([r.pk for r in registrations] + [s.registration_id for s in unit_sign_offs])
-    return (
-        [_full_candidate(r, facts, today) for r in registrations],
-        [_unit_candidate(s.registration, s.unit, facts, today) for s in unit_sign_offs],
-    )
-
-
-def _describe(registration: Registration, unit: Unit | None) -> str:
-    """ "Ana Lima (601/3456/2)" or "Ana Lima (unit F/506/2131 of 601/3456/2)"."""
-    what = f"unit {unit.reference or unit.key} of " if unit else ""
-    return f"{registration.learner.get_full_name()} ({what}{registration.qualification.number})"
-
-
-# ---------------------------------------------------------------- holds
-
-
-def open_hold(
-    *,
-    actor: User,
-    registration: Registration,
-    kind: str,
-    reason: str,
-    unit: Unit | None = None,
-) -> ClaimHold:
-    """Block claims of the registration (or one unit of it) until the hold is released."""
-    if not may_open_hold(actor, registration.centre_id):
-        raise ClaimError("Only the centre's admins and internal verifiers open holds.")
-    if not reason.strip():
-        raise ClaimError("Say why the claim is held.")
-    if (
-        unit is not None
-        and not RegistrationUnit.objects.filter(registration=registration, unit=unit).exists()
-    ):
-        raise ClaimError(f"Unit {unit.reference or unit.key} is not one of the learner's units.")
-    with transaction.atomic():
-        # Under the registration's lock, as adding to a claim is: a hold and a claim line
-        # never both slip past each other.
-        Registration.objects.select_for_update(of=("self",)).filter(pk=registration.pk).first()
-        hold = ClaimHold.objects.create(
-            registration=registration,
-            unit=unit,
-            kind=kind,
-            reason=reason.strip(),
-            opened_by=actor,
-        )
-        record_event(
-            actor=actor,
-            action="claim.hold_opened",
-            target=hold,
-            centre_id=registration.centre_id,
-            data={
-                "registration": registration.pk,
-                "unit": unit.pk if unit else None,
-                "kind": kind,
-                "reason": hold.reason,
-            },
-        )
-    return hold
-
-
-def release_hold(*, actor: User, hold: ClaimHold, note: str) -> ClaimHold:
-    with transaction.atomic():
-        hold = (
-            ClaimHold.objects.select_for_update(of=("self",))
-            .select_related("registration")
-            .get(pk=hold.pk)
-        )
-        if not may_manage_claims(actor, hold.registration.centre_id):
-            raise ClaimError("Only the centre's admins release holds.")
-        if not note.strip():
-            raise ClaimError("Say why the hold is released.")
-        if hold.released_at is not None:
-            raise ClaimError("This hold is already released.")
-        hold.released_at = timezone.now()
-        hold.released_by = actor
-        hold.release_note = note.strip()
-        hold.save(update_fields=["released_at", "released_by", "release_note"])
-        record_event(
-            actor=actor,
-            action="claim.hold_released",
-            target=hold,
-            centre_id=hold.registration.centre_id,
-            data={"note": hold.release_note},
-        )
-    return hold
-
-
-# ---------------------------------------------------------------- batches
 
 
 def _lock_batch(batch: ClaimBatch, actor: User) -> ClaimBatch:
@@ -561,7 +225,7 @@ def add_items(
         for registration in registrations.values():
             registration.qualification = qualifications[registration.qualification_id]
         # Read after the locks: a line another admin just committed is seen here.
-        facts = _Facts.load(registrations)
+        facts = Facts.load(registrations)
         drafts = {
             b.awarding_body_id: b.pk
             for b in ClaimBatch.objects.filter(centre_id=centre_id, state=BatchState.DRAFT)
@@ -578,9 +242,9 @@ def add_items(
                 result.already += 1
                 continue
             if unit is None:
-                candidate = _full_candidate(registration, facts, today)
+                candidate = full_candidate(registration, facts, today)
             else:
-                candidate = _unit_candidate(registration, unit, facts, today)
+                candidate = unit_candidate(registration, unit, facts, today)
             (refused if candidate.reasons else accepted).append(candidate)
         if refused:
             # Named in words: their learners' names, read for them alone.
@@ -588,7 +252,7 @@ def add_items(
             for candidate in refused:
                 candidate.registration.learner = learners[candidate.registration.learner_id]
                 result.refused.append(
-                    (_describe(candidate.registration, candidate.unit), candidate.reasons)
+                    (describe(candidate.registration, candidate.unit), candidate.reasons)
                 )
         if result.refused and all_or_nothing:
             raise ClaimError(result.refusal())
@@ -714,16 +378,16 @@ def stale_lines(batch: ClaimBatch, today: date | None = None) -> list[tuple[Clai
         {line.registration.qualification_id for line in lines}
     )
     units = Unit.objects.in_bulk({line.unit_id for line in lines if line.unit_id})
-    facts = _Facts.load(line.registration_id for line in lines)
+    facts = Facts.load(line.registration_id for line in lines)
     stale = []
     for line in lines:
         registration = line.registration
         registration.qualification = qualifications[registration.qualification_id]
         if line.unit_id is None:
-            reasons = _reasons_full(registration, facts, today, batch_id=batch.pk)
+            reasons = reasons_full(registration, facts, today, batch_id=batch.pk)
         else:
             line.unit = units[line.unit_id]
-            reasons = _reasons_unit(registration, line.unit, facts, today, batch_id=batch.pk)
+            reasons = reasons_unit(registration, line.unit, facts, today, batch_id=batch.pk)
         if reasons:
             stale.append((line, reasons))
     if stale:
@@ -771,7 +435,7 @@ def export_batch(*, actor: User, batch: ClaimBatch, today: date | None = None) -
             raise ClaimError(
                 "Not exported: "
                 + " ".join(
-                    f"{_describe(line.registration, line.unit)}: " + "; ".join(reasons) + "."
+                    f"{describe(line.registration, line.unit)}: " + "; ".join(reasons) + "."
                     for line, reasons in stale
                 )
                 + " Take these lines off the batch, or clear the reasons, then export again."

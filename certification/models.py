@@ -18,6 +18,10 @@ from django.utils import timezone
 from core.limits import length_checks
 
 
+class ClaimError(Exception):
+    """A claim step the rules refuse; the message is for the centre admin."""
+
+
 class HoldKind(models.TextChoices):
     MALPRACTICE = "malpractice", "Malpractice investigation"
     SPECIAL_CONSIDERATION = "special_consideration", "Special consideration pending"
@@ -59,7 +63,7 @@ class ClaimHold(models.Model):
             *length_checks(reason=4_000, release_note=4_000),
             models.CheckConstraint(
                 condition=Q(released_at__isnull=True) | ~Q(release_note=""),
-                name="verification_hold_release_has_note",
+                name="certification_hold_release_has_note",
             ),
         ]
 
@@ -119,7 +123,7 @@ class ClaimBatch(models.Model):
             models.UniqueConstraint(
                 fields=["centre", "awarding_body"],
                 condition=Q(state="draft"),
-                name="verification_one_draft_claim_batch",
+                name="certification_one_draft_claim_batch",
             ),
         ]
 
@@ -175,12 +179,12 @@ class ClaimLine(models.Model):
             models.UniqueConstraint(
                 fields=["registration"],
                 condition=Q(unit__isnull=True, removed_at__isnull=True),
-                name="verification_qualification_claimed_once",
+                name="certification_qualification_claimed_once",
             ),
             models.UniqueConstraint(
                 fields=["registration", "unit"],
                 condition=Q(unit__isnull=False, removed_at__isnull=True),
-                name="verification_unit_claimed_once",
+                name="certification_unit_claimed_once",
             ),
         ]
 

@@ -10,11 +10,14 @@ import pytest
 from django.db import connection, connections
 from django.urls import reverse
 
+from certification import claims, eligibility, holds, queries
+from certification.models import ClaimLine, HoldKind
+from certification.queries import ClaimFilter
+from certification.views import claims as claim_views
 from core.audit import verify_chain
 from core.models import AuditEvent
 from portfolios.models import Registration, RegistrationStatus
-from tests.services import in_ci
-from tests.verification.claim_cases import (
+from tests.certification.claim_cases import (
     IMI,
     PEARSON,
     SFJ,
@@ -23,15 +26,13 @@ from tests.verification.claim_cases import (
     make_centre,
     units_of,
 )
-from verification import claim_queries, claim_views, claims
-from verification.claim_models import ClaimLine, HoldKind
-from verification.claim_queries import ClaimFilter
+from tests.services import in_ci
 from verification.sample_models import VerifierSignOff
 
 # The catalogue asked for: a transactional test earlier in the same worker may have emptied it.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalogue")]
 
-CLAIMS = reverse("verification:claims")
+CLAIMS = reverse("certification:claims")
 
 
 def every_case(where):
@@ -84,11 +85,11 @@ def every_case(where):
     }
     first, second = units_of(IMI)
     hold = {"actor": where.admin, "kind": HoldKind.APPEAL, "reason": "Appealed."}
-    claims.open_hold(registration=made["held"], **hold)
-    claims.open_hold(registration=made["unit held"], unit=second, **hold)
-    released = claims.open_hold(registration=made["released"], **hold)
-    claims.release_hold(actor=where.admin, hold=released, note="Cleared.")
-    claims.open_hold(registration=made["leaver held"], unit=first, **hold)
+    holds.open_hold(registration=made["held"], **hold)
+    holds.open_hold(registration=made["unit held"], unit=second, **hold)
+    released = holds.open_hold(registration=made["released"], **hold)
+    holds.release_hold(actor=where.admin, hold=released, note="Cleared.")
+    holds.open_hold(registration=made["leaver held"], unit=first, **hold)
     claims.add_to_claim(
         actor=where.admin,
         centre_id=where.centre.pk,
@@ -110,7 +111,7 @@ def ids(rows) -> set[tuple[int, int | None]]:
     for row in rows:
         if isinstance(row, Registration):
             out.add((row.pk, None))
-        elif isinstance(row, claims.Candidate):
+        elif isinstance(row, eligibility.Candidate):
             out.add((row.registration.pk, row.unit.pk if row.unit else None))
         else:
             out.add((row.registration_id, row.unit_id))
@@ -122,12 +123,12 @@ def test_the_lists_in_sql_agree_with_the_reasons_in_words_for_every_case(days):
     where = make_centre()
     every_case(where)
     today = TODAY + datetime.timedelta(days=days)
-    words = claims.claim_overview(centre_id=where.centre.pk, today=today)
+    words = eligibility.claim_overview(centre_id=where.centre.pk, today=today)
     sql = {"centre_id": where.centre.pk, "today": today}
-    assert ids(claim_queries.full_ready(**sql)) == ids(words.full_eligible)
-    assert ids(claim_queries.full_waiting(**sql)) == ids(words.full_waiting)
-    assert ids(claim_queries.units_ready(**sql)) == ids(words.unit_eligible)
-    assert ids(claim_queries.units_waiting(**sql)) == ids(words.unit_waiting)
+    assert ids(queries.full_ready(**sql)) == ids(words.full_eligible)
+    assert ids(queries.full_waiting(**sql)) == ids(words.full_waiting)
+    assert ids(queries.units_ready(**sql)) == ids(words.unit_eligible)
+    assert ids(queries.units_waiting(**sql)) == ids(words.unit_waiting)
     # And the cases land where a centre admin expects them.
     names = {c.registration.learner.full_name for c in words.full_eligible}
     assert names == {"Ada Ready", "Eve Released", "Hal Waited", "Jo Removed"}
@@ -149,9 +150,7 @@ def test_the_filter_narrows_by_qualification_name_uln_and_registration_number():
     pat = learner_on(where, name="Pat Pearson", qualification=PEARSON, uln="3333333333")
 
     def found(**kwargs) -> set[int]:
-        rows = claim_queries.full_ready(
-            centre_id=where.centre.pk, today=TODAY, flt=ClaimFilter(**kwargs)
-        )
+        rows = queries.full_ready(centre_id=where.centre.pk, today=TODAY, flt=ClaimFilter(**kwargs))
         return {r.pk for r in rows}
 
     assert found() == {ana.pk, bo.pk, pat.pk}
@@ -257,7 +256,7 @@ def test_each_line_added_has_one_event_with_the_line_as_its_data():
     events = AuditEvent.objects.filter(action="claim.line_added").order_by("sequence")
     assert [(e.object_type, e.object_id, e.actor_id, e.centre_id, e.data) for e in events] == [
         (
-            "verification.claimline",
+            "certification.claimline",
             str(line.pk),
             where.admin.pk,
             where.centre.pk,
@@ -338,7 +337,7 @@ def test_a_refused_choice_is_shown_again_with_the_boxes_still_ticked(client):
     client.force_login(where.admin)
     chosen = [f"{good.pk}:0", f"{held.pk}:0"]
     # Held between the admin reading the page and sending it.
-    claims.open_hold(actor=where.iv, registration=held, kind="appeal", reason="Appealed.")
+    holds.open_hold(actor=where.iv, registration=held, kind="appeal", reason="Appealed.")
     response = client.post(CLAIMS, {"claim": chosen})
     assert response.status_code == 400
     page = response.content.decode()
@@ -354,7 +353,7 @@ def test_the_batch_page_is_paged_and_finds_a_learner(client, small_pages):
         actor=where.admin, centre_id=where.centre.pk, items=[(r.pk, None) for r in registrations]
     )
     claims.remove_line(actor=where.admin, line=lines[0])
-    url = reverse("verification:claim_batch", args=[lines[0].batch_id])
+    url = reverse("certification:claim_batch", args=[lines[0].batch_id])
     client.force_login(where.admin)
     page = client.get(url).content.decode()
     assert '<span data-testid="line-count">4</span>, and 1 taken off' in page

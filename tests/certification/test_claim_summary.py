@@ -16,12 +16,12 @@ from pypdf import PdfReader
 from accounts.models import Role
 from assessments import achievements, pdf
 from assessments.achievement_models import AchievementKind, AchievementRecord
+from certification import claims, summaries
+from certification.models import BatchState, ClaimBatch
 from core.models import AuditEvent
 from portfolios.models import RegistrationStatus
+from tests.certification.claim_cases import Centre_, learner_on, make_centre
 from tests.factories import member
-from tests.verification.claim_cases import Centre_, learner_on, make_centre
-from verification import claim_summary, claims
-from verification.claim_models import BatchState, ClaimBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def exported_batch(where: Centre_, full: int = 2, *, unit: bool = False) -> Clai
 
 def ask(where: Centre_, batch: ClaimBatch) -> AchievementRecord:
     with committing():
-        record, _queued = claim_summary.request_summary(actor=where.admin, batch=batch)
+        record, _queued = summaries.request_summary(actor=where.admin, batch=batch)
     record.refresh_from_db()
     return record
 
@@ -69,11 +69,11 @@ def pdf_text(record: AchievementRecord) -> str:
 
 
 def batch_url(batch: ClaimBatch) -> str:
-    return reverse("verification:claim_batch", args=[batch.pk])
+    return reverse("certification:claim_batch", args=[batch.pk])
 
 
 def download_url(record: AchievementRecord) -> str:
-    return reverse("verification:claim_summary_download", args=[claim_batch_id(record), record.pk])
+    return reverse("certification:claim_summary_download", args=[claim_batch_id(record), record.pk])
 
 
 def claim_batch_id(record: AchievementRecord) -> int:
@@ -94,7 +94,7 @@ def test_the_content_holds_the_batch_and_one_row_per_live_line(catalogue) -> Non
     claims.submit_batch(actor=where.admin, batch=batch, reference="AB-778")
     batch.refresh_from_db()
 
-    content = claim_summary.gather_summary(batch)
+    content = summaries.gather_summary(batch)
 
     assert content["kind"] == "claim_summary"
     assert content["subject"] == f"Claim batch {batch.pk}, {batch.awarding_body.name}"
@@ -130,13 +130,13 @@ def test_a_draft_batch_has_no_summary(catalogue, client) -> None:
     )[0].batch
 
     with pytest.raises(claims.ClaimError, match="draft batch has no summary"):
-        claim_summary.request_summary(actor=where.admin, batch=batch)
+        summaries.request_summary(actor=where.admin, batch=batch)
 
     client.force_login(where.admin)
     page = client.get(batch_url(batch)).content.decode()
     assert "A draft batch has no summary" in page
     assert "Build summary (PDF)" not in page
-    client.post(reverse("verification:claim_summary", args=[batch.pk]))
+    client.post(reverse("certification:claim_summary", args=[batch.pk]))
     assert not AchievementRecord.objects.exists()
 
 
@@ -174,7 +174,7 @@ def test_the_same_content_is_asked_for_once(catalogue) -> None:
     first = ask(where, batch)
 
     with committing():
-        again, queued = claim_summary.request_summary(actor=where.admin, batch=batch)
+        again, queued = summaries.request_summary(actor=where.admin, batch=batch)
 
     assert not queued
     assert again.pk == first.pk
@@ -184,10 +184,8 @@ def test_the_same_content_is_asked_for_once(catalogue) -> None:
 def test_a_pending_summary_is_returned_while_it_is_built(catalogue) -> None:
     where = make_centre()
     batch = exported_batch(where)
-    first, queued = claim_summary.request_summary(actor=where.admin, batch=batch, queue=False)
-    second, queued_again = claim_summary.request_summary(
-        actor=where.admin, batch=batch, queue=False
-    )
+    first, queued = summaries.request_summary(actor=where.admin, batch=batch, queue=False)
+    second, queued_again = summaries.request_summary(actor=where.admin, batch=batch, queue=False)
     assert queued
     assert not queued_again
     assert second.pk == first.pk
@@ -237,7 +235,7 @@ def test_a_failed_build_says_so_and_may_be_tried_again(
 
     monkeypatch.undo()
     with committing():
-        response = client.post(reverse("verification:claim_summary", args=[batch.pk]))
+        response = client.post(reverse("certification:claim_summary", args=[batch.pk]))
 
     assert response.status_code == 302
     retried = AchievementRecord.objects.exclude(pk=failed.pk).get()
@@ -252,8 +250,8 @@ def test_the_admin_asks_from_the_page_watches_it_and_downloads_it(catalogue, cli
     assert "Build summary (PDF)" in client.get(batch_url(batch)).content.decode()
 
     # Not yet built: the status fragment polls.
-    pending, _ = claim_summary.request_summary(actor=where.admin, batch=batch, queue=False)
-    status = reverse("verification:claim_summary_status", args=[batch.pk, pending.pk])
+    pending, _ = summaries.request_summary(actor=where.admin, batch=batch, queue=False)
+    status = reverse("certification:claim_summary_status", args=[batch.pk, pending.pk])
     fragment = client.get(status).content.decode()
     assert "hx-trigger" in fragment
     assert "Queued" in fragment
@@ -276,7 +274,7 @@ def test_the_admin_withdraws_a_summary_with_a_reason(catalogue, client) -> None:
     where = make_centre()
     batch = exported_batch(where)
     record = ask(where, batch)
-    url = reverse("verification:claim_summary_withdraw", args=[batch.pk, record.pk])
+    url = reverse("certification:claim_summary_withdraw", args=[batch.pk, record.pk])
     client.force_login(where.admin)
 
     without = client.post(url, {"reason": " "}, follow=True).content.decode()
@@ -300,7 +298,7 @@ def test_only_a_centre_admin_withdraws_a_summary(catalogue) -> None:
     record = ask(where, exported_batch(where))
     for person in (where.iv, member(make_centre().centre, Role.CENTRE_ADMIN)):
         with pytest.raises(claims.ClaimError, match="Only a centre admin"):
-            claim_summary.withdraw_summary(actor=person, record=record, reason="x")
+            summaries.withdraw_summary(actor=person, record=record, reason="x")
 
 
 # ---------------------------------------------------------------- access
@@ -312,9 +310,9 @@ def test_only_the_centres_admins_reach_a_summary(catalogue, client) -> None:
     record = ask(where, batch)
     urls = [
         download_url(record),
-        reverse("verification:claim_summary_status", args=[batch.pk, record.pk]),
+        reverse("certification:claim_summary_status", args=[batch.pk, record.pk]),
     ]
-    withdraw = reverse("verification:claim_summary_withdraw", args=[batch.pk, record.pk])
+    withdraw = reverse("certification:claim_summary_withdraw", args=[batch.pk, record.pk])
     learner = batch.lines.first().registration.learner
     others = [
         learner,
@@ -336,7 +334,7 @@ def test_only_the_centres_admins_reach_a_summary(catalogue, client) -> None:
     # The summary's URL names its batch: another batch's number does not open it.
     assert (
         client.get(
-            reverse("verification:claim_summary_download", args=[batch.pk + 1, record.pk])
+            reverse("certification:claim_summary_download", args=[batch.pk + 1, record.pk])
         ).status_code
         == 404
     )
@@ -366,7 +364,7 @@ def test_the_eqa_reads_the_batch_but_is_not_offered_the_summary(catalogue, clien
     page = client.get(batch_url(batch)).content.decode()
     assert "Build summary (PDF)" not in page
     assert "Download the summary" not in page
-    assert client.post(reverse("verification:claim_summary", args=[batch.pk])).status_code == 403
+    assert client.post(reverse("certification:claim_summary", args=[batch.pk])).status_code == 403
 
 
 # ---------------------------------------------------------------- public verification

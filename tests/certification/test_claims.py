@@ -9,11 +9,14 @@ import io
 import pytest
 from django.db import IntegrityError, transaction
 
+from certification import claims, eligibility, holds
+from certification.models import BatchState, ClaimHold, ClaimLine, HoldKind
+from certification.profiles import DEFAULT, pearson_name
+from certification.profiles import PEARSON as PEARSON_PROFILE
 from core.audit import verify_chain
 from core.models import AuditEvent
 from portfolios.models import RegistrationStatus
-from tests.support.audit import truncate_audit_chain
-from tests.verification.claim_cases import (
+from tests.certification.claim_cases import (
     IMI,
     PEARSON,
     SFJ,
@@ -23,17 +26,14 @@ from tests.verification.claim_cases import (
     make_centre,
     units_of,
 )
-from verification import claims
-from verification.claim_models import BatchState, ClaimHold, ClaimLine, HoldKind
-from verification.claim_profiles import DEFAULT, pearson_name
-from verification.claim_profiles import PEARSON as PEARSON_PROFILE
+from tests.support.audit import truncate_audit_chain
 from verification.sample_models import VerifierSignOff
 
 pytestmark = pytest.mark.django_db
 
 
 def overview(where, today=TODAY):
-    return claims.claim_overview(centre_id=where.centre.pk, today=today)
+    return eligibility.claim_overview(centre_id=where.centre.pk, today=today)
 
 
 def reasons_of(where, registration, today=TODAY):
@@ -107,7 +107,7 @@ def test_other_awarding_bodies_have_no_minimum_wait():
 def test_open_hold_blocks_and_says_why_and_release_unblocks():
     where = make_centre()
     registration = learner_on(where)
-    hold = claims.open_hold(
+    hold = holds.open_hold(
         actor=where.iv,
         registration=registration,
         kind=HoldKind.APPEAL,
@@ -118,7 +118,7 @@ def test_open_hold_blocks_and_says_why_and_release_unblocks():
     ]
     with pytest.raises(claims.ClaimError, match="appeal open"):
         add(where, (registration.pk, None))
-    claims.release_hold(actor=where.admin, hold=hold, note="Appeal dismissed.")
+    holds.release_hold(actor=where.admin, hold=hold, note="Appeal dismissed.")
     assert reasons_of(where, registration) == []
     assert len(add(where, (registration.pk, None))) == 1
 
@@ -127,7 +127,7 @@ def test_a_unit_hold_blocks_the_full_claim_and_that_unit_only():
     where = make_centre()
     registration = learner_on(where, status=RegistrationStatus.ACTIVE, iv_units=2)
     first, second = units_of(IMI)
-    claims.open_hold(
+    holds.open_hold(
         actor=where.admin,
         registration=registration,
         unit=first,
@@ -145,12 +145,12 @@ def test_hold_needs_a_reason_a_role_and_a_unit_of_the_learner():
     where = make_centre()
     registration = learner_on(where)
     with pytest.raises(claims.ClaimError, match="Say why"):
-        claims.open_hold(actor=where.admin, registration=registration, kind="appeal", reason=" ")
+        holds.open_hold(actor=where.admin, registration=registration, kind="appeal", reason=" ")
     with pytest.raises(claims.ClaimError, match="admins and internal verifiers"):
-        claims.open_hold(actor=where.assessor, registration=registration, kind="appeal", reason="x")
+        holds.open_hold(actor=where.assessor, registration=registration, kind="appeal", reason="x")
     stranger = units_of(PEARSON, 1)[0]
     with pytest.raises(claims.ClaimError, match="not one of the learner's units"):
-        claims.open_hold(
+        holds.open_hold(
             actor=where.admin, registration=registration, unit=stranger, kind="appeal", reason="x"
         )
 
@@ -158,16 +158,16 @@ def test_hold_needs_a_reason_a_role_and_a_unit_of_the_learner():
 def test_release_is_for_admins_with_a_note_and_only_once():
     where = make_centre()
     registration = learner_on(where)
-    hold = claims.open_hold(
+    hold = holds.open_hold(
         actor=where.iv, registration=registration, kind="special_consideration", reason="Ill."
     )
     with pytest.raises(claims.ClaimError, match="admins"):
-        claims.release_hold(actor=where.iv, hold=hold, note="ok")
+        holds.release_hold(actor=where.iv, hold=hold, note="ok")
     with pytest.raises(claims.ClaimError, match="Say why"):
-        claims.release_hold(actor=where.admin, hold=hold, note="")
-    claims.release_hold(actor=where.admin, hold=hold, note="Granted.")
+        holds.release_hold(actor=where.admin, hold=hold, note="")
+    holds.release_hold(actor=where.admin, hold=hold, note="Granted.")
     with pytest.raises(claims.ClaimError, match="already released"):
-        claims.release_hold(actor=where.admin, hold=hold, note="Again.")
+        holds.release_hold(actor=where.admin, hold=hold, note="Again.")
     assert ClaimHold.objects.filter(pk=hold.pk).exists()  # never deleted
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"claim.hold_opened", "claim.hold_released"} <= actions
@@ -277,7 +277,7 @@ def test_export_refuses_a_stale_batch_naming_the_learner():
     line = add(where, (registration.pk, None), (held.pk, None))[0]
     registration.status = RegistrationStatus.ACTIVE  # a referral reopened it
     registration.save()
-    claims.open_hold(actor=where.admin, registration=held, kind="appeal", reason="Appealed.")
+    holds.open_hold(actor=where.admin, registration=held, kind="appeal", reason="Appealed.")
     with pytest.raises(claims.ClaimError) as refused:
         claims.export_batch(actor=where.admin, batch=line.batch)
     assert "Rita Reopened (601/3456/2): The registration is active" in str(refused.value)
@@ -470,7 +470,7 @@ def test_done_when_the_file_lists_exactly_the_eligible_learners_and_units():
     elsewhere = make_centre()
     eligible = learner_on(where, name="Ella Eligible", number="E-1")
     held = learner_on(where, name="Hugo Held", number="H-1")
-    claims.open_hold(actor=where.iv, registration=held, kind="malpractice", reason="Checking.")
+    holds.open_hold(actor=where.iv, registration=held, kind="malpractice", reason="Checking.")
     learner_on(where, name="Nina Notsigned", iv_signed=False, number="N-1")
     learner_on(
         where,

@@ -5,7 +5,7 @@ It is an achievement record of the kind `claim_summary`, of the centre rather th
 (no registration): asked for here, built by the same Celery task (assessments.tasks →
 achievements.build_record, which picks pdf/claim_summary.html by kind), verified at the same
 public /verify/<code>/ page (which names no learner for it). The content JSON holds everything
-printed, so building never reads verification's tables. As with learners' records, the same
+printed, so building never reads certification's tables. As with learners' records, the same
 content asked for twice is built once, and a newer summary of the batch supersedes the older.
 A draft batch has no summary: its lines may still change and its learners' details are frozen
 only at export.
@@ -26,8 +26,8 @@ from assessments.achievement_models import (
     AchievementRecordQuerySet,
 )
 from assessments.achievements import AchievementError, ask, site_url
-from verification.claim_models import BatchState, ClaimBatch
-from verification.claims import ClaimError, may_manage_claims
+from certification.models import BatchState, ClaimBatch, ClaimError
+from certification.rules import may_manage_claims
 
 KIND = AchievementKind.CLAIM_SUMMARY
 

@@ -12,11 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.achievement_models import AchievementRecord, BuildStatus
 from assessments.achievements import pdf_response, site_url
-from verification import claim_summary
-from verification.claim_views import _batch
-from verification.claims import ClaimError
+from certification import summaries
+from certification.models import ClaimError
+from certification.views.common import batch_for
 
-STATUS = "verification/_claim_summary_status.html"
+STATUS = "certification/_claim_summary_status.html"
 
 
 def _summary(request: HttpRequest, pk: int, record_pk: int) -> AchievementRecord:
@@ -25,7 +25,7 @@ def _summary(request: HttpRequest, pk: int, record_pk: int) -> AchievementRecord
     alone, as the claim file is."""
     record = (
         AchievementRecord.objects.visible_to(request.user)
-        .filter(kind=claim_summary.KIND, subject_key=claim_summary.subject_key(pk))
+        .filter(kind=summaries.KIND, subject_key=summaries.subject_key(pk))
         .defer("content")
         .filter(pk=record_pk)
         .first()
@@ -38,9 +38,9 @@ def _summary(request: HttpRequest, pk: int, record_pk: int) -> AchievementRecord
 @require_POST
 @login_required
 def summary_request(request: HttpRequest, pk: int) -> HttpResponse:
-    _, batch = _batch(request, pk)
+    _, batch = batch_for(request, pk)
     try:
-        record, queued = claim_summary.request_summary(
+        record, queued = summaries.request_summary(
             actor=request.user, batch=batch, site=site_url(request)
         )
     except ClaimError as error:
@@ -52,7 +52,7 @@ def summary_request(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, "That summary is already being built.")
         else:
             messages.info(request, "Nothing has changed since the current summary: here it is.")
-    return redirect("verification:claim_batch", pk=batch.pk)
+    return redirect("certification:claim_batch", pk=batch.pk)
 
 
 @require_GET
@@ -77,11 +77,11 @@ def summary_download(request: HttpRequest, pk: int, record_pk: int) -> HttpRespo
 def summary_withdraw(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse:
     record = _summary(request, pk, record_pk)
     try:
-        claim_summary.withdraw_summary(
+        summaries.withdraw_summary(
             actor=request.user, record=record, reason=request.POST.get("reason", "")
         )
     except ClaimError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, "The summary is withdrawn; its verification page says so.")
-    return redirect("verification:claim_batch", pk=pk)
+    return redirect("certification:claim_batch", pk=pk)

@@ -1,0 +1,17 @@
+"""Certification claims: holds, claim batches sent to the awarding bodies, their summaries."""
+
+from django.apps import AppConfig
+
+
+class CertificationConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "certification"
+    verbose_name = "Certification"
+
+    def ready(self) -> None:
+        from certification.claims import audit_checkpoints
+        from core import audit
+
+        # verify_audit_chain checks the chain head each claim export stores.
+        if audit_checkpoints not in audit.checkpoint_sources:
+            audit.checkpoint_sources.append(audit_checkpoints)

@@ -1,0 +1,46 @@
+"""Permissions on certification claims and holds, as django-rules predicates.
+
+Both take the centre's id, not an object: the services ask with what they hold (a claim batch,
+a hold or a registration names its centre by id), and has_role_at answers from the request's
+memberships when they are loaded. The claim pages check the role the person works in now
+(request.membership) before any service is called; these are the services' own check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from accounts.access import has_role_at
+from accounts.models import Role
+
+
+@rules.predicate
+def administers_centre_id(user: Any, centre_id: int | None) -> bool:
+    return centre_id is not None and has_role_at(user, centre_id, Role.CENTRE_ADMIN)
+
+
+@rules.predicate
+def administers_or_verifies_at_centre_id(user: Any, centre_id: int | None) -> bool:
+    return centre_id is not None and has_role_at(
+        user, centre_id, Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER
+    )
+
+
+# Claim batches (adding, exporting, submitting, certificates, summaries) and releasing holds:
+# the centre's admins.
+can_manage_claims = rules.is_superuser | administers_centre_id
+# Opening a hold: its admins and internal verifiers (an IV who finds malpractice holds the claim).
+can_open_hold = rules.is_superuser | administers_or_verifies_at_centre_id
+
+rules.add_perm("certification.manage_claims", can_manage_claims)
+rules.add_perm("certification.open_hold", can_open_hold)
+
+
+def may_manage_claims(user: Any, centre_id: int | None) -> bool:
+    return bool(can_manage_claims.test(user, centre_id))
+
+
+def may_open_hold(user: Any, centre_id: int | None) -> bool:
+    return bool(can_open_hold.test(user, centre_id))

@@ -1,0 +1,110 @@
+"""The holds page: open a hold on a claim (admins and internal verifiers), release one (admins),
+read them (an EQA too). Every change is one service call in certification.holds."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Role
+from certification import holds as services
+from certification.forms import HoldForm, ReleaseForm
+from certification.models import ClaimError, ClaimHold
+from certification.views.common import (
+    HOLD_READERS,
+    READERS,
+    admin_membership,
+    eqa_limit,
+    membership_for,
+)
+from portfolios.forms import picker_registrations
+from portfolios.views import form_errors
+from qualifications.models import Unit
+
+# A page at a time: the holds of years of claims are no list to print whole.
+PAGE_SIZE = 25
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def holds(request: HttpRequest) -> HttpResponse:
+    membership = membership_for(request, HOLD_READERS)
+    form = HoldForm(
+        request.POST or None,
+        centre=membership.centre,
+        registrations=picker_registrations(membership.centre),
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            unit = None
+            try:
+                if data["unit"].strip():
+                    unit = Unit.objects.filter(
+                        Q(reference=data["unit"].strip()) | Q(key=data["unit"].strip())
+                    ).first()
+                    if unit is None:
+                        raise ClaimError(f"No unit has the reference {data['unit']}.")
+                services.open_hold(
+                    actor=request.user,
+                    registration=data["registration"],
+                    unit=unit,
+                    kind=data["kind"],
+                    reason=data["reason"],
+                )
+            except ClaimError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "The hold is open: the claim is blocked until released.")
+                return redirect("certification:claim_holds")
+        status = 400
+    rows = ClaimHold.objects.filter(registration__centre_id=membership.centre_id).select_related(
+        "registration__learner",
+        "registration__qualification",
+        "unit",
+        "opened_by",
+        "released_by",
+    )
+    scope = eqa_limit(request, membership, "registration__")
+    if scope is not None:
+        rows = rows.filter(scope)
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "certification/holds.html",
+        {
+            "centre": membership.centre,
+            "holds": page_obj,
+            "page_obj": page_obj,
+            "form": form,
+            "may_open": membership.role != Role.EQA,
+            "may_release": membership.role == Role.CENTRE_ADMIN,
+            # An IV keeps holds but never sees the claims themselves: no link to a 403.
+            "may_read_claims": membership.role in READERS,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = admin_membership(request)
+    hold = get_object_or_404(ClaimHold, pk=pk, registration__centre_id=membership.centre_id)
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("certification:claim_holds")
+    try:
+        services.release_hold(actor=request.user, hold=hold, note=form.cleaned_data["note"])
+    except ClaimError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The hold is released.")
+    return redirect("certification:claim_holds")
