@@ -211,6 +211,7 @@ def resolve_ids() -> Ids:
     from assessments.achievement_models import AchievementRecord
     from assessments.models import AssessorRecord
     from assessments.plan_models import AssessmentPlan
+    from demo import scale
     from portfolios.models import (
         Evidence,
         EvidenceCriterion,
@@ -219,7 +220,6 @@ def resolve_ids() -> Ids:
         RegistrationUnit,
     )
     from qualifications.models import Qualification
-    from verification import scale
     from verification.claim_models import ClaimBatch
     from verification.models import SamplingPlan
     from verification.sample_models import Sample

@@ -22,31 +22,46 @@ come from those plans. Each learner's story runs once: a learner who already has
 registration is left alone, so a second run adds nothing.
 
 These are Northgate's people; `seed_demo --second-centre` tells the same stories at Southfield
-College with its own (seed_demo's DemoCentre says who is who at each).
+College with its own (demo/centres.py's DemoCentre says who is who at each).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.utils import timezone
 
-if TYPE_CHECKING:
-    from accounts.management.commands.seed_demo import DemoCentre
+from accounts.models import Role, User
+from accounts.services import learner_profile_update, person_create
+from assessments.achievements import build_now, build_record
+from assessments.judging import RowJudgement, judge_evidence
+from assessments.models import Decision, UnitSignOff
+from assessments.release import awaiting_validation
+from assessments.services import record_decision, sign_off_unit
+from assessments.validation import validate_decisions
+from demo.centres import CLAIMED, DEMO_PASSWORD, LEFT_EARLY, ON_HOLD, REFERRED, DemoCentre
+from demo.common import a_valid_choice, ensure_password, tiny_pdf, upload
+from portfolios.evidence import evidence_create, file_add, map_criteria, submit
+from portfolios.models import EvidenceContext, EvidenceMethod, Registration
+from portfolios.services import register_learner, withdraw
+from qualifications.models import Qualification
+from qualifications.queries import combination_rules
+from verification.claim_models import BatchState, ClaimBatch, HoldKind
+from verification.claim_summary import request_summary
+from verification.claims import add_to_claim, export_batch, open_hold, submit_batch
+from verification.models import AssessorRiskRating, RiskRating, SampleStage, SamplingPlan
+from verification.samples import agree, refer_back, sign_off, start_planned_sample
+from verification.services import add_planned_sample, draw_plan, save_strategy, set_rating
 
 STRATEGY_QUALIFICATIONS = ("600/1686/3", "600/1684/X", "603/5449/5")
 
 
 def seed_quality_assurance(*, centre: Any, actor: Any, demo: DemoCentre) -> list[Any]:
     """Ratings, strategies and plans, then each finished learner's story at the `demo`
-    centre (a seed_demo DemoCentre). Returns the registrations made this run (none on a
+    centre (a DemoCentre). Returns the registrations made this run (none on a
     second run)."""
-    from accounts.models import User
-    from verification.models import AssessorRiskRating, RiskRating
-    from verification.services import set_rating
-
     verifier = User.objects.get(email=demo.verifier.email)
     assessor = User.objects.get(email=demo.assessor.email)
     if not AssessorRiskRating.objects.filter(centre=centre).exists():
@@ -84,10 +99,6 @@ def _achievement_record(*, centre: Any, actor: Any, demo: DemoCentre) -> Any:
     """Grace's full achievement record, built here and now (`make run` has no worker). Asked
     for every run, so a demo seeded before records existed gains one; the same content asked
     again is the record already built, so a second run adds nothing."""
-    from accounts.management.commands.seed_demo import CLAIMED
-    from assessments.achievements import build_now
-    from portfolios.models import Registration
-
     grace = next(learner for learner in demo.finished if learner.story == CLAIMED)
     registration = Registration.objects.get(
         centre=centre,
@@ -101,10 +112,6 @@ def _claim_summary(*, centre: Any, actor: Any, demo: DemoCentre) -> Any:
     """The summary PDF of the batch submitted to Ascentis, built here and now, as the centre
     admin would ask for it from the batch page. The same content asked again is the summary
     already built, so a second run adds nothing."""
-    from assessments.achievements import build_record
-    from verification.claim_models import BatchState, ClaimBatch
-    from verification.claim_summary import request_summary
-
     batch = ClaimBatch.objects.filter(
         centre=centre, state=BatchState.SUBMITTED, reference=demo.claim_reference
     ).first()
@@ -119,10 +126,6 @@ def _claim_summary(*, centre: Any, actor: Any, demo: DemoCentre) -> Any:
 def _claims(*, centre: Any, actor: Any, made: list[tuple[Any, Any]], demo: DemoCentre) -> None:
     """Grace's qualification claimed in a batch already sent to Ascentis; Ethan held by an
     appeal. Noah (his qualification) and Mia (her unit) are left for the admin to claim."""
-    from accounts.management.commands.seed_demo import CLAIMED, ON_HOLD
-    from verification.claim_models import HoldKind
-    from verification.claims import add_to_claim, export_batch, open_hold, submit_batch
-
     for learner, registration in made:
         if learner.story == CLAIMED:
             line = add_to_claim(actor=actor, centre_id=centre.pk, items=[(registration.pk, None)])[
@@ -141,18 +144,6 @@ def _claims(*, centre: Any, actor: Any, made: list[tuple[Any, Any]], demo: DemoC
 
 
 def _register(*, centre: Any, actor: Any, learner: Any, assessor: Any, demo: DemoCentre) -> Any:
-    from accounts.management.commands.seed_demo import (
-        DEMO_PASSWORD,
-        _ensure_password,
-        a_valid_choice,
-    )
-    from accounts.models import Role, User
-    from accounts.services import learner_profile_update, person_create
-    from portfolios.models import Registration
-    from portfolios.services import register_learner
-    from qualifications.models import Qualification
-    from qualifications.queries import combination_rules
-
     user, _ = person_create(
         actor=actor,
         centre=centre,
@@ -161,7 +152,7 @@ def _register(*, centre: Any, actor: Any, learner: Any, assessor: Any, demo: Dem
         role=Role.LEARNER,
         password=DEMO_PASSWORD,
     )
-    _ensure_password(user)
+    ensure_password(user)
     if Registration.objects.filter(learner=user, centre=centre).exists():
         return None
     index = [f.name for f in demo.finished].index(learner.name)
@@ -192,8 +183,6 @@ def _register(*, centre: Any, actor: Any, learner: Any, assessor: Any, demo: Dem
 
 
 def _units_to_achieve(registration: Any, learner: Any) -> list[Any]:
-    from accounts.management.commands.seed_demo import LEFT_EARLY
-
     units = [
         choice.unit
         for choice in registration.unit_choices.select_related("unit").order_by("unit__key")
@@ -215,15 +204,6 @@ def achieve_unit(
     """The learner's workbook for the unit, judged met criterion by criterion, and signed off
     (the assessor confirms with `password`, the demo's by default; `sign_off=False` leaves the
     unit met but unsigned). Tests and seed_scale use it too."""
-    from accounts.management.commands.seed_demo import DEMO_PASSWORD, _upload, tiny_pdf
-    from assessments.judging import RowJudgement, judge_evidence
-    from assessments.models import Decision
-    from assessments.release import awaiting_validation
-    from assessments.services import sign_off_unit
-    from assessments.validation import validate_decisions
-    from portfolios.evidence import evidence_create, file_add, map_criteria, submit
-    from portfolios.models import EvidenceContext, EvidenceMethod
-
     learner = registration.learner
     criteria = list(unit.criteria.order_by("position"))
     today = timezone.localdate()
@@ -240,7 +220,7 @@ def achieve_unit(
     file_add(
         actor=learner,
         evidence=evidence,
-        upload=_upload(
+        upload=upload(
             "workbook.pdf",
             tiny_pdf(f"{unit.reference or unit.key} workbook - {learner.full_name}"),
             "application/pdf",
@@ -291,10 +271,6 @@ def achieve_unit(
 
 def _plans(*, centre: Any, verifier: Any) -> dict[str, Any]:
     """A strategy (the defaults) and a current plan for each qualification in the story."""
-    from qualifications.models import Qualification
-    from verification.models import SamplingPlan
-    from verification.services import draw_plan, save_strategy
-
     today = timezone.localdate()
     plans = {}
     for number in STRATEGY_QUALIFICATIONS:
@@ -318,9 +294,6 @@ def _plans(*, centre: Any, verifier: Any) -> dict[str, Any]:
 
 def _planned(plan: Any, registration: Any, unit: Any, assessor: Any, verifier: Any) -> Any:
     """The plan's summative sample of this work, added to the plan if the draw left it out."""
-    from verification.models import SampleStage
-    from verification.services import add_planned_sample
-
     found = (
         plan.samples.active()
         .filter(registration=registration, unit=unit, stage=SampleStage.SUMMATIVE)
@@ -341,13 +314,6 @@ def _planned(plan: Any, registration: Any, unit: Any, assessor: Any, verifier: A
 
 def _verify(learner: Any, registration: Any, plan: Any, assessor: Any, demo: DemoCentre) -> None:
     """The IV's summative sample of the finished work, its outcome and the sign-off."""
-    from accounts.management.commands.seed_demo import DEMO_PASSWORD, LEFT_EARLY, REFERRED
-    from accounts.models import User
-    from assessments.models import Decision, UnitSignOff
-    from assessments.services import record_decision, sign_off_unit
-    from portfolios.services import withdraw
-    from verification.samples import agree, refer_back, sign_off, start_planned_sample
-
     verifier = registration.internal_verifier
     registration.refresh_from_db()
     unit = None

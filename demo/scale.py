@@ -27,15 +27,53 @@ import hashlib
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
+
+from accounts.models import Centre, Role, User
+from accounts.services import learner_profile_update, person_create
+from assessments.achievement_models import AchievementRecord
+from assessments.achievements import build_now
+from assessments.judging import RowJudgement, judge_evidence
+from assessments.models import Decision
+from assessments.services import sign_off_unit
+from core.bulk import RowWriter
+from demo.common import a_valid_choice, tiny_pdf, upload
+from demo.common import criteria_by_unit as by_unit
+from demo.quality import achieve_unit
+from demo.scale_bulk import CriterionRow, Learner, Staff, UnitPlan, chunks, write_learners
+from portfolios.evidence import evidence_create, file_add, map_criteria, submit
+from portfolios.models import (
+    Evidence,
+    EvidenceContext,
+    EvidenceMethod,
+    Registration,
+    RegistrationStatus,
+)
+from portfolios.readmodel import fill_missing
+from portfolios.services import register_learner
+from qualifications.combination import largest_combination, mandatory_units
+from qualifications.models import AssessmentCriterion, Qualification
+from qualifications.queries import combination_rules
+from verification.models import PlannedSample, SampleStage, SamplingPlan
+from verification.sample_models import Sample
+from verification.samples import agree, start_planned_sample
+from verification.services import (
+    add_planned_sample,
+    draw_plan,
+    remove_planned_sample,
+    save_strategy,
+)
 
 CENTRE_NAME = "Scale Centre"
 CENTRE_NUMBER = "90001"
@@ -101,11 +139,6 @@ def seed(*, sizes: Sizes, say: Say = print) -> dict[str, Any]:
     """Build the scale centre (and the platform with sizes.platform); return the manifest.
 
     Refuses if the centre exists already: read its manifest with `manifest()` instead."""
-    from django.contrib.auth.hashers import make_password
-    from django.test import override_settings
-
-    from accounts.models import Centre
-
     if Centre.objects.filter(number=CENTRE_NUMBER).exists():
         raise ScaleError(
             f"{CENTRE_NAME} ({CENTRE_NUMBER}) is already seeded; use a fresh database to seed "
@@ -151,12 +184,6 @@ def seed(*, sizes: Sizes, say: Say = print) -> dict[str, Any]:
 
 
 def _seed_centre(*, sizes: Sizes, say: Say, timings: dict[str, float], final_hash: str) -> None:
-    from django.contrib.auth.hashers import make_password
-
-    from accounts.models import Centre, Role, User
-    from accounts.services import person_create
-    from qualifications.models import Qualification
-
     def lap(name: str, since: float) -> float:
         now = time.perf_counter()
         timings[name] = now - since
@@ -206,8 +233,6 @@ def _seed_centre(*, sizes: Sizes, say: Say, timings: dict[str, float], final_has
 def _count_progress() -> None:
     """The bulk writes registrations around the services that keep their progress read model
     (portfolios/readmodel.py): count theirs now, as `recount_progress --fix` would."""
-    from portfolios.readmodel import fill_missing
-
     fill_missing()
 
 
@@ -220,9 +245,6 @@ def _learner(
     index: int,
     password: str,
 ) -> Any:
-    from accounts.models import Role, User
-    from accounts.services import learner_profile_update, person_create
-
     user, _ = person_create(
         actor=admin, centre=centre, email=address, full_name=name, role=Role.LEARNER
     )
@@ -251,9 +273,6 @@ def _register(
     verifier: Any,
     index: int,
 ) -> Any:
-    from portfolios.services import register_learner
-    from qualifications.models import Qualification
-
     return register_learner(
         actor=admin,
         learner=learner,
@@ -272,9 +291,6 @@ def _full_sfj_learner(
     *, centre: Any, admin: Any, staff: dict[str, Any], sizes: Sizes, password: str
 ) -> Any:
     """Every unit of SFJ 601/1109/4 taken, and every criterion judged met on its workbook."""
-    from qualifications.queries import combination_rules
-    from verification.demo import achieve_unit
-
     learner = _learner(
         centre=centre,
         admin=admin,
@@ -286,8 +302,6 @@ def _full_sfj_learner(
     rules = combination_rules(_qualification(SFJ))
     keys = sorted(rules.units)
     if sizes.sfj_units is not None:
-        from qualifications.combination import mandatory_units
-
         mandatory = set(mandatory_units(rules))
         keys = sorted(mandatory | set(sorted(set(keys) - mandatory)[: sizes.sfj_units]))
     registration = _register(
@@ -307,8 +321,6 @@ def _full_sfj_learner(
 
 
 def _qualification(number: str) -> Any:
-    from qualifications.models import Qualification
-
     return Qualification.objects.get(number=number)
 
 
@@ -318,8 +330,6 @@ def _caseload_qualification(index: int) -> str:
 
 
 def _criteria_by_unit(registration: Any) -> list[list[Any]]:
-    from accounts.management.commands.seed_demo import _criteria_by_unit as by_unit
-
     # Smallest units first: a learner signs off the short ones early.
     return sorted(by_unit(registration), key=lambda criteria: (len(criteria), criteria[0].unit.key))
 
@@ -328,13 +338,6 @@ def _caseload(
     *, centre: Any, admin: Any, staff: dict[str, Any], sizes: Sizes, password: str
 ) -> None:
     """The assessor's other learners, in a spread of progress (index 0 is the SFJ learner)."""
-    from accounts.management.commands.seed_demo import _upload, a_valid_choice, tiny_pdf
-    from assessments.judging import RowJudgement, judge_evidence
-    from portfolios.evidence import evidence_create, file_add, map_criteria, submit
-    from portfolios.models import EvidenceContext, EvidenceMethod
-    from qualifications.queries import combination_rules
-    from verification.demo import achieve_unit
-
     assessor, verifier = staff[ASSESSOR], staff[IV]
     today = timezone.localdate()
     rules = {}
@@ -353,7 +356,7 @@ def _caseload(
         file_add(
             actor=learner,
             evidence=item,
-            upload=_upload(
+            upload=upload(
                 "evidence.pdf", tiny_pdf(f"{title} - {learner.full_name}"), "application/pdf"
             ),
         )
@@ -435,16 +438,6 @@ def _caseload(
 def _sampling_plan(*, centre: Any, staff: dict[str, Any], sizes: Sizes) -> None:
     """The IV's IMI plan: drawn from the strategy, topped up by hand to `sizes.samples`; one
     sample started and agreed."""
-    from portfolios.models import Registration, RegistrationStatus
-    from verification.models import PlannedSample, SampleStage
-    from verification.samples import agree, start_planned_sample
-    from verification.services import (
-        add_planned_sample,
-        draw_plan,
-        remove_planned_sample,
-        save_strategy,
-    )
-
     verifier = staff[IV]
     today = timezone.localdate()
     # One unit per sampled learner: the draw then stays under the plan's size, and the IV adds
@@ -508,12 +501,6 @@ def _sampling_plan(*, centre: Any, staff: dict[str, Any], sizes: Sizes) -> None:
 def _largest_choice(number: str) -> set[str]:
     """The valid units with the most units, then the most criteria (the achievement-record
     benchmark's learner: the longest record the rules allow)."""
-    from collections import Counter
-
-    from qualifications.combination import largest_combination
-    from qualifications.models import AssessmentCriterion
-    from qualifications.queries import combination_rules
-
     rules = combination_rules(_qualification(number))
     criteria = Counter(
         AssessmentCriterion.objects.filter(unit__key__in=rules.units).values_list(
@@ -526,9 +513,6 @@ def _largest_choice(number: str) -> set[str]:
 def _largest_imi(*, centre: Any, admin: Any, staff: dict[str, Any], password: str) -> None:
     """The largest IMI registration the rules allow, every unit achieved, and its full
     achievement record built here (the achievement-record benchmark's document)."""
-    from assessments.achievements import build_now
-    from verification.demo import achieve_unit
-
     learner = _learner(
         centre=centre,
         admin=admin,
@@ -548,8 +532,6 @@ def _largest_imi(*, centre: Any, admin: Any, staff: dict[str, Any], password: st
         verifier=staff[CLAIM_IV],
         index=999,
     )
-    from assessments.services import sign_off_unit
-
     units = [c.unit for c in registration.unit_choices.select_related("unit").order_by("unit__key")]
     # Judged first, signed off after: the sign-off that satisfies the rules completes the
     # registration, and a complete one takes no more evidence.
@@ -567,8 +549,6 @@ def _largest_imi(*, centre: Any, admin: Any, staff: dict[str, Any], password: st
 
 def _stored_workbook() -> tuple[str, int, str]:
     """One small PDF in storage that every bulk evidence record holds (the same bytes)."""
-    from accounts.management.commands.seed_demo import tiny_pdf
-
     content = tiny_pdf("Unit workbook")
     name = default_storage.save("evidence/scale/workbook.pdf", ContentFile(content))
     return name, len(content), hashlib.sha256(content).hexdigest()
@@ -576,9 +556,6 @@ def _stored_workbook() -> tuple[str, int, str]:
 
 def _criteria_rows(unit_keys: set[str]) -> list[Any]:
     """UnitPlans (nothing decided yet) for the units, in key order."""
-    from qualifications.models import AssessmentCriterion
-    from verification.scale_bulk import CriterionRow, UnitPlan
-
     by_unit: dict[str, list[CriterionRow]] = {}
     ids: dict[str, int] = {}
     for pk, unit_id, key, number, position in (
@@ -597,14 +574,6 @@ def _criteria_rows(unit_keys: set[str]) -> list[Any]:
 def _claimable(
     *, centre: Any, admin: Any, staff: dict[str, Any], sizes: Sizes, password: str
 ) -> None:
-    from dataclasses import replace
-
-    from accounts.management.commands.seed_demo import a_valid_choice
-    from core.bulk import RowWriter
-    from qualifications.combination import mandatory_units
-    from qualifications.queries import combination_rules
-    from verification.scale_bulk import Learner, Staff, chunks, write_learners
-
     if not sizes.claimable:
         return
     qualification = _qualification(CLAIM_QUALIFICATION)
@@ -654,17 +623,6 @@ def seed_platform(*, sizes: Sizes, say: Say = print) -> dict[str, int]:
     them and at least `sizes.platform_decisions` decisions, in bulk. Each centre's admin,
     assessors and IV are made through the services; the learners and their portfolios in bulk
     (verification/scale_bulk.py), in a spread of progress from nothing to complete."""
-
-    from django.contrib.auth.hashers import make_password
-
-    from accounts.management.commands.seed_demo import a_valid_choice
-    from accounts.models import Centre, Role, User
-    from accounts.services import person_create
-    from core.bulk import RowWriter
-    from qualifications.combination import mandatory_units
-    from qualifications.models import Qualification
-    from qualifications.queries import combination_rules
-    from verification.scale_bulk import Staff, chunks, write_learners
 
     started = time.perf_counter()
     password = make_password(PASSWORD)
@@ -780,10 +738,6 @@ def _platform_learner(
 ) -> Any:
     """One bulk learner at a platform centre, `share` of their criteria judged (whole units
     first, signed off; the rest part-way through the next)."""
-    from dataclasses import replace
-
-    from verification.scale_bulk import Learner
-
     left = round(min(1.0, share) * sum(len(u.criteria) for u in units))
     planned = []
     for unit in units:
@@ -808,14 +762,6 @@ def _platform_learner(
 
 def manifest() -> dict[str, Any]:
     """The ids of the named objects (read from the database, so a second run gives the same)."""
-    from accounts.models import Centre, User
-    from assessments.achievement_models import AchievementRecord
-    from assessments.models import Decision
-    from portfolios.models import Evidence, Registration, RegistrationStatus
-    from qualifications.models import Qualification
-    from verification.models import PlannedSample, SamplingPlan
-    from verification.sample_models import Sample
-
     centre = Centre.objects.filter(number=CENTRE_NUMBER).first()
     if centre is None:
         raise ScaleError(f"{CENTRE_NAME} is not seeded.")

@@ -23,10 +23,34 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.models import LearnerProfile, Membership, Role, User
+from assessments.models import Decision, UnitSignOff
 from core.audit import bulk_event as event
 from core.audit import copy_events
 from core.bulk import RowWriter
 from core.models import AuditEvent
+from portfolios.evidence import content_hash
+from portfolios.models import (
+    Declaration,
+    Evidence,
+    EvidenceContext,
+    EvidenceCriterion,
+    EvidenceFile,
+    EvidenceMethod,
+    EvidenceStatus,
+    Registration,
+    RegistrationStatus,
+    RegistrationUnit,
+)
+from verification.models import SampleStage
+from verification.sample_models import (
+    Sample,
+    SampleOutcome,
+    SampleOutcomeKind,
+    SampleState,
+    VerifierSignOff,
+)
+from verification.samples import hash_of
 
 # ---------------------------------------------------------------- portfolios in bulk
 
@@ -99,31 +123,6 @@ def write_learners(writer: RowWriter, staff: Staff, learners: Sequence[Learner])
     person, learner role and profile, registration with its units and staff, one workbook per
     unit begun (file, mapping, declaration), met decisions resting on it, and for complete ones
     the unit sign-offs, the completion, the IV's agreed summative sample and sign-off."""
-    from accounts.models import LearnerProfile, Membership, Role, User
-    from assessments.models import Decision, UnitSignOff
-    from portfolios.evidence import content_hash
-    from portfolios.models import (
-        Declaration,
-        Evidence,
-        EvidenceContext,
-        EvidenceCriterion,
-        EvidenceFile,
-        EvidenceMethod,
-        EvidenceStatus,
-        Registration,
-        RegistrationStatus,
-        RegistrationUnit,
-    )
-    from verification.models import SampleStage
-    from verification.sample_models import (
-        Sample,
-        SampleOutcome,
-        SampleOutcomeKind,
-        SampleState,
-        VerifierSignOff,
-    )
-    from verification.samples import hash_of
-
     now = timezone.now()
     today = timezone.localdate()
     n = len(learners)

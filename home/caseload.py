@@ -3,8 +3,7 @@
 
 The figures are columns kept in step with the log by the services, so a caseload of 200 costs
 a count and one page of 25 rows whatever the size of the learners' portfolios; filters read
-the same (indexed) columns. `core` sits beneath the apps, so their models are imported inside
-the functions.
+the same (indexed) columns.
 """
 
 from __future__ import annotations
@@ -15,6 +14,10 @@ from typing import Any
 from django import forms
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+
+from assessments.models import PlanActivity
+from portfolios.models import Registration, RegistrationProgress
+from qualifications.models import Qualification
 
 # The progress row's columns the caseload reads.
 SHOWN = (
@@ -31,13 +34,11 @@ def caseload(user: Any, membership: Any) -> QuerySet:
     """The registrations `user` assesses at the membership's centre, with their learner,
     qualification and progress row joined in.
 
-    `membership` is the person's current assessor role there (core.navigation.role_home), which
+    `membership` is the person's current assessor role there (home.roles.role_home), which
     is all Registration.visible_to asks of an assessor; its other branches, and the DISTINCT
     their joins need, add nothing here. One link per registration and assessor, so no
     duplicates either.
     """
-    from portfolios.models import Registration
-
     return (
         Registration.objects.filter(centre=membership.centre, assessors=user)
         .select_related("learner", "qualification", "progress")
@@ -61,8 +62,6 @@ def with_overdue_actions(registrations: QuerySet, today: datetime.date) -> Query
     Only the page's rows are fetched with it (the paginator's count leaves unused annotations
     out), and the filter reads the progress row's `plan_due` instead.
     """
-    from assessments.models import PlanActivity
-
     overdue = (
         PlanActivity.objects.overdue(today)
         .filter(plan__registration=OuterRef("pk"))
@@ -79,8 +78,6 @@ def with_overdue_actions(registrations: QuerySet, today: datetime.date) -> Query
 def show_progress(registrations: list[Any], today: datetime.date) -> None:
     """Copy each row's figures onto its registration for the template, with `on_track` (True,
     False, or None where pace means nothing)."""
-    from portfolios.models import RegistrationProgress
-
     blank = RegistrationProgress()  # a row not counted yet (recount_progress --fix) shows 0
     for registration in registrations:
         progress = getattr(registration, "progress", None) or blank
@@ -123,8 +120,6 @@ class CaseloadFilterForm(forms.Form):
 
 def caseload_qualifications(registrations: QuerySet) -> list[tuple[int, str]]:
     """(id, label) of the qualifications in the caseload: one query."""
-    from qualifications.models import Qualification
-
     return [
         (pk, f"{number} {title}")
         for pk, number, title in Qualification.objects.filter(

@@ -1,8 +1,7 @@
 """What the learner's home page shows of their assessment plans: the activities overdue and
 the next ones due in the plan in force, and any plan waiting for their signature.
 
-Two queries for a page of registrations, whatever the size of the plans. `core` sits beneath
-the apps, so their models are imported inside the function.
+Two queries for a page of registrations, whatever the size of the plans.
 """
 
 from __future__ import annotations
@@ -10,14 +9,14 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from assessments.models import AssessmentPlan, PlanActivity
+
 NEXT = 3
 
 
 def attach_plans(registrations: list[Any], today: datetime.date) -> bool:
     """Set `overdue_activities`, `next_activities` and `plan_to_sign` on each registration;
     say whether any registration has something to show."""
-    from assessments.models import AssessmentPlan, PlanActivity
-
     by_id = {registration.pk: registration for registration in registrations}
     for registration in registrations:
         registration.overdue_activities = []

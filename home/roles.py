@@ -1,8 +1,7 @@
 """What the home page offers each person: their role's work first, then one card per thing
 their login lets them do.
 
-`core` sits beneath the apps, so it names their pages by URL name and imports their models and
-queries only inside the functions that build a role's page (never at import time).
+`home` sits above every app (no app imports it), so it reads their models and queries directly.
 """
 
 from __future__ import annotations
@@ -12,12 +11,28 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
-PER_PAGE = 25
+from accounts.models import STAFF_ROLES, Invitation, Membership, Role, User
+from core.pagination import paginate
+from home.caseload import (
+    CaseloadFilterForm,
+    apply_filters,
+    caseload,
+    caseload_qualifications,
+    show_progress,
+    with_overdue_actions,
+)
+from home.plans import attach_plans
+from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
+from qualifications.combination import check, mandatory_units
+from qualifications.queries import combination_rules
+from verification.sample_models import SampleOutcome
+
 LATEST = 5
 
 
@@ -71,8 +86,6 @@ def home_sections(user: AbstractBaseUser | AnonymousUser) -> list[Section]:
 
 def open_invitations(user: Any) -> list[Any]:
     """Invitations to the signed-in person's address still waiting for their answer."""
-    from accounts.models import Invitation
-
     return list(
         Invitation.objects.addressed_to(user)
         .open()
@@ -82,25 +95,6 @@ def open_invitations(user: Any) -> list[Any]:
 
 
 # ------------------------------------------------------------------------ role home pages
-
-
-def paginate(
-    queryset: QuerySet, params: QueryDict, key: str = "page", *, per_page: int = PER_PAGE
-) -> Page:
-    """A page of 25, with links to its neighbours that keep the search and other pages (each
-    list of a page has its own `key`)."""
-    page = Paginator(queryset, per_page).get_page(params.get(key))
-    for attribute, number in (
-        ("previous_url", page.number - 1 if page.has_previous() else None),
-        ("next_url", page.number + 1 if page.has_next() else None),
-    ):
-        url = None
-        if number is not None:
-            query = params.copy()
-            query[key] = str(number)
-            url = f"?{query.urlencode()}"
-        setattr(page, attribute, url)
-    return page
 
 
 def _search(queryset: QuerySet, q: str) -> QuerySet:
@@ -121,17 +115,11 @@ def _with_links(page: Page) -> Page:
 
 
 def _registrations(user: Any) -> QuerySet:
-    from portfolios.models import Registration
-
     return Registration.objects.visible_to(user).select_related("learner", "qualification")
 
 
 def learner_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
     """The learner's registrations and how their unit choice stands against the rules."""
-    from portfolios.models import RegistrationUnit
-    from qualifications.combination import check, mandatory_units
-    from qualifications.queries import combination_rules
-
     registrations = (
         _registrations(user)
         .filter(learner=user, centre=membership.centre)
@@ -160,29 +148,14 @@ def learner_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any
         registration.choice = check(
             qualification_rules, keys | mandatory_units(qualification_rules)
         )
-    from django.utils import timezone
-
-    from core.home_plans import attach_plans
-
     plans_shown = attach_plans(list(page.object_list), timezone.localdate())
     return {"page": page, "plans_shown": plans_shown}
 
 
 def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
     """The assessor's caseload at this centre, a page at a time, with each learner's progress
-    from the read model, overdue plan actions and filters (core/caseload.py): a count and one
+    from the read model, overdue plan actions and filters (home/caseload.py): a count and one
     page of rows, whatever the caseload's or the portfolios' size."""
-    from django.utils import timezone
-
-    from core.caseload import (
-        CaseloadFilterForm,
-        apply_filters,
-        caseload,
-        caseload_qualifications,
-        show_progress,
-        with_overdue_actions,
-    )
-
     q = params.get("q", "").strip()
     today = timezone.localdate()
     mine = caseload(user, membership)
@@ -197,8 +170,6 @@ def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
         )
     )
     show_progress(page.object_list, today)
-    from verification.sample_models import SampleOutcome
-
     # The IV's referrals waiting on this assessor's corrections (one query).
     referrals = list(SampleOutcome.objects.open_referrals_for(user, membership.centre_id))
     return {"page": page, "q": q, "filters": filters, "referrals": referrals}
@@ -206,8 +177,6 @@ def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
 
 def verifier_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
     """The learners (and their assessors) an internal verifier covers at this centre."""
-    from accounts.models import User
-
     q = params.get("q", "").strip()
     covered = (
         _search(_registrations(user).filter(centre=membership.centre, internal_verifier=user), q)
@@ -228,9 +197,6 @@ def verifier_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
 
 def admin_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
     """Counts and the latest people and registrations at the centre the admin runs."""
-    from accounts.models import STAFF_ROLES, Membership, Role
-    from portfolios.models import Registration, RegistrationStatus
-
     centre = membership.centre
     people = Membership.objects.current().filter(centre=centre)
     counts = people.aggregate(
@@ -278,8 +244,6 @@ def eqa_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
 
 def _ended_eqa_access(user: Any) -> list[Any]:
     """EQA grants that have ended, so someone with no current role learns why."""
-    from accounts.models import Membership, Role
-
     if not getattr(user, "is_authenticated", False):
         return []
     return list(
@@ -290,17 +254,17 @@ def _ended_eqa_access(user: Any) -> list[Any]:
 
 
 ROLE_HOMES = {
-    "learner": ("core/home_learner.html", learner_home),
-    "assessor": ("core/home_assessor.html", assessor_home),
-    "iv": ("core/home_iv.html", verifier_home),
-    "admin": ("core/home_admin.html", admin_home),
-    "eqa": ("core/home_eqa.html", eqa_home),
+    "learner": ("home/learner.html", learner_home),
+    "assessor": ("home/assessor.html", assessor_home),
+    "iv": ("home/iv.html", verifier_home),
+    "admin": ("home/admin.html", admin_home),
+    "eqa": ("home/eqa.html", eqa_home),
 }
 
 
 def role_home(user: Any, membership: Any, params: QueryDict) -> tuple[str, dict[str, Any]]:
     """The template and context of the home page for the role the person is working in."""
     if membership is None:
-        return "core/home.html", {"ended_eqa": _ended_eqa_access(user)}
+        return "home/home.html", {"ended_eqa": _ended_eqa_access(user)}
     template, build = ROLE_HOMES[membership.role]
     return template, build(user, membership, params)

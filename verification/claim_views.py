@@ -23,10 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import eqa_scope
 from accounts.models import Membership, Role
-from core.navigation import paginate
+from core.forms import form_errors
+from core.pagination import paginate
 from portfolios.forms import picker_registrations
 from portfolios.models import Registration
-from portfolios.views import form_errors
 from qualifications.models import Qualification, Unit
 from verification import claim_queries, claim_summary, claims
 from verification.claim_forms import (

@@ -10,17 +10,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.management.commands.seed_demo import (
+from accounts.models import Centre, LearnerProfile, Membership, StaffCredential, User
+from assessments.achievement_models import AchievementRecord
+from assessments.models import AssessmentPlan, PlanActivity
+from core.models import AuditEvent
+from demo.centres import (
     CENTRE_NAME,
     CENTRE_NUMBER,
     FINISHED,
     LEARNERS,
     learner_email,
 )
-from accounts.models import Centre, LearnerProfile, Membership, StaffCredential, User
-from assessments.achievement_models import AchievementRecord
-from assessments.models import AssessmentPlan, PlanActivity
-from core.models import AuditEvent
 from portfolios.models import (
     Declaration,
     Evidence,
@@ -569,7 +569,7 @@ def test_the_submitted_batch_has_a_built_summary_the_admin_downloads(
 @pytest.mark.parametrize("offset", [0, 3, 7])
 def test_a_demo_choice_takes_no_unit_the_rules_do_not_need(catalogue: None, offset: int) -> None:
     # Greedy filling once gave Grace ten units (22 credits) for a 7-credit award.
-    from accounts.management.commands.seed_demo import a_valid_choice
+    from demo.common import a_valid_choice
     from qualifications.combination import check, mandatory_units
     from qualifications.models import Qualification
     from qualifications.queries import combination_rules
@@ -596,7 +596,7 @@ def both_seeded(settings) -> list[dict[str, str]]:
 def test_the_second_centre_is_northgates_twin_with_its_own_people(
     both_seeded: list[dict[str, str]],
 ) -> None:
-    from accounts.management.commands.seed_demo import NORTHGATE, SOUTHFIELD
+    from demo.centres import NORTHGATE, SOUTHFIELD
 
     southfield = Centre.objects.get(number="70422")
     assert southfield.name == "Southfield College"
@@ -635,7 +635,7 @@ def test_the_second_centre_is_northgates_twin_with_its_own_people(
 
 
 def test_the_second_centres_logins_print_after_northgates(settings) -> None:
-    from accounts.management.commands.seed_demo import SOUTHFIELD
+    from demo.centres import SOUTHFIELD
 
     settings.DEBUG = True
     printed = seed("--second-centre")

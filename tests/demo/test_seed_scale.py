@@ -14,6 +14,7 @@ from accounts.models import Centre, LearnerProfile, Membership, Role
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.services import _signed_content
 from core.audit import verify_chain
+from demo.scale import CENTRE_NUMBER, SFJ
 from portfolios.evidence import content_hash, submission_content
 from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
 from qualifications.models import AssessmentCriterion
@@ -21,7 +22,6 @@ from verification.claims import claim_overview
 from verification.models import PlannedSample
 from verification.sample_models import Sample, SampleState, VerifierSignOff
 from verification.samples import hash_of, sampled_decisions, snapshot_of
-from verification.scale import CENTRE_NUMBER, SFJ
 
 pytestmark = pytest.mark.usefixtures("catalogue", "media")
 

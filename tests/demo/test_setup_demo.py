@@ -7,8 +7,8 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from accounts.management.commands.setup_demo import DEMO_ADMIN
 from accounts.models import User
+from demo.centres import DEMO_ADMIN
 
 pytestmark = pytest.mark.django_db
 

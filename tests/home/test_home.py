@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Centre, Membership, User
-from core.navigation import link
+from home.roles import link
 from portfolios.models import Registration, RegistrationUnit
 from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from verification.scale import ScaleError, Sizes, manifest, seed
+from demo.scale import ScaleError, Sizes, manifest, seed
 
 DEFAULT_MANIFEST = Path(settings.BASE_DIR) / "bench" / ".scale.json"
 

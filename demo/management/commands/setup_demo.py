@@ -6,7 +6,6 @@ to run with DEBUG off unless told otherwise: it must never seed a production sit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -14,24 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.models import User
-
-
-@dataclass(frozen=True)
-class DemoLogin:
-    role: str
-    email: str
-    password: str
-    full_name: str
-
-
-# Printed on purpose for the demo; the command refuses to run with DEBUG off.
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105
-DEMO_ADMIN = DemoLogin(
-    role="Site administrator",
-    email="admin@demo.example",
-    password=DEMO_PASSWORD,
-    full_name="Demo Administrator",
-)
+from demo.centres import DEMO_ADMIN
 
 
 class Command(BaseCommand):
