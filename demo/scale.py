@@ -13,7 +13,7 @@ Scale Centre (90001), every login with the password "scale-password":
   IMI 601/3456/2 (drawn from the strategy, topped up by hand) and one sample started and agreed;
 - admin@scale.example: the centre admin, with 10,000 complete registrations ready to claim
   (Ascentis 600/1686/3: every unit signed off, sampled and signed off by claims.iv@), written
-  in bulk by verification/scale_bulk.py exactly as the services would leave them;
+  in bulk by demo/scale_bulk.py exactly as the services would leave them;
 - imi.full@scale.example: the largest valid IMI 601/3456/2 registration, complete, with its
   full achievement record built (the achievement-record benchmark's).
 
@@ -622,7 +622,7 @@ def seed_platform(*, sizes: Sizes, say: Say = print) -> dict[str, int]:
     """`sizes.platform_centres` more centres with `sizes.platform_learners` learners between
     them and at least `sizes.platform_decisions` decisions, in bulk. Each centre's admin,
     assessors and IV are made through the services; the learners and their portfolios in bulk
-    (verification/scale_bulk.py), in a spread of progress from nothing to complete."""
+    (demo/scale_bulk.py), in a spread of progress from nothing to complete."""
 
     started = time.perf_counter()
     password = make_password(PASSWORD)

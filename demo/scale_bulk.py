@@ -1,7 +1,7 @@
 """Bulk rows for the scale seed: thousands of learners as the services would leave them.
 
 `manage.py seed_scale` builds the people and portfolios it measures through the services
-(verification/scale.py). The bulk behind them (10,000 registrations ready to claim, and the
+(demo/scale.py). The bulk behind them (10,000 registrations ready to claim, and the
 platform's 20,000 learners and million decisions) would take hours that way, so it is written
 here in batches by core.bulk.RowWriter: COPY on PostgreSQL, bulk_create elsewhere. Every row is
 what the service would have written (the same fields, the same content hashes, computed by the

@@ -101,6 +101,8 @@ def test_the_design_card_layout_is_in_place() -> None:
         "assessments",
         "verification",
         "accounts",
+        "home",
+        "demo",
         "core",
         "templates",
         "static",

@@ -1,6 +1,6 @@
 """Build the large centre the benchmarks measure on: `manage.py seed_scale [--platform]`.
 
-What it builds is described in verification/scale.py. It refuses a database already seeded
+What it builds is described in demo/scale.py. It refuses a database already seeded
 (seeding is minutes of work and the data are append-only, so "again" means a fresh database);
 `--manifest PATH` then still writes the named objects' ids, read from the database. Like
 seed_demo, it makes logins with a published password, so it refuses to run with DEBUG off
