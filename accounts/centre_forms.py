@@ -6,17 +6,21 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.db.models import QuerySet
+from django.urls import reverse_lazy
 from django.utils import timezone
 
 from accounts.models import (
     Centre,
     CompetenceRecord,
     LearnerProfile,
+    Membership,
     Role,
     StaffCredential,
     User,
 )
-from core.forms import DateInput
+from accounts.queries import people_matching, people_named
+from core.forms import DateInput, PickerField
 from qualifications.models import LEVEL_CHOICES, Qualification
 
 EQA_NEEDS_EXPIRY = "External quality assurers need an expiry date: their access is time-limited."
@@ -164,3 +168,43 @@ class CompetenceRecordForm(forms.ModelForm):
         model = CompetenceRecord
         fields = ["kind", "date", "activity", "hours", "notes"]
         widgets = {"date": DateInput, "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+def people_with_role(centre: Centre, role: str) -> QuerySet[User]:
+    """People currently holding `role` at `centre`, by name."""
+    return User.objects.filter(
+        pk__in=Membership.objects.current().filter(centre=centre, role=role).values("user_id")
+    ).order_by("full_name", "email")
+
+
+def person_label(person: User) -> str:
+    return f"{person.get_full_name()} ({person.email})" if person.full_name else person.email
+
+
+class LearnerPicker(PickerField):
+    """One of a centre's learners, found by part of the name or e-mail, or the exact ULN.
+
+    A centre has thousands: a <select> of them all cost the register page seconds."""
+
+    noun, nouns = "learner", "learners"
+
+    def __init__(self, *args: Any, centre: Centre | int | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("search_url", reverse_lazy("centre:learner_search"))
+        kwargs.setdefault(
+            "help_text", "Type part of the learner's name or e-mail, or their ULN, and choose."
+        )
+        super().__init__(*args, **kwargs)
+        self.centre = centre
+
+    def label_from_instance(self, obj: User) -> str:
+        return person_label(obj)
+
+    def search(self, q: str) -> QuerySet[User]:
+        return self.queryset.filter(people_matching(q, self.centre))
+
+    def exact(self, q: str) -> QuerySet[User]:
+        return self.queryset.filter(people_named(q, self.centre))
+
+
+def centre_learners(centre: Centre) -> QuerySet[User]:
+    return people_with_role(centre, Role.LEARNER)

@@ -2,9 +2,8 @@ from django.urls import path
 
 from accounts import centre_views as views
 
-app_name = "centre"
-
-# Centre admin pages (people, roles, registrations, assignment).
+# The centre admin's pages about people. No app_name: config/urls.py puts them under /centre/
+# in the `centre` namespace, with portfolios' registration pages (registration_urls.py).
 urlpatterns = [
     path("people/", views.people, name="people"),
     path("people/learners/search/", views.learner_search, name="learner_search"),
@@ -25,7 +24,4 @@ urlpatterns = [
         views.invitation_withdraw_view,
         name="invitation_withdraw",
     ),
-    path("registrations/", views.registrations, name="registrations"),
-    path("registrations/assign/", views.assign_bulk, name="assign_bulk"),
-    path("registrations/new/", views.register, name="register"),
 ]

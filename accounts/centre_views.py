@@ -1,7 +1,8 @@
-"""The centre admin's pages: people, roles, profiles, credentials, registrations.
+"""The centre admin's pages about people: people, roles, profiles, credentials, invitations.
+(Registrations are portfolios' pages: portfolios/registration_views.py.)
 
 The centre is the one of the active role (request.membership); anyone not working as a centre
-admin gets 403. People and registrations of other centres answer 404.
+admin gets 403. People of other centres answer 404.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,12 +24,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.centre_forms import (
     CompetenceRecordForm,
+    LearnerPicker,
     LearnerProfileForm,
     PersonAddForm,
     PersonSearchForm,
     RoleGrantForm,
     StaffCredentialForm,
+    centre_learners,
 )
+from accounts.context import admin_centre
 from accounts.models import (
     STAFF_ROLES,
     Centre,
@@ -39,6 +43,7 @@ from accounts.models import (
     Role,
     User,
 )
+from accounts.person_page import links_for
 from accounts.queries import people_matching
 from accounts.services import (
     AccessError,
@@ -52,42 +57,11 @@ from accounts.services import (
     role_grant,
     role_revoke,
 )
-from core.forms import picker_results
-from portfolios.forms import (
-    BulkAssignForm,
-    LearnerPicker,
-    RegisterForm,
-    RegisterStartForm,
-    RegistrationFilterForm,
-    centre_learners,
-)
-from portfolios.models import Registration
-from portfolios.services import (
-    RegistrationError,
-    assign_staff_bulk,
-    check_eligibility,
-    register_learner,
-    unit_choice_result,
-)
-from portfolios.views import form_errors, unit_groups
-from qualifications.models import Qualification
-from qualifications.queries import combination_rules
+from core.forms import form_errors, picker_results
 
 PAGE_SIZE = 25
 # How long declined, withdrawn and expired invitations stay on the people page.
 RECENT_DAYS = 30
-
-
-def _admin_centre(request: HttpRequest) -> Centre:
-    """The centre the person is working at as its admin, or 403."""
-    membership = request.membership  # type: ignore[attr-defined]
-    if not membership or membership.role != Role.CENTRE_ADMIN:
-        raise PermissionDenied("These pages are for centre admins.")
-    return membership.centre
-
-
-def _page_of(request: HttpRequest, queryset: QuerySet) -> Any:
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # ---------------------------------------------------------------- people
@@ -96,7 +70,7 @@ def _page_of(request: HttpRequest, queryset: QuerySet) -> Any:
 @require_GET
 @login_required
 def people(request: HttpRequest) -> HttpResponse:
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     form = PersonSearchForm(request.GET or None)
     # EXISTS, not a join and DISTINCT: the page walks people in name order (an index) and
     # stops at its 25, instead of sorting every membership of the platform's centres.
@@ -123,7 +97,7 @@ def people(request: HttpRequest) -> HttpResponse:
         )
     return render(
         request,
-        "centre/people.html",
+        "accounts/people.html",
         {
             "centre": centre,
             "form": form,
@@ -137,7 +111,7 @@ def people(request: HttpRequest) -> HttpResponse:
 @login_required
 def learner_search(request: HttpRequest) -> HttpResponse:
     """htmx: the centre's learners matching what the admin typed into a learner picker."""
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     if not request.user.has_perm("accounts.search_learners", centre):
         raise PermissionDenied("Only the centre's admins search its learners.")
     return picker_results(request, LearnerPicker(queryset=centre_learners(centre), centre=centre))
@@ -188,6 +162,7 @@ def _person_page(
         "centre": centre,
         "person": person,
         "roles": roles,
+        "links": links_for(person, centre, frozenset(held)),
         "grant_form": forms.get("grant_form") or RoleGrantForm(centre=centre),
         "is_learner": is_learner,
         "is_staff": is_staff,
@@ -199,13 +174,13 @@ def _person_page(
         context["records"] = list(person.competence_records.filter(centre=centre))
         context["credential_form"] = forms.get("credential_form") or StaffCredentialForm()
         context["record_form"] = forms.get("record_form") or CompetenceRecordForm()
-    return render(request, "centre/person.html", context, status=status)
+    return render(request, "accounts/person.html", context, status=status)
 
 
 @require_GET
 @login_required
 def person(request: HttpRequest, pk: int) -> HttpResponse:
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     return _person_page(request, centre, _person(request, centre, pk))
 
 
@@ -216,7 +191,7 @@ def _invitation_link_for(request: HttpRequest) -> Callable[[str], str]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def person_add_view(request: HttpRequest) -> HttpResponse:
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     form = PersonAddForm(request.POST or None, centre=centre)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -248,7 +223,7 @@ def person_add_view(request: HttpRequest) -> HttpResponse:
             return redirect("centre:person", pk=added.user_id)
     elif request.method == "POST":
         messages.error(request, form_errors(form))
-    return render(request, "centre/person_add.html", {"centre": centre, "form": form})
+    return render(request, "accounts/person_add.html", {"centre": centre, "form": form})
 
 
 def _invitation(request: HttpRequest, centre: Centre, pk: int) -> Invitation:
@@ -260,7 +235,7 @@ def _invitation(request: HttpRequest, centre: Centre, pk: int) -> Invitation:
 @require_POST
 @login_required
 def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     invitation = _invitation(request, centre, pk)
     try:
         invitation_resend(
@@ -280,7 +255,7 @@ def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def invitation_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     invitation = _invitation(request, centre, pk)
     try:
         invitation_withdraw(actor=request.user, invitation=invitation)
@@ -296,7 +271,7 @@ def invitation_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def role_grant_view(request: HttpRequest, pk: int) -> HttpResponse:
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     person = _person(request, centre, pk)
     form = RoleGrantForm(request.POST, centre=centre)
     if not form.is_valid():
@@ -321,7 +296,7 @@ def role_grant_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def role_revoke_view(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     person = _person(request, centre, pk)
     membership = get_object_or_404(
         Membership.objects.visible_to(request.user).filter(centre=centre, user=person),
@@ -339,7 +314,7 @@ def role_revoke_view(request: HttpRequest, pk: int, membership_pk: int) -> HttpR
 @require_POST
 @login_required
 def profile_update_view(request: HttpRequest, pk: int) -> HttpResponse:
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     person = _person(request, centre, pk)
     if not person.memberships.filter(centre=centre, role=Role.LEARNER).exists():
         messages.error(request, f"{person} is not a learner at {centre.name}.")
@@ -363,7 +338,7 @@ def _staff_person(request: HttpRequest, centre: Centre, pk: int) -> User:
 @require_POST
 @login_required
 def credential_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     person = _staff_person(request, centre, pk)
     form = StaffCredentialForm(request.POST)
     if not form.is_valid():
@@ -381,7 +356,7 @@ def credential_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def competence_add_view(request: HttpRequest, pk: int) -> HttpResponse:
-    centre = _admin_centre(request)
+    centre = admin_centre(request)
     person = _staff_person(request, centre, pk)
     form = CompetenceRecordForm(request.POST)
     if not form.is_valid():
@@ -390,159 +365,3 @@ def competence_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     competence_record_add(actor=request.user, user=person, centre=centre, **form.cleaned_data)
     messages.success(request, "Record added.")
     return redirect("centre:person", pk=person.pk)
-
-
-# ---------------------------------------------------------------- registrations
-
-
-def _centre_registrations(request: HttpRequest, centre: Centre) -> QuerySet[Registration]:
-    return Registration.objects.manageable_by(request.user).filter(centre=centre)
-
-
-@require_GET
-@login_required
-def registrations(request: HttpRequest) -> HttpResponse:
-    centre = _admin_centre(request)
-    form = RegistrationFilterForm(request.GET or None, centre=centre)
-    rows = (
-        _centre_registrations(request, centre)
-        .select_related("learner", "qualification", "internal_verifier")
-        .prefetch_related("assessors")
-        .order_by("learner__full_name", "-created_at")
-    )
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            q = data["q"]
-            # learner IN (the people matching): the trigram indexes find them, not a join
-            # that tests every registration's learner.
-            learners = User.objects.filter(people_matching(q, centre)).values("pk")
-            qualifications = Qualification.objects.filter(
-                Q(number__icontains=q) | Q(title__icontains=q)
-            ).values("pk")
-            rows = rows.filter(
-                Q(learner__in=learners)
-                | Q(qualification__in=qualifications)
-                | Q(awarding_body_number__icontains=q)
-            )
-        if data["status"]:
-            rows = rows.filter(status=data["status"])
-        if data["assessor"]:
-            rows = rows.filter(assessors=data["assessor"])
-    bulk_form = BulkAssignForm(centre=centre, registrations=_centre_registrations(request, centre))
-    return render(
-        request,
-        "centre/registrations.html",
-        {
-            "centre": centre,
-            "form": form,
-            "bulk_form": bulk_form,
-            "page_obj": _page_of(request, rows),
-        },
-    )
-
-
-@require_POST
-@login_required
-def assign_bulk(request: HttpRequest) -> HttpResponse:
-    centre = _admin_centre(request)
-    form = BulkAssignForm(
-        request.POST, centre=centre, registrations=_centre_registrations(request, centre)
-    )
-    if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("centre:registrations")
-    assessor = form.cleaned_data["assessor"]
-    try:
-        count = assign_staff_bulk(
-            actor=request.user,
-            registrations=form.cleaned_data["registrations"],
-            assessors=[assessor] if assessor else None,
-            internal_verifier=form.cleaned_data["internal_verifier"],
-        )
-    except RegistrationError as error:
-        messages.error(request, f"Nothing was changed: {error}")
-    else:
-        messages.success(request, f"Staff assigned to {count} registration{'s' * (count != 1)}.")
-    return redirect("centre:registrations")
-
-
-def _register_step2(
-    request: HttpRequest, centre: Centre, start: RegisterStartForm, form: RegisterForm | None
-) -> HttpResponse:
-    qualification = start.cleaned_data["qualification"]
-    rules = combination_rules(qualification)
-    chosen = form.data.getlist("units") if form is not None else []
-    if form is None:
-        form = RegisterForm(initial=start.cleaned_data, centre=centre, unit_keys=list(rules.units))
-    return render(
-        request,
-        "centre/register_units.html",
-        {
-            "centre": centre,
-            "start": start,
-            "form": form,
-            "qualification": qualification,
-            "learner": start.cleaned_data["learner"],
-            "groups": unit_groups(rules, chosen),
-            "result": unit_choice_result(qualification, chosen),
-        },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def register(request: HttpRequest) -> HttpResponse:
-    """Step 1 (GET with no choice yet): learner, qualification, dates. Step 2: units and staff."""
-    centre = _admin_centre(request)
-    if request.method == "POST":
-        start = RegisterStartForm(request.POST, centre=centre)
-        if not start.is_valid():
-            messages.error(request, form_errors(start))
-            return render(request, "centre/register.html", {"centre": centre, "form": start})
-        rules = combination_rules(start.cleaned_data["qualification"])
-        form = RegisterForm(request.POST, centre=centre, unit_keys=list(rules.units))
-        if not form.is_valid():
-            messages.error(request, form_errors(form))
-            return _register_step2(request, centre, start, form)
-        data = form.cleaned_data
-        try:
-            registration = register_learner(
-                actor=request.user,
-                learner=data["learner"],
-                centre=centre,
-                qualification=data["qualification"],
-                start_date=data["start_date"],
-                planned_end_date=data["planned_end_date"],
-                awarding_body_number=data["awarding_body_number"],
-                unit_keys=data["units"],
-                assessors=list(data["assessors"]),
-                internal_verifier=data["internal_verifier"],
-            )
-        except RegistrationError as error:
-            messages.error(request, str(error))
-            return _register_step2(request, centre, start, form)
-        messages.success(
-            request,
-            f"{registration.learner} is registered on {registration.qualification.number}.",
-        )
-        return redirect("portfolios:registration", pk=registration.pk)
-
-    if set(request.GET) == {"learner"}:
-        # From a learner's page: the learner chosen, nothing else yet, so no errors either.
-        start = RegisterStartForm(initial={"learner": request.GET["learner"]}, centre=centre)
-    else:
-        start = RegisterStartForm(request.GET or None, centre=centre)
-    # "Continue" carries step=units; the "change these" link back from step 2 does not.
-    if request.GET.get("step") == "units" and start.is_valid():
-        problems = check_eligibility(
-            learner=start.cleaned_data["learner"],
-            centre=centre,
-            qualification=start.cleaned_data["qualification"],
-            start_date=start.cleaned_data["start_date"],
-        )
-        if not problems:
-            return _register_step2(request, centre, start, None)
-        for problem in problems:
-            messages.error(request, problem)
-    return render(request, "centre/register.html", {"centre": centre, "form": start})

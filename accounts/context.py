@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -70,6 +71,15 @@ def active_membership(request: HttpRequest) -> Membership | None:
         if membership.pk == wanted:
             return membership
     return memberships[0]
+
+
+def admin_centre(request: HttpRequest) -> Centre:
+    """The centre the person is working at as its admin (their active role), or 403: the
+    centre admin's pages (people here, registrations in portfolios) act on it alone."""
+    membership = request.membership  # type: ignore[attr-defined]
+    if not membership or membership.role != Role.CENTRE_ADMIN:
+        raise PermissionDenied("These pages are for centre admins.")
+    return membership.centre
 
 
 # Not pages: the browser's files and the load balancer's probe load no roles.

@@ -15,8 +15,8 @@ from assessments.mapping import confirm_mapping
 from assessments.mapping_tree import mapping_units
 from assessments.services import AssessmentError
 from assessments.views import _assess_page, _evidence_to_assess
+from core.forms import form_errors
 from portfolios.models import EvidenceStatus, RegistrationStatus
-from portfolios.views import form_errors
 from qualifications.models import AssessmentCriterion
 
 

@@ -26,8 +26,8 @@ from assessments.models import AssessmentPlan, PlanActivity
 from assessments.plan_forms import ActivityForm, PlanForm, ReviseForm
 from assessments.services import AssessmentError
 from assessments.views import may_assess
+from core.forms import form_errors
 from portfolios.models import Registration, RegistrationStatus
-from portfolios.views import form_errors
 from qualifications.models import AssessmentCriterion
 
 

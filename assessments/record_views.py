@@ -22,11 +22,11 @@ from assessments import records
 from assessments.models import AssessorRecord, RecordKind, UnitSignOff
 from assessments.record_forms import AcknowledgeForm, QuestionFormSet, RecordForm
 from assessments.views import may_assess
+from core.forms import form_errors
 from portfolios.evidence import max_upload_bytes
 from portfolios.models import Registration
 from portfolios.progress import taken_units
 from portfolios.uploads import EvidenceUploadHandler
-from portfolios.views import form_errors
 
 INTERRUPTED = "The upload was interrupted before it finished. Choose the recording again."
 

@@ -22,9 +22,9 @@ from assessments.release import awaiting_validation, needing_validation
 from assessments.services import AssessmentError
 from assessments.validation import set_release_setting, validate_decisions
 from assessments.validation_forms import ReleaseSettingForm, ValidateForm
+from core.forms import form_errors
 from portfolios.models import Registration
 from portfolios.rules import verifies_registration
-from portfolios.views import form_errors
 from qualifications.models import Qualification
 
 QUEUE_PAGE_SIZE = 25

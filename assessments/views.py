@@ -26,6 +26,7 @@ from assessments.judging_page import JudgingState, judging_context, overall_feed
 from assessments.mapping_tree import mapping_units
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
+from core.forms import form_errors
 from portfolios.evidence_forms import MapCriteriaForm
 from portfolios.models import (
     Evidence,
@@ -40,7 +41,6 @@ from portfolios.rules import (
     assesses_registration,
     verifies_registration,
 )
-from portfolios.views import form_errors
 from qualifications.models import AssessmentCriterion, Unit
 
 QUEUE_PAGE_SIZE = 25

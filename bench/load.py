@@ -170,9 +170,8 @@ def add_extra_staff() -> None:
     so every change is audited as a centre admin's would be; found, not added twice."""
     from django.db import transaction
 
-    from accounts.management.commands.seed_demo import NORTHGATE, SOUTHFIELD
-    from accounts.management.commands.setup_demo import DEMO_PASSWORD
     from accounts.models import Centre, User
+    from demo.centres import DEMO_PASSWORD, NORTHGATE, SOUTHFIELD
     from portfolios.models import Registration, RegistrationStatus
     from portfolios.services import assign_staff
 
@@ -210,9 +209,9 @@ def prepare_scale() -> None:
     from django.db import transaction
 
     from accounts.models import Centre, User
+    from demo import scale
     from portfolios.models import Registration, RegistrationStatus
     from portfolios.services import assign_staff
-    from verification import scale
 
     centre = Centre.objects.get(number=scale.CENTRE_NUMBER)
     actor = User.objects.get(email=scale.ADMIN)
@@ -339,11 +338,11 @@ def build_plan(users: int, centres: Sequence[str] = DEMO_CENTRES) -> dict[str, A
     from django.urls import reverse
 
     from accounts.context import ROLE_ORDER
-    from accounts.management.commands.setup_demo import DEMO_PASSWORD
     from accounts.models import Membership, Role
     from certification.models import ClaimBatch
+    from demo import scale
+    from demo.centres import DEMO_PASSWORD
     from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
-    from verification import scale
     from verification.models import SamplingStrategy
     from verification.sample_models import Sample
 
@@ -1009,7 +1008,7 @@ def main() -> None:
     if args.scale:
         from django.core.management import call_command
 
-        from verification import scale
+        from demo import scale
 
         # The copy is kept while the seeded database is the same: bring it to the code's
         # migrations (a new index, say), as bench/run.py does the database it copies.

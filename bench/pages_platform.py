@@ -212,6 +212,7 @@ def resolve_ids() -> Ids:
     from assessments.models import AssessorRecord
     from assessments.plan_models import AssessmentPlan
     from certification.models import ClaimBatch
+    from demo import scale
     from portfolios.models import (
         Evidence,
         EvidenceCriterion,
@@ -220,7 +221,6 @@ def resolve_ids() -> Ids:
         RegistrationUnit,
     )
     from qualifications.models import Qualification
-    from verification import scale
     from verification.models import SamplingPlan
     from verification.sample_models import Sample
     from verification.standardisation_models import StandardisationMeeting

@@ -70,11 +70,12 @@ LOAD_SUITES = ["load"]
 
 # What the seed depends on: when any of it changes, the bench database is seeded again.
 SEED_SOURCES = [
-    "verification/scale.py",
-    "verification/scale_bulk.py",
+    "demo/scale.py",
+    "demo/scale_bulk.py",
     "core/bulk.py",
-    "verification/demo.py",
-    "accounts/management/commands/seed_demo.py",
+    "demo/quality.py",
+    "demo/common.py",
+    "demo/centres.py",
 ]
 # Migrations are not among them: a later run migrates the seeded database forward, as a
 # deployment would, rather than seeding it again for a new index (seeding takes minutes).

@@ -1,4 +1,4 @@
-"""Shared pieces: health check, home page, audit events and base models."""
+"""Shared pieces beneath every app: health check, audit events, base models and helpers."""
 
 from django.apps import AppConfig
 

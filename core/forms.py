@@ -17,6 +17,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 
+def form_errors(form: forms.BaseForm) -> str:
+    """Every error of a form in one line, for a message above the page."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)
+
+
 class DateInput(forms.DateInput):
     """A browser date picker. It only understands ISO dates, so never render the locale's
     dd/mm/yyyy: a saved date would show as empty and be lost on the next save."""

@@ -11,12 +11,11 @@ import time
 import uuid
 from typing import Any
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 from django.db import connection
-
-from config.celery_app import app as celery_app
 
 Check = dict[str, Any]
 
@@ -47,7 +46,9 @@ def check_broker() -> Check:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"ok": True, "mode": "eager", "detail": "no broker: tasks run in-process"}
     try:
-        # connect() tries once; the short timeout keeps a load balancer's probe quick.
+        # The project's app (config.celery_app, loaded with Django) is the current one; core
+        # sits beneath config, so it asks Celery rather than importing it. connect() tries
+        # once; the short timeout keeps a load balancer's probe quick.
         with celery_app.connection_for_write(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.connect()
             transport = conn.transport_cls

@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.health import run_checks
-from core.navigation import home_sections, open_invitations, role_home
 
 
 @require_GET
@@ -20,17 +17,3 @@ def health(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "error", "checks": checks},
         status=200 if healthy else 503,
     )
-
-
-@require_GET
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Each role's work at the centre it is working in; everyone's cards beneath."""
-    membership = request.membership  # type: ignore[attr-defined]
-    template, context = role_home(request.user, membership or None, request.GET)
-    context |= {
-        "sections": home_sections(request.user),
-        "membership": membership or None,
-        "invitations": open_invitations(request.user),
-    }
-    return render(request, template, context)

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.forms import form_errors
 from core.links import url_for_ids
 from core.models import AuditEvent
 from portfolios import evidence as services
@@ -51,7 +52,6 @@ from portfolios.progress import (
     unit_summaries,
 )
 from portfolios.queries import RecordRow, portfolio_records, registration_with_people
-from portfolios.views import form_errors
 from qualifications.standards import maps_to_standard
 
 

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.urls import reverse_lazy
 
 from accounts.access import centre_ids
-from accounts.models import Centre, Membership, Role, User
+from accounts.centre_forms import LearnerPicker, centre_learners, people_with_role
+from accounts.models import Centre, Role, User
 from accounts.queries import people_matching, people_named
 from core.forms import DateInput, PickerField
 from portfolios.models import Registration, RegistrationStatus
@@ -24,39 +25,6 @@ class PersonChoiceField(forms.ModelChoiceField):
 class PeopleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         return f"{obj.get_full_name()} ({obj.email})" if obj.full_name else obj.email
-
-
-def person_label(person: User) -> str:
-    return f"{person.get_full_name()} ({person.email})" if person.full_name else person.email
-
-
-class LearnerPicker(PickerField):
-    """One of a centre's learners, found by part of the name or e-mail, or the exact ULN.
-
-    A centre has thousands: a <select> of them all cost the register page seconds."""
-
-    noun, nouns = "learner", "learners"
-
-    def __init__(self, *args: Any, centre: Centre | int | None = None, **kwargs: Any) -> None:
-        kwargs.setdefault("search_url", reverse_lazy("centre:learner_search"))
-        kwargs.setdefault(
-            "help_text", "Type part of the learner's name or e-mail, or their ULN, and choose."
-        )
-        super().__init__(*args, **kwargs)
-        self.centre = centre
-
-    def label_from_instance(self, obj: User) -> str:
-        return person_label(obj)
-
-    def search(self, q: str) -> QuerySet[User]:
-        return self.queryset.filter(people_matching(q, self.centre))
-
-    def exact(self, q: str) -> QuerySet[User]:
-        return self.queryset.filter(people_named(q, self.centre))
-
-
-def centre_learners(centre: Centre) -> QuerySet[User]:
-    return people_with_role(centre, Role.LEARNER)
 
 
 class RegistrationPicker(PickerField):
@@ -118,13 +86,6 @@ def picker_registrations(centre: Centre | int) -> QuerySet[Registration]:
 class QualificationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Qualification) -> str:
         return f"{obj.number} {obj.title}"
-
-
-def people_with_role(centre: Centre, role: str) -> QuerySet[User]:
-    """People currently holding `role` at `centre`, by name."""
-    return User.objects.filter(
-        pk__in=Membership.objects.current().filter(centre=centre, role=role).values("user_id")
-    ).order_by("full_name", "email")
 
 
 class RegistrationFilterForm(forms.Form):

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
-from core.forms import picker_results
+from core.forms import form_errors, picker_results
 from portfolios.forms import (
     SAMPLEABLE_STATUSES,
     AssignStaffForm,
@@ -51,10 +51,6 @@ def unit_groups(rules: CombinationRules, chosen: Iterable[str]) -> list[dict[str
             {"group": group, "units": units, "chosen_units": [u for u in units if u["chosen"]]}
         )
     return groups
-
-
-def form_errors(form: Any) -> str:
-    return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
 @require_GET

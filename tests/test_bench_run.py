@@ -94,7 +94,7 @@ def test_a_new_migration_migrates_the_seeded_database_a_seed_change_seeds_it_aga
     change to what the seed builds must."""
     from bench import run
 
-    (tmp_path / "verification").mkdir()
+    (tmp_path / "demo").mkdir()
     (tmp_path / "portfolios" / "migrations").mkdir(parents=True)
     (tmp_path / "fixtures" / "catalogue").mkdir(parents=True)
     for name in run.SEED_SOURCES:
@@ -104,7 +104,7 @@ def test_a_new_migration_migrates_the_seeded_database_a_seed_change_seeds_it_aga
     before = run.code_version()
     (tmp_path / "portfolios" / "migrations" / "0099_an_index.py").write_text("# index\n")
     assert run.code_version() == before
-    (tmp_path / "verification" / "scale.py").write_text("# seed, changed\n")
+    (tmp_path / "demo" / "scale.py").write_text("# seed, changed\n")
     assert run.code_version() != before
 
     calls: list[tuple[str, ...]] = []

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -101,6 +102,8 @@ def test_the_design_card_layout_is_in_place() -> None:
         "verification",
         "certification",
         "accounts",
+        "home",
+        "demo",
         "core",
         "templates",
         "static",
@@ -131,3 +134,92 @@ def test_dependencies_are_pinned_exactly() -> None:
     unpinned = [r for r in requirements if "==" not in r]
     assert unpinned == []
     assert any(r.startswith("Django==5.2.") for r in requirements)
+
+
+# ---------------------------------------------------------------- the apps' layers
+
+
+def _import_contract() -> tuple[Any, Any]:
+    """pyproject's layers contract and the import graph of the packages it names, as
+    `lint-imports` (make lint) builds them; no cache, so nothing is written to the checkout."""
+    import grimp
+    from importlinter import api  # noqa: F401 (configures import-linter)
+    from importlinter.application import use_cases
+    from importlinter.contracts.layers import LayersContract
+
+    options = use_cases.read_user_options(str(ROOT / "pyproject.toml"))
+    (layers,) = [c for c in options.contracts_options if c["type"] == "layers"]
+    contract = LayersContract(
+        name=layers["name"], session_options=options.session_options, contract_options=layers
+    )
+    graph = grimp.build_graph(*options.session_options["root_packages"], cache_dir=None)
+    return contract, graph
+
+
+def _broken_imports(check: Any) -> list[str]:
+    """Each import that breaks the contract, as `importer -> ... -> imported (l.N)`."""
+    broken = []
+    for dependency in check.metadata["invalid_dependencies"]:
+        for route in dependency["routes"]:
+            links = route["chain"]
+            path = " -> ".join([link["importer"] for link in links] + [links[-1]["imported"]])
+            lines = ", ".join(str(n) for n in links[0]["line_numbers"])
+            broken.append(f"{path} (l.{lines})")
+    return sorted(broken)
+
+
+def test_every_app_imports_only_the_apps_beneath_it() -> None:
+    contract, graph = _import_contract()
+
+    check = contract.check(graph, verbose=False)
+
+    assert _broken_imports(check) == []
+    assert check.kept
+
+
+def test_the_layers_contract_refuses_an_import_upward() -> None:
+    """The contract is not kept vacuously: an import from a lower app into a higher one (here
+    added to the graph, as a stray `from home.roles import link` in core would add it) breaks it."""
+    contract, graph = _import_contract()
+    graph.add_import(
+        importer="core.models",
+        imported="home.roles",
+        line_number=7,
+        line_contents="from home.roles import link",
+    )
+    graph.add_import(
+        importer="accounts.centre_views",
+        imported="portfolios.models",
+        line_number=9,
+        line_contents="from portfolios.models import Registration",
+    )
+
+    check = contract.check(graph, verbose=False)
+
+    assert not check.kept
+    assert _broken_imports(check) == [
+        "accounts.centre_views -> portfolios.models (l.9)",
+        "core.models -> home.roles (l.7)",
+    ]
+
+
+def test_every_app_of_the_project_is_in_the_layers() -> None:
+    """A new app must be given its place, or lint-imports would not look at it."""
+    contract, _ = _import_contract()
+    packages = set(contract.session_options["root_packages"])
+    layered = {tail.name for layer in contract.layers for tail in layer.module_tails}
+    ours = {
+        app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app.split(".")[0]).is_dir()
+    }
+
+    assert ours - packages == set()
+    assert ours - layered == set()
+    assert packages <= layered
+
+
+def test_make_lint_checks_the_layers_after_ruff() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    lint_recipe = re.search(r"^lint:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+
+    assert "lint-imports" in lint_recipe
+    assert lint_recipe.index("ruff") < lint_recipe.index("lint-imports")

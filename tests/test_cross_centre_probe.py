@@ -34,8 +34,8 @@ from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 from django.utils.html import escape
 
-from accounts.management.commands.seed_demo import NORTHGATE, SOUTHFIELD, DemoCentre
 from accounts.models import Membership, Role, User
+from demo.centres import NORTHGATE, SOUTHFIELD, DemoCentre
 
 # Pages a crawl never opens: leaving, files for layout, and public reference data.
 SKIPPED_PREFIXES = ("/accounts/logout/", "/accounts/role/", "/static/", "/catalogue/", "/admin/")
@@ -460,7 +460,7 @@ def test_the_checker_reads_streamed_downloads_and_what_a_zip_holds() -> None:
 
 
 def test_the_checker_reads_text_in_a_pdf() -> None:
-    from accounts.management.commands.seed_demo import tiny_pdf
+    from demo.common import tiny_pdf
 
     pdf = HttpResponse(tiny_pdf("Job sheet - Liam O'Connor"), content_type="application/pdf")
     assert leaks(pdf, MARKERS) == ["Liam O'Connor (learner name)"]

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import has_role_at
 from assessments.models import Decision
+from core.forms import form_errors
 from portfolios.models import Registration
-from portfolios.views import form_errors
 from verification import samples
 from verification.models import PlannedSample, SampleStage, SamplingStrategy
 from verification.sample_forms import ReviewForm, VerifierSignOffForm

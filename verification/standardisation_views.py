@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Role
-from portfolios.views import form_errors
+from core.forms import form_errors
 from verification import standardisation as services
 from verification.standardisation_forms import MeetingFilterForm, MeetingForm, OutcomeForm
 from verification.standardisation_models import StandardisationMeeting, StandardisationOutcome

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Membership, Role
+from core.forms import form_errors
 from portfolios.models import Registration
-from portfolios.views import form_errors
 from qualifications.models import Qualification
 from verification import services
 from verification.forms import AddSampleForm, DrawForm, RatingForm, RemoveSampleForm, StrategyForm

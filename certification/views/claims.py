@@ -26,9 +26,9 @@ from certification.models import BatchState, ClaimBatch, ClaimError, ClaimLine
 from certification.profiles import profile_for
 from certification.queries import ClaimFilter
 from certification.views.common import admin_membership, batch_for, eqa_limit
-from core.navigation import paginate
+from core.forms import form_errors
+from core.pagination import paginate
 from portfolios.models import Registration
-from portfolios.views import form_errors
 from qualifications.models import Qualification
 
 # Rows per page of each list: what a person can take in, whatever the centre's size.

@@ -22,8 +22,8 @@ from certification.views.common import (
     eqa_limit,
     membership_for,
 )
+from core.forms import form_errors
 from portfolios.forms import picker_registrations
-from portfolios.views import form_errors
 from qualifications.models import Unit
 
 # A page at a time: the holds of years of claims are no list to print whole.

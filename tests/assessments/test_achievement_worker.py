@@ -39,13 +39,13 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from accounts.management.commands.seed_demo import learner_email
 from accounts.models import User
 from assessments import achievements
 from assessments.achievement_models import AchievementRecord
 from assessments.models import Decision, UnitSignOff
 from config.celery_app import app
 from core.models import AuditEvent
+from demo.centres import learner_email
 from portfolios.models import Registration
 from tests.assessments.test_achievement_records import Case, make_case, sign
 from tests.services import redis_url

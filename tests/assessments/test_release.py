@@ -572,8 +572,8 @@ def test_the_demo_has_a_pearson_learner_with_one_decision_released_and_one_waiti
 
     from django.core.management import call_command
 
-    from accounts.management.commands.seed_demo import CENTRE_NUMBER
     from assessments.release import awaiting_validation
+    from demo.centres import CENTRE_NUMBER
 
     settings.DEBUG = True  # type: ignore[attr-defined]
     settings.STORAGES = {  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@ from pypdf import PdfReader
 from accounts.models import Role
 from assessments.models import Decision
 from certification.models import BatchState, ClaimLine
+from demo.quality import achieve_unit
 from portfolios.models import Registration, RegistrationStatus
 from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
@@ -35,7 +36,6 @@ from tests.browser.test_plans import sign_out
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
-from verification.demo import achieve_unit
 from verification.models import SampleStage
 from verification.sample_models import Sample, SampleState, VerifierSignOff
 from verification.services import draw_plan, save_strategy
@@ -58,7 +58,7 @@ def media(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
 def complete_learner() -> dict:
     """A learner on the Ascentis Award whose every unit is met and signed off, and a plan
     holding the summative sample of their portfolio."""
-    from accounts.management.commands.seed_demo import a_valid_choice
+    from demo.common import a_valid_choice
 
     ensure_catalogue()
     qualification = Qualification.objects.get(number=ASCENTIS_AWARD)

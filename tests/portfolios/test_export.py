@@ -15,9 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.management.commands.seed_demo import tiny_pdf, tiny_png
 from accounts.models import Centre, Role, User
 from assessments.services import return_evidence
+from demo.common import tiny_pdf, tiny_png
 from portfolios import export
 from portfolios.evidence import (
     evidence_create,

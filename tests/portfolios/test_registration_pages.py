@@ -413,6 +413,20 @@ def step1(world: World, number: str, learner: User | None = None, **extra: objec
     }
 
 
+def test_a_learners_page_offers_to_register_them_and_a_staff_members_does_not(
+    client: Client, world: World
+) -> None:
+    # accounts' person page shows the links portfolios registers (accounts.person_page).
+    client.force_login(world.admin)
+    learner_page = client.get(reverse("centre:person", args=[world.learner.pk])).content.decode()
+    staff_page = client.get(reverse("centre:person", args=[world.assessor.pk])).content.decode()
+
+    link = escape(register_url(learner=world.learner.pk))
+    assert f'href="{link}"' in learner_page
+    assert f"Register {escape(world.learner.get_full_name())} on a qualification" in learner_page
+    assert "on a qualification" not in staff_page
+
+
 def test_step_one_finds_the_centres_learners_and_offers_approved_qualifications(
     client: Client, world: World
 ) -> None:

@@ -1,0 +1,270 @@
+"""What the home page offers each person: their role's work first, then one card per thing
+their login lets them do.
+
+`home` sits above every app (no app imports it), so it reads their models and queries directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Page
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import QueryDict
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from accounts.models import STAFF_ROLES, Invitation, Membership, Role, User
+from core.pagination import paginate
+from home.caseload import (
+    CaseloadFilterForm,
+    apply_filters,
+    caseload,
+    caseload_qualifications,
+    show_progress,
+    with_overdue_actions,
+)
+from home.plans import attach_plans
+from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
+from qualifications.combination import check, mandatory_units
+from qualifications.queries import combination_rules
+from verification.sample_models import SampleOutcome
+
+LATEST = 5
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    description: str
+    url: str
+    link_text: str
+
+
+def link(name: str, *args: Any) -> str | None:
+    """The URL of a named page, or None while that page does not exist yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def home_sections(user: AbstractBaseUser | AnonymousUser) -> list[Section]:
+    sections: list[Section] = []
+    # Only superusers may use the Django admin (accounts/admin.py), so only they see the card.
+    if getattr(user, "is_superuser", False):
+        sections.append(
+            Section(
+                title="Site administration",
+                description="Manage users and reference data in the Django admin site.",
+                url=reverse("admin:index"),
+                link_text="Open site administration",
+            )
+        )
+    sections.append(
+        Section(
+            title="Qualification catalogue",
+            description="Qualifications, their rules of combination, units, learning outcomes "
+            "and assessment criteria, as the awarding bodies specify them.",
+            url=reverse("qualifications:list"),
+            link_text="Browse qualifications",
+        )
+    )
+    sections.append(
+        Section(
+            title="Your account",
+            description="Change your password.",
+            url=reverse("password_change"),
+            link_text="Change password",
+        )
+    )
+    return sections
+
+
+def open_invitations(user: Any) -> list[Any]:
+    """Invitations to the signed-in person's address still waiting for their answer."""
+    return list(
+        Invitation.objects.addressed_to(user)
+        .open()
+        .select_related("centre", "invited_by")
+        .order_by("expires_at")
+    )
+
+
+# ------------------------------------------------------------------------ role home pages
+
+
+def _search(queryset: QuerySet, q: str) -> QuerySet:
+    if not q:
+        return queryset
+    return queryset.filter(
+        Q(learner__full_name__icontains=q)
+        | Q(learner__email__icontains=q)
+        | Q(qualification__number__icontains=q)
+        | Q(qualification__title__icontains=q)
+    )
+
+
+def _with_links(page: Page) -> Page:
+    for registration in page.object_list:
+        registration.url = link("portfolios:registration", registration.pk)
+    return page
+
+
+def _registrations(user: Any) -> QuerySet:
+    return Registration.objects.visible_to(user).select_related("learner", "qualification")
+
+
+def learner_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """The learner's registrations and how their unit choice stands against the rules."""
+    registrations = (
+        _registrations(user)
+        .filter(learner=user, centre=membership.centre)
+        .prefetch_related(
+            Prefetch(
+                "unit_choices",
+                # Only the keys: the units' long texts are most of their bytes.
+                queryset=RegistrationUnit.objects.select_related("unit")
+                .only("registration_id", "unit__key")
+                .order_by("unit__key"),
+            )
+        )
+    )
+    page = _with_links(paginate(registrations, params))
+    # Rules are loaded once per qualification: the cost grows with the catalogue, not the list.
+    rules: dict[int, Any] = {}
+    for registration in page.object_list:
+        if registration.qualification_id not in rules:
+            rules[registration.qualification_id] = combination_rules(registration.qualification)
+        qualification_rules = rules[registration.qualification_id]
+        keys = {choice.unit.key for choice in registration.unit_choices.all()}
+        registration.chosen_units = [
+            qualification_rules.units[key].label if key in qualification_rules.units else key
+            for key in sorted(keys)
+        ]
+        registration.choice = check(
+            qualification_rules, keys | mandatory_units(qualification_rules)
+        )
+    plans_shown = attach_plans(list(page.object_list), timezone.localdate())
+    return {"page": page, "plans_shown": plans_shown}
+
+
+def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """The assessor's caseload at this centre, a page at a time, with each learner's progress
+    from the read model, overdue plan actions and filters (home/caseload.py): a count and one
+    page of rows, whatever the caseload's or the portfolios' size."""
+    q = params.get("q", "").strip()
+    today = timezone.localdate()
+    mine = caseload(user, membership)
+    filters = CaseloadFilterForm(params, qualifications=caseload_qualifications(mine))
+    chosen = apply_filters(_search(mine, q), filters, today)
+    page = _with_links(
+        paginate(
+            with_overdue_actions(chosen, today).order_by(
+                "learner__full_name", "learner__email", "pk"
+            ),
+            params,
+        )
+    )
+    show_progress(page.object_list, today)
+    # The IV's referrals waiting on this assessor's corrections (one query).
+    referrals = list(SampleOutcome.objects.open_referrals_for(user, membership.centre_id))
+    return {"page": page, "q": q, "filters": filters, "referrals": referrals}
+
+
+def verifier_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """The learners (and their assessors) an internal verifier covers at this centre."""
+    q = params.get("q", "").strip()
+    covered = (
+        _search(_registrations(user).filter(centre=membership.centre, internal_verifier=user), q)
+        .prefetch_related("assessors")
+        .order_by("learner__full_name", "learner__email", "pk")
+    )
+    assessors = (
+        User.objects.filter(assessing__centre=membership.centre, assessing__internal_verifier=user)
+        .annotate(learner_count=Count("assessing__learner", distinct=True))
+        .order_by("full_name", "email")
+    )
+    return {
+        "page": _with_links(paginate(covered, params)),
+        "assessor_page": paginate(assessors, params, "assessors_page"),
+        "q": q,
+    }
+
+
+def admin_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """Counts and the latest people and registrations at the centre the admin runs."""
+    centre = membership.centre
+    people = Membership.objects.current().filter(centre=centre)
+    counts = people.aggregate(
+        learners=Count("user", distinct=True, filter=Q(role=Role.LEARNER)),
+        staff=Count("user", distinct=True, filter=Q(role__in=STAFF_ROLES)),
+    )
+    registrations = Registration.objects.manageable_by(user).filter(centre=centre)
+    counts |= registrations.aggregate(
+        registrations=Count("pk"),
+        active=Count("pk", filter=Q(status=RegistrationStatus.ACTIVE)),
+    )
+    latest = registrations.select_related("learner", "qualification").order_by(
+        "-created_at", "-pk"
+    )[:LATEST]
+    for registration in latest:
+        registration.url = link("portfolios:registration", registration.pk)
+    latest_people = people.select_related("user").order_by("-created_at", "-pk")[:LATEST]
+    for person in latest_people:
+        person.url = link("centre:person", person.user_id)
+    return {
+        "counts": counts,
+        "latest_people": latest_people,
+        "latest_registrations": latest,
+        "links": {
+            "people": link("centre:people"),
+            "registrations": link("centre:registrations"),
+            "register": link("centre:register"),
+            "import": link("imports:upload"),
+        },
+    }
+
+
+def eqa_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """The centre's registrations, read-only, while the EQA's access lasts."""
+    q = params.get("q", "").strip()
+    registrations = _search(_registrations(user).filter(centre=membership.centre), q).order_by(
+        "learner__full_name", "learner__email", "pk"
+    )
+    return {
+        "page": _with_links(paginate(registrations, params)),
+        "q": q,
+        "limited_to": list(membership.qualifications.order_by("number")),
+    }
+
+
+def _ended_eqa_access(user: Any) -> list[Any]:
+    """EQA grants that have ended, so someone with no current role learns why."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Membership.objects.filter(user_id=user.pk, role=Role.EQA)
+        .exclude(pk__in=Membership.objects.current().values("pk"))
+        .select_related("centre")
+    )
+
+
+ROLE_HOMES = {
+    "learner": ("home/learner.html", learner_home),
+    "assessor": ("home/assessor.html", assessor_home),
+    "iv": ("home/iv.html", verifier_home),
+    "admin": ("home/admin.html", admin_home),
+    "eqa": ("home/eqa.html", eqa_home),
+}
+
+
+def role_home(user: Any, membership: Any, params: QueryDict) -> tuple[str, dict[str, Any]]:
+    """The template and context of the home page for the role the person is working in."""
+    if membership is None:
+        return "home/home.html", {"ended_eqa": _ended_eqa_access(user)}
+    template, build = ROLE_HOMES[membership.role]
+    return template, build(user, membership, params)
