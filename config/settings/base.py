@@ -201,6 +201,7 @@ if AWS_STORAGE_BUCKET_NAME:
         secret_key=env("AWS_SECRET_ACCESS_KEY", default=None),
         endpoint_url=env("AWS_S3_ENDPOINT_URL", default=None),
         region_name=env("AWS_S3_REGION_NAME", default=None),
+        location=env("AWS_LOCATION", default=""),
     )
 else:
     _media_storage = {
