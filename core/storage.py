@@ -30,12 +30,12 @@ S3_MODULE = "storages.backends.s3"
 
 def is_object_storage(storage: Storage | None = None) -> bool:
     """Whether `storage` (the default storage when None) is django-storages' S3Storage."""
-    # Without importing boto3 into every process that never uses S3: if django-storages' S3
-    # module was never imported, no storage can be one of its classes.
+    # __class__ sets up the lazy default storage, which imports its backend's module. Without
+    # importing boto3 into every process that never uses S3: if django-storages' S3 module is
+    # not imported by then, no storage can be one of its classes.
+    cls = (storage if storage is not None else default_storage).__class__
     module = sys.modules.get(S3_MODULE)
-    if module is None:
-        return False
-    return isinstance(storage if storage is not None else default_storage, module.S3Storage)
+    return module is not None and issubclass(cls, module.S3Storage)
 
 
 class StoredChunks:

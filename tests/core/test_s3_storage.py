@@ -20,6 +20,9 @@ import datetime
 import hashlib
 import io
 import json
+import os
+import subprocess
+import sys
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -29,6 +32,7 @@ from typing import Any
 
 import boto3
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -574,3 +578,36 @@ def test_the_health_probe_writes_reads_and_deletes_in_the_bucket(
 
     assert response.json()["checks"]["storage"] == {"ok": True, "backend": "S3Storage"}
     assert keys(bucket, s3, storage) == []
+
+
+# ---------------------------------------------------------------- telling S3 from disk
+
+
+@pytest.mark.parametrize(("bucket_name", "expected"), [("eportfolio-media", "True"), ("", "False")])
+def test_a_fresh_process_knows_its_storage_before_touching_it(
+    bucket_name: str, expected: str
+) -> None:
+    """The first request of a new process may be a download: is_object_storage must not
+    depend on the S3 backend having been imported already."""
+    code = (
+        "import sys, django; django.setup();"
+        "assert 'storages.backends.s3' not in sys.modules;"
+        "from core.storage import is_object_storage; print(is_object_storage())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=django_settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "AWS_STORAGE_BUCKET_NAME": bucket_name,
+            "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
