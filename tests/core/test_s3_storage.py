@@ -57,25 +57,12 @@ from portfolios.models import (
 )
 from portfolios.services import register_learner
 from qualifications.models import Qualification
-from tests.assessments import test_achievement_worker as worker_tests
 from tests.assessments.test_achievement_records import Case, make_case, sign
-from tests.assessments.test_achievement_worker import (
-    StartWorker,
-    ask_through_the_page,
-    download_text,
-    wait_until_ready,
-)
 from tests.factories import CentreFactory, member
 from tests.services import S3Server, s3_server
 from tests.support.audit import truncate_audit_chain
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db]
-
-# The real worker's fixtures (its Redis database, tasks sent to it, the worker processes), used
-# here with `worker_storage_env` below pointing the worker at the bucket.
-broker = worker_tests.broker
-queue_on = worker_tests.queue_on
-start_worker = worker_tests.start_worker
 
 IMI = "601/3456/2"
 # Over boto3's multipart threshold (8 MB) and many of the upload handler's 1 MB chunks.
@@ -486,46 +473,6 @@ def test_a_record_the_bucket_has_lost_answers_a_page_not_a_server_error(
 
     assert response.status_code == 404
     assert "This file is not available" in response.content.decode()
-
-
-@pytest.fixture
-def worker_storage_env(s3: S3Server, storage: str) -> dict[str, str]:
-    """The worker keeps files in the bucket, configured from the environment as the
-    docker-compose services are (config/settings/base.py reads AWS_*)."""
-    return {
-        "AWS_STORAGE_BUCKET_NAME": s3.bucket,
-        "AWS_ACCESS_KEY_ID": s3.access_key,
-        "AWS_SECRET_ACCESS_KEY": s3.secret_key,
-        "AWS_S3_ENDPOINT_URL": s3.endpoint_url,
-        "AWS_S3_REGION_NAME": s3.region,
-        "AWS_LOCATION": storage,
-    }
-
-
-@pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
-def test_a_real_worker_configured_for_s3_builds_the_record_into_the_bucket(
-    done: Case,
-    queue_on: None,
-    start_worker: StartWorker,
-    client: Client,
-    storage: str,
-    bucket: Any,
-    s3: S3Server,
-) -> None:
-    worker = start_worker("worker")
-    client.force_login(done.learner)
-
-    record = ask_through_the_page(client, done.registration)
-    wait_until_ready(client, record, [worker])
-
-    record = AchievementRecord.objects.get(pk=record.pk)
-    key = f"{storage}/{record.file.name}"
-    assert keys(bucket, s3, storage) == [key]
-    assert hashlib.sha256(stored_bytes(bucket, s3, key)).hexdigest() == record.pdf_sha256
-    # Downloaded through the page from the bucket, hash checked, text read back.
-    assert "Ada Bucket" in download_text(client, record)
-    assert "Task assessments.build_achievement_record[" in worker.text()
 
 
 # ---------------------------------------------------------------- the audit checkpoint
