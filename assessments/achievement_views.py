@@ -138,7 +138,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
             status=404,
         )
     return achievements.pdf_response(
-        record, f"{record.kind}-record-{record.registration_id}-{record.pk}.pdf"
+        request, record, f"{record.kind}-record-{record.registration_id}-{record.pk}.pdf"
     )
 
 

@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
@@ -38,6 +38,7 @@ from assessments.achievement_models import (
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
 from core.audit import Checkpoint, chain_head, record_event
+from core.storage import is_object_storage, missing_file, open_chunks
 from portfolios.models import Registration
 from qualifications.combination import CombinationRules, Result, check
 from qualifications.models import Unit
@@ -385,9 +386,20 @@ def ask(
     return record, True
 
 
-def pdf_response(record: AchievementRecord, filename: str) -> FileResponse:
-    """A built record's PDF as a private download (the caller has checked who may have it)."""
-    response = FileResponse(default_storage.open(record.file.name, "rb"))
+def pdf_response(request: HttpRequest, record: AchievementRecord, filename: str) -> HttpResponse:
+    """A built record's PDF as a private download (the caller has checked who may have it), or
+    a page saying so if storage has lost it."""
+    name = record.file.name
+    try:
+        if is_object_storage():
+            # Streamed from S3 as it arrives, never held whole.
+            chunks = open_chunks(name)
+            response: HttpResponse = StreamingHttpResponse(chunks)
+            response["Content-Length"] = str(chunks.length)
+        else:
+            response = FileResponse(default_storage.open(name, "rb"))
+    except FileNotFoundError:
+        return missing_file(request, filename, name)
     response["Content-Type"] = "application/pdf"
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["X-Content-Type-Options"] = "nosniff"

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from zipstream import ZIP_STORED, ZipStream
 
 from core.models import AuditEvent
+from core.storage import open_chunks
 from portfolios.models import (
     Evidence,
     EvidenceCriterion,
@@ -274,22 +275,40 @@ def portfolio_manifest(registration_pk: int) -> tuple[dict[str, Any], list[Archi
     return manifest, files
 
 
-def _read(storage_name: str) -> Iterator[bytes]:
-    with default_storage.open(storage_name, "rb") as fh:
-        while chunk := fh.read(READ_CHUNK):
-            yield chunk
+def _read(storage_name: str, size: int) -> Iterator[bytes]:
+    # Opened only when the archive reaches this file; from S3, streamed as it arrives.
+    chunks = open_chunks(storage_name, length=size, chunk_size=READ_CHUNK, storage=default_storage)
+    try:
+        yield from chunks
+    finally:
+        chunks.close()
+
+
+class MissingFile(FileNotFoundError):
+    """A file the portfolio records but storage no longer has; `file` says which."""
+
+    def __init__(self, file: ArchivedFile) -> None:
+        super().__init__(f"File does not exist: {file.storage_name}")
+        self.file = file
 
 
 def portfolio_zip(registration_pk: int) -> ZipStream:
-    """The archive, ready to stream: sized, so the response can say how long it is."""
+    """The archive, ready to stream: sized, so the response can say how long it is.
+
+    Raises MissingFile before the first byte if storage has lost a file: an archive that broke
+    off halfway would look like a network fault. That is one stat (or, on S3, one HEAD) a file.
+    """
     manifest, files = portfolio_manifest(registration_pk)
+    for name in dict.fromkeys(f.storage_name for f in files):
+        if not default_storage.exists(name):
+            raise MissingFile(next(f for f in files if f.storage_name == name))
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
     archive.add(
         json.dumps(manifest, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
         "manifest.json",
     )
     for f in files:
-        archive.add(_read(f.storage_name), f.path, size=f.size)
+        archive.add(_read(f.storage_name, f.size), f.path, size=f.size)
     return archive
 
 

@@ -7,9 +7,7 @@ checks that the file's evidence is visible to the person asking.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from typing import IO
 
 import rules
 from django.conf import settings
@@ -35,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from core.storage import is_object_storage, missing_file, open_chunks
 from portfolios.evidence import EvidenceError, file_add, max_upload_bytes
 from portfolios.models import Evidence, EvidenceFile
 from portfolios.uploads import EvidenceUploadHandler
@@ -197,19 +196,6 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, min(end, size - 1)
 
 
-def _read_range(fh: IO[bytes], start: int, length: int) -> Iterator[bytes]:
-    try:
-        fh.seek(start)
-        while length > 0:
-            chunk = fh.read(min(STREAM_CHUNK, length))
-            if not chunk:
-                break
-            length -= len(chunk)
-            yield chunk
-    finally:
-        fh.close()
-
-
 def _is_inline(content_type: str) -> bool:
     return content_type in INLINE_IMAGES or content_type.startswith(INLINE_PREFIXES)
 
@@ -221,12 +207,15 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
         EvidenceFile.objects.filter(evidence__in=Evidence.objects.visible_to(request.user)),
         pk=pk,
     )
-    return file_response(
-        evidence_file,
-        range_header=request.headers.get("Range"),
-        if_range=request.headers.get("If-Range"),
-        attachment=request.GET.get("download") == "1",
-    )
+    try:
+        return file_response(
+            evidence_file,
+            range_header=request.headers.get("Range"),
+            if_range=request.headers.get("If-Range"),
+            attachment=request.GET.get("download") == "1",
+        )
+    except FileNotFoundError:
+        return missing_file(request, evidence_file.original_name, evidence_file.file.name)
 
 
 def file_response(
@@ -236,7 +225,8 @@ def file_response(
     if_range: str | None = None,
     attachment: bool = False,
 ) -> HttpResponseBase:
-    """Stream a stored file, whole or one byte range, with headers that keep it harmless."""
+    """Stream a stored file, whole or one byte range, with headers that keep it harmless.
+    Raises FileNotFoundError, before any byte is sent, if storage has lost the file."""
     size = evidence_file.size
     etag = f'"{evidence_file.sha256}"'
     if if_range is not None and if_range != etag:
@@ -247,14 +237,22 @@ def file_response(
         response: HttpResponseBase = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return _harden(response)
-    stored = default_storage.open(evidence_file.file.name, "rb")
-    if byte_range is None:
-        response = FileResponse(stored)
+    name = evidence_file.file.name
+    if byte_range is None and not is_object_storage():
+        # A file on disk: FileResponse lets the server send it with sendfile where it can.
+        response = FileResponse(default_storage.open(name, "rb"))
+        response["Content-Length"] = str(size)
+    elif byte_range is None:
+        # Object storage, whole: streamed as it arrives from S3, never held whole.
+        chunks = open_chunks(name, chunk_size=STREAM_CHUNK)
+        response = StreamingHttpResponse(chunks)
         response["Content-Length"] = str(size)
     else:
+        # Only the range is read, from disk or (a ranged GET) from S3.
         start, end = byte_range
         length = end - start + 1
-        response = StreamingHttpResponse(_read_range(stored, start, length), status=206)
+        chunks = open_chunks(name, start=start, length=length, chunk_size=STREAM_CHUNK)
+        response = StreamingHttpResponse(chunks, status=206)
         response["Content-Length"] = str(length)
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     content_type = evidence_file.content_type

@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -14,8 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import User
+from core.storage import missing_file
 from portfolios.evidence import EvidenceError
-from portfolios.export import export_filename, portfolio_zip
+from portfolios.export import MissingFile, export_filename, portfolio_zip
 from portfolios.models import Registration, RegistrationStatus, WitnessRequest
 from portfolios.witness import (
     STATEMENT,
@@ -164,13 +171,16 @@ def thanks(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def export(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+def export(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The learner's whole portfolio as a ZIP, streamed. Only the learner (or a superuser)."""
     registration = _registration(request, pk)
     if not (request.user.is_superuser or registration.learner_id == request.user.pk):
         # Staff who can see the registration still may not take the learner's copy.
         raise Http404("No such portfolio.")
-    archive = portfolio_zip(registration.pk)
+    try:
+        archive = portfolio_zip(registration.pk)
+    except MissingFile as missing:
+        return missing_file(request, missing.file.path, missing.file.storage_name)
     response = StreamingHttpResponse(archive, content_type="application/zip")
     response["Content-Length"] = str(len(archive))
     response["Content-Disposition"] = f'attachment; filename="{export_filename(registration)}"'

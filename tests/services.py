@@ -1,4 +1,4 @@
-"""Finding the real services the suite needs: Redis, a Celery worker, Chromium.
+"""Finding the real services the suite needs: Redis, a Celery worker, Chromium, S3.
 
 Under CI=true a missing service fails the test; elsewhere the test is skipped with the reason,
 so `make test` still runs on a laptop without Redis or Chromium.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from typing import NoReturn
 
 import pytest
@@ -41,3 +42,39 @@ def chromium_path() -> str:
     if not path or not os.access(path, os.X_OK):
         unavailable("Chromium", "install Debian's `chromium` package or set CHROMIUM_PATH")
     return path
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint_url: str
+    bucket: str
+    # Any key pair: the local server checks none, but boto3 signs every request with one.
+    access_key: str = "eportfolio-test"
+    secret_key: str = "eportfolio-test-secret"
+    region: str = "us-east-1"
+
+
+def s3_server() -> S3Server:
+    """The S3-compatible server .ci/run starts (S3_TEST_ENDPOINT_URL, with its bucket
+    S3_TEST_BUCKET made), answering; or skip/fail."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    endpoint = os.environ.get("S3_TEST_ENDPOINT_URL", "")
+    if not endpoint:
+        unavailable("S3", "set S3_TEST_ENDPOINT_URL (.ci/run starts moto_server on :9030)")
+    server = S3Server(endpoint, os.environ.get("S3_TEST_BUCKET") or "eportfolio-test")
+    client = boto3.client(
+        "s3",
+        endpoint_url=server.endpoint_url,
+        aws_access_key_id=server.access_key,
+        aws_secret_access_key=server.secret_key,
+        region_name=server.region,
+        config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}),
+    )
+    try:
+        client.head_bucket(Bucket=server.bucket)
+    except (BotoCoreError, ClientError) as exc:
+        unavailable("S3", f"bucket {server.bucket} at {endpoint}: {exc}")
+    return server

@@ -69,7 +69,7 @@ def summary_download(request: HttpRequest, pk: int, record_pk: int) -> HttpRespo
     record = _summary(request, pk, record_pk)
     if record.status != BuildStatus.READY:
         raise Http404("This summary is not built.")
-    return pdf_response(record, f"claim-batch-{pk}-summary-{record.pk}.pdf")
+    return pdf_response(request, record, f"claim-batch-{pk}-summary-{record.pk}.pdf")
 
 
 @require_POST

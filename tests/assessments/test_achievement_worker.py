@@ -170,8 +170,15 @@ StartWorker = Callable[..., Worker]
 
 
 @pytest.fixture
+def worker_storage_env(media: Path) -> dict[str, str]:
+    """Where the workers keep files, as environment variables: this test's media folder.
+    (tests/core/test_s3_storage.py overrides it with a bucket.)"""
+    return {"DJANGO_MEDIA_ROOT": str(media), "AWS_STORAGE_BUCKET_NAME": ""}
+
+
+@pytest.fixture
 def start_worker(
-    broker: str, media: Path, tmp_path: Path, transactional_db: None
+    broker: str, worker_storage_env: dict[str, str], tmp_path: Path, transactional_db: None
 ) -> Iterator[StartWorker]:
     """Start worker processes on this test's database, media and Redis; all are stopped at the
     end whatever happens, and their logs printed (pytest shows them when a test fails)."""
@@ -181,8 +188,7 @@ def start_worker(
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DATABASE_URL": _database_url(),
         "DJANGO_CONN_MAX_AGE": "0",
-        "DJANGO_MEDIA_ROOT": str(media),
-        "AWS_STORAGE_BUCKET_NAME": "",
+        **worker_storage_env,
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": broker,
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),

@@ -276,6 +276,10 @@ def test_the_files_are_read_only_as_the_archive_streams(
             opened.append(name)
             return Reader(storage.open(name, mode))
 
+        def exists(self, name: str) -> bool:
+            # Checked before the first byte (a missing file gets a page, not a broken ZIP).
+            return storage.exists(name)
+
     class Reader:
         def __init__(self, fh: Any) -> None:
             self.fh = fh
@@ -288,6 +292,9 @@ def test_the_files_are_read_only_as_the_archive_streams(
             return self
 
         def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def close(self) -> None:
             self.fh.close()
 
     monkeypatch.setattr(export, "default_storage", Spy())

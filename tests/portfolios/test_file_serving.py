@@ -385,6 +385,22 @@ def test_a_range_past_the_end_answers_416(client: Client, world: World) -> None:
     assert response["Content-Range"] == f"bytes */{len(PNG)}"
 
 
+@pytest.mark.parametrize("range_header", [None, "bytes=0-9"])
+def test_a_file_lost_from_disk_answers_a_page_saying_so_not_a_server_error(
+    client: Client, world: World, media: Path, range_header: str | None
+) -> None:
+    evidence_file = attach(world, "photo.png", PNG)
+    (media / "media" / evidence_file.file.name).unlink()
+    headers = {"range": range_header} if range_header else {}
+
+    response = fetch(client, world.learner, url(evidence_file), **headers)
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "This file is not available" in html
+    assert "“photo.png”" in html
+
+
 def test_several_ranges_or_a_stale_if_range_get_the_whole_file(
     client: Client, world: World
 ) -> None:
