@@ -69,7 +69,7 @@ from portfolios.services import (
     register_learner,
     unit_choice_result,
 )
-from portfolios.views import form_errors, unit_groups
+from portfolios.views import unit_groups
 from qualifications.models import Qualification
 from qualifications.queries import combination_rules
 
@@ -246,9 +246,12 @@ def person_add_view(request: HttpRequest) -> HttpResponse:
                 return redirect("centre:people")
             messages.success(request, f"{added.user} is now {role} at {centre.name}.")
             return redirect("centre:person", pk=added.user_id)
-    elif request.method == "POST":
-        messages.error(request, form_errors(form))
-    return render(request, "centre/person_add.html", {"centre": centre, "form": form})
+    return render(
+        request,
+        "centre/person_add.html",
+        {"centre": centre, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def _invitation(request: HttpRequest, centre: Centre, pk: int) -> Invitation:
@@ -300,7 +303,6 @@ def role_grant_view(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, centre, pk)
     form = RoleGrantForm(request.POST, centre=centre)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _person_page(request, centre, person, status=400, grant_form=form)
     try:
         membership = role_grant(
@@ -346,7 +348,6 @@ def profile_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("centre:person", pk=person.pk)
     form = LearnerProfileForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _person_page(request, centre, person, status=400, profile_form=form)
     learner_profile_update(actor=request.user, user=person, centre=centre, **form.cleaned_data)
     messages.success(request, "Learner details saved.")
@@ -367,7 +368,6 @@ def credential_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     person = _staff_person(request, centre, pk)
     form = StaffCredentialForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _person_page(request, centre, person, status=400, credential_form=form)
     try:
         credential_add(actor=request.user, user=person, centre=centre, **form.cleaned_data)
@@ -385,7 +385,6 @@ def competence_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     person = _staff_person(request, centre, pk)
     form = CompetenceRecordForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _person_page(request, centre, person, status=400, record_form=form)
     competence_record_add(actor=request.user, user=person, centre=centre, **form.cleaned_data)
     messages.success(request, "Record added.")
@@ -402,7 +401,18 @@ def _centre_registrations(request: HttpRequest, centre: Centre) -> QuerySet[Regi
 @require_GET
 @login_required
 def registrations(request: HttpRequest) -> HttpResponse:
-    centre = _admin_centre(request)
+    return _registrations_page(request, _admin_centre(request))
+
+
+def _registrations_page(
+    request: HttpRequest,
+    centre: Centre,
+    *,
+    bulk_form: BulkAssignForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The list (filtered by the query string) and, below it, the bulk assignment form: the
+    one sent back with its errors when it was invalid."""
     form = RegistrationFilterForm(request.GET or None, centre=centre)
     rows = (
         _centre_registrations(request, centre)
@@ -429,7 +439,10 @@ def registrations(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(status=data["status"])
         if data["assessor"]:
             rows = rows.filter(assessors=data["assessor"])
-    bulk_form = BulkAssignForm(centre=centre, registrations=_centre_registrations(request, centre))
+    if bulk_form is None:
+        bulk_form = BulkAssignForm(
+            centre=centre, registrations=_centre_registrations(request, centre)
+        )
     return render(
         request,
         "centre/registrations.html",
@@ -437,8 +450,10 @@ def registrations(request: HttpRequest) -> HttpResponse:
             "centre": centre,
             "form": form,
             "bulk_form": bulk_form,
+            "ticked": set(bulk_form.data.getlist("registrations")) if bulk_form.is_bound else (),
             "page_obj": _page_of(request, rows),
         },
+        status=status,
     )
 
 
@@ -450,8 +465,7 @@ def assign_bulk(request: HttpRequest) -> HttpResponse:
         request.POST, centre=centre, registrations=_centre_registrations(request, centre)
     )
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("centre:registrations")
+        return _registrations_page(request, centre, bulk_form=form, status=400)
     assessor = form.cleaned_data["assessor"]
     try:
         count = assign_staff_bulk(
@@ -468,7 +482,12 @@ def assign_bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _register_step2(
-    request: HttpRequest, centre: Centre, start: RegisterStartForm, form: RegisterForm | None
+    request: HttpRequest,
+    centre: Centre,
+    start: RegisterStartForm,
+    form: RegisterForm | None,
+    *,
+    status: int = 200,
 ) -> HttpResponse:
     qualification = start.cleaned_data["qualification"]
     rules = combination_rules(qualification)
@@ -487,6 +506,7 @@ def _register_step2(
             "groups": unit_groups(rules, chosen),
             "result": unit_choice_result(qualification, chosen),
         },
+        status=status,
     )
 
 
@@ -498,13 +518,13 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         start = RegisterStartForm(request.POST, centre=centre)
         if not start.is_valid():
-            messages.error(request, form_errors(start))
-            return render(request, "centre/register.html", {"centre": centre, "form": start})
+            return render(
+                request, "centre/register.html", {"centre": centre, "form": start}, status=400
+            )
         rules = combination_rules(start.cleaned_data["qualification"])
         form = RegisterForm(request.POST, centre=centre, unit_keys=list(rules.units))
         if not form.is_valid():
-            messages.error(request, form_errors(form))
-            return _register_step2(request, centre, start, form)
+            return _register_step2(request, centre, start, form, status=400)
         data = form.cleaned_data
         try:
             registration = register_learner(
