@@ -40,7 +40,6 @@ from portfolios.rules import (
     assesses_registration,
     verifies_registration,
 )
-from portfolios.views import form_errors
 from qualifications.models import AssessmentCriterion, Unit
 
 QUEUE_PAGE_SIZE = 25
@@ -313,7 +312,6 @@ def return_for_resubmission(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assessments:assess", pk=pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _assess_page(request, evidence, status=400, return_form=form)
     try:
         services.return_evidence(
@@ -430,8 +428,7 @@ def sign_off(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         return redirect("assessments:unit", pk=pk, unit_pk=unit_pk)
     form = SignOffForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _unit_page(request, registration, unit, status=400)
+        return _unit_page(request, registration, unit, status=400, sign_off_form=form)
     try:
         services.sign_off_unit(
             assessor=request.user,
@@ -454,7 +451,6 @@ def unlock(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         raise PermissionDenied
     form = UnlockForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _unit_page(request, registration, unit, status=400, unlock_form=form)
     signed = get_object_or_404(
         UnitSignOff, pk=form.cleaned_data["sign_off"], registration=registration, unit=unit

@@ -26,7 +26,6 @@ from accounts.models import Membership, Role
 from core.navigation import paginate
 from portfolios.forms import picker_registrations
 from portfolios.models import Registration
-from portfolios.views import form_errors
 from qualifications.models import Qualification, Unit
 from verification import claim_queries, claim_summary, claims
 from verification.claim_forms import (
@@ -207,6 +206,23 @@ def _batch(request: HttpRequest, pk: int) -> tuple[Membership, ClaimBatch]:
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership, batch = _batch(request, pk)
+    return _batch_page(request, membership, batch)
+
+
+def _batch_page(
+    request: HttpRequest,
+    membership: Membership,
+    batch: ClaimBatch,
+    *,
+    submit_form: SubmitForm | None = None,
+    certificate_form: CertificateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The batch and its lines; a form sent back invalid is shown with its errors in its
+    place: the submit form, the certificate form for every line, or one line's own."""
+    line_form = None
+    if certificate_form is not None and certificate_form.data.get("line"):
+        line_form, certificate_form = certificate_form, None
     lines = batch.lines.select_related(
         "registration__learner",
         "registration__qualification",
@@ -245,10 +261,13 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "summaries": summaries,
             "profile": profile_for(batch.awarding_body.code),
             "may_act": may_act,
-            "submit_form": SubmitForm(),
-            "certificate_form": CertificateForm(),
+            "submit_form": submit_form or SubmitForm(),
+            "certificate_form": certificate_form or CertificateForm(),
+            "line_form": line_form,
+            "certifying_line": line_form.data.get("line") if line_form is not None else None,
             "filename": claims.export_filename(batch),
         },
+        status=status,
     )
 
 
@@ -306,11 +325,10 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    _, batch = _batch(request, pk)
+    membership, batch = _batch(request, pk)
     form = SubmitForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("verification:claim_batch", pk=batch.pk)
+        return _batch_page(request, membership, batch, submit_form=form, status=400)
     return _run(
         request,
         batch,
@@ -324,11 +342,14 @@ def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def batch_certificates(request: HttpRequest, pk: int) -> HttpResponse:
-    _, batch = _batch(request, pk)
-    form = CertificateForm(request.POST)
+    membership, batch = _batch(request, pk)
+    line_id = request.POST.get("line", "")
+    # One line's form is named as that line's boxes are, so the error summary links to them.
+    form = CertificateForm(
+        request.POST, auto_id=f"line-{line_id}-%s" if line_id.isdigit() else "id_%s"
+    )
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("verification:claim_batch", pk=batch.pk)
+        return _batch_page(request, membership, batch, certificate_form=form, status=400)
     line = None
     if form.cleaned_data["line"]:
         line = get_object_or_404(batch.lines.live(), pk=form.cleaned_data["line"])
@@ -383,6 +404,20 @@ def holds(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "The hold is open: the claim is blocked until released.")
                 return redirect("verification:claim_holds")
         status = 400
+    return _holds_page(request, membership, form, status=status)
+
+
+def _holds_page(
+    request: HttpRequest,
+    membership: Membership,
+    form: HoldForm,
+    *,
+    release_form: ReleaseForm | None = None,
+    releasing: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The centre's holds and the form to open one; a release note sent back invalid is shown
+    with its error under hold `releasing`."""
     rows = ClaimHold.objects.filter(registration__centre_id=membership.centre_id).select_related(
         "registration__learner",
         "registration__qualification",
@@ -403,6 +438,8 @@ def holds(request: HttpRequest) -> HttpResponse:
             "holds": page_obj,
             "page_obj": page_obj,
             "form": form,
+            "release_form": release_form,
+            "releasing": releasing,
             "may_open": membership.role != Role.EQA,
             "may_release": membership.role == Role.CENTRE_ADMIN,
             # An IV keeps holds but never sees the claims themselves: no link to a 403.
@@ -417,10 +454,15 @@ def holds(request: HttpRequest) -> HttpResponse:
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _admin(request)
     hold = get_object_or_404(ClaimHold, pk=pk, registration__centre_id=membership.centre_id)
-    form = ReleaseForm(request.POST)
+    # Named as the hold's own box is, so the error summary links to it.
+    form = ReleaseForm(request.POST, auto_id=f"hold-{hold.pk}-%s")
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("verification:claim_holds")
+        hold_form = HoldForm(
+            centre=membership.centre, registrations=picker_registrations(membership.centre)
+        )
+        return _holds_page(
+            request, membership, hold_form, release_form=form, releasing=hold.pk, status=400
+        )
     try:
         claims.release_hold(actor=request.user, hold=hold, note=form.cleaned_data["note"])
     except claims.ClaimError as error:
