@@ -404,6 +404,10 @@ def registrations(request: HttpRequest) -> HttpResponse:
     return _registrations_page(request, _admin_centre(request))
 
 
+# The filter above the list has an assessor box too: the bulk form's ids keep apart from it.
+BULK_IDS = "bulk_%s"
+
+
 def _registrations_page(
     request: HttpRequest,
     centre: Centre,
@@ -441,7 +445,7 @@ def _registrations_page(
             rows = rows.filter(assessors=data["assessor"])
     if bulk_form is None:
         bulk_form = BulkAssignForm(
-            centre=centre, registrations=_centre_registrations(request, centre)
+            centre=centre, registrations=_centre_registrations(request, centre), auto_id=BULK_IDS
         )
     return render(
         request,
@@ -462,7 +466,10 @@ def _registrations_page(
 def assign_bulk(request: HttpRequest) -> HttpResponse:
     centre = _admin_centre(request)
     form = BulkAssignForm(
-        request.POST, centre=centre, registrations=_centre_registrations(request, centre)
+        request.POST,
+        centre=centre,
+        registrations=_centre_registrations(request, centre),
+        auto_id=BULK_IDS,
     )
     if not form.is_valid():
         return _registrations_page(request, centre, bulk_form=form, status=400)
