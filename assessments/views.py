@@ -288,6 +288,7 @@ def _assess_page(
             "return_form": return_form or ReturnForm(),
             "can_map": can_map,
             "map_units": map_units,
+            "map_form": map_form,
             "map_ticked": ticked,
             "map_shown": ",".join(str(case.criterion.pk) for case in cases),
             "map_open_units": open_units,
