@@ -57,7 +57,7 @@ from accounts.services import (
     role_grant,
     role_revoke,
 )
-from core.forms import form_errors, picker_results
+from core.forms import picker_results
 
 PAGE_SIZE = 25
 # How long declined, withdrawn and expired invitations stay on the people page.
@@ -221,9 +221,12 @@ def person_add_view(request: HttpRequest) -> HttpResponse:
                 return redirect("centre:people")
             messages.success(request, f"{added.user} is now {role} at {centre.name}.")
             return redirect("centre:person", pk=added.user_id)
-    elif request.method == "POST":
-        messages.error(request, form_errors(form))
-    return render(request, "accounts/person_add.html", {"centre": centre, "form": form})
+    return render(
+        request,
+        "accounts/person_add.html",
+        {"centre": centre, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def _invitation(request: HttpRequest, centre: Centre, pk: int) -> Invitation:
@@ -275,7 +278,6 @@ def role_grant_view(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, centre, pk)
     form = RoleGrantForm(request.POST, centre=centre)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _person_page(request, centre, person, status=400, grant_form=form)
     try:
         membership = role_grant(
@@ -321,7 +323,6 @@ def profile_update_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("centre:person", pk=person.pk)
     form = LearnerProfileForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _person_page(request, centre, person, status=400, profile_form=form)
     learner_profile_update(actor=request.user, user=person, centre=centre, **form.cleaned_data)
     messages.success(request, "Learner details saved.")
@@ -342,7 +343,6 @@ def credential_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     person = _staff_person(request, centre, pk)
     form = StaffCredentialForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _person_page(request, centre, person, status=400, credential_form=form)
     try:
         credential_add(actor=request.user, user=person, centre=centre, **form.cleaned_data)
@@ -360,7 +360,6 @@ def competence_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     person = _staff_person(request, centre, pk)
     form = CompetenceRecordForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _person_page(request, centre, person, status=400, record_form=form)
     competence_record_add(actor=request.user, user=person, centre=centre, **form.cleaned_data)
     messages.success(request, "Record added.")

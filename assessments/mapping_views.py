@@ -15,7 +15,6 @@ from assessments.mapping import confirm_mapping
 from assessments.mapping_tree import mapping_units
 from assessments.services import AssessmentError
 from assessments.views import _assess_page, _evidence_to_assess
-from core.forms import form_errors
 from portfolios.models import EvidenceStatus, RegistrationStatus
 from qualifications.models import AssessmentCriterion
 
@@ -30,7 +29,6 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence_to_assess(request, pk)
     form = ConfirmMappingForm(request.POST, registration=evidence.registration)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _assess_page(request, evidence, status=400, map_form=form)
     chosen = list(form.cleaned_data["criteria"])
     try:

@@ -26,7 +26,6 @@ from assessments.models import AssessmentPlan, PlanActivity
 from assessments.plan_forms import ActivityForm, PlanForm, ReviseForm
 from assessments.services import AssessmentError
 from assessments.views import may_assess
-from core.forms import form_errors
 from portfolios.models import Registration, RegistrationStatus
 from qualifications.models import AssessmentCriterion
 
@@ -101,22 +100,19 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_assess(request.user, registration):
         raise PermissionDenied
     form = PlanForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                plan = plans.plan_create(
-                    assessor=request.user,
-                    registration=registration,
-                    title=form.cleaned_data["title"],
-                    summary=form.cleaned_data["summary"],
-                )
-            except AssessmentError as error:
-                messages.error(request, str(error))
-            else:
-                messages.success(request, "The plan is started as a draft. Add its activities.")
-                return redirect("assessments:plan", pk=plan.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = plans.plan_create(
+                assessor=request.user,
+                registration=registration,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+            )
+        except AssessmentError as error:
+            messages.error(request, str(error))
         else:
-            messages.error(request, form_errors(form))
+            messages.success(request, "The plan is started as a draft. Add its activities.")
+            return redirect("assessments:plan", pk=plan.pk)
     return render(
         request,
         "assessments/plan_create.html",
@@ -203,7 +199,6 @@ def activity_add(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_to_change(request, pk)
     form = ActivityForm(request.POST, registration=plan.registration)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _plan_page(request, plan, status=400, activity_form=form)
     try:
         plans.activity_add(assessor=request.user, plan=plan, **form.cleaned_data)
@@ -281,7 +276,6 @@ def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_to_change(request, pk)
     form = ReviseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _plan_page(request, plan, status=400, revise_form=form)
     try:
         revision = plans.plan_revise(

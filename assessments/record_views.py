@@ -22,7 +22,6 @@ from assessments import records
 from assessments.models import AssessorRecord, RecordKind, UnitSignOff
 from assessments.record_forms import AcknowledgeForm, QuestionFormSet, RecordForm
 from assessments.views import may_assess
-from core.forms import form_errors
 from portfolios.evidence import max_upload_bytes
 from portfolios.models import Registration
 from portfolios.progress import taken_units
@@ -128,11 +127,6 @@ def _create(
     if refusals or not form.is_valid() or not questions_ok:
         for refusal in refusals:
             form.add_error(None, refusal)
-        errors = [*refusals, form_errors(form) if form.errors else ""]
-        if not questions_ok:
-            errors += [str(e) for e in questions.non_form_errors()]
-            errors += [form_errors(f) for f in questions.forms if f.errors]
-        messages.error(request, " ".join(dict.fromkeys(e for e in errors if e)))
         return _form_page(request, registration, kind, form, questions, status=400)
     data = form.cleaned_data
     user: User = request.user  # type: ignore[assignment]
@@ -226,7 +220,6 @@ def record_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assessments:record", pk=pk)
     form = AcknowledgeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _detail(request, record, form=form, status=400)
     try:
         records.acknowledge_record(

@@ -22,7 +22,6 @@ from assessments.release import awaiting_validation, needing_validation
 from assessments.services import AssessmentError
 from assessments.validation import set_release_setting, validate_decisions
 from assessments.validation_forms import ReleaseSettingForm, ValidateForm
-from core.forms import form_errors
 from portfolios.models import Registration
 from portfolios.rules import verifies_registration
 from qualifications.models import Qualification
@@ -99,7 +98,6 @@ def validation_queue(request: HttpRequest) -> HttpResponse:
 def validate(request: HttpRequest) -> HttpResponse:
     form = ValidateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _queue_page(request, form=form, status=400)
     ids = form.cleaned_data["decisions"]
     decisions = list(
@@ -184,7 +182,6 @@ def release_settings(request: HttpRequest) -> HttpResponse:
         return _settings_page(request)
     form = ReleaseSettingForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _settings_page(request, form=form, status=400)
     qualification = form.cleaned_data["qualification"]
     required = form.cleaned_data["validation_required"]

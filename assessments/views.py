@@ -26,7 +26,6 @@ from assessments.judging_page import JudgingState, judging_context, overall_feed
 from assessments.mapping_tree import mapping_units
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
-from core.forms import form_errors
 from portfolios.evidence_forms import MapCriteriaForm
 from portfolios.models import (
     Evidence,
@@ -289,6 +288,7 @@ def _assess_page(
             "return_form": return_form or ReturnForm(),
             "can_map": can_map,
             "map_units": map_units,
+            "map_form": map_form,
             "map_ticked": ticked,
             "map_shown": ",".join(str(case.criterion.pk) for case in cases),
             "map_open_units": open_units,
@@ -313,7 +313,6 @@ def return_for_resubmission(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("assessments:assess", pk=pk)
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _assess_page(request, evidence, status=400, return_form=form)
     try:
         services.return_evidence(
@@ -430,8 +429,7 @@ def sign_off(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         return redirect("assessments:unit", pk=pk, unit_pk=unit_pk)
     form = SignOffForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _unit_page(request, registration, unit, status=400)
+        return _unit_page(request, registration, unit, status=400, sign_off_form=form)
     try:
         services.sign_off_unit(
             assessor=request.user,
@@ -454,7 +452,6 @@ def unlock(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
         raise PermissionDenied
     form = UnlockForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _unit_page(request, registration, unit, status=400, unlock_form=form)
     signed = get_object_or_404(
         UnitSignOff, pk=form.cleaned_data["sign_off"], registration=registration, unit=unit

@@ -319,3 +319,55 @@ def picker_results(request: HttpRequest, field: PickerField) -> HttpResponse:
         return HttpResponseBadRequest("Which field is searched?")
     query = (request.GET.get(name + SEARCH_SUFFIX) or request.GET.get("q") or "").strip()
     return HttpResponse(field.results_html(name, query[:200]))
+
+
+# ---------------------------------------------------------------- errors beside their fields
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """One line of a form's error summary: the message, and the id of the field it is about
+    (empty for an error about the form as a whole, which sits at the top of the form)."""
+
+    message: str
+    field_id: str = ""
+
+
+def error_items(*forms_: forms.BaseForm | forms.BaseFormSet | None) -> list[ErrorItem]:
+    """Every error of the bound forms (and formsets) given, in field order, each linked to its
+    field so the summary at the top of the page can send the person to it."""
+    items: list[ErrorItem] = []
+    for form in forms_:
+        if form is None or not form.is_bound:
+            continue
+        if isinstance(form, forms.BaseFormSet):
+            items += [ErrorItem(str(error)) for error in form.non_form_errors()]
+            items += error_items(*form.forms)
+            continue
+        items += [ErrorItem(str(error)) for error in form.non_field_errors()]
+        for name, field in form.fields.items():
+            errors = form.errors.get(name)
+            if not errors:
+                continue
+            bound = form[name]
+            label = str(field.label or name.replace("_", " ").capitalize())
+            items += [
+                ErrorItem(f"{label}: {error}", bound.id_for_label or bound.auto_id or "")
+                for error in errors
+            ]
+    return items
+
+
+def invalid_forms(values: Any) -> list[forms.BaseForm | forms.BaseFormSet]:
+    """The bound forms with errors among a template context's values: a page shows the summary
+    of whichever of its forms came back invalid without each view naming it again."""
+    # Only forms already validated: a page's bound filter form is not cleaned again here
+    # (that could cost queries a page's count does not allow for).
+    return [
+        value
+        for value in values
+        if isinstance(value, forms.BaseForm | forms.BaseFormSet)
+        and value.is_bound
+        and value._errors is not None
+        and not value.is_valid()
+    ]

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.forms import form_errors
 from core.links import url_for_ids
 from core.models import AuditEvent
 from portfolios import evidence as services
@@ -461,6 +460,7 @@ def _detail(
             ticked = {str(pk) for pk in mapped}
         context.update(
             units=units,
+            map_form=map_form,
             ticked=ticked,
             open_units={
                 entry.unit.pk
@@ -487,7 +487,6 @@ def evidence_map(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = _evidence_for_change(request, pk)
     form = MapCriteriaForm(request.POST, registration=evidence.registration)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _detail(request, evidence, status=400, map_form=form)
     try:
         services.map_criteria(
@@ -513,7 +512,6 @@ def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("evidence:detail", pk=pk)
     form = DeclarationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _detail(request, evidence, status=400, declaration_form=form)
     try:
         services.submit(

@@ -21,7 +21,6 @@ from accounts.context import admin_centre
 from accounts.models import Centre, Role, User
 from accounts.person_page import PersonLink
 from accounts.queries import people_matching
-from core.forms import form_errors
 from portfolios.forms import (
     BulkAssignForm,
     RegisterForm,
@@ -58,7 +57,22 @@ def _centre_registrations(request: HttpRequest, centre: Centre) -> QuerySet[Regi
 @require_GET
 @login_required
 def registrations(request: HttpRequest) -> HttpResponse:
-    centre = admin_centre(request)
+    return _registrations_page(request, admin_centre(request))
+
+
+# The filter above the list has an assessor box too: the bulk form's ids keep apart from it.
+BULK_IDS = "bulk_%s"
+
+
+def _registrations_page(
+    request: HttpRequest,
+    centre: Centre,
+    *,
+    bulk_form: BulkAssignForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The list (filtered by the query string) and, below it, the bulk assignment form: the
+    one sent back with its errors when it was invalid."""
     form = RegistrationFilterForm(request.GET or None, centre=centre)
     rows = (
         _centre_registrations(request, centre)
@@ -85,7 +99,10 @@ def registrations(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(status=data["status"])
         if data["assessor"]:
             rows = rows.filter(assessors=data["assessor"])
-    bulk_form = BulkAssignForm(centre=centre, registrations=_centre_registrations(request, centre))
+    if bulk_form is None:
+        bulk_form = BulkAssignForm(
+            centre=centre, registrations=_centre_registrations(request, centre), auto_id=BULK_IDS
+        )
     return render(
         request,
         "portfolios/registrations.html",
@@ -93,8 +110,10 @@ def registrations(request: HttpRequest) -> HttpResponse:
             "centre": centre,
             "form": form,
             "bulk_form": bulk_form,
+            "ticked": set(bulk_form.data.getlist("registrations")) if bulk_form.is_bound else (),
             "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         },
+        status=status,
     )
 
 
@@ -103,11 +122,13 @@ def registrations(request: HttpRequest) -> HttpResponse:
 def assign_bulk(request: HttpRequest) -> HttpResponse:
     centre = admin_centre(request)
     form = BulkAssignForm(
-        request.POST, centre=centre, registrations=_centre_registrations(request, centre)
+        request.POST,
+        centre=centre,
+        registrations=_centre_registrations(request, centre),
+        auto_id=BULK_IDS,
     )
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("centre:registrations")
+        return _registrations_page(request, centre, bulk_form=form, status=400)
     assessor = form.cleaned_data["assessor"]
     try:
         count = assign_staff_bulk(
@@ -124,7 +145,12 @@ def assign_bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _register_step2(
-    request: HttpRequest, centre: Centre, start: RegisterStartForm, form: RegisterForm | None
+    request: HttpRequest,
+    centre: Centre,
+    start: RegisterStartForm,
+    form: RegisterForm | None,
+    *,
+    status: int = 200,
 ) -> HttpResponse:
     qualification = start.cleaned_data["qualification"]
     rules = combination_rules(qualification)
@@ -143,6 +169,7 @@ def _register_step2(
             "groups": unit_groups(rules, chosen),
             "result": unit_choice_result(qualification, chosen),
         },
+        status=status,
     )
 
 
@@ -154,13 +181,13 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         start = RegisterStartForm(request.POST, centre=centre)
         if not start.is_valid():
-            messages.error(request, form_errors(start))
-            return render(request, "portfolios/register.html", {"centre": centre, "form": start})
+            return render(
+                request, "portfolios/register.html", {"centre": centre, "form": start}, status=400
+            )
         rules = combination_rules(start.cleaned_data["qualification"])
         form = RegisterForm(request.POST, centre=centre, unit_keys=list(rules.units))
         if not form.is_valid():
-            messages.error(request, form_errors(form))
-            return _register_step2(request, centre, start, form)
+            return _register_step2(request, centre, start, form, status=400)
         data = form.cleaned_data
         try:
             registration = register_learner(

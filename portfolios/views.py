@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
-from core.forms import form_errors, picker_results
+from core.forms import picker_results
 from portfolios.forms import (
     SAMPLEABLE_STATUSES,
     AssignStaffForm,
@@ -106,12 +106,16 @@ def _page(
 ) -> HttpResponse:
     rules = combination_rules(registration.qualification)
     chosen = set(registration.unit_choices.values_list("unit__key", flat=True))
+    units_form = forms.get("units_form")
+    # Ticks sent back with an error stay ticked (the saved choice shows in "How it stands").
+    ticked = set(units_form.data.getlist("units")) if units_form is not None else chosen
     context: dict[str, Any] = {
         "registration": registration,
         "qualification": registration.qualification,
         "assessors": list(registration.assessors.order_by("full_name", "email")),
-        "groups": unit_groups(rules, chosen),
+        "groups": unit_groups(rules, ticked),
         "result": check(rules, chosen | mandatory_units(rules)),
+        "units_form": units_form,
         "can_manage": request.user.has_perm("portfolios.manage_registration", registration),
     }
     if context["can_manage"]:
@@ -144,8 +148,7 @@ def registration_units(request: HttpRequest, pk: int) -> HttpResponse:
         unit_keys=list(combination_rules(registration.qualification).units),
     )
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("portfolios:registration", pk=pk)
+        return _page(request, registration, status=400, units_form=form)
     try:
         result = choose_units(
             actor=request.user, registration=registration, unit_keys=form.cleaned_data["units"]
@@ -166,7 +169,6 @@ def registration_assign(request: HttpRequest, pk: int) -> HttpResponse:
     registration = _load_for_change(request, pk)
     form = AssignStaffForm(request.POST, centre=registration.centre)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _page(request, registration, status=400, assign_form=form)
     try:
         assign_staff(
@@ -188,7 +190,6 @@ def registration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     registration = _load_for_change(request, pk)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _page(request, registration, status=400, withdraw_form=form)
     try:
         withdraw(actor=request.user, registration=registration, reason=form.cleaned_data["reason"])
@@ -206,7 +207,6 @@ def registration_transfer(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = TransferForm(request.POST, user=user, registration=registration)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _page(request, registration, status=400, transfer_form=form)
     try:
         new = transfer(

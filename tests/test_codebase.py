@@ -223,3 +223,56 @@ def test_make_lint_checks_the_layers_after_ruff() -> None:
 
     assert "lint-imports" in lint_recipe
     assert lint_recipe.index("ruff") < lint_recipe.index("lint-imports")
+
+
+_ERROR_NAMES = {"errors", "non_field_errors", "non_form_errors", "form_errors", "row_errors"}
+
+
+def _errors_put_in_messages(source: str) -> list[int]:
+    """Lines where a call to messages.* is given a form's errors: those belong beside their
+    fields, with the page's error summary (templates/core/_error_summary.html) counting them."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "messages"
+        ):
+            continue
+        for inner in ast.walk(node):
+            name = (
+                inner.attr
+                if isinstance(inner, ast.Attribute)
+                else inner.id
+                if isinstance(inner, ast.Name)
+                else None
+            )
+            if name in _ERROR_NAMES:
+                found.append(node.lineno)
+                break
+    return found
+
+
+def test_the_message_check_finds_errors_put_in_messages() -> None:
+    assert _errors_put_in_messages("messages.error(request, form_errors(form))") == [1]
+    assert _errors_put_in_messages(
+        'messages.error(request, " ".join(str(e) for e in form.errors.values()))'
+    ) == [1]
+    assert _errors_put_in_messages("messages.error(request, str(error))") == []
+
+
+def test_no_view_puts_form_errors_into_messages() -> None:
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT)
+        if (
+            relative.parts[0] in {".venv", "tests", "node_modules"}
+            or "migrations" in relative.parts
+        ):
+            continue
+        for line in _errors_put_in_messages(path.read_text()):
+            offenders.append(f"{relative}:{line}")
+    assert offenders == [], offenders

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import has_role_at
 from assessments.models import Decision
-from core.forms import form_errors
 from portfolios.models import Registration
 from verification import samples
 from verification.models import PlannedSample, SampleStage, SamplingStrategy
@@ -138,6 +137,7 @@ def _page(
     review_form: ReviewForm | None = None,
     review_error: str = "",
     review_done: str = "",
+    sign_off_form: VerifierSignOffForm | None = None,
     fragment: bool = False,
 ) -> HttpResponse:
     decisions = samples.sampled_decisions(sample.registration, sample.unit)
@@ -163,7 +163,7 @@ def _page(
         and sample.stage == SampleStage.SUMMATIVE
         and sample.state == SampleState.AGREED
         and not sign_offs,
-        "sign_off_form": VerifierSignOffForm(),
+        "sign_off_form": sign_off_form or VerifierSignOffForm(),
         "fragment": fragment,
     }
     if fragment:
@@ -295,8 +295,7 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("verification:sample", pk=pk)
     form = VerifierSignOffForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _page(request, sample, outcomes, status=400)
+        return _page(request, sample, outcomes, status=400, sign_off_form=form)
     try:
         samples.sign_off(
             verifier=request.user, sample=sample, password=form.cleaned_data["password"]

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Role
-from core.forms import form_errors
 from verification import standardisation as services
 from verification.standardisation_forms import MeetingFilterForm, MeetingForm, OutcomeForm
 from verification.standardisation_models import StandardisationMeeting, StandardisationOutcome
@@ -129,8 +128,6 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                     request, "The meeting is recorded as a draft: now add its decisions."
                 )
                 return redirect("verification:standardisation_detail", pk=meeting.pk)
-        else:
-            messages.error(request, form_errors(form))
         status = 400
     return render(
         request,
@@ -164,8 +161,6 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, "The meeting's details are saved.")
                 return redirect("verification:standardisation_detail", pk=meeting.pk)
-        else:
-            messages.error(request, form_errors(form))
         status = 400
     return render(
         request,
@@ -214,7 +209,6 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk, record=True)
     form = OutcomeForm(request.POST, meeting=meeting)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _detail_page(request, meeting, status=400, outcome_form=form)
     try:
         outcome = services.add_outcome(actor=request.user, meeting=meeting, **form.cleaned_data)

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Membership, Role
-from core.forms import form_errors
 from portfolios.models import Registration
 from qualifications.models import Qualification
 from verification import services
@@ -150,8 +149,6 @@ def strategy_edit(request: HttpRequest, qualification_pk: int) -> HttpResponse:
                     f"(version {saved.version}).",
                 )
                 return redirect("verification:plan", pk=saved.pk)
-        else:
-            messages.error(request, form_errors(form))
         status = 400
     return render(
         request,
@@ -193,8 +190,6 @@ def ratings(request: HttpRequest) -> HttpResponse:
                     f"{RiskRating(data['rating']).label.lower()}.",
                 )
                 return redirect("verification:ratings")
-        else:
-            messages.error(request, form_errors(form))
         status = 400
     assessors = (
         Membership.objects.current()
@@ -227,7 +222,11 @@ def _plan_page(
     status: int = 200,
     draw_form: DrawForm | None = None,
     add_form: AddSampleForm | None = None,
+    remove_form: RemoveSampleForm | None = None,
+    removing: int | None = None,
 ) -> HttpResponse:
+    """The plan page; a form sent back invalid (the draw, the addition, or the removal of
+    sample `removing`) is shown with its errors in its place."""
     plans = SamplingPlan.objects.filter(strategy=strategy).select_related("created_by")
     plan = plans.first()
     result = None
@@ -271,6 +270,7 @@ def _plan_page(
                 if sample.registration_id in readable
                 else "",
                 "remove_url": remove_url.format(sample.pk),
+                "remove_form": remove_form if sample.pk == removing else None,
             }
             for sample in result.samples
         ]
@@ -286,7 +286,7 @@ def _plan_page(
             "can_plan": can_plan,
             "draw_form": draw_form or DrawForm(),
             "add_form": add_form or (AddSampleForm(strategy=strategy) if plan else None),
-            "remove_form": RemoveSampleForm(),
+            "remove_form": remove_form or RemoveSampleForm(),
         },
         status=status,
     )
@@ -304,7 +304,6 @@ def draw(request: HttpRequest, pk: int) -> HttpResponse:
     strategy = _strategy(request, pk, plan=True)
     form = DrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _plan_page(request, strategy, status=400, draw_form=form)
     try:
         drawn = services.draw_plan(
@@ -341,7 +340,6 @@ def add_sample(request: HttpRequest, pk: int) -> HttpResponse:
     strategy = plan.strategy
     form = AddSampleForm(request.POST, strategy=strategy)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
         return _plan_page(request, strategy, status=400, add_form=form)
     data = form.cleaned_data
     try:
@@ -375,10 +373,10 @@ def remove_sample(request: HttpRequest, pk: int) -> HttpResponse:
         # The same form sent twice: the first one removed it.
         messages.info(request, "That sample is already removed from the plan.")
         return redirect("verification:plan", pk=strategy.pk)
-    form = RemoveSampleForm(request.POST)
+    # Named as the row's own box is, so the error summary links to it.
+    form = RemoveSampleForm(request.POST, auto_id=f"remove-{sample.pk}-%s")
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return _plan_page(request, strategy, status=400)
+        return _plan_page(request, strategy, status=400, remove_form=form, removing=sample.pk)
     try:
         services.remove_planned_sample(
             actor=request.user, sample=sample, reason=form.cleaned_data["reason"]

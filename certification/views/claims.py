@@ -19,14 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
+from accounts.models import Membership, Role
 from certification import claims, eligibility, queries, summaries
 from certification.forms import CertificateForm, ClaimFilterForm, LineSearchForm, SubmitForm
 from certification.models import BatchState, ClaimBatch, ClaimError, ClaimLine
 from certification.profiles import profile_for
 from certification.queries import ClaimFilter
 from certification.views.common import admin_membership, batch_for, eqa_limit
-from core.forms import form_errors
 from core.pagination import paginate
 from portfolios.models import Registration
 from qualifications.models import Qualification
@@ -159,6 +158,23 @@ def claims_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership, batch = batch_for(request, pk)
+    return _batch_page(request, membership, batch)
+
+
+def _batch_page(
+    request: HttpRequest,
+    membership: Membership,
+    batch: ClaimBatch,
+    *,
+    submit_form: SubmitForm | None = None,
+    certificate_form: CertificateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The batch and its lines; a form sent back invalid is shown with its errors in its
+    place: the submit form, the certificate form for every line, or one line's own."""
+    line_form = None
+    if certificate_form is not None and certificate_form.data.get("line"):
+        line_form, certificate_form = certificate_form, None
     lines = batch.lines.select_related(
         "registration__learner",
         "registration__qualification",
@@ -195,10 +211,13 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "summaries": batch_summaries,
             "profile": profile_for(batch.awarding_body.code),
             "may_act": may_act,
-            "submit_form": SubmitForm(),
-            "certificate_form": CertificateForm(),
+            "submit_form": submit_form or SubmitForm(),
+            "certificate_form": certificate_form or CertificateForm(),
+            "line_form": line_form,
+            "certifying_line": line_form.data.get("line") if line_form is not None else None,
             "filename": claims.export_filename(batch),
         },
+        status=status,
     )
 
 
@@ -256,11 +275,10 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    _, batch = batch_for(request, pk)
+    membership, batch = batch_for(request, pk)
     form = SubmitForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("certification:claim_batch", pk=batch.pk)
+        return _batch_page(request, membership, batch, submit_form=form, status=400)
     return _run(
         request,
         batch,
@@ -274,11 +292,14 @@ def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def batch_certificates(request: HttpRequest, pk: int) -> HttpResponse:
-    _, batch = batch_for(request, pk)
-    form = CertificateForm(request.POST)
+    membership, batch = batch_for(request, pk)
+    line_id = request.POST.get("line", "")
+    # One line's form is named as that line's boxes are, so the error summary links to them.
+    form = CertificateForm(
+        request.POST, auto_id=f"line-{line_id}-%s" if line_id.isdigit() else "id_%s"
+    )
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("certification:claim_batch", pk=batch.pk)
+        return _batch_page(request, membership, batch, certificate_form=form, status=400)
     line = None
     if form.cleaned_data["line"]:
         line = get_object_or_404(batch.lines.live(), pk=form.cleaned_data["line"])

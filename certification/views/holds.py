@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Role
+from accounts.models import Membership, Role
 from certification import holds as services
 from certification.forms import HoldForm, ReleaseForm
 from certification.models import ClaimError, ClaimHold
@@ -22,7 +22,6 @@ from certification.views.common import (
     eqa_limit,
     membership_for,
 )
-from core.forms import form_errors
 from portfolios.forms import picker_registrations
 from qualifications.models import Unit
 
@@ -64,6 +63,20 @@ def holds(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "The hold is open: the claim is blocked until released.")
                 return redirect("certification:claim_holds")
         status = 400
+    return _holds_page(request, membership, form, status=status)
+
+
+def _holds_page(
+    request: HttpRequest,
+    membership: Membership,
+    form: HoldForm,
+    *,
+    release_form: ReleaseForm | None = None,
+    releasing: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The centre's holds and the form to open one; a release note sent back invalid is shown
+    with its error under hold `releasing`."""
     rows = ClaimHold.objects.filter(registration__centre_id=membership.centre_id).select_related(
         "registration__learner",
         "registration__qualification",
@@ -83,6 +96,8 @@ def holds(request: HttpRequest) -> HttpResponse:
             "holds": page_obj,
             "page_obj": page_obj,
             "form": form,
+            "release_form": release_form,
+            "releasing": releasing,
             "may_open": membership.role != Role.EQA,
             "may_release": membership.role == Role.CENTRE_ADMIN,
             # An IV keeps holds but never sees the claims themselves: no link to a 403.
@@ -97,10 +112,15 @@ def holds(request: HttpRequest) -> HttpResponse:
 def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
     membership = admin_membership(request)
     hold = get_object_or_404(ClaimHold, pk=pk, registration__centre_id=membership.centre_id)
-    form = ReleaseForm(request.POST)
+    # Named as the hold's own box is, so the error summary links to it.
+    form = ReleaseForm(request.POST, auto_id=f"hold-{hold.pk}-%s")
     if not form.is_valid():
-        messages.error(request, form_errors(form))
-        return redirect("certification:claim_holds")
+        hold_form = HoldForm(
+            centre=membership.centre, registrations=picker_registrations(membership.centre)
+        )
+        return _holds_page(
+            request, membership, hold_form, release_form=form, releasing=hold.pk, status=400
+        )
     try:
         services.release_hold(actor=request.user, hold=hold, note=form.cleaned_data["note"])
     except ClaimError as error:
