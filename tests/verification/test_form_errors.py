@@ -11,13 +11,13 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from certification import claims, holds
 from certification.models import BatchState, ClaimHold
 from tests.certification.claim_cases import make_centre as make_claim_centre
 from tests.support.forms import error_beside, summary, value_of
 from tests.verification.cases import TODAY, Centre_
-from tests.verification.test_claims_pages import batch_of
+from tests.certification.test_claims_pages import batch_of
 from tests.verification.test_pages import as_, drawn, made  # noqa: F401 (fixture)
-from verification import claims
 from verification.models import SamplingPlan
 
 
@@ -126,11 +126,13 @@ def test_releasing_a_hold_without_a_note_marks_that_holds_box(client: Client) ->
 
     where = make_claim_centre()
     registration = learner_on(where)
-    claims.open_hold(actor=where.iv, registration=registration, kind="appeal", reason="Appealed.")
+    holds.open_hold(actor=where.iv, registration=registration, kind="appeal", reason="Appealed.")
     hold = ClaimHold.objects.get()
     client.force_login(where.admin)
 
-    response = client.post(reverse("certification:claim_hold_release", args=[hold.pk]), {"note": ""})
+    response = client.post(
+        reverse("certification:claim_hold_release", args=[hold.pk]), {"note": ""}
+    )
 
     assert response.status_code == 400
     html = response.content.decode()
