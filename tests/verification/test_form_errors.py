@@ -14,9 +14,9 @@ from django.urls import reverse
 from certification import claims, holds
 from certification.models import BatchState, ClaimHold
 from tests.certification.claim_cases import make_centre as make_claim_centre
+from tests.certification.test_claims_pages import batch_of
 from tests.support.forms import error_beside, summary, value_of
 from tests.verification.cases import TODAY, Centre_
-from tests.certification.test_claims_pages import batch_of
 from tests.verification.test_pages import as_, drawn, made  # noqa: F401 (fixture)
 from verification.models import SamplingPlan
 
