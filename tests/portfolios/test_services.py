@@ -9,7 +9,12 @@ from django.db import connection
 
 from accounts.models import Centre, Membership, Role, User
 from core.models import AuditEvent
-from portfolios.models import TRANSITIONS, Registration, RegistrationQuerySet, RegistrationStatus
+from portfolios.models import (
+    REGISTRATION_LIFECYCLE,
+    Registration,
+    RegistrationQuerySet,
+    RegistrationStatus,
+)
 from portfolios.services import (
     RegistrationError,
     assign_staff,
@@ -422,11 +427,15 @@ def test_a_learner_cannot_assess_or_verify_their_own_portfolio(here: Setting) ->
 
 # ---------------------------------------------------------------- change_status and withdraw
 
-LEGAL = sorted((before, after) for before, afters in TRANSITIONS.items() for after in afters)
+LEGAL = sorted(
+    (before, after)
+    for before in RegistrationStatus.values
+    for after in REGISTRATION_LIFECYCLE.targets(before)
+)
 ILLEGAL = [
     (before, after)
     for before, after in itertools.product(RegistrationStatus.values, repeat=2)
-    if after not in TRANSITIONS[before]
+    if not REGISTRATION_LIFECYCLE.allows(before, after)
 ]
 
 
