@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.lifecycle import Lifecycle
 from core.limits import length_checks
 
 
@@ -346,14 +347,20 @@ class InvitationStatus(models.TextChoices):
 
 
 # Every answer is final: a declined or withdrawn invitation is followed by a new one, if any.
-INVITATION_TRANSITIONS: dict[str, frozenset[str]] = {
-    InvitationStatus.PENDING: frozenset(
-        {InvitationStatus.ACCEPTED, InvitationStatus.DECLINED, InvitationStatus.WITHDRAWN}
-    ),
-    InvitationStatus.ACCEPTED: frozenset(),
-    InvitationStatus.DECLINED: frozenset(),
-    InvitationStatus.WITHDRAWN: frozenset(),
-}
+INVITATION_LIFECYCLE = Lifecycle(
+    field="status",
+    choices=InvitationStatus,
+    moves={
+        InvitationStatus.PENDING: {
+            InvitationStatus.ACCEPTED,
+            InvitationStatus.DECLINED,
+            InvitationStatus.WITHDRAWN,
+        },
+        InvitationStatus.ACCEPTED: set(),
+        InvitationStatus.DECLINED: set(),
+        InvitationStatus.WITHDRAWN: set(),
+    },
+)
 
 
 def hash_token(token: str) -> str:

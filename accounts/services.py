@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import (
     INVITATION_DAYS,
-    INVITATION_TRANSITIONS,
+    INVITATION_LIFECYCLE,
     Centre,
     CompetenceRecord,
     Invitation,
@@ -31,6 +31,7 @@ from accounts.models import (
     hash_token,
 )
 from core.audit import record_event
+from core.lifecycle import IllegalTransition
 from qualifications.models import Qualification
 
 
@@ -228,11 +229,31 @@ def invitation_link(token: str) -> str:
     return base + reverse("invitations:respond", args=[token])
 
 
-def _transition(invitation: Invitation, status: str) -> None:
-    if status not in INVITATION_TRANSITIONS[invitation.status]:
-        raise InvitationError(_ANSWERED.get(invitation.status, "This invitation cannot change."))
-    invitation.status = status
+def _answer(
+    invitation: Invitation,
+    status: str,
+    *,
+    actor: User | None,
+    action: str,
+    data: dict[str, Any],
+    update_fields: Iterable[str] = (),
+) -> None:
+    """Move a locked invitation to its answer (accounts.models.INVITATION_LIFECYCLE)."""
     invitation.responded_at = timezone.now()
+    try:
+        INVITATION_LIFECYCLE.move(
+            invitation,
+            status,
+            actor=actor,
+            action=action,
+            centre_id=invitation.centre_id,
+            data=data,
+            update_fields=["responded_at", *update_fields],
+        )
+    except IllegalTransition:
+        raise InvitationError(
+            _ANSWERED.get(invitation.status, "This invitation cannot change.")
+        ) from None
 
 
 def _new_token(invitation: Invitation) -> str:
@@ -363,13 +384,11 @@ def invitation_resend(
 @transaction.atomic
 def invitation_withdraw(*, actor: User | None, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    _transition(invitation, InvitationStatus.WITHDRAWN)
-    invitation.save(update_fields=["status", "responded_at"])
-    record_event(
+    _answer(
+        invitation,
+        InvitationStatus.WITHDRAWN,
         actor=actor,
         action="invitation.withdrawn",
-        target=invitation,
-        centre_id=invitation.centre_id,
         data={"role": invitation.role},
     )
     return invitation
@@ -397,9 +416,8 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
         Invitation.objects.select_for_update().select_related("centre").get(pk=invitation.pk)
     )
     check_answerable(invitation, user)
-    _transition(invitation, InvitationStatus.ACCEPTED)
-    invitation.accepted_by = user
-    invitation.save(update_fields=["status", "responded_at", "accepted_by"])
+    if not INVITATION_LIFECYCLE.allows(invitation.status, InvitationStatus.ACCEPTED):
+        raise InvitationError(_ANSWERED.get(invitation.status, "This invitation cannot change."))
     # The role is the inviting admin's decision; accepting it is the invitee's.
     membership = role_grant(
         actor=invitation.invited_by,
@@ -409,12 +427,14 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
         expires_on=invitation.expires_on,
         qualifications=invitation.qualifications.all(),
     )
-    record_event(
+    invitation.accepted_by = user
+    _answer(
+        invitation,
+        InvitationStatus.ACCEPTED,
         actor=user,
         action="invitation.accepted",
-        target=invitation,
-        centre_id=invitation.centre_id,
         data={"user": user.pk, "role": invitation.role, "membership": membership.pk},
+        update_fields=["accepted_by"],
     )
     invitation_accepted.send(
         sender=Invitation, invitation=invitation, user=user, membership=membership
@@ -426,13 +446,11 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
 def invitation_decline(*, user: User, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     check_answerable(invitation, user)
-    _transition(invitation, InvitationStatus.DECLINED)
-    invitation.save(update_fields=["status", "responded_at"])
-    record_event(
+    _answer(
+        invitation,
+        InvitationStatus.DECLINED,
         actor=user,
         action="invitation.declined",
-        target=invitation,
-        centre_id=invitation.centre_id,
         data={"role": invitation.role},
     )
     return invitation

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.lifecycle import Lifecycle
 from core.limits import length_checks
 
 
@@ -40,6 +41,31 @@ class RecordState(models.TextChoices):
 
 
 PENDING = (BuildStatus.QUEUED, BuildStatus.BUILDING)
+
+# A record's build: a worker takes it (again, if the one building it died), then it is ready or
+# has failed, for good (asking again makes a new record).
+BUILD_LIFECYCLE = Lifecycle(
+    field="status",
+    choices=BuildStatus,
+    moves={
+        BuildStatus.QUEUED: {BuildStatus.BUILDING, BuildStatus.FAILED},
+        BuildStatus.BUILDING: {BuildStatus.BUILDING, BuildStatus.READY, BuildStatus.FAILED},
+        BuildStatus.READY: set(),
+        BuildStatus.FAILED: set(),
+    },
+)
+
+# A built record's standing on the verify page: a newer one supersedes it; an admin may
+# withdraw it, superseded or not. The file is kept either way.
+RECORD_LIFECYCLE = Lifecycle(
+    field="state",
+    choices=RecordState,
+    moves={
+        RecordState.CURRENT: {RecordState.SUPERSEDED, RecordState.WITHDRAWN},
+        RecordState.SUPERSEDED: {RecordState.WITHDRAWN},
+        RecordState.WITHDRAWN: set(),
+    },
+)
 
 
 def new_verification_code() -> str:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -29,7 +29,9 @@ from accounts.access import has_role_at
 from accounts.models import Role, User
 from assessments import pdf
 from assessments.achievement_models import (
+    BUILD_LIFECYCLE,
     PENDING,
+    RECORD_LIFECYCLE,
     AchievementKind,
     AchievementRecord,
     BuildStatus,
@@ -422,10 +424,26 @@ def start_build(*, record_id: int) -> bool:
     is nothing to build: it is ready, failed or gone. A record left "building" by a worker that
     died is built again: the task is acknowledged late, so another worker receives it."""
     with transaction.atomic():
-        changed = AchievementRecord.objects.filter(pk=record_id, status__in=PENDING).update(
-            status=BuildStatus.BUILDING, attempts=F("attempts") + 1
+        record = (
+            AchievementRecord.objects.select_for_update()
+            .filter(pk=record_id, status__in=PENDING)
+            .only("pk", "status", "attempts", "centre_id")
+            .first()
         )
-    return bool(changed)
+        if record is None:
+            return False
+        record.attempts += 1
+        # The worker's doing, not a person's: no actor.
+        BUILD_LIFECYCLE.move(
+            record,
+            BuildStatus.BUILDING,
+            actor=None,
+            action="achievement.build_started",
+            centre_id=record.centre_id,
+            data={"attempts": record.attempts},
+            update_fields=["attempts"],
+        )
+    return True
 
 
 def print_context(record: AchievementRecord, *, built_at: Any = None) -> tuple[str, dict[str, Any]]:
@@ -467,34 +485,31 @@ def build_record(*, record_id: int) -> AchievementRecord:
             default_storage.delete(name)
         record.file.save(name, ContentFile(data), save=False)
         record.pdf_sha256 = hashlib.sha256(data).hexdigest()
-        record.status = BuildStatus.READY
         record.built_at = built_at
         record.error = ""
-        record.save(
-            update_fields=[
-                "file",
-                "pdf_sha256",
-                "status",
-                "built_at",
-                "error",
-                "audit_sequence",
-                "audit_hash",
-            ]
-        )
-        # Row locks before the chain head (which record_event holds to the commit): lock now
-        # the records this one may supersede, so this build and a withdrawal (record, then
+        # Row locks before the chain head (which the move's event holds to the commit): lock
+        # now the records this one may supersede, so this build and a withdrawal (record, then
         # head) never wait on each other.
         list(_same_current(record).values_list("pk", flat=True))
-        record_event(
+        BUILD_LIFECYCLE.move(
+            record,
+            BuildStatus.READY,
             actor=record.requested_by,
             action="achievement.built",
-            target=record,
             centre_id=record.centre_id,
             data={
                 "pdf_sha256": record.pdf_sha256,
                 "attempts": record.attempts,
                 "audit_checkpoint": record.audit_sequence,
             },
+            update_fields=[
+                "file",
+                "pdf_sha256",
+                "built_at",
+                "error",
+                "audit_sequence",
+                "audit_hash",
+            ],
         )
         _supersede_others(record)
     return record
@@ -518,15 +533,15 @@ def _supersede_others(record: AchievementRecord) -> None:
     # A slow build of an older request must not displace a newer record already out.
     older = [record] if newer else list(same.filter(pk__lt=record.pk))
     for item in older:
-        item.state = RecordState.SUPERSEDED
         item.superseded_by = newer or record
-        item.save(update_fields=["state", "superseded_by"])
-        record_event(
+        RECORD_LIFECYCLE.move(
+            item,
+            RecordState.SUPERSEDED,
             actor=record.requested_by,
             action="achievement.superseded",
-            target=item,
             centre_id=record.centre_id,
             data={"superseded_by": item.superseded_by_id},
+            update_fields=["superseded_by"],
         )
 
 
@@ -540,15 +555,15 @@ def mark_failed(*, record_id: int, error: str) -> AchievementRecord | None:
     )
     if record is None or record.status not in PENDING:
         return record
-    record.status = BuildStatus.FAILED
     record.error = error[:2000]
-    record.save(update_fields=["status", "error"])
-    record_event(
+    BUILD_LIFECYCLE.move(
+        record,
+        BuildStatus.FAILED,
         actor=record.requested_by,
         action="achievement.failed",
-        target=record,
         centre_id=record.centre_id,
         data={"error": record.error, "attempts": record.attempts},
+        update_fields=["error"],
     )
     return record
 
@@ -610,15 +625,15 @@ def withdraw_record(*, actor: User, record: AchievementRecord, reason: str) -> A
         raise AchievementError(
             f"Keep the reason to {limit:,} characters (it has {len(reason.strip()):,})."
         )
-    record.state = RecordState.WITHDRAWN
     record.withdrawn_at = timezone.now()
     record.withdrawn_reason = reason.strip()
-    record.save(update_fields=["state", "withdrawn_at", "withdrawn_reason"])
-    record_event(
+    RECORD_LIFECYCLE.move(
+        record,
+        RecordState.WITHDRAWN,
         actor=actor,
         action="achievement.withdrawn",
-        target=record,
         centre_id=record.centre_id,
         data={"reason": record.withdrawn_reason},
+        update_fields=["withdrawn_at", "withdrawn_reason"],
     )
     return record

@@ -22,10 +22,16 @@ from assessments.release import required_for_ids, validation_required
 from assessments.signals import unit_unlocked
 from core.audit import record_event
 from core.prepared import Prepared
-from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
+from portfolios.models import (
+    EVIDENCE_LIFECYCLE,
+    Evidence,
+    EvidenceStatus,
+    Registration,
+    RegistrationStatus,
+)
 from portfolios.progress import CriterionState
 from portfolios.readmodel import refresh_progress
-from portfolios.services import RegistrationError, change_status
+from portfolios.services import RegistrationError, change_status, reopen
 from qualifications.combination import Result, check
 from qualifications.models import AssessmentCriterion, Unit
 from qualifications.queries import combination_rules
@@ -189,15 +195,14 @@ def return_evidence(*, assessor: User, evidence: Evidence, feedback: str) -> Evi
         raise AssessmentError("Only submitted evidence can be returned for resubmission.")
     if not feedback.strip():
         raise AssessmentError("Say what the learner should change.")
-    evidence.status = EvidenceStatus.RETURNED
-    evidence.save(update_fields=["status"])
-    refresh_progress(evidence.registration_id)
-    record_event(
+    EVIDENCE_LIFECYCLE.move(
+        evidence,
+        EvidenceStatus.RETURNED,
         actor=assessor,
         action="evidence.returned",
-        target=evidence,
         centre_id=evidence.registration.centre_id,
         data={"feedback": feedback.strip()},
+        before_event=lambda: refresh_progress(evidence.registration_id),
     )
     _notify(evidence.pk, "returned")
     return evidence
@@ -227,16 +232,15 @@ def mark_assessed_when_complete(assessor: User, evidence: list[Evidence]) -> Non
             .values_list("criterion_id", flat=True)
         )
         if mapped and mapped <= decided:
-            item.status = EvidenceStatus.ASSESSED
-            item.save(update_fields=["status"])
-            assessed.add(item.registration_id)
-            record_event(
+            EVIDENCE_LIFECYCLE.move(
+                item,
+                EvidenceStatus.ASSESSED,
                 actor=assessor,
                 action="evidence.assessed",
-                target=item,
                 centre_id=item.registration.centre_id,
                 data={"criteria": sorted(mapped)},
             )
+            assessed.add(item.registration_id)
             # Where an IV validates decisions first, the learner hears once they are released
             # (assessments.validation), not now.
             if not validation_required(item.registration):
@@ -353,19 +357,16 @@ def unlock_unit(*, actor: User, sign_off: UnitSignOff, reason: str) -> UnitSignO
         centre_id=registration.centre_id,
         data={"reason": sign_off.unlock_reason, "by": "internal verifier" if is_iv else "admin"},
     )
-    if registration.status == RegistrationStatus.COMPLETE:
-        # Decisions are recorded only on active registrations: an unlocked unit of a complete
-        # one could not change. Signing the unit off again completes it again
-        # (mark_complete_if_done).
-        try:
-            change_status(
-                actor=actor,
-                registration=registration,
-                status=RegistrationStatus.ACTIVE,
-                reason=f"Unit unlocked: {sign_off.unlock_reason}",
-            )
-        except RegistrationError as exc:
-            raise AssessmentError(str(exc)) from exc
+    # Decisions are recorded only on active registrations: an unlocked unit of a complete one
+    # could not change.
+    try:
+        reopen(
+            actor=actor,
+            registration=registration,
+            reason=f"Unit unlocked: {sign_off.unlock_reason}",
+        )
+    except RegistrationError as exc:
+        raise AssessmentError(str(exc)) from exc
     unit_unlocked.send(sender=UnitSignOff, sign_off=sign_off, actor=actor)
     return sign_off
 

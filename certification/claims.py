@@ -30,14 +30,14 @@ from certification.eligibility import (
     reasons_unit,
     unit_candidate,
 )
-from certification.models import BatchState, ClaimBatch, ClaimError, ClaimLine
+from certification.models import BATCH_LIFECYCLE, BatchState, ClaimBatch, ClaimError, ClaimLine
 from certification.profiles import profile_for
 from certification.queries import ClaimFilter, full_ready
 from certification.rules import may_manage_claims
 from core.audit import Checkpoint, record_event, record_events
 from core.bulk import insert_rows
 from portfolios.models import Registration, RegistrationStatus
-from portfolios.services import RegistrationError, change_status
+from portfolios.services import RegistrationError, change_status_many
 from qualifications.models import Qualification, Unit
 
 RESULT_PASS = "Pass"  # noqa: S105 (a grade, not a secret)
@@ -441,16 +441,17 @@ def export_batch(*, actor: User, batch: ClaimBatch, today: date | None = None) -
                 + " Take these lines off the batch, or clear the reasons, then export again."
             )
         _freeze_learner_details(batch)
-        batch.state = BatchState.EXPORTED
         batch.exported_at = timezone.now()
         batch.exported_by = actor
-        batch.save(update_fields=["state", "exported_at", "exported_by"])
-        event = record_event(
+        lines = batch.lines.live().count()
+        event = BATCH_LIFECYCLE.move(
+            batch,
+            BatchState.EXPORTED,
             actor=actor,
             action="claim.batch_exported",
-            target=batch,
             centre_id=batch.centre_id,
-            data={"lines": batch.lines.live().count()},
+            data={"lines": lines},
+            update_fields=["exported_at", "exported_by"],
         )
         batch.exported_audit_sequence, batch.exported_audit_hash = event.sequence, event.hash
         batch.save(update_fields=["exported_audit_sequence", "exported_audit_hash"])
@@ -480,29 +481,30 @@ def submit_batch(*, actor: User, batch: ClaimBatch, reference: str) -> ClaimBatc
             )
         if not reference.strip():
             raise ClaimError("Type the awarding body's reference for the claim.")
-        for line in (
-            batch.lines.live().filter(unit__isnull=True).select_related("registration__learner")
-        ):
-            try:
-                change_status(
-                    actor=actor,
-                    registration=line.registration,
-                    status=RegistrationStatus.CLAIMED,
-                    reason=f"Claimed in batch {batch.pk}.",
-                )
-            except RegistrationError as error:
-                raise ClaimError(f"{line.registration.learner.get_full_name()}: {error}") from None
-        batch.state = BatchState.SUBMITTED
+        # The full lines' registrations at once: one UPDATE, their events in one bulk write.
+        try:
+            change_status_many(
+                actor=actor,
+                registrations=Registration.objects.filter(
+                    pk__in=batch.lines.live().filter(unit__isnull=True).values("registration_id")
+                ),
+                status=RegistrationStatus.CLAIMED,
+                centre_id=batch.centre_id,
+                reason=f"Claimed in batch {batch.pk}.",
+            )
+        except RegistrationError as error:
+            raise ClaimError(str(error)) from None
         batch.submitted_at = timezone.now()
         batch.submitted_by = actor
         batch.reference = reference.strip()
-        batch.save(update_fields=["state", "submitted_at", "submitted_by", "reference"])
-        record_event(
+        BATCH_LIFECYCLE.move(
+            batch,
+            BatchState.SUBMITTED,
             actor=actor,
             action="claim.batch_submitted",
-            target=batch,
             centre_id=batch.centre_id,
             data={"reference": batch.reference},
+            update_fields=["submitted_at", "submitted_by", "reference"],
         )
     return batch
 
@@ -526,37 +528,47 @@ def record_certificates(
             waiting = waiting.filter(pk=line.pk)
             if not waiting.exists():
                 raise ClaimError("This line's certificate is already recorded.")
-        for each in waiting.select_for_update(of=("self",)).select_related("registration"):
-            each.certificate_received_on = received_on
-            each.certificate_number = certificate_number.strip() if line is not None else ""
-            each.save(update_fields=["certificate_received_on", "certificate_number"])
-            if each.unit_id is None:
-                change_status(
-                    actor=actor,
-                    registration=each.registration,
-                    status=RegistrationStatus.CERTIFICATED,
-                    reason=f"Certificate received (claim batch {batch.pk}).",
-                )
-            record_event(
+        # Set-based, whatever the number of lines: their rows locked before the audit chain's
+        # head, one UPDATE, the registrations moved at once, the events in bulk.
+        found = list(
+            waiting.select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", "registration_id", "unit_id")
+        )
+        number = certificate_number.strip() if line is not None else ""
+        ClaimLine.objects.filter(pk__in=[pk for pk, _, _ in found]).update(
+            certificate_received_on=received_on, certificate_number=number
+        )
+        full = [registration_id for _, registration_id, unit_id in found if unit_id is None]
+        if full:
+            change_status_many(
                 actor=actor,
-                action="claim.certificate_received",
-                target=each,
+                registrations=Registration.objects.filter(pk__in=full),
+                status=RegistrationStatus.CERTIFICATED,
                 centre_id=batch.centre_id,
-                data={
-                    "batch": batch.pk,
-                    "certificate_number": each.certificate_number,
-                    "received_on": received_on.isoformat(),
-                },
+                reason=f"Certificate received (claim batch {batch.pk}).",
             )
+        received = {
+            "batch": batch.pk,
+            "certificate_number": number,
+            "received_on": received_on.isoformat(),
+        }
+        record_events(
+            actor=actor,
+            action="claim.certificate_received",
+            model=ClaimLine,
+            centre_id=batch.centre_id,
+            items=[(pk, received) for pk, _, _ in found],
+        )
         if not batch.lines.live().filter(certificate_received_on__isnull=True).exists():
-            batch.state = BatchState.CERTIFICATES_RECEIVED
             batch.certificates_received_at = timezone.now()
-            batch.save(update_fields=["state", "certificates_received_at"])
-            record_event(
+            BATCH_LIFECYCLE.move(
+                batch,
+                BatchState.CERTIFICATES_RECEIVED,
                 actor=actor,
                 action="claim.batch_certificated",
-                target=batch,
                 centre_id=batch.centre_id,
+                update_fields=["certificates_received_at"],
             )
     return batch
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.lifecycle import Lifecycle
 from core.limits import length_checks
 
 
@@ -84,6 +85,20 @@ class BatchState(models.TextChoices):
     EXPORTED = "exported", "Exported"
     SUBMITTED = "submitted", "Submitted"
     CERTIFICATES_RECEIVED = "certificates_received", "Certificates received"
+
+
+# Exporting fixes the file; the awarding body's reference marks it submitted (its learners
+# claimed); the last certificate received closes it.
+BATCH_LIFECYCLE = Lifecycle(
+    field="state",
+    choices=BatchState,
+    moves={
+        BatchState.DRAFT: {BatchState.EXPORTED},
+        BatchState.EXPORTED: {BatchState.SUBMITTED},
+        BatchState.SUBMITTED: {BatchState.CERTIFICATES_RECEIVED},
+        BatchState.CERTIFICATES_RECEIVED: set(),
+    },
+)
 
 
 class ClaimBatch(models.Model):

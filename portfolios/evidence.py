@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.audit import record_event
 from portfolios.models import (
+    EVIDENCE_LIFECYCLE,
     NOT_REAL_WORK,
     Declaration,
     Evidence,
@@ -449,16 +450,16 @@ def submit(*, actor: User, evidence: Evidence, typed_name: str, confirmed: bool)
         statement=Declaration.STATEMENT,
         content_hash=content_hash(content),
     )
-    evidence.status = EvidenceStatus.SUBMITTED
     evidence.submitted_at = timezone.now()
-    evidence.save(update_fields=["status", "submitted_at"])
-    refresh_progress(evidence.registration_id)
-    record_event(
+    EVIDENCE_LIFECYCLE.move(
+        evidence,
+        EvidenceStatus.SUBMITTED,
         actor=actor,
         action="evidence.submitted",
-        target=evidence,
         centre_id=evidence.registration.centre_id,
         data={"declaration": declaration.pk, "content_hash": declaration.content_hash},
+        update_fields=["submitted_at"],
+        before_event=lambda: refresh_progress(evidence.registration_id),
     )
     return declaration
 

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from core.lifecycle import Lifecycle
 from core.limits import length_checks
 
 
@@ -23,19 +24,24 @@ class RegistrationStatus(models.TextChoices):
     CERTIFICATED = "certificated", "Certificated"
 
 
-# The only moves a registration may make; services refuse anything else.
-TRANSITIONS: dict[str, set[str]] = {
-    RegistrationStatus.ACTIVE: {
-        RegistrationStatus.WITHDRAWN,
-        RegistrationStatus.TRANSFERRED,
-        RegistrationStatus.COMPLETE,
+# The only moves a registration may make; every change of its status goes through here
+# (portfolios.services.change_status, reopen; bulk: the claim's submission and certificates).
+REGISTRATION_LIFECYCLE = Lifecycle(
+    field="status",
+    choices=RegistrationStatus,
+    moves={
+        RegistrationStatus.ACTIVE: {
+            RegistrationStatus.WITHDRAWN,
+            RegistrationStatus.TRANSFERRED,
+            RegistrationStatus.COMPLETE,
+        },
+        RegistrationStatus.COMPLETE: {RegistrationStatus.ACTIVE, RegistrationStatus.CLAIMED},
+        RegistrationStatus.CLAIMED: {RegistrationStatus.CERTIFICATED},
+        RegistrationStatus.WITHDRAWN: set(),
+        RegistrationStatus.TRANSFERRED: set(),
+        RegistrationStatus.CERTIFICATED: set(),
     },
-    RegistrationStatus.COMPLETE: {RegistrationStatus.ACTIVE, RegistrationStatus.CLAIMED},
-    RegistrationStatus.CLAIMED: {RegistrationStatus.CERTIFICATED},
-    RegistrationStatus.WITHDRAWN: set(),
-    RegistrationStatus.TRANSFERRED: set(),
-    RegistrationStatus.CERTIFICATED: set(),
-}
+)
 
 
 class RegistrationQuerySet(models.QuerySet["Registration"]):
@@ -204,6 +210,20 @@ class EvidenceStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     ASSESSED = "assessed", "Assessed"
     RETURNED = "returned", "Returned for resubmission"
+
+
+# Submitted evidence never changes: a resubmission is a new version (its own draft), and the
+# returned or assessed one stays as it was.
+EVIDENCE_LIFECYCLE = Lifecycle(
+    field="status",
+    choices=EvidenceStatus,
+    moves={
+        EvidenceStatus.DRAFT: {EvidenceStatus.SUBMITTED},
+        EvidenceStatus.SUBMITTED: {EvidenceStatus.ASSESSED, EvidenceStatus.RETURNED},
+        EvidenceStatus.ASSESSED: set(),
+        EvidenceStatus.RETURNED: set(),
+    },
+)
 
 
 class EvidenceQuerySet(models.QuerySet["Evidence"]):

@@ -7,12 +7,19 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Centre, Invitation, LearnerProfile, Membership, Role, User
 from accounts.services import invitation_accepted, learner_profile_update
 from core.audit import record_event
-from portfolios.models import TRANSITIONS, Registration, RegistrationStatus, RegistrationUnit
+from core.lifecycle import IllegalTransition
+from portfolios.models import (
+    REGISTRATION_LIFECYCLE,
+    Registration,
+    RegistrationStatus,
+    RegistrationUnit,
+)
 from portfolios.readmodel import refresh_progress
 from qualifications.combination import Result, check, mandatory_units
 from qualifications.models import Qualification, QualificationStatus
@@ -235,14 +242,16 @@ def assign_staff(
 def change_status(
     *, actor: User, registration: Registration, status: str, reason: str = ""
 ) -> Registration:
+    """Move one registration along its lifecycle (portfolios.models.REGISTRATION_LIFECYCLE)."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    if status not in TRANSITIONS[registration.status]:
-        raise RegistrationError(
-            f"A registration that is {registration.get_status_display().lower()} cannot become "
-            f"{RegistrationStatus(status).label.lower()}."
-        )
+    return _move(actor=actor, registration=registration, status=status, reason=reason)
+
+
+def _move(*, actor: User, registration: Registration, status: str, reason: str) -> Registration:
+    """change_status for a registration already locked."""
     if (
         status == RegistrationStatus.ACTIVE
+        and REGISTRATION_LIFECYCLE.allows(registration.status, status)
         and Registration.objects.filter(
             learner_id=registration.learner_id,
             centre_id=registration.centre_id,
@@ -255,17 +264,59 @@ def change_status(
             "The learner has another active registration on this qualification here."
         )
     before = registration.status
-    registration.status = status
+    try:
+        REGISTRATION_LIFECYCLE.check(registration, status)
+    except IllegalTransition as exc:
+        raise RegistrationError(str(exc)) from exc
     registration.status_reason = reason
-    registration.save(update_fields=["status", "status_reason", "updated_at"])
-    record_event(
+    REGISTRATION_LIFECYCLE.move(
+        registration,
+        status,
         actor=actor,
         action="registration.status_changed",
-        target=registration,
         centre_id=registration.centre_id,
         data={"from": before, "to": status, "reason": reason},
+        update_fields=["status_reason", "updated_at"],
     )
     return registration
+
+
+@transaction.atomic
+def change_status_many(
+    *, actor: User, registrations: QuerySet[Registration], status: str, centre_id: int, reason: str
+) -> int:
+    """Move every registration of the set (all at `centre_id`) at once: one UPDATE, the events
+    in one bulk write (a claim's 10,000 learners becoming claimed). Raises RegistrationError,
+    changing nothing, if any of them may not make the move."""
+    try:
+        return REGISTRATION_LIFECYCLE.move_many(
+            registrations,
+            status,
+            actor=actor,
+            action="registration.status_changed",
+            centre_id=centre_id,
+            data=lambda before: {"from": before, "to": status, "reason": reason},
+            also={"status_reason": reason, "updated_at": timezone.now()},
+        )
+    except IllegalTransition as exc:
+        learner = User.objects.filter(registrations__pk=exc.pk).first()
+        raise RegistrationError(f"{learner.get_full_name() if learner else ''}: {exc}") from exc
+
+
+@transaction.atomic
+def reopen(*, actor: User, registration: Registration, reason: str) -> bool:
+    """Make a complete registration active again so its decisions can change (a unit unlocked,
+    decisions referred back by the IV); signing the units off again completes it again
+    (assessments.services.mark_complete_if_done). False, changing nothing, when it is not
+    complete. `registration` as the caller read it in this transaction: only a complete one is
+    read again (locked), since an earlier step may have reopened it already."""
+    if registration.status != RegistrationStatus.COMPLETE:
+        return False
+    registration.refresh_from_db(from_queryset=Registration.objects.select_for_update())
+    if registration.status != RegistrationStatus.COMPLETE:
+        return False
+    _move(actor=actor, registration=registration, status=RegistrationStatus.ACTIVE, reason=reason)
+    return True
 
 
 def withdraw(*, actor: User, registration: Registration, reason: str) -> Registration:

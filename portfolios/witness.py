@@ -32,6 +32,7 @@ from portfolios.evidence import (
     submission_content,
 )
 from portfolios.models import (
+    EVIDENCE_LIFECYCLE,
     Evidence,
     EvidenceContext,
     EvidenceMethod,
@@ -247,15 +248,12 @@ def witness_respond(*, token: str, testimony: str, signed_name: str, confirmed: 
     )
     map_criteria(actor=requester, evidence=evidence, criteria=criteria)
     now = timezone.now()
-    evidence.status = EvidenceStatus.SUBMITTED
-    evidence.submitted_at = now
-    evidence.save(update_fields=["status", "submitted_at"])
-    refresh_progress(registration)
     request.testimony = testimony.strip()
     request.signed_name = " ".join(signed_name.split())
     request.used_at = now
     request.evidence = evidence
     request.save(update_fields=["testimony", "signed_name", "used_at", "evidence"])
+    # What was signed does not include the evidence's status (submission_content).
     signed = content_hash(submission_content(evidence))
     data: dict[str, Any] = {
         "witness_request": request.pk,
@@ -264,13 +262,18 @@ def witness_respond(*, token: str, testimony: str, signed_name: str, confirmed: 
         "statement": STATEMENT,
         "content_hash": signed,
     }
-    # The witness has no account: the event has no actor, and names the request instead.
-    record_event(
+    # The signature is the submission. The witness has no account: the event has no actor,
+    # and names the request instead.
+    evidence.submitted_at = now
+    EVIDENCE_LIFECYCLE.move(
+        evidence,
+        EvidenceStatus.SUBMITTED,
         actor=None,
         action="witness.signed",
-        target=evidence,
         centre_id=registration.centre_id,
         data=data,
+        update_fields=["submitted_at"],
+        before_event=lambda: refresh_progress(registration),
     )
     record_event(
         actor=None,

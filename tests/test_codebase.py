@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -276,3 +277,94 @@ def test_no_view_puts_form_errors_into_messages() -> None:
         for line in _errors_put_in_messages(path.read_text()):
             offenders.append(f"{relative}:{line}")
     assert offenders == [], offenders
+
+
+# Writes of a "status" or "state" attribute that are no record's lifecycle, each with its reason.
+NOT_A_LIFECYCLE_WRITE = {
+    # A criterion's state in the portfolio's read model, worked out from the decision log.
+    ("portfolios/progress.py", "row.state"),
+    # Why a witness link cannot be used, carried on the exception.
+    ("portfolios/witness.py", "self.state"),
+    # The same, worked out for the page beside the request (WitnessRequest has no such field).
+    ("portfolios/witness_views.py", "witness_request.state"),
+}
+LIFECYCLE_FIELDS = {"status", "state"}
+
+
+def _lifecycle_writes(path: Path, tree: ast.AST) -> list[str]:
+    """Every place in one module that writes a status or state other than through
+    core.lifecycle: an assignment, setattr, or a QuerySet update / bulk_update /
+    update_or_create naming the field."""
+    where = path.relative_to(ROOT).as_posix()
+    found = []
+
+    def named(node: ast.AST) -> bool:
+        return isinstance(node, ast.Constant) and node.value in LIFECYCLE_FIELDS
+
+    for node in ast.walk(tree):
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign):
+            targets = [
+                t
+                for target in node.targets
+                for t in ast.walk(target)
+                if isinstance(t, ast.Attribute)
+            ]
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr in LIFECYCLE_FIELDS
+                and (where, ast.unparse(target)) not in NOT_A_LIFECYCLE_WRITE
+            ):
+                found.append(f"{where}:{node.lineno}: {ast.unparse(target)} = …")
+        if not isinstance(node, ast.Call):
+            continue
+        function = node.func
+        name = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+        if name == "setattr" and len(node.args) > 1 and named(node.args[1]):
+            found.append(f"{where}:{node.lineno}: setattr(…, {node.args[1].value!r})")
+        elif name in ("update", "update_or_create", "bulk_update"):
+            keywords = {k.arg for k in node.keywords}
+            # update(status=…), update(**{"status": …}), defaults={"status": …}, ["status"]
+            values = [ast.walk(k.value) for k in node.keywords] + [ast.walk(a) for a in node.args]
+            strings = any(named(n) for walk in values for n in walk)
+            if (
+                keywords & LIFECYCLE_FIELDS
+                or (strings and name != "update")
+                or (name == "update" and any(k.arg is None for k in node.keywords) and strings)
+            ):
+                found.append(f"{where}:{node.lineno}: .{name}(…) writes a status or state")
+    return found
+
+
+def test_no_status_or_state_is_written_outside_its_lifecycle() -> None:
+    """Every change of state goes through core.lifecycle (the move checks it and writes its
+    audit event); creating a row in its first state is no change. Tests set rows up as they
+    need, and migrations are history."""
+    skip = {"tests", "migrations", ".venv", "node_modules", "static"}
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if skip & set(path.relative_to(ROOT).parts) or path == ROOT / "core" / "lifecycle.py":
+            continue
+        found += _lifecycle_writes(path, ast.parse(path.read_text(), str(path)))
+    assert found == []
+
+
+def test_the_lifecycle_check_finds_each_kind_of_write() -> None:
+    source = """
+registration.status = "active"
+sample.state, other = "agreed", 1
+setattr(batch, "state", "exported")
+Registration.objects.filter(pk=1).update(status="claimed")
+Registration.objects.filter(pk=1).update(**{"status": "claimed"})
+Evidence.objects.bulk_update(items, ["status"])
+Sample.objects.update_or_create(pk=1, defaults={"state": "open"})
+row.state = "met"
+Registration.objects.create(status="active")
+Registration.objects.filter(status="active").update(updated_at=now)
+"""
+    found = _lifecycle_writes(ROOT / "portfolios" / "progress.py", ast.parse(source))
+
+    assert [line.split(":")[1] for line in found] == ["2", "3", "4", "5", "6", "7", "8"]

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.lifecycle import Lifecycle
 from core.limits import length_checks
 from verification.models import SampleStage
 
@@ -25,6 +26,19 @@ class SampleState(models.TextChoices):
     OPEN = "open", "Under review"
     REFERRED = "referred", "Referred back to the assessor"
     AGREED = "agreed", "Agreed"
+
+
+# A referred sample is reviewed again once the assessor has corrected the decisions: agreed,
+# or referred once more. Agreement closes it.
+SAMPLE_LIFECYCLE = Lifecycle(
+    field="state",
+    choices=SampleState,
+    moves={
+        SampleState.OPEN: {SampleState.REFERRED, SampleState.AGREED},
+        SampleState.REFERRED: {SampleState.REFERRED, SampleState.AGREED},
+        SampleState.AGREED: set(),
+    },
+)
 
 
 class SampleOutcomeKind(models.TextChoices):

@@ -29,10 +29,11 @@ from assessments.services import AssessmentError, unlock_unit
 from core.audit import record_event
 from portfolios.models import Evidence, EvidenceFile, Registration, RegistrationStatus
 from portfolios.readmodel import lock_progress
-from portfolios.services import RegistrationError, change_status
+from portfolios.services import RegistrationError, reopen
 from qualifications.models import Unit
 from verification.models import PlannedSample, SampleStage
 from verification.sample_models import (
+    SAMPLE_LIFECYCLE,
     Sample,
     SampleOutcome,
     SampleOutcomeKind,
@@ -246,12 +247,11 @@ def agree(
             )
     except IntegrityError as exc:
         raise VerificationError("This sample is already agreed; the review is closed.") from exc
-    sample.state = SampleState.AGREED
-    sample.save(update_fields=["state"])
-    record_event(
+    SAMPLE_LIFECYCLE.move(
+        sample,
+        SampleState.AGREED,
         actor=verifier,
         action="sample.agreed",
-        target=sample,
         centre_id=sample.registration.centre_id,
         data={"outcome": outcome.pk, "snapshot_hash": digest, "feedback": outcome.feedback},
     )
@@ -300,14 +300,13 @@ def refer_back(
         decided_by=verifier,
     )
     outcome.decisions.set(referred)
-    sample.state = SampleState.REFERRED
-    sample.save(update_fields=["state"])
     # Unlocking below recounts the progress row after this event: its lock must come first.
     lock_progress(registration)
-    record_event(
+    SAMPLE_LIFECYCLE.move(
+        sample,
+        SampleState.REFERRED,
         actor=verifier,
         action="sample.referred",
-        target=sample,
         centre_id=registration.centre_id,
         data={
             "outcome": outcome.pk,
@@ -329,19 +328,10 @@ def refer_back(
             raise VerificationError(str(exc)) from exc
     # Unlocking a unit reopens a complete registration; this covers referred decisions on a
     # unit that had no sign-off to unlock.
-    registration.refresh_from_db(fields=["status"])
-    if registration.status == RegistrationStatus.COMPLETE:
-        # Decisions are recorded only on active registrations; re-signing the unit completes
-        # it again (assessments.services.mark_complete_if_done).
-        try:
-            change_status(
-                actor=verifier,
-                registration=registration,
-                status=RegistrationStatus.ACTIVE,
-                reason=reason,
-            )
-        except RegistrationError as exc:
-            raise VerificationError(str(exc)) from exc
+    try:
+        reopen(actor=verifier, registration=registration, reason=reason)
+    except RegistrationError as exc:
+        raise VerificationError(str(exc)) from exc
     return outcome
 
 

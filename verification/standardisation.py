@@ -19,6 +19,7 @@ from accounts.models import STAFF_ROLES, Centre, Membership, Role, User
 from core.audit import record_event
 from qualifications.models import Qualification, Unit
 from verification.standardisation_models import (
+    MEETING_LIFECYCLE,
     MeetingStatus,
     StandardisationMeeting,
     StandardisationOutcome,
@@ -261,15 +262,15 @@ def finalise_meeting(*, actor: User, meeting: StandardisationMeeting) -> Standar
     count = locked.outcomes.count()
     if not count:
         raise StandardisationError("Record at least one decision before finalising the meeting.")
-    locked.status = MeetingStatus.FINALISED
     locked.finalised_by = actor
     locked.finalised_at = timezone.now()
-    locked.save(update_fields=["status", "finalised_by", "finalised_at"])
-    record_event(
+    MEETING_LIFECYCLE.move(
+        locked,
+        MeetingStatus.FINALISED,
         actor=actor,
         action="verification.standardisation_finalised",
-        target=locked,
         centre_id=locked.centre_id,
         data={"decisions": count},
+        update_fields=["finalised_by", "finalised_at"],
     )
     return locked

@@ -18,12 +18,21 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.lifecycle import Lifecycle
 from core.limits import length_checks
 
 
 class MeetingStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     FINALISED = "finalised", "Finalised"
+
+
+# A finalised record is what the centre shows its EQA: it does not change again.
+MEETING_LIFECYCLE = Lifecycle(
+    field="status",
+    choices=MeetingStatus,
+    moves={MeetingStatus.DRAFT: {MeetingStatus.FINALISED}, MeetingStatus.FINALISED: set()},
+)
 
 
 # Who may read a centre's standardisation records in full; assessors read those they attended.

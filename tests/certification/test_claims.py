@@ -349,6 +349,48 @@ def test_the_whole_life_of_a_batch_moves_the_registrations():
     assert actions.count("claim.certificate_received") == 2
 
 
+def test_submitting_moves_the_registrations_at_once_whatever_their_number(
+    django_assert_max_num_queries,
+):
+    where = make_centre()
+    counts = []
+    for size in (1, 3):
+        registrations = [learner_on(where, name=f"Learner {size} {n}") for n in range(size)]
+        batch = add(where, *((r.pk, None) for r in registrations))[0].batch
+        claims.export_batch(actor=where.admin, batch=batch)
+        with django_assert_max_num_queries(50) as queries:
+            claims.submit_batch(actor=where.admin, batch=batch, reference=f"R{size}")
+        counts.append(len(queries.captured_queries))
+        assert {
+            r.status for r in type(registrations[0]).objects.filter(claim_lines__batch=batch)
+        } == {RegistrationStatus.CLAIMED}
+
+    assert counts[0] == counts[1]
+
+
+def test_a_batch_whose_learner_may_no_longer_be_claimed_is_not_submitted():
+    where = make_centre()
+    ready = learner_on(where, name="Rita Ready")
+    reopened = learner_on(where, name="Otto Reopened")
+    batch = add(where, (ready.pk, None), (reopened.pk, None))[0].batch
+    claims.export_batch(actor=where.admin, batch=batch)
+    # Set up around the services: a registration no longer complete once the file went out.
+    type(reopened).objects.filter(pk=reopened.pk).update(status=RegistrationStatus.ACTIVE)
+    events = AuditEvent.objects.count()
+
+    with pytest.raises(claims.ClaimError) as refused:
+        claims.submit_batch(actor=where.admin, batch=batch, reference="AB-2")
+
+    assert str(refused.value) == (
+        "Otto Reopened: A registration that is active cannot become claimed."
+    )
+    ready.refresh_from_db()
+    batch.refresh_from_db()
+    assert ready.status == RegistrationStatus.COMPLETE
+    assert batch.state == BatchState.EXPORTED
+    assert AuditEvent.objects.count() == events
+
+
 def test_exporting_twice_changes_nothing():
     where = make_centre()
     registration = learner_on(where)

@@ -9,7 +9,12 @@ from django.db import connection
 
 from accounts.models import Centre, Membership, Role, User
 from core.models import AuditEvent
-from portfolios.models import TRANSITIONS, Registration, RegistrationQuerySet, RegistrationStatus
+from portfolios.models import (
+    REGISTRATION_LIFECYCLE,
+    Registration,
+    RegistrationQuerySet,
+    RegistrationStatus,
+)
 from portfolios.services import (
     RegistrationError,
     assign_staff,
@@ -17,6 +22,7 @@ from portfolios.services import (
     check_eligibility,
     choose_units,
     register_learner,
+    reopen,
     transfer,
     unit_choice_result,
     withdraw,
@@ -422,11 +428,15 @@ def test_a_learner_cannot_assess_or_verify_their_own_portfolio(here: Setting) ->
 
 # ---------------------------------------------------------------- change_status and withdraw
 
-LEGAL = sorted((before, after) for before, afters in TRANSITIONS.items() for after in afters)
+LEGAL = sorted(
+    (before, after)
+    for before in RegistrationStatus.values
+    for after in REGISTRATION_LIFECYCLE.targets(before)
+)
 ILLEGAL = [
     (before, after)
     for before, after in itertools.product(RegistrationStatus.values, repeat=2)
-    if after not in TRANSITIONS[before]
+    if not REGISTRATION_LIFECYCLE.allows(before, after)
 ]
 
 
@@ -475,6 +485,66 @@ def test_a_complete_registration_cannot_reopen_beside_a_newer_active_one(
     assert str(refused.value) == (
         "The learner has another active registration on this qualification here."
     )
+    first.refresh_from_db()
+    assert first.status == RegistrationStatus.COMPLETE
+
+
+# ---------------------------------------------------------------- reopen
+
+
+def test_reopening_makes_a_complete_registration_active_with_its_event(here: Setting) -> None:
+    registration = _register(here)
+    change_status(actor=here.admin, registration=registration, status=RegistrationStatus.COMPLETE)
+    registration.refresh_from_db()
+
+    assert reopen(actor=here.admin, registration=registration, reason="Unit unlocked: typo")
+
+    assert registration.status == RegistrationStatus.ACTIVE
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.ACTIVE
+    assert registration.status_reason == "Unit unlocked: typo"
+    event = AuditEvent.objects.filter(action="registration.status_changed").last()
+    assert event.data == {"from": "complete", "to": "active", "reason": "Unit unlocked: typo"}
+
+
+@pytest.mark.parametrize(
+    "status", [s for s in RegistrationStatus.values if s != RegistrationStatus.COMPLETE]
+)
+def test_reopening_leaves_any_other_registration_alone(here: Setting, status: str) -> None:
+    registration = RegistrationFactory(learner=here.learner, centre=here.centre, status=status)
+
+    assert not reopen(actor=here.admin, registration=registration, reason="Why")
+
+    registration.refresh_from_db()
+    assert registration.status == status
+    assert not AuditEvent.objects.exists()
+
+
+def test_reopening_a_copy_read_before_another_step_reopened_it_changes_nothing(
+    here: Setting,
+) -> None:
+    registration = _register(here)
+    change_status(actor=here.admin, registration=registration, status=RegistrationStatus.COMPLETE)
+    registration.refresh_from_db()
+    stale = Registration.objects.get(pk=registration.pk)
+    assert reopen(actor=here.admin, registration=registration, reason="First")
+    events = AuditEvent.objects.count()
+
+    assert not reopen(actor=here.admin, registration=stale, reason="Second")
+
+    assert stale.status == RegistrationStatus.ACTIVE
+    assert AuditEvent.objects.count() == events
+
+
+def test_reopening_beside_a_newer_active_registration_is_refused(here: Setting) -> None:
+    first = _register(here)
+    change_status(actor=here.admin, registration=first, status=RegistrationStatus.COMPLETE)
+    _register(here)
+    first.refresh_from_db()
+
+    with pytest.raises(RegistrationError, match="another active registration"):
+        reopen(actor=here.admin, registration=first, reason="Why")
+
     first.refresh_from_db()
     assert first.status == RegistrationStatus.COMPLETE
 
