@@ -24,6 +24,7 @@ from assessments.achievement_models import (
     BuildStatus,
     RecordState,
 )
+from certification.models import BATCH_LIFECYCLE, BatchState, ClaimBatch
 from core.lifecycle import IllegalTransition, Lifecycle
 from core.models import AuditEvent
 from portfolios.models import (
@@ -38,7 +39,6 @@ from portfolios.models import (
 )
 from qualifications.models import AwardingBody
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory
-from verification.claim_models import BATCH_LIFECYCLE, BatchState, ClaimBatch
 from verification.models import SampleStage
 from verification.sample_models import SAMPLE_LIFECYCLE, Sample, SampleState
 from verification.standardisation_models import (

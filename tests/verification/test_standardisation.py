@@ -17,6 +17,7 @@ from core.audit import verify_chain
 from core.models import AuditEvent
 from qualifications.models import Qualification, Unit
 from tests.factories import member
+from tests.support.forms import error_beside
 from tests.verification.cases import IMI, TODAY, UNDERSTAND_CUSTOMERS, Centre_, make_centre
 from verification.standardisation import (
     StandardisationError,
@@ -324,13 +325,16 @@ def test_the_iv_records_a_meeting_and_bad_input_keeps_what_was_typed(
     }
     response = client.post(url, fields)
     assert response.status_code == 400
-    assert "Say when the meeting was held." in flash(response)[0]
+    # Beside its field, not in a message at the top.
+    assert "Say when the meeting was held." in error_beside(response.content.decode(), "id_held_on")
+    assert flash(response) == []
     assert 'value="Judging professional discussions"' in text(response)
     assert "Two recordings reviewed." in text(response)
     future = (TODAY + datetime.timedelta(days=3)).isoformat()
     response = client.post(url, {**fields, "held_on": future})
     assert response.status_code == 400
-    assert "cannot be in the future" in flash(response)[0]
+    assert "cannot be in the future" in error_beside(response.content.decode(), "id_held_on")
+    assert flash(response) == []
     assert not StandardisationMeeting.objects.exists()
 
     response = client.post(url, {**fields, "held_on": LAST_WEEK.isoformat()}, follow=True)
