@@ -350,7 +350,10 @@ def test_the_iv_records_a_meeting_and_bad_input_keeps_what_was_typed(
     add_url = reverse("verification:standardisation_add_outcome", args=[meeting.pk])
     response = client.post(add_url, {"decision": "Plan the questions.", "action_due": TODAY})
     assert response.status_code == 400
-    assert "Say who owns the action that is due." in flash(response)[0]
+    assert "Say who owns the action that is due." in error_beside(
+        response.content.decode(), "id_action_owner"
+    )
+    assert flash(response) == []
     assert "Plan the questions." in text(response)
     response = client.post(
         add_url,
@@ -467,7 +470,8 @@ def test_a_draft_is_changed_through_its_page_until_it_is_finalised(
     }
     response = client.post(url, {**fields, "title": ""})
     assert response.status_code == 400
-    assert "Give the meeting's topic." in flash(response)[0]
+    assert "Give the meeting's topic." in error_beside(response.content.decode(), "id_title")
+    assert flash(response) == []
     assert 'value="Room 3"' in text(response)
     response = client.post(url, fields, follow=True)
     assert "The meeting's details are saved." in flash(response)
