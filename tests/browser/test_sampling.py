@@ -42,7 +42,11 @@ def test_the_iv_sets_a_strategy_draws_a_plan_and_sees_its_coverage(site: Accessi
     page.get_by_role("button", name="Save the strategy").click()
     page.wait_for_load_state("load")
     site.assert_accessible()
-    expect(page.get_by_role("status")).to_contain_text("less than or equal to 100")
+    # Counted in the summary at the top, and beside the box that holds it.
+    expect(page.get_by_test_id("error-summary")).to_contain_text("less than or equal to 100")
+    expect(
+        page.get_by_label("Share of units sampled per learner at interim (%)")
+    ).to_have_attribute("aria-invalid", "true")
     page.get_by_label("Share of units sampled per learner at interim (%)").fill("60")
     page.get_by_role("button", name="Save the strategy").click()
     page.wait_for_load_state("load")
@@ -54,7 +58,8 @@ def test_the_iv_sets_a_strategy_draws_a_plan_and_sees_its_coverage(site: Accessi
     page.get_by_role("button", name="Draw the plan").click()
     page.wait_for_load_state("load")
     site.assert_accessible()
-    expect(page.get_by_role("status")).to_contain_text("Say when the plan's period ends.")
+    expect(page.get_by_test_id("error-summary")).to_contain_text("Say when the plan's period ends.")
+    expect(page.get_by_label("Period ends")).to_have_attribute("aria-invalid", "true")
     page.get_by_label("Period ends").fill(
         (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
     )

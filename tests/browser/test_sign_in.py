@@ -38,8 +38,12 @@ def test_a_wrong_password_is_explained_on_the_page(site: AccessiblePage) -> None
     sign_in(site, person.email, "not-the-password")
     site.assert_accessible()
 
+    # Counted in the summary at the top, and said again in the form itself.
+    expect(site.page.get_by_test_id("error-summary")).to_contain_text(
+        "Please enter a correct e-mail address and password"
+    )
     expect(
-        site.page.get_by_text("Please enter a correct e-mail address and password")
+        site.page.locator("form").get_by_text("Please enter a correct e-mail address and password")
     ).to_be_visible()
     expect(site.page.get_by_label("E-mail address")).to_have_value(person.email)
 

@@ -42,7 +42,8 @@ def test_the_iv_records_and_finalises_a_meeting_and_the_eqa_reads_it(
     page.get_by_role("button", name="Record the meeting").click()
     site.assert_accessible()
     # Forgot the date: told so, and nothing typed is lost.
-    expect(page.get_by_role("status")).to_contain_text("Say when the meeting was held.")
+    expect(page.get_by_test_id("error-summary")).to_contain_text("Say when the meeting was held.")
+    expect(page.get_by_label("Held on")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Topic")).to_have_value("Judging observations")
     expect(page.get_by_label("Assessor B")).to_be_checked()
     page.get_by_label("Held on").fill(held_on.isoformat())
