@@ -1,0 +1,534 @@
+"""What `seed_demo` builds, read from one run of it shared by the whole module.
+
+Seeding the demo is the slow part of these tests, and they only read what it built (or change
+it inside their own transaction, which is rolled back), so the module seeds once, in a
+transaction kept open until its last test (tests/support/module_rows.py). The tests that need a
+database without the demo, or the second centre, are in test_seed_demo.py.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Centre, Membership, User
+from assessments.achievement_models import AchievementRecord
+from assessments.models import AssessmentPlan, PlanActivity
+from core.models import AuditEvent
+from demo.centres import (
+    CENTRE_NAME,
+    CENTRE_NUMBER,
+    FINISHED,
+    LEARNERS,
+    learner_email,
+)
+from portfolios.models import (
+    Declaration,
+    Evidence,
+    EvidenceCriterion,
+    EvidenceFile,
+    EvidenceStatus,
+    Registration,
+    WitnessRequest,
+)
+from portfolios.services import unit_choice_result
+from tests.support.demo import row_counts, seed, storages_in, stored_files
+from tests.support.module_rows import made_for_the_module
+from verification.standardisation_models import StandardisationMeeting
+
+
+@dataclass(frozen=True)
+class Demo:
+    logins: list[dict[str, str]]  # as `seed_demo --json` printed them
+    media: Path  # where its files are
+
+
+@pytest.fixture(scope="module")
+def demo(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest, tmp_path_factory
+) -> Iterator[Demo]:
+    media = tmp_path_factory.mktemp("demo-media")
+
+    def seed_it() -> list[dict[str, str]]:
+        with override_settings(DEBUG=True):  # the command refuses to run without it
+            return json.loads(seed("--json"))
+
+    with (
+        override_settings(STORAGES=storages_in(media)),
+        made_for_the_module(django_db_blocker, seed_it) as logins,
+    ):
+        yield Demo(logins, media)
+
+
+@pytest.fixture
+def seeded(demo: Demo, db: None, settings) -> list[dict[str, str]]:
+    # As when each test seeded its own demo: DEBUG on, as the command needs it.
+    settings.DEBUG = True
+    return demo.logins
+
+
+def test_it_builds_a_centre_with_every_role(seeded: list[dict[str, str]]) -> None:
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    assert centre.name == CENTRE_NAME
+    approved = set(centre.qualifications.values_list("number", flat=True))
+    assert "601/1109/4" not in approved  # SFJ is closed
+    assert approved == {
+        "600/1686/3",
+        "600/1684/X",
+        "601/3456/2",
+        "601/3973/0",
+        "603/5449/5",
+        "603/5450/1",
+    }
+    roles = list(Membership.objects.filter(centre=centre).values_list("role", flat=True))
+    assert roles.count("admin") == 1
+    assert roles.count("assessor") == 2
+    assert roles.count("iv") == 2  # the internal verifier and the assessor who also verifies
+    assert roles.count("eqa") == 1
+    assert roles.count("learner") == 17  # 12 at work, 5 finished or left early
+    eqa = Membership.objects.get(centre=centre, role="eqa")
+    assert eqa.expires_on == timezone.localdate() + datetime.timedelta(days=90)
+    two_roles = [
+        user for user in User.objects.all() if user.memberships.filter(centre=centre).count() == 2
+    ]
+    assert [user.email for user in two_roles] == ["marcus.reid@demo.example"]
+    assert User.objects.get(email="admin@demo.example").is_superuser
+
+
+def test_every_learner_is_registered_with_a_valid_choice_and_staff(
+    seeded: list[dict[str, str]],
+) -> None:
+    registrations = Registration.objects.filter(centre__number=CENTRE_NUMBER)
+
+    assert registrations.count() == 17
+    assert registrations.values("learner").distinct().count() == 17
+    assert registrations.values("qualification").distinct().count() == 6
+    for registration in registrations:
+        profile = registration.learner.learner_profiles.get(centre=registration.centre)
+        assert profile.date_of_birth
+        assert len(profile.uln) == 10
+        assert profile.employer
+        keys = set(registration.unit_choices.values_list("unit__key", flat=True))
+        result = unit_choice_result(registration.qualification, keys)
+        if registration.qualification.rules_given:
+            assert result.ok, (registration, result.problems)
+        assert registration.assessors.count() == 1
+        assert registration.internal_verifier is not None
+        assert registration.internal_verifier not in registration.assessors.all()
+    # Registered through the services: each has its audit event.
+    assert AuditEvent.objects.filter(action="registration.created").count() == 17
+
+
+def test_running_it_twice_changes_nothing(demo: Demo, seeded: list[dict[str, str]]) -> None:
+    before = row_counts()
+    users = dict(User.objects.values_list("email", "password"))
+    stored = stored_files(demo.media)
+
+    again = json.loads(seed("--json"))
+
+    assert again == seeded
+    assert row_counts() == before
+    after = dict(User.objects.values_list("email", "password"))
+    # Only setup_demo's superuser has its password reset (it always does); no one else changes.
+    del users["admin@demo.example"], after["admin@demo.example"]
+    assert after == users
+    assert stored_files(demo.media) == stored
+
+
+def test_the_printed_logins_are_one_a_line(seeded: list[dict[str, str]]) -> None:
+    logins = seeded
+
+    printed = seed()
+
+    assert "Demo sign-in details" in printed
+    for login in logins:
+        assert f"{login['role']}" in printed
+        assert f"{login['email']}  /  {login['password']}" in printed
+    assert len(logins) == 1 + 5 + 12 + 5
+    assert {login["role"] for login in logins} >= {
+        "Site administrator",
+        "Centre admin",
+        "Assessor",
+        "Internal verifier",
+        "Assessor and internal verifier",
+        "External quality assurer",
+        "Learner",
+    }
+
+
+def test_the_json_is_only_the_list(seeded: list[dict[str, str]]) -> None:
+    assert all(set(login) == {"role", "email", "password"} for login in seeded)
+
+
+def test_every_printed_login_signs_in_and_sees_their_work(
+    client: Client, seeded: list[dict[str, str]]
+) -> None:
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    for login in seeded:
+        # Through the sign-in form (django-axes refuses client.login without a request).
+        response = client.post(
+            reverse("login"),
+            {"username": login["email"], "password": login["password"]},
+            follow=True,
+        )
+        assert response.redirect_chain == [("/", 302)], login
+        html = response.content.decode()
+        user = User.objects.get(email=login["email"])
+        role = login["role"]
+        if role == "Site administrator":
+            assert 'href="/admin/"' in html
+        elif role == "Learner":
+            registration = Registration.objects.get(learner=user)
+            assert registration.qualification.number in html
+            assert "Your registrations at Northgate Training Centre" in html
+        elif role == "Centre admin":
+            assert "Latest registrations" in html
+            newest = Registration.objects.filter(centre=centre).latest("created_at", "pk")
+            assert newest.learner.full_name.replace("'", "&#x27;") in html
+        elif role == "External quality assurer":
+            assert "Read-only access" in html
+            assert html.count("<tr>") >= 13
+        else:
+            # Assessors see their caseload; the assessor who is also IV starts as IV.
+            if role == "Internal verifier" or role.startswith("Assessor and"):
+                learners = Registration.objects.filter(internal_verifier=user)
+            else:
+                learners = Registration.objects.filter(assessors=user)
+            assert learners.exists()
+            for registration in learners:
+                assert registration.learner.full_name.replace("'", "&#x27;") in html
+        client.post(reverse("logout"))
+
+
+def test_the_portfolios_hold_evidence_in_every_state(seeded: list[dict[str, str]]) -> None:
+    evidence = Evidence.objects.filter(registration__centre__number=CENTRE_NUMBER)
+
+    states = set(evidence.values_list("status", flat=True))
+    assert states >= {EvidenceStatus.DRAFT, EvidenceStatus.SUBMITTED, EvidenceStatus.RETURNED}
+    # Every learner at work has a draft and a submitted, declared piece of work.
+    for registration in Registration.objects.filter(
+        centre__number=CENTRE_NUMBER, learner__email__in=[learner_email(n) for n, _, _ in LEARNERS]
+    ):
+        mine = evidence.filter(registration=registration)
+        assert mine.filter(status=EvidenceStatus.DRAFT).exists(), registration
+        assert mine.filter(status=EvidenceStatus.SUBMITTED, declaration__isnull=False).exists()
+    # Everything the learner submitted carries their declaration; the witness's does not.
+    for item in evidence.exclude(status=EvidenceStatus.DRAFT):
+        if hasattr(item, "witness_request") or hasattr(item, "assessor_record"):
+            assert not Declaration.objects.filter(evidence=item).exists()
+        else:
+            assert item.declaration.signed_by == item.registration.learner
+            assert item.declaration.typed_name == item.registration.learner.full_name
+
+
+def test_assessors_observations_are_signed_and_some_acknowledged(
+    seeded: list[dict[str, str]],
+) -> None:
+    from assessments.models import AssessorRecord
+
+    records = AssessorRecord.objects.filter(evidence__registration__centre__number=CENTRE_NUMBER)
+    assert records.count() == 3
+    for record in records.select_related("evidence__registration"):
+        assert record.evidence.status == EvidenceStatus.SUBMITTED
+        assert record.evidence.registration.assessors.filter(pk=record.assessor_id).exists()
+        assert record.evidence.mappings.exists()
+    assert records.filter(acknowledged_at__isnull=False).count() == 2
+    assert records.filter(learner_disagrees=True).count() == 1
+
+
+def test_returned_evidence_was_resubmitted_as_version_two(seeded: list[dict[str, str]]) -> None:
+    returned = Evidence.objects.filter(status=EvidenceStatus.RETURNED)
+
+    assert returned.count() == 4  # every third learner
+    for first in returned:
+        assert first.version == 1
+        second = first.next_version
+        assert second.version == 2
+        assert second.status == EvidenceStatus.SUBMITTED
+        assert second.declaration.content_hash != first.declaration.content_hash
+        assert set(second.criteria.all()) == set(first.criteria.all())
+        assert [f.sha256 for f in second.files.all()] == [f.sha256 for f in first.files.all()]
+        assert AuditEvent.objects.for_object(first).filter(action="evidence.returned").exists()
+
+
+def test_one_witness_has_signed_and_one_is_still_asked(seeded: list[dict[str, str]]) -> None:
+    signed = WitnessRequest.objects.get(used_at__isnull=False)
+    waiting = WitnessRequest.objects.get(used_at__isnull=True)
+
+    assert signed.evidence.status == EvidenceStatus.SUBMITTED
+    assert signed.evidence.method == "witness"
+    assert signed.signed_name == "Mark Doyle"
+    assert set(signed.evidence.criteria.all()) == set(signed.criteria.all())
+    assert waiting.evidence is None
+    assert waiting.is_expert
+    assert waiting.expires_at > timezone.now()
+    assert signed.registration == waiting.registration
+    assert signed.registration.learner.email == "olivia.bennett@learner.demo.example"
+
+
+def test_the_files_are_real_pdfs_and_images_stored_under_random_names(
+    seeded: list[dict[str, str]],
+) -> None:
+    import hashlib
+
+    from django.core.files.storage import default_storage
+
+    from portfolios.evidence import sniff
+
+    files = EvidenceFile.objects.all()
+    assert set(files.values_list("content_type", flat=True)) == {
+        "application/pdf",
+        "image/png",
+        "text/plain",
+    }
+    for record in files:
+        with default_storage.open(record.file.name, "rb") as fh:
+            content = fh.read()
+            assert sniff(fh) == record.content_type
+        assert hashlib.sha256(content).hexdigest() == record.sha256
+        assert len(content) == record.size
+        assert record.original_name not in record.file.name
+    pdf = files.filter(content_type="application/pdf").first()
+    with default_storage.open(pdf.file.name, "rb") as fh:
+        content = fh.read()
+    assert content.startswith(b"%PDF-1.4")
+    assert content.endswith(b"\n%%EOF\n")
+
+
+def test_evidence_is_mapped_to_criteria_of_the_learners_own_units(
+    seeded: list[dict[str, str]],
+) -> None:
+    from core.audit import verify_chain
+
+    mappings = EvidenceCriterion.objects.select_related("evidence__registration", "criterion")
+    assert mappings.exists()
+    for mapping in mappings:
+        registration = mapping.evidence.registration
+        assert registration.unit_choices.filter(unit_id=mapping.criterion.unit_id).exists()
+    assert not Evidence.objects.filter(mappings__isnull=True).exclude(status="draft").exists()
+    assert verify_chain() == []
+
+
+def test_one_learner_has_an_agreed_plan_with_done_overdue_and_upcoming_activities(
+    client: Client, seeded: list[dict[str, str]]
+) -> None:
+    plan = AssessmentPlan.objects.get()
+    registration = plan.registration
+    today = timezone.localdate()
+
+    assert registration.learner.email == "jamal.okafor@learner.demo.example"
+    assert plan.is_agreed
+    assert list(AssessmentPlan.objects.in_force()) == [plan]
+    activities = list(plan.activities.order_by("position"))
+    assert len(activities) == 3
+    done, overdue, upcoming = activities
+    assert done.completed_at is not None
+    assert list(PlanActivity.objects.overdue(today)) == [overdue]
+    assert upcoming.completed_at is None
+    assert upcoming.target_date > today
+    for activity in activities:
+        assert activity.criteria.exists()
+        for criterion in activity.criteria.all():
+            assert registration.unit_choices.filter(unit_id=criterion.unit_id).exists()
+    assert AuditEvent.objects.filter(action="plan.learner_signed").count() == 1
+
+    # Both home pages show it: the learner's next and overdue activities, the assessor's count.
+    client.force_login(registration.learner)
+    html = client.get("/").content.decode()
+    assert overdue.description in html
+    assert upcoming.description in html
+    assessor = registration.assessors.get()
+    client.force_login(assessor)
+    assert "1 overdue" in client.get("/").content.decode()
+
+
+def test_it_records_a_finalised_standardisation_meeting(seeded: list[dict[str, str]]) -> None:
+    meeting = StandardisationMeeting.objects.get(centre__number=CENTRE_NUMBER)
+    assert meeting.status == "finalised"
+    assert meeting.qualification.number == "601/3456/2"
+    assert sorted(meeting.attendees.values_list("email", flat=True)) == [
+        "aisha.khan@demo.example",
+        "dorothy.evans@demo.example",
+        "marcus.reid@demo.example",
+    ]
+    assert list(meeting.outcomes.values_list("position", flat=True)) == [1, 2]
+    assert AuditEvent.objects.filter(action="verification.standardisation_finalised").count() == 1
+
+
+def test_the_iv_samples_the_finished_learners_from_a_plan_and_signs_them_off(
+    seeded: list[dict[str, str]],
+) -> None:
+    from assessments.models import Decision, UnitSignOff
+    from portfolios.models import RegistrationStatus
+    from verification.models import AssessorRiskRating, SamplingPlan, SamplingStrategy
+    from verification.sample_models import Sample, SampleOutcome, VerifierSignOff
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    strategies = SamplingStrategy.objects.filter(centre=centre)
+    assert sorted(strategies.values_list("qualification__number", flat=True)) == [
+        "600/1684/X",
+        "600/1686/3",
+        "603/5449/5",
+    ]
+    assert SamplingPlan.objects.filter(strategy__centre=centre).count() == 3
+    rating = AssessorRiskRating.objects.get(centre=centre)
+    assert (rating.assessor.email, rating.rating) == ("marcus.reid@demo.example", "experienced")
+
+    by_name = {
+        r.learner.full_name: r
+        for r in Registration.objects.filter(
+            learner__email__in=[learner_email(f.name) for f in FINISHED]
+        )
+    }
+    assert set(by_name) == {f.name for f in FINISHED}
+    for finished in FINISHED:
+        registration = by_name[finished.name]
+        sample = Sample.objects.get(registration=registration)
+        # Every sample came from a plan, was agreed and ends in the IV's summative sign-off.
+        assert sample.planned_sample is not None
+        assert sample.stage == "summative"
+        assert sample.state == "agreed"
+        assert sample.verifier == registration.internal_verifier
+        assert not registration.assessors.filter(pk=sample.verifier_id).exists()
+        sign_off = VerifierSignOff.objects.get(registration=registration)
+        if finished.story == "left_early":
+            assert registration.status == RegistrationStatus.WITHDRAWN
+            assert sample.unit is not None
+            assert sign_off.unit == sample.unit
+            assert UnitSignOff.objects.active().filter(registration=registration).count() == 1
+        else:
+            claimed = finished.story == "claimed"
+            assert registration.status == (
+                RegistrationStatus.CLAIMED if claimed else RegistrationStatus.COMPLETE
+            )
+            assert sample.unit is None
+            assert sign_off.unit is None
+
+    # One referral, resolved: the unit was unlocked, the decision corrected and the unit signed
+    # off again before the IV agreed.
+    noah = by_name["Noah Williams"]
+    outcomes = list(SampleOutcome.objects.filter(sample__registration=noah))
+    assert [o.outcome for o in outcomes] == ["referred", "agreed"]
+    referred = outcomes[0].decisions.get()
+    correction = Decision.objects.get(supersedes=referred)
+    assert correction.reason
+    unit = referred.criterion.unit
+    sign_offs = UnitSignOff.objects.filter(registration=noah, unit=unit).order_by("pk")
+    assert [s.unlocked_at is None for s in sign_offs] == [False, True]
+    assert SampleOutcome.objects.filter(outcome="referred").count() == 1
+
+
+def test_the_eqa_login_has_time_limited_read_access(seeded: list[dict[str, str]]) -> None:
+    eqa = Membership.objects.get(user__email="graham.lowe@demo.example")
+    assert eqa.role == "eqa"
+    assert eqa.expires_on > timezone.localdate()
+
+
+def test_the_demo_claim_file_lists_exactly_the_eligible_learners_and_units(
+    seeded: list[dict[str, str]],
+) -> None:
+    import csv
+    import io
+
+    from portfolios.models import RegistrationStatus
+    from certification.claims import add_to_claim, export_batch, export_rows
+    from certification.eligibility import claim_overview
+    from certification.models import BatchState, ClaimBatch
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    admin = User.objects.get(email="helen.carter@demo.example")
+
+    # Already claimed: Grace, in a batch submitted to Ascentis.
+    claimed = ClaimBatch.objects.get(centre=centre)
+    assert claimed.state == BatchState.SUBMITTED
+    line = claimed.lines.get()
+    assert line.registration.learner.full_name == "Grace Mitchell"
+    assert line.registration.status == RegistrationStatus.CLAIMED
+
+    overview = claim_overview(centre_id=centre.pk)
+    assert [c.registration.learner.full_name for c in overview.full_eligible] == ["Noah Williams"]
+    assert [(c.registration.learner.full_name, c.unit.key) for c in overview.unit_eligible] == [
+        ("Mia Robinson", "M/601/6059")
+    ]
+    waiting = {c.registration.learner.full_name: " ".join(c.reasons) for c in overview.full_waiting}
+    assert set(waiting) == {"Isla Robertson", "Ethan Moore"}
+    assert "10 weeks" in waiting["Isla Robertson"]
+    assert "Open hold: appeal open" in waiting["Ethan Moore"]
+
+    lines = add_to_claim(
+        actor=admin,
+        centre_id=centre.pk,
+        items=[(c.registration.pk, None) for c in overview.full_eligible]
+        + [(c.registration.pk, c.unit.pk) for c in overview.unit_eligible],
+    )
+    batch = export_batch(actor=admin, batch=lines[0].batch)
+    assert {line.batch_id for line in lines} == {batch.pk}
+    rows = list(csv.DictReader(io.StringIO("".join(export_rows(batch)))))
+    assert len(rows) == 2
+    by_name = {(row["Forenames"], row["Surname"]): row for row in rows}
+    assert set(by_name) == {("Noah", "Williams"), ("Mia", "Robinson")}
+    noah, mia = by_name[("Noah", "Williams")], by_name[("Mia", "Robinson")]
+    assert noah["Qualification number"] == "600/1684/X"
+    assert mia["Unit references"] == "M/601/6059"
+    for row in rows:
+        assert row["Centre number"] == CENTRE_NUMBER
+        assert row["Result"] == "Pass"
+        assert len(row["ULN"]) == 10
+
+
+def test_grace_has_a_built_achievement_record_that_verifies(
+    seeded: list[dict[str, str]], client
+) -> None:
+    import io
+
+    from django.core.files.storage import default_storage
+    from pypdf import PdfReader
+
+    record = AchievementRecord.objects.get(kind="full")
+    grace = record.registration.learner
+    assert grace.full_name == "Grace Mitchell"
+    assert (record.kind, record.status, record.state) == ("full", "ready", "current")
+    with default_storage.open(record.file.name, "rb") as stored:
+        reader = PdfReader(io.BytesIO(stored.read()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Learner achievement record" in text
+    assert "Grace Mitchell" in text
+    assert record.verification_code in text
+
+    page = client.get(record.verify_path)
+    assert page.status_code == 200
+    assert "Grace Mitchell" in page.content.decode()
+    # The learner finds it from her portfolio, on the records page.
+    client.force_login(grace)
+    listing = client.get(reverse("assessments:achievements", args=[record.registration_id]))
+    assert record.verification_code in listing.content.decode()
+
+
+def test_the_submitted_batch_has_a_built_summary_the_admin_downloads(
+    seeded: list[dict[str, str]], client
+) -> None:
+    from certification.models import ClaimBatch
+
+    summary = AchievementRecord.objects.get(kind="claim_summary")
+    batch = ClaimBatch.objects.get(reference="ASC-70421-0001")
+    assert (summary.status, summary.state) == ("ready", "current")
+    assert summary.subject == f"Claim batch {batch.pk}, {batch.awarding_body.name}"
+    assert [line["learner"] for line in summary.content["lines"]] == ["Grace Mitchell"]
+    download = reverse("certification:claim_summary_download", args=[batch.pk, summary.pk])
+    client.force_login(User.objects.get(email="helen.carter@demo.example"))
+    page = client.get(reverse("certification:claim_batch", args=[batch.pk]))
+    assert download in page.content.decode()
+    assert client.get(download).status_code == 200
+    # Anyone may verify it; the public page names no learner.
+    client.logout()
+    verify = client.get(summary.verify_path).content.decode()
+    assert summary.subject in verify
+    assert "Grace Mitchell" not in verify
