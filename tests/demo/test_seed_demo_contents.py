@@ -438,10 +438,10 @@ def test_the_demo_claim_file_lists_exactly_the_eligible_learners_and_units(
     import csv
     import io
 
-    from portfolios.models import RegistrationStatus
     from certification.claims import add_to_claim, export_batch, export_rows
     from certification.eligibility import claim_overview
     from certification.models import BatchState, ClaimBatch
+    from portfolios.models import RegistrationStatus
 
     centre = Centre.objects.get(number=CENTRE_NUMBER)
     admin = User.objects.get(email="helen.carter@demo.example")
