@@ -28,7 +28,8 @@ from django.utils.http import content_disposition_header
 from accounts.access import has_role_at
 from accounts.models import Role, User
 from assessments import pdf
-from assessments.achievement_models import (
+from assessments.models import Decision, Outcome, UnitSignOff
+from assessments.models.achievement import (
     BUILD_LIFECYCLE,
     PENDING,
     RECORD_LIFECYCLE,
@@ -37,7 +38,6 @@ from assessments.achievement_models import (
     BuildStatus,
     RecordState,
 )
-from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
 from core.audit import Checkpoint, chain_head, record_event
 from core.storage import is_object_storage, missing_file, open_chunks

@@ -20,7 +20,7 @@ from django.urls import reverse
 from accounts.models import Role
 from core.forms import LimitStatingBoundField
 from portfolios.evidence import evidence_create
-from portfolios.evidence_forms import EvidenceForm
+from portfolios.forms.evidence import EvidenceForm
 from portfolios.models import Evidence, EvidenceContext, EvidenceMethod, Registration
 from portfolios.services import register_learner
 from qualifications.models import Qualification
@@ -204,7 +204,7 @@ def test_every_text_box_of_every_form_has_a_max_length() -> None:
         and field.max_length is None
     ]
     # The sign-in form's e-mail box gets its limit from the user model when it is made.
-    assert missing == ["accounts.forms.SignInForm.username"], missing
+    assert missing == ["accounts.forms.user.SignInForm.username"], missing
 
 
 def test_a_form_field_states_its_limit_once_and_is_described_by_it() -> None:
