@@ -182,10 +182,11 @@ def project_forms() -> list[type[forms.BaseForm]]:
     found: list[type[forms.BaseForm]] = []
     for app in PROJECT_APPS:
         package = importlib.import_module(app)
-        for module_info in pkgutil.iter_modules(package.__path__):
-            if "form" not in module_info.name:
+        # Form modules: `<app>/forms.py`, `<app>/*_forms.py`, and every module of a `forms/` package.
+        for module_info in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):
+            if "form" not in module_info.name or ".migrations" in module_info.name:
                 continue
-            module = importlib.import_module(f"{app}.{module_info.name}")
+            module = importlib.import_module(module_info.name)
             for _, cls in inspect.getmembers(module, inspect.isclass):
                 if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
                     found.append(cls)
