@@ -182,7 +182,7 @@ def project_forms() -> list[type[forms.BaseForm]]:
     found: list[type[forms.BaseForm]] = []
     for app in PROJECT_APPS:
         package = importlib.import_module(app)
-        # Form modules: `<app>/forms.py`, `<app>/*_forms.py`, and every module of a `forms/` package.
+        # Form modules: forms.py, *_forms.py, and every module of a forms/ package.
         for module_info in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):
             if "form" not in module_info.name or ".migrations" in module_info.name:
                 continue
