@@ -8,9 +8,18 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import has_role_at
@@ -22,6 +31,7 @@ from assessments.models.achievement import (
     AchievementRecord,
     BuildStatus,
 )
+from core.storage import is_object_storage, missing_file, open_chunks
 from portfolios.models import Registration
 
 PANEL = "assessments/achievement/_panel.html"
@@ -137,7 +147,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
             {"record": record},
             status=404,
         )
-    return achievements.pdf_response(
+    return pdf_response(
         request, record, f"{record.kind}-record-{record.registration_id}-{record.pk}.pdf"
     )
 
@@ -203,4 +213,26 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     response = render(request, "assessments/achievement/verify.html", {"record": record})
     # Whoever holds the code may look; search engines should not list learners' names.
     response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def pdf_response(request: HttpRequest, record: AchievementRecord, filename: str) -> HttpResponse:
+    """A built record's PDF as a private download (the caller has checked who may have it), or
+    a page saying so if storage has lost it."""
+    name = record.file.name
+    try:
+        if is_object_storage():
+            # Streamed from S3 as it arrives, never held whole.
+            chunks = open_chunks(name)
+            response: HttpResponse = StreamingHttpResponse(chunks)
+            response["Content-Length"] = str(chunks.length)
+        else:
+            response = FileResponse(default_storage.open(name, "rb"))
+    except FileNotFoundError:
+        return missing_file(request, filename, name)
+    response["Content-Type"] = "application/pdf"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["ETag"] = f'"{record.pdf_sha256}"'
+    patch_cache_control(response, private=True)
     return response
