@@ -18,18 +18,24 @@ to; "unlinked" ones belong to another learner, assessed and verified by others.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.test import RequestFactory
 
+from accounts.context import active_membership
 from accounts.models import Membership, Role
 from assessments.achievement_models import AchievementKind, AchievementRecord
 from assessments.models import AssessorRecord, RecordKind
 from assessments.plan_models import AssessmentPlan
+from certification.models import ClaimBatch
+from certification.views.common import batch_for
 from portfolios.models import Evidence, EvidenceContext, EvidenceMethod, EvidenceStatus
 from qualifications.models import Qualification
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
@@ -274,6 +280,31 @@ EQA_VIEW = {
 }  # fmt: skip
 
 
+# Claim batches have no visible_to: the claim pages find a batch through
+# certification.views.common.batch_for, in "the role the person works in now" (centre admins
+# act, an EQA reads, anyone else 403; another centre's batch 404). A superuser holding no role
+# works at no centre, so has no claims to read (the admin site is theirs). The answer per row:
+# the batch is read, or 403, or 404.
+READ = "read"
+CLAIM_BATCH_COLUMNS: tuple[Column, ...] = (("own centre",), ("other centre",))
+CLAIM_BATCH = {
+    #                        own      other
+    "learner":              (403,     403),
+    "assessor":             (403,     403),
+    "internal verifier":    (403,     403),  # reads holds, not batches
+    "centre admin":         (READ,    404),
+    "EQA current":          (READ,    404),
+    "EQA expired":          (403,     403),
+    "assessor revoked":     (403,     403),
+    "centre admin revoked": (403,     403),
+    "no role":              (403,     403),
+    "superuser":            (403,     403),
+    "anonymous":            (403,     403),  # the pages send them to sign in first
+    "EQA this qual only":   (READ,    404),
+    "EQA other qual only":  (READ,    404),  # the batch, its lines limited to the grant
+}  # fmt: skip
+
+
 # ---------------------------------------------------------------- how each table is checked
 
 
@@ -292,7 +323,7 @@ def _achievement_perm(record: AchievementRecord) -> tuple[str, Any]:
 class Table:
     name: str
     columns: tuple[Column, ...]
-    expected: dict[str, tuple[bool, ...]]
+    expected: Mapping[str, tuple[bool, ...]]
     # The queryset under test, for one person.
     listed: Callable[[Any], QuerySet]
     # The objects the table is about (a key of World.made): two tables may share them.
@@ -377,7 +408,9 @@ def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> 
         assert list(table.expected) == ALL_ROLES, table.name
         for role, answers in table.expected.items():
             assert len(answers) == len(table.columns), (table.name, role)
-    # 13 roles, 42 kinds of object: 546 rows in all.
+    assert list(CLAIM_BATCH) == ALL_ROLES
+    assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
+    # 13 roles, 42 kinds of object and the claim batches' 2: 572 rows in all.
     assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 42
 
 
@@ -451,6 +484,7 @@ def _build() -> World:
             "sampling strategy",
             "meeting",
             "EQA page view",
+            "claim batch",
         )
     }
 
@@ -541,6 +575,9 @@ def _build() -> World:
             made["EQA page view"][(name, by)] = EqaPageView.objects.create(
                 user=eqa, centre=centre, method="GET", path="/verification/", status=200
             )
+        made["claim batch"][(name,)] = ClaimBatch.objects.create(
+            centre=centre, awarding_body=qualification.awarding_body, created_by=admin
+        )
     return World(actors=actors, made=made)
 
 
@@ -585,3 +622,28 @@ def test_queryset_lists_exactly_what_the_table_says(world: World, table: Table, 
         for column, obj in cells.items():
             perm, target = table.perm(obj)
             assert actor.has_perm(perm, target) is (column in expected), column
+
+
+def _finds_batch(actor: Any, batch: ClaimBatch) -> str | int:
+    """What the claim pages answer this person for this batch (a GET, as batch_detail's)."""
+    request = RequestFactory().get(f"/claims/batches/{batch.pk}/")
+    request.user = in_a_request(actor)
+    request.session = {}  # type: ignore[assignment]
+    request.membership = active_membership(request)  # type: ignore[attr-defined]
+    try:
+        batch_for(request, batch.pk)
+    except PermissionDenied:
+        return 403
+    except Http404:
+        return 404
+    return READ
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_claim_pages_find_a_batch_as_the_table_says(world: World, role: str) -> None:
+    actor = world.actors[role]
+    found = {
+        column: _finds_batch(actor, batch) for column, batch in world.made["claim batch"].items()
+    }
+
+    assert found == dict(zip(CLAIM_BATCH_COLUMNS, CLAIM_BATCH[role], strict=True))
