@@ -1,5 +1,7 @@
 """Who finds what: the `visible_to` querysets not covered by test_access_truth_table.py, one
-truth table each, over every role of that file's ROLES at two centres.
+truth table each, over every role of that file's ROLES (and two EQAs whose grant is limited to
+some qualifications) at two centres; and how the claim pages find a claim batch, which has no
+queryset of its own.
 
 Each table is a grid: one line per role, one column per kind of object (own centre or other
 centre; linked to the person or not). Every cell is the answer the design gives (the models'
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -330,8 +332,6 @@ class Table:
     made: str = ""
     # The permission that rules on the same object (or what it follows), if any.
     perm: Callable[[Any], tuple[str, Any]] | None = None
-    # Roles whose line the code does not yet follow: role -> the defect.
-    defects: dict[str, str] = field(default_factory=dict)
 
     @property
     def objects(self) -> str:
@@ -591,14 +591,11 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
 
 
 def _params() -> list[Any]:
-    params = []
-    for table in TABLES:
-        for role in ALL_ROLES:
-            marks = []
-            if role in table.defects:
-                marks = [pytest.mark.xfail(strict=True, reason=table.defects[role])]
-            params.append(pytest.param(table, role, marks=marks, id=f"{table.name}|{role}"))
-    return params
+    return [
+        pytest.param(table, role, id=f"{table.name}|{role}")
+        for table in TABLES
+        for role in ALL_ROLES
+    ]
 
 
 def _listed(table: Table, user: Any, cells: dict[Column, Model]) -> set[Any]:
