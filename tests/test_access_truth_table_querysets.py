@@ -33,9 +33,9 @@ from django.test import RequestFactory
 
 from accounts.context import active_membership
 from accounts.models import Membership, Role
-from assessments.achievement_models import AchievementKind, AchievementRecord
 from assessments.models import AssessorRecord, RecordKind
-from assessments.plan_models import AssessmentPlan
+from assessments.models.achievement import AchievementKind, AchievementRecord
+from assessments.models.plan import AssessmentPlan
 from certification.models import ClaimBatch
 from certification.views.common import batch_for
 from portfolios.models import Evidence, EvidenceContext, EvidenceMethod, EvidenceStatus
@@ -43,10 +43,10 @@ from qualifications.models import Qualification
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
 from tests.support.module_rows import made_for_the_module
 from tests.test_access_truth_table import ROLES, in_a_request
-from verification.eqa_models import EqaPageView
 from verification.models import SampleStage, SamplingStrategy
-from verification.sample_models import Sample
-from verification.standardisation_models import StandardisationMeeting
+from verification.models.eqa import EqaPageView
+from verification.models.sample import Sample
+from verification.models.standardisation import StandardisationMeeting
 
 pytestmark = pytest.mark.django_db
 
