@@ -15,11 +15,12 @@ from django.views.decorators.http import require_POST
 
 from accounts import password_reset
 from accounts.context import SESSION_KEY, current_memberships
+from accounts.requests import AuthedRequest
 
 
 @require_POST
 @login_required
-def switch_role(request: HttpRequest) -> HttpResponse:
+def switch_role(request: AuthedRequest) -> HttpResponse:
     """Work as another of your roles; the home page follows."""
     try:
         wanted = int(request.POST.get("membership", ""))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import has_role_at
 from accounts.models import Role
+from accounts.requests import AuthedRequest
 from assessments import achievements
 from assessments.achievement_models import (
     AchievementKind,
@@ -27,7 +28,7 @@ from portfolios.models import Registration
 PANEL = "assessments/achievement/_panel.html"
 
 
-def _registration(request: HttpRequest, pk: int) -> Registration:
+def _registration(request: AuthedRequest, pk: int) -> Registration:
     return get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
             "learner", "qualification", "centre"
@@ -36,7 +37,7 @@ def _registration(request: HttpRequest, pk: int) -> Registration:
     )
 
 
-def _record(request: HttpRequest, pk: int) -> AchievementRecord:
+def _record(request: AuthedRequest, pk: int) -> AchievementRecord:
     return get_object_or_404(
         # A learner's records only: a centre's (a claim batch summary) has its own pages.
         AchievementRecord.objects.visible_to(request.user)
@@ -47,7 +48,7 @@ def _record(request: HttpRequest, pk: int) -> AchievementRecord:
     )
 
 
-def _panel_context(request: HttpRequest, registration: Registration) -> dict:
+def _panel_context(request: AuthedRequest, registration: Registration) -> dict:
     records = list(
         AchievementRecord.objects.filter(registration=registration)
         .select_related("unit")
@@ -74,7 +75,7 @@ def _panel_context(request: HttpRequest, registration: Registration) -> dict:
 
 @require_GET
 @login_required
-def records_page(request: HttpRequest, pk: int) -> HttpResponse:
+def records_page(request: AuthedRequest, pk: int) -> HttpResponse:
     """The registration's records; htmx (the portfolio page) gets the panel alone."""
     registration = _registration(request, pk)
     context = _panel_context(request, registration)
@@ -85,7 +86,7 @@ def records_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def request_record(request: HttpRequest, pk: int) -> HttpResponse:
+def request_record(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
     if not achievements.may_request(request.user, registration):
         raise PermissionDenied
@@ -120,7 +121,7 @@ def request_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def record_status(request: HttpRequest, pk: int) -> HttpResponse:
+def record_status(request: AuthedRequest, pk: int) -> HttpResponse:
     """One record's state, polled by htmx every 2 s while it is queued or being built."""
     record = _record(request, pk)
     return render(request, "assessments/achievement/_status.html", {"record": record})
@@ -128,7 +129,7 @@ def record_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     record = _record(request, pk)
     if record.status != BuildStatus.READY:
         return render(
@@ -144,7 +145,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_POST
 @login_required
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
     if not (
         request.user.is_superuser

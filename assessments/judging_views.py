@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.requests import AuthedRequest
 from assessments import judging
 from assessments.judging_forms import JudgingForm
 from assessments.judging_page import JudgingState
@@ -37,7 +38,7 @@ def _summary(result: judging.JudgingResult) -> str:
 
 @require_POST
 @login_required
-def judge(request: HttpRequest, pk: int) -> HttpResponse:
+def judge(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = _evidence_to_assess(request, pk)
     form = JudgingForm(request.POST)
     htmx = bool(getattr(request, "htmx", False))
@@ -54,7 +55,7 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, evidence, form, state, htmx)
     try:
         result = judging.judge_evidence(
-            assessor=request.user,  # type: ignore[arg-type]
+            assessor=request.user,
             evidence=evidence,
             rows=form.judgements(),
             method=form.cleaned_data["method"],
@@ -77,7 +78,7 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _refused(
-    request: HttpRequest, evidence: object, form: JudgingForm, state: JudgingState, htmx: bool
+    request: AuthedRequest, evidence: object, form: JudgingForm, state: JudgingState, htmx: bool
 ) -> HttpResponse:
     """The form again with everything typed in it and each refusal by its field. htmx swaps
     only 2xx responses by default, so the fragment comes back as 200; a plain POST gets 400."""
@@ -93,7 +94,7 @@ def _refused(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def old_criterion_form(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponseRedirect:
+def old_criterion_form(request: AuthedRequest, pk: int, criterion_pk: int) -> HttpResponseRedirect:
     """The former one-criterion form's address: every criterion is judged in one form now."""
     if request.method == "POST":
         messages.info(

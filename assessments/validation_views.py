@@ -12,11 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role
+from accounts.requests import AuthedRequest
 from assessments.models import Decision, ReleaseSetting, ValidationOutcome
 from assessments.release import awaiting_validation, needing_validation
 from assessments.services import AssessmentError
@@ -33,11 +34,11 @@ QUEUE_PAGE_SIZE = 25
 
 
 def _queue_page(
-    request: HttpRequest, *, form: ValidateForm | None = None, status: int = 200
+    request: AuthedRequest, *, form: ValidateForm | None = None, status: int = 200
 ) -> HttpResponse:
     """Decisions waiting for this IV at the active centre, oldest first: a fixed number of
     queries whatever the queue's length."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     is_verifier = bool(membership) and membership.role == Role.INTERNAL_VERIFIER
     waiting = Decision.objects.none()
     own = 0
@@ -89,13 +90,13 @@ def _queue_page(
 
 @require_GET
 @login_required
-def validation_queue(request: HttpRequest) -> HttpResponse:
+def validation_queue(request: AuthedRequest) -> HttpResponse:
     return _queue_page(request)
 
 
 @require_POST
 @login_required
-def validate(request: HttpRequest) -> HttpResponse:
+def validate(request: AuthedRequest) -> HttpResponse:
     form = ValidateForm(request.POST)
     if not form.is_valid():
         return _queue_page(request, form=form, status=400)
@@ -142,9 +143,9 @@ def validate(request: HttpRequest) -> HttpResponse:
 
 
 def _settings_page(
-    request: HttpRequest, *, form: ReleaseSettingForm | None = None, status: int = 200
+    request: AuthedRequest, *, form: ReleaseSettingForm | None = None, status: int = 200
 ) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     settings_by_qualification = {
         s.qualification_id: s
         for s in ReleaseSetting.objects.filter(centre_id=membership.centre_id).select_related(
@@ -173,9 +174,9 @@ def _settings_page(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def release_settings(request: HttpRequest) -> HttpResponse:
+def release_settings(request: AuthedRequest) -> HttpResponse:
     """The centre admin chooses, per qualification, whether decisions wait for validation."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     if not membership or membership.role != Role.CENTRE_ADMIN:
         raise PermissionDenied
     if request.method == "GET":

@@ -13,12 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
+from accounts.requests import AuthedRequest
 from assessments import services
 from assessments.forms import ReturnForm, SignOffForm, UnlockForm
 from assessments.judging_forms import JudgingForm, row_prefix
@@ -66,9 +67,9 @@ def _unit_label(unit: Unit) -> str:
 
 @require_GET
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
     """Submitted evidence waiting for the assessor at the active centre, oldest first."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     is_assessor = bool(membership) and membership.role == Role.ASSESSOR
     waiting = Evidence.objects.none()
     if is_assessor:
@@ -124,7 +125,7 @@ class CriterionCase:
         return f"{_unit_label(self.criterion.unit)} {self.criterion.number}"
 
 
-def _evidence(request: HttpRequest, pk: int) -> Evidence:
+def _evidence(request: AuthedRequest, pk: int) -> Evidence:
     return get_object_or_404(
         Evidence.objects.visible_to(request.user).select_related(
             "registration__learner",
@@ -139,7 +140,7 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
     )
 
 
-def _evidence_to_assess(request: HttpRequest, pk: int) -> Evidence:
+def _evidence_to_assess(request: AuthedRequest, pk: int) -> Evidence:
     """Unknown or invisible: 404. Visible but not the person's to assess: 403."""
     evidence = _evidence(request, pk)
     if not may_assess(request.user, evidence.registration):
@@ -211,7 +212,7 @@ def _cases(
 
 
 def _assess_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     evidence: Evidence,
     *,
     status: int = 200,
@@ -299,13 +300,13 @@ def _assess_page(
 
 @require_GET
 @login_required
-def assess(request: HttpRequest, pk: int) -> HttpResponse:
+def assess(request: AuthedRequest, pk: int) -> HttpResponse:
     return _assess_page(request, _evidence(request, pk))
 
 
 @require_POST
 @login_required
-def return_for_resubmission(request: HttpRequest, pk: int) -> HttpResponse:
+def return_for_resubmission(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = _evidence_to_assess(request, pk)
     if evidence.status == EvidenceStatus.RETURNED:
         # The same form sent twice: the first one returned it.
@@ -330,7 +331,7 @@ def return_for_resubmission(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- a unit and its sign-off
 
 
-def _registration_unit(request: HttpRequest, pk: int, unit_pk: int) -> tuple[Registration, Unit]:
+def _registration_unit(request: AuthedRequest, pk: int, unit_pk: int) -> tuple[Registration, Unit]:
     registration = get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
             "learner", "centre", "qualification"
@@ -344,7 +345,7 @@ def _registration_unit(request: HttpRequest, pk: int, unit_pk: int) -> tuple[Reg
 
 
 def _unit_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     registration: Registration,
     unit: Unit,
     *,
@@ -412,14 +413,14 @@ def _unit_page(
 
 @require_GET
 @login_required
-def unit_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def unit_page(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     registration, unit = _registration_unit(request, pk, unit_pk)
     return _unit_page(request, registration, unit)
 
 
 @require_POST
 @login_required
-def sign_off(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def sign_off(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     registration, unit = _registration_unit(request, pk, unit_pk)
     if not may_assess(request.user, registration):
         raise PermissionDenied
@@ -446,7 +447,7 @@ def sign_off(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def unlock(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def unlock(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     registration, unit = _registration_unit(request, pk, unit_pk)
     if not _can_unlock(request.user, registration):
         raise PermissionDenied

@@ -163,7 +163,7 @@ def record_events(
         object_type=object_type,
         object_id=_OBJECT_MARK,
         centre_id=centre_id,
-        data=_DATA_MARK,  # type: ignore[misc]
+        data=_DATA_MARK,
     )
     text = json.dumps(shape.content(), sort_keys=True, default=str)
     # content()'s keys sorted put "data" before "object_id".

@@ -18,7 +18,6 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.http import (
     FileResponse,
-    HttpRequest,
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
@@ -32,7 +31,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
+from accounts.requests import AuthedRequest
 from core.storage import is_object_storage, missing_file, open_chunks
 from portfolios.evidence import EvidenceError, file_add, max_upload_bytes
 from portfolios.models import Evidence, EvidenceFile
@@ -58,7 +57,7 @@ INTERRUPTED = (
 @csrf_exempt
 @require_POST
 @login_required
-def upload(request: HttpRequest, pk: int) -> HttpResponse:
+def upload(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add files to a draft. CSRF is checked in _upload: the handler must come before the body."""
     evidence = get_object_or_404(
         Evidence.objects.visible_to(request.user).select_related("registration"), pk=pk
@@ -92,12 +91,12 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @csrf_protect
 def _upload(
-    request: HttpRequest,
+    request: AuthedRequest,
     evidence: Evidence,
     handler: EvidenceUploadHandler,
     uploads: list[UploadedFile],
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     pending = iter(uploads)
     results: list[FileResult] = []
     for received in handler.received:
@@ -129,12 +128,12 @@ def _naming(name: str, message: str) -> str:
     return message if name in message else f"{name}: {message}"
 
 
-def _wants_json(request: HttpRequest) -> bool:
+def _wants_json(request: AuthedRequest) -> bool:
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
 def _answer(
-    request: HttpRequest, evidence: Evidence, results: list[FileResult], *, status: int
+    request: AuthedRequest, evidence: Evidence, results: list[FileResult], *, status: int
 ) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"files": [asdict(result) for result in results]}, status=status)
@@ -202,7 +201,7 @@ def _is_inline(content_type: str) -> bool:
 
 @require_GET
 @login_required
-def download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     evidence_file = get_object_or_404(
         EvidenceFile.objects.filter(evidence__in=Evidence.objects.visible_to(request.user)),
         pk=pk,

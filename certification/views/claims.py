@@ -13,13 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import Count, F, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Membership, Role
+from accounts.requests import AuthedRequest
 from certification import claims, eligibility, queries, summaries
 from certification.forms import CertificateForm, ClaimFilterForm, LineSearchForm, SubmitForm
 from certification.models import BatchState, ClaimBatch, ClaimError, ClaimLine
@@ -45,7 +46,7 @@ def _with_query(url: str, params: QueryDict) -> str:
     return f"{url}?{params.urlencode()}" if params else url
 
 
-def _claim_filter(request: HttpRequest, centre_id: int) -> tuple[ClaimFilterForm, ClaimFilter]:
+def _claim_filter(request: AuthedRequest, centre_id: int) -> tuple[ClaimFilterForm, ClaimFilter]:
     # The qualifications the centre has registrations on (its index on centre), not the
     # whole catalogue.
     qualifications = Qualification.objects.filter(
@@ -69,7 +70,7 @@ def _chosen_items(values: list[str]) -> list[tuple[int, int | None]]:
     return items
 
 
-def _added(request: HttpRequest, result: claims.AddResult) -> None:
+def _added(request: AuthedRequest, result: claims.AddResult) -> None:
     count = len(result.added)
     text = f"{count:,} line{'s' if count != 1 else ''} added to the draft claim batches."
     if result.already:
@@ -84,7 +85,7 @@ def _added(request: HttpRequest, result: claims.AddResult) -> None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def claims_page(request: HttpRequest) -> HttpResponse:
+def claims_page(request: AuthedRequest) -> HttpResponse:
     membership = admin_membership(request)
     centre_id = membership.centre_id
     form, flt = _claim_filter(request, centre_id)
@@ -156,13 +157,13 @@ def claims_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     membership, batch = batch_for(request, pk)
     return _batch_page(request, membership, batch)
 
 
 def _batch_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     membership: Membership,
     batch: ClaimBatch,
     *,
@@ -221,7 +222,7 @@ def _batch_page(
     )
 
 
-def _run(request: HttpRequest, batch: ClaimBatch, action: Any, success: str) -> HttpResponse:
+def _run(request: AuthedRequest, batch: ClaimBatch, action: Any, success: str) -> HttpResponse:
     try:
         action()
     except ClaimError as error:
@@ -233,7 +234,7 @@ def _run(request: HttpRequest, batch: ClaimBatch, action: Any, success: str) -> 
 
 @require_POST
 @login_required
-def line_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def line_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     membership = admin_membership(request)
     line = get_object_or_404(
         ClaimLine.objects.select_related("batch"), pk=pk, batch__centre_id=membership.centre_id
@@ -248,7 +249,7 @@ def line_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_export(request: AuthedRequest, pk: int) -> HttpResponse:
     _, batch = batch_for(request, pk)
     return _run(
         request,
@@ -260,7 +261,7 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_download(request: AuthedRequest, pk: int) -> HttpResponse:
     membership, batch = batch_for(request, pk)
     if membership.role != Role.CENTRE_ADMIN:
         raise PermissionDenied("The claim file is for the centre's admins.")
@@ -274,7 +275,7 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     membership, batch = batch_for(request, pk)
     form = SubmitForm(request.POST)
     if not form.is_valid():
@@ -291,7 +292,7 @@ def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def batch_certificates(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_certificates(request: AuthedRequest, pk: int) -> HttpResponse:
     membership, batch = batch_for(request, pk)
     line_id = request.POST.get("line", "")
     # One line's form is named as that line's boxes are, so the error summary links to them.
