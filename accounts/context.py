@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -19,7 +20,13 @@ from core.prepared import Prepared
 
 SESSION_KEY = "active_membership"
 # Which role to start in when a person has several: the broadest view first.
-ROLE_ORDER = [Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER, Role.ASSESSOR, Role.EQA, Role.LEARNER]
+ROLE_ORDER: list[str] = [
+    Role.CENTRE_ADMIN,
+    Role.INTERNAL_VERIFIER,
+    Role.ASSESSOR,
+    Role.EQA,
+    Role.LEARNER,
+]
 
 
 _MEMBERSHIP_FIELDS = [field.attname for field in Membership._meta.concrete_fields]
@@ -100,7 +107,10 @@ class ActiveMembershipMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: AppRequest) -> HttpResponse:
-        request.membership = SimpleLazyObject(lambda: active_membership(request))
+        # Stands in for the Membership or None it loads (falsy for None: test it for truth).
+        request.membership = cast(
+            "Membership | None", SimpleLazyObject(lambda: active_membership(request))
+        )
         if request.user.is_authenticated and not request.path.startswith(NOT_PAGES):
             current_memberships(request)
         return self.get_response(request)

@@ -23,7 +23,8 @@ class AppRequest(HttpRequest):
     # django_htmx.middleware.HtmxMiddleware.
     htmx: HtmxDetails
     # accounts.context.ActiveMembershipMiddleware: the role the person is working in, lazily;
-    # None when signed out or without a current role.
+    # None when signed out or without a current role. A lazy object stands in for it, so test
+    # it for truth (`if not request.membership`), never `is None`.
     membership: Membership | None
     # accounts.context.current_memberships' cache for the rest of the request.
     _memberships: list[Membership]

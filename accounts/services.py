@@ -211,7 +211,7 @@ class InvitationError(Exception):
 # listens and makes the registrations an import stored (accounts may not import portfolios).
 invitation_accepted = Signal()
 
-_ANSWERED = {
+_ANSWERED: dict[str, str] = {
     InvitationStatus.ACCEPTED: "This invitation has already been accepted.",
     InvitationStatus.DECLINED: "This invitation was declined.",
     InvitationStatus.WITHDRAWN: "The centre has withdrawn this invitation.",

@@ -13,14 +13,15 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
@@ -40,7 +41,7 @@ from assessments.achievement_models import (
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
 from core.audit import Checkpoint, chain_head, record_event
-from core.storage import is_object_storage, missing_file, open_chunks
+from core.storage import is_object_storage, missing_file, open_chunks, storage_name
 from portfolios.models import Registration
 from qualifications.combination import CombinationRules, Result, check
 from qualifications.models import Unit
@@ -49,7 +50,7 @@ from qualifications.queries import combination_rules
 TEMPLATE = "pdf/achievement_record.html"
 # A kind printed differently; its content JSON holds everything the template prints, so building
 # it never reaches into the app that gathered it.
-TEMPLATES = {AchievementKind.CLAIM_SUMMARY: "pdf/claim_summary.html"}
+TEMPLATES: dict[str, str] = {AchievementKind.CLAIM_SUMMARY: "pdf/claim_summary.html"}
 # A record still queued after this long is sent to the workers again when someone asks.
 STALE_AFTER = timedelta(minutes=10)
 
@@ -388,15 +389,17 @@ def ask(
     return record, True
 
 
-def pdf_response(request: HttpRequest, record: AchievementRecord, filename: str) -> HttpResponse:
+def pdf_response(
+    request: HttpRequest, record: AchievementRecord, filename: str
+) -> HttpResponseBase:
     """A built record's PDF as a private download (the caller has checked who may have it), or
     a page saying so if storage has lost it."""
-    name = record.file.name
+    name = storage_name(record.file)
     try:
         if is_object_storage():
             # Streamed from S3 as it arrives, never held whole.
             chunks = open_chunks(name)
-            response: HttpResponse = StreamingHttpResponse(chunks)
+            response: HttpResponseBase = StreamingHttpResponse(chunks)
             response["Content-Length"] = str(chunks.length)
         else:
             response = FileResponse(default_storage.open(name, "rb"))
@@ -596,7 +599,11 @@ def audit_checkpoints() -> Iterator[Checkpoint]:
     )
     for pk, sequence, digest, when in records.iterator(chunk_size=2000):
         yield Checkpoint(
-            sequence=sequence, hash=digest, when=when, where=f"achievement record {pk}"
+            # Never None: audit_sequence__isnull=False above.
+            sequence=cast(int, sequence),
+            hash=digest,
+            when=when,
+            where=f"achievement record {pk}",
         )
 
 
@@ -620,7 +627,8 @@ def withdraw_record(*, actor: User, record: AchievementRecord, reason: str) -> A
         raise AchievementError("This record is already withdrawn.")
     if not reason.strip():
         raise AchievementError("Say why the record is withdrawn.")
-    limit = AchievementRecord._meta.get_field("withdrawn_reason").max_length
+    # The field's max_length is set (2,000); Django types it optional.
+    limit = cast(int, AchievementRecord._meta.get_field("withdrawn_reason").max_length)
     if len(reason.strip()) > limit:
         raise AchievementError(
             f"Keep the reason to {limit:,} characters (it has {len(reason.strip()):,})."

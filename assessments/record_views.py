@@ -22,6 +22,7 @@ from assessments import records
 from assessments.models import AssessorRecord, RecordKind, UnitSignOff
 from assessments.record_forms import AcknowledgeForm, QuestionFormSet, RecordForm
 from assessments.views import may_assess
+from core.forms import sent_values
 from portfolios.evidence import max_upload_bytes
 from portfolios.models import Registration
 from portfolios.progress import taken_units
@@ -58,7 +59,7 @@ def _form_page(
     status: int = 200,
 ) -> HttpResponse:
     units = taken_units(registration)
-    ticked = {str(v) for v in form.data.getlist("criteria")} if form.is_bound else set()
+    ticked = {str(v) for v in sent_values(form, "criteria")} if form.is_bound else set()
     locked = set(
         UnitSignOff.objects.active()
         .filter(registration=registration)

@@ -16,13 +16,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
+from accounts.models import Membership, Role
 from accounts.requests import AuthedRequest
 from assessments.models import Decision, ReleaseSetting, ValidationOutcome
 from assessments.release import awaiting_validation, needing_validation
 from assessments.services import AssessmentError
 from assessments.validation import set_release_setting, validate_decisions
 from assessments.validation_forms import ReleaseSettingForm, ValidateForm
+from core.forms import sent_values
 from portfolios.models import Registration
 from portfolios.rules import verifies_registration
 from qualifications.models import Qualification
@@ -39,10 +40,10 @@ def _queue_page(
     """Decisions waiting for this IV at the active centre, oldest first: a fixed number of
     queries whatever the queue's length."""
     membership = request.membership
-    is_verifier = bool(membership) and membership.role == Role.INTERNAL_VERIFIER
+    is_verifier = bool(membership and membership.role == Role.INTERNAL_VERIFIER)
     waiting = Decision.objects.none()
     own = 0
-    if is_verifier:
+    if membership and is_verifier:
         # The IV's registrations that need validation first, as a list, then their
         # decisions: asked of each decision, the rule made the database read all 300,000 of a
         # big centre's (it could not tell how few registrations need validation).
@@ -72,7 +73,7 @@ def _queue_page(
     page_obj = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     ticked: set[str] = set()
     if form is not None and form.is_bound:
-        ticked = set(form.data.getlist("decisions"))
+        ticked = set(sent_values(form, "decisions"))
     return render(
         request,
         "assessments/validation_queue.html",
@@ -143,9 +144,12 @@ def validate(request: AuthedRequest) -> HttpResponse:
 
 
 def _settings_page(
-    request: AuthedRequest, *, form: ReleaseSettingForm | None = None, status: int = 200
+    request: AuthedRequest,
+    membership: Membership,
+    *,
+    form: ReleaseSettingForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    membership = request.membership
     settings_by_qualification = {
         s.qualification_id: s
         for s in ReleaseSetting.objects.filter(centre_id=membership.centre_id).select_related(
@@ -180,10 +184,10 @@ def release_settings(request: AuthedRequest) -> HttpResponse:
     if not membership or membership.role != Role.CENTRE_ADMIN:
         raise PermissionDenied
     if request.method == "GET":
-        return _settings_page(request)
+        return _settings_page(request, membership)
     form = ReleaseSettingForm(request.POST)
     if not form.is_valid():
-        return _settings_page(request, form=form, status=400)
+        return _settings_page(request, membership, form=form, status=400)
     qualification = form.cleaned_data["qualification"]
     required = form.cleaned_data["validation_required"]
     try:
@@ -195,7 +199,7 @@ def release_settings(request: AuthedRequest) -> HttpResponse:
         )
     except AssessmentError as error:
         messages.error(request, str(error))
-        return _settings_page(request, form=form, status=400)
+        return _settings_page(request, membership, form=form, status=400)
     how = "wait for an internal verifier's validation" if required else "reach the learner at once"
     messages.success(request, f"{qualification.number}: decisions {how}.")
     return redirect("assessments:release_settings")

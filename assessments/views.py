@@ -7,6 +7,7 @@ Thin: load through visible_to (anything the person may not see answers 404), che
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +28,7 @@ from assessments.judging_page import JudgingState, judging_context, overall_feed
 from assessments.mapping_tree import mapping_units
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
+from core.forms import sent_values
 from portfolios.evidence_forms import MapCriteriaForm
 from portfolios.models import (
     Evidence,
@@ -70,9 +72,9 @@ def _unit_label(unit: Unit) -> str:
 def queue(request: AuthedRequest) -> HttpResponse:
     """Submitted evidence waiting for the assessor at the active centre, oldest first."""
     membership = request.membership
-    is_assessor = bool(membership) and membership.role == Role.ASSESSOR
+    is_assessor = bool(membership and membership.role == Role.ASSESSOR)
     waiting = Evidence.objects.none()
-    if is_assessor:
+    if membership and is_assessor:
         waiting = (
             Evidence.objects.filter(
                 status=EvidenceStatus.SUBMITTED,
@@ -148,10 +150,19 @@ def _evidence_to_assess(request: AuthedRequest, pk: int) -> Evidence:
     return evidence
 
 
-def _mark_release(decision: Decision, *, required: bool, learner: bool) -> None:
+class Release(NamedTuple):
+    released: bool
+    shown: bool
+
+
+def _mark_release(decision: Decision, *, required: bool, learner: bool) -> Release:
     """Tell the templates whether the decision is released, and whether this viewer sees it."""
-    decision.released = is_released(decision, required=required)  # type: ignore[attr-defined]
-    decision.shown = not learner or decision.released  # type: ignore[attr-defined]
+    released = is_released(decision, required=required)
+    release = Release(released=released, shown=not learner or released)
+    # Facts for the templates, set on the instance they show (not model fields).
+    decision.released = release.released  # type: ignore[attr-defined]
+    decision.shown = release.shown  # type: ignore[attr-defined]
+    return release
 
 
 def _cases(
@@ -184,13 +195,15 @@ def _cases(
         .values_list("unit_id", flat=True)
     )
     for decision in decisions:
-        decision.is_superseded = decision.pk in superseded  # type: ignore[attr-defined]
-        _mark_release(decision, required=required, learner=learner)
+        is_superseded = decision.pk in superseded
+        # For the template, beside the decision's own fields.
+        decision.is_superseded = is_superseded  # type: ignore[attr-defined]
+        release = _mark_release(decision, required=required, learner=learner)
         case = cases[decision.criterion_id]
         case.history.append(decision)
-        if not decision.is_superseded:  # type: ignore[attr-defined]
+        if not is_superseded:
             case.current = decision
-            case.shown = decision.shown  # type: ignore[attr-defined]
+            case.shown = release.shown
     open_for_decisions = can_assess and registration.status == RegistrationStatus.ACTIVE
     typed = bound.data if bound is not None else {}
     row_errors = row_errors or {}
@@ -255,7 +268,7 @@ def _assess_page(
         and evidence.registration.status == RegistrationStatus.ACTIVE
     )
     if map_form is not None and map_form.is_bound:
-        ticked = {str(value) for value in map_form.data.getlist("criteria")}
+        ticked = {str(value) for value in sent_values(map_form, "criteria")}
         ticked_units = set(
             AssessmentCriterion.objects.filter(
                 pk__in=[int(v) for v in ticked if v.isdigit()]
@@ -276,8 +289,8 @@ def _assess_page(
         # The closed units' addresses, built once rather than by a template tag per unit.
         prefix = reverse("assessments:mapping_unit", args=[evidence.pk, 0]).removesuffix("0/")
         for entry in map_units:
-            entry.key = str(entry.unit.pk)  # type: ignore[attr-defined]
-            entry.url = f"{prefix}{entry.key}/"  # type: ignore[attr-defined]
+            entry.key = str(entry.unit.pk)
+            entry.url = f"{prefix}{entry.key}/"
     return render(
         request,
         "assessments/assess.html",
@@ -362,12 +375,13 @@ def _unit_page(
         .filter(registration=registration, criterion__unit=unit)
         .select_related("assessor", "validation__validator")
     }
-    for decision in current.values():
-        _mark_release(decision, required=required, learner=learner)
+    release = {d.pk: _mark_release(d, required=required, learner=learner) for d in current.values()}
     rows = [(criterion, current.get(criterion.pk)) for criterion in criteria]
     # The learner counts only what is released to them.
-    met = sum(1 for _, d in rows if d is not None and d.outcome == Outcome.MET and d.shown)
-    unreleased = sum(1 for _, d in rows if d is not None and not d.released)
+    met = sum(
+        1 for _, d in rows if d is not None and d.outcome == Outcome.MET and release[d.pk].shown
+    )
+    unreleased = sum(1 for _, d in rows if d is not None and not release[d.pk].released)
     sign_offs = list(
         UnitSignOff.objects.filter(registration=registration, unit=unit).select_related(
             "signed_by", "unlocked_by"

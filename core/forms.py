@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.datastructures import MultiValueDict
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
@@ -26,6 +27,13 @@ def declared(form: forms.BaseForm, name: str, kind: type[FieldT]) -> FieldT:
     if not isinstance(field, kind):
         raise TypeError(f"{type(form).__name__}.{name} is not a {kind.__name__}")
     return field
+
+
+def sent_values(form: forms.BaseForm, name: str) -> list[str]:
+    """Every value a bound form was sent for `name` (the boxes ticked), as sent: a page that
+    comes back with errors ticks them again. Views bind forms to request.POST, a QueryDict."""
+    data = form.data
+    return data.getlist(name) if isinstance(data, MultiValueDict) else []
 
 
 def form_errors(form: forms.BaseForm) -> str:

@@ -22,6 +22,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import AuthedRequest
+from core.forms import sent_values
 from core.links import url_for_ids
 from core.models import AuditEvent
 from portfolios import evidence as services
@@ -456,7 +457,7 @@ def _detail(
     }
     if context["can_edit"]:
         if map_form is not None and map_form.is_bound:
-            ticked = {str(value) for value in map_form.data.getlist("criteria")}
+            ticked = {str(value) for value in sent_values(map_form, "criteria")}
         else:
             ticked = {str(pk) for pk in mapped}
         context.update(

@@ -32,7 +32,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthedRequest
-from core.storage import is_object_storage, missing_file, open_chunks
+from core.storage import is_object_storage, missing_file, open_chunks, storage_name
 from portfolios.evidence import EvidenceError, file_add, max_upload_bytes
 from portfolios.models import Evidence, EvidenceFile
 from portfolios.uploads import EvidenceUploadHandler
@@ -214,7 +214,7 @@ def download(request: AuthedRequest, pk: int) -> HttpResponseBase:
             attachment=request.GET.get("download") == "1",
         )
     except FileNotFoundError:
-        return missing_file(request, evidence_file.original_name, evidence_file.file.name)
+        return missing_file(request, evidence_file.original_name, storage_name(evidence_file.file))
 
 
 def file_response(
@@ -236,7 +236,7 @@ def file_response(
         response: HttpResponseBase = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return _harden(response)
-    name = evidence_file.file.name
+    name = storage_name(evidence_file.file)
     if byte_range is None and not is_object_storage():
         # A file on disk: FileResponse lets the server send it with sendfile where it can.
         response = FileResponse(default_storage.open(name, "rb"))
@@ -259,9 +259,9 @@ def file_response(
     response["Content-Type"] = (
         f"{content_type}; charset=utf-8" if content_type.startswith("text/") else content_type
     )
-    response["Content-Disposition"] = content_disposition_header(
-        not inline, evidence_file.original_name
-    )
+    disposition = content_disposition_header(not inline, evidence_file.original_name)
+    if disposition:  # None only for a file with no name, shown inline
+        response["Content-Disposition"] = disposition
     response["Accept-Ranges"] = "bytes"
     response["ETag"] = etag
     return _harden(response)

@@ -22,6 +22,7 @@ from accounts.models import Centre, Role, User
 from accounts.person_page import PersonLink
 from accounts.queries import people_matching
 from accounts.requests import AuthedRequest
+from core.forms import sent_values
 from portfolios.forms import (
     BulkAssignForm,
     RegisterForm,
@@ -111,7 +112,7 @@ def _registrations_page(
             "centre": centre,
             "form": form,
             "bulk_form": bulk_form,
-            "ticked": set(bulk_form.data.getlist("registrations")) if bulk_form.is_bound else (),
+            "ticked": set(sent_values(bulk_form, "registrations")) if bulk_form.is_bound else (),
             "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         },
         status=status,
@@ -155,7 +156,7 @@ def _register_step2(
 ) -> HttpResponse:
     qualification = start.cleaned_data["qualification"]
     rules = combination_rules(qualification)
-    chosen = form.data.getlist("units") if form is not None else []
+    chosen = sent_values(form, "units") if form is not None else []
     if form is None:
         form = RegisterForm(initial=start.cleaned_data, centre=centre, unit_keys=list(rules.units))
     return render(

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import eqa_may_read, has_role_at
-from accounts.models import Role
+from accounts.models import Membership, Role
 from accounts.requests import AuthedRequest
 from verification import standardisation as services
 from verification.standardisation_forms import MeetingFilterForm, MeetingForm, OutcomeForm
@@ -58,18 +58,23 @@ def _meeting(request: AuthedRequest, pk: int, *, record: bool = False) -> Standa
     return meeting
 
 
-def _active_centre_id(request: AuthedRequest, roles: tuple[str, ...]) -> int:
+def _active_membership(request: AuthedRequest, roles: tuple[str, ...]) -> Membership:
     membership = request.membership
     if not membership or membership.role not in roles:
         raise PermissionDenied
-    return membership.centre_id
+    return membership
+
+
+def _active_centre_id(request: AuthedRequest, roles: tuple[str, ...]) -> int:
+    return _active_membership(request, roles).centre_id
 
 
 @require_GET
 @login_required
 def meeting_list(request: AuthedRequest) -> HttpResponse:
     """The active centre's meetings, newest first, optionally for one qualification."""
-    centre_id = _active_centre_id(request, LIST_ROLES)
+    membership = _active_membership(request, LIST_ROLES)
+    centre_id = membership.centre_id
     meetings = (
         StandardisationMeeting.objects.readable_by(request.user)
         .filter(centre_id=centre_id)
@@ -89,7 +94,7 @@ def meeting_list(request: AuthedRequest) -> HttpResponse:
         {
             "meetings": list(meetings),
             "filter_form": filter_form,
-            "centre": request.membership.centre,
+            "centre": membership.centre,
             "can_record": services.may_record(request.user, centre_id),
         },
     )
@@ -111,7 +116,8 @@ def _meeting_values(form: MeetingForm) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def meeting_create(request: AuthedRequest) -> HttpResponse:
-    centre_id = _active_centre_id(request, services.RECORDER_ROLES)
+    membership = _active_membership(request, services.RECORDER_ROLES)
+    centre_id = membership.centre_id
     form = MeetingForm(request.POST or None, centre_id=centre_id)
     status = 200
     if request.method == "POST":
@@ -119,7 +125,7 @@ def meeting_create(request: AuthedRequest) -> HttpResponse:
             try:
                 meeting = services.create_meeting(
                     actor=request.user,
-                    centre=request.membership.centre,
+                    centre=membership.centre,
                     **_meeting_values(form),
                 )
             except services.StandardisationError as error:

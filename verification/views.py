@@ -58,13 +58,18 @@ def _may_plan(user: Any, centre_id: int) -> bool:
     return services.may_plan(user, centre_id)
 
 
-def _active_centre_id(request: AuthedRequest, *, plan: bool = False) -> int:
-    """The centre of the role the person works in now, if that role may read (or plan)."""
+def _active_membership(request: AuthedRequest, *, plan: bool = False) -> Membership:
+    """The role the person works in now, if that role may read (or plan)."""
     membership = request.membership
     roles = services.PLANNER_ROLES if plan else READER_ROLES
     if not membership or membership.role not in roles:
         raise PermissionDenied
-    return membership.centre_id
+    return membership
+
+
+def _active_centre_id(request: AuthedRequest, *, plan: bool = False) -> int:
+    """The centre of the role the person works in now, if that role may read (or plan)."""
+    return _active_membership(request, plan=plan).centre_id
 
 
 def _strategy(request: AuthedRequest, pk: int, *, plan: bool = False) -> SamplingStrategy:
@@ -97,10 +102,11 @@ def _eqa_outside_limit(request: AuthedRequest, qualification_id: int) -> bool:
 @login_required
 def strategies(request: AuthedRequest) -> HttpResponse:
     """Each qualification the centre offers, with its strategy and latest plan, if any."""
-    centre_id = _active_centre_id(request)
+    membership = _active_membership(request)
+    centre_id = membership.centre_id
     qualifications = list(Qualification.objects.filter(centres__pk=centre_id).order_by("number"))
-    if request.membership.role == Role.EQA:
-        limit = set(request.membership.qualifications.values_list("pk", flat=True))
+    if membership.role == Role.EQA:
+        limit = set(membership.qualifications.values_list("pk", flat=True))
         qualifications = [q for q in qualifications if not limit or q.pk in limit]
     by_qualification = {
         s.qualification_id: s
@@ -114,7 +120,7 @@ def strategies(request: AuthedRequest) -> HttpResponse:
         "verification/strategies.html",
         {
             "rows": rows,
-            "centre": request.membership.centre,
+            "centre": membership.centre,
             "can_plan": _may_plan(request.user, centre_id),
         },
     )
@@ -123,7 +129,8 @@ def strategies(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def strategy_edit(request: AuthedRequest, qualification_pk: int) -> HttpResponse:
-    centre_id = _active_centre_id(request, plan=True)
+    membership = _active_membership(request, plan=True)
+    centre_id = membership.centre_id
     qualification = get_object_or_404(
         Qualification.objects.filter(centres__pk=centre_id), pk=qualification_pk
     )
@@ -137,7 +144,7 @@ def strategy_edit(request: AuthedRequest, qualification_pk: int) -> HttpResponse
             try:
                 saved = services.save_strategy(
                     actor=request.user,
-                    centre=request.membership.centre,
+                    centre=membership.centre,
                     qualification=qualification,
                     values=form.cleaned_data,
                 )
@@ -165,7 +172,8 @@ def strategy_edit(request: AuthedRequest, qualification_pk: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 @login_required
 def ratings(request: AuthedRequest) -> HttpResponse:
-    centre_id = _active_centre_id(request)
+    membership = _active_membership(request)
+    centre_id = membership.centre_id
     can_plan = _may_plan(request.user, centre_id)
     form = RatingForm(request.POST or None, centre_id=centre_id)
     status = 200
@@ -177,7 +185,7 @@ def ratings(request: AuthedRequest) -> HttpResponse:
             try:
                 services.set_rating(
                     actor=request.user,
-                    centre=request.membership.centre,
+                    centre=membership.centre,
                     assessor=data["assessor"],
                     rating=data["rating"],
                     reason=data["reason"],
