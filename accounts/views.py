@@ -5,10 +5,9 @@ from typing import Any
 from axes.helpers import get_client_ip_address
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -43,7 +42,7 @@ class SignInView(auth_views.LoginView):
     quarter of a second holds no lock.
     """
 
-    def form_valid(self, form: Form) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         with transaction.atomic():
             return super().form_valid(form)
 

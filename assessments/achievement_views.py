@@ -4,6 +4,7 @@ public verification page that anyone holding a record's code may open."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +25,7 @@ from assessments.achievement_models import (
 )
 from assessments.models import UnitSignOff
 from portfolios.models import Registration
+from qualifications.models import Unit
 
 PANEL = "assessments/achievement/_panel.html"
 
@@ -91,14 +93,14 @@ def request_record(request: AuthedRequest, pk: int) -> HttpResponse:
     if not achievements.may_request(request.user, registration):
         raise PermissionDenied
     kind = request.POST.get("kind", "")
-    unit = None
+    unit: Unit | None = None
     if kind == AchievementKind.UNIT:
-        unit = (
+        sign_off = (
             UnitSignOff.objects.active()
             .filter(registration=registration, unit_id=request.POST.get("unit") or 0)
             .first()
         )
-        unit = unit.unit if unit else None
+        unit = sign_off.unit if sign_off else None
     try:
         record, queued = achievements.request_record(
             actor=request.user,
@@ -149,7 +151,10 @@ def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
     if not (
         request.user.is_superuser
-        or has_role_at(request.user, record.registration.centre_id, Role.CENTRE_ADMIN)
+        # _record takes learners' records only: the registration is there.
+        or has_role_at(
+            request.user, cast(Registration, record.registration).centre_id, Role.CENTRE_ADMIN
+        )
     ):
         raise PermissionDenied
     try:

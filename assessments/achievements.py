@@ -520,8 +520,10 @@ def build_record(*, record_id: int) -> AchievementRecord:
 
 def _same_current(record: AchievementRecord) -> QuerySet[AchievementRecord]:
     """The subject's current ready records of this kind, locked."""
+    # A centre's record has no registration, a learner's whole-record no unit: None here reads as
+    # IS NULL, which django-stubs' lookup check does not allow for.
     return AchievementRecord.objects.select_for_update(of=("self",)).filter(
-        registration_id=record.registration_id,
+        registration_id=record.registration_id,  # type: ignore[misc]
         subject_key=record.subject_key,
         kind=record.kind,
         unit_id=record.unit_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -133,8 +133,12 @@ class BaseQuestionFormSet(forms.BaseFormSet):
         ]
 
 
-QuestionFormSet = forms.formset_factory(
-    QuestionForm, formset=BaseQuestionFormSet, extra=QUESTION_ROWS, max_num=50
+# formset_factory makes a subclass of the formset it is given; its stub says only BaseFormSet.
+QuestionFormSet = cast(
+    type[BaseQuestionFormSet],
+    forms.formset_factory(
+        QuestionForm, formset=BaseQuestionFormSet, extra=QUESTION_ROWS, max_num=50
+    ),
 )
 
 

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -41,7 +42,7 @@ def _queue_page(
     queries whatever the queue's length."""
     membership = request.membership
     is_verifier = bool(membership and membership.role == Role.INTERNAL_VERIFIER)
-    waiting = Decision.objects.none()
+    waiting: QuerySet[Decision] = Decision.objects.none()
     own = 0
     if membership and is_verifier:
         # The IV's registrations that need validation first, as a list, then their

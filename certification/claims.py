@@ -58,6 +58,7 @@ LINE_COLUMNS = (
 _LINE_BLANKS = tuple(
     f.get_default() for f in ClaimLine._meta.concrete_fields[len(LINE_COLUMNS) + 1 :]
 )
+_LINE_FIELDS = [f.attname for f in ClaimLine._meta.concrete_fields]
 # An error names this many refused learners, then counts the rest.
 REFUSALS_NAMED = 10
 
@@ -120,7 +121,7 @@ class _NewLines(Sequence[ClaimLine]):
 
     @staticmethod
     def _line(row: tuple[Any, ...]) -> ClaimLine:
-        return ClaimLine.from_db(ClaimLine.objects.db, None, row + _LINE_BLANKS)
+        return ClaimLine.from_db(ClaimLine.objects.db, _LINE_FIELDS, row + _LINE_BLANKS)
 
 
 @dataclass

@@ -383,7 +383,7 @@ def _versions(request: AuthedRequest, evidence: Evidence) -> list[dict[str, Any]
     while first and first["previous_id"] in rows and first["pk"] not in seen:
         seen.add(first["pk"])
         first = rows[first["previous_id"]]
-    chain = []
+    chain: list[dict[str, Any]] = []
     row = first
     while row is not None and len(chain) <= len(rows):
         chain.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
@@ -134,7 +135,7 @@ def standard_detail(request: HttpRequest, code: str) -> HttpResponse:
         ),
         Prefetch("units", queryset=Unit.objects.order_by("key")),
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for statement in statements:
         by_unit: dict[int, dict] = {}
         for link in statement.links.all():

@@ -6,7 +6,8 @@ is one service call in certification.claims.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +38,14 @@ PAGE_SIZE = 25
 
 
 # ---------------------------------------------------------------- what may be claimed
+
+
+class _Lists(TypedDict):
+    """What the four claim lists are asked with."""
+
+    centre_id: int
+    today: date
+    flt: ClaimFilter
 
 
 def _page(rows: QuerySet, params: QueryDict, key: str) -> Page:
@@ -113,7 +123,7 @@ def claims_page(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     scope = eqa_limit(request, membership)
     unit_scope = eqa_limit(request, membership, "registration__")
-    lists = {"centre_id": centre_id, "today": today, "flt": flt}
+    lists: _Lists = {"centre_id": centre_id, "today": today, "flt": flt}
     ready = _page(queries.full_ready(scope=scope, **lists), request.GET, "page")
     waiting = _page(queries.full_waiting(scope=scope, **lists), request.GET, "waiting_page")
     units = _page(queries.units_ready(scope=unit_scope, **lists), request.GET, "units_page")
@@ -125,8 +135,11 @@ def claims_page(request: AuthedRequest) -> HttpResponse:
     full, unit = eligibility.candidates_for(
         full_rows + waiting_rows, unit_rows + unit_waiting_rows, today
     )
-    ready.candidates, waiting.candidates = full[: len(full_rows)], full[len(full_rows) :]
-    units.candidates, units_waiting.candidates = unit[: len(unit_rows)], unit[len(unit_rows) :]
+    # Each page carries its rows' claim facts for the template (not a Page attribute).
+    ready.candidates = full[: len(full_rows)]  # type: ignore[attr-defined]
+    waiting.candidates = full[len(full_rows) :]  # type: ignore[attr-defined]
+    units.candidates = unit[: len(unit_rows)]  # type: ignore[attr-defined]
+    units_waiting.candidates = unit[len(unit_rows) :]  # type: ignore[attr-defined]
     batches = (
         ClaimBatch.objects.filter(centre_id=centre_id)
         .select_related("awarding_body")
@@ -261,7 +274,7 @@ def batch_export(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def batch_download(request: AuthedRequest, pk: int) -> HttpResponse:
+def batch_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     membership, batch = batch_for(request, pk)
     if membership.role != Role.CENTRE_ADMIN:
         raise PermissionDenied("The claim file is for the centre's admins.")
