@@ -30,6 +30,8 @@ class UserQuerySet(models.QuerySet["User"]):
         ).distinct()
 
 
+# from_queryset's class is a base mypy cannot check (django-stubs' plugin still gives
+# User.objects the queryset's methods).
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 

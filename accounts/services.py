@@ -355,6 +355,8 @@ def invitation_create(
         data={"role": role, "expires_at": invitation.expires_at.isoformat()},
     )
     _queue_invitation_email(invitation, (link_for or invitation_link)(token))
+    # The new link's token rides on the instance for the caller to print (it is never stored,
+    # so it is no model field).
     invitation.token = token  # type: ignore[attr-defined]
     return invitation
 
@@ -377,6 +379,8 @@ def invitation_resend(
         data={"role": invitation.role, "expires_at": invitation.expires_at.isoformat()},
     )
     _queue_invitation_email(invitation, (link_for or invitation_link)(token))
+    # The new link's token rides on the instance for the caller to print (it is never stored,
+    # so it is no model field).
     invitation.token = token  # type: ignore[attr-defined]
     return invitation
 

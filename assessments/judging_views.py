@@ -16,6 +16,7 @@ from assessments.judging_forms import JudgingForm
 from assessments.judging_page import JudgingState
 from assessments.models import Outcome
 from assessments.views import _assess_page, _evidence_to_assess, _unit_label
+from portfolios.models import Evidence
 from qualifications.models import AssessmentCriterion
 
 
@@ -78,13 +79,13 @@ def judge(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _refused(
-    request: AuthedRequest, evidence: object, form: JudgingForm, state: JudgingState, htmx: bool
+    request: AuthedRequest, evidence: Evidence, form: JudgingForm, state: JudgingState, htmx: bool
 ) -> HttpResponse:
     """The form again with everything typed in it and each refusal by its field. htmx swaps
     only 2xx responses by default, so the fragment comes back as 200; a plain POST gets 400."""
     return _assess_page(
         request,
-        evidence,  # type: ignore[arg-type]
+        evidence,
         status=200 if htmx else 400,
         judging=form,
         judging_state=state,

@@ -148,6 +148,7 @@ def _plan_page(
     newer = AssessmentPlan.objects.filter(supersedes=plan).first()
     today = timezone.localdate()
     for activity in activities:
+        # For the template (not a model field).
         activity.overdue = in_force and activity.is_overdue(today)  # type: ignore[attr-defined]
     active = registration.status == RegistrationStatus.ACTIVE
     can_change = active and may_assess(user, registration)

@@ -126,6 +126,7 @@ def _link_evidence(entries: list[TakenUnit]) -> None:
                         item.get_status_display().lower(),
                         str(item.version),
                     )
+                # For the template (not model fields).
                 item.url, item.status_words, item.version_text = done[item.pk]  # type: ignore[attr-defined]
 
 

@@ -61,6 +61,7 @@ def request_list(request: AuthedRequest, pk: int) -> HttpResponse:
         .order_by("-created_at", "-pk")
     )
     for witness_request in requests:
+        # For the template (not a model field).
         witness_request.state = link_state(witness_request)  # type: ignore[attr-defined]
     return render(
         request,

@@ -74,6 +74,8 @@ class QualificationQuerySet(models.QuerySet["Qualification"]):
         )
 
 
+# from_queryset's class is a base mypy cannot check (django-stubs' plugin still gives
+# Qualification.objects the queryset's methods).
 class QualificationManager(models.Manager.from_queryset(QualificationQuerySet)):  # type: ignore[misc]
     def get_by_natural_key(self, number: str) -> Qualification:
         return self.get(number=number)
@@ -127,6 +129,8 @@ class Qualification(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.number,)
 
+    # Django's serializers read `dependencies` off the method (attr-defined here and below: a
+    # function's own attribute, which no type declares).
     natural_key.dependencies = ["qualifications.awardingbody"]  # type: ignore[attr-defined]
 
     @property
