@@ -54,8 +54,7 @@ def person_create(
     """Add someone to a centre in a role, creating their login if the address is new."""
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if created:
+    if user is None:
         user = User.objects.create_user(email=email, password=password, full_name=full_name)
         if password is None:
             # No usable password until they follow the invitation link.

@@ -46,7 +46,8 @@ def qualification_list(request: HttpRequest) -> HttpResponse:
     labels = dict(QualificationStatus.choices)
     rows = list(qualifications)
     for qualification in rows:
-        qualification.status_label = labels[qualification.current_status]
+        # For the template (not a model field).
+        qualification.status_label = labels[qualification.current_status]  # type: ignore[attr-defined]
     return render(
         request,
         "qualifications/qualification_list.html",
