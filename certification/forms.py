@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Centre
 from certification.models import HoldKind
 from core.forms import DateInput, declared
-from portfolios.forms import QualificationChoiceField, RegistrationPicker
+from portfolios.forms.registration import QualificationChoiceField, RegistrationPicker
 from portfolios.models import Registration
 from qualifications.models import Qualification
 

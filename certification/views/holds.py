@@ -23,7 +23,7 @@ from certification.views.common import (
     eqa_limit,
     membership_for,
 )
-from portfolios.forms import picker_registrations
+from portfolios.forms.registration import picker_registrations
 from qualifications.models import Unit
 
 # A page at a time: the holds of years of claims are no list to print whole.
