@@ -1,7 +1,7 @@
 # The developer interface. The README shows these same commands.
 #   make run               install, migrate, load the catalogue and demo data, serve on 127.0.0.1:8000
 #   make test              install and run the whole test suite
-#   make lint              ruff lint and format check, then the apps' layers (import-linter)
+#   make lint              ruff lint and format check, the apps' layers (import-linter), then types (mypy)
 #   make migrations-check  fail if a model change has no migration
 #   make worker            a Celery worker (needs CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0)
 #   make bench             every benchmark against a large seeded centre, in one table (PostgreSQL)
@@ -39,6 +39,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .
@@ -56,4 +57,4 @@ worker: install
 	$(BIN)/celery -A config.celery_app worker --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache .mypy_cache

@@ -47,7 +47,9 @@ def centre_ids(user: Any, *roles: str) -> QuerySet | list[int]:
             return ids
     return (
         Membership.objects.current()
-        .filter(user_id=getattr(user, "pk", None), role__in=roles)
+        # Signed out, None: IS NULL, which matches no one (the plugin's lookup check allows no
+        # None).
+        .filter(user_id=getattr(user, "pk", None), role__in=roles)  # type: ignore[misc]
         .values("centre_id")
     )
 
@@ -79,7 +81,11 @@ def eqa_scope(
     """
     from accounts.models import Membership, Role
 
-    grants = Membership.objects.current().filter(user_id=getattr(user, "pk", None), role=Role.EQA)
+    # Signed out, None: IS NULL, which matches no one (the plugin's lookup check allows no None).
+    grants = Membership.objects.current().filter(
+        user_id=getattr(user, "pk", None),  # type: ignore[misc]
+        role=Role.EQA,
+    )
     whole_centres = grants.filter(qualifications__isnull=True).values("centre_id")
     limited = Membership.qualifications.through.objects.filter(
         membership__in=grants,

@@ -39,6 +39,7 @@ def _superusers_only(request: HttpRequest) -> bool:
     return bool(request.user.is_active and request.user.is_superuser)
 
 
+# Replaced on the site Django already built (and every app registered with), not subclassed.
 admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 admin.site.site_header = "Vocational e-Portfolio administration"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -14,11 +15,18 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.access import remember_current_roles
 from accounts.models import Centre, Membership, Role
+from accounts.requests import AppRequest
 from core.prepared import Prepared
 
 SESSION_KEY = "active_membership"
 # Which role to start in when a person has several: the broadest view first.
-ROLE_ORDER = [Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER, Role.ASSESSOR, Role.EQA, Role.LEARNER]
+ROLE_ORDER: list[str] = [
+    Role.CENTRE_ADMIN,
+    Role.INTERNAL_VERIFIER,
+    Role.ASSESSOR,
+    Role.EQA,
+    Role.LEARNER,
+]
 
 
 _MEMBERSHIP_FIELDS = [field.attname for field in Membership._meta.concrete_fields]
@@ -50,19 +58,19 @@ def _current(user_id: int) -> list[Membership]:
     return memberships
 
 
-def current_memberships(request: HttpRequest) -> list[Membership]:
+def current_memberships(request: AppRequest) -> list[Membership]:
     if not request.user.is_authenticated:
         return []
     if not hasattr(request, "_memberships"):
-        request._memberships = sorted(  # type: ignore[attr-defined]
+        request._memberships = sorted(
             _current(request.user.pk),
             key=lambda m: (ROLE_ORDER.index(m.role), m.centre.name),
         )
-        remember_current_roles(request.user, request._memberships)  # type: ignore[attr-defined]
-    return request._memberships  # type: ignore[attr-defined]
+        remember_current_roles(request.user, request._memberships)
+    return request._memberships
 
 
-def active_membership(request: HttpRequest) -> Membership | None:
+def active_membership(request: AppRequest) -> Membership | None:
     memberships = current_memberships(request)
     if not memberships:
         return None
@@ -73,10 +81,10 @@ def active_membership(request: HttpRequest) -> Membership | None:
     return memberships[0]
 
 
-def admin_centre(request: HttpRequest) -> Centre:
+def admin_centre(request: AppRequest) -> Centre:
     """The centre the person is working at as its admin (their active role), or 403: the
     centre admin's pages (people here, registrations in portfolios) act on it alone."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     if not membership or membership.role != Role.CENTRE_ADMIN:
         raise PermissionDenied("These pages are for centre admins.")
     return membership.centre
@@ -98,14 +106,17 @@ class ActiveMembershipMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.membership = SimpleLazyObject(lambda: active_membership(request))  # type: ignore[attr-defined]
+    def __call__(self, request: AppRequest) -> HttpResponse:
+        # Stands in for the Membership or None it loads (falsy for None: test it for truth).
+        request.membership = cast(
+            "Membership | None", SimpleLazyObject(lambda: active_membership(request))
+        )
         if request.user.is_authenticated and not request.path.startswith(NOT_PAGES):
             current_memberships(request)
         return self.get_response(request)
 
 
-def memberships(request: HttpRequest) -> dict:
+def memberships(request: AppRequest) -> dict:
     """Template context for the header's role switcher."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import BasePasswordHasher, get_hasher
 from django.test.utils import override_settings
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _delegate: BasePasswordHasher | None = None
 
@@ -49,7 +52,7 @@ class HashOnceHasher(BasePasswordHasher):
     def decode(self, encoded: str) -> dict[str, Any]:
         return self.delegate.decode(encoded)
 
-    def safe_summary(self, encoded: str) -> dict[str, Any]:
+    def safe_summary(self, encoded: str) -> dict[StrOrPromise, Any]:
         return self.delegate.safe_summary(encoded)
 
     def must_update(self, encoded: str) -> bool:

@@ -54,8 +54,7 @@ def person_create(
     """Add someone to a centre in a role, creating their login if the address is new."""
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if created:
+    if user is None:
         user = User.objects.create_user(email=email, password=password, full_name=full_name)
         if password is None:
             # No usable password until they follow the invitation link.
@@ -211,7 +210,7 @@ class InvitationError(Exception):
 # listens and makes the registrations an import stored (accounts may not import portfolios).
 invitation_accepted = Signal()
 
-_ANSWERED = {
+_ANSWERED: dict[str, str] = {
     InvitationStatus.ACCEPTED: "This invitation has already been accepted.",
     InvitationStatus.DECLINED: "This invitation was declined.",
     InvitationStatus.WITHDRAWN: "The centre has withdrawn this invitation.",
@@ -355,6 +354,8 @@ def invitation_create(
         data={"role": role, "expires_at": invitation.expires_at.isoformat()},
     )
     _queue_invitation_email(invitation, (link_for or invitation_link)(token))
+    # The new link's token rides on the instance for the caller to print (it is never stored,
+    # so it is no model field).
     invitation.token = token  # type: ignore[attr-defined]
     return invitation
 
@@ -377,6 +378,8 @@ def invitation_resend(
         data={"role": invitation.role, "expires_at": invitation.expires_at.isoformat()},
     )
     _queue_invitation_email(invitation, (link_for or invitation_link)(token))
+    # The new link's token rides on the instance for the caller to print (it is never stored,
+    # so it is no model field).
     invitation.token = token  # type: ignore[attr-defined]
     return invitation
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import segno
 from django.conf import settings
@@ -69,14 +69,24 @@ def static_instance(variable: Path, weight: int) -> Path:
     return path
 
 
+class FontFace(TypedDict):
+    style: str
+    weight: str
+    path: Path
+
+
+class FontSource(FontFace):
+    url: str  # the file's file:// address, for the @font-face rule
+
+
 @cache
-def font_faces() -> list[dict[str, str]]:
+def font_faces() -> list[FontSource]:
     """The @font-face sources: Noto Sans from its PyPI package (so a fresh clone has it), else
     Debian's DejaVu. PDF/A needs every font embedded, so never fall back to whatever is there."""
     try:
         from fontpkg_noto_sans import ROOT
     except ImportError:  # pragma: no cover - the package is a pinned dependency
-        faces = [
+        faces: list[FontFace] = [
             {"style": "normal", "weight": "normal", "path": DEJAVU / "DejaVuSans.ttf"},
             {"style": "normal", "weight": "bold", "path": DEJAVU / "DejaVuSans-Bold.ttf"},
             {"style": "italic", "weight": "normal", "path": DEJAVU / "DejaVuSans-Oblique.ttf"},
@@ -97,7 +107,7 @@ def font_faces() -> list[dict[str, str]]:
     missing = [str(face["path"]) for face in faces if not Path(face["path"]).exists()]
     if missing:
         raise FileNotFoundError(f"PDF fonts are missing: {', '.join(missing)}")
-    return [{**face, "url": Path(face["path"]).as_uri()} for face in faces]
+    return [FontSource(**face, url=Path(face["path"]).as_uri()) for face in faces]
 
 
 def qr_svg(url: str) -> SafeString:

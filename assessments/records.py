@@ -22,6 +22,7 @@ from accounts.models import User
 from assessments.models import AssessorRecord, RecordKind, RecordQuestion, UnitSignOff
 from assessments.services import AssessmentError, require_assessor
 from core.audit import record_event
+from core.storage import storage_name
 from portfolios.evidence import content_hash, max_upload_bytes, upload_sha256, upload_type
 from portfolios.models import (
     NOT_REAL_WORK,
@@ -245,12 +246,13 @@ def _store(assessor: User, evidence: Evidence, upload: UploadedFile, content_typ
     )
     # Moved into place on the filesystem storage, streamed in chunks to object storage.
     item.file.save("upload", upload, save=False)
+    name = storage_name(item.file)
     try:
         item.save()
     except BaseException:
-        item.file.storage.delete(item.file.name)
+        item.file.storage.delete(name)
         raise
-    return item.file.name
+    return name
 
 
 @transaction.atomic

@@ -37,11 +37,14 @@ TRANSIENT = (OSError, OperationalError)
     retry_backoff_max=60,
     max_retries=3,
 )
-def build_achievement_record(self: Task, *, record_id: int) -> str:
+def build_achievement_record(self: Task, *, record_id: int) -> str | BaseException:
+    """The record's status; for an in-process retry, whatever that retry ended with (the
+    exception, had one escaped it)."""
     try:
         return achievements.build_record(record_id=record_id).status
     except TRANSIENT as exc:
-        if self.request.retries < self.max_retries:
+        # None would be Celery's "retry forever"; this task sets a number.
+        if self.max_retries is None or self.request.retries < self.max_retries:
             if self.request.is_eager:
                 # In-process (no broker): no queue to come back through, so try again now.
                 return self.apply(

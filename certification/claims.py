@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
-from typing import Any, overload
+from typing import Any, cast, overload
 
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery, Value
@@ -58,6 +58,7 @@ LINE_COLUMNS = (
 _LINE_BLANKS = tuple(
     f.get_default() for f in ClaimLine._meta.concrete_fields[len(LINE_COLUMNS) + 1 :]
 )
+_LINE_FIELDS = [f.attname for f in ClaimLine._meta.concrete_fields]
 # An error names this many refused learners, then counts the rest.
 REFUSALS_NAMED = 10
 
@@ -120,7 +121,7 @@ class _NewLines(Sequence[ClaimLine]):
 
     @staticmethod
     def _line(row: tuple[Any, ...]) -> ClaimLine:
-        return ClaimLine.from_db(ClaimLine.objects.db, None, row + _LINE_BLANKS)
+        return ClaimLine.from_db(ClaimLine.objects.db, _LINE_FIELDS, row + _LINE_BLANKS)
 
 
 @dataclass
@@ -467,7 +468,11 @@ def audit_checkpoints() -> Iterator[Checkpoint]:
     )
     for pk, sequence, digest, when in exports.iterator(chunk_size=2000):
         yield Checkpoint(
-            sequence=sequence, hash=digest, when=when, where=f"claim batch {pk}'s export"
+            # Never None: exported_audit_sequence__isnull=False above.
+            sequence=cast(int, sequence),
+            hash=digest,
+            when=when,
+            where=f"claim batch {pk}'s export",
         )
 
 

@@ -51,6 +51,11 @@ class Candidate:
         return not self.reasons
 
     @property
+    def line_key(self) -> tuple[int, int | None]:
+        """(registration, unit or None): what a live claim line is looked up by."""
+        return self.registration.pk, self.unit.pk if self.unit else None
+
+    @property
     def key(self) -> str:
         """The value of the page's checkbox."""
         return f"{self.registration.pk}:{self.unit.pk if self.unit else 0}"
@@ -79,7 +84,7 @@ class Facts:
         holds: dict[int, list[ClaimHold]] = defaultdict(list)
         for hold in ClaimHold.objects.open().filter(registration_id__any=ids).order_by("pk"):
             holds[hold.registration_id].append(hold)
-        iv_signed = set(
+        iv_signed: set[tuple[int, int | None]] = set(
             VerifierSignOff.objects.live()
             .filter(registration_id__any=ids)
             .values_list("registration_id", "unit_id")
@@ -96,7 +101,7 @@ class Facts:
         )
         for registration_id, unit_id, reference, key, day in rows:
             sign_offs[registration_id].append((unit_id, reference or key, day))
-        live_lines = {
+        live_lines: dict[tuple[int, int | None], tuple[int, str]] = {
             (registration_id, unit_id): (batch_id, state)
             for registration_id, unit_id, batch_id, state in ClaimLine.objects.live()
             .filter(registration_id__any=ids)
@@ -238,16 +243,10 @@ def claim_overview(
     return ClaimOverview(
         full_eligible=[c for c in full if c.eligible],
         # A registration already on a live line is claimed (its batch shows it), not waiting.
-        full_waiting=[
-            c for c in full if not c.eligible and (c.registration.pk, None) not in facts.live_lines
-        ],
+        full_waiting=[c for c in full if not c.eligible and c.line_key not in facts.live_lines],
         unit_eligible=[c for c in units if c.eligible],
         # A unit already claimed is done, not waiting.
-        unit_waiting=[
-            c
-            for c in units
-            if not c.eligible and (c.registration.pk, c.unit.pk) not in facts.live_lines  # type: ignore[union-attr]
-        ],
+        unit_waiting=[c for c in units if not c.eligible and c.line_key not in facts.live_lines],
     )
 
 

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from accounts.models import Centre
 from certification.models import HoldKind
-from core.forms import DateInput
-from portfolios.forms.registration import RegistrationPicker
+from core.forms import DateInput, declared
+from portfolios.forms.registration import QualificationChoiceField, RegistrationPicker
 from portfolios.models import Registration
+from qualifications.models import Qualification
 
 
 class HoldForm(forms.Form):
@@ -40,9 +41,9 @@ class HoldForm(forms.Form):
         self, *args: Any, centre: Centre, registrations: QuerySet[Registration], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["registration"]
-        field.queryset = registrations  # type: ignore[attr-defined]
-        field.centre = centre  # type: ignore[attr-defined]
+        field = declared(self, "registration", RegistrationPicker)
+        field.queryset = registrations
+        field.centre = centre
 
 
 class ClaimFilterForm(forms.Form):
@@ -51,15 +52,16 @@ class ClaimFilterForm(forms.Form):
     q = forms.CharField(
         label="Learner name, ULN or registration number", required=False, max_length=100
     )
-    qualification = forms.ModelChoiceField(
-        label="Qualification", queryset=None, required=False, empty_label="All qualifications"
+    qualification = QualificationChoiceField(
+        label="Qualification",
+        queryset=Qualification.objects.none(),
+        required=False,
+        empty_label="All qualifications",
     )
 
     def __init__(self, *args: Any, qualifications: QuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["qualification"]
-        field.queryset = qualifications  # type: ignore[attr-defined]
-        field.label_from_instance = lambda q: f"{q.number} {q.title}"  # type: ignore[attr-defined]
+        declared(self, "qualification", QualificationChoiceField).queryset = qualifications
 
 
 class LineSearchForm(forms.Form):

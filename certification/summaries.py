@@ -54,7 +54,8 @@ def gather_summary(batch: ClaimBatch) -> dict[str, Any]:
         batch.lines.live()
         # The ULN the registration's own centre keeps, if the line has none frozen yet.
         .annotate(held_profile=centre_profile("registration__learner", "registration__centre"))
-        .select_related(
+        # held_profile is the FilteredRelation above, which django-stubs cannot see.
+        .select_related(  # type: ignore[misc]
             "registration__learner", "held_profile", "registration__qualification", "unit"
         )
         .order_by("learner_name", "registration__learner__full_name", "unit__key", "pk")

@@ -163,7 +163,7 @@ def record_events(
         object_type=object_type,
         object_id=_OBJECT_MARK,
         centre_id=centre_id,
-        data=_DATA_MARK,  # type: ignore[misc]
+        data=_DATA_MARK,
     )
     text = json.dumps(shape.content(), sort_keys=True, default=str)
     # content()'s keys sorted put "data" before "object_id".
@@ -243,6 +243,8 @@ def bulk_event(
     at: datetime,
 ) -> AuditEvent:
     """An event for append_events or copy_events, each its own (unlike record_events')."""
+    # A BulkEvent stands in for the AuditEvent it copies the fields and methods of, wherever
+    # events are appended or copied; typed as one, so the scale seed's lists stay AuditEvents.
     return BulkEvent(  # type: ignore[return-value]
         sequence=None,
         actor_id=actor_id,

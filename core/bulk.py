@@ -51,6 +51,21 @@ def copy_text(value: str) -> str:
     return value
 
 
+def _column_field(model: type[models.Model], name: str) -> models.Field:
+    """The model's field that holds column `name` (a reverse relation holds none)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _column(field: models.Field | None) -> str:
+    """A concrete field's column. (Django types it optional: a non-concrete field has none.)"""
+    if field is None or field.column is None:
+        raise ValueError(f"{field} has no column")
+    return field.column
+
+
 def copy_lines(model: type[models.Model], columns: Sequence[str], lines: Iterable[str]) -> None:
     """COPY rows already in COPY's text format (tab-separated `columns`, one a line, each
     ending in a newline) into the model's table. PostgreSQL only. Errors (a unique
@@ -58,7 +73,7 @@ def copy_lines(model: type[models.Model], columns: Sequence[str], lines: Iterabl
     buffer = io.StringIO()
     buffer.writelines(lines)
     buffer.seek(0)
-    names = ", ".join(f'"{model._meta.get_field(c).column}"' for c in columns)
+    names = ", ".join(f'"{_column_field(model, c).column}"' for c in columns)
     with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.cursor.copy_expert(f'COPY "{model._meta.db_table}" ({names}) FROM STDIN', buffer)
 
@@ -86,18 +101,18 @@ def insert_rows(
         return []
     defaults = _defaults(model, columns)
     if connection.vendor != "postgresql":
-        fields = {f.attname: f for f in model._meta.concrete_fields}
+        by_attname = {f.attname: f for f in model._meta.concrete_fields}
         rows = [
             model(
                 **{
-                    c: json.loads(v) if isinstance(fields[c], models.JSONField) else v
+                    c: json.loads(v) if isinstance(by_attname[c], models.JSONField) else v
                     for c, v in zip(columns, row, strict=True)
                 }
             )
             for row in zip(*values, strict=True)
         ]
-        return [row.pk for row in model.objects.bulk_create(rows, batch_size=500)]
-    fields = [model._meta.get_field(c) for c in columns]
+        return [row.pk for row in model._default_manager.bulk_create(rows, batch_size=500)]
+    fields = [_column_field(model, c) for c in columns]
     arrays = []
     for field, column_values in zip(fields, values, strict=True):
         if len(column_values) != count:
@@ -106,7 +121,7 @@ def insert_rows(
         kind = "text" if isinstance(field, models.JSONField) else field.db_type(connection)
         arrays.append((field, f"%s::{kind}[]", list(column_values)))
     quote = connection.ops.quote_name
-    names = [quote(f.column) for f in fields] + [quote(f.column) for f, _ in defaults]
+    names = [quote(_column(f)) for f in fields] + [quote(_column(f)) for f, _ in defaults]
     selected = [
         f"u.c{n}::jsonb" if isinstance(f, models.JSONField) else f"u.c{n}"
         for n, (f, _, _) in enumerate(arrays)
@@ -120,7 +135,7 @@ def insert_rows(
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(names)}) "  # noqa: S608
         f"SELECT {', '.join(selected)} "
         f"FROM unnest({', '.join(a for _, a, _ in arrays)}) WITH ORDINALITY AS u({aliases}, n) "
-        f"ORDER BY u.n RETURNING {quote(model._meta.pk.column)}"
+        f"ORDER BY u.n RETURNING {quote(_column(model._meta.pk))}"
     )
     # Placeholders bind in the order they appear: the defaults (select list) before the arrays.
     params = default_params + [v for _, _, v in arrays]
@@ -174,7 +189,7 @@ class RowWriter:
         if self.postgres:
             self._copy(model, columns, rows)
         else:
-            model.objects.bulk_create(
+            model._default_manager.bulk_create(
                 [model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=500
             )
 

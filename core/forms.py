@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django import forms
@@ -13,8 +13,27 @@ from django.db.models import QuerySet
 from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.datastructures import MultiValueDict
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+
+FieldT = TypeVar("FieldT", bound=forms.Field)
+
+
+def declared(form: forms.BaseForm, name: str, kind: type[FieldT]) -> FieldT:
+    """The form's own copy of a field it declares, as the kind it declares it: for setting a
+    queryset or choices per request. (Django types `form.fields` as plain Fields.)"""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{type(form).__name__}.{name} is not a {kind.__name__}")
+    return field
+
+
+def sent_values(form: forms.BaseForm, name: str) -> list[str]:
+    """Every value a bound form was sent for `name` (the boxes ticked), as sent: a page that
+    comes back with errors ticks them again. Views bind forms to request.POST, a QueryDict."""
+    data = form.data
+    return data.getlist(name) if isinstance(data, MultiValueDict) else []
 
 
 def form_errors(form: forms.BaseForm) -> str:
@@ -65,7 +84,7 @@ class QuickSelect(forms.Select):
         value: Any,
         attrs: dict[str, Any] | None = None,
         renderer: Any = None,
-    ) -> str:
+    ) -> SafeString:
         selected = {str(v) for v in self.format_value(value)}
         options = format_html_join(
             "",
@@ -136,7 +155,7 @@ class SearchPicker(forms.TextInput):
         value: Any,
         attrs: dict[str, Any] | None = None,
         renderer: Any = None,
-    ) -> str:
+    ) -> SafeString:
         if self.field is None:
             raise TypeError("A SearchPicker is rendered by its PickerField.")
         if isinstance(value, PickerValue):
@@ -196,6 +215,14 @@ class PickerField(forms.ModelChoiceField):
         result.widget.field = result  # each form's copy renders from its own queryset
         return result
 
+    @property
+    def options(self) -> QuerySet:
+        """The queryset chosen from: Django allows a field none, but a picker is always given
+        one (its form narrows it to the centre) before it searches."""
+        if self.queryset is None:
+            raise TypeError(f"{type(self).__name__} was given no queryset")
+        return self.queryset
+
     # What a subclass gives.
     def search(self, q: str) -> QuerySet:
         raise NotImplementedError
@@ -208,7 +235,9 @@ class PickerField(forms.ModelChoiceField):
     def _get_choices(self) -> list[tuple[Any, str]]:
         return []
 
-    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+    # ChoiceField's own setter, read from the class's dict: the stubs type the attribute as the
+    # choices, not as the property it is.
+    choices = property(_get_choices, vars(forms.ChoiceField)["choices"].fset)
 
     def to_python(self, value: Any) -> Any:
         if isinstance(value, PickerValue):
@@ -250,7 +279,7 @@ class PickerField(forms.ModelChoiceField):
         # there are few, order just those; when there are many, that walk is short.
         ids = list(search.order_by().values_list("pk", flat=True)[: PICKER_FEW + 1])
         if len(ids) <= PICKER_FEW:
-            search = self.queryset.filter(pk__in=ids)
+            search = self.options.filter(pk__in=ids)
         found = list(search[: PICKER_LIMIT + 1])
         return found[:PICKER_LIMIT], len(found) > PICKER_LIMIT
 
@@ -258,7 +287,7 @@ class PickerField(forms.ModelChoiceField):
         """The radios under the box: the choice already made, then the matches for `query`."""
         picked = None
         if chosen.isdigit():
-            picked = self.queryset.filter(pk=chosen).first()
+            picked = self.options.filter(pk=chosen).first()
         found, more = ([], False) if picked is not None else self.matches(query)
         rows = [picked] if picked is not None else found
         radios = format_html_join(
@@ -368,6 +397,7 @@ def invalid_forms(values: Any) -> list[forms.BaseForm | forms.BaseFormSet]:
         for value in values
         if isinstance(value, forms.BaseForm | forms.BaseFormSet)
         and value.is_bound
-        and value._errors is not None
+        # Django's private "validated yet?" mark, which the stubs leave out.
+        and value._errors is not None  # type: ignore[union-attr]
         and not value.is_valid()
     ]

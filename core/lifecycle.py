@@ -13,8 +13,9 @@ state written anywhere else.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models, transaction
@@ -43,7 +44,8 @@ class Lifecycle:
     field: str
     choices: type[models.TextChoices]
     moves: Mapping[str, Iterable[str]]
-    _moves: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
+    # dataclasses.field in full: the `field` above names the model's field in this class.
+    _moves: dict[str, frozenset[str]] = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         moves = {

@@ -25,7 +25,9 @@ class AnyOf(Lookup):
         # Ids, as the callers pass them: no per-value field preparation (that is the point).
         return list(self.rhs)
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    # The params as the database adapter takes them: one is an array (a list), which the stubs'
+    # tuple[str | int, ...] leaves out.
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
         if connection.vendor != "postgresql":
             return In(self.lhs, self.rhs).as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)

@@ -111,7 +111,8 @@ class Prepared:
         self._compiled[using] = compiled
         return compiled
 
-    def rows(self, *, using: str = "default", **ids: Any) -> list[tuple[Any, ...]]:
+    # `using` before the `/`: no id can take its place when callers pass a dict of ids.
+    def rows(self, using: str = "default", /, **ids: Any) -> list[tuple[Any, ...]]:
         if ids.keys() != set(self.names):
             raise TypeError(f"{self.build.__qualname__} takes {self.names}, given {tuple(ids)}")
         compiled = self._compiled.get(using) or self._compile(using)

@@ -32,9 +32,10 @@ SESSION = Prepared(_session, texts=["key"], datetimes=["now"])
 class SessionStore(DatabaseStore):
     db = "default"
 
+    # Django's private hook, which django-stubs leave out of SessionStore.
     def _get_session_from_db(self) -> Any:
         if not isinstance(self.session_key, str):  # no key: Django's own answer (no row)
-            return super()._get_session_from_db()
+            return super()._get_session_from_db()  # type: ignore[misc]
         try:
             rows = SESSION.rows(key=self.session_key, now=timezone.now())
         except SuspiciousOperation as error:  # as Django's store treats it

@@ -17,7 +17,9 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
+from django.core.files import File
 from django.core.files.storage import Storage, default_storage
+from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -26,6 +28,21 @@ logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
 S3_MODULE = "storages.backends.s3"
+
+
+def storage_name(file: FieldFile) -> str:
+    """The storage name of a file field that holds a file. (Django types it optional: an empty
+    field has none; every stored file here is required, so none is ever read empty.)"""
+    if not file.name:
+        raise ValueError(f"{file.instance!r} holds no file")
+    return file.name
+
+
+def file_object(file: File) -> IO[bytes]:
+    """The open file an upload wraps. (Django types it optional: a File can be made empty.)"""
+    if file.file is None:
+        raise ValueError(f"{file.name!r} has no open file")
+    return file.file
 
 
 def is_object_storage(storage: Storage | None = None) -> bool:

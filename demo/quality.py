@@ -329,8 +329,7 @@ def _verify(learner: Any, registration: Any, plan: Any, assessor: Any, demo: Dem
             Decision.objects.current()
             .filter(registration=registration)
             .select_related("criterion__unit")
-            .order_by("criterion__unit__key", "criterion__position")
-            .first()
+            .order_by("criterion__unit__key", "criterion__position")[0]
         )
         refer_back(
             verifier=verifier,

@@ -9,6 +9,7 @@ the same (indexed) columns.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -16,6 +17,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from assessments.models import PlanActivity
+from core.forms import declared
 from portfolios.models import Registration, RegistrationProgress
 from qualifications.models import Qualification
 
@@ -75,7 +77,7 @@ def with_overdue_actions(registrations: QuerySet, today: datetime.date) -> Query
     )
 
 
-def show_progress(registrations: list[Any], today: datetime.date) -> None:
+def show_progress(registrations: Iterable[Any], today: datetime.date) -> None:
     """Copy each row's figures onto its registration for the template, with `on_track` (True,
     False, or None where pace means nothing)."""
     blank = RegistrationProgress()  # a row not counted yet (recount_progress --fix) shows 0
@@ -110,7 +112,8 @@ class CaseloadFilterForm(forms.Form):
 
     def __init__(self, *args: Any, qualifications: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["qualification"].choices = [("", "Any qualification"), *qualifications]
+        field = declared(self, "qualification", forms.ChoiceField)
+        field.choices = [("", "Any qualification"), *qualifications]
 
     @property
     def active(self) -> bool:

@@ -212,10 +212,11 @@ def admin_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
         "-created_at", "-pk"
     )[:LATEST]
     for registration in latest:
-        registration.url = link("portfolios:registration", registration.pk)
+        # The row's link, for the template (not a model field).
+        registration.url = link("portfolios:registration", registration.pk)  # type: ignore[attr-defined]
     latest_people = people.select_related("user").order_by("-created_at", "-pk")[:LATEST]
     for person in latest_people:
-        person.url = link("centre:person", person.user_id)
+        person.url = link("centre:person", person.user_id)  # type: ignore[attr-defined]
     return {
         "counts": counts,
         "latest_people": latest_people,

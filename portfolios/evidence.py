@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.audit import record_event
+from core.storage import file_object, storage_name
 from portfolios.models import (
     EVIDENCE_LIFECYCLE,
     NOT_REAL_WORK,
@@ -126,14 +127,14 @@ def upload_type(upload: UploadedFile) -> str | None:
     """The sniffed content type of an upload, from the bytes kept as it streamed in if it did."""
     if isinstance(upload, StreamedUpload) and upload.sha256 is not None:
         return sniff_head(upload.head)
-    return sniff(upload.file)
+    return sniff(file_object(upload))
 
 
 def upload_sha256(upload: UploadedFile) -> str:
     """The upload's SHA-256: taken as it streamed in, or else read from the file once."""
     if isinstance(upload, StreamedUpload) and upload.sha256 is not None:
         return upload.sha256
-    return sha256_of(upload.file)
+    return sha256_of(file_object(upload))
 
 
 def _require_draft(evidence: Evidence) -> None:
@@ -302,7 +303,7 @@ def file_add(*, actor: User, evidence: Evidence, upload: UploadedFile) -> FileAd
         # The filesystem storage moves the upload's temporary file into place (no copy); object
         # storage streams it in chunks. Never all in memory.
         record.file.save("upload", upload, save=False)
-        stored_name = record.file.name
+        stored_name = storage_name(record.file)
         try:
             with transaction.atomic():
                 record.save()
@@ -332,7 +333,7 @@ def file_add(*, actor: User, evidence: Evidence, upload: UploadedFile) -> FileAd
 def file_remove(*, actor: User, evidence_file: EvidenceFile) -> None:
     evidence = Evidence.objects.select_for_update().get(pk=evidence_file.evidence_id)
     _require_draft(evidence)
-    stored = evidence_file.file.name
+    stored = storage_name(evidence_file.file)
     record_event(
         actor=actor,
         action="evidence.file_removed",

@@ -24,7 +24,7 @@ from django.utils.text import slugify
 from zipstream import ZIP_STORED, ZipStream
 
 from core.models import AuditEvent
-from core.storage import open_chunks
+from core.storage import open_chunks, storage_name
 from portfolios.models import (
     Evidence,
     EvidenceCriterion,
@@ -117,7 +117,7 @@ def _evidence_entry(evidence: Evidence, files: list[ArchivedFile]) -> dict[str, 
     file_entries = []
     for f in evidence.files.all():
         path = f"{folder}/{unique_name(safe_name(f.original_name), taken)}"
-        files.append(ArchivedFile(f.file.name, path, f.size))
+        files.append(ArchivedFile(storage_name(f.file), path, f.size))
         file_entries.append(
             {
                 "name": f.original_name,

@@ -140,7 +140,7 @@ class Progress:
 
 # Each state's badge (Bootstrap classes), looked up once per row here rather than chosen by a
 # chain of template conditions per row.
-STATE_BADGES = {
+STATE_BADGES: dict[str, str] = {
     CriterionState.NO_EVIDENCE: "text-bg-light border",
     CriterionState.SUBMITTED: "text-bg-info",
     CriterionState.AWAITING_VALIDATION: "text-bg-light border",
@@ -148,7 +148,7 @@ STATE_BADGES = {
     CriterionState.MET: "text-bg-primary",
     CriterionState.VERIFIED: "text-bg-success",
 }
-STATE_LABELS = {state: state.label for state in CriterionState}
+STATE_LABELS: dict[str, str] = {state: state.label for state in CriterionState}
 
 
 @dataclass
@@ -184,6 +184,9 @@ class TakenUnit:
     mandatory: bool
     outcomes: list[OutcomeRows] = field(default_factory=list)
     progress: Progress = field(default_factory=Progress)
+    # The assess page's mapping tree: the unit's key and the address that loads it when opened.
+    key: str = ""
+    url: str = ""
 
     @property
     def dom_id(self) -> str:

@@ -71,7 +71,7 @@ def portfolio_records(registration: Registration, user: Any) -> list[RecordRow]:
 
 # The registration with its learner, centre and qualification, as the portfolio's pages load
 # it (select_related over the three), field by field in each model's order.
-_JOINED = ("learner", "centre", "qualification")
+_JOINED = (Registration.learner.field, Registration.centre.field, Registration.qualification.field)
 
 
 def _attnames(model: Any) -> list[str]:
@@ -80,9 +80,9 @@ def _attnames(model: Any) -> list[str]:
 
 def _registration(*, registration: int) -> QuerySet:
     related = [
-        f"{name}__{attname}"
-        for name in _JOINED
-        for attname in _attnames(Registration._meta.get_field(name).related_model)
+        f"{field.name}__{attname}"
+        for field in _JOINED
+        for attname in _attnames(field.related_model)
     ]
     return (
         Registration.objects.filter(pk=registration)
@@ -104,8 +104,7 @@ def registration_with_people(pk: int) -> Registration | None:
     names = _attnames(Registration)
     registration = Registration.from_db("default", names, row[: len(names)])
     at = len(names)
-    for name in _JOINED:
-        field = Registration._meta.get_field(name)
+    for field in _JOINED:
         related_names = _attnames(field.related_model)
         related = field.related_model.from_db(
             "default", related_names, row[at : at + len(related_names)]

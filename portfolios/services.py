@@ -99,7 +99,8 @@ def _validate_units(qualification: Qualification, unit_keys: Iterable[str]) -> t
 @transaction.atomic
 def register_learner(
     *,
-    actor: User,
+    # None when no one is left to name: an invitation's registrations, its inviter since gone.
+    actor: User | None,
     learner: User,
     centre: Centre,
     qualification: Qualification,
@@ -201,7 +202,7 @@ def choose_units(*, actor: User, registration: Registration, unit_keys: Iterable
 @transaction.atomic
 def assign_staff(
     *,
-    actor: User,
+    actor: User | None,
     registration: Registration,
     assessors: list[User] | None = None,
     internal_verifier: User | None = None,
@@ -459,7 +460,7 @@ def _register_stored(
             raise RegistrationError("the internal verifier named in the import has gone.")
     end = entry.get("planned_end_date")
     return register_learner(
-        actor=actor,  # type: ignore[arg-type]
+        actor=actor,
         learner=learner,
         centre=centre,
         qualification=qualification,

@@ -33,7 +33,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import (
     FileUploadHandler,
     SkipFile,
@@ -202,6 +202,8 @@ class Received:
 
 class EvidenceUploadHandler(TemporaryFileUploadHandler):
     chunk_size = CHUNK_BYTES
+    # The part being received (new_file makes it).
+    file: StreamedUpload
 
     def __init__(self, request: HttpRequest | None = None, *, limit: int) -> None:
         super().__init__(request)
@@ -226,7 +228,8 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
         self._in_storage = isinstance(default_storage, FileSystemStorage)
         self._folder = staging_dir()
 
-    def handle_raw_input(
+    def handle_raw_input(  # type: ignore[override]  # django-stubs say the boundary is a str;
+        # MultiPartParser passes the bytes it encoded.
         self,
         input_data: IO[bytes],
         META: dict[str, Any],
@@ -256,8 +259,8 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
             self, field_name, file_name, content_type, content_length, charset, content_type_extra
         )
         self.file = StreamedUpload(
-            self.file_name,
-            self.content_type,
+            file_name,
+            content_type,
             0,
             self.charset,
             self.content_type_extra,
@@ -282,7 +285,7 @@ class EvidenceUploadHandler(TemporaryFileUploadHandler):
         if len(self._head) < HEAD_BYTES:
             self._head += raw_data[: HEAD_BYTES - len(self._head)]
 
-    def file_complete(self, file_size: int) -> TemporaryUploadedFile:
+    def file_complete(self, file_size: int) -> UploadedFile | None:
         self.received.append(Received(self.field_name, self.file_name or "file"))
         if self._spooler is None:  # an empty file: no chunk ever came
             self.file.sha256 = hashlib.sha256().hexdigest()

@@ -88,12 +88,32 @@ def read_fixtures(paths: Sequence[Path]) -> dict[Model, list[_Entry]]:
 
 def _foreign_keys(model: Model) -> list[models.ForeignKey]:
     return [
-        f for f in model._meta.concrete_fields if f.is_relation and f.many_to_one and f.remote_field
+        f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey) and f.many_to_one
     ]
 
 
+def _through(f: models.ManyToManyField) -> Model:
+    """The table of a many-to-many field's links. (Django types it optional: it is set when the
+    models are loaded.)"""
+    through = f.remote_field.through
+    if through is None:
+        raise TypeError(f"{f} has no through model")
+    return through
+
+
 def _many_to_many(model: Model) -> list[models.ManyToManyField]:
-    return [f for f in model._meta.local_many_to_many if f.remote_field.through._meta.auto_created]
+    return [
+        f
+        for f in model._meta.local_many_to_many
+        if isinstance(f, models.ManyToManyField) and _through(f)._meta.auto_created
+    ]
+
+
+def _natural_key(row: models.Model) -> NaturalKey:
+    """A catalogue row's natural key (read_fixtures takes no model without one)."""
+    if not hasattr(row, "natural_key"):
+        raise TypeError(f"{row._meta.label} has no natural key")
+    return row.natural_key()
 
 
 def _in_dependency_order(wanted: Iterable[Model]) -> list[Model]:
@@ -170,9 +190,13 @@ class CatalogueLoader:
         m2m: dict[str, list[Any]] = {}
         for name, value in entry.fields.items():
             f = model._meta.get_field(name)
-            if f.many_to_many:
+            if not isinstance(f, models.Field):
+                raise DeserializationError(
+                    f"{entry.source}: {model._meta.label}.{name} is a reverse relation"
+                )
+            if isinstance(f, models.ManyToManyField):
                 m2m[name] = [self._resolve(f, v, entry) for v in value]
-            elif f.is_relation and f.many_to_one:
+            elif isinstance(f, models.ForeignKey) and f.many_to_one:
                 if value is None:
                     data[f.attname] = None
                     continue
@@ -191,12 +215,14 @@ class CatalogueLoader:
             f.set_cached_value(row, target)
         return row, m2m
 
-    def _resolve(self, f: models.Field, value: Any, entry: _Entry) -> models.Model:
+    def _resolve(
+        self, f: models.ForeignKey | models.ManyToManyField, value: Any, entry: _Entry
+    ) -> models.Model:
         target_model = f.remote_field.model
         table = self._table(target_model)
         if isinstance(value, list | tuple):
             found = table.by_key.get(tuple(value))
-        elif f.many_to_many:
+        elif isinstance(f, models.ManyToManyField):
             found = table.by_pk.get(target_model._meta.pk.to_python(value))
         else:
             found = _by_target_field(table, f, f.target_field.to_python(value))
@@ -216,7 +242,7 @@ class CatalogueLoader:
         wanted: dict[NaturalKey, tuple[models.Model, dict[str, list[Any]]]] = {}
         for entry in entries:
             row, m2m = self._build(model, entry)
-            wanted[row.natural_key()] = (row, m2m)
+            wanted[_natural_key(row)] = (row, m2m)
 
         new: list[models.Model] = []
         changed: dict[frozenset[str], list[models.Model]] = defaultdict(list)
@@ -235,7 +261,7 @@ class CatalogueLoader:
                     setattr(existing, name, getattr(row, name))
                     # The cached related object must follow a changed foreign key.
                     f = model._meta.get_field(name)
-                    if f.is_relation and f.is_cached(row):
+                    if isinstance(f, models.ForeignKey) and f.is_cached(row):
                         f.set_cached_value(existing, f.get_cached_value(row))
                 changed[frozenset(differ)].append(existing)
             else:
@@ -250,10 +276,10 @@ class CatalogueLoader:
                 # A backend that cannot return ids from a bulk insert: read them back once.
                 del self.tables[model]
                 fresh = self._table(model)
-                new = [fresh.by_key[row.natural_key()] for row in new]
+                new = [fresh.by_key[_natural_key(row)] for row in new]
             for row in new:
                 table.by_pk[row.pk] = row
-                table.by_key[row.natural_key()] = row
+                table.by_key[_natural_key(row)] = row
             self.summary.created += len(new)
 
         for m2m_field in _many_to_many(model):
@@ -273,7 +299,7 @@ class CatalogueLoader:
                 desired[table.by_key[key].pk] = {target.pk for target in m2m[m2m_field.name]}
         if not desired:
             return
-        through = m2m_field.remote_field.through
+        through = _through(m2m_field)
         source = m2m_field.m2m_column_name()
         target = m2m_field.m2m_reverse_name()
         existing: dict[Any, dict[Any, Any]] = defaultdict(dict)

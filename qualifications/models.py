@@ -7,13 +7,16 @@ Every model has a natural key, so fixtures name things the way the specification
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from qualifications.importers.schema import LEVELS
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 LEVEL_CHOICES = [
     (level, f"Entry {level[1]}" if level.startswith("E") else f"Level {level}") for level in LEVELS
@@ -52,8 +55,14 @@ class QualificationStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class StatusAnnotation(TypedDict):
+    current_status: str  # a QualificationStatus
+
+
 class QualificationQuerySet(models.QuerySet["Qualification"]):
-    def with_status(self, today: date | None = None) -> QualificationQuerySet:
+    def with_status(
+        self, today: date | None = None
+    ) -> QualificationQuerySet[WithAnnotations[Qualification, StatusAnnotation]]:
         """Annotate `current_status`, derived from the dates as `Qualification.status` is."""
         today = today or timezone.localdate()
         return self.annotate(
@@ -74,7 +83,10 @@ class QualificationQuerySet(models.QuerySet["Qualification"]):
         )
 
 
-class QualificationManager(models.Manager.from_queryset(QualificationQuerySet)):  # type: ignore[misc]
+_QualificationManagerBase = models.Manager.from_queryset(QualificationQuerySet)
+
+
+class QualificationManager(_QualificationManagerBase["Qualification"]):
     def get_by_natural_key(self, number: str) -> Qualification:
         return self.get(number=number)
 
@@ -127,6 +139,8 @@ class Qualification(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.number,)
 
+    # Django's serializers read `dependencies` off the method (attr-defined here and below: a
+    # function's own attribute, which no type declares).
     natural_key.dependencies = ["qualifications.awardingbody"]  # type: ignore[attr-defined]
 
     @property

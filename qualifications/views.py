@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
@@ -45,7 +46,8 @@ def qualification_list(request: HttpRequest) -> HttpResponse:
     labels = dict(QualificationStatus.choices)
     rows = list(qualifications)
     for qualification in rows:
-        qualification.status_label = labels[qualification.current_status]
+        # For the template (not a model field).
+        qualification.status_label = labels[qualification.current_status]  # type: ignore[attr-defined]
     return render(
         request,
         "qualifications/qualification_list.html",
@@ -134,7 +136,7 @@ def standard_detail(request: HttpRequest, code: str) -> HttpResponse:
         ),
         Prefetch("units", queryset=Unit.objects.order_by("key")),
     )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for statement in statements:
         by_unit: dict[int, dict] = {}
         for link in statement.links.all():

@@ -226,6 +226,57 @@ def test_make_lint_checks_the_layers_after_ruff() -> None:
     assert lint_recipe.index("ruff") < lint_recipe.index("lint-imports")
 
 
+# ---------------------------------------------------------------- types
+
+
+def test_make_lint_checks_the_types_and_ci_runs_it() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    lint_recipe = re.search(r"^lint:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    ci = (ROOT / ".ci" / "run").read_text()
+
+    assert "$(BIN)/mypy" in lint_recipe
+    assert lint_recipe.index("lint-imports") < lint_recipe.index("mypy")
+    commands = re.findall(r"^make (\w+)", ci, re.M)
+    assert "lint" in commands
+    assert commands.index("lint") < commands.index("test")
+
+
+def test_mypy_under_the_project_settings_reports_a_type_error(tmp_path: Path) -> None:
+    """What make lint's mypy run would say of an app module with mistakes in it: a wrong return
+    type, and (through django-stubs' plugin, so the settings are in force) a lookup of a field
+    the model does not have. Its own cache, so nothing is written to the checkout."""
+    from mypy import api
+
+    module = tmp_path / "typo_check.py"
+    module.write_text(
+        "from accounts.models import Centre, User\n"
+        "\n"
+        "\n"
+        "def name_length(user: User) -> int:\n"
+        "    return user.email\n"
+        "\n"
+        "\n"
+        "def centres_named(name: str) -> int:\n"
+        "    return Centre.objects.filter(no_such_field=name).count()\n"
+    )
+
+    out, _, status = api.run(
+        [
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            str(module),
+        ]
+    )
+
+    assert status == 1, out
+    assert (
+        'typo_check.py:5: error: Incompatible return value type (got "str", expected "int")' in out
+    )
+    assert "typo_check.py:9: error: Cannot resolve keyword 'no_such_field' into field" in out
+
+
 _ERROR_NAMES = {"errors", "non_field_errors", "non_form_errors", "form_errors", "row_errors"}
 
 

@@ -517,12 +517,12 @@ def coverage(plan: SamplingPlan, samples: list[SampleRow] | None = None) -> Cove
                 learners_by_unit[unit_id].add(pk)
     unit_rows = []
     for unit_id, unit in sorted(people.units.items(), key=lambda item: item[1].key):
-        learners = learners_by_unit.get(unit_id)
-        if not learners:
+        unit_learners = learners_by_unit.get(unit_id)
+        if not unit_learners:
             continue
-        planned = planned_by_unit.get(unit_id, set()) | (whole & learners)
+        planned = planned_by_unit.get(unit_id, set()) | (whole & unit_learners)
         unit_rows.append(
-            CoverageRow(label=unit.label, learners=len(learners), planned=len(planned))
+            CoverageRow(label=unit.label, learners=len(unit_learners), planned=len(planned))
         )
 
     learners_by_method: dict[str, set[int]] = defaultdict(set)

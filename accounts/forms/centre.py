@@ -20,7 +20,7 @@ from accounts.models import (
     User,
 )
 from accounts.queries import people_matching, people_named
-from core.forms import DateInput, PickerField
+from core.forms import DateInput, PickerField, declared
 from qualifications.models import LEVEL_CHOICES, Qualification
 
 EQA_NEEDS_EXPIRY = "External quality assurers need an expiry date: their access is time-limited."
@@ -51,10 +51,12 @@ class RoleGrantForm(forms.Form):
     def __init__(self, *args: Any, centre: Centre | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if centre is not None:
-            self.fields["qualifications"].queryset = centre.qualifications.order_by("number")
+            qualifications = declared(self, "qualifications", forms.ModelChoiceField)
+            qualifications.queryset = centre.qualifications.order_by("number")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("role") == Role.EQA:
             expires_on = data.get("expires_on")
             if not expires_on:
@@ -100,7 +102,8 @@ class InvitationSignUpForm(forms.Form):
         self.email = email
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         password = data.get("password1")
         if password and data.get("password2") and password != data["password2"]:
             self.add_error("password2", "The two passwords differ.")
@@ -152,7 +155,8 @@ class StaffCredentialForm(forms.ModelForm):
         labels = {"kind": "Qualification for", "deadline": "Deadline to achieve it"}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         status = data.get("status")
         if status == StaffCredential.Status.WORKING_TOWARDS and not data.get("deadline"):
             self.add_error("deadline", "Give the date by which it must be achieved.")
@@ -200,10 +204,10 @@ class LearnerPicker(PickerField):
         return person_label(obj)
 
     def search(self, q: str) -> QuerySet[User]:
-        return self.queryset.filter(people_matching(q, self.centre))
+        return self.options.filter(people_matching(q, self.centre))
 
     def exact(self, q: str) -> QuerySet[User]:
-        return self.queryset.filter(people_named(q, self.centre))
+        return self.options.filter(people_named(q, self.centre))
 
 
 def centre_learners(centre: Centre) -> QuerySet[User]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -30,8 +30,19 @@ class UserQuerySet(models.QuerySet["User"]):
         ).distinct()
 
 
-class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    # UserQuerySet's methods, as from_queryset would copy them, written out: django-stubs cannot
+    # type a manager that subclasses from_queryset's class, and User.objects would be untyped.
+    _queryset_class = UserQuerySet
+
+    def get_queryset(self) -> UserQuerySet:
+        # BaseManager makes its queryset of _queryset_class.
+        return cast(UserQuerySet, super().get_queryset())
+
+    def visible_to(self, user: Any) -> UserQuerySet:
+        return self.get_queryset().visible_to(user)
 
     def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
         if not email:
@@ -73,7 +84,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     EMAIL_FIELD = "email"
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = ["full_name"]
+    REQUIRED_FIELDS = ["full_name"]
 
     class Meta:
         ordering = ["full_name", "email"]

@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +45,7 @@ from accounts.models import (
 )
 from accounts.person_page import links_for
 from accounts.queries import people_matching
+from accounts.requests import AuthedRequest
 from accounts.services import (
     AccessError,
     InvitationError,
@@ -69,7 +70,7 @@ RECENT_DAYS = 30
 
 @require_GET
 @login_required
-def people(request: HttpRequest) -> HttpResponse:
+def people(request: AuthedRequest) -> HttpResponse:
     centre = admin_centre(request)
     form = PersonSearchForm(request.GET or None)
     # EXISTS, not a join and DISTINCT: the page walks people in name order (an index) and
@@ -109,7 +110,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def learner_search(request: HttpRequest) -> HttpResponse:
+def learner_search(request: AuthedRequest) -> HttpResponse:
     """htmx: the centre's learners matching what the admin typed into a learner picker."""
     centre = admin_centre(request)
     if not request.user.has_perm("accounts.search_learners", centre):
@@ -117,7 +118,7 @@ def learner_search(request: HttpRequest) -> HttpResponse:
     return picker_results(request, LearnerPicker(queryset=centre_learners(centre), centre=centre))
 
 
-def _invitations_to_show(request: HttpRequest, centre: Centre) -> list[Invitation]:
+def _invitations_to_show(request: AuthedRequest, centre: Centre) -> list[Invitation]:
     """Those awaiting an answer, and for a while those that ended without a membership (or
     with registrations that could not be made), so the admin knows what became of them."""
     since = timezone.now() - timedelta(days=RECENT_DAYS)
@@ -141,14 +142,14 @@ def _invitations_to_show(request: HttpRequest, centre: Centre) -> list[Invitatio
     return sorted(shown, key=lambda invitation: not invitation.is_open)
 
 
-def _person(request: HttpRequest, centre: Centre, pk: int) -> User:
+def _person(request: AuthedRequest, centre: Centre, pk: int) -> User:
     return get_object_or_404(
         User.objects.visible_to(request.user).filter(memberships__centre=centre), pk=pk
     )
 
 
 def _person_page(
-    request: HttpRequest, centre: Centre, person: User, *, status: int = 200, **forms: Any
+    request: AuthedRequest, centre: Centre, person: User, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
     roles = list(
         person.memberships.filter(centre=centre).order_by("role").prefetch_related("qualifications")
@@ -179,18 +180,18 @@ def _person_page(
 
 @require_GET
 @login_required
-def person(request: HttpRequest, pk: int) -> HttpResponse:
+def person(request: AuthedRequest, pk: int) -> HttpResponse:
     centre = admin_centre(request)
     return _person_page(request, centre, _person(request, centre, pk))
 
 
-def _invitation_link_for(request: HttpRequest) -> Callable[[str], str]:
+def _invitation_link_for(request: AuthedRequest) -> Callable[[str], str]:
     return lambda token: request.build_absolute_uri(reverse("invitations:respond", args=[token]))
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def person_add_view(request: HttpRequest) -> HttpResponse:
+def person_add_view(request: AuthedRequest) -> HttpResponse:
     centre = admin_centre(request)
     form = PersonAddForm(request.POST or None, centre=centre)
     if request.method == "POST" and form.is_valid():
@@ -229,7 +230,7 @@ def person_add_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _invitation(request: HttpRequest, centre: Centre, pk: int) -> Invitation:
+def _invitation(request: AuthedRequest, centre: Centre, pk: int) -> Invitation:
     return get_object_or_404(
         Invitation.objects.manageable_by(request.user).filter(centre=centre), pk=pk
     )
@@ -237,7 +238,7 @@ def _invitation(request: HttpRequest, centre: Centre, pk: int) -> Invitation:
 
 @require_POST
 @login_required
-def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_resend_view(request: AuthedRequest, pk: int) -> HttpResponse:
     centre = admin_centre(request)
     invitation = _invitation(request, centre, pk)
     try:
@@ -257,7 +258,7 @@ def invitation_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def invitation_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_withdraw_view(request: AuthedRequest, pk: int) -> HttpResponse:
     centre = admin_centre(request)
     invitation = _invitation(request, centre, pk)
     try:
@@ -273,7 +274,7 @@ def invitation_withdraw_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def role_grant_view(request: HttpRequest, pk: int) -> HttpResponse:
+def role_grant_view(request: AuthedRequest, pk: int) -> HttpResponse:
     centre = admin_centre(request)
     person = _person(request, centre, pk)
     form = RoleGrantForm(request.POST, centre=centre)
@@ -297,7 +298,7 @@ def role_grant_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def role_revoke_view(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+def role_revoke_view(request: AuthedRequest, pk: int, membership_pk: int) -> HttpResponse:
     centre = admin_centre(request)
     person = _person(request, centre, pk)
     membership = get_object_or_404(
@@ -315,7 +316,7 @@ def role_revoke_view(request: HttpRequest, pk: int, membership_pk: int) -> HttpR
 
 @require_POST
 @login_required
-def profile_update_view(request: HttpRequest, pk: int) -> HttpResponse:
+def profile_update_view(request: AuthedRequest, pk: int) -> HttpResponse:
     centre = admin_centre(request)
     person = _person(request, centre, pk)
     if not person.memberships.filter(centre=centre, role=Role.LEARNER).exists():
@@ -329,7 +330,7 @@ def profile_update_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("centre:person", pk=person.pk)
 
 
-def _staff_person(request: HttpRequest, centre: Centre, pk: int) -> User:
+def _staff_person(request: AuthedRequest, centre: Centre, pk: int) -> User:
     person = _person(request, centre, pk)
     if not person.memberships.filter(centre=centre, role__in=STAFF_ROLES).exists():
         raise PermissionDenied("Credentials are kept for assessors, verifiers and admins.")
@@ -338,7 +339,7 @@ def _staff_person(request: HttpRequest, centre: Centre, pk: int) -> User:
 
 @require_POST
 @login_required
-def credential_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+def credential_add_view(request: AuthedRequest, pk: int) -> HttpResponse:
     centre = admin_centre(request)
     person = _staff_person(request, centre, pk)
     form = StaffCredentialForm(request.POST)
@@ -355,7 +356,7 @@ def credential_add_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def competence_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+def competence_add_view(request: AuthedRequest, pk: int) -> HttpResponse:
     centre = admin_centre(request)
     person = _staff_person(request, centre, pk)
     form = CompetenceRecordForm(request.POST)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.context import SESSION_KEY
 from accounts.forms.centre import InvitationSignUpForm
 from accounts.models import Invitation, User, hash_token
+from accounts.requests import AuthedRequest
 from accounts.services import (
     AccessError,
     InvitationError,
@@ -75,7 +76,7 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "invitations/respond.html", context, status=400 if form.errors else 200)
 
 
-def _addressed(request: HttpRequest, pk: int) -> Invitation:
+def _addressed(request: AuthedRequest, pk: int) -> Invitation:
     return get_object_or_404(
         Invitation.objects.addressed_to(request.user).select_related("centre"), pk=pk
     )
@@ -83,7 +84,7 @@ def _addressed(request: HttpRequest, pk: int) -> Invitation:
 
 @require_POST
 @login_required
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
+def accept(request: AuthedRequest, pk: int) -> HttpResponse:
     invitation = _addressed(request, pk)
     try:
         membership = invitation_accept(user=request.user, invitation=invitation)
@@ -101,7 +102,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def decline(request: HttpRequest, pk: int) -> HttpResponse:
+def decline(request: AuthedRequest, pk: int) -> HttpResponse:
     invitation = _addressed(request, pk)
     try:
         invitation_decline(user=request.user, invitation=invitation)

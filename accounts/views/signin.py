@@ -5,21 +5,21 @@ from typing import Any
 from axes.helpers import get_client_ip_address
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import password_reset
 from accounts.context import SESSION_KEY, current_memberships
+from accounts.requests import AuthedRequest
 
 
 @require_POST
 @login_required
-def switch_role(request: HttpRequest) -> HttpResponse:
+def switch_role(request: AuthedRequest) -> HttpResponse:
     """Work as another of your roles; the home page follows."""
     try:
         wanted = int(request.POST.get("membership", ""))
@@ -42,7 +42,7 @@ class SignInView(auth_views.LoginView):
     quarter of a second holds no lock.
     """
 
-    def form_valid(self, form: Form) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         with transaction.atomic():
             return super().form_valid(form)
 

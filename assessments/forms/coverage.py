@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from core.forms import declared
 from qualifications.models import Qualification
 
 
@@ -24,6 +25,7 @@ class CohortFilterForm(forms.Form):
 
     def __init__(self, *args: Any, qualifications: Sequence[Qualification], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["qualification"].choices = [("", "Every qualification")] + [
+        field = declared(self, "qualification", forms.ChoiceField)
+        field.choices = [("", "Every qualification")] + [
             (q.pk, f"{q.number} {q.title}") for q in qualifications
         ]

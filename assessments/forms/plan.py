@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from core.forms import DateInput
+from core.forms import DateInput, declared
 from portfolios.models import EvidenceMethod, Registration
 from qualifications.models import AssessmentCriterion
 
@@ -44,7 +44,7 @@ class ActivityForm(forms.Form):
     def __init__(self, *args: Any, registration: Registration, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only criteria of the units this learner takes.
-        self.fields["criteria"].queryset = (
+        declared(self, "criteria", forms.ModelChoiceField).queryset = (
             AssessmentCriterion.objects.filter(
                 unit_id__in=registration.unit_choices.values("unit_id")
             )

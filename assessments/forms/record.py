@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
 
 from assessments.models import RecordKind
 from assessments.records import RecordError, check_recording
-from core.forms import DateInput
+from core.forms import DateInput, declared
 from portfolios.models import EvidenceContext, Registration
 from qualifications.models import AssessmentCriterion
 
@@ -63,7 +63,8 @@ class RecordForm(forms.Form):
         self.kind = kind
         # Most records are written up on the day; the browser's date picker needs an ISO value.
         self.fields["occurred_on"].initial = timezone.localdate
-        self.fields["criteria"].queryset = AssessmentCriterion.objects.filter(
+        criteria = declared(self, "criteria", forms.ModelChoiceField)
+        criteria.queryset = AssessmentCriterion.objects.filter(
             unit_id__in=registration.unit_choices.values("unit_id")
         ).select_related("unit")
         label, help_text = ACCOUNT_LABELS[RecordKind(kind)]
@@ -105,7 +106,8 @@ class QuestionForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         question = (cleaned.get("question") or "").strip()
         answer = (cleaned.get("answer") or "").strip()
         if question and not answer:
@@ -131,8 +133,12 @@ class BaseQuestionFormSet(forms.BaseFormSet):
         ]
 
 
-QuestionFormSet = forms.formset_factory(
-    QuestionForm, formset=BaseQuestionFormSet, extra=QUESTION_ROWS, max_num=50
+# formset_factory makes a subclass of the formset it is given; its stub says only BaseFormSet.
+QuestionFormSet = cast(
+    type[BaseQuestionFormSet],
+    forms.formset_factory(
+        QuestionForm, formset=BaseQuestionFormSet, extra=QUESTION_ROWS, max_num=50
+    ),
 )
 
 
@@ -146,7 +152,8 @@ class AcknowledgeForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("disagrees") and not (cleaned.get("comment") or "").strip():
             self.add_error("comment", "Say what you disagree with, so your assessor can answer it.")
         return cleaned

@@ -41,7 +41,8 @@ class ValidateForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if (
             cleaned.get("outcome") == ValidationOutcome.REFERRED
             and not (cleaned.get("comment") or "").strip()

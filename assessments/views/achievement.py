@@ -4,6 +4,7 @@ public verification page that anyone holding a record's code may open."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import has_role_at
 from accounts.models import Role
+from accounts.requests import AuthedRequest
 from assessments import achievements
 from assessments.models import UnitSignOff
 from assessments.models.achievement import (
@@ -31,13 +33,14 @@ from assessments.models.achievement import (
     AchievementRecord,
     BuildStatus,
 )
-from core.storage import is_object_storage, missing_file, open_chunks
+from core.storage import is_object_storage, missing_file, open_chunks, storage_name
 from portfolios.models import Registration
+from qualifications.models import Unit
 
 PANEL = "assessments/achievement/_panel.html"
 
 
-def _registration(request: HttpRequest, pk: int) -> Registration:
+def _registration(request: AuthedRequest, pk: int) -> Registration:
     return get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
             "learner", "qualification", "centre"
@@ -46,7 +49,7 @@ def _registration(request: HttpRequest, pk: int) -> Registration:
     )
 
 
-def _record(request: HttpRequest, pk: int) -> AchievementRecord:
+def _record(request: AuthedRequest, pk: int) -> AchievementRecord:
     return get_object_or_404(
         # A learner's records only: a centre's (a claim batch summary) has its own pages.
         AchievementRecord.objects.visible_to(request.user)
@@ -57,7 +60,7 @@ def _record(request: HttpRequest, pk: int) -> AchievementRecord:
     )
 
 
-def _panel_context(request: HttpRequest, registration: Registration) -> dict:
+def _panel_context(request: AuthedRequest, registration: Registration) -> dict:
     records = list(
         AchievementRecord.objects.filter(registration=registration)
         .select_related("unit")
@@ -84,7 +87,7 @@ def _panel_context(request: HttpRequest, registration: Registration) -> dict:
 
 @require_GET
 @login_required
-def records_page(request: HttpRequest, pk: int) -> HttpResponse:
+def records_page(request: AuthedRequest, pk: int) -> HttpResponse:
     """The registration's records; htmx (the portfolio page) gets the panel alone."""
     registration = _registration(request, pk)
     context = _panel_context(request, registration)
@@ -95,19 +98,19 @@ def records_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def request_record(request: HttpRequest, pk: int) -> HttpResponse:
+def request_record(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
     if not achievements.may_request(request.user, registration):
         raise PermissionDenied
     kind = request.POST.get("kind", "")
-    unit = None
+    unit: Unit | None = None
     if kind == AchievementKind.UNIT:
-        unit = (
+        sign_off = (
             UnitSignOff.objects.active()
             .filter(registration=registration, unit_id=request.POST.get("unit") or 0)
             .first()
         )
-        unit = unit.unit if unit else None
+        unit = sign_off.unit if sign_off else None
     try:
         record, queued = achievements.request_record(
             actor=request.user,
@@ -130,7 +133,7 @@ def request_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def record_status(request: HttpRequest, pk: int) -> HttpResponse:
+def record_status(request: AuthedRequest, pk: int) -> HttpResponse:
     """One record's state, polled by htmx every 2 s while it is queued or being built."""
     record = _record(request, pk)
     return render(request, "assessments/achievement/_status.html", {"record": record})
@@ -138,7 +141,7 @@ def record_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     record = _record(request, pk)
     if record.status != BuildStatus.READY:
         return render(
@@ -154,11 +157,14 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @require_POST
 @login_required
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
     if not (
         request.user.is_superuser
-        or has_role_at(request.user, record.registration.centre_id, Role.CENTRE_ADMIN)
+        # _record takes learners' records only: the registration is there.
+        or has_role_at(
+            request.user, cast(Registration, record.registration).centre_id, Role.CENTRE_ADMIN
+        )
     ):
         raise PermissionDenied
     try:
@@ -216,15 +222,17 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-def pdf_response(request: HttpRequest, record: AchievementRecord, filename: str) -> HttpResponse:
+def pdf_response(
+    request: HttpRequest, record: AchievementRecord, filename: str
+) -> HttpResponseBase:
     """A built record's PDF as a private download (the caller has checked who may have it), or
     a page saying so if storage has lost it."""
-    name = record.file.name
+    name = storage_name(record.file)
     try:
         if is_object_storage():
             # Streamed from S3 as it arrives, never held whole.
             chunks = open_chunks(name)
-            response: HttpResponse = StreamingHttpResponse(chunks)
+            response: HttpResponseBase = StreamingHttpResponse(chunks)
             response["Content-Length"] = str(chunks.length)
         else:
             response = FileResponse(default_storage.open(name, "rb"))

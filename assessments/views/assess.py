@@ -7,18 +7,20 @@ Thin: load through visible_to (anything the person may not see answers 404), che
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role, User
+from accounts.requests import AuthedRequest
 from assessments import services
 from assessments.forms.assess import ReturnForm, SignOffForm, UnlockForm
 from assessments.forms.judging import JudgingForm, row_prefix
@@ -26,6 +28,7 @@ from assessments.judging_page import JudgingState, judging_context, overall_feed
 from assessments.mapping_tree import mapping_units
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
+from core.forms import sent_values
 from portfolios.forms.evidence import MapCriteriaForm
 from portfolios.models import (
     Evidence,
@@ -66,12 +69,12 @@ def _unit_label(unit: Unit) -> str:
 
 @require_GET
 @login_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
     """Submitted evidence waiting for the assessor at the active centre, oldest first."""
-    membership = request.membership  # type: ignore[attr-defined]
-    is_assessor = bool(membership) and membership.role == Role.ASSESSOR
+    membership = request.membership
+    is_assessor = bool(membership and membership.role == Role.ASSESSOR)
     waiting = Evidence.objects.none()
-    if is_assessor:
+    if membership and is_assessor:
         waiting = (
             Evidence.objects.filter(
                 status=EvidenceStatus.SUBMITTED,
@@ -124,7 +127,7 @@ class CriterionCase:
         return f"{_unit_label(self.criterion.unit)} {self.criterion.number}"
 
 
-def _evidence(request: HttpRequest, pk: int) -> Evidence:
+def _evidence(request: AuthedRequest, pk: int) -> Evidence:
     return get_object_or_404(
         Evidence.objects.visible_to(request.user).select_related(
             "registration__learner",
@@ -139,7 +142,7 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
     )
 
 
-def _evidence_to_assess(request: HttpRequest, pk: int) -> Evidence:
+def _evidence_to_assess(request: AuthedRequest, pk: int) -> Evidence:
     """Unknown or invisible: 404. Visible but not the person's to assess: 403."""
     evidence = _evidence(request, pk)
     if not may_assess(request.user, evidence.registration):
@@ -147,10 +150,19 @@ def _evidence_to_assess(request: HttpRequest, pk: int) -> Evidence:
     return evidence
 
 
-def _mark_release(decision: Decision, *, required: bool, learner: bool) -> None:
+class Release(NamedTuple):
+    released: bool
+    shown: bool
+
+
+def _mark_release(decision: Decision, *, required: bool, learner: bool) -> Release:
     """Tell the templates whether the decision is released, and whether this viewer sees it."""
-    decision.released = is_released(decision, required=required)  # type: ignore[attr-defined]
-    decision.shown = not learner or decision.released  # type: ignore[attr-defined]
+    released = is_released(decision, required=required)
+    release = Release(released=released, shown=not learner or released)
+    # Facts for the templates, set on the instance they show (not model fields).
+    decision.released = release.released  # type: ignore[attr-defined]
+    decision.shown = release.shown  # type: ignore[attr-defined]
+    return release
 
 
 def _cases(
@@ -183,13 +195,15 @@ def _cases(
         .values_list("unit_id", flat=True)
     )
     for decision in decisions:
-        decision.is_superseded = decision.pk in superseded  # type: ignore[attr-defined]
-        _mark_release(decision, required=required, learner=learner)
+        is_superseded = decision.pk in superseded
+        # For the template, beside the decision's own fields.
+        decision.is_superseded = is_superseded  # type: ignore[attr-defined]
+        release = _mark_release(decision, required=required, learner=learner)
         case = cases[decision.criterion_id]
         case.history.append(decision)
-        if not decision.is_superseded:  # type: ignore[attr-defined]
+        if not is_superseded:
             case.current = decision
-            case.shown = decision.shown  # type: ignore[attr-defined]
+            case.shown = release.shown
     open_for_decisions = can_assess and registration.status == RegistrationStatus.ACTIVE
     typed = bound.data if bound is not None else {}
     row_errors = row_errors or {}
@@ -211,7 +225,7 @@ def _cases(
 
 
 def _assess_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     evidence: Evidence,
     *,
     status: int = 200,
@@ -254,7 +268,7 @@ def _assess_page(
         and evidence.registration.status == RegistrationStatus.ACTIVE
     )
     if map_form is not None and map_form.is_bound:
-        ticked = {str(value) for value in map_form.data.getlist("criteria")}
+        ticked = {str(value) for value in sent_values(map_form, "criteria")}
         ticked_units = set(
             AssessmentCriterion.objects.filter(
                 pk__in=[int(v) for v in ticked if v.isdigit()]
@@ -275,8 +289,8 @@ def _assess_page(
         # The closed units' addresses, built once rather than by a template tag per unit.
         prefix = reverse("assessments:mapping_unit", args=[evidence.pk, 0]).removesuffix("0/")
         for entry in map_units:
-            entry.key = str(entry.unit.pk)  # type: ignore[attr-defined]
-            entry.url = f"{prefix}{entry.key}/"  # type: ignore[attr-defined]
+            entry.key = str(entry.unit.pk)
+            entry.url = f"{prefix}{entry.key}/"
     return render(
         request,
         "assessments/assess.html",
@@ -299,13 +313,13 @@ def _assess_page(
 
 @require_GET
 @login_required
-def assess(request: HttpRequest, pk: int) -> HttpResponse:
+def assess(request: AuthedRequest, pk: int) -> HttpResponse:
     return _assess_page(request, _evidence(request, pk))
 
 
 @require_POST
 @login_required
-def return_for_resubmission(request: HttpRequest, pk: int) -> HttpResponse:
+def return_for_resubmission(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = _evidence_to_assess(request, pk)
     if evidence.status == EvidenceStatus.RETURNED:
         # The same form sent twice: the first one returned it.
@@ -330,7 +344,7 @@ def return_for_resubmission(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- a unit and its sign-off
 
 
-def _registration_unit(request: HttpRequest, pk: int, unit_pk: int) -> tuple[Registration, Unit]:
+def _registration_unit(request: AuthedRequest, pk: int, unit_pk: int) -> tuple[Registration, Unit]:
     registration = get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
             "learner", "centre", "qualification"
@@ -344,7 +358,7 @@ def _registration_unit(request: HttpRequest, pk: int, unit_pk: int) -> tuple[Reg
 
 
 def _unit_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     registration: Registration,
     unit: Unit,
     *,
@@ -361,12 +375,13 @@ def _unit_page(
         .filter(registration=registration, criterion__unit=unit)
         .select_related("assessor", "validation__validator")
     }
-    for decision in current.values():
-        _mark_release(decision, required=required, learner=learner)
+    release = {d.pk: _mark_release(d, required=required, learner=learner) for d in current.values()}
     rows = [(criterion, current.get(criterion.pk)) for criterion in criteria]
     # The learner counts only what is released to them.
-    met = sum(1 for _, d in rows if d is not None and d.outcome == Outcome.MET and d.shown)
-    unreleased = sum(1 for _, d in rows if d is not None and not d.released)
+    met = sum(
+        1 for _, d in rows if d is not None and d.outcome == Outcome.MET and release[d.pk].shown
+    )
+    unreleased = sum(1 for _, d in rows if d is not None and not release[d.pk].released)
     sign_offs = list(
         UnitSignOff.objects.filter(registration=registration, unit=unit).select_related(
             "signed_by", "unlocked_by"
@@ -412,14 +427,14 @@ def _unit_page(
 
 @require_GET
 @login_required
-def unit_page(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def unit_page(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     registration, unit = _registration_unit(request, pk, unit_pk)
     return _unit_page(request, registration, unit)
 
 
 @require_POST
 @login_required
-def sign_off(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def sign_off(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     registration, unit = _registration_unit(request, pk, unit_pk)
     if not may_assess(request.user, registration):
         raise PermissionDenied
@@ -446,7 +461,7 @@ def sign_off(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def unlock(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def unlock(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     registration, unit = _registration_unit(request, pk, unit_pk)
     if not _can_unlock(request.user, registration):
         raise PermissionDenied

@@ -13,12 +13,13 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from accounts.access import eqa_scope
 from accounts.models import Role
+from accounts.requests import AuthedRequest
 from assessments.coverage import StandardCoverage, State, coverage_for
 from assessments.forms.coverage import CohortFilterForm
 from portfolios.models import Registration, RegistrationStatus
@@ -33,7 +34,7 @@ GONE = [RegistrationStatus.WITHDRAWN, RegistrationStatus.TRANSFERRED]
 
 @require_GET
 @login_required
-def registration_coverage(request: HttpRequest, pk: int) -> HttpResponse:
+def registration_coverage(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
             "learner", "centre", "qualification"
@@ -51,8 +52,8 @@ def registration_coverage(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _cohort_membership(request: HttpRequest) -> Any:
-    membership = request.membership  # type: ignore[attr-defined]
+def _cohort_membership(request: AuthedRequest) -> Any:
+    membership = request.membership
     if not membership or membership.role not in COHORT_ROLES:
         raise PermissionDenied
     return membership
@@ -85,7 +86,7 @@ def cohort_registrations(user: Any, membership: Any) -> QuerySet[Registration]:
 
 @require_GET
 @login_required
-def standards_index(request: HttpRequest) -> HttpResponse:
+def standards_index(request: AuthedRequest) -> HttpResponse:
     """The standards the active centre's qualifications map to, each with its cohort link."""
     membership = _cohort_membership(request)
     standards = list(
@@ -112,7 +113,7 @@ class StatementTally:
 
 @require_GET
 @login_required
-def cohort(request: HttpRequest, pk: int) -> HttpResponse:
+def cohort(request: AuthedRequest, pk: int) -> HttpResponse:
     membership = _cohort_membership(request)
     standard = get_object_or_404(Standard.objects.select_related("qualification"), pk=pk)
     qualifications = list(qualifications_for(standard))

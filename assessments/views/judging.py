@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.requests import AuthedRequest
 from assessments import judging
 from assessments.forms.judging import JudgingForm
 from assessments.judging_page import JudgingState
 from assessments.models import Outcome
 from assessments.views.assess import _assess_page, _evidence_to_assess, _unit_label
+from portfolios.models import Evidence
 from qualifications.models import AssessmentCriterion
 
 
@@ -37,7 +39,7 @@ def _summary(result: judging.JudgingResult) -> str:
 
 @require_POST
 @login_required
-def judge(request: HttpRequest, pk: int) -> HttpResponse:
+def judge(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = _evidence_to_assess(request, pk)
     form = JudgingForm(request.POST)
     htmx = bool(getattr(request, "htmx", False))
@@ -54,7 +56,7 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, evidence, form, state, htmx)
     try:
         result = judging.judge_evidence(
-            assessor=request.user,  # type: ignore[arg-type]
+            assessor=request.user,
             evidence=evidence,
             rows=form.judgements(),
             method=form.cleaned_data["method"],
@@ -77,13 +79,13 @@ def judge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _refused(
-    request: HttpRequest, evidence: object, form: JudgingForm, state: JudgingState, htmx: bool
+    request: AuthedRequest, evidence: Evidence, form: JudgingForm, state: JudgingState, htmx: bool
 ) -> HttpResponse:
     """The form again with everything typed in it and each refusal by its field. htmx swaps
     only 2xx responses by default, so the fragment comes back as 200; a plain POST gets 400."""
     return _assess_page(
         request,
-        evidence,  # type: ignore[arg-type]
+        evidence,
         status=200 if htmx else 400,
         judging=form,
         judging_state=state,
@@ -93,7 +95,7 @@ def _refused(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def old_criterion_form(request: HttpRequest, pk: int, criterion_pk: int) -> HttpResponseRedirect:
+def old_criterion_form(request: AuthedRequest, pk: int, criterion_pk: int) -> HttpResponseRedirect:
     """The former one-criterion form's address: every criterion is judged in one form now."""
     if request.method == "POST":
         messages.info(

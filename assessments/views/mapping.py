@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.requests import AuthedRequest
 from assessments.forms.assess import ConfirmMappingForm
 from assessments.mapping import confirm_mapping
 from assessments.mapping_tree import mapping_units
@@ -25,7 +26,7 @@ def _labels(criteria: list[AssessmentCriterion]) -> str:
 
 @require_POST
 @login_required
-def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = _evidence_to_assess(request, pk)
     form = ConfirmMappingForm(request.POST, registration=evidence.registration)
     if not form.is_valid():
@@ -33,7 +34,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = list(form.cleaned_data["criteria"])
     try:
         added, removed = confirm_mapping(
-            assessor=request.user,  # type: ignore[arg-type]
+            assessor=request.user,
             evidence=evidence,
             criteria=chosen,
             shown=form.cleaned_data["shown"],
@@ -58,7 +59,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def unit_criteria(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def unit_criteria(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     """One of the learner's units as mapping checkboxes, loaded when the assessor opens it."""
     evidence = _evidence_to_assess(request, pk)
     registration = evidence.registration

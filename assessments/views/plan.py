@@ -15,12 +15,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts.requests import AuthedRequest
 from assessments import plans
 from assessments.forms.plan import ActivityForm, PlanForm, ReviseForm
 from assessments.models import AssessmentPlan, PlanActivity
@@ -30,7 +30,7 @@ from portfolios.models import Registration, RegistrationStatus
 from qualifications.models import AssessmentCriterion
 
 
-def _registration(request: HttpRequest, pk: int) -> Registration:
+def _registration(request: AuthedRequest, pk: int) -> Registration:
     return get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
             "learner", "centre", "qualification"
@@ -39,7 +39,7 @@ def _registration(request: HttpRequest, pk: int) -> Registration:
     )
 
 
-def _plan(request: HttpRequest, pk: int) -> AssessmentPlan:
+def _plan(request: AuthedRequest, pk: int) -> AssessmentPlan:
     return get_object_or_404(
         AssessmentPlan.objects.visible_to(request.user).select_related(
             "registration__learner",
@@ -53,7 +53,7 @@ def _plan(request: HttpRequest, pk: int) -> AssessmentPlan:
     )
 
 
-def _plan_to_change(request: HttpRequest, pk: int) -> AssessmentPlan:
+def _plan_to_change(request: AuthedRequest, pk: int) -> AssessmentPlan:
     """Unknown or invisible: 404. Visible but not the person's to change: 403."""
     plan = _plan(request, pk)
     if not may_assess(request.user, plan.registration):
@@ -70,7 +70,7 @@ def _activity(plan: AssessmentPlan, activity_pk: int) -> PlanActivity:
 
 @require_GET
 @login_required
-def plan_list(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_list(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
     history = list(
         AssessmentPlan.objects.filter(registration=registration)
@@ -95,7 +95,7 @@ def plan_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_create(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
     if not may_assess(request.user, registration):
         raise PermissionDenied
@@ -125,7 +125,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _plan_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     plan: AssessmentPlan,
     *,
     status: int = 200,
@@ -133,7 +133,7 @@ def _plan_page(
     revise_form: ReviseForm | None = None,
 ) -> HttpResponse:
     registration = plan.registration
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     activities = list(
         plan.activities.select_related("completed_by").prefetch_related(
             Prefetch(
@@ -148,6 +148,7 @@ def _plan_page(
     newer = AssessmentPlan.objects.filter(supersedes=plan).first()
     today = timezone.localdate()
     for activity in activities:
+        # For the template (not a model field).
         activity.overdue = in_force and activity.is_overdue(today)  # type: ignore[attr-defined]
     active = registration.status == RegistrationStatus.ACTIVE
     can_change = active and may_assess(user, registration)
@@ -176,12 +177,12 @@ def _plan_page(
 
 @require_GET
 @login_required
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _plan_page(request, _plan(request, pk))
 
 
 def _act(
-    request: HttpRequest, plan: AssessmentPlan, action: Callable[[], object], done: str
+    request: AuthedRequest, plan: AssessmentPlan, action: Callable[[], object], done: str
 ) -> HttpResponse:
     """Run one plan service: a refusal re-renders the plan with its message, success redirects."""
     try:
@@ -195,7 +196,7 @@ def _act(
 
 @require_POST
 @login_required
-def activity_add(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_add(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = _plan_to_change(request, pk)
     form = ActivityForm(request.POST, registration=plan.registration)
     if not form.is_valid():
@@ -211,7 +212,7 @@ def activity_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def activity_remove(request: HttpRequest, pk: int, activity_pk: int) -> HttpResponse:
+def activity_remove(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
     plan = _plan_to_change(request, pk)
     return _act(
         request,
@@ -223,7 +224,7 @@ def activity_remove(request: HttpRequest, pk: int, activity_pk: int) -> HttpResp
 
 @require_POST
 @login_required
-def assessor_sign(request: HttpRequest, pk: int) -> HttpResponse:
+def assessor_sign(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = _plan_to_change(request, pk)
     if not plan.is_draft:
         # The same form sent twice: the first one signed it.
@@ -239,7 +240,7 @@ def assessor_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def learner_sign(request: HttpRequest, pk: int) -> HttpResponse:
+def learner_sign(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
     if plan.registration.learner_id != request.user.pk:
         raise PermissionDenied
@@ -256,7 +257,7 @@ def learner_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def activity_done(request: HttpRequest, pk: int, activity_pk: int) -> HttpResponse:
+def activity_done(request: AuthedRequest, pk: int, activity_pk: int) -> HttpResponse:
     plan = _plan_to_change(request, pk)
     activity = _activity(plan, activity_pk)
     if activity.completed_at is not None:
@@ -272,7 +273,7 @@ def activity_done(request: HttpRequest, pk: int, activity_pk: int) -> HttpRespon
 
 @require_POST
 @login_required
-def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_revise(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = _plan_to_change(request, pk)
     form = ReviseForm(request.POST)
     if not form.is_valid():

@@ -12,16 +12,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import User
+from accounts.requests import AuthedRequest
 from assessments import records
 from assessments.forms.record import AcknowledgeForm, QuestionFormSet, RecordForm
 from assessments.models import AssessorRecord, RecordKind, UnitSignOff
 from assessments.views.assess import may_assess
+from core.forms import sent_values
 from portfolios.evidence import max_upload_bytes
 from portfolios.models import Registration
 from portfolios.progress import taken_units
@@ -39,7 +40,7 @@ class RecordingUploadHandler(EvidenceUploadHandler):
         return None
 
 
-def _registration(request: HttpRequest, pk: int) -> Registration:
+def _registration(request: AuthedRequest, pk: int) -> Registration:
     return get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
             "learner", "centre", "qualification"
@@ -49,7 +50,7 @@ def _registration(request: HttpRequest, pk: int) -> Registration:
 
 
 def _form_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     registration: Registration,
     kind: RecordKind,
     form: RecordForm,
@@ -58,7 +59,7 @@ def _form_page(
     status: int = 200,
 ) -> HttpResponse:
     units = taken_units(registration)
-    ticked = {str(v) for v in form.data.getlist("criteria")} if form.is_bound else set()
+    ticked = {str(v) for v in sent_values(form, "criteria")} if form.is_bound else set()
     locked = set(
         UnitSignOff.objects.active()
         .filter(registration=registration)
@@ -88,7 +89,7 @@ def _form_page(
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 @login_required
-def record_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def record_create(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     """CSRF is checked in _create: the upload handler must be in place before the body is read."""
     registration = _registration(request, pk)
     if kind not in RecordKind.values:
@@ -109,7 +110,7 @@ def record_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @csrf_protect
 def _create(
-    request: HttpRequest,
+    request: AuthedRequest,
     registration: Registration,
     kind: RecordKind,
     handler: RecordingUploadHandler | None,
@@ -129,7 +130,7 @@ def _create(
             form.add_error(None, refusal)
         return _form_page(request, registration, kind, form, questions, status=400)
     data = form.cleaned_data
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     try:
         record = records.create_record(
             assessor=user,
@@ -157,7 +158,7 @@ def _create(
     return redirect("assessments:record", pk=record.pk)
 
 
-def _record(request: HttpRequest, pk: int) -> AssessorRecord:
+def _record(request: AuthedRequest, pk: int) -> AssessorRecord:
     return get_object_or_404(
         AssessorRecord.objects.visible_to(request.user).select_related(
             "assessor",
@@ -170,7 +171,7 @@ def _record(request: HttpRequest, pk: int) -> AssessorRecord:
 
 
 def _detail(
-    request: HttpRequest,
+    request: AuthedRequest,
     record: AssessorRecord,
     *,
     form: AcknowledgeForm | None = None,
@@ -204,13 +205,13 @@ def _detail(
 
 @require_GET
 @login_required
-def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def record_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _detail(request, _record(request, pk))
 
 
 @require_POST
 @login_required
-def record_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def record_acknowledge(request: AuthedRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
     if record.evidence.registration.learner_id != request.user.pk:
         raise PermissionDenied
@@ -223,7 +224,7 @@ def record_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         return _detail(request, record, form=form, status=400)
     try:
         records.acknowledge_record(
-            learner=request.user,  # type: ignore[arg-type]
+            learner=request.user,
             record=record,
             comment=form.cleaned_data["comment"],
             disagrees=form.cleaned_data["disagrees"],

@@ -12,16 +12,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
+from accounts.models import Membership, Role
+from accounts.requests import AuthedRequest
 from assessments.forms.validation import ReleaseSettingForm, ValidateForm
 from assessments.models import Decision, ReleaseSetting, ValidationOutcome
 from assessments.release import awaiting_validation, needing_validation
 from assessments.services import AssessmentError
 from assessments.validation import set_release_setting, validate_decisions
+from core.forms import sent_values
 from portfolios.models import Registration
 from portfolios.rules import verifies_registration
 from qualifications.models import Qualification
@@ -33,15 +36,15 @@ QUEUE_PAGE_SIZE = 25
 
 
 def _queue_page(
-    request: HttpRequest, *, form: ValidateForm | None = None, status: int = 200
+    request: AuthedRequest, *, form: ValidateForm | None = None, status: int = 200
 ) -> HttpResponse:
     """Decisions waiting for this IV at the active centre, oldest first: a fixed number of
     queries whatever the queue's length."""
-    membership = request.membership  # type: ignore[attr-defined]
-    is_verifier = bool(membership) and membership.role == Role.INTERNAL_VERIFIER
-    waiting = Decision.objects.none()
+    membership = request.membership
+    is_verifier = bool(membership and membership.role == Role.INTERNAL_VERIFIER)
+    waiting: QuerySet[Decision] = Decision.objects.none()
     own = 0
-    if is_verifier:
+    if membership and is_verifier:
         # The IV's registrations that need validation first, as a list, then their
         # decisions: asked of each decision, the rule made the database read all 300,000 of a
         # big centre's (it could not tell how few registrations need validation).
@@ -71,7 +74,7 @@ def _queue_page(
     page_obj = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     ticked: set[str] = set()
     if form is not None and form.is_bound:
-        ticked = set(form.data.getlist("decisions"))
+        ticked = set(sent_values(form, "decisions"))
     return render(
         request,
         "assessments/validation_queue.html",
@@ -89,13 +92,13 @@ def _queue_page(
 
 @require_GET
 @login_required
-def validation_queue(request: HttpRequest) -> HttpResponse:
+def validation_queue(request: AuthedRequest) -> HttpResponse:
     return _queue_page(request)
 
 
 @require_POST
 @login_required
-def validate(request: HttpRequest) -> HttpResponse:
+def validate(request: AuthedRequest) -> HttpResponse:
     form = ValidateForm(request.POST)
     if not form.is_valid():
         return _queue_page(request, form=form, status=400)
@@ -142,9 +145,12 @@ def validate(request: HttpRequest) -> HttpResponse:
 
 
 def _settings_page(
-    request: HttpRequest, *, form: ReleaseSettingForm | None = None, status: int = 200
+    request: AuthedRequest,
+    membership: Membership,
+    *,
+    form: ReleaseSettingForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    membership = request.membership  # type: ignore[attr-defined]
     settings_by_qualification = {
         s.qualification_id: s
         for s in ReleaseSetting.objects.filter(centre_id=membership.centre_id).select_related(
@@ -173,16 +179,16 @@ def _settings_page(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def release_settings(request: HttpRequest) -> HttpResponse:
+def release_settings(request: AuthedRequest) -> HttpResponse:
     """The centre admin chooses, per qualification, whether decisions wait for validation."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     if not membership or membership.role != Role.CENTRE_ADMIN:
         raise PermissionDenied
     if request.method == "GET":
-        return _settings_page(request)
+        return _settings_page(request, membership)
     form = ReleaseSettingForm(request.POST)
     if not form.is_valid():
-        return _settings_page(request, form=form, status=400)
+        return _settings_page(request, membership, form=form, status=400)
     qualification = form.cleaned_data["qualification"]
     required = form.cleaned_data["validation_required"]
     try:
@@ -194,7 +200,7 @@ def release_settings(request: HttpRequest) -> HttpResponse:
         )
     except AssessmentError as error:
         messages.error(request, str(error))
-        return _settings_page(request, form=form, status=400)
+        return _settings_page(request, membership, form=form, status=400)
     how = "wait for an internal verifier's validation" if required else "reach the learner at once"
     messages.success(request, f"{qualification.number}: decisions {how}.")
     return redirect("assessments:release_settings")

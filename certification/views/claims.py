@@ -6,7 +6,8 @@ is one service call in certification.claims.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Any, TypedDict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,13 +15,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Membership, Role
+from accounts.requests import AuthedRequest
 from certification import claims, eligibility, queries, summaries
 from certification.forms import CertificateForm, ClaimFilterForm, LineSearchForm, SubmitForm
 from certification.models import BatchState, ClaimBatch, ClaimError, ClaimLine
@@ -38,6 +41,14 @@ PAGE_SIZE = 25
 # ---------------------------------------------------------------- what may be claimed
 
 
+class _Lists(TypedDict):
+    """What the four claim lists are asked with."""
+
+    centre_id: int
+    today: date
+    flt: ClaimFilter
+
+
 def _page(rows: QuerySet, params: QueryDict, key: str) -> Page:
     return paginate(rows, params, key, per_page=PAGE_SIZE)
 
@@ -46,7 +57,7 @@ def _with_query(url: str, params: QueryDict) -> str:
     return f"{url}?{params.urlencode()}" if params else url
 
 
-def _claim_filter(request: HttpRequest, centre_id: int) -> tuple[ClaimFilterForm, ClaimFilter]:
+def _claim_filter(request: AuthedRequest, centre_id: int) -> tuple[ClaimFilterForm, ClaimFilter]:
     # The qualifications the centre has registrations on (its index on centre), not the
     # whole catalogue.
     qualifications = Qualification.objects.filter(
@@ -70,7 +81,7 @@ def _chosen_items(values: list[str]) -> list[tuple[int, int | None]]:
     return items
 
 
-def _added(request: HttpRequest, result: claims.AddResult) -> None:
+def _added(request: AuthedRequest, result: claims.AddResult) -> None:
     count = len(result.added)
     text = f"{count:,} line{'s' if count != 1 else ''} added to the draft claim batches."
     if result.already:
@@ -85,7 +96,7 @@ def _added(request: HttpRequest, result: claims.AddResult) -> None:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def claims_page(request: HttpRequest) -> HttpResponse:
+def claims_page(request: AuthedRequest) -> HttpResponse:
     membership = admin_membership(request)
     centre_id = membership.centre_id
     form, flt = _claim_filter(request, centre_id)
@@ -113,7 +124,7 @@ def claims_page(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     scope = eqa_limit(request, membership)
     unit_scope = eqa_limit(request, membership, "registration__")
-    lists = {"centre_id": centre_id, "today": today, "flt": flt}
+    lists: _Lists = {"centre_id": centre_id, "today": today, "flt": flt}
     ready = _page(queries.full_ready(scope=scope, **lists), request.GET, "page")
     waiting = _page(queries.full_waiting(scope=scope, **lists), request.GET, "waiting_page")
     units = _page(queries.units_ready(scope=unit_scope, **lists), request.GET, "units_page")
@@ -125,14 +136,17 @@ def claims_page(request: HttpRequest) -> HttpResponse:
     full, unit = eligibility.candidates_for(
         full_rows + waiting_rows, unit_rows + unit_waiting_rows, today
     )
-    ready.candidates, waiting.candidates = full[: len(full_rows)], full[len(full_rows) :]
-    units.candidates, units_waiting.candidates = unit[: len(unit_rows)], unit[len(unit_rows) :]
     # Lines counted as the batch page shows them: an EQA limited to some qualifications counts
     # only the lines on those (the others are not theirs to know about, not even by number).
     lines = ClaimLine.objects.filter(batch_id=OuterRef("pk"), removed_at__isnull=True)
     line_scope = eqa_limit(request, membership, "registration__")
     if line_scope is not None:
         lines = lines.filter(line_scope)
+    # Each page carries its rows' claim facts for the template (not a Page attribute).
+    ready.candidates = full[: len(full_rows)]  # type: ignore[attr-defined]
+    waiting.candidates = full[len(full_rows) :]  # type: ignore[attr-defined]
+    units.candidates = unit[: len(unit_rows)]  # type: ignore[attr-defined]
+    units_waiting.candidates = unit[len(unit_rows) :]  # type: ignore[attr-defined]
     batches = (
         ClaimBatch.objects.filter(centre_id=centre_id)
         .select_related("awarding_body")
@@ -168,13 +182,13 @@ def claims_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     membership, batch = batch_for(request, pk)
     return _batch_page(request, membership, batch)
 
 
 def _batch_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     membership: Membership,
     batch: ClaimBatch,
     *,
@@ -233,7 +247,7 @@ def _batch_page(
     )
 
 
-def _run(request: HttpRequest, batch: ClaimBatch, action: Any, success: str) -> HttpResponse:
+def _run(request: AuthedRequest, batch: ClaimBatch, action: Any, success: str) -> HttpResponse:
     try:
         action()
     except ClaimError as error:
@@ -245,7 +259,7 @@ def _run(request: HttpRequest, batch: ClaimBatch, action: Any, success: str) -> 
 
 @require_POST
 @login_required
-def line_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def line_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     membership = admin_membership(request)
     line = get_object_or_404(
         ClaimLine.objects.select_related("batch"), pk=pk, batch__centre_id=membership.centre_id
@@ -260,7 +274,7 @@ def line_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_export(request: AuthedRequest, pk: int) -> HttpResponse:
     _, batch = batch_for(request, pk)
     return _run(
         request,
@@ -272,7 +286,7 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     membership, batch = batch_for(request, pk)
     if membership.role != Role.CENTRE_ADMIN:
         raise PermissionDenied("The claim file is for the centre's admins.")
@@ -286,7 +300,7 @@ def batch_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     membership, batch = batch_for(request, pk)
     form = SubmitForm(request.POST)
     if not form.is_valid():
@@ -303,7 +317,7 @@ def batch_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def batch_certificates(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_certificates(request: AuthedRequest, pk: int) -> HttpResponse:
     membership, batch = batch_for(request, pk)
     line_id = request.POST.get("line", "")
     # One line's form is named as that line's boxes are, so the error summary links to them.

@@ -7,11 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Membership, Role
+from accounts.requests import AuthedRequest
 from certification import holds as services
 from certification.forms import HoldForm, ReleaseForm
 from certification.models import ClaimError, ClaimHold
@@ -31,7 +32,7 @@ PAGE_SIZE = 25
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def holds(request: HttpRequest) -> HttpResponse:
+def holds(request: AuthedRequest) -> HttpResponse:
     membership = membership_for(request, HOLD_READERS)
     form = HoldForm(
         request.POST or None,
@@ -67,7 +68,7 @@ def holds(request: HttpRequest) -> HttpResponse:
 
 
 def _holds_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     membership: Membership,
     form: HoldForm,
     *,
@@ -109,7 +110,7 @@ def _holds_page(
 
 @require_POST
 @login_required
-def hold_release(request: HttpRequest, pk: int) -> HttpResponse:
+def hold_release(request: AuthedRequest, pk: int) -> HttpResponse:
     membership = admin_membership(request)
     hold = get_object_or_404(ClaimHold, pk=pk, registration__centre_id=membership.centre_id)
     # Named as the hold's own box is, so the error summary links to it.

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.requests import AuthedRequest
 from assessments.achievements import site_url
 from assessments.models.achievement import AchievementRecord, BuildStatus
 from assessments.views.achievement import pdf_response
@@ -20,7 +21,7 @@ from certification.views.common import batch_for
 STATUS = "certification/_claim_summary_status.html"
 
 
-def _summary(request: HttpRequest, pk: int, record_pk: int) -> AchievementRecord:
+def _summary(request: AuthedRequest, pk: int, record_pk: int) -> AchievementRecord:
     """The batch's summary, if this person may read it; 404 otherwise (never 403: whether a
     summary exists is not for them to learn). visible_to opens a centre's records to its admins
     alone, as the claim file is."""
@@ -38,7 +39,7 @@ def _summary(request: HttpRequest, pk: int, record_pk: int) -> AchievementRecord
 
 @require_POST
 @login_required
-def summary_request(request: HttpRequest, pk: int) -> HttpResponse:
+def summary_request(request: AuthedRequest, pk: int) -> HttpResponse:
     _, batch = batch_for(request, pk)
     try:
         record, queued = summaries.request_summary(
@@ -58,7 +59,7 @@ def summary_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def summary_status(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse:
+def summary_status(request: AuthedRequest, pk: int, record_pk: int) -> HttpResponse:
     """One summary's state, polled by htmx every 2 s while it is queued or being built."""
     record = _summary(request, pk, record_pk)
     return render(request, STATUS, {"record": record, "batch_pk": pk})
@@ -66,7 +67,7 @@ def summary_status(request: HttpRequest, pk: int, record_pk: int) -> HttpRespons
 
 @require_GET
 @login_required
-def summary_download(request: HttpRequest, pk: int, record_pk: int) -> HttpResponseBase:
+def summary_download(request: AuthedRequest, pk: int, record_pk: int) -> HttpResponseBase:
     record = _summary(request, pk, record_pk)
     if record.status != BuildStatus.READY:
         raise Http404("This summary is not built.")
@@ -75,7 +76,7 @@ def summary_download(request: HttpRequest, pk: int, record_pk: int) -> HttpRespo
 
 @require_POST
 @login_required
-def summary_withdraw(request: HttpRequest, pk: int, record_pk: int) -> HttpResponse:
+def summary_withdraw(request: AuthedRequest, pk: int, record_pk: int) -> HttpResponse:
     record = _summary(request, pk, record_pk)
     try:
         summaries.withdraw_summary(

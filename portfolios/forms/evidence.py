@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from core.forms import DateInput, QuickSelect
+from core.forms import DateInput, QuickSelect, declared
 from portfolios.models import Declaration, EvidenceContext, EvidenceMethod, Registration
 from portfolios.progress import CriterionState, TakenUnit
 from qualifications.models import AssessmentCriterion
@@ -29,7 +29,7 @@ class PortfolioFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("unit", "state"):
             self.fields[name].widget.attrs["class"] = "form-select"
-        self.fields["unit"].choices = [
+        declared(self, "unit", forms.ChoiceField).choices = [
             ("", "All units"),
             *((entry.unit.pk, f"{entry.label} {entry.unit.title}") for entry in units),
         ]
@@ -78,7 +78,7 @@ class MapCriteriaForm(forms.Form):
 
     def __init__(self, *args: Any, registration: Registration, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["criteria"]
+        field = declared(self, "criteria", forms.ModelChoiceField)
         field.queryset = self.criteria_of(registration)
 
     @staticmethod

@@ -12,7 +12,7 @@ from accounts.access import centre_ids
 from accounts.forms.centre import LearnerPicker, centre_learners, people_with_role
 from accounts.models import Centre, Role, User
 from accounts.queries import people_matching, people_named
-from core.forms import DateInput, PickerField
+from core.forms import DateInput, PickerField, declared
 from portfolios.models import Registration, RegistrationStatus
 from qualifications.models import Qualification
 
@@ -61,13 +61,13 @@ class RegistrationPicker(PickerField):
         # thousands; an OR of the two did, and misjudged how many rows it would find. Each
         # half is of the picker's own registrations (the centre's, narrowed): unnarrowed, the
         # people's half read every registration of the platform to hash it against them.
-        mine = self.queryset.order_by()
+        mine = self.options.order_by()
         ids = (
             mine.filter(learner__in=people.values("pk"))
             .values("pk")
             .union(mine.filter(awarding_body_number__iexact=q).values("pk"))
         )
-        return self.queryset.filter(pk__in=ids)
+        return self.options.filter(pk__in=ids)
 
 
 # The registrations an IV may add to a sampling plan: not yet claimed, withdrawn or moved.
@@ -104,7 +104,8 @@ class RegistrationFilterForm(forms.Form):
 
     def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assessor"].queryset = people_with_role(centre, Role.ASSESSOR)
+        assessor = declared(self, "assessor", forms.ModelChoiceField)
+        assessor.queryset = people_with_role(centre, Role.ASSESSOR)
 
 
 class BulkAssignForm(forms.Form):
@@ -128,12 +129,15 @@ class BulkAssignForm(forms.Form):
         self, *args: Any, centre: Centre, registrations: QuerySet[Registration], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["registrations"].queryset = registrations
-        self.fields["assessor"].queryset = people_with_role(centre, Role.ASSESSOR)
-        self.fields["internal_verifier"].queryset = people_with_role(centre, Role.INTERNAL_VERIFIER)
+        declared(self, "registrations", forms.ModelChoiceField).queryset = registrations
+        assessor = declared(self, "assessor", forms.ModelChoiceField)
+        assessor.queryset = people_with_role(centre, Role.ASSESSOR)
+        verifier = declared(self, "internal_verifier", forms.ModelChoiceField)
+        verifier.queryset = people_with_role(centre, Role.INTERNAL_VERIFIER)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("assessor") and not data.get("internal_verifier"):
             raise forms.ValidationError("Choose an assessor or an internal verifier to assign.")
         return data
@@ -157,12 +161,15 @@ class RegisterStartForm(forms.Form):
     def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.centre = centre
-        self.fields["learner"].queryset = centre_learners(centre)
-        self.fields["learner"].centre = centre
-        self.fields["qualification"].queryset = centre.qualifications.order_by("number")
+        learner = declared(self, "learner", LearnerPicker)
+        learner.queryset = centre_learners(centre)
+        learner.centre = centre
+        qualification = declared(self, "qualification", forms.ModelChoiceField)
+        qualification.queryset = centre.qualifications.order_by("number")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start_date"), data.get("planned_end_date")
         if start and end and end < start:
             self.add_error("planned_end_date", "The planned end date is before the start date.")
@@ -176,7 +183,7 @@ class UnitChoiceForm(forms.Form):
 
     def __init__(self, *args: Any, unit_keys: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["units"].choices = [(key, key) for key in unit_keys]
+        declared(self, "units", forms.ChoiceField).choices = [(key, key) for key in unit_keys]
 
 
 class RegisterForm(RegisterStartForm):
@@ -192,9 +199,11 @@ class RegisterForm(RegisterStartForm):
 
     def __init__(self, *args: Any, centre: Centre, unit_keys: list[str], **kwargs: Any) -> None:
         super().__init__(*args, centre=centre, **kwargs)
-        self.fields["units"].choices = [(key, key) for key in unit_keys]
-        self.fields["assessors"].queryset = people_with_role(centre, Role.ASSESSOR)
-        self.fields["internal_verifier"].queryset = people_with_role(centre, Role.INTERNAL_VERIFIER)
+        declared(self, "units", forms.ChoiceField).choices = [(key, key) for key in unit_keys]
+        assessors = declared(self, "assessors", forms.ModelChoiceField)
+        assessors.queryset = people_with_role(centre, Role.ASSESSOR)
+        verifier = declared(self, "internal_verifier", forms.ModelChoiceField)
+        verifier.queryset = people_with_role(centre, Role.INTERNAL_VERIFIER)
 
 
 class AssignStaffForm(forms.Form):
@@ -209,8 +218,10 @@ class AssignStaffForm(forms.Form):
 
     def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assessors"].queryset = people_with_role(centre, Role.ASSESSOR)
-        self.fields["internal_verifier"].queryset = people_with_role(centre, Role.INTERNAL_VERIFIER)
+        assessors = declared(self, "assessors", forms.ModelChoiceField)
+        assessors.queryset = people_with_role(centre, Role.ASSESSOR)
+        verifier = declared(self, "internal_verifier", forms.ModelChoiceField)
+        verifier.queryset = people_with_role(centre, Role.INTERNAL_VERIFIER)
 
 
 class WithdrawForm(forms.Form):
@@ -239,7 +250,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, registration: Registration, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_centre"].queryset = (
+        declared(self, "to_centre", forms.ModelChoiceField).queryset = (
             Centre.objects.filter(
                 pk__in=centre_ids(user, Role.CENTRE_ADMIN),
                 qualifications=registration.qualification_id,

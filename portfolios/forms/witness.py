@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from core.forms import declared
 from portfolios.models import EvidenceContext, Registration
 from portfolios.witness import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS, STATEMENT, WITNESS_CONTEXTS
 from qualifications.models import AssessmentCriterion
@@ -60,7 +61,9 @@ class WitnessRequestForm(forms.Form):
     def __init__(self, *args: Any, criteria: list[AssessmentCriterion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.criteria_by_pk = {c.pk: c for c in criteria}
-        self.fields["criteria"].choices = [(c.pk, f"{c.number} {c.text}") for c in criteria]
+        declared(self, "criteria", forms.ChoiceField).choices = [
+            (c.pk, f"{c.number} {c.text}") for c in criteria
+        ]
 
     def clean_criteria(self) -> list[AssessmentCriterion]:
         return [self.criteria_by_pk[pk] for pk in self.cleaned_data["criteria"]]

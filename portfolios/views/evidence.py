@@ -15,12 +15,14 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.requests import AuthedRequest
+from core.forms import sent_values
 from core.links import url_for_ids
 from core.models import AuditEvent
 from portfolios import evidence as services
@@ -54,7 +56,7 @@ from portfolios.queries import RecordRow, portfolio_records, registration_with_p
 from qualifications.standards import maps_to_standard
 
 
-def _registration(request: HttpRequest, pk: int) -> Registration:
+def _registration(request: AuthedRequest, pk: int) -> Registration:
     """The registration, if the person may see it (portfolios.view_registration, which
     Registration.objects.visible_to mirrors), else 404. Loaded by id and then asked of the
     predicate: visible_to's DISTINCT over every role's subquery takes longer to plan than the
@@ -67,7 +69,7 @@ def _registration(request: HttpRequest, pk: int) -> Registration:
     return registration
 
 
-def _evidence(request: HttpRequest, pk: int) -> Evidence:
+def _evidence(request: AuthedRequest, pk: int) -> Evidence:
     return get_object_or_404(
         Evidence.objects.visible_to(request.user).select_related(
             "registration__learner",
@@ -81,7 +83,7 @@ def _evidence(request: HttpRequest, pk: int) -> Evidence:
     )
 
 
-def _evidence_for_change(request: HttpRequest, pk: int) -> Evidence:
+def _evidence_for_change(request: AuthedRequest, pk: int) -> Evidence:
     """Unknown or invisible: 404. Visible but not the person's to change: 403."""
     evidence = _evidence(request, pk)
     if not rules.test_rule("portfolios.change_evidence", request.user, evidence):
@@ -124,6 +126,7 @@ def _link_evidence(entries: list[TakenUnit]) -> None:
                         item.get_status_display().lower(),
                         str(item.version),
                     )
+                # For the template (not model fields).
                 item.url, item.status_words, item.version_text = done[item.pk]  # type: ignore[attr-defined]
 
 
@@ -224,7 +227,7 @@ def _record_rows(records: list[RecordRow], *, learner_looks: bool) -> tuple[list
 
 @require_GET
 @login_required
-def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
+def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
     decisions = recorded_decisions(registration, viewer=request.user)
     whole = unit_summaries(registration, decisions=decisions)
@@ -264,7 +267,7 @@ def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def portfolio_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
+def portfolio_unit(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     """One unit's criteria: the fragment htmx puts into the portfolio page when the unit is
     opened, or (without htmx) a page of its own. Whoever may see the portfolio may see it."""
     registration = _registration(request, pk)
@@ -304,7 +307,7 @@ def portfolio_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def evidence_create(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_create(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
     if not rules.test_rule("portfolios.add_evidence", request.user, registration):
         raise PermissionDenied
@@ -333,7 +336,7 @@ def evidence_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = _evidence_for_change(request, pk)
     if evidence.is_locked:
         messages.error(
@@ -367,7 +370,7 @@ def evidence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _versions(request: HttpRequest, evidence: Evidence) -> list[dict[str, Any]]:
+def _versions(request: AuthedRequest, evidence: Evidence) -> list[dict[str, Any]]:
     """Every visible version of this record, oldest first, from one query."""
     rows = {
         row["pk"]: row
@@ -381,7 +384,7 @@ def _versions(request: HttpRequest, evidence: Evidence) -> list[dict[str, Any]]:
     while first and first["previous_id"] in rows and first["pk"] not in seen:
         seen.add(first["pk"])
         first = rows[first["previous_id"]]
-    chain = []
+    chain: list[dict[str, Any]] = []
     row = first
     while row is not None and len(chain) <= len(rows):
         chain.append(
@@ -410,7 +413,7 @@ def _criteria_groups(units: list[TakenUnit], chosen: set[int]) -> list[TakenUnit
 
 
 def _detail(
-    request: HttpRequest,
+    request: AuthedRequest,
     evidence: Evidence,
     *,
     status: int = 200,
@@ -455,7 +458,7 @@ def _detail(
     }
     if context["can_edit"]:
         if map_form is not None and map_form.is_bound:
-            ticked = {str(value) for value in map_form.data.getlist("criteria")}
+            ticked = {str(value) for value in sent_values(map_form, "criteria")}
         else:
             ticked = {str(pk) for pk in mapped}
         context.update(
@@ -477,13 +480,13 @@ def _detail(
 
 @require_GET
 @login_required
-def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _detail(request, _evidence(request, pk))
 
 
 @require_POST
 @login_required
-def evidence_map(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_map(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = _evidence_for_change(request, pk)
     form = MapCriteriaForm(request.POST, registration=evidence.registration)
     if not form.is_valid():
@@ -504,7 +507,7 @@ def evidence_map(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_submit(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = _evidence_for_change(request, pk)
     if evidence.status != EvidenceStatus.DRAFT and hasattr(evidence, "declaration"):
         # The same form sent twice: the first one signed it.
@@ -529,7 +532,7 @@ def evidence_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = _evidence_for_change(request, pk)
     if request.method == "POST":
         try:
@@ -551,7 +554,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def evidence_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_resubmit(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence = _evidence_for_change(request, pk)
     newer = Evidence.objects.filter(previous=evidence).first()
     if newer is not None:
@@ -573,7 +576,7 @@ def evidence_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def file_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def file_remove(request: AuthedRequest, pk: int) -> HttpResponse:
     evidence_file = get_object_or_404(
         EvidenceFile.objects.filter(
             evidence__in=Evidence.objects.visible_to(request.user)

@@ -18,7 +18,6 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.http import (
     FileResponse,
-    HttpRequest,
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
@@ -32,8 +31,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
-from core.storage import is_object_storage, missing_file, open_chunks
+from accounts.requests import AuthedRequest
+from core.storage import is_object_storage, missing_file, open_chunks, storage_name
 from portfolios.evidence import EvidenceError, file_add, max_upload_bytes
 from portfolios.models import Evidence, EvidenceFile
 from portfolios.uploads import EvidenceUploadHandler
@@ -58,7 +57,7 @@ INTERRUPTED = (
 @csrf_exempt
 @require_POST
 @login_required
-def upload(request: HttpRequest, pk: int) -> HttpResponse:
+def upload(request: AuthedRequest, pk: int) -> HttpResponse:
     """Add files to a draft. CSRF is checked in _upload: the handler must come before the body."""
     evidence = get_object_or_404(
         Evidence.objects.visible_to(request.user).select_related("registration"), pk=pk
@@ -92,12 +91,12 @@ def upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @csrf_protect
 def _upload(
-    request: HttpRequest,
+    request: AuthedRequest,
     evidence: Evidence,
     handler: EvidenceUploadHandler,
     uploads: list[UploadedFile],
 ) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     pending = iter(uploads)
     results: list[FileResult] = []
     for received in handler.received:
@@ -129,12 +128,12 @@ def _naming(name: str, message: str) -> str:
     return message if name in message else f"{name}: {message}"
 
 
-def _wants_json(request: HttpRequest) -> bool:
+def _wants_json(request: AuthedRequest) -> bool:
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
 def _answer(
-    request: HttpRequest, evidence: Evidence, results: list[FileResult], *, status: int
+    request: AuthedRequest, evidence: Evidence, results: list[FileResult], *, status: int
 ) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"files": [asdict(result) for result in results]}, status=status)
@@ -202,7 +201,7 @@ def _is_inline(content_type: str) -> bool:
 
 @require_GET
 @login_required
-def download(request: HttpRequest, pk: int) -> HttpResponseBase:
+def download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     evidence_file = get_object_or_404(
         EvidenceFile.objects.filter(evidence__in=Evidence.objects.visible_to(request.user)),
         pk=pk,
@@ -215,7 +214,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
             attachment=request.GET.get("download") == "1",
         )
     except FileNotFoundError:
-        return missing_file(request, evidence_file.original_name, evidence_file.file.name)
+        return missing_file(request, evidence_file.original_name, storage_name(evidence_file.file))
 
 
 def file_response(
@@ -237,7 +236,7 @@ def file_response(
         response: HttpResponseBase = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return _harden(response)
-    name = evidence_file.file.name
+    name = storage_name(evidence_file.file)
     if byte_range is None and not is_object_storage():
         # A file on disk: FileResponse lets the server send it with sendfile where it can.
         response = FileResponse(default_storage.open(name, "rb"))
@@ -260,9 +259,9 @@ def file_response(
     response["Content-Type"] = (
         f"{content_type}; charset=utf-8" if content_type.startswith("text/") else content_type
     )
-    response["Content-Disposition"] = content_disposition_header(
-        not inline, evidence_file.original_name
-    )
+    disposition = content_disposition_header(not inline, evidence_file.original_name)
+    if disposition:  # None only for a file with no name, shown inline
+        response["Content-Disposition"] = disposition
     response["Accept-Ranges"] = "bytes"
     response["ETag"] = etag
     return _harden(response)

@@ -6,12 +6,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Centre, Role
+from accounts.requests import AuthedRequest
 from portfolios.imports import (
     COLUMNS,
     MAX_BYTES,
@@ -45,8 +46,8 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(str(exc)) from None
 
 
-def _administered_centre(request: HttpRequest) -> Centre:
-    membership = request.membership  # type: ignore[attr-defined]
+def _administered_centre(request: AuthedRequest) -> Centre:
+    membership = request.membership
     if not membership or membership.role != Role.CENTRE_ADMIN:
         raise PermissionDenied("Only a centre admin can import learners.")
     if not request.user.has_perm("accounts.manage_centre", membership.centre):
@@ -74,7 +75,7 @@ def import_summary(result: ImportResult, centre: Centre) -> str:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthedRequest) -> HttpResponse:
     centre = _administered_centre(request)
     problems: list[str] = []
     if request.method == "POST":

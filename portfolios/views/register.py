@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +21,8 @@ from accounts.context import admin_centre
 from accounts.models import Centre, Role, User
 from accounts.person_page import PersonLink
 from accounts.queries import people_matching
+from accounts.requests import AuthedRequest
+from core.forms import sent_values
 from portfolios.forms.registration import (
     BulkAssignForm,
     RegisterForm,
@@ -50,13 +52,13 @@ def register_link(person: User, centre: Centre, roles: frozenset[str]) -> list[P
     return [PersonLink(f"Register {person.get_full_name()} on a qualification", url)]
 
 
-def _centre_registrations(request: HttpRequest, centre: Centre) -> QuerySet[Registration]:
+def _centre_registrations(request: AuthedRequest, centre: Centre) -> QuerySet[Registration]:
     return Registration.objects.manageable_by(request.user).filter(centre=centre)
 
 
 @require_GET
 @login_required
-def registrations(request: HttpRequest) -> HttpResponse:
+def registrations(request: AuthedRequest) -> HttpResponse:
     return _registrations_page(request, admin_centre(request))
 
 
@@ -65,7 +67,7 @@ BULK_IDS = "bulk_%s"
 
 
 def _registrations_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     centre: Centre,
     *,
     bulk_form: BulkAssignForm | None = None,
@@ -110,7 +112,7 @@ def _registrations_page(
             "centre": centre,
             "form": form,
             "bulk_form": bulk_form,
-            "ticked": set(bulk_form.data.getlist("registrations")) if bulk_form.is_bound else (),
+            "ticked": set(sent_values(bulk_form, "registrations")) if bulk_form.is_bound else (),
             "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         },
         status=status,
@@ -119,7 +121,7 @@ def _registrations_page(
 
 @require_POST
 @login_required
-def assign_bulk(request: HttpRequest) -> HttpResponse:
+def assign_bulk(request: AuthedRequest) -> HttpResponse:
     centre = admin_centre(request)
     form = BulkAssignForm(
         request.POST,
@@ -145,7 +147,7 @@ def assign_bulk(request: HttpRequest) -> HttpResponse:
 
 
 def _register_step2(
-    request: HttpRequest,
+    request: AuthedRequest,
     centre: Centre,
     start: RegisterStartForm,
     form: RegisterForm | None,
@@ -154,7 +156,7 @@ def _register_step2(
 ) -> HttpResponse:
     qualification = start.cleaned_data["qualification"]
     rules = combination_rules(qualification)
-    chosen = form.data.getlist("units") if form is not None else []
+    chosen = sent_values(form, "units") if form is not None else []
     if form is None:
         form = RegisterForm(initial=start.cleaned_data, centre=centre, unit_keys=list(rules.units))
     return render(
@@ -175,7 +177,7 @@ def _register_step2(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: AuthedRequest) -> HttpResponse:
     """Step 1 (GET with no choice yet): learner, qualification, dates. Step 2: units and staff."""
     centre = admin_centre(request)
     if request.method == "POST":

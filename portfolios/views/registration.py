@@ -8,11 +8,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role, User
+from accounts.models import Role
+from accounts.requests import AuthedRequest
 from core.forms import picker_results
 from portfolios.forms.registration import (
     SAMPLEABLE_STATUSES,
@@ -55,10 +56,10 @@ def unit_groups(rules: CombinationRules, chosen: Iterable[str]) -> list[dict[str
 
 @require_GET
 @login_required
-def registration_search(request: HttpRequest) -> HttpResponse:
+def registration_search(request: AuthedRequest) -> HttpResponse:
     """htmx: the registrations of the centre one works at whose learner matches what was
     typed into a registration picker (the holds page, the IV's sampling plan)."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     if not membership or membership.role not in (Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER):
         raise PermissionDenied("Registrations are found by the centre's admins and IVs.")
     centre = membership.centre
@@ -77,14 +78,14 @@ def registration_search(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def units_check(request: HttpRequest, pk: int) -> HttpResponse:
+def units_check(request: AuthedRequest, pk: int) -> HttpResponse:
     """htmx: how the ticked units stand against the rules, in the engine's plain words."""
     qualification = get_object_or_404(Qualification, pk=pk)
     result = unit_choice_result(qualification, request.POST.getlist("units"))
     return render(request, "portfolios/_unit_check.html", {"result": result})
 
 
-def _load(request: HttpRequest, pk: int) -> Registration:
+def _load(request: AuthedRequest, pk: int) -> Registration:
     return get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
             "learner", "centre", "qualification", "internal_verifier", "transferred_to"
@@ -93,7 +94,7 @@ def _load(request: HttpRequest, pk: int) -> Registration:
     )
 
 
-def _load_for_change(request: HttpRequest, pk: int) -> Registration:
+def _load_for_change(request: AuthedRequest, pk: int) -> Registration:
     """Unknown or invisible: 404. Visible but not the person's to manage: 403."""
     registration = _load(request, pk)
     if not request.user.has_perm("portfolios.manage_registration", registration):
@@ -102,7 +103,7 @@ def _load_for_change(request: HttpRequest, pk: int) -> Registration:
 
 
 def _page(
-    request: HttpRequest, registration: Registration, *, status: int = 200, **forms: Any
+    request: AuthedRequest, registration: Registration, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
     rules = combination_rules(registration.qualification)
     chosen = set(registration.unit_choices.values_list("unit__key", flat=True))
@@ -135,13 +136,13 @@ def _page(
 
 @require_GET
 @login_required
-def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def registration_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _page(request, _load(request, pk))
 
 
 @require_POST
 @login_required
-def registration_units(request: HttpRequest, pk: int) -> HttpResponse:
+def registration_units(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _load_for_change(request, pk)
     form = UnitChoiceForm(
         request.POST,
@@ -165,7 +166,7 @@ def registration_units(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def registration_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def registration_assign(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _load_for_change(request, pk)
     form = AssignStaffForm(request.POST, centre=registration.centre)
     if not form.is_valid():
@@ -186,7 +187,7 @@ def registration_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def registration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def registration_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _load_for_change(request, pk)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
@@ -202,9 +203,9 @@ def registration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def registration_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def registration_transfer(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _load_for_change(request, pk)
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     form = TransferForm(request.POST, user=user, registration=registration)
     if not form.is_valid():
         return _page(request, registration, status=400, transfer_form=form)

@@ -19,7 +19,7 @@ from django.utils.timezone import localtime
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import User
+from accounts.requests import AuthedRequest
 from core.storage import missing_file
 from portfolios.evidence import EvidenceError
 from portfolios.export import MissingFile, export_filename, portfolio_zip
@@ -40,7 +40,7 @@ from portfolios.witness import (
 )
 
 
-def _registration(request: HttpRequest, pk: int) -> Registration:
+def _registration(request: AuthedRequest, pk: int) -> Registration:
     """Unknown or not the person's to see: 404, so existence does not leak."""
     return get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
@@ -52,7 +52,7 @@ def _registration(request: HttpRequest, pk: int) -> Registration:
 
 @require_GET
 @login_required
-def request_list(request: HttpRequest, pk: int) -> HttpResponse:
+def request_list(request: AuthedRequest, pk: int) -> HttpResponse:
     """The witnesses asked for this registration, and whether each has answered."""
     registration = _registration(request, pk)
     requests = list(
@@ -61,6 +61,7 @@ def request_list(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-created_at", "-pk")
     )
     for witness_request in requests:
+        # For the template (not a model field).
         witness_request.state = link_state(witness_request)  # type: ignore[attr-defined]
     return render(
         request,
@@ -76,9 +77,9 @@ def request_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def request_create(request: HttpRequest, pk: int) -> HttpResponse:
+def request_create(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     if not can_request_witness(user, registration):
         raise PermissionDenied
     criteria = registration_criteria(registration)
@@ -171,7 +172,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def export(request: HttpRequest, pk: int) -> HttpResponseBase:
+def export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """The learner's whole portfolio as a ZIP, streamed. Only the learner (or a superuser)."""
     registration = _registration(request, pk)
     if not (request.user.is_superuser or registration.learner_id == request.user.pk):

@@ -245,7 +245,7 @@ def _check_kind(doc: SourceDocument) -> tuple[str, int]:
     first = next((n for n in range(1, len(doc.lines) + 1) if clean(doc.line(n))), None)
     if first is None:
         raise ParseError(1, f"{doc.name} is empty, not an Ascentis specification")
-    block = []
+    block: list[str] = []
     n = first
     while n <= len(doc.lines) and clean(doc.line(n)) and len(block) < 6:
         block.append(clean(doc.line(n)))
@@ -880,6 +880,7 @@ def parse(document: SourceDocument) -> Specification:
         )
     pages = _unit_pages(doc, roc_at + 1, appendix1)
     by_title: dict[str, _Page] = {}
+    page: _Page | None  # each unit's page, then the one a table row names, if any
     for page in pages:
         key = _norm_title(page.unit.title)
         if key in by_title:
@@ -904,33 +905,37 @@ def parse(document: SourceDocument) -> Specification:
     corrections = _facts_by_prefix(doc, "barred_ref")
     used: set[int] = set()
     pairs: list[tuple[str, str]] = []
-    for row in barred_rows:
+    for barred in barred_rows:
         keys = []
-        for title, printed in (row.left, row.right):
+        for title, printed in (barred.left, barred.right):
             ref = printed
-            raw_cell = next(c for c in _filled(doc.line(row.line)) if _normalise_ref(c) == printed)
+            raw_cell = next(
+                c for c in _filled(doc.line(barred.line)) if _normalise_ref(c) == printed
+            )
             if raw_cell != printed:
                 notes.append(
-                    f"Line {row.line}: barred-combinations reference printed as '{raw_cell}', "
+                    f"Line {barred.line}: barred-combinations reference printed as '{raw_cell}', "
                     f"read as {printed}."
                 )
-            fix = corrections.get(row.line)
+            fix = corrections.get(barred.line)
             if fix and fix["value"]["find"] == printed:
                 ref = fix["value"]["replace"]
-                used.add(row.line)
+                used.add(barred.line)
                 notes.append(
-                    f"Line {row.line}: barred-combinations table gives {printed} for "
+                    f"Line {barred.line}: barred-combinations table gives {printed} for "
                     f"'{clean(title)}'; corrected to {ref}. {fix['why']}"
                 )
             page = by_title.get(_norm_title(title))
             if page is None:
-                raise ParseError(row.line, f"barred unit {title!r} has no unit specification page")
+                raise ParseError(
+                    barred.line, f"barred unit {title!r} has no unit specification page"
+                )
             m_level = re.search(r"\(([^)]*)\)\s*$", title)
             if m_level and _level(m_level.group(1)) not in (None, page.unit.level):
-                raise ParseError(row.line, f"barred unit {title!r} is not at its page's level")
+                raise ParseError(barred.line, f"barred unit {title!r} is not at its page's level")
             if page.unit.reference and page.unit.reference != ref:
                 raise ParseError(
-                    row.line,
+                    barred.line,
                     f"barred-combinations table gives {ref} for {title!r}, but the rules of "
                     f"combination give {page.unit.reference} (line "
                     f"{roc_units[_norm_title(title)].line}); needs a reviewed correction",
@@ -938,7 +943,7 @@ def parse(document: SourceDocument) -> Specification:
             if not page.unit.reference:
                 if not _check_letter_ok(ref):
                     notes.append(
-                        f"Line {row.line}: {ref} fails the unit-reference check letter; "
+                        f"Line {barred.line}: {ref} fails the unit-reference check letter; "
                         "kept as printed, please review."
                     )
                 page.unit.reference = ref

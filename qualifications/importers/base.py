@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,15 @@ class ParseError(Exception):
         self.message = message
         where = f"line {line}: " if line else ""
         super().__init__(f"{where}{message}")
+
+
+def matched(pattern: re.Pattern[str], text: str, line: int | None) -> re.Match[str]:
+    """pattern's first match in text, where the text was chosen for holding one (so a
+    ParseError only if the reader has gone wrong)."""
+    match = pattern.search(text)
+    if match is None:
+        raise ParseError(line, f"expected {pattern.pattern!r} in {text!r}")
+    return match
 
 
 @dataclass

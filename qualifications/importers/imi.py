@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from qualifications.importers.base import ParseError, SourceDocument
+from qualifications.importers.base import ParseError, SourceDocument, matched
 from qualifications.importers.schema import (
     NOT_GIVEN,
     AwardingBody,
@@ -239,7 +239,7 @@ class _Parser:
                 "not an IMI Learner Assessment Record (expected 'IMI', 'LEARNER ASSESSMENT "
                 "RECORD' and 'Ofqual I.D: nnn/nnnn/n' on the cover)",
             )
-        number = NUMBER_RE.search(self.stripped(number_line)).group(1)
+        number = matched(NUMBER_RE, self.stripped(number_line), number_line).group(1)
         title_line = next((n for n in head if TITLE_RE.match(self.stripped(n))), None)
         if title_line is None:
             raise ParseError(number_line, "no 'IMI Level N ...' qualification title on the cover")
@@ -604,7 +604,7 @@ class _Parser:
     def run(self) -> Specification:
         number, title, source, _, number_line = self.cover()
         qualification, rows, n = self.rules(number, number_line)
-        level_match = TITLE_RE.match(title)
+        level_match = matched(TITLE_RE, title, number_line)  # cover() chose the title for it
         level = level_match.group(2).replace("Entry ", "E")
         qualification.title = title
         qualification.level = level
@@ -614,6 +614,7 @@ class _Parser:
 
         pages, _ = self.units(n)
         by_code: dict[str, UnitPage] = {}
+        page: UnitPage | None  # each unit's record, then the one a table row names, if any
         for page in pages:
             if page.code in by_code:
                 raise ParseError(page.line, f"unit {page.code} has two records")

@@ -189,7 +189,7 @@ class _Parser:
         """Line by 0-based index."""
         return self.lines[index]
 
-    def find(self, start: int, end: int, predicate: Callable[[str], bool]) -> int | None:
+    def find(self, start: int, end: int, predicate: Callable[[str], object]) -> int | None:
         for index in range(start, end):
             if predicate(self.lines[index]):
                 return index

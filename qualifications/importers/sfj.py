@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .base import ParseError, SourceDocument
+from .base import ParseError, SourceDocument, matched
 from .schema import (
     NOT_GIVEN,
     AwardingBody,
@@ -470,9 +470,9 @@ def read_row(body: Body, raw: str, line: int) -> None:
         return
     first_ac = next((i for i, cell in enumerate(cells) if AC_NUMBER.search(cell)), None)
     if first_ac is None:
+        outcome_number = LO_NUMBER.match(cells[0])
         starts_outcome = (
-            LO_NUMBER.match(cells[0])
-            and int(LO_NUMBER.match(cells[0]).group(1)) == (body.major or 0) + 1
+            outcome_number is not None and int(outcome_number.group(1)) == (body.major or 0) + 1
         )
         if starts_outcome or body.major is None:
             # An outcome row whose criteria lost their numbers (or come on later rows).
@@ -487,7 +487,7 @@ def read_row(body: Body, raw: str, line: int) -> None:
         return
     outcome_cells = cells[:first_ac]
     text = " ".join(cells[first_ac:])
-    match = AC_NUMBER.search(text)
+    match = matched(AC_NUMBER, text, line)  # cells[first_ac] holds one
     lead, rest = clean(text[: match.start()]), text[match.start() :]
     major, minor = int(match.group(1)), int(match.group(2))
     if outcome_cells:

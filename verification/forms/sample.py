@@ -70,7 +70,8 @@ class ReviewForm(forms.Form):
         return found
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors or not self.referred():
             return cleaned
         if not (cleaned.get("actions") or "").strip():

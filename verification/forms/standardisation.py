@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
-from core.forms import DateInput
+from core.forms import DateInput, declared
 from qualifications.models import Qualification, Unit
 from verification.models.standardisation import StandardisationMeeting
 from verification.standardisation import staff_at
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+# Staff are listed by name alone.
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name()
+
+
+class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name()
 
 
 class MeetingForm(forms.Form):
@@ -29,7 +43,7 @@ class MeetingForm(forms.Form):
         error_messages={"required": "Say when the meeting was held."},
     )
     location = forms.CharField(max_length=200, required=False)
-    attendees = forms.ModelMultipleChoiceField(
+    attendees = StaffMultipleChoiceField(
         label="Staff who attended",
         queryset=staff_at(0),
         widget=forms.CheckboxSelectMultiple,
@@ -48,11 +62,11 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["qualification"].queryset = Qualification.objects.filter(
-            centres__pk=centre_id
-        ).order_by("number")
-        self.fields["attendees"].queryset = staff_at(centre_id)
-        self.fields["attendees"].label_from_instance = lambda user: user.get_full_name()
+        qualification = declared(self, "qualification", forms.ModelChoiceField)
+        qualification.queryset = Qualification.objects.filter(centres__pk=centre_id).order_by(
+            "number"
+        )
+        declared(self, "attendees", forms.ModelChoiceField).queryset = staff_at(centre_id)
 
     @classmethod
     def initial_for(cls, meeting: StandardisationMeeting) -> dict[str, Any]:
@@ -80,7 +94,7 @@ class OutcomeForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    action_owner = forms.ModelChoiceField(
+    action_owner = StaffChoiceField(
         label="Action owner (optional)",
         queryset=staff_at(0),
         required=False,
@@ -90,14 +104,15 @@ class OutcomeForm(forms.Form):
 
     def __init__(self, *args: Any, meeting: StandardisationMeeting, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = Unit.objects.filter(
+        declared(self, "units", forms.ModelChoiceField).queryset = Unit.objects.filter(
             memberships__qualification_id=meeting.qualification_id
         ).order_by("key")
-        self.fields["action_owner"].queryset = staff_at(meeting.centre_id)
-        self.fields["action_owner"].label_from_instance = lambda user: user.get_full_name()
+        action_owner = declared(self, "action_owner", forms.ModelChoiceField)
+        action_owner.queryset = staff_at(meeting.centre_id)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action_due") and not data.get("action_owner"):
             self.add_error("action_owner", "Say who owns the action that is due.")
         return data
@@ -110,6 +125,7 @@ class MeetingFilterForm(forms.Form):
 
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["qualification"].queryset = Qualification.objects.filter(
-            centres__pk=centre_id
-        ).order_by("number")
+        qualification = declared(self, "qualification", forms.ModelChoiceField)
+        qualification.queryset = Qualification.objects.filter(centres__pk=centre_id).order_by(
+            "number"
+        )

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
-from core.forms import DateInput
+from core.forms import DateInput, declared
 from portfolios.forms.registration import (
     SAMPLEABLE_STATUSES,
     RegistrationPicker,
@@ -71,7 +71,7 @@ class RatingForm(forms.Form):
 
     def __init__(self, *args: Any, centre_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assessor"].queryset = User.objects.filter(
+        declared(self, "assessor", forms.ModelChoiceField).queryset = User.objects.filter(
             memberships__centre_id=centre_id,
             memberships__role=Role.ASSESSOR,
             memberships__is_active=True,
@@ -98,11 +98,17 @@ class DrawForm(forms.Form):
         self.fields["period_end"].initial = today + datetime.timedelta(days=91)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("period_start"), cleaned.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", "The period must end on or after the day it starts.")
         return cleaned
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{obj.reference or obj.key}: {obj.title}"
 
 
 class AddSampleForm(forms.Form):
@@ -113,7 +119,7 @@ class AddSampleForm(forms.Form):
         queryset=User.objects.none(),
         empty_label="Choose…",
     )
-    unit = forms.ModelChoiceField(
+    unit = UnitChoiceField(
         queryset=Unit.objects.none(),
         required=False,
         empty_label="The whole portfolio",
@@ -128,23 +134,22 @@ class AddSampleForm(forms.Form):
             qualification_id=strategy.qualification_id,
             status__in=SAMPLEABLE_STATUSES,
         )
-        picker = self.fields["registration"]
-        picker.queryset = picker_registrations(strategy.centre_id).filter(  # type: ignore[attr-defined]
+        picker = declared(self, "registration", RegistrationPicker)
+        picker.queryset = picker_registrations(strategy.centre_id).filter(
             qualification_id=strategy.qualification_id, status__in=SAMPLEABLE_STATUSES
         )
-        picker.centre = strategy.centre_id  # type: ignore[attr-defined]
+        picker.centre = strategy.centre_id
         # The search endpoint narrows to the same registrations.
-        picker.search_url = (  # type: ignore[attr-defined]
+        picker.search_url = (
             f"{reverse('portfolios:registration_search')}"
             f"?qualification={strategy.qualification_id}&open=1"
         )
-        self.fields["assessor"].queryset = User.objects.filter(
+        declared(self, "assessor", forms.ModelChoiceField).queryset = User.objects.filter(
             assessing__in=registrations.values("pk")
         ).distinct()
-        self.fields["unit"].queryset = Unit.objects.filter(
+        declared(self, "unit", forms.ModelChoiceField).queryset = Unit.objects.filter(
             memberships__qualification_id=strategy.qualification_id
         ).distinct()
-        self.fields["unit"].label_from_instance = lambda u: f"{u.reference or u.key}: {u.title}"
 
 
 class RemoveSampleForm(forms.Form):

@@ -106,7 +106,7 @@ class Sample(models.Model):
         ]
 
     def __str__(self) -> str:
-        what = self.unit.key if self.unit_id else "whole portfolio"  # type: ignore[union-attr]
+        what = self.unit.key if self.unit is not None else "whole portfolio"
         return f"{self.get_stage_display()} sample of {what} for {self.registration_id}"
 
 

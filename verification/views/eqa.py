@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.models import Role
+from accounts.requests import AuthedRequest
 from verification.models.eqa import EqaPageView
 
 PAGE_SIZE = 50
@@ -17,9 +18,9 @@ PAGE_SIZE = 50
 
 @require_GET
 @login_required
-def visits(request: HttpRequest) -> HttpResponse:
+def visits(request: AuthedRequest) -> HttpResponse:
     """Every page an EQA opened at the admin's centre, newest first."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     if not membership or membership.role != Role.CENTRE_ADMIN:
         raise PermissionDenied("The EQA visits are shown to the centre's admins.")
     rows = (

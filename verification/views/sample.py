@@ -14,12 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import has_role_at
+from accounts.requests import AuthedRequest
 from assessments.models import Decision
 from portfolios.models import Registration
 from verification import samples
@@ -46,7 +47,7 @@ def _assessed_in(user: Any, sample: Sample, outcomes: list[SampleOutcome]) -> bo
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def start(request: HttpRequest, pk: int) -> HttpResponse:
+def start(request: AuthedRequest, pk: int) -> HttpResponse:
     """A planned sample: its record once started; before that, what would be sampled."""
     planned = get_object_or_404(
         PlannedSample.objects.filter(
@@ -104,7 +105,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- the sample record
 
 
-def _load(request: HttpRequest, pk: int) -> tuple[Sample, list[SampleOutcome]]:
+def _load(request: AuthedRequest, pk: int) -> tuple[Sample, list[SampleOutcome]]:
     sample = get_object_or_404(
         Sample.objects.visible_to(request.user).select_related(
             "registration__learner",
@@ -129,7 +130,7 @@ def _load(request: HttpRequest, pk: int) -> tuple[Sample, list[SampleOutcome]]:
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthedRequest,
     sample: Sample,
     outcomes: list[SampleOutcome],
     *,
@@ -173,12 +174,12 @@ def _page(
 
 @require_http_methods(["GET"])
 @login_required
-def sample_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def sample_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     sample, outcomes = _load(request, pk)
     return _page(request, sample, outcomes)
 
 
-def _acting(request: HttpRequest, pk: int) -> tuple[Sample, list[SampleOutcome]]:
+def _acting(request: AuthedRequest, pk: int) -> tuple[Sample, list[SampleOutcome]]:
     sample, outcomes = _load(request, pk)
     if not samples.may_sample(request.user, sample.registration):
         raise PermissionDenied
@@ -186,7 +187,7 @@ def _acting(request: HttpRequest, pk: int) -> tuple[Sample, list[SampleOutcome]]
 
 
 def _answer(
-    request: HttpRequest, pk: int, message: str, *, htmx: bool, level: int = messages.SUCCESS
+    request: AuthedRequest, pk: int, message: str, *, htmx: bool, level: int = messages.SUCCESS
 ) -> HttpResponse:
     """Done (or done already): htmx gets the record again in place; a plain POST a redirect."""
     if htmx:
@@ -198,7 +199,7 @@ def _answer(
 
 @require_POST
 @login_required
-def review(request: HttpRequest, pk: int) -> HttpResponse:
+def review(request: AuthedRequest, pk: int) -> HttpResponse:
     """The whole sample reviewed in one form: all agreed closes it; any referred refers those
     back (verification.samples.agree / refer_back, append-only outcomes)."""
     sample, outcomes = _acting(request, pk)
@@ -238,7 +239,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if referred:
             samples.refer_back(
-                verifier=request.user,  # type: ignore[arg-type]
+                verifier=request.user,
                 sample=sample,
                 decisions=referred,
                 actions=data["actions"],
@@ -248,7 +249,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             samples.agree(
-                verifier=request.user,  # type: ignore[arg-type]
+                verifier=request.user,
                 sample=sample,
                 feedback=data["feedback"],
                 seen_hash=data["seen_hash"],
@@ -279,7 +280,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def old_outcome_form(request: HttpRequest, pk: int) -> HttpResponse:
+def old_outcome_form(request: AuthedRequest, pk: int) -> HttpResponse:
     """The former separate agree and refer forms' addresses: the review is one form now."""
     _acting(request, pk)
     messages.info(request, "The sample is reviewed in one form now; nothing was recorded.")
@@ -288,7 +289,7 @@ def old_outcome_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+def sign_off(request: AuthedRequest, pk: int) -> HttpResponse:
     sample, outcomes = _acting(request, pk)
     if sample.sign_offs.exists():
         messages.info(request, "This is already signed off.")

@@ -13,12 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import eqa_may_read, has_role_at
-from accounts.models import Role
+from accounts.models import Membership, Role
+from accounts.requests import AuthedRequest
 from verification import standardisation as services
 from verification.forms.standardisation import MeetingFilterForm, MeetingForm, OutcomeForm
 from verification.models.standardisation import StandardisationMeeting, StandardisationOutcome
@@ -40,7 +41,7 @@ def _may_read(user: Any, meeting: StandardisationMeeting) -> bool:
     return attended and has_role_at(user, meeting.centre_id, Role.ASSESSOR)
 
 
-def _meeting(request: HttpRequest, pk: int, *, record: bool = False) -> StandardisationMeeting:
+def _meeting(request: AuthedRequest, pk: int, *, record: bool = False) -> StandardisationMeeting:
     meeting = get_object_or_404(
         StandardisationMeeting.objects.visible_to(request.user)
         .select_related("centre", "qualification", "recorded_by", "finalised_by")
@@ -57,18 +58,23 @@ def _meeting(request: HttpRequest, pk: int, *, record: bool = False) -> Standard
     return meeting
 
 
-def _active_centre_id(request: HttpRequest, roles: tuple[str, ...]) -> int:
-    membership = request.membership  # type: ignore[attr-defined]
+def _active_membership(request: AuthedRequest, roles: tuple[str, ...]) -> Membership:
+    membership = request.membership
     if not membership or membership.role not in roles:
         raise PermissionDenied
-    return membership.centre_id
+    return membership
+
+
+def _active_centre_id(request: AuthedRequest, roles: tuple[str, ...]) -> int:
+    return _active_membership(request, roles).centre_id
 
 
 @require_GET
 @login_required
-def meeting_list(request: HttpRequest) -> HttpResponse:
+def meeting_list(request: AuthedRequest) -> HttpResponse:
     """The active centre's meetings, newest first, optionally for one qualification."""
-    centre_id = _active_centre_id(request, LIST_ROLES)
+    membership = _active_membership(request, LIST_ROLES)
+    centre_id = membership.centre_id
     meetings = (
         StandardisationMeeting.objects.readable_by(request.user)
         .filter(centre_id=centre_id)
@@ -88,7 +94,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         {
             "meetings": list(meetings),
             "filter_form": filter_form,
-            "centre": request.membership.centre,  # type: ignore[attr-defined]
+            "centre": membership.centre,
             "can_record": services.may_record(request.user, centre_id),
         },
     )
@@ -109,8 +115,9 @@ def _meeting_values(form: MeetingForm) -> dict[str, Any]:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def meeting_create(request: HttpRequest) -> HttpResponse:
-    centre_id = _active_centre_id(request, services.RECORDER_ROLES)
+def meeting_create(request: AuthedRequest) -> HttpResponse:
+    membership = _active_membership(request, services.RECORDER_ROLES)
+    centre_id = membership.centre_id
     form = MeetingForm(request.POST or None, centre_id=centre_id)
     status = 200
     if request.method == "POST":
@@ -118,7 +125,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
             try:
                 meeting = services.create_meeting(
                     actor=request.user,
-                    centre=request.membership.centre,  # type: ignore[attr-defined]
+                    centre=membership.centre,
                     **_meeting_values(form),
                 )
             except services.StandardisationError as error:
@@ -139,7 +146,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk, record=True)
     if not meeting.is_draft:
         messages.error(request, "This meeting is finalised: its record can no longer change.")
@@ -171,7 +178,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     meeting: StandardisationMeeting,
     *,
     status: int = 200,
@@ -199,13 +206,13 @@ def _detail_page(
 
 @require_GET
 @login_required
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _detail_page(request, _meeting(request, pk))
 
 
 @require_POST
 @login_required
-def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
+def outcome_add(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk, record=True)
     form = OutcomeForm(request.POST, meeting=meeting)
     if not form.is_valid():
@@ -221,7 +228,7 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def meeting_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_finalise(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk, record=True)
     try:
         services.finalise_meeting(actor=request.user, meeting=meeting)

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat
@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Membership, Role
+from accounts.requests import AuthedRequest
 from portfolios.models import Registration
 from qualifications.models import Qualification
 from verification import services
@@ -63,16 +64,21 @@ def _may_plan(user: Any, centre_id: int) -> bool:
     return services.may_plan(user, centre_id)
 
 
-def _active_centre_id(request: HttpRequest, *, plan: bool = False) -> int:
-    """The centre of the role the person works in now, if that role may read (or plan)."""
-    membership = request.membership  # type: ignore[attr-defined]
+def _active_membership(request: AuthedRequest, *, plan: bool = False) -> Membership:
+    """The role the person works in now, if that role may read (or plan)."""
+    membership = request.membership
     roles = services.PLANNER_ROLES if plan else READER_ROLES
     if not membership or membership.role not in roles:
         raise PermissionDenied
-    return membership.centre_id
+    return membership
 
 
-def _strategy(request: HttpRequest, pk: int, *, plan: bool = False) -> SamplingStrategy:
+def _active_centre_id(request: AuthedRequest, *, plan: bool = False) -> int:
+    """The centre of the role the person works in now, if that role may read (or plan)."""
+    return _active_membership(request, plan=plan).centre_id
+
+
+def _strategy(request: AuthedRequest, pk: int, *, plan: bool = False) -> SamplingStrategy:
     strategy = get_object_or_404(
         SamplingStrategy.objects.visible_to(request.user).select_related(
             "centre", "qualification", "updated_by"
@@ -87,9 +93,9 @@ def _strategy(request: HttpRequest, pk: int, *, plan: bool = False) -> SamplingS
     return strategy
 
 
-def _eqa_outside_limit(request: HttpRequest, qualification_id: int) -> bool:
+def _eqa_outside_limit(request: AuthedRequest, qualification_id: int) -> bool:
     """An EQA whose grant names some qualifications reads only those (see accounts.access)."""
-    membership = request.membership  # type: ignore[attr-defined]
+    membership = request.membership
     if not membership or membership.role != Role.EQA:
         return False
     return not eqa_may_read(request.user, membership.centre_id, qualification_id)
@@ -100,12 +106,13 @@ def _eqa_outside_limit(request: HttpRequest, qualification_id: int) -> bool:
 
 @require_GET
 @login_required
-def strategies(request: HttpRequest) -> HttpResponse:
+def strategies(request: AuthedRequest) -> HttpResponse:
     """Each qualification the centre offers, with its strategy and latest plan, if any."""
-    centre_id = _active_centre_id(request)
+    membership = _active_membership(request)
+    centre_id = membership.centre_id
     qualifications = list(Qualification.objects.filter(centres__pk=centre_id).order_by("number"))
-    if request.membership.role == Role.EQA:  # type: ignore[attr-defined]
-        limit = set(request.membership.qualifications.values_list("pk", flat=True))  # type: ignore[attr-defined]
+    if membership.role == Role.EQA:
+        limit = set(membership.qualifications.values_list("pk", flat=True))
         qualifications = [q for q in qualifications if not limit or q.pk in limit]
     by_qualification = {
         s.qualification_id: s
@@ -119,7 +126,7 @@ def strategies(request: HttpRequest) -> HttpResponse:
         "verification/strategies.html",
         {
             "rows": rows,
-            "centre": request.membership.centre,  # type: ignore[attr-defined]
+            "centre": membership.centre,
             "can_plan": _may_plan(request.user, centre_id),
         },
     )
@@ -127,8 +134,9 @@ def strategies(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def strategy_edit(request: HttpRequest, qualification_pk: int) -> HttpResponse:
-    centre_id = _active_centre_id(request, plan=True)
+def strategy_edit(request: AuthedRequest, qualification_pk: int) -> HttpResponse:
+    membership = _active_membership(request, plan=True)
+    centre_id = membership.centre_id
     qualification = get_object_or_404(
         Qualification.objects.filter(centres__pk=centre_id), pk=qualification_pk
     )
@@ -142,7 +150,7 @@ def strategy_edit(request: HttpRequest, qualification_pk: int) -> HttpResponse:
             try:
                 saved = services.save_strategy(
                     actor=request.user,
-                    centre=request.membership.centre,  # type: ignore[attr-defined]
+                    centre=membership.centre,
                     qualification=qualification,
                     values=form.cleaned_data,
                 )
@@ -169,8 +177,9 @@ def strategy_edit(request: HttpRequest, qualification_pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def ratings(request: HttpRequest) -> HttpResponse:
-    centre_id = _active_centre_id(request)
+def ratings(request: AuthedRequest) -> HttpResponse:
+    membership = _active_membership(request)
+    centre_id = membership.centre_id
     can_plan = _may_plan(request.user, centre_id)
     form = RatingForm(request.POST or None, centre_id=centre_id)
     status = 200
@@ -182,7 +191,7 @@ def ratings(request: HttpRequest) -> HttpResponse:
             try:
                 services.set_rating(
                     actor=request.user,
-                    centre=request.membership.centre,  # type: ignore[attr-defined]
+                    centre=membership.centre,
                     assessor=data["assessor"],
                     rating=data["rating"],
                     reason=data["reason"],
@@ -222,7 +231,7 @@ def ratings(request: HttpRequest) -> HttpResponse:
 
 
 def _plan_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     strategy: SamplingStrategy,
     *,
     status: int = 200,
@@ -300,13 +309,13 @@ def _plan_page(
 
 @require_GET
 @login_required
-def plan(request: HttpRequest, pk: int) -> HttpResponse:
+def plan(request: AuthedRequest, pk: int) -> HttpResponse:
     return _plan_page(request, _strategy(request, pk))
 
 
 @require_POST
 @login_required
-def draw(request: HttpRequest, pk: int) -> HttpResponse:
+def draw(request: AuthedRequest, pk: int) -> HttpResponse:
     strategy = _strategy(request, pk, plan=True)
     form = DrawForm(request.POST)
     if not form.is_valid():
@@ -326,7 +335,7 @@ def draw(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("verification:plan", pk=strategy.pk)
 
 
-def _plan_to_adjust(request: HttpRequest, pk: int) -> SamplingPlan:
+def _plan_to_adjust(request: AuthedRequest, pk: int) -> SamplingPlan:
     visible = SamplingStrategy.objects.visible_to(request.user)
     plan = get_object_or_404(
         SamplingPlan.objects.filter(strategy__in=visible).select_related(
@@ -341,7 +350,7 @@ def _plan_to_adjust(request: HttpRequest, pk: int) -> SamplingPlan:
 
 @require_POST
 @login_required
-def add_sample(request: HttpRequest, pk: int) -> HttpResponse:
+def add_sample(request: AuthedRequest, pk: int) -> HttpResponse:
     plan = _plan_to_adjust(request, pk)
     strategy = plan.strategy
     form = AddSampleForm(request.POST, strategy=strategy)
@@ -361,7 +370,7 @@ def add_sample(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def remove_sample(request: HttpRequest, pk: int) -> HttpResponse:
+def remove_sample(request: AuthedRequest, pk: int) -> HttpResponse:
     visible = SamplingStrategy.objects.visible_to(request.user)
     sample = get_object_or_404(
         PlannedSample.objects.filter(plan__strategy__in=visible).select_related(

@@ -99,5 +99,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Invitation for {email} to be its centre admin (until "
             f"{invitation.expires_at:%Y-%m-%d %H:%M}):\n"
+            # The token invitation_create left on the instance (never stored).
             f"  {invitation_link(invitation.token)}"  # type: ignore[attr-defined]
         )

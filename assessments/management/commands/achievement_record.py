@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.achievements import AchievementError, build_now
 from assessments.models.achievement import AchievementKind, BuildStatus
+from core.storage import storage_name
 from portfolios.models import Registration
 from qualifications.models import Unit
 
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         if record.status != BuildStatus.READY:
             raise CommandError(f"The record could not be built: {record.error or record.status}.")
         out = Path(options["out"])
-        with default_storage.open(record.file.name, "rb") as stored:
+        with default_storage.open(storage_name(record.file), "rb") as stored:
             out.write_bytes(stored.read())
         self.stdout.write(f"Wrote {out} ({record.get_kind_display()}).")
         self.stdout.write(f"Verification code: {record.verification_code}")
