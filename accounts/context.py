@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+import rules
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -77,7 +78,7 @@ def admin_centre(request: HttpRequest) -> Centre:
     """The centre the person is working at as its admin (their active role), or 403: the
     centre admin's pages (people here, registrations in portfolios) act on it alone."""
     membership = request.membership  # type: ignore[attr-defined]
-    if not membership or membership.role != Role.CENTRE_ADMIN:
+    if not rules.test_rule("accounts.work_as_centre_admin", request.user, membership):
         raise PermissionDenied("These pages are for centre admins.")
     return membership.centre
 

@@ -13,8 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import has_role_at
-from accounts.models import Role
 from assessments import achievements
 from assessments.achievement_models import (
     AchievementKind,
@@ -65,9 +63,9 @@ def _panel_context(request: HttpRequest, registration: Registration) -> dict:
         "registration": registration,
         "records": records,
         "signed_units": signed_units,
-        "can_request": achievements.may_request(request.user, registration),
-        "can_withdraw": request.user.is_superuser
-        or has_role_at(request.user, registration.centre_id, Role.CENTRE_ADMIN),
+        "can_request": request.user.has_perm("assessments.request_record", registration),
+        # Every record here is of this registration's centre.
+        "can_withdraw": request.user.has_perm("assessments.withdraw_record", registration),
         "kinds": AchievementKind,
     }
 
@@ -87,7 +85,7 @@ def records_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def request_record(request: HttpRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
-    if not achievements.may_request(request.user, registration):
+    if not request.user.has_perm("assessments.request_record", registration):
         raise PermissionDenied
     kind = request.POST.get("kind", "")
     unit = None
@@ -146,10 +144,7 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
 @login_required
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
-    if not (
-        request.user.is_superuser
-        or has_role_at(request.user, record.registration.centre_id, Role.CENTRE_ADMIN)
-    ):
+    if not request.user.has_perm("assessments.withdraw_record", record):
         raise PermissionDenied
     try:
         achievements.withdraw_record(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,7 +17,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
 from assessments.models import Decision, ReleaseSetting, ValidationOutcome
 from assessments.release import awaiting_validation, needing_validation
 from assessments.services import AssessmentError
@@ -38,7 +38,7 @@ def _queue_page(
     """Decisions waiting for this IV at the active centre, oldest first: a fixed number of
     queries whatever the queue's length."""
     membership = request.membership  # type: ignore[attr-defined]
-    is_verifier = bool(membership) and membership.role == Role.INTERNAL_VERIFIER
+    is_verifier = rules.test_rule("assessments.work_validation_queue", request.user, membership)
     waiting = Decision.objects.none()
     own = 0
     if is_verifier:
@@ -176,7 +176,7 @@ def _settings_page(
 def release_settings(request: HttpRequest) -> HttpResponse:
     """The centre admin chooses, per qualification, whether decisions wait for validation."""
     membership = request.membership  # type: ignore[attr-defined]
-    if not membership or membership.role != Role.CENTRE_ADMIN:
+    if not rules.test_rule("assessments.work_release_settings", request.user, membership):
         raise PermissionDenied
     if request.method == "GET":
         return _settings_page(request)

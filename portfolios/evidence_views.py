@@ -30,6 +30,7 @@ from portfolios.evidence_forms import (
     MapCriteriaForm,
     PortfolioFilterForm,
 )
+from portfolios.evidence_page import sections_for
 from portfolios.models import (
     Declaration,
     Evidence,
@@ -443,6 +444,8 @@ def _detail(
         "files": list(evidence.files.all()),
         "mapped_units": _criteria_groups(units, mapped),
         "declaration": getattr(evidence, "declaration", None),
+        # What other apps show here (the learner's decisions and feedback: assessments).
+        "sections": sections_for(request.user, evidence),
         "versions": versions if len(versions) > 1 else [],
         "newer": next((v for v in versions if v["version"] > evidence.version), None),
         "can_edit": learner and draft,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role, User
+from accounts.models import User
 from core.forms import picker_results
 from portfolios.forms import (
     SAMPLEABLE_STATUSES,
@@ -59,7 +60,7 @@ def registration_search(request: HttpRequest) -> HttpResponse:
     """htmx: the registrations of the centre one works at whose learner matches what was
     typed into a registration picker (the holds page, the IV's sampling plan)."""
     membership = request.membership  # type: ignore[attr-defined]
-    if not membership or membership.role not in (Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER):
+    if not rules.test_rule("portfolios.work_registration_search", request.user, membership):
         raise PermissionDenied("Registrations are found by the centre's admins and IVs.")
     centre = membership.centre
     if not request.user.has_perm("portfolios.search_registrations", centre):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.models import Role
 from verification.eqa_models import EqaPageView
 
 PAGE_SIZE = 50
@@ -20,7 +20,7 @@ PAGE_SIZE = 50
 def visits(request: HttpRequest) -> HttpResponse:
     """Every page an EQA opened at the admin's centre, newest first."""
     membership = request.membership  # type: ignore[attr-defined]
-    if not membership or membership.role != Role.CENTRE_ADMIN:
+    if not rules.test_rule("verification.view_eqa_visits", request.user, membership):
         raise PermissionDenied("The EQA visits are shown to the centre's admins.")
     rows = (
         EqaPageView.objects.visible_to(request.user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,27 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import eqa_may_read, has_role_at
-from accounts.models import Role
 from verification import standardisation as services
 from verification.standardisation_forms import MeetingFilterForm, MeetingForm, OutcomeForm
 from verification.standardisation_models import StandardisationMeeting, StandardisationOutcome
-
-READER_ROLES = (Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN, Role.EQA)
-# Assessors take part in standardisation, so they may read the record of a meeting they attended
-# (to act on its decisions), but not the centre's other meetings.
-LIST_ROLES = (*READER_ROLES, Role.ASSESSOR)
-
-
-def _may_read(user: Any, meeting: StandardisationMeeting) -> bool:
-    if user.is_superuser or has_role_at(
-        user, meeting.centre_id, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN
-    ):
-        return True
-    if eqa_may_read(user, meeting.centre_id, meeting.qualification_id):
-        return True
-    attended = any(person.pk == user.pk for person in meeting.attendees.all())
-    return attended and has_role_at(user, meeting.centre_id, Role.ASSESSOR)
 
 
 def _meeting(request: HttpRequest, pk: int, *, record: bool = False) -> StandardisationMeeting:
@@ -48,18 +31,19 @@ def _meeting(request: HttpRequest, pk: int, *, record: bool = False) -> Standard
         pk=pk,
     )
     allowed = (
-        services.may_record(request.user, meeting.centre_id)
+        rules.test_rule("verification.record_standardisation", request.user, meeting.centre_id)
         if record
-        else _may_read(request.user, meeting)
+        else request.user.has_perm("verification.view_meeting", meeting)
     )
     if not allowed:
         raise PermissionDenied
     return meeting
 
 
-def _active_centre_id(request: HttpRequest, roles: tuple[str, ...]) -> int:
+def _active_centre_id(request: HttpRequest, rule: str) -> int:
+    """The centre of the role the person works in now, if that role passes `rule`."""
     membership = request.membership  # type: ignore[attr-defined]
-    if not membership or membership.role not in roles:
+    if not rules.test_rule(rule, request.user, membership):
         raise PermissionDenied
     return membership.centre_id
 
@@ -68,7 +52,7 @@ def _active_centre_id(request: HttpRequest, roles: tuple[str, ...]) -> int:
 @login_required
 def meeting_list(request: HttpRequest) -> HttpResponse:
     """The active centre's meetings, newest first, optionally for one qualification."""
-    centre_id = _active_centre_id(request, LIST_ROLES)
+    centre_id = _active_centre_id(request, "verification.work_standardisation")
     meetings = (
         StandardisationMeeting.objects.readable_by(request.user)
         .filter(centre_id=centre_id)
@@ -89,7 +73,9 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             "meetings": list(meetings),
             "filter_form": filter_form,
             "centre": request.membership.centre,  # type: ignore[attr-defined]
-            "can_record": services.may_record(request.user, centre_id),
+            "can_record": rules.test_rule(
+                "verification.record_standardisation", request.user, centre_id
+            ),
         },
     )
 
@@ -110,7 +96,7 @@ def _meeting_values(form: MeetingForm) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def meeting_create(request: HttpRequest) -> HttpResponse:
-    centre_id = _active_centre_id(request, services.RECORDER_ROLES)
+    centre_id = _active_centre_id(request, "verification.work_recording")
     form = MeetingForm(request.POST or None, centre_id=centre_id)
     status = 200
     if request.method == "POST":
@@ -183,7 +169,9 @@ def _detail_page(
         .prefetch_related("units")
         .order_by("position")
     )
-    can_record = meeting.is_draft and services.may_record(request.user, meeting.centre_id)
+    can_record = meeting.is_draft and rules.test_rule(
+        "verification.record_standardisation", request.user, meeting.centre_id
+    )
     return render(
         request,
         "verification/standardisation_detail.html",
