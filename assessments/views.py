@@ -6,6 +6,7 @@ Thin: load through visible_to (anything the person may not see answers 404), che
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,14 +152,26 @@ def _cases(
     row_errors: dict[int, str] | None = None,
     required: bool = False,
     learner: bool = False,
+    built: Mapping[int, AssessmentCriterion] | None = None,
 ) -> list[CriterionCase]:
-    """The mapped criteria with their whole decision log: three queries whatever the count."""
+    """The mapped criteria with their whole decision log: three queries whatever the count.
+    `built`: the mapped criteria (with their units) a page has already read, not read again."""
     registration = evidence.registration
-    mappings = list(
-        evidence.mappings.select_related("criterion__unit", "proposed_by", "confirmed_by").order_by(
-            "criterion__unit_id", "criterion__position"
+    mappings = []
+    if built is not None:
+        mappings = list(evidence.mappings.select_related("proposed_by", "confirmed_by"))
+        # A criterion the page did not build (a unit no longer taken): read those alone.
+        missing = {m.criterion_id for m in mappings} - set(built)
+        known = {**built, **AssessmentCriterion.objects.select_related("unit").in_bulk(missing)}
+        for mapping in mappings:
+            mapping.criterion = known[mapping.criterion_id]
+    else:
+        mappings = list(
+            evidence.mappings.select_related(
+                "criterion__unit", "proposed_by", "confirmed_by"
+            ).order_by("criterion__unit_id", "criterion__position")
         )
-    )
+    mappings.sort(key=lambda m: (m.criterion.unit_id, m.criterion.position))
     criteria = [mapping.criterion for mapping in mappings]
     cases = {m.criterion_id: CriterionCase(m.criterion, mapping=m) for m in mappings}
     decisions = list(
@@ -200,7 +213,9 @@ def _cases(
     return list(cases.values())
 
 
-def learner_assessment(user: Any, evidence: Evidence) -> EvidenceSection | None:
+def learner_assessment(
+    user: Any, evidence: Evidence, criteria: Mapping[int, AssessmentCriterion]
+) -> EvidenceSection | None:
     """On the learner's own page of their evidence (portfolios.evidence_page): its decisions
     and overall feedback, as far as they are released. The assessing page is for staff."""
     if evidence.status == EvidenceStatus.DRAFT or not rules.test_rule(
@@ -211,7 +226,9 @@ def learner_assessment(user: Any, evidence: Evidence) -> EvidenceSection | None:
     return EvidenceSection(
         "assessments/_learner_assessment.html",
         {
-            "cases": _cases(evidence, can_assess=False, required=required, learner=True),
+            "cases": _cases(
+                evidence, can_assess=False, required=required, learner=True, built=criteria
+            ),
             "judgements": overall_feedback(evidence, required=required, learner=True),
             "validation_required": required,
         },

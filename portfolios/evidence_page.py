@@ -7,11 +7,12 @@ person's page (accounts.person_page).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from portfolios.models import Evidence
+from qualifications.models import AssessmentCriterion
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,14 @@ class EvidenceSection:
     context: dict[str, Any] = field(default_factory=dict)
 
 
-# Each is given the person looking and the evidence, and answers its section or None; a fixed
-# number of queries whatever the evidence holds.
-SectionSource = Callable[[Any, Evidence], EvidenceSection | None]
+# Each is given the person looking, the evidence and the criteria it maps to (by id, each with
+# its unit: the page has built them already, so a section never reads them again), and answers
+# its section or None; a fixed number of queries whatever the evidence holds.
+Criteria = Mapping[int, AssessmentCriterion]
+SectionSource = Callable[[Any, Evidence, Criteria], EvidenceSection | None]
 section_sources: list[SectionSource] = []
 
 
-def sections_for(user: Any, evidence: Evidence) -> list[EvidenceSection]:
-    found = (source(user, evidence) for source in section_sources)
+def sections_for(user: Any, evidence: Evidence, criteria: Criteria) -> list[EvidenceSection]:
+    found = (source(user, evidence, criteria) for source in section_sources)
     return [section for section in found if section is not None]

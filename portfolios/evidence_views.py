@@ -52,6 +52,7 @@ from portfolios.progress import (
     unit_summaries,
 )
 from portfolios.queries import RecordRow, portfolio_records, registration_with_people
+from qualifications.models import AssessmentCriterion
 from qualifications.standards import maps_to_standard
 
 
@@ -410,6 +411,18 @@ def _criteria_groups(units: list[TakenUnit], chosen: set[int]) -> list[TakenUnit
     return groups
 
 
+def _mapped_criteria(units: list[TakenUnit], mapped: set[int]) -> dict[int, AssessmentCriterion]:
+    """The mapped criteria the page has built, each knowing its unit (no query)."""
+    found = {}
+    for entry in units:
+        for outcome in entry.outcomes:
+            for row in outcome.criteria:
+                if row.criterion.pk in mapped:
+                    row.criterion.unit = entry.unit
+                    found[row.criterion.pk] = row.criterion
+    return found
+
+
 def _detail(
     request: HttpRequest,
     evidence: Evidence,
@@ -445,7 +458,7 @@ def _detail(
         "mapped_units": _criteria_groups(units, mapped),
         "declaration": getattr(evidence, "declaration", None),
         # What other apps show here (the learner's decisions and feedback: assessments).
-        "sections": sections_for(request.user, evidence),
+        "sections": sections_for(request.user, evidence, _mapped_criteria(units, mapped)),
         "versions": versions if len(versions) > 1 else [],
         "newer": next((v for v in versions if v["version"] > evidence.version), None),
         "can_edit": learner and draft,
