@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
-from accounts.forms import UserChangeForm, UserCreationForm
+from accounts.forms.user import UserChangeForm, UserCreationForm
 from accounts.models import Centre, Membership, User
 
 

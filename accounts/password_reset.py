@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from accounts.reset_models import PasswordResetRequest
+from accounts.models.password_reset import PasswordResetRequest
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
-from django.utils.http import content_disposition_header
 
 from accounts.models import User
 from assessments import pdf
-from assessments.achievement_models import (
+from assessments.models import Decision, Outcome, UnitSignOff
+from assessments.models.achievement import (
     BUILD_LIFECYCLE,
     PENDING,
     RECORD_LIFECYCLE,
@@ -36,11 +34,9 @@ from assessments.achievement_models import (
     BuildStatus,
     RecordState,
 )
-from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
 from assessments.rules import can_request_record, can_withdraw_record
 from core.audit import Checkpoint, chain_head, record_event
-from core.storage import is_object_storage, missing_file, open_chunks
 from portfolios.models import Registration
 from qualifications.combination import CombinationRules, Result, check
 from qualifications.models import Unit
@@ -366,28 +362,6 @@ def ask(
     if queue:
         _queue(record.pk)
     return record, True
-
-
-def pdf_response(request: HttpRequest, record: AchievementRecord, filename: str) -> HttpResponse:
-    """A built record's PDF as a private download (the caller has checked who may have it), or
-    a page saying so if storage has lost it."""
-    name = record.file.name
-    try:
-        if is_object_storage():
-            # Streamed from S3 as it arrives, never held whole.
-            chunks = open_chunks(name)
-            response: HttpResponse = StreamingHttpResponse(chunks)
-            response["Content-Length"] = str(chunks.length)
-        else:
-            response = FileResponse(default_storage.open(name, "rb"))
-    except FileNotFoundError:
-        return missing_file(request, filename, name)
-    response["Content-Type"] = "application/pdf"
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["ETag"] = f'"{record.pdf_sha256}"'
-    patch_cache_control(response, private=True)
-    return response
 
 
 def _queue(record_id: int) -> None:

@@ -24,7 +24,7 @@ class AssessmentsConfig(AppConfig):
         if audit_checkpoints not in audit.checkpoint_sources:
             audit.checkpoint_sources.append(audit_checkpoints)
         # The learner's page of their evidence shows its released decisions and feedback.
-        from assessments.views import learner_assessment
+        from assessments.views.assess import learner_assessment
         from portfolios import evidence_page
 
         if learner_assessment not in evidence_page.section_sources:

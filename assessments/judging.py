@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.judgement_models import Judgement
 from assessments.models import Decision, Outcome, UnitSignOff
+from assessments.models.judgement import Judgement
 from assessments.services import (
     AssessmentError,
     mark_assessed_when_complete,

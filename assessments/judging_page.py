@@ -1,6 +1,6 @@
 """What the assessing page draws of the one judging form: its header fields and messages, and
 the overall feedback of earlier judgements. The rows themselves are the page's criterion cases
-(assessments.views.CriterionCase)."""
+(assessments.views.assess.CriterionCase)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from assessments.judgement_models import Judgement
-from assessments.judging_forms import FEEDBACK_LIMIT, REASON_LIMIT, JudgingForm, row_prefix
+from assessments.forms.judging import FEEDBACK_LIMIT, REASON_LIMIT, JudgingForm, row_prefix
 from assessments.models import Outcome, ValidationOutcome
+from assessments.models.judgement import Judgement
 from portfolios.models import Evidence, EvidenceMethod
 from qualifications.models import AssessmentCriterion
 

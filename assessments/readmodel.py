@@ -7,7 +7,7 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from assessments.models import Decision, Outcome, UnitSignOff
-from assessments.plan_models import PlanActivity
+from assessments.models.plan import PlanActivity
 from portfolios import readmodel
 
 

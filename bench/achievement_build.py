@@ -184,7 +184,7 @@ def throughput(records: int, workers: int, database_url: str, redis_url: str, wo
     from django.db import connection
 
     from assessments import achievements
-    from assessments.achievement_models import AchievementRecord, BuildStatus
+    from assessments.models.achievement import AchievementRecord, BuildStatus
     from config.celery_app import app
 
     # Test settings run tasks eagerly; this process only queues, to the real broker.

@@ -84,7 +84,7 @@ def bench_registration(number: str, scale: dict[str, Any] | None = None) -> Any:
     """The registration of the largest learner on `number`: seed_scale's (imi.full@scale.example,
     its record named in the manifest) when there is one, else the bench's own learner, reused
     when an earlier run made one on this database, else built through the services."""
-    from assessments.achievement_models import AchievementRecord
+    from assessments.models.achievement import AchievementRecord
     from portfolios.models import Registration, RegistrationStatus
 
     seeded = (scale or {}).get("achievement_record")

@@ -344,7 +344,7 @@ def build_plan(users: int, centres: Sequence[str] = DEMO_CENTRES) -> dict[str, A
     from demo.centres import DEMO_PASSWORD
     from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
     from verification.models import SamplingStrategy
-    from verification.sample_models import Sample
+    from verification.models.sample import Sample
 
     # The role each person lands in after signing in (accounts.context: the broadest first).
     # Learners: those with work under way (Scale Centre also holds 10,000 finished ones).

@@ -208,9 +208,9 @@ def resolve_ids() -> Ids:
     """Real objects of Scale Centre for every page, found by the seed's names (so the same
     page opens the same object whichever database, whatever its ids)."""
     from accounts.models import Centre, User
-    from assessments.achievement_models import AchievementRecord
     from assessments.models import AssessorRecord
-    from assessments.plan_models import AssessmentPlan
+    from assessments.models.achievement import AchievementRecord
+    from assessments.models.plan import AssessmentPlan
     from certification.models import ClaimBatch
     from demo import scale
     from portfolios.models import (
@@ -222,8 +222,8 @@ def resolve_ids() -> Ids:
     )
     from qualifications.models import Qualification
     from verification.models import SamplingPlan
-    from verification.sample_models import Sample
-    from verification.standardisation_models import StandardisationMeeting
+    from verification.models.sample import Sample
+    from verification.models.standardisation import StandardisationMeeting
 
     centre = Centre.objects.get(number=scale.CENTRE_NUMBER)
     users = dict(

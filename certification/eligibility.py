@@ -33,7 +33,7 @@ from certification.profiles import profile_for
 from certification.queries import UNIT_CLAIM_STATUSES
 from portfolios.models import Registration, RegistrationStatus
 from qualifications.models import Unit
-from verification.sample_models import VerifierSignOff
+from verification.models.sample import VerifierSignOff
 
 
 @dataclass

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Centre
 from certification.models import HoldKind
 from core.forms import DateInput
-from portfolios.forms import RegistrationPicker
+from portfolios.forms.registration import RegistrationPicker
 from portfolios.models import Registration
 
 

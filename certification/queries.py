@@ -20,7 +20,7 @@ from assessments.models import UnitSignOff
 from certification.models import ClaimHold, ClaimLine
 from certification.profiles import DEFAULT, PROFILES
 from portfolios.models import Registration, RegistrationStatus
-from verification.sample_models import VerifierSignOff
+from verification.models.sample import VerifierSignOff
 
 UNIT_CLAIM_STATUSES = (RegistrationStatus.ACTIVE, RegistrationStatus.WITHDRAWN)
 

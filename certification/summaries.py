@@ -20,12 +20,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.queries import centre_profile
-from assessments.achievement_models import (
+from assessments.achievements import AchievementError, ask, site_url
+from assessments.models.achievement import (
     AchievementKind,
     AchievementRecord,
     AchievementRecordQuerySet,
 )
-from assessments.achievements import AchievementError, ask, site_url
 from certification.models import BatchState, ClaimBatch, ClaimError
 from certification.rules import may_manage_claims
 

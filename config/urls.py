@@ -1,33 +1,33 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import centre_urls
-from assessments import achievement_views
-from portfolios import registration_urls
+from accounts.urls import centre
+from assessments.views import achievement
+from portfolios.urls import register
 
 # The centre admin's pages, under /centre/ and one namespace (`centre:people`,
 # `centre:registrations`): people are accounts' and registrations portfolios', and only here,
 # above both apps, may the two be put together.
-centre_pages = ([*centre_urls.urlpatterns, *registration_urls.urlpatterns], "centre")
+centre_pages = ([*centre.urlpatterns, *register.urlpatterns], "centre")
 
 urlpatterns = [
     path("", include("home.urls")),
     path("", include("core.urls")),
-    path("accounts/", include("accounts.urls")),
-    path("invitations/", include("accounts.invitation_urls")),
+    path("accounts/", include("accounts.urls.account")),
+    path("invitations/", include("accounts.urls.invitation")),
     path("catalogue/", include("qualifications.urls")),
-    path("centre/import/", include("portfolios.import_urls")),
+    path("centre/import/", include("portfolios.urls.imports")),
     path("centre/", include(centre_pages)),
-    path("portfolio/", include("portfolios.urls")),
-    path("portfolio/evidence/", include("portfolios.evidence_urls")),
-    path("portfolio/files/", include("portfolios.file_urls")),
-    path("portfolio/witness/", include("portfolios.witness_urls")),
-    path("assessment/", include("assessments.urls")),
+    path("portfolio/", include("portfolios.urls.registration")),
+    path("portfolio/evidence/", include("portfolios.urls.evidence")),
+    path("portfolio/files/", include("portfolios.urls.files")),
+    path("portfolio/witness/", include("portfolios.urls.witness")),
+    path("assessment/", include("assessments.urls.assessment")),
     # Claims keep the addresses they had under verification (bookmarks, links in e-mails).
     path("verification/claims/", include("certification.urls")),
-    path("verification/", include("verification.urls")),
+    path("verification/", include("verification.urls.verification")),
     # Public, no sign-in: anyone holding an achievement record's code may check it.
-    path("verify/", achievement_views.verify_form, name="verify_form"),
-    path("verify/<str:code>/", achievement_views.verify, name="verify"),
+    path("verify/", achievement.verify_form, name="verify_form"),
+    path("verify/<str:code>/", achievement.verify, name="verify"),
     path("admin/", admin.site.urls),
 ]

@@ -42,10 +42,10 @@ from django.utils import timezone
 
 from accounts.models import Centre, Role, User
 from accounts.services import learner_profile_update, person_create
-from assessments.achievement_models import AchievementRecord
 from assessments.achievements import build_now
 from assessments.judging import RowJudgement, judge_evidence
 from assessments.models import Decision
+from assessments.models.achievement import AchievementRecord
 from assessments.services import sign_off_unit
 from core.bulk import RowWriter
 from demo.common import a_valid_choice, tiny_pdf, upload
@@ -66,7 +66,7 @@ from qualifications.combination import largest_combination, mandatory_units
 from qualifications.models import AssessmentCriterion, Qualification
 from qualifications.queries import combination_rules
 from verification.models import PlannedSample, SampleStage, SamplingPlan
-from verification.sample_models import Sample
+from verification.models.sample import Sample
 from verification.samples import agree, start_planned_sample
 from verification.services import (
     add_planned_sample,

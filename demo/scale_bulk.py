@@ -43,7 +43,7 @@ from portfolios.models import (
     RegistrationUnit,
 )
 from verification.models import SampleStage
-from verification.sample_models import (
+from verification.models.sample import (
     Sample,
     SampleOutcome,
     SampleOutcomeKind,

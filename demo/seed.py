@@ -61,8 +61,8 @@ from portfolios.services import register_learner
 from portfolios.witness import witness_request_create, witness_respond
 from qualifications.models import Qualification, QualificationStatus, Unit
 from qualifications.queries import combination_rules
+from verification.models.standardisation import StandardisationMeeting
 from verification.standardisation import add_outcome, create_meeting, finalise_meeting
-from verification.standardisation_models import StandardisationMeeting
 
 
 def seed_centre(demo: DemoCentre) -> Centre:

@@ -32,7 +32,7 @@ from home.plans import attach_plans
 from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
 from qualifications.combination import check, mandatory_units
 from qualifications.queries import combination_rules
-from verification.sample_models import SampleOutcome
+from verification.models.sample import SampleOutcome
 
 LATEST = 5
 

@@ -13,7 +13,7 @@ class PortfoliosConfig(AppConfig):
 
         # Connects the receiver that registers an invited learner when they accept.
         from portfolios import services  # noqa: F401
-        from portfolios.registration_views import register_link
+        from portfolios.views.register import register_link
 
         # A learner's page at the centre offers to register them (accounts cannot import us).
         if register_link not in person_page.link_sources:

@@ -35,7 +35,7 @@ from tests.factories import (
     member,
 )
 from verification.models import SamplingStrategy
-from verification.standardisation_models import StandardisationMeeting
+from verification.models.standardisation import StandardisationMeeting
 
 pytestmark = pytest.mark.django_db
 

@@ -189,7 +189,7 @@ def test_the_layers_contract_refuses_an_import_upward() -> None:
         line_contents="from home.roles import link",
     )
     graph.add_import(
-        importer="accounts.centre_views",
+        importer="accounts.views.centre",
         imported="portfolios.models",
         line_number=9,
         line_contents="from portfolios.models import Registration",
@@ -199,7 +199,7 @@ def test_the_layers_contract_refuses_an_import_upward() -> None:
 
     assert not check.kept
     assert _broken_imports(check) == [
-        "accounts.centre_views -> portfolios.models (l.9)",
+        "accounts.views.centre -> portfolios.models (l.9)",
         "core.models -> home.roles (l.7)",
     ]
 
@@ -286,7 +286,7 @@ NOT_A_LIFECYCLE_WRITE = {
     # Why a witness link cannot be used, carried on the exception.
     ("portfolios/witness.py", "self.state"),
     # The same, worked out for the page beside the request (WitnessRequest has no such field).
-    ("portfolios/witness_views.py", "witness_request.state"),
+    ("portfolios/views/witness.py", "witness_request.state"),
 }
 LIFECYCLE_FIELDS = {"status", "state"}
 

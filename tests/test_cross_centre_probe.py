@@ -412,7 +412,7 @@ def test_no_role_at_either_centre_reads_the_other_centres_people(both_centres: N
 def check_the_verify_pages(demo: DemoCentre) -> None:
     """The public page of each of the centre's records, as anyone sees it: a learner's names
     the learner (and nothing else of the centre), a claim summary's names the centre alone."""
-    from assessments.achievement_models import AchievementRecord
+    from assessments.models.achievement import AchievementRecord
 
     markers = private_markers(demo)
     records = AchievementRecord.objects.filter(centre__number=demo.number) | (

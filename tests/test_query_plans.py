@@ -37,7 +37,7 @@ from portfolios.models import (
     RegistrationUnit,
 )
 from tests.services import unavailable
-from verification.sample_models import Sample, SampleOutcome, VerifierSignOff
+from verification.models.sample import Sample, SampleOutcome, VerifierSignOff
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from accounts.models import Role
 from core.forms import LimitStatingBoundField
 from portfolios.evidence import evidence_create
-from portfolios.evidence_forms import EvidenceForm
+from portfolios.forms.evidence import EvidenceForm
 from portfolios.models import Evidence, EvidenceContext, EvidenceMethod, Registration
 from portfolios.services import register_learner
 from qualifications.models import Qualification
@@ -182,10 +182,11 @@ def project_forms() -> list[type[forms.BaseForm]]:
     found: list[type[forms.BaseForm]] = []
     for app in PROJECT_APPS:
         package = importlib.import_module(app)
-        for module_info in pkgutil.iter_modules(package.__path__):
-            if "form" not in module_info.name:
+        # Form modules: forms.py, *_forms.py, and every module of a forms/ package.
+        for module_info in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):
+            if "form" not in module_info.name or ".migrations" in module_info.name:
                 continue
-            module = importlib.import_module(f"{app}.{module_info.name}")
+            module = importlib.import_module(module_info.name)
             for _, cls in inspect.getmembers(module, inspect.isclass):
                 if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
                     found.append(cls)
@@ -204,7 +205,7 @@ def test_every_text_box_of_every_form_has_a_max_length() -> None:
         and field.max_length is None
     ]
     # The sign-in form's e-mail box gets its limit from the user model when it is made.
-    assert missing == ["accounts.forms.SignInForm.username"], missing
+    assert missing == ["accounts.forms.user.SignInForm.username"], missing
 
 
 def test_a_form_field_states_its_limit_once_and_is_described_by_it() -> None:

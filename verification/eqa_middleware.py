@@ -1,6 +1,6 @@
 """Log every page an external quality assurer opens while working at a centre.
 
-The centre sees the log (verification.eqa_views.visits). Cheap: pages load the active role for
+The centre sees the log (verification.views.eqa.visits). Cheap: pages load the active role for
 the header anyway, so a logged request costs one INSERT; static files and the health check never
 reach the log.
 """
@@ -13,7 +13,7 @@ import rules
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from verification.eqa_models import EqaPageView
+from verification.models.eqa import EqaPageView
 
 # Not pages: files the browser fetches for layout, and the load balancer's probe.
 SKIPPED_PREFIXES = ("/" + settings.STATIC_URL.strip("/") + "/", "/health/", "/favicon.ico")

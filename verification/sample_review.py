@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from verification.sample_forms import AGREE, REVIEW_CHOICES, ReviewForm, decision_label
+from verification.forms.sample import AGREE, REVIEW_CHOICES, ReviewForm, decision_label
 
 
 def review_rows(

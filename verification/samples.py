@@ -32,7 +32,7 @@ from portfolios.readmodel import lock_progress
 from portfolios.services import RegistrationError, reopen
 from qualifications.models import Unit
 from verification.models import PlannedSample, SampleStage
-from verification.sample_models import (
+from verification.models.sample import (
     SAMPLE_LIFECYCLE,
     Sample,
     SampleOutcome,

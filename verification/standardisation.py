@@ -1,7 +1,7 @@
 """Recording standardisation meetings: create, change while draft, add decisions, finalise.
 
 Each change is one transaction with its audit event. A finalised meeting never changes, and
-nothing is deleted (see verification/standardisation_models.py for why draft-then-finalise).
+nothing is deleted (see verification/models/standardisation.py for why draft-then-finalise).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import STAFF_ROLES, Centre, Membership, User
 from core.audit import record_event
 from qualifications.models import Qualification, Unit
-from verification.standardisation_models import (
+from verification.models.standardisation import (
     MEETING_LIFECYCLE,
     MeetingStatus,
     StandardisationMeeting,

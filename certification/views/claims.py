@@ -12,7 +12,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -126,10 +127,21 @@ def claims_page(request: HttpRequest) -> HttpResponse:
     )
     ready.candidates, waiting.candidates = full[: len(full_rows)], full[len(full_rows) :]
     units.candidates, units_waiting.candidates = unit[: len(unit_rows)], unit[len(unit_rows) :]
+    # Lines counted as the batch page shows them: an EQA limited to some qualifications counts
+    # only the lines on those (the others are not theirs to know about, not even by number).
+    lines = ClaimLine.objects.filter(batch_id=OuterRef("pk"), removed_at__isnull=True)
+    line_scope = eqa_limit(request, membership, "registration__")
+    if line_scope is not None:
+        lines = lines.filter(line_scope)
     batches = (
         ClaimBatch.objects.filter(centre_id=centre_id)
         .select_related("awarding_body")
-        .annotate(line_count=Count("lines", filter=Q(lines__removed_at__isnull=True)))
+        .annotate(
+            line_count=Coalesce(
+                Subquery(lines.order_by().values("batch_id").annotate(n=Count("pk")).values("n")),
+                0,
+            )
+        )
     )
     return render(
         request,

@@ -24,7 +24,7 @@ from certification.views.common import (
     may_act,
     membership_for,
 )
-from portfolios.forms import picker_registrations
+from portfolios.forms.registration import picker_registrations
 from qualifications.models import Unit
 
 # A page at a time: the holds of years of claims are no list to print whole.

@@ -10,8 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from assessments.achievement_models import AchievementRecord, BuildStatus
-from assessments.achievements import pdf_response, site_url
+from assessments.achievements import site_url
+from assessments.models.achievement import AchievementRecord, BuildStatus
+from assessments.views.achievement import pdf_response
 from certification import summaries
 from certification.models import ClaimError
 from certification.views.common import batch_for

@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models.password_reset import PasswordResetRequest
 from accounts.password_reset import address_key
-from accounts.reset_models import PasswordResetRequest
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

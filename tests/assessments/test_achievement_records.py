@@ -23,8 +23,8 @@ from pypdf import PdfReader
 
 from accounts.models import Centre, Role, User
 from assessments import achievements, pdf
-from assessments.achievement_models import AchievementRecord
 from assessments.models import Decision, DecisionValidation
+from assessments.models.achievement import AchievementRecord
 from assessments.services import record_decision, sign_off_unit
 from assessments.tasks import build_achievement_record
 from assessments.validation import set_release_setting
@@ -358,7 +358,7 @@ def test_a_full_record_waits_for_the_rules_of_combination(case: Case) -> None:
 
 
 def test_the_iv_sample_shows_as_the_units_verification(done: Case) -> None:
-    from verification.sample_models import Sample, SampleOutcome
+    from verification.models.sample import Sample, SampleOutcome
 
     unit = done.units[0]
     sample = Sample.objects.create(

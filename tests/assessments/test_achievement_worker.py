@@ -41,8 +41,8 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from assessments import achievements
-from assessments.achievement_models import AchievementRecord
 from assessments.models import Decision, UnitSignOff
+from assessments.models.achievement import AchievementRecord
 from config.celery_app import app
 from core.models import AuditEvent
 from demo.centres import learner_email

@@ -12,9 +12,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.judgement_models import Judgement
 from assessments.judging import JudgingError, RowJudgement, judge_evidence
 from assessments.models import Decision
+from assessments.models.judgement import Judgement
 from assessments.services import AssessmentError, record_decision, sign_off_unit
 from core.models import AuditEvent
 from portfolios.models import Evidence, EvidenceStatus

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from assessments.achievement_models import AchievementRecord
+from assessments.models.achievement import AchievementRecord
 from tests.assessments.test_achievement_records import make_case, sign
 from tests.browser.conftest import AccessiblePage
 from tests.browser.test_sign_in import sign_in

@@ -8,8 +8,8 @@ import datetime
 from playwright.sync_api import Page, expect
 
 from accounts.models import Role
-from assessments.judgement_models import Judgement
 from assessments.models import Decision
+from assessments.models.judgement import Judgement
 from portfolios import evidence as evidence_services
 from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit

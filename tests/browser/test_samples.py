@@ -19,7 +19,7 @@ from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD
 from tests.verification.sample_cases import decision_on, make_case, plan_sample
 from verification.models import SampleStage
-from verification.sample_models import Sample, SampleState, VerifierSignOff
+from verification.models.sample import Sample, SampleState, VerifierSignOff
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, member
 from tests.verification.cases import UNDERSTAND_CUSTOMERS, make_centre
-from verification.standardisation_models import MeetingStatus, StandardisationMeeting
+from verification.models.standardisation import MeetingStatus, StandardisationMeeting
 
 
 def test_the_iv_records_and_finalises_a_meeting_and_the_eqa_reads_it(

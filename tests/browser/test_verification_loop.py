@@ -37,7 +37,7 @@ from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
 from verification.models import SampleStage
-from verification.sample_models import Sample, SampleState, VerifierSignOff
+from verification.models.sample import Sample, SampleState, VerifierSignOff
 from verification.services import draw_plan, save_strategy
 
 ASCENTIS_AWARD = "600/1686/3"

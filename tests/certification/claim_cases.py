@@ -14,7 +14,7 @@ from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
 from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, member
 from verification.models import SampleStage
-from verification.sample_models import Sample, VerifierSignOff
+from verification.models.sample import Sample, VerifierSignOff
 
 TODAY = datetime.date.today()
 IMI = "601/3456/2"

@@ -27,7 +27,7 @@ from tests.certification.claim_cases import (
     units_of,
 )
 from tests.services import in_ci
-from verification.sample_models import VerifierSignOff
+from verification.models.sample import VerifierSignOff
 
 # The catalogue asked for: a transactional test earlier in the same worker may have emptied it.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalogue")]

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from accounts.models import Role
 from assessments import achievements, pdf
-from assessments.achievement_models import AchievementKind, AchievementRecord
+from assessments.models.achievement import AchievementKind, AchievementRecord
 from certification import claims, summaries
 from certification.models import BatchState, ClaimBatch
 from core.models import AuditEvent

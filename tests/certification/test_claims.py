@@ -27,7 +27,7 @@ from tests.certification.claim_cases import (
     units_of,
 )
 from tests.support.audit import truncate_audit_chain
-from verification.sample_models import VerifierSignOff
+from verification.models.sample import VerifierSignOff
 
 pytestmark = pytest.mark.django_db
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -313,3 +314,29 @@ def test_an_eqa_limited_to_one_qualification_sees_only_its_claims_and_holds(clie
     assert "Ian Imi" in page
     assert "Pat Pearson" not in page
     assert "Pat Pearson" not in client.get(HOLDS).content.decode()
+
+
+def test_an_eqa_limited_to_other_qualifications_sees_no_count_of_a_batchs_lines(client):
+    """The batch list counts lines as the batch page shows them: an EQA whose grant names only
+    Pearson's qualification sees an IMI batch with 0 lines, not how many learners it claims."""
+    from accounts.models import Membership
+    from qualifications.models import Qualification
+    from tests.certification.claim_cases import PEARSON
+
+    where = make_centre()
+    batch = batch_of(where, 2)
+    limited = member(where.centre, Role.EQA)
+    Membership.objects.get(user=limited).qualifications.add(
+        Qualification.objects.get(number=PEARSON)
+    )
+    whole = member(where.centre, Role.EQA)
+
+    def lines_shown(user) -> list[str]:
+        client.force_login(user)
+        page = client.get(CLAIMS).content.decode()
+        return re.findall(r'<td data-label="Lines">(\d+)</td>', page)
+
+    assert lines_shown(where.admin) == ["2"]
+    assert lines_shown(whole) == ["2"]
+    assert lines_shown(limited) == ["0"]
+    assert batch.lines.count() == 2

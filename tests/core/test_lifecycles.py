@@ -16,7 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import INVITATION_LIFECYCLE, Invitation, InvitationStatus
-from assessments.achievement_models import (
+from assessments.models.achievement import (
     BUILD_LIFECYCLE,
     RECORD_LIFECYCLE,
     AchievementKind,
@@ -40,8 +40,8 @@ from portfolios.models import (
 from qualifications.models import AwardingBody
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory
 from verification.models import SampleStage
-from verification.sample_models import SAMPLE_LIFECYCLE, Sample, SampleState
-from verification.standardisation_models import (
+from verification.models.sample import SAMPLE_LIFECYCLE, Sample, SampleState
+from verification.models.standardisation import (
     MEETING_LIFECYCLE,
     MeetingStatus,
     StandardisationMeeting,

@@ -41,7 +41,7 @@ from pypdf import PdfReader
 
 from accounts.models import Centre, Role, User
 from assessments import achievements
-from assessments.achievement_models import AchievementRecord
+from assessments.models.achievement import AchievementRecord
 from config.storage import s3_media_storage
 from core.audit import record_event, write_checkpoint
 from core.models import AuditEvent

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from assessments.achievement_models import AchievementRecord
+from assessments.models.achievement import AchievementRecord
 from tests.assessments import test_achievement_worker as worker_tests
 from tests.assessments.test_achievement_records import Case
 from tests.assessments.test_achievement_worker import (

@@ -10,12 +10,12 @@ import pytest
 from django.core.management import CommandError
 
 from accounts.models import Centre, Membership, User
-from assessments.achievement_models import AchievementRecord
 from assessments.models import AssessmentPlan
+from assessments.models.achievement import AchievementRecord
 from demo.centres import CENTRE_NUMBER
 from portfolios.models import Evidence, EvidenceFile, Registration, WitnessRequest
 from tests.support.demo import row_counts, seed, storages_in, stored_files
-from verification.standardisation_models import StandardisationMeeting
+from verification.models.standardisation import StandardisationMeeting
 
 pytestmark = pytest.mark.usefixtures("catalogue", "media")
 

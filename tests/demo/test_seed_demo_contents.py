@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Centre, Membership, User
-from assessments.achievement_models import AchievementRecord
 from assessments.models import AssessmentPlan, PlanActivity
+from assessments.models.achievement import AchievementRecord
 from core.models import AuditEvent
 from demo.centres import (
     CENTRE_NAME,
@@ -42,7 +42,7 @@ from portfolios.models import (
 from portfolios.services import unit_choice_result
 from tests.support.demo import row_counts, seed, storages_in, stored_files
 from tests.support.module_rows import made_for_the_module
-from verification.standardisation_models import StandardisationMeeting
+from verification.models.standardisation import StandardisationMeeting
 
 
 @dataclass(frozen=True)
@@ -369,7 +369,7 @@ def test_the_iv_samples_the_finished_learners_from_a_plan_and_signs_them_off(
     from assessments.models import Decision, UnitSignOff
     from portfolios.models import RegistrationStatus
     from verification.models import AssessorRiskRating, SamplingPlan, SamplingStrategy
-    from verification.sample_models import Sample, SampleOutcome, VerifierSignOff
+    from verification.models.sample import Sample, SampleOutcome, VerifierSignOff
 
     centre = Centre.objects.get(number=CENTRE_NUMBER)
     strategies = SamplingStrategy.objects.filter(centre=centre)

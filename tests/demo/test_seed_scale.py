@@ -20,7 +20,7 @@ from portfolios.evidence import content_hash, submission_content
 from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
 from qualifications.models import AssessmentCriterion
 from verification.models import PlannedSample
-from verification.sample_models import Sample, SampleState, VerifierSignOff
+from verification.models.sample import Sample, SampleState, VerifierSignOff
 from verification.samples import hash_of, sampled_decisions, snapshot_of
 
 pytestmark = pytest.mark.usefixtures("catalogue", "media")

@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from accounts.models import Centre, Role, User
 from portfolios.evidence import evidence_create, file_add
-from portfolios.file_views import RangeNotSatisfiable, parse_range
 from portfolios.models import (
     Evidence,
     EvidenceContext,
@@ -23,6 +22,7 @@ from portfolios.models import (
     Registration,
 )
 from portfolios.services import register_learner
+from portfolios.views.files import RangeNotSatisfiable, parse_range
 from qualifications.models import Qualification
 from tests.factories import CentreFactory, member
 

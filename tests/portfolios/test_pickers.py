@@ -22,7 +22,7 @@ from accounts.models import Centre, LearnerProfile, User
 from accounts.rules import administers_centre
 from certification.models import ClaimHold
 from core.forms import PICKER_LIMIT
-from portfolios.forms import RegisterStartForm
+from portfolios.forms.registration import RegisterStartForm
 from portfolios.models import Registration, RegistrationStatus
 from portfolios.rules import administers_or_verifies_at_centre
 from qualifications.models import Qualification

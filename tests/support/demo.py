@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.management import call_command
 
 from accounts.models import Centre, LearnerProfile, Membership, StaffCredential, User
-from assessments.achievement_models import AchievementRecord
 from assessments.models import AssessmentPlan, PlanActivity
+from assessments.models.achievement import AchievementRecord
 from core.models import AuditEvent
 from portfolios.models import (
     Declaration,
@@ -22,7 +22,7 @@ from portfolios.models import (
     RegistrationUnit,
     WitnessRequest,
 )
-from verification.standardisation_models import StandardisationMeeting, StandardisationOutcome
+from verification.models.standardisation import StandardisationMeeting, StandardisationOutcome
 
 
 def seed(*args: str) -> str:

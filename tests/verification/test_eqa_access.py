@@ -596,7 +596,7 @@ def test_a_limited_eqa_reads_only_their_qualifications_cohort_and_standardisatio
     client: Client, world: World
 ) -> None:
     """The standards cohort and the standardisation meetings honour the limit too."""
-    from assessments.coverage_views import cohort_registrations
+    from assessments.views.coverage import cohort_registrations
     from verification.models import StandardisationMeeting
 
     eqa = eqa_with(world, world.imi)

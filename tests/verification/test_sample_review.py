@@ -16,7 +16,7 @@ from core.models import AuditEvent
 from tests.verification.sample_cases import TODAY, Case, decision_on, make_case
 from verification import samples
 from verification.models import SampleStage
-from verification.sample_models import Sample, SampleOutcome, SampleState
+from verification.models.sample import Sample, SampleOutcome, SampleState
 
 NEXT_WEEK = TODAY + datetime.timedelta(days=7)
 

@@ -29,7 +29,7 @@ from tests.verification.sample_cases import (
 )
 from verification import samples
 from verification.models import SampleStage
-from verification.sample_models import (
+from verification.models.sample import (
     Sample,
     SampleOutcome,
     SampleState,

@@ -19,17 +19,17 @@ from qualifications.models import Qualification, Unit
 from tests.factories import member
 from tests.support.forms import error_beside
 from tests.verification.cases import IMI, TODAY, UNDERSTAND_CUSTOMERS, Centre_, make_centre
+from verification.models.standardisation import (
+    MeetingStatus,
+    StandardisationMeeting,
+    StandardisationOutcome,
+)
 from verification.standardisation import (
     StandardisationError,
     add_outcome,
     create_meeting,
     finalise_meeting,
     update_meeting,
-)
-from verification.standardisation_models import (
-    MeetingStatus,
-    StandardisationMeeting,
-    StandardisationOutcome,
 )
 
 LAST_WEEK = TODAY - datetime.timedelta(days=7)

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.achievement_models import AchievementKind, BuildStatus
 from assessments.achievements import AchievementError, build_now
+from assessments.models.achievement import AchievementKind, BuildStatus
 from portfolios.models import Registration
 from qualifications.models import Unit
 

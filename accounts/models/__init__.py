@@ -1,0 +1,53 @@
+"""People, centres, their roles, invitations and password resets.
+
+One module per part of the app; every model is importable from `accounts.models`."""
+
+from accounts.models.password_reset import (
+    PasswordResetRequest,
+)
+from accounts.models.people import (
+    INVITATION_DAYS,
+    INVITATION_LIFECYCLE,
+    STAFF_ROLES,
+    Centre,
+    CentreHeldQuerySet,
+    CentreQuerySet,
+    CompetenceRecord,
+    Invitation,
+    InvitationQuerySet,
+    InvitationStatus,
+    LearnerProfile,
+    Membership,
+    MembershipQuerySet,
+    Role,
+    StaffCredential,
+    User,
+    UserManager,
+    UserQuerySet,
+    hash_token,
+    includes_learner,
+)
+
+__all__ = [
+    "INVITATION_DAYS",
+    "INVITATION_LIFECYCLE",
+    "STAFF_ROLES",
+    "Centre",
+    "CentreHeldQuerySet",
+    "CentreQuerySet",
+    "CompetenceRecord",
+    "Invitation",
+    "InvitationQuerySet",
+    "InvitationStatus",
+    "LearnerProfile",
+    "Membership",
+    "MembershipQuerySet",
+    "PasswordResetRequest",
+    "Role",
+    "StaffCredential",
+    "User",
+    "UserManager",
+    "UserQuerySet",
+    "hash_token",
+    "includes_learner",
+]

@@ -1,0 +1,46 @@
+"""Forms for the assessor's pages. They validate input; the services decide and save."""
+
+from __future__ import annotations
+
+from django import forms
+
+from portfolios.forms.evidence import MapCriteriaForm
+
+
+class ReturnForm(forms.Form):
+    feedback = forms.CharField(
+        label="What the learner should change",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+    )
+
+
+class SignOffForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class UnlockForm(forms.Form):
+    sign_off = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Why the unit is unlocked", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class ConfirmMappingForm(MapCriteriaForm):
+    """The criteria the assessor confirms, and the mapping the page showed them."""
+
+    # A stale page must not undo another assessor's change: the service compares this.
+    shown = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_shown(self) -> set[int] | None:
+        raw = self.cleaned_data.get("shown", "").strip()
+        if not raw:
+            return None
+        try:
+            return {int(part) for part in raw.split(",")}
+        except ValueError:
+            raise forms.ValidationError("Reload the page and try again.") from None

@@ -1,0 +1,69 @@
+"""Assessment records: decisions and sign-offs, judgements, assessment plans, achievement records.
+
+One module per part of the app; every model is importable from `assessments.models`."""
+
+from assessments.models.achievement import (
+    BUILD_LIFECYCLE,
+    PENDING,
+    RECORD_LIFECYCLE,
+    AchievementKind,
+    AchievementRecord,
+    AchievementRecordQuerySet,
+    BuildStatus,
+    RecordState,
+    new_verification_code,
+    record_upload_path,
+)
+from assessments.models.decision import (
+    AssessorRecord,
+    AssessorRecordQuerySet,
+    Decision,
+    DecisionQuerySet,
+    DecisionValidation,
+    Outcome,
+    RecordKind,
+    RecordQuestion,
+    ReleaseSetting,
+    UnitSignOff,
+    UnitSignOffQuerySet,
+    ValidationOutcome,
+)
+from assessments.models.judgement import (
+    Judgement,
+)
+from assessments.models.plan import (
+    AssessmentPlan,
+    AssessmentPlanQuerySet,
+    PlanActivity,
+    PlanActivityQuerySet,
+)
+
+__all__ = [
+    "BUILD_LIFECYCLE",
+    "PENDING",
+    "RECORD_LIFECYCLE",
+    "AchievementKind",
+    "AchievementRecord",
+    "AchievementRecordQuerySet",
+    "AssessmentPlan",
+    "AssessmentPlanQuerySet",
+    "AssessorRecord",
+    "AssessorRecordQuerySet",
+    "BuildStatus",
+    "Decision",
+    "DecisionQuerySet",
+    "DecisionValidation",
+    "Judgement",
+    "Outcome",
+    "PlanActivity",
+    "PlanActivityQuerySet",
+    "RecordKind",
+    "RecordQuestion",
+    "RecordState",
+    "ReleaseSetting",
+    "UnitSignOff",
+    "UnitSignOffQuerySet",
+    "ValidationOutcome",
+    "new_verification_code",
+    "record_upload_path",
+]

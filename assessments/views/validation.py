@@ -1,0 +1,200 @@
+"""The internal verifier's validation queue, and the centre admin's release settings.
+
+Thin, like assessments.views.assess: load through visible_to (404 for what the person may not see),
+check who may act (403), bind a form, call one service, redirect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessments.forms.validation import ReleaseSettingForm, ValidateForm
+from assessments.models import Decision, ReleaseSetting, ValidationOutcome
+from assessments.release import awaiting_validation, needing_validation
+from assessments.services import AssessmentError
+from assessments.validation import set_release_setting, validate_decisions
+from portfolios.models import Registration
+from portfolios.rules import verifies_registration
+from qualifications.models import Qualification
+
+QUEUE_PAGE_SIZE = 25
+
+
+# ---------------------------------------------------------------- the IV's queue
+
+
+def _queue_page(
+    request: HttpRequest, *, form: ValidateForm | None = None, status: int = 200
+) -> HttpResponse:
+    """Decisions waiting for this IV at the active centre, oldest first: a fixed number of
+    queries whatever the queue's length."""
+    membership = request.membership  # type: ignore[attr-defined]
+    is_verifier = rules.test_rule("assessments.work_validation_queue", request.user, membership)
+    waiting = Decision.objects.none()
+    own = 0
+    if is_verifier:
+        # The IV's registrations that need validation first, as a list, then their
+        # decisions: asked of each decision, the rule made the database read all 300,000 of a
+        # big centre's (it could not tell how few registrations need validation).
+        registrations = list(
+            needing_validation(
+                Registration.objects.filter(
+                    internal_verifier=request.user, centre_id=membership.centre_id
+                )
+            ).values_list("pk", flat=True)
+        )
+        mine = awaiting_validation(
+            Decision.objects.filter(registration_id__in=registrations), rule_checked=True
+        )
+        waiting = (
+            mine.exclude(assessor=request.user)
+            .select_related(
+                "registration__learner",
+                "registration__qualification",
+                "criterion__unit",
+                "assessor",
+            )
+            .prefetch_related("evidence")
+            .order_by("decided_at", "pk")
+        )
+        # An IV never validates their own decisions; say how many wait for someone else.
+        own = mine.filter(assessor=request.user).count()
+    page_obj = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    ticked: set[str] = set()
+    if form is not None and form.is_bound:
+        ticked = set(form.data.getlist("decisions"))
+    return render(
+        request,
+        "assessments/validation_queue.html",
+        {
+            "page_obj": page_obj,
+            "is_verifier": is_verifier,
+            "membership": membership,
+            "own": own,
+            "form": form or ValidateForm(),
+            "ticked": ticked,
+        },
+        status=status,
+    )
+
+
+@require_GET
+@login_required
+def validation_queue(request: HttpRequest) -> HttpResponse:
+    return _queue_page(request)
+
+
+@require_POST
+@login_required
+def validate(request: HttpRequest) -> HttpResponse:
+    form = ValidateForm(request.POST)
+    if not form.is_valid():
+        return _queue_page(request, form=form, status=400)
+    ids = form.cleaned_data["decisions"]
+    decisions = list(
+        Decision.objects.filter(
+            pk__in=ids, registration__in=Registration.objects.visible_to(request.user)
+        ).select_related("registration", "validation")
+    )
+    if len(decisions) != len(ids):
+        raise Http404("No such decision.")
+    registrations = {d.registration_id: d.registration for d in decisions}
+    if not all(verifies_registration(request.user, r) for r in registrations.values()):
+        raise PermissionDenied
+    outcome = form.cleaned_data["outcome"]
+    if all(
+        getattr(d, "validation", None) is not None
+        and d.validation.validator_id == request.user.pk
+        and d.validation.outcome == outcome
+        for d in decisions
+    ):
+        # The same form sent twice: the first one validated them.
+        messages.info(request, "Your validation of these decisions is already recorded.")
+        return redirect("assessments:validation_queue")
+    try:
+        validate_decisions(
+            validator=request.user,
+            decisions=decisions,
+            outcome=outcome,
+            comment=form.cleaned_data["comment"],
+        )
+    except AssessmentError as error:
+        messages.error(request, str(error))
+        return _queue_page(request, form=form, status=400)
+    count = f"{len(decisions)} decision{'s' if len(decisions) != 1 else ''}"
+    if outcome == ValidationOutcome.AGREED:
+        messages.success(request, f"{count} agreed and released to the learner.")
+    else:
+        messages.success(request, f"{count} referred back to the assessor.")
+    return redirect("assessments:validation_queue")
+
+
+# ---------------------------------------------------------------- the centre's settings
+
+
+def _settings_page(
+    request: HttpRequest, *, form: ReleaseSettingForm | None = None, status: int = 200
+) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    settings_by_qualification = {
+        s.qualification_id: s
+        for s in ReleaseSetting.objects.filter(centre_id=membership.centre_id).select_related(
+            "changed_by"
+        )
+    }
+    rows: list[dict[str, Any]] = []
+    for qualification in Qualification.objects.order_by("number"):
+        setting = settings_by_qualification.get(qualification.pk)
+        rows.append(
+            {
+                "qualification": qualification,
+                "setting": setting,
+                "effective": setting.validation_required
+                if setting
+                else qualification.decisions_need_validation,
+            }
+        )
+    return render(
+        request,
+        "assessments/release_settings.html",
+        {"membership": membership, "rows": rows, "form": form or ReleaseSettingForm()},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def release_settings(request: HttpRequest) -> HttpResponse:
+    """The centre admin chooses, per qualification, whether decisions wait for validation."""
+    membership = request.membership  # type: ignore[attr-defined]
+    if not rules.test_rule("assessments.work_release_settings", request.user, membership):
+        raise PermissionDenied
+    if request.method == "GET":
+        return _settings_page(request)
+    form = ReleaseSettingForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, form=form, status=400)
+    qualification = form.cleaned_data["qualification"]
+    required = form.cleaned_data["validation_required"]
+    try:
+        set_release_setting(
+            actor=request.user,
+            centre=membership.centre,
+            qualification=qualification,
+            validation_required=required,
+        )
+    except AssessmentError as error:
+        messages.error(request, str(error))
+        return _settings_page(request, form=form, status=400)
+    how = "wait for an internal verifier's validation" if required else "reach the learner at once"
+    messages.success(request, f"{qualification.number}: decisions {how}.")
+    return redirect("assessments:release_settings")

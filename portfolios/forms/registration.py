@@ -1,0 +1,249 @@
+"""Forms for registering learners and managing registrations. They validate; services change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.urls import reverse_lazy
+
+from accounts.access import centre_ids
+from accounts.forms.centre import LearnerPicker, centre_learners, people_with_role
+from accounts.models import Centre, Role, User
+from accounts.queries import people_matching, people_named
+from core.forms import DateInput, PickerField
+from portfolios.models import Registration, RegistrationStatus
+from qualifications.models import Qualification
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.get_full_name()} ({obj.email})" if obj.full_name else obj.email
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.get_full_name()} ({obj.email})" if obj.full_name else obj.email
+
+
+class RegistrationPicker(PickerField):
+    """One of a centre's registrations, found by the learner (part of the name or e-mail, the
+    exact ULN) or the exact awarding body number."""
+
+    noun, nouns = "registration", "registrations"
+
+    def __init__(self, *args: Any, centre: Centre | int | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("search_url", reverse_lazy("portfolios:registration_search"))
+        kwargs.setdefault(
+            "help_text",
+            "Type part of the learner's name or e-mail, their ULN or the awarding body "
+            "number, and choose.",
+        )
+        super().__init__(*args, **kwargs)
+        self.centre = centre
+
+    def label_from_instance(self, obj: Registration) -> str:
+        return (
+            f"{obj.learner.get_full_name()} ({obj.learner.email}): "
+            f"{obj.qualification.number} ({obj.get_status_display()})"
+        )
+
+    def search(self, q: str) -> QuerySet[Registration]:
+        return self._of(User.objects.filter(people_matching(q, self.centre)), q)
+
+    def exact(self, q: str) -> QuerySet[Registration]:
+        return self._of(User.objects.filter(people_named(q, self.centre)), q)
+
+    def _of(self, people: QuerySet[User], q: str) -> QuerySet[Registration]:
+        # pk IN (those of the people matching UNION those with the AB number): each half has
+        # its index (the learner's, the AB number's), so neither walks the centre's
+        # thousands; an OR of the two did, and misjudged how many rows it would find. Each
+        # half is of the picker's own registrations (the centre's, narrowed): unnarrowed, the
+        # people's half read every registration of the platform to hash it against them.
+        mine = self.queryset.order_by()
+        ids = (
+            mine.filter(learner__in=people.values("pk"))
+            .values("pk")
+            .union(mine.filter(awarding_body_number__iexact=q).values("pk"))
+        )
+        return self.queryset.filter(pk__in=ids)
+
+
+# The registrations an IV may add to a sampling plan: not yet claimed, withdrawn or moved.
+SAMPLEABLE_STATUSES = (RegistrationStatus.ACTIVE, RegistrationStatus.COMPLETE)
+
+
+def picker_registrations(centre: Centre | int) -> QuerySet[Registration]:
+    """What a registration picker lists: the centre's, with what their labels print."""
+    return (
+        Registration.objects.filter(centre_id=getattr(centre, "pk", centre))
+        .select_related("learner", "qualification")
+        .order_by("learner__full_name", "learner__email", "pk")
+    )
+
+
+class QualificationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Qualification) -> str:
+        return f"{obj.number} {obj.title}"
+
+
+class RegistrationFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        max_length=200,
+        required=False,
+        help_text="Learner's name or e-mail, qualification number or title, or AB number.",
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *RegistrationStatus.choices], required=False
+    )
+    assessor = PersonChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Any assessor"
+    )
+
+    def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = people_with_role(centre, Role.ASSESSOR)
+
+
+class BulkAssignForm(forms.Form):
+    registrations = forms.ModelMultipleChoiceField(
+        queryset=Registration.objects.none(),
+        error_messages={"required": "Tick at least one registration."},
+    )
+    assessor = PersonChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Leave the assessors as they are",
+        help_text="Replaces the assessors of every ticked registration.",
+    )
+    internal_verifier = PersonChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Leave the internal verifier as it is",
+    )
+
+    def __init__(
+        self, *args: Any, centre: Centre, registrations: QuerySet[Registration], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["registrations"].queryset = registrations
+        self.fields["assessor"].queryset = people_with_role(centre, Role.ASSESSOR)
+        self.fields["internal_verifier"].queryset = people_with_role(centre, Role.INTERNAL_VERIFIER)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("assessor") and not data.get("internal_verifier"):
+            raise forms.ValidationError("Choose an assessor or an internal verifier to assign.")
+        return data
+
+
+class RegisterStartForm(forms.Form):
+    """Step 1: who, on what, when. The units depend on the qualification, so they come next."""
+
+    learner = LearnerPicker(queryset=User.objects.none())
+    qualification = QualificationChoiceField(
+        queryset=Qualification.objects.none(),
+        empty_label="Choose a qualification",
+        help_text="Only the qualifications this centre is approved to offer.",
+    )
+    start_date = forms.DateField(widget=DateInput)
+    planned_end_date = forms.DateField(widget=DateInput, required=False)
+    awarding_body_number = forms.CharField(
+        label="Awarding body registration number", max_length=50, required=False
+    )
+
+    def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.centre = centre
+        self.fields["learner"].queryset = centre_learners(centre)
+        self.fields["learner"].centre = centre
+        self.fields["qualification"].queryset = centre.qualifications.order_by("number")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("planned_end_date")
+        if start and end and end < start:
+            self.add_error("planned_end_date", "The planned end date is before the start date.")
+        return data
+
+
+class UnitChoiceForm(forms.Form):
+    """The optional units ticked (mandatory ones are always included by the service)."""
+
+    units = forms.MultipleChoiceField(required=False, choices=())
+
+    def __init__(self, *args: Any, unit_keys: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].choices = [(key, key) for key in unit_keys]
+
+
+class RegisterForm(RegisterStartForm):
+    """Step 2: the whole registration, with units and staff."""
+
+    units = forms.MultipleChoiceField(required=False, choices=())
+    assessors = PeopleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    internal_verifier = PersonChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="None yet"
+    )
+
+    def __init__(self, *args: Any, centre: Centre, unit_keys: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, centre=centre, **kwargs)
+        self.fields["units"].choices = [(key, key) for key in unit_keys]
+        self.fields["assessors"].queryset = people_with_role(centre, Role.ASSESSOR)
+        self.fields["internal_verifier"].queryset = people_with_role(centre, Role.INTERNAL_VERIFIER)
+
+
+class AssignStaffForm(forms.Form):
+    assessors = PeopleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    internal_verifier = PersonChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Leave as it is",
+    )
+
+    def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assessors"].queryset = people_with_role(centre, Role.ASSESSOR)
+        self.fields["internal_verifier"].queryset = people_with_role(centre, Role.INTERNAL_VERIFIER)
+
+
+class WithdrawForm(forms.Form):
+    prefix = "withdraw"  # the registration page holds several forms: keep the field ids apart
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2_000,
+        error_messages={"required": "Say why the learner is withdrawn."},
+    )
+
+
+class TransferForm(forms.Form):
+    prefix = "transfer"
+    to_centre = forms.ModelChoiceField(
+        label="Receiving centre",
+        queryset=Centre.objects.none(),
+        empty_label="Choose a centre",
+        error_messages={"required": "Choose the centre the learner moves to."},
+        help_text="Centres you administer that are approved for this qualification.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2_000,
+        error_messages={"required": "Say why the learner is transferred."},
+    )
+
+    def __init__(self, *args: Any, user: User, registration: Registration, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_centre"].queryset = (
+            Centre.objects.filter(
+                pk__in=centre_ids(user, Role.CENTRE_ADMIN),
+                qualifications=registration.qualification_id,
+            )
+            .exclude(pk=registration.centre_id)
+            .order_by("name")
+        )

@@ -1,0 +1,47 @@
+"""Registrations on qualifications, and the evidence in their portfolios.
+
+One module per part of the app; every model is importable from `portfolios.models`."""
+
+from portfolios.models.evidence import (
+    EVIDENCE_LIFECYCLE,
+    NOT_REAL_WORK,
+    Declaration,
+    Evidence,
+    EvidenceContext,
+    EvidenceCriterion,
+    EvidenceFile,
+    EvidenceMethod,
+    EvidenceQuerySet,
+    EvidenceStatus,
+    WitnessRequest,
+    evidence_upload_path,
+)
+from portfolios.models.registration import (
+    REGISTRATION_LIFECYCLE,
+    Registration,
+    RegistrationProgress,
+    RegistrationQuerySet,
+    RegistrationStatus,
+    RegistrationUnit,
+)
+
+__all__ = [
+    "EVIDENCE_LIFECYCLE",
+    "NOT_REAL_WORK",
+    "REGISTRATION_LIFECYCLE",
+    "Declaration",
+    "Evidence",
+    "EvidenceContext",
+    "EvidenceCriterion",
+    "EvidenceFile",
+    "EvidenceMethod",
+    "EvidenceQuerySet",
+    "EvidenceStatus",
+    "Registration",
+    "RegistrationProgress",
+    "RegistrationQuerySet",
+    "RegistrationStatus",
+    "RegistrationUnit",
+    "WitnessRequest",
+    "evidence_upload_path",
+]

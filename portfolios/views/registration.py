@@ -1,0 +1,223 @@
+"""A registration's page, and the centre admin's changes to it. Thin: load, check, one service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from core.forms import picker_results
+from portfolios.forms.registration import (
+    SAMPLEABLE_STATUSES,
+    AssignStaffForm,
+    RegistrationPicker,
+    TransferForm,
+    UnitChoiceForm,
+    WithdrawForm,
+    picker_registrations,
+)
+from portfolios.models import Registration, RegistrationStatus
+from portfolios.services import (
+    RegistrationError,
+    assign_staff,
+    choose_units,
+    transfer,
+    unit_choice_result,
+    withdraw,
+)
+from qualifications.combination import CombinationRules, check, mandatory_units
+from qualifications.models import Qualification
+from qualifications.queries import combination_rules
+
+
+def unit_groups(rules: CombinationRules, chosen: Iterable[str]) -> list[dict[str, Any]]:
+    """The qualification's groups, each unit marked mandatory and/or chosen, for templates."""
+    mandatory = mandatory_units(rules)
+    chosen = set(chosen) | mandatory
+    groups = []
+    for group in rules.groups:
+        units = [
+            {"facts": rules.units[key], "mandatory": key in mandatory, "chosen": key in chosen}
+            for key in group.units
+        ]
+        groups.append(
+            {"group": group, "units": units, "chosen_units": [u for u in units if u["chosen"]]}
+        )
+    return groups
+
+
+@require_GET
+@login_required
+def registration_search(request: HttpRequest) -> HttpResponse:
+    """htmx: the registrations of the centre one works at whose learner matches what was
+    typed into a registration picker (the holds page, the IV's sampling plan)."""
+    membership = request.membership  # type: ignore[attr-defined]
+    if not rules.test_rule("portfolios.work_registration_search", request.user, membership):
+        raise PermissionDenied("Registrations are found by the centre's admins and IVs.")
+    centre = membership.centre
+    if not request.user.has_perm("portfolios.search_registrations", centre):
+        raise PermissionDenied("Registrations are found by the centre's admins and IVs.")
+    registrations = picker_registrations(centre)
+    # A picker that offers only some (the sampling plan: one qualification, not yet claimed)
+    # says so in its URL; the form it serves validates against the same narrowing.
+    qualification = request.GET.get("qualification", "")
+    if qualification.isdigit():
+        registrations = registrations.filter(qualification_id=int(qualification))
+    if request.GET.get("open"):
+        registrations = registrations.filter(status__in=SAMPLEABLE_STATUSES)
+    return picker_results(request, RegistrationPicker(queryset=registrations, centre=centre))
+
+
+@require_POST
+@login_required
+def units_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: how the ticked units stand against the rules, in the engine's plain words."""
+    qualification = get_object_or_404(Qualification, pk=pk)
+    result = unit_choice_result(qualification, request.POST.getlist("units"))
+    return render(request, "portfolios/_unit_check.html", {"result": result})
+
+
+def _load(request: HttpRequest, pk: int) -> Registration:
+    return get_object_or_404(
+        Registration.objects.visible_to(request.user).select_related(
+            "learner", "centre", "qualification", "internal_verifier", "transferred_to"
+        ),
+        pk=pk,
+    )
+
+
+def _load_for_change(request: HttpRequest, pk: int) -> Registration:
+    """Unknown or invisible: 404. Visible but not the person's to manage: 403."""
+    registration = _load(request, pk)
+    if not request.user.has_perm("portfolios.manage_registration", registration):
+        raise PermissionDenied
+    return registration
+
+
+def _page(
+    request: HttpRequest, registration: Registration, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    rules = combination_rules(registration.qualification)
+    chosen = set(registration.unit_choices.values_list("unit__key", flat=True))
+    units_form = forms.get("units_form")
+    # Ticks sent back with an error stay ticked (the saved choice shows in "How it stands").
+    ticked = set(units_form.data.getlist("units")) if units_form is not None else chosen
+    context: dict[str, Any] = {
+        "registration": registration,
+        "qualification": registration.qualification,
+        "assessors": list(registration.assessors.order_by("full_name", "email")),
+        "groups": unit_groups(rules, ticked),
+        "result": check(rules, chosen | mandatory_units(rules)),
+        "units_form": units_form,
+        "can_manage": request.user.has_perm("portfolios.manage_registration", registration),
+    }
+    if context["can_manage"]:
+        active = registration.status == RegistrationStatus.ACTIVE
+        context["active"] = active
+        context["assign_form"] = forms.get("assign_form") or AssignStaffForm(
+            centre=registration.centre,
+            initial={"assessors": context["assessors"]},
+        )
+        if active:
+            context["withdraw_form"] = forms.get("withdraw_form") or WithdrawForm()
+            context["transfer_form"] = forms.get("transfer_form") or TransferForm(
+                user=request.user, registration=registration
+            )
+    return render(request, "portfolios/registration.html", context, status=status)
+
+
+@require_GET
+@login_required
+def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, _load(request, pk))
+
+
+@require_POST
+@login_required
+def registration_units(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _load_for_change(request, pk)
+    form = UnitChoiceForm(
+        request.POST,
+        unit_keys=list(combination_rules(registration.qualification).units),
+    )
+    if not form.is_valid():
+        return _page(request, registration, status=400, units_form=form)
+    try:
+        result = choose_units(
+            actor=request.user, registration=registration, unit_keys=form.cleaned_data["units"]
+        )
+    except RegistrationError as error:
+        messages.error(request, str(error))
+        return redirect("portfolios:registration", pk=pk)
+    if result.ok:
+        messages.success(request, "Units saved. They satisfy the rules of combination.")
+    else:
+        messages.warning(request, "Units saved. The choice does not yet satisfy the rules.")
+    return redirect("portfolios:registration", pk=pk)
+
+
+@require_POST
+@login_required
+def registration_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _load_for_change(request, pk)
+    form = AssignStaffForm(request.POST, centre=registration.centre)
+    if not form.is_valid():
+        return _page(request, registration, status=400, assign_form=form)
+    try:
+        assign_staff(
+            actor=request.user,
+            registration=registration,
+            assessors=list(form.cleaned_data["assessors"]),
+            internal_verifier=form.cleaned_data["internal_verifier"],
+        )
+    except RegistrationError as error:
+        messages.error(request, str(error))
+        return redirect("portfolios:registration", pk=pk)
+    messages.success(request, "Assessors and internal verifier saved.")
+    return redirect("portfolios:registration", pk=pk)
+
+
+@require_POST
+@login_required
+def registration_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _load_for_change(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _page(request, registration, status=400, withdraw_form=form)
+    try:
+        withdraw(actor=request.user, registration=registration, reason=form.cleaned_data["reason"])
+    except RegistrationError as error:
+        messages.error(request, str(error))
+        return redirect("portfolios:registration", pk=pk)
+    messages.success(request, f"{registration.learner} is withdrawn.")
+    return redirect("portfolios:registration", pk=pk)
+
+
+@require_POST
+@login_required
+def registration_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = _load_for_change(request, pk)
+    user: User = request.user  # type: ignore[assignment]
+    form = TransferForm(request.POST, user=user, registration=registration)
+    if not form.is_valid():
+        return _page(request, registration, status=400, transfer_form=form)
+    try:
+        new = transfer(
+            actor=user,
+            registration=registration,
+            to_centre=form.cleaned_data["to_centre"],
+            reason=form.cleaned_data["reason"],
+        )
+    except RegistrationError as error:
+        messages.error(request, str(error))
+        return redirect("portfolios:registration", pk=pk)
+    messages.success(request, f"{registration.learner} is transferred to {new.centre.name}.")
+    return redirect("portfolios:registration", pk=new.pk)

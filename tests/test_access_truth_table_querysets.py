@@ -1,0 +1,646 @@
+"""Who finds what: the `visible_to` querysets not covered by test_access_truth_table.py, one
+truth table each, over every role of that file's ROLES (and two EQAs whose grant is limited to
+some qualifications) at two centres; and how the claim pages find a claim batch, which has no
+queryset of its own.
+
+Each table is a grid: one line per role, one column per kind of object (own centre or other
+centre; linked to the person or not). Every cell is the answer the design gives (the models'
+docstrings, DESIGN.md), written out. A test per (table, role) lists the queryset for that role,
+as is and as a page sees the person (their roles remembered for the request), and asserts it
+holds exactly the objects marked Y, nothing more. Where a django-rules permission rules on the
+same object, or on what the object follows (its registration), it must agree cell by cell.
+
+The world is built once for the module (tests/support/module_rows.py): the tests only read it.
+It is the world of test_access_truth_table.py: the person under test works at the "own" centre
+and holds no role at the "other". "Linked" registrations are the learner's own and the ones the
+assessors (current, revoked, or holding no role at all) and the internal verifier are assigned
+to; "unlinked" ones belong to another learner, assessed and verified by others.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.test import RequestFactory
+
+from accounts.context import active_membership
+from accounts.models import Membership, Role
+from assessments.models import AssessorRecord, RecordKind
+from assessments.models.achievement import AchievementKind, AchievementRecord
+from assessments.models.plan import AssessmentPlan
+from certification.models import ClaimBatch
+from certification.views.common import batch_for
+from portfolios.models import Evidence, EvidenceContext, EvidenceMethod, EvidenceStatus
+from qualifications.models import Qualification
+from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
+from tests.support.module_rows import made_for_the_module
+from tests.test_access_truth_table import ROLES, in_a_request
+from verification.models import SampleStage, SamplingStrategy
+from verification.models.eqa import EqaPageView
+from verification.models.sample import Sample
+from verification.models.standardisation import StandardisationMeeting
+
+pytestmark = pytest.mark.django_db
+
+Y, N = True, False
+
+Column = tuple[str, ...]
+
+# The roles of test_access_truth_table.py, and two EQAs at the own centre whose grant names
+# qualifications: "one with qualifications opens only those, at that centre" (accounts.access
+# .eqa_scope). Every object in this world is on one qualification; one EQA's grant names it, the
+# other's names another qualification.
+EQA_LIMITED = ["EQA this qual only", "EQA other qual only"]
+ALL_ROLES = [*ROLES, *EQA_LIMITED]
+
+# ---------------------------------------------------------------- the expected tables
+
+# Whatever follows a registration has one of these four, as in the registrations' table.
+BY_REGISTRATION: tuple[Column, ...] = (
+    ("own centre", "linked"),
+    ("own centre", "unlinked"),
+    ("other centre", "linked"),
+    ("other centre", "unlinked"),
+)
+
+# Assessment plans (AssessmentPlan.visible_to): "a plan follows its registration: whoever may
+# see the portfolio may read its plans".
+PLAN = {
+    #                        own centre      other centre
+    #                        linked unlinked linked unlinked
+    "learner":              (Y,     N,       Y,     N),  # their own plans, wherever
+    "assessor":             (Y,     N,       N,     N),  # assigned; no role at the other
+    "internal verifier":    (Y,     N,       N,     N),
+    "centre admin":         (Y,     Y,       N,     N),
+    "EQA current":          (Y,     Y,       N,     N),
+    "EQA expired":          (N,     N,       N,     N),
+    "assessor revoked":     (N,     N,       N,     N),  # still assigned, role gone
+    "centre admin revoked": (N,     N,       N,     N),
+    "no role":              (N,     N,       N,     N),  # assigned, never held the role
+    "superuser":            (Y,     Y,       Y,     Y),
+    "anonymous":            (N,     N,       N,     N),
+    "EQA this qual only":   (Y,     Y,       N,     N),
+    "EQA other qual only":  (N,     N,       N,     N),
+}  # fmt: skip
+
+# Samples (Sample.visible_to): "a sample follows its registration (another centre's answers
+# 404); the views then say who may read it". A linked registration's sample is by the internal
+# verifier under test; an unlinked one's by another verifier at that centre.
+SAMPLE = {
+    #                        own centre      other centre
+    #                        linked unlinked linked unlinked
+    "learner":              (Y,     N,       Y,     N),  # found; the sample pages say 403
+    "assessor":             (Y,     N,       N,     N),
+    "internal verifier":    (Y,     N,       N,     N),  # their own sample; not another's
+    "centre admin":         (Y,     Y,       N,     N),
+    "EQA current":          (Y,     Y,       N,     N),  # the samples are what an EQA reads
+    "EQA expired":          (N,     N,       N,     N),  # time-limited access, now over
+    "assessor revoked":     (N,     N,       N,     N),
+    "centre admin revoked": (N,     N,       N,     N),
+    "no role":              (N,     N,       N,     N),
+    "superuser":            (Y,     Y,       Y,     Y),
+    "anonymous":            (N,     N,       N,     N),
+    "EQA this qual only":   (Y,     Y,       N,     N),
+    "EQA other qual only":  (N,     N,       N,     N),
+}  # fmt: skip
+
+# Assessor records (AssessorRecord.visible_to): "a record follows its evidence (and so its
+# registration)". The record's evidence is submitted as the assessor signs it, never a draft.
+ASSESSOR_RECORD = {
+    #                        own centre      other centre
+    #                        linked unlinked linked unlinked
+    "learner":              (Y,     N,       Y,     N),  # theirs to acknowledge
+    "assessor":             (Y,     N,       N,     N),
+    "internal verifier":    (Y,     N,       N,     N),
+    "centre admin":         (Y,     Y,       N,     N),
+    "EQA current":          (Y,     Y,       N,     N),
+    "EQA expired":          (N,     N,       N,     N),
+    "assessor revoked":     (N,     N,       N,     N),
+    "centre admin revoked": (N,     N,       N,     N),
+    "no role":              (N,     N,       N,     N),
+    "superuser":            (Y,     Y,       Y,     Y),
+    "anonymous":            (N,     N,       N,     N),
+    "EQA this qual only":   (Y,     Y,       N,     N),
+    "EQA other qual only":  (N,     N,       N,     N),
+}  # fmt: skip
+
+# Evidence (Evidence.visible_to): it follows its registration, "except that drafts are the
+# learner's alone" (a superuser sees everything, as portfolios.view_evidence says).
+EVIDENCE_COLUMNS: tuple[Column, ...] = tuple(
+    (centre, relation, status)
+    for centre, relation in BY_REGISTRATION
+    for status in ("submitted", "draft")
+)
+EVIDENCE = {
+    #                        own centre                   other centre
+    #                        linked       unlinked        linked       unlinked
+    #                        sub   draft  sub   draft     sub   draft  sub   draft
+    "learner":              (Y,    Y,     N,    N,        Y,    Y,     N,    N),
+    "assessor":             (Y,    N,     N,    N,        N,    N,     N,    N),
+    "internal verifier":    (Y,    N,     N,    N,        N,    N,     N,    N),
+    "centre admin":         (Y,    N,     Y,    N,        N,    N,     N,    N),
+    "EQA current":          (Y,    N,     Y,    N,        N,    N,     N,    N),
+    "EQA expired":          (N,    N,     N,    N,        N,    N,     N,    N),
+    "assessor revoked":     (N,    N,     N,    N,        N,    N,     N,    N),
+    "centre admin revoked": (N,    N,     N,    N,        N,    N,     N,    N),
+    "no role":              (N,    N,     N,    N,        N,    N,     N,    N),
+    "superuser":            (Y,    Y,     Y,    Y,        Y,    Y,     Y,    Y),
+    "anonymous":            (N,    N,     N,    N,        N,    N,     N,    N),
+    "EQA this qual only":   (Y,    N,     Y,    N,        N,    N,     N,    N),
+    "EQA other qual only":  (N,    N,     N,    N,        N,    N,     N,    N),
+}  # fmt: skip
+
+# Achievement records (AchievementRecord.visible_to): "a learner's records follow the
+# registration; a centre's records (claim batch summaries) are its admins' alone, as the claim
+# pages are" (and an EQA, who reads the claim pages, does not get the summaries either).
+ACHIEVEMENT_COLUMNS: tuple[Column, ...] = (
+    *BY_REGISTRATION,
+    ("own centre", "centre's record"),
+    ("other centre", "centre's record"),
+)
+ACHIEVEMENT = {
+    #                        own centre      other centre     centre's record
+    #                        linked unlinked linked unlinked  own   other
+    "learner":              (Y,     N,       Y,     N,        N,    N),
+    "assessor":             (Y,     N,       N,     N,        N,    N),
+    "internal verifier":    (Y,     N,       N,     N,        N,    N),
+    "centre admin":         (Y,     Y,       N,     N,        Y,    N),
+    "EQA current":          (Y,     Y,       N,     N,        N,    N),
+    "EQA expired":          (N,     N,       N,     N,        N,    N),
+    "assessor revoked":     (N,     N,       N,     N,        N,    N),
+    "centre admin revoked": (N,     N,       N,     N,        N,    N),
+    "no role":              (N,     N,       N,     N,        N,    N),
+    "superuser":            (Y,     Y,       Y,     Y,        Y,    Y),
+    "anonymous":            (N,     N,       N,     N,        N,    N),
+    "EQA this qual only":   (Y,     Y,       N,     N,        N,    N),
+    "EQA other qual only":  (N,     N,       N,     N,        N,    N),
+}  # fmt: skip
+
+# Sampling strategies (SamplingStrategy.visible_to): "anyone with a role at the centre finds the
+# strategy (the views then say who may act: learners and assessors get 403); people from other
+# centres do not (404)". A role means a current one.
+STRATEGY_COLUMNS: tuple[Column, ...] = (("own centre",), ("other centre",))
+STRATEGY = {
+    #                        own  other
+    "learner":              (Y,   N),
+    "assessor":             (Y,   N),
+    "internal verifier":    (Y,   N),
+    "centre admin":         (Y,   N),
+    "EQA current":          (Y,   N),
+    "EQA expired":          (N,   N),
+    "assessor revoked":     (N,   N),
+    "centre admin revoked": (N,   N),
+    "no role":              (N,   N),
+    "superuser":            (Y,   Y),
+    "anonymous":            (N,   N),
+    "EQA this qual only":   (Y,   N),
+    "EQA other qual only":  (Y,   N),  # a role at the centre: found, the page answers 404
+}  # fmt: skip
+
+# Standardisation meetings. Everyone but the anonymous is listed as having attended the
+# "attended" ones (the service lists only the centre's staff; listing everyone shows that
+# attending alone opens nothing without a current role).
+MEETING_COLUMNS: tuple[Column, ...] = (
+    ("own centre", "attended"),
+    ("own centre", "not attended"),
+    ("other centre", "attended"),
+    ("other centre", "not attended"),
+)
+# Found (visible_to): "meetings at any centre where the person holds a role: the views then say
+# who may read (learners, and assessors who did not attend, get 403); other centres' meetings
+# are not found (404)".
+MEETING_FOUND = {
+    #                        own centre             other centre
+    #                        attended not attended  attended not attended
+    "learner":              (Y,       Y,            N,       N),
+    "assessor":             (Y,       Y,            N,       N),
+    "internal verifier":    (Y,       Y,            N,       N),
+    "centre admin":         (Y,       Y,            N,       N),
+    "EQA current":          (Y,       Y,            N,       N),
+    "EQA expired":          (N,       N,            N,       N),
+    "assessor revoked":     (N,       N,            N,       N),
+    "centre admin revoked": (N,       N,            N,       N),
+    "no role":              (N,       N,            N,       N),
+    "superuser":            (Y,       Y,            Y,       Y),
+    "anonymous":            (N,       N,            N,       N),
+    "EQA this qual only":   (Y,       Y,            N,       N),
+    "EQA other qual only":  (Y,       Y,            N,       N),  # found; not read, below
+}  # fmt: skip
+# Read (readable_by): "every one at centres where they verify, administer or quality-assure; as
+# an assessor only those they attended".
+MEETING_READ = {
+    #                        own centre             other centre
+    #                        attended not attended  attended not attended
+    "learner":              (N,       N,            N,       N),
+    "assessor":             (Y,       N,            N,       N),
+    "internal verifier":    (Y,       Y,            N,       N),
+    "centre admin":         (Y,       Y,            N,       N),
+    "EQA current":          (Y,       Y,            N,       N),
+    "EQA expired":          (N,       N,            N,       N),
+    "assessor revoked":     (N,       N,            N,       N),  # attended, role gone
+    "centre admin revoked": (N,       N,            N,       N),
+    "no role":              (N,       N,            N,       N),
+    "superuser":            (Y,       Y,            Y,       Y),
+    "anonymous":            (N,       N,            N,       N),
+    "EQA this qual only":   (Y,       Y,            N,       N),
+    "EQA other qual only":  (N,       N,            N,       N),
+}  # fmt: skip
+
+# The EQA page log (EqaPageView.visible_to): "the admins of a centre see its visits; the EQA
+# sees their own". Pages opened at each centre by the current EQA under test, by the expired
+# one (before their access ended) and by another EQA of that centre. The log is of the EQA's
+# own steps, so an EQA keeps seeing it after the grant ends, wherever it was.
+EQA_VIEW_COLUMNS: tuple[Column, ...] = tuple(
+    (centre, by)
+    for centre in ("own centre", "other centre")
+    for by in ("by EQA current", "by EQA expired", "by another EQA")
+)
+EQA_VIEW = {
+    #                        own centre                other centre
+    #                        current expired another   current expired another
+    "learner":              (N,      N,      N,        N,      N,      N),
+    "assessor":             (N,      N,      N,        N,      N,      N),
+    "internal verifier":    (N,      N,      N,        N,      N,      N),
+    "centre admin":         (Y,      Y,      Y,        N,      N,      N),
+    "EQA current":          (Y,      N,      N,        Y,      N,      N),
+    "EQA expired":          (N,      Y,      N,        N,      Y,      N),
+    "assessor revoked":     (N,      N,      N,        N,      N,      N),
+    "centre admin revoked": (N,      N,      N,        N,      N,      N),
+    "no role":              (N,      N,      N,        N,      N,      N),
+    "superuser":            (Y,      Y,      Y,        Y,      Y,      Y),
+    "anonymous":            (N,      N,      N,        N,      N,      N),
+    "EQA this qual only":   (N,      N,      N,        N,      N,      N),
+    "EQA other qual only":  (N,      N,      N,        N,      N,      N),
+}  # fmt: skip
+
+
+# Claim batches have no visible_to: the claim pages find a batch through
+# certification.views.common.batch_for, in "the role the person works in now" (centre admins
+# act, an EQA reads, anyone else 403; another centre's batch 404). A superuser holding no role
+# works at no centre, so has no claims to read (the admin site is theirs). The answer per row:
+# the batch is read, or 403, or 404.
+READ = "read"
+CLAIM_BATCH_COLUMNS: tuple[Column, ...] = (("own centre",), ("other centre",))
+CLAIM_BATCH = {
+    #                        own      other
+    "learner":              (403,     403),
+    "assessor":             (403,     403),
+    "internal verifier":    (403,     403),  # reads holds, not batches
+    "centre admin":         (READ,    404),
+    "EQA current":          (READ,    404),
+    "EQA expired":          (403,     403),
+    "assessor revoked":     (403,     403),
+    "centre admin revoked": (403,     403),
+    "no role":              (403,     403),
+    "superuser":            (403,     403),
+    "anonymous":            (403,     403),  # the pages send them to sign in first
+    "EQA this qual only":   (READ,    404),
+    "EQA other qual only":  (READ,    404),  # the batch, its lines limited to the grant
+}  # fmt: skip
+
+
+# ---------------------------------------------------------------- how each table is checked
+
+
+def _registration_perm(record: Any) -> tuple[str, Any]:
+    return "portfolios.view_registration", record.registration
+
+
+def _achievement_perm(record: AchievementRecord) -> tuple[str, Any]:
+    if record.registration_id is None:
+        # A centre's record: its admins', as the claim pages (certification.manage_claims).
+        return "certification.manage_claims", record.centre_id
+    return _registration_perm(record)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    expected: Mapping[str, tuple[bool, ...]]
+    # The queryset under test, for one person.
+    listed: Callable[[Any], QuerySet]
+    # The objects the table is about (a key of World.made): two tables may share them.
+    made: str = ""
+    # The permission that rules on the same object (or what it follows), if any.
+    perm: Callable[[Any], tuple[str, Any]] | None = None
+
+    @property
+    def objects(self) -> str:
+        return self.made or self.name
+
+
+TABLES = [
+    Table(
+        "evidence",
+        EVIDENCE_COLUMNS,
+        EVIDENCE,
+        lambda user: Evidence.objects.visible_to(user),
+        perm=lambda evidence: ("portfolios.view_evidence", evidence),
+    ),
+    Table(
+        "assessor record",
+        BY_REGISTRATION,
+        ASSESSOR_RECORD,
+        lambda user: AssessorRecord.objects.visible_to(user),
+        perm=lambda record: ("portfolios.view_evidence", record.evidence),
+    ),
+    Table(
+        "assessment plan",
+        BY_REGISTRATION,
+        PLAN,
+        lambda user: AssessmentPlan.objects.visible_to(user),
+        perm=_registration_perm,
+    ),
+    Table(
+        "sample",
+        BY_REGISTRATION,
+        SAMPLE,
+        lambda user: Sample.objects.visible_to(user),
+        perm=_registration_perm,
+    ),
+    Table(
+        "achievement record",
+        ACHIEVEMENT_COLUMNS,
+        ACHIEVEMENT,
+        lambda user: AchievementRecord.objects.visible_to(user),
+        perm=_achievement_perm,
+    ),
+    Table(
+        "sampling strategy",
+        STRATEGY_COLUMNS,
+        STRATEGY,
+        lambda user: SamplingStrategy.objects.visible_to(user),
+    ),
+    Table(
+        "meeting found",
+        MEETING_COLUMNS,
+        MEETING_FOUND,
+        lambda user: StandardisationMeeting.objects.visible_to(user),
+        made="meeting",
+    ),
+    Table(
+        "meeting read",
+        MEETING_COLUMNS,
+        MEETING_READ,
+        lambda user: StandardisationMeeting.objects.readable_by(user),
+        made="meeting",
+    ),
+    Table(
+        "EQA page view",
+        EQA_VIEW_COLUMNS,
+        EQA_VIEW,
+        lambda user: EqaPageView.objects.visible_to(user),
+    ),
+]
+
+
+def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> None:
+    for table in TABLES:
+        assert list(table.expected) == ALL_ROLES, table.name
+        for role, answers in table.expected.items():
+            assert len(answers) == len(table.columns), (table.name, role)
+    assert list(CLAIM_BATCH) == ALL_ROLES
+    assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
+    # 13 roles, 42 kinds of object and the claim batches' 2: 572 rows in all.
+    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 42
+
+
+# ---------------------------------------------------------------- the world
+
+
+@dataclass
+class World:
+    actors: dict[str, Any]
+    # Table objects -> column -> the object in that cell.
+    made: dict[str, dict[Column, Model]]
+
+
+def _evidence(registration: Any, status: str, by: Any) -> Evidence:
+    return Evidence.objects.create(
+        registration=registration,
+        title=f"{status.capitalize()} evidence",
+        evidence_date=datetime.date(2026, 3, 2),
+        method=EvidenceMethod.OBSERVATION,
+        context=EvidenceContext.REAL_WORK_PAID,
+        status=status,
+        created_by=by,
+    )
+
+
+def _build() -> World:
+    today = datetime.date.today()
+    own, other = CentreFactory(), CentreFactory()
+    qualification = Qualification.objects.get(number="601/3456/2")
+    for centre in (own, other):
+        centre.qualifications.add(qualification)
+
+    def revoked(role: str) -> Any:
+        person = member(own, role)
+        Membership.objects.filter(user=person).update(is_active=False)
+        return person
+
+    expired_eqa = member(own, Role.EQA)
+    Membership.objects.filter(user=expired_eqa).update(
+        expires_on=today - datetime.timedelta(days=1)
+    )
+    actors: dict[str, Any] = {
+        "learner": member(own, Role.LEARNER),
+        "assessor": member(own, Role.ASSESSOR),
+        "internal verifier": member(own, Role.INTERNAL_VERIFIER),
+        "centre admin": member(own, Role.CENTRE_ADMIN),
+        "EQA current": member(own, Role.EQA),
+        "EQA expired": expired_eqa,
+        "assessor revoked": revoked(Role.ASSESSOR),
+        "centre admin revoked": revoked(Role.CENTRE_ADMIN),
+        "no role": UserFactory(),
+        "superuser": UserFactory(is_superuser=True, is_staff=True),
+        "anonymous": AnonymousUser(),
+        "EQA this qual only": member(own, Role.EQA),
+        "EQA other qual only": member(own, Role.EQA),
+    }
+    assert list(actors) == ALL_ROLES
+    elsewhere = Qualification.objects.exclude(pk=qualification.pk).order_by("pk").first()
+    for role, named in (("EQA this qual only", qualification), ("EQA other qual only", elsewhere)):
+        actors[role].memberships.get().qualifications.set([named])
+    people = [actor for actor in actors.values() if actor.is_authenticated]
+    assigned = [actors["assessor"], actors["assessor revoked"], actors["no role"]]
+    made: dict[str, dict[Column, Model]] = {
+        name: {}
+        for name in (
+            "evidence",
+            "assessor record",
+            "assessment plan",
+            "sample",
+            "achievement record",
+            "sampling strategy",
+            "meeting",
+            "EQA page view",
+            "claim batch",
+        )
+    }
+
+    for name, centre in (("own centre", own), ("other centre", other)):
+        admin = member(centre, Role.CENTRE_ADMIN)
+        # The unlinked registration's people: another learner, assessor and verifier there.
+        someone, their_assessor = member(centre, Role.LEARNER), member(centre, Role.ASSESSOR)
+        their_verifier = member(centre, Role.INTERNAL_VERIFIER)
+        linked = RegistrationFactory(
+            centre=centre,
+            learner=actors["learner"],
+            internal_verifier=actors["internal verifier"],
+        )
+        linked.assessors.set(assigned)
+        unlinked = RegistrationFactory(
+            centre=centre, learner=someone, internal_verifier=their_verifier
+        )
+        unlinked.assessors.set([their_assessor])
+        for relation, registration, assessor, verifier in (
+            ("linked", linked, actors["assessor"], actors["internal verifier"]),
+            ("unlinked", unlinked, their_assessor, their_verifier),
+        ):
+            cell = (name, relation)
+            learner = registration.learner
+            submitted = _evidence(registration, EvidenceStatus.SUBMITTED, learner)
+            made["evidence"][(*cell, "submitted")] = submitted
+            made["evidence"][(*cell, "draft")] = _evidence(
+                registration, EvidenceStatus.DRAFT, learner
+            )
+            # The assessor's record is the submitted evidence's: submitted as it is signed.
+            made["assessor record"][cell] = AssessorRecord.objects.create(
+                evidence=submitted,
+                kind=RecordKind.OBSERVATION,
+                occurred_on=datetime.date(2026, 3, 2),
+                place="The salon",
+                account="Watched the whole service.",
+                assessor=assessor,
+                content_hash="0" * 64,
+            )
+            made["assessment plan"][cell] = AssessmentPlan.objects.create(
+                registration=registration, title="Plan", created_by=assessor
+            )
+            made["sample"][cell] = Sample.objects.create(
+                registration=registration,
+                stage=SampleStage.INTERIM,
+                verifier=verifier,
+                snapshot={},
+                snapshot_hash="0" * 64,
+            )
+            made["achievement record"][cell] = AchievementRecord.objects.create(
+                registration=registration,
+                centre=centre,
+                kind=AchievementKind.FULL,
+                content={},
+                content_hash=f"{relation}".ljust(64, "0"),
+                site_url="http://testserver",
+            )
+        made["achievement record"][(name, "centre's record")] = AchievementRecord.objects.create(
+            registration=None,
+            centre=centre,
+            kind=AchievementKind.CLAIM_SUMMARY,
+            subject="Claim batch 1",
+            subject_key="claim_batch:1",
+            content={},
+            content_hash="c" * 64,
+            site_url="http://testserver",
+        )
+        made["sampling strategy"][(name,)] = SamplingStrategy.objects.create(
+            centre=centre, qualification=qualification, updated_by=admin
+        )
+        for attended in ("attended", "not attended"):
+            meeting = StandardisationMeeting.objects.create(
+                centre=centre,
+                qualification=qualification,
+                title=f"Standardising ({attended})",
+                held_on=today,
+                recorded_by=admin,
+            )
+            if attended == "attended":
+                meeting.attendees.set(people)
+            made["meeting"][(name, attended)] = meeting
+        by_whom = {
+            "by EQA current": actors["EQA current"],
+            "by EQA expired": expired_eqa,
+            "by another EQA": member(centre, Role.EQA),
+        }
+        for by, eqa in by_whom.items():
+            made["EQA page view"][(name, by)] = EqaPageView.objects.create(
+                user=eqa, centre=centre, method="GET", path="/verification/", status=200
+            )
+        made["claim batch"][(name,)] = ClaimBatch.objects.create(
+            centre=centre, awarding_body=qualification.awarding_body, created_by=admin
+        )
+    return World(actors=actors, made=made)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    with made_for_the_module(django_db_blocker, _build) as built:
+        yield built
+
+
+# ---------------------------------------------------------------- the checks
+
+
+def _params() -> list[Any]:
+    return [
+        pytest.param(table, role, id=f"{table.name}|{role}")
+        for table in TABLES
+        for role in ALL_ROLES
+    ]
+
+
+def _listed(table: Table, user: Any, cells: dict[Column, Model]) -> set[Any]:
+    """The cells whose objects the queryset lists; any row outside the world shows as itself."""
+    by_pk = {obj.pk: column for column, obj in cells.items()}
+    pks = table.listed(user).values_list("pk", flat=True)
+    return {by_pk.get(pk, ("not in the world", pk)) for pk in pks}
+
+
+@pytest.mark.parametrize(("table", "role"), _params())
+def test_queryset_lists_exactly_what_the_table_says(world: World, table: Table, role: str) -> None:
+    actor = world.actors[role]
+    cells = world.made[table.objects]
+    expected = {
+        column for column, answer in zip(table.columns, table.expected[role], strict=True) if answer
+    }
+
+    assert _listed(table, actor, cells) == expected
+    assert _listed(table, in_a_request(actor), cells) == expected
+    if table.perm is not None:
+        for column, obj in cells.items():
+            perm, target = table.perm(obj)
+            assert actor.has_perm(perm, target) is (column in expected), column
+
+
+def _finds_batch(actor: Any, batch: ClaimBatch) -> str | int:
+    """What the claim pages answer this person for this batch (a GET, as batch_detail's)."""
+    request = RequestFactory().get(f"/claims/batches/{batch.pk}/")
+    request.user = in_a_request(actor)
+    request.session = {}  # type: ignore[assignment]
+    request.membership = active_membership(request)  # type: ignore[attr-defined]
+    try:
+        batch_for(request, batch.pk)
+    except PermissionDenied:
+        return 403
+    except Http404:
+        return 404
+    return READ
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_claim_pages_find_a_batch_as_the_table_says(world: World, role: str) -> None:
+    actor = world.actors[role]
+    found = {
+        column: _finds_batch(actor, batch) for column, batch in world.made["claim batch"].items()
+    }
+
+    assert found == dict(zip(CLAIM_BATCH_COLUMNS, CLAIM_BATCH[role], strict=True))
