@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import cast
 
+import rules
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -85,7 +86,9 @@ def admin_centre(request: AppRequest) -> Centre:
     """The centre the person is working at as its admin (their active role), or 403: the
     centre admin's pages (people here, registrations in portfolios) act on it alone."""
     membership = request.membership
-    if not membership or membership.role != Role.CENTRE_ADMIN:
+    if membership is None or not rules.test_rule(
+        "accounts.work_as_centre_admin", request.user, membership
+    ):
         raise PermissionDenied("These pages are for centre admins.")
     return membership.centre
 

@@ -94,3 +94,64 @@ rules.add_perm("accounts.manage_invitation", rules.is_superuser | administers_in
 # Finding a centre's learners by name (the register page's picker): its admins only. An
 # assessor or IV of the same centre reaches learners through their own caseloads.
 rules.add_perm("accounts.search_learners", rules.is_superuser | administers_centre)
+
+
+# The Django admin site (accounts/admin.py lets only superusers in): whether to offer it. A rule,
+# asked without an object: user.has_perm would first read the user's model permissions.
+rules.add_rule("accounts.use_site_admin", rules.is_superuser)
+
+# ---------------------------------------------------------------- by centre id
+# For what names its centre by id (a claim batch, a hold, a strategy, a meeting, a record): the
+# services ask with what they hold, and has_role_at answers from the request's roles if loaded.
+
+
+@rules.predicate
+def administers_centre_id(user: Any, centre_id: int | None) -> bool:
+    return centre_id is not None and has_role_at(user, centre_id, Role.CENTRE_ADMIN)
+
+
+@rules.predicate
+def administers_or_verifies_at_centre_id(user: Any, centre_id: int | None) -> bool:
+    return centre_id is not None and has_role_at(
+        user, centre_id, Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER
+    )
+
+
+@rules.predicate
+def reads_as_staff_at_centre_id(user: Any, centre_id: int | None) -> bool:
+    """The centre's internal verifiers, admins and EQAs: who reads its quality records."""
+    return centre_id is not None and has_role_at(
+        user, centre_id, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN, Role.EQA
+    )
+
+
+# ---------------------------------------------------------------- the role worn now
+# A person with several roles works in one at a time (request.membership, chosen in the header).
+# The pages that belong to a role (the assessor's queue, the IV's validation queue, the admin's
+# settings) ask these with that membership; each app names its own rules from them. They are
+# rules (rules.test_rule), not permissions: has_perm would let a superuser in without a role,
+# and the pages need the centre of the role worn.
+
+
+def works_as(*roles: str) -> rules.Predicate:
+    """A predicate on a membership: it is the person's own, in one of `roles`."""
+
+    def check(user: Any, membership: Any) -> bool:
+        return (
+            # request.membership is a lazy object: its truth is the membership's (or None's).
+            bool(membership)
+            and membership.user_id == getattr(user, "pk", None)
+            and membership.role in roles
+            # The header offers only current roles; asked with any other, the answer is no.
+            and membership.is_current
+        )
+
+    return rules.Predicate(check, name=f"works_as({', '.join(roles)})")
+
+
+works_as_centre_admin = works_as(Role.CENTRE_ADMIN)
+works_as_eqa = works_as(Role.EQA)
+
+rules.add_rule("accounts.work_as_centre_admin", works_as_centre_admin)
+# An EQA works under their grant's qualification limit wherever they read (accounts.access).
+rules.add_rule("accounts.work_as_eqa", works_as_eqa)

@@ -22,8 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from accounts.access import has_role_at
-from accounts.models import Role, User
+from accounts.models import User
 from assessments import pdf
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.models.achievement import (
@@ -36,6 +35,7 @@ from assessments.models.achievement import (
     RecordState,
 )
 from assessments.release import is_released, validation_required
+from assessments.rules import can_request_record, can_withdraw_record
 from core.audit import Checkpoint, chain_head, record_event
 from portfolios.models import Registration
 from qualifications.combination import CombinationRules, Result, check
@@ -249,26 +249,6 @@ def gather_content(
 # ---------------------------------------------------------------- asking for a record
 
 
-def may_request(user: Any, registration: Registration) -> bool:
-    """The learner, their assessor or IV, a centre admin. An EQA only reads."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser or registration.learner_id == user.pk:
-        return True
-    centre_id = registration.centre_id
-    return (
-        (
-            has_role_at(user, centre_id, Role.ASSESSOR)
-            and registration.assessors.filter(pk=user.pk).exists()
-        )
-        or (
-            registration.internal_verifier_id == user.pk
-            and has_role_at(user, centre_id, Role.INTERNAL_VERIFIER)
-        )
-        or has_role_at(user, centre_id, Role.CENTRE_ADMIN)
-    )
-
-
 def site_url(request: Any = None) -> str:
     """Where the verify page lives: SITE_URL, else the address the record was asked from, else
     the embedded server's own address (`make run` serves on 127.0.0.1:8000)."""
@@ -309,7 +289,7 @@ def request_record(
     """Ask for a record. Returns (record, queued): the same content already built or being
     built is returned as it is instead of queuing again."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
-    if check_access and not may_request(actor, registration):
+    if check_access and not can_request_record.test(actor, registration):
         raise AchievementError("Only the learner, their assessor or IV, or a centre admin may ask.")
     _check_kind(registration, kind, unit)
     content = gather_content(registration, kind=kind, unit=unit)
@@ -592,7 +572,7 @@ def withdraw_record(*, actor: User, record: AchievementRecord, reason: str) -> A
         .select_related("registration")
         .get(pk=record.pk)
     )
-    if not (actor.is_superuser or has_role_at(actor, record.centre_id, Role.CENTRE_ADMIN)):
+    if not can_withdraw_record.test(actor, record):
         raise AchievementError("Only a centre admin may withdraw a record.")
     if record.status != BuildStatus.READY:
         raise AchievementError("Only a built record can be withdrawn.")

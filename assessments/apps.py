@@ -23,3 +23,9 @@ class AssessmentsConfig(AppConfig):
         # verify_audit_chain checks the chain head each built record stores (core imports no app).
         if audit_checkpoints not in audit.checkpoint_sources:
             audit.checkpoint_sources.append(audit_checkpoints)
+        # The learner's page of their evidence shows its released decisions and feedback.
+        from assessments.views.assess import learner_assessment
+        from portfolios import evidence_page
+
+        if learner_assessment not in evidence_page.section_sources:
+            evidence_page.section_sources.append(learner_assessment)

@@ -11,12 +11,12 @@ import json
 from collections.abc import Iterable
 from datetime import date
 
+import rules
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.access import has_role_at
-from accounts.models import Role, User
+from accounts.models import User
 from assessments.models import Decision, Outcome, UnitSignOff, ValidationOutcome
 from assessments.release import required_for_ids, validation_required
 from assessments.signals import unit_unlocked
@@ -31,6 +31,7 @@ from portfolios.models import (
 )
 from portfolios.progress import CriterionState
 from portfolios.readmodel import refresh_progress
+from portfolios.rules import assesses_registration, verifies_registration
 from portfolios.services import RegistrationError, change_status, reopen
 from qualifications.combination import Result, check
 from qualifications.models import AssessmentCriterion, Unit
@@ -42,10 +43,7 @@ class AssessmentError(Exception):
 
 
 def require_assessor(user: User, registration: Registration) -> None:
-    if not (
-        has_role_at(user, registration.centre_id, Role.ASSESSOR)
-        and registration.assessors.filter(pk=user.pk).exists()
-    ):
+    if not assesses_registration.test(user, registration):
         raise AssessmentError("Only an assessor assigned to this learner may do this.")
     if registration.learner_id == user.pk:
         raise AssessmentError("Nobody may assess their own portfolio.")
@@ -334,10 +332,7 @@ def unlock_unit(*, actor: User, sign_off: UnitSignOff, reason: str) -> UnitSignO
         UnitSignOff.objects.select_for_update().select_related("registration").get(pk=sign_off.pk)
     )
     registration = sign_off.registration
-    is_iv = registration.internal_verifier_id == actor.pk and has_role_at(
-        actor, registration.centre_id, Role.INTERNAL_VERIFIER
-    )
-    if not (is_iv or has_role_at(actor, registration.centre_id, Role.CENTRE_ADMIN)):
+    if not rules.test_rule("assessments.unlock_unit", actor, registration):
         raise AssessmentError(
             "Only the learner's internal verifier or a centre admin may unlock a signed-off unit."
         )
@@ -355,7 +350,10 @@ def unlock_unit(*, actor: User, sign_off: UnitSignOff, reason: str) -> UnitSignO
         action="unit.unlocked",
         target=sign_off,
         centre_id=registration.centre_id,
-        data={"reason": sign_off.unlock_reason, "by": "internal verifier" if is_iv else "admin"},
+        data={
+            "reason": sign_off.unlock_reason,
+            "by": "internal verifier" if verifies_registration(actor, registration) else "admin",
+        },
     )
     # Decisions are recorded only on active registrations: an unlocked unit of a complete one
     # could not change.

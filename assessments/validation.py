@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import rules
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.access import has_role_at
-from accounts.models import Centre, Role, User
+from accounts.models import Centre, User
 from assessments.models import (
     Decision,
     DecisionValidation,
@@ -38,10 +38,7 @@ def validate_decision(
         .get(pk=decision.pk)
     )
     registration = decision.registration
-    if not (
-        registration.internal_verifier_id == validator.pk
-        and has_role_at(validator, registration.centre_id, Role.INTERNAL_VERIFIER)
-    ):
+    if not rules.test_rule("assessments.validate_registration", validator, registration):
         raise AssessmentError("Only the learner's internal verifier may validate this decision.")
     if decision.assessor_id == validator.pk:
         # An IV never verifies their own assessment decisions.
@@ -123,7 +120,7 @@ def set_release_setting(
     *, actor: User, centre: Centre, qualification: Qualification, validation_required: bool
 ) -> ReleaseSetting:
     """A centre admin decides, for one qualification, whether decisions wait for validation."""
-    if not has_role_at(actor, centre.pk, Role.CENTRE_ADMIN):
+    if not rules.test_rule("assessments.set_release", actor, centre.pk):
         raise AssessmentError("Only a centre admin may change how decisions are released.")
     setting = (
         ReleaseSetting.objects.select_for_update()

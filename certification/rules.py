@@ -12,21 +12,13 @@ from typing import Any
 
 import rules
 
-from accounts.access import has_role_at
 from accounts.models import Role
-
-
-@rules.predicate
-def administers_centre_id(user: Any, centre_id: int | None) -> bool:
-    return centre_id is not None and has_role_at(user, centre_id, Role.CENTRE_ADMIN)
-
-
-@rules.predicate
-def administers_or_verifies_at_centre_id(user: Any, centre_id: int | None) -> bool:
-    return centre_id is not None and has_role_at(
-        user, centre_id, Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER
-    )
-
+from accounts.rules import (
+    administers_centre_id,
+    administers_or_verifies_at_centre_id,
+    works_as,
+    works_as_centre_admin,
+)
 
 # Claim batches (adding, exporting, submitting, certificates, summaries) and releasing holds:
 # the centre's admins.
@@ -44,3 +36,15 @@ def may_manage_claims(user: Any, centre_id: int | None) -> bool:
 
 def may_open_hold(user: Any, centre_id: int | None) -> bool:
     return bool(can_open_hold.test(user, centre_id))
+
+
+# ---------------------------------------------------------------- the role worn on the pages
+# (request.membership; see accounts.rules.works_as). Centre admins act; an EQA reads claims and
+# holds but changes nothing; an internal verifier opens and reads holds, never the claims.
+
+rules.add_rule("certification.read_claims", works_as(Role.CENTRE_ADMIN, Role.EQA))
+rules.add_rule(
+    "certification.read_holds", works_as(Role.CENTRE_ADMIN, Role.EQA, Role.INTERNAL_VERIFIER)
+)
+rules.add_rule("certification.act_on_claims", works_as_centre_admin)
+rules.add_rule("certification.open_holds_here", works_as(Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import rules
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Page
@@ -55,7 +56,7 @@ def link(name: str, *args: Any) -> str | None:
 def home_sections(user: AbstractBaseUser | AnonymousUser) -> list[Section]:
     sections: list[Section] = []
     # Only superusers may use the Django admin (accounts/admin.py), so only they see the card.
-    if getattr(user, "is_superuser", False):
+    if rules.test_rule("accounts.use_site_admin", user):
         sections.append(
             Section(
                 title="Site administration",

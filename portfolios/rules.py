@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Role
+from accounts.rules import works_as
 from core.prepared import Prepared
 
 
@@ -92,6 +93,14 @@ def administers_or_verifies_at_centre(user: Any, centre: Any) -> bool:
 # IV's sampling plan): its admins and internal verifiers, who open holds and sample across the
 # centre. Assessors and learners have their own lists; an EQA changes nothing, so picks nothing.
 rules.add_perm("portfolios.search_registrations", is_superuser | administers_or_verifies_at_centre)
+# The picker itself answers in the role worn now (request.membership), whose centre it searches.
+rules.add_rule(
+    "portfolios.work_registration_search", works_as(Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER)
+)
+
+# Taking the whole portfolio away as a ZIP: the learner's copy. Staff who can see the
+# registration still may not take it.
+rules.add_perm("portfolios.export_portfolio", is_superuser | is_own_registration)
 
 
 # ---------------------------------------------------------------- evidence

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import rules
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.access import remember_current_roles
 from accounts.models import Centre, Invitation, Membership, Role, User
 from accounts.rules import is_invitee
-from portfolios.models import Registration
+from portfolios.models import Evidence, EvidenceStatus, Registration
 from tests.factories import (
     CentreFactory,
     CompetenceRecordFactory,
@@ -33,6 +34,8 @@ from tests.factories import (
     invite,
     member,
 )
+from verification.models import SamplingStrategy
+from verification.models.standardisation import StandardisationMeeting
 
 pytestmark = pytest.mark.django_db
 
@@ -491,3 +494,386 @@ def test_a_registration_with_several_assessors_is_listed_once(world: World) -> N
         registration
     ]
     assert Registration.objects.visible_to(admin).filter(pk=registration.pk).count() == 1
+
+
+# ---------------------------------------------------------------- the actions (issue 16)
+# The permissions and rules each app's rules.py adds for what people do, not only see. Perms
+# (has_perm) let a superuser through where the predicate says so; rules (rules.test_rule) are
+# what only that role does, so even a superuser is refused.
+
+# On a registration, in this order:
+REGISTRATION_ACTIONS_ASKED = (
+    ("rule", "assessments.assess_registration"),  # judge, sign off, plans, assessor records
+    ("rule", "assessments.unlock_unit"),
+    ("perm", "assessments.view_assessment"),  # the staff's Assess page
+    ("perm", "assessments.request_record"),  # ask for a record of achievement
+    ("rule", "assessments.validate_registration"),  # the IV validates decisions
+    ("rule", "verification.sample_registration"),
+    ("perm", "portfolios.export_portfolio"),  # the learner's ZIP
+    ("rule", "assessments.view_own_assessment"),  # on their evidence: the learner's own page
+)
+# (role, centre, relation): (assess, unlock, Assess page, request record, validate, sample,
+# export, own assessment)
+REGISTRATION_ACTIONS = {
+    ("learner", "own centre", "linked"): (N, N, N, Y, N, N, Y, Y),  # their own
+    ("learner", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("learner", "other centre", "linked"): (N, N, N, Y, N, N, Y, Y),
+    ("learner", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("assessor", "own centre", "linked"): (Y, N, Y, Y, N, N, N, N),
+    ("assessor", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("assessor", "other centre", "linked"): (N, N, N, N, N, N, N, N),  # no role there
+    ("assessor", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("internal verifier", "own centre", "linked"): (N, Y, Y, Y, Y, Y, N, N),
+    ("internal verifier", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("internal verifier", "other centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("centre admin", "own centre", "linked"): (N, Y, Y, Y, N, N, N, N),
+    ("centre admin", "own centre", "unlinked"): (N, Y, Y, Y, N, N, N, N),
+    ("centre admin", "other centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("EQA current", "own centre", "linked"): (N, N, Y, N, N, N, N, N),  # reads, never acts
+    ("EQA current", "own centre", "unlinked"): (N, N, Y, N, N, N, N, N),
+    ("EQA current", "other centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("EQA expired", "own centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("EQA expired", "other centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("assessor revoked", "own centre", "linked"): (N, N, N, N, N, N, N, N),  # still assigned
+    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("no role", "own centre", "linked"): (N, N, N, N, N, N, N, N),  # assigned, holds no role
+    ("no role", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("no role", "other centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("no role", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("superuser", "own centre", "linked"): (N, N, Y, Y, N, N, Y, N),
+    ("superuser", "own centre", "unlinked"): (N, N, Y, Y, N, N, Y, N),
+    ("superuser", "other centre", "linked"): (N, N, Y, Y, N, N, Y, N),
+    ("superuser", "other centre", "unlinked"): (N, N, Y, Y, N, N, Y, N),
+    ("anonymous", "own centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("anonymous", "other centre", "linked"): (N, N, N, N, N, N, N, N),
+    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+}
+
+# At a centre, asked with its id (claims, holds, sampling, standardisation, release settings) or
+# with what names it (a record of achievement), in this order:
+CENTRE_ACTIONS_ASKED = (
+    ("perm", "certification.manage_claims"),
+    ("perm", "certification.open_hold"),
+    ("rule", "verification.read_sampling"),
+    ("rule", "verification.plan_sampling"),
+    ("rule", "verification.record_standardisation"),
+    ("rule", "assessments.set_release"),
+    ("perm", "assessments.withdraw_record"),
+)
+# (role, centre): (manage claims, open a hold, read sampling, plan sampling, record
+# standardisation, set the release, withdraw a record)
+CENTRE_ACTIONS = {
+    ("learner", "own centre"): (N, N, N, N, N, N, N),
+    ("learner", "other centre"): (N, N, N, N, N, N, N),
+    ("assessor", "own centre"): (N, N, N, N, N, N, N),
+    ("assessor", "other centre"): (N, N, N, N, N, N, N),
+    ("internal verifier", "own centre"): (N, Y, Y, Y, Y, N, N),
+    ("internal verifier", "other centre"): (N, N, N, N, N, N, N),
+    ("centre admin", "own centre"): (Y, Y, Y, Y, Y, Y, Y),
+    ("centre admin", "other centre"): (N, N, N, N, N, N, N),
+    ("EQA current", "own centre"): (N, N, Y, N, N, N, N),
+    ("EQA current", "other centre"): (N, N, N, N, N, N, N),
+    ("EQA expired", "own centre"): (N, N, N, N, N, N, N),
+    ("EQA expired", "other centre"): (N, N, N, N, N, N, N),
+    ("assessor revoked", "own centre"): (N, N, N, N, N, N, N),
+    ("assessor revoked", "other centre"): (N, N, N, N, N, N, N),
+    ("centre admin revoked", "own centre"): (N, N, N, N, N, N, N),
+    ("centre admin revoked", "other centre"): (N, N, N, N, N, N, N),
+    ("no role", "own centre"): (N, N, N, N, N, N, N),
+    ("no role", "other centre"): (N, N, N, N, N, N, N),
+    ("superuser", "own centre"): (Y, Y, Y, N, N, N, Y),
+    ("superuser", "other centre"): (Y, Y, Y, N, N, N, Y),
+    ("anonymous", "own centre"): (N, N, N, N, N, N, N),
+    ("anonymous", "other centre"): (N, N, N, N, N, N, N),
+}
+
+# A standardisation meeting and a sampling strategy, at the centre's qualification. "attended":
+# the actor is among the meeting's attendees (assessors read only the meetings they attended).
+# (role, centre, relation): (view the meeting, view the strategy)
+MEETING = {
+    ("learner", "own centre", "attended"): (N, N),
+    ("learner", "own centre", "not attended"): (N, N),
+    ("learner", "other centre", "attended"): (N, N),
+    ("learner", "other centre", "not attended"): (N, N),
+    ("assessor", "own centre", "attended"): (Y, N),
+    ("assessor", "own centre", "not attended"): (N, N),
+    ("assessor", "other centre", "attended"): (N, N),  # no role there
+    ("assessor", "other centre", "not attended"): (N, N),
+    ("internal verifier", "own centre", "attended"): (Y, Y),
+    ("internal verifier", "own centre", "not attended"): (Y, Y),
+    ("internal verifier", "other centre", "attended"): (N, N),
+    ("internal verifier", "other centre", "not attended"): (N, N),
+    ("centre admin", "own centre", "attended"): (Y, Y),
+    ("centre admin", "own centre", "not attended"): (Y, Y),
+    ("centre admin", "other centre", "attended"): (N, N),
+    ("centre admin", "other centre", "not attended"): (N, N),
+    ("EQA current", "own centre", "attended"): (Y, Y),
+    ("EQA current", "own centre", "not attended"): (Y, Y),
+    ("EQA current", "other centre", "attended"): (N, N),
+    ("EQA current", "other centre", "not attended"): (N, N),
+    ("EQA expired", "own centre", "attended"): (N, N),
+    ("EQA expired", "own centre", "not attended"): (N, N),
+    ("EQA expired", "other centre", "attended"): (N, N),
+    ("EQA expired", "other centre", "not attended"): (N, N),
+    ("assessor revoked", "own centre", "attended"): (N, N),  # the role is gone
+    ("assessor revoked", "own centre", "not attended"): (N, N),
+    ("assessor revoked", "other centre", "attended"): (N, N),
+    ("assessor revoked", "other centre", "not attended"): (N, N),
+    ("centre admin revoked", "own centre", "attended"): (N, N),
+    ("centre admin revoked", "own centre", "not attended"): (N, N),
+    ("centre admin revoked", "other centre", "attended"): (N, N),
+    ("centre admin revoked", "other centre", "not attended"): (N, N),
+    ("no role", "own centre", "attended"): (N, N),
+    ("no role", "own centre", "not attended"): (N, N),
+    ("no role", "other centre", "attended"): (N, N),
+    ("no role", "other centre", "not attended"): (N, N),
+    ("superuser", "own centre", "attended"): (Y, Y),
+    ("superuser", "own centre", "not attended"): (Y, Y),
+    ("superuser", "other centre", "attended"): (Y, Y),
+    ("superuser", "other centre", "not attended"): (Y, Y),
+    ("anonymous", "own centre", "attended"): (N, N),  # nobody to list: never attended
+    ("anonymous", "own centre", "not attended"): (N, N),
+    ("anonymous", "other centre", "attended"): (N, N),
+    ("anonymous", "other centre", "not attended"): (N, N),
+}
+
+# The pages of the role worn now (request.membership): every rule of accounts.rules.works_as.
+WORN_RULES = (
+    "accounts.work_as_centre_admin",
+    "accounts.work_as_eqa",
+    "assessments.work_assessor_queue",
+    "assessments.work_validation_queue",
+    "assessments.work_release_settings",
+    "assessments.view_cohort",
+    "verification.work_sampling",
+    "verification.work_planning",
+    "verification.work_recording",
+    "verification.work_standardisation",
+    "verification.view_eqa_visits",
+    "portfolios.work_registration_search",
+    "certification.read_claims",
+    "certification.read_holds",
+    "certification.act_on_claims",
+    "certification.open_holds_here",
+)
+# (role, which membership is worn): the rules it passes; every other one of WORN_RULES fails.
+# "own" is the actor's membership at the own centre (none for no role, superuser, anonymous);
+# "another's" is a centre admin's at the other centre, which nobody else may wear.
+WORN = {
+    ("learner", "own"): set(),
+    ("learner", "another's"): set(),
+    ("assessor", "own"): {
+        "assessments.work_assessor_queue",
+        "assessments.view_cohort",
+        "verification.work_standardisation",
+    },
+    ("assessor", "another's"): set(),
+    ("internal verifier", "own"): {
+        "assessments.work_validation_queue",
+        "assessments.view_cohort",
+        "verification.work_sampling",
+        "verification.work_planning",
+        "verification.work_recording",
+        "verification.work_standardisation",
+        "portfolios.work_registration_search",
+        "certification.read_holds",
+        "certification.open_holds_here",
+    },
+    ("internal verifier", "another's"): set(),
+    ("centre admin", "own"): {
+        "accounts.work_as_centre_admin",
+        "assessments.work_release_settings",
+        "assessments.view_cohort",
+        "verification.work_sampling",
+        "verification.work_planning",
+        "verification.work_recording",
+        "verification.work_standardisation",
+        "verification.view_eqa_visits",
+        "portfolios.work_registration_search",
+        "certification.read_claims",
+        "certification.read_holds",
+        "certification.act_on_claims",
+        "certification.open_holds_here",
+    },
+    ("centre admin", "another's"): set(),
+    ("EQA current", "own"): {
+        "accounts.work_as_eqa",
+        "assessments.view_cohort",
+        "verification.work_sampling",
+        "verification.work_standardisation",
+        "certification.read_claims",
+        "certification.read_holds",
+    },
+    ("EQA current", "another's"): set(),
+    ("EQA expired", "own"): set(),  # no longer current
+    ("EQA expired", "another's"): set(),
+    ("assessor revoked", "own"): set(),
+    ("assessor revoked", "another's"): set(),
+    ("centre admin revoked", "own"): set(),
+    ("centre admin revoked", "another's"): set(),
+    ("no role", "own"): set(),
+    ("no role", "another's"): set(),
+    ("superuser", "own"): set(),  # a superuser wears no role: the pages need one
+    ("superuser", "another's"): set(),
+    ("anonymous", "own"): set(),
+    ("anonymous", "another's"): set(),
+}
+
+# Offered the Django admin site (the home page's card): superusers only.
+SITE_ADMIN = {
+    "learner": N,
+    "assessor": N,
+    "internal verifier": N,
+    "centre admin": N,
+    "EQA current": N,
+    "EQA expired": N,
+    "assessor revoked": N,
+    "centre admin revoked": N,
+    "no role": N,
+    "superuser": Y,
+    "anonymous": N,
+}
+
+
+def test_every_action_table_covers_every_role() -> None:
+    for table in (REGISTRATION_ACTIONS, CENTRE_ACTIONS, MEETING, WORN):
+        assert {key[0] for key in table} == set(ROLES)
+    assert set(SITE_ADMIN) == set(ROLES)
+    assert len(REGISTRATION_ACTIONS) == len(ROLES) * 4
+    assert len(CENTRE_ACTIONS) == len(ROLES) * 2
+    assert len(MEETING) == len(ROLES) * 4
+    assert len(WORN) == len(ROLES) * 2
+    for expected in REGISTRATION_ACTIONS.values():
+        assert len(expected) == len(REGISTRATION_ACTIONS_ASKED)
+    for expected in CENTRE_ACTIONS.values():
+        assert len(expected) == len(CENTRE_ACTIONS_ASKED)
+    for granted in WORN.values():
+        assert granted <= set(WORN_RULES)
+
+
+def _answer(actor: Any, asked: tuple[str, str], target: Any) -> bool:
+    kind, name = asked
+    if kind == "perm":
+        return bool(actor.has_perm(name, target))
+    return bool(rules.test_rule(name, actor, target))
+
+
+def _params_one(table: dict) -> list:
+    return [pytest.param(*key, value, id="|".join(key)) for key, value in table.items()]
+
+
+# The roles whose actor holds a membership (current or not) at the own centre.
+OWN_ROLE = {
+    "learner",
+    "assessor",
+    "internal verifier",
+    "centre admin",
+    "EQA current",
+    "EQA expired",
+    "assessor revoked",
+    "centre admin revoked",
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "centre", "relation", "expected"), _params_one(REGISTRATION_ACTIONS)
+)
+def test_registration_actions_follow_the_table(
+    world: World, role: str, centre: str, relation: str, expected: tuple[bool, ...]
+) -> None:
+    registration = world.registrations[centre, relation]
+    # The last rule is asked of a piece of the registration's evidence, submitted.
+    evidence = Evidence(registration=registration, status=EvidenceStatus.SUBMITTED)
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        answers = {
+            asked[1]: _answer(
+                actor, asked, evidence if asked[1].endswith("_own_assessment") else registration
+            )
+            for asked in REGISTRATION_ACTIONS_ASKED
+        }
+        assert answers == {
+            name: value
+            for (_, name), value in zip(REGISTRATION_ACTIONS_ASKED, expected, strict=True)
+        }
+
+
+@pytest.mark.parametrize(("role", "centre", "expected"), _params_one(CENTRE_ACTIONS))
+def test_centre_actions_follow_the_table(
+    world: World, role: str, centre: str, expected: tuple[bool, ...]
+) -> None:
+    target = world.own if centre == "own centre" else world.other
+    # A record of achievement names its centre as a registration does: asked of one there.
+    record_like = world.registrations[centre, "unlinked"]
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        answers = {
+            asked[1]: _answer(
+                actor, asked, record_like if asked[1].endswith("_record") else target.pk
+            )
+            for asked in CENTRE_ACTIONS_ASKED
+        }
+        assert answers == {
+            name: value for (_, name), value in zip(CENTRE_ACTIONS_ASKED, expected, strict=True)
+        }
+
+
+@pytest.mark.parametrize(
+    ("role", "centre", "relation", "view_meeting", "view_strategy"), _params(MEETING)
+)
+def test_meeting_and_strategy_access_follows_the_table(
+    world: World,
+    role: str,
+    centre: str,
+    relation: str,
+    view_meeting: bool,
+    view_strategy: bool,
+) -> None:
+    actor = world.actors[role]
+    where = world.own if centre == "own centre" else world.other
+    qualification = world.registrations[centre, "linked"].qualification
+    meeting = StandardisationMeeting.objects.create(
+        centre=where,
+        qualification=qualification,
+        title="Observations",
+        held_on=datetime.date.today(),
+        recorded_by=world.people["someone at own centre"],
+    )
+    if relation == "attended" and actor.is_authenticated:
+        meeting.attendees.add(actor)
+    strategy = SamplingStrategy(centre=where, qualification=qualification)
+
+    for asking in (actor, in_a_request(actor)):
+        assert asking.has_perm("verification.view_meeting", meeting) is view_meeting
+        assert asking.has_perm("verification.view_strategy", strategy) is view_strategy
+
+
+@pytest.mark.parametrize(
+    ("role", "which", "granted"),
+    [pytest.param(*key, value, id="|".join(key)) for key, value in WORN.items()],
+)
+def test_the_rules_of_the_role_worn_follow_the_table(
+    world: World, role: str, which: str, granted: set[str]
+) -> None:
+    actor = world.actors[role]
+    if which == "own":
+        worn = actor.memberships.get() if actor.is_authenticated and role in OWN_ROLE else None
+    else:
+        worn = MembershipFactory(centre=world.other, role=Role.CENTRE_ADMIN)
+    answers = {name for name in WORN_RULES if rules.test_rule(name, actor, worn)}
+    assert answers == granted
+
+
+@pytest.mark.parametrize(("role", "offered"), list(SITE_ADMIN.items()))
+def test_only_superusers_are_offered_the_admin_site(world: World, role: str, offered: bool) -> None:
+    assert rules.test_rule("accounts.use_site_admin", world.actors[role]) is offered

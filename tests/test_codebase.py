@@ -419,3 +419,72 @@ Registration.objects.filter(status="active").update(updated_at=now)
     found = _lifecycle_writes(ROOT / "portfolios" / "progress.py", ast.parse(source))
 
     assert [line.split(":")[1] for line in found] == ["2", "3", "4", "5", "6", "7", "8"]
+
+
+# ---------------------------------------------------------------- permissions live in rules.py
+# Every permission is a django-rules predicate (each app's rules.py) or a visible_to QuerySet:
+# views ask them (user.has_perm, rules.test_rule) and never decide from roles themselves.
+ROLE_HELPERS = {"has_role_at", "eqa_may_read"}
+
+
+def _is_view_module(relative: Path) -> bool:
+    return (
+        "views" in relative.name
+        or "views" in relative.parts[:-1]
+        or relative.name.endswith("_page.py")
+        or relative.as_posix() == "home/views.py"
+    )
+
+
+def _role_comparisons(source: str) -> list[str]:
+    """Each place a module decides from roles: a Role member, a comparison of a `.role`, a
+    role helper of accounts.access, or a superuser test."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        is_role = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+        if is_role and node.value.id == "Role":  # type: ignore[attr-defined]
+            found.append(f"{node.lineno}: Role.{node.attr}")  # type: ignore[attr-defined]
+        if isinstance(node, ast.Attribute) and node.attr == "is_superuser":
+            found.append(f"{node.lineno}: .is_superuser")
+        if isinstance(node, ast.Constant) and node.value == "is_superuser":
+            found.append(f"{node.lineno}: 'is_superuser'")
+        if isinstance(node, ast.Name) and node.id in ROLE_HELPERS:
+            found.append(f"{node.lineno}: {node.id}")
+        if isinstance(node, ast.ImportFrom):
+            found += [f"{node.lineno}: {a.name}" for a in node.names if a.name in ROLE_HELPERS]
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(isinstance(side, ast.Attribute) and side.attr == "role" for side in sides):
+                found.append(f"{node.lineno}: .role compared")
+    return sorted(found)
+
+
+def test_the_role_check_finds_each_kind_of_role_comparison() -> None:
+    assert _role_comparisons("ok = membership.role == Role.EQA") == [
+        "1: .role compared",
+        "1: Role.EQA",
+    ]
+    assert _role_comparisons("ok = membership.role not in roles") == ["1: .role compared"]
+    assert _role_comparisons("ok = request.user.is_superuser") == ["1: .is_superuser"]
+    assert _role_comparisons("ok = getattr(user, 'is_superuser', False)") == ["1: 'is_superuser'"]
+    assert _role_comparisons("from accounts.access import has_role_at") == ["1: has_role_at"]
+    assert _role_comparisons("ok = has_role_at(user, 1, 'iv')") == ["1: has_role_at"]
+    assert _role_comparisons("ok = user.has_perm('portfolios.view_registration', r)") == []
+    assert _role_comparisons("ok = rules.test_rule('accounts.work_as_eqa', user, m)") == []
+
+
+def test_no_view_decides_from_roles() -> None:
+    offenders = []
+    checked = 0
+    for path in ROOT.rglob("*.py"):
+        relative = path.relative_to(ROOT)
+        if (
+            relative.parts[0] in {".venv", "tests", "node_modules", "bench"}
+            or "migrations" in relative.parts
+            or not _is_view_module(relative)
+        ):
+            continue
+        checked += 1
+        offenders += [f"{relative}:{where}" for where in _role_comparisons(path.read_text())]
+    assert checked > 20  # the walk found the view modules (*views*.py, views/, *_page.py)
+    assert offenders == [], offenders

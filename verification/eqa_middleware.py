@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import rules
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from accounts.models import Role
 from verification.models.eqa import EqaPageView
 
 # Not pages: files the browser fetches for layout, and the load balancer's probe.
@@ -32,7 +32,7 @@ class EqaPageLogMiddleware:
             return response
         membership = getattr(request, "membership", None)
         # Only while working as an EQA: the same person's other roles are not EQA visits.
-        if membership and membership.role == Role.EQA:
+        if membership is not None and rules.test_rule("accounts.work_as_eqa", user, membership):
             EqaPageView.objects.create(
                 user_id=user.pk,
                 centre_id=membership.centre_id,

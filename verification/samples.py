@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+import rules
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from accounts.access import has_role_at
-from accounts.models import Role, User
+from accounts.models import User
 from assessments.models import Decision, UnitSignOff
 from assessments.services import AssessmentError, unlock_unit
 from core.audit import record_event
@@ -45,16 +45,8 @@ from verification.services import VerificationError
 OWN_DECISIONS = "A verifier can never sample decisions they made themselves"
 
 
-def may_sample(user: Any, registration: Registration) -> bool:
-    return (
-        getattr(user, "is_authenticated", False)
-        and registration.internal_verifier_id == user.pk
-        and has_role_at(user, registration.centre_id, Role.INTERNAL_VERIFIER)
-    )
-
-
 def _require_verifier(actor: User, registration: Registration) -> None:
-    if not may_sample(actor, registration):
+    if not rules.test_rule("verification.sample_registration", actor, registration):
         raise VerificationError("Only the learner's internal verifier may sample their work.")
 
 

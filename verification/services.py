@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+import rules
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,16 +38,9 @@ class VerificationError(Exception):
     """A change the rules refuse; the message is for the verifier."""
 
 
-PLANNER_ROLES = (Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN)
-
-
-def may_plan(user: Any, centre_id: int | None) -> bool:
-    """Internal verifiers and centre admins at the centre set ratings, strategies and plans."""
-    return has_role_at(user, centre_id, *PLANNER_ROLES)
-
-
 def _require_planner(actor: User, centre_id: int) -> None:
-    if not may_plan(actor, centre_id):
+    # Internal verifiers and centre admins at the centre set ratings, strategies and plans.
+    if not rules.test_rule("verification.plan_sampling", actor, centre_id):
         raise VerificationError(
             "Only an internal verifier or a centre admin at this centre may do this."
         )

@@ -10,12 +10,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+import rules
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.access import has_role_at
-from accounts.models import STAFF_ROLES, Centre, Membership, Role, User
+from accounts.models import STAFF_ROLES, Centre, Membership, User
 from core.audit import record_event
 from qualifications.models import Qualification, Unit
 from verification.models.standardisation import (
@@ -30,14 +30,6 @@ class StandardisationError(Exception):
     """A change the rules refuse; the message is for the person recording the meeting."""
 
 
-RECORDER_ROLES = (Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN)
-
-
-def may_record(user: Any, centre_id: int | None) -> bool:
-    """Internal verifiers and centre admins at the centre record standardisation meetings."""
-    return has_role_at(user, centre_id, *RECORDER_ROLES)
-
-
 def staff_at(centre_id: int) -> Any:
     """The people who may be named as attendees or action owners: current staff at the centre."""
     return User.objects.filter(
@@ -48,7 +40,8 @@ def staff_at(centre_id: int) -> Any:
 
 
 def _require_recorder(actor: User, centre_id: int) -> None:
-    if not may_record(actor, centre_id):
+    # Internal verifiers and centre admins at the centre record standardisation meetings.
+    if not rules.test_rule("verification.record_standardisation", actor, centre_id):
         raise StandardisationError(
             "Only an internal verifier or a centre admin at this centre may record "
             "standardisation meetings."

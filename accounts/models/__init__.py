@@ -25,6 +25,7 @@ from accounts.models.people import (
     UserManager,
     UserQuerySet,
     hash_token,
+    includes_learner,
 )
 
 __all__ = [
@@ -48,4 +49,5 @@ __all__ = [
     "UserManager",
     "UserQuerySet",
     "hash_token",
+    "includes_learner",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, cast
 
@@ -122,6 +123,12 @@ class Role(models.TextChoices):
 STAFF_ROLES = (Role.ASSESSOR, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN)
 
 
+def includes_learner(roles: Iterable[str]) -> bool:
+    """Whether these roles (a person's at a centre, as a page shows them) include a learner's.
+    A fact about the person shown, not a permission of the one looking."""
+    return Role.LEARNER in roles
+
+
 class CentreQuerySet(models.QuerySet["Centre"]):
     def visible_to(self, user: Any) -> CentreQuerySet:
         from accounts.access import centre_ids
@@ -173,6 +180,12 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
             models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=today)
         )
 
+    def learners(self) -> MembershipQuerySet:
+        return self.filter(role=Role.LEARNER)
+
+    def assessors(self) -> MembershipQuerySet:
+        return self.filter(role=Role.ASSESSOR)
+
 
 class Membership(models.Model):
     """A person's role at a centre. One login may hold several."""
@@ -220,6 +233,19 @@ class Membership(models.Model):
         return self.is_active and (
             self.expires_on is None or self.expires_on >= timezone.localdate()
         )
+
+    @property
+    def is_learner(self) -> bool:
+        return self.role == Role.LEARNER
+
+    def qualifications_in_view(self) -> models.QuerySet:
+        """The centre's qualifications, or only those of an EQA grant limited to some."""
+        offered = self.centre.qualifications.all()
+        if self.role == Role.EQA:
+            limit = self.qualifications.all()
+            if limit.exists():
+                return offered.filter(pk__in=limit.values("pk"))
+        return offered
 
 
 class CentreHeldQuerySet(models.QuerySet):

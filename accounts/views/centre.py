@@ -42,6 +42,7 @@ from accounts.models import (
     Membership,
     Role,
     User,
+    includes_learner,
 )
 from accounts.person_page import links_for
 from accounts.queries import people_matching
@@ -155,7 +156,7 @@ def _person_page(
         person.memberships.filter(centre=centre).order_by("role").prefetch_related("qualifications")
     )
     held = {m.role for m in roles}
-    is_learner = Role.LEARNER in held
+    is_learner = includes_learner(held)
     is_staff = bool(held & set(STAFF_ROLES))
     # Only what this centre keeps: the person may be a member elsewhere, with other details.
     profile = LearnerProfile.objects.at(centre).filter(user=person).first() if is_learner else None
@@ -319,7 +320,7 @@ def role_revoke_view(request: AuthedRequest, pk: int, membership_pk: int) -> Htt
 def profile_update_view(request: AuthedRequest, pk: int) -> HttpResponse:
     centre = admin_centre(request)
     person = _person(request, centre, pk)
-    if not person.memberships.filter(centre=centre, role=Role.LEARNER).exists():
+    if not person.memberships.filter(centre=centre).learners().exists():
         messages.error(request, f"{person} is not a learner at {centre.name}.")
         return redirect("centre:person", pk=person.pk)
     form = LearnerProfileForm(request.POST)

@@ -4,7 +4,6 @@ public verification page that anyone holding a record's code may open."""
 from __future__ import annotations
 
 import re
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,8 +22,6 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import has_role_at
-from accounts.models import Role
 from accounts.requests import AuthedRequest
 from assessments import achievements
 from assessments.models import UnitSignOff
@@ -78,9 +75,9 @@ def _panel_context(request: AuthedRequest, registration: Registration) -> dict:
         "registration": registration,
         "records": records,
         "signed_units": signed_units,
-        "can_request": achievements.may_request(request.user, registration),
-        "can_withdraw": request.user.is_superuser
-        or has_role_at(request.user, registration.centre_id, Role.CENTRE_ADMIN),
+        "can_request": request.user.has_perm("assessments.request_record", registration),
+        # Every record here is of this registration's centre.
+        "can_withdraw": request.user.has_perm("assessments.withdraw_record", registration),
         "kinds": AchievementKind,
     }
 
@@ -100,7 +97,7 @@ def records_page(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def request_record(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
-    if not achievements.may_request(request.user, registration):
+    if not request.user.has_perm("assessments.request_record", registration):
         raise PermissionDenied
     kind = request.POST.get("kind", "")
     unit: Unit | None = None
@@ -159,13 +156,7 @@ def download(request: AuthedRequest, pk: int) -> HttpResponseBase:
 @login_required
 def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     record = _record(request, pk)
-    if not (
-        request.user.is_superuser
-        # _record takes learners' records only: the registration is there.
-        or has_role_at(
-            request.user, cast(Registration, record.registration).centre_id, Role.CENTRE_ADMIN
-        )
-    ):
+    if not request.user.has_perm("assessments.withdraw_record", record):
         raise PermissionDenied
     try:
         achievements.withdraw_record(

@@ -6,9 +6,11 @@ Thin: load through visible_to (anything the person may not see answers 404), che
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.requests import AuthedRequest
 from assessments import services
 from assessments.forms.assess import ReturnForm, SignOffForm, UnlockForm
@@ -29,6 +31,7 @@ from assessments.mapping_tree import mapping_units
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
 from core.forms import sent_values
+from portfolios.evidence_page import EvidenceSection
 from portfolios.forms.evidence import MapCriteriaForm
 from portfolios.models import (
     Evidence,
@@ -38,26 +41,13 @@ from portfolios.models import (
     RegistrationStatus,
     RegistrationUnit,
 )
-from portfolios.rules import (
-    administers_registration_centre,
-    assesses_registration,
-    verifies_registration,
-)
 from qualifications.models import AssessmentCriterion, Unit
 
 QUEUE_PAGE_SIZE = 25
 
 
-def may_assess(user: User, registration: Registration) -> bool:
-    """An assessor assigned to the learner, at the registration's centre, never on their own."""
-    return registration.learner_id != user.pk and bool(assesses_registration(user, registration))
-
-
 def _can_unlock(user: User, registration: Registration) -> bool:
-    return bool(
-        verifies_registration(user, registration)
-        or administers_registration_centre(user, registration)
-    )
+    return rules.test_rule("assessments.unlock_unit", user, registration)
 
 
 def _unit_label(unit: Unit) -> str:
@@ -72,7 +62,7 @@ def _unit_label(unit: Unit) -> str:
 def queue(request: AuthedRequest) -> HttpResponse:
     """Submitted evidence waiting for the assessor at the active centre, oldest first."""
     membership = request.membership
-    is_assessor = bool(membership and membership.role == Role.ASSESSOR)
+    is_assessor = rules.test_rule("assessments.work_assessor_queue", request.user, membership)
     waiting = Evidence.objects.none()
     if membership and is_assessor:
         waiting = (
@@ -145,7 +135,7 @@ def _evidence(request: AuthedRequest, pk: int) -> Evidence:
 def _evidence_to_assess(request: AuthedRequest, pk: int) -> Evidence:
     """Unknown or invisible: 404. Visible but not the person's to assess: 403."""
     evidence = _evidence(request, pk)
-    if not may_assess(request.user, evidence.registration):
+    if not rules.test_rule("assessments.assess_registration", request.user, evidence.registration):
         raise PermissionDenied
     return evidence
 
@@ -173,14 +163,26 @@ def _cases(
     row_errors: dict[int, str] | None = None,
     required: bool = False,
     learner: bool = False,
+    built: Mapping[int, AssessmentCriterion] | None = None,
 ) -> list[CriterionCase]:
-    """The mapped criteria with their whole decision log: three queries whatever the count."""
+    """The mapped criteria with their whole decision log: three queries whatever the count.
+    `built`: the mapped criteria (with their units) a page has already read, not read again."""
     registration = evidence.registration
-    mappings = list(
-        evidence.mappings.select_related("criterion__unit", "proposed_by", "confirmed_by").order_by(
-            "criterion__unit_id", "criterion__position"
+    mappings = []
+    if built is not None:
+        mappings = list(evidence.mappings.select_related("proposed_by", "confirmed_by"))
+        # A criterion the page did not build (a unit no longer taken): read those alone.
+        missing = {m.criterion_id for m in mappings} - set(built)
+        known = {**built, **AssessmentCriterion.objects.select_related("unit").in_bulk(missing)}
+        for mapping in mappings:
+            mapping.criterion = known[mapping.criterion_id]
+    else:
+        mappings = list(
+            evidence.mappings.select_related(
+                "criterion__unit", "proposed_by", "confirmed_by"
+            ).order_by("criterion__unit_id", "criterion__position")
         )
-    )
+    mappings.sort(key=lambda m: (m.criterion.unit_id, m.criterion.position))
     criteria = [mapping.criterion for mapping in mappings]
     cases = {m.criterion_id: CriterionCase(m.criterion, mapping=m) for m in mappings}
     decisions = list(
@@ -224,6 +226,28 @@ def _cases(
     return list(cases.values())
 
 
+def learner_assessment(
+    user: Any, evidence: Evidence, criteria: Mapping[int, AssessmentCriterion]
+) -> EvidenceSection | None:
+    """On the learner's own page of their evidence (portfolios.evidence_page): its decisions
+    and overall feedback, as far as they are released. The assessing page is for staff."""
+    if evidence.status == EvidenceStatus.DRAFT or not rules.test_rule(
+        "assessments.view_own_assessment", user, evidence
+    ):
+        return None
+    required = validation_required(evidence.registration)
+    return EvidenceSection(
+        "assessments/_learner_assessment.html",
+        {
+            "cases": _cases(
+                evidence, can_assess=False, required=required, learner=True, built=criteria
+            ),
+            "judgements": overall_feedback(evidence, required=required, learner=True),
+            "validation_required": required,
+        },
+    )
+
+
 def _assess_page(
     request: AuthedRequest,
     evidence: Evidence,
@@ -234,8 +258,12 @@ def _assess_page(
     judging: JudgingForm | None = None,
     judging_state: JudgingState | None = None,
     fragment: bool = False,
+    can_assess: bool | None = None,
 ) -> HttpResponse:
-    can_assess = may_assess(request.user, evidence.registration)
+    if can_assess is None:
+        can_assess = rules.test_rule(
+            "assessments.assess_registration", request.user, evidence.registration
+        )
     required = validation_required(evidence.registration)
     learner = evidence.registration.learner_id == request.user.pk
     state = judging_state or JudgingState()
@@ -314,7 +342,20 @@ def _assess_page(
 @require_GET
 @login_required
 def assess(request: AuthedRequest, pk: int) -> HttpResponse:
-    return _assess_page(request, _evidence(request, pk))
+    evidence = _evidence(request, pk)
+    # Asked first, and handed to the page: the assessor's answer costs one query, asked once.
+    can_assess = rules.test_rule(
+        "assessments.assess_registration", request.user, evidence.registration
+    )
+    if not (
+        can_assess or request.user.has_perm("assessments.view_assessment", evidence.registration)
+    ):
+        # A staff page. The learner has their own page of the same evidence, and reads the
+        # decisions, as the release rules allow, on their portfolio's unit pages.
+        if request.user.has_perm("portfolios.view_evidence", evidence):
+            return redirect("evidence:detail", pk=evidence.pk)
+        raise PermissionDenied
+    return _assess_page(request, evidence, can_assess=can_assess)
 
 
 @require_POST
@@ -388,7 +429,7 @@ def _unit_page(
         )
     )
     active = next((s for s in sign_offs if s.unlocked_at is None), None)
-    can_assess = may_assess(request.user, registration)
+    can_assess = rules.test_rule("assessments.assess_registration", request.user, registration)
     can_sign = (
         can_assess
         and active is None
@@ -436,7 +477,7 @@ def unit_page(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
 @login_required
 def sign_off(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
     registration, unit = _registration_unit(request, pk, unit_pk)
-    if not may_assess(request.user, registration):
+    if not rules.test_rule("assessments.assess_registration", request.user, registration):
         raise PermissionDenied
     if UnitSignOff.objects.active().filter(registration=registration, unit=unit).exists():
         # The same form sent twice: the first one signed it.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -17,17 +18,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from accounts.access import eqa_scope
-from accounts.models import Role
 from accounts.requests import AuthedRequest
 from assessments.coverage import StandardCoverage, State, coverage_for
 from assessments.forms.coverage import CohortFilterForm
 from portfolios.models import Registration, RegistrationStatus
-from qualifications.models import Qualification, Standard, Statement
+from qualifications.models import Standard, Statement
 from qualifications.standards import qualifications_for, standards_for
 
-# Staff who see a cohort, each over the learners the role gives them at the active centre.
-COHORT_ROLES = {Role.ASSESSOR, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN, Role.EQA}
 # A withdrawn or transferred registration no longer works towards the standard here.
 GONE = [RegistrationStatus.WITHDRAWN, RegistrationStatus.TRANSFERRED]
 
@@ -53,35 +50,23 @@ def registration_coverage(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _cohort_membership(request: AuthedRequest) -> Any:
+    # Staff who see a cohort, each over the learners the role gives them at the active centre.
     membership = request.membership
-    if not membership or membership.role not in COHORT_ROLES:
+    if not rules.test_rule("assessments.view_cohort", request.user, membership):
         raise PermissionDenied
     return membership
 
 
-def _qualifications_in_view(membership: Any) -> QuerySet[Qualification]:
-    """The centre's qualifications, or only those of an EQA grant limited to some."""
-    qualifications = membership.centre.qualifications.all()
-    if membership.role == Role.EQA:
-        limit = membership.qualifications.all()
-        if limit.exists():
-            return qualifications.filter(pk__in=limit.values("pk"))
-    return qualifications
-
-
 def cohort_registrations(user: Any, membership: Any) -> QuerySet[Registration]:
-    """The learners the role at the active centre covers: as Registration.visible_to allows."""
-    registrations = Registration.objects.filter(centre_id=membership.centre_id).exclude(
-        status__in=GONE
+    """The learners the role worn at the active centre covers, as Registration.visible_to
+    gives them to that role (an EQA's grant may be limited to some qualifications); never the
+    person's own."""
+    return (
+        Registration.objects.visible_to(user, roles=[membership.role])
+        .filter(centre_id=membership.centre_id)
+        .exclude(status__in=GONE)
+        .exclude(learner_id=user.pk)
     )
-    if membership.role == Role.ASSESSOR:
-        return registrations.filter(assessors=user).exclude(learner=user)
-    if membership.role == Role.INTERNAL_VERIFIER:
-        return registrations.filter(internal_verifier=user)
-    if membership.role == Role.EQA:
-        # The grant may be limited to some qualifications.
-        return registrations.filter(eqa_scope(user))
-    return registrations
 
 
 @require_GET
@@ -90,7 +75,7 @@ def standards_index(request: AuthedRequest) -> HttpResponse:
     """The standards the active centre's qualifications map to, each with its cohort link."""
     membership = _cohort_membership(request)
     standards = list(
-        standards_for(_qualifications_in_view(membership).values("pk")).select_related(
+        standards_for(membership.qualifications_in_view().values("pk")).select_related(
             "qualification"
         )
     )
@@ -117,9 +102,9 @@ def cohort(request: AuthedRequest, pk: int) -> HttpResponse:
     membership = _cohort_membership(request)
     standard = get_object_or_404(Standard.objects.select_related("qualification"), pk=pk)
     qualifications = list(qualifications_for(standard))
-    if membership.role == Role.EQA:
+    if rules.test_rule("accounts.work_as_eqa", request.user, membership):
         # A limited grant opens only the standards its qualifications map to.
-        readable = set(_qualifications_in_view(membership).values_list("pk", flat=True))
+        readable = set(membership.qualifications_in_view().values_list("pk", flat=True))
         qualifications = [q for q in qualifications if q.pk in readable]
         if not qualifications:
             raise Http404("No qualification of your access maps to this standard.")

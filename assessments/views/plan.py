@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,7 +26,6 @@ from assessments import plans
 from assessments.forms.plan import ActivityForm, PlanForm, ReviseForm
 from assessments.models import AssessmentPlan, PlanActivity
 from assessments.services import AssessmentError
-from assessments.views.assess import may_assess
 from portfolios.models import Registration, RegistrationStatus
 from qualifications.models import AssessmentCriterion
 
@@ -56,7 +56,7 @@ def _plan(request: AuthedRequest, pk: int) -> AssessmentPlan:
 def _plan_to_change(request: AuthedRequest, pk: int) -> AssessmentPlan:
     """Unknown or invisible: 404. Visible but not the person's to change: 403."""
     plan = _plan(request, pk)
-    if not may_assess(request.user, plan.registration):
+    if not rules.test_rule("assessments.assess_registration", request.user, plan.registration):
         raise PermissionDenied
     return plan
 
@@ -78,7 +78,7 @@ def plan_list(request: AuthedRequest, pk: int) -> HttpResponse:
         .order_by("-created_at", "-pk")
     )
     in_force = AssessmentPlan.objects.in_force().filter(registration=registration).first()
-    can_change = may_assess(request.user, registration)
+    can_change = rules.test_rule("assessments.assess_registration", request.user, registration)
     return render(
         request,
         "assessments/plan_list.html",
@@ -97,7 +97,7 @@ def plan_list(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def plan_create(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
-    if not may_assess(request.user, registration):
+    if not rules.test_rule("assessments.assess_registration", request.user, registration):
         raise PermissionDenied
     form = PlanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -151,7 +151,7 @@ def _plan_page(
         # For the template (not a model field).
         activity.overdue = in_force and activity.is_overdue(today)  # type: ignore[attr-defined]
     active = registration.status == RegistrationStatus.ACTIVE
-    can_change = active and may_assess(user, registration)
+    can_change = active and rules.test_rule("assessments.assess_registration", user, registration)
     context: dict[str, Any] = {
         "plan": plan,
         "registration": registration,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,7 +22,6 @@ from accounts.requests import AuthedRequest
 from assessments import records
 from assessments.forms.record import AcknowledgeForm, QuestionFormSet, RecordForm
 from assessments.models import AssessorRecord, RecordKind, UnitSignOff
-from assessments.views.assess import may_assess
 from core.forms import sent_values
 from portfolios.evidence import max_upload_bytes
 from portfolios.models import Registration
@@ -94,7 +94,7 @@ def record_create(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     registration = _registration(request, pk)
     if kind not in RecordKind.values:
         raise Http404("No such kind of record.")
-    if not may_assess(request.user, registration):
+    if not rules.test_rule("assessments.assess_registration", request.user, registration):
         raise PermissionDenied
     record_kind = RecordKind(kind)
     handler = None
@@ -196,7 +196,9 @@ def _detail(
             "files": list(evidence.files.all()),
             "criteria": [m.criterion for m in criteria],
             "can_acknowledge": is_learner and not record.is_acknowledged,
-            "can_assess": may_assess(request.user, registration),
+            "can_assess": rules.test_rule(
+                "assessments.assess_registration", request.user, registration
+            ),
             "form": form or AcknowledgeForm(),
         },
         status=status,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Membership, Role
+from accounts.models import Membership
 from accounts.requests import AuthedRequest
 from assessments.forms.validation import ReleaseSettingForm, ValidateForm
 from assessments.models import Decision, ReleaseSetting, ValidationOutcome
@@ -41,7 +42,7 @@ def _queue_page(
     """Decisions waiting for this IV at the active centre, oldest first: a fixed number of
     queries whatever the queue's length."""
     membership = request.membership
-    is_verifier = bool(membership and membership.role == Role.INTERNAL_VERIFIER)
+    is_verifier = rules.test_rule("assessments.work_validation_queue", request.user, membership)
     waiting: QuerySet[Decision] = Decision.objects.none()
     own = 0
     if membership and is_verifier:
@@ -182,7 +183,9 @@ def _settings_page(
 def release_settings(request: AuthedRequest) -> HttpResponse:
     """The centre admin chooses, per qualification, whether decisions wait for validation."""
     membership = request.membership
-    if not membership or membership.role != Role.CENTRE_ADMIN:
+    if membership is None or not rules.test_rule(
+        "assessments.work_release_settings", request.user, membership
+    ):
         raise PermissionDenied
     if request.method == "GET":
         return _settings_page(request, membership)

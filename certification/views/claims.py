@@ -22,14 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Membership, Role
+from accounts.models import Membership
 from accounts.requests import AuthedRequest
 from certification import claims, eligibility, queries, summaries
 from certification.forms import CertificateForm, ClaimFilterForm, LineSearchForm, SubmitForm
 from certification.models import BatchState, ClaimBatch, ClaimError, ClaimLine
 from certification.profiles import profile_for
 from certification.queries import ClaimFilter
-from certification.views.common import admin_membership, batch_for, eqa_limit
+from certification.views.common import admin_membership, batch_for, eqa_limit, may_act
 from core.pagination import paginate
 from portfolios.models import Registration
 from qualifications.models import Qualification
@@ -171,7 +171,7 @@ def claims_page(request: AuthedRequest) -> HttpResponse:
             "chosen": chosen,
             "here": here,
             "batches": batches,
-            "may_act": membership.role == Role.CENTRE_ADMIN,
+            "may_act": may_act(request, membership),
         },
         status=400 if chosen else 200,
     )
@@ -221,10 +221,10 @@ def _batch_page(
             Q(registration__learner__full_name__icontains=text)
             | Q(registration__awarding_body_number__iexact=text)
         )
-    may_act = membership.role == Role.CENTRE_ADMIN
+    acting = may_act(request, membership)
     # A draft has no summary (its lines may change): no query for one.
     batch_summaries = (
-        list(summaries.summaries_of(batch)) if may_act and batch.state != BatchState.DRAFT else []
+        list(summaries.summaries_of(batch)) if acting and batch.state != BatchState.DRAFT else []
     )
     return render(
         request,
@@ -236,7 +236,7 @@ def _batch_page(
             "form": form,
             "summaries": batch_summaries,
             "profile": profile_for(batch.awarding_body.code),
-            "may_act": may_act,
+            "may_act": acting,
             "submit_form": submit_form or SubmitForm(),
             "certificate_form": certificate_form or CertificateForm(),
             "line_form": line_form,
@@ -288,7 +288,7 @@ def batch_export(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def batch_download(request: AuthedRequest, pk: int) -> HttpResponseBase:
     membership, batch = batch_for(request, pk)
-    if membership.role != Role.CENTRE_ADMIN:
+    if not may_act(request, membership):
         raise PermissionDenied("The claim file is for the centre's admins.")
     if batch.state == BatchState.DRAFT:
         messages.error(request, "Export the batch first: its lines are checked again then.")

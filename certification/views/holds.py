@@ -3,6 +3,7 @@ read them (an EQA too). Every change is one service call in certification.holds.
 
 from __future__ import annotations
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.models import Membership, Role
+from accounts.models import Membership
 from accounts.requests import AuthedRequest
 from certification import holds as services
 from certification.forms import HoldForm, ReleaseForm
@@ -21,6 +22,7 @@ from certification.views.common import (
     READERS,
     admin_membership,
     eqa_limit,
+    may_act,
     membership_for,
 )
 from portfolios.forms.registration import picker_registrations
@@ -99,10 +101,10 @@ def _holds_page(
             "form": form,
             "release_form": release_form,
             "releasing": releasing,
-            "may_open": membership.role != Role.EQA,
-            "may_release": membership.role == Role.CENTRE_ADMIN,
+            "may_open": rules.test_rule("certification.open_holds_here", request.user, membership),
+            "may_release": may_act(request, membership),
             # An IV keeps holds but never sees the claims themselves: no link to a 403.
-            "may_read_claims": membership.role in READERS,
+            "may_read_claims": rules.test_rule(READERS, request.user, membership),
         },
         status=status,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -44,8 +45,11 @@ REGISTRATION_LIFECYCLE = Lifecycle(
 
 
 class RegistrationQuerySet(models.QuerySet["Registration"]):
-    def visible_to(self, user: Any) -> RegistrationQuerySet:
+    def visible_to(self, user: Any, *, roles: Iterable[str] | None = None) -> RegistrationQuerySet:
         """Mirrors portfolios.rules.can_view_registration: keep the two in step.
+
+        `roles` narrows it to what those roles give (a page of the role worn now, such as a
+        standard's cohort, lists what that role sees, not what the person's other roles do).
 
         Every branch is a condition on the registration's own row (the assessors through a
         subquery, not a join), so each row comes once without DISTINCT: nearly every page
@@ -66,19 +70,24 @@ class RegistrationQuerySet(models.QuerySet["Registration"]):
         # not a join): no DISTINCT, so the planner can probe the rows an outer query wants by
         # their index instead of building the whole visible set (on a platform of many
         # centres that set meant a sequential scan of every registration).
-        visible = Q(learner_id=user.pk)
-        if may_hold(user, Role.ASSESSOR):
+        wanted = None if roles is None else set(roles)
+
+        def branch(role: str) -> bool:
+            return (wanted is None or role in wanted) and may_hold(user, role)
+
+        visible = Q(learner_id=user.pk) if wanted is None or Role.LEARNER in wanted else Q(pk=None)
+        if branch(Role.ASSESSOR):
             assessing = self.model.assessors.through.objects.filter(
                 registration_id=OuterRef("pk"), user_id=user.pk
             )
             visible |= Q(Exists(assessing), centre_id__in=centre_ids(user, Role.ASSESSOR))
-        if may_hold(user, Role.INTERNAL_VERIFIER):
+        if branch(Role.INTERNAL_VERIFIER):
             visible |= Q(
                 internal_verifier_id=user.pk, centre_id__in=centre_ids(user, Role.INTERNAL_VERIFIER)
             )
-        if may_hold(user, Role.CENTRE_ADMIN):
+        if branch(Role.CENTRE_ADMIN):
             visible |= Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
-        if may_hold(user, Role.EQA):
+        if branch(Role.EQA):
             # An EQA reads the whole centre, or only the qualifications of their grant.
             visible |= eqa_scope(user)
         return self.filter(visible)

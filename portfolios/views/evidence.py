@@ -26,6 +26,7 @@ from core.forms import sent_values
 from core.links import url_for_ids
 from core.models import AuditEvent
 from portfolios import evidence as services
+from portfolios.evidence_page import sections_for
 from portfolios.forms.evidence import (
     DeclarationForm,
     EvidenceForm,
@@ -53,6 +54,7 @@ from portfolios.progress import (
     unit_summaries,
 )
 from portfolios.queries import RecordRow, portfolio_records, registration_with_people
+from qualifications.models import AssessmentCriterion
 from qualifications.standards import maps_to_standard
 
 
@@ -412,6 +414,18 @@ def _criteria_groups(units: list[TakenUnit], chosen: set[int]) -> list[TakenUnit
     return groups
 
 
+def _mapped_criteria(units: list[TakenUnit], mapped: set[int]) -> dict[int, AssessmentCriterion]:
+    """The mapped criteria the page has built, each knowing its unit (no query)."""
+    found = {}
+    for entry in units:
+        for outcome in entry.outcomes:
+            for row in outcome.criteria:
+                if row.criterion.pk in mapped:
+                    row.criterion.unit = entry.unit
+                    found[row.criterion.pk] = row.criterion
+    return found
+
+
 def _detail(
     request: AuthedRequest,
     evidence: Evidence,
@@ -446,6 +460,8 @@ def _detail(
         "files": list(evidence.files.all()),
         "mapped_units": _criteria_groups(units, mapped),
         "declaration": getattr(evidence, "declaration", None),
+        # What other apps show here (the learner's decisions and feedback: assessments).
+        "sections": sections_for(request.user, evidence, _mapped_criteria(units, mapped)),
         "versions": versions if len(versions) > 1 else [],
         "newer": next((v for v in versions if v["version"] > evidence.version), None),
         "can_edit": learner and draft,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import rules
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import Centre, Role
+from accounts.models import Centre
 from accounts.requests import AuthedRequest
 from portfolios.imports import (
     COLUMNS,
@@ -48,7 +49,9 @@ class UploadForm(forms.Form):
 
 def _administered_centre(request: AuthedRequest) -> Centre:
     membership = request.membership
-    if not membership or membership.role != Role.CENTRE_ADMIN:
+    if membership is None or not rules.test_rule(
+        "accounts.work_as_centre_admin", request.user, membership
+    ):
         raise PermissionDenied("Only a centre admin can import learners.")
     if not request.user.has_perm("accounts.manage_centre", membership.centre):
         raise PermissionDenied("Only a centre admin can import learners.")

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.context import admin_centre
-from accounts.models import Centre, Role, User
+from accounts.models import Centre, User, includes_learner
 from accounts.person_page import PersonLink
 from accounts.queries import people_matching
 from accounts.requests import AuthedRequest
@@ -46,7 +46,7 @@ PAGE_SIZE = 25
 
 def register_link(person: User, centre: Centre, roles: frozenset[str]) -> list[PersonLink]:
     """On a learner's page (accounts.person_page): register them, the learner already chosen."""
-    if Role.LEARNER not in roles:
+    if not includes_learner(roles):
         return []
     url = f"{reverse('centre:register')}?learner={person.pk}"
     return [PersonLink(f"Register {person.get_full_name()} on a qualification", url)]

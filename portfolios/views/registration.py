@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -12,7 +13,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Role
 from accounts.requests import AuthedRequest
 from core.forms import picker_results
 from portfolios.forms.registration import (
@@ -60,7 +60,9 @@ def registration_search(request: AuthedRequest) -> HttpResponse:
     """htmx: the registrations of the centre one works at whose learner matches what was
     typed into a registration picker (the holds page, the IV's sampling plan)."""
     membership = request.membership
-    if not membership or membership.role not in (Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER):
+    if membership is None or not rules.test_rule(
+        "portfolios.work_registration_search", request.user, membership
+    ):
         raise PermissionDenied("Registrations are found by the centre's admins and IVs.")
     centre = membership.centre
     if not request.user.has_perm("portfolios.search_registrations", centre):

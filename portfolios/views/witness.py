@@ -175,7 +175,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 def export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """The learner's whole portfolio as a ZIP, streamed. Only the learner (or a superuser)."""
     registration = _registration(request, pk)
-    if not (request.user.is_superuser or registration.learner_id == request.user.pk):
+    if not request.user.has_perm("portfolios.export_portfolio", registration):
         # Staff who can see the registration still may not take the learner's copy.
         raise Http404("No such portfolio.")
     try:

@@ -319,14 +319,19 @@ def test_returned_evidence_shows_no_mapping_form(client: Client, case: dict) -> 
     assert "Mapping not confirmed yet" in page
 
 
-def test_the_learner_and_the_iv_see_the_state_but_get_403_on_post(
+def test_the_iv_sees_the_state_and_the_learner_their_own_page_but_both_get_403_on_post(
     client: Client, case: dict
 ) -> None:
     evidence = case["evidence"]
+    page = signed_in(client, case["iv"]).get(assess_url(evidence)).content.decode()
+    assert "Mapping not confirmed yet" in page
+    assert "Confirm or change the mapping" not in page
+    # The assessing page is for staff: the learner is sent to their own page of the evidence.
+    response = signed_in(client, case["learner"]).get(assess_url(evidence))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("evidence:detail", args=[evidence.pk])
     for person in (case["learner"], case["iv"]):
-        page = signed_in(client, person).get(assess_url(evidence)).content.decode()
-        assert "Mapping not confirmed yet" in page
-        assert "Confirm or change the mapping" not in page
+        signed_in(client, person)
         response = client.post(mapping_url(evidence), {"criteria": [case["c11"].pk]})
         assert response.status_code == 403
     assert mapped(evidence) == {case["c11"].pk, case["c12"].pk}

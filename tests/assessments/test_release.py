@@ -197,7 +197,7 @@ def test_the_learner_sees_neither_outcome_nor_feedback_until_the_iv_agrees(
 
     as_user(client, case["learner"])
     for name, url in urls.items():
-        html = client.get(url).content.decode()
+        html = client.get(url, follow=True).content.decode()
         assert SECRET not in html, name
     portfolio = row(client.get(urls["portfolio_unit"]).content.decode(), criterion_row)
     assert "Awaiting internal verification" in portfolio
@@ -205,9 +205,10 @@ def test_the_learner_sees_neither_outcome_nor_feedback_until_the_iv_agrees(
     unit = client.get(urls["unit"]).content.decode()
     assert "Awaiting internal verification" in row(unit, criterion_row)
     assert "Criteria met: 0 of" in unit
-    assess = row(client.get(urls["assess"]).content.decode(), criterion_row)
-    assert "awaiting internal verification" in assess
-    assert not re.search(r"\bMet\b", assess)
+    # The learner reads the decision on their own page of the evidence, not the assessing page.
+    detail = row(client.get(urls["detail"]).content.decode(), criterion_row)
+    assert "awaiting internal verification" in detail
+    assert not re.search(r"\bMet\b", detail)
 
     # Staff see the decision whole meanwhile.
     as_user(client, case["assessor"])
@@ -220,10 +221,10 @@ def test_the_learner_sees_neither_outcome_nor_feedback_until_the_iv_agrees(
     validate_decision(validator=case["iv"], decision=decision, outcome="agreed")
 
     as_user(client, case["learner"])
-    assess = row(client.get(urls["assess"]).content.decode(), criterion_row)
-    assert SECRET in assess
-    assert re.search(r"\bMet\b", assess)
-    assert "Validated (agreed)" in assess
+    detail = row(client.get(urls["detail"]).content.decode(), criterion_row)
+    assert SECRET in detail
+    assert re.search(r"\bMet\b", detail)
+    assert "Validated (agreed)" in detail
     portfolio = row(client.get(urls["portfolio_unit"]).content.decode(), criterion_row)
     assert re.search(r"\bMet\b", portfolio)
     assert "Awaiting" not in portfolio
@@ -231,6 +232,28 @@ def test_the_learner_sees_neither_outcome_nor_feedback_until_the_iv_agrees(
     assert "Criteria met: 1 of" in unit
     # The learner is told it is validated, not by whom.
     assert case["iv"].get_full_name() not in unit
+
+
+def test_the_learner_never_opens_the_assessing_page_of_their_own_evidence(
+    client: Client,
+) -> None:
+    case = pearson_case()
+    evidence = submitted(case, [case["criterion"]])
+    decision = decide(case, case["criterion"], evidence)
+    validate_decision(validator=case["iv"], decision=decision, outcome="agreed")
+    url = reverse("assessments:assess", args=[evidence.pk])
+
+    response = as_user(client, case["learner"]).get(url)
+    # Sent to their own page of the same evidence, which shows the released decision.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("evidence:detail", args=[evidence.pk])
+    assert not case["learner"].has_perm("assessments.view_assessment", case["registration"])
+    # Nor may they act on it.
+    assert client.post(reverse("assessments:return", args=[evidence.pk])).status_code == 403
+    assert client.post(reverse("assessments:judge", args=[evidence.pk])).status_code == 403
+    # The staff who see the registration open it.
+    for person in (case["assessor"], case["iv"], case["admin"]):
+        assert as_user(client, person).get(url).status_code == 200
 
 
 def test_a_qualification_without_validation_shows_the_learner_at_once(client: Client) -> None:
@@ -335,10 +358,12 @@ def test_a_referral_goes_back_to_the_assessor_whose_correction_is_validated(
 
     # The assessor reads the referral; the learner still waits and never reads it.
     url = reverse("assessments:assess", args=[evidence.pk])
+    mine = reverse("evidence:detail", args=[evidence.pk])
     html = as_user(client, case["assessor"]).get(url).content.decode()
     assert "Referred back" in html
     assert "check the brief" in html
-    html = as_user(client, case["learner"]).get(url).content.decode()
+    html = as_user(client, case["learner"]).get(mine).content.decode()
+    assert "awaiting internal verification" in html
     assert "check the brief" not in html
     assert SECRET not in html
 
@@ -356,7 +381,7 @@ def test_a_referral_goes_back_to_the_assessor_whose_correction_is_validated(
     assert f'data-testid="waiting-{first.pk}"'.encode() not in html
     validate_decision(validator=case["iv"], decision=corrected, outcome="agreed")
 
-    html = as_user(client, case["learner"]).get(url).content.decode()
+    html = as_user(client, case["learner"]).get(mine).content.decode()
     assert "Not yet met" in html
     assert "how the results were analysed" in html
     assert SECRET not in html  # the referred decision was never released

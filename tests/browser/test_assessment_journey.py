@@ -178,8 +178,16 @@ def test_an_assessment_from_submission_to_sign_off_seen_by_the_learner_and_no_on
     page.wait_for_load_state("load")
     site.assert_accessible()
 
-    # The learner reads the feedback, starts a new version, signs and submits it.
+    # The learner reads the judged call log on their own page of it; the assessing page is staff's.
     switch_to(site, learner)
+    site.goto(f"/assessment/evidence/{log.pk}/")
+    expect(page).to_have_url(re.compile(rf"/portfolio/evidence/{log.pk}/$"))
+    assessed = page.get_by_test_id("learner-assessment")
+    expect(assessed.get_by_test_id(f"current-{criteria['3.1'].pk}")).to_have_text("Met")
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+
+    # The learner reads the feedback, starts a new version, signs and submits it.
     site.goto(f"/portfolio/evidence/{notes.pk}/")
     expect(page.get_by_text("Add the date and time of each call you describe.")).to_be_visible()
     page.get_by_role("button", name="Start a new version").click()

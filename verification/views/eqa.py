@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import rules
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,7 +10,6 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.models import Role
 from accounts.requests import AuthedRequest
 from verification.models.eqa import EqaPageView
 
@@ -21,7 +21,9 @@ PAGE_SIZE = 50
 def visits(request: AuthedRequest) -> HttpResponse:
     """Every page an EQA opened at the admin's centre, newest first."""
     membership = request.membership
-    if not membership or membership.role != Role.CENTRE_ADMIN:
+    if membership is None or not rules.test_rule(
+        "verification.view_eqa_visits", request.user, membership
+    ):
         raise PermissionDenied("The EQA visits are shown to the centre's admins.")
     rows = (
         EqaPageView.objects.visible_to(request.user)

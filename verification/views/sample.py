@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +20,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import has_role_at
 from accounts.requests import AuthedRequest
 from assessments.models import Decision
 from portfolios.models import Registration
@@ -29,11 +29,6 @@ from verification.models import PlannedSample, SampleStage, SamplingStrategy
 from verification.models.sample import Sample, SampleOutcome, SampleOutcomeKind, SampleState
 from verification.sample_review import review_rows
 from verification.services import VerificationError
-from verification.views.strategy import READER_ROLES
-
-
-def _staff_reader(user: Any, centre_id: int) -> bool:
-    return user.is_superuser or has_role_at(user, centre_id, *READER_ROLES)
 
 
 def _assessed_in(user: Any, sample: Sample, outcomes: list[SampleOutcome]) -> bool:
@@ -66,7 +61,7 @@ def start(request: AuthedRequest, pk: int) -> HttpResponse:
     # see them, as on the started record (another IV's learner answers 404 there too).
     if not Registration.objects.visible_to(request.user).filter(pk=registration.pk).exists():
         raise Http404("No such sample.")
-    if not _staff_reader(request.user, registration.centre_id):
+    if not rules.test_rule("verification.read_sampling", request.user, registration.centre_id):
         raise PermissionDenied
     started = Sample.objects.filter(planned_sample=planned).first()
     if started is not None:
@@ -74,7 +69,7 @@ def start(request: AuthedRequest, pk: int) -> HttpResponse:
         if request.method == "POST":
             messages.info(request, "This sample is already started.")
         return redirect("verification:sample", pk=started.pk)
-    may_act = samples.may_sample(request.user, registration)
+    may_act = rules.test_rule("verification.sample_registration", request.user, registration)
     status = 200
     if request.method == "POST":
         if not may_act:
@@ -122,7 +117,7 @@ def _load(request: AuthedRequest, pk: int) -> tuple[Sample, list[SampleOutcome]]
         )
     )
     if not (
-        _staff_reader(request.user, sample.registration.centre_id)
+        rules.test_rule("verification.read_sampling", request.user, sample.registration.centre_id)
         or _assessed_in(request.user, sample, outcomes)
     ):
         raise PermissionDenied
@@ -144,7 +139,7 @@ def _page(
     decisions = samples.sampled_decisions(sample.registration, sample.unit)
     current = samples.snapshot_of(sample.registration, sample.unit, decisions)
     current_hash = samples.hash_of(current)
-    may_act = samples.may_sample(request.user, sample.registration)
+    may_act = rules.test_rule("verification.sample_registration", request.user, sample.registration)
     open_review = sample.state != SampleState.AGREED
     sign_offs = list(sample.sign_offs.select_related("verifier"))
     form = review_form or ReviewForm(decisions=decisions)
@@ -181,7 +176,7 @@ def sample_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _acting(request: AuthedRequest, pk: int) -> tuple[Sample, list[SampleOutcome]]:
     sample, outcomes = _load(request, pk)
-    if not samples.may_sample(request.user, sample.registration):
+    if not rules.test_rule("verification.sample_registration", request.user, sample.registration):
         raise PermissionDenied
     return sample, outcomes
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,28 +18,11 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import eqa_may_read, has_role_at
-from accounts.models import Membership, Role
+from accounts.models import Membership
 from accounts.requests import AuthedRequest
 from verification import standardisation as services
 from verification.forms.standardisation import MeetingFilterForm, MeetingForm, OutcomeForm
 from verification.models.standardisation import StandardisationMeeting, StandardisationOutcome
-
-READER_ROLES = (Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN, Role.EQA)
-# Assessors take part in standardisation, so they may read the record of a meeting they attended
-# (to act on its decisions), but not the centre's other meetings.
-LIST_ROLES = (*READER_ROLES, Role.ASSESSOR)
-
-
-def _may_read(user: Any, meeting: StandardisationMeeting) -> bool:
-    if user.is_superuser or has_role_at(
-        user, meeting.centre_id, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN
-    ):
-        return True
-    if eqa_may_read(user, meeting.centre_id, meeting.qualification_id):
-        return True
-    attended = any(person.pk == user.pk for person in meeting.attendees.all())
-    return attended and has_role_at(user, meeting.centre_id, Role.ASSESSOR)
 
 
 def _meeting(request: AuthedRequest, pk: int, *, record: bool = False) -> StandardisationMeeting:
@@ -49,31 +33,28 @@ def _meeting(request: AuthedRequest, pk: int, *, record: bool = False) -> Standa
         pk=pk,
     )
     allowed = (
-        services.may_record(request.user, meeting.centre_id)
+        rules.test_rule("verification.record_standardisation", request.user, meeting.centre_id)
         if record
-        else _may_read(request.user, meeting)
+        else request.user.has_perm("verification.view_meeting", meeting)
     )
     if not allowed:
         raise PermissionDenied
     return meeting
 
 
-def _active_membership(request: AuthedRequest, roles: tuple[str, ...]) -> Membership:
+def _active_membership(request: AuthedRequest, rule: str) -> Membership:
+    """The role the person works in now, if that role passes `rule`."""
     membership = request.membership
-    if not membership or membership.role not in roles:
+    if membership is None or not rules.test_rule(rule, request.user, membership):
         raise PermissionDenied
     return membership
-
-
-def _active_centre_id(request: AuthedRequest, roles: tuple[str, ...]) -> int:
-    return _active_membership(request, roles).centre_id
 
 
 @require_GET
 @login_required
 def meeting_list(request: AuthedRequest) -> HttpResponse:
     """The active centre's meetings, newest first, optionally for one qualification."""
-    membership = _active_membership(request, LIST_ROLES)
+    membership = _active_membership(request, "verification.work_standardisation")
     centre_id = membership.centre_id
     meetings = (
         StandardisationMeeting.objects.readable_by(request.user)
@@ -95,7 +76,9 @@ def meeting_list(request: AuthedRequest) -> HttpResponse:
             "meetings": list(meetings),
             "filter_form": filter_form,
             "centre": membership.centre,
-            "can_record": services.may_record(request.user, centre_id),
+            "can_record": rules.test_rule(
+                "verification.record_standardisation", request.user, centre_id
+            ),
         },
     )
 
@@ -116,7 +99,7 @@ def _meeting_values(form: MeetingForm) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def meeting_create(request: AuthedRequest) -> HttpResponse:
-    membership = _active_membership(request, services.RECORDER_ROLES)
+    membership = _active_membership(request, "verification.work_recording")
     centre_id = membership.centre_id
     form = MeetingForm(request.POST or None, centre_id=centre_id)
     status = 200
@@ -190,7 +173,9 @@ def _detail_page(
         .prefetch_related("units")
         .order_by("position")
     )
-    can_record = meeting.is_draft and services.may_record(request.user, meeting.centre_id)
+    can_record = meeting.is_draft and rules.test_rule(
+        "verification.record_standardisation", request.user, meeting.centre_id
+    )
     return render(
         request,
         "verification/standardisation_detail.html",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,8 +20,7 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import eqa_may_read, has_role_at
-from accounts.models import Membership, Role
+from accounts.models import Membership
 from accounts.requests import AuthedRequest
 from portfolios.models import Registration
 from qualifications.models import Qualification
@@ -43,7 +43,6 @@ from verification.models import (
 )
 from verification.queries import coverage, plan_samples
 
-READER_ROLES = (Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN, Role.EQA)
 # A stand-in id no row has, reversed once and swapped for each row's own.
 _SENTINEL = 2_147_483_647
 
@@ -56,26 +55,13 @@ def url_pattern(name: str) -> str:
     return url.replace("{", "{{").replace("}", "}}").replace(str(_SENTINEL), "{}")
 
 
-def _may_read(user: Any, centre_id: int) -> bool:
-    return user.is_superuser or has_role_at(user, centre_id, *READER_ROLES)
-
-
-def _may_plan(user: Any, centre_id: int) -> bool:
-    return services.may_plan(user, centre_id)
-
-
 def _active_membership(request: AuthedRequest, *, plan: bool = False) -> Membership:
     """The role the person works in now, if that role may read (or plan)."""
     membership = request.membership
-    roles = services.PLANNER_ROLES if plan else READER_ROLES
-    if not membership or membership.role not in roles:
+    rule = "verification.work_planning" if plan else "verification.work_sampling"
+    if membership is None or not rules.test_rule(rule, request.user, membership):
         raise PermissionDenied
     return membership
-
-
-def _active_centre_id(request: AuthedRequest, *, plan: bool = False) -> int:
-    """The centre of the role the person works in now, if that role may read (or plan)."""
-    return _active_membership(request, plan=plan).centre_id
 
 
 def _strategy(request: AuthedRequest, pk: int, *, plan: bool = False) -> SamplingStrategy:
@@ -85,20 +71,17 @@ def _strategy(request: AuthedRequest, pk: int, *, plan: bool = False) -> Samplin
         ),
         pk=pk,
     )
-    allowed = _may_plan if plan else _may_read
-    if not allowed(request.user, strategy.centre_id):
+    allowed = (
+        rules.test_rule("verification.plan_sampling", request.user, strategy.centre_id)
+        if plan
+        else rules.test_rule("verification.read_sampling", request.user, strategy.centre_id)
+    )
+    if not allowed:
         raise PermissionDenied
-    if _eqa_outside_limit(request, strategy.qualification_id):
+    if not request.user.has_perm("verification.view_strategy", strategy):
+        # An EQA whose grant names some qualifications reads only those (accounts.access).
         raise Http404
     return strategy
-
-
-def _eqa_outside_limit(request: AuthedRequest, qualification_id: int) -> bool:
-    """An EQA whose grant names some qualifications reads only those (see accounts.access)."""
-    membership = request.membership
-    if not membership or membership.role != Role.EQA:
-        return False
-    return not eqa_may_read(request.user, membership.centre_id, qualification_id)
 
 
 # ---------------------------------------------------------------- strategies
@@ -110,10 +93,8 @@ def strategies(request: AuthedRequest) -> HttpResponse:
     """Each qualification the centre offers, with its strategy and latest plan, if any."""
     membership = _active_membership(request)
     centre_id = membership.centre_id
-    qualifications = list(Qualification.objects.filter(centres__pk=centre_id).order_by("number"))
-    if membership.role == Role.EQA:
-        limit = set(membership.qualifications.values_list("pk", flat=True))
-        qualifications = [q for q in qualifications if not limit or q.pk in limit]
+    # An EQA whose grant names some qualifications sees only those.
+    qualifications = list(membership.qualifications_in_view().order_by("number"))
     by_qualification = {
         s.qualification_id: s
         for s in SamplingStrategy.objects.filter(centre_id=centre_id).annotate(
@@ -127,7 +108,7 @@ def strategies(request: AuthedRequest) -> HttpResponse:
         {
             "rows": rows,
             "centre": membership.centre,
-            "can_plan": _may_plan(request.user, centre_id),
+            "can_plan": rules.test_rule("verification.plan_sampling", request.user, centre_id),
         },
     )
 
@@ -180,7 +161,7 @@ def strategy_edit(request: AuthedRequest, qualification_pk: int) -> HttpResponse
 def ratings(request: AuthedRequest) -> HttpResponse:
     membership = _active_membership(request)
     centre_id = membership.centre_id
-    can_plan = _may_plan(request.user, centre_id)
+    can_plan = rules.test_rule("verification.plan_sampling", request.user, centre_id)
     form = RatingForm(request.POST or None, centre_id=centre_id)
     status = 200
     if request.method == "POST":
@@ -208,7 +189,8 @@ def ratings(request: AuthedRequest) -> HttpResponse:
         status = 400
     assessors = (
         Membership.objects.current()
-        .filter(centre_id=centre_id, role=Role.ASSESSOR)
+        .filter(centre_id=centre_id)
+        .assessors()
         .select_related("user")
         .order_by("user__full_name", "user_id")
     )
@@ -249,7 +231,7 @@ def _plan_page(
     if plan is not None:
         plan.strategy = strategy  # already loaded: no second query
         result = coverage(plan, plan_samples(plan))
-    can_plan = _may_plan(request.user, strategy.centre_id)
+    can_plan = rules.test_rule("verification.plan_sampling", request.user, strategy.centre_id)
     if result is not None:
         # Any IV at the centre plans, but a sample's record shows the learner's decisions, so
         # it opens only to those who may read that learner's portfolio (their own IV, admins,
@@ -343,7 +325,7 @@ def _plan_to_adjust(request: AuthedRequest, pk: int) -> SamplingPlan:
         ),
         pk=pk,
     )
-    if not _may_plan(request.user, plan.strategy.centre_id):
+    if not rules.test_rule("verification.plan_sampling", request.user, plan.strategy.centre_id):
         raise PermissionDenied
     return plan
 
@@ -382,7 +364,7 @@ def remove_sample(request: AuthedRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     strategy = sample.plan.strategy
-    if not _may_plan(request.user, strategy.centre_id):
+    if not rules.test_rule("verification.plan_sampling", request.user, strategy.centre_id):
         raise PermissionDenied
     if sample.removed_at is not None:
         # The same form sent twice: the first one removed it.
