@@ -34,6 +34,7 @@ def test_the_centre_contact_records_an_sfj_simulation_agreement(site: Accessible
 
     site.goto("/accounts/login/")
     sign_in(site, admin.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
     page.get_by_role("link", name="Simulation agreements").click()
     page.wait_for_load_state("load")
     expect(page.get_by_test_id(f"rules-{sfj.pk}")).to_contain_text(
@@ -56,6 +57,7 @@ def test_the_centre_contact_records_an_sfj_simulation_agreement(site: Accessible
 
     site.goto("/accounts/login/")
     sign_in(site, learner.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
     site.goto(f"/portfolio/evidence/registration/{registration.pk}/new/")
     expect(page.get_by_test_id("setting-rules")).to_contain_text("What SFJ Awards allows")
     site.assert_accessible()
