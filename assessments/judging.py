@@ -27,6 +27,7 @@ from assessments.services import (
     write_decision,
 )
 from core.audit import record_event
+from portfolios.environment import met_refusal
 from portfolios.models import (
     Evidence,
     EvidenceMethod,
@@ -165,6 +166,16 @@ def judge_evidence(
             )
         elif now is not None and not row.reason.strip():
             errors[row.criterion_id] = NEEDS_REASON
+        elif row.outcome == Outcome.MET and (
+            refused := met_refusal(
+                registration=registration,
+                criterion=criterion,
+                method=method,
+                assessed_on=assessed_on,
+                evidence=[evidence],
+            )
+        ):
+            errors[row.criterion_id] = refused
     if errors:
         count = len(errors)
         raise JudgingError(

@@ -17,7 +17,7 @@ from accounts.models import User
 from assessments.models import Decision, UnitSignOff
 from assessments.services import AssessmentError, mark_assessed_when_complete, require_assessor
 from core.audit import record_event
-from portfolios.evidence import EvidenceError, _check_real_work
+from portfolios.evidence import EvidenceError, check_evidence_setting
 from portfolios.models import Evidence, EvidenceCriterion, EvidenceStatus, RegistrationStatus
 from portfolios.readmodel import lock_progress
 from qualifications.models import AssessmentCriterion
@@ -73,7 +73,7 @@ def confirm_mapping(
     if outside:
         raise AssessmentError(f"Not in the units this learner takes: {_labels(outside)}.")
     try:
-        _check_real_work(evidence, [wanted[pk] for pk in added])
+        check_evidence_setting(evidence, [wanted[pk] for pk in added])
     except EvidenceError as error:
         raise AssessmentError(str(error)) from error
     changed = [wanted[pk] for pk in added] + [before[pk] for pk in removed]

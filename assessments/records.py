@@ -23,11 +23,10 @@ from assessments.models import AssessorRecord, RecordKind, RecordQuestion, UnitS
 from assessments.services import AssessmentError, require_assessor
 from core.audit import record_event
 from core.storage import storage_name
+from portfolios.environment import SettingRefused, check_setting
 from portfolios.evidence import content_hash, max_upload_bytes, upload_sha256, upload_type
 from portfolios.models import (
-    NOT_REAL_WORK,
     Evidence,
-    EvidenceContext,
     EvidenceCriterion,
     EvidenceFile,
     EvidenceStatus,
@@ -87,18 +86,6 @@ def _check_criteria(registration: Registration, criteria: list[AssessmentCriteri
         raise RecordError(
             f"These criteria are in units already signed off, which take no new evidence: "
             f"{', '.join(locked)}."
-        )
-
-
-def _check_real_work(context: str, criteria: list[AssessmentCriterion]) -> None:
-    if context not in NOT_REAL_WORK:
-        return
-    refused = sorted({c.unit.reference or c.unit.key for c in criteria if c.unit.real_work_only})
-    if refused:
-        raise RecordError(
-            f"{EvidenceContext(context).label} evidence cannot count towards "
-            f"{', '.join(refused)}: the specification requires these units to be achieved in "
-            "real work (paid or voluntary)."
         )
 
 
@@ -173,7 +160,16 @@ def create_record(
         AssessmentCriterion.objects.filter(pk__in=[c.pk for c in criteria]).select_related("unit")
     )
     _check_criteria(registration, wanted)
-    _check_real_work(context, wanted)
+    try:
+        check_setting(
+            registration=registration,
+            method=kind,
+            context=context,
+            evidence_date=occurred_on,
+            criteria=wanted,
+        )
+    except SettingRefused as refused:
+        raise RecordError(str(refused)) from refused
     content_type = check_recording(recording) if recording is not None else ""
 
     now = timezone.now()

@@ -1,54 +1,70 @@
 """When a decision reaches the learner.
 
-Where a qualification requires it (Pearson BTEC), an internal verifier validates each decision
-before the learner sees its outcome or feedback. The centre's own setting wins over the
-qualification's default. A decision is released when validation is not required for its
-registration, or an IV agreed it. Staff always see everything; only the learner waits.
+Where a qualification requires it (Pearson BTEC: "must be validated by an Internal Verifier
+before it is given to the learner", Qualification.validation_rule quotes where), an internal
+verifier validates each decision before the learner sees its outcome or feedback. A centre may
+ask for validation where the qualification does not; it can never waive it where it does, so
+a setting saved "not required" for such a qualification (before the rule was enforced) is read
+as required. A decision is released when validation is not required for its registration, or
+an IV agreed it. Staff always see everything; only the learner waits.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from assessments.models import Decision, DecisionValidation, ReleaseSetting, ValidationOutcome
 from portfolios.models import Registration
+from qualifications.models import Qualification
 
 AWAITING_LABEL = "Awaiting internal verification"
 
 
-def validation_required(registration: Registration) -> bool:
-    """The centre's setting for the qualification if it has one, else the qualification's."""
-    setting = (
-        ReleaseSetting.objects.filter(
-            centre_id=registration.centre_id, qualification_id=registration.qualification_id
-        )
-        .values_list("validation_required", flat=True)
-        .first()
+RULE_NAME = "Internal verification before release"
+
+
+def waiver_refused(qualification: Qualification) -> str:
+    """Why a centre may not let the learner see this qualification's decisions unvalidated,
+    naming the rule and its source; "" where the centre may choose."""
+    if not qualification.decisions_need_validation:
+        return ""
+    source = qualification.validation_rule or qualification.source
+    return (
+        f"{RULE_NAME} cannot be switched off for {qualification.number}: "
+        f"{qualification.awarding_body.name} requires an internal verifier to validate each "
+        f"decision before the learner sees it ({source})."
     )
-    if setting is not None:
-        return setting
-    return registration.qualification.decisions_need_validation
 
 
-def required_expression(registration_path: str = "registration") -> Coalesce:
+def validation_required(registration: Registration) -> bool:
+    """Required by the qualification, or asked for by the centre's setting."""
+    if registration.qualification.decisions_need_validation:
+        return True
+    return ReleaseSetting.objects.filter(
+        centre_id=registration.centre_id,
+        qualification_id=registration.qualification_id,
+        validation_required=True,
+    ).exists()
+
+
+def required_expression(registration_path: str = "registration") -> ExpressionWrapper:
     """The same rule in SQL, for querysets over many registrations (no query per row);
     `registration_path` "" when the queryset is of registrations themselves."""
     prefix = f"{registration_path}__" if registration_path else ""
-    setting = ReleaseSetting.objects.filter(
+    asked = ReleaseSetting.objects.filter(
         centre_id=OuterRef(f"{prefix}centre_id"),
         qualification_id=OuterRef(f"{prefix}qualification_id"),
-    ).values("validation_required")[:1]
-    return Coalesce(
-        Subquery(setting, output_field=BooleanField()),
-        f"{prefix}qualification__decisions_need_validation",
+        validation_required=True,
+    )
+    return ExpressionWrapper(
+        Q(**{f"{prefix}qualification__decisions_need_validation": True}) | Q(Exists(asked)),
         output_field=BooleanField(),
     )
 
 
-def required_for(registration: Registration) -> Coalesce:
+def required_for(registration: Registration) -> ExpressionWrapper:
     """The rule for one registration, in SQL that does not refer to the outer row: PostgreSQL
     computes it once for the query (an InitPlan), where required_expression joins the
     registration and its qualification to every decision and asks again for each (a third
@@ -58,24 +74,16 @@ def required_for(registration: Registration) -> Coalesce:
     )
 
 
-def required_for_ids(*, centre_id: int, qualification_id: int) -> Coalesce:
+def required_for_ids(*, centre_id: int, qualification_id: int) -> ExpressionWrapper:
     """required_for from the registration's centre and qualification ids alone."""
-    from qualifications.models import Qualification
-
-    setting = ReleaseSetting.objects.filter(
-        centre_id=centre_id, qualification_id=qualification_id
-    ).values("validation_required")[:1]
+    asked = ReleaseSetting.objects.filter(
+        centre_id=centre_id, qualification_id=qualification_id, validation_required=True
+    )
     # order_by(): one row by its key needs no sort (the default order joins the awarding body).
-    default = (
-        Qualification.objects.filter(pk=qualification_id)
-        .order_by()
-        .values("decisions_need_validation")[:1]
-    )
-    return Coalesce(
-        Subquery(setting, output_field=BooleanField()),
-        Subquery(default, output_field=BooleanField()),
-        output_field=BooleanField(),
-    )
+    required = Qualification.objects.filter(
+        pk=qualification_id, decisions_need_validation=True
+    ).order_by()
+    return ExpressionWrapper(Q(Exists(required)) | Q(Exists(asked)), output_field=BooleanField())
 
 
 def agreed_q(prefix: str = "") -> Q:

@@ -22,6 +22,7 @@ from assessments.release import required_for_ids, validation_required
 from assessments.signals import unit_unlocked
 from core.audit import record_event
 from core.prepared import Prepared
+from portfolios.environment import met_refusal
 from portfolios.models import (
     EVIDENCE_LIFECYCLE,
     Evidence,
@@ -96,6 +97,16 @@ def record_decision(
     for item in evidence:
         if item.registration_id != registration.pk or item.status == EvidenceStatus.DRAFT:
             raise AssessmentError("Decisions rest on this learner's submitted evidence only.")
+    if outcome == Outcome.MET and (
+        refused := met_refusal(
+            registration=registration,
+            criterion=criterion,
+            method=method,
+            assessed_on=assessed_on,
+            evidence=evidence,
+        )
+    ):
+        raise AssessmentError(refused)
     current = current_decision(registration, criterion)
     if supersedes is None and current is not None:
         raise AssessmentError(

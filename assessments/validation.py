@@ -20,7 +20,7 @@ from assessments.models import (
     ReleaseSetting,
     ValidationOutcome,
 )
-from assessments.release import validation_required
+from assessments.release import validation_required, waiver_refused
 from assessments.services import AssessmentError, _notify
 from core.audit import record_event
 from portfolios.models import Evidence, EvidenceStatus
@@ -119,9 +119,12 @@ def _notify_released(decision: Decision) -> None:
 def set_release_setting(
     *, actor: User, centre: Centre, qualification: Qualification, validation_required: bool
 ) -> ReleaseSetting:
-    """A centre admin decides, for one qualification, whether decisions wait for validation."""
+    """A centre admin decides, for one qualification, whether decisions wait for validation:
+    stricter than the qualification at will, never looser where the awarding body requires it."""
     if not rules.test_rule("assessments.set_release", actor, centre.pk):
         raise AssessmentError("Only a centre admin may change how decisions are released.")
+    if not validation_required and (refused := waiver_refused(qualification)):
+        raise AssessmentError(refused)
     setting = (
         ReleaseSetting.objects.select_for_update()
         .filter(centre=centre, qualification=qualification)

@@ -22,12 +22,11 @@ from django.utils import timezone
 from accounts.models import User
 from core.audit import record_event
 from core.storage import file_object, storage_name
+from portfolios.environment import SettingRefused, check_setting
 from portfolios.models import (
     EVIDENCE_LIFECYCLE,
-    NOT_REAL_WORK,
     Declaration,
     Evidence,
-    EvidenceContext,
     EvidenceCriterion,
     EvidenceFile,
     EvidenceStatus,
@@ -214,8 +213,8 @@ def evidence_update(*, actor: User, evidence: Evidence, **fields: Any) -> Eviden
         raise ValueError(f"cannot change {sorted(unknown)}")
     for name, value in fields.items():
         setattr(evidence, name, value)
-    if "context" in fields:
-        _check_real_work(evidence, evidence.criteria.select_related("unit"))
+    if {"context", "method", "evidence_date"} & set(fields):
+        check_evidence_setting(evidence, evidence.criteria.select_related("unit"))
     evidence.save(update_fields=sorted(fields))
     record_event(
         actor=actor,
@@ -345,16 +344,19 @@ def file_remove(*, actor: User, evidence_file: EvidenceFile) -> None:
     transaction.on_commit(lambda: _delete_stored([stored]))
 
 
-def _check_real_work(evidence: Evidence, criteria: Iterable[AssessmentCriterion]) -> None:
-    if evidence.context not in NOT_REAL_WORK:
-        return
-    refused = sorted({c.unit.reference or c.unit.key for c in criteria if c.unit.real_work_only})
-    if refused:
-        raise EvidenceError(
-            f"{EvidenceContext(evidence.context).label} evidence cannot count towards "
-            f"{', '.join(refused)}: the specification requires these units to be achieved in "
-            "real work (paid or voluntary)."
+def check_evidence_setting(evidence: Evidence, criteria: Iterable[AssessmentCriterion]) -> None:
+    """The rules on where evidence came from (portfolios.environment: real work only,
+    simulation only by prior agreement), as this app's error."""
+    try:
+        check_setting(
+            registration=evidence.registration,
+            method=evidence.method,
+            context=evidence.context,
+            evidence_date=evidence.evidence_date,
+            criteria=criteria,
         )
+    except SettingRefused as refused:
+        raise EvidenceError(str(refused)) from refused
 
 
 @transaction.atomic
@@ -373,7 +375,7 @@ def map_criteria(
     )
     if outside:
         raise EvidenceError(f"Not in the units this registration takes: {', '.join(outside)}.")
-    _check_real_work(evidence, wanted)
+    check_evidence_setting(evidence, wanted)
     before = set(evidence.mappings.values_list("criterion_id", flat=True))
     after = {c.pk for c in wanted}
     evidence.mappings.exclude(criterion_id__in=after).delete()
@@ -443,6 +445,8 @@ def submit(*, actor: User, evidence: Evidence, typed_name: str, confirmed: bool)
         raise EvidenceError("Add a file or a description before submitting.")
     if not evidence.mappings.exists():
         raise EvidenceError("Map the evidence to at least one criterion before submitting.")
+    # Asked again on signing: an agreement or a date may have changed since the mapping.
+    check_evidence_setting(evidence, evidence.criteria.select_related("unit"))
     content = submission_content(evidence)
     declaration = Declaration.objects.create(
         evidence=evidence,

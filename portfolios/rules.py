@@ -144,3 +144,20 @@ rules.add_perm("portfolios.view_evidence", can_view_evidence)
 rules.add_rule("portfolios.add_evidence", can_add_evidence)
 # Edit, upload, remove a file, map, sign and submit, delete a draft, start a new version.
 rules.add_rule("portfolios.change_evidence", can_change_evidence)
+
+
+# ---------------------------------------------------------------- simulation agreements
+# SFJ Awards, handbook section 4.7: "Simulations must be agreed between SFJ Awards and the
+# Centre contact from the Assessment Centre prior to use." The centre contact speaks for the
+# centre to the awarding body: its centre admins record the agreement (the project has no
+# separate lead-IV role; an IV reads the agreements that govern what they sample). Tested with
+# rules.test_rule, so a superuser is no centre's contact.
+
+
+@rules.predicate
+def is_centre_contact(user: Any, centre: Any) -> bool:
+    return centre is not None and has_role_at(user, centre.pk, Role.CENTRE_ADMIN)
+
+
+rules.add_rule("portfolios.record_simulation_agreement", is_centre_contact)
+rules.add_rule("portfolios.view_simulation_agreements", administers_or_verifies_at_centre)

@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.audit import record_event
+from portfolios.environment import SettingRefused, check_setting
 from portfolios.evidence import (
     EvidenceError,
-    _check_real_work,
     content_hash,
     evidence_create,
     map_criteria,
@@ -117,8 +117,18 @@ def _check_criteria(
     )
     if outside:
         raise EvidenceError(f"Not in the units this registration takes: {', '.join(outside)}.")
-    # The same real-work rule as for any evidence (an unsaved record carries the context).
-    _check_real_work(Evidence(context=context), criteria)
+    # The same rules on where evidence came from as for any evidence (witness testimony of
+    # real work, today).
+    try:
+        check_setting(
+            registration=registration,
+            method=EvidenceMethod.WITNESS,
+            context=context,
+            evidence_date=timezone.localdate(),
+            criteria=criteria,
+        )
+    except SettingRefused as refused:
+        raise EvidenceError(str(refused)) from refused
 
 
 def send_request_email(*, request: WitnessRequest, link: str) -> None:

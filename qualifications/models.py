@@ -121,9 +121,21 @@ class Qualification(models.Model):
     rules_text = models.TextField("rules of combination as printed", blank=True)
     rules_given = models.BooleanField(default=True)
     # Where the awarding body says so (Pearson BTEC), an internal verifier validates each
-    # assessment decision before the learner sees it; a centre may override it.
+    # assessment decision before the learner sees it. A centre may ask for it where the
+    # qualification does not, never waive it where it does (assessments.release).
     decisions_need_validation = models.BooleanField(
         "decisions validated by an IV before the learner sees them", default=False
+    )
+    # The specification's own words, with the line, for each rule a centre may not relax;
+    # blank where the specification says nothing. Shown wherever the rule refuses something.
+    validation_rule = models.TextField(
+        "where the specification requires IV validation before release", blank=True
+    )
+    simulation_rule = models.TextField(
+        "where the specification allows simulation only with its prior agreement", blank=True
+    )
+    rwe_guidelines = models.TextField(
+        "guidelines a realistic working environment must meet", blank=True
     )
     source = models.CharField("source document", max_length=300)
     notes = models.JSONField(default=list, blank=True)

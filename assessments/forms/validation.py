@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from assessments.models import ValidationOutcome
+from assessments.release import waiver_refused
 from qualifications.models import Qualification
 
 
@@ -53,7 +54,8 @@ class ValidateForm(forms.Form):
 
 class ReleaseSettingForm(forms.Form):
     qualification = forms.ModelChoiceField(
-        queryset=Qualification.objects.order_by("number"), empty_label="Choose a qualification"
+        queryset=Qualification.objects.select_related("awarding_body").order_by("number"),
+        empty_label="Choose a qualification",
     )
     validation_required = forms.TypedChoiceField(
         label="Before the learner sees a decision",
@@ -63,4 +65,16 @@ class ReleaseSettingForm(forms.Form):
         ],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
+        help_text="Where the awarding body requires an internal verifier's validation (see the "
+        "table), it cannot be switched off.",
     )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        qualification = self.cleaned_data.get("qualification")
+        # Refused here, beside the field, as well as by the service (set_release_setting).
+        if qualification is not None and self.cleaned_data.get("validation_required") is False:
+            refused = waiver_refused(qualification)
+            if refused:
+                self.add_error("validation_required", refused)
+        return self.cleaned_data

@@ -159,15 +159,17 @@ def _settings_page(
         )
     }
     rows: list[dict[str, Any]] = []
-    for qualification in Qualification.objects.order_by("number"):
+    for qualification in Qualification.objects.select_related("awarding_body").order_by("number"):
         setting = settings_by_qualification.get(qualification.pk)
+        required = qualification.decisions_need_validation
         rows.append(
             {
                 "qualification": qualification,
                 "setting": setting,
-                "effective": setting.validation_required
-                if setting
-                else qualification.decisions_need_validation,
+                # The awarding body's requirement wins over a setting saved before it was
+                # enforced (assessments.release.validation_required reads it the same way).
+                "effective": required or bool(setting and setting.validation_required),
+                "overruled": required and setting is not None and not setting.validation_required,
             }
         )
     return render(

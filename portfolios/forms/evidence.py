@@ -51,8 +51,8 @@ class EvidenceForm(forms.Form):
         label="Where it was produced",
         choices=EvidenceContext.choices,
         help_text=(
-            "Some units must be achieved in real work: simulation or realistic-environment "
-            "evidence cannot be mapped to them."
+            "Some units must be achieved in real work: evidence from a simulation (as the "
+            "method or the place) or a realistic working environment cannot be mapped to them."
         ),
     )
 

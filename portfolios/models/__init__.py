@@ -24,6 +24,7 @@ from portfolios.models.registration import (
     RegistrationStatus,
     RegistrationUnit,
 )
+from portfolios.models.simulation import SimulationAgreement, SimulationCircumstance
 
 __all__ = [
     "EVIDENCE_LIFECYCLE",
@@ -42,6 +43,8 @@ __all__ = [
     "RegistrationQuerySet",
     "RegistrationStatus",
     "RegistrationUnit",
+    "SimulationAgreement",
+    "SimulationCircumstance",
     "WitnessRequest",
     "evidence_upload_path",
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolios.views import registration
+from portfolios.views import registration, simulation
 
 app_name = "portfolios"
 
@@ -18,4 +18,9 @@ urlpatterns = [
     path("registrations/<int:pk>/withdraw/", registration.registration_withdraw, name="withdraw"),
     path("registrations/<int:pk>/transfer/", registration.registration_transfer, name="transfer"),
     path("qualifications/<int:pk>/units-check/", registration.units_check, name="units_check"),
+    path(
+        "simulation-agreements/",
+        simulation.simulation_agreements,
+        name="simulation_agreements",
+    ),
 ]

@@ -109,6 +109,11 @@ def specification_to_fixture(spec: Specification) -> list[Obj]:
                     if qualification.decisions_need_validation
                     else {}
                 ),
+                **{
+                    name: getattr(qualification, name)
+                    for name in ("validation_rule", "simulation_rule", "rwe_guidelines")
+                    if getattr(qualification, name)
+                },
             )
         )
         member_position = 0

@@ -924,9 +924,12 @@ class _Parser:
         # information given to the learner "must be validated by an Internal Verifier before it
         # is given to the learner". Read from the text, so a specification without it does not
         # get the rule.
-        if self.find(0, self.n, VALIDATION_RE.search) is not None:
+        found = self.find(0, self.n, VALIDATION_RE.search)
+        if found is not None:
+            rule = self._validation_rule(found)
             for qualification in qualifications:
                 qualification.decisions_need_validation = True
+                qualification.validation_rule = rule
         return Specification(
             source=self.doc.name,
             awarding_body=BODY,
@@ -934,6 +937,33 @@ class _Parser:
             units=units,
             standards=standards,
         )
+
+    def _validation_rule(self, index: int) -> str:
+        """The rule in the specification's words: its section heading, the list it is in
+        ("The information given to the learner:") and the item, with line numbers."""
+        intro = next(
+            (i for i in range(index - 1, max(index - 10, -1), -1) if self.line(i).endswith(":")),
+            None,
+        )
+        heading = None
+        if intro is not None:
+            # The heading: the nearest line above the list's paragraph that is a short title.
+            heading = next(
+                (
+                    i
+                    for i in range(intro - 1, max(intro - 10, -1), -1)
+                    if self.line(i).strip()
+                    and len(self.line(i)) < 80
+                    and not self.line(i).rstrip().endswith((".", ":"))
+                ),
+                None,
+            )
+        item = self.line(index).strip().lstrip("- ").strip()
+        words = f'"{item}"'
+        if intro is not None:
+            words = f'"{self.line(intro).strip()} ... {item}" (line {index + 1})'
+        where = f'section "{self.line(heading).strip()}"' if heading is not None else "text"
+        return f"{self.doc.name}, {where}: {words}"
 
     def _apply_fact_notes(
         self, qualifications: list[Qualification], units: dict[int, Unit]

@@ -119,6 +119,12 @@ class Qualification:
     rules_given: bool = True  # False where the source does not state the rules at all
     # True where the source requires an IV to validate decisions before the learner sees them.
     decisions_need_validation: bool = False
+    # The specification's own words (and line) for rules a centre may not relax: why decisions
+    # wait for an IV, when simulation needs the awarding body's prior agreement, and the
+    # guidelines a realistic working environment must meet. "" where the source says nothing.
+    validation_rule: str = ""
+    simulation_rule: str = ""
+    rwe_guidelines: str = ""
     notes: list[str] = field(default_factory=list)  # source errors and corrections, with lines
 
 

@@ -96,6 +96,60 @@ def _find(doc: SourceDocument, pattern: str, start: int = 1, end: int | None = N
     return None, None
 
 
+def _section_heading(doc: SourceDocument, line: int) -> str:
+    """The numbered section ("4.7 Use of Simulation") a line sits in, footnote marks removed."""
+    for number in range(line, 0, -1):
+        text = doc.line(number).strip()
+        if re.match(r"^\d+\.\d+ [A-Z]", text):
+            return re.sub(r"[\u00b9\u00b2\u00b3\u2070-\u2079]+$", "", text)
+    return ""
+
+
+def _list_items(doc: SourceDocument, start: int, end: int, item: str) -> list[str]:
+    """The items of a printed list between two lines, markers kept, page-break noise and
+    footnotes (lines starting with a superscript) skipped."""
+    rx = re.compile(item)
+    return [
+        clean(doc.line(n)).lstrip("- ").strip()
+        for n in range(start, end + 1)
+        if rx.match(doc.line(n).strip().lstrip("- "))
+    ]
+
+
+def _simulation_rule(doc: SourceDocument) -> str:
+    """Section 4.7: simulation only in the stated circumstances, agreed with SFJ Awards before
+    use. "" if the handbook does not say so."""
+    circumstances, _ = _find(doc, r"simulated environment should only be used in the following")
+    agreed, _ = _find(doc, r"^Simulations must be agreed between .* prior to use")
+    if circumstances is None or agreed is None:
+        return ""
+    items = "; ".join(
+        item.rstrip(".") for item in _list_items(doc, circumstances + 1, agreed - 1, r"^\d+\. ")
+    )
+    return (
+        f'{doc.name}, section "{_section_heading(doc, circumstances)}" (lines '
+        f'{circumstances}-{agreed}): "{clean(doc.line(circumstances))} {items}. '
+        f'{clean(doc.line(agreed))}"'
+    )
+
+
+def _rwe_guidelines(doc: SourceDocument) -> str:
+    """Section 4.6: where a realistic working environment is allowed and the guidelines it
+    must meet, a) to i). "" if the handbook has none."""
+    start, _ = _find(doc, r"the following guidelines must be met:")
+    allowed, _ = _find(doc, r"allow for the use of a Realistic Working Environment")
+    if start is None or allowed is None:
+        return ""
+    end, _ = _find(doc, r"^-?\s*i\) ", start)
+    if end is None:
+        return ""
+    items = _list_items(doc, start + 1, end, r"^[a-i]\) ")
+    return (
+        f'{doc.name}, section "{_section_heading(doc, start)}" (lines {allowed}-{end}): '
+        f'"{clean(doc.line(allowed))} ... {clean(doc.line(start))}"\n' + "\n".join(items)
+    )
+
+
 def _require(doc: SourceDocument, pattern: str, what: str, start: int = 1, end: int | None = None):
     number, match = _find(doc, pattern, start, end)
     if match is None:
@@ -728,6 +782,8 @@ def parse(document: SourceDocument) -> Specification:
     ]
     real_work_line, _ = _find(doc, r"^All Level 3 and Level 4 units must be achieved in a real")
     real_work = clean(doc.line(real_work_line)) if real_work_line else ""
+    simulation_rule = _simulation_rule(doc)
+    rwe_guidelines = _rwe_guidelines(doc)
 
     # Words of the criteria cells (from the first criterion number of a row on), which
     # the converter did not split at column boundaries.
@@ -875,6 +931,8 @@ def parse(document: SourceDocument) -> Specification:
             )
         ],
         rules_text=rules_text,
+        simulation_rule=simulation_rule,
+        rwe_guidelines=rwe_guidelines,
         notes=notes,
     )
     del title_line, number_line, tqt_row_line

@@ -27,7 +27,7 @@ from assessments.models import Decision, DecisionValidation
 from assessments.models.achievement import AchievementRecord
 from assessments.services import record_decision, sign_off_unit
 from assessments.tasks import build_achievement_record
-from assessments.validation import set_release_setting
+from assessments.validation import validate_decision
 from core.audit import verify_chain
 from core.models import AuditEvent
 from portfolios.models import Evidence, Registration, RegistrationStatus
@@ -52,9 +52,14 @@ class Case:
     registration: Registration
     units: list[Unit]
     evidence: dict[int, Evidence] = field(default_factory=dict)
+    # Pearson requires an IV to validate each decision before release, and a centre cannot
+    # switch that off: unless a test is about the wait, the IV agrees each decision at once.
+    agree_at_once: bool = True
 
 
 def make_case(*, validation: bool = False, name: str = "Ana Lima") -> Case:
+    """A Pearson Certificate learner; `validation`: decisions wait for the IV (else the IV
+    agrees each one as it is recorded)."""
     centre = CentreFactory()
     qualification = Qualification.objects.get(number=PEARSON_CERTIFICATE)
     centre.qualifications.add(qualification)
@@ -71,14 +76,13 @@ def make_case(*, validation: bool = False, name: str = "Ana Lima") -> Case:
         assessors=[assessor],
         internal_verifier=iv,
     )
-    set_release_setting(
-        actor=admin, centre=centre, qualification=qualification, validation_required=validation
-    )
     units = sorted(
         (choice.unit for choice in registration.unit_choices.select_related("unit")),
         key=lambda u: u.key,
     )
-    return Case(centre, admin, assessor, iv, learner, registration, units)
+    return Case(
+        centre, admin, assessor, iv, learner, registration, units, agree_at_once=not validation
+    )
 
 
 def evidence_for(case: Case, unit: Unit) -> Evidence:
@@ -97,7 +101,7 @@ def evidence_for(case: Case, unit: Unit) -> Evidence:
 
 def meet(case: Case, unit: Unit, *, count: int | None = None) -> None:
     for criterion in list(unit.criteria.order_by("position"))[:count]:
-        record_decision(
+        decision = record_decision(
             assessor=case.assessor,
             registration=case.registration,
             criterion=criterion,
@@ -106,6 +110,8 @@ def meet(case: Case, unit: Unit, *, count: int | None = None) -> None:
             assessed_on=TODAY,
             evidence=[evidence_for(case, unit)],
         )
+        if case.agree_at_once:
+            validate_decision(validator=case.iv, decision=decision, outcome="agreed")
 
 
 def sign(case: Case, unit: Unit) -> None:

@@ -21,7 +21,7 @@ from assessments.services import (
     sign_off_unit,
     unlock_unit,
 )
-from assessments.validation import set_release_setting
+from assessments.validation import validate_decision
 from core.models import AuditEvent
 from portfolios import evidence as evidence_services
 from portfolios.models import EvidenceStatus, RegistrationStatus
@@ -318,6 +318,7 @@ def test_signing_off_the_last_unit_needed_completes_the_registration(catalogue: 
     centre.qualifications.add(certificate)
     admin = member(centre, Role.CENTRE_ADMIN)
     assessor = member(centre, Role.ASSESSOR)
+    iv = member(centre, Role.INTERNAL_VERIFIER)
     learner = member(centre, Role.LEARNER)
     registration = register_learner(
         actor=admin,
@@ -326,17 +327,14 @@ def test_signing_off_the_last_unit_needed_completes_the_registration(catalogue: 
         qualification=certificate,
         start_date=TODAY,
         assessors=[assessor],
+        internal_verifier=iv,
     )
     units = [choice.unit for choice in registration.unit_choices.select_related("unit")]
     assert len(units) == 4
-    # Completion is the point here, not Pearson's validation before release (test_release.py).
-    set_release_setting(
-        actor=admin, centre=centre, qualification=certificate, validation_required=False
-    )
 
     for position, unit in enumerate(sorted(units, key=lambda u: u.key)):
         for criterion in unit.criteria.all():
-            record_decision(
+            decision = record_decision(
                 assessor=assessor,
                 registration=registration,
                 criterion=criterion,
@@ -344,6 +342,8 @@ def test_signing_off_the_last_unit_needed_completes_the_registration(catalogue: 
                 method="assignment",
                 assessed_on=TODAY,
             )
+            # Pearson: released only once the IV agrees (a centre cannot waive it).
+            validate_decision(validator=iv, decision=decision, outcome="agreed")
         sign_off_unit(
             assessor=assessor, registration=registration, unit=unit, password=DEFAULT_PASSWORD
         )

@@ -144,29 +144,95 @@ def test_the_pearson_specification_requires_validation_and_the_others_do_not() -
     ) == {"603/5449/5", "603/5450/1"}
 
 
-def test_the_centre_setting_wins_over_the_qualification_both_ways() -> None:
+# Pearson BTEC Level 3 Certificate and Diploma for Customer Service Specialists, "Issuing
+# assessment decisions and feedback" (specification line 452): "The information given to the
+# learner: ... must be validated by an Internal Verifier before it is given to the learner."
+PEARSON_WORDS = "must be validated by an Internal Verifier before it is given to the learner"
+
+
+def test_the_catalogue_quotes_where_pearson_requires_validation() -> None:
+    for qualification in Qualification.objects.filter(decisions_need_validation=True):
+        assert PEARSON_WORDS in qualification.validation_rule
+        assert "Issuing assessment decisions and feedback" in qualification.validation_rule
+        assert "(line 452)" in qualification.validation_rule
+    assert not Qualification.objects.filter(
+        decisions_need_validation=False, validation_rule__gt=""
+    ).exists()
+
+
+def test_a_centre_cannot_switch_off_validation_that_pearson_requires() -> None:
+    case = pearson_case()
+    with pytest.raises(AssessmentError) as refused:
+        set_release_setting(
+            actor=case["admin"],
+            centre=case["centre"],
+            qualification=case["qualification"],
+            validation_required=False,
+        )
+    message = str(refused.value)
+    # The message names the rule and its source.
+    assert "Internal verification before release cannot be switched off for 603/5449/5" in message
+    assert "Pearson requires" in message
+    assert PEARSON_WORDS in message
+    assert not ReleaseSetting.objects.exists()
+    assert not AuditEvent.objects.filter(action="release.setting_changed").exists()
+    assert validation_required(Registration.objects.get(pk=case["registration"].pk))
+
+
+def test_a_centre_may_make_it_stricter_and_relax_only_its_own_choice() -> None:
     pearson = pearson_case()
     imi = make_case()
     assert validation_required(pearson["registration"])
     assert not validation_required(imi["registration"])
 
+    # Saying "required" where Pearson already requires it is allowed (and changes nothing).
     set_release_setting(
         actor=pearson["admin"],
         centre=pearson["centre"],
         qualification=pearson["qualification"],
-        validation_required=False,
+        validation_required=True,
     )
+    # Another awarding body: the centre may ask for validation, and turn it off again.
+    imi_qualification = imi["registration"].qualification
     set_release_setting(
         actor=imi["admin"],
         centre=imi["centre"],
-        qualification=imi["registration"].qualification,
+        qualification=imi_qualification,
         validation_required=True,
     )
-
-    assert not validation_required(Registration.objects.get(pk=pearson["registration"].pk))
     assert validation_required(Registration.objects.get(pk=imi["registration"].pk))
-    events = AuditEvent.objects.filter(action="release.setting_changed")
-    assert sorted(e.data["validation_required"] for e in events) == [False, True]
+    set_release_setting(
+        actor=imi["admin"],
+        centre=imi["centre"],
+        qualification=imi_qualification,
+        validation_required=False,
+    )
+
+    assert validation_required(Registration.objects.get(pk=pearson["registration"].pk))
+    assert not validation_required(Registration.objects.get(pk=imi["registration"].pk))
+    events = AuditEvent.objects.filter(action="release.setting_changed").order_by("pk")
+    assert [e.data["validation_required"] for e in events] == [True, True, False]
+
+
+def test_a_looser_setting_saved_before_the_rule_is_read_as_required() -> None:
+    # Rows saved "not required" for Pearson before the rule was enforced: the rule still holds,
+    # for one registration and in the SQL the queues and pages use.
+    from assessments.release import needing_validation
+
+    case = pearson_case()
+    ReleaseSetting.objects.create(
+        centre=case["centre"],
+        qualification=case["qualification"],
+        validation_required=False,
+        changed_by=case["admin"],
+    )
+    registration = Registration.objects.get(pk=case["registration"].pk)
+    assert validation_required(registration)
+    assert needing_validation(Registration.objects.filter(pk=registration.pk)).exists()
+    evidence = submitted(case, [case["criterion"]])
+    decision = decide(case, case["criterion"], evidence)
+    validate_decision(validator=case["iv"], decision=decision, outcome="agreed")
+    assert DecisionValidation.objects.filter(decision=decision, outcome="agreed").exists()
 
 
 def test_only_a_centre_admin_of_that_centre_sets_the_release() -> None:
@@ -293,23 +359,25 @@ def test_the_learner_is_told_by_email_only_on_release(
     assert mail.outbox[0].to == [case["learner"].email]
 
 
-def test_a_centre_that_turns_validation_off_tells_the_learner_at_once(
+def test_a_centre_that_turns_its_own_validation_off_tells_the_learner_at_once(
     django_capture_on_commit_callbacks: pytest.FixtureRequest,
 ) -> None:
-    case = pearson_case()
-    set_release_setting(
-        actor=case["admin"],
-        centre=case["centre"],
-        qualification=case["qualification"],
-        validation_required=False,
-    )
-    evidence = submitted(case, [case["criterion"]])
+    case = make_case()  # IMI: the awarding body leaves it to the centre
+    qualification = case["registration"].qualification
+    for required in (True, False):
+        set_release_setting(
+            actor=case["admin"],
+            centre=case["centre"],
+            qualification=qualification,
+            validation_required=required,
+        )
+    criterion = case["unit"].criteria.get(number="1.1")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
-        decide(case, case["criterion"], evidence)
-    assert len(mail.outbox) == 1
+        decision = decide(case, criterion)
+    assert not validation_required(Registration.objects.get(pk=case["registration"].pk))
     with pytest.raises(AssessmentError, match="do not need validation"):
-        validate_decision(validator=case["iv"], decision=Decision.objects.get(), outcome="agreed")
+        validate_decision(validator=case["iv"], decision=decision, outcome="agreed")
 
 
 # ---------------------------------------------------------------- validating
@@ -541,38 +609,81 @@ def test_a_unit_is_signed_off_only_once_its_decisions_are_released(client: Clien
 
 
 def test_a_centre_admin_sets_the_release_on_the_page(client: Client) -> None:
-    case = pearson_case()
+    case = make_case()  # IMI: the centre's choice
+    qualification = case["registration"].qualification
     url = reverse("assessments:release_settings")
     as_user(client, case["admin"])
     html = client.get(url).content.decode()
-    assert "Validated by an internal verifier first" in row(
-        html, f"release-{case['qualification'].pk}"
-    )
+    assert "The learner sees it at once" in row(html, f"release-{qualification.pk}")
     assert url in client.get(reverse("home")).content.decode()
 
     response = client.post(
-        url,
-        {"qualification": case["qualification"].pk, "validation_required": "no"},
-        follow=True,
+        url, {"qualification": qualification.pk, "validation_required": "yes"}, follow=True
     )
 
     html = response.content.decode()
-    assert f"{PEARSON}: decisions reach the learner at once." in html
-    assert "The learner sees it at once" in row(html, f"release-{case['qualification'].pk}")
+    assert f"{qualification.number}: decisions wait for an internal verifier" in html
+    assert "Validated by an internal verifier first" in row(html, f"release-{qualification.pk}")
     setting = ReleaseSetting.objects.get()
     assert (setting.centre, setting.validation_required, setting.changed_by) == (
         case["centre"],
-        False,
+        True,
         case["admin"],
     )
     event = AuditEvent.objects.get(action="release.setting_changed")
     assert event.data["previous"] is None
     assert event.centre_id == case["centre"].pk
 
-    bad = client.post(url, {"qualification": case["qualification"].pk})
+    client.post(url, {"qualification": qualification.pk, "validation_required": "no"})
+    assert ReleaseSetting.objects.get().validation_required is False
+
+    bad = client.post(url, {"qualification": qualification.pk})
     assert bad.status_code == 400
     assert "This field is required" in bad.content.decode()
     assert ReleaseSetting.objects.get().validation_required is False
+
+
+def test_the_page_refuses_to_switch_off_pearsons_validation_beside_the_field(
+    client: Client,
+) -> None:
+    case = pearson_case()
+    url = reverse("assessments:release_settings")
+    as_user(client, case["admin"])
+    html = client.get(url).content.decode()
+    # Beside the setting: required by Pearson, cannot be switched off, and where it says so.
+    pearson_row = row(html, f"release-{case['qualification'].pk}")
+    assert "required by Pearson, cannot be switched off" in pearson_row
+    assert PEARSON_WORDS in pearson_row
+
+    response = client.post(
+        url, {"qualification": case["qualification"].pk, "validation_required": "no"}
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = re.search(r'data-testid="error-summary".*?</div>', html, flags=re.S)
+    assert summary
+    assert "Internal verification before release cannot be switched off" in summary.group(0)
+    # The same message beside the field, linked from the summary.
+    assert html.count("Internal verification before release cannot be switched off") >= 2
+    assert 'href="#id_validation_required' in html
+    assert not ReleaseSetting.objects.exists()
+    assert not AuditEvent.objects.filter(action="release.setting_changed").exists()
+
+
+def test_a_pearson_row_saved_at_once_shows_as_overruled(client: Client) -> None:
+    case = pearson_case()
+    ReleaseSetting.objects.create(
+        centre=case["centre"],
+        qualification=case["qualification"],
+        validation_required=False,
+        changed_by=case["admin"],
+    )
+    as_user(client, case["admin"])
+    html = client.get(reverse("assessments:release_settings")).content.decode()
+    pearson_row = row(html, f"release-{case['qualification'].pk}")
+    assert "overruled, Pearson requires validation" in pearson_row
+    assert "Validated by an internal verifier first" in pearson_row
 
 
 def test_only_centre_admins_open_the_release_settings(client: Client) -> None:
@@ -637,7 +748,7 @@ def test_the_registrations_needing_validation_are_those_validation_required_name
         for qualification in (pearson["qualification"], plain):
             made.append(RegistrationFactory(centre=centre, qualification=qualification))
     # The other centre turns its defaults round: validation for the plain one, none for
-    # Pearson (the model allows it; the settings page is where policy is enforced).
+    # Pearson (a row saved before the rule was enforced: read as required all the same).
     ReleaseSetting.objects.create(
         centre=other_centre,
         qualification=plain,
@@ -657,4 +768,5 @@ def test_the_registrations_needing_validation_are_those_validation_required_name
     )
     expected = {r.pk for r in made if validation_required(r)}
     assert found == expected
-    assert len(expected) == 3  # Pearson at the first centre twice, plain at the second
+    # Pearson at both centres (three registrations), plain at the second.
+    assert len(expected) == 4

@@ -87,11 +87,23 @@ def test_the_learner_reads_a_decision_once_the_iv_agrees_it(site: AccessiblePage
     page.get_by_role("link", name="Releasing decisions to learners").click()
     page.wait_for_load_state("load")
     site.assert_accessible()
+    # Pearson requires validation before release ("must be validated by an Internal Verifier
+    # before it is given to the learner", specification line 452): switching it off is refused,
+    # with the rule and its source in the error summary and beside the field.
+    expect(page.get_by_test_id(f"release-{pearson.pk}")).to_contain_text(
+        "required by Pearson, cannot be switched off"
+    )
     page.get_by_label("Qualification").select_option(str(pearson.pk))
     page.get_by_label("The learner sees it at once").check()
     page.get_by_role("button", name="Save").click()
     page.wait_for_load_state("load")
+    expect(page.get_by_test_id("error-summary")).to_contain_text(
+        "Internal verification before release cannot be switched off for 603/5449/5"
+    )
+    expect(page.get_by_test_id("error-summary")).to_contain_text(
+        "must be validated by an Internal Verifier before it is given to the learner"
+    )
     expect(page.get_by_test_id(f"release-{pearson.pk}")).to_contain_text(
-        "The learner sees it at once"
+        "Validated by an internal verifier first"
     )
     site.assert_accessible()

@@ -43,6 +43,7 @@ from portfolios.models import (
     RegistrationUnit,
 )
 from portfolios.services import register_learner
+from portfolios.simulation import record_simulation_agreement
 from qualifications.models import AssessmentCriterion, Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, member
 
@@ -331,10 +332,25 @@ def test_sfj_level_3_and_4_units_refuse_evidence_not_from_real_work(
     assert not evidence.mappings.exists()
 
 
-def test_an_sfj_level_2_unit_takes_simulation_evidence(world: World) -> None:
+def test_an_sfj_level_2_unit_takes_simulation_evidence_under_a_recorded_agreement(
+    world: World,
+) -> None:
+    # SFJ section 4.7: "Simulations must be agreed between SFJ Awards and the Centre contact
+    # from the Assessment Centre prior to use" (the refusals: tests/portfolios/test_simulation.py).
     registration = sfj_registration(world, SFJ_LEVEL_2, SFJ_LEVEL_3)
     evidence = draft(world, registration, context=EvidenceContext.SIMULATION)
     criterion = AssessmentCriterion.objects.select_related("unit").filter(unit__key=SFJ_LEVEL_2)[0]
+    record_simulation_agreement(
+        actor=world.admin,
+        centre=world.centre,
+        qualification=registration.qualification,
+        units=[criterion.unit],
+        circumstance="risk",
+        agreed_by="Jo Bloggs",
+        agreed_on=DAY,
+        reference="SFJ-1",
+        arrangements="Training room.",
+    )
 
     map_criteria(actor=world.learner, evidence=evidence, criteria=[criterion])
 

@@ -1,0 +1,94 @@
+"""The centre's agreements with the awarding body to assess by simulation (SFJ section 4.7).
+
+Thin: check the rule (portfolios.rules), bind the form, call portfolios.simulation, redirect."""
+
+from __future__ import annotations
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import Centre
+from accounts.requests import AuthedRequest
+from portfolios.forms.simulation import SimulationAgreementForm
+from portfolios.models import SimulationAgreement
+from portfolios.simulation import (
+    SimulationAgreementError,
+    record_simulation_agreement,
+    who_records,
+)
+from qualifications.models import Qualification
+
+
+def _page(
+    request: AuthedRequest,
+    *,
+    may_record: bool,
+    form: SimulationAgreementForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    centre: Centre = request.membership.centre  # type: ignore[union-attr]
+    agreements = (
+        SimulationAgreement.objects.filter(centre=centre)
+        .select_related("qualification", "recorded_by")
+        .prefetch_related("units")
+    )
+    qualifications = centre.qualifications.exclude(simulation_rule="", rwe_guidelines="").order_by(
+        "number"
+    )
+    return render(
+        request,
+        "portfolios/simulation_agreements.html",
+        {
+            "centre": centre,
+            "agreements": agreements,
+            "qualifications": qualifications,
+            "may_record": may_record,
+            "form": (form or SimulationAgreementForm(centre=centre)) if may_record else None,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def simulation_agreements(request: AuthedRequest) -> HttpResponse:
+    """The agreements at the centre one works at; its centre contact (an admin) records them."""
+    centre = request.membership.centre if request.membership else None
+    if centre is None or not rules.test_rule(
+        "portfolios.view_simulation_agreements", request.user, centre
+    ):
+        raise PermissionDenied
+    may_record = rules.test_rule("portfolios.record_simulation_agreement", request.user, centre)
+    if request.method == "GET":
+        return _page(request, may_record=may_record)
+    if not may_record:
+        # Named, not a bare 403: the rule and its source say who records the agreement.
+        rule = Qualification.objects.exclude(simulation_rule="").filter(centres=centre).first()
+        messages.error(request, who_records(rule))
+        return _page(request, may_record=False, status=403)
+    form = SimulationAgreementForm(request.POST, centre=centre)
+    if not form.is_valid():
+        return _page(request, may_record=True, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        agreement = record_simulation_agreement(
+            actor=request.user,
+            centre=centre,
+            qualification=data["qualification"],
+            units=data["units"],
+            circumstance=data["circumstance"],
+            agreed_by=data["agreed_by"],
+            agreed_on=data["agreed_on"],
+            reference=data["reference"],
+            arrangements=data["arrangements"],
+        )
+    except SimulationAgreementError as error:
+        form.add_error(None, str(error))
+        return _page(request, may_record=True, form=form, status=400)
+    messages.success(request, f"Simulation agreement {agreement.reference} recorded.")
+    return redirect("portfolios:simulation_agreements")
