@@ -597,12 +597,21 @@ def test_it_keeps_the_awarding_bodys_typos_and_truncations() -> None:
     )
     assert outcome("H/601/1568", "2") == "Provide support for team members,"
     assert criterion("T/601/1512", "3.3").endswith("in a way that is difficult to deal")
-    assert (
-        criterion("K/601/1605", "1.7")
-        == "Compare customer service performance rouslity monitoring results."
-    )
     assert criterion("Y/601/1230", "4.4") == (
         "Evaluate the organisational procedures and systems for delivering customer service"
+    )
+
+
+def test_it_corrects_the_garbled_word_of_k_601_1605_1_7_through_the_reviewed_corrections() -> None:
+    # The handbook as converted (line 1110) reads: "1.7. Compare customer service performance
+    # rouslity monitoring results." The correction is in corrections/sfj.yaml with its reason.
+    assert "performance rouslity monitoring" in SOURCE.read_text(encoding="utf-8").split("\n")[1109]
+    assert (
+        criterion("K/601/1605", "1.7")
+        == "Compare customer service performance with quality monitoring results."
+    )
+    assert any(
+        "rouslity" in note and "(line 1110)" in note for note in spec().qualifications[0].notes
     )
 
 
