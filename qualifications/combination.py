@@ -42,6 +42,8 @@ class LevelRequirement:
     level_label: str
     at_or_above: bool
     groups: tuple[str, ...] = ()  # empty: every group
+    # Where the printed rule can be read two ways, the reading applied and why (shown, not used).
+    reading: str = ""
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,8 @@ def qualification_detail(request: HttpRequest, number: str) -> HttpResponse:
         {
             "qualification": qualification,
             "rules": describe(rules),
+            # Ambiguous rules and the reading the catalogue applies (from the corrections).
+            "readings": [r.reading for r in rules.level_rules if r.reading],
             "groups": groups,
             "standards": qualification.standards.all(),
         },

@@ -71,6 +71,27 @@ def test_the_qualification_page_states_its_rules_in_plain_words(
     )
 
 
+def test_the_qualification_page_says_which_reading_of_an_ambiguous_rule_is_applied_and_why(
+    client: Client, signed_in: User
+) -> None:
+    # SFJ handbook line 113: "A minimum of 10 of the credits from Groups B to E must be at
+    # Level 3." Exactly Level 3, or Level 3 or above? The page says which and why.
+    html = client.get(reverse("qualifications:detail", args=[SFJ])).content.decode()
+
+    assert "How an ambiguous rule is read" in html
+    assert "exactly Level 3, so Level 4 credits do not count towards these 10" in html
+    assert "This is the stricter reading" in html
+    assert "confirm the reading with SFJ" in html
+
+
+def test_a_qualification_without_an_ambiguous_rule_states_no_reading(
+    client: Client, signed_in: User
+) -> None:
+    html = client.get(reverse("qualifications:detail", args=[PEARSON_CERT])).content.decode()
+
+    assert "How an ambiguous rule is read" not in html
+
+
 def test_an_unknown_qualification_is_404(client: Client, signed_in: User) -> None:
     assert client.get("/catalogue/qualifications/999/9999/9/").status_code == 404
 

@@ -365,10 +365,25 @@ def test_it_reads_the_rules_of_combination() -> None:
     [rule] = q.level_rules
     assert (rule.min_credits, rule.level, rule.at_or_above) == (10, "3", False)
     assert rule.groups == ["B", "C", "D", "E"]
-    assert rule.rule_text.startswith(
-        "A minimum of 10 of the credits from Groups B to E must be at Level 3."
-    )
-    assert "literally" in rule.rule_text
+    assert rule.rule_text == "A minimum of 10 of the credits from Groups B to E must be at Level 3."
+
+
+def test_the_reading_of_the_ambiguous_level_rule_comes_from_the_reviewed_corrections() -> None:
+    # Handbook line 113: "A minimum of 10 of the credits from Groups B to E must be at Level 3."
+    # It does not say whether Level 4 credits count; corrections/sfj.yaml records the reading.
+    [rule] = spec().qualifications[0].level_rules
+    assert rule.at_or_above is False
+    assert rule.reading.startswith('The handbook says "A minimum of 10 of the credits')
+    assert "exactly Level 3, so Level 4 credits do not count" in rule.reading
+    assert "stricter reading" in rule.reading
+
+
+def test_it_refuses_to_choose_a_reading_of_the_level_rule_itself() -> None:
+    document = read_document(SOURCE, "sfj")
+    del document.facts["reading level rule 1"]
+
+    with pytest.raises(ParseError, match="can be read as exactly Level 3 or as Level 3 or above"):
+        parse(document)
 
 
 def test_it_records_source_errors_in_the_notes_with_lines() -> None:
