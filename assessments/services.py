@@ -22,6 +22,7 @@ from assessments.release import required_for_ids, validation_required
 from assessments.signals import unit_unlocked
 from core.audit import record_event
 from core.prepared import Prepared
+from portfolios.combination import rules_at_centre
 from portfolios.models import (
     EVIDENCE_LIFECYCLE,
     Evidence,
@@ -34,7 +35,6 @@ from portfolios.readmodel import refresh_progress
 from portfolios.services import RegistrationError, change_status, reopen
 from qualifications.combination import Result, check
 from qualifications.models import AssessmentCriterion, Unit
-from qualifications.queries import combination_rules
 
 
 class AssessmentError(Exception):
@@ -378,7 +378,7 @@ def completion(registration: Registration) -> Result:
         .filter(registration=registration)
         .values_list("unit__key", flat=True)
     )
-    return check(combination_rules(registration.qualification), signed)
+    return check(rules_at_centre(registration.qualification, registration.centre_id), signed)
 
 
 def mark_complete_if_done(*, actor: User, registration: Registration) -> bool:

@@ -135,3 +135,16 @@ rules.add_perm("portfolios.view_evidence", can_view_evidence)
 rules.add_rule("portfolios.add_evidence", can_add_evidence)
 # Edit, upload, remove a file, map, sign and submit, delete a draft, start a new version.
 rules.add_rule("portfolios.change_evidence", can_change_evidence)
+
+
+# ---------------------------------------------------------------- rules of combination
+
+
+@rules.predicate
+def administers_rule_centre(user: Any, centre: Any) -> bool:
+    return centre is not None and has_role_at(user, centre.pk, Role.CENTRE_ADMIN)
+
+
+# Recording the rule of combination of a qualification whose document gives none (NCFE
+# 601/3973/0), for the centre's own registrations: its admins, who register learners there.
+rules.add_perm("portfolios.record_combination_rule", is_superuser | administers_rule_centre)

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.links import url_for_ids
 from core.models import AuditEvent
 from portfolios import evidence as services
+from portfolios.combination import rule_notice
 from portfolios.forms.evidence import (
     DeclarationForm,
     EvidenceForm,
@@ -258,6 +259,9 @@ def portfolio_page(request: HttpRequest, pk: int) -> HttpResponse:
             "can_add": rules.test_rule("portfolios.add_evidence", request.user, registration),
             # The KSB coverage page lives in assessments; the flag comes from the catalogue.
             "maps_to_standard": maps_to_standard(registration.qualification_id),
+            # Where the catalogue gives no rule of combination: the centre's, or who must
+            # record one (no query otherwise).
+            "rule_notice": rule_notice(registration),
         },
     )
 
