@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Centre, User
 from core.audit import record_event
@@ -144,13 +145,13 @@ def record_combination_rule(
             "min_credits": min_credits or None,
             "min_units": min_units or None,
             "recorded_by": actor,
+            "recorded_at": timezone.now(),
         },
     )
     record.mandatory_units.set(Unit.objects.filter(key__in=mandatory))
     # The rule must be achievable with the qualification's units, or no learner could finish.
     rules = with_recorded_rule(catalogue, record)
-    every = check_all(rules)
-    if not every:
+    if not check_all(rules):
         raise RuleError(
             "No learner could meet this rule with the units of "
             f"{qualification.number} in the catalogue: lower the minimums."
