@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -33,6 +34,7 @@ from portfolios.models import (
 from portfolios.progress import CriterionState
 from portfolios.readmodel import refresh_progress
 from portfolios.services import RegistrationError, change_status, reopen
+from portfolios.signals import combination_rule_recorded
 from qualifications.combination import Result, check
 from qualifications.models import AssessmentCriterion, Unit
 
@@ -392,6 +394,24 @@ def mark_complete_if_done(*, actor: User, registration: Registration) -> bool:
         reason="The signed-off units satisfy the rules of combination.",
     )
     return True
+
+
+def _on_combination_rule_recorded(*, rule: Any, actor: User, **_: Any) -> None:
+    """A centre recorded the rule of a qualification whose document gives none: its learners
+    whose signed-off units already meet it are complete now, not at their next sign-off."""
+    waiting = Registration.objects.filter(
+        centre_id=rule.centre_id,
+        qualification_id=rule.qualification_id,
+        status=RegistrationStatus.ACTIVE,
+    ).select_related("qualification")
+    for registration in waiting:
+        mark_complete_if_done(actor=actor, registration=registration)
+
+
+def connect() -> None:
+    combination_rule_recorded.connect(
+        _on_combination_rule_recorded, dispatch_uid="assessments.complete_on_recorded_rule"
+    )
 
 
 def _staff_decisions(*, registration: int) -> QuerySet:

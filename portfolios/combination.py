@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Centre, User
 from core.audit import record_event
 from portfolios.models import CentreCombinationRule, Registration, RuleBasis
+from portfolios.signals import combination_rule_recorded
 from qualifications.combination import CombinationRules, GroupRules, check
 from qualifications.models import Qualification, Unit
 from qualifications.queries import combination_rules
@@ -170,6 +171,7 @@ def record_combination_rule(
             "min_units": record.min_units,
         },
     )
+    combination_rule_recorded.send(sender=CentreCombinationRule, rule=record, actor=actor)
     return record
 
 

@@ -126,6 +126,30 @@ def test_the_centre_admin_records_a_rule_and_completion_then_follows_it(client: 
     assert "agreed with our EQA" in html
 
 
+def test_learners_who_already_meet_a_newly_recorded_rule_are_complete_at_once() -> None:
+    keys = smallest_units(2)
+    registration, people = register(ncfe(), set(keys))
+    for key in keys:
+        meet_and_sign_off(registration, Unit.objects.get(key=key), people["assessor"])
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.ACTIVE
+    admin = member(registration.centre, Role.CENTRE_ADMIN)
+
+    record_combination_rule(
+        actor=admin,
+        centre=registration.centre,
+        qualification=ncfe(),
+        basis=RuleBasis.INTERIM,
+        source="Interim: two units, agreed with the EQA.",
+        min_units=2,
+    )
+
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.COMPLETE
+    event = AuditEvent.objects.for_object(registration).get(action="registration.status_changed")
+    assert event.actor == admin
+
+
 def test_a_missing_mandatory_unit_of_the_recorded_rule_is_named() -> None:
     registration, _ = register(ncfe(), set(smallest_units(1)))
     [other] = [k for k in combination_rules(ncfe()).units if k not in smallest_units(1)][:1]
