@@ -36,13 +36,14 @@ class CombinationRuleForm(forms.Form):
 
     def __init__(self, *args: Any, rules: CombinationRules, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mandatory_units"].choices = [
+        # Same pattern as UnitChoiceForm: the choices are the qualification's units.
+        self.fields["mandatory_units"].choices = [  # type: ignore[attr-defined]
             (unit.key, f"{unit.label} {unit.title} ({unit.credit or 0} credits)")
             for unit in rules.units.values()
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if (
             not data.get("mandatory_units")
             and not data.get("min_credits")
