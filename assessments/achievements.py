@@ -37,10 +37,10 @@ from assessments.models.achievement import (
 from assessments.release import is_released, validation_required
 from assessments.rules import can_request_record, can_withdraw_record
 from core.audit import Checkpoint, chain_head, record_event
+from portfolios.combination import rules_at_centre
 from portfolios.models import Registration
 from qualifications.combination import CombinationRules, Result, check
 from qualifications.models import Unit
-from qualifications.queries import combination_rules
 
 TEMPLATE = "pdf/achievement_record.html"
 # A kind printed differently; its content JSON holds everything the template prints, so building
@@ -133,7 +133,7 @@ def gather_content(
         pk=registration.pk
     )
     qualification = registration.qualification
-    rules = combination_rules(qualification)
+    rules = rules_at_centre(qualification, registration.centre_id)
     sign_offs = {
         sign_off.unit_id: sign_off
         for sign_off in UnitSignOff.objects.active()

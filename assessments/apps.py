@@ -12,6 +12,7 @@ class AssessmentsConfig(AppConfig):
         # The portfolio page shows decisions without portfolios importing this app.
         from assessments import readmodel
         from assessments.achievements import audit_checkpoints
+        from assessments.services import connect as connect_services
         from assessments.services import decision_states
         from core import audit
         from portfolios import progress
@@ -20,6 +21,8 @@ class AssessmentsConfig(AppConfig):
             progress.decision_providers.append(decision_states)
         # Criteria met, units signed off and plan dates for the progress read model.
         readmodel.connect()
+        # A centre's newly recorded rule of combination completes whom it already covers.
+        connect_services()
         # verify_audit_chain checks the chain head each built record stores (core imports no app).
         if audit_checkpoints not in audit.checkpoint_sources:
             audit.checkpoint_sources.append(audit_checkpoints)

@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import rules
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from assessments.release import required_for_ids, validation_required
 from assessments.signals import unit_unlocked
 from core.audit import record_event
 from core.prepared import Prepared
+from portfolios.combination import rules_at_centre
 from portfolios.environment import met_refusal
 from portfolios.models import (
     EVIDENCE_LIFECYCLE,
@@ -34,9 +36,9 @@ from portfolios.progress import CriterionState
 from portfolios.readmodel import refresh_progress
 from portfolios.rules import assesses_registration, verifies_registration
 from portfolios.services import RegistrationError, change_status, reopen
+from portfolios.signals import combination_rule_recorded
 from qualifications.combination import Result, check
 from qualifications.models import AssessmentCriterion, Unit
-from qualifications.queries import combination_rules
 
 
 class AssessmentError(Exception):
@@ -387,7 +389,7 @@ def completion(registration: Registration) -> Result:
         .filter(registration=registration)
         .values_list("unit__key", flat=True)
     )
-    return check(combination_rules(registration.qualification), signed)
+    return check(rules_at_centre(registration.qualification, registration.centre_id), signed)
 
 
 def mark_complete_if_done(*, actor: User, registration: Registration) -> bool:
@@ -401,6 +403,24 @@ def mark_complete_if_done(*, actor: User, registration: Registration) -> bool:
         reason="The signed-off units satisfy the rules of combination.",
     )
     return True
+
+
+def _on_combination_rule_recorded(*, rule: Any, actor: User, **_: Any) -> None:
+    """A centre recorded the rule of a qualification whose document gives none: its learners
+    whose signed-off units already meet it are complete now, not at their next sign-off."""
+    waiting = Registration.objects.filter(
+        centre_id=rule.centre_id,
+        qualification_id=rule.qualification_id,
+        status=RegistrationStatus.ACTIVE,
+    ).select_related("qualification")
+    for registration in waiting:
+        mark_complete_if_done(actor=actor, registration=registration)
+
+
+def connect() -> None:
+    combination_rule_recorded.connect(
+        _on_combination_rule_recorded, dispatch_uid="assessments.complete_on_recorded_rule"
+    )
 
 
 def _staff_decisions(*, registration: int) -> QuerySet:

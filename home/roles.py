@@ -29,9 +29,9 @@ from home.caseload import (
     with_overdue_actions,
 )
 from home.plans import attach_plans
+from portfolios.combination import rules_at_centre
 from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
 from qualifications.combination import check, mandatory_units
-from qualifications.queries import combination_rules
 from verification.models.sample import SampleOutcome
 
 LATEST = 5
@@ -136,11 +136,13 @@ def learner_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any
     )
     page = _with_links(paginate(registrations, params))
     # Rules are loaded once per qualification: the cost grows with the catalogue, not the list.
-    rules: dict[int, Any] = {}
+    rules: dict[tuple[int, int], Any] = {}
     for registration in page.object_list:
-        if registration.qualification_id not in rules:
-            rules[registration.qualification_id] = combination_rules(registration.qualification)
-        qualification_rules = rules[registration.qualification_id]
+        # Keyed by centre too: where the catalogue gives no rules, each centre records its own.
+        rules_key = (registration.qualification_id, registration.centre_id)
+        if rules_key not in rules:
+            rules[rules_key] = rules_at_centre(registration.qualification, registration.centre_id)
+        qualification_rules = rules[rules_key]
         keys = {choice.unit.key for choice in registration.unit_choices.all()}
         registration.chosen_units = [
             qualification_rules.units[key].label if key in qualification_rules.units else key

@@ -161,3 +161,16 @@ def is_centre_contact(user: Any, centre: Any) -> bool:
 
 rules.add_rule("portfolios.record_simulation_agreement", is_centre_contact)
 rules.add_rule("portfolios.view_simulation_agreements", administers_or_verifies_at_centre)
+
+
+# ---------------------------------------------------------------- rules of combination
+
+
+@rules.predicate
+def administers_rule_centre(user: Any, centre: Any) -> bool:
+    return centre is not None and has_role_at(user, centre.pk, Role.CENTRE_ADMIN)
+
+
+# Recording the rule of combination of a qualification whose document gives none (NCFE
+# 601/3973/0), for the centre's own registrations: its admins, who register learners there.
+rules.add_perm("portfolios.record_combination_rule", is_superuser | administers_rule_centre)

@@ -14,6 +14,7 @@ from accounts.models import Centre, Invitation, LearnerProfile, Membership, Role
 from accounts.services import invitation_accepted, learner_profile_update
 from core.audit import record_event
 from core.lifecycle import IllegalTransition
+from portfolios.combination import rules_at_centre
 from portfolios.models import (
     REGISTRATION_LIFECYCLE,
     Registration,
@@ -21,7 +22,7 @@ from portfolios.models import (
     RegistrationUnit,
 )
 from portfolios.readmodel import refresh_progress
-from qualifications.combination import Result, check, mandatory_units
+from qualifications.combination import CombinationRules, Result, check, mandatory_units
 from qualifications.models import Qualification, QualificationStatus
 from qualifications.queries import combination_rules
 
@@ -80,14 +81,25 @@ def check_eligibility(
     return problems
 
 
-def unit_choice_result(qualification: Qualification, unit_keys: Iterable[str]) -> Result:
-    """How a set of units stands against the rules (mandatory units are always included)."""
-    rules = combination_rules(qualification)
+def _rules(qualification: Qualification, centre_id: int | None) -> CombinationRules:
+    if centre_id is None:
+        return combination_rules(qualification)
+    return rules_at_centre(qualification, centre_id)
+
+
+def unit_choice_result(
+    qualification: Qualification, unit_keys: Iterable[str], *, centre_id: int | None = None
+) -> Result:
+    """How a set of units stands against the rules (mandatory units are always included): the
+    catalogue's, or where its document gives none, the centre's recorded rule."""
+    rules = _rules(qualification, centre_id)
     return check(rules, set(unit_keys) | mandatory_units(rules))
 
 
-def _validate_units(qualification: Qualification, unit_keys: Iterable[str]) -> tuple[set, Result]:
-    rules = combination_rules(qualification)
+def _validate_units(
+    qualification: Qualification, unit_keys: Iterable[str], *, centre_id: int
+) -> tuple[set, Result]:
+    rules = rules_at_centre(qualification, centre_id)
     chosen = set(unit_keys) | mandatory_units(rules)
     result = check(rules, chosen)
     refused = [p.message for p in result.problems if p.code in ("barred", "not_in_qualification")]
@@ -127,7 +139,7 @@ def register_learner(
         status=RegistrationStatus.ACTIVE,
     ).exists():
         raise RegistrationError(f"{learner} is already registered on {qualification.number} here.")
-    chosen, _ = _validate_units(qualification, unit_keys)
+    chosen, _ = _validate_units(qualification, unit_keys, centre_id=centre.pk)
     try:
         # A savepoint: if a simultaneous submission won the race, the database's constraint
         # refuses this one and the caller's transaction stays usable.
@@ -185,7 +197,9 @@ def choose_units(*, actor: User, registration: Registration, unit_keys: Iterable
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     if registration.status != RegistrationStatus.ACTIVE:
         raise RegistrationError("Units can only be changed while the registration is active.")
-    chosen, result = _validate_units(registration.qualification, unit_keys)
+    chosen, result = _validate_units(
+        registration.qualification, unit_keys, centre_id=registration.centre_id
+    )
     before = sorted(registration.unit_choices.values_list("unit__key", flat=True))
     _set_units(registration, chosen)
     refresh_progress(registration)

@@ -42,6 +42,8 @@ class LevelRequirement:
     level_label: str
     at_or_above: bool
     groups: tuple[str, ...] = ()  # empty: every group
+    # Where the printed rule can be read two ways, the reading applied and why (shown, not used).
+    reading: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,10 @@ def check(rules: CombinationRules, chosen: Iterable[str]) -> Result:
         problems.append(
             Problem(
                 "rules_not_given",
-                "The specification does not give this qualification's rules of combination, "
-                "so completion cannot be checked.",
+                "No rule of combination is recorded for this qualification: the awarding "
+                "body's document in the catalogue gives none, so no learner can complete it "
+                "yet. The centre admin must record the rule from the awarding body's own "
+                "specification, or an interim rule until then.",
             )
         )
 

@@ -322,6 +322,9 @@ class LevelRule(models.Model):
     # Group codes the credits may come from; empty means every group.
     groups = models.JSONField(default=list, blank=True)
     rule_text = models.TextField(blank=True)
+    # Where the printed rule can be read two ways ("at Level 3": exactly, or or above?), which
+    # reading the catalogue applies and why, from the reviewed corrections.
+    reading = models.TextField("reading applied", blank=True)
 
     objects = LevelRuleManager()
 

@@ -60,6 +60,7 @@ def combination_rules(qualification: Qualification) -> CombinationRules:
             level_label=_LEVEL_LABELS[rule.level],
             at_or_above=rule.at_or_above,
             groups=tuple(rule.groups),
+            reading=rule.reading,
         )
         for rule in qualification.level_rules.order_by("position")
     )

@@ -16,6 +16,7 @@ from qualifications.models import (
     Unit,
 )
 from qualifications.queries import combination_rules
+from qualifications.spelling import Text, unknown_words
 
 UNIT_REFERENCE = re.compile(r"^([A-Z])/(\d{3})/(\d{4})$")
 QUALIFICATION_NUMBER = re.compile(r"^(\d{3})/(\d{4})/([\dX])$")
@@ -186,7 +187,39 @@ def check_standard_links() -> list[str]:
     return failures
 
 
+def check_spelling() -> list[str]:
+    """Words in no dictionary in unit titles, outcomes and criteria: conversion damage.
+
+    Fix each through the reviewed corrections (qualifications/importers/corrections/), or, for
+    a real word the dictionary lacks, add it with its reason to qualifications/spelling.py.
+    """
+    texts = [
+        Text(f"Unit {key} title", title) for key, title in Unit.objects.values_list("key", "title")
+    ]
+    texts += [
+        Text(f"Unit {key} outcome {number}", text)
+        for key, number, text in LearningOutcome.objects.values_list("unit__key", "number", "text")
+    ]
+    texts += [
+        Text(f"Unit {key} criterion {number}", text)
+        for key, number, text in AssessmentCriterion.objects.values_list(
+            "unit__key", "number", "text"
+        )
+    ]
+    return [
+        f"{places[0]}: {word!r} is in no dictionary"
+        + (f" (and {len(places) - 1} more place(s))" if len(places) > 1 else "")
+        for word, places in unknown_words(texts).items()
+    ]
+
+
 def validate_catalogue() -> list[str]:
     if not Qualification.objects.exists():
         return ["The catalogue is empty: run `python manage.py load_catalogue`."]
-    return check_references() + check_numbering() + check_rules() + check_standard_links()
+    return (
+        check_references()
+        + check_numbering()
+        + check_rules()
+        + check_standard_links()
+        + check_spelling()
+    )

@@ -24,6 +24,7 @@ from qualifications.models import (
     Unit,
 )
 from qualifications.queries import combination_rules
+from qualifications.standards import standards_for
 
 
 @require_GET
@@ -78,10 +79,42 @@ def qualification_detail(request: HttpRequest, number: str) -> HttpResponse:
         {
             "qualification": qualification,
             "rules": describe(rules),
+            # Ambiguous rules and the reading the catalogue applies (from the corrections).
+            "readings": [r.reading for r in rules.level_rules if r.reading],
             "groups": groups,
-            "standards": qualification.standards.all(),
+            "standards": _standards_reached(qualification),
         },
     )
+
+
+def _standards_reached(qualification: Qualification) -> list[dict]:
+    """The standards the qualification maps to: its own, and those it reaches through units it
+    shares with a mapping published for another (Pearson's Certificate through Units 1-4 of
+    the Diploma's Annexe A), with the statements mapped to its units as a whole. Two queries."""
+    standards = standards_for([qualification.pk]).select_related("qualification")
+    rows = (
+        Statement.units.through.objects.filter(
+            statement__standard__in=standards.values("pk"),
+            unit__memberships__qualification=qualification,
+        )
+        .select_related("statement", "unit")
+        .order_by("statement__position", "unit__key")
+    )
+    by_statement: dict[int, dict] = {}
+    for row in rows:
+        entry = by_statement.setdefault(row.statement_id, {"statement": row.statement, "units": []})
+        # "Unit 1" for Pearson's units (key PEARSON:Unit 1), else the Ofqual reference.
+        entry["units"].append(row.unit.reference or row.unit.key.split(":", 1)[-1])
+    return [
+        {
+            "standard": standard,
+            "own": standard.qualification_id == qualification.pk,
+            "through_units": [
+                e for e in by_statement.values() if e["statement"].standard_id == standard.pk
+            ],
+        }
+        for standard in standards
+    ]
 
 
 @require_GET

@@ -75,6 +75,7 @@ EXEMPT = {
     "qualifications.RuleGroup.rule_text": CATALOGUE,
     "qualifications.QualificationUnit.code": CATALOGUE,
     "qualifications.LevelRule.rule_text": CATALOGUE,
+    "qualifications.LevelRule.reading": CATALOGUE,
     "qualifications.LearningOutcome.number": CATALOGUE,
     "qualifications.LearningOutcome.text": CATALOGUE,
     "qualifications.LearningOutcome.content": CATALOGUE,

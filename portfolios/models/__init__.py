@@ -2,6 +2,7 @@
 
 One module per part of the app; every model is importable from `portfolios.models`."""
 
+from portfolios.models.combination import CentreCombinationRule, RuleBasis
 from portfolios.models.evidence import (
     EVIDENCE_LIFECYCLE,
     NOT_REAL_WORK,
@@ -30,6 +31,7 @@ __all__ = [
     "EVIDENCE_LIFECYCLE",
     "NOT_REAL_WORK",
     "REGISTRATION_LIFECYCLE",
+    "CentreCombinationRule",
     "Declaration",
     "Evidence",
     "EvidenceContext",
@@ -43,6 +45,7 @@ __all__ = [
     "RegistrationQuerySet",
     "RegistrationStatus",
     "RegistrationUnit",
+    "RuleBasis",
     "SimulationAgreement",
     "SimulationCircumstance",
     "WitnessRequest",

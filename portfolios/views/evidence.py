@@ -26,6 +26,7 @@ from core.forms import sent_values
 from core.links import url_for_ids
 from core.models import AuditEvent
 from portfolios import evidence as services
+from portfolios.combination import rule_notice
 from portfolios.evidence_page import sections_for
 from portfolios.forms.evidence import (
     DeclarationForm,
@@ -263,6 +264,9 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_add": rules.test_rule("portfolios.add_evidence", request.user, registration),
             # The KSB coverage page lives in assessments; the flag comes from the catalogue.
             "maps_to_standard": maps_to_standard(registration.qualification_id),
+            # Where the catalogue gives no rule of combination: the centre's, or who must
+            # record one (no query otherwise).
+            "rule_notice": rule_notice(registration),
         },
     )
 

@@ -23,6 +23,7 @@ from accounts.person_page import PersonLink
 from accounts.queries import people_matching
 from accounts.requests import AuthedRequest
 from core.forms import sent_values
+from portfolios.combination import rules_at_centre
 from portfolios.forms.registration import (
     BulkAssignForm,
     RegisterForm,
@@ -155,7 +156,7 @@ def _register_step2(
     status: int = 200,
 ) -> HttpResponse:
     qualification = start.cleaned_data["qualification"]
-    rules = combination_rules(qualification)
+    rules = rules_at_centre(qualification, centre.pk)
     chosen = sent_values(form, "units") if form is not None else []
     if form is None:
         form = RegisterForm(initial=start.cleaned_data, centre=centre, unit_keys=list(rules.units))
@@ -169,7 +170,7 @@ def _register_step2(
             "qualification": qualification,
             "learner": start.cleaned_data["learner"],
             "groups": unit_groups(rules, chosen),
-            "result": unit_choice_result(qualification, chosen),
+            "result": unit_choice_result(qualification, chosen, centre_id=centre.pk),
         },
         status=status,
     )

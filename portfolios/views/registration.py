@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthedRequest
 from core.forms import picker_results
+from portfolios.combination import rule_notice, rules_at_centre, with_recorded_rule
 from portfolios.forms.registration import (
     SAMPLEABLE_STATUSES,
     AssignStaffForm,
@@ -83,7 +84,12 @@ def registration_search(request: AuthedRequest) -> HttpResponse:
 def units_check(request: AuthedRequest, pk: int) -> HttpResponse:
     """htmx: how the ticked units stand against the rules, in the engine's plain words."""
     qualification = get_object_or_404(Qualification, pk=pk)
-    result = unit_choice_result(qualification, request.POST.getlist("units"))
+    membership = getattr(request, "membership", None)
+    result = unit_choice_result(
+        qualification,
+        request.POST.getlist("units"),
+        centre_id=membership.centre_id if membership else None,
+    )
     return render(request, "portfolios/_unit_check.html", {"result": result})
 
 
@@ -107,7 +113,10 @@ def _load_for_change(request: AuthedRequest, pk: int) -> Registration:
 def _page(
     request: AuthedRequest, registration: Registration, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
+    notice = rule_notice(registration)
     rules = combination_rules(registration.qualification)
+    if notice is not None:
+        rules = with_recorded_rule(rules, notice["record"])
     chosen = set(registration.unit_choices.values_list("unit__key", flat=True))
     units_form = forms.get("units_form")
     # Ticks sent back with an error stay ticked (the saved choice shows in "How it stands").
@@ -120,6 +129,12 @@ def _page(
         "result": check(rules, chosen | mandatory_units(rules)),
         "units_form": units_form,
         "can_manage": request.user.has_perm("portfolios.manage_registration", registration),
+        "rule_notice": notice,
+        # The recording page is the centre admin's, at the centre of their active role.
+        "can_record_rule": notice is not None
+        and request.membership is not None
+        and request.membership.centre_id == registration.centre_id
+        and request.user.has_perm("portfolios.record_combination_rule", registration.centre),
     }
     if context["can_manage"]:
         active = registration.status == RegistrationStatus.ACTIVE
@@ -148,7 +163,7 @@ def registration_units(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _load_for_change(request, pk)
     form = UnitChoiceForm(
         request.POST,
-        unit_keys=list(combination_rules(registration.qualification).units),
+        unit_keys=list(rules_at_centre(registration.qualification, registration.centre_id).units),
     )
     if not form.is_valid():
         return _page(request, registration, status=400, units_form=form)

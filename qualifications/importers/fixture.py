@@ -156,6 +156,8 @@ def specification_to_fixture(spec: Specification) -> list[Obj]:
                     at_or_above=rule.at_or_above,
                     groups=list(rule.groups),
                     rule_text=rule.rule_text,
+                    # Only where one is recorded, so the other sources keep their fixtures.
+                    **({"reading": rule.reading} if rule.reading else {}),
                 )
             )
         for unit_a, unit_b in qualification.barred:

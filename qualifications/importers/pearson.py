@@ -827,6 +827,60 @@ class _Parser:
             raise ParseError(start + 1, "Annexe A has no KSB rows")
         return standard
 
+    def _annexe_scope(
+        self, start: int, standard: Standard, qualifications: list[Qualification]
+    ) -> None:
+        """Check and record which of the grid's units a smaller qualification holds.
+
+        Annexe A maps the standard "to the content covered in the Pearson BTEC Level 3
+        Certificate and Diploma" in one grid and says which units the smaller one has ("Please
+        note: only Units 1–4 are part of the Certificate structure"). The standard is stored
+        once, scoped to the qualification holding every mapped unit (the Diploma); the
+        Certificate reaches it through the units it shares (qualifications.standards), the
+        mapping being by unit. Here the note is checked against the Certificate's structure,
+        and what the Certificate reaches is written into its notes.
+        """
+        mapped = {key for statement in standard.statements for key in statement.units}
+        said, said_line = None, None
+        for index in range(start, min(start + 20, self.n)):
+            found = re.search(
+                r"only Units (\d+)\s*[–-]\s*(\d+) are part of the (\w+) structure",
+                self.lines[index],
+            )
+            if found:
+                said, said_line = found, index + 1
+                break
+        for qualification in qualifications:
+            members = {m.unit for g in qualification.groups for m in g.units}
+            if qualification.number == standard.qualification or not members & mapped:
+                continue
+            if said is None or said.group(3) not in qualification.title:
+                raise ParseError(
+                    start + 1,
+                    f"Annexe A maps units of {qualification.number} but does not say which of "
+                    "the grid's units it holds",
+                )
+            first, last, word = int(said.group(1)), int(said.group(2)), said.group(3)
+            if {f"PEARSON:Unit {n}" for n in range(first, last + 1)} != members:
+                raise ParseError(
+                    said_line,
+                    f"Annexe A says Units {first}-{last} make up the {word}, but "
+                    f"{qualification.number} has {', '.join(sorted(members))}",
+                )
+            reached = [
+                f"{s.code} {s.heading} (Unit{'s' if len(units) > 1 else ''} {', '.join(units)})"
+                for s in standard.statements
+                if (units := [k.split(" ")[-1] for k in s.units if k in members])
+            ]
+            qualification.notes.append(
+                f"Annexe A (line {start + 1}) maps the {standard.title} Apprenticeship Standard to "
+                f"the Certificate and Diploma in one grid; 'only Units {first}–{last} are part "
+                f"of the {word} structure' (line {said_line}). Through Units {first}-{last} the "
+                f"{word} reaches {len(reached)} of its {len(standard.statements)} KSB groups: "
+                f"{'; '.join(reached)}. The other "
+                f"{len(standard.statements) - len(reached)} map only to units it does not hold."
+            )
+
     def _ksb_text(self, cell: str, line: int) -> tuple[str, list[str]]:
         """Split a KSB cell into its group title and its bullet statements."""
         parts = re.split(r"<ul(?:\s[^>]*)?>", cell, maxsplit=1)
@@ -918,6 +972,7 @@ class _Parser:
             scope, key=lambda q: sum(len(g.units) for g in q.groups)
         ).number
         standards.append(standard)
+        self._annexe_scope(annexe, standard, qualifications)
 
         self._apply_fact_notes(qualifications, by_number)
         # "Feedback and releasing decisions" (line 452 of the 603/5449/5 specification): the

@@ -88,6 +88,9 @@ class LevelRule:
     at_or_above: bool
     groups: list[str] = field(default_factory=list)  # group codes; empty means all groups
     rule_text: str = ""
+    # Where the printed rule can be read two ways: which reading is applied and why (from the
+    # reviewed corrections, never decided by the parser alone).
+    reading: str = ""
 
 
 @dataclass

@@ -903,6 +903,17 @@ def parse(document: SourceDocument) -> Specification:
         if level_rule.group(2) <= letter <= level_rule.group(3)
     ]
     level_rule_text = next(line for line in rules_lines if "must be at Level" in line)
+    # "must be at Level 3" does not say whether Level 4 credits count. The parser does not
+    # choose: the reviewed corrections record the reading and the reason, shown to everyone on
+    # the qualification's page.
+    reading = doc.facts.get("reading level rule 1")
+    if not reading or "at_or_above" not in (reading.get("value") or {}):
+        raise ParseError(
+            rules_line,
+            f"'{level_rule_text}' can be read as exactly Level {level_rule.group(4)} or as "
+            f"Level {level_rule.group(4)} or above: record the reading and why as the fact "
+            "'reading level rule 1' in corrections/sfj.yaml",
+        )
     qualification = Qualification(
         number=number_match.group(1),
         title=title,
@@ -923,11 +934,10 @@ def parse(document: SourceDocument) -> Specification:
             LevelRule(
                 min_credits=int(level_rule.group(1)),
                 level=level_rule.group(4),
-                at_or_above=False,
+                at_or_above=bool(reading["value"]["at_or_above"]),
                 groups=rule_groups,
-                rule_text=f"{level_rule_text} (Read literally as exactly Level "
-                f"{level_rule.group(4)}; the document does not say whether Level 4 credits "
-                "count.)",
+                rule_text=level_rule_text,
+                reading=" ".join(str(reading["why"]).split()),
             )
         ],
         rules_text=rules_text,

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from spellchecker import SpellChecker
 
 from qualifications.catalogue import DOCUMENTS, SOURCES_DIR, fixture_path
 from qualifications.importers.base import read_document
 from qualifications.importers.fixture import dumps, specification_to_fixture
 from qualifications.importers.registry import parser_for
 from qualifications.models import AssessmentCriterion, Qualification, Unit
+from qualifications.spelling import ALLOWED, Text, unknown_words
 from qualifications.validation import (
     qualification_check_character,
     unit_reference_check_letter,
@@ -165,6 +167,48 @@ def test_validation_lists_what_is_wrong_and_fails(catalogue: None) -> None:
     assert "Unit A/506/2130 outcome 1: criteria numbered" in listed
     assert "check letter A should be F" in listed
     assert "601/3456/2: no combination of units satisfies the rules" in listed
+
+
+def test_the_loaded_catalogue_reads_the_corrected_k_601_1605_1_7(catalogue: None) -> None:
+    criterion = AssessmentCriterion.objects.get(unit__key="K/601/1605", number="1.7")
+    assert criterion.text == "Compare customer service performance with quality monitoring results."
+
+
+def test_validation_flags_a_word_in_no_dictionary(catalogue: None) -> None:
+    # As SFJ's handbook was converted (sfj-601-1109-4.txt line 1110): "1.7. Compare customer
+    # service performance rouslity monitoring results."
+    AssessmentCriterion.objects.filter(unit__key="K/601/1605", number="1.7").update(
+        text="Compare customer service performance rouslity monitoring results."
+    )
+    Unit.objects.filter(key="A/506/2130").update(title="Deliver custmer service")
+    err = StringIO()
+
+    with pytest.raises(CommandError, match="catalogue check"):
+        call_command("validate_catalogue", stderr=err)
+
+    listed = err.getvalue()
+    assert "Unit K/601/1605 criterion 1.7: 'rouslity' is in no dictionary" in listed
+    assert "Unit A/506/2130 title: 'custmer' is in no dictionary" in listed
+    assert listed.count("in no dictionary") == 2
+
+
+def test_british_spellings_acronyms_and_reviewed_words_are_not_flagged() -> None:
+    texts = [
+        Text("a", "Analyse the organisation's programme of behaviours at the centre"),
+        Text("b", "Set SMART targets, minimise offence and keep records upto-date"),
+    ]
+    assert unknown_words(texts) == {}
+    assert unknown_words([Text("c", "Compare performance rouslity and organisatoin")]) == {
+        "rouslity": ["c"],
+        "organisatoin": ["c"],
+    }
+
+
+def test_every_reviewed_word_is_outside_the_dictionary_and_has_its_reason() -> None:
+    # An entry the dictionary already knows is dead weight in a reviewed list.
+    for word, reason in ALLOWED.items():
+        assert reason
+        assert word not in SpellChecker(language="en"), word
 
 
 def test_check_letters_follow_the_published_references() -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -71,6 +73,65 @@ def test_the_qualification_page_states_its_rules_in_plain_words(
     )
 
 
+def test_the_qualification_page_says_which_reading_of_an_ambiguous_rule_is_applied_and_why(
+    client: Client, signed_in: User
+) -> None:
+    # SFJ handbook line 113: "A minimum of 10 of the credits from Groups B to E must be at
+    # Level 3." Exactly Level 3, or Level 3 or above? The page says which and why.
+    html = client.get(reverse("qualifications:detail", args=[SFJ])).content.decode()
+
+    assert "How an ambiguous rule is read" in html
+    assert "exactly Level 3, so Level 4 credits do not count towards these 10" in html
+    assert "This is the stricter reading" in html
+    assert "confirm the reading with SFJ" in html
+
+
+def test_a_qualification_without_an_ambiguous_rule_states_no_reading(
+    client: Client, signed_in: User
+) -> None:
+    html = client.get(reverse("qualifications:detail", args=[PEARSON_CERT])).content.decode()
+
+    assert "How an ambiguous rule is read" not in html
+
+
+def test_the_certificate_page_shows_the_annexe_a_mapping_of_its_units_1_to_4(
+    client: Client, signed_in: User
+) -> None:
+    # Pearson Annexe A: "maps the knowledge, skills and behaviours (KSBs) of the Customer
+    # Service Specialist Apprenticeship Standard to the content covered in the Pearson BTEC
+    # Level 3 Certificate and Diploma ... Please note: only Units 1–4 are part of the
+    # Certificate structure." Notes seed-003 section 2.4 for Units 1-4: K1 1, 3, 4; K2 2;
+    # K3 2; K4 1, 4.
+    html = client.get(reverse("qualifications:detail", args=[PEARSON_CERT])).content.decode()
+
+    start = html.index('data-testid="standard-customer-service-specialist"')
+    block = html[start : html.index("</li>\n      \n    </ul>", start)]
+    assert "Customer Service Specialist" in block
+    assert "its mapping is published for 603/5450/1" in block
+    mapped = re.findall(r"<li>([KSB]\d+) [^<:]+: ([^<]+)</li>", block)
+    assert mapped == [
+        ("K1", "Unit 1, Unit 3, Unit 4"),
+        ("K2", "Unit 2"),
+        ("K3", "Unit 2"),
+        ("K4", "Unit 1, Unit 4"),
+    ]
+
+
+def test_the_diploma_page_shows_all_fourteen_groups_of_its_own_annexe_a(
+    client: Client, signed_in: User
+) -> None:
+    html = client.get(reverse("qualifications:detail", args=["603/5450/1"])).content.decode()
+
+    start = html.index('data-testid="standard-customer-service-specialist"')
+    block = html[start:]
+    assert "its mapping is published for" not in block
+    mapped = re.findall(r"<li>([KSB]\d+) [^<:]+: ([^<]+)</li>", block)
+    assert len(mapped) == 14
+    assert mapped[0] == ("K1", "Unit 1, Unit 3, Unit 4, Unit 8")
+    # Notes seed-003 section 2.4: 4 + 1 + 1 + 2 + 2 + 3 + 1 + 2 + 1 + 1 + 1 + 1 + 1 + 1 ticks.
+    assert sum(len(units.split(", ")) for _, units in mapped) == 22
+
+
 def test_an_unknown_qualification_is_404(client: Client, signed_in: User) -> None:
     assert client.get("/catalogue/qualifications/999/9999/9/").status_code == 404
 
@@ -80,7 +141,8 @@ def test_qualification_pages_cost_the_same_queries_whatever_their_size(
 ) -> None:
     client.get(reverse("qualifications:detail", args=[PEARSON_CERT]))  # warm the session
 
-    with django_assert_num_queries(11) as small:
+    # 12: the standards it reaches, and the statements mapped to its units (two queries).
+    with django_assert_num_queries(12) as small:
         client.get(reverse("qualifications:detail", args=[PEARSON_CERT]))
     with django_assert_num_queries(len(small.captured_queries)):
         # The SFJ diploma: 59 units, about 1,200 criteria.

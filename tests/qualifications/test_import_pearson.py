@@ -501,6 +501,35 @@ def test_annexe_a_has_one_statement_per_ksb_group_mapped_to_units() -> None:
     assert all(not s.criteria and not s.no_mapping for s in statements)
 
 
+def test_the_certificate_reaches_annexe_a_through_units_1_to_4_as_its_notes_say() -> None:
+    # Annexe A (l.3163-3167): "The grid below maps the knowledge, skills and behaviours (KSBs)
+    # of the Customer Service Specialist Apprenticeship Standard to the content covered in the
+    # Pearson BTEC Level 3 Certificate and Diploma for Customer Service Specialists. Please
+    # note: only Units 1–4 are part of the Certificate structure."
+    certificate = qualification(CERTIFICATE)
+    [note] = [n for n in certificate.notes if n.startswith("Annexe A (line 3161)")]
+    # Notes seed-003 section 2.4, restricted to Units 1-4: K1 (Units 1, 3, 4, 8), K2 (2),
+    # K3 (2), K4 (1, 4); the skills and behaviours groups map only to Units 5-8.
+    assert "'only Units 1–4 are part of the Certificate structure' (line 3167)" in note
+    assert "the Certificate reaches 4 of its 14 KSB groups: " in note
+    assert (
+        "K1 Business knowledge and understanding (Units 1, 3, 4); K2 Customer journey "
+        "knowledge (Unit 2); K3 Knowing your customers and their needs/customer insight "
+        "(Unit 2); K4 Customer service culture and environment awareness (Units 1, 4). The "
+        "other 10 map only to units it does not hold."
+    ) in note
+    assert not [n for n in qualification(DIPLOMA).notes if n.startswith("Annexe A (line")]
+
+
+def test_an_annexe_note_that_disagrees_with_the_certificate_structure_is_refused() -> None:
+    document = read_document(SOURCE, "pearson")
+    [index] = [i for i, line in enumerate(document.lines) if "only Units 1–4 are part" in line]
+    document.lines[index] = document.lines[index].replace("Units 1–4", "Units 1–3")
+
+    with pytest.raises(ParseError, match="Annexe A says Units 1-3 make up the Certificate"):
+        parse(document)
+
+
 def test_annexe_a_statements_run_together_are_split_one_per_line() -> None:
     statements = {s.code: s for s in spec().standards[0].statements}
     assert statements["K1"].text.split("\n")[0] == (

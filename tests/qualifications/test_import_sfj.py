@@ -365,10 +365,25 @@ def test_it_reads_the_rules_of_combination() -> None:
     [rule] = q.level_rules
     assert (rule.min_credits, rule.level, rule.at_or_above) == (10, "3", False)
     assert rule.groups == ["B", "C", "D", "E"]
-    assert rule.rule_text.startswith(
-        "A minimum of 10 of the credits from Groups B to E must be at Level 3."
-    )
-    assert "literally" in rule.rule_text
+    assert rule.rule_text == "A minimum of 10 of the credits from Groups B to E must be at Level 3."
+
+
+def test_the_reading_of_the_ambiguous_level_rule_comes_from_the_reviewed_corrections() -> None:
+    # Handbook line 113: "A minimum of 10 of the credits from Groups B to E must be at Level 3."
+    # It does not say whether Level 4 credits count; corrections/sfj.yaml records the reading.
+    [rule] = spec().qualifications[0].level_rules
+    assert rule.at_or_above is False
+    assert rule.reading.startswith('The handbook says "A minimum of 10 of the credits')
+    assert "exactly Level 3, so Level 4 credits do not count" in rule.reading
+    assert "stricter reading" in rule.reading
+
+
+def test_it_refuses_to_choose_a_reading_of_the_level_rule_itself() -> None:
+    document = read_document(SOURCE, "sfj")
+    del document.facts["reading level rule 1"]
+
+    with pytest.raises(ParseError, match="can be read as exactly Level 3 or as Level 3 or above"):
+        parse(document)
 
 
 def test_it_records_source_errors_in_the_notes_with_lines() -> None:
@@ -597,12 +612,21 @@ def test_it_keeps_the_awarding_bodys_typos_and_truncations() -> None:
     )
     assert outcome("H/601/1568", "2") == "Provide support for team members,"
     assert criterion("T/601/1512", "3.3").endswith("in a way that is difficult to deal")
-    assert (
-        criterion("K/601/1605", "1.7")
-        == "Compare customer service performance rouslity monitoring results."
-    )
     assert criterion("Y/601/1230", "4.4") == (
         "Evaluate the organisational procedures and systems for delivering customer service"
+    )
+
+
+def test_it_corrects_the_garbled_word_of_k_601_1605_1_7_through_the_reviewed_corrections() -> None:
+    # The handbook as converted (line 1110) reads: "1.7. Compare customer service performance
+    # rouslity monitoring results." The correction is in corrections/sfj.yaml with its reason.
+    assert "performance rouslity monitoring" in SOURCE.read_text(encoding="utf-8").split("\n")[1109]
+    assert (
+        criterion("K/601/1605", "1.7")
+        == "Compare customer service performance with quality monitoring results."
+    )
+    assert any(
+        "rouslity" in note and "(line 1110)" in note for note in spec().qualifications[0].notes
     )
 
 
