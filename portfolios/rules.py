@@ -98,6 +98,10 @@ rules.add_rule(
     "portfolios.work_registration_search", works_as(Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER)
 )
 
+# Asking a witness for testimony (portfolios.witness): the learner, or an assessor of the
+# registration. A rule, as the pages have always asked it: a superuser asks no witness.
+rules.add_rule("portfolios.request_witness", is_own_registration | assesses_registration)
+
 # Taking the whole portfolio away as a ZIP: the learner's copy. Staff who can see the
 # registration still may not take it.
 rules.add_perm("portfolios.export_portfolio", is_superuser | is_own_registration)

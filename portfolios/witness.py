@@ -42,7 +42,6 @@ from portfolios.models import (
     WitnessRequest,
 )
 from portfolios.readmodel import lock_progress, refresh_progress
-from portfolios.rules import assesses_registration, is_own_registration
 from qualifications.models import AssessmentCriterion
 
 DEFAULT_EXPIRY_DAYS = 14
@@ -53,10 +52,6 @@ STATEMENT = (
     "I confirm that I saw the learner carry out the work described, that this testimony is "
     "true, and that it is my own account."
 )
-
-# The learner, or an assessor of the registration, may ask a witness.
-can_request_witness = is_own_registration | assesses_registration
-rules.add_perm("portfolios.request_witness", can_request_witness)
 
 
 class WitnessLinkError(EvidenceError):
@@ -173,7 +168,7 @@ def witness_request_create(
 
     Without `link_for` nothing is sent (the demo seeding, which must print nothing else).
     """
-    if not can_request_witness(actor, registration):
+    if not rules.test_rule("portfolios.request_witness", actor, registration):
         raise EvidenceError("Only the learner or their assessor can ask a witness.")
     if registration.status != RegistrationStatus.ACTIVE:
         raise EvidenceError("Witnesses can only be asked while the registration is active.")

@@ -12,17 +12,22 @@ they hold no role. "Linked" registrations are the learner's own, and the ones th
 from __future__ import annotations
 
 import datetime
+import importlib
+import pkgutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 import rules
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.access import remember_current_roles
 from accounts.models import Centre, Invitation, Membership, Role, User
 from accounts.rules import is_invitee
-from portfolios.models import Evidence, EvidenceStatus, Registration
+from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
 from tests.factories import (
     CentreFactory,
     CompetenceRecordFactory,
@@ -57,7 +62,8 @@ Y, N = True, False
 
 # ---------------------------------------------------------------- the expected tables
 
-# (role, centre, relation): (may view, may manage)
+# (role, centre, relation): (may view, may manage), asked as these:
+REGISTRATION_PERMS = ("portfolios.view_registration", "portfolios.manage_registration")
 REGISTRATION = {
     ("learner", "own centre", "linked"): (Y, N),  # their own registration
     ("learner", "own centre", "unlinked"): (N, N),  # another learner's
@@ -105,7 +111,8 @@ REGISTRATION = {
     ("anonymous", "other centre", "unlinked"): (N, N),
 }
 
-# (role, centre): (may view, may manage)
+# (role, centre): (may view, may manage), asked as these:
+CENTRE_PERMS = ("accounts.view_centre", "accounts.manage_centre")
 CENTRE = {
     ("learner", "own centre"): (Y, N),
     ("learner", "other centre"): (N, N),
@@ -132,6 +139,7 @@ CENTRE = {
 }
 
 # (role, whose record): (may view, may manage). Anonymous has no "self".
+PERSON_PERMS = ("accounts.view_person", "accounts.manage_person")
 PERSON = {
     ("learner", "self"): (Y, N),
     ("learner", "someone at own centre"): (N, N),
@@ -182,6 +190,7 @@ PERSON = {
 }
 
 # (role, which membership): (may view, may manage). Only roles that hold one have "own".
+MEMBERSHIP_PERMS = ("accounts.view_membership", "accounts.manage_membership")
 MEMBERSHIP = {
     ("learner", "own"): (Y, N),
     ("learner", "another's at own centre"): (N, N),
@@ -220,6 +229,12 @@ MEMBERSHIP = {
 # (role, whose, kept by): (may view, may change). "someone" is a member at both centres, so
 # "other centre" is another centre's admin looking at a person they share. No page shows people
 # what a centre keeps about them, so not even their own: only that centre's admins.
+# Each kind of record is asked with its own (view, change) permissions:
+CENTRE_HELD_PERMS = {
+    "learner profile": ("accounts.view_learnerprofile", "accounts.change_learnerprofile"),
+    "staff credential": ("accounts.view_staffcredential", "accounts.change_staffcredential"),
+    "competence record": ("accounts.view_competencerecord", "accounts.change_competencerecord"),
+}
 CENTRE_HELD = {
     (role, whose, kept_by): (Y, Y) if role == "superuser" else (N, N)
     for role in ROLES
@@ -236,7 +251,8 @@ CENTRE_HELD |= {
 
 # (role, which invitation): (may view, may manage: resend/withdraw, may answer: accept/decline).
 # Invitations "to own/other centre" go to someone else's address; "to their address" is to the
-# actor, from the other centre. Anonymous has no address.
+# actor, from the other centre. Anonymous has no address. Answering is a predicate, no permission.
+INVITATION_PERMS = ("accounts.view_invitation", "accounts.manage_invitation")
 INVITATION = {
     ("learner", "to own centre"): (N, N, N),
     ("learner", "to other centre"): (N, N, N),
@@ -378,9 +394,11 @@ def test_registration_access_follows_the_table(
     actor = world.actors[role]
     registration = world.registrations[centre, relation]
 
-    assert actor.has_perm("portfolios.view_registration", registration) is view
+    view_perm, manage_perm = REGISTRATION_PERMS
+
+    assert actor.has_perm(view_perm, registration) is view
     assert Registration.objects.visible_to(actor).filter(pk=registration.pk).exists() is view
-    assert actor.has_perm("portfolios.manage_registration", registration) is manage
+    assert actor.has_perm(manage_perm, registration) is manage
     assert Registration.objects.manageable_by(actor).filter(pk=registration.pk).exists() is manage
     paged = in_a_request(actor)
     assert Registration.objects.visible_to(paged).filter(pk=registration.pk).exists() is view
@@ -393,12 +411,13 @@ def test_centre_access_follows_the_table(
 ) -> None:
     actor = world.actors[role]
     target = world.own if centre == "own centre" else world.other
+    view_perm, manage_perm = CENTRE_PERMS
 
-    assert actor.has_perm("accounts.view_centre", target) is view
+    assert actor.has_perm(view_perm, target) is view
     assert Centre.objects.visible_to(actor).filter(pk=target.pk).exists() is view
     assert Centre.objects.visible_to(in_a_request(actor)).filter(pk=target.pk).exists() is view
     # There is no manageable_by QuerySet for centres: the permission is the whole rule.
-    assert actor.has_perm("accounts.manage_centre", target) is manage
+    assert actor.has_perm(manage_perm, target) is manage
 
 
 @pytest.mark.parametrize(("role", "whose", "view", "manage"), _params(PERSON))
@@ -407,11 +426,12 @@ def test_person_access_follows_the_table(
 ) -> None:
     actor = world.actors[role]
     person = actor if whose == "self" else world.people[whose]
+    view_perm, manage_perm = PERSON_PERMS
 
-    assert actor.has_perm("accounts.view_person", person) is view
+    assert actor.has_perm(view_perm, person) is view
     assert User.objects.visible_to(actor).filter(pk=person.pk).exists() is view
     assert User.objects.visible_to(in_a_request(actor)).filter(pk=person.pk).exists() is view
-    assert actor.has_perm("accounts.manage_person", person) is manage
+    assert actor.has_perm(manage_perm, person) is manage
 
 
 @pytest.mark.parametrize(("role", "which", "view", "manage"), _params(MEMBERSHIP))
@@ -420,20 +440,21 @@ def test_membership_access_follows_the_table(
 ) -> None:
     actor = world.actors[role]
     membership = actor.memberships.get() if which == "own" else world.memberships[which]
+    view_perm, manage_perm = MEMBERSHIP_PERMS
 
-    assert actor.has_perm("accounts.view_membership", membership) is view
+    assert actor.has_perm(view_perm, membership) is view
     assert Membership.objects.visible_to(actor).filter(pk=membership.pk).exists() is view
     paged = in_a_request(actor)
     assert Membership.objects.visible_to(paged).filter(pk=membership.pk).exists() is view
-    assert actor.has_perm("accounts.manage_membership", membership) is manage
+    assert actor.has_perm(manage_perm, membership) is manage
 
 
-def _held_at(centre: Centre, person: User) -> list[Any]:
-    return [
-        LearnerProfileFactory(user=person, centre=centre),
-        StaffCredentialFactory(user=person, centre=centre),
-        CompetenceRecordFactory(user=person, centre=centre),
-    ]
+def _held_at(centre: Centre, person: User) -> dict[str, Any]:
+    return {
+        "learner profile": LearnerProfileFactory(user=person, centre=centre),
+        "staff credential": StaffCredentialFactory(user=person, centre=centre),
+        "competence record": CompetenceRecordFactory(user=person, centre=centre),
+    }
 
 
 @pytest.mark.parametrize(("role", "whose", "kept_by", "view", "change"), _params(CENTRE_HELD))
@@ -446,14 +467,16 @@ def test_centre_held_details_follow_the_table(
         MembershipFactory(user=person, centre=world.other, role=Role.LEARNER)
     centre = world.own if kept_by == "own centre" else world.other
 
-    for record in _held_at(centre, person):
+    held = _held_at(centre, person)
+    assert set(held) == set(CENTRE_HELD_PERMS)
+    for name, record in held.items():
         model = type(record)
-        name = model._meta.model_name
-        assert actor.has_perm(f"accounts.view_{name}", record) is view, name
+        view_perm, change_perm = CENTRE_HELD_PERMS[name]
+        assert actor.has_perm(view_perm, record) is view, name
         assert model.objects.visible_to(actor).filter(pk=record.pk).exists() is view, name
         paged = in_a_request(actor)
         assert model.objects.visible_to(paged).filter(pk=record.pk).exists() is view, name
-        assert actor.has_perm(f"accounts.change_{name}", record) is change, name
+        assert actor.has_perm(change_perm, record) is change, name
 
 
 @pytest.mark.parametrize(("role", "which", "view", "manage", "answer"), _params(INVITATION))
@@ -467,9 +490,11 @@ def test_invitation_access_follows_the_table(
         centre = world.own if which == "to own centre" else world.other
         invitation = invite(centre, "someone.else@invited.example", role=Role.LEARNER)
 
-    assert actor.has_perm("accounts.view_invitation", invitation) is view
+    view_perm, manage_perm = INVITATION_PERMS
+
+    assert actor.has_perm(view_perm, invitation) is view
     assert Invitation.objects.visible_to(actor).filter(pk=invitation.pk).exists() is view
-    assert actor.has_perm("accounts.manage_invitation", invitation) is manage
+    assert actor.has_perm(manage_perm, invitation) is manage
     assert Invitation.objects.manageable_by(actor).filter(pk=invitation.pk).exists() is manage
     # Answering is a predicate, not a permission: has_perm would let a superuser answer.
     assert is_invitee.test(actor, invitation) is answer
@@ -599,9 +624,105 @@ CENTRE_ACTIONS = {
     ("anonymous", "other centre"): (N, N, N, N, N, N, N),
 }
 
+# What a centre's own pages do, asked with the centre itself, in this order:
+CENTRE_PAGE_ACTIONS_ASKED = (
+    ("perm", "accounts.search_learners"),  # the register page's learner picker: admins
+    ("perm", "portfolios.search_registrations"),  # the holds and sampling pickers: admins, IVs
+    ("rule", "portfolios.record_simulation_agreement"),  # SFJ 4.7: the centre contact, an admin
+    ("rule", "portfolios.view_simulation_agreements"),  # and the IVs who sample under them
+)
+# (role, centre): (search learners, search registrations, record a simulation agreement, read
+# the simulation agreements). An EQA changes nothing, so picks nothing; a superuser is nobody's
+# centre contact (rules, not perms).
+CENTRE_PAGE_ACTIONS = {
+    ("learner", "own centre"): (N, N, N, N),
+    ("learner", "other centre"): (N, N, N, N),
+    ("assessor", "own centre"): (N, N, N, N),  # reaches learners through the caseload
+    ("assessor", "other centre"): (N, N, N, N),
+    ("internal verifier", "own centre"): (N, Y, N, Y),
+    ("internal verifier", "other centre"): (N, N, N, N),
+    ("centre admin", "own centre"): (Y, Y, Y, Y),
+    ("centre admin", "other centre"): (N, N, N, N),
+    ("EQA current", "own centre"): (N, N, N, N),
+    ("EQA current", "other centre"): (N, N, N, N),
+    ("EQA expired", "own centre"): (N, N, N, N),
+    ("EQA expired", "other centre"): (N, N, N, N),
+    ("assessor revoked", "own centre"): (N, N, N, N),
+    ("assessor revoked", "other centre"): (N, N, N, N),
+    ("centre admin revoked", "own centre"): (N, N, N, N),
+    ("centre admin revoked", "other centre"): (N, N, N, N),
+    ("no role", "own centre"): (N, N, N, N),
+    ("no role", "other centre"): (N, N, N, N),
+    ("superuser", "own centre"): (Y, Y, N, N),
+    ("superuser", "other centre"): (Y, Y, N, N),
+    ("anonymous", "own centre"): (N, N, N, N),
+    ("anonymous", "other centre"): (N, N, N, N),
+}
+
+# What is added to a portfolio and changed in it: rules, so a superuser, who sees it all, changes
+# nothing. Asked of the registration (add, ask a witness) or of a piece of its evidence (change),
+# in this order:
+PORTFOLIO_ACTIONS_ASKED = (
+    ("rule", "portfolios.add_evidence"),  # the registration active
+    ("rule", "portfolios.add_evidence"),  # the registration in any other status: no new evidence
+    ("rule", "portfolios.change_evidence"),  # a draft
+    ("rule", "portfolios.change_evidence"),  # submitted: still the learner's (a new version);
+    # the services refuse what is no longer a draft, with a message
+    ("rule", "portfolios.request_witness"),  # the learner, or an assessor of the registration
+)
+# (role, centre, relation): (add to an active registration, add to one no longer active, change
+# a draft, change a submitted piece, ask a witness)
+PORTFOLIO_ACTIONS = {
+    ("learner", "own centre", "linked"): (Y, N, Y, Y, Y),  # their own portfolio
+    ("learner", "own centre", "unlinked"): (N, N, N, N, N),  # another learner's
+    ("learner", "other centre", "linked"): (Y, N, Y, Y, Y),  # their own, wherever it is held
+    ("learner", "other centre", "unlinked"): (N, N, N, N, N),
+    ("assessor", "own centre", "linked"): (N, N, N, N, Y),  # asks witnesses, never changes evidence
+    ("assessor", "own centre", "unlinked"): (N, N, N, N, N),
+    ("assessor", "other centre", "linked"): (N, N, N, N, N),  # no role there
+    ("assessor", "other centre", "unlinked"): (N, N, N, N, N),
+    ("internal verifier", "own centre", "linked"): (N, N, N, N, N),
+    ("internal verifier", "own centre", "unlinked"): (N, N, N, N, N),
+    ("internal verifier", "other centre", "linked"): (N, N, N, N, N),
+    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N),
+    ("centre admin", "own centre", "linked"): (N, N, N, N, N),
+    ("centre admin", "own centre", "unlinked"): (N, N, N, N, N),
+    ("centre admin", "other centre", "linked"): (N, N, N, N, N),
+    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N),
+    ("EQA current", "own centre", "linked"): (N, N, N, N, N),
+    ("EQA current", "own centre", "unlinked"): (N, N, N, N, N),
+    ("EQA current", "other centre", "linked"): (N, N, N, N, N),
+    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N),
+    ("EQA expired", "own centre", "linked"): (N, N, N, N, N),
+    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N),
+    ("EQA expired", "other centre", "linked"): (N, N, N, N, N),
+    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N),
+    ("assessor revoked", "own centre", "linked"): (N, N, N, N, N),  # still assigned
+    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N),
+    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N),
+    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N),
+    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N),
+    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N),
+    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N),
+    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N),
+    ("no role", "own centre", "linked"): (N, N, N, N, N),  # assigned, holds no role
+    ("no role", "own centre", "unlinked"): (N, N, N, N, N),
+    ("no role", "other centre", "linked"): (N, N, N, N, N),
+    ("no role", "other centre", "unlinked"): (N, N, N, N, N),
+    ("superuser", "own centre", "linked"): (N, N, N, N, N),  # sees it all, changes nothing
+    ("superuser", "own centre", "unlinked"): (N, N, N, N, N),
+    ("superuser", "other centre", "linked"): (N, N, N, N, N),
+    ("superuser", "other centre", "unlinked"): (N, N, N, N, N),
+    ("anonymous", "own centre", "linked"): (N, N, N, N, N),
+    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N),
+    ("anonymous", "other centre", "linked"): (N, N, N, N, N),
+    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N),
+}
+
 # A standardisation meeting and a sampling strategy, at the centre's qualification. "attended":
 # the actor is among the meeting's attendees (assessors read only the meetings they attended).
-# (role, centre, relation): (view the meeting, view the strategy)
+# (role, centre, relation): (view the meeting, view the strategy), asked as these:
+MEETING_PERMS = ("verification.view_meeting", "verification.view_strategy")
 MEETING = {
     ("learner", "own centre", "attended"): (N, N),
     ("learner", "own centre", "not attended"): (N, N),
@@ -731,7 +852,8 @@ WORN = {
     ("anonymous", "another's"): set(),
 }
 
-# Offered the Django admin site (the home page's card): superusers only.
+# Offered the Django admin site (the home page's card): superusers only. Asked as this rule:
+SITE_ADMIN_RULE = "accounts.use_site_admin"
 SITE_ADMIN = {
     "learner": N,
     "assessor": N,
@@ -748,17 +870,30 @@ SITE_ADMIN = {
 
 
 def test_every_action_table_covers_every_role() -> None:
-    for table in (REGISTRATION_ACTIONS, CENTRE_ACTIONS, MEETING, WORN):
+    for table in (
+        REGISTRATION_ACTIONS,
+        CENTRE_ACTIONS,
+        CENTRE_PAGE_ACTIONS,
+        PORTFOLIO_ACTIONS,
+        MEETING,
+        WORN,
+    ):
         assert {key[0] for key in table} == set(ROLES)
     assert set(SITE_ADMIN) == set(ROLES)
     assert len(REGISTRATION_ACTIONS) == len(ROLES) * 4
     assert len(CENTRE_ACTIONS) == len(ROLES) * 2
+    assert len(CENTRE_PAGE_ACTIONS) == len(ROLES) * 2
+    assert len(PORTFOLIO_ACTIONS) == len(ROLES) * 4
     assert len(MEETING) == len(ROLES) * 4
     assert len(WORN) == len(ROLES) * 2
     for expected in REGISTRATION_ACTIONS.values():
         assert len(expected) == len(REGISTRATION_ACTIONS_ASKED)
     for expected in CENTRE_ACTIONS.values():
         assert len(expected) == len(CENTRE_ACTIONS_ASKED)
+    for expected in CENTRE_PAGE_ACTIONS.values():
+        assert len(expected) == len(CENTRE_PAGE_ACTIONS_ASKED)
+    for expected in PORTFOLIO_ACTIONS.values():
+        assert len(expected) == len(PORTFOLIO_ACTIONS_ASKED)
     for granted in WORN.values():
         assert granted <= set(WORN_RULES)
 
@@ -828,6 +963,49 @@ def test_centre_actions_follow_the_table(
         }
 
 
+@pytest.mark.parametrize(("role", "centre", "expected"), _params_one(CENTRE_PAGE_ACTIONS))
+def test_centre_page_actions_follow_the_table(
+    world: World, role: str, centre: str, expected: tuple[bool, ...]
+) -> None:
+    target = world.own if centre == "own centre" else world.other
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        answers = [_answer(actor, asked, target) for asked in CENTRE_PAGE_ACTIONS_ASKED]
+        assert dict(zip(CENTRE_PAGE_ACTIONS_ASKED, answers, strict=True)) == dict(
+            zip(CENTRE_PAGE_ACTIONS_ASKED, expected, strict=True)
+        )
+
+
+# Every status a registration leaves "active" for: evidence is added to none of them.
+NOT_ACTIVE = [status for status in RegistrationStatus if status != RegistrationStatus.ACTIVE]
+
+
+@pytest.mark.parametrize(("role", "centre", "relation", "expected"), _params_one(PORTFOLIO_ACTIONS))
+def test_portfolio_actions_follow_the_table(
+    world: World, role: str, centre: str, relation: str, expected: tuple[bool, ...]
+) -> None:
+    registration = world.registrations[centre, relation]
+    assert registration.status == RegistrationStatus.ACTIVE
+    add, change, witness = (PORTFOLIO_ACTIONS_ASKED[i] for i in (0, 2, 4))
+    add_active, add_inactive, change_draft, change_submitted, ask_witness = expected
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        assert _answer(actor, add, registration) is add_active
+        for status in NOT_ACTIVE:
+            # Asked of the registration as it would be, unsaved: the world stays as built.
+            moved = Registration(
+                pk=registration.pk,
+                centre=registration.centre,
+                learner_id=registration.learner_id,
+                qualification_id=registration.qualification_id,
+                status=status,
+            )
+            assert _answer(actor, add, moved) is add_inactive, status
+        draft = Evidence(registration=registration, status=EvidenceStatus.DRAFT)
+        submitted = Evidence(registration=registration, status=EvidenceStatus.SUBMITTED)
+        assert _answer(actor, change, draft) is change_draft
+        assert _answer(actor, change, submitted) is change_submitted
+        assert _answer(actor, witness, registration) is ask_witness
+
+
 @pytest.mark.parametrize(
     ("role", "centre", "relation", "view_meeting", "view_strategy"), _params(MEETING)
 )
@@ -853,9 +1031,10 @@ def test_meeting_and_strategy_access_follows_the_table(
         meeting.attendees.add(actor)
     strategy = SamplingStrategy(centre=where, qualification=qualification)
 
+    meeting_perm, strategy_perm = MEETING_PERMS
     for asking in (actor, in_a_request(actor)):
-        assert asking.has_perm("verification.view_meeting", meeting) is view_meeting
-        assert asking.has_perm("verification.view_strategy", strategy) is view_strategy
+        assert asking.has_perm(meeting_perm, meeting) is view_meeting
+        assert asking.has_perm(strategy_perm, strategy) is view_strategy
 
 
 @pytest.mark.parametrize(
@@ -876,4 +1055,109 @@ def test_the_rules_of_the_role_worn_follow_the_table(
 
 @pytest.mark.parametrize(("role", "offered"), list(SITE_ADMIN.items()))
 def test_only_superusers_are_offered_the_admin_site(world: World, role: str, offered: bool) -> None:
-    assert rules.test_rule("accounts.use_site_admin", world.actors[role]) is offered
+    assert rules.test_rule(SITE_ADMIN_RULE, world.actors[role]) is offered
+
+
+# ---------------------------------------------------------------- every name has a table
+# A permission or rule an app's rules.py registers is a promise about who may do something; one
+# no truth table asks is a promise nobody checks. The names each table asks are in its
+# definition (above, and TABLED of test_access_truth_table_querysets.py), so the tables and
+# this list cannot drift apart.
+
+# The project's apps: every app whose code lives in this repository.
+PROJECT_APPS = frozenset(
+    {
+        "accounts",
+        "portfolios",
+        "assessments",
+        "verification",
+        "certification",
+        "qualifications",
+        "core",
+        "home",
+        "demo",
+    }
+)
+
+# Every permission and rule a table of this file asks, by name.
+TABLED = {
+    *REGISTRATION_PERMS,
+    *CENTRE_PERMS,
+    *PERSON_PERMS,
+    *MEMBERSHIP_PERMS,
+    *(name for pair in CENTRE_HELD_PERMS.values() for name in pair),
+    *INVITATION_PERMS,
+    *(name for _, name in REGISTRATION_ACTIONS_ASKED),
+    *(name for _, name in CENTRE_ACTIONS_ASKED),
+    *(name for _, name in CENTRE_PAGE_ACTIONS_ASKED),
+    *(name for _, name in PORTFOLIO_ACTIONS_ASKED),
+    *MEETING_PERMS,
+    *WORN_RULES,
+    SITE_ADMIN_RULE,
+}
+
+
+def registered_names() -> set[str]:
+    """Every permission (rules.add_perm) and rule (rules.add_rule) of the project's apps.
+
+    Django loads each app's rules.py; one registered in any other module (a service, a view)
+    exists only once that module is imported, so every module of the apps is imported first.
+    """
+    for app in sorted(PROJECT_APPS):
+        package = importlib.import_module(app)
+        for module in pkgutil.walk_packages(package.__path__, prefix=f"{app}."):
+            if ".migrations" not in module.name:
+                importlib.import_module(module.name)
+    return {
+        name
+        for name in (*rules.permissions.permissions, *rules.rulesets.default_rules)
+        if name.partition(".")[0] in PROJECT_APPS
+    }
+
+
+def untabled_names() -> set[str]:
+    """What the apps register and no truth table asks."""
+    # Imported here: that module imports this one (ROLES, in_a_request).
+    from tests.test_access_truth_table_querysets import TABLED as QUERYSET_TABLED
+
+    return registered_names() - TABLED - QUERYSET_TABLED
+
+
+def test_the_project_apps_are_the_apps_of_this_repository() -> None:
+    here = Path(settings.BASE_DIR).resolve()
+    ours = {
+        config.label
+        for config in django_apps.get_app_configs()
+        if Path(config.path).resolve().is_relative_to(here)
+    }
+    assert ours == PROJECT_APPS
+
+
+def test_every_permission_and_rule_of_the_apps_is_in_a_truth_table() -> None:
+    assert untabled_names() == set()
+    # And every name a table asks is registered: an unknown rule answers no to everyone (and an
+    # unknown permission yes to superusers), which a table would read as a real answer.
+    from tests.test_access_truth_table_querysets import TABLED as QUERYSET_TABLED
+
+    assert registered_names() >= TABLED | QUERYSET_TABLED
+
+
+@pytest.mark.parametrize("kind", ["perm", "rule"])
+def test_a_new_permission_or_rule_without_a_row_is_caught(kind: str) -> None:
+    name = "portfolios.do_something_nobody_tabled"
+    if kind == "perm":
+        add, remove = rules.add_perm, rules.remove_perm
+    else:
+        add, remove = rules.add_rule, rules.remove_rule
+    add(name, rules.always_allow)
+    try:
+        assert untabled_names() == {name}
+    finally:
+        remove(name)
+    assert untabled_names() == set()
+    # Another app's (Django's, a library's) are not the project's to table.
+    add("auth.something_else", rules.always_allow)
+    try:
+        assert untabled_names() == set()
+    finally:
+        remove("auth.something_else")

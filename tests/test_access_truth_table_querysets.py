@@ -330,8 +330,11 @@ class Table:
     listed: Callable[[Any], QuerySet]
     # The objects the table is about (a key of World.made): two tables may share them.
     made: str = ""
-    # The permission that rules on the same object (or what it follows), if any.
+    # The permission that rules on the same object (or what it follows), if any, and every name
+    # it may answer with (what test_every_permission_and_rule_of_the_apps_is_in_a_truth_table
+    # counts as tabled).
     perm: Callable[[Any], tuple[str, Any]] | None = None
+    perms: tuple[str, ...] = ()
 
     @property
     def objects(self) -> str:
@@ -345,6 +348,7 @@ TABLES = [
         EVIDENCE,
         lambda user: Evidence.objects.visible_to(user),
         perm=lambda evidence: ("portfolios.view_evidence", evidence),
+        perms=("portfolios.view_evidence",),
     ),
     Table(
         "assessor record",
@@ -352,6 +356,7 @@ TABLES = [
         ASSESSOR_RECORD,
         lambda user: AssessorRecord.objects.visible_to(user),
         perm=lambda record: ("portfolios.view_evidence", record.evidence),
+        perms=("portfolios.view_evidence",),
     ),
     Table(
         "assessment plan",
@@ -359,6 +364,7 @@ TABLES = [
         PLAN,
         lambda user: AssessmentPlan.objects.visible_to(user),
         perm=_registration_perm,
+        perms=("portfolios.view_registration",),
     ),
     Table(
         "sample",
@@ -366,6 +372,7 @@ TABLES = [
         SAMPLE,
         lambda user: Sample.objects.visible_to(user),
         perm=_registration_perm,
+        perms=("portfolios.view_registration",),
     ),
     Table(
         "achievement record",
@@ -373,6 +380,7 @@ TABLES = [
         ACHIEVEMENT,
         lambda user: AchievementRecord.objects.visible_to(user),
         perm=_achievement_perm,
+        perms=("certification.manage_claims", "portfolios.view_registration"),
     ),
     Table(
         "sampling strategy",
@@ -412,6 +420,12 @@ def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> 
     assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
     # 13 roles, 42 kinds of object and the claim batches' 2: 572 rows in all.
     assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 42
+    # A table names its permissions exactly when it asks one.
+    assert all(bool(t.perms) is (t.perm is not None) for t in TABLES)
+
+
+# Every permission a table of this file asks, by name.
+TABLED = {name for table in TABLES for name in table.perms}
 
 
 # ---------------------------------------------------------------- the world
@@ -618,6 +632,7 @@ def test_queryset_lists_exactly_what_the_table_says(world: World, table: Table, 
     if table.perm is not None:
         for column, obj in cells.items():
             perm, target = table.perm(obj)
+            assert perm in table.perms, perm
             assert actor.has_perm(perm, target) is (column in expected), column
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -32,7 +33,6 @@ from portfolios.models import Registration, RegistrationStatus, WitnessRequest
 from portfolios.witness import (
     STATEMENT,
     WitnessLinkError,
-    can_request_witness,
     find_by_token,
     link_state,
     witness_request_create,
@@ -70,7 +70,7 @@ def request_list(request: AuthedRequest, pk: int) -> HttpResponse:
             "registration": registration,
             "requests": requests,
             "can_request": registration.status == RegistrationStatus.ACTIVE
-            and can_request_witness(request.user, registration),
+            and rules.test_rule("portfolios.request_witness", request.user, registration),
         },
     )
 
@@ -80,7 +80,7 @@ def request_list(request: AuthedRequest, pk: int) -> HttpResponse:
 def request_create(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
     user = request.user
-    if not can_request_witness(user, registration):
+    if not rules.test_rule("portfolios.request_witness", user, registration):
         raise PermissionDenied
     criteria = registration_criteria(registration)
     form = WitnessRequestForm(request.POST or None, criteria=criteria)
