@@ -630,33 +630,36 @@ CENTRE_PAGE_ACTIONS_ASKED = (
     ("perm", "portfolios.search_registrations"),  # the holds and sampling pickers: admins, IVs
     ("rule", "portfolios.record_simulation_agreement"),  # SFJ 4.7: the centre contact, an admin
     ("rule", "portfolios.view_simulation_agreements"),  # and the IVs who sample under them
+    # A qualification whose document gives no rule of combination (NCFE 601/3973/0): the
+    # centre's admins record the centre's own (a perm: the site's superuser may too).
+    ("perm", "portfolios.record_combination_rule"),
 )
 # (role, centre): (search learners, search registrations, record a simulation agreement, read
-# the simulation agreements). An EQA changes nothing, so picks nothing; a superuser is nobody's
-# centre contact (rules, not perms).
+# the simulation agreements, record a rule of combination). An EQA changes nothing, so picks
+# nothing; a superuser is nobody's centre contact (rules, not perms).
 CENTRE_PAGE_ACTIONS = {
-    ("learner", "own centre"): (N, N, N, N),
-    ("learner", "other centre"): (N, N, N, N),
-    ("assessor", "own centre"): (N, N, N, N),  # reaches learners through the caseload
-    ("assessor", "other centre"): (N, N, N, N),
-    ("internal verifier", "own centre"): (N, Y, N, Y),
-    ("internal verifier", "other centre"): (N, N, N, N),
-    ("centre admin", "own centre"): (Y, Y, Y, Y),
-    ("centre admin", "other centre"): (N, N, N, N),
-    ("EQA current", "own centre"): (N, N, N, N),
-    ("EQA current", "other centre"): (N, N, N, N),
-    ("EQA expired", "own centre"): (N, N, N, N),
-    ("EQA expired", "other centre"): (N, N, N, N),
-    ("assessor revoked", "own centre"): (N, N, N, N),
-    ("assessor revoked", "other centre"): (N, N, N, N),
-    ("centre admin revoked", "own centre"): (N, N, N, N),
-    ("centre admin revoked", "other centre"): (N, N, N, N),
-    ("no role", "own centre"): (N, N, N, N),
-    ("no role", "other centre"): (N, N, N, N),
-    ("superuser", "own centre"): (Y, Y, N, N),
-    ("superuser", "other centre"): (Y, Y, N, N),
-    ("anonymous", "own centre"): (N, N, N, N),
-    ("anonymous", "other centre"): (N, N, N, N),
+    ("learner", "own centre"): (N, N, N, N, N),
+    ("learner", "other centre"): (N, N, N, N, N),
+    ("assessor", "own centre"): (N, N, N, N, N),  # reaches learners through the caseload
+    ("assessor", "other centre"): (N, N, N, N, N),
+    ("internal verifier", "own centre"): (N, Y, N, Y, N),
+    ("internal verifier", "other centre"): (N, N, N, N, N),
+    ("centre admin", "own centre"): (Y, Y, Y, Y, Y),
+    ("centre admin", "other centre"): (N, N, N, N, N),
+    ("EQA current", "own centre"): (N, N, N, N, N),
+    ("EQA current", "other centre"): (N, N, N, N, N),
+    ("EQA expired", "own centre"): (N, N, N, N, N),
+    ("EQA expired", "other centre"): (N, N, N, N, N),
+    ("assessor revoked", "own centre"): (N, N, N, N, N),
+    ("assessor revoked", "other centre"): (N, N, N, N, N),
+    ("centre admin revoked", "own centre"): (N, N, N, N, N),
+    ("centre admin revoked", "other centre"): (N, N, N, N, N),
+    ("no role", "own centre"): (N, N, N, N, N),
+    ("no role", "other centre"): (N, N, N, N, N),
+    ("superuser", "own centre"): (Y, Y, N, N, Y),
+    ("superuser", "other centre"): (Y, Y, N, N, Y),
+    ("anonymous", "own centre"): (N, N, N, N, N),
+    ("anonymous", "other centre"): (N, N, N, N, N),
 }
 
 # What is added to a portfolio and changed in it: rules, so a superuser, who sees it all, changes
@@ -1128,7 +1131,10 @@ def test_the_project_apps_are_the_apps_of_this_repository() -> None:
     ours = {
         config.label
         for config in django_apps.get_app_configs()
+        # The virtualenv lives in the checkout too (make install puts it in .venv): its
+        # packages are not ours.
         if Path(config.path).resolve().is_relative_to(here)
+        and "site-packages" not in Path(config.path).parts
     }
     assert ours == PROJECT_APPS
 
