@@ -82,15 +82,21 @@ def active_membership(request: AppRequest) -> Membership | None:
     return memberships[0]
 
 
+def working_membership(request: AppRequest, rule: str, refusal: str = "") -> Membership:
+    """The role the person works in now (request.membership), if it passes `rule`; else 403
+    with `refusal`. Pages that belong to a role ask this, never the role itself."""
+    membership = request.membership
+    if membership is None or not rules.test_rule(rule, request.user, membership):
+        raise PermissionDenied(refusal)
+    return membership
+
+
 def admin_centre(request: AppRequest) -> Centre:
     """The centre the person is working at as its admin (their active role), or 403: the
     centre admin's pages (people here, registrations in portfolios) act on it alone."""
-    membership = request.membership
-    if membership is None or not rules.test_rule(
-        "accounts.work_as_centre_admin", request.user, membership
-    ):
-        raise PermissionDenied("These pages are for centre admins.")
-    return membership.centre
+    return working_membership(
+        request, "accounts.work_as_centre_admin", "These pages are for centre admins."
+    ).centre
 
 
 # Not pages: the browser's files and the load balancer's probe load no roles.

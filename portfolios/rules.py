@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Role
-from accounts.rules import works_as
+from accounts.rules import administers_centre, works_as
 from core.prepared import Prepared
 
 
@@ -156,25 +156,11 @@ rules.add_rule("portfolios.change_evidence", can_change_evidence)
 # centre to the awarding body: its centre admins record the agreement (the project has no
 # separate lead-IV role; an IV reads the agreements that govern what they sample). Tested with
 # rules.test_rule, so a superuser is no centre's contact.
-
-
-@rules.predicate
-def is_centre_contact(user: Any, centre: Any) -> bool:
-    return centre is not None and has_role_at(user, centre.pk, Role.CENTRE_ADMIN)
-
-
-rules.add_rule("portfolios.record_simulation_agreement", is_centre_contact)
+rules.add_rule("portfolios.record_simulation_agreement", administers_centre)
 rules.add_rule("portfolios.view_simulation_agreements", administers_or_verifies_at_centre)
 
 
 # ---------------------------------------------------------------- rules of combination
-
-
-@rules.predicate
-def administers_rule_centre(user: Any, centre: Any) -> bool:
-    return centre is not None and has_role_at(user, centre.pk, Role.CENTRE_ADMIN)
-
-
 # Recording the rule of combination of a qualification whose document gives none (NCFE
 # 601/3973/0), for the centre's own registrations: its admins, who register learners there.
-rules.add_perm("portfolios.record_combination_rule", is_superuser | administers_rule_centre)
+rules.add_perm("portfolios.record_combination_rule", is_superuser | administers_centre)

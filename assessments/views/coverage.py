@@ -12,12 +12,12 @@ from typing import Any
 
 import rules
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from accounts.context import working_membership
 from accounts.requests import AuthedRequest
 from assessments.coverage import StandardCoverage, State, coverage_for
 from assessments.forms.coverage import CohortFilterForm
@@ -51,10 +51,7 @@ def registration_coverage(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _cohort_membership(request: AuthedRequest) -> Any:
     # Staff who see a cohort, each over the learners the role gives them at the active centre.
-    membership = request.membership
-    if not rules.test_rule("assessments.view_cohort", request.user, membership):
-        raise PermissionDenied
-    return membership
+    return working_membership(request, "assessments.view_cohort")
 
 
 def cohort_registrations(user: Any, membership: Any) -> QuerySet[Registration]:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from accounts.access import eqa_scope
+from accounts.context import working_membership
 from accounts.models import Membership
 from accounts.requests import AuthedRequest
 from certification.models import ClaimBatch
@@ -24,9 +25,7 @@ HOLD_READERS = "certification.read_holds"
 
 
 def membership_for(request: AuthedRequest, rule: str) -> Membership:
-    membership = request.membership
-    if membership is None or not rules.test_rule(rule, request.user, membership):
-        raise PermissionDenied("Claims are handled by the centre's admins.")
+    membership = working_membership(request, rule, "Claims are handled by the centre's admins.")
     if request.method == "POST" and rules.test_rule(
         "accounts.work_as_eqa", request.user, membership
     ):

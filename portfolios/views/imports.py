@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import rules
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from accounts.context import working_membership
 from accounts.models import Centre
 from accounts.requests import AuthedRequest
 from portfolios.imports import (
@@ -48,11 +48,9 @@ class UploadForm(forms.Form):
 
 
 def _administered_centre(request: AuthedRequest) -> Centre:
-    membership = request.membership
-    if membership is None or not rules.test_rule(
-        "accounts.work_as_centre_admin", request.user, membership
-    ):
-        raise PermissionDenied("Only a centre admin can import learners.")
+    membership = working_membership(
+        request, "accounts.work_as_centre_admin", "Only a centre admin can import learners."
+    )
     if not request.user.has_perm("accounts.manage_centre", membership.centre):
         raise PermissionDenied("Only a centre admin can import learners.")
     return membership.centre

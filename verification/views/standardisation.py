@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Membership
+from accounts.context import working_membership
 from accounts.requests import AuthedRequest
 from verification import standardisation as services
 from verification.forms.standardisation import MeetingFilterForm, MeetingForm, OutcomeForm
@@ -42,19 +42,11 @@ def _meeting(request: AuthedRequest, pk: int, *, record: bool = False) -> Standa
     return meeting
 
 
-def _active_membership(request: AuthedRequest, rule: str) -> Membership:
-    """The role the person works in now, if that role passes `rule`."""
-    membership = request.membership
-    if membership is None or not rules.test_rule(rule, request.user, membership):
-        raise PermissionDenied
-    return membership
-
-
 @require_GET
 @login_required
 def meeting_list(request: AuthedRequest) -> HttpResponse:
     """The active centre's meetings, newest first, optionally for one qualification."""
-    membership = _active_membership(request, "verification.work_standardisation")
+    membership = working_membership(request, "verification.work_standardisation")
     centre_id = membership.centre_id
     meetings = (
         StandardisationMeeting.objects.readable_by(request.user)
@@ -99,7 +91,7 @@ def _meeting_values(form: MeetingForm) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 @login_required
 def meeting_create(request: AuthedRequest) -> HttpResponse:
-    membership = _active_membership(request, "verification.work_recording")
+    membership = working_membership(request, "verification.work_recording")
     centre_id = membership.centre_id
     form = MeetingForm(request.POST or None, centre_id=centre_id)
     status = 200

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import dateformat
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.context import working_membership
 from accounts.models import Membership
 from accounts.requests import AuthedRequest
 from portfolios.models import Registration
@@ -57,11 +58,8 @@ def url_pattern(name: str) -> str:
 
 def _active_membership(request: AuthedRequest, *, plan: bool = False) -> Membership:
     """The role the person works in now, if that role may read (or plan)."""
-    membership = request.membership
     rule = "verification.work_planning" if plan else "verification.work_sampling"
-    if membership is None or not rules.test_rule(rule, request.user, membership):
-        raise PermissionDenied
-    return membership
+    return working_membership(request, rule)
 
 
 def _strategy(request: AuthedRequest, pk: int, *, plan: bool = False) -> SamplingStrategy:
