@@ -506,3 +506,16 @@ def test_assessors_and_learners_do_not_open_the_agreements_page(
     assert client.get(url).status_code == 403
     assert client.post(url, form_data(world)).status_code == 403
     assert not SimulationAgreement.objects.exists()
+
+
+@pytest.mark.parametrize("agreements", [1, 4])
+def test_the_agreements_page_costs_the_same_for_1_or_4_agreements(
+    client: Client, world: dict, django_assert_num_queries, agreements: int
+) -> None:
+    """Each agreement's qualification, recorder and units come with the list, not one by one."""
+    for n in range(agreements):
+        agree(world, SFJ_LEVEL_2, OTHER_LEVEL_2, on=DAY - datetime.timedelta(days=n))
+    signed_in(client, world["admin"])
+    with django_assert_num_queries(8):
+        html = client.get(reverse("portfolios:simulation_agreements")).content.decode()
+    assert html.count("SFJ-SIM-0042") == agreements
