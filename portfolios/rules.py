@@ -160,6 +160,16 @@ rules.add_rule("portfolios.record_simulation_agreement", administers_centre)
 rules.add_rule("portfolios.view_simulation_agreements", administers_or_verifies_at_centre)
 
 
+@rules.predicate
+def quality_assures_at_centre(user: Any, centre: Any) -> bool:
+    return centre is not None and has_role_at(user, centre.pk, Role.EQA)
+
+
+# The EQA reads the agreements too (they sample the evidence that rests on them), read-only and
+# within their grant's qualifications: the page narrows the list with accounts.access.eqa_scope.
+rules.add_rule("portfolios.read_simulation_agreements_as_eqa", quality_assures_at_centre)
+
+
 # ---------------------------------------------------------------- rules of combination
 # Recording the rule of combination of a qualification whose document gives none (NCFE
 # 601/3973/0), for the centre's own registrations: its admins, who register learners there.

@@ -633,33 +633,35 @@ CENTRE_PAGE_ACTIONS_ASKED = (
     # A qualification whose document gives no rule of combination (NCFE 601/3973/0): the
     # centre's admins record the centre's own (a perm: the site's superuser may too).
     ("perm", "portfolios.record_combination_rule"),
+    # The EQA reads the agreements too, within the grant (the page narrows the list by eqa_scope).
+    ("rule", "portfolios.read_simulation_agreements_as_eqa"),
 )
 # (role, centre): (search learners, search registrations, record a simulation agreement, read
-# the simulation agreements, record a rule of combination). An EQA changes nothing, so picks
-# nothing; a superuser is nobody's centre contact (rules, not perms).
+# the simulation agreements, record a rule of combination, read the agreements as the EQA). An
+# EQA changes nothing, so picks nothing; a superuser is nobody's centre contact (rules, not perms).
 CENTRE_PAGE_ACTIONS = {
-    ("learner", "own centre"): (N, N, N, N, N),
-    ("learner", "other centre"): (N, N, N, N, N),
-    ("assessor", "own centre"): (N, N, N, N, N),  # reaches learners through the caseload
-    ("assessor", "other centre"): (N, N, N, N, N),
-    ("internal verifier", "own centre"): (N, Y, N, Y, N),
-    ("internal verifier", "other centre"): (N, N, N, N, N),
-    ("centre admin", "own centre"): (Y, Y, Y, Y, Y),
-    ("centre admin", "other centre"): (N, N, N, N, N),
-    ("EQA current", "own centre"): (N, N, N, N, N),
-    ("EQA current", "other centre"): (N, N, N, N, N),
-    ("EQA expired", "own centre"): (N, N, N, N, N),
-    ("EQA expired", "other centre"): (N, N, N, N, N),
-    ("assessor revoked", "own centre"): (N, N, N, N, N),
-    ("assessor revoked", "other centre"): (N, N, N, N, N),
-    ("centre admin revoked", "own centre"): (N, N, N, N, N),
-    ("centre admin revoked", "other centre"): (N, N, N, N, N),
-    ("no role", "own centre"): (N, N, N, N, N),
-    ("no role", "other centre"): (N, N, N, N, N),
-    ("superuser", "own centre"): (Y, Y, N, N, Y),
-    ("superuser", "other centre"): (Y, Y, N, N, Y),
-    ("anonymous", "own centre"): (N, N, N, N, N),
-    ("anonymous", "other centre"): (N, N, N, N, N),
+    ("learner", "own centre"): (N, N, N, N, N, N),
+    ("learner", "other centre"): (N, N, N, N, N, N),
+    ("assessor", "own centre"): (N, N, N, N, N, N),  # reaches learners through the caseload
+    ("assessor", "other centre"): (N, N, N, N, N, N),
+    ("internal verifier", "own centre"): (N, Y, N, Y, N, N),
+    ("internal verifier", "other centre"): (N, N, N, N, N, N),
+    ("centre admin", "own centre"): (Y, Y, Y, Y, Y, N),
+    ("centre admin", "other centre"): (N, N, N, N, N, N),
+    ("EQA current", "own centre"): (N, N, N, N, N, Y),
+    ("EQA current", "other centre"): (N, N, N, N, N, N),
+    ("EQA expired", "own centre"): (N, N, N, N, N, N),
+    ("EQA expired", "other centre"): (N, N, N, N, N, N),
+    ("assessor revoked", "own centre"): (N, N, N, N, N, N),
+    ("assessor revoked", "other centre"): (N, N, N, N, N, N),
+    ("centre admin revoked", "own centre"): (N, N, N, N, N, N),
+    ("centre admin revoked", "other centre"): (N, N, N, N, N, N),
+    ("no role", "own centre"): (N, N, N, N, N, N),
+    ("no role", "other centre"): (N, N, N, N, N, N),
+    ("superuser", "own centre"): (Y, Y, N, N, Y, N),
+    ("superuser", "other centre"): (Y, Y, N, N, Y, N),
+    ("anonymous", "own centre"): (N, N, N, N, N, N),
+    ("anonymous", "other centre"): (N, N, N, N, N, N),
 }
 
 # What is added to a portfolio and changed in it: rules, so a superuser, who sees it all, changes

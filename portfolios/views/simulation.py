@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.access import eqa_scope
 from accounts.models import Centre
 from accounts.requests import AuthedRequest
 from portfolios.forms.simulation import SimulationAgreementForm
@@ -28,6 +29,7 @@ def _page(
     request: AuthedRequest,
     *,
     may_record: bool,
+    as_eqa: bool = False,
     form: SimulationAgreementForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -40,6 +42,13 @@ def _page(
     qualifications = centre.qualifications.exclude(simulation_rule="", rwe_guidelines="").order_by(
         "number"
     )
+    if as_eqa:
+        # Only what the grant opens: the whole centre, or the qualifications it names.
+        agreements = agreements.filter(eqa_scope(request.user))
+        offered = Centre.qualifications.through.objects.filter(centre=centre)
+        qualifications = qualifications.filter(
+            pk__in=offered.filter(eqa_scope(request.user)).values("qualification_id")
+        )
     return render(
         request,
         "portfolios/simulation_agreements.html",
@@ -48,6 +57,7 @@ def _page(
             "agreements": agreements,
             "qualifications": qualifications,
             "may_record": may_record,
+            "as_eqa": as_eqa,
             "form": (form or SimulationAgreementForm(centre=centre)) if may_record else None,
         },
         status=status,
@@ -59,13 +69,21 @@ def _page(
 def simulation_agreements(request: AuthedRequest) -> HttpResponse:
     """The agreements at the centre one works at; its centre contact (an admin) records them."""
     centre = request.membership.centre if request.membership else None
-    if centre is None or not rules.test_rule(
-        "portfolios.view_simulation_agreements", request.user, centre
-    ):
+    if centre is None:
         raise PermissionDenied
+    as_eqa = False
+    if not rules.test_rule("portfolios.view_simulation_agreements", request.user, centre):
+        if not (
+            rules.test_rule("accounts.work_as_eqa", request.user, request.membership)
+            and rules.test_rule(
+                "portfolios.read_simulation_agreements_as_eqa", request.user, centre
+            )
+        ):
+            raise PermissionDenied
+        as_eqa = True
     may_record = rules.test_rule("portfolios.record_simulation_agreement", request.user, centre)
     if request.method == "GET":
-        return _page(request, may_record=may_record)
+        return _page(request, may_record=may_record, as_eqa=as_eqa)
     if not may_record:
         # Named, not a bare 403: the rule and its source say who records the agreement.
         rule = Qualification.objects.exclude(simulation_rule="").filter(centres=centre).first()

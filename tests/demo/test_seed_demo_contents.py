@@ -432,6 +432,28 @@ def test_the_eqa_login_has_time_limited_read_access(seeded: list[dict[str, str]]
     assert eqa.expires_on > timezone.localdate()
 
 
+def test_the_centre_records_a_simulation_agreement_and_its_interim_ncfe_rule(
+    seeded: list[dict[str, str]],
+) -> None:
+    """SFJ section 4.7: simulation only with the awarding body's prior agreement; NCFE 601/3973/0
+    gives no rule of combination, so the centre states one (its basis and source shown)."""
+    from portfolios.models import CentreCombinationRule, SimulationAgreement
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    asking = centre.qualifications.exclude(simulation_rule="")
+    # The only qualification asking for one (SFJ 601/1109/4) is closed in the catalogue (its
+    # certification end has passed): a centre offers it no more, so records no agreement for it.
+    agreements = SimulationAgreement.objects.filter(centre=centre)
+    assert agreements.count() == asking.count()
+    for agreement in agreements:
+        assert agreement.units.count() == 2
+        assert not agreement.units.filter(real_work_only=True).exists()
+    rule = CentreCombinationRule.objects.get(centre=centre)
+    assert rule.qualification.number == "601/3973/0"
+    assert rule.basis == "interim"
+    assert "Interim" in rule.source
+
+
 def test_the_demo_claim_file_lists_exactly_the_eligible_learners_and_units(
     seeded: list[dict[str, str]],
 ) -> None:

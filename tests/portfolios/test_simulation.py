@@ -22,7 +22,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import Membership, Role
 from assessments.mapping import confirm_mapping
 from assessments.records import RecordError, create_record
 from assessments.services import AssessmentError
@@ -519,3 +519,49 @@ def test_the_agreements_page_costs_the_same_for_1_or_4_agreements(
     with django_assert_num_queries(8):
         html = client.get(reverse("portfolios:simulation_agreements")).content.decode()
     assert html.count("SFJ-SIM-0042") == agreements
+
+
+# ---------------------------------------------------------------- the EQA reads them
+
+
+def test_an_eqa_reads_the_agreements_read_only(client: Client, world: dict) -> None:
+    """The EQA samples the evidence that rests on an agreement, so reads it, and records none."""
+    agree(world, SFJ_LEVEL_2)
+    eqa = member(world["centre"], Role.EQA)
+    url = reverse("portfolios:simulation_agreements")
+    signed_in(client, eqa)
+    html = client.get(url).content.decode()
+    assert "SFJ-SIM-0042" in html
+    assert AGREEMENT_WORDS in html
+    assert "Record an agreement" not in html
+
+    response = client.post(url, form_data(world))
+
+    assert response.status_code == 403
+    assert SimulationAgreement.objects.count() == 1
+
+
+def test_an_eqa_whose_grant_names_another_qualification_reads_none_of_these(
+    client: Client, world: dict
+) -> None:
+    agree(world, SFJ_LEVEL_2)
+    eqa = member(world["centre"], Role.EQA)
+    grant = Membership.objects.get(user=eqa)
+    grant.qualifications.set(Qualification.objects.filter(number=IMI))
+    signed_in(client, eqa)
+    html = client.get(reverse("portfolios:simulation_agreements")).content.decode()
+    assert "SFJ-SIM-0042" not in html
+    assert AGREEMENT_WORDS not in html
+
+    grant.qualifications.set(Qualification.objects.filter(number=SFJ))
+    html = client.get(reverse("portfolios:simulation_agreements")).content.decode()
+    assert "SFJ-SIM-0042" in html
+
+
+def test_an_eqa_of_another_centre_reads_nothing_here(client: Client, world: dict) -> None:
+    agree(world, SFJ_LEVEL_2)
+    elsewhere = CentreFactory()
+    eqa = member(elsewhere, Role.EQA)
+    signed_in(client, eqa)
+    html = client.get(reverse("portfolios:simulation_agreements")).content.decode()
+    assert "SFJ-SIM-0042" not in html
