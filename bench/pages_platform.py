@@ -181,6 +181,10 @@ PAGES: list[Page] = [
     Page("admin claims", "admin", _u("certification:claims")),
     Page("admin claim batch", "admin", _u("certification:claim_batch", "claim_batch")),
     Page("admin claim holds", "admin", _u("certification:claim_holds")),
+    # Issue 17: how the centre may assess (SFJ 4.7 agreements; NCFE 601/3973/0's rule).
+    Page("admin simulation agreements", "admin", _u("portfolios:simulation_agreements")),
+    Page("iv simulation agreements", "iv", _u("portfolios:simulation_agreements")),
+    Page("admin combination rule", "admin", lambda ids: "/centre/qualifications/601/3973/0/rule/"),
     Page("admin catalogue", "admin", _u("qualifications:list")),
     Page(
         "admin qualification",
