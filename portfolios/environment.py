@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.db.models import Q
+
 from portfolios.models import (
     NOT_REAL_WORK,
     Evidence,
@@ -85,13 +87,19 @@ def check_real_work(*, method: str, context: str, criteria: Iterable[AssessmentC
 
 
 def agreed_units(*, centre_id: int, qualification_id: int, on: date) -> set[int]:
-    """The units the centre's simulation agreements for this qualification cover on a date."""
+    """The units the centre's simulation agreements for this qualification cover on a date:
+    made on or before it, and not withdrawn by then."""
     return set(
         SimulationAgreement.units.through.objects.filter(
             simulationagreement__centre_id=centre_id,
             simulationagreement__qualification_id=qualification_id,
             simulationagreement__agreed_on__lte=on,
-        ).values_list("unit_id", flat=True)
+        )
+        .filter(
+            Q(simulationagreement__withdrawn_on__isnull=True)
+            | Q(simulationagreement__withdrawn_on__gt=on)
+        )
+        .values_list("unit_id", flat=True)
     )
 
 

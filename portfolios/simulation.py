@@ -108,3 +108,49 @@ def record_simulation_agreement(
         },
     )
     return agreement
+
+
+@transaction.atomic
+def withdraw_simulation_agreement(
+    *, actor: User, agreement: SimulationAgreement, withdrawn_on: date, reason: str
+) -> SimulationAgreement:
+    """The awarding body ended the agreement: from `withdrawn_on` it covers no more evidence.
+
+    Kept on record, unchanged otherwise: evidence dated before then still rests on it, and the
+    history shows both the agreement and its end."""
+    # Locked, so two admins withdrawing at once cannot both write (the second is told).
+    agreement = SimulationAgreement.objects.select_for_update().get(pk=agreement.pk)
+    if not rules.test_rule("portfolios.record_simulation_agreement", actor, agreement.centre):
+        raise SimulationAgreementError(who_records(agreement.qualification))
+    if agreement.withdrawn_on is not None:
+        raise SimulationAgreementError(
+            f"Simulation agreement {agreement.reference} was already withdrawn from "
+            f"{agreement.withdrawn_on:%-d %B %Y}."
+        )
+    reason = reason.strip()
+    if not reason:
+        raise SimulationAgreementError(
+            "Say why the agreement ends (for example, what the awarding body said and when)."
+        )
+    if withdrawn_on < agreement.agreed_on:
+        raise SimulationAgreementError(
+            f"An agreement cannot end before it was made ({agreement.agreed_on:%-d %B %Y})."
+        )
+    if withdrawn_on > timezone.localdate():
+        raise SimulationAgreementError("The date it ends cannot be in the future.")
+    agreement.withdrawn_on = withdrawn_on
+    agreement.withdrawn_by = actor
+    agreement.withdrawal_reason = reason
+    agreement.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawal_reason"])
+    record_event(
+        actor=actor,
+        action="simulation_agreement.withdrawn",
+        target=agreement,
+        centre_id=agreement.centre_id,
+        data={
+            "reference": agreement.reference,
+            "withdrawn_on": withdrawn_on.isoformat(),
+            "reason": reason,
+        },
+    )
+    return agreement

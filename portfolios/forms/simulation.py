@@ -62,3 +62,16 @@ class SimulationAgreementForm(forms.Form):
                     + ".",
                 )
         return self.cleaned_data
+
+
+class WithdrawAgreementForm(forms.Form):
+    withdrawn_on = forms.DateField(
+        label="Covers no evidence from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Evidence dated before this day still rests on the agreement.",
+    )
+    reason = forms.CharField(
+        label="Why it ends",
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -3,9 +3,11 @@
 Centre prior to use").
 
 Recorded once per agreement by the centre, for one qualification and the units it covers;
-never edited (a new agreement covers what an old one did not). Evidence by simulation counts
-towards a unit only where an agreement for that unit was made on or before the evidence's
-date (portfolios.environment)."""
+never edited (a new agreement covers what an old one did not). An agreement the awarding body
+ends is withdrawn from a date, with the reason: it stays on record and still covers evidence
+dated before then. Evidence by simulation counts towards a unit only where an agreement for that
+unit was made on or before the evidence's date and not withdrawn by then
+(portfolios.environment)."""
 
 from __future__ import annotations
 
@@ -41,11 +43,24 @@ class SimulationAgreement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    # From this date the agreement covers no more evidence (blank: in force).
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = models.TextField(blank=True, max_length=2_000)
 
     class Meta:
         ordering = ["-agreed_on", "-pk"]
         constraints = [
-            *length_checks(agreed_by=200, reference=100, arrangements=5_000),
+            *length_checks(
+                agreed_by=200, reference=100, arrangements=5_000, withdrawal_reason=2_000
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_on__isnull=True)
+                | (~models.Q(withdrawal_reason="") & models.Q(withdrawn_by__isnull=False)),
+                name="portfolios_simulation_withdrawal_explained",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(reference="") & ~models.Q(agreed_by=""),
                 name="portfolios_simulation_agreement_named",

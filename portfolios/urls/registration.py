@@ -23,4 +23,9 @@ urlpatterns = [
         simulation.simulation_agreements,
         name="simulation_agreements",
     ),
+    path(
+        "simulation-agreements/<int:pk>/withdraw/",
+        simulation.simulation_agreement_withdraw,
+        name="simulation_agreement_withdraw",
+    ),
 ]

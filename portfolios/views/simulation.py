@@ -9,18 +9,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import eqa_scope
 from accounts.models import Centre
 from accounts.requests import AuthedRequest
-from portfolios.forms.simulation import SimulationAgreementForm
+from portfolios.forms.simulation import SimulationAgreementForm, WithdrawAgreementForm
 from portfolios.models import SimulationAgreement
 from portfolios.simulation import (
     SimulationAgreementError,
     record_simulation_agreement,
     who_records,
+    withdraw_simulation_agreement,
 )
 from qualifications.models import Qualification
 
@@ -36,7 +37,7 @@ def _page(
     centre: Centre = request.membership.centre  # type: ignore[union-attr]
     agreements = (
         SimulationAgreement.objects.filter(centre=centre)
-        .select_related("qualification", "recorded_by")
+        .select_related("qualification", "recorded_by", "withdrawn_by")
         .prefetch_related("units")
     )
     qualifications = centre.qualifications.exclude(simulation_rule="", rwe_guidelines="").order_by(
@@ -59,6 +60,7 @@ def _page(
             "may_record": may_record,
             "as_eqa": as_eqa,
             "form": (form or SimulationAgreementForm(centre=centre)) if may_record else None,
+            "withdraw_form": WithdrawAgreementForm() if may_record else None,
         },
         status=status,
     )
@@ -109,4 +111,41 @@ def simulation_agreements(request: AuthedRequest) -> HttpResponse:
         form.add_error(None, str(error))
         return _page(request, may_record=True, form=form, status=400)
     messages.success(request, f"Simulation agreement {agreement.reference} recorded.")
+    return redirect("portfolios:simulation_agreements")
+
+
+@require_http_methods(["POST"])
+@login_required
+def simulation_agreement_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The awarding body ended an agreement: its centre contact records from when, and why."""
+    centre = request.membership.centre if request.membership else None
+    agreement = get_object_or_404(SimulationAgreement, pk=pk, centre=centre)
+    if not rules.test_rule("portfolios.record_simulation_agreement", request.user, centre):
+        if not rules.test_rule("portfolios.view_simulation_agreements", request.user, centre):
+            raise PermissionDenied
+        messages.error(request, who_records(agreement.qualification))
+        return _page(request, may_record=False, status=403)
+    form = WithdrawAgreementForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            f"Simulation agreement {agreement.reference} was not withdrawn: give the date it "
+            "ends and why.",
+        )
+        return _page(request, may_record=True, status=400)
+    try:
+        withdraw_simulation_agreement(
+            actor=request.user,
+            agreement=agreement,
+            withdrawn_on=form.cleaned_data["withdrawn_on"],
+            reason=form.cleaned_data["reason"],
+        )
+    except SimulationAgreementError as error:
+        messages.error(request, str(error))
+        return _page(request, may_record=True, status=400)
+    messages.success(
+        request,
+        f"Simulation agreement {agreement.reference} withdrawn: evidence by simulation dated "
+        f"from {form.cleaned_data['withdrawn_on']:%-d %B %Y} no longer rests on it.",
+    )
     return redirect("portfolios:simulation_agreements")

@@ -518,7 +518,7 @@ def test_the_agreements_page_costs_the_same_for_1_or_4_agreements(
     signed_in(client, world["admin"])
     with django_assert_num_queries(8):
         html = client.get(reverse("portfolios:simulation_agreements")).content.decode()
-    assert html.count("SFJ-SIM-0042") == agreements
+    assert html.count('data-testid="agreement-') == agreements
 
 
 # ---------------------------------------------------------------- the EQA reads them
@@ -565,3 +565,95 @@ def test_an_eqa_of_another_centre_reads_nothing_here(client: Client, world: dict
     signed_in(client, eqa)
     html = client.get(reverse("portfolios:simulation_agreements")).content.decode()
     assert "SFJ-SIM-0042" not in html
+
+
+# ---------------------------------------------------------------- an agreement withdrawn
+
+
+def test_a_withdrawn_agreement_covers_evidence_before_its_end_and_none_after(
+    client: Client, world: dict
+) -> None:
+    """SFJ section 4.7: simulation only "agreed ... prior to use". Once the awarding body ends an
+    agreement, simulation from that day rests on nothing; what came before still does."""
+    from portfolios.environment import agreed_units
+
+    agreement = agree(world, SFJ_LEVEL_2, on=DAY - datetime.timedelta(days=30))
+    unit = criterion(SFJ_LEVEL_2).unit
+    ends = DAY - datetime.timedelta(days=5)
+    signed_in(client, world["admin"])
+    url = reverse("portfolios:simulation_agreement_withdraw", args=[agreement.pk])
+
+    response = client.post(
+        url, {"withdrawn_on": ends.isoformat(), "reason": "SFJ ended it: work now available."}
+    )
+
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.withdrawn_on == ends
+    assert agreement.withdrawn_by == world["admin"]
+    key = {"centre_id": world["centre"].pk, "qualification_id": world["sfj"].pk}
+    assert unit.pk in agreed_units(**key, on=ends - datetime.timedelta(days=1))
+    assert unit.pk not in agreed_units(**key, on=ends)
+    event = AuditEvent.objects.get(action="simulation_agreement.withdrawn")
+    assert event.data["reason"] == "SFJ ended it: work now available."
+    html = client.get(reverse("portfolios:simulation_agreements")).content.decode()
+    assert "Withdrawn from" in html
+    assert "SFJ ended it" in html
+
+    # A second withdrawal (a double click) is refused with the reason; nothing changes.
+    again = client.post(url, {"withdrawn_on": DAY.isoformat(), "reason": "Again."})
+    assert again.status_code == 400
+    assert "was already withdrawn from" in again.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.withdrawn_on == ends
+    assert AuditEvent.objects.filter(action="simulation_agreement.withdrawn").count() == 1
+
+
+def test_withdrawal_needs_a_reason_and_a_date_not_before_the_agreement(
+    client: Client, world: dict
+) -> None:
+    agreement = agree(world, SFJ_LEVEL_2, on=DAY)
+    signed_in(client, world["admin"])
+    url = reverse("portfolios:simulation_agreement_withdraw", args=[agreement.pk])
+
+    no_reason = client.post(url, {"withdrawn_on": DAY.isoformat(), "reason": " "})
+    too_early = client.post(
+        url, {"withdrawn_on": (DAY - datetime.timedelta(days=1)).isoformat(), "reason": "Ended."}
+    )
+
+    assert no_reason.status_code == 400
+    assert "was not withdrawn: give the date it ends and why" in no_reason.content.decode()
+    assert too_early.status_code == 400
+    assert "An agreement cannot end before it was made" in too_early.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.withdrawn_on is None
+
+
+@pytest.mark.parametrize("who", ["iv", "eqa"])
+def test_only_the_centre_contact_withdraws_an_agreement(
+    client: Client, world: dict, who: str
+) -> None:
+    agreement = agree(world, SFJ_LEVEL_2)
+    person = world["iv"] if who == "iv" else member(world["centre"], Role.EQA)
+    signed_in(client, person)
+    response = client.post(
+        reverse("portfolios:simulation_agreement_withdraw", args=[agreement.pk]),
+        {"withdrawn_on": DAY.isoformat(), "reason": "Ended."},
+    )
+    assert response.status_code == 403
+    if who == "iv":
+        assert "only the centre contact (a centre admin)" in response.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.withdrawn_on is None
+
+
+def test_an_admin_of_another_centre_cannot_reach_the_agreement(client: Client, world: dict) -> None:
+    agreement = agree(world, SFJ_LEVEL_2)
+    signed_in(client, member(CentreFactory(), Role.CENTRE_ADMIN))
+    response = client.post(
+        reverse("portfolios:simulation_agreement_withdraw", args=[agreement.pk]),
+        {"withdrawn_on": DAY.isoformat(), "reason": "Ended."},
+    )
+    assert response.status_code == 404
+    agreement.refresh_from_db()
+    assert agreement.withdrawn_on is None
