@@ -56,6 +56,15 @@ class BriefError(Exception):
     """The change is refused; the message names the rule and its source."""
 
 
+# Who does what, as the refusals say it (the views say the same when the rule refuses).
+WHO_WRITES = (
+    f"{SPEC}: assessors set the centre's assignments; only an assessor at the centre writes "
+    "and issues its briefs."
+)
+WHO_EXTENDS = f"{LATE_RULE} Here the learner's own assessor authorises it."
+WHO_HANDS_IN = "Only the learner hands in their own evidence, on an active registration."
+
+
 def uses_briefs(qualification: Qualification) -> bool:
     """Assignment briefs are the Pearson BTEC specification's way of assessing."""
     return qualification.awarding_body.code == "PEARSON"
@@ -85,13 +94,7 @@ def write_brief(
     hand_in_date: date,
 ) -> AssignmentBrief:
     """A draft brief; learners see it only once it is issued."""
-    _require(
-        "assessments.write_brief",
-        author,
-        centre,
-        f"{SPEC}: assessors set the centre's assignments; only an assessor at {centre.name} "
-        "writes its briefs.",
-    )
+    _require("assessments.write_brief", author, centre, WHO_WRITES)
     if not uses_briefs(qualification):
         raise BriefError(
             f"Assignment briefs follow the Pearson BTEC specification; {qualification.number} "
@@ -165,13 +168,7 @@ def _locked(brief: AssignmentBrief) -> AssignmentBrief:
 def issue_brief(*, actor: User, brief: AssignmentBrief) -> AssignmentBrief:
     """Issue the brief to the centre's learners on its qualification."""
     brief = _locked(brief)
-    _require(
-        "assessments.issue_brief",
-        actor,
-        brief,
-        f"{SPEC}: assessors issue the centre's assignment briefs; you are not an assessor at "
-        "this centre.",
-    )
+    _require("assessments.issue_brief", actor, brief, WHO_WRITES)
     if brief.status != BriefStatus.DRAFT:
         raise BriefError(
             f"This brief is {brief.get_status_display().lower()}: only a draft is issued."
@@ -196,13 +193,7 @@ def issue_brief(*, actor: User, brief: AssignmentBrief) -> AssignmentBrief:
 def withdraw_brief(*, actor: User, brief: AssignmentBrief, reason: str) -> AssignmentBrief:
     """Withdraw a brief (kept, with what was handed in against it); it is never deleted."""
     brief = _locked(brief)
-    _require(
-        "assessments.issue_brief",
-        actor,
-        brief,
-        f"{SPEC}: assessors issue and withdraw the centre's briefs; you are not an assessor at "
-        "this centre.",
-    )
+    _require("assessments.issue_brief", actor, brief, WHO_WRITES)
     reason = reason.strip()
     if not reason:
         raise BriefError("Say why the brief is withdrawn.")
@@ -264,12 +255,7 @@ def authorise_extension(
 ) -> BriefExtension:
     """A later hand-in date for one learner, for a legitimate reason, before they hand in."""
     brief = _locked(brief)
-    _require(
-        "assessments.authorise_extension",
-        actor,
-        registration,
-        f"{LATE_RULE} Here the learner's own assessor authorises it.",
-    )
+    _require("assessments.authorise_extension", actor, registration, WHO_EXTENDS)
     _on_brief(brief, registration)
     _issued(brief)
     reason = reason.strip()
@@ -336,12 +322,7 @@ def hand_in(*, learner: User, brief: AssignmentBrief, evidence: Evidence) -> Bri
     resubmission where the assignment was assessed and not passed."""
     brief = _locked(brief)
     registration = Registration.objects.select_for_update().get(pk=evidence.registration_id)
-    _require(
-        "assessments.hand_in_brief",
-        learner,
-        registration,
-        "Only the learner hands in their own evidence, on an active registration.",
-    )
+    _require("assessments.hand_in_brief", learner, registration, WHO_HANDS_IN)
     _on_brief(brief, registration)
     _issued(brief)
     today = timezone.localdate()

@@ -159,7 +159,7 @@ def test_an_assessor_writes_a_draft_brief_and_issues_it_with_audit_events(world:
 
 
 def test_only_an_assessor_at_the_centre_writes_a_brief(world: dict) -> None:
-    with pytest.raises(BriefError, match=r"only an assessor at .* writes its briefs"):
+    with pytest.raises(BriefError, match="only an assessor at the centre writes"):
         write(world, author=world["iv"])
     with pytest.raises(BriefError, match="Pearson BTEC specification, section 8"):
         write(world, author=member(CentreFactory(), Role.ASSESSOR))
