@@ -321,6 +321,8 @@ def hand_in(*, learner: User, brief: AssignmentBrief, evidence: Evidence) -> Bri
     """The learner hands in submitted evidence against an issued brief: the first attempt, or a
     resubmission where the assignment was assessed and not passed."""
     brief = _locked(brief)
+    # Read afresh: what counts is the evidence's status now, not the caller's copy.
+    evidence = Evidence.objects.get(pk=evidence.pk)
     registration = Registration.objects.select_for_update().get(pk=evidence.registration_id)
     _require("assessments.hand_in_brief", learner, registration, WHO_HANDS_IN)
     _on_brief(brief, registration)
