@@ -375,3 +375,46 @@ def test_a_learner_who_did_not_pass_resubmits_and_one_who_passed_may_not(world: 
         error.value
     )
     assert "You have passed this assignment" in str(error.value)
+
+
+# ---------------------------------------------------------------- in the achievement record
+
+
+def test_the_learners_record_lists_the_assignment_with_its_dates_and_extension(
+    world: dict,
+) -> None:
+    # Pearson BTEC specification, section 8 "Records": "Records should include assessments
+    # taken, decisions reached and any adjustments or appeals."
+    import io
+
+    from pypdf import PdfReader
+
+    from assessments.achievements import render_achievement_pdf, request_record
+
+    brief = issued(world)
+    briefs.authorise_extension(
+        actor=world["assessor"],
+        brief=brief,
+        registration=world["registration"],
+        hand_in_date=brief.hand_in_date + datetime.timedelta(days=7),
+        reason="Illness at the time of submission",
+    )
+    briefs.hand_in(learner=world["learner"], brief=brief, evidence=submitted_evidence(world))
+    record, _ = request_record(
+        actor=world["learner"], registration=world["registration"], kind="progress", queue=False
+    )
+    [unit] = [u for u in record.content["units"] if u["key"] == world["unit"].key]
+    [assignment] = unit["assignments"]
+    assert assignment["title"] == brief.title
+    assert assignment["hand_in_by"] == brief.hand_in_date.isoformat()
+    assert (
+        assignment["extended_to"] == (brief.hand_in_date + datetime.timedelta(days=7)).isoformat()
+    )
+    assert assignment["hand_ins"] == [
+        {"kind": "First submission", "on": TODAY.isoformat(), "late": False}
+    ]
+    text = " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(render_achievement_pdf(record))).pages
+    )
+    assert "Customer insight guide" in " ".join(text.split())
+    assert "Illness at the time of submission" in " ".join(text.split())
