@@ -128,6 +128,8 @@ def _evidence(request: AuthedRequest, pk: int) -> Evidence:
             "declaration__signed_by",
             # An assessor-made record, if this is one: joined here, so no query of its own.
             "assessor_record__assessor",
+            # Handed in against an assignment brief (Pearson), if it was: joined, as above.
+            "brief_hand_in__brief",
         ),
         pk=pk,
     )

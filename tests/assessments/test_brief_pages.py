@@ -236,3 +236,22 @@ def test_a_brief_costs_the_same_for_one_or_five_learners(
         _more_learners(world, extra)
         with django_assert_num_queries(DETAIL_QUERIES[who]):
             assert client.get(url("brief", brief)).status_code == 200
+
+
+def test_the_assessor_sees_a_late_hand_in_flagged_on_the_assessing_page(
+    client: Client, world: dict
+) -> None:
+    brief = issued(
+        world,
+        start_date=TODAY - datetime.timedelta(days=30),
+        hand_in_date=TODAY - datetime.timedelta(days=2),
+    )
+    evidence = submitted_evidence(world)
+    briefs.hand_in(learner=world["learner"], brief=brief, evidence=evidence)
+    page = signed_in(client, world["assessor"]).get(
+        reverse("assessments:assess", args=[evidence.pk])
+    )
+    html = page.content.decode()
+    assert 'data-testid="brief-hand-in"' in html
+    assert "late" in html
+    assert "assessed normally" in html
