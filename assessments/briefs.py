@@ -336,6 +336,10 @@ def hand_in(*, learner: User, brief: AssignmentBrief, evidence: Evidence) -> Bri
             "that they provide for assessment through signing a declaration stating that it is "
             'their own work." Sign and submit the evidence first.'
         )
+    if evidence.status != EvidenceStatus.SUBMITTED:
+        raise BriefError(
+            "This evidence is already assessed or returned: hand in a new version of it."
+        )
     if BriefHandIn.objects.filter(evidence=evidence).exists():
         raise BriefError("This evidence is already handed in against a brief.")
     earlier = list(

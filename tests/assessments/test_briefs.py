@@ -418,3 +418,11 @@ def test_the_learners_record_lists_the_assignment_with_its_dates_and_extension(
     )
     assert "Customer insight guide" in " ".join(text.split())
     assert "Illness at the time of submission" in " ".join(text.split())
+
+
+def test_evidence_already_assessed_is_not_handed_in_again(world: dict) -> None:
+    brief = issued(world)
+    evidence = submitted_evidence(world)
+    judge(world, evidence, Outcome.NOT_YET_MET)
+    with pytest.raises(BriefError, match="hand in a new version"):
+        briefs.hand_in(learner=world["learner"], brief=brief, evidence=evidence)
