@@ -62,7 +62,13 @@ WHO_WRITES = (
     "and issues its briefs."
 )
 WHO_EXTENDS = f"{LATE_RULE} Here the learner's own assessor authorises it."
-WHO_HANDS_IN = "Only the learner hands in their own evidence, on an active registration."
+AUTHENTICITY_RULE = (
+    f'{SPEC} "Authenticity of learner work": "Learners must authenticate the evidence that they '
+    'provide for assessment through signing a declaration stating that it is their own work."'
+)
+WHO_HANDS_IN = (
+    f"{AUTHENTICITY_RULE} Only the learner hands in their own evidence, on an active registration."
+)
 
 
 def uses_briefs(qualification: Qualification) -> bool:
@@ -171,7 +177,8 @@ def issue_brief(*, actor: User, brief: AssignmentBrief) -> AssignmentBrief:
     _require("assessments.issue_brief", actor, brief, WHO_WRITES)
     if brief.status != BriefStatus.DRAFT:
         raise BriefError(
-            f"This brief is {brief.get_status_display().lower()}: only a draft is issued."
+            f"{ISSUE_RULE} This brief is {brief.get_status_display().lower()}: only a draft is "
+            "issued."
         )
     brief.issued_by, brief.issued_at = actor, timezone.now()
     BRIEF_LIFECYCLE.move(
@@ -331,11 +338,7 @@ def hand_in(*, learner: User, brief: AssignmentBrief, evidence: Evidence) -> Bri
     if today < brief.start_date:
         raise BriefError(f"{ISSUE_RULE} This assignment starts on {brief.start_date:%d %b %Y}.")
     if evidence.status == EvidenceStatus.DRAFT:
-        raise BriefError(
-            f'{SPEC} "Authenticity of learner work": "Learners must authenticate the evidence '
-            "that they provide for assessment through signing a declaration stating that it is "
-            'their own work." Sign and submit the evidence first.'
-        )
+        raise BriefError(f"{AUTHENTICITY_RULE} Sign and submit the evidence first.")
     if evidence.status != EvidenceStatus.SUBMITTED:
         raise BriefError(
             "This evidence is already assessed or returned: hand in a new version of it."

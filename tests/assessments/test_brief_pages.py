@@ -112,6 +112,7 @@ def test_the_wrong_people_are_refused_with_the_rule_and_its_source(
     response = signed_in(client, world["assessor"]).post(url("brief_hand_in", brief), {})
     assert response.status_code == 403
     assert "Only the learner hands in" in response.content.decode()
+    assert "Authenticity of learner work" in response.content.decode()
     assert not BriefExtension.objects.exists()
     assert not BriefHandIn.objects.exists()
 
