@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments import pdf
-from assessments.models import Decision, Outcome, UnitSignOff
+from assessments.models import BriefExtension, BriefHandIn, Decision, Outcome, UnitSignOff
 from assessments.models.achievement import (
     BUILD_LIFECYCLE,
     PENDING,
@@ -125,6 +125,49 @@ def _statement(rules: CombinationRules, achieved: set[str], result: Result) -> d
     }
 
 
+def _assignments(registration: Registration, unit_ids: list[int]) -> dict[int, list[Any]]:
+    """Per unit, the assignment briefs this learner handed in against (Pearson BTEC, section 8:
+    "a defined start date, a completion date"; "authorised extensions"): their dates, any
+    extension, and each hand-in with whether it was late. One query, and one more where there
+    are hand-ins."""
+    handed = list(
+        BriefHandIn.objects.filter(registration=registration, brief__unit_id__in=unit_ids)
+        .select_related("brief")
+        .order_by("brief__start_date", "brief_id", "attempt")
+    )
+    if not handed:
+        return {}
+    extended: dict[int, BriefExtension] = {
+        extension.brief_id: extension
+        for extension in BriefExtension.objects.filter(
+            registration=registration, brief_id__in={h.brief_id for h in handed}
+        ).order_by("authorised_at", "pk")
+    }
+    by_brief: dict[int, dict[str, Any]] = {}
+    per_unit: dict[int, list[Any]] = defaultdict(list)
+    for hand_in in handed:
+        brief = hand_in.brief
+        if brief.pk not in by_brief:
+            extension = extended.get(brief.pk)
+            by_brief[brief.pk] = {
+                "title": brief.title,
+                "start": brief.start_date.isoformat(),
+                "hand_in_by": brief.hand_in_date.isoformat(),
+                "extended_to": extension.hand_in_date.isoformat() if extension else None,
+                "extension_reason": extension.reason if extension else None,
+                "hand_ins": [],
+            }
+            per_unit[brief.unit_id].append(by_brief[brief.pk])
+        by_brief[brief.pk]["hand_ins"].append(
+            {
+                "kind": hand_in.get_kind_display(),
+                "on": timezone.localdate(hand_in.handed_in_at).isoformat(),
+                "late": hand_in.late,
+            }
+        )
+    return dict(per_unit)
+
+
 def gather_content(
     registration: Registration, *, kind: str, unit: Unit | None = None
 ) -> dict[str, Any]:
@@ -173,6 +216,7 @@ def gather_content(
         if decision.outcome == Outcome.MET and is_released(decision, required=required)
     }
     verifications = _verifications(registration)
+    assignments = _assignments(registration, unit_ids)
 
     printed_units = []
     for item in units:
@@ -224,6 +268,9 @@ def gather_content(
                     {"ref": f"E{pk}", "title": title} for pk, title in sorted(evidence.items())
                 ],
                 "remaining": remaining,
+                # Pearson BTEC assignments (briefs) handed in for the unit, if any: the key is
+                # absent otherwise, so other records' content is as it was.
+                **({"assignments": assignments[item.pk]} if item.pk in assignments else {}),
             }
         )
 

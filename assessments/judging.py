@@ -18,6 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.feedback import qualification_rules_feedback
+from assessments.feedback import refusal as feedback_refusal
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.models.judgement import Judgement
 from assessments.services import (
@@ -125,6 +127,12 @@ def judge_evidence(
         raise JudgingError(
             "Choose met or not yet met for at least one criterion, or write overall feedback."
         )
+    # Pearson: feedback shows how the decision was reached, never how to improve (section 8).
+    advice_rule = any(
+        feedback_refusal(text) for text in (feedback, *(row.feedback for row in judged))
+    ) and qualification_rules_feedback(registration.qualification_id)
+    if advice_rule and (refused := feedback_refusal(feedback)):
+        raise JudgingError(f"Nothing was recorded: {refused}")
     ids = {row.criterion_id for row in judged}
     # Four queries whatever the number of rows.
     criteria = AssessmentCriterion.objects.in_bulk(ids)
@@ -176,6 +184,10 @@ def judge_evidence(
             )
         ):
             errors[row.criterion_id] = refused
+    if advice_rule:
+        for row in judged:
+            if row.criterion_id not in errors and (refused := feedback_refusal(row.feedback)):
+                errors[row.criterion_id] = refused
     if errors:
         count = len(errors)
         raise JudgingError(

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from assessments.feedback import DECISION_HELP, rules_feedback
 from assessments.forms.judging import FEEDBACK_LIMIT, REASON_LIMIT, JudgingForm, row_prefix
 from assessments.models import Outcome, ValidationOutcome
 from assessments.models.judgement import Judgement
@@ -60,6 +61,10 @@ def judging_context(
         "reason_limit": REASON_LIMIT,
         "feedback_limit_text": f"{FEEDBACK_LIMIT:,}",
         "reason_limit_text": f"{REASON_LIMIT:,}",
+        # Pearson (section 8): what the feedback must show, and that it gives no advice.
+        "feedback_rule": (
+            DECISION_HELP if rules_feedback(evidence.registration.qualification) else ""
+        ),
     }
 
 

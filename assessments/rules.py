@@ -16,11 +16,13 @@ from typing import Any
 
 import rules
 
+from accounts.access import eqa_may_read, has_role_at
 from accounts.models import Role
 from accounts.rules import administers_centre_id, works_as, works_as_centre_admin
 from portfolios.rules import (
     administers_registration_centre,
     assesses_registration,
+    is_active_registration,
     is_own_evidence,
     is_own_registration,
     quality_assures_registration_centre,
@@ -93,3 +95,60 @@ def administers_record_centre(user: Any, record: Any) -> bool:
 # Withdrawing a record (the verify page then says so): the centre's admins.
 can_withdraw_record = is_superuser | administers_record_centre
 rules.add_perm("assessments.withdraw_record", can_withdraw_record)
+
+
+# ---------------------------------------------------------------- assignment briefs (Pearson)
+# Pearson BTEC specification, section 8 "Assessment of knowledge units using assignments". The
+# specification names no role that writes, issues or extends a brief beyond "assessors" and
+# "authorised extensions ... in line with centre policies": here the centre's assessors write
+# and issue, the learner's own assessor authorises an extension, the learner hands in.
+
+
+@rules.predicate
+def assesses_at_centre(user: Any, centre: Any) -> bool:
+    return centre is not None and has_role_at(user, centre.pk, Role.ASSESSOR)
+
+
+@rules.predicate
+def assesses_at_brief_centre(user: Any, brief: Any) -> bool:
+    return brief is not None and has_role_at(user, brief.centre_id, Role.ASSESSOR)
+
+
+@rules.predicate
+def staff_at_brief_centre(user: Any, brief: Any) -> bool:
+    return brief is not None and has_role_at(
+        user, brief.centre_id, Role.ASSESSOR, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN
+    )
+
+
+@rules.predicate
+def quality_assures_brief(user: Any, brief: Any) -> bool:
+    return brief is not None and eqa_may_read(user, brief.centre_id, brief.qualification_id)
+
+
+@rules.predicate
+def learner_given_brief(user: Any, brief: Any) -> bool:
+    """An issued brief, and the user is registered on its qualification at its centre."""
+    from assessments.models import BriefStatus
+    from portfolios.models import Registration
+
+    return (
+        brief is not None
+        and brief.status == BriefStatus.ISSUED
+        and Registration.objects.filter(
+            learner_id=user.pk, centre_id=brief.centre_id, qualification_id=brief.qualification_id
+        ).exists()
+    )
+
+
+can_view_brief = is_superuser | staff_at_brief_centre | quality_assures_brief | learner_given_brief
+rules.add_perm("assessments.view_brief", can_view_brief)
+rules.add_rule("assessments.write_brief", assesses_at_centre)
+rules.add_rule("assessments.issue_brief", assesses_at_brief_centre)
+rules.add_rule("assessments.authorise_extension", can_assess)
+rules.add_rule("assessments.hand_in_brief", is_own_registration & is_active_registration)
+# The briefs page of the role worn now: staff and EQA read the centre's, a learner their own.
+rules.add_rule(
+    "assessments.work_briefs",
+    works_as(Role.ASSESSOR, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN, Role.EQA, Role.LEARNER),
+)

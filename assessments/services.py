@@ -18,6 +18,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.feedback import qualification_rules_feedback
+from assessments.feedback import refusal as feedback_refusal
 from assessments.models import Decision, Outcome, UnitSignOff, ValidationOutcome
 from assessments.release import required_for_ids, validation_required
 from assessments.signals import unit_unlocked
@@ -94,6 +96,10 @@ def record_decision(
     _require_unlocked(registration, criterion.unit_id)
     if assessed_on > timezone.localdate():
         raise AssessmentError("The assessment date cannot be in the future.")
+    if (refused := feedback_refusal(feedback)) and qualification_rules_feedback(
+        registration.qualification_id
+    ):
+        raise AssessmentError(refused)
     # Read the evidence afresh: what counts is its status now, not in the caller's copy.
     evidence = list(Evidence.objects.filter(pk__in=[item.pk for item in evidence]))
     for item in evidence:
@@ -206,6 +212,10 @@ def return_evidence(*, assessor: User, evidence: Evidence, feedback: str) -> Evi
         raise AssessmentError("Only submitted evidence can be returned for resubmission.")
     if not feedback.strip():
         raise AssessmentError("Say what the learner should change.")
+    if (refused := feedback_refusal(feedback)) and qualification_rules_feedback(
+        evidence.registration.qualification_id
+    ):
+        raise AssessmentError(refused)
     EVIDENCE_LIFECYCLE.move(
         evidence,
         EvidenceStatus.RETURNED,

@@ -1169,3 +1169,109 @@ def test_a_new_permission_or_rule_without_a_row_is_caught(kind: str) -> None:
         assert untabled_names() == set()
     finally:
         remove("auth.something_else")
+
+
+# ---------------------------------------------------------------- assignment briefs (Pearson)
+# Pearson BTEC specification, section 8: assessors set the centre's assignments (write and issue
+# its briefs); an extension is "authorised" (here by the learner's own assessor); the learner
+# hands in their own evidence. Rules, so a superuser does none of it. Asked of the centre (write),
+# a brief at that centre (issue) and the linked registration there (extend, hand in):
+BRIEF_ACTIONS_ASKED = (
+    ("rule", "assessments.write_brief"),
+    ("rule", "assessments.issue_brief"),
+    ("rule", "assessments.authorise_extension"),
+    ("rule", "assessments.hand_in_brief"),
+)
+# (role, centre): (write, issue, authorise an extension, hand in)
+BRIEF_ACTIONS = {
+    ("learner", "own centre"): (N, N, N, Y),  # their own registration
+    ("learner", "other centre"): (N, N, N, Y),  # their own, wherever it is held
+    ("assessor", "own centre"): (Y, Y, Y, N),
+    ("assessor", "other centre"): (N, N, N, N),  # assigned, but no role there
+    ("internal verifier", "own centre"): (N, N, N, N),
+    ("internal verifier", "other centre"): (N, N, N, N),
+    ("centre admin", "own centre"): (N, N, N, N),
+    ("centre admin", "other centre"): (N, N, N, N),
+    ("EQA current", "own centre"): (N, N, N, N),  # reads, never acts
+    ("EQA current", "other centre"): (N, N, N, N),
+    ("EQA expired", "own centre"): (N, N, N, N),
+    ("EQA expired", "other centre"): (N, N, N, N),
+    ("assessor revoked", "own centre"): (N, N, N, N),
+    ("assessor revoked", "other centre"): (N, N, N, N),
+    ("centre admin revoked", "own centre"): (N, N, N, N),
+    ("centre admin revoked", "other centre"): (N, N, N, N),
+    ("no role", "own centre"): (N, N, N, N),
+    ("no role", "other centre"): (N, N, N, N),
+    ("superuser", "own centre"): (N, N, N, N),
+    ("superuser", "other centre"): (N, N, N, N),
+    ("anonymous", "own centre"): (N, N, N, N),
+    ("anonymous", "other centre"): (N, N, N, N),
+}
+# The briefs page of the role worn now: everyone who works at the centre in a current role.
+BRIEFS_PAGE_RULE = "assessments.work_briefs"
+BRIEFS_PAGE = {
+    "learner": Y,
+    "assessor": Y,
+    "internal verifier": Y,
+    "centre admin": Y,
+    "EQA current": Y,
+    "EQA expired": N,
+    "assessor revoked": N,
+    "centre admin revoked": N,
+    "no role": N,
+    "superuser": N,
+    "anonymous": N,
+}
+TABLED.update({name for _, name in BRIEF_ACTIONS_ASKED} | {BRIEFS_PAGE_RULE})
+
+
+def test_the_brief_tables_cover_every_role() -> None:
+    assert {key[0] for key in BRIEF_ACTIONS} == set(ROLES)
+    assert len(BRIEF_ACTIONS) == len(ROLES) * 2
+    assert all(len(row) == len(BRIEF_ACTIONS_ASKED) for row in BRIEF_ACTIONS.values())
+    assert set(BRIEFS_PAGE) == set(ROLES)
+
+
+def _a_brief(centre: Centre, qualification: Any) -> Any:
+    from assessments.models import AssignmentBrief
+    from qualifications.models import Unit
+
+    return AssignmentBrief.objects.create(
+        centre=centre,
+        qualification=qualification,
+        unit=Unit.objects.filter(memberships__qualification=qualification).first(),
+        title="Brief",
+        scenario="A contact centre",
+        audience="New starters",
+        tasks="Task 1",
+        start_date=datetime.date(2026, 2, 1),
+        hand_in_date=datetime.date(2026, 3, 1),
+        written_by=UserFactory(),
+    )
+
+
+@pytest.mark.parametrize(("role", "centre", "expected"), _params_one(BRIEF_ACTIONS))
+def test_brief_actions_follow_the_table(
+    world: World, role: str, centre: str, expected: tuple[bool, ...]
+) -> None:
+    where = world.own if centre == "own centre" else world.other
+    registration = world.registrations[centre, "linked"]
+    brief = _a_brief(where, registration.qualification)
+    targets = (where, brief, registration, registration)
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        answers = tuple(
+            _answer(actor, asked, target)
+            for asked, target in zip(BRIEF_ACTIONS_ASKED, targets, strict=True)
+        )
+        assert answers == expected
+
+
+@pytest.mark.parametrize(("role", "granted"), list(BRIEFS_PAGE.items()))
+def test_the_briefs_page_follows_the_table(world: World, role: str, granted: bool) -> None:
+    actor = world.actors[role]
+    worn = actor.memberships.get() if actor.is_authenticated and role in OWN_ROLE else None
+    assert rules.test_rule(BRIEFS_PAGE_RULE, actor, worn) is granted
+    # Another's membership is nobody else's to wear.
+    assert not rules.test_rule(
+        BRIEFS_PAGE_RULE, actor, MembershipFactory(centre=world.other, role=Role.ASSESSOR)
+    )

@@ -33,13 +33,13 @@ from django.test import RequestFactory
 
 from accounts.context import active_membership
 from accounts.models import Membership, Role
-from assessments.models import AssessorRecord, RecordKind
+from assessments.models import AssessorRecord, AssignmentBrief, BriefStatus, RecordKind
 from assessments.models.achievement import AchievementKind, AchievementRecord
 from assessments.models.plan import AssessmentPlan
 from certification.models import ClaimBatch
 from certification.views.common import batch_for
 from portfolios.models import Evidence, EvidenceContext, EvidenceMethod, EvidenceStatus
-from qualifications.models import Qualification
+from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
 from tests.support.module_rows import made_for_the_module
 from tests.test_access_truth_table import ROLES, in_a_request
@@ -307,6 +307,35 @@ CLAIM_BATCH = {
 }  # fmt: skip
 
 
+# Assignment briefs (AssignmentBrief.visible_to, Pearson BTEC section 8): the centre's staff
+# and its EQA (within the grant) read every brief there, drafts too; a learner reads the issued
+# briefs of the qualification they are registered on at that centre (the world's learner is, at
+# both centres).
+BRIEF_COLUMNS: tuple[Column, ...] = (
+    ("own centre", "draft"),
+    ("own centre", "issued"),
+    ("other centre", "draft"),
+    ("other centre", "issued"),
+)
+BRIEF = {
+    #                        own centre      other centre
+    #                        draft  issued   draft  issued
+    "learner":              (N,     Y,       N,     Y),
+    "assessor":             (Y,     Y,       N,     N),
+    "internal verifier":    (Y,     Y,       N,     N),
+    "centre admin":         (Y,     Y,       N,     N),
+    "EQA current":          (Y,     Y,       N,     N),
+    "EQA expired":          (N,     N,       N,     N),
+    "assessor revoked":     (N,     N,       N,     N),
+    "centre admin revoked": (N,     N,       N,     N),
+    "no role":              (N,     N,       N,     N),
+    "superuser":            (Y,     Y,       Y,     Y),
+    "anonymous":            (N,     N,       N,     N),
+    "EQA this qual only":   (Y,     Y,       N,     N),
+    "EQA other qual only":  (N,     N,       N,     N),
+}  # fmt: skip
+
+
 # ---------------------------------------------------------------- how each table is checked
 
 
@@ -408,6 +437,14 @@ TABLES = [
         EQA_VIEW,
         lambda user: EqaPageView.objects.visible_to(user),
     ),
+    Table(
+        "assignment brief",
+        BRIEF_COLUMNS,
+        BRIEF,
+        lambda user: AssignmentBrief.objects.visible_to(user),
+        perm=lambda brief: ("assessments.view_brief", brief),
+        perms=("assessments.view_brief",),
+    ),
 ]
 
 
@@ -418,8 +455,8 @@ def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> 
             assert len(answers) == len(table.columns), (table.name, role)
     assert list(CLAIM_BATCH) == ALL_ROLES
     assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
-    # 13 roles, 42 kinds of object and the claim batches' 2: 572 rows in all.
-    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 42
+    # 13 roles, 46 kinds of object and the claim batches' 2: 624 rows in all.
+    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 46
     # A table names its permissions exactly when it asks one.
     assert all(bool(t.perms) is (t.perm is not None) for t in TABLES)
 
@@ -499,6 +536,7 @@ def _build() -> World:
             "meeting",
             "EQA page view",
             "claim batch",
+            "assignment brief",
         )
     }
 
@@ -592,6 +630,23 @@ def _build() -> World:
         made["claim batch"][(name,)] = ClaimBatch.objects.create(
             centre=centre, awarding_body=qualification.awarding_body, created_by=admin
         )
+        for state in (BriefStatus.DRAFT, BriefStatus.ISSUED):
+            made["assignment brief"][(name, state.value)] = AssignmentBrief.objects.create(
+                centre=centre,
+                qualification=qualification,
+                unit=Unit.objects.filter(memberships__qualification=qualification).first(),
+                title=f"Brief ({state.label})",
+                scenario="A contact centre",
+                audience="New starters",
+                tasks="Task 1",
+                start_date=today,
+                hand_in_date=today + datetime.timedelta(days=14),
+                status=state,
+                issued_at=datetime.datetime.now(datetime.UTC)
+                if state == BriefStatus.ISSUED
+                else None,
+                written_by=admin,
+            )
     return World(actors=actors, made=made)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from assessments.feedback import DECISION_HELP, RETURN_LABEL
 from portfolios.forms.evidence import MapCriteriaForm
 
 
@@ -13,6 +16,14 @@ class ReturnForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
     )
+
+    def __init__(self, *args: Any, rules_feedback: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if rules_feedback:
+            # Pearson BTEC, section 8: feedback "may show why attainment against criteria has
+            # not been demonstrated" and "must not provide feedback on how to improve evidence".
+            self.fields["feedback"].label = RETURN_LABEL
+            self.fields["feedback"].help_text = DECISION_HELP
 
 
 class SignOffForm(forms.Form):

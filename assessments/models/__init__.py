@@ -14,6 +14,15 @@ from assessments.models.achievement import (
     new_verification_code,
     record_upload_path,
 )
+from assessments.models.brief import (
+    BRIEF_LIFECYCLE,
+    AssignmentBrief,
+    AssignmentBriefQuerySet,
+    BriefExtension,
+    BriefHandIn,
+    BriefStatus,
+    HandInKind,
+)
 from assessments.models.decision import (
     AssessorRecord,
     AssessorRecordQuerySet,
@@ -39,6 +48,7 @@ from assessments.models.plan import (
 )
 
 __all__ = [
+    "BRIEF_LIFECYCLE",
     "BUILD_LIFECYCLE",
     "PENDING",
     "RECORD_LIFECYCLE",
@@ -49,10 +59,16 @@ __all__ = [
     "AssessmentPlanQuerySet",
     "AssessorRecord",
     "AssessorRecordQuerySet",
+    "AssignmentBrief",
+    "AssignmentBriefQuerySet",
+    "BriefExtension",
+    "BriefHandIn",
+    "BriefStatus",
     "BuildStatus",
     "Decision",
     "DecisionQuerySet",
     "DecisionValidation",
+    "HandInKind",
     "Judgement",
     "Outcome",
     "PlanActivity",

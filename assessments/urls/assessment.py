@@ -3,6 +3,7 @@ from django.urls import path
 from assessments.views import (
     achievement,
     assess,
+    brief,
     coverage,
     judging,
     mapping,
@@ -93,4 +94,14 @@ urlpatterns += [
     path("achievement/<int:pk>/status/", achievement.record_status, name="achievement_status"),
     path("achievement/<int:pk>/download/", achievement.download, name="achievement_download"),
     path("achievement/<int:pk>/withdraw/", achievement.withdraw, name="achievement_withdraw"),
+]
+
+# Assignment briefs (Pearson BTEC, section 8)
+urlpatterns += [
+    path("briefs/", brief.brief_list, name="briefs"),
+    path("brief/<int:pk>/", brief.brief_detail, name="brief"),
+    path("brief/<int:pk>/issue/", brief.brief_issue, name="brief_issue"),
+    path("brief/<int:pk>/withdraw/", brief.brief_withdraw, name="brief_withdraw"),
+    path("brief/<int:pk>/extend/", brief.brief_extend, name="brief_extend"),
+    path("brief/<int:pk>/hand-in/", brief.brief_hand_in, name="brief_hand_in"),
 ]

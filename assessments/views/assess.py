@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from accounts.requests import AuthedRequest
 from assessments import services
+from assessments.feedback import rules_feedback
 from assessments.forms.assess import ReturnForm, SignOffForm, UnlockForm
 from assessments.forms.judging import JudgingForm, row_prefix
 from assessments.judging_page import JudgingState, judging_context, overall_feedback
@@ -122,11 +123,13 @@ def _evidence(request: AuthedRequest, pk: int) -> Evidence:
         Evidence.objects.visible_to(request.user).select_related(
             "registration__learner",
             "registration__centre",
-            "registration__qualification",
+            "registration__qualification__awarding_body",
             "created_by",
             "declaration__signed_by",
             # An assessor-made record, if this is one: joined here, so no query of its own.
             "assessor_record__assessor",
+            # Handed in against an assignment brief (Pearson), if it was: joined, as above.
+            "brief_hand_in__brief",
         ),
         pk=pk,
     )
@@ -327,7 +330,8 @@ def _assess_page(
             "files": list(evidence.files.all()),
             "declaration": getattr(evidence, "declaration", None),
             "can_return": can_assess and evidence.status == EvidenceStatus.SUBMITTED,
-            "return_form": return_form or ReturnForm(),
+            "return_form": return_form
+            or ReturnForm(rules_feedback=rules_feedback(evidence.registration.qualification)),
             "can_map": can_map,
             "map_units": map_units,
             "map_form": map_form,
@@ -366,7 +370,9 @@ def return_for_resubmission(request: AuthedRequest, pk: int) -> HttpResponse:
         # The same form sent twice: the first one returned it.
         messages.info(request, "This evidence is already returned to the learner.")
         return redirect("assessments:assess", pk=pk)
-    form = ReturnForm(request.POST)
+    form = ReturnForm(
+        request.POST, rules_feedback=rules_feedback(evidence.registration.qualification)
+    )
     if not form.is_valid():
         return _assess_page(request, evidence, status=400, return_form=form)
     try:

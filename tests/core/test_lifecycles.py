@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import INVITATION_LIFECYCLE, Invitation, InvitationStatus
+from assessments.models import BRIEF_LIFECYCLE, AssignmentBrief, BriefStatus
 from assessments.models.achievement import (
     BUILD_LIFECYCLE,
     RECORD_LIFECYCLE,
@@ -37,7 +38,7 @@ from portfolios.models import (
     Registration,
     RegistrationStatus,
 )
-from qualifications.models import AwardingBody
+from qualifications.models import AwardingBody, Unit
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory
 from verification.models import SampleStage
 from verification.models.sample import SAMPLE_LIFECYCLE, Sample, SampleState
@@ -121,6 +122,27 @@ def _meeting() -> StandardisationMeeting:
     )
 
 
+def _brief() -> AssignmentBrief:
+    registration = _registration()
+    return AssignmentBrief.objects.create(
+        centre=registration.centre,
+        qualification=registration.qualification,
+        unit=Unit.objects.filter(memberships__qualification=registration.qualification).first(),
+        title="Customer insight guide",
+        scenario="A contact centre",
+        audience="New team members",
+        tasks="Task 1",
+        start_date=date(2026, 2, 1),
+        hand_in_date=date(2026, 3, 1),
+        written_by=UserFactory(),
+    )
+
+
+def _issued_at(state: str) -> dict:
+    # An issued brief has its time (a check constraint).
+    return {"issued_at": timezone.now() if state == BriefStatus.ISSUED else None}
+
+
 def _none(state: str) -> dict:
     return {}
 
@@ -141,6 +163,7 @@ LIFECYCLES: list[
     ("claim batch", BATCH_LIFECYCLE, ClaimBatch, _batch, _none),
     ("achievement build", BUILD_LIFECYCLE, AchievementRecord, _record, _none),
     ("achievement record", RECORD_LIFECYCLE, AchievementRecord, _record, _none),
+    ("assignment brief", BRIEF_LIFECYCLE, AssignmentBrief, _brief, _issued_at),
     (
         "standardisation meeting",
         MEETING_LIFECYCLE,

@@ -554,3 +554,27 @@ def test_the_submitted_batch_has_a_built_summary_the_admin_downloads(
     verify = client.get(summary.verify_path).content.decode()
     assert summary.subject in verify
     assert "Grace Mitchell" not in verify
+
+
+def test_the_demo_has_a_pearson_brief_issued_extended_and_handed_in(
+    seeded: list[dict[str, str]], client: Client
+) -> None:
+    # Pearson BTEC specification, section 8: "An assignment is issued to learners as an
+    # assignment brief with a defined start date, a completion date and clear requirements";
+    # "Learners may be given authorised extensions for legitimate reasons".
+    from assessments.models import AssignmentBrief, BriefExtension, BriefHandIn, BriefStatus
+
+    given = AssignmentBrief.objects.get(centre__number=CENTRE_NUMBER, status=BriefStatus.ISSUED)
+    assert AssignmentBrief.objects.filter(
+        centre__number=CENTRE_NUMBER, status=BriefStatus.DRAFT
+    ).exists()
+    extension = BriefExtension.objects.get(brief=given)
+    handed = BriefHandIn.objects.get(brief=given)
+    assert handed.registration_id == extension.registration_id
+    assert not handed.late
+    # The EQA reads it, with the learner's extended date, and acts on nothing.
+    eqa = Membership.objects.get(centre__number=CENTRE_NUMBER, role="eqa").user
+    client.force_login(eqa)
+    page = client.get(reverse("assessments:brief", args=[given.pk])).content.decode()
+    assert extension.reason in page
+    assert "Authorise an extension" not in page
