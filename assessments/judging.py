@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.basis import EVIDENCE_RULE, EVIDENCE_SOURCE, met_basis_refusal
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.models.judgement import Judgement
 from assessments.services import (
@@ -38,7 +39,10 @@ from portfolios.models import (
 from portfolios.readmodel import lock_progress, refresh_progress
 from qualifications.models import AssessmentCriterion
 
-NOT_MAPPED = "This criterion is no longer mapped to this evidence; nothing was recorded on it."
+NOT_MAPPED = (
+    f"{EVIDENCE_RULE}: this criterion is no longer mapped to this evidence; nothing was recorded "
+    f"on it ({EVIDENCE_SOURCE})"
+)
 LOCKED = "This unit is signed off, which locks its decisions."
 NOT_TAKEN = "This criterion is not in a unit this learner takes."
 NEEDS_REASON = "Say why the earlier decision is corrected."
@@ -173,6 +177,14 @@ def judge_evidence(
                 method=method,
                 assessed_on=assessed_on,
                 evidence=[evidence],
+            )
+        ):
+            errors[row.criterion_id] = refused
+        elif row.outcome == Outcome.MET and (
+            # The row's criterion is mapped to this evidence (checked above): by RPL, the
+            # evidence must be of the prior learning, with its reason.
+            refused := met_basis_refusal(
+                criterion=criterion, method=method, evidence=[evidence], mapped=[evidence.pk]
             )
         ):
             errors[row.criterion_id] = refused

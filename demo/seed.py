@@ -263,6 +263,19 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
     if index % 4 == 1:
         # A whole unit judged met and signed off by the assessor.
         smallest = min(units, key=len)
+        # What the decisions rest on (assessments.basis): the assessor's observation record,
+        # mapped to the criteria it shows.
+        observed = create_record(
+            assessor=assessor,
+            registration=registration,
+            kind=RecordKind.OBSERVATION,
+            title="Observed at work: the whole unit",
+            occurred_on=when(20),
+            place=f"{learner.get_short_name()}'s workplace",
+            context=EvidenceContext.REAL_WORK_PAID,
+            account="I observed the learner cover every criterion of the unit in their own work.",
+            criteria=[criterion for criterion in smallest if criterion != judged[0]],
+        ).evidence
         for criterion in smallest:
             if criterion == judged[0]:
                 continue
@@ -279,6 +292,7 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
                 method=EvidenceMethod.OBSERVATION,
                 assessed_on=when(20),
                 feedback="Observed in the workplace: met.",
+                evidence=[observed],
                 supersedes=current,
                 reason="Observed again in the workplace." if current else "",
             )
@@ -288,6 +302,7 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
             registration=registration,
             unit=smallest[0].unit,
             password=DEMO_PASSWORD,
+            declared_authentic=True,
         )
 
     # A draft still being put together.
