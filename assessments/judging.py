@@ -178,12 +178,9 @@ def judge_evidence(
                 assessed_on=assessed_on,
                 evidence=[evidence],
             )
-        ):
-            errors[row.criterion_id] = refused
-        elif row.outcome == Outcome.MET and (
             # The row's criterion is mapped to this evidence (checked above): by RPL, the
             # evidence must be of the prior learning, with its reason.
-            refused := met_basis_refusal(
+            or met_basis_refusal(
                 criterion=criterion, method=method, evidence=[evidence], mapped=[evidence.pk]
             )
         ):
