@@ -82,10 +82,11 @@ def decide(
         assessed_on=TODAY,
         feedback=kw.pop("feedback", "Well done."),
         # A criterion judged met rests on evidence mapped to it (assessments.basis).
-        evidence=kw.pop(
-            "evidence",
-            [mapped_evidence(case["registration"], criterion)] if outcome == "met" else [],
-        ),
+        evidence=kw.pop("evidence")
+        if "evidence" in kw
+        else [mapped_evidence(case["registration"], criterion)]
+        if outcome == "met"
+        else [],
         **kw,
     )
 

@@ -106,10 +106,11 @@ def decide(case: dict, criterion: AssessmentCriterion, outcome: str = "met", **k
         method="observation",
         assessed_on=TODAY,
         # A criterion judged met rests on evidence mapped to it (assessments.basis).
-        evidence=kw.pop(
-            "evidence",
-            [mapped_evidence(case["registration"], criterion)] if outcome == "met" else [],
-        ),
+        evidence=kw.pop("evidence")
+        if "evidence" in kw
+        else [mapped_evidence(case["registration"], criterion)]
+        if outcome == "met"
+        else [],
         **kw,
     )
 
