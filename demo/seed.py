@@ -47,6 +47,7 @@ from demo.common import (
     tiny_png,
     upload,
 )
+from demo.evidence import seed_evidence_basis
 from demo.quality import seed_quality_assurance
 from portfolios.evidence import (
     evidence_create,
@@ -76,6 +77,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_quality_assurance(
         centre=centre, actor=User.objects.get(email=demo.centre_admin.email), demo=demo
     )
+    seed_evidence_basis(centre=centre, demo=demo)
     return centre
 
 
@@ -263,19 +265,23 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
     if index % 4 == 1:
         # A whole unit judged met and signed off by the assessor.
         smallest = min(units, key=len)
-        # What the decisions rest on (assessments.basis): the assessor's observation record,
-        # mapped to the criteria it shows.
-        observed = create_record(
-            assessor=assessor,
+        # What the decisions rest on (assessments.basis): the learner's log of the work the
+        # assessor observed, mapped to the criteria it shows.
+        observed = evidence_create(
+            actor=learner,
             registration=registration,
-            kind=RecordKind.OBSERVATION,
-            title="Observed at work: the whole unit",
-            occurred_on=when(20),
-            place=f"{learner.get_short_name()}'s workplace",
+            title="Work log: the shifts my assessor observed",
+            description="What I did on each observed shift, signed by my supervisor.",
+            evidence_date=when(20),
+            method=EvidenceMethod.PRODUCT,
             context=EvidenceContext.REAL_WORK_PAID,
-            account="I observed the learner cover every criterion of the unit in their own work.",
+        )
+        map_criteria(
+            actor=learner,
+            evidence=observed,
             criteria=[criterion for criterion in smallest if criterion != judged[0]],
-        ).evidence
+        )
+        submit(actor=learner, evidence=observed, typed_name=learner.full_name, confirmed=True)
         for criterion in smallest:
             if criterion == judged[0]:
                 continue
