@@ -26,6 +26,10 @@ EVIDENCE_SOURCE = (
     'criteria": "The assessor needs to make a judgement against each criterion that evidence '
     'is present and sufficiently comprehensive."'
 )
+# Evidence of another learner, or a draft (the learner's alone until they sign it off as theirs).
+NOT_SUBMITTED = (
+    f"{EVIDENCE_RULE}: decisions rest on this learner's submitted evidence only ({EVIDENCE_SOURCE})"
+)
 RPL_RULE = "Recognition of prior learning"
 RPL_SOURCE = (
     'Pearson BTEC specification, section 9, "Recognition of Prior Learning": RPL is "a method '

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.basis import EVIDENCE_RULE, EVIDENCE_SOURCE, met_basis_refusal
+from assessments.basis import EVIDENCE_RULE, EVIDENCE_SOURCE, NOT_SUBMITTED, met_basis_refusal
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.models.judgement import Judgement
 from assessments.services import (
@@ -122,7 +122,7 @@ def judge_evidence(
     # Read the evidence afresh: what counts is its status now, not in the caller's copy.
     evidence = Evidence.objects.select_related("registration").get(pk=evidence.pk)
     if evidence.status == EvidenceStatus.DRAFT:
-        raise JudgingError("Decisions rest on this learner's submitted evidence only.")
+        raise JudgingError(NOT_SUBMITTED)
     judged = [row for row in rows if row.outcome]
     feedback = feedback.strip()
     if not judged and not feedback:

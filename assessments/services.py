@@ -22,6 +22,7 @@ from assessments.basis import (
     AUTHENTICITY_RULE,
     AUTHENTICITY_SOURCE,
     AUTHENTICITY_STATEMENT,
+    NOT_SUBMITTED,
     met_basis_refusal,
 )
 from assessments.models import Decision, Outcome, UnitSignOff, ValidationOutcome
@@ -104,7 +105,7 @@ def record_decision(
     evidence = list(Evidence.objects.filter(pk__in=[item.pk for item in evidence]))
     for item in evidence:
         if item.registration_id != registration.pk or item.status == EvidenceStatus.DRAFT:
-            raise AssessmentError("Decisions rest on this learner's submitted evidence only.")
+            raise AssessmentError(NOT_SUBMITTED)
     if outcome == Outcome.MET and (
         refused := met_refusal(
             registration=registration,
