@@ -437,3 +437,21 @@ def test_the_achievement_record_prints_the_declaration_and_names_rpl(case: dict)
     assert "Assessor's authenticity declaration" in text
     assert "false declaration is a form of malpractice" in text
     assert "(recognition of prior learning)" in text
+
+
+def test_only_the_learners_assessor_records_prior_learning_or_signs_off(
+    client: Client, case: dict
+) -> None:
+    meet_unit(case)
+    registration = case["registration"]
+    record_url = reverse("assessments:record_create", args=[registration.pk, "rpl"])
+    sign_url = reverse("assessments:sign_off", args=[registration.pk, case["unit"].pk])
+    data = {"password": DEFAULT_PASSWORD, "declared_authentic": "on"}
+
+    for person in (case["learner"], case["iv"], case["admin"]):
+        client = signed_in(client, person)
+        assert client.get(record_url).status_code == 403
+        assert client.post(sign_url, data).status_code == 403
+    assert not UnitSignOff.objects.exists()
+    with pytest.raises(RecordError, match="Only an assessor assigned to this learner"):
+        rpl_record(case, case["criteria"][:1], assessor=case["iv"])
