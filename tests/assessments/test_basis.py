@@ -455,3 +455,33 @@ def test_only_the_learners_assessor_records_prior_learning_or_signs_off(
     assert not UnitSignOff.objects.exists()
     with pytest.raises(RecordError, match="Only an assessor assigned to this learner"):
         rpl_record(case, case["criteria"][:1], assessor=case["iv"])
+
+
+def test_the_unit_page_costs_the_same_queries_with_a_few_decisions_or_signed_off(
+    client: Client, case: dict
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("assessments:unit", args=[case["registration"].pk, case["unit"].pk])
+    client = signed_in(client, case["assessor"])
+    evidence = mapped_evidence(case["registration"], case["criteria"])
+    for criterion in case["criteria"][:2]:
+        met(case, criterion, evidence=[evidence])
+    client.get(url)  # warm: the session and the membership's first read
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for criterion in case["criteria"][2:]:
+        met(case, criterion, evidence=[evidence])
+    sign_off_unit(
+        assessor=case["assessor"],
+        registration=case["registration"],
+        unit=case["unit"],
+        password=DEFAULT_PASSWORD,
+        declared_authentic=True,
+    )
+    with CaptureQueriesContext(connection) as signed:
+        page = client.get(url)
+
+    assert 'data-testid="authenticity-declaration"' in page.content.decode()
+    assert len(signed) == len(few) == 15
