@@ -38,7 +38,7 @@ from assessments.release import is_released, validation_required
 from assessments.rules import can_request_record, can_withdraw_record
 from core.audit import Checkpoint, chain_head, record_event
 from portfolios.combination import rules_at_centre
-from portfolios.models import Registration
+from portfolios.models import EvidenceMethod, Registration
 from qualifications.combination import CombinationRules, Result, check
 from qualifications.models import Unit
 
@@ -237,7 +237,16 @@ def gather_content(
                 if decision is None:
                     remaining.append(criterion.number)
                 cited = sorted(decision.evidence.all(), key=lambda e: e.pk) if decision else []
-                evidence.update((item.pk, item.title) for item in cited)
+                # Recorded prior learning is named so: a criterion met by RPL says so on paper.
+                evidence.update(
+                    (
+                        item.pk,
+                        f"{item.title} (recognition of prior learning)"
+                        if item.method == EvidenceMethod.RPL
+                        else item.title,
+                    )
+                    for item in cited
+                )
                 rows.append(
                     {
                         "number": criterion.number,
@@ -262,6 +271,8 @@ def gather_content(
                 if sign_off
                 else None,
                 "assessor": str(sign_off.signed_by) if sign_off else None,
+                # The assessor's authenticity declaration signed with the unit (assessments.basis).
+                "authenticity": sign_off.declaration if sign_off else None,
                 "verification": verification if sign_off else None,
                 "outcomes": outcomes,
                 "evidence": [

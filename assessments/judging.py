@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.basis import EVIDENCE_RULE, EVIDENCE_SOURCE, NOT_SUBMITTED, met_basis_refusal
 from assessments.feedback import qualification_rules_feedback
 from assessments.feedback import refusal as feedback_refusal
 from assessments.models import Decision, Outcome, UnitSignOff
@@ -40,7 +41,10 @@ from portfolios.models import (
 from portfolios.readmodel import lock_progress, refresh_progress
 from qualifications.models import AssessmentCriterion
 
-NOT_MAPPED = "This criterion is no longer mapped to this evidence; nothing was recorded on it."
+NOT_MAPPED = (
+    f"{EVIDENCE_RULE}: this criterion is no longer mapped to this evidence; nothing was recorded "
+    f"on it ({EVIDENCE_SOURCE})"
+)
 LOCKED = "This unit is signed off, which locks its decisions."
 NOT_TAKEN = "This criterion is not in a unit this learner takes."
 NEEDS_REASON = "Say why the earlier decision is corrected."
@@ -120,7 +124,7 @@ def judge_evidence(
     # Read the evidence afresh: what counts is its status now, not in the caller's copy.
     evidence = Evidence.objects.select_related("registration").get(pk=evidence.pk)
     if evidence.status == EvidenceStatus.DRAFT:
-        raise JudgingError("Decisions rest on this learner's submitted evidence only.")
+        raise JudgingError(NOT_SUBMITTED)
     judged = [row for row in rows if row.outcome]
     feedback = feedback.strip()
     if not judged and not feedback:
@@ -181,6 +185,11 @@ def judge_evidence(
                 method=method,
                 assessed_on=assessed_on,
                 evidence=[evidence],
+            )
+            # The row's criterion is mapped to this evidence (checked above): by RPL, the
+            # evidence must be of the prior learning, with its reason.
+            or met_basis_refusal(
+                criterion=criterion, method=method, evidence=[evidence], mapped=[evidence.pk]
             )
         ):
             errors[row.criterion_id] = refused

@@ -1,10 +1,16 @@
-"""Assessor-made evidence: observation, professional discussion and questioning records.
+"""Assessor-made evidence: observation, professional discussion, questioning and recognition of
+prior learning (RPL) records.
 
 A record is a piece of evidence in the learner's portfolio (method observation, professional
 discussion or questioning; made by the assessor; mapped to criteria like any evidence) with its
 structured account beside it. The assessor signs it as they make it, so it is born submitted:
 drafts are the learner's alone (Evidence.objects.visible_to), and a signed record never changes.
 The learner then acknowledges it once, saying if they disagree.
+
+An RPL record is the recorded prior learning a criterion may be judged met on (assessments.basis):
+its account says why the prior learning meets the criteria, and it may carry the evidence of it
+(a certificate, a transcript, a letter) as its file (Pearson BTEC specification, section 9,
+"Recognition of Prior Learning": "Evidence of learning must be sufficient, reliable and valid").
 """
 
 from __future__ import annotations
@@ -67,6 +73,30 @@ def check_recording(upload: UploadedFile) -> str:
             "Ogg, AAC or FLAC audio."
         )
     return kind
+
+
+def check_prior_learning_file(upload: UploadedFile) -> str:
+    """The content type of an RPL record's evidence of prior learning, or a refusal."""
+    name = (upload.name or "evidence")[-255:]
+    if not upload.size:
+        raise RecordError(f"{name} is empty: choose the file again.")
+    limit = max_upload_bytes()
+    if upload.size > limit:
+        raise RecordError(f"{name} is larger than {megabytes(limit)}, the most a file may be.")
+    kind = upload_type(upload)
+    if kind is None:
+        raise RecordError(
+            f"{name} is not a kind of file the portfolio accepts. Upload a PDF, an image or a "
+            "document."
+        )
+    return kind
+
+
+def check_file(kind: str, upload: UploadedFile) -> str:
+    """The file a record of this kind takes: a discussion's audio, an RPL record's evidence."""
+    if kind == RecordKind.RPL:
+        return check_prior_learning_file(upload)
+    return check_recording(upload)
 
 
 def _check_criteria(registration: Registration, criteria: list[AssessmentCriterion]) -> None:
@@ -154,8 +184,11 @@ def create_record(
         )
     if kind == RecordKind.PROFESSIONAL_DISCUSSION and recording is None:
         raise RecordError("Add the audio recording of the discussion.")
-    if recording is not None and kind != RecordKind.PROFESSIONAL_DISCUSSION:
-        raise RecordError("Only a professional discussion takes an audio recording.")
+    if recording is not None and kind not in (RecordKind.PROFESSIONAL_DISCUSSION, RecordKind.RPL):
+        raise RecordError(
+            "Only a professional discussion (its audio recording) or a record of prior learning "
+            "(the evidence of it) takes a file."
+        )
     wanted = list(
         AssessmentCriterion.objects.filter(pk__in=[c.pk for c in criteria]).select_related("unit")
     )
@@ -170,7 +203,7 @@ def create_record(
         )
     except SettingRefused as refused:
         raise RecordError(str(refused)) from refused
-    content_type = check_recording(recording) if recording is not None else ""
+    content_type = check_file(kind, recording) if recording is not None else ""
 
     now = timezone.now()
     evidence = Evidence.objects.create(

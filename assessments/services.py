@@ -18,6 +18,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from assessments.basis import (
+    AUTHENTICITY_RULE,
+    AUTHENTICITY_SOURCE,
+    AUTHENTICITY_STATEMENT,
+    NOT_SUBMITTED,
+    met_basis_refusal,
+)
 from assessments.feedback import qualification_rules_feedback
 from assessments.feedback import refusal as feedback_refusal
 from assessments.models import Decision, Outcome, UnitSignOff, ValidationOutcome
@@ -104,7 +111,7 @@ def record_decision(
     evidence = list(Evidence.objects.filter(pk__in=[item.pk for item in evidence]))
     for item in evidence:
         if item.registration_id != registration.pk or item.status == EvidenceStatus.DRAFT:
-            raise AssessmentError("Decisions rest on this learner's submitted evidence only.")
+            raise AssessmentError(NOT_SUBMITTED)
     if outcome == Outcome.MET and (
         refused := met_refusal(
             registration=registration,
@@ -113,6 +120,10 @@ def record_decision(
             assessed_on=assessed_on,
             evidence=evidence,
         )
+    ):
+        raise AssessmentError(refused)
+    if outcome == Outcome.MET and (
+        refused := met_basis_refusal(criterion=criterion, method=method, evidence=evidence)
     ):
         raise AssessmentError(refused)
     current = current_decision(registration, criterion)
@@ -278,16 +289,30 @@ def _signed_content(registration: Registration, unit: Unit) -> dict:
         "decisions": sorted(
             [d.pk, d.criterion_id, d.outcome] for d in decisions.order_by("criterion_id")
         ),
+        # The assessor's authenticity declaration, signed with the decisions.
+        "declaration": AUTHENTICITY_STATEMENT,
     }
 
 
 @transaction.atomic
 def sign_off_unit(
-    *, assessor: User, registration: Registration, unit: Unit, password: str
+    *,
+    assessor: User,
+    registration: Registration,
+    unit: Unit,
+    password: str,
+    declared_authentic: bool,
 ) -> UnitSignOff:
-    """Sign off a unit whose every criterion is met. The assessor re-enters their password."""
+    """Sign off a unit whose every criterion is met. The assessor re-enters their password and
+    makes the authenticity declaration (assessments.basis), kept with the signature."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     require_assessor(assessor, registration)
+    if not declared_authentic:
+        raise AssessmentError(
+            f"{AUTHENTICITY_RULE}: the unit was not signed off. Confirm the assessor's "
+            f"declaration that the evidence is the learner's own ({AUTHENTICITY_SOURCE}: "
+            '"Assessors must complete a declaration").'
+        )
     if not assessor.check_password(password):
         raise AssessmentError("That password is not right: the unit was not signed off.")
     if not registration.unit_choices.filter(unit=unit).exists():
@@ -329,6 +354,7 @@ def sign_off_unit(
                 registration=registration,
                 unit=unit,
                 signed_by=assessor,
+                declaration=AUTHENTICITY_STATEMENT,
                 content_hash=hashlib.sha256(
                     json.dumps(content, sort_keys=True).encode()
                 ).hexdigest(),
@@ -341,7 +367,11 @@ def sign_off_unit(
         action="unit.signed_off",
         target=sign_off,
         centre_id=registration.centre_id,
-        data={"unit": unit.key, "content_hash": sign_off.content_hash},
+        data={
+            "unit": unit.key,
+            "content_hash": sign_off.content_hash,
+            "declaration": sign_off.declaration,
+        },
     )
     # The last unit needed completes the registration (rules of combination over sign-offs).
     mark_complete_if_done(actor=assessor, registration=registration)

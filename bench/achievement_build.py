@@ -58,7 +58,7 @@ def set_up_learner(*, name: str = "Grace Bench-Learner", number: str = IMI_DIPLO
     largest combination, all met and signed off. Returns the registration."""
     from accounts.models import Centre, LearnerProfile, Membership, Role, User
     from assessments.services import record_decision, sign_off_unit
-    from portfolios.models import Evidence
+    from portfolios.models import Evidence, EvidenceCriterion
     from portfolios.services import register_learner
     from qualifications.models import AssessmentCriterion, Qualification, Unit
     from qualifications.queries import combination_rules
@@ -113,6 +113,13 @@ def set_up_learner(*, name: str = "Grace Bench-Learner", number: str = IMI_DIPLO
             status="submitted",
             created_by=learner,
         )
+        # A criterion judged met rests on evidence mapped to it (assessments.basis).
+        EvidenceCriterion.objects.bulk_create(
+            [
+                EvidenceCriterion(evidence=evidence, criterion=criterion, proposed_by=learner)
+                for criterion in unit.criteria.all()
+            ]
+        )
         for criterion in unit.criteria.all():
             record_decision(
                 assessor=assessor,
@@ -126,7 +133,13 @@ def set_up_learner(*, name: str = "Grace Bench-Learner", number: str = IMI_DIPLO
     # Sign-offs last: the one that meets the rules completes the registration, and a complete
     # registration takes no more decisions.
     for unit in units:
-        sign_off_unit(assessor=assessor, registration=registration, unit=unit, password=PASSWORD)
+        sign_off_unit(
+            assessor=assessor,
+            registration=registration,
+            unit=unit,
+            password=PASSWORD,
+            declared_authentic=True,
+        )
     return registration
 
 

@@ -76,7 +76,7 @@ def build_centre(samples: int) -> tuple[int, int]:
     IV id); an earlier run's centre of that size is used again."""
     from accounts.models import Centre, LearnerProfile, Membership, Role, User
     from assessments.services import record_decision
-    from portfolios.models import Evidence, RegistrationStatus
+    from portfolios.models import Evidence, EvidenceCriterion, RegistrationStatus
     from portfolios.services import change_status, register_learner
     from qualifications.models import Qualification
     from verification.models import SamplingPlan, SamplingStrategy
@@ -141,6 +141,10 @@ def build_centre(samples: int) -> tuple[int, int]:
         choices = registration.unit_choices.select_related("unit").order_by("unit__key")
         for position, choice in enumerate(choices[:JUDGED_UNITS]):
             for criterion in choice.unit.criteria.order_by("position")[:2]:
+                # A criterion judged met rests on evidence mapped to it (assessments.basis).
+                EvidenceCriterion.objects.create(
+                    evidence=evidence, criterion=criterion, proposed_by=learner
+                )
                 record_decision(
                     assessor=assessor,
                     registration=registration,
@@ -148,7 +152,7 @@ def build_centre(samples: int) -> tuple[int, int]:
                     outcome="met",
                     method=METHODS[(number + position) % len(METHODS)],
                     assessed_on=today,
-                    evidence=[evidence] if position % 2 == 0 else [],
+                    evidence=[evidence],
                 )
         if number % 3 == 2:
             change_status(

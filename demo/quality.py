@@ -267,6 +267,7 @@ def achieve_unit(
             registration=registration,
             unit=unit,
             password=password or DEMO_PASSWORD,
+            declared_authentic=True,
         )
 
 
@@ -358,6 +359,7 @@ def _verify(learner: Any, registration: Any, plan: Any, assessor: Any, demo: Dem
             registration=registration,
             unit=decision.criterion.unit,
             password=DEMO_PASSWORD,
+            declared_authentic=True,
         )
         agree(verifier=verifier, sample=sample, feedback="Corrected as asked: agreed.")
     else:

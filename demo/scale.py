@@ -539,7 +539,11 @@ def _largest_imi(*, centre: Any, admin: Any, staff: dict[str, Any], password: st
         achieve_unit(registration, unit, staff[CLAIM_ASSESSOR], sign_off=False)
     for unit in units:
         sign_off_unit(
-            assessor=staff[CLAIM_ASSESSOR], registration=registration, unit=unit, password=PASSWORD
+            assessor=staff[CLAIM_ASSESSOR],
+            registration=registration,
+            unit=unit,
+            password=PASSWORD,
+            declared_authentic=True,
         )
     build_now(actor=admin, registration=registration, kind="full")
 

@@ -24,6 +24,7 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.models import LearnerProfile, Membership, Role, User
+from assessments.basis import AUTHENTICITY_STATEMENT
 from assessments.models import Decision, UnitSignOff
 from core.audit import bulk_event as event
 from core.audit import copy_events
@@ -445,11 +446,23 @@ def write_learners(writer: RowWriter, staff: Staff, learners: Sequence[Learner])
                     "registration": registration,
                     "unit": unit.unit_key,
                     "decisions": sorted([d, c.pk, "met"] for d, c in unit_decisions),
+                    "declaration": AUTHENTICITY_STATEMENT,
                 }
                 signoff = take("signoff")
                 digest = _sha(content)
                 rows["signoff"].append(
-                    (signoff, registration, unit.unit_id, assessor, now, digest, None, None, "")
+                    (
+                        signoff,
+                        registration,
+                        unit.unit_id,
+                        assessor,
+                        now,
+                        digest,
+                        None,
+                        None,
+                        "",
+                        AUTHENTICITY_STATEMENT,
+                    )
                 )
                 events.append(
                     event(
@@ -458,7 +471,11 @@ def write_learners(writer: RowWriter, staff: Staff, learners: Sequence[Learner])
                         UnitSignOff,
                         signoff,
                         centre,
-                        {"unit": unit.unit_key, "content_hash": digest},
+                        {
+                            "unit": unit.unit_key,
+                            "content_hash": digest,
+                            "declaration": AUTHENTICITY_STATEMENT,
+                        },
                         now,
                     )
                 )
@@ -670,6 +687,7 @@ def write_learners(writer: RowWriter, staff: Staff, learners: Sequence[Learner])
                 "unlocked_at",
                 "unlocked_by_id",
                 "unlock_reason",
+                "declaration",
             ),
         ),
         (

@@ -49,6 +49,7 @@ from demo.common import (
     tiny_png,
     upload,
 )
+from demo.evidence import seed_evidence_basis
 from demo.quality import seed_quality_assurance
 from portfolios.evidence import (
     evidence_create,
@@ -80,6 +81,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     )
     seed_centre_rules(centre=centre, actor=User.objects.get(email=demo.centre_admin.email))
     seed_briefs(centre=centre, demo=demo)
+    seed_evidence_basis(centre=centre, demo=demo)
     return centre
 
 
@@ -267,6 +269,23 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
     if index % 4 == 1:
         # A whole unit judged met and signed off by the assessor.
         smallest = min(units, key=len)
+        # What the decisions rest on (assessments.basis): the learner's log of the work the
+        # assessor observed, mapped to the criteria it shows.
+        observed = evidence_create(
+            actor=learner,
+            registration=registration,
+            title="Work log: the shifts my assessor observed",
+            description="What I did on each observed shift, signed by my supervisor.",
+            evidence_date=when(20),
+            method=EvidenceMethod.PRODUCT,
+            context=EvidenceContext.REAL_WORK_PAID,
+        )
+        map_criteria(
+            actor=learner,
+            evidence=observed,
+            criteria=[criterion for criterion in smallest if criterion != judged[0]],
+        )
+        submit(actor=learner, evidence=observed, typed_name=learner.full_name, confirmed=True)
         for criterion in smallest:
             if criterion == judged[0]:
                 continue
@@ -283,6 +302,7 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
                 method=EvidenceMethod.OBSERVATION,
                 assessed_on=when(20),
                 feedback="Observed in the workplace: met.",
+                evidence=[observed],
                 supersedes=current,
                 reason="Observed again in the workplace." if current else "",
             )
@@ -292,6 +312,7 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
             registration=registration,
             unit=smallest[0].unit,
             password=DEMO_PASSWORD,
+            declared_authentic=True,
         )
 
     # A draft still being put together.

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import factory
 
 from accounts.models import User
+
+if TYPE_CHECKING:
+    from portfolios.models import Evidence
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 
@@ -116,3 +121,32 @@ def invite(centre: object, email: str, role: str = "learner", **fields: object) 
     fields.setdefault("full_name", "Invited Person")
     fields.setdefault("actor", None)
     return invitation_create(centre=centre, email=email, role=role, **fields)
+
+
+def mapped_evidence(registration: Any, criteria: Any, **fields: Any) -> Evidence:
+    """Submitted evidence of the registration's learner mapped to `criteria` (one criterion or
+    many): what a criterion judged met rests on (assessments.basis, "Decisions rest on
+    evidence"). Made directly, as the tests of decisions need it only as the decision's basis."""
+    import datetime
+
+    from django.utils import timezone
+
+    from portfolios.models import Evidence, EvidenceCriterion, EvidenceStatus
+
+    many = [criteria] if hasattr(criteria, "pk") else list(criteria)
+    learner = registration.learner
+    fields.setdefault("title", "Workplace evidence")
+    fields.setdefault("evidence_date", datetime.date.today())
+    fields.setdefault("method", "product")
+    fields.setdefault("context", "real_work_paid")
+    evidence = Evidence.objects.create(
+        registration=registration,
+        status=EvidenceStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        created_by=learner,
+        **fields,
+    )
+    EvidenceCriterion.objects.bulk_create(
+        [EvidenceCriterion(evidence=evidence, criterion=c, proposed_by=learner) for c in many]
+    )
+    return evidence

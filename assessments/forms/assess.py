@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from assessments.basis import AUTHENTICITY_RULE, AUTHENTICITY_SOURCE, AUTHENTICITY_STATEMENT
 from assessments.feedback import DECISION_HELP, RETURN_LABEL
 from portfolios.forms.evidence import MapCriteriaForm
 
@@ -31,6 +32,15 @@ class SignOffForm(forms.Form):
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    # The assessor's authenticity declaration, in Pearson's words (assessments.basis).
+    declared_authentic = forms.BooleanField(
+        label=AUTHENTICITY_STATEMENT,
+        help_text=f"The assessor's declaration: {AUTHENTICITY_SOURCE}.",
+        error_messages={
+            "required": f"{AUTHENTICITY_RULE}: confirm the assessor's declaration that the "
+            f"evidence is the learner's own before signing off ({AUTHENTICITY_SOURCE})."
+        },
     )
 
 

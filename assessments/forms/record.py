@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from assessments.models import RecordKind
-from assessments.records import RecordError, check_recording
+from assessments.records import RecordError, check_file
 from core.forms import DateInput, declared
 from portfolios.models import EvidenceContext, Registration
 from qualifications.models import AssessmentCriterion
@@ -27,6 +27,14 @@ ACCOUNT_LABELS = {
     RecordKind.QUESTIONING: (
         "Context of the questioning",
         "Why the questions were asked and what they were to draw out.",
+    ),
+    # The reason the prior learning counts: a criterion judged met by RPL rests on it
+    # (assessments.basis; Pearson BTEC specification, section 9).
+    RecordKind.RPL: (
+        "Why the prior learning meets the criteria",
+        "What the learner learned or achieved before, how you checked it, and how it meets each "
+        "criterion. Evidence of learning must be sufficient, reliable and valid (Pearson BTEC "
+        "specification, section 9).",
     ),
 }
 
@@ -70,7 +78,15 @@ class RecordForm(forms.Form):
         label, help_text = ACCOUNT_LABELS[RecordKind(kind)]
         self.fields["account"].label = label
         self.fields["account"].help_text = help_text
-        if kind != RecordKind.PROFESSIONAL_DISCUSSION:
+        if kind == RecordKind.RPL:
+            # The evidence of the prior learning, where there is some.
+            self.fields["place"].label = "Where the prior learning was gained"
+            self.fields["place"].help_text = "The course, employer or awarding body."
+            recording = self.fields["recording"]
+            recording.label = "Evidence of the prior learning (optional)"
+            recording.help_text = "A certificate, transcript or letter: PDF, image or document."
+            recording.required = False
+        elif kind != RecordKind.PROFESSIONAL_DISCUSSION:
             del self.fields["recording"]
 
     def clean_title(self) -> str:
@@ -81,8 +97,10 @@ class RecordForm(forms.Form):
 
     def clean_recording(self) -> Any:
         upload = self.cleaned_data["recording"]
+        if upload is None:
+            return upload
         try:
-            check_recording(upload)
+            check_file(self.kind, upload)
         except RecordError as error:
             raise forms.ValidationError(str(error)) from error
         return upload

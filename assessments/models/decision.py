@@ -89,8 +89,12 @@ class UnitSignOff(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     signed_at = models.DateTimeField(default=timezone.now)
-    # SHA-256 of the decisions signed: what the signature covers.
+    # SHA-256 of the decisions signed and the declaration made: what the signature covers.
     content_hash = models.CharField(max_length=64)
+    # The assessor's authenticity declaration in the words they confirmed (Pearson BTEC
+    # specification, section 8, "Authenticity of learner work"; assessments.basis). Blank only
+    # on a sign-off made before the declaration was asked for.
+    declaration = models.TextField(blank=True, max_length=2_000)
     unlocked_at = models.DateTimeField(null=True, blank=True)
     unlocked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -102,7 +106,7 @@ class UnitSignOff(models.Model):
     class Meta:
         ordering = ["signed_at", "pk"]
         constraints = [
-            *length_checks(unlock_reason=2_000),
+            *length_checks(unlock_reason=2_000, declaration=2_000),
             # A double-clicked sign-off cannot sign twice.
             models.UniqueConstraint(
                 fields=["registration", "unit"],
@@ -127,6 +131,9 @@ class RecordKind(models.TextChoices):
         "Professional discussion",
     )
     QUESTIONING = EvidenceMethod.QUESTIONING.value, "Questioning"
+    # The assessor's record of the learner's prior learning and why it meets the criteria
+    # (Pearson BTEC specification, section 9, "Recognition of Prior Learning").
+    RPL = EvidenceMethod.RPL.value, "Recognition of prior learning"
 
 
 class AssessorRecordQuerySet(models.QuerySet["AssessorRecord"]):

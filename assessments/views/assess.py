@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from accounts.requests import AuthedRequest
 from assessments import services
+from assessments.basis import AUTHENTICITY_SOURCE
 from assessments.feedback import rules_feedback
 from assessments.forms.assess import ReturnForm, SignOffForm, UnlockForm
 from assessments.forms.judging import JudgingForm, row_prefix
@@ -467,6 +468,7 @@ def _unit_page(
             "unlock_form": unlock_form
             or UnlockForm(initial={"sign_off": active.pk if active else None}),
             "completion": services.completion(registration),
+            "authenticity_source": AUTHENTICITY_SOURCE,
         },
         status=status,
     )
@@ -498,6 +500,7 @@ def sign_off(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
             registration=registration,
             unit=unit,
             password=form.cleaned_data["password"],
+            declared_authentic=form.cleaned_data["declared_authentic"],
         )
     except services.AssessmentError as error:
         messages.error(request, str(error))

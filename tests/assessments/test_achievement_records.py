@@ -33,7 +33,7 @@ from core.models import AuditEvent
 from portfolios.models import Evidence, Registration, RegistrationStatus
 from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
-from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 from tests.support.audit import truncate_audit_chain
 
 TODAY = datetime.date.today()
@@ -87,14 +87,14 @@ def make_case(*, validation: bool = False, name: str = "Ana Lima") -> Case:
 
 def evidence_for(case: Case, unit: Unit) -> Evidence:
     if unit.pk not in case.evidence:
-        case.evidence[unit.pk] = Evidence.objects.create(
-            registration=case.registration,
+        # Mapped to the unit's criteria: what they are judged met on (assessments.basis).
+        case.evidence[unit.pk] = mapped_evidence(
+            case.registration,
+            unit.criteria.all(),
             title=f"Assignment for {unit.title[:40]}",
             evidence_date=TODAY,
             method="assignment",
             context="real_work",
-            status="submitted",
-            created_by=case.learner,
         )
     return case.evidence[unit.pk]
 
@@ -121,6 +121,7 @@ def sign(case: Case, unit: Unit) -> None:
         registration=case.registration,
         unit=unit,
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
 
 

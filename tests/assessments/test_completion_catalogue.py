@@ -34,7 +34,7 @@ from qualifications.combination import (
 from qualifications.models import Qualification as QualificationModel
 from qualifications.models import QualificationStatus, QualificationUnit, Unit
 from qualifications.queries import combination_rules
-from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -157,6 +157,7 @@ def meet_and_sign_off(registration: Registration, unit: Unit, assessor: object) 
             outcome="met",
             method="observation",
             assessed_on=TODAY,
+            evidence=[mapped_evidence(registration, criterion)],
         )
     if validation_required(registration):
         # Pearson: the IV validates the decisions before the unit may be signed off.
@@ -168,7 +169,11 @@ def meet_and_sign_off(registration: Registration, unit: Unit, assessor: object) 
             outcome="agreed",
         )
     sign_off_unit(
-        assessor=assessor, registration=registration, unit=unit, password=DEFAULT_PASSWORD
+        assessor=assessor,
+        registration=registration,
+        unit=unit,
+        password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
 
 

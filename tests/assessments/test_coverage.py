@@ -19,7 +19,13 @@ from portfolios.models import Registration
 from portfolios.services import register_learner
 from qualifications.models import AssessmentCriterion, Qualification, Standard, Statement, Unit
 from qualifications.standards import MappedStatement, qualifications_for, standards_for
-from tests.factories import DEFAULT_PASSWORD, CentreFactory, RegistrationFactory, member
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    CentreFactory,
+    RegistrationFactory,
+    mapped_evidence,
+    member,
+)
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -75,6 +81,7 @@ def meet(registration: Registration, assessor: User, *criteria: AssessmentCriter
             outcome="met",
             method="observation",
             assessed_on=TODAY,
+            evidence=[mapped_evidence(registration, item)],
         )
 
 
@@ -155,6 +162,7 @@ def test_a_corrected_decision_counts_only_as_its_current_outcome(ncfe: dict) -> 
         outcome="met",
         method="observation",
         assessed_on=TODAY,
+        evidence=[mapped_evidence(registration, criterion(UNDERSTAND_CUSTOMERS, "1.1"))],
     )
     assert states(registration)["K2"] == State.COVERED
 
@@ -230,7 +238,11 @@ def test_unit_level_mapping_counts_when_the_unit_is_signed_off() -> None:
         outcome="agreed",
     )
     sign_off_unit(
-        assessor=assessor, registration=registration, unit=unit_5, password=DEFAULT_PASSWORD
+        assessor=assessor,
+        registration=registration,
+        unit=unit_5,
+        password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
 
     signed = states(registration)

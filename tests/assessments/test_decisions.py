@@ -28,7 +28,7 @@ from portfolios.models import EvidenceStatus, RegistrationStatus
 from portfolios.progress import criterion_states, recorded_decisions
 from portfolios.services import register_learner
 from qualifications.models import AssessmentCriterion, Qualification, Unit
-from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 from tests.services import in_ci
 
 TODAY = datetime.date.today()
@@ -81,6 +81,12 @@ def decide(
         method="observation",
         assessed_on=TODAY,
         feedback=kw.pop("feedback", "Well done."),
+        # A criterion judged met rests on evidence mapped to it (assessments.basis).
+        evidence=kw.pop("evidence")
+        if "evidence" in kw
+        else [mapped_evidence(case["registration"], criterion)]
+        if outcome == "met"
+        else [],
         **kw,
     )
 
@@ -186,13 +192,24 @@ def test_sign_off_needs_every_criterion_met_and_the_password(case: dict) -> None
             registration=registration,
             unit=unit,
             password=DEFAULT_PASSWORD,
+            declared_authentic=True,
         )
     decide(case, criteria[-1])
     with pytest.raises(AssessmentError, match="password is not right"):
-        sign_off_unit(assessor=case["assessor"], registration=registration, unit=unit, password="x")
+        sign_off_unit(
+            assessor=case["assessor"],
+            registration=registration,
+            unit=unit,
+            password="x",
+            declared_authentic=True,
+        )
 
     sign_off = sign_off_unit(
-        assessor=case["assessor"], registration=registration, unit=unit, password=DEFAULT_PASSWORD
+        assessor=case["assessor"],
+        registration=registration,
+        unit=unit,
+        password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
 
     assert len(sign_off.content_hash) == 64
@@ -203,6 +220,7 @@ def test_sign_off_needs_every_criterion_met_and_the_password(case: dict) -> None
             registration=registration,
             unit=unit,
             password=DEFAULT_PASSWORD,
+            declared_authentic=True,
         )
     assert UnitSignOff.objects.count() == 1
     # The unit's decisions are locked.
@@ -216,7 +234,11 @@ def test_only_the_iv_or_an_admin_unlocks_with_a_reason(case: dict) -> None:
     for criterion in unit.criteria.all():
         decide(case, criterion)
     sign_off = sign_off_unit(
-        assessor=case["assessor"], registration=registration, unit=unit, password=DEFAULT_PASSWORD
+        assessor=case["assessor"],
+        registration=registration,
+        unit=unit,
+        password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
 
     with pytest.raises(AssessmentError, match="internal verifier or a centre admin"):
@@ -249,6 +271,7 @@ def test_completion_follows_the_rules_over_signed_off_units(case: dict) -> None:
             registration=registration,
             unit=choice.unit,
             password=DEFAULT_PASSWORD,
+            declared_authentic=True,
         )
 
     result = completion(registration)
@@ -341,11 +364,16 @@ def test_signing_off_the_last_unit_needed_completes_the_registration(catalogue: 
                 outcome="met",
                 method="assignment",
                 assessed_on=TODAY,
+                evidence=[mapped_evidence(registration, criterion)],
             )
             # Pearson: released only once the IV agrees (a centre cannot waive it).
             validate_decision(validator=iv, decision=decision, outcome="agreed")
         sign_off_unit(
-            assessor=assessor, registration=registration, unit=unit, password=DEFAULT_PASSWORD
+            assessor=assessor,
+            registration=registration,
+            unit=unit,
+            password=DEFAULT_PASSWORD,
+            declared_authentic=True,
         )
         registration.refresh_from_db()
         expected = RegistrationStatus.COMPLETE if position == 3 else RegistrationStatus.ACTIVE

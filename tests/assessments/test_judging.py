@@ -22,7 +22,7 @@ from qualifications.models import AssessmentCriterion
 from tests.assessments.judging_data import form_data
 from tests.assessments.test_decisions import make_case
 from tests.assessments.test_pages import ASSESS_QUERIES, assess_url, signed_in, submitted
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, mapped_evidence
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -171,6 +171,7 @@ def test_a_stale_row_refuses_the_whole_submit_and_says_which_row(case: dict) -> 
         outcome="met",
         method="observation",
         assessed_on=TODAY,
+        evidence=[mapped_evidence(case["registration"], two)],
     )
 
     with pytest.raises(JudgingError) as refused:
@@ -224,12 +225,14 @@ def test_unmapped_and_locked_criteria_are_refused_by_their_rows(case: dict) -> N
             outcome="met",
             method="observation",
             assessed_on=TODAY,
+            evidence=[mapped_evidence(case["registration"], criterion)],
         )
     sign_off_unit(
         assessor=case["assessor"],
         registration=case["registration"],
         unit=case["unit"],
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
     current = Decision.objects.current().get(criterion=case["criteria"][0])
     with pytest.raises(JudgingError) as locked:
@@ -314,6 +317,7 @@ def test_a_stale_form_keeps_what_was_typed_and_marks_the_row(client: Client, cas
         outcome="met",
         method="observation",
         assessed_on=TODAY,
+        evidence=[mapped_evidence(case["registration"], two)],
     )
 
     response = signed_in(client, case["assessor"]).post(

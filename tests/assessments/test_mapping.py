@@ -172,6 +172,7 @@ def test_the_mapping_of_a_signed_off_unit_cannot_change(case: dict) -> None:
         registration=case["registration"],
         unit=case["unit"],
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
 
     with pytest.raises(AssessmentError, match="Signed-off units are locked"):

@@ -16,7 +16,7 @@ from portfolios.models import Evidence, EvidenceStatus, Registration
 from qualifications.models import AssessmentCriterion
 from tests.assessments.judging_data import form_data
 from tests.assessments.test_decisions import make_case
-from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -80,6 +80,7 @@ def decide_all(case: dict) -> None:
             outcome="met",
             method="observation",
             assessed_on=TODAY,
+            evidence=[mapped_evidence(case["registration"], criterion)],
         )
 
 
@@ -128,7 +129,9 @@ def test_the_learner_reads_the_page_without_forms_and_gets_403_on_post(
     returned = client.post(
         reverse("assessments:return", args=[case["evidence"].pk]), {"feedback": "x"}
     )
-    signed = client.post(unit_url(case, "sign_off"), {"password": DEFAULT_PASSWORD})
+    signed = client.post(
+        unit_url(case, "sign_off"), {"password": DEFAULT_PASSWORD, "declared_authentic": "on"}
+    )
 
     assert (judged.status_code, returned.status_code, signed.status_code) == (403, 403, 403)
     assert not Decision.objects.exists()
@@ -205,6 +208,7 @@ def test_a_first_decision_posted_after_someone_elses_is_refused_with_a_message(
         outcome="met",
         method="observation",
         assessed_on=TODAY,
+        evidence=[mapped_evidence(case["registration"], case["criterion"])],
     )
 
     response = signed_in(client, case["assessor"]).post(judge_url(case["evidence"]), data)
@@ -270,13 +274,21 @@ def test_sign_off_refuses_a_wrong_password_and_signs_once_with_the_right_one(
     decide_all(case)
     signed_in(client, case["assessor"])
 
-    wrong = client.post(unit_url(case, "sign_off"), {"password": "not-it"})
+    wrong = client.post(
+        unit_url(case, "sign_off"), {"password": "not-it", "declared_authentic": "on"}
+    )
     assert wrong.status_code == 400
     assert "password is not right" in wrong.content.decode()
     assert not UnitSignOff.objects.exists()
 
-    client.post(unit_url(case, "sign_off"), {"password": DEFAULT_PASSWORD})
-    again = client.post(unit_url(case, "sign_off"), {"password": DEFAULT_PASSWORD}, follow=True)
+    client.post(
+        unit_url(case, "sign_off"), {"password": DEFAULT_PASSWORD, "declared_authentic": "on"}
+    )
+    again = client.post(
+        unit_url(case, "sign_off"),
+        {"password": DEFAULT_PASSWORD, "declared_authentic": "on"},
+        follow=True,
+    )
 
     sign_off = UnitSignOff.objects.get()
     html = again.content.decode()
@@ -293,6 +305,7 @@ def test_the_iv_unlocks_with_a_reason_and_the_assessor_cannot(client: Client, ca
         registration=case["registration"],
         unit=case["unit"],
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
     assessor_html = signed_in(client, case["assessor"]).get(unit_url(case)).content.decode()
     assert "Unlock the unit" not in assessor_html
@@ -319,6 +332,7 @@ def test_a_centre_admin_reads_the_unit_page_and_may_unlock(client: Client, case:
         registration=case["registration"],
         unit=case["unit"],
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
 
     signed_in(client, case["admin"])

@@ -23,7 +23,7 @@ from portfolios.uploads import STAGING
 from qualifications.models import AssessmentCriterion
 from tests.assessments.judging_data import form_data as judging_form
 from tests.assessments.test_decisions import make_case
-from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -321,12 +321,14 @@ def test_a_signed_off_unit_takes_no_new_record(case: dict) -> None:
             outcome="met",
             method="observation",
             assessed_on=TODAY,
+            evidence=[mapped_evidence(case["registration"], criterion)],
         )
     sign_off_unit(
         assessor=case["assessor"],
         registration=case["registration"],
         unit=case["unit"],
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
 
     with pytest.raises(RecordError, match="already signed off"):

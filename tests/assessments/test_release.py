@@ -27,7 +27,13 @@ from portfolios.models import Evidence, EvidenceStatus, Registration
 from portfolios.services import register_learner
 from qualifications.models import AssessmentCriterion, Qualification, Unit
 from tests.assessments.test_decisions import make_case
-from tests.factories import DEFAULT_PASSWORD, CentreFactory, MembershipFactory, member
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    CentreFactory,
+    MembershipFactory,
+    mapped_evidence,
+    member,
+)
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -100,7 +106,12 @@ def decide(
         method="product",
         assessed_on=TODAY,
         feedback=kw.pop("feedback", SECRET),  # type: ignore[arg-type]
-        evidence=[evidence] if evidence else [],
+        # A criterion judged met rests on evidence mapped to it (assessments.basis).
+        evidence=[evidence]
+        if evidence
+        else [mapped_evidence(case["registration"], criterion)]
+        if outcome == "met"
+        else [],
         **kw,  # type: ignore[arg-type]
     )
 
@@ -590,6 +601,7 @@ def test_a_unit_is_signed_off_only_once_its_decisions_are_released(client: Clien
             registration=case["registration"],
             unit=case["unit"],
             password=DEFAULT_PASSWORD,
+            declared_authentic=True,
         )
     html = as_user(client, case["assessor"]).get(url).content.decode()
     assert "Sign off the unit" not in html
@@ -601,6 +613,7 @@ def test_a_unit_is_signed_off_only_once_its_decisions_are_released(client: Clien
         registration=case["registration"],
         unit=case["unit"],
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
     assert AuditEvent.objects.filter(action="unit.signed_off").count() == 1
 

@@ -28,9 +28,10 @@ def correct_decision(
 
 
 def sign_off_unit(site: AccessiblePage, *, registration_pk: int, unit_pk: int) -> None:
-    """The assessor signs a unit off with their password."""
+    """The assessor signs a unit off with the authenticity declaration and their password."""
     page = site.page
     site.goto(f"/assessment/registration/{registration_pk}/unit/{unit_pk}/")
+    page.get_by_label("the evidence submitted for this unit is the learner's own").check()
     page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign off the unit").click()
     page.wait_for_load_state("load")

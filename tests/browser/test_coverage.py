@@ -13,7 +13,7 @@ from qualifications.models import AssessmentCriterion, Qualification
 from tests.browser.conftest import AccessiblePage
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
-from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 
 
 def test_an_assessor_follows_a_standard_from_the_cohort_to_a_learner(
@@ -43,6 +43,11 @@ def test_an_assessor_follows_a_standard_from_the_cohort_to_a_learner(
         outcome="met",
         method="observation",
         assessed_on=today,
+        evidence=[
+            mapped_evidence(
+                registration, AssessmentCriterion.objects.get(unit__key="F/506/2131", number="1.1")
+            )
+        ],
     )
     page = site.page
 

@@ -14,7 +14,7 @@ from qualifications.models import Qualification, Unit
 from tests.browser.conftest import AccessiblePage
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
-from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 
 
 def test_the_learner_reads_a_decision_once_the_iv_agrees_it(site: AccessiblePage) -> None:
@@ -45,6 +45,7 @@ def test_the_learner_reads_a_decision_once_the_iv_agrees_it(site: AccessiblePage
         method="assignment",
         assessed_on=datetime.date.today(),
         feedback="The report covers every point of the brief.",
+        evidence=[mapped_evidence(registration, criterion)],
     )
     page = site.page
     unit_path = f"/assessment/registration/{registration.pk}/unit/{unit.pk}/"

@@ -234,7 +234,9 @@ def test_assessors_observations_are_signed_and_some_acknowledged(
 ) -> None:
     from assessments.models import AssessorRecord
 
-    records = AssessorRecord.objects.filter(evidence__registration__centre__number=CENTRE_NUMBER)
+    records = AssessorRecord.objects.filter(
+        evidence__registration__centre__number=CENTRE_NUMBER, kind="observation"
+    )
     assert records.count() == 3
     for record in records.select_related("evidence__registration"):
         assert record.evidence.status == EvidenceStatus.SUBMITTED
@@ -578,3 +580,36 @@ def test_the_demo_has_a_pearson_brief_issued_extended_and_handed_in(
     page = client.get(reverse("assessments:brief", args=[given.pk])).content.decode()
     assert extension.reason in page
     assert "Authorise an extension" not in page
+
+
+def test_every_met_decision_rests_on_mapped_evidence_and_rpl_has_its_record(
+    seeded: list[dict[str, str]],
+) -> None:
+    """Pearson BTEC specification, section 8: "The assessor needs to make a judgement against
+    each criterion that evidence is present"; section 9, "Recognition of Prior Learning";
+    section 8, "Authenticity of learner work" (the assessor's declaration)."""
+    from django.db.models import Exists, OuterRef
+
+    from assessments.basis import AUTHENTICITY_STATEMENT
+    from assessments.models import AssessorRecord, Decision, UnitSignOff
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    met = Decision.objects.current().filter(registration__centre=centre, outcome="met")
+    unfounded = met.annotate(
+        founded=Exists(
+            EvidenceCriterion.objects.filter(
+                criterion=OuterRef("criterion"), evidence__decisions=OuterRef("pk")
+            )
+        )
+    ).filter(founded=False)
+    assert met.exists()
+    assert not unfounded.exists()
+    rpl = AssessorRecord.objects.get(evidence__registration__centre=centre, kind="rpl")
+    assert rpl.account
+    assert rpl.evidence.files.get().content_type == "application/pdf"
+    by_rpl = met.filter(method="rpl")
+    assert by_rpl.count() == 2
+    assert all(list(d.evidence.all()) == [rpl.evidence] for d in by_rpl)
+    signed = UnitSignOff.objects.active().filter(registration__centre=centre)
+    assert signed.exists()
+    assert set(signed.values_list("declaration", flat=True)) == {AUTHENTICITY_STATEMENT}

@@ -27,7 +27,7 @@ from portfolios.witness import witness_request_create, witness_respond
 from qualifications.combination import mandatory_units, optional_units
 from qualifications.models import AssessmentCriterion, Qualification, Unit
 from qualifications.queries import combination_rules
-from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 from tests.services import unavailable
 
 TODAY = datetime.date.today()
@@ -105,6 +105,12 @@ def decide(case: dict, criterion: AssessmentCriterion, outcome: str = "met", **k
         outcome=outcome,
         method="observation",
         assessed_on=TODAY,
+        # A criterion judged met rests on evidence mapped to it (assessments.basis).
+        evidence=kw.pop("evidence")
+        if "evidence" in kw
+        else [mapped_evidence(case["registration"], criterion)]
+        if outcome == "met"
+        else [],
         **kw,
     )
 
@@ -200,6 +206,7 @@ def test_every_service_that_changes_a_figure_keeps_the_read_model_equal_to_a_rec
         registration=registration,
         unit=case["unit"],
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
     agrees(registration, units_signed_off=1)
     unlock_unit(actor=case["iv"], sign_off=sign_off, reason="Referred by sampling.")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from assessments.models import Decision
 from assessments.services import record_decision
 from core.models import AuditEvent
+from tests.factories import mapped_evidence
 from tests.verification.sample_cases import TODAY, Case, decision_on, make_case
 from verification import samples
 from verification.models import SampleStage
@@ -186,6 +187,7 @@ def test_a_whole_unit_is_referred_back_in_a_whole_portfolio_sample(
             outcome="met",
             method="product",
             assessed_on=TODAY,
+            evidence=[mapped_evidence(case.registration, criterion)],
         )
     sample = start(case, unit=None)
 

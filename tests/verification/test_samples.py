@@ -228,6 +228,7 @@ def test_the_loop_ends_when_the_verifier_agrees_after_the_corrections(case: Case
         registration=case.registration,
         unit=case.unit,
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
 
     agreed = samples.agree(verifier=case.iv, sample=sample, feedback="Clear now.")
@@ -314,6 +315,7 @@ def test_summative_sign_off_of_a_unit_needs_an_agreed_summative_sample_and_the_u
         registration=case.registration,
         unit=case.unit,
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
     with pytest.raises(VerificationError, match="password"):
         samples.sign_off(verifier=case.iv, sample=summative, password="wrong")
@@ -535,6 +537,7 @@ def test_referring_on_the_page_then_agreeing_and_signing_off(client: Client, cas
         registration=case.registration,
         unit=case.unit,
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
 
     as_(client, case.iv)
@@ -667,6 +670,7 @@ def test_unlocking_a_unit_voids_the_iv_sign_off_until_the_work_is_sampled_again(
         registration=case.registration,
         unit=case.unit,
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
     with pytest.raises(VerificationError, match="changed since this sample was agreed"):
         samples.sign_off(verifier=case.iv, sample=summative, password=DEFAULT_PASSWORD)
