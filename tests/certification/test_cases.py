@@ -75,7 +75,7 @@ def test_a_learner_appeal_goes_to_the_lead_iv_with_a_deadline_and_holds_the_clai
 
 
 def test_a_learner_cannot_open_a_malpractice_case():
-    where, registration, learner = world()
+    _, registration, learner = world()
     with pytest.raises(CaseError, match=r"Learner malpractice' \(l\.506-508\).*head of centre"):
         cases.raise_case(
             actor=learner, registration=registration, kind=CaseKind.MALPRACTICE, details="x"
