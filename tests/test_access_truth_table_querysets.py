@@ -36,7 +36,7 @@ from accounts.models import Membership, Role
 from assessments.models import AssessorRecord, RecordKind
 from assessments.models.achievement import AchievementKind, AchievementRecord
 from assessments.models.plan import AssessmentPlan
-from certification.models import ClaimBatch
+from certification.models import Case, CaseKind, CaseStage, ClaimBatch
 from certification.views.common import batch_for
 from portfolios.models import Evidence, EvidenceContext, EvidenceMethod, EvidenceStatus
 from qualifications.models import Qualification
@@ -307,6 +307,29 @@ CLAIM_BATCH = {
 }  # fmt: skip
 
 
+# Cases: reasonable adjustments, special consideration, appeals, malpractice
+# (Case.visible_to): "the cases of the registrations the person sees ... and every case at a
+# centre where they are an internal verifier (the lead IV takes the first stage of any appeal
+# there)".
+CASE = {
+    #                        own centre      other centre
+    #                        linked unlinked linked unlinked
+    "learner":              (Y,     N,       Y,     N),  # their own, wherever
+    "assessor":             (Y,     N,       N,     N),  # their caseload's
+    "internal verifier":    (Y,     Y,       N,     N),  # every case at their centre
+    "centre admin":         (Y,     Y,       N,     N),
+    "EQA current":          (Y,     Y,       N,     N),  # read-only
+    "EQA expired":          (N,     N,       N,     N),
+    "assessor revoked":     (N,     N,       N,     N),
+    "centre admin revoked": (N,     N,       N,     N),
+    "no role":              (N,     N,       N,     N),
+    "superuser":            (Y,     Y,       Y,     Y),
+    "anonymous":            (N,     N,       N,     N),
+    "EQA this qual only":   (Y,     Y,       N,     N),
+    "EQA other qual only":  (N,     N,       N,     N),
+}  # fmt: skip
+
+
 # ---------------------------------------------------------------- how each table is checked
 
 
@@ -408,6 +431,14 @@ TABLES = [
         EQA_VIEW,
         lambda user: EqaPageView.objects.visible_to(user),
     ),
+    Table(
+        "case",
+        BY_REGISTRATION,
+        CASE,
+        lambda user: Case.objects.visible_to(user),
+        perm=lambda case: ("certification.view_case", case),
+        perms=("certification.view_case",),
+    ),
 ]
 
 
@@ -418,8 +449,8 @@ def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> 
             assert len(answers) == len(table.columns), (table.name, role)
     assert list(CLAIM_BATCH) == ALL_ROLES
     assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
-    # 13 roles, 42 kinds of object and the claim batches' 2: 572 rows in all.
-    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 42
+    # 13 roles, 46 kinds of object and the claim batches' 2: 624 rows in all.
+    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 46
     # A table names its permissions exactly when it asks one.
     assert all(bool(t.perms) is (t.perm is not None) for t in TABLES)
 
@@ -499,6 +530,7 @@ def _build() -> World:
             "meeting",
             "EQA page view",
             "claim batch",
+            "case",
         )
     }
 
@@ -555,6 +587,14 @@ def _build() -> World:
                 content={},
                 content_hash=f"{relation}".ljust(64, "0"),
                 site_url="http://testserver",
+            )
+            made["case"][cell] = Case.objects.create(
+                registration=registration,
+                kind=CaseKind.APPEAL,
+                stage=CaseStage.LEAD_IV,
+                details="An appeal",
+                raised_by=learner,
+                raised_at=datetime.datetime.now(datetime.UTC),
             )
         made["achievement record"][(name, "centre's record")] = AchievementRecord.objects.create(
             registration=None,
