@@ -352,3 +352,36 @@ def case_document(request: AuthedRequest, pk: int, document_pk: int) -> FileResp
     response["Content-Disposition"] = content_disposition_header(True, document.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_GET
+@login_required
+def registration_cases(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A registration's cases, for its portfolio and the assessor's page (htmx gets the panel
+    alone): the adjustments to assess with, the appeals and other cases the person may read,
+    and, for the learner and their staff, where to raise one."""
+    registration = get_object_or_404(
+        Registration.objects.visible_to(request.user).select_related("learner", "qualification"),
+        pk=pk,
+    )
+    rows = list(
+        Case.objects.visible_to(request.user)
+        .filter(registration=registration)
+        .select_related("unit")
+        .order_by("-raised_at", "-pk")
+    )
+    case_url = url_for_ids("cases:case")
+    context = {
+        "registration": registration,
+        "adjustments": [
+            (case, case_url(case.pk))
+            for case in rows
+            if case.kind == CaseKind.REASONABLE_ADJUSTMENT and case.outcome == "approved"
+        ],
+        "rows": [(case, case_url(case.pk)) for case in rows],
+        "may_raise": rules.test_rule("certification.raise_case", request.user, registration),
+        "new_url": reverse("cases:case_new"),
+    }
+    if request.htmx:
+        return render(request, "certification/_registration_cases.html", context)
+    return render(request, "certification/registration_cases.html", context)

@@ -203,3 +203,32 @@ def test_a_case_page_costs_the_same_whatever_its_history(client, django_assert_n
     with django_assert_num_queries(8):
         response = client.get(reverse("cases:case", args=[case.pk]))
     assert response.content.decode().count("note") >= size
+
+
+def test_the_assessor_sees_the_approved_adjustment_beside_the_portfolio(client):
+    where, registration = world()
+    adjustment = cases.raise_case(
+        actor=registration.learner,
+        registration=registration,
+        kind=CaseKind.REASONABLE_ADJUSTMENT,
+        details="Answers given orally and recorded.",
+    )
+    cases.decide(actor=where.iv, case=adjustment, outcome="approved", note="Normal practice.")
+    client.force_login(where.assessor)
+    portfolio = client.get(reverse("evidence:portfolio", args=[registration.pk])).content.decode()
+    panel_url = reverse("cases:registration_cases", args=[registration.pk])
+    assert panel_url in portfolio
+    panel = client.get(panel_url, headers={"HX-Request": "true"}).content.decode()
+    assert "Assess with these reasonable adjustments" in panel
+    assert "Answers given orally and recorded." in panel
+    assert "<html" not in panel
+
+
+def test_the_learner_is_offered_an_appeal_from_their_portfolio(client):
+    _, registration = world()
+    client.force_login(registration.learner)
+    panel = client.get(reverse("cases:registration_cases", args=[registration.pk])).content
+    assert b"Appeal an assessment decision" in panel
+    page = client.get(f"{NEW}?registration={registration.pk}&kind=appeal").content.decode()
+    assert f'<option value="{registration.pk}" selected>' in page
+    assert '<option value="appeal" selected>' in page
