@@ -38,6 +38,7 @@ from assessments.records import acknowledge_record, create_record
 from assessments.release import awaiting_validation
 from assessments.services import record_decision, return_evidence, sign_off_unit
 from assessments.validation import validate_decision, validate_decisions
+from demo.cases import seed_cases
 from demo.centres import DEMO_ADMIN, DEMO_PASSWORD, DemoCentre
 from demo.common import (
     a_valid_choice,
@@ -76,6 +77,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_quality_assurance(
         centre=centre, actor=User.objects.get(email=demo.centre_admin.email), demo=demo
     )
+    seed_cases(centre=centre, demo=demo)
     return centre
 
 
