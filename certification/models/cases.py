@@ -269,7 +269,8 @@ class CaseDocument(models.Model):
     class Meta:
         ordering = ["uploaded_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["case", "sha256"], name="certification_case_doc_once")
+            *length_checks(original_name=255, content_type=100, sha256=64),
+            models.UniqueConstraint(fields=["case", "sha256"], name="certification_case_doc_once"),
         ]
 
     def __str__(self) -> str:
