@@ -294,3 +294,15 @@ def test_audit_events_follow_every_change():
         "claim.hold_released",
     ]
     assert timezone.now()
+
+
+def test_a_cases_hold_is_released_by_the_case_not_by_hand():
+    where, registration, learner = world()
+    case = appeal(where, registration, learner)
+    hold = ClaimHold.objects.get(case=case)
+    from certification import holds
+    from certification.models import ClaimError
+
+    with pytest.raises(ClaimError, match=f"stands for case {case.pk}"):
+        holds.release_hold(actor=where.admin, hold=hold, note="Done.")
+    assert ClaimHold.objects.get(pk=hold.pk).is_open

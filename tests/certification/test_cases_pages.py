@@ -232,3 +232,12 @@ def test_the_learner_is_offered_an_appeal_from_their_portfolio(client):
     page = client.get(f"{NEW}?registration={registration.pk}&kind=appeal").content.decode()
     assert f'<option value="{registration.pk}" selected>' in page
     assert '<option value="appeal" selected>' in page
+
+
+def test_the_holds_page_links_a_cases_hold_to_its_case_and_offers_no_release(client):
+    where, registration = world()
+    case = appeal_of(registration)
+    client.force_login(where.admin)
+    page = client.get(reverse("certification:claim_holds")).content.decode()
+    assert reverse("cases:case", args=[case.pk]) in page
+    assert "Release the hold" not in page
