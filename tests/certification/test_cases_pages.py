@@ -241,3 +241,18 @@ def test_the_holds_page_links_a_cases_hold_to_its_case_and_offers_no_release(cli
     page = client.get(reverse("certification:claim_holds")).content.decode()
     assert reverse("cases:case", args=[case.pk]) in page
     assert "Release the hold" not in page
+
+
+@pytest.mark.parametrize("size", [2, 8])
+def test_the_portfolio_panel_costs_the_same_whatever_its_cases(
+    client, django_assert_num_queries, size
+):
+    _, registration = world()
+    for n in range(size):
+        appeal_of(registration, details=f"Appeal number {n}")
+    client.force_login(registration.learner)
+    url = reverse("cases:registration_cases", args=[registration.pk])
+    # Session, user and role; the registration; its cases.
+    with django_assert_num_queries(5):
+        response = client.get(url, headers={"HX-Request": "true"})
+    assert response.content.decode().count("Appeal ") >= size
