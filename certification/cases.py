@@ -260,10 +260,10 @@ def decide(*, actor: User, case: Case, outcome: str, note: str) -> Case:
         now = timezone.now()
         case.outcome, case.decision, case.decided_by, case.decided_at = outcome, note, actor, now
         fields = ["outcome", "decision", "decided_by", "decided_at", "due_on"]
-        # An appeal may be taken on within the policy's time; nothing else is waiting.
+        # An appeal not upheld may be taken on within the policy's time; nothing else waits.
         case.due_on = (
             _due(policy_for(case.registration.centre_id).escalation_days)
-            if case.kind == CaseKind.APPEAL
+            if case.kind == CaseKind.APPEAL and outcome == CaseOutcome.NOT_UPHELD
             else None
         )
         CASE_LIFECYCLE.move(

@@ -98,7 +98,9 @@ class CertificateForm(forms.Form):
 
 class CaseRegistrationChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Registration) -> str:
-        return f"{obj.learner.get_full_name()}: {obj.qualification.number} {obj.qualification}"
+        return (
+            f"{obj.learner.get_full_name()}: {obj.qualification.number} {obj.qualification.title}"
+        )
 
 
 class CaseForm(forms.Form):
