@@ -143,8 +143,8 @@ def raise_case(
 ) -> Case:
     if not rules.test_rule("certification.raise_case", actor, registration):
         raise CaseError(
-            "A case is raised by the learner, an assessor of theirs, or the centre's internal "
-            "verifiers and admins."
+            f"{POLICY}: a case is raised by the learner, an assessor of theirs, or the centre's "
+            "internal verifiers and admins."
         )
     is_learner = registration.learner_id == actor.pk
     if is_learner and kind not in LEARNER_KINDS:
@@ -204,7 +204,10 @@ def may_decide(actor: User, case: Case) -> bool:
     ):
         return False
     if case.stage == CaseStage.LEAD_IV:
-        return rules.test_rule("certification.decide_first_stage", actor, case)
+        return (
+            rules.test_rule("certification.decide_first_stage", actor, case)
+            and not case.registration.assessors.filter(pk=actor.pk).exists()
+        )
     if case.kind == CaseKind.REASONABLE_ADJUSTMENT:
         return rules.test_rule("certification.decide_first_stage", actor, case) or (
             rules.test_rule("certification.act_for_centre", actor, case)
@@ -235,6 +238,12 @@ def decide(*, actor: User, case: Case, outcome: str, note: str) -> Case:
                 raise CaseError(
                     f"{APPEALS}: the first step of an appeal is a consideration of the evidence "
                     "by a Lead Internal Verifier; the centre's internal verifiers decide it."
+                )
+            if case.registration.assessors.filter(pk=actor.pk).exists():
+                # An IV never verifies their own assessment decisions: not in an appeal either.
+                raise CaseError(
+                    f"{APPEALS}: the appeal asks for a fresh consideration of the evidence; you "
+                    "assess this learner, so another internal verifier considers it."
                 )
             if policy.lead_iv_id is not None and policy.lead_iv_id != actor.pk:
                 raise CaseError(

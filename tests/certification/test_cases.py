@@ -306,3 +306,14 @@ def test_a_cases_hold_is_released_by_the_case_not_by_hand():
     with pytest.raises(ClaimError, match=f"stands for case {case.pk}"):
         holds.release_hold(actor=where.admin, hold=hold, note="Done.")
     assert ClaimHold.objects.get(pk=hold.pk).is_open
+
+
+def test_an_iv_who_assesses_the_learner_does_not_consider_their_appeal():
+    where, registration, learner = world()
+    both = member(where.centre, Role.INTERNAL_VERIFIER, full_name="Marcus Both")
+    registration.assessors.add(both)
+    case = appeal(where, registration, learner)
+    assert not cases.may_decide(both, case)
+    with pytest.raises(CaseError, match="you assess this learner, so another internal verifier"):
+        cases.decide(actor=both, case=case, outcome=CaseOutcome.UPHELD, note="Fine.")
+    assert cases.may_decide(where.iv, case)

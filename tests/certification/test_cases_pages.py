@@ -199,8 +199,9 @@ def test_a_case_page_costs_the_same_whatever_its_history(client, django_assert_n
             upload=SimpleUploadedFile(f"note{n}.txt", f"Note number {n}\n".encode()),
         )
     client.force_login(where.iv)
-    # Session, user and role; the case; the centre's policy; its steps, documents and holds.
-    with django_assert_num_queries(8):
+    # Session, user and role; the case; whether the IV assesses the learner (then another
+    # considers the appeal); the centre's policy; its steps, documents and holds.
+    with django_assert_num_queries(9):
         response = client.get(reverse("cases:case", args=[case.pk]))
     assert response.content.decode().count("note") >= size
 
