@@ -257,3 +257,56 @@ def test_the_portfolio_panel_costs_the_same_whatever_its_cases(
     with django_assert_num_queries(5):
         response = client.get(url, headers={"HX-Request": "true"})
     assert response.content.decode().count("Appeal ") >= size
+
+
+def test_an_eqa_limited_to_another_qualification_finds_no_case(client):
+    from qualifications.models import Qualification
+
+    where, registration = world()
+    case = appeal_of(registration)
+    eqa = member(where.centre, Role.EQA)
+    other = Qualification.objects.exclude(pk=registration.qualification_id).first()
+    eqa.memberships.get().qualifications.set([other])
+    client.force_login(eqa)
+    assert case.title not in client.get(CASES).content.decode()
+    assert client.get(reverse("cases:case", args=[case.pk])).status_code == 404
+
+
+def test_a_bad_policy_is_refused_and_keeps_what_was_typed(client):
+    where, _ = world()
+    client.force_login(where.admin)
+    response = client.post(
+        reverse("cases:case_policy"),
+        {"lead_iv": "", "lead_iv_days": 0, "centre_days": 12, "escalation_days": 5},
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "greater than or equal to 1" in text
+    assert 'value="12"' in text
+
+
+def test_a_document_is_served_to_whoever_reads_the_case_and_no_one_else(client, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    where, registration = world()
+    case = appeal_of(registration)
+    client.force_login(registration.learner)
+    response = client.post(
+        action(case, "document"),
+        {"document-document": SimpleUploadedFile("letter.pdf", b"%PDF-1.4\n%%EOF\n")},
+        follow=True,
+    )
+    assert "The document is added." in response.content.decode()
+    document = case.documents.get()
+    url = reverse("cases:case_document", args=[case.pk, document.pk])
+    served = client.get(url)
+    assert served["Content-Type"] == "application/pdf"
+    assert served["X-Content-Type-Options"] == "nosniff"
+    assert 'attachment; filename="letter.pdf"' in served["Content-Disposition"]
+    client.force_login(learner_on(where, name="Otto Other").learner)
+    assert client.get(url).status_code == 404
