@@ -204,6 +204,17 @@ class Case(models.Model):
         return self.status in (CaseStatus.OPEN, CaseStatus.WITH_AWARDING_BODY)
 
     @property
+    def is_overdue(self) -> bool:
+        """An open case past the day its stage should have answered by."""
+        from django.utils import timezone
+
+        return (
+            self.status == CaseStatus.OPEN
+            and self.due_on is not None
+            and self.due_on < timezone.localdate()
+        )
+
+    @property
     def title(self) -> str:
         return f"{self.get_kind_display()} {self.pk}"
 

@@ -310,3 +310,14 @@ def test_a_document_is_served_to_whoever_reads_the_case_and_no_one_else(client, 
     assert 'attachment; filename="letter.pdf"' in served["Content-Disposition"]
     client.force_login(learner_on(where, name="Otto Other").learner)
     assert client.get(url).status_code == 404
+
+
+def test_an_open_case_past_its_day_is_marked_overdue(client):
+    import datetime
+
+    where, registration = world()
+    case = appeal_of(registration)
+    Case.objects.filter(pk=case.pk).update(due_on=datetime.date(2020, 1, 1))
+    client.force_login(where.iv)
+    assert "(overdue)" in client.get(CASES).content.decode()
+    assert "overdue" in client.get(reverse("cases:case", args=[case.pk])).content.decode()
