@@ -64,12 +64,22 @@ def _due(days: int) -> datetime.date:
     return _today() + datetime.timedelta(days=days)
 
 
+def _lock_registration(registration_id: int) -> None:
+    # As adding to a claim takes it: a hold and a claim line never slip past each other.
+    Registration.objects.select_for_update(of=("self",)).filter(pk=registration_id).first()
+
+
 def _locked(case: Case) -> Case:
-    return (
+    """The case, its registration and its open holds, locked before any audit event is written
+    (the event holds the audit chain's head to the commit: core.audit.record_event)."""
+    case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("registration", "registration__learner")
         .get(pk=case.pk)
     )
+    _lock_registration(case.registration_id)
+    list(case.holds.select_for_update(of=("self",)).filter(released_at__isnull=True))
+    return case
 
 
 def _step(case: Case, actor: User, action: str, *, note: str = "", outcome: str = "") -> None:
@@ -86,11 +96,9 @@ def _step(case: Case, actor: User, action: str, *, note: str = "", outcome: str 
 
 
 def _hold(case: Case, actor: User) -> None:
-    """Hold the claim while the case is live (under the registration's lock, as adding to a
-    claim is, so a hold and a claim line never slip past each other)."""
+    """Hold the claim while the case is live (the caller holds the registration's lock)."""
     if case.kind not in HOLDING_KINDS or case.holds.filter(released_at__isnull=True).exists():
         return
-    Registration.objects.select_for_update(of=("self",)).filter(pk=case.registration_id).first()
     hold = ClaimHold.objects.create(
         registration_id=case.registration_id,
         unit_id=case.unit_id,
@@ -110,7 +118,8 @@ def _hold(case: Case, actor: User) -> None:
 
 def _release(case: Case, actor: User) -> None:
     note = f"{case.title} {case.where_it_stands()}."
-    for hold in case.holds.select_for_update(of=("self",)).filter(released_at__isnull=True):
+    # Locked by _locked before the case's own event.
+    for hold in case.holds.filter(released_at__isnull=True):
         hold.released_at = timezone.now()
         hold.released_by = actor
         hold.release_note = note
@@ -165,6 +174,7 @@ def raise_case(
     else:
         stage, due = CaseStage.CENTRE, _due(policy.centre_days)
     with transaction.atomic():
+        _lock_registration(registration.pk)
         case = Case.objects.create(
             registration=registration,
             unit=unit,
