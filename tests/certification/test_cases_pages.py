@@ -321,3 +321,23 @@ def test_an_open_case_past_its_day_is_marked_overdue(client):
     client.force_login(where.iv)
     assert "(overdue)" in client.get(CASES).content.decode()
     assert "overdue" in client.get(reverse("cases:case", args=[case.pk])).content.decode()
+
+
+def test_an_admin_raises_a_case_on_a_learners_behalf_through_the_picker(client):
+    where, registration = world()
+    client.force_login(where.admin)
+    assert client.get(NEW).status_code == 200
+    response = client.post(
+        NEW,
+        {
+            "case-registration": registration.pk,
+            "case-kind": CaseKind.SPECIAL_CONSIDERATION,
+            "case-details": "Bereavement during the assessment window.",
+        },
+        follow=True,
+    )
+    text = response.content.decode()
+    case = Case.objects.get()
+    assert case.raised_by == where.admin
+    assert "on the learner&#x27;s behalf" in text or "on the learner's behalf" in text
+    assert "Send to the awarding body" in text
