@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.context import working_membership
 from accounts.models import Membership, User
 from accounts.requests import AuthedRequest
+from assessments.models import Decision
 from certification import cases as services
 from certification.case_queries import cases_for, verifiers_of
 from certification.forms import (
@@ -272,6 +273,20 @@ def _detail_page(
             offered["document"] = CaseDocumentForm(prefix="document")
     offered.update(forms or {})
     policy = services.policy_for(case.registration.centre_id)
+    # The decisions the case concerns, for those who consider it (Pearson l.486: "a
+    # consideration of the evidence"): the unit's current decisions. Not the learner's view:
+    # a decision may still wait for the IV's validation before they see it.
+    decisions: list[Decision] = []
+    if case.unit_id is not None and (
+        rules.test_rule("certification.decide_first_stage", user, case)
+        or rules.test_rule("certification.act_for_centre", user, case)
+    ):
+        decisions = list(
+            Decision.objects.current()
+            .filter(registration_id=case.registration_id, criterion__unit_id=case.unit_id)
+            .select_related("criterion", "assessor")
+            .order_by("criterion__position", "pk")
+        )
     return render(
         request,
         "certification/case.html",
@@ -281,6 +296,7 @@ def _detail_page(
             "documents": case.documents.select_related("uploaded_by"),
             "holds": case.holds.all(),
             "policy": policy,
+            "decisions": decisions,
             "forms": offered,
             "reads_only": reads_only,
         },

@@ -341,3 +341,37 @@ def test_an_admin_raises_a_case_on_a_learners_behalf_through_the_picker(client):
     assert case.raised_by == where.admin
     assert "on the learner&#x27;s behalf" in text or "on the learner's behalf" in text
     assert "Send to the awarding body" in text
+
+
+def test_the_lead_iv_reads_the_units_decisions_and_the_learner_does_not(client):
+    import datetime
+
+    from assessments.models import Decision
+    from tests.certification.claim_cases import units_of
+
+    where, registration = world()
+    unit = units_of(registration.qualification.number)[0]
+    criterion = unit.criteria.order_by("position").first()
+    Decision.objects.create(
+        registration=registration,
+        criterion=criterion,
+        outcome="not_yet_met",
+        method="observation",
+        assessed_on=datetime.date(2026, 3, 2),
+        assessor=where.assessor,
+        feedback="The greeting was missed.",
+    )
+    case = cases.raise_case(
+        actor=registration.learner,
+        registration=registration,
+        kind=CaseKind.APPEAL,
+        details="The greeting was given.",
+        unit=unit,
+    )
+    url = reverse("cases:case", args=[case.pk])
+    client.force_login(where.iv)
+    page = client.get(url).content.decode()
+    assert f"{criterion.number}: Not yet met" in page
+    assert "The greeting was missed." in page
+    client.force_login(registration.learner)
+    assert "The greeting was missed." not in client.get(url).content.decode()
