@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any, cast
 
@@ -168,6 +168,14 @@ def _assignments(registration: Registration, unit_ids: list[int]) -> dict[int, l
     return dict(per_unit)
 
 
+# What apps above this one add to a record, by key: each source takes the registration and the
+# record's kind and returns the keys it adds to the content (certification adds the learner's
+# reasonable adjustments and appeals: Pearson l.460, "Records should include assessments taken,
+# decisions reached and any adjustments or appeals"). Registered in the app's ready(), as
+# core.audit.checkpoint_sources are: this app imports none of them.
+content_sources: list[Callable[[Registration, str], dict[str, Any]]] = []
+
+
 def gather_content(
     registration: Registration, *, kind: str, unit: Unit | None = None
 ) -> dict[str, Any]:
@@ -301,6 +309,8 @@ def gather_content(
     }
     if kind != AchievementKind.UNIT:
         content["rules"] = _statement(rules, achieved_keys, result)
+    for source in content_sources:
+        content.update(source(registration, kind))
     return content
 
 

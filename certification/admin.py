@@ -3,7 +3,7 @@ write the audit trail."""
 
 from django.contrib import admin
 
-from certification.models import ClaimBatch, ClaimHold, ClaimLine
+from certification.models import Case, ClaimBatch, ClaimHold, ClaimLine
 from verification.admin import ReadOnlyAdmin
 
 
@@ -22,3 +22,9 @@ class ClaimBatchAdmin(ReadOnlyAdmin):
 @admin.register(ClaimLine)
 class ClaimLineAdmin(ReadOnlyAdmin):
     list_display = ["batch", "registration", "unit", "achievement_date", "removed_at"]
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "registration", "kind", "status", "stage", "raised_at", "due_on"]
+    list_filter = ["kind", "status"]

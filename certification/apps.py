@@ -15,3 +15,10 @@ class CertificationConfig(AppConfig):
         # verify_audit_chain checks the chain head each claim export stores.
         if audit_checkpoints not in audit.checkpoint_sources:
             audit.checkpoint_sources.append(audit_checkpoints)
+
+        from assessments import achievements
+        from certification.achievement import cases_section
+
+        # The learner's adjustments and appeals, printed on their achievement record.
+        if cases_section not in achievements.content_sources:
+            achievements.content_sources.append(cases_section)

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Centre
-from certification.models import HoldKind
+from certification.models import CaseKind, CaseOutcome, HoldKind
 from core.forms import DateInput, declared
 from portfolios.forms.registration import QualificationChoiceField, RegistrationPicker
 from portfolios.models import Registration
@@ -91,3 +91,122 @@ class CertificateForm(forms.Form):
         label="Certificate number (optional)", required=False, max_length=100
     )
     received_on = forms.DateField(label="Received on", widget=DateInput, initial=timezone.localdate)
+
+
+# ---------------------------------------------------------------- cases
+
+
+class CaseRegistrationChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Registration) -> str:
+        return (
+            f"{obj.learner.get_full_name()}: {obj.qualification.number} {obj.qualification.title}"
+        )
+
+
+class CaseForm(forms.Form):
+    """Raise a case. Staff who search the centre pick the registration; a learner or an assessor
+    chooses from the registrations their role sees."""
+
+    prefix = "case"
+
+    registration = CaseRegistrationChoice(
+        label="Learner and qualification", queryset=Registration.objects.none()
+    )
+    kind = forms.ChoiceField(label="What kind of case", choices=CaseKind.choices)
+    unit = forms.CharField(
+        label="Unit reference (leave blank if it concerns the whole qualification)",
+        required=False,
+        max_length=60,
+    )
+    details = forms.CharField(
+        label="What it is about",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what the case is about."},
+    )
+    document = forms.FileField(label="A document (optional)", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        registrations: QuerySet[Registration],
+        centre: Centre | None = None,
+        kinds: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if centre is not None:
+            picker = RegistrationPicker(
+                label="Learner and qualification", queryset=registrations, centre=centre
+            )
+            self.fields["registration"] = picker
+        else:
+            field = declared(self, "registration", CaseRegistrationChoice)
+            field.queryset = registrations
+        if kinds is not None:
+            declared(self, "kind", forms.ChoiceField).choices = kinds
+
+
+class CaseDecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label="Outcome", choices=CaseOutcome.choices)
+    note = forms.CharField(
+        label="Why (the learner reads this)",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why it was decided so."},
+    )
+
+    def __init__(self, *args: Any, outcomes: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if outcomes:
+            declared(self, "outcome", forms.ChoiceField).choices = [
+                (value, CaseOutcome(value).label) for value in outcomes
+            ]
+
+
+class CaseNoteForm(forms.Form):
+    note = forms.CharField(
+        label="Why",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why."},
+    )
+
+
+class CaseReferForm(forms.Form):
+    reference = forms.CharField(
+        label="The awarding body's reference for the case",
+        max_length=100,
+        error_messages={"required": "Type the awarding body's reference for the case."},
+    )
+    note = forms.CharField(
+        label="What was sent",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say what was sent to the awarding body."},
+    )
+
+
+class CaseDocumentForm(forms.Form):
+    document = forms.FileField(label="Add a document")
+
+
+class CasePolicyForm(forms.Form):
+    lead_iv = forms.ModelChoiceField(
+        label="Lead internal verifier (blank: any of the centre's internal verifiers)",
+        queryset=Registration.objects.none(),
+        required=False,
+    )
+    lead_iv_days = forms.IntegerField(
+        label="Days for the lead IV's stage", min_value=1, max_value=365
+    )
+    centre_days = forms.IntegerField(
+        label="Days for the head of centre's stage", min_value=1, max_value=365
+    )
+    escalation_days = forms.IntegerField(
+        label="Days a learner has to take an appeal further", min_value=1, max_value=365
+    )
+
+    def __init__(self, *args: Any, verifiers: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        declared(self, "lead_iv", forms.ModelChoiceField).queryset = verifiers

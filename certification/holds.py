@@ -72,6 +72,12 @@ def release_hold(*, actor: User, hold: ClaimHold, note: str) -> ClaimHold:
             raise ClaimError("Say why the hold is released.")
         if hold.released_at is not None:
             raise ClaimError("This hold is already released.")
+        if hold.case_id is not None:
+            # The case decides: its hold goes when it is decided or withdrawn, never before.
+            raise ClaimError(
+                f"This hold stands for case {hold.case_id}: it is released when the case is "
+                "decided or withdrawn."
+            )
         hold.released_at = timezone.now()
         hold.released_by = actor
         hold.release_note = note.strip()

@@ -26,6 +26,7 @@ urlpatterns = [
     # Claims keep the addresses they had under verification (bookmarks, links in e-mails).
     path("verification/claims/", include("certification.urls")),
     path("verification/", include("verification.urls.verification")),
+    path("cases/", include("certification.case_urls")),
     # Public, no sign-in: anyone holding an achievement record's code may check it.
     path("verify/", achievement.verify_form, name="verify_form"),
     path("verify/<str:code>/", achievement.verify, name="verify"),

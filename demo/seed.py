@@ -39,6 +39,7 @@ from assessments.release import awaiting_validation
 from assessments.services import record_decision, return_evidence, sign_off_unit
 from assessments.validation import validate_decision, validate_decisions
 from demo.briefs import seed_briefs
+from demo.cases import seed_cases
 from demo.centre_rules import seed_centre_rules
 from demo.centres import DEMO_ADMIN, DEMO_PASSWORD, DemoCentre
 from demo.common import (
@@ -82,6 +83,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_centre_rules(centre=centre, actor=User.objects.get(email=demo.centre_admin.email))
     seed_briefs(centre=centre, demo=demo)
     seed_evidence_basis(centre=centre, demo=demo)
+    seed_cases(centre=centre, demo=demo)
     return centre
 
 

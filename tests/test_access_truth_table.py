@@ -793,17 +793,21 @@ WORN_RULES = (
     "certification.read_holds",
     "certification.act_on_claims",
     "certification.open_holds_here",
+    "certification.work_cases",
+    "certification.raise_cases_here",
 )
 # (role, which membership is worn): the rules it passes; every other one of WORN_RULES fails.
 # "own" is the actor's membership at the own centre (none for no role, superuser, anonymous);
 # "another's" is a centre admin's at the other centre, which nobody else may wear.
 WORN = {
-    ("learner", "own"): set(),
+    ("learner", "own"): {"certification.work_cases", "certification.raise_cases_here"},
     ("learner", "another's"): set(),
     ("assessor", "own"): {
         "assessments.work_assessor_queue",
         "assessments.view_cohort",
         "verification.work_standardisation",
+        "certification.work_cases",
+        "certification.raise_cases_here",
     },
     ("assessor", "another's"): set(),
     ("internal verifier", "own"): {
@@ -816,6 +820,8 @@ WORN = {
         "portfolios.work_registration_search",
         "certification.read_holds",
         "certification.open_holds_here",
+        "certification.work_cases",
+        "certification.raise_cases_here",
     },
     ("internal verifier", "another's"): set(),
     ("centre admin", "own"): {
@@ -832,6 +838,8 @@ WORN = {
         "certification.read_holds",
         "certification.act_on_claims",
         "certification.open_holds_here",
+        "certification.work_cases",
+        "certification.raise_cases_here",
     },
     ("centre admin", "another's"): set(),
     ("EQA current", "own"): {
@@ -841,6 +849,7 @@ WORN = {
         "verification.work_standardisation",
         "certification.read_claims",
         "certification.read_holds",
+        "certification.work_cases",
     },
     ("EQA current", "another's"): set(),
     ("EQA expired", "own"): set(),  # no longer current
@@ -1063,6 +1072,89 @@ def test_only_superusers_are_offered_the_admin_site(world: World, role: str, off
     assert rules.test_rule(SITE_ADMIN_RULE, world.actors[role]) is offered
 
 
+# ---------------------------------------------------------------- cases
+# Reasonable adjustments, special consideration, appeals and malpractice (certification.rules),
+# asked of an appeal on the registration (raising: of the registration itself), in this order:
+CASE_ACTIONS_ASKED = (
+    ("perm", "certification.view_case"),
+    ("rule", "certification.raise_case"),
+    ("rule", "certification.decide_first_stage"),  # Pearson l.486: the lead IV's first step
+    ("rule", "certification.act_for_centre"),  # the head of centre: the centre's stage, the AB
+    ("rule", "certification.pursue_case"),  # take an appeal further, withdraw
+    ("rule", "certification.add_case_document"),
+)
+# (role, centre, relation): (view, raise, decide first stage, act for the centre, pursue, add a
+# document). The internal verifiers read and decide every case at their centre; an EQA reads
+# and does nothing else; a superuser reads (a perm) but works no case (rules).
+CASE_ACTIONS = {
+    ("learner", "own centre", "linked"): (Y, Y, N, N, Y, Y),  # their own
+    ("learner", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("learner", "other centre", "linked"): (Y, Y, N, N, Y, Y),
+    ("learner", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor", "own centre", "linked"): (Y, Y, N, N, N, Y),  # their caseload's
+    ("assessor", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor", "other centre", "linked"): (N, N, N, N, N, N),
+    ("assessor", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("internal verifier", "own centre", "linked"): (Y, Y, Y, N, N, Y),
+    ("internal verifier", "own centre", "unlinked"): (Y, Y, Y, N, N, Y),
+    ("internal verifier", "other centre", "linked"): (N, N, N, N, N, N),
+    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin", "own centre", "linked"): (Y, Y, N, Y, Y, Y),
+    ("centre admin", "own centre", "unlinked"): (Y, Y, N, Y, Y, Y),
+    ("centre admin", "other centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA current", "own centre", "linked"): (Y, N, N, N, N, N),  # reads, never acts
+    ("EQA current", "own centre", "unlinked"): (Y, N, N, N, N, N),
+    ("EQA current", "other centre", "linked"): (N, N, N, N, N, N),
+    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA expired", "own centre", "linked"): (N, N, N, N, N, N),
+    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA expired", "other centre", "linked"): (N, N, N, N, N, N),
+    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor revoked", "own centre", "linked"): (N, N, N, N, N, N),
+    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("no role", "own centre", "linked"): (N, N, N, N, N, N),
+    ("no role", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("no role", "other centre", "linked"): (N, N, N, N, N, N),
+    ("no role", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("superuser", "own centre", "linked"): (Y, N, N, N, N, N),
+    ("superuser", "own centre", "unlinked"): (Y, N, N, N, N, N),
+    ("superuser", "other centre", "linked"): (Y, N, N, N, N, N),
+    ("superuser", "other centre", "unlinked"): (Y, N, N, N, N, N),
+    ("anonymous", "own centre", "linked"): (N, N, N, N, N, N),
+    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("anonymous", "other centre", "linked"): (N, N, N, N, N, N),
+    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N, N),
+}
+
+
+@pytest.mark.parametrize(("role", "centre", "relation", "expected"), _params_one(CASE_ACTIONS))
+def test_case_actions_follow_the_table(
+    world: World, role: str, centre: str, relation: str, expected: tuple[bool, ...]
+) -> None:
+    from certification.models import Case, CaseKind
+
+    assert len(CASE_ACTIONS) == len(ROLES) * 4
+    registration = world.registrations[centre, relation]
+    case = Case(registration=registration, kind=CaseKind.APPEAL)
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        answers = {
+            name: _answer(
+                actor, (kind, name), registration if name.endswith("raise_case") else case
+            )
+            for kind, name in CASE_ACTIONS_ASKED
+        }
+        assert answers == {
+            name: value for (_, name), value in zip(CASE_ACTIONS_ASKED, expected, strict=True)
+        }
+
+
 # ---------------------------------------------------------------- every name has a table
 # A permission or rule an app's rules.py registers is a promise about who may do something; one
 # no truth table asks is a promise nobody checks. The names each table asks are in its
@@ -1099,6 +1191,7 @@ TABLED = {
     *MEETING_PERMS,
     *WORN_RULES,
     SITE_ADMIN_RULE,
+    *(name for _, name in CASE_ACTIONS_ASKED),
 }
 
 

@@ -36,7 +36,7 @@ from accounts.models import Membership, Role
 from assessments.models import AssessorRecord, AssignmentBrief, BriefStatus, RecordKind
 from assessments.models.achievement import AchievementKind, AchievementRecord
 from assessments.models.plan import AssessmentPlan
-from certification.models import ClaimBatch
+from certification.models import Case, CaseKind, CaseStage, ClaimBatch
 from certification.views.common import batch_for
 from portfolios.models import Evidence, EvidenceContext, EvidenceMethod, EvidenceStatus
 from qualifications.models import Qualification, Unit
@@ -336,6 +336,29 @@ BRIEF = {
 }  # fmt: skip
 
 
+# Cases: reasonable adjustments, special consideration, appeals, malpractice
+# (Case.visible_to): "the cases of the registrations the person sees ... and every case at a
+# centre where they are an internal verifier (the lead IV takes the first stage of any appeal
+# there)".
+CASE = {
+    #                        own centre      other centre
+    #                        linked unlinked linked unlinked
+    "learner":              (Y,     N,       Y,     N),  # their own, wherever
+    "assessor":             (Y,     N,       N,     N),  # their caseload's
+    "internal verifier":    (Y,     Y,       N,     N),  # every case at their centre
+    "centre admin":         (Y,     Y,       N,     N),
+    "EQA current":          (Y,     Y,       N,     N),  # read-only
+    "EQA expired":          (N,     N,       N,     N),
+    "assessor revoked":     (N,     N,       N,     N),
+    "centre admin revoked": (N,     N,       N,     N),
+    "no role":              (N,     N,       N,     N),
+    "superuser":            (Y,     Y,       Y,     Y),
+    "anonymous":            (N,     N,       N,     N),
+    "EQA this qual only":   (Y,     Y,       N,     N),
+    "EQA other qual only":  (N,     N,       N,     N),
+}  # fmt: skip
+
+
 # ---------------------------------------------------------------- how each table is checked
 
 
@@ -445,6 +468,14 @@ TABLES = [
         perm=lambda brief: ("assessments.view_brief", brief),
         perms=("assessments.view_brief",),
     ),
+    Table(
+        "case",
+        BY_REGISTRATION,
+        CASE,
+        lambda user: Case.objects.visible_to(user),
+        perm=lambda case: ("certification.view_case", case),
+        perms=("certification.view_case",),
+    ),
 ]
 
 
@@ -537,6 +568,7 @@ def _build() -> World:
             "EQA page view",
             "claim batch",
             "assignment brief",
+            "case",
         )
     }
 
@@ -593,6 +625,14 @@ def _build() -> World:
                 content={},
                 content_hash=f"{relation}".ljust(64, "0"),
                 site_url="http://testserver",
+            )
+            made["case"][cell] = Case.objects.create(
+                registration=registration,
+                kind=CaseKind.APPEAL,
+                stage=CaseStage.LEAD_IV,
+                details="An appeal",
+                raised_by=learner,
+                raised_at=datetime.datetime.now(datetime.UTC),
             )
         made["achievement record"][(name, "centre's record")] = AchievementRecord.objects.create(
             registration=None,

@@ -90,7 +90,8 @@ def test_a_claim_made_before_the_move_arrives_whole_with_its_history(old_apps: A
         for ct in ContentType.objects.filter(app_label="verification", model__in=MOVED)
     }
     assert set(old_types) == set(MOVED)
-    assert not ContentType.objects.filter(app_label="certification").exists()
+    # (certification's own later models, such as its cases, keep their content types.)
+    assert not ContentType.objects.filter(app_label="certification", model__in=MOVED).exists()
     permissions = set(
         Permission.objects.filter(content_type_id__in=old_types.values()).values_list(
             "pk", "codename", "content_type_id"
@@ -243,7 +244,8 @@ def test_a_claim_made_before_the_move_arrives_whole_with_its_history(old_apps: A
     assert lines[full_line.pk].registration == full
     assert lines[unit_line.pk].unit == first
     assert list(moved.lines.live().values_list("pk", flat=True)) == [full_line.pk, unit_line.pk]
-    hold_fields = [f.attname for f in ClaimHold._meta.concrete_fields]
+    # The fields the hold had before the move (a later migration adds the case it stands for).
+    hold_fields = [f.attname for f in type(open_hold)._meta.concrete_fields]
     for old in (open_hold, released):
         new = ClaimHold.objects.get(pk=old.pk)
         assert [getattr(new, f) for f in hold_fields] == [getattr(old, f) for f in hold_fields]
@@ -260,9 +262,9 @@ def test_a_claim_made_before_the_move_arrives_whole_with_its_history(old_apps: A
     assert ContentType.objects.get_for_model(ClaimBatch).pk == old_types["claimbatch"]
     assert (
         set(
-            Permission.objects.filter(content_type__app_label="certification").values_list(
-                "pk", "codename", "content_type_id"
-            )
+            Permission.objects.filter(
+                content_type__app_label="certification", content_type__model__in=MOVED
+            ).values_list("pk", "codename", "content_type_id")
         )
         == permissions
     )

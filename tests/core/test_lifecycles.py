@@ -25,7 +25,15 @@ from assessments.models.achievement import (
     BuildStatus,
     RecordState,
 )
-from certification.models import BATCH_LIFECYCLE, BatchState, ClaimBatch
+from certification.models import (
+    BATCH_LIFECYCLE,
+    CASE_LIFECYCLE,
+    BatchState,
+    Case,
+    CaseKind,
+    CaseStage,
+    ClaimBatch,
+)
 from core.lifecycle import IllegalTransition, Lifecycle
 from core.models import AuditEvent
 from portfolios.models import (
@@ -152,6 +160,24 @@ def _finalised_at(state: str) -> dict:
     return {"finalised_at": timezone.now() if state == MeetingStatus.FINALISED else None}
 
 
+def _case() -> Case:
+    registration = _registration()
+    return Case.objects.create(
+        registration=registration,
+        kind=CaseKind.APPEAL,
+        stage=CaseStage.LEAD_IV,
+        details="An appeal",
+        raised_by=registration.learner,
+        raised_at=timezone.now(),
+    )
+
+
+def _case_fields(state: str) -> dict:
+    # With the awarding body needs its reference, decided its outcome (check constraints);
+    # harmless for the other states.
+    return {"ab_reference": "AB-1", "outcome": "upheld"}
+
+
 # (name, lifecycle, model, make a row, the other fields a state needs)
 LIFECYCLES: list[
     tuple[str, Lifecycle, type[models.Model], Callable[[], models.Model], Callable[[str], dict]]
@@ -171,6 +197,7 @@ LIFECYCLES: list[
         _meeting,
         _finalised_at,
     ),
+    ("case", CASE_LIFECYCLE, Case, _case, _case_fields),
 ]
 
 

@@ -613,3 +613,38 @@ def test_every_met_decision_rests_on_mapped_evidence_and_rpl_has_its_record(
     signed = UnitSignOff.objects.active().filter(registration__centre=centre)
     assert signed.exists()
     assert set(signed.values_list("declaration", flat=True)) == {AUTHENTICITY_STATEMENT}
+
+
+def test_the_demo_shows_each_kind_of_case_and_the_eqa_reads_them_all(
+    seeded: list[dict[str, str]], client
+) -> None:
+    from certification.models import Case, ClaimHold
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    found = {
+        case.kind: case
+        for case in Case.objects.filter(registration__centre=centre).select_related(
+            "registration__learner"
+        )
+    }
+    assert set(found) == {"appeal", "reasonable_adjustment", "special_consideration", "malpractice"}
+    appeal = found["appeal"]
+    assert (appeal.status, appeal.stage) == ("open", "centre")
+    assert appeal.due_on is not None
+    assert [step.action for step in appeal.steps.all()] == ["raised", "decided", "escalated"]
+    hold = ClaimHold.objects.get(case=appeal, released_at__isnull=True)
+    assert f"case {appeal.pk}" in hold.describe()
+    adjustment = found["reasonable_adjustment"]
+    assert adjustment.outcome == "approved"
+    assert adjustment.documents.count() == 1
+    assert found["special_consideration"].status == "with_awarding_body"
+    assert found["special_consideration"].ab_reference
+    assert (found["malpractice"].status, found["malpractice"].outcome) == ("decided", "not_proven")
+
+    client.force_login(User.objects.get(email="graham.lowe@demo.example"))
+    listing = client.get(reverse("cases:cases")).content.decode()
+    for case in found.values():
+        assert case.title in listing
+        page = client.get(reverse("cases:case", args=[case.pk]))
+        assert page.status_code == 200
+        assert "You read this case" in page.content.decode()

@@ -55,6 +55,11 @@ class ClaimHold(models.Model):
     )
     released_at = models.DateTimeField(null=True, blank=True)
     release_note = models.TextField(blank=True, max_length=4_000)
+    # The case (appeal, special consideration, malpractice) the hold stands for, if any: closing
+    # the case releases it.
+    case = models.ForeignKey(
+        "certification.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
+    )
 
     objects = ClaimHoldQuerySet.as_manager()
 
@@ -76,7 +81,12 @@ class ClaimHold(models.Model):
         return self.released_at is None
 
     def describe(self) -> str:
-        """The words shown as the reason a claim is blocked."""
+        """The words shown as the reason a claim is blocked: the case it stands for by name."""
+        if self.case_id is not None:
+            return (
+                f"Open hold: {self.get_kind_display().lower()} — case {self.case_id} "
+                f"({self.reason})"
+            )
         return f"Open hold: {self.get_kind_display().lower()} — {self.reason}"
 
 
