@@ -199,8 +199,7 @@ def assess(
             f"{role_label.capitalize()} qualification",
             source,
             False,
-            f"no {role_label} qualification recorded at this centre covers "
-            f"{qualification.number}",
+            f"no {role_label} qualification recorded at this centre covers {qualification.number}",
         )
         for c in trainee:
             ends = [add_months(c.started_on, TRAINEE_MONTHS)] if c.started_on else []
@@ -382,10 +381,9 @@ def warnings_for(rows: Iterable[StaffRow], within: int = WARN_DAYS) -> list[str]
             number = competence.qualification.number
             acting = ACTING.get(row.role, row.role)
             for item in competence.lapsing(within):
-                assert item.until is not None
                 out.append(
                     f"{row.person}: {item.rule.lower()} to {acting} {number} lapses on "
-                    f"{item.until:%d %B %Y} ({item.source})."
+                    f"{item.until or competence.on:%d %B %Y} ({item.source})."
                 )
             if not competence.ok:
                 out.append(f"{row.person}: {competence.refusal()}")

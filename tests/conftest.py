@@ -74,9 +74,7 @@ def _default_competence(request: pytest.FixtureRequest) -> object:
     from accounts.models import Membership
     from tests.factories import _competent_staff
 
-    if getattr(request.module, "OWN_COMPETENCE", False) or "/tests/demo/" in str(
-        request.node.path
-    ):
+    if getattr(request.module, "OWN_COMPETENCE", False) or "/tests/demo/" in str(request.node.path):
         yield
         return
     post_save.connect(_competent_staff, sender=Membership, dispatch_uid="tests.competent_staff")

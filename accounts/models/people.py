@@ -344,9 +344,7 @@ class StaffCredential(models.Model):
         help_text="Qualifications it covers (none: all at the levels given).",
     )
     # SFJ section 4.1 item 6: a trainee has 18 months from starting work with the standards.
-    started_on = models.DateField(
-        "started assessing or verifying on", null=True, blank=True
-    )
+    started_on = models.DateField("started assessing or verifying on", null=True, blank=True)
     # The qualified colleague who countersigns a trainee's sign-offs (practice, not SFJ's text).
     countersigner = models.ForeignKey(
         User,
