@@ -31,11 +31,11 @@ RECENT_YEARS = 3
 # How far ahead a lapse is warned, on the person's own page and the admin's.
 WARN_DAYS = 60
 
-ROLE_KIND = {
+ROLE_KIND: dict[str, str] = {
     Role.ASSESSOR: StaffCredential.Kind.ASSESSOR,
     Role.INTERNAL_VERIFIER: StaffCredential.Kind.VERIFIER,
 }
-ACTING = {Role.ASSESSOR: "assess", Role.INTERNAL_VERIFIER: "internally verify"}
+ACTING: dict[str, str] = {Role.ASSESSOR: "assess", Role.INTERNAL_VERIFIER: "internally verify"}
 
 
 def add_months(day: date, months: int) -> date:
@@ -109,6 +109,8 @@ class Requirement:
     detail: str
     # The day it lapses (None: it does not, or it is not met).
     until: date | None = None
+    # Not met because what was recorded has run out (warned), not because nothing was.
+    lapsed: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def _record_covers(record: CompetenceRecord, qualification: Any) -> bool:
     return not chosen or qualification.pk in chosen
 
 
-def _holds(credentials: Iterable[StaffCredential], kind: str, qualification: Any) -> bool:
+def _holds(credentials: Iterable[StaffCredential], kind: str | None, qualification: Any) -> bool:
     return any(
         c.kind == kind and c.status == StaffCredential.Status.HELD and covers(c, qualification)
         for c in credentials
@@ -211,7 +213,7 @@ def assess(
                 continue
             if on > until:
                 detail = f"the time allowed to achieve {c.title} ended on {until:%d %B %Y}"
-                credential = Requirement(credential.rule, source, False, detail)
+                credential = Requirement(credential.rule, source, False, detail, lapsed=True)
                 continue
             mate = c.countersigner
             if mate is None:
@@ -271,6 +273,7 @@ def assess(
                 f"{RECENT_YEARS} years old"
             ),
             until if on <= until else None,
+            lapsed=on > until,
         )
     return Competence(
         person=person,
@@ -385,6 +388,6 @@ def warnings_for(rows: Iterable[StaffRow], within: int = WARN_DAYS) -> list[str]
                     f"{row.person}: {item.rule.lower()} to {acting} {number} lapses on "
                     f"{item.until or competence.on:%d %B %Y} ({item.source})."
                 )
-            if not competence.ok:
-                out.append(f"{row.person}: {competence.refusal()}")
+            if any(item.lapsed for item in competence.requirements):
+                out.append(competence.refusal())
     return out

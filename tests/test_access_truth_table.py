@@ -791,6 +791,7 @@ WORN_RULES = (
     "certification.read_holds",
     "certification.act_on_claims",
     "certification.open_holds_here",
+    "verification.work_competence_report",
 )
 # (role, which membership is worn): the rules it passes; every other one of WORN_RULES fails.
 # "own" is the actor's membership at the own centre (none for no role, superuser, anonymous);
@@ -830,6 +831,7 @@ WORN = {
         "certification.read_holds",
         "certification.act_on_claims",
         "certification.open_holds_here",
+        "verification.work_competence_report",
     },
     ("centre admin", "another's"): set(),
     ("EQA current", "own"): {
@@ -839,6 +841,7 @@ WORN = {
         "verification.work_standardisation",
         "certification.read_claims",
         "certification.read_holds",
+        "verification.work_competence_report",
     },
     ("EQA current", "another's"): set(),
     ("EQA expired", "own"): set(),  # no longer current

@@ -492,6 +492,7 @@ def sign_off(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
             registration=registration,
             unit=unit,
             password=form.cleaned_data["password"],
+            countersign_password=form.cleaned_data["countersign_password"],
         )
     except services.AssessmentError as error:
         messages.error(request, str(error))
