@@ -59,6 +59,10 @@ def _body(qualification: Any) -> str:
     return "other"
 
 
+def _body_name(qualification: Any) -> str:
+    return getattr(qualification.awarding_body, "name", "") or "The awarding body"
+
+
 def qualification_source(qualification: Any, role: str) -> str:
     """Where the requirement for an assessor or IV qualification is written."""
     body = _body(qualification)
@@ -73,7 +77,9 @@ def qualification_source(qualification: Any, role: str) -> str:
             "Pearson specification, general resource requirements (a relevant qualification in "
             "assessment and/or internal quality assurance)"
         )
-    return "the awarding body's assessment strategy (an assessor or verifier qualification)"
+    return (
+        f"{_body_name(qualification)}'s assessment strategy (an assessor or verifier qualification)"
+    )
 
 
 def occupational_source(qualification: Any, role: str) -> str:
@@ -90,8 +96,8 @@ def occupational_source(qualification: Any, role: str) -> str:
             f"experience within the last {RECENT_YEARS} years)"
         )
     return (
-        f"the awarding body's assessment strategy (current occupational experience, read here "
-        f"as within {RECENT_YEARS} years)"
+        f"{_body_name(qualification)}'s assessment strategy (current occupational experience, "
+        f"read here as within {RECENT_YEARS} years)"
     )
 
 

@@ -47,6 +47,7 @@ from demo.common import (
     tiny_png,
     upload,
 )
+from demo.competence import seed_competence
 from demo.quality import seed_quality_assurance
 from portfolios.evidence import (
     evidence_create,
@@ -68,6 +69,7 @@ from verification.standardisation import add_outcome, create_meeting, finalise_m
 def seed_centre(demo: DemoCentre) -> Centre:
     """One demo centre, all its stories told (each finds what exists, adds what is missing)."""
     centre = seed(actor=User.objects.get(email=DEMO_ADMIN.email), demo=demo)
+    seed_competence(centre=centre, demo=demo)
     seed_evidence(centre=centre, demo=demo)
     seed_assessor_records(centre=centre, demo=demo)
     seed_plan(centre=centre, demo=demo)
