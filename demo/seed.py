@@ -382,6 +382,7 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
             job_title="Duty manager",
             relationship="senior colleague",
             is_expert=True,
+            expert_competence="Duty manager in the custody suite since 2019; runs the stock check.",
             activity=f"{first_name}'s handling of the end-of-month stock check.",
             criteria=pick(2, 1),
         )
