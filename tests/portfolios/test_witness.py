@@ -527,6 +527,6 @@ def test_an_expert_witness_is_asked_only_with_their_occupational_competence(
     assert "SFJ handbook section 4.5: an expert witness must be occupationally competent" in (
         response.content.decode()
     )
-    with pytest.raises(EvidenceError, match="SFJ handbook section 4.5"):
+    with pytest.raises(EvidenceError, match=r"SFJ handbook section 4\.5"):
         ask(world, actor=world.assessor, is_expert=True)
     assert not WitnessRequest.objects.exists()
