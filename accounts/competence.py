@@ -333,6 +333,10 @@ class StaffRow:
     role: str
     competences: list[Competence] = field(default_factory=list)
 
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label)
+
 
 def competence_table(
     centre: Any,

@@ -90,7 +90,7 @@ def report_csv(request: AuthedRequest) -> HttpResponse:
                         _cell(qualification.number),
                         _cell(row.person.get_full_name()),
                         _cell(row.person.email),
-                        "Assessor" if row.role == "assessor" else "Internal verifier",
+                        row.role_label,
                         item.rule,
                         "yes" if item.met else "no",
                         _cell(item.detail),
