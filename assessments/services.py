@@ -360,7 +360,11 @@ def sign_off_unit(
         action="unit.signed_off",
         target=sign_off,
         centre_id=registration.centre_id,
-        data={"unit": unit.key, "content_hash": sign_off.content_hash},
+        data={
+            "unit": unit.key,
+            "content_hash": sign_off.content_hash,
+            "countersigned_by": countersigner.pk if countersigner else None,
+        },
     )
     # The last unit needed completes the registration (rules of combination over sign-offs).
     mark_complete_if_done(actor=assessor, registration=registration)

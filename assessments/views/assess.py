@@ -425,7 +425,7 @@ def _unit_page(
     unreleased = sum(1 for _, d in rows if d is not None and not release[d.pk].released)
     sign_offs = list(
         UnitSignOff.objects.filter(registration=registration, unit=unit).select_related(
-            "signed_by", "unlocked_by"
+            "signed_by", "unlocked_by", "countersigned_by"
         )
     )
     active = next((s for s in sign_offs if s.unlocked_at is None), None)

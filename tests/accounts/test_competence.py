@@ -23,6 +23,7 @@ from accounts.competence import add_months, competence_for, competence_table
 from accounts.models import CompetenceRecord, Role, StaffCredential, User
 from assessments.models import Decision, DecisionValidation, UnitSignOff
 from assessments.services import AssessmentError, record_decision, sign_off_unit
+from core.models import AuditEvent
 from qualifications.models import Qualification
 from tests.assessments.judging_data import form_data
 from tests.assessments.test_release import pearson_case, submitted
@@ -250,6 +251,11 @@ def test_a_trainees_sign_off_needs_the_countersigners_password_and_records_it(
     sign_off = UnitSignOff.objects.get()
     assert sign_off.signed_by == case.assessor
     assert sign_off.countersigned_by == mentor
+    event = AuditEvent.objects.get(action="unit.signed_off")
+    assert event.data["countersigned_by"] == mentor.pk
+    page = client.get(reverse("assessments:unit", args=[case.registration.pk, case.unit.pk]))
+    assert "Countersigned by" in page.content.decode()
+    assert "Morag Mentor" in page.content.decode()
 
 
 def test_a_qualified_assessors_sign_off_needs_no_countersignature(catalogue: None) -> None:
@@ -314,7 +320,7 @@ def test_warnings_show_on_the_staff_members_home_and_the_admins_pages(
 
     home = as_(client, case.assessor).get(reverse("home")).content.decode()
     assert 'data-testid="competence-warnings"' in home
-    assert f"Your occupational competence for 601/3456/2 lapses on {until}" in home
+    assert f"Your occupational competence to assess 601/3456/2 lapses on {until}" in home
 
     as_(client, case.admin)
     people = client.get(reverse("centre:people")).content.decode()
