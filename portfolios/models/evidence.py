@@ -255,6 +255,7 @@ class WitnessRequest(models.Model):
                 witness_email=254,
                 job_title=150,
                 relationship=150,
+                expert_competence=2_000,
                 activity=2_000,
                 testimony=10_000,
                 signed_name=150,
