@@ -573,7 +573,14 @@ def credential_add(
             action="credential.added",
             target=credential,
             centre_id=centre.pk,
-            data={"user": user.pk, "kind": kind, "status": status},
+            data={
+                "user": user.pk,
+                "kind": kind,
+                "status": status,
+                "started_on": started_on.isoformat() if started_on else None,
+                "countersigner": countersigner.pk if countersigner else None,
+                "qualifications": sorted(q.pk for q in credential.qualifications.all()),
+            },
         )
     return credential
 

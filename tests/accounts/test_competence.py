@@ -427,6 +427,9 @@ def test_the_admin_records_a_trainee_with_their_start_and_countersigner(
     assert response.status_code == 302
     credential = StaffCredential.objects.get(user=trainee, status="working_towards")
     assert credential.countersigner == case.assessor
+    event = AuditEvent.objects.get(action="credential.added", object_id=str(credential.pk))
+    assert event.data["countersigner"] == case.assessor.pk
+    assert event.data["started_on"] == TODAY.isoformat()
     assert list(credential.qualifications.values_list("number", flat=True)) == ["601/3456/2"]
     # Someone from outside the centre cannot be named.
     stranger = UserFactory()
