@@ -541,10 +541,16 @@ def credential_add(
     achieved_on: date | None = None,
     deadline: date | None = None,
     levels: list[str] | None = None,
+    started_on: date | None = None,
+    countersigner: User | None = None,
+    qualifications: Iterable[Any] = (),
 ) -> StaffCredential:
-    """Record an assessor or verifier qualification, held or being worked towards."""
+    """Record an assessor or verifier qualification, held or being worked towards. A trainee's
+    names when they started and the qualified colleague who countersigns (issue 17)."""
     if status == StaffCredential.Status.HELD and deadline is not None:
         raise ValueError("A qualification already held has no deadline.")
+    if countersigner is not None and countersigner.pk == user.pk:
+        raise ValueError("Nobody countersigns their own decisions.")
     # The same entry twice (a double-submitted form) is one credential.
     credential, created = StaffCredential.objects.get_or_create(
         user=user,
@@ -552,15 +558,29 @@ def credential_add(
         kind=kind,
         title=title.strip(),
         status=status,
-        defaults={"achieved_on": achieved_on, "deadline": deadline, "levels": levels or []},
+        defaults={
+            "achieved_on": achieved_on,
+            "deadline": deadline,
+            "levels": levels or [],
+            "started_on": started_on,
+            "countersigner": countersigner,
+        },
     )
     if created:
+        credential.qualifications.set(list(qualifications))
         record_event(
             actor=actor,
             action="credential.added",
             target=credential,
             centre_id=centre.pk,
-            data={"user": user.pk, "kind": kind, "status": status},
+            data={
+                "user": user.pk,
+                "kind": kind,
+                "status": status,
+                "started_on": started_on.isoformat() if started_on else None,
+                "countersigner": countersigner.pk if countersigner else None,
+                "qualifications": sorted(q.pk for q in credential.qualifications.all()),
+            },
         )
     return credential
 
@@ -576,8 +596,10 @@ def competence_record_add(
     activity: str,
     hours: Decimal | None = None,
     notes: str = "",
+    qualifications: Iterable[Any] = (),
 ) -> CompetenceRecord:
-    """Record occupational competence or CPD for an assessor or verifier."""
+    """Record occupational competence or CPD for an assessor or verifier; the qualifications it
+    is relevant to (none: all) decide what it lets them assess (issue 17)."""
     record, created = CompetenceRecord.objects.get_or_create(
         user=user,
         centre=centre,
@@ -587,6 +609,7 @@ def competence_record_add(
         defaults={"hours": hours, "notes": notes},
     )
     if created:
+        record.qualifications.set(list(qualifications))
         record_event(
             actor=actor,
             action="competence.added",

@@ -17,7 +17,8 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.competence import competence_refusal
+from accounts.models import Role, User
 from assessments.basis import EVIDENCE_RULE, EVIDENCE_SOURCE, NOT_SUBMITTED, met_basis_refusal
 from assessments.feedback import qualification_rules_feedback
 from assessments.feedback import refusal as feedback_refusal
@@ -115,6 +116,10 @@ def judge_evidence(
         if made.evidence_id != evidence.pk or made.assessor_id != assessor.pk:
             raise JudgingError("This form was already used elsewhere; reload the page.")
         return JudgingResult(made, list(made.decisions.all()), replayed=True)
+    if refused := competence_refusal(
+        assessor, registration.centre_id, registration.qualification, Role.ASSESSOR
+    ):
+        raise JudgingError(refused)
     if registration.status != RegistrationStatus.ACTIVE:
         raise JudgingError("Decisions can only be recorded while the registration is active.")
     if method not in EvidenceMethod.values:

@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.competence import competence_for, competence_refusal
+from accounts.models import Role, User
 from assessments.basis import (
     AUTHENTICITY_RULE,
     AUTHENTICITY_SOURCE,
@@ -61,6 +62,14 @@ def require_assessor(user: User, registration: Registration) -> None:
         raise AssessmentError("Nobody may assess their own portfolio.")
 
 
+def require_competent(assessor: User, registration: Registration) -> None:
+    """Issue 17: an assessor decides only with a current credential and competence for it."""
+    if refused := competence_refusal(
+        assessor, registration.centre_id, registration.qualification, Role.ASSESSOR
+    ):
+        raise AssessmentError(refused)
+
+
 def _require_unlocked(registration: Registration, unit_id: int) -> None:
     if UnitSignOff.objects.active().filter(registration=registration, unit_id=unit_id).exists():
         raise AssessmentError(
@@ -94,6 +103,7 @@ def record_decision(
     """
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     require_assessor(assessor, registration)
+    require_competent(assessor, registration)
     if registration.status != RegistrationStatus.ACTIVE:
         raise AssessmentError("Decisions can only be recorded while the registration is active.")
     if outcome not in Outcome.values:
@@ -302,11 +312,18 @@ def sign_off_unit(
     unit: Unit,
     password: str,
     declared_authentic: bool,
+    countersign_password: str = "",
 ) -> UnitSignOff:
     """Sign off a unit whose every criterion is met. The assessor re-enters their password and
-    makes the authenticity declaration (assessments.basis), kept with the signature."""
+    makes the authenticity declaration (assessments.basis), kept with the signature; a trainee
+    assessor's countersigning colleague enters their password too (issue 17)."""
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     require_assessor(assessor, registration)
+    competence = competence_for(
+        assessor, registration.centre_id, registration.qualification, Role.ASSESSOR
+    )
+    if not competence.ok:
+        raise AssessmentError(competence.refusal())
     if not declared_authentic:
         raise AssessmentError(
             f"{AUTHENTICITY_RULE}: the unit was not signed off. Confirm the assessor's "
@@ -315,6 +332,13 @@ def sign_off_unit(
         )
     if not assessor.check_password(password):
         raise AssessmentError("That password is not right: the unit was not signed off.")
+    countersigner = competence.countersigner
+    if countersigner is not None and not countersigner.check_password(countersign_password):
+        raise AssessmentError(
+            f"SFJ handbook section 4.1 item 6: you are working towards the assessor "
+            f"qualification, so {countersigner} countersigns your sign-off; their password was "
+            "not given or not right, and the unit was not signed off."
+        )
     if not registration.unit_choices.filter(unit=unit).exists():
         raise AssessmentError("That unit is not one this learner takes.")
     if UnitSignOff.objects.active().filter(registration=registration, unit=unit).exists():
@@ -355,6 +379,7 @@ def sign_off_unit(
                 unit=unit,
                 signed_by=assessor,
                 declaration=AUTHENTICITY_STATEMENT,
+                countersigned_by=countersigner,
                 content_hash=hashlib.sha256(
                     json.dumps(content, sort_keys=True).encode()
                 ).hexdigest(),
@@ -371,6 +396,7 @@ def sign_off_unit(
             "unit": unit.key,
             "content_hash": sign_off.content_hash,
             "declaration": sign_off.declaration,
+            "countersigned_by": countersigner.pk if countersigner else None,
         },
     )
     # The last unit needed completes the registration (rules of combination over sign-offs).

@@ -13,7 +13,8 @@ import rules
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Centre, User
+from accounts.competence import competence_refusal
+from accounts.models import Centre, Role, User
 from assessments.models import (
     Decision,
     DecisionValidation,
@@ -40,6 +41,10 @@ def validate_decision(
     registration = decision.registration
     if not rules.test_rule("assessments.validate_registration", validator, registration):
         raise AssessmentError("Only the learner's internal verifier may validate this decision.")
+    if refused := competence_refusal(
+        validator, registration.centre_id, registration.qualification, Role.INTERNAL_VERIFIER
+    ):
+        raise AssessmentError(refused)
     if decision.assessor_id == validator.pk:
         # An IV never verifies their own assessment decisions.
         raise AssessmentError(

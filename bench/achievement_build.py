@@ -85,6 +85,10 @@ def set_up_learner(*, name: str = "Grace Bench-Learner", number: str = IMI_DIPLO
 
     admin = person(Role.CENTRE_ADMIN, "Ada Admin")
     assessor = person(Role.ASSESSOR, "Sam Assessor")
+    # Issue 17: deciding needs a current credential and occupational competence.
+    from demo.competence import give_competence
+
+    give_competence(actor=admin, centre=centre, staff={assessor.email: Role.ASSESSOR})
     learner = person(Role.LEARNER, name)
     LearnerProfile.objects.create(
         user=learner,

@@ -97,6 +97,10 @@ def build() -> dict[str, Any]:
     centre.qualifications.add(qualification)
     admin = _person(centre, "admin@judging.bench.example", "Ada Admin", Role.CENTRE_ADMIN)
     assessor = _person(centre, "assessor@judging.bench.example", "Asha Assessor", Role.ASSESSOR)
+    # Issue 17: deciding needs a current credential and occupational competence.
+    from demo.competence import give_competence
+
+    give_competence(actor=admin, centre=centre, staff={assessor.email: Role.ASSESSOR})
     run = uuid.uuid4().hex[:10]
     learner = _person(centre, f"learner-{run}@judging.bench.example", "Lee Learner", Role.LEARNER)
     today = datetime.date.today()

@@ -50,6 +50,7 @@ from assessments.services import sign_off_unit
 from core.bulk import RowWriter
 from demo.common import a_valid_choice, tiny_pdf, upload
 from demo.common import criteria_by_unit as by_unit
+from demo.competence import give_competence
 from demo.quality import achieve_unit
 from demo.scale_bulk import CriterionRow, Learner, Staff, UnitPlan, chunks, write_learners
 from portfolios.evidence import evidence_create, file_add, map_criteria, submit
@@ -209,6 +210,16 @@ def _seed_centre(*, sizes: Sizes, say: Say, timings: dict[str, float], final_has
         staff[address], _ = person_create(
             actor=admin, centre=centre, email=address, full_name=name, role=role
         )
+    give_competence(
+        actor=admin,
+        centre=centre,
+        staff={
+            ASSESSOR: Role.ASSESSOR,
+            IV: Role.INTERNAL_VERIFIER,
+            CLAIM_ASSESSOR: Role.ASSESSOR,
+            CLAIM_IV: Role.INTERNAL_VERIFIER,
+        },
+    )
     User.objects.filter(email__endswith="@" + DOMAIN).update(password=password_hash)
     for user in (admin, *staff.values()):
         user.password = password_hash

@@ -50,6 +50,7 @@ from demo.common import (
     tiny_png,
     upload,
 )
+from demo.competence import seed_competence
 from demo.evidence import seed_evidence_basis
 from demo.quality import seed_quality_assurance
 from portfolios.evidence import (
@@ -72,6 +73,7 @@ from verification.standardisation import add_outcome, create_meeting, finalise_m
 def seed_centre(demo: DemoCentre) -> Centre:
     """One demo centre, all its stories told (each finds what exists, adds what is missing)."""
     centre = seed(actor=User.objects.get(email=DEMO_ADMIN.email), demo=demo)
+    seed_competence(centre=centre, demo=demo)
     seed_evidence(centre=centre, demo=demo)
     seed_assessor_records(centre=centre, demo=demo)
     seed_plan(centre=centre, demo=demo)
@@ -407,6 +409,7 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
             job_title="Duty manager",
             relationship="senior colleague",
             is_expert=True,
+            expert_competence="Duty manager in the custody suite since 2019; runs the stock check.",
             activity=f"{first_name}'s handling of the end-of-month stock check.",
             criteria=pick(2, 1),
         )

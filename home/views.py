@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from accounts.requests import AuthedRequest
+from home.competence import own_warnings
 from home.roles import home_sections, open_invitations, role_home
 
 
@@ -19,5 +20,6 @@ def home(request: AuthedRequest) -> HttpResponse:
         "sections": home_sections(request.user),
         "membership": membership or None,
         "invitations": open_invitations(request.user),
+        "competence_warnings": own_warnings(request.user, membership or None),
     }
     return render(request, template, context)

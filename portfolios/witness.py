@@ -149,6 +149,13 @@ def send_request_email(*, request: WitnessRequest, link: str) -> None:
     )
 
 
+EXPERT_COMPETENCE_RULE = (
+    "SFJ handbook section 4.5: an expert witness must be occupationally competent in the "
+    "functions covered by the units, in a recent role, and familiar with the unit; say how this "
+    "witness is (their role, where and since when)."
+)
+
+
 def witness_request_create(
     *,
     actor: User,
@@ -163,6 +170,7 @@ def witness_request_create(
     context: str = EvidenceContext.REAL_WORK_PAID,
     expires_in_days: int = DEFAULT_EXPIRY_DAYS,
     link_for: Callable[[str], str] | None = None,
+    expert_competence: str = "",
 ) -> WitnessAsked:
     """Ask a witness; once committed, e-mail them the link (`link_for(token)` builds its URL).
 
@@ -174,6 +182,8 @@ def witness_request_create(
         raise EvidenceError("Witnesses can only be asked while the registration is active.")
     if context not in WITNESS_CONTEXTS:
         raise EvidenceError("Witness testimony must be about real work, paid or voluntary.")
+    if is_expert and not expert_competence.strip():
+        raise EvidenceError(EXPERT_COMPETENCE_RULE)
     if not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
         raise EvidenceError(f"The link may last from 1 to {MAX_EXPIRY_DAYS} days.")
     wanted = list(criteria)
@@ -188,6 +198,7 @@ def witness_request_create(
             job_title=job_title.strip(),
             relationship=relationship.strip(),
             is_expert=is_expert,
+            expert_competence=expert_competence.strip() if is_expert else "",
             activity=activity.strip(),
             context=context,
             token_hash=token_hash(token),

@@ -63,3 +63,22 @@ def staff_user(db: None) -> User:
 def signed_in(client: pytest.FixtureRequest, user: User) -> User:
     client.force_login(user)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _default_competence(request: pytest.FixtureRequest) -> object:
+    """Issue 17: every assessor or IV role a test creates comes competent (tests/factories.py),
+    except in modules that set OWN_COMPETENCE and in the demo's tests (the demo gives its own)."""
+    from django.db.models.signals import post_save
+
+    from accounts.models import Membership
+    from tests.factories import _competent_staff
+
+    if getattr(request.module, "OWN_COMPETENCE", False) or "/tests/demo/" in str(request.node.path):
+        yield
+        return
+    post_save.connect(_competent_staff, sender=Membership, dispatch_uid="tests.competent_staff")
+    try:
+        yield
+    finally:
+        post_save.disconnect(sender=Membership, dispatch_uid="tests.competent_staff")

@@ -150,3 +150,37 @@ def mapped_evidence(registration: Any, criteria: Any, **fields: Any) -> Evidence
         [EvidenceCriterion(evidence=evidence, criterion=c, proposed_by=learner) for c in many]
     )
     return evidence
+
+
+# ---------------------------------------------------------------- issue 17: staff competence
+# Deciding, validating and sampling need a current credential and occupational competence
+# (accounts/competence.py). Every assessor or IV role a test creates, whichever way, comes with
+# both, covering every qualification, unless the test module sets OWN_COMPETENCE = True (the
+# competence tests) or runs the demo (which must give its staff their own; tests/demo).
+
+
+def give_competence(user: object, centre: object, role: str) -> None:
+    """A held credential for `role` and recent occupational experience, covering everything."""
+    import datetime
+
+    kind = "assessor" if role == "assessor" else "verifier"
+    StaffCredentialFactory(
+        user=user,
+        centre=centre,
+        kind=kind,
+        title=f"Default {kind} qualification (tests)",
+        achieved_on=datetime.date(2020, 1, 1),
+    )
+    CompetenceRecordFactory(
+        user=user,
+        centre=centre,
+        kind="occupational",
+        date=datetime.date.today() - datetime.timedelta(days=30),
+        activity="Default occupational experience (tests)",
+    )
+
+
+def _competent_staff(sender: object, instance: object, created: bool, **kwargs: object) -> None:
+    role = getattr(instance, "role", "")
+    if created and role in ("assessor", "iv"):
+        give_competence(getattr(instance, "user"), getattr(instance, "centre"), role)  # noqa: B009

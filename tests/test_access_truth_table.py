@@ -795,6 +795,7 @@ WORN_RULES = (
     "certification.open_holds_here",
     "certification.work_cases",
     "certification.raise_cases_here",
+    "verification.work_competence_report",
 )
 # (role, which membership is worn): the rules it passes; every other one of WORN_RULES fails.
 # "own" is the actor's membership at the own centre (none for no role, superuser, anonymous);
@@ -840,6 +841,7 @@ WORN = {
         "certification.open_holds_here",
         "certification.work_cases",
         "certification.raise_cases_here",
+        "verification.work_competence_report",
     },
     ("centre admin", "another's"): set(),
     ("EQA current", "own"): {
@@ -850,6 +852,7 @@ WORN = {
         "certification.read_claims",
         "certification.read_holds",
         "certification.work_cases",
+        "verification.work_competence_report",
     },
     ("EQA current", "another's"): set(),
     ("EQA expired", "own"): set(),  # no longer current

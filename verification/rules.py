@@ -101,3 +101,9 @@ rules.add_rule(
 
 # What external quality assurers opened at the centre: shown to its admins.
 rules.add_rule("verification.view_eqa_visits", works_as_centre_admin)
+
+# ---------------------------------------------------------------- staff competence (issue 17)
+
+# How each assessor and IV meets the requirements: the centre's admins, and its EQA read-only
+# while their access lasts (works_as asks for a current role), within their grant.
+rules.add_rule("verification.work_competence_report", works_as(Role.CENTRE_ADMIN, Role.EQA))

@@ -23,7 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.competence import competence_refusal
+from accounts.models import Role, User
 from assessments.models import Decision, UnitSignOff
 from assessments.services import AssessmentError, unlock_unit
 from core.audit import record_event
@@ -48,6 +49,11 @@ OWN_DECISIONS = "A verifier can never sample decisions they made themselves"
 def _require_verifier(actor: User, registration: Registration) -> None:
     if not rules.test_rule("verification.sample_registration", actor, registration):
         raise VerificationError("Only the learner's internal verifier may sample their work.")
+    # Issue 17: sampling needs a current IV credential and occupational competence for it.
+    if refused := competence_refusal(
+        actor, registration.centre_id, registration.qualification, Role.INTERNAL_VERIFIER
+    ):
+        raise VerificationError(refused)
 
 
 # ---------------------------------------------------------------- snapshots

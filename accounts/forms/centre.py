@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -150,18 +150,64 @@ class StaffCredentialForm(forms.ModelForm):
 
     class Meta:
         model = StaffCredential
-        fields = ["kind", "title", "status", "achieved_on", "deadline", "levels"]
-        widgets = {"achieved_on": DateInput, "deadline": DateInput}
+        fields = [
+            "kind",
+            "title",
+            "status",
+            "achieved_on",
+            "started_on",
+            "deadline",
+            "countersigner",
+            "levels",
+            "qualifications",
+        ]
+        widgets = {
+            "achieved_on": DateInput,
+            "started_on": DateInput,
+            "deadline": DateInput,
+            "qualifications": forms.CheckboxSelectMultiple,
+        }
         labels = {"kind": "Qualification for", "deadline": "Deadline to achieve it"}
+
+    def __init__(self, *args: Any, centre: Centre | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only this centre's qualifications and staff (issue 17).
+        quals = cast(forms.ModelMultipleChoiceField, self.fields["qualifications"])
+        mates = cast(forms.ModelChoiceField, self.fields["countersigner"])
+        if centre is None:
+            quals.queryset = Qualification.objects.none()
+            mates.queryset = User.objects.none()
+        else:
+            quals.queryset = centre.qualifications.order_by("number")
+            mates.queryset = User.objects.filter(
+                pk__in=Membership.objects.current()
+                .filter(centre=centre, role__in=[Role.ASSESSOR, Role.INTERNAL_VERIFIER])
+                .values("user_id")
+            ).order_by("full_name", "email")
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         status = data.get("status")
-        if status == StaffCredential.Status.WORKING_TOWARDS and not data.get("deadline"):
-            self.add_error("deadline", "Give the date by which it must be achieved.")
-        if status == StaffCredential.Status.HELD and data.get("deadline"):
-            self.add_error("deadline", "A qualification already held has no deadline.")
+        if status == StaffCredential.Status.WORKING_TOWARDS:
+            if not data.get("deadline"):
+                self.add_error("deadline", "Give the date by which it must be achieved.")
+            if not data.get("started_on"):
+                self.add_error(
+                    "started_on",
+                    "SFJ handbook section 4.1 item 6: the 18 months count from this date.",
+                )
+            if not data.get("countersigner"):
+                self.add_error(
+                    "countersigner", "Name the qualified colleague who countersigns the trainee."
+                )
+        if status == StaffCredential.Status.HELD:
+            if data.get("deadline"):
+                self.add_error("deadline", "A qualification already held has no deadline.")
+            if data.get("countersigner"):
+                self.add_error(
+                    "countersigner", "A qualification already held needs no countersigner."
+                )
         return data
 
 
@@ -170,8 +216,21 @@ class CompetenceRecordForm(forms.ModelForm):
 
     class Meta:
         model = CompetenceRecord
-        fields = ["kind", "date", "activity", "hours", "notes"]
-        widgets = {"date": DateInput, "notes": forms.Textarea(attrs={"rows": 2})}
+        fields = ["kind", "date", "activity", "hours", "notes", "qualifications"]
+        widgets = {
+            "date": DateInput,
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "qualifications": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, centre: Centre | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        quals = cast(forms.ModelMultipleChoiceField, self.fields["qualifications"])
+        quals.queryset = (
+            centre.qualifications.order_by("number")
+            if centre is not None
+            else Qualification.objects.none()
+        )
 
 
 def people_with_role(centre: Centre, role: str) -> QuerySet[User]:

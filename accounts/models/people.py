@@ -335,6 +335,25 @@ class StaffCredential(models.Model):
     levels = models.JSONField(
         default=list, blank=True, help_text="Levels this person may assess or verify."
     )
+    # Issue 17: what the credential covers, so that a decision can be refused without it. None
+    # chosen: every qualification at the levels above (or at any level, if none are given).
+    qualifications = models.ManyToManyField(
+        "qualifications.Qualification",
+        blank=True,
+        related_name="+",
+        help_text="Qualifications it covers (none: all at the levels given).",
+    )
+    # SFJ section 4.1 item 6: a trainee has 18 months from starting work with the standards.
+    started_on = models.DateField("started assessing or verifying on", null=True, blank=True)
+    # The qualified colleague who countersigns a trainee's sign-offs (practice, not SFJ's text).
+    countersigner = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="countersigned_credentials",
+        help_text="Working towards only: the qualified colleague who countersigns.",
+    )
 
     objects = CentreHeldQuerySet.as_manager()
 
@@ -360,6 +379,13 @@ class CompetenceRecord(models.Model):
     activity = models.CharField(max_length=300)
     hours = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
     notes = models.TextField(blank=True, max_length=5_000)
+    # Issue 17: the qualifications this experience is relevant to. None chosen: all of them.
+    qualifications = models.ManyToManyField(
+        "qualifications.Qualification",
+        blank=True,
+        related_name="+",
+        help_text="Qualifications this experience is relevant to (none: all).",
+    )
 
     objects = CentreHeldQuerySet.as_manager()
 

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.competence import competence_table, warnings_for
 from accounts.context import admin_centre
 from accounts.forms.centre import (
     CompetenceRecordForm,
@@ -105,6 +106,7 @@ def people(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "page_obj": paginator.get_page(request.GET.get("page")),
             "invitations": _invitations_to_show(request, centre),
+            "competence_warnings": centre_warnings(centre),
         },
     )
 
@@ -149,6 +151,13 @@ def _person(request: AuthedRequest, centre: Centre, pk: int) -> User:
     )
 
 
+def centre_warnings(centre: Centre, people: list[int] | None = None) -> list[str]:
+    """Issue 17: what lapses within WARN_DAYS (or has lapsed) for the centre's assessors and
+    IVs, for the admin's people and person pages."""
+    qualifications = list(centre.qualifications.select_related("awarding_body").order_by("number"))
+    return warnings_for(competence_table(centre, qualifications, people=people))
+
+
 def _person_page(
     request: AuthedRequest, centre: Centre, person: User, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
@@ -172,10 +181,17 @@ def _person_page(
     if is_learner:
         context["profile_form"] = forms.get("profile_form") or LearnerProfileForm(instance=profile)
     if is_staff:
-        context["credentials"] = list(person.credentials.filter(centre=centre))
+        context["competence_warnings"] = centre_warnings(centre, people=[person.pk])
+        context["credentials"] = list(
+            person.credentials.filter(centre=centre)
+            .select_related("countersigner")
+            .prefetch_related("qualifications")
+        )
         context["records"] = list(person.competence_records.filter(centre=centre))
-        context["credential_form"] = forms.get("credential_form") or StaffCredentialForm()
-        context["record_form"] = forms.get("record_form") or CompetenceRecordForm()
+        context["credential_form"] = forms.get("credential_form") or StaffCredentialForm(
+            centre=centre
+        )
+        context["record_form"] = forms.get("record_form") or CompetenceRecordForm(centre=centre)
     return render(request, "accounts/person.html", context, status=status)
 
 
@@ -343,7 +359,7 @@ def _staff_person(request: AuthedRequest, centre: Centre, pk: int) -> User:
 def credential_add_view(request: AuthedRequest, pk: int) -> HttpResponse:
     centre = admin_centre(request)
     person = _staff_person(request, centre, pk)
-    form = StaffCredentialForm(request.POST)
+    form = StaffCredentialForm(request.POST, centre=centre)
     if not form.is_valid():
         return _person_page(request, centre, person, status=400, credential_form=form)
     try:
@@ -360,7 +376,7 @@ def credential_add_view(request: AuthedRequest, pk: int) -> HttpResponse:
 def competence_add_view(request: AuthedRequest, pk: int) -> HttpResponse:
     centre = admin_centre(request)
     person = _staff_person(request, centre, pk)
-    form = CompetenceRecordForm(request.POST)
+    form = CompetenceRecordForm(request.POST, centre=centre)
     if not form.is_valid():
         return _person_page(request, centre, person, status=400, record_form=form)
     competence_record_add(actor=request.user, user=person, centre=centre, **form.cleaned_data)

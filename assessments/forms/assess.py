@@ -42,6 +42,15 @@ class SignOffForm(forms.Form):
             f"evidence is the learner's own before signing off ({AUTHENTICITY_SOURCE})."
         },
     )
+    # Issue 17: a trainee assessor's countersigning colleague signs with them.
+    countersign_password = forms.CharField(
+        label="Countersigner's password",
+        required=False,
+        strip=False,
+        help_text="Only for an assessor working towards the qualification: the qualified "
+        "colleague named to countersign types their password here.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
 
 
 class UnlockForm(forms.Form):

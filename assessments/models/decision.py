@@ -100,6 +100,11 @@ class UnitSignOff(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     unlock_reason = models.TextField(blank=True, max_length=2_000)
+    # A trainee assessor's sign-off (working towards the assessor qualification, SFJ section 4.1
+    # item 6) carries the qualified colleague's countersignature (issue 17).
+    countersigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     objects = UnitSignOffQuerySet.as_manager()
 

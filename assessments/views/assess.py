@@ -432,7 +432,7 @@ def _unit_page(
     unreleased = sum(1 for _, d in rows if d is not None and not release[d.pk].released)
     sign_offs = list(
         UnitSignOff.objects.filter(registration=registration, unit=unit).select_related(
-            "signed_by", "unlocked_by"
+            "signed_by", "unlocked_by", "countersigned_by"
         )
     )
     active = next((s for s in sign_offs if s.unlocked_at is None), None)
@@ -501,6 +501,7 @@ def sign_off(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
             unit=unit,
             password=form.cleaned_data["password"],
             declared_authentic=form.cleaned_data["declared_authentic"],
+            countersign_password=form.cleaned_data["countersign_password"],
         )
     except services.AssessmentError as error:
         messages.error(request, str(error))

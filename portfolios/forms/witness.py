@@ -8,7 +8,13 @@ from django import forms
 
 from core.forms import declared
 from portfolios.models import EvidenceContext, Registration
-from portfolios.witness import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS, STATEMENT, WITNESS_CONTEXTS
+from portfolios.witness import (
+    DEFAULT_EXPIRY_DAYS,
+    EXPERT_COMPETENCE_RULE,
+    MAX_EXPIRY_DAYS,
+    STATEMENT,
+    WITNESS_CONTEXTS,
+)
 from qualifications.models import AssessmentCriterion
 
 
@@ -34,6 +40,14 @@ class WitnessRequestForm(forms.Form):
         label="Expert witness",
         required=False,
         help_text="Occupationally competent in the area, so the testimony counts as expert.",
+    )
+    expert_competence = forms.CharField(
+        label="How the expert witness is occupationally competent",
+        required=False,
+        max_length=2_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Expert witnesses only (SFJ handbook section 4.5): their recent role in the "
+        "functions the units cover, where and since when.",
     )
     activity = forms.CharField(
         label="What the witness is asked about",
@@ -64,6 +78,12 @@ class WitnessRequestForm(forms.Form):
         declared(self, "criteria", forms.ChoiceField).choices = [
             (c.pk, f"{c.number} {c.text}") for c in criteria
         ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("is_expert") and not (data.get("expert_competence") or "").strip():
+            self.add_error("expert_competence", EXPERT_COMPETENCE_RULE)
+        return data
 
     def clean_criteria(self) -> list[AssessmentCriterion]:
         return [self.criteria_by_pk[pk] for pk in self.cleaned_data["criteria"]]

@@ -226,6 +226,11 @@ class WitnessRequest(models.Model):
     job_title = models.CharField(max_length=150)
     relationship = models.CharField("relationship to the learner", max_length=150)
     is_expert = models.BooleanField("expert witness", default=False)
+    # SFJ handbook section 4.5 (issue 17): how an expert witness is occupationally competent
+    # in the functions the units cover, in a recent role; required when is_expert.
+    expert_competence = models.TextField(
+        "the expert witness's occupational competence", blank=True, max_length=2_000
+    )
     activity = models.TextField("what the witness is asked about", max_length=2_000)
     # Where the work the witness saw took place; the testimony's evidence inherits it.
     context = models.CharField(
@@ -250,6 +255,7 @@ class WitnessRequest(models.Model):
                 witness_email=254,
                 job_title=150,
                 relationship=150,
+                expert_competence=2_000,
                 activity=2_000,
                 testimony=10_000,
                 signed_name=150,

@@ -95,6 +95,7 @@ def request_create(request: AuthedRequest, pk: int) -> HttpResponse:
                 job_title=data["job_title"],
                 relationship=data["relationship"],
                 is_expert=data["is_expert"],
+                expert_competence=data["expert_competence"],
                 activity=data["activity"],
                 criteria=data["criteria"],
                 context=data["context"],

@@ -38,6 +38,9 @@ from tests.factories import CentreFactory, member
 
 pytestmark = pytest.mark.django_db
 
+# Issue 17: this module counts the credentials and records it makes; no default ones
+# (tests/conftest.py).
+OWN_COMPETENCE = True
 ASCENTIS = "600/1686/3"  # minimum age 14
 A_ULN = "9990001111"
 A_BORN = datetime.date(1988, 2, 29)

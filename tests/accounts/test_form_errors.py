@@ -64,6 +64,9 @@ def test_a_credential_worked_towards_without_a_deadline_is_shown_on_the_person_p
             "credential-kind": "assessor",
             "credential-title": "TAQA kept",
             "credential-status": "working_towards",
+            # Issue 17: a trainee's start and countersigner, given here to test the deadline.
+            "credential-started_on": "2026-01-05",
+            "credential-countersigner": world.iv.pk,
         },
     )
 

@@ -90,7 +90,7 @@ def test_it_builds_a_centre_with_every_role(seeded: list[dict[str, str]]) -> Non
     }
     roles = list(Membership.objects.filter(centre=centre).values_list("role", flat=True))
     assert roles.count("admin") == 1
-    assert roles.count("assessor") == 2
+    assert roles.count("assessor") == 3  # and the trainee assessor (demo/competence.py)
     assert roles.count("iv") == 2  # the internal verifier and the assessor who also verifies
     assert roles.count("eqa") == 1
     assert roles.count("learner") == 17  # 12 at work, 5 finished or left early
@@ -648,3 +648,30 @@ def test_the_demo_shows_each_kind_of_case_and_the_eqa_reads_them_all(
         page = client.get(reverse("cases:case", args=[case.pk]))
         assert page.status_code == 200
         assert "You read this case" in page.content.decode()
+
+
+def test_the_staff_are_competent_with_a_trainee_countersigned_and_one_lapsing_soon(
+    seeded: list[dict[str, str]],
+) -> None:
+    """Issue 17: the demo's assessors and IVs meet the requirements for the qualifications they
+    work on; the trainee is countersigned by the qualified assessor; the verifier's occupational
+    experience lapses within the warning window, so the warnings show."""
+    from accounts.competence import competence_for, competence_table, warnings_for
+    from accounts.models import StaffCredential
+    from demo.centres import NORTHGATE
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    for registration in Registration.objects.filter(centre=centre).select_related("qualification"):
+        for assessor in registration.assessors.all():
+            assert competence_for(assessor, centre, registration.qualification, "assessor").ok
+        if registration.internal_verifier:
+            verifier = registration.internal_verifier
+            assert competence_for(verifier, centre, registration.qualification, "iv").ok
+    trainee = StaffCredential.objects.get(centre=centre, status="working_towards")
+    assert trainee.countersigner.email == NORTHGATE.assessor.email
+    qualification = Registration.objects.filter(centre=centre).first().qualification
+    competence = competence_for(trainee.user, centre, qualification, "assessor")
+    assert competence.ok
+    assert competence.trainee
+    warnings = warnings_for(competence_table(centre, [qualification]))
+    assert any(NORTHGATE.verifier.full_name in warning for warning in warnings)

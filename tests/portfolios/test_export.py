@@ -133,6 +133,7 @@ def a_full_portfolio(world: World, tag: str = "") -> dict[str, Evidence]:
         job_title="Supervisor",
         relationship="line manager",
         is_expert=True,
+        expert_competence="Workshop supervisor for ten years.",
         activity="Brakes",
         criteria=criteria(world.registration, 2),
     )

@@ -207,7 +207,12 @@ def test_an_assessor_of_the_registration_may_ask_for_an_expert_witness(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("witness:request", args=[world.registration.pk]),
-            ask_form(world, is_expert="on", context=EvidenceContext.REAL_WORK_VOLUNTARY),
+            ask_form(
+                world,
+                is_expert="on",
+                expert_competence="Workshop supervisor since 2018.",
+                context=EvidenceContext.REAL_WORK_VOLUNTARY,
+            ),
         )
     assert response.status_code == 302
     token = LINK.search(mail.outbox[0].body).group(1).rstrip("/").rsplit("/", 1)[-1]
@@ -506,3 +511,22 @@ def test_the_learner_cannot_start_a_new_version_of_a_witness_testimony(world: Wo
         resubmit(actor=world.learner, evidence=evidence)
 
     assert Evidence.objects.count() == 1
+
+
+def test_an_expert_witness_is_asked_only_with_their_occupational_competence(
+    client: Client, world: World
+) -> None:
+    """SFJ handbook section 4.5: an expert witness must be occupationally competent in the
+    functions covered by the units, in a recent role (issue 17)."""
+    client.force_login(world.assessor)
+    response = client.post(
+        reverse("witness:request", args=[world.registration.pk]),
+        ask_form(world, is_expert="on"),
+    )
+    assert response.status_code == 400
+    assert "SFJ handbook section 4.5: an expert witness must be occupationally competent" in (
+        response.content.decode()
+    )
+    with pytest.raises(EvidenceError, match=r"SFJ handbook section 4\.5"):
+        ask(world, actor=world.assessor, is_expert=True)
+    assert not WitnessRequest.objects.exists()

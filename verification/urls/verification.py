@@ -1,6 +1,6 @@
 from django.urls import path
 
-from verification.views import eqa, sample, standardisation, strategy
+from verification.views import competence, eqa, sample, standardisation, strategy
 
 app_name = "verification"
 
@@ -46,4 +46,6 @@ urlpatterns = [
     path("record/<int:pk>/refer/", sample.old_outcome_form, name="sample_refer"),
     path("record/<int:pk>/sign-off/", sample.sign_off, name="sample_sign_off"),
     path("eqa-visits/", eqa.visits, name="eqa_visits"),
+    path("staff-competence/", competence.report, name="competence"),
+    path("staff-competence.csv", competence.report_csv, name="competence_csv"),
 ]
