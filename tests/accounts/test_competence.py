@@ -238,14 +238,19 @@ def test_a_trainees_sign_off_needs_the_countersigners_password_and_records_it(
     )
     url = reverse("assessments:sign_off", args=[case.registration.pk, case.unit.pk])
     as_(client, case.assessor)
-    response = client.post(url, {"password": DEFAULT_PASSWORD})
+    response = client.post(url, {"password": DEFAULT_PASSWORD, "declared_authentic": "on"})
     assert response.status_code == 400
     assert "SFJ handbook section 4.1 item 6" in response.content.decode()
     assert "countersigns your sign-off" in response.content.decode()
     assert not UnitSignOff.objects.exists()
 
     response = client.post(
-        url, {"password": DEFAULT_PASSWORD, "countersign_password": DEFAULT_PASSWORD}
+        url,
+        {
+            "password": DEFAULT_PASSWORD,
+            "countersign_password": DEFAULT_PASSWORD,
+            "declared_authentic": "on",
+        },
     )
     assert response.status_code == 302
     sign_off = UnitSignOff.objects.get()
@@ -265,6 +270,7 @@ def test_a_qualified_assessors_sign_off_needs_no_countersignature(catalogue: Non
         registration=case.registration,
         unit=case.unit,
         password=DEFAULT_PASSWORD,
+        declared_authentic=True,
     )
     assert sign_off.countersigned_by is None
 
