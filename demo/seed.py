@@ -48,6 +48,7 @@ from demo.common import (
     upload,
 )
 from demo.quality import seed_quality_assurance
+from demo.records import seed_records
 from portfolios.evidence import (
     evidence_create,
     evidence_update,
@@ -76,6 +77,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_quality_assurance(
         centre=centre, actor=User.objects.get(email=demo.centre_admin.email), demo=demo
     )
+    seed_records(centre=centre, demo=demo)
     return centre
 
 

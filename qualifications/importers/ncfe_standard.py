@@ -36,7 +36,14 @@ from qualifications.importers.schema import (
     Statement,
 )
 
-BODY = AwardingBody("NCFE", "NCFE")
+BODY = AwardingBody(
+    "NCFE",
+    "NCFE",
+    retention_rule=(
+        "NCFE standard mapping: no retention period is stated - the centre must enter its own "
+        "period."
+    ),
+)
 CATEGORIES = {"Knowledge": "K", "Skills": "S", "Behaviours": "B"}
 MAPPING_HEADER = "Unit and assessment criteria"
 NO_MAPPING = "No mapping"

@@ -45,7 +45,15 @@ from qualifications.importers.schema import (
     Unit,
 )
 
-BODY = AwardingBody(code="PEARSON", name="Pearson")
+BODY = AwardingBody(
+    code="PEARSON",
+    name="Pearson",
+    retention_rule=(
+        'Pearson specification L460: records of assessment must be "retained as specified"; '
+        "the period is in Pearson's UK Information Manual, not in the specification - the "
+        "centre must enter its own period."
+    ),
+)
 
 # --------------------------------------------------------------------------------------------
 # Text cleaning

@@ -532,3 +532,15 @@ def test_the_submitted_batch_has_a_built_summary_the_admin_downloads(
     verify = client.get(summary.verify_path).content.decode()
     assert summary.subject in verify
     assert "Grace Mitchell" not in verify
+
+
+def test_the_admin_sees_the_learner_who_left_as_past_retention(
+    seeded: list[dict[str, str]], client
+) -> None:
+    # Ascentis L279: 4 weeks after external verification (the EQA's visit 6 weeks ago).
+    client.force_login(User.objects.get(email="helen.carter@demo.example"))
+    page = client.get(reverse("certification:retention")).content.decode()
+    assert 'data-testid="past-count">1 past retention.' in page
+    assert "Mia Robinson" in page
+    assert "Ascentis specification L279" in page
+    assert "not stated — the centre must enter its period" in page
