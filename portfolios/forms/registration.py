@@ -101,6 +101,16 @@ class RegistrationFilterForm(forms.Form):
     assessor = PersonChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Any assessor"
     )
+    # Registered with the awarding body within its stated period (Ascentis L249).
+    awarding_body = forms.ChoiceField(
+        label="Awarding body registration",
+        choices=[
+            ("", "Any"),
+            ("overdue", "Overdue: past the body's period"),
+            ("due", "Due: within the body's period"),
+        ],
+        required=False,
+    )
 
     def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -258,3 +268,20 @@ class TransferForm(forms.Form):
             .exclude(pk=registration.centre_id)
             .order_by("name")
         )
+
+
+class AwardingBodyRegistrationForm(forms.Form):
+    """The awarding body's registration of the learner, as its portal gave it."""
+
+    prefix = "ab"
+
+    number = forms.CharField(
+        label="Awarding body registration number",
+        max_length=50,
+        error_messages={"required": "Give the awarding body's registration number."},
+    )
+    registered_on = forms.DateField(
+        label="Registered with the awarding body on",
+        widget=DateInput,
+        error_messages={"required": "Give the date the awarding body registered the learner."},
+    )

@@ -544,3 +544,15 @@ def test_the_admin_sees_the_learner_who_left_as_past_retention(
     assert "Mia Robinson" in page
     assert "Ascentis specification L279" in page
     assert "not stated — the centre must enter its period" in page
+
+
+def test_the_admin_home_shows_ascentis_registrations_due_with_the_rule(
+    seeded: list[dict[str, str]], client
+) -> None:
+    from html import unescape
+
+    client.force_login(User.objects.get(email="helen.carter@demo.example"))
+    page = unescape(client.get("/").content.decode())
+    assert "Registration with the awarding body:" in page
+    assert "Ascentis specification L249" in page
+    assert Registration.objects.filter(awarding_body_registered_on__isnull=False).exists()
