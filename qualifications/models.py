@@ -51,6 +51,12 @@ class AwardingBody(models.Model):
     registration_rule = models.TextField(
         "where the document sets the registration period", blank=True
     )
+    # Whether the centre may record credits from identical units the learner achieved before
+    # (SFJ section 2.8, L227), and the document's words either way.
+    credit_transfer = models.BooleanField("credit transfer of identical units", default=False)
+    credit_transfer_rule = models.TextField(
+        "where the document speaks of credit transfer", blank=True
+    )
 
     objects = AwardingBodyManager()
 

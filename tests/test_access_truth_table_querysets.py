@@ -38,8 +38,14 @@ from assessments.models.achievement import AchievementKind, AchievementRecord
 from assessments.models.plan import AssessmentPlan
 from certification.models import ClaimBatch
 from certification.views.common import batch_for
-from portfolios.models import Evidence, EvidenceContext, EvidenceMethod, EvidenceStatus
-from qualifications.models import Qualification
+from portfolios.models import (
+    CreditTransfer,
+    Evidence,
+    EvidenceContext,
+    EvidenceMethod,
+    EvidenceStatus,
+)
+from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
 from tests.support.module_rows import made_for_the_module
 from tests.test_access_truth_table import ROLES, in_a_request
@@ -408,6 +414,16 @@ TABLES = [
         EQA_VIEW,
         lambda user: EqaPageView.objects.visible_to(user),
     ),
+    # Credit transfers (CreditTransfer.visible_to, issue 17): "a transfer follows its
+    # registration: whoever sees the portfolio sees it", exactly as a plan does.
+    Table(
+        "credit transfer",
+        BY_REGISTRATION,
+        PLAN,
+        lambda user: CreditTransfer.objects.visible_to(user),
+        perm=_registration_perm,
+        perms=("portfolios.view_registration",),
+    ),
 ]
 
 
@@ -418,8 +434,8 @@ def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> 
             assert len(answers) == len(table.columns), (table.name, role)
     assert list(CLAIM_BATCH) == ALL_ROLES
     assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
-    # 13 roles, 42 kinds of object and the claim batches' 2: 572 rows in all.
-    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 42
+    # 13 roles, 46 kinds of object (4 of them credit transfers) and the claim batches' 2.
+    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 46
     # A table names its permissions exactly when it asks one.
     assert all(bool(t.perms) is (t.perm is not None) for t in TABLES)
 
@@ -499,6 +515,7 @@ def _build() -> World:
             "meeting",
             "EQA page view",
             "claim batch",
+            "credit transfer",
         )
     }
 
@@ -540,6 +557,14 @@ def _build() -> World:
             )
             made["assessment plan"][cell] = AssessmentPlan.objects.create(
                 registration=registration, title="Plan", created_by=assessor
+            )
+            made["credit transfer"][cell] = CreditTransfer.objects.create(
+                registration=registration,
+                unit=Unit.objects.filter(memberships__qualification=qualification).first(),
+                source_unit_reference="A/000/0000",
+                certificate_reference="C1",
+                achieved_on=datetime.date(2026, 3, 2),
+                recorded_by=admin,
             )
             made["sample"][cell] = Sample.objects.create(
                 registration=registration,

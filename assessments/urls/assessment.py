@@ -4,6 +4,7 @@ from assessments.views import (
     achievement,
     assess,
     coverage,
+    credit,
     judging,
     mapping,
     plan,
@@ -15,6 +16,7 @@ app_name = "assessments"
 
 urlpatterns = [
     path("queue/", assess.queue, name="queue"),
+    path("registrations/<int:pk>/credit-transfer/", credit.credit_transfer, name="credit_transfer"),
     path("evidence/<int:pk>/", assess.assess, name="assess"),
     path("evidence/<int:pk>/judge/", judging.judge, name="judge"),
     # The former one-criterion form: redirects to the criterion on the assessing page.

@@ -55,6 +55,7 @@ from portfolios.progress import (
     unit_summaries,
 )
 from portfolios.queries import RecordRow, portfolio_records, registration_with_people
+from portfolios.views.registration import credit_transfers
 from qualifications.models import AssessmentCriterion
 from qualifications.standards import maps_to_standard
 
@@ -267,6 +268,8 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
             # Where the catalogue gives no rule of combination: the centre's, or who must
             # record one (no query otherwise).
             "rule_notice": rule_notice(registration),
+            # Units credited from an identical unit achieved before (SFJ section 2.8).
+            "credit_transfers": credit_transfers(registration),
         },
     )
 

@@ -21,13 +21,14 @@ from portfolios.forms.registration import (
     SAMPLEABLE_STATUSES,
     AssignStaffForm,
     AwardingBodyRegistrationForm,
+    CreditTransferForm,
     RegistrationPicker,
     TransferForm,
     UnitChoiceForm,
     WithdrawForm,
     picker_registrations,
 )
-from portfolios.models import Registration, RegistrationStatus
+from portfolios.models import CreditTransfer, Registration, RegistrationStatus
 from portfolios.services import (
     RegistrationError,
     assign_staff,
@@ -131,6 +132,7 @@ def _page(
         "registration": registration,
         "qualification": registration.qualification,
         "ab_standing": awarding_body.standing(registration),
+        "credit_transfers": credit_transfers(registration),
         "assessors": list(registration.assessors.order_by("full_name", "email")),
         "groups": unit_groups(rules, ticked),
         "result": check(rules, chosen | mandatory_units(rules)),
@@ -146,6 +148,10 @@ def _page(
     if context["can_manage"]:
         active = registration.status == RegistrationStatus.ACTIVE
         context["active"] = active
+        if registration.qualification.awarding_body.credit_transfer and active:
+            context["credit_form"] = forms.get("credit_form") or CreditTransferForm(
+                registration=registration
+            )
         context["ab_form"] = forms.get("ab_form") or AwardingBodyRegistrationForm(
             initial={
                 "number": registration.awarding_body_number,
@@ -279,3 +285,18 @@ def registration_awarding_body(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "The awarding body's registration is recorded.")
     return redirect("portfolios:registration", pk=pk)
+
+
+def credit_transfers(registration: Registration) -> list[CreditTransfer]:
+    """The units credited to the registration by transfer, withdrawn ones too (one query)."""
+    return list(
+        CreditTransfer.objects.filter(registration=registration)
+        .select_related("unit", "recorded_by", "withdrawn_by")
+        .order_by("recorded_at", "pk")
+    )
+
+
+# The registration page and its loader, for the forms on it that post to the apps above (the
+# credit transfer: assessments.views.credit).
+load_for_change = _load_for_change
+registration_page = _page

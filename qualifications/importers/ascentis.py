@@ -59,6 +59,10 @@ BODY = AwardingBody(
         'Ascentis specification L249: "All learners must normally be registered with Ascentis '
         'within seven weeks of commencement of a course"'
     ),
+    credit_transfer_rule=(
+        'Ascentis specification L193: "Credits from equivalent units: Please contact the '
+        'Ascentis office to request equivalences" - Ascentis agrees them, not the centre.'
+    ),
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ def specification_to_fixture(spec: Specification) -> list[Obj]:
             retention_rule=body.retention_rule,
             registration_days=body.registration_days,
             registration_rule=body.registration_rule,
+            credit_transfer=body.credit_transfer,
+            credit_transfer_rule=body.credit_transfer_rule,
         )
     ]
     unit_source = {unit.key: spec.source for unit in spec.units}

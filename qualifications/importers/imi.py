@@ -46,6 +46,7 @@ BODY = AwardingBody(
     retention_rule=(
         "IMI specification: no retention period is stated - the centre must enter its own period."
     ),
+    credit_transfer_rule="IMI specification: credit transfer is not stated.",
 )
 
 NUMBER_RE = re.compile(r"Ofqual I\.?D\.?\s*:?\s*(\d{3}/\d{4}/\d)")

@@ -43,6 +43,7 @@ BODY = AwardingBody(
         "NCFE standard mapping: no retention period is stated - the centre must enter its own "
         "period."
     ),
+    credit_transfer_rule="NCFE standard mapping: credit transfer is not stated.",
 )
 CATEGORIES = {"Knowledge": "K", "Skills": "S", "Behaviours": "B"}
 MAPPING_HEADER = "Unit and assessment criteria"

@@ -53,6 +53,10 @@ BODY = AwardingBody(
         "the period is in Pearson's UK Information Manual, not in the specification - the "
         "centre must enter its own period."
     ),
+    credit_transfer_rule=(
+        "Pearson specification: credit transfer is not stated (recognition of prior learning, "
+        "L520-530, is a method of assessment, not a transfer)."
+    ),
 )
 
 # --------------------------------------------------------------------------------------------

@@ -172,6 +172,8 @@ class AwardingBody:
     retention_rule: str = ""
     registration_days: int | None = None
     registration_rule: str = ""
+    credit_transfer: bool = False
+    credit_transfer_rule: str = ""
 
 
 @dataclass

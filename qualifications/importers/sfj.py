@@ -47,6 +47,11 @@ BODY = AwardingBody(
         "SFJ Awards specification: no retention period is stated - the centre must enter its "
         "own period."
     ),
+    credit_transfer=True,
+    credit_transfer_rule=(
+        'SFJ Awards specification section 2.8 (L227): "Credits from identical units that have '
+        'already been achieved by the learner may be transferred."'
+    ),
 )
 
 URN = re.compile(r"^([A-Z])/(\d{3})/(\d{4})$")

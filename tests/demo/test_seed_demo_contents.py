@@ -556,3 +556,20 @@ def test_the_admin_home_shows_ascentis_registrations_due_with_the_rule(
     assert "Registration with the awarding body:" in page
     assert "Ascentis specification L249" in page
     assert Registration.objects.filter(awarding_body_registered_on__isnull=False).exists()
+
+
+def test_a_registration_page_says_whether_its_body_allows_credit_transfer(
+    seeded: list[dict[str, str]], client
+) -> None:
+    from html import unescape
+
+    # Only SFJ's document allows it (section 2.8), and SFJ's qualification is closed: the demo's
+    # Ascentis learners' pages give Ascentis's own words instead.
+    registration = Registration.objects.filter(
+        qualification__awarding_body__code="ASCENTIS", status="active"
+    ).first()
+    client.force_login(User.objects.get(email="helen.carter@demo.example"))
+    page = unescape(
+        client.get(reverse("portfolios:registration", args=[registration.pk])).content.decode()
+    )
+    assert "Ascentis does not let a centre transfer credit: Ascentis specification L193" in page
