@@ -273,3 +273,19 @@ def test_the_eqa_reads_the_credit_on_the_portfolio_but_has_no_form(client, sfj):
     assert post(
         client, registration, unit=unit.pk, source_unit_reference=unit.reference
     ).status_code in (403, 404)
+
+
+def test_a_credited_unit_is_on_the_full_claim(sfj):
+    from certification.eligibility import Facts, full_candidate
+
+    where, earlier, registration = sfj
+    unit = units_of(SFJ, 1)[0]
+    record_credit_transfer(
+        actor=where.admin,
+        registration=registration,
+        unit=unit,
+        source_unit_reference=unit.reference,
+        source_registration=earlier,
+    )
+    candidate = full_candidate(registration, Facts.load([registration.pk]), TODAY)
+    assert candidate.unit_references == [unit.reference]
