@@ -22,6 +22,7 @@ from assessments.services import mark_complete_if_done
 from core.audit import record_event
 from portfolios.models import CreditTransfer, Registration, RegistrationStatus, RegistrationUnit
 from portfolios.readmodel import refresh_progress
+from portfolios.services import reopen
 from qualifications.models import Unit
 
 
@@ -133,3 +134,43 @@ def record_credit_transfer(
             f"Unit {label} is already credited to this registration."
         ) from exc
     return transfer
+
+
+def withdraw_credit_transfer(
+    *, actor: User, transfer: CreditTransfer, reason: str
+) -> CreditTransfer:
+    """Withdraw a transfer recorded in error (kept, with who, when and why). A registration it
+    had completed is active again: the unit must be achieved here instead."""
+    registration = transfer.registration
+    if not actor.has_perm("portfolios.manage_registration", registration):
+        raise CreditTransferError("Only the centre's admins withdraw a credit transfer.")
+    if not reason.strip():
+        raise CreditTransferError("Say why the credit transfer is withdrawn.")
+    if registration.status not in (RegistrationStatus.ACTIVE, RegistrationStatus.COMPLETE):
+        raise CreditTransferError(
+            f"The registration is {registration.get_status_display().lower()}: a credit "
+            "transfer it was claimed with stays."
+        )
+    with transaction.atomic():
+        refresh_progress(registration)  # the row's lock before the audit event
+        locked = CreditTransfer.objects.select_for_update().get(pk=transfer.pk)
+        if locked.withdrawn_at is not None:
+            raise CreditTransferError("This credit transfer is already withdrawn.")
+        locked.withdrawn_at = timezone.now()
+        locked.withdrawn_by = actor
+        locked.withdrawal_reason = reason.strip()
+        locked.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        refresh_progress(registration)
+        record_event(
+            actor=actor,
+            action="unit.credit_transfer_withdrawn",
+            target=locked,
+            centre_id=registration.centre_id,
+            data={"reason": locked.withdrawal_reason},
+        )
+        reopen(
+            actor=actor,
+            registration=registration,
+            reason=f"Credit transfer withdrawn: {locked.withdrawal_reason}",
+        )
+    return locked

@@ -148,6 +148,10 @@ def _page(
     if context["can_manage"]:
         active = registration.status == RegistrationStatus.ACTIVE
         context["active"] = active
+        context["may_withdraw_credit"] = registration.status in (
+            RegistrationStatus.ACTIVE,
+            RegistrationStatus.COMPLETE,
+        )
         if registration.qualification.awarding_body.credit_transfer and active:
             context["credit_form"] = forms.get("credit_form") or CreditTransferForm(
                 registration=registration

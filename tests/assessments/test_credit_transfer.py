@@ -289,3 +289,26 @@ def test_a_credited_unit_is_on_the_full_claim(sfj):
     )
     candidate = full_candidate(registration, Facts.load([registration.pk]), TODAY)
     assert candidate.unit_references == [unit.reference]
+
+
+def test_a_transfer_recorded_in_error_is_withdrawn_and_kept(client, sfj):
+    where, earlier, registration = sfj
+    unit = units_of(SFJ, 1)[0]
+    transfer = record_credit_transfer(
+        actor=where.admin,
+        registration=registration,
+        unit=unit,
+        source_unit_reference=unit.reference,
+        source_registration=earlier,
+    )
+    client.force_login(where.admin)
+    url = reverse("assessments:credit_transfer_withdraw", args=[registration.pk, transfer.pk])
+    refused = client.post(url, {"reason": ""}, follow=True)
+    assert "Say why the credit transfer is withdrawn." in unescape(refused.content.decode())
+    client.post(url, {"reason": "Wrong learner's certificate."})
+    transfer.refresh_from_db()
+    assert transfer.withdrawn_by == where.admin
+    assert unit.key not in achieved_unit_keys(registration)
+    assert AuditEvent.objects.filter(action="unit.credit_transfer_withdrawn").exists()
+    page = client.get(reverse("portfolios:registration", args=[registration.pk])).content.decode()
+    assert "Wrong learner&#x27;s certificate." in page
