@@ -35,6 +35,7 @@ from portfolios.forms.evidence import (
     PortfolioFilterForm,
 )
 from portfolios.models import (
+    CreditTransfer,
     Declaration,
     Evidence,
     EvidenceFile,
@@ -157,9 +158,12 @@ def _unit_rows(
     decisions: dict[int, str],
     unit_id: int | None,
     state: str,
+    credited: dict[int, CreditTransfer] | None = None,
 ) -> list[dict[str, Any]]:
     """The units that pass the filters, as the template shows them: text and links made here,
-    once per unit. Filtered to one unit, its criteria come too (one unit: bounded)."""
+    once per unit. Filtered to one unit, its criteria come too (one unit: bounded). A unit
+    `credited` by transfer says so where its progress would be."""
+    credited = credited or {}
     unit_url = url_for_ids("evidence:portfolio_unit", registration.pk)
     decisions_url = url_for_ids("assessments:unit", registration.pk)
     query = f"?{urlencode({'state': state})}" if state else ""
@@ -184,7 +188,10 @@ def _unit_rows(
                 "label": entry.label,
                 "name": f"{entry.label} {entry.unit.title}",
                 "facts": _unit_facts(entry),
-                "progress": _progress_text(progress),
+                "progress": _progress_text(progress)
+                if entry.unit.pk not in credited
+                else f"Achieved {credited[entry.unit.pk].achieved_on:%d %B %Y}, credited by "
+                f"transfer from {credited[entry.unit.pk].source}",
                 "summary": summary,
                 "url": unit_url(entry.unit.pk) + query,
                 "decisions_url": decisions_url(entry.unit.pk),
@@ -239,6 +246,7 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
     unit_id, state = None, ""
     if filters.is_bound and filters.is_valid():
         unit_id, state = filters.cleaned_data["unit"], filters.cleaned_data["state"]
+    transfers = credit_transfers(registration)
     records = portfolio_records(registration, request.user)
     record_rows, awaiting = _record_rows(
         records, learner_looks=registration.learner_id == request.user.pk
@@ -257,6 +265,7 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
                 decisions=decisions,
                 unit_id=unit_id,
                 state=state,
+                credited={t.unit_id: t for t in transfers if t.withdrawn_at is None},
             ),
             "filters": filters,
             "filtered": bool(unit_id or state),
@@ -269,7 +278,7 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
             # record one (no query otherwise).
             "rule_notice": rule_notice(registration),
             # Units credited from an identical unit achieved before (SFJ section 2.8).
-            "credit_transfers": credit_transfers(registration),
+            "credit_transfers": transfers,
         },
     )
 

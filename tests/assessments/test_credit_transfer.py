@@ -268,6 +268,7 @@ def test_the_eqa_reads_the_credit_on_the_portfolio_but_has_no_form(client, sfj):
     portfolio = client.get(reverse("evidence:portfolio", args=[registration.pk])).content.decode()
     assert "Units credited by transfer" in portfolio
     assert unit.reference in portfolio
+    assert "credited by transfer from an earlier registration at this centre" in portfolio
     detail = client.get(reverse("portfolios:registration", args=[registration.pk])).content.decode()
     assert "Credit the unit" not in detail
     assert post(
