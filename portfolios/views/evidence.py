@@ -241,12 +241,13 @@ def _record_rows(records: list[RecordRow], *, learner_looks: bool) -> tuple[list
 def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
     decisions = recorded_decisions(registration, viewer=request.user)
-    whole = unit_summaries(registration, decisions=decisions)
+    transfers = credit_transfers(registration)
+    credited = {t.unit_id: t for t in transfers if t.withdrawn_at is None}
+    whole = unit_summaries(registration, decisions=decisions, credited=credited)
     filters = PortfolioFilterForm(request.GET or None, units=whole.units)
     unit_id, state = None, ""
     if filters.is_bound and filters.is_valid():
         unit_id, state = filters.cleaned_data["unit"], filters.cleaned_data["state"]
-    transfers = credit_transfers(registration)
     records = portfolio_records(registration, request.user)
     record_rows, awaiting = _record_rows(
         records, learner_looks=registration.learner_id == request.user.pk
@@ -265,7 +266,7 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
                 decisions=decisions,
                 unit_id=unit_id,
                 state=state,
-                credited={t.unit_id: t for t in transfers if t.withdrawn_at is None},
+                credited=credited,
             ),
             "filters": filters,
             "filtered": bool(unit_id or state),

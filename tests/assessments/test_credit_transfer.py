@@ -313,3 +313,23 @@ def test_a_transfer_recorded_in_error_is_withdrawn_and_kept(client, sfj):
     assert AuditEvent.objects.filter(action="unit.credit_transfer_withdrawn").exists()
     page = client.get(reverse("portfolios:registration", args=[registration.pk])).content.decode()
     assert "Wrong learner&#x27;s certificate." in page
+
+
+def test_the_portfolio_overall_leaves_out_the_credited_units_criteria(sfj):
+    from portfolios.progress import unit_summaries
+
+    where, earlier, registration = sfj
+    unit = units_of(SFJ, 1)[0]
+    before = unit_summaries(registration, decisions={}).progress.total
+    record_credit_transfer(
+        actor=where.admin,
+        registration=registration,
+        unit=unit,
+        source_unit_reference=unit.reference,
+        source_registration=earlier,
+    )
+    after = unit_summaries(registration, decisions={}, credited={unit.pk}).progress.total
+    assert after == before - unit.criteria.count()
+    with transaction.atomic():
+        progress = refresh_progress(registration)
+    assert progress.criteria_required == after
