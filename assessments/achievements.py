@@ -38,7 +38,7 @@ from assessments.release import is_released, validation_required
 from assessments.rules import can_request_record, can_withdraw_record
 from core.audit import Checkpoint, chain_head, record_event
 from portfolios.combination import rules_at_centre
-from portfolios.models import EvidenceMethod, Registration
+from portfolios.models import CreditTransfer, EvidenceMethod, Registration
 from qualifications.combination import CombinationRules, Result, check
 from qualifications.models import Unit
 
@@ -191,11 +191,20 @@ def gather_content(
         .filter(registration=registration)
         .select_related("unit", "signed_by")
     }
-    achieved_keys = {sign_off.unit.key for sign_off in sign_offs.values()}
+    # Units credited from an identical unit achieved before (SFJ section 2.8) count as achieved.
+    credits = {
+        transfer.unit_id: transfer
+        for transfer in CreditTransfer.objects.live()
+        .filter(registration=registration)
+        .select_related("unit")
+    }
+    achieved_keys = {sign_off.unit.key for sign_off in sign_offs.values()} | {
+        transfer.unit.key for transfer in credits.values()
+    }
     result = check(rules, achieved_keys)
 
     if kind == AchievementKind.FULL:
-        unit_ids = list(sign_offs)
+        unit_ids = list(sign_offs) + [pk for pk in credits if pk not in sign_offs]
     elif kind == AchievementKind.UNIT:
         if unit is None:
             raise AchievementError("Say which unit the record is for.")
@@ -230,6 +239,7 @@ def gather_content(
     for item in units:
         facts = rules.units.get(item.key)
         sign_off = sign_offs.get(item.pk)
+        transfer = credits.get(item.pk)
         verification = verifications.get(item.pk) or verifications.get(None)
         criteria_by_outcome: dict[int, list[Any]] = defaultdict(list)
         for criterion in item.criteria.all():
@@ -274,7 +284,14 @@ def gather_content(
                 "level": item.level_label,
                 "credit": item.credit,
                 "glh": item.glh,
-                "achieved": sign_off is not None,
+                "achieved": sign_off is not None or transfer is not None,
+                "credit_transfer": {
+                    "achieved_on": transfer.achieved_on.isoformat(),
+                    "source": transfer.source,
+                    "reference": transfer.source_unit_reference,
+                }
+                if transfer is not None and sign_off is None
+                else None,
                 "signed_off_on": timezone.localdate(sign_off.signed_at).isoformat()
                 if sign_off
                 else None,

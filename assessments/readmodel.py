@@ -3,20 +3,26 @@ log: criteria met (current decisions), units signed off, and the plan's next due
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.models.plan import PlanActivity
 from portfolios import readmodel
+from portfolios.models import CreditTransfer
 
 
 def criteria_met() -> Coalesce:
     return readmodel.count_per_registration(Decision.objects.current().filter(outcome=Outcome.MET))
 
 
-def units_signed_off() -> Coalesce:
-    return readmodel.count_per_registration(UnitSignOff.objects.active())
+def units_signed_off() -> Any:
+    """Units achieved: signed off, or credited by transfer (SFJ section 2.8)."""
+    return readmodel.count_per_registration(
+        UnitSignOff.objects.active()
+    ) + readmodel.count_per_registration(CreditTransfer.objects.live())
 
 
 def plan_due() -> Subquery:

@@ -37,6 +37,7 @@ from portfolios.combination import rules_at_centre
 from portfolios.environment import met_refusal
 from portfolios.models import (
     EVIDENCE_LIFECYCLE,
+    CreditTransfer,
     Evidence,
     EvidenceStatus,
     Registration,
@@ -448,14 +449,28 @@ def unlock_unit(*, actor: User, sign_off: UnitSignOff, reason: str) -> UnitSignO
     return sign_off
 
 
-def completion(registration: Registration) -> Result:
-    """How the rules of combination stand over the units signed off so far."""
+def achieved_unit_keys(registration: Registration) -> set[str]:
+    """The units achieved: signed off here, or credited from an identical unit achieved
+    before (portfolios.CreditTransfer; SFJ section 2.8)."""
     signed = set(
         UnitSignOff.objects.active()
         .filter(registration=registration)
         .values_list("unit__key", flat=True)
     )
-    return check(rules_at_centre(registration.qualification, registration.centre_id), signed)
+    credited = set(
+        CreditTransfer.objects.live()
+        .filter(registration=registration)
+        .values_list("unit__key", flat=True)
+    )
+    return signed | credited
+
+
+def completion(registration: Registration) -> Result:
+    """How the rules of combination stand over the units achieved so far."""
+    return check(
+        rules_at_centre(registration.qualification, registration.centre_id),
+        achieved_unit_keys(registration),
+    )
 
 
 def mark_complete_if_done(*, actor: User, registration: Registration) -> bool:

@@ -31,7 +31,7 @@ from assessments.models import UnitSignOff
 from certification.models import BatchState, ClaimHold, ClaimLine
 from certification.profiles import profile_for
 from certification.queries import UNIT_CLAIM_STATUSES
-from portfolios.models import Registration, RegistrationStatus
+from portfolios.models import CreditTransfer, Registration, RegistrationStatus
 from qualifications.models import Unit
 from verification.models.sample import VerifierSignOff
 
@@ -71,12 +71,15 @@ class ClaimOverview:
 
 @dataclass
 class Facts:
-    """Everything the reasons need about a set of registrations, read in four queries."""
+    """Everything the reasons need about a set of registrations, read in five queries."""
 
     holds: dict[int, list[ClaimHold]]
     iv_signed: set[tuple[int, int | None]]
     sign_offs: dict[int, list[tuple[int, str, date]]]  # registration -> (unit, ref, date)
     live_lines: dict[tuple[int, int | None], tuple[int, str]]  # -> (batch id, batch state)
+    # Units credited by transfer (SFJ section 2.8): on the full claim, never claimed alone
+    # (the learner holds them already).
+    credited: dict[int, list[tuple[int, str, date]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, registration_ids: Iterable[int]) -> Facts:
@@ -107,7 +110,17 @@ class Facts:
             .filter(registration_id__any=ids)
             .values_list("registration_id", "unit_id", "batch_id", "batch__state")
         }
-        return cls(holds, iv_signed, sign_offs, live_lines)
+        credited: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
+        for registration_id, unit_id, reference, key, day in (
+            CreditTransfer.objects.live()
+            .filter(registration_id__any=ids)
+            .order_by("unit__key")
+            .values_list(
+                "registration_id", "unit_id", "unit__reference", "unit__key", "achieved_on"
+            )
+        ):
+            credited[registration_id].append((unit_id, reference or key, day))
+        return cls(holds, iv_signed, sign_offs, live_lines, credited)
 
 
 def _common_reasons(registration: Registration, today: date) -> list[str]:
@@ -180,6 +193,10 @@ def reasons_unit(
 
 def full_candidate(registration: Registration, facts: Facts, today: date) -> Candidate:
     signed = facts.sign_offs.get(registration.pk, [])
+    credited = facts.credited.get(registration.pk, [])
+    if credited:
+        # The units credited by transfer are on the claim too, all in reference order.
+        signed = sorted(signed + credited, key=lambda item: item[1])
     return Candidate(
         registration=registration,
         unit=None,

@@ -14,7 +14,7 @@ from certification.models import CaseKind, CaseOutcome, HoldKind
 from core.forms import DateInput, declared
 from portfolios.forms.registration import QualificationChoiceField, RegistrationPicker
 from portfolios.models import Registration
-from qualifications.models import Qualification
+from qualifications.models import AwardingBody, Qualification
 
 
 class HoldForm(forms.Form):
@@ -210,3 +210,44 @@ class CasePolicyForm(forms.Form):
     def __init__(self, *args: Any, verifiers: QuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         declared(self, "lead_iv", forms.ModelChoiceField).queryset = verifiers
+
+
+class RetentionRemoveForm(forms.Form):
+    """Which finished registrations' files to remove, and why (the service checks each is past
+    retention and needed by nothing)."""
+
+    registrations = forms.TypedMultipleChoiceField(
+        label="Learners whose files to remove",
+        coerce=int,
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose the learners whose files to remove."},
+    )
+    reason = forms.CharField(
+        label="Why the files are removed",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the files are removed."},
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["registrations"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField
+
+
+class RetentionPeriodForm(forms.Form):
+    """The centre's own period for an awarding body whose document gives none."""
+
+    prefix = "period"
+
+    awarding_body = forms.ModelChoiceField(
+        label="Awarding body", queryset=AwardingBody.objects.filter(retention_weeks__isnull=True)
+    )
+    weeks = forms.IntegerField(
+        label="Weeks evidence is kept after external verification", min_value=0, max_value=1040
+    )
+    source = forms.CharField(
+        label="Where the period comes from (policy or manual, and page)",
+        max_length=300,
+        error_messages={"required": "Say where the period comes from."},
+    )

@@ -127,3 +127,19 @@ rules.add_rule(
     "certification.raise_cases_here",
     works_as(Role.LEARNER, Role.ASSESSOR, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN),
 )
+
+
+# ---------------------------------------------------------------- the centre's records
+# Evidence retention (removing files past the awarding body's period, the centre's own period
+# where the body leaves it to the centre), awarding-body registration dates and credit
+# transfers: the centre's admins change them; an EQA reads the retention page, never acts.
+can_manage_records = rules.is_superuser | administers_centre_id
+rules.add_perm("certification.manage_records", can_manage_records)
+
+
+def may_manage_records(user: Any, centre_id: int | None) -> bool:
+    return bool(can_manage_records.test(user, centre_id))
+
+
+rules.add_rule("certification.read_records", works_as(Role.CENTRE_ADMIN, Role.EQA))
+rules.add_rule("certification.act_on_records", works_as_centre_admin)

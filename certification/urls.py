@@ -3,7 +3,7 @@ app: bookmarks and links already sent keep working."""
 
 from django.urls import path
 
-from certification.views import claims, holds, summaries
+from certification.views import claims, holds, retention, summaries
 
 app_name = "certification"
 
@@ -33,4 +33,5 @@ urlpatterns = [
     path("lines/<int:pk>/remove/", claims.line_remove, name="claim_line_remove"),
     path("holds/", holds.holds, name="claim_holds"),
     path("holds/<int:pk>/release/", holds.hold_release, name="claim_hold_release"),
+    path("retention/", retention.retention_page, name="retention"),
 ]

@@ -53,6 +53,7 @@ from demo.common import (
 from demo.competence import seed_competence
 from demo.evidence import seed_evidence_basis
 from demo.quality import seed_quality_assurance
+from demo.records import seed_records
 from portfolios.evidence import (
     evidence_create,
     evidence_update,
@@ -86,6 +87,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_briefs(centre=centre, demo=demo)
     seed_evidence_basis(centre=centre, demo=demo)
     seed_cases(centre=centre, demo=demo)
+    seed_records(centre=centre, demo=demo)
     return centre
 
 

@@ -29,6 +29,7 @@ from home.caseload import (
     with_overdue_actions,
 )
 from home.plans import attach_plans
+from portfolios import awarding_body
 from portfolios.combination import rules_at_centre
 from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
 from qualifications.combination import check, mandatory_units
@@ -207,9 +208,13 @@ def admin_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
         staff=Count("user", distinct=True, filter=Q(role__in=STAFF_ROLES)),
     )
     registrations = Registration.objects.manageable_by(user).filter(centre=centre)
+    # Registering with the awarding body within its stated period (Ascentis L249).
+    bodies = awarding_body.periods()
     counts |= registrations.aggregate(
         registrations=Count("pk"),
         active=Count("pk", filter=Q(status=RegistrationStatus.ACTIVE)),
+        ab_overdue=Count("pk", filter=awarding_body.overdue_q(bodies)),
+        ab_due=Count("pk", filter=awarding_body.due_q(bodies)),
     )
     latest = registrations.select_related("learner", "qualification").order_by(
         "-created_at", "-pk"
@@ -222,6 +227,8 @@ def admin_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
         person.url = link("centre:person", person.user_id)  # type: ignore[attr-defined]
     return {
         "counts": counts,
+        "ab_periods": bodies,
+        "ab_list": link("centre:registrations"),
         "latest_people": latest_people,
         "latest_registrations": latest,
         "links": {

@@ -116,6 +116,18 @@ def _evidence_entry(evidence: Evidence, files: list[ArchivedFile]) -> dict[str, 
     taken: set[str] = set()
     file_entries = []
     for f in evidence.files.all():
+        if f.removed_at is not None:
+            # Removed after retention: the record of it, no bytes to archive.
+            file_entries.append(
+                {
+                    "name": f.original_name,
+                    "size": f.size,
+                    "sha256": f.sha256,
+                    "removed_at": f.removed_at,
+                    "removal_reason": f.removal_reason,
+                }
+            )
+            continue
         path = f"{folder}/{unique_name(safe_name(f.original_name), taken)}"
         files.append(ArchivedFile(storage_name(f.file), path, f.size))
         file_entries.append(

@@ -418,10 +418,17 @@ def _counted_criteria(*, registration: int) -> models.QuerySet:
 COUNTED_CRITERIA = Prepared(_counted_criteria)
 
 
-def unit_summaries(registration: Registration, *, decisions: Mapping[int, str]) -> Portfolio:
+def unit_summaries(
+    registration: Registration,
+    *,
+    decisions: Mapping[int, str],
+    credited: Collection[int] = (),
+) -> Portfolio:
     """Every unit taken with its criteria counted by state, and the whole portfolio's count,
     without loading a criterion's text or evidence: two queries whatever the size, besides
-    the decisions passed in. Only submitted evidence counts, so who looks does not matter."""
+    the decisions passed in. Only submitted evidence counts, so who looks does not matter.
+    Units `credited` by transfer (their ids) are achieved already: the whole portfolio's count
+    leaves their criteria out, as the progress read model does."""
     units = _choices(registration, brief=True)
     by_unit = {entry.unit.pk: entry for entry in units}
     criteria = COUNTED_CRITERIA.rows(registration=registration.pk)
@@ -435,7 +442,8 @@ def unit_summaries(registration: Registration, *, decisions: Mapping[int, str]) 
         counters[unit_id][decisions.get(pk) or (submitted if evidenced else no_evidence)] += 1
     overall = Progress()
     for entry in units:
-        overall.update(entry.progress)
+        if entry.unit.pk not in credited:
+            overall.update(entry.progress)
     return Portfolio(registration=registration, units=units, progress=overall)
 
 

@@ -41,11 +41,20 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Count, DateField, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portfolios.models import (
+    CreditTransfer,
     Evidence,
     EvidenceStatus,
     Registration,
@@ -94,8 +103,13 @@ def count_per_registration(queryset: QuerySet, field: str = "registration") -> C
 
 
 def _criteria_required() -> Coalesce:
+    # A unit credited by transfer is achieved already: its criteria are not asked again.
+    credited = CreditTransfer.objects.live().filter(
+        registration=OuterRef("registration"), unit=OuterRef("unit")
+    )
     required = (
         RegistrationUnit.objects.filter(registration=OuterRef("pk"))
+        .exclude(Exists(credited))
         .order_by()
         .values("registration")
         .annotate(n=Count("unit__criteria"))

@@ -35,6 +35,28 @@ class AwardingBodyManager(models.Manager["AwardingBody"]):
 class AwardingBody(models.Model):
     code = models.CharField(max_length=20, unique=True)
     name = models.CharField(max_length=200)
+    # Catalogue facts from each body's own document, with the line: blank where the document
+    # says nothing (the rule text then says so, and what the centre must do instead).
+    # How long evidence is kept after external verification (Ascentis L279: 4 weeks); null where
+    # the document gives no period, which the centre then enters (certification.RetentionPeriod).
+    retention_weeks = models.PositiveSmallIntegerField(
+        "weeks evidence is kept after external verification", null=True, blank=True
+    )
+    retention_rule = models.TextField("where the document sets the retention period", blank=True)
+    # Days after the start by which a learner must be registered with the body (Ascentis L249:
+    # seven weeks); null where the document gives none.
+    registration_days = models.PositiveSmallIntegerField(
+        "days after the start to register the learner", null=True, blank=True
+    )
+    registration_rule = models.TextField(
+        "where the document sets the registration period", blank=True
+    )
+    # Whether the centre may record credits from identical units the learner achieved before
+    # (SFJ section 2.8, L227), and the document's words either way.
+    credit_transfer = models.BooleanField("credit transfer of identical units", default=False)
+    credit_transfer_rule = models.TextField(
+        "where the document speaks of credit transfer", blank=True
+    )
 
     objects = AwardingBodyManager()
 

@@ -796,6 +796,8 @@ WORN_RULES = (
     "certification.work_cases",
     "certification.raise_cases_here",
     "verification.work_competence_report",
+    "certification.read_records",
+    "certification.act_on_records",
 )
 # (role, which membership is worn): the rules it passes; every other one of WORN_RULES fails.
 # "own" is the actor's membership at the own centre (none for no role, superuser, anonymous);
@@ -842,6 +844,8 @@ WORN = {
         "certification.work_cases",
         "certification.raise_cases_here",
         "verification.work_competence_report",
+        "certification.read_records",
+        "certification.act_on_records",
     },
     ("centre admin", "another's"): set(),
     ("EQA current", "own"): {
@@ -853,6 +857,7 @@ WORN = {
         "certification.read_holds",
         "certification.work_cases",
         "verification.work_competence_report",
+        "certification.read_records",
     },
     ("EQA current", "another's"): set(),
     ("EQA expired", "own"): set(),  # no longer current
@@ -990,6 +995,54 @@ def test_centre_page_actions_follow_the_table(
         assert dict(zip(CENTRE_PAGE_ACTIONS_ASKED, answers, strict=True)) == dict(
             zip(CENTRE_PAGE_ACTIONS_ASKED, expected, strict=True)
         )
+
+
+# The centre's records (issue 17): removing evidence past retention and setting the centre's
+# retention periods, awarding-body registration dates, credit transfers. Asked with the
+# centre's id, in this order:
+RECORDS_ACTIONS_ASKED = (("perm", "certification.manage_records"),)
+# (role, centre): (manage the records)
+RECORDS_ACTIONS = {
+    ("learner", "own centre"): (N,),
+    ("learner", "other centre"): (N,),
+    ("assessor", "own centre"): (N,),
+    ("assessor", "other centre"): (N,),
+    ("internal verifier", "own centre"): (N,),
+    ("internal verifier", "other centre"): (N,),
+    ("centre admin", "own centre"): (Y,),
+    ("centre admin", "other centre"): (N,),
+    ("EQA current", "own centre"): (N,),  # reads the retention page, never acts
+    ("EQA current", "other centre"): (N,),
+    ("EQA expired", "own centre"): (N,),
+    ("EQA expired", "other centre"): (N,),
+    ("assessor revoked", "own centre"): (N,),
+    ("assessor revoked", "other centre"): (N,),
+    ("centre admin revoked", "own centre"): (N,),
+    ("centre admin revoked", "other centre"): (N,),
+    ("no role", "own centre"): (N,),
+    ("no role", "other centre"): (N,),
+    ("superuser", "own centre"): (Y,),
+    ("superuser", "other centre"): (Y,),
+    ("anonymous", "own centre"): (N,),
+    ("anonymous", "other centre"): (N,),
+}
+
+
+def test_the_records_table_covers_every_role() -> None:
+    assert {key[0] for key in RECORDS_ACTIONS} == set(ROLES)
+    assert len(RECORDS_ACTIONS) == len(ROLES) * 2
+    for expected in RECORDS_ACTIONS.values():
+        assert len(expected) == len(RECORDS_ACTIONS_ASKED)
+
+
+@pytest.mark.parametrize(("role", "centre", "expected"), _params_one(RECORDS_ACTIONS))
+def test_records_actions_follow_the_table(
+    world: World, role: str, centre: str, expected: tuple[bool, ...]
+) -> None:
+    target = world.own if centre == "own centre" else world.other
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        answers = [_answer(actor, asked, target.pk) for asked in RECORDS_ACTIONS_ASKED]
+        assert answers == list(expected)
 
 
 # Every status a registration leaves "active" for: evidence is added to none of them.
@@ -1190,6 +1243,7 @@ TABLED = {
     *(name for _, name in REGISTRATION_ACTIONS_ASKED),
     *(name for _, name in CENTRE_ACTIONS_ASKED),
     *(name for _, name in CENTRE_PAGE_ACTIONS_ASKED),
+    *(name for _, name in RECORDS_ACTIONS_ASKED),
     *(name for _, name in PORTFOLIO_ACTIONS_ASKED),
     *MEETING_PERMS,
     *WORN_RULES,

@@ -38,7 +38,13 @@ from assessments.models.achievement import AchievementKind, AchievementRecord
 from assessments.models.plan import AssessmentPlan
 from certification.models import Case, CaseKind, CaseStage, ClaimBatch
 from certification.views.common import batch_for
-from portfolios.models import Evidence, EvidenceContext, EvidenceMethod, EvidenceStatus
+from portfolios.models import (
+    CreditTransfer,
+    Evidence,
+    EvidenceContext,
+    EvidenceMethod,
+    EvidenceStatus,
+)
 from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
 from tests.support.module_rows import made_for_the_module
@@ -476,6 +482,16 @@ TABLES = [
         perm=lambda case: ("certification.view_case", case),
         perms=("certification.view_case",),
     ),
+    # Credit transfers (CreditTransfer.visible_to, issue 17): "a transfer follows its
+    # registration: whoever sees the portfolio sees it", exactly as a plan does.
+    Table(
+        "credit transfer",
+        BY_REGISTRATION,
+        PLAN,
+        lambda user: CreditTransfer.objects.visible_to(user),
+        perm=_registration_perm,
+        perms=("portfolios.view_registration",),
+    ),
 ]
 
 
@@ -486,8 +502,8 @@ def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> 
             assert len(answers) == len(table.columns), (table.name, role)
     assert list(CLAIM_BATCH) == ALL_ROLES
     assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
-    # 13 roles, 50 kinds of object and the claim batches' 2: 676 rows in all.
-    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 50
+    # 13 roles, 54 kinds of object (4 of them credit transfers) and the claim batches' 2.
+    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 54
     # A table names its permissions exactly when it asks one.
     assert all(bool(t.perms) is (t.perm is not None) for t in TABLES)
 
@@ -569,6 +585,7 @@ def _build() -> World:
             "claim batch",
             "assignment brief",
             "case",
+            "credit transfer",
         )
     }
 
@@ -610,6 +627,14 @@ def _build() -> World:
             )
             made["assessment plan"][cell] = AssessmentPlan.objects.create(
                 registration=registration, title="Plan", created_by=assessor
+            )
+            made["credit transfer"][cell] = CreditTransfer.objects.create(
+                registration=registration,
+                unit=Unit.objects.filter(memberships__qualification=qualification).first(),
+                source_unit_reference="A/000/0000",
+                certificate_reference="C1",
+                achieved_on=datetime.date(2026, 3, 2),
+                recorded_by=admin,
             )
             made["sample"][cell] = Sample.objects.create(
                 registration=registration,

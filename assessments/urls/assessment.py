@@ -5,6 +5,7 @@ from assessments.views import (
     assess,
     brief,
     coverage,
+    credit,
     judging,
     mapping,
     plan,
@@ -16,6 +17,12 @@ app_name = "assessments"
 
 urlpatterns = [
     path("queue/", assess.queue, name="queue"),
+    path("registrations/<int:pk>/credit-transfer/", credit.credit_transfer, name="credit_transfer"),
+    path(
+        "registrations/<int:pk>/credit-transfer/<int:transfer_pk>/withdraw/",
+        credit.credit_transfer_withdraw,
+        name="credit_transfer_withdraw",
+    ),
     path("evidence/<int:pk>/", assess.assess, name="assess"),
     path("evidence/<int:pk>/judge/", judging.judge, name="judge"),
     # The former one-criterion form: redirects to the criterion on the assessing page.

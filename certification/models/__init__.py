@@ -1,5 +1,6 @@
-"""Certification's records: claims and holds (claims.py), and the cases behind holds and
-adjustments (cases.py). Imported from here: `from certification.models import ClaimHold`."""
+"""Certification's records: claims, holds and retention periods (claims.py), and the cases
+behind holds and adjustments (cases.py). Imported from here:
+`from certification.models import ClaimHold`."""
 
 from certification.models.cases import (
     CASE_LIFECYCLE,
@@ -26,6 +27,8 @@ from certification.models.claims import (
     ClaimLine,
     ClaimLineQuerySet,
     HoldKind,
+    RetentionPeriod,
+    RetentionPeriodQuerySet,
 )
 
 __all__ = [
@@ -51,4 +54,6 @@ __all__ = [
     "ClaimLine",
     "ClaimLineQuerySet",
     "HoldKind",
+    "RetentionPeriod",
+    "RetentionPeriodQuerySet",
 ]

@@ -228,3 +228,42 @@ class ClaimLine(models.Model):
             "unit_references": self.unit_references,
             "achievement_date": self.achievement_date.isoformat(),
         }
+
+
+class RetentionPeriodQuerySet(models.QuerySet["RetentionPeriod"]):
+    def in_force(self) -> RetentionPeriodQuerySet:
+        return self.filter(superseded_at__isnull=True)
+
+
+class RetentionPeriod(models.Model):
+    """The weeks a centre keeps an awarding body's evidence after external verification, where
+    the body's document leaves the period to the centre (AwardingBody.retention_weeks null:
+    Pearson's is in its UK Information Manual; SFJ, IMI and NCFE state none). A change is a
+    new row; the one it replaces is marked superseded, never edited."""
+
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
+    awarding_body = models.ForeignKey(
+        "qualifications.AwardingBody", on_delete=models.PROTECT, related_name="+"
+    )
+    weeks = models.PositiveSmallIntegerField()
+    # Where the centre's period comes from (its policy, the body's manual and page).
+    source = models.CharField(max_length=300)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RetentionPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+        constraints = [
+            *length_checks(source=300),
+            models.UniqueConstraint(
+                fields=["centre", "awarding_body"],
+                condition=Q(superseded_at__isnull=True),
+                name="certification_one_retention_period_in_force",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weeks} weeks for {self.awarding_body_id} at {self.centre_id}"

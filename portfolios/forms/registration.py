@@ -14,7 +14,7 @@ from accounts.models import Centre, Role, User
 from accounts.queries import people_matching, people_named
 from core.forms import DateInput, PickerField, declared
 from portfolios.models import Registration, RegistrationStatus
-from qualifications.models import Qualification
+from qualifications.models import Qualification, Unit
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -100,6 +100,16 @@ class RegistrationFilterForm(forms.Form):
     )
     assessor = PersonChoiceField(
         queryset=User.objects.none(), required=False, empty_label="Any assessor"
+    )
+    # Registered with the awarding body within its stated period (Ascentis L249).
+    awarding_body = forms.ChoiceField(
+        label="Awarding body registration",
+        choices=[
+            ("", "Any"),
+            ("overdue", "Overdue: past the body's period"),
+            ("due", "Due: within the body's period"),
+        ],
+        required=False,
     )
 
     def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
@@ -257,4 +267,76 @@ class TransferForm(forms.Form):
             )
             .exclude(pk=registration.centre_id)
             .order_by("name")
+        )
+
+
+class AwardingBodyRegistrationForm(forms.Form):
+    """The awarding body's registration of the learner, as its portal gave it."""
+
+    prefix = "ab"
+
+    number = forms.CharField(
+        label="Awarding body registration number",
+        max_length=50,
+        error_messages={"required": "Give the awarding body's registration number."},
+    )
+    registered_on = forms.DateField(
+        label="Registered with the awarding body on",
+        widget=DateInput,
+        error_messages={"required": "Give the date the awarding body registered the learner."},
+    )
+
+
+class CreditedUnitField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        return f"{obj.reference or obj.key} {obj.title}"
+
+
+class EarlierRegistrationField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Registration) -> str:
+        q = obj.qualification
+        return f"{q.number} {q.title} ({obj.get_status_display()})"
+
+
+class CreditTransferForm(forms.Form):
+    """A unit achieved before, credited to this registration (assessments.credit decides)."""
+
+    prefix = "credit"
+
+    unit = CreditedUnitField(
+        label="The learner's unit to credit",
+        queryset=Unit.objects.none(),
+        error_messages={"required": "Choose the unit to credit."},
+    )
+    source_unit_reference = forms.CharField(
+        label="Unit reference number on the earlier award",
+        max_length=12,
+        help_text="Only an identical unit (the same unit reference number) transfers.",
+        error_messages={"required": "Give the earlier unit's reference number."},
+    )
+    source_registration = EarlierRegistrationField(
+        label="Achieved on the learner's earlier registration here",
+        queryset=Registration.objects.none(),
+        required=False,
+        empty_label="No: on a certificate from elsewhere",
+    )
+    certificate_reference = forms.CharField(
+        label="Certificate number (from elsewhere)", max_length=100, required=False
+    )
+    awarded_by = forms.CharField(label="Awarded by", max_length=200, required=False)
+    achieved_on = forms.DateField(
+        label="Achieved on (from elsewhere)", widget=DateInput, required=False
+    )
+
+    def __init__(self, *args: Any, registration: Registration, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit = declared(self, "unit", forms.ModelChoiceField)
+        unit.queryset = registration.units.order_by("key")
+        source = declared(self, "source_registration", forms.ModelChoiceField)
+        source.queryset = (
+            Registration.objects.filter(
+                learner_id=registration.learner_id, centre_id=registration.centre_id
+            )
+            .exclude(pk=registration.pk)
+            .select_related("qualification")
         )

@@ -3,6 +3,7 @@
 One module per part of the app; every model is importable from `portfolios.models`."""
 
 from portfolios.models.combination import CentreCombinationRule, RuleBasis
+from portfolios.models.credit import CreditTransfer, CreditTransferQuerySet
 from portfolios.models.evidence import (
     EVIDENCE_LIFECYCLE,
     NOT_REAL_WORK,
@@ -32,6 +33,8 @@ __all__ = [
     "NOT_REAL_WORK",
     "REGISTRATION_LIFECYCLE",
     "CentreCombinationRule",
+    "CreditTransfer",
+    "CreditTransferQuerySet",
     "Declaration",
     "Evidence",
     "EvidenceContext",

@@ -140,11 +140,23 @@ class EvidenceFile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # Past the awarding body's retention period the bytes are deleted from storage; the row
+    # stays with its name, size and SHA-256 (the declaration's hash still names it), and says
+    # when, by whom and why (certification.retention).
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    removal_reason = models.TextField(blank=True, max_length=2_000)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
         constraints = [
-            *length_checks(original_name=255),
+            *length_checks(original_name=255, removal_reason=2_000),
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=True) | ~Q(removal_reason=""),
+                name="portfolios_evidencefile_removal_has_reason",
+            ),
             models.UniqueConstraint(
                 fields=["evidence", "sha256"], name="portfolios_evidencefile_once_per_evidence"
             ),
@@ -152,6 +164,10 @@ class EvidenceFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
 
 
 class EvidenceCriterion(models.Model):

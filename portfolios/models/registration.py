@@ -116,6 +116,11 @@ class Registration(models.Model):
     awarding_body_number = models.CharField(
         "awarding body registration number", max_length=50, blank=True
     )
+    # The day the awarding body registered the learner (Ascentis: "within seven weeks of
+    # commencement", qualifications.AwardingBody.registration_days); blank until recorded.
+    awarding_body_registered_on = models.DateField(
+        "registered with the awarding body on", null=True, blank=True
+    )
     start_date = models.DateField()
     planned_end_date = models.DateField(null=True, blank=True)
     status = models.CharField(

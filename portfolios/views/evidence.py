@@ -35,6 +35,7 @@ from portfolios.forms.evidence import (
     PortfolioFilterForm,
 )
 from portfolios.models import (
+    CreditTransfer,
     Declaration,
     Evidence,
     EvidenceFile,
@@ -55,6 +56,7 @@ from portfolios.progress import (
     unit_summaries,
 )
 from portfolios.queries import RecordRow, portfolio_records, registration_with_people
+from portfolios.views.registration import credit_transfers
 from qualifications.models import AssessmentCriterion
 from qualifications.standards import maps_to_standard
 
@@ -156,9 +158,12 @@ def _unit_rows(
     decisions: dict[int, str],
     unit_id: int | None,
     state: str,
+    credited: dict[int, CreditTransfer] | None = None,
 ) -> list[dict[str, Any]]:
     """The units that pass the filters, as the template shows them: text and links made here,
-    once per unit. Filtered to one unit, its criteria come too (one unit: bounded)."""
+    once per unit. Filtered to one unit, its criteria come too (one unit: bounded). A unit
+    `credited` by transfer says so where its progress would be."""
+    credited = credited or {}
     unit_url = url_for_ids("evidence:portfolio_unit", registration.pk)
     decisions_url = url_for_ids("assessments:unit", registration.pk)
     query = f"?{urlencode({'state': state})}" if state else ""
@@ -183,7 +188,10 @@ def _unit_rows(
                 "label": entry.label,
                 "name": f"{entry.label} {entry.unit.title}",
                 "facts": _unit_facts(entry),
-                "progress": _progress_text(progress),
+                "progress": _progress_text(progress)
+                if entry.unit.pk not in credited
+                else f"Achieved {credited[entry.unit.pk].achieved_on:%d %B %Y}, credited by "
+                f"transfer from {credited[entry.unit.pk].source}",
                 "summary": summary,
                 "url": unit_url(entry.unit.pk) + query,
                 "decisions_url": decisions_url(entry.unit.pk),
@@ -233,7 +241,9 @@ def _record_rows(records: list[RecordRow], *, learner_looks: bool) -> tuple[list
 def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
     decisions = recorded_decisions(registration, viewer=request.user)
-    whole = unit_summaries(registration, decisions=decisions)
+    transfers = credit_transfers(registration)
+    credited = {t.unit_id: t for t in transfers if t.withdrawn_at is None}
+    whole = unit_summaries(registration, decisions=decisions, credited=credited)
     filters = PortfolioFilterForm(request.GET or None, units=whole.units)
     unit_id, state = None, ""
     if filters.is_bound and filters.is_valid():
@@ -256,6 +266,7 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
                 decisions=decisions,
                 unit_id=unit_id,
                 state=state,
+                credited=credited,
             ),
             "filters": filters,
             "filtered": bool(unit_id or state),
@@ -267,6 +278,8 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
             # Where the catalogue gives no rule of combination: the centre's, or who must
             # record one (no query otherwise).
             "rule_notice": rule_notice(registration),
+            # Units credited from an identical unit achieved before (SFJ section 2.8).
+            "credit_transfers": transfers,
         },
     )
 

@@ -206,6 +206,15 @@ def download(request: AuthedRequest, pk: int) -> HttpResponseBase:
         EvidenceFile.objects.filter(evidence__in=Evidence.objects.visible_to(request.user)),
         pk=pk,
     )
+    if evidence_file.removed_at is not None:
+        # Past retention only the record stays (certification.retention): say so, not 404.
+        return HttpResponse(
+            f"{evidence_file.original_name} was removed after the awarding body's retention "
+            f"period on {evidence_file.removed_at:%d %B %Y}; its SHA-256 "
+            f"({evidence_file.sha256}) stays on the record.",
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
     try:
         return file_response(
             evidence_file,

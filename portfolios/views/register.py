@@ -23,6 +23,7 @@ from accounts.person_page import PersonLink
 from accounts.queries import people_matching
 from accounts.requests import AuthedRequest
 from core.forms import sent_values
+from portfolios import awarding_body
 from portfolios.combination import rules_at_centre
 from portfolios.forms.registration import (
     BulkAssignForm,
@@ -79,7 +80,7 @@ def _registrations_page(
     form = RegistrationFilterForm(request.GET or None, centre=centre)
     rows = (
         _centre_registrations(request, centre)
-        .select_related("learner", "qualification", "internal_verifier")
+        .select_related("learner", "qualification__awarding_body", "internal_verifier")
         .prefetch_related("assessors")
         .order_by("learner__full_name", "-created_at")
     )
@@ -102,10 +103,18 @@ def _registrations_page(
             rows = rows.filter(status=data["status"])
         if data["assessor"]:
             rows = rows.filter(assessors=data["assessor"])
+        if data["awarding_body"]:
+            bodies = awarding_body.periods()
+            wanted = awarding_body.overdue_q if data["awarding_body"] == "overdue" else None
+            rows = rows.filter((wanted or awarding_body.due_q)(bodies))
     if bulk_form is None:
         bulk_form = BulkAssignForm(
             centre=centre, registrations=_centre_registrations(request, centre), auto_id=BULK_IDS
         )
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for registration in page_obj:
+        # For the template (not a model field): registered with the body in its period?
+        registration.ab_standing = awarding_body.standing(registration)  # type: ignore[attr-defined]
     return render(
         request,
         "portfolios/registrations.html",
@@ -114,7 +123,7 @@ def _registrations_page(
             "form": form,
             "bulk_form": bulk_form,
             "ticked": set(sent_values(bulk_form, "registrations")) if bulk_form.is_bound else (),
-            "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page_obj": page_obj,
         },
         status=status,
     )

@@ -15,17 +15,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthedRequest
 from core.forms import picker_results
+from portfolios import awarding_body
 from portfolios.combination import rule_notice, rules_at_centre, with_recorded_rule
 from portfolios.forms.registration import (
     SAMPLEABLE_STATUSES,
     AssignStaffForm,
+    AwardingBodyRegistrationForm,
+    CreditTransferForm,
     RegistrationPicker,
     TransferForm,
     UnitChoiceForm,
     WithdrawForm,
     picker_registrations,
 )
-from portfolios.models import Registration, RegistrationStatus
+from portfolios.models import CreditTransfer, Registration, RegistrationStatus
 from portfolios.services import (
     RegistrationError,
     assign_staff,
@@ -96,7 +99,11 @@ def units_check(request: AuthedRequest, pk: int) -> HttpResponse:
 def _load(request: AuthedRequest, pk: int) -> Registration:
     return get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
-            "learner", "centre", "qualification", "internal_verifier", "transferred_to"
+            "learner",
+            "centre",
+            "qualification__awarding_body",
+            "internal_verifier",
+            "transferred_to",
         ),
         pk=pk,
     )
@@ -106,7 +113,7 @@ def _load_for_change(request: AuthedRequest, pk: int) -> Registration:
     """Unknown or invisible: 404. Visible but not the person's to manage: 403."""
     registration = _load(request, pk)
     if not request.user.has_perm("portfolios.manage_registration", registration):
-        raise PermissionDenied
+        raise PermissionDenied("Only the centre's admins change a learner's registration.")
     return registration
 
 
@@ -124,6 +131,8 @@ def _page(
     context: dict[str, Any] = {
         "registration": registration,
         "qualification": registration.qualification,
+        "ab_standing": awarding_body.standing(registration),
+        "credit_transfers": credit_transfers(registration),
         "assessors": list(registration.assessors.order_by("full_name", "email")),
         "groups": unit_groups(rules, ticked),
         "result": check(rules, chosen | mandatory_units(rules)),
@@ -139,6 +148,20 @@ def _page(
     if context["can_manage"]:
         active = registration.status == RegistrationStatus.ACTIVE
         context["active"] = active
+        context["may_withdraw_credit"] = registration.status in (
+            RegistrationStatus.ACTIVE,
+            RegistrationStatus.COMPLETE,
+        )
+        if registration.qualification.awarding_body.credit_transfer and active:
+            context["credit_form"] = forms.get("credit_form") or CreditTransferForm(
+                registration=registration
+            )
+        context["ab_form"] = forms.get("ab_form") or AwardingBodyRegistrationForm(
+            initial={
+                "number": registration.awarding_body_number,
+                "registered_on": registration.awarding_body_registered_on,
+            }
+        )
         context["assign_form"] = forms.get("assign_form") or AssignStaffForm(
             centre=registration.centre,
             initial={"assessors": context["assessors"]},
@@ -238,3 +261,46 @@ def registration_transfer(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("portfolios:registration", pk=pk)
     messages.success(request, f"{registration.learner} is transferred to {new.centre.name}.")
     return redirect("portfolios:registration", pk=new.pk)
+
+
+@require_POST
+@login_required
+def registration_awarding_body(request: AuthedRequest, pk: int) -> HttpResponse:
+    registration = _load_for_change(request, pk)
+    form = AwardingBodyRegistrationForm(request.POST)
+    if not form.is_valid():
+        return _page(request, registration, status=400, ab_form=form)
+    try:
+        result = awarding_body.record(
+            actor=request.user,
+            registration=registration,
+            number=form.cleaned_data["number"],
+            registered_on=form.cleaned_data["registered_on"],
+        )
+    except awarding_body.AwardingBodyRegistrationError as error:
+        form.add_error(None, str(error))
+        return _page(request, registration, status=400, ab_form=form)
+    if result.state == "registered late":
+        messages.warning(
+            request,
+            f"Recorded, after the awarding body's period (due by {result.due_on:%d %B %Y}): "
+            f"{result.rule}",
+        )
+    else:
+        messages.success(request, "The awarding body's registration is recorded.")
+    return redirect("portfolios:registration", pk=pk)
+
+
+def credit_transfers(registration: Registration) -> list[CreditTransfer]:
+    """The units credited to the registration by transfer, withdrawn ones too (one query)."""
+    return list(
+        CreditTransfer.objects.filter(registration=registration)
+        .select_related("unit", "recorded_by", "withdrawn_by")
+        .order_by("recorded_at", "pk")
+    )
+
+
+# The registration page and its loader, for the forms on it that post to the apps above (the
+# credit transfer: assessments.views.credit).
+load_for_change = _load_for_change
+registration_page = _page

@@ -45,7 +45,25 @@ from qualifications.importers.schema import (
     Unit,
 )
 
-BODY = AwardingBody(code="ASCENTIS", name="Ascentis")
+BODY = AwardingBody(
+    code="ASCENTIS",
+    name="Ascentis",
+    retention_weeks=4,
+    retention_rule=(
+        'Ascentis specification L279: "Centres are required to retain all evidence from all '
+        "learners for external verification and for 4 weeks afterwards should any appeal be "
+        'made."'
+    ),
+    registration_days=49,
+    registration_rule=(
+        'Ascentis specification L249: "All learners must normally be registered with Ascentis '
+        'within seven weeks of commencement of a course"'
+    ),
+    credit_transfer_rule=(
+        'Ascentis specification L193: "Credits from equivalent units: Please contact the '
+        'Ascentis office to request equivalences" - Ascentis agrees them, not the centre.'
+    ),
+)
 
 # ---------------------------------------------------------------------------------------------
 # Text cleaning

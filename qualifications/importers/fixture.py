@@ -23,8 +23,19 @@ def _date(value: Any) -> str | None:
 
 
 def specification_to_fixture(spec: Specification) -> list[Obj]:
+    body = spec.awarding_body
     objects: list[Obj] = [
-        _obj("awardingbody", code=spec.awarding_body.code, name=spec.awarding_body.name)
+        _obj(
+            "awardingbody",
+            code=body.code,
+            name=body.name,
+            retention_weeks=body.retention_weeks,
+            retention_rule=body.retention_rule,
+            registration_days=body.registration_days,
+            registration_rule=body.registration_rule,
+            credit_transfer=body.credit_transfer,
+            credit_transfer_rule=body.credit_transfer_rule,
+        )
     ]
     unit_source = {unit.key: spec.source for unit in spec.units}
 

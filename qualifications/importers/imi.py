@@ -40,7 +40,14 @@ from qualifications.importers.schema import (
     Unit,
 )
 
-BODY = AwardingBody("IMI", "Institute of the Motor Industry")
+BODY = AwardingBody(
+    "IMI",
+    "Institute of the Motor Industry",
+    retention_rule=(
+        "IMI specification: no retention period is stated - the centre must enter its own period."
+    ),
+    credit_transfer_rule="IMI specification: credit transfer is not stated.",
+)
 
 NUMBER_RE = re.compile(r"Ofqual I\.?D\.?\s*:?\s*(\d{3}/\d{4}/\d)")
 TITLE_RE = re.compile(r"^IMI (Level (\d|Entry \d)) .+$")

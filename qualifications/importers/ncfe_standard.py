@@ -36,7 +36,15 @@ from qualifications.importers.schema import (
     Statement,
 )
 
-BODY = AwardingBody("NCFE", "NCFE")
+BODY = AwardingBody(
+    "NCFE",
+    "NCFE",
+    retention_rule=(
+        "NCFE standard mapping: no retention period is stated - the centre must enter its own "
+        "period."
+    ),
+    credit_transfer_rule="NCFE standard mapping: credit transfer is not stated.",
+)
 CATEGORIES = {"Knowledge": "K", "Skills": "S", "Behaviours": "B"}
 MAPPING_HEADER = "Unit and assessment criteria"
 NO_MAPPING = "No mapping"

@@ -45,7 +45,19 @@ from qualifications.importers.schema import (
     Unit,
 )
 
-BODY = AwardingBody(code="PEARSON", name="Pearson")
+BODY = AwardingBody(
+    code="PEARSON",
+    name="Pearson",
+    retention_rule=(
+        'Pearson specification L460: records of assessment must be "retained as specified"; '
+        "the period is in Pearson's UK Information Manual, not in the specification - the "
+        "centre must enter its own period."
+    ),
+    credit_transfer_rule=(
+        "Pearson specification: credit transfer is not stated (recognition of prior learning, "
+        "L520-530, is a method of assessment, not a transfer)."
+    ),
+)
 
 # --------------------------------------------------------------------------------------------
 # Text cleaning

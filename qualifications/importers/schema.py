@@ -166,6 +166,14 @@ class Standard:
 class AwardingBody:
     code: str  # "SFJ", "IMI", "ASCENTIS", "PEARSON", "NCFE"
     name: str
+    # The body's periods as its document states them, each with its words and line; None with
+    # a rule saying "not stated" where the document gives none (qualifications.AwardingBody).
+    retention_weeks: int | None = None
+    retention_rule: str = ""
+    registration_days: int | None = None
+    registration_rule: str = ""
+    credit_transfer: bool = False
+    credit_transfer_rule: str = ""
 
 
 @dataclass

@@ -40,7 +40,19 @@ from .schema import (
     Unit,
 )
 
-BODY = AwardingBody(code="SFJ", name="SFJ Awards")
+BODY = AwardingBody(
+    code="SFJ",
+    name="SFJ Awards",
+    retention_rule=(
+        "SFJ Awards specification: no retention period is stated - the centre must enter its "
+        "own period."
+    ),
+    credit_transfer=True,
+    credit_transfer_rule=(
+        'SFJ Awards specification section 2.8 (L227): "Credits from identical units that have '
+        'already been achieved by the learner may be transferred."'
+    ),
+)
 
 URN = re.compile(r"^([A-Z])/(\d{3})/(\d{4})$")
 AC_NUMBER = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(?!\d)")

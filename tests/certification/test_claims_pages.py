@@ -269,9 +269,9 @@ def test_claims_page_query_count_is_fixed(client, django_assert_num_queries, siz
         learner_on(where, name=f"Ready {n} Person")
     client.force_login(where.admin)
     # Session, user and role; the qualifications to filter by; each of the four lists counted
-    # and paged; the facts behind the rows shown (holds, IV sign-offs, unit sign-offs, lines);
-    # the batches.
-    with django_assert_num_queries(16):
+    # and paged; the facts behind the rows shown (holds, IV sign-offs, unit sign-offs, lines,
+    # credit transfers); the batches.
+    with django_assert_num_queries(17):
         response = client.get(CLAIMS)
     assert response.content.decode().count('name="claim"') == 2 * size
 

@@ -90,7 +90,8 @@ def test_a_claim_made_before_the_move_arrives_whole_with_its_history(old_apps: A
         for ct in ContentType.objects.filter(app_label="verification", model__in=MOVED)
     }
     assert set(old_types) == set(MOVED)
-    # (certification's own later models, such as its cases, keep their content types.)
+    # (Models certification gained after the move, its cases and RetentionPeriod, keep their
+    # content types.)
     assert not ContentType.objects.filter(app_label="certification", model__in=MOVED).exists()
     permissions = set(
         Permission.objects.filter(content_type_id__in=old_types.values()).values_list(

@@ -675,3 +675,44 @@ def test_the_staff_are_competent_with_a_trainee_countersigned_and_one_lapsing_so
     assert competence.trainee
     warnings = warnings_for(competence_table(centre, [qualification]))
     assert any(NORTHGATE.verifier.full_name in warning for warning in warnings)
+
+
+def test_the_admin_sees_the_learner_who_left_as_past_retention(
+    seeded: list[dict[str, str]], client
+) -> None:
+    # Ascentis L279: 4 weeks after external verification (the EQA's visit 6 weeks ago).
+    client.force_login(User.objects.get(email="helen.carter@demo.example"))
+    page = client.get(reverse("certification:retention")).content.decode()
+    assert 'data-testid="past-count">1 past retention.' in page
+    assert "Mia Robinson" in page
+    assert "Ascentis specification L279" in page
+    assert "not stated — the centre must enter its period" in page
+
+
+def test_the_admin_home_shows_ascentis_registrations_due_with_the_rule(
+    seeded: list[dict[str, str]], client
+) -> None:
+    from html import unescape
+
+    client.force_login(User.objects.get(email="helen.carter@demo.example"))
+    page = unescape(client.get("/").content.decode())
+    assert "Registration with the awarding body:" in page
+    assert "Ascentis specification L249" in page
+    assert Registration.objects.filter(awarding_body_registered_on__isnull=False).exists()
+
+
+def test_a_registration_page_says_whether_its_body_allows_credit_transfer(
+    seeded: list[dict[str, str]], client
+) -> None:
+    from html import unescape
+
+    # Only SFJ's document allows it (section 2.8), and SFJ's qualification is closed: the demo's
+    # Ascentis learners' pages give Ascentis's own words instead.
+    registration = Registration.objects.filter(
+        qualification__awarding_body__code="ASCENTIS", status="active"
+    ).first()
+    client.force_login(User.objects.get(email="helen.carter@demo.example"))
+    page = unescape(
+        client.get(reverse("portfolios:registration", args=[registration.pk])).content.decode()
+    )
+    assert "Ascentis does not let a centre transfer credit: Ascentis specification L193" in page
