@@ -29,7 +29,7 @@ from assessments.forms.assess import ReturnForm, SignOffForm, UnlockForm
 from assessments.forms.judging import JudgingForm, row_prefix
 from assessments.judging_page import JudgingState, judging_context, overall_feedback
 from assessments.mapping_tree import mapping_units
-from assessments.models import Decision, Outcome, UnitSignOff
+from assessments.models import Decision, HeldReturn, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
 from core.forms import sent_values
 from portfolios.evidence_page import EvidenceSection
@@ -322,6 +322,7 @@ def _assess_page(
         for entry in map_units:
             entry.key = str(entry.unit.pk)
             entry.url = f"{prefix}{entry.key}/"
+    held = _latest_held_return(evidence)
     return render(
         request,
         "assessments/assess.html",
@@ -329,7 +330,11 @@ def _assess_page(
             **context,
             "files": list(evidence.files.all()),
             "declaration": getattr(evidence, "declaration", None),
-            "can_return": can_assess and evidence.status == EvidenceStatus.SUBMITTED,
+            "can_return": can_assess
+            and evidence.status == EvidenceStatus.SUBMITTED
+            and not (held and held.waiting),
+            # A return held for the IV, or the IV's referral of it (staff only: this page).
+            "held_return": held,
             "return_form": return_form
             or ReturnForm(rules_feedback=rules_feedback(evidence.registration.qualification)),
             "can_map": can_map,
@@ -341,6 +346,22 @@ def _assess_page(
         },
         status=status,
     )
+
+
+def _latest_held_return(evidence: Evidence) -> HeldReturn | None:
+    """The evidence's latest return held for validation (one query), `waiting` set on it."""
+    if evidence.status != EvidenceStatus.SUBMITTED:
+        # Returned or assessed: nothing is held any more.
+        return None
+    held = (
+        HeldReturn.objects.filter(evidence=evidence)
+        .select_related("validation__validator", "assessor")
+        .order_by("-returned_at", "-pk")
+        .first()
+    )
+    if held is not None:
+        held.waiting = getattr(held, "validation", None) is None  # type: ignore[attr-defined]
+    return held
 
 
 @require_GET
@@ -373,18 +394,29 @@ def return_for_resubmission(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ReturnForm(
         request.POST, rules_feedback=rules_feedback(evidence.registration.qualification)
     )
+    if HeldReturn.objects.waiting().filter(evidence=evidence).exists():
+        # The same form sent twice, where the first one's return waits for the IV.
+        messages.info(request, services.RETURN_HELD_MESSAGE)
+        return redirect("assessments:assess", pk=pk)
     if not form.is_valid():
         return _assess_page(request, evidence, status=400, return_form=form)
     try:
-        services.return_evidence(
+        evidence = services.return_evidence(
             assessor=request.user, evidence=evidence, feedback=form.cleaned_data["feedback"]
         )
     except services.AssessmentError as error:
         messages.error(request, str(error))
         return _assess_page(request, evidence, status=400, return_form=form)
-    messages.success(
-        request, "The evidence is returned to the learner with your feedback for resubmission."
-    )
+    if evidence.status == EvidenceStatus.RETURNED:
+        messages.success(
+            request, "The evidence is returned to the learner with your feedback for resubmission."
+        )
+    else:
+        messages.success(
+            request,
+            "Your return waits for the internal verifier: the learner gets it, with your "
+            "feedback, once they agree it.",
+        )
     return redirect("assessments:assess", pk=pk)
 
 
