@@ -92,7 +92,8 @@ def test_a_pearson_return_reaches_the_learner_only_once_the_iv_agrees_it(
     )
     # The assessor's page says it waits, and offers no second return.
     html = as_user(client, case["assessor"]).get(pages(case, evidence)["assess"]).content.decode()
-    assert "awaiting internal verification" in html and HELD in html
+    assert "awaiting internal verification" in html
+    assert HELD in html
     assert "Return to the learner" not in html
 
     seen = learner_reads(client, case, evidence)
