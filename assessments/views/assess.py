@@ -323,6 +323,7 @@ def _assess_page(
             entry.key = str(entry.unit.pk)
             entry.url = f"{prefix}{entry.key}/"
     held = _latest_held_return(evidence)
+    held_waiting = held is not None and getattr(held, "validation", None) is None
     return render(
         request,
         "assessments/assess.html",
@@ -332,9 +333,10 @@ def _assess_page(
             "declaration": getattr(evidence, "declaration", None),
             "can_return": can_assess
             and evidence.status == EvidenceStatus.SUBMITTED
-            and not (held and held.waiting),
+            and not held_waiting,
             # A return held for the IV, or the IV's referral of it (staff only: this page).
             "held_return": held,
+            "held_waiting": held_waiting,
             "return_form": return_form
             or ReturnForm(rules_feedback=rules_feedback(evidence.registration.qualification)),
             "can_map": can_map,
@@ -349,19 +351,16 @@ def _assess_page(
 
 
 def _latest_held_return(evidence: Evidence) -> HeldReturn | None:
-    """The evidence's latest return held for validation (one query), `waiting` set on it."""
+    """The evidence's latest return held for validation, with its validation (one query)."""
     if evidence.status != EvidenceStatus.SUBMITTED:
         # Returned or assessed: nothing is held any more.
         return None
-    held = (
+    return (
         HeldReturn.objects.filter(evidence=evidence)
         .select_related("validation__validator", "assessor")
         .order_by("-returned_at", "-pk")
         .first()
     )
-    if held is not None:
-        held.waiting = getattr(held, "validation", None) is None  # type: ignore[attr-defined]
-    return held
 
 
 @require_GET

@@ -289,4 +289,5 @@ def test_the_queue_costs_the_same_queries_for_3_and_30_returns(
     assert html.count('data-testid="return-') == 25
     assert "the oldest shown" in html
     first = HeldReturn.objects.filter(evidence__registration=large["registration"]).first()
+    assert first is not None
     assert re.findall(r'data-testid="return-(\d+)"', html)[0] == str(first.pk)
