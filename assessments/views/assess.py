@@ -322,7 +322,9 @@ def _assess_page(
         for entry in map_units:
             entry.key = str(entry.unit.pk)
             entry.url = f"{prefix}{entry.key}/"
-    held = _latest_held_return(evidence)
+    # Returns are held only where validation is required: elsewhere the page spares the query
+    # (a return held before a centre relaxed its own setting still waits in the IV's queue).
+    held = _latest_held_return(evidence) if required else None
     held_waiting = held is not None and getattr(held, "validation", None) is None
     return render(
         request,
