@@ -49,6 +49,7 @@ from demo.common import (
     tiny_png,
     upload,
 )
+from demo.held_returns import agree_held_return, seed_held_returns
 from demo.quality import seed_quality_assurance
 from portfolios.evidence import (
     evidence_create,
@@ -80,6 +81,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     )
     seed_centre_rules(centre=centre, actor=User.objects.get(email=demo.centre_admin.email))
     seed_briefs(centre=centre, demo=demo)
+    seed_held_returns(centre=centre, demo=demo)
     return centre
 
 
@@ -342,6 +344,7 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
             evidence=account,
             feedback="Please say which safety checks you made and why.",
         )
+        agree_held_return(account)  # where an IV validates it before the learner has it
         second = resubmit(actor=learner, evidence=account)
         evidence_update(
             actor=learner,
