@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from assessments.models import HeldReturn, ReturnValidation
+from assessments.notifications import notify_learner
 from assessments.services import AssessmentError, record_decision, return_evidence
 from assessments.validation import validate_return
 from core.models import AuditEvent
@@ -95,6 +96,10 @@ def test_a_pearson_return_reaches_the_learner_only_once_the_iv_agrees_it(
     assert "awaiting internal verification" in html
     assert HELD in html
     assert "Return to the learner" not in html
+
+    # Nor would a stray "returned" message for it, queued by anything else.
+    assert notify_learner(evidence_id=evidence.pk, event="returned") is False
+    assert mail.outbox == []
 
     seen = learner_reads(client, case, evidence)
     assert HELD not in seen
