@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -75,7 +75,11 @@ def queue(request: AuthedRequest) -> HttpResponse:
             )
             .exclude(registration__learner=request.user)
             .select_related("registration__learner", "registration__qualification")
-            .annotate(criteria_count=Count("mappings"))
+            .annotate(
+                criteria_count=Count("mappings"),
+                # Returned, but held for the IV: still here, so the assessor can tell it apart.
+                return_held=Exists(HeldReturn.objects.waiting().filter(evidence=OuterRef("pk"))),
+            )
             .order_by("submitted_at", "pk")
         )
     page_obj = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -91,7 +91,10 @@ def test_a_pearson_return_reaches_the_learner_only_once_the_iv_agrees_it(
         str(held.pk),
         HELD,
     )
-    # The assessor's page says it waits, and offers no second return.
+    # The assessor's queue still lists it, marked; their page says it waits, and offers no
+    # second return.
+    html = as_user(client, case["assessor"]).get(reverse("assessments:queue")).content.decode()
+    assert "Returned: awaiting internal verification" in html
     html = as_user(client, case["assessor"]).get(pages(case, evidence)["assess"]).content.decode()
     assert "awaiting internal verification" in html
     assert HELD in html
