@@ -3,6 +3,8 @@ must. Every change is one transaction with its audit event; a validation is neve
 
 A referral goes back to the assessor, who corrects the decision with a superseding one
 (services.record_decision with `supersedes`); the correction waits for validation in its turn.
+Returns for resubmission held for validation (services.return_evidence) are agreed or referred
+the same way (validate_return).
 """
 
 from __future__ import annotations
