@@ -22,6 +22,10 @@ def notify_learner(*, evidence_id: int, event: str) -> bool:
     )
     if evidence is None:
         return False
+    if event == "returned" and evidence.status != EvidenceStatus.RETURNED:
+        # Only a return given to the learner is news to them: one held for an internal
+        # verifier (assessments.models.returns) leaves the evidence submitted until agreed.
+        return False
     learner = evidence.registration.learner
     if event == "returned":
         subject = f"Your evidence “{evidence.title}” needs changes"

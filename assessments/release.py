@@ -7,6 +7,9 @@ ask for validation where the qualification does not; it can never waive it where
 a setting saved "not required" for such a qualification (before the rule was enforced) is read
 as required. A decision is released when validation is not required for its registration, or
 an IV agreed it. Staff always see everything; only the learner waits.
+
+A return for resubmission is feedback too: under the same rule it is held for the IV
+(assessments.models.returns) and reaches the learner, evidence and feedback, once agreed.
 """
 
 from __future__ import annotations

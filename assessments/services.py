@@ -28,7 +28,7 @@ from assessments.basis import (
 )
 from assessments.feedback import qualification_rules_feedback
 from assessments.feedback import refusal as feedback_refusal
-from assessments.models import Decision, Outcome, UnitSignOff, ValidationOutcome
+from assessments.models import Decision, HeldReturn, Outcome, UnitSignOff, ValidationOutcome
 from assessments.release import required_for_ids, validation_required
 from assessments.signals import unit_unlocked
 from core.audit import record_event
@@ -225,7 +225,8 @@ def write_decision(
 
 @transaction.atomic
 def return_evidence(*, assessor: User, evidence: Evidence, feedback: str) -> Evidence:
-    """Send submitted evidence back to the learner for resubmission, saying what to change."""
+    """Send submitted evidence back to the learner for resubmission, saying what to change;
+    where validation is required for the registration, held for an internal verifier first."""
     evidence = (
         Evidence.objects.select_for_update().select_related("registration").get(pk=evidence.pk)
     )
@@ -238,6 +239,8 @@ def return_evidence(*, assessor: User, evidence: Evidence, feedback: str) -> Evi
         evidence.registration.qualification_id
     ):
         raise AssessmentError(refused)
+    if validation_required(evidence.registration):
+        return _hold_return(assessor=assessor, evidence=evidence, feedback=feedback.strip())
     EVIDENCE_LIFECYCLE.move(
         evidence,
         EvidenceStatus.RETURNED,
@@ -248,6 +251,39 @@ def return_evidence(*, assessor: User, evidence: Evidence, feedback: str) -> Evi
         before_event=lambda: refresh_progress(evidence.registration_id),
     )
     _notify(evidence.pk, "returned")
+    return evidence
+
+
+RETURN_HELD_MESSAGE = (
+    "This evidence's return waits for the internal verifier: it reaches the learner once they "
+    "agree it (Internal verification before release)."
+)
+
+
+def _hold_return(*, assessor: User, evidence: Evidence, feedback: str) -> Evidence:
+    """Where an IV validates feedback before the learner has it, the return is held for them
+    (assessments.models.returns): the evidence stays submitted, nobody tells the learner, and
+    assessments.validation.validate_return gives it to them once agreed.
+
+    The learner may meanwhile do only what they may with any submitted evidence, and nothing
+    because of the return: until an IV agrees it the return has not been given to them (Pearson:
+    feedback "must be validated by an Internal Verifier before it is given to the learner"), so
+    neither its feedback nor the resubmission it asks for is theirs yet; refusing them anything
+    because of it would tell them of it."""
+    if HeldReturn.objects.waiting().filter(evidence=evidence).exists():
+        raise AssessmentError(RETURN_HELD_MESSAGE)
+    held = HeldReturn.objects.create(evidence=evidence, assessor=assessor, feedback=feedback)
+    record_event(
+        actor=assessor,
+        action="evidence.return_held",
+        target=held,
+        centre_id=evidence.registration.centre_id,
+        data={
+            "evidence": evidence.pk,
+            "registration": evidence.registration_id,
+            "feedback": feedback,
+        },
+    )
     return evidence
 
 

@@ -52,6 +52,7 @@ from demo.common import (
 )
 from demo.competence import seed_competence
 from demo.evidence import seed_evidence_basis
+from demo.held_returns import agree_held_return, seed_held_returns
 from demo.quality import seed_quality_assurance
 from demo.records import seed_records
 from portfolios.evidence import (
@@ -88,6 +89,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_evidence_basis(centre=centre, demo=demo)
     seed_cases(centre=centre, demo=demo)
     seed_records(centre=centre, demo=demo)
+    seed_held_returns(centre=centre, demo=demo)
     return centre
 
 
@@ -369,6 +371,7 @@ def _portfolio(index: int, registration: Any, demo: DemoCentre) -> None:
             evidence=account,
             feedback="Please say which safety checks you made and why.",
         )
+        agree_held_return(account)  # where an IV validates it before the learner has it
         second = resubmit(actor=learner, evidence=account)
         evidence_update(
             actor=learner,

@@ -52,6 +52,45 @@ class ValidateForm(forms.Form):
         return cleaned
 
 
+class ReturnIdsField(DecisionIdsField):
+    """The ticked returns held for validation."""
+
+    default_error_messages = {
+        "required": "Choose at least one return.",
+        "invalid": "Choose returns from the list.",
+    }
+
+
+class ValidateReturnsForm(forms.Form):
+    """The same choice as ValidateForm, of returns for resubmission; prefixed "return" on the
+    queue page, which shows both forms (their fields' ids must differ)."""
+
+    held = ReturnIdsField(label="Returns")
+    outcome = forms.ChoiceField(
+        label="Your validation", choices=ValidationOutcome.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label="Comment (required when you refer a return back)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "return")
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if (
+            cleaned.get("outcome") == ValidationOutcome.REFERRED
+            and not (cleaned.get("comment") or "").strip()
+        ):
+            self.add_error("comment", "Say why the returns are referred back to the assessor.")
+        return cleaned
+
+
 class ReleaseSettingForm(forms.Form):
     qualification = forms.ModelChoiceField(
         queryset=Qualification.objects.select_related("awarding_body").order_by("number"),

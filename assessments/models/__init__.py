@@ -46,6 +46,7 @@ from assessments.models.plan import (
     PlanActivity,
     PlanActivityQuerySet,
 )
+from assessments.models.returns import HeldReturn, HeldReturnQuerySet, ReturnValidation
 
 __all__ = [
     "BRIEF_LIFECYCLE",
@@ -69,6 +70,8 @@ __all__ = [
     "DecisionQuerySet",
     "DecisionValidation",
     "HandInKind",
+    "HeldReturn",
+    "HeldReturnQuerySet",
     "Judgement",
     "Outcome",
     "PlanActivity",
@@ -77,6 +80,7 @@ __all__ = [
     "RecordQuestion",
     "RecordState",
     "ReleaseSetting",
+    "ReturnValidation",
     "UnitSignOff",
     "UnitSignOffQuerySet",
     "ValidationOutcome",

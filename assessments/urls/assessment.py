@@ -83,6 +83,7 @@ urlpatterns += [
     path("plan/<int:pk>/revise/", plan.plan_revise, name="plan_revise"),
     path("validation/", validation.validation_queue, name="validation_queue"),
     path("validation/validate/", validation.validate, name="validate"),
+    path("validation/returns/", validation.validate_held_returns, name="validate_returns"),
     path("release-settings/", validation.release_settings, name="release_settings"),
 ]
 

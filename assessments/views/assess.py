@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from assessments.forms.assess import ReturnForm, SignOffForm, UnlockForm
 from assessments.forms.judging import JudgingForm, row_prefix
 from assessments.judging_page import JudgingState, judging_context, overall_feedback
 from assessments.mapping_tree import mapping_units
-from assessments.models import Decision, Outcome, UnitSignOff
+from assessments.models import Decision, HeldReturn, Outcome, UnitSignOff
 from assessments.release import is_released, validation_required
 from core.forms import sent_values
 from portfolios.evidence_page import EvidenceSection
@@ -76,7 +76,11 @@ def queue(request: AuthedRequest) -> HttpResponse:
             )
             .exclude(registration__learner=request.user)
             .select_related("registration__learner", "registration__qualification")
-            .annotate(criteria_count=Count("mappings"))
+            .annotate(
+                criteria_count=Count("mappings"),
+                # Returned, but held for the IV: still here, so the assessor can tell it apart.
+                return_held=Exists(HeldReturn.objects.waiting().filter(evidence=OuterRef("pk"))),
+            )
             .order_by("submitted_at", "pk")
         )
     page_obj = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -323,6 +327,10 @@ def _assess_page(
         for entry in map_units:
             entry.key = str(entry.unit.pk)
             entry.url = f"{prefix}{entry.key}/"
+    # Returns are held only where validation is required: elsewhere the page spares the query
+    # (a return held before a centre relaxed its own setting still waits in the IV's queue).
+    held = _latest_held_return(evidence) if required else None
+    held_waiting = held is not None and getattr(held, "validation", None) is None
     return render(
         request,
         "assessments/assess.html",
@@ -330,7 +338,12 @@ def _assess_page(
             **context,
             "files": list(evidence.files.all()),
             "declaration": getattr(evidence, "declaration", None),
-            "can_return": can_assess and evidence.status == EvidenceStatus.SUBMITTED,
+            "can_return": can_assess
+            and evidence.status == EvidenceStatus.SUBMITTED
+            and not held_waiting,
+            # A return held for the IV, or the IV's referral of it (staff only: this page).
+            "held_return": held,
+            "held_waiting": held_waiting,
             "return_form": return_form
             or ReturnForm(rules_feedback=rules_feedback(evidence.registration.qualification)),
             "can_map": can_map,
@@ -341,6 +354,19 @@ def _assess_page(
             "map_open_units": open_units,
         },
         status=status,
+    )
+
+
+def _latest_held_return(evidence: Evidence) -> HeldReturn | None:
+    """The evidence's latest return held for validation, with its validation (one query)."""
+    if evidence.status != EvidenceStatus.SUBMITTED:
+        # Returned or assessed: nothing is held any more.
+        return None
+    return (
+        HeldReturn.objects.filter(evidence=evidence)
+        .select_related("validation__validator", "assessor")
+        .order_by("-returned_at", "-pk")
+        .first()
     )
 
 
@@ -374,18 +400,29 @@ def return_for_resubmission(request: AuthedRequest, pk: int) -> HttpResponse:
     form = ReturnForm(
         request.POST, rules_feedback=rules_feedback(evidence.registration.qualification)
     )
+    if HeldReturn.objects.waiting().filter(evidence=evidence).exists():
+        # The same form sent twice, where the first one's return waits for the IV.
+        messages.info(request, services.RETURN_HELD_MESSAGE)
+        return redirect("assessments:assess", pk=pk)
     if not form.is_valid():
         return _assess_page(request, evidence, status=400, return_form=form)
     try:
-        services.return_evidence(
+        evidence = services.return_evidence(
             assessor=request.user, evidence=evidence, feedback=form.cleaned_data["feedback"]
         )
     except services.AssessmentError as error:
         messages.error(request, str(error))
         return _assess_page(request, evidence, status=400, return_form=form)
-    messages.success(
-        request, "The evidence is returned to the learner with your feedback for resubmission."
-    )
+    if evidence.status == EvidenceStatus.RETURNED:
+        messages.success(
+            request, "The evidence is returned to the learner with your feedback for resubmission."
+        )
+    else:
+        messages.success(
+            request,
+            "Your return waits for the internal verifier: the learner gets it, with your "
+            "feedback, once they agree it.",
+        )
     return redirect("assessments:assess", pk=pk)
 
 

@@ -20,11 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Membership
 from accounts.requests import AuthedRequest
-from assessments.forms.validation import ReleaseSettingForm, ValidateForm
-from assessments.models import Decision, ReleaseSetting, ValidationOutcome
+from assessments.forms.validation import ReleaseSettingForm, ValidateForm, ValidateReturnsForm
+from assessments.models import Decision, HeldReturn, ReleaseSetting, ValidationOutcome
 from assessments.release import awaiting_validation, needing_validation
 from assessments.services import AssessmentError
-from assessments.validation import set_release_setting, validate_decisions
+from assessments.validation import set_release_setting, validate_decisions, validate_returns
 from core.forms import sent_values
 from portfolios.models import Registration
 from portfolios.rules import verifies_registration
@@ -36,15 +36,25 @@ QUEUE_PAGE_SIZE = 25
 # ---------------------------------------------------------------- the IV's queue
 
 
+RETURNS_SHOWN = 25
+
+
 def _queue_page(
-    request: AuthedRequest, *, form: ValidateForm | None = None, status: int = 200
+    request: AuthedRequest,
+    *,
+    form: ValidateForm | None = None,
+    return_form: ValidateReturnsForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    """Decisions waiting for this IV at the active centre, oldest first: a fixed number of
-    queries whatever the queue's length."""
+    """Decisions and returns for resubmission waiting for this IV at the active centre, oldest
+    first: a fixed number of queries whatever the queue's length."""
     membership = request.membership
     is_verifier = rules.test_rule("assessments.work_validation_queue", request.user, membership)
     waiting: QuerySet[Decision] = Decision.objects.none()
     own = 0
+    returns: list[HeldReturn] = []
+    own_returns = 0
+    more_returns = False
     if membership and is_verifier:
         # The IV's registrations that need validation first, as a list, then their
         # decisions: asked of each decision, the rule made the database read all 300,000 of a
@@ -72,6 +82,27 @@ def _queue_page(
         )
         # An IV never validates their own decisions; say how many wait for someone else.
         own = mine.filter(assessor=request.user).count()
+        # Returns held for validation (assessments.models.returns), in one query: the oldest
+        # RETURNS_SHOWN and one more, to say there are more. Not limited to the registrations
+        # that need validation now: a return held before a centre relaxed its own setting
+        # still waits for an IV.
+        held = list(
+            HeldReturn.objects.waiting()
+            .filter(
+                evidence__registration__internal_verifier=request.user,
+                evidence__registration__centre_id=membership.centre_id,
+            )
+            .select_related(
+                "evidence__registration__learner",
+                "evidence__registration__qualification",
+                "assessor",
+            )
+            .order_by("returned_at", "pk")[: RETURNS_SHOWN + 1]
+        )
+        returns = [r for r in held if r.assessor_id != request.user.pk]
+        own_returns = len(held) - len(returns)
+        more_returns = len(held) > RETURNS_SHOWN
+        returns = returns[:RETURNS_SHOWN]
     page_obj = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     ticked: set[str] = set()
     if form is not None and form.is_bound:
@@ -86,6 +117,13 @@ def _queue_page(
             "own": own,
             "form": form or ValidateForm(),
             "ticked": ticked,
+            "returns": returns,
+            "own_returns": own_returns,
+            "more_returns": more_returns,
+            "return_form": return_form or ValidateReturnsForm(),
+            "ticked_returns": set(sent_values(return_form, return_form.add_prefix("held")))
+            if return_form is not None and return_form.is_bound
+            else set(),
         },
         status=status,
     )
@@ -137,6 +175,53 @@ def validate(request: AuthedRequest) -> HttpResponse:
     count = f"{len(decisions)} decision{'s' if len(decisions) != 1 else ''}"
     if outcome == ValidationOutcome.AGREED:
         messages.success(request, f"{count} agreed and released to the learner.")
+    else:
+        messages.success(request, f"{count} referred back to the assessor.")
+    return redirect("assessments:validation_queue")
+
+
+@require_POST
+@login_required
+def validate_held_returns(request: AuthedRequest) -> HttpResponse:
+    """Agree or refer returns for resubmission held for the IV (assessments.models.returns)."""
+    form = ValidateReturnsForm(request.POST)
+    if not form.is_valid():
+        return _queue_page(request, return_form=form, status=400)
+    ids = form.cleaned_data["held"]
+    held = list(
+        HeldReturn.objects.filter(
+            pk__in=ids,
+            evidence__registration__in=Registration.objects.visible_to(request.user),
+        ).select_related("evidence__registration", "validation")
+    )
+    if len(held) != len(ids):
+        raise Http404("No such return.")
+    registrations = {h.evidence.registration_id: h.evidence.registration for h in held}
+    if not all(verifies_registration(request.user, r) for r in registrations.values()):
+        raise PermissionDenied
+    outcome = form.cleaned_data["outcome"]
+    if all(
+        getattr(h, "validation", None) is not None
+        and h.validation.validator_id == request.user.pk
+        and h.validation.outcome == outcome
+        for h in held
+    ):
+        # The same form sent twice: the first one validated them.
+        messages.info(request, "Your validation of these returns is already recorded.")
+        return redirect("assessments:validation_queue")
+    try:
+        validate_returns(
+            validator=request.user,
+            held=held,
+            outcome=outcome,
+            comment=form.cleaned_data["comment"],
+        )
+    except AssessmentError as error:
+        messages.error(request, str(error))
+        return _queue_page(request, return_form=form, status=400)
+    count = f"{len(held)} return{'s' if len(held) != 1 else ''}"
+    if outcome == ValidationOutcome.AGREED:
+        messages.success(request, f"{count} agreed: the learner has the feedback now.")
     else:
         messages.success(request, f"{count} referred back to the assessor.")
     return redirect("assessments:validation_queue")

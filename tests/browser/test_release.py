@@ -108,3 +108,82 @@ def test_the_learner_reads_a_decision_once_the_iv_agrees_it(site: AccessiblePage
         "Validated by an internal verifier first"
     )
     site.assert_accessible()
+
+
+def test_the_iv_agrees_a_held_return_from_the_queue_and_the_learner_then_reads_it(
+    site: AccessiblePage,
+) -> None:
+    # Pearson BTEC specification, section 8 "Issuing assessment decisions and feedback":
+    # feedback "must be validated by an Internal Verifier before it is given to the learner".
+    from assessments.services import return_evidence
+    from portfolios import evidence as evidence_services
+    from tests.browser.test_judging import fits
+
+    ensure_catalogue()
+    centre = CentreFactory()
+    pearson = Qualification.objects.get(number="603/5449/5")
+    centre.qualifications.add(pearson)
+    admin = member(centre, Role.CENTRE_ADMIN)
+    assessor = member(centre, Role.ASSESSOR, full_name="Alex Assessor")
+    iv = member(centre, Role.INTERNAL_VERIFIER, full_name="Ivy Verifier")
+    learner = member(centre, Role.LEARNER, full_name="Bea Jones")
+    registration = register_learner(
+        actor=admin,
+        learner=learner,
+        centre=centre,
+        qualification=pearson,
+        start_date=datetime.date.today(),
+        assessors=[assessor],
+        internal_verifier=iv,
+    )
+    criterion = Unit.objects.get(key="PEARSON:Unit 1").criteria.order_by("position").first()
+    evidence = evidence_services.evidence_create(
+        actor=learner,
+        registration=registration,
+        title="Survey",
+        evidence_date=datetime.date.today(),
+        method="product",
+        context="real_work_paid",
+        description="Work I did.",
+    )
+    evidence_services.map_criteria(actor=learner, evidence=evidence, criteria=[criterion])
+    evidence_services.submit(
+        actor=learner, evidence=evidence, typed_name=learner.full_name, confirmed=True
+    )
+    feedback = "AC1.1 not demonstrated: the survey names no customer."
+    return_evidence(assessor=assessor, evidence=evidence, feedback=feedback)
+    page = site.page
+    detail = f"/portfolio/evidence/{evidence.pk}/"
+
+    site.goto("/accounts/login/")
+    sign_in(site, learner.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    site.goto(detail)
+    expect(page.get_by_test_id("evidence-status")).to_contain_text("Submitted")
+    expect(page.get_by_text(feedback)).to_have_count(0)
+    site.assert_accessible()
+    page.context.clear_cookies()
+
+    site.goto("/accounts/login/")
+    sign_in(site, iv.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    site.goto("/assessment/validation/")
+    site.assert_accessible()
+    fits(page, 390)
+    returns = page.locator("section", has=page.get_by_role("heading", name="Returns"))
+    returns.get_by_label("Survey (version 1)").check()
+    returns.get_by_label("Agreed").check()
+    returns.get_by_role("button", name="Record the validation").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_text("1 return agreed: the learner has the feedback now.")).to_be_visible()
+    site.assert_accessible()
+    page.context.clear_cookies()
+
+    site.goto("/accounts/login/")
+    sign_in(site, learner.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    site.goto(detail)
+    expect(page.get_by_test_id("evidence-status")).to_contain_text("Returned for resubmission")
+    expect(page.get_by_text(feedback)).to_be_visible()
+    site.assert_accessible()

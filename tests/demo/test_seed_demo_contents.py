@@ -716,3 +716,25 @@ def test_a_registration_page_says_whether_its_body_allows_credit_transfer(
         client.get(reverse("portfolios:registration", args=[registration.pk])).content.decode()
     )
     assert "Ascentis does not let a centre transfer credit: Ascentis specification L193" in page
+
+
+def test_the_demo_has_a_pearson_return_waiting_for_the_iv(
+    seeded: list[dict[str, str]], client: Client
+) -> None:
+    # Pearson BTEC specification, section 8 "Issuing assessment decisions and feedback": the
+    # information given to the learner "must be validated by an Internal Verifier before it is
+    # given to the learner". The return waits in the IV's queue; the learner sees it submitted.
+    from assessments.models import HeldReturn
+    from demo.held_returns import TITLE
+
+    held = (
+        HeldReturn.objects.waiting()
+        .select_related("evidence__registration")
+        .get(evidence__title=TITLE, evidence__registration__centre__number=CENTRE_NUMBER)
+    )
+    assert held.evidence.status == EvidenceStatus.SUBMITTED
+    client.force_login(held.evidence.registration.internal_verifier)
+    queue = client.get(reverse("assessments:validation_queue")).content.decode()
+    assert f'data-testid="return-{held.pk}"' in queue
+    # Every other Pearson return in the demo was agreed before the learner resubmitted.
+    assert not HeldReturn.objects.waiting().exclude(pk=held.pk).exists()
