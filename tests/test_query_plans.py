@@ -95,6 +95,17 @@ HELD = [
     "admin registration search",
     "admin claims",
     "admin claim holds",
+    # Issue 17's pages: the centre's records, cases and briefs.
+    "admin simulation agreements",
+    "admin combination rule",
+    "admin staff competence",
+    "admin evidence retention",
+    "admin cases",
+    "iv cases",
+    "learner cases",
+    "learner cases panel",
+    "assessor briefs",
+    "learner briefs",
 ]
 
 
