@@ -467,6 +467,8 @@ def test_the_achievement_record_prints_the_declaration_and_names_rpl(case: dict)
 
     unit = built.content["units"][0]
     assert unit["authenticity"] == AUTHENTICITY_STATEMENT
+    # In Pearson's words, and the record says so: IMI's record asks for no declaration.
+    assert unit["authenticity_source"].startswith(IMI_AUTHENTICITY)
     assert {
         "ref": f"E{record.evidence.pk}",
         "title": f"{record.evidence.title} (recognition of prior learning)",
@@ -474,7 +476,7 @@ def test_the_achievement_record_prints_the_declaration_and_names_rpl(case: dict)
     with default_storage.open(built.file.name, "rb") as stored:
         reader = PdfReader(io.BytesIO(stored.read()))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-    assert "Assessor's authenticity declaration" in text
+    assert "Assessor's authenticity declaration (IMI Learner Assessment Record: no" in text
     assert "false declaration is a form of malpractice" in text
     assert "(recognition of prior learning)" in text
 
