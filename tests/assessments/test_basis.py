@@ -27,6 +27,7 @@ import datetime
 import hashlib
 import io
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -40,7 +41,14 @@ from pypdf import PdfReader
 from accounts.models import Role
 from accounts.services import role_grant
 from assessments import achievements
-from assessments.basis import ASCENTIS_STATEMENT, AUTHENTICITY_STATEMENT
+from assessments.basis import (
+    ASCENTIS_STATEMENT,
+    AUTHENTICITY_STATEMENT,
+    NOT_SUBMITTED,
+    authenticity_refusal,
+    not_submitted,
+    sources_for,
+)
 from assessments.models import AssessorRecord, Decision, RecordKind, UnitSignOff
 from assessments.records import RecordError, create_record
 from assessments.services import AssessmentError, record_decision, sign_off_unit
@@ -686,3 +694,16 @@ def test_an_ascentis_unit_is_signed_off_with_ascentis_own_statement(client: Clie
     page = client.get(signed.url).content.decode()
     assert ASCENTIS_STATEMENT in page
     assert "(L1398)" in page
+
+
+def test_a_body_with_no_document_on_file_gets_the_platforms_rule_saying_so() -> None:
+    other = SimpleNamespace(awarding_body=SimpleNamespace(code="XYZ", name="Other Awards"))
+    pearson = SimpleNamespace(awarding_body=SimpleNamespace(code="PEARSON", name="Pearson"))
+
+    assert sources_for(other).evidence == (
+        "Other Awards: no document on file; the platform's own rule"
+    )
+    assert "in Pearson's words" in authenticity_refusal(other)
+    # Pearson's messages are the module's constants, as before.
+    assert not_submitted(pearson) == NOT_SUBMITTED
+    assert sources_for(pearson).statement == AUTHENTICITY_STATEMENT
