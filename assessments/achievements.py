@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from assessments import pdf
+from assessments.basis import AUTHENTICITY_SOURCE, declaration_source
 from assessments.models import BriefExtension, BriefHandIn, Decision, Outcome, UnitSignOff
 from assessments.models.achievement import (
     BUILD_LIFECYCLE,
@@ -180,9 +181,12 @@ def gather_content(
     registration: Registration, *, kind: str, unit: Unit | None = None
 ) -> dict[str, Any]:
     """Exactly what the record prints, as JSON-ready data. A fixed number of queries."""
-    registration = Registration.objects.select_related("learner", "centre", "qualification").get(
-        pk=registration.pk
-    )
+    registration = Registration.objects.select_related(
+        # The awarding body: whose words the units' authenticity declarations are in.
+        "learner",
+        "centre",
+        "qualification__awarding_body",
+    ).get(pk=registration.pk)
     qualification = registration.qualification
     rules = rules_at_centre(qualification, registration.centre_id)
     sign_offs = {
@@ -298,6 +302,17 @@ def gather_content(
                 "assessor": str(sign_off.signed_by) if sign_off else None,
                 # The assessor's authenticity declaration signed with the unit (assessments.basis).
                 "authenticity": sign_off.declaration if sign_off else None,
+                # Whose words they are, where not simply Pearson's section 8 (the record's
+                # default line): the body's own, or Pearson's for a body that gives none
+                # (assessments.basis). Absent otherwise, so Pearson records read as they did.
+                **(
+                    {"authenticity_source": words_of}
+                    if sign_off
+                    and sign_off.declaration
+                    and (words_of := declaration_source(sign_off.declaration, qualification))
+                    != AUTHENTICITY_SOURCE
+                    else {}
+                ),
                 "verification": verification if sign_off else None,
                 "outcomes": outcomes,
                 "evidence": [

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.competence import competence_refusal
 from accounts.models import Role, User
-from assessments.basis import EVIDENCE_RULE, EVIDENCE_SOURCE, NOT_SUBMITTED, met_basis_refusal
+from assessments.basis import met_basis_refusal, not_mapped, not_submitted
 from assessments.feedback import qualification_rules_feedback
 from assessments.feedback import refusal as feedback_refusal
 from assessments.models import Decision, Outcome, UnitSignOff
@@ -42,10 +42,6 @@ from portfolios.models import (
 from portfolios.readmodel import lock_progress, refresh_progress
 from qualifications.models import AssessmentCriterion
 
-NOT_MAPPED = (
-    f"{EVIDENCE_RULE}: this criterion is no longer mapped to this evidence; nothing was recorded "
-    f"on it ({EVIDENCE_SOURCE})"
-)
 LOCKED = "This unit is signed off, which locks its decisions."
 NOT_TAKEN = "This criterion is not in a unit this learner takes."
 NEEDS_REASON = "Say why the earlier decision is corrected."
@@ -129,7 +125,7 @@ def judge_evidence(
     # Read the evidence afresh: what counts is its status now, not in the caller's copy.
     evidence = Evidence.objects.select_related("registration").get(pk=evidence.pk)
     if evidence.status == EvidenceStatus.DRAFT:
-        raise JudgingError(NOT_SUBMITTED)
+        raise JudgingError(not_submitted(registration.qualification))
     judged = [row for row in rows if row.outcome]
     feedback = feedback.strip()
     if not judged and not feedback:
@@ -170,7 +166,7 @@ def judge_evidence(
         if row.outcome not in Outcome.values:
             errors[row.criterion_id] = f"Unknown outcome {row.outcome!r}."
         elif criterion is None or row.criterion_id not in mapped:
-            errors[row.criterion_id] = NOT_MAPPED
+            errors[row.criterion_id] = not_mapped(registration.qualification)
         elif criterion.unit_id not in taken:
             errors[row.criterion_id] = NOT_TAKEN
         elif criterion.unit_id in locked:
@@ -194,7 +190,11 @@ def judge_evidence(
             # The row's criterion is mapped to this evidence (checked above): by RPL, the
             # evidence must be of the prior learning, with its reason.
             or met_basis_refusal(
-                criterion=criterion, method=method, evidence=[evidence], mapped=[evidence.pk]
+                criterion=criterion,
+                qualification=registration.qualification,
+                method=method,
+                evidence=[evidence],
+                mapped=[evidence.pk],
             )
         ):
             errors[row.criterion_id] = refused

@@ -20,11 +20,10 @@ from django.utils import timezone
 from accounts.competence import competence_for, competence_refusal
 from accounts.models import Role, User
 from assessments.basis import (
-    AUTHENTICITY_RULE,
-    AUTHENTICITY_SOURCE,
-    AUTHENTICITY_STATEMENT,
-    NOT_SUBMITTED,
+    authenticity_refusal,
+    authenticity_statement,
     met_basis_refusal,
+    not_submitted,
 )
 from assessments.feedback import qualification_rules_feedback
 from assessments.feedback import refusal as feedback_refusal
@@ -122,7 +121,7 @@ def record_decision(
     evidence = list(Evidence.objects.filter(pk__in=[item.pk for item in evidence]))
     for item in evidence:
         if item.registration_id != registration.pk or item.status == EvidenceStatus.DRAFT:
-            raise AssessmentError(NOT_SUBMITTED)
+            raise AssessmentError(not_submitted(registration.qualification))
     if outcome == Outcome.MET and (
         refused := met_refusal(
             registration=registration,
@@ -134,7 +133,12 @@ def record_decision(
     ):
         raise AssessmentError(refused)
     if outcome == Outcome.MET and (
-        refused := met_basis_refusal(criterion=criterion, method=method, evidence=evidence)
+        refused := met_basis_refusal(
+            criterion=criterion,
+            qualification=registration.qualification,
+            method=method,
+            evidence=evidence,
+        )
     ):
         raise AssessmentError(refused)
     current = current_decision(registration, criterion)
@@ -336,8 +340,9 @@ def _signed_content(registration: Registration, unit: Unit) -> dict:
         "decisions": sorted(
             [d.pk, d.criterion_id, d.outcome] for d in decisions.order_by("criterion_id")
         ),
-        # The assessor's authenticity declaration, signed with the decisions.
-        "declaration": AUTHENTICITY_STATEMENT,
+        # The assessor's authenticity declaration, signed with the decisions: in the words of
+        # the qualification's awarding body, or Pearson's where it gives none (assessments.basis).
+        "declaration": authenticity_statement(registration.qualification),
     }
 
 
@@ -362,11 +367,7 @@ def sign_off_unit(
     if not competence.ok:
         raise AssessmentError(competence.refusal())
     if not declared_authentic:
-        raise AssessmentError(
-            f"{AUTHENTICITY_RULE}: the unit was not signed off. Confirm the assessor's "
-            f"declaration that the evidence is the learner's own ({AUTHENTICITY_SOURCE}: "
-            '"Assessors must complete a declaration").'
-        )
+        raise AssessmentError(authenticity_refusal(registration.qualification))
     if not assessor.check_password(password):
         raise AssessmentError("That password is not right: the unit was not signed off.")
     countersigner = competence.countersigner
@@ -415,7 +416,7 @@ def sign_off_unit(
                 registration=registration,
                 unit=unit,
                 signed_by=assessor,
-                declaration=AUTHENTICITY_STATEMENT,
+                declaration=content["declaration"],
                 countersigned_by=countersigner,
                 content_hash=hashlib.sha256(
                     json.dumps(content, sort_keys=True).encode()

@@ -43,6 +43,7 @@ from django.utils import timezone
 from accounts.models import Centre, Role, User
 from accounts.services import learner_profile_update, person_create
 from assessments.achievements import build_now
+from assessments.basis import authenticity_statement
 from assessments.judging import RowJudgement, judge_evidence
 from assessments.models import Decision
 from assessments.models.achievement import AchievementRecord
@@ -608,6 +609,7 @@ def _claimable(
         file_name=name,
         file_size=size,
         file_sha256=digest,
+        declaration=authenticity_statement(qualification),
     )
     today = timezone.localdate()
     learners = [
@@ -725,6 +727,11 @@ def seed_platform(*, sizes: Sizes, say: Say = print) -> dict[str, int]:
                     file_name=file_name,
                     file_size=file_size,
                     file_sha256=file_sha,
+                    declaration=authenticity_statement(
+                        Qualification.objects.select_related("awarding_body").get(
+                            pk=qualifications[qualification]
+                        )
+                    ),
                 )
                 learners = [
                     _platform_learner(

@@ -105,6 +105,9 @@ class Staff:
     file_name: str  # one stored file, shared by every bulk evidence record (the same bytes)
     file_size: int
     file_sha256: str
+    # The assessor's authenticity declaration for this qualification's awarding body (Pearson's
+    # words, or Ascentis's own: assessments.basis.authenticity_statement), as sign_off_unit keeps.
+    declaration: str = AUTHENTICITY_STATEMENT
 
 
 FEEDBACK = "Your workbook answer and your example from work meet this criterion."
@@ -446,7 +449,7 @@ def write_learners(writer: RowWriter, staff: Staff, learners: Sequence[Learner])
                     "registration": registration,
                     "unit": unit.unit_key,
                     "decisions": sorted([d, c.pk, "met"] for d, c in unit_decisions),
-                    "declaration": AUTHENTICITY_STATEMENT,
+                    "declaration": staff.declaration,
                 }
                 signoff = take("signoff")
                 digest = _sha(content)
@@ -461,7 +464,7 @@ def write_learners(writer: RowWriter, staff: Staff, learners: Sequence[Learner])
                         None,
                         None,
                         "",
-                        AUTHENTICITY_STATEMENT,
+                        staff.declaration,
                     )
                 )
                 events.append(
@@ -474,7 +477,7 @@ def write_learners(writer: RowWriter, staff: Staff, learners: Sequence[Learner])
                         {
                             "unit": unit.unit_key,
                             "content_hash": digest,
-                            "declaration": AUTHENTICITY_STATEMENT,
+                            "declaration": staff.declaration,
                         },
                         now,
                     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from assessments.basis import AUTHENTICITY_RULE, AUTHENTICITY_SOURCE, AUTHENTICITY_STATEMENT
+from assessments.basis import AUTHENTICITY_RULE, PEARSON, sources_for
 from assessments.feedback import DECISION_HELP, RETURN_LABEL
 from portfolios.forms.evidence import MapCriteriaForm
 
@@ -33,15 +33,9 @@ class SignOffForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    # The assessor's authenticity declaration, in Pearson's words (assessments.basis).
-    declared_authentic = forms.BooleanField(
-        label=AUTHENTICITY_STATEMENT,
-        help_text=f"The assessor's declaration: {AUTHENTICITY_SOURCE}.",
-        error_messages={
-            "required": f"{AUTHENTICITY_RULE}: confirm the assessor's declaration that the "
-            f"evidence is the learner's own before signing off ({AUTHENTICITY_SOURCE})."
-        },
-    )
+    # The assessor's authenticity declaration, in the words of the qualification's awarding
+    # body or Pearson's where it gives none (assessments.basis): set in __init__.
+    declared_authentic = forms.BooleanField()
     # Issue 17: a trainee assessor's countersigning colleague signs with them.
     countersign_password = forms.CharField(
         label="Countersigner's password",
@@ -51,6 +45,17 @@ class SignOffForm(forms.Form):
         "colleague named to countersign types their password here.",
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
+
+    def __init__(self, *args: Any, qualification: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sources = PEARSON if qualification is None else sources_for(qualification)
+        field = self.fields["declared_authentic"]
+        field.label = sources.statement
+        field.help_text = f"The assessor's declaration: {sources.authenticity}."
+        field.error_messages["required"] = (
+            f"{AUTHENTICITY_RULE}: confirm the assessor's declaration {sources.claim} before "
+            f"signing off ({sources.authenticity})."
+        )
 
 
 class UnlockForm(forms.Form):

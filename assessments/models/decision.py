@@ -91,8 +91,9 @@ class UnitSignOff(models.Model):
     signed_at = models.DateTimeField(default=timezone.now)
     # SHA-256 of the decisions signed and the declaration made: what the signature covers.
     content_hash = models.CharField(max_length=64)
-    # The assessor's authenticity declaration in the words they confirmed (Pearson BTEC
-    # specification, section 8, "Authenticity of learner work"; assessments.basis). Blank only
+    # The assessor's authenticity declaration in the words they confirmed: the awarding body's
+    # own (Ascentis Appendix 2, L1398) or Pearson's (BTEC specification, section 8, "Authenticity
+    # of learner work") where the body gives none (assessments.basis.sources_for). Blank only
     # on a sign-off made before the declaration was asked for.
     declaration = models.TextField(blank=True, max_length=2_000)
     unlocked_at = models.DateTimeField(null=True, blank=True)

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from accounts.requests import AuthedRequest
 from assessments import services
-from assessments.basis import AUTHENTICITY_SOURCE
+from assessments.basis import declaration_source
 from assessments.feedback import rules_feedback
 from assessments.forms.assess import ReturnForm, SignOffForm, UnlockForm
 from assessments.forms.judging import JudgingForm, row_prefix
@@ -432,7 +432,10 @@ def return_for_resubmission(request: AuthedRequest, pk: int) -> HttpResponse:
 def _registration_unit(request: AuthedRequest, pk: int, unit_pk: int) -> tuple[Registration, Unit]:
     registration = get_object_or_404(
         Registration.objects.visible_to(request.user).select_related(
-            "learner", "centre", "qualification"
+            # The awarding body: whose rules and declaration the unit's sign-off cites.
+            "learner",
+            "centre",
+            "qualification__awarding_body",
         ),
         pk=pk,
     )
@@ -500,12 +503,15 @@ def _unit_page(
             "earlier_sign_offs": [s for s in sign_offs if s.unlocked_at is not None],
             "can_assess": can_assess,
             "can_sign": can_sign,
-            "sign_off_form": sign_off_form or SignOffForm(),
+            "sign_off_form": sign_off_form or SignOffForm(qualification=registration.qualification),
             "can_unlock": can_unlock,
             "unlock_form": unlock_form
             or UnlockForm(initial={"sign_off": active.pk if active else None}),
             "completion": services.completion(registration),
-            "authenticity_source": AUTHENTICITY_SOURCE,
+            # Whose words the signed declaration is in.
+            "authenticity_source": declaration_source(
+                active.declaration if active else "", registration.qualification
+            ),
         },
         status=status,
     )
@@ -528,7 +534,7 @@ def sign_off(request: AuthedRequest, pk: int, unit_pk: int) -> HttpResponse:
         # The same form sent twice: the first one signed it.
         messages.info(request, "This unit is already signed off.")
         return redirect("assessments:unit", pk=pk, unit_pk=unit_pk)
-    form = SignOffForm(request.POST)
+    form = SignOffForm(request.POST, qualification=registration.qualification)
     if not form.is_valid():
         return _unit_page(request, registration, unit, status=400, sign_off_form=form)
     try:

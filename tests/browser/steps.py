@@ -9,6 +9,10 @@ from playwright.sync_api import expect
 from tests.browser.conftest import AccessiblePage
 from tests.factories import DEFAULT_PASSWORD
 
+DECLARATION = re.compile(
+    "the evidence submitted for this unit is the learner's own|judged for validity, authenticity"
+)
+
 
 def correct_decision(
     site: AccessiblePage, *, evidence_pk: int, criterion_id: int, feedback: str, reason: str
@@ -31,7 +35,8 @@ def sign_off_unit(site: AccessiblePage, *, registration_pk: int, unit_pk: int) -
     """The assessor signs a unit off with the authenticity declaration and their password."""
     page = site.page
     site.goto(f"/assessment/registration/{registration_pk}/unit/{unit_pk}/")
-    page.get_by_label("the evidence submitted for this unit is the learner's own").check()
+    # Pearson's words, or the body's own (Ascentis L1398): assessments.basis.sources_for.
+    page.get_by_label(DECLARATION).check()
     page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign off the unit").click()
     page.wait_for_load_state("load")

@@ -223,7 +223,8 @@ def test_an_assessment_from_submission_to_sign_off_seen_by_the_learner_and_no_on
     page.wait_for_load_state("load")
     site.assert_accessible()
     expect(page.get_by_text("Criteria met: 7 of 7")).to_be_visible()
-    page.get_by_label("the evidence submitted for this unit is the learner's own").check()
+    # Ascentis's own statement (Appendix 2, L1398), signed by the assessor.
+    page.get_by_label("judged for validity, authenticity, currency").check()
     page.get_by_label("Your password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign off the unit").click()
     expect(page.get_by_test_id("sign-off")).to_contain_text("Alex Assessor")

@@ -587,10 +587,11 @@ def test_every_met_decision_rests_on_mapped_evidence_and_rpl_has_its_record(
 ) -> None:
     """Pearson BTEC specification, section 8: "The assessor needs to make a judgement against
     each criterion that evidence is present"; section 9, "Recognition of Prior Learning";
-    section 8, "Authenticity of learner work" (the assessor's declaration)."""
+    section 8, "Authenticity of learner work" (the assessor's declaration), in the words of the
+    qualification's awarding body where it has its own (Ascentis Appendix 2, L1398)."""
     from django.db.models import Exists, OuterRef
 
-    from assessments.basis import AUTHENTICITY_STATEMENT
+    from assessments.basis import authenticity_statement
     from assessments.models import AssessorRecord, Decision, UnitSignOff
 
     centre = Centre.objects.get(number=CENTRE_NUMBER)
@@ -610,9 +611,15 @@ def test_every_met_decision_rests_on_mapped_evidence_and_rpl_has_its_record(
     by_rpl = met.filter(method="rpl")
     assert by_rpl.count() == 2
     assert all(list(d.evidence.all()) == [rpl.evidence] for d in by_rpl)
-    signed = UnitSignOff.objects.active().filter(registration__centre=centre)
+    signed = (
+        UnitSignOff.objects.active()
+        .filter(registration__centre=centre)
+        .select_related("registration__qualification__awarding_body")
+    )
     assert signed.exists()
-    assert set(signed.values_list("declaration", flat=True)) == {AUTHENTICITY_STATEMENT}
+    assert all(
+        s.declaration == authenticity_statement(s.registration.qualification) for s in signed
+    )
 
 
 def test_the_demo_shows_each_kind_of_case_and_the_eqa_reads_them_all(
