@@ -6,6 +6,7 @@ check who may act (403), bind a form, call one service, redirect.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import rules
@@ -149,35 +150,21 @@ def validate(request: AuthedRequest) -> HttpResponse:
     )
     if len(decisions) != len(ids):
         raise Http404("No such decision.")
-    registrations = {d.registration_id: d.registration for d in decisions}
-    if not all(verifies_registration(request.user, r) for r in registrations.values()):
-        raise PermissionDenied
-    outcome = form.cleaned_data["outcome"]
-    if all(
-        getattr(d, "validation", None) is not None
-        and d.validation.validator_id == request.user.pk
-        and d.validation.outcome == outcome
-        for d in decisions
-    ):
-        # The same form sent twice: the first one validated them.
-        messages.info(request, "Your validation of these decisions is already recorded.")
-        return redirect("assessments:validation_queue")
-    try:
-        validate_decisions(
+    return _validate_batch(
+        request,
+        items=decisions,
+        registrations=[d.registration for d in decisions],
+        outcome=form.cleaned_data["outcome"],
+        noun="decision",
+        validate=lambda: validate_decisions(
             validator=request.user,
             decisions=decisions,
-            outcome=outcome,
+            outcome=form.cleaned_data["outcome"],
             comment=form.cleaned_data["comment"],
-        )
-    except AssessmentError as error:
-        messages.error(request, str(error))
-        return _queue_page(request, form=form, status=400)
-    count = f"{len(decisions)} decision{'s' if len(decisions) != 1 else ''}"
-    if outcome == ValidationOutcome.AGREED:
-        messages.success(request, f"{count} agreed and released to the learner.")
-    else:
-        messages.success(request, f"{count} referred back to the assessor.")
-    return redirect("assessments:validation_queue")
+        ),
+        agreed="agreed and released to the learner.",
+        refused_page=lambda: _queue_page(request, form=form, status=400),
+    )
 
 
 @require_POST
@@ -196,32 +183,55 @@ def validate_held_returns(request: AuthedRequest) -> HttpResponse:
     )
     if len(held) != len(ids):
         raise Http404("No such return.")
-    registrations = {h.evidence.registration_id: h.evidence.registration for h in held}
-    if not all(verifies_registration(request.user, r) for r in registrations.values()):
-        raise PermissionDenied
-    outcome = form.cleaned_data["outcome"]
-    if all(
-        getattr(h, "validation", None) is not None
-        and h.validation.validator_id == request.user.pk
-        and h.validation.outcome == outcome
-        for h in held
-    ):
-        # The same form sent twice: the first one validated them.
-        messages.info(request, "Your validation of these returns is already recorded.")
-        return redirect("assessments:validation_queue")
-    try:
-        validate_returns(
+    return _validate_batch(
+        request,
+        items=held,
+        registrations=[h.evidence.registration for h in held],
+        outcome=form.cleaned_data["outcome"],
+        noun="return",
+        validate=lambda: validate_returns(
             validator=request.user,
             held=held,
-            outcome=outcome,
+            outcome=form.cleaned_data["outcome"],
             comment=form.cleaned_data["comment"],
-        )
+        ),
+        agreed="agreed: the learner has the feedback now.",
+        refused_page=lambda: _queue_page(request, return_form=form, status=400),
+    )
+
+
+def _validate_batch(
+    request: AuthedRequest,
+    *,
+    items: Sequence[Any],
+    registrations: Iterable[Registration],
+    outcome: str,
+    noun: str,
+    validate: Callable[[], object],
+    agreed: str,
+    refused_page: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """What validating decisions and validating held returns share: only the registrations'
+    own IV acts; the same form sent twice is told it is recorded; a refusal keeps the form."""
+    if not all(verifies_registration(request.user, r) for r in registrations):
+        raise PermissionDenied
+    if all(
+        getattr(item, "validation", None) is not None
+        and item.validation.validator_id == request.user.pk
+        and item.validation.outcome == outcome
+        for item in items
+    ):
+        # The same form sent twice: the first one validated them.
+        messages.info(request, f"Your validation of these {noun}s is already recorded.")
+        return redirect("assessments:validation_queue")
+    try:
+        validate()
     except AssessmentError as error:
         messages.error(request, str(error))
-        return _queue_page(request, return_form=form, status=400)
-    count = f"{len(held)} return{'s' if len(held) != 1 else ''}"
+        return refused_page()
+    count = f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
     if outcome == ValidationOutcome.AGREED:
-        messages.success(request, f"{count} agreed: the learner has the feedback now.")
+        messages.success(request, f"{count} {agreed}")
     else:
         messages.success(request, f"{count} referred back to the assessor.")
     return redirect("assessments:validation_queue")
