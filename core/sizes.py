@@ -8,6 +8,8 @@ to round everything up to whole megabytes ("(1 MB)" for a 666-byte PDF).
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 _UNITS = ("KB", "MB", "GB", "TB")
 
 
@@ -22,5 +24,8 @@ def human_size(size: int | float) -> str:
         if round(value, 1) < 1024 or unit == _UNITS[-1]:
             break
         value /= 1024
-    text = f"{value:,.1f}" if value < 10 else f"{round(value):,}"
-    return f"{text.removesuffix('.0')} {unit}"
+    # Halves round up, as JavaScript's toLocaleString and Math.round do (Python's round and
+    # format would make 1,280 bytes "1.2 KB" here and "1.3 KB" in the widget).
+    places = Decimal("0.1") if value < 10 else Decimal(1)
+    rounded = Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
+    return f"{f'{rounded:,}'.removesuffix('.0')} {unit}"

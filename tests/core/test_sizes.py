@@ -17,6 +17,8 @@ from core.sizes import human_size
         (1023, "1,023 bytes"),
         (1024, "1 KB"),
         (1536, "1.5 KB"),
+        (1280, "1.3 KB"),  # halves round up, as in static/js/upload.js
+        (10_752, "11 KB"),
         (26_000, "25 KB"),
         (26 * 1024, "26 KB"),
         (1_048_575, "1 MB"),
