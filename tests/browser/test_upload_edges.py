@@ -87,3 +87,15 @@ def test_a_partly_refused_upload_lists_the_added_file_without_a_reload(
     assert page.evaluate("() => window.__sameLoad === true"), "the page was reloaded"
     assert evidence.files.count() == 2
     site.assert_accessible()
+
+
+def test_the_browser_finds_the_favicon(site: AccessiblePage) -> None:
+    """Every page used to ask for a /favicon.ico that was not there."""
+    site.goto("/accounts/login/")
+    site.assert_accessible()
+    icon = site.page.locator("link[rel=icon]").get_attribute("href")
+    assert icon == "/static/favicon.svg"
+    for path in (icon, "/favicon.ico"):
+        answer = site.page.request.get(f"{site.base_url}{path}")
+        assert answer.status == 200, path
+        assert answer.headers["content-type"].startswith("image/svg+xml"), path
