@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.audit import record_event
+from core.sizes import human_size
 from core.storage import file_object, storage_name
 from portfolios.environment import SettingRefused, check_setting
 from portfolios.models import (
@@ -269,8 +270,7 @@ def file_add(*, actor: User, evidence: Evidence, upload: UploadedFile) -> FileAd
     limit = max_upload_bytes()
     if upload.size > limit:
         raise EvidenceError(
-            f"{name} is {upload.size / 1_048_576:.0f} MB; files may be at most "
-            f"{limit / 1_048_576:.0f} MB."
+            f"{name} is {human_size(upload.size)}; files may be at most {human_size(limit)}."
         )
     content_type = upload_type(upload)
     if content_type is None:

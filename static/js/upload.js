@@ -4,14 +4,35 @@
  * Without this script the form posts the chosen files in one request. With it, dropped or
  * chosen files go one request each (XMLHttpRequest, so each has a progress bar), the server's
  * answer for each is read out in the form's live region, and the page reloads to show the new
- * files once every file is in. Files over the limit are flagged at once and not sent; the
- * server checks everything again.
+ * files once every file is in. When some were refused the page does not reload (the refusals
+ * would go): the list of files ([data-upload-files]) is fetched again and swapped in. Files over
+ * the limit are flagged at once and not sent; the server checks everything again.
  */
 (function () {
   "use strict";
 
-  function megabytes(bytes) {
-    return Math.max(1, Math.round(bytes / 1048576)).toLocaleString("en-GB") + " MB";
+  // The same rule as core/sizes.py human_size ("666 bytes", "26 KB", "1.2 MB"), so a file
+  // reads the same size in the widget as in the list once it is in.
+  var UNITS = ["KB", "MB", "GB", "TB"];
+
+  function humanSize(bytes) {
+    var size = Math.max(0, Math.floor(bytes));
+    if (size < 1024) {
+      return size === 1 ? "1 byte" : size.toLocaleString("en-GB") + " bytes";
+    }
+    var value = size / 1024;
+    var unit = UNITS[0];
+    for (var i = 0; i < UNITS.length; i += 1) {
+      unit = UNITS[i];
+      if (Math.round(value * 10) / 10 < 1024 || i === UNITS.length - 1) {
+        break;
+      }
+      value /= 1024;
+    }
+    var text = value < 10
+      ? value.toLocaleString("en-GB", { minimumFractionDigits: 0, maximumFractionDigits: 1 })
+      : Math.round(value).toLocaleString("en-GB");
+    return text + " " + unit;
   }
 
   function csrfToken(form) {
@@ -45,7 +66,7 @@
       item.className = "upload-item mb-2";
       var name = document.createElement("span");
       name.className = "upload-name";
-      name.textContent = file.name + " (" + megabytes(file.size) + ")";
+      name.textContent = file.name + " (" + humanSize(file.size) + ")";
       var bar = document.createElement("div");
       bar.className = "progress upload-progress";
       bar.setAttribute("role", "progressbar");
@@ -93,13 +114,47 @@
         announce("All files added. Showing them now…");
         window.setTimeout(function () { window.location.reload(); }, 1200);
       } else if (added) {
-        var again = document.createElement("button");
-        again.type = "button";
-        again.className = "btn btn-outline-primary btn-sm mt-1";
-        again.textContent = "Show the files added";
-        again.addEventListener("click", function () { window.location.reload(); });
-        status.appendChild(again);
+        // Some were refused: no reload, which would clear the refusals from the live region.
+        // Fetch the page again and swap in its list of files, so the ones added show now.
+        refreshList();
       }
+    }
+
+    function refreshList() {
+      var current = document.querySelector("[data-upload-files]");
+      if (!current || !window.fetch || !window.DOMParser) {
+        offerReload();
+        return;
+      }
+      window.fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error(String(response.status));
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-upload-files]");
+          if (!fresh) {
+            throw new Error("no list");
+          }
+          current.replaceChildren.apply(current, Array.prototype.slice.call(fresh.childNodes));
+          announce("The list of files now shows the files added.");
+        })
+        .catch(offerReload);
+    }
+
+    function offerReload() {
+      if (status.querySelector("[data-upload-reload]")) {
+        return;
+      }
+      var again = document.createElement("button");
+      again.dataset.uploadReload = "true";
+      again.type = "button";
+      again.className = "btn btn-outline-primary btn-sm mt-1";
+      again.textContent = "Show the files added";
+      again.addEventListener("click", function () { window.location.reload(); });
+      status.appendChild(again);
     }
 
     function next() {
@@ -163,7 +218,7 @@
       Array.prototype.forEach.call(files, function (file) {
         var view = row(file);
         if (maxBytes && file.size > maxBytes) {
-          finish(view, false, file.name + " is " + megabytes(file.size) +
+          finish(view, false, file.name + " is " + humanSize(file.size) +
             "; files may be at most " + maxLabel + ". It was not sent.");
           return;
         }

@@ -812,3 +812,20 @@ def test_the_last_file_over_the_limit_mid_stream_is_refused_and_the_others_kept(
     assert [p.read_bytes() for p in stored_files(media)] == [PDF]
     assert temporary_files(media) == []
     assert spoolers() == []
+
+
+def test_the_page_shows_each_files_true_size(client: Client, world: World) -> None:
+    """Issue 18: a 666-byte PDF and a 26 KB JPEG were both listed as "(1 MB)"."""
+    client.force_login(world.learner)
+    pdf = PDF + b"%" * (666 - len(PDF))
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00" + b"\x00" * (26 * 1024 - 14)
+    client.post(url(world.evidence), {"files": [upload("a.pdf", pdf), upload("b.jpg", jpeg)]})
+    assert sorted(world.evidence.files.values_list("size", flat=True)) == [666, 26 * 1024]
+
+    page = client.get(detail(world.evidence)).content.decode()
+
+    assert "(application/pdf, 666 bytes)" in page
+    assert "666 bytes, application/pdf" in page
+    assert "26 KB, image/jpeg" in page
+    assert "1 MB," not in page
+    assert "1 MB)" not in page
