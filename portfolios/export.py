@@ -347,6 +347,17 @@ def portfolio_index(registration: Registration, manifest: dict[str, Any]) -> str
     evidence = []
     mapped: dict[int, list[dict[str, Any]]] = {}
     entries = {e["id"]: e for e in manifest["evidence"]}
+    # A return's feedback is in its audit event (written once the learner may have it: a return
+    # held for an internal verifier writes none on the evidence until agreed).
+    returns: dict[int, list[dict[str, Any]]] = {}
+    for event in manifest["audit_events"]:
+        if event["object_type"] == "portfolios.evidence" and event["action"] == "evidence.returned":
+            returns.setdefault(int(event["object_id"]), []).append(
+                {"at": event["occurred_at"], "feedback": (event["data"] or {}).get("feedback", "")}
+            )
+    testimonies = {
+        w["evidence"]: w["testimony"] for w in manifest["witness_requests"] if w["evidence"]
+    }
     for item in registration.evidence.all():
         entry = entries[item.pk]
         link = {
@@ -365,6 +376,8 @@ def portfolio_index(registration: Registration, manifest: dict[str, Any]) -> str
                     {**f, "href": _href(f["path"])} if "path" in f else f for f in entry["files"]
                 ],
                 "criteria_labels": [f"{c['unit']} {c['number']}" for c in entry["criteria"]],
+                "returns": returns.get(item.pk, []),
+                "testimony": testimonies.get(item.pk, ""),
             }
         )
     units = []

@@ -239,6 +239,12 @@ def test_the_manifest_describes_every_record_version_file_and_signature(
     assert testimony["witness_signature"]["signed_name"] == "Grace S"
     assert testimony["witness_signature"]["expert"] is True
     assert manifest["witness_requests"][0]["testimony"] == "Very safe work."
+    # index.html: the testimony on its evidence, the return's feedback on the returned version.
+    index = archive.read("index.html").decode()
+    testimony_section = index.split(f'id="evidence-{made["testimony"].pk}"', 1)[1]
+    assert "Very safe work." in testimony_section.split("</article>", 1)[0]
+    returned_section = index.split(f'id="evidence-{made["first"].pk}"', 1)[1]
+    assert "More detail, please." in returned_section.split("</article>", 1)[0]
     actions = {e["action"] for e in manifest["audit_events"]}
     assert actions >= {
         "registration.created",

@@ -22,8 +22,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments.models import HeldReturn
 from assessments.services import return_evidence
-from assessments.validation import validate_decision
+from assessments.validation import validate_decision, validate_return
 from demo.common import tiny_pdf
 from portfolios.evidence import file_add
 from portfolios.models import Evidence, EvidenceStatus
@@ -160,9 +161,20 @@ def test_what_waits_for_the_iv_is_in_neither_the_index_nor_the_manifest(
     assert "<dd>Submitted</dd>" in returned
     assert "Returned" not in returned
 
-    # Once agreed, it is there.
+    # Once agreed, both are there: the decision on its criterion, the return on its evidence.
     validate_decision(validator=case["iv"], decision=made["waiting"], outcome="agreed")
-    assert WAITING in download(client, case).read("index.html").decode()
+    with transaction.atomic():
+        validate_return(
+            validator=case["iv"],
+            held=HeldReturn.objects.get(evidence=made["returned"]),
+            outcome="agreed",
+        )
+    index = download(client, case).read("index.html").decode()
+    assert WAITING in index
+    returned = index.split(f'id="evidence-{made["returned"].pk}"', 1)[1].split("</article>")[0]
+    assert "<dd>Returned for resubmission</dd>" in returned
+    assert f"Returned for resubmission, {TODAY.day} {TODAY.strftime('%B %Y')}" in returned
+    assert HELD in returned
 
 
 def test_every_link_in_the_index_reaches_a_file_or_section_of_the_zip(client: Client) -> None:
