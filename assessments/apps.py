@@ -32,3 +32,9 @@ class AssessmentsConfig(AppConfig):
 
         if learner_assessment not in evidence_page.section_sources:
             evidence_page.section_sources.append(learner_assessment)
+        # The learner's portfolio ZIP lists the decisions they may see.
+        from assessments.portfolio_export import released_decisions
+        from portfolios import export
+
+        if released_decisions not in export.decision_sources:
+            export.decision_sources.append(released_decisions)

@@ -1,9 +1,14 @@
-"""A learner's whole portfolio as a streamed ZIP: manifest.json plus every evidence file.
+"""A learner's whole portfolio as a streamed ZIP: index.html, manifest.json and every evidence file.
 
 For a subject access request or a move to another centre. The manifest describes every record;
 the files are read from storage in chunks as the archive is sent, so nothing large is ever held
 in memory. The queries run before the first byte is sent, and their number does not grow with
 the portfolio.
+
+index.html makes the archive a small offline website: every unit, criterion, decision, piece of
+evidence and file, linked by the same relative paths the manifest gives, so a learner (or the
+next centre) can read it without this service. Decisions come from apps above portfolios through
+`decision_sources`, and only as far as the learner may see them.
 """
 
 from __future__ import annotations
@@ -12,13 +17,16 @@ import json
 import posixpath
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 from zipstream import ZIP_STORED, ZipStream
@@ -37,6 +45,26 @@ READ_CHUNK = 1024 * 1024
 MAX_NAME = 120
 # Windows, macOS and Linux all accept names without these.
 UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+@dataclass(frozen=True)
+class CriterionDecision:
+    """A criterion's current decision as the learner may see it (for index.html)."""
+
+    outcome_label: str
+    assessor: str
+    assessed_on: date
+    feedback: str
+
+
+DecisionSource = Callable[[Registration], dict[int, CriterionDecision]]
+# Apps above portfolios (assessments) register functions returning criterion_id -> decision,
+# each in a fixed number of queries, leaving out what the learner may not see yet (decisions
+# awaiting an internal verifier). Portfolios imports none of them.
+decision_sources: list[DecisionSource] = []
+
+INDEX = "index.html"
+MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -84,6 +112,8 @@ def _load(registration_pk: int) -> Registration:
         .prefetch_related(
             "assessors",
             "unit_choices__unit",
+            # index.html lists every criterion of the chosen units (their default order).
+            "unit_choices__unit__criteria",
             Prefetch(
                 "evidence",
                 queryset=Evidence.objects.select_related(
@@ -241,6 +271,13 @@ def _audit(registration: Registration, evidence_ids: list[int], witness_ids: lis
 
 def portfolio_manifest(registration_pk: int) -> tuple[dict[str, Any], list[ArchivedFile]]:
     """Everything about the registration, and the files to put beside it."""
+    _, manifest, files = _portfolio(registration_pk)
+    return manifest, files
+
+
+def _portfolio(
+    registration_pk: int,
+) -> tuple[Registration, dict[str, Any], list[ArchivedFile]]:
     registration = _load(registration_pk)
     files: list[ArchivedFile] = []
     evidence = [_evidence_entry(e, files) for e in registration.evidence.all()]
@@ -284,7 +321,93 @@ def portfolio_manifest(registration_pk: int) -> tuple[dict[str, Any], list[Archi
             registration, [e["id"] for e in evidence], [w.pk for w in witnesses]
         ),
     }
-    return manifest, files
+    return registration, manifest, files
+
+
+@dataclass
+class _IndexCriterion:
+    id: int
+    number: str
+    text: str
+    decision: CriterionDecision | None
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _href(path: str) -> str:
+    # A relative URL: the names may hold spaces, "#" or "%", which a browser would misread.
+    return quote(path)
+
+
+def portfolio_index(registration: Registration, manifest: dict[str, Any]) -> str:
+    """index.html: the manifest as linked pages in one file. No queries but the decision
+    sources' own (the registration comes loaded by _load); no scripts or outside assets."""
+    decisions: dict[int, CriterionDecision] = {}
+    for source in decision_sources:
+        decisions.update(source(registration))
+    evidence = []
+    mapped: dict[int, list[dict[str, Any]]] = {}
+    entries = {e["id"]: e for e in manifest["evidence"]}
+    # A return's feedback is in its audit event (written once the learner may have it: a return
+    # held for an internal verifier writes none on the evidence until agreed).
+    returns: dict[int, list[dict[str, Any]]] = {}
+    for event in manifest["audit_events"]:
+        if event["object_type"] == "portfolios.evidence" and event["action"] == "evidence.returned":
+            returns.setdefault(int(event["object_id"]), []).append(
+                {"at": event["occurred_at"], "feedback": (event["data"] or {}).get("feedback", "")}
+            )
+    testimonies = {
+        w["evidence"]: w["testimony"] for w in manifest["witness_requests"] if w["evidence"]
+    }
+    for item in registration.evidence.all():
+        entry = entries[item.pk]
+        link = {
+            "anchor": f"evidence-{item.pk}",
+            "title": item.title,
+            "version": item.version,
+            "status_label": item.get_status_display(),
+        }
+        for mapping in item.mappings.all():
+            mapped.setdefault(mapping.criterion_id, []).append(link)
+        evidence.append(
+            {
+                **entry,
+                **link,
+                "files": [
+                    {**f, "href": _href(f["path"])} if "path" in f else f for f in entry["files"]
+                ],
+                "criteria_labels": [f"{c['unit']} {c['number']}" for c in entry["criteria"]],
+                "returns": returns.get(item.pk, []),
+                "testimony": testimonies.get(item.pk, ""),
+            }
+        )
+    units = []
+    for choice in sorted(registration.unit_choices.all(), key=lambda c: c.unit.key):
+        unit = choice.unit
+        units.append(
+            {
+                "anchor": f"unit-{unit.pk}",
+                "reference": unit.reference or unit.key,
+                "title": unit.title,
+                "level": unit.level_label,
+                "criteria": [
+                    _IndexCriterion(
+                        c.pk, c.number, c.text, decisions.get(c.pk), mapped.get(c.pk, [])
+                    )
+                    for c in unit.criteria.all()
+                ],
+            }
+        )
+    return render_to_string(
+        "portfolios/export/index.html",
+        {
+            "manifest": manifest,
+            "manifest_href": MANIFEST,
+            "registration": manifest["registration"],
+            "qualification": manifest["qualification"],
+            "units": units,
+            "evidence": evidence,
+        },
+    )
 
 
 def _read(storage_name: str, size: int) -> Iterator[bytes]:
@@ -310,15 +433,17 @@ def portfolio_zip(registration_pk: int) -> ZipStream:
     Raises MissingFile before the first byte if storage has lost a file: an archive that broke
     off halfway would look like a network fault. That is one stat (or, on S3, one HEAD) a file.
     """
-    manifest, files = portfolio_manifest(registration_pk)
+    registration, manifest, files = _portfolio(registration_pk)
+    index = portfolio_index(registration, manifest)
     for name in dict.fromkeys(f.storage_name for f in files):
         if not default_storage.exists(name):
             raise MissingFile(next(f for f in files if f.storage_name == name))
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
     archive.add(
         json.dumps(manifest, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
-        "manifest.json",
+        MANIFEST,
     )
+    archive.add(index.encode(), INDEX)
     for f in files:
         archive.add(_read(f.storage_name, f.size), f.path, size=f.size)
     return archive

@@ -184,6 +184,7 @@ def test_the_learner_downloads_their_whole_portfolio_as_a_streamed_zip(
     assert sorted(archive.namelist()) == sorted(
         [
             "manifest.json",
+            "index.html",
             f"evidence/{d}-v1/passwd.pdf",
             f"evidence/{s}-v1/photo.png",
             f"evidence/{s}-v1/PHOTO (2).png",
@@ -238,6 +239,12 @@ def test_the_manifest_describes_every_record_version_file_and_signature(
     assert testimony["witness_signature"]["signed_name"] == "Grace S"
     assert testimony["witness_signature"]["expert"] is True
     assert manifest["witness_requests"][0]["testimony"] == "Very safe work."
+    # index.html: the testimony on its evidence, the return's feedback on the returned version.
+    index = archive.read("index.html").decode()
+    testimony_section = index.split(f'id="evidence-{made["testimony"].pk}"', 1)[1]
+    assert "Very safe work." in testimony_section.split("</article>", 1)[0]
+    returned_section = index.split(f'id="evidence-{made["first"].pk}"', 1)[1]
+    assert "More detail, please." in returned_section.split("</article>", 1)[0]
     actions = {e["action"] for e in manifest["audit_events"]}
     assert actions >= {
         "registration.created",
@@ -255,12 +262,15 @@ def test_the_manifest_describes_every_record_version_file_and_signature(
         assert request.token_hash not in text
 
 
-def test_an_empty_portfolio_exports_a_manifest_alone(client: Client, world: World) -> None:
+def test_an_empty_portfolio_exports_a_manifest_and_index_alone(
+    client: Client, world: World
+) -> None:
     client.force_login(world.learner)
 
     _, archive = download(client, world.registration)
 
-    assert archive.namelist() == ["manifest.json"]
+    assert archive.namelist() == ["manifest.json", "index.html"]
+    assert "No evidence yet." in archive.read("index.html").decode()
     assert json.loads(archive.read("manifest.json"))["evidence"] == []
 
 
