@@ -180,7 +180,13 @@ def test_a_full_record_prints_units_criteria_evidence_and_dates(done: Case) -> N
         assert f"E{done.evidence[unit.pk].pk} " in text
         for number in unit.criteria.values_list("number", flat=True):
             assert number in text
-    assert TODAY.isoformat() in text
+    # Issue 18: the record writes dates as the pages do ("3 December 2026"); the hashed
+    # content keeps them ISO, as the verify page checks them.
+    assert f"{TODAY.day} {TODAY:%B} {TODAY.year}" in " ".join(text.split())
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    unit = record.content["units"][0]
+    assert unit["signed_off_on"] == TODAY.isoformat()
+    assert unit["outcomes"][0]["criteria"][0]["met_on"] == TODAY.isoformat()
     assert "Sam Assessor" in text
     assert "Not sampled" in text
     assert "meet the qualification's rules of combination" in text
@@ -244,9 +250,10 @@ def test_the_record_is_a_light_document_one_row_of_two_cells_a_criterion(done: C
     rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td></tr>', criteria_tables)
     assert len(rows) == criteria
     criterion = units[0]["outcomes"][0]["criteria"][0]
+    met_on = datetime.date.fromisoformat(criterion["met_on"])
     assert (
         f"{criterion['number']} {criterion['text']}",
-        f"{criterion['met_on']} · {', '.join(criterion['evidence'])}",
+        f"{met_on.day} {met_on:%B} {met_on.year} · {', '.join(criterion['evidence'])}",
     ) in [(unescape(head), unescape(cell)) for head, cell in rows]
     assert "<b>" not in html  # a unit's facts are plain lines: no inline box a label
     css = render_to_string("pdf/base.css", {"font_faces": []})
