@@ -578,6 +578,25 @@ def test_the_learner_asks_from_the_page_and_downloads_the_pdf(done: Case, client
     assert hashlib.sha256(body).hexdigest() == record.pdf_sha256
 
 
+def test_the_finished_learners_record_links_its_code_to_the_public_verify_page(
+    done: Case, client
+) -> None:
+    # Issue 18: the code on the learner's records (what the portfolio page loads) is a link to
+    # the page anyone holding it may check, not plain text.
+    record = ask(done)
+    client.force_login(done.learner)
+    html = client.get(reverse("assessments:achievements", args=[done.registration.pk])).content
+    verify = reverse("verify", args=[record.verification_code])
+    assert (
+        f'<a href="{verify}" data-testid="verify-link"><code>{record.verification_code}</code></a>'
+        in html.decode()
+    )
+    client.logout()
+    page = client.get(verify)
+    assert page.status_code == 200
+    assert "Ana Lima" in page.content.decode()
+
+
 def test_without_site_url_a_record_asked_from_a_page_prints_that_pages_host(
     done: Case, client, settings
 ) -> None:

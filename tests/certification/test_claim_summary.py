@@ -261,6 +261,9 @@ def test_the_admin_asks_from_the_page_watches_it_and_downloads_it(catalogue, cli
     fragment = client.get(status).content.decode()
     assert "hx-trigger" not in fragment
     assert "Download the summary (PDF)" in fragment
+    # Issue 18: the code links to its public verify page.
+    pending.refresh_from_db()
+    assert f'href="{reverse("verify", args=[pending.verification_code])}"' in fragment
     response = client.get(download_url(pending))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
