@@ -423,7 +423,11 @@ def test_the_kept_snapshot_shows_labels_and_dates_as_the_pages_write_them(
     # "3 December 2026", never `met:` or an ISO date.
     sample = start(case)
     html = as_(client, case.iv).get(reverse("verification:sample", args=[sample.pk])).content
-    table = html.decode().split('data-testid="snapshot"')[1].split("</table>")[0]
+    page = html.decode()
+    table = page.split('data-testid="snapshot"')[1].split("</table>")[0]
+    # The decisions now are dated the same way as the kept record, on the same page.
+    now = page.split('data-testid="decisions"')[1].split("</table>")[0]
+    assert f"<td>{TODAY.day} {TODAY:%B} {TODAY.year}</td>" in now
     assert "<td>Met: Shown for 2.5.</td>" in table
     assert f"<td>{TODAY.day} {TODAY:%B} {TODAY.year}</td>" in table
     assert TODAY.isoformat() not in table
