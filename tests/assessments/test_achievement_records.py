@@ -180,7 +180,13 @@ def test_a_full_record_prints_units_criteria_evidence_and_dates(done: Case) -> N
         assert f"E{done.evidence[unit.pk].pk} " in text
         for number in unit.criteria.values_list("number", flat=True):
             assert number in text
-    assert TODAY.isoformat() in text
+    # Issue 18: the record writes dates as the pages do ("3 December 2026"); the hashed
+    # content keeps them ISO, as the verify page checks them.
+    assert f"{TODAY.day} {TODAY:%B} {TODAY.year}" in " ".join(text.split())
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    unit = record.content["units"][0]
+    assert unit["signed_off_on"] == TODAY.isoformat()
+    assert unit["outcomes"][0]["criteria"][0]["met_on"] == TODAY.isoformat()
     assert "Sam Assessor" in text
     assert "Not sampled" in text
     assert "meet the qualification's rules of combination" in text
@@ -244,9 +250,10 @@ def test_the_record_is_a_light_document_one_row_of_two_cells_a_criterion(done: C
     rows = re.findall(r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td></tr>', criteria_tables)
     assert len(rows) == criteria
     criterion = units[0]["outcomes"][0]["criteria"][0]
+    met_on = datetime.date.fromisoformat(criterion["met_on"])
     assert (
         f"{criterion['number']} {criterion['text']}",
-        f"{criterion['met_on']} · {', '.join(criterion['evidence'])}",
+        f"{met_on.day} {met_on:%B} {met_on.year} · {', '.join(criterion['evidence'])}",
     ) in [(unescape(head), unescape(cell)) for head, cell in rows]
     assert "<b>" not in html  # a unit's facts are plain lines: no inline box a label
     css = render_to_string("pdf/base.css", {"font_faces": []})
@@ -569,6 +576,25 @@ def test_the_learner_asks_from_the_page_and_downloads_the_pdf(done: Case, client
     import hashlib
 
     assert hashlib.sha256(body).hexdigest() == record.pdf_sha256
+
+
+def test_the_finished_learners_record_links_its_code_to_the_public_verify_page(
+    done: Case, client
+) -> None:
+    # Issue 18: the code on the learner's records (what the portfolio page loads) is a link to
+    # the page anyone holding it may check, not plain text.
+    record = ask(done)
+    client.force_login(done.learner)
+    html = client.get(reverse("assessments:achievements", args=[done.registration.pk])).content
+    verify = reverse("verify", args=[record.verification_code])
+    assert (
+        f'<a href="{verify}" data-testid="verify-link"><code>{record.verification_code}</code></a>'
+        in html.decode()
+    )
+    client.logout()
+    page = client.get(verify)
+    assert page.status_code == 200
+    assert "Ana Lima" in page.content.decode()
 
 
 def test_without_site_url_a_record_asked_from_a_page_prints_that_pages_host(

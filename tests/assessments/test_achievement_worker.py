@@ -320,7 +320,7 @@ def assert_prints_what_was_signed_off(text: str, registration: Registration) -> 
     )
     assert met_on
     for day in met_on:
-        assert day.isoformat() in flat
+        assert f"{day.day} {day:%B} {day.year}" in flat
 
 
 # ---------------------------------------------------------------- the tests

@@ -418,6 +418,13 @@ def test_the_learners_record_lists_the_assignment_with_its_dates_and_extension(
     )
     assert "Customer insight guide" in " ".join(text.split())
     assert "Illness at the time of submission" in " ".join(text.split())
+    # Issue 18: the dates are written as the pages write them, the content keeps them ISO.
+    hand_in_by = brief.hand_in_date
+    assert f"hand in by {hand_in_by.day} {hand_in_by:%B} {hand_in_by.year}" in " ".join(
+        text.split()
+    )
+    assert f"First submission {TODAY.day} {TODAY:%B} {TODAY.year}" in " ".join(text.split())
+    assert brief.hand_in_date.isoformat() not in text
 
 
 def test_evidence_already_assessed_is_not_handed_in_again(world: dict) -> None:

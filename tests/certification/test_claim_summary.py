@@ -4,7 +4,9 @@ verify page (no learner named) and the batch page's fixed query count."""
 
 from __future__ import annotations
 
+import datetime
 import io
+import re
 
 import pytest
 from django.core.files.storage import default_storage
@@ -162,6 +164,14 @@ def test_the_summary_is_built_as_a_centre_record_and_its_pdf_reads_back(catalogu
     for expected in ("Learner 00 Person", "REG0001", "9000000001", "Una Unitonly", "601/3456/2"):
         assert expected in text
     assert "2 full qualifications, 1 unit (3 lines)" in text
+    # Issue 18: dates as the pages write them ("3 December 2026"); the content keeps them ISO.
+    flat = " ".join(text.split())
+    for line in record.content["lines"]:
+        day = datetime.date.fromisoformat(line["achievement_date"])
+        assert f"{day.day} {day:%B} {day.year}" in flat
+    created = datetime.date.fromisoformat(record.content["batch"]["created_on"])
+    assert f"Started {created.day} {created:%B} {created.year}" in flat
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     assert record.verification_code in text
     assert AuditEvent.objects.for_object(record).filter(action="achievement.built").exists()
     requested = AuditEvent.objects.for_object(record).get(action="achievement.requested")
@@ -261,6 +271,9 @@ def test_the_admin_asks_from_the_page_watches_it_and_downloads_it(catalogue, cli
     fragment = client.get(status).content.decode()
     assert "hx-trigger" not in fragment
     assert "Download the summary (PDF)" in fragment
+    # Issue 18: the code links to its public verify page.
+    pending.refresh_from_db()
+    assert f'href="{reverse("verify", args=[pending.verification_code])}"' in fragment
     response = client.get(download_url(pending))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

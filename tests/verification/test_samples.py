@@ -15,7 +15,9 @@ from django.urls import reverse
 from accounts.models import Role
 from assessments.models import Decision, UnitSignOff
 from assessments.services import AssessmentError, record_decision, sign_off_unit
+from assessments.templatetags.decision_labels import outcome_label
 from core.models import AuditEvent
+from core.templatetags.iso_dates import iso_date
 from portfolios.models import RegistrationStatus
 from portfolios.services import change_status
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
@@ -412,6 +414,35 @@ def test_the_sample_page_shows_the_decisions_evidence_files_and_snapshot(
         assert f'id="d{decision.pk}-agree"' in html
         assert f'id="d{decision.pk}-refer"' in html
     assert "Sign off for claim" not in html  # interim
+
+
+def test_the_kept_snapshot_shows_labels_and_dates_as_the_pages_write_them(
+    client: Client, case: Case
+) -> None:
+    # Issue 18: the snapshot is kept with raw values (it is hashed); the page shows "Met" and
+    # "3 December 2026", never `met:` or an ISO date.
+    sample = start(case)
+    html = as_(client, case.iv).get(reverse("verification:sample", args=[sample.pk])).content
+    page = html.decode()
+    table = page.split('data-testid="snapshot"')[1].split("</table>")[0]
+    # The decisions now are dated the same way as the kept record, on the same page.
+    now = page.split('data-testid="decisions"')[1].split("</table>")[0]
+    assert f"<td>{TODAY.day} {TODAY:%B} {TODAY.year}</td>" in now
+    assert "<td>Met: Shown for 2.5.</td>" in table
+    assert f"<td>{TODAY.day} {TODAY:%B} {TODAY.year}</td>" in table
+    assert TODAY.isoformat() not in table
+    assert "<td>met:" not in table
+    assert sample.snapshot["decisions"][0]["assessed_on"] == TODAY.isoformat()  # kept as hashed
+
+
+def test_the_outcome_and_iso_date_filters_leave_what_they_cannot_read() -> None:
+    assert outcome_label("not_yet_met") == "Not yet met"
+    assert outcome_label("withdrawn-long-ago") == "withdrawn-long-ago"
+    assert iso_date("2026-12-03") == datetime.date(2026, 12, 3)
+    assert iso_date("2026-12-03T10:00:00+00:00") == datetime.date(2026, 12, 3)
+    assert iso_date("soon") == "soon"
+    assert iso_date("") == ""
+    assert iso_date(None) is None
 
 
 @pytest.mark.parametrize(
