@@ -217,7 +217,7 @@ def test_simulation_on_a_level_2_unit_needs_a_recorded_agreement(
 
     message = str(refused.value)
     assert message.startswith(
-        "Simulation only by prior agreement: simulation evidence dated 02 Mar 2026 cannot count "
+        "Simulation only by prior agreement: simulation evidence dated 2 March 2026 cannot count "
         "towards M/601/1511: no agreement with SFJ Awards"
     )
     assert AGREEMENT_WORDS in message
