@@ -237,7 +237,7 @@ def test_an_agreement_made_after_the_evidence_does_not_cover_it(world: dict) -> 
         context=EvidenceContext.SIMULATION,
         day=DAY - datetime.timedelta(days=1),
     )
-    with pytest.raises(EvidenceError, match="prior agreement: simulation evidence dated 01 Mar"):
+    with pytest.raises(EvidenceError, match="prior agreement: simulation evidence dated 1 March"):
         map_criteria(actor=world["learner"], evidence=earlier, criteria=[criterion(SFJ_LEVEL_2)])
 
 
