@@ -276,7 +276,8 @@ def authorise_extension(
     current = due_date(brief, registration)
     if hand_in_date <= current:
         raise BriefError(
-            f"{LATE_RULE} The new hand-in date must be after the one in force ({current:%d %b %Y})."
+            f"{LATE_RULE} The new hand-in date must be after the one in force "
+            f"({current.day} {current:%B %Y})."
         )
     extension = BriefExtension.objects.create(
         brief=brief,
@@ -336,7 +337,8 @@ def hand_in(*, learner: User, brief: AssignmentBrief, evidence: Evidence) -> Bri
     _issued(brief)
     today = timezone.localdate()
     if today < brief.start_date:
-        raise BriefError(f"{ISSUE_RULE} This assignment starts on {brief.start_date:%d %b %Y}.")
+        starts = brief.start_date
+        raise BriefError(f"{ISSUE_RULE} This assignment starts on {starts.day} {starts:%B %Y}.")
     if evidence.status == EvidenceStatus.DRAFT:
         raise BriefError(f"{AUTHENTICITY_RULE} Sign and submit the evidence first.")
     if evidence.status != EvidenceStatus.SUBMITTED:

@@ -125,7 +125,8 @@ def check_simulation_agreed(
     missing = sorted((u for pk, u in units.items() if pk not in covered), key=_unit_label)
     if missing:
         raise SettingRefused(
-            f"{SIMULATION_RULE}: simulation evidence dated {evidence_date:%d %b %Y} cannot "
+            f"{SIMULATION_RULE}: simulation evidence dated "
+            f"{evidence_date.day} {evidence_date:%B %Y} cannot "
             f"count towards {', '.join(_unit_label(u) for u in missing)}: no agreement with "
             f"{qualification.awarding_body.name} for these units was recorded on or before "
             f"that date. {qualification.simulation_rule}"

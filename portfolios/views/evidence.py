@@ -227,7 +227,7 @@ def _record_rows(records: list[RecordRow], *, learner_looks: bool) -> tuple[list
                 "title": record.title,
                 "version": str(record.version),
                 "method": methods[record.method],
-                "date": f"{record.evidence_date.day} {record.evidence_date:%b %Y}",
+                "date": f"{record.evidence_date.day} {record.evidence_date:%B %Y}",
                 "criteria": str(record.criteria_count),
                 "status": statuses[record.status],
                 "acknowledged": acknowledged,

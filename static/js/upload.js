@@ -45,7 +45,9 @@
       return;
     }
     form.dataset.uploadReady = "true";
-    var input = form.querySelector("input[type=file]");
+    var input = form.querySelector("input[data-upload-choose]");
+    // The camera's input (capture) sends what it takes at once: no second step on a phone.
+    var camera = form.querySelector("input[data-upload-camera]");
     var dropzone = form.querySelector("[data-upload-dropzone]");
     var list = form.querySelector("[data-upload-list]");
     var status = form.querySelector("[data-upload-status]");
@@ -231,6 +233,15 @@
           done();
         }
       }
+    }
+
+    if (camera) {
+      camera.addEventListener("change", function () {
+        if (camera.files.length) {
+          enqueue(camera.files);
+          camera.value = "";
+        }
+      });
     }
 
     form.addEventListener("submit", function (event) {

@@ -99,3 +99,47 @@ def test_the_browser_finds_the_favicon(site: AccessiblePage) -> None:
         answer = site.page.request.get(f"{site.base_url}{path}")
         assert answer.status == 200, path
         assert answer.headers["content-type"].startswith("image/svg+xml"), path
+
+
+def test_a_photo_taken_on_a_phone_uploads_at_once(site: AccessiblePage) -> None:
+    """At 390 px the page offers the camera (capture) beside choosing files; what it takes goes
+    up straight away, with no second step."""
+    ensure_catalogue()
+    centre = CentreFactory()
+    imi = Qualification.objects.get(number=IMI)
+    centre.qualifications.add(imi)
+    learner = member(centre, Role.LEARNER, full_name="Priya Shah")
+    registration = register_learner(
+        actor=member(centre, Role.CENTRE_ADMIN),
+        learner=learner,
+        centre=centre,
+        qualification=imi,
+        start_date=datetime.date.today(),
+    )
+    evidence = evidence_create(
+        actor=learner,
+        registration=registration,
+        title="The counter at opening time",
+        evidence_date=datetime.date.today(),
+        method=EvidenceMethod.PRODUCT,
+        context=EvidenceContext.REAL_WORK_PAID,
+    )
+    page = site.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    site.goto("/accounts/login/")
+    sign_in(site, learner.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    site.goto(f"/portfolio/evidence/{evidence.pk}/")
+    site.assert_accessible()
+    camera = page.get_by_label("Or take a photo or video")
+    assert camera.get_attribute("capture") == "environment"
+    assert camera.get_attribute("accept") == "image/*,video/*"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    camera.set_input_files(
+        files=[{"name": "counter.jpg", "mimeType": "image/jpeg", "buffer": JPEG_26K}]
+    )
+
+    expect(page.locator("[data-upload-files]")).to_contain_text("counter.jpg", timeout=15_000)
+    site.assert_accessible()
+    assert evidence.files.get().original_name == "counter.jpg"

@@ -217,7 +217,7 @@ def test_simulation_on_a_level_2_unit_needs_a_recorded_agreement(
 
     message = str(refused.value)
     assert message.startswith(
-        "Simulation only by prior agreement: simulation evidence dated 02 Mar 2026 cannot count "
+        "Simulation only by prior agreement: simulation evidence dated 2 March 2026 cannot count "
         "towards M/601/1511: no agreement with SFJ Awards"
     )
     assert AGREEMENT_WORDS in message
@@ -237,7 +237,7 @@ def test_an_agreement_made_after_the_evidence_does_not_cover_it(world: dict) -> 
         context=EvidenceContext.SIMULATION,
         day=DAY - datetime.timedelta(days=1),
     )
-    with pytest.raises(EvidenceError, match="prior agreement: simulation evidence dated 01 Mar"):
+    with pytest.raises(EvidenceError, match="prior agreement: simulation evidence dated 1 March"):
         map_criteria(actor=world["learner"], evidence=earlier, criteria=[criterion(SFJ_LEVEL_2)])
 
 
