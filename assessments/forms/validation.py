@@ -29,17 +29,23 @@ class DecisionIdsField(forms.Field):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
 
-class ValidateForm(forms.Form):
-    decisions = DecisionIdsField(label="Decisions")
+class _ValidationChoiceForm(forms.Form):
+    """Agree or refer what was ticked; a referral says why. `noun` names what is validated."""
+
+    noun = "decision"
+
     outcome = forms.ChoiceField(
         label="Your validation", choices=ValidationOutcome.choices, widget=forms.RadioSelect
     )
     comment = forms.CharField(
-        label="Comment (required when you refer a decision back)",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=5000,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["comment"].label = f"Comment (required when you refer a {self.noun} back)"
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -48,8 +54,15 @@ class ValidateForm(forms.Form):
             cleaned.get("outcome") == ValidationOutcome.REFERRED
             and not (cleaned.get("comment") or "").strip()
         ):
-            self.add_error("comment", "Say why the decisions are referred back to the assessor.")
+            self.add_error(
+                "comment", f"Say why the {self.noun}s are referred back to the assessor."
+            )
         return cleaned
+
+
+class ValidateForm(_ValidationChoiceForm):
+    decisions = DecisionIdsField(label="Decisions")
+    field_order = ["decisions", "outcome", "comment"]
 
 
 class ReturnIdsField(DecisionIdsField):
@@ -61,34 +74,18 @@ class ReturnIdsField(DecisionIdsField):
     }
 
 
-class ValidateReturnsForm(forms.Form):
+class ValidateReturnsForm(_ValidationChoiceForm):
     """The same choice as ValidateForm, of returns for resubmission; prefixed "return" on the
     queue page, which shows both forms (their fields' ids must differ)."""
 
+    noun = "return"
+
     held = ReturnIdsField(label="Returns")
-    outcome = forms.ChoiceField(
-        label="Your validation", choices=ValidationOutcome.choices, widget=forms.RadioSelect
-    )
-    comment = forms.CharField(
-        label="Comment (required when you refer a return back)",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=5000,
-    )
+    field_order = ["held", "outcome", "comment"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "return")
         super().__init__(*args, **kwargs)
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        cleaned = self.cleaned_data
-        if (
-            cleaned.get("outcome") == ValidationOutcome.REFERRED
-            and not (cleaned.get("comment") or "").strip()
-        ):
-            self.add_error("comment", "Say why the returns are referred back to the assessor.")
-        return cleaned
 
 
 class ReleaseSettingForm(forms.Form):
