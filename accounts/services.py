@@ -166,14 +166,17 @@ def person_add(
     role: str,
     expires_on: date | None = None,
     qualifications: Iterable[Qualification] = (),
+    registrations: Iterable[dict[str, Any]] = (),
     link_for: Callable[[str], str] | None = None,
 ) -> Membership | Invitation:
-    """The centre page's "add a person".
+    """The centre page's "add a person" (and the register page's "a new learner").
 
     Someone who already holds a role here (even one taken away) is known to the admin, so the
     role is granted at once and the Membership returned. Anyone else is invited and the
     Invitation returned, whether or not the address has an account elsewhere: the admin's
     reply must not tell which, and nothing of the person reaches the centre until they accept.
+    `registrations` ride on an invitation (made when it is accepted); for a person known here
+    the caller makes them at once, as accounts cannot (portfolios.services.register_new_learner).
     """
     email = normalise_email(email)
     with transaction.atomic():
@@ -195,6 +198,7 @@ def person_add(
             role=role,
             expires_on=expires_on,
             qualifications=qualifications,
+            registrations=registrations,
             link_for=link_for,
         )
 

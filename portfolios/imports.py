@@ -46,7 +46,12 @@ from accounts.services import (
 )
 from core.audit import record_event
 from portfolios.models import Registration, RegistrationStatus
-from portfolios.services import RegistrationError, check_eligibility, register_learner
+from portfolios.services import (
+    RegistrationError,
+    check_eligibility,
+    register_learner,
+    registration_entry,
+)
 from qualifications.combination import CombinationRules, check, mandatory_units
 from qualifications.models import Qualification
 from qualifications.queries import combination_rules
@@ -425,15 +430,17 @@ def _stored(row: ImportRow) -> dict[str, object]:
     """A checked row as plain values, kept on the invitation until the learner accepts."""
     return {
         "line": row.line,
-        "qualification": row.qualification.number,
-        "start_date": row.start_date.isoformat(),
-        "planned_end_date": row.planned_end_date and row.planned_end_date.isoformat(),
-        "awarding_body_number": row.awarding_body_number,
-        "unit_keys": row.unit_keys,
-        "assessors": [assessor.pk for assessor in row.assessors],
-        "internal_verifier": row.internal_verifier and row.internal_verifier.pk,
-        "uln": row.uln,
-        "date_of_birth": row.date_of_birth and row.date_of_birth.isoformat(),
+        **registration_entry(
+            qualification=row.qualification,
+            start_date=row.start_date,
+            planned_end_date=row.planned_end_date,
+            awarding_body_number=row.awarding_body_number,
+            unit_keys=row.unit_keys,
+            assessors=row.assessors,
+            internal_verifier=row.internal_verifier,
+            uln=row.uln,
+            date_of_birth=row.date_of_birth,
+        ),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -10,8 +10,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Centre, Invitation, LearnerProfile, Membership, Role, User
-from accounts.services import invitation_accepted, learner_profile_update
+from accounts.models import (
+    Centre,
+    Invitation,
+    InvitationStatus,
+    LearnerProfile,
+    Membership,
+    Role,
+    User,
+)
+from accounts.services import invitation_accepted, learner_profile_update, person_add
 from core.audit import record_event
 from core.lifecycle import IllegalTransition
 from portfolios.combination import rules_at_centre
@@ -407,8 +415,36 @@ def assign_staff_bulk(
 # ---------------------------------------------------------------- invited learners
 
 
+def registration_entry(
+    *,
+    qualification: Qualification,
+    start_date: date,
+    planned_end_date: date | None = None,
+    awarding_body_number: str = "",
+    unit_keys: Iterable[str] = (),
+    assessors: Iterable[User] = (),
+    internal_verifier: User | None = None,
+    uln: str = "",
+    date_of_birth: date | None = None,
+) -> dict[str, Any]:
+    """A checked registration as plain values, kept on an invitation until the learner
+    accepts (accounts stores it and must not know portfolios' models)."""
+    return {
+        "qualification": qualification.number,
+        "start_date": start_date.isoformat(),
+        "planned_end_date": planned_end_date and planned_end_date.isoformat(),
+        "awarding_body_number": awarding_body_number,
+        "unit_keys": list(unit_keys),
+        "assessors": [assessor.pk for assessor in assessors],
+        "internal_verifier": internal_verifier and internal_verifier.pk,
+        "uln": uln,
+        "date_of_birth": date_of_birth and date_of_birth.isoformat(),
+    }
+
+
 def register_invited_learner(*, invitation: Invitation, learner: User) -> list[dict[str, Any]]:
-    """Make the registrations an import stored on a learner's invitation, now they accepted.
+    """Make the registrations stored on a learner's invitation (by an import, or the register
+    page's new learner), now they accepted.
 
     Runs inside invitation_accept's transaction. A registration that can no longer be made
     (an assessor left, a unit was withdrawn) must not undo the acceptance: each is tried in its
@@ -494,3 +530,103 @@ def _on_invitation_accepted(
 
 
 invitation_accepted.connect(_on_invitation_accepted, dispatch_uid="portfolios.register_invited")
+
+
+# ---------------------------------------------------------------- a new learner, in one form
+
+
+def new_learner_eligibility(
+    *, centre: Centre, qualification: Qualification, start_date: date, date_of_birth: date | None
+) -> list[str]:
+    """check_eligibility for someone the centre does not know yet: the date of birth typed is
+    the only one it may use (an account elsewhere is not its to read)."""
+    candidate = User()
+    return check_eligibility(
+        learner=candidate,
+        centre=centre,
+        qualification=qualification,
+        start_date=start_date,
+        profile=LearnerProfile(user=candidate, centre=centre, date_of_birth=date_of_birth),
+    )
+
+
+@transaction.atomic
+def register_new_learner(
+    *,
+    actor: User,
+    centre: Centre,
+    full_name: str,
+    email: str,
+    date_of_birth: date | None = None,
+    qualification: Qualification,
+    start_date: date,
+    planned_end_date: date | None = None,
+    awarding_body_number: str = "",
+    unit_keys: Iterable[str] = (),
+    assessors: Iterable[User] = (),
+    internal_verifier: User | None = None,
+    link_for: Callable[[str], str] | None = None,
+) -> Registration | Invitation:
+    """The register page's "a new learner": add them as the people page does, and register.
+
+    Adding goes through accounts' person_add, the people page's one path, so its rule holds: an
+    address that holds a role here is known, gets the learner role at once and is registered
+    now (the Registration returned); any other address is invited, whether or not it has an
+    account elsewhere, and the invitation carries the registration, made when they accept (the
+    Invitation returned). Everything is checked first, so a refusal sends no e-mail.
+    """
+    problems = new_learner_eligibility(
+        centre=centre,
+        qualification=qualification,
+        start_date=start_date,
+        date_of_birth=date_of_birth,
+    )
+    if problems:
+        raise RegistrationError(" ".join(problems))
+    if planned_end_date and planned_end_date < start_date:
+        raise RegistrationError("The planned end date is before the start date.")
+    chosen, _ = _validate_units(qualification, unit_keys, centre_id=centre.pk)
+    email = User.objects.normalize_email(email.strip()).lower()
+    # The centre's own invitations only: what it already asked this address is its to know.
+    waiting = (
+        Invitation.objects.select_for_update()
+        .filter(centre=centre, email=email, role=Role.LEARNER, status=InvitationStatus.PENDING)
+        .first()
+    )
+    # An open invitation that already carries this qualification: a double submit, or the
+    # same learner added twice. Sending again would kill the link just sent, so refuse.
+    # (An expired one is sent again, with the new details, by invitation_create.)
+    if (
+        waiting is not None
+        and waiting.is_open
+        and any(e.get("qualification") == qualification.number for e in waiting.registrations)
+    ):
+        raise RegistrationError(
+            f"{waiting.full_name} ({email}) already has an invitation waiting, sent "
+            f"{timezone.localtime(waiting.sent_at):%-d %B %Y}, that registers them on "
+            f"{qualification.number}: nothing was sent again. To change it, withdraw that "
+            "invitation on the people page first."
+        )
+    entry = registration_entry(
+        qualification=qualification,
+        start_date=start_date,
+        planned_end_date=planned_end_date,
+        awarding_body_number=awarding_body_number,
+        unit_keys=sorted(chosen),
+        assessors=assessors,
+        internal_verifier=internal_verifier,
+        date_of_birth=date_of_birth,
+    )
+    added = person_add(
+        actor=actor,
+        centre=centre,
+        email=email,
+        full_name=full_name,
+        role=Role.LEARNER,
+        registrations=[entry],
+        link_for=link_for,
+    )
+    if isinstance(added, Invitation):
+        return added
+    # Known here: registered now, by the path an accepted invitation takes.
+    return _register_stored(entry, actor=actor, learner=added.user, centre=centre)

@@ -202,7 +202,9 @@ def person(request: AuthedRequest, pk: int) -> HttpResponse:
     return _person_page(request, centre, _person(request, centre, pk))
 
 
-def _invitation_link_for(request: AuthedRequest) -> Callable[[str], str]:
+def invitation_link_for(request: AuthedRequest) -> Callable[[str], str]:
+    """The invitation e-mail's link on the address the admin is using (also the register
+    page's new learner: portfolios.views.register)."""
     return lambda token: request.build_absolute_uri(reverse("invitations:respond", args=[token]))
 
 
@@ -222,7 +224,7 @@ def person_add_view(request: AuthedRequest) -> HttpResponse:
                 role=data["role"],
                 expires_on=data["expires_on"],
                 qualifications=data["qualifications"],
-                link_for=_invitation_link_for(request),
+                link_for=invitation_link_for(request),
             )
         except (AccessError, InvitationError, ValueError) as error:
             messages.error(request, str(error))
@@ -260,7 +262,7 @@ def invitation_resend_view(request: AuthedRequest, pk: int) -> HttpResponse:
     invitation = _invitation(request, centre, pk)
     try:
         invitation_resend(
-            actor=request.user, invitation=invitation, link_for=_invitation_link_for(request)
+            actor=request.user, invitation=invitation, link_for=invitation_link_for(request)
         )
     except InvitationError as error:
         messages.error(request, str(error))

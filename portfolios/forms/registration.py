@@ -154,9 +154,26 @@ class BulkAssignForm(forms.Form):
 
 
 class RegisterStartForm(forms.Form):
-    """Step 1: who, on what, when. The units depend on the qualification, so they come next."""
+    """Step 1: who, on what, when. The units depend on the qualification, so they come next.
 
-    learner = LearnerPicker(queryset=User.objects.none())
+    Who is a learner here (the picker) or a new learner (name and e-mail), never both: a new
+    one is added as the people page adds anyone (portfolios.services.register_new_learner).
+    """
+
+    learner = LearnerPicker(queryset=User.objects.none(), required=False)
+    new_full_name = forms.CharField(label="Full name", max_length=150, required=False)
+    new_email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        required=False,
+        help_text="Their invitation goes here; it becomes their login.",
+    )
+    new_date_of_birth = forms.DateField(
+        label="Date of birth",
+        widget=DateInput,
+        required=False,
+        help_text="Needed only where the qualification has a minimum age.",
+    )
     qualification = QualificationChoiceField(
         queryset=Qualification.objects.none(),
         empty_label="Choose a qualification",
@@ -168,6 +185,8 @@ class RegisterStartForm(forms.Form):
         label="Awarding body registration number", max_length=50, required=False
     )
 
+    NEW_FIELDS = ("new_full_name", "new_email", "new_date_of_birth")
+
     def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.centre = centre
@@ -177,9 +196,40 @@ class RegisterStartForm(forms.Form):
         qualification = declared(self, "qualification", forms.ModelChoiceField)
         qualification.queryset = centre.qualifications.order_by("number")
 
+    def clean_new_email(self) -> str:
+        return User.objects.normalize_email(self.cleaned_data["new_email"]).lower()
+
+    @property
+    def is_new_learner(self) -> bool:
+        """Valid, and a new learner rather than one here."""
+        return self.cleaned_data.get("learner") is None
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        # A field that failed (a bad e-mail) was typed all the same: it counts as given.
+        new_given = any(data.get(name) or name in self.errors for name in self.NEW_FIELDS)
+        if data.get("learner") is not None:
+            if new_given:
+                self.add_error(
+                    None,
+                    "Choose a learner here or add a new learner, not both: clear the new "
+                    "learner's details or the learner chosen.",
+                )
+        elif "learner" in self.errors:
+            pass  # the picker has said what is wrong with what was typed in it
+        elif not new_given:
+            self.add_error(
+                "learner",
+                "Choose a learner here, or add a new learner with their name and e-mail address.",
+            )
+        else:
+            if not data.get("new_full_name"):
+                self.add_error("new_full_name", "Give the new learner's full name.")
+            if not data.get("new_email") and "new_email" not in self.errors:
+                self.add_error(
+                    "new_email", "Give the new learner's e-mail address: the invitation goes there."
+                )
         start, end = data.get("start_date"), data.get("planned_end_date")
         if start and end and end < start:
             self.add_error("planned_end_date", "The planned end date is before the start date.")

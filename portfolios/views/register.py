@@ -18,10 +18,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.context import admin_centre
-from accounts.models import Centre, User, includes_learner
+from accounts.models import Centre, Invitation, User, includes_learner
 from accounts.person_page import PersonLink
 from accounts.queries import people_matching
 from accounts.requests import AuthedRequest
+from accounts.services import AccessError, InvitationError
+from accounts.views.centre import invitation_link_for
 from core.forms import sent_values
 from portfolios import awarding_body
 from portfolios.combination import rules_at_centre
@@ -36,7 +38,9 @@ from portfolios.services import (
     RegistrationError,
     assign_staff_bulk,
     check_eligibility,
+    new_learner_eligibility,
     register_learner,
+    register_new_learner,
     unit_choice_result,
 )
 from portfolios.views.registration import unit_groups
@@ -178,6 +182,7 @@ def _register_step2(
             "form": form,
             "qualification": qualification,
             "learner": start.cleaned_data["learner"],
+            "new_learner": start.is_new_learner,
             "groups": unit_groups(rules, chosen),
             "result": unit_choice_result(qualification, chosen, centre_id=centre.pk),
         },
@@ -185,12 +190,60 @@ def _register_step2(
     )
 
 
+def _step1_problems(centre: Centre, start: RegisterStartForm) -> list[str]:
+    data = start.cleaned_data
+    if start.is_new_learner:
+        return new_learner_eligibility(
+            centre=centre,
+            qualification=data["qualification"],
+            start_date=data["start_date"],
+            date_of_birth=data["new_date_of_birth"],
+        )
+    return check_eligibility(
+        learner=data["learner"],
+        centre=centre,
+        qualification=data["qualification"],
+        start_date=data["start_date"],
+    )
+
+
+def _register(
+    request: AuthedRequest, centre: Centre, form: RegisterForm
+) -> Registration | Invitation:
+    data = form.cleaned_data
+    staff = {
+        "qualification": data["qualification"],
+        "start_date": data["start_date"],
+        "planned_end_date": data["planned_end_date"],
+        "awarding_body_number": data["awarding_body_number"],
+        "unit_keys": data["units"],
+        "assessors": list(data["assessors"]),
+        "internal_verifier": data["internal_verifier"],
+    }
+    if form.is_new_learner:
+        return register_new_learner(
+            actor=request.user,
+            centre=centre,
+            full_name=data["new_full_name"],
+            email=data["new_email"],
+            date_of_birth=data["new_date_of_birth"],
+            link_for=invitation_link_for(request),
+            **staff,
+        )
+    return register_learner(actor=request.user, learner=data["learner"], centre=centre, **staff)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def register(request: AuthedRequest) -> HttpResponse:
-    """Step 1 (GET with no choice yet): learner, qualification, dates. Step 2: units and staff."""
+    """Step 1: learner (one here, or a new one), qualification, dates. Step 2: units and staff.
+
+    Step 1 is sent by POST with `step` (a new learner's name and address stay out of URLs and
+    logs); by GET too, for links that choose the learner (a learner's page). Step 2's POST, with
+    no `step`, registers.
+    """
     centre = admin_centre(request)
-    if request.method == "POST":
+    if request.method == "POST" and "step" not in request.POST:
         start = RegisterStartForm(request.POST, centre=centre)
         if not start.is_valid():
             return render(
@@ -200,42 +253,37 @@ def register(request: AuthedRequest) -> HttpResponse:
         form = RegisterForm(request.POST, centre=centre, unit_keys=list(rules.units))
         if not form.is_valid():
             return _register_step2(request, centre, start, form, status=400)
-        data = form.cleaned_data
         try:
-            registration = register_learner(
-                actor=request.user,
-                learner=data["learner"],
-                centre=centre,
-                qualification=data["qualification"],
-                start_date=data["start_date"],
-                planned_end_date=data["planned_end_date"],
-                awarding_body_number=data["awarding_body_number"],
-                unit_keys=data["units"],
-                assessors=list(data["assessors"]),
-                internal_verifier=data["internal_verifier"],
-            )
-        except RegistrationError as error:
+            made = _register(request, centre, form)
+        except (RegistrationError, AccessError, InvitationError, ValueError) as error:
             messages.error(request, str(error))
-            return _register_step2(request, centre, start, form)
-        messages.success(
-            request,
-            f"{registration.learner} is registered on {registration.qualification.number}.",
+            return _register_step2(request, centre, start, form, status=400)
+        qualification = form.cleaned_data["qualification"]
+        on = (
+            f"{qualification.number} {qualification.title} starting "
+            f"{form.cleaned_data['start_date']:%-d %B %Y}"
         )
-        return redirect("portfolios:registration", pk=registration.pk)
+        if isinstance(made, Invitation):
+            # Only what the admin typed, as the people page says it: the same words whether
+            # or not the address has an account anywhere.
+            messages.success(
+                request,
+                f"Invitation sent to {made.full_name} ({made.email}). Once they accept it they "
+                f"are registered on {on}. Until then they are listed under invitations here.",
+            )
+            return redirect("centre:people")
+        messages.success(request, f"{made.learner} is registered on {on}.")
+        return redirect("portfolios:registration", pk=made.pk)
 
-    if set(request.GET) == {"learner"}:
+    data = request.POST if request.method == "POST" else request.GET
+    if request.method == "GET" and set(data) == {"learner"}:
         # From a learner's page: the learner chosen, nothing else yet, so no errors either.
-        start = RegisterStartForm(initial={"learner": request.GET["learner"]}, centre=centre)
+        start = RegisterStartForm(initial={"learner": data["learner"]}, centre=centre)
     else:
-        start = RegisterStartForm(request.GET or None, centre=centre)
-    # "Continue" carries step=units; the "change these" link back from step 2 does not.
-    if request.GET.get("step") == "units" and start.is_valid():
-        problems = check_eligibility(
-            learner=start.cleaned_data["learner"],
-            centre=centre,
-            qualification=start.cleaned_data["qualification"],
-            start_date=start.cleaned_data["start_date"],
-        )
+        start = RegisterStartForm(data or None, centre=centre)
+    # "Continue" carries step=units; "change these" from step 2 does not.
+    if data.get("step") == "units" and start.is_valid():
+        problems = _step1_problems(centre, start)
         if not problems:
             return _register_step2(request, centre, start, None)
         for problem in problems:
