@@ -1,6 +1,7 @@
 # The developer interface. The README shows these same commands.
 #   make run               install, migrate, load the catalogue and demo data, serve on 127.0.0.1:8000
 #   make test              install and run the whole test suite
+#   make screenshots       the README's screenshots (docs/screenshots/), made again by the browser suite
 #   make lint              ruff lint and format check, the apps' layers (import-linter), then types (mypy)
 #   make migrations-check  fail if a model change has no migration
 #   make worker            a Celery worker (needs CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0)
@@ -14,7 +15,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check worker bench clean
+.PHONY: install run test screenshots lint format migrations-check worker bench clean
 
 # Re-install only when the pinned dependencies change.
 $(STAMP): pyproject.toml
@@ -34,6 +35,10 @@ run: install
 
 test: install
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# The README's pictures (docs/screenshots/), made again by the browser suite from the demo.
+screenshots: install
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest -n 0 tests/browser/test_screenshots.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -75,6 +75,7 @@ def test_the_readme_sections_come_in_the_promised_order() -> None:
     assert headings == [
         "Two commands",
         "What you see after `make run`",
+        "Screenshots",
         "Running with PostgreSQL, Redis and a Celery worker",
         "docker-compose",
         "Security",
