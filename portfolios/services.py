@@ -627,6 +627,15 @@ def register_new_learner(
         link_for=link_for,
     )
     if isinstance(added, Invitation):
+        # The admin's decision to register is theirs and dated now, though the registration
+        # waits for the learner (the import writes registrations.imported for the same).
+        record_event(
+            actor=actor,
+            action="registration.invited",
+            target=added,
+            centre_id=centre.pk,
+            data={"qualification": qualification.number, "start_date": start_date.isoformat()},
+        )
         return added
     # Known here: registered now, by the path an accepted invitation takes.
     return _register_stored(entry, actor=actor, learner=added.user, centre=centre)

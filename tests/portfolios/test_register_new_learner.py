@@ -124,6 +124,11 @@ def test_a_new_address_is_invited_and_the_invitation_carries_the_registration(
     assert not User.objects.filter(email="nina@example.com").exists()
     assert not Registration.objects.exists()
     assert len(mail.outbox) == 1
+    actions = AuditEvent.objects.for_object(invitation).values_list("action", "actor")
+    assert list(actions) == [
+        ("invitation.sent", world.admin.pk),
+        ("registration.invited", world.admin.pk),
+    ]
 
 
 def test_the_invited_learner_is_registered_when_they_sign_up(
@@ -420,7 +425,8 @@ def test_a_double_submit_sends_one_invitation_and_says_so(
     assert invitation.status == InvitationStatus.PENDING
     assert len(mail.outbox) == 1  # the first link still works
     assert list(AuditEvent.objects.for_object(invitation).values_list("action", flat=True)) == [
-        "invitation.sent"
+        "invitation.sent",
+        "registration.invited",
     ]
 
 
