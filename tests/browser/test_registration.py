@@ -116,6 +116,11 @@ def test_an_admin_adds_a_new_learner_and_registers_them_in_one_form(
     page.wait_for_load_state("load")
     site.assert_accessible()
 
+    # Both ways of choosing the learner fit a phone.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
     new = page.get_by_test_id("new-learner")
     new.get_by_label("Full name").fill("Nina New")
     new.get_by_label("E-mail address").fill("nina@example.com")
