@@ -824,7 +824,8 @@ def test_the_page_shows_each_files_true_size(client: Client, world: World) -> No
 
     page = client.get(detail(world.evidence)).content.decode()
 
-    assert "(application/pdf, 666 bytes)" in page
+    # Said once per file, not twice (the preview and the line under it both said it).
+    assert page.count("666 bytes") == 1
     assert "666 bytes, application/pdf" in page
     assert "26 KB, image/jpeg" in page
     assert "1 MB," not in page
