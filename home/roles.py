@@ -19,12 +19,15 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import STAFF_ROLES, Invitation, Membership, Role, User
+from core.charts import Bar, bar_chart
 from core.pagination import paginate
 from home.caseload import (
+    GLANCE,
     CaseloadFilterForm,
     apply_filters,
     caseload,
     caseload_qualifications,
+    glance,
     show_progress,
     with_overdue_actions,
 )
@@ -176,7 +179,42 @@ def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
     show_progress(page.object_list, today)
     # The IV's referrals waiting on this assessor's corrections (one query).
     referrals = list(SampleOutcome.objects.open_referrals_for(user, membership.centre_id))
-    return {"page": page, "q": q, "filters": filters, "referrals": referrals}
+    return {
+        "page": page,
+        "q": q,
+        "filters": filters,
+        "referrals": referrals,
+        **caseload_picture(mine, today),
+    }
+
+
+def caseload_picture(mine: QuerySet, today: Any) -> dict[str, Any]:
+    """The whole caseload at a glance (home.caseload.glance: one query, not the page's rows):
+    a bar per group against the active learners, and the same counts as a table."""
+    counts = glance(mine, today)
+    active = counts["active"]
+    groups = [
+        {"key": key, "label": label, "count": counts[key], "percent": _percent(counts[key], active)}
+        for key, label in GLANCE
+    ]
+    summary = (
+        f"Your {active} active learner{'s' * (active != 1)}: "
+        + ", ".join(f"{group['count']} {group['label'].lower()}" for group in groups)
+        + "."
+    )
+    return {
+        "glance": groups,
+        "glance_active": active,
+        "glance_picture": bar_chart(
+            [Bar(group["label"], group["count"], active) for group in groups] if active else [],
+            label=summary,
+            empty="No active learners in your caseload yet.",
+        ),
+    }
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
 
 
 def verifier_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
