@@ -51,10 +51,15 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _svg(body: list[str], *, height: float, label: str, width: float = WIDTH) -> SafeString:
+def _svg(
+    body: list[str], *, height: float, label: str, width: float = WIDTH, grid: bool = False
+) -> SafeString:
+    # A grid is drawn at its own size (its width in px, its cells a constant size), scaled
+    # down only where the screen is narrower (site.css); other pictures fill their column.
+    size, kind = (f"{width:g}", "chart chart-grid") if grid else ("100%", "chart")
     return mark_safe(  # noqa: S308 (every text and attribute in body went through _e)
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'aria-label="{_e(label)}" viewBox="0 0 {width:g} {height:g}" width="100%" {FONT}>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{kind}" role="img" '
+        f'aria-label="{_e(label)}" viewBox="0 0 {width:g} {height:g}" width="{size}" {FONT}>'
         f"<title>{_e(label)}</title>{''.join(body)}</svg>"
     )
 
@@ -270,4 +275,4 @@ def heat_map(
             )
     bottom = head + len(rows) * cell_h
     body.append(f'<text x="0" y="{bottom + 18}" font-size="12" fill="{MUTED}">{_e(key)}</text>')
-    return _svg(body, height=bottom + 26, label=label, width=width)
+    return _svg(body, height=bottom + 26, label=label, width=width, grid=True)

@@ -252,7 +252,7 @@ def progress_pictures(
     week (one more query, as `user` may see the decisions). Units credited by transfer are
     achieved already and left out, as the overall count leaves them."""
     counted = [entry for entry in whole.units if entry.unit.pk not in credited]
-    units = [
+    units: list[dict[str, Any]] = [
         {
             "label": entry.label,
             "name": f"{entry.label} {entry.unit.title}",
