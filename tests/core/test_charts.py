@@ -124,3 +124,14 @@ def test_shades_rise_with_the_count():
     assert steps == sorted(steps)
     assert steps[0] == 0
     assert steps[-1] == len(SHADES) - 1
+
+
+def test_a_heat_map_keeps_its_cells_one_size_and_shrinks_only_to_fit():
+    """Drawn at its own width (site.css lets it shrink to a phone), not stretched to the page:
+    its cells stay one size however many columns there are."""
+    narrow = parse(heat_map(["A"], ["U1"], [[1]], label="x"))
+    wide = parse(heat_map(["A"], [f"U{n}" for n in range(12)], [[1] * 12], label="x"))
+    assert narrow.get("width") == str(WIDTH)
+    assert "chart-grid" in wide.get("class")
+    assert float(wide.get("width")) > WIDTH
+    assert wide.get("viewBox").split()[2] == wide.get("width")
