@@ -246,7 +246,8 @@ def heat_map(
     if not rows or not columns:
         return nothing_yet(empty)
     label_w, cell_w, cell_h, head = 110, 40, 28, 64
-    width = max(WIDTH, label_w + cell_w * len(columns))
+    # Room on the right for the last heading, tilted up and out past its column.
+    width = max(WIDTH, label_w + cell_w * len(columns) + 60)
     largest = max((count for row in counts for count in row), default=0)
     body: list[str] = []
     for c, column in enumerate(columns):
@@ -254,7 +255,7 @@ def heat_map(
         body.append(
             f'<text x="{cx:g}" y="{head - 6}" font-size="12" fill="{TEXT}" '
             f'transform="rotate(-40 {cx:g} {head - 6})"><title>{_e(column)}</title>'
-            f"{_e(_short(column, 10))}</text>"
+            f"{_e(_short(column, 14))}</text>"
         )
     for r, row in enumerate(rows):
         top = head + r * cell_h
