@@ -14,7 +14,7 @@ from typing import Any
 
 import rules
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.competence import competence_for, competence_refusal
@@ -581,6 +581,30 @@ STAFF_DECISIONS = Prepared(_staff_decisions)
 STAFF_UNIT_DECISIONS = Prepared(_staff_unit_decisions)
 LEARNER_DECISIONS = Prepared(_learner_decisions)
 LEARNER_UNIT_DECISIONS = Prepared(_learner_unit_decisions)
+
+
+def met_days(
+    registration: Registration, *, viewer: User | None = None, unit_ids: Iterable[int]
+) -> list[tuple[date, int]]:
+    """(day assessed, criteria met that day) from the current decisions of those units'
+    criteria, counted in one query: the portfolio's picture of progress over time. The learner
+    counts only what is released to them (decision_states' rule), so the picture ends where
+    their "criteria met" does."""
+    decisions = Decision.objects.current().filter(
+        registration_id=registration.pk, outcome=Outcome.MET, criterion__unit_id__in=unit_ids
+    )
+    if viewer is not None and getattr(viewer, "pk", None) == registration.learner_id:
+        decisions = decisions.alias(
+            required=required_for_ids(
+                centre_id=registration.centre_id, qualification_id=registration.qualification_id
+            )
+        ).filter(Q(required=False) | Q(validation__outcome=ValidationOutcome.AGREED))
+    return list(
+        decisions.order_by("assessed_on")
+        .values("assessed_on")
+        .annotate(n=Count("pk"))
+        .values_list("assessed_on", "n")
+    )
 
 
 def decision_states(

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 
 from assessments.models import PlanActivity
 from core.forms import declared
-from portfolios.models import Registration, RegistrationProgress
+from portfolios.models import Registration, RegistrationProgress, RegistrationStatus
 from qualifications.models import Qualification
 
 # The progress row's columns the caseload reads.
@@ -92,6 +92,48 @@ def show_progress(registrations: Iterable[Any], today: datetime.date) -> None:
             if not progress.paced
             else progress.behind_from is None or progress.behind_from > today
         )
+
+
+# ---------------------------------------------------------------- the caseload at a glance
+
+GLANCE = (
+    ("overdue", "Overdue"),
+    ("behind", "Behind"),
+    ("on_track", "On track"),
+    ("unpaced", "No pace to judge"),
+)
+
+
+def glance(registrations: QuerySet, today: datetime.date) -> dict[str, int]:
+    """How the active learners of a caseload stand, counted in one query; each falls in exactly
+    one group, worst first:
+
+    - overdue: past their planned end date and still active;
+    - behind: not overdue, and behind the pace the progress read model keeps (`paced` and
+      `behind_from` reached: the share of criteria met trails the share of the planned time
+      gone, portfolios.readmodel), the "Behind" of the caseload's pace column and filter;
+    - on track: paced and not behind;
+    - no pace to judge: no planned end, nothing required yet, or not counted yet.
+
+    Learners no longer active (complete, claimed, withdrawn...) are not counted.
+    """
+    not_overdue = Q(planned_end_date__isnull=True) | Q(planned_end_date__gte=today)
+    behind = Q(progress__paced=True, progress__behind_from__lte=today)
+    on_track = Q(progress__paced=True) & (
+        Q(progress__behind_from__isnull=True) | Q(progress__behind_from__gt=today)
+    )
+    counts = (
+        registrations.filter(status=RegistrationStatus.ACTIVE)
+        .order_by()
+        .aggregate(
+            active=Count("pk"),
+            overdue=Count("pk", filter=Q(planned_end_date__lt=today)),
+            behind=Count("pk", filter=not_overdue & behind),
+            on_track=Count("pk", filter=not_overdue & on_track),
+        )
+    )
+    counts["unpaced"] = counts["active"] - counts["overdue"] - counts["behind"] - counts["on_track"]
+    return counts
 
 
 SELECT = forms.Select(attrs={"class": "form-select"})

@@ -19,12 +19,17 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import STAFF_ROLES, Invitation, Membership, Role, User
+from certification import queries
+from certification.models import ClaimHold, HoldKind
+from core.charts import Bar, bar_chart
 from core.pagination import paginate
 from home.caseload import (
+    GLANCE,
     CaseloadFilterForm,
     apply_filters,
     caseload,
     caseload_qualifications,
+    glance,
     show_progress,
     with_overdue_actions,
 )
@@ -176,7 +181,42 @@ def assessor_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
     show_progress(page.object_list, today)
     # The IV's referrals waiting on this assessor's corrections (one query).
     referrals = list(SampleOutcome.objects.open_referrals_for(user, membership.centre_id))
-    return {"page": page, "q": q, "filters": filters, "referrals": referrals}
+    return {
+        "page": page,
+        "q": q,
+        "filters": filters,
+        "referrals": referrals,
+        **caseload_picture(mine, today),
+    }
+
+
+def caseload_picture(mine: QuerySet, today: Any) -> dict[str, Any]:
+    """The whole caseload at a glance (home.caseload.glance: one query, not the page's rows):
+    a bar per group against the active learners, and the same counts as a table."""
+    counts = glance(mine, today)
+    active = counts["active"]
+    groups: list[dict[str, Any]] = [
+        {"key": key, "label": label, "count": counts[key], "percent": _percent(counts[key], active)}
+        for key, label in GLANCE
+    ]
+    summary = (
+        f"Your {active} active learner{'s' * (active != 1)}: "
+        + ", ".join(f"{group['count']} {group['label'].lower()}" for group in groups)
+        + "."
+    )
+    return {
+        "glance": groups,
+        "glance_active": active,
+        "glance_picture": bar_chart(
+            [Bar(group["label"], group["count"], active) for group in groups] if active else [],
+            label=summary,
+            empty="No active learners in your caseload yet.",
+        ),
+    }
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
 
 
 def verifier_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
@@ -215,6 +255,11 @@ def admin_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
         active=Count("pk", filter=Q(status=RegistrationStatus.ACTIVE)),
         ab_overdue=Count("pk", filter=awarding_body.overdue_q(bodies)),
         ab_due=Count("pk", filter=awarding_body.due_q(bodies)),
+        # Each state, for the centre's overview picture: in the same query.
+        **{
+            f"status_{status}": Count("pk", filter=Q(status=status))
+            for status in RegistrationStatus.values
+        },
     )
     latest = registrations.select_related("learner", "qualification").order_by(
         "-created_at", "-pk"
@@ -226,6 +271,7 @@ def admin_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
     for person in latest_people:
         person.url = link("centre:person", person.user_id)  # type: ignore[attr-defined]
     return {
+        **centre_overview(counts, centre.pk, timezone.localdate()),
         "counts": counts,
         "ab_periods": bodies,
         "ab_list": link("centre:registrations"),
@@ -237,6 +283,68 @@ def admin_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
             "register": link("centre:register"),
             "import": link("imports:upload"),
         },
+    }
+
+
+def centre_overview(counts: dict[str, int], centre_id: int, today: Any) -> dict[str, Any]:
+    """The centre admin's three pictures, each with its table: registrations by state (counted
+    in admin_home's aggregate), what may be claimed now and what still waits (the claims page's
+    own lists, certification.queries, counted: four queries), and the open holds by kind (one).
+    """
+    states = [
+        {"label": label, "count": counts[f"status_{value}"]}
+        for value, label in RegistrationStatus.choices
+    ]
+    lists = {"centre_id": centre_id, "today": today}
+    claims = [
+        {"label": "Qualifications ready to claim", "count": queries.full_ready(**lists).count()},
+        {"label": "Qualifications waiting", "count": queries.full_waiting(**lists).count()},
+        {"label": "Units ready to claim", "count": queries.units_ready(**lists).count()},
+        {"label": "Units waiting", "count": queries.units_waiting(**lists).count()},
+    ]
+    open_by_kind = dict(
+        ClaimHold.objects.open()
+        .filter(registration__centre_id=centre_id)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    holds = [
+        {"label": label, "count": open_by_kind.get(value, 0)} for value, label in HoldKind.choices
+    ]
+
+    def picture(rows: list[dict[str, Any]], what: str, empty: str) -> Any:
+        summary = f"{what}: " + ", ".join(f"{row['label']} {row['count']}" for row in rows) + "."
+        shown = [Bar(row["label"], row["count"]) for row in rows]
+        return bar_chart(
+            shown if any(row["count"] for row in rows) else [], label=summary, empty=empty
+        )
+
+    return {
+        "overview": [
+            {
+                "key": "registrations",
+                "title": "Registrations by state",
+                "heading": "State",
+                "rows": states,
+                "picture": picture(states, "Registrations by state", "No registrations yet."),
+            },
+            {
+                "key": "claims",
+                "title": "Certification claims due",
+                "heading": "Claim",
+                "rows": claims,
+                "picture": picture(claims, "Certification claims", "Nothing to claim yet."),
+            },
+            {
+                "key": "holds",
+                "title": "Open holds on claims",
+                "heading": "Hold",
+                "rows": holds,
+                "picture": picture(holds, "Open holds on claims", "No open holds."),
+            },
+        ]
     }
 
 

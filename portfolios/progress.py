@@ -10,6 +10,7 @@ Everything here costs a fixed number of queries whatever the size of the registr
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -83,6 +84,68 @@ def recorded_decisions(
     for provider in decision_providers:
         decisions.update(provider(registration, viewer=viewer, unit_id=unit_id))
     return decisions
+
+
+# Likewise for the picture of progress over time: functions that return, for a registration as
+# `viewer` may see it (keyword `unit_ids`: the units counted), (day, criteria whose current
+# decision met them on that day) rows, counted in the database: a row a day, not a decision.
+MetDaysProvider = Callable[..., Iterable[tuple[datetime.date, int]]]
+met_days_providers: list[MetDaysProvider] = []
+
+# Past this many weeks the running total is told by month: a phone has room for about thirty
+# points, and months are how a programme of a year or two is planned.
+WEEKS_SHOWN = 26
+
+
+def _monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def met_over_time(
+    registration: Registration,
+    *,
+    viewer: Any,
+    unit_ids: Collection[int],
+    today: datetime.date,
+) -> tuple[str, list[tuple[datetime.date, int]]]:
+    """The running total of criteria met and its period ("week" or "month"): one point per
+    week from the first decision's week to this one (months, from the first decision's month,
+    past WEEKS_SHOWN weeks), the first day of each period and the total at its end. Empty
+    before any criterion is met. One query per provider, whatever the number of decisions;
+    the points grow with time, not with data."""
+    per_day: Counter[datetime.date] = Counter()
+    for provider in met_days_providers:
+        for day, count in provider(registration, viewer=viewer, unit_ids=unit_ids):
+            per_day[day] += count
+    if not per_day:
+        return "week", []
+    per_week: Counter[datetime.date] = Counter()
+    for day, count in per_day.items():
+        per_week[_monday(day)] += count
+    first, last = min(per_week), max(_monday(today), max(per_week))
+    if (last - first).days // 7 + 1 > WEEKS_SHOWN:
+        per_month: Counter[datetime.date] = Counter()
+        for day, count in per_day.items():
+            per_month[day.replace(day=1)] += count
+        last = max(today, max(per_day))
+        months = []
+        month = min(per_day).replace(day=1)
+        while month <= last:
+            months.append(month)
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        return "month", _running(months, per_month)
+    weeks = [first + datetime.timedelta(weeks=n) for n in range((last - first).days // 7 + 1)]
+    return "week", _running(weeks, per_week)
+
+
+def _running(
+    periods: list[datetime.date], counts: Mapping[datetime.date, int]
+) -> list[tuple[datetime.date, int]]:
+    total, points = 0, []
+    for period in periods:
+        total += counts.get(period, 0)
+        points.append((period, total))
+    return points
 
 
 def criterion_states(

@@ -8,7 +8,7 @@ and the draw share them.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -385,6 +385,72 @@ class SampleRow:
 
 
 @dataclass
+class Grid:
+    """Counts by row and column, with their labels: what a heat map and its table show."""
+
+    rows: list[str]
+    columns: list[str]
+    counts: list[list[int]]
+
+    @property
+    def table(self) -> list[tuple[str, list[int], int]]:
+        """Each row's label, counts and total, for the table beside the picture."""
+        return [
+            (label, counts, sum(counts))
+            for label, counts in zip(self.rows, self.counts, strict=True)
+        ]
+
+
+WHOLE_PORTFOLIO = "Whole portfolio"
+
+
+def _grid(
+    rows: list[tuple[int, str]],
+    columns: list[tuple[object, str]],
+    cells: Counter[tuple[int, object]],
+) -> Grid:
+    return Grid(
+        rows=[label for _, label in rows],
+        columns=[label for _, label in columns],
+        counts=[[cells[row, column] for column, _ in columns] for row, _ in rows],
+    )
+
+
+def sample_grids(people: Population, samples: list[SampleRow]) -> tuple[Grid, Grid]:
+    """Planned samples by assessor and unit (a whole-portfolio sample in a column of its own),
+    and by assessor and method, from the samples and the population already read: no query.
+    Rows are every assessor with work to sample, and any other a sample names."""
+    by_unit: Counter[tuple[int, object]] = Counter()
+    by_method: Counter[tuple[int, object]] = Counter()
+    names = dict(people.assessors)
+    for sample in samples:
+        names.setdefault(sample.assessor_id, sample.assessor)
+        by_unit[sample.assessor_id, sample.unit_id] += 1
+        for method in people.methods_in_scope(sample.registration_id, sample.unit_id):
+            by_method[sample.assessor_id, method] += 1
+    rows = sorted(names.items(), key=lambda item: (item[1].lower(), item[0]))
+    # The units judged (the coverage table's) and any sampled: a unit nobody is judged in yet
+    # has nothing to sample, and a qualification of 59 units would not fit a phone.
+    sampled = {s.unit_id: s.unit_ref for s in samples if s.unit_id is not None}
+    judged = {fact.unit_id for fact in people.facts}
+    units: list[tuple[object, str]] = [
+        (pk, people.units[pk].label if pk in people.units else sampled[pk])
+        for pk in sorted(judged | set(sampled), key=lambda pk: _unit_key(people, pk))
+    ]
+    if any(sample.unit_id is None for sample in samples):
+        units.append((None, WHOLE_PORTFOLIO))
+    methods: list[tuple[object, str]] = sorted(
+        ((m, str(EvidenceMethod(m).label)) for m in people.methods()), key=lambda m: m[1]
+    )
+    return _grid(rows, units, by_unit), _grid(rows, methods, by_method)
+
+
+def _unit_key(people: Population, pk: int) -> tuple[str, int]:
+    info = people.units.get(pk)
+    return (info.key if info else "", pk)
+
+
+@dataclass
 class Coverage:
     plan: SamplingPlan
     samples: list[SampleRow]
@@ -396,6 +462,10 @@ class Coverage:
     sites: list[CoverageRow]
     stages: list[CoverageRow]
     reasons: list[str]
+    # The heat maps: planned samples by assessor (rows, as `assessors`) and unit, and by
+    # assessor and method (a sample counts for every method judged in its scope).
+    by_unit: Grid = field(default_factory=lambda: Grid([], [], []))
+    by_method: Grid = field(default_factory=lambda: Grid([], [], []))
 
     @property
     def meets_strategy(self) -> bool:
@@ -607,6 +677,7 @@ def coverage(plan: SamplingPlan, samples: list[SampleRow] | None = None) -> Cove
         sites=site_rows,
         stages=stage_rows,
         reasons=reasons,
+        **dict(zip(("by_unit", "by_method"), sample_grids(people, samples), strict=True)),
     )
 
 

@@ -7,6 +7,7 @@ as the service's message.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -18,10 +19,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import AuthedRequest
+from core.charts import Bar, bar_chart, long_date, step_chart
 from core.forms import sent_values
 from core.links import url_for_ids
 from core.models import AuditEvent
@@ -50,6 +53,7 @@ from portfolios.progress import (
     Portfolio,
     Progress,
     TakenUnit,
+    met_over_time,
     recorded_decisions,
     taken_units,
     unit_portfolio,
@@ -236,6 +240,67 @@ def _record_rows(records: list[RecordRow], *, learner_looks: bool) -> tuple[list
     return rows, awaiting
 
 
+def progress_pictures(
+    registration: Registration,
+    whole: Portfolio,
+    *,
+    user: Any,
+    credited: Collection[int],
+) -> dict[str, Any]:
+    """The portfolio's two pictures and the tables beside them: criteria met per unit (the
+    counts the page already has, unit_summaries'), and the running total of criteria met by
+    week (one more query, as `user` may see the decisions). Units credited by transfer are
+    achieved already and left out, as the overall count leaves them."""
+    counted = [entry for entry in whole.units if entry.unit.pk not in credited]
+    units: list[dict[str, Any]] = [
+        {
+            "label": entry.label,
+            "name": f"{entry.label} {entry.unit.title}",
+            "met": entry.progress.met,
+            "total": entry.progress.total,
+            "percent": entry.progress.met_percent,
+        }
+        for entry in counted
+    ]
+    met = whole.progress.met
+    unit_picture = bar_chart(
+        [Bar(row["label"], row["met"], row["total"]) for row in units],
+        label=f"Criteria met per unit: {met} of {whole.progress.total} in all, "
+        f"over {len(units)} unit{'s' * (len(units) != 1)}. The table below gives each unit.",
+        empty="No units taken yet.",
+    )
+    period, points = met_over_time(
+        registration,
+        viewer=user,
+        unit_ids=[entry.unit.pk for entry in counted],
+        today=timezone.localdate(),
+    )
+    time_picture = step_chart(
+        points,
+        label=(
+            f"Criteria met over time, by {period}: from {points[0][1]} in the {period} of "
+            f"{long_date(points[0][0])} to {points[-1][1]} of {whole.progress.total} in the "
+            f"{period} of {long_date(points[-1][0])}. The table below gives every {period}."
+        )
+        if points
+        else "No criteria met yet.",
+        total=whole.progress.total,
+        empty="No criteria met yet.",
+    )
+    previous = 0
+    timeline = []
+    for day, total in points:
+        timeline.append({"period": day, "added": total - previous, "total": total})
+        previous = total
+    return {
+        "unit_picture": unit_picture,
+        "unit_progress": units,
+        "time_picture": time_picture,
+        "timeline": timeline,
+        "timeline_period": period,
+    }
+
+
 @require_GET
 @login_required
 def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -280,6 +345,7 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
             "rule_notice": rule_notice(registration),
             # Units credited from an identical unit achieved before (SFJ section 2.8).
             "credit_transfers": transfers,
+            **progress_pictures(registration, whole, user=request.user, credited=credited),
         },
     )
 

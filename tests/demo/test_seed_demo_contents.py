@@ -745,3 +745,48 @@ def test_the_demo_has_a_pearson_return_waiting_for_the_iv(
     assert f'data-testid="return-{held.pk}"' in queue
     # Every other Pearson return in the demo was agreed before the learner resubmitted.
     assert not HeldReturn.objects.waiting().exclude(pk=held.pk).exists()
+
+
+def test_the_demo_gives_each_picture_something_to_show(
+    seeded: list[dict[str, str]], client: Client
+) -> None:
+    """Issue 18's pictures: criteria met over several weeks (demo/pictures.py), learners on
+    track and behind, samples across both assessors, and a centre with registrations in more
+    than one state."""
+    from django.db.models import Count
+
+    from assessments.models import Decision
+    from demo.pictures import LOG_TITLE
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    logs = Evidence.objects.filter(registration__centre=centre, title=LOG_TITLE)
+    assert logs.count() == 2
+    for log in logs.select_related("registration__learner"):
+        registration = log.registration
+        days = (
+            Decision.objects.current()
+            .filter(registration=registration, outcome="met")
+            .values("assessed_on")
+            .annotate(n=Count("pk"))
+        )
+        assert days.count() >= 4
+        client.force_login(registration.learner)
+        page = client.get(reverse("evidence:portfolio", args=[registration.pk])).content.decode()
+        assert 'data-testid="timeline-table"' in page
+        assert "Criteria met over time, by " in page
+
+    client.force_login(User.objects.get(email="aisha.khan@demo.example"))
+    home = client.get("/").content.decode()
+    glance = home.split('data-testid="glance-table"')[1].split("</table>")[0]
+    assert "Behind" in glance
+    assert "On track" in glance
+
+    from verification.models import SamplingPlan
+
+    plans = SamplingPlan.objects.filter(strategy__centre=centre)
+    assessors = {s.assessor_id for plan in plans for s in plan.samples.active()}
+    assert len(assessors) >= 2
+
+    client.force_login(User.objects.get(email="helen.carter@demo.example"))
+    admin = client.get("/").content.decode()
+    assert 'data-testid="overview-registrations"' in admin

@@ -75,8 +75,9 @@ def test_progress_is_shown_and_costs_the_same_for_3_or_200_learners(
     # Session, user, roles, the caseload's qualifications (for the filter), the count for the
     # pager, one query for the page with progress, pace and overdue plan actions, and the
     # internal verifier's open referrals, and invitations waiting for the person's answer; and
-    # five for the warnings of their own competence (issue 17: home/competence.py).
-    with django_assert_num_queries(13):
+    # five for the warnings of their own competence (issue 17: home/competence.py); and the
+    # whole caseload's pace counted for its picture (home.caseload.glance).
+    with django_assert_num_queries(14):
         html = client.get("/").content.decode()
     assert "3 of 9" in html
     # 90 of 100 days gone with a third of the criteria met: behind.
@@ -84,11 +85,11 @@ def test_progress_is_shown_and_costs_the_same_for_3_or_200_learners(
 
     client.force_login(big_assessor)
     client.get("/")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         client.get("/")
     # Filtering stays in SQL: the same cost, whatever filter is chosen.
     imi = Qualification.objects.get(number="601/3456/2")
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         html = client.get(f"/?pace=behind&qualification={imi.pk}").content.decode()
     assert "Learners you assess at" in html
     assert ": 200 (filtered)" in html
@@ -181,12 +182,13 @@ def test_the_caseload_reads_the_read_model_once_a_page_and_counts_without_it(
         caseload_sql = [
             q["sql"] for q in queries if "portfolios_registration_assessors" in q["sql"]
         ]
-        # The filter's qualifications, the pager's count, the page.
-        assert len(caseload_sql) == 3, caseload_sql
+        # The filter's qualifications, the pager's count, the page, and the glance's counts.
+        assert len(caseload_sql) == 4, caseload_sql
         assert not any("DISTINCT" in sql for sql in caseload_sql)
         assert not any("assessments_decision" in sql for sql in caseload_sql)
         assert not any("portfolios_evidence" in sql for sql in caseload_sql)
-        count, page = caseload_sql[1], caseload_sql[2]
+        count, page, glance = caseload_sql[1], caseload_sql[2], caseload_sql[3]
+        assert "assessments_planactivity" not in glance
         assert count.startswith("SELECT COUNT(*)")
         assert "assessments_planactivity" not in count
         assert "assessments_planactivity" in page

@@ -420,3 +420,31 @@ def test_the_plan_pages_learner_picker_searches_only_that_qualifications_open_re
     # No list of every learner: the box and its (empty) matches.
     assert 'name="registration_search"' in page
     assert 'name="registration"' not in page.split('name="registration_search"')[1][:400]
+
+
+def test_the_plan_page_draws_samples_by_assessor_unit_and_method(
+    client: Client, made: Centre_
+) -> None:
+    """Ana's interim sample is of a unit (Assessor A); Ben, complete, is sampled whole
+    (Assessor B): each heat map prints the counts, and its table holds the same."""
+    plan = drawn(made)
+    samples = {s.registration.learner.full_name: s for s in plan.samples.all()}
+    assert samples["Ana Lima"].unit_id is not None
+    assert samples["Ben Cole"].unit_id is None
+    as_(client, made.iv)
+    page = text(client.get(reverse("verification:plan", args=[plan.strategy_id])))
+
+    units = page.split('data-testid="heat-units-table"')[1].split("</table>")[0]
+    assert "Whole portfolio" in units
+    a_row = units.split("Assessor A</th>")[1].split("</tr>")[0]
+    b_row = units.split("Assessor B</th>")[1].split("</tr>")[0]
+    # Columns: the judged unit, then the whole portfolio, then the total.
+    assert a_row.count("<td>1</td>") == 2
+    assert a_row.count("<td>0</td>") == 1
+    assert b_row.count("<td>1</td>") == 2
+    methods = page.split('data-testid="heat-methods-table"')[1].split("</table>")[0]
+    assert "Observation" in methods
+    heat = page.split('data-testid="heat-units"')[1].split("</figure>")[0]
+    assert 'role="img"' in heat
+    assert "Planned samples by assessor and unit: 2 assessors" in heat
+    assert "Assessor A, Whole portfolio: 0" in heat

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.context import working_membership
 from accounts.models import Membership
 from accounts.requests import AuthedRequest
+from core.charts import heat_map
 from portfolios.models import Registration
 from qualifications.models import Qualification
 from verification import services
@@ -42,7 +43,7 @@ from verification.models import (
     SamplingPlan,
     SamplingStrategy,
 )
-from verification.queries import coverage, plan_samples
+from verification.queries import Coverage, coverage, plan_samples
 
 # A stand-in id no row has, reversed once and swapped for each row's own.
 _SENTINEL = 2_147_483_647
@@ -278,6 +279,7 @@ def _plan_page(
             "plan": plan,
             "earlier_plans": plans.count() - 1 if plan else 0,
             "coverage": result,
+            "heat_maps": _heat_maps(result) if result is not None else [],
             "can_plan": can_plan,
             "draw_form": draw_form or DrawForm(),
             "add_form": add_form or (AddSampleForm(strategy=strategy) if plan else None),
@@ -285,6 +287,45 @@ def _plan_page(
         },
         status=status,
     )
+
+
+def _heat_maps(result: Coverage) -> list[dict[str, Any]]:
+    """The plan's samples by assessor and unit, and by assessor and method: each a heat map
+    (core.charts) and the same counts as a table."""
+    maps = []
+    for key, grid, what in (
+        ("units", result.by_unit, "unit"),
+        ("methods", result.by_method, "method"),
+    ):
+        total = sum(sum(row) for row in grid.counts)
+        gaps = [
+            column
+            for c, column in enumerate(grid.columns)
+            if not any(row[c] for row in grid.counts)
+        ]
+        summary = (
+            f"Planned samples by assessor and {what}: {len(grid.rows)} "
+            f"assessor{'s' * (len(grid.rows) != 1)}, {len(grid.columns)} {what}s, "
+            f"{total} sample{'s' * (total != 1)} in all"
+            + (f"; no sample yet for {', '.join(gaps)}" if gaps else "")
+            + ". The table below gives every cell."
+        )
+        maps.append(
+            {
+                "key": key,
+                "what": what,
+                "grid": grid,
+                "picture": heat_map(
+                    grid.rows,
+                    grid.columns,
+                    grid.counts,
+                    label=summary,
+                    key="Darker cells hold more samples; each cell prints its number.",
+                    empty="No assessor has work to sample yet.",
+                ),
+            }
+        )
+    return maps
 
 
 @require_GET
