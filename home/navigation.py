@@ -32,6 +32,9 @@ class Place:
     rule: str | None = None
     # Pages below this one (fnmatch patterns over "namespace:name"): its link marks them.
     section: tuple[str, ...] = ()
+    # Whether the section's pages ask the place's rule too, so a breadcrumb to one of them is
+    # left out where the rule refuses (a sampling plan: only who reads the strategies).
+    gates_section: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ SAMPLING = Place(
         "verification:remove_sample",
         "verification:sample*",
     ),
+    gates_section=True,
 )
 STANDARDISATION = Place(
     "Standardisation",
@@ -263,3 +267,27 @@ def header(request: HttpRequest) -> dict[str, Any]:
             )
         )
     }
+
+
+# Every place, by its page's name, for pages that link to one (home.templatetags.breadcrumbs).
+PLACES_BY_NAME: dict[str, Place] = {
+    place.url_name: place for places in ROLE_PLACES.values() for place in places
+}
+
+
+def gate(view_name: str) -> str | None:
+    """The rule a link to the page `view_name` must pass: a header place's, or that of the
+    place whose section it is in, where the section asks it too; else None (its view decides)."""
+    place = PLACES_BY_NAME.get(view_name)
+    if place is not None:
+        return place.rule
+    for place in PLACES_BY_NAME.values():
+        if place.gates_section and any(fnmatchcase(view_name, p) for p in place.section):
+            return place.rule
+    return None
+
+
+def may_go(user: Any, membership: Any, view_name: str) -> bool:
+    """Whether a link to the page `view_name` may be offered to someone in `membership`."""
+    rule = gate(view_name)
+    return rule is None or bool(rules.test_rule(rule, user, membership))
