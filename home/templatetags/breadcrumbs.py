@@ -43,14 +43,15 @@ def trail(user: Any, membership: Any, *parts: Any) -> list[tuple[str, str | None
     return crumbs
 
 
+def _crumbs(context: template.Context, *parts: Any) -> dict[str, Any]:
+    request = context.get("request")
+    user, membership = getattr(request, "user", None), getattr(request, "membership", None)
+    return {"crumbs": trail(user, membership, *parts)}
+
+
 @register.inclusion_tag("core/_breadcrumbs.html", takes_context=True)
 def breadcrumbs(context: template.Context, *parts: Any) -> dict[str, Any]:
-    request = context.get("request")
-    return {
-        "crumbs": trail(
-            getattr(request, "user", None), getattr(request, "membership", None), *parts
-        )
-    }
+    return _crumbs(context, *parts)
 
 
 def registration_label(registration: Any) -> str:
@@ -58,12 +59,25 @@ def registration_label(registration: Any) -> str:
     return f"{registration.learner.get_full_name()}, {registration.qualification.number}"
 
 
+def _registrations() -> tuple[str, str]:
+    # The centre admin reaches registrations from their list (left out for everyone else, whom
+    # the list refuses); the others from their home page's learners.
+    return ("Registrations", reverse("centre:registrations"))
+
+
+@register.inclusion_tag("core/_breadcrumbs.html", takes_context=True)
+def registration_breadcrumbs(context: template.Context, registration: Any) -> dict[str, Any]:
+    """Home › (Registrations ›) Ana Lima, 601/3456/2: the registration page itself."""
+    return _crumbs(context, *_registrations(), registration_label(registration))
+
+
 @register.inclusion_tag("core/_breadcrumbs.html", takes_context=True)
 def portfolio_breadcrumbs(
     context: template.Context, registration: Any, *parts: Any
 ) -> dict[str, Any]:
-    request = context.get("request")
+    """Home › (Registrations ›) Ana Lima, 601/3456/2 › Portfolio › parts."""
     head: tuple[Any, ...] = (
+        *_registrations(),
         registration_label(registration),
         reverse("portfolios:registration", args=[registration.pk]),
     )
@@ -71,8 +85,4 @@ def portfolio_breadcrumbs(
         head += ("Portfolio", reverse("evidence:portfolio", args=[registration.pk]))
     else:
         parts = ("Portfolio",)
-    return {
-        "crumbs": trail(
-            getattr(request, "user", None), getattr(request, "membership", None), *head, *parts
-        )
-    }
+    return _crumbs(context, *head, *parts)

@@ -374,3 +374,23 @@ def test_the_role_switcher_is_labelled_and_changes_the_header(
     html = client.get("/").content.decode()
     assert [label for label, _, _ in header_links(html)] == EXPECTED[Role.INTERNAL_VERIFIER]
     assert admin_role.pk
+
+
+def test_the_admins_trail_to_a_portfolio_goes_through_registrations(
+    client: Client, centre_people: dict[str, User]
+) -> None:
+    registration = centre_people["registration"]
+    registrations = reverse("centre:registrations")
+
+    client.force_login(centre_people[Role.CENTRE_ADMIN])
+    admins = client.get(reverse("evidence:portfolio", args=[registration.pk])).content.decode()
+    client.force_login(centre_people[Role.INTERNAL_VERIFIER])
+    verifiers = client.get(reverse("evidence:portfolio", args=[registration.pk])).content.decode()
+
+    assert f'<a href="{registrations}">Registrations</a></li>' in admins
+    assert 'aria-current="page">Portfolio</li>' in admins
+    assert ("Registrations", registrations, "true") in header_links(admins)
+    # The IV may not open the centre's registration list: their trail leaves it out.
+    assert f'<a href="{registrations}">' not in verifiers
+    assert 'aria-current="page">Portfolio</li>' in verifiers
+    assert ("Home", "/", "true") in header_links(verifiers)
