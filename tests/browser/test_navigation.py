@@ -11,7 +11,7 @@ from accounts.models import Role
 from tests.browser.conftest import AccessiblePage
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
-from tests.factories import DEFAULT_PASSWORD, member
+from tests.factories import DEFAULT_PASSWORD, MembershipFactory, member
 from tests.verification.cases import add_learner, make_centre
 
 PHONE = {"width": 390, "height": 844}
@@ -99,3 +99,24 @@ def test_on_a_phone_the_header_opens_and_fits(
     page.get_by_role("button", name="Toggle navigation").click()
     expect(header_link(page, label)).to_have_attribute("aria-current", "page")
     header_fits(page)
+
+
+def test_someone_with_two_roles_switches_and_the_header_follows(site: AccessiblePage) -> None:
+    page = site.page
+    ensure_catalogue()
+    made = make_centre(assessors=0)
+    MembershipFactory(user=made.iv, centre=made.centre, role=Role.ASSESSOR)
+    site.goto("/")
+    sign_in(site, made.iv.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    # The broadest role first: the IV's places.
+    expect(header_link(page, "Validation queue")).to_be_visible()
+    expect(header_link(page, "Assessment queue")).to_have_count(0)
+
+    page.get_by_label("Work as").select_option(label=f"Assessor — {made.centre.name}")
+    page.get_by_role("button", name="Switch").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    expect(page.get_by_test_id("signed-in-as")).to_contain_text("assessor at")
+    expect(header_link(page, "Assessment queue")).to_be_visible()
+    expect(header_link(page, "Validation queue")).to_have_count(0)
