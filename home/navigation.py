@@ -66,7 +66,17 @@ REGISTRATION_PAGES = (
 )
 
 HOME = Place("Home", "home", section=REGISTRATION_PAGES)
-ADMIN_HOME = Place("Home", "home")
+# The learner's own portfolio (one registration: straight there), over the pages of their
+# registrations, so the learner's Home marks only the home page.
+MY_PORTFOLIO = Place(
+    "My portfolio",
+    "evidence:mine",
+    "portfolios.work_own_portfolios",
+    section=REGISTRATION_PAGES,
+)
+# Home alone, no section: for those whose registration pages sit under another place (the
+# admin's Registrations, the learner's My portfolio), and for no role.
+HOME_ONLY = Place("Home", "home")
 QUALIFICATIONS = Place("Qualifications", "qualifications:list", section=("qualifications:*",))
 
 ASSESSMENT_QUEUE = Place(
@@ -169,7 +179,7 @@ CASES = Place(
 
 # The header of each role, in the order of its work.
 ROLE_PLACES: dict[str, tuple[Place, ...]] = {
-    Role.LEARNER: (HOME, BRIEFS, CASES, QUALIFICATIONS),
+    Role.LEARNER: (HOME_ONLY, MY_PORTFOLIO, BRIEFS, CASES, QUALIFICATIONS),
     Role.ASSESSOR: (
         HOME,
         ASSESSMENT_QUEUE,
@@ -191,7 +201,7 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
         QUALIFICATIONS,
     ),
     Role.CENTRE_ADMIN: (
-        ADMIN_HOME,
+        HOME_ONLY,
         PEOPLE,
         REGISTRATIONS,
         CLAIMS,
@@ -213,7 +223,7 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
     ),
 }
 # Signed in with no current role: the pages everyone may use.
-NO_ROLE: tuple[Place, ...] = (ADMIN_HOME, QUALIFICATIONS)
+NO_ROLE: tuple[Place, ...] = (HOME_ONLY, QUALIFICATIONS)
 
 
 def places_for(user: Any, membership: Any) -> list[Place]:

@@ -98,6 +98,10 @@ rules.add_rule(
     "portfolios.work_registration_search", works_as(Role.CENTRE_ADMIN, Role.INTERNAL_VERIFIER)
 )
 
+# "My portfolio" in the header (evidence:mine): the learner's own portfolios at the centre of
+# the role worn now. Only the learner role has one; it leads to their registrations alone.
+rules.add_rule("portfolios.work_own_portfolios", works_as(Role.LEARNER))
+
 # Asking a witness for testimony (portfolios.witness): the learner, or an assessor of the
 # registration. A rule, as the pages have always asked it: a superuser asks no witness.
 rules.add_rule("portfolios.request_witness", is_own_registration | assesses_registration)

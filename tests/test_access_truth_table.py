@@ -789,6 +789,7 @@ WORN_RULES = (
     "verification.work_standardisation",
     "verification.view_eqa_visits",
     "portfolios.work_registration_search",
+    "portfolios.work_own_portfolios",
     "certification.read_claims",
     "certification.read_holds",
     "certification.act_on_claims",
@@ -803,7 +804,11 @@ WORN_RULES = (
 # "own" is the actor's membership at the own centre (none for no role, superuser, anonymous);
 # "another's" is a centre admin's at the other centre, which nobody else may wear.
 WORN = {
-    ("learner", "own"): {"certification.work_cases", "certification.raise_cases_here"},
+    ("learner", "own"): {
+        "portfolios.work_own_portfolios",
+        "certification.work_cases",
+        "certification.raise_cases_here",
+    },
     ("learner", "another's"): set(),
     ("assessor", "own"): {
         "assessments.work_assessor_queue",

@@ -5,6 +5,7 @@ from portfolios.views import evidence
 app_name = "evidence"
 
 urlpatterns = [
+    path("mine/", evidence.my_portfolio, name="mine"),
     path("registration/<int:pk>/", evidence.portfolio_page, name="portfolio"),
     path(
         "registration/<int:pk>/units/<int:unit_pk>/", evidence.portfolio_unit, name="portfolio_unit"

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.context import working_membership
 from accounts.requests import AuthedRequest
 from core.charts import Bar, bar_chart, long_date, step_chart
 from core.forms import sent_values
@@ -45,6 +46,7 @@ from portfolios.models import (
     EvidenceMethod,
     EvidenceStatus,
     Registration,
+    RegistrationStatus,
 )
 from portfolios.progress import (
     STATE_LABELS,
@@ -299,6 +301,30 @@ def progress_pictures(
         "timeline": timeline,
         "timeline_period": period,
     }
+
+
+# A learner's registrations that are over: the portfolio stays, but it is not where work goes on.
+ENDED = (RegistrationStatus.WITHDRAWN, RegistrationStatus.TRANSFERRED)
+
+
+@require_GET
+@login_required
+def my_portfolio(request: AuthedRequest) -> HttpResponse:
+    """The header's "My portfolio": straight to the learner's portfolio where they have one
+    registration going on at this centre (or only one at all); with several, to their home page,
+    which lists each qualification with its portfolio. One query of ids, not the registrations."""
+    membership = working_membership(request, "portfolios.work_own_portfolios")
+    mine = list(
+        Registration.objects.filter(learner=request.user, centre=membership.centre)
+        .order_by("-start_date", "-pk")
+        .values_list("pk", "status")
+    )
+    going_on = [pk for pk, status in mine if status not in ENDED]
+    if len(going_on) == 1:
+        return redirect("evidence:portfolio", going_on[0])
+    if len(mine) == 1:
+        return redirect("evidence:portfolio", mine[0][0])
+    return redirect(reverse("home") + "#work-heading")
 
 
 @require_GET
