@@ -55,6 +55,9 @@ rules.add_perm("assessments.view_assessment", can_view_assessment)
 rules.add_rule("assessments.view_own_assessment", is_own_evidence)
 # The assessor's queue: the submitted evidence of their learners at the centre worn now.
 rules.add_rule("assessments.work_assessor_queue", works_as(Role.ASSESSOR))
+# The Plans page: the plans of the learners the role worn gives (a plan follows its
+# registration): the assessor's caseload, the IV's covered learners, at the centre worn.
+rules.add_rule("assessments.work_caseload_plans", works_as(Role.ASSESSOR, Role.INTERNAL_VERIFIER))
 
 # ---------------------------------------------------------------- validating (issue 7)
 

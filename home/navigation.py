@@ -91,6 +91,8 @@ ASSESSMENT_QUEUE = Place(
         "assessments:mapping_unit",
     ),
 )
+# The plans across the learners the role covers; each plan's own page stays under Home.
+PLANS = Place("Plans", "assessments:caseload_plans", "assessments.work_caseload_plans")
 VALIDATION_QUEUE = Place(
     "Validation queue",
     "assessments:validation_queue",
@@ -183,6 +185,7 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
     Role.ASSESSOR: (
         HOME,
         ASSESSMENT_QUEUE,
+        PLANS,
         BRIEFS,
         STANDARDS,
         STANDARDISATION,
@@ -192,6 +195,7 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
     Role.INTERNAL_VERIFIER: (
         HOME,
         VALIDATION_QUEUE,
+        PLANS,
         SAMPLING,
         STANDARDISATION,
         CLAIM_HOLDS,

@@ -1,6 +1,9 @@
 """What the learner's home page shows of their assessment plans: the activities overdue and
 the next ones due in the plan in force, and any plan waiting for their signature.
 
+Overdue, next and to sign are the plan querysets' own (PlanActivity.objects.open / overdue /
+upcoming, AssessmentPlan.objects.waiting_for_learner), shared with the staff's Plans page.
+
 Two queries for a page of registrations, whatever the size of the plans.
 """
 
@@ -32,16 +35,11 @@ def attach_plans(registrations: list[Any], today: datetime.date) -> bool:
     )
     for activity in activities:
         registration = by_id[activity.plan.registration_id]
-        if activity.target_date < today:
+        if activity.is_overdue(today):
             registration.overdue_activities.append(activity)
         elif len(registration.next_activities) < NEXT:
             registration.next_activities.append(activity)
-    # Signed by the assessor, not yet by the learner, and not revised since.
-    for plan in AssessmentPlan.objects.filter(
-        registration_id__in=by_id,
-        assessor_signed_at__isnull=False,
-        learner_signed_at__isnull=True,
-        superseded_by__isnull=True,
-    ):
+    # The same definitions as the assessor's Plans page (assessments.plan_queries).
+    for plan in AssessmentPlan.objects.waiting_for_learner().filter(registration_id__in=by_id):
         by_id[plan.registration_id].plan_to_sign = plan
     return any(r.overdue_activities or r.next_activities or r.plan_to_sign for r in registrations)

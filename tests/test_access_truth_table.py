@@ -780,6 +780,7 @@ WORN_RULES = (
     "accounts.work_as_centre_admin",
     "accounts.work_as_eqa",
     "assessments.work_assessor_queue",
+    "assessments.work_caseload_plans",
     "assessments.work_validation_queue",
     "assessments.work_release_settings",
     "assessments.view_cohort",
@@ -812,6 +813,7 @@ WORN = {
     ("learner", "another's"): set(),
     ("assessor", "own"): {
         "assessments.work_assessor_queue",
+        "assessments.work_caseload_plans",
         "assessments.view_cohort",
         "verification.work_standardisation",
         "certification.work_cases",
@@ -820,6 +822,7 @@ WORN = {
     ("assessor", "another's"): set(),
     ("internal verifier", "own"): {
         "assessments.work_validation_queue",
+        "assessments.work_caseload_plans",
         "assessments.view_cohort",
         "verification.work_sampling",
         "verification.work_planning",

@@ -6,9 +6,21 @@ from typing import Any
 
 from django import forms
 
+from assessments.caseload_plans import STATES
 from core.forms import DateInput, declared
 from portfolios.models import EvidenceMethod, Registration
 from qualifications.models import AssessmentCriterion
+
+
+class PlanStateFilterForm(forms.Form):
+    """The Plans page's filter (GET): one state, or all."""
+
+    state = forms.ChoiceField(
+        label="Show",
+        choices=[("", "Everything"), *STATES],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
 
 class PlanForm(forms.Form):

@@ -40,6 +40,15 @@ class AssessmentPlanQuerySet(models.QuerySet["AssessmentPlan"]):
         )
         return self.agreed().filter(~Exists(later))
 
+    def waiting_for_signature(self) -> AssessmentPlanQuerySet:
+        """The latest plan of each registration (none revises it) not yet agreed: a draft waits
+        for the assessor's signature, a plan the assessor signed for the learner's."""
+        return self.filter(superseded_by__isnull=True, learner_signed_at__isnull=True)
+
+    def waiting_for_learner(self) -> AssessmentPlanQuerySet:
+        """Signed by the assessor, not yet by the learner, and not revised since."""
+        return self.waiting_for_signature().filter(assessor_signed_at__isnull=False)
+
 
 class AssessmentPlan(models.Model):
     """Activities the learner and assessor agree, signed by both. An agreed plan is never
@@ -120,6 +129,10 @@ class PlanActivityQuerySet(models.QuerySet["PlanActivity"]):
 
     def overdue(self, today: date) -> PlanActivityQuerySet:
         return self.open().filter(target_date__lt=today)
+
+    def upcoming(self, today: date) -> PlanActivityQuerySet:
+        """Open and not overdue: due today or later."""
+        return self.open().filter(target_date__gte=today)
 
 
 class PlanActivity(models.Model):

@@ -64,6 +64,7 @@ urlpatterns += [
         name="record_acknowledge",
     ),
     # Assessment plans
+    path("plans/", plan.caseload_plans, name="caseload_plans"),
     path("registration/<int:pk>/plans/", plan.plan_list, name="plans"),
     path("registration/<int:pk>/plans/new/", plan.plan_create, name="plan_create"),
     path("plan/<int:pk>/", plan.plan_detail, name="plan"),

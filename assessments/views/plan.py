@@ -15,15 +15,18 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.context import working_membership
 from accounts.requests import AuthedRequest
 from assessments import plans
-from assessments.forms.plan import ActivityForm, PlanForm, ReviseForm
+from assessments.caseload_plans import caseload_registrations, plan_rows
+from assessments.forms.plan import ActivityForm, PlanForm, PlanStateFilterForm, ReviseForm
 from assessments.models import AssessmentPlan, PlanActivity
 from assessments.services import AssessmentError
 from portfolios.models import Registration, RegistrationStatus
@@ -63,6 +66,40 @@ def _plan_to_change(request: AuthedRequest, pk: int) -> AssessmentPlan:
 
 def _activity(plan: AssessmentPlan, activity_pk: int) -> PlanActivity:
     return get_object_or_404(PlanActivity, pk=activity_pk, plan=plan)
+
+
+# ---------------------------------------------------------------- the plans of a caseload
+
+PLANS_PAGE_SIZE = 25
+
+
+@require_GET
+@login_required
+def caseload_plans(request: AuthedRequest) -> HttpResponse:
+    """The plan activities (overdue, then upcoming) and plans waiting for a signature of the
+    learners the role worn covers at its centre (assessments/caseload_plans.py)."""
+    membership = working_membership(
+        request,
+        "assessments.work_caseload_plans",
+        "The Plans page is for assessors and internal verifiers.",
+    )
+    form = PlanStateFilterForm(request.GET or None)
+    # A state not on the list: the form says so, and the page shows everything meanwhile.
+    state = form.cleaned_data["state"] if form.is_valid() else ""
+    rows = plan_rows(caseload_registrations(request.user, membership), timezone.localdate(), state)
+    paginator = Paginator(rows, PLANS_PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/caseload_plans.html",
+        {
+            "page_obj": page_obj,
+            "form": form,
+            "state": state,
+            "membership": membership,
+            "today": timezone.localdate(),
+        },
+    )
 
 
 # ---------------------------------------------------------------- a registration's plans

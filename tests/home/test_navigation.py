@@ -31,6 +31,7 @@ EXPECTED = {
     Role.ASSESSOR: [
         "Home",
         "Assessment queue",
+        "Plans",
         "Briefs",
         "Standards",
         "Standardisation",
@@ -40,6 +41,7 @@ EXPECTED = {
     Role.INTERNAL_VERIFIER: [
         "Home",
         "Validation queue",
+        "Plans",
         "Sampling",
         "Standardisation",
         "Claim holds",
