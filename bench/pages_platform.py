@@ -88,6 +88,7 @@ PAGES: list[Page] = [
     # assessor (assessor@: caseload of 200)
     Page("assessor home (caseload)", "assessor", _u("home"), "caseload"),
     Page("assessor queue", "assessor", _u("assessments:queue")),
+    Page("assessor caseload plans", "assessor", _u("assessments:caseload_plans")),
     Page(
         "assessor judging page", "assessor", _u("assessments:assess", "judging_evidence"), "judging"
     ),
@@ -113,6 +114,7 @@ PAGES: list[Page] = [
     # internal verifier (iv@: plan of 230 samples)
     Page("iv home", "iv", _u("home")),
     Page("iv validation queue", "iv", _u("assessments:validation_queue")),
+    Page("iv caseload plans", "iv", _u("assessments:caseload_plans")),
     Page("admin release settings", "admin", _u("assessments:release_settings")),
     Page("iv strategies", "iv", _u("verification:strategies")),
     Page("iv strategy edit", "iv", _u("verification:strategy_edit", "imi")),

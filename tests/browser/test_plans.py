@@ -9,6 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import Role
+from assessments import plans
 from portfolios.services import register_learner
 from qualifications.models import Qualification
 from tests.browser.conftest import AccessiblePage
@@ -110,3 +111,71 @@ def test_an_assessor_and_learner_agree_a_plan_and_both_homes_show_it(
     page.wait_for_load_state("load")
     site.assert_accessible()
     expect(page.get_by_role("row").filter(has_text="Ana Lima")).to_contain_text("1 overdue")
+
+
+def test_the_assessor_finds_an_overdue_activity_on_the_plans_page_and_opens_its_plan(
+    site: AccessiblePage,
+) -> None:
+    ensure_catalogue()
+    centre = CentreFactory()
+    imi = Qualification.objects.get(number="601/3456/2")
+    centre.qualifications.add(imi)
+    admin = member(centre, Role.CENTRE_ADMIN)
+    assessor = member(centre, Role.ASSESSOR, full_name="Alex Assessor")
+    day = datetime.timedelta(days=1)
+
+    def plan_of(name: str, title: str, *activities: tuple[str, datetime.date], agree: bool) -> None:
+        learner = member(centre, Role.LEARNER, full_name=name)
+        registration = register_learner(
+            actor=admin,
+            learner=learner,
+            centre=centre,
+            qualification=imi,
+            start_date=TODAY - 30 * day,
+            assessors=[assessor],
+        )
+        plan = plans.plan_create(assessor=assessor, registration=registration, title=title)
+        for description, target in activities:
+            plans.activity_add(
+                assessor=assessor,
+                plan=plan,
+                description=description,
+                method="observation",
+                target_date=target,
+                criteria=[],
+            )
+        plans.assessor_sign(assessor=assessor, plan=plan)
+        if agree:
+            plans.learner_sign(learner=learner, plan=plan)
+
+    plan_of("Ben Cole", "Ben's plan", ("Discuss tyre safety", TODAY + 3 * day), agree=True)
+    plan_of("Ana Lima", "Ana's plan", ("Observe a customer handover", TODAY - 2 * day), agree=True)
+    plan_of("Cat Dunn", "Cat's plan", ("Write up the service", TODAY + day), agree=False)
+    page = site.page
+
+    site.goto("/accounts/login/")
+    sign_in(site, assessor.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Plans", exact=True
+    ).click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Plans at")
+    site.assert_accessible()
+    rows = page.get_by_test_id("plan-row")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("Overdue")
+    expect(rows.first).to_contain_text("Observe a customer handover")
+    expect(rows.nth(1)).to_contain_text("Discuss tyre safety")
+    expect(rows.last).to_contain_text("Waiting for the learner’s signature")
+
+    rows.first.get_by_role("link", name="Ana's plan").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ana's plan")
+    site.assert_accessible()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    site.goto(reverse("assessments:caseload_plans"))
+    expect(page.get_by_test_id("plan-row").first).to_contain_text("Overdue")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    site.assert_accessible()
