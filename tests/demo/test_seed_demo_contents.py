@@ -775,11 +775,26 @@ def test_the_demo_gives_each_picture_something_to_show(
         assert 'data-testid="timeline-table"' in page
         assert "Criteria met over time, by " in page
 
-    client.force_login(User.objects.get(email="aisha.khan@demo.example"))
+    assessor = User.objects.get(email="aisha.khan@demo.example")
+    client.force_login(assessor)
     home = client.get("/").content.decode()
     glance = home.split('data-testid="glance-table"')[1].split("</table>")[0]
     assert "Behind" in glance
     assert "On track" in glance
+    # Each group of the caseload picture has a learner (demo/overdue.py: one past their end).
+    from home.caseload import caseload
+    from home.caseload import glance as counted
+
+    membership = Membership.objects.get(user=assessor, centre=centre, role="assessor")
+    counts = counted(caseload(assessor, membership), timezone.localdate())
+    assert counts["overdue"] >= 1
+    assert counts["behind"] >= 1
+    assert counts["on_track"] >= 1
+    overdue = Registration.objects.get(
+        centre=centre, assessors=assessor, planned_end_date__lt=timezone.localdate()
+    )
+    assert overdue.status == "active"
+    assert overdue.learner.email in {login["email"] for login in seeded}
 
     from verification.models import SamplingPlan
 
