@@ -42,18 +42,26 @@ document.addEventListener("securitypolicyviolation", (event) => {
 PHONE: ViewportSize = {"width": 390, "height": 844}
 # Two animation frames: the first lets the new width's styles apply, the second its layout.
 NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-# The elements whose right edge passes the window's (one pixel of rounding allowed) while their
-# parent's does not: what pushes the page wide, rather than every child inside it (failing
-# those, the first elements past the edge).
+# What pushes the page wide: the elements whose right edge passes the window's (one pixel of
+# rounding allowed) while their parent's does not, and the innermost elements whose own content
+# spills past it (a <pre> or a cell whose box fits but whose long word does not); failing both,
+# the first elements past the edge.
 WIDE_ELEMENTS = """() => {
-  const past = e => e.getBoundingClientRect().right > window.innerWidth + 1;
-  const wide = [...document.body.querySelectorAll('*')].filter(past);
-  const roots = wide.filter(e => !past(e.parentElement));
-  return (roots.length ? roots : wide).slice(0, 5).map(e => e.tagName.toLowerCase()
+  const edge = window.innerWidth + 1;
+  const right = e => Math.max(e.getBoundingClientRect().right,
+    e.getBoundingClientRect().left + e.scrollWidth);
+  const past = e => e.getBoundingClientRect().right > edge;
+  const spills = e => right(e) > edge && getComputedStyle(e).overflowX === 'visible';
+  const all = [...document.body.querySelectorAll('*')];
+  const roots = all.filter(e => past(e) && !past(e.parentElement));
+  const spilling = all.filter(e => !past(e) && spills(e)
+    && ![...e.children].some(c => past(c) || spills(c)));
+  const found = roots.concat(spilling);
+  return (found.length ? found : all.filter(past)).slice(0, 5).map(e => e.tagName.toLowerCase()
     + (typeof e.className === 'string' && e.className.trim()
       ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
     + (e.dataset.testid ? '[data-testid=' + e.dataset.testid + ']' : '')
-    + ' right=' + Math.round(e.getBoundingClientRect().right));
+    + ' right=' + Math.round(right(e)));
 }"""
 # Page shapes (URL patterns) measured at 390 px in this run, with the widest measure of each:
 # printed at the end of the run so a report can say how many shapes were measured.
