@@ -69,7 +69,10 @@ PHONE_MEASURES: dict[str, int] = {}
 
 
 def page_shape(url: str) -> str:
-    """The URL pattern a page was served from ("verification/record/<int:pk>/"), or its path."""
+    """The URL pattern a page was served from ("verification/record/<int:pk>/"), or its path;
+    a file opened from disk (the portfolio ZIP's offline index) by its last two names."""
+    if url.startswith("file:"):
+        return "file:" + "/".join(url.partition("#")[0].rstrip("/").split("/")[-2:])
     path = url.split("://", 1)[-1].partition("/")[2].partition("?")[0].partition("#")[0]
     try:
         return resolve("/" + path).route or "/"

@@ -75,3 +75,5 @@ def test_a_page_shape_is_its_url_pattern() -> None:
         "verification/record/<int:pk>/"
     )
     assert page_shape("http://localhost:1234/not/a/page/") == "/not/a/page/"
+    offline = "file:///tmp/x/portfolio/index.html#evidence-1"
+    assert page_shape(offline) == "file:portfolio/index.html"
