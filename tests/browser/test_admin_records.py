@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from portfolios.models import CreditTransfer, Registration
 from tests.assessments.test_credit_transfer import again
-from tests.browser.conftest import AccessiblePage
-from tests.browser.test_judging import fits
+from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_sign_in import sign_in
 from tests.certification.claim_cases import SFJ, learner_on, make_centre, units_of
 from tests.conftest import ensure_catalogue
@@ -75,4 +74,4 @@ def test_an_admin_records_the_awarding_body_registration_and_a_credit_transfer(
     expect(page.get_by_test_id("credit-transfers")).to_contain_text(first.reference)
 
     page.set_viewport_size({"width": 390, "height": 844})
-    fits(page, 390)
+    fits(page)

@@ -14,8 +14,7 @@ from assessments.models import AssignmentBrief, BriefHandIn
 from portfolios.models import RegistrationUnit
 from qualifications.models import LearningOutcome, Qualification
 from tests.assessments.test_briefs import pearson_unit, submitted_evidence
-from tests.browser.conftest import AccessiblePage
-from tests.browser.test_judging import fits
+from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_plans import sign_out
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
@@ -82,15 +81,15 @@ def test_an_assessor_issues_a_brief_and_the_learner_hands_in_by_the_extended_dat
     page.set_viewport_size({"width": 390, "height": 844})
     site.goto(reverse("assessments:briefs"))
     expect(page.get_by_test_id(f"brief-{brief.pk}")).to_contain_text("extended")
-    fits(page, 390)
+    fits(page)
     page.get_by_role("link", name="Customer insight guide").click()
     page.wait_for_load_state("load")
     site.assert_accessible()
-    fits(page, 390)
+    fits(page)
     page.get_by_label("Your submitted evidence").select_option(label="Guide for new starters (v1)")
     page.get_by_role("button", name="Hand in").click()
     page.wait_for_load_state("load")
     expect(page.get_by_text("First submission handed in.")).to_be_visible()
     site.assert_accessible()
-    fits(page, 390)
+    fits(page)
     assert not BriefHandIn.objects.get().late

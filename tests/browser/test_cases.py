@@ -12,8 +12,7 @@ from __future__ import annotations
 from playwright.sync_api import Locator, expect
 
 from certification.models import Case
-from tests.browser.conftest import AccessiblePage
-from tests.browser.test_judging import fits
+from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_sign_in import sign_in
 from tests.certification.claim_cases import learner_on, make_centre
 from tests.conftest import ensure_catalogue
@@ -102,9 +101,9 @@ def test_an_appeal_goes_from_the_learner_to_the_lead_iv_and_on(site: AccessibleP
     expect(page.get_by_test_id("case-history").get_by_role("listitem")).to_have_count(4)
     page.set_viewport_size({"width": 390, "height": 844})
     site.goto(f"/cases/{case.pk}/")
-    fits(page, 390)
+    fits(page)
     site.goto("/cases/")
-    fits(page, 390)
+    fits(page)
 
 
 def test_an_adjustment_is_requested_approved_and_shown_to_the_assessor(
@@ -119,10 +118,10 @@ def test_an_adjustment_is_requested_approved_and_shown_to_the_assessor(
 
     as_person(site, registration.learner.email)
     open_panel(site, registration.pk)
-    fits(page, 390)
+    fits(page)
     page.get_by_role("link", name="Ask for a reasonable adjustment").click()
     site.assert_accessible()
-    fits(page, 390)
+    fits(page)
     page.get_by_label("What it is about").fill("Questions read aloud; answers recorded.")
     page.get_by_role("button", name="Raise the case").click()
     site.assert_accessible()
@@ -137,7 +136,7 @@ def test_an_adjustment_is_requested_approved_and_shown_to_the_assessor(
     decide.get_by_role("button", name="Record the decision").click()
     site.assert_accessible()
     expect(page.get_by_test_id("case-status")).to_have_text("Decided: approved")
-    fits(page, 390)
+    fits(page)
 
     as_person(site, where.assessor.email)
     open_panel(site, registration.pk)
@@ -147,4 +146,4 @@ def test_an_adjustment_is_requested_approved_and_shown_to_the_assessor(
     expect(page.get_by_test_id("registration-cases")).to_contain_text(
         "Questions read aloud; answers recorded."
     )
-    fits(page, 390)
+    fits(page)

@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 from certification.models import ClaimLine
 from certification.views import claims as claim_views
 from portfolios.models import RegistrationStatus
-from tests.browser.conftest import AccessiblePage
-from tests.browser.test_judging import fits
+from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_sign_in import sign_in
 from tests.certification.claim_cases import learner_on, make_centre
 from tests.conftest import ensure_catalogue
@@ -80,6 +79,6 @@ def test_an_admin_pages_filters_ticks_and_adds_all(site: AccessiblePage, small_p
 
     # At 390 px both pages fit without sideways scrolling.
     page.set_viewport_size({"width": 390, "height": 844})
-    fits(page, 390)
+    fits(page)
     site.goto("/verification/claims/")
-    fits(page, 390)
+    fits(page)

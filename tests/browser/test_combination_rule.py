@@ -13,8 +13,7 @@ from accounts.models import Role
 from portfolios.models import CentreCombinationRule
 from portfolios.services import register_learner
 from qualifications.models import Qualification
-from tests.browser.conftest import AccessiblePage
-from tests.browser.test_judging import fits
+from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_registration import sign_out
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
@@ -48,12 +47,12 @@ def test_the_admin_records_an_interim_rule_and_the_learner_is_told(site: Accessi
         "This qualification has no recorded rule of combination"
     )
     site.assert_accessible()
-    fits(page, 390)
+    fits(page)
     page.get_by_role("link", name=f"Record the rule of combination for {NCFE}").click()
     page.wait_for_load_state("load")
     expect(page.get_by_test_id("no-rule")).to_contain_text("its learners cannot complete it")
     site.assert_accessible()
-    fits(page, 390)
+    fits(page)
 
     # A rule that asks for nothing is refused, with the reason, and what was typed stays.
     page.get_by_label("An interim rule the centre states until then").check()
@@ -65,7 +64,7 @@ def test_the_admin_records_an_interim_rule_and_the_learner_is_told(site: Accessi
         "Agreed with our EQA on 3 December, until the spec comes."
     )
     site.assert_accessible()
-    fits(page, 390)
+    fits(page)
     assert not CentreCombinationRule.objects.exists()
 
     page.get_by_label("Minimum number of units in total").fill("2")
@@ -74,7 +73,7 @@ def test_the_admin_records_an_interim_rule_and_the_learner_is_told(site: Accessi
     expect(page.get_by_text(f"Rule of combination recorded for {NCFE}")).to_be_visible()
     expect(page.get_by_test_id("recorded-rule")).to_contain_text("Minimum units: 2")
     site.assert_accessible()
-    fits(page, 390)
+    fits(page)
     assert CentreCombinationRule.objects.get().basis == "interim"
     # At 390 px the header's Sign out sits behind the menu button; open the menu first.
     page.get_by_role("button", name="Toggle navigation").click()
@@ -88,4 +87,4 @@ def test_the_admin_records_an_interim_rule_and_the_learner_is_told(site: Accessi
         "Rule of combination recorded by Northgate Training Centre"
     )
     site.assert_accessible()
-    fits(page, 390)
+    fits(page)

@@ -20,13 +20,6 @@ from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
 SFJ = "601/1109/4"
 
 
-def _fits(site: AccessiblePage) -> None:
-    """At 390 px the page scrolls no sideways (the header's menu folds away at that width)."""
-    site.page.set_viewport_size({"width": 390, "height": 844})
-    assert site.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    site.page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def test_the_admin_and_the_eqa_read_how_each_assessor_and_iv_meets_the_requirements(
     site: AccessiblePage,
 ) -> None:
@@ -50,13 +43,13 @@ def test_the_admin_and_the_eqa_read_how_each_assessor_and_iv_meets_the_requireme
     page.wait_for_load_state("load")
     expect(page.get_by_test_id("competence-warnings")).to_contain_text("Ivy Verifier")
     site.assert_accessible()
-    _fits(site)
+    site.assert_fits_phone()
     page.get_by_role("link", name="Staff competence").click()
     page.wait_for_load_state("load")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Staff competence")
     expect(page.get_by_text("SFJ handbook section 4.3 item 4", exact=False).first).to_be_visible()
     site.assert_accessible()
-    _fits(site)
+    site.assert_fits_phone()
     sign_out(site)
 
     site.goto("/accounts/login/")
@@ -66,4 +59,4 @@ def test_the_admin_and_the_eqa_read_how_each_assessor_and_iv_meets_the_requireme
     page.wait_for_load_state("load")
     expect(page.get_by_role("rowheader", name="Sam Assessor")).to_be_visible()
     site.assert_accessible()
-    _fits(site)
+    site.assert_fits_phone()

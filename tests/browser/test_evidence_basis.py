@@ -15,8 +15,7 @@ from assessments.services import record_decision
 from demo.common import tiny_pdf
 from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
-from tests.browser.conftest import AccessiblePage
-from tests.browser.test_judging import fits
+from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
@@ -113,6 +112,6 @@ def test_an_assessor_recognises_prior_learning_and_signs_off_with_the_declaratio
     # At 390 px the unit page and the RPL form fit without sideways scrolling.
     page.set_viewport_size({"width": 390, "height": 844})
     site.goto(f"/assessment/registration/{registration.pk}/unit/{unit.pk}/")
-    fits(page, 390)
+    fits(page)
     site.goto(f"/assessment/registration/{registration.pk}/record/rpl/")
-    fits(page, 390)
+    fits(page)

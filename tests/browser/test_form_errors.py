@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from tests.browser.conftest import AccessiblePage
+from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_sign_in import sign_in
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
 
@@ -44,4 +44,4 @@ def test_the_error_summary_takes_the_focus_and_links_to_each_field(site: Accessi
     summary.get_by_role("link").first.click()
     expect(page.locator("#id_full_name")).to_be_focused()
 
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    fits(page)

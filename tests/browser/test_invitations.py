@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AccessiblePage
+from tests.browser.conftest import AccessiblePage, fits
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
 
 
@@ -42,13 +42,7 @@ def test_an_admin_invites_a_freelance_assessor_who_accepts(site: AccessiblePage)
     invitations = page.get_by_test_id("invitations")
     expect(invitations).to_contain_text("Paula as typed")
     expect(page.locator("main")).not_to_contain_text("Paula Private")
-    wide = page.evaluate(
-        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
-        " > window.innerWidth + 1 && e.parentElement.getBoundingClientRect().right"
-        " <= window.innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + ' '"
-        " + Math.round(e.getBoundingClientRect().right))"
-    )
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wide
+    fits(page)
     sign_out(site)
 
     sign_in(site, assessor.email)

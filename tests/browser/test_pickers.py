@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, expect
 
 from accounts.models import Role
 from qualifications.models import Qualification
-from tests.browser.conftest import AccessiblePage
+from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
@@ -55,8 +55,7 @@ def test_an_admin_finds_and_chooses_a_learner_by_keyboard(site: AccessiblePage) 
     expect(results.get_by_role("radio", name=re.compile("Larry Lamb"))).to_be_checked()
 
     # At 390 px the form and its matches fit without sideways scrolling.
-    wide = "the register page scrolls sideways at 390 px"
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wide
+    fits(page)
 
     page.get_by_label("Qualification").select_option(
         value=str(Qualification.objects.get(number=AWARD).pk)
@@ -126,8 +125,7 @@ def test_an_admin_opens_a_hold_on_a_registration_found_by_typing(site: Accessibl
     page.get_by_label("Kind of hold").select_option(index=0)
     page.get_by_label("Why the claim is held").fill("Under investigation.")
     # The table of holds scrolls in its own box; the page and the form do not.
-    wide = "the holds page scrolls sideways at 390 px"
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wide
+    fits(page)
     page.get_by_role("button", name="Open the hold").click()
     page.wait_for_load_state("load")
     site.assert_accessible()

@@ -11,7 +11,7 @@ from accounts.models import Role
 from assessments.services import record_decision
 from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
-from tests.browser.conftest import AccessiblePage
+from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
@@ -117,7 +117,6 @@ def test_the_iv_agrees_a_held_return_from_the_queue_and_the_learner_then_reads_i
     # feedback "must be validated by an Internal Verifier before it is given to the learner".
     from assessments.services import return_evidence
     from portfolios import evidence as evidence_services
-    from tests.browser.test_judging import fits
 
     ensure_catalogue()
     centre = CentreFactory()
@@ -170,7 +169,7 @@ def test_the_iv_agrees_a_held_return_from_the_queue_and_the_learner_then_reads_i
     page.set_viewport_size({"width": 390, "height": 844})
     site.goto("/assessment/validation/")
     site.assert_accessible()
-    fits(page, 390)
+    fits(page)
     returns = page.locator("section", has=page.get_by_role("heading", name="Returns"))
     returns.get_by_label("Survey (version 1)").check()
     returns.get_by_label("Agreed").check()

@@ -7,8 +7,7 @@ from playwright.sync_api import expect
 
 from portfolios.models import EvidenceFile
 from qualifications.models import Qualification
-from tests.browser.conftest import AccessiblePage
-from tests.browser.test_judging import fits
+from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_sign_in import sign_in
 from tests.certification.claim_cases import make_centre
 from tests.certification.test_retention import ASCENTIS, eqa_visit, finished
@@ -46,4 +45,4 @@ def test_an_admin_removes_files_past_retention(site: AccessiblePage) -> None:
     assert EvidenceFile.objects.filter(removed_at__isnull=False).count() == 2
 
     page.set_viewport_size({"width": 390, "height": 844})
-    fits(page, 390)
+    fits(page)

@@ -242,7 +242,8 @@ def test_an_internal_verifier_sees_the_learners_and_assessors_they_cover(
     assert "Assessors you cover" in html
     assert "Aled Jones" in html
     assert "Not Covered" not in html
-    assert f"<td>{assessor.email}</td>\n            <td>2</td>" in html
+    email = f'<td data-label="E-mail">{assessor.email}</td>'
+    assert f'{email}\n            <td data-label="Learners">2</td>' in html
     # An IV may hold a learner's claim (suspected malpractice, say).
     assert f'href="{link("certification:claim_holds")}"' in html
 

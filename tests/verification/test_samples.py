@@ -427,11 +427,11 @@ def test_the_kept_snapshot_shows_labels_and_dates_as_the_pages_write_them(
     table = page.split('data-testid="snapshot"')[1].split("</table>")[0]
     # The decisions now are dated the same way as the kept record, on the same page.
     now = page.split('data-testid="decisions"')[1].split("</table>")[0]
-    assert f"<td>{TODAY.day} {TODAY:%B} {TODAY.year}</td>" in now
-    assert "<td>Met: Shown for 2.5.</td>" in table
-    assert f"<td>{TODAY.day} {TODAY:%B} {TODAY.year}</td>" in table
+    assert f'<td data-label="Date">{TODAY.day} {TODAY:%B} {TODAY.year}</td>' in now
+    assert '<td data-label="Decision">Met: Shown for 2.5.</td>' in table
+    assert f'<td data-label="Date">{TODAY.day} {TODAY:%B} {TODAY.year}</td>' in table
     assert TODAY.isoformat() not in table
-    assert "<td>met:" not in table
+    assert ">met:" not in table
     assert sample.snapshot["decisions"][0]["assessed_on"] == TODAY.isoformat()  # kept as hashed
 
 
