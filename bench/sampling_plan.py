@@ -72,6 +72,14 @@ def learners_for(samples: int) -> int:
 
 
 def build_centre(samples: int) -> tuple[int, int]:
+    from django.db import transaction
+
+    # All or nothing: a run that fails part-way leaves no half-built centre behind.
+    with transaction.atomic():
+        return _build_centre(samples)
+
+
+def _build_centre(samples: int) -> tuple[int, int]:
     """A centre with a plan of `samples` samples, through the services. Returns (strategy id,
     IV id); an earlier run's centre of that size is used again."""
     from accounts.models import Centre, LearnerProfile, Membership, Role, User
@@ -85,7 +93,9 @@ def build_centre(samples: int) -> tuple[int, int]:
     name = f"Bench Sampling Centre ({samples} samples)"
     centre = Centre.objects.filter(name=name).first()
     if centre is not None:
-        strategy = SamplingStrategy.objects.get(centre=centre)
+        strategy = SamplingStrategy.objects.filter(centre=centre).first()
+        if strategy is None:
+            raise SystemExit(f"{name} is half-built (an older run failed): run with --reseed")
         plan = SamplingPlan.objects.filter(strategy=strategy).first()
         if plan is not None and plan.samples.active().count() == samples:
             iv = User.objects.get(email=f"iv.{samples}@sampling.bench.example")
@@ -109,6 +119,12 @@ def build_centre(samples: int) -> tuple[int, int]:
     assessors = [
         person(Role.ASSESSOR, f"assessor{n}", f"Assessor {chr(ord('A') + n)}") for n in range(6)
     ]
+    # Issue 17: deciding needs a current credential and occupational competence.
+    from demo.competence import give_competence
+
+    give_competence(
+        actor=admin, centre=centre, staff={assessor.email: Role.ASSESSOR for assessor in assessors}
+    )
     today = datetime.date.today()
     for number in range(learners_for(samples)):
         learner = person(Role.LEARNER, f"learner{number}", f"Learner {number:04d}")
