@@ -18,6 +18,12 @@ from portfolios.models.evidence import (
     WitnessRequest,
     evidence_upload_path,
 )
+from portfolios.models.off_the_job import (
+    MAX_HOURS_PER_DAY,
+    OffTheJobActivity,
+    OffTheJobKind,
+    OffTheJobStatus,
+)
 from portfolios.models.registration import (
     REGISTRATION_LIFECYCLE,
     Registration,
@@ -30,6 +36,7 @@ from portfolios.models.simulation import SimulationAgreement, SimulationCircumst
 
 __all__ = [
     "EVIDENCE_LIFECYCLE",
+    "MAX_HOURS_PER_DAY",
     "NOT_REAL_WORK",
     "REGISTRATION_LIFECYCLE",
     "CentreCombinationRule",
@@ -43,6 +50,9 @@ __all__ = [
     "EvidenceMethod",
     "EvidenceQuerySet",
     "EvidenceStatus",
+    "OffTheJobActivity",
+    "OffTheJobKind",
+    "OffTheJobStatus",
     "Registration",
     "RegistrationProgress",
     "RegistrationQuerySet",
