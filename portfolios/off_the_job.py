@@ -28,6 +28,7 @@ from core.audit import record_event
 from portfolios import rules
 from portfolios.models import (
     MAX_HOURS_PER_DAY,
+    OFF_THE_JOB_LIFECYCLE,
     Evidence,
     OffTheJobActivity,
     OffTheJobKind,
@@ -191,16 +192,16 @@ def approve(*, actor: Any, activity: OffTheJobActivity) -> OffTheJobActivity:
         raise OffTheJobError("This entry is already approved.")
     if activity.status != OffTheJobStatus.SUBMITTED:
         raise OffTheJobError("This entry is queried: the apprentice corrects it first.")
-    activity.status = OffTheJobStatus.APPROVED
     activity.reviewer = actor
     activity.reviewed_at = timezone.now()
-    activity.save(update_fields=["status", "reviewer", "reviewed_at"])
-    record_event(
+    OFF_THE_JOB_LIFECYCLE.move(
+        activity,
+        OffTheJobStatus.APPROVED,
         actor=actor,
         action="off_the_job.approved",
-        target=activity,
         centre_id=activity.registration.centre_id,
         data={"hours": str(activity.hours)},
+        update_fields=["reviewer", "reviewed_at"],
     )
     return activity
 
@@ -218,17 +219,17 @@ def query(*, actor: Any, activity: OffTheJobActivity, reason: str) -> OffTheJobA
         raise OffTheJobError("This entry is already approved: an approved entry stands.")
     if activity.status == OffTheJobStatus.QUERIED:
         raise OffTheJobError("This entry is already queried.")
-    activity.status = OffTheJobStatus.QUERIED
     activity.reviewer = actor
     activity.reviewed_at = timezone.now()
     activity.query_reason = reason
-    activity.save(update_fields=["status", "reviewer", "reviewed_at", "query_reason"])
-    record_event(
+    OFF_THE_JOB_LIFECYCLE.move(
+        activity,
+        OffTheJobStatus.QUERIED,
         actor=actor,
         action="off_the_job.queried",
-        target=activity,
         centre_id=activity.registration.centre_id,
         data={"reason": reason},
+        update_fields=["reviewer", "reviewed_at", "query_reason"],
     )
     return activity
 
@@ -279,21 +280,23 @@ def correct(
     answered = activity.query_reason
     activity.date, activity.hours, activity.kind = date, hours, kind
     activity.description, activity.evidence = description, evidence
-    activity.status = OffTheJobStatus.SUBMITTED
     activity.query_reason = ""
     activity.reviewer, activity.reviewed_at = None, None
-    activity.save()
-    activity.statements.set(chosen)
-    record_event(
+    fields = ["date", "hours", "kind", "description", "evidence", "query_reason", "reviewer"]
+    OFF_THE_JOB_LIFECYCLE.move(
+        activity,
+        OffTheJobStatus.SUBMITTED,
         actor=actor,
         action="off_the_job.corrected",
-        target=activity,
         centre_id=activity.registration.centre_id,
         data={
             "query": answered,
             "old": old,
             "new": values(activity, sorted(s.code for s in chosen)),
         },
+        update_fields=[*fields, "reviewed_at"],
+        # The KSBs are set before the event, which names them.
+        before_event=lambda: activity.statements.set(chosen),
     )
     return activity
 

@@ -20,6 +20,7 @@ from portfolios.models.evidence import (
 )
 from portfolios.models.off_the_job import (
     MAX_HOURS_PER_DAY,
+    OFF_THE_JOB_LIFECYCLE,
     OffTheJobActivity,
     OffTheJobKind,
     OffTheJobStatus,
@@ -38,6 +39,7 @@ __all__ = [
     "EVIDENCE_LIFECYCLE",
     "MAX_HOURS_PER_DAY",
     "NOT_REAL_WORK",
+    "OFF_THE_JOB_LIFECYCLE",
     "REGISTRATION_LIFECYCLE",
     "CentreCombinationRule",
     "CreditTransfer",

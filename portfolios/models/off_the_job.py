@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.lifecycle import Lifecycle
 from core.limits import length_checks
 from portfolios.models.registration import Registration
 
@@ -47,6 +48,17 @@ class OffTheJobStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     QUERIED = "queried", "Queried"
 
+
+# An approved entry stands for good; a queried one goes back to submitted once corrected.
+OFF_THE_JOB_LIFECYCLE = Lifecycle(
+    field="status",
+    choices=OffTheJobStatus,
+    moves={
+        OffTheJobStatus.SUBMITTED: {OffTheJobStatus.APPROVED, OffTheJobStatus.QUERIED},
+        OffTheJobStatus.QUERIED: {OffTheJobStatus.SUBMITTED},
+        OffTheJobStatus.APPROVED: set(),
+    },
+)
 
 MAX_HOURS_PER_DAY = Decimal("24")
 
