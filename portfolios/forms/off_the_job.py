@@ -21,7 +21,8 @@ def statements_for(registration: Registration) -> Any:
 
 
 class ActivityForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input takes ISO dates only, whatever the locale formats.
+    date = forms.DateField(widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     hours = forms.DecimalField(
         min_value=Decimal("0.25"),
         max_value=MAX_HOURS_PER_DAY,
