@@ -12,8 +12,10 @@ Every state change writes an audit event inside its transaction (core.audit.reco
 
 from __future__ import annotations
 
+import csv
 import datetime
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -35,7 +37,7 @@ from portfolios.models import (
     OffTheJobStatus,
     Registration,
 )
-from qualifications.models import Statement
+from qualifications.models import Standard, Statement
 
 # Why each excluded kind is not off-the-job training: the funding rules' exclusions (gov.uk
 # apprenticeship funding rules, off-the-job training, P22-P24), said in the learner's terms.
@@ -392,3 +394,79 @@ def planned_hours_for(registration: Registration) -> Decimal | None:
     point 1) plugs in: it holds the planned hours and practical period. Until it exists there
     is no plan, and the log page shows hours logged without a planned-against-actual line."""
     return None
+
+
+# ---------------------------------------------------------------- the cohort's CSV
+
+EXPORT_HEADERS = (
+    "Learner",
+    "Qualification",
+    "Date",
+    "Hours",
+    "Kind",
+    "KSBs",
+    "Status",
+    "Reviewer",
+    "Reviewed at",
+)
+
+# Cells a spreadsheet would run as a formula (OWASP's CSV injection list), as the claim file
+# and the competence report escape them (certification.profiles.safe_cell, which this app sits
+# beneath and so cannot import).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """A leading apostrophe makes a spreadsheet show the cell as text, never run it."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_rows(registrations: Any, *, chunk_size: int = 2_000) -> Iterator[str]:
+    """The entries of `registrations` on a qualification with a standard, one CSV line at a
+    time: one query (an entry's KSBs come as rows beside it, joined here), read in chunks."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(EXPORT_HEADERS)
+    rows = (
+        OffTheJobActivity.objects.filter(
+            registration__in=registrations,
+            registration__qualification_id__in=Standard.objects.values("qualification_id"),
+        )
+        .order_by("registration__learner__full_name", "registration_id", "date", "pk")
+        .values_list(
+            "pk",
+            "registration__learner__full_name",
+            "registration__qualification__number",
+            "date",
+            "hours",
+            "kind",
+            "statements__code",
+            "status",
+            "reviewer__full_name",
+            "reviewed_at",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    kinds, statuses = dict(OffTheJobKind.choices), dict(OffTheJobStatus.choices)
+    for _, group in itertools.groupby(rows, key=lambda row: row[0]):
+        lines = list(group)
+        first = lines[0]
+        codes = ", ".join(sorted({line[6] for line in lines if line[6]}))
+        reviewed = timezone.localtime(first[9]).strftime("%Y-%m-%d %H:%M") if first[9] else ""
+        yield writer.writerow(
+            [
+                safe_cell(first[1]),
+                first[2],
+                first[3].isoformat(),
+                f"{first[4].normalize():f}",
+                kinds.get(first[5], first[5]),
+                codes,
+                statuses.get(first[7], first[7]),
+                safe_cell(first[8] or ""),
+                reviewed,
+            ]
+        )

@@ -191,3 +191,7 @@ can_review_off_the_job = assesses_registration | verifies_registration
 rules.add_perm("portfolios.view_off_the_job", can_view_off_the_job)
 rules.add_rule("portfolios.log_off_the_job", can_log_off_the_job)
 rules.add_rule("portfolios.review_off_the_job", can_review_off_the_job)
+
+# The cohort's CSV of entries: an assessor over their caseload, a centre admin over the centre,
+# in the role worn now (the view narrows the registrations to what that role sees).
+rules.add_rule("portfolios.export_off_the_job", works_as(Role.ASSESSOR, Role.CENTRE_ADMIN))

@@ -818,6 +818,7 @@ WORN_RULES = (
     "verification.view_eqa_visits",
     "portfolios.work_registration_search",
     "portfolios.work_own_portfolios",
+    "portfolios.export_off_the_job",
     "certification.read_claims",
     "certification.read_holds",
     "certification.act_on_claims",
@@ -839,6 +840,7 @@ WORN = {
     },
     ("learner", "another's"): set(),
     ("assessor", "own"): {
+        "portfolios.export_off_the_job",
         "assessments.work_assessor_queue",
         "assessments.work_caseload_plans",
         "assessments.view_cohort",
@@ -863,6 +865,7 @@ WORN = {
     },
     ("internal verifier", "another's"): set(),
     ("centre admin", "own"): {
+        "portfolios.export_off_the_job",
         "accounts.work_as_centre_admin",
         "assessments.work_release_settings",
         "assessments.view_cohort",

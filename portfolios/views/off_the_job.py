@@ -13,11 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.context import working_membership
 from accounts.requests import AuthedRequest
 from core.charts import Bar, bar_chart
 from portfolios import off_the_job
@@ -199,3 +201,27 @@ def correct_entry(request: AuthedRequest, pk: int) -> HttpResponse:
         {"registration": registration, "activity": activity, "form": form},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_GET
+@login_required
+def export(request: AuthedRequest) -> HttpResponseBase:
+    """The off-the-job entries of the learners the role worn now covers, on qualifications with
+    an apprenticeship standard: an assessor's caseload, or the whole centre for its admin."""
+    membership = working_membership(
+        request,
+        "portfolios.export_off_the_job",
+        "The off-the-job export is for assessors and centre admins.",
+    )
+    registrations = (
+        Registration.objects.visible_to(request.user, roles=[membership.role])
+        .filter(centre_id=membership.centre_id)
+        .exclude(learner_id=request.user.pk)
+        .values("pk")
+    )
+    response = StreamingHttpResponse(
+        off_the_job.export_rows(registrations), content_type="text/csv; charset=utf-8"
+    )
+    name = f"off-the-job-{membership.centre.number}-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
