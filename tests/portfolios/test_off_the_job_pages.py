@@ -211,3 +211,25 @@ def test_queries_do_not_grow_with_entries(
 # their KSBs, totals, weeks; the learner also the form's KSBs and evidence, the assessor the
 # assignment that lets them review).
 QUERIES = {"learner": 10, "assessor": 9}
+
+
+def test_with_a_plan_the_page_shows_planned_to_date_and_warns_when_behind(
+    client: Client, people: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the programme record will supply through planned_hours_for (None until then)."""
+    from portfolios import off_the_job
+
+    registration = people["registration"]
+    registration.planned_end_date = registration.start_date + datetime.timedelta(days=120)
+    registration.save(update_fields=["planned_end_date"])
+    monkeypatch.setattr(off_the_job, "planned_hours_for", lambda registration: Decimal("120"))
+    client.force_login(people["learner"])
+    page = client.get(url(people)).content.decode()
+    # 60 of 120 days gone: 60 hours due, none approved.
+    assert "60 of 120 hours" in page
+    assert 'data-testid="off-the-job-behind"' in page
+
+    monkeypatch.setattr(off_the_job, "planned_hours_for", lambda registration: None)
+    page = client.get(url(people)).content.decode()
+    assert "Planned to date" not in page
+    assert 'data-testid="off-the-job-behind"' not in page
