@@ -178,3 +178,20 @@ rules.add_rule("portfolios.read_simulation_agreements_as_eqa", quality_assures_a
 # Recording the rule of combination of a qualification whose document gives none (NCFE
 # 601/3973/0), for the centre's own registrations: its admins, who register learners there.
 rules.add_perm("portfolios.record_combination_rule", is_superuser | administers_centre)
+
+
+# ---------------------------------------------------------------- off-the-job training
+# The log follows its registration: whoever sees the portfolio sees the hours. The apprentice
+# logs and corrects their own; the registration's assessors and IV approve or query. Services
+# and views test these as predicates, so a superuser reviews no one's hours.
+can_view_off_the_job = can_view_registration
+can_log_off_the_job = is_own_registration & is_active_registration
+can_review_off_the_job = assesses_registration | verifies_registration
+
+rules.add_perm("portfolios.view_off_the_job", can_view_off_the_job)
+rules.add_rule("portfolios.log_off_the_job", can_log_off_the_job)
+rules.add_rule("portfolios.review_off_the_job", can_review_off_the_job)
+
+# The cohort's CSV of entries: an assessor over their caseload, a centre admin over the centre,
+# in the role worn now (the view narrows the registrations to what that role sees).
+rules.add_rule("portfolios.export_off_the_job", works_as(Role.ASSESSOR, Role.CENTRE_ADMIN))

@@ -536,54 +536,81 @@ REGISTRATION_ACTIONS_ASKED = (
     ("rule", "verification.sample_registration"),
     ("perm", "portfolios.export_portfolio"),  # the learner's ZIP
     ("rule", "assessments.view_own_assessment"),  # on their evidence: the learner's own page
+    ("perm", "portfolios.view_off_the_job"),  # the off-the-job log: whoever sees the portfolio
+    ("rule", "portfolios.log_off_the_job"),  # log and correct hours: the apprentice
+    ("rule", "portfolios.review_off_the_job"),  # approve or query: assessors and IV
 )
 # (role, centre, relation): (assess, unlock, Assess page, request record, validate, sample,
-# export, own assessment)
+# export, own assessment, view off-the-job log, log hours, review hours)
 REGISTRATION_ACTIONS = {
-    ("learner", "own centre", "linked"): (N, N, N, Y, N, N, Y, Y),  # their own
-    ("learner", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("learner", "other centre", "linked"): (N, N, N, Y, N, N, Y, Y),
-    ("learner", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("assessor", "own centre", "linked"): (Y, N, Y, Y, N, N, N, N),
-    ("assessor", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("assessor", "other centre", "linked"): (N, N, N, N, N, N, N, N),  # no role there
-    ("assessor", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("internal verifier", "own centre", "linked"): (N, Y, Y, Y, Y, Y, N, N),
-    ("internal verifier", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("internal verifier", "other centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("centre admin", "own centre", "linked"): (N, Y, Y, Y, N, N, N, N),
-    ("centre admin", "own centre", "unlinked"): (N, Y, Y, Y, N, N, N, N),
-    ("centre admin", "other centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("EQA current", "own centre", "linked"): (N, N, Y, N, N, N, N, N),  # reads, never acts
-    ("EQA current", "own centre", "unlinked"): (N, N, Y, N, N, N, N, N),
-    ("EQA current", "other centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("EQA expired", "own centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("EQA expired", "other centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("assessor revoked", "own centre", "linked"): (N, N, N, N, N, N, N, N),  # still assigned
-    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("no role", "own centre", "linked"): (N, N, N, N, N, N, N, N),  # assigned, holds no role
-    ("no role", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("no role", "other centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("no role", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("superuser", "own centre", "linked"): (N, N, Y, Y, N, N, Y, N),
-    ("superuser", "own centre", "unlinked"): (N, N, Y, Y, N, N, Y, N),
-    ("superuser", "other centre", "linked"): (N, N, Y, Y, N, N, Y, N),
-    ("superuser", "other centre", "unlinked"): (N, N, Y, Y, N, N, Y, N),
-    ("anonymous", "own centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N, N, N, N),
-    ("anonymous", "other centre", "linked"): (N, N, N, N, N, N, N, N),
-    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N, N, N, N),
+    ("learner", "own centre", "linked"): (N, N, N, Y, N, N, Y, Y, Y, Y, N),  # their own
+    ("learner", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("learner", "other centre", "linked"): (N, N, N, Y, N, N, Y, Y, Y, Y, N),
+    ("learner", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("assessor", "own centre", "linked"): (Y, N, Y, Y, N, N, N, N, Y, N, Y),
+    ("assessor", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("assessor", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),  # no role there
+    ("assessor", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("internal verifier", "own centre", "linked"): (N, Y, Y, Y, Y, Y, N, N, Y, N, Y),
+    ("internal verifier", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("internal verifier", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin", "own centre", "linked"): (N, Y, Y, Y, N, N, N, N, Y, N, N),
+    ("centre admin", "own centre", "unlinked"): (N, Y, Y, Y, N, N, N, N, Y, N, N),
+    ("centre admin", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA current", "own centre", "linked"): (N, N, Y, N, N, N, N, N, Y, N, N),  # reads, never acts
+    ("EQA current", "own centre", "unlinked"): (N, N, Y, N, N, N, N, N, Y, N, N),
+    ("EQA current", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA expired", "own centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA expired", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("assessor revoked", "own centre", "linked"): (
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+    ),  # still assigned
+    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("no role", "own centre", "linked"): (
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+    ),  # assigned, holds no role
+    ("no role", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("no role", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("no role", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("superuser", "own centre", "linked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
+    ("superuser", "own centre", "unlinked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
+    ("superuser", "other centre", "linked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
+    ("superuser", "other centre", "unlinked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
+    ("anonymous", "own centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("anonymous", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
 }
 
 # At a centre, asked with its id (claims, holds, sampling, standardisation, release settings) or
@@ -791,6 +818,7 @@ WORN_RULES = (
     "verification.view_eqa_visits",
     "portfolios.work_registration_search",
     "portfolios.work_own_portfolios",
+    "portfolios.export_off_the_job",
     "certification.read_claims",
     "certification.read_holds",
     "certification.act_on_claims",
@@ -812,6 +840,7 @@ WORN = {
     },
     ("learner", "another's"): set(),
     ("assessor", "own"): {
+        "portfolios.export_off_the_job",
         "assessments.work_assessor_queue",
         "assessments.work_caseload_plans",
         "assessments.view_cohort",
@@ -836,6 +865,7 @@ WORN = {
     },
     ("internal verifier", "another's"): set(),
     ("centre admin", "own"): {
+        "portfolios.export_off_the_job",
         "accounts.work_as_centre_admin",
         "assessments.work_release_settings",
         "assessments.view_cohort",

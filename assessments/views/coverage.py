@@ -79,7 +79,13 @@ def standards_index(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "assessments/standards.html",
-        {"standards": standards, "membership": membership},
+        {
+            "standards": standards,
+            "membership": membership,
+            "can_export_off_the_job": rules.test_rule(
+                "portfolios.export_off_the_job", request.user, membership
+            ),
+        },
     )
 
 

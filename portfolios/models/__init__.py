@@ -18,6 +18,13 @@ from portfolios.models.evidence import (
     WitnessRequest,
     evidence_upload_path,
 )
+from portfolios.models.off_the_job import (
+    MAX_HOURS_PER_DAY,
+    OFF_THE_JOB_LIFECYCLE,
+    OffTheJobActivity,
+    OffTheJobKind,
+    OffTheJobStatus,
+)
 from portfolios.models.registration import (
     REGISTRATION_LIFECYCLE,
     Registration,
@@ -30,7 +37,9 @@ from portfolios.models.simulation import SimulationAgreement, SimulationCircumst
 
 __all__ = [
     "EVIDENCE_LIFECYCLE",
+    "MAX_HOURS_PER_DAY",
     "NOT_REAL_WORK",
+    "OFF_THE_JOB_LIFECYCLE",
     "REGISTRATION_LIFECYCLE",
     "CentreCombinationRule",
     "CreditTransfer",
@@ -43,6 +52,9 @@ __all__ = [
     "EvidenceMethod",
     "EvidenceQuerySet",
     "EvidenceStatus",
+    "OffTheJobActivity",
+    "OffTheJobKind",
+    "OffTheJobStatus",
     "Registration",
     "RegistrationProgress",
     "RegistrationQuerySet",

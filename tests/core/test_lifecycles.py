@@ -38,11 +38,13 @@ from core.lifecycle import IllegalTransition, Lifecycle
 from core.models import AuditEvent
 from portfolios.models import (
     EVIDENCE_LIFECYCLE,
+    OFF_THE_JOB_LIFECYCLE,
     REGISTRATION_LIFECYCLE,
     Evidence,
     EvidenceContext,
     EvidenceMethod,
     EvidenceStatus,
+    OffTheJobActivity,
     Registration,
     RegistrationStatus,
 )
@@ -178,6 +180,21 @@ def _case_fields(state: str) -> dict:
     return {"ab_reference": "AB-1", "outcome": "upheld"}
 
 
+def _off_the_job() -> OffTheJobActivity:
+    return OffTheJobActivity.objects.create(
+        registration=_registration(),
+        date=date(2026, 2, 2),
+        hours=2,
+        kind="teaching",
+        description="Workshop",
+    )
+
+
+def _query_reason(state: str) -> dict:
+    # A queried entry says why (a check constraint); harmless for the other states.
+    return {"query_reason": "Which workshop?"}
+
+
 # (name, lifecycle, model, make a row, the other fields a state needs)
 LIFECYCLES: list[
     tuple[str, Lifecycle, type[models.Model], Callable[[], models.Model], Callable[[str], dict]]
@@ -198,6 +215,7 @@ LIFECYCLES: list[
         _finalised_at,
     ),
     ("case", CASE_LIFECYCLE, Case, _case, _case_fields),
+    ("off-the-job activity", OFF_THE_JOB_LIFECYCLE, OffTheJobActivity, _off_the_job, _query_reason),
 ]
 
 

@@ -805,3 +805,28 @@ def test_the_demo_gives_each_picture_something_to_show(
     client.force_login(User.objects.get(email="helen.carter@demo.example"))
     admin = client.get("/").content.decode()
     assert 'data-testid="overview-registrations"' in admin
+
+
+def test_a_demo_apprentice_has_off_the_job_hours_in_every_state(
+    seeded: list[dict[str, str]], client: Client
+) -> None:
+    """Issue 19, point 3 (demo/off_the_job.py): a learner on a qualification with a standard
+    has weeks of hours, approved, waiting and one queried with its reason, on a page they and
+    their assessor open."""
+    from portfolios.models import OffTheJobActivity
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    entries = OffTheJobActivity.objects.filter(registration__centre=centre)
+    assert set(entries.values_list("status", flat=True)) == {"approved", "submitted", "queried"}
+    assert entries.values("registration").distinct().count() == 1
+    queried = entries.get(status="queried")
+    assert queried.query_reason
+    registration = queried.registration
+    assert registration.qualification.standards.exists()
+    assert registration.learner.email in {login["email"] for login in seeded}
+    url = reverse("off_the_job:log", args=[registration.pk])
+    client.force_login(registration.learner)
+    page = client.get(url).content.decode()
+    assert queried.query_reason[:40] in page
+    client.force_login(registration.assessors.get())
+    assert 'btn-success">Approve' in client.get(url).content.decode()

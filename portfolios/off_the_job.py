@@ -1,0 +1,472 @@
+"""The off-the-job training log: logging, approving, querying and correcting an apprentice's
+hours, and the totals the pages show.
+
+The funding rules' four tests (notes: market-and-practice, off-the-job training): the training
+teaches new knowledge, skills and behaviours, is directly relevant to the standard, happens
+within the apprentice's paid hours, and is not one of the activities the rules exclude. The
+exclusions are refused here by kind, with the reason, and nothing is saved; the other tests are
+for the reviewer, who approves or queries each entry.
+
+Every state change writes an audit event inside its transaction (core.audit.record_event).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Case, DecimalField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, ExtractIsoYear, ExtractWeek
+from django.utils import timezone
+
+from core.audit import record_event
+from portfolios import rules
+from portfolios.models import (
+    MAX_HOURS_PER_DAY,
+    OFF_THE_JOB_LIFECYCLE,
+    Evidence,
+    OffTheJobActivity,
+    OffTheJobKind,
+    OffTheJobStatus,
+    Registration,
+)
+from qualifications.models import Standard, Statement
+
+# Why each excluded kind is not off-the-job training: the funding rules' exclusions (gov.uk
+# apprenticeship funding rules, off-the-job training, P22-P24), said in the learner's terms.
+REFUSED: dict[str, str] = {
+    OffTheJobKind.ENGLISH_MATHS: (
+        "English and maths are not off-the-job training: the funding rules exclude English and "
+        "maths study from off-the-job hours, which must be spent on the standard's knowledge, "
+        "skills and behaviours."
+    ),
+    OffTheJobKind.INITIAL_ASSESSMENT: (
+        "An initial assessment is not off-the-job training: the funding rules exclude it, as it "
+        "teaches nothing new."
+    ),
+    OffTheJobKind.PROGRESS_REVIEW: (
+        "A progress review is not off-the-job training: the funding rules exclude progress "
+        "reviews, which look back at learning rather than adding to it."
+    ),
+    OffTheJobKind.EXAM: (
+        "End-point assessment and exams are not off-the-job training: the funding rules "
+        "exclude assessment, which tests learning rather than delivering it."
+    ),
+    OffTheJobKind.OUTSIDE_PAID_HOURS: (
+        "Training outside paid hours is not off-the-job training: the funding rules count only "
+        "training within the apprentice's paid hours."
+    ),
+}
+
+# Behind means approved hours short of the plan to date by more than this share of it: a week
+# or two's slack (holidays, a logging delay) is not a warning; a tenth of the plan is.
+BEHIND_TOLERANCE = Decimal("0.10")
+
+HOURS = DecimalField(max_digits=8, decimal_places=2)
+ZERO = Decimal("0")
+
+
+class OffTheJobError(Exception):
+    """The entry cannot be saved or changed as asked; the message says why."""
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _check_entry(
+    registration: Registration,
+    *,
+    date: datetime.date,
+    hours: Decimal,
+    kind: str,
+    statements: Iterable[Statement],
+    evidence: Evidence | None,
+    exclude_pk: int | None = None,
+) -> list[Statement]:
+    if kind in REFUSED:
+        raise OffTheJobError(REFUSED[kind])
+    if kind not in OffTheJobKind.values:
+        raise OffTheJobError("Choose what kind of training it was.")
+    if hours <= 0:
+        raise OffTheJobError("Give the hours spent, more than none.")
+    if hours > MAX_HOURS_PER_DAY:
+        raise OffTheJobError("A day has 24 hours: give no more than 24.")
+    if date > timezone.localdate():
+        raise OffTheJobError("Log training once it has happened: the date is in the future.")
+    same_day = OffTheJobActivity.objects.filter(registration=registration, date=date)
+    if exclude_pk is not None:
+        same_day = same_day.exclude(pk=exclude_pk)
+    logged = same_day.aggregate(total=Coalesce(Sum("hours"), Value(ZERO), output_field=HOURS))[
+        "total"
+    ]
+    if logged + hours > MAX_HOURS_PER_DAY:
+        raise OffTheJobError(
+            f"{date:%-d %B %Y} already has {logged:g} hours logged: with {hours:g} more it "
+            "would pass 24 hours in a day."
+        )
+    chosen = list(statements)
+    allowed = set(
+        Statement.objects.filter(
+            pk__in=[s.pk for s in chosen],
+            standard__qualification_id=registration.qualification_id,
+        ).values_list("pk", flat=True)
+    )
+    strays = [s.code for s in chosen if s.pk not in allowed]
+    if strays:
+        raise OffTheJobError(
+            f"{', '.join(strays)} not of the standard this qualification is mapped to: choose "
+            "the knowledge, skills and behaviours of your own standard."
+        )
+    if evidence is not None and evidence.registration_id != registration.pk:
+        raise OffTheJobError("The evidence must be from this portfolio.")
+    return chosen
+
+
+def _lock(activity: OffTheJobActivity) -> OffTheJobActivity:
+    return (
+        OffTheJobActivity.objects.select_for_update()
+        .select_related("registration")
+        .get(pk=activity.pk)
+    )
+
+
+# ---------------------------------------------------------------- the services
+
+
+@transaction.atomic
+def log(
+    *,
+    actor: Any,
+    registration: Registration,
+    date: datetime.date,
+    hours: Decimal,
+    kind: str,
+    description: str,
+    statements: Iterable[Statement] = (),
+    evidence: Evidence | None = None,
+) -> OffTheJobActivity:
+    """The learner logs an activity on their own registration; it waits for review."""
+    if not rules.can_log_off_the_job(actor, registration):
+        raise PermissionDenied("Only the apprentice logs their off-the-job training.")
+    # The registration's row serialises two entries for one day (the 24-hour check).
+    Registration.objects.select_for_update().filter(pk=registration.pk).first()
+    chosen = _check_entry(
+        registration,
+        date=date,
+        hours=hours,
+        kind=kind,
+        statements=statements,
+        evidence=evidence,
+    )
+    activity = OffTheJobActivity.objects.create(
+        registration=registration,
+        date=date,
+        hours=hours,
+        kind=kind,
+        description=description,
+        evidence=evidence,
+    )
+    activity.statements.set(chosen)
+    record_event(
+        actor=actor,
+        action="off_the_job.logged",
+        target=activity,
+        centre_id=registration.centre_id,
+        data={"date": date.isoformat(), "hours": str(hours), "kind": kind},
+    )
+    return activity
+
+
+@transaction.atomic
+def approve(*, actor: Any, activity: OffTheJobActivity) -> OffTheJobActivity:
+    """An assessor or the IV of the registration approves a submitted entry."""
+    if not rules.can_review_off_the_job(actor, activity.registration):
+        raise PermissionDenied("Only the apprentice's assessors and IV review their hours.")
+    activity = _lock(activity)
+    if activity.status == OffTheJobStatus.APPROVED:
+        raise OffTheJobError("This entry is already approved.")
+    if activity.status != OffTheJobStatus.SUBMITTED:
+        raise OffTheJobError("This entry is queried: the apprentice corrects it first.")
+    activity.reviewer = actor
+    activity.reviewed_at = timezone.now()
+    OFF_THE_JOB_LIFECYCLE.move(
+        activity,
+        OffTheJobStatus.APPROVED,
+        actor=actor,
+        action="off_the_job.approved",
+        centre_id=activity.registration.centre_id,
+        data={"hours": str(activity.hours)},
+        update_fields=["reviewer", "reviewed_at"],
+    )
+    return activity
+
+
+@transaction.atomic
+def query(*, actor: Any, activity: OffTheJobActivity, reason: str) -> OffTheJobActivity:
+    """An assessor or the IV queries a submitted entry, saying what is wrong."""
+    if not rules.can_review_off_the_job(actor, activity.registration):
+        raise PermissionDenied("Only the apprentice's assessors and IV review their hours.")
+    reason = reason.strip()
+    if not reason:
+        raise OffTheJobError("Say what is wrong with the entry, so the apprentice can correct it.")
+    activity = _lock(activity)
+    if activity.status == OffTheJobStatus.APPROVED:
+        raise OffTheJobError("This entry is already approved: an approved entry stands.")
+    if activity.status == OffTheJobStatus.QUERIED:
+        raise OffTheJobError("This entry is already queried.")
+    activity.reviewer = actor
+    activity.reviewed_at = timezone.now()
+    activity.query_reason = reason
+    OFF_THE_JOB_LIFECYCLE.move(
+        activity,
+        OffTheJobStatus.QUERIED,
+        actor=actor,
+        action="off_the_job.queried",
+        centre_id=activity.registration.centre_id,
+        data={"reason": reason},
+        update_fields=["reviewer", "reviewed_at", "query_reason"],
+    )
+    return activity
+
+
+@transaction.atomic
+def correct(
+    *,
+    actor: Any,
+    activity: OffTheJobActivity,
+    date: datetime.date,
+    hours: Decimal,
+    kind: str,
+    description: str,
+    statements: Iterable[Statement] = (),
+    evidence: Evidence | None = None,
+) -> OffTheJobActivity:
+    """The learner corrects a queried entry and submits it again.
+
+    The audit event keeps the old and new values (and the query it answers), so the correction
+    is on record though the row changes."""
+    if not rules.can_log_off_the_job(actor, activity.registration):
+        raise PermissionDenied("Only the apprentice corrects their off-the-job training.")
+    Registration.objects.select_for_update().filter(pk=activity.registration_id).first()
+    activity = _lock(activity)
+    if activity.status != OffTheJobStatus.QUERIED:
+        raise OffTheJobError("Only a queried entry can be corrected.")
+    chosen = _check_entry(
+        activity.registration,
+        date=date,
+        hours=hours,
+        kind=kind,
+        statements=statements,
+        evidence=evidence,
+        exclude_pk=activity.pk,
+    )
+
+    def values(entry: OffTheJobActivity, codes: list[str]) -> dict[str, Any]:
+        return {
+            "date": entry.date.isoformat(),
+            "hours": str(entry.hours),
+            "kind": entry.kind,
+            "description": entry.description,
+            "statements": codes,
+            "evidence": entry.evidence_id,
+        }
+
+    old = values(activity, sorted(s.code for s in activity.statements.all()))
+    answered = activity.query_reason
+    activity.date, activity.hours, activity.kind = date, hours, kind
+    activity.description, activity.evidence = description, evidence
+    activity.query_reason = ""
+    activity.reviewer, activity.reviewed_at = None, None
+    fields = ["date", "hours", "kind", "description", "evidence", "query_reason", "reviewer"]
+    OFF_THE_JOB_LIFECYCLE.move(
+        activity,
+        OffTheJobStatus.SUBMITTED,
+        actor=actor,
+        action="off_the_job.corrected",
+        centre_id=activity.registration.centre_id,
+        data={
+            "query": answered,
+            "old": old,
+            "new": values(activity, sorted(s.code for s in chosen)),
+        },
+        update_fields=[*fields, "reviewed_at"],
+        # The KSBs are set before the event, which names them.
+        before_event=lambda: activity.statements.set(chosen),
+    )
+    return activity
+
+
+# ---------------------------------------------------------------- totals
+
+
+@dataclass(frozen=True)
+class Totals:
+    approved: Decimal
+    waiting: Decimal
+
+
+def totals(registration: Registration) -> Totals:
+    """Approved hours to date and hours submitted awaiting review (one query)."""
+    sums = OffTheJobActivity.objects.filter(registration=registration).aggregate(
+        approved=_sum_where(Q(status=OffTheJobStatus.APPROVED)),
+        waiting=_sum_where(Q(status=OffTheJobStatus.SUBMITTED)),
+    )
+    return Totals(approved=sums["approved"], waiting=sums["waiting"])
+
+
+def _sum_where(condition: Q) -> Coalesce:
+    return Coalesce(
+        Sum(Case(When(condition, then="hours"), output_field=HOURS)),
+        Value(ZERO),
+        output_field=HOURS,
+    )
+
+
+@dataclass(frozen=True)
+class Week:
+    monday: datetime.date
+    approved: Decimal
+    waiting: Decimal
+
+    @property
+    def label(self) -> str:
+        return f"{self.monday.day} {self.monday:%b}"
+
+
+def weekly(registration: Registration) -> list[Week]:
+    """Hours per ISO week (approved, and submitted waiting), oldest first: one query."""
+    rows = (
+        OffTheJobActivity.objects.filter(registration=registration)
+        .annotate(year=ExtractIsoYear("date"), week=ExtractWeek("date"))
+        .values("year", "week")
+        .order_by("year", "week")
+        .annotate(
+            approved=_sum_where(Q(status=OffTheJobStatus.APPROVED)),
+            waiting=_sum_where(Q(status=OffTheJobStatus.SUBMITTED)),
+        )
+    )
+    return [
+        Week(
+            monday=datetime.date.fromisocalendar(row["year"], row["week"], 1),
+            approved=row["approved"],
+            waiting=row["waiting"],
+        )
+        for row in rows
+    ]
+
+
+def planned_to_date(
+    planned_total: Decimal, start: datetime.date, end: datetime.date, today: datetime.date
+) -> Decimal:
+    """The planned hours due by `today`, pro rata by the days of the programme elapsed: none
+    before it starts, all of them from its end on, to two places."""
+    if end <= start or today >= end:
+        return planned_total
+    if today <= start:
+        return ZERO
+    share = Decimal((today - start).days) / Decimal((end - start).days)
+    return (planned_total * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def behind(
+    planned_total: Decimal,
+    approved: Decimal,
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date,
+) -> bool:
+    """Whether approved hours fall short of the plan to date by more than BEHIND_TOLERANCE."""
+    due = planned_to_date(planned_total, start, end, today)
+    return approved < due * (1 - BEHIND_TOLERANCE)
+
+
+def planned_hours_for(registration: Registration) -> Decimal | None:
+    """The planned off-the-job hours of the registration's programme, or None.
+
+    The place the apprenticeship programme record (one-to-one with the registration, issue 19
+    point 1) plugs in: it holds the planned hours and practical period. Until it exists there
+    is no plan, and the log page shows hours logged without a planned-against-actual line."""
+    return None
+
+
+# ---------------------------------------------------------------- the cohort's CSV
+
+EXPORT_HEADERS = (
+    "Learner",
+    "Qualification",
+    "Date",
+    "Hours",
+    "Kind",
+    "KSBs",
+    "Status",
+    "Reviewer",
+    "Reviewed at",
+)
+
+# Cells a spreadsheet would run as a formula (OWASP's CSV injection list), as the claim file
+# and the competence report escape them (certification.profiles.safe_cell, which this app sits
+# beneath and so cannot import).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: str) -> str:
+    """A leading apostrophe makes a spreadsheet show the cell as text, never run it."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_rows(registrations: Any, *, chunk_size: int = 2_000) -> Iterator[str]:
+    """The entries of `registrations` on a qualification with a standard, one CSV line at a
+    time: one query (an entry's KSBs come as rows beside it, joined here), read in chunks."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(EXPORT_HEADERS)
+    rows = (
+        OffTheJobActivity.objects.filter(
+            registration__in=registrations,
+            registration__qualification_id__in=Standard.objects.values("qualification_id"),
+        )
+        .order_by("registration__learner__full_name", "registration_id", "date", "pk")
+        .values_list(
+            "pk",
+            "registration__learner__full_name",
+            "registration__qualification__number",
+            "date",
+            "hours",
+            "kind",
+            "statements__code",
+            "status",
+            "reviewer__full_name",
+            "reviewed_at",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    kinds, statuses = dict(OffTheJobKind.choices), dict(OffTheJobStatus.choices)
+    for _, group in itertools.groupby(rows, key=lambda row: row[0]):
+        lines = list(group)
+        first = lines[0]
+        codes = ", ".join(sorted({line[6] for line in lines if line[6]}))
+        reviewed = timezone.localtime(first[9]).strftime("%Y-%m-%d %H:%M") if first[9] else ""
+        yield writer.writerow(
+            [
+                safe_cell(first[1]),
+                first[2],
+                first[3].isoformat(),
+                f"{first[4].normalize():f}",
+                kinds.get(first[5], first[5]),
+                codes,
+                statuses.get(first[7], first[7]),
+                safe_cell(first[8] or ""),
+                reviewed,
+            ]
+        )

@@ -1,0 +1,227 @@
+"""The off-the-job training log of a registration, under /portfolio/off-the-job/.
+
+One page for everyone who may see the registration: the apprentice logs and corrects their
+hours on it; the registration's assessors and IV approve or query each submitted entry."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.context import working_membership
+from accounts.requests import AuthedRequest
+from core.charts import Bar, bar_chart
+from portfolios import off_the_job
+from portfolios.forms.off_the_job import ActivityForm, QueryForm
+from portfolios.models import OffTheJobActivity, OffTheJobStatus, Registration
+from qualifications.models import Statement
+
+
+def _registration(request: AuthedRequest, pk: int) -> Registration:
+    """Unknown or not the person's to see: 404, so existence does not leak."""
+    return get_object_or_404(
+        Registration.objects.visible_to(request.user).select_related(
+            "learner", "centre", "qualification"
+        ),
+        pk=pk,
+    )
+
+
+def _activity(request: AuthedRequest, pk: int) -> OffTheJobActivity:
+    return get_object_or_404(
+        OffTheJobActivity.objects.select_related(
+            "registration__learner", "registration__qualification", "registration__centre"
+        ).filter(registration__in=Registration.objects.visible_to(request.user)),
+        pk=pk,
+    )
+
+
+def _hours(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _plan(registration: Registration, approved: Decimal) -> dict[str, Any] | None:
+    """Planned against actual, where the programme supplies planned hours (planned_hours_for)."""
+    planned = off_the_job.planned_hours_for(registration)
+    if planned is None or registration.planned_end_date is None:
+        return None
+    today = timezone.localdate()
+    start, end = registration.start_date, registration.planned_end_date
+    return {
+        "total": planned,
+        "to_date": off_the_job.planned_to_date(planned, start, end, today),
+        "behind": off_the_job.behind(planned, approved, start, end, today),
+    }
+
+
+def _page(
+    request: AuthedRequest,
+    registration: Registration,
+    form: ActivityForm | None,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    entries = list(
+        OffTheJobActivity.objects.filter(registration=registration)
+        .select_related("reviewer", "evidence")
+        .prefetch_related(Prefetch("statements", queryset=Statement.objects.order_by("position")))
+    )
+    totals = off_the_job.totals(registration)
+    weeks = off_the_job.weekly(registration)
+    picture = bar_chart(
+        [
+            Bar(
+                label=f"Week of {week.monday.day} {week.monday:%B %Y}",
+                # Bars are whole numbers: quarter hours keep the proportions exact.
+                value=int((week.approved + week.waiting) * 4),
+                figure=f"{_hours(week.approved + week.waiting)} h",
+            )
+            for week in weeks
+        ],
+        label="Off-the-job hours logged each week, approved and waiting together",
+        empty="No hours logged yet.",
+    )
+    return render(
+        request,
+        "portfolios/off_the_job/log.html",
+        {
+            "registration": registration,
+            "entries": entries,
+            "totals": totals,
+            "weeks": weeks,
+            "picture": picture,
+            "plan": _plan(registration, totals.approved),
+            "form": form,
+            "can_review": rules.test_rule(
+                "portfolios.review_off_the_job", request.user, registration
+            ),
+            "query_form": QueryForm(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def log_page(request: AuthedRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    may_log = rules.test_rule("portfolios.log_off_the_job", request.user, registration)
+    if request.method != "POST":
+        form = ActivityForm(registration=registration) if may_log else None
+        return _page(request, registration, form)
+    if not may_log:
+        raise PermissionDenied("Only the apprentice logs their off-the-job training.")
+    form = ActivityForm(request.POST, registration=registration)
+    if form.is_valid():
+        try:
+            off_the_job.log(actor=request.user, registration=registration, **form.cleaned_data)
+        except off_the_job.OffTheJobError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Logged: your assessor will review it.")
+            return redirect("off_the_job:log", pk=registration.pk)
+    return _page(request, registration, form, status=400)
+
+
+@require_POST
+@login_required
+def approve_entry(request: AuthedRequest, pk: int) -> HttpResponse:
+    activity = _activity(request, pk)
+    try:
+        off_the_job.approve(actor=request.user, activity=activity)
+    except off_the_job.OffTheJobError as error:
+        # A second click on Approve lands here: it says so, and nothing changes.
+        messages.info(request, str(error))
+    else:
+        messages.success(request, f"Approved: {activity}.")
+    return redirect("off_the_job:log", pk=activity.registration_id)
+
+
+@require_POST
+@login_required
+def query_entry(request: AuthedRequest, pk: int) -> HttpResponse:
+    activity = _activity(request, pk)
+    form = QueryForm(request.POST)
+    reason = form.data.get("reason", "")
+    try:
+        off_the_job.query(actor=request.user, activity=activity, reason=str(reason))
+    except off_the_job.OffTheJobError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Queried: {activity}. The apprentice is asked to correct it.")
+    return redirect("off_the_job:log", pk=activity.registration_id)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def correct_entry(request: AuthedRequest, pk: int) -> HttpResponse:
+    activity = _activity(request, pk)
+    registration = activity.registration
+    if not rules.test_rule("portfolios.log_off_the_job", request.user, registration):
+        raise PermissionDenied("Only the apprentice corrects their off-the-job training.")
+    if activity.status != OffTheJobStatus.QUERIED:
+        messages.info(request, "Only a queried entry can be corrected.")
+        return redirect("off_the_job:log", pk=registration.pk)
+    if request.method == "POST":
+        form = ActivityForm(request.POST, registration=registration)
+        if form.is_valid():
+            try:
+                off_the_job.correct(actor=request.user, activity=activity, **form.cleaned_data)
+            except off_the_job.OffTheJobError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "Corrected and submitted again for review.")
+                return redirect("off_the_job:log", pk=registration.pk)
+    else:
+        form = ActivityForm(
+            registration=registration,
+            initial={
+                "date": activity.date,
+                "hours": activity.hours,
+                "kind": activity.kind,
+                "description": activity.description,
+                "statements": [s.pk for s in activity.statements.all()],
+                "evidence": activity.evidence_id,
+            },
+        )
+    return render(
+        request,
+        "portfolios/off_the_job/correct.html",
+        {"registration": registration, "activity": activity, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+@login_required
+def export(request: AuthedRequest) -> HttpResponseBase:
+    """The off-the-job entries of the learners the role worn now covers, on qualifications with
+    an apprenticeship standard: an assessor's caseload, or the whole centre for its admin."""
+    membership = working_membership(
+        request,
+        "portfolios.export_off_the_job",
+        "The off-the-job export is for assessors and centre admins.",
+    )
+    registrations = (
+        Registration.objects.visible_to(request.user, roles=[membership.role])
+        .filter(centre_id=membership.centre_id)
+        .exclude(learner_id=request.user.pk)
+        .values("pk")
+    )
+    response = StreamingHttpResponse(
+        off_the_job.export_rows(registrations), content_type="text/csv; charset=utf-8"
+    )
+    name = f"off-the-job-{membership.centre.number}-{timezone.localdate().isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

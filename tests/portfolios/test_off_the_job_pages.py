@@ -1,0 +1,235 @@
+"""The off-the-job log page: who sees and does what, forms that keep what was typed, queries."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from accounts.models import Role
+from portfolios.models import OffTheJobActivity, OffTheJobKind, OffTheJobStatus
+from portfolios.off_the_job import REFUSED, approve, log, query
+from tests.factories import member
+from tests.portfolios.test_off_the_job import MONDAY, NCFE, apprentice, ksb
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+
+@pytest.fixture
+def people() -> dict:
+    return apprentice()
+
+
+def url(people: dict) -> str:
+    return reverse("off_the_job:log", args=[people["registration"].pk])
+
+
+def posted(**fields: object) -> dict:
+    data: dict = {
+        "date": MONDAY.isoformat(),
+        "hours": "2.5",
+        "kind": OffTheJobKind.MENTORING,
+        "description": "Mentoring with my team leader on difficult calls",
+    }
+    data.update(fields)
+    return data
+
+
+def test_who_may_open_the_page(client: Client, people: dict) -> None:
+    for who, status in (
+        ("learner", 200),
+        ("assessor", 200),
+        ("iv", 200),
+        ("other_assessor", 404),
+    ):
+        client.force_login(people[who])
+        assert client.get(url(people)).status_code == status, who
+    client.force_login(member(people["centre"], Role.CENTRE_ADMIN))
+    assert client.get(url(people)).status_code == 200
+    client.logout()
+    assert client.get(url(people)).status_code == 302
+
+
+def test_the_learner_logs_and_sees_the_entry_totals_and_weeks(client: Client, people: dict) -> None:
+    client.force_login(people["learner"])
+    k1 = ksb(NCFE, "K1")
+    response = client.post(url(people), posted(statements=[k1.pk]), follow=True)
+    assert response.status_code == 200
+    [activity] = OffTheJobActivity.objects.all()
+    assert activity.hours == Decimal("2.5")
+    assert list(activity.statements.all()) == [k1]
+    body = response.content.decode()
+    assert "Mentoring with my team leader" in body
+    assert "Waiting for review" in body
+    assert f"{MONDAY.day} {MONDAY:%B %Y}" in body
+    assert "<svg" in body
+
+
+def test_an_excluded_kind_is_refused_and_the_form_keeps_what_was_typed(
+    client: Client, people: dict
+) -> None:
+    client.force_login(people["learner"])
+    k2 = ksb(NCFE, "K2")
+    response = client.post(
+        url(people),
+        posted(
+            kind=OffTheJobKind.ENGLISH_MATHS,
+            description="Functional skills maths",
+            statements=[k2.pk],
+        ),
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert escape(REFUSED[OffTheJobKind.ENGLISH_MATHS]) in body
+    assert "Functional skills maths" in body
+    assert f'value="{k2.pk}"\n                       id="ksb-{k2.pk}" checked' in body
+    assert not OffTheJobActivity.objects.exists()
+
+
+def test_bad_hours_are_refused_with_a_message(client: Client, people: dict) -> None:
+    client.force_login(people["learner"])
+    response = client.post(url(people), posted(hours="30"))
+    assert response.status_code == 400
+    assert "less than or equal to 24" in response.content.decode()
+    assert not OffTheJobActivity.objects.exists()
+
+
+def test_staff_cannot_log_and_see_review_buttons(client: Client, people: dict) -> None:
+    log(
+        actor=people["learner"],
+        registration=people["registration"],
+        date=MONDAY,
+        hours=Decimal("2"),
+        kind=OffTheJobKind.TEACHING,
+        description="Lecture",
+    )
+    client.force_login(people["assessor"])
+    response = client.get(url(people))
+    body = response.content.decode()
+    assert "Log the training" not in body
+    assert "Approve" in body
+    assert "Query" in body
+    assert client.post(url(people), posted()).status_code == 403
+    client.force_login(people["learner"])
+    assert 'btn-success">Approve' not in client.get(url(people)).content.decode()
+
+
+def test_approve_twice_is_harmless_and_query_needs_a_reason(client: Client, people: dict) -> None:
+    first, second = (
+        log(
+            actor=people["learner"],
+            registration=people["registration"],
+            date=MONDAY,
+            hours=Decimal("2"),
+            kind=OffTheJobKind.TEACHING,
+            description=name,
+        )
+        for name in ("Lecture", "Workshop")
+    )
+    client.force_login(people["assessor"])
+    approve_url = reverse("off_the_job:approve", args=[first.pk])
+    client.post(approve_url)
+    response = client.post(approve_url, follow=True)
+    assert "already approved" in response.content.decode()
+    first.refresh_from_db()
+    assert first.status == OffTheJobStatus.APPROVED
+
+    query_url = reverse("off_the_job:query", args=[second.pk])
+    response = client.post(query_url, {"reason": ""}, follow=True)
+    assert "Say what is wrong" in response.content.decode()
+    response = client.post(query_url, {"reason": "Which module?"}, follow=True)
+    assert "Query: Which module?" in response.content.decode()
+
+    # The learner may not review; staff of another registration cannot even find it.
+    client.force_login(people["learner"])
+    assert client.post(approve_url).status_code == 403
+    client.force_login(people["other_assessor"])
+    assert client.post(reverse("off_the_job:approve", args=[second.pk])).status_code == 404
+
+
+def test_the_learner_corrects_a_queried_entry(client: Client, people: dict) -> None:
+    activity = log(
+        actor=people["learner"],
+        registration=people["registration"],
+        date=MONDAY,
+        hours=Decimal("6"),
+        kind=OffTheJobKind.TEACHING,
+        description="Lecture",
+    )
+    query(actor=people["assessor"], activity=activity, reason="Six hours?")
+    client.force_login(people["learner"])
+    correct_url = reverse("off_the_job:correct", args=[activity.pk])
+    page = client.get(correct_url).content.decode()
+    assert "Six hours?" in page
+    response = client.post(correct_url, posted(hours="30", description="Lecture, 2 hours"))
+    assert response.status_code == 400
+    assert "Lecture, 2 hours" in response.content.decode()
+    client.post(correct_url, posted(hours="2", description="Lecture, 2 hours"))
+    activity.refresh_from_db()
+    assert (activity.status, activity.hours) == (OffTheJobStatus.SUBMITTED, Decimal("2"))
+    client.force_login(people["assessor"])
+    assert client.get(correct_url).status_code == 403
+
+
+def test_the_portfolio_page_links_the_log_on_a_standard(client: Client, people: dict) -> None:
+    client.force_login(people["learner"])
+    page = client.get(reverse("evidence:portfolio", args=[people["registration"].pk]))
+    assert url(people) in page.content.decode()
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_queries_do_not_grow_with_entries(
+    client: Client, people: dict, count: int, django_assert_num_queries: object
+) -> None:
+    k1 = ksb(NCFE, "K1")
+    for index in range(count):
+        activity = log(
+            actor=people["learner"],
+            registration=people["registration"],
+            date=MONDAY - datetime.timedelta(days=index),
+            hours=Decimal("1"),
+            kind=OffTheJobKind.TEACHING,
+            description=f"Session {index}",
+            statements=[k1],
+        )
+        if index % 3 == 0:
+            approve(actor=people["assessor"], activity=activity)
+        elif index % 3 == 1:
+            query(actor=people["assessor"], activity=activity, reason="Which?")
+    for who in ("learner", "assessor"):
+        client.force_login(people[who])
+        client.get(url(people))  # warm the session and role caches
+        with django_assert_num_queries(QUERIES[who]):  # type: ignore[operator]
+            assert client.get(url(people)).status_code == 200
+
+
+# Measured: the same with 3 entries as with 30 (session, roles, registration, entries with
+# their KSBs, totals, weeks; the learner also the form's KSBs and evidence, the assessor the
+# assignment that lets them review).
+QUERIES = {"learner": 10, "assessor": 9}
+
+
+def test_with_a_plan_the_page_shows_planned_to_date_and_warns_when_behind(
+    client: Client, people: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the programme record will supply through planned_hours_for (None until then)."""
+    from portfolios import off_the_job
+
+    registration = people["registration"]
+    registration.planned_end_date = registration.start_date + datetime.timedelta(days=120)
+    registration.save(update_fields=["planned_end_date"])
+    monkeypatch.setattr(off_the_job, "planned_hours_for", lambda registration: Decimal("120"))
+    client.force_login(people["learner"])
+    page = client.get(url(people)).content.decode()
+    # 60 of 120 days gone: 60 hours due, none approved.
+    assert "60 of 120 hours" in page
+    assert 'data-testid="off-the-job-behind"' in page
+
+    monkeypatch.setattr(off_the_job, "planned_hours_for", lambda registration: None)
+    page = client.get(url(people)).content.decode()
+    assert "Planned to date" not in page
+    assert 'data-testid="off-the-job-behind"' not in page
