@@ -7,7 +7,6 @@ again with the rules in certification.eligibility, under the registrations' lock
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from certification.queries import ClaimFilter, full_ready
 from certification.rules import may_manage_claims
 from core.audit import Checkpoint, record_event, record_events
 from core.bulk import insert_rows
+from core.csv_cells import line_writer
 from portfolios.models import Registration, RegistrationStatus
 from portfolios.services import RegistrationError, change_status_many
 from qualifications.models import Qualification, Unit
@@ -581,11 +581,6 @@ def record_certificates(
 # ---------------------------------------------------------------- the file
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def export_filename(batch: ClaimBatch) -> str:
     return f"claim-{batch.centre.number}-{batch.awarding_body.code}-{batch.pk}.csv"
 
@@ -593,7 +588,7 @@ def export_filename(batch: ClaimBatch) -> str:
 def export_rows(batch: ClaimBatch, *, chunk_size: int = EXPORT_CHUNK) -> Iterator[str]:
     """The claim file, one CSV line at a time: one query, read in chunks."""
     profile = profile_for(batch.awarding_body.code)
-    writer = csv.writer(_Echo())
+    writer = line_writer()
     yield writer.writerow(profile.headers)
     rows = (
         batch.lines.live()

@@ -29,13 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-# Cells a spreadsheet would run as a formula (OWASP's CSV injection list).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: str) -> str:
-    """A leading apostrophe makes a spreadsheet show the cell as text, never run it."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+from core.csv_cells import safe_cell
 
 
 def split_name(full_name: str) -> tuple[str, str]:

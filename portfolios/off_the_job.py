@@ -12,7 +12,6 @@ Every state change writes an audit event inside its transaction (core.audit.reco
 
 from __future__ import annotations
 
-import csv
 import datetime
 import itertools
 from collections.abc import Iterable, Iterator
@@ -27,6 +26,7 @@ from django.db.models.functions import Coalesce, ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 
 from core.audit import record_event
+from core.csv_cells import line_writer, safe_cell
 from portfolios import rules
 from portfolios.models import (
     MAX_HOURS_PER_DAY,
@@ -410,26 +410,11 @@ EXPORT_HEADERS = (
     "Reviewed at",
 )
 
-# Cells a spreadsheet would run as a formula (OWASP's CSV injection list), as the claim file
-# and the competence report escape them (certification.profiles.safe_cell, which this app sits
-# beneath and so cannot import).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: str) -> str:
-    """A leading apostrophe makes a spreadsheet show the cell as text, never run it."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
 
 def export_rows(registrations: Any, *, chunk_size: int = 2_000) -> Iterator[str]:
     """The entries of `registrations` on a qualification with a standard, one CSV line at a
     time: one query (an entry's KSBs come as rows beside it, joined here), read in chunks."""
-    writer = csv.writer(_Echo())
+    writer = line_writer()
     yield writer.writerow(EXPORT_HEADERS)
     rows = (
         OffTheJobActivity.objects.filter(

@@ -21,16 +21,10 @@ from accounts.competence import WARN_DAYS, StaffRow, competence_table
 from accounts.context import working_membership
 from accounts.models import Membership
 from accounts.requests import AuthedRequest
+from core.csv_cells import safe_cell
 from qualifications.models import Qualification
 
 REFUSAL = "The staff competence report is for the centre's admins and its external quality assurer."
-# Cells a spreadsheet would run as a formula (OWASP's CSV injection list).
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
 
 
 def _report(request: AuthedRequest) -> tuple[Membership, list[Qualification], list[StaffRow]]:
@@ -87,15 +81,15 @@ def report_csv(request: AuthedRequest) -> HttpResponse:
             for item in competence.requirements:
                 writer.writerow(
                     [
-                        _cell(qualification.number),
-                        _cell(row.person.get_full_name()),
-                        _cell(row.person.email),
+                        safe_cell(qualification.number),
+                        safe_cell(row.person.get_full_name()),
+                        safe_cell(row.person.email),
                         row.role_label,
                         item.rule,
                         "yes" if item.met else "no",
-                        _cell(item.detail),
+                        safe_cell(item.detail),
                         item.until.isoformat() if item.until else "",
-                        _cell(item.source),
+                        safe_cell(item.source),
                     ]
                 )
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
