@@ -13,15 +13,12 @@ class AssessmentsConfig(AppConfig):
         from assessments import readmodel
         from assessments.achievements import audit_checkpoints
         from assessments.services import connect as connect_services
-        from assessments.services import decision_states, met_days
+        from assessments.services import decision_states
         from core import audit
         from portfolios import progress
 
         if decision_states not in progress.decision_providers:
             progress.decision_providers.append(decision_states)
-        # And the picture of criteria met over time.
-        if met_days not in progress.met_days_providers:
-            progress.met_days_providers.append(met_days)
         # Criteria met, units signed off and plan dates for the progress read model.
         readmodel.connect()
         # A centre's newly recorded rule of combination completes whom it already covers.

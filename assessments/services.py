@@ -14,7 +14,7 @@ from typing import Any
 
 import rules
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.competence import competence_for, competence_refusal
@@ -547,7 +547,8 @@ def _staff_decisions(*, registration: int) -> QuerySet:
         Decision.objects.current()
         .filter(registration_id=registration)
         .order_by()
-        .values_list("criterion_id", "outcome")
+        # The day too: the portfolio's picture of criteria met over time, from the same rows.
+        .values_list("criterion_id", "outcome", "assessed_on")
     )
 
 
@@ -564,7 +565,7 @@ def _learner_decisions(*, registration: int, centre: int, qualification: int) ->
         .filter(registration_id=registration)
         .annotate(required=required_for_ids(centre_id=centre, qualification_id=qualification))
         .order_by()
-        .values_list("criterion_id", "outcome", "validation__outcome", "required")
+        .values_list("criterion_id", "outcome", "validation__outcome", "required", "assessed_on")
     )
 
 
@@ -583,49 +584,38 @@ LEARNER_DECISIONS = Prepared(_learner_decisions)
 LEARNER_UNIT_DECISIONS = Prepared(_learner_unit_decisions)
 
 
-def met_days(
-    registration: Registration, *, viewer: User | None = None, unit_ids: Iterable[int]
-) -> list[tuple[date, int]]:
-    """(day assessed, criteria met that day) from the current decisions of those units'
-    criteria, counted in one query: the portfolio's picture of progress over time. The learner
-    counts only what is released to them (decision_states' rule), so the picture ends where
-    their "criteria met" does."""
-    decisions = Decision.objects.current().filter(
-        registration_id=registration.pk, outcome=Outcome.MET, criterion__unit_id__in=unit_ids
-    )
-    if viewer is not None and getattr(viewer, "pk", None) == registration.learner_id:
-        decisions = decisions.alias(
-            required=required_for_ids(
-                centre_id=registration.centre_id, qualification_id=registration.qualification_id
-            )
-        ).filter(Q(required=False) | Q(validation__outcome=ValidationOutcome.AGREED))
-    return list(
-        decisions.order_by("assessed_on")
-        .values("assessed_on")
-        .annotate(n=Count("pk"))
-        .values_list("assessed_on", "n")
-    )
-
-
 def decision_states(
-    registration: Registration, *, viewer: User | None = None, unit_id: int | None = None
+    registration: Registration,
+    *,
+    viewer: User | None = None,
+    unit_id: int | None = None,
+    met_on: dict[int, date] | None = None,
 ) -> dict[int, str]:
     """criterion_id -> "met"/"not_yet_met" from the current decisions (one query), of one
     unit's criteria if `unit_id` is given. The learner sees "awaiting validation" where a
-    decision is not released yet."""
+    decision is not released yet. Given `met_on`, it also fills criterion_id -> the day it was
+    judged met, for the criteria this viewer sees as met: the picture of progress over time
+    comes from the same query, not another."""
     ids: dict[str, int] = {"registration": registration.pk}
     if unit_id is not None:
         ids["unit"] = unit_id
     if viewer is None or getattr(viewer, "pk", None) != registration.learner_id:
         # Staff see it all.
         staff = STAFF_DECISIONS if unit_id is None else STAFF_UNIT_DECISIONS
-        return dict(staff.rows(**ids))
-    # The learner (hides_unreleased's rule).
-    learner = LEARNER_DECISIONS if unit_id is None else LEARNER_UNIT_DECISIONS
-    ids.update(centre=registration.centre_id, qualification=registration.qualification_id)
-    return {
-        criterion_id: outcome
-        if not required or validated == ValidationOutcome.AGREED
-        else CriterionState.AWAITING_VALIDATION.value
-        for criterion_id, outcome, validated, required in learner.rows(**ids)
-    }
+        rows = [(pk, outcome, day) for pk, outcome, day in staff.rows(**ids)]
+    else:
+        # The learner (hides_unreleased's rule).
+        learner = LEARNER_DECISIONS if unit_id is None else LEARNER_UNIT_DECISIONS
+        ids.update(centre=registration.centre_id, qualification=registration.qualification_id)
+        awaiting = CriterionState.AWAITING_VALIDATION.value
+        rows = [
+            (
+                pk,
+                outcome if not required or validated == ValidationOutcome.AGREED else awaiting,
+                day,
+            )
+            for pk, outcome, validated, required, day in learner.rows(**ids)
+        ]
+    if met_on is not None:
+        met_on.update((pk, day) for pk, state, day in rows if state == Outcome.MET)
+    return {pk: state for pk, state, _ in rows}

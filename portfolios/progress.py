@@ -71,26 +71,27 @@ def state_for(*, evidenced: bool, decision: str | None = None) -> CriterionState
 # of them (dependencies run one way). Later providers win, so verification overrides decisions.
 # Each takes the registration and, keyword `viewer`, the person looking (None: the whole truth),
 # because the learner does not see a decision before it is released to them; and keyword
-# `unit_id`, to read one unit's decisions only (None: every unit).
+# `unit_id`, to read one unit's decisions only (None: every unit); and keyword `met_on`, a dict
+# (or None) it fills with criterion_id -> the day each criterion it calls met was judged so,
+# for the picture of progress over time, read in the same query.
 DecisionProvider = Callable[..., Mapping[int, str]]
 decision_providers: list[DecisionProvider] = []
 
 
 def recorded_decisions(
-    registration: Registration, *, viewer: Any = None, unit_id: int | None = None
+    registration: Registration,
+    *,
+    viewer: Any = None,
+    unit_id: int | None = None,
+    met_on: dict[int, datetime.date] | None = None,
 ) -> dict[int, str]:
-    """Assessment decisions per criterion, from every registered provider (one query each)."""
+    """Assessment decisions per criterion, from every registered provider (one query each).
+    Given `met_on`, the providers fill it with the day each criterion was judged met."""
     decisions: dict[int, str] = {}
     for provider in decision_providers:
-        decisions.update(provider(registration, viewer=viewer, unit_id=unit_id))
+        decisions.update(provider(registration, viewer=viewer, unit_id=unit_id, met_on=met_on))
     return decisions
 
-
-# Likewise for the picture of progress over time: functions that return, for a registration as
-# `viewer` may see it (keyword `unit_ids`: the units counted), (day, criteria whose current
-# decision met them on that day) rows, counted in the database: a row a day, not a decision.
-MetDaysProvider = Callable[..., Iterable[tuple[datetime.date, int]]]
-met_days_providers: list[MetDaysProvider] = []
 
 # Past this many weeks the running total is told by month: a phone has room for about thirty
 # points, and months are how a programme of a year or two is planned.
@@ -102,21 +103,13 @@ def _monday(day: datetime.date) -> datetime.date:
 
 
 def met_over_time(
-    registration: Registration,
-    *,
-    viewer: Any,
-    unit_ids: Collection[int],
-    today: datetime.date,
+    per_day: Mapping[datetime.date, int], *, today: datetime.date
 ) -> tuple[str, list[tuple[datetime.date, int]]]:
-    """The running total of criteria met and its period ("week" or "month"): one point per
-    week from the first decision's week to this one (months, from the first decision's month,
-    past WEEKS_SHOWN weeks), the first day of each period and the total at its end. Empty
-    before any criterion is met. One query per provider, whatever the number of decisions;
-    the points grow with time, not with data."""
-    per_day: Counter[datetime.date] = Counter()
-    for provider in met_days_providers:
-        for day, count in provider(registration, viewer=viewer, unit_ids=unit_ids):
-            per_day[day] += count
+    """The running total of criteria met (`per_day`: criteria met on each day, as
+    Portfolio.met_days counts them) and its period ("week" or "month"): one point per week from
+    the first decision's week to this one (months, from the first decision's month, past
+    WEEKS_SHOWN weeks), the first day of each period and the total at its end. Empty before any
+    criterion is met. The points grow with time, not with data."""
     if not per_day:
         return "week", []
     per_week: Counter[datetime.date] = Counter()
@@ -456,6 +449,9 @@ class Portfolio:
     registration: Registration
     units: list[TakenUnit]
     progress: Progress
+    # Criteria met per day they were judged met, over the units counted in `progress`
+    # (unit_summaries, given the days): the picture of progress over time.
+    met_days: Counter[datetime.date] = field(default_factory=Counter)
 
 
 def _counted_criteria(*, registration: int) -> models.QuerySet:
@@ -486,12 +482,15 @@ def unit_summaries(
     *,
     decisions: Mapping[int, str],
     credited: Collection[int] = (),
+    met_on: Mapping[int, datetime.date] | None = None,
 ) -> Portfolio:
     """Every unit taken with its criteria counted by state, and the whole portfolio's count,
     without loading a criterion's text or evidence: two queries whatever the size, besides
     the decisions passed in. Only submitted evidence counts, so who looks does not matter.
     Units `credited` by transfer (their ids) are achieved already: the whole portfolio's count
-    leaves their criteria out, as the progress read model does."""
+    leaves their criteria out, as the progress read model does. Given `met_on` (criterion id
+    -> day judged met, as recorded_decisions fills it), `met_days` counts the criteria met per
+    day over the same units, so the picture over time ends where the count of criteria met does."""
     units = _choices(registration, brief=True)
     by_unit = {entry.unit.pk: entry for entry in units}
     criteria = COUNTED_CRITERIA.rows(registration=registration.pk)
@@ -503,11 +502,16 @@ def unit_summaries(
     counters = {unit_pk: entry.progress.states for unit_pk, entry in by_unit.items()}
     for pk, unit_id, evidenced in criteria:
         counters[unit_id][decisions.get(pk) or (submitted if evidenced else no_evidence)] += 1
+    met_days: Counter[datetime.date] = Counter()
+    if met_on:
+        for pk, unit_id, _ in criteria:
+            if pk in met_on and unit_id not in credited:
+                met_days[met_on[pk]] += 1
     overall = Progress()
     for entry in units:
         if entry.unit.pk not in credited:
             overall.update(entry.progress)
-    return Portfolio(registration=registration, units=units, progress=overall)
+    return Portfolio(registration=registration, units=units, progress=overall, met_days=met_days)
 
 
 # What a criterion's row shows of each piece of evidence mapped to it (not its description),

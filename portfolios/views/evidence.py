@@ -7,6 +7,7 @@ as the service's message.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
@@ -242,17 +243,12 @@ def _record_rows(records: list[RecordRow], *, learner_looks: bool) -> tuple[list
     return rows, awaiting
 
 
-def progress_pictures(
-    registration: Registration,
-    whole: Portfolio,
-    *,
-    user: Any,
-    credited: Collection[int],
-) -> dict[str, Any]:
+def progress_pictures(whole: Portfolio, *, credited: Collection[int]) -> dict[str, Any]:
     """The portfolio's two pictures and the tables beside them: criteria met per unit (the
     counts the page already has, unit_summaries'), and the running total of criteria met by
-    week (one more query, as `user` may see the decisions). Units credited by transfer are
-    achieved already and left out, as the overall count leaves them."""
+    week (from the days unit_summaries counted, read with the decisions: no query of its own).
+    Units credited by transfer are achieved already and left out, as the overall count leaves
+    them."""
     counted = [entry for entry in whole.units if entry.unit.pk not in credited]
     units: list[dict[str, Any]] = [
         {
@@ -271,12 +267,7 @@ def progress_pictures(
         f"over {len(units)} unit{'s' * (len(units) != 1)}. The table below gives each unit.",
         empty="No units taken yet.",
     )
-    period, points = met_over_time(
-        registration,
-        viewer=user,
-        unit_ids=[entry.unit.pk for entry in counted],
-        today=timezone.localdate(),
-    )
+    period, points = met_over_time(whole.met_days, today=timezone.localdate())
     time_picture = step_chart(
         points,
         label=(
@@ -331,10 +322,12 @@ def my_portfolio(request: AuthedRequest) -> HttpResponse:
 @login_required
 def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
     registration = _registration(request, pk)
-    decisions = recorded_decisions(registration, viewer=request.user)
+    # The day each criterion was judged met comes with its decision, for the picture over time.
+    met_on: dict[int, datetime.date] = {}
+    decisions = recorded_decisions(registration, viewer=request.user, met_on=met_on)
     transfers = credit_transfers(registration)
     credited = {t.unit_id: t for t in transfers if t.withdrawn_at is None}
-    whole = unit_summaries(registration, decisions=decisions, credited=credited)
+    whole = unit_summaries(registration, decisions=decisions, credited=credited, met_on=met_on)
     filters = PortfolioFilterForm(request.GET or None, units=whole.units)
     unit_id, state = None, ""
     if filters.is_bound and filters.is_valid():
@@ -371,7 +364,7 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
             "rule_notice": rule_notice(registration),
             # Units credited from an identical unit achieved before (SFJ section 2.8).
             "credit_transfers": transfers,
-            **progress_pictures(registration, whole, user=request.user, credited=credited),
+            **progress_pictures(whole, credited=credited),
         },
     )
 

@@ -4,40 +4,37 @@ the first decision's to today's, empty ones included; weeks, or months past half
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections import Counter
 
 import pytest
 
-from portfolios import progress
 from portfolios.progress import WEEKS_SHOWN, met_over_time
 
 MONDAY = datetime.date(2026, 11, 30)
 
 
 @pytest.fixture
-def days() -> Iterator[list[tuple[datetime.date, int]]]:
-    """The rows a provider returns, set by each test, in place of the database's."""
-    rows: list[tuple[datetime.date, int]] = []
-    saved = list(progress.met_days_providers)
-    progress.met_days_providers[:] = [lambda registration, **kwargs: rows]
-    yield rows
-    progress.met_days_providers[:] = saved
+def days() -> Counter[datetime.date]:
+    """Criteria met per day, as Portfolio.met_days counts them, set by each test."""
+    return Counter()
 
 
-def test_nothing_met_is_no_points(days: list) -> None:
-    assert met_over_time(None, viewer=None, unit_ids=[], today=MONDAY) == ("week", [])
+def test_nothing_met_is_no_points(days: Counter) -> None:
+    assert met_over_time(days, today=MONDAY) == ("week", [])
 
 
-def test_weeks_run_from_the_first_decision_to_this_week_with_gaps_filled(days: list) -> None:
+def test_weeks_run_from_the_first_decision_to_this_week_with_gaps_filled(
+    days: Counter,
+) -> None:
     # A Wednesday three weeks back, and a Sunday and a Tuesday of the week before this one.
-    days += [
-        (MONDAY - datetime.timedelta(days=19), 2),
-        (MONDAY - datetime.timedelta(days=1), 1),
-        (MONDAY - datetime.timedelta(days=6), 3),
-    ]
-    period, points = met_over_time(
-        None, viewer=None, unit_ids=[], today=MONDAY + datetime.timedelta(days=2)
+    days.update(
+        {
+            MONDAY - datetime.timedelta(days=19): 2,
+            MONDAY - datetime.timedelta(days=1): 1,
+            MONDAY - datetime.timedelta(days=6): 3,
+        }
     )
+    period, points = met_over_time(days, today=MONDAY + datetime.timedelta(days=2))
     assert period == "week"
     assert points == [
         (MONDAY - datetime.timedelta(weeks=3), 2),
@@ -47,10 +44,10 @@ def test_weeks_run_from_the_first_decision_to_this_week_with_gaps_filled(days: l
     ]
 
 
-def test_past_half_a_year_it_counts_by_month(days: list) -> None:
+def test_past_half_a_year_it_counts_by_month(days: Counter) -> None:
     first = MONDAY - datetime.timedelta(weeks=WEEKS_SHOWN + 4)
-    days += [(first, 1), (datetime.date(2026, 9, 15), 4)]
-    period, points = met_over_time(None, viewer=None, unit_ids=[], today=MONDAY)
+    days.update({first: 1, datetime.date(2026, 9, 15): 4})
+    period, points = met_over_time(days, today=MONDAY)
     assert period == "month"
     assert points[0] == (first.replace(day=1), 1)
     assert points[-1] == (datetime.date(2026, 11, 1), 5)
