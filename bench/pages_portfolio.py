@@ -204,8 +204,9 @@ def _build(existing: Any) -> Any:
 # ---------------------------------------------------------------- the floors
 
 # The current decision of each criterion: the one no later decision supersedes.
+# With the day of each (issue 18): the page draws criteria met over time from it.
 CURRENT_DECISIONS = """
-    SELECT d.criterion_id, d.outcome FROM assessments_decision d
+    SELECT d.criterion_id, d.outcome, d.assessed_on FROM assessments_decision d
     WHERE d.registration_id = %(r)s
       AND NOT EXISTS (SELECT 1 FROM assessments_decision s WHERE s.supersedes_id = d.id)
 """

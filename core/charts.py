@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 360
@@ -146,8 +145,29 @@ def bar_chart(bars: Sequence[Bar], *, label: str, empty: str = NOTHING_YET) -> S
 # ---------------------------------------------------------------- a running total over time
 
 
+# The site is written in British English ("3 December 2026", as the templates' "j F Y"): the
+# names are spelt out here because a chart of years by month writes a date per point, and
+# Django's date formatting costs some 30 microseconds a call.
+MONTH_NAMES = (
+    "",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 def long_date(day: datetime.date) -> str:
-    return dateformat.format(day, "j F Y")
+    """ "3 December 2026", as the templates write dates ("j F Y")."""
+    return f"{day.day} {MONTH_NAMES[day.month]} {day.year}"
 
 
 def step_chart(
@@ -277,3 +297,30 @@ def heat_map(
     bottom = head + len(rows) * cell_h
     body.append(f'<text x="0" y="{bottom + 18}" font-size="12" fill="{MUTED}">{_e(key)}</text>')
     return _svg(body, height=bottom + 26, label=label, width=width, grid=True)
+
+
+# ---------------------------------------------------------------- the same figures as a table
+
+
+def figures_table(
+    *,
+    caption: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    testid: str,
+) -> SafeString:
+    """A picture's figures as a table: each row's first cell is its header (scope="row").
+    Written here rather than by a template loop, as a picture of a large portfolio has a row per
+    unit or period and a template costs some 25 microseconds a cell. Every text is escaped."""
+    head = "".join(f'<th scope="col">{_e(header)}</th>' for header in headers)
+    body = "".join(
+        f'<tr><th scope="row">{_e(row[0])}</th>'
+        + "".join(f"<td>{_e(cell)}</td>" for cell in row[1:])
+        + "</tr>"
+        for row in rows
+    )
+    return mark_safe(  # noqa: S308 (every text went through _e)
+        f'<table class="table table-sm align-middle" data-testid="{_e(testid)}">'
+        f"<caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )

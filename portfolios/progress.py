@@ -504,9 +504,9 @@ def unit_summaries(
         counters[unit_id][decisions.get(pk) or (submitted if evidenced else no_evidence)] += 1
     met_days: Counter[datetime.date] = Counter()
     if met_on:
-        for pk, unit_id, _ in criteria:
-            if pk in met_on and unit_id not in credited:
-                met_days[met_on[pk]] += 1
+        # Only the met criteria of the units counted (a few of the portfolio's, at first).
+        counted = {pk for pk, unit_id, _ in criteria if unit_id not in credited}
+        met_days.update(day for pk, day in met_on.items() if pk in counted)
     overall = Progress()
     for entry in units:
         if entry.unit.pk not in credited:

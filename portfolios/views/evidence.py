@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.context import working_membership
 from accounts.requests import AuthedRequest
-from core.charts import Bar, bar_chart, long_date, step_chart
+from core.charts import Bar, bar_chart, figures_table, long_date, step_chart
 from core.forms import sent_values
 from core.links import url_for_ids
 from core.models import AuditEvent
@@ -280,17 +280,30 @@ def progress_pictures(whole: Portfolio, *, credited: Collection[int]) -> dict[st
         total=whole.progress.total,
         empty="No criteria met yet.",
     )
-    previous = 0
     timeline = []
+    previous = 0
     for day, total in points:
-        timeline.append({"period": day, "added": total - previous, "total": total})
+        timeline.append((long_date(day), total - previous, total))
         previous = total
     return {
         "unit_picture": unit_picture,
-        "unit_progress": units,
+        "unit_table": figures_table(
+            caption="Criteria met in each unit",
+            headers=("Unit", "Met", "Criteria", "Share"),
+            rows=[(u["name"], u["met"], u["total"], f"{u['percent']}%") for u in units],
+            testid="unit-progress-table",
+        )
+        if units
+        else "",
         "time_picture": time_picture,
-        "timeline": timeline,
-        "timeline_period": period,
+        "timeline_table": figures_table(
+            caption=f"Criteria met each {period}, and the running total",
+            headers=(f"{period.capitalize()} from", f"Met that {period}", "Met in all"),
+            rows=timeline,
+            testid="timeline-table",
+        )
+        if timeline
+        else "",
     }
 
 

@@ -135,3 +135,34 @@ def test_a_heat_map_keeps_its_cells_one_size_and_shrinks_only_to_fit():
     assert "chart-grid" in wide.get("class")
     assert float(wide.get("width")) > WIDTH
     assert wide.get("viewBox").split()[2] == wide.get("width")
+
+
+def test_long_date_writes_dates_as_the_templates_do() -> None:
+    # Spelt out for speed; the same words as Django's "j F Y", every month of a year.
+    import datetime
+
+    from django.utils import dateformat
+
+    from core.charts import long_date
+
+    for month in range(1, 13):
+        day = datetime.date(2026, month, 3 + month)
+        assert long_date(day) == dateformat.format(day, "j F Y")
+
+
+def test_the_figures_table_escapes_and_heads_each_row() -> None:
+    from core.charts import figures_table
+
+    html = str(
+        figures_table(
+            caption="Criteria <met>",
+            headers=("Unit", "Met"),
+            rows=[("<b>Unit & one</b>", 3), ("Two", 0)],
+            testid="t",
+        )
+    )
+
+    assert "<caption>Criteria &lt;met&gt;</caption>" in html
+    assert '<th scope="col">Unit</th><th scope="col">Met</th>' in html
+    assert '<tr><th scope="row">&lt;b&gt;Unit &amp; one&lt;/b&gt;</th><td>3</td></tr>' in html
+    assert html.startswith('<table class="table table-sm align-middle" data-testid="t">')
