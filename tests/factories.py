@@ -37,6 +37,14 @@ class CentreFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"C{n:05d}")
 
 
+class EmployerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Employer"
+
+    centre = factory.SubFactory(CentreFactory)
+    name = factory.Sequence(lambda n: f"Employer {n} Ltd")
+
+
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "accounts.Membership"
@@ -44,6 +52,14 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     centre = factory.SubFactory(CentreFactory)
     role = "learner"
+    # An employer contact names one of the centre's employers (a new one unless given).
+    employer = factory.Maybe(
+        factory.LazyAttribute(lambda m: m.role == "employer"),
+        yes_declaration=factory.SubFactory(
+            EmployerFactory, centre=factory.SelfAttribute("..centre")
+        ),
+        no_declaration=None,
+    )
 
 
 class StaffCredentialFactory(factory.django.DjangoModelFactory):
@@ -80,12 +96,14 @@ class LearnerProfileFactory(factory.django.DjangoModelFactory):
     uln = factory.Sequence(lambda n: f"{1000000000 + n}")
 
 
-def member(centre: object, role: str, **user_fields: object) -> User:
-    """A new person holding `role` at `centre` (learners get a profile, aged 30)."""
+def member(centre: object, role: str, *, employer: object = None, **user_fields: object) -> User:
+    """A new person holding `role` at `centre` (learners get a profile, aged 30; an employer
+    contact speaks for `employer`, or a new employer of the centre)."""
     import datetime
 
     user = UserFactory(**user_fields)
-    MembershipFactory(user=user, centre=centre, role=role)
+    extra = {"employer": employer} if employer is not None else {}
+    MembershipFactory(user=user, centre=centre, role=role, **extra)
     if role == "learner":
         LearnerProfileFactory(user=user, centre=centre, date_of_birth=datetime.date(1995, 5, 17))
     if role == "eqa":
