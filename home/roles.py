@@ -367,9 +367,12 @@ def employer_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
     registrations = (
         _registrations(user)
         .filter(centre=membership.centre)
+        .select_related("progress")
         .order_by("learner__full_name", "learner__email", "pk")
     )
-    return {"page": _with_links(paginate(registrations, params)), "employer": membership.employer}
+    page = _with_links(paginate(registrations, params))
+    show_progress(page.object_list, timezone.localdate())
+    return {"page": page, "employer": membership.employer}
 
 
 def _ended_eqa_access(user: Any) -> list[Any]:

@@ -66,6 +66,23 @@ def quality_assures_registration_centre(user: Any, registration: Any) -> bool:
     )
 
 
+@rules.predicate
+def employs_apprentice(user: Any, registration: Any) -> bool:
+    """Issue 19: a contact for the employer the registration's apprenticeship names, at its
+    centre (mirrors the EMPLOYER branch of Registration.visible_to). Read-only: no manage or
+    assess rule names this predicate."""
+    if registration is None or registration.pk is None:
+        return False
+    if not has_role_at(user, registration.centre_id, Role.EMPLOYER):
+        return False
+    from accounts.access import employer_ids
+    from portfolios.models import Apprenticeship
+
+    return Apprenticeship.objects.filter(
+        registration_id=registration.pk, employer_id__in=employer_ids(user)
+    ).exists()
+
+
 is_superuser = rules.is_superuser
 
 can_view_registration = (
@@ -75,6 +92,7 @@ can_view_registration = (
     | verifies_registration
     | administers_registration_centre
     | quality_assures_registration_centre
+    | employs_apprentice
 )
 can_manage_registration = is_superuser | administers_registration_centre
 

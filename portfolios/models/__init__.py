@@ -2,6 +2,12 @@
 
 One module per part of the app; every model is importable from `portfolios.models`."""
 
+from portfolios.models.apprenticeship import (
+    MINIMUM_PRACTICAL_PERIOD_DAYS,
+    Apprenticeship,
+    FunctionalSkillRequirement,
+    FunctionalSkillStatus,
+)
 from portfolios.models.combination import CentreCombinationRule, RuleBasis
 from portfolios.models.credit import CreditTransfer, CreditTransferQuerySet
 from portfolios.models.evidence import (
@@ -30,8 +36,10 @@ from portfolios.models.simulation import SimulationAgreement, SimulationCircumst
 
 __all__ = [
     "EVIDENCE_LIFECYCLE",
+    "MINIMUM_PRACTICAL_PERIOD_DAYS",
     "NOT_REAL_WORK",
     "REGISTRATION_LIFECYCLE",
+    "Apprenticeship",
     "CentreCombinationRule",
     "CreditTransfer",
     "CreditTransferQuerySet",
@@ -43,6 +51,8 @@ __all__ = [
     "EvidenceMethod",
     "EvidenceQuerySet",
     "EvidenceStatus",
+    "FunctionalSkillRequirement",
+    "FunctionalSkillStatus",
     "Registration",
     "RegistrationProgress",
     "RegistrationQuerySet",
