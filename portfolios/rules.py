@@ -85,18 +85,23 @@ def employs_apprentice(user: Any, registration: Any) -> bool:
 
 is_superuser = rules.is_superuser
 
-can_view_registration = (
+# Who reads a registration as the learner or the centre (its staff, its EQA). Cases (appeals,
+# adjustments) and IV samples follow this, not can_view_registration: an employer contact reads
+# the apprentice's portfolio and programme, not their adjustments or the centre's sampling.
+can_view_registration_in_centre = (
     is_superuser
     | is_own_registration
     | assesses_registration
     | verifies_registration
     | administers_registration_centre
     | quality_assures_registration_centre
-    | employs_apprentice
 )
+can_view_registration = can_view_registration_in_centre | employs_apprentice
 can_manage_registration = is_superuser | administers_registration_centre
 
 rules.add_perm("portfolios.view_registration", can_view_registration)
+# What follows a registration for the learner and the centre only (IV samples, cases).
+rules.add_perm("portfolios.view_registration_in_centre", can_view_registration_in_centre)
 rules.add_perm("portfolios.manage_registration", can_manage_registration)
 
 

@@ -202,3 +202,24 @@ def _competent_staff(sender: object, instance: object, created: bool, **kwargs: 
     role = getattr(instance, "role", "")
     if created and role in ("assessor", "iv"):
         give_competence(getattr(instance, "user"), getattr(instance, "centre"), role)  # noqa: B009
+
+
+def apprentice(registration: Any, employer: Any) -> Any:
+    """Make the registration an apprenticeship with `employer` (issue 19): a plain programme
+    record, written directly (tests of its rules use portfolios.apprenticeships)."""
+    import datetime
+    from decimal import Decimal
+
+    from portfolios.models import Apprenticeship
+    from qualifications.models import Standard
+
+    return Apprenticeship.objects.create(
+        registration=registration,
+        employer=employer,
+        standard=Standard.objects.get(code="customer-service-practitioner"),
+        standard_version="1.2",
+        practical_start=datetime.date(2026, 9, 1),
+        practical_planned_end=datetime.date(2027, 10, 1),
+        minimum_otj_hours=Decimal("278"),
+        epao_name="Highfield Assessment",
+    )

@@ -31,11 +31,13 @@ from portfolios.models import Evidence, EvidenceStatus, Registration, Registrati
 from tests.factories import (
     CentreFactory,
     CompetenceRecordFactory,
+    EmployerFactory,
     LearnerProfileFactory,
     MembershipFactory,
     RegistrationFactory,
     StaffCredentialFactory,
     UserFactory,
+    apprentice,
     invite,
     member,
 )
@@ -102,7 +104,7 @@ REGISTRATION = {
     ("no role", "own centre", "unlinked"): (N, N),
     ("no role", "other centre", "linked"): (N, N),
     ("no role", "other centre", "unlinked"): (N, N),
-    ("employer contact", "own centre", "linked"): (N, N),
+    ("employer contact", "own centre", "linked"): (Y, N),  # their apprentice, read-only
     ("employer contact", "own centre", "unlinked"): (N, N),
     ("employer contact", "other centre", "linked"): (N, N),
     ("employer contact", "other centre", "unlinked"): (N, N),
@@ -368,6 +370,10 @@ def world(catalogue: None) -> World:
         )
         linked.assessors.set(assigned)
         registrations[name, "linked"] = linked
+        # Issue 19: the linked learner is an apprentice; at the own centre, of the employer
+        # the employer contact speaks for; at the other, of an employer kept there.
+        contact = actors["employer contact"].memberships.get()
+        apprentice(linked, contact.employer if centre == own else EmployerFactory(centre=other))
         unlinked_learner = someone_here if centre == own else someone_there
         registrations[name, "unlinked"] = RegistrationFactory(
             centre=centre, learner=unlinked_learner

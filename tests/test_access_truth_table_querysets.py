@@ -51,6 +51,7 @@ from tests.factories import (
     EmployerFactory,
     RegistrationFactory,
     UserFactory,
+    apprentice,
     member,
 )
 from tests.support.module_rows import made_for_the_module
@@ -97,7 +98,7 @@ PLAN = {
     "assessor revoked":     (N,     N,       N,     N),  # still assigned, role gone
     "centre admin revoked": (N,     N,       N,     N),
     "no role":              (N,     N,       N,     N),  # assigned, never held the role
-    "employer contact":     (N,     N,       N,     N),
+    "employer contact":     (Y,     N,       N,     N),  # their apprentice's (issue 19)
     "superuser":            (Y,     Y,       Y,     Y),
     "anonymous":            (N,     N,       N,     N),
     "EQA this qual only":   (Y,     Y,       N,     N),
@@ -119,7 +120,7 @@ SAMPLE = {
     "assessor revoked":     (N,     N,       N,     N),
     "centre admin revoked": (N,     N,       N,     N),
     "no role":              (N,     N,       N,     N),
-    "employer contact":     (N,     N,       N,     N),
+    "employer contact":     (N,     N,       N,     N),  # the centre's sampling, not theirs
     "superuser":            (Y,     Y,       Y,     Y),
     "anonymous":            (N,     N,       N,     N),
     "EQA this qual only":   (Y,     Y,       N,     N),
@@ -140,7 +141,7 @@ ASSESSOR_RECORD = {
     "assessor revoked":     (N,     N,       N,     N),
     "centre admin revoked": (N,     N,       N,     N),
     "no role":              (N,     N,       N,     N),
-    "employer contact":     (N,     N,       N,     N),
+    "employer contact":     (Y,     N,       N,     N),  # their apprentice's
     "superuser":            (Y,     Y,       Y,     Y),
     "anonymous":            (N,     N,       N,     N),
     "EQA this qual only":   (Y,     Y,       N,     N),
@@ -167,7 +168,7 @@ EVIDENCE = {
     "assessor revoked":     (N,    N,     N,    N,        N,    N,     N,    N),
     "centre admin revoked": (N,    N,     N,    N,        N,    N,     N,    N),
     "no role":              (N,    N,     N,    N,        N,    N,     N,    N),
-    "employer contact":     (N,    N,     N,    N,        N,    N,     N,    N),
+    "employer contact":     (Y,    N,     N,    N,        N,    N,     N,    N),  # no drafts
     "superuser":            (Y,    Y,     Y,    Y,        Y,    Y,     Y,    Y),
     "anonymous":            (N,    N,     N,    N,        N,    N,     N,    N),
     "EQA this qual only":   (Y,    N,     Y,    N,        N,    N,     N,    N),
@@ -194,7 +195,7 @@ ACHIEVEMENT = {
     "assessor revoked":     (N,     N,       N,     N,        N,    N),
     "centre admin revoked": (N,     N,       N,     N,        N,    N),
     "no role":              (N,     N,       N,     N,        N,    N),
-    "employer contact":     (N,     N,       N,     N,        N,    N),
+    "employer contact":     (Y,     N,       N,     N,        N,    N),  # their apprentice's
     "superuser":            (Y,     Y,       Y,     Y,        Y,    Y),
     "anonymous":            (N,     N,       N,     N,        N,    N),
     "EQA this qual only":   (Y,     Y,       N,     N,        N,    N),
@@ -375,7 +376,7 @@ CASE = {
     "assessor revoked":     (N,     N,       N,     N),
     "centre admin revoked": (N,     N,       N,     N),
     "no role":              (N,     N,       N,     N),
-    "employer contact":     (N,     N,       N,     N),
+    "employer contact":     (N,     N,       N,     N),  # appeals, adjustments: not theirs
     "superuser":            (Y,     Y,       Y,     Y),
     "anonymous":            (N,     N,       N,     N),
     "EQA this qual only":   (Y,     Y,       N,     N),
@@ -434,6 +435,12 @@ EMPLOYER_MANAGED = {
 
 def _registration_perm(record: Any) -> tuple[str, Any]:
     return "portfolios.view_registration", record.registration
+
+
+def _centre_registration_perm(record: Any) -> tuple[str, Any]:
+    """Samples follow the registration as the learner and the centre read it: not an employer
+    contact (issue 19)."""
+    return "portfolios.view_registration_in_centre", record.registration
 
 
 def _achievement_perm(record: AchievementRecord) -> tuple[str, Any]:
@@ -510,8 +517,8 @@ TABLES = [
         BY_REGISTRATION,
         SAMPLE,
         lambda user: Sample.objects.visible_to(user),
-        perm=_registration_perm,
-        perms=("portfolios.view_registration",),
+        perm=_centre_registration_perm,
+        perms=("portfolios.view_registration_in_centre",),
     ),
     Table(
         "achievement record",
@@ -691,6 +698,11 @@ def _build() -> World:
             internal_verifier=actors["internal verifier"],
         )
         linked.assessors.set(assigned)
+        # Issue 19: the linked learner is an apprentice; at the own centre, of the employer
+        # the employer contact speaks for; at the other, of an employer kept there.
+        contact = actors["employer contact"].memberships.get()
+        theirs = made["employer"][("other centre", "another")]
+        apprentice(linked, contact.employer if centre == own else theirs)
         unlinked = RegistrationFactory(
             centre=centre, learner=someone, internal_verifier=their_verifier
         )

@@ -6,6 +6,7 @@ from accounts.models.password_reset import (
     PasswordResetRequest,
 )
 from accounts.models.people import (
+    CENTRE_READER_ROLES,
     INVITATION_DAYS,
     INVITATION_LIFECYCLE,
     STAFF_ROLES,
@@ -31,6 +32,7 @@ from accounts.models.people import (
 )
 
 __all__ = [
+    "CENTRE_READER_ROLES",
     "INVITATION_DAYS",
     "INVITATION_LIFECYCLE",
     "STAFF_ROLES",

@@ -124,6 +124,10 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = (Role.ASSESSOR, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN)
+# Everyone who reads a registration as its learner or as the centre (its staff and EQA): not an
+# employer contact, who reads their apprentices' portfolios but not, for instance, their
+# appeals and adjustments or the centre's sampling (Registration.visible_to's `roles`).
+CENTRE_READER_ROLES = tuple(role for role in Role if role != Role.EMPLOYER)
 
 
 def includes_learner(roles: Iterable[str]) -> bool:
