@@ -107,3 +107,27 @@ def eqa_may_read(user: Any, centre_id: int | None, qualification_id: int | None)
         .filter(Q(qualifications__isnull=True) | Q(qualifications=qualification_id))
         .exists()
     )
+
+
+def employer_ids(user: Any) -> QuerySet:
+    """Ids of the employers the user is a current contact for (issue 19), as a subquery: what
+    an employer contact may read follows these, at the employer's own centre."""
+    from accounts.models import Membership, Role
+
+    return (
+        Membership.objects.current()
+        # Signed out, None: IS NULL, which matches no one.
+        .filter(user_id=getattr(user, "pk", None), role=Role.EMPLOYER)  # type: ignore[misc]
+        .values("employer_id")
+    )
+
+
+def speaks_for(user: Any, employer_id: int | None) -> bool:
+    """The predicate twin of employer_ids, for one employer."""
+    if not getattr(user, "is_authenticated", False) or employer_id is None:
+        return False
+    from accounts.models import Role
+
+    if not may_hold(user, Role.EMPLOYER):
+        return False
+    return employer_ids(user).filter(employer_id=employer_id).exists()

@@ -26,6 +26,7 @@ ROLE_ORDER: list[str] = [
     Role.INTERNAL_VERIFIER,
     Role.ASSESSOR,
     Role.EQA,
+    Role.EMPLOYER,
     Role.LEARNER,
 ]
 

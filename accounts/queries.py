@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, FilteredRelation, Q
+from django.db.models import F, FilteredRelation, Prefetch, Q
 
 
 def centre_profile(learner: str, centre: str) -> FilteredRelation:
@@ -49,3 +49,18 @@ def people_named(q: str, centre: Any) -> Q:
     if looks_like_uln(q):
         named |= Q(pk__in=LearnerProfile.objects.filter(centre=centre, uln=q).values("user_id"))
     return named
+
+
+def current_contacts() -> Prefetch:
+    """Each employer's current contacts (issue 19), by name, as `current_contacts`: one query
+    for a whole page of employers."""
+    from accounts.models import Membership, Role
+
+    return Prefetch(
+        "contacts",
+        queryset=Membership.objects.current()
+        .filter(role=Role.EMPLOYER)
+        .select_related("user")
+        .order_by("user__full_name", "user__email"),
+        to_attr="current_contacts",
+    )

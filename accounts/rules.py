@@ -6,7 +6,7 @@ from typing import Any
 
 import rules
 
-from accounts.access import has_role_at
+from accounts.access import has_role_at, speaks_for
 from accounts.models import Role
 
 
@@ -66,6 +66,19 @@ centre_held = rules.is_superuser | administers_holding_centre
 for _model in ("learnerprofile", "staffcredential", "competencerecord"):
     rules.add_perm(f"accounts.view_{_model}", centre_held)
     rules.add_perm(f"accounts.change_{_model}", centre_held)
+
+
+@rules.predicate
+def is_contact_of(user: Any, employer: Any) -> bool:
+    """A current employer contact for this employer (Membership.employer), at its centre."""
+    return employer is not None and speaks_for(user, employer.pk)
+
+
+# An employer is kept by its centre: its admins read and change it; its own contacts read it.
+rules.add_perm(
+    "accounts.view_employer", rules.is_superuser | administers_holding_centre | is_contact_of
+)
+rules.add_perm("accounts.change_employer", rules.is_superuser | administers_holding_centre)
 
 
 @rules.predicate

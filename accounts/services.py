@@ -21,6 +21,7 @@ from accounts.models import (
     INVITATION_LIFECYCLE,
     Centre,
     CompetenceRecord,
+    Employer,
     Invitation,
     InvitationStatus,
     LearnerProfile,
@@ -50,6 +51,7 @@ def person_create(
     password: str | None = None,
     expires_on: date | None = None,
     qualifications: Iterable[Qualification] = (),
+    employer: Employer | None = None,
 ) -> tuple[User, Membership]:
     """Add someone to a centre in a role, creating their login if the address is new."""
     email = User.objects.normalize_email(email).lower()
@@ -68,16 +70,30 @@ def person_create(
         role=role,
         expires_on=expires_on,
         qualifications=qualifications,
+        employer=employer,
     )
     return user, membership
 
 
 def _check_role(
-    *, centre: Centre, role: str, expires_on: date | None, qualifications: Iterable[Qualification]
+    *,
+    centre: Centre,
+    role: str,
+    expires_on: date | None,
+    qualifications: Iterable[Qualification],
+    employer: Employer | None = None,
 ) -> list[Qualification]:
     """What a grant (or an invitation to one) must satisfy; the qualifications as a list."""
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}")
+    if role == Role.EMPLOYER:
+        if employer is None:
+            raise AccessError("Choose the employer this contact works for.")
+        if employer.centre_id != centre.pk:
+            # Another centre's employers are walled off: its name is not repeated here.
+            raise AccessError(f"That employer is not one of {centre.name}'s.")
+    elif employer is not None:
+        raise AccessError("Only an employer contact is linked to an employer.")
     qualifications = list(qualifications)
     if role == Role.EQA:
         if expires_on is None:
@@ -103,23 +119,37 @@ def role_grant(
     role: str,
     expires_on: date | None = None,
     qualifications: Iterable[Qualification] = (),
+    employer: Employer | None = None,
 ) -> Membership:
     """Give a role (or renew it). An EQA's grant is read-only, ends on a date in the future and
-    may be limited to some of the centre's qualifications (none: the whole centre)."""
+    may be limited to some of the centre's qualifications (none: the whole centre). An employer
+    contact's names one of the centre's employers (granted again with another, it moves)."""
     qualifications = _check_role(
-        centre=centre, role=role, expires_on=expires_on, qualifications=qualifications
+        centre=centre,
+        role=role,
+        expires_on=expires_on,
+        qualifications=qualifications,
+        employer=employer,
     )
     wanted = sorted(q.pk for q in qualifications)
+    employer_id = employer.pk if employer is not None else None
     membership, created = Membership.objects.get_or_create(
-        user=user, centre=centre, role=role, defaults={"expires_on": expires_on}
+        user=user,
+        centre=centre,
+        role=role,
+        defaults={"expires_on": expires_on, "employer": employer},
     )
     held = [] if created else sorted(membership.qualifications.values_list("pk", flat=True))
     if not created and (
-        not membership.is_active or membership.expires_on != expires_on or held != wanted
+        not membership.is_active
+        or membership.expires_on != expires_on
+        or held != wanted
+        or membership.employer_id != employer_id
     ):
         membership.is_active = True
         membership.expires_on = expires_on
-        membership.save(update_fields=["is_active", "expires_on"])
+        membership.employer = employer
+        membership.save(update_fields=["is_active", "expires_on", "employer"])
     elif not created:
         return membership
     membership.qualifications.set(qualifications)
@@ -136,6 +166,8 @@ def role_grant(
             "role": role,
             "expires_on": expires_on and expires_on.isoformat(),
             "qualifications": [q.number for q in sorted(qualifications, key=lambda q: q.number)],
+            # Only an employer contact's grant names an employer.
+            **({"employer": employer_id} if employer_id is not None else {}),
         },
     )
     return membership
@@ -168,6 +200,7 @@ def person_add(
     qualifications: Iterable[Qualification] = (),
     registrations: Iterable[dict[str, Any]] = (),
     link_for: Callable[[str], str] | None = None,
+    employer: Employer | None = None,
 ) -> Membership | Invitation:
     """The centre page's "add a person" (and the register page's "a new learner").
 
@@ -189,6 +222,7 @@ def person_add(
                 role=role,
                 expires_on=expires_on,
                 qualifications=qualifications,
+                employer=employer,
             )
         return invitation_create(
             actor=actor,
@@ -200,6 +234,7 @@ def person_add(
             qualifications=qualifications,
             registrations=registrations,
             link_for=link_for,
+            employer=employer,
         )
 
 
@@ -314,16 +349,21 @@ def invitation_create(
     qualifications: Iterable[Qualification] = (),
     registrations: Iterable[dict[str, Any]] = (),
     link_for: Callable[[str], str] | None = None,
+    employer: Employer | None = None,
 ) -> Invitation:
     """Invite an address to a role at a centre and, once committed, e-mail the link.
 
     A pending invitation to the same address and role is sent again (new link, new expiry,
-    the admin's latest details) rather than duplicated. The raw token is on the returned
-    object as `.token` and nowhere else.
+    the admin's latest details, an employer contact's employer) rather than duplicated. The raw
+    token is on the returned object as `.token` and nowhere else.
     """
     email = normalise_email(email)
     qualifications = _check_role(
-        centre=centre, role=role, expires_on=expires_on, qualifications=qualifications
+        centre=centre,
+        role=role,
+        expires_on=expires_on,
+        qualifications=qualifications,
+        employer=employer,
     )
     registrations = list(registrations)
     if registrations and role != Role.LEARNER:
@@ -339,6 +379,7 @@ def invitation_create(
         action = "invitation.resent"
     invitation.full_name = full_name.strip()
     invitation.expires_on = expires_on
+    invitation.employer = employer
     invitation.registrations = _merge_registrations(invitation.registrations, registrations)
     token = _new_token(invitation)
     try:
@@ -355,7 +396,11 @@ def invitation_create(
         action=action,
         target=invitation,
         centre_id=centre.pk,
-        data={"role": role, "expires_at": invitation.expires_at.isoformat()},
+        data={
+            "role": role,
+            "expires_at": invitation.expires_at.isoformat(),
+            **({"employer": employer.pk} if employer is not None else {}),
+        },
     )
     _queue_invitation_email(invitation, (link_for or invitation_link)(token))
     # The new link's token rides on the instance for the caller to print (it is never stored,
@@ -433,6 +478,7 @@ def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
         role=invitation.role,
         expires_on=invitation.expires_on,
         qualifications=invitation.qualifications.all(),
+        employer=invitation.employer,
     )
     invitation.accepted_by = user
     _answer(
@@ -477,6 +523,89 @@ def invitation_sign_up(
     )
     record_event(actor=user, action="person.created", target=user, centre_id=invitation.centre_id)
     return user, invitation_accept(user=user, invitation=invitation)
+
+
+# ---------------------------------------------------------------- employers
+
+EMPLOYER_FIELDS = ("name", "address", "phone", "contact_email")
+
+
+def _employer_name_taken(centre: Centre, name: str, exclude: int | None = None) -> bool:
+    same = Employer.objects.filter(centre=centre, name__iexact=name)
+    if exclude is not None:
+        same = same.exclude(pk=exclude)
+    return same.exists()
+
+
+@transaction.atomic
+def employer_create(
+    *,
+    actor: User | None,
+    centre: Centre,
+    name: str,
+    address: str = "",
+    phone: str = "",
+    contact_email: str = "",
+) -> Employer:
+    """An employer organisation the centre keeps (issue 19). One name per centre, whatever the
+    capitals: a second "add" of the same name (a double-submitted form) is refused."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValueError("Give the employer's name.")
+    if _employer_name_taken(centre, name):
+        raise ValueError(f"{centre.name} already has an employer called {name}.")
+    try:
+        with transaction.atomic():
+            employer = Employer.objects.create(
+                centre=centre,
+                name=name,
+                address=address.strip(),
+                phone=phone.strip(),
+                contact_email=contact_email.strip().lower(),
+            )
+    except IntegrityError:
+        # Added at the same moment by someone else: the constraint decides, the message says.
+        raise ValueError(f"{centre.name} already has an employer called {name}.") from None
+    record_event(
+        actor=actor,
+        action="employer.created",
+        target=employer,
+        centre_id=centre.pk,
+        data={"name": name},
+    )
+    return employer
+
+
+@transaction.atomic
+def employer_update(*, actor: User | None, employer: Employer, **fields: str) -> Employer:
+    """Change an employer's name or details; the audit names the fields changed."""
+    unknown = set(fields) - set(EMPLOYER_FIELDS)
+    if unknown:
+        raise ValueError(f"not employer fields: {sorted(unknown)}")
+    employer = Employer.objects.select_for_update().select_related("centre").get(pk=employer.pk)
+    if "name" in fields:
+        fields["name"] = " ".join(fields["name"].split())
+        if not fields["name"]:
+            raise ValueError("Give the employer's name.")
+        if _employer_name_taken(employer.centre, fields["name"], exclude=employer.pk):
+            raise ValueError(
+                f"{employer.centre.name} already has an employer called {fields['name']}."
+            )
+    if "contact_email" in fields:
+        fields["contact_email"] = fields["contact_email"].strip().lower()
+    changed = [name for name, value in fields.items() if getattr(employer, name) != value]
+    if changed:
+        for name in changed:
+            setattr(employer, name, fields[name])
+        employer.save(update_fields=changed)
+        record_event(
+            actor=actor,
+            action="employer.updated",
+            target=employer,
+            centre_id=employer.centre_id,
+            data={"fields": sorted(changed)},
+        )
+    return employer
 
 
 # ---------------------------------------------------------------- centres

@@ -20,7 +20,11 @@ from accounts.rules import (
     works_as,
     works_as_centre_admin,
 )
-from portfolios.rules import assesses_registration, can_view_registration, is_own_registration
+from portfolios.rules import (
+    assesses_registration,
+    can_view_registration_in_centre,
+    is_own_registration,
+)
 
 # Claim batches (adding, exporting, submitting, certificates, summaries) and releasing holds:
 # the centre's admins.
@@ -79,7 +83,8 @@ def is_own_case(user: Any, case: Any) -> bool:
 
 @rules.predicate
 def views_case_registration(user: Any, case: Any) -> bool:
-    return case is not None and bool(can_view_registration.test(user, case.registration))
+    # As the learner or the centre: an employer contact reads no case (issue 19).
+    return case is not None and bool(can_view_registration_in_centre.test(user, case.registration))
 
 
 @rules.predicate

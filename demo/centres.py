@@ -77,6 +77,10 @@ class DemoCentre:
     assessor: DemoPerson
     verifier: DemoPerson
     eqa: DemoPerson
+    # Issue 19: an employer of apprentices, kept by the centre, and its contact's login
+    # (seeded by demo/apprenticeships.py, not with the staff: the role names its employer).
+    employer: str
+    employer_contact: DemoPerson
     learners: tuple[tuple[str, date, str], ...]  # (name, date of birth, employer)
     finished: tuple[FinishedLearner, ...]
     plan_learner: str  # whose assessment plan has an overdue activity
@@ -114,6 +118,13 @@ class DemoCentre:
         logins = [
             {"role": p.label, "email": p.email, "password": DEMO_PASSWORD} for p in self.staff
         ]
+        logins.append(
+            {
+                "role": self.employer_contact.label,
+                "email": self.employer_contact.email,
+                "password": DEMO_PASSWORD,
+            }
+        )
         logins += [
             {"role": "Learner", "email": email, "password": DEMO_PASSWORD}
             for email in self.learner_emails()
@@ -146,6 +157,13 @@ NORTHGATE = DemoCentre(
     ),
     eqa=DemoPerson(
         "External quality assurer", "graham.lowe@demo.example", "Graham Lowe", (Role.EQA,)
+    ),
+    employer="Harbour Hotels Group",
+    employer_contact=DemoPerson(
+        "Employer contact",
+        "sarah.quinn@harbourhotels.demo.example",
+        "Sarah Quinn",
+        (Role.EMPLOYER,),
     ),
     learners=(
         ("Olivia Bennett", date(1998, 3, 14), "Harbour Hotels"),
@@ -220,6 +238,13 @@ SOUTHFIELD = DemoCentre(
         "margaret.shaw@southfield.demo.example",
         "Margaret Shaw",
         (Role.EQA,),
+    ),
+    employer="Quayside Hotels Group",
+    employer_contact=DemoPerson(
+        "Employer contact",
+        "tariq.bashir@quayside.southfield.demo.example",
+        "Tariq Bashir",
+        (Role.EMPLOYER,),
     ),
     learners=(
         ("Amelia Hart", date(1997, 2, 19), "Quayside Hotels"),

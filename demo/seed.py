@@ -38,6 +38,7 @@ from assessments.records import acknowledge_record, create_record
 from assessments.release import awaiting_validation
 from assessments.services import record_decision, return_evidence, sign_off_unit
 from assessments.validation import validate_decision, validate_decisions
+from demo.apprenticeships import seed_apprenticeships
 from demo.briefs import seed_briefs
 from demo.cases import seed_cases
 from demo.centre_rules import seed_centre_rules
@@ -95,6 +96,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_held_returns(centre=centre, demo=demo)
     seed_progress_over_time(centre=centre, demo=demo)
     seed_overdue_learner(centre=centre, demo=demo)
+    seed_apprenticeships(centre=centre, demo=demo)
     seed_off_the_job(centre=centre, demo=demo)
     return centre
 

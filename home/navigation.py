@@ -141,6 +141,7 @@ PEOPLE = Place(
         "centre:credential_add",
         "centre:competence_add",
         "centre:invitation_*",
+        "centre:employer*",
     ),
 )
 REGISTRATIONS = Place(
@@ -225,6 +226,8 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
         CASES,
         QUALIFICATIONS,
     ),
+    # Issue 19: the contact's apprentices are on their home page; nothing else is theirs yet.
+    Role.EMPLOYER: (HOME_ONLY, QUALIFICATIONS),
 }
 # Signed in with no current role: the pages everyone may use.
 NO_ROLE: tuple[Place, ...] = (HOME_ONLY, QUALIFICATIONS)

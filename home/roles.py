@@ -361,6 +361,20 @@ def eqa_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
     }
 
 
+def employer_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
+    """An employer contact's apprentices at this centre: the registrations whose programme
+    record names their employer (Registration.objects.visible_to decides which), read-only."""
+    registrations = (
+        _registrations(user)
+        .filter(centre=membership.centre)
+        .select_related("progress")
+        .order_by("learner__full_name", "learner__email", "pk")
+    )
+    page = _with_links(paginate(registrations, params))
+    show_progress(page.object_list, timezone.localdate())
+    return {"page": page, "employer": membership.employer}
+
+
 def _ended_eqa_access(user: Any) -> list[Any]:
     """EQA grants that have ended, so someone with no current role learns why."""
     if not getattr(user, "is_authenticated", False):
@@ -378,6 +392,7 @@ ROLE_HOMES = {
     "iv": ("home/iv.html", verifier_home),
     "admin": ("home/admin.html", admin_home),
     "eqa": ("home/eqa.html", eqa_home),
+    "employer": ("home/employer.html", employer_home),
 }
 
 

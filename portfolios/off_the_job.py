@@ -31,6 +31,7 @@ from portfolios import rules
 from portfolios.models import (
     MAX_HOURS_PER_DAY,
     OFF_THE_JOB_LIFECYCLE,
+    Apprenticeship,
     Evidence,
     OffTheJobActivity,
     OffTheJobKind,
@@ -387,13 +388,30 @@ def behind(
     return approved < due * (1 - BEHIND_TOLERANCE)
 
 
-def planned_hours_for(registration: Registration) -> Decimal | None:
-    """The planned off-the-job hours of the registration's programme, or None.
+@dataclass(frozen=True)
+class Plan:
+    """The planned off-the-job hours and the practical period they are spread over."""
 
-    The place the apprenticeship programme record (one-to-one with the registration, issue 19
-    point 1) plugs in: it holds the planned hours and practical period. Until it exists there
-    is no plan, and the log page shows hours logged without a planned-against-actual line."""
-    return None
+    hours: Decimal
+    start: datetime.date
+    end: datetime.date
+
+
+def programme_plan(registration: Registration) -> Plan | None:
+    """The plan the registration's apprenticeship programme record holds (the published minimum
+    less recognised prior learning, over the practical period, not the registration's dates), or
+    None where no programme is recorded: the log then shows hours without a planned line."""
+
+    record = (
+        Apprenticeship.objects.filter(registration_id=registration.pk)
+        .only(
+            "minimum_otj_hours", "rpl_reduction_hours", "practical_start", "practical_planned_end"
+        )
+        .first()
+    )
+    if record is None:
+        return None
+    return Plan(record.planned_otj_hours, record.practical_start, record.practical_planned_end)
 
 
 # ---------------------------------------------------------------- the cohort's CSV

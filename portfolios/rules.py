@@ -66,9 +66,29 @@ def quality_assures_registration_centre(user: Any, registration: Any) -> bool:
     )
 
 
+@rules.predicate
+def employs_apprentice(user: Any, registration: Any) -> bool:
+    """Issue 19: a contact for the employer the registration's apprenticeship names, at its
+    centre (mirrors the EMPLOYER branch of Registration.visible_to). Read-only: no manage or
+    assess rule names this predicate."""
+    if registration is None or registration.pk is None:
+        return False
+    if not has_role_at(user, registration.centre_id, Role.EMPLOYER):
+        return False
+    from accounts.access import employer_ids
+    from portfolios.models import Apprenticeship
+
+    return Apprenticeship.objects.filter(
+        registration_id=registration.pk, employer_id__in=employer_ids(user)
+    ).exists()
+
+
 is_superuser = rules.is_superuser
 
-can_view_registration = (
+# Who reads a registration as the learner or the centre (its staff, its EQA). Cases (appeals,
+# adjustments) and IV samples follow this, not can_view_registration: an employer contact reads
+# the apprentice's portfolio and programme, not their adjustments or the centre's sampling.
+can_view_registration_in_centre = (
     is_superuser
     | is_own_registration
     | assesses_registration
@@ -76,9 +96,12 @@ can_view_registration = (
     | administers_registration_centre
     | quality_assures_registration_centre
 )
+can_view_registration = can_view_registration_in_centre | employs_apprentice
 can_manage_registration = is_superuser | administers_registration_centre
 
 rules.add_perm("portfolios.view_registration", can_view_registration)
+# What follows a registration for the learner and the centre only (IV samples, cases).
+rules.add_perm("portfolios.view_registration_in_centre", can_view_registration_in_centre)
 rules.add_perm("portfolios.manage_registration", can_manage_registration)
 
 

@@ -37,6 +37,14 @@ class CentreFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"C{n:05d}")
 
 
+class EmployerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Employer"
+
+    centre = factory.SubFactory(CentreFactory)
+    name = factory.Sequence(lambda n: f"Employer {n} Ltd")
+
+
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "accounts.Membership"
@@ -44,6 +52,14 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     centre = factory.SubFactory(CentreFactory)
     role = "learner"
+    # An employer contact names one of the centre's employers (a new one unless given).
+    employer = factory.Maybe(
+        factory.LazyAttribute(lambda m: m.role == "employer"),
+        yes_declaration=factory.SubFactory(
+            EmployerFactory, centre=factory.SelfAttribute("..centre")
+        ),
+        no_declaration=None,
+    )
 
 
 class StaffCredentialFactory(factory.django.DjangoModelFactory):
@@ -80,12 +96,14 @@ class LearnerProfileFactory(factory.django.DjangoModelFactory):
     uln = factory.Sequence(lambda n: f"{1000000000 + n}")
 
 
-def member(centre: object, role: str, **user_fields: object) -> User:
-    """A new person holding `role` at `centre` (learners get a profile, aged 30)."""
+def member(centre: object, role: str, *, employer: object = None, **user_fields: object) -> User:
+    """A new person holding `role` at `centre` (learners get a profile, aged 30; an employer
+    contact speaks for `employer`, or a new employer of the centre)."""
     import datetime
 
     user = UserFactory(**user_fields)
-    MembershipFactory(user=user, centre=centre, role=role)
+    extra = {"employer": employer} if employer is not None else {}
+    MembershipFactory(user=user, centre=centre, role=role, **extra)
     if role == "learner":
         LearnerProfileFactory(user=user, centre=centre, date_of_birth=datetime.date(1995, 5, 17))
     if role == "eqa":
@@ -184,3 +202,24 @@ def _competent_staff(sender: object, instance: object, created: bool, **kwargs: 
     role = getattr(instance, "role", "")
     if created and role in ("assessor", "iv"):
         give_competence(getattr(instance, "user"), getattr(instance, "centre"), role)  # noqa: B009
+
+
+def apprentice(registration: Any, employer: Any) -> Any:
+    """Make the registration an apprenticeship with `employer` (issue 19): a plain programme
+    record, written directly (tests of its rules use portfolios.apprenticeships)."""
+    import datetime
+    from decimal import Decimal
+
+    from portfolios.models import Apprenticeship
+    from qualifications.models import Standard
+
+    return Apprenticeship.objects.create(
+        registration=registration,
+        employer=employer,
+        standard=Standard.objects.get(code="customer-service-practitioner"),
+        standard_version="1.2",
+        practical_start=datetime.date(2026, 9, 1),
+        practical_planned_end=datetime.date(2027, 10, 1),
+        minimum_otj_hours=Decimal("278"),
+        epao_name="Highfield Assessment",
+    )

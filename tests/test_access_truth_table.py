@@ -31,11 +31,13 @@ from portfolios.models import Evidence, EvidenceStatus, Registration, Registrati
 from tests.factories import (
     CentreFactory,
     CompetenceRecordFactory,
+    EmployerFactory,
     LearnerProfileFactory,
     MembershipFactory,
     RegistrationFactory,
     StaffCredentialFactory,
     UserFactory,
+    apprentice,
     invite,
     member,
 )
@@ -54,6 +56,7 @@ ROLES = [
     "assessor revoked",
     "centre admin revoked",
     "no role",
+    "employer contact",
     "superuser",
     "anonymous",
 ]
@@ -101,6 +104,10 @@ REGISTRATION = {
     ("no role", "own centre", "unlinked"): (N, N),
     ("no role", "other centre", "linked"): (N, N),
     ("no role", "other centre", "unlinked"): (N, N),
+    ("employer contact", "own centre", "linked"): (Y, N),  # their apprentice, read-only
+    ("employer contact", "own centre", "unlinked"): (N, N),
+    ("employer contact", "other centre", "linked"): (N, N),
+    ("employer contact", "other centre", "unlinked"): (N, N),
     ("superuser", "own centre", "linked"): (Y, Y),
     ("superuser", "own centre", "unlinked"): (Y, Y),
     ("superuser", "other centre", "linked"): (Y, Y),
@@ -132,6 +139,8 @@ CENTRE = {
     ("centre admin revoked", "other centre"): (N, N),
     ("no role", "own centre"): (N, N),
     ("no role", "other centre"): (N, N),
+    ("employer contact", "own centre"): (Y, N),  # the centre of their apprentices
+    ("employer contact", "other centre"): (N, N),
     ("superuser", "own centre"): (Y, Y),
     ("superuser", "other centre"): (Y, Y),
     ("anonymous", "own centre"): (N, N),
@@ -168,6 +177,9 @@ PERSON = {
     ("no role", "self"): (Y, N),
     ("no role", "someone at own centre"): (N, N),
     ("no role", "someone at other centre"): (N, N),
+    ("employer contact", "self"): (Y, N),
+    ("employer contact", "someone at own centre"): (N, N),
+    ("employer contact", "someone at other centre"): (N, N),
     ("superuser", "self"): (Y, Y),
     ("superuser", "someone at own centre"): (Y, Y),
     ("superuser", "someone at other centre"): (Y, Y),
@@ -185,6 +197,7 @@ PERSON = {
     ("assessor revoked", "someone invited to own centre"): (N, N),
     ("centre admin revoked", "someone invited to own centre"): (N, N),
     ("no role", "someone invited to own centre"): (N, N),
+    ("employer contact", "someone invited to own centre"): (N, N),
     ("superuser", "someone invited to own centre"): (Y, Y),
     ("anonymous", "someone invited to own centre"): (N, N),
 }
@@ -218,6 +231,8 @@ MEMBERSHIP = {
     ("centre admin revoked", "another's at other centre"): (N, N),
     ("no role", "another's at own centre"): (N, N),
     ("no role", "another's at other centre"): (N, N),
+    ("employer contact", "another's at own centre"): (N, N),
+    ("employer contact", "another's at other centre"): (N, N),
     ("superuser", "another's at own centre"): (Y, Y),
     ("superuser", "another's at other centre"): (Y, Y),
     ("anonymous", "another's at own centre"): (N, N),
@@ -281,6 +296,9 @@ INVITATION = {
     ("no role", "to own centre"): (N, N, N),
     ("no role", "to other centre"): (N, N, N),
     ("no role", "to their address"): (Y, N, Y),
+    ("employer contact", "to own centre"): (N, N, N),
+    ("employer contact", "to other centre"): (N, N, N),
+    ("employer contact", "to their address"): (Y, N, Y),
     ("superuser", "to own centre"): (Y, Y, N),
     ("superuser", "to other centre"): (Y, Y, N),
     ("superuser", "to their address"): (Y, Y, Y),
@@ -332,6 +350,9 @@ def world(catalogue: None) -> World:
         "assessor revoked": _revoked(own, Role.ASSESSOR),
         "centre admin revoked": _revoked(own, Role.CENTRE_ADMIN),
         "no role": UserFactory(),
+        # Issue 19: a contact for one of the own centre's employers, whose apprentices are none
+        # of these registrations' learners: they see no portfolio, and are no staff.
+        "employer contact": member(own, Role.EMPLOYER),
         "superuser": UserFactory(is_superuser=True, is_staff=True),
         "anonymous": AnonymousUser(),
     }
@@ -349,6 +370,10 @@ def world(catalogue: None) -> World:
         )
         linked.assessors.set(assigned)
         registrations[name, "linked"] = linked
+        # Issue 19: the linked learner is an apprentice; at the own centre, of the employer
+        # the employer contact speaks for; at the other, of an employer kept there.
+        contact = actors["employer contact"].memberships.get()
+        apprentice(linked, contact.employer if centre == own else EmployerFactory(centre=other))
         unlinked_learner = someone_here if centre == own else someone_there
         registrations[name, "unlinked"] = RegistrationFactory(
             centre=centre, learner=unlinked_learner
@@ -603,6 +628,11 @@ REGISTRATION_ACTIONS = {
     ("no role", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
     ("no role", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
     ("no role", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    # Their apprentice's off-the-job hours: read, never logged or reviewed (issue 19).
+    ("employer contact", "own centre", "linked"): (N, N, N, N, N, N, N, N, Y, N, N),
+    ("employer contact", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("employer contact", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("employer contact", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
     ("superuser", "own centre", "linked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
     ("superuser", "own centre", "unlinked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
     ("superuser", "other centre", "linked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
@@ -645,6 +675,8 @@ CENTRE_ACTIONS = {
     ("centre admin revoked", "other centre"): (N, N, N, N, N, N, N),
     ("no role", "own centre"): (N, N, N, N, N, N, N),
     ("no role", "other centre"): (N, N, N, N, N, N, N),
+    ("employer contact", "own centre"): (N, N, N, N, N, N, N),
+    ("employer contact", "other centre"): (N, N, N, N, N, N, N),
     ("superuser", "own centre"): (Y, Y, Y, N, N, N, Y),
     ("superuser", "other centre"): (Y, Y, Y, N, N, N, Y),
     ("anonymous", "own centre"): (N, N, N, N, N, N, N),
@@ -685,6 +717,8 @@ CENTRE_PAGE_ACTIONS = {
     ("centre admin revoked", "other centre"): (N, N, N, N, N, N),
     ("no role", "own centre"): (N, N, N, N, N, N),
     ("no role", "other centre"): (N, N, N, N, N, N),
+    ("employer contact", "own centre"): (N, N, N, N, N, N),
+    ("employer contact", "other centre"): (N, N, N, N, N, N),
     ("superuser", "own centre"): (Y, Y, N, N, Y, N),
     ("superuser", "other centre"): (Y, Y, N, N, Y, N),
     ("anonymous", "own centre"): (N, N, N, N, N, N),
@@ -741,6 +775,10 @@ PORTFOLIO_ACTIONS = {
     ("no role", "own centre", "unlinked"): (N, N, N, N, N),
     ("no role", "other centre", "linked"): (N, N, N, N, N),
     ("no role", "other centre", "unlinked"): (N, N, N, N, N),
+    ("employer contact", "own centre", "linked"): (N, N, N, N, N),
+    ("employer contact", "own centre", "unlinked"): (N, N, N, N, N),
+    ("employer contact", "other centre", "linked"): (N, N, N, N, N),
+    ("employer contact", "other centre", "unlinked"): (N, N, N, N, N),
     ("superuser", "own centre", "linked"): (N, N, N, N, N),  # sees it all, changes nothing
     ("superuser", "own centre", "unlinked"): (N, N, N, N, N),
     ("superuser", "other centre", "linked"): (N, N, N, N, N),
@@ -792,6 +830,10 @@ MEETING = {
     ("no role", "own centre", "not attended"): (N, N),
     ("no role", "other centre", "attended"): (N, N),
     ("no role", "other centre", "not attended"): (N, N),
+    ("employer contact", "own centre", "attended"): (N, N),
+    ("employer contact", "own centre", "not attended"): (N, N),
+    ("employer contact", "other centre", "attended"): (N, N),
+    ("employer contact", "other centre", "not attended"): (N, N),
     ("superuser", "own centre", "attended"): (Y, Y),
     ("superuser", "own centre", "not attended"): (Y, Y),
     ("superuser", "other centre", "attended"): (Y, Y),
@@ -906,6 +948,8 @@ WORN = {
     ("centre admin revoked", "another's"): set(),
     ("no role", "own"): set(),
     ("no role", "another's"): set(),
+    ("employer contact", "own"): set(),
+    ("employer contact", "another's"): set(),
     ("superuser", "own"): set(),  # a superuser wears no role: the pages need one
     ("superuser", "another's"): set(),
     ("anonymous", "own"): set(),
@@ -924,6 +968,7 @@ SITE_ADMIN = {
     "assessor revoked": N,
     "centre admin revoked": N,
     "no role": N,
+    "employer contact": N,
     "superuser": Y,
     "anonymous": N,
 }
@@ -1059,6 +1104,8 @@ RECORDS_ACTIONS = {
     ("centre admin revoked", "other centre"): (N,),
     ("no role", "own centre"): (N,),
     ("no role", "other centre"): (N,),
+    ("employer contact", "own centre"): (N,),
+    ("employer contact", "other centre"): (N,),
     ("superuser", "own centre"): (Y,),
     ("superuser", "other centre"): (Y,),
     ("anonymous", "own centre"): (N,),
@@ -1217,6 +1264,10 @@ CASE_ACTIONS = {
     ("no role", "own centre", "unlinked"): (N, N, N, N, N, N),
     ("no role", "other centre", "linked"): (N, N, N, N, N, N),
     ("no role", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("employer contact", "own centre", "linked"): (N, N, N, N, N, N),
+    ("employer contact", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("employer contact", "other centre", "linked"): (N, N, N, N, N, N),
+    ("employer contact", "other centre", "unlinked"): (N, N, N, N, N, N),
     ("superuser", "own centre", "linked"): (Y, N, N, N, N, N),
     ("superuser", "own centre", "unlinked"): (Y, N, N, N, N, N),
     ("superuser", "other centre", "linked"): (Y, N, N, N, N, N),
@@ -1390,6 +1441,8 @@ BRIEF_ACTIONS = {
     ("centre admin revoked", "other centre"): (N, N, N, N),
     ("no role", "own centre"): (N, N, N, N),
     ("no role", "other centre"): (N, N, N, N),
+    ("employer contact", "own centre"): (N, N, N, N),
+    ("employer contact", "other centre"): (N, N, N, N),
     ("superuser", "own centre"): (N, N, N, N),
     ("superuser", "other centre"): (N, N, N, N),
     ("anonymous", "own centre"): (N, N, N, N),
@@ -1407,6 +1460,7 @@ BRIEFS_PAGE = {
     "assessor revoked": N,
     "centre admin revoked": N,
     "no role": N,
+    "employer contact": N,
     "superuser": N,
     "anonymous": N,
 }

@@ -32,7 +32,7 @@ from django.http import Http404
 from django.test import RequestFactory
 
 from accounts.context import active_membership
-from accounts.models import Membership, Role
+from accounts.models import Employer, Membership, Role
 from assessments.models import AssessorRecord, AssignmentBrief, BriefStatus, RecordKind
 from assessments.models.achievement import AchievementKind, AchievementRecord
 from assessments.models.plan import AssessmentPlan
@@ -46,7 +46,14 @@ from portfolios.models import (
     EvidenceStatus,
 )
 from qualifications.models import Qualification, Unit
-from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
+from tests.factories import (
+    CentreFactory,
+    EmployerFactory,
+    RegistrationFactory,
+    UserFactory,
+    apprentice,
+    member,
+)
 from tests.support.module_rows import made_for_the_module
 from tests.test_access_truth_table import ROLES, in_a_request
 from verification.models import SampleStage, SamplingStrategy
@@ -91,6 +98,7 @@ PLAN = {
     "assessor revoked":     (N,     N,       N,     N),  # still assigned, role gone
     "centre admin revoked": (N,     N,       N,     N),
     "no role":              (N,     N,       N,     N),  # assigned, never held the role
+    "employer contact":     (Y,     N,       N,     N),  # their apprentice's (issue 19)
     "superuser":            (Y,     Y,       Y,     Y),
     "anonymous":            (N,     N,       N,     N),
     "EQA this qual only":   (Y,     Y,       N,     N),
@@ -112,6 +120,7 @@ SAMPLE = {
     "assessor revoked":     (N,     N,       N,     N),
     "centre admin revoked": (N,     N,       N,     N),
     "no role":              (N,     N,       N,     N),
+    "employer contact":     (N,     N,       N,     N),  # the centre's sampling, not theirs
     "superuser":            (Y,     Y,       Y,     Y),
     "anonymous":            (N,     N,       N,     N),
     "EQA this qual only":   (Y,     Y,       N,     N),
@@ -132,6 +141,7 @@ ASSESSOR_RECORD = {
     "assessor revoked":     (N,     N,       N,     N),
     "centre admin revoked": (N,     N,       N,     N),
     "no role":              (N,     N,       N,     N),
+    "employer contact":     (Y,     N,       N,     N),  # their apprentice's
     "superuser":            (Y,     Y,       Y,     Y),
     "anonymous":            (N,     N,       N,     N),
     "EQA this qual only":   (Y,     Y,       N,     N),
@@ -158,6 +168,7 @@ EVIDENCE = {
     "assessor revoked":     (N,    N,     N,    N,        N,    N,     N,    N),
     "centre admin revoked": (N,    N,     N,    N,        N,    N,     N,    N),
     "no role":              (N,    N,     N,    N,        N,    N,     N,    N),
+    "employer contact":     (Y,    N,     N,    N,        N,    N,     N,    N),  # no drafts
     "superuser":            (Y,    Y,     Y,    Y,        Y,    Y,     Y,    Y),
     "anonymous":            (N,    N,     N,    N,        N,    N,     N,    N),
     "EQA this qual only":   (Y,    N,     Y,    N,        N,    N,     N,    N),
@@ -184,6 +195,7 @@ ACHIEVEMENT = {
     "assessor revoked":     (N,     N,       N,     N,        N,    N),
     "centre admin revoked": (N,     N,       N,     N,        N,    N),
     "no role":              (N,     N,       N,     N,        N,    N),
+    "employer contact":     (Y,     N,       N,     N,        N,    N),  # their apprentice's
     "superuser":            (Y,     Y,       Y,     Y,        Y,    Y),
     "anonymous":            (N,     N,       N,     N,        N,    N),
     "EQA this qual only":   (Y,     Y,       N,     N,        N,    N),
@@ -205,6 +217,7 @@ STRATEGY = {
     "assessor revoked":     (N,   N),
     "centre admin revoked": (N,   N),
     "no role":              (N,   N),
+    "employer contact":     (Y,   N),  # found, as by a learner; the pages say 403
     "superuser":            (Y,   Y),
     "anonymous":            (N,   N),
     "EQA this qual only":   (Y,   N),
@@ -235,6 +248,7 @@ MEETING_FOUND = {
     "assessor revoked":     (N,       N,            N,       N),
     "centre admin revoked": (N,       N,            N,       N),
     "no role":              (N,       N,            N,       N),
+    "employer contact":     (Y,       Y,            N,       N),  # found; the pages say 403
     "superuser":            (Y,       Y,            Y,       Y),
     "anonymous":            (N,       N,            N,       N),
     "EQA this qual only":   (Y,       Y,            N,       N),
@@ -254,6 +268,7 @@ MEETING_READ = {
     "assessor revoked":     (N,       N,            N,       N),  # attended, role gone
     "centre admin revoked": (N,       N,            N,       N),
     "no role":              (N,       N,            N,       N),
+    "employer contact":     (N,       N,            N,       N),
     "superuser":            (Y,       Y,            Y,       Y),
     "anonymous":            (N,       N,            N,       N),
     "EQA this qual only":   (Y,       Y,            N,       N),
@@ -281,6 +296,7 @@ EQA_VIEW = {
     "assessor revoked":     (N,      N,      N,        N,      N,      N),
     "centre admin revoked": (N,      N,      N,        N,      N,      N),
     "no role":              (N,      N,      N,        N,      N,      N),
+    "employer contact":     (N,      N,      N,        N,      N,      N),
     "superuser":            (Y,      Y,      Y,        Y,      Y,      Y),
     "anonymous":            (N,      N,      N,        N,      N,      N),
     "EQA this qual only":   (N,      N,      N,        N,      N,      N),
@@ -306,6 +322,7 @@ CLAIM_BATCH = {
     "assessor revoked":     (403,     403),
     "centre admin revoked": (403,     403),
     "no role":              (403,     403),
+    "employer contact":     (403,     403),
     "superuser":            (403,     403),
     "anonymous":            (403,     403),  # the pages send them to sign in first
     "EQA this qual only":   (READ,    404),
@@ -335,6 +352,7 @@ BRIEF = {
     "assessor revoked":     (N,     N,       N,     N),
     "centre admin revoked": (N,     N,       N,     N),
     "no role":              (N,     N,       N,     N),
+    "employer contact":     (N,     N,       N,     N),
     "superuser":            (Y,     Y,       Y,     Y),
     "anonymous":            (N,     N,       N,     N),
     "EQA this qual only":   (Y,     Y,       N,     N),
@@ -358,6 +376,7 @@ CASE = {
     "assessor revoked":     (N,     N,       N,     N),
     "centre admin revoked": (N,     N,       N,     N),
     "no role":              (N,     N,       N,     N),
+    "employer contact":     (N,     N,       N,     N),  # appeals, adjustments: not theirs
     "superuser":            (Y,     Y,       Y,     Y),
     "anonymous":            (N,     N,       N,     N),
     "EQA this qual only":   (Y,     Y,       N,     N),
@@ -365,11 +384,63 @@ CASE = {
 }  # fmt: skip
 
 
+# Employers (Employer.visible_to, issue 19): "a centre's admins see them all, an employer
+# contact their own". The employer contact under test speaks for "theirs" at the own centre.
+EMPLOYER_COLUMNS: tuple[Column, ...] = (
+    ("own centre", "theirs"),
+    ("own centre", "another"),
+    ("other centre", "another"),
+)
+EMPLOYER = {
+    #                        own centre      other centre
+    #                        theirs another  another
+    "learner":              (N,     N,       N),
+    "assessor":             (N,     N,       N),
+    "internal verifier":    (N,     N,       N),
+    "centre admin":         (Y,     Y,       N),
+    "EQA current":          (N,     N,       N),
+    "EQA expired":          (N,     N,       N),
+    "assessor revoked":     (N,     N,       N),
+    "centre admin revoked": (N,     N,       N),
+    "no role":              (N,     N,       N),
+    "employer contact":     (Y,     N,       N),  # their own; never another's, here or there
+    "superuser":            (Y,     Y,       Y),
+    "anonymous":            (N,     N,       N),
+    "EQA this qual only":   (N,     N,       N),
+    "EQA other qual only":  (N,     N,       N),
+}  # fmt: skip
+
+# Changed (Employer.manageable_by): "the centre's admins"; a contact only reads their own.
+EMPLOYER_MANAGED = {
+    #                        own centre      other centre
+    #                        theirs another  another
+    "learner":              (N,     N,       N),
+    "assessor":             (N,     N,       N),
+    "internal verifier":    (N,     N,       N),
+    "centre admin":         (Y,     Y,       N),
+    "EQA current":          (N,     N,       N),
+    "EQA expired":          (N,     N,       N),
+    "assessor revoked":     (N,     N,       N),
+    "centre admin revoked": (N,     N,       N),
+    "no role":              (N,     N,       N),
+    "employer contact":     (N,     N,       N),
+    "superuser":            (Y,     Y,       Y),
+    "anonymous":            (N,     N,       N),
+    "EQA this qual only":   (N,     N,       N),
+    "EQA other qual only":  (N,     N,       N),
+}  # fmt: skip
+
 # ---------------------------------------------------------------- how each table is checked
 
 
 def _registration_perm(record: Any) -> tuple[str, Any]:
     return "portfolios.view_registration", record.registration
+
+
+def _centre_registration_perm(record: Any) -> tuple[str, Any]:
+    """Samples follow the registration as the learner and the centre read it: not an employer
+    contact (issue 19)."""
+    return "portfolios.view_registration_in_centre", record.registration
 
 
 def _achievement_perm(record: AchievementRecord) -> tuple[str, Any]:
@@ -401,6 +472,23 @@ class Table:
 
 TABLES = [
     Table(
+        "employer",
+        EMPLOYER_COLUMNS,
+        EMPLOYER,
+        lambda user: Employer.objects.visible_to(user),
+        perm=lambda employer: ("accounts.view_employer", employer),
+        perms=("accounts.view_employer",),
+    ),
+    Table(
+        "employer managed",
+        EMPLOYER_COLUMNS,
+        EMPLOYER_MANAGED,
+        lambda user: Employer.objects.manageable_by(user),
+        made="employer",
+        perm=lambda employer: ("accounts.change_employer", employer),
+        perms=("accounts.change_employer",),
+    ),
+    Table(
         "evidence",
         EVIDENCE_COLUMNS,
         EVIDENCE,
@@ -429,8 +517,8 @@ TABLES = [
         BY_REGISTRATION,
         SAMPLE,
         lambda user: Sample.objects.visible_to(user),
-        perm=_registration_perm,
-        perms=("portfolios.view_registration",),
+        perm=_centre_registration_perm,
+        perms=("portfolios.view_registration_in_centre",),
     ),
     Table(
         "achievement record",
@@ -502,8 +590,9 @@ def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> 
             assert len(answers) == len(table.columns), (table.name, role)
     assert list(CLAIM_BATCH) == ALL_ROLES
     assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
-    # 13 roles, 54 kinds of object (4 of them credit transfers) and the claim batches' 2.
-    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 13 * 54
+    # 14 roles, 60 kinds of object (4 of them credit transfers, 6 employers) and the claim
+    # batches' 2.
+    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 14 * 60
     # A table names its permissions exactly when it asks one.
     assert all(bool(t.perms) is (t.perm is not None) for t in TABLES)
 
@@ -560,6 +649,9 @@ def _build() -> World:
         "assessor revoked": revoked(Role.ASSESSOR),
         "centre admin revoked": revoked(Role.CENTRE_ADMIN),
         "no role": UserFactory(),
+        # Issue 19: a contact for one of the own centre's employers, whose apprentices are none
+        # of these registrations' learners: they see no portfolio, and are no staff.
+        "employer contact": member(own, Role.EMPLOYER),
         "superuser": UserFactory(is_superuser=True, is_staff=True),
         "anonymous": AnonymousUser(),
         "EQA this qual only": member(own, Role.EQA),
@@ -586,7 +678,13 @@ def _build() -> World:
             "assignment brief",
             "case",
             "credit transfer",
+            "employer",
         )
+    }
+    made["employer"] = {
+        ("own centre", "theirs"): actors["employer contact"].memberships.get().employer,
+        ("own centre", "another"): EmployerFactory(centre=own),
+        ("other centre", "another"): EmployerFactory(centre=other),
     }
 
     for name, centre in (("own centre", own), ("other centre", other)):
@@ -600,6 +698,11 @@ def _build() -> World:
             internal_verifier=actors["internal verifier"],
         )
         linked.assessors.set(assigned)
+        # Issue 19: the linked learner is an apprentice; at the own centre, of the employer
+        # the employer contact speaks for; at the other, of an employer kept there.
+        contact = actors["employer contact"].memberships.get()
+        theirs = made["employer"][("other centre", "another")]
+        apprentice(linked, contact.employer if centre == own else theirs)
         unlinked = RegistrationFactory(
             centre=centre, learner=someone, internal_verifier=their_verifier
         )

@@ -44,6 +44,7 @@ LOGINS = [
     "aisha.khan@demo.example",  # assessor
     "dorothy.evans@demo.example",  # internal verifier
     "graham.lowe@demo.example",  # EQA
+    "sarah.quinn@harbourhotels.demo.example",  # employer contact (issue 19)
     "jamal.okafor@learner.demo.example",  # learner at work
     "grace.mitchell@learner.demo.example",  # learner who has finished
 ]

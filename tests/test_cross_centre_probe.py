@@ -377,7 +377,8 @@ def test_no_role_at_either_centre_reads_the_other_centres_people(both_centres: N
     report = []
     for home, away in ((NORTHGATE, SOUTHFIELD), (SOUTHFIELD, NORTHGATE)):
         home_seats, away_seats = seats(home), seats(away)
-        assert len(home_seats) == 5 + 1 + 17, home.name  # the assessor-IV works in two roles
+        # Five staff (the assessor-IV in two roles), the employer contact (issue 19), 17 learners.
+        assert len(home_seats) == 5 + 1 + 1 + 17, home.name
         markers, foreign = private_markers(home), private_markers(away)
         crawl_started = time.monotonic()
         pages = [page for seat in home_seats for page in crawl(seat, foreign, findings)]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import (
     Centre,
     CompetenceRecord,
+    Employer,
     LearnerProfile,
     Membership,
     Role,
@@ -47,16 +48,29 @@ class RoleGrantForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="External quality assurers only. Choose none for the whole centre.",
     )
+    employer = forms.ModelChoiceField(
+        label="Employer",
+        queryset=Employer.objects.none(),
+        required=False,
+        help_text="Employer contacts only: the employer they work for.",
+    )
 
     def __init__(self, *args: Any, centre: Centre | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if centre is not None:
             qualifications = declared(self, "qualifications", forms.ModelChoiceField)
             qualifications.queryset = centre.qualifications.order_by("number")
+            # Only this centre's employers: another centre's are never offered (or accepted).
+            employer = declared(self, "employer", forms.ModelChoiceField)
+            employer.queryset = Employer.objects.filter(centre=centre).order_by("name", "pk")
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if data.get("role") == Role.EMPLOYER and not data.get("employer"):
+            self.add_error("employer", "Choose the employer this contact works for.")
+        elif data.get("role") != Role.EMPLOYER and data.get("employer"):
+            self.add_error("employer", "Only an employer contact is linked to an employer.")
         if data.get("role") == Role.EQA:
             expires_on = data.get("expires_on")
             if not expires_on:
@@ -75,10 +89,34 @@ class PersonAddForm(RoleGrantForm):
     full_name = forms.CharField(max_length=150)
     email = forms.EmailField(label="E-mail address", max_length=254)
 
-    field_order = ["full_name", "email", "role", "expires_on", "qualifications"]
+    field_order = ["full_name", "email", "role", "employer", "expires_on", "qualifications"]
 
     def clean_email(self) -> str:
         return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+
+class EmployerForm(forms.ModelForm):
+    """An employer organisation the centre keeps; accounts.services saves it."""
+
+    class Meta:
+        model = Employer
+        fields = ["name", "address", "phone", "contact_email"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.centre = centre
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        taken = Employer.objects.filter(centre=self.centre, name__iexact=name)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                f"{self.centre.name} already has an employer called {name}."
+            )
+        return name
 
 
 class InvitationSignUpForm(forms.Form):

@@ -6,6 +6,7 @@ from accounts.models.password_reset import (
     PasswordResetRequest,
 )
 from accounts.models.people import (
+    CENTRE_READER_ROLES,
     INVITATION_DAYS,
     INVITATION_LIFECYCLE,
     STAFF_ROLES,
@@ -13,6 +14,8 @@ from accounts.models.people import (
     CentreHeldQuerySet,
     CentreQuerySet,
     CompetenceRecord,
+    Employer,
+    EmployerQuerySet,
     Invitation,
     InvitationQuerySet,
     InvitationStatus,
@@ -29,6 +32,7 @@ from accounts.models.people import (
 )
 
 __all__ = [
+    "CENTRE_READER_ROLES",
     "INVITATION_DAYS",
     "INVITATION_LIFECYCLE",
     "STAFF_ROLES",
@@ -36,6 +40,8 @@ __all__ = [
     "CentreHeldQuerySet",
     "CentreQuerySet",
     "CompetenceRecord",
+    "Employer",
+    "EmployerQuerySet",
     "Invitation",
     "InvitationQuerySet",
     "InvitationStatus",

@@ -118,9 +118,16 @@ class Role(models.TextChoices):
     INTERNAL_VERIFIER = "iv", "Internal verifier"
     CENTRE_ADMIN = "admin", "Centre admin"
     EQA = "eqa", "External quality assurer"
+    # Someone at an apprentice's employer (issue 19): sees only their own employer's apprentices,
+    # read-only. Not staff: they assess, verify and administer nothing.
+    EMPLOYER = "employer", "Employer contact"
 
 
 STAFF_ROLES = (Role.ASSESSOR, Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN)
+# Everyone who reads a registration as its learner or as the centre (its staff and EQA): not an
+# employer contact, who reads their apprentices' portfolios but not, for instance, their
+# appeals and adjustments or the centre's sampling (Registration.visible_to's `roles`).
+CENTRE_READER_ROLES = tuple(role for role in Role if role != Role.EMPLOYER)
 
 
 def includes_learner(roles: Iterable[str]) -> bool:
@@ -158,6 +165,68 @@ class Centre(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.number})"
+
+
+class EmployerQuerySet(models.QuerySet["Employer"]):
+    def visible_to(self, user: Any) -> EmployerQuerySet:
+        """A centre's employers: its admins see them all, an employer contact their own."""
+        from accounts.access import centre_ids, employer_ids
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(
+            models.Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
+            | models.Q(pk__in=employer_ids(user))
+        )
+
+    def manageable_by(self, user: Any) -> EmployerQuerySet:
+        """Added and changed by the centre's admins only; a contact reads theirs."""
+        from accounts.access import centre_ids
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return self.filter(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
+
+
+class Employer(models.Model):
+    """An employer organisation, as one centre keeps it (issue 19: apprenticeships).
+
+    Kept BY a centre, like a learner profile: two centres training apprentices of the same
+    company each hold their own record of it, and neither sees the other's (or its contacts).
+    Its contacts are memberships with role EMPLOYER naming it (Membership.employer)."""
+
+    centre = models.ForeignKey(Centre, on_delete=models.CASCADE, related_name="employers")
+    name = models.CharField(max_length=200)
+    address = models.TextField(blank=True, max_length=500)
+    phone = models.CharField(max_length=40, blank=True)
+    contact_email = models.EmailField("contact e-mail address", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = EmployerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            # "Acme Ltd" and "ACME LTD" are one employer to the centre that keeps them.
+            models.UniqueConstraint(
+                models.F("centre"), Lower("name"), name="accounts_employer_name_per_centre"
+            ),
+            *length_checks(name=200, address=500, phone=40, contact_email=254),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def employer_only_for_contacts() -> models.Q:
+    """The check of Membership and Invitation: an employer exactly when the role is EMPLOYER."""
+    return models.Q(role=Role.EMPLOYER, employer__isnull=False) | (
+        ~models.Q(role=Role.EMPLOYER) & models.Q(employer__isnull=True)
+    )
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
@@ -206,6 +275,19 @@ class Membership(models.Model):
         related_name="+",
         help_text="External quality assurers: only these qualifications (none: the whole centre).",
     )
+    # Employer contacts only: the employer they speak for, one of this centre's. A field of the
+    # membership, like the EQA's qualifications above, because it is what this centre holds
+    # about the person in this role: the same person may be a learner here, or a contact for
+    # another employer at another centre, and each role keeps its own. A separate
+    # EmployerContact model would be a second row to keep in step with every grant and revoke.
+    employer = models.ForeignKey(
+        Employer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+        help_text="Employer contacts: the employer they work for.",
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -222,6 +304,11 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "centre", "role"], name="accounts_membership_unique"
+            ),
+            # An employer contact names their employer; no other role names one.
+            models.CheckConstraint(
+                condition=employer_only_for_contacts(),
+                name="accounts_membership_employer_for_contacts",
             ),
         ]
 
@@ -483,6 +570,10 @@ class Invitation(models.Model):
         related_name="+",
         help_text="External quality assurers: only these qualifications (none: the whole centre).",
     )
+    # An employer contact's invitation names the employer; accepting puts it on the membership.
+    employer = models.ForeignKey(
+        Employer, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Learners from the CSV import: each row's checked registration, made when they accept.
     # Plain values (numbers, ids, ISO dates) so accounts need not know portfolios' models.
     registrations = models.JSONField(default=list, blank=True)
@@ -512,6 +603,10 @@ class Invitation(models.Model):
                 fields=["centre", "email", "role"],
                 condition=models.Q(status="pending"),
                 name="accounts_invitation_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=employer_only_for_contacts(),
+                name="accounts_invitation_employer_for_contacts",
             ),
             *length_checks(email=254, full_name=150),
         ]

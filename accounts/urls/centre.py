@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.views import centre
+from accounts.views import centre, employers
 
 # The centre admin's pages about people. No app_name: config/urls.py puts them under /centre/
 # in the `centre` namespace, with portfolios' registration pages (registration_urls.py).
@@ -18,6 +18,9 @@ urlpatterns = [
     path("people/<int:pk>/profile/", centre.profile_update_view, name="profile"),
     path("people/<int:pk>/credentials/", centre.credential_add_view, name="credential_add"),
     path("people/<int:pk>/competence/", centre.competence_add_view, name="competence_add"),
+    path("employers/", employers.employers, name="employers"),
+    path("employers/add/", employers.employer_add, name="employer_add"),
+    path("employers/<int:pk>/", employers.employer_edit, name="employer_edit"),
     path("invitations/<int:pk>/resend/", centre.invitation_resend_view, name="invitation_resend"),
     path(
         "invitations/<int:pk>/withdraw/",

@@ -162,7 +162,10 @@ def _person_page(
     request: AuthedRequest, centre: Centre, person: User, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
     roles = list(
-        person.memberships.filter(centre=centre).order_by("role").prefetch_related("qualifications")
+        person.memberships.filter(centre=centre)
+        .order_by("role")
+        .select_related("employer")
+        .prefetch_related("qualifications")
     )
     held = {m.role for m in roles}
     is_learner = includes_learner(held)
@@ -225,6 +228,7 @@ def person_add_view(request: AuthedRequest) -> HttpResponse:
                 expires_on=data["expires_on"],
                 qualifications=data["qualifications"],
                 link_for=invitation_link_for(request),
+                employer=data["employer"],
             )
         except (AccessError, InvitationError, ValueError) as error:
             messages.error(request, str(error))
@@ -307,6 +311,7 @@ def role_grant_view(request: AuthedRequest, pk: int) -> HttpResponse:
             role=form.cleaned_data["role"],
             expires_on=form.cleaned_data["expires_on"],
             qualifications=form.cleaned_data["qualifications"],
+            employer=form.cleaned_data["employer"],
         )
     except (AccessError, ValueError) as error:
         messages.error(request, str(error))

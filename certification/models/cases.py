@@ -137,15 +137,18 @@ class CaseQuerySet(models.QuerySet["Case"]):
         and every case at a centre where they are an internal verifier (the lead IV takes the
         first stage of any appeal there)."""
         from accounts.access import centre_ids
-        from accounts.models import Role
+        from accounts.models import CENTRE_READER_ROLES, Role
         from portfolios.models import Registration
 
         if not getattr(user, "is_authenticated", False):
             return self.none()
         if user.is_superuser:
             return self.all()
+        # Not an employer contact's (issue 19): adjustments and appeals stay between the
+        # learner and the centre.
+        readable = Registration.objects.visible_to(user, roles=CENTRE_READER_ROLES)
         return self.filter(
-            Q(registration__in=Registration.objects.visible_to(user).values("pk"))
+            Q(registration__in=readable.values("pk"))
             | Q(registration__centre_id__in=centre_ids(user, Role.INTERNAL_VERIFIER))
         )
 

@@ -66,8 +66,14 @@ def _registrations() -> tuple[str, str]:
 
 
 @register.inclusion_tag("core/_breadcrumbs.html", takes_context=True)
-def registration_breadcrumbs(context: template.Context, registration: Any) -> dict[str, Any]:
-    """Home › (Registrations ›) Ana Lima, 601/3456/2: the registration page itself."""
+def registration_breadcrumbs(
+    context: template.Context, registration: Any, *parts: Any
+) -> dict[str, Any]:
+    """Home › (Registrations ›) Ana Lima, 601/3456/2: the registration page itself, or with
+    `parts`, a page of the registration (its apprenticeship) beneath it."""
+    if parts:
+        link = reverse("portfolios:registration", args=[registration.pk])
+        return _crumbs(context, *_registrations(), registration_label(registration), link, *parts)
     return _crumbs(context, *_registrations(), registration_label(registration))
 
 

@@ -2,6 +2,12 @@
 
 One module per part of the app; every model is importable from `portfolios.models`."""
 
+from portfolios.models.apprenticeship import (
+    MINIMUM_PRACTICAL_PERIOD_DAYS,
+    Apprenticeship,
+    FunctionalSkillRequirement,
+    FunctionalSkillStatus,
+)
 from portfolios.models.combination import CentreCombinationRule, RuleBasis
 from portfolios.models.credit import CreditTransfer, CreditTransferQuerySet
 from portfolios.models.evidence import (
@@ -38,9 +44,11 @@ from portfolios.models.simulation import SimulationAgreement, SimulationCircumst
 __all__ = [
     "EVIDENCE_LIFECYCLE",
     "MAX_HOURS_PER_DAY",
+    "MINIMUM_PRACTICAL_PERIOD_DAYS",
     "NOT_REAL_WORK",
     "OFF_THE_JOB_LIFECYCLE",
     "REGISTRATION_LIFECYCLE",
+    "Apprenticeship",
     "CentreCombinationRule",
     "CreditTransfer",
     "CreditTransferQuerySet",
@@ -52,6 +60,8 @@ __all__ = [
     "EvidenceMethod",
     "EvidenceQuerySet",
     "EvidenceStatus",
+    "FunctionalSkillRequirement",
+    "FunctionalSkillStatus",
     "OffTheJobActivity",
     "OffTheJobKind",
     "OffTheJobStatus",

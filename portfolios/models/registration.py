@@ -90,6 +90,16 @@ class RegistrationQuerySet(models.QuerySet["Registration"]):
         if branch(Role.EQA):
             # An EQA reads the whole centre, or only the qualifications of their grant.
             visible |= eqa_scope(user)
+        if branch(Role.EMPLOYER):
+            # Issue 19: an employer contact reads their own employer's apprentices, at the
+            # centre of their role (where the employer is kept), and nobody else.
+            from accounts.access import employer_ids
+            from portfolios.models.apprenticeship import Apprenticeship
+
+            theirs = Apprenticeship.objects.filter(
+                registration_id=OuterRef("pk"), employer_id__in=employer_ids(user)
+            )
+            visible |= Q(Exists(theirs), centre_id__in=centre_ids(user, Role.EMPLOYER))
         return self.filter(visible)
 
     def manageable_by(self, user: Any) -> RegistrationQuerySet:

@@ -20,6 +20,11 @@ urlpatterns = [
         registration.registration_awarding_body,
         name="registration_awarding_body",
     ),
+    path(
+        "registrations/<int:pk>/apprenticeship/",
+        registration.registration_apprenticeship,
+        name="registration_apprenticeship",
+    ),
     path("registrations/<int:pk>/withdraw/", registration.registration_withdraw, name="withdraw"),
     path("registrations/<int:pk>/transfer/", registration.registration_transfer, name="transfer"),
     path("qualifications/<int:pk>/units-check/", registration.units_check, name="units_check"),

@@ -52,16 +52,15 @@ def _hours(value: Decimal) -> str:
 
 
 def _plan(registration: Registration, approved: Decimal) -> dict[str, Any] | None:
-    """Planned against actual, where the programme supplies planned hours (planned_hours_for)."""
-    planned = off_the_job.planned_hours_for(registration)
-    if planned is None or registration.planned_end_date is None:
+    """Planned against actual, where a programme record gives the plan (programme_plan)."""
+    plan = off_the_job.programme_plan(registration)
+    if plan is None:
         return None
     today = timezone.localdate()
-    start, end = registration.start_date, registration.planned_end_date
     return {
-        "total": planned,
-        "to_date": off_the_job.planned_to_date(planned, start, end, today),
-        "behind": off_the_job.behind(planned, approved, start, end, today),
+        "total": plan.hours,
+        "to_date": off_the_job.planned_to_date(plan.hours, plan.start, plan.end, today),
+        "behind": off_the_job.behind(plan.hours, approved, plan.start, plan.end, today),
     }
 
 

@@ -11,12 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import AuthedRequest
 from core.forms import picker_results
 from portfolios import awarding_body
+from portfolios.apprenticeships import ApprenticeshipError, apprenticeship_save, standards_for
 from portfolios.combination import rule_notice, rules_at_centre, with_recorded_rule
+from portfolios.forms.apprenticeship import ApprenticeshipForm
 from portfolios.forms.registration import (
     SAMPLEABLE_STATUSES,
     AssignStaffForm,
@@ -28,7 +30,7 @@ from portfolios.forms.registration import (
     WithdrawForm,
     picker_registrations,
 )
-from portfolios.models import CreditTransfer, Registration, RegistrationStatus
+from portfolios.models import Apprenticeship, CreditTransfer, Registration, RegistrationStatus
 from portfolios.services import (
     RegistrationError,
     assign_staff,
@@ -138,6 +140,7 @@ def _page(
         "result": check(rules, chosen | mandatory_units(rules)),
         "units_form": units_form,
         "can_manage": request.user.has_perm("portfolios.manage_registration", registration),
+        "apprenticeship": apprenticeship_of(registration),
         "rule_notice": notice,
         # The recording page is the centre admin's, at the centre of their active role.
         "can_record_rule": notice is not None
@@ -146,6 +149,10 @@ def _page(
         and request.user.has_perm("portfolios.record_combination_rule", registration.centre),
     }
     if context["can_manage"]:
+        # "Record the apprenticeship" is offered where the qualification maps to a standard.
+        context["has_standard"] = (
+            context["apprenticeship"] is None and standards_for(registration).exists()
+        )
         active = registration.status == RegistrationStatus.ACTIVE
         context["active"] = active
         context["may_withdraw_credit"] = registration.status in (
@@ -178,6 +185,42 @@ def _page(
 @login_required
 def registration_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _page(request, _load(request, pk))
+
+
+def apprenticeship_of(registration: Registration) -> Apprenticeship | None:
+    """The registration's programme record (issue 19), with what its page shows, or None."""
+    return (
+        Apprenticeship.objects.filter(registration=registration)
+        .select_related("employer", "standard")
+        .first()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def registration_apprenticeship(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The centre admin records or changes the registration's apprenticeship (issue 19)."""
+    registration = _load_for_change(request, pk)
+    record = apprenticeship_of(registration)
+    form = ApprenticeshipForm(request.POST or None, instance=record, registration=registration)
+    if request.method == "POST" and form.is_valid():
+        try:
+            apprenticeship_save(
+                actor=request.user, registration=registration, programme=form.programme()
+            )
+        except ApprenticeshipError as error:
+            # Each message on its field; everything typed stays in the form.
+            for field, message in error.errors.items():
+                form.add_error(field, message)
+        else:
+            messages.success(request, "The apprenticeship is recorded.")
+            return redirect("portfolios:registration", pk=registration.pk)
+    return render(
+        request,
+        "portfolios/apprenticeship_form.html",
+        {"registration": registration, "form": form, "apprenticeship": record},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @require_POST

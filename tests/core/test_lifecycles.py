@@ -382,6 +382,10 @@ def test_a_lifecycle_must_name_every_state_and_no_other() -> None:
 NOT_LIFECYCLES = {
     ("accounts.StaffCredential", "status"),  # held / working towards, as recorded
     ("verification.EqaPageView", "status"),  # the HTTP status a page answered with
+    # English and maths as the centre records them on the programme record (issue 19): a fact
+    # entered and corrected through portfolios.apprenticeships, not a sequence of moves.
+    ("portfolios.Apprenticeship", "english_status"),
+    ("portfolios.Apprenticeship", "maths_status"),
 }
 
 

@@ -117,7 +117,7 @@ def test_the_second_centres_logins_print_after_northgates(settings) -> None:
     # Northgate's block is printed as it always was; Southfield's follows it.
     northgate_only = seed()
     assert printed.startswith(northgate_only.rstrip("\n"))
-    assert len(logins) == 1 + 2 * (5 + 12 + 5)
+    assert len(logins) == 1 + 2 * (6 + 12 + 5)
     assert logins[-len(SOUTHFIELD.logins()) :] == SOUTHFIELD.logins()
     for login in SOUTHFIELD.logins():
         assert f"{login['email']}  /  {login['password']}" in printed

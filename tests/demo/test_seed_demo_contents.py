@@ -152,7 +152,7 @@ def test_the_printed_logins_are_one_a_line(seeded: list[dict[str, str]]) -> None
     for login in logins:
         assert f"{login['role']}" in printed
         assert f"{login['email']}  /  {login['password']}" in printed
-    assert len(logins) == 1 + 5 + 12 + 5
+    assert len(logins) == 1 + 6 + 12 + 5
     assert {login["role"] for login in logins} >= {
         "Site administrator",
         "Centre admin",
@@ -160,6 +160,7 @@ def test_the_printed_logins_are_one_a_line(seeded: list[dict[str, str]]) -> None
         "Internal verifier",
         "Assessor and internal verifier",
         "External quality assurer",
+        "Employer contact",
         "Learner",
     }
 
@@ -196,6 +197,14 @@ def test_every_printed_login_signs_in_and_sees_their_work(
         elif role == "External quality assurer":
             assert "Read-only access" in html
             assert html.count("<tr>") >= 13
+        elif role == "Employer contact":
+            # Issue 19: their employer's three apprentices (demo/apprenticeships.py), no one else.
+            assert "Harbour Hotels Group's apprentices" in html
+            assert "Apprentices: 3" in html
+            apprentices = Registration.objects.filter(apprenticeship__employer__contacts__user=user)
+            assert apprentices.count() == 3
+            for registration in apprentices:
+                assert registration.learner.full_name.replace("'", "&#x27;") in html
         else:
             # Assessors see their caseload; the assessor who is also IV starts as IV.
             if role == "Internal verifier" or role.startswith("Assessor and"):

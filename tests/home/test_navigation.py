@@ -71,6 +71,8 @@ EXPECTED = {
         "Appeals and adjustments",
         "Qualifications",
     ],
+    # Issue 19: their apprentices are on the home page.
+    Role.EMPLOYER: ["Home", "Qualifications"],
 }
 
 
@@ -265,6 +267,7 @@ def centre_people(db: None, catalogue: None) -> dict[str, User]:
         Role.INTERNAL_VERIFIER: made.iv,
         Role.CENTRE_ADMIN: made.admin,
         Role.EQA: member(made.centre, Role.EQA, full_name="Eve Quality"),
+        Role.EMPLOYER: member(made.centre, Role.EMPLOYER, full_name="Erin Employer"),
         "registration": registration,  # type: ignore[dict-item]
     }
 

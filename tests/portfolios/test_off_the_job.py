@@ -281,4 +281,16 @@ def test_behind_allows_a_tenth_of_the_plan_to_date() -> None:
 
 def test_no_plan_until_the_programme_record_supplies_one(people: dict) -> None:
     registration = Registration.objects.get(pk=people["registration"].pk)
-    assert off_the_job.planned_hours_for(registration) is None
+    assert off_the_job.programme_plan(registration) is None
+
+
+def test_the_plan_is_the_programmes_hours_over_its_practical_period(people: dict) -> None:
+    from tests.portfolios.test_off_the_job_pages import programme
+
+    registration = Registration.objects.get(pk=people["registration"].pk)
+    start = datetime.date(2026, 1, 5)
+    programme(registration, start=start, days=400, hours="278")
+
+    plan = off_the_job.programme_plan(registration)
+
+    assert plan == off_the_job.Plan(Decimal("278"), start, start + datetime.timedelta(days=400))

@@ -209,27 +209,48 @@ def test_queries_do_not_grow_with_entries(
 
 # Measured: the same with 3 entries as with 30 (session, roles, registration, entries with
 # their KSBs, totals, weeks; the learner also the form's KSBs and evidence, the assessor the
-# assignment that lets them review).
-QUERIES = {"learner": 10, "assessor": 9}
+# assignment that lets them review), and the programme record whose plan the page draws.
+QUERIES = {"learner": 11, "assessor": 10}
 
 
-def test_with_a_plan_the_page_shows_planned_to_date_and_warns_when_behind(
-    client: Client, people: dict, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What the programme record will supply through planned_hours_for (None until then)."""
-    from portfolios import off_the_job
+def programme(registration: object, *, start: datetime.date, days: int, hours: str) -> object:
+    """The registration's apprenticeship programme record, as the centre admin keeps it: the
+    published minimum (here less 10 hours of prior learning) over the practical period."""
+    from accounts.models import Employer
+    from portfolios.models import Apprenticeship
+    from qualifications.models import Standard
 
-    registration = people["registration"]
-    registration.planned_end_date = registration.start_date + datetime.timedelta(days=120)
-    registration.save(update_fields=["planned_end_date"])
-    monkeypatch.setattr(off_the_job, "planned_hours_for", lambda registration: Decimal("120"))
+    return Apprenticeship.objects.create(
+        registration=registration,
+        employer=Employer.objects.create(centre=registration.centre, name="Harbour Hotels"),
+        standard=Standard.objects.filter(qualification=registration.qualification).first(),
+        standard_version="1.2",
+        practical_start=start,
+        practical_planned_end=start + datetime.timedelta(days=days),
+        minimum_otj_hours=Decimal(hours) + 10,
+        rpl_reduction_hours=Decimal("10"),
+        rpl_reason="Level 2 customer service already held.",
+        epao_name="Customer Service EPA Ltd",
+    )
+
+
+def test_without_a_programme_record_there_is_no_plan(client: Client, people: dict) -> None:
     client.force_login(people["learner"])
-    page = client.get(url(people)).content.decode()
-    # 60 of 120 days gone: 60 hours due, none approved.
-    assert "60 of 120 hours" in page
-    assert 'data-testid="off-the-job-behind"' in page
-
-    monkeypatch.setattr(off_the_job, "planned_hours_for", lambda registration: None)
     page = client.get(url(people)).content.decode()
     assert "Planned to date" not in page
     assert 'data-testid="off-the-job-behind"' not in page
+
+
+def test_the_programme_records_plan_gives_planned_to_date_and_warns_when_behind(
+    client: Client, people: dict
+) -> None:
+    # The practical period, not the registration's dates: 60 of its 120 days gone.
+    today = datetime.date.today()
+    programme(
+        people["registration"], start=today - datetime.timedelta(days=60), days=120, hours="120"
+    )
+    client.force_login(people["learner"])
+    page = client.get(url(people)).content.decode()
+    # 120 planned hours (130 less 10 of prior learning): 60 due, none approved.
+    assert "60 of 120 hours" in page
+    assert 'data-testid="off-the-job-behind"' in page

@@ -50,9 +50,13 @@ class SampleQuerySet(models.QuerySet["Sample"]):
     def visible_to(self, user: Any) -> SampleQuerySet:
         """A sample follows its registration (another centre's answers 404); the views then say
         who may read it (learners, and assessors whose decisions it does not hold, get 403)."""
+        from accounts.models import CENTRE_READER_ROLES
         from portfolios.models import Registration
 
-        return self.filter(registration__in=Registration.objects.visible_to(user))
+        # The centre's sampling is not an employer contact's to read (issue 19).
+        return self.filter(
+            registration__in=Registration.objects.visible_to(user, roles=CENTRE_READER_ROLES)
+        )
 
 
 class Sample(models.Model):
