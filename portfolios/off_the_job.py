@@ -109,7 +109,8 @@ def _check_entry(
     ]
     if logged + hours > MAX_HOURS_PER_DAY:
         raise OffTheJobError(
-            f"{date:%-d %B %Y} already has {logged:g} hours logged: with {hours:g} more it "
+            f"{date:%-d %B %Y} already has {hours_text(logged)} hours logged: with "
+            f"{hours_text(hours)} more it "
             "would pass 24 hours in a day."
         )
     chosen = list(statements)
@@ -388,6 +389,12 @@ def behind(
     return approved < due * (1 - BEHIND_TOLERANCE)
 
 
+def hours_text(value: Decimal) -> str:
+    """Hours as people write them: 20, 2.5 (PostgreSQL's sums carry the column's two places,
+    "20.00", where SQLite's do not)."""
+    return f"{value.normalize():f}"
+
+
 @dataclass(frozen=True)
 class Plan:
     """The planned off-the-job hours and the practical period they are spread over."""
@@ -465,7 +472,7 @@ def export_rows(registrations: Any, *, chunk_size: int = 2_000) -> Iterator[str]
                 safe_cell(first[1]),
                 first[2],
                 first[3].isoformat(),
-                f"{first[4].normalize():f}",
+                hours_text(first[4]),
                 kinds.get(first[5], first[5]),
                 codes,
                 statuses.get(first[7], first[7]),

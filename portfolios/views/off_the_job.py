@@ -47,10 +47,6 @@ def _activity(request: AuthedRequest, pk: int) -> OffTheJobActivity:
     )
 
 
-def _hours(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def _plan(registration: Registration, approved: Decimal) -> dict[str, Any] | None:
     """Planned against actual, where a programme record gives the plan (programme_plan)."""
     plan = off_the_job.programme_plan(registration)
@@ -84,7 +80,7 @@ def _page(
                 label=f"Week of {week.monday.day} {week.monday:%B %Y}",
                 # Bars are whole numbers: quarter hours keep the proportions exact.
                 value=int((week.approved + week.waiting) * 4),
-                figure=f"{_hours(week.approved + week.waiting)} h",
+                figure=f"{off_the_job.hours_text(week.approved + week.waiting)} h",
             )
             for week in weeks
         ],
