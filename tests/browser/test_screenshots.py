@@ -86,6 +86,15 @@ def home() -> str:
     return "/"
 
 
+def employer_apprentice() -> str:
+    # The employer's first apprentice: what a contact opens to see how they are doing.
+    registration = Registration.objects.filter(
+        apprenticeship__employer__name=NORTHGATE.employer,
+        apprenticeship__employer__centre__name=NORTHGATE.name,
+    )
+    return f"/portfolio/evidence/registration/{registration.order_by('pk').first().pk}/"
+
+
 LEARNER = NORTHGATE.learner_emails()[0]
 SHOTS: list[Shot] = [
     Shot("learner-home", LEARNER, home, DESKTOP),
@@ -105,6 +114,8 @@ SHOTS: list[Shot] = [
     ),
     Shot("eqa-home", NORTHGATE.eqa.email, home, DESKTOP),
     Shot("eqa-portfolio", NORTHGATE.eqa.email, eqa_portfolio, DESKTOP),
+    Shot("employer-home", NORTHGATE.employer_contact.email, home, DESKTOP),
+    Shot("employer-apprentice", NORTHGATE.employer_contact.email, employer_apprentice, DESKTOP),
 ]
 
 
