@@ -7,6 +7,7 @@ the list of files shows the ones added at once, without a reload, the refusal st
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from playwright.sync_api import expect
 
@@ -27,17 +28,15 @@ PDF_666 = PDF + b"%" * (666 - len(PDF))
 JPEG_26K = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00" + b"\x00" * (26 * 1024 - 14)
 
 
-def test_a_partly_refused_upload_lists_the_added_file_without_a_reload(
-    site: AccessiblePage,
-) -> None:
+def draft_evidence(title: str) -> tuple[Any, Any]:
+    """Priya Shah, a learner on IMI at a new centre, and a draft of hers to upload files to."""
     ensure_catalogue()
     centre = CentreFactory()
     imi = Qualification.objects.get(number=IMI)
     centre.qualifications.add(imi)
-    admin = member(centre, Role.CENTRE_ADMIN)
     learner = member(centre, Role.LEARNER, full_name="Priya Shah")
     registration = register_learner(
-        actor=admin,
+        actor=member(centre, Role.CENTRE_ADMIN),
         learner=learner,
         centre=centre,
         qualification=imi,
@@ -46,11 +45,18 @@ def test_a_partly_refused_upload_lists_the_added_file_without_a_reload(
     evidence = evidence_create(
         actor=learner,
         registration=registration,
-        title="Handling a complaint at the counter",
+        title=title,
         evidence_date=datetime.date.today(),
         method=EvidenceMethod.PRODUCT,
         context=EvidenceContext.REAL_WORK_PAID,
     )
+    return learner, evidence
+
+
+def test_a_partly_refused_upload_lists_the_added_file_without_a_reload(
+    site: AccessiblePage,
+) -> None:
+    learner, evidence = draft_evidence("Handling a complaint at the counter")
     page = site.page
     site.goto("/accounts/login/")
     sign_in(site, learner.email, DEFAULT_PASSWORD)
@@ -104,26 +110,7 @@ def test_the_browser_finds_the_favicon(site: AccessiblePage) -> None:
 def test_a_photo_taken_on_a_phone_uploads_at_once(site: AccessiblePage) -> None:
     """At 390 px the page offers the camera (capture) beside choosing files; what it takes goes
     up straight away, with no second step."""
-    ensure_catalogue()
-    centre = CentreFactory()
-    imi = Qualification.objects.get(number=IMI)
-    centre.qualifications.add(imi)
-    learner = member(centre, Role.LEARNER, full_name="Priya Shah")
-    registration = register_learner(
-        actor=member(centre, Role.CENTRE_ADMIN),
-        learner=learner,
-        centre=centre,
-        qualification=imi,
-        start_date=datetime.date.today(),
-    )
-    evidence = evidence_create(
-        actor=learner,
-        registration=registration,
-        title="The counter at opening time",
-        evidence_date=datetime.date.today(),
-        method=EvidenceMethod.PRODUCT,
-        context=EvidenceContext.REAL_WORK_PAID,
-    )
+    learner, evidence = draft_evidence("The counter at opening time")
     page = site.page
     page.set_viewport_size({"width": 390, "height": 844})
     site.goto("/accounts/login/")
