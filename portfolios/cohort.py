@@ -226,6 +226,7 @@ EXPORT_HEADERS = (
     "Behind",
     "English",
     "Maths",
+    # Issue 19 merge: the review due/overdue and gateway ready columns, as on the page.
 )
 
 
