@@ -156,6 +156,14 @@ REGISTRATIONS = Place(
         *REGISTRATION_PAGES,
     ),
 )
+# Issue 19, point 6: the apprentices the role worn now covers, their hours against the plan, and
+# the CSV of them (the section). Each apprentice's own pages stay where they were.
+APPRENTICES = Place(
+    "Apprentices",
+    "cohort:page",
+    "portfolios.work_apprentice_cohort",
+    section=("cohort:*",),
+)
 CLAIMS = Place(
     "Claims",
     "certification:claims",
@@ -187,6 +195,7 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
         HOME,
         ASSESSMENT_QUEUE,
         PLANS,
+        APPRENTICES,
         BRIEFS,
         STANDARDS,
         STANDARDISATION,
@@ -197,6 +206,7 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
         HOME,
         VALIDATION_QUEUE,
         PLANS,
+        APPRENTICES,
         SAMPLING,
         STANDARDISATION,
         CLAIM_HOLDS,
@@ -209,6 +219,7 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
         HOME_ONLY,
         PEOPLE,
         REGISTRATIONS,
+        APPRENTICES,
         CLAIMS,
         SAMPLING,
         STANDARDISATION,

@@ -218,3 +218,15 @@ rules.add_rule("portfolios.review_off_the_job", can_review_off_the_job)
 # The cohort's CSV of entries: an assessor over their caseload, a centre admin over the centre,
 # in the role worn now (the view narrows the registrations to what that role sees).
 rules.add_rule("portfolios.export_off_the_job", works_as(Role.ASSESSOR, Role.CENTRE_ADMIN))
+
+# ---------------------------------------------------------------- the apprentices' cohort
+# Issue 19, point 6: the provider's page of apprentices (portfolios.cohort) and its CSV, in the
+# role worn now: a centre admin over the centre's apprentices, an assessor over those they
+# assess, an internal verifier over those they verify (both review the hours:
+# can_review_off_the_job). The rows are what that role sees (cohort_registrations). Not the
+# learner, the EQA (who samples through their grant, not a caseload) or an employer contact
+# (whose apprentices are on their home page): none of them works a cohort.
+rules.add_rule(
+    "portfolios.work_apprentice_cohort",
+    works_as(Role.CENTRE_ADMIN, Role.ASSESSOR, Role.INTERNAL_VERIFIER),
+)

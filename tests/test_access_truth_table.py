@@ -861,6 +861,7 @@ WORN_RULES = (
     "portfolios.work_registration_search",
     "portfolios.work_own_portfolios",
     "portfolios.export_off_the_job",
+    "portfolios.work_apprentice_cohort",
     "certification.read_claims",
     "certification.read_holds",
     "certification.act_on_claims",
@@ -883,6 +884,7 @@ WORN = {
     ("learner", "another's"): set(),
     ("assessor", "own"): {
         "portfolios.export_off_the_job",
+        "portfolios.work_apprentice_cohort",
         "assessments.work_assessor_queue",
         "assessments.work_caseload_plans",
         "assessments.view_cohort",
@@ -892,6 +894,7 @@ WORN = {
     },
     ("assessor", "another's"): set(),
     ("internal verifier", "own"): {
+        "portfolios.work_apprentice_cohort",
         "assessments.work_validation_queue",
         "assessments.work_caseload_plans",
         "assessments.view_cohort",
@@ -908,6 +911,7 @@ WORN = {
     ("internal verifier", "another's"): set(),
     ("centre admin", "own"): {
         "portfolios.export_off_the_job",
+        "portfolios.work_apprentice_cohort",
         "accounts.work_as_centre_admin",
         "assessments.work_release_settings",
         "assessments.view_cohort",
@@ -948,6 +952,7 @@ WORN = {
     ("centre admin revoked", "another's"): set(),
     ("no role", "own"): set(),
     ("no role", "another's"): set(),
+    # No cohort page (issue 19): their own apprentices are on their home page.
     ("employer contact", "own"): set(),
     ("employer contact", "another's"): set(),
     ("superuser", "own"): set(),  # a superuser wears no role: the pages need one

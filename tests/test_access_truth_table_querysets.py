@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import rules
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -38,12 +39,14 @@ from assessments.models.achievement import AchievementKind, AchievementRecord
 from assessments.models.plan import AssessmentPlan
 from certification.models import Case, CaseKind, CaseStage, ClaimBatch
 from certification.views.common import batch_for
+from portfolios.cohort import cohort_registrations
 from portfolios.models import (
     CreditTransfer,
     Evidence,
     EvidenceContext,
     EvidenceMethod,
     EvidenceStatus,
+    Registration,
 )
 from qualifications.models import Qualification, Unit
 from tests.factories import (
@@ -430,6 +433,48 @@ EMPLOYER_MANAGED = {
     "EQA other qual only":  (N,     N,       N),
 }  # fmt: skip
 
+# The apprentices' cohort (portfolios.cohort.cohort_registrations, issue 19): "at the centre of
+# the role worn now, what that role sees, with a programme record". Listed here for each current
+# membership that passes portfolios.work_apprentice_cohort (the page refuses the others). The
+# own centre has a third registration of the linked people with no programme record.
+COHORT_COLUMNS: tuple[Column, ...] = (
+    ("own centre", "linked"),
+    ("own centre", "unlinked"),
+    ("own centre", "linked, not an apprenticeship"),
+    ("other centre", "linked"),
+    ("other centre", "unlinked"),
+)
+COHORT = {
+    #                        own centre                   other centre
+    #                        linked unlinked not appr.    linked unlinked
+    "learner":              (N,     N,       N,           N,     N),  # no cohort to work
+    "assessor":             (Y,     N,       N,           N,     N),  # those they assess
+    "internal verifier":    (Y,     N,       N,           N,     N),  # those they verify
+    "centre admin":         (Y,     Y,       N,           N,     N),  # the centre's apprentices
+    "EQA current":          (N,     N,       N,           N,     N),
+    "EQA expired":          (N,     N,       N,           N,     N),
+    "assessor revoked":     (N,     N,       N,           N,     N),
+    "centre admin revoked": (N,     N,       N,           N,     N),
+    "no role":              (N,     N,       N,           N,     N),
+    "employer contact":     (N,     N,       N,           N,     N),  # refused, their own too
+    "superuser":            (N,     N,       N,           N,     N),  # wears no role
+    "anonymous":            (N,     N,       N,           N,     N),
+    "EQA this qual only":   (N,     N,       N,           N,     N),
+    "EQA other qual only":  (N,     N,       N,           N,     N),
+}  # fmt: skip
+
+
+def _cohort(user: Any) -> QuerySet:
+    """The cohort pages' registrations over every current membership the page lets in."""
+    if not user.is_authenticated:
+        return Registration.objects.none()
+    listed = Registration.objects.none()
+    for membership in Membership.objects.current().filter(user_id=user.pk):
+        if rules.test_rule("portfolios.work_apprentice_cohort", user, membership):
+            listed |= cohort_registrations(user, membership)
+    return listed
+
+
 # ---------------------------------------------------------------- how each table is checked
 
 
@@ -570,6 +615,7 @@ TABLES = [
         perm=lambda case: ("certification.view_case", case),
         perms=("certification.view_case",),
     ),
+    Table("apprentice cohort", COHORT_COLUMNS, COHORT, _cohort),
     # Credit transfers (CreditTransfer.visible_to, issue 17): "a transfer follows its
     # registration: whoever sees the portfolio sees it", exactly as a plan does.
     Table(
@@ -590,9 +636,9 @@ def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> 
             assert len(answers) == len(table.columns), (table.name, role)
     assert list(CLAIM_BATCH) == ALL_ROLES
     assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
-    # 14 roles, 60 kinds of object (4 of them credit transfers, 6 employers) and the claim
-    # batches' 2.
-    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 14 * 60
+    # 14 roles, 65 kinds of object (4 of them credit transfers, 6 employers, 5 the cohort's
+    # registrations) and the claim batches' 2.
+    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 14 * 65
     # A table names its permissions exactly when it asks one.
     assert all(bool(t.perms) is (t.perm is not None) for t in TABLES)
 
@@ -679,6 +725,7 @@ def _build() -> World:
             "case",
             "credit transfer",
             "employer",
+            "apprentice cohort",
         )
     }
     made["employer"] = {
@@ -707,6 +754,29 @@ def _build() -> World:
             centre=centre, learner=someone, internal_verifier=their_verifier
         )
         unlinked.assessors.set([their_assessor])
+        # The cohort's (issue 19): the linked apprentice, another learner's apprenticeship with
+        # their staff, and at the own centre a registration of the linked people that is none.
+        made["apprentice cohort"][(name, "linked")] = linked
+        # On another qualification: one registration per learner, qualification and centre.
+        other_apprentice = RegistrationFactory(
+            centre=centre,
+            learner=someone,
+            qualification=elsewhere,
+            internal_verifier=their_verifier,
+        )
+        other_apprentice.assessors.set([their_assessor])
+        another = made["employer"][(name, "another")]
+        apprentice(other_apprentice, another)
+        made["apprentice cohort"][(name, "unlinked")] = other_apprentice
+        if centre == own:
+            not_one = RegistrationFactory(
+                centre=centre,
+                learner=actors["learner"],
+                qualification=elsewhere,
+                internal_verifier=actors["internal verifier"],
+            )
+            not_one.assessors.set(assigned)
+            made["apprentice cohort"][(name, "linked, not an apprenticeship")] = not_one
         for relation, registration, assessor, verifier in (
             ("linked", linked, actors["assessor"], actors["internal verifier"]),
             ("unlinked", unlinked, their_assessor, their_verifier),

@@ -839,3 +839,38 @@ def test_a_demo_apprentice_has_off_the_job_hours_in_every_state(
     assert queried.query_reason[:40] in page
     client.force_login(registration.assessors.get())
     assert 'btn-success">Approve' in client.get(url).content.decode()
+
+
+def test_the_demo_admin_sees_the_three_apprentices_with_their_hours(
+    seeded: list[dict[str, str]], client: Client
+) -> None:
+    """Issue 19, point 6: the centre admin's cohort page lists the demo's three apprentices of
+    Harbour Hotels Group (demo/apprenticeships.py), each with the approved off-the-job hours
+    of their log and the planned hours of their programme record."""
+    from django.db.models import Sum
+
+    from portfolios.models import Apprenticeship, OffTheJobActivity
+
+    [admin] = [login for login in seeded if login["role"] == "Centre admin"]
+    client.force_login(User.objects.get(email=admin["email"]))
+
+    response = client.get(reverse("cohort:page"))
+
+    assert response.status_code == 200
+    rows = list(response.context["page_obj"])
+    assert [row.apprentice for row in rows] == ["Chloe Walsh", "Daniel Hughes", "Hannah Price"]
+    assert {row.employer for row in rows} == {"Harbour Hotels Group"}
+    html = response.content.decode()
+    for row in rows:
+        record = Apprenticeship.objects.get(registration_id=row.registration_id)
+        approved = (
+            OffTheJobActivity.objects.filter(
+                registration_id=row.registration_id, status="approved"
+            ).aggregate(total=Sum("hours"))["total"]
+            or 0
+        )
+        assert row.approved == approved
+        assert row.planned_total == record.planned_otj_hours
+        assert row.apprentice in html
+    # The second has 40 hours of prior learning recognised: 278 less 40.
+    assert [row.planned_total for row in rows] == [278, 238, 278]

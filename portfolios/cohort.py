@@ -1,0 +1,257 @@
+"""The provider's cohort of apprentices (issue 19, point 6): the registrations with a programme
+record that the role worn now covers, one row each with off-the-job hours against the plan and
+English and maths.
+
+Every figure comes from a constant number of queries, whatever the cohort's size: the programme
+records as narrow rows (one query, or a count and a page), and the approved hours of all the
+rows wanted in ONE aggregate (approved_hours), never off_the_job.totals() per row. Planned to
+date and "behind" are off_the_job's own functions, so the cohort and the apprentice's log agree.
+
+Sorting by hours behind, or keeping only those behind, needs every apprentice's figure: hours
+behind is worked out per day from the practical period, not a column. Then the whole (filtered)
+cohort is read, narrow, with one aggregate of its hours, and paginated here; sorted by name with
+no such filter, only the page's rows and the page's hours are read.
+
+Two columns are left to other parts of issue 19, joined at merge: a review due or overdue
+(progress reviews) and gateway readiness (the gateway). Each comes as one batch lookup over the
+rows' registration ids and one field of CohortRow, filled in `cohort_rows` (marked there).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet, Sum
+
+from core.csv_cells import line_writer, safe_cell
+from portfolios.models import (
+    Apprenticeship,
+    FunctionalSkillRequirement,
+    FunctionalSkillStatus,
+    OffTheJobActivity,
+    OffTheJobStatus,
+    Registration,
+    RegistrationStatus,
+)
+from portfolios.models.apprenticeship import planned_otj_hours
+from portfolios.off_the_job import ZERO, behind, hours_text, planned_to_date
+
+PAGE_SIZE = 25
+
+# Apprentices who left the programme are not the provider's to chase: a withdrawn or transferred
+# registration leaves the cohort. A complete or claimed one stays (its apprentice may still be
+# on the way to the gateway and the end-point assessment).
+LEFT = (RegistrationStatus.WITHDRAWN, RegistrationStatus.TRANSFERRED)
+
+SORT_BY_NAME = "name"
+SORT_BY_BEHIND = "behind"
+
+# The programme record's columns a row needs, read as plain values (no model instances).
+RECORD_FIELDS = (
+    "registration_id",
+    "registration__learner__full_name",
+    "employer__name",
+    "standard__title",
+    "standard_version",
+    "practical_start",
+    "practical_planned_end",
+    "minimum_otj_hours",
+    "rpl_reduction_hours",
+    "english_requirement",
+    "english_status",
+    "maths_requirement",
+    "maths_status",
+)
+
+
+def cohort_registrations(user: Any, membership: Any) -> QuerySet[Registration]:
+    """The registrations in the cohort of someone working in `membership`: at its centre, what
+    that role sees (Registration.visible_to narrowed to the role: a centre admin all the
+    centre's, an assessor those they assess, an internal verifier those they verify), with a
+    programme record, not withdrawn or transferred. Their own registration is never one."""
+    return (
+        Registration.objects.visible_to(user, roles=[membership.role])
+        .filter(centre_id=membership.centre_id, apprenticeship__isnull=False)
+        .exclude(status__in=LEFT)
+        .exclude(learner_id=user.pk)
+    )
+
+
+def approved_hours(registrations: Iterable[int] | QuerySet) -> dict[int, Decimal]:
+    """Approved off-the-job hours by registration id, for many registrations in ONE aggregate
+    query (ids, or a queryset of registrations); a registration with none is left out."""
+    rows = (
+        OffTheJobActivity.objects.filter(
+            registration__in=registrations, status=OffTheJobStatus.APPROVED
+        )
+        .order_by()
+        .values_list("registration_id")
+        .annotate(total=Sum("hours"))
+    )
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class Filters:
+    employer_id: int | None = None
+    only_behind: bool = False
+    sort: str = SORT_BY_NAME
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    """One apprentice of the cohort, as the page and the CSV show them."""
+
+    registration_id: int
+    apprentice: str
+    employer: str
+    standard: str
+    practical_start: datetime.date
+    practical_planned_end: datetime.date
+    approved: Decimal
+    planned_to_date: Decimal
+    planned_total: Decimal
+    # How many hours short of the plan to date (none when level with it or ahead).
+    hours_behind: Decimal
+    # off_the_job.behind: short by more than its tolerance, as the apprentice's log warns.
+    behind: bool
+    english: str
+    maths: str
+    # Issue 19, points 4 and 5 (merged in by the lead): a field for the progress review due or
+    # overdue, and one for gateway readiness, each filled in cohort_rows from one batch lookup.
+
+
+def functional_skill_text(requirement: str, status: str) -> str:
+    """English or maths in a word or two: held or exempt, else where the apprentice is."""
+    if requirement != FunctionalSkillRequirement.REQUIRED:
+        return str(FunctionalSkillRequirement(requirement).label)
+    return str(FunctionalSkillStatus(status).label)
+
+
+def cohort_rows(
+    records: Sequence[dict[str, Any]], hours: dict[int, Decimal], today: datetime.date
+) -> list[CohortRow]:
+    """The rows of `records` (programme records as RECORD_FIELDS values), given the approved
+    hours of their registrations: no query here.
+
+    Merge point for the two columns of other parts of issue 19: look up each batch once here,
+    over `[record["registration_id"] for record in records]`, and pass its answer to the row."""
+    rows = []
+    for record in records:
+        start, end = record["practical_start"], record["practical_planned_end"]
+        total = planned_otj_hours(record["minimum_otj_hours"], record["rpl_reduction_hours"])
+        approved = hours.get(record["registration_id"], ZERO)
+        due = planned_to_date(total, start, end, today)
+        rows.append(
+            CohortRow(
+                registration_id=record["registration_id"],
+                apprentice=record["registration__learner__full_name"],
+                employer=record["employer__name"],
+                standard=f"{record['standard__title']}, version {record['standard_version']}",
+                practical_start=start,
+                practical_planned_end=end,
+                approved=approved,
+                planned_to_date=due,
+                planned_total=total,
+                hours_behind=max(due - approved, ZERO),
+                behind=behind(total, approved, start, end, today),
+                english=functional_skill_text(
+                    record["english_requirement"], record["english_status"]
+                ),
+                maths=functional_skill_text(record["maths_requirement"], record["maths_status"]),
+            )
+        )
+    return rows
+
+
+def _records(registrations: QuerySet[Registration], filters: Filters) -> QuerySet:
+    records = Apprenticeship.objects.filter(registration__in=registrations.values("pk"))
+    if filters.employer_id is not None:
+        records = records.filter(employer_id=filters.employer_id)
+    return records.order_by("registration__learner__full_name", "registration_id").values(
+        *RECORD_FIELDS
+    )
+
+
+def _whole_cohort(
+    registrations: QuerySet[Registration], filters: Filters, today: datetime.date
+) -> list[CohortRow]:
+    """Every row the filters keep, in their order: two queries (records, and their hours)."""
+    records = list(_records(registrations, filters))
+    ids = [record["registration_id"] for record in records]
+    rows = cohort_rows(records, approved_hours(ids) if ids else {}, today)
+    if filters.only_behind:
+        rows = [row for row in rows if row.behind]
+    if filters.sort == SORT_BY_BEHIND:
+        # Most hours behind first; level ones by name (the sort is stable).
+        rows.sort(key=lambda row: row.hours_behind, reverse=True)
+    return rows
+
+
+def cohort_page(
+    registrations: QuerySet[Registration],
+    filters: Filters,
+    *,
+    page_number: Any,
+    today: datetime.date,
+) -> Page:
+    """One page of the cohort's rows. By name, unfiltered by hours: a count, the page's records
+    and the page's hours (three queries); else the whole cohort's records and hours (two)."""
+    if filters.sort == SORT_BY_NAME and not filters.only_behind:
+        page = Paginator(_records(registrations, filters), PAGE_SIZE).get_page(page_number)
+        records = list(page.object_list)
+        ids = [record["registration_id"] for record in records]
+        page.object_list = cohort_rows(records, approved_hours(ids) if ids else {}, today)
+        return page
+    return Paginator(_whole_cohort(registrations, filters, today), PAGE_SIZE).get_page(page_number)
+
+
+# ---------------------------------------------------------------- the CSV
+
+EXPORT_HEADERS = (
+    "Apprentice",
+    "Employer",
+    "Standard",
+    "Practical period starts",
+    "Practical period planned to end",
+    "Off-the-job hours approved",
+    "Planned to date",
+    "Planned in total",
+    "Hours behind",
+    "Behind",
+    "English",
+    "Maths",
+    # Issue 19 merge: the review due/overdue and gateway ready columns, as on the page.
+)
+
+
+def export_rows(
+    registrations: QuerySet[Registration], filters: Filters, today: datetime.date
+) -> Iterator[str]:
+    """The cohort as CSV lines, the page's columns and filters, every row: two queries, read
+    when the first line is asked for (the response streams them). Names go through safe_cell:
+    a spreadsheet shows them, never runs them."""
+    writer = line_writer()
+    yield writer.writerow(EXPORT_HEADERS)
+    for row in _whole_cohort(registrations, filters, today):
+        yield writer.writerow(
+            [
+                safe_cell(row.apprentice),
+                safe_cell(row.employer),
+                safe_cell(row.standard),
+                row.practical_start.isoformat(),
+                row.practical_planned_end.isoformat(),
+                hours_text(row.approved),
+                hours_text(row.planned_to_date),
+                hours_text(row.planned_total),
+                hours_text(row.hours_behind),
+                "Yes" if row.behind else "No",
+                row.english,
+                row.maths,
+            ]
+        )
