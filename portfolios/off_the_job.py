@@ -442,7 +442,10 @@ def hours_for(
     grouped by registration, beside each one's programme record), for the pages that list
     apprentices (the employer contact's home, a cohort). The same totals, plan and `behind`
     as the log page's (totals, programme_plan, planned_to_date, behind)."""
-    ids = [getattr(registration, "pk", registration) for registration in registrations]
+    ids: list[int] = [
+        registration.pk if isinstance(registration, Registration) else registration
+        for registration in registrations
+    ]
     if not ids:
         return {}
     today = today or timezone.localdate()
