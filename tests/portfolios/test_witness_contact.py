@@ -167,6 +167,8 @@ def test_the_learner_picks_their_employers_contact_who_signs_signed_in(
     assert (request.witness_user, request.witness_name) == (world.contact, "Sarah Quinn")
     assert request.witness_email == world.contact.email
     assert mail.outbox == []  # no link is sent to a contact
+    listed = client.get(reverse("witness:list", args=[world.registration.pk])).content.decode()
+    assert "Waiting for the employer contact, asked through their account" in listed
 
     client.force_login(world.contact)
     home = client.get(reverse("home")).content.decode()
