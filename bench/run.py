@@ -56,6 +56,8 @@ SUITES = [
     "setup_time",
     "pages_portfolio",
     "pages_caseload",
+    # Issue 19: the off-the-job log and the employer contact's home.
+    "pages_apprenticeship",
     "judging",
     "sampling_plan",
     "claim_export",

@@ -15,7 +15,11 @@ Scale Centre (90001), every login with the password "scale-password":
   (Ascentis 600/1686/3: every unit signed off, sampled and signed off by claims.iv@), written
   in bulk by demo/scale_bulk.py exactly as the services would leave them;
 - imi.full@scale.example: the largest valid IMI 601/3456/2 registration, complete, with its
-  full achievement record built (the achievement-record benchmark's).
+  full achievement record built (the achievement-record benchmark's);
+- employer@scale.example: the contact of Harbour Hotels, whose apprentices are the caseload's
+  NCFE 601/3973/0 learners (issue 19), each with a programme record and some off-the-job
+  hours; learner007's log holds 300 entries, most approved (the off-the-job log benchmark's),
+  and one testimony is asked of the contact.
 
 `--platform` adds 99 more centres (100 with this one), 20,000 learners and over a million
 decisions, in bulk. The people measured are made through the services; only the bulk is not.
@@ -31,17 +35,19 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Count
 from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Centre, Role, User
-from accounts.services import learner_profile_update, person_create
+from accounts.services import employer_create, learner_profile_update, person_create
 from assessments.achievements import build_now
 from assessments.basis import authenticity_statement
 from assessments.judging import RowJudgement, judge_evidence
@@ -54,6 +60,8 @@ from demo.common import criteria_by_unit as by_unit
 from demo.competence import give_competence
 from demo.quality import achieve_unit
 from demo.scale_bulk import CriterionRow, Learner, Staff, UnitPlan, chunks, write_learners
+from portfolios import off_the_job
+from portfolios.apprenticeships import Programme, apprenticeship_save
 from portfolios.evidence import evidence_create, file_add, map_criteria, submit
 from portfolios.models import (
     Evidence,
@@ -64,8 +72,9 @@ from portfolios.models import (
 )
 from portfolios.readmodel import fill_missing
 from portfolios.services import register_learner
+from portfolios.witness import witness_request_create
 from qualifications.combination import largest_combination, mandatory_units
-from qualifications.models import AssessmentCriterion, Qualification
+from qualifications.models import AssessmentCriterion, Qualification, Standard
 from qualifications.queries import combination_rules
 from verification.models import PlannedSample, SampleStage, SamplingPlan
 from verification.models.sample import Sample
@@ -107,6 +116,9 @@ def email(local: str) -> str:
 
 
 ADMIN = email("admin")
+EMPLOYER_CONTACT = email("employer")
+EMPLOYER = EMPLOYERS[0]
+OTJ_LEARNER = email("learner007")
 ASSESSOR = email("assessor")
 IV = email("iv")
 FULL_LEARNER = email("full.sfj")
@@ -128,6 +140,8 @@ class Sizes:
     # The largest IMI learner, every unit achieved, and their achievement record (slow: some
     # 500 decisions through the services, then WeasyPrint).
     largest_imi: bool = True
+    # Issue 19: the off-the-job log of the first apprentice, in entries.
+    otj_entries: int = 300
 
 
 class ScaleError(Exception):
@@ -232,6 +246,8 @@ def _seed_centre(*, sizes: Sizes, say: Say, timings: dict[str, float], final_has
     mark = lap("caseload (services)", mark)
     _sampling_plan(centre=centre, staff=staff, sizes=sizes)
     mark = lap("sampling plan (services)", mark)
+    apprentices(centre=centre, admin=admin, assessor=staff[ASSESSOR], sizes=sizes)
+    mark = lap("apprentices and off-the-job hours (services)", mark)
     if sizes.largest_imi:
         _largest_imi(centre=centre, admin=admin, staff=staff, password=password_hash)
     mark = lap("largest IMI and its achievement record (services)", mark)
@@ -445,6 +461,87 @@ def _caseload(
             evidence(
                 registration, "Reflective account", rest[1][:2], EvidenceMethod.REFLECTIVE_ACCOUNT
             )
+
+
+def apprentices(*, centre: Any, admin: Any, assessor: Any, sizes: Sizes) -> None:
+    """Issue 19: the centre's NCFE learners are apprentices of one employer, whose contact reads
+    them on their home page. Each has a programme record (278 hours over 400 days from their
+    start) and off-the-job hours; the first (OTJ_LEARNER, where the caseload has them) has
+    `sizes.otj_entries` entries, two a day going back, all approved but the last week's; the
+    others a few approved each, some behind their plan. One testimony is asked of the contact.
+    Through the services; also the bench's own set-up on a smaller centre (tests)."""
+    standard = Standard.objects.get(code="customer-service-practitioner")
+    registrations = list(
+        Registration.objects.filter(
+            centre=centre,
+            qualification_id=standard.qualification_id,
+            status=RegistrationStatus.ACTIVE,
+        )
+        .select_related("learner")
+        .order_by("learner__email", "pk")
+    )
+    if not registrations:
+        return
+    employer = employer_create(actor=admin, centre=centre, name=EMPLOYER)
+    contact, _ = person_create(
+        actor=admin,
+        centre=centre,
+        email=EMPLOYER_CONTACT,
+        full_name="Erin Employer",
+        role=Role.EMPLOYER,
+        employer=employer,
+    )
+    today = timezone.localdate()
+    first = next((r for r in registrations if r.learner.email == OTJ_LEARNER), registrations[0])
+    for index, registration in enumerate(registrations):
+        apprenticeship_save(
+            actor=admin,
+            registration=registration,
+            programme=Programme(
+                employer=employer,
+                standard=standard,
+                standard_version="1.2",
+                practical_start=registration.start_date,
+                practical_planned_end=registration.start_date + timedelta(days=400),
+                minimum_otj_hours=Decimal("278"),
+                epao_name="Highfield Assessment",
+            ),
+        )
+        # The first: two entries a day going back; the others: one a week.
+        many = registration == first
+        for n in range(sizes.otj_entries if many else 3 + index % 5):
+            days_back = n // 2 if many else 7 * n
+            activity = off_the_job.log(
+                actor=registration.learner,
+                registration=registration,
+                date=today - timedelta(days=days_back),
+                hours=Decimal("1.5") if many else Decimal(1 + index % 6),
+                kind=OTJ_KINDS[n % len(OTJ_KINDS)],
+                description=f"Off-the-job training, entry {n + 1}",
+            )
+            if days_back >= 7:  # the last week's wait for review
+                off_the_job.approve(actor=assessor, activity=activity)
+    criteria = list(
+        AssessmentCriterion.objects.filter(unit__in=first.unit_choices.values("unit_id")).order_by(
+            "unit__key", "position"
+        )[:2]
+    )
+    if criteria:
+        witness_request_create(
+            actor=first.learner,
+            registration=first,
+            contact=contact,
+            witness_name="",
+            witness_email="",
+            job_title="Front of house manager",
+            relationship="line manager",
+            is_expert=False,
+            activity="Handled a complaint at the front desk.",
+            criteria=criteria,
+        )
+
+
+OTJ_KINDS = ("teaching", "online", "practical", "mentoring", "self_study", "assignment")
 
 
 def _sampling_plan(*, centre: Any, staff: dict[str, Any], sizes: Sizes) -> None:
@@ -789,8 +886,23 @@ def manifest() -> dict[str, Any]:
         raise ScaleError(f"{CENTRE_NAME} is not seeded.")
     users = dict(
         User.objects.filter(
-            email__in=[ADMIN, ASSESSOR, IV, FULL_LEARNER, IMI_LEARNER, CLAIM_ASSESSOR, CLAIM_IV]
+            email__in=[
+                ADMIN,
+                ASSESSOR,
+                IV,
+                FULL_LEARNER,
+                IMI_LEARNER,
+                CLAIM_ASSESSOR,
+                CLAIM_IV,
+                EMPLOYER_CONTACT,
+            ]
         ).values_list("email", "pk")
+    )
+    otj = (
+        Registration.objects.filter(centre=centre, apprenticeship__isnull=False)
+        .annotate(entries=Count("off_the_job"))
+        .order_by("-entries", "pk")
+        .first()
     )
     full = Registration.objects.filter(centre=centre, learner_id=users.get(FULL_LEARNER)).first()
     imi = Registration.objects.filter(centre=centre, learner_id=users.get(IMI_LEARNER)).first()
@@ -844,6 +956,13 @@ def manifest() -> dict[str, Any]:
         "imi_registration": imi.pk if imi else None,
         "achievement_record": record.pk if record else None,
         "qualifications": qualifications,
+        "employer_contact": users.get(EMPLOYER_CONTACT),
+        "employer_contact_email": EMPLOYER_CONTACT,
+        "apprentices": Registration.objects.filter(
+            centre=centre, apprenticeship__isnull=False
+        ).count(),
+        "otj_registration": otj.pk if otj else None,
+        "otj_entries": otj.entries if otj else 0,
         "platform_centres": Centre.objects.filter(
             number__gt=str(PLATFORM_CENTRE_NUMBER), number__lt="90200"
         ).count(),

@@ -52,6 +52,7 @@ from demo.common import (
     upload,
 )
 from demo.competence import seed_competence
+from demo.employer_contact import seed_employer_contact
 from demo.evidence import seed_evidence_basis
 from demo.held_returns import agree_held_return, seed_held_returns
 from demo.off_the_job import seed_off_the_job
@@ -98,6 +99,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_overdue_learner(centre=centre, demo=demo)
     seed_apprenticeships(centre=centre, demo=demo)
     seed_off_the_job(centre=centre, demo=demo)
+    seed_employer_contact(centre=centre, demo=demo)
     return centre
 
 

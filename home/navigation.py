@@ -188,6 +188,25 @@ CASES = Place(
     "Appeals and adjustments", "cases:cases", "certification.work_cases", section=("cases:*",)
 )
 
+# Issue 19: the employer contact's Home, over their apprentices' pages (portfolio, off-the-job log,
+# coverage), but not their own witness pages, which are under Witness requests.
+EMPLOYER_HOME = Place(
+    "Home",
+    "home",
+    section=(
+        *(pattern for pattern in REGISTRATION_PAGES if pattern != "witness:*"),
+        "witness:list",
+        "off_the_job:log",
+    ),
+)
+# Issue 19: the testimony asked of an employer contact, and the page where they sign one.
+WITNESS_REQUESTS = Place(
+    "Witness requests",
+    "witness:asked",
+    "portfolios.work_witness_requests",
+    section=("witness:testify",),
+)
+
 # The header of each role, in the order of its work.
 ROLE_PLACES: dict[str, tuple[Place, ...]] = {
     Role.LEARNER: (HOME_ONLY, MY_PORTFOLIO, BRIEFS, CASES, QUALIFICATIONS),
@@ -237,8 +256,9 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
         CASES,
         QUALIFICATIONS,
     ),
-    # Issue 19: the contact's apprentices are on their home page; nothing else is theirs yet.
-    Role.EMPLOYER: (HOME_ONLY, QUALIFICATIONS),
+    # Issue 19: the contact's apprentices are on their home page (and their portfolios, off-the-job
+    # logs and coverage below it, under Home); the testimony asked of them has its own list.
+    Role.EMPLOYER: (EMPLOYER_HOME, WITNESS_REQUESTS, QUALIFICATIONS),
 }
 # Signed in with no current role: the pages everyone may use.
 NO_ROLE: tuple[Place, ...] = (HOME_ONLY, QUALIFICATIONS)

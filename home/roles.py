@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import STAFF_ROLES, Invitation, Membership, Role, User
+from assessments.coverage import coverage_for
 from certification import queries
 from certification.models import ClaimHold, HoldKind
 from core.charts import Bar, bar_chart
@@ -34,9 +35,9 @@ from home.caseload import (
     with_overdue_actions,
 )
 from home.plans import attach_plans
-from portfolios import awarding_body
+from portfolios import awarding_body, off_the_job, witness
 from portfolios.combination import rules_at_centre
-from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
+from portfolios.models import Apprenticeship, Registration, RegistrationStatus, RegistrationUnit
 from qualifications.combination import check, mandatory_units
 from verification.models.sample import SampleOutcome
 
@@ -363,16 +364,57 @@ def eqa_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
 
 def employer_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
     """An employer contact's apprentices at this centre: the registrations whose programme
-    record names their employer (Registration.objects.visible_to decides which), read-only."""
+    record names their employer (Registration.objects.visible_to decides which), read-only,
+    each with its criteria met, KSB coverage and off-the-job hours against the plan to date;
+    and the testimony asked of the contact, still open. A fixed number of queries for a page
+    of apprentices: coverage and hours are each counted for the whole page at once."""
+    today = timezone.localdate()
     registrations = (
         _registrations(user)
         .filter(centre=membership.centre)
-        .select_related("progress")
+        .select_related("progress", "apprenticeship__standard")
         .order_by("learner__full_name", "learner__email", "pk")
     )
     page = _with_links(paginate(registrations, params))
-    show_progress(page.object_list, timezone.localdate())
-    return {"page": page, "employer": membership.employer}
+    apprentices = list(page.object_list)
+    show_progress(apprentices, today)
+    hours = off_the_job.hours_for(apprentices, today)
+    standards = {
+        registration.apprenticeship.standard_id: registration.apprenticeship.standard
+        for registration in apprentices
+        if _apprenticeship(registration) is not None
+    }
+    coverage = coverage_for(apprentices, list(standards.values())) if standards else {}
+    for registration in apprentices:
+        record = _apprenticeship(registration)
+        # For the template (not model fields): this apprentice's standard's coverage, hours.
+        registration.ksbs = next(
+            (
+                found
+                for found in coverage.get(registration.pk, [])
+                if record is not None and found.standard.pk == record.standard_id
+            ),
+            None,
+        )
+        registration.hours = hours.get(registration.pk)
+        registration.otj_url = link("off_the_job:log", registration.pk)
+        registration.coverage_url = link("assessments:coverage", registration.pk)
+    return {
+        "page": page,
+        "employer": membership.employer,
+        "testimony_requested": [
+            (witness_request, link("witness:testify", witness_request.pk))
+            for witness_request in witness.waiting_for(user, membership.centre_id)
+        ],
+    }
+
+
+def _apprenticeship(registration: Registration) -> Any:
+    """The registration's programme record, as select_related loaded it, or None."""
+    try:
+        return registration.apprenticeship
+    except Apprenticeship.DoesNotExist:
+        return None
 
 
 def _ended_eqa_access(user: Any) -> list[Any]:

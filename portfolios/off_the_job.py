@@ -38,6 +38,7 @@ from portfolios.models import (
     OffTheJobStatus,
     Registration,
 )
+from portfolios.models.apprenticeship import planned_otj_hours
 from qualifications.models import Standard, Statement
 
 # Why each excluded kind is not off-the-job training: the funding rules' exclusions (gov.uk
@@ -323,9 +324,9 @@ def totals(registration: Registration) -> Totals:
     return Totals(approved=sums["approved"], waiting=sums["waiting"])
 
 
-def _sum_where(condition: Q) -> Coalesce:
+def _sum_where(condition: Q, hours: str = "hours") -> Coalesce:
     return Coalesce(
-        Sum(Case(When(condition, then="hours"), output_field=HOURS)),
+        Sum(Case(When(condition, then=hours), output_field=HOURS)),
         Value(ZERO),
         output_field=HOURS,
     )
@@ -419,6 +420,77 @@ def programme_plan(registration: Registration) -> Plan | None:
     if record is None:
         return None
     return Plan(record.planned_otj_hours, record.practical_start, record.practical_planned_end)
+
+
+@dataclass(frozen=True)
+class Hours:
+    """One registration's off-the-job hours as a list of apprentices shows them: approved and
+    waiting, and, where a programme record gives the plan, the plan's total, its share due by
+    today and whether the approved hours are behind it (`behind`)."""
+
+    approved: Decimal
+    waiting: Decimal
+    plan: Plan | None = None
+    planned_to_date: Decimal | None = None
+    behind: bool = False
+
+
+def hours_for(
+    registrations: Iterable[Registration | int], today: datetime.date | None = None
+) -> dict[int, Hours]:
+    """Per registration id, its Hours: one query for any number of registrations (the sums,
+    grouped by registration, beside each one's programme record), for the pages that list
+    apprentices (the employer contact's home, a cohort). The same totals, plan and `behind`
+    as the log page's (totals, programme_plan, planned_to_date, behind)."""
+    ids: list[int] = [
+        registration.pk if isinstance(registration, Registration) else registration
+        for registration in registrations
+    ]
+    if not ids:
+        return {}
+    today = today or timezone.localdate()
+    rows = (
+        Registration.objects.filter(pk__in=ids)
+        .values(
+            "pk",
+            "apprenticeship__minimum_otj_hours",
+            "apprenticeship__rpl_reduction_hours",
+            "apprenticeship__practical_start",
+            "apprenticeship__practical_planned_end",
+        )
+        .annotate(
+            approved=_sum_where(
+                Q(off_the_job__status=OffTheJobStatus.APPROVED), "off_the_job__hours"
+            ),
+            waiting=_sum_where(
+                Q(off_the_job__status=OffTheJobStatus.SUBMITTED), "off_the_job__hours"
+            ),
+        )
+        .order_by()
+    )
+    found: dict[int, Hours] = {}
+    for row in rows:
+        approved, waiting = row["approved"], row["waiting"]
+        start = row["apprenticeship__practical_start"]
+        if start is None:
+            found[row["pk"]] = Hours(approved=approved, waiting=waiting)
+            continue
+        plan = Plan(
+            planned_otj_hours(
+                row["apprenticeship__minimum_otj_hours"],
+                row["apprenticeship__rpl_reduction_hours"],
+            ),
+            start,
+            row["apprenticeship__practical_planned_end"],
+        )
+        found[row["pk"]] = Hours(
+            approved=approved,
+            waiting=waiting,
+            plan=plan,
+            planned_to_date=planned_to_date(plan.hours, plan.start, plan.end, today),
+            behind=behind(plan.hours, approved, plan.start, plan.end, today),
+        )
+    return found
 
 
 # ---------------------------------------------------------------- the cohort's CSV

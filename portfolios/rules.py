@@ -230,3 +230,29 @@ rules.add_rule(
     "portfolios.work_apprentice_cohort",
     works_as(Role.CENTRE_ADMIN, Role.ASSESSOR, Role.INTERNAL_VERIFIER),
 )
+
+
+# ---------------------------------------------------------------- employer contacts as witnesses
+# Issue 19: an apprentice's employer contact is asked for testimony through their account
+# (portfolios.witness), and may be asked only about their own apprentices: the same predicate
+# that lets them read the portfolio. A rule, so a superuser is no one's witness.
+rules.add_rule("portfolios.witness_as_contact", employs_apprentice)
+
+
+@rules.predicate
+def is_asked_contact(user: Any, witness_request: Any) -> bool:
+    """The contact this request names, still a contact of the apprentice's employer (the twin
+    of WitnessRequest.objects.asked_of)."""
+    return (
+        witness_request is not None
+        and witness_request.witness_user_id is not None
+        and witness_request.witness_user_id == getattr(user, "pk", None)
+        and employs_apprentice(user, witness_request.registration)
+    )
+
+
+# Writing and signing the testimony asked of them, signed in.
+rules.add_rule("portfolios.answer_witness_request", is_asked_contact)
+# "Witness requests" in the header: the contact's list of what is asked of them, in the role
+# worn now.
+rules.add_rule("portfolios.work_witness_requests", works_as(Role.EMPLOYER))

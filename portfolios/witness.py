@@ -3,6 +3,11 @@
 The link carries a random token; only its SHA-256 is stored, so a copy of the database opens no
 request. The witness's signature stays on the WitnessRequest (the Declaration is the learner's);
 the audit trail records the hash of exactly what the witness signed.
+
+An apprentice's employer contact (issue 19) is asked through their account instead: no link is
+mailed, the request waits on their home page, and they sign it signed in
+(witness_respond_as_contact). Both ways sign through one function (_sign): the same evidence,
+content hash and audit events, the contact's named as the actor where the link's has none.
 """
 
 from __future__ import annotations
@@ -96,7 +101,9 @@ def requested_context(request: WitnessRequest) -> str:
 @dataclass(frozen=True)
 class WitnessAsked:
     request: WitnessRequest
-    token: str  # given to the witness by e-mail; never stored
+    # Given to the witness by e-mail; never stored. Empty for an employer contact, who is
+    # asked through their account and given no link.
+    token: str
 
 
 def _check_criteria(
@@ -171,13 +178,23 @@ def witness_request_create(
     expires_in_days: int = DEFAULT_EXPIRY_DAYS,
     link_for: Callable[[str], str] | None = None,
     expert_competence: str = "",
+    contact: User | None = None,
 ) -> WitnessAsked:
     """Ask a witness; once committed, e-mail them the link (`link_for(token)` builds its URL).
 
     Without `link_for` nothing is sent (the demo seeding, which must print nothing else).
+    With `contact`, one of the apprentice's employer contacts is asked through their account:
+    their name and address are the account's, and no link is made or sent.
     """
     if not rules.test_rule("portfolios.request_witness", actor, registration):
         raise EvidenceError("Only the learner or their assessor can ask a witness.")
+    if contact is not None:
+        if not rules.test_rule("portfolios.witness_as_contact", contact, registration):
+            raise EvidenceError(
+                "Only a contact of the apprentice's own employer can be asked through their "
+                "account: ask anyone else by e-mail."
+            )
+        witness_name, witness_email = contact.get_full_name(), contact.email
     if registration.status != RegistrationStatus.ACTIVE:
         raise EvidenceError("Witnesses can only be asked while the registration is active.")
     if context not in WITNESS_CONTEXTS:
@@ -203,6 +220,7 @@ def witness_request_create(
             context=context,
             token_hash=token_hash(token),
             expires_at=timezone.now() + timedelta(days=expires_in_days),
+            witness_user=contact,
         )
         request.criteria.set(wanted)
         record_event(
@@ -217,8 +235,12 @@ def witness_request_create(
                 "context": str(context),
                 "criteria": sorted(c.pk for c in wanted),
                 "expires_at": request.expires_at.isoformat(),
+                **({"contact": contact.pk} if contact is not None else {}),
             },
         )
+        if contact is not None:
+            # The token opens nothing anyone holds: the contact answers signed in.
+            return WitnessAsked(request, "")
         if link_for is not None:
             link = link_for(token)
             # After commit: never mail a link to a request that was rolled back.
@@ -228,12 +250,66 @@ def witness_request_create(
 
 @transaction.atomic
 def witness_respond(*, token: str, testimony: str, signed_name: str, confirmed: bool) -> Evidence:
-    """The witness signs: the testimony becomes submitted evidence mapped to the criteria."""
+    """The witness signs by the link: the testimony becomes submitted evidence mapped to the
+    criteria."""
     found = find_by_token(token)
-    if found is None:
+    if found is None or found.witness_user_id is not None:
+        # A contact's request has no link: whatever token it holds was never given out.
         raise EvidenceError("This link is not valid.")
     # Locked, so a double submit waits and then finds the link used.
     request = WitnessRequest.objects.select_for_update().get(pk=found.pk)
+    return _sign(
+        request,
+        found.registration,
+        testimony=testimony,
+        signed_name=signed_name,
+        confirmed=confirmed,
+        actor=None,
+    )
+
+
+@transaction.atomic
+def witness_respond_as_contact(
+    *,
+    actor: User,
+    witness_request: WitnessRequest,
+    testimony: str,
+    signed_name: str,
+    confirmed: bool,
+) -> Evidence:
+    """An employer contact signs the testimony asked of them, signed in (issue 19). The same
+    signing as the link's (_sign); the audit events name the contact as their actor."""
+    # Locked first, so a double submit (or the same contact in two tabs) waits, then finds it
+    # used; the rule is asked of the locked row.
+    request = (
+        WitnessRequest.objects.select_for_update()
+        .select_related("registration__learner", "registration__centre")
+        .get(pk=witness_request.pk)
+    )
+    if not rules.test_rule("portfolios.answer_witness_request", actor, request):
+        raise EvidenceError("This testimony is asked of someone else.")
+    return _sign(
+        request,
+        request.registration,
+        testimony=testimony,
+        signed_name=signed_name,
+        confirmed=confirmed,
+        actor=actor,
+    )
+
+
+def _sign(
+    request: WitnessRequest,
+    registration: Registration,
+    *,
+    testimony: str,
+    signed_name: str,
+    confirmed: bool,
+    actor: User | None,
+) -> Evidence:
+    """The signature, however the witness came (the request locked by the caller, inside its
+    transaction): the testimony becomes submitted evidence mapped to the criteria, and the
+    audit trail records the hash of exactly what was signed."""
     state = link_state(request)
     if state == "used":
         raise WitnessLinkError("This link has already been used.", state=state)
@@ -245,7 +321,6 @@ def witness_respond(*, token: str, testimony: str, signed_name: str, confirmed: 
         raise EvidenceError("Type your name to sign the testimony.")
     if not confirmed:
         raise EvidenceError("Tick the box to confirm the statement.")
-    registration = found.registration
     requester = request.requested_by
     criteria = list(request.criteria.select_related("unit"))
     context = requested_context(request)
@@ -278,13 +353,13 @@ def witness_respond(*, token: str, testimony: str, signed_name: str, confirmed: 
         "statement": STATEMENT,
         "content_hash": signed,
     }
-    # The signature is the submission. The witness has no account: the event has no actor,
-    # and names the request instead.
+    # The signature is the submission. A witness by link has no account: the event has no
+    # actor, and names the request instead; an employer contact is its actor.
     evidence.submitted_at = now
     EVIDENCE_LIFECYCLE.move(
         evidence,
         EvidenceStatus.SUBMITTED,
-        actor=None,
+        actor=actor,
         action="witness.signed",
         centre_id=registration.centre_id,
         data=data,
@@ -292,10 +367,25 @@ def witness_respond(*, token: str, testimony: str, signed_name: str, confirmed: 
         before_event=lambda: refresh_progress(registration),
     )
     record_event(
-        actor=None,
+        actor=actor,
         action="witness.responded",
         target=request,
         centre_id=registration.centre_id,
         data={"evidence": evidence.pk, "content_hash": signed},
     )
     return evidence
+
+
+def waiting_for(user: Any, centre_id: int) -> list[WitnessRequest]:
+    """The testimony asked of this employer contact at this centre and still open: their home
+    page's "Testimony requested" (one query)."""
+    return list(
+        WitnessRequest.objects.asked_of(user)
+        .filter(
+            registration__centre_id=centre_id,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("registration__learner", "registration__qualification", "requested_by")
+        .order_by("expires_at", "pk")
+    )

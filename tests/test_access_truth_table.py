@@ -1522,3 +1522,98 @@ def test_the_briefs_page_follows_the_table(world: World, role: str, granted: boo
     assert not rules.test_rule(
         BRIEFS_PAGE_RULE, actor, MembershipFactory(centre=world.other, role=Role.ASSESSOR)
     )
+
+
+# ---------------------------------------------------------------- employer contacts as witnesses
+# Issue 19: an apprentice's employer contact is asked for testimony through their account and
+# may be asked only about their own apprentices; they answer only what is asked of them, while
+# they are still a contact of the apprentice's employer. Rules, so a superuser is no witness.
+# Asked of the registration (asked as a contact), then of a witness request on it asked of the
+# actor by name, and of one asked of someone else:
+CONTACT_WITNESS_ASKED = (
+    ("rule", "portfolios.witness_as_contact"),
+    ("rule", "portfolios.answer_witness_request"),
+    ("rule", "portfolios.answer_witness_request"),
+)
+# (role, centre, relation): (may be asked as a contact, answers a request asked of them,
+# answers one asked of another)
+CONTACT_WITNESS = {
+    (role, centre, relation): (N, N, N)
+    for role in ROLES
+    for centre in ("own centre", "other centre")
+    for relation in ("linked", "unlinked")
+}
+# Their apprentice, at the centre whose employer they speak for: nowhere else, nothing else.
+CONTACT_WITNESS["employer contact", "own centre", "linked"] = (Y, Y, N)
+# The witness requests page of the role worn now: employer contacts'.
+WITNESS_REQUESTS_PAGE_RULE = "portfolios.work_witness_requests"
+WITNESS_REQUESTS_PAGE = {role: role == "employer contact" for role in ROLES}
+TABLED.update({name for _, name in CONTACT_WITNESS_ASKED} | {WITNESS_REQUESTS_PAGE_RULE})
+
+
+def test_the_contact_witness_tables_cover_every_role() -> None:
+    assert {key[0] for key in CONTACT_WITNESS} == set(ROLES)
+    assert len(CONTACT_WITNESS) == len(ROLES) * 4
+    assert set(WITNESS_REQUESTS_PAGE) == set(ROLES)
+
+
+def _asked_of(registration: Any, witness: Any) -> Any:
+    """A saved witness request on `registration` naming `witness` (None: nobody's account)."""
+    from django.utils import timezone
+
+    from portfolios.models import WitnessRequest
+
+    return WitnessRequest.objects.create(
+        registration=registration,
+        requested_by=registration.learner,
+        witness_name="Someone",
+        witness_email="someone@example.com",
+        job_title="Manager",
+        relationship="line manager",
+        activity="Work seen.",
+        token_hash=UserFactory().email.ljust(64, "0")[:64],
+        expires_at=timezone.now() + datetime.timedelta(days=14),
+        witness_user=witness,
+    )
+
+
+@pytest.mark.parametrize(("role", "centre", "relation", "expected"), _params_one(CONTACT_WITNESS))
+def test_contact_witness_actions_follow_the_table_and_the_queryset_agrees(
+    world: World, role: str, centre: str, relation: str, expected: tuple[bool, ...]
+) -> None:
+    from portfolios.models import WitnessRequest
+
+    registration = world.registrations[centre, relation]
+    actor = world.actors[role]
+    theirs = _asked_of(registration, actor if actor.is_authenticated else None)
+    anothers = _asked_of(registration, member(world.own, Role.EMPLOYER))
+    for person in (actor, in_a_request(actor)):
+        answers = tuple(
+            _answer(person, asked, target)
+            for asked, target in zip(
+                CONTACT_WITNESS_ASKED, (registration, theirs, anothers), strict=True
+            )
+        )
+        assert answers == expected
+        # The list of what is asked of them (WitnessRequest.objects.asked_of) says the same.
+        listed = set(WitnessRequest.objects.asked_of(person))
+        assert listed == {r for r, y in ((theirs, expected[1]), (anothers, expected[2])) if y}
+
+
+@pytest.mark.parametrize(("role", "granted"), list(WITNESS_REQUESTS_PAGE.items()))
+def test_the_witness_requests_page_follows_the_table(
+    world: World, role: str, granted: bool
+) -> None:
+    actor = world.actors[role]
+    worn = (
+        actor.memberships.get()
+        if actor.is_authenticated and (role in OWN_ROLE or role == "employer contact")
+        else None
+    )
+    assert rules.test_rule(WITNESS_REQUESTS_PAGE_RULE, actor, worn) is granted
+    # Another's membership is nobody else's to wear.
+    assert not rules.test_rule(
+        WITNESS_REQUESTS_PAGE_RULE,
+        actor,
+        MembershipFactory(centre=world.other, role=Role.EMPLOYER),
+    )

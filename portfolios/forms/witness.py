@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from accounts.models import Membership, Role, User
 from core.forms import declared
 from portfolios.models import EvidenceContext, Registration
 from portfolios.witness import (
@@ -27,9 +28,38 @@ def registration_criteria(registration: Registration) -> list[AssessmentCriterio
     )
 
 
+def employer_contacts(registration: Registration) -> list[User]:
+    """The people an apprentice's testimony may be asked of through their account (issue 19):
+    current contacts, at the registration's centre, of the employer its programme record names.
+    None for a registration that is no apprenticeship. One query."""
+    return list(
+        User.objects.filter(
+            memberships__in=Membership.objects.current().filter(
+                centre_id=registration.centre_id,
+                role=Role.EMPLOYER,
+                employer__apprenticeships__registration_id=registration.pk,
+            )
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
 class WitnessRequestForm(forms.Form):
-    witness_name = forms.CharField(label="Witness's full name", max_length=150)
-    witness_email = forms.EmailField(label="Witness's e-mail address", max_length=254)
+    # Issue 19: one of the apprentice's employer contacts, asked through their account; offered
+    # only where there are any, and then the name and address below are not needed.
+    contact = forms.TypedChoiceField(
+        label="Ask one of the employer's contacts",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text="They write and sign the testimony signed in; no link is e-mailed. Or leave "
+        "this empty and name anyone else below.",
+    )
+    witness_name = forms.CharField(label="Witness's full name", max_length=150, required=False)
+    witness_email = forms.EmailField(
+        label="Witness's e-mail address", max_length=254, required=False
+    )
     job_title = forms.CharField(label="Witness's job title", max_length=150)
     relationship = forms.CharField(
         label="Relationship to the learner",
@@ -72,15 +102,38 @@ class WitnessRequestForm(forms.Form):
         initial=DEFAULT_EXPIRY_DAYS,
     )
 
-    def __init__(self, *args: Any, criteria: list[AssessmentCriterion], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        criteria: list[AssessmentCriterion],
+        contacts: list[User] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.criteria_by_pk = {c.pk: c for c in criteria}
         declared(self, "criteria", forms.ChoiceField).choices = [
             (c.pk, f"{c.number} {c.text}") for c in criteria
         ]
+        self.contacts_by_pk = {contact.pk: contact for contact in contacts or []}
+        if self.contacts_by_pk:
+            declared(self, "contact", forms.ChoiceField).choices = [
+                ("", "No: someone else, by e-mail"),
+                *((c.pk, c.get_full_name()) for c in self.contacts_by_pk.values()),
+            ]
+        else:
+            del self.fields["contact"]
+
+    def clean_contact(self) -> User | None:
+        chosen = self.cleaned_data.get("contact")
+        return None if chosen is None else self.contacts_by_pk[chosen]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("contact") is None:
+            # Anyone but a contact is asked by e-mail: their name and address are needed.
+            for field in ("witness_name", "witness_email"):
+                if field not in self.errors and not (data.get(field) or "").strip():
+                    self.add_error(field, "This field is required.")
         if data.get("is_expert") and not (data.get("expert_competence") or "").strip():
             self.add_error("expert_competence", EXPERT_COMPETENCE_RULE)
         return data

@@ -228,8 +228,25 @@ class Declaration(models.Model):
         return f"Declaration by {self.typed_name} on {self.signed_at:%Y-%m-%d}"
 
 
+class WitnessRequestQuerySet(models.QuerySet["WitnessRequest"]):
+    def asked_of(self, user: Any) -> WitnessRequestQuerySet:
+        """The requests an employer contact answers signed in (issue 19): asked of them by
+        name, on an apprentice of an employer they are a current contact for (the twin of the
+        rule portfolios.answer_witness_request)."""
+        from accounts.access import employer_ids
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(
+            witness_user_id=user.pk,
+            registration__apprenticeship__employer_id__in=employer_ids(user),
+        )
+
+
 class WitnessRequest(models.Model):
-    """A named witness asked, by an e-mailed one-time link, to write and sign a testimony."""
+    """A named witness asked, by an e-mailed one-time link, to write and sign a testimony; or,
+    for an apprentice, one of their employer's contacts, who answers it signed in
+    (`witness_user`): no link is sent, and the token is a random one never given to anyone."""
 
     registration = models.ForeignKey(
         Registration, on_delete=models.PROTECT, related_name="witness_requests"
@@ -263,6 +280,16 @@ class WitnessRequest(models.Model):
     evidence = models.OneToOneField(
         Evidence, null=True, blank=True, on_delete=models.PROTECT, related_name="witness_request"
     )
+    # Issue 19: the employer contact asked through their account, when it is one of them.
+    witness_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="witness_requests_asked",
+    )
+
+    objects = WitnessRequestQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -89,7 +89,7 @@ def test_an_admin_records_an_apprenticeship_and_the_employer_sees_it(
     site.goto("/")
     apprentices = page.get_by_test_id("apprentices")
     expect(apprentices).to_contain_text("Ana Apprentice")
-    apprentices.get_by_role("link", name="Ana Apprentice").click()
+    apprentices.get_by_role("link", name="Ana Apprentice", exact=True).click()
     page.wait_for_load_state("load")
     site.assert_accessible()
     expect(page.get_by_test_id("apprenticeship")).to_contain_text("Highfield Assessment")

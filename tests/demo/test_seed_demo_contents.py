@@ -271,8 +271,10 @@ def test_returned_evidence_was_resubmitted_as_version_two(seeded: list[dict[str,
 
 
 def test_one_witness_has_signed_and_one_is_still_asked(seeded: list[dict[str, str]]) -> None:
-    signed = WitnessRequest.objects.get(used_at__isnull=False)
-    waiting = WitnessRequest.objects.get(used_at__isnull=True)
+    # The witnesses asked by e-mailed link (the employer contact's request is another test's).
+    by_link = WitnessRequest.objects.filter(witness_user__isnull=True)
+    signed = by_link.get(used_at__isnull=False)
+    waiting = by_link.get(used_at__isnull=True)
 
     assert signed.evidence.status == EvidenceStatus.SUBMITTED
     assert signed.evidence.method == "witness"
@@ -826,11 +828,11 @@ def test_a_demo_apprentice_has_off_the_job_hours_in_every_state(
 
     centre = Centre.objects.get(number=CENTRE_NUMBER)
     entries = OffTheJobActivity.objects.filter(registration__centre=centre)
-    assert set(entries.values_list("status", flat=True)) == {"approved", "submitted", "queried"}
-    assert entries.values("registration").distinct().count() == 1
     queried = entries.get(status="queried")
-    assert queried.query_reason
     registration = queried.registration
+    entries = entries.filter(registration=registration)
+    assert set(entries.values_list("status", flat=True)) == {"approved", "submitted", "queried"}
+    assert queried.query_reason
     assert registration.qualification.standards.exists()
     assert registration.learner.email in {login["email"] for login in seeded}
     url = reverse("off_the_job:log", args=[registration.pk])
@@ -874,3 +876,36 @@ def test_the_demo_admin_sees_the_three_apprentices_with_their_hours(
         assert row.apprentice in html
     # The second has 40 hours of prior learning recognised: 278 less 40.
     assert [row.planned_total for row in rows] == [278, 238, 278]
+
+
+def test_hannah_is_behind_on_hours_and_sarah_quinn_is_asked_for_testimony(
+    seeded: list[dict[str, str]], client: Client
+) -> None:
+    """Issue 19, point 7 (demo/employer_contact.py): one apprentice behind on off-the-job hours,
+    flagged on her log and on the employer contact's home; and testimony asked of the contact
+    through her account, waiting on her home page."""
+    from portfolios.off_the_job import hours_for
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    hannah = Registration.objects.get(
+        centre=centre, learner__full_name="Hannah Price", apprenticeship__isnull=False
+    )
+    hours = hours_for([hannah])[hannah.pk]
+    assert hours.approved > 0
+    assert hours.behind
+    contact = User.objects.get(email="sarah.quinn@harbourhotels.demo.example")
+    client.force_login(hannah.learner)
+    log = client.get(reverse("off_the_job:log", args=[hannah.pk])).content.decode()
+    assert "Behind plan" in log
+
+    client.force_login(contact)
+    home = client.get("/").content.decode()
+    table = home.split('data-testid="apprentices"', 1)[1].split("</table>", 1)[0]
+    rows = {row.split("</th>", 1)[0]: row for row in table.split("<tr>")[2:]}
+    [hannahs] = [row for name, row in rows.items() if "Hannah Price" in name]
+    assert 'data-testid="behind"' in hannahs
+    asked = WitnessRequest.objects.get(witness_user=contact, used_at__isnull=True)
+    assert asked.registration.apprenticeship.employer.contacts.filter(user=contact).exists()
+    assert 'data-testid="testimony-requested"' in home
+    assert reverse("witness:testify", args=[asked.pk]) in home
+    assert client.get(reverse("witness:testify", args=[asked.pk])).status_code == 200

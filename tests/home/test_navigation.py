@@ -74,8 +74,8 @@ EXPECTED = {
         "Appeals and adjustments",
         "Qualifications",
     ],
-    # Issue 19: their apprentices are on the home page.
-    Role.EMPLOYER: ["Home", "Qualifications"],
+    # Issue 19: their apprentices are on the home page; the testimony asked of them has a list.
+    Role.EMPLOYER: ["Home", "Witness requests", "Qualifications"],
 }
 
 
@@ -216,6 +216,28 @@ def test_one_place_at_most_is_marked() -> None:
     assert marked(Role.INTERNAL_VERIFIER, reverse("verification:sample", args=[3])) == [
         NavLink("Sampling", reverse("verification:strategies"), "true")
     ]
+
+
+def test_a_contacts_witness_pages_are_under_witness_requests_their_apprentices_under_home() -> None:
+    asked = reverse("witness:asked")
+
+    assert marked(Role.EMPLOYER, asked) == [NavLink("Witness requests", asked, "page")]
+    assert marked(Role.EMPLOYER, reverse("witness:testify", args=[4])) == [
+        NavLink("Witness requests", asked, "true")
+    ]
+    for apprentice_page in (
+        reverse("evidence:portfolio", args=[2]),
+        reverse("off_the_job:log", args=[2]),
+        reverse("witness:list", args=[2]),
+    ):
+        assert marked(Role.EMPLOYER, apprentice_page) == [NavLink("Home", "/", "true")]
+
+
+def test_witness_requests_are_offered_to_employer_contacts_only() -> None:
+    for role in Role:
+        user, membership = working_as(role)
+        offered = "Witness requests" in [place.label for place in places_for(user, membership)]
+        assert offered is (role == Role.EMPLOYER), role
 
 
 def test_a_page_of_no_place_marks_nothing() -> None:

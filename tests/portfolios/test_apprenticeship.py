@@ -334,3 +334,36 @@ def test_the_contacts_home_lists_their_apprentices_in_constant_queries(
     five, html = count()
     assert "Apprentices: 5" in html
     assert five == one
+
+
+def test_the_contacts_home_shows_ksbs_and_hours_behind_with_a_link_to_the_log(
+    client: Client, centre: Centre, apprentices: dict
+) -> None:
+    """Issue 19: each apprentice's KSB coverage and off-the-job hours against the plan to date,
+    flagged when behind (off_the_job.hours_for), and their log a click away."""
+    from portfolios.models import OffTheJobActivity, OffTheJobStatus
+
+    ours = apprentices["ours"]
+    # Three months into a 400-day programme of 278 hours: 6 approved hours are far behind.
+    OffTheJobActivity.objects.create(
+        registration=ours,
+        date=START,
+        hours=Decimal("6"),
+        kind="teaching",
+        description="Workshop",
+        status=OffTheJobStatus.APPROVED,
+    )
+    client.force_login(apprentices["contact"])
+
+    html = client.get(reverse("home")).content.decode()
+
+    row = html.split('data-testid="apprentices"', 1)[1]
+    assert "of 278 hours planned in all" not in row  # the plan is written once
+    assert "278 hours planned in all" in row
+    assert "6 of " in row
+    assert 'data-testid="behind"' in row
+    assert reverse("off_the_job:log", args=[ours.pk]) in row
+    assert reverse("assessments:coverage", args=[ours.pk]) in row
+    assert "KSBs covered" in row
+    assert client.get(reverse("off_the_job:log", args=[ours.pk])).status_code == 200
+    assert client.get(reverse("assessments:coverage", args=[ours.pk])).status_code == 200

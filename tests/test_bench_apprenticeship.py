@@ -1,0 +1,114 @@
+"""bench/pages_apprenticeship.py on the test database: seed_scale's apprentices (demo/scale.py,
+`apprentices`) built small through the services, the suite's rows measured once, and each
+hand-written floor returning the data the pages show."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Role
+from bench import pages_apprenticeship
+from bench.harness import Context
+from demo.scale import Sizes, apprentices
+from portfolios.models import Registration, WitnessRequest
+from portfolios.off_the_job import hours_for
+from portfolios.services import register_learner
+from qualifications.models import Qualification
+from tests.factories import CentreFactory, member
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+NCFE = "601/3973/0"
+UNITS = ("F/506/2131",)
+ENTRIES = 12
+
+
+@pytest.fixture
+def built() -> dict:
+    centre = CentreFactory()
+    ncfe = Qualification.objects.get(number=NCFE)
+    centre.qualifications.add(ncfe)
+    admin = member(centre, Role.CENTRE_ADMIN)
+    assessor = member(centre, Role.ASSESSOR)
+    today = timezone.localdate()
+    for n in range(3):
+        register_learner(
+            actor=admin,
+            learner=member(centre, Role.LEARNER, full_name=f"Apprentice {n}"),
+            centre=centre,
+            qualification=ncfe,
+            start_date=today - datetime.timedelta(days=200 + n),
+            unit_keys=UNITS,
+            assessors=[assessor],
+        )
+    apprentices(centre=centre, admin=admin, assessor=assessor, sizes=Sizes(otj_entries=ENTRIES))
+    return {"centre": centre, "assessor": assessor}
+
+
+def rows_of(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def test_the_scale_centres_apprentices_are_built_with_a_long_log_and_a_testimony_asked(
+    built: dict,
+) -> None:
+    ids = pages_apprenticeship.measured({})
+
+    assert ids["apprentices"] == 3
+    assert ids["entries"] == ENTRIES
+    assert ids["assessor"] == built["assessor"].pk
+    assert WitnessRequest.objects.filter(witness_user_id=ids["contact"]).count() == 1
+
+
+def test_the_floors_return_what_the_pages_show(built: dict) -> None:
+    ids = pages_apprenticeship.measured({})
+    log = dict(
+        zip(
+            ("header", "entries", "totals", "weeks", "plan", "reviews"),
+            pages_apprenticeship.log_floor(ids, connection.vendor, viewer=ids["assessor"]),
+            strict=True,
+        )
+    )
+    home = dict(
+        zip(
+            (
+                *("apprentices", "count", "hours", "met", "signed", "taken"),
+                *("criteria", "units", "asked"),
+            ),
+            pages_apprenticeship.home_floor(ids, timezone.now()),
+            strict=True,
+        )
+    )
+
+    assert len(rows_of(*log["entries"])) == ENTRIES  # no KSBs named: one row each
+    registration = Registration.objects.get(pk=ids["registration"])
+    hours = hours_for([registration])[registration.pk]
+    [(approved, waiting)] = rows_of(*log["totals"])
+    assert (approved or 0, waiting or 0) == (hours.approved, hours.waiting)
+    assert sum(week[1] or 0 for week in rows_of(*log["weeks"])) == hours.approved
+    assert rows_of(*log["reviews"])[0][0]
+    assert len(rows_of(*home["apprentices"])) == 3
+    assert rows_of(*home["count"]) == [(3,)]
+    summed = {row[0]: row[1] or 0 for row in rows_of(*home["hours"])}
+    assert summed == {pk: h.approved for pk, h in hours_for(list(summed)).items()}
+    assert len(rows_of(*home["taken"])) == 3
+    assert rows_of(*home["criteria"])
+    assert len(rows_of(*home["asked"])) == 1
+
+
+def test_the_suite_measures_each_page_beside_its_floor(built: dict) -> None:
+    made = pages_apprenticeship.bench(Context(database_url="sqlite://", repeat=1))
+
+    assert [row.measure for row in made] == [
+        f"off-the-job log, {ENTRIES} entries, as the apprentice",
+        f"off-the-job log, {ENTRIES} entries, as the assessor",
+        "employer contact's home, 3 apprentices",
+    ]
+    assert all(row.project > 0 and row.floor and row.floor > 0 for row in made)
+    assert all(row.unit == "ms" and row.note.endswith("KB") for row in made)
