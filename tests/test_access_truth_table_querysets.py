@@ -44,6 +44,7 @@ from portfolios.models import (
     EvidenceContext,
     EvidenceMethod,
     EvidenceStatus,
+    ProgressReview,
 )
 from qualifications.models import Qualification, Unit
 from tests.factories import (
@@ -572,6 +573,16 @@ TABLES = [
     ),
     # Credit transfers (CreditTransfer.visible_to, issue 17): "a transfer follows its
     # registration: whoever sees the portfolio sees it", exactly as a plan does.
+    # Progress reviews (ProgressReview.visible_to, issue 19): "a review follows its registration:
+    # whoever sees the portfolio reads its reviews", the employer contact their apprentice's.
+    Table(
+        "progress review",
+        BY_REGISTRATION,
+        PLAN,
+        lambda user: ProgressReview.objects.visible_to(user),
+        perm=lambda review: ("portfolios.view_reviews", review.registration),
+        perms=("portfolios.view_reviews",),
+    ),
     Table(
         "credit transfer",
         BY_REGISTRATION,
@@ -590,9 +601,9 @@ def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> 
             assert len(answers) == len(table.columns), (table.name, role)
     assert list(CLAIM_BATCH) == ALL_ROLES
     assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
-    # 14 roles, 60 kinds of object (4 of them credit transfers, 6 employers) and the claim
-    # batches' 2.
-    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 14 * 60
+    # 14 roles, 64 kinds of object (4 of them credit transfers, 4 progress reviews, 6
+    # employers) and the claim batches' 2.
+    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 14 * 64
     # A table names its permissions exactly when it asks one.
     assert all(bool(t.perms) is (t.perm is not None) for t in TABLES)
 
@@ -679,6 +690,7 @@ def _build() -> World:
             "case",
             "credit transfer",
             "employer",
+            "progress review",
         )
     }
     made["employer"] = {
@@ -727,6 +739,13 @@ def _build() -> World:
                 account="Watched the whole service.",
                 assessor=assessor,
                 content_hash="0" * 64,
+            )
+            made["progress review"][cell] = ProgressReview.objects.create(
+                registration=registration,
+                review_date=datetime.date(2026, 3, 2),
+                written_by=assessor,
+                progress_comment="On track",
+                targets="One",
             )
             made["assessment plan"][cell] = AssessmentPlan.objects.create(
                 registration=registration, title="Plan", created_by=assessor
