@@ -38,3 +38,7 @@ class AssessmentsConfig(AppConfig):
 
         if released_decisions not in export.decision_sources:
             export.decision_sources.append(released_decisions)
+        # Progress reviews (issue 19) record KSB coverage and print through this app's PDFs.
+        from assessments import review_hooks
+
+        review_hooks.connect()

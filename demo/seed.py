@@ -60,6 +60,7 @@ from demo.overdue import seed_overdue_learner
 from demo.pictures import seed_progress_over_time
 from demo.quality import seed_quality_assurance
 from demo.records import seed_records
+from demo.reviews import seed_reviews
 from portfolios.evidence import (
     evidence_create,
     evidence_update,
@@ -100,6 +101,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_apprenticeships(centre=centre, demo=demo)
     seed_off_the_job(centre=centre, demo=demo)
     seed_employer_contact(centre=centre, demo=demo)
+    seed_reviews(centre=centre, demo=demo)
     return centre
 
 

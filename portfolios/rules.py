@@ -256,3 +256,28 @@ rules.add_rule("portfolios.answer_witness_request", is_asked_contact)
 # "Witness requests" in the header: the contact's list of what is asked of them, in the role
 # worn now.
 rules.add_rule("portfolios.work_witness_requests", works_as(Role.EMPLOYER))
+
+
+# ---------------------------------------------------------------- progress reviews (issue 19)
+# A review follows its registration: whoever sees the portfolio reads its reviews (the employer
+# contact their apprentice's). The provider writes them: the registration's assessor, who knows
+# the apprentice's work, or the centre's admin, who answers for the programme (the IV samples
+# assessment, not the programme, and an EQA acts on nothing). The three signatures are each
+# one person's: the apprentice's own, a contact of the apprenticeship's employer, and the
+# provider (who may write). The wellbeing and safeguarding notes are the centre staff's alone:
+# the assessor, the IV and the admin; never the apprentice, the employer or an EQA. Rules, not
+# perms, except reading: a superuser writes, signs and reads the notes of no one's review.
+can_view_reviews = can_view_registration
+can_write_review = assesses_registration | administers_registration_centre
+can_view_review_notes = (
+    assesses_registration | verifies_registration | administers_registration_centre
+)
+
+rules.add_perm("portfolios.view_reviews", can_view_reviews)
+rules.add_rule("portfolios.write_review", can_write_review)
+rules.add_rule("portfolios.view_review_notes", can_view_review_notes)
+rules.add_rule("portfolios.sign_review_as_apprentice", is_own_registration)
+rules.add_rule("portfolios.sign_review_as_employer", employs_apprentice)
+rules.add_rule("portfolios.sign_review_as_provider", can_write_review)
+# The centre's interval between reviews: its admins, asked with the centre.
+rules.add_rule("portfolios.set_review_interval", administers_centre)

@@ -1617,3 +1617,126 @@ def test_the_witness_requests_page_follows_the_table(
         actor,
         MembershipFactory(centre=world.other, role=Role.EMPLOYER),
     )
+
+
+# ---------------------------------------------------------------- progress reviews (issue 19)
+# Asked of the registration (reading follows the portfolio; the rest are rules, so a superuser
+# writes, signs and reads the staff-only notes of no one's review):
+REVIEW_ACTIONS_ASKED = (
+    ("perm", "portfolios.view_reviews"),  # read the reviews (never the staff-only notes)
+    ("rule", "portfolios.write_review"),  # write, correct, send the employer's link
+    ("rule", "portfolios.view_review_notes"),  # wellbeing and safeguarding: the centre's staff
+    ("rule", "portfolios.sign_review_as_apprentice"),
+    ("rule", "portfolios.sign_review_as_employer"),
+    ("rule", "portfolios.sign_review_as_provider"),
+)
+# (role, centre, relation): (read, write, staff notes, sign as apprentice, as employer, as
+# provider). The linked registrations are apprenticeships of the employer contact's employer
+# at the own centre, and of another employer at the other.
+REVIEW_ACTIONS = {
+    ("learner", "own centre", "linked"): (Y, N, N, Y, N, N),  # their own: read and sign
+    ("learner", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("learner", "other centre", "linked"): (Y, N, N, Y, N, N),
+    ("learner", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor", "own centre", "linked"): (Y, Y, Y, N, N, Y),  # the provider
+    ("assessor", "own centre", "unlinked"): (N, N, N, N, N, N),  # not assigned
+    ("assessor", "other centre", "linked"): (N, N, N, N, N, N),  # no role there
+    ("assessor", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("internal verifier", "own centre", "linked"): (Y, N, Y, N, N, N),  # staff: reads the notes
+    ("internal verifier", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("internal verifier", "other centre", "linked"): (N, N, N, N, N, N),
+    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin", "own centre", "linked"): (Y, Y, Y, N, N, Y),  # answers for the programme
+    ("centre admin", "own centre", "unlinked"): (Y, Y, Y, N, N, Y),
+    ("centre admin", "other centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA current", "own centre", "linked"): (Y, N, N, N, N, N),  # reads; no staff notes
+    ("EQA current", "own centre", "unlinked"): (Y, N, N, N, N, N),
+    ("EQA current", "other centre", "linked"): (N, N, N, N, N, N),
+    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA expired", "own centre", "linked"): (N, N, N, N, N, N),
+    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA expired", "other centre", "linked"): (N, N, N, N, N, N),
+    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor revoked", "own centre", "linked"): (N, N, N, N, N, N),  # still assigned
+    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("no role", "own centre", "linked"): (N, N, N, N, N, N),  # assigned, holds no role
+    ("no role", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("no role", "other centre", "linked"): (N, N, N, N, N, N),
+    ("no role", "other centre", "unlinked"): (N, N, N, N, N, N),
+    # Their apprentice's reviews: read and sign for the employer; never the staff-only notes.
+    ("employer contact", "own centre", "linked"): (Y, N, N, N, Y, N),
+    ("employer contact", "own centre", "unlinked"): (N, N, N, N, N, N),  # not their apprentice
+    ("employer contact", "other centre", "linked"): (N, N, N, N, N, N),  # another employer's
+    ("employer contact", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("superuser", "own centre", "linked"): (Y, N, N, N, N, N),  # reads everything, signs nothing
+    ("superuser", "own centre", "unlinked"): (Y, N, N, N, N, N),
+    ("superuser", "other centre", "linked"): (Y, N, N, N, N, N),
+    ("superuser", "other centre", "unlinked"): (Y, N, N, N, N, N),
+    ("anonymous", "own centre", "linked"): (N, N, N, N, N, N),
+    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("anonymous", "other centre", "linked"): (N, N, N, N, N, N),
+    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N, N),
+}
+# The centre's interval between reviews, asked with the centre: its admins alone.
+REVIEW_INTERVAL_RULE = "portfolios.set_review_interval"
+REVIEW_INTERVAL = {
+    ("learner", "own centre"): N,
+    ("learner", "other centre"): N,
+    ("assessor", "own centre"): N,
+    ("assessor", "other centre"): N,
+    ("internal verifier", "own centre"): N,
+    ("internal verifier", "other centre"): N,
+    ("centre admin", "own centre"): Y,
+    ("centre admin", "other centre"): N,
+    ("EQA current", "own centre"): N,
+    ("EQA current", "other centre"): N,
+    ("EQA expired", "own centre"): N,
+    ("EQA expired", "other centre"): N,
+    ("assessor revoked", "own centre"): N,
+    ("assessor revoked", "other centre"): N,
+    ("centre admin revoked", "own centre"): N,
+    ("centre admin revoked", "other centre"): N,
+    ("no role", "own centre"): N,
+    ("no role", "other centre"): N,
+    ("employer contact", "own centre"): N,
+    ("employer contact", "other centre"): N,
+    ("superuser", "own centre"): N,  # a rule: nobody's centre admin
+    ("superuser", "other centre"): N,
+    ("anonymous", "own centre"): N,
+    ("anonymous", "other centre"): N,
+}
+TABLED.update({name for _, name in REVIEW_ACTIONS_ASKED} | {REVIEW_INTERVAL_RULE})
+
+
+def test_the_review_tables_cover_every_role() -> None:
+    assert {key[0] for key in REVIEW_ACTIONS} == set(ROLES)
+    assert len(REVIEW_ACTIONS) == len(ROLES) * 4
+    assert all(len(row) == len(REVIEW_ACTIONS_ASKED) for row in REVIEW_ACTIONS.values())
+    assert {key[0] for key in REVIEW_INTERVAL} == set(ROLES)
+    assert len(REVIEW_INTERVAL) == len(ROLES) * 2
+
+
+@pytest.mark.parametrize(("role", "centre", "relation", "expected"), _params_one(REVIEW_ACTIONS))
+def test_review_actions_follow_the_table(
+    world: World, role: str, centre: str, relation: str, expected: tuple[bool, ...]
+) -> None:
+    registration = world.registrations[centre, relation]
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        answers = tuple(_answer(actor, asked, registration) for asked in REVIEW_ACTIONS_ASKED)
+        assert answers == expected
+
+
+@pytest.mark.parametrize(("role", "centre", "expected"), _params_one(REVIEW_INTERVAL))
+def test_the_review_interval_follows_the_table(
+    world: World, role: str, centre: str, expected: bool
+) -> None:
+    target = world.own if centre == "own centre" else world.other
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        assert rules.test_rule(REVIEW_INTERVAL_RULE, actor, target) is expected

@@ -46,6 +46,7 @@ from portfolios.models import (
     EvidenceContext,
     EvidenceMethod,
     EvidenceStatus,
+    ProgressReview,
     Registration,
 )
 from qualifications.models import Qualification, Unit
@@ -618,6 +619,16 @@ TABLES = [
     Table("apprentice cohort", COHORT_COLUMNS, COHORT, _cohort),
     # Credit transfers (CreditTransfer.visible_to, issue 17): "a transfer follows its
     # registration: whoever sees the portfolio sees it", exactly as a plan does.
+    # Progress reviews (ProgressReview.visible_to, issue 19): "a review follows its registration:
+    # whoever sees the portfolio reads its reviews", the employer contact their apprentice's.
+    Table(
+        "progress review",
+        BY_REGISTRATION,
+        PLAN,
+        lambda user: ProgressReview.objects.visible_to(user),
+        perm=lambda review: ("portfolios.view_reviews", review.registration),
+        perms=("portfolios.view_reviews",),
+    ),
     Table(
         "credit transfer",
         BY_REGISTRATION,
@@ -636,9 +647,9 @@ def test_every_table_has_a_line_for_every_role_and_a_cell_for_every_column() -> 
             assert len(answers) == len(table.columns), (table.name, role)
     assert list(CLAIM_BATCH) == ALL_ROLES
     assert all(len(answers) == len(CLAIM_BATCH_COLUMNS) for answers in CLAIM_BATCH.values())
-    # 14 roles, 65 kinds of object (4 of them credit transfers, 6 employers, 5 the cohort's
-    # registrations) and the claim batches' 2.
-    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 14 * 65
+    # 14 roles, 69 kinds of object (4 of them credit transfers, 4 progress reviews, 6
+    # employers, 5 the cohort's registrations) and the claim batches' 2.
+    assert sum(len(t.columns) * len(t.expected) for t in TABLES) == 14 * 69
     # A table names its permissions exactly when it asks one.
     assert all(bool(t.perms) is (t.perm is not None) for t in TABLES)
 
@@ -726,6 +737,7 @@ def _build() -> World:
             "credit transfer",
             "employer",
             "apprentice cohort",
+            "progress review",
         )
     }
     made["employer"] = {
@@ -797,6 +809,13 @@ def _build() -> World:
                 account="Watched the whole service.",
                 assessor=assessor,
                 content_hash="0" * 64,
+            )
+            made["progress review"][cell] = ProgressReview.objects.create(
+                registration=registration,
+                review_date=datetime.date(2026, 3, 2),
+                written_by=assessor,
+                progress_comment="On track",
+                targets="One",
             )
             made["assessment plan"][cell] = AssessmentPlan.objects.create(
                 registration=registration, title="Plan", created_by=assessor

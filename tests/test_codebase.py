@@ -339,6 +339,8 @@ NOT_A_LIFECYCLE_WRITE = {
     ("portfolios/witness.py", "self.state"),
     # The same, worked out for the page beside the request (WitnessRequest has no such field).
     ("portfolios/views/witness.py", "witness_request.state"),
+    # Why a progress review's one-time link cannot be used, carried on the exception.
+    ("portfolios/reviews.py", "self.state"),
 }
 LIFECYCLE_FIELDS = {"status", "state"}
 

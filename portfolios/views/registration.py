@@ -31,6 +31,7 @@ from portfolios.forms.registration import (
     picker_registrations,
 )
 from portfolios.models import Apprenticeship, CreditTransfer, Registration, RegistrationStatus
+from portfolios.reviews import reviews_due
 from portfolios.services import (
     RegistrationError,
     assign_staff,
@@ -148,6 +149,9 @@ def _page(
         and request.membership.centre_id == registration.centre_id
         and request.user.has_perm("portfolios.record_combination_rule", registration.centre),
     }
+    if context["apprenticeship"] is not None:
+        # Issue 19: when the next progress review is due, overdue flagged on the card.
+        context["review_due"] = reviews_due([registration]).get(registration.pk)
     if context["can_manage"]:
         # "Record the apprenticeship" is offered where the qualification maps to a standard.
         context["has_standard"] = (

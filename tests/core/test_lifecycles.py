@@ -40,11 +40,14 @@ from portfolios.models import (
     EVIDENCE_LIFECYCLE,
     OFF_THE_JOB_LIFECYCLE,
     REGISTRATION_LIFECYCLE,
+    REVIEW_LIFECYCLE,
+    REVIEW_PDF_LIFECYCLE,
     Evidence,
     EvidenceContext,
     EvidenceMethod,
     EvidenceStatus,
     OffTheJobActivity,
+    ProgressReview,
     Registration,
     RegistrationStatus,
 )
@@ -195,6 +198,22 @@ def _query_reason(state: str) -> dict:
     return {"query_reason": "Which workshop?"}
 
 
+def _review() -> ProgressReview:
+    registration = _registration()
+    return ProgressReview.objects.create(
+        registration=registration,
+        review_date=date(2026, 2, 2),
+        written_by=UserFactory(),
+        progress_comment="On track",
+        targets="One",
+    )
+
+
+def _locked_at(state: str) -> dict:
+    # A locked review has its time and the hash signed (a check constraint).
+    return {"locked_at": timezone.now(), "content_hash": "a" * 64}
+
+
 # (name, lifecycle, model, make a row, the other fields a state needs)
 LIFECYCLES: list[
     tuple[str, Lifecycle, type[models.Model], Callable[[], models.Model], Callable[[str], dict]]
@@ -216,6 +235,8 @@ LIFECYCLES: list[
     ),
     ("case", CASE_LIFECYCLE, Case, _case, _case_fields),
     ("off-the-job activity", OFF_THE_JOB_LIFECYCLE, OffTheJobActivity, _off_the_job, _query_reason),
+    ("progress review", REVIEW_LIFECYCLE, ProgressReview, _review, _locked_at),
+    ("progress review PDF", REVIEW_PDF_LIFECYCLE, ProgressReview, _review, _none),
 ]
 
 

@@ -909,3 +909,41 @@ def test_hannah_is_behind_on_hours_and_sarah_quinn_is_asked_for_testimony(
     assert 'data-testid="testimony-requested"' in home
     assert reverse("witness:testify", args=[asked.pk]) in home
     assert client.get(reverse("witness:testify", args=[asked.pk])).status_code == 200
+
+
+def test_the_demo_apprentices_have_reviews_signed_and_one_overdue(
+    seeded: list[dict[str, str]], client: Client
+) -> None:
+    """Issue 19, point 4 (demo/reviews.py): Chloe Walsh and Hannah Price have locked reviews
+    within the interval; Daniel Hughes has none signed by all three, and is overdue."""
+    from portfolios.models import ProgressReview, ReviewStatus
+    from portfolios.reviews import reviews_due
+
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    by_name = {
+        registration.learner.full_name: registration
+        for registration in Registration.objects.filter(
+            centre=centre, apprenticeship__isnull=False
+        ).select_related("learner")
+    }
+    assert {"Chloe Walsh", "Daniel Hughes", "Hannah Price"} <= set(by_name)
+    due = reviews_due(by_name.values())
+    for name in ("Chloe Walsh", "Hannah Price"):
+        locked = ProgressReview.objects.filter(
+            registration=by_name[name], status=ReviewStatus.LOCKED
+        )
+        assert locked.exists(), name
+        assert not due[by_name[name].pk].overdue, name
+        assert all(review.signatures.count() == 3 for review in locked)
+    daniel = by_name["Daniel Hughes"]
+    assert due[daniel.pk].overdue
+    assert due[daniel.pk].last_signed is None
+    [waiting] = ProgressReview.objects.filter(registration=daniel)
+    assert waiting.status == ReviewStatus.SIGNING
+    # The employer contact sees the flag on the list and signs for the employer.
+    client.force_login(User.objects.get(email="sarah.quinn@harbourhotels.demo.example"))
+    listed = client.get(reverse("reviews:list", args=[daniel.pk])).content.decode()
+    assert 'data-testid="review-overdue"' in listed
+    page = client.get(reverse("reviews:detail", args=[waiting.pk])).content.decode()
+    assert 'data-testid="sign-employer"' in page
+    assert "wellbeing or safeguarding concerns" not in page
