@@ -23,6 +23,7 @@ urlpatterns = [
     path("portfolio/files/", include("portfolios.urls.files")),
     path("portfolio/witness/", include("portfolios.urls.witness")),
     path("portfolio/off-the-job/", include("portfolios.urls.off_the_job")),
+    path("assessment/gateway/", include("assessments.urls.gateway")),
     path("assessment/", include("assessments.urls.assessment")),
     # Claims keep the addresses they had under verification (bookmarks, links in e-mails).
     path("verification/claims/", include("certification.urls")),

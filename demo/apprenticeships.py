@@ -23,6 +23,8 @@ APPRENTICES = 3
 # The demo's figure for the standard's published minimum off-the-job hours: a centre enters
 # the real one from the standard's funding band page.
 MINIMUM_OTJ_HOURS = Decimal("278")
+# How long before her registration the gateway apprentice's practical period began.
+GATEWAY_HEAD_START_DAYS = 330
 
 
 def seed_apprenticeships(*, centre: Centre, demo: DemoCentre) -> None:
@@ -63,6 +65,13 @@ def seed_apprenticeships(*, centre: Centre, demo: DemoCentre) -> None:
     )
     for index, registration in enumerate(registrations):
         start = registration.start_date
+        # The first (Chloe Walsh) is at the end-point assessment gateway (demo/gateway.py): her
+        # practical period began long enough before her registration here to pass the
+        # minimum, and her maths is achieved. Dated from her registration, so a later run
+        # changes nothing.
+        at_gateway = index == 0
+        if at_gateway:
+            start -= timedelta(days=GATEWAY_HEAD_START_DAYS)
         # The second has prior learning recognised: the planned hours are reduced, with why.
         reduction = Decimal("40") if index == 1 else Decimal("0")
         apprenticeship_save(
@@ -73,7 +82,7 @@ def seed_apprenticeships(*, centre: Centre, demo: DemoCentre) -> None:
                 standard=standard,
                 standard_version="1.2",
                 practical_start=start,
-                practical_planned_end=start + timedelta(days=396),
+                practical_planned_end=start + timedelta(days=456 if at_gateway else 396),
                 minimum_otj_hours=MINIMUM_OTJ_HOURS,
                 rpl_reduction_hours=reduction,
                 rpl_reason="Level 2 Certificate in Customer Service, achieved 2024"
@@ -82,7 +91,11 @@ def seed_apprenticeships(*, centre: Centre, demo: DemoCentre) -> None:
                 english_requirement="held" if index == 0 else "required",
                 english_status="achieved" if index == 0 else "in_progress",
                 maths_requirement="required",
-                maths_status="not_started" if index == 2 else "in_progress",
+                maths_status="achieved"
+                if at_gateway
+                else "not_started"
+                if index == 2
+                else "in_progress",
                 epao_name="Highfield Assessment",
                 epao_reference="EPA0032",
             ),

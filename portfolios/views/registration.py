@@ -30,7 +30,13 @@ from portfolios.forms.registration import (
     WithdrawForm,
     picker_registrations,
 )
-from portfolios.models import Apprenticeship, CreditTransfer, Registration, RegistrationStatus
+from portfolios.models import (
+    Apprenticeship,
+    CreditTransfer,
+    EndPointResult,
+    Registration,
+    RegistrationStatus,
+)
 from portfolios.services import (
     RegistrationError,
     assign_staff,
@@ -148,6 +154,11 @@ def _page(
         and request.membership.centre_id == registration.centre_id
         and request.user.has_perm("portfolios.record_combination_rule", registration.centre),
     }
+    if context["apprenticeship"] is not None:
+        # The end-point assessment result, once the gateway is passed and it is recorded.
+        context["epa_result"] = (
+            EndPointResult.objects.current().filter(registration=registration).first()
+        )
     if context["can_manage"]:
         # "Record the apprenticeship" is offered where the qualification maps to a standard.
         context["has_standard"] = (
