@@ -23,6 +23,7 @@ from accounts.models import Centre
 from assessments.coverage import NOT_MAPPED
 from assessments.gateway import name_gap, readiness_for
 from assessments.models import Decision
+from demo.apprenticeships import gateway_learner
 from demo.centres import DemoCentre
 from demo.quality import achieve_unit
 from portfolios import off_the_job
@@ -34,6 +35,7 @@ from portfolios.models import (
     Registration,
 )
 
+# Northgate's (demo/apprenticeships.gateway_learner: Lucy Fraser, her twin, at Southfield).
 GATEWAY_LEARNER = "Chloe Walsh"
 # A training day a week: seven hours, logged on the Wednesday.
 WEEKLY_HOURS = Decimal("7")
@@ -51,11 +53,12 @@ def seed_gateway(*, centre: Centre, demo: DemoCentre) -> None:
     registration = (
         Registration.objects.filter(
             centre=centre,
-            learner__full_name=GATEWAY_LEARNER,
+            learner__full_name=gateway_learner(demo),
             learner__email__in=demo.learner_emails(),
             apprenticeship__isnull=False,
         )
         .select_related("learner", "qualification", "internal_verifier")
+        .order_by("pk")
         .first()
     )
     if registration is None:
