@@ -822,9 +822,8 @@ def test_a_demo_apprentice_has_off_the_job_hours_in_every_state(
     """Issue 19, point 3 (demo/off_the_job.py): a learner on a qualification with a standard
     has weeks of hours, approved, waiting and one queried with its reason, on a page they and
     their assessor open."""
-    from portfolios.models import OffTheJobActivity
-
     from demo.gateway import GATEWAY_LEARNER
+    from portfolios.models import OffTheJobActivity
 
     centre = Centre.objects.get(number=CENTRE_NUMBER)
     # The apprentice at the gateway (demo/gateway.py) has a year's hours, all approved.
