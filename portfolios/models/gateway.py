@@ -100,7 +100,7 @@ class GatewaySignature(models.Model):
     class Meta:
         ordering = ["signed_at", "pk"]
         constraints = [
-            *length_checks(withdraw_reason=2_000),
+            *length_checks(withdraw_reason=2_000, checklist_hash=64),
             # A double click, or two contacts of one employer at once, cannot sign twice.
             models.UniqueConstraint(
                 fields=["registration", "party"],
