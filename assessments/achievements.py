@@ -23,7 +23,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from assessments import pdf
+from assessments import gateway, pdf
 from assessments.basis import AUTHENTICITY_SOURCE, declaration_source
 from assessments.models import BriefExtension, BriefHandIn, Decision, Outcome, UnitSignOff
 from assessments.models.achievement import (
@@ -341,6 +341,8 @@ def gather_content(
     }
     if kind != AchievementKind.UNIT:
         content["rules"] = _statement(rules, achieved_keys, result)
+    # An apprenticeship's end-point assessment result, once recorded (issue 19).
+    content.update(gateway.achievement_section(registration))
     for source in content_sources:
         content.update(source(registration, kind))
     return content

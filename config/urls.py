@@ -25,6 +25,7 @@ urlpatterns = [
     path("portfolio/off-the-job/", include("portfolios.urls.off_the_job")),
     path("portfolio/apprentices/", include("portfolios.urls.cohort")),
     path("portfolio/reviews/", include("portfolios.urls.reviews")),
+    path("assessment/gateway/", include("assessments.urls.gateway")),
     path("assessment/", include("assessments.urls.assessment")),
     # Claims keep the addresses they had under verification (bookmarks, links in e-mails).
     path("verification/claims/", include("certification.urls")),

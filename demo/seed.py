@@ -54,6 +54,7 @@ from demo.common import (
 from demo.competence import seed_competence
 from demo.employer_contact import seed_employer_contact
 from demo.evidence import seed_evidence_basis
+from demo.gateway import seed_gateway
 from demo.held_returns import agree_held_return, seed_held_returns
 from demo.off_the_job import seed_off_the_job
 from demo.overdue import seed_overdue_learner
@@ -102,6 +103,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_off_the_job(centre=centre, demo=demo)
     seed_employer_contact(centre=centre, demo=demo)
     seed_reviews(centre=centre, demo=demo)
+    seed_gateway(centre=centre, demo=demo)
     return centre
 
 

@@ -281,3 +281,46 @@ rules.add_rule("portfolios.sign_review_as_employer", employs_apprentice)
 rules.add_rule("portfolios.sign_review_as_provider", can_write_review)
 # The centre's interval between reviews: its admins, asked with the centre.
 rules.add_rule("portfolios.set_review_interval", administers_centre)
+
+
+# ---------------------------------------------------------------- the end-point assessment gateway
+# (issue 19, point 5; the pages and services are assessments.gateway's, which reads decisions.)
+# The gateway page follows the registration: whoever sees the portfolio, including the
+# apprentice's employer contact, sees the checklist, the declaration and the result.
+can_view_gateway = can_view_registration
+
+
+@rules.predicate
+def is_continuing_registration(user: Any, registration: Any) -> bool:
+    """Not withdrawn or transferred away: a completed qualification still has its end-point
+    assessment ahead (an apprentice's units are often all signed off before the gateway)."""
+    from portfolios.models import RegistrationStatus
+
+    return registration is not None and registration.status not in (
+        RegistrationStatus.WITHDRAWN,
+        RegistrationStatus.TRANSFERRED,
+    )
+
+
+# The three parties to the declaration. The apprentice signs their own; a contact of the
+# apprenticeship's employer signs for the employer through their own account; the provider is
+# the registration's assessor (who knows the evidence) or a centre admin (who answers for the
+# centre), never on their own portfolio. Rules, so a superuser signs for nobody.
+can_sign_gateway_as_apprentice = is_own_registration & is_continuing_registration
+can_sign_gateway_as_employer = employs_apprentice & is_continuing_registration
+provides_for_registration = ~is_own_registration & (
+    assesses_registration | administers_registration_centre
+)
+can_sign_gateway_as_provider = provides_for_registration & is_continuing_registration
+# Naming a KSB's gap (what is missing, how the EPA will cover it) is the provider's judgement.
+can_name_gateway_gap = provides_for_registration
+# Withdrawing the declaration and recording the EPAO's result: the centre's admins, who hold
+# the programme record and deal with the end-point assessment organisation.
+can_manage_end_point = administers_registration_centre
+
+rules.add_perm("portfolios.view_gateway", can_view_gateway)
+rules.add_rule("portfolios.sign_gateway_as_apprentice", can_sign_gateway_as_apprentice)
+rules.add_rule("portfolios.sign_gateway_as_employer", can_sign_gateway_as_employer)
+rules.add_rule("portfolios.sign_gateway_as_provider", can_sign_gateway_as_provider)
+rules.add_rule("portfolios.name_gateway_gap", can_name_gateway_gap)
+rules.add_rule("portfolios.manage_end_point", can_manage_end_point)

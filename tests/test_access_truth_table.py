@@ -1740,3 +1740,109 @@ def test_the_review_interval_follows_the_table(
     target = world.own if centre == "own centre" else world.other
     for actor in (world.actors[role], in_a_request(world.actors[role])):
         assert rules.test_rule(REVIEW_INTERVAL_RULE, actor, target) is expected
+
+
+# ---------------------------------------------------------------- the end-point assessment gateway
+# Issue 19, point 5 (assessments.gateway). The page follows the registration; the apprentice,
+# their employer's contact and the provider (the registration's assessor or a centre admin) each
+# sign for themselves; the provider names KSB gaps; a centre admin withdraws the declaration and
+# records the result. Rules but the first, so a superuser signs and records nothing. Asked of
+# the registration, in this order:
+GATEWAY_ACTIONS_ASKED = (
+    ("perm", "portfolios.view_gateway"),
+    ("rule", "portfolios.sign_gateway_as_apprentice"),
+    ("rule", "portfolios.sign_gateway_as_employer"),
+    ("rule", "portfolios.sign_gateway_as_provider"),
+    ("rule", "portfolios.name_gateway_gap"),
+    ("rule", "portfolios.manage_end_point"),
+)
+# (role, centre, relation): (view, sign as apprentice, as employer, as provider, name a gap,
+# withdraw the declaration and record the result)
+GATEWAY_ACTIONS = {
+    ("learner", "own centre", "linked"): (Y, Y, N, N, N, N),  # their own
+    ("learner", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("learner", "other centre", "linked"): (Y, Y, N, N, N, N),
+    ("learner", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor", "own centre", "linked"): (Y, N, N, Y, Y, N),  # the provider, for their learner
+    ("assessor", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor", "other centre", "linked"): (N, N, N, N, N, N),  # no role there
+    ("assessor", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("internal verifier", "own centre", "linked"): (Y, N, N, N, N, N),  # reads; not a signatory
+    ("internal verifier", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("internal verifier", "other centre", "linked"): (N, N, N, N, N, N),
+    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin", "own centre", "linked"): (Y, N, N, Y, Y, Y),
+    ("centre admin", "own centre", "unlinked"): (Y, N, N, Y, Y, Y),
+    ("centre admin", "other centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA current", "own centre", "linked"): (Y, N, N, N, N, N),  # reads, never acts
+    ("EQA current", "own centre", "unlinked"): (Y, N, N, N, N, N),
+    ("EQA current", "other centre", "linked"): (N, N, N, N, N, N),
+    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA expired", "own centre", "linked"): (N, N, N, N, N, N),
+    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA expired", "other centre", "linked"): (N, N, N, N, N, N),
+    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor revoked", "own centre", "linked"): (N, N, N, N, N, N),  # still assigned
+    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("no role", "own centre", "linked"): (N, N, N, N, N, N),  # assigned, holds no role
+    ("no role", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("no role", "other centre", "linked"): (N, N, N, N, N, N),
+    ("no role", "other centre", "unlinked"): (N, N, N, N, N, N),
+    # Their own apprentice: reads and signs for the employer, through their own account. Not
+    # another employer's apprentice (other centre, linked), nor a learner who is no apprentice.
+    ("employer contact", "own centre", "linked"): (Y, N, Y, N, N, N),
+    ("employer contact", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("employer contact", "other centre", "linked"): (N, N, N, N, N, N),
+    ("employer contact", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("superuser", "own centre", "linked"): (Y, N, N, N, N, N),
+    ("superuser", "own centre", "unlinked"): (Y, N, N, N, N, N),
+    ("superuser", "other centre", "linked"): (Y, N, N, N, N, N),
+    ("superuser", "other centre", "unlinked"): (Y, N, N, N, N, N),
+    ("anonymous", "own centre", "linked"): (N, N, N, N, N, N),
+    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("anonymous", "other centre", "linked"): (N, N, N, N, N, N),
+    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N, N),
+}
+TABLED |= {name for _, name in GATEWAY_ACTIONS_ASKED}
+
+
+def test_the_gateway_table_covers_every_role() -> None:
+    assert {key[0] for key in GATEWAY_ACTIONS} == set(ROLES)
+    assert len(GATEWAY_ACTIONS) == len(ROLES) * 4
+    for expected in GATEWAY_ACTIONS.values():
+        assert len(expected) == len(GATEWAY_ACTIONS_ASKED)
+
+
+@pytest.mark.parametrize(("role", "centre", "relation", "expected"), _params_one(GATEWAY_ACTIONS))
+def test_gateway_actions_follow_the_table(
+    world: World, role: str, centre: str, relation: str, expected: tuple[bool, ...]
+) -> None:
+    registration = world.registrations[centre, relation]
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        answers = tuple(_answer(actor, asked, registration) for asked in GATEWAY_ACTIONS_ASKED)
+        assert answers == expected
+    # Whoever may view the gateway finds the registration among those they see.
+    if world.actors[role].is_authenticated:
+        listed = Registration.objects.visible_to(in_a_request(world.actors[role]))
+        assert listed.filter(pk=registration.pk).exists() is expected[0]
+
+
+def test_a_withdrawn_apprentice_is_no_longer_signed_for(world: World) -> None:
+    registration = world.registrations["own centre", "linked"]
+    registration.status = RegistrationStatus.WITHDRAWN
+    for role, party in (
+        ("learner", "apprentice"),
+        ("employer contact", "employer"),
+        ("assessor", "provider"),
+        ("centre admin", "provider"),
+    ):
+        assert not rules.test_rule(
+            f"portfolios.sign_gateway_as_{party}", world.actors[role], registration
+        ), role

@@ -24,6 +24,13 @@ from portfolios.models.evidence import (
     WitnessRequest,
     evidence_upload_path,
 )
+from portfolios.models.gateway import (
+    EndPointGrade,
+    EndPointResult,
+    GatewayGap,
+    GatewayParty,
+    GatewaySignature,
+)
 from portfolios.models.off_the_job import (
     MAX_HOURS_PER_DAY,
     OFF_THE_JOB_LIFECYCLE,
@@ -71,6 +78,8 @@ __all__ = [
     "CreditTransfer",
     "CreditTransferQuerySet",
     "Declaration",
+    "EndPointGrade",
+    "EndPointResult",
     "Evidence",
     "EvidenceContext",
     "EvidenceCriterion",
@@ -80,6 +89,9 @@ __all__ = [
     "EvidenceStatus",
     "FunctionalSkillRequirement",
     "FunctionalSkillStatus",
+    "GatewayGap",
+    "GatewayParty",
+    "GatewaySignature",
     "OffTheJobActivity",
     "OffTheJobKind",
     "OffTheJobStatus",

@@ -30,7 +30,13 @@ from portfolios.forms.registration import (
     WithdrawForm,
     picker_registrations,
 )
-from portfolios.models import Apprenticeship, CreditTransfer, Registration, RegistrationStatus
+from portfolios.models import (
+    Apprenticeship,
+    CreditTransfer,
+    EndPointResult,
+    Registration,
+    RegistrationStatus,
+)
 from portfolios.reviews import reviews_due
 from portfolios.services import (
     RegistrationError,
@@ -152,6 +158,10 @@ def _page(
     if context["apprenticeship"] is not None:
         # Issue 19: when the next progress review is due, overdue flagged on the card.
         context["review_due"] = reviews_due([registration]).get(registration.pk)
+        # The end-point assessment result, once the gateway is passed and it is recorded.
+        context["epa_result"] = (
+            EndPointResult.objects.current().filter(registration=registration).first()
+        )
     if context["can_manage"]:
         # "Record the apprenticeship" is offered where the qualification maps to a standard.
         context["has_standard"] = (

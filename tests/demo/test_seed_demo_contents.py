@@ -824,10 +824,18 @@ def test_a_demo_apprentice_has_off_the_job_hours_in_every_state(
     """Issue 19, point 3 (demo/off_the_job.py): a learner on a qualification with a standard
     has weeks of hours, approved, waiting and one queried with its reason, on a page they and
     their assessor open."""
+    from demo.gateway import GATEWAY_LEARNER
     from portfolios.models import OffTheJobActivity
 
     centre = Centre.objects.get(number=CENTRE_NUMBER)
     entries = OffTheJobActivity.objects.filter(registration__centre=centre)
+
+    # The apprentice at the gateway (demo/gateway.py) has a year's hours, all approved.
+    entries = OffTheJobActivity.objects.filter(registration__centre=centre).exclude(
+        registration__learner__full_name=GATEWAY_LEARNER
+    )
+    assert set(entries.values_list("status", flat=True)) == {"approved", "submitted", "queried"}
+    assert entries.values("registration").distinct().count() == 1
     queried = entries.get(status="queried")
     registration = queried.registration
     entries = entries.filter(registration=registration)
@@ -947,3 +955,34 @@ def test_the_demo_apprentices_have_reviews_signed_and_one_overdue(
     page = client.get(reverse("reviews:detail", args=[waiting.pk])).content.decode()
     assert 'data-testid="sign-employer"' in page
     assert "wellbeing or safeguarding concerns" not in page
+
+
+def test_chloe_walsh_is_at_the_gateway_with_the_declaration_to_sign(
+    seeded: list[dict[str, str]], client: Client
+) -> None:
+    """Issue 19, point 5 (demo/gateway.py): her checklist is all met through the services, and
+    nobody has signed, so the apprentice, her employer's contact and the provider each find
+    their button on the gateway page."""
+    from assessments.gateway import readiness_for
+    from portfolios.models import EndPointResult, GatewaySignature
+
+    registration = Registration.objects.get(
+        centre__number=CENTRE_NUMBER, learner__full_name="Chloe Walsh"
+    )
+    readiness = readiness_for([registration])[registration.pk]
+    assert readiness.ready, [item.why for item in readiness.unmet]
+    # Evidenced by her judged criteria, the rest with their gap named by her assessor.
+    assert sum(1 for c in readiness.coverage if c.is_covered) > len(readiness.gaps) > 0
+    assert not GatewaySignature.objects.filter(registration=registration).exists()
+    assert not EndPointResult.objects.filter(registration=registration).exists()
+    url = reverse("gateway:page", args=[registration.pk])
+    contact = User.objects.get(email="sarah.quinn@harbourhotels.demo.example")
+    admin = User.objects.get(email="helen.carter@demo.example")
+    for user, party in (
+        (registration.learner, "apprentice"),
+        (contact, "employer"),
+        (admin, "provider"),
+    ):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert f'name="party" value="{party}"' in page, party

@@ -1,0 +1,642 @@
+"""The end-point assessment gateway (issue 19, point 5): the readiness checklist, naming a KSB's
+gap, the three-way declaration, and the end-point assessment result.
+
+The records are portfolios' (portfolios.models.gateway); the rules are here because the
+checklist reads assessors' decisions and unit sign-offs (assessments.coverage), which
+portfolios may not import. Every state change takes the registration's row lock, checks, writes
+and records its audit event in one transaction; nothing is deleted, a correction supersedes.
+
+The checklist, per apprentice:
+- every KSB of the standard is evidenced (assessments.coverage: covered), or the provider has
+  named its gap and how the end-point assessment will cover it;
+- approved off-the-job hours reach the planned hours (the published minimum less prior
+  learning);
+- English and maths are met: already held or exempt, or achieved;
+- the practical period has lasted MINIMUM_PRACTICAL_PERIOD_DAYS so far;
+- where the standard includes the qualification (the registration's qualification is the one
+  the standard's mapping is published for), every unit the learner takes is signed off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from assessments.coverage import (
+    StatementCoverage,
+    met_criteria,
+    signed_off_units,
+    statement_coverage,
+    units_taken,
+)
+from core.audit import record_event
+from portfolios import rules
+from portfolios.models import (
+    MINIMUM_PRACTICAL_PERIOD_DAYS,
+    Apprenticeship,
+    EndPointGrade,
+    EndPointResult,
+    FunctionalSkillRequirement,
+    FunctionalSkillStatus,
+    GatewayGap,
+    GatewayParty,
+    GatewaySignature,
+    OffTheJobActivity,
+    OffTheJobStatus,
+    Registration,
+)
+from portfolios.off_the_job import hours_text
+from qualifications.models import Statement
+from qualifications.standards import mapped_statements
+
+
+class GatewayError(Exception):
+    """The gateway cannot change as asked; the message says why, for the person asking."""
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _listed(codes: list[str], most: int = 6) -> str:
+    shown = ", ".join(codes[:most])
+    return shown + (f" and {len(codes) - most} more" if len(codes) > most else "")
+
+
+# ---------------------------------------------------------------- the checklist
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of the checklist: met or not, why, and where to put it right."""
+
+    key: str
+    title: str
+    met: bool
+    why: str
+    # A URL name taking the registration's pk, and what the link says.
+    link: str
+    link_label: str
+    anchor: str = ""
+    applies: bool = True
+
+
+@dataclass
+class Readiness:
+    registration_id: int
+    items: list[Item]
+    # The standard's statements for this learner, and the current gap note of each that has one.
+    coverage: list[StatementCoverage] = field(default_factory=list)
+    gaps: dict[int, GatewayGap] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.items) and all(item.met for item in self.items)
+
+    @property
+    def unmet(self) -> list[Item]:
+        return [item for item in self.items if not item.met]
+
+    @property
+    def checklist_hash(self) -> str:
+        """SHA-256 of what the checklist says (each item, and which gap notes it rests on): what
+        a signature of the declaration covers."""
+        canonical = json.dumps(
+            {
+                "registration": self.registration_id,
+                "items": [[item.key, item.met, item.why] for item in self.items],
+                "gaps": sorted(gap.pk for gap in self.gaps.values()),
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+PROGRAMME_LINK = "portfolios:registration_apprenticeship"
+
+
+def _skill(subject: str, requirement: str, status: str) -> Item:
+    if requirement != FunctionalSkillRequirement.REQUIRED:
+        met, why = True, f"{FunctionalSkillRequirement(requirement).label}."
+    elif status == FunctionalSkillStatus.ACHIEVED:
+        met, why = True, "Required, and achieved."
+    else:
+        met = False
+        why = f"Required, and {FunctionalSkillStatus(status).label.lower()}: not yet achieved."
+    return Item(subject.lower(), subject, met, why, PROGRAMME_LINK, "Update the programme record")
+
+
+def _ksbs(coverage: list[StatementCoverage], gaps: dict[int, GatewayGap]) -> Item:
+    covered = [c for c in coverage if c.is_covered]
+    named = [c for c in coverage if not c.is_covered and c.statement.pk in gaps]
+    missing = [
+        c.statement.code for c in coverage if not c.is_covered and c.statement.pk not in gaps
+    ]
+    total = len(coverage)
+    if not total:
+        why, met = "The standard lists no knowledge, skills or behaviours.", True
+    elif missing:
+        met = False
+        why = (
+            f"{len(covered)} of {total} evidenced, {len(named)} with the gap named; "
+            f"{_listed(missing)} neither evidenced nor with the gap named."
+        )
+    else:
+        met = True
+        why = f"{len(covered)} of {total} evidenced" + (
+            f", the gap named for the other {len(named)}." if named else "."
+        )
+    return Item(
+        "ksbs",
+        "Knowledge, skills and behaviours",
+        met,
+        why,
+        "gateway:page",
+        "Name the gaps",
+        anchor="gaps",
+    )
+
+
+def _hours(planned: Decimal, approved: Decimal) -> Item:
+    if approved >= planned:
+        met = True
+        why = f"{hours_text(approved)} hours approved of {hours_text(planned)} planned."
+    else:
+        met = False
+        why = (
+            f"{hours_text(approved)} hours approved of {hours_text(planned)} planned: "
+            f"{hours_text(planned - approved)} to go."
+        )
+    return Item(
+        "off_the_job", "Off-the-job hours", met, why, "off_the_job:log", "The off-the-job log"
+    )
+
+
+def _duration(start: date, today: date) -> Item:
+    days = (today - start).days
+    if days >= MINIMUM_PRACTICAL_PERIOD_DAYS:
+        met = True
+        why = (
+            f"The practical period started {_day(start)}: {days} days so far, at least "
+            f"{MINIMUM_PRACTICAL_PERIOD_DAYS} needed."
+        )
+    else:
+        met = False
+        reached = start + timedelta(days=MINIMUM_PRACTICAL_PERIOD_DAYS)
+        why = (
+            f"The practical period started {_day(start)}: {max(days, 0)} days so far, at least "
+            f"{MINIMUM_PRACTICAL_PERIOD_DAYS} needed (reached {_day(reached)})."
+        )
+    return Item(
+        "duration", "Minimum duration", met, why, PROGRAMME_LINK, "Update the programme record"
+    )
+
+
+def _units(included: bool, taken: set[int], signed: set[int]) -> Item:
+    if not included:
+        return Item(
+            "units",
+            "Qualification units signed off",
+            True,
+            "The standard does not include this qualification: its units are not a gateway "
+            "requirement.",
+            "evidence:portfolio",
+            "The portfolio",
+            applies=False,
+        )
+    done = len(taken & signed)
+    if not taken:
+        met, why = False, "No units are chosen for this registration yet."
+    elif done == len(taken):
+        met, why = True, f"All {len(taken)} units signed off."
+    else:
+        met, why = False, f"{done} of {len(taken)} units signed off."
+    return Item(
+        "units", "Qualification units signed off", met, why, "evidence:portfolio", "The portfolio"
+    )
+
+
+def readiness_for(
+    registrations: Sequence[Registration], *, today: date | None = None
+) -> dict[int, Readiness]:
+    """Per registration id, its gateway checklist. A fixed number of queries (nine at most)
+    whatever the number of registrations, statements, decisions or hours: a cohort page can
+    ask it of a page of apprentices at once."""
+    today = today or timezone.localdate()
+    ids = [registration.pk for registration in registrations]
+    programmes = {
+        record.registration_id: record
+        for record in Apprenticeship.objects.filter(registration_id__in=ids).select_related(
+            "standard"
+        )
+    }
+    result: dict[int, Readiness] = {}
+    if not programmes:
+        return {pk: _no_programme(pk) for pk in ids}
+    standards = list(
+        {record.standard_id: record.standard for record in programmes.values()}.values()
+    )
+    mapping = mapped_statements(standards)
+    apprentices = [r for r in registrations if r.pk in programmes]
+    taken = units_taken(apprentices)
+    met = met_criteria(apprentices)
+    signed = signed_off_units(apprentices)
+    gaps: dict[int, dict[int, GatewayGap]] = {pk: {} for pk in programmes}
+    for gap in GatewayGap.objects.current().filter(registration_id__in=programmes):
+        gaps[gap.registration_id][gap.statement_id] = gap
+    approved: dict[int, Decimal] = dict(
+        OffTheJobActivity.objects.filter(
+            registration_id__in=programmes, status=OffTheJobStatus.APPROVED
+        )
+        .order_by()
+        .values("registration_id")
+        .annotate(total=Sum("hours"))
+        .values_list("registration_id", "total")
+    )
+    for registration in registrations:
+        record = programmes.get(registration.pk)
+        if record is None:
+            result[registration.pk] = _no_programme(registration.pk)
+            continue
+        coverage = [
+            statement_coverage(
+                mapped,
+                taken=taken[registration.pk],
+                met=met[registration.pk],
+                signed_off=signed[registration.pk],
+            )
+            for mapped in mapping[record.standard_id]
+        ]
+        own = gaps[registration.pk]
+        items = [
+            _ksbs(coverage, own),
+            _hours(record.planned_otj_hours, approved.get(registration.pk) or Decimal("0")),
+            _skill("English", record.english_requirement, record.english_status),
+            _skill("Maths", record.maths_requirement, record.maths_status),
+            _duration(record.practical_start, today),
+            _units(
+                record.standard.qualification_id == registration.qualification_id,
+                taken[registration.pk],
+                signed[registration.pk],
+            ),
+        ]
+        result[registration.pk] = Readiness(registration.pk, items, coverage, own)
+    return result
+
+
+def _no_programme(pk: int) -> Readiness:
+    return Readiness(
+        pk,
+        [
+            Item(
+                "programme",
+                "Apprenticeship programme record",
+                False,
+                "No apprenticeship is recorded for this registration.",
+                PROGRAMME_LINK,
+                "Record the apprenticeship",
+            )
+        ],
+    )
+
+
+# ---------------------------------------------------------------- the declaration, as it stands
+
+
+@dataclass
+class Declaration:
+    """The current signatures, by party; passed when all three stand."""
+
+    signatures: dict[str, GatewaySignature]
+
+    @property
+    def passed(self) -> bool:
+        return all(party in self.signatures for party in GatewayParty.values)
+
+    @property
+    def passed_at(self) -> datetime | None:
+        if not self.passed:
+            return None
+        return max(signature.signed_at for signature in self.signatures.values())
+
+    @property
+    def parties(self) -> list[tuple[str, str, GatewaySignature | None]]:
+        return [(party, label, self.signatures.get(party)) for party, label in GatewayParty.choices]
+
+
+def declaration_of(registration: Registration) -> Declaration:
+    """One query."""
+    return Declaration(
+        {
+            signature.party: signature
+            for signature in GatewaySignature.objects.current()
+            .filter(registration_id=registration.pk)
+            .select_related("signed_by")
+        }
+    )
+
+
+def current_result(registration: Registration) -> EndPointResult | None:
+    """One query."""
+    return (
+        EndPointResult.objects.current()
+        .filter(registration_id=registration.pk)
+        .select_related("recorded_by")
+        .first()
+    )
+
+
+# ---------------------------------------------------------------- the services
+
+
+def _lock(registration: Registration) -> Registration:
+    return (
+        Registration.objects.select_for_update()
+        .select_related("qualification")
+        .get(pk=registration.pk)
+    )
+
+
+def _programme(registration: Registration) -> Apprenticeship:
+    record = (
+        Apprenticeship.objects.filter(registration_id=registration.pk)
+        .select_related("standard")
+        .first()
+    )
+    if record is None:
+        raise GatewayError("No apprenticeship is recorded for this registration.")
+    return record
+
+
+@transaction.atomic
+def name_gap(
+    *, actor: Any, registration: Registration, statement: Statement, gap: str, plan: str
+) -> GatewayGap:
+    """The provider names what is missing for one KSB and how the end-point assessment will
+    cover it; a second note for the same KSB supersedes the first. Sent twice with the same
+    words (a double submit), the second changes nothing."""
+    if not rules.can_name_gateway_gap(actor, registration):
+        raise PermissionDenied("Only the apprentice's assessor or a centre admin names a gap.")
+    gap, plan = gap.strip(), plan.strip()
+    if not gap or not plan:
+        raise GatewayError("Say what the gap is and how the end-point assessment will cover it.")
+    registration = _lock(registration)
+    record = _programme(registration)
+    if statement.standard_id != record.standard_id:
+        raise GatewayError(f"{statement.code} is not of the apprenticeship's standard.")
+    if declaration_of(registration).passed:
+        raise GatewayError(
+            "The gateway is passed on the checklist as signed: withdraw the declaration first."
+        )
+    current = GatewayGap.objects.current().filter(registration=registration, statement=statement)
+    previous = current.first()
+    if previous is not None and (previous.gap, previous.plan) == (gap, plan):
+        return previous
+    now = timezone.now()
+    if previous is not None:
+        current.update(superseded_at=now)
+    note = GatewayGap.objects.create(
+        registration=registration,
+        statement=statement,
+        gap=gap,
+        plan=plan,
+        written_by=actor,
+        written_at=now,
+    )
+    record_event(
+        actor=actor,
+        action="gateway.gap_corrected" if previous else "gateway.gap_named",
+        target=note,
+        centre_id=registration.centre_id,
+        data={
+            "registration": registration.pk,
+            "statement": statement.code,
+            "gap": gap,
+            "plan": plan,
+            **({"supersedes": previous.pk} if previous else {}),
+        },
+    )
+    return note
+
+
+SIGNERS = {
+    GatewayParty.APPRENTICE: (
+        rules.can_sign_gateway_as_apprentice,
+        "Only the apprentice signs for themselves.",
+    ),
+    GatewayParty.EMPLOYER: (
+        rules.can_sign_gateway_as_employer,
+        "Only a contact of the apprentice's employer signs for the employer.",
+    ),
+    GatewayParty.PROVIDER: (
+        rules.can_sign_gateway_as_provider,
+        "Only the apprentice's assessor or a centre admin signs for the provider.",
+    ),
+}
+
+
+def parties_for(user: Any, registration: Registration) -> list[str]:
+    """The parties the user may sign for on this registration (the page's buttons)."""
+    return [party for party, (rule, _) in SIGNERS.items() if rule(user, registration)]
+
+
+@transaction.atomic
+def sign(
+    *, actor: Any, registration: Registration, party: str, checklist_hash: str = ""
+) -> GatewaySignature:
+    """One party confirms the apprentice is ready for the end-point assessment. Possible only
+    while every item of the checklist is met; with `checklist_hash` (the page sends the one it
+    showed), only if the checklist is still what the signer read. The third signature passes the
+    gateway, and says so in the audit log.
+
+    The registration's row lock makes signers take turns: a double click finds the first
+    signature and is refused; two parties signing at once are both recorded, and exactly one of
+    them, the later, passes the gateway."""
+    if party not in SIGNERS:
+        raise GatewayError("Choose who you sign for.")
+    rule, refusal = SIGNERS[GatewayParty(party)]
+    if not rule(actor, registration):
+        raise PermissionDenied(refusal)
+    registration = _lock(registration)
+    _programme(registration)
+    declaration = declaration_of(registration)
+    if party in declaration.signatures:
+        raise GatewayError(f"The {GatewayParty(party).label.lower()} has already signed.")
+    readiness = readiness_for([registration])[registration.pk]
+    if not readiness.ready:
+        raise GatewayError(
+            "The apprentice is not ready for the gateway: "
+            + " ".join(f"{item.title}: {item.why}" for item in readiness.unmet)
+        )
+    if checklist_hash and checklist_hash != readiness.checklist_hash:
+        raise GatewayError(
+            "The checklist has changed since the page was opened: read it again, then sign."
+        )
+    signature = GatewaySignature.objects.create(
+        registration=registration,
+        party=party,
+        signed_by=actor,
+        checklist_hash=readiness.checklist_hash,
+    )
+    record_event(
+        actor=actor,
+        action="gateway.signed",
+        target=signature,
+        centre_id=registration.centre_id,
+        data={
+            "registration": registration.pk,
+            "party": party,
+            "checklist_hash": readiness.checklist_hash,
+        },
+    )
+    declaration.signatures[party] = signature
+    if declaration.passed:
+        record_event(
+            actor=actor,
+            action="gateway.passed",
+            target=registration,
+            centre_id=registration.centre_id,
+            data={
+                "signatures": {
+                    name: {"by": s.signed_by_id, "hash": s.checklist_hash}
+                    for name, s in sorted(declaration.signatures.items())
+                }
+            },
+        )
+    return signature
+
+
+@transaction.atomic
+def withdraw(*, actor: Any, registration: Registration, reason: str) -> int:
+    """The centre admin withdraws the declaration (a gap found, a signature given too soon):
+    every current signature is marked withdrawn with the reason, and kept. Returns how many.
+    Refused once a result is recorded: correct the result instead."""
+    if not rules.can_manage_end_point(actor, registration):
+        raise PermissionDenied("Only the centre's admins withdraw a gateway declaration.")
+    reason = reason.strip()
+    if not reason:
+        raise GatewayError("Say why the declaration is withdrawn.")
+    registration = _lock(registration)
+    if current_result(registration) is not None:
+        raise GatewayError(
+            "The end-point assessment result is recorded: correct the result, not the gateway."
+        )
+    declaration = declaration_of(registration)
+    if not declaration.signatures:
+        raise GatewayError("No one has signed the declaration: there is nothing to withdraw.")
+    withdrawn = GatewaySignature.objects.current().filter(registration=registration)
+    count = withdrawn.update(
+        withdrawn_at=timezone.now(), withdrawn_by=actor, withdraw_reason=reason
+    )
+    record_event(
+        actor=actor,
+        action="gateway.withdrawn",
+        target=registration,
+        centre_id=registration.centre_id,
+        data={
+            "parties": sorted(declaration.signatures),
+            "was_passed": declaration.passed,
+            "reason": reason,
+        },
+    )
+    return count
+
+
+@transaction.atomic
+def record_result(
+    *,
+    actor: Any,
+    registration: Registration,
+    grade: str,
+    assessed_on: date,
+    reason: str = "",
+) -> EndPointResult:
+    """The centre admin records the grade the EPAO awarded and its date, after the gateway. A
+    different result later supersedes the current one, with a reason; the same one sent again
+    (a double submit) changes nothing."""
+    if not rules.can_manage_end_point(actor, registration):
+        raise PermissionDenied("Only the centre's admins record the end-point assessment result.")
+    if grade not in EndPointGrade.values:
+        raise GatewayError("Choose the grade awarded.")
+    registration = _lock(registration)
+    record = _programme(registration)
+    passed_at = declaration_of(registration).passed_at
+    if passed_at is None:
+        raise GatewayError(
+            "The gateway is not passed: the apprentice, employer and provider sign first."
+        )
+    passed_on = timezone.localdate(passed_at)
+    if assessed_on < passed_on:
+        raise GatewayError(
+            f"The result cannot be dated before the gateway was passed ({_day(passed_on)})."
+        )
+    if assessed_on > timezone.localdate():
+        raise GatewayError("The result cannot be dated in the future.")
+    current = EndPointResult.objects.current().filter(registration=registration)
+    previous = current.first()
+    if previous is not None and (previous.grade, previous.assessed_on) == (grade, assessed_on):
+        return previous
+    reason = reason.strip()
+    if previous is not None and not reason:
+        raise GatewayError("A result is already recorded: say why it is corrected.")
+    if previous is not None:
+        current.update(superseded_at=timezone.now())
+    result = EndPointResult.objects.create(
+        registration=registration,
+        grade=grade,
+        assessed_on=assessed_on,
+        epao_name=record.epao_name,
+        recorded_by=actor,
+        reason=reason if previous is not None else "",
+    )
+    record_event(
+        actor=actor,
+        action="epa.result_corrected" if previous else "epa.result_recorded",
+        target=result,
+        centre_id=registration.centre_id,
+        data={
+            "registration": registration.pk,
+            "grade": grade,
+            "assessed_on": assessed_on.isoformat(),
+            "epao": record.epao_name,
+            **({"supersedes": previous.pk, "reason": reason} if previous else {}),
+        },
+    )
+    return result
+
+
+# ---------------------------------------------------------------- the achievement record
+
+
+def achievement_section(registration: Registration) -> dict[str, Any]:
+    """The achievement record's "End-point assessment" section (assessments.achievements), or
+    nothing where no result is recorded, so other records' content is as it was. One query."""
+    result = (
+        EndPointResult.objects.current()
+        .filter(registration_id=registration.pk)
+        .select_related("registration__apprenticeship__standard")
+        .first()
+    )
+    if result is None:
+        return {}
+    record = result.registration.apprenticeship
+    return {
+        "end_point_assessment": {
+            "standard": f"{record.standard.title} ({record.standard.reference}), "
+            f"version {record.standard_version}",
+            "epao": result.epao_name,
+            "grade": result.get_grade_display(),
+            "date": result.assessed_on.isoformat(),
+        }
+    }

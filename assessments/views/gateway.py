@@ -1,0 +1,189 @@
+"""The end-point assessment gateway page of an apprenticeship (issue 19, point 5), under
+/assessment/gateway/.
+
+One page for everyone who sees the registration (the apprentice, their employer's contacts, the
+centre's staff, its EQA): the readiness checklist, the KSBs' gaps (the provider names them), the
+three-way declaration (each party signs for themselves), and the end-point assessment result
+(the centre admin records it). Thin: load through visible_to (404 for what the person may not
+see), check the rule (403), call one service in assessments.gateway, redirect with its message.
+"""
+
+from __future__ import annotations
+
+import rules
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.requests import AuthedRequest
+from assessments import gateway
+from assessments.forms.gateway import GapForm, ResultForm, WithdrawForm
+from portfolios.models import (
+    Apprenticeship,
+    EndPointResult,
+    GatewayParty,
+    GatewaySignature,
+    Registration,
+)
+from qualifications.models import Statement
+
+
+def _registration(request: AuthedRequest, pk: int) -> Registration:
+    registration = get_object_or_404(
+        Registration.objects.visible_to(request.user).select_related(
+            "learner", "centre", "qualification"
+        ),
+        pk=pk,
+    )
+    if not request.user.has_perm("portfolios.view_gateway", registration):
+        raise PermissionDenied("You may not see this apprentice's gateway.")
+    return registration
+
+
+def _back(registration: Registration, anchor: str = "") -> HttpResponseRedirect:
+    url = reverse("gateway:page", args=[registration.pk])
+    return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
+
+
+@require_GET
+@login_required
+def page(request: AuthedRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    apprenticeship = (
+        Apprenticeship.objects.filter(registration=registration)
+        .select_related("employer", "standard")
+        .first()
+    )
+    if apprenticeship is None:
+        raise Http404("This registration is not an apprenticeship.")
+    readiness = gateway.readiness_for([registration])[registration.pk]
+    declaration = gateway.declaration_of(registration)
+    results = list(
+        EndPointResult.objects.filter(registration=registration)
+        .select_related("recorded_by")
+        .order_by("-recorded_at", "-pk")
+    )
+    current = next((result for result in results if result.superseded_at is None), None)
+    may_manage = rules.test_rule("portfolios.manage_end_point", request.user, registration)
+    return render(
+        request,
+        "assessments/gateway/page.html",
+        {
+            "registration": registration,
+            "apprenticeship": apprenticeship,
+            "readiness": readiness,
+            "gap_rows": [
+                (coverage, readiness.gaps.get(coverage.statement.pk))
+                for coverage in readiness.coverage
+                if not coverage.is_covered
+            ],
+            "declaration": declaration,
+            "withdrawn": list(
+                GatewaySignature.objects.filter(
+                    registration=registration, withdrawn_at__isnull=False
+                )
+                .select_related("signed_by", "withdrawn_by")
+                .order_by("-withdrawn_at", "party")
+            ),
+            "my_parties": gateway.parties_for(request.user, registration),
+            "can_name_gap": rules.test_rule(
+                "portfolios.name_gateway_gap", request.user, registration
+            )
+            and not declaration.passed,
+            "can_manage": may_manage,
+            "result": current,
+            "past_results": [result for result in results if result is not current],
+            "result_form": ResultForm(
+                initial={"grade": current.grade, "assessed_on": current.assessed_on}
+                if current
+                else None
+            )
+            if may_manage and declaration.passed
+            else None,
+            "withdraw_form": WithdrawForm() if may_manage and declaration.signatures else None,
+        },
+    )
+
+
+@require_POST
+@login_required
+def name_gap(request: AuthedRequest, pk: int, statement_pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    if not rules.test_rule("portfolios.name_gateway_gap", request.user, registration):
+        raise PermissionDenied("Only the apprentice's assessor or a centre admin names a gap.")
+    statement = get_object_or_404(Statement, pk=statement_pk)
+    form = GapForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say what the gap is and how the end-point assessment covers it.")
+        return _back(registration, f"gap-{statement.pk}")
+    try:
+        gateway.name_gap(
+            actor=request.user, registration=registration, statement=statement, **form.cleaned_data
+        )
+    except gateway.GatewayError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The gap for {statement.code} is recorded.")
+    return _back(registration, "gaps")
+
+
+@require_POST
+@login_required
+def sign(request: AuthedRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    party = request.POST.get("party", "")
+    try:
+        gateway.sign(
+            actor=request.user,
+            registration=registration,
+            party=party,
+            checklist_hash=request.POST.get("checklist_hash", ""),
+        )
+    except gateway.GatewayError as error:
+        # A second click on Sign lands here: it says the party has signed, and nothing changes.
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"Signed for the {GatewayParty(party).label.lower()}: the apprentice is ready."
+        )
+    return _back(registration, "declaration")
+
+
+@require_POST
+@login_required
+def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the declaration is withdrawn.")
+        return _back(registration, "declaration")
+    try:
+        gateway.withdraw(
+            actor=request.user, registration=registration, reason=form.cleaned_data["reason"]
+        )
+    except gateway.GatewayError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The declaration is withdrawn: the three parties sign again.")
+    return _back(registration, "declaration")
+
+
+@require_POST
+@login_required
+def record_result(request: AuthedRequest, pk: int) -> HttpResponse:
+    registration = _registration(request, pk)
+    form = ResultForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the grade and give the date of the result.")
+        return _back(registration, "result")
+    try:
+        gateway.record_result(actor=request.user, registration=registration, **form.cleaned_data)
+    except gateway.GatewayError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The end-point assessment result is recorded.")
+    return _back(registration, "result")
