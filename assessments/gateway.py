@@ -357,6 +357,59 @@ def current_result(registration: Registration) -> EndPointResult | None:
     )
 
 
+@dataclass(frozen=True)
+class GatewayState:
+    """Where one apprentice stands at the gateway, as a list of apprentices shows it: the
+    checklist, how many of the three parties have signed, and the result once recorded."""
+
+    readiness: Readiness
+    signed: int
+    result: EndPointResult | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.signed >= len(GatewayParty.values)
+
+    @property
+    def text(self) -> str:
+        if self.result is not None:
+            return f"Result: {self.result.get_grade_display()}, {_day(self.result.assessed_on)}"
+        if self.passed:
+            return "Gateway passed"
+        if self.readiness.ready:
+            return f"Ready: {self.signed} of {len(GatewayParty.values)} signed"
+        items = self.readiness.items
+        met = sum(1 for item in items if item.met)
+        return f"Not ready: {met} of {len(items)} met"
+
+
+def gateway_states(
+    registrations: Sequence[Registration], *, today: date | None = None
+) -> dict[int, GatewayState]:
+    """Per registration id, its GatewayState: readiness_for's queries and two more (the current
+    signatures counted, the current results), whatever the number of registrations."""
+    if not registrations:
+        return {}
+    ids = [registration.pk for registration in registrations]
+    readiness = readiness_for(registrations, today=today)
+    signed: dict[int, int] = {}
+    for registration_id in (
+        GatewaySignature.objects.current()
+        .filter(registration_id__in=ids)
+        .values_list("registration_id", flat=True)
+    ):
+        signed[registration_id] = signed.get(registration_id, 0) + 1
+    results = {
+        result.registration_id: result
+        for result in EndPointResult.objects.current().filter(registration_id__in=ids)
+    }
+    return {
+        pk: GatewayState(readiness[pk], signed.get(pk, 0), results.get(pk))
+        for pk in ids
+        if pk in readiness
+    }
+
+
 # ---------------------------------------------------------------- the services
 
 

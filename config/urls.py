@@ -23,7 +23,7 @@ urlpatterns = [
     path("portfolio/files/", include("portfolios.urls.files")),
     path("portfolio/witness/", include("portfolios.urls.witness")),
     path("portfolio/off-the-job/", include("portfolios.urls.off_the_job")),
-    path("portfolio/apprentices/", include("portfolios.urls.cohort")),
+    path("portfolio/apprentices/", include("assessments.urls.cohort")),
     path("portfolio/reviews/", include("portfolios.urls.reviews")),
     path("assessment/gateway/", include("assessments.urls.gateway")),
     path("assessment/", include("assessments.urls.assessment")),

@@ -1,8 +1,8 @@
 """Progress reviews for the demo's apprentices (issue 19, point 4): Chloe Walsh and Hannah Price
-have signed, locked reviews within the centre's interval (Hannah two, twelve weeks or so
-apart); Daniel Hughes, on the programme longer than the interval, has none signed, so his
-review is overdue: one is written and signed by him alone, waiting for the employer and the
-provider (the browser journey signs it, the employer through the one-time link or their login).
+have signed, locked reviews twelve weeks or so apart, the last within the centre's interval;
+Daniel Hughes, on the programme longer than the interval, has none signed, so his review is
+overdue: one is written and signed by him alone, waiting for the employer and the provider (the
+browser journey signs it, the employer through the one-time link or their login).
 
 Through the services, so each review has its snapshot, signatures and audit events; a second
 run finds each apprentice's reviews and adds nothing."""
@@ -19,10 +19,12 @@ from demo.centres import DemoCentre
 from portfolios.models import Apprenticeship, ProgressReview, SignerRole
 from portfolios.reviews import review_create, review_sign
 
-# (apprentice, days after the practical period started for each review, all three sign?)
+# (apprentice, how many days ago each review was held, all three sign?). Counted back from
+# today, not on from the practical period's start, which other parts of the demo set (Chloe's
+# began over a year ago, so she is at the gateway): the last review stays within the interval.
 PLAN: dict[str, tuple[tuple[int, ...], bool]] = {
-    "Chloe Walsh": ((56,), True),
-    "Hannah Price": ((80, 168), True),
+    "Chloe Walsh": ((172, 88, 6), True),
+    "Hannah Price": ((90, 6), True),
     "Daniel Hughes": ((), False),
 }
 PROGRESS = (
@@ -59,8 +61,8 @@ def seed_reviews(*, centre: Centre, demo: DemoCentre) -> None:
             and rules.test_rule("portfolios.write_review", assessor, registration)
             else admin
         )
-        dates = [record.practical_start + timedelta(days=n) for n in days] or [today]
-        for on in dates:
+        dates = [max(today - timedelta(days=n), record.practical_start) for n in days] or [today]
+        for on in sorted(set(dates)):
             review = review_create(
                 actor=provider,
                 registration=registration,

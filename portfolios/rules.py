@@ -220,7 +220,7 @@ rules.add_rule("portfolios.review_off_the_job", can_review_off_the_job)
 rules.add_rule("portfolios.export_off_the_job", works_as(Role.ASSESSOR, Role.CENTRE_ADMIN))
 
 # ---------------------------------------------------------------- the apprentices' cohort
-# Issue 19, point 6: the provider's page of apprentices (portfolios.cohort) and its CSV, in the
+# Issue 19, point 6: the provider's page of apprentices (assessments.cohort) and its CSV, in the
 # role worn now: a centre admin over the centre's apprentices, an assessor over those they
 # assess, an internal verifier over those they verify (both review the hours:
 # can_review_off_the_job). The rows are what that role sees (cohort_registrations). Not the

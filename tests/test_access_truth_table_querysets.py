@@ -34,12 +34,12 @@ from django.test import RequestFactory
 
 from accounts.context import active_membership
 from accounts.models import Employer, Membership, Role
+from assessments.cohort import cohort_registrations
 from assessments.models import AssessorRecord, AssignmentBrief, BriefStatus, RecordKind
 from assessments.models.achievement import AchievementKind, AchievementRecord
 from assessments.models.plan import AssessmentPlan
 from certification.models import Case, CaseKind, CaseStage, ClaimBatch
 from certification.views.common import batch_for
-from portfolios.cohort import cohort_registrations
 from portfolios.models import (
     CreditTransfer,
     Evidence,
@@ -434,7 +434,7 @@ EMPLOYER_MANAGED = {
     "EQA other qual only":  (N,     N,       N),
 }  # fmt: skip
 
-# The apprentices' cohort (portfolios.cohort.cohort_registrations, issue 19): "at the centre of
+# The apprentices' cohort (assessments.cohort.cohort_registrations, issue 19): "at the centre of
 # the role worn now, what that role sees, with a programme record". Listed here for each current
 # membership that passes portfolios.work_apprentice_cohort (the page refuses the others). The
 # own centre has a third registration of the linked people with no programme record.

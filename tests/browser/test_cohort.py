@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from playwright.sync_api import ViewportSize, expect
 
+from tests.assessments.test_cohort import Centre, hours
 from tests.browser.conftest import PHONE, AccessiblePage
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD
-from tests.portfolios.test_cohort import Centre, hours
 
 DESKTOP: ViewportSize = {"width": 1280, "height": 720}
 

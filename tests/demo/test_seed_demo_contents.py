@@ -824,15 +824,15 @@ def test_a_demo_apprentice_has_off_the_job_hours_in_every_state(
     """Issue 19, point 3 (demo/off_the_job.py): a learner on a qualification with a standard
     has weeks of hours, approved, waiting and one queried with its reason, on a page they and
     their assessor open."""
+    from demo.employer_contact import BEHIND, ON_PLAN
     from demo.gateway import GATEWAY_LEARNER
     from portfolios.models import OffTheJobActivity
 
     centre = Centre.objects.get(number=CENTRE_NUMBER)
-    entries = OffTheJobActivity.objects.filter(registration__centre=centre)
-
-    # The apprentice at the gateway (demo/gateway.py) has a year's hours, all approved.
+    # The apprentice at the gateway (demo/gateway.py) has a year's hours, all approved; the one
+    # behind and the one on plan (demo/employer_contact.py) only approved ones.
     entries = OffTheJobActivity.objects.filter(registration__centre=centre).exclude(
-        registration__learner__full_name=GATEWAY_LEARNER
+        registration__learner__full_name__in=[GATEWAY_LEARNER, BEHIND, ON_PLAN]
     )
     assert set(entries.values_list("status", flat=True)) == {"approved", "submitted", "queried"}
     assert entries.values("registration").distinct().count() == 1
@@ -884,6 +884,15 @@ def test_the_demo_admin_sees_the_three_apprentices_with_their_hours(
         assert row.apprentice in html
     # The second has 40 hours of prior learning recognised: 278 less 40.
     assert [row.planned_total for row in rows] == [278, 238, 278]
+    # The three states of issue 19's demo, each found by its filter: Hannah behind on hours,
+    # Daniel's review overdue, Chloe ready for the gateway (her declaration waiting).
+    for query, name in (
+        ("behind=on", "Hannah Price"),
+        ("review_overdue=on", "Daniel Hughes"),
+        ("gateway_ready=on", "Chloe Walsh"),
+    ):
+        kept = client.get(reverse("cohort:page") + "?" + query).context["page_obj"]
+        assert [row.apprentice for row in kept] == [name], query
 
 
 def test_hannah_is_behind_on_hours_and_sarah_quinn_is_asked_for_testimony(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolios.views import cohort
+from assessments.views import cohort
 
 app_name = "cohort"
 

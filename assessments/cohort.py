@@ -12,9 +12,12 @@ behind is worked out per day from the practical period, not a column. Then the w
 cohort is read, narrow, with one aggregate of its hours, and paginated here; sorted by name with
 no such filter, only the page's rows and the page's hours are read.
 
-Two columns are left to other parts of issue 19, joined at merge: a review due or overdue
-(progress reviews) and gateway readiness (the gateway). Each comes as one batch lookup over the
-rows' registration ids and one field of CohortRow, filled in `cohort_rows` (marked there).
+Two more columns come from the other parts of issue 19, each one batch lookup over the rows'
+registration ids (`_lookups`): the next progress review, flagged when overdue
+(portfolios.reviews.reviews_due, one query) and where the apprentice stands at the gateway
+(assessments.gateway.gateway_states: the readiness checklist, the declaration's signatures and the
+end-point result, a fixed number of queries). The page lives in assessments for that reason:
+portfolios may not import the checklist, which reads assessors' decisions and sign-offs.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet, Sum
 
+from assessments.gateway import GatewayState, gateway_states
 from core.csv_cells import line_writer, safe_cell
 from portfolios.models import (
     Apprenticeship,
@@ -40,6 +44,7 @@ from portfolios.models import (
 )
 from portfolios.models.apprenticeship import planned_otj_hours
 from portfolios.off_the_job import ZERO, behind, hours_text, planned_to_date
+from portfolios.reviews import ReviewDue, reviews_due
 
 PAGE_SIZE = 25
 
@@ -100,7 +105,15 @@ def approved_hours(registrations: Iterable[int] | QuerySet) -> dict[int, Decimal
 class Filters:
     employer_id: int | None = None
     only_behind: bool = False
+    only_review_overdue: bool = False
+    only_gateway_ready: bool = False
     sort: str = SORT_BY_NAME
+
+    @property
+    def narrows(self) -> bool:
+        """Whether rows are kept by a figure worked out here, not by a column: then the whole
+        cohort is read and filtered before paging."""
+        return self.only_behind or self.only_review_overdue or self.only_gateway_ready
 
 
 @dataclass(frozen=True)
@@ -122,8 +135,10 @@ class CohortRow:
     behind: bool
     english: str
     maths: str
-    # Issue 19, points 4 and 5 (merged in by the lead): a field for the progress review due or
-    # overdue, and one for gateway readiness, each filled in cohort_rows from one batch lookup.
+    # The next progress review (due date, overdue), and where the apprentice stands at the
+    # gateway; None only for a registration the lookups did not cover.
+    review: ReviewDue | None = None
+    gateway: GatewayState | None = None
 
 
 def functional_skill_text(requirement: str, status: str) -> str:
@@ -133,14 +148,33 @@ def functional_skill_text(requirement: str, status: str) -> str:
     return str(FunctionalSkillStatus(status).label)
 
 
-def cohort_rows(
-    records: Sequence[dict[str, Any]], hours: dict[int, Decimal], today: datetime.date
-) -> list[CohortRow]:
-    """The rows of `records` (programme records as RECORD_FIELDS values), given the approved
-    hours of their registrations: no query here.
+@dataclass(frozen=True)
+class Lookups:
+    """What the rows need beyond their programme records, for a set of registrations."""
 
-    Merge point for the two columns of other parts of issue 19: look up each batch once here,
-    over `[record["registration_id"] for record in records]`, and pass its answer to the row."""
+    hours: dict[int, Decimal]
+    reviews: dict[int, ReviewDue]
+    gateways: dict[int, GatewayState]
+
+
+def _lookups(ids: list[int], today: datetime.date) -> Lookups:
+    """The approved hours (one query), the next reviews (one) and the gateway states (a fixed
+    number) of these registrations, however many."""
+    if not ids:
+        return Lookups({}, {}, {})
+    return Lookups(
+        approved_hours(ids),
+        reviews_due(ids, today=today),
+        gateway_states(list(Registration.objects.filter(pk__in=ids)), today=today),
+    )
+
+
+def cohort_rows(
+    records: Sequence[dict[str, Any]], lookups: Lookups, today: datetime.date
+) -> list[CohortRow]:
+    """The rows of `records` (programme records as RECORD_FIELDS values), given their
+    registrations' lookups: no query here."""
+    hours = lookups.hours
     rows = []
     for record in records:
         start, end = record["practical_start"], record["practical_planned_end"]
@@ -164,6 +198,8 @@ def cohort_rows(
                     record["english_requirement"], record["english_status"]
                 ),
                 maths=functional_skill_text(record["maths_requirement"], record["maths_status"]),
+                review=lookups.reviews.get(record["registration_id"]),
+                gateway=lookups.gateways.get(record["registration_id"]),
             )
         )
     return rows
@@ -181,12 +217,21 @@ def _records(registrations: QuerySet[Registration], filters: Filters) -> QuerySe
 def _whole_cohort(
     registrations: QuerySet[Registration], filters: Filters, today: datetime.date
 ) -> list[CohortRow]:
-    """Every row the filters keep, in their order: two queries (records, and their hours)."""
+    """Every row the filters keep, in their order: the records, then their lookups."""
     records = list(_records(registrations, filters))
     ids = [record["registration_id"] for record in records]
-    rows = cohort_rows(records, approved_hours(ids) if ids else {}, today)
+    rows = cohort_rows(records, _lookups(ids, today), today)
     if filters.only_behind:
         rows = [row for row in rows if row.behind]
+    if filters.only_review_overdue:
+        rows = [row for row in rows if row.review is not None and row.review.overdue]
+    if filters.only_gateway_ready:
+        # Ready, and not yet through: those whose declaration is waiting to be signed.
+        rows = [
+            row
+            for row in rows
+            if row.gateway is not None and row.gateway.readiness.ready and not row.gateway.passed
+        ]
     if filters.sort == SORT_BY_BEHIND:
         # Most hours behind first; level ones by name (the sort is stable).
         rows.sort(key=lambda row: row.hours_behind, reverse=True)
@@ -200,13 +245,14 @@ def cohort_page(
     page_number: Any,
     today: datetime.date,
 ) -> Page:
-    """One page of the cohort's rows. By name, unfiltered by hours: a count, the page's records
-    and the page's hours (three queries); else the whole cohort's records and hours (two)."""
-    if filters.sort == SORT_BY_NAME and not filters.only_behind:
+    """One page of the cohort's rows. By name, with no filter on a worked-out figure: a count,
+    the page's records and the page's lookups; else the whole cohort's records and lookups. A
+    fixed number of queries either way."""
+    if filters.sort == SORT_BY_NAME and not filters.narrows:
         page = Paginator(_records(registrations, filters), PAGE_SIZE).get_page(page_number)
         records = list(page.object_list)
         ids = [record["registration_id"] for record in records]
-        page.object_list = cohort_rows(records, approved_hours(ids) if ids else {}, today)
+        page.object_list = cohort_rows(records, _lookups(ids, today), today)
         return page
     return Paginator(_whole_cohort(registrations, filters, today), PAGE_SIZE).get_page(page_number)
 
@@ -226,16 +272,18 @@ EXPORT_HEADERS = (
     "Behind",
     "English",
     "Maths",
-    # Issue 19 merge: the review due/overdue and gateway ready columns, as on the page.
+    "Next review due",
+    "Review overdue",
+    "Gateway",
 )
 
 
 def export_rows(
     registrations: QuerySet[Registration], filters: Filters, today: datetime.date
 ) -> Iterator[str]:
-    """The cohort as CSV lines, the page's columns and filters, every row: two queries, read
-    when the first line is asked for (the response streams them). Names go through safe_cell:
-    a spreadsheet shows them, never runs them."""
+    """The cohort as CSV lines, the page's columns and filters, every row: a fixed number of
+    queries, read when the first line is asked for (the response streams them). Names go
+    through safe_cell: a spreadsheet shows them, never runs them."""
     writer = line_writer()
     yield writer.writerow(EXPORT_HEADERS)
     for row in _whole_cohort(registrations, filters, today):
@@ -253,5 +301,8 @@ def export_rows(
                 "Yes" if row.behind else "No",
                 row.english,
                 row.maths,
+                row.review.due.isoformat() if row.review else "",
+                "Yes" if row.review and row.review.overdue else "No",
+                row.gateway.text if row.gateway else "",
             ]
         )

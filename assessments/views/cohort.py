@@ -1,6 +1,6 @@
 """The provider's cohort of apprentices (issue 19, point 6), under /portfolio/apprentices/: the
 page and its CSV, for the role worn now (portfolios.work_apprentice_cohort), over what that role
-sees at its centre (portfolios.cohort.cohort_registrations)."""
+sees at its centre (assessments.cohort.cohort_registrations)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET
 from accounts.context import working_membership
 from accounts.models import Membership
 from accounts.requests import AuthedRequest
-from portfolios import cohort
-from portfolios.forms.cohort import CohortFilterForm
+from assessments import cohort
+from assessments.forms.cohort import CohortFilterForm
 
 RULE = "portfolios.work_apprentice_cohort"
 REFUSAL = "The apprentices' cohort is for centre admins, assessors and internal verifiers."
@@ -37,7 +37,7 @@ def cohort_page(request: AuthedRequest) -> HttpResponse:
     )
     return render(
         request,
-        "portfolios/cohort.html",
+        "assessments/apprentices.html",
         {"centre": membership.centre, "form": form, "page_obj": page_obj},
     )
 

@@ -16,18 +16,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Employer, Membership, Role
-from home.navigation import APPRENTICES, current
-from portfolios import off_the_job
-from portfolios.cohort import (
+from assessments.cohort import (
     EXPORT_HEADERS,
     PAGE_SIZE,
     RECORD_FIELDS,
     Filters,
+    Lookups,
     approved_hours,
     cohort_registrations,
     cohort_rows,
     functional_skill_text,
 )
+from home.navigation import APPRENTICES, current
+from portfolios import off_the_job
 from portfolios.models import (
     Apprenticeship,
     OffTheJobActivity,
@@ -209,7 +210,7 @@ def test_the_behind_flag_is_the_logs_own(made: Centre) -> None:
         .values(*RECORD_FIELDS)
     )
 
-    rows = cohort_rows(records, approved_hours(registrations), TODAY)
+    rows = cohort_rows(records, Lookups(approved_hours(registrations), {}, {}), TODAY)
 
     assert [(row.hours_behind, row.behind) for row in rows] == [
         (Decimal("10"), False),
@@ -353,7 +354,7 @@ def test_the_table_stacks_on_a_phone_and_links_each_apprentices_pages(
 
     html = client.get(PAGE).content.decode()
 
-    assert assert_stacked(html) == 2 * 9
+    assert assert_stacked(html) == 2 * 11
     assert f'href="{reverse("portfolios:registration", args=[ana.pk])}"' in html
     assert f'href="{reverse("off_the_job:log", args=[ana.pk])}"' in html
     assert f'href="{EXPORT}"' in html
@@ -395,6 +396,7 @@ def test_the_csv_has_a_row_per_apprentice_with_the_pages_columns(
     table = export(client)
 
     assert table[0] == list(EXPORT_HEADERS)
+    review_due = (TODAY - datetime.timedelta(days=100 - 84)).isoformat()
     start = (TODAY - datetime.timedelta(days=100)).isoformat()
     end = (TODAY + datetime.timedelta(days=300)).isoformat()
     assert table[1:] == [
@@ -411,6 +413,10 @@ def test_the_csv_has_a_row_per_apprentice_with_the_pages_columns(
             "No",
             "Already held",
             "In progress",
+            # Started 100 days ago, no review signed: the first was due 12 weeks in.
+            review_due,
+            "Yes",
+            "Not ready: 1 of 6 met",
         ],
         [
             "Ben Cole",
@@ -426,6 +432,9 @@ def test_the_csv_has_a_row_per_apprentice_with_the_pages_columns(
             "Yes",
             "Already held",
             "In progress",
+            review_due,
+            "Yes",
+            "Not ready: 1 of 6 met",
         ],
     ]
 
@@ -471,9 +480,12 @@ def many(made: Centre, count: int) -> None:
 
 # Measured, the same for 1 apprentice and 30: session, user, the role worn (3), the employers
 # of the filter (1); by name: the count, the page's records and their hours (3); sorted by
-# hours behind or only those behind: the cohort's records and their hours (2).
-BY_NAME_QUERIES = 7
-BY_HOURS_QUERIES = 6
+# hours behind or only those behind: the cohort's records and their hours (2). Then the rows'
+# lookups: the next reviews (1), the registrations and their gateway checklist (1 + 9), the
+# declarations' signatures and the results (2).
+LOOKUPS = 13
+BY_NAME_QUERIES = 7 + LOOKUPS
+BY_HOURS_QUERIES = 6 + LOOKUPS
 
 
 @pytest.mark.parametrize("count", [1, 30])
@@ -512,9 +524,50 @@ def test_the_csv_costs_the_same_queries_for_one_apprentice_or_thirty(
         assert len(export(client)) == count + 1
 
 
-# Session, user, the role worn, the employers of the filter, the cohort's records and hours.
-EXPORT_QUERIES = 6
+# Session, user, the role worn, the employers of the filter, the cohort's records and hours,
+# and the rows' lookups.
+EXPORT_QUERIES = 6 + LOOKUPS
 
 
 def test_filters_left_out_are_no_filter() -> None:
     assert Filters() == Filters(employer_id=None, only_behind=False, sort="name")
+
+
+def test_each_row_says_when_the_next_review_is_due_and_the_filter_keeps_the_overdue(
+    client: Client, made: Centre
+) -> None:
+    """The first review is due 12 weeks (the default interval) after the practical period
+    starts: 100 days in, it is 16 days overdue; 30 days in, it is due in 54."""
+    made.apprentice("Ana Lima", started=100)
+    made.apprentice("Ben Cole", started=30)
+    wear(client, made.admin, Role.CENTRE_ADMIN)
+
+    rows = {row.apprentice: row for row in client.get(reverse("cohort:page")).context["page_obj"]}
+    assert rows["Ana Lima"].review is not None
+    assert (rows["Ana Lima"].review.overdue, rows["Ana Lima"].review.days_overdue) == (True, 16)
+    assert rows["Ben Cole"].review is not None
+    assert rows["Ben Cole"].review.overdue is False
+    assert rows["Ben Cole"].review.due == TODAY + datetime.timedelta(days=54)
+    overdue = client.get(reverse("cohort:page") + "?review_overdue=on")
+    assert [row.apprentice for row in overdue.context["page_obj"]] == ["Ana Lima"]
+    assert 'data-testid="review-overdue"' in overdue.content.decode()
+    assert [line[0] for line in export(client, "?review_overdue=on")[1:]] == ["Ana Lima"]
+
+
+def test_each_row_says_where_the_apprentice_stands_at_the_gateway(
+    client: Client, made: Centre
+) -> None:
+    """Not ready: how many of the checklist's items are met, linked to the gateway page; and
+    none is kept by "ready for the gateway" (the demo's test keeps one that is)."""
+    ana = made.apprentice("Ana Lima")
+    wear(client, made.admin, Role.CENTRE_ADMIN)
+
+    response = client.get(reverse("cohort:page"))
+
+    [row] = response.context["page_obj"]
+    assert row.gateway is not None
+    assert row.gateway.readiness.ready is False
+    assert row.gateway.text == "Not ready: 1 of 6 met"
+    assert reverse("gateway:page", args=[ana.pk]) in response.content.decode()
+    ready = client.get(reverse("cohort:page") + "?gateway_ready=on")
+    assert list(ready.context["page_obj"]) == []

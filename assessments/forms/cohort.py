@@ -1,4 +1,5 @@
-"""The cohort page's filters (portfolios.cohort): employer, only those behind, the order."""
+"""The cohort page's filters (assessments.cohort): employer, only those behind on hours, with a
+review overdue or ready for the gateway, the order."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 from django import forms
 
 from accounts.models import Centre, Employer
+from assessments.cohort import SORT_BY_BEHIND, SORT_BY_NAME, Filters
 from core.forms import declared
-from portfolios.cohort import SORT_BY_BEHIND, SORT_BY_NAME, Filters
 
 
 class CohortFilterForm(forms.Form):
@@ -21,6 +22,16 @@ class CohortFilterForm(forms.Form):
     )
     behind = forms.BooleanField(
         label="Only those behind on off-the-job hours",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    review_overdue = forms.BooleanField(
+        label="Only those with a progress review overdue",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    gateway_ready = forms.BooleanField(
+        label="Only those ready for the gateway",
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
@@ -51,10 +62,14 @@ class CohortFilterForm(forms.Form):
         return Filters(
             employer_id=data["employer"],
             only_behind=bool(data["behind"]),
+            only_review_overdue=bool(data["review_overdue"]),
+            only_gateway_ready=bool(data["gateway_ready"]),
             sort=data["sort"] or SORT_BY_NAME,
         )
 
     @property
     def active(self) -> bool:
         data = getattr(self, "cleaned_data", {})
-        return bool(data.get("employer") or data.get("behind"))
+        return any(
+            data.get(name) for name in ("employer", "behind", "review_overdue", "gateway_ready")
+        )
