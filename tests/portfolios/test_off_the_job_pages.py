@@ -214,9 +214,7 @@ def test_queries_do_not_grow_with_entries(
 QUERIES = {"learner": 12, "assessor": 11}
 
 
-def test_the_log_shows_a_page_of_entries_and_counts_them_all(
-    client: Client, people: dict
-) -> None:
+def test_the_log_shows_a_page_of_entries_and_counts_them_all(client: Client, people: dict) -> None:
     """30 entries: the newest 25 on the first page, the other 5 on the second; the totals and
     weeks count all 30 on either."""
     for index in range(30):
