@@ -48,8 +48,8 @@ HEADER = """
     JOIN qualifications_qualification q ON q.id = r.qualification_id
     WHERE r.id = %(r)s
 """
-# Every entry, newest first, with its reviewer, evidence and the codes of the KSBs it served.
-ENTRIES = """
+# A page of entries (the newest 25), with reviewer, evidence and the codes of the KSBs served.
+ENTRIES = f"""
     SELECT a.id, a.date, a.hours, a.kind, a.description, a.status, a.reviewed_at,
            a.query_reason, u.full_name, e.id, e.title, st.code
     FROM portfolios_offthejobactivity a
@@ -57,9 +57,14 @@ ENTRIES = """
     LEFT JOIN portfolios_evidence e ON e.id = a.evidence_id
     LEFT JOIN portfolios_offthejobactivity_statements s ON s.offthejobactivity_id = a.id
     LEFT JOIN qualifications_statement st ON st.id = s.statement_id
-    WHERE a.registration_id = %(r)s
+    WHERE a.id IN (
+        SELECT id FROM portfolios_offthejobactivity WHERE registration_id = %(r)s
+        ORDER BY date DESC, id DESC LIMIT {PAGE}
+    )
     ORDER BY a.date DESC, a.id DESC, st.position
-"""
+"""  # noqa: S608 - constants only
+# How many entries the log holds (its pages).
+ENTRY_COUNT = "SELECT count(*) FROM portfolios_offthejobactivity WHERE registration_id = %(r)s"
 TOTALS = """
     SELECT SUM(CASE WHEN status = 'approved' THEN hours END),
            SUM(CASE WHEN status = 'submitted' THEN hours END)
@@ -173,6 +178,7 @@ def log_floor(ids: dict[str, Any], vendor: str, viewer: int) -> list[tuple[str, 
     params = {"r": ids["registration"], "u": viewer}
     return [
         (HEADER, params),
+        (ENTRY_COUNT, params),
         (ENTRIES, params),
         (TOTALS, params),
         (WEEKS[vendor], params),

@@ -70,7 +70,7 @@ def test_the_floors_return_what_the_pages_show(built: dict) -> None:
     ids = pages_apprenticeship.measured({})
     log = dict(
         zip(
-            ("header", "entries", "totals", "weeks", "plan", "reviews"),
+            ("header", "count", "entries", "totals", "weeks", "plan", "reviews"),
             pages_apprenticeship.log_floor(ids, connection.vendor, viewer=ids["assessor"]),
             strict=True,
         )
@@ -86,7 +86,9 @@ def test_the_floors_return_what_the_pages_show(built: dict) -> None:
         )
     )
 
-    assert len(rows_of(*log["entries"])) == ENTRIES  # no KSBs named: one row each
+    # No KSBs named: one row each, the log's first page of them.
+    assert len(rows_of(*log["entries"])) == min(ENTRIES, pages_apprenticeship.PAGE)
+    assert rows_of(*log["count"]) == [(ENTRIES,)]
     registration = Registration.objects.get(pk=ids["registration"])
     hours = hours_for([registration])[registration.pk]
     [(approved, waiting)] = rows_of(*log["totals"])

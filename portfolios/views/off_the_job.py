@@ -12,6 +12,7 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -47,6 +48,9 @@ def _activity(request: AuthedRequest, pk: int) -> OffTheJobActivity:
     )
 
 
+ENTRIES_PER_PAGE = 25
+
+
 def _plan(registration: Registration, approved: Decimal) -> dict[str, Any] | None:
     """Planned against actual, where a programme record gives the plan (programme_plan)."""
     plan = off_the_job.programme_plan(registration)
@@ -67,11 +71,14 @@ def _page(
     *,
     status: int = 200,
 ) -> HttpResponse:
-    entries = list(
+    # A page of entries, newest first: a log of a year or two runs to hundreds, and each row
+    # carries its forms; the totals, plan and weeks below count every entry in SQL.
+    entries = Paginator(
         OffTheJobActivity.objects.filter(registration=registration)
         .select_related("reviewer", "evidence")
-        .prefetch_related(Prefetch("statements", queryset=Statement.objects.order_by("position")))
-    )
+        .prefetch_related(Prefetch("statements", queryset=Statement.objects.order_by("position"))),
+        ENTRIES_PER_PAGE,
+    ).get_page(request.GET.get("page"))
     totals = off_the_job.totals(registration)
     weeks = off_the_job.weekly(registration)
     picture = bar_chart(
@@ -93,6 +100,7 @@ def _page(
         {
             "registration": registration,
             "entries": entries,
+            "page_obj": entries,
             "totals": totals,
             "weeks": weeks,
             "picture": picture,
