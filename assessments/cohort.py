@@ -4,8 +4,9 @@ English and maths.
 
 Every figure comes from a constant number of queries, whatever the cohort's size: the programme
 records as narrow rows (one query, or a count and a page), and the approved hours of all the
-rows wanted in ONE aggregate (approved_hours), never off_the_job.totals() per row. Planned to
-date and "behind" are off_the_job's own functions, so the cohort and the apprentice's log agree.
+rows wanted in ONE aggregate (off_the_job.approved_hours), never off_the_job.totals() per row.
+Planned to date and "behind" are off_the_job's own functions, so the cohort and the
+apprentice's log agree.
 
 Sorting by hours behind, or keeping only those behind, needs every apprentice's figure: hours
 behind is worked out per day from the practical period, not a column. Then the whole (filtered)
@@ -23,13 +24,13 @@ portfolios may not import the checklist, which reads assessors' decisions and si
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from assessments.gateway import GatewayState, gateway_states
 from core.csv_cells import line_writer, safe_cell
@@ -37,13 +38,11 @@ from portfolios.models import (
     Apprenticeship,
     FunctionalSkillRequirement,
     FunctionalSkillStatus,
-    OffTheJobActivity,
-    OffTheJobStatus,
     Registration,
     RegistrationStatus,
 )
 from portfolios.models.apprenticeship import planned_otj_hours
-from portfolios.off_the_job import ZERO, behind, hours_text, planned_to_date
+from portfolios.off_the_job import ZERO, approved_hours, behind, hours_text, planned_to_date
 from portfolios.reviews import ReviewDue, reviews_due
 
 PAGE_SIZE = 25
@@ -85,20 +84,6 @@ def cohort_registrations(user: Any, membership: Any) -> QuerySet[Registration]:
         .exclude(status__in=LEFT)
         .exclude(learner_id=user.pk)
     )
-
-
-def approved_hours(registrations: Iterable[int] | QuerySet) -> dict[int, Decimal]:
-    """Approved off-the-job hours by registration id, for many registrations in ONE aggregate
-    query (ids, or a queryset of registrations); a registration with none is left out."""
-    rows = (
-        OffTheJobActivity.objects.filter(
-            registration__in=registrations, status=OffTheJobStatus.APPROVED
-        )
-        .order_by()
-        .values_list("registration_id")
-        .annotate(total=Sum("hours"))
-    )
-    return dict(rows)
 
 
 @dataclass(frozen=True)

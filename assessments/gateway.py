@@ -29,7 +29,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from assessments.coverage import (
@@ -51,11 +50,9 @@ from portfolios.models import (
     GatewayGap,
     GatewayParty,
     GatewaySignature,
-    OffTheJobActivity,
-    OffTheJobStatus,
     Registration,
 )
-from portfolios.off_the_job import hours_text
+from portfolios.off_the_job import approved_hours, hours_text
 from qualifications.models import Statement
 from qualifications.standards import mapped_statements
 
@@ -255,15 +252,7 @@ def readiness_for(
     gaps: dict[int, dict[int, GatewayGap]] = {pk: {} for pk in programmes}
     for gap in GatewayGap.objects.current().filter(registration_id__in=programmes):
         gaps[gap.registration_id][gap.statement_id] = gap
-    approved: dict[int, Decimal] = dict(
-        OffTheJobActivity.objects.filter(
-            registration_id__in=programmes, status=OffTheJobStatus.APPROVED
-        )
-        .order_by()
-        .values("registration_id")
-        .annotate(total=Sum("hours"))
-        .values_list("registration_id", "total")
-    )
+    approved = approved_hours(list(programmes))
     for registration in registrations:
         record = programmes.get(registration.pk)
         if record is None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, DecimalField, Q, Sum, Value, When
+from django.db.models import Case, DecimalField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 
@@ -420,6 +420,21 @@ def programme_plan(registration: Registration) -> Plan | None:
     if record is None:
         return None
     return Plan(record.planned_otj_hours, record.practical_start, record.practical_planned_end)
+
+
+def approved_hours(registrations: Iterable[int] | QuerySet) -> dict[int, Decimal]:
+    """Approved off-the-job hours by registration id, for many registrations in ONE aggregate
+    query (ids, or a queryset of registrations); a registration with none is left out. What the
+    cohort and the gateway's checklist count (hours_for adds each one's plan)."""
+    rows = (
+        OffTheJobActivity.objects.filter(
+            registration__in=registrations, status=OffTheJobStatus.APPROVED
+        )
+        .order_by()
+        .values_list("registration_id")
+        .annotate(total=Sum("hours"))
+    )
+    return dict(rows)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from assessments.cohort import (
     RECORD_FIELDS,
     Filters,
     Lookups,
-    approved_hours,
     cohort_registrations,
     cohort_rows,
     functional_skill_text,
@@ -37,6 +36,7 @@ from portfolios.models import (
     Registration,
     RegistrationStatus,
 )
+from portfolios.off_the_job import approved_hours
 from qualifications.models import Qualification, Standard
 from tests.factories import CentreFactory, RegistrationFactory, member
 from tests.home.test_navigation import header_links
