@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
 
 from core.prepared import Prepared
 from portfolios.models import Evidence, EvidenceStatus, Registration
@@ -112,3 +113,12 @@ def registration_with_people(pk: int) -> Registration | None:
         field.set_cached_value(registration, related)
         at += len(related_names)
     return registration
+
+
+def visible_registration_or_404(user: Any, pk: int) -> Registration:
+    """The registration with its learner, centre and qualification, if `user` may see it; else
+    404, so its existence does not leak. For the pages that hang off one registration."""
+    return get_object_or_404(
+        Registration.objects.visible_to(user).select_related("learner", "centre", "qualification"),
+        pk=pk,
+    )

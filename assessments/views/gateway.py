@@ -29,16 +29,12 @@ from portfolios.models import (
     GatewaySignature,
     Registration,
 )
+from portfolios.queries import visible_registration_or_404
 from qualifications.models import Statement
 
 
 def _registration(request: AuthedRequest, pk: int) -> Registration:
-    registration = get_object_or_404(
-        Registration.objects.visible_to(request.user).select_related(
-            "learner", "centre", "qualification"
-        ),
-        pk=pk,
-    )
+    registration = visible_registration_or_404(request.user, pk)
     if not request.user.has_perm("portfolios.view_gateway", registration):
         raise PermissionDenied("You may not see this apprentice's gateway.")
     return registration

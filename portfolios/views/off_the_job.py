@@ -26,17 +26,12 @@ from core.charts import Bar, bar_chart
 from portfolios import off_the_job
 from portfolios.forms.off_the_job import ActivityForm, QueryForm
 from portfolios.models import OffTheJobActivity, OffTheJobStatus, Registration
+from portfolios.queries import visible_registration_or_404
 from qualifications.models import Statement
 
 
 def _registration(request: AuthedRequest, pk: int) -> Registration:
-    """Unknown or not the person's to see: 404, so existence does not leak."""
-    return get_object_or_404(
-        Registration.objects.visible_to(request.user).select_related(
-            "learner", "centre", "qualification"
-        ),
-        pk=pk,
-    )
+    return visible_registration_or_404(request.user, pk)
 
 
 def _activity(request: AuthedRequest, pk: int) -> OffTheJobActivity:

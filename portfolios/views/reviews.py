@@ -38,16 +38,11 @@ from portfolios.models import (
     ReviewStatus,
     SignerRole,
 )
+from portfolios.queries import visible_registration_or_404
 
 
 def _registration(request: AuthedRequest, pk: int) -> Registration:
-    """Unknown or not the person's to see: 404, so existence does not leak."""
-    return get_object_or_404(
-        Registration.objects.visible_to(request.user).select_related(
-            "learner", "centre", "qualification"
-        ),
-        pk=pk,
-    )
+    return visible_registration_or_404(request.user, pk)
 
 
 def _review(request: AuthedRequest, pk: int) -> ProgressReview:

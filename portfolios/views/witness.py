@@ -32,6 +32,7 @@ from portfolios.forms.witness import (
     registration_criteria,
 )
 from portfolios.models import Registration, RegistrationStatus, WitnessRequest
+from portfolios.queries import visible_registration_or_404
 from portfolios.witness import (
     STATEMENT,
     WitnessLinkError,
@@ -44,13 +45,7 @@ from portfolios.witness import (
 
 
 def _registration(request: AuthedRequest, pk: int) -> Registration:
-    """Unknown or not the person's to see: 404, so existence does not leak."""
-    return get_object_or_404(
-        Registration.objects.visible_to(request.user).select_related(
-            "learner", "centre", "qualification"
-        ),
-        pk=pk,
-    )
+    return visible_registration_or_404(request.user, pk)
 
 
 @require_GET
