@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import Centre, User
+from accounts.models import Centre, Membership, Role, User
 from core.audit import record_event
 from portfolios import off_the_job
 from portfolios.models import (
@@ -545,6 +545,7 @@ def review_link_send(
             raise ReviewError("This review can no longer be signed.")
         if ReviewSignature.objects.filter(review=review, role=SignerRole.EMPLOYER).exists():
             raise ReviewError("The employer has already signed this review.")
+        _refuse_contacts_with_accounts(review.registration, email)
         link = ReviewSignatureLink.objects.create(
             review=review,
             name=name,
@@ -564,6 +565,30 @@ def review_link_send(
             url = link_for(token)
             transaction.on_commit(lambda: send_link_email(link=link, url=url))
     return LinkSent(link, token)
+
+
+def _refuse_contacts_with_accounts(registration: Registration, email: str) -> None:
+    """The link is for someone at the employer with no account (issue 19). A contact who has
+    one signs on their own home page, where the signature names their login: a link e-mailed to
+    them would be a second, weaker way to sign as them."""
+    contact = (
+        Membership.objects.current()
+        .filter(
+            role=Role.EMPLOYER,
+            centre_id=registration.centre_id,
+            employer__apprenticeships__registration_id=registration.pk,
+            user__email__iexact=email,
+            user__is_active=True,
+        )
+        .select_related("user", "employer")
+        .first()
+    )
+    if contact is not None:
+        raise ReviewError(
+            f"{contact.user.get_full_name()} has an account as a contact of "
+            f"{contact.employer}: they sign the review on their own home page, so no link is "
+            "sent. A link is for someone at the employer who has no account."
+        )
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.test import TestCase
 from django.utils import timezone
 from pypdf import PdfReader
 
-from accounts.models import Role
+from accounts.models import Membership, Role
 from core.models import AuditEvent
 from portfolios import reviews
 from portfolios.models import (
@@ -466,13 +466,15 @@ def test_a_correction_of_one_being_signed_stops_its_signing(people: dict) -> Non
 LINK = re.compile(r"(http://testserver/portfolio/reviews/sign/\S+)")
 
 
-def send(people: dict, review: ProgressReview, **kwargs: object) -> reviews.LinkSent:
+def send(
+    people: dict, review: ProgressReview, email: str = "priya@northwind.example", **kwargs: object
+) -> reviews.LinkSent:
     with TestCase.captureOnCommitCallbacks(execute=True):
         return review_link_send(
             actor=people["assessor"],
             review=review,
             name="Priya Shah",
-            email="priya@northwind.example",
+            email=email,
             link_for=lambda token: f"http://testserver/portfolio/reviews/sign/{token}/",
             **kwargs,  # type: ignore[arg-type]
         )
@@ -537,6 +539,26 @@ def test_once_the_employer_signed_by_account_no_link_is_sent_and_an_open_one_is_
         send(people, review)
     with pytest.raises(ReviewError, match="assessor or the centre's admin"):
         review_link_send(actor=people["learner"], review=review, name="A", email="a@b.example")
+
+
+def test_a_contact_with_an_account_is_not_sent_a_link_they_sign_on_their_home(
+    people: dict,
+) -> None:
+    """The link is for someone with no account: a contact who has one is refused a link (any
+    case of their address), nothing is made or sent, and they still sign from their account.
+    Once their role at the centre ends, the same address may be sent a link."""
+    review = write(people)
+    contact = people["contact"]
+    with pytest.raises(ReviewError, match="has an account as a contact of Northwind Ltd"):
+        send(people, review, email=contact.email.upper())
+    assert not ReviewSignatureLink.objects.exists()
+    assert not mail.outbox
+    review_sign(actor=contact, review=review, role=SignerRole.EMPLOYER)
+
+    other = write(people)
+    Membership.objects.filter(user=contact, role=Role.EMPLOYER).update(is_active=False)
+    send(people, other, email=contact.email)
+    assert ReviewSignatureLink.objects.get().review == other
 
 
 # ---------------------------------------------------------------- the PDF
