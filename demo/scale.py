@@ -680,7 +680,7 @@ def apprentice_reviews(*, centre: Any, admin: Any, sizes: Sizes) -> None:
     )
     if not registrations or not sizes.reviews:
         return
-    contacts: dict[int, User] = {}
+    contacts: dict[int | None, User] = {}
     for membership in (
         Membership.objects.filter(centre=centre, role=Role.EMPLOYER)
         .select_related("user")
