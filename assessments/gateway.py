@@ -136,9 +136,10 @@ def _skill(subject: str, requirement: str, status: str) -> Item:
 
 def _ksbs(coverage: list[StatementCoverage], gaps: dict[int, GatewayGap]) -> Item:
     covered = [c for c in coverage if c.is_covered]
-    named = [c for c in coverage if not c.is_covered and c.statement.pk in gaps]
+    # `.id`: asked of every statement of every apprentice of a cohort (see statement_coverage).
+    named = [c for c in coverage if not c.is_covered and c.statement.id in gaps]
     missing = [
-        c.statement.code for c in coverage if not c.is_covered and c.statement.pk not in gaps
+        c.statement.code for c in coverage if not c.is_covered and c.statement.id not in gaps
     ]
     total = len(coverage)
     if not total:
@@ -258,13 +259,13 @@ def readiness_for(
         if record is None:
             result[registration.pk] = _no_programme(registration.pk)
             continue
+        mine, done, signed_off = (
+            taken[registration.pk],
+            met[registration.pk],
+            signed[registration.pk],
+        )
         coverage = [
-            statement_coverage(
-                mapped,
-                taken=taken[registration.pk],
-                met=met[registration.pk],
-                signed_off=signed[registration.pk],
-            )
+            statement_coverage(mapped, taken=mine, met=done, signed_off=signed_off)
             for mapped in mapping[record.standard_id]
         ]
         own = gaps[registration.pk]
