@@ -195,6 +195,9 @@ def seed(*, sizes: Sizes, say: Say = print) -> dict[str, Any]:
     task_log.setLevel(logging.WARNING)
     try:
         with (
+            # The progress reviews' PDFs are queued, not built (apprentice_reviews): the
+            # builds run when the transaction commits, so the hold spans it.
+            mock.patch.object(build_review_pdf, "delay"),
             override_settings(
                 EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
                 PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
@@ -667,8 +670,9 @@ def apprentice_reviews(*, centre: Any, admin: Any, sizes: Sizes) -> None:
     services; every `gateway_every`-th apprentice has passed the gateway and every
     `result_every`-th of those has an end-point result.
 
-    The locked reviews' PDFs are left queued: building hundreds with WeasyPrint would take
-    minutes, and a queued PDF is a state the review pages show. The gateway declarations are
+    The locked reviews' PDFs stay queued when seed() builds the centre (it holds their builds
+    back: hundreds with WeasyPrint took over three minutes, and a queued PDF is a state the
+    review pages show). The gateway declarations are
     written in bulk with their audit events, as assessments.gateway.sign leaves them (its
     readiness check is not asked: a scale apprentice is not at the end of the programme, and
     the pages read the declaration beside the live checklist whatever it says); the results go
@@ -696,34 +700,33 @@ def apprentice_reviews(*, centre: Any, admin: Any, sizes: Sizes) -> None:
     )
     today = timezone.localdate()
     passed = []
-    with mock.patch.object(build_review_pdf, "delay"):
-        for index, registration in enumerate(registrations):
-            record = registration.apprenticeship
-            contact = contacts.get(record.employer_id)
-            assessor = registration.assessors.order_by("pk").first()
-            if contact is None or assessor is None:
-                continue
-            count = sizes.reviews * (2 if registration.pk == longest else 1)
-            # Twelve weeks apart, closer for one who started lately (none before the start).
-            last = today - timedelta(days=6)
-            step = min(84, max((last - record.practical_start).days, 0) // max(count - 1, 1))
-            dates = sorted(
-                {max(last - timedelta(days=step * k), record.practical_start) for k in range(count)}
+    for index, registration in enumerate(registrations):
+        record = registration.apprenticeship
+        contact = contacts.get(record.employer_id)
+        assessor = registration.assessors.order_by("pk").first()
+        if contact is None or assessor is None:
+            continue
+        count = sizes.reviews * (2 if registration.pk == longest else 1)
+        # Twelve weeks apart, closer for one who started lately (none before the start).
+        last = today - timedelta(days=6)
+        step = min(84, max((last - record.practical_start).days, 0) // max(count - 1, 1))
+        dates = sorted(
+            {max(last - timedelta(days=step * k), record.practical_start) for k in range(count)}
+        )
+        for on in dates:
+            review = review_create(
+                actor=assessor,
+                registration=registration,
+                review_date=on,
+                progress_comment=REVIEW_PROGRESS,
+                targets=REVIEW_TARGETS,
+                staff_notes=REVIEW_NOTES,
             )
-            for on in dates:
-                review = review_create(
-                    actor=assessor,
-                    registration=registration,
-                    review_date=on,
-                    progress_comment=REVIEW_PROGRESS,
-                    targets=REVIEW_TARGETS,
-                    staff_notes=REVIEW_NOTES,
-                )
-                review_sign(actor=registration.learner, review=review, role=SignerRole.APPRENTICE)
-                review_sign(actor=contact, review=review, role=SignerRole.EMPLOYER)
-                review_sign(actor=assessor, review=review, role=SignerRole.PROVIDER)
-            if sizes.gateway_every and index % sizes.gateway_every == sizes.gateway_every - 1:
-                passed.append((registration, contact, assessor))
+            review_sign(actor=registration.learner, review=review, role=SignerRole.APPRENTICE)
+            review_sign(actor=contact, review=review, role=SignerRole.EMPLOYER)
+            review_sign(actor=assessor, review=review, role=SignerRole.PROVIDER)
+        if sizes.gateway_every and index % sizes.gateway_every == sizes.gateway_every - 1:
+            passed.append((registration, contact, assessor))
     if not passed:
         return
     readiness = readiness_for([r for r, _, _ in passed])
