@@ -281,7 +281,7 @@ def cohort_page(
     rows = _whole_cohort(registrations, filters, today, every_lookup=False)
     page = Paginator(rows, PAGE_SIZE).get_page(page_number)
     if not _needs_lookups(filters):
-        page.object_list = _completed(page.object_list, today)
+        page.object_list = _completed(list(page.object_list), today)
     return page
 
 
