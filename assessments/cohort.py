@@ -18,14 +18,17 @@ registration ids (`_lookups`): the next progress review, flagged when overdue
 (portfolios.reviews.reviews_due, one query) and where the apprentice stands at the gateway
 (assessments.gateway.gateway_states: the readiness checklist, the declaration's signatures and the
 end-point result, a fixed number of queries). The page lives in assessments for that reason:
-portfolios may not import the checklist, which reads assessors' decisions and sign-offs.
+portfolios may not import the checklist, which reads assessors' decisions and sign-offs. Those
+two are looked up for the page's rows only, unless a filter keeps rows by them (overdue,
+ready for the gateway): sorted by hours behind, the whole cohort's hours decide the order, and
+only the 25 shown have their checklists worked out (the CSV, every row, has all of them).
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -199,13 +202,31 @@ def _records(registrations: QuerySet[Registration], filters: Filters) -> QuerySe
     )
 
 
+def _needs_lookups(filters: Filters) -> bool:
+    """Whether the filters keep rows by the next review or the gateway, so that every row's
+    lookups are needed before paging; sorting by, or keeping those, behind needs the hours
+    alone."""
+    return filters.only_review_overdue or filters.only_gateway_ready
+
+
 def _whole_cohort(
-    registrations: QuerySet[Registration], filters: Filters, today: datetime.date
+    registrations: QuerySet[Registration],
+    filters: Filters,
+    today: datetime.date,
+    *,
+    every_lookup: bool = True,
 ) -> list[CohortRow]:
-    """Every row the filters keep, in their order: the records, then their lookups."""
+    """Every row the filters keep, in their order: the records, then their lookups. Without
+    `every_lookup`, and with no filter on the review or the gateway, the rows carry their hours
+    only: the caller adds the rest for the rows it shows (`_completed`), as the gateway's
+    checklist of every apprentice is by far the dearest lookup."""
     records = list(_records(registrations, filters))
     ids = [record["registration_id"] for record in records]
-    rows = cohort_rows(records, _lookups(ids, today), today)
+    if every_lookup or _needs_lookups(filters):
+        lookups = _lookups(ids, today)
+    else:
+        lookups = Lookups(approved_hours(ids) if ids else {}, {}, {})
+    rows = cohort_rows(records, lookups, today)
     if filters.only_behind:
         rows = [row for row in rows if row.behind]
     if filters.only_review_overdue:
@@ -223,6 +244,22 @@ def _whole_cohort(
     return rows
 
 
+def _completed(rows: Sequence[CohortRow], today: datetime.date) -> list[CohortRow]:
+    """The rows with their next reviews and gateway states (the same queries as `_lookups`,
+    less the hours the rows hold already)."""
+    ids = [row.registration_id for row in rows]
+    if not ids:
+        return list(rows)
+    reviews = reviews_due(ids, today=today)
+    gateways = gateway_states(list(Registration.objects.filter(pk__in=ids)), today=today)
+    return [
+        replace(
+            row, review=reviews.get(row.registration_id), gateway=gateways.get(row.registration_id)
+        )
+        for row in rows
+    ]
+
+
 def cohort_page(
     registrations: QuerySet[Registration],
     filters: Filters,
@@ -231,15 +268,21 @@ def cohort_page(
     today: datetime.date,
 ) -> Page:
     """One page of the cohort's rows. By name, with no filter on a worked-out figure: a count,
-    the page's records and the page's lookups; else the whole cohort's records and lookups. A
-    fixed number of queries either way."""
+    the page's records and the page's lookups. Sorted by, or keeping those, behind: the whole
+    cohort's records and hours, then the page's reviews and gateway states. Keeping rows by
+    review or gateway: the whole cohort's records and lookups. A fixed number of queries in
+    each case."""
     if filters.sort == SORT_BY_NAME and not filters.narrows:
         page = Paginator(_records(registrations, filters), PAGE_SIZE).get_page(page_number)
         records = list(page.object_list)
         ids = [record["registration_id"] for record in records]
         page.object_list = cohort_rows(records, _lookups(ids, today), today)
         return page
-    return Paginator(_whole_cohort(registrations, filters, today), PAGE_SIZE).get_page(page_number)
+    rows = _whole_cohort(registrations, filters, today, every_lookup=False)
+    page = Paginator(rows, PAGE_SIZE).get_page(page_number)
+    if not _needs_lookups(filters):
+        page.object_list = _completed(list(page.object_list), today)
+    return page
 
 
 # ---------------------------------------------------------------- the CSV

@@ -136,9 +136,10 @@ def _skill(subject: str, requirement: str, status: str) -> Item:
 
 def _ksbs(coverage: list[StatementCoverage], gaps: dict[int, GatewayGap]) -> Item:
     covered = [c for c in coverage if c.is_covered]
-    named = [c for c in coverage if not c.is_covered and c.statement.pk in gaps]
+    # `.id`: asked of every statement of every apprentice of a cohort (see statement_coverage).
+    named = [c for c in coverage if not c.is_covered and c.statement.id in gaps]
     missing = [
-        c.statement.code for c in coverage if not c.is_covered and c.statement.pk not in gaps
+        c.statement.code for c in coverage if not c.is_covered and c.statement.id not in gaps
     ]
     total = len(coverage)
     if not total:
@@ -225,19 +226,25 @@ def _units(included: bool, taken: set[int], signed: set[int]) -> Item:
 
 
 def readiness_for(
-    registrations: Sequence[Registration], *, today: date | None = None
+    registrations: Sequence[Registration],
+    *,
+    today: date | None = None,
+    programmes: dict[int, Apprenticeship] | None = None,
 ) -> dict[int, Readiness]:
     """Per registration id, its gateway checklist. A fixed number of queries (nine at most)
     whatever the number of registrations, statements, decisions or hours: a cohort page can
-    ask it of a page of apprentices at once."""
+    ask it of a page of apprentices at once. `programmes`: the registrations' programme records
+    by registration id, with their standards, when the caller has read them already (one
+    query less)."""
     today = today or timezone.localdate()
     ids = [registration.pk for registration in registrations]
-    programmes = {
-        record.registration_id: record
-        for record in Apprenticeship.objects.filter(registration_id__in=ids).select_related(
-            "standard"
-        )
-    }
+    if programmes is None:
+        programmes = {
+            record.registration_id: record
+            for record in Apprenticeship.objects.filter(registration_id__in=ids).select_related(
+                "standard"
+            )
+        }
     result: dict[int, Readiness] = {}
     if not programmes:
         return {pk: _no_programme(pk) for pk in ids}
@@ -258,13 +265,13 @@ def readiness_for(
         if record is None:
             result[registration.pk] = _no_programme(registration.pk)
             continue
+        mine, done, signed_off = (
+            taken[registration.pk],
+            met[registration.pk],
+            signed[registration.pk],
+        )
         coverage = [
-            statement_coverage(
-                mapped,
-                taken=taken[registration.pk],
-                met=met[registration.pk],
-                signed_off=signed[registration.pk],
-            )
+            statement_coverage(mapped, taken=mine, met=done, signed_off=signed_off)
             for mapped in mapping[record.standard_id]
         ]
         own = gaps[registration.pk]
@@ -334,6 +341,26 @@ def declaration_of(registration: Registration) -> Declaration:
             .select_related("signed_by")
         }
     )
+
+
+def declaration_with_withdrawn(
+    registration: Registration,
+) -> tuple[Declaration, list[GatewaySignature]]:
+    """The declaration, and the signatures withdrawn from it, latest first (the page shows
+    both): one query for the two."""
+    current: dict[str, GatewaySignature] = {}
+    withdrawn = []
+    for signature in GatewaySignature.objects.filter(
+        registration_id=registration.pk
+    ).select_related("signed_by", "withdrawn_by"):
+        if signature.withdrawn_at is None:
+            current[signature.party] = signature
+        else:
+            withdrawn.append(signature)
+    # Latest withdrawal first, then by party (two sorts: the second keeps the first's order).
+    withdrawn.sort(key=lambda signature: signature.party)
+    withdrawn.sort(key=lambda signature: signature.withdrawn_at or datetime.min, reverse=True)
+    return Declaration(current), withdrawn
 
 
 def current_result(registration: Registration) -> EndPointResult | None:

@@ -56,8 +56,10 @@ SUITES = [
     "setup_time",
     "pages_portfolio",
     "pages_caseload",
-    # Issue 19: the off-the-job log and the employer contact's home.
+    # Issue 19: the off-the-job log and the employer contact's home; the progress reviews, the
+    # gateway and the cohort of apprentices.
     "pages_apprenticeship",
+    "pages_apprenticeship_reviews",
     "judging",
     "sampling_plan",
     "claim_export",

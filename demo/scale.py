@@ -19,7 +19,11 @@ Scale Centre (90001), every login with the password "scale-password":
 - employer@scale.example: the contact of Harbour Hotels, whose apprentices are the caseload's
   NCFE 601/3973/0 learners (issue 19), each with a programme record and some off-the-job
   hours; learner007's log holds 300 entries, most approved (the off-the-job log benchmark's),
-  and one testimony is asked of the contact.
+  and one testimony is asked of the contact;
+- apprentices.assessor@scale.example: the assessor of 90 more NCFE apprentices at four more
+  employers (contacts employer1@ to employer4@). Every apprentice has three progress reviews
+  signed by all three and locked (learner007 six); every eighth has passed the gateway, and a
+  third of those have an end-point result (the reviews, gateway and cohort benchmarks').
 
 `--platform` adds 99 more centres (100 with this one), 20,000 learners and over a million
 decisions, in bulk. The people measured are made through the services; only the bulk is not.
@@ -37,6 +41,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from unittest import mock
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
@@ -46,14 +51,16 @@ from django.db.models import Count
 from django.test import override_settings
 from django.utils import timezone
 
-from accounts.models import Centre, Role, User
+from accounts.models import Centre, Membership, Role, User
 from accounts.services import employer_create, learner_profile_update, person_create
 from assessments.achievements import build_now
 from assessments.basis import authenticity_statement
+from assessments.gateway import readiness_for, record_result
 from assessments.judging import RowJudgement, judge_evidence
 from assessments.models import Decision
 from assessments.models.achievement import AchievementRecord
 from assessments.services import sign_off_unit
+from core.audit import record_event
 from core.bulk import RowWriter
 from demo.common import a_valid_choice, tiny_pdf, upload
 from demo.common import criteria_by_unit as by_unit
@@ -64,14 +71,21 @@ from portfolios import off_the_job
 from portfolios.apprenticeships import Programme, apprenticeship_save
 from portfolios.evidence import evidence_create, file_add, map_criteria, submit
 from portfolios.models import (
+    EndPointGrade,
     Evidence,
     EvidenceContext,
     EvidenceMethod,
+    GatewayParty,
+    GatewaySignature,
+    ProgressReview,
     Registration,
     RegistrationStatus,
+    SignerRole,
 )
 from portfolios.readmodel import fill_missing
+from portfolios.reviews import review_create, review_sign
 from portfolios.services import register_learner
+from portfolios.tasks import build_review_pdf
 from portfolios.witness import witness_request_create
 from qualifications.combination import largest_combination, mandatory_units
 from qualifications.models import AssessmentCriterion, Qualification, Standard
@@ -142,6 +156,14 @@ class Sizes:
     largest_imi: bool = True
     # Issue 19: the off-the-job log of the first apprentice, in entries.
     otj_entries: int = 300
+    # Issue 19: apprentices at the other employers, each with its own contact and assessor.
+    more_apprentices: int = 90
+    # Signed progress reviews of each apprentice; the longest log's apprentice has twice as many.
+    reviews: int = 3
+    # Every n-th apprentice has passed the gateway (three signatures); every m-th of those has
+    # an end-point result.
+    gateway_every: int = 8
+    result_every: int = 3
 
 
 class ScaleError(Exception):
@@ -173,6 +195,9 @@ def seed(*, sizes: Sizes, say: Say = print) -> dict[str, Any]:
     task_log.setLevel(logging.WARNING)
     try:
         with (
+            # The progress reviews' PDFs are queued, not built (apprentice_reviews): the
+            # builds run when the transaction commits, so the hold spans it.
+            mock.patch.object(build_review_pdf, "delay"),
             override_settings(
                 EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
                 PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
@@ -248,6 +273,10 @@ def _seed_centre(*, sizes: Sizes, say: Say, timings: dict[str, float], final_has
     mark = lap("sampling plan (services)", mark)
     apprentices(centre=centre, admin=admin, assessor=staff[ASSESSOR], sizes=sizes)
     mark = lap("apprentices and off-the-job hours (services)", mark)
+    _more_apprentices(centre=centre, admin=admin, sizes=sizes, password=password_hash)
+    mark = lap("more apprentices at other employers (services)", mark)
+    apprentice_reviews(centre=centre, admin=admin, sizes=sizes)
+    mark = lap("progress reviews, gateway declarations, results", mark)
     if sizes.largest_imi:
         _largest_imi(centre=centre, admin=admin, staff=staff, password=password_hash)
     mark = lap("largest IMI and its achievement record (services)", mark)
@@ -542,6 +571,203 @@ def apprentices(*, centre: Any, admin: Any, assessor: Any, sizes: Sizes) -> None
 
 
 OTJ_KINDS = ("teaching", "online", "practical", "mentoring", "self_study", "assignment")
+APPRENTICE_ASSESSOR = email("apprentices.assessor")
+REVIEW_PROGRESS = (
+    "Steady progress against the KSBs since the last review: the observation of complaint "
+    "handling covered S2 and B1; K4 (data protection) still needs evidence beyond the "
+    "e-learning certificate."
+)
+REVIEW_TARGETS = (
+    "Submit the reflective account on service recovery within two weeks\n"
+    "Arrange a professional discussion on data protection (K4)\n"
+    "Keep logging off-the-job hours weekly"
+)
+REVIEW_NOTES = "No wellbeing or safeguarding concerns raised; settled in the team."
+
+
+def _more_apprentices(*, centre: Any, admin: Any, sizes: Sizes, password: str) -> None:
+    """Issue 19: `sizes.more_apprentices` NCFE apprentices at four more employers, each
+    employer with its contact, all on one assessor of their own (so the caseload the other
+    benchmarks measure keeps its size), a few weeks of approved hours each, some behind."""
+    if not sizes.more_apprentices:
+        return
+    standard = Standard.objects.get(code="customer-service-practitioner")
+    person_create(
+        actor=admin,
+        centre=centre,
+        email=APPRENTICE_ASSESSOR,
+        full_name="Ada Apprenticeships",
+        role=Role.ASSESSOR,
+    )
+    give_competence(actor=admin, centre=centre, staff={APPRENTICE_ASSESSOR: Role.ASSESSOR})
+    assessor = User.objects.get(email=APPRENTICE_ASSESSOR)
+    User.objects.filter(pk=assessor.pk).update(password=password)
+    employers = []
+    for number, name in enumerate(EMPLOYERS[1:5], start=1):
+        employer = employer_create(actor=admin, centre=centre, name=name)
+        person_create(
+            actor=admin,
+            centre=centre,
+            email=email(f"employer{number}"),
+            full_name=f"Contact {number} {name}",
+            role=Role.EMPLOYER,
+            employer=employer,
+        )
+        employers.append(employer)
+    rules = combination_rules(_qualification(NCFE))
+    today = timezone.localdate()
+    for n in range(sizes.more_apprentices):
+        index = 1_000 + n
+        learner = _learner(
+            centre=centre,
+            admin=admin,
+            address=email(f"apprentice{n:03d}"),
+            name=f"Apprentice {n:03d} Scale",
+            index=index,
+            password=password,
+        )
+        start = today - timedelta(days=60 + (n * 53) % 600)
+        registration = register_learner(
+            actor=admin,
+            learner=learner,
+            centre=centre,
+            qualification=_qualification(NCFE),
+            start_date=start,
+            planned_end_date=start + timedelta(days=450),
+            awarding_body_number=f"SCA{n:06d}",
+            unit_keys=a_valid_choice(rules, index),
+            assessors=[assessor],
+        )
+        apprenticeship_save(
+            actor=admin,
+            registration=registration,
+            programme=Programme(
+                employer=employers[n % len(employers)],
+                standard=standard,
+                standard_version="1.2",
+                practical_start=start,
+                practical_planned_end=start + timedelta(days=400),
+                minimum_otj_hours=Decimal("278"),
+                epao_name="Highfield Assessment",
+            ),
+        )
+        for k in range(2 + n % 4):  # a day's training a fortnight, some hours behind
+            activity = off_the_job.log(
+                actor=learner,
+                registration=registration,
+                date=today - timedelta(days=7 + 14 * k),
+                hours=Decimal(3 + n % 5),
+                kind=OTJ_KINDS[k % len(OTJ_KINDS)],
+                description=f"Off-the-job training, entry {k + 1}",
+            )
+            off_the_job.approve(actor=assessor, activity=activity)
+
+
+def apprentice_reviews(*, centre: Any, admin: Any, sizes: Sizes) -> None:
+    """Issue 19: every apprentice of the centre has `sizes.reviews` progress reviews twelve
+    weeks apart (the longest log's apprentice twice as many), each signed by the three (the
+    apprentice, their employer's contact, their assessor: locked, content hashed) through the
+    services; every `gateway_every`-th apprentice has passed the gateway and every
+    `result_every`-th of those has an end-point result.
+
+    The locked reviews' PDFs stay queued when seed() builds the centre (it holds their builds
+    back: hundreds with WeasyPrint took over three minutes, and a queued PDF is a state the
+    review pages show). The gateway declarations are
+    written in bulk with their audit events, as assessments.gateway.sign leaves them (its
+    readiness check is not asked: a scale apprentice is not at the end of the programme, and
+    the pages read the declaration beside the live checklist whatever it says); the results go
+    through record_result."""
+    registrations = list(
+        Registration.objects.filter(centre=centre, apprenticeship__isnull=False)
+        .select_related("learner", "apprenticeship")
+        .order_by("pk")
+    )
+    if not registrations or not sizes.reviews:
+        return
+    contacts: dict[int | None, User] = {}
+    for membership in (
+        Membership.objects.filter(centre=centre, role=Role.EMPLOYER)
+        .select_related("user")
+        .order_by("pk")
+    ):
+        contacts.setdefault(membership.employer_id, membership.user)
+    longest = (
+        Registration.objects.filter(pk__in=[r.pk for r in registrations])
+        .annotate(entries=Count("off_the_job"))
+        .order_by("-entries", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    today = timezone.localdate()
+    passed = []
+    for index, registration in enumerate(registrations):
+        record = registration.apprenticeship
+        contact = contacts.get(record.employer_id)
+        assessor = registration.assessors.order_by("pk").first()
+        if contact is None or assessor is None:
+            continue
+        count = sizes.reviews * (2 if registration.pk == longest else 1)
+        # Twelve weeks apart, closer for one who started lately (none before the start).
+        last = today - timedelta(days=6)
+        step = min(84, max((last - record.practical_start).days, 0) // max(count - 1, 1))
+        dates = sorted(
+            {max(last - timedelta(days=step * k), record.practical_start) for k in range(count)}
+        )
+        for on in dates:
+            review = review_create(
+                actor=assessor,
+                registration=registration,
+                review_date=on,
+                progress_comment=REVIEW_PROGRESS,
+                targets=REVIEW_TARGETS,
+                staff_notes=REVIEW_NOTES,
+            )
+            review_sign(actor=registration.learner, review=review, role=SignerRole.APPRENTICE)
+            review_sign(actor=contact, review=review, role=SignerRole.EMPLOYER)
+            review_sign(actor=assessor, review=review, role=SignerRole.PROVIDER)
+        if sizes.gateway_every and index % sizes.gateway_every == sizes.gateway_every - 1:
+            passed.append((registration, contact, assessor))
+    if not passed:
+        return
+    readiness = readiness_for([r for r, _, _ in passed])
+    for number, (registration, contact, assessor) in enumerate(passed):
+        checklist = readiness[registration.pk].checklist_hash
+        signers = {
+            GatewayParty.APPRENTICE: registration.learner,
+            GatewayParty.EMPLOYER: contact,
+            GatewayParty.PROVIDER: assessor,
+        }
+        for party, signer in signers.items():
+            signature = GatewaySignature.objects.create(
+                registration=registration, party=party, signed_by=signer, checklist_hash=checklist
+            )
+            record_event(
+                actor=signer,
+                action="gateway.signed",
+                target=signature,
+                centre_id=centre.pk,
+                data={"registration": registration.pk, "party": party, "checklist_hash": checklist},
+            )
+        record_event(
+            actor=assessor,
+            action="gateway.passed",
+            target=registration,
+            centre_id=centre.pk,
+            data={
+                "signatures": {
+                    party: {"by": s.pk, "hash": checklist} for party, s in signers.items()
+                }
+            },
+        )
+        if sizes.result_every and number % sizes.result_every == 0:
+            record_result(
+                actor=admin,
+                registration=registration,
+                grade=(EndPointGrade.PASS, EndPointGrade.MERIT, EndPointGrade.DISTINCTION)[
+                    number % 3
+                ],
+                assessed_on=today,
+            )
 
 
 def _sampling_plan(*, centre: Any, staff: dict[str, Any], sizes: Sizes) -> None:
@@ -895,6 +1121,7 @@ def manifest() -> dict[str, Any]:
                 CLAIM_ASSESSOR,
                 CLAIM_IV,
                 EMPLOYER_CONTACT,
+                APPRENTICE_ASSESSOR,
             ]
         ).values_list("email", "pk")
     )
@@ -905,6 +1132,13 @@ def manifest() -> dict[str, Any]:
         .first()
     )
     full = Registration.objects.filter(centre=centre, learner_id=users.get(FULL_LEARNER)).first()
+    review = (
+        ProgressReview.objects.filter(registration=otj, locked_at__isnull=False)
+        .order_by("-review_date", "-pk")
+        .first()
+        if otj
+        else None
+    )
     imi = Registration.objects.filter(centre=centre, learner_id=users.get(IMI_LEARNER)).first()
     plan = SamplingPlan.objects.filter(strategy__centre=centre).first()
     judging = (
@@ -962,6 +1196,19 @@ def manifest() -> dict[str, Any]:
             centre=centre, apprenticeship__isnull=False
         ).count(),
         "otj_registration": otj.pk if otj else None,
+        "apprentice_assessor": users.get(APPRENTICE_ASSESSOR),
+        # The reviews pages' apprentice (the longest log's, with the most reviews) and its
+        # latest locked review; the gateway page's: passed, with an end-point result.
+        "review": review.pk if review else None,
+        "review_registration": review.registration_id if review else None,
+        "gateway_registration": (
+            Registration.objects.filter(
+                centre=centre, epa_results__isnull=False, epa_results__superseded_at__isnull=True
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+            .first()
+        ),
         "otj_entries": otj.entries if otj else 0,
         "platform_centres": Centre.objects.filter(
             number__gt=str(PLATFORM_CENTRE_NUMBER), number__lt="90200"

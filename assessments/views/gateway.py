@@ -26,7 +26,6 @@ from portfolios.models import (
     Apprenticeship,
     EndPointResult,
     GatewayParty,
-    GatewaySignature,
     Registration,
 )
 from portfolios.queries import visible_registration_or_404
@@ -56,8 +55,10 @@ def page(request: AuthedRequest, pk: int) -> HttpResponse:
     )
     if apprenticeship is None:
         raise Http404("This registration is not an apprenticeship.")
-    readiness = gateway.readiness_for([registration])[registration.pk]
-    declaration = gateway.declaration_of(registration)
+    readiness = gateway.readiness_for([registration], programmes={registration.pk: apprenticeship})[
+        registration.pk
+    ]
+    declaration, withdrawn = gateway.declaration_with_withdrawn(registration)
     results = list(
         EndPointResult.objects.filter(registration=registration)
         .select_related("recorded_by")
@@ -78,13 +79,7 @@ def page(request: AuthedRequest, pk: int) -> HttpResponse:
                 if not coverage.is_covered
             ],
             "declaration": declaration,
-            "withdrawn": list(
-                GatewaySignature.objects.filter(
-                    registration=registration, withdrawn_at__isnull=False
-                )
-                .select_related("signed_by", "withdrawn_by")
-                .order_by("-withdrawn_at", "party")
-            ),
+            "withdrawn": withdrawn,
             "my_parties": gateway.parties_for(request.user, registration),
             "can_name_gap": rules.test_rule(
                 "portfolios.name_gateway_gap", request.user, registration

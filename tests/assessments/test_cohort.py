@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Employer, Membership, Role
+from assessments import cohort as cohort_module
 from assessments.cohort import (
     EXPORT_HEADERS,
     PAGE_SIZE,
@@ -510,6 +511,34 @@ def test_a_page_of_the_cohort_costs_the_same_queries_for_one_apprentice_or_thirt
 
     assert response.status_code == 200
     assert len(response.context["page_obj"]) == min(count, PAGE_SIZE)
+
+
+@pytest.mark.parametrize(
+    ("query", "checked"),
+    [("?sort=behind", PAGE_SIZE), ("?behind=on", PAGE_SIZE), ("?review_overdue=on", 30)],
+)
+def test_sorted_by_hours_behind_only_the_pages_rows_have_their_gateway_checklist_worked_out(
+    client: Client, made: Centre, monkeypatch: pytest.MonkeyPatch, query: str, checked: int
+) -> None:
+    # The hours of all 30 decide the order; the dearest lookup, the gateway checklist, is
+    # asked of the 25 shown. Keeping rows by review or gateway needs it of every row first.
+    many(made, 30)
+    wear(client, made.admin, Role.CENTRE_ADMIN)
+    asked: list[int] = []
+    real = cohort_module.gateway_states
+
+    def counted(registrations: Any, **kwargs: Any) -> Any:
+        asked.append(len(registrations))
+        return real(registrations, **kwargs)
+
+    monkeypatch.setattr(cohort_module, "gateway_states", counted)
+    rows = page_rows(client, query)
+
+    assert asked == [checked]
+    if query == "?sort=behind":
+        # The 30th logged most: least behind, so last; the first page starts with the first.
+        assert rows[0].apprentice == "Apprentice 00"
+        assert all(row.gateway is not None and row.review is not None for row in rows)
 
 
 @pytest.mark.parametrize("count", [1, 30])

@@ -17,7 +17,17 @@ from certification.eligibility import claim_overview
 from core.audit import verify_chain
 from demo.scale import CENTRE_NUMBER, SFJ
 from portfolios.evidence import content_hash, submission_content
-from portfolios.models import Evidence, EvidenceStatus, Registration, RegistrationStatus
+from portfolios.models import (
+    Evidence,
+    EvidenceStatus,
+    GatewaySignature,
+    ProgressReview,
+    Registration,
+    RegistrationStatus,
+    ReviewStatus,
+)
+from portfolios.reviews import content_hash as reviews_content_hash
+from portfolios.reviews import signed_content
 from qualifications.models import AssessmentCriterion
 from verification.models import PlannedSample
 from verification.models.sample import Sample, SampleState, VerifierSignOff
@@ -25,7 +35,18 @@ from verification.samples import hash_of, sampled_decisions, snapshot_of
 
 pytestmark = pytest.mark.usefixtures("catalogue", "media")
 
-SMALL = ("--caseload", "6", "--samples", "9", "--claimable", "7", "--sfj-units", "1")
+SMALL = (
+    "--caseload",
+    "6",
+    "--samples",
+    "9",
+    "--claimable",
+    "7",
+    "--sfj-units",
+    "1",
+    "--more-apprentices",
+    "9",
+)
 PLATFORM = (
     "--platform",
     "--platform-centres",
@@ -71,6 +92,7 @@ def test_seed_scale_builds_the_centre_the_benchmarks_measure(tmp_path: Path) -> 
     the_sfj_learner_has_every_unit_judged_met_on_evidence(seeded)
     the_bulk_registrations_are_as_the_services_leave_them(seeded)
     the_platform_has_its_centres_learners_and_decisions(seeded)
+    the_apprentices_have_locked_reviews_and_some_passed_the_gateway(seeded)
     # Bulk rows included, every registration's progress row agrees with its log.
     call_command("recount_progress", stdout=StringIO())
     assert verify_chain() == []
@@ -91,6 +113,28 @@ def it_builds_the_named_people_and_counts(seeded: dict) -> None:
     assert sample.state == SampleState.AGREED
     assert sample.snapshot["decisions"]
     assert Membership.objects.filter(user=seeded["admin"], role=Role.CENTRE_ADMIN).exists()
+
+
+def the_apprentices_have_locked_reviews_and_some_passed_the_gateway(seeded: dict) -> None:
+    apprentices = Registration.objects.filter(
+        centre_id=seeded["centre"], apprenticeship__isnull=False
+    )
+    assert seeded["apprentices"] == apprentices.count() == 9
+    reviews = ProgressReview.objects.filter(registration__in=apprentices)
+    # Three each (the longest log's apprentice six), all locked by three signatures whose
+    # hash is the review's; the PDFs wait in the queue.
+    assert reviews.count() == 8 * 3 + 6
+    assert set(reviews.values_list("status", flat=True)) == {ReviewStatus.LOCKED}
+    review = reviews.get(pk=seeded["review"])
+    assert review.registration_id == seeded["review_registration"] == seeded["otj_registration"]
+    assert review.content_hash == reviews_content_hash(signed_content(review))
+    assert set(review.signatures.values_list("content_hash", flat=True)) == {review.content_hash}
+    assert review.signatures.count() == 3
+    # The eighth passed the gateway (three signatures) and has a result.
+    gateway = Registration.objects.get(pk=seeded["gateway_registration"])
+    assert gateway.gateway_signatures.current().count() == 3
+    assert gateway.epa_results.current().count() == 1
+    assert GatewaySignature.objects.filter(registration__in=apprentices).count() == 3
 
 
 def the_sfj_learner_has_every_unit_judged_met_on_evidence(seeded: dict) -> None:

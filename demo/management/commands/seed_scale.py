@@ -45,6 +45,12 @@ class Command(BaseCommand):
         parser.add_argument("--platform-learners", type=int, default=defaults.platform_learners)
         parser.add_argument("--platform-decisions", type=int, default=defaults.platform_decisions)
         parser.add_argument(
+            "--more-apprentices",
+            type=int,
+            default=defaults.more_apprentices,
+            help="NCFE apprentices at the other employers (issue 19's reviews and cohort).",
+        )
+        parser.add_argument(
             "--no-largest-imi",
             dest="largest_imi",
             action="store_false",
@@ -72,6 +78,7 @@ class Command(BaseCommand):
             platform_learners=options["platform_learners"],
             platform_decisions=options["platform_decisions"],
             largest_imi=options["largest_imi"],
+            more_apprentices=options["more_apprentices"],
         )
         if sizes.caseload < 2:
             raise CommandError("The caseload holds at least the SFJ learner and the judging one.")
