@@ -491,3 +491,131 @@ def test_no_view_decides_from_roles() -> None:
         offenders += [f"{relative}:{where}" for where in _role_comparisons(path.read_text())]
     assert checked > 20  # the walk found the view modules (*views*.py, views/, *_page.py)
     assert offenders == [], offenders
+
+
+# ---------------------------------------------------------------- tests read the clock as they run
+# The suite runs for about twenty minutes. A module that reads "today" when it is imported keeps
+# yesterday's date once the run crosses midnight, while the code under test has moved on (the
+# run of 4-5 December failed thirty tests that way). Tests ask tests.support.clock inside the
+# test or fixture instead.
+CLOCK_CALLS = {
+    "datetime.date.today",
+    "datetime.datetime.now",
+    "datetime.datetime.today",
+    "datetime.datetime.utcnow",
+    "django.utils.timezone.now",
+    "django.utils.timezone.localdate",
+    "django.utils.timezone.localtime",
+    "time.time",
+    "time.time_ns",
+    "tests.support.clock.today",
+    "tests.support.clock.now",
+}
+# The same calls as written when the import could not be followed (a name from a star import).
+CLOCK_SUFFIXES = {
+    "date.today",
+    "datetime.now",
+    "datetime.today",
+    "timezone.now",
+    "timezone.localdate",
+    "timezone.localtime",
+    "time.time",
+    "clock.today",
+    "clock.now",
+}
+# localtime(value) and localdate(value) only convert the value; without one they read the clock.
+CONVERTERS = {"localtime", "localdate"}
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else None
+    return None
+
+
+def _clock_reads_at_import(source: str) -> list[int]:
+    """Lines where the clock is read while the module is imported: at module level, in a class
+    body, in a decorator's arguments or in a default argument value. A function's or lambda's
+    body runs later, when the test does, and is not looked into."""
+    tree = ast.parse(source)
+    imported: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                # `import a.b` binds `a`; `import a.b as c` binds `c` to a.b.
+                imported[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0]
+                )
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                imported[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def reads_clock(call: ast.Call) -> bool:
+        written = _dotted(call.func)
+        if written is None:
+            return False
+        head, _, rest = written.partition(".")
+        full = imported.get(head, head) + (f".{rest}" if rest else "")
+        last = full.rsplit(".", 1)[-1]
+        if last in CONVERTERS and (call.args or call.keywords):
+            return False
+        return full in CLOCK_CALLS or any(
+            written == suffix or written.endswith(f".{suffix}") for suffix in CLOCK_SUFFIXES
+        )
+
+    found: list[int] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            # Run now: decorators and default values. Run later: the body.
+            for decorator in getattr(node, "decorator_list", []):
+                visit(decorator)
+            for default in [*node.args.defaults, *node.args.kw_defaults]:
+                if default is not None:
+                    visit(default)
+            return
+        if isinstance(node, ast.Call) and reads_clock(node):
+            found.append(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return sorted(found)
+
+
+def test_the_clock_check_finds_each_place_read_at_import() -> None:
+    source = """\
+import datetime
+import time as clocks
+from datetime import date, timedelta
+from django.utils import timezone
+from django.utils.timezone import localtime
+from tests.support import clock
+TODAY = datetime.date.today()
+NOW = timezone.now() - timedelta(days=1)
+class Factory:
+    when = localtime()
+    class Meta:
+        started = clocks.time()
+@pytest.mark.parametrize("day", [date.today(), clock.today()])
+def test_a(day, when=datetime.datetime.now(), *, at=timezone.localdate()):
+    fine = timezone.now(), date.today(), localtime(fine), clock.today()
+    return lambda: timezone.now()
+LATER = lambda now=timezone.now(): timezone.localdate()
+FROM_A_VALUE = localtime(SOME_VALUE)
+CASES = [timezone.localdate() + timedelta(days=n) for n in range(3)]
+"""
+    assert _clock_reads_at_import(source) == [7, 8, 10, 12, 13, 13, 14, 14, 17, 19]
+
+
+def test_no_test_reads_the_clock_when_it_is_imported() -> None:
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for line in _clock_reads_at_import(path.read_text()):
+            found.append(f"{path.relative_to(ROOT)}:{line}")
+    assert not found, (
+        "Read the clock inside the test or fixture (tests.support.clock):\n" + "\n".join(found)
+    )

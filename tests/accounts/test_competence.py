@@ -35,10 +35,10 @@ from tests.factories import (
     UserFactory,
     member,
 )
+from tests.support import clock
 from tests.verification.sample_cases import make_case, plan_sample
 from verification.models import Sample
 
-TODAY = datetime.date.today()
 SFJ = "601/1109/4"
 PEARSON = "603/5449/5"
 
@@ -58,8 +58,9 @@ def _bare(centre: object, role: str) -> User:
 
 def _lapse_experience(user: User) -> None:
     """Their occupational experience is now more than three years old."""
+    today = clock.today()
     CompetenceRecord.objects.filter(user=user, kind="occupational").update(
-        date=add_months(TODAY, -37)
+        date=add_months(today, -37)
     )
 
 
@@ -76,10 +77,11 @@ def test_a_held_credential_and_recent_experience_meet_the_requirements(catalogue
 
 
 def test_no_qualification_is_refused_naming_sfj_section_4(catalogue: None) -> None:
+    today = clock.today()
     centre = CentreFactory()
     sfj = Qualification.objects.get(number=SFJ)
     assessor = _bare(centre, Role.ASSESSOR)
-    CompetenceRecordFactory(user=assessor, centre=centre, kind="occupational", date=TODAY)
+    CompetenceRecordFactory(user=assessor, centre=centre, kind="occupational", date=today)
     competence = competence_for(assessor, centre, sfj, Role.ASSESSOR)
     assert not competence.ok
     message = competence.refusal()
@@ -103,11 +105,12 @@ def test_experience_older_than_three_years_is_refused_naming_pearson(catalogue: 
 
 
 def test_a_credential_covers_only_its_qualifications_or_levels(catalogue: None) -> None:
+    today = clock.today()
     centre = CentreFactory()
     sfj = Qualification.objects.get(number=SFJ)
     pearson = Qualification.objects.get(number=PEARSON)
     assessor = _bare(centre, Role.ASSESSOR)
-    CompetenceRecordFactory(user=assessor, centre=centre, kind="occupational", date=TODAY)
+    CompetenceRecordFactory(user=assessor, centre=centre, kind="occupational", date=today)
     credential = StaffCredentialFactory(user=assessor, centre=centre, kind="assessor")
     credential.qualifications.set([sfj])
     assert competence_for(assessor, centre, sfj, Role.ASSESSOR).ok
@@ -127,8 +130,9 @@ def test_a_credential_covers_only_its_qualifications_or_levels(catalogue: None) 
 
 
 def _trainee(centre: object, *, started: datetime.date, countersigner: User | None) -> User:
+    today = clock.today()
     trainee = _bare(centre, Role.ASSESSOR)
-    CompetenceRecordFactory(user=trainee, centre=centre, kind="occupational", date=TODAY)
+    CompetenceRecordFactory(user=trainee, centre=centre, kind="occupational", date=today)
     StaffCredentialFactory(
         user=trainee,
         centre=centre,
@@ -145,16 +149,17 @@ def _trainee(centre: object, *, started: datetime.date, countersigner: User | No
 def test_a_trainee_may_assess_for_18_months_with_a_qualified_countersigner(
     catalogue: None,
 ) -> None:
+    today = clock.today()
     centre = CentreFactory()
     sfj = Qualification.objects.get(number=SFJ)
     mentor = member(centre, Role.ASSESSOR, full_name="Morag Mentor")
-    trainee = _trainee(centre, started=TODAY - timedelta(days=100), countersigner=mentor)
+    trainee = _trainee(centre, started=today - timedelta(days=100), countersigner=mentor)
     competence = competence_for(trainee, centre, sfj, Role.ASSESSOR)
     assert competence.ok
     assert competence.countersigner == mentor
 
     # Past the 18 months (SFJ 4.1 item 6): refused, at the wrong moment.
-    later = add_months(TODAY - timedelta(days=100), 18) + timedelta(days=1)
+    later = add_months(today - timedelta(days=100), 18) + timedelta(days=1)
     late = competence_for(trainee, centre, sfj, Role.ASSESSOR, on=later)
     assert not late.ok
     assert "the time allowed to achieve" in late.refusal()
@@ -162,30 +167,32 @@ def test_a_trainee_may_assess_for_18_months_with_a_qualified_countersigner(
 
 
 def test_a_trainee_without_a_qualified_countersigner_is_refused(catalogue: None) -> None:
+    today = clock.today()
     centre = CentreFactory()
     sfj = Qualification.objects.get(number=SFJ)
-    alone = _trainee(centre, started=TODAY, countersigner=None)
+    alone = _trainee(centre, started=today, countersigner=None)
     assert "no countersigning qualified colleague named" in (
         competence_for(alone, centre, sfj, Role.ASSESSOR).refusal()
     )
     unqualified = _bare(centre, Role.ASSESSOR)
-    led = _trainee(centre, started=TODAY, countersigner=unqualified)
+    led = _trainee(centre, started=today, countersigner=unqualified)
     message = competence_for(led, centre, sfj, Role.ASSESSOR).refusal()
     assert "holds no assessor qualification covering 601/1109/4" in message
     assert "SFJ handbook section 4.1 item 6 allows 18 months" in message
 
 
 def test_what_lapses_within_60_days_is_warned(catalogue: None) -> None:
+    today = clock.today()
     centre = CentreFactory()
     sfj = Qualification.objects.get(number=SFJ)
     iv = member(centre, Role.INTERNAL_VERIFIER, full_name="Ivy Verifier")
-    CompetenceRecord.objects.filter(user=iv).update(date=add_months(TODAY, -36) + timedelta(30))
+    CompetenceRecord.objects.filter(user=iv).update(date=add_months(today, -36) + timedelta(30))
     (row,) = competence_table(centre, [sfj])
     (competence,) = row.competences
     assert competence.ok
     (item,) = competence.lapsing()
     assert item.rule == "Occupational competence"
-    assert item.until == TODAY + timedelta(30)
+    assert item.until == today + timedelta(30)
 
 
 # ---------------------------------------------------------------- enforced, from the UI
@@ -209,6 +216,7 @@ def test_an_assessor_whose_experience_lapsed_cannot_judge_on_the_form(
 
 
 def test_record_decision_refuses_an_assessor_with_no_credential(catalogue: None) -> None:
+    today = clock.today()
     case = make_case(sign_off=False, judged=0)
     StaffCredential.objects.filter(user=case.assessor).delete()
     criterion = case.unit.criteria.order_by("position").first()
@@ -219,7 +227,7 @@ def test_record_decision_refuses_an_assessor_with_no_credential(catalogue: None)
             criterion=criterion,
             outcome="met",
             method="product",
-            assessed_on=TODAY,
+            assessed_on=today,
             evidence=[case.evidence],
         )
 
@@ -227,13 +235,14 @@ def test_record_decision_refuses_an_assessor_with_no_credential(catalogue: None)
 def test_a_trainees_sign_off_needs_the_countersigners_password_and_records_it(
     client: Client, catalogue: None
 ) -> None:
+    today = clock.today()
     case = make_case(sign_off=False)
     mentor = member(case.centre, Role.ASSESSOR, full_name="Morag Mentor")
     StaffCredential.objects.filter(user=case.assessor).update(
         status="working_towards",
         achieved_on=None,
-        started_on=TODAY - timedelta(days=30),
-        deadline=add_months(TODAY, 17),
+        started_on=today - timedelta(days=30),
+        deadline=add_months(today, 17),
         countersigner=mentor,
     )
     url = reverse("assessments:sign_off", args=[case.registration.pk, case.unit.pk])
@@ -276,6 +285,7 @@ def test_a_qualified_assessors_sign_off_needs_no_countersignature(catalogue: Non
 
 
 def test_an_iv_with_no_credential_cannot_validate(client: Client, catalogue: None) -> None:
+    today = clock.today()
     case = pearson_case()
     evidence = submitted(case, [case["criterion"]])
     decision = record_decision(
@@ -284,7 +294,7 @@ def test_an_iv_with_no_credential_cannot_validate(client: Client, catalogue: Non
         criterion=case["criterion"],
         outcome="met",
         method="product",
-        assessed_on=TODAY,
+        assessed_on=today,
         evidence=[evidence],
     )
     StaffCredential.objects.filter(user=case["iv"]).delete()
@@ -319,10 +329,11 @@ def test_an_iv_whose_experience_lapsed_cannot_start_a_sample(
 def test_warnings_show_on_the_staff_members_home_and_the_admins_pages(
     client: Client, catalogue: None
 ) -> None:
+    today = clock.today()
     case = make_case(sign_off=False, judged=0)
-    soon = add_months(TODAY, -36) + timedelta(days=20)
+    soon = add_months(today, -36) + timedelta(days=20)
     CompetenceRecord.objects.filter(user=case.assessor).update(date=soon)
-    until = (TODAY + timedelta(days=20)).strftime("%d %B %Y")
+    until = (today + timedelta(days=20)).strftime("%d %B %Y")
 
     home = as_(client, case.assessor).get(reverse("home")).content.decode()
     assert 'data-testid="competence-warnings"' in home
@@ -334,7 +345,7 @@ def test_warnings_show_on_the_staff_members_home_and_the_admins_pages(
     person = client.get(reverse("centre:person", args=[case.assessor.pk])).content.decode()
     assert f"lapses on {until}" in person
     # Nothing lapsing: no warning.
-    CompetenceRecord.objects.filter(user=case.assessor).update(date=TODAY)
+    CompetenceRecord.objects.filter(user=case.assessor).update(date=today)
     assert (
         'data-testid="competence-warnings"'
         not in client.get(reverse("centre:people")).content.decode()
@@ -362,12 +373,13 @@ def test_the_report_and_its_csv_list_each_assessor_and_iv_per_qualification(
 def test_the_eqa_reads_the_report_during_their_access_and_not_after(
     client: Client, catalogue: None
 ) -> None:
+    today = clock.today()
     case = make_case(sign_off=False, judged=0)
     eqa = member(case.centre, Role.EQA)
     as_(client, eqa)
     assert client.get(reverse("verification:competence")).status_code == 200
     assert client.get(reverse("verification:competence_csv")).status_code == 200
-    eqa.memberships.update(expires_on=TODAY - timedelta(days=1))
+    eqa.memberships.update(expires_on=today - timedelta(days=1))
     assert client.get(reverse("verification:competence")).status_code == 403
     # Neither an assessor nor an IV; another centre's admin reads only their own centre's.
     for person in (case.assessor, case.iv):
@@ -380,13 +392,14 @@ def test_the_eqa_reads_the_report_during_their_access_and_not_after(
 def test_the_report_costs_the_same_queries_for_1_or_4_staff(
     client: Client, catalogue: None, django_assert_num_queries: object, staff: int
 ) -> None:
+    today = clock.today()
     centre = CentreFactory()
     centre.qualifications.add(*Qualification.objects.filter(number__in=[SFJ, PEARSON]))
     admin = member(centre, Role.CENTRE_ADMIN)
     for _ in range(staff):
         member(centre, Role.ASSESSOR)
     mentor = member(centre, Role.ASSESSOR)
-    _trainee(centre, started=TODAY, countersigner=mentor)
+    _trainee(centre, started=today, countersigner=mentor)
     as_(client, admin)
     with django_assert_num_queries(QUERIES):  # type: ignore[operator]
         assert client.get(reverse("verification:competence")).status_code == 200
@@ -398,6 +411,7 @@ QUERIES = 9
 def test_the_admin_records_a_trainee_with_their_start_and_countersigner(
     client: Client, catalogue: None
 ) -> None:
+    today = clock.today()
     case = make_case(sign_off=False, judged=0)
     trainee = member(case.centre, Role.ASSESSOR, full_name="Tariq Trainee")
     url = reverse("centre:credential_add", args=[trainee.pk])
@@ -408,7 +422,7 @@ def test_the_admin_records_a_trainee_with_their_start_and_countersigner(
             "credential-kind": "assessor",
             "credential-title": "Level 3 Certificate in Assessing",
             "credential-status": "working_towards",
-            "credential-deadline": add_months(TODAY, 12).isoformat(),
+            "credential-deadline": add_months(today, 12).isoformat(),
         },
     )
     assert refused.status_code == 400
@@ -424,8 +438,8 @@ def test_the_admin_records_a_trainee_with_their_start_and_countersigner(
             "credential-kind": "assessor",
             "credential-title": "Level 3 Certificate in Assessing",
             "credential-status": "working_towards",
-            "credential-started_on": TODAY.isoformat(),
-            "credential-deadline": add_months(TODAY, 18).isoformat(),
+            "credential-started_on": today.isoformat(),
+            "credential-deadline": add_months(today, 18).isoformat(),
             "credential-countersigner": case.assessor.pk,
             "credential-qualifications": [case.registration.qualification_id],
         },
@@ -435,7 +449,7 @@ def test_the_admin_records_a_trainee_with_their_start_and_countersigner(
     assert credential.countersigner == case.assessor
     event = AuditEvent.objects.get(action="credential.added", object_id=str(credential.pk))
     assert event.data["countersigner"] == case.assessor.pk
-    assert event.data["started_on"] == TODAY.isoformat()
+    assert event.data["started_on"] == today.isoformat()
     assert list(credential.qualifications.values_list("number", flat=True)) == ["601/3456/2"]
     # Someone from outside the centre cannot be named.
     stranger = UserFactory()
@@ -445,8 +459,8 @@ def test_the_admin_records_a_trainee_with_their_start_and_countersigner(
             "credential-kind": "assessor",
             "credential-title": "Another",
             "credential-status": "working_towards",
-            "credential-started_on": TODAY.isoformat(),
-            "credential-deadline": add_months(TODAY, 18).isoformat(),
+            "credential-started_on": today.isoformat(),
+            "credential-deadline": add_months(today, 18).isoformat(),
             "credential-countersigner": stranger.pk,
         },
     )

@@ -13,10 +13,9 @@ from accounts.services import (
 )
 from core.models import AuditEvent
 from tests.factories import CentreFactory, UserFactory, member
+from tests.support import clock
 
 pytestmark = pytest.mark.django_db
-
-IN_A_YEAR = datetime.date.today() + datetime.timedelta(days=365)
 
 
 @pytest.fixture
@@ -141,20 +140,21 @@ def test_an_external_quality_assurer_needs_an_expiry_date(centre: Centre, admin:
 def test_an_external_quality_assurer_with_an_expiry_date_is_granted(
     centre: Centre, admin: User
 ) -> None:
+    in_a_year = clock.today() + datetime.timedelta(days=365)
     person = UserFactory()
 
     membership = role_grant(
-        actor=admin, user=person, centre=centre, role=Role.EQA, expires_on=IN_A_YEAR
+        actor=admin, user=person, centre=centre, role=Role.EQA, expires_on=in_a_year
     )
 
-    assert membership.expires_on == IN_A_YEAR
+    assert membership.expires_on == in_a_year
     assert membership.is_current
     event = AuditEvent.objects.get()
     assert event.action == "role.granted"
     assert event.data == {
         "user": person.pk,
         "role": Role.EQA,
-        "expires_on": IN_A_YEAR.isoformat(),
+        "expires_on": in_a_year.isoformat(),
         "qualifications": [],
     }
 
@@ -177,13 +177,14 @@ def test_granting_a_revoked_role_again_reactivates_it(centre: Centre, admin: Use
 
 
 def test_an_eqa_role_can_be_extended(centre: Centre, admin: User) -> None:
+    in_a_year = clock.today() + datetime.timedelta(days=365)
     person = member(centre, Role.EQA)
 
     extended = role_grant(
-        actor=admin, user=person, centre=centre, role=Role.EQA, expires_on=IN_A_YEAR
+        actor=admin, user=person, centre=centre, role=Role.EQA, expires_on=in_a_year
     )
 
-    assert extended.expires_on == IN_A_YEAR
+    assert extended.expires_on == in_a_year
     assert Membership.objects.filter(user=person).count() == 1
 
 

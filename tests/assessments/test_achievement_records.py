@@ -34,9 +34,9 @@ from portfolios.models import Evidence, Registration, RegistrationStatus
 from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
+from tests.support import clock
 from tests.support.audit import truncate_audit_chain
 
-TODAY = datetime.date.today()
 PEARSON_CERTIFICATE = "603/5449/5"  # Units 1-4, all mandatory
 # Roles at the centre come from the memberships the request already loaded (no query each).
 PAGE_QUERIES = 7
@@ -60,6 +60,7 @@ class Case:
 def make_case(*, validation: bool = False, name: str = "Ana Lima") -> Case:
     """A Pearson Certificate learner; `validation`: decisions wait for the IV (else the IV
     agrees each one as it is recorded)."""
+    today = clock.today()
     centre = CentreFactory()
     qualification = Qualification.objects.get(number=PEARSON_CERTIFICATE)
     centre.qualifications.add(qualification)
@@ -72,7 +73,7 @@ def make_case(*, validation: bool = False, name: str = "Ana Lima") -> Case:
         learner=learner,
         centre=centre,
         qualification=qualification,
-        start_date=TODAY,
+        start_date=today,
         assessors=[assessor],
         internal_verifier=iv,
     )
@@ -86,13 +87,14 @@ def make_case(*, validation: bool = False, name: str = "Ana Lima") -> Case:
 
 
 def evidence_for(case: Case, unit: Unit) -> Evidence:
+    today = clock.today()
     if unit.pk not in case.evidence:
         # Mapped to the unit's criteria: what they are judged met on (assessments.basis).
         case.evidence[unit.pk] = mapped_evidence(
             case.registration,
             unit.criteria.all(),
             title=f"Assignment for {unit.title[:40]}",
-            evidence_date=TODAY,
+            evidence_date=today,
             method="assignment",
             context="real_work",
         )
@@ -100,6 +102,7 @@ def evidence_for(case: Case, unit: Unit) -> Evidence:
 
 
 def meet(case: Case, unit: Unit, *, count: int | None = None) -> None:
+    today = clock.today()
     for criterion in list(unit.criteria.order_by("position"))[:count]:
         decision = record_decision(
             assessor=case.assessor,
@@ -107,7 +110,7 @@ def meet(case: Case, unit: Unit, *, count: int | None = None) -> None:
             criterion=criterion,
             outcome="met",
             method="assignment",
-            assessed_on=TODAY,
+            assessed_on=today,
             evidence=[evidence_for(case, unit)],
         )
         if case.agree_at_once:
@@ -167,6 +170,7 @@ def pdf_text(record: AchievementRecord) -> str:
 
 
 def test_a_full_record_prints_units_criteria_evidence_and_dates(done: Case) -> None:
+    today = clock.today()
     record = ask(done)
 
     assert record.status == "ready"
@@ -182,11 +186,11 @@ def test_a_full_record_prints_units_criteria_evidence_and_dates(done: Case) -> N
             assert number in text
     # Issue 18: the record writes dates as the pages do ("3 December 2026"); the hashed
     # content keeps them ISO, as the verify page checks them.
-    assert f"{TODAY.day} {TODAY:%B} {TODAY.year}" in " ".join(text.split())
+    assert f"{today.day} {today:%B} {today.year}" in " ".join(text.split())
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
     unit = record.content["units"][0]
-    assert unit["signed_off_on"] == TODAY.isoformat()
-    assert unit["outcomes"][0]["criteria"][0]["met_on"] == TODAY.isoformat()
+    assert unit["signed_off_on"] == today.isoformat()
+    assert unit["outcomes"][0]["criteria"][0]["met_on"] == today.isoformat()
     assert "Sam Assessor" in text
     assert "Not sampled" in text
     assert "meet the qualification's rules of combination" in text
@@ -372,6 +376,7 @@ def test_a_full_record_waits_for_the_rules_of_combination(case: Case) -> None:
 
 
 def test_the_iv_sample_shows_as_the_units_verification(done: Case) -> None:
+    today = clock.today()
     from verification.models.sample import Sample, SampleOutcome
 
     unit = done.units[0]
@@ -391,7 +396,7 @@ def test_the_iv_sample_shows_as_the_units_verification(done: Case) -> None:
     record = ask(done)
 
     by_key = {u["key"]: u for u in record.content["units"]}
-    assert by_key[unit.key]["verification"] == {"name": "Ivy Verifier", "date": TODAY.isoformat()}
+    assert by_key[unit.key]["verification"] == {"name": "Ivy Verifier", "date": today.isoformat()}
     assert by_key[done.units[1].key]["verification"] is None
     assert "by Ivy Verifier" in pdf_text(record)
 

@@ -68,9 +68,9 @@ from tests.factories import (
     mapped_evidence,
     member,
 )
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
-TODAY = datetime.date.today()
 SECTION_8 = 'Pearson BTEC specification, section 8, "Making assessment decisions'
 SECTION_9 = 'Pearson BTEC specification, section 9, "Recognition of Prior Learning"'
 AUTHENTICITY = 'Pearson BTEC specification, section 8, "Authenticity of learner work"'
@@ -95,24 +95,26 @@ def case() -> dict:
 
 
 def met(case: dict, criterion: Any, **kw: Any) -> Decision:
+    today = clock.today()
     return record_decision(
         assessor=case["assessor"],
         registration=case["registration"],
         criterion=criterion,
         outcome="met",
         method=kw.pop("method", "product"),
-        assessed_on=TODAY,
+        assessed_on=today,
         **kw,
     )
 
 
 def rpl_record(case: dict, criteria: list, **kw: Any) -> AssessorRecord:
+    today = clock.today()
     fields: dict[str, Any] = {
         "assessor": case["assessor"],
         "registration": case["registration"],
         "kind": RecordKind.RPL,
         "title": "Level 2 Certificate in Customer Service (2023)",
-        "occurred_on": TODAY,
+        "occurred_on": today,
         "place": "Northgate College",
         "context": "real_work_paid",
         "account": "Her 2023 certificate covers these criteria unit for unit; I checked it.",
@@ -149,6 +151,7 @@ def test_met_without_evidence_is_refused_naming_the_rule_and_its_source(case: di
 
 
 def test_evidence_mapped_to_another_criterion_is_no_basis(case: dict) -> None:
+    today = clock.today()
     one, two = case["criteria"][:2]
     elsewhere = mapped_evidence(case["registration"], two)
 
@@ -161,7 +164,7 @@ def test_evidence_mapped_to_another_criterion_is_no_basis(case: dict) -> None:
         criterion=one,
         outcome="not_yet_met",
         method="product",
-        assessed_on=TODAY,
+        assessed_on=today,
     )
 
 
@@ -175,6 +178,7 @@ def test_another_learners_evidence_mapped_to_the_criterion_is_no_basis(case: dic
 
 
 def test_met_on_evidence_or_an_assessors_record_mapped_to_it_is_recorded(case: dict) -> None:
+    today = clock.today()
     one, two = case["criteria"][:2]
     evidence = mapped_evidence(case["registration"], one)
     observation = create_record(
@@ -182,7 +186,7 @@ def test_met_on_evidence_or_an_assessors_record_mapped_to_it_is_recorded(case: d
         registration=case["registration"],
         kind=RecordKind.OBSERVATION,
         title="Greeting customers",
-        occurred_on=TODAY,
+        occurred_on=today,
         place="Service reception",
         context="real_work_paid",
         account="Greeted every customer by name.",
@@ -248,6 +252,7 @@ def test_an_rpl_record_needs_its_reason_and_takes_the_certificate(case: dict) ->
 
 
 def test_the_assessor_records_prior_learning_from_the_page(client: Client, case: dict) -> None:
+    today = clock.today()
     registration = case["registration"]
     url = reverse("assessments:record_create", args=[registration.pk, "rpl"])
     client = signed_in(client, case["assessor"])
@@ -261,7 +266,7 @@ def test_the_assessor_records_prior_learning_from_the_page(client: Client, case:
         url,
         {
             "title": "Level 2 Certificate in Customer Service",
-            "occurred_on": TODAY.isoformat(),
+            "occurred_on": today.isoformat(),
             "place": "Northgate College",
             "context": "real_work_paid",
             "account": "The certificate's unit 3 covers 1.1 in full.",
@@ -416,6 +421,7 @@ def test_the_unit_page_refuses_a_sign_off_without_the_declaration(
 def test_the_eqa_reads_the_declaration_and_the_rpl_record_without_acting(
     client: Client, case: dict
 ) -> None:
+    today = clock.today()
     record = rpl_record(case, case["criteria"][:1])
     meet_unit(case)
     sign_off_unit(
@@ -431,7 +437,7 @@ def test_the_eqa_reads_the_declaration_and_the_rpl_record_without_acting(
         user=eqa,
         centre=case["centre"],
         role=Role.EQA,
-        expires_on=TODAY + datetime.timedelta(days=30),
+        expires_on=today + datetime.timedelta(days=30),
     )
     client = signed_in(client, eqa)
 
@@ -543,6 +549,7 @@ def test_the_unit_page_costs_the_same_queries_with_a_few_decisions_or_signed_off
 
 def body_case(number: str) -> dict:
     """A learner registered on qualification `number`, taking its first unit (by key)."""
+    today = clock.today()
     centre = CentreFactory()
     qualification = Qualification.objects.get(number=number)
     centre.qualifications.add(qualification)
@@ -564,7 +571,7 @@ def body_case(number: str) -> dict:
             learner=learner,
             centre=centre,
             qualification=qualification,
-            start_date=TODAY,
+            start_date=today,
             unit_keys=[unit.key],
             assessors=[assessor],
             internal_verifier=member(centre, Role.INTERNAL_VERIFIER),

@@ -16,9 +16,10 @@ from accounts.models import Role
 from assessments import briefs
 from assessments.models import AssignmentBrief, BriefExtension, BriefHandIn, BriefStatus, Outcome
 from portfolios.models import RegistrationUnit
-from tests.assessments.test_briefs import TODAY, issued, judge, submitted_evidence, write
+from tests.assessments.test_briefs import issued, judge, submitted_evidence, write
 from tests.assessments.test_briefs import world as world
 from tests.factories import CentreFactory, RegistrationFactory, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -37,6 +38,7 @@ def signed_in(client: Client, user: object) -> Client:
 def test_the_assessor_writes_a_brief_from_the_page_and_issues_it(
     client: Client, world: dict
 ) -> None:
+    today = clock.today()
     signed_in(client, world["assessor"])
     assert "Write a brief" in client.get(LIST).content.decode()
     response = client.post(
@@ -49,8 +51,8 @@ def test_the_assessor_writes_a_brief_from_the_page_and_issues_it(
             "scenario": "A regional energy supplier's contact centre.",
             "audience": "New team members",
             "tasks": "Task 1: describe three sources of customer insight.",
-            "start_date": TODAY.isoformat(),
-            "hand_in_date": (TODAY + datetime.timedelta(days=21)).isoformat(),
+            "start_date": today.isoformat(),
+            "hand_in_date": (today + datetime.timedelta(days=21)).isoformat(),
         },
     )
     brief = AssignmentBrief.objects.get()
@@ -64,6 +66,7 @@ def test_the_assessor_writes_a_brief_from_the_page_and_issues_it(
 def test_a_brief_without_a_scenario_is_refused_on_the_page_and_nothing_is_lost(
     client: Client, world: dict
 ) -> None:
+    today = clock.today()
     signed_in(client, world["assessor"])
     response = client.post(
         LIST,
@@ -75,8 +78,8 @@ def test_a_brief_without_a_scenario_is_refused_on_the_page_and_nothing_is_lost(
             "scenario": "   ",
             "audience": "New team members",
             "tasks": "Task 1",
-            "start_date": TODAY.isoformat(),
-            "hand_in_date": (TODAY + datetime.timedelta(days=21)).isoformat(),
+            "start_date": today.isoformat(),
+            "hand_in_date": (today + datetime.timedelta(days=21)).isoformat(),
         },
     )
     assert response.status_code == 400
@@ -132,8 +135,9 @@ def test_the_learner_sees_issued_briefs_only_and_another_centre_finds_none(
 
 
 def test_the_learner_hands_in_at_the_right_moment_only(client: Client, world: dict) -> None:
+    today = clock.today()
     evidence = submitted_evidence(world)
-    later = issued(world, start_date=TODAY + datetime.timedelta(days=3))
+    later = issued(world, start_date=today + datetime.timedelta(days=3))
     signed_in(client, world["learner"])
     early = client.post(url("brief_hand_in", later), {"evidence": evidence.pk})
     assert early.status_code == 400
@@ -141,8 +145,8 @@ def test_the_learner_hands_in_at_the_right_moment_only(client: Client, world: di
     assert "a defined start date, a completion date" in early.content.decode()
     late = issued(
         world,
-        start_date=TODAY - datetime.timedelta(days=30),
-        hand_in_date=TODAY - datetime.timedelta(days=2),
+        start_date=today - datetime.timedelta(days=30),
+        hand_in_date=today - datetime.timedelta(days=2),
     )
     page = client.get(url("brief", late)).content.decode()
     assert "Hand in your evidence" in page
@@ -242,10 +246,11 @@ def test_a_brief_costs_the_same_for_one_or_five_learners(
 def test_the_assessor_sees_a_late_hand_in_flagged_on_the_assessing_page(
     client: Client, world: dict
 ) -> None:
+    today = clock.today()
     brief = issued(
         world,
-        start_date=TODAY - datetime.timedelta(days=30),
-        hand_in_date=TODAY - datetime.timedelta(days=2),
+        start_date=today - datetime.timedelta(days=30),
+        hand_in_date=today - datetime.timedelta(days=2),
     )
     evidence = submitted_evidence(world)
     briefs.hand_in(learner=world["learner"], brief=brief, evidence=evidence)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from accounts.models import Role
 from assessments import briefs
@@ -41,11 +40,11 @@ from portfolios.models import (
 )
 from qualifications.models import AssessmentCriterion, LearningOutcome, Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
 PEARSON = "603/5449/5"
-TODAY = timezone.localdate()
 
 
 def pearson_unit() -> Unit:
@@ -85,6 +84,7 @@ def world() -> dict:
 
 
 def write(world: dict, **kw: object) -> AssignmentBrief:
+    today = clock.today()
     fields: dict = {
         "author": world["assessor"],
         "centre": world["centre"],
@@ -95,8 +95,8 @@ def write(world: dict, **kw: object) -> AssignmentBrief:
         "scenario": "You work in the contact centre of a regional energy supplier.",
         "audience": "A guide for new team members",
         "tasks": "Task 1: describe three sources of customer insight.",
-        "start_date": TODAY - datetime.timedelta(days=7),
-        "hand_in_date": TODAY + datetime.timedelta(days=14),
+        "start_date": today - datetime.timedelta(days=7),
+        "hand_in_date": today + datetime.timedelta(days=14),
     }
     fields.update(kw)
     return briefs.write_brief(**fields)
@@ -107,12 +107,13 @@ def issued(world: dict, **kw: object) -> AssignmentBrief:
 
 
 def submitted_evidence(world: dict, title: str = "My guide") -> Evidence:
+    today = clock.today()
     evidence = evidence_create(
         actor=world["learner"],
         registration=world["registration"],
         title=title,
         description="The guide.",
-        evidence_date=TODAY,
+        evidence_date=today,
         method=EvidenceMethod.ASSIGNMENT,
         context=EvidenceContext.REAL_WORK_PAID,
     )
@@ -127,6 +128,7 @@ def submitted_evidence(world: dict, title: str = "My guide") -> Evidence:
 
 
 def judge(world: dict, evidence: Evidence, outcome: str) -> None:
+    today = clock.today()
     for criterion in AssessmentCriterion.objects.filter(outcome=world["outcome"]):
         record_decision(
             assessor=world["assessor"],
@@ -134,7 +136,7 @@ def judge(world: dict, evidence: Evidence, outcome: str) -> None:
             criterion=criterion,
             outcome=outcome,
             method=EvidenceMethod.ASSIGNMENT,
-            assessed_on=TODAY,
+            assessed_on=today,
             feedback="AC met: the guide describes three sources.",
             evidence=[evidence],
         )
@@ -173,8 +175,9 @@ def test_a_brief_needs_a_scenario_and_an_audience_as_the_specification_says(worl
 
 
 def test_the_completion_date_comes_after_the_start_date(world: dict) -> None:
+    today = clock.today()
     with pytest.raises(BriefError) as error:
-        write(world, hand_in_date=TODAY - datetime.timedelta(days=7))
+        write(world, hand_in_date=today - datetime.timedelta(days=7))
     assert "with a defined start date, a completion date" in str(error.value)
 
 
@@ -288,10 +291,11 @@ def test_the_learner_hands_in_submitted_evidence_on_time(world: dict) -> None:
 
 def test_a_late_hand_in_is_accepted_and_flagged_late(world: dict) -> None:
     # "If a late completion is accepted, then the assignment should be assessed normally."
+    today = clock.today()
     brief = issued(
         world,
-        start_date=TODAY - datetime.timedelta(days=20),
-        hand_in_date=TODAY - datetime.timedelta(days=1),
+        start_date=today - datetime.timedelta(days=20),
+        hand_in_date=today - datetime.timedelta(days=1),
     )
     handed = briefs.hand_in(
         learner=world["learner"], brief=brief, evidence=submitted_evidence(world)
@@ -301,16 +305,17 @@ def test_a_late_hand_in_is_accepted_and_flagged_late(world: dict) -> None:
 
 
 def test_an_extension_makes_the_same_hand_in_on_time(world: dict) -> None:
+    today = clock.today()
     brief = issued(
         world,
-        start_date=TODAY - datetime.timedelta(days=20),
-        hand_in_date=TODAY - datetime.timedelta(days=1),
+        start_date=today - datetime.timedelta(days=20),
+        hand_in_date=today - datetime.timedelta(days=1),
     )
     briefs.authorise_extension(
         actor=world["assessor"],
         brief=brief,
         registration=world["registration"],
-        hand_in_date=TODAY + datetime.timedelta(days=3),
+        hand_in_date=today + datetime.timedelta(days=3),
         reason="Illness at the time of submission",
     )
     handed = briefs.hand_in(
@@ -320,8 +325,9 @@ def test_an_extension_makes_the_same_hand_in_on_time(world: dict) -> None:
 
 
 def test_no_hand_in_before_the_start_date_or_on_a_draft_or_by_someone_else(world: dict) -> None:
+    today = clock.today()
     evidence = submitted_evidence(world)
-    future = issued(world, start_date=TODAY + datetime.timedelta(days=2))
+    future = issued(world, start_date=today + datetime.timedelta(days=2))
     with pytest.raises(BriefError, match="This assignment starts on"):
         briefs.hand_in(learner=world["learner"], brief=future, evidence=evidence)
     with pytest.raises(BriefError, match="not issued"):
@@ -342,6 +348,7 @@ def test_a_resubmission_waits_for_the_first_to_be_assessed(world: dict) -> None:
 
 
 def test_a_learner_who_did_not_pass_resubmits_and_one_who_passed_may_not(world: dict) -> None:
+    today = clock.today()
     brief = issued(world)
     first = submitted_evidence(world)
     briefs.hand_in(learner=world["learner"], brief=brief, evidence=first)
@@ -360,7 +367,7 @@ def test_a_learner_who_did_not_pass_resubmits_and_one_who_passed_may_not(world: 
             criterion=decision.criterion,
             outcome=Outcome.MET,
             method=EvidenceMethod.ASSIGNMENT,
-            assessed_on=TODAY,
+            assessed_on=today,
             feedback="AC met in the second version.",
             evidence=[second],
             supersedes=decision,
@@ -385,6 +392,7 @@ def test_the_learners_record_lists_the_assignment_with_its_dates_and_extension(
 ) -> None:
     # Pearson BTEC specification, section 8 "Records": "Records should include assessments
     # taken, decisions reached and any adjustments or appeals."
+    today = clock.today()
     import io
 
     from pypdf import PdfReader
@@ -411,7 +419,7 @@ def test_the_learners_record_lists_the_assignment_with_its_dates_and_extension(
         assignment["extended_to"] == (brief.hand_in_date + datetime.timedelta(days=7)).isoformat()
     )
     assert assignment["hand_ins"] == [
-        {"kind": "First submission", "on": TODAY.isoformat(), "late": False}
+        {"kind": "First submission", "on": today.isoformat(), "late": False}
     ]
     text = " ".join(
         page.extract_text() for page in PdfReader(io.BytesIO(render_achievement_pdf(record))).pages
@@ -423,7 +431,7 @@ def test_the_learners_record_lists_the_assignment_with_its_dates_and_extension(
     assert f"hand in by {hand_in_by.day} {hand_in_by:%B} {hand_in_by.year}" in " ".join(
         text.split()
     )
-    assert f"First submission {TODAY.day} {TODAY:%B} {TODAY.year}" in " ".join(text.split())
+    assert f"First submission {today.day} {today:%B} {today.year}" in " ".join(text.split())
     assert brief.hand_in_date.isoformat() not in text
 
 

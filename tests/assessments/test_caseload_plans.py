@@ -17,11 +17,11 @@ from assessments import plans
 from assessments.models import AssessmentPlan
 from portfolios.models import Registration
 from tests.factories import MembershipFactory, member
+from tests.support import clock
 from tests.verification.cases import Centre_, add_learner, make_centre
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-TODAY = datetime.date.today()
 DAY = datetime.timedelta(days=1)
 URL = reverse("assessments:caseload_plans")
 
@@ -65,15 +65,16 @@ def rows(html: str) -> list[str]:
 def test_overdue_first_then_upcoming_by_date_then_plans_to_sign(
     client: Client, made: Centre_
 ) -> None:
+    today = clock.today()
     assessor = made.assessors[0]
     ana = add_learner(made, assessor, name="Ana Lima")
     ben = add_learner(made, assessor, name="Ben Cole")
     cat = add_learner(made, assessor, name="Cat Dunn")
-    plan_for(ana, assessor, ("Observe the MOT", TODAY + 9 * DAY), ("Late review", TODAY - 3 * DAY))
-    plan_for(ben, assessor, ("Discuss tyres", TODAY + 2 * DAY), ("Done already", TODAY - DAY))
+    plan_for(ana, assessor, ("Observe the MOT", today + 9 * DAY), ("Late review", today - 3 * DAY))
+    plan_for(ben, assessor, ("Discuss tyres", today + 2 * DAY), ("Done already", today - DAY))
     ben_activity = ben.plans.get().activities.get(description="Done already")
     plans.activity_done(assessor=assessor, activity=ben_activity)
-    plan_for(cat, assessor, ("Unsigned work", TODAY - 5 * DAY), sign="assessor", title="Cat's plan")
+    plan_for(cat, assessor, ("Unsigned work", today - 5 * DAY), sign="assessor", title="Cat's plan")
     client.force_login(assessor)
 
     html = client.get(URL).content.decode()
@@ -87,16 +88,17 @@ def test_overdue_first_then_upcoming_by_date_then_plans_to_sign(
     assert "learner’s signature" in html
     assert "Ana Lima" in html
     assert "601/3456/2" in html
-    assert (TODAY - 3 * DAY).strftime("%-d %B %Y") in html
+    assert (today - 3 * DAY).strftime("%-d %B %Y") in html
     assert "Observation" in html
     assert reverse("assessments:plan", args=[ana.plans.get().pk]) in html
     assert 'aria-current="page"' in html
 
 
 def test_a_draft_waits_for_the_assessors_signature(client: Client, made: Centre_) -> None:
+    today = clock.today()
     assessor = made.assessors[0]
     ana = add_learner(made, assessor, name="Ana Lima")
-    plan_for(ana, assessor, ("Observe", TODAY), sign="nobody", title="Draft plan")
+    plan_for(ana, assessor, ("Observe", today), sign="nobody", title="Draft plan")
     client.force_login(assessor)
 
     html = client.get(URL).content.decode()
@@ -112,11 +114,12 @@ def test_a_draft_waits_for_the_assessors_signature(client: Client, made: Centre_
 def test_the_filter_shows_one_state(
     client: Client, made: Centre_, state: str, expected: list[str]
 ) -> None:
+    today = clock.today()
     assessor = made.assessors[0]
     ana = add_learner(made, assessor)
     ben = add_learner(made, assessor)
-    plan_for(ana, assessor, ("Late", TODAY - DAY), ("Soon", TODAY + DAY))
-    plan_for(ben, assessor, ("Later", TODAY + DAY), sign="assessor")
+    plan_for(ana, assessor, ("Late", today - DAY), ("Soon", today + DAY))
+    plan_for(ben, assessor, ("Later", today + DAY), sign="assessor")
     client.force_login(assessor)
 
     assert rows(client.get(URL, {"state": state}).content.decode()) == expected
@@ -125,8 +128,9 @@ def test_the_filter_shows_one_state(
 def test_an_unknown_state_is_refused_with_a_message_and_shows_everything(
     client: Client, made: Centre_
 ) -> None:
+    today = clock.today()
     assessor = made.assessors[0]
-    plan_for(add_learner(made, assessor), assessor, ("Late", TODAY - DAY))
+    plan_for(add_learner(made, assessor), assessor, ("Late", today - DAY))
     client.force_login(assessor)
 
     html = client.get(URL, {"state": "lost"}).content.decode()
@@ -139,13 +143,14 @@ def test_an_unknown_state_is_refused_with_a_message_and_shows_everything(
 def test_the_page_shows_only_the_assessors_own_learners_at_the_centre_worn(
     client: Client, made: Centre_
 ) -> None:
+    today = clock.today()
     mine, theirs = made.assessors
-    plan_for(add_learner(made, mine, name="Ana Lima"), mine, ("Mine", TODAY - DAY))
-    plan_for(add_learner(made, theirs, name="Ben Cole"), theirs, ("Theirs", TODAY - DAY))
+    plan_for(add_learner(made, mine, name="Ana Lima"), mine, ("Mine", today - DAY))
+    plan_for(add_learner(made, theirs, name="Ben Cole"), theirs, ("Theirs", today - DAY))
     # The same assessor at another centre, with a learner there: behind the centre's wall.
     elsewhere = make_centre(assessors=0)
     MembershipFactory(user=mine, centre=elsewhere.centre, role=Role.ASSESSOR)
-    plan_for(add_learner(elsewhere, mine, name="Cy Far"), mine, ("Elsewhere", TODAY - DAY))
+    plan_for(add_learner(elsewhere, mine, name="Cy Far"), mine, ("Elsewhere", today - DAY))
     client.force_login(mine)
     here = Membership.objects.get(user=mine, centre=made.centre)
     client.post(reverse("switch_role"), {"membership": here.pk})
@@ -160,12 +165,13 @@ def test_the_page_shows_only_the_assessors_own_learners_at_the_centre_worn(
 
 
 def test_the_iv_sees_the_plans_of_the_learners_they_cover(client: Client, made: Centre_) -> None:
+    today = clock.today()
     assessor = made.assessors[0]
-    plan_for(add_learner(made, assessor, name="Ana Lima"), assessor, ("Covered", TODAY - DAY))
+    plan_for(add_learner(made, assessor, name="Ana Lima"), assessor, ("Covered", today - DAY))
     other_iv = member(made.centre, Role.INTERNAL_VERIFIER)
     ben = add_learner(made, assessor, name="Ben Cole")
     Registration.objects.filter(pk=ben.pk).update(internal_verifier=other_iv)
-    plan_for(ben, assessor, ("Not covered", TODAY - DAY))
+    plan_for(ben, assessor, ("Not covered", today - DAY))
     client.force_login(made.iv)
 
     html = client.get(URL).content.decode()
@@ -194,13 +200,14 @@ def test_nothing_to_show_says_so(client: Client, made: Centre_) -> None:
 
 
 def test_the_rows_are_paged(client: Client, made: Centre_) -> None:
+    today = clock.today()
     assessor = made.assessors[0]
     registration = add_learner(made, assessor)
-    plan_for(registration, assessor, *((f"Step {n}", TODAY + n * DAY) for n in range(26)))
+    plan_for(registration, assessor, *((f"Step {n}", today + n * DAY) for n in range(26)))
     plan_for(
         add_learner(made, assessor),
         assessor,
-        ("Draft step", TODAY),
+        ("Draft step", today),
         sign="assessor",
         title="Sign me",
     )
@@ -219,9 +226,10 @@ def test_the_rows_are_paged(client: Client, made: Centre_) -> None:
 def test_the_page_costs_the_same_for_few_or_many_plans_and_learners(
     client: Client, made: Centre_, django_assert_num_queries
 ) -> None:
+    today = clock.today()
     assessor = made.assessors[0]
-    plan_for(add_learner(made, assessor), assessor, ("Late", TODAY - DAY), ("Soon", TODAY + DAY))
-    plan_for(add_learner(made, assessor), assessor, ("Draft", TODAY), sign="assessor")
+    plan_for(add_learner(made, assessor), assessor, ("Late", today - DAY), ("Soon", today + DAY))
+    plan_for(add_learner(made, assessor), assessor, ("Draft", today), sign="assessor")
     client.force_login(assessor)
     client.get(URL)
     with CaptureQueriesContext(connection) as few:
@@ -230,7 +238,7 @@ def test_the_page_costs_the_same_for_few_or_many_plans_and_learners(
         plan_for(
             add_learner(made, assessor),
             assessor,
-            *((f"Work {n}.{k}", TODAY + (k - 2) * DAY) for k in range(4)),
+            *((f"Work {n}.{k}", today + (k - 2) * DAY) for k in range(4)),
             sign=("both", "assessor", "nobody")[n % 3],
         )
 

@@ -41,12 +41,12 @@ from portfolios.off_the_job import approved_hours
 from qualifications.models import Qualification, Standard
 from tests.factories import CentreFactory, RegistrationFactory, member
 from tests.home.test_navigation import header_links
+from tests.support import clock
 from tests.test_stacked_tables import assert_stacked
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
 NCFE = "601/3973/0"  # mapped to the Customer Service Practitioner standard
-TODAY = datetime.date.today()
 PAGE = reverse("cohort:page")
 EXPORT = reverse("cohort:export")
 # A formula a spreadsheet would run, as an employer's name.
@@ -64,12 +64,13 @@ def wear(client: Client, person: Any, role: str) -> None:
 def hours(registration: Registration, amount: str, status: str = OffTheJobStatus.APPROVED) -> None:
     """Logged hours in `status`, set up directly (the services are tested in test_off_the_job),
     in entries of at most 8 hours, a day apart."""
+    today = clock.today()
     left, day = Decimal(amount), 1
     while left > 0:
         part = min(left, Decimal("8"))
         OffTheJobActivity.objects.create(
             registration=registration,
-            date=TODAY - datetime.timedelta(days=day),
+            date=today - datetime.timedelta(days=day),
             hours=part,
             kind=OffTheJobKind.TEACHING,
             description="Workshop",
@@ -94,11 +95,12 @@ class Centre:
         self.formula = Employer.objects.create(centre=self.centre, name=FORMULA)
 
     def registration(self, name: str, *, assessor: Any = None, **fields: Any) -> Registration:
+        today = clock.today()
         registration = RegistrationFactory(
             centre=self.centre,
             learner=member(self.centre, Role.LEARNER, full_name=name),
             qualification=self.qualification,
-            start_date=TODAY - datetime.timedelta(days=100),
+            start_date=today - datetime.timedelta(days=100),
             **{"internal_verifier": self.iv, **fields},
         )
         registration.assessors.set([assessor or self.assessor])
@@ -117,9 +119,10 @@ class Centre:
     ) -> Registration:
         """An apprentice `started` days ago on a practical period of `days` days: by default
         400 hours over 400 days, so the plan to date is `started` hours."""
+        today = clock.today()
         assessor = fields.pop("assessor", None)
         registration = self.registration(name, assessor=assessor, **fields)
-        start = TODAY - datetime.timedelta(days=started)
+        start = today - datetime.timedelta(days=started)
         Apprenticeship.objects.create(
             registration=registration,
             employer=employer or self.harbour,
@@ -200,6 +203,7 @@ def test_the_admin_sees_every_apprentice_of_the_centre_with_hours_against_the_pl
 def test_the_behind_flag_is_the_logs_own(made: Centre) -> None:
     # Exactly nine tenths of the plan to date approved: short by 10 hours, and not behind, as
     # the apprentice's log says; a quarter of an hour less and it is behind.
+    today = clock.today()
     level = made.apprentice("Ana Lima")
     hours(level, "90")
     short = made.apprentice("Ben Cole")
@@ -211,7 +215,7 @@ def test_the_behind_flag_is_the_logs_own(made: Centre) -> None:
         .values(*RECORD_FIELDS)
     )
 
-    rows = cohort_rows(records, Lookups(approved_hours(registrations), {}, {}), TODAY)
+    rows = cohort_rows(records, Lookups(approved_hours(registrations), {}, {}), today)
 
     assert [(row.hours_behind, row.behind) for row in rows] == [
         (Decimal("10"), False),
@@ -219,7 +223,7 @@ def test_the_behind_flag_is_the_logs_own(made: Centre) -> None:
     ]
     plan = off_the_job.programme_plan(short)
     assert plan is not None
-    assert off_the_job.behind(plan.hours, Decimal("89.75"), plan.start, plan.end, TODAY) is True
+    assert off_the_job.behind(plan.hours, Decimal("89.75"), plan.start, plan.end, today) is True
 
 
 def test_an_assessor_sees_those_they_assess_and_an_iv_those_they_verify(
@@ -388,6 +392,7 @@ def test_functional_skills_read_as_a_word_or_two() -> None:
 def test_the_csv_has_a_row_per_apprentice_with_the_pages_columns(
     client: Client, made: Centre
 ) -> None:
+    today = clock.today()
     ana = made.apprentice("Ana Lima")
     hours(ana, "95.5")
     hours(made.apprentice("Ben Cole", employer=made.formula, reduction="40"), "20")
@@ -397,9 +402,9 @@ def test_the_csv_has_a_row_per_apprentice_with_the_pages_columns(
     table = export(client)
 
     assert table[0] == list(EXPORT_HEADERS)
-    review_due = (TODAY - datetime.timedelta(days=100 - 84)).isoformat()
-    start = (TODAY - datetime.timedelta(days=100)).isoformat()
-    end = (TODAY + datetime.timedelta(days=300)).isoformat()
+    review_due = (today - datetime.timedelta(days=100 - 84)).isoformat()
+    start = (today - datetime.timedelta(days=100)).isoformat()
+    end = (today + datetime.timedelta(days=300)).isoformat()
     assert table[1:] == [
         [
             "Ana Lima",
@@ -567,6 +572,7 @@ def test_each_row_says_when_the_next_review_is_due_and_the_filter_keeps_the_over
 ) -> None:
     """The first review is due 12 weeks (the default interval) after the practical period
     starts: 100 days in, it is 16 days overdue; 30 days in, it is due in 54."""
+    today = clock.today()
     made.apprentice("Ana Lima", started=100)
     made.apprentice("Ben Cole", started=30)
     wear(client, made.admin, Role.CENTRE_ADMIN)
@@ -576,7 +582,7 @@ def test_each_row_says_when_the_next_review_is_due_and_the_filter_keeps_the_over
     assert (rows["Ana Lima"].review.overdue, rows["Ana Lima"].review.days_overdue) == (True, 16)
     assert rows["Ben Cole"].review is not None
     assert rows["Ben Cole"].review.overdue is False
-    assert rows["Ben Cole"].review.due == TODAY + datetime.timedelta(days=54)
+    assert rows["Ben Cole"].review.due == today + datetime.timedelta(days=54)
     overdue = client.get(reverse("cohort:page") + "?review_overdue=on")
     assert [row.apprentice for row in overdue.context["page_obj"]] == ["Ana Lima"]
     assert 'data-testid="review-overdue"' in overdue.content.decode()

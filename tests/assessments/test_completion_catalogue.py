@@ -35,11 +35,11 @@ from qualifications.models import Qualification as QualificationModel
 from qualifications.models import QualificationStatus, QualificationUnit, Unit
 from qualifications.queries import combination_rules
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
 CATALOGUE = Path(settings.BASE_DIR) / "fixtures" / "catalogue"
-TODAY = datetime.date.today()
 # Shortfalls one missing unit can leave behind, besides naming the unit itself.
 SHORTFALLS = {
     "group_min_credits",
@@ -123,8 +123,9 @@ def minimal_combination(rules: CombinationRules) -> set[str]:
 
 def start_date(qualification: QualificationModel) -> datetime.date:
     """Today if the qualification takes registrations; otherwise a day it still did."""
-    if qualification.status_on(TODAY) == QualificationStatus.OPEN:
-        return TODAY
+    today = clock.today()
+    if qualification.status_on(today) == QualificationStatus.OPEN:
+        return today
     day = qualification.operational_end - datetime.timedelta(days=30)
     assert qualification.status_on(day) == QualificationStatus.OPEN
     return day
@@ -149,6 +150,7 @@ def register(qualification: QualificationModel, unit_keys: set[str]) -> tuple[Re
 
 
 def meet_and_sign_off(registration: Registration, unit: Unit, assessor: object) -> None:
+    today = clock.today()
     for criterion in unit.criteria.order_by("position"):
         record_decision(
             assessor=assessor,
@@ -156,7 +158,7 @@ def meet_and_sign_off(registration: Registration, unit: Unit, assessor: object) 
             criterion=criterion,
             outcome="met",
             method="observation",
-            assessed_on=TODAY,
+            assessed_on=today,
             evidence=[mapped_evidence(registration, criterion)],
         )
     if validation_required(registration):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -26,10 +24,10 @@ from tests.factories import (
     mapped_evidence,
     member,
 )
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-TODAY = datetime.date.today()
 NCFE = "601/3973/0"  # the qualification the Customer Service Practitioner mapping is for
 IMI = "601/3456/2"  # shares NCFE's units (the same Ofqual units and criteria)
 PEARSON_DIPLOMA = "603/5450/1"  # Annexe A maps the Customer Service Specialist to its units
@@ -58,6 +56,7 @@ def register(
     iv: User | None = None,
     name: str = "",
 ) -> Registration:
+    today = clock.today()
     admin = member(centre, Role.CENTRE_ADMIN)
     learner = member(centre, Role.LEARNER, **({"full_name": name} if name else {}))
     return register_learner(
@@ -65,7 +64,7 @@ def register(
         learner=learner,
         centre=centre,
         qualification=Qualification.objects.get(number=number),
-        start_date=TODAY,
+        start_date=today,
         unit_keys=units,
         assessors=[assessor] if assessor else [],
         internal_verifier=iv,
@@ -73,6 +72,7 @@ def register(
 
 
 def meet(registration: Registration, assessor: User, *criteria: AssessmentCriterion) -> None:
+    today = clock.today()
     for item in criteria:
         record_decision(
             assessor=assessor,
@@ -80,7 +80,7 @@ def meet(registration: Registration, assessor: User, *criteria: AssessmentCriter
             criterion=item,
             outcome="met",
             method="observation",
-            assessed_on=TODAY,
+            assessed_on=today,
             evidence=[mapped_evidence(registration, item)],
         )
 
@@ -126,6 +126,7 @@ def test_which_qualifications_map_to_which_standards() -> None:
 
 
 def test_criterion_mapping_covers_partly_covers_or_not_yet(ncfe: dict) -> None:
+    today = clock.today()
     registration, assessor = ncfe["registration"], ncfe["assessor"]
     before = states(registration)
     assert before["K2"] == before["K14"] == before["K12"] == State.NOT_YET
@@ -140,7 +141,7 @@ def test_criterion_mapping_covers_partly_covers_or_not_yet(ncfe: dict) -> None:
         criterion=criterion(UNDERSTAND_CUSTOMERS, "2.5"),
         outcome="not_yet_met",
         method="observation",
-        assessed_on=TODAY,
+        assessed_on=today,
     )
 
     after = states(registration)
@@ -154,6 +155,7 @@ def test_criterion_mapping_covers_partly_covers_or_not_yet(ncfe: dict) -> None:
 
 
 def test_a_corrected_decision_counts_only_as_its_current_outcome(ncfe: dict) -> None:
+    today = clock.today()
     registration, assessor = ncfe["registration"], ncfe["assessor"]
     first = record_decision(
         assessor=assessor,
@@ -161,7 +163,7 @@ def test_a_corrected_decision_counts_only_as_its_current_outcome(ncfe: dict) -> 
         criterion=criterion(UNDERSTAND_CUSTOMERS, "1.1"),
         outcome="met",
         method="observation",
-        assessed_on=TODAY,
+        assessed_on=today,
         evidence=[mapped_evidence(registration, criterion(UNDERSTAND_CUSTOMERS, "1.1"))],
     )
     assert states(registration)["K2"] == State.COVERED
@@ -172,7 +174,7 @@ def test_a_corrected_decision_counts_only_as_its_current_outcome(ncfe: dict) -> 
         criterion=first.criterion,
         outcome="not_yet_met",
         method="observation",
-        assessed_on=TODAY,
+        assessed_on=today,
         supersedes=first,
         reason="The account was a colleague's.",
     )

@@ -14,7 +14,6 @@ from html import unescape
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.models import Role
 from assessments.achievements import gather_content
@@ -26,19 +25,19 @@ from portfolios.models import CreditTransfer, Registration, RegistrationStatus, 
 from portfolios.readmodel import refresh_progress
 from tests.certification.claim_cases import IMI, SFJ, learner_on, make_centre, units_of
 from tests.factories import member
+from tests.support import clock
 
 pytestmark = pytest.mark.django_db
-
-TODAY = timezone.localdate()
 
 
 def again(earlier: Registration, *, count: int = 3) -> Registration:
     """The same learner on the same qualification again, taking its first `count` units."""
+    today = clock.today()
     registration = Registration.objects.create(
         learner=earlier.learner,
         centre=earlier.centre,
         qualification=earlier.qualification,
-        start_date=TODAY - datetime.timedelta(days=30),
+        start_date=today - datetime.timedelta(days=30),
         internal_verifier=earlier.internal_verifier,
     )
     for unit in units_of(earlier.qualification.number, count):
@@ -110,6 +109,7 @@ def test_a_unit_not_achieved_on_the_earlier_registration_is_refused(sfj):
 
 
 def test_a_certificate_from_elsewhere_needs_its_number(sfj):
+    today = clock.today()
     where, _, registration = sfj
     unit = units_of(SFJ, 3)[2]
     with pytest.raises(CreditTransferError, match="Give the certificate's number"):
@@ -118,7 +118,7 @@ def test_a_certificate_from_elsewhere_needs_its_number(sfj):
             registration=registration,
             unit=unit,
             source_unit_reference=unit.reference,
-            achieved_on=TODAY,
+            achieved_on=today,
         )
     transfer = record_credit_transfer(
         actor=where.admin,
@@ -127,7 +127,7 @@ def test_a_certificate_from_elsewhere_needs_its_number(sfj):
         source_unit_reference=unit.reference,
         certificate_reference="SFJ-000123",
         awarded_by="SFJ Awards, via Eastfield College",
-        achieved_on=TODAY - datetime.timedelta(days=400),
+        achieved_on=today - datetime.timedelta(days=400),
     )
     assert transfer.source == "certificate SFJ-000123 from SFJ Awards, via Eastfield College"
 
@@ -277,6 +277,7 @@ def test_the_eqa_reads_the_credit_on_the_portfolio_but_has_no_form(client, sfj):
 
 
 def test_a_credited_unit_is_on_the_full_claim(sfj):
+    today = clock.today()
     from certification.eligibility import Facts, full_candidate
 
     where, earlier, registration = sfj
@@ -288,7 +289,7 @@ def test_a_credited_unit_is_on_the_full_claim(sfj):
         source_unit_reference=unit.reference,
         source_registration=earlier,
     )
-    candidate = full_candidate(registration, Facts.load([registration.pk]), TODAY)
+    candidate = full_candidate(registration, Facts.load([registration.pk]), today)
     assert candidate.unit_references == [unit.reference]
 
 

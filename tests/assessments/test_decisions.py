@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import threading
 from io import StringIO
 
@@ -30,8 +29,8 @@ from portfolios.services import register_learner
 from qualifications.models import AssessmentCriterion, Qualification, Unit
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 from tests.services import in_ci
+from tests.support import clock
 
-TODAY = datetime.date.today()
 UNDERSTAND_CUSTOMERS = "F/506/2131"  # IMI CS 8, mandatory, 9 criteria
 
 
@@ -41,6 +40,7 @@ def case(catalogue: None) -> dict:
 
 
 def make_case() -> dict:
+    today = clock.today()
     centre = CentreFactory()
     imi = Qualification.objects.get(number="601/3456/2")
     centre.qualifications.add(imi)
@@ -54,7 +54,7 @@ def make_case() -> dict:
         learner=learner,
         centre=centre,
         qualification=imi,
-        start_date=TODAY,
+        start_date=today,
         assessors=[assessor, other_assessor],
         internal_verifier=iv,
     )
@@ -73,13 +73,14 @@ def make_case() -> dict:
 def decide(
     case: dict, criterion: AssessmentCriterion, outcome: str = "met", **kw: object
 ) -> Decision:
+    today = clock.today()
     return record_decision(
         assessor=kw.pop("assessor", case["assessor"]),
         registration=case["registration"],
         criterion=criterion,
         outcome=outcome,
         method="observation",
-        assessed_on=TODAY,
+        assessed_on=today,
         feedback=kw.pop("feedback", "Well done."),
         # A criterion judged met rests on evidence mapped to it (assessments.basis).
         evidence=kw.pop("evidence")
@@ -150,12 +151,13 @@ def test_a_criterion_outside_the_learners_units_is_refused(case: dict) -> None:
 
 
 def test_returning_evidence_needs_feedback_and_lets_the_learner_resubmit(case: dict) -> None:
+    today = clock.today()
     learner, registration = case["learner"], case["registration"]
     evidence = evidence_services.evidence_create(
         actor=learner,
         registration=registration,
         title="Customer survey",
-        evidence_date=TODAY,
+        evidence_date=today,
         method="product",
         context="real_work_paid",
         description="A survey I ran.",
@@ -334,6 +336,7 @@ def test_two_assessors_deciding_at_once_leave_exactly_one_decision(catalogue: No
 
 
 def test_signing_off_the_last_unit_needed_completes_the_registration(catalogue: None) -> None:
+    today = clock.today()
     centre = CentreFactory()
     certificate = Qualification.objects.get(
         number="603/5449/5"
@@ -348,7 +351,7 @@ def test_signing_off_the_last_unit_needed_completes_the_registration(catalogue: 
         learner=learner,
         centre=centre,
         qualification=certificate,
-        start_date=TODAY,
+        start_date=today,
         assessors=[assessor],
         internal_verifier=iv,
     )
@@ -363,7 +366,7 @@ def test_signing_off_the_last_unit_needed_completes_the_registration(catalogue: 
                 criterion=criterion,
                 outcome="met",
                 method="assignment",
-                assessed_on=TODAY,
+                assessed_on=today,
                 evidence=[mapped_evidence(registration, criterion)],
             )
             # Pearson: released only once the IV agrees (a centre cannot waive it).

@@ -27,10 +27,11 @@ from assessments.models import Decision, Outcome
 from assessments.services import AssessmentError, record_decision, return_evidence
 from portfolios.models import Evidence, EvidenceMethod, EvidenceStatus
 from qualifications.models import AssessmentCriterion
-from tests.assessments.test_briefs import TODAY, submitted_evidence
+from tests.assessments.test_briefs import submitted_evidence
 
 # The fixture, shared (an explicit re-export).
 from tests.assessments.test_briefs import world as world
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -60,6 +61,7 @@ def test_advice_is_told_apart_from_how_the_decision_was_reached(text: str, words
 
 
 def test_a_pearson_decision_with_advice_is_refused_naming_the_section(world: dict) -> None:
+    today = clock.today()
     evidence = submitted_evidence(world)
     with pytest.raises(AssessmentError) as error:
         record_decision(
@@ -68,7 +70,7 @@ def test_a_pearson_decision_with_advice_is_refused_naming_the_section(world: dic
             criterion=criterion(world),
             outcome=Outcome.NOT_YET_MET,
             method=EvidenceMethod.ASSIGNMENT,
-            assessed_on=TODAY,
+            assessed_on=today,
             feedback="You should describe a third source.",
             evidence=[evidence],
         )
@@ -79,6 +81,7 @@ def test_a_pearson_decision_with_advice_is_refused_naming_the_section(world: dic
 
 
 def test_the_judging_form_refuses_advice_overall_and_per_criterion(world: dict) -> None:
+    today = clock.today()
     evidence = submitted_evidence(world)
     target = criterion(world)
     with pytest.raises(JudgingError) as overall:
@@ -87,7 +90,7 @@ def test_the_judging_form_refuses_advice_overall_and_per_criterion(world: dict) 
             evidence=evidence,
             rows=[RowJudgement(target.pk, Outcome.MET, seen=None)],
             method=EvidenceMethod.ASSIGNMENT,
-            assessed_on=TODAY,
+            assessed_on=today,
             token=uuid.uuid4(),
             feedback="Good work. Next time include a diagram.",
         )
@@ -102,7 +105,7 @@ def test_the_judging_form_refuses_advice_overall_and_per_criterion(world: dict) 
                 )
             ],
             method=EvidenceMethod.ASSIGNMENT,
-            assessed_on=TODAY,
+            assessed_on=today,
             token=uuid.uuid4(),
         )
     assert NO_ADVICE in row.value.rows[target.pk]
@@ -120,7 +123,7 @@ def test_the_judging_form_refuses_advice_overall_and_per_criterion(world: dict) 
             )
         ],
         method=EvidenceMethod.ASSIGNMENT,
-        assessed_on=TODAY,
+        assessed_on=today,
         token=uuid.uuid4(),
     )
     assert Decision.objects.count() == 1

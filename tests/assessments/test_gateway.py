@@ -48,12 +48,12 @@ from tests.factories import (
     mapped_evidence,
     member,
 )
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
 NCFE = "601/3973/0"  # the Customer Service Practitioner standard's own qualification
 NCFE_DIPLOMA = "601/3456/2"  # shares mapped units with it: the standard does not include it
-TODAY = datetime.date.today()
 
 
 @dataclass
@@ -84,6 +84,7 @@ def some_units(qualification: Qualification) -> set[str]:
 
 
 def make_people(number: str = NCFE) -> People:
+    today = clock.today()
     centre = CentreFactory()
     qualification = Qualification.objects.get(number=number)
     centre.qualifications.add(qualification)
@@ -95,7 +96,7 @@ def make_people(number: str = NCFE) -> People:
         learner=member(centre, Role.LEARNER, full_name="Ana Lima"),
         centre=centre,
         qualification=qualification,
-        start_date=TODAY - datetime.timedelta(days=400),
+        start_date=today - datetime.timedelta(days=400),
         unit_keys=some_units(qualification),
         assessors=[assessor],
         internal_verifier=iv,
@@ -103,8 +104,8 @@ def make_people(number: str = NCFE) -> People:
     employer = EmployerFactory(centre=centre, name="Harbour Hotels")
     apprentice(registration, employer)
     Apprenticeship.objects.filter(registration=registration).update(
-        practical_start=TODAY - datetime.timedelta(days=400),
-        practical_planned_end=TODAY + datetime.timedelta(days=30),
+        practical_start=today - datetime.timedelta(days=400),
+        practical_planned_end=today + datetime.timedelta(days=30),
     )
     contact = member(centre, Role.EMPLOYER, employer=employer, full_name="Sarah Quinn")
     return People(centre, admin, assessor, iv, registration.learner, contact, registration)
@@ -112,7 +113,8 @@ def make_people(number: str = NCFE) -> People:
 
 def approved_hours(people: People, hours: str, *, status: str = OffTheJobStatus.APPROVED) -> None:
     """Hours already reviewed: rows made directly (the log's own tests cover logging them)."""
-    total, day = Decimal(hours), TODAY - datetime.timedelta(days=300)
+    today = clock.today()
+    total, day = Decimal(hours), today - datetime.timedelta(days=300)
     while total > 0:
         step = min(total, Decimal("7"))
         OffTheJobActivity.objects.create(
@@ -199,6 +201,7 @@ def test_a_new_apprentice_is_not_ready_and_each_item_says_why(people: People) ->
 
 
 def test_every_item_met_makes_the_apprentice_ready(ready: People) -> None:
+    today = clock.today()
     readiness = readiness_for([ready.registration])[ready.registration.pk]
 
     assert readiness.ready
@@ -207,7 +210,7 @@ def test_every_item_met_makes_the_apprentice_ready(ready: People) -> None:
         "278 hours approved of 278 planned.",
         "Already held.",
         "Required, and achieved.",
-        f"The practical period started {(TODAY - datetime.timedelta(days=400)):%-d %B %Y}: "
+        f"The practical period started {(today - datetime.timedelta(days=400)):%-d %B %Y}: "
         "400 days so far, at least 366 needed.",
         "All 3 units signed off.",
     ]
@@ -249,7 +252,8 @@ def test_english_is_met_when_held_exempt_or_achieved(
 
 
 def test_a_practical_period_short_of_the_minimum_says_when_it_is_reached(people: People) -> None:
-    start = TODAY - datetime.timedelta(days=100)
+    today = clock.today()
+    start = today - datetime.timedelta(days=100)
     Apprenticeship.objects.filter(registration=people.registration).update(practical_start=start)
 
     item = items(people)["duration"]
@@ -262,12 +266,13 @@ def test_a_practical_period_short_of_the_minimum_says_when_it_is_reached(people:
 def test_a_ksb_evidenced_by_met_criteria_needs_no_gap_and_a_unit_signed_off_counts(
     people: People,
 ) -> None:
+    today = clock.today()
     unit = min(
         (choice.unit for choice in people.registration.unit_choices.select_related("unit")),
         key=lambda unit: unit.criteria.count(),
     )
     criteria = list(unit.criteria.all())
-    evidence = mapped_evidence(people.registration, criteria, evidence_date=TODAY)
+    evidence = mapped_evidence(people.registration, criteria, evidence_date=today)
     for criterion in criteria:
         record_decision(
             assessor=people.assessor,
@@ -275,7 +280,7 @@ def test_a_ksb_evidenced_by_met_criteria_needs_no_gap_and_a_unit_signed_off_coun
             criterion=criterion,
             outcome="met",
             method="product",
-            assessed_on=TODAY,
+            assessed_on=today,
             evidence=[evidence],
         )
     sign_off_unit(
@@ -584,17 +589,19 @@ def test_a_withdrawal_needs_a_reason_an_admin_and_a_signature(ready: People) -> 
 
 
 def test_no_result_before_the_gateway_is_passed(ready: People) -> None:
+    today = clock.today()
     with pytest.raises(GatewayError, match="gateway is not passed"):
         gateway.record_result(
-            actor=ready.admin, registration=ready.registration, grade="pass", assessed_on=TODAY
+            actor=ready.admin, registration=ready.registration, grade="pass", assessed_on=today
         )
 
 
 def test_the_admin_records_the_result_with_the_programmes_epao(ready: People) -> None:
+    today = clock.today()
     sign_all(ready)
 
     result = gateway.record_result(
-        actor=ready.admin, registration=ready.registration, grade="distinction", assessed_on=TODAY
+        actor=ready.admin, registration=ready.registration, grade="distinction", assessed_on=today
     )
 
     assert (result.grade, result.epao_name, result.recorded_by) == (
@@ -605,7 +612,7 @@ def test_the_admin_records_the_result_with_the_programmes_epao(ready: People) ->
     assert AuditEvent.objects.get(action="epa.result_recorded").data["grade"] == "distinction"
     # Sent again (a double submit), nothing changes.
     again = gateway.record_result(
-        actor=ready.admin, registration=ready.registration, grade="distinction", assessed_on=TODAY
+        actor=ready.admin, registration=ready.registration, grade="distinction", assessed_on=today
     )
     assert again.pk == result.pk
     assert EndPointResult.objects.count() == 1
@@ -618,26 +625,28 @@ def test_the_admin_records_the_result_with_the_programmes_epao(ready: People) ->
 def test_the_result_is_dated_between_the_gateway_and_today(
     ready: People, offset: int, message: str
 ) -> None:
+    today = clock.today()
     sign_all(ready)
     with pytest.raises(GatewayError, match=message):
         gateway.record_result(
             actor=ready.admin, registration=ready.registration, grade="pass",
-            assessed_on=TODAY + datetime.timedelta(days=offset),
+            assessed_on=today + datetime.timedelta(days=offset),
         )  # fmt: skip
 
 
 def test_a_corrected_result_supersedes_with_a_reason(ready: People) -> None:
+    today = clock.today()
     sign_all(ready)
     first = gateway.record_result(
-        actor=ready.admin, registration=ready.registration, grade="pass", assessed_on=TODAY
+        actor=ready.admin, registration=ready.registration, grade="pass", assessed_on=today
     )
     with pytest.raises(GatewayError, match="say why it is corrected"):
         gateway.record_result(
-            actor=ready.admin, registration=ready.registration, grade="merit", assessed_on=TODAY
+            actor=ready.admin, registration=ready.registration, grade="merit", assessed_on=today
         )
 
     second = gateway.record_result(
-        actor=ready.admin, registration=ready.registration, grade="merit", assessed_on=TODAY,
+        actor=ready.admin, registration=ready.registration, grade="merit", assessed_on=today,
         reason="The EPAO corrected its grade on appeal.",
     )  # fmt: skip
 
@@ -651,11 +660,12 @@ def test_a_corrected_result_supersedes_with_a_reason(ready: People) -> None:
 
 @pytest.mark.parametrize("who", ["assessor", "learner", "contact"])
 def test_only_the_centre_admin_records_the_result(ready: People, who: str) -> None:
+    today = clock.today()
     sign_all(ready)
     with pytest.raises(PermissionDenied):
         gateway.record_result(
             actor=getattr(ready, who), registration=ready.registration, grade="pass",
-            assessed_on=TODAY,
+            assessed_on=today,
         )  # fmt: skip
 
 
@@ -663,9 +673,10 @@ def test_only_the_centre_admin_records_the_result(ready: People, who: str) -> No
 
 
 def test_the_achievement_record_prints_the_end_point_assessment(ready: People) -> None:
+    today = clock.today()
     sign_all(ready)
     gateway.record_result(
-        actor=ready.admin, registration=ready.registration, grade="merit", assessed_on=TODAY
+        actor=ready.admin, registration=ready.registration, grade="merit", assessed_on=today
     )
 
     with TestCase.captureOnCommitCallbacks(execute=True):
@@ -681,7 +692,7 @@ def test_the_achievement_record_prints_the_end_point_assessment(ready: People) -
     assert "Customer Service Practitioner" in text
     assert "Highfield Assessment" in text
     assert "Merit" in text
-    assert f"{TODAY:%-d %B %Y}" in text
+    assert f"{today:%-d %B %Y}" in text
 
 
 def test_a_record_without_a_result_has_no_end_point_section(people: People) -> None:

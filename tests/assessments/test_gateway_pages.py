@@ -13,7 +13,6 @@ from accounts.models import Role
 from assessments import gateway
 from portfolios.models import EndPointResult, GatewayGap, GatewaySignature
 from tests.assessments.test_gateway import (
-    TODAY,
     People,
     approved_hours,
     ksb,
@@ -22,6 +21,7 @@ from tests.assessments.test_gateway import (
     sign_all,
 )
 from tests.factories import CentreFactory, EmployerFactory, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -172,18 +172,19 @@ def test_the_learner_and_the_employer_name_no_gap(client: Client) -> None:
 def test_the_admin_records_and_corrects_the_result_shown_on_the_card(
     client: Client, ready: People
 ) -> None:
+    today = clock.today()
     sign_all(ready)
     as_user(client, ready.admin)
     assert 'data-testid="epa-result-form"' in client.get(url(ready)).content.decode()
 
-    client.post(url(ready, "result"), {"grade": "pass", "assessed_on": TODAY.isoformat()})
+    client.post(url(ready, "result"), {"grade": "pass", "assessed_on": today.isoformat()})
     refused = client.post(
-        url(ready, "result"), {"grade": "merit", "assessed_on": TODAY.isoformat()}, follow=True
+        url(ready, "result"), {"grade": "merit", "assessed_on": today.isoformat()}, follow=True
     )
     assert "say why it is corrected" in refused.content.decode()
     client.post(
         url(ready, "result"),
-        {"grade": "merit", "assessed_on": TODAY.isoformat(), "reason": "Regraded on appeal."},
+        {"grade": "merit", "assessed_on": today.isoformat(), "reason": "Regraded on appeal."},
     )
 
     assert list(EndPointResult.objects.values_list("grade", flat=True).order_by("pk")) == [
@@ -196,14 +197,15 @@ def test_the_admin_records_and_corrects_the_result_shown_on_the_card(
     card = client.get(reverse("portfolios:registration", args=[ready.registration.pk]))
     text = card.content.decode()
     assert url(ready) in text
-    assert f"Merit, {TODAY:%-d %B %Y} (Highfield Assessment)" in text
+    assert f"Merit, {today:%-d %B %Y} (Highfield Assessment)" in text
 
 
 def test_the_result_form_refuses_a_future_date_with_the_reason(
     client: Client, ready: People
 ) -> None:
+    today = clock.today()
     sign_all(ready)
-    tomorrow = TODAY + datetime.timedelta(days=1)
+    tomorrow = today + datetime.timedelta(days=1)
 
     response = as_user(client, ready.admin).post(
         url(ready, "result"), {"grade": "pass", "assessed_on": tomorrow.isoformat()}, follow=True
@@ -216,7 +218,7 @@ def test_the_result_form_refuses_a_future_date_with_the_reason(
 def test_only_the_admin_records_a_result_or_withdraws(client: Client, ready: People) -> None:
     sign_all(ready)
     as_user(client, ready.assessor)
-    today = TODAY.isoformat()
+    today = clock.today().isoformat()
     response = client.post(url(ready, "result"), {"grade": "pass", "assessed_on": today})
     assert response.status_code == 403
     assert not EndPointResult.objects.exists()
@@ -235,11 +237,12 @@ def test_only_the_admin_records_a_result_or_withdraws(client: Client, ready: Peo
 def test_the_gateway_page_costs_the_same_whatever_the_portfolio_holds(
     client: Client, django_assert_num_queries, who: str
 ) -> None:
+    today = clock.today()
     small = make_people()
     big = make_ready(make_people())
     sign_all(big)
     gateway.record_result(
-        actor=big.admin, registration=big.registration, grade="pass", assessed_on=TODAY
+        actor=big.admin, registration=big.registration, grade="pass", assessed_on=today
     )
     for people in (small, big):
         as_user(client, getattr(people, who)).get(url(people))  # the session's first request

@@ -30,15 +30,9 @@ from portfolios import evidence as evidence_services
 from portfolios.export import portfolio_manifest
 from portfolios.models import Evidence, EvidenceStatus
 from tests.assessments.test_decisions import make_case
-from tests.assessments.test_release import (
-    PEARSON_WORDS,
-    TODAY,
-    as_user,
-    pages,
-    pearson_case,
-    submitted,
-)
+from tests.assessments.test_release import PEARSON_WORDS, as_user, pages, pearson_case, submitted
 from tests.factories import CentreFactory, MembershipFactory, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -198,6 +192,7 @@ def test_the_iv_refers_a_return_back_and_the_assessors_new_return_waits_in_its_t
 
 
 def test_the_rules_of_validating_a_return_are_refused_by_name() -> None:
+    today = clock.today()
     case = pearson_case()
     evidence = submitted(case, [case["criterion"]])
     return_evidence(assessor=case["assessor"], evidence=evidence, feedback=HELD)
@@ -227,7 +222,7 @@ def test_the_rules_of_validating_a_return_are_refused_by_name() -> None:
         criterion=case["criterion"],
         outcome="met",
         method="product",
-        assessed_on=TODAY,
+        assessed_on=today,
         feedback="AC1.1 met: the survey covers every point.",
         evidence=[evidence],
     )

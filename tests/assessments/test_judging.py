@@ -23,10 +23,9 @@ from tests.assessments.judging_data import form_data
 from tests.assessments.test_decisions import make_case
 from tests.assessments.test_pages import ASSESS_QUERIES, assess_url, signed_in, submitted
 from tests.factories import DEFAULT_PASSWORD, mapped_evidence
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
-
-TODAY = datetime.date.today()
 
 
 @pytest.fixture
@@ -49,12 +48,13 @@ def taken_criteria(case: dict, count: int) -> list[AssessmentCriterion]:
 
 
 def judge(case: dict, rows: list[RowJudgement], **kw: object) -> object:
+    today = clock.today()
     return judge_evidence(
         assessor=kw.pop("assessor", case["assessor"]),
         evidence=kw.pop("evidence", case["evidence"]),
         rows=rows,
         method=kw.pop("method", "product"),
-        assessed_on=kw.pop("assessed_on", TODAY),
+        assessed_on=kw.pop("assessed_on", today),
         token=kw.pop("token", uuid.uuid4()),
         **kw,
     )
@@ -162,6 +162,7 @@ def test_the_same_form_sent_twice_records_once(case: dict) -> None:
 
 
 def test_a_stale_row_refuses_the_whole_submit_and_says_which_row(case: dict) -> None:
+    today = clock.today()
     one, two, _ = case["criteria"]
     # The other assessor judges `two` after our form was drawn (it showed no decision).
     theirs = record_decision(
@@ -170,7 +171,7 @@ def test_a_stale_row_refuses_the_whole_submit_and_says_which_row(case: dict) -> 
         criterion=two,
         outcome="met",
         method="observation",
-        assessed_on=TODAY,
+        assessed_on=today,
         evidence=[mapped_evidence(case["registration"], two)],
     )
 
@@ -206,6 +207,7 @@ def test_a_correction_supersedes_the_decision_seen_and_needs_a_reason(case: dict
 
 
 def test_unmapped_and_locked_criteria_are_refused_by_their_rows(case: dict) -> None:
+    today = clock.today()
     elsewhere = AssessmentCriterion.objects.exclude(unit=case["unit"]).first()
     narrow = submitted(case, case["criteria"][:1], title="Narrow")
 
@@ -224,7 +226,7 @@ def test_unmapped_and_locked_criteria_are_refused_by_their_rows(case: dict) -> N
             criterion=criterion,
             outcome="met",
             method="observation",
-            assessed_on=TODAY,
+            assessed_on=today,
             evidence=[mapped_evidence(case["registration"], criterion)],
         )
     sign_off_unit(
@@ -303,6 +305,7 @@ def test_with_htmx_the_form_comes_back_in_place_with_the_result(client: Client, 
 
 
 def test_a_stale_form_keeps_what_was_typed_and_marks_the_row(client: Client, case: dict) -> None:
+    today = clock.today()
     one, two, _ = case["criteria"]
     data = form_data(
         case["evidence"],
@@ -316,7 +319,7 @@ def test_a_stale_form_keeps_what_was_typed_and_marks_the_row(client: Client, cas
         criterion=two,
         outcome="met",
         method="observation",
-        assessed_on=TODAY,
+        assessed_on=today,
         evidence=[mapped_evidence(case["registration"], two)],
     )
 
@@ -360,12 +363,13 @@ def test_the_learner_and_the_iv_get_403_posting_the_form(
 
 
 def test_a_bad_date_is_shown_by_its_field_keeping_the_rows(client: Client, case: dict) -> None:
+    today = clock.today()
     one = case["criteria"][0]
     data = form_data(
         case["evidence"],
         {one: "met"},
         feedback={one: "Kept words."},
-        assessed_on=TODAY + datetime.timedelta(days=3),
+        assessed_on=today + datetime.timedelta(days=3),
     )
 
     response = signed_in(client, case["assessor"]).post(judge_url(case["evidence"]), data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from html import escape
 
 import pytest
@@ -21,10 +20,10 @@ from qualifications.models import AssessmentCriterion, Unit
 from tests.assessments.test_decisions import make_case
 from tests.assessments.test_pages import ASSESS_QUERIES, assess_url, signed_in, submitted
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-TODAY = datetime.date.today()
 OTHER_UNIT = "A/506/1964"  # another of the IMI learner's mandatory units, 6 criteria
 
 
@@ -56,13 +55,14 @@ def mapping_events(evidence: Evidence) -> list[AuditEvent]:
 
 
 def decide(case: dict, criterion: AssessmentCriterion, evidence: list[Evidence]) -> Decision:
+    today = clock.today()
     return record_decision(
         assessor=case["assessor"],
         registration=case["registration"],
         criterion=criterion,
         outcome="met",
         method="product",
-        assessed_on=TODAY,
+        assessed_on=today,
         evidence=evidence,
     )
 
@@ -189,12 +189,13 @@ def test_the_mapping_of_a_signed_off_unit_cannot_change(case: dict) -> None:
 
 
 def test_only_submitted_evidence_has_its_mapping_confirmed(case: dict) -> None:
+    today = clock.today()
     learner = case["learner"]
     draft = evidence_services.evidence_create(
         actor=learner,
         registration=case["registration"],
         title="Draft",
-        evidence_date=TODAY,
+        evidence_date=today,
         method="product",
         context="real_work_paid",
         description="Not yet.",

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from io import StringIO
 
 from django.core import mail
@@ -10,17 +9,17 @@ from assessments.services import record_decision, return_evidence
 from portfolios import evidence as evidence_services
 from portfolios.models import EvidenceStatus
 from tests.assessments.test_decisions import make_case
-
-TODAY = datetime.date.today()
+from tests.support import clock
 
 
 def submitted_evidence(case: dict, title: str, numbers: list[str]) -> object:
+    today = clock.today()
     learner = case["learner"]
     evidence = evidence_services.evidence_create(
         actor=learner,
         registration=case["registration"],
         title=title,
-        evidence_date=TODAY,
+        evidence_date=today,
         method="product",
         context="real_work_paid",
         description="Work I did.",
@@ -37,6 +36,7 @@ def submitted_evidence(case: dict, title: str, numbers: list[str]) -> object:
 def test_evidence_is_assessed_when_every_mapped_criterion_is_judged_and_the_learner_told(
     catalogue: None, django_capture_on_commit_callbacks
 ) -> None:
+    today = clock.today()
     case = make_case()
     evidence = submitted_evidence(case, "Survey", ["1.1", "1.2"])
     mail.outbox.clear()
@@ -49,7 +49,7 @@ def test_evidence_is_assessed_when_every_mapped_criterion_is_judged_and_the_lear
                 criterion=case["unit"].criteria.get(number=number),
                 outcome="met",
                 method="product",
-                assessed_on=TODAY,
+                assessed_on=today,
                 evidence=[evidence],
             )
 

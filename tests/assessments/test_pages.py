@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -17,10 +15,10 @@ from qualifications.models import AssessmentCriterion
 from tests.assessments.judging_data import form_data
 from tests.assessments.test_decisions import make_case
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-TODAY = datetime.date.today()
 # Session, user, the header's memberships (which also answer "is an assessor here"), evidence,
 # assignment, files, mappings, decisions, sign-offs, the centre's release setting, the
 # judgements' overall feedback, and for the mapping form the learner's units, outcomes and
@@ -37,12 +35,13 @@ def case() -> dict:
 
 
 def submitted(case: dict, criteria: list[AssessmentCriterion], title: str = "Survey") -> Evidence:
+    today = clock.today()
     learner = case["learner"]
     evidence = evidence_services.evidence_create(
         actor=learner,
         registration=case["registration"],
         title=title,
-        evidence_date=TODAY,
+        evidence_date=today,
         method="product",
         context="real_work_paid",
         description="A survey I ran.",
@@ -72,6 +71,7 @@ def signed_in(client: Client, user: User) -> Client:
 
 
 def decide_all(case: dict) -> None:
+    today = clock.today()
     for criterion in case["unit"].criteria.all():
         record_decision(
             assessor=case["assessor"],
@@ -79,7 +79,7 @@ def decide_all(case: dict) -> None:
             criterion=criterion,
             outcome="met",
             method="observation",
-            assessed_on=TODAY,
+            assessed_on=today,
             evidence=[mapped_evidence(case["registration"], criterion)],
         )
 
@@ -200,6 +200,7 @@ def test_a_first_decision_posted_after_someone_elses_is_refused_with_a_message(
     client: Client, case: dict
 ) -> None:
     # The form as drawn before the other assessor decided.
+    today = clock.today()
     data = form_data(case["evidence"], {case["criterion"]: "not_yet_met"})
     record_decision(
         assessor=case["other_assessor"],
@@ -207,7 +208,7 @@ def test_a_first_decision_posted_after_someone_elses_is_refused_with_a_message(
         criterion=case["criterion"],
         outcome="met",
         method="observation",
-        assessed_on=TODAY,
+        assessed_on=today,
         evidence=[mapped_evidence(case["registration"], case["criterion"])],
     )
 
@@ -388,6 +389,7 @@ def test_the_queue_costs_the_same_queries_for_3_and_30_items(
 def test_the_assessing_page_costs_the_same_queries_for_one_and_many_criteria(
     client: Client, case: dict, django_assert_num_queries: pytest.FixtureRequest
 ) -> None:
+    today = clock.today()
     many = submitted(case, list(case["unit"].criteria.all()), title="Everything")
     for criterion in case["unit"].criteria.all()[:4]:
         record_decision(
@@ -396,7 +398,7 @@ def test_the_assessing_page_costs_the_same_queries_for_one_and_many_criteria(
             criterion=criterion,
             outcome="not_yet_met",
             method="observation",
-            assessed_on=TODAY,
+            assessed_on=today,
             evidence=[many],
         )
     signed_in(client, case["assessor"]).get(assess_url(case["evidence"]))

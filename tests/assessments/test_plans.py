@@ -21,10 +21,10 @@ from portfolios.services import register_learner
 from qualifications.models import AssessmentCriterion, Qualification
 from tests.assessments.test_decisions import make_case
 from tests.factories import CentreFactory, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-TODAY = datetime.date.today()
 DAY = datetime.timedelta(days=1)
 
 
@@ -64,7 +64,8 @@ def actions(plan: AssessmentPlan) -> list[str]:
 
 
 def test_a_plan_is_drafted_signed_by_both_and_then_agreed_with_audit_events(case: dict) -> None:
-    plan = draft(case, ("Observe a customer handover", TODAY + 7 * DAY))
+    today = clock.today()
+    plan = draft(case, ("Observe a customer handover", today + 7 * DAY))
     activity = plan.activities.get()
     assert plan.is_draft
     assert not plan.is_agreed
@@ -94,7 +95,8 @@ def test_a_plan_is_drafted_signed_by_both_and_then_agreed_with_audit_events(case
 
 
 def test_the_learner_cannot_sign_before_the_assessor(case: dict) -> None:
-    plan = draft(case, ("Observe", TODAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today))
 
     with pytest.raises(AssessmentError, match="has not signed this plan yet"):
         plans.learner_sign(learner=case["learner"], plan=plan)
@@ -103,7 +105,8 @@ def test_the_learner_cannot_sign_before_the_assessor(case: dict) -> None:
 
 
 def test_only_the_learner_countersigns_and_only_once(case: dict) -> None:
-    plan = draft(case, ("Observe", TODAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today))
     plans.assessor_sign(assessor=case["assessor"], plan=plan)
 
     with pytest.raises(AssessmentError, match="Only the learner"):
@@ -121,7 +124,8 @@ def test_an_empty_plan_cannot_be_signed(case: dict) -> None:
 
 
 def test_a_signed_plan_cannot_be_edited(case: dict) -> None:
-    plan = draft(case, ("Observe", TODAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today))
     plans.assessor_sign(assessor=case["assessor"], plan=plan)
 
     with pytest.raises(AssessmentError, match="Revise it"):
@@ -130,7 +134,7 @@ def test_a_signed_plan_cannot_be_edited(case: dict) -> None:
             plan=plan,
             description="More",
             method="product",
-            target_date=TODAY,
+            target_date=today,
         )
     with pytest.raises(AssessmentError, match="Revise it"):
         plans.activity_remove(assessor=case["assessor"], activity=plan.activities.get())
@@ -138,7 +142,8 @@ def test_a_signed_plan_cannot_be_edited(case: dict) -> None:
 
 
 def test_a_draft_activity_can_be_removed_with_its_event(case: dict) -> None:
-    plan = draft(case, ("Observe", TODAY), ("Discuss", TODAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today), ("Discuss", today))
     first = plan.activities.order_by("position").first()
 
     plans.activity_remove(assessor=case["assessor"], activity=first)
@@ -149,6 +154,7 @@ def test_a_draft_activity_can_be_removed_with_its_event(case: dict) -> None:
 
 
 def test_only_an_assigned_assessor_plans_and_only_the_learners_own_criteria(case: dict) -> None:
+    today = clock.today()
     outsider = member(case["centre"], Role.ASSESSOR)
     with pytest.raises(AssessmentError, match="Only an assessor assigned"):
         plans.plan_create(assessor=outsider, registration=case["registration"], title="Mine")
@@ -164,7 +170,7 @@ def test_only_an_assigned_assessor_plans_and_only_the_learners_own_criteria(case
             plan=plan,
             description="Elsewhere",
             method="product",
-            target_date=TODAY,
+            target_date=today,
             criteria=[foreign],
         )
     with pytest.raises(AssessmentError, match="already has a plan"):
@@ -173,16 +179,17 @@ def test_only_an_assigned_assessor_plans_and_only_the_learners_own_criteria(case
 
 
 def test_activities_are_overdue_only_in_the_agreed_plan_in_force(case: dict) -> None:
-    plan = draft(case, ("Late", TODAY - DAY), ("Due today", TODAY), ("Later", TODAY + DAY))
-    assert not PlanActivity.objects.overdue(TODAY).exists()  # a draft binds nobody yet
+    today = clock.today()
+    plan = draft(case, ("Late", today - DAY), ("Due today", today), ("Later", today + DAY))
+    assert not PlanActivity.objects.overdue(today).exists()  # a draft binds nobody yet
 
     plans.assessor_sign(assessor=case["assessor"], plan=plan)
     plans.learner_sign(learner=case["learner"], plan=plan)
 
     late = plan.activities.get(description="Late")
-    assert list(PlanActivity.objects.overdue(TODAY)) == [late]
+    assert list(PlanActivity.objects.overdue(today)) == [late]
     plans.activity_done(assessor=case["assessor"], activity=late)
-    assert not PlanActivity.objects.overdue(TODAY).exists()
+    assert not PlanActivity.objects.overdue(today).exists()
     late.refresh_from_db()
     assert late.completed_by == case["assessor"]
     assert AuditEvent.objects.filter(action="plan.activity_done", data__activity=late.pk).exists()
@@ -191,7 +198,8 @@ def test_activities_are_overdue_only_in_the_agreed_plan_in_force(case: dict) -> 
 
 
 def test_a_draft_activity_cannot_be_marked_done(case: dict) -> None:
-    plan = draft(case, ("Observe", TODAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today))
 
     with pytest.raises(AssessmentError, match="agreed plan in force"):
         plans.activity_done(assessor=case["assessor"], activity=plan.activities.get())
@@ -200,7 +208,8 @@ def test_a_draft_activity_cannot_be_marked_done(case: dict) -> None:
 def test_a_revision_supersedes_the_agreed_plan_which_stays_in_force_until_agreed(
     case: dict,
 ) -> None:
-    plan = agreed(case, ("Done already", TODAY - 2 * DAY), ("Late", TODAY - DAY))
+    today = clock.today()
+    plan = agreed(case, ("Done already", today - 2 * DAY), ("Late", today - DAY))
     plans.activity_done(
         assessor=case["assessor"], activity=plan.activities.get(description="Done already")
     )
@@ -220,7 +229,7 @@ def test_a_revision_supersedes_the_agreed_plan_which_stays_in_force_until_agreed
     assert revision.is_draft
     assert plan.activities.count() == 2
     assert list(AssessmentPlan.objects.in_force()) == [plan]
-    assert PlanActivity.objects.overdue(TODAY).get().plan == plan
+    assert PlanActivity.objects.overdue(today).get().plan == plan
     with pytest.raises(AssessmentError, match="newer version"):
         plans.plan_revise(assessor=case["assessor"], plan=plan, reason="Again")
 
@@ -230,13 +239,13 @@ def test_a_revision_supersedes_the_agreed_plan_which_stays_in_force_until_agreed
         plan=revision,
         description="Observe on the new shift",
         method="observation",
-        target_date=TODAY + 7 * DAY,
+        target_date=today + 7 * DAY,
     )
     plans.assessor_sign(assessor=case["assessor"], plan=revision)
     plans.learner_sign(learner=case["learner"], plan=revision)
 
     assert list(AssessmentPlan.objects.in_force()) == [revision]
-    assert not PlanActivity.objects.overdue(TODAY).exists()
+    assert not PlanActivity.objects.overdue(today).exists()
     assert AuditEvent.objects.get(action="plan.revised").data == {
         "supersedes": plan.pk,
         "reason": "The learner changed shifts.",
@@ -244,7 +253,8 @@ def test_a_revision_supersedes_the_agreed_plan_which_stays_in_force_until_agreed
 
 
 def test_a_superseded_plan_cannot_be_countersigned(case: dict) -> None:
-    plan = draft(case, ("Observe", TODAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today))
     plans.assessor_sign(assessor=case["assessor"], plan=plan)
     plans.plan_revise(assessor=case["assessor"], plan=plan, reason="Wrong date.")
 
@@ -260,6 +270,7 @@ def plan_url(plan: AssessmentPlan, name: str = "plan", *args: object) -> str:
 
 
 def test_the_assessor_drafts_and_signs_through_the_pages(client: Client, case: dict) -> None:
+    today = clock.today()
     client.force_login(case["assessor"])
     registration = case["registration"]
     criterion = case["unit"].criteria.get(number="1.1")
@@ -287,7 +298,7 @@ def test_the_assessor_drafts_and_signs_through_the_pages(client: Client, case: d
         {
             "description": "Observe a handover",
             "method": "observation",
-            "target_date": (TODAY - DAY).isoformat(),
+            "target_date": (today - DAY).isoformat(),
             "criteria": [criterion.pk],
         },
     )
@@ -318,7 +329,8 @@ def test_the_portfolio_links_to_the_plans(client: Client, case: dict) -> None:
 
 @pytest.mark.parametrize("role", ["learner", "iv", "admin", "eqa", "other_assessor"])
 def test_people_who_may_read_the_plan_read_it(client: Client, case: dict, role: str) -> None:
-    plan = agreed(case, ("Observe a handover", TODAY + DAY))
+    today = clock.today()
+    plan = agreed(case, ("Observe a handover", today + DAY))
     person = case.get(role) or member(case["centre"], role)
     client.force_login(person)
 
@@ -331,7 +343,8 @@ def test_people_who_may_read_the_plan_read_it(client: Client, case: dict, role: 
 
 @pytest.mark.parametrize("role", ["learner", "iv", "admin", "eqa"])
 def test_readers_cannot_change_the_plan(client: Client, case: dict, role: str) -> None:
-    plan = draft(case, ("Observe", TODAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today))
     activity = plan.activities.get()
     person = case.get(role) or member(case["centre"], role)
     client.force_login(person)
@@ -354,7 +367,8 @@ def test_readers_cannot_change_the_plan(client: Client, case: dict, role: str) -
 
 
 def test_only_the_learner_may_countersign(client: Client, case: dict) -> None:
-    plan = draft(case, ("Observe", TODAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today))
     plans.assessor_sign(assessor=case["assessor"], plan=plan)
     client.force_login(case["assessor"])
 
@@ -364,7 +378,8 @@ def test_only_the_learner_may_countersign(client: Client, case: dict) -> None:
 
 
 def test_a_learner_signing_too_early_is_told_why(client: Client, case: dict) -> None:
-    plan = draft(case, ("Observe", TODAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today))
     client.force_login(case["learner"])
 
     response = client.post(plan_url(plan, "plan_learner_sign"))
@@ -374,7 +389,8 @@ def test_a_learner_signing_too_early_is_told_why(client: Client, case: dict) -> 
 
 @pytest.mark.parametrize("who", ["another_learner", "other_centre_assessor", "unassigned"])
 def test_people_outside_the_registration_get_404(client: Client, case: dict, who: str) -> None:
-    plan = draft(case, ("Observe", TODAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today))
     other = CentreFactory()
     person = {
         "another_learner": lambda: member(case["centre"], Role.LEARNER),
@@ -392,7 +408,8 @@ def test_people_outside_the_registration_get_404(client: Client, case: dict, who
 
 
 def test_revising_through_the_page_needs_a_reason(client: Client, case: dict) -> None:
-    plan = agreed(case, ("Observe", TODAY + DAY))
+    today = clock.today()
+    plan = agreed(case, ("Observe", today + DAY))
     client.force_login(case["assessor"])
 
     response = client.post(plan_url(plan, "plan_revise"), {"reason": ""})
@@ -408,7 +425,8 @@ def test_revising_through_the_page_needs_a_reason(client: Client, case: dict) ->
 def test_the_plan_page_costs_the_same_for_1_or_20_activities(
     client: Client, case: dict, django_assert_num_queries
 ) -> None:
-    plan = agreed(case, ("Observe", TODAY - DAY))
+    today = clock.today()
+    plan = agreed(case, ("Observe", today - DAY))
     client.force_login(case["assessor"])
     client.get(plan_url(plan))
     with CaptureQueriesContext(connection) as few:
@@ -420,7 +438,7 @@ def test_the_plan_page_costs_the_same_for_1_or_20_activities(
             plan=revision,
             description=f"Activity {n}",
             method="product",
-            target_date=TODAY + n * DAY,
+            target_date=today + n * DAY,
             criteria=case["unit"].criteria.order_by("position")[: n % 4],
         )
     plans.assessor_sign(assessor=case["assessor"], plan=revision)
@@ -435,7 +453,8 @@ def test_the_plan_page_costs_the_same_for_1_or_20_activities(
 
 
 def test_the_learner_home_shows_the_next_and_overdue_activities(client: Client, case: dict) -> None:
-    agreed(case, ("Late one", TODAY - DAY), ("Next one", TODAY + DAY))
+    today = clock.today()
+    agreed(case, ("Late one", today - DAY), ("Next one", today + DAY))
     client.force_login(case["learner"])
 
     html = client.get("/").content.decode()
@@ -446,7 +465,8 @@ def test_the_learner_home_shows_the_next_and_overdue_activities(client: Client, 
 
 
 def test_the_learner_home_asks_for_a_signature(client: Client, case: dict) -> None:
-    plan = draft(case, ("Observe", TODAY + DAY))
+    today = clock.today()
+    plan = draft(case, ("Observe", today + DAY))
     plans.assessor_sign(assessor=case["assessor"], plan=plan)
     client.force_login(case["learner"])
 
@@ -458,6 +478,7 @@ def test_the_learner_home_asks_for_a_signature(client: Client, case: dict) -> No
 def test_the_learner_home_costs_the_same_with_a_plan_of_any_size(
     client: Client, django_assert_num_queries
 ) -> None:
+    today = clock.today()
     centre = CentreFactory()
     imi = Qualification.objects.get(number="601/3456/2")
     centre.qualifications.add(imi)
@@ -469,12 +490,12 @@ def test_the_learner_home_costs_the_same_with_a_plan_of_any_size(
         learner=learner,
         centre=centre,
         qualification=imi,
-        start_date=TODAY,
+        start_date=today,
         assessors=[assessor],
     )
     small = {"assessor": assessor, "learner": learner, "registration": registration}
     small["unit"] = registration.unit_choices.first().unit
-    plan = agreed(small, ("One", TODAY - DAY))
+    plan = agreed(small, ("One", today - DAY))
     client.force_login(learner)
     client.get("/")
     with CaptureQueriesContext(connection) as few:
@@ -486,7 +507,7 @@ def test_the_learner_home_costs_the_same_with_a_plan_of_any_size(
             plan=revision,
             description=f"Activity {n}",
             method="product",
-            target_date=TODAY + (n - 10) * DAY,
+            target_date=today + (n - 10) * DAY,
         )
     plans.assessor_sign(assessor=assessor, plan=revision)
     plans.learner_sign(learner=learner, plan=revision)

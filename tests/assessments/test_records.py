@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +23,10 @@ from qualifications.models import AssessmentCriterion
 from tests.assessments.judging_data import form_data as judging_form
 from tests.assessments.test_decisions import make_case
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-TODAY = datetime.date.today()
 # A minimal WAV: the RIFF/WAVE header the type sniffer recognises, then silence.
 WAV = b"RIFF" + (4036).to_bytes(4, "little") + b"WAVEfmt " + b"\x10\x00\x00\x00" + b"\x00" * 4020
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -73,9 +72,10 @@ def create_url(case: dict, kind: str) -> str:
 
 
 def form_data(case: dict, **extra: Any) -> dict[str, Any]:
+    today = clock.today()
     data: dict[str, Any] = {
         "title": "Greeting customers at the service desk",
-        "occurred_on": TODAY.isoformat(),
+        "occurred_on": today.isoformat(),
         "place": "Northgate Motors, service reception",
         "context": "real_work_paid",
         "account": "Ana greeted each customer by name and confirmed the booking.",
@@ -92,12 +92,13 @@ def wav(name: str = "discussion.wav", content: bytes = WAV) -> SimpleUploadedFil
 
 
 def observation(case: dict, **kw: Any) -> AssessorRecord:
+    today = clock.today()
     fields: dict[str, Any] = {
         "assessor": case["assessor"],
         "registration": case["registration"],
         "kind": RecordKind.OBSERVATION,
         "title": "Greeting customers",
-        "occurred_on": TODAY,
+        "occurred_on": today,
         "place": "Service reception",
         "context": "real_work_paid",
         "account": "Greeted every customer by name.",
@@ -313,6 +314,7 @@ def test_criteria_outside_the_learners_units_are_refused(client: Client, case: d
 
 
 def test_a_signed_off_unit_takes_no_new_record(case: dict) -> None:
+    today = clock.today()
     for criterion in case["unit"].criteria.all():
         record_decision(
             assessor=case["assessor"],
@@ -320,7 +322,7 @@ def test_a_signed_off_unit_takes_no_new_record(case: dict) -> None:
             criterion=criterion,
             outcome="met",
             method="observation",
-            assessed_on=TODAY,
+            assessed_on=today,
             evidence=[mapped_evidence(case["registration"], criterion)],
         )
     sign_off_unit(
@@ -383,6 +385,7 @@ def test_only_the_assigned_assessor_may_make_a_record(client: Client, case: dict
 
 
 def test_the_create_page_offers_the_criteria_grouped_by_unit(client: Client, case: dict) -> None:
+    today = clock.today()
     html = signed_in(client, case["assessor"]).get(create_url(case, "questioning")).content.decode()
 
     assert '<h1 class="h2">New questioning record</h1>' in html
@@ -390,7 +393,7 @@ def test_the_create_page_offers_the_criteria_grouped_by_unit(client: Client, cas
     assert "Question 1" in html
     assert 'name="questions-0-answer"' in html
     assert 'name="recording"' not in html
-    assert f'value="{TODAY.isoformat()}"' in html
+    assert f'value="{today.isoformat()}"' in html
 
 
 def test_the_record_page_is_hidden_from_other_centres(client: Client, case: dict) -> None:

@@ -8,7 +8,6 @@ qualification's rule either way.
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import pytest
@@ -34,15 +33,16 @@ from tests.factories import (
     mapped_evidence,
     member,
 )
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-TODAY = datetime.date.today()
 PEARSON = "603/5449/5"
 SECRET = "Your customer survey covers every point in the brief."
 
 
 def pearson_case() -> dict:
+    today = clock.today()
     centre = CentreFactory()
     qualification = Qualification.objects.get(number=PEARSON)
     centre.qualifications.add(qualification)
@@ -55,7 +55,7 @@ def pearson_case() -> dict:
         learner=learner,
         centre=centre,
         qualification=qualification,
-        start_date=TODAY,
+        start_date=today,
         assessors=[assessor],
         internal_verifier=iv,
     )
@@ -74,12 +74,13 @@ def pearson_case() -> dict:
 
 
 def submitted(case: dict, criteria: list[AssessmentCriterion], title: str = "Survey") -> Evidence:
+    today = clock.today()
     learner = case["learner"]
     evidence = evidence_services.evidence_create(
         actor=learner,
         registration=case["registration"],
         title=title,
-        evidence_date=TODAY,
+        evidence_date=today,
         method="product",
         context="real_work_paid",
         description="Work I did.",
@@ -98,13 +99,14 @@ def decide(
     outcome: str = "met",
     **kw: object,
 ) -> Decision:
+    today = clock.today()
     return record_decision(
         assessor=kw.pop("assessor", case["assessor"]),  # type: ignore[arg-type]
         registration=case["registration"],
         criterion=criterion,
         outcome=outcome,
         method="product",
-        assessed_on=TODAY,
+        assessed_on=today,
         feedback=kw.pop("feedback", SECRET),  # type: ignore[arg-type]
         # A criterion judged met rests on evidence mapped to it (assessments.basis).
         evidence=[evidence]

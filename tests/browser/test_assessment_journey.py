@@ -9,7 +9,6 @@ mapping and signing in the browser are covered by test_evidence.py.
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from playwright.sync_api import Page, expect
@@ -25,21 +24,22 @@ from tests.browser.test_registration import sign_out
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.support import clock
 
 AWARD = "600/1686/3"  # Ascentis Level 1 Award for Introduction to Customer Service
 PHONE_UNIT = "T/601/6077"  # Answer telephone calls from customers: 7 criteria
-TODAY = datetime.date.today()
 
 
 def submitted(
     registration: Registration, title: str, criteria: list[AssessmentCriterion]
 ) -> Evidence:
+    today = clock.today()
     learner = registration.learner
     evidence = evidence_services.evidence_create(
         actor=learner,
         registration=registration,
         title=title,
-        evidence_date=TODAY,
+        evidence_date=today,
         method="product",
         context="real_work_paid",
         description=f"{title}, from my shifts on the service desk.",
@@ -97,6 +97,7 @@ def expect_not_found(site: AccessiblePage, path: str) -> None:
 def test_an_assessment_from_submission_to_sign_off_seen_by_the_learner_and_no_one_else(
     site: AccessiblePage,
 ) -> None:
+    today = clock.today()
     ensure_catalogue()
     award = Qualification.objects.get(number=AWARD)
     centre = CentreFactory(name="Harbour Training")
@@ -109,7 +110,7 @@ def test_an_assessment_from_submission_to_sign_off_seen_by_the_learner_and_no_on
         learner=learner,
         centre=centre,
         qualification=award,
-        start_date=TODAY,
+        start_date=today,
         unit_keys=[PHONE_UNIT],
         assessors=[assessor],
     )
@@ -122,7 +123,7 @@ def test_an_assessment_from_submission_to_sign_off_seen_by_the_learner_and_no_on
         learner=member(elsewhere, Role.LEARNER),
         centre=elsewhere,
         qualification=award,
-        start_date=TODAY,
+        start_date=today,
         assessors=[stranger],
     )
     unit = Unit.objects.get(key=PHONE_UNIT)

@@ -19,13 +19,13 @@ from tests.browser.test_plans import sign_out
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, RegistrationFactory, member
-
-TODAY = datetime.date.today()
+from tests.support import clock
 
 
 def test_an_assessor_issues_a_brief_and_the_learner_hands_in_by_the_extended_date(
     site: AccessiblePage,
 ) -> None:
+    today = clock.today()
     ensure_catalogue()
     centre = CentreFactory()
     pearson = Qualification.objects.get(number="603/5449/5")
@@ -53,9 +53,9 @@ def test_an_assessor_issues_a_brief_and_the_learner_hands_in_by_the_extended_dat
     page.get_by_label("Vocational scenario or context").fill("A regional energy supplier.")
     page.get_by_label("Audience or purpose of the evidence").fill("New starters")
     page.get_by_label("Tasks, and the evidence the learner provides").fill("Task 1: a guide.")
-    page.get_by_label("Start date").fill((TODAY - datetime.timedelta(days=7)).isoformat())
+    page.get_by_label("Start date").fill((today - datetime.timedelta(days=7)).isoformat())
     page.get_by_label("Completion (hand-in) date").fill(
-        (TODAY + datetime.timedelta(days=7)).isoformat()
+        (today + datetime.timedelta(days=7)).isoformat()
     )
     page.get_by_role("button", name="Save the draft brief").click()
     page.wait_for_load_state("load")
@@ -65,7 +65,7 @@ def test_an_assessor_issues_a_brief_and_the_learner_hands_in_by_the_extended_dat
     page.wait_for_load_state("load")
     expect(page.get_by_test_id("brief-state")).to_have_text("Issued")
     site.assert_accessible()
-    extended = TODAY + datetime.timedelta(days=14)
+    extended = today + datetime.timedelta(days=14)
     page.locator("#id_registration").select_option(str(registration.pk))
     page.get_by_label("New hand-in date").fill(extended.isoformat())
     page.get_by_label("Legitimate reason").fill("Illness at the time of submission")

@@ -15,7 +15,8 @@ from tests.browser.conftest import AccessiblePage
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD
-from tests.verification.cases import TODAY, add_learner, criteria, make_centre, strategy_for
+from tests.support import clock
+from tests.verification.cases import add_learner, criteria, make_centre, strategy_for
 from verification.services import draw_plan
 
 WIDEST = """() => [...document.querySelectorAll('body *')]
@@ -43,6 +44,7 @@ def visit_as(site: AccessiblePage, email: str, path: str) -> None:
 
 
 def test_each_role_sees_its_picture_and_table_on_a_phone(site: AccessiblePage) -> None:
+    today = clock.today()
     ensure_catalogue()
     made = make_centre(iv="Ivy Verifier")
     ana = add_learner(made, made.assessors[0], name="Ana <Lima>", employer="Kwik Fit")
@@ -55,15 +57,15 @@ def test_each_role_sees_its_picture_and_table_on_a_phone(site: AccessiblePage) -
             criterion=criterion,
             outcome="met",
             method="observation",
-            assessed_on=TODAY - datetime.timedelta(weeks=weeks * 2),
+            assessed_on=today - datetime.timedelta(weeks=weeks * 2),
             assessor=made.assessors[0],
         )
     call_command("recount_progress", "--fix", stdout=StringIO(), stderr=StringIO())
     plan = draw_plan(
         actor=made.iv,
         strategy=strategy_for(made),
-        period_start=TODAY,
-        period_end=TODAY + datetime.timedelta(days=30),
+        period_start=today,
+        period_end=today + datetime.timedelta(days=30),
     )
     site.page.set_viewport_size({"width": 390, "height": 844})
     page = site.page

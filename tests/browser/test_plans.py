@@ -16,8 +16,7 @@ from tests.browser.conftest import AccessiblePage
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
-
-TODAY = datetime.date.today()
+from tests.support import clock
 
 
 def add_activity(site: AccessiblePage, description: str, target: datetime.date) -> None:
@@ -40,6 +39,7 @@ def sign_out(site: AccessiblePage) -> None:
 def test_an_assessor_and_learner_agree_a_plan_and_both_homes_show_it(
     site: AccessiblePage,
 ) -> None:
+    today = clock.today()
     ensure_catalogue()
     centre = CentreFactory()
     imi = Qualification.objects.get(number="601/3456/2")
@@ -52,7 +52,7 @@ def test_an_assessor_and_learner_agree_a_plan_and_both_homes_show_it(
         learner=learner,
         centre=centre,
         qualification=imi,
-        start_date=TODAY - datetime.timedelta(days=30),
+        start_date=today - datetime.timedelta(days=30),
         assessors=[assessor],
     )
     page = site.page
@@ -73,8 +73,8 @@ def test_an_assessor_and_learner_agree_a_plan_and_both_homes_show_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Ana's first plan")
     site.assert_accessible()
 
-    add_activity(site, "Observe a customer handover", TODAY - datetime.timedelta(days=1))
-    add_activity(site, "Professional discussion on safety", TODAY + datetime.timedelta(days=7))
+    add_activity(site, "Observe a customer handover", today - datetime.timedelta(days=1))
+    add_activity(site, "Professional discussion on safety", today + datetime.timedelta(days=7))
     page.get_by_role("button", name="Sign the plan as assessor").click()
     page.wait_for_load_state("load")
     expect(page.get_by_test_id("plan-state")).to_contain_text(
@@ -116,6 +116,7 @@ def test_an_assessor_and_learner_agree_a_plan_and_both_homes_show_it(
 def test_the_assessor_finds_an_overdue_activity_on_the_plans_page_and_opens_its_plan(
     site: AccessiblePage,
 ) -> None:
+    today = clock.today()
     ensure_catalogue()
     centre = CentreFactory()
     imi = Qualification.objects.get(number="601/3456/2")
@@ -131,7 +132,7 @@ def test_the_assessor_finds_an_overdue_activity_on_the_plans_page_and_opens_its_
             learner=learner,
             centre=centre,
             qualification=imi,
-            start_date=TODAY - 30 * day,
+            start_date=today - 30 * day,
             assessors=[assessor],
         )
         plan = plans.plan_create(assessor=assessor, registration=registration, title=title)
@@ -148,9 +149,9 @@ def test_the_assessor_finds_an_overdue_activity_on_the_plans_page_and_opens_its_
         if agree:
             plans.learner_sign(learner=learner, plan=plan)
 
-    plan_of("Ben Cole", "Ben's plan", ("Discuss tyre safety", TODAY + 3 * day), agree=True)
-    plan_of("Ana Lima", "Ana's plan", ("Observe a customer handover", TODAY - 2 * day), agree=True)
-    plan_of("Cat Dunn", "Cat's plan", ("Write up the service", TODAY + day), agree=False)
+    plan_of("Ben Cole", "Ben's plan", ("Discuss tyre safety", today + 3 * day), agree=True)
+    plan_of("Ana Lima", "Ana's plan", ("Observe a customer handover", today - 2 * day), agree=True)
+    plan_of("Cat Dunn", "Cat's plan", ("Write up the service", today + day), agree=False)
     page = site.page
 
     site.goto("/accounts/login/")

@@ -19,14 +19,15 @@ from tests.browser.conftest import AccessiblePage, fits
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.support import clock
 
 IMI = "601/3456/2"
-TODAY = datetime.date.today()
 
 
 def test_a_learner_opens_a_unit_from_the_keyboard_and_sees_its_criteria(
     site: AccessiblePage,
 ) -> None:
+    today = clock.today()
     ensure_catalogue()
     centre = CentreFactory()
     imi = Qualification.objects.get(number=IMI)
@@ -39,7 +40,7 @@ def test_a_learner_opens_a_unit_from_the_keyboard_and_sees_its_criteria(
         learner=learner,
         centre=centre,
         qualification=imi,
-        start_date=TODAY - datetime.timedelta(days=30),
+        start_date=today - datetime.timedelta(days=30),
         assessors=[assessor],
     )
     unit = registration.units.order_by("key").first()
@@ -48,7 +49,7 @@ def test_a_learner_opens_a_unit_from_the_keyboard_and_sees_its_criteria(
         actor=learner,
         registration=registration,
         title="Handling a complaint at the counter",
-        evidence_date=TODAY,
+        evidence_date=today,
         method=EvidenceMethod.OBSERVATION,
         context=EvidenceContext.REAL_WORK_PAID,
         description="Observed by my line manager.",

@@ -5,7 +5,6 @@ No server: the learner's copy must read on its own, accessibly and on a phone.
 
 from __future__ import annotations
 
-import datetime
 import io
 import zipfile
 from pathlib import Path
@@ -22,13 +21,13 @@ from portfolios.evidence import evidence_create, file_add, map_criteria, submit
 from tests.assessments.test_release import decide, pearson_case
 from tests.browser.conftest import AccessiblePage, fits
 from tests.conftest import ensure_catalogue
-
-TODAY = datetime.date.today()
+from tests.support import clock
 
 
 def test_the_unzipped_portfolio_opens_from_disk(
     site: AccessiblePage, settings: Any, tmp_path: Path
 ) -> None:
+    today = clock.today()
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -44,7 +43,7 @@ def test_the_unzipped_portfolio_opens_from_disk(
         actor=learner,
         registration=case["registration"],
         title="Customer survey",
-        evidence_date=TODAY,
+        evidence_date=today,
         method="product",
         context="real_work_paid",
         description="The survey I ran at the counter.",
@@ -78,7 +77,7 @@ def test_the_unzipped_portfolio_opens_from_disk(
     row = page.locator(f"#criterion-{criterion.pk}")
     expect(row).to_contain_text(criterion.number)
     expect(row).to_contain_text("Decision: Met")
-    expect(row).to_contain_text(f"{TODAY.day} {TODAY.strftime('%B %Y')}")
+    expect(row).to_contain_text(f"{today.day} {today.strftime('%B %Y')}")
     expect(row).to_contain_text("A thorough survey.")
     # The criterion links to its evidence, whose file is linked by its path in the ZIP.
     row.get_by_role("link", name="Customer survey").click()

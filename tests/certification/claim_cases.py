@@ -13,14 +13,13 @@ from assessments.models import UnitSignOff
 from portfolios.models import Registration, RegistrationStatus, RegistrationUnit
 from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, member
+from tests.support import clock
 from verification.models import SampleStage
 from verification.models.sample import Sample, VerifierSignOff
 
-TODAY = datetime.date.today()
 IMI = "601/3456/2"
 PEARSON = "603/5449/5"
 SFJ = "601/1109/4"  # certification ended 2023-03-31
-SIGNED_ON = TODAY - datetime.timedelta(days=60)
 
 
 @dataclass
@@ -67,22 +66,30 @@ def _iv_sign(where: Centre_, registration: Registration, unit: Unit | None) -> N
     )
 
 
+def first_signed_on(today: datetime.date) -> datetime.date:
+    """The day learner_on's assessor signs its first unit off: 60 days before `today`."""
+    return today - datetime.timedelta(days=60)
+
+
 def learner_on(
     where: Centre_,
     *,
     name: str = "Ana Lima",
     qualification: str = IMI,
     status: str = RegistrationStatus.COMPLETE,
-    start: datetime.date = TODAY - datetime.timedelta(weeks=20),
+    start: datetime.date | None = None,
     iv_signed: bool = True,
     signed_units: int = 2,
     iv_units: int = 0,
     number: str = "",
     uln: str = "1234567890",
 ) -> Registration:
-    """A registration with `signed_units` units signed off by the assessor (on SIGNED_ON and
-    the days after), the whole registration signed off by the IV if `iv_signed`, and the first
-    `iv_units` units signed off by the IV on their own."""
+    """A registration started `start` (20 weeks ago unless given) with `signed_units` units
+    signed off by the assessor (60 days ago and the days after), the whole registration signed
+    off by the IV if `iv_signed`, and the first `iv_units` units signed off by the IV on their
+    own."""
+    today = clock.today()
+    signed_on = first_signed_on(today)
     learner = member(where.centre, Role.LEARNER, full_name=name)
     learner.learner_profiles.filter(centre=where.centre).update(uln=uln)
     registration = Registration.objects.create(
@@ -90,14 +97,14 @@ def learner_on(
         centre=where.centre,
         qualification=Qualification.objects.get(number=qualification),
         awarding_body_number=number or f"R{learner.pk:06d}",
-        start_date=start,
+        start_date=start or today - datetime.timedelta(weeks=20),
         status=status,
         internal_verifier=where.iv,
     )
     for position, unit in enumerate(units_of(qualification, max(signed_units, iv_units, 2))):
         RegistrationUnit.objects.create(registration=registration, unit=unit)
         if position < signed_units:
-            day = SIGNED_ON + datetime.timedelta(days=position)
+            day = signed_on + datetime.timedelta(days=position)
             UnitSignOff.objects.create(
                 registration=registration,
                 unit=unit,

@@ -37,9 +37,10 @@ from certification.models import (
     ClaimHold,
 )
 from core.models import AuditEvent
-from tests.certification.claim_cases import TODAY, learner_on, make_centre
+from tests.certification.claim_cases import learner_on, make_centre
 from tests.certification.test_claims import reasons_of
 from tests.factories import member
+from tests.support import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -61,11 +62,12 @@ def appeal(where, registration, learner):
 
 
 def test_a_learner_appeal_goes_to_the_lead_iv_with_a_deadline_and_holds_the_claim():
+    today = clock.today()
     where, registration, learner = world()
     case = appeal(where, registration, learner)
     assert case.stage == CaseStage.LEAD_IV
     assert case.status == CaseStatus.OPEN
-    assert case.due_on == TODAY + datetime.timedelta(days=10)  # the default policy
+    assert case.due_on == today + datetime.timedelta(days=10)  # the default policy
     hold = ClaimHold.objects.get(case=case)
     assert hold.is_open
     # The hold names the record behind it.
@@ -105,6 +107,7 @@ def test_the_first_stage_is_the_lead_ivs_not_the_admins_nor_the_assessors():
 
 
 def test_a_policy_naming_a_lead_iv_keeps_the_first_stage_to_them():
+    today = clock.today()
     where, registration, learner = world()
     lead = member(where.centre, Role.INTERNAL_VERIFIER, full_name="Lena Lead")
     cases.set_policy(
@@ -116,20 +119,21 @@ def test_a_policy_naming_a_lead_iv_keeps_the_first_stage_to_them():
         escalation_days=3,
     )
     case = appeal(where, registration, learner)
-    assert case.due_on == TODAY + datetime.timedelta(days=5)
+    assert case.due_on == today + datetime.timedelta(days=5)
     with pytest.raises(CaseError, match="centre's case policy: the policy names Lena Lead"):
         cases.decide(actor=where.iv, case=case, outcome=CaseOutcome.UPHELD, note="Yes.")
     cases.decide(actor=lead, case=case, outcome=CaseOutcome.UPHELD, note="Yes.")
 
 
 def test_an_appeal_goes_on_to_the_head_of_centre_then_to_the_awarding_body():
+    today = clock.today()
     where, registration, learner = world()
     case = appeal(where, registration, learner)
     with pytest.raises(CaseError, match="only after the centre's own stages"):
         cases.refer(actor=where.admin, case=case, reference="AB-1", note="Sent.")
     cases.decide(actor=where.iv, case=case, outcome=CaseOutcome.NOT_UPHELD, note="Fair.")
     case.refresh_from_db()
-    assert case.due_on == TODAY + datetime.timedelta(days=10)  # time to take it further
+    assert case.due_on == today + datetime.timedelta(days=10)  # time to take it further
     with pytest.raises(CaseError, match="learner takes their appeal further"):
         cases.escalate(actor=where.iv, case=case, note="x")
     cases.escalate(actor=learner, case=case, note="The witness statement is still unread.")
@@ -166,10 +170,11 @@ def test_an_appeal_goes_on_to_the_head_of_centre_then_to_the_awarding_body():
 
 
 def test_an_appeal_is_taken_further_only_within_the_policys_time():
+    today = clock.today()
     where, registration, learner = world()
     case = appeal(where, registration, learner)
     cases.decide(actor=where.iv, case=case, outcome=CaseOutcome.NOT_UPHELD, note="Fair.")
-    Case.objects.filter(pk=case.pk).update(due_on=TODAY - datetime.timedelta(days=1))
+    Case.objects.filter(pk=case.pk).update(due_on=today - datetime.timedelta(days=1))
     with pytest.raises(CaseError, match=r"centre's case policy: .* within 10 days .* ended on"):
         cases.escalate(actor=learner, case=case, note="Late.")
 

@@ -18,16 +18,9 @@ from core import audit
 from core.audit import verify_chain
 from core.models import AuditEvent
 from portfolios.models import Registration, RegistrationStatus
-from tests.certification.claim_cases import (
-    IMI,
-    PEARSON,
-    SFJ,
-    TODAY,
-    learner_on,
-    make_centre,
-    units_of,
-)
+from tests.certification.claim_cases import IMI, PEARSON, SFJ, learner_on, make_centre, units_of
 from tests.services import in_ci
+from tests.support import clock
 from verification.models.sample import VerifierSignOff
 
 # The catalogue asked for: a transactional test earlier in the same worker may have emptied it.
@@ -38,6 +31,7 @@ CLAIMS = reverse("certification:claims")
 
 def every_case(where):
     """One registration or unit for each way a claim can stand."""
+    today = clock.today()
     made = {
         "ready": learner_on(where, name="Ada Ready"),
         "no iv": learner_on(where, name="Ben NoIv", iv_signed=False),
@@ -49,13 +43,13 @@ def every_case(where):
             where,
             name="Gus Early",
             qualification=PEARSON,
-            start=TODAY - datetime.timedelta(weeks=9),
+            start=today - datetime.timedelta(weeks=9),
         ),
         "pearson waited": learner_on(
             where,
             name="Hal Waited",
             qualification=PEARSON,
-            start=TODAY - datetime.timedelta(weeks=10),
+            start=today - datetime.timedelta(weeks=10),
         ),
         "on draft": learner_on(where, name="Ida Drafted"),
         "removed": learner_on(where, name="Jo Removed"),
@@ -123,7 +117,7 @@ def ids(rows) -> set[tuple[int, int | None]]:
 def test_the_lists_in_sql_agree_with_the_reasons_in_words_for_every_case(days):
     where = make_centre()
     every_case(where)
-    today = TODAY + datetime.timedelta(days=days)
+    today = clock.today() + datetime.timedelta(days=days)
     words = eligibility.claim_overview(centre_id=where.centre.pk, today=today)
     sql = {"centre_id": where.centre.pk, "today": today}
     assert ids(queries.full_ready(**sql)) == ids(words.full_eligible)
@@ -145,13 +139,14 @@ def test_the_lists_in_sql_agree_with_the_reasons_in_words_for_every_case(days):
 
 
 def test_the_filter_narrows_by_qualification_name_uln_and_registration_number():
+    today = clock.today()
     where = make_centre()
     ana = learner_on(where, name="Ana Lima", uln="1111111111", number="REG-1")
     bo = learner_on(where, name="Bo Chen", uln="2222222222", number="REG-2")
     pat = learner_on(where, name="Pat Pearson", qualification=PEARSON, uln="3333333333")
 
     def found(**kwargs) -> set[int]:
-        rows = queries.full_ready(centre_id=where.centre.pk, today=TODAY, flt=ClaimFilter(**kwargs))
+        rows = queries.full_ready(centre_id=where.centre.pk, today=today, flt=ClaimFilter(**kwargs))
         return {r.pk for r in rows}
 
     assert found() == {ana.pk, bo.pk, pat.pk}

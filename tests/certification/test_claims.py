@@ -20,23 +20,23 @@ from tests.certification.claim_cases import (
     IMI,
     PEARSON,
     SFJ,
-    SIGNED_ON,
-    TODAY,
+    first_signed_on,
     learner_on,
     make_centre,
     units_of,
 )
+from tests.support import clock
 from tests.support.audit import truncate_audit_chain
 from verification.models.sample import VerifierSignOff
 
 pytestmark = pytest.mark.django_db
 
 
-def overview(where, today=TODAY):
-    return eligibility.claim_overview(centre_id=where.centre.pk, today=today)
+def overview(where, today=None):
+    return eligibility.claim_overview(centre_id=where.centre.pk, today=today or clock.today())
 
 
-def reasons_of(where, registration, today=TODAY):
+def reasons_of(where, registration, today=None):
     view = overview(where, today)
     for candidate in view.full_eligible + view.full_waiting:
         if candidate.registration.pk == registration.pk:
@@ -56,13 +56,15 @@ def read_csv(batch) -> list[list[str]]:
 
 
 def test_complete_and_signed_off_is_eligible_with_its_units_and_date():
+    today = clock.today()
+    signed_on = first_signed_on(today)
     where = make_centre()
     registration = learner_on(where, signed_units=2)
     view = overview(where)
     assert [c.registration.pk for c in view.full_eligible] == [registration.pk]
     candidate = view.full_eligible[0]
     assert candidate.unit_references == [u.reference or u.key for u in units_of(IMI)]
-    assert candidate.achievement_date == SIGNED_ON + datetime.timedelta(days=1)
+    assert candidate.achievement_date == signed_on + datetime.timedelta(days=1)
 
 
 def test_no_iv_sign_off_is_a_reason():
@@ -99,8 +101,9 @@ def test_pearson_ten_weeks_boundary_day():
 
 
 def test_other_awarding_bodies_have_no_minimum_wait():
+    today = clock.today()
     where = make_centre()
-    registration = learner_on(where, qualification=IMI, start=TODAY)
+    registration = learner_on(where, qualification=IMI, start=today)
     assert reasons_of(where, registration) == []
 
 
@@ -174,6 +177,8 @@ def test_release_is_for_admins_with_a_note_and_only_once():
 
 
 def test_unit_only_claims_need_both_sign_offs_and_a_registration_not_complete():
+    today = clock.today()
+    signed_on = first_signed_on(today)
     where = make_centre()
     left = learner_on(
         where, name="Leo Left", status=RegistrationStatus.WITHDRAWN, iv_signed=False, iv_units=1
@@ -185,7 +190,7 @@ def test_unit_only_claims_need_both_sign_offs_and_a_registration_not_complete():
     ]
     line = add(where, (left.pk, units_of(IMI)[0].pk))[0]
     assert line.unit_references == [units_of(IMI)[0].reference or units_of(IMI)[0].key]
-    assert line.achievement_date == SIGNED_ON
+    assert line.achievement_date == signed_on
 
 
 def test_an_unlocked_assessor_sign_off_makes_a_unit_unclaimable():
@@ -217,6 +222,7 @@ def test_adding_twice_to_the_draft_adds_once():
 
 
 def test_the_database_refuses_a_second_live_line():
+    today = clock.today()
     where = make_centre()
     registration = learner_on(where, status=RegistrationStatus.ACTIVE, iv_units=1)
     unit = units_of(IMI)[0]
@@ -226,14 +232,14 @@ def test_the_database_refuses_a_second_live_line():
             batch=line.batch,
             registration=registration,
             unit=unit,
-            achievement_date=TODAY,
+            achievement_date=today,
             added_by=where.admin,
         )
     full = learner_on(where, name="Fay Full")
     first = add(where, (full.pk, None))[0]
     with pytest.raises(IntegrityError), transaction.atomic():
         ClaimLine.objects.create(
-            batch=first.batch, registration=full, achievement_date=TODAY, added_by=where.admin
+            batch=first.batch, registration=full, achievement_date=today, added_by=where.admin
         )
 
 
@@ -296,6 +302,7 @@ def test_export_refuses_an_empty_batch():
 
 
 def test_the_whole_life_of_a_batch_moves_the_registrations():
+    today = clock.today()
     where = make_centre()
     full = learner_on(where, name="Fay Full")
     left = learner_on(
@@ -322,19 +329,19 @@ def test_the_whole_life_of_a_batch_moves_the_registrations():
         batch=batch,
         line=lines[0],
         certificate_number="C-1",
-        received_on=TODAY,
+        received_on=today,
     )
     with pytest.raises(claims.ClaimError, match="already recorded"):
-        claims.record_certificates(actor=where.admin, batch=batch, line=lines[0], received_on=TODAY)
+        claims.record_certificates(actor=where.admin, batch=batch, line=lines[0], received_on=today)
     full.refresh_from_db()
     batch.refresh_from_db()
     assert full.status == RegistrationStatus.CERTIFICATED
     assert batch.state == BatchState.SUBMITTED
-    claims.record_certificates(actor=where.admin, batch=batch, received_on=TODAY)
+    claims.record_certificates(actor=where.admin, batch=batch, received_on=today)
     batch.refresh_from_db()
     assert batch.state == BatchState.CERTIFICATES_RECEIVED
     assert ClaimLine.objects.get(pk=lines[0].pk).certificate_number == "C-1"
-    assert ClaimLine.objects.filter(certificate_received_on=TODAY).count() == 2
+    assert ClaimLine.objects.filter(certificate_received_on=today).count() == 2
     actions = list(AuditEvent.objects.values_list("action", flat=True))
     for action in [
         "claim.batch_created",
@@ -438,6 +445,8 @@ def test_deleting_audit_events_back_past_an_export_is_reported():
 
 
 def test_default_profile_columns_and_values():
+    today = clock.today()
+    signed_on = first_signed_on(today)
     where = make_centre()
     registration = learner_on(where, name="Mary Ann Smith", number="IMI-77", uln="9876543210")
     batch = add(where, (registration.pk, None))[0].batch
@@ -445,7 +454,7 @@ def test_default_profile_columns_and_values():
     header, row = read_csv(batch)
     assert header == DEFAULT.headers
     refs = ";".join(u.reference or u.key for u in units_of(IMI))
-    achieved = (SIGNED_ON + datetime.timedelta(days=1)).isoformat()
+    achieved = (signed_on + datetime.timedelta(days=1)).isoformat()
     assert row == [
         where.centre.number,
         "IMI-77",
@@ -462,8 +471,10 @@ def test_default_profile_columns_and_values():
 
 
 def test_pearson_profile_upper_case_without_diacritics_and_claim_types():
+    today = clock.today()
+    signed_on = first_signed_on(today)
     where = make_centre()
-    start = TODAY - datetime.timedelta(weeks=11)
+    start = today - datetime.timedelta(weeks=11)
     full = learner_on(where, name="Zoë O’Brien-Núñez", qualification=PEARSON, start=start)
     left = learner_on(
         where,
@@ -488,7 +499,7 @@ def test_pearson_profile_upper_case_without_diacritics_and_claim_types():
     assert zoe["Grade"] == "P"
     assert jurgen["Claim type"] == "Interim"
     assert jurgen["Unit references"] == (unit.reference or unit.key)
-    assert jurgen["Achievement date"] == SIGNED_ON.strftime("%d/%m/%Y")
+    assert jurgen["Achievement date"] == signed_on.strftime("%d/%m/%Y")
 
 
 def test_pearson_names_keep_only_the_allowed_characters():
@@ -508,6 +519,7 @@ def test_formula_cells_get_a_leading_apostrophe():
 
 
 def test_done_when_the_file_lists_exactly_the_eligible_learners_and_units():
+    today = clock.today()
     where = make_centre()
     elsewhere = make_centre()
     eligible = learner_on(where, name="Ella Eligible", number="E-1")
@@ -518,7 +530,7 @@ def test_done_when_the_file_lists_exactly_the_eligible_learners_and_units():
         where,
         name="Tom Toosoon",
         qualification=PEARSON,
-        start=TODAY - datetime.timedelta(weeks=4),
+        start=today - datetime.timedelta(weeks=4),
         number="T-1",
     )
     learner_on(where, name="Ursula Ended", qualification=SFJ, number="S-1")

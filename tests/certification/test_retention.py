@@ -28,17 +28,18 @@ from portfolios.models import Evidence, EvidenceFile, RegistrationStatus
 from qualifications.models import AwardingBody
 from tests.certification.claim_cases import IMI, learner_on, make_centre
 from tests.factories import member
+from tests.support import clock
 from verification.models import EqaPageView
 
 pytestmark = pytest.mark.django_db
 
 ASCENTIS = "600/1686/3"
 PAGE = reverse("certification:retention")
-TODAY = timezone.localdate()
 
 
 def finished(where, *, name="Ana Lima", qualification=ASCENTIS, files=1, days_ago=200):
     """A certificated registration, finished `days_ago`, with `files` stored evidence files."""
+    today = clock.today()
     registration = learner_on(
         where,
         name=name,
@@ -49,7 +50,7 @@ def finished(where, *, name="Ana Lima", qualification=ASCENTIS, files=1, days_ag
     evidence = Evidence.objects.create(
         registration=registration,
         title="Customer log",
-        evidence_date=TODAY - datetime.timedelta(days=days_ago + 30),
+        evidence_date=today - datetime.timedelta(days=days_ago + 30),
         method="product",
         context="real_work_paid",
         status="assessed",
@@ -76,10 +77,11 @@ def finished(where, *, name="Ana Lima", qualification=ASCENTIS, files=1, days_ag
 def eqa_visit(where, *, ended_days_ago: int | None = 100, viewed: bool = True):
     """An EQA whose access to the centre ended `ended_days_ago` (None: still current), who
     opened the centre's pages on their last day (today, if still current) unless not `viewed`."""
+    today = clock.today()
     eqa = member(where.centre, Role.EQA, full_name="Eve External")
     if ended_days_ago is not None:
         Membership.objects.filter(user=eqa, role=Role.EQA).update(
-            expires_on=TODAY - datetime.timedelta(days=ended_days_ago)
+            expires_on=today - datetime.timedelta(days=ended_days_ago)
         )
     if viewed:
         EqaPageView.objects.create(
@@ -106,12 +108,13 @@ def test_each_awarding_body_has_its_period_or_says_it_is_not_stated():
 
 
 def test_ascentis_evidence_is_past_retention_4_weeks_after_external_verification():
+    today = clock.today()
     where = make_centre()
     finished(where)
     eqa_visit(where, ended_days_ago=29)
     [row] = retention.retention_rows(where.centre)
     assert row.is_past
-    assert row.retain_until == TODAY - datetime.timedelta(days=1)
+    assert row.retain_until == today - datetime.timedelta(days=1)
 
 
 def test_within_the_4_weeks_it_is_kept_and_removal_is_refused_naming_L279():

@@ -20,8 +20,7 @@ from assessments.models import Decision
 from portfolios.models import Evidence, RegistrationUnit
 from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, member
-
-TODAY = datetime.date.today()
+from tests.support import clock
 
 
 def recounted() -> None:
@@ -32,6 +31,7 @@ pytestmark = pytest.mark.usefixtures("catalogue")
 
 
 def caseload(centre: object, assessor: object, size: int) -> list:
+    today = clock.today()
     imi = Qualification.objects.get(number="601/3456/2")
     unit = Unit.objects.get(key="F/506/2131")  # 9 criteria
     registrations = []
@@ -41,8 +41,8 @@ def caseload(centre: object, assessor: object, size: int) -> list:
             learner=learner,
             centre=centre,
             qualification=imi,
-            start_date=TODAY - datetime.timedelta(days=90),
-            planned_end_date=TODAY + datetime.timedelta(days=10),
+            start_date=today - datetime.timedelta(days=90),
+            planned_end_date=today + datetime.timedelta(days=10),
         )
         registration.assessors.add(assessor)
         RegistrationUnit.objects.create(registration=registration, unit=unit)
@@ -53,6 +53,7 @@ def caseload(centre: object, assessor: object, size: int) -> list:
 def test_progress_is_shown_and_costs_the_same_for_3_or_200_learners(
     client: Client, django_assert_num_queries
 ) -> None:
+    today = clock.today()
     small_centre, big_centre = CentreFactory(), CentreFactory()
     small_assessor = member(small_centre, Role.ASSESSOR)
     big_assessor = member(big_centre, Role.ASSESSOR)
@@ -65,7 +66,7 @@ def test_progress_is_shown_and_costs_the_same_for_3_or_200_learners(
             criterion=criterion,
             outcome="met",
             method="observation",
-            assessed_on=TODAY,
+            assessed_on=today,
             assessor=small_assessor,
         )
     recounted()
@@ -102,17 +103,18 @@ def named(html: str, registration: object) -> bool:
 def test_the_caseload_shows_overdue_plan_actions_and_filters_by_them(
     client: Client, django_assert_num_queries
 ) -> None:
+    today = clock.today()
     centre = CentreFactory()
     assessor = member(centre, Role.ASSESSOR)
     late, waiting, steady = caseload(centre, assessor, 3)
     # Started 90 days ago of 1000: nothing met yet is still on track.
-    steady.planned_end_date = TODAY + datetime.timedelta(days=910)
+    steady.planned_end_date = today + datetime.timedelta(days=910)
     steady.save(update_fields=["planned_end_date"])
     other = RegistrationFactory(
         learner=member(centre, Role.LEARNER),
         centre=centre,
         qualification=Qualification.objects.get(number="600/1686/3"),
-        start_date=TODAY,
+        start_date=today,
     )
     other.assessors.add(assessor)
     plan = plans.plan_create(assessor=assessor, registration=late, title="Plan")
@@ -122,14 +124,14 @@ def test_the_caseload_shows_overdue_plan_actions_and_filters_by_them(
             plan=plan,
             description=f"Activity {days}",
             method="observation",
-            target_date=TODAY + datetime.timedelta(days=days),
+            target_date=today + datetime.timedelta(days=days),
         )
     plans.assessor_sign(assessor=assessor, plan=plan)
     plans.learner_sign(learner=late.learner, plan=plan)
     Evidence.objects.create(
         registration=waiting,
         title="Survey",
-        evidence_date=TODAY,
+        evidence_date=today,
         method="product",
         context="real_work_paid",
         status="submitted",

@@ -24,10 +24,10 @@ from certification.models import ClaimHold, HoldKind
 from portfolios.models import RegistrationStatus, RegistrationUnit
 from qualifications.models import Qualification, Unit
 from tests.factories import CentreFactory, RegistrationFactory, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-TODAY = datetime.date.today()
 IMI = "601/3456/2"
 UNIT = "F/506/2131"  # 9 criteria
 
@@ -74,6 +74,7 @@ def judge(registration, criterion, assessor, day, outcome="met"):
 
 
 def test_the_portfolio_draws_criteria_met_per_unit_and_by_week(client: Client) -> None:
+    today = clock.today()
     centre = CentreFactory()
     learner = member(centre, Role.LEARNER)
     assessor = member(centre, Role.ASSESSOR)
@@ -82,7 +83,7 @@ def test_the_portfolio_draws_criteria_met_per_unit_and_by_week(client: Client) -
     unit = Unit.objects.get(key=UNIT)
     RegistrationUnit.objects.create(registration=registration, unit=unit)
     criteria = list(unit.criteria.order_by("position"))
-    monday = TODAY - datetime.timedelta(days=TODAY.weekday())
+    monday = today - datetime.timedelta(days=today.weekday())
     weeks_ago = [monday - datetime.timedelta(weeks=n) for n in (3, 3, 1, 0)]
     for criterion, day in zip(criteria, weeks_ago, strict=False):
         judge(registration, criterion, assessor, day)
@@ -102,6 +103,7 @@ def test_the_portfolio_draws_criteria_met_per_unit_and_by_week(client: Client) -
 
 
 def test_the_learner_sees_only_released_decisions_over_time(client: Client) -> None:
+    today = clock.today()
     centre = CentreFactory()
     learner = member(centre, Role.LEARNER)
     assessor = member(centre, Role.ASSESSOR)
@@ -115,11 +117,11 @@ def test_the_learner_sees_only_released_decisions_over_time(client: Client) -> N
     unit = Unit.objects.get(key=UNIT)
     RegistrationUnit.objects.create(registration=registration, unit=unit)
     first, second = unit.criteria.order_by("position")[:2]
-    agreed = judge(registration, first, assessor, TODAY)
+    agreed = judge(registration, first, assessor, today)
     DecisionValidation.objects.create(
         decision=agreed, validator=admin, outcome=ValidationOutcome.AGREED
     )
-    judge(registration, second, assessor, TODAY)  # not validated yet
+    judge(registration, second, assessor, today)  # not validated yet
     url = reverse("evidence:portfolio", args=[registration.pk])
 
     client.force_login(learner)
@@ -146,6 +148,7 @@ def test_a_portfolio_with_nothing_met_says_so(client: Client) -> None:
 
 
 def test_the_portfolio_costs_the_same_for_decisions_on_2_days_or_on_40(client: Client) -> None:
+    today = clock.today()
     centre = CentreFactory()
     learner = member(centre, Role.LEARNER)
     assessor = member(centre, Role.ASSESSOR)
@@ -166,11 +169,11 @@ def test_the_portfolio_costs_the_same_for_decisions_on_2_days_or_on_40(client: C
         ]
 
     for n, criterion in enumerate(every(small)[:2]):
-        judge(small, criterion, assessor, TODAY - datetime.timedelta(days=n))
+        judge(small, criterion, assessor, today - datetime.timedelta(days=n))
     judged = every(large)[:40]
     assert len(judged) == 40
     for n, criterion in enumerate(judged):
-        judge(large, criterion, assessor, TODAY - datetime.timedelta(days=3 * n))
+        judge(large, criterion, assessor, today - datetime.timedelta(days=3 * n))
     client.force_login(learner)
 
     def page(registration):
@@ -189,6 +192,7 @@ def test_the_portfolio_costs_the_same_for_decisions_on_2_days_or_on_40(client: C
 
 
 def test_the_caseload_at_a_glance_counts_each_active_learner_once(client: Client) -> None:
+    today = clock.today()
     centre = CentreFactory()
     assessor = member(centre, Role.ASSESSOR)
     imi = Qualification.objects.get(number=IMI)
@@ -199,10 +203,10 @@ def test_the_caseload_at_a_glance_counts_each_active_learner_once(client: Client
             learner=member(centre, Role.LEARNER),
             centre=centre,
             qualification=imi,
-            start_date=TODAY - datetime.timedelta(days=start_days_ago),
+            start_date=today - datetime.timedelta(days=start_days_ago),
             planned_end_date=None
             if end_in_days is None
-            else TODAY + datetime.timedelta(days=end_in_days),
+            else today + datetime.timedelta(days=end_in_days),
             status=status,
         )
         registration.assessors.add(assessor)
@@ -243,6 +247,7 @@ def test_an_empty_caseload_says_so(client: Client) -> None:
 
 
 def test_the_centre_overview_counts_states_claims_and_holds(client: Client) -> None:
+    today = clock.today()
     centre = CentreFactory()
     admin = member(centre, Role.CENTRE_ADMIN)
     imi = Qualification.objects.get(number=IMI)
@@ -254,7 +259,7 @@ def test_the_centre_overview_counts_states_claims_and_holds(client: Client) -> N
                 centre=centre,
                 qualification=imi,
                 status=status,
-                start_date=TODAY - datetime.timedelta(weeks=30),
+                start_date=today - datetime.timedelta(weeks=30),
             )
             for _ in range(n)
         ]

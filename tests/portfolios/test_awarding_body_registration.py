@@ -13,20 +13,19 @@ from html import unescape
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from core.models import AuditEvent
 from portfolios import awarding_body
 from portfolios.models import Registration, RegistrationStatus
 from qualifications.models import Qualification
 from tests.factories import RegistrationFactory, member
+from tests.support import clock
 from tests.support.centre_world import World, centre_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalogue")]
 
 ASCENTIS = "600/1686/3"
 IMI = "601/3456/2"
-TODAY = timezone.localdate()
 LIST = reverse("centre:registrations")
 
 
@@ -36,18 +35,20 @@ def world() -> World:
 
 
 def started(world: World, days_ago: int, number: str = ASCENTIS, **fields) -> Registration:
+    today = clock.today()
     return RegistrationFactory(
         learner=member(world.centre, "learner"),
         centre=world.centre,
         qualification=Qualification.objects.get(number=number),
-        start_date=TODAY - datetime.timedelta(days=days_ago),
+        start_date=today - datetime.timedelta(days=days_ago),
         **fields,
     )
 
 
 def test_an_ascentis_registration_is_due_within_49_days_then_overdue(world: World) -> None:
+    today = clock.today()
     due = awarding_body.standing(started(world, 10))
-    assert (due.state, due.due_on) == ("due", TODAY + datetime.timedelta(days=39))
+    assert (due.state, due.due_on) == ("due", today + datetime.timedelta(days=39))
     assert "Ascentis specification L249" in due.rule
     overdue = awarding_body.standing(started(world, 50))
     assert overdue.state == "overdue"
@@ -73,11 +74,12 @@ def test_the_registration_page_flags_overdue_with_the_rule(client: Client, world
 
 
 def test_the_admin_records_it_late_and_is_told_the_rule(client: Client, world: World) -> None:
+    today = clock.today()
     registration = started(world, 60)
     client.force_login(world.admin)
     response = client.post(
         reverse("portfolios:registration_awarding_body", args=[registration.pk]),
-        {"ab-number": "ASC123", "ab-registered_on": TODAY.isoformat()},
+        {"ab-number": "ASC123", "ab-registered_on": today.isoformat()},
         follow=True,
     )
     page = unescape(response.content.decode())
@@ -86,26 +88,28 @@ def test_the_admin_records_it_late_and_is_told_the_rule(client: Client, world: W
     registration.refresh_from_db()
     assert (registration.awarding_body_number, registration.awarding_body_registered_on) == (
         "ASC123",
-        TODAY,
+        today,
     )
     event = AuditEvent.objects.get(action="registration.awarding_body_registered")
     assert event.data["late"] is True
 
 
 def test_in_time_is_recorded_without_a_warning(world: World) -> None:
+    today = clock.today()
     registration = started(world, 5)
     result = awarding_body.record(
-        actor=world.admin, registration=registration, number="A1", registered_on=TODAY
+        actor=world.admin, registration=registration, number="A1", registered_on=today
     )
     assert result.state == "registered"
 
 
 def test_a_future_date_is_refused_and_nothing_changes(client: Client, world: World) -> None:
+    today = clock.today()
     registration = started(world, 5)
     client.force_login(world.admin)
     response = client.post(
         reverse("portfolios:registration_awarding_body", args=[registration.pk]),
-        {"ab-number": "A1", "ab-registered_on": (TODAY + datetime.timedelta(days=2)).isoformat()},
+        {"ab-number": "A1", "ab-registered_on": (today + datetime.timedelta(days=2)).isoformat()},
     )
     assert response.status_code == 400
     assert "cannot be in the future" in response.content.decode()
@@ -115,26 +119,28 @@ def test_a_future_date_is_refused_and_nothing_changes(client: Client, world: Wor
 
 @pytest.mark.parametrize("role", ["assessor", "iv"])
 def test_only_the_centres_admins_record_it(client: Client, world: World, role: str) -> None:
+    today = clock.today()
     registration = started(world, 5)
     person = member(world.centre, role)
     registration.assessors.add(person)
     client.force_login(person)
     response = client.post(
         reverse("portfolios:registration_awarding_body", args=[registration.pk]),
-        {"ab-number": "A1", "ab-registered_on": TODAY.isoformat()},
+        {"ab-number": "A1", "ab-registered_on": today.isoformat()},
     )
     assert response.status_code in (403, 404)
     with pytest.raises(awarding_body.AwardingBodyRegistrationError, match="centre's admins"):
         awarding_body.record(
-            actor=person, registration=registration, number="A1", registered_on=TODAY
+            actor=person, registration=registration, number="A1", registered_on=today
         )
 
 
 def test_the_list_filters_overdue_and_due(client: Client, world: World) -> None:
+    today = clock.today()
     overdue = started(world, 60)
     due = started(world, 10)
     started(world, 60, IMI)
-    started(world, 60, awarding_body_registered_on=TODAY)
+    started(world, 60, awarding_body_registered_on=today)
     client.force_login(world.admin)
 
     def shown(kind: str) -> set[int]:

@@ -8,7 +8,6 @@ still waiting for the IV is not in the learner's copy.
 
 from __future__ import annotations
 
-import datetime
 import io
 import zipfile
 from html.parser import HTMLParser
@@ -30,10 +29,10 @@ from portfolios.evidence import file_add
 from portfolios.models import Evidence, EvidenceStatus
 from qualifications.models import AssessmentCriterion
 from tests.assessments.test_release import decide, pearson_case, submitted
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue", "media")
 
-TODAY = datetime.date.today()
 AGREED = "Clear survey; the IV agreed this."
 WAITING = "Not yet validated: the learner must not read this."
 HELD = "Held return: the learner must not read this either."
@@ -110,6 +109,7 @@ def download(client: Client, case: dict) -> zipfile.ZipFile:
 def test_the_index_shows_units_criteria_released_decisions_and_evidence(
     client: Client,
 ) -> None:
+    today = clock.today()
     case = pearson_case()
     made = portfolio(case)
 
@@ -125,7 +125,7 @@ def test_the_index_shows_units_criteria_released_decisions_and_evidence(
     assert "Decision: <strong>Met</strong>" in index
     assert case["assessor"].get_full_name() in index
     # Dates as "j F Y" (4 December 2026).
-    assert f", {TODAY.day} {TODAY.strftime('%B %Y')}</p>" in index
+    assert f", {today.day} {today.strftime('%B %Y')}</p>" in index
     assert AGREED in index
     # One decision released, not two.
     assert index.count("Decision: <strong>") == 1
@@ -143,6 +143,7 @@ def test_what_waits_for_the_iv_is_in_neither_the_index_nor_the_manifest(
 ) -> None:
     """Pearson BTEC (assessments.release): a decision and a return awaiting the internal
     verifier are not given to the learner, so not to the learner's copy either."""
+    today = clock.today()
     case = pearson_case()
     made = portfolio(case)
 
@@ -173,7 +174,7 @@ def test_what_waits_for_the_iv_is_in_neither_the_index_nor_the_manifest(
     assert WAITING in index
     returned = index.split(f'id="evidence-{made["returned"].pk}"', 1)[1].split("</article>")[0]
     assert "<dd>Returned for resubmission</dd>" in returned
-    assert f"Returned for resubmission, {TODAY.day} {TODAY.strftime('%B %Y')}" in returned
+    assert f"Returned for resubmission, {today.day} {today.strftime('%B %Y')}" in returned
     assert HELD in returned
 
 

@@ -27,17 +27,22 @@ from portfolios.off_the_job import (
 from portfolios.services import register_learner
 from qualifications.models import AssessmentCriterion, Qualification, Statement
 from tests.factories import CentreFactory, mapped_evidence, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
 NCFE = "601/3973/0"  # the Customer Service Practitioner standard is mapped to it
 PEARSON = "603/5450/1"  # the Customer Service Specialist standard is mapped to it
-TODAY = datetime.date.today()
-MONDAY = TODAY - datetime.timedelta(days=TODAY.weekday() + 7)
+
+
+def last_weeks_monday(today: datetime.date) -> datetime.date:
+    """The Monday of last week: every day of that week is past, so any of them may be logged."""
+    return today - datetime.timedelta(days=today.weekday() + 7)
 
 
 def apprentice(number: str = NCFE) -> dict:
     """A learner on `number` with an assessor and an IV, and the people who are not theirs."""
+    today = clock.today()
     centre = CentreFactory()
     centre.qualifications.add(Qualification.objects.get(number=number))
     assessor = member(centre, Role.ASSESSOR)
@@ -47,7 +52,7 @@ def apprentice(number: str = NCFE) -> dict:
         learner=member(centre, Role.LEARNER, full_name="Ana Lima"),
         centre=centre,
         qualification=Qualification.objects.get(number=number),
-        start_date=TODAY - datetime.timedelta(days=60),
+        start_date=today - datetime.timedelta(days=60),
         unit_keys=(),
         assessors=[assessor],
         internal_verifier=iv,
@@ -67,8 +72,10 @@ def ksb(number: str, code: str) -> Statement:
 
 
 def entry(people: dict, **fields: object) -> OffTheJobActivity:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     values: dict = {
-        "date": MONDAY,
+        "date": monday,
         "hours": Decimal("3"),
         "kind": OffTheJobKind.TEACHING,
         "description": "Workshop on handling complaints",
@@ -105,19 +112,22 @@ def test_each_excluded_kind_is_refused_with_its_reason_and_nothing_saved(
 
 
 def test_a_day_holds_no_more_than_24_hours(people: dict) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     entry(people, hours=Decimal("20"))
     with pytest.raises(OffTheJobError, match="already has 20 hours logged"):
         entry(people, hours=Decimal("4.5"))
     entry(people, hours=Decimal("4"))  # exactly 24 is allowed
     with pytest.raises(OffTheJobError, match="24"):
-        entry(people, date=MONDAY + datetime.timedelta(days=1), hours=Decimal("25"))
+        entry(people, date=monday + datetime.timedelta(days=1), hours=Decimal("25"))
     with pytest.raises(OffTheJobError, match="more than none"):
         entry(people, hours=Decimal("0"))
 
 
 def test_future_dates_are_refused(people: dict) -> None:
+    today = clock.today()
     with pytest.raises(OffTheJobError, match="future"):
-        entry(people, date=TODAY + datetime.timedelta(days=1))
+        entry(people, date=today + datetime.timedelta(days=1))
 
 
 def test_a_ksb_of_another_standard_is_refused(people: dict) -> None:
@@ -139,12 +149,14 @@ def test_evidence_of_another_registration_is_refused(people: dict) -> None:
 
 
 def test_only_the_learner_logs(people: dict) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     for who in ("assessor", "iv", "other_assessor"):
         with pytest.raises(PermissionDenied):
             log(
                 actor=people[who],
                 registration=people["registration"],
-                date=MONDAY,
+                date=monday,
                 hours=Decimal("1"),
                 kind=OffTheJobKind.TEACHING,
                 description="x",
@@ -186,6 +198,8 @@ def test_a_query_needs_a_reason(people: dict) -> None:
 
 
 def test_an_approved_entry_stands(people: dict) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     activity = entry(people)
     approve(actor=people["assessor"], activity=activity)
     with pytest.raises(OffTheJobError, match="already approved"):
@@ -194,7 +208,7 @@ def test_an_approved_entry_stands(people: dict) -> None:
         correct(
             actor=people["learner"],
             activity=activity,
-            date=MONDAY,
+            date=monday,
             hours=Decimal("1"),
             kind=OffTheJobKind.TEACHING,
             description="x",
@@ -204,6 +218,8 @@ def test_an_approved_entry_stands(people: dict) -> None:
 
 
 def test_a_queried_entry_is_corrected_with_old_and_new_values_on_record(people: dict) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     activity = entry(people, statements=[ksb(NCFE, "K1")])
     query(actor=people["assessor"], activity=activity, reason="Three hours for a 1-hour session?")
     # It may not be approved until it is corrected.
@@ -212,7 +228,7 @@ def test_a_queried_entry_is_corrected_with_old_and_new_values_on_record(people: 
     correct(
         actor=people["learner"],
         activity=activity,
-        date=MONDAY,
+        date=monday,
         hours=Decimal("1"),
         kind=OffTheJobKind.TEACHING,
         description="Workshop on handling complaints (one hour)",
@@ -232,13 +248,15 @@ def test_a_queried_entry_is_corrected_with_old_and_new_values_on_record(people: 
 
 
 def test_a_correction_is_still_refused_for_an_excluded_kind(people: dict) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     activity = entry(people)
     query(actor=people["assessor"], activity=activity, reason="Which session?")
     with pytest.raises(OffTheJobError, match="English and maths"):
         correct(
             actor=people["learner"],
             activity=activity,
-            date=MONDAY,
+            date=monday,
             hours=Decimal("1"),
             kind=OffTheJobKind.ENGLISH_MATHS,
             description="x",
@@ -248,15 +266,17 @@ def test_a_correction_is_still_refused_for_an_excluded_kind(people: dict) -> Non
 
 
 def test_totals_and_weeks(people: dict) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     first = entry(people, hours=Decimal("2"))
-    entry(people, date=MONDAY + datetime.timedelta(days=2), hours=Decimal("1.5"))
-    entry(people, date=MONDAY - datetime.timedelta(days=7), hours=Decimal("4"))
+    entry(people, date=monday + datetime.timedelta(days=2), hours=Decimal("1.5"))
+    entry(people, date=monday - datetime.timedelta(days=7), hours=Decimal("4"))
     approve(actor=people["assessor"], activity=first)
     assert totals(people["registration"]) == off_the_job.Totals(
         approved=Decimal("2"), waiting=Decimal("5.5")
     )
     weeks = weekly(people["registration"])
-    assert [w.monday for w in weeks] == [MONDAY - datetime.timedelta(days=7), MONDAY]
+    assert [w.monday for w in weeks] == [monday - datetime.timedelta(days=7), monday]
     assert (weeks[1].approved, weeks[1].waiting) == (Decimal("2"), Decimal("1.5"))
     assert (weeks[0].approved, weeks[0].waiting) == (Decimal("0"), Decimal("4"))
 

@@ -15,14 +15,14 @@ from portfolios.apprenticeships import Programme, apprenticeship_save
 from portfolios.off_the_job import Hours, approve, hours_for, log
 from qualifications.models import Standard
 from tests.factories import EmployerFactory
-from tests.portfolios.test_off_the_job import MONDAY, apprentice
+from tests.portfolios.test_off_the_job import apprentice, last_weeks_monday
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-TODAY = datetime.date.today()
-
 
 def with_programme(people: dict, *, started_days_ago: int, rpl: str = "0") -> None:
+    today = clock.today()
     registration = people["registration"]
     apprenticeship_save(
         actor=None,
@@ -31,8 +31,8 @@ def with_programme(people: dict, *, started_days_ago: int, rpl: str = "0") -> No
             employer=EmployerFactory(centre=people["centre"]),
             standard=Standard.objects.get(code="customer-service-practitioner"),
             standard_version="1.2",
-            practical_start=TODAY - datetime.timedelta(days=started_days_ago),
-            practical_planned_end=TODAY + datetime.timedelta(days=400 - started_days_ago),
+            practical_start=today - datetime.timedelta(days=started_days_ago),
+            practical_planned_end=today + datetime.timedelta(days=400 - started_days_ago),
             minimum_otj_hours=Decimal("278"),
             rpl_reduction_hours=Decimal(rpl),
             rpl_reason="Prior learning" if rpl != "0" else "",
@@ -42,10 +42,12 @@ def with_programme(people: dict, *, started_days_ago: int, rpl: str = "0") -> No
 
 
 def logged(people: dict, hours: str, *, approved: bool, days_back: int = 0) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     activity = log(
         actor=people["learner"],
         registration=people["registration"],
-        date=MONDAY - datetime.timedelta(days=days_back),
+        date=monday - datetime.timedelta(days=days_back),
         hours=Decimal(hours),
         kind="teaching",
         description="Workshop",
@@ -55,6 +57,7 @@ def logged(people: dict, hours: str, *, approved: bool, days_back: int = 0) -> N
 
 
 def test_each_apprentices_hours_are_the_log_pages_own() -> None:
+    today = clock.today()
     behind, on_track, no_plan = apprentice(), apprentice(), apprentice()
     with_programme(behind, started_days_ago=200)
     with_programme(on_track, started_days_ago=100, rpl="40")
@@ -66,7 +69,7 @@ def test_each_apprentices_hours_are_the_log_pages_own() -> None:
     registrations = [people["registration"] for people in (behind, on_track, no_plan)]
 
     with CaptureQueriesContext(connection) as queries:
-        found = hours_for(registrations, TODAY)
+        found = hours_for(registrations, today)
 
     assert len(queries) == 1
     for registration in registrations:
@@ -77,10 +80,10 @@ def test_each_apprentices_hours_are_the_log_pages_own() -> None:
         assert hours.plan == plan
         if plan is not None:
             assert hours.planned_to_date == off_the_job.planned_to_date(
-                plan.hours, plan.start, plan.end, TODAY
+                plan.hours, plan.start, plan.end, today
             )
             assert hours.behind is off_the_job.behind(
-                plan.hours, totals.approved, plan.start, plan.end, TODAY
+                plan.hours, totals.approved, plan.start, plan.end, today
             )
     assert found[behind["registration"].pk].behind is True
     assert found[behind["registration"].pk].waiting == Decimal("2")

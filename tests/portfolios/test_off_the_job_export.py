@@ -17,7 +17,8 @@ from portfolios.off_the_job import EXPORT_HEADERS, approve, log, query
 from portfolios.services import register_learner
 from qualifications.models import Qualification
 from tests.factories import member
-from tests.portfolios.test_off_the_job import MONDAY, NCFE, TODAY, apprentice, ksb
+from tests.portfolios.test_off_the_job import NCFE, apprentice, ksb, last_weeks_monday
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -42,8 +43,10 @@ def rows(client: Client) -> list[list[str]]:
 
 
 def entry(people: dict, **fields: object) -> object:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     values: dict = {
-        "date": MONDAY,
+        "date": monday,
         "hours": Decimal("2.5"),
         "kind": OffTheJobKind.MENTORING,
         "description": "Mentoring",
@@ -53,6 +56,8 @@ def entry(people: dict, **fields: object) -> object:
 
 
 def test_an_assessor_gets_their_caseload_and_an_admin_the_centre(client: Client) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     people = apprentice()
     activity = entry(people, statements=[ksb(NCFE, "K2"), ksb(NCFE, "K1")])
     approve(actor=people["assessor"], activity=activity)
@@ -62,14 +67,14 @@ def test_an_assessor_gets_their_caseload_and_an_admin_the_centre(client: Client)
         learner=member(people["centre"], Role.LEARNER, full_name="Ben Other"),
         centre=people["centre"],
         qualification=Qualification.objects.get(number=NCFE),
-        start_date=TODAY,
+        start_date=today,
         unit_keys=(),
         assessors=[people["other_assessor"]],
     )
     log(
         actor=other.learner,
         registration=other,
-        date=MONDAY,
+        date=monday,
         hours=Decimal("1"),
         kind=OffTheJobKind.TEACHING,
         description="Lecture",
@@ -79,10 +84,10 @@ def test_an_assessor_gets_their_caseload_and_an_admin_the_centre(client: Client)
     table = rows(client)
     assert table[0] == list(EXPORT_HEADERS)
     [line] = table[1:]
-    assert line[:6] == ["Ana Lima", NCFE, MONDAY.isoformat(), "2.5", "Mentoring", "K1, K2"]
+    assert line[:6] == ["Ana Lima", NCFE, monday.isoformat(), "2.5", "Mentoring", "K1, K2"]
     assert line[6] == "Approved"
     assert line[7] == people["assessor"].get_full_name()
-    assert line[8].startswith(TODAY.isoformat()[:4])
+    assert line[8].startswith(today.isoformat()[:4])
 
     admin = member(people["centre"], Role.CENTRE_ADMIN)
     wear(client, admin, Role.CENTRE_ADMIN)
@@ -111,11 +116,13 @@ def test_cells_a_spreadsheet_would_run_are_made_text(client: Client) -> None:
 def test_queries_do_not_grow_with_entries(
     client: Client, count: int, django_assert_num_queries: object
 ) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     people = apprentice()
     for index in range(count):
         activity = entry(
             people,
-            date=MONDAY - datetime.timedelta(days=index),
+            date=monday - datetime.timedelta(days=index),
             statements=[ksb(NCFE, "K1"), ksb(NCFE, "S1")],
         )
         if index % 2:

@@ -14,7 +14,8 @@ from accounts.models import Role
 from portfolios.models import OffTheJobActivity, OffTheJobKind, OffTheJobStatus
 from portfolios.off_the_job import REFUSED, approve, log, query
 from tests.factories import member
-from tests.portfolios.test_off_the_job import MONDAY, NCFE, apprentice, ksb
+from tests.portfolios.test_off_the_job import NCFE, apprentice, ksb, last_weeks_monday
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -29,8 +30,10 @@ def url(people: dict) -> str:
 
 
 def posted(**fields: object) -> dict:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     data: dict = {
-        "date": MONDAY.isoformat(),
+        "date": monday.isoformat(),
         "hours": "2.5",
         "kind": OffTheJobKind.MENTORING,
         "description": "Mentoring with my team leader on difficult calls",
@@ -55,6 +58,8 @@ def test_who_may_open_the_page(client: Client, people: dict) -> None:
 
 
 def test_the_learner_logs_and_sees_the_entry_totals_and_weeks(client: Client, people: dict) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     client.force_login(people["learner"])
     k1 = ksb(NCFE, "K1")
     response = client.post(url(people), posted(statements=[k1.pk]), follow=True)
@@ -65,7 +70,7 @@ def test_the_learner_logs_and_sees_the_entry_totals_and_weeks(client: Client, pe
     body = response.content.decode()
     assert "Mentoring with my team leader" in body
     assert "Waiting for review" in body
-    assert f"{MONDAY.day} {MONDAY:%B %Y}" in body
+    assert f"{monday.day} {monday:%B %Y}" in body
     assert "<svg" in body
 
 
@@ -99,10 +104,12 @@ def test_bad_hours_are_refused_with_a_message(client: Client, people: dict) -> N
 
 
 def test_staff_cannot_log_and_see_review_buttons(client: Client, people: dict) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     log(
         actor=people["learner"],
         registration=people["registration"],
-        date=MONDAY,
+        date=monday,
         hours=Decimal("2"),
         kind=OffTheJobKind.TEACHING,
         description="Lecture",
@@ -119,11 +126,13 @@ def test_staff_cannot_log_and_see_review_buttons(client: Client, people: dict) -
 
 
 def test_approve_twice_is_harmless_and_query_needs_a_reason(client: Client, people: dict) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     first, second = (
         log(
             actor=people["learner"],
             registration=people["registration"],
-            date=MONDAY,
+            date=monday,
             hours=Decimal("2"),
             kind=OffTheJobKind.TEACHING,
             description=name,
@@ -152,10 +161,12 @@ def test_approve_twice_is_harmless_and_query_needs_a_reason(client: Client, peop
 
 
 def test_the_learner_corrects_a_queried_entry(client: Client, people: dict) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     activity = log(
         actor=people["learner"],
         registration=people["registration"],
-        date=MONDAY,
+        date=monday,
         hours=Decimal("6"),
         kind=OffTheJobKind.TEACHING,
         description="Lecture",
@@ -185,12 +196,14 @@ def test_the_portfolio_page_links_the_log_on_a_standard(client: Client, people: 
 def test_queries_do_not_grow_with_entries(
     client: Client, people: dict, count: int, django_assert_num_queries: object
 ) -> None:
+    today = clock.today()
+    monday = last_weeks_monday(today)
     k1 = ksb(NCFE, "K1")
     for index in range(count):
         activity = log(
             actor=people["learner"],
             registration=people["registration"],
-            date=MONDAY - datetime.timedelta(days=index),
+            date=monday - datetime.timedelta(days=index),
             hours=Decimal("1"),
             kind=OffTheJobKind.TEACHING,
             description=f"Session {index}",
@@ -217,11 +230,13 @@ QUERIES = {"learner": 12, "assessor": 11}
 def test_the_log_shows_a_page_of_entries_and_counts_them_all(client: Client, people: dict) -> None:
     """30 entries: the newest 25 on the first page, the other 5 on the second; the totals and
     weeks count all 30 on either."""
+    today = clock.today()
+    monday = last_weeks_monday(today)
     for index in range(30):
         log(
             actor=people["learner"],
             registration=people["registration"],
-            date=MONDAY - datetime.timedelta(days=index),
+            date=monday - datetime.timedelta(days=index),
             hours=Decimal("1"),
             kind=OffTheJobKind.TEACHING,
             description=f"Session {index}",

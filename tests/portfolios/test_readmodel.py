@@ -29,13 +29,14 @@ from qualifications.models import AssessmentCriterion, Qualification, Unit
 from qualifications.queries import combination_rules
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 from tests.services import unavailable
+from tests.support import clock
 
-TODAY = datetime.date.today()
 UNIT = "F/506/2131"  # IMI CS 8, mandatory, 9 criteria
 
 
 def make_case() -> dict:
     """An IMI learner 100 days into 200, with two assessors and an internal verifier."""
+    today = clock.today()
     centre = CentreFactory()
     imi = Qualification.objects.get(number="601/3456/2")
     centre.qualifications.add(imi)
@@ -49,8 +50,8 @@ def make_case() -> dict:
         learner=learner,
         centre=centre,
         qualification=imi,
-        start_date=TODAY - datetime.timedelta(days=100),
-        planned_end_date=TODAY + datetime.timedelta(days=100),
+        start_date=today - datetime.timedelta(days=100),
+        planned_end_date=today + datetime.timedelta(days=100),
         assessors=[assessor, other_assessor],
         internal_verifier=iv,
     )
@@ -80,12 +81,13 @@ def agrees(registration: Registration, **expected: object) -> None:
 
 
 def submitted(case: dict, criteria: list[AssessmentCriterion], title: str = "Log") -> Evidence:
+    today = clock.today()
     learner = case["learner"]
     evidence = evidence_services.evidence_create(
         actor=learner,
         registration=case["registration"],
         title=title,
-        evidence_date=TODAY,
+        evidence_date=today,
         method="product",
         context="real_work_paid",
         description="What I did.",
@@ -98,13 +100,14 @@ def submitted(case: dict, criteria: list[AssessmentCriterion], title: str = "Log
 
 
 def decide(case: dict, criterion: AssessmentCriterion, outcome: str = "met", **kw: object):
+    today = clock.today()
     return record_decision(
         assessor=kw.pop("assessor", case["assessor"]),
         registration=case["registration"],
         criterion=criterion,
         outcome=outcome,
         method="observation",
-        assessed_on=TODAY,
+        assessed_on=today,
         # A criterion judged met rests on evidence mapped to it (assessments.basis).
         evidence=kw.pop("evidence")
         if "evidence" in kw
@@ -116,12 +119,13 @@ def decide(case: dict, criterion: AssessmentCriterion, outcome: str = "met", **k
 
 
 def observation(case: dict, criteria: list[AssessmentCriterion]) -> Evidence:
+    today = clock.today()
     record = create_record(
         assessor=case["assessor"],
         registration=case["registration"],
         kind=RecordKind.OBSERVATION,
         title="Greeting customers",
-        occurred_on=TODAY,
+        occurred_on=today,
         place="Reception",
         context="real_work_paid",
         account="Greeted every customer by name.",
@@ -132,6 +136,7 @@ def observation(case: dict, criteria: list[AssessmentCriterion]) -> Evidence:
 
 @pytest.mark.usefixtures("catalogue")
 def test_every_service_that_changes_a_figure_keeps_the_read_model_equal_to_a_recount() -> None:
+    today = clock.today()
     case = make_case()
     registration = case["registration"]
     c = case["criteria"]
@@ -147,7 +152,7 @@ def test_every_service_that_changes_a_figure_keeps_the_read_model_equal_to_a_rec
         paced=True,
         plan_due=None,
     )
-    assert row(registration).behind_from <= TODAY
+    assert row(registration).behind_from <= today
 
     optional = next(key for key in optional_units(rules) if key not in mandatory_units(rules))
     choose_units(actor=case["admin"], registration=registration, unit_keys=[optional])
@@ -219,16 +224,16 @@ def test_every_service_that_changes_a_figure_keeps_the_read_model_equal_to_a_rec
             plan=plan,
             description=f"Activity {days}",
             method="observation",
-            target_date=TODAY + datetime.timedelta(days=days),
+            target_date=today + datetime.timedelta(days=days),
         )
     plans.assessor_sign(assessor=case["assessor"], plan=plan)
     agrees(registration, plan_due=None)  # not in force until the learner signs
     plans.learner_sign(learner=case["learner"], plan=plan)
-    agrees(registration, plan_due=TODAY - datetime.timedelta(days=2))
+    agrees(registration, plan_due=today - datetime.timedelta(days=2))
     plans.activity_done(
         assessor=case["assessor"], activity=plan.activities.get(description="Activity -2")
     )
-    agrees(registration, plan_due=TODAY + datetime.timedelta(days=5))
+    agrees(registration, plan_due=today + datetime.timedelta(days=5))
 
 
 @pytest.mark.parametrize(
@@ -320,6 +325,7 @@ def _together(*work: Callable[[], object]) -> list[BaseException]:
 
 @pytest.mark.django_db(transaction=True)
 def test_changes_to_one_registration_at_the_same_moment_leave_its_progress_right() -> None:
+    today = clock.today()
     if connection.vendor != "postgresql":
         unavailable("PostgreSQL", "this test needs concurrent transactions and row locks")
     from tests.conftest import ensure_catalogue
@@ -334,7 +340,7 @@ def test_changes_to_one_registration_at_the_same_moment_leave_its_progress_right
             actor=case["learner"],
             registration=registration,
             title=f"Draft {n}",
-            evidence_date=TODAY,
+            evidence_date=today,
             method="product",
             context="real_work_paid",
             description="What I did.",
@@ -365,6 +371,7 @@ def test_two_recounts_whose_changes_overlap_count_both() -> None:
     """The row lock itself, without the registration lock the services also take: each writer
     adds a decision, then both recount while the other's is still uncommitted. The second to
     lock must wait for the first to commit and count afresh, or the row misses one."""
+    today = clock.today()
     if connection.vendor != "postgresql":
         unavailable("PostgreSQL", "this test needs concurrent transactions and row locks")
     from django.db import transaction
@@ -386,7 +393,7 @@ def test_two_recounts_whose_changes_overlap_count_both() -> None:
                     criterion=criterion,
                     outcome="met",
                     method="observation",
-                    assessed_on=TODAY,
+                    assessed_on=today,
                     assessor=case["assessor"],
                 )
                 both_written.wait(timeout=30)
@@ -402,6 +409,7 @@ def test_two_recounts_whose_changes_overlap_count_both() -> None:
 
 @pytest.mark.usefixtures("catalogue")
 def test_a_recount_that_changes_nothing_writes_nothing(django_assert_num_queries) -> None:
+    today = clock.today()
     from django.db import transaction
 
     from portfolios.readmodel import refresh_progress
@@ -414,11 +422,11 @@ def test_a_recount_that_changes_nothing_writes_nothing(django_assert_num_queries
         plan=plan,
         description="Observe",
         method="observation",
-        target_date=TODAY + datetime.timedelta(days=3),
+        target_date=today + datetime.timedelta(days=3),
     )
     plans.assessor_sign(assessor=case["assessor"], plan=plan)
     plans.learner_sign(learner=case["learner"], plan=plan)
-    agrees(registration, plan_due=TODAY + datetime.timedelta(days=3), paced=True)
+    agrees(registration, plan_due=today + datetime.timedelta(days=3), paced=True)
 
     # The row's lock and the recount: no write when every figure (dates included) is the same.
     with transaction.atomic(), django_assert_num_queries(2):

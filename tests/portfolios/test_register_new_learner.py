@@ -24,13 +24,13 @@ from portfolios.models import Registration
 from portfolios.services import RegistrationError, register_new_learner
 from qualifications.models import Qualification
 from tests.factories import CentreFactory, member
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
 IMI = "601/3456/2"
 ASCENTIS = "600/1686/3"  # minimum age 14
 BARRED_A, BARRED_B = "A/601/6047", "R/601/6068"
-START = datetime.date.today()
 
 
 @dataclass
@@ -68,12 +68,13 @@ def qualification(number: str) -> Qualification:
 
 def new_learner(world: World, number: str = IMI, **extra: object) -> dict:
     """What the admin sends: step 1's answers with a new learner, then step 2's."""
+    start = clock.today()
     return {
         "new_full_name": "Nina New",
         "new_email": "Nina@Example.com",
         "new_date_of_birth": "",
         "qualification": qualification(number).pk,
-        "start_date": START.isoformat(),
+        "start_date": start.isoformat(),
         "planned_end_date": "",
         "awarding_body_number": "",
         **extra,
@@ -98,6 +99,7 @@ def link_in(message: mail.EmailMessage) -> str:
 def test_a_new_address_is_invited_and_the_invitation_carries_the_registration(
     world: World, django_capture_on_commit_callbacks
 ) -> None:
+    start = clock.today()
     with django_capture_on_commit_callbacks(execute=True):
         invitation = register_new_learner(
             actor=world.admin,
@@ -105,7 +107,7 @@ def test_a_new_address_is_invited_and_the_invitation_carries_the_registration(
             full_name="Nina New",
             email=" Nina@Example.com ",
             qualification=qualification(IMI),
-            start_date=START,
+            start_date=start,
             assessors=[world.assessor],
             internal_verifier=world.iv,
         )
@@ -118,7 +120,7 @@ def test_a_new_address_is_invited_and_the_invitation_carries_the_registration(
     )
     [entry] = invitation.registrations
     assert entry["qualification"] == IMI
-    assert entry["start_date"] == START.isoformat()
+    assert entry["start_date"] == start.isoformat()
     assert entry["assessors"] == [world.assessor.pk]
     assert entry["internal_verifier"] == world.iv.pk
     assert not User.objects.filter(email="nina@example.com").exists()
@@ -134,6 +136,7 @@ def test_a_new_address_is_invited_and_the_invitation_carries_the_registration(
 def test_the_invited_learner_is_registered_when_they_sign_up(
     world: World, django_capture_on_commit_callbacks
 ) -> None:
+    start = clock.today()
     with django_capture_on_commit_callbacks(execute=True):
         invitation = register_new_learner(
             actor=world.admin,
@@ -141,7 +144,7 @@ def test_the_invited_learner_is_registered_when_they_sign_up(
             full_name="Nina New",
             email="nina@example.com",
             qualification=qualification(IMI),
-            start_date=START,
+            start_date=start,
             assessors=[world.assessor],
         )
 
@@ -149,7 +152,7 @@ def test_the_invited_learner_is_registered_when_they_sign_up(
 
     registration = Registration.objects.get(learner=user)
     assert (registration.centre, registration.qualification.number) == (world.centre, IMI)
-    assert registration.start_date == START
+    assert registration.start_date == start
     assert list(registration.assessors.all()) == [world.assessor]
     assert registration.unit_choices.exists()  # the mandatory units, chosen on acceptance
     assert AuditEvent.objects.filter(action="registration.created", actor=world.admin).exists()
@@ -158,6 +161,7 @@ def test_the_invited_learner_is_registered_when_they_sign_up(
 def test_someone_at_another_centre_is_invited_exactly_like_a_new_address(
     world: World, django_capture_on_commit_callbacks
 ) -> None:
+    start = clock.today()
     with django_capture_on_commit_callbacks(execute=True):
         invitation = register_new_learner(
             actor=world.admin,
@@ -165,7 +169,7 @@ def test_someone_at_another_centre_is_invited_exactly_like_a_new_address(
             full_name="P. Typed",
             email="paula@example.com",
             qualification=qualification(IMI),
-            start_date=START,
+            start_date=start,
         )
 
     assert isinstance(invitation, Invitation)
@@ -178,13 +182,14 @@ def test_someone_at_another_centre_is_invited_exactly_like_a_new_address(
 
 
 def test_an_address_known_here_is_registered_at_once(world: World) -> None:
+    start = clock.today()
     made = register_new_learner(
         actor=world.admin,
         centre=world.centre,
         full_name="Whatever Typed",
         email=world.assessor.email.upper(),
         qualification=qualification(IMI),
-        start_date=START,
+        start_date=start,
     )
 
     # person_add's rule: someone with a role here is known, and gets the learner role now.
@@ -197,6 +202,7 @@ def test_an_address_known_here_is_registered_at_once(world: World) -> None:
 def test_an_ineligible_registration_sends_no_invitation(
     world: World, django_capture_on_commit_callbacks
 ) -> None:
+    start = clock.today()
     with (
         django_capture_on_commit_callbacks(execute=True),
         pytest.raises(RegistrationError, match="minimum age of 14"),
@@ -207,7 +213,7 @@ def test_an_ineligible_registration_sends_no_invitation(
             full_name="Nina New",
             email="nina@example.com",
             qualification=qualification(ASCENTIS),
-            start_date=START,
+            start_date=start,
         )
 
     assert not Invitation.objects.exists()
@@ -215,6 +221,7 @@ def test_an_ineligible_registration_sends_no_invitation(
 
 
 def test_a_barred_pair_sends_no_invitation(world: World) -> None:
+    start = clock.today()
     with pytest.raises(RegistrationError, match="cannot be taken with"):
         register_new_learner(
             actor=world.admin,
@@ -223,7 +230,7 @@ def test_a_barred_pair_sends_no_invitation(world: World) -> None:
             email="nina@example.com",
             date_of_birth=datetime.date(2000, 1, 1),
             qualification=qualification(ASCENTIS),
-            start_date=START,
+            start_date=start,
             unit_keys=[BARRED_A, BARRED_B],
         )
 
@@ -277,6 +284,7 @@ def test_step_one_with_a_new_learner_goes_to_units_without_the_address_in_the_ur
 def test_the_admin_invites_and_registers_in_one_form(
     client: Client, world: World, django_capture_on_commit_callbacks
 ) -> None:
+    start = clock.today()
     client.force_login(world.admin)
     data = new_learner(world) | {"assessors": [world.assessor.pk], "internal_verifier": world.iv.pk}
 
@@ -285,7 +293,7 @@ def test_the_admin_invites_and_registers_in_one_form(
 
     assert response.status_code == 302
     assert response["Location"] == reverse("centre:people")
-    when = f"{START:%-d %B %Y}"
+    when = f"{start:%-d %B %Y}"
     assert messages_of(response) == [
         f"Invitation sent to Nina New (nina@example.com). Once they accept it they are "
         f"registered on {IMI} {qualification(IMI).title} starting {when}. Until then they are "

@@ -15,14 +15,16 @@ from portfolios.models import ProgressReview, ReviewSignature, ReviewStatus, Sig
 from portfolios.reviews import review_link_send, review_sign
 from tests.factories import member
 from tests.portfolios.test_off_the_job import NCFE, apprentice
-from tests.portfolios.test_reviews import NOTES, TODAY, on_programme, sign_all, write
+from tests.portfolios.test_reviews import NOTES, on_programme, sign_all, write
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
 
 @pytest.fixture
 def people() -> dict:
-    people = on_programme(apprentice(NCFE), start=TODAY - datetime.timedelta(weeks=14))
+    today = clock.today()
+    people = on_programme(apprentice(NCFE), start=today - datetime.timedelta(weeks=14))
     people["other_contact"] = member(people["centre"], Role.EMPLOYER)
     return people
 
@@ -56,6 +58,7 @@ def test_who_may_open_the_list_and_a_review(client: Client, people: dict) -> Non
 def test_the_list_flags_an_overdue_review_and_so_does_the_registration_card(
     client: Client, people: dict
 ) -> None:
+    today = clock.today()
     client.force_login(people["contact"])
     listed = client.get(list_url(people)).content.decode()
     assert 'data-testid="review-overdue"' in listed
@@ -70,18 +73,19 @@ def test_the_list_flags_an_overdue_review_and_so_does_the_registration_card(
     sign_all(people, write(people))
     listed = client.get(list_url(people)).content.decode()
     assert 'data-testid="review-overdue"' not in listed
-    due = TODAY + datetime.timedelta(weeks=12)
+    due = today + datetime.timedelta(weeks=12)
     assert f"Next review due {due.day} {due:%B %Y}" in listed
 
 
 def test_the_assessor_writes_a_review_and_the_form_keeps_what_was_typed(
     client: Client, people: dict
 ) -> None:
+    today = clock.today()
     client.force_login(people["assessor"])
     create = reverse("reviews:create", args=[people["registration"].pk])
     assert client.get(create).status_code == 200
     typed = {
-        "review_date": (TODAY + datetime.timedelta(days=2)).isoformat(),
+        "review_date": (today + datetime.timedelta(days=2)).isoformat(),
         "progress_comment": "Working well on S2.",
         "targets": "Finish the project",
         "staff_notes": NOTES,
@@ -90,7 +94,7 @@ def test_the_assessor_writes_a_review_and_the_form_keeps_what_was_typed(
     assert refused.status_code == 400
     assert "future" in refused.content.decode()
     assert "Working well on S2." in refused.content.decode()
-    typed["review_date"] = TODAY.isoformat()
+    typed["review_date"] = today.isoformat()
     response = client.post(create, typed)
     review = ProgressReview.objects.get()
     assert response["Location"] == detail_url(review)
@@ -205,13 +209,14 @@ def test_an_unknown_link_is_not_found(client: Client) -> None:
 
 
 def test_the_centre_admin_sets_the_interval(client: Client, people: dict) -> None:
+    today = clock.today()
     url = reverse("reviews:interval")
     client.force_login(people["admin"])
     assert client.get(url).status_code == 200
     assert client.post(url, {"weeks": "0"}).status_code == 400
     client.post(url, {"weeks": "6"})
     listed = client.get(list_url(people)).content.decode()
-    due = TODAY - datetime.timedelta(weeks=14) + datetime.timedelta(weeks=6)
+    due = today - datetime.timedelta(weeks=14) + datetime.timedelta(weeks=6)
     assert f"due {due.day} {due:%B %Y}" in listed
     client.force_login(people["assessor"])
     assert client.get(url).status_code == 403

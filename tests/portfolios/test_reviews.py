@@ -45,17 +45,18 @@ from portfolios.reviews import (
 from qualifications.models import Standard
 from tests.factories import EmployerFactory, member
 from tests.portfolios.test_off_the_job import NCFE, apprentice
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-TODAY = timezone.localdate()
 NOTES = "Mentioned money worries at home; signposted to the welfare officer."
 
 
 def on_programme(people: dict, *, start: datetime.date | None = None) -> dict:
     """The apprentice's programme record, and a contact of their employer."""
+    today = clock.today()
     employer = EmployerFactory(centre=people["centre"], name="Northwind Ltd")
-    start = start or TODAY - datetime.timedelta(days=60)
+    start = start or today - datetime.timedelta(days=60)
     Apprenticeship.objects.create(
         registration=people["registration"],
         employer=employer,
@@ -78,8 +79,9 @@ def people() -> dict:
 
 
 def write(people: dict, **fields: object) -> ProgressReview:
+    today = clock.today()
     values: dict = {
-        "review_date": TODAY,
+        "review_date": today,
         "progress_comment": "Good progress on K1 and S2; B1 still to evidence.",
         "targets": "Log the complaints shadowing by Friday\nDraft the reflective account",
         "staff_notes": NOTES,
@@ -130,8 +132,9 @@ def test_the_next_is_due_the_interval_after_the_last_signed_review_and_late_is_o
 def test_reviews_due_reads_the_centres_interval_and_only_locked_reviews_count(
     people: dict,
 ) -> None:
+    today = clock.today()
     registration = people["registration"]
-    start = TODAY - datetime.timedelta(days=60)
+    start = today - datetime.timedelta(days=60)
     assert reviews_due([registration])[registration.pk].due == start + datetime.timedelta(weeks=12)
     review_interval_set(actor=people["admin"], centre=people["centre"], weeks=4)
     due = reviews_due([registration])[registration.pk]
@@ -145,8 +148,8 @@ def test_reviews_due_reads_the_centres_interval_and_only_locked_reviews_count(
     sign_all_rest(people, review)
     due = reviews_due([registration])[registration.pk]
     assert not due.overdue
-    assert due.last_signed == TODAY
-    assert due.due == TODAY + datetime.timedelta(weeks=4)
+    assert due.last_signed == today
+    assert due.due == today + datetime.timedelta(weeks=4)
 
 
 def sign_all_rest(people: dict, review: ProgressReview) -> None:
@@ -188,10 +191,11 @@ def test_only_the_centre_admin_sets_the_interval_within_its_bounds(people: dict)
 
 
 def test_the_review_records_ksb_coverage_and_hours_as_they_stand(people: dict) -> None:
+    today = clock.today()
     activity = log(
         actor=people["learner"],
         registration=people["registration"],
-        date=TODAY - datetime.timedelta(days=3),
+        date=today - datetime.timedelta(days=3),
         hours=Decimal("6"),
         kind="teaching",
         description="Workshop",
@@ -224,10 +228,11 @@ def test_the_review_records_ksb_coverage_and_hours_as_they_stand(people: dict) -
 def test_the_provider_writes_reviews_the_assessor_or_the_centre_admin(
     people: dict, who: str, allowed: bool
 ) -> None:
+    today = clock.today()
     arguments = {
         "actor": people[who],
         "registration": people["registration"],
-        "review_date": TODAY,
+        "review_date": today,
         "progress_comment": "Fine.",
         "targets": "One",
     }
@@ -240,23 +245,25 @@ def test_the_provider_writes_reviews_the_assessor_or_the_centre_admin(
 
 
 def test_a_review_needs_a_comment_targets_a_past_date_and_an_apprenticeship(people: dict) -> None:
+    today = clock.today()
     with pytest.raises(ReviewError, match="progressing"):
         write(people, progress_comment="  ")
     with pytest.raises(ReviewError, match="targets"):
         write(people, targets="")
     with pytest.raises(ReviewError, match="future"):
-        write(people, review_date=TODAY + datetime.timedelta(days=1))
+        write(people, review_date=today + datetime.timedelta(days=1))
     Apprenticeship.objects.all().delete()
     with pytest.raises(ReviewError, match="Record the apprenticeship"):
         write(people)
 
 
 def test_a_draft_changes_until_someone_signs_then_it_is_frozen(people: dict) -> None:
+    today = clock.today()
     review = write(people)
     review_update(
         actor=people["assessor"],
         review=review,
-        review_date=TODAY,
+        review_date=today,
         progress_comment="Changed before signing.",
         targets="New target",
     )
@@ -267,7 +274,7 @@ def test_a_draft_changes_until_someone_signs_then_it_is_frozen(people: dict) -> 
         review_update(
             actor=people["assessor"],
             review=review,
-            review_date=TODAY,
+            review_date=today,
             progress_comment="Sneaky change",
             targets="x",
         )
@@ -309,12 +316,13 @@ def test_three_signatures_of_the_same_content_lock_the_review_and_queue_its_pdf(
 
 
 def test_a_locked_review_takes_no_more_signatures_or_changes(people: dict) -> None:
+    today = clock.today()
     review = sign_all(people, write(people))
     with pytest.raises(ReviewError, match="locked"):
         review_sign(actor=people["learner"], review=review, role=SignerRole.APPRENTICE)
     with pytest.raises(ReviewError, match="no longer change"):
         review_update(
-            actor=people["assessor"], review=review, review_date=TODAY, progress_comment="x",
+            actor=people["assessor"], review=review, review_date=today, progress_comment="x",
             targets="y",
         )  # fmt: skip
     assert ReviewSignature.objects.count() == 3

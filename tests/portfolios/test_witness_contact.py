@@ -40,11 +40,11 @@ from portfolios.witness import (
 from qualifications.models import AssessmentCriterion, Qualification, Standard
 from tests.factories import CentreFactory, EmployerFactory, member
 from tests.services import in_ci
+from tests.support import clock
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
 NCFE = "601/3973/0"  # the Customer Service Practitioner standard's qualification
-TODAY = datetime.date.today()
 UNITS = ("F/506/2131",)  # CS 8: understand customers, 9 criteria; K2 and K14 map to some
 
 
@@ -59,12 +59,13 @@ class World:
 
 
 def make_apprentice(centre: Centre, employer: object, assessor: User, name: str) -> Registration:
+    today = clock.today()
     registration = register_learner(
         actor=None,
         learner=member(centre, Role.LEARNER, full_name=name),
         centre=centre,
         qualification=Qualification.objects.get(number=NCFE),
-        start_date=TODAY - datetime.timedelta(days=120),
+        start_date=today - datetime.timedelta(days=120),
         unit_keys=UNITS,
         assessors=[assessor],
     )
@@ -75,8 +76,8 @@ def make_apprentice(centre: Centre, employer: object, assessor: User, name: str)
             employer=employer,  # type: ignore[arg-type]
             standard=Standard.objects.get(code="customer-service-practitioner"),
             standard_version="1.2",
-            practical_start=TODAY - datetime.timedelta(days=120),
-            practical_planned_end=TODAY + datetime.timedelta(days=280),
+            practical_start=today - datetime.timedelta(days=120),
+            practical_planned_end=today + datetime.timedelta(days=280),
             minimum_otj_hours=Decimal("278"),
             epao_name="Highfield Assessment",
         ),
@@ -263,12 +264,13 @@ def test_a_forged_contact_in_the_form_is_refused(client: Client, world: World) -
 def test_no_contact_is_offered_for_a_learner_who_is_no_apprentice(
     client: Client, world: World
 ) -> None:
+    today = clock.today()
     other = register_learner(
         actor=None,
         learner=member(world.centre, Role.LEARNER),
         centre=world.centre,
         qualification=Qualification.objects.get(number=NCFE),
-        start_date=TODAY,
+        start_date=today,
         unit_keys=UNITS,
     )
     client.force_login(other.learner)

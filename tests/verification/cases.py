@@ -12,10 +12,10 @@ from portfolios.models import Registration, RegistrationStatus
 from portfolios.services import change_status, register_learner
 from qualifications.models import AssessmentCriterion, Qualification, Unit
 from tests.factories import CentreFactory, member
+from tests.support import clock
 from verification.models import SamplingStrategy
 from verification.services import save_strategy
 
-TODAY = datetime.date.today()
 IMI = "601/3456/2"
 UNDERSTAND_CUSTOMERS = "F/506/2131"  # IMI CS 8, mandatory
 
@@ -58,12 +58,13 @@ def judge(
     method: str = "observation",
 ) -> Decision:
     # Rows straight in: these tests are about sampling, not the assessor's rules.
+    today = clock.today()
     return Decision.objects.create(
         registration=registration,
         criterion=criterion,
         outcome="met",
         method=method,
-        assessed_on=TODAY,
+        assessed_on=today,
         assessor=assessor,
     )
 
@@ -78,6 +79,7 @@ def add_learner(
     complete: bool = False,
     name: str = "",
 ) -> Registration:
+    today = clock.today()
     learner = member(made.centre, Role.LEARNER, **({"full_name": name} if name else {}))
     LearnerProfile.objects.filter(user=learner).update(employer=employer)
     registration = register_learner(
@@ -85,8 +87,8 @@ def add_learner(
         learner=learner,
         centre=made.centre,
         qualification=made.qualification,
-        start_date=TODAY - datetime.timedelta(days=100),
-        planned_end_date=TODAY + datetime.timedelta(days=100),
+        start_date=today - datetime.timedelta(days=100),
+        planned_end_date=today + datetime.timedelta(days=100),
         assessors=[assessor],
         internal_verifier=made.iv,
     )

@@ -16,10 +16,10 @@ from portfolios.models import Evidence, Registration
 from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
+from tests.support import clock
 from verification.models import PlannedSample, SampleSource, SampleStage, SamplingPlan
 from verification.services import save_strategy
 
-TODAY = datetime.date.today()
 IMI = "601/3456/2"
 UNDERSTAND_CUSTOMERS = "F/506/2131"  # IMI CS 8, mandatory, 9 criteria
 
@@ -44,6 +44,7 @@ class Case:
 
 
 def make_case(*, sign_off: bool = True, iv_name: str = "Ivy Verifier", judged: int = 9) -> Case:
+    today = clock.today()
     centre = CentreFactory()
     imi = Qualification.objects.get(number=IMI)
     centre.qualifications.add(imi)
@@ -56,7 +57,7 @@ def make_case(*, sign_off: bool = True, iv_name: str = "Ivy Verifier", judged: i
         learner=learner,
         centre=centre,
         qualification=imi,
-        start_date=TODAY - datetime.timedelta(days=60),
+        start_date=today - datetime.timedelta(days=60),
         assessors=[assessor],
         internal_verifier=iv,
     )
@@ -65,7 +66,7 @@ def make_case(*, sign_off: bool = True, iv_name: str = "Ivy Verifier", judged: i
         actor=learner,
         registration=registration,
         title="Customer survey",
-        evidence_date=TODAY,
+        evidence_date=today,
         method="product",
         context="real_work_paid",
         description="A survey I ran.",
@@ -86,7 +87,7 @@ def make_case(*, sign_off: bool = True, iv_name: str = "Ivy Verifier", judged: i
             criterion=criterion,
             outcome="met",
             method="product",
-            assessed_on=TODAY,
+            assessed_on=today,
             feedback=f"Shown for {criterion.number}.",
             evidence=[evidence],
         )
@@ -111,14 +112,15 @@ def decision_on(case: Case, number: str) -> Decision:
 
 def plan_sample(case: Case, stage: str = SampleStage.INTERIM) -> PlannedSample:
     """A plan holding one planned sample of the case's unit."""
+    today = clock.today()
     strategy = save_strategy(
         actor=case.iv, centre=case.centre, qualification=case.registration.qualification, values={}
     )
     plan = SamplingPlan.objects.create(
         strategy=strategy,
         strategy_version=1,
-        period_start=TODAY,
-        period_end=TODAY + datetime.timedelta(days=30),
+        period_start=today,
+        period_end=today + datetime.timedelta(days=30),
         created_by=case.iv,
     )
     return PlannedSample.objects.create(
@@ -127,7 +129,7 @@ def plan_sample(case: Case, stage: str = SampleStage.INTERIM) -> PlannedSample:
         unit=case.unit,
         assessor=case.assessor,
         stage=stage,
-        planned_on=TODAY,
+        planned_on=today,
         verifier=case.iv,
         source=SampleSource.MANUAL,
         added_by=case.iv,

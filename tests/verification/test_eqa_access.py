@@ -33,14 +33,13 @@ from portfolios.rules import can_view_registration
 from portfolios.services import register_learner
 from qualifications.models import Qualification
 from tests.factories import CentreFactory, RegistrationFactory, UserFactory, member
+from tests.support import clock
 from verification.models import EqaPageView
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
 IMI = "601/3456/2"
 ASCENTIS = "600/1686/3"
-TODAY = datetime.date.today()
-IN_A_MONTH = TODAY + datetime.timedelta(days=30)
 TEXT = b"Reflective account: what went well on the night shift.\n"
 
 
@@ -72,11 +71,12 @@ def media(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
 
 
 def submitted_evidence(registration: Registration, learner: User) -> tuple[Evidence, EvidenceFile]:
+    today = clock.today()
     evidence = evidence_create(
         actor=learner,
         registration=registration,
         title=f"Night shift on {registration.qualification.number}",
-        evidence_date=TODAY,
+        evidence_date=today,
         method=EvidenceMethod.PRODUCT,
         context=EvidenceContext.REAL_WORK_PAID,
     )
@@ -88,6 +88,7 @@ def submitted_evidence(registration: Registration, learner: User) -> tuple[Evide
 
 @pytest.fixture
 def world() -> World:
+    today = clock.today()
     centre = CentreFactory(name="Northgate Training")
     imi = Qualification.objects.get(number=IMI)
     ascentis = Qualification.objects.get(number=ASCENTIS)
@@ -95,7 +96,7 @@ def world() -> World:
     admin = member(centre, Role.CENTRE_ADMIN, full_name="Ada Admin")
     learner = member(centre, Role.LEARNER, full_name="Lena Learner")
     inside = register_learner(
-        actor=admin, learner=learner, centre=centre, qualification=imi, start_date=TODAY
+        actor=admin, learner=learner, centre=centre, qualification=imi, start_date=today
     )
     outside = RegistrationFactory(learner=learner, centre=centre, qualification=ascentis)
     inside_evidence, inside_file = submitted_evidence(inside, learner)
@@ -116,15 +117,17 @@ def world() -> World:
 
 
 def eqa_with(
-    world: World, *qualifications: Qualification, until: datetime.date = IN_A_MONTH
+    world: World, *qualifications: Qualification, until: datetime.date | None = None
 ) -> User:
+    """An EQA granted `qualifications` at the world's centre until `until` (in a month unless
+    given)."""
     eqa = UserFactory(full_name="Graham Lowe")
     role_grant(
         actor=world.admin,
         user=eqa,
         centre=world.centre,
         role=Role.EQA,
-        expires_on=until,
+        expires_on=until or clock.today() + datetime.timedelta(days=30),
         qualifications=qualifications,
     )
     return eqa
@@ -140,18 +143,20 @@ def grant_url(person: User) -> str:
 def test_the_admin_grants_an_eqa_access_to_one_qualification_until_a_date(
     client: Client, world: World
 ) -> None:
+    today = clock.today()
+    in_a_month = today + datetime.timedelta(days=30)
     person = member(world.centre, Role.ASSESSOR)
     client.force_login(world.admin)
 
     response = client.post(
         grant_url(person),
-        {"role": "eqa", "expires_on": IN_A_MONTH.isoformat(), "qualifications": [world.imi.pk]},
+        {"role": "eqa", "expires_on": in_a_month.isoformat(), "qualifications": [world.imi.pk]},
         follow=True,
     )
 
     assert response.status_code == 200
     grant = Membership.objects.get(user=person, centre=world.centre, role=Role.EQA)
-    assert grant.expires_on == IN_A_MONTH
+    assert grant.expires_on == in_a_month
     assert list(grant.qualifications.all()) == [world.imi]
     page = response.content.decode()
     assert "is now external quality assurer" in page
@@ -159,10 +164,12 @@ def test_the_admin_grants_an_eqa_access_to_one_qualification_until_a_date(
     event = AuditEvent.objects.filter(action="role.granted", object_id=str(grant.pk)).get()
     assert event.actor == world.admin
     assert event.data["qualifications"] == [IMI]
-    assert event.data["expires_on"] == IN_A_MONTH.isoformat()
+    assert event.data["expires_on"] == in_a_month.isoformat()
 
 
 def test_a_grant_with_no_qualification_opens_the_whole_centre(client: Client, world: World) -> None:
+    today = clock.today()
+    in_a_month = today + datetime.timedelta(days=30)
     person = UserFactory()
     client.force_login(world.admin)
 
@@ -172,7 +179,7 @@ def test_a_grant_with_no_qualification_opens_the_whole_centre(client: Client, wo
             "full_name": "Eric Eqa",
             "email": "eric@example.com",
             "role": "eqa",
-            "expires_on": IN_A_MONTH.isoformat(),
+            "expires_on": in_a_month.isoformat(),
         },
     )
 
@@ -181,7 +188,7 @@ def test_a_grant_with_no_qualification_opens_the_whole_centre(client: Client, wo
     invitation = Invitation.objects.get(email="eric@example.com", role=Role.EQA)
     invitation_sign_up(invitation=invitation, full_name="Eric Eqa", password="a-long-new-pass-42")
     grant = Membership.objects.get(user__email="eric@example.com", role=Role.EQA)
-    assert grant.expires_on == IN_A_MONTH
+    assert grant.expires_on == in_a_month
     assert not grant.qualifications.exists()
     eqa = grant.user
     assert set(Registration.objects.visible_to(eqa)) == {world.inside, world.outside}
@@ -192,17 +199,17 @@ def test_a_grant_with_no_qualification_opens_the_whole_centre(client: Client, wo
     ("expires_on", "message"),
     [
         ("", "External quality assurers need an expiry date"),
-        (TODAY.isoformat(), "EQA access must end on a date after today."),
-        (
-            (TODAY - datetime.timedelta(days=1)).isoformat(),
-            "EQA access must end on a date after today.",
-        ),
+        # A number is days from today, counted when the test runs.
+        (0, "EQA access must end on a date after today."),
+        (-1, "EQA access must end on a date after today."),
         ("31/02/2030", "Enter a valid date."),
     ],
 )
 def test_bad_end_dates_are_refused_with_a_message_and_keep_the_input(
-    client: Client, world: World, expires_on: str, message: str
+    client: Client, world: World, expires_on: str | int, message: str
 ) -> None:
+    if isinstance(expires_on, int):
+        expires_on = (clock.today() + datetime.timedelta(days=expires_on)).isoformat()
     person = member(world.centre, Role.ASSESSOR)
     client.force_login(world.admin)
 
@@ -244,6 +251,8 @@ def test_only_an_eqa_grant_is_limited_by_qualification(client: Client, world: Wo
 
 
 def test_a_qualification_the_centre_does_not_offer_is_refused(world: World) -> None:
+    today = clock.today()
+    in_a_month = today + datetime.timedelta(days=30)
     other = Qualification.objects.exclude(pk__in=[world.imi.pk, world.ascentis.pk]).first()
 
     with pytest.raises(AccessError, match="does not offer"):
@@ -252,7 +261,7 @@ def test_a_qualification_the_centre_does_not_offer_is_refused(world: World) -> N
             user=UserFactory(),
             centre=world.centre,
             role=Role.EQA,
-            expires_on=IN_A_MONTH,
+            expires_on=in_a_month,
             qualifications=[other],
         )
 
@@ -260,6 +269,8 @@ def test_a_qualification_the_centre_does_not_offer_is_refused(world: World) -> N
 
 
 def test_changing_only_the_limit_is_a_new_audited_grant(world: World) -> None:
+    today = clock.today()
+    in_a_month = today + datetime.timedelta(days=30)
     eqa = eqa_with(world, world.imi)
 
     role_grant(
@@ -267,7 +278,7 @@ def test_changing_only_the_limit_is_a_new_audited_grant(world: World) -> None:
         user=eqa,
         centre=world.centre,
         role=Role.EQA,
-        expires_on=IN_A_MONTH,
+        expires_on=in_a_month,
         qualifications=[world.imi, world.ascentis],
     )
 
@@ -312,6 +323,8 @@ def test_a_limited_eqa_sees_only_registrations_on_their_qualifications(world: Wo
 
 def test_a_limit_at_one_centre_does_not_open_another_centres_qualification(world: World) -> None:
     """Grants are matched pairwise: whole-centre access here, IMI only there."""
+    today = clock.today()
+    in_a_month = today + datetime.timedelta(days=30)
     eqa = eqa_with(world, world.ascentis)
     elsewhere = CentreFactory()
     elsewhere.qualifications.add(world.imi, world.ascentis)
@@ -321,7 +334,7 @@ def test_a_limit_at_one_centre_does_not_open_another_centres_qualification(world
         user=eqa,
         centre=elsewhere,
         role=Role.EQA,
-        expires_on=IN_A_MONTH,
+        expires_on=in_a_month,
         qualifications=[world.ascentis],
     )
 
@@ -363,11 +376,13 @@ def test_the_eqa_file_download_gives_the_file(client: Client, world: World) -> N
 def test_the_eqa_home_lists_only_the_limit_and_says_visits_are_logged(
     client: Client, world: World
 ) -> None:
+    today = clock.today()
+    in_a_month = today + datetime.timedelta(days=30)
     client.force_login(eqa_with(world, world.imi))
 
     page = client.get("/").content.decode()
 
-    assert f"until {IN_A_MONTH:%-d %B %Y}, to {IMI} {world.imi.title}" in page
+    assert f"until {in_a_month:%-d %B %Y}, to {IMI} {world.imi.title}" in page
     assert "Every page you open at Northgate Training is logged and shown to the centre." in page
     assert "The centre&#x27;s registrations: 1" in page or "registrations: 1" in page
     assert reverse("portfolios:registration", args=[world.outside.pk]) not in page
@@ -379,9 +394,10 @@ def test_the_eqa_home_lists_only_the_limit_and_says_visits_are_logged(
 def test_the_day_after_the_end_date_every_page_is_closed_and_the_home_says_so(
     client: Client, world: World
 ) -> None:
-    eqa = eqa_with(world, until=TODAY + datetime.timedelta(days=1))
+    today = clock.today()
+    eqa = eqa_with(world, until=today + datetime.timedelta(days=1))
     # The day after the end date: the grant ran until yesterday.
-    Membership.objects.filter(user=eqa).update(expires_on=TODAY - datetime.timedelta(days=1))
+    Membership.objects.filter(user=eqa).update(expires_on=today - datetime.timedelta(days=1))
     client.force_login(eqa)
 
     for path in [
@@ -401,8 +417,9 @@ def test_the_day_after_the_end_date_every_page_is_closed_and_the_home_says_so(
 
 
 def test_on_the_end_date_itself_access_still_holds(client: Client, world: World) -> None:
-    eqa = eqa_with(world, until=TODAY + datetime.timedelta(days=1))
-    Membership.objects.filter(user=eqa).update(expires_on=TODAY)
+    today = clock.today()
+    eqa = eqa_with(world, until=today + datetime.timedelta(days=1))
+    Membership.objects.filter(user=eqa).update(expires_on=today)
     client.force_login(eqa)
 
     assert client.get(reverse("portfolios:registration", args=[world.inside.pk])).status_code == 200
@@ -557,6 +574,8 @@ def test_the_log_keeps_its_rows_when_access_ends(world: World) -> None:
 
 
 def test_a_limited_eqa_reads_only_the_sampling_of_their_qualifications(client: Client) -> None:
+    today = clock.today()
+    in_a_month = today + datetime.timedelta(days=30)
     from tests.verification.cases import make_centre, strategy_for
     from verification.services import save_strategy
 
@@ -574,7 +593,7 @@ def test_a_limited_eqa_reads_only_the_sampling_of_their_qualifications(client: C
             user=eqa,
             centre=made.centre,
             role=Role.EQA,
-            expires_on=IN_A_MONTH,
+            expires_on=in_a_month,
             qualifications=qualifications,
         )
 
@@ -596,6 +615,7 @@ def test_a_limited_eqa_reads_only_their_qualifications_cohort_and_standardisatio
     client: Client, world: World
 ) -> None:
     """The standards cohort and the standardisation meetings honour the limit too."""
+    today = clock.today()
     from assessments.views.coverage import cohort_registrations
     from verification.models import StandardisationMeeting
 
@@ -608,7 +628,7 @@ def test_a_limited_eqa_reads_only_their_qualifications_cohort_and_standardisatio
             centre=world.centre,
             qualification=qualification,
             title=f"Standardising {qualification.number}",
-            held_on=TODAY,
+            held_on=today,
             recorded_by=world.admin,
         )
         for qualification in (world.imi, world.ascentis)

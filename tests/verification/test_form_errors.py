@@ -15,8 +15,9 @@ from certification import claims, holds
 from certification.models import BatchState, ClaimHold
 from tests.certification.claim_cases import make_centre as make_claim_centre
 from tests.certification.test_claims_pages import batch_of
+from tests.support import clock
 from tests.support.forms import error_beside, summary, value_of
-from tests.verification.cases import TODAY, Centre_
+from tests.verification.cases import Centre_
 from tests.verification.test_pages import as_, drawn, made  # noqa: F401 (fixture)
 from verification.models import SamplingPlan
 
@@ -25,12 +26,13 @@ def test_a_period_that_ends_before_it_starts_is_shown_beside_its_end(
     client: Client, made: Centre_
 ) -> None:
     """DrawForm's cross-field rule."""
+    today = clock.today()
     plan = drawn(made)
-    before = TODAY - datetime.timedelta(days=1)
+    before = today - datetime.timedelta(days=1)
 
     response = as_(client, made.iv).post(
         reverse("verification:draw", args=[plan.strategy_id]),
-        {"period_start": TODAY.isoformat(), "period_end": before.isoformat()},
+        {"period_start": today.isoformat(), "period_end": before.isoformat()},
     )
 
     assert response.status_code == 400
@@ -39,7 +41,7 @@ def test_a_period_that_ends_before_it_starts_is_shown_beside_its_end(
     assert heading == "1 problem with this form"
     assert [target for target, _ in items] == ["id_period_end"]
     assert "must end on or after the day it starts" in error_beside(html, "id_period_end")
-    assert value_of(html, "id_period_start") == TODAY.isoformat()
+    assert value_of(html, "id_period_start") == today.isoformat()
     assert value_of(html, "id_period_end") == before.isoformat()
     assert SamplingPlan.objects.count() == 1
 

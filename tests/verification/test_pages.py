@@ -12,11 +12,10 @@ from django.urls import reverse
 from accounts.models import Membership, Role, User
 from core.models import AuditEvent
 from tests.factories import member
-from tests.verification.cases import TODAY, Centre_, add_learner, make_centre, strategy_for
+from tests.support import clock
+from tests.verification.cases import Centre_, add_learner, make_centre, strategy_for
 from verification.models import AssessorRiskRating, PlannedSample, SamplingPlan, SamplingStrategy
 from verification.services import draw_plan
-
-END = TODAY + datetime.timedelta(days=60)
 
 
 @pytest.fixture
@@ -33,7 +32,9 @@ def as_(client: Client, user: User) -> Client:
 
 
 def drawn(made: Centre_) -> SamplingPlan:
-    return draw_plan(actor=made.iv, strategy=strategy_for(made), period_start=TODAY, period_end=END)
+    today = clock.today()
+    end = today + datetime.timedelta(days=60)
+    return draw_plan(actor=made.iv, strategy=strategy_for(made), period_start=today, period_end=end)
 
 
 def text(response: object) -> str:
@@ -67,6 +68,8 @@ def test_the_pages_need_sign_in(client: Client, made: Centre_) -> None:
 def test_access_by_role_at_the_centre(
     client: Client, made: Centre_, role: str, read: int, change: bool
 ) -> None:
+    today = clock.today()
+    end = today + datetime.timedelta(days=60)
     plan = drawn(made)
     person = member(made.centre, role)
     as_(client, person)
@@ -87,7 +90,7 @@ def test_access_by_role_at_the_centre(
     assert remove.status_code == (302 if change else 403)
     draw = client.post(
         reverse("verification:draw", args=[plan.strategy_id]),
-        {"period_start": TODAY.isoformat(), "period_end": END.isoformat()},
+        {"period_start": today.isoformat(), "period_end": end.isoformat()},
     )
     assert draw.status_code == (302 if change else 403)
     assert SamplingPlan.objects.count() == (2 if change else 1)
@@ -102,6 +105,8 @@ def test_access_by_role_at_the_centre(
 
 @pytest.mark.parametrize("role", [Role.INTERNAL_VERIFIER, Role.CENTRE_ADMIN, Role.EQA])
 def test_another_centres_staff_get_404(client: Client, made: Centre_, role: str) -> None:
+    today = clock.today()
+    end = today + datetime.timedelta(days=60)
     plan = drawn(made)
     elsewhere = make_centre(assessors=0)
     as_(client, member(elsewhere.centre, role))
@@ -110,7 +115,7 @@ def test_another_centres_staff_get_404(client: Client, made: Centre_, role: str)
     assert (
         client.post(
             reverse("verification:draw", args=[plan.strategy_id]),
-            {"period_start": TODAY.isoformat(), "period_end": END.isoformat()},
+            {"period_start": today.isoformat(), "period_end": end.isoformat()},
         ).status_code
         == 404
     )
@@ -220,6 +225,8 @@ def test_the_plan_page_shows_samples_coverage_and_whether_it_meets_the_strategy(
 
 
 def test_the_iv_adds_a_sample_and_bad_input_gets_a_message(client: Client, made: Centre_) -> None:
+    today = clock.today()
+    end = today + datetime.timedelta(days=60)
     plan = drawn(made)
     as_(client, made.iv)
     ana = made.registrations[0]
@@ -228,7 +235,7 @@ def test_the_iv_adds_a_sample_and_bad_input_gets_a_message(client: Client, made:
         "registration": ana.pk,
         "assessor": made.assessors[0].pk,
         "stage": "summative",
-        "planned_on": (END + datetime.timedelta(days=5)).isoformat(),
+        "planned_on": (end + datetime.timedelta(days=5)).isoformat(),
     }
     response = client.post(url, fields)
     assert response.status_code == 400
@@ -237,7 +244,7 @@ def test_the_iv_adds_a_sample_and_bad_input_gets_a_message(client: Client, made:
     assert response.status_code == 400
     assert "Enter a valid date." in text(response)
     assert flash(response) == []
-    response = client.post(url, {**fields, "planned_on": END.isoformat()})
+    response = client.post(url, {**fields, "planned_on": end.isoformat()})
     assert response.status_code == 302
     added = plan.samples.get(source="manual")
     assert (added.registration, added.unit, added.stage) == (ana, None, "summative")
@@ -245,11 +252,13 @@ def test_the_iv_adds_a_sample_and_bad_input_gets_a_message(client: Client, made:
 
 
 def test_a_bad_period_is_refused_with_a_message(client: Client, made: Centre_) -> None:
+    today = clock.today()
+    end = today + datetime.timedelta(days=60)
     strategy = strategy_for(made)
     as_(client, made.iv)
     response = client.post(
         reverse("verification:draw", args=[strategy.pk]),
-        {"period_start": END.isoformat(), "period_end": TODAY.isoformat()},
+        {"period_start": end.isoformat(), "period_end": today.isoformat()},
     )
     assert response.status_code == 400
     assert "The period must end on or after the day it starts." in text(response)

@@ -14,12 +14,11 @@ from assessments.models import Decision
 from assessments.services import record_decision
 from core.models import AuditEvent
 from tests.factories import mapped_evidence
-from tests.verification.sample_cases import TODAY, Case, decision_on, make_case
+from tests.support import clock
+from tests.verification.sample_cases import Case, decision_on, make_case
 from verification import samples
 from verification.models import SampleStage
 from verification.models.sample import Sample, SampleOutcome, SampleState
-
-NEXT_WEEK = TODAY + datetime.timedelta(days=7)
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +71,8 @@ def test_the_page_draws_one_review_form_with_a_row_per_decision(client: Client, 
 
 
 def test_two_decisions_referred_in_one_submit_make_one_referral(client: Client, case: Case) -> None:
+    today = clock.today()
+    next_week = today + datetime.timedelta(days=7)
     sample = start(case)
     one, two = decision_on(case, "1.1"), decision_on(case, "1.2")
     events = AuditEvent.objects.count()
@@ -82,7 +83,7 @@ def test_two_decisions_referred_in_one_submit_make_one_referral(client: Client, 
             f"d{one.pk}": "refer",
             f"d{two.pk}": "refer",
             "actions": "Say which survey question shows each.",
-            "deadline": NEXT_WEEK.isoformat(),
+            "deadline": next_week.isoformat(),
             "seen_hash": sample.snapshot_hash,
         },
     )
@@ -98,12 +99,14 @@ def test_two_decisions_referred_in_one_submit_make_one_referral(client: Client, 
 
 
 def test_the_same_referral_sent_twice_records_once(client: Client, case: Case) -> None:
+    today = clock.today()
+    next_week = today + datetime.timedelta(days=7)
     sample = start(case)
     one = decision_on(case, "1.1")
     data = {
         f"d{one.pk}": "refer",
         "actions": "Say which question.",
-        "deadline": NEXT_WEEK.isoformat(),
+        "deadline": next_week.isoformat(),
         "seen_hash": sample.snapshot_hash,
     }
     signed_in(client, case).post(review_url(sample), data)
@@ -137,6 +140,8 @@ def test_with_htmx_agreeing_comes_back_in_place(client: Client, case: Case) -> N
 def test_a_review_of_changed_decisions_is_refused_keeping_what_was_typed(
     client: Client, case: Case
 ) -> None:
+    today = clock.today()
+    next_week = today + datetime.timedelta(days=7)
     sample = start(case)
     one = decision_on(case, "1.1")
     record_decision(
@@ -145,7 +150,7 @@ def test_a_review_of_changed_decisions_is_refused_keeping_what_was_typed(
         criterion=case.unit.criteria.get(number="1.1"),
         outcome="not_yet_met",
         method="product",
-        assessed_on=TODAY,
+        assessed_on=today,
         evidence=[case.evidence],
         supersedes=one,
         reason="Second look.",
@@ -157,7 +162,7 @@ def test_a_review_of_changed_decisions_is_refused_keeping_what_was_typed(
         {
             f"d{two.pk}": "refer",
             "actions": "My typed actions.",
-            "deadline": NEXT_WEEK.isoformat(),
+            "deadline": next_week.isoformat(),
             "feedback": "My typed feedback.",
             "seen_hash": sample.snapshot_hash,
         },
@@ -176,6 +181,8 @@ def test_a_review_of_changed_decisions_is_refused_keeping_what_was_typed(
 def test_a_whole_unit_is_referred_back_in_a_whole_portfolio_sample(
     client: Client, case: Case
 ) -> None:
+    today = clock.today()
+    next_week = today + datetime.timedelta(days=7)
     other = (
         case.registration.unit_choices.exclude(unit=case.unit).select_related("unit").first().unit
     )
@@ -186,7 +193,7 @@ def test_a_whole_unit_is_referred_back_in_a_whole_portfolio_sample(
             criterion=criterion,
             outcome="met",
             method="product",
-            assessed_on=TODAY,
+            assessed_on=today,
             evidence=[mapped_evidence(case.registration, criterion)],
         )
     sample = start(case, unit=None)
@@ -196,7 +203,7 @@ def test_a_whole_unit_is_referred_back_in_a_whole_portfolio_sample(
         {
             f"u{other.pk}": "refer",
             "actions": "Re-judge this unit with the workbook.",
-            "deadline": NEXT_WEEK.isoformat(),
+            "deadline": next_week.isoformat(),
             "seen_hash": sample.snapshot_hash,
         },
     )

@@ -21,14 +21,8 @@ from core.templatetags.iso_dates import iso_date
 from portfolios.models import RegistrationStatus
 from portfolios.services import change_status
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, member
-from tests.verification.sample_cases import (
-    PDF,
-    TODAY,
-    Case,
-    decision_on,
-    make_case,
-    plan_sample,
-)
+from tests.support import clock
+from tests.verification.sample_cases import PDF, Case, decision_on, make_case, plan_sample
 from verification import samples
 from verification.models import SampleStage
 from verification.models.sample import (
@@ -38,8 +32,6 @@ from verification.models.sample import (
     VerifierSignOff,
 )
 from verification.services import VerificationError
-
-NEXT_WEEK = TODAY + datetime.timedelta(days=7)
 
 
 @pytest.fixture(autouse=True)
@@ -67,25 +59,28 @@ def start(case: Case, stage: str = SampleStage.INTERIM, **kw: object) -> Sample:
 
 
 def refer(case: Case, sample: Sample, number: str = "1.1", **kw: object) -> SampleOutcome:
+    today = clock.today()
+    next_week = today + datetime.timedelta(days=7)
     return samples.refer_back(
         verifier=case.iv,
         sample=sample,
         decisions=[decision_on(case, number)],
         actions=kw.pop("actions", "Say which customer survey question shows 1.1."),
-        deadline=kw.pop("deadline", NEXT_WEEK),
+        deadline=kw.pop("deadline", next_week),
         feedback=kw.pop("feedback", "The survey is good; the judgement needs its reason."),
         **kw,
     )
 
 
 def correct(case: Case, number: str = "1.1") -> Decision:
+    today = clock.today()
     return record_decision(
         assessor=case.assessor,
         registration=case.registration,
         criterion=case.unit.criteria.get(number=number),
         outcome="met",
         method="product",
-        assessed_on=TODAY,
+        assessed_on=today,
         feedback="Question 3 of the survey shows it.",
         evidence=[case.evidence],
         supersedes=decision_on(case, number),
@@ -99,6 +94,7 @@ def correct(case: Case, number: str = "1.1") -> Decision:
 def test_a_sample_keeps_a_snapshot_of_every_decision_with_its_evidence_and_its_hash(
     case: Case,
 ) -> None:
+    today = clock.today()
     sample = start(case)
 
     decisions = sample.snapshot["decisions"]
@@ -111,7 +107,7 @@ def test_a_sample_keeps_a_snapshot_of_every_decision_with_its_evidence_and_its_h
     assert first["criterion"] == decision.criterion_id
     assert (first["outcome"], first["method"]) == ("met", "product")
     assert first["feedback"] == "Shown for 1.1."
-    assert first["assessed_on"] == TODAY.isoformat()
+    assert first["assessed_on"] == today.isoformat()
     assert (first["assessor"], first["assessor_name"]) == (case.assessor.pk, "Sam Assessor")
     [evidence] = first["evidence"]
     assert (evidence["title"], evidence["version"]) == ("Customer survey", 1)
@@ -129,6 +125,7 @@ def test_a_sample_keeps_a_snapshot_of_every_decision_with_its_evidence_and_its_h
 
 
 def test_a_verifier_can_never_sample_decisions_they_made_themselves(catalogue: None) -> None:
+    today = clock.today()
     case = make_case(sign_off=False)
     # The IV also assesses this learner and judges one criterion.
     from accounts.models import Membership
@@ -141,7 +138,7 @@ def test_a_verifier_can_never_sample_decisions_they_made_themselves(catalogue: N
         criterion=case.unit.criteria.get(number="1.1"),
         outcome="met",
         method="product",
-        assessed_on=TODAY,
+        assessed_on=today,
         evidence=[case.evidence],
         supersedes=decision_on(case, "1.1"),
         reason="Second opinion.",
@@ -187,6 +184,8 @@ def test_a_planned_sample_is_started_once_even_when_clicked_twice(case: Case) ->
 
 
 def test_a_referral_unlocks_the_unit_and_the_assessors_correction_supersedes(case: Case) -> None:
+    today = clock.today()
+    next_week = today + datetime.timedelta(days=7)
     sample = start(case)
     with pytest.raises(AssessmentError, match="signed off"):
         correct(case)
@@ -196,14 +195,14 @@ def test_a_referral_unlocks_the_unit_and_the_assessors_correction_supersedes(cas
     sample.refresh_from_db()
     assert sample.state == SampleState.REFERRED
     assert list(outcome.decisions.all()) == [decision_on(case, "1.1")]
-    assert (outcome.deadline, outcome.snapshot_hash) == (NEXT_WEEK, sample.snapshot_hash)
+    assert (outcome.deadline, outcome.snapshot_hash) == (next_week, sample.snapshot_hash)
     sign_off = UnitSignOff.objects.get(registration=case.registration, unit=case.unit)
     assert sign_off.unlocked_by == case.iv
     assert sign_off.unlock_reason.startswith(f"Internal verifier's referral (sample {sample.pk})")
     actions = list(AuditEvent.objects.order_by("pk").values_list("action", flat=True))
     assert actions[-2:] == ["sample.referred", "unit.unlocked"]
     referred = AuditEvent.objects.get(action="sample.referred")
-    assert referred.data["deadline"] == NEXT_WEEK.isoformat()
+    assert referred.data["deadline"] == next_week.isoformat()
     assert referred.data["decisions"] == [decision_on(case, "1.1").pk]
     # The referral is addressed to the assessor until the loop ends.
     assert list(SampleOutcome.objects.open_referrals_for(case.assessor, case.centre.pk)) == [
@@ -266,14 +265,16 @@ def test_an_outcome_on_decisions_changed_since_the_page_was_opened_is_refused(
 def test_a_referral_needs_actions_a_deadline_not_past_and_decisions_from_the_sample(
     case: Case,
 ) -> None:
+    today = clock.today()
+    next_week = today + datetime.timedelta(days=7)
     sample = start(case)
     with pytest.raises(VerificationError, match="what the assessor must do"):
         refer(case, sample, actions="  ")
     with pytest.raises(VerificationError, match="past"):
-        refer(case, sample, deadline=TODAY - datetime.timedelta(days=1))
+        refer(case, sample, deadline=today - datetime.timedelta(days=1))
     with pytest.raises(VerificationError, match="Choose the decisions"):
         samples.refer_back(
-            verifier=case.iv, sample=sample, decisions=[], actions="Fix.", deadline=NEXT_WEEK
+            verifier=case.iv, sample=sample, decisions=[], actions="Fix.", deadline=next_week
         )
     assert not SampleOutcome.objects.exists()
     assert UnitSignOff.objects.active().filter(registration=case.registration).exists()
@@ -421,18 +422,19 @@ def test_the_kept_snapshot_shows_labels_and_dates_as_the_pages_write_them(
 ) -> None:
     # Issue 18: the snapshot is kept with raw values (it is hashed); the page shows "Met" and
     # "3 December 2026", never `met:` or an ISO date.
+    today = clock.today()
     sample = start(case)
     html = as_(client, case.iv).get(reverse("verification:sample", args=[sample.pk])).content
     page = html.decode()
     table = page.split('data-testid="snapshot"')[1].split("</table>")[0]
     # The decisions now are dated the same way as the kept record, on the same page.
     now = page.split('data-testid="decisions"')[1].split("</table>")[0]
-    assert f'<td data-label="Date">{TODAY.day} {TODAY:%B} {TODAY.year}</td>' in now
+    assert f'<td data-label="Date">{today.day} {today:%B} {today.year}</td>' in now
     assert '<td data-label="Decision">Met: Shown for 2.5.</td>' in table
-    assert f'<td data-label="Date">{TODAY.day} {TODAY:%B} {TODAY.year}</td>' in table
-    assert TODAY.isoformat() not in table
+    assert f'<td data-label="Date">{today.day} {today:%B} {today.year}</td>' in table
+    assert today.isoformat() not in table
     assert ">met:" not in table
-    assert sample.snapshot["decisions"][0]["assessed_on"] == TODAY.isoformat()  # kept as hashed
+    assert sample.snapshot["decisions"][0]["assessed_on"] == today.isoformat()  # kept as hashed
 
 
 def test_the_outcome_and_iso_date_filters_leave_what_they_cannot_read() -> None:
@@ -531,6 +533,8 @@ def test_only_the_learners_iv_acts_on_a_sample(client: Client, case: Case) -> No
 
 
 def test_referring_on_the_page_then_agreeing_and_signing_off(client: Client, case: Case) -> None:
+    today = clock.today()
+    next_week = today + datetime.timedelta(days=7)
     sample = start(case, SampleStage.SUMMATIVE)
     page = reverse("verification:sample", args=[sample.pk])
     as_(client, case.iv)
@@ -549,7 +553,7 @@ def test_referring_on_the_page_then_agreeing_and_signing_off(client: Client, cas
         {
             f"d{decision.pk}": "refer",
             "actions": "Name the survey question.",
-            "deadline": NEXT_WEEK.isoformat(),
+            "deadline": next_week.isoformat(),
             "feedback": "Nearly there.",
             "seen_hash": sample.snapshot_hash,
         },

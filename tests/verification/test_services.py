@@ -9,14 +9,8 @@ import pytest
 from accounts.models import Role
 from core.models import AuditEvent
 from tests.factories import member
-from tests.verification.cases import (
-    TODAY,
-    Centre_,
-    add_learner,
-    criteria,
-    make_centre,
-    strategy_for,
-)
+from tests.support import clock
+from tests.verification.cases import Centre_, add_learner, criteria, make_centre, strategy_for
 from verification.models import (
     AssessorRiskRating,
     PlannedSample,
@@ -35,8 +29,6 @@ from verification.services import (
     set_rating,
 )
 
-END = TODAY + datetime.timedelta(days=90)
-
 
 @pytest.fixture
 def made(catalogue: None) -> Centre_:
@@ -44,7 +36,9 @@ def made(catalogue: None) -> Centre_:
 
 
 def draw(made: Centre_, strategy: SamplingStrategy) -> SamplingPlan:
-    return draw_plan(actor=made.iv, strategy=strategy, period_start=TODAY, period_end=END)
+    today = clock.today()
+    end = today + datetime.timedelta(days=90)
+    return draw_plan(actor=made.iv, strategy=strategy, period_start=today, period_end=end)
 
 
 def planned_learners(plan, assessor) -> set[int]:
@@ -159,6 +153,8 @@ def test_the_draw_is_deterministic(made) -> None:
 def test_interim_samples_take_the_share_of_judged_units_and_summative_the_whole_portfolio(
     made,
 ) -> None:
+    today = clock.today()
+    end = today + datetime.timedelta(days=90)
     assessor = made.assessors[0]
     part_way = add_learner(made, assessor)
     finished = add_learner(made, assessor, complete=True)
@@ -170,10 +166,10 @@ def test_interim_samples_take_the_share_of_judged_units_and_summative_the_whole_
     assert samples[part_way.pk].unit.key == "F/506/2131"
     assert samples[part_way.pk].verifier == made.iv
     assert samples[part_way.pk].source == SampleSource.DRAWN
-    assert TODAY <= samples[part_way.pk].planned_on <= END
+    assert today <= samples[part_way.pk].planned_on <= end
     assert samples[finished.pk].stage == SampleStage.SUMMATIVE
     assert samples[finished.pk].unit is None
-    assert samples[finished.pk].planned_on == TODAY
+    assert samples[finished.pk].planned_on == today
     event = AuditEvent.objects.filter(action="verification.plan_drawn").get()
     assert event.data["samples"] == 2
 
@@ -217,6 +213,8 @@ def test_meets_strategy_says_why_not(made) -> None:
 
 
 def test_adjusting_a_plan_adds_and_removes_samples_with_audit(made) -> None:
+    today = clock.today()
+    end = today + datetime.timedelta(days=90)
     assessor = made.assessors[0]
     registration = add_learner(made, assessor)
     plan = draw(made, strategy_for(made))
@@ -227,7 +225,7 @@ def test_adjusting_a_plan_adds_and_removes_samples_with_audit(made) -> None:
         registration=registration,
         assessor=assessor,
         stage="summative",
-        planned_on=END,
+        planned_on=end,
     )
     assert added.source == SampleSource.MANUAL
     assert added.verifier == made.iv
@@ -241,7 +239,7 @@ def test_adjusting_a_plan_adds_and_removes_samples_with_audit(made) -> None:
             registration=registration,
             assessor=assessor,
             stage="interim",
-            planned_on=TODAY,
+            planned_on=today,
             unit=unit,
         )
     with pytest.raises(VerificationError, match="within the plan's period"):
@@ -251,7 +249,7 @@ def test_adjusting_a_plan_adds_and_removes_samples_with_audit(made) -> None:
             registration=registration,
             assessor=assessor,
             stage="summative",
-            planned_on=END + datetime.timedelta(days=1),
+            planned_on=end + datetime.timedelta(days=1),
         )
     with pytest.raises(VerificationError, match="does not assess"):
         add_planned_sample(
@@ -260,7 +258,7 @@ def test_adjusting_a_plan_adds_and_removes_samples_with_audit(made) -> None:
             registration=registration,
             assessor=made.assessors[1],
             stage="summative",
-            planned_on=TODAY,
+            planned_on=today,
         )
     with pytest.raises(VerificationError, match="Say why"):
         remove_planned_sample(actor=made.iv, sample=added, reason="  ")
@@ -276,10 +274,12 @@ def test_adjusting_a_plan_adds_and_removes_samples_with_audit(made) -> None:
 
 
 def test_assessors_cannot_draw_or_adjust(made) -> None:
+    today = clock.today()
+    end = today + datetime.timedelta(days=90)
     registration = add_learner(made, made.assessors[0])
     strategy = strategy_for(made)
     with pytest.raises(VerificationError, match="internal verifier or a centre admin"):
-        draw_plan(actor=made.assessors[0], strategy=strategy, period_start=TODAY, period_end=END)
+        draw_plan(actor=made.assessors[0], strategy=strategy, period_start=today, period_end=end)
     plan = draw(made, strategy)
     with pytest.raises(VerificationError):
         remove_planned_sample(
@@ -289,6 +289,7 @@ def test_assessors_cannot_draw_or_adjust(made) -> None:
 
 
 def test_only_the_current_plan_can_be_adjusted(made: Centre_) -> None:
+    today = clock.today()
     registration = add_learner(made, made.assessors[0])
     strategy = strategy_for(made)
     earlier = draw(made, strategy)
@@ -302,7 +303,7 @@ def test_only_the_current_plan_can_be_adjusted(made: Centre_) -> None:
             registration=registration,
             assessor=made.assessors[0],
             stage="summative",
-            planned_on=TODAY,
+            planned_on=today,
         )
     # The earlier plan keeps its sample untouched; the current one can change.
     assert earlier.samples.active().count() == 1

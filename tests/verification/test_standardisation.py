@@ -17,8 +17,9 @@ from core.audit import verify_chain
 from core.models import AuditEvent
 from qualifications.models import Qualification, Unit
 from tests.factories import member
+from tests.support import clock
 from tests.support.forms import error_beside
-from tests.verification.cases import IMI, TODAY, UNDERSTAND_CUSTOMERS, Centre_, make_centre
+from tests.verification.cases import IMI, UNDERSTAND_CUSTOMERS, Centre_, make_centre
 from verification.models.standardisation import (
     MeetingStatus,
     StandardisationMeeting,
@@ -31,8 +32,6 @@ from verification.standardisation import (
     finalise_meeting,
     update_meeting,
 )
-
-LAST_WEEK = TODAY - datetime.timedelta(days=7)
 
 
 @pytest.fixture
@@ -58,12 +57,14 @@ def a_unit() -> Unit:
 
 
 def meeting_for(made: Centre_, *, attendees: list[User] | None = None, title: str = "Observations"):
+    today = clock.today()
+    last_week = today - datetime.timedelta(days=7)
     return create_meeting(
         actor=made.iv,
         centre=made.centre,
         qualification=made.qualification,
         title=title,
-        held_on=LAST_WEEK,
+        held_on=last_week,
         attendees=made.assessors if attendees is None else attendees,
         external_attendees="Sam Mentor (Kwik Fit)\n",
         location="Room 2",
@@ -85,6 +86,7 @@ def actions(meeting: StandardisationMeeting) -> list[str]:
 def test_a_meeting_is_recorded_given_decisions_and_finalised_with_audit_events(
     made: Centre_,
 ) -> None:
+    today = clock.today()
     meeting = meeting_for(made)
     first = add_outcome(
         actor=made.iv,
@@ -92,7 +94,7 @@ def test_a_meeting_is_recorded_given_decisions_and_finalised_with_audit_events(
         decision="Observation records name the job card number.",
         units=[a_unit()],
         action_owner=made.assessors[0],
-        action_due=TODAY + datetime.timedelta(days=14),
+        action_due=today + datetime.timedelta(days=14),
     )
     second = add_outcome(actor=made.admin, meeting=meeting, decision="Questions are recorded.")
     finalised = finalise_meeting(actor=made.admin, meeting=meeting)
@@ -119,6 +121,8 @@ def test_a_meeting_is_recorded_given_decisions_and_finalised_with_audit_events(
 
 
 def test_a_finalised_meeting_never_changes(made: Centre_) -> None:
+    today = clock.today()
+    last_week = today - datetime.timedelta(days=7)
     meeting = meeting_for(made)
     add_outcome(actor=made.iv, meeting=meeting, decision="Agreed.")
     finalise_meeting(actor=made.iv, meeting=meeting)
@@ -131,7 +135,7 @@ def test_a_finalised_meeting_never_changes(made: Centre_) -> None:
             meeting=meeting,
             qualification=made.qualification,
             title="Rewritten",
-            held_on=LAST_WEEK,
+            held_on=last_week,
         )
     with pytest.raises(StandardisationError, match="finalised"):
         finalise_meeting(actor=made.iv, meeting=meeting)
@@ -141,13 +145,15 @@ def test_a_finalised_meeting_never_changes(made: Centre_) -> None:
 
 
 def test_a_draft_is_corrected_and_the_audit_keeps_what_it_said_before(made: Centre_) -> None:
+    today = clock.today()
+    last_week = today - datetime.timedelta(days=7)
     meeting = meeting_for(made)
     update_meeting(
         actor=made.iv,
         meeting=meeting,
         qualification=made.qualification,
         title="Observations and questioning",
-        held_on=LAST_WEEK,
+        held_on=last_week,
         attendees=[made.assessors[0]],
     )
     meeting.refresh_from_db()
@@ -160,6 +166,8 @@ def test_a_draft_is_corrected_and_the_audit_keeps_what_it_said_before(made: Cent
 
 
 def test_the_rules_refuse_what_does_not_belong(made: Centre_) -> None:
+    today = clock.today()
+    last_week = today - datetime.timedelta(days=7)
     elsewhere = make_centre(assessors=1)
     with pytest.raises(StandardisationError, match="Only an internal verifier or a centre admin"):
         create_meeting(
@@ -167,7 +175,7 @@ def test_the_rules_refuse_what_does_not_belong(made: Centre_) -> None:
             centre=made.centre,
             qualification=made.qualification,
             title="x",
-            held_on=LAST_WEEK,
+            held_on=last_week,
         )
     with pytest.raises(StandardisationError, match="Only an internal verifier or a centre admin"):
         create_meeting(
@@ -175,7 +183,7 @@ def test_the_rules_refuse_what_does_not_belong(made: Centre_) -> None:
             centre=made.centre,
             qualification=made.qualification,
             title="x",
-            held_on=LAST_WEEK,
+            held_on=last_week,
         )
     with pytest.raises(StandardisationError, match="Not staff at"):
         meeting_for(made, attendees=[elsewhere.assessors[0]])
@@ -188,12 +196,12 @@ def test_the_rules_refuse_what_does_not_belong(made: Centre_) -> None:
             centre=made.centre,
             qualification=made.qualification,
             title="x",
-            held_on=TODAY + datetime.timedelta(days=1),
+            held_on=today + datetime.timedelta(days=1),
         )
     other = Qualification.objects.exclude(pk=made.qualification.pk).first()
     with pytest.raises(StandardisationError, match="does not offer"):
         create_meeting(
-            actor=made.iv, centre=made.centre, qualification=other, title="x", held_on=LAST_WEEK
+            actor=made.iv, centre=made.centre, qualification=other, title="x", held_on=last_week
         )
     assert not StandardisationMeeting.objects.exists()
 
@@ -202,7 +210,7 @@ def test_the_rules_refuse_what_does_not_belong(made: Centre_) -> None:
     with pytest.raises(StandardisationError, match="Not units of the meeting's qualification"):
         add_outcome(actor=made.iv, meeting=meeting, decision="x", units=[foreign])
     with pytest.raises(StandardisationError, match="Say who owns the action"):
-        add_outcome(actor=made.iv, meeting=meeting, decision="x", action_due=TODAY)
+        add_outcome(actor=made.iv, meeting=meeting, decision="x", action_due=today)
     with pytest.raises(StandardisationError, match="not staff at this centre"):
         add_outcome(
             actor=made.iv, meeting=meeting, decision="x", action_owner=elsewhere.assessors[0]
@@ -312,6 +320,8 @@ def test_another_centres_staff_get_404(client: Client, made: Centre_, role: str)
 def test_the_iv_records_a_meeting_and_bad_input_keeps_what_was_typed(
     client: Client, made: Centre_
 ) -> None:
+    today = clock.today()
+    last_week = today - datetime.timedelta(days=7)
     as_(client, made.iv)
     url = reverse("verification:standardisation_create")
     fields = {
@@ -330,14 +340,14 @@ def test_the_iv_records_a_meeting_and_bad_input_keeps_what_was_typed(
     assert flash(response) == []
     assert 'value="Judging professional discussions"' in text(response)
     assert "Two recordings reviewed." in text(response)
-    future = (TODAY + datetime.timedelta(days=3)).isoformat()
+    future = (today + datetime.timedelta(days=3)).isoformat()
     response = client.post(url, {**fields, "held_on": future})
     assert response.status_code == 400
     # The service refuses it (not the form): its reason is the message at the top.
     assert "cannot be in the future" in flash(response)[0]
     assert not StandardisationMeeting.objects.exists()
 
-    response = client.post(url, {**fields, "held_on": LAST_WEEK.isoformat()}, follow=True)
+    response = client.post(url, {**fields, "held_on": last_week.isoformat()}, follow=True)
     meeting = StandardisationMeeting.objects.get()
     assert response.redirect_chain == [
         (reverse("verification:standardisation_detail", args=[meeting.pk]), 302)
@@ -348,7 +358,7 @@ def test_the_iv_records_a_meeting_and_bad_input_keeps_what_was_typed(
     assert meeting.recorded_by == made.iv
 
     add_url = reverse("verification:standardisation_add_outcome", args=[meeting.pk])
-    response = client.post(add_url, {"decision": "Plan the questions.", "action_due": TODAY})
+    response = client.post(add_url, {"decision": "Plan the questions.", "action_due": today})
     assert response.status_code == 400
     assert "Say who owns the action that is due." in error_beside(
         response.content.decode(), "id_action_owner"
@@ -361,7 +371,7 @@ def test_the_iv_records_a_meeting_and_bad_input_keeps_what_was_typed(
             "decision": "Plan the questions.",
             "units": [a_unit().pk],
             "action_owner": made.assessors[1].pk,
-            "action_due": (TODAY + datetime.timedelta(days=10)).isoformat(),
+            "action_due": (today + datetime.timedelta(days=10)).isoformat(),
         },
         follow=True,
     )
@@ -382,11 +392,12 @@ def test_the_iv_records_a_meeting_and_bad_input_keeps_what_was_typed(
 
 
 def test_the_list_filters_by_qualification(client: Client, made: Centre_) -> None:
+    today = clock.today()
     other = Qualification.objects.exclude(number=IMI).first()
     made.centre.qualifications.add(other)
     meeting_for(made, title="Motor vehicle meeting")
     create_meeting(
-        actor=made.iv, centre=made.centre, qualification=other, title="Other meeting", held_on=TODAY
+        actor=made.iv, centre=made.centre, qualification=other, title="Other meeting", held_on=today
     )
     as_(client, made.iv)
     url = reverse("verification:standardisation_list")
@@ -454,6 +465,8 @@ def test_the_list_and_detail_cost_the_same_queries_for_3_and_30(
 def test_a_draft_is_changed_through_its_page_until_it_is_finalised(
     client: Client, made: Centre_
 ) -> None:
+    today = clock.today()
+    last_week = today - datetime.timedelta(days=7)
     meeting = meeting_for(made)
     as_(client, made.admin)
     url = reverse("verification:standardisation_edit", args=[meeting.pk])
@@ -463,7 +476,7 @@ def test_a_draft_is_changed_through_its_page_until_it_is_finalised(
     fields = {
         "qualification": made.qualification.pk,
         "title": "Observations, corrected",
-        "held_on": LAST_WEEK.isoformat(),
+        "held_on": last_week.isoformat(),
         "attendees": [made.assessors[1].pk],
         "external_attendees": "",
         "location": "Room 3",
