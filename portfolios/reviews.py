@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import Centre, Membership, Role, User
+from accounts.models import Centre, Membership, User
 from core.audit import record_event
 from portfolios import off_the_job
 from portfolios.models import (
@@ -573,8 +573,8 @@ def _refuse_contacts_with_accounts(registration: Registration, email: str) -> No
     them would be a second, weaker way to sign as them."""
     contact = (
         Membership.objects.current()
+        .contacts()
         .filter(
-            role=Role.EMPLOYER,
             centre_id=registration.centre_id,
             employer__apprenticeships__registration_id=registration.pk,
             user__email__iexact=email,

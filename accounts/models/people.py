@@ -255,6 +255,10 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
     def assessors(self) -> MembershipQuerySet:
         return self.filter(role=Role.ASSESSOR)
 
+    def contacts(self) -> MembershipQuerySet:
+        """Employer contacts: each names the employer they speak for."""
+        return self.filter(role=Role.EMPLOYER)
+
 
 class Membership(models.Model):
     """A person's role at a centre. One login may hold several."""
