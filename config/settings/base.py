@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "axes",
     "bootstrap",
     "csp",
+    # django-ninja: the REST API (api/), and its docs page's Swagger UI files (static/ninja/).
+    "ninja",
     # Project apps, in the order of dependency: each imports only those above it here, and the
     # top apps (home, demo) any of them (pyproject's [tool.importlinter] keeps it so).
     "core",
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
     "certification",
     "home",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +192,13 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# ---------------------------------------------------------------- cache and API
+# The cache counts API calls per token (api/throttle.py): Redis in production (CACHE_URL, such
+# as redis://redis:6379/1, shared by every web process), else each process's own memory.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Calls one API token may make a minute; past it, 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
 
 # ---------------------------------------------------------------- static and media
 STATIC_URL = "static/"
