@@ -131,7 +131,9 @@ def unit_detail(request: Any, unit_id: int = Path(..., ge=1, le=MAX_ID)) -> dict
         .prefetch_related(
             Prefetch(
                 "outcomes",
-                queryset=LearningOutcome.objects.order_by("position", "pk").prefetch_related(Prefetch("criteria", queryset=criteria)),
+                queryset=LearningOutcome.objects.order_by("position", "pk").prefetch_related(
+                    Prefetch("criteria", queryset=criteria)
+                ),
             )
         )
         .first()
@@ -157,4 +159,3 @@ def unit_detail(request: Any, unit_id: int = Path(..., ge=1, le=MAX_ID)) -> dict
             for outcome in unit.outcomes.all()
         ],
     }
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -36,7 +36,8 @@ class TokenForm(forms.Form):
     def __init__(self, *args: Any, centres: list[Centre], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.centres = {str(centre.pk): centre for centre in centres}
-        self.fields["owner"].choices = [
+        owner = cast(forms.ChoiceField, self.fields["owner"])  # declared above
+        owner.choices = [
             (PERSONAL, "Mine (acts as me)"),
             *((pk, f"{centre.name} (acts as its admins)") for pk, centre in self.centres.items()),
         ]

@@ -32,9 +32,7 @@ def _page(request: AuthedRequest, form: TokenForm, *, status: int = 200) -> Http
         # Live (never revoked) first, then the newest.
         .order_by(F("revoked_at").asc(nulls_first=True), "-created_at", "-pk")
     )
-    return render(
-        request, "api/tokens.html", {"form": form, "tokens": tokens}, status=status
-    )
+    return render(request, "api/tokens.html", {"form": form, "tokens": tokens}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 IMI = "601/3456/2"
 
 
-def _register(centre, admin, learner=None):  # noqa: ANN001, ANN202
+def _register(centre, admin, learner=None):
     learner = learner or member(centre, Role.LEARNER)
     qualification = Qualification.objects.get(number=IMI)
     centre.qualifications.add(qualification)
@@ -137,12 +137,14 @@ def test_the_catalogue_lists_qualifications_and_reads_units_and_criteria() -> No
     assert call("/catalogue/units/987654321", secret).status_code == 404
 
 
-def _queries_for(django_assert_num_queries, path: str, secret: str, count: int) -> None:  # noqa: ANN001
+def _queries_for(django_assert_num_queries, path: str, secret: str, count: int) -> None:
     with django_assert_num_queries(count):
         assert call(path, secret).status_code == 200
 
 
-def test_query_counts_do_not_grow_with_the_rows(two_centres: dict, django_assert_num_queries) -> None:  # noqa: ANN001
+def test_query_counts_do_not_grow_with_the_rows(
+    two_centres: dict, django_assert_num_queries
+) -> None:
     # token, roles, count, page: 4 (last_used_at written on the first call only, made here).
     _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
     call("/registrations", secret)
