@@ -1,7 +1,8 @@
 """/api/v1/: the API object, its token check, rate limit and errors, and its endpoints' routers.
 
-The schema is served at /api/v1/openapi.json (OpenAPI 3.1) and read at /api/v1/docs (Swagger
-UI from django-ninja's own static files: no CDN, and no inline script, so the site's CSP holds).
+The schema is served at /api/v1/openapi.json (OpenAPI 3.1) and read at /api/v1/docs, a page of
+the site drawn from that schema (api.views.docs): django-ninja's Swagger UI fails the site's
+accessibility check (contrast, nested controls), and Redoc's inline styles its CSP.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ api = NinjaAPI(
     auth=TokenAuth(),
     throttle=TokenRateThrottle(),
     urls_namespace="api-v1",
+    docs_url=None,
 )
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import centre_ids
 from accounts.models import Centre, Role
@@ -75,3 +77,71 @@ def revoke(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"The token “{token.name}” is revoked: it works no more.")
     return redirect("api:tokens")
+
+
+def _schema_name(schema: dict[str, Any], enums: dict[str, Any]) -> str:
+    """A response's or parameter's type in words: an enumeration's values, a schema's name, or
+    its JSON type (an optional one's null left out: the parameter is then not required)."""
+    if "$ref" in schema:
+        name = str(schema["$ref"]).rsplit("/", 1)[-1]
+        return _schema_name(enums[name], enums) if name in enums else name
+    if "anyOf" in schema:
+        options = [option for option in schema["anyOf"] if option.get("type") != "null"]
+        return " or ".join(_schema_name(option, enums) for option in options)
+    if "enum" in schema:
+        return "one of " + ", ".join(str(value) for value in schema["enum"])
+    return str(schema.get("type", "any"))
+
+
+def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    enums = {
+        name: component
+        for name, component in schema.get("components", {}).get("schemas", {}).items()
+        if "enum" in component
+    }
+    operations = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            parameters = [
+                {
+                    "name": parameter["name"],
+                    "where": parameter["in"],
+                    "type": _schema_name(parameter["schema"], enums),
+                    "required": parameter.get("required", False),
+                    "description": parameter["schema"].get("description", ""),
+                }
+                for parameter in operation.get("parameters", [])
+            ]
+            responses = []
+            for status, response in operation["responses"].items():
+                body = response.get("content", {}).get("application/json", {}).get("schema", {})
+                responses.append(
+                    {
+                        "status": status,
+                        "description": response.get("description", ""),
+                        "type": _schema_name(body, enums) if body else "",
+                    }
+                )
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "summary": operation.get("summary", ""),
+                    "parameters": parameters,
+                    "responses": responses,
+                }
+            )
+    return operations
+
+
+@require_GET
+def docs(request: HttpRequest) -> HttpResponse:
+    """The API's reference, drawn from the OpenAPI schema it serves: public, as the schema is."""
+    from api.v1 import api
+
+    schema = api.get_openapi_schema()
+    return render(
+        request,
+        "api/docs.html",
+        {"info": schema["info"], "operations": _operations(schema)},
+    )

@@ -80,8 +80,6 @@ INSTALLED_APPS = [
     "axes",
     "bootstrap",
     "csp",
-    # django-ninja: the REST API (api/), and its docs page's Swagger UI files (static/ninja/).
-    "ninja",
     # Project apps, in the order of dependency: each imports only those above it here, and the
     # top apps (home, demo) any of them (pyproject's [tool.importlinter] keeps it so).
     "core",

@@ -120,3 +120,18 @@ def test_the_page_reads_the_same_queries_for_one_token_or_six(
         make_token(admin)
     with django_assert_num_queries(len(one.captured_queries)):
         client.get(reverse("api:tokens"))
+
+
+def test_the_docs_page_lists_every_operation_and_reads_no_database(
+    client: Client, django_assert_num_queries
+) -> None:
+    from api.v1 import api
+
+    paths = api.get_openapi_schema()["paths"]
+    with django_assert_num_queries(0):
+        response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    for path in paths:
+        assert f"GET {path}</code>" in page
+    assert "one of active, withdrawn, transferred, complete, claimed, certificated" in page
