@@ -44,16 +44,23 @@ def token_create(
     scopes: Iterable[str],
     centre: Centre | None = None,
     expires_at: datetime.datetime | None = None,
+    known_secret: str | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token and its secret, which is returned here once and never kept. With `centre`
-    it is the centre's (the caller has checked that `actor` administers it), else `actor`'s."""
+    it is the centre's (the caller has checked that `actor` administers it), else `actor`'s.
+
+    `known_secret` is for the demo only (demo/api.py), whose token is printed like its known
+    passwords; everywhere else the secret is random."""
     chosen = sorted(set(scopes))
     unknown = set(chosen) - set(Scope.values)
     if not chosen or unknown:
         raise TokenError("Choose at least one of the scopes offered.")
     if expires_at is not None and expires_at <= timezone.now():
         raise TokenError("The expiry must be in the future.")
-    prefix, secret = _new_secret()
+    if known_secret is None:
+        prefix, secret = _new_secret()
+    else:
+        prefix, secret = known_secret[len(MARK) :].partition("_")[0], known_secret
     with transaction.atomic():
         token = ApiToken.objects.create(
             name=name,
