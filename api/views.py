@@ -12,19 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import centre_ids
-from accounts.models import Centre, Role
 from accounts.requests import AuthedRequest
 from api.forms import TokenForm
 from api.models import ApiToken
+from api.queries import token_centres
 from api.services import TokenError, token_create, token_revoke
-
-
-def _centres(request: AuthedRequest) -> list[Centre]:
-    """The centres the person may make a centre token for (api.make_centre_token)."""
-    if request.user.is_superuser:
-        return list(Centre.objects.order_by("name"))
-    return list(Centre.objects.filter(pk__in=centre_ids(request.user, Role.CENTRE_ADMIN)))
 
 
 def _page(request: AuthedRequest, form: TokenForm, *, status: int = 200) -> HttpResponse:
@@ -42,7 +34,7 @@ def _page(request: AuthedRequest, form: TokenForm, *, status: int = 200) -> Http
 def tokens(request: AuthedRequest) -> HttpResponse:
     if not request.user.has_perm("api.make_personal_token"):
         raise PermissionDenied("Sign in to make API tokens.")
-    form = TokenForm(request.POST or None, centres=_centres(request))
+    form = TokenForm(request.POST or None, centres=list(token_centres(request.user)))
     if request.method == "POST" and form.is_valid():
         centre = form.centre()
         if centre is not None and not request.user.has_perm("api.make_centre_token", centre):

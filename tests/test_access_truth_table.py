@@ -1928,6 +1928,7 @@ def test_centre_token_actions_follow_the_table(
     world: World, role: str, centre: str, expected: tuple[bool, ...]
 ) -> None:
     from api.models import ApiToken
+    from api.queries import token_centres
 
     target = world.own if centre == "own centre" else world.other
     token = _token(member(target, Role.CENTRE_ADMIN), target)
@@ -1937,7 +1938,9 @@ def test_centre_token_actions_follow_the_table(
             _answer(actor, CENTRE_TOKEN_ACTIONS_ASKED[1], token),
         )
         assert answers == expected
-        # The tokens page lists exactly those the person may revoke.
+        # The tokens page offers exactly the centres the person may make a token for, and lists
+        # exactly the tokens they may revoke.
+        assert token_centres(actor).filter(pk=target.pk).exists() is expected[0]
         listed = ApiToken.objects.visible_to(actor).filter(pk=token.pk).exists()
         assert listed is expected[1]
 
