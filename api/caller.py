@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.access import remember_current_roles
-from accounts.models import Membership, Role
+from accounts.models import Membership, Role, User
+from accounts.models.people import MembershipQuerySet, UserQuerySet
 from api.models import ApiToken
 from api.services import token_for_secret
 from portfolios.models import Registration
@@ -47,6 +48,22 @@ class Caller:
         visible = Registration.objects.visible_to(self.user, roles=self.roles)
         if self.centre_id is not None:
             visible = visible.filter(centre_id=self.centre_id)
+        return visible
+
+    def memberships(self) -> MembershipQuerySet:
+        """Membership.objects.visible_to (your own roles, every role at the centres you
+        administer), current ones, narrowed to a centre token's centre."""
+        visible = Membership.objects.visible_to(self.user).current()
+        if self.centre_id is not None:
+            visible = visible.filter(centre_id=self.centre_id)
+        return visible
+
+    def people(self) -> UserQuerySet:
+        """User.objects.visible_to, as the people pages ask it, narrowed to a centre token's
+        centre (the people holding a current role there)."""
+        visible = User.objects.visible_to(self.user)
+        if self.centre_id is not None:
+            visible = visible.filter(memberships__in=self.memberships())
         return visible
 
 

@@ -6,6 +6,7 @@ import datetime
 
 from ninja import Field, Schema
 
+from accounts.models import Role
 from portfolios.models import RegistrationStatus
 from qualifications.models import QualificationStatus
 
@@ -152,3 +153,26 @@ class ChosenUnit(Schema):
 
 class RegistrationDetail(RegistrationOut):
     units: list[ChosenUnit] = Field(description="The units the learner takes.")
+
+
+# ---------------------------------------------------------------- people
+
+
+class PeopleFilters(Paging):
+    role: Role | None = Field(None, description="Only people holding this role now.")
+
+
+class RoleOut(Schema):
+    centre_id: int
+    role: Role
+
+
+class PersonOut(Schema):
+    id: int
+    full_name: str
+    email: str
+    roles: list[RoleOut] = Field(description="Their current roles the token may see.")
+
+
+class PeoplePage(Page):
+    items: list[PersonOut]

@@ -6,3 +6,4 @@ from django.db import models
 class Scope(models.TextChoices):
     CATALOGUE_READ = "catalogue:read", "Read the catalogue (qualifications, units, criteria)"
     REGISTRATIONS_READ = "registrations:read", "Read registrations and their progress"
+    PEOPLE_READ = "people:read", "Read people and their roles"

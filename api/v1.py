@@ -14,7 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
-from api import catalogue, registrations
+from api import catalogue, people, registrations
 from api.caller import Caller, NotAccepted, caller_for_secret
 from api.throttle import TokenRateThrottle
 
@@ -78,3 +78,4 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/catalogue", catalogue.router)
 api.add_router("/registrations", registrations.router)
+api.add_router("/people", people.router)

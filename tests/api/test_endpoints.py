@@ -162,3 +162,36 @@ def test_query_counts_do_not_grow_with_the_rows(
     unit = Unit.objects.filter(criteria__isnull=False).first()
     # token, roles, the unit, outcomes, criteria.
     _queries_for(django_assert_num_queries, f"/catalogue/units/{unit.pk}", secret, 5)
+
+
+def test_a_centre_token_lists_its_centres_people_with_their_roles_there(two_centres: dict) -> None:
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    body = call("/people", secret, limit=100).json()
+    ids = {item["id"] for item in body["items"]}
+    assert two_centres["learner"].pk in ids
+    assert two_centres["own_admin"].pk in ids
+    assert two_centres["theirs"].learner_id not in ids
+    assert {role["centre_id"] for item in body["items"] for role in item["roles"]} == {
+        two_centres["own"].pk
+    }
+    learners = call("/people", secret, role=Role.LEARNER).json()
+    assert learners["count"] == 2
+    assert {r["role"] for item in learners["items"] for r in item["roles"]} == {"learner"}
+
+
+def test_a_learners_own_token_lists_only_themselves(two_centres: dict) -> None:
+    _, secret = make_token(two_centres["learner"])
+    body = call("/people", secret).json()
+    assert [item["id"] for item in body["items"]] == [two_centres["learner"].pk]
+
+
+def test_the_people_list_reads_the_same_queries_for_few_or_many(
+    two_centres: dict, django_assert_num_queries
+) -> None:
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    call("/people", secret)
+    # token, roles, count, page, their roles.
+    _queries_for(django_assert_num_queries, "/people", secret, 5)
+    for _ in range(5):
+        member(two_centres["own"], Role.ASSESSOR)
+    _queries_for(django_assert_num_queries, "/people", secret, 5)

@@ -1,6 +1,6 @@
 """The API against its own OpenAPI 3.1 schema (schemathesis, in-process through the WSGI app):
 generated requests, valid and invalid, with a centre's token. Every answer must be no server
-error, match the schema for its status, and name no registration of another centre.
+error, match the schema for its status, and name no registration or person of another centre.
 
 Kept short for CI (a few examples per operation and mode, deterministic)."""
 
@@ -78,15 +78,21 @@ def centre_secret(db: None) -> str:
     admin = member(own, Role.CENTRE_ADMIN)
     _register(own, admin)
     theirs = _register(other, member(other, Role.CENTRE_ADMIN))
-    SEEN.update(own=own.pk, theirs=theirs.pk)
+    SEEN.update(own=own.pk, theirs=theirs.pk, their_learner=theirs.learner_id)
     return make_token(admin, centre=own)[1]
 
 
 def _names_no_other_centre(response: Any) -> None:
-    if response.status_code != 200 or "/registrations" not in response.request.url:
+    if response.status_code != 200:
         return
     body = response.json()
     items = body.get("items", [body])
+    if "/people" in response.request.url:
+        assert all(r["centre_id"] == SEEN["own"] for item in items for r in item["roles"]), body
+        assert SEEN["their_learner"] not in {item["id"] for item in items}
+        return
+    if "/registrations" not in response.request.url:
+        return
     assert all(item["centre"]["id"] == SEEN["own"] for item in items), body
     assert SEEN["theirs"] not in {item["id"] for item in items}
 
