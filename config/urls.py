@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.urls import centre
+from api import views as api_views
+from api.v1 import api
 from assessments.views import achievement
 from portfolios.urls import register
 
@@ -34,5 +36,9 @@ urlpatterns = [
     # Public, no sign-in: anyone holding an achievement record's code may check it.
     path("verify/", achievement.verify_form, name="verify_form"),
     path("verify/<str:code>/", achievement.verify, name="verify"),
+    # The REST API (issue 20): /api/v1/openapi.json, /api/v1/docs; its tokens' pages.
+    path("api/v1/docs", api_views.docs, name="api_docs"),
+    path("api/v1/", api.urls),
+    path("api/tokens/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

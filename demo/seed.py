@@ -38,6 +38,7 @@ from assessments.records import acknowledge_record, create_record
 from assessments.release import awaiting_validation
 from assessments.services import record_decision, return_evidence, sign_off_unit
 from assessments.validation import validate_decision, validate_decisions
+from demo.api import seed_api_token
 from demo.apprenticeships import seed_apprenticeships
 from demo.briefs import seed_briefs
 from demo.cases import seed_cases
@@ -104,6 +105,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_employer_contact(centre=centre, demo=demo)
     seed_reviews(centre=centre, demo=demo)
     seed_gateway(centre=centre, demo=demo)
+    seed_api_token(centre=centre, demo=demo)
     return centre
 
 

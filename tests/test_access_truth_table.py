@@ -1311,6 +1311,14 @@ def test_case_actions_follow_the_table(
 # definition (above, and TABLED of test_access_truth_table_querysets.py), so the tables and
 # this list cannot drift apart.
 
+# API tokens (issue 20; their tables are at the end of this file).
+CENTRE_TOKEN_ACTIONS_ASKED = (("perm", "api.make_centre_token"), ("perm", "api.manage_token"))
+PERSONAL_TOKEN_ACTIONS_ASKED = (
+    ("perm", "api.make_personal_token"),
+    ("perm", "api.manage_token"),
+    ("perm", "api.manage_token"),
+)
+
 # The project's apps: every app whose code lives in this repository.
 PROJECT_APPS = frozenset(
     {
@@ -1323,6 +1331,7 @@ PROJECT_APPS = frozenset(
         "core",
         "home",
         "demo",
+        "api",
     }
 )
 
@@ -1343,6 +1352,8 @@ TABLED = {
     *WORN_RULES,
     SITE_ADMIN_RULE,
     *(name for _, name in CASE_ACTIONS_ASKED),
+    *(name for _, name in CENTRE_TOKEN_ACTIONS_ASKED),
+    *(name for _, name in PERSONAL_TOKEN_ACTIONS_ASKED),
 }
 
 
@@ -1846,3 +1857,112 @@ def test_a_withdrawn_apprentice_is_no_longer_signed_for(world: World) -> None:
         assert not rules.test_rule(
             f"portfolios.sign_gateway_as_{party}", world.actors[role], registration
         ), role
+
+
+# ---------------------------------------------------------------- API tokens (issue 20)
+# A centre's token reads as the centre's admins: only they make one, and any of them lists and
+# revokes it (whoever made it). Asked of the centre, then of a token of that centre made by
+# another admin there, in this order:
+# (CENTRE_TOKEN_ACTIONS_ASKED, above TABLED)
+# (role, centre): (make a centre token, list and revoke the centre's token)
+CENTRE_TOKEN_ACTIONS = {
+    ("learner", "own centre"): (N, N),
+    ("learner", "other centre"): (N, N),
+    ("assessor", "own centre"): (N, N),
+    ("assessor", "other centre"): (N, N),
+    ("internal verifier", "own centre"): (N, N),
+    ("internal verifier", "other centre"): (N, N),
+    ("centre admin", "own centre"): (Y, Y),
+    ("centre admin", "other centre"): (N, N),
+    ("EQA current", "own centre"): (N, N),
+    ("EQA current", "other centre"): (N, N),
+    ("EQA expired", "own centre"): (N, N),
+    ("EQA expired", "other centre"): (N, N),
+    ("assessor revoked", "own centre"): (N, N),
+    ("assessor revoked", "other centre"): (N, N),
+    ("centre admin revoked", "own centre"): (N, N),  # the role gone, the tokens with it
+    ("centre admin revoked", "other centre"): (N, N),
+    ("no role", "own centre"): (N, N),
+    ("no role", "other centre"): (N, N),
+    ("employer contact", "own centre"): (N, N),
+    ("employer contact", "other centre"): (N, N),
+    ("superuser", "own centre"): (Y, Y),
+    ("superuser", "other centre"): (Y, Y),
+    ("anonymous", "own centre"): (N, N),
+    ("anonymous", "other centre"): (N, N),
+}
+# A person's own token acts as them, so anyone signed in makes one; only they (and the site's
+# superuser) list and revoke it. Asked of nothing, their own token, another person's token:
+# (PERSONAL_TOKEN_ACTIONS_ASKED, above TABLED)
+# role: (make a personal token, manage their own, manage another person's)
+PERSONAL_TOKEN_ACTIONS = {
+    "learner": (Y, Y, N),
+    "assessor": (Y, Y, N),
+    "internal verifier": (Y, Y, N),
+    "centre admin": (Y, Y, N),  # another person's own token is theirs, not the centre's
+    "EQA current": (Y, Y, N),
+    "EQA expired": (Y, Y, N),
+    "assessor revoked": (Y, Y, N),
+    "centre admin revoked": (Y, Y, N),
+    "no role": (Y, Y, N),
+    "employer contact": (Y, Y, N),
+    "superuser": (Y, Y, Y),
+    "anonymous": (N, N, N),
+}
+
+
+def test_the_token_tables_cover_every_role() -> None:
+    assert {role for role, _ in CENTRE_TOKEN_ACTIONS} == set(ROLES)
+    assert len(CENTRE_TOKEN_ACTIONS) == len(ROLES) * 2
+    assert set(PERSONAL_TOKEN_ACTIONS) == set(ROLES)
+
+
+def _token(owner: Any, centre: Centre | None = None) -> Any:
+    from api.services import token_create
+
+    return token_create(actor=owner, name="t", scopes=["catalogue:read"], centre=centre)[0]
+
+
+@pytest.mark.parametrize(("role", "centre", "expected"), _params_one(CENTRE_TOKEN_ACTIONS))
+def test_centre_token_actions_follow_the_table(
+    world: World, role: str, centre: str, expected: tuple[bool, ...]
+) -> None:
+    from api.models import ApiToken
+    from api.queries import token_centres
+
+    target = world.own if centre == "own centre" else world.other
+    token = _token(member(target, Role.CENTRE_ADMIN), target)
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        answers = (
+            _answer(actor, CENTRE_TOKEN_ACTIONS_ASKED[0], target),
+            _answer(actor, CENTRE_TOKEN_ACTIONS_ASKED[1], token),
+        )
+        assert answers == expected
+        # The tokens page offers exactly the centres the person may make a token for, and lists
+        # exactly the tokens they may revoke.
+        assert token_centres(actor).filter(pk=target.pk).exists() is expected[0]
+        listed = ApiToken.objects.visible_to(actor).filter(pk=token.pk).exists()
+        assert listed is expected[1]
+
+
+@pytest.mark.parametrize(("role", "expected"), list(PERSONAL_TOKEN_ACTIONS.items()))
+def test_personal_token_actions_follow_the_table(
+    world: World, role: str, expected: tuple[bool, ...]
+) -> None:
+    from api.models import ApiToken
+
+    actor = world.actors[role]
+    own = _token(actor) if actor.is_authenticated else None
+    someone_elses = _token(world.people["someone at own centre"])
+    for person in (actor, in_a_request(actor)):
+        answers = tuple(
+            _answer(person, asked, target)
+            for asked, target in zip(
+                PERSONAL_TOKEN_ACTIONS_ASKED, (None, own, someone_elses), strict=True
+            )
+        )
+        assert answers == expected
+        listed = ApiToken.objects.visible_to(person)
+        if own is not None:
+            assert listed.filter(pk=own.pk).exists() is expected[1]
+        assert listed.filter(pk=someone_elses.pk).exists() is expected[2]

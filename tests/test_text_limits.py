@@ -34,6 +34,7 @@ PROJECT_APPS = [
     "assessments",
     "verification",
     "certification",
+    "api",
 ]
 IMI = "601/3456/2"
 

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "certification",
     "home",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +190,13 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# ---------------------------------------------------------------- cache and API
+# The cache counts API calls per token (api/throttle.py): Redis in production (CACHE_URL, such
+# as redis://redis:6379/1, shared by every web process), else each process's own memory.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Calls one API token may make a minute; past it, 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
 
 # ---------------------------------------------------------------- static and media
 STATIC_URL = "static/"

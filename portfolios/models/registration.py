@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -242,3 +243,7 @@ class RegistrationProgress(models.Model):
 
     def __str__(self) -> str:
         return f"Progress of registration {self.registration_id}"
+
+    def behind_on(self, day: datetime.date) -> bool:
+        """Behind the planned pace on `day`: the row's own reading of home.caseload's filter."""
+        return self.paced and self.behind_from is not None and self.behind_from <= day

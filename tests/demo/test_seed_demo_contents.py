@@ -165,6 +165,30 @@ def test_the_printed_logins_are_one_a_line(seeded: list[dict[str, str]]) -> None
     }
 
 
+def test_the_printed_api_token_reads_the_demo_centres_registrations(
+    client: Client, seeded: list[dict[str, str]]
+) -> None:
+    from api.models import ApiToken
+    from demo.api import demo_api_token
+    from demo.centres import NORTHGATE
+
+    token = demo_api_token(NORTHGATE)
+    printed = seed()
+    assert f"API token of {CENTRE_NAME} (reads as its centre admin): {token}" in printed
+    assert (
+        f'curl -H "Authorization: Bearer {token}" http://127.0.0.1:8000/api/v1/registrations'
+        in (printed)
+    )
+    # Printed inside Northgate's block, before the second centre's would begin.
+    assert printed.index(token) > printed.index(f"centre number {CENTRE_NUMBER}")
+    assert ApiToken.objects.filter(centre__number=CENTRE_NUMBER).count() == 1  # not made twice
+    answer = client.get("/api/v1/registrations", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    centre = Centre.objects.get(number=CENTRE_NUMBER)
+    assert answer.json()["count"] == Registration.objects.filter(centre=centre).count()
+    assert {item["centre"]["number"] for item in answer.json()["items"]} == {CENTRE_NUMBER}
+
+
 def test_the_json_is_only_the_list(seeded: list[dict[str, str]]) -> None:
     assert all(set(login) == {"role", "email", "password"} for login in seeded)
 

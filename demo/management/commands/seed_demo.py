@@ -25,7 +25,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.hashers import hashing_once
-from demo.centres import CENTRE_NAME, CENTRE_NUMBER, NORTHGATE, SOUTHFIELD, demo_logins
+from demo.api import demo_api_token
+from demo.centres import (
+    CENTRE_NAME,
+    CENTRE_NUMBER,
+    NORTHGATE,
+    SOUTHFIELD,
+    DemoCentre,
+    demo_logins,
+)
 from demo.seed import seed_centre
 
 
@@ -76,6 +84,14 @@ class Command(BaseCommand):
                 seed_centre(demo)
         self.print_logins(as_json=as_json, second_centre=second_centre)
 
+    def print_api_token(self, demo: DemoCentre) -> None:
+        token = demo_api_token(demo)
+        self.stdout.write(f"  API token of {demo.name} (reads as its centre admin): {token}")
+        self.stdout.write(
+            f'    try: curl -H "Authorization: Bearer {token}" '
+            "http://127.0.0.1:8000/api/v1/registrations"
+        )
+
     def print_logins(self, *, as_json: bool, second_centre: bool) -> None:
         logins = demo_logins(second_centre=second_centre)
         if as_json:
@@ -92,6 +108,7 @@ class Command(BaseCommand):
                 f"  {login['role']:<{width}}  {login['email']}  /  {login['password']}"
             )
         self.stdout.write(f"  (the demo centre is {CENTRE_NAME}, centre number {CENTRE_NUMBER})")
+        self.print_api_token(NORTHGATE)
         self.stdout.write("")
         if second_centre:
             self.stdout.write(self.style.SUCCESS(f"The second centre, {SOUTHFIELD.name}:"))
@@ -103,4 +120,5 @@ class Command(BaseCommand):
                 f"  (the second centre is {SOUTHFIELD.name}, centre number {SOUTHFIELD.number}; "
                 "no one works or learns at both)"
             )
+            self.print_api_token(SOUTHFIELD)
             self.stdout.write("")

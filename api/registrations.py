@@ -1,0 +1,112 @@
+"""Registrations and their progress: exactly those the pages show the token's caller
+(Registration.objects.visible_to, narrowed to a centre token's centre). Another centre's
+registration answers 404, as an unknown one does: its existence is not told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from ninja import Path, Query, Router
+from ninja.errors import HttpError
+
+from api.caller import calling
+from api.schemas import (
+    MAX_ID,
+    Error,
+    RegistrationDetail,
+    RegistrationFilters,
+    RegistrationPage,
+)
+from api.scopes import Scope
+from portfolios.models import Registration, RegistrationUnit
+
+router = Router(tags=["registrations"])
+ERRORS: dict[int, Any] = {401: Error, 403: Error, 404: Error, 422: Error, 429: Error}
+
+
+def _registration(row: Registration, today: Any) -> dict[str, Any]:
+    # progress is a reverse one-to-one: absent until first counted.
+    progress = getattr(row, "progress", None)
+    return {
+        "id": row.pk,
+        "learner": {"id": row.learner.pk, "full_name": row.learner.get_full_name()},
+        "centre": {"id": row.centre.pk, "name": row.centre.name, "number": row.centre.number},
+        "qualification": {
+            "id": row.qualification.pk,
+            "number": row.qualification.number,
+            "title": row.qualification.title,
+        },
+        "status": row.status,
+        "start_date": row.start_date,
+        "planned_end_date": row.planned_end_date,
+        "progress": None
+        if progress is None
+        else {
+            "criteria_required": progress.criteria_required,
+            "criteria_met": progress.criteria_met,
+            "units_signed_off": progress.units_signed_off,
+            "evidence_waiting": progress.evidence_waiting,
+            "behind": progress.behind_on(today),
+        },
+    }
+
+
+def _selected(rows: Any) -> Any:
+    return rows.select_related("learner", "centre", "qualification", "progress")
+
+
+@router.get(
+    "",
+    response={200: RegistrationPage, **ERRORS},
+    summary="List the registrations the token may read",
+)
+def registration_list(request: Any, filters: Query[RegistrationFilters]) -> dict[str, Any]:
+    caller = calling(request, Scope.REGISTRATIONS_READ)
+    rows = caller.registrations()
+    if filters.qualification:
+        rows = rows.filter(qualification_id=filters.qualification)
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    # The centre's registrations page's order, with the id last so pages never overlap.
+    page = _selected(rows).order_by("learner__full_name", "-created_at", "-pk")[
+        filters.offset : filters.offset + filters.limit
+    ]
+    today = timezone.localdate()
+    return {
+        "count": rows.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [_registration(row, today) for row in page],
+    }
+
+
+@router.get(
+    "/{registration_id}",
+    response={200: RegistrationDetail, **ERRORS},
+    summary="A registration, its units and its progress",
+)
+def registration_detail(
+    request: Any, registration_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    caller = calling(request, Scope.REGISTRATIONS_READ)
+    registration = _selected(caller.registrations()).filter(pk=registration_id).first()
+    if registration is None:
+        raise HttpError(404, f"No registration {registration_id} that this token may read.")
+    chosen = (
+        RegistrationUnit.objects.filter(registration=registration)
+        .select_related("unit")
+        .order_by("unit__level_rank", "unit__key")
+    )
+    return {
+        **_registration(registration, timezone.localdate()),
+        "units": [
+            {
+                "id": c.unit.pk,
+                "key": c.unit.key,
+                "reference": c.unit.reference,
+                "title": c.unit.title,
+            }
+            for c in chosen
+        ],
+    }

@@ -1,0 +1,197 @@
+"""The endpoints read what the pages show the token's caller, and nothing of another centre:
+another centre's object answers 404, as an unknown one does. Query counts stay fixed."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from accounts.models import Role
+from portfolios.models import RegistrationStatus
+from portfolios.services import register_learner
+from qualifications.models import Qualification, Unit
+from tests.api.conftest import call, make_token
+from tests.factories import CentreFactory, member
+
+pytestmark = pytest.mark.django_db
+
+IMI = "601/3456/2"
+
+
+def _register(centre, admin, learner=None):
+    learner = learner or member(centre, Role.LEARNER)
+    qualification = Qualification.objects.get(number=IMI)
+    centre.qualifications.add(qualification)
+    if not learner.memberships.filter(centre=centre, role=Role.LEARNER).exists():
+        learner.memberships.create(centre=centre, role=Role.LEARNER)
+    return register_learner(
+        actor=admin,
+        learner=learner,
+        centre=centre,
+        qualification=qualification,
+        start_date=datetime.date(2026, 1, 5),
+        planned_end_date=datetime.date(2027, 1, 5),
+    )
+
+
+@pytest.fixture
+def two_centres() -> dict:
+    own, other = CentreFactory(name="Own"), CentreFactory(name="Other")
+    own_admin, other_admin = member(own, Role.CENTRE_ADMIN), member(other, Role.CENTRE_ADMIN)
+    learner = member(own, Role.LEARNER)
+    mine = _register(own, own_admin, learner)
+    classmate = _register(own, own_admin)
+    theirs = _register(other, other_admin)
+    return {
+        "own": own,
+        "other": other,
+        "own_admin": own_admin,
+        "learner": learner,
+        "mine": mine,
+        "classmate": classmate,
+        "theirs": theirs,
+    }
+
+
+def test_a_centre_token_lists_its_centres_registrations_only(two_centres: dict) -> None:
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    body = call("/registrations", secret).json()
+    assert body["count"] == 2
+    assert {item["id"] for item in body["items"]} == {
+        two_centres["mine"].pk,
+        two_centres["classmate"].pk,
+    }
+    assert {item["centre"]["name"] for item in body["items"]} == {"Own"}
+    item = body["items"][0]
+    assert item["progress"]["criteria_required"] > 0
+    assert item["qualification"]["number"] == IMI
+
+
+def test_another_centres_registration_is_404_like_an_unknown_one(two_centres: dict) -> None:
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    theirs = call(f"/registrations/{two_centres['theirs'].pk}", secret)
+    unknown = call("/registrations/987654321", secret)
+    assert theirs.status_code == unknown.status_code == 404
+    assert "may read" in theirs.json()["detail"]
+    own = call(f"/registrations/{two_centres['mine'].pk}", secret)
+    assert own.status_code == 200
+    assert own.json()["units"]
+    # Filtering by the other centre's qualification finds nothing of theirs either.
+    listed = call("/registrations", secret, qualification=two_centres["theirs"].qualification_id)
+    assert two_centres["theirs"].pk not in {item["id"] for item in listed.json()["items"]}
+
+
+def test_a_learners_own_token_reads_their_registration_only(two_centres: dict) -> None:
+    _, secret = make_token(two_centres["learner"])
+    body = call("/registrations", secret).json()
+    assert [item["id"] for item in body["items"]] == [two_centres["mine"].pk]
+    assert call(f"/registrations/{two_centres['classmate'].pk}", secret).status_code == 404
+    assert call(f"/registrations/{two_centres['mine'].pk}", secret).status_code == 200
+
+
+def test_an_admins_centre_token_does_not_read_the_admins_own_registration_elsewhere() -> None:
+    # The admin is a learner at another centre: their personal token reads that registration,
+    # the centre's token (the admin's view of this centre only) does not.
+    here, elsewhere = CentreFactory(), CentreFactory()
+    admin = member(here, Role.CENTRE_ADMIN)
+    other_admin = member(elsewhere, Role.CENTRE_ADMIN)
+    own_study = _register(elsewhere, other_admin, admin)
+    _, centre_secret = make_token(admin, centre=here)
+    _, personal_secret = make_token(admin)
+    assert call(f"/registrations/{own_study.pk}", centre_secret).status_code == 404
+    assert call(f"/registrations/{own_study.pk}", personal_secret).status_code == 200
+
+
+def test_registrations_filter_by_status_and_page_by_limit_and_offset(two_centres: dict) -> None:
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    first = call("/registrations", secret, limit=1).json()
+    second = call("/registrations", secret, limit=1, offset=1).json()
+    assert first["count"] == second["count"] == 2
+    assert first["items"][0]["id"] != second["items"][0]["id"]
+    none = call("/registrations", secret, status=RegistrationStatus.WITHDRAWN).json()
+    assert none == {"count": 0, "limit": 25, "offset": 0, "items": []}
+
+
+def test_bad_input_answers_422_saying_where(two_centres: dict) -> None:
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    response = call("/registrations", secret, limit=0, status="lost")
+    assert response.status_code == 422
+    assert "query.limit" in response.json()["detail"]
+    assert "query.status" in response.json()["detail"]
+    assert call(f"/registrations/{2**63}", secret).status_code == 422
+
+
+def test_the_catalogue_lists_qualifications_and_reads_units_and_criteria() -> None:
+    person = member(CentreFactory(), Role.LEARNER)
+    _, secret = make_token(person)
+    listed = call("/catalogue/qualifications", secret, limit=100).json()
+    assert listed["count"] == Qualification.objects.count()
+    imi = Qualification.objects.get(number=IMI)
+    detail = call(f"/catalogue/qualifications/{imi.pk}", secret).json()
+    assert detail["number"] == IMI
+    assert len(detail["units"]) == imi.memberships.count()
+    unit = Unit.objects.filter(criteria__isnull=False).first()
+    read = call(f"/catalogue/units/{unit.pk}", secret).json()
+    assert sum(len(o["criteria"]) for o in read["outcomes"]) == unit.criteria.count()
+    assert call("/catalogue/units/987654321", secret).status_code == 404
+
+
+def _queries_for(django_assert_num_queries, path: str, secret: str, count: int) -> None:
+    with django_assert_num_queries(count):
+        assert call(path, secret).status_code == 200
+
+
+def test_query_counts_do_not_grow_with_the_rows(
+    two_centres: dict, django_assert_num_queries
+) -> None:
+    # token, roles, count, page: 4 (last_used_at written on the first call only, made here).
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    call("/registrations", secret)
+    _queries_for(django_assert_num_queries, "/registrations", secret, 4)
+    for _ in range(5):
+        _register(two_centres["own"], two_centres["own_admin"])
+    _queries_for(django_assert_num_queries, "/registrations", secret, 4)
+    # token, roles, the registration, its units.
+    _queries_for(django_assert_num_queries, f"/registrations/{two_centres['mine'].pk}", secret, 4)
+    # token, roles, count, page.
+    _queries_for(django_assert_num_queries, "/catalogue/qualifications?limit=100", secret, 4)
+    imi = Qualification.objects.get(number=IMI)
+    # token, roles, the qualification, its units.
+    _queries_for(django_assert_num_queries, f"/catalogue/qualifications/{imi.pk}", secret, 4)
+    unit = Unit.objects.filter(criteria__isnull=False).first()
+    # token, roles, the unit, outcomes, criteria.
+    _queries_for(django_assert_num_queries, f"/catalogue/units/{unit.pk}", secret, 5)
+
+
+def test_a_centre_token_lists_its_centres_people_with_their_roles_there(two_centres: dict) -> None:
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    body = call("/people", secret, limit=100).json()
+    ids = {item["id"] for item in body["items"]}
+    assert two_centres["learner"].pk in ids
+    assert two_centres["own_admin"].pk in ids
+    assert two_centres["theirs"].learner_id not in ids
+    assert {role["centre_id"] for item in body["items"] for role in item["roles"]} == {
+        two_centres["own"].pk
+    }
+    learners = call("/people", secret, role=Role.LEARNER).json()
+    assert learners["count"] == 2
+    assert {r["role"] for item in learners["items"] for r in item["roles"]} == {"learner"}
+
+
+def test_a_learners_own_token_lists_only_themselves(two_centres: dict) -> None:
+    _, secret = make_token(two_centres["learner"])
+    body = call("/people", secret).json()
+    assert [item["id"] for item in body["items"]] == [two_centres["learner"].pk]
+
+
+def test_the_people_list_reads_the_same_queries_for_few_or_many(
+    two_centres: dict, django_assert_num_queries
+) -> None:
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    call("/people", secret)
+    # token, roles, count, page, their roles.
+    _queries_for(django_assert_num_queries, "/people", secret, 5)
+    for _ in range(5):
+        member(two_centres["own"], Role.ASSESSOR)
+    _queries_for(django_assert_num_queries, "/people", secret, 5)
