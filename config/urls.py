@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.urls import centre
-from assessments.views import achievement
+from assessments.views import achievement, badge
 from portfolios.urls import register
 
 # The centre admin's pages, under /centre/ and one namespace (`centre:people`,
@@ -34,5 +34,8 @@ urlpatterns = [
     # Public, no sign-in: anyone holding an achievement record's code may check it.
     path("verify/", achievement.verify_form, name="verify_form"),
     path("verify/<str:code>/", achievement.verify, name="verify"),
+    # Public: what a verifier of an Open Badge fetches (the issuer's key, the revocation list).
+    path("badges/centres/<int:pk>/did.json", badge.did_document, name="badge_did"),
+    path("badges/centres/<int:pk>/status/", badge.status_list, name="badge_status_list"),
     path("admin/", admin.site.urls),
 ]
