@@ -39,6 +39,7 @@ from assessments.release import awaiting_validation
 from assessments.services import record_decision, return_evidence, sign_off_unit
 from assessments.validation import validate_decision, validate_decisions
 from demo.apprenticeships import seed_apprenticeships
+from demo.badges import seed_badges
 from demo.briefs import seed_briefs
 from demo.cases import seed_cases
 from demo.centre_rules import seed_centre_rules
@@ -104,6 +105,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_employer_contact(centre=centre, demo=demo)
     seed_reviews(centre=centre, demo=demo)
     seed_gateway(centre=centre, demo=demo)
+    seed_badges(centre=centre, demo=demo)
     return centre
 
 
