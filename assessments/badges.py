@@ -15,6 +15,7 @@ import base64
 import gzip
 import hashlib
 import json
+import os
 import secrets
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -72,13 +73,17 @@ def _key_from(pem: str, path: str, generate: bool) -> Ed25519PrivateKey:
                     f"BADGE_SIGNING_KEY_FILE ({file}); `python manage.py badge_key` makes one."
                 )
             file.parent.mkdir(parents=True, exist_ok=True)
+            # Written whole beside it, then linked into place (which fails if the file is
+            # there): two processes starting at once both read the first one's whole key.
+            draft = file.with_name(f".{file.name}.{secrets.token_hex(8)}")
+            draft.write_text(new_key_pem())
+            draft.chmod(0o600)
             try:
-                # Exclusive create: two processes starting at once keep the first one's key.
-                with file.open("xb") as out:
-                    out.write(new_key_pem().encode())
-                file.chmod(0o600)
+                os.link(draft, file)
             except FileExistsError:
                 pass
+            finally:
+                draft.unlink()
         data = file.read_bytes()
     key = serialization.load_pem_private_key(data, password=None)
     if not isinstance(key, Ed25519PrivateKey):

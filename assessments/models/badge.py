@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.limits import length_checks
+
 
 class IssuedBadge(models.Model):
     record = models.OneToOneField(
@@ -23,7 +25,8 @@ class IssuedBadge(models.Model):
     status_index = models.PositiveIntegerField()
     # The credential as signed (the JWT's payload) and the compact JWS the learner downloads.
     credential = models.JSONField()
-    token = models.TextField()
+    # Room for the longest rules of combination and learning outcomes, base64url-encoded.
+    token = models.TextField(max_length=50_000)
     issued_at = models.DateTimeField(default=timezone.now)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -34,6 +37,7 @@ class IssuedBadge(models.Model):
     class Meta:
         ordering = ["-issued_at", "-pk"]
         constraints = [
+            *length_checks(token=50_000),
             models.UniqueConstraint(
                 fields=["centre", "status_index"], name="assessments_one_badge_per_status_bit"
             ),

@@ -34,8 +34,9 @@ SITE_URL = env("SITE_URL", default="")
 # once into that file (var/ is never committed); production refuses to make one (each machine
 # would sign with its own key) and must be given it.
 BADGE_SIGNING_KEY = env("BADGE_SIGNING_KEY", default="")
-BADGE_SIGNING_KEY_FILE = env.path(
-    "BADGE_SIGNING_KEY_FILE", default=BASE_DIR / "var" / "badge-signing-key.pem"
+# Blank (as .env.example leaves it) is the default path, not the current directory.
+BADGE_SIGNING_KEY_FILE = Path(
+    env("BADGE_SIGNING_KEY_FILE", default="") or BASE_DIR / "var" / "badge-signing-key.pem"
 )
 BADGE_SIGNING_KEY_GENERATE = True
 

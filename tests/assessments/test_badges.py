@@ -12,6 +12,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
 from jsonschema import Draft201909Validator
@@ -389,3 +390,41 @@ def test_badges_add_no_queries_to_the_records_and_verify_pages(
         # The public page, as anyone holding the code opens it (signed out).
         with django_assert_num_queries(1):
             Client().get(record.verify_path)
+
+
+# --------------------------------------------------------------- the key
+
+
+def test_without_a_key_production_refuses_to_sign(settings, tmp_path) -> None:
+    settings.BADGE_SIGNING_KEY = ""
+    settings.BADGE_SIGNING_KEY_FILE = tmp_path / "none.pem"
+    settings.BADGE_SIGNING_KEY_GENERATE = False
+    with pytest.raises(ImproperlyConfigured, match="Set BADGE_SIGNING_KEY"):
+        badges.sign_jwt({}, kid="x")
+    assert not (tmp_path / "none.pem").exists()
+
+
+def test_development_makes_its_key_once(settings, tmp_path) -> None:
+    settings.BADGE_SIGNING_KEY = ""
+    settings.BADGE_SIGNING_KEY_FILE = tmp_path / "var" / "key.pem"
+    first = badges.public_jwk()
+    badges._key_from.cache_clear()  # a new process reads the same file
+    assert badges.public_jwk() == first
+    assert oct((tmp_path / "var" / "key.pem").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_key_that_is_not_ed25519_is_refused(settings) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    settings.BADGE_SIGNING_KEY = (
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    with pytest.raises(ImproperlyConfigured, match="must be an Ed25519"):
+        badges.public_jwk()
