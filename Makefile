@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# The Open Badges 3.0 JSON Schemas the badge tests validate against, from a package.
+	$(BIN)/python -m tests.support.ob_schemas
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -23,7 +23,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from assessments import gateway, pdf
+from assessments import badges, gateway, pdf
 from assessments.basis import AUTHENTICITY_SOURCE, declaration_source
 from assessments.models import BriefExtension, BriefHandIn, Decision, Outcome, UnitSignOff
 from assessments.models.achievement import (
@@ -699,4 +699,6 @@ def withdraw_record(*, actor: User, record: AchievementRecord, reason: str) -> A
         data={"reason": record.withdrawn_reason},
         update_fields=["withdrawn_at", "withdrawn_reason"],
     )
+    # Its Open Badge, if one was issued, is revoked with it (the centre's status list).
+    badges.revoke_for_record(actor=actor, record=record, reason=record.withdrawn_reason)
     return record

@@ -88,6 +88,11 @@ can_request_record = (
 )
 rules.add_perm("assessments.request_record", can_request_record)
 
+# An Open Badge of a record (issue it, download it): the learner's to carry, so the same people
+# who may ask for the record; an EQA or an employer reads the portfolio but takes no badge.
+can_take_badge = can_request_record
+rules.add_perm("assessments.take_badge", can_take_badge)
+
 
 @rules.predicate
 def administers_record_centre(user: Any, record: Any) -> bool:

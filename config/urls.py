@@ -4,7 +4,7 @@ from django.urls import include, path
 from accounts.urls import centre
 from api import views as api_views
 from api.v1 import api
-from assessments.views import achievement
+from assessments.views import achievement, badge
 from portfolios.urls import register
 
 # The centre admin's pages, under /centre/ and one namespace (`centre:people`,
@@ -40,5 +40,8 @@ urlpatterns = [
     path("api/v1/docs", api_views.docs, name="api_docs"),
     path("api/v1/", api.urls),
     path("api/tokens/", include("api.urls")),
+    # Public: what a verifier of an Open Badge fetches (the issuer's key, the revocation list).
+    path("badges/centres/<int:pk>/did.json", badge.did_document, name="badge_did"),
+    path("badges/centres/<int:pk>/status/", badge.status_list, name="badge_status_list"),
     path("admin/", admin.site.urls),
 ]

@@ -40,6 +40,7 @@ from assessments.services import record_decision, return_evidence, sign_off_unit
 from assessments.validation import validate_decision, validate_decisions
 from demo.api import seed_api_token
 from demo.apprenticeships import seed_apprenticeships
+from demo.badges import seed_badges
 from demo.briefs import seed_briefs
 from demo.cases import seed_cases
 from demo.centre_rules import seed_centre_rules
@@ -106,6 +107,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_reviews(centre=centre, demo=demo)
     seed_gateway(centre=centre, demo=demo)
     seed_api_token(centre=centre, demo=demo)
+    seed_badges(centre=centre, demo=demo)
     return centre
 
 

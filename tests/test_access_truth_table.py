@@ -557,6 +557,7 @@ REGISTRATION_ACTIONS_ASKED = (
     ("rule", "assessments.unlock_unit"),
     ("perm", "assessments.view_assessment"),  # the staff's Assess page
     ("perm", "assessments.request_record"),  # ask for a record of achievement
+    ("perm", "assessments.take_badge"),  # issue and download a record's Open Badge
     ("rule", "assessments.validate_registration"),  # the IV validates decisions
     ("rule", "verification.sample_registration"),
     ("perm", "portfolios.export_portfolio"),  # the learner's ZIP
@@ -565,33 +566,46 @@ REGISTRATION_ACTIONS_ASKED = (
     ("rule", "portfolios.log_off_the_job"),  # log and correct hours: the apprentice
     ("rule", "portfolios.review_off_the_job"),  # approve or query: assessors and IV
 )
-# (role, centre, relation): (assess, unlock, Assess page, request record, validate, sample,
-# export, own assessment, view off-the-job log, log hours, review hours)
+# (role, centre, relation): (assess, unlock, Assess page, request record, take badge, validate,
+# sample, export, own assessment, view off-the-job log, log hours, review hours)
 REGISTRATION_ACTIONS = {
-    ("learner", "own centre", "linked"): (N, N, N, Y, N, N, Y, Y, Y, Y, N),  # their own
-    ("learner", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("learner", "other centre", "linked"): (N, N, N, Y, N, N, Y, Y, Y, Y, N),
-    ("learner", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("assessor", "own centre", "linked"): (Y, N, Y, Y, N, N, N, N, Y, N, Y),
-    ("assessor", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("assessor", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),  # no role there
-    ("assessor", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("internal verifier", "own centre", "linked"): (N, Y, Y, Y, Y, Y, N, N, Y, N, Y),
-    ("internal verifier", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("internal verifier", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("centre admin", "own centre", "linked"): (N, Y, Y, Y, N, N, N, N, Y, N, N),
-    ("centre admin", "own centre", "unlinked"): (N, Y, Y, Y, N, N, N, N, Y, N, N),
-    ("centre admin", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("EQA current", "own centre", "linked"): (N, N, Y, N, N, N, N, N, Y, N, N),  # reads, never acts
-    ("EQA current", "own centre", "unlinked"): (N, N, Y, N, N, N, N, N, Y, N, N),
-    ("EQA current", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("EQA expired", "own centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("EQA expired", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("learner", "own centre", "linked"): (N, N, N, Y, Y, N, N, Y, Y, Y, Y, N),  # their own
+    ("learner", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("learner", "other centre", "linked"): (N, N, N, Y, Y, N, N, Y, Y, Y, Y, N),
+    ("learner", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("assessor", "own centre", "linked"): (Y, N, Y, Y, Y, N, N, N, N, Y, N, Y),
+    ("assessor", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("assessor", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),  # no role there
+    ("assessor", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("internal verifier", "own centre", "linked"): (N, Y, Y, Y, Y, Y, Y, N, N, Y, N, Y),
+    ("internal verifier", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("internal verifier", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin", "own centre", "linked"): (N, Y, Y, Y, Y, N, N, N, N, Y, N, N),
+    ("centre admin", "own centre", "unlinked"): (N, Y, Y, Y, Y, N, N, N, N, Y, N, N),
+    ("centre admin", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA current", "own centre", "linked"): (
+        N,
+        N,
+        Y,
+        N,
+        N,
+        N,
+        N,
+        N,
+        N,
+        Y,
+        N,
+        N,
+    ),  # reads, never acts
+    ("EQA current", "own centre", "unlinked"): (N, N, Y, N, N, N, N, N, N, Y, N, N),
+    ("EQA current", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA expired", "own centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA expired", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
     ("assessor revoked", "own centre", "linked"): (
         N,
         N,
@@ -604,14 +618,15 @@ REGISTRATION_ACTIONS = {
         N,
         N,
         N,
+        N,
     ),  # still assigned
-    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
     ("no role", "own centre", "linked"): (
         N,
         N,
@@ -624,23 +639,24 @@ REGISTRATION_ACTIONS = {
         N,
         N,
         N,
+        N,
     ),  # assigned, holds no role
-    ("no role", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("no role", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("no role", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("no role", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("no role", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("no role", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
     # Their apprentice's off-the-job hours: read, never logged or reviewed (issue 19).
-    ("employer contact", "own centre", "linked"): (N, N, N, N, N, N, N, N, Y, N, N),
-    ("employer contact", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("employer contact", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("employer contact", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("superuser", "own centre", "linked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
-    ("superuser", "own centre", "unlinked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
-    ("superuser", "other centre", "linked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
-    ("superuser", "other centre", "unlinked"): (N, N, Y, Y, N, N, Y, N, Y, N, N),
-    ("anonymous", "own centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("anonymous", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N),
-    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N),
+    ("employer contact", "own centre", "linked"): (N, N, N, N, N, N, N, N, N, Y, N, N),
+    ("employer contact", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("employer contact", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("employer contact", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("superuser", "own centre", "linked"): (N, N, Y, Y, Y, N, N, Y, N, Y, N, N),
+    ("superuser", "own centre", "unlinked"): (N, N, Y, Y, Y, N, N, Y, N, Y, N, N),
+    ("superuser", "other centre", "linked"): (N, N, Y, Y, Y, N, N, Y, N, Y, N, N),
+    ("superuser", "other centre", "unlinked"): (N, N, Y, Y, Y, N, N, Y, N, Y, N, N),
+    ("anonymous", "own centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("anonymous", "other centre", "linked"): (N, N, N, N, N, N, N, N, N, N, N, N),
+    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N, N, N, N, N, N, N, N),
 }
 
 # At a centre, asked with its id (claims, holds, sampling, standardisation, release settings) or

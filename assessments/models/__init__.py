@@ -14,6 +14,7 @@ from assessments.models.achievement import (
     new_verification_code,
     record_upload_path,
 )
+from assessments.models.badge import IssuedBadge
 from assessments.models.brief import (
     BRIEF_LIFECYCLE,
     AssignmentBrief,
@@ -72,6 +73,7 @@ __all__ = [
     "HandInKind",
     "HeldReturn",
     "HeldReturnQuerySet",
+    "IssuedBadge",
     "Judgement",
     "Outcome",
     "PlanActivity",

@@ -3,6 +3,7 @@ from django.urls import path
 from assessments.views import (
     achievement,
     assess,
+    badge,
     brief,
     coverage,
     credit,
@@ -103,6 +104,8 @@ urlpatterns += [
     path("achievement/<int:pk>/status/", achievement.record_status, name="achievement_status"),
     path("achievement/<int:pk>/download/", achievement.download, name="achievement_download"),
     path("achievement/<int:pk>/withdraw/", achievement.withdraw, name="achievement_withdraw"),
+    path("achievement/<int:pk>/badge/", badge.download, name="badge_download"),
+    path("achievement/<int:pk>/badge/issue/", badge.issue, name="badge_issue"),
 ]
 
 # Assignment briefs (Pearson BTEC, section 8)

@@ -23,7 +23,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthedRequest
-from assessments import achievements
+from assessments import achievements, badges
 from assessments.models import UnitSignOff
 from assessments.models.achievement import (
     AchievementKind,
@@ -60,10 +60,12 @@ def _record(request: AuthedRequest, pk: int) -> AchievementRecord:
 def _panel_context(request: AuthedRequest, registration: Registration) -> dict:
     records = list(
         AchievementRecord.objects.filter(registration=registration)
-        .select_related("unit")
-        .defer("content")
+        # Its Open Badge, if issued, in the same query (not the signed credential itself).
+        .select_related("unit", "badge")
+        .defer("content", "badge__credential", "badge__token")
         .order_by("-requested_at", "-pk")
     )
+    can_request = request.user.has_perm("assessments.request_record", registration)
     signed_units = [
         sign_off.unit
         for sign_off in UnitSignOff.objects.active()
@@ -75,9 +77,12 @@ def _panel_context(request: AuthedRequest, registration: Registration) -> dict:
         "registration": registration,
         "records": records,
         "signed_units": signed_units,
-        "can_request": request.user.has_perm("assessments.request_record", registration),
+        "can_request": can_request,
         # Every record here is of this registration's centre.
         "can_withdraw": request.user.has_perm("assessments.withdraw_record", registration),
+        # Issuing and downloading a badge is the same rule as asking for the record
+        # (assessments.rules.can_take_badge is can_request_record): asked once.
+        "can_take_badge": can_request,
         "kinds": AchievementKind,
     }
 
@@ -201,13 +206,21 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     Nothing else."""
     record = (
         AchievementRecord.objects.filter(verification_code=code, status=BuildStatus.READY)
-        .select_related("registration__learner", "registration__qualification", "unit", "centre")
-        .defer("content")
+        .select_related(
+            "registration__learner", "registration__qualification", "unit", "centre", "badge"
+        )
+        .defer("content", "badge__credential", "badge__token")
         .first()
     )
     if record is None:
         return _unknown(request, code[:60])
-    response = render(request, "assessments/achievement/verify.html", {"record": record})
+    context = {
+        "record": record,
+        "badge_issuer": badges.issuer_did(record.site_url, record.centre_id)
+        if record.centre_id
+        else "",
+    }
+    response = render(request, "assessments/achievement/verify.html", context)
     # Whoever holds the code may look; search engines should not list learners' names.
     response["X-Robots-Tag"] = "noindex"
     return response

@@ -29,6 +29,16 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Blank: the address the record was asked for from (http://127.0.0.1:8000 from the command line).
 # Production requires it (records are built by workers, outside any request).
 SITE_URL = env("SITE_URL", default="")
+# The platform's Ed25519 key that signs Open Badges (assessments.badges): its PEM in
+# BADGE_SIGNING_KEY, or a file at BADGE_SIGNING_KEY_FILE. In development and tests a key is made
+# once into that file (var/ is never committed); production refuses to make one (each machine
+# would sign with its own key) and must be given it.
+BADGE_SIGNING_KEY = env("BADGE_SIGNING_KEY", default="")
+# Blank (as .env.example leaves it) is the default path, not the current directory.
+BADGE_SIGNING_KEY_FILE = Path(
+    env("BADGE_SIGNING_KEY_FILE", default="") or BASE_DIR / "var" / "badge-signing-key.pem"
+)
+BADGE_SIGNING_KEY_GENERATE = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

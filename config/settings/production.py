@@ -63,3 +63,7 @@ STORAGES["staticfiles"] = {
 }
 
 LOGGING["root"]["level"] = env("DJANGO_LOG_LEVEL", default="WARNING")
+
+# Badges are signed with one platform key; a key made on the spot by each machine would sign
+# badges no other machine's DID document names. Give BADGE_SIGNING_KEY or the file.
+BADGE_SIGNING_KEY_GENERATE = False

@@ -571,6 +571,31 @@ def test_grace_has_a_built_achievement_record_that_verifies(
     assert record.verification_code in listing.content.decode()
 
 
+def test_grace_downloads_her_badge_and_it_verifies_in_a_library_that_is_not_ours(
+    seeded: list[dict[str, str]], client
+) -> None:
+    """Issue 20's "done when": a finished learner's badge verifies in openbadgeslib, which
+    finds the key from the issuer's did:web and reads the centre's signed revocation list."""
+    import base64
+    from urllib.parse import urlsplit
+
+    from openbadgeslib.ob3 import OB3Verifier
+
+    record = AchievementRecord.objects.get(kind="full")
+    client.force_login(record.registration.learner)
+    token = client.get(reverse("assessments:badge_download", args=[record.pk])).content.decode()
+
+    def fetch(url: str) -> bytes:
+        parts = urlsplit(url)
+        return client.get(parts.path, HTTP_HOST=parts.netloc).content
+
+    payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    verifier = OB3Verifier.for_issuer_did(payload["iss"], download=fetch)
+    credential = verifier.verify(token, check_status=True, download=fetch)
+    assert credential.achievement.name == record.registration.qualification.title
+    assert credential.issuer.name == record.centre.name
+
+
 def test_the_submitted_batch_has_a_built_summary_the_admin_downloads(
     seeded: list[dict[str, str]], client
 ) -> None:

@@ -1,0 +1,52 @@
+"""An Open Badge in the browser: the finished learner issues her qualification's badge from her
+records page, downloads it, and anyone sees on the public verify page that it stands, then
+that it is revoked once the record is withdrawn (axe and 390 px on every page)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from assessments import achievements
+from assessments.models import IssuedBadge
+from tests.assessments.test_achievement_records import ask, make_case, sign
+from tests.browser.conftest import AccessiblePage
+from tests.browser.test_sign_in import sign_in
+from tests.conftest import ensure_catalogue
+from tests.factories import DEFAULT_PASSWORD
+
+
+def test_a_finished_learner_issues_downloads_and_anyone_checks_her_badge(
+    site: AccessiblePage,
+) -> None:
+    ensure_catalogue()
+    case = make_case()
+    for unit in case.units:
+        sign(case, unit)
+    record = ask(case)
+    page = site.page
+
+    site.goto(reverse("assessments:achievements", args=[case.registration.pk]))
+    sign_in(site, case.learner.email, DEFAULT_PASSWORD)
+    site.assert_accessible()
+    page.get_by_role("button", name="Issue Open Badge").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_text("Open Badge issued: download it below.")).to_be_visible()
+    site.assert_accessible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download Open Badge").click()
+    assert download.value.suggested_filename.endswith(".jwt")
+    with open(download.value.path()) as saved:
+        assert saved.read() == IssuedBadge.objects.get(record=record).token
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    site.goto(record.verify_path)
+    expect(page.get_by_test_id("verify-badge")).to_contain_text("it is not revoked")
+    site.assert_accessible()
+
+    achievements.withdraw_record(actor=case.admin, record=record, reason="Issued in error")
+    site.goto(record.verify_path)
+    expect(page.get_by_test_id("verify-badge")).to_contain_text("was revoked on")
+    site.assert_accessible()
