@@ -23,8 +23,6 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	# The Open Badges 3.0 JSON Schemas the badge tests validate against, from a package.
-	$(BIN)/python -m tests.support.ob_schemas
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -36,6 +34,9 @@ run: install
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: install
+	# The Open Badges 3.0 JSON Schemas the badge tests validate against, from a package (once;
+	# `make run` does not need them).
+	$(BIN)/python -m tests.support.ob_schemas
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The README's pictures (docs/screenshots/), made again by the browser suite from the demo.

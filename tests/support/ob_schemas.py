@@ -2,12 +2,12 @@
 
 No installable package ships them: the openbadgeslib source distribution on PyPI carries them,
 verbatim and self-contained, as its conformance tests' fixtures (tests/fixtures/ob_schemas/).
-So `make install` (and, failing that, the first test that needs them) asks pip for exactly the
+So `make test` (and, failing that, the first test that needs them) asks pip for exactly the
 sdist of the openbadgeslib version pinned in pyproject.toml and takes the schema files out of
 it into .cache/ob-schemas/: from the registry with its ordinary client, never pasted into this
 repository, never fetched from 1EdTech's site at run time.
 
-    python -m tests.support.ob_schemas     # what `make install` runs
+    python -m tests.support.ob_schemas     # what `make test` runs first
 """
 
 from __future__ import annotations
