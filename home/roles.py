@@ -19,7 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import STAFF_ROLES, Invitation, Membership, Role, User
-from assessments.coverage import coverage_for
+from assessments.coverage import coverage_counts
 from certification import queries
 from certification.models import ClaimHold, HoldKind
 from core.charts import Bar, bar_chart
@@ -371,30 +371,30 @@ def employer_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
     today = timezone.localdate()
     registrations = (
         _registrations(user)
-        .filter(centre=membership.centre)
-        .select_related("progress", "apprenticeship__standard")
+        # What visible_to already allows, said as a join too: the planner then starts from
+        # this employer's few programme records, where from visible_to's EXISTS alone it
+        # expected half the centre and walked every learner in name order (30 ms of 35 on
+        # the scale centre, for 20 rows).
+        .filter(centre=membership.centre, apprenticeship__employer_id=membership.employer_id)
+        .select_related("progress", "apprenticeship")
         .order_by("learner__full_name", "learner__email", "pk")
     )
     page = _with_links(paginate(registrations, params))
     apprentices = list(page.object_list)
     show_progress(apprentices, today)
     hours = off_the_job.hours_for(apprentices, today)
-    standards = {
-        registration.apprenticeship.standard_id: registration.apprenticeship.standard
-        for registration in apprentices
-        if _apprenticeship(registration) is not None
+    standard_ids = {
+        record.standard_id for record in map(_apprenticeship, apprentices) if record is not None
     }
-    coverage = coverage_for(apprentices, list(standards.values())) if standards else {}
+    # Counts only (assessments.coverage.coverage_counts): the page shows "n of m covered".
+    coverage = coverage_counts(apprentices, standard_ids) if standard_ids else {}
     for registration in apprentices:
         record = _apprenticeship(registration)
         # For the template (not model fields): this apprentice's standard's coverage, hours.
-        registration.ksbs = next(
-            (
-                found
-                for found in coverage.get(registration.pk, [])
-                if record is not None and found.standard.pk == record.standard_id
-            ),
-            None,
+        registration.ksbs = (
+            coverage.get(registration.pk, {}).get(record.standard_id)
+            if record is not None
+            else None
         )
         registration.hours = hours.get(registration.pk)
         registration.otj_url = link("off_the_job:log", registration.pk)
