@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, DecimalField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 
@@ -337,6 +337,8 @@ class Week:
     monday: datetime.date
     approved: Decimal
     waiting: Decimal
+    # Entries logged that week, whatever their state: the log counts its pages from these.
+    entries: int = 0
 
     @property
     def label(self) -> str:
@@ -344,7 +346,9 @@ class Week:
 
 
 def weekly(registration: Registration) -> list[Week]:
-    """Hours per ISO week (approved, and submitted waiting), oldest first: one query."""
+    """Hours per ISO week (approved, and submitted waiting) and the entries logged in it,
+    oldest first: one query, whose sums also give the totals (totals_of) and the number of
+    entries (the log's pages), which the log page would otherwise ask for twice more."""
     rows = (
         OffTheJobActivity.objects.filter(registration=registration)
         .annotate(year=ExtractIsoYear("date"), week=ExtractWeek("date"))
@@ -353,6 +357,7 @@ def weekly(registration: Registration) -> list[Week]:
         .annotate(
             approved=_sum_where(Q(status=OffTheJobStatus.APPROVED)),
             waiting=_sum_where(Q(status=OffTheJobStatus.SUBMITTED)),
+            entries=Count("pk"),
         )
     )
     return [
@@ -360,9 +365,19 @@ def weekly(registration: Registration) -> list[Week]:
             monday=datetime.date.fromisocalendar(row["year"], row["week"], 1),
             approved=row["approved"],
             waiting=row["waiting"],
+            entries=row["entries"],
         )
         for row in rows
     ]
+
+
+def totals_of(weeks: Iterable[Week]) -> Totals:
+    """What totals() counts, added up from the weeks already counted (no query)."""
+    approved, waiting = ZERO, ZERO
+    for week in weeks:
+        approved += week.approved
+        waiting += week.waiting
+    return Totals(approved=approved, waiting=waiting)
 
 
 def planned_to_date(
@@ -394,6 +409,102 @@ def hours_text(value: Decimal) -> str:
     """Hours as people write them: 20, 2.5 (PostgreSQL's sums carry the column's two places,
     "20.00", where SQLite's do not)."""
     return f"{value.normalize():f}"
+
+
+def figure(value: Decimal) -> str:
+    """Hours as the template filter floatformat:"-2" writes them (20, 2.50), without a template
+    filter per figure: the log writes a hundred of them."""
+    if value == value.to_integral_value():
+        return f"{value:.0f}"
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}"
+
+
+def day_text(value: datetime.date) -> str:
+    """A date as the pages write it ("j F Y")."""
+    return f"{value.day} {value:%B %Y}"
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry as the log lists it, its texts ready for the page (a page of 25, each with its
+    buttons, wrote a few hundred template lookups and filters otherwise)."""
+
+    pk: int
+    date: datetime.date
+    hours: Decimal
+    kind: str
+    description: str
+    status: str
+    query_reason: str
+    reviewer: str  # full name, else address; "" until reviewed
+    reviewed_on: str  # "j F Y", local time; "" until reviewed
+    evidence_id: int | None
+    evidence_title: str
+    codes: tuple[str, ...]  # the KSBs it served, in the standard's order
+
+    @property
+    def day(self) -> str:
+        return day_text(self.date)
+
+    @property
+    def figure(self) -> str:
+        return figure(self.hours)
+
+    @property
+    def kind_label(self) -> str:
+        return str(OffTheJobKind(self.kind).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(OffTheJobStatus(self.status).label)
+
+
+def entry_rows(ids: QuerySet) -> list[EntryRow]:
+    """The entries whose ids `ids` selects (a page's slice, as a subquery), in its order
+    (newest first), each with its reviewer, evidence and KSB codes: one query, the KSBs as
+    rows beside their entry (as the CSV export reads them)."""
+    rows = (
+        OffTheJobActivity.objects.filter(pk__in=ids)
+        .order_by("-date", "-pk", "statements__position")
+        .values_list(
+            "pk",
+            "date",
+            "hours",
+            "kind",
+            "description",
+            "status",
+            "query_reason",
+            "reviewer__full_name",
+            "reviewer__email",
+            "reviewed_at",
+            "evidence_id",
+            "evidence__title",
+            "statements__code",
+        )
+    )
+    entries: list[EntryRow] = []
+    for _, group in itertools.groupby(rows, key=lambda row: row[0]):
+        lines = list(group)
+        first = lines[0]
+        reviewed = first[9]
+        entries.append(
+            EntryRow(
+                pk=first[0],
+                date=first[1],
+                hours=first[2],
+                kind=first[3],
+                description=first[4],
+                status=first[5],
+                query_reason=first[6],
+                # An address always, where there is a reviewer: get_full_name's fallback.
+                reviewer=(first[7] or first[8]) if first[8] is not None else "",
+                reviewed_on=day_text(timezone.localtime(reviewed)) if reviewed else "",
+                evidence_id=first[10],
+                evidence_title=first[11] or "",
+                codes=tuple(line[12] for line in lines if line[12]),
+            )
+        )
+    return entries
 
 
 @dataclass(frozen=True)

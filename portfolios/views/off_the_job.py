@@ -13,10 +13,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,7 +27,6 @@ from portfolios import off_the_job
 from portfolios.forms.off_the_job import ActivityForm, QueryForm
 from portfolios.models import OffTheJobActivity, OffTheJobStatus, Registration
 from portfolios.queries import visible_registration_or_404
-from qualifications.models import Statement
 
 
 def _registration(request: AuthedRequest, pk: int) -> Registration:
@@ -52,11 +51,21 @@ def _plan(registration: Registration, approved: Decimal) -> dict[str, Any] | Non
     if plan is None:
         return None
     today = timezone.localdate()
+    to_date = off_the_job.planned_to_date(plan.hours, plan.start, plan.end, today)
     return {
-        "total": plan.hours,
-        "to_date": off_the_job.planned_to_date(plan.hours, plan.start, plan.end, today),
+        "total": off_the_job.figure(plan.hours),
+        "to_date": off_the_job.figure(to_date),
         "behind": off_the_job.behind(plan.hours, approved, plan.start, plan.end, today),
     }
+
+
+# A stand-in id, swapped for each entry's own: reversing three URLs for each of 25 entries
+# cost more than the rest of the row.
+_ANY = 987_654_321
+
+
+def _url_for_each(name: str) -> str:
+    return reverse(name, args=[_ANY]).replace(str(_ANY), "{}")
 
 
 def _page(
@@ -66,20 +75,24 @@ def _page(
     *,
     status: int = 200,
 ) -> HttpResponse:
-    # A page of entries, newest first: a log of a year or two runs to hundreds, and each row
-    # carries its forms; the totals, plan and weeks below count every entry in SQL.
-    entries = Paginator(
-        OffTheJobActivity.objects.filter(registration=registration)
-        .select_related("reviewer", "evidence")
-        .prefetch_related(Prefetch("statements", queryset=Statement.objects.order_by("position"))),
-        ENTRIES_PER_PAGE,
-    ).get_page(request.GET.get("page"))
-    totals = off_the_job.totals(registration)
+    # The weeks' sums (one query) give the totals and the number of entries as well.
     weeks = off_the_job.weekly(registration)
+    totals = off_the_job.totals_of(weeks)
+    # A page of entries, newest first: a log of a year or two runs to hundreds, and each row
+    # carries its forms; the totals, plan and weeks count every entry.
+    paginator = Paginator(
+        OffTheJobActivity.objects.filter(registration=registration)
+        .order_by("-date", "-pk")
+        .values("pk"),
+        ENTRIES_PER_PAGE,
+    )
+    paginator.count = sum(week.entries for week in weeks)  # type: ignore[misc]
+    entries = paginator.get_page(request.GET.get("page"))
+    entries.object_list = off_the_job.entry_rows(entries.object_list)  # type: ignore[arg-type]
     picture = bar_chart(
         [
             Bar(
-                label=f"Week of {week.monday.day} {week.monday:%B %Y}",
+                label=f"Week of {off_the_job.day_text(week.monday)}",
                 # Bars are whole numbers: quarter hours keep the proportions exact.
                 value=int((week.approved + week.waiting) * 4),
                 figure=f"{off_the_job.hours_text(week.approved + week.waiting)} h",
@@ -89,25 +102,56 @@ def _page(
         label="Off-the-job hours logged each week, approved and waiting together",
         empty="No hours logged yet.",
     )
+    can_review = rules.test_rule("portfolios.review_off_the_job", request.user, registration)
+    approve_url = _url_for_each("off_the_job:approve")
+    query_url = _url_for_each("off_the_job:query")
+    correct_url = _url_for_each("off_the_job:correct")
+    evidence_url = _url_for_each("evidence:detail")
+    rows = [
+        {
+            "entry": entry,
+            "reviewing": can_review and entry.status == OffTheJobStatus.SUBMITTED,
+            "correcting": form is not None and entry.status == OffTheJobStatus.QUERIED,
+            "approve_url": approve_url.format(entry.pk),
+            "query_url": query_url.format(entry.pk),
+            "correct_url": correct_url.format(entry.pk),
+            "evidence_url": evidence_url.format(entry.evidence_id) if entry.evidence_id else "",
+            "badge": BADGES.get(entry.status, "text-bg-info"),
+        }
+        for entry in entries.object_list
+    ]
     return render(
         request,
         "portfolios/off_the_job/log.html",
         {
             "registration": registration,
             "entries": entries,
+            "rows": rows,
             "page_obj": entries,
             "totals": totals,
-            "weeks": weeks,
+            "approved": off_the_job.figure(totals.approved),
+            "waiting": off_the_job.figure(totals.waiting),
+            "weeks": [
+                (
+                    off_the_job.day_text(week.monday),
+                    off_the_job.figure(week.approved),
+                    off_the_job.figure(week.waiting),
+                )
+                for week in weeks
+            ],
             "picture": picture,
             "plan": _plan(registration, totals.approved),
             "form": form,
-            "can_review": rules.test_rule(
-                "portfolios.review_off_the_job", request.user, registration
-            ),
-            "query_form": QueryForm(),
+            "can_review": can_review,
         },
         status=status,
     )
+
+
+BADGES = {
+    OffTheJobStatus.APPROVED: "text-bg-success",
+    OffTheJobStatus.QUERIED: "text-bg-warning",
+}
 
 
 @require_http_methods(["GET", "POST"])
