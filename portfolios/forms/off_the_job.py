@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
 
 from portfolios.models import MAX_HOURS_PER_DAY, Evidence, OffTheJobKind, Registration
 from qualifications.models import Statement
@@ -18,6 +20,26 @@ def statements_for(registration: Registration) -> Any:
     return Statement.objects.filter(
         standard__qualification_id=registration.qualification_id
     ).order_by("standard__title", "position")
+
+
+@dataclass(frozen=True)
+class ShownField:
+    """One field as the hand-written form writes it (templates/portfolios/off_the_job/_form.html):
+    the markup crispy's bootstrap5 field gives, without a crispy template and a widget template
+    per field and per option (a third of the log page's time)."""
+
+    id: str
+    name: str
+    label: str
+    required: bool
+    value: str  # as the widget writes it, "" for none
+    errors: list[str]
+    help: str  # trusted markup, as crispy writes help texts
+    described_by: str  # the help text's and the errors' ids, for aria-describedby
+    attrs: str  # the widget's own attributes (step, min, max, maxlength, rows, required)
+    kind: str  # an <input>'s type, a Textarea's "textarea", a Select's "select"
+    # A select's options: value, label, whether selected.
+    options: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 class ActivityForm(forms.Form):
@@ -56,6 +78,51 @@ class ActivityForm(forms.Form):
             registration=registration
         ).order_by("-pk")
         self.fields["date"].initial = datetime.date.today()
+
+    def shown(self) -> dict[str, ShownField]:
+        """The fields but the KSBs (statement_groups), ready to write by hand. One query, the
+        evidence's choices as (id, title, version) rows."""
+        found: dict[str, ShownField] = {}
+        for name in ("date", "hours", "kind", "description", "evidence"):
+            bound = self[name]
+            widget = bound.field.widget
+            errors = [str(error) for error in bound.errors]
+            helps = f"{bound.auto_id}_helptext" if bound.help_text else ""
+            options: list[tuple[str, str, bool]] = []
+            # What the widget would write beside name, value, class and id.
+            attrs = flatatt(bound.build_widget_attrs(dict(widget.attrs)))
+            if isinstance(widget, forms.Select):
+                chosen = set(widget.format_value(bound.value()))
+                if name == "evidence":
+                    # Evidence.__str__, from rows: the choices are the registration's pieces.
+                    choices = [("", "---------")] + [
+                        (str(pk), f"{title} (v{version})")
+                        for pk, title, version in bound.field.queryset.values_list(  # type: ignore[attr-defined]
+                            "pk", "title", "version"
+                        )
+                    ]
+                else:
+                    choices = [(str(key), str(label)) for key, label in bound.field.choices]  # type: ignore[attr-defined]
+                options = [(key, label, key in chosen) for key, label in choices]
+                value = ""
+            else:
+                value = widget.format_value(bound.value()) or ""
+            found[name] = ShownField(
+                id=bound.auto_id,
+                name=bound.html_name,
+                label=str(bound.label),
+                required=bound.field.required,
+                value=str(value),
+                errors=errors,
+                help=str(bound.help_text or ""),
+                described_by=" ".join(
+                    part for part in (helps, f"{bound.auto_id}_error" if errors else "") if part
+                ),
+                attrs=attrs,
+                kind=getattr(widget, "input_type", None) or type(widget).__name__.lower(),
+                options=options,
+            )
+        return found
 
     def statement_groups(self) -> list[dict[str, Any]]:
         """The KSB checkboxes grouped Knowledge, Skills, Behaviours, checked as posted."""
