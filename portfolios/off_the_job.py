@@ -521,6 +521,14 @@ def programme_plan(registration: Registration) -> Plan | None:
     less recognised prior learning, over the practical period, not the registration's dates), or
     None where no programme is recorded: the log then shows hours without a planned line."""
 
+    # Loaded with the registration already where the page asked for it (the log's select_
+    # related), None there when it has none; else one query.
+    loaded = Registration.apprenticeship.related  # type: ignore[attr-defined]
+    if loaded.is_cached(registration):
+        record = loaded.get_cached_value(registration)
+        if record is None:
+            return None
+        return Plan(record.planned_otj_hours, record.practical_start, record.practical_planned_end)
     record = (
         Apprenticeship.objects.filter(registration_id=registration.pk)
         .only(

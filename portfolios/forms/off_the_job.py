@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.text import Truncator
 
 from portfolios.models import MAX_HOURS_PER_DAY, Evidence, OffTheJobKind, Registration
 from qualifications.models import Statement
@@ -137,10 +139,21 @@ class ActivityForm(forms.Form):
                 {"name": statement.get_category_display(), "statements": []},
             )
             group["statements"].append(
-                {"statement": statement, "checked": str(statement.pk) in chosen}
+                {
+                    "statement": statement,
+                    "checked": str(statement.pk) in chosen,
+                    "text": _short(statement.text),
+                }
             )
         order = {"K": 0, "S": 1, "B": 2}
         return [groups[key] for key in sorted(groups, key=lambda key: order.get(key, 9))]
+
+
+def _short(text: str, limit: int = 160) -> str:
+    """truncatechars:160, without its per-character pass over the many statements that fit."""
+    if len(text) <= limit and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(limit)
 
 
 class QueryForm(forms.Form):

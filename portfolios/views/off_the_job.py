@@ -30,7 +30,8 @@ from portfolios.queries import visible_registration_or_404
 
 
 def _registration(request: AuthedRequest, pk: int) -> Registration:
-    return visible_registration_or_404(request.user, pk)
+    # With its programme record, whose plan the log draws (off_the_job.programme_plan).
+    return visible_registration_or_404(request.user, pk, also=("apprenticeship",))
 
 
 def _activity(request: AuthedRequest, pk: int) -> OffTheJobActivity:
