@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from core.audit import record_event
 from core.csv_cells import line_writer, safe_cell
+from core.prepared import Prepared
 from portfolios import rules
 from portfolios.models import (
     MAX_HOURS_PER_DAY,
@@ -349,8 +350,20 @@ def weekly(registration: Registration) -> list[Week]:
     """Hours per ISO week (approved, and submitted waiting) and the entries logged in it,
     oldest first: one query, whose sums also give the totals (totals_of) and the number of
     entries (the log's pages), which the log page would otherwise ask for twice more."""
-    rows = (
-        OffTheJobActivity.objects.filter(registration=registration)
+    return [
+        Week(
+            monday=datetime.date.fromisocalendar(year, week, 1),
+            approved=approved,
+            waiting=waiting,
+            entries=entries,
+        )
+        for year, week, approved, waiting, entries in WEEKLY.rows(registration=registration.pk)
+    ]
+
+
+def _weekly_rows(*, registration: int) -> QuerySet:
+    return (
+        OffTheJobActivity.objects.filter(registration_id=registration)
         .annotate(year=ExtractIsoYear("date"), week=ExtractWeek("date"))
         .values("year", "week")
         .order_by("year", "week")
@@ -359,16 +372,12 @@ def weekly(registration: Registration) -> list[Week]:
             waiting=_sum_where(Q(status=OffTheJobStatus.SUBMITTED)),
             entries=Count("pk"),
         )
+        .values_list("year", "week", "approved", "waiting", "entries")
     )
-    return [
-        Week(
-            monday=datetime.date.fromisocalendar(row["year"], row["week"], 1),
-            approved=row["approved"],
-            waiting=row["waiting"],
-            entries=row["entries"],
-        )
-        for row in rows
-    ]
+
+
+# The log asks it on every request, for one registration: compiled once (core.prepared).
+WEEKLY = Prepared(_weekly_rows)
 
 
 def totals_of(weeks: Iterable[Week]) -> Totals:

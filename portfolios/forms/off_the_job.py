@@ -10,6 +10,8 @@ from typing import Any
 
 from django import forms
 from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from portfolios.models import MAX_HOURS_PER_DAY, Evidence, OffTheJobKind, Registration
@@ -42,6 +44,18 @@ class ShownField:
     kind: str  # an <input>'s type, a Textarea's "textarea", a Select's "select"
     # A select's options: value, label, whether selected.
     options: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    @property
+    def options_html(self) -> SafeString:
+        """The options written out (a template per option cost more than the rest of the
+        field); labels and values escaped."""
+        return mark_safe(  # noqa: S308 (escaped)
+            "".join(
+                f'<option value="{escape(value)}"{" selected" if selected else ""}>'
+                f"{escape(label)}</option>"
+                for value, label, selected in self.options
+            )
+        )
 
 
 class ActivityForm(forms.Form):
@@ -127,7 +141,9 @@ class ActivityForm(forms.Form):
         return found
 
     def statement_groups(self) -> list[dict[str, Any]]:
-        """The KSB checkboxes grouped Knowledge, Skills, Behaviours, checked as posted."""
+        """The KSB checkboxes grouped Knowledge, Skills, Behaviours, checked as posted: each
+        group's name and its checkboxes, written here (a standard has dozens of statements,
+        each a handful of template lookups otherwise); every text is escaped."""
         if self.is_bound:
             chosen = set(self.data.getlist("statements"))  # type: ignore[attr-defined]
         else:
@@ -136,17 +152,24 @@ class ActivityForm(forms.Form):
         for statement in self.statement_choices:
             group = groups.setdefault(
                 statement.category,
-                {"name": statement.get_category_display(), "statements": []},
+                {"name": statement.get_category_display(), "boxes": []},
             )
-            group["statements"].append(
-                {
-                    "statement": statement,
-                    "checked": str(statement.pk) in chosen,
-                    "text": _short(statement.text),
-                }
+            pk = statement.pk
+            checked = " checked" if str(pk) in chosen else ""
+            group["boxes"].append(
+                f'<div class="form-check"><input class="form-check-input" type="checkbox" '
+                f'name="statements" value="{pk}" id="ksb-{pk}"{checked}>'
+                f'<label class="form-check-label" for="ksb-{pk}"><strong>'
+                f"{escape(statement.code)}</strong> {escape(_short(statement.text))}</label></div>"
             )
         order = {"K": 0, "S": 1, "B": 2}
-        return [groups[key] for key in sorted(groups, key=lambda key: order.get(key, 9))]
+        return [
+            {
+                "name": groups[key]["name"],
+                "checkboxes": mark_safe("".join(groups[key]["boxes"])),  # noqa: S308 (escaped)
+            }
+            for key in sorted(groups, key=lambda key: order.get(key, 9))
+        ]
 
 
 def _short(text: str, limit: int = 160) -> str:

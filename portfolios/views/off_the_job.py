@@ -15,9 +15,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.context import working_membership
@@ -104,23 +108,12 @@ def _page(
         empty="No hours logged yet.",
     )
     can_review = rules.test_rule("portfolios.review_off_the_job", request.user, registration)
-    approve_url = _url_for_each("off_the_job:approve")
-    query_url = _url_for_each("off_the_job:query")
-    correct_url = _url_for_each("off_the_job:correct")
-    evidence_url = _url_for_each("evidence:detail")
-    rows = [
-        {
-            "entry": entry,
-            "reviewing": can_review and entry.status == OffTheJobStatus.SUBMITTED,
-            "correcting": form is not None and entry.status == OffTheJobStatus.QUERIED,
-            "approve_url": approve_url.format(entry.pk),
-            "query_url": query_url.format(entry.pk),
-            "correct_url": correct_url.format(entry.pk),
-            "evidence_url": evidence_url.format(entry.evidence_id) if entry.evidence_id else "",
-            "badge": BADGES.get(entry.status, "text-bg-info"),
-        }
-        for entry in entries.object_list
-    ]
+    rows = _entry_rows(
+        entries.object_list,  # type: ignore[arg-type]
+        can_review=can_review,
+        may_correct=form is not None,
+        csrf=get_token(request),
+    )
     return render(
         request,
         "portfolios/off_the_job/log.html",
@@ -132,14 +125,8 @@ def _page(
             "totals": totals,
             "approved": off_the_job.figure(totals.approved),
             "waiting": off_the_job.figure(totals.waiting),
-            "weeks": [
-                (
-                    off_the_job.day_text(week.monday),
-                    off_the_job.figure(week.approved),
-                    off_the_job.figure(week.waiting),
-                )
-                for week in weeks
-            ],
+            "weeks": weeks,
+            "week_rows": _week_rows(weeks),
             "picture": picture,
             "plan": _plan(registration, totals.approved),
             "form": form,
@@ -149,10 +136,89 @@ def _page(
     )
 
 
+# ---------------------------------------------------------------- the tables' rows
+# Written here, not by the template: 25 entries, each with its buttons, and a row per week of
+# the programme were most of the page's time as template nodes (a lookup, an escape and a
+# localisation per value). The markup is what the template wrote; every text is escaped.
+
 BADGES = {
     OffTheJobStatus.APPROVED: "text-bg-success",
     OffTheJobStatus.QUERIED: "text-bg-warning",
 }
+
+
+def _entry_rows(
+    entries: list[off_the_job.EntryRow], *, can_review: bool, may_correct: bool, csrf: str
+) -> SafeString:
+    approve_url = _url_for_each("off_the_job:approve")
+    query_url = _url_for_each("off_the_job:query")
+    correct_url = _url_for_each("off_the_job:correct")
+    evidence_url = _url_for_each("evidence:detail")
+    token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf)}">'
+    html: list[str] = []
+    for entry in entries:
+        day, hours = escape(entry.day), escape(entry.figure)
+        what = f'<span class="visually-hidden"> {hours} hours on {day}</span>'
+        evidence = (
+            f'<small class="d-block">Evidence: <a href="{evidence_url.format(entry.evidence_id)}">'
+            f"{escape(entry.evidence_title)}</a></small>"
+            if entry.evidence_id
+            else ""
+        )
+        reviewer = (
+            f'<small class="d-block">by {escape(entry.reviewer)}, {escape(entry.reviewed_on)}'
+            "</small>"
+            if entry.reviewer
+            else ""
+        )
+        query = (
+            '<small class="d-block" data-testid="query-reason">Query: '
+            f"{escape(entry.query_reason)}</small>"
+            if entry.status == OffTheJobStatus.QUERIED
+            else ""
+        )
+        action = ""
+        if can_review or may_correct:
+            if can_review and entry.status == OffTheJobStatus.SUBMITTED:
+                action = (
+                    f'<form method="post" action="{approve_url.format(entry.pk)}" class="mb-2">'
+                    f'{token}<button type="submit" class="btn btn-sm btn-success">Approve{what}'
+                    f'</button></form><form method="post" action="{query_url.format(entry.pk)}">'
+                    f'{token}<label class="form-label small" for="reason-{entry.pk}">Query: what '
+                    'is wrong</label><textarea class="form-control form-control-sm mb-1" '
+                    f'name="reason" id="reason-{entry.pk}" rows="2" maxlength="2000" required>'
+                    '</textarea><button type="submit" class="btn btn-sm btn-outline-secondary">'
+                    f"Query{what}</button></form>"
+                )
+            elif may_correct and entry.status == OffTheJobStatus.QUERIED:
+                action = (
+                    f'<a class="btn btn-sm btn-primary" href="{correct_url.format(entry.pk)}">'
+                    f"Correct{what}</a>"
+                )
+            action = f'<td data-label="Action">{action}</td>'
+        codes = ", ".join(escape(code) for code in entry.codes) or "None named"
+        badge = BADGES.get(entry.status, "text-bg-info")
+        html.append(
+            '<tr data-testid="off-the-job-entry">'
+            f'<td data-label="Date">{day}</td><td data-label="Hours">{hours}</td>'
+            f'<td data-label="Kind">{escape(entry.kind_label)}</td>'
+            f'<td data-label="What was done">{linebreaksbr(entry.description, autoescape=True)}'
+            f'{evidence}</td><td data-label="KSBs">{codes}</td>'
+            f'<td data-label="Status"><span class="badge {badge}">'
+            f"{escape(entry.status_label)}</span>{reviewer}{query}</td>{action}</tr>"
+        )
+    return mark_safe("".join(html))  # noqa: S308 (every text above is escaped)
+
+
+def _week_rows(weeks: list[off_the_job.Week]) -> SafeString:
+    return mark_safe(  # noqa: S308 (dates and figures only)
+        "".join(
+            f'<tr><td data-label="Week of">{off_the_job.day_text(week.monday)}</td>'
+            f'<td data-label="Approved">{off_the_job.figure(week.approved)}</td>'
+            f'<td data-label="Waiting for review">{off_the_job.figure(week.waiting)}</td></tr>'
+            for week in weeks
+        )
+    )
 
 
 @require_http_methods(["GET", "POST"])
