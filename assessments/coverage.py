@@ -63,6 +63,7 @@ def met_criteria(registrations: Iterable[Registration]) -> dict[int, set[int]]:
         .filter(registration_id__in=ids, outcome=Outcome.MET)
         .alias(needs_validation=required_expression())
         .filter(Q(needs_validation=False) | agreed_q())
+        .order_by()  # a set: no sort
         .values_list("registration_id", "criterion_id")
     )
     for registration_id, criterion_id in rows:
@@ -77,6 +78,7 @@ def signed_off_units(registrations: Iterable[Registration]) -> dict[int, set[int
     rows = (
         UnitSignOff.objects.active()
         .filter(registration_id__in=ids)
+        .order_by()  # a set: no sort
         .values_list("registration_id", "unit_id")
     )
     for registration_id, unit_id in rows:

@@ -17,7 +17,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -532,12 +532,12 @@ def programme_plan(registration: Registration) -> Plan | None:
 
     # Loaded with the registration already where the page asked for it (the log's select_
     # related), None there when it has none; else one query.
-    loaded = Registration.apprenticeship.related  # type: ignore[attr-defined]
+    loaded = Registration.apprenticeship.related
     if loaded.is_cached(registration):
-        record = loaded.get_cached_value(registration)
-        if record is None:
+        cached = cast("Apprenticeship | None", loaded.get_cached_value(registration))
+        if cached is None:
             return None
-        return Plan(record.planned_otj_hours, record.practical_start, record.practical_planned_end)
+        return Plan(cached.planned_otj_hours, cached.practical_start, cached.practical_planned_end)
     record = (
         Apprenticeship.objects.filter(registration_id=registration.pk)
         .only(

@@ -12,7 +12,7 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
@@ -91,8 +91,8 @@ def _page(
         .values("pk"),
         ENTRIES_PER_PAGE,
     )
-    paginator.count = sum(week.entries for week in weeks)  # type: ignore[misc]
-    entries = paginator.get_page(request.GET.get("page"))
+    paginator.count = sum(week.entries for week in weeks)
+    entries: Page[Any] = paginator.get_page(request.GET.get("page"))
     entries.object_list = off_the_job.entry_rows(entries.object_list)  # type: ignore[arg-type]
     picture = bar_chart(
         [
@@ -109,7 +109,7 @@ def _page(
     )
     can_review = rules.test_rule("portfolios.review_off_the_job", request.user, registration)
     rows = _entry_rows(
-        entries.object_list,  # type: ignore[arg-type]
+        entries.object_list,
         can_review=can_review,
         may_correct=form is not None,
         csrf=get_token(request),
@@ -141,7 +141,7 @@ def _page(
 # the programme were most of the page's time as template nodes (a lookup, an escape and a
 # localisation per value). The markup is what the template wrote; every text is escaped.
 
-BADGES = {
+BADGES: dict[str, str] = {
     OffTheJobStatus.APPROVED: "text-bg-success",
     OffTheJobStatus.QUERIED: "text-bg-warning",
 }
