@@ -9,11 +9,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from core.prepared import Prepared
 from portfolios.models import MAX_HOURS_PER_DAY, Evidence, OffTheJobKind, Registration
 from qualifications.models import Statement
 
@@ -24,6 +26,30 @@ def statements_for(registration: Registration) -> Any:
     return Statement.objects.filter(
         standard__qualification_id=registration.qualification_id
     ).order_by("standard__title", "position")
+
+
+def _statement_rows(*, qualification: int) -> QuerySet:
+    return (
+        Statement.objects.filter(standard__qualification_id=qualification)
+        .order_by("standard__title", "position")
+        .values_list("pk", "category", "code", "text")
+    )
+
+
+def _evidence_rows(*, registration: int) -> QuerySet:
+    return (
+        Evidence.objects.filter(registration_id=registration)
+        .order_by("-pk")
+        .values_list("pk", "title", "version")
+    )
+
+
+# The form's checkboxes and evidence choices as the log shows them on every visit: rows, in
+# the fields' querysets' order, compiled once (core.prepared). The fields' own querysets still
+# check what is posted.
+STATEMENT_ROWS = Prepared(_statement_rows)
+CATEGORY_NAMES = dict(Statement.Category.choices)
+EVIDENCE_ROWS = Prepared(_evidence_rows)
 
 
 @dataclass(frozen=True)
@@ -88,7 +114,9 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args: Any, registration: Registration, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.statement_choices = list(statements_for(registration))
+        # (pk, category, code, text) of each KSB offered, for statement_groups.
+        self.statement_choices = STATEMENT_ROWS.rows(qualification=registration.qualification_id)
+        self.registration_id = registration.pk
         self.fields["statements"].queryset = statements_for(registration)  # type: ignore[attr-defined]
         self.fields["evidence"].queryset = Evidence.objects.filter(  # type: ignore[attr-defined]
             registration=registration
@@ -113,8 +141,8 @@ class ActivityForm(forms.Form):
                     # Evidence.__str__, from rows: the choices are the registration's pieces.
                     choices = [("", "---------")] + [
                         (str(pk), f"{title} (v{version})")
-                        for pk, title, version in bound.field.queryset.values_list(  # type: ignore[attr-defined]
-                            "pk", "title", "version"
+                        for pk, title, version in EVIDENCE_ROWS.rows(
+                            registration=self.registration_id
                         )
                     ]
                 else:
@@ -149,18 +177,18 @@ class ActivityForm(forms.Form):
         else:
             chosen = {str(pk) for pk in self.initial.get("statements", [])}
         groups: dict[str, dict[str, Any]] = {}
-        for statement in self.statement_choices:
+        for pk, category, code, text in self.statement_choices:
             group = groups.setdefault(
-                statement.category,
-                {"name": statement.get_category_display(), "boxes": []},
+                category,
+                # get_category_display, from the row.
+                {"name": CATEGORY_NAMES.get(category, category), "boxes": []},
             )
-            pk = statement.pk
             checked = " checked" if str(pk) in chosen else ""
             group["boxes"].append(
                 f'<div class="form-check"><input class="form-check-input" type="checkbox" '
                 f'name="statements" value="{pk}" id="ksb-{pk}"{checked}>'
                 f'<label class="form-check-label" for="ksb-{pk}"><strong>'
-                f"{escape(statement.code)}</strong> {escape(_short(statement.text))}</label></div>"
+                f"{escape(code)}</strong> {escape(_short(text))}</label></div>"
             )
         order = {"K": 0, "S": 1, "B": 2}
         return [
