@@ -68,19 +68,48 @@ class ShownField:
     described_by: str  # the help text's and the errors' ids, for aria-describedby
     attrs: str  # the widget's own attributes (step, min, max, maxlength, rows, required)
     kind: str  # an <input>'s type, a Textarea's "textarea", a Select's "select"
+    css: str  # crispy's classes for the widget ("dateinput form-control", "select form-select")
     # A select's options: value, label, whether selected.
     options: list[tuple[str, str, bool]] = field(default_factory=list)
 
-    @property
-    def options_html(self) -> SafeString:
-        """The options written out (a template per option cost more than the rest of the
-        field); labels and values escaped."""
-        return mark_safe(  # noqa: S308 (escaped)
-            "".join(
+    def html(self) -> SafeString:
+        """The field as crispy's bootstrap5 field.html writes it (label, widget, errors, help
+        text), written here: an include per field cost more than the rest of the form."""
+        f = self
+        invalid = ' aria-invalid="true"' if f.errors else ""
+        described = f' aria-describedby="{escape(f.described_by)}"' if f.described_by else ""
+        css = escape(f.css) + (" is-invalid" if f.errors else "")
+        rest = f'{f.attrs} class="{css}"{invalid}{described} id="{escape(f.id)}"'
+        if f.kind == "select":
+            options = "".join(
                 f'<option value="{escape(value)}"{" selected" if selected else ""}>'
                 f"{escape(label)}</option>"
-                for value, label, selected in self.options
+                for value, label, selected in f.options
             )
+            widget = f'<select name="{escape(f.name)}"{rest}>{options}</select>'
+        elif f.kind == "textarea":
+            widget = f'<textarea name="{escape(f.name)}"{rest}>\n{escape(f.value)}</textarea>'
+        else:
+            value = f' value="{escape(f.value)}"' if f.value else ""
+            widget = f'<input type="{escape(f.kind)}" name="{escape(f.name)}"{value}{rest}>'
+        required = ' requiredField"' if f.required else '"'
+        star = '<span class="asteriskField">*</span>' if f.required else ""
+        errors = (
+            f'<div id="{escape(f.id)}_error" class="invalid-feedback">'
+            + "".join(
+                f'<p id="error_{n}_{escape(f.id)}"><strong>{escape(error)}</strong></p>'
+                for n, error in enumerate(f.errors, start=1)
+            )
+            + "</div>"
+            if f.errors
+            else ""
+        )
+        helps = (
+            f'<div id="{escape(f.id)}_helptext" class="form-text">{f.help}</div>' if f.help else ""
+        )
+        return mark_safe(  # noqa: S308 (every text escaped; help texts are trusted markup)
+            f'<div id="div_{escape(f.id)}" class="mb-3"><label for="{escape(f.id)}" '
+            f'class="form-label{required}>{escape(f.label)}{star}</label>{widget}{errors}{helps}</div>'
         )
 
 
@@ -163,6 +192,11 @@ class ActivityForm(forms.Form):
                     part for part in (helps, f"{bound.auto_id}_error" if errors else "") if part
                 ),
                 attrs=attrs,
+                css=(
+                    f"{type(widget).__name__.lower()} form-select"
+                    if isinstance(widget, forms.Select)
+                    else f"{type(widget).__name__.lower()} form-control"
+                ),
                 kind=getattr(widget, "input_type", None) or type(widget).__name__.lower(),
                 options=options,
             )
