@@ -32,7 +32,7 @@ from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import agreed_q, required_expression
 from portfolios.models import Registration, RegistrationUnit
 from qualifications.models import AssessmentCriterion, Standard, Statement, Unit
-from qualifications.standards import MappedStatement, mapped_statements
+from qualifications.standards import MappedStatement, mapped_statements, statement_links
 
 
 class State(models.TextChoices):
@@ -63,6 +63,7 @@ def met_criteria(registrations: Iterable[Registration]) -> dict[int, set[int]]:
         .filter(registration_id__in=ids, outcome=Outcome.MET)
         .alias(needs_validation=required_expression())
         .filter(Q(needs_validation=False) | agreed_q())
+        .order_by()  # a set: no sort
         .values_list("registration_id", "criterion_id")
     )
     for registration_id, criterion_id in rows:
@@ -77,6 +78,7 @@ def signed_off_units(registrations: Iterable[Registration]) -> dict[int, set[int
     rows = (
         UnitSignOff.objects.active()
         .filter(registration_id__in=ids)
+        .order_by()  # a set: no sort
         .values_list("registration_id", "unit_id")
     )
     for registration_id, unit_id in rows:
@@ -136,30 +138,59 @@ class StatementCoverage:
         return self.state not in NOT_MAPPED
 
 
-def statement_coverage(
-    mapped: MappedStatement, *, taken: set[int], met: set[int], signed_off: set[int]
-) -> StatementCoverage:
-    """The rule in the module docstring, for one statement. No database access."""
-    statement = mapped.statement
-    if statement.no_mapping:
-        return StatementCoverage(statement, State.NO_MAPPING)
-    if not mapped.criteria and not mapped.units:
-        return StatementCoverage(statement, State.UNMAPPED)
-    # `.id`, not `.pk`: the cohort and the gateway ask this of every statement of every
-    # apprentice, and `.pk` is a property lookup each time (a third of the page's time).
-    criteria = [c for c in mapped.criteria if c.unit_id in taken]
-    units = [u for u in mapped.units if u.id in taken]
+def judge(
+    no_mapping: bool,
+    criteria: Sequence[tuple[int, int]],
+    units: Sequence[int],
+    *,
+    taken: set[int],
+    met: set[int],
+    signed_off: set[int],
+) -> tuple[State, set[int], set[int]]:
+    """The rule in the module docstring, for one statement given as ids: `criteria` its mapped
+    (criterion id, unit id) pairs, `units` the ids of the units mapped as a whole. Returns the
+    state and, within the learner's units, the criteria met and the units signed off. No
+    database access; statement_coverage and coverage_counts both ask it."""
+    if no_mapping:
+        return State.NO_MAPPING, set(), set()
     if not criteria and not units:
-        return StatementCoverage(statement, State.OUTSIDE_UNITS)
-    done_criteria = {c.id for c in criteria if c.id in met}
-    done_units = {u.id for u in units if u.id in signed_off}
+        return State.UNMAPPED, set(), set()
+    mine = [pk for pk, unit_id in criteria if unit_id in taken]
+    whole = [pk for pk in units if pk in taken]
+    if not mine and not whole:
+        return State.OUTSIDE_UNITS, set(), set()
+    done_criteria = {pk for pk in mine if pk in met}
+    done_units = {pk for pk in whole if pk in signed_off}
     done = len(done_criteria) + len(done_units)
-    if done == len(criteria) + len(units):
+    if done == len(mine) + len(whole):
         state = State.COVERED
     elif done:
         state = State.PARTLY
     else:
         state = State.NOT_YET
+    return state, done_criteria, done_units
+
+
+def statement_coverage(
+    mapped: MappedStatement, *, taken: set[int], met: set[int], signed_off: set[int]
+) -> StatementCoverage:
+    """The rule (judge) for one statement, with the criteria and units it names within the
+    learner's units for the page to list. No database access."""
+    statement = mapped.statement
+    # `.id`, not `.pk`: the cohort and the gateway ask this of every statement of every
+    # apprentice, and `.pk` is a property lookup each time (a third of the page's time).
+    state, done_criteria, done_units = judge(
+        statement.no_mapping,
+        [(c.id, c.unit_id) for c in mapped.criteria],
+        [u.id for u in mapped.units],
+        taken=taken,
+        met=met,
+        signed_off=signed_off,
+    )
+    if state in NOT_MAPPED:
+        return StatementCoverage(statement, state)
+    criteria = [c for c in mapped.criteria if c.unit_id in taken]
+    units = [u for u in mapped.units if u.id in taken]
     return StatementCoverage(statement, state, criteria, done_criteria, units, done_units)
 
 
@@ -235,3 +266,45 @@ def coverage_for(
         ]
         for registration in registrations
     }
+
+
+@dataclass(frozen=True)
+class CoverageCount:
+    """How many of a standard's statements a learner's work covers, of how many."""
+
+    covered: int
+    total: int
+
+
+def coverage_counts(
+    registrations: Sequence[Registration], standard_ids: Iterable[int]
+) -> dict[int, dict[int, CoverageCount]]:
+    """Per registration id, per standard id, the statements covered of all: coverage_for's
+    `covered` and `total`, judged by the same rule from ids alone (statement_links), for a list
+    that shows the counts (the employer contact's home). Five queries whatever the sizes."""
+    mapping = statement_links(standard_ids)
+    taken = units_taken(registrations)
+    met = met_criteria(registrations)
+    signed = signed_off_units(registrations)
+    counts: dict[int, dict[int, CoverageCount]] = {}
+    for registration in registrations:
+        pk = registration.pk
+        counts[pk] = {
+            standard_id: CoverageCount(
+                covered=sum(
+                    judge(
+                        links.no_mapping,
+                        links.criteria,
+                        links.units,
+                        taken=taken[pk],
+                        met=met[pk],
+                        signed_off=signed[pk],
+                    )[0]
+                    == State.COVERED
+                    for links in statements
+                ),
+                total=len(statements),
+            )
+            for standard_id, statements in mapping.items()
+        }
+    return counts

@@ -17,16 +17,17 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, DecimalField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 
 from core.audit import record_event
 from core.csv_cells import line_writer, safe_cell
+from core.prepared import Prepared
 from portfolios import rules
 from portfolios.models import (
     MAX_HOURS_PER_DAY,
@@ -337,6 +338,8 @@ class Week:
     monday: datetime.date
     approved: Decimal
     waiting: Decimal
+    # Entries logged that week, whatever their state: the log counts its pages from these.
+    entries: int = 0
 
     @property
     def label(self) -> str:
@@ -344,25 +347,46 @@ class Week:
 
 
 def weekly(registration: Registration) -> list[Week]:
-    """Hours per ISO week (approved, and submitted waiting), oldest first: one query."""
-    rows = (
-        OffTheJobActivity.objects.filter(registration=registration)
+    """Hours per ISO week (approved, and submitted waiting) and the entries logged in it,
+    oldest first: one query, whose sums also give the totals (totals_of) and the number of
+    entries (the log's pages), which the log page would otherwise ask for twice more."""
+    return [
+        Week(
+            monday=datetime.date.fromisocalendar(year, week, 1),
+            approved=approved,
+            waiting=waiting,
+            entries=entries,
+        )
+        for year, week, approved, waiting, entries in WEEKLY.rows(registration=registration.pk)
+    ]
+
+
+def _weekly_rows(*, registration: int) -> QuerySet:
+    return (
+        OffTheJobActivity.objects.filter(registration_id=registration)
         .annotate(year=ExtractIsoYear("date"), week=ExtractWeek("date"))
         .values("year", "week")
         .order_by("year", "week")
         .annotate(
             approved=_sum_where(Q(status=OffTheJobStatus.APPROVED)),
             waiting=_sum_where(Q(status=OffTheJobStatus.SUBMITTED)),
+            entries=Count("pk"),
         )
+        .values_list("year", "week", "approved", "waiting", "entries")
     )
-    return [
-        Week(
-            monday=datetime.date.fromisocalendar(row["year"], row["week"], 1),
-            approved=row["approved"],
-            waiting=row["waiting"],
-        )
-        for row in rows
-    ]
+
+
+# The log asks it on every request, for one registration: compiled once (core.prepared).
+WEEKLY = Prepared(_weekly_rows)
+
+
+def totals_of(weeks: Iterable[Week]) -> Totals:
+    """What totals() counts, added up from the weeks already counted (no query)."""
+    approved, waiting = ZERO, ZERO
+    for week in weeks:
+        approved += week.approved
+        waiting += week.waiting
+    return Totals(approved=approved, waiting=waiting)
 
 
 def planned_to_date(
@@ -396,6 +420,102 @@ def hours_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def figure(value: Decimal) -> str:
+    """Hours as the template filter floatformat:"-2" writes them (20, 2.50), without a template
+    filter per figure: the log writes a hundred of them."""
+    if value == value.to_integral_value():
+        return f"{value:.0f}"
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}"
+
+
+def day_text(value: datetime.date) -> str:
+    """A date as the pages write it ("j F Y")."""
+    return f"{value.day} {value:%B %Y}"
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry as the log lists it, its texts ready for the page (a page of 25, each with its
+    buttons, wrote a few hundred template lookups and filters otherwise)."""
+
+    pk: int
+    date: datetime.date
+    hours: Decimal
+    kind: str
+    description: str
+    status: str
+    query_reason: str
+    reviewer: str  # full name, else address; "" until reviewed
+    reviewed_on: str  # "j F Y", local time; "" until reviewed
+    evidence_id: int | None
+    evidence_title: str
+    codes: tuple[str, ...]  # the KSBs it served, in the standard's order
+
+    @property
+    def day(self) -> str:
+        return day_text(self.date)
+
+    @property
+    def figure(self) -> str:
+        return figure(self.hours)
+
+    @property
+    def kind_label(self) -> str:
+        return str(OffTheJobKind(self.kind).label)
+
+    @property
+    def status_label(self) -> str:
+        return str(OffTheJobStatus(self.status).label)
+
+
+def entry_rows(ids: QuerySet) -> list[EntryRow]:
+    """The entries whose ids `ids` selects (a page's slice, as a subquery), in its order
+    (newest first), each with its reviewer, evidence and KSB codes: one query, the KSBs as
+    rows beside their entry (as the CSV export reads them)."""
+    rows = (
+        OffTheJobActivity.objects.filter(pk__in=ids)
+        .order_by("-date", "-pk", "statements__position")
+        .values_list(
+            "pk",
+            "date",
+            "hours",
+            "kind",
+            "description",
+            "status",
+            "query_reason",
+            "reviewer__full_name",
+            "reviewer__email",
+            "reviewed_at",
+            "evidence_id",
+            "evidence__title",
+            "statements__code",
+        )
+    )
+    entries: list[EntryRow] = []
+    for _, group in itertools.groupby(rows, key=lambda row: row[0]):
+        lines = list(group)
+        first = lines[0]
+        reviewed = first[9]
+        entries.append(
+            EntryRow(
+                pk=first[0],
+                date=first[1],
+                hours=first[2],
+                kind=first[3],
+                description=first[4],
+                status=first[5],
+                query_reason=first[6],
+                # An address always, where there is a reviewer: get_full_name's fallback.
+                reviewer=(first[7] or first[8]) if first[8] is not None else "",
+                reviewed_on=day_text(timezone.localtime(reviewed)) if reviewed else "",
+                evidence_id=first[10],
+                evidence_title=first[11] or "",
+                codes=tuple(line[12] for line in lines if line[12]),
+            )
+        )
+    return entries
+
+
 @dataclass(frozen=True)
 class Plan:
     """The planned off-the-job hours and the practical period they are spread over."""
@@ -410,6 +530,14 @@ def programme_plan(registration: Registration) -> Plan | None:
     less recognised prior learning, over the practical period, not the registration's dates), or
     None where no programme is recorded: the log then shows hours without a planned line."""
 
+    # Loaded with the registration already where the page asked for it (the log's select_
+    # related), None there when it has none; else one query.
+    loaded = Registration.apprenticeship.related
+    if loaded.is_cached(registration):
+        cached = cast("Apprenticeship | None", loaded.get_cached_value(registration))
+        if cached is None:
+            return None
+        return Plan(cached.planned_otj_hours, cached.practical_start, cached.practical_planned_end)
     record = (
         Apprenticeship.objects.filter(registration_id=registration.pk)
         .only(

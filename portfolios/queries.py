@@ -115,10 +115,13 @@ def registration_with_people(pk: int) -> Registration | None:
     return registration
 
 
-def visible_registration_or_404(user: Any, pk: int) -> Registration:
+def visible_registration_or_404(user: Any, pk: int, *, also: tuple[str, ...] = ()) -> Registration:
     """The registration with its learner, centre and qualification, if `user` may see it; else
-    404, so its existence does not leak. For the pages that hang off one registration."""
+    404, so its existence does not leak. For the pages that hang off one registration; `also`
+    names more to load in the same query (the off-the-job log: its "apprenticeship")."""
     return get_object_or_404(
-        Registration.objects.visible_to(user).select_related("learner", "centre", "qualification"),
+        Registration.objects.visible_to(user).select_related(
+            "learner", "centre", "qualification", *also
+        ),
         pk=pk,
     )

@@ -386,6 +386,15 @@ def waiting_for(user: Any, centre_id: int) -> list[WitnessRequest]:
             used_at__isnull=True,
             expires_at__gt=timezone.now(),
         )
-        .select_related("registration__learner", "registration__qualification", "requested_by")
+        .select_related("registration__learner", "requested_by")
+        # What the home page shows of each: whose, what, by whom, until when.
+        .only(
+            "activity",
+            "expires_at",
+            "registration__learner__full_name",
+            "registration__learner__email",
+            "requested_by__full_name",
+            "requested_by__email",
+        )
         .order_by("expires_at", "pk")
     )

@@ -103,3 +103,57 @@ def mapped_statements(standards: Iterable[Standard]) -> dict[int, list[MappedSta
     for mapped in statements.values():
         result[mapped.statement.standard_id].append(mapped)
     return result
+
+
+@dataclass(frozen=True)
+class StatementLinks:
+    """One statement's mapping as ids only, for pages that count coverage rather than show it
+    (a list of apprentices): building a Statement, a criterion and its unit for every link cost
+    an employer contact's home most of its time. `criteria` holds (criterion id, its unit id),
+    in the mapping's order; `units`, the ids of the units mapped as a whole."""
+
+    pk: int
+    category: str
+    no_mapping: bool
+    criteria: tuple[tuple[int, int], ...]
+    units: tuple[int, ...]
+
+
+def statement_links(standard_ids: Iterable[int]) -> dict[int, list[StatementLinks]]:
+    """Per standard id, its statements in order with the ids they are mapped to: what
+    mapped_statements gives, as ids, in two queries (statements with their criteria joined,
+    then the whole units) whatever the number of statements and links."""
+    ids = list(standard_ids)
+    rows = (
+        Statement.objects.filter(standard_id__in=ids)
+        .order_by("standard_id", "position", "links__position")
+        .values_list(
+            "pk",
+            "standard_id",
+            "category",
+            "no_mapping",
+            "links__criterion_id",
+            "links__criterion__unit_id",
+        )
+    )
+    found: dict[int, tuple[int, str, bool, list[tuple[int, int]], list[int]]] = {}
+    for pk, standard_id, category, no_mapping, criterion_id, unit_id in rows:
+        entry = found.get(pk)
+        if entry is None:
+            entry = found[pk] = (standard_id, category, no_mapping, [], [])
+        if criterion_id is not None:
+            entry[3].append((criterion_id, unit_id))
+    # Unordered: the units mapped as a whole are counted here, not listed.
+    whole = (
+        Statement.units.through.objects.filter(statement__standard_id__in=ids)
+        .order_by()
+        .values_list("statement_id", "unit_id")
+    )
+    for statement_id, unit_id in whole:
+        found[statement_id][4].append(unit_id)
+    result: dict[int, list[StatementLinks]] = {pk: [] for pk in ids}
+    for pk, (standard_id, category, no_mapping, criteria, units) in found.items():
+        result[standard_id].append(
+            StatementLinks(pk, category, no_mapping, tuple(criteria), tuple(units))
+        )
+    return result

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
+from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 
+from core.prepared import Prepared
 from portfolios.models import MAX_HOURS_PER_DAY, Evidence, OffTheJobKind, Registration
 from qualifications.models import Statement
 
@@ -18,6 +26,91 @@ def statements_for(registration: Registration) -> Any:
     return Statement.objects.filter(
         standard__qualification_id=registration.qualification_id
     ).order_by("standard__title", "position")
+
+
+def _statement_rows(*, qualification: int) -> QuerySet:
+    return (
+        Statement.objects.filter(standard__qualification_id=qualification)
+        .order_by("standard__title", "position")
+        .values_list("pk", "category", "code", "text")
+    )
+
+
+def _evidence_rows(*, registration: int) -> QuerySet:
+    return (
+        Evidence.objects.filter(registration_id=registration)
+        .order_by("-pk")
+        .values_list("pk", "title", "version")
+    )
+
+
+# The form's checkboxes and evidence choices as the log shows them on every visit: rows, in
+# the fields' querysets' order, compiled once (core.prepared). The fields' own querysets still
+# check what is posted.
+STATEMENT_ROWS = Prepared(_statement_rows)
+CATEGORY_NAMES = dict(Statement.Category.choices)
+EVIDENCE_ROWS = Prepared(_evidence_rows)
+
+
+@dataclass(frozen=True)
+class ShownField:
+    """One field as the hand-written form writes it (templates/portfolios/off_the_job/_form.html):
+    the markup crispy's bootstrap5 field gives, without a crispy template and a widget template
+    per field and per option (a third of the log page's time)."""
+
+    id: str
+    name: str
+    label: str
+    required: bool
+    value: str  # as the widget writes it, "" for none
+    errors: list[str]
+    help: str  # trusted markup, as crispy writes help texts
+    described_by: str  # the help text's and the errors' ids, for aria-describedby
+    attrs: str  # the widget's own attributes (step, min, max, maxlength, rows, required)
+    kind: str  # an <input>'s type, a Textarea's "textarea", a Select's "select"
+    css: str  # crispy's classes for the widget ("dateinput form-control", "select form-select")
+    # A select's options: value, label, whether selected.
+    options: list[tuple[str, str, bool]] = field(default_factory=list)
+
+    def html(self) -> SafeString:
+        """The field as crispy's bootstrap5 field.html writes it (label, widget, errors, help
+        text), written here: an include per field cost more than the rest of the form."""
+        f = self
+        invalid = ' aria-invalid="true"' if f.errors else ""
+        described = f' aria-describedby="{escape(f.described_by)}"' if f.described_by else ""
+        css = escape(f.css) + (" is-invalid" if f.errors else "")
+        rest = f'{f.attrs} class="{css}"{invalid}{described} id="{escape(f.id)}"'
+        if f.kind == "select":
+            options = "".join(
+                f'<option value="{escape(value)}"{" selected" if selected else ""}>'
+                f"{escape(label)}</option>"
+                for value, label, selected in f.options
+            )
+            widget = f'<select name="{escape(f.name)}"{rest}>{options}</select>'
+        elif f.kind == "textarea":
+            widget = f'<textarea name="{escape(f.name)}"{rest}>\n{escape(f.value)}</textarea>'
+        else:
+            value = f' value="{escape(f.value)}"' if f.value else ""
+            widget = f'<input type="{escape(f.kind)}" name="{escape(f.name)}"{value}{rest}>'
+        required = ' requiredField"' if f.required else '"'
+        star = '<span class="asteriskField">*</span>' if f.required else ""
+        errors = (
+            f'<div id="{escape(f.id)}_error" class="invalid-feedback">'
+            + "".join(
+                f'<p id="error_{n}_{escape(f.id)}"><strong>{escape(error)}</strong></p>'
+                for n, error in enumerate(f.errors, start=1)
+            )
+            + "</div>"
+            if f.errors
+            else ""
+        )
+        helps = (
+            f'<div id="{escape(f.id)}_helptext" class="form-text">{f.help}</div>' if f.help else ""
+        )
+        return mark_safe(  # noqa: S308 (every text escaped; help texts are trusted markup)
+            f'<div id="div_{escape(f.id)}" class="mb-3"><label for="{escape(f.id)}" '
+            f'class="form-label{required}>{escape(f.label)}{star}</label>{widget}{errors}{helps}</div>'
+        )
 
 
 class ActivityForm(forms.Form):
@@ -50,30 +143,102 @@ class ActivityForm(forms.Form):
 
     def __init__(self, *args: Any, registration: Registration, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.statement_choices = list(statements_for(registration))
+        # (pk, category, code, text) of each KSB offered, for statement_groups.
+        self.statement_choices = STATEMENT_ROWS.rows(qualification=registration.qualification_id)
+        self.registration_id = registration.pk
         self.fields["statements"].queryset = statements_for(registration)  # type: ignore[attr-defined]
         self.fields["evidence"].queryset = Evidence.objects.filter(  # type: ignore[attr-defined]
             registration=registration
         ).order_by("-pk")
         self.fields["date"].initial = datetime.date.today()
 
+    def shown(self) -> dict[str, ShownField]:
+        """The fields but the KSBs (statement_groups), ready to write by hand. One query, the
+        evidence's choices as (id, title, version) rows."""
+        found: dict[str, ShownField] = {}
+        for name in ("date", "hours", "kind", "description", "evidence"):
+            bound = self[name]
+            widget = bound.field.widget
+            errors = [str(error) for error in bound.errors]
+            helps = f"{bound.auto_id}_helptext" if bound.help_text else ""
+            options: list[tuple[str, str, bool]] = []
+            # What the widget would write beside name, value, class and id.
+            attrs = flatatt(bound.build_widget_attrs(dict(widget.attrs)))
+            if isinstance(widget, forms.Select):
+                chosen = set(widget.format_value(bound.value()))
+                if name == "evidence":
+                    # Evidence.__str__, from rows: the choices are the registration's pieces.
+                    choices = [("", "---------")] + [
+                        (str(pk), f"{title} (v{version})")
+                        for pk, title, version in EVIDENCE_ROWS.rows(
+                            registration=self.registration_id
+                        )
+                    ]
+                else:
+                    choices = [(str(key), str(label)) for key, label in bound.field.choices]  # type: ignore[attr-defined]
+                options = [(key, label, key in chosen) for key, label in choices]
+                value = ""
+            else:
+                value = widget.format_value(bound.value()) or ""
+            found[name] = ShownField(
+                id=bound.auto_id,
+                name=bound.html_name,
+                label=str(bound.label),
+                required=bound.field.required,
+                value=str(value),
+                errors=errors,
+                help=str(bound.help_text or ""),
+                described_by=" ".join(
+                    part for part in (helps, f"{bound.auto_id}_error" if errors else "") if part
+                ),
+                attrs=attrs,
+                css=(
+                    f"{type(widget).__name__.lower()} form-select"
+                    if isinstance(widget, forms.Select)
+                    else f"{type(widget).__name__.lower()} form-control"
+                ),
+                kind=getattr(widget, "input_type", None) or type(widget).__name__.lower(),
+                options=options,
+            )
+        return found
+
     def statement_groups(self) -> list[dict[str, Any]]:
-        """The KSB checkboxes grouped Knowledge, Skills, Behaviours, checked as posted."""
+        """The KSB checkboxes grouped Knowledge, Skills, Behaviours, checked as posted: each
+        group's name and its checkboxes, written here (a standard has dozens of statements,
+        each a handful of template lookups otherwise); every text is escaped."""
         if self.is_bound:
             chosen = set(self.data.getlist("statements"))  # type: ignore[attr-defined]
         else:
             chosen = {str(pk) for pk in self.initial.get("statements", [])}
         groups: dict[str, dict[str, Any]] = {}
-        for statement in self.statement_choices:
+        for pk, category, code, text in self.statement_choices:
             group = groups.setdefault(
-                statement.category,
-                {"name": statement.get_category_display(), "statements": []},
+                category,
+                # get_category_display, from the row.
+                {"name": CATEGORY_NAMES.get(category, category), "boxes": []},
             )
-            group["statements"].append(
-                {"statement": statement, "checked": str(statement.pk) in chosen}
+            checked = " checked" if str(pk) in chosen else ""
+            group["boxes"].append(
+                f'<div class="form-check"><input class="form-check-input" type="checkbox" '
+                f'name="statements" value="{pk}" id="ksb-{pk}"{checked}>'
+                f'<label class="form-check-label" for="ksb-{pk}"><strong>'
+                f"{escape(code)}</strong> {escape(_short(text))}</label></div>"
             )
         order = {"K": 0, "S": 1, "B": 2}
-        return [groups[key] for key in sorted(groups, key=lambda key: order.get(key, 9))]
+        return [
+            {
+                "name": groups[key]["name"],
+                "checkboxes": mark_safe("".join(groups[key]["boxes"])),  # noqa: S308 (escaped)
+            }
+            for key in sorted(groups, key=lambda key: order.get(key, 9))
+        ]
+
+
+def _short(text: str, limit: int = 160) -> str:
+    """truncatechars:160, without its per-character pass over the many statements that fit."""
+    if len(text) <= limit and unicodedata.is_normalized("NFC", text):
+        return text
+    return Truncator(text).chars(limit)
 
 
 class QueryForm(forms.Form):

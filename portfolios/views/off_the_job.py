@@ -12,12 +12,16 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaksbr
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.context import working_membership
@@ -27,11 +31,11 @@ from portfolios import off_the_job
 from portfolios.forms.off_the_job import ActivityForm, QueryForm
 from portfolios.models import OffTheJobActivity, OffTheJobStatus, Registration
 from portfolios.queries import visible_registration_or_404
-from qualifications.models import Statement
 
 
 def _registration(request: AuthedRequest, pk: int) -> Registration:
-    return visible_registration_or_404(request.user, pk)
+    # With its programme record, whose plan the log draws (off_the_job.programme_plan).
+    return visible_registration_or_404(request.user, pk, also=("apprenticeship",))
 
 
 def _activity(request: AuthedRequest, pk: int) -> OffTheJobActivity:
@@ -52,11 +56,21 @@ def _plan(registration: Registration, approved: Decimal) -> dict[str, Any] | Non
     if plan is None:
         return None
     today = timezone.localdate()
+    to_date = off_the_job.planned_to_date(plan.hours, plan.start, plan.end, today)
     return {
-        "total": plan.hours,
-        "to_date": off_the_job.planned_to_date(plan.hours, plan.start, plan.end, today),
+        "total": off_the_job.figure(plan.hours),
+        "to_date": off_the_job.figure(to_date),
         "behind": off_the_job.behind(plan.hours, approved, plan.start, plan.end, today),
     }
+
+
+# A stand-in id, swapped for each entry's own: reversing three URLs for each of 25 entries
+# cost more than the rest of the row.
+_ANY = 987_654_321
+
+
+def _url_for_each(name: str) -> str:
+    return reverse(name, args=[_ANY]).replace(str(_ANY), "{}")
 
 
 def _page(
@@ -66,20 +80,24 @@ def _page(
     *,
     status: int = 200,
 ) -> HttpResponse:
-    # A page of entries, newest first: a log of a year or two runs to hundreds, and each row
-    # carries its forms; the totals, plan and weeks below count every entry in SQL.
-    entries = Paginator(
-        OffTheJobActivity.objects.filter(registration=registration)
-        .select_related("reviewer", "evidence")
-        .prefetch_related(Prefetch("statements", queryset=Statement.objects.order_by("position"))),
-        ENTRIES_PER_PAGE,
-    ).get_page(request.GET.get("page"))
-    totals = off_the_job.totals(registration)
+    # The weeks' sums (one query) give the totals and the number of entries as well.
     weeks = off_the_job.weekly(registration)
+    totals = off_the_job.totals_of(weeks)
+    # A page of entries, newest first: a log of a year or two runs to hundreds, and each row
+    # carries its forms; the totals, plan and weeks count every entry.
+    paginator = Paginator(
+        OffTheJobActivity.objects.filter(registration=registration)
+        .order_by("-date", "-pk")
+        .values("pk"),
+        ENTRIES_PER_PAGE,
+    )
+    paginator.count = sum(week.entries for week in weeks)
+    entries: Page[Any] = paginator.get_page(request.GET.get("page"))
+    entries.object_list = off_the_job.entry_rows(entries.object_list)  # type: ignore[arg-type]
     picture = bar_chart(
         [
             Bar(
-                label=f"Week of {week.monday.day} {week.monday:%B %Y}",
+                label=f"Week of {off_the_job.day_text(week.monday)}",
                 # Bars are whole numbers: quarter hours keep the proportions exact.
                 value=int((week.approved + week.waiting) * 4),
                 figure=f"{off_the_job.hours_text(week.approved + week.waiting)} h",
@@ -89,24 +107,117 @@ def _page(
         label="Off-the-job hours logged each week, approved and waiting together",
         empty="No hours logged yet.",
     )
+    can_review = rules.test_rule("portfolios.review_off_the_job", request.user, registration)
+    rows = _entry_rows(
+        entries.object_list,
+        can_review=can_review,
+        may_correct=form is not None,
+        csrf=get_token(request),
+    )
     return render(
         request,
         "portfolios/off_the_job/log.html",
         {
             "registration": registration,
             "entries": entries,
+            "rows": rows,
             "page_obj": entries,
             "totals": totals,
+            "approved": off_the_job.figure(totals.approved),
+            "waiting": off_the_job.figure(totals.waiting),
             "weeks": weeks,
+            "week_rows": _week_rows(weeks),
             "picture": picture,
             "plan": _plan(registration, totals.approved),
             "form": form,
-            "can_review": rules.test_rule(
-                "portfolios.review_off_the_job", request.user, registration
-            ),
-            "query_form": QueryForm(),
+            "can_review": can_review,
         },
         status=status,
+    )
+
+
+# ---------------------------------------------------------------- the tables' rows
+# Written here, not by the template: 25 entries, each with its buttons, and a row per week of
+# the programme were most of the page's time as template nodes (a lookup, an escape and a
+# localisation per value). The markup is what the template wrote; every text is escaped.
+
+BADGES: dict[str, str] = {
+    OffTheJobStatus.APPROVED: "text-bg-success",
+    OffTheJobStatus.QUERIED: "text-bg-warning",
+}
+
+
+def _entry_rows(
+    entries: list[off_the_job.EntryRow], *, can_review: bool, may_correct: bool, csrf: str
+) -> SafeString:
+    approve_url = _url_for_each("off_the_job:approve")
+    query_url = _url_for_each("off_the_job:query")
+    correct_url = _url_for_each("off_the_job:correct")
+    evidence_url = _url_for_each("evidence:detail")
+    token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf)}">'
+    html: list[str] = []
+    for entry in entries:
+        day, hours = escape(entry.day), escape(entry.figure)
+        what = f'<span class="visually-hidden"> {hours} hours on {day}</span>'
+        evidence = (
+            f'<small class="d-block">Evidence: <a href="{evidence_url.format(entry.evidence_id)}">'
+            f"{escape(entry.evidence_title)}</a></small>"
+            if entry.evidence_id
+            else ""
+        )
+        reviewer = (
+            f'<small class="d-block">by {escape(entry.reviewer)}, {escape(entry.reviewed_on)}'
+            "</small>"
+            if entry.reviewer
+            else ""
+        )
+        query = (
+            '<small class="d-block" data-testid="query-reason">Query: '
+            f"{escape(entry.query_reason)}</small>"
+            if entry.status == OffTheJobStatus.QUERIED
+            else ""
+        )
+        action = ""
+        if can_review or may_correct:
+            if can_review and entry.status == OffTheJobStatus.SUBMITTED:
+                action = (
+                    f'<form method="post" action="{approve_url.format(entry.pk)}" class="mb-2">'
+                    f'{token}<button type="submit" class="btn btn-sm btn-success">Approve{what}'
+                    f'</button></form><form method="post" action="{query_url.format(entry.pk)}">'
+                    f'{token}<label class="form-label small" for="reason-{entry.pk}">Query: what '
+                    'is wrong</label><textarea class="form-control form-control-sm mb-1" '
+                    f'name="reason" id="reason-{entry.pk}" rows="2" maxlength="2000" required>'
+                    '</textarea><button type="submit" class="btn btn-sm btn-outline-secondary">'
+                    f"Query{what}</button></form>"
+                )
+            elif may_correct and entry.status == OffTheJobStatus.QUERIED:
+                action = (
+                    f'<a class="btn btn-sm btn-primary" href="{correct_url.format(entry.pk)}">'
+                    f"Correct{what}</a>"
+                )
+            action = f'<td data-label="Action">{action}</td>'
+        codes = ", ".join(escape(code) for code in entry.codes) or "None named"
+        badge = BADGES.get(entry.status, "text-bg-info")
+        html.append(
+            '<tr data-testid="off-the-job-entry">'
+            f'<td data-label="Date">{day}</td><td data-label="Hours">{hours}</td>'
+            f'<td data-label="Kind">{escape(entry.kind_label)}</td>'
+            f'<td data-label="What was done">{linebreaksbr(entry.description, autoescape=True)}'
+            f'{evidence}</td><td data-label="KSBs">{codes}</td>'
+            f'<td data-label="Status"><span class="badge {badge}">'
+            f"{escape(entry.status_label)}</span>{reviewer}{query}</td>{action}</tr>"
+        )
+    return mark_safe("".join(html))  # noqa: S308 (every text above is escaped)
+
+
+def _week_rows(weeks: list[off_the_job.Week]) -> SafeString:
+    return mark_safe(  # noqa: S308 (dates and figures only)
+        "".join(
+            f'<tr><td data-label="Week of">{off_the_job.day_text(week.monday)}</td>'
+            f'<td data-label="Approved">{off_the_job.figure(week.approved)}</td>'
+            f'<td data-label="Waiting for review">{off_the_job.figure(week.waiting)}</td></tr>'
+            for week in weeks
+        )
     )
 
 
