@@ -47,6 +47,15 @@ PUBLIC_BY_DESIGN: dict[str, tuple[frozenset[str], str]] = {
         "qualification (a claim summary's subject and centre), nothing else",
     ),
     "health": (frozenset(), "the load balancer's probe: database, broker and storage, no people"),
+    # Issue 20: what any verifier of a centre's Open Badges must fetch without signing in.
+    "badge_did": (
+        frozenset({"centre name"}),
+        "the centre's DID document: its name and the public key its badges are signed with",
+    ),
+    "badge_status_list": (
+        frozenset({"centre name"}),
+        "the centre's signed revocation list: bits by position, no learner, no record",
+    ),
 }
 # A centre's roles, between them, must reach pages of each main kind of object there, so the
 # probe cannot pass by reaching nothing.
