@@ -458,7 +458,7 @@ def _apprentice_rows(apprentices: list[Registration]) -> SafeString:
             waiting = f"; {figure(hours.waiting)} hours waiting for review" if hours.waiting else ""
             to_date = figure(hours.planned_to_date) if hours.planned_to_date is not None else ""
             logged = (
-                f"{figure(hours.approved)} of {to_date} hours planned to date approved{behind}"
+                f"{figure(hours.approved)} hours approved, {to_date} planned to date{behind}"
                 f' <small class="d-block text-body-secondary">{figure(hours.plan.hours)} hours '
                 f"planned in all{waiting}</small>"
             )

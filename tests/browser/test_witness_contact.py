@@ -40,7 +40,7 @@ def test_a_learner_asks_their_employer_contact_who_signs_signed_in(
     sign_out(site)
 
     sign_in(site, contact.email)
-    expect(page.get_by_test_id("hours")).to_contain_text("planned to date approved")
+    expect(page.get_by_test_id("hours")).to_contain_text("hours approved, ")
     expect(page.get_by_test_id("ksbs")).to_contain_text("KSBs covered")
     requested = page.get_by_test_id("testimony-requested")
     requested.get_by_role("link", name="Testimony for Priya Shah").click()
