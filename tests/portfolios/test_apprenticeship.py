@@ -360,7 +360,8 @@ def test_the_contacts_home_shows_ksbs_and_hours_behind_with_a_link_to_the_log(
     row = html.split('data-testid="apprentices"', 1)[1]
     assert "of 278 hours planned in all" not in row  # the plan is written once
     assert "278 hours planned in all" in row
-    assert "6 of " in row
+    assert "6 hours approved, " in row
+    assert " planned to date" in row
     assert 'data-testid="behind"' in row
     assert reverse("off_the_job:log", args=[ours.pk]) in row
     assert reverse("assessments:coverage", args=[ours.pk]) in row
