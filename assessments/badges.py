@@ -14,15 +14,19 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import hmac
 import json
 import os
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, urlsplit
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -30,7 +34,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.models import Centre, User
 from assessments.models import AchievementKind, AchievementRecord, BuildStatus, RecordState
@@ -415,3 +419,128 @@ def status_list_token(*, site: str, centre_id: int) -> str:
         "exp": int((now + STATUS_LIST_LIFETIME).timestamp()),
     }
     return sign_jwt(claims, kid=f"{did}#{KEY_FRAGMENT}")
+
+
+# ---------------------------------------------------------------- checking a badge someone holds
+
+# A badge of ours is about 3 KiB; anything much larger is not one, and is not worth decoding.
+MAX_TOKEN_BYTES = 64 * 1024
+_DID = re.compile(r"^did:web:(?P<host>[^:]+):badges:centres:(?P<centre>[0-9]{1,12})$")
+
+
+@dataclass(frozen=True)
+class BadgeCheck:
+    """What the public check found. `genuine` is True only when the signature is this site's,
+    the badge is one it issued, and it is in force; `verdict` says why in one sentence."""
+
+    genuine: bool
+    verdict: str
+    badge: IssuedBadge | None = None
+    claims: dict[str, Any] | None = None
+    # None when no address was given; otherwise whether the badge names that address.
+    email_matches: bool | None = None
+
+
+def _part(segment: str) -> dict[str, Any]:
+    value = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    if not isinstance(value, dict):
+        raise ValueError("not an object")
+    return value
+
+
+def _names_email(claims: dict[str, Any], email: str) -> bool:
+    subject = claims.get("credentialSubject")
+    identifiers = subject.get("identifier") if isinstance(subject, dict) else None
+    for identifier in identifiers if isinstance(identifiers, list) else []:
+        if not isinstance(identifier, dict) or identifier.get("identityType") != "emailAddress":
+            continue
+        expected = identity_hash(email, str(identifier.get("salt", "")))
+        if hmac.compare_digest(expected, str(identifier.get("identityHash", ""))):
+            return True
+    return False
+
+
+def check_badge(token: str, *, site: str, email: str = "") -> BadgeCheck:
+    """Check an Open Badge (VC-JWT) someone holds, as an outside verifier would, plus what only
+    the issuer knows: the signature against this site's key for the issuer its did:web names,
+    then the issued badge it must be (by the centre and bit it names, byte for byte), then its
+    revocation bit and dates. At most one query. The e-mail, when given, is compared with the
+    badge's salted hash of the learner's address, so an employer can ask "is it hers?"."""
+    token = token.strip()
+    if len(token.encode()) > MAX_TOKEN_BYTES:
+        return BadgeCheck(False, "This is far larger than an Open Badge: nothing was checked.")
+    try:
+        header_part, payload_part, signature_part = token.split(".")
+        header, claims = _part(header_part), _part(payload_part)
+        signature = base64.urlsafe_b64decode(signature_part + "=" * (-len(signature_part) % 4))
+    except ValueError:
+        return BadgeCheck(
+            False,
+            "This is not an Open Badge: a badge from this site is a signed credential (the "
+            ".jwt file), three parts separated by dots.",
+        )
+    issuer = str(claims.get("iss", ""))
+    match = _DID.match(issuer)
+    elsewhere = BadgeCheck(
+        False,
+        f"This badge names its issuer as {issuer or 'no one'}, which is not a centre of this "
+        "site: check it with a verifier that resolves that issuer.",
+    )
+    if match is None:
+        return elsewhere
+    # The badge it claims to be: its centre's bit, which no other badge of that centre has.
+    status = claims.get("credentialStatus")
+    index = str(status.get("statusListIndex", "")) if isinstance(status, dict) else ""
+    badge = (
+        IssuedBadge.objects.filter(centre_id=int(match["centre"]), status_index=int(index))
+        .select_related("record")
+        .first()
+        if index.isdigit() and len(index) < 12
+        else None
+    )
+    # Another installation's centres have names of the same shape but their own key: only a
+    # name this site gave (its badge's, or one on its own address) is ours to judge.
+    ours = (badge is not None and badge.credential.get("iss") == issuer) or match["host"] == quote(
+        urlsplit(site).netloc, safe=""
+    )
+    if not ours:
+        return elsewhere
+    try:
+        if header.get("alg") != "EdDSA" or header.get("kid") != f"{issuer}#{KEY_FRAGMENT}":
+            raise InvalidSignature
+        signing_key().public_key().verify(
+            signature, f"{header_part}.{payload_part}".encode("ascii")
+        )
+    except (InvalidSignature, UnicodeEncodeError):
+        return BadgeCheck(
+            False,
+            "The signature does not match: the badge has been altered since it was issued, "
+            "or this site did not sign it. Do not rely on it.",
+        )
+    # Signed with our key but not a badge we hold: a key shared with another installation, or a
+    # record restored from an old backup. Either way this site cannot vouch for it.
+    if badge is None or not hmac.compare_digest(badge.token, token):
+        return BadgeCheck(
+            False,
+            "The signature is this site's, but this site holds no such badge: ask the centre.",
+        )
+    email_matches = _names_email(claims, email) if email.strip() else None
+    if badge.revoked_at is not None:
+        when = dateformat.format(timezone.localtime(badge.revoked_at), "j F Y")
+        return BadgeCheck(
+            False,
+            f"This badge was issued here, but revoked on {when} when its achievement record "
+            "was withdrawn: do not rely on it.",
+            badge,
+            claims,
+            email_matches,
+        )
+    if int(claims.get("nbf", 0)) > timezone.now().timestamp():
+        return BadgeCheck(False, "This badge is not valid yet.", badge, claims, email_matches)
+    return BadgeCheck(
+        True,
+        "This is a genuine Open Badge, issued here and not revoked.",
+        badge,
+        claims,
+        email_matches,
+    )

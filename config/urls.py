@@ -35,6 +35,7 @@ urlpatterns = [
     path("cases/", include("certification.case_urls")),
     # Public, no sign-in: anyone holding an achievement record's code may check it.
     path("verify/", achievement.verify_form, name="verify_form"),
+    path("verify/badge/", badge.check, name="verify_badge"),
     path("verify/<str:code>/", achievement.verify, name="verify"),
     # The REST API (issue 20): /api/v1/openapi.json, /api/v1/docs; its tokens' pages.
     path("api/v1/docs", api_views.docs, name="api_docs"),

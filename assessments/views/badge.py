@@ -1,6 +1,6 @@
 """Open Badges in the browser: issue a record's badge, download it, and the two public
 documents a verifier fetches: the centre's DID document (its public key) and its revocation
-list."""
+list; and the public page where anyone checks a badge they were given."""
 
 from __future__ import annotations
 
@@ -10,14 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Centre
 from accounts.requests import AuthedRequest
 from assessments import achievements, badges
+from assessments.forms.badge import BadgeCheckForm
 from assessments.models import IssuedBadge
 from assessments.views.achievement import _record
 
@@ -88,4 +89,30 @@ def status_list(request: HttpRequest, pk: int) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
     # Short: a withdrawal shows within minutes even through caches.
     patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest) -> HttpResponse:
+    """Anyone may check an Open Badge they were given: is it this site's, unaltered, in force,
+    and (if they give the address) the learner's? Nothing is stored; at most one query."""
+    form = (
+        BadgeCheckForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else BadgeCheckForm()
+    )
+    result = None
+    if form.is_bound and form.is_valid():
+        result = badges.check_badge(
+            form.cleaned_data["badge"],
+            site=achievements.site_url(request),
+            email=form.cleaned_data["email"],
+        )
+    response = render(
+        request,
+        "assessments/achievement/verify_badge.html",
+        {"form": form, "check": result},
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+    response["X-Robots-Tag"] = "noindex"
     return response

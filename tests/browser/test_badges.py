@@ -1,6 +1,7 @@
 """An Open Badge in the browser: the finished learner issues her qualification's badge from her
 records page, downloads it, and anyone sees on the public verify page that it stands, then
-that it is revoked once the record is withdrawn (axe and 390 px on every page)."""
+that it is revoked once the record is withdrawn; an employer checks the badge file she was given
+on the public badge check (axe and 390 px on every page)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def test_a_finished_learner_issues_downloads_and_anyone_checks_her_badge(
     assert download.value.suggested_filename.endswith(".jwt")
     with open(download.value.path()) as saved:
         assert saved.read() == IssuedBadge.objects.get(record=record).token
+    badge_file = download.value.path()
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state("load")
@@ -46,7 +48,28 @@ def test_a_finished_learner_issues_downloads_and_anyone_checks_her_badge(
     expect(page.get_by_test_id("verify-badge")).to_contain_text("it is not revoked")
     site.assert_accessible()
 
+    # The employer she sent the file to checks it, and that it is hers, signed out.
+    site.goto(reverse("verify_form"))
+    page.get_by_role("link", name="Check an Open Badge").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    page.get_by_label("Or choose the badge file").set_input_files(badge_file)
+    page.get_by_label("The learner's e-mail address (optional)").fill(case.learner.email)
+    page.get_by_role("button", name="Check the badge").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_test_id("badge-verdict")).to_contain_text(
+        "This is a genuine Open Badge, issued here and not revoked."
+    )
+    expect(page.get_by_test_id("badge-email")).to_contain_text("It was issued to the e-mail")
+    site.assert_accessible()
+
     achievements.withdraw_record(actor=case.admin, record=record, reason="Issued in error")
     site.goto(record.verify_path)
     expect(page.get_by_test_id("verify-badge")).to_contain_text("was revoked on")
+    site.assert_accessible()
+    site.goto(reverse("verify_badge"))
+    page.get_by_label("Or choose the badge file").set_input_files(badge_file)
+    page.get_by_role("button", name="Check the badge").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_test_id("badge-verdict")).to_contain_text("revoked on")
     site.assert_accessible()

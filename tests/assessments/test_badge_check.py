@@ -1,0 +1,189 @@
+"""The public page where anyone checks an Open Badge they were given (/verify/badge/): pasted or
+as its .jwt file, optionally with the learner's e-mail address. What it says for a genuine badge,
+an altered one, one signed by another key, another site's, a revoked one, and for bad input."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from assessments import achievements, badges
+from assessments.models import IssuedBadge
+from core.models import AuditEvent
+from tests.assessments.test_achievement_records import Case, ask, make_case, sign
+from tests.assessments.test_badges import tampered
+
+URL = "verify_badge"
+
+
+@pytest.fixture
+def done(catalogue: None) -> Case:
+    case = make_case()
+    for unit in case.units:
+        sign(case, unit)
+    return case
+
+
+def issued(case: Case, kind: str = "full") -> IssuedBadge:
+    record = ask(case, kind, case.units[0] if kind == "unit" else None)
+    return badges.issue_badge(actor=case.learner, record=record)[0]
+
+
+def check(client: Client, **data) -> tuple[int, str]:
+    response = client.post(reverse(URL), data)
+    return response.status_code, response.content.decode()
+
+
+def test_a_genuine_badge_pasted_is_described_and_linked_to_its_record(
+    done: Case, client: Client, django_assert_num_queries
+) -> None:
+    badge = issued(done)
+    events = AuditEvent.objects.count()
+
+    # Signed out, as an employer would be: the one query finds the issued badge.
+    with django_assert_num_queries(1):
+        status, page = check(client, token=f"\n  {badge.token}  \n")
+
+    assert status == 200
+    assert "This is a genuine Open Badge, issued here and not revoked." in page
+    assert done.registration.qualification.title in page
+    assert done.centre.name in page
+    assert badge.record.verify_path in page
+    assert AuditEvent.objects.count() == events  # a check changes nothing
+
+
+def test_the_badge_file_can_be_chosen_instead(done: Case, client: Client) -> None:
+    badge = issued(done, kind="unit")
+    upload = SimpleUploadedFile("open-badge.jwt", badge.token.encode(), "application/jwt")
+
+    status, page = check(client, file=upload)
+
+    assert status == 200
+    assert "genuine Open Badge" in page
+    assert done.units[0].title in page
+
+
+def test_the_learners_address_is_matched_against_the_hashed_one(done: Case, client: Client) -> None:
+    badge = issued(done)
+
+    _, page = check(client, token=badge.token, email=done.learner.email.upper())
+    assert "It was issued to the e-mail address you gave." in page
+
+    _, page = check(client, token=badge.token, email="someone.else@example.com")
+    assert "It was <strong>not</strong> issued to the e-mail address you gave." in page
+    assert "genuine Open Badge" in page  # the badge itself still stands
+
+
+def test_an_altered_badge_is_refused_and_its_claims_not_repeated(
+    done: Case, client: Client
+) -> None:
+    badge = issued(done)
+
+    def grander(claims: dict) -> None:
+        claims["credentialSubject"]["achievement"]["name"] = "Diploma in Something Grander"
+
+    status, page = check(client, token=tampered(badge.token, grander))
+
+    assert status == 200
+    assert "The signature does not match" in page
+    assert "Something Grander" not in page
+    assert 'data-testid="badge-facts"' not in page
+
+
+def test_a_badge_signed_by_another_key_is_refused(done: Case, client: Client, settings) -> None:
+    badge = issued(done)
+    settings.BADGE_SIGNING_KEY = badges.new_key_pem()
+    forged = badges.sign_jwt(badge.credential, kid=badge.credential["iss"] + "#key-1")
+    settings.BADGE_SIGNING_KEY = ""
+
+    _, page = check(client, token=forged)
+
+    assert "The signature does not match" in page
+
+
+def test_a_badge_our_key_signed_but_this_site_never_issued_is_not_vouched_for(
+    done: Case, client: Client
+) -> None:
+    badge = issued(done)
+    claims = dict(badge.credential, name="Something never issued")
+    copy = badges.sign_jwt(claims, kid=claims["iss"] + "#key-1")
+
+    _, page = check(client, token=copy)
+
+    assert "this site holds no such badge" in page
+    assert 'data-testid="badge-facts"' not in page
+
+
+def test_another_sites_badge_is_sent_to_its_own_issuer(done: Case, client: Client) -> None:
+    badge = issued(done)
+    other = "did:web:badges.example.org:badges:centres:1"
+
+    def elsewhere(claims: dict) -> None:
+        claims["iss"] = other
+
+    _, page = check(client, token=tampered(badge.token, elsewhere))
+
+    assert f"names its issuer as {other}, which is not a centre of this site" in page
+
+
+def test_a_revoked_badge_says_when(done: Case, client: Client) -> None:
+    badge = issued(done)
+    achievements.withdraw_record(actor=done.admin, record=badge.record, reason="Issued in error")
+
+    _, page = check(client, token=badge.token, email=done.learner.email)
+
+    assert "revoked on" in page
+    assert "do not rely on it" in page
+    assert "alert-danger" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"token": "not a badge at all"}, "This is not an Open Badge"),
+        ({"token": "a.b.c"}, "This is not an Open Badge"),
+        ({"token": "x" * (badges.MAX_TOKEN_BYTES + 1)}, "far larger than an Open Badge"),
+    ],
+)
+def test_text_that_is_no_badge_gets_a_reason(
+    client: Client, db: None, data: dict, message: str
+) -> None:
+    status, page = check(client, **data)
+    assert status == 200
+    assert message in page
+
+
+def test_bad_input_is_sent_back_with_a_reason(done: Case, client: Client) -> None:
+    badge = issued(done)
+
+    status, page = check(client)
+    assert status == 400
+    assert "Paste the badge, or choose its .jwt file." in page
+
+    both = SimpleUploadedFile("b.jwt", badge.token.encode())
+    status, page = check(client, token=badge.token, file=both)
+    assert status == 400
+    assert "Paste the badge or choose its file, not both." in page
+
+    big = SimpleUploadedFile("b.jwt", b"x" * (badges.MAX_TOKEN_BYTES + 1))
+    status, page = check(client, file=big)
+    assert status == 400
+    assert "A badge file is a few kilobytes" in page
+
+    binary = SimpleUploadedFile("b.jwt", b"\xff\xfe\x00binary")
+    status, page = check(client, file=binary)
+    assert status == 400
+    assert "This file is not a badge" in page
+
+    status, page = check(client, token=badge.token, email="not an address")
+    assert status == 400
+    assert "valid email address" in page
+
+
+def test_the_form_is_public_and_linked_from_the_record_check(client: Client, db: None) -> None:
+    page = client.get(reverse(URL))
+    assert page.status_code == 200
+    assert page["X-Robots-Tag"] == "noindex"
+    assert reverse(URL) in client.get(reverse("verify_form")).content.decode()
