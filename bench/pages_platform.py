@@ -207,6 +207,13 @@ PAGES: list[Page] = [
     Page("public sign-in", "", _u("login")),
     Page("public verify form", "", _u("verify_form")),
     Page("public verify record", "", _u("verify", "achievement_code")),
+    # Issue 20: the API's pages and what any verifier of a centre's Open Badges opens.
+    Page("admin api tokens", "admin", _u("api:tokens")),
+    Page("public api docs", "", _u("api_docs")),
+    Page("public api schema", "", lambda ids: "/api/v1/openapi.json"),
+    Page("public verify badge form", "", _u("verify_badge")),
+    Page("public badge did document", "", _u("badge_did", "centre")),
+    Page("public badge status list", "", _u("badge_status_list", "centre")),
 ]
 
 
@@ -296,7 +303,7 @@ def resolve_ids() -> Ids:
     batch = ClaimBatch.objects.filter(centre=centre).first()
     ids["claim_batch"] = batch.pk if batch else None
     achievement = AchievementRecord.objects.filter(registration__centre=centre).first()
-    ids["achievement_code"] = getattr(achievement, "code", None) if achievement else None
+    ids["achievement_code"] = achievement.verification_code if achievement else None
     claimant = User.objects.filter(email=scale.email("claim00002")).first()
     ids["person"] = claimant.pk if claimant else None
     return ids

@@ -25,7 +25,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import LearnerProfile, Membership, User
-from assessments.models import Decision, UnitSignOff
+from assessments.models import Decision, IssuedBadge, UnitSignOff
 from bench.pages_platform import PAGES, Worker
 from core.models import AuditEvent
 from portfolios.models import (
@@ -62,6 +62,7 @@ LARGE = {
         Sample,
         SampleOutcome,
         VerifierSignOff,
+        IssuedBadge,
     )
 }
 
@@ -108,6 +109,10 @@ HELD = [
     "learner cases panel",
     "assessor briefs",
     "learner briefs",
+    # Issue 20: the API tokens page; what a badge's verifier opens.
+    "admin api tokens",
+    "public verify badge form",
+    "public badge status list",
 ]
 
 
