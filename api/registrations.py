@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 from ninja.errors import HttpError
 
 from accounts.models import Invitation
@@ -134,7 +134,7 @@ def registration_detail(
     "`new_email`): someone the centre knows is registered now, anyone else invited (they join the "
     "centre, and are registered, when they accept). A centre's admins only.",
 )
-def registration_create(request: Any, entry: RegisterIn) -> tuple[int, Any]:
+def registration_create(request: Any, entry: RegisterIn) -> Status[Any]:
     from api import learners
 
     caller = calling(request, Scope.LEARNERS_WRITE)
@@ -158,4 +158,4 @@ def registration_create(request: Any, entry: RegisterIn) -> tuple[int, Any]:
             "full_name": registration.learner.get_full_name(),
         }
 
-    return once(request, caller, write)
+    return Status(*once(request, caller, write))

@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import QueryDict, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
-from ninja import Path, Router
+from ninja import Path, Router, Status
 from ninja.errors import HttpError
 
 from api.caller import Caller, calling
@@ -187,9 +187,7 @@ def _save(
     "if any is refused, nothing is saved. The learner's own token only, as on the pages.",
     openapi_extra=EVIDENCE_BODY,
 )
-def evidence_upload(
-    request: Any, registration_id: int = Path(..., ge=1, le=MAX_ID)
-) -> tuple[int, Any]:
+def evidence_upload(request: Any, registration_id: int = Path(..., ge=1, le=MAX_ID)) -> Status[Any]:
     caller = calling(request, Scope.EVIDENCE_WRITE)
     registration = _registration_for(
         caller,
@@ -197,7 +195,7 @@ def evidence_upload(
         "portfolios.add_evidence",
         "Only the learner adds evidence to their portfolio, while the registration is active.",
     )
-    return once(request, caller, lambda: _upload(request, caller, registration))
+    return Status(*once(request, caller, lambda: _upload(request, caller, registration)))
 
 
 # ---------------------------------------------------------------- off-the-job hours
@@ -208,7 +206,7 @@ def _activity_out(activity: Any, statements: list[int]) -> dict[str, Any]:
         "id": activity.pk,
         "registration_id": activity.registration_id,
         "date": activity.date,
-        "hours": str(activity.hours),
+        "hours": f"{activity.hours:.2f}",
         "kind": activity.kind,
         "description": activity.description,
         "status": activity.status,
@@ -256,7 +254,7 @@ def off_the_job_log(
     request: Any,
     entry: OffTheJobIn,
     registration_id: int = Path(..., ge=1, le=MAX_ID),
-) -> tuple[int, Any]:
+) -> Status[Any]:
     caller = calling(request, Scope.OFF_THE_JOB_WRITE)
     registration = _registration_for(
         caller,
@@ -264,4 +262,4 @@ def off_the_job_log(
         "portfolios.log_off_the_job",
         "Only the apprentice logs their off-the-job training.",
     )
-    return once(request, caller, lambda: _log(caller, registration, entry))
+    return Status(*once(request, caller, lambda: _log(caller, registration, entry)))
