@@ -37,6 +37,10 @@ def once(request: Any, caller: Caller, write: Callable[[], tuple[int, Any]]) -> 
         raise HttpError(422, f"header.{HEADER}: 8 to 100 letters, digits, '-', '_', '.' or ':'.")
     digest = hashlib.sha256(key.encode()).hexdigest()
     where = f"{request.method} {request.path}"
+    if request.content_type == "application/json":
+        # The same key with another body is another request, refused, not answered as the first.
+        # (A multipart upload streams past unkept: its key stands for the path alone.)
+        where += f" {hashlib.sha256(request.body).hexdigest()[:16]}"
     slot = f"api:idempotency:{caller.token.pk}:{digest}"
     if not cache.add(slot, {"where": where, "running": True}, RUNNING_SECONDS):
         kept = cache.get(slot)
@@ -44,7 +48,9 @@ def once(request: Any, caller: Caller, write: Callable[[], tuple[int, Any]]) -> 
             raise HttpError(409, "The first request with this Idempotency-Key just ended: retry.")
         if kept["where"] != where:
             raise HttpError(
-                422, f"header.{HEADER}: this key was used for another request ({kept['where']})."
+                422,
+                f"header.{HEADER}: this key was used for another request "
+                f"({kept['where'].split(' ')[1]}, or another body).",
             )
         if kept.get("running"):
             raise HttpError(

@@ -116,9 +116,11 @@ def test_a_double_submit_is_refused_without_a_key_and_answered_again_with_one(
     third = send("post", "/registrations", centre["secret"], new)
     assert third.status_code == 422
     assert "already has an invitation waiting" in third.json()["detail"]
-    # The same key on another request is refused, naming the first.
-    other = send("post", "/registrations/1/off-the-job", centre["secret"], {}, **key)
-    assert other.status_code in (403, 404, 422)
+    # The same key with another body is refused, naming the first request's path.
+    other = send("post", "/registrations", centre["secret"], {**new, "new_email": "b@x.org"}, **key)
+    assert other.status_code == 422
+    assert "this key was used for another request (/api/v1/registrations" in other.json()["detail"]
+    assert Invitation.objects.count() == 1
 
 
 def test_bad_registering_input_says_which_field_and_makes_nothing(centre: dict) -> None:
