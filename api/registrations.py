@@ -64,7 +64,11 @@ def readable(caller: Caller, registration_id: int) -> Registration:
     """The registration, if the token's caller may read it (the pages' visible_to, narrowed to
     the token); else 404 saying only that, as for an unknown id. One query."""
     registration = _selected(caller.registrations()).filter(pk=registration_id).first()
-    if registration is None:
+    # And the pages' predicate, which visible_to mirrors (the truth tables hold the two to the
+    # same answer): asked of the token's roles, so it costs no query.
+    if registration is None or not caller.user.has_perm(
+        "portfolios.view_registration", registration
+    ):
         raise HttpError(404, f"No registration {registration_id} that this token may read.")
     return registration
 
