@@ -7,13 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 from ninja.errors import HttpError
 
-from api.caller import calling
+from accounts.models import Invitation
+from api.caller import Caller, calling
+from api.idempotency import once
 from api.schemas import (
     MAX_ID,
     Error,
+    RegisterIn,
+    RegisterOut,
     RegistrationDetail,
     RegistrationFilters,
     RegistrationPage,
@@ -56,6 +60,23 @@ def _selected(rows: Any) -> Any:
     return rows.select_related("learner", "centre", "qualification", "progress")
 
 
+def readable(caller: Caller, registration_id: int) -> Registration:
+    """The registration, if the token's caller may read it (the pages' visible_to, narrowed to
+    the token); else 404 saying only that, as for an unknown id. One query."""
+    registration = _selected(caller.registrations()).filter(pk=registration_id).first()
+    # And the pages' predicate, which visible_to mirrors (the truth tables hold the two to the
+    # same answer): asked of the token's roles, so it costs no query.
+    if registration is None or not caller.user.has_perm(
+        "portfolios.view_registration", registration
+    ):
+        raise HttpError(404, f"No registration {registration_id} that this token may read.")
+    return registration
+
+
+def as_item(registration: Registration) -> dict[str, Any]:
+    return _registration(registration, timezone.localdate())
+
+
 @router.get(
     "",
     response={200: RegistrationPage, **ERRORS},
@@ -89,10 +110,7 @@ def registration_list(request: Any, filters: Query[RegistrationFilters]) -> dict
 def registration_detail(
     request: Any, registration_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> dict[str, Any]:
-    caller = calling(request, Scope.REGISTRATIONS_READ)
-    registration = _selected(caller.registrations()).filter(pk=registration_id).first()
-    if registration is None:
-        raise HttpError(404, f"No registration {registration_id} that this token may read.")
+    registration = readable(calling(request, Scope.REGISTRATIONS_READ), registration_id)
     chosen = (
         RegistrationUnit.objects.filter(registration=registration)
         .select_related("unit")
@@ -110,3 +128,38 @@ def registration_detail(
             for c in chosen
         ],
     }
+
+
+@router.post(
+    "",
+    response={201: RegisterOut, **ERRORS, 409: Error},
+    summary="Add a learner and register them on a qualification",
+    description="As the register page: a learner here (`learner`), or a new one (`new_full_name`, "
+    "`new_email`): someone the centre knows is registered now, anyone else invited (they join the "
+    "centre, and are registered, when they accept). A centre's admins only.",
+)
+def registration_create(request: Any, entry: RegisterIn) -> Status[Any]:
+    from api import learners
+
+    caller = calling(request, Scope.LEARNERS_WRITE)
+
+    def write() -> tuple[int, Any]:
+        made = learners.register(request, caller, entry)
+        if isinstance(made, Invitation):
+            return 201, {
+                "outcome": "invited",
+                "registration": None,
+                "invitation_id": made.pk,
+                "email": made.email,
+                "full_name": made.full_name,
+            }
+        registration = _selected(Registration.objects.filter(pk=made.pk)).get()
+        return 201, {
+            "outcome": "registered",
+            "registration": as_item(registration),
+            "invitation_id": None,
+            "email": registration.learner.email,
+            "full_name": registration.learner.get_full_name(),
+        }
+
+    return Status(*once(request, caller, write))

@@ -8,7 +8,7 @@ import rules
 
 from accounts.access import has_role_at
 from accounts.models import Role
-from accounts.rules import administers_centre
+from accounts.rules import administers_centre, works_as
 
 
 @rules.predicate
@@ -29,3 +29,6 @@ rules.add_perm("api.make_centre_token", rules.is_superuser | administers_centre)
 rules.add_perm(
     "api.manage_token", rules.is_superuser | owns_personal_token | administers_token_centre
 )
+# The header's "API tokens" link (home.navigation), in the role worn now: everyone at work in a
+# current role may make a token of their own (make_personal_token), and an admin the centre's.
+rules.add_rule("api.work_tokens", works_as(*Role.values))

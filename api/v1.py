@@ -14,7 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
-from api import catalogue, people, registrations
+from api import catalogue, people, portfolio, quality, registrations, writes
 from api.caller import Caller, NotAccepted, caller_for_secret
 from api.throttle import TokenRateThrottle
 
@@ -39,9 +39,12 @@ api = NinjaAPI(
     title="E-portfolio API",
     version="1",
     description=(
-        "Read the catalogue and the registrations a token may see. A token belongs to a centre "
-        "(acting as that centre's admin) or to a person (acting as them), carries scopes, and "
-        "is made and revoked on the site's API tokens page."
+        "Read the catalogue, the registrations a token may see (their progress and decisions), "
+        "samples and claims; add and register learners, upload evidence and log off-the-job "
+        "hours as the pages do. A token belongs to a centre (acting as that centre's admin) or "
+        "to a person (acting as them), carries scopes, and is made and revoked on the site's "
+        "API tokens page. Every write takes an Idempotency-Key header: sent again with the same "
+        "key, it answers as the first time and makes nothing twice."
     ),
     auth=TokenAuth(),
     throttle=TokenRateThrottle(),
@@ -78,4 +81,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/catalogue", catalogue.router)
 api.add_router("/registrations", registrations.router)
+api.add_router("/registrations", portfolio.router)
+api.add_router("/registrations", writes.router)
 api.add_router("/people", people.router)
+api.add_router("", quality.router)

@@ -114,11 +114,22 @@ def _operations(schema: dict[str, Any]) -> list[dict[str, Any]]:
                         "type": _schema_name(body, enums) if body else "",
                     }
                 )
+            body = ""
+            for content_type, content in (
+                operation.get("requestBody", {}).get("content", {}).items()
+            ):
+                fields = content.get("schema", {})
+                if "$ref" in fields:
+                    body = f"{content_type}: {_schema_name(fields, enums)}"
+                else:
+                    body = f"{content_type}: " + ", ".join(fields.get("properties", {}))
             operations.append(
                 {
                     "method": method.upper(),
                     "path": path,
                     "summary": operation.get("summary", ""),
+                    "description": operation.get("description", ""),
+                    "body": body,
                     "parameters": parameters,
                     "responses": responses,
                 }

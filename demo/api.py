@@ -1,5 +1,6 @@
 """Issue 20's demo: an API token for each demo centre, made by its centre admin, reading the
-catalogue, the centre's registrations and its people. Its secret is known and printed with the
+catalogue, the centre's registrations (progress, decisions), people, samples and claims, and
+adding and registering learners. Its secret is known and printed with the
 demo's logins (as the demo's passwords are), so a newcomer can try the API with curl at once.
 
 Through the service (api.services.token_create), so its making is audited. A second run finds
@@ -30,7 +31,16 @@ def seed_api_token(*, centre: Centre, demo: DemoCentre) -> None:
     token_create(
         actor=User.objects.get(email=demo.centre_admin.email),
         name="Demo: the centre's MIS",
-        scopes=[Scope.CATALOGUE_READ, Scope.REGISTRATIONS_READ, Scope.PEOPLE_READ],
+        scopes=[
+            Scope.CATALOGUE_READ,
+            Scope.REGISTRATIONS_READ,
+            Scope.PEOPLE_READ,
+            Scope.SAMPLES_READ,
+            Scope.CLAIMS_READ,
+            # What a centre's MIS writes: its new learners. Evidence and hours are the learner's
+            # own to add, with their own token.
+            Scope.LEARNERS_WRITE,
+        ],
         centre=centre,
         known_secret=secret,
     )

@@ -184,6 +184,9 @@ CLAIM_HOLDS = Place(
 # header link of the same name would make them ambiguous.
 EQA_ACCESS = Place("EQA access", "verification:eqa_visits", "verification.view_eqa_visits")
 COMPETENCE = Place("Competence", "verification:competence", "verification.work_competence_report")
+# Issue 20: API tokens, the person's own and (for its admins) the centre's; the rule is the api
+# app's, asked by name. Last but the catalogue: an integration's page, not daily work.
+API_TOKENS = Place("API tokens", "api:tokens", "api.work_tokens", section=("api:*",))
 CASES = Place(
     "Appeals and adjustments", "cases:cases", "certification.work_cases", section=("cases:*",)
 )
@@ -209,7 +212,7 @@ WITNESS_REQUESTS = Place(
 
 # The header of each role, in the order of its work.
 ROLE_PLACES: dict[str, tuple[Place, ...]] = {
-    Role.LEARNER: (HOME_ONLY, MY_PORTFOLIO, BRIEFS, CASES, QUALIFICATIONS),
+    Role.LEARNER: (HOME_ONLY, MY_PORTFOLIO, BRIEFS, CASES, API_TOKENS, QUALIFICATIONS),
     Role.ASSESSOR: (
         HOME,
         ASSESSMENT_QUEUE,
@@ -219,6 +222,7 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
         STANDARDS,
         STANDARDISATION,
         CASES,
+        API_TOKENS,
         QUALIFICATIONS,
     ),
     Role.INTERNAL_VERIFIER: (
@@ -232,6 +236,7 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
         BRIEFS,
         STANDARDS,
         CASES,
+        API_TOKENS,
         QUALIFICATIONS,
     ),
     Role.CENTRE_ADMIN: (
@@ -244,6 +249,7 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
         STANDARDISATION,
         EQA_ACCESS,
         CASES,
+        API_TOKENS,
         QUALIFICATIONS,
     ),
     Role.EQA: (
@@ -254,11 +260,12 @@ ROLE_PLACES: dict[str, tuple[Place, ...]] = {
         CLAIM_HOLDS,
         COMPETENCE,
         CASES,
+        API_TOKENS,
         QUALIFICATIONS,
     ),
     # Issue 19: the contact's apprentices are on their home page (and their portfolios, off-the-job
     # logs and coverage below it, under Home); the testimony asked of them has its own list.
-    Role.EMPLOYER: (EMPLOYER_HOME, WITNESS_REQUESTS, QUALIFICATIONS),
+    Role.EMPLOYER: (EMPLOYER_HOME, WITNESS_REQUESTS, API_TOKENS, QUALIFICATIONS),
 }
 # Signed in with no current role: the pages everyone may use.
 NO_ROLE: tuple[Place, ...] = (HOME_ONLY, QUALIFICATIONS)

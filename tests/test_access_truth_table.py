@@ -887,18 +887,21 @@ WORN_RULES = (
     "verification.work_competence_report",
     "certification.read_records",
     "certification.act_on_records",
+    "api.work_tokens",
 )
 # (role, which membership is worn): the rules it passes; every other one of WORN_RULES fails.
 # "own" is the actor's membership at the own centre (none for no role, superuser, anonymous);
 # "another's" is a centre admin's at the other centre, which nobody else may wear.
 WORN = {
     ("learner", "own"): {
+        "api.work_tokens",
         "portfolios.work_own_portfolios",
         "certification.work_cases",
         "certification.raise_cases_here",
     },
     ("learner", "another's"): set(),
     ("assessor", "own"): {
+        "api.work_tokens",
         "portfolios.export_off_the_job",
         "portfolios.work_apprentice_cohort",
         "assessments.work_assessor_queue",
@@ -910,6 +913,7 @@ WORN = {
     },
     ("assessor", "another's"): set(),
     ("internal verifier", "own"): {
+        "api.work_tokens",
         "portfolios.work_apprentice_cohort",
         "assessments.work_validation_queue",
         "assessments.work_caseload_plans",
@@ -946,9 +950,11 @@ WORN = {
         "verification.work_competence_report",
         "certification.read_records",
         "certification.act_on_records",
+        "api.work_tokens",
     },
     ("centre admin", "another's"): set(),
     ("EQA current", "own"): {
+        "api.work_tokens",
         "accounts.work_as_eqa",
         "assessments.view_cohort",
         "verification.work_sampling",

@@ -132,6 +132,10 @@ def test_the_docs_page_lists_every_operation_and_reads_no_database(
         response = client.get("/api/v1/docs")
     assert response.status_code == 200
     page = response.content.decode()
-    for path in paths:
-        assert f"GET {path}</code>" in page
+    for path, methods in paths.items():
+        for method in methods:
+            assert f"{method.upper()} {path}</code>" in page
+    # A write's body: the schema's name for JSON, the fields for the multipart upload.
+    assert "application/json: RegisterIn" in page
+    assert "multipart/form-data: title, description, evidence_date" in page
     assert "one of active, withdrawn, transferred, complete, claimed, certificated" in page

@@ -1,5 +1,6 @@
-"""A centre admin makes a centre API token on a phone, copies its secret (shown once), the API
-answers it, and the admin revokes it; the API's docs page, on a phone too."""
+"""A centre admin finds "API tokens" in the header, makes a centre API token on a phone (reading,
+and adding learners), copies its secret (shown once), the API answers it, and the admin revokes
+it; the API's docs page, on a phone too."""
 
 from __future__ import annotations
 
@@ -17,11 +18,21 @@ def test_an_admin_makes_uses_and_revokes_a_centre_token(site: AccessiblePage) ->
     admin = member(centre, "admin", full_name="Ada Admin")
     sign_in(site, admin.email)
 
-    site.goto("/api/tokens/")
+    site.goto("/")
+    page.get_by_role("button", name="Toggle navigation").click()
+    page.get_by_role("link", name="API tokens").click()
+    page.wait_for_load_state("load")
+    site.assert_accessible()
+    fits(page)
+    # The header marks where the admin is (the menu is folded again on the new page).
+    expect(page.locator('#main-nav a[aria-current="page"]')).to_have_text("API tokens")
     expect(page.get_by_test_id("no-tokens")).to_be_visible()
     page.get_by_label("Name").fill("MIS export")
     page.get_by_label("Whose token").select_option(str(centre.pk))
-    page.get_by_label("Read registrations and their progress").check()
+    page.get_by_label("Read registrations, their progress and assessment decisions").check()
+    # The writes are offered too: the centre's MIS adds its learners.
+    page.get_by_label("Add learners and register them on qualifications").check()
+    expect(page.get_by_label("Log the apprentice's own off-the-job hours")).to_be_visible()
     page.get_by_role("button", name="Make the token").click()
     page.wait_for_load_state("load")
     site.assert_accessible()
@@ -58,4 +69,7 @@ def test_the_api_docs_page_lists_every_operation_of_the_schema(site: AccessibleP
     expect(main).to_contain_text("E-portfolio API")
     expect(main).to_contain_text("GET /api/v1/registrations/{registration_id}")
     expect(main).to_contain_text("one of active, withdrawn")
+    expect(main).to_contain_text("POST /api/v1/registrations/{registration_id}/evidence")
+    expect(main).to_contain_text("multipart/form-data: title")
+    site.assert_accessible()
     fits(site.page)

@@ -189,6 +189,31 @@ def test_the_printed_api_token_reads_the_demo_centres_registrations(
     assert {item["centre"]["number"] for item in answer.json()["items"]} == {CENTRE_NUMBER}
 
 
+def test_the_printed_api_token_adds_a_learner_as_the_readme_shows(
+    client: Client, seeded: list[dict[str, str]]
+) -> None:
+    # README "## API": the first registration's qualification, a new learner, invited.
+    from demo.api import demo_api_token
+    from demo.centres import NORTHGATE
+
+    headers = {"Authorization": f"Bearer {demo_api_token(NORTHGATE)}"}
+    first = client.get("/api/v1/registrations?limit=1", headers=headers).json()["items"][0]
+    body = {
+        "new_full_name": "Ada Lovelace",
+        "new_email": "ada@example.org",
+        "qualification": first["qualification"]["id"],
+        "start_date": timezone.localdate().isoformat(),
+    }
+    answer = client.post(
+        "/api/v1/registrations",
+        body,
+        content_type="application/json",
+        headers={**headers, "Idempotency-Key": "add-ada-lovelace-0001"},
+    )
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["outcome"] == "invited"
+
+
 def test_the_json_is_only_the_list(seeded: list[dict[str, str]]) -> None:
     assert all(set(login) == {"role", "email", "password"} for login in seeded)
 

@@ -27,7 +27,14 @@ from tests.factories import MembershipFactory, member
 from tests.verification.cases import add_learner, make_centre
 
 EXPECTED = {
-    Role.LEARNER: ["Home", "My portfolio", "Briefs", "Appeals and adjustments", "Qualifications"],
+    Role.LEARNER: [
+        "Home",
+        "My portfolio",
+        "Briefs",
+        "Appeals and adjustments",
+        "API tokens",
+        "Qualifications",
+    ],
     Role.ASSESSOR: [
         "Home",
         "Assessment queue",
@@ -37,6 +44,7 @@ EXPECTED = {
         "Standards",
         "Standardisation",
         "Appeals and adjustments",
+        "API tokens",
         "Qualifications",
     ],
     Role.INTERNAL_VERIFIER: [
@@ -50,6 +58,7 @@ EXPECTED = {
         "Briefs",
         "Standards",
         "Appeals and adjustments",
+        "API tokens",
         "Qualifications",
     ],
     Role.CENTRE_ADMIN: [
@@ -62,6 +71,7 @@ EXPECTED = {
         "Standardisation",
         "EQA access",
         "Appeals and adjustments",
+        "API tokens",
         "Qualifications",
     ],
     Role.EQA: [
@@ -72,10 +82,11 @@ EXPECTED = {
         "Claim holds",
         "Competence",
         "Appeals and adjustments",
+        "API tokens",
         "Qualifications",
     ],
     # Issue 19: their apprentices are on the home page; the testimony asked of them has a list.
-    Role.EMPLOYER: ["Home", "Witness requests", "Qualifications"],
+    Role.EMPLOYER: ["Home", "Witness requests", "API tokens", "Qualifications"],
 }
 
 
