@@ -182,6 +182,11 @@ SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 24 *
 # Django's database sessions, read by a query compiled once (every request reads one).
 SESSION_ENGINE = "core.sessions"
 
+# ---------------------------------------------------------------- single sign-on
+# A centre's OpenID Connect provider (accounts.sso): seconds to wait for it to answer (its
+# discovery document, tokens, user info) before the sign-in page says it cannot be reached.
+SSO_TIMEOUT_SECONDS = env.int("SSO_TIMEOUT_SECONDS", default=5)
+
 # ---------------------------------------------------------------- content security policy
 # Strict everywhere (development, tests, production): only our own scripts, styles and fonts,
 # and no inline script, style element, style attribute or event handler in any page. Bootstrap's
