@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import requests
@@ -27,6 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
@@ -42,6 +45,11 @@ SCOPES = "openid email profile"
 # The algorithms whose keys the provider publishes (JWKS), in the order we prefer them.
 ALGORITHMS = ("RS256", "ES256", "PS256")
 DISCOVERY_SECONDS = 60 * 60
+
+
+# In the session after signing in through a provider: which one, its ID token (the hint its
+# sign-out asks for) and its end_session_endpoint (where signing out here continues).
+SSO_SESSION_KEY = "sso"
 
 
 class ProviderUnreachable(Exception):
@@ -314,3 +322,34 @@ def identity_provider_save(
         data={"changed": sorted(changed), "enabled": provider.enabled},
     )
     return provider
+
+
+# ---------------------------------------------------------------- signing out of the provider
+
+
+class SignOutFormPolicy:
+    """Lets the sign-out form of someone signed in through a provider reach its sign-out.
+
+    The site's Content-Security-Policy lets a form go only to the site itself (form-action
+    'self'), and browsers hold a form's redirects to it too, so the sign-out's redirect to the
+    provider's end_session_endpoint would be blocked. For such a session only, that endpoint's
+    origin is added to form-action; nobody else's policy changes. After CSPMiddleware in
+    MIDDLEWARE, so the response reaches this first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        signed_in_by = request.session.get(SSO_SESSION_KEY) if hasattr(request, "session") else None
+        end_session = signed_in_by.get("end_session") if isinstance(signed_in_by, dict) else ""
+        if end_session:
+            parts = urlsplit(end_session)
+            update = getattr(response, "_csp_update", None) or {}
+            update["form-action"] = [
+                *update.get("form-action", []),
+                f"{parts.scheme}://{parts.netloc}",
+            ]
+            response._csp_update = update  # type: ignore[attr-defined]
+        return response

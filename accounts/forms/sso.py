@@ -24,6 +24,13 @@ class IdentityProviderForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
     )
 
+    issuer = forms.URLField(
+        label="Issuer",
+        max_length=300,
+        assume_scheme="https",
+        help_text=IdentityProvider._meta.get_field("issuer").help_text,
+    )
+
     class Meta:
         model = IdentityProvider
         fields = ["name", "issuer", "client_id", "enabled"]

@@ -32,6 +32,7 @@ from accounts.models import Centre, IdentityProvider
 from accounts.requests import AuthedRequest
 from accounts.sso import (
     PROVIDER_FIELDS,
+    SSO_SESSION_KEY,
     CentreOIDCBackend,
     Endpoints,
     ProviderUnreachable,
@@ -41,9 +42,6 @@ from accounts.sso import (
     provider_settings,
 )
 
-# In the session after signing in through a provider: which one, and its ID token (the hint
-# its end_session_endpoint asks for when signing out).
-SSO_SESSION_KEY = "sso"
 # The library's own session key for the states of sign-ins under way.
 STATES_KEY = "oidc_states"
 
@@ -150,7 +148,11 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         # Checked by the provider, not a password: Django's own backend reloads them by id.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    request.session[SSO_SESSION_KEY] = {"provider": provider.pk, "id_token": id_token}
+    request.session[SSO_SESSION_KEY] = {
+        "provider": provider.pk,
+        "id_token": id_token,
+        "end_session": found.end_session,
+    }
     # Checked as safe when the sign-in started (the library's get_next_url).
     next_url = request.session.pop("oidc_login_next", None)
     return HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
@@ -163,16 +165,10 @@ class SignOutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         signed_in_by = request.session.get(SSO_SESSION_KEY)
         response = super().post(request, *args, **kwargs)
-        if not isinstance(signed_in_by, dict):
+        if not isinstance(signed_in_by, dict) or not signed_in_by.get("end_session"):
             return response
         provider = IdentityProvider.objects.filter(pk=int(signed_in_by.get("provider", 0))).first()
         if provider is None:
-            return response
-        try:
-            found = endpoints(provider)
-        except ProviderUnreachable:
-            return response
-        if not found.end_session:
             return response
         query = urlencode(
             {
@@ -181,7 +177,7 @@ class SignOutView(auth_views.LogoutView):
                 "post_logout_redirect_uri": request.build_absolute_uri(reverse("login")),
             }
         )
-        return HttpResponseRedirect(f"{found.end_session}?{query}")
+        return HttpResponseRedirect(f"{signed_in_by['end_session']}?{query}")
 
 
 # ---------------------------------------------------------------- the centre admin's settings

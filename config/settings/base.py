@@ -116,6 +116,8 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response (settings below); views that set their own
     # (evidence files) keep theirs.
     "csp.middleware.CSPMiddleware",
+    # Single sign-on: a session signed in through a provider may post its sign-out there.
+    "accounts.sso.SignOutFormPolicy",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.context.ActiveMembershipMiddleware",
     # After the active role is known: logs each page an EQA opens, for the centre to see.
