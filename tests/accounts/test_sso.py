@@ -366,9 +366,10 @@ def test_an_invitee_without_an_account_gets_one_and_the_role_invited_to(
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.ACCEPTED
     assert Membership.objects.get(user=helen).role == "learner"
-    assert set(
-        AuditEvent.objects.filter(centre_id=centre.pk).values_list("action", flat=True)
-    ) >= {"person.created", "invitation.accepted"}
+    assert set(AuditEvent.objects.filter(centre_id=centre.pk).values_list("action", flat=True)) >= {
+        "person.created",
+        "invitation.accepted",
+    }
 
 
 # ---------------------------------------------------------------- the provider's answers

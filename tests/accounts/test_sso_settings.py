@@ -140,9 +140,9 @@ def test_another_centres_provider_is_not_found(client: Client, admin: Any) -> No
     theirs = _provider(CentreFactory(name="Southfield"))
     client.force_login(admin)
 
-    assert client.get(reverse("centre:identity_providers")).content.decode().count(
-        "Southfield"
-    ) == 0
+    assert (
+        client.get(reverse("centre:identity_providers")).content.decode().count("Southfield") == 0
+    )
     edit = reverse("centre:identity_provider_edit", args=[theirs.pk])
     assert client.get(edit).status_code == 404
     assert client.post(edit, FORM).status_code == 404
