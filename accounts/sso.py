@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -250,13 +251,17 @@ def sso_sign_up(
     invitations: list[Invitation],
 ) -> User:
     """An invitee with no account arrives through their centre's provider: their account is
-    made (no password), and the centre's open invitations to them are accepted, as choosing a
+    made, and the centre's open invitations to them are accepted, as choosing a
     password from the invitation's link does (accounts.services.invitation_sign_up)."""
     name = invitations[-1].full_name or str(claims.get("name") or "")
     try:
         # A savepoint: someone signing up with the same address at the same moment wins.
         with transaction.atomic():
-            user = User.objects.create_user(email=email, password=None, full_name=name[:150])
+            # A password nobody knows, but a usable one: "Forgotten your password?" (which skips
+            # accounts without one) lets them choose their own, should the provider go.
+            user = User.objects.create_user(
+                email=email, password=secrets.token_urlsafe(32), full_name=name[:150]
+            )
     except IntegrityError:
         raise SignInRefused("Your account was being made at the same moment: try again.") from None
     record_event(

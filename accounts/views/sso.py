@@ -7,6 +7,7 @@ answer that fails its checks) goes back to the sign-in page with the reason; not
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -41,6 +42,8 @@ from accounts.sso import (
     identity_provider_save,
     provider_settings,
 )
+
+logger = logging.getLogger(__name__)
 
 # The library's own session key for the states of sign-ins under way.
 STATES_KEY = "oidc_states"
@@ -136,6 +139,8 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     except ProviderUnreachable:
         return _refused(request, _unreachable(provider))
     except SignInRefused as refusal:
+        # Who was refused stays with the provider's logs; ours say which provider, for support.
+        logger.info("SSO sign-in refused by the centre's rules (provider %s)", provider.pk)
         return _refused(request, str(refusal))
     except (SuspiciousOperation, requests.RequestException, jwt.PyJWTError, KeyError, ValueError):
         user = None

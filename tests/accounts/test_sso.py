@@ -362,7 +362,8 @@ def test_an_invitee_without_an_account_gets_one_and_the_role_invited_to(
     helen = User.objects.get(email=VERIFIED["email"])
     assert signed_in_as(client) == helen.pk
     assert helen.full_name == "Helen Carter"  # as the centre typed it
-    assert not helen.has_usable_password()
+    # A password nobody knows: "Forgotten your password?" lets her choose one.
+    assert helen.has_usable_password()
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.ACCEPTED
     assert Membership.objects.get(user=helen).role == "learner"
