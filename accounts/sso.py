@@ -347,7 +347,12 @@ class SignOutFormPolicy:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        signed_in_by = request.session.get(SSO_SESSION_KEY) if hasattr(request, "session") else None
+        # Only a session already read for this request (every page that shows the sign-out
+        # form reads it for the header): an API call or a file costs no extra query.
+        session = getattr(request, "session", None)
+        signed_in_by = (
+            session.get(SSO_SESSION_KEY) if session is not None and session.accessed else None
+        )
         end_session = signed_in_by.get("end_session") if isinstance(signed_in_by, dict) else ""
         if end_session:
             parts = urlsplit(end_session)
