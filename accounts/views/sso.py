@@ -142,7 +142,15 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
         # Who was refused stays with the provider's logs; ours say which provider, for support.
         logger.info("SSO sign-in refused by the centre's rules (provider %s)", provider.pk)
         return _refused(request, str(refusal))
-    except (SuspiciousOperation, requests.RequestException, jwt.PyJWTError, KeyError, ValueError):
+    except (
+        SuspiciousOperation,
+        requests.RequestException,
+        jwt.PyJWTError,
+        KeyError,
+        ValueError,
+    ) as error:
+        # The kind of failure only: its text may quote the provider's answer.
+        logger.warning("SSO answer refused (provider %s): %s", provider.pk, type(error).__name__)
         user = None
     if user is None or not user.is_active:
         return _refused(
@@ -150,6 +158,9 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
             f"{provider.name}'s answer could not be checked, so you are not signed in. "
             "Try again, or sign in with your password.",
         )
+    # Checked as safe when the sign-in started (the library's get_next_url); read before
+    # login(), which empties the session of whoever was signed in before.
+    next_url = request.session.pop("oidc_login_next", None)
     with transaction.atomic():
         # Checked by the provider, not a password: Django's own backend reloads them by id.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -158,8 +169,6 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
         "id_token": id_token,
         "end_session": found.end_session,
     }
-    # Checked as safe when the sign-in started (the library's get_next_url).
-    next_url = request.session.pop("oidc_login_next", None)
     return HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 

@@ -249,6 +249,21 @@ def test_the_page_asked_for_before_signing_in_is_where_they_land(
     assert response["Location"] == "/centre/people/"
 
 
+def test_signing_in_over_someone_else_lands_on_the_page_asked_for_as_the_new_person(
+    client: Client, op: Provider, idp: IdentityProvider, centre: Any
+) -> None:
+    helen = member(centre, "admin", email="helen.carter@northfield.example")
+    client.force_login(UserFactory())
+    start = client.get(reverse("sso_start", args=[idp.pk]), {"next": "/centre/people/"})
+    sent = parse_qs(urlsplit(start["Location"]).query)
+    op.claims, op.nonces["c"] = VERIFIED, sent["nonce"][0]
+
+    response = client.get(reverse("sso_callback"), {"code": "c", "state": sent["state"][0]})
+
+    assert response["Location"] == "/centre/people/"
+    assert signed_in_as(client) == helen.pk
+
+
 @pytest.mark.parametrize(
     ("claims", "reason"),
     [
