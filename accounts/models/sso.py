@@ -47,10 +47,11 @@ class IdentityProvider(models.Model):
     issuer = models.URLField(
         "issuer",
         max_length=300,
+        # Help text is rendered as HTML by the forms: no angle brackets in it.
         help_text=(
             "The provider's issuer address exactly as it publishes it, e.g. "
-            "https://login.microsoftonline.com/<tenant>/v2.0 (its settings are read from "
-            "<issuer>/.well-known/openid-configuration)."
+            "https://login.microsoftonline.com/YOUR-TENANT-ID/v2.0 (its settings are read from "
+            "this address followed by /.well-known/openid-configuration)."
         ),
     )
     client_id = models.CharField("client ID", max_length=200)
