@@ -12,6 +12,8 @@ import Provider from 'oidc-provider';
 const port = Number(process.env.OIDC_PROVIDER_PORT || 9400);
 const issuer = `http://127.0.0.1:${port}`;
 const site = (process.env.OIDC_DEMO_SITE || 'http://127.0.0.1:8000').replace(/\/$/, '');
+// The demo site by either name of this machine, as a browser may be pointed at either.
+const sites = [...new Set([site, site.replace('://127.0.0.1:', '://localhost:')])];
 
 // Who can sign in here, by login (their e-mail address). One matches a demo-centre user, one
 // has an address the provider has not verified, one is nobody the site knows.
@@ -39,8 +41,8 @@ const configuration = {
     {
       client_id: 'eportfolio-demo',
       client_secret: 'demo-oidc-secret-not-for-production',
-      redirect_uris: [`${site}/accounts/sso/callback/`],
-      post_logout_redirect_uris: [`${site}/accounts/login/`],
+      redirect_uris: sites.map((address) => `${address}/accounts/sso/callback/`),
+      post_logout_redirect_uris: sites.map((address) => `${address}/accounts/login/`),
       token_endpoint_auth_method: 'client_secret_post',
     },
   ],
@@ -77,7 +79,6 @@ const configuration = {
 };
 
 const provider = new Provider(issuer, configuration);
-// A login that is nobody here is sent back to the sign-in page by the provider; say so.
 provider.on('server_error', (ctx, error) => console.error('server_error', error));
 
 provider.listen(port, '127.0.0.1', () => {
