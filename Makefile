@@ -6,6 +6,7 @@
 #   make migrations-check  fail if a model change has no migration
 #   make worker            a Celery worker (needs CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0)
 #   make bench             every benchmark against a large seeded centre, in one table (PostgreSQL)
+#   make oidc-provider     the demo's OpenID provider for single sign-on on 127.0.0.1:9400 (Node.js)
 
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +16,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test screenshots lint format migrations-check worker bench clean
+.PHONY: install run test screenshots lint format migrations-check worker bench oidc-provider clean
 
 # Re-install only when the pinned dependencies change.
 $(STAMP): pyproject.toml
@@ -64,5 +65,11 @@ bench: install
 worker: install
 	$(BIN)/celery -A config.celery_app worker --loglevel=INFO
 
+# Single sign-on on the demo (README, "Single sign-on"): a real OpenID provider, the npm package
+# oidc-provider at the version its lock file pins, in the foreground (Ctrl-C stops it). Needs
+# Node.js and npm; `make run` does not (its button then says the provider cannot be reached).
+oidc-provider:
+	cd tools/oidc-provider && npm ci --no-audit --no-fund && node server.js
+
 clean:
-	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) staticfiles .test-media .pytest_cache .ruff_cache .mypy_cache tools/oidc-provider/node_modules

@@ -168,3 +168,7 @@ works_as_eqa = works_as(Role.EQA)
 rules.add_rule("accounts.work_as_centre_admin", works_as_centre_admin)
 # An EQA works under their grant's qualification limit wherever they read (accounts.access).
 rules.add_rule("accounts.work_as_eqa", works_as_eqa)
+
+# Single sign-on (issue 20): a centre's OpenID Connect providers, set up by its admins only
+# (asked of a provider, saved or about to be, at their centre).
+rules.add_perm("accounts.manage_identity_provider", rules.is_superuser | administers_holding_centre)

@@ -64,6 +64,7 @@ from demo.pictures import seed_progress_over_time
 from demo.quality import seed_quality_assurance
 from demo.records import seed_records
 from demo.reviews import seed_reviews
+from demo.sso import seed_identity_provider
 from portfolios.evidence import (
     evidence_create,
     evidence_update,
@@ -108,6 +109,7 @@ def seed_centre(demo: DemoCentre) -> Centre:
     seed_gateway(centre=centre, demo=demo)
     seed_api_token(centre=centre, demo=demo)
     seed_badges(centre=centre, demo=demo)
+    seed_identity_provider(centre=centre, demo=demo)
     return centre
 
 

@@ -78,3 +78,46 @@ def s3_server() -> S3Server:
     except (BotoCoreError, ClientError) as exc:
         unavailable("S3", f"bucket {server.bucket} at {endpoint}: {exc}")
     return server
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """The OpenID Connect provider .ci/run and `make oidc-provider` start
+    (tools/oidc-provider/server.js): a real one, the `oidc-provider` package."""
+
+    issuer: str
+
+    def register_client(self, site_url: str) -> tuple[str, str]:
+        """A client for a site at `site_url` (the live server's port varies), by dynamic
+        registration; its (client id, client secret)."""
+        import requests
+
+        site = site_url.rstrip("/")
+        answer = requests.post(
+            f"{self.issuer}/reg",
+            json={
+                "redirect_uris": [f"{site}/accounts/sso/callback/"],
+                "post_logout_redirect_uris": [f"{site}/accounts/login/"],
+                "token_endpoint_auth_method": "client_secret_post",
+            },
+            timeout=5,
+        )
+        answer.raise_for_status()
+        client = answer.json()
+        return client["client_id"], client["client_secret"]
+
+
+def oidc_provider() -> OidcProvider:
+    """The OpenID provider at OIDC_TEST_ISSUER (default http://127.0.0.1:9400), answering its
+    discovery address; or skip/fail."""
+    import requests
+
+    issuer = (os.environ.get("OIDC_TEST_ISSUER") or "http://127.0.0.1:9400").rstrip("/")
+    try:
+        requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2).raise_for_status()
+    except requests.RequestException as exc:
+        unavailable(
+            "The OpenID provider",
+            f"{issuer}: {exc} (`make oidc-provider` starts it, .ci/run too)",
+        )
+    return OidcProvider(issuer)

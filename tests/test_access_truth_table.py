@@ -1340,6 +1340,8 @@ PERSONAL_TOKEN_ACTIONS_ASKED = (
     ("perm", "api.manage_token"),
     ("perm", "api.manage_token"),
 )
+# Single sign-on providers (issue 20; their table is at the end of this file).
+IDENTITY_PROVIDER_ACTIONS_ASKED = (("perm", "accounts.manage_identity_provider"),)
 
 # The project's apps: every app whose code lives in this repository.
 PROJECT_APPS = frozenset(
@@ -1376,6 +1378,7 @@ TABLED = {
     *(name for _, name in CASE_ACTIONS_ASKED),
     *(name for _, name in CENTRE_TOKEN_ACTIONS_ASKED),
     *(name for _, name in PERSONAL_TOKEN_ACTIONS_ASKED),
+    *(name for _, name in IDENTITY_PROVIDER_ACTIONS_ASKED),
 }
 
 
@@ -1988,3 +1991,64 @@ def test_personal_token_actions_follow_the_table(
         if own is not None:
             assert listed.filter(pk=own.pk).exists() is expected[1]
         assert listed.filter(pk=someone_elses.pk).exists() is expected[2]
+
+
+# ---------------------------------------------------------------- single sign-on (issue 20)
+# A centre's OpenID Connect providers: its admins add and change them (the settings page lists
+# exactly IdentityProvider.objects.manageable_by). Asked of a provider at the centre:
+# (IDENTITY_PROVIDER_ACTIONS_ASKED, above TABLED)
+# (role, centre): (manage the provider)
+IDENTITY_PROVIDER_ACTIONS = {
+    ("learner", "own centre"): (N,),
+    ("learner", "other centre"): (N,),
+    ("assessor", "own centre"): (N,),
+    ("assessor", "other centre"): (N,),
+    ("internal verifier", "own centre"): (N,),
+    ("internal verifier", "other centre"): (N,),
+    ("centre admin", "own centre"): (Y,),
+    ("centre admin", "other centre"): (N,),
+    ("EQA current", "own centre"): (N,),  # reads the centre's records, sets up nothing
+    ("EQA current", "other centre"): (N,),
+    ("EQA expired", "own centre"): (N,),
+    ("EQA expired", "other centre"): (N,),
+    ("assessor revoked", "own centre"): (N,),
+    ("assessor revoked", "other centre"): (N,),
+    ("centre admin revoked", "own centre"): (N,),
+    ("centre admin revoked", "other centre"): (N,),
+    ("no role", "own centre"): (N,),
+    ("no role", "other centre"): (N,),
+    ("employer contact", "own centre"): (N,),
+    ("employer contact", "other centre"): (N,),
+    ("superuser", "own centre"): (Y,),
+    ("superuser", "other centre"): (Y,),
+    ("anonymous", "own centre"): (N,),
+    ("anonymous", "other centre"): (N,),
+}
+
+
+def test_the_identity_provider_table_covers_every_role() -> None:
+    assert {role for role, _ in IDENTITY_PROVIDER_ACTIONS} == set(ROLES)
+    assert len(IDENTITY_PROVIDER_ACTIONS) == len(ROLES) * 2
+
+
+@pytest.mark.parametrize(("role", "centre", "expected"), _params_one(IDENTITY_PROVIDER_ACTIONS))
+def test_identity_provider_actions_follow_the_table_and_the_queryset_agrees(
+    world: World, role: str, centre: str, expected: tuple[bool, ...]
+) -> None:
+    from accounts.models import IdentityProvider
+
+    target = world.own if centre == "own centre" else world.other
+    provider = IdentityProvider.objects.create(
+        centre=target,
+        name="College account",
+        issuer="https://login.college.example",
+        client_id="portfolio",
+        client_secret="a-secret-of-the-centre",
+    )
+    for actor in (world.actors[role], in_a_request(world.actors[role])):
+        assert (_answer(actor, IDENTITY_PROVIDER_ACTIONS_ASKED[0], provider),) == expected
+        # One about to be added asks the same of its centre.
+        unsaved = IdentityProvider(centre=target)
+        assert (_answer(actor, IDENTITY_PROVIDER_ACTIONS_ASKED[0], unsaved),) == expected
+        listed = IdentityProvider.objects.manageable_by(actor).filter(pk=provider.pk).exists()
+        assert listed is expected[0]

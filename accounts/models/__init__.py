@@ -1,4 +1,4 @@
-"""People, centres, their roles, invitations and password resets.
+"""People, centres, their roles, invitations, password resets and sign-in providers.
 
 One module per part of the app; every model is importable from `accounts.models`."""
 
@@ -30,6 +30,7 @@ from accounts.models.people import (
     hash_token,
     includes_learner,
 )
+from accounts.models.sso import IdentityProvider, IdentityProviderQuerySet
 
 __all__ = [
     "CENTRE_READER_ROLES",
@@ -42,6 +43,8 @@ __all__ = [
     "CompetenceRecord",
     "Employer",
     "EmployerQuerySet",
+    "IdentityProvider",
+    "IdentityProviderQuerySet",
     "Invitation",
     "InvitationQuerySet",
     "InvitationStatus",

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts.forms.user import SignInForm
-from accounts.views import signin
+from accounts.views import signin, sso
 
 # Django's own authentication views, with our templates (templates/registration/); sign-in
 # writes in one transaction (accounts/views/signin.py).
@@ -13,7 +13,11 @@ urlpatterns = [
         signin.SignInView.as_view(authentication_form=SignInForm, redirect_authenticated_user=True),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Ours: after a sign-in through a centre's provider, out of it too (accounts/views/sso.py).
+    path("logout/", sso.SignOutView.as_view(), name="logout"),
+    # Single sign-on through a centre's OpenID Connect provider: the start, and the return.
+    path("sso/<int:pk>/", sso.sso_start, name="sso_start"),
+    path("sso/callback/", sso.sso_callback, name="sso_callback"),
     path("role/", signin.switch_role, name="switch_role"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

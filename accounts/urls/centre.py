@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.views import centre, employers
+from accounts.views import centre, employers, sso
 
 # The centre admin's pages about people. No app_name: config/urls.py puts them under /centre/
 # in the `centre` namespace, with portfolios' registration pages (registration_urls.py).
@@ -21,6 +21,9 @@ urlpatterns = [
     path("employers/", employers.employers, name="employers"),
     path("employers/add/", employers.employer_add, name="employer_add"),
     path("employers/<int:pk>/", employers.employer_edit, name="employer_edit"),
+    path("sign-in/", sso.providers, name="identity_providers"),
+    path("sign-in/add/", sso.provider_edit, name="identity_provider_add"),
+    path("sign-in/<int:pk>/", sso.provider_edit, name="identity_provider_edit"),
     path("invitations/<int:pk>/resend/", centre.invitation_resend_view, name="invitation_resend"),
     path(
         "invitations/<int:pk>/withdraw/",

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import password_reset
 from accounts.context import SESSION_KEY, current_memberships
+from accounts.models import IdentityProvider
 from accounts.requests import AuthedRequest
 
 
@@ -45,6 +46,13 @@ class SignInView(auth_views.LoginView):
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         with transaction.atomic():
             return super().form_valid(form)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # Single sign-on (issue 20): a "Sign in with ..." button per centre's enabled provider.
+        return {
+            **super().get_context_data(**kwargs),
+            "providers": IdentityProvider.objects.offered(),
+        }
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -116,6 +116,8 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response (settings below); views that set their own
     # (evidence files) keep theirs.
     "csp.middleware.CSPMiddleware",
+    # Single sign-on: a session signed in through a provider may post its sign-out there.
+    "accounts.sso.SignOutFormPolicy",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.context.ActiveMembershipMiddleware",
     # After the active role is known: logs each page an EQA opens, for the centre to see.
@@ -181,6 +183,11 @@ PASSWORD_RESET_LIMIT_WINDOW_SECONDS = env.int("PASSWORD_RESET_LIMIT_WINDOW_SECON
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 # Django's database sessions, read by a query compiled once (every request reads one).
 SESSION_ENGINE = "core.sessions"
+
+# ---------------------------------------------------------------- single sign-on
+# A centre's OpenID Connect provider (accounts.sso): seconds to wait for it to answer (its
+# discovery document, tokens, user info) before the sign-in page says it cannot be reached.
+SSO_TIMEOUT_SECONDS = env.int("SSO_TIMEOUT_SECONDS", default=5)
 
 # ---------------------------------------------------------------- content security policy
 # Strict everywhere (development, tests, production): only our own scripts, styles and fonts,

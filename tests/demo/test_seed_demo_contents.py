@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -212,6 +213,26 @@ def test_the_printed_api_token_adds_a_learner_as_the_readme_shows(
     )
     assert answer.status_code == 201, answer.json()
     assert answer.json()["outcome"] == "invited"
+
+
+def test_the_demo_centre_signs_in_through_the_local_openid_provider(
+    client: Client, seeded: list[dict[str, str]]
+) -> None:
+    from accounts.models import IdentityProvider
+    from demo.sso import DEMO_CLIENT_ID, DEMO_ISSUER
+
+    printed = seed()
+    assert "make oidc-provider" in printed
+    assert "helen.carter@demo.example  (signs in as Northgate's centre admin)" in printed
+    provider = IdentityProvider.objects.get()  # Northgate's, made once
+    assert (provider.centre.number, provider.issuer) == (CENTRE_NUMBER, DEMO_ISSUER)
+    assert (provider.client_id, provider.enabled) == (DEMO_CLIENT_ID, True)
+    # The provider's demo client is registered with the same id and secret.
+    server = (Path(django_settings.BASE_DIR) / "tools" / "oidc-provider" / "server.js").read_text()
+    assert f"client_id: '{provider.client_id}'" in server
+    assert f"client_secret: '{provider.client_secret}'" in server
+    page = client.get("/accounts/login/").content.decode()
+    assert f"Sign in with {CENTRE_NAME} account" in page
 
 
 def test_the_json_is_only_the_list(seeded: list[dict[str, str]]) -> None:

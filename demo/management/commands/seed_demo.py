@@ -35,6 +35,7 @@ from demo.centres import (
     demo_logins,
 )
 from demo.seed import seed_centre
+from demo.sso import DEMO_ISSUER, DEMO_SIGN_INS, provider_name
 
 
 class Command(BaseCommand):
@@ -92,6 +93,14 @@ class Command(BaseCommand):
             "http://127.0.0.1:8000/api/v1/registrations"
         )
 
+    def print_single_sign_on(self) -> None:
+        self.stdout.write(
+            f"  Single sign-on: start the demo OpenID provider ({DEMO_ISSUER}) with `make "
+            f'oidc-provider`, then "Sign in with {provider_name(NORTHGATE)}" as (any password):'
+        )
+        for email, outcome in DEMO_SIGN_INS:
+            self.stdout.write(f"    {email}  ({outcome})")
+
     def print_logins(self, *, as_json: bool, second_centre: bool) -> None:
         logins = demo_logins(second_centre=second_centre)
         if as_json:
@@ -109,6 +118,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"  (the demo centre is {CENTRE_NAME}, centre number {CENTRE_NUMBER})")
         self.print_api_token(NORTHGATE)
+        self.print_single_sign_on()
         self.stdout.write("")
         if second_centre:
             self.stdout.write(self.style.SUCCESS(f"The second centre, {SOUTHFIELD.name}:"))
