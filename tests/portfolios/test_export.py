@@ -185,6 +185,7 @@ def test_the_learner_downloads_their_whole_portfolio_as_a_streamed_zip(
         [
             "manifest.json",
             "index.html",
+            "signature.jws",
             f"evidence/{d}-v1/passwd.pdf",
             f"evidence/{s}-v1/photo.png",
             f"evidence/{s}-v1/PHOTO (2).png",
@@ -269,7 +270,7 @@ def test_an_empty_portfolio_exports_a_manifest_and_index_alone(
 
     _, archive = download(client, world.registration)
 
-    assert archive.namelist() == ["manifest.json", "index.html"]
+    assert archive.namelist() == ["manifest.json", "index.html", "signature.jws"]
     assert "No evidence yet." in archive.read("index.html").decode()
     assert json.loads(archive.read("manifest.json"))["evidence"] == []
 
