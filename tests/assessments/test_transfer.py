@@ -110,7 +110,8 @@ def move(client: Client, media: Path) -> Move:
     world = World(a, admin, learner, assessor, registration, other)
     made = a_full_portfolio(world)
     # Centre A's assessor judged two criteria on the submitted evidence.
-    for criterion, outcome in zip(criteria(registration, 2), (Outcome.MET, Outcome.NOT_YET_MET)):
+    judged = zip(criteria(registration, 2), (Outcome.MET, Outcome.NOT_YET_MET), strict=True)
+    for criterion, outcome in judged:
         record_decision(
             assessor=assessor,
             registration=registration,
@@ -237,7 +238,8 @@ def test_a_portfolio_exported_at_one_centre_arrives_intact_at_another(
     assert {e.title for e in evidence} == {e["title"] for e in manifest["evidence"]}
     # The resubmission keeps its earlier version.
     second = next(e for e in evidence if e.version == 2)
-    assert second.previous is not None and second.previous.title == second.title
+    assert second.previous is not None
+    assert second.previous.title == second.title
     # A's decisions: prior records with A's assessor's name as text, not decisions here.
     prior = list(PriorDecision.objects.order_by("criterion__position"))
     assert [(p.outcome, p.assessor_name) for p in prior] == [
