@@ -7,7 +7,6 @@ return held for the IV is not a decision and never reaches here; its evidence st
 
 from __future__ import annotations
 
-from typing import cast
 from uuid import uuid4
 
 from django.utils import timezone
@@ -51,7 +50,7 @@ def seal_export(registration: Registration, hashes: dict[str, str]) -> str:
     from assessments.achievements import site_url
     from assessments.badges import KEY_FRAGMENT, issuer_did, sign_jwt
 
-    did = issuer_did(site_url(), cast(int, registration.centre_id))
+    did = issuer_did(site_url(), registration.centre_id)
     now = timezone.now()
     claims = {
         "type": SEAL_TYPE,

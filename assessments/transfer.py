@@ -32,7 +32,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any, cast
 from urllib.parse import quote, unquote, urlsplit
 from uuid import uuid4
 
@@ -684,7 +684,7 @@ def _store(
             f"{item['path']} is not a type of file the portfolio accepts: nothing was imported."
         )
     with zipped.open(info) as member:
-        content = File(cast(IO[bytes], member), name=item["path"])
+        content = File(member, name=item["path"])
         content.size = info.file_size
         name = default_storage.save(f"evidence/{registration.pk}/{uuid4().hex}", content)
     stored.append(name)
