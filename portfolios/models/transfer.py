@@ -49,7 +49,9 @@ class PortfolioTransfer(models.Model):
     class Meta:
         ordering = ["imported_at", "pk"]
         constraints = [
-            *length_checks(source_centre_name=200, source_centre_number=20, issuer=300),
+            *length_checks(
+                source_centre_name=200, source_centre_number=20, issuer=300, manifest_sha256=64
+            ),
             models.UniqueConstraint(
                 fields=["centre", "manifest_sha256"], name="portfolios_transfer_once_per_centre"
             ),
@@ -81,7 +83,7 @@ class PriorDecision(models.Model):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            *length_checks(outcome_label=50, assessor_name=200, feedback=5_000),
+            *length_checks(outcome=20, outcome_label=50, assessor_name=200, feedback=5_000),
             models.UniqueConstraint(
                 fields=["transfer", "criterion"], name="portfolios_prior_decision_once"
             ),
