@@ -90,6 +90,12 @@ def export_of(client: Client, world: World) -> bytes:
 
 @pytest.fixture
 def move(client: Client, media: Path) -> Move:
+    return build_move(client)
+
+
+def build_move(client: Client) -> Move:
+    """Centre A with Nadia Brook's portfolio (decisions included) and another learner's, and
+    centre B, where Nadia is a learner now; her export, downloaded as she would."""
     imi = Qualification.objects.get(number=IMI)
     a = CentreFactory(name="Northgate Training Centre")
     b = CentreFactory(name="Southfield College")
@@ -587,3 +593,32 @@ def test_the_portfolio_page_with_transferred_items_costs_the_same_queries(
     after = queries(lambda: client.get(url))
     assert PriorDecision.objects.count() > 2
     assert len(after) == len(before)
+
+
+# ---------------------------------------------------------------- judging afresh
+
+
+def test_the_assessor_here_sees_the_earlier_decision_beside_and_judges_afresh(
+    client: Client, move: Move
+) -> None:
+    from portfolios.services import assign_staff
+    from tests.assessments.judging_data import form_data
+
+    post(client, move.admin_b, move.archive)
+    registration = Registration.objects.get(centre=move.b)
+    assign_staff(actor=move.admin_b, registration=registration, assessors=[move.assessor_b])
+    photos = Evidence.objects.get(registration=registration, title="Photos")
+    first, _ = criteria(registration, 2)
+    client.force_login(move.assessor_b)
+
+    page = text(client.get(reverse("assessments:assess", args=[photos.pk])))
+
+    assert "Decided at Northgate Training Centre by Ada Assessor on" in page
+    assert "Clear photographs." in page
+    # This centre's judgement is its own decision; the earlier one stays as it was, beside it.
+    data = form_data(photos, {first: "met"}, feedback={first: "Seen again here."})
+    response = client.post(reverse("assessments:judge", args=[photos.pk]), data)
+    assert response.status_code == 302
+    decision = Decision.objects.get(registration=registration)
+    assert decision.assessor == move.assessor_b
+    assert PriorDecision.objects.filter(registration=registration).count() == 2
