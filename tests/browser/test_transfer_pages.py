@@ -60,7 +60,7 @@ def test_a_centre_admin_imports_a_portfolio_from_another_centre_on_a_phone(
     page.get_by_label("Portfolio ZIP").set_input_files(str(good))
     page.get_by_role("button", name="Check and import").click()
     page.wait_for_load_state("load")
-    expect(page.get_by_role("status")).to_contain_text("Imported Nadia Brook's portfolio")
+    expect(page.locator(".messages")).to_contain_text("Imported Nadia Brook's portfolio")
     section = page.get_by_test_id("transfer-in")
     expect(section).to_contain_text("Transferred from Northgate Training Centre")
     expect(page.get_by_test_id("prior-decisions")).to_contain_text(
