@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from accounts.models import Centre, Membership, Role, User
-from accounts.services import role_grant
+from accounts.models import Centre, LearnerProfile, Membership, Role, User
+from accounts.services import learner_profile_update, role_grant
 from assessments.transfer import ImportResult, import_portfolio
 from demo.centres import NORTHGATE, SOUTHFIELD
 from portfolios.export import portfolio_zip
@@ -60,6 +60,13 @@ def prepare_transfer(*, folder: Path) -> DemoTransfer:
         .exists()
     ):
         role_grant(actor=admin, user=learner, centre=southfield, role=Role.LEARNER)
+        # He tells his new centre his date of birth (his qualification has a minimum age):
+        # copied here as the demo's stand-in for Southfield's own enrolment form.
+        earlier = LearnerProfile.objects.at(northgate).filter(user=learner).first()
+        if earlier is not None and earlier.date_of_birth:
+            learner_profile_update(
+                actor=admin, user=learner, centre=southfield, date_of_birth=earlier.date_of_birth
+            )
     folder.mkdir(parents=True, exist_ok=True)
     archive = folder / f"portfolio-{learner.email.split('@')[0].replace('.', '-')}.zip"
     with archive.open("wb") as out:

@@ -58,7 +58,7 @@ def test_jamal_moves_to_southfield_and_his_portfolio_follows(settings, tmp_path:
     assert transfer.source_centre_name == "Northgate Training Centre"
     assert transfer.registration.centre == southfield
     assert "Imported at Southfield College" in told
-    evidence = Evidence.objects.filter(registration__centre=southfield)
+    evidence = Evidence.objects.filter(registration=transfer.registration)
     assert evidence.exists()
     assert all(e.transfer_id == transfer.pk for e in evidence)
     # Nobody else of Northgate came along.
