@@ -83,6 +83,11 @@ READ_CHUNK = 1024 * 1024
 OWN_FILES = {MANIFEST, INDEX, SIGNATURE}
 
 
+NOT_LAID_OUT = (
+    f"{MANIFEST} is not laid out as this platform's portfolio manifests are: nothing was imported."
+)
+
+
 class TransferRefused(Exception):
     """The archive, or the import, is refused; the message says why, for the centre admin."""
 
@@ -302,6 +307,9 @@ def check_archive(path: str | Path) -> CheckedExport:
             "The ZIP is damaged: a file in it cannot be read back as it was stored. Nothing "
             "was imported."
         ) from None
+    except (KeyError, TypeError, AttributeError, ValueError):
+        # Signed, but not laid out as this platform's manifests are (another version?).
+        raise TransferRefused(NOT_LAID_OUT) from None
 
 
 def _check_open(archive: zipfile.ZipFile) -> CheckedExport:
@@ -452,6 +460,9 @@ def import_portfolio(
         raise TransferRefused(
             "This export was imported already: an export is imported once."
         ) from None
+    except (KeyError, TypeError, AttributeError, ValueError):
+        _delete(stored)
+        raise TransferRefused(NOT_LAID_OUT) from None
     except BaseException:
         # The rows rolled back: the files stored for them go too, so nothing is left behind.
         _delete(stored)

@@ -622,3 +622,36 @@ def test_the_assessor_here_sees_the_earlier_decision_beside_and_judges_afresh(
     decision = Decision.objects.get(registration=registration)
     assert decision.assessor == move.assessor_b
     assert PriorDecision.objects.filter(registration=registration).count() == 2
+
+
+def test_a_signed_manifest_not_laid_out_as_ours_is_refused(client: Client, move: Move) -> None:
+    """Signed by a key we trust, but not a manifest this platform writes: refused, not a 500."""
+    manifest = json.dumps(
+        {
+            "manifest_version": 1,
+            "exported_at": "2026-01-05T10:00:00+00:00",
+            "registration": {
+                "learner": {"id": 1, "name": "Nadia Brook"},
+                "centre": {"name": "Northgate Training Centre"},
+            },
+            "qualification": {"number": IMI},
+            "evidence": ["not a record"],
+        }
+    ).encode()
+    did = badges.issuer_did("http://127.0.0.1:8000", move.a.pk)
+    claims = {
+        "type": "PortfolioExportSeal",
+        "iss": did,
+        "centre": {"name": "Northgate Training Centre"},
+        "files": {"manifest.json": hashlib.sha256(manifest).hexdigest()},
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("manifest.json", manifest)
+        archive.writestr("signature.jws", badges.sign_jwt(claims, kid=f"{did}#key-1"))
+
+    response = post(client, move.admin_b, out.getvalue())
+
+    assert response.status_code == 400
+    assert "is not laid out as this platform's portfolio manifests are" in text(response)
+    assert at_b(move) == NOTHING
