@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import posixpath
 import re
 import unicodedata
@@ -24,6 +25,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch, Q
@@ -40,6 +42,8 @@ from portfolios.models import (
     Registration,
     WitnessRequest,
 )
+
+logger = logging.getLogger(__name__)
 
 MANIFEST_VERSION = 1
 READ_CHUNK = 1024 * 1024
@@ -486,7 +490,12 @@ def portfolio_zip(registration_pk: int) -> ZipStream:
             MANIFEST: hashlib.sha256(body).hexdigest(),
             INDEX: hashlib.sha256(index).hexdigest(),
         }
-        archive.add(seal(registration, hashes).encode(), SIGNATURE)
+        try:
+            archive.add(seal(registration, hashes).encode(), SIGNATURE)
+        except ImproperlyConfigured:
+            # A site without its signing key still gives the learner their copy, unsigned
+            # (another centre's import refuses it, saying so); the log says why.
+            logger.warning("Portfolio export %s left unsigned: no signing key", registration.pk)
     for f in files:
         archive.add(_read(f.storage_name, f.size), f.path, size=f.size)
     return archive
