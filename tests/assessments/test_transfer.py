@@ -302,15 +302,19 @@ def test_centre_b_cannot_reach_centre_a_and_a_cannot_see_bs_copy(
         assert not PortfolioTransfer.objects.visible_to(person).exists()
 
 
-def test_a_second_import_of_the_same_export_is_refused(client: Client, move: Move) -> None:
+def test_a_second_import_of_the_same_export_is_refused(
+    client: Client, move: Move, media: Path
+) -> None:
     post(client, move.admin_b, move.archive)
     before = at_b(move)
+    files_before = stored(media)
 
     response = post(client, move.admin_b, move.archive)
 
     assert response.status_code == 400
     assert "This export was imported already" in text(response)
     assert at_b(move) == before
+    assert stored(media) == files_before
 
 
 def test_the_import_joins_the_learners_active_registration_here(client: Client, move: Move) -> None:
@@ -426,7 +430,10 @@ def test_an_oversize_archive_is_refused_and_leaves_nothing(
     assert stored(media) == files_before
 
 
-def test_a_zip_bomb_is_refused_by_its_declared_sizes(client: Client, move: Move) -> None:
+def test_a_zip_bomb_is_refused_by_its_declared_sizes(
+    client: Client, move: Move, media: Path
+) -> None:
+    files_before = stored(media)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bomb:
         bomb.writestr("manifest.json", b"{}")
@@ -437,6 +444,7 @@ def test_a_zip_bomb_is_refused_by_its_declared_sizes(client: Client, move: Move)
     assert response.status_code == 400
     assert "a ZIP bomb?" in text(response)
     assert at_b(move) == NOTHING
+    assert stored(media) == files_before
 
 
 def test_an_unknown_qualification_is_refused_and_leaves_nothing(
@@ -454,12 +462,16 @@ def test_an_unknown_qualification_is_refused_and_leaves_nothing(
     assert stored(media) == files_before
 
 
-def test_a_learner_who_is_not_at_this_centre_is_refused(client: Client, move: Move) -> None:
+def test_a_learner_who_is_not_at_this_centre_is_refused(
+    client: Client, move: Move, media: Path
+) -> None:
+    files_before = stored(media)
     response = post(client, move.admin_b, move.archive, email="otto@elsewhere.example")
 
     assert response.status_code == 400
     assert "No learner at Southfield College has the address" in text(response)
     assert at_b(move) == NOTHING
+    assert stored(media) == files_before
 
 
 def test_a_failure_after_files_were_stored_removes_them(
@@ -492,10 +504,11 @@ def _as_file(folder: Path, body: bytes) -> Path:
 
 
 def test_a_remote_issuer_that_cannot_be_reached_is_a_clear_refusal(
-    client: Client, move: Move, settings: Any
+    client: Client, move: Move, media: Path, settings: Any
 ) -> None:
-    # The export names this site's host; seen from another site it is a remote issuer, and
-    # port 9 (discard) on the loopback answers nobody.
+    files_before = stored(media)
+    # The export names this site's host (127.0.0.1:8000); seen from a site of another name it
+    # is a remote issuer, whose DID document is not served over https there.
     settings.SITE_URL = "https://portfolio.another.example"
     from assessments import transfer
 
@@ -507,6 +520,7 @@ def test_a_remote_issuer_that_cannot_be_reached_is_a_clear_refusal(
     assert response.status_code == 400
     assert "could not be checked" in text(response)
     assert at_b(move) == NOTHING
+    assert stored(media) == files_before
 
 
 # ---------------------------------------------------------------- who may import
@@ -624,8 +638,11 @@ def test_the_assessor_here_sees_the_earlier_decision_beside_and_judges_afresh(
     assert PriorDecision.objects.filter(registration=registration).count() == 2
 
 
-def test_a_signed_manifest_not_laid_out_as_ours_is_refused(client: Client, move: Move) -> None:
+def test_a_signed_manifest_not_laid_out_as_ours_is_refused(
+    client: Client, move: Move, media: Path
+) -> None:
     """Signed by a key we trust, but not a manifest this platform writes: refused, not a 500."""
+    files_before = stored(media)
     manifest = json.dumps(
         {
             "manifest_version": 1,
@@ -655,3 +672,4 @@ def test_a_signed_manifest_not_laid_out_as_ours_is_refused(client: Client, move:
     assert response.status_code == 400
     assert "is not laid out as this platform's portfolio manifests are" in text(response)
     assert at_b(move) == NOTHING
+    assert stored(media) == files_before
