@@ -33,11 +33,14 @@ class AssessmentsConfig(AppConfig):
         if learner_assessment not in evidence_page.section_sources:
             evidence_page.section_sources.append(learner_assessment)
         # The learner's portfolio ZIP lists the decisions they may see.
-        from assessments.portfolio_export import released_decisions
+        from assessments.portfolio_export import released_decisions, seal_export
         from portfolios import export
 
         if released_decisions not in export.decision_sources:
             export.decision_sources.append(released_decisions)
+        # ...and is signed with the platform's key, naming its centre (issue 20: transfer).
+        if seal_export not in export.export_sealers:
+            export.export_sealers.append(seal_export)
         # Progress reviews (issue 19) record KSB coverage and print through this app's PDFs.
         from assessments import review_hooks
 

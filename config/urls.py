@@ -19,6 +19,7 @@ urlpatterns = [
     path("invitations/", include("accounts.urls.invitation")),
     path("catalogue/", include("qualifications.urls")),
     path("centre/import/", include("portfolios.urls.imports")),
+    path("centre/transfer/", include("assessments.urls.transfer")),
     path("centre/", include(centre_pages)),
     path("portfolio/", include("portfolios.urls.registration")),
     path("portfolio/evidence/", include("portfolios.urls.evidence")),

@@ -153,6 +153,7 @@ REGISTRATIONS = Place(
         "centre:assign_bulk",
         "centre:combination_rule",
         "imports:*",
+        "transfer:*",  # a portfolio imported from another centre (issue 20)
         *REGISTRATION_PAGES,
     ),
 )

@@ -13,7 +13,9 @@ next centre) can read it without this service. Decisions come from apps above po
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import posixpath
 import re
 import unicodedata
@@ -23,6 +25,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch, Q
@@ -40,6 +43,8 @@ from portfolios.models import (
     WitnessRequest,
 )
 
+logger = logging.getLogger(__name__)
+
 MANIFEST_VERSION = 1
 READ_CHUNK = 1024 * 1024
 MAX_NAME = 120
@@ -49,12 +54,14 @@ UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 
 @dataclass(frozen=True)
 class CriterionDecision:
-    """A criterion's current decision as the learner may see it (for index.html)."""
+    """A criterion's current decision as the learner may see it (for index.html and the
+    manifest's "decisions", which the next centre reads back as prior decisions)."""
 
     outcome_label: str
     assessor: str
     assessed_on: date
     feedback: str
+    outcome: str = ""
 
 
 DecisionSource = Callable[[Registration], dict[int, CriterionDecision]]
@@ -65,6 +72,15 @@ decision_sources: list[DecisionSource] = []
 
 INDEX = "index.html"
 MANIFEST = "manifest.json"
+# A compact JWS over the SHA-256 of manifest.json and index.html, signed by the exporting
+# centre (issue 20): the manifest holds every other file's hash, so a changed byte anywhere, or
+# a changed manifest, is found by whoever imports the archive.
+SIGNATURE = "signature.jws"
+
+ExportSealer = Callable[[Registration, dict[str, str]], str]
+# Apps above portfolios (assessments, which holds the platform's signing key) register the
+# function that signs; portfolios imports none of them. Without one the archive is unsigned.
+export_sealers: list[ExportSealer] = []
 
 
 @dataclass(frozen=True)
@@ -269,18 +285,26 @@ def _audit(registration: Registration, evidence_ids: list[int], witness_ids: lis
     ]
 
 
+def _decisions(registration: Registration) -> dict[int, CriterionDecision]:
+    decisions: dict[int, CriterionDecision] = {}
+    for source in decision_sources:
+        decisions.update(source(registration))
+    return decisions
+
+
 def portfolio_manifest(registration_pk: int) -> tuple[dict[str, Any], list[ArchivedFile]]:
     """Everything about the registration, and the files to put beside it."""
-    _, manifest, files = _portfolio(registration_pk)
+    _, manifest, files, _ = _portfolio(registration_pk)
     return manifest, files
 
 
 def _portfolio(
     registration_pk: int,
-) -> tuple[Registration, dict[str, Any], list[ArchivedFile]]:
+) -> tuple[Registration, dict[str, Any], list[ArchivedFile], dict[int, CriterionDecision]]:
     registration = _load(registration_pk)
     files: list[ArchivedFile] = []
     evidence = [_evidence_entry(e, files) for e in registration.evidence.all()]
+    decisions = _decisions(registration)
     witnesses = list(registration.witness_requests.all())
     qualification = registration.qualification
     manifest = {
@@ -316,12 +340,28 @@ def _portfolio(
             for choice in sorted(registration.unit_choices.all(), key=lambda c: c.unit.key)
         ],
         "evidence": evidence,
+        # The decisions the learner may see (as index.html shows them), by unit and criterion
+        # number: the next centre shows them as this centre's, beside its own judgements.
+        "decisions": [
+            {
+                "unit": c.unit.reference or c.unit.key,
+                "number": c.number,
+                "outcome": decisions[c.pk].outcome,
+                "outcome_label": decisions[c.pk].outcome_label,
+                "assessor": decisions[c.pk].assessor,
+                "assessed_on": decisions[c.pk].assessed_on,
+                "feedback": decisions[c.pk].feedback,
+            }
+            for choice in sorted(registration.unit_choices.all(), key=lambda c: c.unit.key)
+            for c in choice.unit.criteria.all()
+            if c.pk in decisions
+        ],
         "witness_requests": [_witness_entry(w) for w in witnesses],
         "audit_events": _audit(
             registration, [e["id"] for e in evidence], [w.pk for w in witnesses]
         ),
     }
-    return registration, manifest, files
+    return registration, manifest, files, decisions
 
 
 @dataclass
@@ -338,12 +378,15 @@ def _href(path: str) -> str:
     return quote(path)
 
 
-def portfolio_index(registration: Registration, manifest: dict[str, Any]) -> str:
+def portfolio_index(
+    registration: Registration,
+    manifest: dict[str, Any],
+    decisions: dict[int, CriterionDecision] | None = None,
+) -> str:
     """index.html: the manifest as linked pages in one file. No queries but the decision
     sources' own (the registration comes loaded by _load); no scripts or outside assets."""
-    decisions: dict[int, CriterionDecision] = {}
-    for source in decision_sources:
-        decisions.update(source(registration))
+    if decisions is None:
+        decisions = _decisions(registration)
     evidence = []
     mapped: dict[int, list[dict[str, Any]]] = {}
     entries = {e["id"]: e for e in manifest["evidence"]}
@@ -433,17 +476,26 @@ def portfolio_zip(registration_pk: int) -> ZipStream:
     Raises MissingFile before the first byte if storage has lost a file: an archive that broke
     off halfway would look like a network fault. That is one stat (or, on S3, one HEAD) a file.
     """
-    registration, manifest, files = _portfolio(registration_pk)
-    index = portfolio_index(registration, manifest)
+    registration, manifest, files, decisions = _portfolio(registration_pk)
+    index = portfolio_index(registration, manifest, decisions).encode()
+    body = json.dumps(manifest, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False).encode()
     for name in dict.fromkeys(f.storage_name for f in files):
         if not default_storage.exists(name):
             raise MissingFile(next(f for f in files if f.storage_name == name))
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
-    archive.add(
-        json.dumps(manifest, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
-        MANIFEST,
-    )
-    archive.add(index.encode(), INDEX)
+    archive.add(body, MANIFEST)
+    archive.add(index, INDEX)
+    for seal in export_sealers[:1]:
+        hashes = {
+            MANIFEST: hashlib.sha256(body).hexdigest(),
+            INDEX: hashlib.sha256(index).hexdigest(),
+        }
+        try:
+            archive.add(seal(registration, hashes).encode(), SIGNATURE)
+        except ImproperlyConfigured:
+            # A site without its signing key still gives the learner their copy, unsigned
+            # (another centre's import refuses it, saying so); the log says why.
+            logger.warning("Portfolio export %s left unsigned: no signing key", registration.pk)
     for f in files:
         archive.add(_read(f.storage_name, f.size), f.path, size=f.size)
     return archive

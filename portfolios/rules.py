@@ -129,6 +129,11 @@ rules.add_rule("portfolios.work_own_portfolios", works_as(Role.LEARNER))
 # registration. A rule, as the pages have always asked it: a superuser asks no witness.
 rules.add_rule("portfolios.request_witness", is_own_registration | assesses_registration)
 
+# Issue 20: importing a learner's portfolio ZIP exported by another centre (the learner moved):
+# the centre's admins, who register its learners. A rule, asked with the centre of the role
+# worn now: a superuser is no centre's admin.
+rules.add_rule("portfolios.import_portfolio", administers_centre)
+
 # Taking the whole portfolio away as a ZIP: the learner's copy. Staff who can see the
 # registration still may not take it.
 rules.add_perm("portfolios.export_portfolio", is_superuser | is_own_registration)
@@ -165,11 +170,18 @@ def is_active_registration(user: Any, registration: Any) -> bool:
     return registration is not None and registration.status == RegistrationStatus.ACTIVE
 
 
+@rules.predicate
+def is_transferred_evidence(user: Any, evidence: Any) -> bool:
+    """Issue 20: evidence that arrived in a portfolio from an earlier centre. It is that
+    centre's record: nobody here edits, deletes, versions or withdraws it."""
+    return evidence is not None and evidence.transfer_id is not None
+
+
 can_view_evidence = (
     is_superuser | is_own_evidence | (~is_draft_evidence & can_view_evidence_registration)
 )
 can_add_evidence = is_own_registration & is_active_registration
-can_change_evidence = is_own_evidence
+can_change_evidence = is_own_evidence & ~is_transferred_evidence
 
 rules.add_perm("portfolios.view_evidence", can_view_evidence)
 rules.add_rule("portfolios.add_evidence", can_add_evidence)

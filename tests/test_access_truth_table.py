@@ -710,35 +710,39 @@ CENTRE_PAGE_ACTIONS_ASKED = (
     ("perm", "portfolios.record_combination_rule"),
     # The EQA reads the agreements too, within the grant (the page narrows the list by eqa_scope).
     ("rule", "portfolios.read_simulation_agreements_as_eqa"),
+    # Issue 20: importing a portfolio ZIP from another centre: its admins (a rule: a superuser
+    # is no centre's admin).
+    ("rule", "portfolios.import_portfolio"),
 )
 # (role, centre): (search learners, search registrations, record a simulation agreement, read
-# the simulation agreements, record a rule of combination, read the agreements as the EQA). An
-# EQA changes nothing, so picks nothing; a superuser is nobody's centre contact (rules, not perms).
+# the simulation agreements, record a rule of combination, read the agreements as the EQA,
+# import a portfolio from another centre). An EQA changes nothing, so picks nothing; a superuser
+# is nobody's centre contact (rules, not perms).
 CENTRE_PAGE_ACTIONS = {
-    ("learner", "own centre"): (N, N, N, N, N, N),
-    ("learner", "other centre"): (N, N, N, N, N, N),
-    ("assessor", "own centre"): (N, N, N, N, N, N),  # reaches learners through the caseload
-    ("assessor", "other centre"): (N, N, N, N, N, N),
-    ("internal verifier", "own centre"): (N, Y, N, Y, N, N),
-    ("internal verifier", "other centre"): (N, N, N, N, N, N),
-    ("centre admin", "own centre"): (Y, Y, Y, Y, Y, N),
-    ("centre admin", "other centre"): (N, N, N, N, N, N),
-    ("EQA current", "own centre"): (N, N, N, N, N, Y),
-    ("EQA current", "other centre"): (N, N, N, N, N, N),
-    ("EQA expired", "own centre"): (N, N, N, N, N, N),
-    ("EQA expired", "other centre"): (N, N, N, N, N, N),
-    ("assessor revoked", "own centre"): (N, N, N, N, N, N),
-    ("assessor revoked", "other centre"): (N, N, N, N, N, N),
-    ("centre admin revoked", "own centre"): (N, N, N, N, N, N),
-    ("centre admin revoked", "other centre"): (N, N, N, N, N, N),
-    ("no role", "own centre"): (N, N, N, N, N, N),
-    ("no role", "other centre"): (N, N, N, N, N, N),
-    ("employer contact", "own centre"): (N, N, N, N, N, N),
-    ("employer contact", "other centre"): (N, N, N, N, N, N),
-    ("superuser", "own centre"): (Y, Y, N, N, Y, N),
-    ("superuser", "other centre"): (Y, Y, N, N, Y, N),
-    ("anonymous", "own centre"): (N, N, N, N, N, N),
-    ("anonymous", "other centre"): (N, N, N, N, N, N),
+    ("learner", "own centre"): (N, N, N, N, N, N, N),
+    ("learner", "other centre"): (N, N, N, N, N, N, N),
+    ("assessor", "own centre"): (N, N, N, N, N, N, N),  # reaches learners through the caseload
+    ("assessor", "other centre"): (N, N, N, N, N, N, N),
+    ("internal verifier", "own centre"): (N, Y, N, Y, N, N, N),
+    ("internal verifier", "other centre"): (N, N, N, N, N, N, N),
+    ("centre admin", "own centre"): (Y, Y, Y, Y, Y, N, Y),
+    ("centre admin", "other centre"): (N, N, N, N, N, N, N),
+    ("EQA current", "own centre"): (N, N, N, N, N, Y, N),
+    ("EQA current", "other centre"): (N, N, N, N, N, N, N),
+    ("EQA expired", "own centre"): (N, N, N, N, N, N, N),
+    ("EQA expired", "other centre"): (N, N, N, N, N, N, N),
+    ("assessor revoked", "own centre"): (N, N, N, N, N, N, N),
+    ("assessor revoked", "other centre"): (N, N, N, N, N, N, N),
+    ("centre admin revoked", "own centre"): (N, N, N, N, N, N, N),
+    ("centre admin revoked", "other centre"): (N, N, N, N, N, N, N),
+    ("no role", "own centre"): (N, N, N, N, N, N, N),
+    ("no role", "other centre"): (N, N, N, N, N, N, N),
+    ("employer contact", "own centre"): (N, N, N, N, N, N, N),
+    ("employer contact", "other centre"): (N, N, N, N, N, N, N),
+    ("superuser", "own centre"): (Y, Y, N, N, Y, N, N),
+    ("superuser", "other centre"): (Y, Y, N, N, Y, N, N),
+    ("anonymous", "own centre"): (N, N, N, N, N, N, N),
+    ("anonymous", "other centre"): (N, N, N, N, N, N, N),
 }
 
 # What is added to a portfolio and changed in it: rules, so a superuser, who sees it all, changes
@@ -751,58 +755,61 @@ PORTFOLIO_ACTIONS_ASKED = (
     ("rule", "portfolios.change_evidence"),  # submitted: still the learner's (a new version);
     # the services refuse what is no longer a draft, with a message
     ("rule", "portfolios.request_witness"),  # the learner, or an assessor of the registration
+    # Issue 20: transferred in from an earlier centre: that centre's record, read-only for all.
+    ("rule", "portfolios.change_evidence"),
 )
 # (role, centre, relation): (add to an active registration, add to one no longer active, change
-# a draft, change a submitted piece, ask a witness)
+# a draft, change a submitted piece, ask a witness, change a piece transferred in)
 PORTFOLIO_ACTIONS = {
-    ("learner", "own centre", "linked"): (Y, N, Y, Y, Y),  # their own portfolio
-    ("learner", "own centre", "unlinked"): (N, N, N, N, N),  # another learner's
-    ("learner", "other centre", "linked"): (Y, N, Y, Y, Y),  # their own, wherever it is held
-    ("learner", "other centre", "unlinked"): (N, N, N, N, N),
-    ("assessor", "own centre", "linked"): (N, N, N, N, Y),  # asks witnesses, never changes evidence
-    ("assessor", "own centre", "unlinked"): (N, N, N, N, N),
-    ("assessor", "other centre", "linked"): (N, N, N, N, N),  # no role there
-    ("assessor", "other centre", "unlinked"): (N, N, N, N, N),
-    ("internal verifier", "own centre", "linked"): (N, N, N, N, N),
-    ("internal verifier", "own centre", "unlinked"): (N, N, N, N, N),
-    ("internal verifier", "other centre", "linked"): (N, N, N, N, N),
-    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N),
-    ("centre admin", "own centre", "linked"): (N, N, N, N, N),
-    ("centre admin", "own centre", "unlinked"): (N, N, N, N, N),
-    ("centre admin", "other centre", "linked"): (N, N, N, N, N),
-    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N),
-    ("EQA current", "own centre", "linked"): (N, N, N, N, N),
-    ("EQA current", "own centre", "unlinked"): (N, N, N, N, N),
-    ("EQA current", "other centre", "linked"): (N, N, N, N, N),
-    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N),
-    ("EQA expired", "own centre", "linked"): (N, N, N, N, N),
-    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N),
-    ("EQA expired", "other centre", "linked"): (N, N, N, N, N),
-    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N),
-    ("assessor revoked", "own centre", "linked"): (N, N, N, N, N),  # still assigned
-    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N),
-    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N),
-    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N),
-    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N),
-    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N),
-    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N),
-    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N),
-    ("no role", "own centre", "linked"): (N, N, N, N, N),  # assigned, holds no role
-    ("no role", "own centre", "unlinked"): (N, N, N, N, N),
-    ("no role", "other centre", "linked"): (N, N, N, N, N),
-    ("no role", "other centre", "unlinked"): (N, N, N, N, N),
-    ("employer contact", "own centre", "linked"): (N, N, N, N, N),
-    ("employer contact", "own centre", "unlinked"): (N, N, N, N, N),
-    ("employer contact", "other centre", "linked"): (N, N, N, N, N),
-    ("employer contact", "other centre", "unlinked"): (N, N, N, N, N),
-    ("superuser", "own centre", "linked"): (N, N, N, N, N),  # sees it all, changes nothing
-    ("superuser", "own centre", "unlinked"): (N, N, N, N, N),
-    ("superuser", "other centre", "linked"): (N, N, N, N, N),
-    ("superuser", "other centre", "unlinked"): (N, N, N, N, N),
-    ("anonymous", "own centre", "linked"): (N, N, N, N, N),
-    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N),
-    ("anonymous", "other centre", "linked"): (N, N, N, N, N),
-    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N),
+    ("learner", "own centre", "linked"): (Y, N, Y, Y, Y, N),  # their own portfolio
+    ("learner", "own centre", "unlinked"): (N, N, N, N, N, N),  # another learner's
+    ("learner", "other centre", "linked"): (Y, N, Y, Y, Y, N),  # their own, wherever it is held
+    ("learner", "other centre", "unlinked"): (N, N, N, N, N, N),
+    # Asks witnesses, never changes evidence.
+    ("assessor", "own centre", "linked"): (N, N, N, N, Y, N),
+    ("assessor", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor", "other centre", "linked"): (N, N, N, N, N, N),  # no role there
+    ("assessor", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("internal verifier", "own centre", "linked"): (N, N, N, N, N, N),
+    ("internal verifier", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("internal verifier", "other centre", "linked"): (N, N, N, N, N, N),
+    ("internal verifier", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin", "own centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin", "other centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA current", "own centre", "linked"): (N, N, N, N, N, N),
+    ("EQA current", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA current", "other centre", "linked"): (N, N, N, N, N, N),
+    ("EQA current", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA expired", "own centre", "linked"): (N, N, N, N, N, N),
+    ("EQA expired", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("EQA expired", "other centre", "linked"): (N, N, N, N, N, N),
+    ("EQA expired", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor revoked", "own centre", "linked"): (N, N, N, N, N, N),  # still assigned
+    ("assessor revoked", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "linked"): (N, N, N, N, N, N),
+    ("assessor revoked", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "linked"): (N, N, N, N, N, N),
+    ("centre admin revoked", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("no role", "own centre", "linked"): (N, N, N, N, N, N),  # assigned, holds no role
+    ("no role", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("no role", "other centre", "linked"): (N, N, N, N, N, N),
+    ("no role", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("employer contact", "own centre", "linked"): (N, N, N, N, N, N),
+    ("employer contact", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("employer contact", "other centre", "linked"): (N, N, N, N, N, N),
+    ("employer contact", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("superuser", "own centre", "linked"): (N, N, N, N, N, N),  # sees it all, changes nothing
+    ("superuser", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("superuser", "other centre", "linked"): (N, N, N, N, N, N),
+    ("superuser", "other centre", "unlinked"): (N, N, N, N, N, N),
+    ("anonymous", "own centre", "linked"): (N, N, N, N, N, N),
+    ("anonymous", "own centre", "unlinked"): (N, N, N, N, N, N),
+    ("anonymous", "other centre", "linked"): (N, N, N, N, N, N),
+    ("anonymous", "other centre", "unlinked"): (N, N, N, N, N, N),
 }
 
 # A standardisation meeting and a sampling strategy, at the centre's qualification. "attended":
@@ -1168,7 +1175,7 @@ def test_portfolio_actions_follow_the_table(
     registration = world.registrations[centre, relation]
     assert registration.status == RegistrationStatus.ACTIVE
     add, change, witness = (PORTFOLIO_ACTIONS_ASKED[i] for i in (0, 2, 4))
-    add_active, add_inactive, change_draft, change_submitted, ask_witness = expected
+    add_active, add_inactive, change_draft, change_submitted, ask_witness, change_moved = expected
     for actor in (world.actors[role], in_a_request(world.actors[role])):
         assert _answer(actor, add, registration) is add_active
         for status in NOT_ACTIVE:
@@ -1186,6 +1193,9 @@ def test_portfolio_actions_follow_the_table(
         assert _answer(actor, change, draft) is change_draft
         assert _answer(actor, change, submitted) is change_submitted
         assert _answer(actor, witness, registration) is ask_witness
+        for status in (EvidenceStatus.DRAFT, EvidenceStatus.SUBMITTED):
+            moved_in = Evidence(registration=registration, status=status, transfer_id=1)
+            assert _answer(actor, change, moved_in) is change_moved
 
 
 @pytest.mark.parametrize(

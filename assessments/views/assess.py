@@ -39,6 +39,7 @@ from portfolios.models import (
     Evidence,
     EvidenceCriterion,
     EvidenceStatus,
+    PriorDecision,
     Registration,
     RegistrationStatus,
     RegistrationUnit,
@@ -117,6 +118,9 @@ class CriterionCase:
     feedback: str = ""
     reason: str = ""
     error: str = ""
+    # Issue 20: on evidence transferred from an earlier centre, that centre's decisions on
+    # this criterion (text records, never this centre's), shown beside the judgement here.
+    prior: list[PriorDecision] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -135,6 +139,8 @@ def _evidence(request: AuthedRequest, pk: int) -> Evidence:
             "assessor_record__assessor",
             # Handed in against an assignment brief (Pearson), if it was: joined, as above.
             "brief_hand_in__brief",
+            # Transferred from an earlier centre (issue 20), if it was: joined, as above.
+            "transfer",
         ),
         pk=pk,
     )
@@ -204,6 +210,12 @@ def _cases(
         .filter(registration=registration, unit_id__in={c.unit_id for c in criteria})
         .values_list("unit_id", flat=True)
     )
+    if evidence.transfer_id is not None:
+        # One query, on transferred evidence only: other evidence's pages cost what they did.
+        for prior in PriorDecision.objects.filter(
+            transfer_id=evidence.transfer_id, criterion_id__in=cases
+        ).order_by("pk"):
+            cases[prior.criterion_id].prior.append(prior)
     for decision in decisions:
         is_superseded = decision.pk in superseded
         # For the template, beside the decision's own fields.

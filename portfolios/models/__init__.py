@@ -61,6 +61,11 @@ from portfolios.models.review import (
     SignerRole,
 )
 from portfolios.models.simulation import SimulationAgreement, SimulationCircumstance
+from portfolios.models.transfer import (
+    PortfolioTransfer,
+    PortfolioTransferQuerySet,
+    PriorDecision,
+)
 
 __all__ = [
     "DEFAULT_REVIEW_INTERVAL_WEEKS",
@@ -95,6 +100,9 @@ __all__ = [
     "OffTheJobActivity",
     "OffTheJobKind",
     "OffTheJobStatus",
+    "PortfolioTransfer",
+    "PortfolioTransferQuerySet",
+    "PriorDecision",
     "ProgressReview",
     "ProgressReviewQuerySet",
     "Registration",

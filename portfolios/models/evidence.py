@@ -108,6 +108,15 @@ class Evidence(models.Model):
     criteria = models.ManyToManyField(
         "qualifications.AssessmentCriterion", through="EvidenceCriterion", related_name="evidence"
     )
+    # Issue 20: evidence that arrived in a portfolio transferred from another centre. It is
+    # that centre's record, read-only here (portfolios.rules.is_transferred_evidence).
+    transfer = models.ForeignKey(
+        "portfolios.PortfolioTransfer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
 
     objects = EvidenceQuerySet.as_manager()
 

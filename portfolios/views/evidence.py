@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Collection
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import rules
@@ -46,6 +46,8 @@ from portfolios.models import (
     EvidenceFile,
     EvidenceMethod,
     EvidenceStatus,
+    PortfolioTransfer,
+    PriorDecision,
     Registration,
     RegistrationStatus,
 )
@@ -81,6 +83,34 @@ def _registration(request: AuthedRequest, pk: int) -> Registration:
     return registration
 
 
+def transfers_in(registration: Registration, user: Any) -> list[PortfolioTransfer]:
+    """The portfolios transferred into this registration, each with the earlier centre's
+    decisions (`prior`) and the transferred evidence the person may see (`items`). One query,
+    and two more only where there is a transfer, however many items it brought."""
+    transfers = list(
+        PortfolioTransfer.objects.filter(registration=registration).order_by("imported_at", "pk")
+    )
+    if not transfers:
+        return transfers
+    by_pk = {t.pk: t for t in transfers}
+    for transfer in transfers:
+        transfer.prior = []  # type: ignore[attr-defined]
+        transfer.items = []  # type: ignore[attr-defined]
+    for decision in (
+        PriorDecision.objects.filter(registration=registration)
+        .select_related("criterion__unit")
+        .order_by("criterion__unit__key", "criterion__position", "pk")
+    ):
+        by_pk[decision.transfer_id].prior.append(decision)  # type: ignore[attr-defined]
+    for item in (
+        Evidence.objects.seen_in(registration, user)
+        .filter(transfer__isnull=False)
+        .order_by("created_at", "pk")
+    ):
+        by_pk[cast(int, item.transfer_id)].items.append(item)  # type: ignore[attr-defined]
+    return transfers
+
+
 def _evidence(request: AuthedRequest, pk: int) -> Evidence:
     return get_object_or_404(
         Evidence.objects.visible_to(request.user).select_related(
@@ -90,6 +120,7 @@ def _evidence(request: AuthedRequest, pk: int) -> Evidence:
             "created_by",
             "previous",
             "declaration__signed_by",
+            "transfer",
         ),
         pk=pk,
     )
@@ -377,6 +408,8 @@ def portfolio_page(request: AuthedRequest, pk: int) -> HttpResponse:
             "rule_notice": rule_notice(registration),
             # Units credited from an identical unit achieved before (SFJ section 2.8).
             "credit_transfers": transfers,
+            # Issue 20: portfolios transferred in from an earlier centre, and their decisions.
+            "transfers_in": transfers_in(registration, request.user),
             **progress_pictures(whole, credited=credited),
         },
     )

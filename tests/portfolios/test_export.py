@@ -185,6 +185,7 @@ def test_the_learner_downloads_their_whole_portfolio_as_a_streamed_zip(
         [
             "manifest.json",
             "index.html",
+            "signature.jws",
             f"evidence/{d}-v1/passwd.pdf",
             f"evidence/{s}-v1/photo.png",
             f"evidence/{s}-v1/PHOTO (2).png",
@@ -269,7 +270,7 @@ def test_an_empty_portfolio_exports_a_manifest_and_index_alone(
 
     _, archive = download(client, world.registration)
 
-    assert archive.namelist() == ["manifest.json", "index.html"]
+    assert archive.namelist() == ["manifest.json", "index.html", "signature.jws"]
     assert "No evidence yet." in archive.read("index.html").decode()
     assert json.loads(archive.read("manifest.json"))["evidence"] == []
 
@@ -412,3 +413,19 @@ def test_names_are_made_unique_ignoring_case() -> None:
     names = [unique_name(n, taken) for n in ("a.png", "A.png", "a.png", "b")]
 
     assert names == ["a.png", "A (2).png", "a (3).png", "b"]
+
+
+def test_a_site_without_its_signing_key_still_gives_the_learner_an_unsigned_copy(
+    client: Client, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    def no_key(*args: Any) -> str:
+        raise ImproperlyConfigured("no key")
+
+    monkeypatch.setattr(export, "export_sealers", [no_key])
+    client.force_login(world.learner)
+
+    _, archive = download(client, world.registration)
+
+    assert archive.namelist() == ["manifest.json", "index.html"]

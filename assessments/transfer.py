@@ -1,0 +1,712 @@
+"""Portfolio transfer (issue 20): a centre imports a learner's portfolio ZIP exported by another
+centre (portfolios.export, on this site or another) when the learner moved.
+
+Two steps, and nothing is written until the first has passed:
+
+1. `check_archive` reads the ZIP where the upload streamed it (a temporary file, never memory):
+   a real ZIP; names without folders going up, absolute paths, backslashes or duplicates;
+   declared sizes within the limits and the bytes read never more than declared (a ZIP bomb
+   stops at the limit); signature.jws verified with the key of the centre that signed it (this
+   site's own key when its did:web names this host, else its DID document fetched over HTTPS
+   with a short timeout); manifest.json the one that was signed; every file's SHA-256 and size
+   as the manifest says; no file the manifest does not list and none missing; one learner.
+2. `import_portfolio` makes, in one transaction, the registration (or uses the learner's
+   active one on that qualification here), the evidence with its files (stored through the
+   normal storage, marked as transferred and read-only), the earlier centre's decisions as
+   prior records (their assessor's name and date as text) and one audit event. If anything
+   fails, the transaction rolls back and every file already stored is deleted.
+
+An export is imported once at a centre: a second import of the same manifest is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import posixpath
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import quote, unquote, urlsplit
+from uuid import uuid4
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import dateformat, timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import Centre, Membership, Role, User
+from assessments.achievements import site_url
+from assessments.badges import KEY_FRAGMENT, signing_key
+from assessments.portfolio_export import SEAL_TYPE
+from core.audit import record_event
+from portfolios.evidence import sniff_head
+from portfolios.export import INDEX, MANIFEST, MANIFEST_VERSION, SIGNATURE
+from portfolios.models import (
+    Declaration,
+    Evidence,
+    EvidenceContext,
+    EvidenceCriterion,
+    EvidenceFile,
+    EvidenceMethod,
+    EvidenceStatus,
+    PortfolioTransfer,
+    PriorDecision,
+    Registration,
+    RegistrationStatus,
+)
+from portfolios.readmodel import refresh_progress
+from portfolios.services import RegistrationError, register_learner
+from qualifications.models import AssessmentCriterion, Qualification
+
+# What one archive may hold. The export stores files uncompressed, so a file much larger
+# than its compressed size is not one of ours: a ZIP bomb is refused by its ratio too.
+MAX_ARCHIVE_BYTES = 2 * 1024 * 1024 * 1024
+MAX_FILES = 10_000
+MAX_MANIFEST_BYTES = 50 * 1024 * 1024
+MAX_SIGNATURE_BYTES = 64 * 1024
+MAX_RATIO = 100
+# Fetching a remote issuer's DID document: a short wait, a small answer.
+RESOLVE_TIMEOUT = 5
+MAX_DID_DOCUMENT_BYTES = 64 * 1024
+READ_CHUNK = 1024 * 1024
+OWN_FILES = {MANIFEST, INDEX, SIGNATURE}
+
+
+NOT_LAID_OUT = (
+    f"{MANIFEST} is not laid out as this platform's portfolio manifests are: nothing was imported."
+)
+
+
+class TransferRefused(Exception):
+    """The archive, or the import, is refused; the message says why, for the centre admin."""
+
+
+def max_archive_bytes() -> int:
+    return int(getattr(settings, "PORTFOLIO_TRANSFER_MAX_BYTES", MAX_ARCHIVE_BYTES))
+
+
+@dataclass
+class CheckedExport:
+    """An archive that passed every check: what it says, and where its files are."""
+
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    issuer: str
+    centre_name: str
+    centre_number: str
+    exported_at: datetime
+    # Path in the ZIP -> the manifest's entry for it.
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def learner(self) -> dict[str, Any]:
+        return cast(dict[str, Any], self.manifest["registration"]["learner"])
+
+    @property
+    def qualification_number(self) -> str:
+        return str(self.manifest["qualification"]["number"])
+
+
+# ---------------------------------------------------------------- the signature
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _is_local(host: str) -> bool:
+    return host == quote(urlsplit(site_url()).netloc, safe="")
+
+
+def _resolve_key(kid: str) -> Ed25519PublicKey:
+    """The public key `kid` names: this site's own, or the remote issuer's DID document's."""
+    did, _, _ = kid.partition("#")
+    parts = did.split(":")
+    if len(parts) < 3 or parts[:2] != ["did", "web"] or not parts[2]:
+        raise TransferRefused(f"The signature names {did!r} as its issuer, which is no did:web.")
+    if _is_local(parts[2]):
+        return signing_key().public_key()
+    url = "https://" + unquote(parts[2]) + "/" + "/".join(unquote(p) for p in parts[3:])
+    url = url.rstrip("/") + ("/did.json" if len(parts) > 3 else "/.well-known/did.json")
+    try:
+        with urllib.request.urlopen(url, timeout=RESOLVE_TIMEOUT) as answer:  # noqa: S310 (https only, built above)
+            document = json.loads(answer.read(MAX_DID_DOCUMENT_BYTES + 1))
+        method = next(
+            m
+            for m in document.get("verificationMethod", [])
+            if m.get("id") == kid and m.get("publicKeyJwk", {}).get("crv") == "Ed25519"
+        )
+        return Ed25519PublicKey.from_public_bytes(_b64decode(method["publicKeyJwk"]["x"]))
+    except (OSError, ValueError, KeyError, StopIteration, AttributeError, TypeError) as error:
+        raise TransferRefused(
+            f"The export's signer, {did}, could not be checked: its key could not be read from "
+            f"{url} ({error.__class__.__name__}). Try again later, or ask the earlier centre "
+            "for a new export."
+        ) from None
+
+
+def verify_seal(token: bytes) -> dict[str, Any]:
+    """The claims of signature.jws, once its EdDSA signature holds; refused otherwise."""
+    try:
+        head, body, signature = token.decode("ascii").strip().split(".")
+        header = json.loads(_b64decode(head))
+        claims = json.loads(_b64decode(body))
+        raw_signature = _b64decode(signature)
+    except (UnicodeDecodeError, ValueError, binascii.Error):
+        raise TransferRefused(f"{SIGNATURE} is not a signature this platform can read.") from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise TransferRefused(f"{SIGNATURE} is not a signature this platform can read.")
+    kid = str(header.get("kid", ""))
+    if header.get("alg") != "EdDSA" or claims.get("type") != SEAL_TYPE:
+        raise TransferRefused(f"{SIGNATURE} is not the signature of a portfolio export.")
+    if kid != f"{claims.get('iss')}#{KEY_FRAGMENT}":
+        raise TransferRefused(f"{SIGNATURE} names a key that is not its issuer's.")
+    key = _resolve_key(kid)
+    try:
+        key.verify(raw_signature, f"{head}.{body}".encode())
+    except InvalidSignature:
+        raise TransferRefused(
+            "The signature does not match: the archive was changed after it was exported, or "
+            "was not signed by the centre it names. Nothing was imported."
+        ) from None
+    return claims
+
+
+# ---------------------------------------------------------------- the archive
+
+
+def _check_names(infos: list[zipfile.ZipInfo]) -> None:
+    seen: set[str] = set()
+    if len(infos) > MAX_FILES:
+        raise TransferRefused(f"The ZIP holds {len(infos):,} entries; at most {MAX_FILES:,}.")
+    for info in infos:
+        name = info.filename
+        parts = name.split("/")
+        if (
+            name.startswith("/")
+            or "\\" in name
+            or (len(name) > 1 and name[1] == ":")
+            or ".." in parts
+            or "\x00" in name
+            or posixpath.normpath(name) != name.rstrip("/")
+        ):
+            raise TransferRefused(
+                f"The ZIP holds a file named {name!r}, which points outside the archive: it is "
+                "refused, and nothing was imported."
+            )
+        key = name.casefold()
+        if key in seen:
+            raise TransferRefused(f"The ZIP holds {name!r} twice: it is refused.")
+        seen.add(key)
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo]) -> None:
+    limit = max_archive_bytes()
+    total = sum(info.file_size for info in infos)
+    if total > limit:
+        raise TransferRefused(
+            f"The ZIP unpacks to {total:,} bytes, over the limit of {limit:,}: it is refused."
+        )
+    for info in infos:
+        if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
+            raise TransferRefused(
+                f"{info.filename} unpacks to {info.file_size:,} bytes from "
+                f"{info.compress_size:,}: no portfolio export compresses like that (a ZIP bomb?)."
+            )
+
+
+def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Any:
+    """The member's bytes in chunks, never more than it declares (zipfile checks the CRC)."""
+    read = 0
+    with archive.open(info) as member:
+        while chunk := member.read(READ_CHUNK):
+            read += len(chunk)
+            if read > info.file_size:
+                raise TransferRefused(f"{info.filename} holds more bytes than the ZIP declares.")
+            yield chunk
+
+
+def _read_small(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise TransferRefused(
+            f"The ZIP has no {name}: it is not a portfolio exported by this platform, or was "
+            "unpacked and packed again without it."
+        ) from None
+    if info.file_size > limit:
+        raise TransferRefused(f"{name} is larger than {limit:,} bytes: it is refused.")
+    return b"".join(_chunks(archive, info))
+
+
+def _when(value: Any) -> datetime | None:
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _day(value: Any) -> date | None:
+    return parse_date(value) if isinstance(value, str) else None
+
+
+def _check_manifest(manifest: Any) -> None:
+    if not isinstance(manifest, dict) or manifest.get("manifest_version") != MANIFEST_VERSION:
+        raise TransferRefused(
+            f"{MANIFEST} is not a portfolio manifest of version {MANIFEST_VERSION}."
+        )
+    registration = manifest.get("registration")
+    learner = registration.get("learner") if isinstance(registration, dict) else None
+    # One registration of one learner: an archive that carries more (a centre's whole export)
+    # is not a learner's portfolio, and the other learners are not ours to receive.
+    if (
+        not isinstance(learner, dict)
+        or not learner.get("name")
+        or any(key in manifest for key in ("registrations", "learners"))
+    ):
+        raise TransferRefused(f"{MANIFEST} must describe exactly one learner's portfolio.")
+    if not isinstance(manifest.get("evidence"), list) or not isinstance(
+        manifest.get("qualification"), dict
+    ):
+        raise TransferRefused(f"{MANIFEST} lacks its evidence or its qualification.")
+    for item in manifest["evidence"]:
+        declaration = item.get("declaration") if isinstance(item, dict) else None
+        signer = (declaration or {}).get("signed_by") or {}
+        if declaration and signer.get("id") != learner.get("id"):
+            raise TransferRefused(
+                f"{MANIFEST} holds evidence declared by someone other than its learner: only "
+                "one learner's portfolio is imported."
+            )
+
+
+def check_archive(path: str | Path) -> CheckedExport:
+    """Every check, reading the ZIP at `path`; nothing is written. Raises TransferRefused."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise TransferRefused(
+            "This is not a ZIP file, or it is damaged or incomplete (cut short while it was "
+            "downloaded?). Nothing was imported."
+        ) from None
+    try:
+        with archive:
+            return _check_open(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError):
+        raise TransferRefused(
+            "The ZIP is damaged: a file in it cannot be read back as it was stored. Nothing "
+            "was imported."
+        ) from None
+    except (KeyError, TypeError, AttributeError, ValueError):
+        # Signed, but not laid out as this platform's manifests are (another version?).
+        raise TransferRefused(NOT_LAID_OUT) from None
+
+
+def _check_open(archive: zipfile.ZipFile) -> CheckedExport:
+    infos = [info for info in archive.infolist() if not info.is_dir()]
+    _check_names(infos)
+    _check_sizes(infos)
+    body = _read_small(archive, MANIFEST, MAX_MANIFEST_BYTES)
+    claims = verify_seal(_read_small(archive, SIGNATURE, MAX_SIGNATURE_BYTES))
+    signed = claims.get("files") or {}
+    digest = hashlib.sha256(body).hexdigest()
+    if signed.get(MANIFEST) != digest:
+        raise TransferRefused(
+            f"{MANIFEST} was changed after it was signed: its hash is not the one the "
+            "signature holds. Nothing was imported."
+        )
+    if INDEX in archive.namelist():
+        index = hashlib.sha256(b"".join(_chunks(archive, archive.getinfo(INDEX)))).hexdigest()
+        if signed.get(INDEX) != index:
+            raise TransferRefused(f"{INDEX} was changed after it was signed.")
+    try:
+        manifest = json.loads(body)
+    except ValueError:
+        raise TransferRefused(f"{MANIFEST} is not valid JSON.") from None
+    _check_manifest(manifest)
+    centre = manifest["registration"].get("centre") or {}
+    if centre.get("name") != (claims.get("centre") or {}).get("name"):
+        raise TransferRefused("The manifest names another centre than its signature does.")
+    expected: dict[str, dict[str, Any]] = {}
+    for item in manifest["evidence"]:
+        for entry in item.get("files") or []:
+            if "path" in entry:
+                expected[str(entry["path"])] = entry
+    present = {info.filename for info in infos} - OWN_FILES
+    extra = sorted(present - set(expected))
+    if extra:
+        raise TransferRefused(
+            f"The ZIP holds {extra[0]}, which its manifest does not list: files were added "
+            "after it was exported. Nothing was imported."
+        )
+    missing = sorted(set(expected) - present)
+    if missing:
+        raise TransferRefused(
+            f"The manifest lists {missing[0]}, which is missing from the ZIP. Nothing was imported."
+        )
+    for path, entry in expected.items():
+        info = archive.getinfo(path)
+        sha = hashlib.sha256()
+        for chunk in _chunks(archive, info):
+            sha.update(chunk)
+        if info.file_size != entry.get("size") or sha.hexdigest() != entry.get("sha256"):
+            raise TransferRefused(
+                f"{path} is not the file that was exported: its SHA-256 (or size) differs from "
+                "the manifest's. Nothing was imported."
+            )
+    exported_at = _when(manifest.get("exported_at"))
+    if exported_at is None:
+        raise TransferRefused(f"{MANIFEST} does not say when it was exported.")
+    return CheckedExport(
+        manifest=manifest,
+        manifest_sha256=digest,
+        issuer=str(claims["iss"]),
+        centre_name=str(centre.get("name"))[:200],
+        centre_number=str(centre.get("number") or "")[:20],
+        exported_at=exported_at,
+        files=expected,
+    )
+
+
+# ---------------------------------------------------------------- the import
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    transfer: PortfolioTransfer
+    registration: Registration
+    created_registration: bool
+    evidence: int
+    files: int
+    decisions: int
+    skipped_criteria: int
+
+
+def _learner_here(email: str, centre: Centre) -> User | None:
+    """The learner at `centre` with this address; never anyone of another centre (whether an
+    address has an account elsewhere is not this centre's to learn)."""
+    membership = (
+        Membership.objects.current()
+        .filter(user__email__iexact=email.strip(), centre=centre, role=Role.LEARNER)
+        .select_related("user")
+        .first()
+    )
+    return membership.user if membership else None
+
+
+def _same_person(learner: User, named: dict[str, Any]) -> bool:
+    email = str(named.get("email") or "").strip().casefold()
+    name = " ".join(str(named.get("name") or "").split()).casefold()
+    return email == learner.email.casefold() or name == learner.get_full_name().casefold()
+
+
+def import_portfolio(
+    *, actor: User, centre: Centre, archive: str | Path, email: str = ""
+) -> ImportResult:
+    """Check the archive, then import it at `centre`, all or nothing, for the learner of the
+    centre with the address `email` (by default the one the export gives)."""
+    checked = check_archive(archive)
+    qualification = Qualification.objects.filter(number=checked.qualification_number).first()
+    if qualification is None:
+        title = checked.manifest["qualification"].get("title", "")
+        raise TransferRefused(
+            f"The portfolio is on {checked.qualification_number} {title}, which is not in this "
+            "platform's catalogue: nothing was imported."
+        )
+    email = email or str(checked.learner.get("email") or "")
+    learner = _learner_here(email, centre) if email else None
+    if learner is None:
+        raise TransferRefused(
+            f"No learner at {centre.name} has the address {email or '(none given)'}: invite "
+            "the learner from People first (or type their address here), then import again."
+        )
+    if not _same_person(learner, checked.learner):
+        raise TransferRefused(
+            f"The export is {checked.learner.get('name')}'s portfolio, not "
+            f"{learner.get_full_name()}'s: choose the learner it belongs to."
+        )
+    earlier = PortfolioTransfer.objects.filter(
+        centre=centre, manifest_sha256=checked.manifest_sha256
+    ).first()
+    if earlier is not None:
+        day = dateformat.format(timezone.localtime(earlier.imported_at), "j F Y")
+        raise TransferRefused(
+            f"This export was imported already, on {day}: an export is imported once."
+        )
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            return _import(
+                checked,
+                actor=actor,
+                centre=centre,
+                learner=learner,
+                qualification=qualification,
+                archive=archive,
+                stored=stored,
+            )
+    except IntegrityError:
+        _delete(stored)
+        raise TransferRefused(
+            "This export was imported already: an export is imported once."
+        ) from None
+    except (KeyError, TypeError, AttributeError, ValueError):
+        _delete(stored)
+        raise TransferRefused(NOT_LAID_OUT) from None
+    except BaseException:
+        # The rows rolled back: the files stored for them go too, so nothing is left behind.
+        _delete(stored)
+        raise
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def _registration(
+    checked: CheckedExport,
+    *,
+    actor: User,
+    centre: Centre,
+    learner: User,
+    qualification: Qualification,
+) -> tuple[Registration, bool]:
+    """The learner's active registration on the qualification here, or a new one (from today,
+    with the units the export names that the catalogue holds)."""
+    existing = (
+        Registration.objects.select_for_update()
+        .filter(
+            learner=learner,
+            centre=centre,
+            qualification=qualification,
+            status=RegistrationStatus.ACTIVE,
+        )
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    today = timezone.localdate()
+    planned = _day(checked.manifest["registration"].get("planned_end_date"))
+    try:
+        registration = register_learner(
+            actor=actor,
+            learner=learner,
+            centre=centre,
+            qualification=qualification,
+            start_date=today,
+            planned_end_date=planned if planned and planned >= today else None,
+            unit_keys=[str(u.get("key")) for u in checked.manifest.get("units") or []],
+        )
+    except RegistrationError as error:
+        raise TransferRefused(f"The learner cannot be registered here: {error}") from None
+    return registration, True
+
+
+def _criteria(manifest: dict[str, Any]) -> dict[tuple[str, str], AssessmentCriterion]:
+    """(unit reference or key, criterion number) -> the catalogue's criterion. One query."""
+    units = {str(c.get("unit")) for e in manifest["evidence"] for c in e.get("criteria") or []}
+    units |= {str(d.get("unit")) for d in manifest.get("decisions") or []}
+    found: dict[tuple[str, str], AssessmentCriterion] = {}
+    for criterion in AssessmentCriterion.objects.filter(unit__key__in=units).select_related(
+        "unit"
+    ) | AssessmentCriterion.objects.filter(unit__reference__in=units).select_related("unit"):
+        found[(criterion.unit.reference or criterion.unit.key, criterion.number)] = criterion
+        found[(criterion.unit.key, criterion.number)] = criterion
+    return found
+
+
+def _choice(value: Any, choices: Any, default: str) -> str:
+    return value if value in choices.values else default
+
+
+def _import(
+    checked: CheckedExport,
+    *,
+    actor: User,
+    centre: Centre,
+    learner: User,
+    qualification: Qualification,
+    archive: str | Path,
+    stored: list[str],
+) -> ImportResult:
+    manifest = checked.manifest
+    registration, created = _registration(
+        checked, actor=actor, centre=centre, learner=learner, qualification=qualification
+    )
+    transfer = PortfolioTransfer.objects.create(
+        registration=registration,
+        centre=centre,
+        source_centre_name=checked.centre_name,
+        source_centre_number=checked.centre_number,
+        issuer=checked.issuer[:300],
+        manifest_sha256=checked.manifest_sha256,
+        exported_at=checked.exported_at,
+        source_start_date=_day(manifest["registration"].get("start_date")),
+        imported_by=actor,
+    )
+    now = timezone.now()
+    entries = [e for e in manifest["evidence"] if isinstance(e, dict)]
+    rows = [
+        Evidence(
+            registration=registration,
+            title=str(e.get("title") or "Untitled")[:200],
+            description=str(e.get("description") or "")[:5_000],
+            evidence_date=_day(e.get("evidence_date")) or checked.exported_at.date(),
+            method=_choice(e.get("method"), EvidenceMethod, EvidenceMethod.OTHER),
+            context=_choice(e.get("context"), EvidenceContext, EvidenceContext.REAL_WORK_PAID),
+            status=_choice(e.get("status"), EvidenceStatus, EvidenceStatus.SUBMITTED),
+            version=int(e.get("version") or 1),
+            created_by=learner,
+            created_at=_when(e.get("created_at")) or now,
+            submitted_at=_when(e.get("submitted_at")),
+            transfer=transfer,
+        )
+        for e in entries
+    ]
+    Evidence.objects.bulk_create(rows)
+    by_old_id = {e.get("id"): row for e, row in zip(entries, rows, strict=True)}
+    versioned = []
+    for entry, row in zip(entries, rows, strict=True):
+        previous = by_old_id.get(entry.get("previous"))
+        if previous is not None and previous is not row:
+            row.previous = previous
+            versioned.append(row)
+    if versioned:
+        Evidence.objects.bulk_update(versioned, ["previous"])
+    criteria = _criteria(manifest)
+    files: list[EvidenceFile] = []
+    mappings: list[EvidenceCriterion] = []
+    declarations: list[Declaration] = []
+    skipped = 0
+    with zipfile.ZipFile(archive) as zipped:
+        for entry, row in zip(entries, rows, strict=True):
+            hashes: set[str] = set()
+            for item in entry.get("files") or []:
+                if "path" not in item or item["sha256"] in hashes:
+                    continue  # removed after retention at the earlier centre, or twice
+                hashes.add(item["sha256"])
+                files.append(_store(zipped, item, row, registration, actor, stored))
+            for c in entry.get("criteria") or []:
+                criterion = criteria.get((str(c.get("unit")), str(c.get("number"))))
+                if criterion is None or criterion.pk in {
+                    m.criterion_id for m in mappings if m.evidence is row
+                }:
+                    skipped += criterion is None
+                    continue
+                mappings.append(
+                    EvidenceCriterion(
+                        evidence=row,
+                        criterion=criterion,
+                        proposed_by=learner,
+                        proposed_at=_when(c.get("proposed_at")) or now,
+                    )
+                )
+            declaration = entry.get("declaration")
+            if declaration:
+                declarations.append(
+                    Declaration(
+                        evidence=row,
+                        signed_by=learner,
+                        typed_name=str(declaration.get("typed_name") or "")[:150],
+                        statement=str(declaration.get("statement") or ""),
+                        signed_at=_when(declaration.get("signed_at")) or now,
+                        content_hash=str(declaration.get("content_hash") or "")[:64],
+                    )
+                )
+    EvidenceFile.objects.bulk_create(files)
+    EvidenceCriterion.objects.bulk_create(mappings)
+    Declaration.objects.bulk_create(declarations)
+    prior = []
+    for d in manifest.get("decisions") or []:
+        criterion = criteria.get((str(d.get("unit")), str(d.get("number"))))
+        assessed_on = _day(d.get("assessed_on"))
+        if criterion is None or assessed_on is None:
+            skipped += 1
+            continue
+        prior.append(
+            PriorDecision(
+                transfer=transfer,
+                registration=registration,
+                criterion=criterion,
+                outcome=str(d.get("outcome") or "")[:20],
+                outcome_label=str(d.get("outcome_label") or "")[:50],
+                assessor_name=str(d.get("assessor") or "")[:200],
+                assessed_on=assessed_on,
+                feedback=str(d.get("feedback") or "")[:5_000],
+            )
+        )
+    PriorDecision.objects.bulk_create(prior)
+    refresh_progress(registration)
+    record_event(
+        actor=actor,
+        action="portfolio.transferred_in",
+        target=transfer,
+        centre_id=centre.pk,
+        data={
+            "registration": registration.pk,
+            "learner": learner.pk,
+            "source_centre": checked.centre_name,
+            "source_centre_number": checked.centre_number,
+            "issuer": checked.issuer,
+            "manifest_sha256": checked.manifest_sha256,
+            "exported_at": checked.exported_at.isoformat(),
+            "evidence": len(rows),
+            "files": len(files),
+            "decisions": len(prior),
+        },
+    )
+    return ImportResult(
+        transfer=transfer,
+        registration=registration,
+        created_registration=created,
+        evidence=len(rows),
+        files=len(files),
+        decisions=len(prior),
+        skipped_criteria=skipped,
+    )
+
+
+def _store(
+    zipped: zipfile.ZipFile,
+    item: dict[str, Any],
+    evidence: Evidence,
+    registration: Registration,
+    actor: User,
+    stored: list[str],
+) -> EvidenceFile:
+    """One file streamed from the ZIP into storage, as an upload is (never all in memory)."""
+    info = zipped.getinfo(item["path"])
+    with zipped.open(info) as member:
+        head = member.read(8192)
+    content_type = sniff_head(head)
+    if content_type is None:
+        raise TransferRefused(
+            f"{item['path']} is not a type of file the portfolio accepts: nothing was imported."
+        )
+    with zipped.open(info) as member:
+        content = File(member, name=item["path"])
+        content.size = info.file_size
+        name = default_storage.save(f"evidence/{registration.pk}/{uuid4().hex}", content)
+    stored.append(name)
+    record = EvidenceFile(
+        evidence=evidence,
+        original_name=str(item.get("name") or posixpath.basename(item["path"]))[:255],
+        content_type=content_type,
+        size=info.file_size,
+        sha256=str(item["sha256"]),
+        uploaded_by=actor,
+        uploaded_at=_when(item.get("uploaded_at")) or timezone.now(),
+    )
+    record.file.name = name
+    return record

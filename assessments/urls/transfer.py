@@ -1,0 +1,9 @@
+from django.urls import path
+
+from assessments.views import transfer
+
+app_name = "transfer"
+
+urlpatterns = [
+    path("", transfer.import_page, name="import"),
+]

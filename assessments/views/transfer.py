@@ -1,0 +1,116 @@
+"""The centre admin's page for importing a learner's portfolio ZIP from another centre (issue
+20, portfolio transfer). The upload streams to a temporary file (never all in memory), the
+archive is checked before anything is written (assessments.transfer), and a refusal is shown on
+the page with its reason."""
+
+from __future__ import annotations
+
+import rules
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_http_methods
+
+from accounts.context import admin_centre
+from accounts.models import Centre
+from accounts.requests import AuthedRequest
+from assessments.transfer import TransferRefused, import_portfolio, max_archive_bytes
+from portfolios.uploads import EvidenceUploadHandler, megabytes
+
+FIELD = "archive"
+
+
+class TransferForm(forms.Form):
+    archive = forms.FileField(
+        label="Portfolio ZIP",
+        help_text="The portfolio ZIP the learner (or their earlier centre) downloaded with "
+        "“Download the whole portfolio”, unchanged.",
+    )
+    email = forms.EmailField(
+        label="The learner's e-mail address at this centre",
+        required=False,
+        help_text="Leave it blank to use the address in the export. The learner must already "
+        "be a learner here (invite them from People first).",
+    )
+
+
+def _centre(request: AuthedRequest) -> Centre:
+    centre = admin_centre(request)
+    if not rules.test_rule("portfolios.import_portfolio", request.user, centre):
+        raise PermissionDenied("Only a centre admin imports a portfolio.")
+    return centre
+
+
+def _page(
+    request: AuthedRequest, centre: Centre, form: TransferForm, *, refusal: str = "", status: int
+) -> HttpResponse:
+    return render(
+        request,
+        "assessments/transfer/import.html",
+        {
+            "centre": centre,
+            "form": form,
+            "refusal": refusal,
+            "limit": megabytes(max_archive_bytes()),
+        },
+        status=status,
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@login_required
+def import_page(request: AuthedRequest) -> HttpResponse:
+    """CSRF is checked in _import: the upload handler must be in place before the body is read."""
+    centre = _centre(request)
+    if request.method != "POST":
+        return _page(request, centre, TransferForm(), status=200)
+    handler = EvidenceUploadHandler(request, limit=max_archive_bytes())
+    handler.install(request)
+    try:
+        return _import(request, centre, handler)
+    finally:
+        handler.discard()
+
+
+@csrf_protect
+def _import(request: AuthedRequest, centre: Centre, handler: EvidenceUploadHandler) -> HttpResponse:
+    try:
+        form = TransferForm(request.POST, request.FILES)
+        refusal = handler.request_refusal or next(
+            (r.refusal for r in handler.received if r.refusal), ""
+        )
+    except MultiPartParserError:
+        form, refusal = TransferForm(), "The upload was interrupted: nothing was imported."
+    if handler.interrupted:
+        refusal = "The upload was interrupted before it finished: nothing was imported."
+    if refusal or not form.is_valid():
+        return _page(request, centre, form, refusal=refusal, status=400)
+    upload = form.cleaned_data["archive"]
+    try:
+        result = import_portfolio(
+            actor=request.user,
+            centre=centre,
+            email=form.cleaned_data["email"] or "",
+            archive=upload.temporary_file_path(),
+        )
+    except TransferRefused as refused:
+        return _page(request, centre, form, refusal=str(refused), status=400)
+    source = result.transfer.source_centre_name
+    text = (
+        f"Imported {result.registration.learner.get_full_name()}'s portfolio from {source}: "
+        f"{result.evidence} pieces of evidence, {result.files} files and {result.decisions} "
+        f"of {source}'s decisions, kept read-only and marked as theirs."
+    )
+    if result.skipped_criteria:
+        text += (
+            f" {result.skipped_criteria} criteria it names are not in this platform's catalogue "
+            "and were left out."
+        )
+    messages.success(request, text)
+    return redirect("evidence:portfolio", pk=result.registration.pk)

@@ -1,0 +1,93 @@
+"""A portfolio transferred in (issue 20): a learner's portfolio ZIP exported by another centre
+(here or on another site) and imported at this one when the learner moved.
+
+What arrives is the earlier centre's record, not this centre's: its evidence is kept read-only
+(Evidence.transfer names where it came from) and its decisions as text (the assessor's name
+and the date as the export gives them: they are not people of this centre, and not this
+centre's decisions). This centre's assessors judge afresh, with the prior decision beside.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from core.limits import length_checks
+from portfolios.models.registration import Registration
+
+
+class PortfolioTransferQuerySet(models.QuerySet["PortfolioTransfer"]):
+    def visible_to(self, user: Any) -> PortfolioTransferQuerySet:
+        """A transfer follows the registration it arrived on: whoever sees the portfolio."""
+        return self.filter(registration__in=Registration.objects.visible_to(user))
+
+
+class PortfolioTransfer(models.Model):
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    # The importing centre (the registration's), kept on the row for the once-per-export rule.
+    centre = models.ForeignKey("accounts.Centre", on_delete=models.PROTECT, related_name="+")
+    source_centre_name = models.CharField("earlier centre", max_length=200)
+    source_centre_number = models.CharField(max_length=20, blank=True)
+    # The did:web that signed the export, and the SHA-256 of its manifest.json: an export is
+    # imported once at a centre.
+    issuer = models.CharField(max_length=300)
+    manifest_sha256 = models.CharField(max_length=64)
+    exported_at = models.DateTimeField()
+    source_start_date = models.DateField(null=True, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    objects = PortfolioTransferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["imported_at", "pk"]
+        constraints = [
+            *length_checks(
+                source_centre_name=200, source_centre_number=20, issuer=300, manifest_sha256=64
+            ),
+            models.UniqueConstraint(
+                fields=["centre", "manifest_sha256"], name="portfolios_transfer_once_per_centre"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Portfolio from {self.source_centre_name} on {self.registration_id}"
+
+
+class PriorDecision(models.Model):
+    """A decision the earlier centre recorded, as its export gives it. Never this centre's:
+    not in the decision log, progress or claims; shown beside this centre's own judgement."""
+
+    transfer = models.ForeignKey(
+        PortfolioTransfer, on_delete=models.PROTECT, related_name="decisions"
+    )
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="prior_decisions"
+    )
+    criterion = models.ForeignKey(
+        "qualifications.AssessmentCriterion", on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(max_length=20, blank=True)
+    outcome_label = models.CharField(max_length=50)
+    assessor_name = models.CharField(max_length=200)
+    assessed_on = models.DateField()
+    feedback = models.TextField(blank=True, max_length=5_000)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            *length_checks(outcome=20, outcome_label=50, assessor_name=200, feedback=5_000),
+            models.UniqueConstraint(
+                fields=["transfer", "criterion"], name="portfolios_prior_decision_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome_label} at {self.transfer.source_centre_name}"

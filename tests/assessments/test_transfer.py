@@ -1,0 +1,675 @@
+"""Portfolio transfer (issue 20): centre B imports the portfolio ZIP a learner's earlier centre A
+exported (the learner moved). The export is the real one (the learner's download); the import
+is the centre admin's page. Every refusal says why and leaves no rows and no stored files."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import html
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rules
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Centre, Role, User
+from assessments import badges
+from assessments.models import Decision, Outcome
+from assessments.services import record_decision
+from core.models import AuditEvent
+from portfolios.models import (
+    Evidence,
+    EvidenceFile,
+    PortfolioTransfer,
+    PriorDecision,
+    Registration,
+    RegistrationStatus,
+)
+from portfolios.services import register_learner
+from qualifications.models import Qualification
+from tests.factories import CentreFactory, MembershipFactory, member
+from tests.portfolios.test_export import IMI, World, a_full_portfolio, add_evidence, criteria
+from tests.support import clock
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+URL = "/centre/transfer/"
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    location = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location)},
+        },
+    }
+    return location
+
+
+@dataclass
+class Move:
+    a: Centre
+    b: Centre
+    world: World  # centre A, its learner Nadia Brook and her registration
+    admin_b: User
+    assessor_b: User
+    other_registration: Registration  # another learner of A
+    archive: bytes
+
+
+def stored(media: Path) -> set[str]:
+    """Every file in storage, by its path under the storage's folder."""
+    if not media.exists():
+        return set()
+    return {
+        str(p.relative_to(media))
+        for p in media.rglob("*")
+        if p.is_file() and ".incoming" not in p.parts
+    }
+
+
+def export_of(client: Client, world: World) -> bytes:
+    client.force_login(world.learner)
+    response = client.get(reverse("witness:export", args=[world.registration.pk]))
+    assert response.status_code == 200
+    client.logout()
+    return b"".join(response.streaming_content)
+
+
+@pytest.fixture
+def move(client: Client, media: Path) -> Move:
+    return build_move(client)
+
+
+def build_move(client: Client) -> Move:
+    """Centre A with Nadia Brook's portfolio (decisions included) and another learner's, and
+    centre B, where Nadia is a learner now; her export, downloaded as she would."""
+    imi = Qualification.objects.get(number=IMI)
+    a = CentreFactory(name="Northgate Training Centre")
+    b = CentreFactory(name="Southfield College")
+    for centre in (a, b):
+        centre.qualifications.add(imi)
+    admin = member(a, Role.CENTRE_ADMIN)
+    learner = member(a, Role.LEARNER, full_name="Nadia Brook")
+    assessor = member(a, Role.ASSESSOR, full_name="Ada Assessor")
+    registration = register_learner(
+        actor=admin,
+        learner=learner,
+        centre=a,
+        qualification=imi,
+        start_date=clock.today(),
+        assessors=[assessor],
+    )
+    other = member(a, Role.LEARNER, full_name="Otto Other")
+    world = World(a, admin, learner, assessor, registration, other)
+    made = a_full_portfolio(world)
+    # Centre A's assessor judged two criteria on the submitted evidence.
+    judged = zip(criteria(registration, 2), (Outcome.MET, Outcome.NOT_YET_MET), strict=True)
+    for criterion, outcome in judged:
+        record_decision(
+            assessor=assessor,
+            registration=registration,
+            criterion=criterion,
+            outcome=outcome,
+            method="product",
+            assessed_on=clock.today() - datetime.timedelta(days=3),
+            feedback="Clear photographs." if outcome == Outcome.MET else "Show the torque.",
+            evidence=[made["submitted"]],
+        )
+    # Another learner of A, with evidence of her own: none of it may reach B.
+    other_registration = register_learner(
+        actor=admin, learner=other, centre=a, qualification=imi, start_date=clock.today()
+    )
+    add_evidence(
+        World(a, admin, other, assessor, other_registration, learner),
+        "Otto's private notes",
+        [("otto.txt", b"Otto only\n")],
+    )
+    admin_b = member(b, Role.CENTRE_ADMIN)
+    assessor_b = member(b, Role.ASSESSOR, full_name="Bea Assessor")
+    # Nadia moved: she is a learner at B now.
+    MembershipFactory(user=learner, centre=b, role=Role.LEARNER)
+    archive = export_of(client, world)
+    return Move(a, b, world, admin_b, assessor_b, other_registration, archive)
+
+
+def post(client: Client, admin: User, body: bytes, name: str = "portfolio.zip", **fields: str):
+    client.force_login(admin)
+    return client.post(URL, {"archive": SimpleUploadedFile(name, body), **fields})
+
+
+def text(response: Any) -> str:
+    return html.unescape(response.content.decode())
+
+
+def rebuilt(body: bytes, change: Any) -> bytes:
+    """The archive with its members changed by `change(dict of name -> bytes)`."""
+    source = zipfile.ZipFile(io.BytesIO(body))
+    members = {name: source.read(name) for name in source.namelist()}
+    change(members)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name, content in members.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def at_b(move: Move) -> dict[str, int]:
+    """What centre B holds: counted from the rows, whichever they are."""
+    return {
+        "registrations": Registration.objects.filter(centre=move.b).count(),
+        "transfers": PortfolioTransfer.objects.count(),
+        "evidence": Evidence.objects.filter(registration__centre=move.b).count(),
+        "files": EvidenceFile.objects.filter(evidence__registration__centre=move.b).count(),
+        "prior": PriorDecision.objects.count(),
+        "events": AuditEvent.objects.filter(action="portfolio.transferred_in").count(),
+    }
+
+
+NOTHING = {
+    "registrations": 0,
+    "transfers": 0,
+    "evidence": 0,
+    "files": 0,
+    "prior": 0,
+    "events": 0,
+}
+
+
+# ---------------------------------------------------------------- the round trip
+
+
+def test_the_export_is_signed_by_its_centre_with_the_platform_key(move: Move) -> None:
+    archive = zipfile.ZipFile(io.BytesIO(move.archive))
+    token = archive.read("signature.jws").decode()
+    _, body, _ = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    assert claims["iss"] == badges.issuer_did("http://127.0.0.1:8000", move.a.pk)
+    assert (
+        claims["files"]["manifest.json"]
+        == hashlib.sha256(archive.read("manifest.json")).hexdigest()
+    )
+    # The signature verifies with a library the project did not write (cryptography's
+    # Ed25519 over the JWS signing input, as RFC 8037 says).
+    from assessments.transfer import verify_seal
+
+    assert verify_seal(token.encode())["centre"]["name"] == "Northgate Training Centre"
+
+
+def test_a_portfolio_exported_at_one_centre_arrives_intact_at_another(
+    client: Client, move: Move, media: Path
+) -> None:
+    source = zipfile.ZipFile(io.BytesIO(move.archive))
+    manifest = json.loads(source.read("manifest.json"))
+
+    response = post(client, move.admin_b, move.archive)
+
+    assert response.status_code == 302, text(response)[-3000:]
+    registration = Registration.objects.get(centre=move.b)
+    assert response["Location"] == reverse("evidence:portfolio", args=[registration.pk])
+    assert registration.learner == move.world.learner
+    assert registration.status == RegistrationStatus.ACTIVE
+    transfer = PortfolioTransfer.objects.get()
+    assert transfer.source_centre_name == "Northgate Training Centre"
+    assert transfer.registration == registration
+    # Every file's bytes and hash, as exported.
+    exported = {
+        f["sha256"]: source.read(f["path"])
+        for e in manifest["evidence"]
+        for f in e["files"]
+        if "path" in f
+    }
+    imported = EvidenceFile.objects.filter(evidence__registration=registration)
+    assert {f.sha256 for f in imported} == set(exported)
+    for file in imported:
+        with file.file.open("rb") as fh:
+            content = fh.read()
+        assert hashlib.sha256(content).hexdigest() == file.sha256
+        assert content == exported[file.sha256]
+    evidence = list(Evidence.objects.filter(registration=registration))
+    assert len(evidence) == len(manifest["evidence"])
+    assert all(e.transfer_id == transfer.pk for e in evidence)
+    assert {e.title for e in evidence} == {e["title"] for e in manifest["evidence"]}
+    # The resubmission keeps its earlier version.
+    second = next(e for e in evidence if e.version == 2)
+    assert second.previous is not None
+    assert second.previous.title == second.title
+    # A's decisions: prior records with A's assessor's name as text, not decisions here.
+    prior = list(PriorDecision.objects.order_by("criterion__position"))
+    assert [(p.outcome, p.assessor_name) for p in prior] == [
+        (Outcome.MET, "Ada Assessor"),
+        (Outcome.NOT_YET_MET, "Ada Assessor"),
+    ]
+    assert not Decision.objects.filter(registration=registration).exists()
+    # Nothing of A's other learner.
+    assert not Evidence.objects.filter(
+        registration__centre=move.b, title="Otto's private notes"
+    ).exists()
+    assert "Otto" not in json.dumps(manifest)
+    # One audit event: who, when, from where, which manifest.
+    event = AuditEvent.objects.get(action="portfolio.transferred_in")
+    assert event.actor == move.admin_b
+    assert event.centre_id == move.b.pk
+    assert event.data["source_centre"] == "Northgate Training Centre"
+    assert event.data["manifest_sha256"] == hashlib.sha256(source.read("manifest.json")).hexdigest()
+    # The portfolio page says where it came from, and whose decisions they were.
+    page = client.get(response["Location"]).content.decode()
+    assert "Transferred from Northgate Training Centre" in page
+    assert "Decided at Northgate Training Centre by Ada Assessor on" in page
+
+
+def test_transferred_evidence_and_decisions_are_read_only(client: Client, move: Move) -> None:
+    post(client, move.admin_b, move.archive)
+    learner = move.world.learner
+    for evidence in Evidence.objects.filter(registration__centre=move.b):
+        assert not rules.test_rule("portfolios.change_evidence", learner, evidence)
+    draft = Evidence.objects.get(registration__centre=move.b, status="draft")
+    client.force_login(learner)
+    assert client.post(reverse("evidence:delete", args=[draft.pk])).status_code == 403
+    assert client.post(reverse("evidence:edit", args=[draft.pk]), {}).status_code == 403
+    assert Evidence.objects.filter(pk=draft.pk).exists()
+
+
+def test_centre_b_cannot_reach_centre_a_and_a_cannot_see_bs_copy(
+    client: Client, move: Move
+) -> None:
+    post(client, move.admin_b, move.archive)
+    copy = Registration.objects.get(centre=move.b)
+    original = move.world.registration
+    # B's admin: A's objects are not theirs.
+    client.force_login(move.admin_b)
+    assert client.get(reverse("evidence:portfolio", args=[original.pk])).status_code in (403, 404)
+    a_evidence = Evidence.objects.filter(registration=original).exclude(status="draft").first()
+    assert a_evidence is not None
+    assert client.get(reverse("evidence:detail", args=[a_evidence.pk])).status_code in (403, 404)
+    # A's admin and assessor: B's copy is not theirs.
+    for person in (move.world.admin, move.world.assessor):
+        client.force_login(person)
+        assert client.get(reverse("evidence:portfolio", args=[copy.pk])).status_code in (403, 404)
+        assert not Registration.objects.visible_to(person).filter(pk=copy.pk).exists()
+        assert not PortfolioTransfer.objects.visible_to(person).exists()
+
+
+def test_a_second_import_of_the_same_export_is_refused(
+    client: Client, move: Move, media: Path
+) -> None:
+    post(client, move.admin_b, move.archive)
+    before = at_b(move)
+    files_before = stored(media)
+
+    response = post(client, move.admin_b, move.archive)
+
+    assert response.status_code == 400
+    assert "This export was imported already" in text(response)
+    assert at_b(move) == before
+    assert stored(media) == files_before
+
+
+def test_the_import_joins_the_learners_active_registration_here(client: Client, move: Move) -> None:
+    here = register_learner(
+        actor=move.admin_b,
+        learner=move.world.learner,
+        centre=move.b,
+        qualification=move.world.registration.qualification,
+        start_date=clock.today(),
+    )
+    post(client, move.admin_b, move.archive)
+    assert PortfolioTransfer.objects.get().registration == here
+    assert Registration.objects.filter(centre=move.b).count() == 1
+
+
+# ---------------------------------------------------------------- refusals
+
+
+def _without(name: str) -> Any:
+    return lambda members: members.pop(name)
+
+
+def _changed(name: str, content: bytes) -> Any:
+    def change(members: dict[str, bytes]) -> None:
+        members[name] = content
+
+    return change
+
+
+def _first_file(body: bytes) -> str:
+    return next(
+        n for n in zipfile.ZipFile(io.BytesIO(body)).namelist() if n.startswith("evidence/")
+    )
+
+
+def _tampered_manifest(members: dict[str, bytes]) -> None:
+    manifest = json.loads(members["manifest.json"])
+    manifest["registration"]["centre"]["name"] = "Somewhere Else"
+    members["manifest.json"] = json.dumps(manifest).encode()
+
+
+def _second_learner(members: dict[str, bytes]) -> None:
+    manifest = json.loads(members["manifest.json"])
+    manifest["learners"] = [manifest["registration"]["learner"], {"name": "Otto Other"}]
+    members["manifest.json"] = json.dumps(manifest).encode()
+
+
+REFUSALS = {
+    "not a zip": (lambda body: b"%PDF-1.4 not a zip", "This is not a ZIP file"),
+    "truncated": (lambda body: body[: len(body) // 2], "This is not a ZIP file"),
+    "a file's bytes changed": (
+        lambda body: rebuilt(body, _changed(_first_file(body), b"changed bytes")),
+        "is not the file that was exported",
+    ),
+    "manifest changed": (
+        lambda body: rebuilt(body, _tampered_manifest),
+        "was changed after it was signed",
+    ),
+    "a second learner": (
+        lambda body: rebuilt(body, _second_learner),
+        "was changed after it was signed",
+    ),
+    "a file added": (
+        lambda body: rebuilt(body, _changed("evidence/extra.txt", b"added later")),
+        "which its manifest does not list",
+    ),
+    "a file missing": (
+        lambda body: rebuilt(body, lambda m: m.pop(_first_file(body))),
+        "which is missing from the ZIP",
+    ),
+    "path traversal": (
+        lambda body: rebuilt(body, _changed("../../etc/cron.d/evil", b"x")),
+        "which points outside the archive",
+    ),
+    "absolute path": (
+        lambda body: rebuilt(body, _changed("/etc/passwd", b"x")),
+        "which points outside the archive",
+    ),
+    "no signature": (
+        lambda body: rebuilt(body, _without("signature.jws")),
+        "The ZIP has no signature.jws",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_a_damaged_or_tampered_archive_is_refused_and_leaves_nothing(
+    client: Client, move: Move, media: Path, case: str
+) -> None:
+    make, message = REFUSALS[case]
+    files_before = stored(media)
+
+    response = post(client, move.admin_b, make(move.archive))
+
+    assert response.status_code == 400
+    assert message in text(response)
+    assert "The portfolio was not imported" in text(response)
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
+
+
+def test_an_oversize_archive_is_refused_and_leaves_nothing(
+    client: Client, move: Move, media: Path, settings: Any
+) -> None:
+    settings.PORTFOLIO_TRANSFER_MAX_BYTES = 1024
+    files_before = stored(media)
+
+    response = post(client, move.admin_b, move.archive)
+
+    assert response.status_code == 400
+    assert "larger than" in text(response)
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
+
+
+def test_a_zip_bomb_is_refused_by_its_declared_sizes(
+    client: Client, move: Move, media: Path
+) -> None:
+    files_before = stored(media)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bomb:
+        bomb.writestr("manifest.json", b"{}")
+        bomb.writestr("evidence/1-v1/zeros.txt", b"\0" * 20_000_000)
+
+    response = post(client, move.admin_b, out.getvalue())
+
+    assert response.status_code == 400
+    assert "a ZIP bomb?" in text(response)
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
+
+
+def test_an_unknown_qualification_is_refused_and_leaves_nothing(
+    client: Client, move: Move, media: Path
+) -> None:
+    Qualification.objects.filter(number=IMI).update(number="999/9999/9")
+    files_before = stored(media)
+
+    response = post(client, move.admin_b, move.archive)
+
+    assert response.status_code == 400
+    assert f"The portfolio is on {IMI}" in text(response)
+    assert "not in this platform's catalogue" in text(response)
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
+
+
+def test_a_learner_who_is_not_at_this_centre_is_refused(
+    client: Client, move: Move, media: Path
+) -> None:
+    files_before = stored(media)
+    response = post(client, move.admin_b, move.archive, email="otto@elsewhere.example")
+
+    assert response.status_code == 400
+    assert "No learner at Southfield College has the address" in text(response)
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
+
+
+def test_a_failure_after_files_were_stored_removes_them(
+    client: Client, move: Move, media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assessments import transfer
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    # Fails after every file is stored, inside the transaction.
+    monkeypatch.setattr(transfer, "refresh_progress", lambda registration: broken())
+    files_before = stored(media)
+
+    with pytest.raises(RuntimeError):
+        transfer.import_portfolio(
+            actor=move.admin_b,
+            centre=move.b,
+            archive=_as_file(media.parent, move.archive),
+        )
+
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
+
+
+def _as_file(folder: Path, body: bytes) -> Path:
+    path = folder / "upload.zip"
+    path.write_bytes(body)
+    return path
+
+
+def test_a_remote_issuer_that_cannot_be_reached_is_a_clear_refusal(
+    client: Client, move: Move, media: Path, settings: Any
+) -> None:
+    files_before = stored(media)
+    # The export names this site's host (127.0.0.1:8000); seen from a site of another name it
+    # is a remote issuer, whose DID document is not served over https there.
+    settings.SITE_URL = "https://portfolio.another.example"
+    from assessments import transfer
+
+    transfer.RESOLVE_TIMEOUT = 1
+    try:
+        response = post(client, move.admin_b, move.archive)
+    finally:
+        transfer.RESOLVE_TIMEOUT = 5
+    assert response.status_code == 400
+    assert "could not be checked" in text(response)
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
+
+
+# ---------------------------------------------------------------- who may import
+
+
+@pytest.mark.parametrize("who", ["assessor_b", "learner", "iv_b", "eqa_b"])
+def test_only_the_centres_admin_opens_the_import_page(client: Client, move: Move, who: str) -> None:
+    person = {
+        "assessor_b": move.assessor_b,
+        "learner": move.world.learner,
+        "iv_b": member(move.b, Role.INTERNAL_VERIFIER),
+        "eqa_b": member(move.b, Role.EQA),
+    }[who]
+    client.force_login(person)
+    assert client.get(URL).status_code == 403
+    assert (
+        client.post(URL, {"archive": SimpleUploadedFile("p.zip", move.archive)}).status_code == 403
+    )
+    assert at_b(move) == NOTHING
+
+
+# ---------------------------------------------------------------- queries
+
+
+def queries(run: Any) -> list[str]:
+    """The SQL `run()` sends (counted by a wrapper: the debug log's 9,000 fill up)."""
+    from django.db import connection
+
+    sent: list[str] = []
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        run()
+    return sent
+
+
+def test_the_import_costs_the_same_queries_however_big_the_portfolio(
+    client: Client, move: Move
+) -> None:
+    """The import's queries with a small portfolio and a larger one: the same."""
+    responses = []
+    small = queries(lambda: responses.append(post(client, move.admin_b, move.archive)))
+    # A larger portfolio from A: more evidence, more files.
+    for n in range(4):
+        add_evidence(move.world, f"More {n}", [(f"more{n}.txt", f"more {n}\n".encode())])
+    bigger = export_of(client, move.world)
+    third = CentreFactory(name="Westmoor")
+    third.qualifications.add(move.world.registration.qualification)
+    admin_c = member(third, Role.CENTRE_ADMIN)
+    MembershipFactory(user=move.world.learner, centre=third, role=Role.LEARNER)
+    large = queries(lambda: responses.append(post(client, admin_c, bigger)))
+    assert [r.status_code for r in responses] == [302, 302]
+    assert len(large) == len(small)
+
+
+def test_the_portfolio_page_with_transferred_items_costs_the_same_queries(
+    client: Client, move: Move
+) -> None:
+    post(client, move.admin_b, move.archive)
+    registration = Registration.objects.get(centre=move.b)
+    client.force_login(move.world.learner)
+    url = reverse("evidence:portfolio", args=[registration.pk])
+    client.get(url)
+    before = queries(lambda: client.get(url))
+    # More prior decisions and more transferred evidence.
+    transfer = PortfolioTransfer.objects.get()
+    taken = set(PriorDecision.objects.values_list("criterion_id", flat=True))
+    for criterion in criteria(registration, 8):
+        if criterion.pk not in taken:
+            PriorDecision.objects.create(
+                transfer=transfer,
+                registration=registration,
+                criterion=criterion,
+                outcome_label="Met",
+                assessor_name="Ada Assessor",
+                assessed_on=clock.today(),
+            )
+    for item in list(Evidence.objects.filter(registration=registration, previous=None)):
+        item.pk = None
+        item.save()
+    after = queries(lambda: client.get(url))
+    assert PriorDecision.objects.count() > 2
+    assert len(after) == len(before)
+
+
+# ---------------------------------------------------------------- judging afresh
+
+
+def test_the_assessor_here_sees_the_earlier_decision_beside_and_judges_afresh(
+    client: Client, move: Move
+) -> None:
+    from portfolios.services import assign_staff
+    from tests.assessments.judging_data import form_data
+
+    post(client, move.admin_b, move.archive)
+    registration = Registration.objects.get(centre=move.b)
+    assign_staff(actor=move.admin_b, registration=registration, assessors=[move.assessor_b])
+    photos = Evidence.objects.get(registration=registration, title="Photos")
+    first, _ = criteria(registration, 2)
+    client.force_login(move.assessor_b)
+
+    page = text(client.get(reverse("assessments:assess", args=[photos.pk])))
+
+    assert "Decided at Northgate Training Centre by Ada Assessor on" in page
+    assert "Clear photographs." in page
+    # This centre's judgement is its own decision; the earlier one stays as it was, beside it.
+    data = form_data(photos, {first: "met"}, feedback={first: "Seen again here."})
+    response = client.post(reverse("assessments:judge", args=[photos.pk]), data)
+    assert response.status_code == 302
+    decision = Decision.objects.get(registration=registration)
+    assert decision.assessor == move.assessor_b
+    assert PriorDecision.objects.filter(registration=registration).count() == 2
+
+
+def test_a_signed_manifest_not_laid_out_as_ours_is_refused(
+    client: Client, move: Move, media: Path
+) -> None:
+    """Signed by a key we trust, but not a manifest this platform writes: refused, not a 500."""
+    files_before = stored(media)
+    manifest = json.dumps(
+        {
+            "manifest_version": 1,
+            "exported_at": "2026-01-05T10:00:00+00:00",
+            "registration": {
+                "learner": {"id": 1, "name": "Nadia Brook"},
+                "centre": {"name": "Northgate Training Centre"},
+            },
+            "qualification": {"number": IMI},
+            "evidence": ["not a record"],
+        }
+    ).encode()
+    did = badges.issuer_did("http://127.0.0.1:8000", move.a.pk)
+    claims = {
+        "type": "PortfolioExportSeal",
+        "iss": did,
+        "centre": {"name": "Northgate Training Centre"},
+        "files": {"manifest.json": hashlib.sha256(manifest).hexdigest()},
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("manifest.json", manifest)
+        archive.writestr("signature.jws", badges.sign_jwt(claims, kid=f"{did}#key-1"))
+
+    response = post(client, move.admin_b, out.getvalue())
+
+    assert response.status_code == 400
+    assert "is not laid out as this platform's portfolio manifests are" in text(response)
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
