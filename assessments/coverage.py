@@ -50,13 +50,18 @@ CATEGORIES = Statement.Category
 
 
 def met_criteria(registrations: Iterable[Registration]) -> dict[int, set[int]]:
-    """Per registration id, the ids of the criteria whose current decision is met. One query.
+    """Per registration id, the ids of the criteria whose current decision is met. One query
+    (met_criteria_by_id)."""
+    return met_criteria_by_id([registration.pk for registration in registrations])
+
+
+def met_criteria_by_id(ids: Sequence[int]) -> dict[int, set[int]]:
+    """met_criteria, for registration ids. One query.
 
     Where the qualification needs an IV to validate decisions before the learner sees them
     (Pearson BTEC), a decision counts only once validated: coverage is the same for the learner
     and for staff, and never gives away an outcome the learner may not see yet.
     """
-    ids = [registration.pk for registration in registrations]
     met: dict[int, set[int]] = {pk: set() for pk in ids}
     rows = (
         Decision.objects.current()
@@ -73,7 +78,11 @@ def met_criteria(registrations: Iterable[Registration]) -> dict[int, set[int]]:
 
 def signed_off_units(registrations: Iterable[Registration]) -> dict[int, set[int]]:
     """Per registration id, the ids of the units with an active sign-off. One query."""
-    ids = [registration.pk for registration in registrations]
+    return signed_off_units_by_id([registration.pk for registration in registrations])
+
+
+def signed_off_units_by_id(ids: Sequence[int]) -> dict[int, set[int]]:
+    """signed_off_units, for registration ids. One query."""
     signed: dict[int, set[int]] = {pk: set() for pk in ids}
     rows = (
         UnitSignOff.objects.active()
@@ -88,7 +97,11 @@ def signed_off_units(registrations: Iterable[Registration]) -> dict[int, set[int
 
 def units_taken(registrations: Iterable[Registration]) -> dict[int, set[int]]:
     """Per registration id, the ids of the units the learner takes. One query."""
-    ids = [registration.pk for registration in registrations]
+    return units_taken_by_id([registration.pk for registration in registrations])
+
+
+def units_taken_by_id(ids: Sequence[int]) -> dict[int, set[int]]:
+    """units_taken, for registration ids. One query."""
     taken: dict[int, set[int]] = {pk: set() for pk in ids}
     rows = RegistrationUnit.objects.filter(registration_id__in=ids).values_list(
         "registration_id", "unit_id"

@@ -113,6 +113,8 @@ class StatementLinks:
     in the mapping's order; `units`, the ids of the units mapped as a whole."""
 
     pk: int
+    # The statement's code ("K1"): the gateway's checklist names the statements not evidenced.
+    code: str
     category: str
     no_mapping: bool
     criteria: tuple[tuple[int, int], ...]
@@ -130,19 +132,20 @@ def statement_links(standard_ids: Iterable[int]) -> dict[int, list[StatementLink
         .values_list(
             "pk",
             "standard_id",
+            "code",
             "category",
             "no_mapping",
             "links__criterion_id",
             "links__criterion__unit_id",
         )
     )
-    found: dict[int, tuple[int, str, bool, list[tuple[int, int]], list[int]]] = {}
-    for pk, standard_id, category, no_mapping, criterion_id, unit_id in rows:
+    found: dict[int, tuple[int, str, str, bool, list[tuple[int, int]], list[int]]] = {}
+    for pk, standard_id, code, category, no_mapping, criterion_id, unit_id in rows:
         entry = found.get(pk)
         if entry is None:
-            entry = found[pk] = (standard_id, category, no_mapping, [], [])
+            entry = found[pk] = (standard_id, code, category, no_mapping, [], [])
         if criterion_id is not None:
-            entry[3].append((criterion_id, unit_id))
+            entry[4].append((criterion_id, unit_id))
     # Unordered: the units mapped as a whole are counted here, not listed.
     whole = (
         Statement.units.through.objects.filter(statement__standard_id__in=ids)
@@ -150,10 +153,10 @@ def statement_links(standard_ids: Iterable[int]) -> dict[int, list[StatementLink
         .values_list("statement_id", "unit_id")
     )
     for statement_id, unit_id in whole:
-        found[statement_id][4].append(unit_id)
+        found[statement_id][5].append(unit_id)
     result: dict[int, list[StatementLinks]] = {pk: [] for pk in ids}
-    for pk, (standard_id, category, no_mapping, criteria, units) in found.items():
+    for pk, (standard_id, code, category, no_mapping, criteria, units) in found.items():
         result[standard_id].append(
-            StatementLinks(pk, category, no_mapping, tuple(criteria), tuple(units))
+            StatementLinks(pk, code, category, no_mapping, tuple(criteria), tuple(units))
         )
     return result
