@@ -10,6 +10,8 @@ see), check the rule (403), call one service in assessments.gateway, redirect wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,14 +19,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthedRequest
 from assessments import gateway
 from assessments.forms.gateway import GapForm, ResultForm, WithdrawForm
+from core.links import url_for_ids
 from portfolios.models import (
     Apprenticeship,
     EndPointResult,
+    GatewayGap,
     GatewayParty,
     Registration,
 )
@@ -42,6 +47,36 @@ def _registration(request: AuthedRequest, pk: int) -> Registration:
 def _back(registration: Registration, anchor: str = "") -> HttpResponseRedirect:
     url = reverse("gateway:page", args=[registration.pk])
     return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
+
+
+@dataclass(frozen=True)
+class GapRow:
+    """A KSB not evidenced, as the page lists it, with its gap note if named: its text cut and
+    the form's address built here, once, rather than by a filter and a `{% url %}` per row (an
+    apprentice early in the programme has some thirty)."""
+
+    statement_id: int
+    code: str
+    text: str
+    label: str
+    note: GatewayGap | None
+    action: str
+
+
+def _gap_rows(registration: Registration, readiness: gateway.Readiness) -> list[GapRow]:
+    action = url_for_ids("gateway:gap", registration.pk)
+    return [
+        GapRow(
+            statement_id=ksb.statement.pk,
+            code=ksb.statement.code,
+            text=Truncator(ksb.statement.text).words(30),
+            label=ksb.label,
+            note=readiness.gaps.get(ksb.statement.pk),
+            action=action(ksb.statement.pk),
+        )
+        for ksb in readiness.coverage
+        if not ksb.is_covered
+    ]
 
 
 @require_GET
@@ -73,11 +108,7 @@ def page(request: AuthedRequest, pk: int) -> HttpResponse:
             "registration": registration,
             "apprenticeship": apprenticeship,
             "readiness": readiness,
-            "gap_rows": [
-                (coverage, readiness.gaps.get(coverage.statement.pk))
-                for coverage in readiness.coverage
-                if not coverage.is_covered
-            ],
+            "gap_rows": _gap_rows(registration, readiness),
             "declaration": declaration,
             "withdrawn": withdrawn,
             "my_parties": gateway.parties_for(request.user, registration),
