@@ -26,10 +26,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import agreed_q, required_expression
+from core.prepared import PreparedForIds
 from portfolios.models import Registration, RegistrationUnit
 from qualifications.models import AssessmentCriterion, Standard, Statement, Unit
 from qualifications.standards import MappedStatement, mapped_statements, statement_links
@@ -49,6 +50,38 @@ NOT_MAPPED = {State.NO_MAPPING, State.UNMAPPED, State.OUTSIDE_UNITS}
 CATEGORIES = Statement.Category
 
 
+def _met_rows(ids: list[int]) -> QuerySet:
+    return (
+        Decision.objects.current()
+        .filter(registration_id__in=ids, outcome=Outcome.MET)
+        .alias(needs_validation=required_expression())
+        .filter(Q(needs_validation=False) | agreed_q())
+        .order_by()  # a set: no sort
+        .values_list("registration_id", "criterion_id")
+    )
+
+
+def _signed_off_rows(ids: list[int]) -> QuerySet:
+    return (
+        UnitSignOff.objects.active()
+        .filter(registration_id__in=ids)
+        .order_by()  # a set: no sort
+        .values_list("registration_id", "unit_id")
+    )
+
+
+def _taken_rows(ids: list[int]) -> QuerySet:
+    return RegistrationUnit.objects.filter(registration_id__in=ids).values_list(
+        "registration_id", "unit_id"
+    )
+
+
+# The gateway page asks them of one registration on every request: compiled once for one id.
+MET_ROWS = PreparedForIds(_met_rows)
+SIGNED_OFF_ROWS = PreparedForIds(_signed_off_rows)
+TAKEN_ROWS = PreparedForIds(_taken_rows)
+
+
 def met_criteria(registrations: Iterable[Registration]) -> dict[int, set[int]]:
     """Per registration id, the ids of the criteria whose current decision is met. One query
     (met_criteria_by_id)."""
@@ -63,15 +96,7 @@ def met_criteria_by_id(ids: Sequence[int]) -> dict[int, set[int]]:
     and for staff, and never gives away an outcome the learner may not see yet.
     """
     met: dict[int, set[int]] = {pk: set() for pk in ids}
-    rows = (
-        Decision.objects.current()
-        .filter(registration_id__in=ids, outcome=Outcome.MET)
-        .alias(needs_validation=required_expression())
-        .filter(Q(needs_validation=False) | agreed_q())
-        .order_by()  # a set: no sort
-        .values_list("registration_id", "criterion_id")
-    )
-    for registration_id, criterion_id in rows:
+    for registration_id, criterion_id in MET_ROWS.rows(ids):
         met[registration_id].add(criterion_id)
     return met
 
@@ -84,13 +109,7 @@ def signed_off_units(registrations: Iterable[Registration]) -> dict[int, set[int
 def signed_off_units_by_id(ids: Sequence[int]) -> dict[int, set[int]]:
     """signed_off_units, for registration ids. One query."""
     signed: dict[int, set[int]] = {pk: set() for pk in ids}
-    rows = (
-        UnitSignOff.objects.active()
-        .filter(registration_id__in=ids)
-        .order_by()  # a set: no sort
-        .values_list("registration_id", "unit_id")
-    )
-    for registration_id, unit_id in rows:
+    for registration_id, unit_id in SIGNED_OFF_ROWS.rows(ids):
         signed[registration_id].add(unit_id)
     return signed
 
@@ -103,10 +122,7 @@ def units_taken(registrations: Iterable[Registration]) -> dict[int, set[int]]:
 def units_taken_by_id(ids: Sequence[int]) -> dict[int, set[int]]:
     """units_taken, for registration ids. One query."""
     taken: dict[int, set[int]] = {pk: set() for pk in ids}
-    rows = RegistrationUnit.objects.filter(registration_id__in=ids).values_list(
-        "registration_id", "unit_id"
-    )
-    for registration_id, unit_id in rows:
+    for registration_id, unit_id in TAKEN_ROWS.rows(ids):
         taken[registration_id].add(unit_id)
     return taken
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from core.prepared import Prepared
+from core.prepared import Prepared, PreparedForIds
 from qualifications.models import (
     AssessmentCriterion,
     Qualification,
@@ -121,12 +121,8 @@ class StatementLinks:
     units: tuple[int, ...]
 
 
-def statement_links(standard_ids: Iterable[int]) -> dict[int, list[StatementLinks]]:
-    """Per standard id, its statements in order with the ids they are mapped to: what
-    mapped_statements gives, as ids, in two queries (statements with their criteria joined,
-    then the whole units) whatever the number of statements and links."""
-    ids = list(standard_ids)
-    rows = (
+def _statement_criteria(ids: list[int]) -> QuerySet:
+    return (
         Statement.objects.filter(standard_id__in=ids)
         .order_by("standard_id", "position", "links__position")
         .values_list(
@@ -139,6 +135,28 @@ def statement_links(standard_ids: Iterable[int]) -> dict[int, list[StatementLink
             "links__criterion__unit_id",
         )
     )
+
+
+def _statement_units(ids: list[int]) -> QuerySet:
+    # Unordered: the units mapped as a whole are counted, not listed.
+    return (
+        Statement.units.through.objects.filter(statement__standard_id__in=ids)
+        .order_by()
+        .values_list("statement_id", "unit_id")
+    )
+
+
+# Most pages ask them of one standard (the gateway page on every request): compiled once.
+STATEMENT_CRITERIA = PreparedForIds(_statement_criteria)
+STATEMENT_UNITS = PreparedForIds(_statement_units)
+
+
+def statement_links(standard_ids: Iterable[int]) -> dict[int, list[StatementLinks]]:
+    """Per standard id, its statements in order with the ids they are mapped to: what
+    mapped_statements gives, as ids, in two queries (statements with their criteria joined,
+    then the whole units) whatever the number of statements and links."""
+    ids = list(standard_ids)
+    rows = STATEMENT_CRITERIA.rows(ids)
     found: dict[int, tuple[int, str, str, bool, list[tuple[int, int]], list[int]]] = {}
     for pk, standard_id, code, category, no_mapping, criterion_id, unit_id in rows:
         entry = found.get(pk)
@@ -146,13 +164,7 @@ def statement_links(standard_ids: Iterable[int]) -> dict[int, list[StatementLink
             entry = found[pk] = (standard_id, code, category, no_mapping, [], [])
         if criterion_id is not None:
             entry[4].append((criterion_id, unit_id))
-    # Unordered: the units mapped as a whole are counted here, not listed.
-    whole = (
-        Statement.units.through.objects.filter(statement__standard_id__in=ids)
-        .order_by()
-        .values_list("statement_id", "unit_id")
-    )
-    for statement_id, unit_id in whole:
+    for statement_id, unit_id in STATEMENT_UNITS.rows(ids):
         found[statement_id][5].append(unit_id)
     result: dict[int, list[StatementLinks]] = {pk: [] for pk in ids}
     for pk, (standard_id, code, category, no_mapping, criteria, units) in found.items():
