@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.coverage import (
@@ -40,6 +41,7 @@ from assessments.coverage import (
     units_taken_by_id,
 )
 from core.audit import record_event
+from core.prepared import Prepared
 from portfolios import rules
 from portfolios.models import (
     MINIMUM_PRACTICAL_PERIOD_DAYS,
@@ -423,6 +425,20 @@ def readiness_of(
         ]
         result[pk] = Readiness(pk, items, ksbs, own)
     return result
+
+
+def _statement_texts(standard: int) -> QuerySet:
+    return Statement.objects.filter(standard_id=standard).order_by().values_list("pk", "text")
+
+
+# The gateway page asks it on every request: compiled once (core.prepared).
+STATEMENT_TEXTS = Prepared(_statement_texts)
+
+
+def statement_texts(standard_id: int) -> dict[int, str]:
+    """The text of each statement of the standard, by statement id: what the gateway page shows
+    of the KSBs not evidenced beside their codes and states (Readiness.ksbs). One query."""
+    return dict(STATEMENT_TEXTS.rows(standard=standard_id))
 
 
 def _no_programme(pk: int) -> Readiness:

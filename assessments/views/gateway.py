@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthedRequest
 from assessments import gateway
+from assessments.coverage import State
 from assessments.forms.gateway import GapForm, ResultForm, WithdrawForm
 from core.links import url_for_ids
 from portfolios.models import (
@@ -63,19 +64,26 @@ class GapRow:
     action: str
 
 
-def _gap_rows(registration: Registration, readiness: gateway.Readiness) -> list[GapRow]:
+def _gap_rows(
+    registration: Registration, standard_id: int, readiness: gateway.Readiness
+) -> list[GapRow]:
+    """The checklist's KSBs not evidenced (ids, codes and states), with their texts read here
+    as plain values (one query, compiled once)."""
+    missing = [ksb for ksb in readiness.ksbs if not ksb.is_covered]
+    if not missing:
+        return []
+    texts = gateway.statement_texts(standard_id)
     action = url_for_ids("gateway:gap", registration.pk)
     return [
         GapRow(
-            statement_id=ksb.statement.pk,
-            code=ksb.statement.code,
-            text=Truncator(ksb.statement.text).words(30),
-            label=ksb.label,
-            note=readiness.gaps.get(ksb.statement.pk),
-            action=action(ksb.statement.pk),
+            statement_id=ksb.statement_id,
+            code=ksb.code,
+            text=Truncator(texts[ksb.statement_id]).words(30),
+            label=State(ksb.state).label,
+            note=readiness.gaps.get(ksb.statement_id),
+            action=action(ksb.statement_id),
         )
-        for ksb in readiness.coverage
-        if not ksb.is_covered
+        for ksb in missing
     ]
 
 
@@ -108,7 +116,7 @@ def page(request: AuthedRequest, pk: int) -> HttpResponse:
             "registration": registration,
             "apprenticeship": apprenticeship,
             "readiness": readiness,
-            "gap_rows": _gap_rows(registration, readiness),
+            "gap_rows": _gap_rows(registration, apprenticeship.standard_id, readiness),
             "declaration": declaration,
             "withdrawn": withdrawn,
             "my_parties": gateway.parties_for(request.user, registration),
