@@ -38,8 +38,8 @@ from portfolios.queries import visible_registration_or_404
 from qualifications.models import Statement
 
 
-def _registration(request: AuthedRequest, pk: int) -> Registration:
-    registration = visible_registration_or_404(request.user, pk)
+def _registration(request: AuthedRequest, pk: int, *, also: tuple[str, ...] = ()) -> Registration:
+    registration = visible_registration_or_404(request.user, pk, also=also)
     if not request.user.has_perm("portfolios.view_gateway", registration):
         raise PermissionDenied("You may not see this apprentice's gateway.")
     return registration
@@ -90,14 +90,14 @@ def _gap_rows(
 @require_GET
 @login_required
 def page(request: AuthedRequest, pk: int) -> HttpResponse:
-    registration = _registration(request, pk)
-    apprenticeship = (
-        Apprenticeship.objects.filter(registration=registration)
-        .select_related("employer", "standard")
-        .first()
+    # The programme record with its employer and standard, in the registration's own query.
+    registration = _registration(
+        request, pk, also=("apprenticeship__employer", "apprenticeship__standard")
     )
-    if apprenticeship is None:
-        raise Http404("This registration is not an apprenticeship.")
+    try:
+        apprenticeship = registration.apprenticeship
+    except Apprenticeship.DoesNotExist:
+        raise Http404("This registration is not an apprenticeship.") from None
     readiness = gateway.readiness_for([registration], programmes={registration.pk: apprenticeship})[
         registration.pk
     ]
