@@ -167,6 +167,18 @@ class StatementCoverage:
         return self.state not in NOT_MAPPED
 
 
+Within = tuple[list[int], list[int]]
+
+
+def within_units(
+    criteria: Sequence[tuple[int, int]], units: Sequence[int], taken: set[int]
+) -> Within:
+    """Of a statement's mapped criteria ((criterion id, unit id) pairs) and whole units, the
+    ids of those within the learner's units. It depends on the units taken alone, so a list of
+    learners who take the same units can work it out once (assessments.gateway.readiness_of)."""
+    return [pk for pk, unit_id in criteria if unit_id in taken], [pk for pk in units if pk in taken]
+
+
 def judge(
     no_mapping: bool,
     criteria: Sequence[tuple[int, int]],
@@ -175,17 +187,18 @@ def judge(
     taken: set[int],
     met: set[int],
     signed_off: set[int],
+    within: Within | None = None,
 ) -> tuple[State, set[int], set[int]]:
     """The rule in the module docstring, for one statement given as ids: `criteria` its mapped
-    (criterion id, unit id) pairs, `units` the ids of the units mapped as a whole. Returns the
-    state and, within the learner's units, the criteria met and the units signed off. No
-    database access; statement_coverage and coverage_counts both ask it."""
+    (criterion id, unit id) pairs, `units` the ids of the units mapped as a whole; `within`,
+    within_units(criteria, units, taken) when the caller has it already. Returns the state and,
+    within the learner's units, the criteria met and the units signed off. No database access;
+    statement_coverage, coverage_counts and the gateway's checklist all ask it."""
     if no_mapping:
         return State.NO_MAPPING, set(), set()
     if not criteria and not units:
         return State.UNMAPPED, set(), set()
-    mine = [pk for pk, unit_id in criteria if unit_id in taken]
-    whole = [pk for pk in units if pk in taken]
+    mine, whole = within if within is not None else within_units(criteria, units, taken)
     if not mine and not whole:
         return State.OUTSIDE_UNITS, set(), set()
     # Set intersections (in C): a cohort's checklists judge thousands of statements.

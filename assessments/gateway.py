@@ -35,10 +35,12 @@ from django.utils import timezone
 
 from assessments.coverage import (
     State,
+    Within,
     judge,
     met_criteria_by_id,
     signed_off_units_by_id,
     units_taken_by_id,
+    within_units,
 )
 from core.audit import record_event
 from core.prepared import Prepared
@@ -392,6 +394,9 @@ def readiness_of(
         gaps[gap.registration_id][gap.statement_id] = gap
     if approved is None:
         approved = approved_hours(apprentices)
+    # Which of each statement's mapped criteria and units fall within the units taken depends
+    # on the standard and the units alone: worked out once for the apprentices who share them.
+    scopes: dict[tuple[int, frozenset[int]], list[Within]] = {}
     result: dict[int, Readiness] = {}
     for pk in ids:
         plan = plans.get(pk)
@@ -399,6 +404,13 @@ def readiness_of(
             result[pk] = _no_programme(pk)
             continue
         mine, done, signed_off = taken[pk], met[pk], signed[pk]
+        statements = mapping[plan.standard_id]
+        key = (plan.standard_id, frozenset(mine))
+        scope = scopes.get(key)
+        if scope is None:
+            scope = scopes[key] = [
+                within_units(links.criteria, links.units, mine) for links in statements
+            ]
         ksbs = [
             Ksb(
                 links.pk,
@@ -410,9 +422,10 @@ def readiness_of(
                     taken=mine,
                     met=done,
                     signed_off=signed_off,
+                    within=within,
                 )[0],
             )
-            for links in mapping[plan.standard_id]
+            for links, within in zip(statements, scope, strict=True)
         ]
         own = gaps[pk]
         items = [
