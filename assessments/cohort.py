@@ -150,10 +150,11 @@ def _lookups(ids: list[int], today: datetime.date) -> Lookups:
     number) of these registrations, however many."""
     if not ids:
         return Lookups({}, {}, {})
+    hours = approved_hours(ids)
     return Lookups(
-        approved_hours(ids),
+        hours,
         reviews_due(ids, today=today),
-        gateway_states(list(Registration.objects.filter(pk__in=ids)), today=today),
+        gateway_states(ids, today=today, approved=hours),
     )
 
 
@@ -251,7 +252,9 @@ def _completed(rows: Sequence[CohortRow], today: datetime.date) -> list[CohortRo
     if not ids:
         return list(rows)
     reviews = reviews_due(ids, today=today)
-    gateways = gateway_states(list(Registration.objects.filter(pk__in=ids)), today=today)
+    # The rows hold their approved hours: the checklist does not sum them again.
+    approved = {row.registration_id: row.approved for row in rows}
+    gateways = gateway_states(ids, today=today, approved=approved)
     return [
         replace(
             row, review=reviews.get(row.registration_id), gateway=gateways.get(row.registration_id)

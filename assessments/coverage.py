@@ -26,10 +26,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from assessments.models import Decision, Outcome, UnitSignOff
 from assessments.release import agreed_q, required_expression
+from core.prepared import PreparedForIds
 from portfolios.models import Registration, RegistrationUnit
 from qualifications.models import AssessmentCriterion, Standard, Statement, Unit
 from qualifications.standards import MappedStatement, mapped_statements, statement_links
@@ -49,16 +50,8 @@ NOT_MAPPED = {State.NO_MAPPING, State.UNMAPPED, State.OUTSIDE_UNITS}
 CATEGORIES = Statement.Category
 
 
-def met_criteria(registrations: Iterable[Registration]) -> dict[int, set[int]]:
-    """Per registration id, the ids of the criteria whose current decision is met. One query.
-
-    Where the qualification needs an IV to validate decisions before the learner sees them
-    (Pearson BTEC), a decision counts only once validated: coverage is the same for the learner
-    and for staff, and never gives away an outcome the learner may not see yet.
-    """
-    ids = [registration.pk for registration in registrations]
-    met: dict[int, set[int]] = {pk: set() for pk in ids}
-    rows = (
+def _met_rows(ids: list[int]) -> QuerySet:
+    return (
         Decision.objects.current()
         .filter(registration_id__in=ids, outcome=Outcome.MET)
         .alias(needs_validation=required_expression())
@@ -66,34 +59,70 @@ def met_criteria(registrations: Iterable[Registration]) -> dict[int, set[int]]:
         .order_by()  # a set: no sort
         .values_list("registration_id", "criterion_id")
     )
-    for registration_id, criterion_id in rows:
+
+
+def _signed_off_rows(ids: list[int]) -> QuerySet:
+    return (
+        UnitSignOff.objects.active()
+        .filter(registration_id__in=ids)
+        .order_by()  # a set: no sort
+        .values_list("registration_id", "unit_id")
+    )
+
+
+def _taken_rows(ids: list[int]) -> QuerySet:
+    return RegistrationUnit.objects.filter(registration_id__in=ids).values_list(
+        "registration_id", "unit_id"
+    )
+
+
+# The gateway page asks them of one registration on every request: compiled once for one id.
+MET_ROWS = PreparedForIds(_met_rows)
+SIGNED_OFF_ROWS = PreparedForIds(_signed_off_rows)
+TAKEN_ROWS = PreparedForIds(_taken_rows)
+
+
+def met_criteria(registrations: Iterable[Registration]) -> dict[int, set[int]]:
+    """Per registration id, the ids of the criteria whose current decision is met. One query
+    (met_criteria_by_id)."""
+    return met_criteria_by_id([registration.pk for registration in registrations])
+
+
+def met_criteria_by_id(ids: Sequence[int]) -> dict[int, set[int]]:
+    """met_criteria, for registration ids. One query.
+
+    Where the qualification needs an IV to validate decisions before the learner sees them
+    (Pearson BTEC), a decision counts only once validated: coverage is the same for the learner
+    and for staff, and never gives away an outcome the learner may not see yet.
+    """
+    met: dict[int, set[int]] = {pk: set() for pk in ids}
+    for registration_id, criterion_id in MET_ROWS.rows(ids):
         met[registration_id].add(criterion_id)
     return met
 
 
 def signed_off_units(registrations: Iterable[Registration]) -> dict[int, set[int]]:
     """Per registration id, the ids of the units with an active sign-off. One query."""
-    ids = [registration.pk for registration in registrations]
+    return signed_off_units_by_id([registration.pk for registration in registrations])
+
+
+def signed_off_units_by_id(ids: Sequence[int]) -> dict[int, set[int]]:
+    """signed_off_units, for registration ids. One query."""
     signed: dict[int, set[int]] = {pk: set() for pk in ids}
-    rows = (
-        UnitSignOff.objects.active()
-        .filter(registration_id__in=ids)
-        .order_by()  # a set: no sort
-        .values_list("registration_id", "unit_id")
-    )
-    for registration_id, unit_id in rows:
+    for registration_id, unit_id in SIGNED_OFF_ROWS.rows(ids):
         signed[registration_id].add(unit_id)
     return signed
 
 
 def units_taken(registrations: Iterable[Registration]) -> dict[int, set[int]]:
     """Per registration id, the ids of the units the learner takes. One query."""
-    ids = [registration.pk for registration in registrations]
+    return units_taken_by_id([registration.pk for registration in registrations])
+
+
+def units_taken_by_id(ids: Sequence[int]) -> dict[int, set[int]]:
+    """units_taken, for registration ids. One query."""
     taken: dict[int, set[int]] = {pk: set() for pk in ids}
-    rows = RegistrationUnit.objects.filter(registration_id__in=ids).values_list(
-        "registration_id", "unit_id"
-    )
-    for registration_id, unit_id in rows:
+    for registration_id, unit_id in TAKEN_ROWS.rows(ids):
         taken[registration_id].add(unit_id)
     return taken
 
@@ -138,6 +167,18 @@ class StatementCoverage:
         return self.state not in NOT_MAPPED
 
 
+Within = tuple[list[int], list[int]]
+
+
+def within_units(
+    criteria: Sequence[tuple[int, int]], units: Sequence[int], taken: set[int]
+) -> Within:
+    """Of a statement's mapped criteria ((criterion id, unit id) pairs) and whole units, the
+    ids of those within the learner's units. It depends on the units taken alone, so a list of
+    learners who take the same units can work it out once (assessments.gateway.readiness_of)."""
+    return [pk for pk, unit_id in criteria if unit_id in taken], [pk for pk in units if pk in taken]
+
+
 def judge(
     no_mapping: bool,
     criteria: Sequence[tuple[int, int]],
@@ -146,21 +187,23 @@ def judge(
     taken: set[int],
     met: set[int],
     signed_off: set[int],
+    within: Within | None = None,
 ) -> tuple[State, set[int], set[int]]:
     """The rule in the module docstring, for one statement given as ids: `criteria` its mapped
-    (criterion id, unit id) pairs, `units` the ids of the units mapped as a whole. Returns the
-    state and, within the learner's units, the criteria met and the units signed off. No
-    database access; statement_coverage and coverage_counts both ask it."""
+    (criterion id, unit id) pairs, `units` the ids of the units mapped as a whole; `within`,
+    within_units(criteria, units, taken) when the caller has it already. Returns the state and,
+    within the learner's units, the criteria met and the units signed off. No database access;
+    statement_coverage, coverage_counts and the gateway's checklist all ask it."""
     if no_mapping:
         return State.NO_MAPPING, set(), set()
     if not criteria and not units:
         return State.UNMAPPED, set(), set()
-    mine = [pk for pk, unit_id in criteria if unit_id in taken]
-    whole = [pk for pk in units if pk in taken]
+    mine, whole = within if within is not None else within_units(criteria, units, taken)
     if not mine and not whole:
         return State.OUTSIDE_UNITS, set(), set()
-    done_criteria = {pk for pk in mine if pk in met}
-    done_units = {pk for pk in whole if pk in signed_off}
+    # Set intersections (in C): a cohort's checklists judge thousands of statements.
+    done_criteria = met.intersection(mine)
+    done_units = signed_off.intersection(whole)
     done = len(done_criteria) + len(done_units)
     if done == len(mine) + len(whole):
         state = State.COVERED

@@ -25,20 +25,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.coverage import (
-    StatementCoverage,
-    met_criteria,
-    signed_off_units,
-    statement_coverage,
-    units_taken,
+    State,
+    Within,
+    judge,
+    met_criteria_by_id,
+    signed_off_units_by_id,
+    units_taken_by_id,
+    within_units,
 )
 from core.audit import record_event
+from core.prepared import Prepared
 from portfolios import rules
 from portfolios.models import (
     MINIMUM_PRACTICAL_PERIOD_DAYS,
@@ -52,9 +57,10 @@ from portfolios.models import (
     GatewaySignature,
     Registration,
 )
+from portfolios.models.apprenticeship import planned_otj_hours
 from portfolios.off_the_job import approved_hours, hours_text
 from qualifications.models import Statement
-from qualifications.standards import mapped_statements
+from qualifications.standards import statement_links
 
 
 class GatewayError(Exception):
@@ -88,13 +94,55 @@ class Item:
     applies: bool = True
 
 
+class Ksb(NamedTuple):
+    """One statement of the standard for one apprentice, as ids and its state: what the
+    checklist counts (assessments.coverage.judge, from qualifications.standards.statement_links),
+    with no model built. A named tuple: a cohort's CSV makes one per statement per apprentice
+    (thousands), and a frozen dataclass cost several times as much to make."""
+
+    statement_id: int
+    code: str
+    state: State
+
+    @property
+    def is_covered(self) -> bool:
+        return self.state == State.COVERED
+
+
+@dataclass(frozen=True)
+class KsbCoverage:
+    """One statement with its state, for a page that shows the statement (Readiness.coverage)."""
+
+    statement: Statement
+    state: State
+
+    @property
+    def label(self) -> str:
+        return State(self.state).label
+
+    @property
+    def is_covered(self) -> bool:
+        return self.state == State.COVERED
+
+
 @dataclass
 class Readiness:
     registration_id: int
     items: list[Item]
-    # The standard's statements for this learner, and the current gap note of each that has one.
-    coverage: list[StatementCoverage] = field(default_factory=list)
+    # The standard's statements for this learner in the standard's order, and the current gap
+    # note of each that has one, by statement id.
+    ksbs: list[Ksb] = field(default_factory=list)
     gaps: dict[int, GatewayGap] = field(default_factory=dict)
+
+    @cached_property
+    def coverage(self) -> list[KsbCoverage]:
+        """The KSBs with their statements (code, text), for the gateway page and the demo that
+        name the gaps: ONE query, on first use. The checklist itself reads ids only, so a
+        cohort's rows, which never ask, never build a statement."""
+        if not self.ksbs:
+            return []
+        statements = Statement.objects.in_bulk([ksb.statement_id for ksb in self.ksbs])
+        return [KsbCoverage(statements[ksb.statement_id], ksb.state) for ksb in self.ksbs]
 
     @property
     def ready(self) -> bool:
@@ -134,26 +182,30 @@ def _skill(subject: str, requirement: str, status: str) -> Item:
     return Item(subject.lower(), subject, met, why, PROGRAMME_LINK, "Update the programme record")
 
 
-def _ksbs(coverage: list[StatementCoverage], gaps: dict[int, GatewayGap]) -> Item:
-    covered = [c for c in coverage if c.is_covered]
-    # `.id`: asked of every statement of every apprentice of a cohort (see statement_coverage).
-    named = [c for c in coverage if not c.is_covered and c.statement.id in gaps]
-    missing = [
-        c.statement.code for c in coverage if not c.is_covered and c.statement.id not in gaps
-    ]
-    total = len(coverage)
+def _ksbs(ksbs: list[Ksb], gaps: dict[int, GatewayGap]) -> Item:
+    # One pass: a cohort asks this of every apprentice.
+    covered = named = 0
+    missing = []
+    for statement_id, code, state in ksbs:
+        if state == State.COVERED:
+            covered += 1
+        elif statement_id in gaps:
+            named += 1
+        else:
+            missing.append(code)
+    total = len(ksbs)
     if not total:
         why, met = "The standard lists no knowledge, skills or behaviours.", True
     elif missing:
         met = False
         why = (
-            f"{len(covered)} of {total} evidenced, {len(named)} with the gap named; "
+            f"{covered} of {total} evidenced, {named} with the gap named; "
             f"{_listed(missing)} neither evidenced nor with the gap named."
         )
     else:
         met = True
-        why = f"{len(covered)} of {total} evidenced" + (
-            f", the gap named for the other {len(named)}." if named else "."
+        why = f"{covered} of {total} evidenced" + (
+            f", the gap named for the other {named}." if named else "."
         )
     return Item(
         "ksbs",
@@ -225,70 +277,181 @@ def _units(included: bool, taken: set[int], signed: set[int]) -> Item:
     )
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What the checklist reads of one programme record, as plain values."""
+
+    registration_id: int
+    standard_id: int
+    # Whether the standard includes the registration's qualification (the units item applies).
+    includes_qualification: bool
+    planned_otj_hours: Decimal
+    english_requirement: str
+    english_status: str
+    maths_requirement: str
+    maths_status: str
+    practical_start: date
+
+
+PLAN_FIELDS = (
+    "registration_id",
+    "standard_id",
+    "standard__qualification_id",
+    "registration__qualification_id",
+    "minimum_otj_hours",
+    "rpl_reduction_hours",
+    "english_requirement",
+    "english_status",
+    "maths_requirement",
+    "maths_status",
+    "practical_start",
+)
+
+
+def _plans(ids: Sequence[int]) -> dict[int, Plan]:
+    """The programme records of these registrations, by registration id: one query, narrow."""
+    return {
+        row[0]: Plan(
+            registration_id=row[0],
+            standard_id=row[1],
+            includes_qualification=row[2] == row[3],
+            planned_otj_hours=planned_otj_hours(row[4], row[5]),
+            english_requirement=row[6],
+            english_status=row[7],
+            maths_requirement=row[8],
+            maths_status=row[9],
+            practical_start=row[10],
+        )
+        for row in Apprenticeship.objects.filter(registration_id__in=ids)
+        .order_by()
+        .values_list(*PLAN_FIELDS)
+    }
+
+
+def _plan_of(record: Apprenticeship, registration: Registration) -> Plan:
+    return Plan(
+        registration_id=registration.pk,
+        standard_id=record.standard_id,
+        includes_qualification=record.standard.qualification_id == registration.qualification_id,
+        planned_otj_hours=record.planned_otj_hours,
+        english_requirement=record.english_requirement,
+        english_status=record.english_status,
+        maths_requirement=record.maths_requirement,
+        maths_status=record.maths_status,
+        practical_start=record.practical_start,
+    )
+
+
 def readiness_for(
     registrations: Sequence[Registration],
     *,
     today: date | None = None,
     programmes: dict[int, Apprenticeship] | None = None,
 ) -> dict[int, Readiness]:
-    """Per registration id, its gateway checklist. A fixed number of queries (nine at most)
+    """Per registration id, its gateway checklist. A fixed number of queries (eight at most)
     whatever the number of registrations, statements, decisions or hours: a cohort page can
     ask it of a page of apprentices at once. `programmes`: the registrations' programme records
     by registration id, with their standards, when the caller has read them already (one
     query less)."""
-    today = today or timezone.localdate()
     ids = [registration.pk for registration in registrations]
     if programmes is None:
-        programmes = {
-            record.registration_id: record
-            for record in Apprenticeship.objects.filter(registration_id__in=ids).select_related(
-                "standard"
-            )
+        plans = _plans(ids)
+    else:
+        plans = {
+            registration.pk: _plan_of(programmes[registration.pk], registration)
+            for registration in registrations
+            if registration.pk in programmes
         }
-    result: dict[int, Readiness] = {}
-    if not programmes:
+    return readiness_of(ids, plans, today=today)
+
+
+def readiness_of(
+    ids: Sequence[int],
+    plans: dict[int, Plan] | None = None,
+    *,
+    today: date | None = None,
+    approved: dict[int, Decimal] | None = None,
+) -> dict[int, Readiness]:
+    """readiness_for, for registration ids: `plans` their programme records if read already
+    (else one query), `approved` their approved off-the-job hours if summed already (else one
+    query; a registration missing from it has none approved). Six queries besides: the
+    standards' statements as ids (two), the units taken, the criteria met, the units signed off
+    and the named gaps, whatever the number of registrations. Coverage is judged from ids alone
+    (assessments.coverage.judge over statement_links): no statement, criterion or unit is built,
+    which cost a cohort most of its time."""
+    today = today or timezone.localdate()
+    if plans is None:
+        plans = _plans(ids)
+    if not plans:
         return {pk: _no_programme(pk) for pk in ids}
-    standards = list(
-        {record.standard_id: record.standard for record in programmes.values()}.values()
-    )
-    mapping = mapped_statements(standards)
-    apprentices = [r for r in registrations if r.pk in programmes]
-    taken = units_taken(apprentices)
-    met = met_criteria(apprentices)
-    signed = signed_off_units(apprentices)
-    gaps: dict[int, dict[int, GatewayGap]] = {pk: {} for pk in programmes}
-    for gap in GatewayGap.objects.current().filter(registration_id__in=programmes):
+    mapping = statement_links({plan.standard_id for plan in plans.values()})
+    apprentices = [pk for pk in ids if pk in plans]
+    taken = units_taken_by_id(apprentices)
+    met = met_criteria_by_id(apprentices)
+    signed = signed_off_units_by_id(apprentices)
+    gaps: dict[int, dict[int, GatewayGap]] = {pk: {} for pk in plans}
+    for gap in GatewayGap.objects.current().filter(registration_id__in=apprentices):
         gaps[gap.registration_id][gap.statement_id] = gap
-    approved = approved_hours(list(programmes))
-    for registration in registrations:
-        record = programmes.get(registration.pk)
-        if record is None:
-            result[registration.pk] = _no_programme(registration.pk)
+    if approved is None:
+        approved = approved_hours(apprentices)
+    # Which of each statement's mapped criteria and units fall within the units taken depends
+    # on the standard and the units alone: worked out once for the apprentices who share them.
+    scopes: dict[tuple[int, frozenset[int]], list[Within]] = {}
+    result: dict[int, Readiness] = {}
+    for pk in ids:
+        plan = plans.get(pk)
+        if plan is None:
+            result[pk] = _no_programme(pk)
             continue
-        mine, done, signed_off = (
-            taken[registration.pk],
-            met[registration.pk],
-            signed[registration.pk],
-        )
-        coverage = [
-            statement_coverage(mapped, taken=mine, met=done, signed_off=signed_off)
-            for mapped in mapping[record.standard_id]
+        mine, done, signed_off = taken[pk], met[pk], signed[pk]
+        statements = mapping[plan.standard_id]
+        key = (plan.standard_id, frozenset(mine))
+        scope = scopes.get(key)
+        if scope is None:
+            scope = scopes[key] = [
+                within_units(links.criteria, links.units, mine) for links in statements
+            ]
+        ksbs = [
+            Ksb(
+                links.pk,
+                links.code,
+                judge(
+                    links.no_mapping,
+                    links.criteria,
+                    links.units,
+                    taken=mine,
+                    met=done,
+                    signed_off=signed_off,
+                    within=within,
+                )[0],
+            )
+            for links, within in zip(statements, scope, strict=True)
         ]
-        own = gaps[registration.pk]
+        own = gaps[pk]
         items = [
-            _ksbs(coverage, own),
-            _hours(record.planned_otj_hours, approved.get(registration.pk) or Decimal("0")),
-            _skill("English", record.english_requirement, record.english_status),
-            _skill("Maths", record.maths_requirement, record.maths_status),
-            _duration(record.practical_start, today),
-            _units(
-                record.standard.qualification_id == registration.qualification_id,
-                taken[registration.pk],
-                signed[registration.pk],
-            ),
+            _ksbs(ksbs, own),
+            _hours(plan.planned_otj_hours, approved.get(pk) or Decimal("0")),
+            _skill("English", plan.english_requirement, plan.english_status),
+            _skill("Maths", plan.maths_requirement, plan.maths_status),
+            _duration(plan.practical_start, today),
+            _units(plan.includes_qualification, mine, signed_off),
         ]
-        result[registration.pk] = Readiness(registration.pk, items, coverage, own)
+        result[pk] = Readiness(pk, items, ksbs, own)
     return result
+
+
+def _statement_texts(standard: int) -> QuerySet:
+    return Statement.objects.filter(standard_id=standard).order_by().values_list("pk", "text")
+
+
+# The gateway page asks it on every request: compiled once (core.prepared).
+STATEMENT_TEXTS = Prepared(_statement_texts)
+
+
+def statement_texts(standard_id: int) -> dict[int, str]:
+    """The text of each statement of the standard, by statement id: what the gateway page shows
+    of the KSBs not evidenced beside their codes and states (Readiness.ksbs). One query."""
+    return dict(STATEMENT_TEXTS.rows(standard=standard_id))
 
 
 def _no_programme(pk: int) -> Readiness:
@@ -309,6 +472,10 @@ def _no_programme(pk: int) -> Readiness:
 
 # ---------------------------------------------------------------- the declaration, as it stands
 
+# The three parties, read once: `GatewayParty.values` builds its list on every call, and a
+# cohort asks it of every row.
+PARTIES = tuple(GatewayParty.values)
+
 
 @dataclass
 class Declaration:
@@ -318,7 +485,7 @@ class Declaration:
 
     @property
     def passed(self) -> bool:
-        return all(party in self.signatures for party in GatewayParty.values)
+        return all(party in self.signatures for party in PARTIES)
 
     @property
     def passed_at(self) -> datetime | None:
@@ -384,7 +551,7 @@ class GatewayState:
 
     @property
     def passed(self) -> bool:
-        return self.signed >= len(GatewayParty.values)
+        return self.signed >= len(PARTIES)
 
     @property
     def text(self) -> str:
@@ -393,21 +560,25 @@ class GatewayState:
         if self.passed:
             return "Gateway passed"
         if self.readiness.ready:
-            return f"Ready: {self.signed} of {len(GatewayParty.values)} signed"
+            return f"Ready: {self.signed} of {len(PARTIES)} signed"
         items = self.readiness.items
         met = sum(1 for item in items if item.met)
         return f"Not ready: {met} of {len(items)} met"
 
 
 def gateway_states(
-    registrations: Sequence[Registration], *, today: date | None = None
+    ids: Sequence[int],
+    *,
+    today: date | None = None,
+    approved: dict[int, Decimal] | None = None,
 ) -> dict[int, GatewayState]:
-    """Per registration id, its GatewayState: readiness_for's queries and two more (the current
-    signatures counted, the current results), whatever the number of registrations."""
-    if not registrations:
+    """Per registration id (of `ids`), its GatewayState: readiness_of's queries and two more
+    (the current signatures counted, the current results), whatever the number of
+    registrations. `approved`: their approved off-the-job hours, when the caller has summed
+    them already (the cohort has)."""
+    if not ids:
         return {}
-    ids = [registration.pk for registration in registrations]
-    readiness = readiness_for(registrations, today=today)
+    readiness = readiness_of(ids, today=today, approved=approved)
     signed: dict[int, int] = {}
     for registration_id in (
         GatewaySignature.objects.current()

@@ -154,3 +154,24 @@ class Prepared:
             ok = isinstance(value, int) and not isinstance(value, bool)
         if not ok:
             raise TypeError(f"{name} must be {wanted}, not {value!r}")
+
+
+class PreparedForIds:
+    """A `values_list` query over a list of ids, `build(ids)`: compiled once (Prepared) for ONE
+    id, the page of one registration that runs it on every request; built anew for any other
+    number of ids (a list's page, whose IN clause varies in length). The rows are the same."""
+
+    def __init__(self, build: Callable[[list[int]], QuerySet]) -> None:
+        self.build = build
+
+        def one(pk: int) -> QuerySet:
+            return build([pk])
+
+        one.__qualname__ = f"{build.__qualname__} (one id)"
+        self.one = Prepared(one)
+
+    def rows(self, ids: Iterable[int]) -> list[tuple[Any, ...]]:
+        ids = list(ids)
+        if len(ids) == 1:
+            return self.one.rows(pk=ids[0])
+        return list(self.build(ids))

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from core.audit import record_event
 from core.csv_cells import line_writer, safe_cell
-from core.prepared import Prepared
+from core.prepared import Prepared, PreparedForIds
 from portfolios import rules
 from portfolios.models import (
     MAX_HOURS_PER_DAY,
@@ -554,7 +554,13 @@ def approved_hours(registrations: Iterable[int] | QuerySet) -> dict[int, Decimal
     """Approved off-the-job hours by registration id, for many registrations in ONE aggregate
     query (ids, or a queryset of registrations); a registration with none is left out. What the
     cohort and the gateway's checklist count (hours_for adds each one's plan)."""
-    rows = (
+    if isinstance(registrations, QuerySet):
+        return dict(_approved_rows(registrations))
+    return dict(APPROVED_ROWS.rows(registrations))
+
+
+def _approved_rows(registrations: Iterable[int] | QuerySet) -> QuerySet:
+    return (
         OffTheJobActivity.objects.filter(
             registration__in=registrations, status=OffTheJobStatus.APPROVED
         )
@@ -562,7 +568,10 @@ def approved_hours(registrations: Iterable[int] | QuerySet) -> dict[int, Decimal
         .values_list("registration_id")
         .annotate(total=Sum("hours"))
     )
-    return dict(rows)
+
+
+# The gateway page sums one registration's on every request: compiled once for one id.
+APPROVED_ROWS = PreparedForIds(_approved_rows)
 
 
 @dataclass(frozen=True)

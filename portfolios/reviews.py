@@ -20,10 +20,13 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import rules
@@ -38,6 +41,7 @@ from django.utils import timezone
 
 from accounts.models import Centre, Membership, User
 from core.audit import record_event
+from core.charts import long_date
 from portfolios import off_the_job
 from portfolios.models import (
     DEFAULT_REVIEW_INTERVAL_WEEKS,
@@ -121,6 +125,16 @@ class ReviewDue:
     days_overdue: int
     last_signed: datetime.date | None
     interval_weeks: int
+
+    # The dates as the templates write them ("j F Y"), for reviews/_due.html: the cohort shows
+    # one per row, and a date filter per cell cost it more than reading the dates (measured).
+    @property
+    def due_text(self) -> str:
+        return long_date(self.due)
+
+    @property
+    def last_signed_text(self) -> str:
+        return long_date(self.last_signed) if self.last_signed else ""
 
 
 def due_from(
@@ -620,6 +634,34 @@ def review_sign_by_link(*, token: str, signed_name: str, confirmed: bool) -> Rev
 
 # ---------------------------------------------------------------- the PDF
 
+# While pdf_builds_held is in force, the ids of the reviews queued meanwhile; None otherwise.
+_held_builds: ContextVar[list[int] | None] = ContextVar("review_pdf_builds_held", default=None)
+
+
+@contextmanager
+def pdf_builds_held() -> Iterator[list[int]]:
+    """Within the block, a review locked (or its PDF asked for again) is queued as always (its
+    status, its audit event), but its build is not sent to the worker: its id is added to the
+    list yielded, and the caller sends them (send_pdf_builds) or leaves them queued, a state the
+    review pages show. For loading reviews in bulk, where a build each would take the worker
+    minutes (the scale seed: hundreds of PDFs with WeasyPrint took over three minutes), never
+    for a page. The hold is decided when the review is queued, so the block need not span the
+    transaction's commit."""
+    held: list[int] = []
+    token = _held_builds.set(held)
+    try:
+        yield held
+    finally:
+        _held_builds.reset(token)
+
+
+def send_pdf_builds(review_ids: Iterable[int]) -> None:
+    """Send held builds (pdf_builds_held) to the worker once the transaction commits."""
+    from portfolios.tasks import build_review_pdf
+
+    for pk in review_ids:
+        transaction.on_commit(partial(build_review_pdf.delay, review_id=pk))
+
 
 def _queue_pdf(review: ProgressReview, *, actor: User | None) -> None:
     REVIEW_PDF_LIFECYCLE.move(
@@ -629,10 +671,11 @@ def _queue_pdf(review: ProgressReview, *, actor: User | None) -> None:
         action="review.pdf_queued",
         centre_id=review.registration.centre_id,
     )
-    from portfolios.tasks import build_review_pdf
-
-    pk = review.pk
-    transaction.on_commit(lambda: build_review_pdf.delay(review_id=pk))
+    held = _held_builds.get()
+    if held is not None:
+        held.append(review.pk)
+        return
+    send_pdf_builds([review.pk])
 
 
 @transaction.atomic

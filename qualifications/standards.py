@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from core.prepared import Prepared
+from core.prepared import Prepared, PreparedForIds
 from qualifications.models import (
     AssessmentCriterion,
     Qualification,
@@ -113,10 +113,42 @@ class StatementLinks:
     in the mapping's order; `units`, the ids of the units mapped as a whole."""
 
     pk: int
+    # The statement's code ("K1"): the gateway's checklist names the statements not evidenced.
+    code: str
     category: str
     no_mapping: bool
     criteria: tuple[tuple[int, int], ...]
     units: tuple[int, ...]
+
+
+def _statement_criteria(ids: list[int]) -> QuerySet:
+    return (
+        Statement.objects.filter(standard_id__in=ids)
+        .order_by("standard_id", "position", "links__position")
+        .values_list(
+            "pk",
+            "standard_id",
+            "code",
+            "category",
+            "no_mapping",
+            "links__criterion_id",
+            "links__criterion__unit_id",
+        )
+    )
+
+
+def _statement_units(ids: list[int]) -> QuerySet:
+    # Unordered: the units mapped as a whole are counted, not listed.
+    return (
+        Statement.units.through.objects.filter(statement__standard_id__in=ids)
+        .order_by()
+        .values_list("statement_id", "unit_id")
+    )
+
+
+# Most pages ask them of one standard (the gateway page on every request): compiled once.
+STATEMENT_CRITERIA = PreparedForIds(_statement_criteria)
+STATEMENT_UNITS = PreparedForIds(_statement_units)
 
 
 def statement_links(standard_ids: Iterable[int]) -> dict[int, list[StatementLinks]]:
@@ -124,36 +156,19 @@ def statement_links(standard_ids: Iterable[int]) -> dict[int, list[StatementLink
     mapped_statements gives, as ids, in two queries (statements with their criteria joined,
     then the whole units) whatever the number of statements and links."""
     ids = list(standard_ids)
-    rows = (
-        Statement.objects.filter(standard_id__in=ids)
-        .order_by("standard_id", "position", "links__position")
-        .values_list(
-            "pk",
-            "standard_id",
-            "category",
-            "no_mapping",
-            "links__criterion_id",
-            "links__criterion__unit_id",
-        )
-    )
-    found: dict[int, tuple[int, str, bool, list[tuple[int, int]], list[int]]] = {}
-    for pk, standard_id, category, no_mapping, criterion_id, unit_id in rows:
+    rows = STATEMENT_CRITERIA.rows(ids)
+    found: dict[int, tuple[int, str, str, bool, list[tuple[int, int]], list[int]]] = {}
+    for pk, standard_id, code, category, no_mapping, criterion_id, unit_id in rows:
         entry = found.get(pk)
         if entry is None:
-            entry = found[pk] = (standard_id, category, no_mapping, [], [])
+            entry = found[pk] = (standard_id, code, category, no_mapping, [], [])
         if criterion_id is not None:
-            entry[3].append((criterion_id, unit_id))
-    # Unordered: the units mapped as a whole are counted here, not listed.
-    whole = (
-        Statement.units.through.objects.filter(statement__standard_id__in=ids)
-        .order_by()
-        .values_list("statement_id", "unit_id")
-    )
-    for statement_id, unit_id in whole:
-        found[statement_id][4].append(unit_id)
+            entry[4].append((criterion_id, unit_id))
+    for statement_id, unit_id in STATEMENT_UNITS.rows(ids):
+        found[statement_id][5].append(unit_id)
     result: dict[int, list[StatementLinks]] = {pk: [] for pk in ids}
-    for pk, (standard_id, category, no_mapping, criteria, units) in found.items():
+    for pk, (standard_id, code, category, no_mapping, criteria, units) in found.items():
         result[standard_id].append(
-            StatementLinks(pk, category, no_mapping, tuple(criteria), tuple(units))
+            StatementLinks(pk, code, category, no_mapping, tuple(criteria), tuple(units))
         )
     return result

@@ -4,55 +4,25 @@ hand-written floor returning the data the pages show."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Role
 from bench import pages_apprenticeship
 from bench.harness import Context
-from demo.scale import Sizes, apprentices
+from demo.scale import Sizes
 from portfolios.models import Registration, WitnessRequest
 from portfolios.off_the_job import hours_for
-from portfolios.services import register_learner
-from qualifications.models import Qualification
-from tests.factories import CentreFactory, member
+from tests.support.scale_apprentices import rows_of, scale_apprentices
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-NCFE = "601/3973/0"
-UNITS = ("F/506/2131",)
 ENTRIES = 12
 
 
 @pytest.fixture
 def built() -> dict:
-    centre = CentreFactory()
-    ncfe = Qualification.objects.get(number=NCFE)
-    centre.qualifications.add(ncfe)
-    admin = member(centre, Role.CENTRE_ADMIN)
-    assessor = member(centre, Role.ASSESSOR)
-    today = timezone.localdate()
-    for n in range(3):
-        register_learner(
-            actor=admin,
-            learner=member(centre, Role.LEARNER, full_name=f"Apprentice {n}"),
-            centre=centre,
-            qualification=ncfe,
-            start_date=today - datetime.timedelta(days=200 + n),
-            unit_keys=UNITS,
-            assessors=[assessor],
-        )
-    apprentices(centre=centre, admin=admin, assessor=assessor, sizes=Sizes(otj_entries=ENTRIES))
-    return {"centre": centre, "assessor": assessor}
-
-
-def rows_of(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return scale_apprentices(Sizes(otj_entries=ENTRIES), days_apart=1)
 
 
 def test_the_scale_centres_apprentices_are_built_with_a_long_log_and_a_testimony_asked(

@@ -5,8 +5,6 @@ suite's rows measured once."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -15,46 +13,18 @@ from accounts.models import Membership, Role
 from assessments.cohort import SORT_BY_BEHIND, Filters, cohort_page, cohort_registrations
 from bench import pages_apprenticeship_reviews as suite
 from bench.harness import Context
-from demo.scale import Sizes, apprentice_reviews, apprentices
+from demo.scale import Sizes
 from portfolios.models import ProgressReview, Registration, ReviewStatus
-from portfolios.services import register_learner
-from qualifications.models import Qualification
-from tests.factories import CentreFactory, member
+from tests.support.scale_apprentices import UNITS, rows_of, scale_apprentices
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-NCFE = "601/3973/0"
-UNITS = ("F/506/2131",)
 SIZES = Sizes(otj_entries=12, reviews=2, gateway_every=2, result_every=1)
 
 
 @pytest.fixture
 def built() -> dict:
-    centre = CentreFactory()
-    ncfe = Qualification.objects.get(number=NCFE)
-    centre.qualifications.add(ncfe)
-    admin = member(centre, Role.CENTRE_ADMIN)
-    assessor = member(centre, Role.ASSESSOR)
-    today = timezone.localdate()
-    for n in range(3):
-        register_learner(
-            actor=admin,
-            learner=member(centre, Role.LEARNER, full_name=f"Apprentice {n}"),
-            centre=centre,
-            qualification=ncfe,
-            start_date=today - datetime.timedelta(days=200 + 90 * n),
-            unit_keys=UNITS,
-            assessors=[assessor],
-        )
-    apprentices(centre=centre, admin=admin, assessor=assessor, sizes=SIZES)
-    apprentice_reviews(centre=centre, admin=admin, sizes=SIZES)
-    return {"centre": centre, "admin": admin, "assessor": assessor}
-
-
-def rows_of(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return scale_apprentices(SIZES, days_apart=90, reviews=True)
 
 
 def test_each_apprentice_has_locked_reviews_and_one_passed_the_gateway(built: dict) -> None:

@@ -10,6 +10,8 @@ see), check the rule (403), call one service in assessments.gateway, redirect wi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,14 +19,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import AuthedRequest
 from assessments import gateway
+from assessments.coverage import State
 from assessments.forms.gateway import GapForm, ResultForm, WithdrawForm
+from core.links import url_for_ids
 from portfolios.models import (
     Apprenticeship,
     EndPointResult,
+    GatewayGap,
     GatewayParty,
     Registration,
 )
@@ -32,8 +38,8 @@ from portfolios.queries import visible_registration_or_404
 from qualifications.models import Statement
 
 
-def _registration(request: AuthedRequest, pk: int) -> Registration:
-    registration = visible_registration_or_404(request.user, pk)
+def _registration(request: AuthedRequest, pk: int, *, also: tuple[str, ...] = ()) -> Registration:
+    registration = visible_registration_or_404(request.user, pk, also=also)
     if not request.user.has_perm("portfolios.view_gateway", registration):
         raise PermissionDenied("You may not see this apprentice's gateway.")
     return registration
@@ -44,17 +50,54 @@ def _back(registration: Registration, anchor: str = "") -> HttpResponseRedirect:
     return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
 
 
+@dataclass(frozen=True)
+class GapRow:
+    """A KSB not evidenced, as the page lists it, with its gap note if named: its text cut and
+    the form's address built here, once, rather than by a filter and a `{% url %}` per row (an
+    apprentice early in the programme has some thirty)."""
+
+    statement_id: int
+    code: str
+    text: str
+    label: str
+    note: GatewayGap | None
+    action: str
+
+
+def _gap_rows(
+    registration: Registration, standard_id: int, readiness: gateway.Readiness
+) -> list[GapRow]:
+    """The checklist's KSBs not evidenced (ids, codes and states), with their texts read here
+    as plain values (one query, compiled once)."""
+    missing = [ksb for ksb in readiness.ksbs if not ksb.is_covered]
+    if not missing:
+        return []
+    texts = gateway.statement_texts(standard_id)
+    action = url_for_ids("gateway:gap", registration.pk)
+    return [
+        GapRow(
+            statement_id=ksb.statement_id,
+            code=ksb.code,
+            text=Truncator(texts[ksb.statement_id]).words(30),
+            label=State(ksb.state).label,
+            note=readiness.gaps.get(ksb.statement_id),
+            action=action(ksb.statement_id),
+        )
+        for ksb in missing
+    ]
+
+
 @require_GET
 @login_required
 def page(request: AuthedRequest, pk: int) -> HttpResponse:
-    registration = _registration(request, pk)
-    apprenticeship = (
-        Apprenticeship.objects.filter(registration=registration)
-        .select_related("employer", "standard")
-        .first()
+    # The programme record with its employer and standard, in the registration's own query.
+    registration = _registration(
+        request, pk, also=("apprenticeship__employer", "apprenticeship__standard")
     )
-    if apprenticeship is None:
-        raise Http404("This registration is not an apprenticeship.")
+    try:
+        apprenticeship = registration.apprenticeship
+    except Apprenticeship.DoesNotExist:
+        raise Http404("This registration is not an apprenticeship.") from None
     readiness = gateway.readiness_for([registration], programmes={registration.pk: apprenticeship})[
         registration.pk
     ]
@@ -73,11 +116,7 @@ def page(request: AuthedRequest, pk: int) -> HttpResponse:
             "registration": registration,
             "apprenticeship": apprenticeship,
             "readiness": readiness,
-            "gap_rows": [
-                (coverage, readiness.gaps.get(coverage.statement.pk))
-                for coverage in readiness.coverage
-                if not coverage.is_covered
-            ],
+            "gap_rows": _gap_rows(registration, apprenticeship.standard_id, readiness),
             "declaration": declaration,
             "withdrawn": withdrawn,
             "my_parties": gateway.parties_for(request.user, registration),

@@ -487,9 +487,10 @@ def many(made: Centre, count: int) -> None:
 # Measured, the same for 1 apprentice and 30: session, user, the role worn (3), the employers
 # of the filter (1); by name: the count, the page's records and their hours (3); sorted by
 # hours behind or only those behind: the cohort's records and their hours (2). Then the rows'
-# lookups: the next reviews (1), the registrations and their gateway checklist (1 + 9), the
-# declarations' signatures and the results (2).
-LOOKUPS = 13
+# lookups: the next reviews (1), the gateway checklist (7: the programme records, the
+# standards' statements as ids (2), the units taken, criteria met, units signed off and named
+# gaps; the hours are the rows' own), the declarations' signatures and the results (2).
+LOOKUPS = 10
 BY_NAME_QUERIES = 7 + LOOKUPS
 BY_HOURS_QUERIES = 6 + LOOKUPS
 

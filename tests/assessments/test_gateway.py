@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from accounts.models import Role, User
 from assessments import achievements, gateway
+from assessments.coverage import State, coverage_for
 from assessments.gateway import GatewayError, readiness_for
 from assessments.models import UnitSignOff
 from assessments.services import record_decision, sign_off_unit
@@ -38,7 +39,7 @@ from portfolios.models import (
     RegistrationStatus,
 )
 from portfolios.services import register_learner
-from qualifications.models import Qualification, Statement
+from qualifications.models import Qualification, Standard, Statement
 from qualifications.queries import combination_rules
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -299,6 +300,63 @@ def test_a_ksb_evidenced_by_met_criteria_needs_no_gap_and_a_unit_signed_off_coun
     assert found["units"].why == "1 of 3 units signed off."
 
 
+def test_the_checklist_judges_each_ksb_as_the_coverage_page_does() -> None:
+    """The checklist judges coverage from ids alone (statement_links); the coverage page from
+    the statements, criteria and units themselves (mapped_statements). On learners whose KSBs
+    take every state, both say the same of each statement, in the same order."""
+    today = clock.today()
+    ncfe = make_people()
+    units = list(ncfe.registration.unit_choices.select_related("unit").order_by("unit__key"))
+    whole, part = units[0].unit, units[1].unit
+    half = list(part.criteria.order_by("position"))
+    half = half[: max(len(half) // 2, 1)]
+    met = [*whole.criteria.all(), *half]
+    evidence = mapped_evidence(ncfe.registration, met, evidence_date=today)
+    for criterion in met:
+        record_decision(
+            assessor=ncfe.assessor,
+            registration=ncfe.registration,
+            criterion=criterion,
+            outcome="met",
+            method="product",
+            assessed_on=today,
+            evidence=[evidence],
+        )
+    UnitSignOff.objects.create(
+        registration=ncfe.registration,
+        unit=whole,
+        signed_by=ncfe.assessor,
+        content_hash="0" * 64,
+    )
+    # Pearson's Annexe A maps whole units to the specialist standard: a unit signed off.
+    pearson = make_people("603/5450/1")
+    specialist = Standard.objects.get(code="customer-service-specialist")
+    Apprenticeship.objects.filter(registration=pearson.registration).update(standard=specialist)
+    unit = pearson.registration.unit_choices.order_by("unit__key").first()
+    assert unit is not None
+    UnitSignOff.objects.create(
+        registration=pearson.registration,
+        unit_id=unit.unit_id,
+        signed_by=pearson.assessor,
+        content_hash="0" * 64,
+    )
+    practitioner = Standard.objects.get(code="customer-service-practitioner")
+
+    seen: set[str] = set()
+    for people, standard in ((ncfe, practitioner), (pearson, specialist)):
+        registration = Registration.objects.get(pk=people.registration.pk)
+        checklist = readiness_for([registration])[registration.pk]
+        (page,) = coverage_for([registration], [standard])[registration.pk]
+        judged = [(ksb.statement_id, ksb.code, ksb.state) for ksb in checklist.ksbs]
+        shown = [(c.statement.pk, c.statement.code, c.state) for c in page.statements]
+        assert judged == shown
+        assert [(c.statement.code, c.state) for c in checklist.coverage] == [
+            (code, state) for _, code, state in shown
+        ]
+        seen |= {state for _, _, state in judged}
+    assert seen >= {State.COVERED, State.PARTLY, State.NOT_YET, State.OUTSIDE_UNITS}
+
+
 def test_units_are_no_item_where_the_standard_does_not_include_the_qualification() -> None:
     people = make_people(NCFE_DIPLOMA)
 
@@ -323,10 +381,10 @@ def test_the_checklist_of_many_apprentices_costs_the_same_queries(
     django_assert_num_queries: Any,
 ) -> None:
     one = make_ready(make_people())
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         readiness_for([one.registration])
     many = [make_people().registration for _ in range(3)]
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         result = readiness_for([one.registration, *many])
     assert result[one.registration.pk].ready
     assert not any(result[r.pk].ready for r in many)

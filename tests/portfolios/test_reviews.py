@@ -572,6 +572,37 @@ def test_a_contact_with_an_account_is_not_sent_a_link_they_sign_on_their_home(
 # ---------------------------------------------------------------- the PDF
 
 
+def test_builds_held_for_a_bulk_load_leave_the_pdfs_queued_until_sent(people: dict) -> None:
+    # reviews.pdf_builds_held (the scale seed's hundreds of reviews): a review locked in the
+    # block is queued as always, with its audit event, but nothing is sent to the worker; the
+    # ids held are the caller's to send, and are then built.
+    first, second = write(people), write(people)
+    with (
+        TestCase.captureOnCommitCallbacks(execute=True) as callbacks,
+        reviews.pdf_builds_held() as held,
+    ):
+        sign_all(people, first)
+        sign_all(people, second)
+    assert callbacks == []
+    assert held == [first.pk, second.pk]
+    for review in (first, second):
+        review.refresh_from_db()
+        assert review.status == ReviewStatus.LOCKED
+        assert review.pdf_status == ReviewPdfStatus.QUEUED
+    assert AuditEvent.objects.filter(action="review.pdf_queued").count() == 2
+
+    # Out of the block, a review is sent as before.
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        sign_all(people, write(people))
+    assert len(callbacks) == 1
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        reviews.send_pdf_builds(held)
+    first.refresh_from_db()
+    assert first.pdf_status == ReviewPdfStatus.READY
+    assert "Good progress on K1 and S2" in pdf_text(first)
+
+
 def test_the_worker_builds_the_pdf_of_what_the_three_signed_without_the_staff_notes(
     people: dict,
 ) -> None:
