@@ -15,7 +15,8 @@ class BadgeCheckForm(forms.Form):
         label="Paste the badge",
         required=False,
         strip=True,
-        # No maxlength: a longer paste is refused by check_badge with a reason, not cut short.
+        # Sixteen times a real badge: room for any wallet's line breaks, never a novel.
+        max_length=MAX_TOKEN_BYTES,
         widget=forms.Textarea(
             attrs={
                 "rows": 4,

@@ -144,7 +144,6 @@ def test_a_revoked_badge_says_when(done: Case, client: Client) -> None:
     [
         ({"token": "not a badge at all"}, "This is not an Open Badge"),
         ({"token": "a.b.c"}, "This is not an Open Badge"),
-        ({"token": "x" * (badges.MAX_TOKEN_BYTES + 1)}, "far larger than an Open Badge"),
     ],
 )
 def test_text_that_is_no_badge_gets_a_reason(
@@ -153,6 +152,13 @@ def test_text_that_is_no_badge_gets_a_reason(
     status, page = check(client, **data)
     assert status == 200
     assert message in page
+
+
+def test_the_service_refuses_a_token_far_larger_than_a_badge() -> None:
+    # The form stops a long paste first; the service says why to any other caller.
+    check = badges.check_badge("x" * (badges.MAX_TOKEN_BYTES + 1), site="http://testserver")
+    assert not check.genuine
+    assert "far larger than an Open Badge" in check.verdict
 
 
 def test_bad_input_is_sent_back_with_a_reason(done: Case, client: Client) -> None:
@@ -166,6 +172,10 @@ def test_bad_input_is_sent_back_with_a_reason(done: Case, client: Client) -> Non
     status, page = check(client, token=badge.token, file=both)
     assert status == 400
     assert "Paste the badge or choose its file, not both." in page
+
+    status, page = check(client, token="x" * (badges.MAX_TOKEN_BYTES + 1))
+    assert status == 400
+    assert "at most 65536 characters" in page
 
     big = SimpleUploadedFile("b.jwt", b"x" * (badges.MAX_TOKEN_BYTES + 1))
     status, page = check(client, file=big)
