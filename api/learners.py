@@ -19,7 +19,7 @@ from api.caller import Caller
 from api.schemas import RegisterIn
 from portfolios.forms.registration import RegisterForm, RegisterStartForm
 from portfolios.models import Registration
-from portfolios.services import RegistrationError, register_learner, register_new_learner
+from portfolios.services import RegistrationError
 from qualifications.queries import combination_rules
 
 
@@ -85,32 +85,13 @@ def register(request: Any, caller: Caller, entry: RegisterIn) -> Registration | 
     form = RegisterForm(data, centre=centre, unit_keys=list(rules.units))
     if not form.is_valid():
         raise HttpError(422, _problems(form))
-    cleaned = form.cleaned_data
-    staff = {
-        "qualification": cleaned["qualification"],
-        "start_date": cleaned["start_date"],
-        "planned_end_date": cleaned["planned_end_date"],
-        "awarding_body_number": cleaned["awarding_body_number"],
-        "unit_keys": cleaned["units"],
-        "assessors": list(cleaned["assessors"]),
-        "internal_verifier": cleaned["internal_verifier"],
-    }
     try:
-        if form.is_new_learner:
-            return register_new_learner(
-                actor=caller.user,
-                centre=centre,
-                full_name=cleaned["new_full_name"],
-                email=cleaned["new_email"],
-                date_of_birth=cleaned["new_date_of_birth"],
-                # The invitation's link on the address the client called, as the page's.
-                link_for=lambda token: request.build_absolute_uri(
-                    reverse("invitations:respond", args=[token])
-                ),
-                **staff,
-            )
-        return register_learner(
-            actor=caller.user, learner=cleaned["learner"], centre=centre, **staff
+        return form.register(
+            actor=caller.user,
+            # The invitation's link on the address the client called, as the page's.
+            link_for=lambda token: request.build_absolute_uri(
+                reverse("invitations:respond", args=[token])
+            ),
         )
     except (RegistrationError, AccessError, InvitationError, ValueError) as error:
         raise HttpError(422, str(error)) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -10,7 +11,7 @@ from django.urls import reverse_lazy
 
 from accounts.access import centre_ids
 from accounts.forms.centre import LearnerPicker, centre_learners, people_with_role
-from accounts.models import Centre, Role, User
+from accounts.models import Centre, Invitation, Role, User
 from accounts.queries import people_matching, people_named
 from core.forms import DateInput, PickerField, declared
 from portfolios.models import Registration, RegistrationStatus
@@ -264,6 +265,34 @@ class RegisterForm(RegisterStartForm):
         assessors.queryset = people_with_role(centre, Role.ASSESSOR)
         verifier = declared(self, "internal_verifier", forms.ModelChoiceField)
         verifier.queryset = people_with_role(centre, Role.INTERNAL_VERIFIER)
+
+    def register(self, *, actor: User, link_for: Callable[[str], str]) -> Registration | Invitation:
+        """What the valid form says, through the services: a learner the centre knows is
+        registered now; a new one is invited, the invitation carrying the registration. The
+        page and the API both register this way (`link_for`: the invitation's address)."""
+        from portfolios.services import register_learner, register_new_learner
+
+        data = self.cleaned_data
+        staff = {
+            "qualification": data["qualification"],
+            "start_date": data["start_date"],
+            "planned_end_date": data["planned_end_date"],
+            "awarding_body_number": data["awarding_body_number"],
+            "unit_keys": data["units"],
+            "assessors": list(data["assessors"]),
+            "internal_verifier": data["internal_verifier"],
+        }
+        if self.is_new_learner:
+            return register_new_learner(
+                actor=actor,
+                centre=self.centre,
+                full_name=data["new_full_name"],
+                email=data["new_email"],
+                date_of_birth=data["new_date_of_birth"],
+                link_for=link_for,
+                **staff,
+            )
+        return register_learner(actor=actor, learner=data["learner"], centre=self.centre, **staff)
 
 
 class AssignStaffForm(forms.Form):

@@ -39,8 +39,6 @@ from portfolios.services import (
     assign_staff_bulk,
     check_eligibility,
     new_learner_eligibility,
-    register_learner,
-    register_new_learner,
     unit_choice_result,
 )
 from portfolios.views.registration import unit_groups
@@ -207,32 +205,6 @@ def _step1_problems(centre: Centre, start: RegisterStartForm) -> list[str]:
     )
 
 
-def _register(
-    request: AuthedRequest, centre: Centre, form: RegisterForm
-) -> Registration | Invitation:
-    data = form.cleaned_data
-    staff = {
-        "qualification": data["qualification"],
-        "start_date": data["start_date"],
-        "planned_end_date": data["planned_end_date"],
-        "awarding_body_number": data["awarding_body_number"],
-        "unit_keys": data["units"],
-        "assessors": list(data["assessors"]),
-        "internal_verifier": data["internal_verifier"],
-    }
-    if form.is_new_learner:
-        return register_new_learner(
-            actor=request.user,
-            centre=centre,
-            full_name=data["new_full_name"],
-            email=data["new_email"],
-            date_of_birth=data["new_date_of_birth"],
-            link_for=invitation_link_for(request),
-            **staff,
-        )
-    return register_learner(actor=request.user, learner=data["learner"], centre=centre, **staff)
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def register(request: AuthedRequest) -> HttpResponse:
@@ -254,7 +226,7 @@ def register(request: AuthedRequest) -> HttpResponse:
         if not form.is_valid():
             return _register_step2(request, centre, start, form, status=400)
         try:
-            made = _register(request, centre, form)
+            made = form.register(actor=request.user, link_for=invitation_link_for(request))
         except (RegistrationError, AccessError, InvitationError, ValueError) as error:
             messages.error(request, str(error))
             return _register_step2(request, centre, start, form, status=400)

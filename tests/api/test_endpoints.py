@@ -3,36 +3,18 @@ another centre's object answers 404, as an unknown one does. Query counts stay f
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 
 from accounts.models import Role
 from portfolios.models import RegistrationStatus
-from portfolios.services import register_learner
 from qualifications.models import Qualification, Unit
 from tests.api.conftest import call, make_token
+from tests.api.conftest import register as _register
 from tests.factories import CentreFactory, member
 
 pytestmark = pytest.mark.django_db
 
 IMI = "601/3456/2"
-
-
-def _register(centre, admin, learner=None):
-    learner = learner or member(centre, Role.LEARNER)
-    qualification = Qualification.objects.get(number=IMI)
-    centre.qualifications.add(qualification)
-    if not learner.memberships.filter(centre=centre, role=Role.LEARNER).exists():
-        learner.memberships.create(centre=centre, role=Role.LEARNER)
-    return register_learner(
-        actor=admin,
-        learner=learner,
-        centre=centre,
-        qualification=qualification,
-        start_date=datetime.date(2026, 1, 5),
-        planned_end_date=datetime.date(2027, 1, 5),
-    )
 
 
 @pytest.fixture
