@@ -34,13 +34,29 @@ from portfolios.models import (
     GatewayParty,
     Registration,
 )
-from portfolios.queries import visible_registration_or_404
+from portfolios.queries import registration_with_people, visible_registration_or_404
 from qualifications.models import Statement
 
 
 def _registration(request: AuthedRequest, pk: int, *, also: tuple[str, ...] = ()) -> Registration:
     registration = visible_registration_or_404(request.user, pk, also=also)
     if not request.user.has_perm("portfolios.view_gateway", registration):
+        raise PermissionDenied("You may not see this apprentice's gateway.")
+    return registration
+
+
+def _page_registration(request: AuthedRequest, pk: int) -> Registration:
+    """The registration with its programme record, employer and standard, by id (one query,
+    compiled once), if the person may see its gateway; else 404 where they may not see the
+    registration (portfolios.view_registration, which visible_to mirrors), 403 where they may
+    see it but not this. The predicates, not visible_to's query built on every request."""
+    user = request.user
+    registration = registration_with_people(pk, apprenticeship=True)
+    if registration is None:
+        raise Http404("No registration you may see has that id.")
+    if not user.has_perm("portfolios.view_gateway", registration):
+        if not user.has_perm("portfolios.view_registration", registration):
+            raise Http404("No registration you may see has that id.")
         raise PermissionDenied("You may not see this apprentice's gateway.")
     return registration
 
@@ -91,9 +107,7 @@ def _gap_rows(
 @login_required
 def page(request: AuthedRequest, pk: int) -> HttpResponse:
     # The programme record with its employer and standard, in the registration's own query.
-    registration = _registration(
-        request, pk, also=("apprenticeship__employer", "apprenticeship__standard")
-    )
+    registration = _page_registration(request, pk)
     try:
         apprenticeship = registration.apprenticeship
     except Apprenticeship.DoesNotExist:
