@@ -101,6 +101,11 @@ def eqa_may_read(user: Any, centre_id: int | None, qualification_id: int | None)
         return False
     from accounts.models import Membership, Role
 
+    held = current_roles(user)
+    if held is not None and (centre_id, Role.EQA) not in held:
+        # The current roles loaded for this request (as has_role_at reads them) hold no EQA
+        # role at this centre, so no grant of it can open the qualification: no query.
+        return False
     return (
         Membership.objects.current()
         .filter(user_id=user.pk, centre_id=centre_id, role=Role.EQA)

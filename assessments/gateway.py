@@ -43,7 +43,7 @@ from assessments.coverage import (
     within_units,
 )
 from core.audit import record_event
-from core.prepared import Prepared
+from core.prepared import Prepared, PreparedInstances
 from portfolios import rules
 from portfolios.models import (
     MINIMUM_PRACTICAL_PERIOD_DAYS,
@@ -365,6 +365,13 @@ def readiness_for(
     return readiness_of(ids, plans, today=today)
 
 
+def _current_gaps(*, registration: int) -> QuerySet:
+    return GatewayGap.objects.current().filter(registration_id=registration)
+
+
+CURRENT_GAPS = PreparedInstances(GatewayGap, _current_gaps)
+
+
 def readiness_of(
     ids: Sequence[int],
     plans: dict[int, Plan] | None = None,
@@ -390,7 +397,13 @@ def readiness_of(
     met = met_criteria_by_id(apprentices)
     signed = signed_off_units_by_id(apprentices)
     gaps: dict[int, dict[int, GatewayGap]] = {pk: {} for pk in plans}
-    for gap in GatewayGap.objects.current().filter(registration_id__in=apprentices):
+    # One apprentice (the gateway page, on every request): the query compiled once.
+    found = (
+        CURRENT_GAPS.instances(registration=apprentices[0])
+        if len(apprentices) == 1
+        else GatewayGap.objects.current().filter(registration_id__in=apprentices)
+    )
+    for gap in found:
         gaps[gap.registration_id][gap.statement_id] = gap
     if approved is None:
         approved = approved_hours(apprentices)
@@ -510,6 +523,15 @@ def declaration_of(registration: Registration) -> Declaration:
     )
 
 
+def _signatures(*, registration: int) -> QuerySet:
+    return GatewaySignature.objects.filter(registration_id=registration)
+
+
+SIGNATURES_WITH_WITHDRAWN = PreparedInstances(
+    GatewaySignature, _signatures, related=("signed_by", "withdrawn_by")
+)
+
+
 def declaration_with_withdrawn(
     registration: Registration,
 ) -> tuple[Declaration, list[GatewaySignature]]:
@@ -517,9 +539,7 @@ def declaration_with_withdrawn(
     both): one query for the two."""
     current: dict[str, GatewaySignature] = {}
     withdrawn = []
-    for signature in GatewaySignature.objects.filter(
-        registration_id=registration.pk
-    ).select_related("signed_by", "withdrawn_by"):
+    for signature in SIGNATURES_WITH_WITHDRAWN.instances(registration=registration.pk):
         if signature.withdrawn_at is None:
             current[signature.party] = signature
         else:

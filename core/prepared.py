@@ -17,6 +17,7 @@ which is checked when the query is compiled.
 from __future__ import annotations
 
 import datetime
+import functools
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -175,3 +176,53 @@ class PreparedForIds:
         if len(ids) == 1:
             return self.one.rows(pk=ids[0])
         return list(self.build(ids))
+
+
+class PreparedInstances:
+    """Model instances, as `build(**ids).select_related(*related)` gives them, from a query
+    compiled once (Prepared): `build` returns a queryset of `model`, filtered and ordered;
+    `related` names its foreign keys (one step, nullable or not) to load alongside. The rows
+    are turned into instances with from_db, each foreign key's object cached on them (None where
+    the key is null), so the page's templates read them as before."""
+
+    def __init__(
+        self, model: Any, build: Callable[..., QuerySet], *, related: Iterable[str] = ()
+    ) -> None:
+        self.model = model
+        self.related = tuple(model._meta.get_field(name) for name in related)
+        self.names = [field.attname for field in model._meta.concrete_fields]
+        self.related_names = [
+            [field.attname for field in relation.related_model._meta.concrete_fields]
+            for relation in self.related
+        ]
+        columns = [
+            *self.names,
+            *(
+                f"{relation.name}__{attname}"
+                for relation, names in zip(self.related, self.related_names, strict=True)
+                for attname in names
+            ),
+        ]
+
+        @functools.wraps(build)  # Prepared reads build's arguments through __wrapped__
+        def values(**ids: Any) -> QuerySet:
+            return build(**ids).values_list(*columns)
+
+        self.query = Prepared(values)
+
+    def instances(self, using: str = "default", /, **ids: Any) -> list[Any]:
+        found = []
+        for row in self.query.rows(using, **ids):
+            instance = self.model.from_db(using, self.names, row[: len(self.names)])
+            at = len(self.names)
+            for relation, names in zip(self.related, self.related_names, strict=True):
+                values = row[at : at + len(names)]
+                at += len(names)
+                related = (
+                    None
+                    if getattr(instance, relation.attname) is None
+                    else relation.related_model.from_db(using, names, values)
+                )
+                relation.set_cached_value(instance, related)
+            found.append(instance)
+        return found

@@ -10,7 +10,13 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from core.prepared import Prepared
-from portfolios.models import Evidence, EvidenceStatus, Registration
+from portfolios.models import (
+    Apprenticeship,
+    Evidence,
+    EvidenceStatus,
+    ProgressReview,
+    Registration,
+)
 
 
 @dataclass(frozen=True)
@@ -75,16 +81,27 @@ def portfolio_records(registration: Registration, user: Any) -> list[RecordRow]:
 _JOINED = (Registration.learner.field, Registration.centre.field, Registration.qualification.field)
 
 
+# The programme record's employer and standard, loaded with it (the gateway page names both).
+_PROGRAMME: tuple[Any, ...] = (Apprenticeship.employer.field, Apprenticeship.standard.field)
+
+
 def _attnames(model: Any) -> list[str]:
     return [field.attname for field in model._meta.concrete_fields]
 
 
-def _registration(*, registration: int) -> QuerySet:
+def _registration_joined(*, registration: int, apprenticeship: bool) -> QuerySet:
     related = [
         f"{field.name}__{attname}"
         for field in _JOINED
         for attname in _attnames(field.related_model)
     ]
+    if apprenticeship:
+        related += [f"apprenticeship__{attname}" for attname in _attnames(Apprenticeship)]
+        related += [
+            f"apprenticeship__{field.name}__{attname}"
+            for field in _PROGRAMME
+            for attname in _attnames(field.related_model)
+        ]
     return (
         Registration.objects.filter(pk=registration)
         .order_by()
@@ -92,13 +109,25 @@ def _registration(*, registration: int) -> QuerySet:
     )
 
 
+def _registration(*, registration: int) -> QuerySet:
+    return _registration_joined(registration=registration, apprenticeship=False)
+
+
+def _registration_with_apprenticeship(*, registration: int) -> QuerySet:
+    return _registration_joined(registration=registration, apprenticeship=True)
+
+
 REGISTRATION = Prepared(_registration)
+REGISTRATION_WITH_APPRENTICESHIP = Prepared(_registration_with_apprenticeship)
 
 
-def registration_with_people(pk: int) -> Registration | None:
+def registration_with_people(pk: int, *, apprenticeship: bool = False) -> Registration | None:
     """Registration.objects.select_related("learner", "centre", "qualification").get(pk=pk),
-    or None: one query, compiled once."""
-    rows = REGISTRATION.rows(registration=pk)
+    or None: one query, compiled once. With `apprenticeship`, its programme record with its
+    employer and standard too (as select_related("apprenticeship__employer",
+    "apprenticeship__standard") caches them; the record None where there is none)."""
+    query = REGISTRATION_WITH_APPRENTICESHIP if apprenticeship else REGISTRATION
+    rows = query.rows(registration=pk)
     if not rows:
         return None
     row = rows[0]
@@ -112,6 +141,26 @@ def registration_with_people(pk: int) -> Registration | None:
         )
         field.set_cached_value(registration, related)
         at += len(related_names)
+    if apprenticeship:
+        record_names = _attnames(Apprenticeship)
+        values = row[at : at + len(record_names)]
+        at += len(record_names)
+        record = (
+            None if values[0] is None else Apprenticeship.from_db("default", record_names, values)
+        )
+        relation = Registration.apprenticeship.related
+        relation.set_cached_value(registration, record)
+        if record is not None:
+            relation.field.set_cached_value(record, registration)
+            for programme_field in _PROGRAMME:
+                related_names = _attnames(programme_field.related_model)
+                programme_field.set_cached_value(
+                    record,
+                    programme_field.related_model.from_db(
+                        "default", related_names, row[at : at + len(related_names)]
+                    ),
+                )
+                at += len(related_names)
     return registration
 
 
@@ -124,4 +173,74 @@ def visible_registration_or_404(user: Any, pk: int, *, also: tuple[str, ...] = (
             "learner", "centre", "qualification", *also
         ),
         pk=pk,
+    )
+
+
+@dataclass(frozen=True)
+class ReviewOnPage:
+    """A progress review as its page shows it, with its registration (learner, centre and
+    qualification loaded), not yet asked whether the person may see it."""
+
+    review: Any  # ProgressReview, its registration cached on it
+    written_by: str
+    employer: str
+    superseded_by: dict[str, Any] | None  # pk and review_date of the review correcting it
+
+
+def _review_on_page(*, review: int) -> QuerySet:
+    joined = [
+        f"registration__{field.name}__{attname}"
+        for field in _JOINED
+        for attname in _attnames(field.related_model)
+    ]
+    return (
+        ProgressReview.objects.filter(pk=review)
+        .order_by()
+        .values_list(
+            *_attnames(ProgressReview),
+            *[f"registration__{attname}" for attname in _attnames(Registration)],
+            *joined,
+            "written_by__full_name",
+            "written_by__email",
+            "registration__apprenticeship__employer__name",
+            "superseded_by__pk",
+            "superseded_by__review_date",
+        )
+    )
+
+
+REVIEW_ON_PAGE = Prepared(_review_on_page)
+
+
+def review_on_page(pk: int) -> ReviewOnPage | None:
+    """ProgressReview.objects.select_related("registration__learner", "registration__centre",
+    "registration__qualification", "written_by", "superseded_by") with the apprenticeship's
+    employer, or None: one query, compiled once. Ask portfolios.view_registration of the
+    registration before showing it (ProgressReview.objects.visible_to follows it)."""
+    rows = REVIEW_ON_PAGE.rows(review=pk)
+    if not rows:
+        return None
+    row = rows[0]
+    names = _attnames(ProgressReview)
+    review = ProgressReview.from_db("default", names, row[: len(names)])
+    at = len(names)
+    registration_names = _attnames(Registration)
+    registration = Registration.from_db(
+        "default", registration_names, row[at : at + len(registration_names)]
+    )
+    at += len(registration_names)
+    for field in _JOINED:
+        related_names = _attnames(field.related_model)
+        related = field.related_model.from_db(
+            "default", related_names, row[at : at + len(related_names)]
+        )
+        field.set_cached_value(registration, related)
+        at += len(related_names)
+    ProgressReview.registration.field.set_cached_value(review, registration)
+    full_name, email, employer, corrected_pk, corrected_on = row[at:]
+    return ReviewOnPage(
+        review=review,
+        written_by=full_name or email,
+        employer=employer or "",  # no apprenticeship: the page names none
+        superseded_by={"pk": corrected_pk, "review_date": corrected_on} if corrected_pk else None,
     )

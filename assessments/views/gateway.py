@@ -16,6 +16,7 @@ import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -27,6 +28,7 @@ from assessments import gateway
 from assessments.coverage import State
 from assessments.forms.gateway import GapForm, ResultForm, WithdrawForm
 from core.links import url_for_ids
+from core.prepared import PreparedInstances
 from portfolios.models import (
     Apprenticeship,
     EndPointResult,
@@ -34,13 +36,29 @@ from portfolios.models import (
     GatewayParty,
     Registration,
 )
-from portfolios.queries import visible_registration_or_404
+from portfolios.queries import registration_with_people, visible_registration_or_404
 from qualifications.models import Statement
 
 
 def _registration(request: AuthedRequest, pk: int, *, also: tuple[str, ...] = ()) -> Registration:
     registration = visible_registration_or_404(request.user, pk, also=also)
     if not request.user.has_perm("portfolios.view_gateway", registration):
+        raise PermissionDenied("You may not see this apprentice's gateway.")
+    return registration
+
+
+def _page_registration(request: AuthedRequest, pk: int) -> Registration:
+    """The registration with its programme record, employer and standard, by id (one query,
+    compiled once), if the person may see its gateway; else 404 where they may not see the
+    registration (portfolios.view_registration, which visible_to mirrors), 403 where they may
+    see it but not this. The predicates, not visible_to's query built on every request."""
+    user = request.user
+    registration = registration_with_people(pk, apprenticeship=True)
+    if registration is None:
+        raise Http404("No registration you may see has that id.")
+    if not user.has_perm("portfolios.view_gateway", registration):
+        if not user.has_perm("portfolios.view_registration", registration):
+            raise Http404("No registration you may see has that id.")
         raise PermissionDenied("You may not see this apprentice's gateway.")
     return registration
 
@@ -87,13 +105,21 @@ def _gap_rows(
     ]
 
 
+def _results(*, registration: int) -> QuerySet:
+    return EndPointResult.objects.filter(registration_id=registration).order_by(
+        "-recorded_at", "-pk"
+    )
+
+
+# Every end-point result, latest first, with who recorded it (compiled once).
+RESULTS = PreparedInstances(EndPointResult, _results, related=("recorded_by",))
+
+
 @require_GET
 @login_required
 def page(request: AuthedRequest, pk: int) -> HttpResponse:
     # The programme record with its employer and standard, in the registration's own query.
-    registration = _registration(
-        request, pk, also=("apprenticeship__employer", "apprenticeship__standard")
-    )
+    registration = _page_registration(request, pk)
     try:
         apprenticeship = registration.apprenticeship
     except Apprenticeship.DoesNotExist:
@@ -102,11 +128,7 @@ def page(request: AuthedRequest, pk: int) -> HttpResponse:
         registration.pk
     ]
     declaration, withdrawn = gateway.declaration_with_withdrawn(registration)
-    results = list(
-        EndPointResult.objects.filter(registration=registration)
-        .select_related("recorded_by")
-        .order_by("-recorded_at", "-pk")
-    )
+    results = RESULTS.instances(registration=registration.pk)
     current = next((result for result in results if result.superseded_at is None), None)
     may_manage = rules.test_rule("portfolios.manage_end_point", request.user, registration)
     return render(
@@ -119,11 +141,14 @@ def page(request: AuthedRequest, pk: int) -> HttpResponse:
             "gap_rows": _gap_rows(registration, apprenticeship.standard_id, readiness),
             "declaration": declaration,
             "withdrawn": withdrawn,
-            "my_parties": gateway.parties_for(request.user, registration),
-            "can_name_gap": rules.test_rule(
-                "portfolios.name_gateway_gap", request.user, registration
-            )
-            and not declaration.passed,
+            # The page offers to sign only for a party not yet signed while the checklist is
+            # met, and to name gaps only before the gateway is passed: the rules are asked
+            # only then (on a passed gateway, of nobody).
+            "my_parties": gateway.parties_for(request.user, registration)
+            if readiness.ready and any(signature is None for _, _, signature in declaration.parties)
+            else [],
+            "can_name_gap": not declaration.passed
+            and rules.test_rule("portfolios.name_gateway_gap", request.user, registration),
             "can_manage": may_manage,
             "result": current,
             "past_results": [result for result in results if result is not current],

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,12 +30,7 @@ from core.charts import Bar, bar_chart
 from portfolios import off_the_job
 from portfolios.forms.off_the_job import ActivityForm, QueryForm
 from portfolios.models import OffTheJobActivity, OffTheJobStatus, Registration
-from portfolios.queries import visible_registration_or_404
-
-
-def _registration(request: AuthedRequest, pk: int) -> Registration:
-    # With its programme record, whose plan the log draws (off_the_job.programme_plan).
-    return visible_registration_or_404(request.user, pk, also=("apprenticeship",))
+from portfolios.queries import registration_with_people
 
 
 def _activity(request: AuthedRequest, pk: int) -> OffTheJobActivity:
@@ -78,6 +73,7 @@ def _page(
     registration: Registration,
     form: ActivityForm | None,
     *,
+    can_review: bool,
     status: int = 200,
 ) -> HttpResponse:
     # The weeks' sums (one query) give the totals and the number of entries as well.
@@ -107,7 +103,6 @@ def _page(
         label="Off-the-job hours logged each week, approved and waiting together",
         empty="No hours logged yet.",
     )
-    can_review = rules.test_rule("portfolios.review_off_the_job", request.user, registration)
     rows = _entry_rows(
         entries.object_list,
         can_review=can_review,
@@ -224,11 +219,22 @@ def _week_rows(weeks: list[off_the_job.Week]) -> SafeString:
 @require_http_methods(["GET", "POST"])
 @login_required
 def log_page(request: AuthedRequest, pk: int) -> HttpResponse:
-    registration = _registration(request, pk)
-    may_log = rules.test_rule("portfolios.log_off_the_job", request.user, registration)
+    # By id with its programme record (compiled once), then asked of the predicates: whoever
+    # logs or reviews the entries sees the registration (both rules' arms are arms of
+    # portfolios.view_registration, which visible_to mirrors), so that is asked of the others.
+    registration = registration_with_people(pk, apprenticeship=True)
+    if registration is None:
+        raise Http404("No registration you may see has that id.")
+    user = request.user
+    may_log = rules.test_rule("portfolios.log_off_the_job", user, registration)
+    can_review = rules.test_rule("portfolios.review_off_the_job", user, registration)
+    if not (may_log or can_review) and not user.has_perm(
+        "portfolios.view_registration", registration
+    ):
+        raise Http404("No registration you may see has that id.")
     if request.method != "POST":
         form = ActivityForm(registration=registration) if may_log else None
-        return _page(request, registration, form)
+        return _page(request, registration, form, can_review=can_review)
     if not may_log:
         raise PermissionDenied("Only the apprentice logs their off-the-job training.")
     form = ActivityForm(request.POST, registration=registration)
@@ -240,7 +246,7 @@ def log_page(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Logged: your assessor will review it.")
             return redirect("off_the_job:log", pk=registration.pk)
-    return _page(request, registration, form, status=400)
+    return _page(request, registration, form, can_review=can_review, status=400)
 
 
 @require_POST

@@ -3,13 +3,15 @@ check the rule, bind the form, call one service of portfolios.reviews, redirect.
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.context import working_membership
 from accounts.requests import AuthedRequest
+from core.prepared import Prepared
 from core.storage import missing_file
 from portfolios import reviews
 from portfolios.forms.reviews import (
@@ -30,7 +33,6 @@ from portfolios.forms.reviews import (
     ReviewLinkSignForm,
 )
 from portfolios.models import (
-    Apprenticeship,
     ProgressReview,
     Registration,
     ReviewPdfStatus,
@@ -38,7 +40,11 @@ from portfolios.models import (
     ReviewStatus,
     SignerRole,
 )
-from portfolios.queries import visible_registration_or_404
+from portfolios.queries import (
+    registration_with_people,
+    review_on_page,
+    visible_registration_or_404,
+)
 
 
 def _registration(request: AuthedRequest, pk: int) -> Registration:
@@ -64,28 +70,35 @@ def _signatures() -> Prefetch:
     return Prefetch("signatures", queryset=ReviewSignature.objects.order_by("signed_at", "pk"))
 
 
+def _listed_registration(request: AuthedRequest, pk: int) -> tuple[Registration, bool]:
+    """The registration if the person may see it (portfolios.view_registration, which
+    Registration.objects.visible_to mirrors), else 404, and whether they write its reviews.
+    Loaded by id (compiled once) and asked of the predicates, as the portfolio page does;
+    whoever writes reviews sees the registration (write_review's arms are arms of
+    view_registration), so the second rule is asked only of those who do not write."""
+    registration = registration_with_people(pk)
+    if registration is None:
+        raise Http404("No registration you may see has that id.")
+    can_write = rules.test_rule("portfolios.write_review", request.user, registration)
+    if not can_write and not request.user.has_perm("portfolios.view_registration", registration):
+        raise Http404("No registration you may see has that id.")
+    return registration, can_write
+
+
 @require_GET
 @login_required
 def review_list(request: AuthedRequest, pk: int) -> HttpResponse:
-    registration = _registration(request, pk)
-    apprenticeship = (
-        Apprenticeship.objects.filter(registration=registration).select_related("employer").first()
-    )
-    items = list(
-        ProgressReview.objects.filter(registration=registration)
-        .select_related("written_by", "superseded_by")
-        .prefetch_related(_signatures())
-    )
+    registration, can_write = _listed_registration(request, pk)
+    listing = reviews.review_list(registration)
     return render(
         request,
         "portfolios/reviews/list.html",
         {
             "registration": registration,
-            "apprenticeship": apprenticeship,
-            "reviews": items,
-            "due": reviews.reviews_due([registration]).get(registration.pk),
-            "can_write": apprenticeship is not None
-            and rules.test_rule("portfolios.write_review", request.user, registration),
+            "employer": listing.employer,
+            "reviews": listing.lines,
+            "due": listing.due,
+            "can_write": listing.employer is not None and can_write,
         },
     )
 
@@ -172,19 +185,52 @@ def review_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _form_page(request, registration, form, review=review)
 
 
+def _signatures_of(*, review: int) -> QuerySet:
+    return (
+        ReviewSignature.objects.filter(review_id=review)
+        .order_by("signed_at", "pk")
+        .values_list("role", "signed_name", "link_id", "signed_at", "content_hash")
+    )
+
+
+SIGNATURES = Prepared(_signatures_of)
+
+
+@dataclass(frozen=True)
+class SignatureLine:
+    role: str
+    role_label: str
+    signed_name: str
+    link_id: int | None
+    signed_at: datetime.datetime
+    content_hash: str
+
+
 @require_GET
 @login_required
 def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    review = _review(request, pk)
+    """The review by id, then asked of the predicates (as _listed_registration): two queries
+    compiled once where the joined visible_to query was built and compiled on every request."""
+    found = review_on_page(pk)
+    if found is None:
+        raise Http404("No review you may see has that id.")
+    review = found.review
     registration = review.registration
     user = request.user
-    signatures = list(review.signatures.order_by("signed_at", "pk"))
-    signed = {signature.role for signature in signatures}
     can_write = rules.test_rule("portfolios.write_review", user, registration)
+    if not can_write and not user.has_perm("portfolios.view_registration", registration):
+        raise Http404("No review you may see has that id.")
+    signatures = [
+        SignatureLine(role, SignerRole(role).label, *rest)
+        for role, *rest in SIGNATURES.rows(review=review.pk)
+    ]
+    signed = {signature.role for signature in signatures}
     signable = review.status in (ReviewStatus.DRAFT, ReviewStatus.SIGNING)
     context: dict[str, Any] = {
         "registration": registration,
         "review": review,
+        "written_by": found.written_by,
+        "employer": found.employer,
         "signatures": signatures,
         "waiting_for": [
             label for role, label in SignerRole.choices if role not in signed and signable
@@ -195,11 +241,14 @@ def review_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             if role not in signed
         ],
         "can_write": can_write,
-        "can_see_notes": rules.test_rule("portfolios.view_review_notes", user, registration),
+        # Whoever writes reviews reads the notes (view_review_notes = write_review | the IV),
+        # so the rule is asked only of those who do not write.
+        "can_see_notes": can_write
+        or rules.test_rule("portfolios.view_review_notes", user, registration),
         "link_form": ReviewLinkForm()
         if can_write and signable and SignerRole.EMPLOYER not in signed
         else None,
-        "superseded_by": getattr(review, "superseded_by", None),
+        "superseded_by": found.superseded_by,
     }
     return render(request, "portfolios/reviews/detail.html", context)
 

@@ -11,11 +11,17 @@ from django.utils import timezone
 
 from accounts.context import ROLE_ORDER, current_memberships
 from accounts.models import Membership
-from core.prepared import Prepared
+from core.prepared import Prepared, PreparedInstances
 from portfolios.models import Registration
 from portfolios.queries import registration_with_people
 from qualifications.models import Qualification
-from tests.factories import CentreFactory, RegistrationFactory, member
+from tests.factories import (
+    CentreFactory,
+    EmployerFactory,
+    RegistrationFactory,
+    apprentice,
+    member,
+)
 
 # The factories pick qualifications from the catalogue.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalogue")]
@@ -102,6 +108,69 @@ def test_the_registration_comes_with_its_people_as_select_related_gives_it() -> 
     for field in Registration._meta.concrete_fields:
         assert getattr(loaded, field.attname) == getattr(expected, field.attname)
     assert registration_with_people(registration.pk + 1000) is None
+
+
+def _same_fields(got: object, wanted: object) -> None:
+    assert type(got) is type(wanted)
+    for field in type(wanted)._meta.concrete_fields:  # type: ignore[attr-defined]
+        assert getattr(got, field.attname) == getattr(wanted, field.attname)
+
+
+def test_the_registration_comes_with_its_programme_record_when_asked() -> None:
+    plain, programme = RegistrationFactory(), RegistrationFactory()
+    apprentice(programme, EmployerFactory(centre=programme.centre))
+    expected = Registration.objects.select_related(
+        "apprenticeship__employer", "apprenticeship__standard"
+    ).get(pk=programme.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        loaded = registration_with_people(programme.pk, apprenticeship=True)
+        assert loaded is not None
+        record = loaded.apprenticeship
+        _same_fields(record, expected.apprenticeship)
+        _same_fields(record.employer, expected.apprenticeship.employer)
+        _same_fields(record.standard, expected.apprenticeship.standard)
+        assert record.registration is loaded
+        # None where there is no programme record, as select_related caches it: no query.
+        without = registration_with_people(plain.pk, apprenticeship=True)
+        assert without is not None
+        with pytest.raises(Registration.apprenticeship.RelatedObjectDoesNotExist):
+            without.apprenticeship  # noqa: B018
+    assert len(queries) == 2
+
+
+def _registrations_of(*, centre: int) -> QuerySet:
+    return Registration.objects.filter(centre_id=centre).order_by("pk")
+
+
+REGISTRATIONS = PreparedInstances(
+    Registration, _registrations_of, related=("learner", "internal_verifier")
+)
+
+
+def test_instances_come_with_their_foreign_keys_as_select_related_gives_them() -> None:
+    centre = CentreFactory()
+    first = RegistrationFactory(centre=centre)
+    verified = RegistrationFactory(centre=centre)
+    verified.internal_verifier = member(centre, "iv")
+    verified.save()
+    RegistrationFactory()  # another centre's
+    expected = list(
+        Registration.objects.filter(centre=centre)
+        .select_related("learner", "internal_verifier")
+        .order_by("pk")
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        got = REGISTRATIONS.instances(centre=centre.pk)
+        assert [r.pk for r in got] == [first.pk, verified.pk]
+        for loaded, wanted in zip(got, expected, strict=True):
+            _same_fields(loaded, wanted)
+            _same_fields(loaded.learner, wanted.learner)
+        # A null key is cached as None, as select_related leaves it: no query to find so.
+        assert got[0].internal_verifier is None
+        _same_fields(got[1].internal_verifier, expected[1].internal_verifier)
+    assert len(queries) == 1
 
 
 def _current_roles(*, user: int, today: datetime.date) -> QuerySet:
