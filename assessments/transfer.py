@@ -42,6 +42,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -390,6 +391,12 @@ class ImportResult:
     files: int
     decisions: int
     skipped_criteria: int
+    # A newer export of a portfolio transferred before: what of it was here already (left as
+    # it was), and when it came; how many of the new pieces are new versions of earlier ones.
+    already_evidence: int = 0
+    already_decisions: int = 0
+    already_on: str = ""
+    new_versions: int = 0
 
 
 def _learner_here(email: str, centre: Centre) -> User | None:
@@ -544,6 +551,25 @@ def _import(
     registration, created = _registration(
         checked, actor=actor, centre=centre, learner=learner, qualification=qualification
     )
+    before = _Before() if created else _already_here(checked, registration)
+    entries = [
+        e
+        for e in manifest["evidence"]
+        if isinstance(e, dict) and _source_pk(e.get("id")) not in before.evidence
+    ]
+    decisions = [
+        d
+        for d in manifest.get("decisions") or []
+        if isinstance(d, dict) and _decision_key(d) not in before.decisions
+    ]
+    already_evidence = sum(isinstance(e, dict) for e in manifest["evidence"]) - len(entries)
+    already_decisions = len(manifest.get("decisions") or []) - len(decisions)
+    if before.on and not entries and not decisions:
+        raise TransferRefused(
+            f"Nothing in this export is new: its {_count(already_evidence, 'piece')} of "
+            f"evidence and {_count(already_decisions, 'decision')} were transferred already, "
+            f"on {before.on}. Nothing was imported."
+        )
     transfer = PortfolioTransfer.objects.create(
         registration=registration,
         centre=centre,
@@ -553,10 +579,10 @@ def _import(
         manifest_sha256=checked.manifest_sha256,
         exported_at=checked.exported_at,
         source_start_date=_day(manifest["registration"].get("start_date")),
+        source_learner=str(checked.learner.get("id") or "")[:64],
         imported_by=actor,
     )
     now = timezone.now()
-    entries = [e for e in manifest["evidence"] if isinstance(e, dict)]
     rows = [
         Evidence(
             registration=registration,
@@ -571,14 +597,21 @@ def _import(
             created_at=_when(e.get("created_at")) or now,
             submitted_at=_when(e.get("submitted_at")),
             transfer=transfer,
+            source_pk=_source_pk(e.get("id")),
         )
         for e in entries
     ]
     Evidence.objects.bulk_create(rows)
     by_old_id = {e.get("id"): row for e, row in zip(entries, rows, strict=True)}
     versioned = []
+    new_versions = 0
     for entry, row in zip(entries, rows, strict=True):
         previous = by_old_id.get(entry.get("previous"))
+        if previous is None:
+            # A new version of a piece transferred before: it supersedes that copy, which
+            # stays as it was (never deleted), unless something here supersedes it already.
+            previous = before.latest.get(_source_pk(entry.get("previous")) or -1)
+            new_versions += previous is not None
         if previous is not None and previous is not row:
             row.previous = previous
             versioned.append(row)
@@ -628,7 +661,7 @@ def _import(
     EvidenceCriterion.objects.bulk_create(mappings)
     Declaration.objects.bulk_create(declarations)
     prior = []
-    for d in manifest.get("decisions") or []:
+    for d in decisions:
         criterion = criteria.get((str(d.get("unit")), str(d.get("number"))))
         assessed_on = _day(d.get("assessed_on"))
         if criterion is None or assessed_on is None:
@@ -644,6 +677,7 @@ def _import(
                 assessor_name=str(d.get("assessor") or "")[:200],
                 assessed_on=assessed_on,
                 feedback=str(d.get("feedback") or "")[:5_000],
+                source_key=_decision_key(d),
             )
         )
     PriorDecision.objects.bulk_create(prior)
@@ -664,6 +698,9 @@ def _import(
             "evidence": len(rows),
             "files": len(files),
             "decisions": len(prior),
+            "already_evidence": already_evidence,
+            "already_decisions": already_decisions,
+            "new_versions": new_versions,
         },
     )
     return ImportResult(
@@ -674,7 +711,75 @@ def _import(
         files=len(files),
         decisions=len(prior),
         skipped_criteria=skipped,
+        already_evidence=already_evidence,
+        already_decisions=already_decisions,
+        already_on=before.on,
+        new_versions=new_versions,
     )
+
+
+@dataclass
+class _Before:
+    """What earlier imports from the same source learner brought into the registration."""
+
+    # Evidence ids at the earlier centre, and decision keys, already here.
+    evidence: set[int] = field(default_factory=set)
+    decisions: set[str] = field(default_factory=set)
+    # Source id -> the copy here that nothing here supersedes yet (a new version's previous).
+    latest: dict[int, Evidence] = field(default_factory=dict)
+    on: str = ""  # when they were imported ("4 and 5 December 2026"); "" if never
+
+
+def _already_here(checked: CheckedExport, registration: Registration) -> _Before:
+    """Three queries: the earlier transfers, their evidence, their decisions' keys. The
+    registration row is locked (select_for_update), so two imports cannot both add a piece."""
+    earlier = list(
+        PortfolioTransfer.objects.filter(
+            registration=registration,
+            issuer=checked.issuer[:300],
+            source_learner=str(checked.learner.get("id") or "")[:64],
+        ).order_by("imported_at")
+    )
+    if not earlier:
+        return _Before()
+    copies = list(
+        Evidence.objects.filter(transfer__in=earlier, source_pk__isnull=False).annotate(
+            superseded=Exists(Evidence.objects.filter(previous=OuterRef("pk")))
+        )
+    )
+    days = list(
+        dict.fromkeys(
+            dateformat.format(timezone.localtime(t.imported_at), "j F Y") for t in earlier
+        )
+    )
+    return _Before(
+        evidence={cast(int, e.source_pk) for e in copies},
+        decisions=set(
+            PriorDecision.objects.filter(transfer__in=earlier).values_list("source_key", flat=True)
+        ),
+        latest={cast(int, e.source_pk): e for e in copies if not e.superseded},  # type: ignore[attr-defined]
+        on=" and ".join([", ".join(days[:-1]), days[-1]] if len(days) > 1 else days),
+    )
+
+
+def _source_pk(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _decision_key(decision: dict[str, Any]) -> str:
+    """The decision's id at the earlier centre; for an export without ids, what was decided
+    about which criterion, by whom and when (the same decision exports the same)."""
+    if decision.get("id") is not None:
+        return str(decision["id"])[:300]
+    parts = ("unit", "number", "outcome", "assessor", "assessed_on")
+    return "|".join(str(decision.get(p) or "") for p in parts)[:300]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _store(

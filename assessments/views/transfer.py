@@ -39,6 +39,10 @@ class TransferForm(forms.Form):
     )
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _centre(request: AuthedRequest) -> Centre:
     centre = admin_centre(request)
     if not rules.test_rule("portfolios.import_portfolio", request.user, centre):
@@ -102,11 +106,23 @@ def _import(request: AuthedRequest, centre: Centre, handler: EvidenceUploadHandl
     except TransferRefused as refused:
         return _page(request, centre, form, refusal=str(refused), status=400)
     source = result.transfer.source_centre_name
-    text = (
-        f"Imported {result.registration.learner.get_full_name()}'s portfolio from {source}: "
-        f"{result.evidence} pieces of evidence, {result.files} files and {result.decisions} "
-        f"of {source}'s decisions, kept read-only and marked as theirs."
-    )
+    if result.already_on:
+        # A newer export of a portfolio transferred before: only what is new came in.
+        versions = f" ({result.new_versions} of them new versions)" if result.new_versions else ""
+        text = (
+            f"Imported the newer export of {result.registration.learner.get_full_name()}'s "
+            f"portfolio from {source}. {_n(result.already_evidence, 'piece')} of evidence and "
+            f"{_n(result.already_decisions, 'decision')} already transferred on "
+            f"{result.already_on} were left as they are; {_n(result.evidence, 'new piece')} of "
+            f"evidence{versions}, {_n(result.files, 'file')} and "
+            f"{_n(result.decisions, 'new decision')} added, read-only and marked as theirs."
+        )
+    else:
+        text = (
+            f"Imported {result.registration.learner.get_full_name()}'s portfolio from {source}: "
+            f"{result.evidence} pieces of evidence, {result.files} files and {result.decisions} "
+            f"of {source}'s decisions, kept read-only and marked as theirs."
+        )
     if result.skipped_criteria:
         text += (
             f" {result.skipped_criteria} criteria it names are not in this platform's catalogue "

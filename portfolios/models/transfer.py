@@ -39,6 +39,9 @@ class PortfolioTransfer(models.Model):
     manifest_sha256 = models.CharField(max_length=64)
     exported_at = models.DateTimeField()
     source_start_date = models.DateField(null=True, blank=True)
+    # The learner's id at the earlier centre (the manifest's): a newer export of the same
+    # learner's portfolio, imported into the same registration, adds only what is new.
+    source_learner = models.CharField(max_length=64, blank=True)
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -50,7 +53,11 @@ class PortfolioTransfer(models.Model):
         ordering = ["imported_at", "pk"]
         constraints = [
             *length_checks(
-                source_centre_name=200, source_centre_number=20, issuer=300, manifest_sha256=64
+                source_centre_name=200,
+                source_centre_number=20,
+                issuer=300,
+                manifest_sha256=64,
+                source_learner=64,
             ),
             models.UniqueConstraint(
                 fields=["centre", "manifest_sha256"], name="portfolios_transfer_once_per_centre"
@@ -79,11 +86,16 @@ class PriorDecision(models.Model):
     assessor_name = models.CharField(max_length=200)
     assessed_on = models.DateField()
     feedback = models.TextField(blank=True, max_length=5_000)
+    # The decision's identity at the earlier centre (its id in the manifest, or, for exports
+    # without one, what it decided, by whom and when): a later import adds only newer ones.
+    source_key = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["pk"]
         constraints = [
-            *length_checks(outcome=20, outcome_label=50, assessor_name=200, feedback=5_000),
+            *length_checks(
+                outcome=20, outcome_label=50, assessor_name=200, feedback=5_000, source_key=300
+            ),
             models.UniqueConstraint(
                 fields=["transfer", "criterion"], name="portfolios_prior_decision_once"
             ),

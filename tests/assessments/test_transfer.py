@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import rules
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -673,3 +674,116 @@ def test_a_signed_manifest_not_laid_out_as_ours_is_refused(
     assert "is not laid out as this platform's portfolio manifests are" in text(response)
     assert at_b(move) == NOTHING
     assert stored(media) == files_before
+
+
+# ---------------------------------------------------------------- a newer export, later
+
+
+def later_at_a(client: Client, move: Move) -> bytes:
+    """At centre A, after the first export: a new piece of evidence, the resubmitted
+    discussion returned and resubmitted again (v3), and a new decision superseding the
+    'not yet met' one; then Nadia downloads her portfolio again."""
+    from assessments.services import return_evidence
+    from portfolios.evidence import resubmit, submit
+    from tests.portfolios.test_export import criteria as first_criteria
+
+    world = move.world
+    add_evidence(world, "Later work", [("later.txt", b"Done since\n")])
+    v2 = Evidence.objects.get(registration=world.registration, version=2)
+    with transaction.atomic():
+        return_evidence(assessor=world.assessor, evidence=v2, feedback="One more detail.")
+    v3 = resubmit(actor=world.learner, evidence=v2)
+    submit(actor=world.learner, evidence=v3, typed_name="Nadia Brook", confirmed=True)
+    photos = Evidence.objects.get(registration=world.registration, title="Photos")
+    criterion = first_criteria(world.registration, 2)[1]
+    record_decision(
+        assessor=world.assessor,
+        registration=world.registration,
+        criterion=criterion,
+        supersedes=Decision.objects.get(registration=world.registration, criterion=criterion),
+        reason="The torque is shown in the second photograph.",
+        outcome=Outcome.MET,
+        method="product",
+        assessed_on=clock.today() - datetime.timedelta(days=1),
+        feedback="Torque shown now.",
+        evidence=[photos],
+    )
+    return export_of(client, world)
+
+
+def test_a_newer_export_brings_in_only_what_is_new(client: Client, move: Move, media: Path) -> None:
+    post(client, move.admin_b, move.archive)
+    first_copies = {e.source_pk: e.pk for e in Evidence.objects.filter(registration__centre=move.b)}
+    first_prior = set(PriorDecision.objects.values_list("pk", "outcome"))
+    newer = later_at_a(client, move)
+
+    response = post(client, move.admin_b, newer)
+
+    assert response.status_code == 302, text(response)[-3000:]
+    page = text(client.get(response["Location"]))
+    day = clock.today().strftime("%-d %B %Y")
+    assert (
+        f"5 pieces of evidence and 1 decision already transferred on {day} were left as "
+        "they are; 2 new pieces of evidence (1 of them new versions), 2 files and 1 new "
+        "decision added"
+    ) in page
+    registration = Registration.objects.get(centre=move.b)  # the same registration, still one
+    assert PortfolioTransfer.objects.filter(registration=registration).count() == 2
+    # The earlier copies are all still there, unchanged, and no piece arrived twice.
+    copies = list(Evidence.objects.filter(registration=registration))
+    assert {e.source_pk: e.pk for e in copies if e.source_pk in first_copies} == first_copies
+    assert len({e.source_pk for e in copies}) == len(copies) == len(first_copies) + 2
+    assert Evidence.objects.filter(registration=registration, title="Later work").count() == 1
+    # The new version supersedes the v2 transferred before, which stays as it was.
+    v3 = Evidence.objects.get(registration=registration, version=3)
+    v2 = Evidence.objects.get(registration=registration, version=2)
+    assert v3.previous == v2
+    assert v2.pk in first_copies.values()
+    assert v2.status == "submitted"  # as it arrived; A's later return is not rewritten here
+    # Decisions: the two earlier ones kept, and only the new one added.
+    prior = set(PriorDecision.objects.values_list("pk", "outcome"))
+    assert first_prior < prior
+    added = PriorDecision.objects.exclude(pk__in=[pk for pk, _ in first_prior]).get()
+    assert (added.outcome, added.feedback) == (Outcome.MET, "Torque shown now.")
+    event = AuditEvent.objects.filter(action="portfolio.transferred_in").order_by("pk").last()
+    assert event is not None
+    assert event.data["already_evidence"] == 5
+    assert event.data["evidence"] == 2
+    assert event.data["decisions"] == 1
+
+
+def test_a_newer_export_with_nothing_new_is_refused_and_leaves_nothing(
+    client: Client, move: Move, media: Path
+) -> None:
+    post(client, move.admin_b, move.archive)
+    # Downloaded again at A, with nothing done since: another manifest (its date), same content.
+    again = export_of(client, move.world)
+    assert again != move.archive
+    before = at_b(move)
+    files_before = stored(media)
+
+    response = post(client, move.admin_b, again)
+
+    assert response.status_code == 400
+    day = clock.today().strftime("%-d %B %Y")
+    assert (
+        "Nothing in this export is new: its 5 pieces of evidence and 2 decisions were "
+        f"transferred already, on {day}. Nothing was imported."
+    ) in text(response)
+    assert at_b(move) == before
+    assert stored(media) == files_before
+
+
+def test_a_newer_export_into_another_registration_arrives_whole(client: Client, move: Move) -> None:
+    """The earlier copy's registration was withdrawn here: a new one gets the whole portfolio
+    (what counts as 'already here' is per registration)."""
+    post(client, move.admin_b, move.archive)
+    Registration.objects.filter(centre=move.b).update(status=RegistrationStatus.WITHDRAWN)
+    newer = later_at_a(client, move)
+
+    response = post(client, move.admin_b, newer)
+
+    assert response.status_code == 302, text(response)[-3000:]
+    latest = Registration.objects.filter(centre=move.b).order_by("pk").last()
+    assert latest is not None
+    assert latest.evidence.count() == 7
