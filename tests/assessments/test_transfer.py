@@ -685,7 +685,6 @@ def later_at_a(client: Client, move: Move) -> bytes:
     'not yet met' one; then Nadia downloads her portfolio again."""
     from assessments.services import return_evidence
     from portfolios.evidence import resubmit, submit
-    from tests.portfolios.test_export import criteria as first_criteria
 
     world = move.world
     add_evidence(world, "Later work", [("later.txt", b"Done since\n")])
@@ -695,7 +694,7 @@ def later_at_a(client: Client, move: Move) -> bytes:
     v3 = resubmit(actor=world.learner, evidence=v2)
     submit(actor=world.learner, evidence=v3, typed_name="Nadia Brook", confirmed=True)
     photos = Evidence.objects.get(registration=world.registration, title="Photos")
-    criterion = first_criteria(world.registration, 2)[1]
+    criterion = criteria(world.registration, 2)[1]
     record_decision(
         assessor=world.assessor,
         registration=world.registration,
@@ -787,3 +786,44 @@ def test_a_newer_export_into_another_registration_arrives_whole(client: Client, 
     latest = Registration.objects.filter(centre=move.b).order_by("pk").last()
     assert latest is not None
     assert latest.evidence.count() == 7
+
+
+def test_the_unit_page_shows_the_earlier_decisions_beside_each_criterion_in_one_query(
+    client: Client, move: Move
+) -> None:
+    from portfolios.services import assign_staff
+
+    post(client, move.admin_b, move.archive)
+    registration = Registration.objects.get(centre=move.b)
+    assign_staff(actor=move.admin_b, registration=registration, assessors=[move.assessor_b])
+    first, second = criteria(registration, 2)
+    url = reverse("assessments:unit", args=[registration.pk, first.unit_id])
+    client.force_login(move.assessor_b)
+    client.get(url)  # warm: the session and the membership's first read
+    before = queries(lambda: client.get(url))
+
+    page = text(client.get(url))
+
+    day = (clock.today() - datetime.timedelta(days=3)).strftime("%-d %B %Y")
+    assert f'data-testid="prior-{first.pk}"' in page
+    assert f'data-testid="prior-{second.pk}"' in page
+    assert "<strong>Not yet met</strong>. Decided at Northgate" in page
+    assert f"Decided at Northgate Training Centre by Ada Assessor on {day}" in page
+    # More prior decisions on the unit: the page costs the same queries.
+    transfer = PortfolioTransfer.objects.get()
+    taken = set(PriorDecision.objects.values_list("criterion_id", flat=True))
+    added = [c for c in first.unit.criteria.all() if c.pk not in taken]
+    for criterion in added:
+        PriorDecision.objects.create(
+            transfer=transfer,
+            registration=registration,
+            criterion=criterion,
+            outcome_label="Met",
+            assessor_name="Ada Assessor",
+            assessed_on=clock.today(),
+        )
+    after = queries(lambda: client.get(url))
+    assert added
+    assert len(after) == len(before)
+    page = text(client.get(url))
+    assert all(f'data-testid="prior-{c.pk}"' in page for c in added)
