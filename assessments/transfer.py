@@ -46,7 +46,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accounts.models import Centre, Membership, Role, User
+from accounts.models import Centre, Invitation, Membership, Role, User
 from assessments.achievements import site_url
 from assessments.badges import KEY_FRAGMENT, signing_key
 from assessments.portfolio_export import SEAL_TYPE
@@ -411,6 +411,28 @@ def _learner_here(email: str, centre: Centre) -> User | None:
     return membership.user if membership else None
 
 
+def _not_a_learner_here(email: str, centre: Centre) -> str:
+    """What to do, said exactly: an invited learner who has not accepted yet is named as such
+    (the invitation is this centre's own; nothing of any other centre is told)."""
+    invited = (
+        Invitation.objects.open()
+        .filter(centre=centre, role=Role.LEARNER, email=email.strip().lower())
+        .first()
+        if email
+        else None
+    )
+    if invited is not None:
+        return (
+            f"{invited.full_name} ({invited.email}) is invited as a learner at {centre.name} "
+            "but has not accepted yet. Once they accept the invitation, import the ZIP again."
+        )
+    return (
+        f"No learner at {centre.name} has the address {email or '(none given)'}. Invite them "
+        "as a learner (People, then Invite); once they accept, import the ZIP. Or type the "
+        "address they have here."
+    )
+
+
 def _same_person(learner: User, named: dict[str, Any]) -> bool:
     email = str(named.get("email") or "").strip().casefold()
     name = " ".join(str(named.get("name") or "").split()).casefold()
@@ -433,10 +455,7 @@ def import_portfolio(
     email = email or str(checked.learner.get("email") or "")
     learner = _learner_here(email, centre) if email else None
     if learner is None:
-        raise TransferRefused(
-            f"No learner at {centre.name} has the address {email or '(none given)'}: invite "
-            "the learner from People first (or type their address here), then import again."
-        )
+        raise TransferRefused(_not_a_learner_here(email, centre))
     if not _same_person(learner, checked.learner):
         raise TransferRefused(
             f"The export is {checked.learner.get('name')}'s portfolio, not "

@@ -471,6 +471,9 @@ def test_a_learner_who_is_not_at_this_centre_is_refused(
 
     assert response.status_code == 400
     assert "No learner at Southfield College has the address" in text(response)
+    assert "Invite them as a learner (People, then Invite); once they accept, import the ZIP" in (
+        text(response)
+    )
     assert at_b(move) == NOTHING
     assert stored(media) == files_before
 
