@@ -26,6 +26,8 @@ import binascii
 import hashlib
 import json
 import posixpath
+import shutil
+import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -42,11 +44,12 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Centre, Invitation, Membership, Role, User
+from accounts.services import invitation_accepted, invitation_closed
 from assessments.achievements import site_url
 from assessments.badges import KEY_FRAGMENT, signing_key
 from assessments.portfolio_export import SEAL_TYPE
@@ -54,6 +57,7 @@ from core.audit import record_event
 from portfolios.evidence import sniff_head
 from portfolios.export import INDEX, MANIFEST, MANIFEST_VERSION, SIGNATURE
 from portfolios.models import (
+    HELD_PREFIX,
     Declaration,
     Evidence,
     EvidenceContext,
@@ -61,6 +65,8 @@ from portfolios.models import (
     EvidenceFile,
     EvidenceMethod,
     EvidenceStatus,
+    HeldTransfer,
+    HeldTransferStatus,
     PortfolioTransfer,
     PriorDecision,
     Registration,
@@ -439,12 +445,7 @@ def _same_person(learner: User, named: dict[str, Any]) -> bool:
     return email == learner.email.casefold() or name == learner.get_full_name().casefold()
 
 
-def import_portfolio(
-    *, actor: User, centre: Centre, archive: str | Path, email: str = ""
-) -> ImportResult:
-    """Check the archive, then import it at `centre`, all or nothing, for the learner of the
-    centre with the address `email` (by default the one the export gives)."""
-    checked = check_archive(archive)
+def _qualification(checked: CheckedExport) -> Qualification:
     qualification = Qualification.objects.filter(number=checked.qualification_number).first()
     if qualification is None:
         title = checked.manifest["qualification"].get("title", "")
@@ -452,15 +453,10 @@ def import_portfolio(
             f"The portfolio is on {checked.qualification_number} {title}, which is not in this "
             "platform's catalogue: nothing was imported."
         )
-    email = email or str(checked.learner.get("email") or "")
-    learner = _learner_here(email, centre) if email else None
-    if learner is None:
-        raise TransferRefused(_not_a_learner_here(email, centre))
-    if not _same_person(learner, checked.learner):
-        raise TransferRefused(
-            f"The export is {checked.learner.get('name')}'s portfolio, not "
-            f"{learner.get_full_name()}'s: choose the learner it belongs to."
-        )
+    return qualification
+
+
+def _refuse_imported_already(checked: CheckedExport, centre: Centre) -> None:
     earlier = PortfolioTransfer.objects.filter(
         centre=centre, manifest_sha256=checked.manifest_sha256
     ).first()
@@ -469,6 +465,30 @@ def import_portfolio(
         raise TransferRefused(
             f"This export was imported already, on {day}: an export is imported once."
         )
+
+
+def import_portfolio(
+    *,
+    actor: User,
+    centre: Centre,
+    archive: str | Path,
+    email: str = "",
+    person_checked: bool = False,
+) -> ImportResult:
+    """Check the archive, then import it at `centre`, all or nothing, for the learner of the
+    centre with the address `email` (by default the one the export gives)."""
+    checked = check_archive(archive)
+    qualification = _qualification(checked)
+    email = email or str(checked.learner.get("email") or "")
+    learner = _learner_here(email, centre) if email else None
+    if learner is None:
+        raise TransferRefused(_not_a_learner_here(email, centre))
+    if not person_checked and not _same_person(learner, checked.learner):
+        raise TransferRefused(
+            f"The export is {checked.learner.get('name')}'s portfolio, not "
+            f"{learner.get_full_name()}'s: choose the learner it belongs to."
+        )
+    _refuse_imported_already(checked, centre)
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -776,7 +796,7 @@ def _already_here(checked: CheckedExport, registration: Registration) -> _Before
         decisions=set(
             PriorDecision.objects.filter(transfer__in=earlier).values_list("source_key", flat=True)
         ),
-        latest={cast(int, e.source_pk): e for e in copies if not e.superseded},  # type: ignore[attr-defined]
+        latest={cast(int, e.source_pk): e for e in copies if not e.superseded},
         on=" and ".join([", ".join(days[:-1]), days[-1]] if len(days) > 1 else days),
     )
 
@@ -834,3 +854,185 @@ def _store(
     )
     record.file.name = name
     return record
+
+
+# ---------------------------------------------------------------- held for an invitation
+
+
+def _invited_person(invitation: Invitation, named: dict[str, Any]) -> bool:
+    email = str(named.get("email") or "").strip().casefold()
+    name = " ".join(str(named.get("name") or "").split()).casefold()
+    return email == invitation.email.casefold() or name == invitation.full_name.casefold()
+
+
+def pending_learner_invitations(centre: Centre) -> QuerySet[Invitation]:
+    """The centre's learner invitations still open: whom a ZIP may be held for."""
+    return (
+        Invitation.objects.open()
+        .filter(centre=centre, role=Role.LEARNER)
+        .order_by("full_name", "pk")
+    )
+
+
+def hold_import(
+    *, actor: User, centre: Centre, invitation: Invitation, archive: str | Path
+) -> HeldTransfer:
+    """The ZIP checked now (every check the import makes, and the same refusals), then kept
+    under HELD_PREFIX against a pending learner invitation of `centre`: it is imported when
+    the person accepts. A refusal leaves no row and no stored file."""
+    if (
+        invitation.centre_id != centre.pk
+        or invitation.role != Role.LEARNER
+        or not Invitation.objects.open().filter(pk=invitation.pk).exists()
+    ):
+        raise TransferRefused(
+            "That invitation is no longer waiting for an answer: choose another learner."
+        )
+    checked = check_archive(archive)
+    _qualification(checked)
+    if not _invited_person(invitation, checked.learner):
+        raise TransferRefused(
+            f"The export is {checked.learner.get('name')}'s portfolio, not that of "
+            f"{invitation.full_name} ({invitation.email}), who is invited: choose the learner "
+            "it belongs to."
+        )
+    _refuse_imported_already(checked, centre)
+    if HeldTransfer.objects.filter(
+        centre=centre, manifest_sha256=checked.manifest_sha256, status=HeldTransferStatus.WAITING
+    ).exists():
+        raise TransferRefused(
+            "This export is held already, waiting for its learner to accept their invitation."
+        )
+    with open(archive, "rb") as source:
+        name = default_storage.save(f"{HELD_PREFIX}{uuid4().hex}.zip", File(source))
+    try:
+        with transaction.atomic():
+            held = HeldTransfer.objects.create(
+                centre=centre,
+                invitation=invitation,
+                file_name=name,
+                manifest_sha256=checked.manifest_sha256,
+                source_centre_name=checked.centre_name,
+                learner_name=str(checked.learner.get("name") or "")[:150],
+                qualification_number=checked.qualification_number[:30],
+                held_by=actor,
+            )
+            record_event(
+                actor=actor,
+                action="portfolio.transfer_held",
+                target=held,
+                centre_id=centre.pk,
+                data={
+                    "invitation": invitation.pk,
+                    "source_centre": checked.centre_name,
+                    "issuer": checked.issuer,
+                    "manifest_sha256": checked.manifest_sha256,
+                },
+            )
+    except IntegrityError:
+        default_storage.delete(name)
+        raise TransferRefused(
+            "This export is held already, waiting for its learner to accept their invitation."
+        ) from None
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    return held
+
+
+def _close(held: HeldTransfer, status: str, *, actor: User | None, reason: str = "") -> None:
+    """Inside the caller's transaction; the file goes once it commits (a rollback keeps it)."""
+    name = held.file_name
+    held.status = status
+    held.resolved_at = timezone.now()
+    held.reason = reason[:2_000]
+    held.file_name = ""
+    held.save(update_fields=["status", "resolved_at", "reason", "file_name", "transfer"])
+    record_event(
+        actor=actor,
+        action=f"portfolio.transfer_{status}",
+        target=held,
+        centre_id=held.centre_id,
+        data={"invitation": held.invitation_id, "reason": reason[:500]},
+    )
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+@transaction.atomic
+def withdraw_held(*, actor: User, held: HeldTransfer) -> HeldTransfer:
+    """The centre changes its mind before the learner accepts: the held ZIP is discarded."""
+    held = HeldTransfer.objects.select_for_update().get(pk=held.pk)
+    if held.status != HeldTransferStatus.WAITING:
+        raise TransferRefused("This import is no longer waiting: nothing was changed.")
+    _close(held, HeldTransferStatus.WITHDRAWN, actor=actor)
+    return held
+
+
+def discard_expired_held() -> int:
+    """Held imports whose invitation expired unanswered: their files discarded (daily, and
+    whenever the import page is opened). Returns how many."""
+    count = 0
+    for held in HeldTransfer.objects.filter(
+        status=HeldTransferStatus.WAITING, invitation__expires_at__lte=timezone.now()
+    ).select_related("invitation"):
+        with transaction.atomic():
+            _close(
+                held,
+                HeldTransferStatus.DISCARDED,
+                actor=None,
+                reason="The invitation expired before it was accepted.",
+            )
+        count += 1
+    return count
+
+
+def _on_invitation_closed(sender: Any, invitation: Invitation, actor: Any, **_: Any) -> None:
+    answer = invitation.get_status_display().lower()
+    for held in HeldTransfer.objects.select_for_update().filter(
+        invitation=invitation, status=HeldTransferStatus.WAITING
+    ):
+        _close(
+            held,
+            HeldTransferStatus.DISCARDED,
+            actor=actor,
+            reason=f"The invitation was {answer}.",
+        )
+
+
+def _on_invitation_accepted(sender: Any, invitation: Invitation, user: User, **_: Any) -> None:
+    """Inside invitation_accept's transaction: each held ZIP is imported for the person who
+    accepted (registration, evidence, prior decisions, audit event), as the admin who held
+    it. A refusal now (the registration cannot be made, say) is kept with its reason and
+    does not stop the acceptance."""
+    for held in (
+        HeldTransfer.objects.select_for_update()
+        .filter(invitation=invitation, status=HeldTransferStatus.WAITING)
+        .select_related("centre", "held_by")
+    ):
+        with tempfile.NamedTemporaryFile(suffix=".zip") as local:
+            with default_storage.open(held.file_name, "rb") as source:
+                shutil.copyfileobj(source, local, READ_CHUNK)
+            local.flush()
+            try:
+                result = import_portfolio(
+                    actor=held.held_by,
+                    centre=held.centre,
+                    archive=local.name,
+                    email=user.email,
+                    person_checked=True,
+                )
+            except TransferRefused as refused:
+                _close(held, HeldTransferStatus.REFUSED, actor=user, reason=str(refused))
+                continue
+        held.transfer = result.transfer
+        _close(held, HeldTransferStatus.IMPORTED, actor=user)
+
+
+def connect_invitation_signals() -> None:
+    invitation_accepted.connect(
+        _on_invitation_accepted, dispatch_uid="assessments.transfer.held_accepted"
+    )
+    invitation_closed.connect(
+        _on_invitation_closed, dispatch_uid="assessments.transfer.held_closed"
+    )

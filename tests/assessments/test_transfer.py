@@ -22,14 +22,17 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Centre, Role, User
+from accounts.models import Centre, Invitation, Role, User
 from assessments import badges
 from assessments.models import Decision, Outcome
 from assessments.services import record_decision
 from core.models import AuditEvent
 from portfolios.models import (
+    HELD_PREFIX,
     Evidence,
     EvidenceFile,
+    HeldTransfer,
+    HeldTransferStatus,
     PortfolioTransfer,
     PriorDecision,
     Registration,
@@ -830,3 +833,159 @@ def test_the_unit_page_shows_the_earlier_decisions_beside_each_criterion_in_one_
     assert len(after) == len(before)
     page = text(client.get(url))
     assert all(f'data-testid="prior-{c.pk}"' in page for c in added)
+
+
+# ---------------------------------------------------------------- held for an invited learner
+
+
+def invited(move: Move, **kwargs: Any) -> Invitation:
+    """Nadia is not a learner at B yet: B's admin has invited her address as a learner."""
+    from accounts.models import Membership
+    from accounts.services import invitation_create
+
+    Membership.objects.filter(user=move.world.learner, centre=move.b).delete()
+    return invitation_create(
+        actor=move.admin_b,
+        centre=move.b,
+        email=kwargs.get("email", move.world.learner.email),
+        full_name=kwargs.get("full_name", "Nadia Brook"),
+        role=Role.LEARNER,
+    )
+
+
+def held_files(media: Path) -> set[str]:
+    return {name for name in stored(media) if name.startswith(HELD_PREFIX)}
+
+
+def test_a_zip_for_an_invited_learner_is_checked_held_and_imported_when_they_accept(
+    client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from accounts.services import invitation_accept
+
+    invitation = invited(move)
+    files_before = stored(media)
+
+    response = post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+
+    assert response.status_code == 302, text(response)[-3000:]
+    assert response["Location"] == URL
+    page = text(client.get(URL))
+    assert "held until Nadia Brook accepts the invitation" in page
+    assert "Waiting for Nadia Brook to accept" in page
+    # Nothing of the portfolio is at B yet; only the ZIP, under the private prefix.
+    assert at_b(move) == NOTHING
+    held = HeldTransfer.objects.get()
+    assert held.status == HeldTransferStatus.WAITING
+    assert stored(media) - files_before == {held.file_name} == held_files(media)
+    assert AuditEvent.objects.filter(action="portfolio.transfer_held").count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):  # the held file goes on commit
+        invitation_accept(user=move.world.learner, invitation=invitation)
+
+    registration = Registration.objects.get(centre=move.b, learner=move.world.learner)
+    counts = at_b(move)
+    assert counts["transfers"] == counts["events"] == 1
+    assert counts["evidence"] == 5
+    assert counts["prior"] == 2
+    transfer = PortfolioTransfer.objects.get()
+    assert transfer.registration == registration
+    assert transfer.imported_by == move.admin_b
+    held.refresh_from_db()
+    assert (held.status, held.transfer, held.file_name) == (
+        HeldTransferStatus.IMPORTED,
+        transfer,
+        "",
+    )
+    assert held_files(media) == set()
+    assert "Waiting for Nadia Brook" not in text(client.get(URL))
+
+
+def test_a_held_zip_is_refused_as_an_import_would_be_and_leaves_nothing(
+    client: Client, move: Move, media: Path
+) -> None:
+    invitation = invited(move)
+    files_before = stored(media)
+    make, message = REFUSALS["a file's bytes changed"]
+
+    tampered = post(client, move.admin_b, make(move.archive), invitation=str(invitation.pk))
+    other = invited(move, email="someone.else@example.com", full_name="Someone Else")
+    not_theirs = post(client, move.admin_b, move.archive, invitation=str(other.pk))
+
+    assert tampered.status_code == 400
+    assert message in text(tampered)
+    assert not_theirs.status_code == 400
+    assert "not that of Someone Else (someone.else@example.com)" in text(not_theirs)
+    assert not HeldTransfer.objects.exists()
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
+
+
+def test_withdrawing_the_held_import_or_the_invitation_discards_the_zip(
+    client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from accounts.services import invitation_accept, invitation_withdraw
+
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    held = HeldTransfer.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("transfer:withdraw_held", args=[held.pk]))
+
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.status == HeldTransferStatus.WITHDRAWN
+    assert held_files(media) == set()
+    assert AuditEvent.objects.filter(action="portfolio.transfer_withdrawn").count() == 1
+    # Held again, then the invitation itself is withdrawn: discarded too.
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    again = HeldTransfer.objects.get(status=HeldTransferStatus.WAITING)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_withdraw(actor=move.admin_b, invitation=invitation)
+    again.refresh_from_db()
+    assert again.status == HeldTransferStatus.DISCARDED
+    assert "withdrawn" in again.reason
+    assert held_files(media) == set()
+    # A new invitation, accepted: nothing discarded comes back.
+    fresh = invited(move)
+    invitation_accept(user=move.world.learner, invitation=fresh)
+    assert at_b(move)["transfers"] == 0
+
+
+def test_an_expired_invitation_discards_its_held_zip(
+    client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=clock.now() - datetime.timedelta(minutes=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = text(client.get(URL))  # the page sweeps (and the daily task)
+
+    assert "Waiting for Nadia Brook" not in page
+    held = HeldTransfer.objects.get()
+    assert held.status == HeldTransferStatus.DISCARDED
+    assert "expired" in held.reason
+    assert held_files(media) == set()
+
+
+def test_another_centre_cannot_hold_for_or_withdraw_b_s_invitation(
+    client: Client, move: Move, media: Path
+) -> None:
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    held = HeldTransfer.objects.get()
+    admin_a = move.world.admin
+
+    choosing = post(client, admin_a, move.archive, invitation=str(invitation.pk))
+    withdrawing = client.post(reverse("transfer:withdraw_held", args=[held.pk]))
+    page = text(client.get(URL))
+
+    assert choosing.status_code == 400  # not one of A's invitations: not a choice
+    assert withdrawing.status_code == 404
+    assert "Nadia Brook" not in page
+    held.refresh_from_db()
+    assert held.status == HeldTransferStatus.WAITING
+    assert HeldTransfer.objects.count() == 1
