@@ -58,6 +58,7 @@ from portfolios.evidence import sniff_head
 from portfolios.export import INDEX, MANIFEST, MANIFEST_VERSION, SIGNATURE
 from portfolios.models import (
     HELD_PREFIX,
+    HELD_TRANSFER_LIFECYCLE,
     Declaration,
     Evidence,
     EvidenceContext,
@@ -943,17 +944,17 @@ def hold_import(
 def _close(held: HeldTransfer, status: str, *, actor: User | None, reason: str = "") -> None:
     """Inside the caller's transaction; the file goes once it commits (a rollback keeps it)."""
     name = held.file_name
-    held.status = status
     held.resolved_at = timezone.now()
     held.reason = reason[:2_000]
     held.file_name = ""
-    held.save(update_fields=["status", "resolved_at", "reason", "file_name", "transfer"])
-    record_event(
+    HELD_TRANSFER_LIFECYCLE.move(
+        held,
+        status,
         actor=actor,
         action=f"portfolio.transfer_{status}",
-        target=held,
         centre_id=held.centre_id,
         data={"invitation": held.invitation_id, "reason": reason[:500]},
+        update_fields=["resolved_at", "reason", "file_name", "transfer"],
     )
     if name:
         transaction.on_commit(lambda: default_storage.delete(name))

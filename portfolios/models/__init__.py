@@ -63,6 +63,7 @@ from portfolios.models.review import (
 from portfolios.models.simulation import SimulationAgreement, SimulationCircumstance
 from portfolios.models.transfer import (
     HELD_PREFIX,
+    HELD_TRANSFER_LIFECYCLE,
     HeldTransfer,
     HeldTransferStatus,
     PortfolioTransfer,
@@ -74,6 +75,7 @@ __all__ = [
     "DEFAULT_REVIEW_INTERVAL_WEEKS",
     "EVIDENCE_LIFECYCLE",
     "HELD_PREFIX",
+    "HELD_TRANSFER_LIFECYCLE",
     "MAX_HOURS_PER_DAY",
     "MAX_REVIEW_INTERVAL_WEEKS",
     "MINIMUM_PRACTICAL_PERIOD_DAYS",

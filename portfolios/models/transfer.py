@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from core.lifecycle import Lifecycle
 from core.limits import length_checks
 from portfolios.models.registration import Registration
 
@@ -116,6 +117,25 @@ class HeldTransferStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn by the centre"
     DISCARDED = "discarded", "Discarded: the invitation ended"
     REFUSED = "refused", "Refused when the learner accepted"
+
+
+# A held import ends once: imported, withdrawn, discarded with its invitation, or refused.
+HELD_TRANSFER_LIFECYCLE = Lifecycle(
+    field="status",
+    choices=HeldTransferStatus,
+    moves={
+        HeldTransferStatus.WAITING: {
+            HeldTransferStatus.IMPORTED,
+            HeldTransferStatus.WITHDRAWN,
+            HeldTransferStatus.DISCARDED,
+            HeldTransferStatus.REFUSED,
+        },
+        HeldTransferStatus.IMPORTED: set(),
+        HeldTransferStatus.WITHDRAWN: set(),
+        HeldTransferStatus.DISCARDED: set(),
+        HeldTransferStatus.REFUSED: set(),
+    },
+)
 
 
 class HeldTransferQuerySet(models.QuerySet["HeldTransfer"]):
