@@ -100,6 +100,10 @@ class TransferRefused(Exception):
     """The archive, or the import, is refused; the message says why, for the centre admin."""
 
 
+class NothingNew(TransferRefused):
+    """A newer export of a portfolio transferred before holds nothing that is not here."""
+
+
 def max_archive_bytes() -> int:
     return int(getattr(settings, "PORTFOLIO_TRANSFER_MAX_BYTES", MAX_ARCHIVE_BYTES))
 
@@ -605,7 +609,7 @@ def _import(
     already_evidence = sum(isinstance(e, dict) for e in manifest["evidence"]) - len(entries)
     already_decisions = len(manifest.get("decisions") or []) - len(decisions)
     if before.on and not entries and not decisions:
-        raise TransferRefused(
+        raise NothingNew(
             f"Nothing in this export is new: its {_count(already_evidence, 'piece')} of "
             f"evidence and {_count(already_decisions, 'decision')} were transferred already, "
             f"on {before.on}. Nothing was imported."
