@@ -989,3 +989,32 @@ def test_another_centre_cannot_hold_for_or_withdraw_b_s_invitation(
     held.refresh_from_db()
     assert held.status == HeldTransferStatus.WAITING
     assert HeldTransfer.objects.count() == 1
+
+
+def test_a_held_import_is_visible_to_the_importing_centres_admins_only(
+    client: Client, move: Move
+) -> None:
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    sees = {
+        "B's admin": move.admin_b,
+        "B's assessor": move.assessor_b,
+        "B's employer contact": member(move.b, Role.EMPLOYER),
+        "the invited learner": move.world.learner,
+        "A's admin": move.world.admin,
+        "A's assessor": move.world.assessor,
+    }
+    visible = {who: HeldTransfer.objects.visible_to(u).exists() for who, u in sees.items()}
+    assert visible == {who: who == "B's admin" for who in sees}
+    # The withdraw button answers B's admins only: others are refused (A's admin finds no
+    # such import at A), and only then does B's admin withdraw it.
+    held = HeldTransfer.objects.get()
+    url = reverse("transfer:withdraw_held", args=[held.pk])
+    for who, person in sees.items():
+        if who != "B's admin":
+            client.force_login(person)
+            assert client.post(url).status_code in (403, 404), who
+            held.refresh_from_db()
+            assert held.status == HeldTransferStatus.WAITING, who
+    client.force_login(move.admin_b)
+    assert client.post(url).status_code == 302
