@@ -248,6 +248,9 @@ class InvitationError(Exception):
 # Sent inside invitation_accept's transaction, after the membership is granted. portfolios
 # listens and makes the registrations an import stored (accounts may not import portfolios).
 invitation_accepted = Signal()
+# Sent inside the transaction when an invitation is withdrawn or declined: what was held
+# against it (a portfolio transfer, issue 20) is discarded by the app that held it.
+invitation_closed = Signal()
 
 _ANSWERED: dict[str, str] = {
     InvitationStatus.ACCEPTED: "This invitation has already been accepted.",
@@ -443,6 +446,7 @@ def invitation_withdraw(*, actor: User | None, invitation: Invitation) -> Invita
         action="invitation.withdrawn",
         data={"role": invitation.role},
     )
+    invitation_closed.send(sender=Invitation, invitation=invitation, actor=actor)
     return invitation
 
 
@@ -506,6 +510,7 @@ def invitation_decline(*, user: User, invitation: Invitation) -> Invitation:
         action="invitation.declined",
         data={"role": invitation.role},
     )
+    invitation_closed.send(sender=Invitation, invitation=invitation, actor=user)
     return invitation
 
 

@@ -41,6 +41,11 @@ class AssessmentsConfig(AppConfig):
         # ...and is signed with the platform's key, naming its centre (issue 20: transfer).
         if seal_export not in export.export_sealers:
             export.export_sealers.append(seal_export)
+        # A portfolio ZIP held against a learner's invitation: imported when they accept,
+        # discarded when it is withdrawn or declined (issue 20).
+        from assessments import transfer
+
+        transfer.connect_invitation_signals()
         # Progress reviews (issue 19) record KSB coverage and print through this app's PDFs.
         from assessments import review_hooks
 

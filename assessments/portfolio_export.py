@@ -28,6 +28,7 @@ def released_decisions(registration: Registration) -> dict[int, CriterionDecisio
     )
     return {
         decision.criterion_id: CriterionDecision(
+            id=decision.pk,
             outcome=decision.outcome,
             outcome_label=decision.get_outcome_display(),
             assessor=decision.assessor.get_full_name(),

@@ -7,7 +7,7 @@ import logging
 from celery import Task, shared_task
 from django.db import OperationalError
 
-from assessments import achievements, notifications
+from assessments import achievements, notifications, transfer
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,11 @@ def notify_learner(*, evidence_id: int, event: str) -> bool:
 @shared_task(name="assessments.send_digests")
 def send_digests() -> int:
     return notifications.send_digests()
+
+
+@shared_task(name="assessments.discard_expired_held_transfers")
+def discard_expired_held_transfers() -> int:
+    return transfer.discard_expired_held()
 
 
 # Worth another try: a storage or database hiccup. Anything else is a bug; retrying won't help.

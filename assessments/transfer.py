@@ -26,6 +26,8 @@ import binascii
 import hashlib
 import json
 import posixpath
+import shutil
+import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -42,10 +44,12 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accounts.models import Centre, Membership, Role, User
+from accounts.models import Centre, Invitation, Membership, Role, User
+from accounts.services import invitation_accepted, invitation_closed
 from assessments.achievements import site_url
 from assessments.badges import KEY_FRAGMENT, signing_key
 from assessments.portfolio_export import SEAL_TYPE
@@ -53,6 +57,8 @@ from core.audit import record_event
 from portfolios.evidence import sniff_head
 from portfolios.export import INDEX, MANIFEST, MANIFEST_VERSION, SIGNATURE
 from portfolios.models import (
+    HELD_PREFIX,
+    HELD_TRANSFER_LIFECYCLE,
     Declaration,
     Evidence,
     EvidenceContext,
@@ -60,6 +66,8 @@ from portfolios.models import (
     EvidenceFile,
     EvidenceMethod,
     EvidenceStatus,
+    HeldTransfer,
+    HeldTransferStatus,
     PortfolioTransfer,
     PriorDecision,
     Registration,
@@ -90,6 +98,10 @@ NOT_LAID_OUT = (
 
 class TransferRefused(Exception):
     """The archive, or the import, is refused; the message says why, for the centre admin."""
+
+
+class NothingNew(TransferRefused):
+    """A newer export of a portfolio transferred before holds nothing that is not here."""
 
 
 def max_archive_bytes() -> int:
@@ -390,6 +402,12 @@ class ImportResult:
     files: int
     decisions: int
     skipped_criteria: int
+    # A newer export of a portfolio transferred before: what of it was here already (left as
+    # it was), and when it came; how many of the new pieces are new versions of earlier ones.
+    already_evidence: int = 0
+    already_decisions: int = 0
+    already_on: str = ""
+    new_versions: int = 0
 
 
 def _learner_here(email: str, centre: Centre) -> User | None:
@@ -404,18 +422,35 @@ def _learner_here(email: str, centre: Centre) -> User | None:
     return membership.user if membership else None
 
 
+def _not_a_learner_here(email: str, centre: Centre) -> str:
+    """What to do, said exactly: an invited learner who has not accepted yet is named as such
+    (the invitation is this centre's own; nothing of any other centre is told)."""
+    invited = (
+        Invitation.objects.open()
+        .filter(centre=centre, role=Role.LEARNER, email=email.strip().lower())
+        .first()
+        if email
+        else None
+    )
+    if invited is not None:
+        return (
+            f"{invited.full_name} ({invited.email}) is invited as a learner at {centre.name} "
+            "but has not accepted yet. Once they accept the invitation, import the ZIP again."
+        )
+    return (
+        f"No learner at {centre.name} has the address {email or '(none given)'}. Invite them "
+        "as a learner (People, then Invite); once they accept, import the ZIP. Or type the "
+        "address they have here."
+    )
+
+
 def _same_person(learner: User, named: dict[str, Any]) -> bool:
     email = str(named.get("email") or "").strip().casefold()
     name = " ".join(str(named.get("name") or "").split()).casefold()
     return email == learner.email.casefold() or name == learner.get_full_name().casefold()
 
 
-def import_portfolio(
-    *, actor: User, centre: Centre, archive: str | Path, email: str = ""
-) -> ImportResult:
-    """Check the archive, then import it at `centre`, all or nothing, for the learner of the
-    centre with the address `email` (by default the one the export gives)."""
-    checked = check_archive(archive)
+def _qualification(checked: CheckedExport) -> Qualification:
     qualification = Qualification.objects.filter(number=checked.qualification_number).first()
     if qualification is None:
         title = checked.manifest["qualification"].get("title", "")
@@ -423,18 +458,10 @@ def import_portfolio(
             f"The portfolio is on {checked.qualification_number} {title}, which is not in this "
             "platform's catalogue: nothing was imported."
         )
-    email = email or str(checked.learner.get("email") or "")
-    learner = _learner_here(email, centre) if email else None
-    if learner is None:
-        raise TransferRefused(
-            f"No learner at {centre.name} has the address {email or '(none given)'}: invite "
-            "the learner from People first (or type their address here), then import again."
-        )
-    if not _same_person(learner, checked.learner):
-        raise TransferRefused(
-            f"The export is {checked.learner.get('name')}'s portfolio, not "
-            f"{learner.get_full_name()}'s: choose the learner it belongs to."
-        )
+    return qualification
+
+
+def _refuse_imported_already(checked: CheckedExport, centre: Centre) -> None:
     earlier = PortfolioTransfer.objects.filter(
         centre=centre, manifest_sha256=checked.manifest_sha256
     ).first()
@@ -443,6 +470,30 @@ def import_portfolio(
         raise TransferRefused(
             f"This export was imported already, on {day}: an export is imported once."
         )
+
+
+def import_portfolio(
+    *,
+    actor: User,
+    centre: Centre,
+    archive: str | Path,
+    email: str = "",
+    person_checked: bool = False,
+) -> ImportResult:
+    """Check the archive, then import it at `centre`, all or nothing, for the learner of the
+    centre with the address `email` (by default the one the export gives)."""
+    checked = check_archive(archive)
+    qualification = _qualification(checked)
+    email = email or str(checked.learner.get("email") or "")
+    learner = _learner_here(email, centre) if email else None
+    if learner is None:
+        raise TransferRefused(_not_a_learner_here(email, centre))
+    if not person_checked and not _same_person(learner, checked.learner):
+        raise TransferRefused(
+            f"The export is {checked.learner.get('name')}'s portfolio, not "
+            f"{learner.get_full_name()}'s: choose the learner it belongs to."
+        )
+    _refuse_imported_already(checked, centre)
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -544,6 +595,25 @@ def _import(
     registration, created = _registration(
         checked, actor=actor, centre=centre, learner=learner, qualification=qualification
     )
+    before = _Before() if created else _already_here(checked, registration)
+    entries = [
+        e
+        for e in manifest["evidence"]
+        if isinstance(e, dict) and _source_pk(e.get("id")) not in before.evidence
+    ]
+    decisions = [
+        d
+        for d in manifest.get("decisions") or []
+        if isinstance(d, dict) and _decision_key(d) not in before.decisions
+    ]
+    already_evidence = sum(isinstance(e, dict) for e in manifest["evidence"]) - len(entries)
+    already_decisions = len(manifest.get("decisions") or []) - len(decisions)
+    if before.on and not entries and not decisions:
+        raise NothingNew(
+            f"Nothing in this export is new: its {_count(already_evidence, 'piece')} of "
+            f"evidence and {_count(already_decisions, 'decision')} were transferred already, "
+            f"on {before.on}. Nothing was imported."
+        )
     transfer = PortfolioTransfer.objects.create(
         registration=registration,
         centre=centre,
@@ -553,10 +623,10 @@ def _import(
         manifest_sha256=checked.manifest_sha256,
         exported_at=checked.exported_at,
         source_start_date=_day(manifest["registration"].get("start_date")),
+        source_learner=str(checked.learner.get("id") or "")[:64],
         imported_by=actor,
     )
     now = timezone.now()
-    entries = [e for e in manifest["evidence"] if isinstance(e, dict)]
     rows = [
         Evidence(
             registration=registration,
@@ -571,14 +641,21 @@ def _import(
             created_at=_when(e.get("created_at")) or now,
             submitted_at=_when(e.get("submitted_at")),
             transfer=transfer,
+            source_pk=_source_pk(e.get("id")),
         )
         for e in entries
     ]
     Evidence.objects.bulk_create(rows)
     by_old_id = {e.get("id"): row for e, row in zip(entries, rows, strict=True)}
     versioned = []
+    new_versions = 0
     for entry, row in zip(entries, rows, strict=True):
         previous = by_old_id.get(entry.get("previous"))
+        if previous is None:
+            # A new version of a piece transferred before: it supersedes that copy, which
+            # stays as it was (never deleted), unless something here supersedes it already.
+            previous = before.latest.get(_source_pk(entry.get("previous")) or -1)
+            new_versions += previous is not None
         if previous is not None and previous is not row:
             row.previous = previous
             versioned.append(row)
@@ -628,7 +705,7 @@ def _import(
     EvidenceCriterion.objects.bulk_create(mappings)
     Declaration.objects.bulk_create(declarations)
     prior = []
-    for d in manifest.get("decisions") or []:
+    for d in decisions:
         criterion = criteria.get((str(d.get("unit")), str(d.get("number"))))
         assessed_on = _day(d.get("assessed_on"))
         if criterion is None or assessed_on is None:
@@ -644,6 +721,7 @@ def _import(
                 assessor_name=str(d.get("assessor") or "")[:200],
                 assessed_on=assessed_on,
                 feedback=str(d.get("feedback") or "")[:5_000],
+                source_key=_decision_key(d),
             )
         )
     PriorDecision.objects.bulk_create(prior)
@@ -664,6 +742,9 @@ def _import(
             "evidence": len(rows),
             "files": len(files),
             "decisions": len(prior),
+            "already_evidence": already_evidence,
+            "already_decisions": already_decisions,
+            "new_versions": new_versions,
         },
     )
     return ImportResult(
@@ -674,7 +755,75 @@ def _import(
         files=len(files),
         decisions=len(prior),
         skipped_criteria=skipped,
+        already_evidence=already_evidence,
+        already_decisions=already_decisions,
+        already_on=before.on,
+        new_versions=new_versions,
     )
+
+
+@dataclass
+class _Before:
+    """What earlier imports from the same source learner brought into the registration."""
+
+    # Evidence ids at the earlier centre, and decision keys, already here.
+    evidence: set[int] = field(default_factory=set)
+    decisions: set[str] = field(default_factory=set)
+    # Source id -> the copy here that nothing here supersedes yet (a new version's previous).
+    latest: dict[int, Evidence] = field(default_factory=dict)
+    on: str = ""  # when they were imported ("4 and 5 December 2026"); "" if never
+
+
+def _already_here(checked: CheckedExport, registration: Registration) -> _Before:
+    """Three queries: the earlier transfers, their evidence, their decisions' keys. The
+    registration row is locked (select_for_update), so two imports cannot both add a piece."""
+    earlier = list(
+        PortfolioTransfer.objects.filter(
+            registration=registration,
+            issuer=checked.issuer[:300],
+            source_learner=str(checked.learner.get("id") or "")[:64],
+        ).order_by("imported_at")
+    )
+    if not earlier:
+        return _Before()
+    copies = list(
+        Evidence.objects.filter(transfer__in=earlier, source_pk__isnull=False).annotate(
+            superseded=Exists(Evidence.objects.filter(previous=OuterRef("pk")))
+        )
+    )
+    days = list(
+        dict.fromkeys(
+            dateformat.format(timezone.localtime(t.imported_at), "j F Y") for t in earlier
+        )
+    )
+    return _Before(
+        evidence={cast(int, e.source_pk) for e in copies},
+        decisions=set(
+            PriorDecision.objects.filter(transfer__in=earlier).values_list("source_key", flat=True)
+        ),
+        latest={cast(int, e.source_pk): e for e in copies if not e.superseded},
+        on=" and ".join([", ".join(days[:-1]), days[-1]] if len(days) > 1 else days),
+    )
+
+
+def _source_pk(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _decision_key(decision: dict[str, Any]) -> str:
+    """The decision's id at the earlier centre; for an export without ids, what was decided
+    about which criterion, by whom and when (the same decision exports the same)."""
+    if decision.get("id") is not None:
+        return str(decision["id"])[:300]
+    parts = ("unit", "number", "outcome", "assessor", "assessed_on")
+    return "|".join(str(decision.get(p) or "") for p in parts)[:300]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _store(
@@ -710,3 +859,185 @@ def _store(
     )
     record.file.name = name
     return record
+
+
+# ---------------------------------------------------------------- held for an invitation
+
+
+def _invited_person(invitation: Invitation, named: dict[str, Any]) -> bool:
+    email = str(named.get("email") or "").strip().casefold()
+    name = " ".join(str(named.get("name") or "").split()).casefold()
+    return email == invitation.email.casefold() or name == invitation.full_name.casefold()
+
+
+def pending_learner_invitations(centre: Centre) -> QuerySet[Invitation]:
+    """The centre's learner invitations still open: whom a ZIP may be held for."""
+    return (
+        Invitation.objects.open()
+        .filter(centre=centre, role=Role.LEARNER)
+        .order_by("full_name", "pk")
+    )
+
+
+def hold_import(
+    *, actor: User, centre: Centre, invitation: Invitation, archive: str | Path
+) -> HeldTransfer:
+    """The ZIP checked now (every check the import makes, and the same refusals), then kept
+    under HELD_PREFIX against a pending learner invitation of `centre`: it is imported when
+    the person accepts. A refusal leaves no row and no stored file."""
+    if (
+        invitation.centre_id != centre.pk
+        or invitation.role != Role.LEARNER
+        or not Invitation.objects.open().filter(pk=invitation.pk).exists()
+    ):
+        raise TransferRefused(
+            "That invitation is no longer waiting for an answer: choose another learner."
+        )
+    checked = check_archive(archive)
+    _qualification(checked)
+    if not _invited_person(invitation, checked.learner):
+        raise TransferRefused(
+            f"The export is {checked.learner.get('name')}'s portfolio, not that of "
+            f"{invitation.full_name} ({invitation.email}), who is invited: choose the learner "
+            "it belongs to."
+        )
+    _refuse_imported_already(checked, centre)
+    if HeldTransfer.objects.filter(
+        centre=centre, manifest_sha256=checked.manifest_sha256, status=HeldTransferStatus.WAITING
+    ).exists():
+        raise TransferRefused(
+            "This export is held already, waiting for its learner to accept their invitation."
+        )
+    with open(archive, "rb") as source:
+        name = default_storage.save(f"{HELD_PREFIX}{uuid4().hex}.zip", File(source))
+    try:
+        with transaction.atomic():
+            held = HeldTransfer.objects.create(
+                centre=centre,
+                invitation=invitation,
+                file_name=name,
+                manifest_sha256=checked.manifest_sha256,
+                source_centre_name=checked.centre_name,
+                learner_name=str(checked.learner.get("name") or "")[:150],
+                qualification_number=checked.qualification_number[:30],
+                held_by=actor,
+            )
+            record_event(
+                actor=actor,
+                action="portfolio.transfer_held",
+                target=held,
+                centre_id=centre.pk,
+                data={
+                    "invitation": invitation.pk,
+                    "source_centre": checked.centre_name,
+                    "issuer": checked.issuer,
+                    "manifest_sha256": checked.manifest_sha256,
+                },
+            )
+    except IntegrityError:
+        default_storage.delete(name)
+        raise TransferRefused(
+            "This export is held already, waiting for its learner to accept their invitation."
+        ) from None
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    return held
+
+
+def _close(held: HeldTransfer, status: str, *, actor: User | None, reason: str = "") -> None:
+    """Inside the caller's transaction; the file goes once it commits (a rollback keeps it)."""
+    name = held.file_name
+    held.resolved_at = timezone.now()
+    held.reason = reason[:2_000]
+    held.file_name = ""
+    HELD_TRANSFER_LIFECYCLE.move(
+        held,
+        status,
+        actor=actor,
+        action=f"portfolio.transfer_{status}",
+        centre_id=held.centre_id,
+        data={"invitation": held.invitation_id, "reason": reason[:500]},
+        update_fields=["resolved_at", "reason", "file_name", "transfer"],
+    )
+    if name:
+        transaction.on_commit(lambda: default_storage.delete(name))
+
+
+@transaction.atomic
+def withdraw_held(*, actor: User, held: HeldTransfer) -> HeldTransfer:
+    """The centre changes its mind before the learner accepts: the held ZIP is discarded."""
+    held = HeldTransfer.objects.select_for_update().get(pk=held.pk)
+    if held.status != HeldTransferStatus.WAITING:
+        raise TransferRefused("This import is no longer waiting: nothing was changed.")
+    _close(held, HeldTransferStatus.WITHDRAWN, actor=actor)
+    return held
+
+
+def discard_expired_held() -> int:
+    """Held imports whose invitation expired unanswered: their files discarded (daily, and
+    whenever the import page is opened). Returns how many."""
+    count = 0
+    for held in HeldTransfer.objects.filter(
+        status=HeldTransferStatus.WAITING, invitation__expires_at__lte=timezone.now()
+    ).select_related("invitation"):
+        with transaction.atomic():
+            _close(
+                held,
+                HeldTransferStatus.DISCARDED,
+                actor=None,
+                reason="The invitation expired before it was accepted.",
+            )
+        count += 1
+    return count
+
+
+def _on_invitation_closed(sender: Any, invitation: Invitation, actor: Any, **_: Any) -> None:
+    answer = invitation.get_status_display().lower()
+    for held in HeldTransfer.objects.select_for_update().filter(
+        invitation=invitation, status=HeldTransferStatus.WAITING
+    ):
+        _close(
+            held,
+            HeldTransferStatus.DISCARDED,
+            actor=actor,
+            reason=f"The invitation was {answer}.",
+        )
+
+
+def _on_invitation_accepted(sender: Any, invitation: Invitation, user: User, **_: Any) -> None:
+    """Inside invitation_accept's transaction: each held ZIP is imported for the person who
+    accepted (registration, evidence, prior decisions, audit event), as the admin who held
+    it. A refusal now (the registration cannot be made, say) is kept with its reason and
+    does not stop the acceptance."""
+    for held in (
+        HeldTransfer.objects.select_for_update()
+        .filter(invitation=invitation, status=HeldTransferStatus.WAITING)
+        .select_related("centre", "held_by")
+    ):
+        with tempfile.NamedTemporaryFile(suffix=".zip") as local:
+            with default_storage.open(held.file_name, "rb") as source:
+                shutil.copyfileobj(source, local, READ_CHUNK)
+            local.flush()
+            try:
+                result = import_portfolio(
+                    actor=held.held_by,
+                    centre=held.centre,
+                    archive=local.name,
+                    email=user.email,
+                    person_checked=True,
+                )
+            except TransferRefused as refused:
+                _close(held, HeldTransferStatus.REFUSED, actor=user, reason=str(refused))
+                continue
+        held.transfer = result.transfer
+        _close(held, HeldTransferStatus.IMPORTED, actor=user)
+
+
+def connect_invitation_signals() -> None:
+    invitation_accepted.connect(
+        _on_invitation_accepted, dispatch_uid="assessments.transfer.held_accepted"
+    )
+    invitation_closed.connect(
+        _on_invitation_closed, dispatch_uid="assessments.transfer.held_closed"
+    )

@@ -3,7 +3,8 @@ to Southfield College (seed_demo --second-centre). Southfield takes him on as a 
 Northgate portfolio is exported as the ZIP he would download himself, signed by Northgate; a
 newcomer imports it as Southfield's centre admin on /centre/transfer/ (or `--import` does).
 
-Run again, it writes a fresh export and takes nobody on twice; --import imports once.
+Run again, it writes a fresh export and takes nobody on twice; --import again brings in only
+what is new at Northgate since (a newer export of the same portfolio), or nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from pathlib import Path
 
 from accounts.models import Centre, LearnerProfile, Membership, Role, User
 from accounts.services import learner_profile_update, role_grant
-from assessments.transfer import ImportResult, import_portfolio
+from assessments.transfer import ImportResult, NothingNew, import_portfolio
 from demo.centres import NORTHGATE, SOUTHFIELD
 from portfolios.export import portfolio_zip
-from portfolios.models import PortfolioTransfer, Registration, RegistrationStatus
+from portfolios.models import Registration, RegistrationStatus
 
 MOVER = "Jamal Okafor"
 
@@ -76,11 +77,14 @@ def prepare_transfer(*, folder: Path) -> DemoTransfer:
 
 
 def import_demo_transfer(demo: DemoTransfer) -> ImportResult | None:
-    """Import the export at Southfield as its admin; None when his portfolio came already."""
-    if PortfolioTransfer.objects.filter(
-        centre=demo.southfield, registration__learner=demo.learner
-    ).exists():
+    """Import the export at Southfield as its admin. Run again after more work at Northgate,
+    only what is new comes (a newer export); None when nothing is new."""
+    try:
+        return import_portfolio(
+            actor=demo.admin,
+            centre=demo.southfield,
+            archive=demo.archive,
+            email=demo.learner.email,
+        )
+    except NothingNew:
         return None
-    return import_portfolio(
-        actor=demo.admin, centre=demo.southfield, archive=demo.archive, email=demo.learner.email
-    )

@@ -62,6 +62,8 @@ class CriterionDecision:
     assessed_on: date
     feedback: str
     outcome: str = ""
+    # The decision's id at this centre: the next centre recognises it in a later export.
+    id: int | None = None
 
 
 DecisionSource = Callable[[Registration], dict[int, CriterionDecision]]
@@ -344,6 +346,7 @@ def _portfolio(
         # number: the next centre shows them as this centre's, beside its own judgements.
         "decisions": [
             {
+                "id": decisions[c.pk].id,
                 "unit": c.unit.reference or c.unit.key,
                 "number": c.number,
                 "outcome": decisions[c.pk].outcome,

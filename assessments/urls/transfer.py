@@ -6,4 +6,5 @@ app_name = "transfer"
 
 urlpatterns = [
     path("", transfer.import_page, name="import"),
+    path("held/<int:pk>/withdraw/", transfer.withdraw, name="withdraw_held"),
 ]

@@ -477,6 +477,15 @@ def _unit_page(
     }
     release = {d.pk: _mark_release(d, required=required, learner=learner) for d in current.values()}
     rows = [(criterion, current.get(criterion.pk)) for criterion in criteria]
+    # Issue 20: the earlier centre's decisions (a transferred portfolio), beside each criterion.
+    # One query for the page, the latest per criterion (a newer export's supersedes).
+    by_pk = {criterion.pk: criterion for criterion in criteria}
+    for prior in (
+        PriorDecision.objects.filter(registration=registration, criterion__unit=unit)
+        .select_related("transfer")
+        .order_by("assessed_on", "pk")
+    ):
+        by_pk[prior.criterion_id].prior = prior  # type: ignore[attr-defined]
     # The learner counts only what is released to them.
     met = sum(
         1 for _, d in rows if d is not None and d.outcome == Outcome.MET and release[d.pk].shown

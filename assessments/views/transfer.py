@@ -5,6 +5,8 @@ the page with its reason."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import rules
 from django import forms
 from django.contrib import messages
@@ -12,17 +14,31 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.context import admin_centre
-from accounts.models import Centre
+from accounts.models import Centre, Invitation
 from accounts.requests import AuthedRequest
-from assessments.transfer import TransferRefused, import_portfolio, max_archive_bytes
+from assessments.transfer import (
+    TransferRefused,
+    discard_expired_held,
+    hold_import,
+    import_portfolio,
+    max_archive_bytes,
+    pending_learner_invitations,
+    withdraw_held,
+)
+from portfolios.models import HeldTransfer, HeldTransferStatus
 from portfolios.uploads import EvidenceUploadHandler, megabytes
 
 FIELD = "archive"
+
+
+class InvitationChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.full_name} ({obj.email})"
 
 
 class TransferForm(forms.Form):
@@ -37,6 +53,22 @@ class TransferForm(forms.Form):
         help_text="Leave it blank to use the address in the export. The learner must already "
         "be a learner here (invite them from People first).",
     )
+    invitation = InvitationChoice(
+        label="Or a learner invited here who has not accepted yet",
+        queryset=Invitation.objects.none(),
+        required=False,
+        empty_label="(none: the learner is here already)",
+        help_text="The ZIP is checked now and imported when they accept the invitation.",
+    )
+
+    def __init__(self, *args: Any, centre: Centre, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["invitation"])
+        field.queryset = pending_learner_invitations(centre)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _centre(request: AuthedRequest) -> Centre:
@@ -49,6 +81,12 @@ def _centre(request: AuthedRequest) -> Centre:
 def _page(
     request: AuthedRequest, centre: Centre, form: TransferForm, *, refusal: str = "", status: int
 ) -> HttpResponse:
+    discard_expired_held()
+    held = list(
+        HeldTransfer.objects.visible_to(request.user)
+        .filter(centre=centre, status=HeldTransferStatus.WAITING)
+        .select_related("invitation", "held_by")
+    )
     return render(
         request,
         "assessments/transfer/import.html",
@@ -57,6 +95,7 @@ def _page(
             "form": form,
             "refusal": refusal,
             "limit": megabytes(max_archive_bytes()),
+            "held": held,
         },
         status=status,
     )
@@ -69,7 +108,7 @@ def import_page(request: AuthedRequest) -> HttpResponse:
     """CSRF is checked in _import: the upload handler must be in place before the body is read."""
     centre = _centre(request)
     if request.method != "POST":
-        return _page(request, centre, TransferForm(), status=200)
+        return _page(request, centre, TransferForm(centre=centre), status=200)
     handler = EvidenceUploadHandler(request, limit=max_archive_bytes())
     handler.install(request)
     try:
@@ -81,17 +120,36 @@ def import_page(request: AuthedRequest) -> HttpResponse:
 @csrf_protect
 def _import(request: AuthedRequest, centre: Centre, handler: EvidenceUploadHandler) -> HttpResponse:
     try:
-        form = TransferForm(request.POST, request.FILES)
+        form = TransferForm(request.POST, request.FILES, centre=centre)
         refusal = handler.request_refusal or next(
             (r.refusal for r in handler.received if r.refusal), ""
         )
     except MultiPartParserError:
-        form, refusal = TransferForm(), "The upload was interrupted: nothing was imported."
+        form = TransferForm(centre=centre)
+        refusal = "The upload was interrupted: nothing was imported."
     if handler.interrupted:
         refusal = "The upload was interrupted before it finished: nothing was imported."
     if refusal or not form.is_valid():
         return _page(request, centre, form, refusal=refusal, status=400)
     upload = form.cleaned_data["archive"]
+    invitation = form.cleaned_data["invitation"]
+    if invitation is not None:
+        try:
+            held = hold_import(
+                actor=request.user,
+                centre=centre,
+                invitation=invitation,
+                archive=upload.temporary_file_path(),
+            )
+        except TransferRefused as refused:
+            return _page(request, centre, form, refusal=str(refused), status=400)
+        messages.success(
+            request,
+            f"The ZIP passed every check: {held.learner_name}'s portfolio from "
+            f"{held.source_centre_name} is held until {invitation.full_name} accepts the "
+            "invitation, and imported then.",
+        )
+        return redirect("transfer:import")
     try:
         result = import_portfolio(
             actor=request.user,
@@ -102,11 +160,23 @@ def _import(request: AuthedRequest, centre: Centre, handler: EvidenceUploadHandl
     except TransferRefused as refused:
         return _page(request, centre, form, refusal=str(refused), status=400)
     source = result.transfer.source_centre_name
-    text = (
-        f"Imported {result.registration.learner.get_full_name()}'s portfolio from {source}: "
-        f"{result.evidence} pieces of evidence, {result.files} files and {result.decisions} "
-        f"of {source}'s decisions, kept read-only and marked as theirs."
-    )
+    if result.already_on:
+        # A newer export of a portfolio transferred before: only what is new came in.
+        versions = f" ({result.new_versions} of them new versions)" if result.new_versions else ""
+        text = (
+            f"Imported the newer export of {result.registration.learner.get_full_name()}'s "
+            f"portfolio from {source}. {_n(result.already_evidence, 'piece')} of evidence and "
+            f"{_n(result.already_decisions, 'decision')} already transferred on "
+            f"{result.already_on} were left as they are; {_n(result.evidence, 'new piece')} of "
+            f"evidence{versions}, {_n(result.files, 'file')} and "
+            f"{_n(result.decisions, 'new decision')} added, read-only and marked as theirs."
+        )
+    else:
+        text = (
+            f"Imported {result.registration.learner.get_full_name()}'s portfolio from {source}: "
+            f"{result.evidence} pieces of evidence, {result.files} files and {result.decisions} "
+            f"of {source}'s decisions, kept read-only and marked as theirs."
+        )
     if result.skipped_criteria:
         text += (
             f" {result.skipped_criteria} criteria it names are not in this platform's catalogue "
@@ -114,3 +184,21 @@ def _import(request: AuthedRequest, centre: Centre, handler: EvidenceUploadHandl
         )
     messages.success(request, text)
     return redirect("evidence:portfolio", pk=result.registration.pk)
+
+
+@require_POST
+@login_required
+def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The centre withdraws an import held for an invitation: the held ZIP is discarded."""
+    centre = _centre(request)
+    held = get_object_or_404(HeldTransfer.objects.visible_to(request.user), pk=pk, centre=centre)
+    try:
+        withdraw_held(actor=request.user, held=held)
+    except TransferRefused as refused:
+        messages.info(request, str(refused))
+    else:
+        messages.success(
+            request,
+            f"The import of {held.learner_name}'s portfolio was withdrawn and its ZIP discarded.",
+        )
+    return redirect("transfer:import")

@@ -307,6 +307,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Run with `celery -A config.celery_app beat` (or `worker -B`) beside the workers.
 CELERY_BEAT_SCHEDULE = {
     "assessor-digests": {"task": "assessments.send_digests", "schedule": 60 * 60 * 24},
+    # Portfolio ZIPs held for a learner's invitation that expired unanswered (issue 20).
+    "held-transfers": {
+        "task": "assessments.discard_expired_held_transfers",
+        "schedule": 60 * 60 * 24,
+    },
     # The audit chain's head, to file storage (S3 in production), where deleting the newest
     # audit rows cannot reach it: verify_audit_chain then sees the chain fall short of it.
     "audit-checkpoint": {

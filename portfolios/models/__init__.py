@@ -62,6 +62,10 @@ from portfolios.models.review import (
 )
 from portfolios.models.simulation import SimulationAgreement, SimulationCircumstance
 from portfolios.models.transfer import (
+    HELD_PREFIX,
+    HELD_TRANSFER_LIFECYCLE,
+    HeldTransfer,
+    HeldTransferStatus,
     PortfolioTransfer,
     PortfolioTransferQuerySet,
     PriorDecision,
@@ -70,6 +74,8 @@ from portfolios.models.transfer import (
 __all__ = [
     "DEFAULT_REVIEW_INTERVAL_WEEKS",
     "EVIDENCE_LIFECYCLE",
+    "HELD_PREFIX",
+    "HELD_TRANSFER_LIFECYCLE",
     "MAX_HOURS_PER_DAY",
     "MAX_REVIEW_INTERVAL_WEEKS",
     "MINIMUM_PRACTICAL_PERIOD_DAYS",
@@ -97,6 +103,8 @@ __all__ = [
     "GatewayGap",
     "GatewayParty",
     "GatewaySignature",
+    "HeldTransfer",
+    "HeldTransferStatus",
     "OffTheJobActivity",
     "OffTheJobKind",
     "OffTheJobStatus",

@@ -117,6 +117,9 @@ class Evidence(models.Model):
         on_delete=models.PROTECT,
         related_name="evidence",
     )
+    # Its id at the centre that exported it (the transfer's issuer): a later, newer export of
+    # the same portfolio brings in only the evidence (and versions) not already here.
+    source_pk = models.PositiveBigIntegerField("id at the earlier centre", null=True, blank=True)
 
     objects = EvidenceQuerySet.as_manager()
 

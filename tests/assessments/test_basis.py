@@ -540,8 +540,9 @@ def test_the_unit_page_costs_the_same_queries_with_a_few_decisions_or_signed_off
         page = client.get(url)
 
     assert 'data-testid="authenticity-declaration"' in page.content.decode()
-    # 16 since the credits transferred are read for the completion (SFJ 2.8).
-    assert len(signed) == len(few) == 16
+    # 16 since the credits transferred are read for the completion (SFJ 2.8); 17 since an
+    # earlier centre's decisions (a transferred portfolio) show beside the criteria.
+    assert len(signed) == len(few) == 17
 
 
 # ---------------------------------------------------------------- each body's own source

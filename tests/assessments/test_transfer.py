@@ -18,17 +18,21 @@ from typing import Any
 import pytest
 import rules
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Centre, Role, User
+from accounts.models import Centre, Invitation, Role, User
 from assessments import badges
 from assessments.models import Decision, Outcome
 from assessments.services import record_decision
 from core.models import AuditEvent
 from portfolios.models import (
+    HELD_PREFIX,
     Evidence,
     EvidenceFile,
+    HeldTransfer,
+    HeldTransferStatus,
     PortfolioTransfer,
     PriorDecision,
     Registration,
@@ -470,6 +474,9 @@ def test_a_learner_who_is_not_at_this_centre_is_refused(
 
     assert response.status_code == 400
     assert "No learner at Southfield College has the address" in text(response)
+    assert "Invite them as a learner (People, then Invite); once they accept, import the ZIP" in (
+        text(response)
+    )
     assert at_b(move) == NOTHING
     assert stored(media) == files_before
 
@@ -673,3 +680,341 @@ def test_a_signed_manifest_not_laid_out_as_ours_is_refused(
     assert "is not laid out as this platform's portfolio manifests are" in text(response)
     assert at_b(move) == NOTHING
     assert stored(media) == files_before
+
+
+# ---------------------------------------------------------------- a newer export, later
+
+
+def later_at_a(client: Client, move: Move) -> bytes:
+    """At centre A, after the first export: a new piece of evidence, the resubmitted
+    discussion returned and resubmitted again (v3), and a new decision superseding the
+    'not yet met' one; then Nadia downloads her portfolio again."""
+    from assessments.services import return_evidence
+    from portfolios.evidence import resubmit, submit
+
+    world = move.world
+    add_evidence(world, "Later work", [("later.txt", b"Done since\n")])
+    v2 = Evidence.objects.get(registration=world.registration, version=2)
+    with transaction.atomic():
+        return_evidence(assessor=world.assessor, evidence=v2, feedback="One more detail.")
+    v3 = resubmit(actor=world.learner, evidence=v2)
+    submit(actor=world.learner, evidence=v3, typed_name="Nadia Brook", confirmed=True)
+    photos = Evidence.objects.get(registration=world.registration, title="Photos")
+    criterion = criteria(world.registration, 2)[1]
+    record_decision(
+        assessor=world.assessor,
+        registration=world.registration,
+        criterion=criterion,
+        supersedes=Decision.objects.get(registration=world.registration, criterion=criterion),
+        reason="The torque is shown in the second photograph.",
+        outcome=Outcome.MET,
+        method="product",
+        assessed_on=clock.today() - datetime.timedelta(days=1),
+        feedback="Torque shown now.",
+        evidence=[photos],
+    )
+    return export_of(client, world)
+
+
+def test_a_newer_export_brings_in_only_what_is_new(client: Client, move: Move, media: Path) -> None:
+    post(client, move.admin_b, move.archive)
+    first_copies = {e.source_pk: e.pk for e in Evidence.objects.filter(registration__centre=move.b)}
+    first_prior = set(PriorDecision.objects.values_list("pk", "outcome"))
+    newer = later_at_a(client, move)
+
+    response = post(client, move.admin_b, newer)
+
+    assert response.status_code == 302, text(response)[-3000:]
+    page = text(client.get(response["Location"]))
+    day = clock.today().strftime("%-d %B %Y")
+    assert (
+        f"5 pieces of evidence and 1 decision already transferred on {day} were left as "
+        "they are; 2 new pieces of evidence (1 of them new versions), 2 files and 1 new "
+        "decision added"
+    ) in page
+    registration = Registration.objects.get(centre=move.b)  # the same registration, still one
+    assert PortfolioTransfer.objects.filter(registration=registration).count() == 2
+    # The earlier copies are all still there, unchanged, and no piece arrived twice.
+    copies = list(Evidence.objects.filter(registration=registration))
+    assert {e.source_pk: e.pk for e in copies if e.source_pk in first_copies} == first_copies
+    assert len({e.source_pk for e in copies}) == len(copies) == len(first_copies) + 2
+    assert Evidence.objects.filter(registration=registration, title="Later work").count() == 1
+    # The new version supersedes the v2 transferred before, which stays as it was.
+    v3 = Evidence.objects.get(registration=registration, version=3)
+    v2 = Evidence.objects.get(registration=registration, version=2)
+    assert v3.previous == v2
+    assert v2.pk in first_copies.values()
+    assert v2.status == "submitted"  # as it arrived; A's later return is not rewritten here
+    # Decisions: the two earlier ones kept, and only the new one added.
+    prior = set(PriorDecision.objects.values_list("pk", "outcome"))
+    assert first_prior < prior
+    added = PriorDecision.objects.exclude(pk__in=[pk for pk, _ in first_prior]).get()
+    assert (added.outcome, added.feedback) == (Outcome.MET, "Torque shown now.")
+    event = AuditEvent.objects.filter(action="portfolio.transferred_in").order_by("pk").last()
+    assert event is not None
+    assert event.data["already_evidence"] == 5
+    assert event.data["evidence"] == 2
+    assert event.data["decisions"] == 1
+
+
+def test_a_newer_export_with_nothing_new_is_refused_and_leaves_nothing(
+    client: Client, move: Move, media: Path
+) -> None:
+    post(client, move.admin_b, move.archive)
+    # Downloaded again at A, with nothing done since: another manifest (its date), same content.
+    again = export_of(client, move.world)
+    assert again != move.archive
+    before = at_b(move)
+    files_before = stored(media)
+
+    response = post(client, move.admin_b, again)
+
+    assert response.status_code == 400
+    day = clock.today().strftime("%-d %B %Y")
+    assert (
+        "Nothing in this export is new: its 5 pieces of evidence and 2 decisions were "
+        f"transferred already, on {day}. Nothing was imported."
+    ) in text(response)
+    assert at_b(move) == before
+    assert stored(media) == files_before
+
+
+def test_a_newer_export_into_another_registration_arrives_whole(client: Client, move: Move) -> None:
+    """The earlier copy's registration was withdrawn here: a new one gets the whole portfolio
+    (what counts as 'already here' is per registration)."""
+    post(client, move.admin_b, move.archive)
+    Registration.objects.filter(centre=move.b).update(status=RegistrationStatus.WITHDRAWN)
+    newer = later_at_a(client, move)
+
+    response = post(client, move.admin_b, newer)
+
+    assert response.status_code == 302, text(response)[-3000:]
+    latest = Registration.objects.filter(centre=move.b).order_by("pk").last()
+    assert latest is not None
+    assert latest.evidence.count() == 7
+
+
+def test_the_unit_page_shows_the_earlier_decisions_beside_each_criterion_in_one_query(
+    client: Client, move: Move
+) -> None:
+    from portfolios.services import assign_staff
+
+    post(client, move.admin_b, move.archive)
+    registration = Registration.objects.get(centre=move.b)
+    assign_staff(actor=move.admin_b, registration=registration, assessors=[move.assessor_b])
+    first, second = criteria(registration, 2)
+    url = reverse("assessments:unit", args=[registration.pk, first.unit_id])
+    client.force_login(move.assessor_b)
+    client.get(url)  # warm: the session and the membership's first read
+    before = queries(lambda: client.get(url))
+
+    page = text(client.get(url))
+
+    day = (clock.today() - datetime.timedelta(days=3)).strftime("%-d %B %Y")
+    assert f'data-testid="prior-{first.pk}"' in page
+    assert f'data-testid="prior-{second.pk}"' in page
+    assert "<strong>Not yet met</strong>. Decided at Northgate" in page
+    assert f"Decided at Northgate Training Centre by Ada Assessor on {day}" in page
+    # More prior decisions on the unit: the page costs the same queries.
+    transfer = PortfolioTransfer.objects.get()
+    taken = set(PriorDecision.objects.values_list("criterion_id", flat=True))
+    added = [c for c in first.unit.criteria.all() if c.pk not in taken]
+    for criterion in added:
+        PriorDecision.objects.create(
+            transfer=transfer,
+            registration=registration,
+            criterion=criterion,
+            outcome_label="Met",
+            assessor_name="Ada Assessor",
+            assessed_on=clock.today(),
+        )
+    after = queries(lambda: client.get(url))
+    assert added
+    assert len(after) == len(before)
+    page = text(client.get(url))
+    assert all(f'data-testid="prior-{c.pk}"' in page for c in added)
+
+
+# ---------------------------------------------------------------- held for an invited learner
+
+
+def invited(move: Move, **kwargs: Any) -> Invitation:
+    """Nadia is not a learner at B yet: B's admin has invited her address as a learner."""
+    from accounts.models import Membership
+    from accounts.services import invitation_create
+
+    Membership.objects.filter(user=move.world.learner, centre=move.b).delete()
+    return invitation_create(
+        actor=move.admin_b,
+        centre=move.b,
+        email=kwargs.get("email", move.world.learner.email),
+        full_name=kwargs.get("full_name", "Nadia Brook"),
+        role=Role.LEARNER,
+    )
+
+
+def held_files(media: Path) -> set[str]:
+    return {name for name in stored(media) if name.startswith(HELD_PREFIX)}
+
+
+def test_a_zip_for_an_invited_learner_is_checked_held_and_imported_when_they_accept(
+    client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from accounts.services import invitation_accept
+
+    invitation = invited(move)
+    files_before = stored(media)
+
+    response = post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+
+    assert response.status_code == 302, text(response)[-3000:]
+    assert response["Location"] == URL
+    page = text(client.get(URL))
+    assert "held until Nadia Brook accepts the invitation" in page
+    assert "Waiting for Nadia Brook to accept" in page
+    # Nothing of the portfolio is at B yet; only the ZIP, under the private prefix.
+    assert at_b(move) == NOTHING
+    held = HeldTransfer.objects.get()
+    assert held.status == HeldTransferStatus.WAITING
+    assert stored(media) - files_before == {held.file_name} == held_files(media)
+    assert AuditEvent.objects.filter(action="portfolio.transfer_held").count() == 1
+
+    with django_capture_on_commit_callbacks(execute=True):  # the held file goes on commit
+        invitation_accept(user=move.world.learner, invitation=invitation)
+
+    registration = Registration.objects.get(centre=move.b, learner=move.world.learner)
+    counts = at_b(move)
+    assert counts["transfers"] == counts["events"] == 1
+    assert counts["evidence"] == 5
+    assert counts["prior"] == 2
+    transfer = PortfolioTransfer.objects.get()
+    assert transfer.registration == registration
+    assert transfer.imported_by == move.admin_b
+    held.refresh_from_db()
+    assert (held.status, held.transfer, held.file_name) == (
+        HeldTransferStatus.IMPORTED,
+        transfer,
+        "",
+    )
+    assert held_files(media) == set()
+    assert "Waiting for Nadia Brook" not in text(client.get(URL))
+
+
+def test_a_held_zip_is_refused_as_an_import_would_be_and_leaves_nothing(
+    client: Client, move: Move, media: Path
+) -> None:
+    invitation = invited(move)
+    files_before = stored(media)
+    make, message = REFUSALS["a file's bytes changed"]
+
+    tampered = post(client, move.admin_b, make(move.archive), invitation=str(invitation.pk))
+    other = invited(move, email="someone.else@example.com", full_name="Someone Else")
+    not_theirs = post(client, move.admin_b, move.archive, invitation=str(other.pk))
+
+    assert tampered.status_code == 400
+    assert message in text(tampered)
+    assert not_theirs.status_code == 400
+    assert "not that of Someone Else (someone.else@example.com)" in text(not_theirs)
+    assert not HeldTransfer.objects.exists()
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
+
+
+def test_withdrawing_the_held_import_or_the_invitation_discards_the_zip(
+    client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from accounts.services import invitation_accept, invitation_withdraw
+
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    held = HeldTransfer.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("transfer:withdraw_held", args=[held.pk]))
+
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.status == HeldTransferStatus.WITHDRAWN
+    assert held_files(media) == set()
+    assert AuditEvent.objects.filter(action="portfolio.transfer_withdrawn").count() == 1
+    # Held again, then the invitation itself is withdrawn: discarded too.
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    again = HeldTransfer.objects.get(status=HeldTransferStatus.WAITING)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_withdraw(actor=move.admin_b, invitation=invitation)
+    again.refresh_from_db()
+    assert again.status == HeldTransferStatus.DISCARDED
+    assert "withdrawn" in again.reason
+    assert held_files(media) == set()
+    # A new invitation, accepted: nothing discarded comes back.
+    fresh = invited(move)
+    invitation_accept(user=move.world.learner, invitation=fresh)
+    assert at_b(move)["transfers"] == 0
+
+
+def test_an_expired_invitation_discards_its_held_zip(
+    client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=clock.now() - datetime.timedelta(minutes=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = text(client.get(URL))  # the page sweeps (and the daily task)
+
+    assert "Waiting for Nadia Brook" not in page
+    held = HeldTransfer.objects.get()
+    assert held.status == HeldTransferStatus.DISCARDED
+    assert "expired" in held.reason
+    assert held_files(media) == set()
+
+
+def test_another_centre_cannot_hold_for_or_withdraw_b_s_invitation(
+    client: Client, move: Move, media: Path
+) -> None:
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    held = HeldTransfer.objects.get()
+    admin_a = move.world.admin
+
+    choosing = post(client, admin_a, move.archive, invitation=str(invitation.pk))
+    withdrawing = client.post(reverse("transfer:withdraw_held", args=[held.pk]))
+    page = text(client.get(URL))
+
+    assert choosing.status_code == 400  # not one of A's invitations: not a choice
+    assert withdrawing.status_code == 404
+    assert "Nadia Brook" not in page
+    held.refresh_from_db()
+    assert held.status == HeldTransferStatus.WAITING
+    assert HeldTransfer.objects.count() == 1
+
+
+def test_a_held_import_is_visible_to_the_importing_centres_admins_only(
+    client: Client, move: Move
+) -> None:
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    sees = {
+        "B's admin": move.admin_b,
+        "B's assessor": move.assessor_b,
+        "B's employer contact": member(move.b, Role.EMPLOYER),
+        "the invited learner": move.world.learner,
+        "A's admin": move.world.admin,
+        "A's assessor": move.world.assessor,
+    }
+    visible = {who: HeldTransfer.objects.visible_to(u).exists() for who, u in sees.items()}
+    assert visible == {who: who == "B's admin" for who in sees}
+    # The withdraw button answers B's admins only: others are refused (A's admin finds no
+    # such import at A), and only then does B's admin withdraw it.
+    held = HeldTransfer.objects.get()
+    url = reverse("transfer:withdraw_held", args=[held.pk])
+    for who, person in sees.items():
+        if who != "B's admin":
+            client.force_login(person)
+            assert client.post(url).status_code in (403, 404), who
+            held.refresh_from_db()
+            assert held.status == HeldTransferStatus.WAITING, who
+    client.force_login(move.admin_b)
+    assert client.post(url).status_code == 302

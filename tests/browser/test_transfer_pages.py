@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from tests.assessments.test_transfer import build_move
 from tests.browser.conftest import AccessiblePage, fits
-from tests.browser.test_invitations import sign_in
+from tests.browser.test_invitations import sign_in, sign_out
 from tests.conftest import ensure_catalogue
 
 
@@ -75,6 +75,69 @@ def test_a_centre_admin_imports_a_portfolio_from_another_centre_on_a_phone(
     page.wait_for_load_state("load")
     expect(page.get_by_test_id("transferred")).to_contain_text(
         "Transferred from Northgate Training Centre"
+    )
+    site.assert_accessible()
+    fits(page)
+
+
+def test_a_zip_held_for_an_invited_learner_and_the_unit_page_after_on_a_phone(
+    site: AccessiblePage, settings: Any, tmp_path: Path
+) -> None:
+    """The admin chooses a learner who is only invited: the ZIP is checked, held and shown as
+    waiting; once she accepts it is imported, and the unit page shows the earlier centre's
+    decisions beside the criteria."""
+    from accounts.models import Membership, Role
+    from accounts.services import invitation_accept, invitation_create
+    from portfolios.models import Registration
+    from portfolios.services import assign_staff
+    from tests.portfolios.test_export import criteria
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
+    ensure_catalogue()
+    move = build_move(Client())
+    Membership.objects.filter(user=move.world.learner, centre=move.b).delete()
+    invitation = invitation_create(
+        actor=move.admin_b,
+        centre=move.b,
+        email=move.world.learner.email,
+        full_name="Nadia Brook",
+        role=Role.LEARNER,
+    )
+    good = tmp_path / "portfolio.zip"
+    good.write_bytes(move.archive)
+
+    page = site.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(site, move.admin_b.email)
+    site.goto("/centre/transfer/")
+    page.get_by_label("Portfolio ZIP").set_input_files(str(good))
+    page.get_by_label("Or a learner invited here who has not accepted yet").select_option(
+        str(invitation.pk)
+    )
+    page.get_by_role("button", name="Check and import").click()
+    page.wait_for_load_state("load")
+    expect(page.locator(".messages")).to_contain_text("held until Nadia Brook accepts")
+    expect(page.get_by_test_id("held-transfers")).to_contain_text(
+        "Waiting for Nadia Brook to accept"
+    )
+    site.assert_accessible()
+    fits(page)
+
+    invitation_accept(user=move.world.learner, invitation=invitation)
+    registration = Registration.objects.get(centre=move.b)
+    assign_staff(actor=move.admin_b, registration=registration, assessors=[move.assessor_b])
+    first = criteria(registration, 1)[0]
+    sign_out(site)
+    sign_in(site, move.assessor_b.email)
+    site.goto(f"/assessment/registration/{registration.pk}/unit/{first.unit_id}/")
+    expect(page.get_by_test_id(f"prior-{first.pk}")).to_contain_text(
+        "Decided at Northgate Training Centre by Ada Assessor on"
     )
     site.assert_accessible()
     fits(page)

@@ -70,5 +70,32 @@ def test_jamal_moves_to_southfield_and_his_portfolio_follows(settings, tmp_path:
     assert AuditEvent.objects.filter(action="portfolio.transferred_in").count() == 1
 
     # Again: nothing more.
-    assert "imported at Southfield College before" in run("--folder", str(folder), "--import")
+    assert "imported at Southfield College before, and nothing is new" in run(
+        "--folder", str(folder), "--import"
+    )
     assert PortfolioTransfer.objects.count() == 1
+
+    # More work at Northgate, then again: only the new piece comes, beside the rest.
+    from portfolios.evidence import evidence_create
+
+    at_northgate = (
+        Registration.objects.filter(learner=transfer.registration.learner)
+        .exclude(centre=southfield)
+        .get()
+    )
+    evidence_create(
+        actor=at_northgate.learner,
+        registration=at_northgate,
+        title="Later at Northgate",
+        evidence_date=at_northgate.start_date,
+        method="product",
+        context="real_work_paid",
+    )
+    before = evidence.count()
+
+    told = run("--folder", str(folder), "--import")
+
+    assert "Imported at Southfield College: 1 piece of evidence" in told
+    assert f"({before} pieces imported on" in told
+    assert PortfolioTransfer.objects.count() == 2
+    assert Evidence.objects.filter(registration=transfer.registration).count() == before + 1

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from assessments.transfer import TransferRefused
@@ -54,13 +55,23 @@ class Command(BaseCommand):
         except TransferRefused as refused:
             raise CommandError(str(refused)) from None
         if result is None:
-            self.stdout.write(f"{name}'s portfolio was imported at {demo.southfield.name} before.")
+            self.stdout.write(
+                f"{name}'s portfolio was imported at {demo.southfield.name} before, and nothing "
+                "is new at Northgate since."
+            )
             return
         url = reverse("evidence:portfolio", args=[result.registration.pk])
+        already = (
+            f" ({result.already_evidence} piece{pluralize(result.already_evidence)} imported "
+            f"on {result.already_on} left as they were)"
+            if result.already_on
+            else ""
+        )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported at {demo.southfield.name}: {result.evidence} pieces of evidence, "
-                f"{result.files} files, {result.decisions} of Northgate's decisions."
+                f"Imported at {demo.southfield.name}: {result.evidence} "
+                f"piece{pluralize(result.evidence)} of evidence, "
+                f"{result.files} files, {result.decisions} of Northgate's decisions{already}."
             )
         )
         self.stdout.write(f"  See it as {demo.admin.email}: {SITE}{url}")
