@@ -76,7 +76,7 @@ def test_the_readme_sections_come_in_the_promised_order() -> None:
         "Two commands",
         "What you see after `make run`",
         "Screenshots",
-        "API",
+        "Open to other systems",
         "Running with PostgreSQL, Redis and a Celery worker",
         "docker-compose",
         "Security",

@@ -193,7 +193,7 @@ def test_the_printed_api_token_reads_the_demo_centres_registrations(
 def test_the_printed_api_token_adds_a_learner_as_the_readme_shows(
     client: Client, seeded: list[dict[str, str]]
 ) -> None:
-    # README "## API": the first registration's qualification, a new learner, invited.
+    # README "### API": the first registration's qualification, a new learner, invited.
     from demo.api import demo_api_token
     from demo.centres import NORTHGATE
 
