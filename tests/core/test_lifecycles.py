@@ -38,6 +38,7 @@ from core.lifecycle import IllegalTransition, Lifecycle
 from core.models import AuditEvent
 from portfolios.models import (
     EVIDENCE_LIFECYCLE,
+    HELD_TRANSFER_LIFECYCLE,
     OFF_THE_JOB_LIFECYCLE,
     REGISTRATION_LIFECYCLE,
     REVIEW_LIFECYCLE,
@@ -46,6 +47,7 @@ from portfolios.models import (
     EvidenceContext,
     EvidenceMethod,
     EvidenceStatus,
+    HeldTransfer,
     OffTheJobActivity,
     ProgressReview,
     Registration,
@@ -209,6 +211,21 @@ def _review() -> ProgressReview:
     )
 
 
+def _held() -> HeldTransfer:
+    invitation = _invitation()
+    return HeldTransfer.objects.create(
+        centre=invitation.centre,
+        invitation=invitation,
+        file_name="transfers-held/portfolio.zip",
+        # Each its own export: one export waits at a centre once (a unique constraint).
+        manifest_sha256=secrets.token_hex(32),
+        source_centre_name="Earlier College",
+        learner_name="Some One",
+        qualification_number="601/3456/2",
+        held_by=UserFactory(),
+    )
+
+
 def _locked_at(state: str) -> dict:
     # A locked review has its time and the hash signed (a check constraint).
     return {"locked_at": timezone.now(), "content_hash": "a" * 64}
@@ -237,6 +254,7 @@ LIFECYCLES: list[
     ("off-the-job activity", OFF_THE_JOB_LIFECYCLE, OffTheJobActivity, _off_the_job, _query_reason),
     ("progress review", REVIEW_LIFECYCLE, ProgressReview, _review, _locked_at),
     ("progress review PDF", REVIEW_PDF_LIFECYCLE, ProgressReview, _review, _none),
+    ("held portfolio import", HELD_TRANSFER_LIFECYCLE, HeldTransfer, _held, _none),
 ]
 
 
