@@ -31,6 +31,7 @@ from portfolios.services import register_learner
 from qualifications.models import Qualification
 from tests.api.conftest import make_token
 from tests.factories import CentreFactory, member
+from tests.support.media import private_media
 
 EXAMPLES = 8
 LIVE_EXAMPLES = 3
@@ -58,15 +59,7 @@ def _schema() -> Any:
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Path) -> None:
     # The generated uploads are stored, and streamed, in this test's own folders.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    (tmp_path / "uploads").mkdir()
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
+    private_media(settings, tmp_path)
 
 
 @pytest.fixture

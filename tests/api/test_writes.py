@@ -19,6 +19,7 @@ from qualifications.models import Qualification
 from tests.api.conftest import IMI, make_token, register, send
 from tests.factories import CentreFactory, member
 from tests.support import clock
+from tests.support.media import private_media, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -29,20 +30,7 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Path) -> Path:
     """Files are stored, and streamed, in this test's own folders."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    (tmp_path / "uploads").mkdir()
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
-    return tmp_path
-
-
-def _stored(tmp_path: Path) -> list[Path]:
-    return [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+    return private_media(settings, tmp_path)
 
 
 @pytest.fixture
@@ -198,7 +186,7 @@ def test_the_learner_uploads_evidence_with_its_files_and_the_pages_events(
     actions = list(AuditEvent.objects.values_list("action", flat=True))
     assert "evidence.created" in actions
     assert "evidence.file_added" in actions
-    assert len(_stored(media)) == 1
+    assert len(stored_files(media)) == 1
 
 
 def test_a_refused_file_leaves_nothing_and_says_why(centre: dict, media: Path) -> None:
@@ -212,7 +200,7 @@ def test_a_refused_file_leaves_nothing_and_says_why(centre: dict, media: Path) -
     # Not the draft, not the good file's row, not its bytes.
     assert not Evidence.objects.exists()
     assert not EvidenceFile.objects.exists()
-    assert _stored(media) == []
+    assert stored_files(media) == []
     assert not AuditEvent.objects.filter(action__startswith="evidence").exists()
 
 
@@ -226,7 +214,7 @@ def test_an_oversized_file_is_refused_as_it_streams_and_leaves_nothing(
     assert response.status_code == 413
     assert "Nothing was saved" in response.json()["detail"]
     assert not Evidence.objects.exists()
-    assert _stored(media) == []
+    assert stored_files(media) == []
 
 
 def test_bad_fields_or_no_file_say_so(centre: dict) -> None:

@@ -24,6 +24,7 @@ from tests.assessments.judging_data import form_data as judging_form
 from tests.assessments.test_decisions import make_case
 from tests.factories import DEFAULT_PASSWORD, CentreFactory, mapped_evidence, member
 from tests.support import clock
+from tests.support.media import private_media, stored_files
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -35,20 +36,7 @@ PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\ntraile
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Path) -> Path:
     """Each test stores files, and Django writes temporary upload files, in folders of its own."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    (tmp_path / "uploads").mkdir()
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
-    return tmp_path
-
-
-def stored_files(tmp_path: Path) -> list[Path]:
-    return [p for p in (tmp_path / "media").rglob("*") if p.is_file()]
+    return private_media(settings, tmp_path)
 
 
 @pytest.fixture

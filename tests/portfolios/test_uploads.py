@@ -34,6 +34,7 @@ from portfolios.services import register_learner
 from portfolios.uploads import CHUNK_BYTES, StreamedUpload
 from qualifications.models import Qualification
 from tests.factories import CentreFactory, member
+from tests.support.media import private_media
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -57,16 +58,7 @@ class World:
 @pytest.fixture(autouse=True)
 def media(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
     """Each test stores files, and Django writes temporary upload files, in folders of its own."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-    (tmp_path / "uploads").mkdir()
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "uploads")
-    return tmp_path
+    return private_media(settings, tmp_path)
 
 
 def staging(tmp_path: Path) -> Path:
