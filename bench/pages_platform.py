@@ -209,6 +209,9 @@ PAGES: list[Page] = [
     Page("public verify record", "", _u("verify", "achievement_code")),
     # Issue 20: the API's pages and what any verifier of a centre's Open Badges opens.
     Page("admin api tokens", "admin", _u("api:tokens")),
+    Page("admin single sign-on", "admin", _u("centre:identity_providers")),
+    Page("admin single sign-on add", "admin", _u("centre:identity_provider_add")),
+    Page("admin portfolio import", "admin", _u("transfer:import")),
     Page("public api docs", "", _u("api_docs")),
     Page("public api schema", "", lambda ids: "/api/v1/openapi.json"),
     Page("public verify badge form", "", _u("verify_badge")),

@@ -111,6 +111,8 @@ HELD = [
     "learner briefs",
     # Issue 20: the API tokens page; what a badge's verifier opens.
     "admin api tokens",
+    "admin single sign-on",
+    "admin portfolio import",
     "public verify badge form",
     "public badge status list",
 ]
