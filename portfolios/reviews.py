@@ -151,6 +151,27 @@ def due_from(
     return ReviewDue(due, late > 0, max(late, 0), last_signed, weeks)
 
 
+# What due_from needs of an apprenticeship besides its practical start, as annotations: the date
+# of its last signed review, and its centre's interval (or the default).
+def _last_signed() -> Subquery:
+    return Subquery(
+        ProgressReview.objects.filter(
+            registration_id=OuterRef("registration_id"), status=ReviewStatus.LOCKED
+        )
+        .order_by("-review_date")
+        .values("review_date")[:1]
+    )
+
+
+def _interval_weeks() -> Coalesce:
+    weeks = ReviewSchedule.objects.filter(centre_id=OuterRef("registration__centre_id")).values(
+        "interval_weeks"
+    )[:1]
+    return Coalesce(
+        Subquery(weeks), Value(DEFAULT_REVIEW_INTERVAL_WEEKS), output_field=IntegerField()
+    )
+
+
 def reviews_due(
     registrations: Iterable[Registration | int], *, today: datetime.date | None = None
 ) -> dict[int, ReviewDue]:
@@ -158,24 +179,9 @@ def reviews_due(
     whether it is overdue. One query whatever the number of registrations."""
     ids = [r if isinstance(r, int) else r.pk for r in registrations]
     today = today or timezone.localdate()
-    last = (
-        ProgressReview.objects.filter(
-            registration_id=OuterRef("registration_id"), status=ReviewStatus.LOCKED
-        )
-        .order_by("-review_date")
-        .values("review_date")[:1]
-    )
-    weeks = ReviewSchedule.objects.filter(centre_id=OuterRef("registration__centre_id")).values(
-        "interval_weeks"
-    )[:1]
     rows = (
         Apprenticeship.objects.filter(registration_id__in=ids)
-        .annotate(
-            last_signed=Subquery(last),
-            weeks=Coalesce(
-                Subquery(weeks), Value(DEFAULT_REVIEW_INTERVAL_WEEKS), output_field=IntegerField()
-            ),
-        )
+        .annotate(last_signed=_last_signed(), weeks=_interval_weeks())
         .values_list("registration_id", "practical_start", "last_signed", "weeks")
     )
     return {
@@ -189,24 +195,9 @@ def reviews_due(
 
 def _programme(*, registration: int) -> Any:
     """The apprenticeship's employer and what reviews_due reads, for one registration."""
-    last = (
-        ProgressReview.objects.filter(
-            registration_id=OuterRef("registration_id"), status=ReviewStatus.LOCKED
-        )
-        .order_by("-review_date")
-        .values("review_date")[:1]
-    )
-    weeks = ReviewSchedule.objects.filter(centre_id=OuterRef("registration__centre_id")).values(
-        "interval_weeks"
-    )[:1]
     return (
         Apprenticeship.objects.filter(registration_id=registration)
-        .annotate(
-            last_signed=Subquery(last),
-            weeks=Coalesce(
-                Subquery(weeks), Value(DEFAULT_REVIEW_INTERVAL_WEEKS), output_field=IntegerField()
-            ),
-        )
+        .annotate(last_signed=_last_signed(), weeks=_interval_weeks())
         .values_list("employer__name", "practical_start", "last_signed", "weeks")
     )
 
