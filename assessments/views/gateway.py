@@ -53,7 +53,7 @@ def _page_registration(request: AuthedRequest, pk: int) -> Registration:
     registration (portfolios.view_registration, which visible_to mirrors), 403 where they may
     see it but not this. The predicates, not visible_to's query built on every request."""
     user = request.user
-    registration = registration_with_people(pk, apprenticeship=True)
+    registration = registration_with_people(pk, programme=True)
     if registration is None:
         raise Http404("No registration you may see has that id.")
     if not user.has_perm("portfolios.view_gateway", registration):

@@ -124,7 +124,7 @@ def test_the_registration_comes_with_its_programme_record_when_asked() -> None:
     ).get(pk=programme.pk)
 
     with CaptureQueriesContext(connection) as queries:
-        loaded = registration_with_people(programme.pk, apprenticeship=True)
+        loaded = registration_with_people(programme.pk, programme=True)
         assert loaded is not None
         record = loaded.apprenticeship
         _same_fields(record, expected.apprenticeship)
@@ -137,6 +137,26 @@ def test_the_registration_comes_with_its_programme_record_when_asked() -> None:
         with pytest.raises(Registration.apprenticeship.RelatedObjectDoesNotExist):
             without.apprenticeship  # noqa: B018
     assert len(queries) == 2
+
+
+def test_the_programme_record_alone_leaves_its_employer_and_standard_to_be_asked_for() -> None:
+    """The off-the-job log's shape: the record (its plan) in the one query, the employer and
+    standard not joined (each a query if someone asks, which the log's count test forbids)."""
+    programme = RegistrationFactory()
+    apprentice(programme, EmployerFactory(centre=programme.centre))
+    expected = Registration.objects.select_related("apprenticeship").get(pk=programme.pk)
+    employer = expected.apprenticeship.employer
+
+    with CaptureQueriesContext(connection) as queries:
+        loaded = registration_with_people(programme.pk, apprenticeship=True)
+        assert loaded is not None
+        _same_fields(loaded.apprenticeship, expected.apprenticeship)
+        assert loaded.apprenticeship.registration is loaded
+    assert len(queries) == 1
+    assert "accounts_employer" not in queries[0]["sql"]
+    with CaptureQueriesContext(connection) as queries:
+        assert loaded.apprenticeship.employer == employer
+    assert len(queries) == 1
 
 
 def _registrations_of(*, centre: int) -> QuerySet:
