@@ -89,7 +89,8 @@ def _page(
     )
     paginator.count = sum(week.entries for week in weeks)
     entries: Page[Any] = paginator.get_page(request.GET.get("page"))
-    entries.object_list = off_the_job.entry_rows(entries.object_list)  # type: ignore[arg-type]
+    start = (entries.number - 1) * ENTRIES_PER_PAGE
+    entries.object_list = off_the_job.entry_rows(registration.pk, start, start + ENTRIES_PER_PAGE)
     picture = bar_chart(
         [
             Bar(

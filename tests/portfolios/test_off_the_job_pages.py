@@ -230,9 +230,18 @@ def test_queries_do_not_grow_with_entries(
 QUERIES = {"learner": 8, "assessor": 7}
 
 
-def test_the_log_shows_a_page_of_entries_and_counts_them_all(client: Client, people: dict) -> None:
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled slices", "built slices"])
+def test_the_log_shows_a_page_of_entries_and_counts_them_all(
+    client: Client, people: dict, monkeypatch: pytest.MonkeyPatch, compiled: bool
+) -> None:
     """30 entries: the newest 25 on the first page, the other 5 on the second; the totals and
-    weeks count all 30 on either."""
+    weeks count all 30 on either. The same whether a page's slice is a query compiled once
+    (the first pages) or built on the visit (pages past those kept)."""
+    from portfolios import off_the_job
+
+    monkeypatch.setattr(off_the_job, "_SLICES", {})
+    if not compiled:
+        monkeypatch.setattr(off_the_job, "_SLICES_KEPT", 0)
     today = clock.today()
     monday = last_weeks_monday(today)
     for index in range(30):
