@@ -18,7 +18,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import STAFF_ROLES, Invitation, Membership, Role, User
@@ -26,6 +25,7 @@ from assessments.coverage import coverage_counts
 from certification import queries
 from certification.models import ClaimHold, HoldKind
 from core.charts import Bar, bar_chart
+from core.html import escape
 from core.pagination import paginate
 from home.caseload import (
     GLANCE,

@@ -11,10 +11,10 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.forms.utils import flatatt
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from core.html import escape
 from core.prepared import Prepared
 from portfolios.models import MAX_HOURS_PER_DAY, Evidence, OffTheJobKind, Registration
 from qualifications.models import Statement

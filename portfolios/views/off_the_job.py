@@ -17,16 +17,15 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.context import working_membership
 from accounts.requests import AuthedRequest
 from core.charts import Bar, bar_chart
+from core.html import escape, linebreaksbr
 from portfolios import off_the_job
 from portfolios.forms.off_the_job import ActivityForm, QueryForm
 from portfolios.models import OffTheJobActivity, OffTheJobStatus, Registration
@@ -198,7 +197,7 @@ def _entry_rows(
             '<tr data-testid="off-the-job-entry">'
             f'<td data-label="Date">{day}</td><td data-label="Hours">{hours}</td>'
             f'<td data-label="Kind">{escape(entry.kind_label)}</td>'
-            f'<td data-label="What was done">{linebreaksbr(entry.description, autoescape=True)}'
+            f'<td data-label="What was done">{linebreaksbr(entry.description)}'
             f'{evidence}</td><td data-label="KSBs">{codes}</td>'
             f'<td data-label="Status"><span class="badge {badge}">'
             f"{escape(entry.status_label)}</span>{reviewer}{query}</td>{action}</tr>"

@@ -1,0 +1,31 @@
+"""core.html writes exactly what Django's escape and linebreaksbr write, for any text: the rows
+written by hand must read as the template wrote them, and never less escaped."""
+
+from __future__ import annotations
+
+from django.template.defaultfilters import linebreaksbr as django_linebreaksbr
+from django.utils.html import escape as django_escape
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.html import escape, linebreaksbr
+
+# Text with plenty of the characters that matter: markup, quotes, ampersands, line breaks.
+TEXT = st.text(alphabet=st.sampled_from("<>&\"' \r\nab1é\u2028"), max_size=40) | st.text()
+
+
+@given(TEXT)
+def test_escape_is_django_escape(text: str) -> None:
+    assert escape(text) == django_escape(text)
+
+
+@given(TEXT)
+def test_linebreaksbr_is_the_filter_with_autoescape(text: str) -> None:
+    assert linebreaksbr(text) == django_linebreaksbr(text, autoescape=True)
+
+
+def test_values_that_are_not_text_are_written_as_their_text() -> None:
+    assert escape(12) == django_escape(12) == "12"
+    assert escape('<script>alert("x")</script>') == (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+    )
