@@ -95,6 +95,36 @@ def sql_floor(statements: Sequence[tuple[str, Sequence[Any]]]) -> Callable[[], N
     return run
 
 
+# What every signed-in page reads besides its own rows: the session, the user, and their current
+# roles with their centres (the header's "Signed in as ..., <role> at <centre>" and the role
+# switcher). Part of every page's floor, as bench/pages_caseload.py's AROUND begins; portable
+# SQL (the floors also run on SQLite in the tests).
+SIGNED_IN = (
+    "SELECT session_data FROM django_session "
+    "WHERE session_key = %(session)s AND expire_date > %(now)s",
+    "SELECT id, password, email, full_name, is_active, is_superuser FROM accounts_user "
+    "WHERE id = %(user)s",
+    "SELECT m.id, m.role, m.centre_id, c.name FROM accounts_membership m "
+    "JOIN accounts_centre c ON c.id = m.centre_id WHERE m.user_id = %(user)s AND m.is_active "
+    "AND (m.expires_on IS NULL OR m.expires_on >= %(today)s)",
+)
+
+
+def signed_in_floor(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    """SIGNED_IN for the person a test client is signed in as (force_login), its session's key
+    from the cookie."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    params = {
+        "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "user": int(client.session["_auth_user_id"]),
+        "now": timezone.now(),
+        "today": timezone.localdate(),
+    }
+    return [(sql, params) for sql in SIGNED_IN]
+
+
 def within(
     project: float, floor: float | None, *, ratio: float | None = None, under: float | None = None
 ) -> bool:

@@ -8,10 +8,12 @@ centre). Both are found from the manifest ("employer_contact", "otj_registration
 address; a database seeded before they existed answers with an error row (reseed).
 
 Rows, each through the test client (session, sign-in, permission, queries, template) beside
-the hand-written SQL that returns exactly the data the page shows, timed in turn in the same
+the hand-written SQL that returns exactly the data the page shows, with what every signed-in
+page reads (the session, the user and their roles: harness.SIGNED_IN), timed in turn in the same
 run (pages_portfolio.paired_medians):
-  - the off-the-job log as the apprentice (with the form) and as their assessor (the review
-    buttons): every entry with its reviewer, evidence and KSBs, the totals, the weeks, the plan;
+  - the off-the-job log as the apprentice (with the form: its KSBs and evidence choices) and as
+    their assessor (the review buttons): a page of entries with their reviewer, evidence and
+    KSBs, the totals, the weeks, the plan;
   - the employer contact's home: a page of apprentices with progress, KSB coverage and hours
     against the plan to date, and the testimony asked of the contact.
 Goals: at most 3x the floor and under 150 ms (the log, whose entries all show) or 100 ms (the
@@ -28,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import Context, Row, sql_floor, within  # noqa: E402
+from bench.harness import Context, Row, signed_in_floor, sql_floor, within  # noqa: E402
 from bench.pages_portfolio import paired_medians  # noqa: E402
 
 SCALE_CONTACT = "employer@scale.example"
@@ -97,6 +99,21 @@ REVIEWS = """
                    WHERE registration_id = %(r)s AND user_id = %(u)s)
         OR EXISTS (SELECT 1 FROM portfolios_registration
                    WHERE id = %(r)s AND internal_verifier_id = %(u)s)
+"""
+
+# The apprentice's form: the KSBs an entry may serve (each a checkbox with its code and text,
+# grouped by category), and the pieces of their portfolio it may name as evidence.
+FORM_KSBS = """
+    SELECT st.id, st.category, st.code, st.text
+    FROM qualifications_statement st
+    JOIN qualifications_standard s ON s.id = st.standard_id
+    JOIN portfolios_registration r ON r.qualification_id = s.qualification_id
+    WHERE r.id = %(r)s
+    ORDER BY s.title, st.position
+"""
+FORM_EVIDENCE = """
+    SELECT id, title, version FROM portfolios_evidence WHERE registration_id = %(r)s
+    ORDER BY id DESC
 """
 
 # The contact's apprentices at the centre: one page, in name order, and how many in all.
@@ -174,7 +191,10 @@ TESTIMONY = """
 """
 
 
-def log_floor(ids: dict[str, Any], vendor: str, viewer: int) -> list[tuple[str, dict[str, Any]]]:
+def log_floor(
+    ids: dict[str, Any], vendor: str, viewer: int, *, form: bool = False
+) -> list[tuple[str, dict[str, Any]]]:
+    """The log's data; with `form` (the apprentice's view), the logging form's choices too."""
     params = {"r": ids["registration"], "u": viewer}
     return [
         (HEADER, params),
@@ -184,6 +204,7 @@ def log_floor(ids: dict[str, Any], vendor: str, viewer: int) -> list[tuple[str, 
         (WEEKS[vendor], params),
         (PLAN, params),
         (REVIEWS, params),
+        *([(FORM_KSBS, params), (FORM_EVIDENCE, params)] if form else []),
     ]
 
 
@@ -271,6 +292,7 @@ def bench(ctx: Context) -> list[Row]:
                 raise RuntimeError(f"{url} answered {response.status_code}")
             size = len(response.content)
 
+        floor = [*signed_in_floor(client), *floor]
         page_s, floor_s = paired_medians(get, sql_floor(floor), repeat=ctx.repeat)
         return page_s * 1000, floor_s * 1000, size
 
@@ -281,7 +303,9 @@ def bench(ctx: Context) -> list[Row]:
         viewers.append(("assessor", ids["assessor"]))
     for who, pk in viewers:
         ms, floor, size = timed(
-            client_for(pk), log_url, log_floor(ids, connection.vendor, viewer=pk)
+            client_for(pk),
+            log_url,
+            log_floor(ids, connection.vendor, viewer=pk, form=who == "apprentice"),
         )
         rows.append(
             Row(

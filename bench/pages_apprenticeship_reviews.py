@@ -10,7 +10,8 @@ are found in the database; a database seeded before they existed answers with an
 (reseed).
 
 Rows, each through the test client (session, sign-in, permission, queries, template) beside
-the hand-written SQL that returns exactly the data the page shows, timed in turn in the same
+the hand-written SQL that returns exactly the data the page shows, with what every signed-in
+page reads (the session, the user and their roles: harness.SIGNED_IN), timed in turn in the same
 run (pages_portfolio.paired_medians):
   - the progress reviews list of a registration, as the apprentice and as the assessor: the
     programme's employer, when the next review is due, each review with its writer, signers
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import Context, Row, sql_floor, within  # noqa: E402
+from bench.harness import Context, Row, signed_in_floor, sql_floor, within  # noqa: E402
 from bench.pages_portfolio import paired_medians  # noqa: E402
 
 RATIO = 3.0
@@ -449,6 +450,7 @@ def bench(ctx: Context) -> list[Row]:
             )
             size = len(content)
 
+        floor = [*signed_in_floor(client), *floor]
         page_s, floor_s = paired_medians(get, sql_floor(floor), repeat=ctx.repeat)
         ms, floor_ms = page_s * 1000, floor_s * 1000
         return Row(

@@ -74,6 +74,38 @@ def test_the_floors_return_what_the_pages_show(built: dict) -> None:
     assert len(rows_of(*home["asked"])) == 1
 
 
+def test_the_apprentices_floor_has_the_forms_choices_and_every_floor_the_signed_in_reads(
+    built: dict,
+) -> None:
+    """The apprentice's log shows the form: its KSB checkboxes and evidence choices are read by
+    the floor as by the page (ActivityForm's rows); and every page reads the session, the user
+    and their roles (harness.SIGNED_IN), so every floor does."""
+    from django.test import Client
+
+    from accounts.models import User
+    from bench.harness import signed_in_floor
+    from portfolios.forms.off_the_job import EVIDENCE_ROWS, STATEMENT_ROWS
+
+    ids = pages_apprenticeship.measured({})
+    floor = pages_apprenticeship.log_floor(ids, connection.vendor, viewer=ids["learner"], form=True)
+    ksbs, evidence = floor[-2:]
+    registration = Registration.objects.get(pk=ids["registration"])
+    assert rows_of(*ksbs) == STATEMENT_ROWS.rows(qualification=registration.qualification_id)
+    assert rows_of(*ksbs)
+    assert rows_of(*evidence) == EVIDENCE_ROWS.rows(registration=registration.pk)
+    assert (
+        len(floor)
+        == len(pages_apprenticeship.log_floor(ids, connection.vendor, viewer=ids["assessor"])) + 2
+    )
+
+    client = Client()
+    client.force_login(User.objects.get(pk=ids["learner"]))
+    session, user, roles = signed_in_floor(client)
+    assert len(rows_of(*session)) == 1
+    assert rows_of(*user)[0][0] == ids["learner"]
+    assert {row[2] for row in rows_of(*roles)} == {registration.centre_id}
+
+
 def test_the_suite_measures_each_page_beside_its_floor(built: dict) -> None:
     made = pages_apprenticeship.bench(Context(database_url="sqlite://", repeat=1))
 
