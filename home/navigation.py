@@ -18,10 +18,11 @@ from typing import Any
 
 import rules
 from django.http import HttpRequest
-from django.urls import ResolverMatch, reverse
+from django.urls import ResolverMatch
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import Role
+from core.links import fixed_url
 
 
 @dataclass(frozen=True)
@@ -307,7 +308,7 @@ def nav_links(user: Any, membership: Any, match: ResolverMatch | None) -> list[N
         if marked or (exact and state == "true"):
             state = None
         marked = marked or state is not None
-        links.append(NavLink(place.label, reverse(place.url_name), state))
+        links.append(NavLink(place.label, fixed_url(place.url_name), state))
     return links
 
 

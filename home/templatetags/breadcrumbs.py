@@ -19,6 +19,7 @@ from typing import Any
 from django import template
 from django.urls import Resolver404, resolve, reverse
 
+from core.links import fixed_url
 from home.navigation import may_go
 
 register = template.Library()
@@ -30,7 +31,7 @@ def trail(user: Any, membership: Any, *parts: Any) -> list[tuple[str, str | None
         raise template.TemplateSyntaxError(
             "breadcrumbs takes label and URL pairs, then the page's own label"
         )
-    crumbs: list[tuple[str, str | None]] = [("Home", reverse("home"))]
+    crumbs: list[tuple[str, str | None]] = [("Home", fixed_url("home"))]
     for index in range(0, len(parts) - 1, 2):
         label, url = str(parts[index]), str(parts[index + 1])
         try:
@@ -62,7 +63,7 @@ def registration_label(registration: Any) -> str:
 def _registrations() -> tuple[str, str]:
     # The centre admin reaches registrations from their list (left out for everyone else, whom
     # the list refuses); the others from their home page's learners.
-    return ("Registrations", reverse("centre:registrations"))
+    return ("Registrations", fixed_url("centre:registrations"))
 
 
 @register.inclusion_tag("core/_breadcrumbs.html", takes_context=True)
