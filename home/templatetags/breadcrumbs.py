@@ -17,9 +17,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 
-from core.links import fixed_url
+from core.links import fixed_url, id_url
 from home.navigation import may_go
 
 register = template.Library()
@@ -33,11 +33,15 @@ def trail(user: Any, membership: Any, *parts: Any) -> list[tuple[str, str | None
         )
     crumbs: list[tuple[str, str | None]] = [("Home", fixed_url("home"))]
     for index in range(0, len(parts) - 1, 2):
-        label, url = str(parts[index]), str(parts[index + 1])
-        try:
-            view_name = resolve(url).view_name
-        except Resolver404:
-            view_name = ""
+        label, url = str(parts[index]), parts[index + 1]
+        # A link made by id_url names its page; one from a template is resolved to find it.
+        view_name = getattr(url, "view_name", None)
+        if view_name is None:
+            try:
+                view_name = resolve(str(url)).view_name
+            except Resolver404:
+                view_name = ""
+        url = str(url)
         if may_go(user, membership, view_name):
             crumbs.append((label, url))
     crumbs.append((str(parts[-1]), None))
@@ -73,7 +77,7 @@ def registration_breadcrumbs(
     """Home › (Registrations ›) Ana Lima, 601/3456/2: the registration page itself, or with
     `parts`, a page of the registration (its apprenticeship) beneath it."""
     if parts:
-        link = reverse("portfolios:registration", args=[registration.pk])
+        link = id_url("portfolios:registration", registration.pk)
         return _crumbs(context, *_registrations(), registration_label(registration), link, *parts)
     return _crumbs(context, *_registrations(), registration_label(registration))
 
@@ -86,10 +90,10 @@ def portfolio_breadcrumbs(
     head: tuple[Any, ...] = (
         *_registrations(),
         registration_label(registration),
-        reverse("portfolios:registration", args=[registration.pk]),
+        id_url("portfolios:registration", registration.pk),
     )
     if parts:
-        head += ("Portfolio", reverse("evidence:portfolio", args=[registration.pk]))
+        head += ("Portfolio", id_url("evidence:portfolio", registration.pk))
     else:
         parts = ("Portfolio",)
     return _crumbs(context, *head, *parts)

@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 from django.urls import clear_script_prefix, path, reverse, set_script_prefix
 
-from core.links import fixed_url, url_for_ids
+from core.links import fixed_url, id_url, url_for_ids
 
 
 def _nothing() -> None:  # pragma: no cover - never called, only named by the URLconf below
@@ -44,3 +44,22 @@ def test_links_for_ids_fill_in_each_id() -> None:
     link = url_for_ids("off_the_job:log")
     assert link(7) == reverse("off_the_job:log", args=[7])
     assert link(12345) == reverse("off_the_job:log", args=[12345])
+
+
+@pytest.mark.parametrize("name", ["portfolios:registration", "evidence:portfolio"])
+def test_an_id_url_is_what_reverse_gives_and_names_its_page(name: str) -> None:
+    from django.urls import resolve
+
+    for pk in (1, 42, 987654):
+        url = id_url(name, pk)
+        assert url == reverse(name, args=[pk])
+        assert url.view_name == resolve(url).view_name == name
+
+
+def test_a_fixed_url_names_its_page() -> None:
+    from django.urls import resolve
+
+    assert (
+        fixed_url("centre:registrations").view_name
+        == resolve(fixed_url("centre:registrations")).view_name
+    )
