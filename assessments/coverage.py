@@ -76,7 +76,8 @@ def _taken_rows(ids: list[int]) -> QuerySet:
     )
 
 
-# The gateway page asks them of one registration on every request: compiled once for one id.
+# The gateway page asks them of one registration on every request, the employer's home and the
+# cohort of a page of them: compiled once for each size of list (core.prepared.PreparedForIds).
 MET_ROWS = PreparedForIds(_met_rows)
 SIGNED_OFF_ROWS = PreparedForIds(_signed_off_rows)
 TAKEN_ROWS = PreparedForIds(_taken_rows)

@@ -608,7 +608,8 @@ def _approved_rows(registrations: Iterable[int] | QuerySet) -> QuerySet:
     )
 
 
-# The gateway page sums one registration's on every request: compiled once for one id.
+# The gateway page sums one registration's on every request, the lists a page's: compiled once
+# for each size of list (core.prepared.PreparedForIds).
 APPROVED_ROWS = PreparedForIds(_approved_rows)
 
 

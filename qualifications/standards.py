@@ -146,7 +146,8 @@ def _statement_units(ids: list[int]) -> QuerySet:
     )
 
 
-# Most pages ask them of one standard (the gateway page on every request): compiled once.
+# Most pages ask them of one standard (the gateway page on every request): compiled once for each
+# size of list (core.prepared.PreparedForIds).
 STATEMENT_CRITERIA = PreparedForIds(_statement_criteria)
 STATEMENT_UNITS = PreparedForIds(_statement_units)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.context import ROLE_ORDER, current_memberships
 from accounts.models import Membership
-from core.prepared import Prepared, PreparedInstances
+from core.prepared import Prepared, PreparedForIds, PreparedInstances
 from portfolios.models import Registration
 from portfolios.queries import registration_with_people
 from qualifications.models import Qualification
@@ -61,6 +61,50 @@ def test_it_builds_and_compiles_the_query_once() -> None:
         assert len(queries) == 1
 
     assert len(built) == 1
+
+
+def _learners_of(ids: list[int]) -> QuerySet:
+    return Registration.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "learner_id")
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 5, 8, 9])
+def test_a_list_of_ids_gives_the_rows_the_orm_gives_whatever_its_length(count: int) -> None:
+    registrations = [RegistrationFactory() for _ in range(count)]
+    ids = [registration.pk for registration in reversed(registrations)]
+    prepared = PreparedForIds(_learners_of)
+    expected = list(_learners_of(ids))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared.rows(ids) == expected
+    assert len(queries) == (1 if ids else 0)  # an empty list asks nothing, as the ORM's __in
+
+
+def test_a_list_of_ids_is_compiled_once_for_each_size_in_powers_of_two() -> None:
+    registrations = [RegistrationFactory() for _ in range(6)]
+    ids = [registration.pk for registration in registrations]
+    built: list[int] = []
+
+    def build(listed: list[int]) -> QuerySet:
+        built.append(len(listed))
+        return _learners_of(listed)
+
+    prepared = PreparedForIds(build)
+    for wanted in (ids[:3], ids[:4], ids[1:5], ids[:5], ids, ids[:1], ids[2:3]):
+        assert prepared.rows(wanted) == list(_learners_of(wanted))
+    # Sizes 4 (three and four ids), 8 (five and six) and 1: each built once, with a stand-in
+    # for each id of its size.
+    assert built == [4, 8, 1]
+    assert sorted(prepared._sized) == [1, 4, 8]
+
+
+def test_a_list_longer_than_the_sizes_kept_is_built_as_any_query() -> None:
+    registrations = [RegistrationFactory() for _ in range(3)]
+    ids = [registration.pk for registration in registrations]
+    prepared = PreparedForIds(_learners_of)
+    prepared.MAX_IDS = 2
+
+    assert prepared.rows(ids) == list(_learners_of(ids))
+    assert prepared._sized == {}
 
 
 def test_an_id_that_never_reaches_the_sql_is_refused() -> None:
