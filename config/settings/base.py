@@ -318,6 +318,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.write_audit_checkpoint",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Stored files that no row names (a process killed between storing a file and committing
+    # its row), older than a day: deleted (core.stored_files).
+    "orphaned-files": {
+        "task": "core.sweep_orphaned_files",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
