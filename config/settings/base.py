@@ -307,9 +307,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Run with `celery -A config.celery_app beat` (or `worker -B`) beside the workers.
 CELERY_BEAT_SCHEDULE = {
     "assessor-digests": {"task": "assessments.send_digests", "schedule": 60 * 60 * 24},
-    # Portfolio ZIPs held for a learner's invitation that expired unanswered (issue 20).
+    # Portfolio ZIPs held for a learner's invitation: discarded if it expired unanswered,
+    # imported if it was accepted and the import did not follow (issue 20).
     "held-transfers": {
-        "task": "assessments.discard_expired_held_transfers",
+        "task": "assessments.settle_held_transfers",
         "schedule": 60 * 60 * 24,
     },
     # The audit chain's head, to file storage (S3 in production), where deleting the newest
