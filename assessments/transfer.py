@@ -25,6 +25,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import posixpath
 import shutil
 import tempfile
@@ -93,6 +94,7 @@ MAX_DID_DOCUMENT_BYTES = 64 * 1024
 READ_CHUNK = 1024 * 1024
 OWN_FILES = {MANIFEST, INDEX, SIGNATURE}
 
+logger = logging.getLogger(__name__)
 
 NOT_LAID_OUT = (
     f"{MANIFEST} is not laid out as this platform's portfolio manifests are: nothing was imported."
@@ -1059,7 +1061,12 @@ def settle_held() -> Settled:
         status=HeldTransferStatus.WAITING,
     ).select_related("invitation"):
         if held.invitation.status == InvitationStatus.ACCEPTED:
-            status = import_held(held.pk)
+            try:
+                status = import_held(held.pk)
+            except Exception:
+                # Storage not answering, say: it waits for the next try; the others go on.
+                logger.exception("Held import %s not imported; it waits for the next try", held.pk)
+                continue
             imported += status == HeldTransferStatus.IMPORTED
             refused += status == HeldTransferStatus.REFUSED
             continue

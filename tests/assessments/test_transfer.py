@@ -1128,6 +1128,32 @@ def test_a_held_zip_whose_acceptance_committed_without_its_import_is_imported_la
     assert PortfolioTransfer.objects.count() == 1
 
 
+def test_a_held_zip_storage_cannot_give_back_waits_and_the_page_still_opens(
+    client: Client, move: Move, media: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The held ZIP cannot be read (storage not answering; here, gone): the import is not
+    refused for it, the row waits for the next try, and the page opens with it listed."""
+    from accounts.services import invitation_accept
+    from assessments import transfer
+
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    invitation_accept(user=move.world.learner, invitation=invitation)  # its import never ran
+    held = HeldTransfer.objects.get()
+    (media / held.file_name).unlink()
+
+    assert transfer.settle_held() == transfer.Settled()
+    client.force_login(move.admin_b)
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert "Waiting for Nadia Brook to accept" in text(response)
+    held.refresh_from_db()
+    assert held.status == HeldTransferStatus.WAITING
+    assert at_b(move) == NOTHING
+    assert f"Held import {held.pk} not imported" in caplog.text
+
+
 def test_a_held_zip_refused_when_accepted_keeps_its_reason_and_leaves_nothing(
     client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
