@@ -176,13 +176,18 @@ def _import(request: AuthedRequest, centre: Centre, handler: EvidenceUploadHandl
             if result.changed
             else ""
         )
+        fresh = result.evidence - result.changed
+        new = (
+            f"{_n(fresh, 'new piece')} of evidence{versions}, "
+            if fresh or not result.changed
+            else ""
+        )
         text = (
             f"Imported the newer export of {result.registration.learner.get_full_name()}'s "
             f"portfolio from {source}. {_n(result.already_evidence, 'piece')} of evidence and "
             f"{_n(result.already_decisions, 'decision')} already transferred on "
-            f"{result.already_on} were left as they are; "
-            f"{_n(result.evidence - result.changed, 'new piece')} of evidence{versions}, "
-            f"{changed}{_n(result.files, 'file')} and "
+            f"{result.already_on} were left as they are; {new}{changed}"
+            f"{_n(result.files, 'file')} and "
             f"{_n(result.decisions, 'new decision')} added, read-only and marked as theirs."
         )
     else:

@@ -805,8 +805,8 @@ def test_a_piece_changed_at_the_earlier_centre_since_comes_again_as_a_new_versio
     page = text(client.get(response["Location"]))
     assert (
         "4 pieces of evidence and 2 decisions already transferred on "
-        f"{clock.today().strftime('%-d %B %Y')} were left as they are; 0 new pieces of "
-        "evidence, 1 piece changed at Northgate Training Centre since it was transferred "
+        f"{clock.today().strftime('%-d %B %Y')} were left as they are; 1 piece changed at "
+        "Northgate Training Centre since it was transferred "
         "(submitted there, say, or given a new file) brought in as a new version superseding "
         "the earlier copy, 2 files and 0 new decisions added"
     ) in page
