@@ -22,9 +22,15 @@ def send_digests() -> int:
     return notifications.send_digests()
 
 
-@shared_task(name="assessments.discard_expired_held_transfers")
-def discard_expired_held_transfers() -> int:
-    return transfer.discard_expired_held()
+@shared_task(name="assessments.settle_held_transfers")
+def settle_held_transfers() -> dict[str, int]:
+    """Held imports of expired invitations discarded; of accepted ones not imported, imported."""
+    settled = transfer.settle_held()
+    return {
+        "discarded": settled.discarded,
+        "imported": settled.imported,
+        "refused": settled.refused,
+    }
 
 
 # Worth another try: a storage or database hiccup. Anything else is a bug; retrying won't help.

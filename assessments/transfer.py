@@ -25,14 +25,17 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import posixpath
 import shutil
 import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote, unquote, urlsplit
@@ -44,11 +47,11 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accounts.models import Centre, Invitation, Membership, Role, User
+from accounts.models import Centre, Invitation, InvitationStatus, Membership, Role, User
 from accounts.services import invitation_accepted, invitation_closed
 from assessments.achievements import site_url
 from assessments.badges import KEY_FRAGMENT, signing_key
@@ -57,6 +60,7 @@ from core.audit import record_event
 from portfolios.evidence import sniff_head
 from portfolios.export import INDEX, MANIFEST, MANIFEST_VERSION, SIGNATURE
 from portfolios.models import (
+    EVIDENCE_PREFIX,
     HELD_PREFIX,
     HELD_TRANSFER_LIFECYCLE,
     Declaration,
@@ -90,6 +94,7 @@ MAX_DID_DOCUMENT_BYTES = 64 * 1024
 READ_CHUNK = 1024 * 1024
 OWN_FILES = {MANIFEST, INDEX, SIGNATURE}
 
+logger = logging.getLogger(__name__)
 
 NOT_LAID_OUT = (
     f"{MANIFEST} is not laid out as this platform's portfolio manifests are: nothing was imported."
@@ -408,6 +413,9 @@ class ImportResult:
     already_decisions: int = 0
     already_on: str = ""
     new_versions: int = 0
+    # Pieces here already that were changed at the earlier centre since (a draft submitted
+    # there, a file added): their new state came in as new versions of the copies here.
+    changed: int = 0
 
 
 def _learner_here(email: str, centre: Centre) -> User | None:
@@ -479,9 +487,12 @@ def import_portfolio(
     archive: str | Path,
     email: str = "",
     person_checked: bool = False,
+    within: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Check the archive, then import it at `centre`, all or nothing, for the learner of the
-    centre with the address `email` (by default the one the export gives)."""
+    centre with the address `email` (by default the one the export gives). `within(result)`
+    runs inside the import's transaction, so whatever it writes stands or falls with the
+    import (and with it the files stored)."""
     checked = check_archive(archive)
     qualification = _qualification(checked)
     email = email or str(checked.learner.get("email") or "")
@@ -497,7 +508,7 @@ def import_portfolio(
     stored: list[str] = []
     try:
         with transaction.atomic():
-            return _import(
+            result = _import(
                 checked,
                 actor=actor,
                 centre=centre,
@@ -506,6 +517,9 @@ def import_portfolio(
                 archive=archive,
                 stored=stored,
             )
+            if within is not None:
+                within(result)
+            return result
     except IntegrityError:
         _delete(stored)
         raise TransferRefused(
@@ -596,10 +610,24 @@ def _import(
         checked, actor=actor, centre=centre, learner=learner, qualification=qualification
     )
     before = _Before() if created else _already_here(checked, registration)
+    # A piece the export shows a newer version of is carried forward by that version: its
+    # own later state there (returned, say) is history the new version supersedes anyway.
+    superseded_there = {
+        _source_pk(e.get("previous")) for e in manifest["evidence"] if isinstance(e, dict)
+    }
+    changed = {
+        pk: before.newest[pk]
+        for e in manifest["evidence"]
+        if isinstance(e, dict)
+        and (pk := _source_pk(e.get("id"))) in before.newest
+        and pk not in superseded_there
+        and before.differs(e)
+    }
     entries = [
         e
         for e in manifest["evidence"]
-        if isinstance(e, dict) and _source_pk(e.get("id")) not in before.evidence
+        if isinstance(e, dict)
+        and (_source_pk(e.get("id")) not in before.evidence or _source_pk(e.get("id")) in changed)
     ]
     decisions = [
         d
@@ -650,7 +678,10 @@ def _import(
     versioned = []
     new_versions = 0
     for entry, row in zip(entries, rows, strict=True):
-        previous = by_old_id.get(entry.get("previous"))
+        # A piece changed there since it came: its new state supersedes the copy here.
+        previous = changed.get(_source_pk(entry.get("id")) or -1)
+        if previous is None:
+            previous = by_old_id.get(entry.get("previous"))
         if previous is None:
             # A new version of a piece transferred before: it supersedes that copy, which
             # stays as it was (never deleted), unless something here supersedes it already.
@@ -745,6 +776,7 @@ def _import(
             "already_evidence": already_evidence,
             "already_decisions": already_decisions,
             "new_versions": new_versions,
+            "changed": len(changed),
         },
     )
     return ImportResult(
@@ -759,6 +791,7 @@ def _import(
         already_decisions=already_decisions,
         already_on=before.on,
         new_versions=new_versions,
+        changed=len(changed),
     )
 
 
@@ -771,12 +804,34 @@ class _Before:
     decisions: set[str] = field(default_factory=set)
     # Source id -> the copy here that nothing here supersedes yet (a new version's previous).
     latest: dict[int, Evidence] = field(default_factory=dict)
+    # Source id -> the copy of that piece brought in last (a piece changed at the earlier
+    # centre since comes again, superseding it), and each copy's files' SHA-256.
+    newest: dict[int, Evidence] = field(default_factory=dict)
+    hashes: dict[int, set[str]] = field(default_factory=dict)
     on: str = ""  # when they were imported ("4 and 5 December 2026"); "" if never
+
+    def differs(self, entry: dict[str, Any]) -> bool:
+        """Whether the export's piece differs, in what the import keeps, from its newest copy
+        here: a draft submitted there (status, submitted_at), retitled or redescribed, or its
+        files added, replaced or taken off. A file removed there after retention keeps its
+        hash in the export without a path: the copy here keeps it too, and that is no change."""
+        copy = self.newest[cast(int, _source_pk(entry.get("id")))]
+        files = [f for f in entry.get("files") or [] if isinstance(f, dict)]
+        removed = {str(f.get("sha256")) for f in files if "path" not in f}
+        return (
+            _choice(entry.get("status"), EvidenceStatus, EvidenceStatus.SUBMITTED) != copy.status
+            or _when(entry.get("submitted_at")) != copy.submitted_at
+            or str(entry.get("title") or "Untitled")[:200] != copy.title
+            or str(entry.get("description") or "")[:5_000] != copy.description
+            or {str(f.get("sha256")) for f in files if "path" in f}
+            != self.hashes.get(copy.pk, set()) - removed
+        )
 
 
 def _already_here(checked: CheckedExport, registration: Registration) -> _Before:
-    """Three queries: the earlier transfers, their evidence, their decisions' keys. The
-    registration row is locked (select_for_update), so two imports cannot both add a piece."""
+    """Four queries: the earlier transfers, their evidence, its files' hashes, their decisions'
+    keys. The registration row is locked (select_for_update), so two imports cannot both add
+    a piece."""
     earlier = list(
         PortfolioTransfer.objects.filter(
             registration=registration,
@@ -791,6 +846,14 @@ def _already_here(checked: CheckedExport, registration: Registration) -> _Before
             superseded=Exists(Evidence.objects.filter(previous=OuterRef("pk")))
         )
     )
+    newest: dict[int, Evidence] = {}
+    for copy in sorted(copies, key=lambda e: e.pk):
+        newest[cast(int, copy.source_pk)] = copy
+    hashes: dict[int, set[str]] = {}
+    for evidence_id, sha256 in EvidenceFile.objects.filter(
+        evidence__in=list(newest.values())
+    ).values_list("evidence_id", "sha256"):
+        hashes.setdefault(evidence_id, set()).add(sha256)
     days = list(
         dict.fromkeys(
             dateformat.format(timezone.localtime(t.imported_at), "j F Y") for t in earlier
@@ -802,6 +865,8 @@ def _already_here(checked: CheckedExport, registration: Registration) -> _Before
             PriorDecision.objects.filter(transfer__in=earlier).values_list("source_key", flat=True)
         ),
         latest={cast(int, e.source_pk): e for e in copies if not e.superseded},
+        newest=newest,
+        hashes=hashes,
         on=" and ".join([", ".join(days[:-1]), days[-1]] if len(days) > 1 else days),
     )
 
@@ -846,7 +911,7 @@ def _store(
     with zipped.open(info) as member:
         content = File(member, name=item["path"])
         content.size = info.file_size
-        name = default_storage.save(f"evidence/{registration.pk}/{uuid4().hex}", content)
+        name = default_storage.save(f"{EVIDENCE_PREFIX}{registration.pk}/{uuid4().hex}", content)
     stored.append(name)
     record = EvidenceFile(
         evidence=evidence,
@@ -974,22 +1039,108 @@ def withdraw_held(*, actor: User, held: HeldTransfer) -> HeldTransfer:
     return held
 
 
-def discard_expired_held() -> int:
-    """Held imports whose invitation expired unanswered: their files discarded (daily, and
-    whenever the import page is opened). Returns how many."""
-    count = 0
+@dataclass(frozen=True)
+class Settled:
+    """What settle_held did: held imports discarded (their invitation expired unanswered),
+    imported, and refused (both for an invitation accepted earlier)."""
+
+    discarded: int = 0
+    imported: int = 0
+    refused: int = 0
+
+
+def settle_held() -> Settled:
+    """Held imports whose invitation was answered without the held import following: expired
+    unanswered (discarded), or accepted while the import did not run after the acceptance
+    committed (the process stopped between the two: imported now). Daily (beat), and whenever
+    the import page is opened. One query when there is nothing to do."""
+    discarded = imported = refused = 0
     for held in HeldTransfer.objects.filter(
-        status=HeldTransferStatus.WAITING, invitation__expires_at__lte=timezone.now()
+        Q(invitation__status=InvitationStatus.ACCEPTED)
+        | Q(invitation__expires_at__lte=timezone.now()),
+        status=HeldTransferStatus.WAITING,
     ).select_related("invitation"):
+        if held.invitation.status == InvitationStatus.ACCEPTED:
+            try:
+                status = import_held(held.pk)
+            except Exception:
+                # Storage not answering, say: it waits for the next try; the others go on.
+                logger.exception("Held import %s not imported; it waits for the next try", held.pk)
+                continue
+            imported += status == HeldTransferStatus.IMPORTED
+            refused += status == HeldTransferStatus.REFUSED
+            continue
         with transaction.atomic():
+            locked = HeldTransfer.objects.select_for_update().get(pk=held.pk)
+            if locked.status != HeldTransferStatus.WAITING:
+                continue  # settled meanwhile by another process
             _close(
-                held,
+                locked,
                 HeldTransferStatus.DISCARDED,
                 actor=None,
                 reason="The invitation expired before it was accepted.",
             )
-        count += 1
-    return count
+        discarded += 1
+    return Settled(discarded=discarded, imported=imported, refused=refused)
+
+
+class _SettledMeanwhile(Exception):
+    """Raised inside the import's transaction when the held row was settled by another
+    process meanwhile: the import rolls back (and deletes what it stored)."""
+
+
+def import_held(held_pk: int) -> str | None:
+    """The held ZIP of an accepted invitation imported, in a transaction of its own, for the
+    person who accepted, as the admin who held it; the held row is closed in that same
+    transaction, so the import and its IMPORTED row commit together or not at all (and a
+    failure deletes every file stored, as any import's does). A refusal (the registration
+    cannot be made, say) closes it REFUSED with the reason. Anything else (storage not
+    answering, the process stopped) leaves it waiting for settle_held to try again. Returns
+    the status it moved to, or None if it was not waiting (settled already)."""
+    held = (
+        HeldTransfer.objects.filter(
+            pk=held_pk,
+            status=HeldTransferStatus.WAITING,
+            invitation__status=InvitationStatus.ACCEPTED,
+            invitation__accepted_by__isnull=False,
+        )
+        .select_related("centre", "held_by", "invitation__accepted_by")
+        .first()
+    )
+    if held is None:
+        return None
+    learner = cast(User, held.invitation.accepted_by)
+
+    def close(result: ImportResult) -> None:
+        locked = HeldTransfer.objects.select_for_update().get(pk=held_pk)
+        if locked.status != HeldTransferStatus.WAITING:
+            raise _SettledMeanwhile
+        locked.transfer = result.transfer
+        _close(locked, HeldTransferStatus.IMPORTED, actor=learner)
+
+    try:
+        with tempfile.NamedTemporaryFile(suffix=".zip") as local:
+            with default_storage.open(held.file_name, "rb") as source:
+                shutil.copyfileobj(source, local, READ_CHUNK)
+            local.flush()
+            import_portfolio(
+                actor=held.held_by,
+                centre=held.centre,
+                archive=local.name,
+                email=learner.email,
+                person_checked=True,
+                within=close,
+            )
+    except _SettledMeanwhile:
+        return None
+    except TransferRefused as refused:
+        with transaction.atomic():
+            locked = HeldTransfer.objects.select_for_update().get(pk=held_pk)
+            if locked.status != HeldTransferStatus.WAITING:
+                return None  # imported by another process meanwhile ("imported already")
+            _close(locked, HeldTransferStatus.REFUSED, actor=learner, reason=str(refused))
+        return HeldTransferStatus.REFUSED
+    return HeldTransferStatus.IMPORTED
 
 
 def _on_invitation_closed(sender: Any, invitation: Invitation, actor: Any, **_: Any) -> None:
@@ -1006,32 +1157,18 @@ def _on_invitation_closed(sender: Any, invitation: Invitation, actor: Any, **_: 
 
 
 def _on_invitation_accepted(sender: Any, invitation: Invitation, user: User, **_: Any) -> None:
-    """Inside invitation_accept's transaction: each held ZIP is imported for the person who
-    accepted (registration, evidence, prior decisions, audit event), as the admin who held
-    it. A refusal now (the registration cannot be made, say) is kept with its reason and
-    does not stop the acceptance."""
-    for held in (
-        HeldTransfer.objects.select_for_update()
-        .filter(invitation=invitation, status=HeldTransferStatus.WAITING)
-        .select_related("centre", "held_by")
-    ):
-        with tempfile.NamedTemporaryFile(suffix=".zip") as local:
-            with default_storage.open(held.file_name, "rb") as source:
-                shutil.copyfileobj(source, local, READ_CHUNK)
-            local.flush()
-            try:
-                result = import_portfolio(
-                    actor=held.held_by,
-                    centre=held.centre,
-                    archive=local.name,
-                    email=user.email,
-                    person_checked=True,
-                )
-            except TransferRefused as refused:
-                _close(held, HeldTransferStatus.REFUSED, actor=user, reason=str(refused))
-                continue
-        held.transfer = result.transfer
-        _close(held, HeldTransferStatus.IMPORTED, actor=user)
+    """Inside invitation_accept's transaction: each held ZIP is imported once that commits,
+    not inside it (import_held). Imported inside, an acceptance rolled back after the import
+    would leave the evidence files stored with no rows naming them; after the commit, the
+    import has its own transaction and deletes its files if that fails. Should the process
+    stop between the acceptance's commit and the import, the held row stays waiting with an
+    accepted invitation, and settle_held imports it (daily, and when the import page opens).
+    A refusal then is kept with its reason and does not undo the acceptance."""
+    for pk in HeldTransfer.objects.filter(
+        invitation=invitation, status=HeldTransferStatus.WAITING
+    ).values_list("pk", flat=True):
+        # robust: a failure is logged, and the acceptance (committed) answers as accepted.
+        transaction.on_commit(partial(import_held, pk), robust=True)
 
 
 def connect_invitation_signals() -> None:

@@ -22,3 +22,9 @@ class CertificationConfig(AppConfig):
         # The learner's adjustments and appeals, printed on their achievement record.
         if cases_section not in achievements.content_sources:
             achievements.content_sources.append(cases_section)
+
+        # A case's documents: core sweeps what no row names under their prefix.
+        from certification.models.cases import CASE_DOCUMENT_PREFIX, CaseDocument
+        from core import stored_files
+
+        stored_files.register(stored_files.StoredFiles(CASE_DOCUMENT_PREFIX, CaseDocument, "file"))

@@ -18,3 +18,15 @@ class PortfoliosConfig(AppConfig):
         # A learner's page at the centre offers to register them (accounts cannot import us).
         if register_link not in person_page.link_sources:
             person_page.link_sources.append(register_link)
+        # What this app stores, and the field naming each file: core sweeps the rest.
+        from core import stored_files
+        from portfolios.models import EvidenceFile, HeldTransfer, ProgressReview
+        from portfolios.models.evidence import EVIDENCE_PREFIX
+        from portfolios.models.review import REVIEW_PDF_PREFIX
+        from portfolios.models.transfer import HELD_PREFIX
+
+        stored_files.register(
+            stored_files.StoredFiles(EVIDENCE_PREFIX, EvidenceFile, "file"),
+            stored_files.StoredFiles(REVIEW_PDF_PREFIX, ProgressReview, "pdf"),
+            stored_files.StoredFiles(HELD_PREFIX, HeldTransfer, "file_name"),
+        )

@@ -73,11 +73,14 @@ def new_verification_code() -> str:
     return secrets.token_urlsafe(16)
 
 
+RECORD_PREFIX = "achievement-records/"
+
+
 def record_upload_path(instance: AchievementRecord, filename: str) -> str:
     if instance.registration_id is None:
         # A centre's record (a claim batch summary): no learner's folder to put it in.
-        return f"achievement-records/centre-{instance.centre_id}/{instance.verification_code}.pdf"
-    return f"achievement-records/{instance.registration_id}/{instance.verification_code}.pdf"
+        return f"{RECORD_PREFIX}centre-{instance.centre_id}/{instance.verification_code}.pdf"
+    return f"{RECORD_PREFIX}{instance.registration_id}/{instance.verification_code}.pdf"
 
 
 class AchievementRecordQuerySet(models.QuerySet["AchievementRecord"]):

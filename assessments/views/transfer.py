@@ -23,11 +23,11 @@ from accounts.models import Centre, Invitation
 from accounts.requests import AuthedRequest
 from assessments.transfer import (
     TransferRefused,
-    discard_expired_held,
     hold_import,
     import_portfolio,
     max_archive_bytes,
     pending_learner_invitations,
+    settle_held,
     withdraw_held,
 )
 from portfolios.models import HeldTransfer, HeldTransferStatus
@@ -81,7 +81,9 @@ def _centre(request: AuthedRequest) -> Centre:
 def _page(
     request: AuthedRequest, centre: Centre, form: TransferForm, *, refusal: str = "", status: int
 ) -> HttpResponse:
-    discard_expired_held()
+    # Held imports whose invitation expired unanswered are discarded, and any whose accepted
+    # invitation's import did not run (the process stopped) imported, before they are listed.
+    settle_held()
     held = list(
         HeldTransfer.objects.visible_to(request.user)
         .filter(centre=centre, status=HeldTransferStatus.WAITING)
@@ -163,12 +165,29 @@ def _import(request: AuthedRequest, centre: Centre, handler: EvidenceUploadHandl
     if result.already_on:
         # A newer export of a portfolio transferred before: only what is new came in.
         versions = f" ({result.new_versions} of them new versions)" if result.new_versions else ""
+        superseding = (
+            "a new version superseding the earlier copy"
+            if result.changed == 1
+            else "new versions superseding the earlier copies"
+        )
+        changed = (
+            f"{_n(result.changed, 'piece')} changed at {source} since it was transferred "
+            f"(submitted there, say, or given a new file) brought in as {superseding}, "
+            if result.changed
+            else ""
+        )
+        fresh = result.evidence - result.changed
+        new = (
+            f"{_n(fresh, 'new piece')} of evidence{versions}, "
+            if fresh or not result.changed
+            else ""
+        )
         text = (
             f"Imported the newer export of {result.registration.learner.get_full_name()}'s "
             f"portfolio from {source}. {_n(result.already_evidence, 'piece')} of evidence and "
             f"{_n(result.already_decisions, 'decision')} already transferred on "
-            f"{result.already_on} were left as they are; {_n(result.evidence, 'new piece')} of "
-            f"evidence{versions}, {_n(result.files, 'file')} and "
+            f"{result.already_on} were left as they are; {new}{changed}"
+            f"{_n(result.files, 'file')} and "
             f"{_n(result.decisions, 'new decision')} added, read-only and marked as theirs."
         )
     else:

@@ -260,9 +260,12 @@ class CaseStep(models.Model):
         return f"{self.get_action_display()} ({self.case_id})"
 
 
+CASE_DOCUMENT_PREFIX = "cases/"
+
+
 def case_document_path(instance: CaseDocument, filename: str) -> str:
     # Never the uploader's file name: a random name under the case.
-    return f"cases/{instance.case_id}/{uuid.uuid4().hex}"
+    return f"{CASE_DOCUMENT_PREFIX}{instance.case_id}/{uuid.uuid4().hex}"
 
 
 class CaseDocument(models.Model):

@@ -307,9 +307,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Run with `celery -A config.celery_app beat` (or `worker -B`) beside the workers.
 CELERY_BEAT_SCHEDULE = {
     "assessor-digests": {"task": "assessments.send_digests", "schedule": 60 * 60 * 24},
-    # Portfolio ZIPs held for a learner's invitation that expired unanswered (issue 20).
+    # Portfolio ZIPs held for a learner's invitation: discarded if it expired unanswered,
+    # imported if it was accepted and the import did not follow (issue 20).
     "held-transfers": {
-        "task": "assessments.discard_expired_held_transfers",
+        "task": "assessments.settle_held_transfers",
         "schedule": 60 * 60 * 24,
     },
     # The audit chain's head, to file storage (S3 in production), where deleting the newest
@@ -317,6 +318,12 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {
         "task": "core.write_audit_checkpoint",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # Stored files that no row names (a process killed between storing a file and committing
+    # its row), older than a day: deleted (core.stored_files).
+    "orphaned-files": {
+        "task": "core.sweep_orphaned_files",
+        "schedule": crontab(hour=3, minute=30),
     },
 }
 CELERY_TASK_TIME_LIMIT = 10 * 60

@@ -12,6 +12,7 @@ from portfolios.models.combination import CentreCombinationRule, RuleBasis
 from portfolios.models.credit import CreditTransfer, CreditTransferQuerySet
 from portfolios.models.evidence import (
     EVIDENCE_LIFECYCLE,
+    EVIDENCE_PREFIX,
     NOT_REAL_WORK,
     Declaration,
     Evidence,
@@ -74,6 +75,7 @@ from portfolios.models.transfer import (
 __all__ = [
     "DEFAULT_REVIEW_INTERVAL_WEEKS",
     "EVIDENCE_LIFECYCLE",
+    "EVIDENCE_PREFIX",
     "HELD_PREFIX",
     "HELD_TRANSFER_LIFECYCLE",
     "MAX_HOURS_PER_DAY",

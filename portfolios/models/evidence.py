@@ -136,9 +136,14 @@ class Evidence(models.Model):
         return self.status != EvidenceStatus.DRAFT
 
 
+# Every evidence file is stored under this prefix (uploads and transferred files alike):
+# core.stored_files sweeps what no EvidenceFile names there.
+EVIDENCE_PREFIX = "evidence/"
+
+
 def evidence_upload_path(instance: EvidenceFile, filename: str) -> str:
     # Never the learner's file name: a random name under the registration.
-    return f"evidence/{instance.evidence.registration_id}/{uuid.uuid4().hex}"
+    return f"{EVIDENCE_PREFIX}{instance.evidence.registration_id}/{uuid.uuid4().hex}"
 
 
 class EvidenceFile(models.Model):

@@ -114,8 +114,13 @@ class ProgressReviewQuerySet(models.QuerySet["ProgressReview"]):
         return self.filter(registration__in=Registration.objects.visible_to(user))
 
 
+REVIEW_PDF_PREFIX = "progress-reviews/"
+
+
 def review_pdf_path(instance: ProgressReview, filename: str) -> str:
-    return f"progress-reviews/{instance.registration_id}/{instance.pk}-{instance.content_hash}.pdf"
+    return (
+        f"{REVIEW_PDF_PREFIX}{instance.registration_id}/{instance.pk}-{instance.content_hash}.pdf"
+    )
 
 
 class ProgressReview(models.Model):

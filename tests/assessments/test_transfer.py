@@ -779,6 +779,59 @@ def test_a_newer_export_with_nothing_new_is_refused_and_leaves_nothing(
     assert stored(media) == files_before
 
 
+def test_a_piece_changed_at_the_earlier_centre_since_comes_again_as_a_new_version(
+    client: Client, move: Move, media: Path
+) -> None:
+    """The draft came to B as a draft; at A it was then given a file and submitted, with no
+    new version row there. The newer export shows it changed: B brings its new state in as a
+    new version superseding the draft copy (which stays as it came), and says so."""
+    from portfolios.evidence import file_add, map_criteria, submit
+    from tests.portfolios.test_export import upload
+
+    post(client, move.admin_b, move.archive)
+    registration = Registration.objects.get(centre=move.b)
+    draft_copy = Evidence.objects.get(registration=registration, title="Draft")
+    assert draft_copy.status == "draft"
+    world = move.world
+    draft = Evidence.objects.get(registration=world.registration, title="Draft")
+    file_add(actor=world.learner, evidence=draft, upload=upload("later.txt", b"Added since\n"))
+    map_criteria(actor=world.learner, evidence=draft, criteria=criteria(world.registration, 1))
+    submit(actor=world.learner, evidence=draft, typed_name="Nadia Brook", confirmed=True)
+    newer = export_of(client, world)
+
+    response = post(client, move.admin_b, newer)
+
+    assert response.status_code == 302, text(response)[-3000:]
+    page = text(client.get(response["Location"]))
+    assert (
+        "4 pieces of evidence and 2 decisions already transferred on "
+        f"{clock.today().strftime('%-d %B %Y')} were left as they are; 1 piece changed at "
+        "Northgate Training Centre since it was transferred "
+        "(submitted there, say, or given a new file) brought in as a new version superseding "
+        "the earlier copy, 2 files and 0 new decisions added"
+    ) in page
+    copies = list(
+        Evidence.objects.filter(registration=registration, source_pk=draft.pk).order_by("pk")
+    )
+    assert len(copies) == 2
+    earlier, now = copies
+    assert earlier.pk == draft_copy.pk
+    assert (earlier.status, earlier.submitted_at, earlier.files.count()) == ("draft", None, 1)
+    assert now.previous == earlier
+    assert now.status == "submitted"
+    assert now.submitted_at is not None
+    assert sorted(f.original_name for f in now.files.all()) == ["../../etc/passwd.pdf", "later.txt"]
+    assert now.declaration.typed_name == "Nadia Brook"
+    event = AuditEvent.objects.filter(action="portfolio.transferred_in").order_by("pk").last()
+    assert event is not None
+    assert (event.data["changed"], event.data["evidence"], event.data["files"]) == (1, 1, 2)
+    # Downloaded again with nothing changed since: compared with the newest copy, nothing new.
+    again = export_of(client, world)
+    refused = post(client, move.admin_b, again)
+    assert refused.status_code == 400
+    assert "Nothing in this export is new: its 5 pieces of evidence" in text(refused)
+
+
 def test_a_newer_export_into_another_registration_arrives_whole(client: Client, move: Move) -> None:
     """The earlier copy's registration was withdrawn here: a new one gets the whole portfolio
     (what counts as 'already here' is per registration)."""
@@ -897,6 +950,7 @@ def test_a_zip_for_an_invited_learner_is_checked_held_and_imported_when_they_acc
         "",
     )
     assert held_files(media) == set()
+    assert AuditEvent.objects.filter(action="portfolio.transfer_imported").count() == 1
     assert "Waiting for Nadia Brook" not in text(client.get(URL))
 
 
@@ -969,6 +1023,161 @@ def test_an_expired_invitation_discards_its_held_zip(
     assert held.status == HeldTransferStatus.DISCARDED
     assert "expired" in held.reason
     assert held_files(media) == set()
+
+
+def test_an_acceptance_rolled_back_after_its_signal_leaves_no_evidence_files(
+    client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The held import runs only once the acceptance has committed: an acceptance that fails
+    after its signal (here, the outer transaction) imports nothing and stores nothing, and
+    the held ZIP stays waiting for the next acceptance."""
+    from accounts.services import invitation_accept
+
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    files_before = stored(media)
+
+    def accept_then_fail() -> None:
+        with transaction.atomic():
+            invitation_accept(user=move.world.learner, invitation=invitation)
+            raise RuntimeError("the acceptance fails after its signal")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        accept_then_fail()
+
+    assert callbacks == []  # rolled back: nothing was left to run after a commit
+    assert stored(media) == files_before  # the held ZIP, and no evidence file
+    assert at_b(move) == NOTHING
+    held = HeldTransfer.objects.get()
+    assert held.status == HeldTransferStatus.WAITING
+    invitation.refresh_from_db()
+    assert invitation.status == "pending"
+    assert not AuditEvent.objects.filter(action="portfolio.transfer_imported").exists()
+
+
+def test_an_acceptance_imports_its_held_zip_once_it_has_committed(
+    client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from accounts.services import invitation_accept
+
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        invitation_accept(user=move.world.learner, invitation=invitation)
+        # Nothing of the portfolio is written inside the acceptance's transaction.
+        assert at_b(move) == NOTHING
+    assert HeldTransfer.objects.get().status == HeldTransferStatus.WAITING
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+
+    held = HeldTransfer.objects.get()
+    assert (held.status, held.transfer) == (
+        HeldTransferStatus.IMPORTED,
+        PortfolioTransfer.objects.get(),
+    )
+    assert at_b(move)["evidence"] == 5
+    assert held_files(media) == set()
+    event = AuditEvent.objects.get(action="portfolio.transfer_imported")
+    assert (event.actor, event.object_id) == (move.world.learner, str(held.pk))
+
+
+@pytest.mark.parametrize("by", ["the daily task", "the import page"])
+def test_a_held_zip_whose_acceptance_committed_without_its_import_is_imported_later(
+    client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any, by: str
+) -> None:
+    """The process stopped between the acceptance's commit and the import (its callback never
+    ran): the held row waits with an accepted invitation, and the daily task, or the import
+    page, imports it, once."""
+    from accounts.services import invitation_accept
+    from assessments import transfer
+    from assessments.tasks import settle_held_transfers
+
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    with django_capture_on_commit_callbacks(execute=False):  # the process dies here
+        invitation_accept(user=move.world.learner, invitation=invitation)
+    held = HeldTransfer.objects.get()
+    assert held.status == HeldTransferStatus.WAITING
+    assert at_b(move) == NOTHING
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if by == "the daily task":
+            assert settle_held_transfers.delay().get() == {
+                "discarded": 0,
+                "imported": 1,
+                "refused": 0,
+            }
+        else:
+            client.force_login(move.admin_b)
+            assert "Waiting for Nadia Brook" not in text(client.get(URL))
+
+    held.refresh_from_db()
+    assert (held.status, held.file_name) == (HeldTransferStatus.IMPORTED, "")
+    assert held.transfer == PortfolioTransfer.objects.get()
+    assert held.transfer.registration.learner == move.world.learner
+    assert held.transfer.imported_by == move.admin_b
+    assert at_b(move)["evidence"] == 5
+    assert held_files(media) == set()
+    assert AuditEvent.objects.filter(action="portfolio.transfer_imported").count() == 1
+    assert AuditEvent.objects.filter(action="portfolio.transferred_in").count() == 1
+    # Run again (a second worker, the next day): nothing is imported twice.
+    assert transfer.import_held(held.pk) is None
+    assert transfer.settle_held() == transfer.Settled()
+    assert PortfolioTransfer.objects.count() == 1
+
+
+def test_a_held_zip_storage_cannot_give_back_waits_and_the_page_still_opens(
+    client: Client, move: Move, media: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The held ZIP cannot be read (storage not answering; here, gone): the import is not
+    refused for it, the row waits for the next try, and the page opens with it listed."""
+    from accounts.services import invitation_accept
+    from assessments import transfer
+
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    invitation_accept(user=move.world.learner, invitation=invitation)  # its import never ran
+    held = HeldTransfer.objects.get()
+    (media / held.file_name).unlink()
+
+    assert transfer.settle_held() == transfer.Settled()
+    client.force_login(move.admin_b)
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert "Waiting for Nadia Brook to accept" in text(response)
+    held.refresh_from_db()
+    assert held.status == HeldTransferStatus.WAITING
+    assert at_b(move) == NOTHING
+    assert f"Held import {held.pk} not imported" in caplog.text
+
+
+def test_a_held_zip_refused_when_accepted_keeps_its_reason_and_leaves_nothing(
+    client: Client, move: Move, media: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    """B stopped offering the qualification after the ZIP was held: the acceptance stands,
+    the import is refused with the reason kept on the held row, and no file is left."""
+    from accounts.services import invitation_accept
+
+    invitation = invited(move)
+    post(client, move.admin_b, move.archive, invitation=str(invitation.pk))
+    files_before = stored(media) - held_files(media)
+    move.b.qualifications.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_accept(user=move.world.learner, invitation=invitation)
+
+    invitation.refresh_from_db()
+    assert invitation.status == "accepted"
+    held = HeldTransfer.objects.get()
+    assert held.status == HeldTransferStatus.REFUSED
+    assert "not approved to offer" in held.reason
+    assert stored(media) == files_before
+    assert at_b(move) == NOTHING
+    event = AuditEvent.objects.get(action="portfolio.transfer_refused")
+    assert "not approved to offer" in event.data["reason"]
 
 
 def test_another_centre_cannot_hold_for_or_withdraw_b_s_invitation(

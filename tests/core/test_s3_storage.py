@@ -37,6 +37,7 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.models import Centre, Role, User
@@ -525,6 +526,40 @@ def test_the_health_probe_writes_reads_and_deletes_in_the_bucket(
 
     assert response.json()["checks"]["storage"] == {"ok": True, "backend": "S3Storage"}
     assert keys(bucket, s3, storage) == []
+
+
+# ---------------------------------------------------------------- orphaned files
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_orphaned_files_in_the_bucket_are_swept_once_a_day_old(
+    storage: str, bucket: Any, s3: S3Server
+) -> None:
+    """The sweep lists the bucket by prefix (the keys carry their times) and deletes, under
+    the media location, the files no row names once they are a day old, and nothing else."""
+    from core.stored_files import GRACE, sweep_orphaned_files
+    from portfolios.models import HELD_PREFIX
+    from tests.core.test_stored_files import named_evidence_file
+
+    def save(name: str) -> str:
+        return default_storage.save(name, io.BytesIO(b"bytes left behind\n"))
+
+    orphans = {
+        save(f"evidence/1/{uuid.uuid4().hex}"),
+        save(f"{HELD_PREFIX}{uuid.uuid4().hex}.zip"),
+        save(f"cases/2/{uuid.uuid4().hex}"),
+    }
+    named = named_evidence_file(save(f"evidence/1/{uuid.uuid4().hex}")).file.name
+    outside = save("audit/checkpoints/2026-01-01T020000Z.json")
+    everything = {f"{storage}/{name}" for name in {*orphans, named, outside}}
+    assert set(keys(bucket, s3, storage)) == everything
+
+    # Just stored: young, however unnamed (an upload in flight), so all stay.
+    assert sweep_orphaned_files().counts() == {"named": 1, "young": 3, "deleted": 0}
+    swept = sweep_orphaned_files(now=timezone.now() + GRACE + datetime.timedelta(minutes=1))
+
+    assert set(swept.deleted) == orphans
+    assert set(keys(bucket, s3, storage)) == {f"{storage}/{named}", f"{storage}/{outside}"}
 
 
 # ---------------------------------------------------------------- telling S3 from disk
