@@ -46,6 +46,9 @@ SCOPES = "openid email profile"
 # The algorithms whose keys the provider publishes (JWKS), in the order we prefer them.
 ALGORITHMS = ("RS256", "ES256", "PS256")
 DISCOVERY_SECONDS = 60 * 60
+# A provider that answered is taken to be up for a minute: a busy sign-in page asks it once a
+# minute, not once a press. One that did not is asked again at the next press.
+ANSWERED_SECONDS = 60
 
 
 # In the session after signing in through a provider: which one, its ID token (the hint its
@@ -112,6 +115,34 @@ def endpoints(provider: IdentityProvider) -> Endpoints:
         )
     except (KeyError, StopIteration):
         raise ProviderUnreachable(provider.issuer) from None
+
+
+def _answered_key(jwks: str) -> str:
+    return "sso:answered:" + hashlib.sha256(jwks.encode()).hexdigest()
+
+
+def check_answering(provider: IdentityProvider, found: Endpoints) -> None:
+    """ProviderUnreachable unless the provider answers now (or did within the last minute).
+
+    The discovery document is cached for an hour, so a provider down since then would only be
+    found out by the browser, on its own error page, once sent to the authorisation endpoint.
+    Its key set (JWKS) is asked for instead, briefly: a small public document on the provider's
+    side which the return needs anyway.
+    """
+    key = _answered_key(found.jwks)
+    if cache.get(key):
+        return
+    try:
+        response = requests.get(found.jwks, timeout=settings.SSO_PROBE_TIMEOUT_SECONDS)
+        response.raise_for_status()
+    except requests.RequestException as error:
+        logger.warning(
+            "SSO provider %s did not answer at the start of a sign-in: %s",
+            provider.pk,
+            type(error).__name__,
+        )
+        raise ProviderUnreachable(provider.issuer) from None
+    cache.set(key, True, ANSWERED_SECONDS)
 
 
 def provider_settings(provider: IdentityProvider, found: Endpoints) -> dict[str, Any]:

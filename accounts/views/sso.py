@@ -38,6 +38,7 @@ from accounts.sso import (
     Endpoints,
     ProviderUnreachable,
     SignInRefused,
+    check_answering,
     endpoints,
     identity_provider_save,
     provider_settings,
@@ -56,8 +57,8 @@ def _refused(request: HttpRequest, reason: str) -> HttpResponse:
 
 def _unreachable(provider: IdentityProvider) -> str:
     return (
-        f"{provider.name} cannot be reached just now, so you cannot sign in with it. "
-        "Sign in with your password, or try again later."
+        f"{provider.centre.name}'s sign-in service ({provider.name}) is not answering just now, "
+        "so you cannot sign in with it. Sign in with your password, or try again later."
     )
 
 
@@ -83,6 +84,9 @@ class SsoStartView(OIDCAuthenticationRequestView):
             )
         try:
             found = endpoints(provider)
+            # Before the library keeps a state in the session: nothing is made for a sign-in
+            # that cannot go on.
+            check_answering(provider, found)
         except ProviderUnreachable:
             return _refused(request, _unreachable(provider))
         self.settings = provider_settings(provider, found)

@@ -188,6 +188,9 @@ SESSION_ENGINE = "core.sessions"
 # A centre's OpenID Connect provider (accounts.sso): seconds to wait for it to answer (its
 # discovery document, tokens, user info) before the sign-in page says it cannot be reached.
 SSO_TIMEOUT_SECONDS = env.int("SSO_TIMEOUT_SECONDS", default=5)
+# Seconds to wait, when someone presses "Sign in with ...", for the provider to answer at all
+# before the sign-in page says it is not answering (rather than the browser's own error page).
+SSO_PROBE_TIMEOUT_SECONDS = env.float("SSO_PROBE_TIMEOUT_SECONDS", default=2.0)
 
 # ---------------------------------------------------------------- content security policy
 # Strict everywhere (development, tests, production): only our own scripts, styles and fonts,
