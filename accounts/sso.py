@@ -38,6 +38,7 @@ from mozilla_django_oidc.utils import import_from_settings
 from accounts.models import IdentityProvider, Invitation, Membership, User
 from accounts.services import invitation_accept, normalise_email
 from core.audit import record_event
+from core.encryption import UnreadableSecret
 
 logger = logging.getLogger(__name__)
 
@@ -328,18 +329,28 @@ def identity_provider_save(
         {}
         if adding
         else IdentityProvider.objects.filter(pk=provider.pk)
-        .values(*PROVIDER_FIELDS, "client_secret")
+        .values(*PROVIDER_FIELDS, "client_secret_encrypted")
         .get()
     )
-    provider.client_secret = before.get("client_secret", "")
+    provider.client_secret_encrypted = before.get("client_secret_encrypted", "")
+    try:
+        saved_secret = provider.client_secret
+    except UnreadableSecret:
+        # Encrypted with a key the site no longer has: only a new secret mends it.
+        saved_secret = ""
     changed = [name for name in PROVIDER_FIELDS if before.get(name) != fields[name]]
     for name in PROVIDER_FIELDS:
         setattr(provider, name, fields[name])
-    if secret and secret != provider.client_secret:
+    if secret and secret != saved_secret:
         changed.append("client_secret")
+        # Encrypted by the model (core.encryption) before it reaches the database.
         provider.client_secret = secret
-    if not provider.client_secret:
-        raise ValueError("Enter the client secret the provider gave you.")
+    elif not saved_secret:
+        raise ValueError(
+            "Enter the client secret the provider gave you."
+            if not provider.client_secret_encrypted
+            else "The saved secret cannot be read with this site's keys: enter it again."
+        )
     provider.updated_at = timezone.now()
     try:
         with transaction.atomic():

@@ -43,6 +43,7 @@ from accounts.sso import (
     identity_provider_save,
     provider_settings,
 )
+from core.encryption import UnreadableSecret
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,17 @@ STATES_KEY = "oidc_states"
 def _refused(request: HttpRequest, reason: str) -> HttpResponse:
     messages.error(request, reason)
     return redirect("login")
+
+
+def _unreadable(provider: IdentityProvider) -> str:
+    logger.error(
+        "SSO provider %s: its client secret cannot be read with FIELD_ENCRYPTION_KEYS",
+        provider.pk,
+    )
+    return (
+        f"Signing in with {provider.name} is not working just now: this site cannot read its "
+        f"settings. Sign in with your password, and tell {provider.centre.name}."
+    )
 
 
 def _unreachable(provider: IdentityProvider) -> str:
@@ -82,6 +94,9 @@ class SsoStartView(OIDCAuthenticationRequestView):
             return _refused(
                 request, "That way of signing in is switched off. Sign in with your password."
             )
+        # The return needs it: better said now than after the person has signed in there.
+        if not provider.secret_readable:
+            return _refused(request, _unreadable(provider))
         try:
             found = endpoints(provider)
             # Before the library keeps a state in the session: nothing is made for a sign-in
@@ -142,6 +157,8 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
         user, id_token = _checked_user(request, provider, found, entry)
     except ProviderUnreachable:
         return _refused(request, _unreachable(provider))
+    except UnreadableSecret:
+        return _refused(request, _unreadable(provider))
     except SignInRefused as refusal:
         # Who was refused stays with the provider's logs; ours say which provider, for support.
         logger.info("SSO sign-in refused by the centre's rules (provider %s)", provider.pk)

@@ -192,6 +192,12 @@ SSO_TIMEOUT_SECONDS = env.int("SSO_TIMEOUT_SECONDS", default=5)
 # before the sign-in page says it is not answering (rather than the browser's own error page).
 SSO_PROBE_TIMEOUT_SECONDS = env.float("SSO_PROBE_TIMEOUT_SECONDS", default=2.0)
 
+# ---------------------------------------------------------------- secrets at rest
+# Fernet keys (core.encryption), newest first and comma-separated: the first encrypts a
+# provider's client secret, every one decrypts (rotation). Unset: one derived from SECRET_KEY
+# (development and tests); production requires it. `python manage.py field_encryption_key`.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
 # ---------------------------------------------------------------- content security policy
 # Strict everywhere (development, tests, production): only our own scripts, styles and fonts,
 # and no inline script, style element, style attribute or event handler in any page. Bootstrap's

@@ -598,6 +598,70 @@ def test_a_provider_that_did_not_answer_is_asked_again_at_the_next_press(
     ]
 
 
+# ---------------------------------------------------------------- the secret's keys
+
+
+def test_signing_in_works_with_the_secret_encrypted_under_a_key_since_rotated_out_of_first(
+    client: Client, op: Provider, centre: Any
+) -> None:
+    from cryptography.fernet import Fernet
+    from django.test import override_settings
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    helen = member(centre, "admin", email=VERIFIED["email"])
+    with override_settings(FIELD_ENCRYPTION_KEYS=[old]):
+        idp = IdentityProvider.objects.create(
+            centre=centre,
+            name="Northfield College account",
+            issuer=op.issuer,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+        )
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new, old]):
+        sign_in_through(client, op, idp, VERIFIED)
+
+    assert signed_in_as(client) == helen.pk
+    # The provider was sent the secret in clear, over the back channel.
+    assert op.token_requests[-1]["client_secret"] == [CLIENT_SECRET]
+
+
+def test_a_secret_no_key_opens_refuses_the_sign_in_with_a_message_not_a_server_error(
+    client: Client,
+    op: Provider,
+    idp: IdentityProvider,
+    centre: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from cryptography.fernet import Fernet
+    from django.test import override_settings
+
+    member(centre, "admin", email=VERIFIED["email"])
+    start = client.get(reverse("sso_start", args=[idp.pk]))
+    sent = parse_qs(urlsplit(start["Location"]).query)
+    op.claims, op.nonces["c"] = VERIFIED, sent["nonce"][0]
+    expected = (
+        "Signing in with Northfield College account is not working just now: this site cannot "
+        "read its settings. Sign in with your password, and tell Northfield College."
+    )
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=[Fernet.generate_key().decode()]):
+        # On the way back from the provider (the keys changed meanwhile)...
+        back = client.get(
+            reverse("sso_callback"), {"code": "c", "state": sent["state"][0]}, follow=True
+        )
+        # ... and at the button: the person is not sent to the provider at all.
+        pressed = client.get(reverse("sso_start", args=[idp.pk]), follow=True)
+
+    for response in (back, pressed):
+        assert response.redirect_chain == [(reverse("login"), 302)]
+        assert response.status_code == 200
+        assert expected.replace("'", "&#x27;") in response.content.decode()
+    assert op.token_requests == []
+    assert signed_in_as(client) is None
+    assert "cannot be read with FIELD_ENCRYPTION_KEYS" in caplog.text
+
+
 # ---------------------------------------------------------------- signing out
 
 
