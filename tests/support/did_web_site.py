@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-import trustme
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
@@ -47,6 +46,10 @@ def decode_part(segment: str) -> dict[str, Any]:
 
 class AnotherSite:
     def __init__(self, tmp_path: Path) -> None:
+        # Imported here: this module is a plugin of every test (tests/conftest.py), and only
+        # these tests need it.
+        import trustme
+
         self.authority = trustme.CA()
         certificate = self.authority.issue_cert("localhost")
         self.ca_bundle = tmp_path / "another-site-ca.pem"
