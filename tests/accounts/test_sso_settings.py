@@ -227,6 +227,8 @@ def test_the_secret_saved_by_the_admin_is_not_in_the_database_in_clear(
 def test_an_old_key_kept_after_the_new_one_still_opens_the_secret_and_rotation_moves_it(
     centre: Any,
 ) -> None:
+    import io
+
     from cryptography.fernet import Fernet
     from django.core.management import call_command
     from django.test import override_settings
@@ -238,7 +240,9 @@ def test_an_old_key_kept_after_the_new_one_still_opens_the_secret_and_rotation_m
 
     with override_settings(FIELD_ENCRYPTION_KEYS=[new, old]):
         assert IdentityProvider.objects.get().client_secret == SECRET
-        call_command("rotate_field_encryption", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        out = io.StringIO()
+        call_command("rotate_field_encryption", stdout=out)
+        assert out.getvalue() == "1 client secret(s) encrypted with the first key.\n"
         rotated = IdentityProvider.objects.get().client_secret_encrypted
     assert rotated != stored
     # The new key alone opens it now; the old alone no longer does.
@@ -295,3 +299,18 @@ def test_a_key_that_is_not_a_fernet_key_is_refused_by_name_not_shown() -> None:
         encrypt("x")
     assert "key 1 is not a Fernet key" in str(refused.value)
     assert "not-a-key-at-all" not in str(refused.value)
+
+
+def test_field_encryption_key_prints_a_key_that_encrypts_and_decrypts(centre: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    out = io.StringIO()
+    call_command("field_encryption_key", stdout=out)
+    key = out.getvalue().strip()
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=[key]):
+        provider = _provider(centre)
+        assert IdentityProvider.objects.get(pk=provider.pk).client_secret == SECRET
