@@ -38,6 +38,7 @@ from mozilla_django_oidc.utils import import_from_settings
 from accounts.models import IdentityProvider, Invitation, Membership, User
 from accounts.services import invitation_accept, normalise_email
 from core.audit import record_event
+from core.encryption import UnreadableSecret
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ SCOPES = "openid email profile"
 # The algorithms whose keys the provider publishes (JWKS), in the order we prefer them.
 ALGORITHMS = ("RS256", "ES256", "PS256")
 DISCOVERY_SECONDS = 60 * 60
+# A provider that answered is taken to be up for a minute: a busy sign-in page asks it once a
+# minute, not once a press. One that did not is asked again at the next press.
+ANSWERED_SECONDS = 60
 
 
 # In the session after signing in through a provider: which one, its ID token (the hint its
@@ -112,6 +116,34 @@ def endpoints(provider: IdentityProvider) -> Endpoints:
         )
     except (KeyError, StopIteration):
         raise ProviderUnreachable(provider.issuer) from None
+
+
+def _answered_key(jwks: str) -> str:
+    return "sso:answered:" + hashlib.sha256(jwks.encode()).hexdigest()
+
+
+def check_answering(provider: IdentityProvider, found: Endpoints) -> None:
+    """ProviderUnreachable unless the provider answers now (or did within the last minute).
+
+    The discovery document is cached for an hour, so a provider down since then would only be
+    found out by the browser, on its own error page, once sent to the authorisation endpoint.
+    Its key set (JWKS) is asked for instead, briefly: a small public document on the provider's
+    side which the return needs anyway.
+    """
+    key = _answered_key(found.jwks)
+    if cache.get(key):
+        return
+    try:
+        response = requests.get(found.jwks, timeout=settings.SSO_PROBE_TIMEOUT_SECONDS)
+        response.raise_for_status()
+    except requests.RequestException as error:
+        logger.warning(
+            "SSO provider %s did not answer at the start of a sign-in: %s",
+            provider.pk,
+            type(error).__name__,
+        )
+        raise ProviderUnreachable(provider.issuer) from None
+    cache.set(key, True, ANSWERED_SECONDS)
 
 
 def provider_settings(provider: IdentityProvider, found: Endpoints) -> dict[str, Any]:
@@ -297,18 +329,28 @@ def identity_provider_save(
         {}
         if adding
         else IdentityProvider.objects.filter(pk=provider.pk)
-        .values(*PROVIDER_FIELDS, "client_secret")
+        .values(*PROVIDER_FIELDS, "client_secret_encrypted")
         .get()
     )
-    provider.client_secret = before.get("client_secret", "")
+    provider.client_secret_encrypted = before.get("client_secret_encrypted", "")
+    try:
+        saved_secret = provider.client_secret
+    except UnreadableSecret:
+        # Encrypted with a key the site no longer has: only a new secret mends it.
+        saved_secret = ""
     changed = [name for name in PROVIDER_FIELDS if before.get(name) != fields[name]]
     for name in PROVIDER_FIELDS:
         setattr(provider, name, fields[name])
-    if secret and secret != provider.client_secret:
+    if secret and secret != saved_secret:
         changed.append("client_secret")
+        # Encrypted by the model (core.encryption) before it reaches the database.
         provider.client_secret = secret
-    if not provider.client_secret:
-        raise ValueError("Enter the client secret the provider gave you.")
+    elif not saved_secret:
+        raise ValueError(
+            "Enter the client secret the provider gave you."
+            if not provider.client_secret_encrypted
+            else "The saved secret cannot be read with this site's keys: enter it again."
+        )
     provider.updated_at = timezone.now()
     try:
         with transaction.atomic():

@@ -37,6 +37,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from accounts.models import Centre, User
+from assessments import did_web
 from assessments.models import AchievementKind, AchievementRecord, BuildStatus, RecordState
 from assessments.models.badge import IssuedBadge
 from assessments.rules import can_take_badge
@@ -439,6 +440,8 @@ class BadgeCheck:
     claims: dict[str, Any] | None = None
     # None when no address was given; otherwise whether the badge names that address.
     email_matches: bool | None = None
+    # Another site's badge whose signature its issuer's published key holds.
+    signed_elsewhere: bool = False
 
 
 def _part(segment: str) -> dict[str, Any]:
@@ -458,6 +461,56 @@ def _names_email(claims: dict[str, Any], email: str) -> bool:
         if hmac.compare_digest(expected, str(identifier.get("identityHash", ""))):
             return True
     return False
+
+
+def _check_elsewhere(
+    header: dict[str, Any],
+    claims: dict[str, Any],
+    signing_input: bytes,
+    signature: bytes,
+    email: str,
+) -> BadgeCheck:
+    """Another site's badge: its signature checked against the key its issuer's did:web
+    publishes (assessments.did_web). Whether it still stands is that site's to say: its status
+    list is not read here."""
+    issuer = str(claims.get("iss", ""))
+    kid = str(header.get("kid", ""))
+    not_ours = (
+        f"This badge names its issuer as {issuer or 'no one'}, which is not a centre of this site"
+    )
+    if not issuer.startswith("did:web:") or header.get("alg") != "EdDSA":
+        return BadgeCheck(False, f"{not_ours}: check it with a verifier that resolves that issuer.")
+    if not kid.startswith(issuer + "#"):
+        return BadgeCheck(
+            False,
+            f"{not_ours}, and its signature names a key that is not that issuer's: do not rely "
+            "on it.",
+        )
+    try:
+        key = did_web.resolve_ed25519(kid)
+    except (did_web.Unresolved, ValueError):
+        return BadgeCheck(
+            False,
+            f"{not_ours}, and that site's key could not be read just now, so its signature was "
+            "not checked: try again later, or check it with a verifier that resolves that issuer.",
+        )
+    try:
+        key.verify(signature, signing_input)
+    except InvalidSignature:
+        return BadgeCheck(
+            False,
+            f"This badge names another site, {issuer}, as its issuer, but the signature does not "
+            "match the key that site publishes: the badge has been altered, or that site did not "
+            "sign it. Do not rely on it.",
+        )
+    return BadgeCheck(
+        False,
+        f"This badge was issued by another site, {issuer}, and its signature is valid: it is as "
+        "that site signed it. Whether it still stands or was revoked is for that site to say.",
+        claims=claims,
+        email_matches=_names_email(claims, email) if email.strip() else None,
+        signed_elsewhere=True,
+    )
 
 
 def check_badge(token: str, *, site: str, email: str = "") -> BadgeCheck:
@@ -481,13 +534,9 @@ def check_badge(token: str, *, site: str, email: str = "") -> BadgeCheck:
         )
     issuer = str(claims.get("iss", ""))
     match = _DID.match(issuer)
-    elsewhere = BadgeCheck(
-        False,
-        f"This badge names its issuer as {issuer or 'no one'}, which is not a centre of this "
-        "site: check it with a verifier that resolves that issuer.",
-    )
+    signing_input = f"{header_part}.{payload_part}".encode("ascii", "replace")
     if match is None:
-        return elsewhere
+        return _check_elsewhere(header, claims, signing_input, signature, email)
     # The badge it claims to be: its centre's bit, which no other badge of that centre has.
     status = claims.get("credentialStatus")
     index = str(status.get("statusListIndex", "")) if isinstance(status, dict) else ""
@@ -504,7 +553,7 @@ def check_badge(token: str, *, site: str, email: str = "") -> BadgeCheck:
         urlsplit(site).netloc, safe=""
     )
     if not ours:
-        return elsewhere
+        return _check_elsewhere(header, claims, signing_input, signature, email)
     try:
         if header.get("alg") != "EdDSA" or header.get("kid") != f"{issuer}#{KEY_FRAGMENT}":
             raise InvalidSignature

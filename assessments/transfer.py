@@ -29,8 +29,6 @@ import logging
 import posixpath
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,7 +36,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 from uuid import uuid4
 
 from cryptography.exceptions import InvalidSignature
@@ -53,6 +51,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import Centre, Invitation, InvitationStatus, Membership, Role, User
 from accounts.services import invitation_accepted, invitation_closed
+from assessments import did_web
 from assessments.achievements import site_url
 from assessments.badges import KEY_FRAGMENT, signing_key
 from assessments.portfolio_export import SEAL_TYPE
@@ -88,9 +87,6 @@ MAX_FILES = 10_000
 MAX_MANIFEST_BYTES = 50 * 1024 * 1024
 MAX_SIGNATURE_BYTES = 64 * 1024
 MAX_RATIO = 100
-# Fetching a remote issuer's DID document: a short wait, a small answer.
-RESOLVE_TIMEOUT = 5
-MAX_DID_DOCUMENT_BYTES = 64 * 1024
 READ_CHUNK = 1024 * 1024
 OWN_FILES = {MANIFEST, INDEX, SIGNATURE}
 
@@ -154,21 +150,12 @@ def _resolve_key(kid: str) -> Ed25519PublicKey:
         raise TransferRefused(f"The signature names {did!r} as its issuer, which is no did:web.")
     if _is_local(parts[2]):
         return signing_key().public_key()
-    url = "https://" + unquote(parts[2]) + "/" + "/".join(unquote(p) for p in parts[3:])
-    url = url.rstrip("/") + ("/did.json" if len(parts) > 3 else "/.well-known/did.json")
     try:
-        with urllib.request.urlopen(url, timeout=RESOLVE_TIMEOUT) as answer:  # noqa: S310 (https only, built above)
-            document = json.loads(answer.read(MAX_DID_DOCUMENT_BYTES + 1))
-        method = next(
-            m
-            for m in document.get("verificationMethod", [])
-            if m.get("id") == kid and m.get("publicKeyJwk", {}).get("crv") == "Ed25519"
-        )
-        return Ed25519PublicKey.from_public_bytes(_b64decode(method["publicKeyJwk"]["x"]))
-    except (OSError, ValueError, KeyError, StopIteration, AttributeError, TypeError) as error:
+        return did_web.resolve_ed25519(kid)
+    except did_web.Unresolved as error:
         raise TransferRefused(
             f"The export's signer, {did}, could not be checked: its key could not be read from "
-            f"{url} ({error.__class__.__name__}). Try again later, or ask the earlier centre "
+            f"{error.url} ({error.reason}). Try again later, or ask the earlier centre "
             "for a new export."
         ) from None
 

@@ -35,6 +35,7 @@ X-Forwarded-Proto: https (no redirect; secure cookies; the https origin CSRF che
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import math
@@ -519,6 +520,7 @@ def server_environment(database_url: str, media_root: str) -> dict[str, str]:
         # Nothing a page does queues a task; production refuses to start without a broker.
         "CELERY_BROKER_URL": os.environ.get("LOAD_BROKER_URL", "redis://127.0.0.1:6379/13"),
         "SITE_URL": "https://portfolio.load.example",
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "DJANGO_MEDIA_ROOT": media_root,
         "DJANGO_LOG_LEVEL": "WARNING",
     }

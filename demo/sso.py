@@ -3,7 +3,8 @@
 package), whose demo client is registered for http://127.0.0.1:8000.
 
 The sign-in page shows "Sign in with Northgate Training Centre account" whether or not the
-provider is running; without it, pressing the button says the provider cannot be reached.
+provider is running; without it, pressing the button says the centre's sign-in service is not
+answering.
 Through the service (accounts.sso.identity_provider_save), so its making is audited; a second
 run finds it by name and adds nothing."""
 

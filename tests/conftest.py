@@ -11,7 +11,7 @@ from qualifications.models import Qualification
 from tests.factories import UserFactory
 from tests.support import catalogue_copy
 
-pytest_plugins = ["tests.support.setup_counts"]
+pytest_plugins = ["tests.support.setup_counts", "tests.support.did_web_site"]
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite:////tmp/eportfolio-deploy-check.sqlite3",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "SITE_URL": "https://portfolio.example.org",
+    "FIELD_ENCRYPTION_KEYS": "u3Xr2-7dPq0bV1w9yJ5kZs8mN4cT6hL0aE2fG3iK5oQ=",
 }
 
 
@@ -98,6 +99,7 @@ def test_the_app_services_get_every_variable_production_requires(compose: dict[s
         "DATABASE_URL",
         "CELERY_BROKER_URL",
         "SITE_URL",
+        "FIELD_ENCRYPTION_KEYS",
     ):
         assert required in environment
     # Media goes to MinIO through django-storages.
@@ -176,6 +178,10 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
         ("CELERY_BROKER_URL", ""),
         ("SITE_URL", None),
         ("SITE_URL", "  "),
+        # Client secrets would be encrypted with a key derived from DJANGO_SECRET_KEY, lost
+        # with it.
+        ("FIELD_ENCRYPTION_KEYS", None),
+        ("FIELD_ENCRYPTION_KEYS", ""),
     ],
 )
 def test_production_refuses_to_start_without_a_broker_or_a_site_url(

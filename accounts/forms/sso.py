@@ -40,8 +40,10 @@ class IdentityProviderForm(forms.ModelForm):
         secret = self.fields["client_secret"]
         if self.instance.pk:
             secret.help_text = (
-                f"Saved, ending {self.instance.secret_hint}. Leave blank to keep it; type a new "
+                f"Saved, {self.instance.secret_hint}. Leave blank to keep it; type a new "
                 "one to replace it. Up to 500 characters."
+                if self.instance.secret_readable
+                else f"Saved, but it {self.instance.secret_hint}. Up to 500 characters."
             )
         else:
             secret.help_text = "The secret the provider gave for this client. Up to 500 characters."
@@ -63,4 +65,9 @@ class IdentityProviderForm(forms.ModelForm):
         data = super().clean() or {}
         if not self.instance.pk and not data.get("client_secret"):
             self.add_error("client_secret", "Enter the client secret the provider gave you.")
+        elif not data.get("client_secret") and not self.instance.secret_readable:
+            self.add_error(
+                "client_secret",
+                "The saved secret cannot be read with this site's keys: enter it again.",
+            )
         return data

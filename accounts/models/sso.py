@@ -13,7 +13,12 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models.people import Centre, Role
+from core.encryption import UnreadableSecret, decrypt, encrypt
 from core.limits import length_checks
+
+# A Fernet token of the longest secret the form takes (500 characters, up to 2,000 bytes in
+# UTF-8): 57 bytes of its own and the text padded to 16, in url-safe base64.
+SECRET_TOKEN_LENGTH = 2800
 
 
 class IdentityProviderQuerySet(models.QuerySet["IdentityProvider"]):
@@ -55,8 +60,12 @@ class IdentityProvider(models.Model):
         ),
     )
     client_id = models.CharField("client ID", max_length=200)
-    # Needed in clear to call the provider's token endpoint; never shown back in full nor logged.
-    client_secret = models.CharField("client secret", max_length=500)
+    # Needed in clear to call the provider's token endpoint, so encrypted rather than hashed
+    # (core.encryption, FIELD_ENCRYPTION_KEYS); read and set through `client_secret`. Never
+    # shown back in full nor logged.
+    client_secret_encrypted = models.CharField(
+        "client secret, encrypted", max_length=SECRET_TOKEN_LENGTH, editable=False
+    )
     enabled = models.BooleanField(
         "offered on the sign-in page",
         default=True,
@@ -71,13 +80,40 @@ class IdentityProvider(models.Model):
         ordering = ["centre__name", "name", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["centre", "name"], name="accounts_idp_one_name"),
-            *length_checks(name=100, issuer=300, client_id=200, client_secret=500),
+            *length_checks(
+                name=100,
+                issuer=300,
+                client_id=200,
+                client_secret_encrypted=SECRET_TOKEN_LENGTH,
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     @property
+    def client_secret(self) -> str:
+        """The secret in clear; UnreadableSecret if none of the site's keys opens it."""
+        token = self.client_secret_encrypted
+        return decrypt(token) if token else ""
+
+    @client_secret.setter
+    def client_secret(self, value: str) -> None:
+        self.client_secret_encrypted = encrypt(value) if value else ""
+
+    @property
+    def secret_readable(self) -> bool:
+        try:
+            self.client_secret  # noqa: B018 (decrypted to see whether it can be)
+        except UnreadableSecret:
+            return False
+        return True
+
+    @property
     def secret_hint(self) -> str:
         """Enough of the secret to tell which one is saved: its last four characters."""
-        return f"…{self.client_secret[-4:]}" if len(self.client_secret) >= 12 else "(saved)"
+        try:
+            secret = self.client_secret
+        except UnreadableSecret:
+            return "cannot be read with this site's keys: enter it again"
+        return f"ending …{secret[-4:]}" if len(secret) >= 12 else "saved"

@@ -38,10 +38,12 @@ from accounts.sso import (
     Endpoints,
     ProviderUnreachable,
     SignInRefused,
+    check_answering,
     endpoints,
     identity_provider_save,
     provider_settings,
 )
+from core.encryption import UnreadableSecret
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +56,21 @@ def _refused(request: HttpRequest, reason: str) -> HttpResponse:
     return redirect("login")
 
 
+def _unreadable(provider: IdentityProvider) -> str:
+    logger.error(
+        "SSO provider %s: its client secret cannot be read with FIELD_ENCRYPTION_KEYS",
+        provider.pk,
+    )
+    return (
+        f"Signing in with {provider.name} is not working just now: this site cannot read its "
+        f"settings. Sign in with your password, and tell {provider.centre.name}."
+    )
+
+
 def _unreachable(provider: IdentityProvider) -> str:
     return (
-        f"{provider.name} cannot be reached just now, so you cannot sign in with it. "
-        "Sign in with your password, or try again later."
+        f"{provider.centre.name}'s sign-in service ({provider.name}) is not answering just now, "
+        "so you cannot sign in with it. Sign in with your password, or try again later."
     )
 
 
@@ -81,8 +94,14 @@ class SsoStartView(OIDCAuthenticationRequestView):
             return _refused(
                 request, "That way of signing in is switched off. Sign in with your password."
             )
+        # The return needs it: better said now than after the person has signed in there.
+        if not provider.secret_readable:
+            return _refused(request, _unreadable(provider))
         try:
             found = endpoints(provider)
+            # Before the library keeps a state in the session: nothing is made for a sign-in
+            # that cannot go on.
+            check_answering(provider, found)
         except ProviderUnreachable:
             return _refused(request, _unreachable(provider))
         self.settings = provider_settings(provider, found)
@@ -138,6 +157,8 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
         user, id_token = _checked_user(request, provider, found, entry)
     except ProviderUnreachable:
         return _refused(request, _unreachable(provider))
+    except UnreadableSecret:
+        return _refused(request, _unreadable(provider))
     except SignInRefused as refusal:
         # Who was refused stays with the provider's logs; ours say which provider, for support.
         logger.info("SSO sign-in refused by the centre's rules (provider %s)", provider.pk)

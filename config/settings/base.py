@@ -188,6 +188,23 @@ SESSION_ENGINE = "core.sessions"
 # A centre's OpenID Connect provider (accounts.sso): seconds to wait for it to answer (its
 # discovery document, tokens, user info) before the sign-in page says it cannot be reached.
 SSO_TIMEOUT_SECONDS = env.int("SSO_TIMEOUT_SECONDS", default=5)
+# Seconds to wait, when someone presses "Sign in with ...", for the provider to answer at all
+# before the sign-in page says it is not answering (rather than the browser's own error page).
+SSO_PROBE_TIMEOUT_SECONDS = env.float("SSO_PROBE_TIMEOUT_SECONDS", default=2.0)
+
+# ---------------------------------------------------------------- did:web
+# Another site's DID document (a portfolio export or an Open Badge it signed) is read over
+# https, its certificate checked against the system's authorities, or only those in this PEM
+# bundle when set (assessments.did_web). Hosts on private addresses are never asked, save in
+# the tests, whose site of another name runs on this machine.
+DID_WEB_CA_BUNDLE = env("DID_WEB_CA_BUNDLE", default="")
+DID_WEB_ALLOW_PRIVATE_HOSTS = False
+
+# ---------------------------------------------------------------- secrets at rest
+# Fernet keys (core.encryption), newest first and comma-separated: the first encrypts a
+# provider's client secret, every one decrypts (rotation). Unset: one derived from SECRET_KEY
+# (development and tests); production requires it. `python manage.py field_encryption_key`.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
 # ---------------------------------------------------------------- content security policy
 # Strict everywhere (development, tests, production): only our own scripts, styles and fonts,

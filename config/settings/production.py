@@ -67,3 +67,9 @@ LOGGING["root"]["level"] = env("DJANGO_LOG_LEVEL", default="WARNING")
 # Badges are signed with one platform key; a key made on the spot by each machine would sign
 # badges no other machine's DID document names. Give BADGE_SIGNING_KEY or the file.
 BADGE_SIGNING_KEY_GENERATE = False
+
+# A centre's OpenID client secret is kept encrypted with these (core.encryption): keys of their
+# own, so that changing DJANGO_SECRET_KEY never leaves the stored secrets unreadable.
+FIELD_ENCRYPTION_KEYS = [
+    key.strip() for key in _required("FIELD_ENCRYPTION_KEYS").split(",") if key.strip()
+]

@@ -52,6 +52,9 @@ class Provider:
         self.userinfo_sub: str | None = None
         self.sign_with = self.key
         self.token_requests: list[dict[str, list[str]]] = []
+        # Every path asked for with GET, in order.
+        self.asked: list[str] = []
+        self.jwks_path = "/jwks"
 
     def discovery(self) -> dict[str, Any]:
         return {
@@ -59,7 +62,7 @@ class Provider:
             "authorization_endpoint": f"{self.issuer}/auth",
             "token_endpoint": f"{self.issuer}/token",
             "userinfo_endpoint": f"{self.issuer}/me",
-            "jwks_uri": f"{self.issuer}/jwks",
+            "jwks_uri": f"{self.issuer}{self.jwks_path}",
             "end_session_endpoint": f"{self.issuer}/session/end",
             "id_token_signing_alg_values_supported": ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_post"],
@@ -94,6 +97,7 @@ class Provider:
                 self.wfile.write(data)
 
             def do_GET(self) -> None:
+                provider.asked.append(self.path)
                 if self.path == "/.well-known/openid-configuration":
                     self._json(provider.discovery())
                 elif self.path == "/jwks":
@@ -505,7 +509,10 @@ def test_a_provider_out_of_reach_is_said_on_the_sign_in_page_not_a_server_error(
     response = client.get(reverse("sso_start", args=[idp.pk]), follow=True)
 
     assert response.status_code == 200
-    assert "Northfield College account cannot be reached just now" in response.content.decode()
+    assert (
+        "Northfield College&#x27;s sign-in service (Northfield College account) is not answering "
+        "just now, so you cannot sign in with it. Sign in with your password, or try again later."
+    ) in response.content.decode()
 
 
 def test_a_discovery_document_of_another_issuer_is_not_trusted(
@@ -522,7 +529,137 @@ def test_a_discovery_document_of_another_issuer_is_not_trusted(
 
     response = client.get(reverse("sso_start", args=[idp.pk]), follow=True)
 
-    assert "cannot be reached just now" in response.content.decode()
+    assert "is not answering just now" in response.content.decode()
+
+
+def test_a_provider_stopped_after_its_discovery_was_cached_is_said_on_the_sign_in_page(
+    client: Client,
+    op: Provider,
+    idp: IdentityProvider,
+    centre: Any,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    member(centre, "admin", email=VERIFIED["email"])
+    # Up: the first press reads its discovery document (kept an hour) and its keys.
+    first = client.get(reverse("sso_start", args=[idp.pk]))
+    assert first["Location"].startswith(f"{op.issuer}/auth?")
+    assert op.asked == ["/.well-known/openid-configuration", "/jwks"]
+    # A second press within the minute asks the provider nothing.
+    client.get(reverse("sso_start", args=[idp.pk]))
+    assert len(op.asked) == 2
+    states = dict(client.session["oidc_states"])
+    assert len(states) == 2
+    # Then it stops, and the minute passes (the discovery document is still cached).
+    op.stop()
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+
+    with caplog.at_level("WARNING", logger="accounts.sso"):
+        response = client.get(reverse("sso_start", args=[idp.pk]))
+
+    # Our own sign-in page with the reason, not the browser's error page at the provider.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert _messages(response) == [
+        "Northfield College's sign-in service (Northfield College account) is not answering "
+        "just now, so you cannot sign in with it. Sign in with your password, or try again later."
+    ]
+    # No sign-in was started: no state kept for it; and the failure is logged, by provider.
+    assert dict(client.session["oidc_states"]) == states
+    assert signed_in_as(client) is None
+    assert [r.getMessage() for r in caplog.records] == [
+        f"SSO provider {idp.pk} did not answer at the start of a sign-in: ConnectionError"
+    ]
+    page = client.get(reverse("login"))
+    assert page.status_code == 200
+
+
+def test_a_provider_that_did_not_answer_is_asked_again_at_the_next_press(
+    client: Client, op: Provider, idp: IdentityProvider
+) -> None:
+    from accounts import sso
+
+    # Its key set is not found once (a 404), then answers: only an answer is remembered.
+    op.jwks_path = "/gone"
+    refused = client.get(reverse("sso_start", args=[idp.pk]), follow=True)
+    assert "is not answering just now" in refused.content.decode()
+    op.jwks_path = "/jwks"
+    cache.delete(sso._discovery_key(idp.issuer))
+
+    again = client.get(reverse("sso_start", args=[idp.pk]))
+
+    assert again["Location"].startswith(f"{op.issuer}/auth?")
+    assert op.asked == [
+        "/.well-known/openid-configuration",
+        "/gone",
+        "/.well-known/openid-configuration",
+        "/jwks",
+    ]
+
+
+# ---------------------------------------------------------------- the secret's keys
+
+
+def test_signing_in_works_with_the_secret_encrypted_under_a_key_since_rotated_out_of_first(
+    client: Client, op: Provider, centre: Any
+) -> None:
+    from cryptography.fernet import Fernet
+    from django.test import override_settings
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    helen = member(centre, "admin", email=VERIFIED["email"])
+    with override_settings(FIELD_ENCRYPTION_KEYS=[old]):
+        idp = IdentityProvider.objects.create(
+            centre=centre,
+            name="Northfield College account",
+            issuer=op.issuer,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+        )
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new, old]):
+        sign_in_through(client, op, idp, VERIFIED)
+
+    assert signed_in_as(client) == helen.pk
+    # The provider was sent the secret in clear, over the back channel.
+    assert op.token_requests[-1]["client_secret"] == [CLIENT_SECRET]
+
+
+def test_a_secret_no_key_opens_refuses_the_sign_in_with_a_message_not_a_server_error(
+    client: Client,
+    op: Provider,
+    idp: IdentityProvider,
+    centre: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from cryptography.fernet import Fernet
+    from django.test import override_settings
+
+    member(centre, "admin", email=VERIFIED["email"])
+    start = client.get(reverse("sso_start", args=[idp.pk]))
+    sent = parse_qs(urlsplit(start["Location"]).query)
+    op.claims, op.nonces["c"] = VERIFIED, sent["nonce"][0]
+    expected = (
+        "Signing in with Northfield College account is not working just now: this site cannot "
+        "read its settings. Sign in with your password, and tell Northfield College."
+    )
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=[Fernet.generate_key().decode()]):
+        # On the way back from the provider (the keys changed meanwhile)...
+        back = client.get(
+            reverse("sso_callback"), {"code": "c", "state": sent["state"][0]}, follow=True
+        )
+        # ... and at the button: the person is not sent to the provider at all.
+        pressed = client.get(reverse("sso_start", args=[idp.pk]), follow=True)
+
+    for response in (back, pressed):
+        assert response.redirect_chain == [(reverse("login"), 302)]
+        assert response.status_code == 200
+        assert expected.replace("'", "&#x27;") in response.content.decode()
+    assert op.token_requests == []
+    assert signed_in_as(client) is None
+    assert "cannot be read with FIELD_ENCRYPTION_KEYS" in caplog.text
 
 
 # ---------------------------------------------------------------- signing out

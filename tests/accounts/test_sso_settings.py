@@ -194,3 +194,123 @@ def test_the_sign_in_page_without_providers_is_the_password_form_alone(client: C
 
     assert 'data-testid="sso-providers"' not in html
     assert "Forgotten your password?" in html
+
+
+# ---------------------------------------------------------------- the secret at rest
+
+
+def _stored_row(provider: IdentityProvider) -> tuple[Any, ...]:
+    """The provider's row as the database holds it, every column, read with raw SQL."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM accounts_identityprovider WHERE id = %s", [provider.pk])
+        return tuple(cursor.fetchone())
+
+
+def test_the_secret_saved_by_the_admin_is_not_in_the_database_in_clear(
+    client: Client, admin: Any
+) -> None:
+    client.force_login(admin)
+
+    client.post(reverse("centre:identity_provider_add"), FORM)
+
+    provider = IdentityProvider.objects.get()
+    row = _stored_row(provider)
+    assert not any(SECRET in str(value) for value in row)
+    # What is stored is a Fernet token that the site's key opens to the secret.
+    assert provider.client_secret_encrypted.startswith("gAAAAA")
+    assert provider.client_secret_encrypted in row
+    assert IdentityProvider.objects.get().client_secret == SECRET
+
+
+def test_an_old_key_kept_after_the_new_one_still_opens_the_secret_and_rotation_moves_it(
+    centre: Any,
+) -> None:
+    import io
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    with override_settings(FIELD_ENCRYPTION_KEYS=[old]):
+        provider = _provider(centre)
+        stored = provider.client_secret_encrypted
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new, old]):
+        assert IdentityProvider.objects.get().client_secret == SECRET
+        out = io.StringIO()
+        call_command("rotate_field_encryption", stdout=out)
+        assert out.getvalue() == "1 client secret(s) encrypted with the first key.\n"
+        rotated = IdentityProvider.objects.get().client_secret_encrypted
+    assert rotated != stored
+    # The new key alone opens it now; the old alone no longer does.
+    with override_settings(FIELD_ENCRYPTION_KEYS=[new]):
+        assert IdentityProvider.objects.get().client_secret == SECRET
+    with override_settings(FIELD_ENCRYPTION_KEYS=[old]):
+        assert not IdentityProvider.objects.get().secret_readable
+
+
+def test_a_secret_no_key_opens_is_said_on_the_settings_page_and_must_be_entered_again(
+    client: Client, centre: Any, admin: Any
+) -> None:
+    from cryptography.fernet import Fernet
+    from django.test import override_settings
+
+    provider = _provider(centre)
+    client.force_login(admin)
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=[Fernet.generate_key().decode()]):
+        listing = client.get(reverse("centre:identity_providers"))
+        edit = reverse("centre:identity_provider_edit", args=[provider.pk])
+        page = client.get(edit)
+        kept = client.post(edit, {**FORM, "client_secret": "", "enabled": ""})
+        provider.refresh_from_db()
+        assert provider.enabled  # nothing was saved
+        mended = client.post(edit, {**FORM, "client_secret": "a-new-secret-from-the-provider"})
+        assert IdentityProvider.objects.get().client_secret == "a-new-secret-from-the-provider"
+
+    assert listing.status_code == 200
+    assert "cannot be read with this site&#x27;s keys: enter it again" in listing.content.decode()
+    assert page.status_code == 200
+    assert "Saved, but it cannot be read with this site" in page.content.decode()
+    assert kept.status_code == 400
+    assert (
+        "The saved secret cannot be read with this site&#x27;s keys: enter it again."
+        in kept.content.decode()
+    )
+    assert mended.status_code == 302
+    event = AuditEvent.objects.get(action="identity_provider.changed")
+    assert "client_secret" in event.data["changed"]
+    assert "a-new-secret" not in str(event.data)
+
+
+def test_a_key_that_is_not_a_fernet_key_is_refused_by_name_not_shown() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+    from django.test import override_settings
+
+    from core.encryption import encrypt
+
+    with (
+        override_settings(FIELD_ENCRYPTION_KEYS=["not-a-key-at-all"]),
+        pytest.raises(ImproperlyConfigured) as refused,
+    ):
+        encrypt("x")
+    assert "key 1 is not a Fernet key" in str(refused.value)
+    assert "not-a-key-at-all" not in str(refused.value)
+
+
+def test_field_encryption_key_prints_a_key_that_encrypts_and_decrypts(centre: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    out = io.StringIO()
+    call_command("field_encryption_key", stdout=out)
+    key = out.getvalue().strip()
+
+    with override_settings(FIELD_ENCRYPTION_KEYS=[key]):
+        provider = _provider(centre)
+        assert IdentityProvider.objects.get(pk=provider.pk).client_secret == SECRET

@@ -4,7 +4,11 @@ an altered one, one signed by another key, another site's, a revoked one, and fo
 
 from __future__ import annotations
 
+import html
+from typing import Any
+
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -14,6 +18,7 @@ from assessments.models import IssuedBadge
 from core.models import AuditEvent
 from tests.assessments.test_achievement_records import Case, ask, make_case, sign
 from tests.assessments.test_badges import tampered
+from tests.support.did_web_site import AnotherSite, decode_part, sign_compact
 
 URL = "verify_badge"
 
@@ -197,3 +202,66 @@ def test_the_form_is_public_and_linked_from_the_record_check(client: Client, db:
     assert page.status_code == 200
     assert page["X-Robots-Tag"] == "noindex"
     assert reverse(URL) in client.get(reverse("verify_form")).content.decode()
+
+
+# ---------------------------------------------------------------- another site's badge
+
+
+def issued_at(site: AnotherSite, badge: IssuedBadge, key: Any = None) -> tuple[str, str]:
+    """`badge` as another site running this platform would have issued it: its issuer that
+    site's did:web for a centre of its own, signed with that site's key (or `key`)."""
+    did = site.did("badges", "centres", "7")
+    head, body, _ = badge.token.split(".")
+    header, claims = decode_part(head), decode_part(body)
+    claims = {**claims, "iss": did, "issuer": {**claims["issuer"], "id": did}}
+    return sign_compact({**header, "kid": f"{did}#key-1"}, claims, key or site.key), did
+
+
+def test_another_sites_badge_is_checked_against_its_did_document_and_said_valid(
+    done: Case, client: Client, another_site: AnotherSite
+) -> None:
+    token, did = issued_at(another_site, issued(done))
+    another_site.publish(did)
+
+    status, page = check(client, token=token, email=done.learner.email)
+
+    assert status == 200
+    assert (
+        f"This badge was issued by another site, {did}, and its signature is valid: it is as "
+        "that site signed it. Whether it still stands or was revoked is for that site to say."
+    ) in html.unescape(page)
+    assert "alert-info" in page
+    assert "It was issued to the e-mail address you gave." in page
+    # Its key was read over https from that site's document; nothing of ours is described.
+    assert another_site.asked == ["/badges/centres/7/did.json"]
+    assert 'data-testid="badge-facts"' not in page
+
+
+@pytest.mark.parametrize("document", ["another key", "another DID's document", "none"])
+def test_another_sites_badge_its_document_does_not_hold_is_not_said_valid(
+    done: Case, client: Client, another_site: AnotherSite, document: str
+) -> None:
+    token, did = issued_at(another_site, issued(done))
+    if document == "another key":
+        another_site.publish(did, key=Ed25519PrivateKey.generate())
+    elif document == "another DID's document":
+        # Served at this DID's address, but the document of another (with the signing key).
+        another_site.publish(another_site.did("badges", "centres", "8"))
+        path = "/badges/centres/8/did.json"
+        another_site.documents["/badges/centres/7/did.json"] = another_site.documents.pop(path)
+
+    status, page = check(client, token=token)
+
+    assert status == 200
+    page = html.unescape(page)
+    assert "signature is valid" not in page
+    assert "alert-danger" in page
+    if document == "another key":
+        assert (
+            f"This badge names another site, {did}, as its issuer, but the signature does not "
+            "match the key that site publishes"
+        ) in page
+    else:
+        assert "that site's key could not be read just now, so its signature was not checked" in (
+            page
+        )

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import rules
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -43,6 +44,7 @@ from qualifications.models import Qualification
 from tests.factories import CentreFactory, MembershipFactory, member
 from tests.portfolios.test_export import IMI, World, a_full_portfolio, add_evidence, criteria
 from tests.support import clock
+from tests.support.did_web_site import AnotherSite, decode_part, sign_compact
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -519,15 +521,99 @@ def test_a_remote_issuer_that_cannot_be_reached_is_a_clear_refusal(
     settings.SITE_URL = "https://portfolio.another.example"
     from assessments import transfer
 
-    transfer.RESOLVE_TIMEOUT = 1
+    transfer.did_web.RESOLVE_TIMEOUT = 1
     try:
         response = post(client, move.admin_b, move.archive)
     finally:
-        transfer.RESOLVE_TIMEOUT = 5
+        transfer.did_web.RESOLVE_TIMEOUT = 5
     assert response.status_code == 400
     assert "could not be checked" in text(response)
     assert at_b(move) == NOTHING
     assert stored(media) == files_before
+
+
+def signed_at(site: AnotherSite, move: Move, key: Any = None) -> tuple[bytes, str]:
+    """The move's archive as the other site's platform would have signed it: the same seal,
+    naming that site's did:web for centre A, signed with that site's own key (or `key`)."""
+    did = site.did("badges", "centres", str(move.a.pk))
+
+    def resign(members: dict[str, bytes]) -> None:
+        head, body, _ = members["signature.jws"].decode().split(".")
+        header, claims = decode_part(head), decode_part(body)
+        members["signature.jws"] = sign_compact(
+            {**header, "kid": f"{did}#key-1"}, {**claims, "iss": did}, key or site.key
+        ).encode()
+
+    return rebuilt(move.archive, resign), did
+
+
+def test_an_export_signed_at_another_site_is_checked_against_its_did_document_and_imported(
+    client: Client, move: Move, another_site: AnotherSite
+) -> None:
+    archive, did = signed_at(another_site, move)
+    another_site.publish(did)
+
+    response = post(client, move.admin_b, archive)
+
+    assert response.status_code == 302, text(response)[-3000:]
+    # Its key was read over https, from the other site's document for centre A.
+    assert another_site.asked == [f"/badges/centres/{move.a.pk}/did.json"]
+    transfer = PortfolioTransfer.objects.get()
+    assert transfer.issuer == did
+    assert transfer.registration.learner == move.world.learner
+    assert at_b(move)["evidence"] > 0
+
+
+@pytest.mark.parametrize("published", ["another key", "no document"])
+def test_an_export_whose_signature_another_sites_document_does_not_hold_is_refused(
+    client: Client, move: Move, media: Path, another_site: AnotherSite, published: str
+) -> None:
+    files_before = stored(media)
+    archive, did = signed_at(another_site, move)
+    if published == "another key":
+        # The document names a key, but not the one that signed.
+        another_site.publish(did, key=Ed25519PrivateKey.generate())
+
+    response = post(client, move.admin_b, archive)
+
+    assert response.status_code == 400
+    if published == "another key":
+        assert "The signature does not match" in text(response)
+    else:
+        assert f"The export's signer, {did}, could not be checked" in text(response)
+        assert "(HTTPError)" in text(response)
+    assert at_b(move) == NOTHING
+    assert stored(media) == files_before
+
+
+def test_a_did_document_from_a_server_whose_certificate_is_not_trusted_is_not_read(
+    client: Client, move: Move, another_site: AnotherSite, settings: Any
+) -> None:
+    archive, did = signed_at(another_site, move)
+    another_site.publish(did)
+    # The system's authorities only: the throwaway one that signed its certificate is unknown.
+    settings.DID_WEB_CA_BUNDLE = ""
+
+    response = post(client, move.admin_b, archive)
+
+    assert response.status_code == 400
+    assert "could not be checked" in text(response)
+    assert another_site.asked == []
+    assert at_b(move) == NOTHING
+
+
+def test_a_did_web_on_a_private_address_is_not_asked_outside_the_tests(
+    client: Client, move: Move, another_site: AnotherSite, settings: Any
+) -> None:
+    archive, did = signed_at(another_site, move)
+    another_site.publish(did)
+    settings.DID_WEB_ALLOW_PRIVATE_HOSTS = False
+
+    response = post(client, move.admin_b, archive)
+
+    assert response.status_code == 400
+    assert "(a private address)" in text(response)
+    assert another_site.asked == []
 
 
 # ---------------------------------------------------------------- who may import

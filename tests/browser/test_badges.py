@@ -8,13 +8,15 @@ from __future__ import annotations
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from assessments import achievements
+from assessments import achievements, badges
 from assessments.models import IssuedBadge
 from tests.assessments.test_achievement_records import ask, make_case, sign
+from tests.assessments.test_badge_check import issued_at
 from tests.browser.conftest import AccessiblePage
 from tests.browser.test_sign_in import sign_in
 from tests.conftest import ensure_catalogue
 from tests.factories import DEFAULT_PASSWORD
+from tests.support.did_web_site import AnotherSite
 
 
 def test_a_finished_learner_issues_downloads_and_anyone_checks_her_badge(
@@ -72,4 +74,27 @@ def test_a_finished_learner_issues_downloads_and_anyone_checks_her_badge(
     page.get_by_role("button", name="Check the badge").click()
     page.wait_for_load_state("load")
     expect(page.get_by_test_id("badge-verdict")).to_contain_text("revoked on")
+    site.assert_accessible()
+
+
+def test_a_badge_another_site_issued_is_said_valid_against_that_sites_key(
+    site: AccessiblePage, another_site: AnotherSite
+) -> None:
+    ensure_catalogue()
+    case = make_case()
+    for unit in case.units:
+        sign(case, unit)
+    record = ask(case)
+    badge = badges.issue_badge(actor=case.learner, record=record)[0]
+    token, did = issued_at(another_site, badge)
+    another_site.publish(did)
+    page = site.page
+
+    site.goto(reverse("verify_badge"))
+    page.get_by_label("Paste the badge").fill(token)
+    page.get_by_role("button", name="Check the badge").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_test_id("badge-verdict")).to_contain_text(
+        f"This badge was issued by another site, {did}, and its signature is valid"
+    )
     site.assert_accessible()

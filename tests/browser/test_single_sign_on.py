@@ -7,14 +7,24 @@ The provider's pages are its own (not ours to check with axe); ours are checked 
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+import requests
+from django.conf import settings
+from django.core.cache import cache
 from playwright.sync_api import expect
 
 from accounts.models import Centre, IdentityProvider, User
 from tests.browser.conftest import AccessiblePage
 from tests.browser.test_invitations import sign_in
 from tests.factories import CentreFactory, invite, member
-from tests.services import OidcProvider, oidc_provider
+from tests.services import OidcProvider, oidc_provider, unavailable
 
 BUTTON = "Sign in with Northfield College account"
 
@@ -198,3 +208,68 @@ def test_the_admin_sets_up_the_provider_and_its_secret_is_never_shown_back(
     page.context.clear_cookies()
     site.goto("/accounts/login/")
     expect(page.get_by_test_id("sso-providers")).to_have_count(0)
+
+
+@pytest.fixture
+def own_provider(site: AccessiblePage) -> Iterator[tuple[OidcProvider, subprocess.Popen[bytes]]]:
+    """A provider of this test's own (the same server.js, on a free port), so that it can be
+    stopped without stopping the suite's."""
+    folder = Path(settings.BASE_DIR) / "tools" / "oidc-provider"
+    node = shutil.which("node")
+    if node is None or not (folder / "node_modules").is_dir():
+        unavailable("Node.js with tools/oidc-provider's packages", "npm ci there installs them")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [str(node), "server.js"],
+        cwd=folder,
+        env={"PATH": "/usr/bin:/bin", "OIDC_PROVIDER_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    issuer = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                requests.get(f"{issuer}/.well-known/openid-configuration", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        yield OidcProvider(issuer), process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_provider_that_stops_after_its_settings_were_read_is_said_on_our_sign_in_page(
+    site: AccessiblePage, own_provider: tuple[OidcProvider, subprocess.Popen[bytes]]
+) -> None:
+    from accounts.sso import _answered_key, endpoints
+
+    provider, process = own_provider
+    page = site.page
+    _centre_with_provider(site, provider)
+    # Up: the button leads to its sign-in page (its settings are now kept for an hour).
+    site.goto("/accounts/login/")
+    page.get_by_role("link", name=BUTTON).click()
+    page.wait_for_url(f"{provider.issuer}/**")
+    expect(page.locator("input[name=login]")).to_be_visible()
+    _forget_provider_pages(site, provider)
+
+    # It stops, and the minute its answer was trusted for passes.
+    process.terminate()
+    process.wait(timeout=10)
+    found = endpoints(IdentityProvider.objects.get())  # still cached: no request
+    cache.delete(_answered_key(found.jwks))
+
+    site.goto("/accounts/login/")
+    page.get_by_role("link", name=BUTTON).click()
+    # Back on our own sign-in page with the reason, not the browser's error page.
+    page.wait_for_url(f"{site.base_url}/accounts/login/")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Northfield College's sign-in service (Northfield College account) is not answering "
+        "just now, so you cannot sign in with it. Sign in with your password, or try again later."
+    )
+    expect(page.get_by_label("Password")).to_be_visible()
+    site.assert_accessible()
