@@ -15,7 +15,8 @@ run (pages_portfolio.paired_medians):
     their assessor (the review buttons): a page of entries with their reviewer, evidence and
     KSBs, the totals, the weeks, the plan;
   - the employer contact's home: a page of apprentices with progress, KSB coverage and hours
-    against the plan to date, and the testimony asked of the contact.
+    against the plan to date, the testimony asked of the contact and the invitations waiting
+    for their answer.
 Goals: at most 3x the floor and under 150 ms (the log, whose entries all show) or 100 ms (the
 home, one page of 25).
 """
@@ -190,6 +191,17 @@ TESTIMONY = """
     ORDER BY w.expires_at, w.id
 """
 
+# Every home page lists the invitations waiting for the person's answer, with who sent them and
+# from which centre (as bench/pages_caseload.py's AROUND reads them for the assessor's home).
+INVITATIONS = """
+    SELECT i.id, i.role, i.expires_at, c.name, b.full_name
+    FROM accounts_invitation i
+    JOIN accounts_centre c ON c.id = i.centre_id
+    LEFT JOIN accounts_user b ON b.id = i.invited_by_id
+    WHERE i.email = %(email)s AND i.status = 'pending' AND i.expires_at > %(now)s
+    ORDER BY i.expires_at, i.id
+"""
+
 
 def log_floor(
     ids: dict[str, Any], vendor: str, viewer: int, *, form: bool = False
@@ -209,7 +221,13 @@ def log_floor(
 
 
 def home_floor(ids: dict[str, Any], now: Any) -> list[tuple[str, dict[str, Any]]]:
-    params = {"c": ids["centre"], "e": ids["employer"], "u": ids["contact"], "now": now}
+    params = {
+        "c": ids["centre"],
+        "e": ids["employer"],
+        "u": ids["contact"],
+        "now": now,
+        "email": ids["contact_email"],
+    }
     return [
         (APPRENTICES, params),
         (COUNT, params),
@@ -220,6 +238,7 @@ def home_floor(ids: dict[str, Any], now: Any) -> list[tuple[str, dict[str, Any]]
         (STATEMENT_CRITERIA, params),
         (STATEMENT_UNITS, params),
         (TESTIMONY, params),
+        (INVITATIONS, params),
     ]
 
 
@@ -238,6 +257,7 @@ def measured(scale: dict[str, Any]) -> dict[str, Any]:
     membership = (
         Membership.objects.filter(role=Role.EMPLOYER)
         .filter(**({"user_id": contact} if contact else {"user__email": SCALE_CONTACT}))
+        .select_related("user")
         .first()
     )
     if membership is None:
@@ -257,6 +277,7 @@ def measured(scale: dict[str, Any]) -> dict[str, Any]:
     registration = Registration.objects.get(pk=longest)
     return {
         "contact": membership.user_id,
+        "contact_email": membership.user.email.lower(),
         "employer": membership.employer_id,
         "centre": membership.centre_id,
         "apprentices": apprentices.count(),

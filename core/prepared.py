@@ -206,7 +206,14 @@ class PreparedInstances:
     the key is null), so the page's templates read them as before."""
 
     def __init__(
-        self, model: Any, build: Callable[..., QuerySet], *, related: Iterable[str] = ()
+        self,
+        model: Any,
+        build: Callable[..., QuerySet],
+        *,
+        related: Iterable[str] = (),
+        dates: Iterable[str] = (),
+        datetimes: Iterable[str] = (),
+        texts: Iterable[str] = (),
     ) -> None:
         self.model = model
         self.related = tuple(model._meta.get_field(name) for name in related)
@@ -228,7 +235,7 @@ class PreparedInstances:
         def values(**ids: Any) -> QuerySet:
             return build(**ids).values_list(*columns)
 
-        self.query = Prepared(values)
+        self.query = Prepared(values, dates=dates, datetimes=datetimes, texts=texts)
 
     def instances(self, using: str = "default", /, **ids: Any) -> list[Any]:
         found = []

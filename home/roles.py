@@ -6,6 +6,7 @@ their login lets them do.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +21,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import STAFF_ROLES, Invitation, Membership, Role, User
+from accounts.models import STAFF_ROLES, Invitation, InvitationStatus, Membership, Role, User
 from assessments.coverage import coverage_counts
 from certification import queries
 from certification.models import ClaimHold, HoldKind
 from core.charts import Bar, bar_chart
 from core.html import escape
 from core.pagination import paginate
+from core.prepared import PreparedInstances
 from home.caseload import (
     GLANCE,
     CaseloadFilterForm,
@@ -109,14 +111,29 @@ def home_sections(user: AbstractBaseUser | AnonymousUser) -> list[Section]:
     return sections
 
 
+def _open_invitations(*, email: str, now: datetime.datetime) -> QuerySet:
+    return Invitation.objects.filter(
+        email=email, status=InvitationStatus.PENDING, expires_at__gt=now
+    ).order_by("expires_at", "pk")
+
+
+# Every home page asks on every visit: compiled once (core.prepared), where building the query
+# cost about a millisecond of CPU.
+OPEN_INVITATIONS = PreparedInstances(
+    Invitation,
+    _open_invitations,
+    related=("centre", "invited_by"),
+    texts=["email"],
+    datetimes=["now"],
+)
+
+
 def open_invitations(user: Any) -> list[Any]:
-    """Invitations to the signed-in person's address still waiting for their answer."""
-    return list(
-        Invitation.objects.addressed_to(user)
-        .open()
-        .select_related("centre", "invited_by")
-        .order_by("expires_at")
-    )
+    """Invitations to the signed-in person's address still waiting for their answer: what
+    Invitation.objects.addressed_to(user).open() gives, with their centre and inviter."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return OPEN_INVITATIONS.instances(email=user.email.lower(), now=timezone.now())
 
 
 # ------------------------------------------------------------------------ role home pages

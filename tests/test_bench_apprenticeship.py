@@ -49,7 +49,7 @@ def test_the_floors_return_what_the_pages_show(built: dict) -> None:
         zip(
             (
                 *("apprentices", "count", "hours", "met", "signed", "taken"),
-                *("criteria", "units", "asked"),
+                *("criteria", "units", "asked", "invited"),
             ),
             pages_apprenticeship.home_floor(ids, timezone.now()),
             strict=True,
@@ -72,6 +72,7 @@ def test_the_floors_return_what_the_pages_show(built: dict) -> None:
     assert len(rows_of(*home["taken"])) == 3
     assert rows_of(*home["criteria"])
     assert len(rows_of(*home["asked"])) == 1
+    assert rows_of(*home["invited"]) == []  # the contact has answered theirs
 
 
 def test_the_apprentices_floor_has_the_forms_choices_and_every_floor_the_signed_in_reads(

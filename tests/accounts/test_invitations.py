@@ -495,6 +495,36 @@ def test_the_home_page_lists_open_invitations_with_accept_and_decline(
     assert "Someone Else" not in html
 
 
+def test_the_home_pages_invitations_are_those_addressed_to_the_person_and_open(
+    world: World,
+) -> None:
+    """home.roles.open_invitations (a query compiled once) gives what the ORM's
+    addressed_to(user).open() gives, with the centre and inviter loaded: the open ones only,
+    soonest to expire first, whatever the case of the address."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from home.roles import open_invitations
+
+    later = invite(world.other, "paula@example.com")
+    sooner = invite(CentreFactory(name="Sooner"), "PAULA@example.com")
+    Invitation.objects.filter(pk=sooner.pk).update(
+        expires_at=timezone.now() + datetime.timedelta(days=1)
+    )
+    _answer(world, invite(CentreFactory(name="Late Centre"), "paula@example.com"), "expired")
+    invite(CentreFactory(name="Someone Else's"), "other@example.com")
+    expected = [
+        (i.pk, i.centre.name, i.invited_by_id)
+        for i in Invitation.objects.addressed_to(world.person).open().order_by("expires_at")
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        found = open_invitations(world.person)
+        assert [(i.pk, i.centre.name, i.invited_by and i.invited_by.pk) for i in found] == expected
+    assert [i.pk for i in found] == [sooner.pk, later.pk]
+    assert len(queries) == 1
+
+
 def test_a_person_with_no_role_yet_sees_their_invitation_at_home(client: Client) -> None:
     person = UserFactory(email="loner@example.com")
     invitation = invite(CentreFactory(name="First Centre"), "loner@example.com")
