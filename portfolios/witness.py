@@ -12,6 +12,7 @@ content hash and audit events, the contact's named as the actor where the link's
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
@@ -23,11 +24,13 @@ import rules
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Membership, Role, User
 from core.audit import record_event
+from core.prepared import Prepared
 from portfolios.environment import SettingRefused, check_setting
 from portfolios.evidence import (
     EvidenceError,
@@ -376,19 +379,38 @@ def _sign(
     return evidence
 
 
-def waiting_for(user: Any, centre_id: int) -> list[WitnessRequest]:
-    """The testimony asked of this employer contact at this centre and still open: their home
-    page's "Testimony requested" (one query)."""
-    return list(
-        WitnessRequest.objects.asked_of(user)
-        .filter(
-            registration__centre_id=centre_id,
+@dataclass(frozen=True)
+class AskedOfContact:
+    """Testimony asked of an employer contact, as their home page lists it."""
+
+    pk: int
+    activity: str
+    expires_at: datetime.datetime
+    learner: str  # the apprentice's full name, else address (get_full_name)
+    requested_by: str  # who asked, the same way
+
+
+def _asked_rows(
+    *, user: int, centre: int, now: datetime.datetime, today: datetime.date
+) -> QuerySet:
+    # WitnessRequest.objects.asked_of(user), with the day its employer roles are current on
+    # given, so the query can be compiled once: a date of its own would be baked in.
+    employers = (
+        Membership.objects.current(today)
+        .filter(user_id=user, role=Role.EMPLOYER)
+        .values("employer_id")
+    )
+    return (
+        WitnessRequest.objects.filter(
+            witness_user_id=user,
+            registration__apprenticeship__employer_id__in=employers,
+            registration__centre_id=centre,
             used_at__isnull=True,
-            expires_at__gt=timezone.now(),
+            expires_at__gt=now,
         )
-        .select_related("registration__learner", "requested_by")
-        # What the home page shows of each: whose, what, by whom, until when.
-        .only(
+        .order_by("expires_at", "pk")
+        .values_list(
+            "pk",
             "activity",
             "expires_at",
             "registration__learner__full_name",
@@ -396,5 +418,23 @@ def waiting_for(user: Any, centre_id: int) -> list[WitnessRequest]:
             "requested_by__full_name",
             "requested_by__email",
         )
-        .order_by("expires_at", "pk")
     )
+
+
+# The contact's home page asks on every visit: compiled once (core.prepared).
+ASKED_ROWS = Prepared(_asked_rows, dates=["today"], datetimes=["now"])
+
+
+def waiting_for(user: Any, centre_id: int) -> list[AskedOfContact]:
+    """The testimony asked of this employer contact at this centre and still open: their home
+    page's "Testimony requested" (one query): whose, what, by whom, until when."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        AskedOfContact(pk, activity, expires_at, learner or learner_email, asker or asker_email)
+        for pk, activity, expires_at, learner, learner_email, asker, asker_email in (
+            ASKED_ROWS.rows(
+                user=user.pk, centre=centre_id, now=timezone.now(), today=timezone.localdate()
+            )
+        )
+    ]

@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Centre, Role, User
+from accounts.models import Centre, Membership, Role, User
 from core.audit import verify_chain
 from core.models import AuditEvent
 from portfolios.apprenticeships import Programme, apprenticeship_save
@@ -208,7 +208,46 @@ def test_an_assessor_may_ask_the_contact_too(world: World) -> None:
     request = ask(world, actor=world.assessor)
 
     assert request.requested_by == world.assessor
-    assert waiting_for(world.contact, world.centre.pk) == [request]
+    assert [asked.pk for asked in waiting_for(world.contact, world.centre.pk)] == [request.pk]
+
+
+def test_the_home_pages_list_is_what_asked_of_gives_still_open_at_this_centre(
+    world: World,
+) -> None:
+    """waiting_for (a query compiled once) lists what WitnessRequest.objects.asked_of(contact)
+    gives at this centre, unused and unexpired, soonest to close first: not a used one, not an
+    expired one, not one whose contact role has ended, with names as get_full_name gives."""
+    from django.utils import timezone
+
+    first, used, expired = ask(world), ask(world), ask(world)
+    WitnessRequest.objects.filter(pk=used.pk).update(used_at=timezone.now())
+    WitnessRequest.objects.filter(pk=expired.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    sooner = ask(world)
+    WitnessRequest.objects.filter(pk=sooner.pk).update(
+        expires_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    expected = list(
+        WitnessRequest.objects.asked_of(world.contact)
+        .filter(
+            registration__centre=world.centre,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("expires_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+    asked = waiting_for(world.contact, world.centre.pk)
+    assert [a.pk for a in asked] == expected == [sooner.pk, first.pk]
+    assert asked[0].learner == world.learner.get_full_name()
+    assert asked[0].requested_by == sooner.requested_by.get_full_name()
+    assert waiting_for(world.other_contact, world.centre.pk) == []
+    assert waiting_for(world.contact, CentreFactory().pk) == []
+    # The contact's role ends: nothing is asked of them any more.
+    Membership.objects.filter(user=world.contact, role=Role.EMPLOYER).update(is_active=False)
+    assert waiting_for(world.contact, world.centre.pk) == []
 
 
 def test_the_e_mail_way_stays_for_anyone_else(client: Client, world: World) -> None:
