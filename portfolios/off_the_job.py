@@ -626,21 +626,10 @@ class Hours:
     behind: bool = False
 
 
-def hours_for(
-    registrations: Iterable[Registration | int], today: datetime.date | None = None
-) -> dict[int, Hours]:
-    """Per registration id, its Hours: one query for any number of registrations (the sums,
-    grouped by registration, beside each one's programme record), for the pages that list
-    apprentices (the employer contact's home, a cohort). The same totals, plan and `behind`
-    as the log page's (totals, programme_plan, planned_to_date, behind)."""
-    ids: list[int] = [
-        registration.pk if isinstance(registration, Registration) else registration
-        for registration in registrations
-    ]
-    if not ids:
-        return {}
-    today = today or timezone.localdate()
-    rows = (
+def _hours_rows(ids: list[int]) -> QuerySet:
+    """Each registration's programme plan beside its approved and waiting sums (grouped by
+    registration)."""
+    return (
         Registration.objects.filter(pk__in=ids)
         .values(
             "pk",
@@ -658,23 +647,48 @@ def hours_for(
             ),
         )
         .order_by()
+        .values_list(
+            "pk",
+            "apprenticeship__minimum_otj_hours",
+            "apprenticeship__rpl_reduction_hours",
+            "apprenticeship__practical_start",
+            "apprenticeship__practical_planned_end",
+            "approved",
+            "waiting",
+        )
     )
+
+
+# The lists of apprentices (the employer's home, the cohort) ask it of a page on every visit:
+# compiled once for each size of list (core.prepared.PreparedForIds).
+HOURS_ROWS = PreparedForIds(_hours_rows)
+
+
+def hours_for(
+    registrations: Iterable[Registration | int], today: datetime.date | None = None
+) -> dict[int, Hours]:
+    """Per registration id, its Hours: one query for any number of registrations (the sums,
+    grouped by registration, beside each one's programme record), for the pages that list
+    apprentices (the employer contact's home, a cohort). The same totals, plan and `behind`
+    as the log page's (totals, programme_plan, planned_to_date, behind)."""
+    ids: list[int] = [
+        registration.pk if isinstance(registration, Registration) else registration
+        for registration in registrations
+    ]
+    if not ids:
+        return {}
+    today = today or timezone.localdate()
     found: dict[int, Hours] = {}
-    for row in rows:
-        approved, waiting = row["approved"], row["waiting"]
-        start = row["apprenticeship__practical_start"]
+    for pk, minimum, rpl, start, planned_end, approved, waiting in HOURS_ROWS.rows(ids):
         if start is None:
-            found[row["pk"]] = Hours(approved=approved, waiting=waiting)
+            found[pk] = Hours(approved=approved, waiting=waiting)
             continue
         plan = Plan(
-            planned_otj_hours(
-                row["apprenticeship__minimum_otj_hours"],
-                row["apprenticeship__rpl_reduction_hours"],
-            ),
+            planned_otj_hours(minimum, rpl),
             start,
-            row["apprenticeship__practical_planned_end"],
+            planned_end,
         )
-        found[row["pk"]] = Hours(
+        found[pk] = Hours(
             approved=approved,
             waiting=waiting,
             plan=plan,
