@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -321,11 +322,12 @@ class CoverageCount:
 
 
 def coverage_counts(
-    registrations: Sequence[Registration], standard_ids: Iterable[int]
+    registrations: Sequence[Any], standard_ids: Iterable[int]
 ) -> dict[int, dict[int, CoverageCount]]:
     """Per registration id, per standard id, the statements covered of all: coverage_for's
     `covered` and `total`, judged by the same rule from ids alone (statement_links), for a list
-    that shows the counts (the employer contact's home). Five queries whatever the sizes."""
+    that shows the counts (the employer contact's home). Five queries whatever the sizes.
+    The registrations are read for their `pk` alone (the home page's rows are not models)."""
     mapping = statement_links(standard_ids)
     taken = units_taken(registrations)
     met = met_criteria(registrations)
