@@ -63,7 +63,7 @@ class Caller:
         centre (the people holding a current role there)."""
         visible = User.objects.visible_to(self.user)
         if self.centre_id is not None:
-            visible = visible.filter(memberships__in=self.memberships())
+            visible = visible.filter(pk__in=self.memberships().values("user_id"))
         return visible
 
 
