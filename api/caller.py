@@ -7,15 +7,20 @@ administering the centre (another admin makes a new one).
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.access import remember_current_roles
 from accounts.models import Membership, Role, User
 from accounts.models.people import MembershipQuerySet, UserQuerySet
 from api.models import ApiToken
 from api.services import token_for_secret
+from core.prepared import Prepared
 from portfolios.models import Registration
 from portfolios.models.registration import RegistrationQuerySet
 
@@ -67,6 +72,38 @@ class Caller:
         return visible
 
 
+class Held(NamedTuple):
+    """A role held now, as remember_current_roles reads it."""
+
+    centre_id: int
+    role: str
+
+
+def _held(*, user: int, today: datetime.date) -> QuerySet:
+    # Unordered: a set of roles (the default order would join the centres to sort by name).
+    return (
+        Membership.objects.current(today)
+        .filter(user_id=user)
+        .order_by()
+        .values_list("centre_id", "role")
+    )
+
+
+def _held_at(*, user: int, centre: int, today: datetime.date) -> QuerySet:
+    return (
+        Membership.objects.current(today)
+        .filter(user_id=user, centre_id=centre, role=Role.CENTRE_ADMIN)
+        .order_by()
+        .values_list("centre_id", "role")
+    )
+
+
+# Asked on every call, so compiled once (core.prepared): the roles a person's token acts in,
+# and whether a centre token's maker administers its centre still.
+HELD = Prepared(_held, dates=("today",))
+HELD_AT = Prepared(_held_at, dates=("today",))
+
+
 def caller_for_secret(secret: str) -> Caller:
     """The caller a secret stands for; NotAccepted when it stands for none. Two queries (the
     token, the roles), three when last_used_at is written (once a minute)."""
@@ -79,14 +116,14 @@ def caller_for_secret(secret: str) -> Caller:
         user = token.user
         if user is None or not user.is_active:
             raise NotAccepted("This token's owner can no longer sign in.")
-        remember_current_roles(user, Membership.objects.current().filter(user=user))
+        held = [Held(*row) for row in HELD.rows(user=user.pk, today=timezone.localdate())]
+        remember_current_roles(user, held)
         return Caller(token=token, user=user, roles=None, centre_id=None)
     maker = token.created_by
-    admin = list(
-        Membership.objects.current().filter(
-            user=maker, centre_id=token.centre_id, role=Role.CENTRE_ADMIN
-        )
-    )
+    admin = [
+        Held(*row)
+        for row in HELD_AT.rows(user=maker.pk, centre=token.centre_id, today=timezone.localdate())
+    ]
     if not maker.is_active or not (admin or maker.is_superuser):
         raise NotAccepted(
             "The admin who made this centre token no longer administers the centre; "

@@ -181,12 +181,20 @@ class PreparedForIds:
 class PreparedInstances:
     """Model instances, as `build(**ids).select_related(*related)` gives them, from a query
     compiled once (Prepared): `build` returns a queryset of `model`, filtered and ordered;
-    `related` names its foreign keys (one step, nullable or not) to load alongside. The rows
+    `related` names its foreign keys (one step, nullable or not) to load alongside; `dates`,
+    `datetimes` and `texts` name arguments as for Prepared. The rows
     are turned into instances with from_db, each foreign key's object cached on them (None where
     the key is null), so the page's templates read them as before."""
 
     def __init__(
-        self, model: Any, build: Callable[..., QuerySet], *, related: Iterable[str] = ()
+        self,
+        model: Any,
+        build: Callable[..., QuerySet],
+        *,
+        related: Iterable[str] = (),
+        dates: Iterable[str] = (),
+        datetimes: Iterable[str] = (),
+        texts: Iterable[str] = (),
     ) -> None:
         self.model = model
         self.related = tuple(model._meta.get_field(name) for name in related)
@@ -208,7 +216,7 @@ class PreparedInstances:
         def values(**ids: Any) -> QuerySet:
             return build(**ids).values_list(*columns)
 
-        self.query = Prepared(values)
+        self.query = Prepared(values, dates=dates, datetimes=datetimes, texts=texts)
 
     def instances(self, using: str = "default", /, **ids: Any) -> list[Any]:
         found = []
