@@ -7,15 +7,20 @@ administering the centre (another admin makes a new one).
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.access import remember_current_roles
 from accounts.models import Membership, Role, User
 from accounts.models.people import MembershipQuerySet, UserQuerySet
 from api.models import ApiToken
 from api.services import token_for_secret
+from core.prepared import Prepared
 from portfolios.models import Registration
 from portfolios.models.registration import RegistrationQuerySet
 
@@ -61,10 +66,46 @@ class Caller:
     def people(self) -> UserQuerySet:
         """User.objects.visible_to, as the people pages ask it, narrowed to a centre token's
         centre (the people holding a current role there)."""
-        visible = User.objects.visible_to(self.user)
         if self.centre_id is not None:
-            visible = visible.filter(memberships__in=self.memberships())
-        return visible
+            # Everyone holding a role the caller may see (Membership.objects.visible_to: their
+            # own, and every role at the centres they administer) is someone User.objects.
+            # visible_to shows them (themselves, and everyone at those centres): so the people
+            # of those memberships are that intersection already, counted without a second
+            # pass over the centre's thousands of people.
+            return User.objects.get_queryset().filter(pk__in=self.memberships().values("user_id"))
+        return User.objects.visible_to(self.user)
+
+
+class Held(NamedTuple):
+    """A role held now, as remember_current_roles reads it."""
+
+    centre_id: int
+    role: str
+
+
+def _held(*, user: int, today: datetime.date) -> QuerySet:
+    # Unordered: a set of roles (the default order would join the centres to sort by name).
+    return (
+        Membership.objects.current(today)
+        .filter(user_id=user)
+        .order_by()
+        .values_list("centre_id", "role")
+    )
+
+
+def _held_at(*, user: int, centre: int, today: datetime.date) -> QuerySet:
+    return (
+        Membership.objects.current(today)
+        .filter(user_id=user, centre_id=centre, role=Role.CENTRE_ADMIN)
+        .order_by()
+        .values_list("centre_id", "role")
+    )
+
+
+# Asked on every call, so compiled once (core.prepared): the roles a person's token acts in,
+# and whether a centre token's maker administers its centre still.
+HELD = Prepared(_held, dates=("today",))
+HELD_AT = Prepared(_held_at, dates=("today",))
 
 
 def caller_for_secret(secret: str) -> Caller:
@@ -79,14 +120,14 @@ def caller_for_secret(secret: str) -> Caller:
         user = token.user
         if user is None or not user.is_active:
             raise NotAccepted("This token's owner can no longer sign in.")
-        remember_current_roles(user, Membership.objects.current().filter(user=user))
+        held = [Held(*row) for row in HELD.rows(user=user.pk, today=timezone.localdate())]
+        remember_current_roles(user, held)
         return Caller(token=token, user=user, roles=None, centre_id=None)
     maker = token.created_by
-    admin = list(
-        Membership.objects.current().filter(
-            user=maker, centre_id=token.centre_id, role=Role.CENTRE_ADMIN
-        )
-    )
+    admin = [
+        Held(*row)
+        for row in HELD_AT.rows(user=maker.pk, centre=token.centre_id, today=timezone.localdate())
+    ]
     if not maker.is_active or not (admin or maker.is_superuser):
         raise NotAccepted(
             "The admin who made this centre token no longer administers the centre; "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -28,10 +29,11 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
             | Q(centre_id__in=centre_ids(user, Role.CENTRE_ADMIN))
         )
 
-    def live(self) -> ApiTokenQuerySet:
-        """Not revoked and not expired: the tokens that are still accepted."""
+    def live(self, now: datetime.datetime | None = None) -> ApiTokenQuerySet:
+        """Not revoked and not expired (at `now`, by default the present): the tokens that are
+        still accepted."""
         return self.filter(revoked_at__isnull=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now())
         )
 
 

@@ -10,12 +10,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Centre
 from api.models import ApiToken
 from api.scopes import Scope
 from core.audit import record_event
+from core.prepared import PreparedInstances
 
 # "ept_" + the prefix (identifies the token, stored) + "_" + the rest (never stored).
 MARK = "ept_"
@@ -105,6 +107,22 @@ def _owner(token: ApiToken) -> str:
     return f"centre {token.centre_id}" if token.centre_id else f"person {token.user_id}"
 
 
+def _live_token(*, prefix: str, now: datetime.datetime) -> QuerySet[ApiToken]:
+    # The prefix is unique: one row or none.
+    return ApiToken.objects.live(now).filter(prefix=prefix)
+
+
+# Every API call asks it: compiled once (core.prepared), not built anew each time. Revocation
+# still counts at once: it is a query each call, only its SQL is kept.
+LIVE_TOKEN = PreparedInstances(
+    ApiToken,
+    _live_token,
+    related=("centre", "user", "created_by"),
+    texts=("prefix",),
+    datetimes=("now",),
+)
+
+
 def token_for_secret(secret: str) -> ApiToken | None:
     """The live token whose secret this is, or None (unknown, wrong, revoked or expired: the
     caller is told only that the token is not accepted). One query, by the unique prefix."""
@@ -113,16 +131,12 @@ def token_for_secret(secret: str) -> ApiToken | None:
     prefix, _, rest = secret[len(MARK) :].partition("_")
     if not prefix or not rest:
         return None
-    token = (
-        ApiToken.objects.live()
-        .select_related("centre", "user", "created_by")
-        .filter(prefix=prefix)
-        .first()
-    )
+    now = timezone.now()
+    found = LIVE_TOKEN.instances(prefix=prefix, now=now)
+    token = found[0] if found else None
     # Compared in constant time, so the answer's timing tells nothing about the hash.
     if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(secret)):
         return None
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

@@ -18,7 +18,7 @@ from ninja import Path, Router, Status
 from ninja.errors import HttpError
 
 from api.caller import Caller, calling
-from api.idempotency import once
+from api.idempotency import form_fingerprint, key_of, once
 from api.registrations import readable
 from api.schemas import MAX_ID, Error, EvidenceOut, OffTheJobIn, OffTheJobOut
 from api.scopes import Scope
@@ -147,7 +147,22 @@ def _upload(request: Any, caller: Caller, registration: Registration) -> tuple[i
             raise HttpError(422, form_problems(form))
         if not uploads:
             raise HttpError(422, f"body.{FIELD}: Choose at least one file to upload.")
-        return _save(caller, registration, form.cleaned_data, uploads)
+        # What was sent, by the hashes the handler took as the files streamed in: a retry with
+        # the same key and other bytes is refused before anything is saved.
+        sent = form_fingerprint(
+            data,
+            (
+                (field, upload.name, evidence_services.upload_sha256(upload))
+                for field, files in request.FILES.lists()
+                for upload in files
+            ),
+        )
+        return once(
+            request,
+            caller,
+            lambda: _save(caller, registration, form.cleaned_data, uploads),
+            sent=sent,
+        )
     finally:
         handler.discard()
 
@@ -195,7 +210,10 @@ def evidence_upload(request: Any, registration_id: int = Path(..., ge=1, le=MAX_
         "portfolios.add_evidence",
         "Only the learner adds evidence to their portfolio, while the registration is active.",
     )
-    return Status(*once(request, caller, lambda: _upload(request, caller, registration)))
+    # A malformed key is refused before the body streams; the key is then checked against what
+    # was sent once the files are in (the fingerprint needs their hashes).
+    key_of(request)
+    return Status(*_upload(request, caller, registration))
 
 
 # ---------------------------------------------------------------- off-the-job hours

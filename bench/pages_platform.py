@@ -43,6 +43,14 @@ from bench.harness import Context, Row  # noqa: E402
 GOAL_RATIO = 3.0
 # A table with more rows than this must be reached through an index.
 LARGE_ROWS = 10_000
+# The API's reads beside their SQL floors, on the scale database: as the pages' goals (at most
+# 3x the floor; under 100 ms for a page of 25, 150 ms for a portfolio's whole progress).
+API_RATIO = 3.0
+API_UNDER_MS = 100.0
+API_PROGRESS_UNDER_MS = 150.0
+# The bench calls one token far more often than the per-minute limit allows a client: each call
+# is still counted (its cost is the endpoint's), none refused.
+API_CALLS_UNLIMITED = 10**9
 
 Ids = dict[str, Any]
 
@@ -53,6 +61,8 @@ class Page:
     who: str  # a key of ids naming the user signed in ("" for nobody)
     url: Callable[[Ids], str | None]  # None: the centre has no such object
     owner: str = ""  # another engineer's page: report, do not fix here
+    # An API read: sent with a bearer token made for `who` (Worker.secret), not a session.
+    token: bool = False
 
 
 def _u(name: str, *keys: str, **kwargs: Any) -> Callable[[Ids], str | None]:
@@ -217,6 +227,27 @@ PAGES: list[Page] = [
     Page("public verify badge form", "", _u("verify_badge")),
     Page("public badge did document", "", _u("badge_did", "centre")),
     Page("public badge status list", "", _u("badge_status_list", "centre")),
+    # Issue 20: the API's reads, with a bearer token (the admin's is the centre's token, acting
+    # as its admin over 10,000 registrations; the assessor's their own, on their caseload).
+    Page("api registrations", "admin", lambda ids: "/api/v1/registrations", token=True),
+    Page(
+        "api registrations (assessor)", "assessor", lambda ids: "/api/v1/registrations", token=True
+    ),
+    Page(
+        "api registration progress",
+        "admin",
+        lambda ids: f"/api/v1/registrations/{ids['registration']}/progress",
+        token=True,
+    ),
+    Page(
+        "api registration decisions",
+        "admin",
+        lambda ids: f"/api/v1/registrations/{ids['registration']}/decisions",
+        token=True,
+    ),
+    Page("api samples", "admin", lambda ids: "/api/v1/samples", token=True),
+    Page("api claims", "admin", lambda ids: "/api/v1/claims", token=True),
+    Page("api people", "admin", lambda ids: "/api/v1/people", token=True),
 ]
 
 
@@ -318,6 +349,7 @@ class Worker:
 
         self.ids = resolve_ids()
         self.clients: dict[str, Client] = {}
+        self.secrets: dict[str, str] = {}
 
     def client(self, who: str) -> Any:
         from django.test import Client
@@ -330,6 +362,21 @@ class Worker:
                 client.force_login(User.objects.get(pk=self.ids[who]))
             self.clients[who] = client
         return self.clients[who]
+
+    def secret(self, who: str) -> str:
+        """An API token for `who`, made on first use with every scope: the admin's is the
+        scale centre's token (it acts as the centre's admin), anyone else's their own."""
+        if who not in self.secrets:
+            from accounts.models import Centre, User
+            from api.scopes import Scope
+            from api.services import token_create
+
+            user = User.objects.get(pk=self.ids[who])
+            centre = Centre.objects.get(pk=self.ids["centre"]) if who == "admin" else None
+            _, self.secrets[who] = token_create(
+                actor=user, name=f"bench {who}", scopes=Scope.values, centre=centre
+            )
+        return self.secrets[who]
 
     def page(self, name: str) -> Page:
         return next(p for p in PAGES if p.name == name)
@@ -345,7 +392,12 @@ class Worker:
 
     def get(self, name: str) -> Any:
         url = self.url(name)
-        response = self.client(self.page(name).who).get(url)
+        page = self.page(name)
+        if page.token:
+            headers = {"Authorization": f"Bearer {self.secret(page.who)}"}
+            response = self.client("").get(url, headers=headers)
+        else:
+            response = self.client(page.who).get(url)
         # Stream whole bodies (downloads) so that the time includes them.
         if getattr(response, "streaming", False):
             b"".join(response.streaming_content)
@@ -434,7 +486,11 @@ def worker_main(database_url: str) -> int:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.test.utils import setup_test_environment
+
+    # The API's reads are timed over and over with one token: counted as ever, never refused.
+    settings.API_RATE_LIMIT_PER_MINUTE = API_CALLS_UNLIMITED
 
     # The test client's templates and context, without DEBUG's query log.
     setup_test_environment()
@@ -451,6 +507,244 @@ def worker_main(database_url: str) -> int:
         out.write(json.dumps(answer) + "\n")
         out.flush()
     return 0
+
+
+# ---------------------------------------------------------------- the API's reads and their floors
+
+# Every API call: the token by its prefix (with its maker, for a centre token) and the roles the
+# token acts in.
+API_CALLER = """
+    SELECT t.id, t.secret_hash, t.scopes, t.centre_id, t.user_id, t.expires_at, t.last_used_at,
+           u.id, u.is_active, u.is_superuser
+    FROM api_apitoken t JOIN accounts_user u ON u.id = COALESCE(t.user_id, t.created_by_id)
+    WHERE t.prefix = %(prefix)s AND t.revoked_at IS NULL
+"""
+API_ROLES = """
+    SELECT m.id, m.centre_id, m.role FROM accounts_membership m
+    WHERE m.user_id = %(user)s AND m.is_active
+      AND (m.expires_on IS NULL OR m.expires_on >= %(today)s)
+"""
+# A registration as the API lists it: learner, centre, qualification and counted progress.
+API_REGISTRATION = """
+    SELECT r.id, r.status, r.start_date, r.planned_end_date, u.id, u.full_name, u.email,
+           c.id, c.name, c.number, q.id, q.number, q.title, p.criteria_required, p.criteria_met,
+           p.units_signed_off, p.evidence_waiting, p.paced, p.behind_from
+    FROM portfolios_registration r
+    JOIN accounts_user u ON u.id = r.learner_id
+    JOIN accounts_centre c ON c.id = r.centre_id
+    JOIN qualifications_qualification q ON q.id = r.qualification_id
+    LEFT JOIN portfolios_registrationprogress p ON p.registration_id = r.id
+"""
+CENTRE_REGISTRATIONS = "SELECT count(*) FROM portfolios_registration WHERE centre_id = %(c)s"
+ASSESSED = "SELECT registration_id FROM portfolios_registration_assessors WHERE user_id = %(a)s"
+API_REGISTRATIONS_PAGE = """ ORDER BY u.full_name, r.created_at DESC, r.id DESC LIMIT 25"""
+# Every criterion of the units taken, with its outcome's number and whether submitted evidence is
+# mapped to it (with pages_portfolio's current decisions, what each criterion's state is made of).
+API_CRITERIA = """
+    SELECT ac.id, ac.unit_id, ac.number, o.number, ac.id IN (
+        SELECT ec.criterion_id FROM portfolios_evidencecriterion ec
+        JOIN portfolios_evidence e ON e.id = ec.evidence_id
+        WHERE e.registration_id = %(r)s AND e.status IN ('submitted', 'assessed'))
+    FROM qualifications_assessmentcriterion ac
+    JOIN qualifications_learningoutcome o ON o.id = ac.outcome_id
+    WHERE ac.unit_id IN (SELECT unit_id FROM portfolios_registrationunit
+                         WHERE registration_id = %(r)s)
+    ORDER BY ac.unit_id, o.position, ac.position
+"""
+API_CREDITED = """
+    SELECT unit_id FROM portfolios_credittransfer
+    WHERE registration_id = %(r)s AND withdrawn_at IS NULL
+"""
+API_DECISION_COUNT = "SELECT count(*) FROM assessments_decision WHERE registration_id = %(r)s"
+# The first page of the log, oldest first: criterion, assessor, validation, whether superseded.
+API_DECISIONS = """
+    SELECT d.id, d.criterion_id, ac.number, ac.unit_id, d.outcome, d.feedback, d.method,
+           d.assessed_on, d.decided_at, u.id, u.full_name, u.email, d.supersedes_id, d.reason,
+           v.outcome, EXISTS (SELECT 1 FROM assessments_decision s WHERE s.supersedes_id = d.id)
+    FROM assessments_decision d
+    JOIN qualifications_assessmentcriterion ac ON ac.id = d.criterion_id
+    JOIN accounts_user u ON u.id = d.assessor_id
+    LEFT JOIN assessments_decisionvalidation v ON v.decision_id = d.id
+    WHERE d.registration_id = %(r)s ORDER BY d.decided_at, d.id LIMIT 25
+"""
+CENTRE_SAMPLES = """
+    FROM verification_sample s JOIN portfolios_registration r ON r.id = s.registration_id
+    WHERE r.centre_id = %(c)s
+"""
+# The newest 25 samples, each with its verifier and every outcome with who decided it.
+API_SAMPLES = f"""
+    WITH page AS (
+        SELECT s.id, s.registration_id, s.unit_id, s.stage, s.state, s.started_at, s.verifier_id
+        {CENTRE_SAMPLES} ORDER BY s.started_at DESC, s.id DESC LIMIT 25)
+    SELECT page.*, u.full_name, u.email, o.outcome, o.decided_at, o.actions, o.deadline,
+           o.feedback, ou.id, ou.full_name, ou.email
+    FROM page JOIN accounts_user u ON u.id = page.verifier_id
+    LEFT JOIN verification_sampleoutcome o ON o.sample_id = page.id
+    LEFT JOIN accounts_user ou ON ou.id = o.decided_by_id
+    ORDER BY page.started_at DESC, page.id DESC, o.decided_at, o.id
+"""  # noqa: S608 - constants only; the ids are bound parameters
+CENTRE_CLAIMS = """
+    FROM certification_claimline l JOIN certification_claimbatch b ON b.id = l.batch_id
+    WHERE b.centre_id = %(c)s
+"""
+API_CLAIMS = """
+    SELECT l.id, l.batch_id, b.state, ab.code, l.registration_id, l.unit_id, l.result,
+           l.achievement_date, l.added_at, l.removed_at, l.certificate_number,
+           l.certificate_received_on
+    FROM certification_claimline l JOIN certification_claimbatch b ON b.id = l.batch_id
+    JOIN qualifications_awardingbody ab ON ab.id = b.awarding_body_id
+    WHERE b.centre_id = %(c)s ORDER BY l.added_at DESC, l.id DESC LIMIT 25
+"""
+CENTRE_MEMBERS = """
+    SELECT user_id FROM accounts_membership WHERE centre_id = %(c)s AND is_active
+      AND (expires_on IS NULL OR expires_on >= %(today)s)
+"""
+# The first 25 people by name, each with their current roles at the centre.
+API_PEOPLE = f"""
+    WITH page AS (
+        SELECT u.id, u.full_name, u.email FROM accounts_user u WHERE u.id IN ({CENTRE_MEMBERS})
+        ORDER BY u.full_name, u.email, u.id LIMIT 25)
+    SELECT page.*, m.centre_id, m.role FROM page
+    JOIN accounts_membership m ON m.user_id = page.id AND m.centre_id = %(c)s AND m.is_active
+      AND (m.expires_on IS NULL OR m.expires_on >= %(today)s)
+    ORDER BY page.full_name, page.email, page.id, m.centre_id, m.role
+"""  # noqa: S608 - constants only; the ids are bound parameters
+
+
+def api_floor(name: str, worker: Worker) -> list[tuple[str, dict[str, Any]]]:
+    """The hand-written SQL that reads what the API read `name` answers, as its caller."""
+    import datetime
+
+    from bench import pages_portfolio
+    from portfolios.models import Registration
+
+    ids = worker.ids
+    page = worker.page(name)
+    secret = worker.secret(page.who)
+    params = {
+        "prefix": secret.split("_")[1],
+        "user": ids[page.who],
+        "today": datetime.date.today(),
+        "c": ids["centre"],
+        "a": ids["assessor"],
+        "r": ids["registration"],
+        "q": Registration.objects.values_list("qualification_id", flat=True).get(
+            pk=ids["registration"]
+        ),
+    }
+    auth = [(API_CALLER, params), (API_ROLES, params)]
+    one = [(API_REGISTRATION + " WHERE r.id = %(r)s", params)]
+    statements = {
+        "api registrations": [
+            (CENTRE_REGISTRATIONS, params),
+            (API_REGISTRATION + " WHERE r.centre_id = %(c)s" + API_REGISTRATIONS_PAGE, params),
+        ],
+        "api registrations (assessor)": [
+            (f"SELECT count(*) FROM ({ASSESSED}) a", params),  # noqa: S608 - constants
+            (API_REGISTRATION + f" WHERE r.id IN ({ASSESSED})" + API_REGISTRATIONS_PAGE, params),
+        ],
+        "api registration progress": [
+            *one,
+            (pages_portfolio.HEADER, params),
+            (pages_portfolio.CURRENT_DECISIONS, params),
+            (pages_portfolio.CHOICES, params),
+            (API_CRITERIA, params),
+            (API_CREDITED, params),
+        ],
+        "api registration decisions": [
+            *one,
+            (pages_portfolio.HEADER, params),
+            (API_DECISION_COUNT, params),
+            (API_DECISIONS, params),
+        ],
+        "api samples": [("SELECT count(*) " + CENTRE_SAMPLES, params), (API_SAMPLES, params)],
+        "api claims": [("SELECT count(*) " + CENTRE_CLAIMS, params), (API_CLAIMS, params)],
+        "api people": [
+            (f"SELECT count(*) FROM ({CENTRE_MEMBERS}) m", params),  # noqa: S608 - constants
+            (API_PEOPLE, params),
+        ],
+    }
+    return auth + statements[name]
+
+
+class _Undone(Exception):
+    """Raised to roll back what api_rows made: its tokens and its claim."""
+
+
+def claim_ready(worker: Worker) -> int:
+    """Every registration of the centre ready to claim added to a claim, as the admin does on
+    the claims page (claim_export's measure), so the claims read has lines to list; how many."""
+    from accounts.models import User
+    from certification.claims import add_ready
+    from certification.models import ClaimError
+
+    admin = User.objects.get(pk=worker.ids["admin"])
+    try:
+        return len(add_ready(actor=admin, centre_id=worker.ids["centre"]).added)
+    except ClaimError:
+        return 0
+
+
+def api_rows(repeat: int) -> list[Row]:
+    """Each API read on the scale database (this process's Django) beside its SQL floor.
+
+    In one transaction, rolled back at the end: the bench's tokens and the claim it adds leave
+    the seeded database as it was (claim_export adds the same claim the same way)."""
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    rows: list[Row] = []
+    try:
+        with transaction.atomic(), override_settings(API_RATE_LIMIT_PER_MINUTE=API_CALLS_UNLIMITED):
+            worker = Worker()
+            claimed = claim_ready(worker)
+            for page in PAGES:
+                if page.token:
+                    rows.append(_api_row(worker, page, repeat, claimed=claimed))
+            raise _Undone
+    except _Undone:
+        pass
+    return rows
+
+
+def _api_row(worker: Worker, page: Page, repeat: int, *, claimed: int) -> Row:
+    from django.db import transaction
+
+    from bench.harness import sql_floor, within
+    from bench.pages_portfolio import paired_medians
+
+    url = worker.url(page.name)
+    size = 0
+
+    def get() -> None:
+        nonlocal size
+        response = worker.get(page.name)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        size = len(response.content)
+
+    try:
+        # A read that fails (a database error included) is a row, not the end of the suite.
+        with transaction.atomic():
+            project, floor = paired_medians(
+                get, sql_floor(api_floor(page.name, worker)), repeat=repeat
+            )
+    except Exception as exc:
+        return Row(measure=page.name, project=0.0, unit="", goal="runs", met=False, note=repr(exc))
+    under = API_PROGRESS_UNDER_MS if "progress" in page.name else API_UNDER_MS
+    ms, floor_ms = project * 1000, floor * 1000
+    note = f"{url}; {size / 1024:.1f} KB"
+    if page.name == "api claims":
+        note += f"; {claimed:,} lines added to a claim first"
+    return Row(
+        measure=f"{page.name}, as the {page.who}'s token",
+        project=ms,
+        unit="ms",
+        floor=floor_ms,
+        goal=f"<= {API_RATIO:g}x floor and < {under:g} ms",
+        met=within(ms, floor_ms, ratio=API_RATIO, under=under),
+        note=note,
+    )
 
 
 # ---------------------------------------------------------------- the suite (both databases)
@@ -567,10 +861,13 @@ def rows_of(results: Sequence[dict[str, Any]]) -> list[Row]:
 
 
 def bench(ctx: Context) -> list[Row]:
+    # The API's reads beside their floors need the scale database alone.
+    rows = api_rows(ctx.repeat)
     platform = getattr(ctx, "platform", {}) or {}
     platform_url = platform.get("database_url") or os.environ.get("PLATFORM_DATABASE_URL")
     if not platform_url:
         return [
+            *rows,
             Row(
                 measure="pages on the platform",
                 project=0.0,
@@ -578,9 +875,9 @@ def bench(ctx: Context) -> list[Row]:
                 goal="runs",
                 met=False,
                 note="needs the platform database (run.py --platform)",
-            )
+            ),
         ]
-    return rows_of(measure(ctx.database_url, platform_url, repeat=ctx.repeat))
+    return rows + rows_of(measure(ctx.database_url, platform_url, repeat=ctx.repeat))
 
 
 def report(results: Sequence[dict[str, Any]]) -> str:

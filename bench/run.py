@@ -66,6 +66,8 @@ SUITES = [
     # The largest IMI record built as the worker builds it (achievement_build.py is not a suite).
     "achievement_record",
     "upload",
+    # Issue 20: a large portfolio ZIP imported by another centre (the POST, rolled back each run).
+    "transfer_import",
     # Needs --platform; without it, one row saying so.
     "pages_platform",
 ]

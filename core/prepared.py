@@ -201,7 +201,8 @@ class PreparedForIds:
 class PreparedInstances:
     """Model instances, as `build(**ids).select_related(*related)` gives them, from a query
     compiled once (Prepared): `build` returns a queryset of `model`, filtered and ordered;
-    `related` names its foreign keys (one step, nullable or not) to load alongside. The rows
+    `related` names its foreign keys (one step, nullable or not) to load alongside; `dates`,
+    `datetimes` and `texts` name arguments as for Prepared. The rows
     are turned into instances with from_db, each foreign key's object cached on them (None where
     the key is null), so the page's templates read them as before."""
 

@@ -514,6 +514,58 @@ def unit_summaries(
     return Portfolio(registration=registration, units=units, progress=overall, met_days=met_days)
 
 
+def _stated_criteria(*, registration: int) -> models.QuerySet:
+    """Each criterion of the units taken in the portfolio's order (unit, outcome, criterion),
+    with its number, its outcome's number and whether submitted evidence stands behind it."""
+    counting = EvidenceCriterion.objects.filter(
+        evidence__registration_id=registration, evidence__status__in=COUNTING_STATUSES
+    ).values("criterion_id")
+    return (
+        AssessmentCriterion.objects.filter(
+            unit_id__in=RegistrationUnit.objects.filter(registration_id=registration).values(
+                "unit_id"
+            )
+        )
+        .order_by("unit_id", "outcome__position", "outcome_id", "position", "pk")
+        .annotate(evidenced=ExpressionWrapper(Q(pk__in=counting), output_field=BooleanField()))
+        .values_list("pk", "unit_id", "number", "outcome__number", "evidenced")
+    )
+
+
+STATED_CRITERIA = Prepared(_stated_criteria)
+
+
+@dataclass
+class StatedUnit:
+    """A unit taken, counted by state, and its criteria as (id, number, outcome's number,
+    state) in the portfolio's order."""
+
+    entry: TakenUnit
+    criteria: list[tuple[int, str, str, str]] = field(default_factory=list)
+
+
+def stated_units(registration: Registration, *, decisions: Mapping[int, str]) -> list[StatedUnit]:
+    """Every unit taken with each criterion's state as `portfolio` gives it, read as rows (no
+    criterion, outcome or evidence instance): two queries whatever the size, besides the
+    decisions passed in. Only submitted evidence counts, so who looks does not matter (as for
+    unit_summaries); the decisions carry what the viewer may see of them."""
+    units = [StatedUnit(entry) for entry in _choices(registration, brief=True)]
+    by_unit = {stated.entry.unit.pk: stated for stated in units}
+    unknown = set(decisions.values()) - DECISION_STATES
+    if unknown:
+        raise ValueError(f"unknown decisions {sorted(unknown)!r}")
+    # state_for's rule, inlined: this loop runs once per criterion of the whole portfolio.
+    submitted, no_evidence = CriterionState.SUBMITTED.value, CriterionState.NO_EVIDENCE.value
+    for pk, unit_id, number, outcome, evidenced in STATED_CRITERIA.rows(
+        registration=registration.pk
+    ):
+        state = decisions.get(pk) or (submitted if evidenced else no_evidence)
+        stated = by_unit[unit_id]
+        stated.entry.progress.states[state] += 1
+        stated.criteria.append((pk, number, outcome, state))
+    return units
+
+
 # What a criterion's row shows of each piece of evidence mapped to it (not its description),
 # in the model's order of fields, which Model.from_db expects.
 _EVIDENCE_SHOWN = [

@@ -115,6 +115,14 @@ HELD = [
     "admin portfolio import",
     "public verify badge form",
     "public badge status list",
+    # Issue 20: the API's reads, with the centre's token (the assessor's their own).
+    "api registrations",
+    "api registrations (assessor)",
+    "api registration progress",
+    "api registration decisions",
+    "api samples",
+    "api claims",
+    "api people",
 ]
 
 

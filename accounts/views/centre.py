@@ -147,7 +147,11 @@ def _invitations_to_show(request: AuthedRequest, centre: Centre) -> list[Invitat
 
 def _person(request: AuthedRequest, centre: Centre, pk: int) -> User:
     return get_object_or_404(
-        User.objects.visible_to(request.user).filter(memberships__centre=centre), pk=pk
+        # By subquery, not a join: one row per person whatever roles they hold there.
+        User.objects.visible_to(request.user).filter(
+            pk__in=Membership.objects.filter(centre=centre).values("user_id")
+        ),
+        pk=pk,
     )
 
 

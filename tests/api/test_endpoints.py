@@ -10,7 +10,7 @@ from portfolios.models import RegistrationStatus
 from qualifications.models import Qualification, Unit
 from tests.api.conftest import call, make_token
 from tests.api.conftest import register as _register
-from tests.factories import CentreFactory, member
+from tests.factories import CentreFactory, MembershipFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +177,19 @@ def test_the_people_list_reads_the_same_queries_for_few_or_many(
     for _ in range(5):
         member(two_centres["own"], Role.ASSESSOR)
     _queries_for(django_assert_num_queries, "/people", secret, 5)
+
+
+def test_a_person_with_several_roles_at_the_centre_is_listed_once(two_centres: dict) -> None:
+    # People are found by subquery, not by joining their memberships (no DISTINCT over whole
+    # rows): someone assessing and verifying at the centre, and learning at another, is one
+    # person in the list and in its count, with each role they hold here.
+    both = member(two_centres["own"], Role.ASSESSOR)
+    MembershipFactory(user=both, centre=two_centres["own"], role=Role.INTERNAL_VERIFIER)
+    MembershipFactory(user=both, centre=two_centres["other"], role=Role.LEARNER)
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    body = call("/people", secret, limit=100).json()
+    ids = [item["id"] for item in body["items"]]
+    assert ids.count(both.pk) == 1
+    assert body["count"] == len(ids)
+    roles = next(item["roles"] for item in body["items"] if item["id"] == both.pk)
+    assert [r["role"] for r in roles] == sorted([Role.ASSESSOR, Role.INTERNAL_VERIFIER])

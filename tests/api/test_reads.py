@@ -11,7 +11,7 @@ from accounts.models import Role
 from assessments.models import DecisionValidation, ReleaseSetting, ValidationOutcome
 from certification.models import ClaimBatch, ClaimLine
 from portfolios.models import CreditTransfer
-from portfolios.progress import recorded_decisions, unit_summaries
+from portfolios.progress import portfolio, recorded_decisions, unit_summaries
 from qualifications.models import AssessmentCriterion
 from tests.api.conftest import call, decide, make_token, register
 from tests.factories import CentreFactory, mapped_evidence, member
@@ -80,6 +80,42 @@ def test_progress_has_the_numbers_of_the_portfolio_page(world: dict[str, Any]) -
     assert states[criteria[1].pk] == "not_yet_met"
     assert states[criteria[2].pk] == "submitted"
     assert states[criteria[3].pk] == "no_evidence"
+
+
+def test_progress_lists_each_criterion_in_the_portfolio_pages_order_with_its_state(
+    world: dict[str, Any],
+) -> None:
+    # The API reads states as rows (portfolios.progress.stated_units), not the page's
+    # instances: the same units, criteria, outcomes, order and states as portfolio() gives.
+    registration, criteria = world["registration"], world["criteria"]
+    mapped_evidence(registration, criteria[1:3])
+    decide(registration, world["assessor"], criteria[0], "met")
+    decide(registration, world["assessor"], criteria[2], "not_yet_met")
+    _, secret = make_token(world["admin"], centre=world["centre"])
+    body = call(f"/registrations/{registration.pk}/progress", secret).json()
+    decisions = recorded_decisions(registration, viewer=world["admin"])
+    page = portfolio(registration, user=world["admin"], decisions=decisions)
+    assert [
+        (unit["id"], unit["states"], [tuple(c.values()) for c in unit["criteria"]])
+        for unit in body["units"]
+    ] == [
+        (
+            entry.unit.pk,
+            {str(state): n for state, n in entry.progress.states.items()},
+            [
+                (row.criterion.pk, row.criterion.number, rows.outcome.number, str(row.state))
+                for rows in entry.outcomes
+                for row in rows.criteria
+            ],
+        )
+        for entry in page.units
+    ]
+    assert {c["state"] for u in body["units"] for c in u["criteria"]} >= {
+        "met",
+        "submitted",
+        "not_yet_met",
+        "no_evidence",
+    }
 
 
 def test_a_credited_unit_is_left_out_of_the_whole_count_as_on_the_page(
@@ -263,6 +299,7 @@ def test_the_reads_take_the_same_queries_for_few_rows_or_many(
     for path, count in paths.items():
         with django_assert_num_queries(count):
             assert call(path, secret).status_code == 200
-    # token, roles, the registration, the decisions, the credit, the units, outcomes, criteria
-    # and evidence: the page's reads.
-    assert paths[f"/registrations/{registration.pk}/progress"] <= 10
+    # token, roles, the registration, the decisions, the credit, the units, and the criteria
+    # with whether evidence stands behind each (one query where outcomes, criteria and
+    # evidence were three: the API reads states, not the page's instances).
+    assert paths[f"/registrations/{registration.pk}/progress"] <= 8

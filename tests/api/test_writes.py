@@ -152,7 +152,11 @@ def test_only_a_centres_admin_registers_and_a_scope_is_needed(centre: dict) -> N
 
 
 def _upload(
-    secret: str, registration: Registration, *files: tuple[str, bytes], **fields: Any
+    secret: str,
+    registration: Registration,
+    *files: tuple[str, bytes],
+    key: str | None = None,
+    **fields: Any,
 ) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -164,11 +168,10 @@ def _upload(
         **fields,
         "files": [SimpleUploadedFile(name, content) for name, content in files],
     }
-    return Client().post(
-        f"/api/v1/registrations/{registration.pk}/evidence",
-        data,
-        headers={"Authorization": f"Bearer {secret}"},
-    )
+    headers = {"Authorization": f"Bearer {secret}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return Client().post(f"/api/v1/registrations/{registration.pk}/evidence", data, headers=headers)
 
 
 def test_the_learner_uploads_evidence_with_its_files_and_the_pages_events(
@@ -236,6 +239,65 @@ def test_only_the_learner_adds_evidence(centre: dict) -> None:
     assert refused.status_code == 403
     assert "Only the learner" in refused.json()["detail"]
     assert not Evidence.objects.exists()
+
+
+def test_a_retried_upload_with_its_key_answers_as_the_first_and_stores_once(
+    centre: dict, media: Path
+) -> None:
+    registration = register(centre["centre"], centre["admin"])
+    _, secret = make_token(registration.learner)
+    first = _upload(secret, registration, ("brakes.pdf", PDF), key="upload-brakes-0001")
+    again = _upload(secret, registration, ("brakes.pdf", PDF), key="upload-brakes-0001")
+    assert first.status_code == again.status_code == 201, again.json()
+    assert again.json() == first.json()
+    assert Evidence.objects.count() == 1
+    assert AuditEvent.objects.filter(action="evidence.file_added").count() == 1
+    # The retry's bytes streamed to a temporary file and were deleted: one file is stored.
+    assert len(stored_files(media)) == 1
+
+
+def test_the_same_key_with_another_file_or_field_is_refused_and_stores_nothing(
+    centre: dict, media: Path
+) -> None:
+    registration = register(centre["centre"], centre["admin"])
+    _, secret = make_token(registration.learner)
+    first = _upload(secret, registration, ("brakes.pdf", PDF), key="upload-brakes-0002")
+    assert first.status_code == 201, first.json()
+    # The same name and size, other bytes: only the file's SHA-256 tells them apart.
+    other = PDF.replace(b"Catalog", b"Catalof")
+    assert len(other) == len(PDF)
+    assert other != PDF
+    changed_file = _upload(secret, registration, ("brakes.pdf", other), key="upload-brakes-0002")
+    assert changed_file.status_code == 422
+    assert (
+        "Idempotency-Key: this key was used for another request" in (changed_file.json()["detail"])
+    )
+    changed_field = _upload(
+        secret, registration, ("brakes.pdf", PDF), key="upload-brakes-0002", title="Tyres"
+    )
+    assert changed_field.status_code == 422
+    assert "this key was used for another request" in changed_field.json()["detail"]
+    # Nothing of either refused request is kept: the first draft and its one file alone.
+    assert Evidence.objects.count() == 1
+    assert EvidenceFile.objects.count() == 1
+    assert AuditEvent.objects.filter(action="evidence.created").count() == 1
+    assert len(stored_files(media)) == 1
+    # The first answer still stands for its own request.
+    again = _upload(secret, registration, ("brakes.pdf", PDF), key="upload-brakes-0002")
+    assert again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+
+
+def test_a_malformed_key_on_an_upload_is_refused_and_stores_nothing(
+    centre: dict, media: Path
+) -> None:
+    registration = register(centre["centre"], centre["admin"])
+    _, secret = make_token(registration.learner)
+    response = _upload(secret, registration, ("brakes.pdf", PDF), key="no spaces!")
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json()["detail"]
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
 
 
 # ---------------------------------------------------------------- off-the-job hours
