@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -216,6 +216,47 @@ def judge(
     return state, done_criteria, done_units
 
 
+class Scoped(NamedTuple):
+    """One statement's mapping within a learner's units (scoped): its state where the units
+    alone decide it (not mapped, or outside the units), else the criteria and whole units
+    within them that the learner's decisions and sign-offs are counted against. It depends on
+    the statement and the units taken alone, so a list of learners who take the same units
+    works it out once, and each learner's state is then two set intersections (scoped_state):
+    judge's rule, without building its sets for every statement of every learner of a cohort."""
+
+    fixed: State | None
+    criteria: frozenset[int]
+    units: frozenset[int]
+    total: int
+
+
+_NONE: frozenset[int] = frozenset()
+
+
+def scoped(
+    no_mapping: bool, criteria: Sequence[tuple[int, int]], units: Sequence[int], taken: set[int]
+) -> Scoped:
+    """The statement's Scoped for a learner taking `taken` (judge's first three outcomes)."""
+    if no_mapping:
+        return Scoped(State.NO_MAPPING, _NONE, _NONE, 0)
+    if not criteria and not units:
+        return Scoped(State.UNMAPPED, _NONE, _NONE, 0)
+    mine, whole = within_units(criteria, units, taken)
+    if not mine and not whole:
+        return Scoped(State.OUTSIDE_UNITS, _NONE, _NONE, 0)
+    return Scoped(None, frozenset(mine), frozenset(whole), len(mine) + len(whole))
+
+
+def scoped_state(scope: Scoped, met: set[int], signed_off: set[int]) -> State:
+    """judge(...)[0] for a statement scoped to the learner's units: the same state."""
+    if scope.fixed is not None:
+        return scope.fixed
+    done = len(met.intersection(scope.criteria)) + len(signed_off.intersection(scope.units))
+    if done == scope.total:
+        return State.COVERED
+    return State.PARTLY if done else State.NOT_YET
+
+
 def statement_coverage(
     mapped: MappedStatement, *, taken: set[int], met: set[int], signed_off: set[int]
 ) -> StatementCoverage:
@@ -333,24 +374,23 @@ def coverage_counts(
     met = met_criteria(registrations)
     signed = signed_off_units(registrations)
     counts: dict[int, dict[int, CoverageCount]] = {}
+    # Each standard's statements scoped once for the learners who take the same units.
+    scopes: dict[tuple[int, frozenset[int]], list[Scoped]] = {}
     for registration in registrations:
         pk = registration.pk
-        counts[pk] = {
-            standard_id: CoverageCount(
-                covered=sum(
-                    judge(
-                        links.no_mapping,
-                        links.criteria,
-                        links.units,
-                        taken=taken[pk],
-                        met=met[pk],
-                        signed_off=signed[pk],
-                    )[0]
-                    == State.COVERED
+        units = frozenset(taken[pk])
+        counts[pk] = {}
+        for standard_id, statements in mapping.items():
+            scope = scopes.get((standard_id, units))
+            if scope is None:
+                scope = scopes[(standard_id, units)] = [
+                    scoped(links.no_mapping, links.criteria, links.units, taken[pk])
                     for links in statements
+                ]
+            counts[pk][standard_id] = CoverageCount(
+                covered=sum(
+                    scoped_state(within, met[pk], signed[pk]) == State.COVERED for within in scope
                 ),
                 total=len(statements),
             )
-            for standard_id, statements in mapping.items()
-        }
     return counts

@@ -34,13 +34,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.coverage import (
+    Scoped,
     State,
-    Within,
-    judge,
     met_criteria_by_id,
+    scoped,
+    scoped_state,
     signed_off_units_by_id,
     units_taken_by_id,
-    within_units,
 )
 from core.audit import record_event
 from core.prepared import Prepared, PreparedInstances
@@ -409,7 +409,7 @@ def readiness_of(
         approved = approved_hours(apprentices)
     # Which of each statement's mapped criteria and units fall within the units taken depends
     # on the standard and the units alone: worked out once for the apprentices who share them.
-    scopes: dict[tuple[int, frozenset[int]], list[Within]] = {}
+    scopes: dict[tuple[int, frozenset[int]], list[Scoped]] = {}
     result: dict[int, Readiness] = {}
     for pk in ids:
         plan = plans.get(pk)
@@ -422,22 +422,11 @@ def readiness_of(
         scope = scopes.get(key)
         if scope is None:
             scope = scopes[key] = [
-                within_units(links.criteria, links.units, mine) for links in statements
+                scoped(links.no_mapping, links.criteria, links.units, mine) for links in statements
             ]
+        # judge's rule, each statement's scope worked out once for those taking the same units.
         ksbs = [
-            Ksb(
-                links.pk,
-                links.code,
-                judge(
-                    links.no_mapping,
-                    links.criteria,
-                    links.units,
-                    taken=mine,
-                    met=done,
-                    signed_off=signed_off,
-                    within=within,
-                )[0],
-            )
+            Ksb(links.pk, links.code, scoped_state(within, done, signed_off))
             for links, within in zip(statements, scope, strict=True)
         ]
         own = gaps[pk]
