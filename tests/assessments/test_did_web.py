@@ -136,3 +136,15 @@ def test_a_certificate_for_another_name_is_refused_at_the_checked_address(
 
     assert refused.value.reason == "SSLCertVerificationError"
     assert another_site.asked == []
+
+
+def test_a_redirect_is_not_followed(another_site: AnotherSite) -> None:
+    # Served where the DID says, the document would be read; sent elsewhere, it is not.
+    another_site.publish(another_site.did("badges", "centres", "8"))
+    another_site.redirects["/badges/centres/7/did.json"] = "/badges/centres/8/did.json"
+
+    with pytest.raises(did_web.Unresolved) as refused:
+        did_web.fetch_document(url(another_site, "localhost"))
+
+    assert refused.value.reason == "HTTP 302"
+    assert another_site.asked == ["/badges/centres/7/did.json"]

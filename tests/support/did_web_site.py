@@ -65,6 +65,8 @@ class AnotherSite:
         self.asked: list[str] = []
         # The Host header of each request, in order.
         self.hosts: list[str] = []
+        # Path -> where a request for it is redirected instead.
+        self.redirects: dict[str, str] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         certificate.configure_cert(context)
@@ -103,6 +105,12 @@ class AnotherSite:
             def do_GET(self) -> None:
                 site.asked.append(self.path)
                 site.hosts.append(self.headers.get("Host", ""))
+                if self.path in site.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", site.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.path not in site.documents:
                     self.send_error(404)
                     return
