@@ -22,14 +22,24 @@ COPY portfolios ./portfolios
 COPY assessments ./assessments
 COPY verification ./verification
 COPY certification ./certification
+COPY home ./home
+COPY demo ./demo
+COPY api ./api
 COPY templates ./templates
 COPY static ./static
 COPY fixtures ./fixtures
 RUN pip install .
 
-# collectstatic needs settings that import; these throw-away values never reach run time.
+# collectstatic imports the production settings, which refuse to load without every variable
+# they require. These values are for this build step only: set on this RUN line, not ENV, so
+# none is in the image, and nothing connects to them (no broker, no database, no site is asked).
+# At run time compose (or the platform) gives the real ones; tests/test_deployment.py runs the
+# settings with exactly these.
 RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
     DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
+    CELERY_BROKER_URL=memory:// \
+    SITE_URL=https://build-only.invalid \
+    FIELD_ENCRYPTION_KEYS=build-only-not-a-key \
     python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 1000 app

@@ -1,22 +1,19 @@
-"""A per-token rate limit: so many calls a minute, counted in the cache (Redis in production,
-CACHE_URL; each process's memory by default). Past it, 429 with Retry-After."""
+"""A per-token rate limit: so many calls a minute, counted in the cache (core.rate_limit: Redis
+in production, CACHE_URL; each process's memory by default). Past it, 429 with Retry-After."""
 
 from __future__ import annotations
 
 import threading
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
-WINDOW = 60
+from core import rate_limit
 
 
 class TokenRateThrottle(BaseThrottle):
-    """A fixed one-minute window per token: add then incr, both atomic in Redis, so several web
-    processes count one total."""
+    """A fixed one-minute window per token, one count across every web process."""
 
     def __init__(self) -> None:
         # ninja asks wait() of the same object right after allow_request; per thread.
@@ -26,17 +23,7 @@ class TokenRateThrottle(BaseThrottle):
         caller = getattr(request, "auth", None)
         if caller is None:
             return True
-        now = time.time()
-        window = int(now // WINDOW)
-        key = f"api:rate:{caller.token.pk}:{window}"
-        cache.add(key, 0, WINDOW + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            # Evicted between add and incr: this call starts the count again.
-            cache.set(key, 1, WINDOW + 5)
-            count = 1
-        self._local.wait = WINDOW - (now % WINDOW)
+        count, self._local.wait = rate_limit.hit(f"api:{caller.token.pk}")
         return count <= settings.API_RATE_LIMIT_PER_MINUTE
 
     def wait(self) -> float | None:

@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
@@ -442,6 +443,8 @@ class BadgeCheck:
     email_matches: bool | None = None
     # Another site's badge whose signature its issuer's published key holds.
     signed_elsewhere: bool = False
+    # Seconds to wait when the other site's key was not looked up for too many lookups of late.
+    retry_after: int | None = None
 
 
 def _part(segment: str) -> dict[str, Any]:
@@ -469,6 +472,7 @@ def _check_elsewhere(
     signing_input: bytes,
     signature: bytes,
     email: str,
+    client: str | None,
 ) -> BadgeCheck:
     """Another site's badge: its signature checked against the key its issuer's did:web
     publishes (assessments.did_web). Whether it still stands is that site's to say: its status
@@ -487,7 +491,15 @@ def _check_elsewhere(
             "on it.",
         )
     try:
-        key = did_web.resolve_ed25519(kid)
+        key = did_web.resolve_ed25519(kid, public=True, client=client)
+    except did_web.Busy as busy:
+        return BadgeCheck(
+            False,
+            f"This badge names another site, {issuer}, as its issuer. Its signature cannot be "
+            "checked against that site just now: too many checks have asked other sites in the "
+            "last minute. Try again in a minute.",
+            retry_after=max(1, math.ceil(busy.wait)),
+        )
     except (did_web.Unresolved, ValueError):
         return BadgeCheck(
             False,
@@ -513,12 +525,14 @@ def _check_elsewhere(
     )
 
 
-def check_badge(token: str, *, site: str, email: str = "") -> BadgeCheck:
+def check_badge(token: str, *, site: str, email: str = "", client: str | None = None) -> BadgeCheck:
     """Check an Open Badge (VC-JWT) someone holds, as an outside verifier would, plus what only
     the issuer knows: the signature against this site's key for the issuer its did:web names,
     then the issued badge it must be (by the centre and bit it names, byte for byte), then its
     revocation bit and dates. At most one query. The e-mail, when given, is compared with the
-    badge's salted hash of the learner's address, so an employer can ask "is it hers?"."""
+    badge's salted hash of the learner's address, so an employer can ask "is it hers?".
+    Another site's badge is checked against that site's published key, its lookups limited per
+    `client` (the asker's IP address) and for the site (assessments.did_web)."""
     token = token.strip()
     if len(token.encode()) > MAX_TOKEN_BYTES:
         return BadgeCheck(False, "This is far larger than an Open Badge: nothing was checked.")
@@ -536,7 +550,7 @@ def check_badge(token: str, *, site: str, email: str = "") -> BadgeCheck:
     match = _DID.match(issuer)
     signing_input = f"{header_part}.{payload_part}".encode("ascii", "replace")
     if match is None:
-        return _check_elsewhere(header, claims, signing_input, signature, email)
+        return _check_elsewhere(header, claims, signing_input, signature, email, client)
     # The badge it claims to be: its centre's bit, which no other badge of that centre has.
     status = claims.get("credentialStatus")
     index = str(status.get("statusListIndex", "")) if isinstance(status, dict) else ""
@@ -553,7 +567,7 @@ def check_badge(token: str, *, site: str, email: str = "") -> BadgeCheck:
         urlsplit(site).netloc, safe=""
     )
     if not ours:
-        return _check_elsewhere(header, claims, signing_input, signature, email)
+        return _check_elsewhere(header, claims, signing_input, signature, email, client)
     try:
         if header.get("alg") != "EdDSA" or header.get("kid") != f"{issuer}#{KEY_FRAGMENT}":
             raise InvalidSignature

@@ -7,23 +7,29 @@ an Open Badge another site issued (assessments.badges.check_badge).
 trusted authorities, or the bundle DID_WEB_CA_BUNDLE names (the tests' own authority). Since
 anyone can hand the site a document naming any host, and the badge check page is public:
 https only, no redirect followed, a few seconds, 64 KiB at most, and no host on a private,
-loopback or link-local address unless DID_WEB_ALLOW_PRIVATE_HOSTS (tests only).
+loopback or link-local address unless DID_WEB_ALLOW_PRIVATE_HOSTS (tests only), the connection
+made to the very address checked. From the public page, a document is read again only after a
+few minutes, and lookups are limited per client and for the site.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import http.client
 import ipaddress
 import json
 import socket
 import ssl
-import urllib.request
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
+from django.core.cache import cache
+
+from core import rate_limit
 
 RESOLVE_TIMEOUT = 5
 MAX_DID_DOCUMENT_BYTES = 64 * 1024
@@ -47,50 +53,121 @@ def document_url(did: str) -> str:
     return url.rstrip("/") + ("/did.json" if len(parts) > 3 else "/.well-known/did.json")
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect could lead anywhere, plain http included: the document is where its DID says.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _refuse_private(url: str) -> None:
-    if settings.DID_WEB_ALLOW_PRIVATE_HOSTS:
-        return
+def _addresses(url: str) -> list[tuple[str, int]]:
+    """The host's addresses, resolved once: the connection goes to one of these, so a name that
+    answers a public address to this check and a private one a moment later (DNS rebinding)
+    still reaches only the public one."""
     parts = urlsplit(url)
+    port = parts.port or 443
     try:
-        addresses = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
         raise Unresolved(url, error.__class__.__name__) from None
-    for address in addresses:
-        if not ipaddress.ip_address(address[4][0]).is_global:
-            raise Unresolved(url, "a private address")
+    addresses = [(str(address[4][0]), port) for address in found]
+    if not settings.DID_WEB_ALLOW_PRIVATE_HOSTS and any(
+        not ipaddress.ip_address(host).is_global for host, _ in addresses
+    ):
+        raise Unresolved(url, "a private address")
+    return addresses
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to an address already checked, with the name in the Host header, in the TLS server
+    name and in the certificate check: never a second look-up of the name."""
+
+    def __init__(
+        self, host: str, addresses: list[tuple[str, int]], context: ssl.SSLContext
+    ) -> None:
+        super().__init__(host, addresses[0][1], timeout=RESOLVE_TIMEOUT, context=context)
+        self._addresses = addresses
+        self._tls = context
+
+    def connect(self) -> None:
+        error: OSError = OSError("no address")
+        for address in self._addresses:
+            try:
+                sock = socket.create_connection(address, self.timeout)
+                break
+            except OSError as refused:
+                error = refused
+        else:
+            raise error
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
 def fetch_document(url: str) -> dict[str, Any]:
-    """The DID document at `url`, over HTTPS with the certificate checked; Unresolved if not."""
-    if urlsplit(url).scheme != "https":
+    """The DID document at `url`, over HTTPS with the certificate checked; Unresolved if not.
+    Only a 200 is read: a redirect could lead anywhere, plain http included, and the document
+    is where its DID says."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
         raise Unresolved(url, "not https")
-    _refuse_private(url)
+    addresses = _addresses(url)
     context = ssl.create_default_context(cafile=settings.DID_WEB_CA_BUNDLE or None)
-    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _NoRedirect)
+    connection = _PinnedHTTPSConnection(parts.hostname, addresses, context)
     try:
-        with opener.open(url, timeout=RESOLVE_TIMEOUT) as answer:
-            body = answer.read(MAX_DID_DOCUMENT_BYTES + 1)
+        connection.request(
+            "GET",
+            (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+            headers={"Accept": "application/did+json, application/json"},
+        )
+        answer = connection.getresponse()
+        if answer.status != 200:
+            raise Unresolved(url, f"HTTP {answer.status}")
+        body = answer.read(MAX_DID_DOCUMENT_BYTES + 1)
         if len(body) > MAX_DID_DOCUMENT_BYTES:
             raise ValueError("too large")
         document = json.loads(body)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, http.client.HTTPException) as error:
         raise Unresolved(url, error.__class__.__name__) from None
+    finally:
+        connection.close()
     if not isinstance(document, dict):
         raise Unresolved(url, "not a DID document")
     return document
 
 
-def resolve_ed25519(kid: str) -> Ed25519PublicKey:
-    """The Ed25519 key `kid` (a did:web and a #fragment) names in its DID document."""
+class Busy(Exception):
+    """Past the public lookups' limits: nothing was fetched; the minute ends in `wait` seconds."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"too many did:web lookups; {wait:.0f} s to wait")
+        self.wait = wait
+
+
+def _count_lookup(client: str | None) -> None:
+    # The client's count first, so one client past its own limit uses none of the site's.
+    count, wait = rate_limit.hit(f"did-web:client:{client or 'unknown'}")
+    if count > settings.DID_WEB_LOOKUPS_PER_CLIENT_PER_MINUTE:
+        raise Busy(wait)
+    count, wait = rate_limit.hit("did-web:site")
+    if count > settings.DID_WEB_LOOKUPS_PER_MINUTE:
+        raise Busy(wait)
+
+
+def _public_document(url: str, client: str | None) -> dict[str, Any]:
+    key = "did-web:document:" + hashlib.sha256(url.encode()).hexdigest()
+    document = cache.get(key)
+    if isinstance(document, dict):
+        return document
+    _count_lookup(client)
+    document = fetch_document(url)
+    cache.set(key, document, settings.DID_WEB_CACHE_SECONDS)
+    return document
+
+
+def resolve_ed25519(
+    kid: str, *, public: bool = False, client: str | None = None
+) -> Ed25519PublicKey:
+    """The Ed25519 key `kid` (a did:web and a #fragment) names in its DID document.
+
+    `public`: asked from the page anyone may use without signing in (the badge check), so for
+    anyone to make this site fetch: a document read in the last DID_WEB_CACHE_SECONDS is used
+    again, and a fetch counts against `client`'s (its IP address's) limit a minute and the
+    site's (Busy past either). A signed-in import reads the document afresh, unlimited."""
     did, _, _ = kid.partition("#")
     url = document_url(did)
-    document = fetch_document(url)
+    document = _public_document(url, client) if public else fetch_document(url)
     try:
         if document.get("id") != did:
             raise ValueError("the document is another DID's")

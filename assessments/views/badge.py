@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -95,7 +96,11 @@ def status_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def check(request: HttpRequest) -> HttpResponse:
     """Anyone may check an Open Badge they were given: is it this site's, unaltered, in force,
-    and (if they give the address) the learner's? Nothing is stored; at most one query."""
+    and (if they give the address) the learner's? Nothing is stored; at most one query.
+
+    Another site's badge makes this site fetch that site's key, limited per client and for the
+    site: past a limit the page still answers, saying to try again in a minute, with 429 and
+    Retry-After, so a script asking in a loop is told to stop as well as a person."""
     form = (
         BadgeCheckForm(request.POST, request.FILES)
         if request.method == "POST"
@@ -107,12 +112,20 @@ def check(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["badge"],
             site=achievements.site_url(request),
             email=form.cleaned_data["email"],
+            client=get_client_ip_address(request),
         )
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    elif result is not None and result.retry_after is not None:
+        status = 429
     response = render(
         request,
         "assessments/achievement/verify_badge.html",
         {"form": form, "check": result},
-        status=400 if form.is_bound and not form.is_valid() else 200,
+        status=status,
     )
     response["X-Robots-Tag"] = "noindex"
+    if result is not None and result.retry_after is not None:
+        response["Retry-After"] = str(result.retry_after)
     return response

@@ -199,6 +199,13 @@ SSO_PROBE_TIMEOUT_SECONDS = env.float("SSO_PROBE_TIMEOUT_SECONDS", default=2.0)
 # the tests, whose site of another name runs on this machine.
 DID_WEB_CA_BUNDLE = env("DID_WEB_CA_BUNDLE", default="")
 DID_WEB_ALLOW_PRIVATE_HOSTS = False
+# The public badge check makes this site fetch whatever host a badge names: lookups a minute
+# one client (IP address) may cause, and the whole site; past either the page says to try again
+# in a minute. A document read is used again for DID_WEB_CACHE_SECONDS (counted in the cache,
+# shared by every web process with CACHE_URL).
+DID_WEB_LOOKUPS_PER_CLIENT_PER_MINUTE = env.int("DID_WEB_LOOKUPS_PER_CLIENT_PER_MINUTE", default=5)
+DID_WEB_LOOKUPS_PER_MINUTE = env.int("DID_WEB_LOOKUPS_PER_MINUTE", default=60)
+DID_WEB_CACHE_SECONDS = env.int("DID_WEB_CACHE_SECONDS", default=600)
 
 # ---------------------------------------------------------------- secrets at rest
 # Fernet keys (core.encryption), newest first and comma-separated: the first encrypts a

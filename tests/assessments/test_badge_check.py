@@ -5,6 +5,7 @@ an altered one, one signed by another key, another site's, a revoked one, and fo
 from __future__ import annotations
 
 import html
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from django.urls import reverse
 
 from assessments import achievements, badges
 from assessments.models import IssuedBadge
+from core import rate_limit
 from core.models import AuditEvent
 from tests.assessments.test_achievement_records import Case, ask, make_case, sign
 from tests.assessments.test_badges import tampered
@@ -207,10 +209,12 @@ def test_the_form_is_public_and_linked_from_the_record_check(client: Client, db:
 # ---------------------------------------------------------------- another site's badge
 
 
-def issued_at(site: AnotherSite, badge: IssuedBadge, key: Any = None) -> tuple[str, str]:
+def issued_at(
+    site: AnotherSite, badge: IssuedBadge, key: Any = None, centre: str = "7"
+) -> tuple[str, str]:
     """`badge` as another site running this platform would have issued it: its issuer that
     site's did:web for a centre of its own, signed with that site's key (or `key`)."""
-    did = site.did("badges", "centres", "7")
+    did = site.did("badges", "centres", centre)
     head, body, _ = badge.token.split(".")
     header, claims = decode_part(head), decode_part(body)
     claims = {**claims, "iss": did, "issuer": {**claims["issuer"], "id": did}}
@@ -265,3 +269,89 @@ def test_another_sites_badge_its_document_does_not_hold_is_not_said_valid(
         assert "that site's key could not be read just now, so its signature was not checked" in (
             page
         )
+
+
+# ---------------------------------------------------------------- lookups of other sites, limited
+
+VALID = "and its signature is valid"
+BUSY = (
+    "Its signature cannot be checked against that site just now: too many checks have asked "
+    "other sites in the last minute. Try again in a minute."
+)
+
+
+def test_another_sites_document_once_read_is_used_again_for_a_while(
+    done: Case, client: Client, another_site: AnotherSite
+) -> None:
+    badge = issued(done)
+    token, did = issued_at(another_site, badge)
+    other_token, other_did = issued_at(another_site, badge, centre="8")
+    another_site.publish(did)
+    another_site.publish(other_did)
+
+    for _ in range(3):
+        assert VALID in check(client, token=token)[1]
+
+    # Three checks of one issuer: its document was fetched once. Another issuer's is its own.
+    assert another_site.asked == ["/badges/centres/7/did.json"]
+    assert VALID in check(client, token=other_token)[1]
+    assert another_site.asked == ["/badges/centres/7/did.json", "/badges/centres/8/did.json"]
+
+
+def test_a_document_that_could_not_be_read_is_asked_again_next_time(
+    done: Case, client: Client, another_site: AnotherSite
+) -> None:
+    token, did = issued_at(another_site, issued(done))
+
+    assert "could not be read just now" in check(client, token=token)[1]
+    another_site.publish(did)
+    assert VALID in check(client, token=token)[1]
+
+    assert another_site.asked == ["/badges/centres/7/did.json"] * 2
+
+
+def test_past_a_clients_or_the_sites_lookups_a_minute_the_page_says_to_try_again(
+    done: Case, client: Client, another_site: AnotherSite, settings: Any, monkeypatch: Any
+) -> None:
+    settings.DID_WEB_LOOKUPS_PER_CLIENT_PER_MINUTE = 2
+    settings.DID_WEB_LOOKUPS_PER_MINUTE = 3
+    # A fixed instant 15 s into a minute, so the counts all fall in one window.
+    clock = SimpleNamespace(now=60 * 29_000_000 + 15.0)
+    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(time=lambda: clock.now))
+    badge = issued(done)
+    tokens = {}
+    for centre in ["7", "8", "9", "10"]:
+        tokens[centre], did = issued_at(another_site, badge, centre=centre)
+        another_site.publish(did)
+
+    def check_from(ip: str, centre: str) -> Any:
+        return client.post(reverse(URL), {"token": tokens[centre]}, REMOTE_ADDR=ip)
+
+    assert VALID in check_from("203.0.113.1", "7").content.decode()
+    assert VALID in check_from("203.0.113.1", "8").content.decode()
+
+    # Its third issuer in the minute: the page answers, with the form to try again, but the
+    # other site is not asked.
+    refused = check_from("203.0.113.1", "9")
+    page = html.unescape(refused.content.decode())
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "45"
+    assert BUSY in page
+    assert "alert-warning" in page
+    assert VALID not in page
+    assert "Check the badge" in page
+    assert another_site.asked == ["/badges/centres/7/did.json", "/badges/centres/8/did.json"]
+    # An issuer read before needs no lookup: checked still.
+    assert VALID in check_from("203.0.113.1", "7").content.decode()
+
+    # Counted per client: another may look up, up to the site's cap of three a minute.
+    assert VALID in check_from("203.0.113.2", "9").content.decode()
+    refused = check_from("203.0.113.3", "10")
+    assert refused.status_code == 429
+    assert BUSY in html.unescape(refused.content.decode())
+    assert len(another_site.asked) == 3
+
+    # The next minute, as the page said.
+    clock.now += 60
+    assert VALID in check_from("203.0.113.3", "10").content.decode()
+    assert another_site.asked[-1] == "/badges/centres/10/did.json"

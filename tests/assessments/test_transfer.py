@@ -581,7 +581,7 @@ def test_an_export_whose_signature_another_sites_document_does_not_hold_is_refus
         assert "The signature does not match" in text(response)
     else:
         assert f"The export's signer, {did}, could not be checked" in text(response)
-        assert "(HTTPError)" in text(response)
+        assert "(HTTP 404)" in text(response)
     assert at_b(move) == NOTHING
     assert stored(media) == files_before
 

@@ -5,6 +5,8 @@ on the public badge check (axe and 390 px on every page)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -78,7 +80,7 @@ def test_a_finished_learner_issues_downloads_and_anyone_checks_her_badge(
 
 
 def test_a_badge_another_site_issued_is_said_valid_against_that_sites_key(
-    site: AccessiblePage, another_site: AnotherSite
+    site: AccessiblePage, another_site: AnotherSite, settings: Any
 ) -> None:
     ensure_catalogue()
     case = make_case()
@@ -98,3 +100,18 @@ def test_a_badge_another_site_issued_is_said_valid_against_that_sites_key(
         f"This badge was issued by another site, {did}, and its signature is valid"
     )
     site.assert_accessible()
+
+    # Past the lookups this client may make a minute (none left here), another issuer's badge
+    # gets the page again, saying to try again in a minute, readable at a phone's width.
+    settings.DID_WEB_LOOKUPS_PER_CLIENT_PER_MINUTE = 0
+    token, did = issued_at(another_site, badge, centre="8")
+    another_site.publish(did)
+    page.get_by_label("Paste the badge").fill(token)
+    page.get_by_role("button", name="Check the badge").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_test_id("badge-verdict")).to_contain_text(
+        "cannot be checked against that site just now"
+    )
+    expect(page.get_by_test_id("badge-verdict")).to_contain_text("Try again in a minute.")
+    site.assert_accessible()
+    assert another_site.asked == ["/badges/centres/7/did.json"]

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.cache import cache
 
 
 def b64url(data: bytes) -> str:
@@ -40,6 +41,9 @@ def sign_compact(header: dict[str, Any], claims: dict[str, Any], key: Ed25519Pri
     return signing_input + "." + b64url(key.sign(signing_input.encode()))
 
 
+REBINDING_NAME = "did.rebinding.test"
+
+
 def decode_part(segment: str) -> dict[str, Any]:
     return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
 
@@ -51,13 +55,18 @@ class AnotherSite:
         import trustme
 
         self.authority = trustme.CA()
-        certificate = self.authority.issue_cert("localhost")
+        # Also for a name only a test's resolver knows (DNS rebinding, test_did_web).
+        certificate = self.authority.issue_cert("localhost", REBINDING_NAME)
         self.ca_bundle = tmp_path / "another-site-ca.pem"
         self.authority.cert_pem.write_to_path(str(self.ca_bundle))
         self.key = Ed25519PrivateKey.generate()
         # Path -> JSON document served at it.
         self.documents: dict[str, Any] = {}
         self.asked: list[str] = []
+        # The Host header of each request, in order.
+        self.hosts: list[str] = []
+        # Path -> where a request for it is redirected instead.
+        self.redirects: dict[str, str] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         certificate.configure_cert(context)
@@ -95,6 +104,13 @@ class AnotherSite:
 
             def do_GET(self) -> None:
                 site.asked.append(self.path)
+                site.hosts.append(self.headers.get("Host", ""))
+                if self.path in site.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", site.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.path not in site.documents:
                     self.send_error(404)
                     return
@@ -111,6 +127,9 @@ class AnotherSite:
 @pytest.fixture
 def another_site(tmp_path: Path, settings: Any) -> Iterator[AnotherSite]:
     site = AnotherSite(tmp_path)
+    # The public badge check's lookup counts and cached documents start afresh: the cache is
+    # this process's memory, shared by the tests it runs.
+    cache.clear()
     settings.DID_WEB_CA_BUNDLE = str(site.ca_bundle)
     # The other site runs on this machine, on a loopback address.
     settings.DID_WEB_ALLOW_PRIVATE_HOSTS = True
