@@ -56,6 +56,7 @@ from assessments.achievements import site_url
 from assessments.badges import KEY_FRAGMENT, signing_key
 from assessments.portfolio_export import SEAL_TYPE
 from core.audit import record_event
+from core.bulk import insert_rows
 from portfolios.evidence import sniff_head
 from portfolios.export import INDEX, MANIFEST, MANIFEST_VERSION, SIGNATURE
 from portfolios.models import (
@@ -89,6 +90,16 @@ MAX_SIGNATURE_BYTES = 64 * 1024
 MAX_RATIO = 100
 READ_CHUNK = 1024 * 1024
 OWN_FILES = {MANIFEST, INDEX, SIGNATURE}
+# A prior decision's columns after its transfer and registration, as _import gives them.
+PRIOR_COLUMNS = (
+    "criterion_id",
+    "outcome",
+    "outcome_label",
+    "assessor_name",
+    "assessed_on",
+    "feedback",
+    "source_key",
+)
 
 logger = logging.getLogger(__name__)
 
@@ -565,16 +576,17 @@ def _registration(
     return registration, True
 
 
-def _criteria(manifest: dict[str, Any]) -> dict[tuple[str, str], AssessmentCriterion]:
-    """(unit reference or key, criterion number) -> the catalogue's criterion. One query."""
+def _criteria(manifest: dict[str, Any]) -> dict[tuple[str, str], int]:
+    """(unit reference or key, criterion number) -> the catalogue's criterion's id. One query,
+    read as rows: only the ids are written, and a large portfolio names hundreds."""
     units = {str(c.get("unit")) for e in manifest["evidence"] for c in e.get("criteria") or []}
     units |= {str(d.get("unit")) for d in manifest.get("decisions") or []}
-    found: dict[tuple[str, str], AssessmentCriterion] = {}
-    for criterion in AssessmentCriterion.objects.filter(unit__key__in=units).select_related(
-        "unit"
-    ) | AssessmentCriterion.objects.filter(unit__reference__in=units).select_related("unit"):
-        found[(criterion.unit.reference or criterion.unit.key, criterion.number)] = criterion
-        found[(criterion.unit.key, criterion.number)] = criterion
+    found: dict[tuple[str, str], int] = {}
+    for pk, key, reference, number in AssessmentCriterion.objects.filter(
+        Q(unit__key__in=units) | Q(unit__reference__in=units)
+    ).values_list("pk", "unit__key", "unit__reference", "number"):
+        found[(reference or key, number)] = pk
+        found[(key, number)] = pk
     return found
 
 
@@ -681,7 +693,9 @@ def _import(
         Evidence.objects.bulk_update(versioned, ["previous"])
     criteria = _criteria(manifest)
     files: list[EvidenceFile] = []
-    mappings: list[EvidenceCriterion] = []
+    # (evidence id, criterion id, proposed at): written column by column (insert_rows), with
+    # no model instance a row, as the prior decisions are.
+    mappings: list[tuple[int, int, datetime]] = []
     declarations: list[Declaration] = []
     skipped = 0
     with zipfile.ZipFile(archive) as zipped:
@@ -692,21 +706,16 @@ def _import(
                     continue  # removed after retention at the earlier centre, or twice
                 hashes.add(item["sha256"])
                 files.append(_store(zipped, item, row, registration, actor, stored))
+            # Each criterion once a piece (the export may name one twice): kept per piece,
+            # not sought among every mapping made so far (quadratic in the portfolio).
+            mapped: set[int] = set()
             for c in entry.get("criteria") or []:
                 criterion = criteria.get((str(c.get("unit")), str(c.get("number"))))
-                if criterion is None or criterion.pk in {
-                    m.criterion_id for m in mappings if m.evidence is row
-                }:
+                if criterion is None or criterion in mapped:
                     skipped += criterion is None
                     continue
-                mappings.append(
-                    EvidenceCriterion(
-                        evidence=row,
-                        criterion=criterion,
-                        proposed_by=learner,
-                        proposed_at=_when(c.get("proposed_at")) or now,
-                    )
-                )
+                mapped.add(criterion)
+                mappings.append((row.pk, criterion, _when(c.get("proposed_at")) or now))
             declaration = entry.get("declaration")
             if declaration:
                 declarations.append(
@@ -720,9 +729,18 @@ def _import(
                     )
                 )
     EvidenceFile.objects.bulk_create(files)
-    EvidenceCriterion.objects.bulk_create(mappings)
+    insert_rows(
+        EvidenceCriterion,
+        ["evidence_id", "criterion_id", "proposed_by_id", "proposed_at"],
+        [
+            [m[0] for m in mappings],
+            [m[1] for m in mappings],
+            [learner.pk] * len(mappings),
+            [m[2] for m in mappings],
+        ],
+    )
     Declaration.objects.bulk_create(declarations)
-    prior = []
+    prior: list[tuple[int, str, str, str, date, str, str]] = []
     for d in decisions:
         criterion = criteria.get((str(d.get("unit")), str(d.get("number"))))
         assessed_on = _day(d.get("assessed_on"))
@@ -730,19 +748,26 @@ def _import(
             skipped += 1
             continue
         prior.append(
-            PriorDecision(
-                transfer=transfer,
-                registration=registration,
-                criterion=criterion,
-                outcome=str(d.get("outcome") or "")[:20],
-                outcome_label=str(d.get("outcome_label") or "")[:50],
-                assessor_name=str(d.get("assessor") or "")[:200],
-                assessed_on=assessed_on,
-                feedback=str(d.get("feedback") or "")[:5_000],
-                source_key=_decision_key(d),
+            (
+                criterion,
+                str(d.get("outcome") or "")[:20],
+                str(d.get("outcome_label") or "")[:50],
+                str(d.get("assessor") or "")[:200],
+                assessed_on,
+                str(d.get("feedback") or "")[:5_000],
+                _decision_key(d),
             )
         )
-    PriorDecision.objects.bulk_create(prior)
+    # Hundreds in a large portfolio: column by column, one INSERT, no instance a row.
+    insert_rows(
+        PriorDecision,
+        ["transfer_id", "registration_id", *PRIOR_COLUMNS],
+        [
+            [transfer.pk] * len(prior),
+            [registration.pk] * len(prior),
+            *(list(column) for column in zip(*prior, strict=True)),
+        ],
+    )
     refresh_progress(registration)
     record_event(
         actor=actor,
@@ -888,16 +913,17 @@ def _store(
 ) -> EvidenceFile:
     """One file streamed from the ZIP into storage, as an upload is (never all in memory)."""
     info = zipped.getinfo(item["path"])
+    # One opening of the member: its head sniffed, then the whole of it stored (File.chunks
+    # seeks back to the start, which the ZIP's stored members do without reading again).
     with zipped.open(info) as member:
-        head = member.read(8192)
-    content_type = sniff_head(head)
-    if content_type is None:
-        raise TransferRefused(
-            f"{item['path']} is not a type of file the portfolio accepts: nothing was imported."
-        )
-    with zipped.open(info) as member:
+        content_type = sniff_head(member.read(8192))
+        if content_type is None:
+            raise TransferRefused(
+                f"{item['path']} is not a type of file the portfolio accepts: nothing was imported."
+            )
         content = File(member, name=item["path"])
         content.size = info.file_size
+        content.DEFAULT_CHUNK_SIZE = READ_CHUNK
         name = default_storage.save(f"{EVIDENCE_PREFIX}{registration.pk}/{uuid4().hex}", content)
     stored.append(name)
     record = EvidenceFile(
