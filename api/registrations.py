@@ -137,21 +137,18 @@ def registration_detail(
     request: Any, registration_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> dict[str, Any]:
     registration = readable(calling(request, Scope.REGISTRATIONS_READ), registration_id)
+    # Rows of the four columns shown, not the units' whole rows (their guidance text) made
+    # into instances.
     chosen = (
         RegistrationUnit.objects.filter(registration=registration)
-        .select_related("unit")
         .order_by("unit__level_rank", "unit__key")
+        .values_list("unit_id", "unit__key", "unit__reference", "unit__title")
     )
     return {
         **_registration(registration, timezone.localdate()),
         "units": [
-            {
-                "id": c.unit.pk,
-                "key": c.unit.key,
-                "reference": c.unit.reference,
-                "title": c.unit.title,
-            }
-            for c in chosen
+            {"id": pk, "key": key, "reference": reference, "title": title}
+            for pk, key, reference, title in chosen
         ],
     }
 

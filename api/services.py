@@ -108,8 +108,8 @@ def _owner(token: ApiToken) -> str:
 
 
 def _live_token(*, prefix: str, now: datetime.datetime) -> QuerySet[ApiToken]:
-    # The prefix is unique: one row or none.
-    return ApiToken.objects.live(now).filter(prefix=prefix)
+    # The prefix is unique: one row or none, so unordered (the default order sorted it).
+    return ApiToken.objects.live(now).filter(prefix=prefix).order_by()
 
 
 # Every API call asks it: compiled once (core.prepared), not built anew each time. Revocation

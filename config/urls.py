@@ -13,6 +13,12 @@ from portfolios.urls import register
 centre_pages = ([*centre.urlpatterns, *register.urlpatterns], "centre")
 
 urlpatterns = [
+    # The REST API (issue 20): /api/v1/openapi.json, /api/v1/docs; its tokens' pages. First: an
+    # API call was tried against every pattern before it (some twenty includes); no other
+    # pattern starts with api/, so the order changes no match.
+    path("api/v1/docs", api_views.docs, name="api_docs"),
+    path("api/v1/", api.urls),
+    path("api/tokens/", include("api.urls")),
     path("", include("home.urls")),
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls.account")),
@@ -38,10 +44,6 @@ urlpatterns = [
     path("verify/", achievement.verify_form, name="verify_form"),
     path("verify/badge/", badge.check, name="verify_badge"),
     path("verify/<str:code>/", achievement.verify, name="verify"),
-    # The REST API (issue 20): /api/v1/openapi.json, /api/v1/docs; its tokens' pages.
-    path("api/v1/docs", api_views.docs, name="api_docs"),
-    path("api/v1/", api.urls),
-    path("api/tokens/", include("api.urls")),
     # Public: what a verifier of an Open Badge fetches (the issuer's key, the revocation list).
     path("badges/centres/<int:pk>/did.json", badge.did_document, name="badge_did"),
     path("badges/centres/<int:pk>/status/", badge.status_list, name="badge_status_list"),

@@ -105,23 +105,25 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The "OffApi" ones are the named middleware, passed over on the REST API's calls, which
+    # use none of them (config.middleware says why each).
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.SessionOffApi",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.CsrfOffApi",
+    "config.middleware.AuthenticationOffApi",
+    "config.middleware.MessageOffApi",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy on every response (settings below); views that set their own
     # (evidence files) keep theirs.
     "csp.middleware.CSPMiddleware",
     # Single sign-on: a session signed in through a provider may post its sign-out there.
-    "accounts.sso.SignOutFormPolicy",
-    "django_htmx.middleware.HtmxMiddleware",
-    "accounts.context.ActiveMembershipMiddleware",
+    "config.middleware.SignOutFormPolicyOffApi",
+    "config.middleware.HtmxOffApi",
+    "config.middleware.ActiveMembershipOffApi",
     # After the active role is known: logs each page an EQA opens, for the centre to see.
-    "verification.eqa_middleware.EqaPageLogMiddleware",
+    "config.middleware.EqaPageLogOffApi",
     # Last, as django-axes asks: it locks out repeated failed sign-ins.
     "axes.middleware.AxesMiddleware",
 ]
