@@ -454,22 +454,24 @@ class Portfolio:
     met_days: Counter[datetime.date] = field(default_factory=Counter)
 
 
-def _counted_criteria(*, registration: int) -> models.QuerySet:
-    """Each criterion of the units taken, its unit, and whether submitted evidence stands
-    behind it."""
+def _criteria_taken(registration: int) -> models.QuerySet:
+    """The criteria of the units the registration takes, each annotated `evidenced`: whether
+    submitted evidence stands behind it. One IN (subquery) the database hashes once, not an
+    EXISTS per criterion: a popular criterion has evidence from thousands of registrations."""
     counting = EvidenceCriterion.objects.filter(
         evidence__registration_id=registration, evidence__status__in=COUNTING_STATUSES
     ).values("criterion_id")
+    return AssessmentCriterion.objects.filter(
+        unit_id__in=RegistrationUnit.objects.filter(registration_id=registration).values("unit_id")
+    ).annotate(evidenced=ExpressionWrapper(Q(pk__in=counting), output_field=BooleanField()))
+
+
+def _counted_criteria(*, registration: int) -> models.QuerySet:
+    """Each criterion of the units taken, its unit, and whether submitted evidence stands
+    behind it."""
     return (
-        AssessmentCriterion.objects.filter(
-            unit_id__in=RegistrationUnit.objects.filter(registration_id=registration).values(
-                "unit_id"
-            )
-        )
+        _criteria_taken(registration)
         .order_by()  # counted, not listed: the default order would join the units to sort
-        # One IN (subquery) the database hashes once, not an EXISTS per criterion: a popular
-        # criterion has evidence from thousands of registrations.
-        .annotate(evidenced=ExpressionWrapper(Q(pk__in=counting), output_field=BooleanField()))
         .values_list("pk", "unit_id", "evidenced")
     )
 
@@ -517,17 +519,9 @@ def unit_summaries(
 def _stated_criteria(*, registration: int) -> models.QuerySet:
     """Each criterion of the units taken in the portfolio's order (unit, outcome, criterion),
     with its number, its outcome's number and whether submitted evidence stands behind it."""
-    counting = EvidenceCriterion.objects.filter(
-        evidence__registration_id=registration, evidence__status__in=COUNTING_STATUSES
-    ).values("criterion_id")
     return (
-        AssessmentCriterion.objects.filter(
-            unit_id__in=RegistrationUnit.objects.filter(registration_id=registration).values(
-                "unit_id"
-            )
-        )
+        _criteria_taken(registration)
         .order_by("unit_id", "outcome__position", "outcome_id", "position", "pk")
-        .annotate(evidenced=ExpressionWrapper(Q(pk__in=counting), output_field=BooleanField()))
         .values_list("pk", "unit_id", "number", "outcome__number", "evidenced")
     )
 
