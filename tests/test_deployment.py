@@ -191,7 +191,9 @@ def test_the_dockerfiles_collectstatic_runs_with_only_the_environment_the_docker
         "import runpy, sys\n"
         f"checkout = {str(ROOT)!r}\n"
         "sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in repr(f)]\n"
-        "sys.path[:] = [p for p in sys.path if not p.startswith(checkout)]\n"
+        # The checkout's own packages, not the virtualenv's (which may live inside it).
+        "sys.path[:] = [p for p in sys.path\n"
+        "               if not p.startswith(checkout) or p.startswith(sys.prefix)]\n"
         "sys.argv = sys.argv[1:]\n"
         "runpy.run_path('manage.py', run_name='__main__')\n"
     )

@@ -111,7 +111,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.SessionOffApi",
     "django.middleware.common.CommonMiddleware",
-    "config.middleware.CsrfOffApi",
+    "django.middleware.csrf.CsrfViewMiddleware",
     "config.middleware.AuthenticationOffApi",
     "config.middleware.MessageOffApi",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
