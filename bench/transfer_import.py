@@ -176,6 +176,8 @@ def _rows_written(manifest: dict[str, Any], ids: Ids, *, issuer: str) -> None:
     files, mappings and declarations, the prior decisions, and the audit events (the
     registration's and the transfer's) chained onto the head. One statement a table; the
     criteria the mappings and decisions name read in one query."""
+    from assessments.transfer import PRIOR_COLUMNS
+
     now = timezone.now()
     today = timezone.localdate()
     registration_of = manifest["registration"]
@@ -406,17 +408,7 @@ def _rows_written(manifest: dict[str, Any], ids: Ids, *, issuer: str) -> None:
         _insert(
             cursor,
             "portfolios_priordecision",
-            (
-                "transfer_id",
-                "registration_id",
-                "criterion_id",
-                "outcome",
-                "outcome_label",
-                "assessor_name",
-                "assessed_on",
-                "feedback",
-                "source_key",
-            ),
+            ("transfer_id", "registration_id", *PRIOR_COLUMNS),
             [
                 (
                     transfer,
@@ -468,6 +460,8 @@ def _audit(
     """The events chained onto the head as core.audit chains them (each hash over the one
     before and the event's content): the head read under its lock, the events in one INSERT,
     the head moved once."""
+    from core.audit import EVENT_COLUMNS
+
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     cursor.execute(f"SELECT sequence, hash FROM core_auditchainhead WHERE id = 1{lock}")  # noqa: S608
     sequence, previous = cursor.fetchone()
@@ -504,18 +498,7 @@ def _audit(
     _insert(
         cursor,
         "core_auditevent",
-        (
-            "sequence",
-            "occurred_at",
-            "actor_id",
-            "action",
-            "object_type",
-            "object_id",
-            "centre_id",
-            "data",
-            "previous_hash",
-            "hash",
-        ),
+        EVENT_COLUMNS,
         rows,
     )
     cursor.execute(

@@ -117,7 +117,8 @@ def append_events(
 _DATA_MARK = "\ue000data"
 _OBJECT_MARK = "\ue000object"
 _encode = json.JSONEncoder(sort_keys=True, default=str).encode  # as AuditEvent.compute_hash
-_COLUMNS = (
+# An event's columns as written in bulk (bench/transfer_import.py's floor writes the same).
+EVENT_COLUMNS = (
     "sequence",
     "occurred_at",
     "actor_id",
@@ -211,7 +212,7 @@ def record_events(
             )
         previous = digest
     if postgres:
-        copy_lines(AuditEvent, _COLUMNS, lines)
+        copy_lines(AuditEvent, EVENT_COLUMNS, lines)
     else:
         AuditEvent.objects.bulk_create(events, batch_size=500)
     count = sequence - head.sequence
@@ -224,7 +225,7 @@ class BulkEvent:
     """An audit event to append in bulk: AuditEvent's own content() and compute_hash(), without
     a model instance's cost (the scale seed writes a million of them)."""
 
-    __slots__ = _COLUMNS
+    __slots__ = EVENT_COLUMNS
     content = AuditEvent.content
     compute_hash = AuditEvent.compute_hash
 
@@ -270,10 +271,12 @@ def copy_events(events: Iterable[AuditEvent], *, writer: RowWriter | None = None
             batch = [
                 e
                 if isinstance(e, AuditEvent)
-                else AuditEvent(**{c: getattr(e, c) for c in _COLUMNS})
+                else AuditEvent(**{c: getattr(e, c) for c in EVENT_COLUMNS})
                 for e in batch
             ]
-        writer.write(AuditEvent, _COLUMNS, [tuple(getattr(e, c) for c in _COLUMNS) for e in batch])
+        writer.write(
+            AuditEvent, EVENT_COLUMNS, [tuple(getattr(e, c) for c in EVENT_COLUMNS) for e in batch]
+        )
 
     return append_events(events, write=store, batch_size=20_000)
 
