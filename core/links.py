@@ -63,6 +63,17 @@ def id_url(name: str, pk: int) -> NamedURL:
     return NamedURL(f"{head}{int(pk)}{tail}", name)
 
 
+def id_url_template(name: str) -> str:
+    """id_url's URL as a str.format template with "{}" where the id goes, for rows that each
+    format it with their own id."""
+    head, tail = _id_url_parts(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return (
+        head.replace("{", "{{").replace("}", "}}")
+        + "{}"
+        + tail.replace("{", "{{").replace("}", "}}")
+    )
+
+
 @functools.lru_cache(maxsize=256)
 def _id_url_parts(name: str, urlconf: Any, prefix: str) -> tuple[str, str]:
     sample = reverse(name, args=[_PLACEHOLDER], urlconf=urlconf)

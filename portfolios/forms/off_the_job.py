@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core.html import escape, truncatechars
@@ -48,6 +50,10 @@ def _evidence_rows(*, registration: int) -> QuerySet:
 STATEMENT_ROWS = Prepared(_statement_rows)
 CATEGORY_NAMES = dict(Statement.Category.choices)
 EVIDENCE_ROWS = Prepared(_evidence_rows)
+# The fields ActivityForm.shown writes the same for every blank form on a given day, and those
+# fields as last written (keyed by that day).
+FIXED_FIELDS = ("date", "hours", "kind", "description")
+_BLANK: dict[datetime.date, dict[str, ShownField]] = {}
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class ShownField:
     # A select's options: value, label, whether selected.
     options: list[tuple[str, str, bool]] = field(default_factory=list)
 
+    @cached_property
     def html(self) -> SafeString:
         """The field as crispy's bootstrap5 field.html writes it (label, widget, errors, help
         text), written here: an include per field cost more than the rest of the form."""
@@ -144,61 +151,73 @@ class ActivityForm(forms.Form):
         # (pk, category, code, text) of each KSB offered, for statement_groups.
         self.statement_choices = STATEMENT_ROWS.rows(qualification=registration.qualification_id)
         self.registration_id = registration.pk
-        self.fields["statements"].queryset = statements_for(registration)  # type: ignore[attr-defined]
-        self.fields["evidence"].queryset = Evidence.objects.filter(  # type: ignore[attr-defined]
-            registration=registration
-        ).order_by("-pk")
-        self.fields["date"].initial = datetime.date.today()
+        if self.is_bound:
+            # Only a posted form checks its choices against these; a blank one writes its
+            # options from rows (statement_groups, shown), so building them was wasted.
+            self.fields["statements"].queryset = statements_for(registration)  # type: ignore[attr-defined]
+            self.fields["evidence"].queryset = Evidence.objects.filter(  # type: ignore[attr-defined]
+                registration=registration
+            ).order_by("-pk")
+        self.fields["date"].initial = timezone.localdate()
 
     def shown(self) -> dict[str, ShownField]:
         """The fields but the KSBs (statement_groups), ready to write by hand. One query, the
         evidence's choices as (id, title, version) rows."""
-        found: dict[str, ShownField] = {}
-        for name in ("date", "hours", "kind", "description", "evidence"):
-            bound = self[name]
-            widget = bound.field.widget
-            errors = [str(error) for error in bound.errors]
-            helps = f"{bound.auto_id}_helptext" if bound.help_text else ""
-            options: list[tuple[str, str, bool]] = []
-            # What the widget would write beside name, value, class and id.
-            attrs = flatatt(bound.build_widget_attrs(dict(widget.attrs)))
-            if isinstance(widget, forms.Select):
-                chosen = set(widget.format_value(bound.value()))
-                if name == "evidence":
-                    # Evidence.__str__, from rows: the choices are the registration's pieces.
-                    choices = [("", "---------")] + [
-                        (str(pk), f"{title} (v{version})")
-                        for pk, title, version in EVIDENCE_ROWS.rows(
-                            registration=self.registration_id
-                        )
-                    ]
-                else:
-                    choices = [(str(key), str(label)) for key, label in bound.field.choices]  # type: ignore[attr-defined]
-                options = [(key, label, key in chosen) for key, label in choices]
-                value = ""
+        if self.is_bound or self.initial or self.prefix or self.auto_id != "id_%s":
+            found = {name: self._shown(name) for name in FIXED_FIELDS}
+        else:
+            # A blank form's other fields are the same for everyone until the date changes
+            # (today is the date's initial value): written once a day, not once a page.
+            today = self.fields["date"].initial
+            found = _BLANK.get(today) or {}
+            if not found:
+                found = {name: self._shown(name) for name in FIXED_FIELDS}
+                _BLANK.clear()
+                _BLANK[today] = found
+        return {**found, "evidence": self._shown("evidence")}
+
+    def _shown(self, name: str) -> ShownField:
+        bound = self[name]
+        widget = bound.field.widget
+        errors = [str(error) for error in bound.errors]
+        helps = f"{bound.auto_id}_helptext" if bound.help_text else ""
+        options: list[tuple[str, str, bool]] = []
+        # What the widget would write beside name, value, class and id.
+        attrs = flatatt(bound.build_widget_attrs(dict(widget.attrs)))
+        if isinstance(widget, forms.Select):
+            chosen = set(widget.format_value(bound.value()))
+            if name == "evidence":
+                # Evidence.__str__, from rows: the choices are the registration's pieces.
+                choices = [("", "---------")] + [
+                    (str(pk), f"{title} (v{version})")
+                    for pk, title, version in EVIDENCE_ROWS.rows(registration=self.registration_id)
+                ]
             else:
-                value = widget.format_value(bound.value()) or ""
-            found[name] = ShownField(
-                id=bound.auto_id,
-                name=bound.html_name,
-                label=str(bound.label),
-                required=bound.field.required,
-                value=str(value),
-                errors=errors,
-                help=str(bound.help_text or ""),
-                described_by=" ".join(
-                    part for part in (helps, f"{bound.auto_id}_error" if errors else "") if part
-                ),
-                attrs=attrs,
-                css=(
-                    f"{type(widget).__name__.lower()} form-select"
-                    if isinstance(widget, forms.Select)
-                    else f"{type(widget).__name__.lower()} form-control"
-                ),
-                kind=getattr(widget, "input_type", None) or type(widget).__name__.lower(),
-                options=options,
-            )
-        return found
+                choices = [(str(key), str(label)) for key, label in bound.field.choices]  # type: ignore[attr-defined]
+            options = [(key, label, key in chosen) for key, label in choices]
+            value = ""
+        else:
+            value = widget.format_value(bound.value()) or ""
+        return ShownField(
+            id=bound.auto_id,
+            name=bound.html_name,
+            label=str(bound.label),
+            required=bound.field.required,
+            value=str(value),
+            errors=errors,
+            help=str(bound.help_text or ""),
+            described_by=" ".join(
+                part for part in (helps, f"{bound.auto_id}_error" if errors else "") if part
+            ),
+            attrs=attrs,
+            css=(
+                f"{type(widget).__name__.lower()} form-select"
+                if isinstance(widget, forms.Select)
+                else f"{type(widget).__name__.lower()} form-control"
+            ),
+            kind=getattr(widget, "input_type", None) or type(widget).__name__.lower(),
+            options=options,
+        )
 
     def statement_groups(self) -> list[dict[str, Any]]:
         """The KSB checkboxes grouped Knowledge, Skills, Behaviours, checked as posted: each

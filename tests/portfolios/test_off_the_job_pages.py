@@ -311,3 +311,30 @@ def test_the_programme_records_plan_gives_planned_to_date_and_warns_when_behind(
     # 120 planned hours (130 less 10 of prior learning): 60 due, none approved.
     assert "60 of 120 hours" in page
     assert 'data-testid="off-the-job-behind"' in page
+
+
+def test_a_blank_form_is_blank_after_a_refused_one_and_dated_today(
+    client: Client, people: dict
+) -> None:
+    # A blank form's fields are written once a day and reused (ActivityForm.shown): what one
+    # person typed, or the errors they got, never reach the next blank form, and a new day
+    # gives a new date.
+    from unittest import mock
+
+    from django.utils import timezone
+
+    client.force_login(people["learner"])
+    refused = client.post(url(people), posted(hours="30", description="Typed by me"))
+    assert refused.status_code == 400
+    assert "is-invalid" in refused.content.decode()
+    blank = client.get(url(people)).content.decode()
+    assert "is-invalid" not in blank
+    assert "Typed by me" not in blank
+    assert f'value="{clock.today().isoformat()}"' in blank
+    tomorrow = clock.today() + datetime.timedelta(days=1)
+    with mock.patch.object(timezone, "localdate", return_value=tomorrow):
+        later = client.get(url(people)).content.decode()
+    assert f'name="date" value="{tomorrow.isoformat()}"' in later
+    again = client.post(url(people), posted(hours="30", description="Typed again"))
+    assert "Typed again" in again.content.decode()
+    assert "Typed again" not in client.get(url(people)).content.decode()
