@@ -8,10 +8,12 @@ the same characters (&, <, >, " and ' as &#x27;); the callers mark the finished 
 
 from __future__ import annotations
 
+import functools
 import html
 import unicodedata
 
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
+from django.utils.translation import get_language, pgettext
 
 
 def escape(value: object) -> str:
@@ -23,6 +25,15 @@ def linebreaksbr(value: str) -> str:
     """The template filter linebreaksbr with autoescape: escaped, each line break a <br>."""
     text = html.escape(str(value))
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
+@functools.lru_cache(maxsize=64)
+def _ending(limit: int, language: str | None) -> tuple[int, str]:
+    """The room a text cut at `limit` keeps before the ellipsis, counted as Truncator.chars
+    counts it, and the ellipsis as translated: both asked of the translations once a limit and
+    language, not once a text."""
+    ending = pgettext("String to return when truncating text", "%(truncated_text)s…")
+    return calculate_truncate_chars_length(limit, ending), ending
 
 
 def truncatechars(text: str, limit: int) -> str:
@@ -37,8 +48,8 @@ def truncatechars(text: str, limit: int) -> str:
             return text
         if limit <= 0:
             return ""
-        # Room left for the translated ellipsis, counted as Truncator.chars counts it.
-        return add_truncation_text(text[: calculate_truncate_chars_length(limit, None)])
+        room, ending = _ending(limit, get_language())
+        return add_truncation_text(text[:room], ending)
     if len(text) <= limit and unicodedata.is_normalized("NFC", text):
         return text
     return Truncator(text).chars(limit)

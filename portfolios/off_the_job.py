@@ -530,6 +530,7 @@ def entry_rows(registration: int, start: int, stop: int) -> list[EntryRow]:
         else list(_entry_slice(registration=registration, start=start, stop=stop))
     )
     entries: list[EntryRow] = []
+    zone = timezone.get_current_timezone()  # once, not once a row (localtime asks each time)
     for _, group in itertools.groupby(rows, key=lambda row: row[0]):
         lines = list(group)
         first = lines[0]
@@ -545,7 +546,7 @@ def entry_rows(registration: int, start: int, stop: int) -> list[EntryRow]:
                 query_reason=first[6],
                 # An address always, where there is a reviewer: get_full_name's fallback.
                 reviewer=(first[7] or first[8]) if first[8] is not None else "",
-                reviewed_on=day_text(timezone.localtime(reviewed)) if reviewed else "",
+                reviewed_on=day_text(timezone.localtime(reviewed, zone)) if reviewed else "",
                 evidence_id=first[10],
                 evidence_title=first[11] or "",
                 codes=tuple(line[12] for line in lines if line[12]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -13,6 +14,7 @@ from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from core.html import escape, truncatechars
 from core.prepared import Prepared
@@ -224,31 +226,43 @@ class ActivityForm(forms.Form):
         group's name and its checkboxes, written here (a standard has dozens of statements,
         each a handful of template lookups otherwise); every text is escaped."""
         if self.is_bound:
-            chosen = set(self.data.getlist("statements"))  # type: ignore[attr-defined]
+            chosen = frozenset(self.data.getlist("statements"))  # type: ignore[attr-defined]
         else:
-            chosen = {str(pk) for pk in self.initial.get("statements", [])}
-        groups: dict[str, dict[str, Any]] = {}
-        for pk, category, code, text in self.statement_choices:
-            group = groups.setdefault(
-                category,
-                # get_category_display, from the row.
-                {"name": CATEGORY_NAMES.get(category, category), "boxes": []},
-            )
-            checked = " checked" if str(pk) in chosen else ""
-            group["boxes"].append(
-                f'<div class="form-check"><input class="form-check-input" type="checkbox" '
-                f'name="statements" value="{pk}" id="ksb-{pk}"{checked}>'
-                f'<label class="form-check-label" for="ksb-{pk}"><strong>'
-                f"{escape(code)}</strong> {escape(truncatechars(text, 160))}</label></div>"
-            )
-        order = {"K": 0, "S": 1, "B": 2}
-        return [
-            {
-                "name": groups[key]["name"],
-                "checkboxes": mark_safe("".join(groups[key]["boxes"])),  # noqa: S308 (escaped)
-            }
-            for key in sorted(groups, key=lambda key: order.get(key, 9))
-        ]
+            chosen = frozenset(str(pk) for pk in self.initial.get("statements", []))
+        rows = tuple(map(tuple, self.statement_choices))
+        return list(_checkbox_groups(rows, chosen, get_language()))
+
+
+# The same standard's statements, read afresh each time, write the same markup: written once
+# for each set of rows (and boxes ticked), not once a page. Keyed by the rows themselves, so a
+# statement changed in the catalogue is written anew.
+@functools.lru_cache(maxsize=64)
+def _checkbox_groups(
+    statements: tuple[tuple[Any, ...], ...], chosen: frozenset[str], language: str | None
+) -> tuple[dict[str, Any], ...]:
+    # `language`: part of the key only (the ellipsis of a cut statement is translated).
+    groups: dict[str, dict[str, Any]] = {}
+    for pk, category, code, text in statements:
+        group = groups.setdefault(
+            category,
+            # get_category_display, from the row.
+            {"name": CATEGORY_NAMES.get(category, category), "boxes": []},
+        )
+        checked = " checked" if str(pk) in chosen else ""
+        group["boxes"].append(
+            f'<div class="form-check"><input class="form-check-input" type="checkbox" '
+            f'name="statements" value="{pk}" id="ksb-{pk}"{checked}>'
+            f'<label class="form-check-label" for="ksb-{pk}"><strong>'
+            f"{escape(code)}</strong> {escape(truncatechars(text, 160))}</label></div>"
+        )
+    order = {"K": 0, "S": 1, "B": 2}
+    return tuple(
+        {
+            "name": groups[key]["name"],
+            "checkboxes": mark_safe("".join(groups[key]["boxes"])),  # noqa: S308 (escaped)
+        }
+        for key in sorted(groups, key=lambda key: order.get(key, 9))
+    )
 
 
 class QueryForm(forms.Form):
