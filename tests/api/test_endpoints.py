@@ -161,6 +161,18 @@ def test_a_centre_token_lists_its_centres_people_with_their_roles_there(two_cent
     assert {r["role"] for item in learners["items"] for r in item["roles"]} == {"learner"}
 
 
+def test_a_person_with_two_roles_at_the_centre_is_counted_once(two_centres: dict) -> None:
+    # The count is of people, not of their roles (it is taken from the memberships).
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    before = call("/people", secret, limit=100).json()
+    MembershipFactory(user=two_centres["learner"], centre=two_centres["own"], role=Role.ASSESSOR)
+    after = call("/people", secret, limit=100).json()
+    assert after["count"] == before["count"] == len(after["items"])
+    mine = next(i for i in after["items"] if i["id"] == two_centres["learner"].pk)
+    assert {r["role"] for r in mine["roles"]} == {Role.LEARNER, Role.ASSESSOR}
+    assert call("/people", secret, role=Role.ASSESSOR).json()["count"] == 1
+
+
 def test_a_learners_own_token_lists_only_themselves(two_centres: dict) -> None:
     _, secret = make_token(two_centres["learner"])
     body = call("/people", secret).json()
