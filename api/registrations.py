@@ -60,17 +60,23 @@ def _selected(rows: Any) -> Any:
     return rows.select_related("learner", "centre", "qualification", "progress")
 
 
-# The columns _registration reads, for a list's rows.
+# What a list's item shows, as rows (no instances: five a registration, 125 a page of 25, were
+# a millisecond of the call), in _listed's order. The progress row is a LEFT JOIN: its columns
+# are None where it was never counted.
 LISTED = (
+    "pk",
+    "learner_id",
+    "learner__full_name",
+    "learner__email",
+    "centre_id",
+    "centre__name",
+    "centre__number",
+    "qualification_id",
+    "qualification__number",
+    "qualification__title",
     "status",
     "start_date",
     "planned_end_date",
-    "learner__full_name",
-    "learner__email",
-    "centre__name",
-    "centre__number",
-    "qualification__number",
-    "qualification__title",
     "progress__criteria_required",
     "progress__criteria_met",
     "progress__units_signed_off",
@@ -78,6 +84,33 @@ LISTED = (
     "progress__paced",
     "progress__behind_from",
 )
+
+
+def _listed(row: tuple[Any, ...], today: Any) -> dict[str, Any]:
+    """_registration's item, from a row of LISTED."""
+    pk, learner, full_name, email, centre, centre_name, centre_number = row[:7]
+    qualification, number, title, status, start, planned = row[7:13]
+    required, met, signed_off, waiting, paced, behind_from = row[13:]
+    return {
+        "id": pk,
+        # User.get_full_name's fallback.
+        "learner": {"id": learner, "full_name": full_name or email},
+        "centre": {"id": centre, "name": centre_name, "number": centre_number},
+        "qualification": {"id": qualification, "number": number, "title": title},
+        "status": status,
+        "start_date": start,
+        "planned_end_date": planned,
+        "progress": None
+        if required is None
+        else {
+            "criteria_required": required,
+            "criteria_met": met,
+            "units_signed_off": signed_off,
+            "evidence_waiting": waiting,
+            # RegistrationProgress.behind_on.
+            "behind": bool(paced) and behind_from is not None and behind_from <= today,
+        },
+    }
 
 
 def readable(caller: Caller, registration_id: int) -> Registration:
@@ -112,19 +145,15 @@ def registration_list(request: Any, filters: Query[RegistrationFilters]) -> dict
     # The centre's registrations page's order, with the id last so pages never overlap.
     # Only what an item shows: the learner's and qualification's other columns (a password
     # hash, the rules of combination's text) are neither read nor made into instances.
-    page = (
-        _selected(rows)
-        .only(*LISTED)
-        .order_by("learner__full_name", "-created_at", "-pk")[
-            filters.offset : filters.offset + filters.limit
-        ]
-    )
+    page = rows.order_by("learner__full_name", "-created_at", "-pk").values_list(*LISTED)[
+        filters.offset : filters.offset + filters.limit
+    ]
     today = timezone.localdate()
     return {
         "count": rows.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": [_registration(row, today) for row in page],
+        "items": [_listed(row, today) for row in page],
     }
 
 

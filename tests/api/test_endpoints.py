@@ -161,6 +161,39 @@ def test_a_centre_token_lists_its_centres_people_with_their_roles_there(two_cent
     assert {r["role"] for item in learners["items"] for r in item["roles"]} == {"learner"}
 
 
+def test_a_listed_registration_reads_as_its_own_page_does(two_centres: dict) -> None:
+    # The list writes its items from rows (api.registrations._listed), the detail from
+    # instances: the same item either way, with progress counted or not, behind or not, and a
+    # learner known only by their address.
+    import datetime
+
+    from portfolios.models import RegistrationProgress
+    from tests.support import clock
+
+    mine, classmate = two_centres["mine"], two_centres["classmate"]
+    RegistrationProgress.objects.filter(registration=classmate).delete()
+    RegistrationProgress.objects.update_or_create(
+        registration=mine,
+        defaults={
+            "criteria_required": 9,
+            "criteria_met": 4,
+            "paced": True,
+            "behind_from": clock.today() - datetime.timedelta(days=1),
+        },
+    )
+    classmate.learner.full_name = ""
+    classmate.learner.save(update_fields=["full_name"])
+    _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
+    listed = {item["id"]: item for item in call("/registrations", secret).json()["items"]}
+    for registration in (mine, classmate):
+        detail = call(f"/registrations/{registration.pk}", secret).json()
+        detail.pop("units")
+        assert listed[registration.pk] == detail
+    assert listed[mine.pk]["progress"]["behind"] is True
+    assert listed[classmate.pk]["progress"] is None
+    assert listed[classmate.pk]["learner"]["full_name"] == classmate.learner.email
+
+
 def test_a_person_with_two_roles_at_the_centre_is_counted_once(two_centres: dict) -> None:
     # The count is of people, not of their roles (it is taken from the memberships).
     _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
