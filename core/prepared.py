@@ -254,3 +254,61 @@ class PreparedInstances:
                 relation.set_cached_value(instance, related)
             found.append(instance)
         return found
+
+
+class PreparedShapes:
+    """A family of `values_list` queries, `build(start, stop, **arguments)`, whose shape varies
+    with which optional arguments are given and with the slice `build` takes (`[start:stop]`,
+    of the query or of a subquery): LIMIT and OFFSET are written into the SQL, not bound, so
+    each page of a list is a query of its own. Each shape (the names of the arguments given,
+    and the slice) is compiled once (Prepared) on first use, up to `kept` shapes; past that,
+    or for a slice past `deepest`, the query is built and run as any is. A list read page by
+    page from the front (an API client's sync, a log) keeps a handful of compiled shapes.
+    `dates`, `datetimes` and `texts` name arguments as for Prepared."""
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        kept: int = 64,
+        deepest: int = 1_000,
+        dates: Iterable[str] = (),
+        datetimes: Iterable[str] = (),
+        texts: Iterable[str] = (),
+    ) -> None:
+        self.build = build
+        self.kept, self.deepest = kept, deepest
+        self.dates, self.datetimes, self.texts = set(dates), set(datetimes), set(texts)
+        self._shapes: dict[tuple[tuple[str, ...], int | None, int | None], Prepared] = {}
+
+    def _prepared(self, names: tuple[str, ...], start: int | None, stop: int | None) -> Prepared:
+        build = self.build
+
+        def shaped(**arguments: Any) -> QuerySet:
+            return build(start, stop, **arguments)
+
+        # Prepared reads the arguments from the signature: those given, by name.
+        shaped.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in names]
+        )
+        shaped.__qualname__ = f"{build.__qualname__}({', '.join(names)})[{start}:{stop}]"
+        given = set(names)
+        return Prepared(
+            shaped,
+            dates=self.dates & given,
+            datetimes=self.datetimes & given,
+            texts=self.texts & given,
+        )
+
+    def rows(
+        self, start: int | None = None, stop: int | None = None, /, **arguments: Any
+    ) -> list[tuple[Any, ...]]:
+        """The rows of `build(start, stop, **arguments)`, from its compiled shape where one is
+        kept, else from the query as built (the same rows)."""
+        key = (tuple(sorted(arguments)), start, stop)
+        prepared = self._shapes.get(key)
+        if prepared is None:
+            if len(self._shapes) >= self.kept or (stop or 0) > self.deepest:
+                return list(self.build(start, stop, **arguments))
+            prepared = self._shapes[key] = self._prepared(key[0], start, stop)
+        return prepared.rows(**arguments)

@@ -28,7 +28,7 @@ from certification.models import ClaimHold, HoldKind
 from core.charts import Bar, bar_chart
 from core.html import escape
 from core.pagination import paginate, paginate_counted
-from core.prepared import Prepared, PreparedInstances
+from core.prepared import Prepared, PreparedInstances, PreparedShapes
 from home.caseload import (
     GLANCE,
     CaseloadFilterForm,
@@ -463,18 +463,9 @@ def _apprentice_slice(start: int, stop: int) -> Callable[..., QuerySet]:
 # a page's slice is in its SQL, so each page its own query, kept for the first pages). Building
 # the joined queryset and its model instances was most of the page's own time.
 APPRENTICE_COUNT = Prepared(_apprentice_count, dates=["today"])
-_APPRENTICE_PAGES: dict[tuple[int, int], Prepared] = {}
-_APPRENTICE_PAGES_KEPT = 20
-
-
-def _apprentice_page(start: int, stop: int, **ids: Any) -> list[tuple[Any, ...]]:
-    prepared = _APPRENTICE_PAGES.get((start, stop))
-    if prepared is None:
-        build = _apprentice_slice(start, stop)
-        if len(_APPRENTICE_PAGES) >= _APPRENTICE_PAGES_KEPT:
-            return list(build(**ids))
-        prepared = _APPRENTICE_PAGES[(start, stop)] = Prepared(build, dates=["today"])
-    return prepared.rows(**ids)
+APPRENTICE_PAGES = PreparedShapes(
+    lambda start, stop, **ids: _apprentice_slice(start, stop)(**ids), kept=20, dates=["today"]
+)
 
 
 def employer_home(user: Any, membership: Any, params: QueryDict) -> dict[str, Any]:
@@ -494,6 +485,7 @@ def employer_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
     page = paginate_counted(counted[0][0] if counted else 0, params)
     start = (page.number - 1) * page.paginator.per_page
     url = links_for("portfolios:registration")
+    rows = APPRENTICE_PAGES.rows(start, start + page.paginator.per_page, **ids)
     apprentices = [
         ApprenticeRow(
             pk=pk,
@@ -505,9 +497,7 @@ def employer_home(user: Any, membership: Any, params: QueryDict) -> dict[str, An
             criteria_required=required or 0,
             url=url(pk),
         )
-        for pk, full_name, email, number, title, standard_id, met, required in _apprentice_page(
-            start, start + page.paginator.per_page, **ids
-        )
+        for pk, full_name, email, number, title, standard_id, met, required in rows
     ]
     page.object_list = apprentices
     hours = off_the_job.hours_for([row.pk for row in apprentices], today)

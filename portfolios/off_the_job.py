@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from core.audit import record_event
 from core.csv_cells import line_writer, safe_cell
-from core.prepared import Prepared, PreparedForIds
+from core.prepared import Prepared, PreparedForIds, PreparedShapes
 from portfolios import rules
 from portfolios.models import (
     MAX_HOURS_PER_DAY,
@@ -504,31 +504,18 @@ def _entry_slice(*, registration: int, start: int, stop: int) -> QuerySet:
 # is its own query, compiled once (core.prepared) on its first visit: building and compiling it
 # cost a millisecond of the log's time, the rows a fifth of that. Kept for the first pages only;
 # a log that long is read from the front, and further pages are built as any query is.
-_SLICES: dict[tuple[int, int], Prepared] = {}
-_SLICES_KEPT = 40
-
-
-def _prepared_slice(start: int, stop: int) -> Prepared | None:
-    found = _SLICES.get((start, stop))
-    if found is None and len(_SLICES) < _SLICES_KEPT:
-
-        def build(*, registration: int) -> QuerySet:
-            return _entry_slice(registration=registration, start=start, stop=stop)
-
-        build.__qualname__ = f"_entry_slice[{start}:{stop}]"
-        found = _SLICES[(start, stop)] = Prepared(build)
-    return found
+ENTRY_SLICES = PreparedShapes(
+    lambda start, stop, *, registration: _entry_slice(
+        registration=registration, start=start, stop=stop
+    ),
+    kept=40,
+)
 
 
 def entry_rows(registration: int, start: int, stop: int) -> list[EntryRow]:
     """The registration's entries start..stop, newest first, each with its reviewer, evidence
     and KSB codes: one query."""
-    prepared = _prepared_slice(start, stop)
-    rows = (
-        prepared.rows(registration=registration)
-        if prepared is not None
-        else list(_entry_slice(registration=registration, start=start, stop=stop))
-    )
+    rows = ENTRY_SLICES.rows(start, stop, registration=registration)
     entries: list[EntryRow] = []
     zone = timezone.get_current_timezone()  # once, not once a row (localtime asks each time)
     for _, group in itertools.groupby(rows, key=lambda row: row[0]):

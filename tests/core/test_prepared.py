@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.context import ROLE_ORDER, current_memberships
 from accounts.models import Membership
-from core.prepared import Prepared, PreparedForIds, PreparedInstances
+from core.prepared import Prepared, PreparedForIds, PreparedInstances, PreparedShapes
 from portfolios.models import Registration
 from portfolios.queries import registration_with_people
 from qualifications.models import Qualification
@@ -313,3 +313,55 @@ def test_a_session_is_read_as_djangos_store_reads_it_and_not_once_expired() -> N
     expired = SessionStore(stored.session_key)
     assert expired.load() == {}
     assert expired.session_key is None
+
+
+def _at_centre(
+    start: int | None, stop: int | None, *, centre: int, status: str | None = None
+) -> QuerySet:
+    rows = Registration.objects.filter(centre_id=centre)
+    if status is not None:
+        rows = rows.filter(status=status)
+    return rows.order_by("pk").values_list("pk", "status")[start:stop]
+
+
+def test_each_shape_gives_the_rows_the_orm_gives_and_is_built_once() -> None:
+    centre = CentreFactory()
+    made = [RegistrationFactory(centre=centre) for _ in range(5)]
+    Registration.objects.filter(pk=made[1].pk).update(status="withdrawn")
+    RegistrationFactory()  # another centre's
+    built: list[tuple[int | None, int | None]] = []
+
+    def build(start: int | None, stop: int | None, **given: object) -> QuerySet:
+        built.append((start, stop))
+        return _at_centre(start, stop, **given)  # type: ignore[arg-type]
+
+    shapes = PreparedShapes(build, texts=["status"])
+    asked = [
+        ((0, 2), {"centre": centre.pk}),
+        ((2, 4), {"centre": centre.pk}),
+        ((0, 2), {"centre": centre.pk, "status": "withdrawn"}),
+        ((None, None), {"centre": centre.pk}),
+    ]
+    for _ in range(2):
+        for (start, stop), given in asked:
+            assert shapes.rows(start, stop, **given) == list(_at_centre(start, stop, **given))
+    # One build for each shape (arguments given, slice), whatever the number of calls.
+    assert sorted(built, key=str) == sorted([a for a, _ in asked], key=str)
+
+
+def test_shapes_past_those_kept_or_deepest_are_built_as_any_query() -> None:
+    centre = CentreFactory()
+    for _ in range(3):
+        RegistrationFactory(centre=centre)
+    built: list[int] = []
+
+    def build(start: int | None, stop: int | None, *, centre: int) -> QuerySet:
+        built.append(1)
+        return _at_centre(start, stop, centre=centre)
+
+    for shapes in (PreparedShapes(build, kept=0), PreparedShapes(build, deepest=1)):
+        built.clear()
+        for _ in range(2):
+            assert shapes.rows(0, 2, centre=centre.pk) == list(_at_centre(0, 2, centre=centre.pk))
+        assert shapes._shapes == {}
+        assert len(built) == 2  # built on each call, not kept

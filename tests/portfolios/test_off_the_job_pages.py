@@ -239,9 +239,9 @@ def test_the_log_shows_a_page_of_entries_and_counts_them_all(
     (the first pages) or built on the visit (pages past those kept)."""
     from portfolios import off_the_job
 
-    monkeypatch.setattr(off_the_job, "_SLICES", {})
+    monkeypatch.setattr(off_the_job.ENTRY_SLICES, "_shapes", {})
     if not compiled:
-        monkeypatch.setattr(off_the_job, "_SLICES_KEPT", 0)
+        monkeypatch.setattr(off_the_job.ENTRY_SLICES, "kept", 0)
     today = clock.today()
     monday = last_weeks_monday(today)
     for index in range(30):
