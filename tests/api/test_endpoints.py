@@ -161,6 +161,38 @@ def test_a_centre_token_lists_its_centres_people_with_their_roles_there(two_cent
     assert {r["role"] for item in learners["items"] for r in item["roles"]} == {"learner"}
 
 
+@pytest.mark.parametrize(
+    "given",
+    [{}, {"status": "withdrawn"}, {"status": "active"}, {"qualification": True}],
+    ids=["all", "withdrawn", "active", "one qualification"],
+)
+def test_a_centre_tokens_list_is_visible_to_at_its_centre(two_centres: dict, given: dict) -> None:
+    # A centre token's list is read as compiled shapes of the centre's registrations
+    # (api.registrations.CENTRE_PAGE), not through visible_to: the same rows, count and
+    # pages as visible_to gives the token's caller, whatever the filters.
+    from api.caller import caller_for_secret
+    from api.registrations import _filtered, _listed_page
+
+    own = two_centres["own"]
+    extra = [_register(own, two_centres["own_admin"]) for _ in range(3)]
+    extra[0].status = RegistrationStatus.WITHDRAWN
+    extra[0].save(update_fields=["status"])
+    if given.get("qualification"):
+        given = {"qualification": extra[1].qualification_id}
+    _, secret = make_token(two_centres["own_admin"], centre=own)
+    caller = caller_for_secret(secret)
+    visible = _filtered(caller.registrations(), **given)
+    expected = [row[0] for row in _listed_page(visible)]
+    assert expected  # each case lists something
+    listed: list[int] = []
+    for offset in range(0, len(expected) + 2, 2):
+        body = call("/registrations", secret, limit=2, offset=offset, **given).json()
+        assert body["count"] == visible.count() == len(expected)
+        listed += [item["id"] for item in body["items"]]
+    assert listed == expected
+    assert two_centres["theirs"].pk not in listed
+
+
 def test_a_listed_registration_reads_as_its_own_page_does(two_centres: dict) -> None:
     # The list writes its items from rows (api.registrations._listed), the detail from
     # instances: the same item either way, with progress counted or not, behind or not, and a
