@@ -226,6 +226,42 @@ def test_a_listed_registration_reads_as_its_own_page_does(two_centres: dict) -> 
     assert listed[classmate.pk]["learner"]["full_name"] == classmate.learner.email
 
 
+@pytest.mark.parametrize(
+    "role", [None, Role.LEARNER, Role.ASSESSOR], ids=["all", "learners", "assessors"]
+)
+def test_a_centre_tokens_people_are_its_callers_people(two_centres: dict, role: str | None) -> None:
+    # A centre token's people are read as compiled shapes of the centre's current memberships
+    # (api.people.CENTRE_PAGE), not through User.visible_to: the same people, count and pages
+    # as Caller.people gives, whatever the role asked for; no one only at another centre.
+    import datetime
+
+    from api.caller import caller_for_secret
+    from api.people import _ordered
+    from tests.support import clock
+
+    own = two_centres["own"]
+    member(own, Role.ASSESSOR)
+    member(own, Role.LEARNER)
+    gone = member(own, Role.LEARNER)
+    gone.memberships.update(expires_on=clock.today() - datetime.timedelta(days=1))
+    member(two_centres["other"], Role.LEARNER)
+    _, secret = make_token(two_centres["own_admin"], centre=own)
+    caller = caller_for_secret(secret)
+    people = caller.people()
+    if role:
+        people = people.filter(pk__in=caller.memberships().filter(role=role).values("user_id"))
+    expected = [row[0] for row in _ordered(people)]
+    assert expected
+    assert gone.pk not in expected
+    asked = {"role": role} if role else {}
+    listed: list[int] = []
+    for offset in range(0, len(expected) + 2, 2):
+        body = call("/people", secret, limit=2, offset=offset, **asked).json()
+        assert body["count"] == len(expected)
+        listed += [item["id"] for item in body["items"]]
+    assert listed == expected
+
+
 def test_a_person_with_two_roles_at_the_centre_is_counted_once(two_centres: dict) -> None:
     # The count is of people, not of their roles (it is taken from the memberships).
     _, secret = make_token(two_centres["own_admin"], centre=two_centres["own"])
