@@ -3,6 +3,7 @@ caller, with the pages' release rule and roles, at fixed query counts."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -236,6 +237,44 @@ def test_samples_are_read_by_the_centres_admins_and_ivs_not_its_learners(
     # As on the sampling pages: not the learner's, nor an assessor's, to read.
     for secret in (learner_secret, assessor_secret):
         assert call("/samples", secret).json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "given",
+    [{}, {"state": "referred"}, {"registration": True}],
+    ids=["all", "referred", "one learner"],
+)
+def test_a_centre_tokens_samples_are_its_admins_samples(world: dict[str, Any], given: dict) -> None:
+    # A centre token's samples are read as compiled shapes of the centre's samples
+    # (api.quality.CENTRE_SAMPLES): the same samples, outcomes, count and pages as the admin's
+    # own token reads through Sample.visible_to; another centre's never.
+    other = CentreFactory(name="Other")
+    theirs = _sample(world, register(other, member(other, Role.CENTRE_ADMIN)))
+    second = register(world["centre"], world["admin"])
+    made = [_sample(world), _sample(world, second), _sample(world)]
+    SampleOutcome.objects.create(
+        sample=made[0],
+        outcome="referred",
+        snapshot={},
+        snapshot_hash="0" * 64,
+        decided_by=world["admin"],
+        actions="Add the witness statement",
+        deadline=datetime.date(2027, 1, 15),
+    )
+    Sample.objects.filter(pk=made[2].pk).update(state="referred")
+    if given.get("registration"):
+        given = {"registration": second.pk}
+    _, centre_secret = make_token(world["admin"], centre=world["centre"])
+    _, own_secret = make_token(world["admin"])
+    expected = call("/samples", own_secret, limit=100, **given).json()
+    assert expected["items"]
+    listed: list[dict] = []
+    for offset in range(0, expected["count"] + 2, 2):
+        body = call("/samples", centre_secret, limit=2, offset=offset, **given).json()
+        assert body["count"] == expected["count"]
+        listed += body["items"]
+    assert listed == expected["items"]
+    assert theirs.pk not in {item["id"] for item in listed}
 
 
 def _claim(world: dict[str, Any], registration: Any = None) -> ClaimLine:
