@@ -111,15 +111,23 @@ class _DeadlineReader(io.RawIOBase):
     def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
         super().__init__()
         self._sock = sock
+        # Read through the socket's own file, as http.client does: the connection closes the
+        # socket after the headers of a "Connection: close" answer, and an open file keeps it
+        # open for the body.
+        self._file = sock.makefile("rb", buffering=0)
         self._deadline = deadline
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: Any) -> int:
+    def readinto(self, buffer: Any) -> int | None:
         with self._deadline.step() as timeout:
             self._sock.settimeout(timeout)
-            return self._sock.recv_into(buffer)
+            return self._file.readinto(buffer)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 class _DeadlineSocket:
