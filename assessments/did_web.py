@@ -6,10 +6,12 @@ an Open Badge another site issued (assessments.badges.check_badge).
 `https://host/.well-known/did.json`. The server's certificate is checked against the system's
 trusted authorities, or the bundle DID_WEB_CA_BUNDLE names (the tests' own authority). Since
 anyone can hand the site a document naming any host, and the badge check page is public:
-https only, no redirect followed, a few seconds, 64 KiB at most, and no host on a private,
-loopback or link-local address unless DID_WEB_ALLOW_PRIVATE_HOSTS (tests only), the connection
-made to the very address checked. From the public page, a document is read again only after a
-few minutes, and lookups are limited per client and for the site.
+https only, no redirect followed, a few seconds (for each read, and DID_WEB_TOTAL_SECONDS for
+the whole lookup, so a server answering a byte at a time cannot hold a web process), 64 KiB at
+most, and no host on a private, loopback or link-local address unless
+DID_WEB_ALLOW_PRIVATE_HOSTS (tests only), the connection made to the very address checked.
+From the public page, a document is read again only after a few minutes, and lookups are
+limited per client and for the site.
 """
 
 from __future__ import annotations
@@ -18,10 +20,14 @@ import base64
 import binascii
 import hashlib
 import http.client
+import io
 import ipaddress
 import json
 import socket
 import ssl
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -71,28 +77,113 @@ def _addresses(url: str) -> list[tuple[str, int]]:
     return addresses
 
 
+class _TooSlow(Exception):
+    """The lookup's DID_WEB_TOTAL_SECONDS ran out."""
+
+
+class _Deadline:
+    """The whole lookup's end (connect, TLS, request, headers and body): the socket timeout is
+    per read, so a server dripping a byte every few seconds would otherwise never time out."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    @contextmanager
+    def step(self) -> Iterator[float]:
+        """The timeout for one socket operation: RESOLVE_TIMEOUT, or the time left when less;
+        _TooSlow when none is left, or when an operation given only the time left runs out."""
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise _TooSlow
+        timeout = min(RESOLVE_TIMEOUT, left)
+        try:
+            yield timeout
+        except TimeoutError:
+            if timeout < RESOLVE_TIMEOUT:
+                raise _TooSlow from None
+            raise
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The response's bytes off the socket, each read given only the time left: http.client
+    reads the status line, the headers and the body through this."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+        super().__init__()
+        self._sock = sock
+        # Read through the socket's own file, as http.client does: the connection closes the
+        # socket after the headers of a "Connection: close" answer, and an open file keeps it
+        # open for the body.
+        self._file = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        with self._deadline.step() as timeout:
+            self._sock.settimeout(timeout)
+            return self._file.readinto(buffer)
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+class _DeadlineSocket:
+    """What http.client.HTTPResponse asks of its socket: only makefile("rb"). The connection
+    closes the socket itself."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to an address already checked, with the name in the Host header, in the TLS server
-    name and in the certificate check: never a second look-up of the name."""
+    name and in the certificate check: never a second look-up of the name. Every step ends by
+    `deadline`."""
 
     def __init__(
-        self, host: str, addresses: list[tuple[str, int]], context: ssl.SSLContext
+        self,
+        host: str,
+        addresses: list[tuple[str, int]],
+        context: ssl.SSLContext,
+        deadline: _Deadline,
     ) -> None:
         super().__init__(host, addresses[0][1], timeout=RESOLVE_TIMEOUT, context=context)
         self._addresses = addresses
         self._tls = context
+        self._deadline = deadline
 
     def connect(self) -> None:
         error: OSError = OSError("no address")
         for address in self._addresses:
             try:
-                sock = socket.create_connection(address, self.timeout)
+                with self._deadline.step() as timeout:
+                    sock = socket.create_connection(address, timeout)
                 break
             except OSError as refused:
                 error = refused
         else:
             raise error
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+        with self._deadline.step() as timeout:
+            # The socket's timeout bounds the whole handshake, not each read (ssl's docs).
+            sock.settimeout(timeout)
+            self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
+
+    def response_class(  # type: ignore[override]
+        self, sock: socket.socket, *args: Any, **kwargs: Any
+    ) -> http.client.HTTPResponse:
+        # Called by getresponse() in place of the class: the answer read through the deadline.
+        return http.client.HTTPResponse(
+            _DeadlineSocket(sock, self._deadline),  # type: ignore[arg-type]
+            *args,
+            **kwargs,
+        )
 
 
 def fetch_document(url: str) -> dict[str, Any]:
@@ -102,9 +193,11 @@ def fetch_document(url: str) -> dict[str, Any]:
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
         raise Unresolved(url, "not https")
+    # From before the name's look-up, whose time counts too.
+    deadline = _Deadline(settings.DID_WEB_TOTAL_SECONDS)
     addresses = _addresses(url)
     context = ssl.create_default_context(cafile=settings.DID_WEB_CA_BUNDLE or None)
-    connection = _PinnedHTTPSConnection(parts.hostname, addresses, context)
+    connection = _PinnedHTTPSConnection(parts.hostname, addresses, context, deadline)
     try:
         connection.request(
             "GET",
@@ -118,6 +211,8 @@ def fetch_document(url: str) -> dict[str, Any]:
         if len(body) > MAX_DID_DOCUMENT_BYTES:
             raise ValueError("too large")
         document = json.loads(body)
+    except _TooSlow:
+        raise Unresolved(url, "too slow") from None
     except (OSError, ValueError, http.client.HTTPException) as error:
         raise Unresolved(url, error.__class__.__name__) from None
     finally:

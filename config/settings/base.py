@@ -174,6 +174,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.lockout.username_for_lockout"
+# The client's address for the lockout, the reset limit and the badge check's (core.client_ip):
+# REMOTE_ADDR alone by default, X-Forwarded-For ignored, since any client can send that header.
+# Behind reverse proxies that each append to X-Forwarded-For, set how many: the address the
+# outermost saw is taken, counted from the right, where no client can write it. Set it only when
+# the web process cannot be reached except through them.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip_address"
 # Password reset: at most this many reset e-mails per address, and reset requests per client
 # (IP address, as django-axes sees it), in the window. Counted in the database (several web
 # processes share it; the cache is per process). Past the address's limit the reply is the same
@@ -201,6 +208,9 @@ SSO_PROBE_TIMEOUT_SECONDS = env.float("SSO_PROBE_TIMEOUT_SECONDS", default=2.0)
 # the tests, whose site of another name runs on this machine.
 DID_WEB_CA_BUNDLE = env("DID_WEB_CA_BUNDLE", default="")
 DID_WEB_ALLOW_PRIVATE_HOSTS = False
+# Seconds one lookup may take in all (connecting, TLS, the answer's every byte): each read also
+# waits 5 s at most, but a server sending a byte every few seconds would hold a web process.
+DID_WEB_TOTAL_SECONDS = env.float("DID_WEB_TOTAL_SECONDS", default=8.0)
 # The public badge check makes this site fetch whatever host a badge names: lookups a minute
 # one client (IP address) may cause, and the whole site; past either the page says to try again
 # in a minute. A document read is used again for DID_WEB_CACHE_SECONDS (counted in the cache,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from typing import Any
 
 import pytest
@@ -148,3 +149,28 @@ def test_a_redirect_is_not_followed(another_site: AnotherSite) -> None:
 
     assert refused.value.reason == "HTTP 302"
     assert another_site.asked == ["/badges/centres/7/did.json"]
+
+
+@pytest.mark.parametrize("drip_head", [False, True], ids=["body", "status line and headers"])
+def test_a_server_answering_a_byte_at_a_time_is_given_up_on_at_the_deadline(
+    another_site: AnotherSite, settings: Any, drip_head: bool
+) -> None:
+    """A byte every 0.3 s comes well within each read's timeout (5 s), so only the lookup's
+    own deadline ends it: without one the fetch would wait out the whole answer, 10 s or more."""
+    settings.DID_WEB_TOTAL_SECONDS = 1
+    path = "/badges/centres/7/did.json"
+    # A document, once whole: 34 bytes of body, or the 40 of the whole answer.
+    body = b"{}" if drip_head else b"{" + b" " * 32 + b"}"
+    another_site.drips[path] = (0.3, body)
+    another_site.drip_head = drip_head
+    address = url(another_site, "localhost")
+
+    started = time.monotonic()
+    with pytest.raises(did_web.Unresolved) as refused:
+        did_web.fetch_document(address)
+    took = time.monotonic() - started
+
+    assert took < 3
+    assert refused.value.reason == "too slow"
+    assert str(refused.value) == f"{address}: too slow"
+    assert another_site.asked == [path]

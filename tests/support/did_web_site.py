@@ -67,6 +67,13 @@ class AnotherSite:
         self.hosts: list[str] = []
         # Path -> where a request for it is redirected instead.
         self.redirects: dict[str, str] = {}
+        # Path -> the seconds between bytes and the body, for an answer sent a byte at a time
+        # (each byte well within any read's timeout); `drip_head`: its status line and headers
+        # too, not only its body.
+        self.drips: dict[str, tuple[float, bytes]] = {}
+        self.drip_head = False
+        # Set when the test ends: a dripping answer stops.
+        self.stopped = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         certificate.configure_cert(context)
@@ -111,6 +118,9 @@ class AnotherSite:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
+                if self.path in site.drips:
+                    self.drip(*site.drips[self.path])
+                    return
                 if self.path not in site.documents:
                     self.send_error(404)
                     return
@@ -120,6 +130,19 @@ class AnotherSite:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def drip(self, interval: float, body: bytes) -> None:
+                head = f"HTTP/1.0 200 OK\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                slow = head + body if site.drip_head else body
+                try:
+                    if not site.drip_head:
+                        self.wfile.write(head)
+                    for at in range(len(slow)):
+                        if site.stopped.wait(interval):
+                            return
+                        self.wfile.write(slow[at : at + 1])
+                except OSError:
+                    return  # the client hung up
 
         return Handler
 
@@ -136,5 +159,6 @@ def another_site(tmp_path: Path, settings: Any) -> Iterator[AnotherSite]:
     thread = threading.Thread(target=site.server.serve_forever, daemon=True)
     thread.start()
     yield site
+    site.stopped.set()
     site.server.shutdown()
     site.server.server_close()
