@@ -251,6 +251,15 @@ def scoped_state(scope: Scoped, met: set[int], signed_off: set[int]) -> State:
     """judge(...)[0] for a statement scoped to the learner's units: the same state."""
     if scope.fixed is not None:
         return scope.fixed
+    if len(scope.criteria) + len(scope.units) == scope.total:
+        # No criterion or unit mapped twice: all met and signed off, none, or some, asked as
+        # subset and disjointness (no set made; a cohort asks it thousands of times).
+        if scope.criteria <= met and scope.units <= signed_off:
+            return State.COVERED
+        if scope.criteria.isdisjoint(met) and scope.units.isdisjoint(signed_off):
+            return State.NOT_YET
+        return State.PARTLY
+    # A mapping listed twice counts twice in judge's total, so it is never all done: counted.
     done = len(met.intersection(scope.criteria)) + len(signed_off.intersection(scope.units))
     if done == scope.total:
         return State.COVERED

@@ -182,18 +182,19 @@ def _skill(subject: str, requirement: str, status: str) -> Item:
     return Item(subject.lower(), subject, met, why, PROGRAMME_LINK, "Update the programme record")
 
 
-def _ksbs(ksbs: list[Ksb], gaps: dict[int, GatewayGap]) -> Item:
-    # One pass: a cohort asks this of every apprentice.
+def _ksbs(statements: Sequence[Any], states: list[State], gaps: dict[int, GatewayGap]) -> Item:
+    # One pass over the statements' links (pk, code) and their states: a cohort asks this of
+    # every apprentice.
     covered = named = 0
     missing = []
-    for statement_id, code, state in ksbs:
+    for links, state in zip(statements, states, strict=True):
         if state == State.COVERED:
             covered += 1
-        elif statement_id in gaps:
+        elif links.pk in gaps:
             named += 1
         else:
-            missing.append(code)
-    total = len(ksbs)
+            missing.append(links.code)
+    total = len(states)
     if not total:
         why, met = "The standard lists no knowledge, skills or behaviours.", True
     elif missing:
@@ -378,6 +379,7 @@ def readiness_of(
     *,
     today: date | None = None,
     approved: dict[int, Decimal] | None = None,
+    each_statement: bool = True,
 ) -> dict[int, Readiness]:
     """readiness_for, for registration ids: `plans` their programme records if read already
     (else one query), `approved` their approved off-the-job hours if summed already (else one
@@ -385,7 +387,9 @@ def readiness_of(
     standards' statements as ids (two), the units taken, the criteria met, the units signed off
     and the named gaps, whatever the number of registrations. Coverage is judged from ids alone
     (assessments.coverage.judge over statement_links): no statement, criterion or unit is built,
-    which cost a cohort most of its time."""
+    which cost a cohort most of its time. `each_statement=False` leaves Readiness.ksbs empty
+    (the checklist's items are the same): a cohort, which shows only the items, need not make
+    a tuple per statement per apprentice."""
     today = today or timezone.localdate()
     if plans is None:
         plans = _plans(ids)
@@ -425,19 +429,24 @@ def readiness_of(
                 scoped(links.no_mapping, links.criteria, links.units, mine) for links in statements
             ]
         # judge's rule, each statement's scope worked out once for those taking the same units.
-        ksbs = [
-            Ksb(links.pk, links.code, scoped_state(within, done, signed_off))
-            for links, within in zip(statements, scope, strict=True)
-        ]
+        states = [scoped_state(within, done, signed_off) for within in scope]
         own = gaps[pk]
         items = [
-            _ksbs(ksbs, own),
+            _ksbs(statements, states, own),
             _hours(plan.planned_otj_hours, approved.get(pk) or Decimal("0")),
             _skill("English", plan.english_requirement, plan.english_status),
             _skill("Maths", plan.maths_requirement, plan.maths_status),
             _duration(plan.practical_start, today),
             _units(plan.includes_qualification, mine, signed_off),
         ]
+        ksbs = (
+            [
+                Ksb(links.pk, links.code, state)
+                for links, state in zip(statements, states, strict=True)
+            ]
+            if each_statement
+            else []
+        )
         result[pk] = Readiness(pk, items, ksbs, own)
     return result
 
@@ -584,10 +593,11 @@ def gateway_states(
     """Per registration id (of `ids`), its GatewayState: readiness_of's queries and two more
     (the current signatures counted, the current results), whatever the number of
     registrations. `approved`: their approved off-the-job hours, when the caller has summed
-    them already (the cohort has)."""
+    them already (the cohort has). The readiness checklists' items only: Readiness.ksbs is left
+    empty (a cohort shows whether each is ready, not their statements)."""
     if not ids:
         return {}
-    readiness = readiness_of(ids, today=today, approved=approved)
+    readiness = readiness_of(ids, today=today, approved=approved, each_statement=False)
     signed: dict[int, int] = {}
     for registration_id in (
         GatewaySignature.objects.current()
