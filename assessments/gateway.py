@@ -43,7 +43,7 @@ from assessments.coverage import (
     units_taken_by_id,
 )
 from core.audit import record_event
-from core.prepared import Prepared, PreparedInstances
+from core.prepared import Prepared, PreparedForIds, PreparedInstances
 from portfolios import rules
 from portfolios.models import (
     MINIMUM_PRACTICAL_PERIOD_DAYS,
@@ -323,10 +323,57 @@ def _plans(ids: Sequence[int]) -> dict[int, Plan]:
             maths_status=row[9],
             practical_start=row[10],
         )
-        for row in Apprenticeship.objects.filter(registration_id__in=ids)
-        .order_by()
-        .values_list(*PLAN_FIELDS)
+        for row in PLANS.rows(ids)
     }
+
+
+def _plans_of(ids: list[int]) -> QuerySet:
+    return (
+        Apprenticeship.objects.filter(registration_id__in=ids).order_by().values_list(*PLAN_FIELDS)
+    )
+
+
+def _columns(model: Any) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _made(model: Any, rows: list[tuple[Any, ...]]) -> list[Any]:
+    """Instances of `model` from rows of all its columns (_columns), as a queryset makes them."""
+    names = _columns(model)
+    return [model.from_db("default", names, row) for row in rows]
+
+
+def _gaps_of(ids: list[int]) -> QuerySet:
+    return (
+        GatewayGap.objects.current()
+        .filter(registration_id__in=ids)
+        .values_list(*_columns(GatewayGap))
+    )
+
+
+def _signed_of(ids: list[int]) -> QuerySet:
+    return (
+        GatewaySignature.objects.current()
+        .filter(registration_id__in=ids)
+        .values_list("registration_id")
+    )
+
+
+def _results_of(ids: list[int]) -> QuerySet:
+    return (
+        EndPointResult.objects.current()
+        .filter(registration_id__in=ids)
+        .values_list(*_columns(EndPointResult))
+    )
+
+
+# A cohort's lists of apprentices, on every visit: each compiled once for each size of list
+# (core.prepared.PreparedForIds); building them, an IN list of a hundred ids each, cost more
+# than their rows.
+PLANS = PreparedForIds(_plans_of)
+GAPS = PreparedForIds(_gaps_of)
+SIGNED = PreparedForIds(_signed_of)
+RESULTS = PreparedForIds(_results_of)
 
 
 def _plan_of(record: Apprenticeship, registration: Registration) -> Plan:
@@ -405,7 +452,7 @@ def readiness_of(
     found = (
         CURRENT_GAPS.instances(registration=apprentices[0])
         if len(apprentices) == 1
-        else GatewayGap.objects.current().filter(registration_id__in=apprentices)
+        else _made(GatewayGap, GAPS.rows(apprentices))
     )
     for gap in found:
         gaps[gap.registration_id][gap.statement_id] = gap
@@ -599,15 +646,10 @@ def gateway_states(
         return {}
     readiness = readiness_of(ids, today=today, approved=approved, each_statement=False)
     signed: dict[int, int] = {}
-    for registration_id in (
-        GatewaySignature.objects.current()
-        .filter(registration_id__in=ids)
-        .values_list("registration_id", flat=True)
-    ):
+    for (registration_id,) in SIGNED.rows(ids):
         signed[registration_id] = signed.get(registration_id, 0) + 1
     results = {
-        result.registration_id: result
-        for result in EndPointResult.objects.current().filter(registration_id__in=ids)
+        result.registration_id: result for result in _made(EndPointResult, RESULTS.rows(ids))
     }
     return {
         pk: GatewayState(readiness[pk], signed.get(pk, 0), results.get(pk))
