@@ -33,7 +33,7 @@ def registration_progress(
     request: Any, registration_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> dict[str, Any]:
     caller = calling(request, Scope.REGISTRATIONS_READ)
-    registration = readable(caller, registration_id)
+    registration = readable(caller, registration_id, progress=False)
     # The portfolio page's reads (portfolios.views.evidence.portfolio_page): the decisions as
     # this viewer may see them, the units credited by transfer, then every criterion's state.
     decisions = recorded_decisions(registration, viewer=caller.user)
@@ -92,7 +92,7 @@ def registration_decisions(
     registration_id: int = Path(..., ge=1, le=MAX_ID),
 ) -> dict[str, Any]:
     caller = calling(request, Scope.REGISTRATIONS_READ)
-    registration = readable(caller, registration_id)
+    registration = readable(caller, registration_id, progress=False)
     # Never deleted, only superseded: the log is all of them; `current` narrows it.
     later = Decision.objects.filter(supersedes=OuterRef("pk"))
     rows = Decision.objects.filter(registration=registration).annotate(is_superseded=Exists(later))
