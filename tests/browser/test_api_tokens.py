@@ -4,6 +4,8 @@ it; the API's docs page, on a phone too."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import AccessiblePage, fits
@@ -19,8 +21,14 @@ def test_an_admin_makes_uses_and_revokes_a_centre_token(site: AccessiblePage) ->
     sign_in(site, admin.email)
 
     site.goto("/")
-    page.get_by_role("button", name="Toggle navigation").click()
+    toggle = page.get_by_role("button", name="Toggle navigation")
+    toggle.click()
+    # Clicked only once the menu has finished opening (Bootstrap's "collapsing" turns to
+    # "show"): a click during the animation could miss the link and leave the page as it was.
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.get_by_role("link", name="API tokens").click()
+    expect(page).to_have_url(re.compile(re.escape(site.base_url) + "/api/tokens/$"))
     page.wait_for_load_state("load")
     site.assert_accessible()
     fits(page)
