@@ -43,7 +43,7 @@ from assessments.coverage import (
     units_taken_by_id,
 )
 from core.audit import record_event
-from core.prepared import Prepared, PreparedForIds, PreparedInstances
+from core.prepared import Prepared, PreparedForIds, PreparedInstances, attnames, from_rows
 from portfolios import rules
 from portfolios.models import (
     MINIMUM_PRACTICAL_PERIOD_DAYS,
@@ -333,21 +333,11 @@ def _plans_of(ids: list[int]) -> QuerySet:
     )
 
 
-def _columns(model: Any) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
-
-
-def _made(model: Any, rows: list[tuple[Any, ...]]) -> list[Any]:
-    """Instances of `model` from rows of all its columns (_columns), as a queryset makes them."""
-    names = _columns(model)
-    return [model.from_db("default", names, row) for row in rows]
-
-
 def _gaps_of(ids: list[int]) -> QuerySet:
     return (
         GatewayGap.objects.current()
         .filter(registration_id__in=ids)
-        .values_list(*_columns(GatewayGap))
+        .values_list(*attnames(GatewayGap))
     )
 
 
@@ -363,7 +353,7 @@ def _results_of(ids: list[int]) -> QuerySet:
     return (
         EndPointResult.objects.current()
         .filter(registration_id__in=ids)
-        .values_list(*_columns(EndPointResult))
+        .values_list(*attnames(EndPointResult))
     )
 
 
@@ -452,7 +442,7 @@ def readiness_of(
     found = (
         CURRENT_GAPS.instances(registration=apprentices[0])
         if len(apprentices) == 1
-        else _made(GatewayGap, GAPS.rows(apprentices))
+        else from_rows(GatewayGap, GAPS.rows(apprentices))
     )
     for gap in found:
         gaps[gap.registration_id][gap.statement_id] = gap
@@ -649,7 +639,7 @@ def gateway_states(
     for (registration_id,) in SIGNED.rows(ids):
         signed[registration_id] = signed.get(registration_id, 0) + 1
     results = {
-        result.registration_id: result for result in _made(EndPointResult, RESULTS.rows(ids))
+        result.registration_id: result for result in from_rows(EndPointResult, RESULTS.rows(ids))
     }
     return {
         pk: GatewayState(readiness[pk], signed.get(pk, 0), results.get(pk))

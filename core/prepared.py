@@ -157,6 +157,17 @@ class Prepared:
             raise TypeError(f"{name} must be {wanted}, not {value!r}")
 
 
+def attnames(model: Any) -> list[str]:
+    """A model's columns in its own order, as from_db takes them for a whole row."""
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def from_rows(model: Any, rows: Iterable[tuple[Any, ...]], using: str = "default") -> list[Any]:
+    """Instances of `model` from rows of all its columns (attnames), as a queryset makes them."""
+    names = attnames(model)
+    return [model.from_db(using, names, row) for row in rows]
+
+
 class PreparedForIds:
     """A `values_list` query over a list of ids, `build(ids)`, compiled once (Prepared) for each
     size of list up to MAX_IDS, in powers of two: a shorter list is padded to the next size by
@@ -218,11 +229,8 @@ class PreparedInstances:
     ) -> None:
         self.model = model
         self.related = tuple(model._meta.get_field(name) for name in related)
-        self.names = [field.attname for field in model._meta.concrete_fields]
-        self.related_names = [
-            [field.attname for field in relation.related_model._meta.concrete_fields]
-            for relation in self.related
-        ]
+        self.names = attnames(model)
+        self.related_names = [attnames(relation.related_model) for relation in self.related]
         columns = [
             *self.names,
             *(

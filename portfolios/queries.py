@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
-from core.prepared import Prepared
+from core.prepared import Prepared, attnames
 from portfolios.models import (
     Apprenticeship,
     Evidence,
@@ -85,28 +85,22 @@ _JOINED = (Registration.learner.field, Registration.centre.field, Registration.q
 _PROGRAMME: tuple[Any, ...] = (Apprenticeship.employer.field, Apprenticeship.standard.field)
 
 
-def _attnames(model: Any) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
-
-
 def _registration_joined(*, registration: int, apprenticeship: bool, programme: bool) -> QuerySet:
     related = [
-        f"{field.name}__{attname}"
-        for field in _JOINED
-        for attname in _attnames(field.related_model)
+        f"{field.name}__{attname}" for field in _JOINED for attname in attnames(field.related_model)
     ]
     if apprenticeship:
-        related += [f"apprenticeship__{attname}" for attname in _attnames(Apprenticeship)]
+        related += [f"apprenticeship__{attname}" for attname in attnames(Apprenticeship)]
     if programme:
         related += [
             f"apprenticeship__{field.name}__{attname}"
             for field in _PROGRAMME
-            for attname in _attnames(field.related_model)
+            for attname in attnames(field.related_model)
         ]
     return (
         Registration.objects.filter(pk=registration)
         .order_by()
-        .values_list(*_attnames(Registration), *related)
+        .values_list(*attnames(Registration), *related)
     )
 
 
@@ -149,18 +143,18 @@ def registration_with_people(
     if not rows:
         return None
     row = rows[0]
-    names = _attnames(Registration)
+    names = attnames(Registration)
     registration = Registration.from_db("default", names, row[: len(names)])
     at = len(names)
     for field in _JOINED:
-        related_names = _attnames(field.related_model)
+        related_names = attnames(field.related_model)
         related = field.related_model.from_db(
             "default", related_names, row[at : at + len(related_names)]
         )
         field.set_cached_value(registration, related)
         at += len(related_names)
     if apprenticeship:
-        record_names = _attnames(Apprenticeship)
+        record_names = attnames(Apprenticeship)
         values = row[at : at + len(record_names)]
         at += len(record_names)
         record = (
@@ -172,7 +166,7 @@ def registration_with_people(
             relation.field.set_cached_value(record, registration)
         if record is not None and programme:
             for programme_field in _PROGRAMME:
-                related_names = _attnames(programme_field.related_model)
+                related_names = attnames(programme_field.related_model)
                 programme_field.set_cached_value(
                     record,
                     programme_field.related_model.from_db(
@@ -210,14 +204,14 @@ def _review_on_page(*, review: int) -> QuerySet:
     joined = [
         f"registration__{field.name}__{attname}"
         for field in _JOINED
-        for attname in _attnames(field.related_model)
+        for attname in attnames(field.related_model)
     ]
     return (
         ProgressReview.objects.filter(pk=review)
         .order_by()
         .values_list(
-            *_attnames(ProgressReview),
-            *[f"registration__{attname}" for attname in _attnames(Registration)],
+            *attnames(ProgressReview),
+            *[f"registration__{attname}" for attname in attnames(Registration)],
             *joined,
             "written_by__full_name",
             "written_by__email",
@@ -240,16 +234,16 @@ def review_on_page(pk: int) -> ReviewOnPage | None:
     if not rows:
         return None
     row = rows[0]
-    names = _attnames(ProgressReview)
+    names = attnames(ProgressReview)
     review = ProgressReview.from_db("default", names, row[: len(names)])
     at = len(names)
-    registration_names = _attnames(Registration)
+    registration_names = attnames(Registration)
     registration = Registration.from_db(
         "default", registration_names, row[at : at + len(registration_names)]
     )
     at += len(registration_names)
     for field in _JOINED:
-        related_names = _attnames(field.related_model)
+        related_names = attnames(field.related_model)
         related = field.related_model.from_db(
             "default", related_names, row[at : at + len(related_names)]
         )
